@@ -1,0 +1,32 @@
+import type { Actor, RequestInfo } from '../server/auth/actor.js';
+import { requireActor } from '../server/auth/scope.js';
+import type { Clock } from '../server/clock.js';
+import type { Database } from '../server/db/database.js';
+import type { Logger } from '../server/logger.js';
+import type { ServiceContext } from '../server/service-context.js';
+import { createLoaders, type Loaders } from './loaders.js';
+
+/** What the schema's resolvers need from the running Vigil, shared by every request. */
+export interface SchemaDependencies {
+  readonly db: Database;
+  readonly clock: Clock;
+  readonly logger: Logger;
+}
+
+/** One GraphQL operation's context, over HTTP, WebSocket or a bot alike. */
+export interface GraphQLContext {
+  readonly deps: SchemaDependencies;
+  readonly actor: Actor | null;
+  readonly request: RequestInfo;
+  /** Per-operation DataLoaders: nested fields batch their lookups through these. */
+  readonly loaders: Loaders;
+}
+
+/** The service context for the acting user; UNAUTHENTICATED when the request has no actor. */
+export function serviceContext(ctx: GraphQLContext): ServiceContext {
+  return { db: ctx.deps.db, clock: ctx.deps.clock, actor: requireActor(ctx.actor), request: ctx.request };
+}
+
+export function createGraphQLContext(deps: SchemaDependencies, actor: Actor | null, request: RequestInfo): GraphQLContext {
+  return { deps, actor, request, loaders: createLoaders(deps.db, actor) };
+}

@@ -1,0 +1,39 @@
+/**
+ * The one place where errors become what clients see. Vigil's typed errors keep their message and
+ * code; GraphQL's own errors (parse, validation, variable coercion) pass through; anything else is
+ * an internal error whose message and stack stay in the logs, not in the response.
+ */
+import { unwrapResolverError } from '@apollo/server/errors';
+import type { GraphQLFormattedError } from 'graphql';
+import { AppError } from '../server/errors.js';
+
+export function formatGraphQLError(
+  formatted: GraphQLFormattedError,
+  error: unknown,
+  options: { includeStacktrace: boolean },
+): GraphQLFormattedError {
+  const original = unwrapResolverError(error);
+  const { stacktrace, ...extensions } = (formatted.extensions ?? {}) as Record<string, unknown>;
+  const keepStack = options.includeStacktrace && stacktrace ? { stacktrace } : {};
+  if (original instanceof AppError) {
+    return { ...formatted, message: original.message, extensions: { code: original.code, ...original.details, ...keepStack } };
+  }
+  const code = extensions.code;
+  if (typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR') {
+    return { ...formatted, extensions: { ...extensions, ...keepStack } };
+  }
+  return {
+    message: 'Internal server error',
+    locations: formatted.locations,
+    path: formatted.path,
+    extensions: { code: 'INTERNAL_SERVER_ERROR', ...keepStack },
+  };
+}
+
+/** True when an error is Vigil's own or GraphQL's, i.e. the client's doing; false for faults. */
+export function isClientError(error: unknown): boolean {
+  const original = unwrapResolverError(error);
+  if (original instanceof AppError) return true;
+  const code = (error as { extensions?: { code?: unknown } }).extensions?.code;
+  return typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR';
+}

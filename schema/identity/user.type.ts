@@ -1,0 +1,50 @@
+import { Field, ID, ObjectType } from 'type-graphql';
+import { effectivePermissions } from '../../server/auth/permissions.js';
+import type { UserRow } from '../../server/db/tables/index.js';
+import { Connection } from '../common/connection.js';
+import { PermissionEnum, RoleEnum } from '../common/enums.js';
+
+@ObjectType({ description: 'A person in a tenant.' })
+export class User {
+  @Field(() => ID)
+  id!: string;
+  @Field(() => String)
+  email!: string;
+  @Field(() => String)
+  name!: string;
+  @Field(() => RoleEnum)
+  role!: RoleEnum;
+  @Field(() => [String], { description: 'Groups, used by approval policies (e.g. approver groups).' })
+  groups!: string[];
+  @Field(() => [PermissionEnum], { description: 'Permissions granted to this user on top of the role.' })
+  grantedPermissions!: PermissionEnum[];
+  @Field(() => [PermissionEnum], { description: 'What the user may do: every permission for admins, else the granted ones.' })
+  permissions!: PermissionEnum[];
+  @Field(() => Boolean)
+  isDisabled!: boolean;
+  @Field(() => Date, { nullable: true })
+  disabledAt!: Date | null;
+  @Field(() => Date)
+  createdAt!: Date;
+  @Field(() => Date)
+  updatedAt!: Date;
+
+  static from(row: UserRow): User {
+    return Object.assign(new User(), {
+      id: row.id,
+      email: row.email,
+      name: row.name,
+      role: row.role as RoleEnum,
+      groups: row.groups,
+      grantedPermissions: row.permissions as PermissionEnum[],
+      permissions: [...effectivePermissions(row.role, row.permissions)] as PermissionEnum[],
+      isDisabled: row.disabledAt !== null,
+      disabledAt: row.disabledAt,
+      createdAt: row.createdAt,
+      updatedAt: row.updatedAt,
+    });
+  }
+}
+
+@ObjectType()
+export class UserConnection extends Connection(User, 'User') {}

@@ -1,0 +1,50 @@
+import type { Permission, Role } from './permissions.js';
+
+/** A person acting through a user token or a JWT. */
+export interface UserActor {
+  readonly type: 'user';
+  readonly tenantId: string;
+  readonly userId: string;
+  readonly email: string;
+  readonly role: Role;
+  readonly permissions: ReadonlySet<Permission>;
+  /** The API token used, when the request came with one (absent for JWTs). */
+  readonly tokenId?: string;
+}
+
+/** A server agent acting through an agent token; it speaks for exactly one server. */
+export interface AgentActor {
+  readonly type: 'agent';
+  readonly tenantId: string;
+  readonly tokenId: string;
+  readonly serverId: string;
+}
+
+/** Vigil itself: first-run bootstrap, the operator CLI, sweepers and other jobs. */
+export interface SystemActor {
+  readonly type: 'system';
+  readonly tenantId: string;
+  /** What acted, e.g. `cli`, `bootstrap`. */
+  readonly name: string;
+}
+
+export type Actor = UserActor | AgentActor | SystemActor;
+
+/** The facts about the request an actor made, kept with everything the request writes. */
+export interface RequestInfo {
+  readonly requestId: string;
+  readonly clientIp?: string;
+  readonly userAgent?: string;
+}
+
+/** A stable id for whoever acted: a user id, an agent token id or the system's name. */
+export function actorId(actor: Actor): string {
+  switch (actor.type) {
+    case 'user':
+      return actor.userId;
+    case 'agent':
+      return actor.tokenId;
+    case 'system':
+      return actor.name;
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * Turns a request's credentials into an actor. Vigil API tokens (`vigil_…`) are looked up by hash;
+ * anything else is taken for a JWT when JWT verification is configured.
+ *
+ * A JWT names its user by email within the tenant claim. The first request of an unknown email
+ * provisions the user (just-in-time, with the role claim or `user`); after that the user row is
+ * the source of truth for role, permissions and the disabled flag, so an admin's change in Vigil
+ * is never undone by a stale claim.
+ */
+import type { Clock } from '../clock.js';
+import type { Database } from '../db/database.js';
+import { Unauthenticated } from '../errors.js';
+import { authenticateApiToken } from '../identity/api-tokens.js';
+import { findTenant } from '../identity/tenants.js';
+import { createUser, findUserByEmail } from '../identity/users.js';
+import type { Actor } from './actor.js';
+import type { JwtIdentity, JwtVerifier } from './jwt.js';
+import { effectivePermissions } from './permissions.js';
+import { looksLikeApiToken } from './token-secret.js';
+
+export interface Authenticator {
+  /** The actor for an Authorization header value; null when there is none. */
+  authenticate(authorization: string | undefined): Promise<Actor | null>;
+}
+
+export function bearerToken(authorization: string | undefined): string | undefined {
+  if (!authorization) return undefined;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+  if (!match) throw new Unauthenticated('The Authorization header must be "Bearer <token>"');
+  return match[1];
+}
+
+export function createAuthenticator(db: Database, clock: Clock, verifyJwt?: JwtVerifier): Authenticator {
+  async function authenticateJwt(token: string): Promise<Actor> {
+    if (!verifyJwt) throw new Unauthenticated('The bearer token is not a Vigil API token and JWT sign-in is not configured');
+    const identity = await verifyJwt(token);
+    const tenant = await findTenant(db, identity.tenant);
+    if (!tenant) throw new Unauthenticated(`The JWT's tenant ${identity.tenant} does not exist`);
+    const email = identity.email ?? (identity.subject.includes('@') ? identity.subject.toLowerCase() : undefined);
+    if (!email) throw new Unauthenticated('The JWT has no email claim');
+    const user = (await findUserByEmail(db, tenant.id, email)) ?? (await provisionUser(tenant.id, email, identity));
+    if (user.disabledAt) throw new Unauthenticated('This user is disabled');
+    return {
+      type: 'user',
+      tenantId: tenant.id,
+      userId: user.id,
+      email: user.email,
+      role: user.role,
+      permissions: effectivePermissions(user.role, user.permissions),
+    };
+  }
+
+  async function provisionUser(tenantId: string, email: string, identity: JwtIdentity) {
+    const provisioner: Actor = { type: 'system', tenantId, name: 'jwt-provisioning' };
+    try {
+      return await createUser({ db, clock, actor: provisioner }, { email, name: identity.name, role: identity.role ?? 'user' });
+    } catch (error) {
+      // Two first requests of the same user raced: the other one created the row.
+      const created = await findUserByEmail(db, tenantId, email);
+      if (created) return created;
+      throw error;
+    }
+  }
+
+  return {
+    async authenticate(authorization) {
+      const token = bearerToken(authorization);
+      if (!token) return null;
+      return looksLikeApiToken(token) ? authenticateApiToken(db, clock, token) : authenticateJwt(token);
+    },
+  };
+}

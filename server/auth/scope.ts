@@ -1,0 +1,69 @@
+/**
+ * Who may see and do what: every access rule of Vigil lives in this module. Resolvers, exports,
+ * subscriptions and bots ask it; none of them decides access on its own.
+ *
+ * The tenant boundary is not a rule here but a property of every query: query functions take the
+ * actor's tenant id and filter by it, and rows reference each other through (tenant_id, id) keys.
+ */
+import { Forbidden, Unauthenticated } from '../errors.js';
+import type { Actor, AgentActor, SystemActor, UserActor } from './actor.js';
+import type { Permission } from './permissions.js';
+
+export function requireActor(actor: Actor | null): Actor {
+  if (!actor) throw new Unauthenticated();
+  return actor;
+}
+
+/** A person (user token or JWT); agents are refused. */
+export function requireUser(actor: Actor | null): UserActor {
+  const present = requireActor(actor);
+  if (present.type !== 'user') throw new Forbidden('This operation is for users, not agent tokens');
+  return present;
+}
+
+export function requireAgent(actor: Actor | null): AgentActor {
+  const present = requireActor(actor);
+  if (present.type !== 'agent') throw new Forbidden('This operation is for agent tokens');
+  return present;
+}
+
+export function isAdmin(actor: Actor): boolean {
+  return actor.type === 'system' || (actor.type === 'user' && actor.role === 'admin');
+}
+
+/** An admin of the actor's tenant (or Vigil itself). */
+export function requireAdmin(actor: Actor | null): UserActor | SystemActor {
+  const present = requireActor(actor);
+  if (!isAdmin(present)) throw new Forbidden('This operation requires the admin role', { requiredRole: 'admin' });
+  return present as UserActor | SystemActor;
+}
+
+export function hasPermission(actor: Actor, permission: Permission): boolean {
+  if (actor.type === 'system') return true;
+  if (actor.type === 'agent') return false;
+  return actor.permissions.has(permission);
+}
+
+export function requirePermission(actor: Actor | null, permission: Permission): Actor {
+  const present = requireActor(actor);
+  if (!hasPermission(present, permission)) {
+    throw new Forbidden(`This operation requires the ${permission} permission`, { requiredPermission: permission });
+  }
+  return present;
+}
+
+/** Users manage their own tokens; admins manage everyone's in their tenant. */
+export function requireSelfOrAdmin(actor: Actor | null, userId: string): UserActor | SystemActor {
+  const present = requireActor(actor);
+  if (present.type === 'system') return present;
+  if (present.type === 'user' && (present.role === 'admin' || present.userId === userId)) return present;
+  throw new Forbidden("Only an admin may act on another user's behalf");
+}
+
+/** The user a token listing is narrowed to: a regular user sees only their own tokens. */
+export function tokenOwnerScope(actor: UserActor | SystemActor, requestedUserId?: string | null): string | undefined {
+  if (isAdmin(actor)) return requestedUserId ?? undefined;
+  const ownId = (actor as UserActor).userId;
+  if (requestedUserId && requestedUserId !== ownId) throw new Forbidden("Only an admin may list another user's tokens");
+  return ownId;
+}

@@ -1,0 +1,141 @@
+/**
+ * `npm run vigil -- <command>`: the operator CLI. Results go to stdout (a created token alone, so
+ * `TOKEN=$(npm run -s vigil -- token create …)` works); messages and logs go to stderr.
+ */
+import { Command, Option } from 'commander';
+import { PERMISSIONS, ROLES, type Permission, type Role } from '../auth/permissions.js';
+import { ConfigError, loadConfig, type Config } from '../config.js';
+import { DataDirLockedError } from '../db/data-dir-lock.js';
+import { AppError } from '../errors.js';
+import { createUserToken, revokeToken } from '../identity/api-tokens.js';
+import { createTenant, listTenants } from '../identity/tenants.js';
+import { createUser, findUserByEmail, listUsers } from '../identity/users.js';
+import { inTransaction } from '../service-context.js';
+import { CliError, operatorContext, parseDuration, withDatabase } from './operator-session.js';
+
+const print = (line: string) => process.stdout.write(`${line}\n`);
+const say = (line: string) => process.stderr.write(`${line}\n`);
+
+function buildProgram(config: () => Config): Command {
+  const program = new Command('vigil')
+    .description('Operate a Vigil installation: migrations, tenants, users and tokens.')
+    .showHelpAfterError()
+    .exitOverride();
+
+  program
+    .command('migrate')
+    .description('Apply pending database migrations (the server also does this at start).')
+    .action(async () => {
+      await withDatabase(config(), async () => say('Migrations applied.'));
+    });
+
+  const tenant = program.command('tenant').description('Manage tenants (workspaces).');
+  tenant
+    .command('create')
+    .description('Create a tenant; prints its id.')
+    .requiredOption('--slug <slug>', 'short name used in tokens and --tenant options')
+    .option('--name <name>', 'display name (defaults to the slug)')
+    .action(async (options: { slug: string; name?: string }) => {
+      await withDatabase(config(), async ({ db }) => {
+        const row = await createTenant(db, { slug: options.slug, name: options.name ?? options.slug });
+        print(row.id);
+      });
+    });
+  tenant
+    .command('list')
+    .description('List tenants: id, slug, name.')
+    .action(async () => {
+      await withDatabase(config(), async ({ db }) => {
+        for (const row of await listTenants(db)) print(`${row.id}\t${row.slug}\t${row.name}`);
+      });
+    });
+
+  const user = program.command('user').description('Manage users.');
+  user
+    .command('create')
+    .description('Create a user; prints their id.')
+    .requiredOption('--tenant <slug-or-id>', 'the tenant')
+    .requiredOption('--email <email>', 'email, unique in the tenant')
+    .option('--name <name>', 'display name')
+    .addOption(new Option('--role <role>', 'role').choices([...ROLES]).default('user'))
+    .option('--group <group...>', 'groups')
+    .addOption(new Option('--permission <permission...>', 'permissions to grant').choices([...PERMISSIONS]))
+    .action(async (options: { tenant: string; email: string; name?: string; role: Role; group?: string[]; permission?: Permission[] }) => {
+      await withDatabase(config(), async (database) => {
+        const ctx = await operatorContext(database, options.tenant);
+        const row = await inTransaction(ctx, (tx) =>
+          createUser(tx, { email: options.email, name: options.name, role: options.role, groups: options.group, permissions: options.permission }),
+        );
+        print(row.id);
+      });
+    });
+  user
+    .command('list')
+    .description('List users of a tenant: id, email, role, status.')
+    .requiredOption('--tenant <slug-or-id>', 'the tenant')
+    .action(async (options: { tenant: string }) => {
+      await withDatabase(config(), async (database) => {
+        const ctx = await operatorContext(database, options.tenant);
+        let after: string | null = null;
+        do {
+          const page = await listUsers(database.db, ctx.actor.tenantId, {}, { first: 500, after });
+          for (const row of page.nodes) print(`${row.id}\t${row.email}\t${row.role}\t${row.disabledAt ? 'disabled' : 'enabled'}`);
+          after = page.hasNextPage ? (page.cursors.at(-1) ?? null) : null;
+        } while (after);
+      });
+    });
+
+  const token = program.command('token').description('Manage API tokens.');
+  token
+    .command('create')
+    .description("Create a user token and print it alone on stdout (it is shown only this once).")
+    .requiredOption('--tenant <slug-or-id>', 'the tenant')
+    .requiredOption('--email <email>', 'the user the token acts as')
+    .option('--name <name>', 'what the token is for', 'cli')
+    .option('--expires-in <duration>', 'lifetime such as 45m, 12h or 30d (default: no expiry)')
+    .action(async (options: { tenant: string; email: string; name: string; expiresIn?: string }) => {
+      const lifetime = options.expiresIn ? parseDuration(options.expiresIn) : undefined;
+      await withDatabase(config(), async (database) => {
+        const ctx = await operatorContext(database, options.tenant);
+        const found = await findUserByEmail(database.db, ctx.actor.tenantId, options.email);
+        if (!found) throw new CliError(`No user ${options.email} in tenant ${options.tenant}: see \`vigil user list\``);
+        const expiresAt = lifetime === undefined ? null : new Date(Date.now() + lifetime);
+        const created = await inTransaction(ctx, (tx) => createUserToken(tx, { userId: found.id, name: options.name, expiresAt }));
+        print(created.token);
+      });
+    });
+  token
+    .command('revoke')
+    .description('Revoke a token by id.')
+    .requiredOption('--tenant <slug-or-id>', 'the tenant')
+    .requiredOption('--id <token-id>', 'the token id')
+    .action(async (options: { tenant: string; id: string }) => {
+      await withDatabase(config(), async (database) => {
+        const ctx = await operatorContext(database, options.tenant);
+        const row = await inTransaction(ctx, (tx) => revokeToken(tx, options.id));
+        say(`Revoked token ${row.id} (${row.name}).`);
+      });
+    });
+  return program;
+}
+
+async function main(): Promise<number> {
+  let config: Config | undefined;
+  const program = buildProgram(() => (config ??= loadConfig(process.env)));
+  try {
+    await program.parseAsync(process.argv);
+    return 0;
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help') return 0;
+    if (typeof code === 'string' && code.startsWith('commander.')) return 2;
+    if (error instanceof CliError || error instanceof AppError || error instanceof ConfigError || error instanceof DataDirLockedError) {
+      say(`vigil: ${error.message}`);
+      return 1;
+    }
+    say(`vigil: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    return 1;
+  }
+}
+
+process.exitCode = await main();

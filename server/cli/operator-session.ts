@@ -1,0 +1,45 @@
+/**
+ * What every CLI command that touches the database opens: the configured database (locked, when
+ * it is the embedded one, so the CLI never opens it beside a running server), migrated, and a
+ * system actor for the tenant named with --tenant.
+ */
+import type { SystemActor } from '../auth/actor.js';
+import { systemClock } from '../clock.js';
+import type { Config } from '../config.js';
+import { lockDataDir } from '../db/data-dir-lock.js';
+import { openDatabase, type DatabaseHandle } from '../db/database.js';
+import { runMigrations } from '../db/migrate.js';
+import { findTenant } from '../identity/tenants.js';
+import type { ServiceContext } from '../service-context.js';
+
+export class CliError extends Error {}
+
+export async function withDatabase<T>(config: Config, work: (database: DatabaseHandle) => Promise<T>): Promise<T> {
+  const lock = config.database.kind === 'pglite' ? lockDataDir(config.database.dataDir) : undefined;
+  try {
+    const database = await openDatabase(config.database, { applicationName: 'vigil-cli' });
+    try {
+      await runMigrations(database);
+      return await work(database);
+    } finally {
+      await database.close();
+    }
+  } finally {
+    lock?.release();
+  }
+}
+
+export async function operatorContext(database: DatabaseHandle, tenant: string): Promise<ServiceContext> {
+  const found = await findTenant(database.db, tenant);
+  if (!found) throw new CliError(`No tenant "${tenant}": see \`vigil tenant list\``);
+  const actor: SystemActor = { type: 'system', tenantId: found.id, name: 'cli' };
+  return { db: database.db, clock: systemClock, actor, request: { requestId: `cli:${process.pid}` } };
+}
+
+/** "30d", "12h", "45m" → milliseconds. */
+export function parseDuration(text: string): number {
+  const match = /^(\d+)\s*(m|h|d)$/.exec(text.trim());
+  if (!match) throw new CliError(`"${text}" is not a duration such as 45m, 12h or 30d`);
+  const unit = { m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] as 'm' | 'h' | 'd'];
+  return Number(match[1]) * unit;
+}

@@ -1,0 +1,167 @@
+/**
+ * The one place that reads the environment. Every variable is validated here, once, at start;
+ * the rest of Vigil receives the typed `Config` object and never touches `process.env`.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((value) => (value === '' ? undefined : value))
+  .optional();
+
+const booleanFlag = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+    .optional()
+    .transform((value) => (value === undefined || value === '' ? fallback : ['true', '1', 'yes'].includes(value)));
+
+const integer = (fallback: number, min: number, max: number) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value.trim() === '') return fallback;
+      const parsed = Number(value);
+      if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
+        ctx.addIssue({ code: 'custom', message: `expected a whole number from ${min} to ${max}, got "${value}"` });
+        return z.NEVER;
+      }
+      return parsed;
+    });
+
+const postgresUrl = optionalString.refine(
+  (value) => value === undefined || /^postgres(ql)?:\/\//.test(value),
+  'expected a postgres:// or postgresql:// URL',
+);
+
+const httpUrl = optionalString.refine(
+  (value) => value === undefined || /^https?:\/\/[^\s]+$/.test(value),
+  'expected an http:// or https:// URL',
+);
+
+const environmentSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('production'),
+    PORT: integer(4000, 0, 65535),
+    HOST: z.string().trim().min(1).default('0.0.0.0'),
+    VIGIL_PUBLIC_URL: httpUrl,
+    DATABASE_URL: postgresUrl,
+    VIGIL_DATA_DIR: z.string().trim().min(1).default('./data'),
+    VIGIL_DB_POOL_MAX: integer(10, 1, 500),
+    VIGIL_JWT_SECRET: optionalString.refine(
+      (value) => value === undefined || value.length >= 32,
+      'must be at least 32 characters (HS256 needs a 256-bit secret)',
+    ),
+    VIGIL_JWKS_URL: httpUrl,
+    VIGIL_JWT_ISSUER: optionalString,
+    VIGIL_JWT_AUDIENCE: optionalString,
+    VIGIL_BOOTSTRAP: booleanFlag(true),
+    VIGIL_BOOTSTRAP_TENANT: z.string().trim().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'expected a slug: a-z, 0-9 and -').default('default'),
+    VIGIL_BOOTSTRAP_ADMIN_EMAIL: z.string().trim().toLowerCase().regex(/^[^\s@]+@[^\s@]+$/, 'expected an email address').default('admin@localhost'),
+    VIGIL_SHUTDOWN_GRACE_MS: integer(8000, 0, 60000),
+    VIGIL_TRUST_PROXY: z
+      .string()
+      .trim()
+      .default('false')
+      .transform((value) => (value === 'true' ? true : value === 'false' || value === '' ? false : /^\d+$/.test(value) ? Number(value) : value)),
+    VIGIL_BODY_LIMIT: z.string().trim().regex(/^\d+(b|kb|mb)$/i, 'expected a size such as 1mb or 512kb').default('2mb'),
+    LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  })
+  .refine((env) => !(env.VIGIL_JWT_SECRET && env.VIGIL_JWKS_URL), {
+    message: 'set either VIGIL_JWT_SECRET or VIGIL_JWKS_URL, not both',
+    path: ['VIGIL_JWKS_URL'],
+  });
+
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface DatabaseConfig {
+  /** `postgres` when DATABASE_URL is set, else the embedded PGlite database in `dataDir`. */
+  readonly kind: 'postgres' | 'pglite';
+  readonly url?: string;
+  /** Where PGlite keeps its files (and Vigil its lock file). Ignored on PostgreSQL. */
+  readonly dataDir: string;
+  readonly poolMax: number;
+}
+
+export interface JwtConfig {
+  readonly secret?: string;
+  readonly jwksUrl?: string;
+  readonly issuer?: string;
+  readonly audience?: string;
+}
+
+export interface Config {
+  readonly env: 'development' | 'production' | 'test';
+  readonly http: {
+    readonly port: number;
+    readonly host: string;
+    /** The URL printed at start and used in links; derived from host and port when unset. */
+    readonly publicUrl?: string;
+    readonly bodyLimit: string;
+    /** Express's `trust proxy`: whether X-Forwarded-For gives the client IP (true, a hop count, or subnets). */
+    readonly trustProxy: boolean | number | string;
+    /** How long in-flight requests may run after SIGTERM before their sockets are closed. */
+    readonly shutdownGraceMs: number;
+  };
+  readonly database: DatabaseConfig;
+  readonly jwt: JwtConfig;
+  readonly bootstrap: { readonly enabled: boolean; readonly tenantSlug: string; readonly adminEmail: string };
+  readonly logLevel: LogLevel;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads and validates the environment; throws a ConfigError naming every bad variable. */
+export function loadConfig(environment: Record<string, string | undefined>): Config {
+  const parsed = environmentSchema.safeParse(environment);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const name = issue.path.join('.') || 'environment';
+        const given = typeof issue.path[0] === 'string' ? environment[issue.path[0]] : undefined;
+        const isSecret = /SECRET|PASSWORD|TOKEN/.test(name);
+        const shown = given === undefined || isSecret ? '' : ` (got "${given}")`;
+        return `${name}: ${issue.message}${shown}`;
+      }),
+    );
+  }
+  const env = parsed.data;
+  return {
+    env: env.NODE_ENV,
+    http: {
+      port: env.PORT,
+      host: env.HOST,
+      publicUrl: env.VIGIL_PUBLIC_URL?.replace(/\/+$/, ''),
+      bodyLimit: env.VIGIL_BODY_LIMIT,
+      trustProxy: env.VIGIL_TRUST_PROXY,
+      shutdownGraceMs: env.VIGIL_SHUTDOWN_GRACE_MS,
+    },
+    database: {
+      kind: env.DATABASE_URL ? 'postgres' : 'pglite',
+      url: env.DATABASE_URL,
+      dataDir: path.resolve(env.VIGIL_DATA_DIR),
+      poolMax: env.VIGIL_DB_POOL_MAX,
+    },
+    jwt: {
+      secret: env.VIGIL_JWT_SECRET,
+      jwksUrl: env.VIGIL_JWKS_URL,
+      issuer: env.VIGIL_JWT_ISSUER,
+      audience: env.VIGIL_JWT_AUDIENCE,
+    },
+    bootstrap: {
+      enabled: env.VIGIL_BOOTSTRAP,
+      tenantSlug: env.VIGIL_BOOTSTRAP_TENANT,
+      adminEmail: env.VIGIL_BOOTSTRAP_ADMIN_EMAIL,
+    },
+    logLevel: env.LOG_LEVEL,
+  };
+}

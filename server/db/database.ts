@@ -1,0 +1,153 @@
+/**
+ * Opens Vigil's database: PostgreSQL through a postgres.js pool when a URL is configured, else the
+ * embedded PGlite database in the data dir. Both are handed out as the same drizzle `Database`, so
+ * services, queries and migrations are written once.
+ */
+import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+import { sql, type SQL } from 'drizzle-orm';
+import type { Logger as DrizzleLogger } from 'drizzle-orm/logger';
+import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
+import type { ExtractTablesWithRelations } from 'drizzle-orm/relations';
+import postgres from 'postgres';
+import type { DatabaseConfig } from '../config.js';
+import * as tables from './tables/index.js';
+
+export type Tables = typeof tables;
+export type Database = PgDatabase<PgQueryResultHKT, Tables>;
+export type Transaction = PgTransaction<PgQueryResultHKT, Tables, ExtractTablesWithRelations<Tables>>;
+/** What a query function runs on: the database, or a transaction in progress. */
+export type Executor = Database | Transaction;
+
+export type QueryListener = (statement: string) => void;
+
+export interface DatabaseHandle {
+  readonly kind: 'postgres' | 'pglite';
+  readonly db: Database;
+  /** Runs a trivial statement; rejects when the database cannot be reached. */
+  ping(): Promise<void>;
+  /** Calls `listener` with every statement drizzle sends; returns the function that stops it. */
+  onQuery(listener: QueryListener): () => void;
+  /** Open and idle connections of this process, for /metrics (PGlite has exactly one). */
+  connectionStats(): Promise<{ total: number; idle: number; max: number }>;
+  /** Runs `work` while holding a session-level advisory lock on a connection of its own. */
+  withSessionLock<T>(key: string, work: () => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export interface OpenDatabaseOptions {
+  /** A PGlite data dir dump to start from (tests load a migrated snapshot instead of migrating). */
+  pgliteSnapshot?: Blob;
+  /** Open PGlite in memory instead of in `dataDir`. */
+  pgliteInMemory?: boolean;
+  /** `application_name` reported to PostgreSQL, so an instance's connections can be told apart. */
+  applicationName?: string;
+}
+
+export async function openDatabase(config: DatabaseConfig, options: OpenDatabaseOptions = {}): Promise<DatabaseHandle> {
+  const listeners = new Set<QueryListener>();
+  const logger: DrizzleLogger = {
+    logQuery(statement) {
+      for (const listener of listeners) listener(statement);
+    },
+  };
+  const onQuery = (listener: QueryListener) => {
+    listeners.add(listener);
+    return () => listeners.delete(listener);
+  };
+  return config.kind === 'postgres'
+    ? openPostgres(config, options, logger, onQuery)
+    : openPglite(config, options, logger, onQuery);
+}
+
+async function openPostgres(
+  config: DatabaseConfig,
+  options: OpenDatabaseOptions,
+  logger: DrizzleLogger,
+  onQuery: DatabaseHandle['onQuery'],
+): Promise<DatabaseHandle> {
+  const applicationName = options.applicationName ?? `vigil:${process.pid}`;
+  const client = postgres(config.url!, {
+    max: config.poolMax,
+    connection: { application_name: applicationName },
+    onnotice: () => {},
+    connect_timeout: 10,
+  });
+  const db = drizzlePostgres(client, { schema: tables, logger }) as unknown as Database;
+  return {
+    kind: 'postgres',
+    db,
+    onQuery,
+    async ping() {
+      await client`select 1`;
+    },
+    async connectionStats() {
+      const [row] = await client<{ total: number; idle: number }[]>`
+        select count(*)::int as total, count(*) filter (where state = 'idle')::int as idle
+        from pg_stat_activity where application_name = ${applicationName}`;
+      return { total: row?.total ?? 0, idle: row?.idle ?? 0, max: config.poolMax };
+    },
+    async withSessionLock(key, work) {
+      const connection = await client.reserve();
+      try {
+        await connection`select pg_advisory_lock(hashtextextended(${key}, 0))`;
+        try {
+          return await work();
+        } finally {
+          await connection`select pg_advisory_unlock(hashtextextended(${key}, 0))`;
+        }
+      } finally {
+        connection.release();
+      }
+    },
+    async close() {
+      await client.end({ timeout: 5 });
+    },
+  };
+}
+
+async function openPglite(
+  config: DatabaseConfig,
+  options: OpenDatabaseOptions,
+  logger: DrizzleLogger,
+  onQuery: DatabaseHandle['onQuery'],
+): Promise<DatabaseHandle> {
+  const client = await PGlite.create({
+    dataDir: options.pgliteInMemory ? undefined : config.dataDir,
+    loadDataDir: options.pgliteSnapshot,
+    extensions: { pg_trgm },
+  });
+  const db = drizzlePglite(client, { schema: tables, logger }) as unknown as Database;
+  return {
+    kind: 'pglite',
+    db,
+    onQuery,
+    async ping() {
+      await client.query('select 1');
+    },
+    async connectionStats() {
+      return { total: 1, idle: 1, max: 1 };
+    },
+    // One process owns a PGlite database (the data-dir lock sees to it), so there is nobody to
+    // exclude; the work still runs, serialized by PGlite's single connection where it matters.
+    async withSessionLock(_key, work) {
+      return work();
+    },
+    async close() {
+      if (!client.closed) await client.close();
+    },
+  };
+}
+
+/** The rows of a raw `db.execute(sql)`: postgres.js returns an array, PGlite a `{ rows }` result. */
+export async function queryRows<T>(executor: Executor, query: SQL): Promise<T[]> {
+  const result = (await executor.execute(query)) as unknown;
+  return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
+}
+
+/** Takes a transaction-scoped advisory lock on `key`; released at commit or rollback. */
+export async function lockForTransaction(tx: Transaction, key: string): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${key}, 0))`);
+}

@@ -1,0 +1,77 @@
+/**
+ * The express application: health, metrics and GraphQL share one port. Every request gets a
+ * request id (echoed in X-Request-Id) and one JSON log line.
+ */
+import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
+import { pinoHttp } from 'pino-http';
+import type { DatabaseHandle } from '../db/database.js';
+import type { Logger } from '../logger.js';
+import { livenessHandler, readinessHandler } from './health.js';
+import { httpMetricsMiddleware, metricsHandler, type Metrics } from './metrics.js';
+import { requestIdOf } from './request-info.js';
+
+export interface AppOptions {
+  logger: Logger;
+  metrics: Metrics;
+  database: DatabaseHandle;
+  graphql: RequestHandler[];
+  trustProxy: boolean | number | string;
+}
+
+export function createApp(options: AppOptions): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', options.trustProxy);
+
+  app.use((req, res, next) => {
+    res.setHeader('X-Request-Id', requestIdOf(req));
+    next();
+  });
+  app.use(
+    pinoHttp({
+      logger: options.logger,
+      genReqId: (_req, res) => String(res.getHeader('x-request-id')),
+      customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
+      // One line per request, without headers: they carry tokens and signatures.
+      serializers: {
+        req: (req: { id: string; method: string; url: string; remoteAddress?: string }) => ({
+          id: req.id,
+          method: req.method,
+          url: req.url,
+          remoteAddress: req.remoteAddress,
+        }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
+    }),
+  );
+  app.use(httpMetricsMiddleware(options.metrics));
+
+  app.get('/healthz', livenessHandler);
+  app.get('/readyz', readinessHandler(options.database));
+  app.get('/metrics', metricsHandler(options.metrics));
+  app.use('/graphql', ...options.graphql);
+
+  app.use((_req, res) => {
+    res.status(404).json({ error: 'Not found' });
+  });
+  app.use(errorHandler);
+  return app;
+}
+
+/** Malformed or oversized bodies are the client's fault: 400/413 with a message, never a stack. */
+const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
+  const status = typeof error?.status === 'number' && error.status >= 400 && error.status < 500 ? error.status : 500;
+  if (status === 500) req.log?.error({ err: error }, 'unhandled request error');
+  const message =
+    error?.type === 'entity.parse.failed'
+      ? `Malformed JSON body: ${error.message}`
+      : error?.type === 'entity.too.large'
+        ? `Request body larger than the limit of ${error.limit} bytes`
+        : status === 500
+          ? 'Internal server error'
+          : String(error?.message ?? 'Bad request');
+  const code = status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST';
+  if (res.headersSent) return;
+  res.status(status).json({ errors: [{ message, extensions: { code } }] });
+};

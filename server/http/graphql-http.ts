@@ -1,0 +1,78 @@
+/**
+ * GraphQL over HTTP at /graphql (Apollo Server on express). Authentication happens once per
+ * request, in the context function: no token gives an anonymous context (resolvers then answer
+ * UNAUTHENTICATED), a bad token fails the whole request with 401.
+ */
+import type { Server } from 'node:http';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { expressMiddleware } from '@as-integrations/express5';
+import express, { type RequestHandler } from 'express';
+import { GraphQLError, type GraphQLSchema } from 'graphql';
+import type { Disposable } from 'graphql-ws';
+import { createGraphQLContext, type GraphQLContext, type SchemaDependencies } from '../../schema/context.js';
+import { formatGraphQLError } from '../../schema/format-error.js';
+import type { Authenticator } from '../auth/authenticate.js';
+import { AppError } from '../errors.js';
+import { observabilityPlugin } from './apollo-plugins.js';
+import type { Metrics } from './metrics.js';
+import { requestInfoOf } from './request-info.js';
+
+export interface GraphQLHttpOptions {
+  httpServer: Server;
+  schema: GraphQLSchema;
+  deps: SchemaDependencies;
+  authenticator: Authenticator;
+  metrics: Metrics;
+  /** Closed when Apollo drains, before the HTTP server stops. */
+  webSocket: Disposable;
+  isProduction: boolean;
+  includeStacktrace: boolean;
+  bodyLimit: string;
+  shutdownGraceMs: number;
+}
+
+export async function startGraphQLHttp(options: GraphQLHttpOptions): Promise<{ handler: RequestHandler[]; apollo: ApolloServer<GraphQLContext> }> {
+  const { deps, authenticator } = options;
+  const apollo = new ApolloServer<GraphQLContext>({
+    schema: options.schema,
+    introspection: true,
+    stopOnTerminationSignals: false,
+    includeStacktraceInErrorResponses: options.includeStacktrace,
+    formatError: (formatted, error) => formatGraphQLError(formatted, error, { includeStacktrace: options.includeStacktrace }),
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer: options.httpServer, stopGracePeriodMillis: options.shutdownGraceMs }),
+      {
+        async serverWillStart() {
+          return {
+            async drainServer() {
+              await options.webSocket.dispose();
+            },
+          };
+        },
+      },
+      observabilityPlugin(options.metrics, deps.logger),
+      ...(options.isProduction ? [ApolloServerPluginLandingPageDisabled()] : []),
+    ],
+  });
+  await apollo.start();
+
+  const handler = expressMiddleware(apollo, {
+    async context({ req, res }) {
+      const requestId = String(res.getHeader('x-request-id') ?? '');
+      try {
+        const actor = await authenticator.authenticate(req.headers.authorization);
+        return createGraphQLContext(deps, actor, requestInfoOf(req, requestId));
+      } catch (error) {
+        if (error instanceof AppError) {
+          throw new GraphQLError(error.message, {
+            extensions: { code: error.code, http: { status: error.httpStatus } },
+          });
+        }
+        throw error;
+      }
+    },
+  });
+  return { handler: [express.json({ limit: options.bodyLimit }), handler], apollo };
+}

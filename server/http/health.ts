@@ -1,0 +1,41 @@
+import type { RequestHandler } from 'express';
+import type { DatabaseHandle } from '../db/database.js';
+import { countPendingMigrations } from '../db/migrate.js';
+
+const READINESS_TIMEOUT_MS = 2_000;
+
+/** Alive: the process answers. Says nothing about the database, so orchestrators do not restart
+ * a healthy process during a database outage. */
+export const livenessHandler: RequestHandler = (_req, res) => {
+  res.json({ status: 'ok' });
+};
+
+/** Ready: the database answers within 2 s and every shipped migration is applied. */
+export function readinessHandler(database: DatabaseHandle): RequestHandler {
+  return async (_req, res) => {
+    try {
+      const pending = await withTimeout(
+        (async () => {
+          await database.ping();
+          return countPendingMigrations(database);
+        })(),
+        READINESS_TIMEOUT_MS,
+      );
+      if (pending > 0) {
+        res.status(503).json({ status: 'unavailable', database: 'ok', pendingMigrations: pending });
+        return;
+      }
+      res.json({ status: 'ok', database: 'ok', pendingMigrations: 0 });
+    } catch (error) {
+      res.status(503).json({ status: 'unavailable', database: 'unreachable', error: (error as Error).message });
+    }
+  };
+}
+
+function withTimeout<T>(work: Promise<T>, milliseconds: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${milliseconds} ms`)), milliseconds);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,169 @@
+import { and, eq, isNull, lt, or, type SQL } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Actor } from '../auth/actor.js';
+import { effectivePermissions } from '../auth/permissions.js';
+import { generateToken, hashToken, parseToken } from '../auth/token-secret.js';
+import type { Clock } from '../clock.js';
+import type { Executor } from '../db/database.js';
+import { apiTokens, users, type ApiTokenRow } from '../db/tables/index.js';
+import { BadInput, Conflict, NotFound, Unauthenticated } from '../errors.js';
+import { isUuid, newId } from '../ids.js';
+import { keysetClauses, planPage, toPage, type Page, type PageArgs } from '../pagination/keyset.js';
+import type { TransactionContext } from '../service-context.js';
+import { nameSchema, parseInput } from '../validation.js';
+import { getServer } from './servers.js';
+import { getUser } from './users.js';
+
+/** `last_used_at` is written at most this often per token, so reads do not turn into writes. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+const tokenInput = z.object({
+  name: nameSchema(100),
+  expiresAt: z.date().nullish(),
+});
+
+export interface CreatedToken {
+  /** The token itself: shown once, never stored. */
+  readonly token: string;
+  readonly row: ApiTokenRow;
+}
+
+function checkExpiry(expiresAt: Date | null | undefined, now: Date): void {
+  if (expiresAt && expiresAt.getTime() <= now.getTime()) throw new BadInput('expiresAt', 'expiresAt must be in the future');
+}
+
+async function insertToken(
+  ctx: TransactionContext,
+  values: Pick<ApiTokenRow, 'kind' | 'name' | 'userId' | 'serverId' | 'expiresAt'>,
+): Promise<CreatedToken> {
+  const generated = generateToken(values.kind, ctx.actor.tenantId);
+  const [row] = await ctx.db
+    .insert(apiTokens)
+    .values({
+      ...values,
+      tenantId: ctx.actor.tenantId,
+      id: newId(),
+      tokenHash: generated.hash,
+      hint: generated.hint,
+      createdById: ctx.actor.type === 'user' ? ctx.actor.userId : null,
+      createdAt: ctx.clock.now(),
+    })
+    .returning();
+  return { token: generated.token, row: row! };
+}
+
+export async function createUserToken(
+  ctx: TransactionContext,
+  input: { userId: string; name: string; expiresAt?: Date | null },
+): Promise<CreatedToken> {
+  const parsed = parseInput(tokenInput, input);
+  checkExpiry(parsed.expiresAt, ctx.clock.now());
+  const user = await getUser(ctx.db, ctx.actor.tenantId, input.userId);
+  if (user.disabledAt) throw new Conflict(`User ${user.email} is disabled: enable them before creating a token`, { field: 'userId' });
+  return insertToken(ctx, { kind: 'user', name: parsed.name, userId: user.id, serverId: null, expiresAt: parsed.expiresAt ?? null });
+}
+
+export async function createAgentToken(
+  ctx: TransactionContext,
+  input: { serverId: string; name: string; expiresAt?: Date | null },
+): Promise<CreatedToken> {
+  const parsed = parseInput(tokenInput, input);
+  checkExpiry(parsed.expiresAt, ctx.clock.now());
+  const server = await getServer(ctx.db, ctx.actor.tenantId, input.serverId);
+  return insertToken(ctx, { kind: 'agent', name: parsed.name, userId: null, serverId: server.id, expiresAt: parsed.expiresAt ?? null });
+}
+
+export async function getToken(db: Executor, tenantId: string, tokenId: string): Promise<ApiTokenRow> {
+  if (!isUuid(tokenId)) throw new NotFound('API token', tokenId);
+  const [row] = await db.select().from(apiTokens).where(and(eq(apiTokens.tenantId, tenantId), eq(apiTokens.id, tokenId)));
+  if (!row) throw new NotFound('API token', tokenId);
+  return row;
+}
+
+/** Revokes a token at once; revoking a revoked token changes nothing and returns it as it is. */
+export async function revokeToken(ctx: TransactionContext, tokenId: string): Promise<ApiTokenRow> {
+  if (!isUuid(tokenId)) throw new NotFound('API token', tokenId);
+  const [row] = await ctx.db
+    .update(apiTokens)
+    .set({ revokedAt: ctx.clock.now(), revokedById: ctx.actor.type === 'user' ? ctx.actor.userId : null })
+    .where(and(eq(apiTokens.tenantId, ctx.actor.tenantId), eq(apiTokens.id, tokenId), isNull(apiTokens.revokedAt)))
+    .returning();
+  return row ?? getToken(ctx.db, ctx.actor.tenantId, tokenId);
+}
+
+export interface TokenFilter {
+  userId?: string | null;
+  serverId?: string | null;
+  kind?: 'user' | 'agent' | null;
+  includeRevoked?: boolean | null;
+}
+
+export async function listTokens(db: Executor, tenantId: string, filter: TokenFilter, args: PageArgs): Promise<Page<ApiTokenRow>> {
+  const plan = planPage(args, 1);
+  const page = keysetClauses(plan, [apiTokens.id]);
+  const conditions: (SQL | undefined)[] = [eq(apiTokens.tenantId, tenantId), page.where];
+  if (filter.userId) conditions.push(eq(apiTokens.userId, filter.userId));
+  if (filter.serverId) conditions.push(eq(apiTokens.serverId, filter.serverId));
+  if (filter.kind) conditions.push(eq(apiTokens.kind, filter.kind));
+  if (!filter.includeRevoked) conditions.push(isNull(apiTokens.revokedAt));
+  const rows = await db
+    .select()
+    .from(apiTokens)
+    .where(and(...conditions))
+    .orderBy(...page.orderBy)
+    .limit(page.limit);
+  return toPage(rows, plan, (row) => [row.id]);
+}
+
+/**
+ * The actor an API token speaks for. Unknown, revoked and expired tokens, and tokens of disabled
+ * users, are refused alike with UNAUTHENTICATED; the message says which, since the caller holds
+ * the token already and needs to know what to fix.
+ */
+export async function authenticateApiToken(db: Executor, clock: Clock, token: string): Promise<Actor> {
+  const claimed = parseToken(token);
+  if (!claimed) throw new Unauthenticated('The bearer token is not a Vigil API token');
+  const [found] = await db
+    .select({ token: apiTokens, user: users })
+    .from(apiTokens)
+    .leftJoin(users, and(eq(users.tenantId, apiTokens.tenantId), eq(users.id, apiTokens.userId)))
+    .where(and(eq(apiTokens.tenantId, claimed.tenantId), eq(apiTokens.tokenHash, hashToken(token))));
+  if (!found) throw new Unauthenticated('The API token is not valid');
+  const now = clock.now();
+  if (found.token.revokedAt) throw new Unauthenticated('The API token has been revoked');
+  if (found.token.expiresAt && found.token.expiresAt.getTime() <= now.getTime()) {
+    throw new Unauthenticated('The API token has expired');
+  }
+  if (found.token.kind === 'user' && (!found.user || found.user.disabledAt)) {
+    throw new Unauthenticated('The user of this API token is disabled');
+  }
+  await touchLastUsed(db, found.token, now);
+  if (found.token.kind === 'agent') {
+    return { type: 'agent', tenantId: found.token.tenantId, tokenId: found.token.id, serverId: found.token.serverId! };
+  }
+  const user = found.user!;
+  return {
+    type: 'user',
+    tenantId: user.tenantId,
+    userId: user.id,
+    email: user.email,
+    role: user.role,
+    permissions: effectivePermissions(user.role, user.permissions),
+    tokenId: found.token.id,
+  };
+}
+
+async function touchLastUsed(db: Executor, token: ApiTokenRow, now: Date): Promise<void> {
+  if (token.lastUsedAt && now.getTime() - token.lastUsedAt.getTime() < LAST_USED_RESOLUTION_MS) return;
+  const staleBefore = new Date(now.getTime() - LAST_USED_RESOLUTION_MS);
+  await db
+    .update(apiTokens)
+    .set({ lastUsedAt: now })
+    .where(
+      and(
+        eq(apiTokens.tenantId, token.tenantId),
+        eq(apiTokens.id, token.id),
+        or(isNull(apiTokens.lastUsedAt), lt(apiTokens.lastUsedAt, staleBefore)),
+      ),
+    );
+}

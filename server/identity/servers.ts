@@ -1,0 +1,105 @@
+import { isIP } from 'node:net';
+import { and, eq, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Executor } from '../db/database.js';
+import { uniqueViolation } from '../db/db-errors.js';
+import { containsPattern } from '../db/like-pattern.js';
+import { servers, type ServerRow } from '../db/tables/index.js';
+import { Conflict, NotFound } from '../errors.js';
+import { isUuid, newId } from '../ids.js';
+import { keysetClauses, planPage, toPage, type Page, type PageArgs } from '../pagination/keyset.js';
+import type { TransactionContext } from '../service-context.js';
+import { nameSchema, parseInput } from '../validation.js';
+
+const labelKey = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9]([\w./-]{0,62}[A-Za-z0-9])?$/, 'must be 1-64 characters of letters, digits, _ . / and -');
+
+const registerServerInput = z.object({
+  name: nameSchema(128).regex(/^[\w.-]+$/, 'may contain letters, digits, _ . and - only'),
+  hostname: nameSchema(253).regex(/^[A-Za-z0-9.-]+$/, 'is not a valid hostname'),
+  os: nameSchema(128).nullish(),
+  ipAddress: z
+    .string()
+    .trim()
+    .refine((value) => isIP(value) !== 0, 'is not an IPv4 or IPv6 address')
+    .nullish(),
+  labels: z
+    .array(z.object({ key: labelKey, value: z.string().trim().max(256, 'must be at most 256 characters') }))
+    .max(64, 'at most 64 labels')
+    .default([])
+    .refine((labels) => new Set(labels.map((label) => label.key)).size === labels.length, 'has the same key twice'),
+});
+
+export type RegisterServerInput = z.input<typeof registerServerInput>;
+
+export async function registerServer(ctx: TransactionContext, input: RegisterServerInput): Promise<ServerRow> {
+  const parsed = parseInput(registerServerInput, input);
+  try {
+    const [row] = await ctx.db
+      .insert(servers)
+      .values({
+        tenantId: ctx.actor.tenantId,
+        id: newId(),
+        name: parsed.name,
+        hostname: parsed.hostname.toLowerCase(),
+        os: parsed.os ?? null,
+        ipAddress: parsed.ipAddress ?? null,
+        labels: Object.fromEntries(parsed.labels.map((label) => [label.key, label.value])),
+        createdAt: ctx.clock.now(),
+        updatedAt: ctx.clock.now(),
+      })
+      .returning();
+    return row!;
+  } catch (error) {
+    if (uniqueViolation(error) !== undefined) {
+      throw new Conflict(`A server named ${parsed.name} is already registered in this tenant`, { field: 'name' });
+    }
+    throw error;
+  }
+}
+
+export async function getServer(db: Executor, tenantId: string, serverId: string): Promise<ServerRow> {
+  if (!isUuid(serverId)) throw new NotFound('Server', serverId);
+  const [row] = await db.select().from(servers).where(and(eq(servers.tenantId, tenantId), eq(servers.id, serverId)));
+  if (!row) throw new NotFound('Server', serverId);
+  return row;
+}
+
+export async function getServersByIds(db: Executor, tenantId: string, ids: readonly string[]): Promise<ServerRow[]> {
+  if (ids.length === 0) return [];
+  return db
+    .select()
+    .from(servers)
+    .where(and(eq(servers.tenantId, tenantId), inArray(servers.id, [...ids])));
+}
+
+export interface ServerFilter {
+  /** Matches name or hostname, case-insensitively. */
+  search?: string | null;
+  /** Every label given must match (`env=prod` and `team=db`). */
+  labels?: { key: string; value: string }[] | null;
+}
+
+export async function listServers(db: Executor, tenantId: string, filter: ServerFilter, args: PageArgs): Promise<Page<ServerRow>> {
+  const plan = planPage(args, 1);
+  const conditions: (SQL | undefined)[] = [eq(servers.tenantId, tenantId)];
+  if (filter.search) {
+    const pattern = containsPattern(filter.search);
+    conditions.push(or(ilike(servers.name, pattern), ilike(servers.hostname, pattern)));
+  }
+  if (filter.labels?.length) {
+    const wanted = Object.fromEntries(filter.labels.map((label) => [label.key, label.value]));
+    conditions.push(sql`${servers.labels} @> ${JSON.stringify(wanted)}::jsonb`);
+  }
+  const page = keysetClauses(plan, [servers.id]);
+  conditions.push(page.where);
+  const rows = await db
+    .select()
+    .from(servers)
+    .where(and(...conditions))
+    .orderBy(...page.orderBy)
+    .limit(page.limit);
+  return toPage(rows, plan, (row) => [row.id]);
+}

@@ -1,0 +1,163 @@
+import { and, eq, ilike, inArray, isNotNull, isNull, ne, or, sql, type SQL } from 'drizzle-orm';
+import { z } from 'zod';
+import { PERMISSIONS, ROLES, type Permission, type Role } from '../auth/permissions.js';
+import type { Executor } from '../db/database.js';
+import { uniqueViolation } from '../db/db-errors.js';
+import { containsPattern } from '../db/like-pattern.js';
+import { users, type UserRow } from '../db/tables/index.js';
+import { Conflict, NotFound } from '../errors.js';
+import { isUuid, newId } from '../ids.js';
+import { keysetClauses, planPage, toPage, type Page, type PageArgs } from '../pagination/keyset.js';
+import type { TransactionContext } from '../service-context.js';
+import { emailSchema, nameSchema, parseInput } from '../validation.js';
+import { lockTenant } from './tenants.js';
+
+const groupSchema = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9][\w.@-]{0,63}$/, 'must be 1-64 characters of letters, digits, _ . @ and -');
+
+const createUserInput = z.object({
+  email: emailSchema,
+  name: nameSchema().optional(),
+  role: z.enum(ROLES).default('user'),
+  groups: z.array(groupSchema).max(100, 'at most 100 groups').default([]),
+  permissions: z.array(z.enum(PERMISSIONS)).default([]),
+});
+
+export type CreateUserInput = z.input<typeof createUserInput>;
+
+export async function createUser(ctx: TransactionContext, input: CreateUserInput): Promise<UserRow> {
+  const parsed = parseInput(createUserInput, input);
+  try {
+    const [row] = await ctx.db
+      .insert(users)
+      .values({
+        tenantId: ctx.actor.tenantId,
+        id: newId(),
+        email: parsed.email,
+        name: parsed.name ?? parsed.email.split('@')[0]!,
+        role: parsed.role,
+        groups: [...new Set(parsed.groups)],
+        permissions: [...new Set(parsed.permissions)],
+        createdAt: ctx.clock.now(),
+        updatedAt: ctx.clock.now(),
+      })
+      .returning();
+    return row!;
+  } catch (error) {
+    if (uniqueViolation(error) !== undefined) {
+      throw new Conflict(`A user with email ${parsed.email} already exists in this tenant`, { field: 'email' });
+    }
+    throw error;
+  }
+}
+
+export async function getUser(db: Executor, tenantId: string, userId: string): Promise<UserRow> {
+  if (!isUuid(userId)) throw new NotFound('User', userId);
+  const [row] = await db.select().from(users).where(and(eq(users.tenantId, tenantId), eq(users.id, userId)));
+  if (!row) throw new NotFound('User', userId);
+  return row;
+}
+
+export async function findUserByEmail(db: Executor, tenantId: string, email: string): Promise<UserRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(users)
+    .where(and(eq(users.tenantId, tenantId), eq(users.email, email.trim().toLowerCase())));
+  return row;
+}
+
+/** Users by id, for DataLoaders: one statement for a whole page's worth of ids. */
+export async function getUsersByIds(db: Executor, tenantId: string, ids: readonly string[]): Promise<UserRow[]> {
+  if (ids.length === 0) return [];
+  return db
+    .select()
+    .from(users)
+    .where(and(eq(users.tenantId, tenantId), inArray(users.id, [...ids])));
+}
+
+export interface UserFilter {
+  role?: Role | null;
+  isDisabled?: boolean | null;
+  /** Matches email or name, case-insensitively. */
+  search?: string | null;
+  group?: string | null;
+}
+
+export async function listUsers(db: Executor, tenantId: string, filter: UserFilter, args: PageArgs): Promise<Page<UserRow>> {
+  const plan = planPage(args, 1);
+  const conditions: (SQL | undefined)[] = [eq(users.tenantId, tenantId)];
+  if (filter.role) conditions.push(eq(users.role, filter.role));
+  if (filter.isDisabled != null) conditions.push(filter.isDisabled ? isNotNull(users.disabledAt) : isNull(users.disabledAt));
+  if (filter.group) conditions.push(sql`${filter.group} = any(${users.groups})`);
+  if (filter.search) {
+    const pattern = containsPattern(filter.search);
+    conditions.push(or(ilike(users.email, pattern), ilike(users.name, pattern)));
+  }
+  const page = keysetClauses(plan, [users.id]);
+  conditions.push(page.where);
+  const rows = await db
+    .select()
+    .from(users)
+    .where(and(...conditions))
+    .orderBy(...page.orderBy)
+    .limit(page.limit);
+  return toPage(rows, plan, (row) => [row.id]);
+}
+
+/**
+ * Refuses a change that would leave the tenant without an enabled admin. The tenant row lock
+ * serializes such changes, so two admins demoting each other at once cannot both succeed.
+ */
+async function assertAnotherAdminRemains(ctx: TransactionContext, userId: string): Promise<void> {
+  await lockTenant(ctx.db, ctx.actor.tenantId);
+  const [row] = await ctx.db
+    .select({ count: sql<number>`count(*)::int` })
+    .from(users)
+    .where(and(eq(users.tenantId, ctx.actor.tenantId), eq(users.role, 'admin'), isNull(users.disabledAt), ne(users.id, userId)));
+  if ((row?.count ?? 0) === 0) {
+    throw new Conflict('This is the last enabled admin of the tenant: promote another user first', { field: 'id' });
+  }
+}
+
+async function updateUser(ctx: TransactionContext, userId: string, changes: Partial<UserRow>): Promise<UserRow> {
+  const [row] = await ctx.db
+    .update(users)
+    .set({ ...changes, updatedAt: ctx.clock.now() })
+    .where(and(eq(users.tenantId, ctx.actor.tenantId), eq(users.id, userId)))
+    .returning();
+  if (!row) throw new NotFound('User', userId);
+  return row;
+}
+
+export async function setUserDisabled(ctx: TransactionContext, userId: string, isDisabled: boolean): Promise<UserRow> {
+  const current = await getUser(ctx.db, ctx.actor.tenantId, userId);
+  if (isDisabled === (current.disabledAt !== null)) return current;
+  if (isDisabled && current.role === 'admin') await assertAnotherAdminRemains(ctx, userId);
+  return updateUser(ctx, userId, { disabledAt: isDisabled ? ctx.clock.now() : null });
+}
+
+export async function changeUserRole(ctx: TransactionContext, userId: string, role: Role): Promise<UserRow> {
+  const current = await getUser(ctx.db, ctx.actor.tenantId, userId);
+  if (current.role === role) return current;
+  if (current.role === 'admin' && current.disabledAt === null) await assertAnotherAdminRemains(ctx, userId);
+  return updateUser(ctx, userId, { role });
+}
+
+/** Adds (`grant`) or removes permissions; the result is the user's new list of grants. */
+export async function changeUserPermissions(
+  ctx: TransactionContext,
+  userId: string,
+  permissions: readonly Permission[],
+  change: 'grant' | 'revoke',
+): Promise<UserRow> {
+  const current = await getUser(ctx.db, ctx.actor.tenantId, userId);
+  const next = new Set(current.permissions);
+  for (const permission of permissions) {
+    if (change === 'grant') next.add(permission);
+    else next.delete(permission);
+  }
+  return updateUser(ctx, userId, { permissions: [...next].sort() });
+}
+

@@ -1,0 +1,111 @@
+/**
+ * Starts one Vigil instance: database (migrated), first-run bootstrap, GraphQL over HTTP and
+ * WebSocket, health and metrics, all on one port. Returns a handle whose `dispose()` shuts it
+ * down in order: stop accepting, close WebSockets (1001), let in-flight requests finish within
+ * the grace period, then close the database and release the data dir.
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { buildVigilSchema } from '../schema/build-schema.js';
+import type { SchemaDependencies } from '../schema/context.js';
+import { createAuthenticator } from './auth/authenticate.js';
+import { createJwtVerifier } from './auth/jwt.js';
+import { systemClock, type Clock } from './clock.js';
+import type { Config } from './config.js';
+import { lockDataDir, type DataDirLock } from './db/data-dir-lock.js';
+import { openDatabase, type DatabaseHandle, type OpenDatabaseOptions } from './db/database.js';
+import { runMigrations } from './db/migrate.js';
+import { createApp } from './http/app.js';
+import { startGraphQLHttp } from './http/graphql-http.js';
+import { startGraphQLWebSocket } from './http/graphql-ws.js';
+import { createMetrics } from './http/metrics.js';
+import { bootstrapFirstRun, type BootstrapResult } from './identity/bootstrap.js';
+import { createLogger, type Logger } from './logger.js';
+
+export interface RunningVigil {
+  /** Where GraphQL is served, e.g. http://localhost:4000/graphql. */
+  readonly graphqlUrl: string;
+  readonly baseUrl: string;
+  readonly port: number;
+  readonly database: DatabaseHandle;
+  /** What the first run created (and the admin token to show once), or null. */
+  readonly bootstrap: BootstrapResult | null;
+  dispose(): Promise<void>;
+}
+
+export interface StartOptions {
+  logger?: Logger;
+  clock?: Clock;
+  database?: OpenDatabaseOptions;
+}
+
+export async function startVigil(config: Config, options: StartOptions = {}): Promise<RunningVigil> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const clock = options.clock ?? systemClock;
+  const isEmbedded = config.database.kind === 'pglite' && !options.database?.pgliteInMemory;
+  const dataDirLock: DataDirLock | undefined = isEmbedded ? lockDataDir(config.database.dataDir) : undefined;
+
+  let database: DatabaseHandle | undefined;
+  try {
+    database = await openDatabase(config.database, options.database);
+    await runMigrations(database);
+    const bootstrap = await bootstrapFirstRun(database.db, clock, config.bootstrap);
+
+    const schema = await buildVigilSchema();
+    const deps: SchemaDependencies = { db: database.db, clock, logger };
+    const authenticator = createAuthenticator(database.db, clock, createJwtVerifier(config.jwt));
+    const metrics = createMetrics(database);
+    const httpServer = createServer();
+    const includeStacktrace = config.env === 'development';
+
+    const webSocket = startGraphQLWebSocket({ httpServer, schema, deps, authenticator, includeStacktrace });
+    const graphql = await startGraphQLHttp({
+      httpServer,
+      schema,
+      deps,
+      authenticator,
+      metrics,
+      webSocket,
+      isProduction: config.env === 'production',
+      includeStacktrace,
+      bodyLimit: config.http.bodyLimit,
+      shutdownGraceMs: config.http.shutdownGraceMs,
+    });
+    httpServer.on('request', createApp({ logger, metrics, database, graphql: graphql.handler, trustProxy: config.http.trustProxy }));
+
+    await new Promise<void>((resolve, reject) => {
+      httpServer.once('error', reject);
+      httpServer.listen(config.http.port, config.http.host, () => {
+        httpServer.off('error', reject);
+        resolve();
+      });
+    });
+    const port = (httpServer.address() as AddressInfo).port;
+    const baseUrl = config.http.publicUrl ?? `http://${['0.0.0.0', '::'].includes(config.http.host) ? 'localhost' : config.http.host}:${port}`;
+    const openDatabaseHandle = database;
+
+    let disposing: Promise<void> | undefined;
+    return {
+      graphqlUrl: `${baseUrl}/graphql`,
+      baseUrl,
+      port,
+      database: openDatabaseHandle,
+      bootstrap,
+      dispose() {
+        disposing ??= (async () => {
+          try {
+            await graphql.apollo.stop();
+          } finally {
+            await openDatabaseHandle.close();
+            dataDirLock?.release();
+          }
+        })();
+        return disposing;
+      },
+    };
+  } catch (error) {
+    await database?.close().catch(() => {});
+    dataDirLock?.release();
+    throw error;
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * Starts a real Vigil on a random port over the test file's own database, and makes tenants,
+ * users and tokens through Vigil's own services (as its CLI does).
+ */
+import type { Permission, Role } from '../../server/auth/permissions.js';
+import { ManualClock, type Clock } from '../../server/clock.js';
+import { loadConfig } from '../../server/config.js';
+import { createUserToken } from '../../server/identity/api-tokens.js';
+import { createTenant } from '../../server/identity/tenants.js';
+import { createUser } from '../../server/identity/users.js';
+import { createLogger } from '../../server/logger.js';
+import { inTransaction, type ServiceContext } from '../../server/service-context.js';
+import { startVigil, type RunningVigil } from '../../server/vigil.js';
+import { graphql, type GraphQLResponse } from './graphql-client.js';
+import { createTestDatabase, type TestDatabase } from './test-database.js';
+
+export interface TestUser {
+  readonly id: string;
+  readonly email: string;
+  readonly token: string;
+  readonly tenantId: string;
+}
+
+export interface TestVigil {
+  readonly vigil: RunningVigil;
+  readonly url: string;
+  readonly clock: Clock;
+  /** The first-run admin of tenant `default`. */
+  readonly admin: TestUser;
+  gql<T = Record<string, any>>(query: string, token?: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<T>>;
+  /** A service context acting as Vigil itself in `tenantId`. */
+  systemContext(tenantId: string): ServiceContext;
+  createUser(tenantId: string, options: { email: string; role?: Role; permissions?: Permission[]; groups?: string[] }): Promise<TestUser>;
+  createTenant(slug: string): Promise<{ tenantId: string; admin: TestUser }>;
+  close(): Promise<void>;
+}
+
+export async function startTestVigil(options: { clock?: Clock; env?: Record<string, string> } = {}): Promise<TestVigil> {
+  const database: TestDatabase = await createTestDatabase();
+  const clock = options.clock ?? new ManualClock();
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', NODE_ENV: 'test', ...database.env, ...options.env });
+  const vigil = await startVigil(config, { clock, logger: createLogger('silent'), database: await database.openOptions() });
+  const bootstrap = vigil.bootstrap!;
+  const systemContext = (tenantId: string): ServiceContext => ({
+    db: vigil.database.db,
+    clock,
+    actor: { type: 'system', tenantId, name: 'test' },
+  });
+
+  const harness: TestVigil = {
+    vigil,
+    url: vigil.graphqlUrl,
+    clock,
+    admin: { id: bootstrap.admin.id, email: bootstrap.admin.email, token: bootstrap.token, tenantId: bootstrap.tenant.id },
+    gql: (query, token, variables) => graphql(vigil.graphqlUrl, query, { token, variables }),
+    systemContext,
+    async createUser(tenantId, user) {
+      return inTransaction(systemContext(tenantId), async (tx) => {
+        const row = await createUser(tx, user);
+        const { token } = await createUserToken(tx, { userId: row.id, name: 'test' });
+        return { id: row.id, email: row.email, token, tenantId };
+      });
+    },
+    async createTenant(slug) {
+      const tenant = await createTenant(vigil.database.db, { slug, name: slug });
+      const admin = await harness.createUser(tenant.id, { email: `admin@${slug}.test`, role: 'admin' });
+      return { tenantId: tenant.id, admin };
+    },
+    async close() {
+      await vigil.dispose();
+      await database.drop();
+    },
+  };
+  return harness;
+}
