@@ -30,10 +30,10 @@ export function formatGraphQLError(
   };
 }
 
-/** True when an error is Vigil's own or GraphQL's, i.e. the client's doing; false for faults. */
-export function isClientError(error: unknown): boolean {
+/** The code a client sees for `error`: Vigil's own, GraphQL's, or INTERNAL_SERVER_ERROR for faults. */
+export function errorCodeOf(error: unknown): string {
   const original = unwrapResolverError(error);
-  if (original instanceof AppError) return true;
+  if (original instanceof AppError) return original.code;
   const code = (error as { extensions?: { code?: unknown } }).extensions?.code;
-  return typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR';
+  return typeof code === 'string' ? code : 'INTERNAL_SERVER_ERROR';
 }

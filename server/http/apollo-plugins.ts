@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { GraphQLContext } from '../../schema/context.js';
-import { isClientError } from '../../schema/format-error.js';
+import { errorCodeOf } from '../../schema/format-error.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from './metrics.js';
 
@@ -15,7 +15,7 @@ export function observabilityPlugin(metrics: Metrics, logger: Logger): ApolloSer
       return {
         async didEncounterErrors({ errors, contextValue }) {
           for (const error of errors) {
-            const code = isClientError(error) ? String(error.extensions?.code ?? 'BAD_REQUEST') : 'INTERNAL_SERVER_ERROR';
+            const code = errorCodeOf(error);
             metrics.graphqlErrors.inc({ code });
             if (code === 'INTERNAL_SERVER_ERROR') {
               logger.error(

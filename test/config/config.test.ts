@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../server/config.js';
+
+describe('configuration', () => {
+  it('defaults to the embedded database in ./data on port 4000', () => {
+    const config = loadConfig({});
+    expect(config.database.kind).toBe('pglite');
+    expect(config.database.dataDir).toMatch(/\/data$/);
+    expect(config.http.port).toBe(4000);
+    expect(config.env).toBe('production');
+    expect(config.bootstrap).toEqual({ enabled: true, tenantSlug: 'default', adminEmail: 'admin@localhost' });
+  });
+
+  it('switches to PostgreSQL when DATABASE_URL is set', () => {
+    const config = loadConfig({ DATABASE_URL: 'postgres://vigil@db:5432/vigil', VIGIL_DB_POOL_MAX: '20' });
+    expect(config.database).toMatchObject({ kind: 'postgres', url: 'postgres://vigil@db:5432/vigil', poolMax: 20 });
+  });
+
+  it('names every bad variable at once, without echoing secrets', () => {
+    let caught: unknown;
+    try {
+      loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', VIGIL_JWT_SECRET: 'short-secret', LOG_LEVEL: 'loud' });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(ConfigError);
+    const problems = (caught as ConfigError).problems;
+    expect(problems.map((problem) => problem.split(':')[0])).toEqual(['PORT', 'DATABASE_URL', 'VIGIL_JWT_SECRET', 'LOG_LEVEL']);
+    expect(problems[0]).toContain('"eighty"');
+    expect((caught as ConfigError).message).not.toContain('short-secret');
+  });
+
+  it('refuses both a JWT secret and a JWKS URL', () => {
+    expect(() => loadConfig({ VIGIL_JWT_SECRET: 'x'.repeat(32), VIGIL_JWKS_URL: 'https://idp/jwks' })).toThrow(/VIGIL_JWKS_URL/);
+  });
+});
