@@ -8,7 +8,7 @@ import type { Executor } from '../db/database.js';
 import { apiTokens, users, type ApiTokenRow } from '../db/tables/index.js';
 import { BadInput, Conflict, NotFound, Unauthenticated } from '../errors.js';
 import { isUuid, newId } from '../ids.js';
-import { keysetClauses, planPage, toPage, type Page, type PageArgs } from '../pagination/keyset.js';
+import { fetchPage, type Page, type PageArgs } from '../pagination/keyset.js';
 import type { TransactionContext } from '../service-context.js';
 import { nameSchema, parseInput } from '../validation.js';
 import { getServer } from './servers.js';
@@ -99,20 +99,14 @@ export interface TokenFilter {
 }
 
 export async function listTokens(db: Executor, tenantId: string, filter: TokenFilter, args: PageArgs): Promise<Page<ApiTokenRow>> {
-  const plan = planPage(args, 1);
-  const page = keysetClauses(plan, [apiTokens.id]);
-  const conditions: (SQL | undefined)[] = [eq(apiTokens.tenantId, tenantId), page.where];
+  const conditions: (SQL | undefined)[] = [eq(apiTokens.tenantId, tenantId)];
   if (filter.userId) conditions.push(eq(apiTokens.userId, filter.userId));
   if (filter.serverId) conditions.push(eq(apiTokens.serverId, filter.serverId));
   if (filter.kind) conditions.push(eq(apiTokens.kind, filter.kind));
   if (!filter.includeRevoked) conditions.push(isNull(apiTokens.revokedAt));
-  const rows = await db
-    .select()
-    .from(apiTokens)
-    .where(and(...conditions))
-    .orderBy(...page.orderBy)
-    .limit(page.limit);
-  return toPage(rows, plan, (row) => [row.id]);
+  return fetchPage(args, [apiTokens.id], (row) => [row.id], ({ where, orderBy, limit }) =>
+    db.select().from(apiTokens).where(and(...conditions, where)).orderBy(...orderBy).limit(limit),
+  );
 }
 
 /**

@@ -7,7 +7,7 @@ import { containsPattern } from '../db/like-pattern.js';
 import { servers, type ServerRow } from '../db/tables/index.js';
 import { Conflict, NotFound } from '../errors.js';
 import { isUuid, newId } from '../ids.js';
-import { keysetClauses, planPage, toPage, type Page, type PageArgs } from '../pagination/keyset.js';
+import { fetchPage, type Page, type PageArgs } from '../pagination/keyset.js';
 import type { TransactionContext } from '../service-context.js';
 import { nameSchema, parseInput } from '../validation.js';
 
@@ -83,7 +83,6 @@ export interface ServerFilter {
 }
 
 export async function listServers(db: Executor, tenantId: string, filter: ServerFilter, args: PageArgs): Promise<Page<ServerRow>> {
-  const plan = planPage(args, 1);
   const conditions: (SQL | undefined)[] = [eq(servers.tenantId, tenantId)];
   if (filter.search) {
     const pattern = containsPattern(filter.search);
@@ -93,13 +92,7 @@ export async function listServers(db: Executor, tenantId: string, filter: Server
     const wanted = Object.fromEntries(filter.labels.map((label) => [label.key, label.value]));
     conditions.push(sql`${servers.labels} @> ${JSON.stringify(wanted)}::jsonb`);
   }
-  const page = keysetClauses(plan, [servers.id]);
-  conditions.push(page.where);
-  const rows = await db
-    .select()
-    .from(servers)
-    .where(and(...conditions))
-    .orderBy(...page.orderBy)
-    .limit(page.limit);
-  return toPage(rows, plan, (row) => [row.id]);
+  return fetchPage(args, [servers.id], (row) => [row.id], ({ where, orderBy, limit }) =>
+    db.select().from(servers).where(and(...conditions, where)).orderBy(...orderBy).limit(limit),
+  );
 }

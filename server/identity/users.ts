@@ -7,7 +7,7 @@ import { containsPattern } from '../db/like-pattern.js';
 import { users, type UserRow } from '../db/tables/index.js';
 import { Conflict, NotFound } from '../errors.js';
 import { isUuid, newId } from '../ids.js';
-import { keysetClauses, planPage, toPage, type Page, type PageArgs } from '../pagination/keyset.js';
+import { fetchPage, type Page, type PageArgs } from '../pagination/keyset.js';
 import type { TransactionContext } from '../service-context.js';
 import { emailSchema, nameSchema, parseInput } from '../validation.js';
 import { lockTenant } from './tenants.js';
@@ -86,7 +86,6 @@ export interface UserFilter {
 }
 
 export async function listUsers(db: Executor, tenantId: string, filter: UserFilter, args: PageArgs): Promise<Page<UserRow>> {
-  const plan = planPage(args, 1);
   const conditions: (SQL | undefined)[] = [eq(users.tenantId, tenantId)];
   if (filter.role) conditions.push(eq(users.role, filter.role));
   if (filter.isDisabled != null) conditions.push(filter.isDisabled ? isNotNull(users.disabledAt) : isNull(users.disabledAt));
@@ -95,15 +94,9 @@ export async function listUsers(db: Executor, tenantId: string, filter: UserFilt
     const pattern = containsPattern(filter.search);
     conditions.push(or(ilike(users.email, pattern), ilike(users.name, pattern)));
   }
-  const page = keysetClauses(plan, [users.id]);
-  conditions.push(page.where);
-  const rows = await db
-    .select()
-    .from(users)
-    .where(and(...conditions))
-    .orderBy(...page.orderBy)
-    .limit(page.limit);
-  return toPage(rows, plan, (row) => [row.id]);
+  return fetchPage(args, [users.id], (row) => [row.id], ({ where, orderBy, limit }) =>
+    db.select().from(users).where(and(...conditions, where)).orderBy(...orderBy).limit(limit),
+  );
 }
 
 /**

@@ -92,3 +92,17 @@ export function toPage<T>(rows: T[], plan: PagePlan, keyValues: (row: T) => read
     hasPreviousPage: plan.direction === 'forward' ? plan.cursor !== null : hasMore,
   };
 }
+
+/**
+ * Plans a page from `args`, lets `fetch` run the query with the keyset clauses, and returns the
+ * page: the one way every list in Vigil pages.
+ */
+export async function fetchPage<Row>(
+  args: PageArgs,
+  keys: readonly AnyPgColumn[],
+  keyValues: (row: Row) => readonly string[],
+  fetch: (clauses: { where?: SQL; orderBy: SQL[]; limit: number }) => Promise<Row[]>,
+): Promise<Page<Row>> {
+  const plan = planPage(args, keys.length);
+  return toPage(await fetch(keysetClauses(plan, keys)), plan, keyValues);
+}
