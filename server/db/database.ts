@@ -4,6 +4,7 @@
  * services, queries and migrations are written once.
  */
 import { PGlite } from '@electric-sql/pglite';
+import { btree_gin } from '@electric-sql/pglite/contrib/btree_gin';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { sql, type SQL } from 'drizzle-orm';
 import type { Logger as DrizzleLogger } from 'drizzle-orm/logger';
@@ -89,17 +90,15 @@ async function openPostgres(
         from pg_stat_activity where application_name = ${applicationName}`;
       return { total: row?.total ?? 0, idle: row?.idle ?? 0, max: config.poolMax };
     },
+    // The lock lives on a connection of its own, outside the pool, so `work` can use the whole
+    // pool (even a pool of one) while the lock is held.
     async withSessionLock(key, work) {
-      const connection = await client.reserve();
+      const lockConnection = postgres(config.url!, { max: 1, connection: { application_name: `${applicationName}:lock` }, onnotice: () => {} });
       try {
-        await connection`select pg_advisory_lock(hashtextextended(${key}, 0))`;
-        try {
-          return await work();
-        } finally {
-          await connection`select pg_advisory_unlock(hashtextextended(${key}, 0))`;
-        }
+        await lockConnection`select pg_advisory_lock(hashtextextended(${key}, 0))`;
+        return await work();
       } finally {
-        connection.release();
+        await lockConnection.end({ timeout: 5 });
       }
     },
     async close() {
@@ -117,7 +116,7 @@ async function openPglite(
   const client = await PGlite.create({
     dataDir: options.pgliteInMemory ? undefined : config.dataDir,
     loadDataDir: options.pgliteSnapshot,
-    extensions: { pg_trgm },
+    extensions: { pg_trgm, btree_gin },
   });
   const db = drizzlePglite(client, { schema: tables, logger }) as unknown as Database;
   return {

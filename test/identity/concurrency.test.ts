@@ -39,7 +39,8 @@ describe.runIf(isPostgres)('on PostgreSQL', () => {
     const admin = postgres(template.adminUrl, { max: 1, onnotice: () => {} });
     await admin.unsafe(`create database "${name}"`);
     try {
-      const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', DATABASE_URL: databaseUrl(template.adminUrl, name) });
+      // A pool of one: the migration lock must not hold the only connection the migration needs.
+      const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', VIGIL_DB_POOL_MAX: '1', DATABASE_URL: databaseUrl(template.adminUrl, name) });
       const instances = await Promise.all([0, 1, 2].map(() => startVigil(config, { logger: createLogger('silent') })));
       try {
         const bootstrapped = instances.filter((instance) => instance.bootstrap !== null);
