@@ -5,9 +5,32 @@ import { ApiTokenResolver } from './identity/api-token.resolver.js';
 import { MeResolver } from './identity/me.resolver.js';
 import { ServerResolver } from './identity/server.resolver.js';
 import { UserResolver } from './identity/user.resolver.js';
+import { AccessSessionResolver } from './records/access-session.resolver.js';
+import { ActivityResolver } from './records/activity.resolver.js';
+import { CommandResolver } from './records/command.resolver.js';
+import { FileTransferResolver } from './records/file-transfer.resolver.js';
+import { IngestResolver } from './records/ingest.resolver.js';
+import { SudoAuthorizationResolver } from './records/sudo-authorization.resolver.js';
+import { SystemLogResolver } from './records/system-log.resolver.js';
+import { TerminalSessionResolver } from './records/terminal-session.resolver.js';
+import { ViewerResolver } from './records/viewer.resolver.js';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-const RESOLVERS: NonEmptyArray<Function> = [MeResolver, UserResolver, ServerResolver, ApiTokenResolver];
+const RESOLVERS: NonEmptyArray<Function> = [
+  MeResolver,
+  UserResolver,
+  ServerResolver,
+  ApiTokenResolver,
+  ViewerResolver,
+  AccessSessionResolver,
+  TerminalSessionResolver,
+  CommandResolver,
+  FileTransferResolver,
+  SudoAuthorizationResolver,
+  SystemLogResolver,
+  ActivityResolver,
+  IngestResolver,
+];
 
 let built: Promise<GraphQLSchema> | undefined;
 

@@ -1,6 +1,7 @@
 import type { Actor, RequestInfo } from '../server/auth/actor.js';
 import { requireActor } from '../server/auth/scope.js';
 import type { Clock } from '../server/clock.js';
+import type { Config } from '../server/config.js';
 import type { Database } from '../server/db/database.js';
 import type { Logger } from '../server/logger.js';
 import type { ServiceContext } from '../server/service-context.js';
@@ -11,6 +12,7 @@ export interface SchemaDependencies {
   readonly db: Database;
   readonly clock: Clock;
   readonly logger: Logger;
+  readonly records: Config['records'];
 }
 
 /** One GraphQL operation's context, over HTTP, WebSocket or a bot alike. */

@@ -69,6 +69,8 @@ const environmentSchema = z
       .default('false')
       .transform((value) => (value === 'true' ? true : value === 'false' || value === '' ? false : /^\d+$/.test(value) ? Number(value) : value)),
     VIGIL_BODY_LIMIT: z.string().trim().regex(/^\d+(b|kb|mb)$/i, 'expected a size such as 1mb or 512kb').default('2mb'),
+    VIGIL_UNRESPONSIVE_AFTER: integer(300, 5, 86_400 * 7),
+    VIGIL_MAX_CLOCK_SKEW: integer(300, 0, 86_400),
     LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   })
   .refine((env) => !(env.VIGIL_JWT_SECRET && env.VIGIL_JWKS_URL), {
@@ -110,6 +112,12 @@ export interface Config {
   readonly database: DatabaseConfig;
   readonly jwt: JwtConfig;
   readonly bootstrap: { readonly enabled: boolean; readonly tenantSlug: string; readonly adminEmail: string };
+  readonly records: {
+    /** Seconds without an update after which a Running command becomes Unresponsive. */
+    readonly unresponsiveAfterSeconds: number;
+    /** How far in the future a reported timestamp may lie before the event is refused. */
+    readonly maxClockSkewSeconds: number;
+  };
   readonly logLevel: LogLevel;
 }
 
@@ -161,6 +169,10 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
       enabled: env.VIGIL_BOOTSTRAP,
       tenantSlug: env.VIGIL_BOOTSTRAP_TENANT,
       adminEmail: env.VIGIL_BOOTSTRAP_ADMIN_EMAIL,
+    },
+    records: {
+      unresponsiveAfterSeconds: env.VIGIL_UNRESPONSIVE_AFTER,
+      maxClockSkewSeconds: env.VIGIL_MAX_CLOCK_SKEW,
     },
     logLevel: env.LOG_LEVEL,
   };

@@ -33,3 +33,13 @@ export function parseId(field: string, value: string): string {
 export function parseOptionalId(field: string, value: string | null | undefined): string | undefined {
   return value == null ? undefined : parseId(field, value);
 }
+
+/** A copy of `filter` whose id fields are checked (BAD_USER_INPUT naming `filter.<field>`). */
+export function parseFilterIds<Filter extends object>(filter: Filter | null | undefined, fields: readonly (keyof Filter & string)[]): Filter {
+  const copy = { ...(filter ?? {}) } as Filter;
+  for (const field of fields) {
+    const value = copy[field];
+    if (value != null) (copy as Record<string, unknown>)[field] = parseId(`filter.${field}`, String(value));
+  }
+  return copy;
+}

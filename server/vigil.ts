@@ -21,6 +21,7 @@ import { startGraphQLWebSocket } from './http/graphql-ws.js';
 import { createMetrics } from './http/metrics.js';
 import { bootstrapFirstRun, type BootstrapResult } from './identity/bootstrap.js';
 import { createLogger, type Logger } from './logger.js';
+import { startUnresponsiveSweeper } from './records/unresponsive-sweeper.js';
 
 export interface RunningVigil {
   /** Where GraphQL is served, e.g. http://localhost:4000/graphql. */
@@ -52,7 +53,7 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
     const bootstrap = await bootstrapFirstRun(database.db, clock, config.bootstrap);
 
     const schema = await buildVigilSchema();
-    const deps: SchemaDependencies = { db: database.db, clock, logger };
+    const deps: SchemaDependencies = { db: database.db, clock, logger, records: config.records };
     const authenticator = createAuthenticator(database.db, clock, createJwtVerifier(config.jwt));
     const metrics = createMetrics(database);
     const httpServer = createServer();
@@ -83,6 +84,14 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
     const port = (httpServer.address() as AddressInfo).port;
     const baseUrl = config.http.publicUrl ?? `http://${['0.0.0.0', '::'].includes(config.http.host) ? 'localhost' : config.http.host}:${port}`;
     const openDatabaseHandle = database;
+    const sweeper = startUnresponsiveSweeper({
+      db: database.db,
+      clock,
+      logger,
+      afterSeconds: config.records.unresponsiveAfterSeconds,
+      // Often enough that a command turns Unresponsive within a quarter of the threshold of it.
+      intervalMs: Math.min(30_000, (config.records.unresponsiveAfterSeconds * 1000) / 4),
+    });
 
     let disposing: Promise<void> | undefined;
     return {
@@ -94,7 +103,7 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
       dispose() {
         disposing ??= (async () => {
           try {
-            await graphql.apollo.stop();
+            await Promise.all([graphql.apollo.stop(), sweeper.dispose()]);
           } finally {
             await openDatabaseHandle.close();
             dataDirLock?.release();

@@ -13,14 +13,15 @@ import { Unauthenticated } from '../errors.js';
 import { authenticateApiToken } from '../identity/api-tokens.js';
 import { findTenant } from '../identity/tenants.js';
 import { createUser, findUserByEmail } from '../identity/users.js';
-import type { Actor } from './actor.js';
+import { inTransaction } from '../service-context.js';
+import type { Actor, RequestInfo } from './actor.js';
 import type { JwtIdentity, JwtVerifier } from './jwt.js';
 import { effectivePermissions } from './permissions.js';
 import { looksLikeApiToken } from './token-secret.js';
 
 export interface Authenticator {
   /** The actor for an Authorization header value; null when there is none. */
-  authenticate(authorization: string | undefined): Promise<Actor | null>;
+  authenticate(authorization: string | undefined, request?: RequestInfo): Promise<Actor | null>;
 }
 
 export function bearerToken(authorization: string | undefined): string | undefined {
@@ -53,7 +54,9 @@ export function createAuthenticator(db: Database, clock: Clock, verifyJwt?: JwtV
   async function provisionUser(tenantId: string, email: string, identity: JwtIdentity) {
     const provisioner: Actor = { type: 'system', tenantId, name: 'jwt-provisioning' };
     try {
-      return await createUser({ db, clock, actor: provisioner }, { email, name: identity.name, role: identity.role ?? 'user' });
+      return await inTransaction({ db, clock, actor: provisioner }, (tx) =>
+        createUser(tx, { email, name: identity.name, role: identity.role ?? 'user' }),
+      );
     } catch (error) {
       // Two first requests of the same user raced: the other one created the row.
       const created = await findUserByEmail(db, tenantId, email);
@@ -63,10 +66,10 @@ export function createAuthenticator(db: Database, clock: Clock, verifyJwt?: JwtV
   }
 
   return {
-    async authenticate(authorization) {
+    async authenticate(authorization, request) {
       const token = bearerToken(authorization);
       if (!token) return null;
-      return looksLikeApiToken(token) ? authenticateApiToken(db, clock, token) : authenticateJwt(token);
+      return looksLikeApiToken(token) ? authenticateApiToken(db, clock, token, request) : authenticateJwt(token);
     },
   };
 }

@@ -67,3 +67,76 @@ export function tokenOwnerScope(actor: UserActor | SystemActor, requestedUserId?
   if (requestedUserId && requestedUserId !== ownId) throw new Forbidden("Only an admin may list another user's tokens");
   return ownId;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Audit records: which rows of a tenant an actor sees, and which fields of them.
+// ---------------------------------------------------------------------------------------------
+
+export type RecordKind =
+  | 'accessSessions'
+  | 'terminalSessions'
+  | 'commands'
+  | 'fileTransfers'
+  | 'sudoAuthorizations'
+  | 'systemLogs'
+  | 'activityLog';
+
+/**
+ * The rows of one kind an actor may list. `ownerUserId` narrows them to one person's rows
+ * (the requester, operator, grantee or user, by kind); undefined means the whole tenant.
+ */
+export interface RowScope {
+  readonly tenantId: string;
+  readonly ownerUserId?: string;
+}
+
+/** Row rules, by record kind: who sees the whole tenant; everyone else sees only their own rows. */
+const WHOLE_TENANT_READERS: Record<RecordKind, { permission?: Permission; isOwnRowsAllowed: boolean }> = {
+  accessSessions: { isOwnRowsAllowed: true },
+  terminalSessions: { permission: 'session_recordings.view', isOwnRowsAllowed: true },
+  commands: { isOwnRowsAllowed: true },
+  fileTransfers: { isOwnRowsAllowed: true },
+  sudoAuthorizations: { isOwnRowsAllowed: true },
+  // Not tied to a person: the whole tenant or nothing.
+  systemLogs: { permission: 'monitoring.view', isOwnRowsAllowed: false },
+  // Governance: admins only, however it is asked for.
+  activityLog: { isOwnRowsAllowed: false },
+};
+
+export function recordScope(actor: Actor | null, kind: RecordKind): RowScope {
+  const present = requireActor(actor);
+  if (present.type === 'agent') throw new Forbidden('Agent tokens report records; they do not read them');
+  const rule = WHOLE_TENANT_READERS[kind];
+  if (isAdmin(present) || (rule.permission && hasPermission(present, rule.permission))) return { tenantId: present.tenantId };
+  if (!rule.isOwnRowsAllowed || present.type !== 'user') {
+    const needed = rule.permission ? `the admin role or the ${rule.permission} permission` : 'the admin role';
+    throw new Forbidden(`Reading ${kind} requires ${needed}`, { requiredRole: 'admin', requiredPermission: rule.permission });
+  }
+  return { tenantId: present.tenantId, ownerUserId: present.userId };
+}
+
+/** "My sessions / My events": the actor's own rows, whatever their role. */
+export function ownRowsScope(actor: Actor | null): RowScope {
+  const user = requireUser(actor);
+  return { tenantId: user.tenantId, ownerUserId: user.userId };
+}
+
+/**
+ * Fields that stay hidden (null) from people who may see a row but are not its owner: holders of
+ * session_recordings.view see every terminal session and its command lines, but not other people's
+ * network details or command output. Admins and owners see them.
+ */
+export const OWNER_OR_ADMIN_FIELDS = [
+  'TerminalSession.remoteIp',
+  'TerminalSession.browser',
+  'Command.result',
+  'Command.operatorToken',
+  'FileTransfer.remoteIp',
+] as const;
+export type OwnerOrAdminField = (typeof OWNER_OR_ADMIN_FIELDS)[number];
+
+export function canSeeField(actor: Actor | null, _field: OwnerOrAdminField, ownerUserId: string | null): boolean {
+  if (!actor) return false;
+  if (isAdmin(actor)) return true;
+  return actor.type === 'user' && ownerUserId !== null && actor.userId === ownerUserId;
+}

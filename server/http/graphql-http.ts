@@ -60,10 +60,10 @@ export async function startGraphQLHttp(options: GraphQLHttpOptions): Promise<{ h
 
   const handler = expressMiddleware(apollo, {
     async context({ req, res }) {
-      const requestId = String(res.getHeader('x-request-id') ?? '');
+      const request = requestInfoOf(req, String(res.getHeader('x-request-id') ?? ''));
       try {
-        const actor = await authenticator.authenticate(req.headers.authorization);
-        return createGraphQLContext(deps, actor, requestInfoOf(req, requestId));
+        const actor = await authenticator.authenticate(req.headers.authorization, request);
+        return createGraphQLContext(deps, actor, request);
       } catch (error) {
         if (error instanceof AppError) {
           throw new GraphQLError(error.message, {

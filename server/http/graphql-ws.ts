@@ -46,7 +46,8 @@ export function startGraphQLWebSocket(options: {
       async onConnect(ctx) {
         const authorization = tokenFromParams(ctx.connectionParams);
         try {
-          const actor = authorization ? await authenticator.authenticate(authorization) : null;
+          const request = requestInfoOf(ctx.extra.request, requestIdOf(ctx.extra.request));
+          const actor = authorization ? await authenticator.authenticate(authorization, request) : null;
           if (!actor) throw new GraphQLError('Authentication required: send the token in connection_init');
           ctx.extra.actor = actor;
           return true;

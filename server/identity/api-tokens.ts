@@ -1,6 +1,7 @@
-import { and, eq, isNull, lt, or, type SQL } from 'drizzle-orm';
+import { and, eq, inArray, isNull, lt, or, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
-import type { Actor } from '../auth/actor.js';
+import { recordActorActivity, recordFailedSignIn } from '../activity/record-activity.js';
+import type { Actor, RequestInfo } from '../auth/actor.js';
 import { effectivePermissions } from '../auth/permissions.js';
 import { generateToken, hashToken, parseToken } from '../auth/token-secret.js';
 import type { Clock } from '../clock.js';
@@ -49,6 +50,7 @@ async function insertToken(
       createdAt: ctx.clock.now(),
     })
     .returning();
+  await recordActorActivity(ctx, 'token.created', { tokenId: row!.id, kind: row!.kind, name: row!.name, userId: row!.userId, serverId: row!.serverId });
   return { token: generated.token, row: row! };
 }
 
@@ -80,6 +82,11 @@ export async function getToken(db: Executor, tenantId: string, tokenId: string):
   return row;
 }
 
+export async function getTokensByIds(db: Executor, tenantId: string, ids: readonly string[]): Promise<ApiTokenRow[]> {
+  if (ids.length === 0) return [];
+  return db.select().from(apiTokens).where(and(eq(apiTokens.tenantId, tenantId), inArray(apiTokens.id, [...ids])));
+}
+
 /** Revokes a token at once; revoking a revoked token changes nothing and returns it as it is. */
 export async function revokeToken(ctx: TransactionContext, tokenId: string): Promise<ApiTokenRow> {
   if (!isUuid(tokenId)) throw new NotFound('API token', tokenId);
@@ -88,7 +95,9 @@ export async function revokeToken(ctx: TransactionContext, tokenId: string): Pro
     .set({ revokedAt: ctx.clock.now(), revokedById: ctx.actor.type === 'user' ? ctx.actor.userId : null })
     .where(and(eq(apiTokens.tenantId, ctx.actor.tenantId), eq(apiTokens.id, tokenId), isNull(apiTokens.revokedAt)))
     .returning();
-  return row ?? getToken(ctx.db, ctx.actor.tenantId, tokenId);
+  if (!row) return getToken(ctx.db, ctx.actor.tenantId, tokenId);
+  await recordActorActivity(ctx, 'token.revoked', { tokenId: row.id, kind: row.kind, name: row.name, userId: row.userId, serverId: row.serverId });
+  return row;
 }
 
 export interface TokenFilter {
@@ -114,7 +123,7 @@ export async function listTokens(db: Executor, tenantId: string, filter: TokenFi
  * users, are refused alike with UNAUTHENTICATED; the message says which, since the caller holds
  * the token already and needs to know what to fix.
  */
-export async function authenticateApiToken(db: Executor, clock: Clock, token: string): Promise<Actor> {
+export async function authenticateApiToken(db: Executor, clock: Clock, token: string, request?: RequestInfo): Promise<Actor> {
   const claimed = parseToken(token);
   if (!claimed) throw new Unauthenticated('The bearer token is not a Vigil API token');
   const [found] = await db
@@ -122,14 +131,26 @@ export async function authenticateApiToken(db: Executor, clock: Clock, token: st
     .from(apiTokens)
     .leftJoin(users, and(eq(users.tenantId, apiTokens.tenantId), eq(users.id, apiTokens.userId)))
     .where(and(eq(apiTokens.tenantId, claimed.tenantId), eq(apiTokens.tokenHash, hashToken(token))));
-  if (!found) throw new Unauthenticated('The API token is not valid');
   const now = clock.now();
-  if (found.token.revokedAt) throw new Unauthenticated('The API token has been revoked');
-  if (found.token.expiresAt && found.token.expiresAt.getTime() <= now.getTime()) {
-    throw new Unauthenticated('The API token has expired');
-  }
-  if (found.token.kind === 'user' && (!found.user || found.user.disabledAt)) {
-    throw new Unauthenticated('The user of this API token is disabled');
+  const refusal = !found
+    ? 'The API token is not valid'
+    : found.token.revokedAt
+      ? 'The API token has been revoked'
+      : found.token.expiresAt && found.token.expiresAt.getTime() <= now.getTime()
+        ? 'The API token has expired'
+        : found.token.kind === 'user' && (!found.user || found.user.disabledAt)
+          ? 'The user of this API token is disabled'
+          : undefined;
+  if (refusal || !found) {
+    await recordFailedSignIn(db, {
+      tenantId: claimed.tenantId,
+      userId: found?.user?.id ?? null,
+      userEmail: found?.user?.email ?? null,
+      details: { method: 'api_token', reason: refusal, tokenId: found?.token.id, tokenHint: token.slice(-4) },
+      request,
+      occurredAt: now,
+    });
+    throw new Unauthenticated(refusal);
   }
   await touchLastUsed(db, found.token, now);
   if (found.token.kind === 'agent') {

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { and, eq, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
+import { recordActorActivity } from '../activity/record-activity.js';
 import type { Executor } from '../db/database.js';
 import { uniqueViolation } from '../db/db-errors.js';
 import { containsPattern } from '../db/like-pattern.js';
@@ -51,6 +52,7 @@ export async function registerServer(ctx: TransactionContext, input: RegisterSer
         updatedAt: ctx.clock.now(),
       })
       .returning();
+    await recordActorActivity(ctx, 'server.registered', { serverId: row!.id, name: row!.name, hostname: row!.hostname, os: row!.os, ipAddress: row!.ipAddress });
     return row!;
   } catch (error) {
     if (uniqueViolation(error) !== undefined) {

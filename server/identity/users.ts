@@ -1,5 +1,6 @@
 import { and, eq, ilike, inArray, isNotNull, isNull, ne, or, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
+import { recordActorActivity } from '../activity/record-activity.js';
 import { PERMISSIONS, ROLES, type Permission, type Role } from '../auth/permissions.js';
 import type { Executor } from '../db/database.js';
 import { uniqueViolation } from '../db/db-errors.js';
@@ -44,6 +45,7 @@ export async function createUser(ctx: TransactionContext, input: CreateUserInput
         updatedAt: ctx.clock.now(),
       })
       .returning();
+    await recordActorActivity(ctx, 'user.created', { targetUserId: row!.id, email: row!.email, role: row!.role });
     return row!;
   } catch (error) {
     if (uniqueViolation(error) !== undefined) {
@@ -66,6 +68,11 @@ export async function findUserByEmail(db: Executor, tenantId: string, email: str
     .from(users)
     .where(and(eq(users.tenantId, tenantId), eq(users.email, email.trim().toLowerCase())));
   return row;
+}
+
+export async function findUsersByEmails(db: Executor, tenantId: string, emails: readonly string[]): Promise<UserRow[]> {
+  if (emails.length === 0) return [];
+  return db.select().from(users).where(and(eq(users.tenantId, tenantId), inArray(users.email, [...emails])));
 }
 
 /** Users by id, for DataLoaders: one statement for a whole page's worth of ids. */
@@ -128,14 +135,18 @@ export async function setUserDisabled(ctx: TransactionContext, userId: string, i
   const current = await getUser(ctx.db, ctx.actor.tenantId, userId);
   if (isDisabled === (current.disabledAt !== null)) return current;
   if (isDisabled && current.role === 'admin') await assertAnotherAdminRemains(ctx, userId);
-  return updateUser(ctx, userId, { disabledAt: isDisabled ? ctx.clock.now() : null });
+  const row = await updateUser(ctx, userId, { disabledAt: isDisabled ? ctx.clock.now() : null });
+  await recordActorActivity(ctx, isDisabled ? 'user.disabled' : 'user.enabled', { targetUserId: userId, email: row.email });
+  return row;
 }
 
 export async function changeUserRole(ctx: TransactionContext, userId: string, role: Role): Promise<UserRow> {
   const current = await getUser(ctx.db, ctx.actor.tenantId, userId);
   if (current.role === role) return current;
   if (current.role === 'admin' && current.disabledAt === null) await assertAnotherAdminRemains(ctx, userId);
-  return updateUser(ctx, userId, { role });
+  const row = await updateUser(ctx, userId, { role });
+  await recordActorActivity(ctx, 'user.role_changed', { targetUserId: userId, email: row.email, oldRole: current.role, newRole: role });
+  return row;
 }
 
 /** Adds (`grant`) or removes permissions; the result is the user's new list of grants. */
@@ -151,6 +162,13 @@ export async function changeUserPermissions(
     if (change === 'grant') next.add(permission);
     else next.delete(permission);
   }
-  return updateUser(ctx, userId, { permissions: [...next].sort() });
+  const row = await updateUser(ctx, userId, { permissions: [...next].sort() });
+  await recordActorActivity(ctx, 'user.permissions_changed', {
+    targetUserId: userId,
+    email: row.email,
+    oldPermissions: current.permissions,
+    newPermissions: row.permissions,
+  });
+  return row;
 }
 

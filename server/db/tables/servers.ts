@@ -17,6 +17,8 @@ export const servers = pgTable(
     /** Key/value labels (`env=prod`), used later to scope access requests and approval policies. */
     labels: jsonb('labels').$type<Record<string, string>>().notNull().default(sql`'{}'::jsonb`),
     createdAt: timestamp('created_at', { withTimezone: true, precision: 6 }).notNull().defaultNow(),
+    /** Servers are retired, never deleted: the audit records that mention them must keep resolving. */
+    deletedAt: timestamp('deleted_at', { withTimezone: true, precision: 6 }),
     updatedAt: timestamp('updated_at', { withTimezone: true, precision: 6 }).notNull().defaultNow(),
   },
   (table) => [

@@ -1,0 +1,70 @@
+import { Arg, Args, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
+import { canSeeField, recordScope } from '../../server/auth/scope.js';
+import { NotFound } from '../../server/errors.js';
+import { getCommandInScope, listCommands } from '../../server/records/queries/list-commands.js';
+import { parseFilterIds, parseId } from '../../server/validation.js';
+import { PageArgs, toConnection } from '../common/connection.js';
+import type { GraphQLContext } from '../context.js';
+import { ApiToken } from '../identity/api-token.type.js';
+import { Server } from '../identity/server.type.js';
+import { AccessSession } from './access-session.type.js';
+import { Command, CommandConnection } from './command.type.js';
+import { CommandFilterInput } from './filters.js';
+import { Person } from './person.type.js';
+import { loadAccessSession, loadPerson, loadServer, loadTerminalSession } from './references.js';
+import { TerminalSession } from './terminal-session.type.js';
+
+export const COMMAND_FILTER_IDS = ['userId', 'serverId', 'accessSessionId', 'terminalSessionId'] as const;
+
+@Resolver(() => Command)
+export class CommandResolver {
+  @Query(() => CommandConnection, { description: 'Commands, newest first: your own, or the whole tenant for admins.' })
+  async commands(
+    @Ctx() ctx: GraphQLContext,
+    @Args(() => PageArgs) page: PageArgs,
+    @Arg('filter', () => CommandFilterInput, { nullable: true }) filter?: CommandFilterInput | null,
+  ): Promise<CommandConnection> {
+    const scope = recordScope(ctx.actor, 'commands');
+    return toConnection(await listCommands(ctx.deps.db, scope, parseFilterIds(filter, COMMAND_FILTER_IDS), page), Command.from);
+  }
+
+  @Query(() => Command, { description: 'A command by id (NOT_FOUND when it is not yours to see).' })
+  async command(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string): Promise<Command> {
+    const scope = recordScope(ctx.actor, 'commands');
+    const row = await getCommandInScope(ctx.deps.db, scope, parseId('id', id));
+    if (!row) throw new NotFound('Command', id);
+    return Command.from(row);
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: "The output or error message. Others' output: admins only." })
+  result(@Root() command: Command, @Ctx() ctx: GraphQLContext): string | null {
+    return canSeeField(ctx.actor, 'Command.result', command.row.operatorUserId) ? command.row.result : null;
+  }
+
+  @FieldResolver(() => Server)
+  async server(@Root() command: Command, @Ctx() ctx: GraphQLContext): Promise<Server> {
+    return (await loadServer(ctx, command.row.serverId))!;
+  }
+
+  @FieldResolver(() => Person, { nullable: true, description: 'The user who submitted the command (null for agent tasks).' })
+  operator(@Root() command: Command, @Ctx() ctx: GraphQLContext): Promise<Person | null> {
+    return loadPerson(ctx, command.row.operatorUserId);
+  }
+
+  @FieldResolver(() => ApiToken, { nullable: true, description: 'The API token that submitted the command, if one did. Admins and the operator.' })
+  async operatorToken(@Root() command: Command, @Ctx() ctx: GraphQLContext): Promise<ApiToken | null> {
+    if (!command.row.operatorTokenId || !canSeeField(ctx.actor, 'Command.operatorToken', command.row.operatorUserId)) return null;
+    const row = await ctx.loaders.tokenById.load(command.row.operatorTokenId);
+    return row ? ApiToken.from(row) : null;
+  }
+
+  @FieldResolver(() => TerminalSession, { nullable: true })
+  terminalSession(@Root() command: Command, @Ctx() ctx: GraphQLContext): Promise<TerminalSession | null> {
+    return loadTerminalSession(ctx, command.row.terminalSessionId);
+  }
+
+  @FieldResolver(() => AccessSession, { nullable: true })
+  accessSession(@Root() command: Command, @Ctx() ctx: GraphQLContext): Promise<AccessSession | null> {
+    return loadAccessSession(ctx, command.row.accessSessionId);
+  }
+}

@@ -1,0 +1,66 @@
+import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
+import type { CommandRow } from '../../server/db/tables/index.js';
+import { Connection } from '../common/connection.js';
+import { CommandShellEnum, CommandStatusEnum, SessionSourceEnum, VerificationOutcomeEnum } from './enums.js';
+
+const secondsBetween = (from: Date | null, to: Date | null) => (from && to ? Math.max(0, (to.getTime() - from.getTime()) / 1000) : null);
+
+@ObjectType({ description: 'A command run on a server.' })
+export class Command {
+  @Field(() => ID)
+  id!: string;
+  @Field(() => String, { description: "The reporting agent's id for the command." })
+  eventId!: string;
+  @Field(() => CommandShellEnum)
+  shell!: CommandShellEnum;
+  @Field(() => SessionSourceEnum, { nullable: true })
+  source!: SessionSourceEnum | null;
+  @Field(() => String)
+  line!: string;
+  @Field(() => CommandStatusEnum)
+  status!: CommandStatusEnum;
+  @Field(() => Int, { nullable: true })
+  exitCode!: number | null;
+  @Field(() => VerificationOutcomeEnum)
+  verification!: VerificationOutcomeEnum;
+  @Field(() => String, { nullable: true })
+  verificationMessage!: string | null;
+  @Field(() => Date)
+  submittedAt!: Date;
+  @Field(() => Date, { nullable: true })
+  startedAt!: Date | null;
+  @Field(() => Date, { nullable: true })
+  finishedAt!: Date | null;
+  @Field(() => Float, { nullable: true, description: 'Seconds between submission and pickup by the server.' })
+  delaySeconds!: number | null;
+  @Field(() => Float, { nullable: true, description: 'Seconds the command ran (null until it finishes).' })
+  elapsedSeconds!: number | null;
+  @Field(() => ID, { nullable: true, description: 'The approval that granted the access session this command ran in.' })
+  approvalId!: string | null;
+
+  row!: CommandRow;
+
+  static from(row: CommandRow): Command {
+    return Object.assign(new Command(), {
+      id: row.id,
+      eventId: row.eventId,
+      shell: row.shell,
+      source: row.source,
+      line: row.line,
+      status: row.status,
+      exitCode: row.exitCode,
+      verification: row.verification,
+      verificationMessage: row.verificationMessage,
+      submittedAt: row.submittedAt,
+      startedAt: row.startedAt,
+      finishedAt: row.finishedAt,
+      delaySeconds: secondsBetween(row.submittedAt, row.startedAt),
+      elapsedSeconds: secondsBetween(row.startedAt, row.finishedAt),
+      approvalId: row.approvalId,
+      row,
+    });
+  }
+}
+
+@ObjectType()
+export class CommandConnection extends Connection(Command, 'Command') {}

@@ -1,0 +1,57 @@
+import { Arg, Ctx, Field, ID, Int, Mutation, ObjectType, Resolver } from 'type-graphql';
+import { requireAgent } from '../../server/auth/scope.js';
+import type { AgentEventInput as AgentEvent } from '../../server/records/ingest/agent-event.js';
+import { ingestEvents } from '../../server/records/ingest/ingest-events.js';
+import type { GraphQLContext } from '../context.js';
+import { AgentEventKindEnum } from './enums.js';
+import { AgentEventInput } from './ingest-inputs.js';
+
+@ObjectType({ description: 'What became of one event of a batch.' })
+class IngestedEvent {
+  @Field(() => Int)
+  index!: number;
+  @Field(() => String)
+  eventId!: string;
+  @Field(() => AgentEventKindEnum)
+  kind!: AgentEventKindEnum;
+  @Field(() => ID, { description: 'The record made, found again, or updated.' })
+  recordId!: string;
+  @Field(() => Boolean, { description: 'True when the event had been received before: nothing was written.' })
+  isDuplicate!: boolean;
+}
+
+@ObjectType()
+class IngestResult {
+  @Field(() => Int, { description: 'Events that wrote something.' })
+  accepted!: number;
+  @Field(() => Int, { description: 'Events received before, skipped.' })
+  duplicates!: number;
+  @Field(() => [IngestedEvent])
+  events!: IngestedEvent[];
+}
+
+/** Plain objects, whatever GraphQL made of nested inputs (null prototypes, class instances). */
+function plain<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(plain) as T;
+  if (value && typeof value === 'object' && !(value instanceof Date)) {
+    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, plain(inner)])) as T;
+  }
+  return value;
+}
+
+@Resolver()
+export class IngestResolver {
+  @Mutation(() => IngestResult, {
+    description: 'Agents report up to 1,000 events of mixed kinds for their server. All or nothing; re-sending is harmless.',
+  })
+  async ingestEvents(@Ctx() ctx: GraphQLContext, @Arg('events', () => [AgentEventInput]) events: AgentEventInput[]): Promise<IngestResult> {
+    const actor = requireAgent(ctx.actor);
+    const results = await ingestEvents(
+      { db: ctx.deps.db, clock: ctx.deps.clock, actor, request: ctx.request },
+      plain(events) as unknown as AgentEvent[],
+      { maxClockSkewSeconds: ctx.deps.records.maxClockSkewSeconds },
+    );
+    const duplicates = results.filter((result) => result.isDuplicate).length;
+    return { accepted: results.length - duplicates, duplicates, events: results as IngestedEvent[] };
+  }
+}

@@ -1,0 +1,20 @@
+import { Field, ID, ObjectType } from 'type-graphql';
+import type { UserRow } from '../../server/db/tables/index.js';
+
+/**
+ * A person named by a record (operator, requester, approver). Anyone who may see the record may
+ * see who it names; roles, groups and permissions stay on `User`, which only admins list.
+ */
+@ObjectType()
+export class Person {
+  @Field(() => ID)
+  id!: string;
+  @Field(() => String)
+  name!: string;
+  @Field(() => String)
+  email!: string;
+
+  static from(row: UserRow): Person {
+    return Object.assign(new Person(), { id: row.id, name: row.name, email: row.email });
+  }
+}

@@ -1,0 +1,24 @@
+/**
+ * The catalogue of workspace activity-log actions, `domain.verb_past`. Vigil records the ones it
+ * performs itself; a platform reports the rest (sign-ins, password changes, settings) through
+ * `recordActivity`.
+ */
+export const ACTIVITY_ACTIONS = [
+  'auth.signed_in',
+  'auth.sign_in_failed',
+  'auth.signed_out',
+  'auth.password_changed',
+  'user.created',
+  'user.disabled',
+  'user.enabled',
+  'user.role_changed',
+  'user.permissions_changed',
+  'token.created',
+  'token.revoked',
+  'server.registered',
+  'server.deleted',
+  'settings.updated',
+  'resource.accessed',
+] as const;
+
+export type ActivityAction = (typeof ACTIVITY_ACTIONS)[number];

@@ -1,0 +1,204 @@
+/**
+ * Ingestion of an agent's batch: up to 1,000 events of mixed kinds, all or nothing. The batch is
+ * validated whole before anything is written; then, in one transaction, new records are inserted
+ * kind by kind (sessions before the commands typed in them), and status reports are applied in the
+ * order they were sent. Every event comes back with the record it made or found again.
+ */
+import { and, eq, inArray } from 'drizzle-orm';
+import type { AgentActor } from '../../auth/actor.js';
+import type { Executor } from '../../db/database.js';
+import { commands, fileTransfers, sudoAuthorizations, systemLogs, terminalSessions } from '../../db/tables/index.js';
+import { BadInput } from '../../errors.js';
+import { newId } from '../../ids.js';
+import { inTransaction, type ServiceContext } from '../../service-context.js';
+import { parseEvents, type AgentEventInput, type AgentEventKind, type ParsedEvent, type ParsedEventOf } from './agent-event.js';
+import { applyCommandUpdates, endTerminalSessions } from './apply-updates.js';
+import { insertRecords, type Written } from './insert-records.js';
+import { fieldPath, resolveReferences, type References } from './resolve-references.js';
+
+export interface IngestedEvent {
+  readonly index: number;
+  readonly eventId: string;
+  readonly kind: AgentEventKind;
+  /** The record the event made, found again (duplicate), or updated. */
+  readonly recordId: string;
+  readonly isDuplicate: boolean;
+}
+
+export interface IngestOptions {
+  readonly maxClockSkewSeconds: number;
+}
+
+export async function ingestEvents(
+  ctx: ServiceContext & { actor: AgentActor },
+  input: readonly AgentEventInput[],
+  options: IngestOptions,
+): Promise<IngestedEvent[]> {
+  const now = ctx.clock.now();
+  const events = parseEvents(input, now, options.maxClockSkewSeconds);
+  const scope = { tenantId: ctx.actor.tenantId, serverId: ctx.actor.serverId, now };
+  const ofKind = <Kind extends AgentEventKind>(kind: Kind) => events.filter((event): event is ParsedEventOf<Kind> => event.kind === kind);
+
+  const results = await inTransaction(ctx, async ({ db }) => {
+    const refs = await resolveReferences(db, scope.tenantId, events);
+    const byIndex = new Map<number, Written>();
+    const collect = (kindEvents: ParsedEvent[], written: Map<string, Written>) => {
+      for (const event of kindEvents) byIndex.set(event.index, written.get(event.eventId)!);
+    };
+
+    const started = ofKind('terminal_session_started');
+    collect(started, await insertRecords(db, terminalSessions, scope, started.map((event) => terminalSessionRow(event, refs, scope))));
+    const sessions = await findTerminalSessions(db, scope, events);
+
+    const typed = ofKind('command');
+    collect(typed, await insertRecords(db, commands, scope, typed.map((event) => commandRow(event, refs, sessions, scope))));
+    const transfers = ofKind('file_transfer');
+    collect(transfers, await insertRecords(db, fileTransfers, scope, transfers.map((event) => fileTransferRow(event, refs, scope))));
+    const logs = ofKind('system_log');
+    collect(logs, await insertRecords(db, systemLogs, scope, logs.map((event) => systemLogRow(event, scope))));
+    const grants = ofKind('sudo_authorization');
+    collect(grants, await insertRecords(db, sudoAuthorizations, scope, grants.map((event) => sudoRow(event, refs, scope))));
+
+    for (const [index, written] of await endTerminalSessions(db, scope, ofKind('terminal_session_ended'), sessions)) byIndex.set(index, written);
+    for (const [index, written] of await applyCommandUpdates(db, scope, ofKind('command_update'))) byIndex.set(index, written);
+    return byIndex;
+  });
+
+  return events.map((event) => {
+    const written = results.get(event.index)!;
+    return { index: event.index, eventId: event.eventId, kind: event.kind, recordId: written.id, isDuplicate: written.isDuplicate };
+  });
+}
+
+interface Scope {
+  readonly tenantId: string;
+  readonly serverId: string;
+  readonly now: Date;
+}
+
+type SessionFacts = { id: string; userId: string | null; source: (typeof terminalSessions.$inferSelect)['source']; accessSessionId: string | null; approvalId: string | null; startedAt: Date; endedAt: Date | null };
+
+/** The terminal sessions the batch refers to (new ones included), by their eventId. */
+async function findTerminalSessions(db: Executor, scope: Scope, events: ParsedEvent[]): Promise<Map<string, SessionFacts>> {
+  const eventIds = new Set<string>();
+  for (const event of events) {
+    if (event.kind === 'terminal_session_ended') eventIds.add(event.payload.sessionEventId);
+    if (event.kind === 'command' && event.payload.terminalSessionEventId) eventIds.add(event.payload.terminalSessionEventId);
+  }
+  if (eventIds.size === 0) return new Map();
+  const rows = await db
+    .select({
+      eventId: terminalSessions.eventId,
+      id: terminalSessions.id,
+      userId: terminalSessions.userId,
+      source: terminalSessions.source,
+      accessSessionId: terminalSessions.accessSessionId,
+      approvalId: terminalSessions.approvalId,
+      startedAt: terminalSessions.startedAt,
+      endedAt: terminalSessions.endedAt,
+    })
+    .from(terminalSessions)
+    .where(and(eq(terminalSessions.tenantId, scope.tenantId), eq(terminalSessions.serverId, scope.serverId), inArray(terminalSessions.eventId, [...eventIds])));
+  return new Map(rows.map(({ eventId, ...facts }) => [eventId, facts]));
+}
+
+const base = (event: ParsedEvent, scope: Scope) => ({ tenantId: scope.tenantId, id: newId(), eventId: event.eventId, serverId: scope.serverId });
+
+function terminalSessionRow(event: ParsedEventOf<'terminal_session_started'>, refs: References, scope: Scope) {
+  const payload = event.payload;
+  const access = refs.accessSessionOf(event);
+  return {
+    ...base(event, scope),
+    userId: refs.userOf(event),
+    username: payload.username,
+    groupname: payload.groupname ?? null,
+    browser: payload.browser ?? null,
+    remoteIp: payload.remoteIp ?? null,
+    source: payload.source,
+    accessSessionId: access?.id ?? null,
+    approvalId: access?.approvalId ?? null,
+    startedAt: payload.startedAt,
+  };
+}
+
+/** A command typed in a terminal session takes its operator, source and access session from it. */
+function commandRow(event: ParsedEventOf<'command'>, refs: References, sessions: Map<string, SessionFacts>, scope: Scope) {
+  const payload = event.payload;
+  let session: SessionFacts | undefined;
+  if (payload.terminalSessionEventId) {
+    session = sessions.get(payload.terminalSessionEventId);
+    if (!session) {
+      throw new BadInput(
+        fieldPath(event, 'terminalSessionEventId'),
+        `${fieldPath(event, 'terminalSessionEventId')}: no terminal session with this eventId on this server`,
+      );
+    }
+  }
+  const access = refs.accessSessionOf(event);
+  return {
+    ...base(event, scope),
+    terminalSessionId: session?.id ?? null,
+    accessSessionId: access?.id ?? session?.accessSessionId ?? null,
+    approvalId: access ? access.approvalId : (session?.approvalId ?? null),
+    shell: payload.shell,
+    source: payload.source ?? session?.source ?? null,
+    line: payload.line,
+    result: payload.result ?? null,
+    operatorUserId: refs.userOf(event) ?? session?.userId ?? null,
+    operatorTokenId: refs.tokenOf(event),
+    status: payload.status,
+    exitCode: payload.exitCode ?? null,
+    verification: payload.verification ?? 'pending',
+    verificationMessage: payload.verificationMessage ?? null,
+    submittedAt: payload.submittedAt,
+    startedAt: payload.startedAt ?? null,
+    finishedAt: payload.finishedAt ?? null,
+    lastUpdateAt: scope.now,
+  };
+}
+
+function fileTransferRow(event: ParsedEventOf<'file_transfer'>, refs: References, scope: Scope) {
+  const payload = event.payload;
+  const access = refs.accessSessionOf(event);
+  return {
+    ...base(event, scope),
+    userId: refs.userOf(event),
+    username: payload.username,
+    groupname: payload.groupname ?? null,
+    direction: payload.direction,
+    objectName: payload.objectName,
+    path: payload.path,
+    sizeBytes: payload.sizeBytes ?? null,
+    remoteIp: payload.remoteIp ?? null,
+    status: payload.status,
+    error: payload.error ?? null,
+    accessSessionId: access?.id ?? null,
+    approvalId: access?.approvalId ?? null,
+    occurredAt: payload.occurredAt,
+  };
+}
+
+function systemLogRow(event: ParsedEventOf<'system_log'>, scope: Scope) {
+  const { program, level, pid, message, loggedAt } = event.payload;
+  return { ...base(event, scope), program, level, pid: pid ?? null, message, loggedAt };
+}
+
+function sudoRow(event: ParsedEventOf<'sudo_authorization'>, refs: References, scope: Scope) {
+  const payload = event.payload;
+  const userId = refs.userOf(event);
+  if (!userId) throw new BadInput(fieldPath(event, 'userId'), `${fieldPath(event, 'userId')}: a sudo authorization names its user (userId or userEmail)`);
+  const access = refs.accessSessionOf(event);
+  return {
+    ...base(event, scope),
+    userId,
+    command: payload.command,
+    isPattern: payload.isPattern ?? false,
+    grantedVia: payload.grantedVia,
+    policyId: payload.policyId ?? null,
+    approvalId: payload.approvalId ?? access?.approvalId ?? null,
+    grantedById: refs.userOf(event, 'grantedByUserId'),
+    accessSessionId: access?.id ?? null,
+    grantedAt: payload.grantedAt,
+    expiresAt: payload.expiresAt ?? null,
+  };
+}

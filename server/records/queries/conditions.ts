@@ -1,0 +1,48 @@
+import { and, eq, gte, ilike, inArray, lt, type SQL } from 'drizzle-orm';
+import type { AnyPgColumn } from 'drizzle-orm/pg-core';
+import type { RowScope } from '../../auth/scope.js';
+import { containsPattern } from '../../db/like-pattern.js';
+
+/** A time window: from inclusive, to exclusive. */
+export interface TimeRange {
+  from?: Date | null;
+  to?: Date | null;
+}
+
+/**
+ * The conditions every record list starts with: the tenant, and the owner when the scope narrows
+ * to one person. A filter on another person's id then simply matches nothing.
+ */
+export function scopeConditions(scope: RowScope, columns: { tenantId: AnyPgColumn; owner?: AnyPgColumn }): (SQL | undefined)[] {
+  return [eq(columns.tenantId, scope.tenantId), scope.ownerUserId && columns.owner ? eq(columns.owner, scope.ownerUserId) : undefined];
+}
+
+export function inTimeRange(column: AnyPgColumn, range: TimeRange): SQL | undefined {
+  return and(range.from ? gte(column, range.from) : undefined, range.to ? lt(column, range.to) : undefined);
+}
+
+export function equalsIfGiven<T>(column: AnyPgColumn, value: T | null | undefined): SQL | undefined {
+  return value == null ? undefined : eq(column, value);
+}
+
+export function oneOfIfGiven<T>(column: AnyPgColumn, values: readonly T[] | null | undefined): SQL | undefined {
+  return values?.length ? inArray(column, [...values]) : undefined;
+}
+
+export function containsIfGiven(column: AnyPgColumn, text: string | null | undefined): SQL | undefined {
+  return text ? ilike(column, containsPattern(text)) : undefined;
+}
+
+type TableWithId = { tenantId: AnyPgColumn; id: AnyPgColumn };
+
+/** One row by id, within the scope; undefined when it does not exist or is not the actor's to see. */
+export async function findInScope<Row>(
+  select: (where: SQL | undefined) => Promise<Row[]>,
+  table: TableWithId,
+  scope: RowScope,
+  owner: AnyPgColumn | undefined,
+  id: string,
+): Promise<Row | undefined> {
+  const [row] = await select(and(...scopeConditions(scope, { tenantId: table.tenantId, owner }), eq(table.id, id)));
+  return row;
+}

@@ -1,0 +1,50 @@
+import { and, eq, inArray } from 'drizzle-orm';
+import type { RowScope } from '../../auth/scope.js';
+import type { Executor } from '../../db/database.js';
+import { commands, type CommandRow, type CommandShell, type CommandStatus, type SessionSource } from '../../db/tables/index.js';
+import { fetchPage, type Page, type PageArgs } from '../../pagination/keyset.js';
+import { containsIfGiven, equalsIfGiven, inTimeRange, oneOfIfGiven, findInScope, scopeConditions, type TimeRange } from './conditions.js';
+
+export interface CommandFilter extends TimeRange {
+  userId?: string | null;
+  serverId?: string | null;
+  accessSessionId?: string | null;
+  terminalSessionId?: string | null;
+  status?: CommandStatus[] | null;
+  shell?: CommandShell | null;
+  source?: SessionSource | null;
+  /** Part of the command line, case-insensitive (trigram index). */
+  search?: string | null;
+}
+
+/** Commands, newest submitted first. */
+export async function listCommands(db: Executor, scope: RowScope, filter: CommandFilter, args: PageArgs): Promise<Page<CommandRow>> {
+  const conditions = [
+    ...scopeConditions(scope, { tenantId: commands.tenantId, owner: commands.operatorUserId }),
+    equalsIfGiven(commands.operatorUserId, filter.userId),
+    equalsIfGiven(commands.serverId, filter.serverId),
+    equalsIfGiven(commands.accessSessionId, filter.accessSessionId),
+    equalsIfGiven(commands.terminalSessionId, filter.terminalSessionId),
+    oneOfIfGiven(commands.status, filter.status),
+    equalsIfGiven(commands.shell, filter.shell),
+    equalsIfGiven(commands.source, filter.source),
+    inTimeRange(commands.submittedAt, filter),
+    containsIfGiven(commands.line, filter.search),
+  ];
+  return fetchPage(
+    args,
+    [commands.submittedAt, commands.id],
+    (row) => [row.submittedAt.toISOString(), row.id],
+    ({ where, orderBy, limit }) => db.select().from(commands).where(and(...conditions, where)).orderBy(...orderBy).limit(limit),
+  );
+}
+
+export async function getCommandsByIds(db: Executor, tenantId: string, ids: readonly string[]): Promise<CommandRow[]> {
+  if (ids.length === 0) return [];
+  return db.select().from(commands).where(and(eq(commands.tenantId, tenantId), inArray(commands.id, [...ids])));
+}
+
+/** One row by id within the scope; undefined when it does not exist or is not the actor's to see. */
+export function getCommandInScope(db: Executor, scope: RowScope, id: string): Promise<CommandRow | undefined> {
+  return findInScope((where) => db.select().from(commands).where(where), commands, scope, commands.operatorUserId, id);
+}

@@ -1,0 +1,41 @@
+import { and, or } from 'drizzle-orm';
+import type { RowScope } from '../../auth/scope.js';
+import type { Executor } from '../../db/database.js';
+import { fileTransfers, type FileTransferRow, type TransferDirection, type TransferStatus } from '../../db/tables/index.js';
+import { fetchPage, type Page, type PageArgs } from '../../pagination/keyset.js';
+import { containsIfGiven, equalsIfGiven, inTimeRange, findInScope, scopeConditions, type TimeRange } from './conditions.js';
+
+export interface FileTransferFilter extends TimeRange {
+  userId?: string | null;
+  serverId?: string | null;
+  accessSessionId?: string | null;
+  direction?: TransferDirection | null;
+  status?: TransferStatus | null;
+  /** Part of the object name or path, case-insensitive. */
+  search?: string | null;
+}
+
+/** File transfers, newest first. */
+export async function listFileTransfers(db: Executor, scope: RowScope, filter: FileTransferFilter, args: PageArgs): Promise<Page<FileTransferRow>> {
+  const conditions = [
+    ...scopeConditions(scope, { tenantId: fileTransfers.tenantId, owner: fileTransfers.userId }),
+    equalsIfGiven(fileTransfers.userId, filter.userId),
+    equalsIfGiven(fileTransfers.serverId, filter.serverId),
+    equalsIfGiven(fileTransfers.accessSessionId, filter.accessSessionId),
+    equalsIfGiven(fileTransfers.direction, filter.direction),
+    equalsIfGiven(fileTransfers.status, filter.status),
+    inTimeRange(fileTransfers.occurredAt, filter),
+    filter.search ? or(containsIfGiven(fileTransfers.path, filter.search), containsIfGiven(fileTransfers.objectName, filter.search)) : undefined,
+  ];
+  return fetchPage(
+    args,
+    [fileTransfers.occurredAt, fileTransfers.id],
+    (row) => [row.occurredAt.toISOString(), row.id],
+    ({ where, orderBy, limit }) => db.select().from(fileTransfers).where(and(...conditions, where)).orderBy(...orderBy).limit(limit),
+  );
+}
+
+/** One row by id within the scope; undefined when it does not exist or is not the actor's to see. */
+export function getFileTransferInScope(db: Executor, scope: RowScope, id: string): Promise<FileTransferRow | undefined> {
+  return findInScope((where) => db.select().from(fileTransfers).where(where), fileTransfers, scope, fileTransfers.userId, id);
+}
