@@ -1,0 +1,92 @@
+/**
+ * A tenant with people, servers, agents and a known set of records, for the record tests:
+ *
+ * tenant `default`: admin (first-run), alice and bob (regular users), carol (SESSION_RECORDINGS_VIEW),
+ * dave (MONITORING_VIEW); servers web-01 and db-01, each with an agent token; an access session
+ * of alice's (approved by admin) on web-01.
+ * tenant `other`: its admin, server other-01 and its agent.
+ */
+import { createAgentToken } from '../../server/identity/api-tokens.js';
+import { registerServer } from '../../server/identity/servers.js';
+import { createAccessSession } from '../../server/records/access-sessions.js';
+import { inTransaction } from '../../server/service-context.js';
+import { graphql, type GraphQLResponse } from './graphql-client.js';
+import type { TestUser, TestVigil } from './test-vigil.js';
+
+export interface TestServer {
+  readonly id: string;
+  readonly name: string;
+  readonly agentToken: string;
+}
+
+export interface RecordsFixture {
+  readonly admin: TestUser;
+  readonly alice: TestUser;
+  readonly bob: TestUser;
+  readonly carol: TestUser;
+  readonly dave: TestUser;
+  readonly web: TestServer;
+  readonly db: TestServer;
+  readonly aliceAccess: { id: string; approvalId: string };
+  readonly other: { admin: TestUser; server: TestServer; tenantId: string };
+}
+
+export async function addServer(t: TestVigil, tenantId: string, name: string, labels: { key: string; value: string }[] = []): Promise<TestServer> {
+  return inTransaction(t.systemContext(tenantId), async (tx) => {
+    const server = await registerServer(tx, { name, hostname: `${name}.example.test`, os: 'Debian 12', ipAddress: '10.1.0.1', labels });
+    const { token } = await createAgentToken(tx, { serverId: server.id, name: `agent ${name}` });
+    return { id: server.id, name, agentToken: token };
+  });
+}
+
+export async function buildRecordsFixture(t: TestVigil): Promise<RecordsFixture> {
+  const tenantId = t.admin.tenantId;
+  const alice = await t.createUser(tenantId, { email: 'alice@example.test' });
+  const bob = await t.createUser(tenantId, { email: 'bob@example.test' });
+  const carol = await t.createUser(tenantId, { email: 'carol@example.test', permissions: ['session_recordings.view'] });
+  const dave = await t.createUser(tenantId, { email: 'dave@example.test', permissions: ['monitoring.view'] });
+  const web = await addServer(t, tenantId, 'web-01', [{ key: 'env', value: 'prod' }]);
+  const db = await addServer(t, tenantId, 'db-01', [{ key: 'env', value: 'prod' }]);
+  const approvalId = '01a21c00-0000-7000-8000-00000000a001';
+  const session = await inTransaction(t.systemContext(tenantId), (tx) =>
+    createAccessSession(tx, {
+      requesterId: alice.id,
+      approverId: t.admin.id,
+      approvalId,
+      reason: 'deploy hotfix',
+      status: 'active',
+      serverIds: [web.id],
+      isSudoAllowed: true,
+      requestedAt: new Date(t.clock.now().getTime() - 3600_000),
+      startsAt: new Date(t.clock.now().getTime() - 3500_000),
+      expiresAt: new Date(t.clock.now().getTime() + 3600_000),
+    }),
+  );
+  const other = await t.createTenant('other');
+  const otherServer = await addServer(t, other.tenantId, 'other-01');
+  return {
+    admin: t.admin,
+    alice,
+    bob,
+    carol,
+    dave,
+    web,
+    db,
+    aliceAccess: { id: session.id, approvalId },
+    other: { admin: other.admin, server: otherServer, tenantId: other.tenantId },
+  };
+}
+
+export const INGEST = `mutation Ingest($events: [AgentEventInput!]!) {
+  ingestEvents(events: $events) { accepted duplicates events { index eventId kind recordId isDuplicate } }
+}`;
+
+/** Sends a batch as an agent. */
+export function ingest(t: TestVigil, agentToken: string, events: Record<string, unknown>[]): Promise<GraphQLResponse<any>> {
+  return graphql(t.url, INGEST, { token: agentToken, variables: { events } });
+}
+
+/** An ISO time `minutes` before the test clock's now. */
+export function minutesAgo(t: TestVigil, minutes: number): string {
+  return new Date(t.clock.now().getTime() - minutes * 60_000).toISOString();
+}
