@@ -51,6 +51,8 @@ export class RegisterServerInput {
 
 @InputType()
 export class ServerFilterInput {
+  @Field(() => Boolean, { nullable: true, description: 'Include retired servers (default false).' })
+  includeDeleted?: boolean | null;
   @Field(() => String, { nullable: true, description: 'Part of a name or hostname, case-insensitive.' })
   search?: string | null;
   @Field(() => [LabelInput], { nullable: true, description: 'Servers carrying every one of these labels.' })

@@ -1,6 +1,6 @@
 import { Arg, Args, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import { requireAdmin } from '../../server/auth/scope.js';
-import { getServer, listServers, registerServer } from '../../server/identity/servers.js';
+import { deleteServer, getServer, listServers, registerServer } from '../../server/identity/servers.js';
 import { inTransaction } from '../../server/service-context.js';
 import { parseId } from '../../server/validation.js';
 import { PageArgs, toConnection } from '../common/connection.js';
@@ -24,6 +24,12 @@ export class ServerResolver {
   async server(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string): Promise<Server> {
     const actor = requireAdmin(ctx.actor);
     return Server.from(await getServer(ctx.deps.db, actor.tenantId, parseId('id', id)));
+  }
+
+  @Mutation(() => Server, { description: 'Retires a server: it leaves the lists and its agent tokens are revoked; its records stay. Admins only.' })
+  async deleteServer(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string): Promise<Server> {
+    requireAdmin(ctx.actor);
+    return Server.from(await inTransaction(serviceContext(ctx), (tx) => deleteServer(tx, parseId('id', id))));
   }
 
   @Mutation(() => Server, { description: 'Registers a server. Admins only.' })

@@ -26,6 +26,8 @@ export class Server {
   labels!: Label[];
   @Field(() => Date)
   createdAt!: Date;
+  @Field(() => Date, { nullable: true, description: 'When the server was retired; records that mention it stay.' })
+  deletedAt!: Date | null;
 
   static from(row: ServerRow): Server {
     return Object.assign(new Server(), {
@@ -38,6 +40,7 @@ export class Server {
         .sort(([a], [b]) => a.localeCompare(b))
         .map(([key, value]) => ({ key, value })),
       createdAt: row.createdAt,
+      deletedAt: row.deletedAt,
     });
   }
 }

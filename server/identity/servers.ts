@@ -1,11 +1,11 @@
 import { isIP } from 'node:net';
-import { and, eq, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
+import { and, eq, ilike, inArray, isNull, or, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { recordActorActivity } from '../activity/record-activity.js';
 import type { Executor } from '../db/database.js';
 import { uniqueViolation } from '../db/db-errors.js';
 import { containsPattern } from '../db/like-pattern.js';
-import { servers, type ServerRow } from '../db/tables/index.js';
+import { apiTokens, servers, type ServerRow } from '../db/tables/index.js';
 import { Conflict, NotFound } from '../errors.js';
 import { isUuid, newId } from '../ids.js';
 import { fetchPage, type Page, type PageArgs } from '../pagination/keyset.js';
@@ -77,7 +77,31 @@ export async function getServersByIds(db: Executor, tenantId: string, ids: reado
     .where(and(eq(servers.tenantId, tenantId), inArray(servers.id, [...ids])));
 }
 
+/**
+ * Retires a server: it leaves the lists, its agent tokens stop working, and every record that
+ * mentions it keeps resolving. Retiring a retired server changes nothing.
+ */
+export async function deleteServer(ctx: TransactionContext, serverId: string): Promise<ServerRow> {
+  const current = await getServer(ctx.db, ctx.actor.tenantId, serverId);
+  if (current.deletedAt) return current;
+  const now = ctx.clock.now();
+  const [row] = await ctx.db
+    .update(servers)
+    .set({ deletedAt: now, updatedAt: now })
+    .where(and(eq(servers.tenantId, ctx.actor.tenantId), eq(servers.id, serverId)))
+    .returning();
+  const revoked = await ctx.db
+    .update(apiTokens)
+    .set({ revokedAt: now, revokedById: ctx.actor.type === 'user' ? ctx.actor.userId : null })
+    .where(and(eq(apiTokens.tenantId, ctx.actor.tenantId), eq(apiTokens.serverId, serverId), isNull(apiTokens.revokedAt)))
+    .returning({ id: apiTokens.id });
+  await recordActorActivity(ctx, 'server.deleted', { serverId, name: current.name, hostname: current.hostname, revokedAgentTokens: revoked.length });
+  return row!;
+}
+
 export interface ServerFilter {
+  /** Include retired servers (default false). */
+  includeDeleted?: boolean | null;
   /** Matches name or hostname, case-insensitively. */
   search?: string | null;
   /** Every label given must match (`env=prod` and `team=db`). */
@@ -85,7 +109,7 @@ export interface ServerFilter {
 }
 
 export async function listServers(db: Executor, tenantId: string, filter: ServerFilter, args: PageArgs): Promise<Page<ServerRow>> {
-  const conditions: (SQL | undefined)[] = [eq(servers.tenantId, tenantId)];
+  const conditions: (SQL | undefined)[] = [eq(servers.tenantId, tenantId), filter.includeDeleted ? undefined : isNull(servers.deletedAt)];
   if (filter.search) {
     const pattern = containsPattern(filter.search);
     conditions.push(or(ilike(servers.name, pattern), ilike(servers.hostname, pattern)));
