@@ -13,7 +13,15 @@ const HARD_EXIT_MS = 9_500;
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const logger = createLogger(config.logLevel);
+  // A signal during start-up is held until Vigil is up, then shuts it down cleanly (releasing
+  // the data dir), rather than killing the process half-started.
+  let pendingSignal: NodeJS.Signals | undefined;
+  const holdSignal = (signal: NodeJS.Signals) => (pendingSignal = signal);
+  process.on('SIGTERM', holdSignal);
+  process.on('SIGINT', holdSignal);
   const vigil = await startVigil(config, { logger });
+  process.off('SIGTERM', holdSignal);
+  process.off('SIGINT', holdSignal);
 
   logger.info({ url: vigil.graphqlUrl, database: config.database.kind }, 'vigil listening');
   const banner = [`Vigil is serving GraphQL at ${vigil.graphqlUrl}`];
@@ -50,6 +58,7 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+  if (pendingSignal) stop(pendingSignal);
 }
 
 main().catch((error: unknown) => {

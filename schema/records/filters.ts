@@ -18,14 +18,19 @@ class TimeRangeInput {
   to?: Date | null;
 }
 
-@InputType()
-export class CommandFilterInput extends TimeRangeInput {
-  @Field(() => ID, { nullable: true, description: 'The operator.' })
+/** What every record made by a person on a server can be filtered by. */
+@InputType('PersonServerRecordFilter')
+class PersonServerRecordFilter extends TimeRangeInput {
+  @Field(() => ID, { nullable: true, description: 'The person: operator, user or grantee.' })
   userId?: string | null;
   @Field(() => ID, { nullable: true })
   serverId?: string | null;
-  @Field(() => ID, { nullable: true, description: 'The access session (scope) the command ran in.' })
+  @Field(() => ID, { nullable: true, description: 'The access session (scope) the record belongs to.' })
   accessSessionId?: string | null;
+}
+
+@InputType()
+export class CommandFilterInput extends PersonServerRecordFilter {
   @Field(() => ID, { nullable: true })
   terminalSessionId?: string | null;
   @Field(() => [CommandStatusEnum], { nullable: true })
@@ -39,13 +44,7 @@ export class CommandFilterInput extends TimeRangeInput {
 }
 
 @InputType()
-export class TerminalSessionFilterInput extends TimeRangeInput {
-  @Field(() => ID, { nullable: true })
-  userId?: string | null;
-  @Field(() => ID, { nullable: true })
-  serverId?: string | null;
-  @Field(() => ID, { nullable: true })
-  accessSessionId?: string | null;
+export class TerminalSessionFilterInput extends PersonServerRecordFilter {
   @Field(() => SessionSourceEnum, { nullable: true })
   source?: SessionSourceEnum | null;
   @Field(() => Boolean, { nullable: true, description: 'true: still open; false: ended.' })
@@ -55,13 +54,7 @@ export class TerminalSessionFilterInput extends TimeRangeInput {
 }
 
 @InputType()
-export class FileTransferFilterInput extends TimeRangeInput {
-  @Field(() => ID, { nullable: true })
-  userId?: string | null;
-  @Field(() => ID, { nullable: true })
-  serverId?: string | null;
-  @Field(() => ID, { nullable: true })
-  accessSessionId?: string | null;
+export class FileTransferFilterInput extends PersonServerRecordFilter {
   @Field(() => TransferDirectionEnum, { nullable: true })
   direction?: TransferDirectionEnum | null;
   @Field(() => TransferStatusEnum, { nullable: true })
@@ -85,13 +78,7 @@ export class SystemLogFilterInput extends TimeRangeInput {
 }
 
 @InputType()
-export class SudoAuthorizationFilterInput extends TimeRangeInput {
-  @Field(() => ID, { nullable: true, description: 'The user the grant is for.' })
-  userId?: string | null;
-  @Field(() => ID, { nullable: true })
-  serverId?: string | null;
-  @Field(() => ID, { nullable: true })
-  accessSessionId?: string | null;
+export class SudoAuthorizationFilterInput extends PersonServerRecordFilter {
   @Field(() => SudoGrantSourceEnum, { nullable: true })
   grantedVia?: SudoGrantSourceEnum | null;
   @Field(() => Date, { nullable: true, description: 'Only grants in force at this time.' })

@@ -45,8 +45,29 @@ export class TerminalSessionEndedInput {
   endedAt!: Date;
 }
 
+/** What an agent knows of a command's run, at creation or in a later report. */
+@InputType('CommandProgress')
+class CommandProgressFields {
+  @Field(() => Date, { nullable: true })
+  startedAt?: Date | null;
+  @Field(() => Date, { nullable: true })
+  finishedAt?: Date | null;
+  @Field(() => Int, { nullable: true })
+  exitCode?: number | null;
+  @Field(() => String, { nullable: true })
+  result?: string | null;
+  @Field(() => VerificationOutcomeEnum, { nullable: true })
+  verification?: VerificationOutcomeEnum | null;
+  @Field(() => String, { nullable: true })
+  verificationMessage?: string | null;
+}
+
 @InputType()
-export class CommandEventInput extends PersonFields {
+export class CommandEventInput extends CommandProgressFields {
+  @Field(() => ID, { nullable: true, description: 'The operator, by id… (defaults to the terminal session’s user)' })
+  userId?: string | null;
+  @Field(() => String, { nullable: true, description: '…or by email.' })
+  userEmail?: string | null;
   @Field(() => CommandShellEnum)
   shell!: CommandShellEnum;
   @Field(() => String)
@@ -61,42 +82,18 @@ export class CommandEventInput extends PersonFields {
   status?: CommandStatusEnum | null;
   @Field(() => Date)
   submittedAt!: Date;
-  @Field(() => Date, { nullable: true })
-  startedAt?: Date | null;
-  @Field(() => Date, { nullable: true })
-  finishedAt?: Date | null;
-  @Field(() => Int, { nullable: true })
-  exitCode?: number | null;
-  @Field(() => String, { nullable: true })
-  result?: string | null;
-  @Field(() => VerificationOutcomeEnum, { nullable: true })
-  verification?: VerificationOutcomeEnum | null;
-  @Field(() => String, { nullable: true })
-  verificationMessage?: string | null;
   @Field(() => ID, { nullable: true })
   accessSessionId?: string | null;
 }
 
 @InputType()
-export class CommandUpdateInput {
+export class CommandUpdateInput extends CommandProgressFields {
   @Field(() => String, { description: 'The eventId of the COMMAND event.' })
   commandEventId!: string;
   @Field(() => CommandStatusEnum)
   status!: CommandStatusEnum;
   @Field(() => Date, { description: 'When the agent observed this status.' })
   reportedAt!: Date;
-  @Field(() => Date, { nullable: true })
-  startedAt?: Date | null;
-  @Field(() => Date, { nullable: true })
-  finishedAt?: Date | null;
-  @Field(() => Int, { nullable: true })
-  exitCode?: number | null;
-  @Field(() => String, { nullable: true })
-  result?: string | null;
-  @Field(() => VerificationOutcomeEnum, { nullable: true })
-  verification?: VerificationOutcomeEnum | null;
-  @Field(() => String, { nullable: true })
-  verificationMessage?: string | null;
 }
 
 @InputType()

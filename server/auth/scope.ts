@@ -115,6 +115,20 @@ export function recordScope(actor: Actor | null, kind: RecordKind): RowScope {
   return { tenantId: present.tenantId, ownerUserId: present.userId };
 }
 
+/**
+ * Whether the actor may see one row of `kind` owned by `ownerUserId`: the same rule as the lists,
+ * applied to rows reached through a reference (a command's access session, a session's parent).
+ */
+export function canSeeRow(actor: Actor | null, kind: RecordKind, ownerUserId: string | null): boolean {
+  let scope: RowScope;
+  try {
+    scope = recordScope(actor, kind);
+  } catch {
+    return false;
+  }
+  return scope.ownerUserId === undefined || scope.ownerUserId === ownerUserId;
+}
+
 /** "My sessions / My events": the actor's own rows, whatever their role. */
 export function ownRowsScope(actor: Actor | null): RowScope {
   const user = requireUser(actor);
