@@ -5,6 +5,7 @@ import { findUsersByEmails } from '../identity/users.js';
 import { inTransaction, type ServiceContext } from '../service-context.js';
 import { parseInput } from '../validation.js';
 import { ACTIVITY_ACTIONS } from './actions.js';
+import { recordChange } from '../audit/record-change.js';
 import { recordActivities } from './record-activity.js';
 
 const MAX_REPORTED = 1000;
@@ -48,6 +49,11 @@ export async function reportActivity(ctx: ServiceContext, entries: readonly Repo
         occurredAt: entry.occurredAt,
       })),
     );
+    await recordChange(tx, {
+      action: 'activity.reported',
+      resource: { type: 'activity_log' },
+      after: { count: parsed.length, actions: [...new Set(parsed.map((entry) => entry.action))].sort() },
+    });
     return parsed.length;
   });
 }

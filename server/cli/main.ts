@@ -37,7 +37,7 @@ function buildProgram(config: () => Config): Command {
     .option('--name <name>', 'display name (defaults to the slug)')
     .action(async (options: { slug: string; name?: string }) => {
       await withDatabase(config(), async ({ db }) => {
-        const row = await createTenant(db, { slug: options.slug, name: options.name ?? options.slug });
+        const row = await db.transaction((tx) => createTenant(tx, { slug: options.slug, name: options.name ?? options.slug }));
         print(row.id);
       });
     });

@@ -1,6 +1,8 @@
 import { and, eq, inArray, isNull, lt, or, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
-import { recordActorActivity, recordFailedSignIn } from '../activity/record-activity.js';
+import { recordFailedSignIn } from '../activity/record-activity.js';
+import { recordChange } from '../audit/record-change.js';
+import { tokenSnapshot } from '../audit/snapshots.js';
 import type { Actor, RequestInfo } from '../auth/actor.js';
 import { effectivePermissions } from '../auth/permissions.js';
 import { generateToken, hashToken, parseToken } from '../auth/token-secret.js';
@@ -50,7 +52,12 @@ async function insertToken(
       createdAt: ctx.clock.now(),
     })
     .returning();
-  await recordActorActivity(ctx, 'token.created', { tokenId: row!.id, kind: row!.kind, name: row!.name, userId: row!.userId, serverId: row!.serverId });
+  await recordChange(ctx, {
+    action: 'token.created',
+    resource: { type: 'api_token', id: row!.id, name: row!.name },
+    after: tokenSnapshot(row!),
+    activityDetails: { tokenId: row!.id, kind: row!.kind, name: row!.name, userId: row!.userId, serverId: row!.serverId },
+  });
   return { token: generated.token, row: row! };
 }
 
@@ -96,7 +103,13 @@ export async function revokeToken(ctx: TransactionContext, tokenId: string): Pro
     .where(and(eq(apiTokens.tenantId, ctx.actor.tenantId), eq(apiTokens.id, tokenId), isNull(apiTokens.revokedAt)))
     .returning();
   if (!row) return getToken(ctx.db, ctx.actor.tenantId, tokenId);
-  await recordActorActivity(ctx, 'token.revoked', { tokenId: row.id, kind: row.kind, name: row.name, userId: row.userId, serverId: row.serverId });
+  await recordChange(ctx, {
+    action: 'token.revoked',
+    resource: { type: 'api_token', id: row.id, name: row.name },
+    before: tokenSnapshot({ ...row, revokedAt: null }),
+    after: tokenSnapshot(row),
+    activityDetails: { tokenId: row.id, kind: row.kind, name: row.name, userId: row.userId, serverId: row.serverId },
+  });
   return row;
 }
 

@@ -1,7 +1,8 @@
 import { isIP } from 'node:net';
 import { and, eq, ilike, inArray, isNull, or, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
-import { recordActorActivity } from '../activity/record-activity.js';
+import { recordChange } from '../audit/record-change.js';
+import { serverSnapshot } from '../audit/snapshots.js';
 import type { Executor } from '../db/database.js';
 import { uniqueViolation } from '../db/db-errors.js';
 import { containsPattern } from '../db/like-pattern.js';
@@ -52,7 +53,12 @@ export async function registerServer(ctx: TransactionContext, input: RegisterSer
         updatedAt: ctx.clock.now(),
       })
       .returning();
-    await recordActorActivity(ctx, 'server.registered', { serverId: row!.id, name: row!.name, hostname: row!.hostname, os: row!.os, ipAddress: row!.ipAddress });
+    await recordChange(ctx, {
+      action: 'server.registered',
+      resource: { type: 'server', id: row!.id, name: row!.name },
+      after: serverSnapshot(row!),
+      activityDetails: { serverId: row!.id, name: row!.name, hostname: row!.hostname, os: row!.os, ipAddress: row!.ipAddress },
+    });
     return row!;
   } catch (error) {
     if (uniqueViolation(error) !== undefined) {
@@ -95,7 +101,13 @@ export async function deleteServer(ctx: TransactionContext, serverId: string): P
     .set({ revokedAt: now, revokedById: ctx.actor.type === 'user' ? ctx.actor.userId : null })
     .where(and(eq(apiTokens.tenantId, ctx.actor.tenantId), eq(apiTokens.serverId, serverId), isNull(apiTokens.revokedAt)))
     .returning({ id: apiTokens.id });
-  await recordActorActivity(ctx, 'server.deleted', { serverId, name: current.name, hostname: current.hostname, revokedAgentTokens: revoked.length });
+  await recordChange(ctx, {
+    action: 'server.deleted',
+    resource: { type: 'server', id: serverId, name: current.name },
+    before: serverSnapshot(current),
+    after: { ...serverSnapshot(row!), revokedAgentTokenIds: revoked.map((token) => token.id) },
+    activityDetails: { serverId, name: current.name, hostname: current.hostname, revokedAgentTokens: revoked.length },
+  });
   return row!;
 }
 

@@ -1,5 +1,6 @@
 import { eq, or, sql } from 'drizzle-orm';
 import { z } from 'zod';
+import { appendAuditEntries, startAuditChain } from '../audit/append-entries.js';
 import type { Executor } from '../db/database.js';
 import { uniqueViolation } from '../db/db-errors.js';
 import { tenants, type TenantRow } from '../db/tables/index.js';
@@ -20,6 +21,19 @@ export async function createTenant(db: Executor, input: { slug: string; name: st
   const { slug, name } = parseInput(createTenantInput, input);
   try {
     const [row] = await db.insert(tenants).values({ id: newId(), slug, name }).returning();
+    await startAuditChain(db, row!.id);
+    await appendAuditEntries(db, row!.id, [
+      {
+        occurredAt: new Date(),
+        actorType: 'system',
+        actorId: 'vigil',
+        action: 'tenant.created',
+        resourceType: 'tenant',
+        resourceId: row!.id,
+        resourceName: slug,
+        after: { id: row!.id, slug, name },
+      },
+    ]);
     return row!;
   } catch (error) {
     if (uniqueViolation(error) !== undefined) throw new Conflict(`A tenant with slug "${slug}" already exists`, { field: 'slug' });

@@ -1,6 +1,7 @@
 import { and, eq, ilike, inArray, isNotNull, isNull, ne, or, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
-import { recordActorActivity } from '../activity/record-activity.js';
+import { recordChange } from '../audit/record-change.js';
+import { userSnapshot } from '../audit/snapshots.js';
 import { PERMISSIONS, ROLES, type Permission, type Role } from '../auth/permissions.js';
 import type { Executor } from '../db/database.js';
 import { uniqueViolation } from '../db/db-errors.js';
@@ -45,7 +46,12 @@ export async function createUser(ctx: TransactionContext, input: CreateUserInput
         updatedAt: ctx.clock.now(),
       })
       .returning();
-    await recordActorActivity(ctx, 'user.created', { targetUserId: row!.id, email: row!.email, role: row!.role });
+    await recordChange(ctx, {
+      action: 'user.created',
+      resource: { type: 'user', id: row!.id, name: row!.email },
+      after: userSnapshot(row!),
+      activityDetails: { targetUserId: row!.id, email: row!.email, role: row!.role },
+    });
     return row!;
   } catch (error) {
     if (uniqueViolation(error) !== undefined) {
@@ -136,7 +142,13 @@ export async function setUserDisabled(ctx: TransactionContext, userId: string, i
   if (isDisabled === (current.disabledAt !== null)) return current;
   if (isDisabled && current.role === 'admin') await assertAnotherAdminRemains(ctx, userId);
   const row = await updateUser(ctx, userId, { disabledAt: isDisabled ? ctx.clock.now() : null });
-  await recordActorActivity(ctx, isDisabled ? 'user.disabled' : 'user.enabled', { targetUserId: userId, email: row.email });
+  await recordChange(ctx, {
+    action: isDisabled ? 'user.disabled' : 'user.enabled',
+    resource: { type: 'user', id: userId, name: row.email },
+    before: userSnapshot(current),
+    after: userSnapshot(row),
+    activityDetails: { targetUserId: userId, email: row.email },
+  });
   return row;
 }
 
@@ -145,7 +157,13 @@ export async function changeUserRole(ctx: TransactionContext, userId: string, ro
   if (current.role === role) return current;
   if (current.role === 'admin' && current.disabledAt === null) await assertAnotherAdminRemains(ctx, userId);
   const row = await updateUser(ctx, userId, { role });
-  await recordActorActivity(ctx, 'user.role_changed', { targetUserId: userId, email: row.email, oldRole: current.role, newRole: role });
+  await recordChange(ctx, {
+    action: 'user.role_changed',
+    resource: { type: 'user', id: userId, name: row.email },
+    before: userSnapshot(current),
+    after: userSnapshot(row),
+    activityDetails: { targetUserId: userId, email: row.email, oldRole: current.role, newRole: role },
+  });
   return row;
 }
 
@@ -163,11 +181,12 @@ export async function changeUserPermissions(
     else next.delete(permission);
   }
   const row = await updateUser(ctx, userId, { permissions: [...next].sort() });
-  await recordActorActivity(ctx, 'user.permissions_changed', {
-    targetUserId: userId,
-    email: row.email,
-    oldPermissions: current.permissions,
-    newPermissions: row.permissions,
+  await recordChange(ctx, {
+    action: 'user.permissions_changed',
+    resource: { type: 'user', id: userId, name: row.email },
+    before: userSnapshot(current),
+    after: userSnapshot(row),
+    activityDetails: { targetUserId: userId, email: row.email, oldPermissions: current.permissions, newPermissions: row.permissions },
   });
   return row;
 }

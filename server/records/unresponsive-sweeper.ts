@@ -1,13 +1,15 @@
 /**
- * Running commands that stop reporting become Unresponsive. Every instance runs this sweeper; the
- * rows it changes are claimed with FOR UPDATE SKIP LOCKED inside the UPDATE, so instances sweeping
- * at once never change the same command twice, and a command locked by an ingesting batch is left
- * for the next sweep. Each change is kept in the command's status history like an agent's report.
+ * Running commands that stop reporting become Unresponsive. Every instance runs this sweeper. It
+ * works tenant by tenant, one transaction each: the commands it changes are claimed with FOR
+ * UPDATE SKIP LOCKED, so instances sweeping at once never change the same command twice and a
+ * command locked by an ingesting batch waits for the next sweep. Each change goes into the
+ * command's status history, and each sweep of a tenant into its audit log, as Vigil's own act.
  */
 import { sql } from 'drizzle-orm';
+import { appendAuditEntries } from '../audit/append-entries.js';
 import type { Clock } from '../clock.js';
-import type { Disposable } from '../disposable.js';
 import { queryRows, type Database } from '../db/database.js';
+import type { Disposable } from '../disposable.js';
 import type { Logger } from '../logger.js';
 
 const BATCH_SIZE = 1000;
@@ -16,34 +18,59 @@ const BATCH_SIZE = 1000;
 export async function sweepUnresponsiveCommands(db: Database, clock: Clock, afterSeconds: number): Promise<number> {
   const now = clock.now();
   const cutoff = new Date(now.getTime() - afterSeconds * 1000).toISOString();
+  const tenants = await queryRows<{ tenant_id: string }>(
+    db,
+    sql`select distinct tenant_id from commands where status = 'running' and last_update_at < ${cutoff}::timestamptz`,
+  );
   let total = 0;
-  for (;;) {
-    const swept = await queryRows<{ count: number }>(
-      db,
+  for (const { tenant_id: tenantId } of tenants) {
+    for (;;) {
+      const count = await sweepTenant(db, tenantId, cutoff, now);
+      total += count;
+      if (count < BATCH_SIZE) break;
+    }
+  }
+  return total;
+}
+
+async function sweepTenant(db: Database, tenantId: string, cutoff: string, now: Date): Promise<number> {
+  return db.transaction(async (tx) => {
+    const changed = await queryRows<{ id: string }>(
+      tx,
       sql`
       with claimed as (
-        select tenant_id, id from commands
-        where status = 'running' and last_update_at < ${cutoff}::timestamptz
+        select id from commands
+        where tenant_id = ${tenantId} and status = 'running' and last_update_at < ${cutoff}::timestamptz
         order by last_update_at
         limit ${BATCH_SIZE}
         for update skip locked
       ), changed as (
         update commands c set status = 'unresponsive'
         from claimed
-        where c.tenant_id = claimed.tenant_id and c.id = claimed.id and c.status = 'running'
-        returning c.tenant_id, c.id, c.server_id
+        where c.tenant_id = ${tenantId} and c.id = claimed.id and c.status = 'running'
+        returning c.id, c.server_id
       ), history as (
         insert into command_status_changes (tenant_id, id, event_id, server_id, command_id, from_status, to_status, reported_at)
-        select tenant_id, gen_random_uuid(), 'vigil:unresponsive:' || id || ':' || ${now.getTime()}, server_id, id, 'running', 'unresponsive', ${now.toISOString()}::timestamptz
+        select ${tenantId}, gen_random_uuid(), 'vigil:unresponsive:' || id || ':' || ${now.getTime()}, server_id, id, 'running', 'unresponsive', ${now.toISOString()}::timestamptz
         from changed
-        returning 1
+        returning command_id
       )
-      select count(*)::int as count from history`,
+      select command_id as id from history`,
     );
-    const count = swept[0]?.count ?? 0;
-    total += count;
-    if (count < BATCH_SIZE) return total;
-  }
+    if (changed.length > 0) {
+      await appendAuditEntries(tx, tenantId, [
+        {
+          occurredAt: now,
+          actorType: 'system',
+          actorId: 'unresponsive-sweeper',
+          action: 'commands.marked_unresponsive',
+          resourceType: 'command',
+          after: { count: changed.length, commandIds: changed.map((row) => row.id), silentSince: cutoff },
+        },
+      ]);
+    }
+    return changed.length;
+  });
 }
 
 /** Sweeps every `intervalMs` until disposed; a failed sweep is logged and tried again next time. */

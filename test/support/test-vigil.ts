@@ -62,7 +62,7 @@ export async function startTestVigil(options: { clock?: Clock; env?: Record<stri
       });
     },
     async createTenant(slug) {
-      const tenant = await createTenant(vigil.database.db, { slug, name: slug });
+      const tenant = await vigil.database.db.transaction((tx) => createTenant(tx, { slug, name: slug }));
       const admin = await harness.createUser(tenant.id, { email: `admin@${slug}.test`, role: 'admin' });
       return { tenantId: tenant.id, admin };
     },

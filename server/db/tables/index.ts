@@ -10,3 +10,4 @@ export * from './file-transfers.js';
 export * from './system-logs.js';
 export * from './sudo-authorizations.js';
 export * from './activity-log.js';
+export * from './audit.js';

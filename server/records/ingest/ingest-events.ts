@@ -10,7 +10,8 @@ import type { Executor } from '../../db/database.js';
 import { commands, fileTransfers, sudoAuthorizations, systemLogs, terminalSessions } from '../../db/tables/index.js';
 import { BadInput } from '../../errors.js';
 import { newId } from '../../ids.js';
-import { inTransaction, type ServiceContext } from '../../service-context.js';
+import { recordChange } from '../../audit/record-change.js';
+import { inTransaction, type ServiceContext, type TransactionContext } from '../../service-context.js';
 import { parseEvents, type AgentEventInput, type AgentEventKind, type ParsedEvent, type ParsedEventOf } from './agent-event.js';
 import { applyCommandUpdates, endTerminalSessions } from './apply-updates.js';
 import { insertRecords, type Written } from './insert-records.js';
@@ -61,12 +62,27 @@ export async function ingestEvents(
 
     for (const [index, written] of await endTerminalSessions(db, scope, ofKind('terminal_session_ended'), sessions)) byIndex.set(index, written);
     for (const [index, written] of await applyCommandUpdates(db, scope, ofKind('command_update'))) byIndex.set(index, written);
+    await recordIngestion({ ...ctx, db }, events, byIndex);
     return byIndex;
   });
 
   return events.map((event) => {
     const written = results.get(event.index)!;
     return { index: event.index, eventId: event.eventId, kind: event.kind, recordId: written.id, isDuplicate: written.isDuplicate };
+  });
+}
+
+/** One audit entry per batch that wrote anything: what the agent changed, by kind. */
+async function recordIngestion(ctx: TransactionContext, events: ParsedEvent[], byIndex: Map<number, Written>): Promise<void> {
+  const written = events.filter((event) => !byIndex.get(event.index)!.isDuplicate);
+  if (written.length === 0) return;
+  const counts: Record<string, number> = {};
+  for (const event of written) counts[event.kind] = (counts[event.kind] ?? 0) + 1;
+  const agent = ctx.actor as AgentActor;
+  await recordChange(ctx, {
+    action: 'events.ingested',
+    resource: { type: 'server', id: agent.serverId },
+    after: { counts, duplicates: events.length - written.length, firstEventId: written[0]!.eventId, lastEventId: written.at(-1)!.eventId },
   });
 }
 
