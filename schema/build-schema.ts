@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import type { GraphQLSchema } from 'graphql';
 import { buildSchema, type NonEmptyArray } from 'type-graphql';
+import { AuditResolver } from './audit/audit.resolver.js';
 import { ApiTokenResolver } from './identity/api-token.resolver.js';
 import { MeResolver } from './identity/me.resolver.js';
 import { ServerResolver } from './identity/server.resolver.js';
@@ -30,6 +31,7 @@ const RESOLVERS: NonEmptyArray<Function> = [
   SystemLogResolver,
   ActivityResolver,
   IngestResolver,
+  AuditResolver,
 ];
 
 let built: Promise<GraphQLSchema> | undefined;

@@ -1,5 +1,7 @@
 import type { Actor, RequestInfo } from '../server/auth/actor.js';
 import { requireActor } from '../server/auth/scope.js';
+import type { CheckpointPolicy } from '../server/audit/checkpoints.js';
+import type { SigningKey } from '../server/audit/signing-key.js';
 import type { Clock } from '../server/clock.js';
 import type { Config } from '../server/config.js';
 import type { Database } from '../server/db/database.js';
@@ -13,6 +15,7 @@ export interface SchemaDependencies {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly records: Config['records'];
+  readonly audit: { readonly signingKey: SigningKey; readonly checkpoints: CheckpointPolicy };
 }
 
 /** One GraphQL operation's context, over HTTP, WebSocket or a bot alike. */

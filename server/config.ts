@@ -70,6 +70,12 @@ const environmentSchema = z
       .transform((value) => (value === 'true' ? true : value === 'false' || value === '' ? false : /^\d+$/.test(value) ? Number(value) : value)),
     VIGIL_BODY_LIMIT: z.string().trim().regex(/^\d+(b|kb|mb)$/i, 'expected a size such as 1mb or 512kb').default('2mb'),
     VIGIL_UNRESPONSIVE_AFTER: integer(300, 5, 86_400 * 7),
+    VIGIL_AUDIT_SIGNING_KEY: optionalString.refine(
+      (value) => value === undefined || value.includes('-----BEGIN PRIVATE KEY-----'),
+      'must be an Ed25519 private key in PKCS#8 PEM (-----BEGIN PRIVATE KEY-----)',
+    ),
+    VIGIL_CHECKPOINT_EVERY: integer(1000, 1, 10_000_000),
+    VIGIL_CHECKPOINT_MINUTES: integer(60, 1, 7 * 24 * 60),
     VIGIL_MAX_CLOCK_SKEW: integer(300, 0, 86_400),
     LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   })
@@ -117,6 +123,14 @@ export interface Config {
     readonly unresponsiveAfterSeconds: number;
     /** How far in the future a reported timestamp may lie before the event is refused. */
     readonly maxClockSkewSeconds: number;
+  };
+  readonly audit: {
+    /** PKCS#8 PEM; when unset, a key is generated into the data dir on first start. */
+    readonly signingKeyPem?: string;
+    /** Sign a checkpoint once this many entries were appended since the last one… */
+    readonly checkpointEveryEntries: number;
+    /** …or once this many minutes passed, whether or not anything was written. */
+    readonly checkpointEveryMinutes: number;
   };
   readonly logLevel: LogLevel;
 }
@@ -173,6 +187,11 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
     records: {
       unresponsiveAfterSeconds: env.VIGIL_UNRESPONSIVE_AFTER,
       maxClockSkewSeconds: env.VIGIL_MAX_CLOCK_SKEW,
+    },
+    audit: {
+      signingKeyPem: env.VIGIL_AUDIT_SIGNING_KEY?.replace(/\\n/g, '\n'),
+      checkpointEveryEntries: env.VIGIL_CHECKPOINT_EVERY,
+      checkpointEveryMinutes: env.VIGIL_CHECKPOINT_MINUTES,
     },
     logLevel: env.LOG_LEVEL,
   };

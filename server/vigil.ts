@@ -22,6 +22,8 @@ import { createMetrics } from './http/metrics.js';
 import { bootstrapFirstRun, type BootstrapResult } from './identity/bootstrap.js';
 import { createLogger, type Logger } from './logger.js';
 import { startUnresponsiveSweeper } from './records/unresponsive-sweeper.js';
+import { startCheckpointer } from './audit/checkpoints.js';
+import { loadSigningKey, publishSigningKey } from './audit/signing-key.js';
 
 export interface RunningVigil {
   /** Where GraphQL is served, e.g. http://localhost:4000/graphql. */
@@ -52,8 +54,18 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
     await runMigrations(database);
     const bootstrap = await bootstrapFirstRun(database.db, clock, config.bootstrap);
 
+    const signingKey = loadSigningKey(config.audit.signingKeyPem, config.database.dataDir);
+    await publishSigningKey(database.db, signingKey);
+    const checkpointPolicy = { everyEntries: config.audit.checkpointEveryEntries, everyMinutes: config.audit.checkpointEveryMinutes };
+
     const schema = await buildVigilSchema();
-    const deps: SchemaDependencies = { db: database.db, clock, logger, records: config.records };
+    const deps: SchemaDependencies = {
+      db: database.db,
+      clock,
+      logger,
+      records: config.records,
+      audit: { signingKey, checkpoints: checkpointPolicy },
+    };
     const authenticator = createAuthenticator(database.db, clock, createJwtVerifier(config.jwt));
     const metrics = createMetrics(database);
     const httpServer = createServer();
@@ -84,6 +96,14 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
     const port = (httpServer.address() as AddressInfo).port;
     const baseUrl = config.http.publicUrl ?? `http://${['0.0.0.0', '::'].includes(config.http.host) ? 'localhost' : config.http.host}:${port}`;
     const openDatabaseHandle = database;
+    const checkpointer = startCheckpointer({
+      db: database.db,
+      clock,
+      key: signingKey,
+      policy: checkpointPolicy,
+      logger,
+      intervalMs: Math.min(60_000, (checkpointPolicy.everyMinutes * 60_000) / 4),
+    });
     const sweeper = startUnresponsiveSweeper({
       db: database.db,
       clock,
@@ -103,7 +123,7 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
       dispose() {
         disposing ??= (async () => {
           try {
-            await Promise.all([graphql.apollo.stop(), sweeper.dispose()]);
+            await Promise.all([graphql.apollo.stop(), sweeper.dispose(), checkpointer.dispose()]);
           } finally {
             await openDatabaseHandle.close();
             dataDirLock?.release();

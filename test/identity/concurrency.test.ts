@@ -10,7 +10,7 @@ import { startVigil } from '../../server/vigil.js';
 import { errorCodes } from '../support/graphql-client.js';
 import { databaseUrl } from '../support/postgres-url.js';
 import { isPostgres } from '../support/test-database.js';
-import { startTestVigil, type TestVigil } from '../support/test-vigil.js';
+import { startTestVigil, TEST_SIGNING_KEY, type TestVigil } from '../support/test-vigil.js';
 
 describe.runIf(isPostgres)('on PostgreSQL', () => {
   let t: TestVigil;
@@ -42,7 +42,14 @@ describe.runIf(isPostgres)('on PostgreSQL', () => {
     await admin.unsafe(`create database "${name}"`);
     try {
       // A pool of one: the migration lock must not hold the only connection the migration needs.
-      const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', VIGIL_DB_POOL_MAX: '1', DATABASE_URL: databaseUrl(template.adminUrl, name) });
+      const config = loadConfig({
+        PORT: '0',
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'silent',
+        VIGIL_DB_POOL_MAX: '1',
+        VIGIL_AUDIT_SIGNING_KEY: TEST_SIGNING_KEY,
+        DATABASE_URL: databaseUrl(template.adminUrl, name),
+      });
       const instances = await Promise.all([0, 1, 2].map(() => startVigil(config, { logger: createLogger('silent') })));
       try {
         const bootstrapped = instances.filter((instance) => instance.bootstrap !== null);

@@ -2,6 +2,7 @@
  * Starts a real Vigil on a random port over the test file's own database, and makes tenants,
  * users and tokens through Vigil's own services (as its CLI does).
  */
+import { generateKeyPairSync } from 'node:crypto';
 import type { Permission, Role } from '../../server/auth/permissions.js';
 import { ManualClock, type Clock } from '../../server/clock.js';
 import { loadConfig } from '../../server/config.js';
@@ -13,6 +14,9 @@ import { inTransaction, type ServiceContext } from '../../server/service-context
 import { startVigil, type RunningVigil } from '../../server/vigil.js';
 import { graphql, type GraphQLResponse } from './graphql-client.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
+
+/** One audit signing key per test file (never a key file in the project's ./data). */
+export const TEST_SIGNING_KEY = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 
 export interface TestUser {
   readonly id: string;
@@ -38,7 +42,15 @@ export interface TestVigil {
 export async function startTestVigil(options: { clock?: Clock; env?: Record<string, string> } = {}): Promise<TestVigil> {
   const database: TestDatabase = await createTestDatabase();
   const clock = options.clock ?? new ManualClock();
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', NODE_ENV: 'test', ...database.env, ...options.env });
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'silent',
+    NODE_ENV: 'test',
+    VIGIL_AUDIT_SIGNING_KEY: TEST_SIGNING_KEY,
+    ...database.env,
+    ...options.env,
+  });
   const vigil = await startVigil(config, { clock, logger: createLogger('silent'), database: await database.openOptions() });
   const bootstrap = vigil.bootstrap!;
   const systemContext = (tenantId: string): ServiceContext => ({

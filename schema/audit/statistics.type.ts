@@ -1,0 +1,53 @@
+import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
+
+export enum BucketEnum {
+  HOUR = 'hour',
+  DAY = 'day',
+}
+registerEnumType(BucketEnum, { name: 'TimeBucket' });
+
+@ObjectType()
+export class KeyCount {
+  @Field(() => String)
+  key!: string;
+  @Field(() => Int)
+  count!: number;
+}
+
+@ObjectType()
+export class ActorCount {
+  @Field(() => String)
+  actorId!: string;
+  @Field(() => String, { nullable: true })
+  actorEmail!: string | null;
+  @Field(() => String)
+  actorType!: string;
+  @Field(() => Int)
+  count!: number;
+}
+
+@ObjectType()
+export class BucketCount {
+  @Field(() => Date)
+  bucketStart!: Date;
+  @Field(() => Int)
+  count!: number;
+}
+
+@ObjectType({ description: 'Counts over a window, for dashboards and the "User activity" charts.' })
+export class AuditStatistics {
+  @Field(() => Date)
+  from!: Date;
+  @Field(() => Date)
+  to!: Date;
+  @Field(() => Int)
+  total!: number;
+  @Field(() => [KeyCount])
+  byAction!: KeyCount[];
+  @Field(() => [ActorCount], { description: 'The 100 most active actors.' })
+  byActor!: ActorCount[];
+  @Field(() => [KeyCount])
+  byActorType!: KeyCount[];
+  @Field(() => [BucketCount], { description: 'Every bucket of the window, empty ones included.' })
+  series!: BucketCount[];
+}

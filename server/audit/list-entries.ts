@@ -1,0 +1,61 @@
+import { and, eq, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
+import type { Executor } from '../db/database.js';
+import { containsPattern } from '../db/like-pattern.js';
+import { auditEntries, type AuditActorType, type AuditEntryRow } from '../db/tables/index.js';
+import { fetchPage, type Page, type PageArgs } from '../pagination/keyset.js';
+import { equalsIfGiven, inTimeRange, oneOfIfGiven, type TimeRange } from '../records/queries/conditions.js';
+
+export interface AuditFilter extends TimeRange {
+  actorId?: string | null;
+  actorType?: AuditActorType | null;
+  action?: string[] | null;
+  resourceType?: string | null;
+  resourceId?: string | null;
+  /** Matches the actor's email, the action, the resource's name or id, or text in the snapshots. */
+  keyword?: string | null;
+}
+
+export function auditConditions(tenantId: string, filter: AuditFilter): (SQL | undefined)[] {
+  const pattern = filter.keyword ? containsPattern(filter.keyword) : undefined;
+  return [
+    eq(auditEntries.tenantId, tenantId),
+    equalsIfGiven(auditEntries.actorId, filter.actorId),
+    equalsIfGiven(auditEntries.actorType, filter.actorType),
+    oneOfIfGiven(auditEntries.action, filter.action),
+    equalsIfGiven(auditEntries.resourceType, filter.resourceType),
+    equalsIfGiven(auditEntries.resourceId, filter.resourceId),
+    inTimeRange(auditEntries.occurredAt, filter),
+    pattern
+      ? or(
+          ilike(auditEntries.actorEmail, pattern),
+          ilike(auditEntries.action, pattern),
+          ilike(auditEntries.resourceName, pattern),
+          ilike(auditEntries.resourceId, pattern),
+          sql`coalesce(${auditEntries.before}::text, '') || coalesce(${auditEntries.after}::text, '') ilike ${pattern}`,
+        )
+      : undefined,
+  ];
+}
+
+/** Audit entries, newest (highest sequence) first. */
+export async function listAuditEntries(db: Executor, tenantId: string, filter: AuditFilter, args: PageArgs): Promise<Page<AuditEntryRow>> {
+  const conditions = auditConditions(tenantId, filter);
+  return fetchPage(
+    args,
+    [auditEntries.seq],
+    (row) => [String(row.seq)],
+    ({ where, orderBy, limit }) => db.select().from(auditEntries).where(and(...conditions, where)).orderBy(...orderBy).limit(limit),
+  );
+}
+
+export async function getAuditEntry(db: Executor, tenantId: string, by: { id?: string; seq?: number }): Promise<AuditEntryRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(auditEntries)
+    .where(and(eq(auditEntries.tenantId, tenantId), by.id ? eq(auditEntries.id, by.id) : eq(auditEntries.seq, by.seq ?? -1)));
+  return row;
+}
+
+export async function getAuditEntriesBySeq(db: Executor, tenantId: string, seqs: number[]): Promise<AuditEntryRow[]> {
+  return seqs.length === 0 ? [] : db.select().from(auditEntries).where(and(eq(auditEntries.tenantId, tenantId), inArray(auditEntries.seq, seqs)));
+}
