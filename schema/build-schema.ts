@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import type { GraphQLSchema } from 'graphql';
 import { buildSchema, type NonEmptyArray } from 'type-graphql';
 import { AuditResolver } from './audit/audit.resolver.js';
+import { RetentionResolver } from './audit/retention.resolver.js';
 import { ApiTokenResolver } from './identity/api-token.resolver.js';
 import { MeResolver } from './identity/me.resolver.js';
 import { ServerResolver } from './identity/server.resolver.js';
@@ -32,6 +33,7 @@ const RESOLVERS: NonEmptyArray<Function> = [
   ActivityResolver,
   IngestResolver,
   AuditResolver,
+  RetentionResolver,
 ];
 
 let built: Promise<GraphQLSchema> | undefined;

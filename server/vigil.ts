@@ -23,6 +23,7 @@ import { bootstrapFirstRun, type BootstrapResult } from './identity/bootstrap.js
 import { createLogger, type Logger } from './logger.js';
 import { startUnresponsiveSweeper } from './records/unresponsive-sweeper.js';
 import { startCheckpointer } from './audit/checkpoints.js';
+import { startRetention } from './audit/retention.js';
 import { loadSigningKey, publishSigningKey } from './audit/signing-key.js';
 
 export interface RunningVigil {
@@ -104,6 +105,7 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
       logger,
       intervalMs: Math.min(60_000, (checkpointPolicy.everyMinutes * 60_000) / 4),
     });
+    const retention = startRetention({ db: database.db, clock, logger, intervalMs: 60 * 60_000 });
     const sweeper = startUnresponsiveSweeper({
       db: database.db,
       clock,
@@ -123,7 +125,7 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
       dispose() {
         disposing ??= (async () => {
           try {
-            await Promise.all([graphql.apollo.stop(), sweeper.dispose(), checkpointer.dispose()]);
+            await Promise.all([graphql.apollo.stop(), sweeper.dispose(), checkpointer.dispose(), retention.dispose()]);
           } finally {
             await openDatabaseHandle.close();
             dataDirLock?.release();
