@@ -2,9 +2,10 @@
  * Multi-row inserts of new records, one statement per kind. Rows whose (server, eventId) exists
  * already are skipped by ON CONFLICT DO NOTHING: that is what makes a re-sent batch harmless.
  */
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
-import type { Executor } from '../../db/database.js';
+import { unnestInsert } from '../../db/bulk-insert.js';
+import { queryRows, type Executor } from '../../db/database.js';
 import { commands, fileTransfers, sudoAuthorizations, systemLogs, terminalSessions } from '../../db/tables/index.js';
 
 export interface Written {
@@ -27,12 +28,11 @@ export async function insertRecords<Table extends RecordTable>(
   const written = new Map<string, Written>();
   if (rows.length === 0) return written;
   const columns = table as unknown as typeof commands;
-  const inserted = await db
-    .insert(table as PgTable)
-    .values(rows)
-    .onConflictDoNothing({ target: [columns.tenantId, columns.serverId, columns.eventId] })
-    .returning({ id: columns.id, eventId: columns.eventId });
-  for (const row of inserted) written.set(row.eventId!, { id: row.id, isDuplicate: false });
+  const inserted = await queryRows<{ id: string; event_id: string }>(
+    db,
+    unnestInsert(table as PgTable, rows, sql`on conflict (tenant_id, server_id, event_id) do nothing returning id, event_id`),
+  );
+  for (const row of inserted) written.set(row.event_id, { id: row.id, isDuplicate: false });
   const missing = rows.filter((row) => !written.has(row.eventId)).map((row) => row.eventId);
   if (missing.length > 0) {
     const existing = await db

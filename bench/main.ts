@@ -1,0 +1,32 @@
+/**
+ * `npm run bench [-- --quick] [names…]`: Vigil's benchmarks, each against a baseline run in the
+ * same process on the same database. BENCH_DATABASE_URL selects PostgreSQL, else PGlite. A full
+ * run rewrites bench/RESULTS.md and bench/results.json.
+ */
+import { benchIngestion } from './ingestion.js';
+import { parseBenchOptions } from './support/options.js';
+import type { BenchmarkResult } from './support/report.js';
+import { writeResults } from './support/results-file.js';
+
+const BENCHMARKS: Record<string, (options: ReturnType<typeof parseBenchOptions>) => Promise<BenchmarkResult>> = {
+  ingestion: benchIngestion,
+};
+
+async function main(): Promise<void> {
+  const options = parseBenchOptions(process.argv.slice(2), process.env);
+  process.stdout.write(`Vigil benchmarks (${options.isQuick ? 'quick' : 'full'}) on ${options.postgresUrl ? 'PostgreSQL' : 'PGlite'}\n`);
+  const results: BenchmarkResult[] = [];
+  for (const [name, run] of Object.entries(BENCHMARKS)) {
+    if (options.only && !options.only.includes(name)) continue;
+    results.push(await run(options));
+  }
+  process.stdout.write('\nRatios\n');
+  for (const comparison of results.flatMap((result) => result.comparisons)) {
+    const verdict = comparison.isTargetMet === null ? '' : comparison.isTargetMet ? ' met' : ' MISSED';
+    process.stdout.write(`  ${comparison.name}: ${comparison.ratio.toFixed(2)} (target ${comparison.target}${verdict})\n`);
+  }
+  if (!options.isQuick && !options.only) await writeResults(results, options);
+}
+
+await main();
+process.exit(0);
