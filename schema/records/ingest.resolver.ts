@@ -1,7 +1,8 @@
-import { Arg, Ctx, Field, ID, Int, Mutation, ObjectType, Resolver } from 'type-graphql';
+import { Ctx, Field, ID, Int, Mutation, ObjectType, Resolver } from 'type-graphql';
 import { requireAgent } from '../../server/auth/scope.js';
 import type { AgentEventInput as AgentEvent } from '../../server/records/ingest/agent-event.js';
 import { ingestEvents } from '../../server/records/ingest/ingest-events.js';
+import { RawArg } from '../common/raw-arg.js';
 import type { GraphQLContext } from '../context.js';
 import { AgentEventKindEnum } from './enums.js';
 import { AgentEventInput } from './ingest-inputs.js';
@@ -30,25 +31,17 @@ class IngestResult {
   events!: IngestedEvent[];
 }
 
-/** Plain objects, whatever GraphQL made of nested inputs (null prototypes, class instances). */
-function plain<T>(value: T): T {
-  if (Array.isArray(value)) return value.map(plain) as T;
-  if (value && typeof value === 'object' && !(value instanceof Date)) {
-    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, plain(inner)])) as T;
-  }
-  return value;
-}
-
 @Resolver()
 export class IngestResolver {
   @Mutation(() => IngestResult, {
     description: 'Agents report up to 1,000 events of mixed kinds for their server. All or nothing; re-sending is harmless.',
   })
-  async ingestEvents(@Ctx() ctx: GraphQLContext, @Arg('events', () => [AgentEventInput]) events: AgentEventInput[]): Promise<IngestResult> {
+  async ingestEvents(@Ctx() ctx: GraphQLContext, @RawArg('events', () => [AgentEventInput]) events: AgentEventInput[]): Promise<IngestResult> {
     const actor = requireAgent(ctx.actor);
     const results = await ingestEvents(
       { db: ctx.deps.db, clock: ctx.deps.clock, actor, request: ctx.request },
-      plain(events) as unknown as AgentEvent[],
+      // Validation (zod) reads the input objects as they are and returns plain copies.
+      events as unknown as AgentEvent[],
       { maxClockSkewSeconds: ctx.deps.records.maxClockSkewSeconds },
     );
     const duplicates = results.filter((result) => result.isDuplicate).length;
