@@ -4,12 +4,16 @@
  * run rewrites bench/RESULTS.md and bench/results.json.
  */
 import { benchIngestion } from './ingestion.js';
+import { benchScopedReads } from './scoped-reads.js';
+import { benchVerification } from './verification.js';
 import { parseBenchOptions } from './support/options.js';
 import type { BenchmarkResult } from './support/report.js';
 import { writeResults } from './support/results-file.js';
 
 const BENCHMARKS: Record<string, (options: ReturnType<typeof parseBenchOptions>) => Promise<BenchmarkResult>> = {
   ingestion: benchIngestion,
+  reads: benchScopedReads,
+  verification: benchVerification,
 };
 
 async function main(): Promise<void> {

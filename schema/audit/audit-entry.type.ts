@@ -11,7 +11,7 @@ export enum AuditActorTypeEnum {
 }
 registerEnumType(AuditActorTypeEnum, { name: 'AuditActorType' });
 
-@ObjectType({ description: 'An entry of the tamper-evident audit log.' })
+@ObjectType({ simpleResolvers: true, description: 'An entry of the tamper-evident audit log.' })
 export class AuditEntry {
   @Field(() => ID)
   id!: string;
@@ -53,5 +53,5 @@ export class AuditEntry {
   }
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class AuditEntryConnection extends Connection(AuditEntry, 'AuditEntry') {}

@@ -9,7 +9,7 @@ export enum FaultKindEnum {
 }
 registerEnumType(FaultKindEnum, { name: 'AuditFaultKind' });
 
-@ObjectType({ description: 'The first broken link of the chain.' })
+@ObjectType({ simpleResolvers: true, description: 'The first broken link of the chain.' })
 export class AuditFault {
   @Field(() => Int)
   seq!: number;
@@ -23,7 +23,7 @@ export class AuditFault {
   message!: string;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class AuditIntegrityReport {
   @Field(() => Boolean)
   isIntact!: boolean;
@@ -39,7 +39,7 @@ export class AuditIntegrityReport {
   fault!: AuditFault | null;
 }
 
-@ObjectType({ description: 'A signed statement of a chain head: the tenant, sequence, head hash and time, signed with Ed25519.' })
+@ObjectType({ simpleResolvers: true, description: 'A signed statement of a chain head: the tenant, sequence, head hash and time, signed with Ed25519.' })
 export class AuditCheckpoint {
   @Field(() => Int)
   seq!: number;
@@ -53,7 +53,7 @@ export class AuditCheckpoint {
   signature!: string;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class AuditSigningKey {
   @Field(() => String)
   keyId!: string;

@@ -8,7 +8,7 @@ import { serviceContext, type GraphQLContext } from '../context.js';
 export const RetentionKindEnum = Object.fromEntries(RETENTION_KINDS.map((kind) => [kind.toUpperCase(), kind])) as Record<string, RetentionKind>;
 registerEnumType(RetentionKindEnum, { name: 'RetentionKind' });
 
-@ObjectType({ description: 'How long a kind of record is kept in this tenant.' })
+@ObjectType({ simpleResolvers: true, description: 'How long a kind of record is kept in this tenant.' })
 export class RetentionPolicy {
   @Field(() => RetentionKindEnum)
   kind!: RetentionKind;

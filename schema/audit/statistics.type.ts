@@ -6,7 +6,7 @@ export enum BucketEnum {
 }
 registerEnumType(BucketEnum, { name: 'TimeBucket' });
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class KeyCount {
   @Field(() => String)
   key!: string;
@@ -14,7 +14,7 @@ export class KeyCount {
   count!: number;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class ActorCount {
   @Field(() => String)
   actorId!: string;
@@ -26,7 +26,7 @@ export class ActorCount {
   count!: number;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class BucketCount {
   @Field(() => Date)
   bucketStart!: Date;
@@ -34,7 +34,7 @@ export class BucketCount {
   count!: number;
 }
 
-@ObjectType({ description: 'Counts over a window, for dashboards and the "User activity" charts.' })
+@ObjectType({ simpleResolvers: true, description: 'Counts over a window, for dashboards and the "User activity" charts.' })
 export class AuditStatistics {
   @Field(() => Date)
   from!: Date;

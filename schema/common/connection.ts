@@ -5,7 +5,7 @@
 import { ArgsType, Field, Int, ObjectType, type ClassType } from 'type-graphql';
 import type { Page } from '../../server/pagination/keyset.js';
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class PageInfo {
   @Field(() => Boolean)
   hasNextPage!: boolean;
@@ -36,7 +36,7 @@ export interface ConnectionShape<TNode> {
 }
 
 export function Connection<TNode extends object>(Node: ClassType<TNode>, name: string) {
-  @ObjectType(`${name}Edge`)
+  @ObjectType(`${name}Edge`, { simpleResolvers: true })
   class Edge {
     @Field(() => String)
     cursor!: string;
@@ -44,7 +44,7 @@ export function Connection<TNode extends object>(Node: ClassType<TNode>, name: s
     node!: TNode;
   }
 
-  @ObjectType(`${name}ConnectionBase`)
+  @ObjectType(`${name}ConnectionBase`, { simpleResolvers: true })
   abstract class ConnectionType implements ConnectionShape<TNode> {
     @Field(() => [Edge])
     edges!: Edge[];

@@ -3,7 +3,7 @@ import type { ApiTokenRow } from '../../server/db/tables/index.js';
 import { Connection } from '../common/connection.js';
 import { TokenKindEnum } from '../common/enums.js';
 
-@ObjectType({ description: 'An API token. The secret is never shown again after creation.' })
+@ObjectType({ simpleResolvers: true, description: 'An API token. The secret is never shown again after creation.' })
 export class ApiToken {
   @Field(() => ID)
   id!: string;
@@ -42,10 +42,10 @@ export class ApiToken {
   }
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class ApiTokenConnection extends Connection(ApiToken, 'ApiToken') {}
 
-@ObjectType({ description: 'A token just created: `token` is the secret, shown this once.' })
+@ObjectType({ simpleResolvers: true, description: 'A token just created: `token` is the secret, shown this once.' })
 export class CreatedApiToken {
   @Field(() => String)
   token!: string;

@@ -2,7 +2,7 @@ import { Field, ID, ObjectType } from 'type-graphql';
 import type { ServerRow } from '../../server/db/tables/index.js';
 import { Connection } from '../common/connection.js';
 
-@ObjectType({ description: 'A key/value label on a server, such as env=prod.' })
+@ObjectType({ simpleResolvers: true, description: 'A key/value label on a server, such as env=prod.' })
 export class Label {
   @Field(() => String)
   key!: string;
@@ -10,7 +10,7 @@ export class Label {
   value!: string;
 }
 
-@ObjectType({ description: 'A server registered in the tenant.' })
+@ObjectType({ simpleResolvers: true, description: 'A server registered in the tenant.' })
 export class Server {
   @Field(() => ID)
   id!: string;
@@ -45,5 +45,5 @@ export class Server {
   }
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class ServerConnection extends Connection(Server, 'Server') {}

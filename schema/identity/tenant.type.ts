@@ -1,7 +1,7 @@
 import { Field, ID, ObjectType } from 'type-graphql';
 import type { TenantRow } from '../../server/db/tables/index.js';
 
-@ObjectType({ description: 'A workspace: the unit of isolation. Nothing of one tenant is visible from another.' })
+@ObjectType({ simpleResolvers: true, description: 'A workspace: the unit of isolation. Nothing of one tenant is visible from another.' })
 export class Tenant {
   @Field(() => ID)
   id!: string;

@@ -4,7 +4,7 @@ import type { UserRow } from '../../server/db/tables/index.js';
 import { Connection } from '../common/connection.js';
 import { PermissionEnum, RoleEnum } from '../common/enums.js';
 
-@ObjectType({ description: 'A person in a tenant.' })
+@ObjectType({ simpleResolvers: true, description: 'A person in a tenant.' })
 export class User {
   @Field(() => ID)
   id!: string;
@@ -46,5 +46,5 @@ export class User {
   }
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class UserConnection extends Connection(User, 'User') {}

@@ -4,7 +4,7 @@ import { Connection } from '../common/connection.js';
 import { Label } from '../identity/server.type.js';
 import { AccessSessionStatusEnum } from './enums.js';
 
-@ObjectType({ description: 'A scoped, time-bounded grant of access to servers: who asked, who approved, what was in scope, how it ended.' })
+@ObjectType({ simpleResolvers: true, description: 'A scoped, time-bounded grant of access to servers: who asked, who approved, what was in scope, how it ended.' })
 export class AccessSession {
   @Field(() => ID)
   id!: string;
@@ -49,5 +49,5 @@ export class AccessSession {
   }
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class AccessSessionConnection extends Connection(AccessSession, 'AccessSession') {}

@@ -3,7 +3,7 @@ import { Field, ID, Int, ObjectType } from 'type-graphql';
 import type { ActivityRow } from '../../server/db/tables/index.js';
 import { Connection } from '../common/connection.js';
 
-@ObjectType({ description: 'A workspace activity-log entry: sign-ins, permission changes, tokens, settings, resource access.' })
+@ObjectType({ simpleResolvers: true, description: 'A workspace activity-log entry: sign-ins, permission changes, tokens, settings, resource access.' })
 export class ActivityEntry {
   @Field(() => ID)
   id!: string;
@@ -42,5 +42,5 @@ export class ActivityEntry {
   }
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class ActivityEntryConnection extends Connection(ActivityEntry, 'ActivityEntry') {}

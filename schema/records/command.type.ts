@@ -5,7 +5,7 @@ import { CommandShellEnum, CommandStatusEnum, SessionSourceEnum, VerificationOut
 
 const secondsBetween = (from: Date | null, to: Date | null) => (from && to ? Math.max(0, (to.getTime() - from.getTime()) / 1000) : null);
 
-@ObjectType({ description: 'A command run on a server.' })
+@ObjectType({ simpleResolvers: true, description: 'A command run on a server.' })
 export class Command {
   @Field(() => ID)
   id!: string;
@@ -62,5 +62,5 @@ export class Command {
   }
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class CommandConnection extends Connection(Command, 'Command') {}

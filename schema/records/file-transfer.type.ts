@@ -3,7 +3,7 @@ import type { FileTransferRow } from '../../server/db/tables/index.js';
 import { Connection } from '../common/connection.js';
 import { TransferDirectionEnum, TransferStatusEnum } from './enums.js';
 
-@ObjectType({ description: 'A file or directory moved to or from a server.' })
+@ObjectType({ simpleResolvers: true, description: 'A file or directory moved to or from a server.' })
 export class FileTransfer {
   @Field(() => ID)
   id!: string;
@@ -51,5 +51,5 @@ export class FileTransfer {
   }
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class FileTransferConnection extends Connection(FileTransfer, 'FileTransfer') {}

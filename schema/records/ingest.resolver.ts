@@ -7,7 +7,7 @@ import type { GraphQLContext } from '../context.js';
 import { AgentEventKindEnum } from './enums.js';
 import { AgentEventInput } from './ingest-inputs.js';
 
-@ObjectType({ description: 'What became of one event of a batch.' })
+@ObjectType({ simpleResolvers: true, description: 'What became of one event of a batch.' })
 class IngestedEvent {
   @Field(() => Int)
   index!: number;
@@ -21,7 +21,7 @@ class IngestedEvent {
   isDuplicate!: boolean;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 class IngestResult {
   @Field(() => Int, { description: 'Events that wrote something.' })
   accepted!: number;

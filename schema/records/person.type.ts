@@ -5,7 +5,7 @@ import type { UserRow } from '../../server/db/tables/index.js';
  * A person named by a record (operator, requester, approver). Anyone who may see the record may
  * see who it names; roles, groups and permissions stay on `User`, which only admins list.
  */
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class Person {
   @Field(() => ID)
   id!: string;

@@ -3,7 +3,7 @@ import type { SudoAuthorizationRow } from '../../server/db/tables/index.js';
 import { Connection } from '../common/connection.js';
 import { SudoGrantSourceEnum } from './enums.js';
 
-@ObjectType({ description: 'Who may run which privileged command on which server, and how that was granted.' })
+@ObjectType({ simpleResolvers: true, description: 'Who may run which privileged command on which server, and how that was granted.' })
 export class SudoAuthorization {
   @Field(() => ID)
   id!: string;
@@ -45,5 +45,5 @@ export class SudoAuthorization {
   }
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class SudoAuthorizationConnection extends Connection(SudoAuthorization, 'SudoAuthorization') {}

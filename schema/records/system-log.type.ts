@@ -3,7 +3,7 @@ import type { SystemLogRow } from '../../server/db/tables/index.js';
 import { Connection } from '../common/connection.js';
 import { LogLevelEnum } from './enums.js';
 
-@ObjectType({ description: "A log entry forwarded by a server's agent." })
+@ObjectType({ simpleResolvers: true, description: "A log entry forwarded by a server's agent." })
 export class SystemLog {
   @Field(() => ID)
   id!: string;
@@ -36,5 +36,5 @@ export class SystemLog {
   }
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class SystemLogConnection extends Connection(SystemLog, 'SystemLog') {}

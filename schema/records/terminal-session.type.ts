@@ -3,7 +3,7 @@ import type { TerminalSessionRow } from '../../server/db/tables/index.js';
 import { Connection } from '../common/connection.js';
 import { SessionSourceEnum } from './enums.js';
 
-@ObjectType({ description: 'A terminal (websh) session opened on a server.' })
+@ObjectType({ simpleResolvers: true, description: 'A terminal (websh) session opened on a server.' })
 export class TerminalSession {
   @Field(() => ID)
   id!: string;
@@ -45,5 +45,5 @@ export class TerminalSession {
   }
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class TerminalSessionConnection extends Connection(TerminalSession, 'TerminalSession') {}

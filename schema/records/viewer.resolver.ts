@@ -28,7 +28,7 @@ import { SudoAuthorization, SudoAuthorizationConnection } from './sudo-authoriza
 import { TERMINAL_SESSION_FILTER_IDS } from './terminal-session.resolver.js';
 import { TerminalSession, TerminalSessionConnection } from './terminal-session.type.js';
 
-@ObjectType({ description: '"My sessions / My events": the signed-in user and their own records, whatever their role.' })
+@ObjectType({ simpleResolvers: true, description: '"My sessions / My events": the signed-in user and their own records, whatever their role.' })
 export class Viewer {}
 
 @Resolver(() => Viewer)

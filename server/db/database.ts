@@ -22,7 +22,7 @@ export type Transaction = PgTransaction<PgQueryResultHKT, Tables, ExtractTablesW
 /** What a query function runs on: the database, or a transaction in progress. */
 export type Executor = Database | Transaction;
 
-export type QueryListener = (statement: string) => void;
+export type QueryListener = (statement: string, params: readonly unknown[]) => void;
 
 export interface DatabaseHandle {
   readonly kind: 'postgres' | 'pglite';
@@ -50,8 +50,8 @@ export interface OpenDatabaseOptions {
 export async function openDatabase(config: DatabaseConfig, options: OpenDatabaseOptions = {}): Promise<DatabaseHandle> {
   const listeners = new Set<QueryListener>();
   const logger: DrizzleLogger = {
-    logQuery(statement) {
-      for (const listener of listeners) listener(statement);
+    logQuery(statement, params) {
+      for (const listener of listeners) listener(statement, params);
     },
   };
   const onQuery = (listener: QueryListener) => {
