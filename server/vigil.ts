@@ -1,8 +1,8 @@
 /**
  * Starts one Vigil instance: database (migrated), first-run bootstrap, GraphQL over HTTP and
- * WebSocket, health and metrics, all on one port. Returns a handle whose `dispose()` shuts it
- * down in order: stop accepting, close WebSockets (1001), let in-flight requests finish within
- * the grace period, then close the database and release the data dir.
+ * WebSocket, exports, health and metrics, all on one port. Returns a handle whose `dispose()`
+ * shuts it down in order: stop accepting, close WebSockets (1001), let in-flight requests finish
+ * within the grace period, then close the database and release the data dir.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -16,6 +16,7 @@ import { lockDataDir, type DataDirLock } from './db/data-dir-lock.js';
 import { openDatabase, type DatabaseHandle, type OpenDatabaseOptions } from './db/database.js';
 import { runMigrations } from './db/migrate.js';
 import { createApp } from './http/app.js';
+import { createExportRouter } from './http/export-routes.js';
 import { startGraphQLHttp } from './http/graphql-http.js';
 import { startGraphQLWebSocket } from './http/graphql-ws.js';
 import { createMetrics } from './http/metrics.js';
@@ -85,7 +86,8 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
       bodyLimit: config.http.bodyLimit,
       shutdownGraceMs: config.http.shutdownGraceMs,
     });
-    httpServer.on('request', createApp({ logger, metrics, database, graphql: graphql.handler, trustProxy: config.http.trustProxy }));
+    const exports = createExportRouter({ db: database.db, clock, signingKey, authenticator, logger });
+    httpServer.on('request', createApp({ logger, metrics, database, graphql: graphql.handler, exports, trustProxy: config.http.trustProxy }));
 
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', reject);

@@ -11,14 +11,15 @@ import { createUserToken, revokeToken } from '../identity/api-tokens.js';
 import { createTenant, listTenants } from '../identity/tenants.js';
 import { createUser, findUserByEmail, listUsers } from '../identity/users.js';
 import { inTransaction } from '../service-context.js';
+import { addAuditCommands } from './audit-verify.js';
 import { CliError, operatorContext, parseDuration, withDatabase } from './operator-session.js';
 
 const print = (line: string) => process.stdout.write(`${line}\n`);
 const say = (line: string) => process.stderr.write(`${line}\n`);
 
-function buildProgram(config: () => Config): Command {
+function buildProgram(config: () => Config, setExitCode: (code: number) => void): Command {
   const program = new Command('vigil')
-    .description('Operate a Vigil installation: migrations, tenants, users and tokens.')
+    .description('Operate a Vigil installation: migrations, tenants, users and tokens; verify audit exports.')
     .showHelpAfterError()
     .exitOverride();
 
@@ -116,15 +117,23 @@ function buildProgram(config: () => Config): Command {
         say(`Revoked token ${row.id} (${row.name}).`);
       });
     });
+
+  addAuditCommands(program, setExitCode);
   return program;
 }
 
 async function main(): Promise<number> {
   let config: Config | undefined;
-  const program = buildProgram(() => (config ??= loadConfig(process.env)));
+  let exitCode = 0;
+  const program = buildProgram(
+    () => (config ??= loadConfig(process.env)),
+    (code) => {
+      exitCode = code;
+    },
+  );
   try {
     await program.parseAsync(process.argv);
-    return 0;
+    return exitCode;
   } catch (error) {
     const code = (error as { code?: string }).code;
     if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help') return 0;

@@ -1,6 +1,6 @@
 /**
- * The express application: health, metrics and GraphQL share one port. Every request gets a
- * request id (echoed in X-Request-Id) and one JSON log line.
+ * The express application: health, metrics, GraphQL and exports share one port. Every request
+ * gets a request id (echoed in X-Request-Id) and one JSON log line.
  */
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
 import { pinoHttp } from 'pino-http';
@@ -15,6 +15,8 @@ export interface AppOptions {
   metrics: Metrics;
   database: DatabaseHandle;
   graphql: RequestHandler[];
+  /** GET /export/… (server/http/export-routes.ts). */
+  exports: RequestHandler;
   trustProxy: boolean | number | string;
 }
 
@@ -51,6 +53,7 @@ export function createApp(options: AppOptions): express.Express {
   app.get('/readyz', readinessHandler(options.database));
   app.get('/metrics', metricsHandler(options.metrics));
   app.use('/graphql', ...options.graphql);
+  app.use('/export', options.exports);
 
   app.use((_req, res) => {
     res.status(404).json({ error: 'Not found' });
@@ -72,6 +75,10 @@ const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
           ? 'Internal server error'
           : String(error?.message ?? 'Bad request');
   const code = status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST';
-  if (res.headersSent) return;
+  // Headers are out (a stream failed half-way): the only honest signal left is a cut connection.
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
   res.status(status).json({ errors: [{ message, extensions: { code } }] });
 };

@@ -1,0 +1,235 @@
+/**
+ * The record exports, one per GraphQL list: /export/commands.csv, terminal-sessions,
+ * file-transfers, access-sessions and activity-log. Each reads the list's filter from the query
+ * string under the filter input's field names and pages through the list function itself.
+ */
+import { isIP } from 'node:net';
+import { canSeeField, canSeeRow } from '../auth/scope.js';
+import {
+  ACCESS_SESSION_STATUSES,
+  COMMAND_SHELLS,
+  COMMAND_STATUSES,
+  SESSION_SOURCES,
+  TRANSFER_DIRECTIONS,
+  TRANSFER_STATUSES,
+  type AccessSessionRow,
+  type ActivityRow,
+  type CommandRow,
+  type FileTransferRow,
+  type TerminalSessionRow,
+} from '../db/tables/index.js';
+import { BadInput } from '../errors.js';
+import { listAccessSessions } from '../records/queries/list-access-sessions.js';
+import { listActivity } from '../records/queries/list-activity.js';
+import { listCommands } from '../records/queries/list-commands.js';
+import { listFileTransfers } from '../records/queries/list-file-transfers.js';
+import { listTerminalSessions } from '../records/queries/list-terminal-sessions.js';
+import { givenOnly, type QueryParams } from './query-params.js';
+import { accessSessionColumn, defineRecordExport, personColumns, secondsBetween, serverColumns, type RecordExportKind } from './record-kind.js';
+
+/** userId, serverId, accessSessionId, from, to: what every record of a person on a server filters by. */
+const personServerFilter = (params: QueryParams) => ({
+  userId: params.id('userId'),
+  serverId: params.id('serverId'),
+  accessSessionId: params.id('accessSessionId'),
+  from: params.date('from'),
+  to: params.date('to'),
+});
+
+const commandsExport = defineRecordExport<CommandRow, Parameters<typeof listCommands>[2]>({
+  name: 'commands',
+  scopeKind: 'commands',
+  parseFilter: (params) =>
+    givenOnly({
+      ...personServerFilter(params),
+      terminalSessionId: params.id('terminalSessionId'),
+      status: params.list('status', COMMAND_STATUSES),
+      shell: params.oneOf('shell', COMMAND_SHELLS),
+      source: params.oneOf('source', SESSION_SOURCES),
+      search: params.text('search'),
+    }),
+  list: listCommands,
+  references: (rows) => ({
+    servers: rows.map((row) => row.serverId),
+    users: rows.map((row) => row.operatorUserId),
+    accessSessions: rows.map((row) => row.accessSessionId),
+    terminalSessions: rows.map((row) => row.terminalSessionId),
+  }),
+  columns: [
+    ['id', (row) => row.id],
+    ['submitted_at', (row) => row.submittedAt],
+    ['started_at', (row) => row.startedAt],
+    ['finished_at', (row) => row.finishedAt],
+    ['status', (row) => row.status],
+    ['exit_code', (row) => row.exitCode],
+    ['shell', (row) => row.shell],
+    ['source', (row) => row.source],
+    ['line', (row) => row.line],
+    ['result', (row, { actor }) => (canSeeField(actor, 'Command.result', row.operatorUserId) ? row.result : null)],
+    ...serverColumns<CommandRow>((row) => row.serverId),
+    ...personColumns<CommandRow>('operator', (row) => row.operatorUserId),
+    ['operator_token_id', (row, { actor }) => (canSeeField(actor, 'Command.operatorToken', row.operatorUserId) ? row.operatorTokenId : null)],
+    [
+      'terminal_session_id',
+      (row, { actor, refs }) => {
+        const session = refs.terminalSessions.get(row.terminalSessionId ?? '');
+        return session && canSeeRow(actor, 'terminalSessions', session.userId) ? session.id : null;
+      },
+    ],
+    accessSessionColumn<CommandRow>((row) => row.accessSessionId),
+    ['approval_id', (row) => row.approvalId],
+    ['delay_seconds', (row) => secondsBetween(row.submittedAt, row.startedAt)],
+    ['elapsed_seconds', (row) => secondsBetween(row.startedAt, row.finishedAt)],
+    ['verification', (row) => row.verification],
+    ['verification_message', (row) => row.verificationMessage],
+    ['event_id', (row) => row.eventId],
+  ],
+});
+
+const terminalSessionsExport = defineRecordExport<TerminalSessionRow, Parameters<typeof listTerminalSessions>[2]>({
+  name: 'terminal-sessions',
+  scopeKind: 'terminalSessions',
+  parseFilter: (params) =>
+    givenOnly({
+      ...personServerFilter(params),
+      source: params.oneOf('source', SESSION_SOURCES),
+      isActive: params.boolean('isActive'),
+      username: params.text('username'),
+    }),
+  list: listTerminalSessions,
+  references: (rows) => ({
+    servers: rows.map((row) => row.serverId),
+    users: rows.map((row) => row.userId),
+    accessSessions: rows.map((row) => row.accessSessionId),
+  }),
+  columns: [
+    ['id', (row) => row.id],
+    ['started_at', (row) => row.startedAt],
+    ['ended_at', (row) => row.endedAt],
+    ['duration_seconds', (row) => secondsBetween(row.startedAt, row.endedAt)],
+    ['is_active', (row) => row.endedAt === null],
+    ...personColumns<TerminalSessionRow>('user', (row) => row.userId),
+    ['username', (row) => row.username],
+    ['groupname', (row) => row.groupname],
+    ['source', (row) => row.source],
+    ...serverColumns<TerminalSessionRow>((row) => row.serverId),
+    ['remote_ip', (row, { actor }) => (canSeeField(actor, 'TerminalSession.remoteIp', row.userId) ? row.remoteIp : null)],
+    ['browser', (row, { actor }) => (canSeeField(actor, 'TerminalSession.browser', row.userId) ? row.browser : null)],
+    accessSessionColumn<TerminalSessionRow>((row) => row.accessSessionId),
+    ['approval_id', (row) => row.approvalId],
+    ['event_id', (row) => row.eventId],
+  ],
+});
+
+const fileTransfersExport = defineRecordExport<FileTransferRow, Parameters<typeof listFileTransfers>[2]>({
+  name: 'file-transfers',
+  scopeKind: 'fileTransfers',
+  parseFilter: (params) =>
+    givenOnly({
+      ...personServerFilter(params),
+      direction: params.oneOf('direction', TRANSFER_DIRECTIONS),
+      status: params.oneOf('status', TRANSFER_STATUSES),
+      search: params.text('search'),
+    }),
+  list: listFileTransfers,
+  references: (rows) => ({
+    servers: rows.map((row) => row.serverId),
+    users: rows.map((row) => row.userId),
+    accessSessions: rows.map((row) => row.accessSessionId),
+  }),
+  columns: [
+    ['id', (row) => row.id],
+    ['occurred_at', (row) => row.occurredAt],
+    ['direction', (row) => row.direction],
+    ['status', (row) => row.status],
+    ['object_name', (row) => row.objectName],
+    ['path', (row) => row.path],
+    ['size_bytes', (row) => row.sizeBytes],
+    ['error', (row) => row.error],
+    ...personColumns<FileTransferRow>('user', (row) => row.userId),
+    ['username', (row) => row.username],
+    ['groupname', (row) => row.groupname],
+    ...serverColumns<FileTransferRow>((row) => row.serverId),
+    ['remote_ip', (row, { actor }) => (canSeeField(actor, 'FileTransfer.remoteIp', row.userId) ? row.remoteIp : null)],
+    accessSessionColumn<FileTransferRow>((row) => row.accessSessionId),
+    ['approval_id', (row) => row.approvalId],
+    ['event_id', (row) => row.eventId],
+  ],
+});
+
+const accessSessionsExport = defineRecordExport<AccessSessionRow, Parameters<typeof listAccessSessions>[2]>({
+  name: 'access-sessions',
+  scopeKind: 'accessSessions',
+  parseFilter: (params) =>
+    givenOnly({
+      userId: params.id('userId'),
+      approverId: params.id('approverId'),
+      serverId: params.id('serverId'),
+      status: params.list('status', ACCESS_SESSION_STATUSES),
+      from: params.date('from'),
+      to: params.date('to'),
+    }),
+  list: listAccessSessions,
+  references: (rows) => ({
+    users: rows.flatMap((row) => [row.requesterId, row.approverId, row.endedById]),
+    servers: rows.flatMap((row) => row.serverIds),
+  }),
+  columns: [
+    ['id', (row) => row.id],
+    ['requested_at', (row) => row.requestedAt],
+    ['status', (row) => row.status],
+    ['reason', (row) => row.reason],
+    ...personColumns<AccessSessionRow>('requester', (row) => row.requesterId),
+    ...personColumns<AccessSessionRow>('approver', (row) => row.approverId),
+    ['server_ids', (row) => row.serverIds.join(' ')],
+    ['server_names', (row, { refs }) => row.serverIds.map((id) => refs.servers.get(id)?.name ?? id).join(', ')],
+    ['server_labels', (row) => (Object.keys(row.serverLabels).length > 0 ? row.serverLabels : null)],
+    ['is_sudo_allowed', (row) => row.isSudoAllowed],
+    ['starts_at', (row) => row.startsAt],
+    ['expires_at', (row) => row.expiresAt],
+    ['ended_at', (row) => row.endedAt],
+    ...personColumns<AccessSessionRow>('ended_by', (row) => row.endedById),
+    ['end_reason', (row) => row.endReason],
+    ['approval_id', (row) => row.approvalId],
+  ],
+});
+
+const activityLogExport = defineRecordExport<ActivityRow, Parameters<typeof listActivity>[2]>({
+  name: 'activity-log',
+  scopeKind: 'activityLog',
+  parseFilter: (params) => {
+    const ipAddress = params.text('ipAddress');
+    if (ipAddress !== undefined && isIP(ipAddress) === 0) throw new BadInput('ipAddress', 'ipAddress: is not an IP address');
+    return givenOnly({
+      userId: params.id('userId'),
+      userEmail: params.text('userEmail'),
+      action: params.list('action'),
+      result: params.int('result'),
+      ipAddress,
+      from: params.date('from'),
+      to: params.date('to'),
+    });
+  },
+  list: listActivity,
+  references: () => ({}),
+  columns: [
+    ['id', (row) => row.id],
+    ['occurred_at', (row) => row.occurredAt],
+    ['action', (row) => row.action],
+    ['result', (row) => row.result],
+    ['user_id', (row) => row.userId],
+    ['user_email', (row) => row.userEmail],
+    ['ip_address', (row) => row.ipAddress],
+    ['user_agent', (row) => row.userAgent],
+    ['details', (row) => row.details],
+    ['request_id', (row) => row.requestId],
+  ],
+});
+
+export const RECORD_EXPORTS: readonly RecordExportKind[] = [
+  commandsExport,
+  terminalSessionsExport,
+  fileTransfersExport,
+  accessSessionsExport,
+  activityLogExport,
+];

@@ -1,0 +1,44 @@
+/**
+ * The rows a page of records names (servers, people, the access and terminal sessions they ran
+ * in), fetched with one statement per kind for the whole page, so an export's columns can show
+ * names next to ids without a query per row.
+ */
+import type { Executor } from '../db/database.js';
+import type { AccessSessionRow, ServerRow, TerminalSessionRow, UserRow } from '../db/tables/index.js';
+import { getServersByIds } from '../identity/servers.js';
+import { getUsersByIds } from '../identity/users.js';
+import { getAccessSessionsByIds } from '../records/queries/list-access-sessions.js';
+import { getTerminalSessionsByIds } from '../records/queries/list-terminal-sessions.js';
+
+export interface ReferencedIds {
+  readonly users?: readonly (string | null)[];
+  readonly servers?: readonly (string | null)[];
+  readonly accessSessions?: readonly (string | null)[];
+  readonly terminalSessions?: readonly (string | null)[];
+}
+
+export interface PageReferences {
+  readonly users: ReadonlyMap<string, UserRow>;
+  readonly servers: ReadonlyMap<string, ServerRow>;
+  readonly accessSessions: ReadonlyMap<string, AccessSessionRow>;
+  readonly terminalSessions: ReadonlyMap<string, TerminalSessionRow>;
+}
+
+function distinct(ids: readonly (string | null)[] | undefined): string[] {
+  return [...new Set((ids ?? []).filter((id): id is string => id !== null))];
+}
+
+async function byId<Row extends { id: string }>(ids: readonly (string | null)[] | undefined, load: (ids: string[]) => Promise<Row[]>) {
+  const wanted = distinct(ids);
+  return new Map((wanted.length > 0 ? await load(wanted) : []).map((row) => [row.id, row]));
+}
+
+export async function loadReferences(db: Executor, tenantId: string, ids: ReferencedIds): Promise<PageReferences> {
+  const [users, servers, accessSessions, terminalSessions] = await Promise.all([
+    byId(ids.users, (wanted) => getUsersByIds(db, tenantId, wanted)),
+    byId(ids.servers, (wanted) => getServersByIds(db, tenantId, wanted)),
+    byId(ids.accessSessions, (wanted) => getAccessSessionsByIds(db, tenantId, wanted)),
+    byId(ids.terminalSessions, (wanted) => getTerminalSessionsByIds(db, tenantId, wanted)),
+  ]);
+  return { users, servers, accessSessions, terminalSessions };
+}

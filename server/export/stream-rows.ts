@@ -1,0 +1,54 @@
+/**
+ * Streaming an export in constant memory: rows are read a page at a time, only when the client
+ * has taken the previous ones (the socket buffer drained), and reading stops when the client
+ * goes away.
+ */
+import type { ServerResponse } from 'node:http';
+import type { Page, PageArgs } from '../pagination/keyset.js';
+
+/** A Relay list's pages, newest first, each fetched only when the reader asks for it. */
+export async function* listPages<Row>(list: (args: PageArgs) => Promise<Page<Row>>, size: number): AsyncGenerator<Row[]> {
+  let after: string | null = null;
+  do {
+    const page: Page<Row> = await list({ first: size, after });
+    if (page.nodes.length > 0) yield page.nodes;
+    after = page.hasNextPage ? (page.cursors.at(-1) ?? null) : null;
+  } while (after);
+}
+
+function drainedOrClosed(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
+/**
+ * Writes `chunks` as they come and ends the response. Whenever the socket's buffer is full it
+ * waits for 'drain' before pulling the next chunk (and so before reading the next page). Returns
+ * false, without reading further, when the client disconnected first. An error of `chunks` is
+ * thrown to the caller with the response left open: the caller decides how it ends.
+ */
+export async function writeChunks(res: ServerResponse, chunks: AsyncIterable<string>): Promise<boolean> {
+  let isClosed = res.destroyed;
+  const onClose = () => {
+    isClosed = true;
+  };
+  res.on('close', onClose);
+  try {
+    for await (const chunk of chunks) {
+      if (isClosed) return false;
+      if (!res.write(chunk)) await drainedOrClosed(res);
+      if (isClosed) return false;
+    }
+    res.end();
+    return true;
+  } finally {
+    res.off('close', onClose);
+  }
+}

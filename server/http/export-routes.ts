@@ -1,0 +1,128 @@
+/**
+ * GET /export/…: the audit log (CSV or JSONL) and the audit records (CSV), streamed. Each request
+ * is authenticated with the same bearer token as GraphQL, needs AUDIT_LOGS_EXPORT and, for
+ * records, the row rule of the list it mirrors. Refusals are JSON (401, 403, 400 naming the
+ * parameter) and come before anything is written; once the file has started, a failure can only
+ * cut the response short (destroyed, so the client sees an incomplete transfer, never a file that
+ * looks whole) and is logged.
+ */
+import type { RequestHandler, Response } from 'express';
+import express from 'express';
+import type { Authenticator } from '../auth/authenticate.js';
+import { recordScope, requirePermission } from '../auth/scope.js';
+import type { SigningKey } from '../audit/signing-key.js';
+import type { Clock } from '../clock.js';
+import type { Database } from '../db/database.js';
+import { AppError, Unauthenticated } from '../errors.js';
+import { parseAuditFilter, startAuditExport, type AuditExportFormat } from '../export/audit-export.js';
+import { exportFilename } from '../export/export-filename.js';
+import { QueryParams } from '../export/query-params.js';
+import { startRecordExport } from '../export/record-export.js';
+import { RECORD_EXPORTS } from '../export/record-exports.js';
+import type { RecordExportKind } from '../export/record-kind.js';
+import { writeChunks } from '../export/stream-rows.js';
+import { findTenant } from '../identity/tenants.js';
+import type { Logger } from '../logger.js';
+import type { ServiceContext } from '../service-context.js';
+import { requestInfoOf } from './request-info.js';
+
+export interface ExportRoutesOptions {
+  readonly db: Database;
+  readonly clock: Clock;
+  readonly signingKey: SigningKey;
+  readonly authenticator: Authenticator;
+  /** Used when a request has no pino-http logger of its own. */
+  readonly logger: Logger;
+}
+
+interface StartedExport {
+  readonly kind: string;
+  readonly extension: 'csv' | 'jsonl';
+  readonly headers?: Record<string, string>;
+  readonly chunks: AsyncGenerator<string>;
+}
+
+const CONTENT_TYPES = { csv: 'text/csv; charset=utf-8', jsonl: 'application/x-ndjson; charset=utf-8' } as const;
+
+export function createExportRouter(options: ExportRoutesOptions): express.Router {
+  const router = express.Router();
+  for (const format of ['csv', 'jsonl'] as const) {
+    router.get(`/audit.${format}`, exportHandler(options, (ctx, params) => startAudit(options, ctx, params, format)));
+  }
+  for (const kind of RECORD_EXPORTS) {
+    router.get(`/${kind.name}.csv`, exportHandler(options, (ctx, params) => startRecords(ctx, params, kind)));
+  }
+  return router;
+}
+
+async function startAudit(options: ExportRoutesOptions, ctx: ServiceContext, params: QueryParams, format: AuditExportFormat): Promise<StartedExport> {
+  const filter = parseAuditFilter(params);
+  params.rejectUnknown();
+  const { checkpoint, chunks } = await startAuditExport(ctx, options.signingKey, filter, format);
+  const headers = {
+    'X-Vigil-Checkpoint-Seq': String(checkpoint.seq),
+    'X-Vigil-Checkpoint-Hash': checkpoint.headHash,
+    'X-Vigil-Checkpoint-Signed-At': checkpoint.signedAt.toISOString(),
+    'X-Vigil-Checkpoint-Key-Id': checkpoint.keyId,
+    'X-Vigil-Checkpoint-Signature': checkpoint.signature,
+  };
+  return { kind: 'audit', extension: format, headers, chunks };
+}
+
+async function startRecords(ctx: ServiceContext, params: QueryParams, kind: RecordExportKind): Promise<StartedExport> {
+  const scope = recordScope(ctx.actor, kind.scopeKind);
+  const filter = kind.parseFilter(params);
+  params.rejectUnknown();
+  return { kind: kind.name, extension: 'csv', chunks: await startRecordExport(ctx, kind, scope, filter) };
+}
+
+function exportHandler(options: ExportRoutesOptions, start: (ctx: ServiceContext, params: QueryParams) => Promise<StartedExport>): RequestHandler {
+  return async (req, res) => {
+    // Express answers HEAD with the GET route; an export would then sign, record and read everything for nothing.
+    if (req.method !== 'GET') {
+      res.status(405).setHeader('Allow', 'GET').json({ errors: [{ message: 'Exports are downloaded with GET', extensions: { code: 'BAD_REQUEST' } }] });
+      return;
+    }
+    const log = req.log ?? options.logger;
+    let started: StartedExport;
+    let tenant: string;
+    try {
+      const request = requestInfoOf(req, String(res.getHeader('x-request-id') ?? ''));
+      const actor = requirePermission(await options.authenticator.authenticate(req.headers.authorization, request), 'audit_logs.export');
+      const ctx: ServiceContext = { db: options.db, clock: options.clock, actor, request };
+      tenant = (await findTenant(options.db, actor.tenantId))?.slug ?? actor.tenantId;
+      started = await start(ctx, new QueryParams(req.query as Record<string, unknown>));
+    } catch (error) {
+      sendError(res, error, log);
+      return;
+    }
+
+    setExportHeaders(res, started, exportFilename(started.kind, tenant, options.clock.now(), started.extension));
+    try {
+      const isComplete = await writeChunks(res, started.chunks);
+      if (!isComplete) log.info({ export: started.kind }, 'export stopped: the client disconnected');
+    } catch (error) {
+      log.error({ err: error, export: started.kind }, 'export failed while streaming');
+      res.destroy();
+    }
+  };
+}
+
+function setExportHeaders(res: Response, started: StartedExport, filename: string): void {
+  res.status(200);
+  res.setHeader('Content-Type', CONTENT_TYPES[started.extension]);
+  res.setHeader('Content-Disposition', `attachment; filename="${filename}"`);
+  res.setHeader('Cache-Control', 'no-store');
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  for (const [name, value] of Object.entries(started.headers ?? {})) res.setHeader(name, value);
+}
+
+function sendError(res: Response, error: unknown, log: Logger): void {
+  if (error instanceof AppError) {
+    if (error instanceof Unauthenticated) res.setHeader('WWW-Authenticate', 'Bearer');
+    res.status(error.httpStatus).json({ errors: [{ message: error.message, extensions: { code: error.code, ...error.details } }] });
+    return;
+  }
+  log.error({ err: error }, 'export failed before streaming');
+  res.status(500).json({ errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+}
