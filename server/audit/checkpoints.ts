@@ -10,6 +10,7 @@ import type { Clock } from '../clock.js';
 import { queryRows, type Database, type Executor } from '../db/database.js';
 import { auditChainHeads, auditCheckpoints, type AuditCheckpointRow } from '../db/tables/index.js';
 import type { Disposable } from '../disposable.js';
+import { startPeriodicJob } from '../periodic-job.js';
 import { newId } from '../ids.js';
 import type { Logger } from '../logger.js';
 import { checkpointPayload } from './checkpoint-payload.js';
@@ -74,25 +75,15 @@ export async function makeDueCheckpoints(db: Database, clock: Clock, key: Signin
 }
 
 export function startCheckpointer(options: { db: Database; clock: Clock; key: SigningKey; policy: CheckpointPolicy; logger: Logger; intervalMs: number }): Disposable {
-  let running: Promise<void> | undefined;
-  const tick = () => {
-    running ??= makeDueCheckpoints(options.db, options.clock, options.key, options.policy)
-      .then((count) => {
-        if (count > 0) options.logger.debug({ count }, 'audit checkpoints signed');
-      })
-      .catch((error: unknown) => options.logger.warn({ err: error }, 'audit checkpointing failed'))
-      .finally(() => {
-        running = undefined;
-      });
-  };
-  const timer = setInterval(tick, options.intervalMs);
-  timer.unref();
-  return {
-    async dispose() {
-      clearInterval(timer);
-      await running;
+  return startPeriodicJob({
+    name: 'audit checkpointing',
+    intervalMs: options.intervalMs,
+    logger: options.logger,
+    async work() {
+      const count = await makeDueCheckpoints(options.db, options.clock, options.key, options.policy);
+      if (count > 0) options.logger.debug({ count }, 'audit checkpoints signed');
     },
-  };
+  });
 }
 
 export async function listCheckpoints(db: Executor, tenantId: string, fromSeq: number, toSeq: number): Promise<AuditCheckpointRow[]> {

@@ -15,6 +15,7 @@ import type { Clock } from '../clock.js';
 import { queryRows, type Database } from '../db/database.js';
 import { auditChainHeads, auditCheckpoints, retentionPolicies } from '../db/tables/index.js';
 import type { Disposable } from '../disposable.js';
+import { startPeriodicJob } from '../periodic-job.js';
 import type { Logger } from '../logger.js';
 import type { TransactionContext } from '../service-context.js';
 import { parseInput } from '../validation.js';
@@ -175,25 +176,14 @@ async function cutAuditLog(db: Database, tenantId: string, cutoff: Date): Promis
 }
 
 export function startRetention(options: { db: Database; clock: Clock; logger: Logger; intervalMs: number }): Disposable {
-  let running: Promise<void> | undefined;
-  const tick = () => {
-    running ??= applyRetention(options.db, options.clock)
-      .then((results) => {
-        const deleted = results.filter((result) => result.deleted > 0);
-        if (deleted.length > 0) options.logger.info({ deleted }, 'retention applied');
-      })
-      .catch((error: unknown) => options.logger.warn({ err: error }, 'retention failed'))
-      .finally(() => {
-        running = undefined;
-      });
-  };
-  const timer = setInterval(tick, options.intervalMs);
-  timer.unref();
-  return {
-    async dispose() {
-      clearInterval(timer);
-      await running;
+  return startPeriodicJob({
+    name: 'retention',
+    intervalMs: options.intervalMs,
+    logger: options.logger,
+    async work() {
+      const deleted = (await applyRetention(options.db, options.clock)).filter((result) => result.deleted > 0);
+      if (deleted.length > 0) options.logger.info({ deleted }, 'retention applied');
     },
-  };
+  });
 }
 

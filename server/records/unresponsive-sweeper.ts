@@ -10,6 +10,7 @@ import { appendAuditEntries } from '../audit/append-entries.js';
 import type { Clock } from '../clock.js';
 import { queryRows, type Database } from '../db/database.js';
 import type { Disposable } from '../disposable.js';
+import { startPeriodicJob } from '../periodic-job.js';
 import type { Logger } from '../logger.js';
 
 const BATCH_SIZE = 1000;
@@ -73,31 +74,15 @@ async function sweepTenant(db: Database, tenantId: string, cutoff: string, now: 
   });
 }
 
-/** Sweeps every `intervalMs` until disposed; a failed sweep is logged and tried again next time. */
-export function startUnresponsiveSweeper(options: {
-  db: Database;
-  clock: Clock;
-  logger: Logger;
-  afterSeconds: number;
-  intervalMs: number;
-}): Disposable {
-  let running: Promise<void> | undefined;
-  const sweep = () => {
-    running ??= sweepUnresponsiveCommands(options.db, options.clock, options.afterSeconds)
-      .then((count) => {
-        if (count > 0) options.logger.info({ count }, 'commands marked unresponsive');
-      })
-      .catch((error: unknown) => options.logger.warn({ err: error }, 'unresponsive sweep failed'))
-      .finally(() => {
-        running = undefined;
-      });
-  };
-  const timer = setInterval(sweep, options.intervalMs);
-  timer.unref();
-  return {
-    async dispose() {
-      clearInterval(timer);
-      await running;
+/** Sweeps every `intervalMs` until disposed. */
+export function startUnresponsiveSweeper(options: { db: Database; clock: Clock; logger: Logger; afterSeconds: number; intervalMs: number }): Disposable {
+  return startPeriodicJob({
+    name: 'unresponsive sweep',
+    intervalMs: options.intervalMs,
+    logger: options.logger,
+    async work() {
+      const count = await sweepUnresponsiveCommands(options.db, options.clock, options.afterSeconds);
+      if (count > 0) options.logger.info({ count }, 'commands marked unresponsive');
     },
-  };
+  });
 }
