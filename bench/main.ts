@@ -3,6 +3,8 @@
  * same process on the same database. BENCH_DATABASE_URL selects PostgreSQL, else PGlite. A full
  * run rewrites bench/RESULTS.md and bench/results.json.
  */
+import { benchAuditChain } from './audit-chain.js';
+import { benchExport } from './export.js';
 import { benchIngestion } from './ingestion.js';
 import { benchScopedReads } from './scoped-reads.js';
 import { benchVerification } from './verification.js';
@@ -13,6 +15,8 @@ import { writeResults } from './support/results-file.js';
 const BENCHMARKS: Record<string, (options: ReturnType<typeof parseBenchOptions>) => Promise<BenchmarkResult>> = {
   ingestion: benchIngestion,
   reads: benchScopedReads,
+  chain: benchAuditChain,
+  export: benchExport,
   verification: benchVerification,
 };
 

@@ -15,7 +15,7 @@ export interface SchemaDependencies {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly records: Config['records'];
-  readonly audit: { readonly signingKey: SigningKey; readonly checkpoints: CheckpointPolicy };
+  readonly audit: { readonly signingKey: SigningKey; readonly checkpoints: CheckpointPolicy; readonly isChainOff?: boolean };
 }
 
 /** One GraphQL operation's context, over HTTP, WebSocket or a bot alike. */
@@ -29,7 +29,13 @@ export interface GraphQLContext {
 
 /** The service context for the acting user; UNAUTHENTICATED when the request has no actor. */
 export function serviceContext(ctx: GraphQLContext): ServiceContext {
-  return { db: ctx.deps.db, clock: ctx.deps.clock, actor: requireActor(ctx.actor), request: ctx.request };
+  return {
+    db: ctx.deps.db,
+    clock: ctx.deps.clock,
+    actor: requireActor(ctx.actor),
+    request: ctx.request,
+    isAuditChainOff: ctx.deps.audit.isChainOff,
+  };
 }
 
 export function createGraphQLContext(deps: SchemaDependencies, actor: Actor | null, request: RequestInfo): GraphQLContext {

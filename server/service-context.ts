@@ -11,6 +11,11 @@ export interface ServiceContext {
   readonly clock: Clock;
   readonly actor: Actor;
   readonly request?: RequestInfo;
+  /**
+   * Skips the audit chain (activity entries are still written). Only the audit-cost benchmark
+   * sets it, through startVigil's options; no configuration reaches it.
+   */
+  readonly isAuditChainOff?: boolean;
 }
 
 /** The same context, running inside a transaction. */

@@ -42,6 +42,11 @@ export interface StartOptions {
   logger?: Logger;
   clock?: Clock;
   database?: OpenDatabaseOptions;
+  /**
+   * Lets the audit-cost benchmark turn the chain off and on while Vigil runs (on one database, in
+   * one run). For measuring what the chain costs, nothing else: no configuration reaches it.
+   */
+  benchmarkAuditSwitch?: { isOff: boolean };
 }
 
 export async function startVigil(config: Config, options: StartOptions = {}): Promise<RunningVigil> {
@@ -66,7 +71,13 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
       clock,
       logger,
       records: config.records,
-      audit: { signingKey, checkpoints: checkpointPolicy },
+      audit: {
+        signingKey,
+        checkpoints: checkpointPolicy,
+        get isChainOff() {
+          return options.benchmarkAuditSwitch?.isOff ?? false;
+        },
+      },
     };
     const authenticator = createAuthenticator(database.db, clock, createJwtVerifier(config.jwt));
     const metrics = createMetrics(database);

@@ -17,7 +17,7 @@ export interface BenchTenant {
   readonly adminToken: string;
   readonly userIds: string[];
   readonly userEmails: string[];
-  /** A token of the first regular user. */
+  /** A token of the first regular user (the admin's when there are none). */
   readonly userToken: string;
   readonly serverIds: string[];
   readonly agentTokens: string[];
@@ -37,7 +37,7 @@ export async function createBenchTenant(vigil: RunningVigil, slug: string, peopl
       userIds.push(user.id);
       userEmails.push(user.email);
     }
-    const userToken = (await createUserToken(tx, { userId: userIds[0]!, name: 'bench' })).token;
+    const userToken = userIds[0] ? (await createUserToken(tx, { userId: userIds[0], name: 'bench' })).token : adminToken;
     const serverIds: string[] = [];
     const agentTokens: string[] = [];
     for (let index = 0; index < servers; index++) {

@@ -3,7 +3,7 @@ import { requireAgent } from '../../server/auth/scope.js';
 import type { AgentEventInput as AgentEvent } from '../../server/records/ingest/agent-event.js';
 import { ingestEvents } from '../../server/records/ingest/ingest-events.js';
 import { RawArg } from '../common/raw-arg.js';
-import type { GraphQLContext } from '../context.js';
+import { serviceContext, type GraphQLContext } from '../context.js';
 import { AgentEventKindEnum } from './enums.js';
 import { AgentEventInput } from './ingest-inputs.js';
 
@@ -39,7 +39,7 @@ export class IngestResolver {
   async ingestEvents(@Ctx() ctx: GraphQLContext, @RawArg('events', () => [AgentEventInput]) events: AgentEventInput[]): Promise<IngestResult> {
     const actor = requireAgent(ctx.actor);
     const results = await ingestEvents(
-      { db: ctx.deps.db, clock: ctx.deps.clock, actor, request: ctx.request },
+      { ...serviceContext(ctx), actor },
       // Validation (zod) reads the input objects as they are and returns plain copies.
       events as unknown as AgentEvent[],
       { maxClockSkewSeconds: ctx.deps.records.maxClockSkewSeconds },

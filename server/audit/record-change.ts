@@ -43,6 +43,6 @@ export function auditEntryFor(ctx: Omit<TransactionContext, 'db'>, change: Chang
 const isActivityAction = (action: string): action is ActivityAction => (ACTIVITY_ACTIONS as readonly string[]).includes(action);
 
 export async function recordChange(ctx: TransactionContext, change: Change): Promise<void> {
-  await appendAuditEntries(ctx.db, ctx.actor.tenantId, [auditEntryFor(ctx, change)]);
+  if (!ctx.isAuditChainOff) await appendAuditEntries(ctx.db, ctx.actor.tenantId, [auditEntryFor(ctx, change)]);
   if (isActivityAction(change.action) && change.activityDetails) await recordActorActivity(ctx, change.action, change.activityDetails);
 }
