@@ -42,7 +42,11 @@ export function auditEntryFor(ctx: Omit<TransactionContext, 'db'>, change: Chang
 
 const isActivityAction = (action: string): action is ActivityAction => (ACTIVITY_ACTIONS as readonly string[]).includes(action);
 
+/**
+ * Call it last in the transaction: the audit append takes the tenant's chain-head lock, held until
+ * commit, so everything done after it makes every other writer of the tenant wait longer.
+ */
 export async function recordChange(ctx: TransactionContext, change: Change): Promise<void> {
-  if (!ctx.isAuditChainOff) await appendAuditEntries(ctx.db, ctx.actor.tenantId, [auditEntryFor(ctx, change)]);
   if (isActivityAction(change.action) && change.activityDetails) await recordActorActivity(ctx, change.action, change.activityDetails);
+  if (!ctx.isAuditChainOff) await appendAuditEntries(ctx.db, ctx.actor.tenantId, [auditEntryFor(ctx, change)]);
 }

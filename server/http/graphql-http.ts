@@ -6,7 +6,7 @@
 import type { Server } from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type RequestHandler } from 'express';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
@@ -53,6 +53,9 @@ export async function startGraphQLHttp(options: GraphQLHttpOptions): Promise<{ h
         },
       },
       observabilityPlugin(options.metrics, deps.logger),
+      // Vigil sets no cache hints; the built-in cache-control plugin would still wrap every field
+      // of every response to compute a policy (a large share of a 100-row page's CPU).
+      ApolloServerPluginCacheControlDisabled(),
       ...(options.isProduction ? [ApolloServerPluginLandingPageDisabled()] : []),
     ],
   });
