@@ -6,7 +6,7 @@
 import { recordAuditView } from '../audit/record-view.js';
 import { checkpointNow } from '../audit/checkpoints.js';
 import type { AuditFilter } from '../audit/list-entries.js';
-import { listSigningKeys } from '../audit/published.js';
+import { checkpointAt, listSigningKeys } from '../audit/published.js';
 import type { SigningKey } from '../audit/signing-key.js';
 import { AUDIT_ACTOR_TYPES, type AuditCheckpointRow, type AuditEntryRow } from '../db/tables/index.js';
 import type { ServiceContext } from '../service-context.js';
@@ -44,7 +44,8 @@ export async function startAuditExport(ctx: ServiceContext, signingKey: SigningK
   const pages = auditEntryPages(ctx.db, tenantId, filter, checkpoint.seq);
   if (format === 'csv') return { checkpoint, chunks: csvChunks(AUDIT_CSV_HEADER, csvPages(pages)) };
   const publicKeys = await listSigningKeys(ctx.db);
-  return { checkpoint, chunks: jsonlChunks(pages, { tenantId, checkpoint, publicKeys, filter }) };
+  const startCheckpointOf = (first: AuditEntryRow) => checkpointAt(ctx.db, tenantId, first.seq - 1);
+  return { checkpoint, chunks: jsonlChunks(pages, { tenantId, checkpoint, publicKeys, filter }, startCheckpointOf) };
 }
 
 async function* csvPages(pages: AsyncIterable<AuditEntryRow[]>): AsyncGenerator<string[][]> {
@@ -52,11 +53,16 @@ async function* csvPages(pages: AsyncIterable<AuditEntryRow[]>): AsyncGenerator<
 }
 
 /** The header needs the first entry's prevHash, so it is written once the first page is read. */
-async function* jsonlChunks(pages: AsyncIterable<AuditEntryRow[]>, facts: Omit<HeaderFacts, 'firstEntry'>): AsyncGenerator<string> {
+async function* jsonlChunks(
+  pages: AsyncIterable<AuditEntryRow[]>,
+  facts: Omit<HeaderFacts, 'firstEntry'>,
+  startCheckpointOf: (first: AuditEntryRow) => Promise<AuditCheckpointRow | undefined>,
+): AsyncGenerator<string> {
   let isHeaderWritten = false;
   for await (const page of pages) {
     if (!isHeaderWritten) {
-      yield headerLine({ ...facts, firstEntry: page[0] });
+      const startCheckpoint = page[0] && Object.keys(facts.filter).length === 0 ? await startCheckpointOf(page[0]) : undefined;
+      yield headerLine({ ...facts, firstEntry: page[0], startCheckpoint });
       isHeaderWritten = true;
     }
     yield page.map(entryLine).join('');

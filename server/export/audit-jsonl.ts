@@ -6,6 +6,10 @@
  *   {"type":"entry", every chained field (server/audit/canonical-entry.ts), "prevHash","hash"}   …
  *   {"type":"checkpoint","tenantId","seq","headHash","signedAt","keyId","signature"}
  *
+ * `startCheckpoint`, when the database has one at `fromSeq - 1` (always so after retention cut
+ * the chain there), is a signed checkpoint vouching for `startHash`, so the file proves where it
+ * starts as well as where it ends.
+ *
  * `fromSeq` is the first entry's sequence number and `startHash` the hash it links to (its
  * prevHash); with no entries, the checkpoint's own seq + 1 and head hash. The checkpoint was
  * signed for this export and covers every entry in it: the entries run from `fromSeq` to its
@@ -30,6 +34,8 @@ export interface HeaderFacts {
   readonly publicKeys: readonly PublishedKey[];
   /** The filter the entries were selected by; empty for the whole chain. */
   readonly filter: object;
+  /** A checkpoint signed at the entry before the first one, vouching for the start hash. */
+  readonly startCheckpoint?: AuditCheckpointRow;
 }
 
 export function headerLine(facts: HeaderFacts): string {
@@ -43,6 +49,7 @@ export function headerLine(facts: HeaderFacts): string {
     startHash: firstEntry ? firstEntry.prevHash : checkpoint.headHash,
     publicKeys: facts.publicKeys.map(({ keyId, publicKey }) => ({ keyId, publicKey })),
     ...(Object.keys(facts.filter).length > 0 ? { filter: facts.filter } : {}),
+    ...(facts.startCheckpoint ? { startCheckpoint: checkpointFields(facts.startCheckpoint) } : {}),
   });
 }
 
@@ -71,15 +78,18 @@ export function entryLine(row: AuditEntryRow): string {
 }
 
 export function checkpointLine(row: AuditCheckpointRow): string {
-  return line({
-    type: 'checkpoint',
+  return line({ type: 'checkpoint', ...checkpointFields(row) });
+}
+
+function checkpointFields(row: AuditCheckpointRow) {
+  return {
     tenantId: row.tenantId,
     seq: row.seq,
     headHash: row.headHash,
     signedAt: row.signedAt.toISOString(),
     keyId: row.keyId,
     signature: row.signature,
-  });
+  };
 }
 
 const line = (value: object) => `${JSON.stringify(value)}\n`;

@@ -11,6 +11,7 @@
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { ChainVerifier, type ChainEntry, type VerificationReport } from '../audit/chain-verifier.js';
+import { GENESIS_HASH } from '../audit/canonical-entry.js';
 import type { SignedCheckpoint } from '../audit/checkpoint-payload.js';
 import { keyIdOf } from '../audit/signing-key.js';
 import { AUDIT_JSONL_FORMAT, AUDIT_JSONL_VERSION } from './audit-jsonl.js';
@@ -27,6 +28,10 @@ interface Header {
   readonly fromSeq: number;
   readonly startHash: string;
   readonly publicKeys: readonly string[];
+  /** A signed checkpoint at fromSeq - 1, vouching for startHash (exports of a chain cut by retention). */
+  readonly startCheckpoint?: SignedCheckpoint;
+  /** The file holds only the entries matching a filter. */
+  readonly isFiltered: boolean;
 }
 
 /**
@@ -36,11 +41,13 @@ interface Header {
 export async function verifyAuditFile(readLines: () => AsyncIterable<string>, trustedKeys?: readonly string[]): Promise<AuditFileVerification> {
   const ends = await readEnds(readLines());
   const publicKeys = publicKeysById(trustedKeys ?? ends.header.publicKeys, trustedKeys ? '--public-key' : 'the header');
+  const unanchored = unanchoredStart(ends.header, ends.checkpoint.seq);
+  if (unanchored) return { report: unanchored, isKeyFromFile: trustedKeys === undefined };
   const verifier = new ChainVerifier({
     fromSeq: ends.header.fromSeq,
     startHash: ends.header.startHash,
     toSeq: ends.checkpoint.seq,
-    checkpoints: [ends.checkpoint],
+    checkpoints: ends.header.startCheckpoint ? [ends.header.startCheckpoint, ends.checkpoint] : [ends.checkpoint],
     publicKeys,
   });
   let lineNumber = 0;
@@ -51,6 +58,33 @@ export async function verifyAuditFile(readLines: () => AsyncIterable<string>, tr
     if (verifier.isDone) break;
   }
   return { report: verifier.finish(), isKeyFromFile: trustedKeys === undefined };
+}
+
+/**
+ * A whole-chain file must prove where it starts: at the genesis (entry 1, linking to 64 zeros) or
+ * at a signed checkpoint of the entry before its first. Otherwise leading entries could have been
+ * dropped and the rest would still verify against the closing checkpoint. (A filtered export
+ * skips entries anyway and makes no such claim.)
+ */
+function unanchoredStart(header: Header, toSeq: number): VerificationReport | undefined {
+  if (header.isFiltered) return undefined;
+  const isGenesis = header.fromSeq === 1 && header.startHash === GENESIS_HASH;
+  const isCheckpointed = header.startCheckpoint?.seq === header.fromSeq - 1 && header.startCheckpoint.headHash === header.startHash;
+  if (isGenesis || isCheckpointed) return undefined;
+  return {
+    isIntact: false,
+    fromSeq: header.fromSeq,
+    toSeq,
+    checkedEntries: 0,
+    checkedCheckpoints: 0,
+    fault: {
+      seq: Math.max(header.fromSeq - 1, 1),
+      kind: 'missing',
+      expected: header.fromSeq === 1 ? GENESIS_HASH : `a signed checkpoint at ${header.fromSeq - 1}`,
+      found: header.startHash,
+      message: `The file starts at entry ${header.fromSeq} with nothing that vouches for its start: leading entries may be missing`,
+    },
+  };
 }
 
 /** Public keys by key id, each id computed from its key (an id written next to a key is not trusted). */
@@ -95,7 +129,15 @@ function parseHeader(text: string, lineNumber: number): Header {
   line.string('tenantId');
   const keys = line.value('publicKeys');
   if (!Array.isArray(keys) || !keys.every((key) => typeof key?.publicKey === 'string')) line.fail('publicKeys must be a list of { keyId, publicKey }');
-  return { fromSeq: line.integer('fromSeq'), startHash: line.string('startHash'), publicKeys: (keys as { publicKey: string }[]).map((key) => key.publicKey) };
+  const start = line.optionalValue('startCheckpoint');
+  return {
+    fromSeq: line.integer('fromSeq'),
+    startHash: line.string('startHash'),
+    publicKeys: (keys as { publicKey: string }[]).map((key) => key.publicKey),
+    isFiltered: line.optionalValue('filter') != null,
+    startCheckpoint:
+      start === undefined || start === null ? undefined : parseCheckpoint(JSON.stringify({ type: 'checkpoint', ...(start as object) }), lineNumber),
+  };
 }
 
 function parseCheckpoint(text: string, lineNumber: number): SignedCheckpoint {
@@ -157,6 +199,10 @@ class LineReader {
 
   value(field: string): unknown {
     if (!(field in this.object)) this.fail(`${field} is missing`);
+    return this.object[field];
+  }
+
+  optionalValue(field: string): unknown {
     return this.object[field];
   }
 
