@@ -6,12 +6,8 @@
 import DataLoader from 'dataloader';
 import type { Actor } from '../server/auth/actor.js';
 import type { Database } from '../server/db/database.js';
-import type { AccessSessionRow, ApiTokenRow, ServerRow, TerminalSessionRow, UserRow } from '../server/db/tables/index.js';
-import { getTokensByIds } from '../server/identity/api-tokens.js';
-import { getServersByIds } from '../server/identity/servers.js';
-import { getUsersByIds } from '../server/identity/users.js';
-import { getAccessSessionsByIds } from '../server/records/queries/list-access-sessions.js';
-import { getTerminalSessionsByIds } from '../server/records/queries/list-terminal-sessions.js';
+import { rowsByIds } from '../server/db/rows-by-ids.js';
+import { accessSessions, apiTokens, servers, terminalSessions, users, type AccessSessionRow, type ApiTokenRow, type ServerRow, type TerminalSessionRow, type UserRow } from '../server/db/tables/index.js';
 
 export interface Loaders {
   readonly userById: DataLoader<string, UserRow | null>;
@@ -35,11 +31,11 @@ export function createLoaders(db: Database, actor: Actor | null): Loaders {
   const inTenant = <Row>(load: (tenantId: string, ids: readonly string[]) => Promise<Row[]>) =>
     (ids: readonly string[]) => (tenantId ? load(tenantId, ids) : Promise.resolve([]));
   return {
-    userById: byId(inTenant((tenant, ids) => getUsersByIds(db, tenant, ids))),
-    serverById: byId(inTenant((tenant, ids) => getServersByIds(db, tenant, ids))),
-    tokenById: byId(inTenant((tenant, ids) => getTokensByIds(db, tenant, ids))),
-    accessSessionById: byId(inTenant((tenant, ids) => getAccessSessionsByIds(db, tenant, ids))),
-    terminalSessionById: byId(inTenant((tenant, ids) => getTerminalSessionsByIds(db, tenant, ids))),
+    userById: byId(inTenant((tenant, ids) => rowsByIds(db, users, tenant, ids))),
+    serverById: byId(inTenant((tenant, ids) => rowsByIds(db, servers, tenant, ids))),
+    tokenById: byId(inTenant((tenant, ids) => rowsByIds(db, apiTokens, tenant, ids))),
+    accessSessionById: byId(inTenant((tenant, ids) => rowsByIds(db, accessSessions, tenant, ids))),
+    terminalSessionById: byId(inTenant((tenant, ids) => rowsByIds(db, terminalSessions, tenant, ids))),
     nested: new Map(),
   };
 }

@@ -5,7 +5,7 @@
  * FOR UPDATE SKIP LOCKED while its checkpoint is made, so two instances never sign the same due
  * checkpoint twice, and an append in progress is simply left for the next round.
  */
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { desc, eq, sql } from 'drizzle-orm';
 import type { Clock } from '../clock.js';
 import { queryRows, type Database, type Executor } from '../db/database.js';
 import { auditChainHeads, auditCheckpoints, type AuditCheckpointRow } from '../db/tables/index.js';
@@ -86,10 +86,3 @@ export function startCheckpointer(options: { db: Database; clock: Clock; key: Si
   });
 }
 
-export async function listCheckpoints(db: Executor, tenantId: string, fromSeq: number, toSeq: number): Promise<AuditCheckpointRow[]> {
-  return db
-    .select()
-    .from(auditCheckpoints)
-    .where(and(eq(auditCheckpoints.tenantId, tenantId), sql`${auditCheckpoints.seq} between ${fromSeq} and ${toSeq}`))
-    .orderBy(auditCheckpoints.seq, auditCheckpoints.signedAt);
-}

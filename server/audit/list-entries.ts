@@ -1,4 +1,4 @@
-import { and, eq, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
+import { and, eq, ilike, or, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../db/database.js';
 import { containsPattern } from '../db/like-pattern.js';
 import { auditEntries, type AuditActorType, type AuditEntryRow } from '../db/tables/index.js';
@@ -56,6 +56,3 @@ export async function getAuditEntry(db: Executor, tenantId: string, by: { id?: s
   return row;
 }
 
-export async function getAuditEntriesBySeq(db: Executor, tenantId: string, seqs: number[]): Promise<AuditEntryRow[]> {
-  return seqs.length === 0 ? [] : db.select().from(auditEntries).where(and(eq(auditEntries.tenantId, tenantId), inArray(auditEntries.seq, seqs)));
-}

@@ -10,13 +10,21 @@ const MIGRATIONS: MigrationConfig = {
   migrationsTable: '__drizzle_migrations',
 };
 
+let shipped: ReturnType<typeof readMigrationFiles> | undefined;
+
+/** The migrations in migrations/, read once: they do not change while Vigil runs, and /readyz asks often. */
+function shippedMigrations(): ReturnType<typeof readMigrationFiles> {
+  shipped ??= readMigrationFiles(MIGRATIONS);
+  return shipped;
+}
+
 /**
  * Applies pending migrations. Instances starting together take turns under an advisory lock, so a
  * migration runs once and the others find it applied. Drizzle applies the pending ones in one
  * transaction: a failing migration leaves the database as it was.
  */
 export async function runMigrations(handle: DatabaseHandle): Promise<void> {
-  const migrations = readMigrationFiles(MIGRATIONS);
+  const migrations = shippedMigrations();
   await handle.withSessionLock('vigil:migrations', async () => {
     // The drivers' `migrate` functions are thin wrappers around this dialect method.
     const internals = handle.db as unknown as { dialect: PgDialect; session: PgSession };
@@ -26,7 +34,7 @@ export async function runMigrations(handle: DatabaseHandle): Promise<void> {
 
 /** How many of the shipped migrations the database has not applied yet (0 when ready). */
 export async function countPendingMigrations(handle: DatabaseHandle): Promise<number> {
-  const migrations = readMigrationFiles(MIGRATIONS);
+  const migrations = shippedMigrations();
   const [exists] = await queryRows<{ present: boolean }>(
     handle.db,
     sql`select to_regclass('drizzle.__drizzle_migrations') is not null as present`,

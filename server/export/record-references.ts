@@ -4,11 +4,9 @@
  * names next to ids without a query per row.
  */
 import type { Executor } from '../db/database.js';
+import { rowsByIds } from '../db/rows-by-ids.js';
+import * as tables from '../db/tables/index.js';
 import type { AccessSessionRow, ServerRow, TerminalSessionRow, UserRow } from '../db/tables/index.js';
-import { getServersByIds } from '../identity/servers.js';
-import { getUsersByIds } from '../identity/users.js';
-import { getAccessSessionsByIds } from '../records/queries/list-access-sessions.js';
-import { getTerminalSessionsByIds } from '../records/queries/list-terminal-sessions.js';
 
 export interface ReferencedIds {
   readonly users?: readonly (string | null)[];
@@ -35,10 +33,10 @@ async function byId<Row extends { id: string }>(ids: readonly (string | null)[] 
 
 export async function loadReferences(db: Executor, tenantId: string, ids: ReferencedIds): Promise<PageReferences> {
   const [users, servers, accessSessions, terminalSessions] = await Promise.all([
-    byId(ids.users, (wanted) => getUsersByIds(db, tenantId, wanted)),
-    byId(ids.servers, (wanted) => getServersByIds(db, tenantId, wanted)),
-    byId(ids.accessSessions, (wanted) => getAccessSessionsByIds(db, tenantId, wanted)),
-    byId(ids.terminalSessions, (wanted) => getTerminalSessionsByIds(db, tenantId, wanted)),
+    byId(ids.users, (wanted) => rowsByIds(db, tables.users, tenantId, wanted)),
+    byId(ids.servers, (wanted) => rowsByIds(db, tables.servers, tenantId, wanted)),
+    byId(ids.accessSessions, (wanted) => rowsByIds(db, tables.accessSessions, tenantId, wanted)),
+    byId(ids.terminalSessions, (wanted) => rowsByIds(db, tables.terminalSessions, tenantId, wanted)),
   ]);
   return { users, servers, accessSessions, terminalSessions };
 }

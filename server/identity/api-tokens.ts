@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNull, lt, or, type SQL } from 'drizzle-orm';
+import { and, eq, isNull, lt, or, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { recordFailedSignIn } from '../activity/record-activity.js';
 import { recordChange } from '../audit/record-change.js';
@@ -87,11 +87,6 @@ export async function getToken(db: Executor, tenantId: string, tokenId: string):
   const [row] = await db.select().from(apiTokens).where(and(eq(apiTokens.tenantId, tenantId), eq(apiTokens.id, tokenId)));
   if (!row) throw new NotFound('API token', tokenId);
   return row;
-}
-
-export async function getTokensByIds(db: Executor, tenantId: string, ids: readonly string[]): Promise<ApiTokenRow[]> {
-  if (ids.length === 0) return [];
-  return db.select().from(apiTokens).where(and(eq(apiTokens.tenantId, tenantId), inArray(apiTokens.id, [...ids])));
 }
 
 /** Revokes a token at once; revoking a revoked token changes nothing and returns it as it is. */

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { and, eq, ilike, inArray, isNull, or, sql, type SQL } from 'drizzle-orm';
+import { and, eq, ilike, isNull, or, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { recordChange } from '../audit/record-change.js';
 import { serverSnapshot } from '../audit/snapshots.js';
@@ -73,14 +73,6 @@ export async function getServer(db: Executor, tenantId: string, serverId: string
   const [row] = await db.select().from(servers).where(and(eq(servers.tenantId, tenantId), eq(servers.id, serverId)));
   if (!row) throw new NotFound('Server', serverId);
   return row;
-}
-
-export async function getServersByIds(db: Executor, tenantId: string, ids: readonly string[]): Promise<ServerRow[]> {
-  if (ids.length === 0) return [];
-  return db
-    .select()
-    .from(servers)
-    .where(and(eq(servers.tenantId, tenantId), inArray(servers.id, [...ids])));
 }
 
 /**

@@ -81,15 +81,6 @@ export async function findUsersByEmails(db: Executor, tenantId: string, emails: 
   return db.select().from(users).where(and(eq(users.tenantId, tenantId), inArray(users.email, [...emails])));
 }
 
-/** Users by id, for DataLoaders: one statement for a whole page's worth of ids. */
-export async function getUsersByIds(db: Executor, tenantId: string, ids: readonly string[]): Promise<UserRow[]> {
-  if (ids.length === 0) return [];
-  return db
-    .select()
-    .from(users)
-    .where(and(eq(users.tenantId, tenantId), inArray(users.id, [...ids])));
-}
-
 export interface UserFilter {
   role?: Role | null;
   isDisabled?: boolean | null;

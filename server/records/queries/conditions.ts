@@ -1,5 +1,6 @@
 import { and, eq, gte, ilike, inArray, lt, type SQL } from 'drizzle-orm';
-import type { AnyPgColumn } from 'drizzle-orm/pg-core';
+import type { AnyPgColumn, PgTable } from 'drizzle-orm/pg-core';
+import type { Executor } from '../../db/database.js';
 import type { RowScope } from '../../auth/scope.js';
 import { containsPattern } from '../../db/like-pattern.js';
 
@@ -13,7 +14,7 @@ export interface TimeRange {
  * The conditions every record list starts with: the tenant, and the owner when the scope narrows
  * to one person. A filter on another person's id then simply matches nothing.
  */
-export function scopeConditions(scope: RowScope, columns: { tenantId: AnyPgColumn; owner?: AnyPgColumn }): (SQL | undefined)[] {
+export function scopeConditions(scope: RowScope, columns: ScopeColumns): (SQL | undefined)[] {
   return [eq(columns.tenantId, scope.tenantId), scope.ownerUserId && columns.owner ? eq(columns.owner, scope.ownerUserId) : undefined];
 }
 
@@ -33,16 +34,23 @@ export function containsIfGiven(column: AnyPgColumn, text: string | null | undef
   return text ? ilike(column, containsPattern(text)) : undefined;
 }
 
-type TableWithId = { tenantId: AnyPgColumn; id: AnyPgColumn };
+/** The columns a kind's row rule reads: its tenant, and the person who owns a row (if any). */
+export interface ScopeColumns {
+  readonly tenantId: AnyPgColumn;
+  readonly owner?: AnyPgColumn;
+}
 
 /** One row by id, within the scope; undefined when it does not exist or is not the actor's to see. */
-export async function findInScope<Row>(
-  select: (where: SQL | undefined) => Promise<Row[]>,
-  table: TableWithId,
+export async function findInScope<Table extends PgTable & { id: AnyPgColumn }>(
+  db: Executor,
+  table: Table,
+  columns: ScopeColumns,
   scope: RowScope,
-  owner: AnyPgColumn | undefined,
   id: string,
-): Promise<Row | undefined> {
-  const [row] = await select(and(...scopeConditions(scope, { tenantId: table.tenantId, owner }), eq(table.id, id)));
-  return row;
+): Promise<Table['$inferSelect'] | undefined> {
+  const [row] = await db
+    .select()
+    .from(table as PgTable)
+    .where(and(...scopeConditions(scope, columns), eq(table.id, id)));
+  return row as Table['$inferSelect'] | undefined;
 }

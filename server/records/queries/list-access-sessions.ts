@@ -1,9 +1,12 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, sql } from 'drizzle-orm';
 import type { RowScope } from '../../auth/scope.js';
 import type { Executor } from '../../db/database.js';
 import { accessSessions, type AccessSessionRow, type AccessSessionStatus } from '../../db/tables/index.js';
 import { fetchPage, type Page, type PageArgs } from '../../pagination/keyset.js';
-import { equalsIfGiven, inTimeRange, oneOfIfGiven, findInScope, scopeConditions, type TimeRange } from './conditions.js';
+import { equalsIfGiven, inTimeRange, oneOfIfGiven, findInScope, scopeConditions, type ScopeColumns, type TimeRange } from './conditions.js';
+
+/** The row rule's columns: the tenant, and whose row it is. */
+const SCOPE: ScopeColumns = { tenantId: accessSessions.tenantId, owner: accessSessions.requesterId };
 
 export interface AccessSessionFilter extends TimeRange {
   userId?: string | null;
@@ -16,7 +19,7 @@ export interface AccessSessionFilter extends TimeRange {
 /** Access sessions, newest requested first. */
 export async function listAccessSessions(db: Executor, scope: RowScope, filter: AccessSessionFilter, args: PageArgs): Promise<Page<AccessSessionRow>> {
   const conditions = [
-    ...scopeConditions(scope, { tenantId: accessSessions.tenantId, owner: accessSessions.requesterId }),
+    ...scopeConditions(scope, SCOPE),
     equalsIfGiven(accessSessions.requesterId, filter.userId),
     equalsIfGiven(accessSessions.approverId, filter.approverId),
     filter.serverId ? sql`${filter.serverId}::uuid = any(${accessSessions.serverIds})` : undefined,
@@ -31,12 +34,7 @@ export async function listAccessSessions(db: Executor, scope: RowScope, filter: 
   );
 }
 
-export async function getAccessSessionsByIds(db: Executor, tenantId: string, ids: readonly string[]): Promise<AccessSessionRow[]> {
-  if (ids.length === 0) return [];
-  return db.select().from(accessSessions).where(and(eq(accessSessions.tenantId, tenantId), inArray(accessSessions.id, [...ids])));
-}
-
 /** One row by id within the scope; undefined when it does not exist or is not the actor's to see. */
 export function getAccessSessionInScope(db: Executor, scope: RowScope, id: string): Promise<AccessSessionRow | undefined> {
-  return findInScope((where) => db.select().from(accessSessions).where(where), accessSessions, scope, accessSessions.requesterId, id);
+  return findInScope(db, accessSessions, SCOPE, scope, id);
 }

@@ -3,7 +3,10 @@ import type { RowScope } from '../../auth/scope.js';
 import type { Executor } from '../../db/database.js';
 import { activityLog, type ActivityRow } from '../../db/tables/index.js';
 import { fetchPage, type Page, type PageArgs } from '../../pagination/keyset.js';
-import { equalsIfGiven, inTimeRange, oneOfIfGiven, findInScope, scopeConditions, type TimeRange } from './conditions.js';
+import { equalsIfGiven, inTimeRange, oneOfIfGiven, findInScope, scopeConditions, type ScopeColumns, type TimeRange } from './conditions.js';
+
+/** The row rule's columns: the tenant, and whose row it is. */
+const SCOPE: ScopeColumns = { tenantId: activityLog.tenantId, owner: activityLog.userId };
 
 export interface ActivityFilter extends TimeRange {
   userId?: string | null;
@@ -23,7 +26,7 @@ export async function listActivity(db: Executor, scope: RowScope, filter: Activi
         ? sql`${activityLog.result} / 100 = ${filter.result}`
         : sql`${activityLog.result} = ${filter.result}`;
   const conditions = [
-    ...scopeConditions(scope, { tenantId: activityLog.tenantId, owner: activityLog.userId }),
+    ...scopeConditions(scope, SCOPE),
     equalsIfGiven(activityLog.userId, filter.userId),
     equalsIfGiven(activityLog.userEmail, filter.userEmail?.toLowerCase()),
     oneOfIfGiven(activityLog.action, filter.action),
@@ -41,5 +44,5 @@ export async function listActivity(db: Executor, scope: RowScope, filter: Activi
 
 /** One row by id within the scope; undefined when it does not exist or is not the actor's to see. */
 export function getActivityInScope(db: Executor, scope: RowScope, id: string): Promise<ActivityRow | undefined> {
-  return findInScope((where) => db.select().from(activityLog).where(where), activityLog, scope, activityLog.userId, id);
+  return findInScope(db, activityLog, SCOPE, scope, id);
 }

@@ -1,9 +1,12 @@
-import { and, eq, inArray } from 'drizzle-orm';
+import { and } from 'drizzle-orm';
 import type { RowScope } from '../../auth/scope.js';
 import type { Executor } from '../../db/database.js';
 import { commands, type CommandRow, type CommandShell, type CommandStatus, type SessionSource } from '../../db/tables/index.js';
 import { fetchPage, type Page, type PageArgs } from '../../pagination/keyset.js';
-import { containsIfGiven, equalsIfGiven, inTimeRange, oneOfIfGiven, findInScope, scopeConditions, type TimeRange } from './conditions.js';
+import { containsIfGiven, equalsIfGiven, inTimeRange, oneOfIfGiven, findInScope, scopeConditions, type ScopeColumns, type TimeRange } from './conditions.js';
+
+/** The row rule's columns: the tenant, and whose row it is. */
+const SCOPE: ScopeColumns = { tenantId: commands.tenantId, owner: commands.operatorUserId };
 
 export interface CommandFilter extends TimeRange {
   userId?: string | null;
@@ -20,7 +23,7 @@ export interface CommandFilter extends TimeRange {
 /** Commands, newest submitted first. */
 export async function listCommands(db: Executor, scope: RowScope, filter: CommandFilter, args: PageArgs): Promise<Page<CommandRow>> {
   const conditions = [
-    ...scopeConditions(scope, { tenantId: commands.tenantId, owner: commands.operatorUserId }),
+    ...scopeConditions(scope, SCOPE),
     equalsIfGiven(commands.operatorUserId, filter.userId),
     equalsIfGiven(commands.serverId, filter.serverId),
     equalsIfGiven(commands.accessSessionId, filter.accessSessionId),
@@ -39,12 +42,8 @@ export async function listCommands(db: Executor, scope: RowScope, filter: Comman
   );
 }
 
-export async function getCommandsByIds(db: Executor, tenantId: string, ids: readonly string[]): Promise<CommandRow[]> {
-  if (ids.length === 0) return [];
-  return db.select().from(commands).where(and(eq(commands.tenantId, tenantId), inArray(commands.id, [...ids])));
-}
 
 /** One row by id within the scope; undefined when it does not exist or is not the actor's to see. */
 export function getCommandInScope(db: Executor, scope: RowScope, id: string): Promise<CommandRow | undefined> {
-  return findInScope((where) => db.select().from(commands).where(where), commands, scope, commands.operatorUserId, id);
+  return findInScope(db, commands, SCOPE, scope, id);
 }

@@ -3,7 +3,10 @@ import type { RowScope } from '../../auth/scope.js';
 import type { Executor } from '../../db/database.js';
 import { fileTransfers, type FileTransferRow, type TransferDirection, type TransferStatus } from '../../db/tables/index.js';
 import { fetchPage, type Page, type PageArgs } from '../../pagination/keyset.js';
-import { containsIfGiven, equalsIfGiven, inTimeRange, findInScope, scopeConditions, type TimeRange } from './conditions.js';
+import { containsIfGiven, equalsIfGiven, inTimeRange, findInScope, scopeConditions, type ScopeColumns, type TimeRange } from './conditions.js';
+
+/** The row rule's columns: the tenant, and whose row it is. */
+const SCOPE: ScopeColumns = { tenantId: fileTransfers.tenantId, owner: fileTransfers.userId };
 
 export interface FileTransferFilter extends TimeRange {
   userId?: string | null;
@@ -18,7 +21,7 @@ export interface FileTransferFilter extends TimeRange {
 /** File transfers, newest first. */
 export async function listFileTransfers(db: Executor, scope: RowScope, filter: FileTransferFilter, args: PageArgs): Promise<Page<FileTransferRow>> {
   const conditions = [
-    ...scopeConditions(scope, { tenantId: fileTransfers.tenantId, owner: fileTransfers.userId }),
+    ...scopeConditions(scope, SCOPE),
     equalsIfGiven(fileTransfers.userId, filter.userId),
     equalsIfGiven(fileTransfers.serverId, filter.serverId),
     equalsIfGiven(fileTransfers.accessSessionId, filter.accessSessionId),
@@ -37,5 +40,5 @@ export async function listFileTransfers(db: Executor, scope: RowScope, filter: F
 
 /** One row by id within the scope; undefined when it does not exist or is not the actor's to see. */
 export function getFileTransferInScope(db: Executor, scope: RowScope, id: string): Promise<FileTransferRow | undefined> {
-  return findInScope((where) => db.select().from(fileTransfers).where(where), fileTransfers, scope, fileTransfers.userId, id);
+  return findInScope(db, fileTransfers, SCOPE, scope, id);
 }

@@ -3,7 +3,10 @@ import type { RowScope } from '../../auth/scope.js';
 import type { Executor } from '../../db/database.js';
 import { sudoAuthorizations, type SudoAuthorizationRow, type SudoGrantSource } from '../../db/tables/index.js';
 import { fetchPage, type Page, type PageArgs } from '../../pagination/keyset.js';
-import { equalsIfGiven, inTimeRange, findInScope, scopeConditions, type TimeRange } from './conditions.js';
+import { equalsIfGiven, inTimeRange, findInScope, scopeConditions, type ScopeColumns, type TimeRange } from './conditions.js';
+
+/** The row rule's columns: the tenant, and whose row it is. */
+const SCOPE: ScopeColumns = { tenantId: sudoAuthorizations.tenantId, owner: sudoAuthorizations.userId };
 
 export interface SudoAuthorizationFilter extends TimeRange {
   userId?: string | null;
@@ -29,7 +32,7 @@ export async function listSudoAuthorizations(
     );
   }
   const conditions = [
-    ...scopeConditions(scope, { tenantId: sudoAuthorizations.tenantId, owner: sudoAuthorizations.userId }),
+    ...scopeConditions(scope, SCOPE),
     equalsIfGiven(sudoAuthorizations.userId, filter.userId),
     equalsIfGiven(sudoAuthorizations.serverId, filter.serverId),
     equalsIfGiven(sudoAuthorizations.accessSessionId, filter.accessSessionId),
@@ -48,5 +51,5 @@ export async function listSudoAuthorizations(
 
 /** One row by id within the scope; undefined when it does not exist or is not the actor's to see. */
 export function getSudoAuthorizationInScope(db: Executor, scope: RowScope, id: string): Promise<SudoAuthorizationRow | undefined> {
-  return findInScope((where) => db.select().from(sudoAuthorizations).where(where), sudoAuthorizations, scope, sudoAuthorizations.userId, id);
+  return findInScope(db, sudoAuthorizations, SCOPE, scope, id);
 }

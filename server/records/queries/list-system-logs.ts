@@ -3,7 +3,10 @@ import type { RowScope } from '../../auth/scope.js';
 import type { Executor } from '../../db/database.js';
 import { LOG_LEVELS, systemLogs, type LogLevelName, type SystemLogRow } from '../../db/tables/index.js';
 import { fetchPage, type Page, type PageArgs } from '../../pagination/keyset.js';
-import { containsIfGiven, equalsIfGiven, inTimeRange, oneOfIfGiven, findInScope, scopeConditions, type TimeRange } from './conditions.js';
+import { containsIfGiven, equalsIfGiven, inTimeRange, oneOfIfGiven, findInScope, scopeConditions, type ScopeColumns, type TimeRange } from './conditions.js';
+
+/** The row rule's columns: the tenant, and whose row it is. */
+const SCOPE: ScopeColumns = { tenantId: systemLogs.tenantId };
 
 export interface SystemLogFilter extends TimeRange {
   serverId?: string | null;
@@ -19,7 +22,7 @@ export interface SystemLogFilter extends TimeRange {
 export async function listSystemLogs(db: Executor, scope: RowScope, filter: SystemLogFilter, args: PageArgs): Promise<Page<SystemLogRow>> {
   const severeEnough = filter.minLevel ? LOG_LEVELS.slice(LOG_LEVELS.indexOf(filter.minLevel)) : null;
   const conditions = [
-    ...scopeConditions(scope, { tenantId: systemLogs.tenantId }),
+    ...scopeConditions(scope, SCOPE),
     equalsIfGiven(systemLogs.serverId, filter.serverId),
     oneOfIfGiven(systemLogs.level, filter.level),
     oneOfIfGiven(systemLogs.level, severeEnough),
@@ -37,5 +40,5 @@ export async function listSystemLogs(db: Executor, scope: RowScope, filter: Syst
 
 /** One row by id within the scope; undefined when it does not exist or is not the actor's to see. */
 export function getSystemLogInScope(db: Executor, scope: RowScope, id: string): Promise<SystemLogRow | undefined> {
-  return findInScope((where) => db.select().from(systemLogs).where(where), systemLogs, scope, undefined, id);
+  return findInScope(db, systemLogs, SCOPE, scope, id);
 }

@@ -1,9 +1,12 @@
-import { and, eq, inArray, isNotNull, isNull } from 'drizzle-orm';
+import { and, isNotNull, isNull } from 'drizzle-orm';
 import type { RowScope } from '../../auth/scope.js';
 import type { Executor } from '../../db/database.js';
 import { terminalSessions, type SessionSource, type TerminalSessionRow } from '../../db/tables/index.js';
 import { fetchPage, type Page, type PageArgs } from '../../pagination/keyset.js';
-import { equalsIfGiven, inTimeRange, findInScope, scopeConditions, type TimeRange } from './conditions.js';
+import { equalsIfGiven, inTimeRange, findInScope, scopeConditions, type ScopeColumns, type TimeRange } from './conditions.js';
+
+/** The row rule's columns: the tenant, and whose row it is. */
+const SCOPE: ScopeColumns = { tenantId: terminalSessions.tenantId, owner: terminalSessions.userId };
 
 export interface TerminalSessionFilter extends TimeRange {
   userId?: string | null;
@@ -18,7 +21,7 @@ export interface TerminalSessionFilter extends TimeRange {
 /** Terminal sessions, newest started first. */
 export async function listTerminalSessions(db: Executor, scope: RowScope, filter: TerminalSessionFilter, args: PageArgs): Promise<Page<TerminalSessionRow>> {
   const conditions = [
-    ...scopeConditions(scope, { tenantId: terminalSessions.tenantId, owner: terminalSessions.userId }),
+    ...scopeConditions(scope, SCOPE),
     equalsIfGiven(terminalSessions.userId, filter.userId),
     equalsIfGiven(terminalSessions.serverId, filter.serverId),
     equalsIfGiven(terminalSessions.accessSessionId, filter.accessSessionId),
@@ -35,12 +38,7 @@ export async function listTerminalSessions(db: Executor, scope: RowScope, filter
   );
 }
 
-export async function getTerminalSessionsByIds(db: Executor, tenantId: string, ids: readonly string[]): Promise<TerminalSessionRow[]> {
-  if (ids.length === 0) return [];
-  return db.select().from(terminalSessions).where(and(eq(terminalSessions.tenantId, tenantId), inArray(terminalSessions.id, [...ids])));
-}
-
 /** One row by id within the scope; undefined when it does not exist or is not the actor's to see. */
 export function getTerminalSessionInScope(db: Executor, scope: RowScope, id: string): Promise<TerminalSessionRow | undefined> {
-  return findInScope((where) => db.select().from(terminalSessions).where(where), terminalSessions, scope, terminalSessions.userId, id);
+  return findInScope(db, terminalSessions, SCOPE, scope, id);
 }

@@ -1,0 +1,20 @@
+import { and, eq, inArray } from 'drizzle-orm';
+import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
+import type { Executor } from './database.js';
+
+type TenantTable = PgTable & { tenantId: PgColumn; id: PgColumn };
+
+/** Rows of one tenant by id, in one statement: what every DataLoader and export lookup batches into. */
+export async function rowsByIds<Table extends TenantTable>(
+  db: Executor,
+  table: Table,
+  tenantId: string,
+  ids: readonly string[],
+): Promise<Table['$inferSelect'][]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .select()
+    .from(table as PgTable)
+    .where(and(eq(table.tenantId, tenantId), inArray(table.id, [...ids])));
+  return rows as Table['$inferSelect'][];
+}
