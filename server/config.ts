@@ -77,6 +77,7 @@ const environmentSchema = z
     VIGIL_CHECKPOINT_EVERY: integer(1000, 1, 10_000_000),
     VIGIL_CHECKPOINT_MINUTES: integer(60, 1, 7 * 24 * 60),
     VIGIL_MAX_CLOCK_SKEW: integer(300, 0, 86_400),
+    VIGIL_APPROVAL_SWEEP_SECONDS: integer(15, 1, 3600),
     LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   })
   .refine((env) => !(env.VIGIL_JWT_SECRET && env.VIGIL_JWKS_URL), {
@@ -123,6 +124,10 @@ export interface Config {
     readonly unresponsiveAfterSeconds: number;
     /** How far in the future a reported timestamp may lie before the event is refused. */
     readonly maxClockSkewSeconds: number;
+  };
+  readonly approvals: {
+    /** How often undecided requests expire and sessions start and end (their time bounds' precision). */
+    readonly sweepIntervalMs: number;
   };
   readonly audit: {
     /** PKCS#8 PEM; when unset, a key is generated into the data dir on first start. */
@@ -187,6 +192,9 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
     records: {
       unresponsiveAfterSeconds: env.VIGIL_UNRESPONSIVE_AFTER,
       maxClockSkewSeconds: env.VIGIL_MAX_CLOCK_SKEW,
+    },
+    approvals: {
+      sweepIntervalMs: env.VIGIL_APPROVAL_SWEEP_SECONDS * 1000,
     },
     audit: {
       signingKeyPem: env.VIGIL_AUDIT_SIGNING_KEY?.replace(/\\n/g, '\n'),

@@ -23,6 +23,7 @@ import { createMetrics } from './http/metrics.js';
 import { bootstrapFirstRun, type BootstrapResult } from './identity/bootstrap.js';
 import { createLogger, type Logger } from './logger.js';
 import { startUnresponsiveSweeper } from './records/unresponsive-sweeper.js';
+import { startApprovalSweeper } from './approvals/approval-sweeper.js';
 import { startCheckpointer } from './audit/checkpoints.js';
 import { startRetention } from './audit/retention.js';
 import { loadSigningKey, publishSigningKey } from './audit/signing-key.js';
@@ -127,6 +128,7 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
       // Often enough that a command turns Unresponsive within a quarter of the threshold of it.
       intervalMs: Math.min(30_000, (config.records.unresponsiveAfterSeconds * 1000) / 4),
     });
+    const approvalSweeper = startApprovalSweeper({ db: database.db, clock, logger, intervalMs: config.approvals.sweepIntervalMs });
 
     let disposing: Promise<void> | undefined;
     return {
@@ -138,7 +140,7 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
       dispose() {
         disposing ??= (async () => {
           try {
-            await Promise.all([graphql.apollo.stop(), sweeper.dispose(), checkpointer.dispose(), retention.dispose()]);
+            await Promise.all([graphql.apollo.stop(), sweeper.dispose(), approvalSweeper.dispose(), checkpointer.dispose(), retention.dispose()]);
           } finally {
             await openDatabaseHandle.close();
             dataDirLock?.release();

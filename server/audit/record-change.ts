@@ -47,6 +47,19 @@ const isActivityAction = (action: string): action is ActivityAction => (ACTIVITY
  * commit, so everything done after it makes every other writer of the tenant wait longer.
  */
 export async function recordChange(ctx: TransactionContext, change: Change): Promise<void> {
-  if (isActivityAction(change.action) && change.activityDetails) await recordActorActivity(ctx, change.action, change.activityDetails);
-  if (!ctx.isAuditChainOff) await appendAuditEntries(ctx.db, ctx.actor.tenantId, [auditEntryFor(ctx, change)]);
+  await recordChanges(ctx, [change]);
+}
+
+/** Several changes of one act (a decision that approves a request and grants sudo), in order. */
+export async function recordChanges(ctx: TransactionContext, changes: readonly Change[]): Promise<void> {
+  for (const change of changes) {
+    if (isActivityAction(change.action) && change.activityDetails) await recordActorActivity(ctx, change.action, change.activityDetails);
+  }
+  if (!ctx.isAuditChainOff && changes.length > 0) {
+    await appendAuditEntries(
+      ctx.db,
+      ctx.actor.tenantId,
+      changes.map((change) => auditEntryFor(ctx, change)),
+    );
+  }
 }

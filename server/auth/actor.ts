@@ -35,7 +35,16 @@ export interface RequestInfo {
   readonly requestId: string;
   readonly clientIp?: string;
   readonly userAgent?: string;
+  /**
+   * Where the person acted: `web` when Vigil's web app says so (the `Vigil-Client: web` header),
+   * `slack` or `teams` when a bot runs the operation, else `api`. Decisions record it.
+   */
+  readonly channel?: RequestChannel;
+  /** The chat user (Slack or Teams id) who acted, when a bot runs the operation. */
+  readonly chatUserId?: string;
 }
+
+export type RequestChannel = 'web' | 'api' | 'slack' | 'teams';
 
 /** A stable id for whoever acted: a user id, an agent token id or the system's name. */
 export function actorId(actor: Actor): string {

@@ -79,7 +79,8 @@ export type RecordKind =
   | 'fileTransfers'
   | 'sudoAuthorizations'
   | 'systemLogs'
-  | 'activityLog';
+  | 'activityLog'
+  | 'approvals';
 
 /**
  * The rows of one kind an actor may list. `ownerUserId` narrows them to one person's rows
@@ -101,6 +102,8 @@ const WHOLE_TENANT_READERS: Record<RecordKind, { permission?: Permission; isOwnR
   systemLogs: { permission: 'monitoring.view', isOwnRowsAllowed: false },
   // Governance: admins only, however it is asked for.
   activityLog: { isOwnRowsAllowed: false },
+  // The approval history is governance; a requester sees their own requests and how they went.
+  approvals: { isOwnRowsAllowed: true },
 };
 
 export function recordScope(actor: Actor | null, kind: RecordKind): RowScope {
@@ -153,4 +156,48 @@ export function canSeeField(actor: Actor | null, _field: OwnerOrAdminField, owne
   if (!actor) return false;
   if (isAdmin(actor)) return true;
   return actor.type === 'user' && ownerUserId !== null && actor.userId === ownerUserId;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Approvals: who may decide a request.
+// ---------------------------------------------------------------------------------------------
+
+/** The review rules a request was made under (copied from its policy), and who made it. */
+export interface ReviewRules {
+  readonly requesterId: string;
+  readonly approverGroups: readonly string[];
+  readonly isAdminApprover: boolean;
+}
+
+/**
+ * Why `actor`, a member of `actorGroups`, may not decide a request held to `rules`; null when
+ * they may. Admins decide when the policy lets admins; anyone else needs the approvals.decide
+ * permission and, when the policy names approver groups, one of those groups. Nobody decides
+ * their own request.
+ */
+export function reviewRefusal(actor: Actor | null, actorGroups: readonly string[], rules: ReviewRules): string | null {
+  if (!actor || actor.type !== 'user') return 'Only people decide requests';
+  if (actor.userId === rules.requesterId) return 'Nobody may decide their own request';
+  if (actor.role === 'admin' && rules.isAdminApprover) return null;
+  if (!actor.permissions.has('approvals.decide')) {
+    return rules.isAdminApprover ? 'Deciding this request requires the admin role or the approvals.decide permission' : 'Deciding requests requires the approvals.decide permission';
+  }
+  if (rules.approverGroups.length > 0 && !rules.approverGroups.some((group) => actorGroups.includes(group))) {
+    return `Only members of ${rules.approverGroups.join(', ')} may decide this request`;
+  }
+  return null;
+}
+
+/** The same rule as reviewRefusal, as the facts a query needs to list what an actor may decide. */
+export interface ReviewerScope {
+  readonly tenantId: string;
+  readonly userId: string;
+  readonly isAdmin: boolean;
+  readonly mayDecide: boolean;
+  readonly groups: readonly string[];
+}
+
+export function reviewerScope(actor: Actor | null, actorGroups: readonly string[]): ReviewerScope {
+  const user = requireUser(actor);
+  return { tenantId: user.tenantId, userId: user.userId, isAdmin: user.role === 'admin', mayDecide: user.permissions.has('approvals.decide'), groups: actorGroups };
 }

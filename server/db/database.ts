@@ -33,6 +33,11 @@ export interface DatabaseHandle {
   onQuery(listener: QueryListener): () => void;
   /** Open and idle connections of this process, for /metrics (PGlite has exactly one). */
   connectionStats(): Promise<{ total: number; idle: number; max: number }>;
+  /**
+   * Calls `onPayload` with the payload of every NOTIFY on `channel`, from any connection (every
+   * instance, on PostgreSQL); resolves once listening, to the function that stops it.
+   */
+  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
   /** Runs `work` while holding a session-level advisory lock on a connection of its own. */
   withSessionLock<T>(key: string, work: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -90,6 +95,11 @@ async function openPostgres(
         from pg_stat_activity where application_name = ${applicationName}`;
       return { total: row?.total ?? 0, idle: row?.idle ?? 0, max: config.poolMax };
     },
+    async listen(channel, onPayload) {
+      // postgres.js keeps one dedicated LISTEN connection per client and re-listens after a reconnect.
+      const { unlisten } = await client.listen(channel, onPayload);
+      return unlisten;
+    },
     // The lock lives on a connection of its own, outside the pool, so `work` can use the whole
     // pool (even a pool of one) while the lock is held.
     async withSessionLock(key, work) {
@@ -128,6 +138,12 @@ async function openPglite(
     },
     async connectionStats() {
       return { total: 1, idle: 1, max: 1 };
+    },
+    async listen(channel, onPayload) {
+      const unlisten = await client.listen(channel, onPayload);
+      return async () => {
+        if (!client.closed) await unlisten();
+      };
     },
     // One process owns a PGlite database (the data-dir lock sees to it), so there is nobody to
     // exclude; the work still runs, serialized by PGlite's single connection where it matters.

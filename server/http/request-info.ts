@@ -14,5 +14,7 @@ export function requestIdOf(request: IncomingMessage): string {
 export function requestInfoOf(request: Request | IncomingMessage, requestId: string): RequestInfo {
   const clientIp = 'ip' in request && typeof request.ip === 'string' ? request.ip : request.socket.remoteAddress;
   const userAgent = request.headers['user-agent'];
-  return { requestId, clientIp: clientIp ?? undefined, userAgent: userAgent?.slice(0, 512) };
+  // Only the web app can be claimed by a header; chat channels are set by the bots themselves.
+  const channel = String(request.headers['vigil-client'] ?? '').toLowerCase() === 'web' ? 'web' : 'api';
+  return { requestId, clientIp: clientIp ?? undefined, userAgent: userAgent?.slice(0, 512), channel };
 }

@@ -13,7 +13,7 @@ import { fetchPage, type Page, type PageArgs } from '../pagination/keyset.js';
 import type { TransactionContext } from '../service-context.js';
 import { nameSchema, parseInput } from '../validation.js';
 
-const labelKey = z
+export const labelKey = z
   .string()
   .trim()
   .regex(/^[A-Za-z0-9]([\w./-]{0,62}[A-Za-z0-9])?$/, 'must be 1-64 characters of letters, digits, _ . / and -');
@@ -73,6 +73,26 @@ export async function getServer(db: Executor, tenantId: string, serverId: string
   const [row] = await db.select().from(servers).where(and(eq(servers.tenantId, tenantId), eq(servers.id, serverId)));
   if (!row) throw new NotFound('Server', serverId);
   return row;
+}
+
+/** A server in service named by id or by name, as people and bots name them; undefined when none. */
+export async function findServerByRef(db: Executor, tenantId: string, ref: string): Promise<ServerRow | undefined> {
+  const wanted = ref.trim();
+  const [row] = await db
+    .select()
+    .from(servers)
+    .where(and(eq(servers.tenantId, tenantId), isNull(servers.deletedAt), isUuid(wanted) ? eq(servers.id, wanted.toLowerCase()) : eq(servers.name, wanted)));
+  return row;
+}
+
+/** Servers in service carrying every one of `labels`. */
+export async function findServersByLabels(db: Executor, tenantId: string, labels: Record<string, string>, limit: number): Promise<ServerRow[]> {
+  return db
+    .select()
+    .from(servers)
+    .where(and(eq(servers.tenantId, tenantId), isNull(servers.deletedAt), sql`${servers.labels} @> ${JSON.stringify(labels)}::jsonb`))
+    .orderBy(servers.name)
+    .limit(limit);
 }
 
 /**

@@ -14,7 +14,7 @@ import type { TransactionContext } from '../service-context.js';
 import { emailSchema, nameSchema, parseInput } from '../validation.js';
 import { lockTenant } from './tenants.js';
 
-const groupSchema = z
+export const groupSchema = z
   .string()
   .trim()
   .regex(/^[A-Za-z0-9][\w.@-]{0,63}$/, 'must be 1-64 characters of letters, digits, _ . @ and -');
@@ -74,6 +74,15 @@ export async function findUserByEmail(db: Executor, tenantId: string, email: str
     .from(users)
     .where(and(eq(users.tenantId, tenantId), eq(users.email, email.trim().toLowerCase())));
   return row;
+}
+
+/** A user named by id or by email, as agents and bots name people; undefined when none. */
+export async function findUserByRef(db: Executor, tenantId: string, ref: string): Promise<UserRow | undefined> {
+  if (isUuid(ref.trim())) {
+    const [row] = await db.select().from(users).where(and(eq(users.tenantId, tenantId), eq(users.id, ref.trim().toLowerCase())));
+    return row;
+  }
+  return findUserByEmail(db, tenantId, ref);
 }
 
 export async function findUsersByEmails(db: Executor, tenantId: string, emails: readonly string[]): Promise<UserRow[]> {

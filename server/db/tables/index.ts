@@ -11,3 +11,5 @@ export * from './system-logs.js';
 export * from './sudo-authorizations.js';
 export * from './activity-log.js';
 export * from './audit.js';
+export * from './approvals.js';
+export * from './sudo-checks.js';

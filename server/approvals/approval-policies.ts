@@ -1,0 +1,247 @@
+/**
+ * Approval policies: who may approve which requests, how many approvals they need, how long
+ * reviewers have, and which sudo commands need no review. Admins manage them.
+ */
+import { and, asc, desc, eq, isNull, sql } from 'drizzle-orm';
+import { z } from 'zod';
+import { recordChange } from '../audit/record-change.js';
+import type { Executor } from '../db/database.js';
+import { uniqueViolation } from '../db/db-errors.js';
+import { approvalPolicies, REQUEST_KINDS, type ApprovalPolicyRow, type RequestKind, type ServerRow } from '../db/tables/index.js';
+import { BadInput, Conflict, NotFound } from '../errors.js';
+import { groupSchema } from '../identity/users.js';
+import { labelKey } from '../identity/servers.js';
+import { newId } from '../ids.js';
+import { fetchPage, type Page, type PageArgs } from '../pagination/keyset.js';
+import type { TransactionContext } from '../service-context.js';
+import { nameSchema, parseInput } from '../validation.js';
+import { normalizeCommand } from './command-patterns.js';
+
+const labels = z
+  .array(z.object({ key: labelKey, value: z.string().trim().max(256, 'must be at most 256 characters') }))
+  .max(32, 'at most 32 labels')
+  .refine((list) => new Set(list.map((label) => label.key)).size === list.length, 'has the same key twice');
+
+const policyFields = {
+  name: nameSchema(128),
+  description: z.string().trim().max(1000, 'must be at most 1000 characters').nullish(),
+  requestKinds: z.array(z.enum(REQUEST_KINDS)).min(1, 'must name at least one kind').max(2),
+  serverLabels: labels,
+  requesterGroups: z.array(groupSchema).max(100, 'at most 100 groups'),
+  approverGroups: z.array(groupSchema).max(100, 'at most 100 groups'),
+  isAdminApprover: z.boolean(),
+  requiredApprovals: z.number().int().min(0, 'must be 0 or more').max(10, 'must be at most 10'),
+  decisionTimeoutMinutes: z.number().int().min(1, 'must be at least 1').max(30 * 24 * 60, 'must be at most 30 days'),
+  isApprovalJustificationRequired: z.boolean(),
+  autoApproveCommands: z.array(z.string().trim().min(1, 'must not be empty').max(1000, 'must be at most 1000 characters')).max(200, 'at most 200 commands'),
+  maxDurationMinutes: z.number().int().min(1, 'must be at least 1').max(365 * 24 * 60, 'must be at most a year').nullish(),
+  priority: z.number().int().min(-1000).max(1000),
+  isEnabled: z.boolean(),
+};
+
+const NOBODY_APPROVES = 'names nobody who may approve: allow admins or name approver groups';
+
+const createPolicyInput = z
+  .object({
+    ...policyFields,
+    serverLabels: policyFields.serverLabels.default([]),
+    requesterGroups: policyFields.requesterGroups.default([]),
+    approverGroups: policyFields.approverGroups.default([]),
+    isAdminApprover: policyFields.isAdminApprover.default(true),
+    requiredApprovals: policyFields.requiredApprovals.default(1),
+    decisionTimeoutMinutes: policyFields.decisionTimeoutMinutes.default(60),
+    isApprovalJustificationRequired: policyFields.isApprovalJustificationRequired.default(false),
+    autoApproveCommands: policyFields.autoApproveCommands.default([]),
+    priority: policyFields.priority.default(0),
+    isEnabled: policyFields.isEnabled.default(true),
+  })
+  .refine((policy) => policy.requiredApprovals === 0 || policy.isAdminApprover || policy.approverGroups.length > 0, {
+    message: NOBODY_APPROVES,
+    path: ['approverGroups'],
+  });
+
+const updatePolicyInput = z.object(policyFields).partial();
+
+export type CreatePolicyInput = z.input<typeof createPolicyInput>;
+export type UpdatePolicyInput = z.input<typeof updatePolicyInput>;
+
+type PolicyColumns = Partial<Omit<ApprovalPolicyRow, 'tenantId' | 'id' | 'createdAt' | 'deletedAt'>>;
+
+function toColumns(input: Partial<z.output<typeof createPolicyInput>>): PolicyColumns {
+  const columns: PolicyColumns = {};
+  if (input.name !== undefined) columns.name = input.name;
+  if (input.description !== undefined) columns.description = input.description ?? null;
+  if (input.requestKinds !== undefined) columns.requestKinds = [...new Set(input.requestKinds)];
+  if (input.serverLabels !== undefined) columns.serverLabels = Object.fromEntries(input.serverLabels.map((label) => [label.key, label.value]));
+  if (input.requesterGroups !== undefined) columns.requesterGroups = [...new Set(input.requesterGroups)];
+  if (input.approverGroups !== undefined) columns.approverGroups = [...new Set(input.approverGroups)];
+  if (input.isAdminApprover !== undefined) columns.isAdminApprover = input.isAdminApprover;
+  if (input.requiredApprovals !== undefined) columns.requiredApprovals = input.requiredApprovals;
+  if (input.decisionTimeoutMinutes !== undefined) columns.decisionTimeoutSeconds = input.decisionTimeoutMinutes * 60;
+  if (input.isApprovalJustificationRequired !== undefined) columns.isApprovalJustificationRequired = input.isApprovalJustificationRequired;
+  if (input.autoApproveCommands !== undefined) columns.autoApproveCommands = [...new Set(input.autoApproveCommands.map(normalizeCommand))];
+  if (input.maxDurationMinutes !== undefined) columns.maxDurationSeconds = input.maxDurationMinutes == null ? null : input.maxDurationMinutes * 60;
+  if (input.priority !== undefined) columns.priority = input.priority;
+  if (input.isEnabled !== undefined) columns.isEnabled = input.isEnabled;
+  return columns;
+}
+
+export const policySnapshot = (row: ApprovalPolicyRow) => {
+  const { tenantId: _tenantId, createdAt: _createdAt, updatedAt: _updatedAt, ...facts } = row;
+  return facts;
+};
+
+function duplicateName(error: unknown, name: string | undefined): never {
+  if (uniqueViolation(error) !== undefined) {
+    throw new Conflict(`An approval policy named ${name} already exists in this tenant`, { field: 'input.name' });
+  }
+  throw error;
+}
+
+export async function createApprovalPolicy(ctx: TransactionContext, input: CreatePolicyInput): Promise<ApprovalPolicyRow> {
+  const parsed = parseInput(createPolicyInput, input, 'input');
+  const now = ctx.clock.now();
+  const row = await ctx.db
+    .insert(approvalPolicies)
+    .values({ ...toColumns(parsed), name: parsed.name, requestKinds: parsed.requestKinds, tenantId: ctx.actor.tenantId, id: newId(), createdAt: now, updatedAt: now })
+    .returning()
+    .then(([inserted]) => inserted!)
+    .catch((error: unknown) => duplicateName(error, parsed.name));
+  await recordChange(ctx, {
+    action: 'approval_policy.created',
+    resource: { type: 'approval_policy', id: row.id, name: row.name },
+    after: policySnapshot(row),
+    activityDetails: { policyId: row.id, name: row.name },
+  });
+  return row;
+}
+
+export async function getApprovalPolicy(db: Executor, tenantId: string, id: string, options: { forUpdate?: boolean } = {}): Promise<ApprovalPolicyRow> {
+  const query = db
+    .select()
+    .from(approvalPolicies)
+    .where(and(eq(approvalPolicies.tenantId, tenantId), eq(approvalPolicies.id, id), isNull(approvalPolicies.deletedAt)));
+  const [row] = options.forUpdate ? await query.for('update') : await query;
+  if (!row) throw new NotFound('Approval policy', id);
+  return row;
+}
+
+export async function updateApprovalPolicy(ctx: TransactionContext, id: string, input: UpdatePolicyInput): Promise<ApprovalPolicyRow> {
+  const parsed = parseInput(updatePolicyInput, input, 'input');
+  const before = await getApprovalPolicy(ctx.db, ctx.actor.tenantId, id, { forUpdate: true });
+  const merged = { ...before, ...toColumns(parsed) };
+  if (merged.requiredApprovals > 0 && !merged.isAdminApprover && merged.approverGroups.length === 0) {
+    throw new BadInput('input.approverGroups', `input.approverGroups: ${NOBODY_APPROVES}`);
+  }
+  const row = await ctx.db
+    .update(approvalPolicies)
+    .set({ ...toColumns(parsed), updatedAt: ctx.clock.now() })
+    .where(and(eq(approvalPolicies.tenantId, ctx.actor.tenantId), eq(approvalPolicies.id, id)))
+    .returning()
+    .then(([updated]) => updated!)
+    .catch((error: unknown) => duplicateName(error, parsed.name));
+  await recordChange(ctx, {
+    action: 'approval_policy.updated',
+    resource: { type: 'approval_policy', id, name: row.name },
+    before: policySnapshot(before),
+    after: policySnapshot(row),
+    activityDetails: { policyId: id, name: row.name },
+  });
+  return row;
+}
+
+/** Retires a policy: it governs no new request, and the requests it governed keep naming it. */
+export async function deleteApprovalPolicy(ctx: TransactionContext, id: string): Promise<ApprovalPolicyRow> {
+  const before = await getApprovalPolicy(ctx.db, ctx.actor.tenantId, id, { forUpdate: true });
+  const now = ctx.clock.now();
+  const [row] = await ctx.db
+    .update(approvalPolicies)
+    .set({ deletedAt: now, updatedAt: now })
+    .where(and(eq(approvalPolicies.tenantId, ctx.actor.tenantId), eq(approvalPolicies.id, id)))
+    .returning();
+  await recordChange(ctx, {
+    action: 'approval_policy.deleted',
+    resource: { type: 'approval_policy', id, name: before.name },
+    before: policySnapshot(before),
+    activityDetails: { policyId: id, name: before.name },
+  });
+  return row!;
+}
+
+export async function listApprovalPolicies(db: Executor, tenantId: string, args: PageArgs): Promise<Page<ApprovalPolicyRow>> {
+  return fetchPage(args, [approvalPolicies.id], (row) => [row.id], ({ where, orderBy, limit }) =>
+    db
+      .select()
+      .from(approvalPolicies)
+      .where(and(eq(approvalPolicies.tenantId, tenantId), isNull(approvalPolicies.deletedAt), where))
+      .orderBy(...orderBy)
+      .limit(limit),
+  );
+}
+
+/** The rules a request is held to, copied from its policy (or Vigil's defaults) when it is made. */
+export interface ApprovalRules {
+  policyId: string | null;
+  policyName: string | null;
+  requiredApprovals: number;
+  approverGroups: string[];
+  isAdminApprover: boolean;
+  isApprovalJustificationRequired: boolean;
+  decisionTimeoutSeconds: number;
+  autoApproveCommands: string[];
+  maxDurationSeconds: number | null;
+}
+
+/** When no policy governs a request: one approval by an admin, within an hour; no auto-approval. */
+export const DEFAULT_RULES: ApprovalRules = {
+  policyId: null,
+  policyName: null,
+  requiredApprovals: 1,
+  approverGroups: [],
+  isAdminApprover: true,
+  isApprovalJustificationRequired: false,
+  decisionTimeoutSeconds: 3600,
+  autoApproveCommands: [],
+  maxDurationSeconds: null,
+};
+
+const labelsMatch = (wanted: Record<string, string>, server: ServerRow) => Object.entries(wanted).every(([key, value]) => server.labels[key] === value);
+
+/**
+ * The policy that governs a request of `kind` by someone in `requesterGroups` for `servers`: of
+ * the enabled policies covering the kind, whose labels any of the servers carries and whose
+ * requester groups include the requester (or are empty), the one with the highest priority (the
+ * oldest, on a tie). "Any server" on purpose: adding a dev server to a request for a prod server
+ * must not escape the prod policy.
+ */
+export async function governingRules(db: Executor, tenantId: string, kind: RequestKind, requesterGroups: readonly string[], servers: readonly ServerRow[]): Promise<ApprovalRules> {
+  const candidates = await db
+    .select()
+    .from(approvalPolicies)
+    .where(
+      and(
+        eq(approvalPolicies.tenantId, tenantId),
+        isNull(approvalPolicies.deletedAt),
+        eq(approvalPolicies.isEnabled, true),
+        sql`${kind} = any(${approvalPolicies.requestKinds})`,
+      ),
+    )
+    .orderBy(desc(approvalPolicies.priority), asc(approvalPolicies.id));
+  const policy = candidates.find(
+    (candidate) =>
+      servers.some((server) => labelsMatch(candidate.serverLabels, server)) &&
+      (candidate.requesterGroups.length === 0 || candidate.requesterGroups.some((group) => requesterGroups.includes(group))),
+  );
+  if (!policy) return DEFAULT_RULES;
+  return {
+    policyId: policy.id,
+    policyName: policy.name,
+    requiredApprovals: policy.requiredApprovals,
+    approverGroups: policy.approverGroups,
+    isAdminApprover: policy.isAdminApprover,
+    isApprovalJustificationRequired: policy.isApprovalJustificationRequired,
+    decisionTimeoutSeconds: policy.decisionTimeoutSeconds,
+    autoApproveCommands: policy.autoApproveCommands,
+    maxDurationSeconds: policy.maxDurationSeconds,
+  };
+}

@@ -1,0 +1,138 @@
+/**
+ * Deciding a request: one function for the API and the chat bots. The approval row is locked
+ * first, so decisions on one request take turns: two approvers clicking at once under a
+ * one-approval policy leave one decision and a CONFLICT that names it. A reviewer repeating their
+ * own decision (a retried click) gets the request back unchanged.
+ */
+import { and, eq } from 'drizzle-orm';
+import { z } from 'zod';
+import { requireUser, reviewRefusal } from '../auth/scope.js';
+import type { Executor } from '../db/database.js';
+import { accessSessions, approvalDecisions, approvals, users, type ApprovalRow, type Decision } from '../db/tables/index.js';
+import { BadInput, Conflict, Forbidden } from '../errors.js';
+import { getUser } from '../identity/users.js';
+import { newId } from '../ids.js';
+import type { TransactionContext } from '../service-context.js';
+import { parseInput } from '../validation.js';
+import { accessSessionSnapshot, approvalSnapshot, decisionSnapshot, lockAccessSession, lockApproval } from './approval-records.js';
+import { putIntoForce } from './grants.js';
+import { WorkflowRecord } from './workflow-record.js';
+
+const justificationSchema = z.string().trim().max(2000, 'must be at most 2000 characters').nullish();
+
+export interface DecideInput {
+  decision: Decision;
+  justification?: string | null;
+}
+
+/** A CONFLICT saying who closed the request and when (deciding it again changes nothing). */
+async function alreadyClosed(db: Executor, approval: ApprovalRow): Promise<Conflict> {
+  const closer = approval.closedById ? await getUser(db, approval.tenantId, approval.closedById) : undefined;
+  const by = closer?.email ?? (approval.isAutoApproved ? 'policy' : 'Vigil');
+  const when = approval.closedAt?.toISOString();
+  const verb = { approved: 'approved', denied: 'denied', cancelled: 'cancelled', expired: 'expired', pending: 'pending' }[approval.status];
+  const message = approval.status === 'expired' ? `This request expired undecided at ${when}` : `This request was already ${verb} by ${by} at ${when}`;
+  return new Conflict(message, { status: approval.status, decidedBy: closer?.email ?? null, decidedById: approval.closedById, decidedAt: when ?? null });
+}
+
+export async function decideApproval(ctx: TransactionContext, approvalId: string, input: DecideInput): Promise<ApprovalRow> {
+  const actor = requireUser(ctx.actor);
+  const justification = parseInput(justificationSchema, input.justification, 'justification') || null;
+  const approval = await lockApproval(ctx.db, actor.tenantId, approvalId);
+  const [reviewer] = await ctx.db.select({ groups: users.groups }).from(users).where(and(eq(users.tenantId, actor.tenantId), eq(users.id, actor.userId)));
+  const refusal = reviewRefusal(actor, reviewer?.groups ?? [], approval);
+  if (refusal) throw new Forbidden(refusal);
+
+  const [earlier] = await ctx.db
+    .select()
+    .from(approvalDecisions)
+    .where(and(eq(approvalDecisions.tenantId, actor.tenantId), eq(approvalDecisions.approvalId, approvalId), eq(approvalDecisions.approverId, actor.userId)));
+  if (earlier) {
+    if (earlier.decision === input.decision) return approval;
+    throw new Conflict(`You already ${earlier.decision} this request at ${earlier.decidedAt.toISOString()}`, {
+      status: approval.status,
+      decision: earlier.decision,
+      decidedAt: earlier.decidedAt.toISOString(),
+    });
+  }
+  if (approval.status !== 'pending') throw await alreadyClosed(ctx.db, approval);
+  if (input.decision === 'denied' && !justification) throw new BadInput('justification', 'justification: a denial needs a justification');
+  if (input.decision === 'approved' && approval.isApprovalJustificationRequired && !justification) {
+    throw new BadInput('justification', `justification: the policy ${approval.policyName} asks approvers for a justification`);
+  }
+
+  const now = ctx.clock.now();
+  const [decision] = await ctx.db
+    .insert(approvalDecisions)
+    .values({
+      tenantId: actor.tenantId,
+      id: newId(),
+      approvalId,
+      approverId: actor.userId,
+      decision: input.decision,
+      justification,
+      channel: ctx.request?.channel ?? 'api',
+      chatUserId: ctx.request?.chatUserId ?? null,
+      decidedAt: now,
+    })
+    .returning();
+  const approvalsSoFar = await ctx.db
+    .select({ id: approvalDecisions.id })
+    .from(approvalDecisions)
+    .where(and(eq(approvalDecisions.tenantId, actor.tenantId), eq(approvalDecisions.approvalId, approvalId), eq(approvalDecisions.decision, 'approved')));
+  // Any denial closes the request; approvals close it once enough distinct reviewers agree.
+  const status = input.decision === 'denied' ? 'denied' : approvalsSoFar.length >= approval.requiredApprovals ? 'approved' : 'pending';
+
+  const [updated] = await ctx.db
+    .update(approvals)
+    .set(status === 'pending' ? {} : { status, closedAt: now, closedById: actor.userId })
+    .where(and(eq(approvals.tenantId, actor.tenantId), eq(approvals.id, approvalId)))
+    .returning();
+  const record = new WorkflowRecord();
+  record.add(
+    {
+      action: 'approval.decided',
+      resource: { type: 'approval', id: approvalId },
+      before: approvalSnapshot(approval),
+      after: { ...approvalSnapshot(updated!), decision: decisionSnapshot(decision!), approvalsReceived: approvalsSoFar.length },
+      activityDetails: {
+        approvalId,
+        kind: approval.kind,
+        decision: input.decision,
+        status,
+        channel: decision!.channel,
+        approvalsReceived: approvalsSoFar.length,
+        approvalsRequired: approval.requiredApprovals,
+      },
+    },
+    { type: 'approval.decided', tenantId: actor.tenantId, approvalId, requesterId: approval.requesterId, status },
+  );
+  let result = updated!;
+  if (status === 'approved') result = (await putIntoForce(ctx, updated!, actor.userId, record)).approval;
+  if (status === 'denied' && approval.kind === 'access') await closeRequestedSession(ctx, approval, 'denied', record);
+  await record.write(ctx);
+  return result;
+}
+
+/** The pending session of an access request that will not go ahead (denied, cancelled, expired). */
+export async function closeRequestedSession(
+  ctx: TransactionContext,
+  approval: ApprovalRow,
+  status: 'denied' | 'cancelled' | 'expired',
+  record: WorkflowRecord,
+): Promise<void> {
+  const session = await lockAccessSession(ctx.db, approval.tenantId, approval.accessSessionId);
+  if (session.status !== 'pending') return;
+  const [closed] = await ctx.db
+    .update(accessSessions)
+    .set({ status, endedAt: ctx.clock.now() })
+    .where(and(eq(accessSessions.tenantId, session.tenantId), eq(accessSessions.id, session.id)))
+    .returning();
+  record.events.push({ type: 'access_session.changed', tenantId: session.tenantId, accessSessionId: session.id, requesterId: session.requesterId, status });
+  record.changes.push({
+    action: 'access_session.closed',
+    resource: { type: 'access_session', id: session.id },
+    before: accessSessionSnapshot(session),
+    after: accessSessionSnapshot(closed!),
+  });
+}

@@ -1,0 +1,41 @@
+/**
+ * Domain events: what changed, by reference. Services publish them inside the transaction that
+ * makes the change, through PostgreSQL's NOTIFY, which is delivered at commit and only then: a
+ * rolled-back change publishes nothing, and every instance listening on the channel hears each
+ * event once. Payloads carry ids, never whole rows (NOTIFY caps payloads at 8,000 bytes), so
+ * listeners load what they deliver under the reader's own scope.
+ */
+import { sql } from 'drizzle-orm';
+import type { Executor } from '../db/database.js';
+
+export const DOMAIN_EVENTS_CHANNEL = 'vigil_events';
+
+interface EventBase {
+  readonly tenantId: string;
+}
+
+export type DomainEvent = EventBase &
+  (
+    | { readonly type: 'approval.requested'; readonly approvalId: string; readonly requesterId: string }
+    | { readonly type: 'approval.decided'; readonly approvalId: string; readonly requesterId: string; readonly status: string }
+    | { readonly type: 'access_session.changed'; readonly accessSessionId: string; readonly requesterId: string; readonly status: string }
+    | { readonly type: 'sudo.granted'; readonly sudoAuthorizationId: string; readonly userId: string; readonly serverId: string }
+  );
+
+export type DomainEventType = DomainEvent['type'];
+
+/** Publishes `events` when the transaction `tx` commits. */
+export async function publishEvents(tx: Executor, events: readonly DomainEvent[]): Promise<void> {
+  for (const event of events) {
+    await tx.execute(sql`select pg_notify(${DOMAIN_EVENTS_CHANNEL}, ${JSON.stringify(event)})`);
+  }
+}
+
+export function parseDomainEvent(payload: string): DomainEvent | undefined {
+  try {
+    const event = JSON.parse(payload) as DomainEvent;
+    return typeof event?.type === 'string' && typeof event.tenantId === 'string' ? event : undefined;
+  } catch {
+    return undefined;
+  }
+}
