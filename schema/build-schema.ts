@@ -1,6 +1,9 @@
 import 'reflect-metadata';
 import type { GraphQLSchema } from 'graphql';
 import { buildSchema, type NonEmptyArray } from 'type-graphql';
+import { ApprovalPolicyResolver } from './approvals/approval-policy.resolver.js';
+import { ApprovalDecisionResolver, ApprovalResolver } from './approvals/approval.resolver.js';
+import { SudoResolver } from './approvals/sudo.resolver.js';
 import { AuditResolver } from './audit/audit.resolver.js';
 import { RetentionResolver } from './audit/retention.resolver.js';
 import { ApiTokenResolver } from './identity/api-token.resolver.js';
@@ -32,6 +35,10 @@ const RESOLVERS: NonEmptyArray<Function> = [
   SystemLogResolver,
   ActivityResolver,
   IngestResolver,
+  ApprovalResolver,
+  ApprovalDecisionResolver,
+  ApprovalPolicyResolver,
+  SudoResolver,
   AuditResolver,
   RetentionResolver,
 ];

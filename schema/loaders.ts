@@ -7,7 +7,24 @@ import DataLoader from 'dataloader';
 import type { Actor } from '../server/auth/actor.js';
 import type { Database } from '../server/db/database.js';
 import { rowsByIds } from '../server/db/rows-by-ids.js';
-import { accessSessions, apiTokens, servers, terminalSessions, users, type AccessSessionRow, type ApiTokenRow, type ServerRow, type TerminalSessionRow, type UserRow } from '../server/db/tables/index.js';
+import { decisionsOfApprovals } from '../server/approvals/approval-queries.js';
+import {
+  accessSessions,
+  apiTokens,
+  approvals,
+  servers,
+  sudoAuthorizations,
+  terminalSessions,
+  users,
+  type AccessSessionRow,
+  type ApiTokenRow,
+  type ApprovalDecisionRow,
+  type ApprovalRow,
+  type ServerRow,
+  type SudoAuthorizationRow,
+  type TerminalSessionRow,
+  type UserRow,
+} from '../server/db/tables/index.js';
 
 export interface Loaders {
   readonly userById: DataLoader<string, UserRow | null>;
@@ -15,6 +32,10 @@ export interface Loaders {
   readonly tokenById: DataLoader<string, ApiTokenRow | null>;
   readonly accessSessionById: DataLoader<string, AccessSessionRow | null>;
   readonly terminalSessionById: DataLoader<string, TerminalSessionRow | null>;
+  readonly approvalById: DataLoader<string, ApprovalRow | null>;
+  readonly sudoAuthorizationById: DataLoader<string, SudoAuthorizationRow | null>;
+  /** Every decision on a request, oldest first. */
+  readonly decisionsByApprovalId: DataLoader<string, ApprovalDecisionRow[]>;
   /** Loaders for nested lists, made on first use, one per field and argument set. */
   readonly nested: Map<string, DataLoader<string, unknown>>;
 }
@@ -36,6 +57,12 @@ export function createLoaders(db: Database, actor: Actor | null): Loaders {
     tokenById: byId(inTenant((tenant, ids) => rowsByIds(db, apiTokens, tenant, ids))),
     accessSessionById: byId(inTenant((tenant, ids) => rowsByIds(db, accessSessions, tenant, ids))),
     terminalSessionById: byId(inTenant((tenant, ids) => rowsByIds(db, terminalSessions, tenant, ids))),
+    approvalById: byId(inTenant((tenant, ids) => rowsByIds(db, approvals, tenant, ids))),
+    sudoAuthorizationById: byId(inTenant((tenant, ids) => rowsByIds(db, sudoAuthorizations, tenant, ids))),
+    decisionsByApprovalId: new DataLoader(async (ids) => {
+      const rows = tenantId ? await decisionsOfApprovals(db, tenantId, ids) : [];
+      return ids.map((id) => rows.filter((row) => row.approvalId === id));
+    }),
     nested: new Map(),
   };
 }

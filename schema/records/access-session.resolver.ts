@@ -1,4 +1,8 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { endAccessSession, revokeAccessSession } from '../../server/approvals/access-session-lifecycle.js';
+import { inTransaction } from '../../server/service-context.js';
+import { Approval } from '../approvals/approval.type.js';
+import { serviceContext } from '../context.js';
 import { recordScope } from '../../server/auth/scope.js';
 import { NotFound } from '../../server/errors.js';
 import { getAccessSessionInScope, listAccessSessions } from '../../server/records/queries/list-access-sessions.js';
@@ -40,6 +44,28 @@ export class AccessSessionResolver {
     const row = await getAccessSessionInScope(ctx.deps.db, recordScope(ctx.actor, 'accessSessions'), parseId('id', id));
     if (!row) throw new NotFound('Access session', id);
     return AccessSession.from(row);
+  }
+
+  @Mutation(() => AccessSession, {
+    description: 'Ends an approved or active session: your own (a reason is optional), or anyone’s for admins (with a reason). Its sudo grants end with it.',
+  })
+  async endAccessSession(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('id', () => ID) id: string,
+    @Arg('reason', () => String, { nullable: true }) reason?: string | null,
+  ): Promise<AccessSession> {
+    return AccessSession.from(await inTransaction(serviceContext(ctx), (tx) => endAccessSession(tx, parseId('id', id), reason)));
+  }
+
+  @Mutation(() => AccessSession, { description: 'Revokes an approved or active session, with a reason; its sudo grants end with it. Admins only.' })
+  async revokeAccessSession(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string, @Arg('reason', () => String) reason: string): Promise<AccessSession> {
+    return AccessSession.from(await inTransaction(serviceContext(ctx), (tx) => revokeAccessSession(tx, parseId('id', id), reason)));
+  }
+
+  @FieldResolver(() => Approval, { nullable: true, description: 'The request behind the session.' })
+  async approval(@Root() session: AccessSession, @Ctx() ctx: GraphQLContext): Promise<Approval | null> {
+    const row = session.row.approvalId ? await ctx.loaders.approvalById.load(session.row.approvalId) : null;
+    return row ? Approval.from(row) : null;
   }
 
   @FieldResolver(() => Person)

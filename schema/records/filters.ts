@@ -11,7 +11,7 @@ import {
 } from './enums.js';
 
 @InputType('TimeRange')
-class TimeRangeInput {
+export class TimeRangeInput {
   @Field(() => Date, { nullable: true, description: 'From this time (inclusive).' })
   from?: Date | null;
   @Field(() => Date, { nullable: true, description: 'Until this time (exclusive).' })

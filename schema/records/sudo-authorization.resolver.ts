@@ -54,6 +54,11 @@ export class SudoAuthorizationResolver {
     return loadPerson(ctx, grant.row.grantedById);
   }
 
+  @FieldResolver(() => Person, { nullable: true, description: 'The admin who revoked it, or the person who ended its session.' })
+  revokedBy(@Root() grant: SudoAuthorization, @Ctx() ctx: GraphQLContext): Promise<Person | null> {
+    return loadPerson(ctx, grant.row.revokedById);
+  }
+
   @FieldResolver(() => AccessSession, { nullable: true })
   accessSession(@Root() grant: SudoAuthorization, @Ctx() ctx: GraphQLContext): Promise<AccessSession | null> {
     return loadAccessSession(ctx, grant.row.accessSessionId);

@@ -78,11 +78,13 @@ export async function requestAccess(ctx: TransactionContext, input: RequestAcces
     );
   }
 
+  const approvalId = newId();
   const [session] = await ctx.db
     .insert(accessSessions)
     .values({
       tenantId: requester.tenantId,
       id: newId(),
+      approvalId,
       requesterId: requester.userId,
       serverIds: servers.map((server) => server.id),
       serverLabels: Object.fromEntries(parsed.serverLabels.map((label) => [label.key, label.value])),
@@ -98,7 +100,7 @@ export async function requestAccess(ctx: TransactionContext, input: RequestAcces
     .insert(approvals)
     .values({
       tenantId: requester.tenantId,
-      id: newId(),
+      id: approvalId,
       kind: 'access',
       status: isAutoApproved ? 'approved' : 'pending',
       requesterId: requester.userId,

@@ -201,3 +201,11 @@ export function reviewerScope(actor: Actor | null, actorGroups: readonly string[
   const user = requireUser(actor);
   return { tenantId: user.tenantId, userId: user.userId, isAdmin: user.role === 'admin', mayDecide: user.permissions.has('approvals.decide'), groups: actorGroups };
 }
+
+/** Who sees one request: admins, its requester, and whoever may decide it. */
+export function canSeeApproval(actor: Actor | null, actorGroups: readonly string[], approval: ReviewRules): boolean {
+  if (!actor) return false;
+  if (isAdmin(actor)) return true;
+  if (actor.type !== 'user') return false;
+  return actor.userId === approval.requesterId || reviewRefusal(actor, actorGroups, approval) === null;
+}

@@ -1,0 +1,163 @@
+import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { cancelApproval } from '../../server/approvals/access-session-lifecycle.js';
+import { getApprovalInScope, listApprovals, listApprovalsToReview } from '../../server/approvals/approval-queries.js';
+import { decideApproval } from '../../server/approvals/decide-approval.js';
+import { requestAccess } from '../../server/approvals/request-access.js';
+import { requestSudo } from '../../server/approvals/request-sudo.js';
+import { canSeeApproval, recordScope, requireActor, reviewerScope, reviewRefusal } from '../../server/auth/scope.js';
+import { NotFound } from '../../server/errors.js';
+import { inTransaction } from '../../server/service-context.js';
+import { parseFilterIds, parseId } from '../../server/validation.js';
+import { PageArgs, toConnection } from '../common/connection.js';
+import { serviceContext, type GraphQLContext } from '../context.js';
+import { Server } from '../identity/server.type.js';
+import { AccessSession } from '../records/access-session.type.js';
+import { Person } from '../records/person.type.js';
+import { loadAccessSession, loadPerson, loadServer } from '../records/references.js';
+import { SudoAuthorization } from '../records/sudo-authorization.type.js';
+import { Approval, ApprovalConnection, ApprovalDecision } from './approval.type.js';
+import { DecisionEnum } from './enums.js';
+import { ApprovalFilterInput, RequestAccessInput, RequestSudoInput } from './inputs.js';
+
+const APPROVAL_FILTER_IDS = ['requesterId', 'reviewerId', 'serverId', 'policyId', 'accessSessionId'] as const;
+
+/** The acting person's groups, read fresh for this operation (a removed group stops counting at once). */
+export async function viewerGroups(ctx: GraphQLContext): Promise<string[]> {
+  if (ctx.actor?.type !== 'user') return [];
+  return (await ctx.loaders.userById.load(ctx.actor.userId))?.groups ?? [];
+}
+
+@Resolver(() => ApprovalDecision)
+export class ApprovalDecisionResolver {
+  @FieldResolver(() => Person)
+  async approver(@Root() decision: ApprovalDecision, @Ctx() ctx: GraphQLContext): Promise<Person> {
+    return (await loadPerson(ctx, decision.row.approverId))!;
+  }
+}
+
+@Resolver(() => Approval)
+export class ApprovalResolver {
+  @Query(() => ApprovalConnection, { description: 'Requests, newest first: the approval history for admins; your own requests otherwise.' })
+  async approvals(
+    @Ctx() ctx: GraphQLContext,
+    @Args(() => PageArgs) page: PageArgs,
+    @Arg('filter', () => ApprovalFilterInput, { nullable: true }) filter?: ApprovalFilterInput | null,
+  ): Promise<ApprovalConnection> {
+    const scope = recordScope(ctx.actor, 'approvals');
+    return toConnection(await listApprovals(ctx.deps.db, scope, parseFilterIds(filter, APPROVAL_FILTER_IDS), page), Approval.from);
+  }
+
+  @Query(() => ApprovalConnection, { description: 'Pending requests you may decide and have not decided yet, newest first.' })
+  async approvalsToReview(@Ctx() ctx: GraphQLContext, @Args(() => PageArgs) page: PageArgs): Promise<ApprovalConnection> {
+    const reviewer = reviewerScope(ctx.actor, await viewerGroups(ctx));
+    return toConnection(await listApprovalsToReview(ctx.deps.db, reviewer, page), Approval.from);
+  }
+
+  @Query(() => Approval, { description: 'A request: yours, one you may decide, or any for admins.' })
+  async approval(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string): Promise<Approval> {
+    const actor = requireActor(ctx.actor);
+    const row = await getApprovalInScope(ctx.deps.db, { tenantId: actor.tenantId }, parseId('id', id));
+    if (!row || !canSeeApproval(actor, await viewerGroups(ctx), row)) throw new NotFound('Approval', id);
+    return Approval.from(row);
+  }
+
+  @Mutation(() => Approval, { description: 'Asks for access to servers for a while. Returns the request; approved at once when its policy needs no approvals.' })
+  async requestAccess(@Ctx() ctx: GraphQLContext, @Arg('input', () => RequestAccessInput) input: RequestAccessInput): Promise<Approval> {
+    const { servers, serverLabels, durationMinutes, reason, isSudoRequested, startsAt } = input;
+    const { approval } = await inTransaction(serviceContext(ctx), (tx) =>
+      requestAccess(tx, {
+        servers: servers ?? undefined,
+        serverLabels: serverLabels?.map((label) => ({ ...label })) ?? undefined,
+        durationMinutes,
+        reason,
+        isSudoRequested: isSudoRequested ?? undefined,
+        startsAt,
+      }),
+    );
+    return Approval.from(approval);
+  }
+
+  @Mutation(() => Approval, { description: 'Asks for sudo on a server inside an access session in force. Approved at once when the policy allows the command.' })
+  async requestSudo(@Ctx() ctx: GraphQLContext, @Arg('input', () => RequestSudoInput) input: RequestSudoInput): Promise<Approval> {
+    const { server, command, isPattern, reason, accessSessionId } = input;
+    const { approval } = await inTransaction(serviceContext(ctx), (tx) =>
+      requestSudo(tx, { server, command, isPattern: isPattern ?? undefined, reason, accessSessionId }),
+    );
+    return Approval.from(approval);
+  }
+
+  @Mutation(() => Approval, {
+    description:
+      'Approves or denies a request. Denials need a justification; so do approvals when the policy says so. Repeating your own decision changes nothing; deciding a closed request is a CONFLICT naming who closed it and when.',
+  })
+  async decideApproval(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('id', () => ID) id: string,
+    @Arg('decision', () => DecisionEnum) decision: DecisionEnum,
+    @Arg('justification', () => String, { nullable: true }) justification?: string | null,
+  ): Promise<Approval> {
+    const row = await inTransaction(serviceContext(ctx), (tx) => decideApproval(tx, parseId('id', id), { decision, justification }));
+    return Approval.from(row);
+  }
+
+  @Mutation(() => Approval, { description: 'Withdraws a pending request: your own, or anyone’s for admins.' })
+  async cancelApproval(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('id', () => ID) id: string,
+    @Arg('reason', () => String, { nullable: true }) reason?: string | null,
+  ): Promise<Approval> {
+    return Approval.from(await inTransaction(serviceContext(ctx), (tx) => cancelApproval(tx, parseId('id', id), reason)));
+  }
+
+  @FieldResolver(() => Person)
+  async requester(@Root() approval: Approval, @Ctx() ctx: GraphQLContext): Promise<Person> {
+    return (await loadPerson(ctx, approval.row.requesterId))!;
+  }
+
+  @FieldResolver(() => Person, { nullable: true, description: 'Who closed the request: the deciding reviewer, or who cancelled it.' })
+  closedBy(@Root() approval: Approval, @Ctx() ctx: GraphQLContext): Promise<Person | null> {
+    return loadPerson(ctx, approval.row.closedById);
+  }
+
+  @FieldResolver(() => [ApprovalDecision], { description: 'Every decision, oldest first.' })
+  async decisions(@Root() approval: Approval, @Ctx() ctx: GraphQLContext): Promise<ApprovalDecision[]> {
+    return (await ctx.loaders.decisionsByApprovalId.load(approval.id)).map(ApprovalDecision.from);
+  }
+
+  @FieldResolver(() => Int, { description: 'Approvals received so far.' })
+  async approvalsReceived(@Root() approval: Approval, @Ctx() ctx: GraphQLContext): Promise<number> {
+    return (await ctx.loaders.decisionsByApprovalId.load(approval.id)).filter((decision) => decision.decision === 'approved').length;
+  }
+
+  @FieldResolver(() => Int, { description: 'Approvals still needed while pending; 0 once closed.' })
+  async approvalsStillNeeded(@Root() approval: Approval, @Ctx() ctx: GraphQLContext): Promise<number> {
+    if (approval.row.status !== 'pending') return 0;
+    return Math.max(0, approval.row.requiredApprovals - (await this.approvalsReceived(approval, ctx)));
+  }
+
+  @FieldResolver(() => Boolean, { description: 'Whether you may decide this request now.' })
+  async viewerCanDecide(@Root() approval: Approval, @Ctx() ctx: GraphQLContext): Promise<boolean> {
+    if (approval.row.status !== 'pending' || reviewRefusal(ctx.actor, await viewerGroups(ctx), approval.row) !== null) return false;
+    const decisions = await ctx.loaders.decisionsByApprovalId.load(approval.id);
+    return ctx.actor?.type === 'user' && !decisions.some((decision) => decision.approverId === (ctx.actor as { userId: string }).userId);
+  }
+
+  @FieldResolver(() => [Server], { description: 'The servers requested: the session’s scope for access, the one server for sudo.' })
+  async servers(@Root() approval: Approval, @Ctx() ctx: GraphQLContext): Promise<Server[]> {
+    let ids = approval.row.serverId ? [approval.row.serverId] : [];
+    if (approval.row.kind === 'access') ids = (await ctx.loaders.accessSessionById.load(approval.row.accessSessionId))?.serverIds ?? [];
+    const servers = await Promise.all(ids.map((id) => loadServer(ctx, id)));
+    return servers.filter((server): server is Server => server !== null);
+  }
+
+  @FieldResolver(() => AccessSession, { nullable: true, description: 'The session requested (access) or asked in (sudo); null when not yours to see.' })
+  accessSession(@Root() approval: Approval, @Ctx() ctx: GraphQLContext): Promise<AccessSession | null> {
+    return loadAccessSession(ctx, approval.row.accessSessionId);
+  }
+
+  @FieldResolver(() => SudoAuthorization, { nullable: true, description: 'The sudo grant an approved sudo request produced.' })
+  async sudoAuthorization(@Root() approval: Approval, @Ctx() ctx: GraphQLContext): Promise<SudoAuthorization | null> {
+    const row = approval.row.sudoAuthorizationId ? await ctx.loaders.sudoAuthorizationById.load(approval.row.sudoAuthorizationId) : null;
+    return row ? SudoAuthorization.from(row) : null;
+  }
+}

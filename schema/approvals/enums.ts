@@ -1,0 +1,42 @@
+import { registerEnumType } from 'type-graphql';
+
+export enum RequestKindEnum {
+  ACCESS = 'access',
+  SUDO = 'sudo',
+}
+registerEnumType(RequestKindEnum, { name: 'RequestKind', description: 'What a request asks for: access to servers, or sudo for a command.' });
+
+export enum ApprovalStatusEnum {
+  PENDING = 'pending',
+  APPROVED = 'approved',
+  DENIED = 'denied',
+  CANCELLED = 'cancelled',
+  EXPIRED = 'expired',
+}
+registerEnumType(ApprovalStatusEnum, { name: 'ApprovalStatus', description: 'EXPIRED: not decided by its deadline.' });
+
+export enum DecisionEnum {
+  APPROVE = 'approved',
+  DENY = 'denied',
+}
+registerEnumType(DecisionEnum, { name: 'Decision' });
+
+export enum DecisionChannelEnum {
+  WEB = 'web',
+  API = 'api',
+  SLACK = 'slack',
+  TEAMS = 'teams',
+}
+registerEnumType(DecisionChannelEnum, { name: 'DecisionChannel', description: 'Where a decision was made.' });
+
+export enum SudoCheckOutcomeEnum {
+  GRANTED = 'granted',
+  EXPIRED = 'expired',
+  REVOKED = 'revoked',
+  NOT_GRANTED = 'not_granted',
+  UNKNOWN_USER = 'unknown_user',
+}
+registerEnumType(SudoCheckOutcomeEnum, {
+  name: 'SudoCheckOutcome',
+  description: 'Why a sudo check was answered as it was: GRANTED, or the state of the latest grant that would have covered the command.',
+});
