@@ -1,24 +1,29 @@
 /**
  * The record exports, one per GraphQL list: /export/commands.csv, terminal-sessions,
- * file-transfers, access-sessions and activity-log. Each reads the list's filter from the query
+ * file-transfers, access-sessions, approvals and activity-log. Each reads the list's filter from the query
  * string under the filter input's field names and pages through the list function itself.
  */
 import { isIP } from 'node:net';
 import { canSeeField, canSeeRow } from '../auth/scope.js';
 import {
   ACCESS_SESSION_STATUSES,
+  APPROVAL_STATUSES,
   COMMAND_SHELLS,
+  DECISION_CHANNELS,
+  REQUEST_KINDS,
   COMMAND_STATUSES,
   SESSION_SOURCES,
   TRANSFER_DIRECTIONS,
   TRANSFER_STATUSES,
   type AccessSessionRow,
   type ActivityRow,
+  type ApprovalRow,
   type CommandRow,
   type FileTransferRow,
   type TerminalSessionRow,
 } from '../db/tables/index.js';
 import { BadInput } from '../errors.js';
+import { listApprovals } from '../approvals/approval-queries.js';
 import { listAccessSessions } from '../records/queries/list-access-sessions.js';
 import { listActivity } from '../records/queries/list-activity.js';
 import { listCommands } from '../records/queries/list-commands.js';
@@ -194,6 +199,72 @@ const accessSessionsExport = defineRecordExport<AccessSessionRow, Parameters<typ
   ],
 });
 
+/** The approval history: what was requested, who reviewed it, the outcome and the justification. */
+const approvalsExport = defineRecordExport<ApprovalRow, Parameters<typeof listApprovals>[2]>({
+  name: 'approvals',
+  scopeKind: 'approvals',
+  parseFilter: (params) =>
+    givenOnly({
+      status: params.list('status', APPROVAL_STATUSES),
+      kind: params.list('kind', REQUEST_KINDS),
+      requesterId: params.id('requesterId'),
+      reviewerId: params.id('reviewerId'),
+      serverId: params.id('serverId'),
+      policyId: params.id('policyId'),
+      accessSessionId: params.id('accessSessionId'),
+      channel: params.oneOf('channel', DECISION_CHANNELS),
+      from: params.date('from'),
+      to: params.date('to'),
+    }),
+  list: listApprovals,
+  references: (rows) => ({
+    users: rows.flatMap((row) => [row.requesterId, row.closedById]),
+    servers: rows.map((row) => row.serverId),
+    accessSessions: rows.map((row) => row.accessSessionId),
+    serversOfAccessSessions: true,
+    approvalDecisions: rows.map((row) => row.id),
+  }),
+  columns: [
+    ['id', (row) => row.id],
+    ['requested_at', (row) => row.requestedAt],
+    ['kind', (row) => row.kind],
+    ['status', (row) => row.status],
+    ['reason', (row) => row.reason],
+    ...personColumns<ApprovalRow>('requester', (row) => row.requesterId),
+    [
+      'server_names',
+      (row, { refs }) =>
+        (row.serverId ? [row.serverId] : (refs.accessSessions.get(row.accessSessionId)?.serverIds ?? []))
+          .map((id) => refs.servers.get(id)?.name ?? id)
+          .join(', '),
+    ],
+    ['command', (row) => row.command],
+    ['is_pattern', (row) => row.isPattern],
+    ['duration_minutes', (row) => (row.durationSeconds == null ? null : row.durationSeconds / 60)],
+    ['policy_id', (row) => row.policyId],
+    ['policy_name', (row) => row.policyName],
+    ['required_approvals', (row) => row.requiredApprovals],
+    ['is_auto_approved', (row) => row.isAutoApproved],
+    [
+      'decisions',
+      (row, { refs }) =>
+        (refs.decisions.get(row.id) ?? [])
+          .map((decision) => {
+            const who = refs.users.get(decision.approverId)?.email ?? decision.approverId;
+            const why = decision.justification ? `: ${decision.justification}` : '';
+            return `${decision.decision} by ${who} via ${decision.channel} at ${decision.decidedAt.toISOString()}${why}`;
+          })
+          .join(' | '),
+    ],
+    ...personColumns<ApprovalRow>('closed_by', (row) => row.closedById),
+    ['closed_at', (row) => row.closedAt],
+    ['decide_by', (row) => row.decideBy],
+    ['cancel_reason', (row) => row.cancelReason],
+    accessSessionColumn<ApprovalRow>((row) => row.accessSessionId),
+    ['sudo_authorization_id', (row) => row.sudoAuthorizationId],
+  ],
+});
+
 const activityLogExport = defineRecordExport<ActivityRow, Parameters<typeof listActivity>[2]>({
   name: 'activity-log',
   scopeKind: 'activityLog',
@@ -231,5 +302,6 @@ export const RECORD_EXPORTS: readonly RecordExportKind[] = [
   terminalSessionsExport,
   fileTransfersExport,
   accessSessionsExport,
+  approvalsExport,
   activityLogExport,
 ];

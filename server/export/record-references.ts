@@ -6,13 +6,18 @@
 import type { Executor } from '../db/database.js';
 import { rowsByIds } from '../db/rows-by-ids.js';
 import * as tables from '../db/tables/index.js';
-import type { AccessSessionRow, ServerRow, TerminalSessionRow, UserRow } from '../db/tables/index.js';
+import type { AccessSessionRow, ApprovalDecisionRow, ServerRow, TerminalSessionRow, UserRow } from '../db/tables/index.js';
+import { decisionsOfApprovals } from '../approvals/approval-queries.js';
 
 export interface ReferencedIds {
   readonly users?: readonly (string | null)[];
   readonly servers?: readonly (string | null)[];
   readonly accessSessions?: readonly (string | null)[];
   readonly terminalSessions?: readonly (string | null)[];
+  /** Also the servers in the scope of the referenced access sessions. */
+  readonly serversOfAccessSessions?: boolean;
+  /** Requests whose decisions to load (with their reviewers among the users). */
+  readonly approvalDecisions?: readonly string[];
 }
 
 export interface PageReferences {
@@ -20,6 +25,8 @@ export interface PageReferences {
   readonly servers: ReadonlyMap<string, ServerRow>;
   readonly accessSessions: ReadonlyMap<string, AccessSessionRow>;
   readonly terminalSessions: ReadonlyMap<string, TerminalSessionRow>;
+  /** Each request's decisions, oldest first. */
+  readonly decisions: ReadonlyMap<string, readonly ApprovalDecisionRow[]>;
 }
 
 function distinct(ids: readonly (string | null)[] | undefined): string[] {
@@ -32,11 +39,16 @@ async function byId<Row extends { id: string }>(ids: readonly (string | null)[] 
 }
 
 export async function loadReferences(db: Executor, tenantId: string, ids: ReferencedIds): Promise<PageReferences> {
-  const [users, servers, accessSessions, terminalSessions] = await Promise.all([
-    byId(ids.users, (wanted) => rowsByIds(db, tables.users, tenantId, wanted)),
-    byId(ids.servers, (wanted) => rowsByIds(db, tables.servers, tenantId, wanted)),
-    byId(ids.accessSessions, (wanted) => rowsByIds(db, tables.accessSessions, tenantId, wanted)),
+  const decisionRows = ids.approvalDecisions?.length ? await decisionsOfApprovals(db, tenantId, ids.approvalDecisions) : [];
+  const decisions = new Map<string, ApprovalDecisionRow[]>();
+  for (const row of decisionRows) decisions.set(row.approvalId, [...(decisions.get(row.approvalId) ?? []), row]);
+  const userIds = [...(ids.users ?? []), ...decisionRows.map((row) => row.approverId)];
+  const accessSessions = await byId(ids.accessSessions, (wanted) => rowsByIds(db, tables.accessSessions, tenantId, wanted));
+  const serverIds = [...(ids.servers ?? []), ...(ids.serversOfAccessSessions ? [...accessSessions.values()].flatMap((session) => session.serverIds) : [])];
+  const [users, servers, terminalSessions] = await Promise.all([
+    byId(userIds, (wanted) => rowsByIds(db, tables.users, tenantId, wanted)),
+    byId(serverIds, (wanted) => rowsByIds(db, tables.servers, tenantId, wanted)),
     byId(ids.terminalSessions, (wanted) => rowsByIds(db, tables.terminalSessions, tenantId, wanted)),
   ]);
-  return { users, servers, accessSessions, terminalSessions };
+  return { users, servers, accessSessions, terminalSessions, decisions };
 }

@@ -9,6 +9,7 @@
  * Helpers run the workflow through GraphQL, as the API and bots do.
  */
 import { sweepApprovals } from '../../server/approvals/approval-sweeper.js';
+import type { ManualClock } from '../../server/clock.js';
 import type { GraphQLResponse } from './graphql-client.js';
 import { addServer, type TestServer } from './records-fixture.js';
 import type { TestUser, TestVigil } from './test-vigil.js';
@@ -89,5 +90,5 @@ export function sweep(t: TestVigil) {
 
 /** Moves the test clock on. */
 export function advance(t: TestVigil, minutes: number): void {
-  (t.clock as { advance(ms: number): void }).advance(minutes * 60_000);
+  (t.clock as unknown as ManualClock).advance(minutes * 60_000);
 }
