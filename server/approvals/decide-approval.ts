@@ -83,11 +83,15 @@ export async function decideApproval(ctx: TransactionContext, approvalId: string
   // Any denial closes the request; approvals close it once enough distinct reviewers agree.
   const status = input.decision === 'denied' ? 'denied' : approvalsSoFar.length >= approval.requiredApprovals ? 'approved' : 'pending';
 
-  const [updated] = await ctx.db
-    .update(approvals)
-    .set(status === 'pending' ? {} : { status, closedAt: now, closedById: actor.userId })
-    .where(and(eq(approvals.tenantId, actor.tenantId), eq(approvals.id, approvalId)))
-    .returning();
+  // Still pending (more approvals needed): the request row itself does not change.
+  const [updated] =
+    status === 'pending'
+      ? [approval]
+      : await ctx.db
+          .update(approvals)
+          .set({ status, closedAt: now, closedById: actor.userId })
+          .where(and(eq(approvals.tenantId, actor.tenantId), eq(approvals.id, approvalId)))
+          .returning();
   const record = new WorkflowRecord();
   record.add(
     {

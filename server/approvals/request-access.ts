@@ -5,17 +5,17 @@
  */
 import { z } from 'zod';
 import { requireUser } from '../auth/scope.js';
-import { accessSessions, approvals, type ServerRow } from '../db/tables/index.js';
+import { accessSessions, type ServerRow } from '../db/tables/index.js';
 import { BadInput } from '../errors.js';
 import { findServerByRef, findServersByLabels, labelKey } from '../identity/servers.js';
 import { getUser } from '../identity/users.js';
 import { newId } from '../ids.js';
 import type { TransactionContext } from '../service-context.js';
 import { parseInput } from '../validation.js';
-import { accessSessionSnapshot, approvalSnapshot } from './approval-records.js';
+import { accessSessionSnapshot } from './approval-records.js';
 import { governingRules } from './approval-policies.js';
-import { putIntoForce, type InForce } from './grants.js';
-import { WorkflowRecord } from './workflow-record.js';
+import type { InForce } from './grants.js';
+import { fileRequest } from './file-request.js';
 
 /** Servers one request may name, directly or through labels. */
 const MAX_SERVERS = 500;
@@ -95,44 +95,23 @@ export async function requestAccess(ctx: TransactionContext, input: RequestAcces
       startsAt: parsed.startsAt ?? null,
     })
     .returning();
-  const isAutoApproved = rules.requiredApprovals === 0;
-  const [approval] = await ctx.db
-    .insert(approvals)
-    .values({
-      tenantId: requester.tenantId,
+  return fileRequest(
+    ctx,
+    {
       id: approvalId,
       kind: 'access',
-      status: isAutoApproved ? 'approved' : 'pending',
       requesterId: requester.userId,
       reason: parsed.reason,
       accessSessionId: session!.id,
       durationSeconds,
-      policyId: rules.policyId,
-      policyName: rules.policyName,
-      requiredApprovals: rules.requiredApprovals,
-      approverGroups: rules.approverGroups,
-      isAdminApprover: rules.isAdminApprover,
-      isApprovalJustificationRequired: rules.isApprovalJustificationRequired,
-      isAutoApproved,
-      requestedAt: now,
       decideBy: new Date(now.getTime() + rules.decisionTimeoutSeconds * 1000),
-      closedAt: isAutoApproved ? now : null,
-    })
-    .returning();
-
-  const record = new WorkflowRecord();
-  record.add(
-    {
-      action: isAutoApproved ? 'approval.auto_approved' : 'approval.requested',
-      resource: { type: 'approval', id: approval!.id },
-      after: { ...approvalSnapshot(approval!), accessSession: accessSessionSnapshot(session!) },
-      activityDetails: { approvalId: approval!.id, kind: 'access', accessSessionId: session!.id, serverIds: session!.serverIds, durationSeconds },
     },
-    isAutoApproved
-      ? { type: 'approval.decided', tenantId: requester.tenantId, approvalId: approval!.id, requesterId: requester.userId, status: 'approved' }
-      : { type: 'approval.requested', tenantId: requester.tenantId, approvalId: approval!.id, requesterId: requester.userId },
+    rules,
+    {
+      isAutoApproved: rules.requiredApprovals === 0,
+      session: session!,
+      auditFacts: { accessSession: accessSessionSnapshot(session!) },
+      activityDetails: { accessSessionId: session!.id, serverIds: session!.serverIds, durationSeconds },
+    },
   );
-  const result = isAutoApproved ? await putIntoForce(ctx, approval!, null, record) : { approval: approval!, session: session! };
-  await record.write(ctx);
-  return result;
 }

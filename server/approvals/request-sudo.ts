@@ -8,19 +8,18 @@ import { and, desc, eq, gt, inArray, lte, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { requireUser } from '../auth/scope.js';
 import type { Executor } from '../db/database.js';
-import { accessSessions, approvals, type AccessSessionRow } from '../db/tables/index.js';
+import { accessSessions, type AccessSessionRow } from '../db/tables/index.js';
 import { BadInput, Forbidden } from '../errors.js';
 import { findServerByRef } from '../identity/servers.js';
 import { getUser } from '../identity/users.js';
 import { newId } from '../ids.js';
 import type { TransactionContext } from '../service-context.js';
 import { parseInput, parseOptionalId } from '../validation.js';
-import { approvalSnapshot } from './approval-records.js';
 import { governingRules } from './approval-policies.js';
 import { allowlistCovers, normalizeCommand } from './command-patterns.js';
-import { putIntoForce, type InForce } from './grants.js';
+import type { InForce } from './grants.js';
+import { fileRequest } from './file-request.js';
 import { reasonSchema } from './request-access.js';
-import { WorkflowRecord } from './workflow-record.js';
 
 const requestSudoInput = z.object({
   server: z.string().trim().min(1, 'must not be empty').max(253, 'is too long'),
@@ -75,45 +74,20 @@ export async function requestSudo(ctx: TransactionContext, input: RequestSudoInp
   // A decision later than the session's end would grant nothing: the deadline is the earlier one.
   const deadline = Math.min(now.getTime() + rules.decisionTimeoutSeconds * 1000, session.expiresAt!.getTime());
 
-  const [approval] = await ctx.db
-    .insert(approvals)
-    .values({
-      tenantId: requester.tenantId,
+  return fileRequest(
+    ctx,
+    {
       id: newId(),
       kind: 'sudo',
-      status: isAutoApproved ? 'approved' : 'pending',
       requesterId: requester.userId,
       reason: parsed.reason,
       accessSessionId: session.id,
       serverId: server.id,
       command,
       isPattern: parsed.isPattern,
-      policyId: rules.policyId,
-      policyName: rules.policyName,
-      requiredApprovals: rules.requiredApprovals,
-      approverGroups: rules.approverGroups,
-      isAdminApprover: rules.isAdminApprover,
-      isApprovalJustificationRequired: rules.isApprovalJustificationRequired,
-      isAutoApproved,
-      requestedAt: now,
       decideBy: new Date(deadline),
-      closedAt: isAutoApproved ? now : null,
-    })
-    .returning();
-
-  const record = new WorkflowRecord();
-  record.add(
-    {
-      action: isAutoApproved ? 'approval.auto_approved' : 'approval.requested',
-      resource: { type: 'approval', id: approval!.id },
-      after: approvalSnapshot(approval!),
-      activityDetails: { approvalId: approval!.id, kind: 'sudo', serverId: server.id, command, isPattern: parsed.isPattern },
     },
-    isAutoApproved
-      ? { type: 'approval.decided', tenantId: requester.tenantId, approvalId: approval!.id, requesterId: requester.userId, status: 'approved' }
-      : { type: 'approval.requested', tenantId: requester.tenantId, approvalId: approval!.id, requesterId: requester.userId },
+    rules,
+    { isAutoApproved, session, activityDetails: { serverId: server.id, command, isPattern: parsed.isPattern } },
   );
-  const result = isAutoApproved ? await putIntoForce(ctx, approval!, null, record) : { approval: approval!, session };
-  await record.write(ctx);
-  return result;
 }

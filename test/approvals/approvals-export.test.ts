@@ -18,9 +18,9 @@ beforeAll(async () => {
   f = await buildApprovalsFixture(t);
   frank = await t.createUser(t.admin.tenantId, { email: 'frank@example.test', permissions: ['audit_logs.export'] });
   ids.approved = (await requestAccessAs(t, f.alice, { servers: ['web-01', 'db-01'], reason: 'quarterly patching' })).data!.requestAccess.id;
-  await decideAs(t, f.bob, ids.approved, 'APPROVE', 'patch window agreed');
+  await decideAs(t, f.bob, ids.approved!, 'APPROVE', 'patch window agreed');
   ids.denied = (await requestAccessAs(t, f.dave, { servers: ['db-01'], reason: 'look around' })).data!.requestAccess.id;
-  await decideAs(t, f.carol, ids.denied, 'DENY', 'no ticket');
+  await decideAs(t, f.carol, ids.denied!, 'DENY', 'no ticket');
   ids.franks = (await requestAccessAs(t, frank, { servers: ['dev-01'], reason: 'debug' })).data!.requestAccess.id;
 });
 afterAll(() => t?.close());

@@ -1,0 +1,54 @@
+/**
+ * Filing a request, whatever it asks for: the approval row with the governing rules copied onto
+ * it, its audit entry and event, and, when the rules approve it on the spot, the grant.
+ */
+import { approvals, type AccessSessionRow, type ApprovalRow } from '../db/tables/index.js';
+import type { TransactionContext } from '../service-context.js';
+import { approvalSnapshot } from './approval-records.js';
+import type { ApprovalRules } from './approval-policies.js';
+import { putIntoForce, type InForce } from './grants.js';
+import { WorkflowRecord } from './workflow-record.js';
+
+export type RequestFacts = Pick<ApprovalRow, 'id' | 'kind' | 'requesterId' | 'reason' | 'accessSessionId' | 'decideBy'> &
+  Partial<Pick<ApprovalRow, 'serverId' | 'command' | 'isPattern' | 'durationSeconds'>>;
+
+export async function fileRequest(
+  ctx: TransactionContext,
+  facts: RequestFacts,
+  rules: ApprovalRules,
+  options: { isAutoApproved: boolean; session: AccessSessionRow; auditFacts?: object; activityDetails: Record<string, unknown> },
+): Promise<InForce> {
+  const now = ctx.clock.now();
+  const { isAutoApproved } = options;
+  const [approval] = await ctx.db
+    .insert(approvals)
+    .values({
+      ...facts,
+      tenantId: ctx.actor.tenantId,
+      status: isAutoApproved ? 'approved' : 'pending',
+      policyId: rules.policyId,
+      policyName: rules.policyName,
+      requiredApprovals: rules.requiredApprovals,
+      approverGroups: rules.approverGroups,
+      isAdminApprover: rules.isAdminApprover,
+      isApprovalJustificationRequired: rules.isApprovalJustificationRequired,
+      isAutoApproved,
+      requestedAt: now,
+      closedAt: isAutoApproved ? now : null,
+    })
+    .returning();
+  const record = new WorkflowRecord();
+  const reference = { tenantId: ctx.actor.tenantId, approvalId: facts.id, requesterId: facts.requesterId };
+  record.add(
+    {
+      action: isAutoApproved ? 'approval.auto_approved' : 'approval.requested',
+      resource: { type: 'approval', id: facts.id },
+      after: { ...approvalSnapshot(approval!), ...options.auditFacts },
+      activityDetails: { approvalId: facts.id, kind: facts.kind, ...options.activityDetails },
+    },
+    isAutoApproved ? { type: 'approval.decided', ...reference, status: 'approved' } : { type: 'approval.requested', ...reference },
+  );
+  const result = isAutoApproved ? await putIntoForce(ctx, approval!, null, record) : { approval: approval!, session: options.session };
+  await record.write(ctx);
+  return result;
+}
