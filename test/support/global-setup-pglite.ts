@@ -12,7 +12,7 @@ import { runMigrations } from '../../server/db/migrate.js';
 declare module 'vitest' {
   export interface ProvidedContext {
     pgliteSnapshotPath: string;
-    postgresTemplate: { adminUrl: string; template: string } | null;
+    postgresTemplate: { adminUrl: string; template: string; databasePrefix: string } | null;
   }
 }
 

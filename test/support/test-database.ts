@@ -34,7 +34,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       async drop() {},
     };
   }
-  const name = `vigil_t_${randomBytes(6).toString('hex')}`;
+  const name = `${template.databasePrefix}${randomBytes(6).toString('hex')}`;
   const admin = postgres(template.adminUrl, { max: 1, onnotice: () => {} });
   try {
     await admin.unsafe(`create database "${name}" template "${template.template}"`);
