@@ -4,6 +4,7 @@
  * entry links to the one before it. The entries commit or roll back with the change they record.
  */
 import { eq } from 'drizzle-orm';
+import { publishEvents } from '../realtime/domain-events.js';
 import type { Executor } from '../db/database.js';
 import { auditChainHeads, auditEntries, type AuditActorType } from '../db/tables/index.js';
 import { newId } from '../ids.js';
@@ -67,5 +68,6 @@ export async function appendAuditEntries(db: Executor, tenantId: string, entries
   });
   await db.insert(auditEntries).values(rows);
   await db.update(auditChainHeads).set({ seq, hash: prevHash, updatedAt: new Date() }).where(eq(auditChainHeads.tenantId, tenantId));
+  await publishEvents(db, [{ type: 'audit.appended', tenantId, fromSeq: rows[0]!.seq, toSeq: seq }]);
   return rows.map((row) => row.seq);
 }

@@ -2,6 +2,7 @@ import { and, eq, isNull, lt, or, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { recordFailedSignIn } from '../activity/record-activity.js';
 import { recordChange } from '../audit/record-change.js';
+import { publishEvents } from '../realtime/domain-events.js';
 import { tokenSnapshot } from '../audit/snapshots.js';
 import type { Actor, RequestInfo } from '../auth/actor.js';
 import { effectivePermissions } from '../auth/permissions.js';
@@ -98,6 +99,7 @@ export async function revokeToken(ctx: TransactionContext, tokenId: string): Pro
     .where(and(eq(apiTokens.tenantId, ctx.actor.tenantId), eq(apiTokens.id, tokenId), isNull(apiTokens.revokedAt)))
     .returning();
   if (!row) return getToken(ctx.db, ctx.actor.tenantId, tokenId);
+  await publishEvents(ctx.db, [{ type: 'identity.changed', tenantId: ctx.actor.tenantId, tokenIds: [row.id] }]);
   await recordChange(ctx, {
     action: 'token.revoked',
     resource: { type: 'api_token', id: row.id, name: row.name },

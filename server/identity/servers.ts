@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { and, eq, ilike, isNull, or, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { recordChange } from '../audit/record-change.js';
+import { publishEvents } from '../realtime/domain-events.js';
 import { serverSnapshot } from '../audit/snapshots.js';
 import type { Executor } from '../db/database.js';
 import { uniqueViolation } from '../db/db-errors.js';
@@ -113,6 +114,7 @@ export async function deleteServer(ctx: TransactionContext, serverId: string): P
     .set({ revokedAt: now, revokedById: ctx.actor.type === 'user' ? ctx.actor.userId : null })
     .where(and(eq(apiTokens.tenantId, ctx.actor.tenantId), eq(apiTokens.serverId, serverId), isNull(apiTokens.revokedAt)))
     .returning({ id: apiTokens.id });
+  if (revoked.length > 0) await publishEvents(ctx.db, [{ type: 'identity.changed', tenantId: ctx.actor.tenantId, tokenIds: revoked.map((token) => token.id) }]);
   await recordChange(ctx, {
     action: 'server.deleted',
     resource: { type: 'server', id: serverId, name: current.name },

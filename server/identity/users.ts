@@ -1,6 +1,7 @@
 import { and, eq, ilike, inArray, isNotNull, isNull, ne, or, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { recordChange } from '../audit/record-change.js';
+import { publishEvents } from '../realtime/domain-events.js';
 import { userSnapshot } from '../audit/snapshots.js';
 import { PERMISSIONS, ROLES, type Permission, type Role } from '../auth/permissions.js';
 import type { Executor } from '../db/database.js';
@@ -134,6 +135,8 @@ async function updateUser(ctx: TransactionContext, userId: string, changes: Part
     .where(and(eq(users.tenantId, ctx.actor.tenantId), eq(users.id, userId)))
     .returning();
   if (!row) throw new NotFound('User', userId);
+  // Open subscriptions of this person re-check who they are now (server/http/graphql-ws.ts).
+  await publishEvents(ctx.db, [{ type: 'identity.changed', tenantId: ctx.actor.tenantId, userId }]);
   return row;
 }
 

@@ -14,8 +14,16 @@ interface EventBase {
   readonly tenantId: string;
 }
 
+/** The agent-reported record kinds, as their changes are published. */
+export type RecordEventKind = 'terminal_session' | 'command' | 'file_transfer' | 'system_log' | 'sudo_authorization';
+export type RecordChange = 'created' | 'updated' | 'ended';
+
 export type DomainEvent = EventBase &
   (
+    | { readonly type: 'records.changed'; readonly kind: RecordEventKind; readonly change: RecordChange; readonly serverId: string; readonly ids: readonly string[] }
+    | { readonly type: 'audit.appended'; readonly fromSeq: number; readonly toSeq: number }
+    | { readonly type: 'identity.changed'; readonly userId?: string; readonly tokenIds?: readonly string[] }
+    | { readonly type: 'notification.created'; readonly notificationId: string; readonly userId: string | null }
     | { readonly type: 'approval.requested'; readonly approvalId: string; readonly requesterId: string }
     | { readonly type: 'approval.decided'; readonly approvalId: string; readonly requesterId: string; readonly status: string }
     | { readonly type: 'access_session.changed'; readonly accessSessionId: string; readonly requesterId: string; readonly status: string }
@@ -23,6 +31,18 @@ export type DomainEvent = EventBase &
   );
 
 export type DomainEventType = DomainEvent['type'];
+
+/** Ids per `records.changed` event: 150 UUIDs keep a payload well under NOTIFY's 8,000 bytes. */
+export const IDS_PER_EVENT = 150;
+
+/** `records.changed` events for `ids`, split to fit NOTIFY payloads. */
+export function recordsChanged(tenantId: string, serverId: string, kind: RecordEventKind, change: RecordChange, ids: readonly string[]): DomainEvent[] {
+  const events: DomainEvent[] = [];
+  for (let start = 0; start < ids.length; start += IDS_PER_EVENT) {
+    events.push({ type: 'records.changed', tenantId, serverId, kind, change, ids: ids.slice(start, start + IDS_PER_EVENT) });
+  }
+  return events;
+}
 
 /** Publishes `events` when the transaction `tx` commits. */
 export async function publishEvents(tx: Executor, events: readonly DomainEvent[]): Promise<void> {

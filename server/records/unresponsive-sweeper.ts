@@ -11,6 +11,7 @@ import type { Clock } from '../clock.js';
 import { queryRows, type Database } from '../db/database.js';
 import type { Disposable } from '../disposable.js';
 import { startPeriodicJob } from '../periodic-job.js';
+import { publishEvents, recordsChanged } from '../realtime/domain-events.js';
 import type { Logger } from '../logger.js';
 
 const BATCH_SIZE = 1000;
@@ -36,7 +37,7 @@ export async function sweepUnresponsiveCommands(db: Database, clock: Clock, afte
 
 async function sweepTenant(db: Database, tenantId: string, cutoff: string, now: Date): Promise<number> {
   return db.transaction(async (tx) => {
-    const changed = await queryRows<{ id: string }>(
+    const changed = await queryRows<{ id: string; server_id: string }>(
       tx,
       sql`
       with claimed as (
@@ -56,9 +57,15 @@ async function sweepTenant(db: Database, tenantId: string, cutoff: string, now: 
         from changed
         returning command_id
       )
-      select command_id as id from history`,
+      select history.command_id as id, changed.server_id from history join changed on changed.id = history.command_id`,
     );
     if (changed.length > 0) {
+      const byServer = new Map<string, { id: string }[]>();
+      for (const row of changed) byServer.set(row.server_id, [...(byServer.get(row.server_id) ?? []), row]);
+      await publishEvents(
+        tx,
+        [...byServer].flatMap(([serverId, rows]) => recordsChanged(tenantId, serverId, 'command', 'updated', rows.map((row) => row.id))),
+      );
       await appendAuditEntries(tx, tenantId, [
         {
           occurredAt: now,

@@ -11,6 +11,7 @@ import { commands, fileTransfers, sudoAuthorizations, systemLogs, terminalSessio
 import { BadInput } from '../../errors.js';
 import { newId } from '../../ids.js';
 import { recordChange } from '../../audit/record-change.js';
+import { publishEvents, recordsChanged, type DomainEvent, type RecordChange, type RecordEventKind } from '../../realtime/domain-events.js';
 import { inTransaction, type ServiceContext, type TransactionContext } from '../../service-context.js';
 import { parseEvents, type AgentEventInput, type AgentEventKind, type ParsedEvent, type ParsedEventOf } from './agent-event.js';
 import { applyCommandUpdates, endTerminalSessions } from './apply-updates.js';
@@ -62,6 +63,7 @@ export async function ingestEvents(
 
     for (const [index, written] of await endTerminalSessions(db, scope, ofKind('terminal_session_ended'), sessions)) byIndex.set(index, written);
     for (const [index, written] of await applyCommandUpdates(db, scope, ofKind('command_update'))) byIndex.set(index, written);
+    await publishEvents(db, changesOf(scope, events, byIndex));
     await recordIngestion({ ...ctx, db }, events, byIndex);
     return byIndex;
   });
@@ -70,6 +72,29 @@ export async function ingestEvents(
     const written = results.get(event.index)!;
     return { index: event.index, eventId: event.eventId, kind: event.kind, recordId: written.id, isDuplicate: written.isDuplicate };
   });
+}
+
+const PUBLISHED_AS: Record<AgentEventKind, [RecordEventKind, RecordChange]> = {
+  terminal_session_started: ['terminal_session', 'created'],
+  terminal_session_ended: ['terminal_session', 'ended'],
+  command: ['command', 'created'],
+  command_update: ['command', 'updated'],
+  file_transfer: ['file_transfer', 'created'],
+  system_log: ['system_log', 'created'],
+  sudo_authorization: ['sudo_authorization', 'created'],
+};
+
+/** What the batch changed, by kind, for subscribers (duplicates changed nothing). */
+function changesOf(scope: Scope, events: ParsedEvent[], byIndex: Map<number, Written>): DomainEvent[] {
+  const idsByKind = new Map<AgentEventKind, Set<string>>();
+  for (const event of events) {
+    const written = byIndex.get(event.index)!;
+    if (written.isDuplicate) continue;
+    const ids = idsByKind.get(event.kind) ?? new Set<string>();
+    ids.add(written.id);
+    idsByKind.set(event.kind, ids);
+  }
+  return [...idsByKind].flatMap(([kind, ids]) => recordsChanged(scope.tenantId, scope.serverId, ...PUBLISHED_AS[kind], [...ids]));
 }
 
 /** One audit entry per batch that wrote anything: what the agent changed, by kind. */
