@@ -1,10 +1,12 @@
 import 'reflect-metadata';
 import type { GraphQLSchema } from 'graphql';
-import { buildSchema, type NonEmptyArray } from 'type-graphql';
+import { buildSchema, type NonEmptyArray, type PubSub } from 'type-graphql';
 import { ApprovalPolicyResolver } from './approvals/approval-policy.resolver.js';
 import { ApprovalDecisionResolver, ApprovalResolver } from './approvals/approval.resolver.js';
 import { SudoResolver } from './approvals/sudo.resolver.js';
 import { AuditResolver } from './audit/audit.resolver.js';
+import { NotificationResolver } from './notifications/notification.resolver.js';
+import { SubscriptionResolver } from './realtime/subscriptions.resolver.js';
 import { RetentionResolver } from './audit/retention.resolver.js';
 import { ApiTokenResolver } from './identity/api-token.resolver.js';
 import { MeResolver } from './identity/me.resolver.js';
@@ -39,14 +41,29 @@ const RESOLVERS: NonEmptyArray<Function> = [
   ApprovalDecisionResolver,
   ApprovalPolicyResolver,
   SudoResolver,
+  NotificationResolver,
+  SubscriptionResolver,
   AuditResolver,
   RetentionResolver,
 ];
+
+/**
+ * type-graphql insists on a PubSub when there are subscriptions, even though every subscription
+ * of Vigil brings its own stream (schema/realtime/event-stream.ts over the domain-event bus).
+ */
+const UNUSED_PUBSUB: PubSub = {
+  publish() {
+    throw new Error('Vigil publishes domain events (server/realtime/domain-events.ts), not through type-graphql');
+  },
+  subscribe() {
+    throw new Error('Vigil subscriptions bring their own stream (schema/realtime/event-stream.ts)');
+  },
+};
 
 let built: Promise<GraphQLSchema> | undefined;
 
 /** Vigil's executable schema; built once per process (type-graphql metadata is global anyway). */
 export function buildVigilSchema(): Promise<GraphQLSchema> {
-  built ??= buildSchema({ resolvers: RESOLVERS, validate: false });
+  built ??= buildSchema({ resolvers: RESOLVERS, validate: false, pubSub: UNUSED_PUBSUB });
   return built;
 }

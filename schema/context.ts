@@ -8,6 +8,7 @@ import type { Database } from '../server/db/database.js';
 import type { Logger } from '../server/logger.js';
 import type { ServiceContext } from '../server/service-context.js';
 import { createLoaders, type Loaders } from './loaders.js';
+import type { SubscriptionHub } from './realtime/subscription-hub.js';
 
 /** What the schema's resolvers need from the running Vigil, shared by every request. */
 export interface SchemaDependencies {
@@ -16,6 +17,8 @@ export interface SchemaDependencies {
   readonly logger: Logger;
   readonly records: Config['records'];
   readonly audit: { readonly signingKey: SigningKey; readonly checkpoints: CheckpointPolicy; readonly isChainOff?: boolean };
+  /** Subscriptions: this instance's hub, and how many events a subscriber may fall behind. */
+  readonly realtime?: { readonly hub: SubscriptionHub; readonly queueLimit: number };
 }
 
 /** One GraphQL operation's context, over HTTP, WebSocket or a bot alike. */
@@ -25,6 +28,8 @@ export interface GraphQLContext {
   readonly request: RequestInfo;
   /** Per-operation DataLoaders: nested fields batch their lookups through these. */
   readonly loaders: Loaders;
+  /** The WebSocket the operation came in on, for subscriptions (absent over HTTP and in bots). */
+  readonly connection?: { close(code: number, reason: string): void };
 }
 
 /** The service context for the acting user; UNAUTHENTICATED when the request has no actor. */

@@ -78,6 +78,9 @@ const environmentSchema = z
     VIGIL_CHECKPOINT_MINUTES: integer(60, 1, 7 * 24 * 60),
     VIGIL_MAX_CLOCK_SKEW: integer(300, 0, 86_400),
     VIGIL_APPROVAL_SWEEP_SECONDS: integer(15, 1, 3600),
+    VIGIL_SUBSCRIPTION_QUEUE: integer(1000, 1, 1_000_000),
+    VIGIL_WS_MAX_BUFFERED_KB: integer(4096, 1, 1_048_576),
+    VIGIL_WS_PING_SECONDS: integer(30, 1, 3600),
     LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   })
   .refine((env) => !(env.VIGIL_JWT_SECRET && env.VIGIL_JWKS_URL), {
@@ -124,6 +127,14 @@ export interface Config {
     readonly unresponsiveAfterSeconds: number;
     /** How far in the future a reported timestamp may lie before the event is refused. */
     readonly maxClockSkewSeconds: number;
+  };
+  readonly realtime: {
+    /** Events a subscriber may fall behind before it is disconnected as too slow. */
+    readonly queueLimit: number;
+    /** Bytes a WebSocket may have unsent before its client is disconnected as too slow. */
+    readonly maxBufferedBytes: number;
+    /** How often every WebSocket is pinged; one that missed the previous pong is closed. */
+    readonly pingIntervalMs: number;
   };
   readonly approvals: {
     /** How often undecided requests expire and sessions start and end (their time bounds' precision). */
@@ -192,6 +203,11 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
     records: {
       unresponsiveAfterSeconds: env.VIGIL_UNRESPONSIVE_AFTER,
       maxClockSkewSeconds: env.VIGIL_MAX_CLOCK_SKEW,
+    },
+    realtime: {
+      queueLimit: env.VIGIL_SUBSCRIPTION_QUEUE,
+      maxBufferedBytes: env.VIGIL_WS_MAX_BUFFERED_KB * 1024,
+      pingIntervalMs: env.VIGIL_WS_PING_SECONDS * 1000,
     },
     approvals: {
       sweepIntervalMs: env.VIGIL_APPROVAL_SWEEP_SECONDS * 1000,

@@ -24,6 +24,8 @@ import { bootstrapFirstRun, type BootstrapResult } from './identity/bootstrap.js
 import { createLogger, type Logger } from './logger.js';
 import { startUnresponsiveSweeper } from './records/unresponsive-sweeper.js';
 import { startApprovalSweeper } from './approvals/approval-sweeper.js';
+import { startEventBus } from './realtime/event-bus.js';
+import { createSubscriptionHub } from '../schema/realtime/subscription-hub.js';
 import { startCheckpointer } from './audit/checkpoints.js';
 import { startRetention } from './audit/retention.js';
 import { loadSigningKey, publishSigningKey } from './audit/signing-key.js';
@@ -67,11 +69,14 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
     const checkpointPolicy = { everyEntries: config.audit.checkpointEveryEntries, everyMinutes: config.audit.checkpointEveryMinutes };
 
     const schema = await buildVigilSchema();
+    const bus = await startEventBus(database, logger);
+    const hub = createSubscriptionHub(bus, database.db);
     const deps: SchemaDependencies = {
       db: database.db,
       clock,
       logger,
       records: config.records,
+      realtime: { hub, queueLimit: config.realtime.queueLimit },
       audit: {
         signingKey,
         checkpoints: checkpointPolicy,
@@ -85,7 +90,17 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
     const httpServer = createServer();
     const includeStacktrace = config.env === 'development';
 
-    const webSocket = startGraphQLWebSocket({ httpServer, schema, deps, authenticator, includeStacktrace });
+    const webSocket = startGraphQLWebSocket({
+      httpServer,
+      schema,
+      deps,
+      authenticator,
+      bus,
+      logger,
+      includeStacktrace,
+      maxBufferedBytes: config.realtime.maxBufferedBytes,
+      pingIntervalMs: config.realtime.pingIntervalMs,
+    });
     const graphql = await startGraphQLHttp({
       httpServer,
       schema,
@@ -141,6 +156,8 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
         disposing ??= (async () => {
           try {
             await Promise.all([graphql.apollo.stop(), sweeper.dispose(), approvalSweeper.dispose(), checkpointer.dispose(), retention.dispose()]);
+            hub.dispose();
+            await bus.dispose();
           } finally {
             await openDatabaseHandle.close();
             dataDirLock?.release();

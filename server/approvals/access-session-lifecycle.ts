@@ -9,6 +9,7 @@ import { accessSessions, approvals, type AccessSessionRow, type ApprovalRow } fr
 import { BadInput, Conflict, NotFound } from '../errors.js';
 import type { TransactionContext } from '../service-context.js';
 import { parseInput } from '../validation.js';
+import { notifyRequester } from './approval-notifications.js';
 import { accessSessionSnapshot, approvalSnapshot, lockAccessSession, lockApproval } from './approval-records.js';
 import { closeRequestedSession } from './decide-approval.js';
 import { revokeSessionGrants } from './grants.js';
@@ -54,6 +55,7 @@ export async function closeApproval(
     { type: 'approval.decided', tenantId: approval.tenantId, approvalId: approval.id, requesterId: approval.requesterId, status },
   );
   if (approval.kind === 'access') await closeRequestedSession(ctx, approval, status, record);
+  if (facts.closedById !== approval.requesterId) await notifyRequester(ctx, closed!);
   return closed!;
 }
 

@@ -14,6 +14,7 @@ import { getUser } from '../identity/users.js';
 import { newId } from '../ids.js';
 import type { TransactionContext } from '../service-context.js';
 import { parseInput } from '../validation.js';
+import { notifyRequester } from './approval-notifications.js';
 import { accessSessionSnapshot, approvalSnapshot, decisionSnapshot, lockAccessSession, lockApproval } from './approval-records.js';
 import { putIntoForce } from './grants.js';
 import { WorkflowRecord } from './workflow-record.js';
@@ -114,6 +115,7 @@ export async function decideApproval(ctx: TransactionContext, approvalId: string
   let result = updated!;
   if (status === 'approved') result = (await putIntoForce(ctx, updated!, actor.userId, record)).approval;
   if (status === 'denied' && approval.kind === 'access') await closeRequestedSession(ctx, approval, 'denied', record);
+  if (status !== 'pending') await notifyRequester(ctx, result);
   await record.write(ctx);
   return result;
 }

@@ -4,6 +4,7 @@
  */
 import { approvals, type AccessSessionRow, type ApprovalRow } from '../db/tables/index.js';
 import type { TransactionContext } from '../service-context.js';
+import { notifyReviewers } from './approval-notifications.js';
 import { approvalSnapshot } from './approval-records.js';
 import type { ApprovalRules } from './approval-policies.js';
 import { putIntoForce, type InForce } from './grants.js';
@@ -49,6 +50,7 @@ export async function fileRequest(
     isAutoApproved ? { type: 'approval.decided', ...reference, status: 'approved' } : { type: 'approval.requested', ...reference },
   );
   const result = isAutoApproved ? await putIntoForce(ctx, approval!, null, record) : { approval: approval!, session: options.session };
+  if (!isAutoApproved) await notifyReviewers(ctx, approval!);
   await record.write(ctx);
   return result;
 }

@@ -1,25 +1,43 @@
 /**
- * GraphQL over WebSocket (graphql-ws) on the HTTP server's /graphql path. The token comes in the
- * connection_init payload (`{ authorization: "Bearer …" }` or `{ token: "…" }`); a connection
- * without a valid one is closed with 4401 before any operation runs. `dispose()` closes every
- * socket with 1001 (going away).
+ * GraphQL over WebSocket (graphql-ws) on the HTTP server's /graphql path.
+ *
+ * - The token comes in the connection_init payload (`{ authorization: "Bearer …" }` or
+ *   `{ token: "…" }`); a connection without a valid one is closed with 4401 before any operation.
+ * - Who the connection acts as is re-checked whenever that person or token changes (a domain
+ *   event from any instance): a revoked token or a disabled user closes it with 4401; changed
+ *   permissions apply to its open subscriptions from the next event on.
+ * - A client that does not read what it is sent is closed with 4290 once its unsent bytes pass
+ *   the limit (and, per subscription, once too many events wait: schema/realtime/event-stream.ts).
+ * - Every socket is pinged (VIGIL_WS_PING_SECONDS); one that missed the previous pong is terminated.
+ * - `dispose()` closes every socket with 1001 (going away).
  */
 import type { Server } from 'node:http';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
 import type { Disposable } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
-import { createGraphQLContext, type SchemaDependencies } from '../../schema/context.js';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { createGraphQLContext, type GraphQLContext, type SchemaDependencies } from '../../schema/context.js';
 import { formatGraphQLError } from '../../schema/format-error.js';
-import type { Actor } from '../auth/actor.js';
+import { CLOSE_SLOW_CONSUMER } from '../../schema/realtime/event-stream.js';
+import type { Actor, RequestInfo } from '../auth/actor.js';
 import type { Authenticator } from '../auth/authenticate.js';
 import { AppError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { ALL_TENANTS, type EventBus } from '../realtime/event-bus.js';
 import { requestIdOf, requestInfoOf } from './request-info.js';
 
 export const CLOSE_UNAUTHORIZED = 4401;
 
 interface ConnectionState extends Record<PropertyKey, unknown> {
   actor?: Actor;
+}
+
+/** What the server keeps of each authenticated connection to re-check who it acts as. */
+interface Connection {
+  readonly socket: WebSocket;
+  readonly authorization: string;
+  readonly request: RequestInfo;
+  readonly state: ConnectionState;
 }
 
 function tokenFromParams(params: Readonly<Record<string, unknown>> | undefined): string | undefined {
@@ -29,18 +47,50 @@ function tokenFromParams(params: Readonly<Record<string, unknown>> | undefined):
   return undefined;
 }
 
+const closeReason = (message: string) => message.slice(0, 120); // the protocol allows 123 bytes
+
 export function startGraphQLWebSocket(options: {
   httpServer: Server;
   schema: GraphQLSchema;
   deps: SchemaDependencies;
   authenticator: Authenticator;
+  bus: EventBus;
+  logger: Logger;
   includeStacktrace: boolean;
+  maxBufferedBytes: number;
+  pingIntervalMs: number;
 }): Disposable {
-  const { deps, authenticator } = options;
+  const { deps, authenticator, logger } = options;
   const wsServer = new WebSocketServer({ server: options.httpServer, path: '/graphql' });
   const format = (error: GraphQLError) => formatGraphQLError(error.toJSON(), error, { includeStacktrace: options.includeStacktrace });
+  const connections = new Set<Connection>();
 
-  return useServer<Record<string, unknown> | undefined, ConnectionState>(
+  async function recheck(connection: Connection): Promise<void> {
+    let actor: Actor | null = null;
+    try {
+      actor = await authenticator.authenticate(connection.authorization, connection.request);
+    } catch (error) {
+      if (!(error instanceof AppError)) logger.warn({ err: error }, 'subscription re-authentication failed');
+    }
+    if (!actor) {
+      connection.socket.close(CLOSE_UNAUTHORIZED, 'The token is no longer valid');
+      return;
+    }
+    connection.state.actor = actor;
+  }
+
+  const stopWatching = options.bus.subscribe(ALL_TENANTS, (event) => {
+    if (event.type !== 'identity.changed') return;
+    for (const connection of connections) {
+      const actor = connection.state.actor;
+      if (!actor || actor.tenantId !== event.tenantId) continue;
+      const isSamePerson = actor.type === 'user' && actor.userId === event.userId;
+      const isSameToken = 'tokenId' in actor && actor.tokenId !== undefined && event.tokenIds?.includes(actor.tokenId);
+      if (isSamePerson || isSameToken) void recheck(connection);
+    }
+  });
+
+  const server = useServer<Record<string, unknown> | undefined, ConnectionState & { socket: WebSocket }>(
     {
       schema: options.schema,
       async onConnect(ctx) {
@@ -50,19 +100,37 @@ export function startGraphQLWebSocket(options: {
           const actor = authorization ? await authenticator.authenticate(authorization, request) : null;
           if (!actor) throw new GraphQLError('Authentication required: send the token in connection_init');
           ctx.extra.actor = actor;
+          const connection: Connection = { socket: ctx.extra.socket, authorization: authorization!, request, state: ctx.extra };
+          connections.add(connection);
+          ctx.extra.socket.once('close', () => connections.delete(connection));
           return true;
         } catch (error) {
           const reason = error instanceof AppError || error instanceof GraphQLError ? error.message : 'Unauthorized';
-          // Close reasons are limited to 123 bytes by the WebSocket protocol.
-          ctx.extra.socket.close(CLOSE_UNAUTHORIZED, reason.slice(0, 120));
+          ctx.extra.socket.close(CLOSE_UNAUTHORIZED, closeReason(reason));
           return false;
         }
       },
-      context(ctx) {
+      context(ctx): GraphQLContext {
         const requestId = requestIdOf(ctx.extra.request);
-        return createGraphQLContext(deps, ctx.extra.actor ?? null, requestInfoOf(ctx.extra.request, requestId));
+        const state = ctx.extra;
+        const base = createGraphQLContext(deps, state.actor ?? null, requestInfoOf(ctx.extra.request, requestId));
+        return {
+          ...base,
+          // Read at each use: a re-check after an identity change applies to open subscriptions.
+          get actor() {
+            return state.actor ?? null;
+          },
+          connection: { close: (code, reason) => ctx.extra.socket.close(code, closeReason(reason)) },
+        };
       },
-      onNext(_ctx, _id, _payload, _args, result) {
+      onNext(ctx, _id, _payload, _args, result) {
+        const socket = ctx.extra.socket;
+        if (socket.bufferedAmount > options.maxBufferedBytes) {
+          logger.warn({ bufferedBytes: socket.bufferedAmount }, 'slow WebSocket client disconnected');
+          socket.close(CLOSE_SLOW_CONSUMER, closeReason(`Client too slow: more than ${options.maxBufferedBytes} bytes unsent`));
+          // graphql-ws sends nothing on a socket that is no longer open.
+          return result;
+        }
         if (!('errors' in result) || !result.errors) return result;
         return { ...result, errors: result.errors.map((error) => format(error as GraphQLError)) };
       },
@@ -71,5 +139,14 @@ export function startGraphQLWebSocket(options: {
       },
     },
     wsServer,
+    // graphql-ws pings every socket this often and terminates one that missed the previous pong.
+    options.pingIntervalMs,
   );
+
+  return {
+    async dispose() {
+      stopWatching();
+      await server.dispose();
+    },
+  };
 }

@@ -13,3 +13,4 @@ export * from './activity-log.js';
 export * from './audit.js';
 export * from './approvals.js';
 export * from './sudo-checks.js';
+export * from './notifications.js';

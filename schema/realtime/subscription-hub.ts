@@ -1,0 +1,63 @@
+/**
+ * Delivers domain events to this instance's GraphQL subscriptions. Each event is wrapped once per
+ * instance in a Delivery that subscribers share: rows are loaded once for all of them, and their
+ * nested fields batch through one set of loaders, so fan-out to thousands costs a few statements,
+ * not thousands. Each subscriber still applies its own scope to what it receives.
+ */
+import type { Database } from '../../server/db/database.js';
+import type { DomainEvent } from '../../server/realtime/domain-events.js';
+import { ALL_TENANTS, type EventBus } from '../../server/realtime/event-bus.js';
+import { createLoaders, type Loaders } from '../loaders.js';
+
+export interface Delivery {
+  readonly event: DomainEvent;
+  /** `load`, run once for this event on this instance, whoever asks. */
+  once<T>(key: string, load: () => Promise<T>): Promise<T>;
+  /** The tenant's loaders for this event, shared by every subscriber's execution of it. */
+  readonly loaders: Loaders;
+}
+
+export type DeliveryHandler = (delivery: Delivery) => void;
+
+export interface SubscriptionHub {
+  subscribe(tenantId: string, handler: DeliveryHandler): () => void;
+  dispose(): void;
+}
+
+export function createSubscriptionHub(bus: EventBus, db: Database): SubscriptionHub {
+  const byTenant = new Map<string, Set<DeliveryHandler>>();
+  const stop = bus.subscribe(ALL_TENANTS, (event) => {
+    const handlers = byTenant.get(event.tenantId);
+    if (!handlers?.size) return;
+    const results = new Map<string, Promise<unknown>>();
+    let loaders: Loaders | undefined;
+    const delivery: Delivery = {
+      event,
+      once<T>(key: string, load: () => Promise<T>): Promise<T> {
+        let result = results.get(key) as Promise<T> | undefined;
+        if (!result) results.set(key, (result = load()));
+        return result;
+      },
+      get loaders() {
+        loaders ??= createLoaders(db, { type: 'system', tenantId: event.tenantId, name: 'subscriptions' });
+        return loaders;
+      },
+    };
+    for (const handler of [...handlers]) handler(delivery);
+  });
+  return {
+    subscribe(tenantId, handler) {
+      let handlers = byTenant.get(tenantId);
+      if (!handlers) byTenant.set(tenantId, (handlers = new Set()));
+      handlers.add(handler);
+      return () => {
+        handlers.delete(handler);
+        if (handlers.size === 0) byTenant.delete(tenantId);
+      };
+    },
+    dispose() {
+      stop();
+      byTenant.clear();
+    },
+  };
+}

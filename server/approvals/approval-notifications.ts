@@ -1,0 +1,57 @@
+/**
+ * The bell for the approval workflow: a new request notifies everyone who may decide it; a closed
+ * one (decided, cancelled, expired) notifies its requester.
+ */
+import { and, eq, isNull, ne, sql } from 'drizzle-orm';
+import { users, type ApprovalRow } from '../db/tables/index.js';
+import { notify } from '../notifications/notifications.js';
+import type { TransactionContext } from '../service-context.js';
+
+/** More reviewers than this are not notified one by one; they still see the request in their queue. */
+const MAX_NOTIFIED_REVIEWERS = 200;
+
+const what = (approval: ApprovalRow) => (approval.kind === 'access' ? 'Access request' : `Sudo request: ${approval.command}`);
+
+/** The enabled people reviewRefusal (server/auth/scope.ts) lets decide `approval`, as a query. */
+async function reviewersOf(ctx: TransactionContext, approval: ApprovalRow): Promise<string[]> {
+  const groups = `{${approval.approverGroups.map((group) => `"${group}"`).join(',')}}`;
+  const rows = await ctx.db
+    .select({ id: users.id })
+    .from(users)
+    .where(
+      and(
+        eq(users.tenantId, approval.tenantId),
+        isNull(users.disabledAt),
+        ne(users.id, approval.requesterId),
+        sql`((${users.role} = 'admin' and ${approval.isAdminApprover})
+          or ((${users.role} = 'admin' or 'approvals.decide' = any(${users.permissions}))
+              and (${approval.approverGroups.length === 0} or ${users.groups} && ${groups}::text[])))`,
+      ),
+    )
+    .limit(MAX_NOTIFIED_REVIEWERS);
+  return rows.map((row) => row.id);
+}
+
+export async function notifyReviewers(ctx: TransactionContext, approval: ApprovalRow): Promise<void> {
+  await notify(ctx, await reviewersOf(ctx, approval), {
+    category: 'approval',
+    severity: 'medium',
+    title: `${what(approval)} waiting for your decision`,
+    body: approval.reason,
+    link: `/approvals/${approval.id}`,
+    resourceType: 'approval',
+    resourceId: approval.id,
+  });
+}
+
+export async function notifyRequester(ctx: TransactionContext, approval: ApprovalRow): Promise<void> {
+  await notify(ctx, [approval.requesterId], {
+    category: 'approval',
+    severity: approval.status === 'approved' ? 'info' : 'low',
+    title: `${what(approval)} ${approval.status}`,
+    body: approval.reason,
+    link: `/approvals/${approval.id}`,
+    resourceType: 'approval',
+    resourceId: approval.id,
+  });
+}
