@@ -24,7 +24,8 @@ CREATE TABLE "notifications" (
 	"link" text,
 	"resource_type" text,
 	"resource_id" text,
-	"created_at" timestamp (6) with time zone DEFAULT now() NOT NULL,
+	"created_at" timestamp (3) with time zone NOT NULL,
+	"written_at" timestamp (6) with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "notifications_pkey" PRIMARY KEY("tenant_id","id"),
 	CONSTRAINT "notifications_category_check" CHECK ("notifications"."category" in ('approval', 'alert', 'security', 'system', 'command')),
 	CONSTRAINT "notifications_severity_check" CHECK ("notifications"."severity" in ('info', 'low', 'medium', 'high', 'critical'))

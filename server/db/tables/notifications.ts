@@ -24,7 +24,7 @@ export const notifications = pgTable(
     resourceType: text('resource_type'),
     resourceId: text('resource_id'),
     createdAt: eventTime('created_at').notNull(),
-    writtenAt: writtenAt(),
+    writtenAt: writtenAt('written_at'),
   },
   (table) => [
     primaryKey({ name: 'notifications_pkey', columns: [table.tenantId, table.id] }),
