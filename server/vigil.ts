@@ -86,7 +86,7 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
       },
     };
     const authenticator = createAuthenticator(database.db, clock, createJwtVerifier(config.jwt));
-    const metrics = createMetrics(database);
+    const metrics = createMetrics(database, hub);
     const httpServer = createServer();
     const includeStacktrace = config.env === 'development';
 

@@ -21,11 +21,14 @@ export type DeliveryHandler = (delivery: Delivery) => void;
 
 export interface SubscriptionHub {
   subscribe(tenantId: string, handler: DeliveryHandler): () => void;
+  /** Open subscriptions on this instance. */
+  readonly subscriptionCount: number;
   dispose(): void;
 }
 
 export function createSubscriptionHub(bus: EventBus, db: Database): SubscriptionHub {
   const byTenant = new Map<string, Set<DeliveryHandler>>();
+  let count = 0;
   const stop = bus.subscribe(ALL_TENANTS, (event) => {
     const handlers = byTenant.get(event.tenantId);
     if (!handlers?.size) return;
@@ -50,10 +53,14 @@ export function createSubscriptionHub(bus: EventBus, db: Database): Subscription
       let handlers = byTenant.get(tenantId);
       if (!handlers) byTenant.set(tenantId, (handlers = new Set()));
       handlers.add(handler);
+      count += 1;
       return () => {
-        handlers.delete(handler);
+        if (handlers.delete(handler)) count -= 1;
         if (handlers.size === 0) byTenant.delete(tenantId);
       };
+    },
+    get subscriptionCount() {
+      return count;
     },
     dispose() {
       stop();

@@ -18,7 +18,7 @@ export interface Metrics {
 
 const MAX_OPERATION_LABELS = 200;
 
-export function createMetrics(database: DatabaseHandle): Metrics {
+export function createMetrics(database: DatabaseHandle, realtime?: { readonly subscriptionCount: number }): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'vigil_' });
   const seenOperations = new Set<string>();
@@ -37,6 +37,15 @@ export function createMetrics(database: DatabaseHandle): Metrics {
       } catch {
         // The database is unreachable: report nothing rather than fail the whole scrape.
       }
+    },
+  });
+
+  new Gauge({
+    name: 'vigil_subscriptions',
+    help: 'Open GraphQL subscriptions on this instance',
+    registers: [registry],
+    collect() {
+      this.set(realtime?.subscriptionCount ?? 0);
     },
   });
 
