@@ -10,6 +10,8 @@ export interface UserActor {
   readonly permissions: ReadonlySet<Permission>;
   /** The API token used, when the request came with one (absent for JWTs). */
   readonly tokenId?: string;
+  /** When the credential stops being valid (token expiry, JWT `exp`); open WebSockets close then. */
+  readonly expiresAt?: Date;
 }
 
 /** A server agent acting through an agent token; it speaks for exactly one server. */
@@ -18,6 +20,7 @@ export interface AgentActor {
   readonly tenantId: string;
   readonly tokenId: string;
   readonly serverId: string;
+  readonly expiresAt?: Date;
 }
 
 /** Vigil itself: first-run bootstrap, the operator CLI, sweepers and other jobs. */

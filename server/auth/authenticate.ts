@@ -48,6 +48,7 @@ export function createAuthenticator(db: Database, clock: Clock, verifyJwt?: JwtV
       email: user.email,
       role: user.role,
       permissions: effectivePermissions(user.role, user.permissions),
+      expiresAt: identity.expiresAt,
     };
   }
 

@@ -14,6 +14,7 @@ export interface JwtIdentity {
   readonly tenant: string;
   readonly role?: 'admin' | 'user';
   readonly name?: string;
+  readonly expiresAt?: Date;
 }
 
 export type JwtVerifier = (token: string) => Promise<JwtIdentity>;
@@ -49,5 +50,6 @@ function identityFromClaims(payload: JWTPayload): JwtIdentity {
   if (!tenant) throw new Unauthenticated('The JWT has no tenant claim');
   const role = claim('role');
   if (role !== undefined && role !== 'admin' && role !== 'user') throw new Unauthenticated('The JWT role claim must be admin or user');
-  return { subject: payload.sub, email: claim('email')?.toLowerCase(), tenant, role, name: claim('name') };
+  const expiresAt = typeof payload.exp === 'number' ? new Date(payload.exp * 1000) : undefined;
+  return { subject: payload.sub, email: claim('email')?.toLowerCase(), tenant, role, name: claim('name'), expiresAt };
 }

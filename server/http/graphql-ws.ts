@@ -5,7 +5,8 @@
  *   `{ token: "…" }`); a connection without a valid one is closed with 4401 before any operation.
  * - Who the connection acts as is re-checked whenever that person or token changes (a domain
  *   event from any instance): a revoked token or a disabled user closes it with 4401; changed
- *   permissions apply to its open subscriptions from the next event on.
+ *   permissions apply to its open subscriptions from the next event on. A token or JWT that
+ *   expires closes its socket (4401) when it does.
  * - A client that does not read what it is sent is closed with 4290 once its unsent bytes pass
  *   the limit (and, per subscription, once too many events wait: schema/realtime/event-stream.ts).
  * - Every socket is pinged (VIGIL_WS_PING_SECONDS); one that missed the previous pong is terminated.
@@ -79,6 +80,16 @@ export function startGraphQLWebSocket(options: {
     connection.state.actor = actor;
   }
 
+  /** A credential that expires closes its socket then (timers cap at ~24.8 days; longer ones wait). */
+  function closeAtExpiry(connection: Connection, expiresAt: Date | undefined): NodeJS.Timeout | undefined {
+    if (!expiresAt) return undefined;
+    const delay = expiresAt.getTime() - Date.now();
+    if (delay > 2 ** 31 - 1) return undefined;
+    const timer = setTimeout(() => connection.socket.close(CLOSE_UNAUTHORIZED, 'The token has expired'), Math.max(0, delay));
+    timer.unref();
+    return timer;
+  }
+
   const stopWatching = options.bus.subscribe(ALL_TENANTS, (event) => {
     if (event.type !== 'identity.changed') return;
     for (const connection of connections) {
@@ -102,7 +113,11 @@ export function startGraphQLWebSocket(options: {
           ctx.extra.actor = actor;
           const connection: Connection = { socket: ctx.extra.socket, authorization: authorization!, request, state: ctx.extra };
           connections.add(connection);
-          ctx.extra.socket.once('close', () => connections.delete(connection));
+          const expiry = closeAtExpiry(connection, actor.type === 'system' ? undefined : actor.expiresAt);
+          ctx.extra.socket.once('close', () => {
+            connections.delete(connection);
+            if (expiry) clearTimeout(expiry);
+          });
           return true;
         } catch (error) {
           const reason = error instanceof AppError || error instanceof GraphQLError ? error.message : 'Unauthorized';

@@ -164,7 +164,7 @@ export async function authenticateApiToken(db: Executor, clock: Clock, token: st
   }
   await touchLastUsed(db, found.token, now);
   if (found.token.kind === 'agent') {
-    return { type: 'agent', tenantId: found.token.tenantId, tokenId: found.token.id, serverId: found.token.serverId! };
+    return { type: 'agent', tenantId: found.token.tenantId, tokenId: found.token.id, serverId: found.token.serverId!, expiresAt: found.token.expiresAt ?? undefined };
   }
   const user = found.user!;
   return {
@@ -175,6 +175,7 @@ export async function authenticateApiToken(db: Executor, clock: Clock, token: st
     role: user.role,
     permissions: effectivePermissions(user.role, user.permissions),
     tokenId: found.token.id,
+    expiresAt: found.token.expiresAt ?? undefined,
   };
 }
 
