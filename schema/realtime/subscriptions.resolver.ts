@@ -6,7 +6,7 @@
  */
 import { Arg, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
 import { and, between, eq } from 'drizzle-orm';
-import { canSeeApproval, canSeeRow, recordScope, requireActor, requirePermission, requireUser, reviewRefusal } from '../../server/auth/scope.js';
+import { canSeeApproval, canSeeRow, recordScope, requirePermission, requireUser, reviewRefusal } from '../../server/auth/scope.js';
 import { rowsByIds } from '../../server/db/rows-by-ids.js';
 import { accessSessions, approvals, auditEntries, notifications, type AuditEntryRow, type CommandRow } from '../../server/db/tables/index.js';
 import type { DomainEvent } from '../../server/realtime/domain-events.js';
@@ -62,7 +62,7 @@ function commandChanges(data: Data) {
 
 function recordedEvents(data: Data) {
   const ctx = data.context;
-  requireActor(ctx.actor);
+  requireUser(ctx.actor);
   const filter = parseFilterIds(filterOf<RecordedEventFilter>(data), ['serverId', 'userId']);
   return eventStream(ctx, async (delivery): Promise<RecordedEvent[]> => {
     if (!isType(delivery, 'records.changed')) return [];
