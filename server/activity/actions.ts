@@ -27,6 +27,9 @@ export const ACTIVITY_ACTIONS = [
   'access_session.revoked',
   'sudo.granted',
   'sudo.revoked',
+  'webhook.created',
+  'webhook.updated',
+  'webhook.deleted',
   'settings.updated',
   'resource.accessed',
 ] as const;

@@ -3,13 +3,12 @@
  * once, and pushed live to the recipient's `notificationReceived` subscription when the sending
  * transaction commits.
  */
-import { and, desc, eq, isNull, or, sql, type SQL } from 'drizzle-orm';
+import { and, eq, isNull, or, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
-import type { Executor } from '../db/database.js';
+import { queryRows, type Executor } from '../db/database.js';
 import {
   NOTIFICATION_CATEGORIES,
   NOTIFICATION_SEVERITIES,
-  notificationReadMarks,
   notificationReads,
   notifications,
   type NotificationCategory,
@@ -69,9 +68,11 @@ export async function notify(ctx: TransactionContext, userIds: readonly (string 
 /** An admin's notification: to one user (by id or email), or broadcast. */
 export async function sendNotification(ctx: TransactionContext, recipient: string | null | undefined, input: NotificationInput): Promise<NotificationRow> {
   let userId: string | null = null;
-  if (recipient) {
+  if (recipient != null) {
+    // An empty recipient is a mistake (an empty form field), not a request to tell everyone.
+    if (recipient.trim() === '') throw new BadInput('input.user', 'input.user: must not be empty; omit it to broadcast');
     const user = await findUserByRef(ctx.db, ctx.actor.tenantId, recipient);
-    if (!user) throw new BadInput('user', `user: no user ${recipient} in this tenant`);
+    if (!user) throw new BadInput('input.user', `input.user: no user ${recipient} in this tenant`);
     userId = user.id;
   }
   const [row] = await notify(ctx, [userId], input);
@@ -83,9 +84,8 @@ export interface NotificationView extends NotificationRow {
   readonly isRead: boolean;
 }
 
-const isRead = (tenantId: string, userId: string) => sql<boolean>`(
-  exists (select 1 from ${notificationReadMarks} m where m.tenant_id = ${tenantId} and m.user_id = ${userId} and ${notifications.createdAt} <= m.read_through)
-  or exists (select 1 from ${notificationReads} r where r.tenant_id = ${tenantId} and r.user_id = ${userId} and r.notification_id = ${notifications.id}))`;
+const isRead = (tenantId: string, userId: string) => sql<boolean>`exists (
+  select 1 from ${notificationReads} r where r.tenant_id = ${tenantId} and r.user_id = ${userId} and r.notification_id = ${notifications.id})`;
 
 /** Notifications a person receives: their own and the tenant's broadcasts. */
 const visibleTo = (tenantId: string, userId: string): SQL[] => [
@@ -147,24 +147,21 @@ export async function markNotificationRead(ctx: TransactionContext, userId: stri
   return getNotificationView(ctx.db, ctx.actor.tenantId, userId, id);
 }
 
-/** Marks everything received so far read; returns how many were unread. */
+/**
+ * Marks everything received so far read, one read row per notification that was unread: a
+ * notification sent in the same instant, or committed a moment later, stays unread. Returns how
+ * many were unread.
+ */
 export async function markAllNotificationsRead(ctx: TransactionContext, userId: string): Promise<number> {
-  const unread = await unreadNotificationCount(ctx.db, ctx.actor.tenantId, userId);
-  const [latest] = await ctx.db
-    .select({ createdAt: notifications.createdAt })
-    .from(notifications)
-    .where(and(...visibleTo(ctx.actor.tenantId, userId)))
-    .orderBy(desc(notifications.createdAt))
-    .limit(1);
-  const readThrough = latest && latest.createdAt > ctx.clock.now() ? latest.createdAt : ctx.clock.now();
-  await ctx.db
-    .insert(notificationReadMarks)
-    .values({ tenantId: ctx.actor.tenantId, userId, readThrough })
-    .onConflictDoUpdate({
-      target: [notificationReadMarks.tenantId, notificationReadMarks.userId],
-      set: { readThrough: sql`greatest(${notificationReadMarks.readThrough}, excluded.read_through)` },
-    });
-  // The mark covers every notification read one by one so far.
-  await ctx.db.delete(notificationReads).where(and(eq(notificationReads.tenantId, ctx.actor.tenantId), eq(notificationReads.userId, userId)));
-  return unread;
+  const tenantId = ctx.actor.tenantId;
+  const marked = await queryRows<{ notification_id: string }>(
+    ctx.db,
+    sql`insert into notification_reads (tenant_id, user_id, notification_id, read_at)
+        select ${tenantId}, ${userId}, ${notifications.id}, ${ctx.clock.now().toISOString()}::timestamptz
+        from ${notifications}
+        where ${and(...visibleTo(tenantId, userId), sql`not ${isRead(tenantId, userId)}`)}
+        on conflict do nothing
+        returning notification_id`,
+  );
+  return marked.length;
 }

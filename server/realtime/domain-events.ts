@@ -7,6 +7,7 @@
  */
 import { sql } from 'drizzle-orm';
 import type { Executor } from '../db/database.js';
+import { enqueueWebhookDeliveries } from '../webhooks/outbox.js';
 
 export const DOMAIN_EVENTS_CHANNEL = 'vigil_events';
 
@@ -44,8 +45,12 @@ export function recordsChanged(tenantId: string, serverId: string, kind: RecordE
   return events;
 }
 
-/** Publishes `events` when the transaction `tx` commits. */
+/**
+ * Publishes `events` when the transaction `tx` commits, and writes the webhook deliveries they
+ * make (the outbox) in it.
+ */
 export async function publishEvents(tx: Executor, events: readonly DomainEvent[]): Promise<void> {
+  await enqueueWebhookDeliveries(tx, events);
   for (const event of events) {
     await tx.execute(sql`select pg_notify(${DOMAIN_EVENTS_CHANNEL}, ${JSON.stringify(event)})`);
   }

@@ -14,3 +14,4 @@ export * from './audit.js';
 export * from './approvals.js';
 export * from './sudo-checks.js';
 export * from './notifications.js';
+export * from './webhooks.js';

@@ -53,20 +53,3 @@ export const notificationReads = pgTable(
     sameTenantReference('notification_reads_notification_fk', { tenantId: table.tenantId, column: table.notificationId }, notifications),
   ],
 );
-
-/**
- * "Mark all read" as one row per person: everything created up to `read_through` counts as read,
- * however many broadcasts the tenant has had.
- */
-export const notificationReadMarks = pgTable(
-  'notification_read_marks',
-  {
-    tenantId: tenantId(),
-    userId: uuid('user_id').notNull(),
-    readThrough: eventTime('read_through').notNull(),
-  },
-  (table) => [
-    primaryKey({ name: 'notification_read_marks_pkey', columns: [table.tenantId, table.userId] }),
-    sameTenantReference('notification_read_marks_user_fk', { tenantId: table.tenantId, column: table.userId }, users),
-  ],
-);

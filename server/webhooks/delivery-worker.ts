@@ -1,0 +1,167 @@
+/**
+ * Sends the webhook outbox. Every instance runs this worker: due deliveries are claimed with FOR
+ * UPDATE SKIP LOCKED and marked `delivering` with a lease (their next_attempt_at moves to the
+ * lease's end) before anything is sent, so instances share the work and none is sent twice at
+ * once; a worker that dies mid-send leaves a lease that lapses, and the delivery is taken again.
+ * Results: 2xx succeeded; 410 Gone disables the subscription; anything else retries on the
+ * schedule (or the receiver's Retry-After) until the sixth failure, which is final.
+ */
+import { and, eq, inArray, lt, sql } from 'drizzle-orm';
+import type { Clock } from '../clock.js';
+import { queryRows, type Database } from '../db/database.js';
+import { rowsByIds } from '../db/rows-by-ids.js';
+import { webhookDeliveries, webhookSubscriptions, type WebhookDeliveryRow, type WebhookSubscriptionRow } from '../db/tables/index.js';
+import type { Disposable } from '../disposable.js';
+import type { Logger } from '../logger.js';
+import type { OutboundPolicy } from '../outbound/outbound-policy.js';
+import { postJson, type PostResult } from '../outbound/post-json.js';
+import { startPeriodicJob } from '../periodic-job.js';
+import type { SecretBox } from '../secrets/secret-box.js';
+import { nextAttemptAt } from './retry-schedule.js';
+import { webhookHeaders } from './signatures.js';
+
+export interface DeliveryDeps {
+  readonly db: Database;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly secretBox: SecretBox;
+  readonly outbound: OutboundPolicy;
+  readonly timeoutMs: number;
+}
+
+const CLAIM_BATCH = 50;
+const SUCCEEDED_RETENTION_DAYS = 30;
+
+/** A subscription's secret and extra headers, opened. */
+export function subscriptionCredentials(box: SecretBox, subscription: WebhookSubscriptionRow): { secret: string | null; headers: Record<string, string> } {
+  return {
+    secret: subscription.sealedSecret ? box.open(subscription.sealedSecret) : null,
+    headers: subscription.sealedHeaders ? (JSON.parse(box.open(subscription.sealedHeaders)) as Record<string, string>) : {},
+  };
+}
+
+/** POSTs `body` to the subscription, signed, as one attempt. */
+export function sendToSubscription(deps: DeliveryDeps, subscription: WebhookSubscriptionRow, message: { eventType: string; messageId: string; body: string }): Promise<PostResult> {
+  const { secret, headers } = subscriptionCredentials(deps.secretBox, subscription);
+  const signed = webhookHeaders({ ...message, timestamp: deps.clock.now(), secret });
+  return postJson(deps.outbound, subscription.url, message.body, { ...headers, ...signed }, deps.timeoutMs);
+}
+
+async function claimDue(deps: DeliveryDeps, tenantId: string, now: Date): Promise<WebhookDeliveryRow[]> {
+  const leaseUntil = new Date(now.getTime() + deps.timeoutMs * 3);
+  const claimed = await queryRows<{ id: string }>(
+    deps.db,
+    sql`
+    with due as (
+      select id from webhook_deliveries
+      where tenant_id = ${tenantId} and status in ('pending', 'retrying', 'delivering') and next_attempt_at <= ${now.toISOString()}::timestamptz
+      order by next_attempt_at
+      limit ${CLAIM_BATCH}
+      for update skip locked
+    )
+    update webhook_deliveries d
+    set status = 'delivering', attempts = d.attempts + 1, next_attempt_at = ${leaseUntil.toISOString()}::timestamptz,
+        last_attempt_at = ${now.toISOString()}::timestamptz
+    from due
+    where d.tenant_id = ${tenantId} and d.id = due.id
+    returning d.id`,
+  );
+  return claimed.length ? rowsByIds(deps.db, webhookDeliveries, tenantId, claimed.map((row) => row.id)) : [];
+}
+
+async function settle(deps: DeliveryDeps, delivery: WebhookDeliveryRow, subscription: WebhookSubscriptionRow | undefined, result: PostResult): Promise<void> {
+  const now = deps.clock.now();
+  const isSuccess = result.status !== null && result.status >= 200 && result.status < 300;
+  const isGone = result.status === 410;
+  const next = isSuccess || isGone || !subscription?.isActive ? null : nextAttemptAt(delivery.attempts, now, result.status === 429 || result.status === 503 ? result.retryAfterSeconds : null);
+  const status = isSuccess ? 'succeeded' : next ? 'retrying' : 'failed';
+  await deps.db.transaction(async (tx) => {
+    // Only the claim this worker holds: if its lease lapsed and another worker took the delivery, that one settles it.
+    await tx
+      .update(webhookDeliveries)
+      .set({
+        status,
+        nextAttemptAt: next ?? now,
+        lastStatusCode: result.status,
+        lastError: result.error ?? (isSuccess ? null : `HTTP ${result.status}`),
+        lastResponseBody: result.body,
+        succeededAt: isSuccess ? now : null,
+      })
+      .where(
+        and(
+          eq(webhookDeliveries.tenantId, delivery.tenantId),
+          eq(webhookDeliveries.id, delivery.id),
+          eq(webhookDeliveries.status, 'delivering'),
+          eq(webhookDeliveries.attempts, delivery.attempts),
+        ),
+      );
+    if (isGone && subscription) {
+      await tx
+        .update(webhookSubscriptions)
+        .set({ isActive: false, disabledReason: `The receiver answered 410 Gone at ${now.toISOString()}`, updatedAt: now })
+        .where(and(eq(webhookSubscriptions.tenantId, subscription.tenantId), eq(webhookSubscriptions.id, subscription.id)));
+      await tx
+        .update(webhookDeliveries)
+        .set({ status: 'failed', lastError: 'The subscription was disabled: its receiver answered 410 Gone' })
+        .where(
+          and(
+            eq(webhookDeliveries.tenantId, subscription.tenantId),
+            eq(webhookDeliveries.subscriptionId, subscription.id),
+            inArray(webhookDeliveries.status, ['pending', 'retrying']),
+          ),
+        );
+    }
+  });
+}
+
+async function deliver(deps: DeliveryDeps, delivery: WebhookDeliveryRow, subscriptions: Map<string, WebhookSubscriptionRow>): Promise<void> {
+  const subscription = subscriptions.get(delivery.subscriptionId);
+  let result: PostResult;
+  if (!subscription?.isActive) {
+    result = { status: null, body: '', error: 'The subscription is not active', retryAfterSeconds: null, durationMs: 0 };
+  } else {
+    const messageId = (JSON.parse(delivery.payload) as { id: string }).id;
+    result = await sendToSubscription(deps, subscription, { eventType: delivery.eventType, messageId, body: delivery.payload });
+  }
+  await settle(deps, delivery, subscription, result);
+}
+
+/** One pass over every tenant with due deliveries; returns how many were attempted. */
+export async function runDueDeliveries(deps: DeliveryDeps): Promise<number> {
+  const now = deps.clock.now();
+  const tenants = await queryRows<{ id: string }>(
+    deps.db,
+    sql`select t.id from tenants t where exists (
+          select 1 from webhook_deliveries d
+          where d.tenant_id = t.id and d.status in ('pending', 'retrying', 'delivering') and d.next_attempt_at <= ${now.toISOString()}::timestamptz)`,
+  );
+  let attempted = 0;
+  for (const { id: tenantId } of tenants) {
+    for (;;) {
+      const claimed = await claimDue(deps, tenantId, now);
+      if (claimed.length === 0) break;
+      const subscriptionRows = await rowsByIds(deps.db, webhookSubscriptions, tenantId, [...new Set(claimed.map((row) => row.subscriptionId))]);
+      const subscriptions = new Map(subscriptionRows.map((row) => [row.id, row]));
+      await Promise.all(claimed.map((delivery) => deliver(deps, delivery, subscriptions)));
+      attempted += claimed.length;
+      if (claimed.length < CLAIM_BATCH) break;
+    }
+  }
+  return attempted;
+}
+
+/** Deletes succeeded deliveries older than 30 days; idempotent, so every instance may run it. */
+export async function cleanUpDeliveries(db: Database, clock: Clock): Promise<void> {
+  const cutoff = new Date(clock.now().getTime() - SUCCEEDED_RETENTION_DAYS * 24 * 3600_000);
+  await db.delete(webhookDeliveries).where(and(eq(webhookDeliveries.status, 'succeeded'), lt(webhookDeliveries.succeededAt, cutoff)));
+}
+
+export function startDeliveryWorker(deps: DeliveryDeps, intervalMs: number): Disposable {
+  const sender = startPeriodicJob({ name: 'webhook delivery', intervalMs, logger: deps.logger, work: () => runDueDeliveries(deps) });
+  const cleaner = startPeriodicJob({ name: 'webhook cleanup', intervalMs: 3600_000, logger: deps.logger, work: () => cleanUpDeliveries(deps.db, deps.clock) });
+  return {
+    async dispose() {
+      await Promise.all([sender.dispose(), cleaner.dispose()]);
+    },
+  };
+}

@@ -1,0 +1,47 @@
+/**
+ * The webhook event types: the product documents' table, and Vigil's own. Subscriptions name the
+ * ones they want; `alert.*` style wildcards are not types (a subscription lists each it wants).
+ */
+export const WEBHOOK_EVENT_TYPES = {
+  'alert.fired': 'Alert rule triggered.',
+  'alert.resolved': 'Alert condition cleared.',
+  'alert.acknowledged': 'Alert acknowledged by a user.',
+  'job.completed': 'Job finished successfully.',
+  'job.failed': 'Job execution failed.',
+  'host.online': 'Host came online (agent heartbeat resumed).',
+  'host.offline': 'Host went offline (heartbeat missed).',
+  'deployment.started': 'Deployment initiated.',
+  'deployment.completed': 'Deployment finished successfully.',
+  'deployment.failed': 'Deployment failed.',
+  'deployment.cancelled': 'Deployment cancelled.',
+  'compliance.scan_completed': 'Compliance scan finished.',
+  'drift.detected': 'Configuration drift detected against baseline.',
+  'approval.requested': 'Someone asked for access or sudo; the request waits for a decision.',
+  'approval.decided': 'A request was approved, denied, cancelled or expired.',
+  'session.started': 'An access session came into force.',
+  'session.ended': 'An access session ended, expired or was revoked.',
+  'command.failed': 'A command reported by an agent failed.',
+  'sudo.granted': 'Sudo was granted (by policy, approval or an admin).',
+  'audit.integrity_failed': 'Verifying the audit chain found a broken or altered entry.',
+} as const;
+
+export type WebhookEventType = keyof typeof WEBHOOK_EVENT_TYPES;
+
+/** Types from the product documents; the rest are Vigil's own. */
+export const SEED_EVENT_TYPES: readonly WebhookEventType[] = [
+  'alert.fired',
+  'alert.resolved',
+  'alert.acknowledged',
+  'job.completed',
+  'job.failed',
+  'host.online',
+  'host.offline',
+  'deployment.started',
+  'deployment.completed',
+  'deployment.failed',
+  'deployment.cancelled',
+  'compliance.scan_completed',
+  'drift.detected',
+];
+
+export const isWebhookEventType = (value: string): value is WebhookEventType => Object.hasOwn(WEBHOOK_EVENT_TYPES, value);

@@ -1,0 +1,111 @@
+/**
+ * The webhook outbox: for each domain event a subscription wants, a delivery row written in the
+ * transaction of the event, so a committed change is always delivered and a rolled-back one never
+ * is. Workers send the rows (server/webhooks/delivery-worker.ts).
+ */
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import { accessSessionSnapshot, approvalSnapshot, sudoAuthorizationSnapshot } from '../approvals/approval-records.js';
+import type { Executor } from '../db/database.js';
+import { rowsByIds } from '../db/rows-by-ids.js';
+import { accessSessions, approvals, commands, sudoAuthorizations, webhookSubscriptions } from '../db/tables/index.js';
+import { newId } from '../ids.js';
+import type { DomainEvent } from '../realtime/domain-events.js';
+import type { WebhookEventType } from './event-types.js';
+
+export interface WebhookMessage {
+  readonly tenantId: string;
+  readonly type: WebhookEventType;
+  readonly data: Record<string, unknown>;
+  readonly occurredAt: Date;
+}
+
+/** The types the tenant's active subscriptions want (one small query per publishing transaction). */
+async function wantedTypes(db: Executor, tenantId: string): Promise<Set<string>> {
+  const rows = await db
+    .select({ type: sql<string>`unnest(${webhookSubscriptions.eventTypes})` })
+    .from(webhookSubscriptions)
+    .where(and(eq(webhookSubscriptions.tenantId, tenantId), eq(webhookSubscriptions.isActive, true)));
+  return new Set(rows.map((row) => row.type));
+}
+
+const SESSION_EVENT: Record<string, WebhookEventType | undefined> = { active: 'session.started', ended: 'session.ended', expired: 'session.ended', revoked: 'session.ended' };
+
+/** The webhook messages one domain event makes, among the types wanted. */
+async function messagesOf(db: Executor, event: DomainEvent, wanted: Set<string>, now: Date): Promise<WebhookMessage[]> {
+  const message = (type: WebhookEventType, data: Record<string, unknown>): WebhookMessage => ({ tenantId: event.tenantId, type, data, occurredAt: now });
+  switch (event.type) {
+    case 'approval.requested':
+    case 'approval.decided': {
+      if (!wanted.has(event.type)) return [];
+      const [row] = await rowsByIds(db, approvals, event.tenantId, [event.approvalId]);
+      return row ? [message(event.type, { approval: approvalSnapshot(row) })] : [];
+    }
+    case 'access_session.changed': {
+      const type = SESSION_EVENT[event.status];
+      if (!type || !wanted.has(type)) return [];
+      const [row] = await rowsByIds(db, accessSessions, event.tenantId, [event.accessSessionId]);
+      return row ? [message(type, { accessSession: accessSessionSnapshot(row) })] : [];
+    }
+    case 'sudo.granted': {
+      if (!wanted.has('sudo.granted')) return [];
+      const [row] = await rowsByIds(db, sudoAuthorizations, event.tenantId, [event.sudoAuthorizationId]);
+      return row ? [message('sudo.granted', { sudoAuthorization: sudoAuthorizationSnapshot(row) })] : [];
+    }
+    case 'records.changed': {
+      if (event.kind !== 'command' || !wanted.has('command.failed')) return [];
+      const failed = await db
+        .select()
+        .from(commands)
+        .where(and(eq(commands.tenantId, event.tenantId), inArray(commands.id, [...event.ids]), eq(commands.status, 'failed')));
+      return failed.map((row) =>
+        message('command.failed', {
+          command: {
+            id: row.id,
+            serverId: row.serverId,
+            operatorUserId: row.operatorUserId,
+            line: row.line,
+            status: row.status,
+            exitCode: row.exitCode,
+            submittedAt: row.submittedAt,
+            accessSessionId: row.accessSessionId,
+          },
+        }),
+      );
+    }
+    default:
+      return [];
+  }
+}
+
+/** Writes a delivery per subscription for each message, in the caller's transaction. */
+export async function enqueueMessages(db: Executor, messages: readonly WebhookMessage[]): Promise<number> {
+  let count = 0;
+  for (const message of messages) {
+    const id = newId();
+    const body = JSON.stringify({ id, type: message.type, tenantId: message.tenantId, occurredAt: message.occurredAt.toISOString(), data: message.data });
+    const inserted = await db.execute(sql`
+      insert into webhook_deliveries (tenant_id, id, subscription_id, event_type, payload, status, attempts, next_attempt_at, created_at)
+      select tenant_id, gen_random_uuid(), id, ${message.type}, ${body}, 'pending', 0, ${message.occurredAt.toISOString()}::timestamptz, ${message.occurredAt.toISOString()}::timestamptz
+      from webhook_subscriptions
+      where tenant_id = ${message.tenantId} and is_active and ${message.type} = any(event_types)
+      returning id`);
+    count += Array.isArray(inserted) ? inserted.length : ((inserted as { rows?: unknown[] }).rows?.length ?? 0);
+  }
+  return count;
+}
+
+/** The outbox rows for `events`, in their transaction: nothing when no subscription wants them. */
+export async function enqueueWebhookDeliveries(db: Executor, events: readonly DomainEvent[], now = new Date()): Promise<void> {
+  const byTenant = new Map<string, DomainEvent[]>();
+  for (const event of events) {
+    if (event.type === 'audit.appended' || event.type === 'identity.changed' || event.type === 'notification.created') continue;
+    byTenant.set(event.tenantId, [...(byTenant.get(event.tenantId) ?? []), event]);
+  }
+  for (const [tenantId, tenantEvents] of byTenant) {
+    const wanted = await wantedTypes(db, tenantId);
+    if (wanted.size === 0) continue;
+    const messages: WebhookMessage[] = [];
+    for (const event of tenantEvents) messages.push(...(await messagesOf(db, event, wanted, now)));
+    await enqueueMessages(db, messages);
+  }
+}
