@@ -5,6 +5,7 @@ import type { SigningKey } from '../server/audit/signing-key.js';
 import type { Clock } from '../server/clock.js';
 import type { Config } from '../server/config.js';
 import type { Database } from '../server/db/database.js';
+import type { DeliveryDeps } from '../server/webhooks/delivery-worker.js';
 import type { Logger } from '../server/logger.js';
 import type { ServiceContext } from '../server/service-context.js';
 import { createLoaders, type Loaders } from './loaders.js';
@@ -19,6 +20,8 @@ export interface SchemaDependencies {
   readonly audit: { readonly signingKey: SigningKey; readonly checkpoints: CheckpointPolicy; readonly isChainOff?: boolean };
   /** Subscriptions: this instance's hub, and how many events a subscriber may fall behind. */
   readonly realtime?: { readonly hub: SubscriptionHub; readonly queueLimit: number };
+  /** Outbound delivery: the secret box, the outbound policy and what a test send needs. */
+  readonly webhooks: DeliveryDeps;
 }
 
 /** One GraphQL operation's context, over HTTP, WebSocket or a bot alike. */
@@ -30,6 +33,11 @@ export interface GraphQLContext {
   readonly loaders: Loaders;
   /** The WebSocket the operation came in on, for subscriptions (absent over HTTP and in bots). */
   readonly connection?: { close(code: number, reason: string): void };
+  /**
+   * Resolves once a re-check of the connection's identity (after a permission change or a
+   * revocation) has finished, so no event is judged by permissions already taken away.
+   */
+  readonly whenCurrent?: () => Promise<void>;
 }
 
 /** The service context for the acting user; UNAUTHENTICATED when the request has no actor. */

@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
+import { ADDRESS_KINDS, type AddressKind } from './outbound/outbound-policy.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -78,6 +79,18 @@ const environmentSchema = z
     VIGIL_CHECKPOINT_MINUTES: integer(60, 1, 7 * 24 * 60),
     VIGIL_MAX_CLOCK_SKEW: integer(300, 0, 86_400),
     VIGIL_APPROVAL_SWEEP_SECONDS: integer(15, 1, 3600),
+    VIGIL_SECRET_KEY: optionalString.refine(
+      (value) => value === undefined || Buffer.from(value, 'base64').length === 32,
+      'must be 32 random bytes in base64 (openssl rand -base64 32)',
+    ),
+    VIGIL_OUTBOUND_ALLOW: z
+      .string()
+      .trim()
+      .default('')
+      .transform((value) => value.split(',').map((kind) => kind.trim()).filter(Boolean))
+      .pipe(z.array(z.enum(ADDRESS_KINDS, { message: `expected a comma-separated list of ${ADDRESS_KINDS.join(', ')}` }))),
+    VIGIL_WEBHOOK_TIMEOUT_MS: integer(10_000, 100, 120_000),
+    VIGIL_WEBHOOK_POLL_MS: integer(1000, 50, 60_000),
     VIGIL_SUBSCRIPTION_QUEUE: integer(1000, 1, 1_000_000),
     VIGIL_WS_MAX_BUFFERED_KB: integer(4096, 1, 1_048_576),
     VIGIL_WS_PING_SECONDS: integer(30, 1, 3600),
@@ -136,6 +149,16 @@ export interface Config {
     /** How often every WebSocket is pinged; one that missed the previous pong is closed. */
     readonly pingIntervalMs: number;
   };
+  readonly outbound: {
+    /** Kinds of internal address Vigil may send webhooks and channel messages to (none by default). */
+    readonly allow: readonly AddressKind[];
+    /** How long one delivery attempt may take. */
+    readonly timeoutMs: number;
+    /** How often each instance looks for due deliveries. */
+    readonly pollIntervalMs: number;
+  };
+  /** 32 bytes (base64) sealing secrets at rest; generated into the data dir when unset. */
+  readonly secretKey?: string;
   readonly approvals: {
     /** How often undecided requests expire and sessions start and end (their time bounds' precision). */
     readonly sweepIntervalMs: number;
@@ -209,6 +232,12 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
       maxBufferedBytes: env.VIGIL_WS_MAX_BUFFERED_KB * 1024,
       pingIntervalMs: env.VIGIL_WS_PING_SECONDS * 1000,
     },
+    outbound: {
+      allow: env.VIGIL_OUTBOUND_ALLOW,
+      timeoutMs: env.VIGIL_WEBHOOK_TIMEOUT_MS,
+      pollIntervalMs: env.VIGIL_WEBHOOK_POLL_MS,
+    },
+    secretKey: env.VIGIL_SECRET_KEY,
     approvals: {
       sweepIntervalMs: env.VIGIL_APPROVAL_SWEEP_SECONDS * 1000,
     },

@@ -25,6 +25,9 @@ import { createLogger, type Logger } from './logger.js';
 import { startUnresponsiveSweeper } from './records/unresponsive-sweeper.js';
 import { startApprovalSweeper } from './approvals/approval-sweeper.js';
 import { startEventBus } from './realtime/event-bus.js';
+import { createOutboundPolicy } from './outbound/outbound-policy.js';
+import { loadSecretBox } from './secrets/secret-box.js';
+import { startDeliveryWorker, type DeliveryDeps } from './webhooks/delivery-worker.js';
 import { createSubscriptionHub } from '../schema/realtime/subscription-hub.js';
 import { startCheckpointer } from './audit/checkpoints.js';
 import { startRetention } from './audit/retention.js';
@@ -68,6 +71,10 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
     await publishSigningKey(database.db, signingKey);
     const checkpointPolicy = { everyEntries: config.audit.checkpointEveryEntries, everyMinutes: config.audit.checkpointEveryMinutes };
 
+    const secretBox = loadSecretBox(config.secretKey, config.database.dataDir);
+    const outbound = createOutboundPolicy(config.outbound.allow);
+    const deliveryDeps: DeliveryDeps = { db: database.db, clock, logger, secretBox, outbound, timeoutMs: config.outbound.timeoutMs };
+
     const schema = await buildVigilSchema();
     const bus = await startEventBus(database, logger);
     const hub = createSubscriptionHub(bus, database.db);
@@ -77,6 +84,7 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
       logger,
       records: config.records,
       realtime: { hub, queueLimit: config.realtime.queueLimit },
+      webhooks: deliveryDeps,
       audit: {
         signingKey,
         checkpoints: checkpointPolicy,
@@ -143,6 +151,7 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
       // Often enough that a command turns Unresponsive within a quarter of the threshold of it.
       intervalMs: Math.min(30_000, (config.records.unresponsiveAfterSeconds * 1000) / 4),
     });
+    const deliveryWorker = startDeliveryWorker(deliveryDeps, config.outbound.pollIntervalMs);
     const approvalSweeper = startApprovalSweeper({ db: database.db, clock, logger, intervalMs: config.approvals.sweepIntervalMs });
 
     let disposing: Promise<void> | undefined;
@@ -155,7 +164,7 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
       dispose() {
         disposing ??= (async () => {
           try {
-            await Promise.all([graphql.apollo.stop(), sweeper.dispose(), approvalSweeper.dispose(), checkpointer.dispose(), retention.dispose()]);
+            await Promise.all([graphql.apollo.stop(), sweeper.dispose(), approvalSweeper.dispose(), deliveryWorker.dispose(), checkpointer.dispose(), retention.dispose()]);
             hub.dispose();
             await bus.dispose();
           } finally {

@@ -45,6 +45,7 @@ export async function startBenchVigil(options: BenchOptions, start: Omit<StartOp
     HOST: '127.0.0.1',
     LOG_LEVEL: 'silent',
     VIGIL_AUDIT_SIGNING_KEY: SIGNING_KEY,
+    VIGIL_SECRET_KEY: randomBytes(32).toString('base64'),
     VIGIL_DB_POOL_MAX: '40',
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
   });

@@ -54,6 +54,7 @@ export function eventStream<T>(ctx: GraphQLContext, select: (delivery: Delivery)
     inFlight += 1;
     chain = chain
       .then(async () => {
+        await ctx.whenCurrent?.();
         const selected = isDone ? [] : await select(delivery);
         for (const value of selected) {
           const item = { value, loaders: delivery.loaders };

@@ -31,6 +31,8 @@ export const CLOSE_UNAUTHORIZED = 4401;
 
 interface ConnectionState extends Record<PropertyKey, unknown> {
   actor?: Actor;
+  /** A re-check of who the connection acts as, in progress: deliveries wait for it. */
+  recheck?: Promise<void>;
 }
 
 /** What the server keeps of each authenticated connection to re-check who it acts as. */
@@ -83,7 +85,7 @@ export function startGraphQLWebSocket(options: {
   /** A credential that expires closes its socket then (timers cap at ~24.8 days; longer ones wait). */
   function closeAtExpiry(connection: Connection, expiresAt: Date | undefined): NodeJS.Timeout | undefined {
     if (!expiresAt) return undefined;
-    const delay = expiresAt.getTime() - Date.now();
+    const delay = expiresAt.getTime() - deps.clock.now().getTime();
     if (delay > 2 ** 31 - 1) return undefined;
     const timer = setTimeout(() => connection.socket.close(CLOSE_UNAUTHORIZED, 'The token has expired'), Math.max(0, delay));
     timer.unref();
@@ -97,7 +99,10 @@ export function startGraphQLWebSocket(options: {
       if (!actor || actor.tenantId !== event.tenantId) continue;
       const isSamePerson = actor.type === 'user' && actor.userId === event.userId;
       const isSameToken = 'tokenId' in actor && actor.tokenId !== undefined && event.tokenIds?.includes(actor.tokenId);
-      if (isSamePerson || isSameToken) void recheck(connection);
+      if (isSamePerson || isSameToken) {
+        const previous = connection.state.recheck ?? Promise.resolve();
+        connection.state.recheck = previous.then(() => recheck(connection));
+      }
     }
   });
 
@@ -136,6 +141,7 @@ export function startGraphQLWebSocket(options: {
             return state.actor ?? null;
           },
           connection: { close: (code, reason) => ctx.extra.socket.close(code, closeReason(reason)) },
+          whenCurrent: () => state.recheck ?? Promise.resolve(),
         };
       },
       onNext(ctx, _id, _payload, _args, result) {

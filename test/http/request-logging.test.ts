@@ -6,7 +6,7 @@ import { createLogger } from '../../server/logger.js';
 import { startVigil, type RunningVigil } from '../../server/vigil.js';
 import { graphql } from '../support/graphql-client.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
-import { TEST_SIGNING_KEY } from '../support/test-vigil.js';
+import { TEST_SECRET_KEY, TEST_SIGNING_KEY } from '../support/test-vigil.js';
 
 const lines: Record<string, any>[] = [];
 const sink = new Writable({
@@ -20,7 +20,7 @@ let database: TestDatabase;
 let vigil: RunningVigil;
 beforeAll(async () => {
   database = await createTestDatabase();
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', VIGIL_AUDIT_SIGNING_KEY: TEST_SIGNING_KEY, ...database.env });
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', VIGIL_AUDIT_SIGNING_KEY: TEST_SIGNING_KEY, VIGIL_SECRET_KEY: TEST_SECRET_KEY, ...database.env });
   vigil = await startVigil(config, { logger: createLogger('info', sink), clock: new ManualClock(), database: await database.openOptions() });
 });
 afterAll(async () => {

@@ -10,7 +10,7 @@ import { startVigil } from '../../server/vigil.js';
 import { errorCodes } from '../support/graphql-client.js';
 import { databaseUrl } from '../support/postgres-url.js';
 import { isPostgres } from '../support/test-database.js';
-import { startTestVigil, TEST_SIGNING_KEY, type TestVigil } from '../support/test-vigil.js';
+import { startTestVigil, TEST_SECRET_KEY, TEST_SIGNING_KEY, type TestVigil } from '../support/test-vigil.js';
 
 describe.runIf(isPostgres)('on PostgreSQL', () => {
   let t: TestVigil;
@@ -48,6 +48,7 @@ describe.runIf(isPostgres)('on PostgreSQL', () => {
         LOG_LEVEL: 'silent',
         VIGIL_DB_POOL_MAX: '1',
         VIGIL_AUDIT_SIGNING_KEY: TEST_SIGNING_KEY,
+        VIGIL_SECRET_KEY: TEST_SECRET_KEY,
         DATABASE_URL: databaseUrl(template.adminUrl, name),
       });
       const instances = await Promise.all([0, 1, 2].map(() => startVigil(config, { logger: createLogger('silent') })));

@@ -2,7 +2,7 @@
  * Starts a real Vigil on a random port over the test file's own database, and makes tenants,
  * users and tokens through Vigil's own services (as its CLI does).
  */
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { Permission, Role } from '../../server/auth/permissions.js';
 import { ManualClock, type Clock } from '../../server/clock.js';
 import { loadConfig } from '../../server/config.js';
@@ -17,6 +17,9 @@ import { createTestDatabase, type TestDatabase } from './test-database.js';
 
 /** One audit signing key per test file (never a key file in the project's ./data). */
 export const TEST_SIGNING_KEY = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+
+/** The key sealing secrets at rest, per test file (never a key file in the project's ./data). */
+export const TEST_SECRET_KEY = randomBytes(32).toString('base64');
 
 export interface TestUser {
   readonly id: string;
@@ -48,6 +51,7 @@ export async function startTestVigil(options: { clock?: Clock; env?: Record<stri
     LOG_LEVEL: 'silent',
     NODE_ENV: 'test',
     VIGIL_AUDIT_SIGNING_KEY: TEST_SIGNING_KEY,
+    VIGIL_SECRET_KEY: TEST_SECRET_KEY,
     ...database.env,
     ...options.env,
   });
