@@ -7,6 +7,7 @@ import { SudoResolver } from './approvals/sudo.resolver.js';
 import { AuditResolver } from './audit/audit.resolver.js';
 import { NotificationResolver } from './notifications/notification.resolver.js';
 import { SubscriptionResolver } from './realtime/subscriptions.resolver.js';
+import { WebhookResolver } from './webhooks/webhook.resolver.js';
 import { RetentionResolver } from './audit/retention.resolver.js';
 import { ApiTokenResolver } from './identity/api-token.resolver.js';
 import { MeResolver } from './identity/me.resolver.js';
@@ -43,6 +44,7 @@ const RESOLVERS: NonEmptyArray<Function> = [
   SudoResolver,
   NotificationResolver,
   SubscriptionResolver,
+  WebhookResolver,
   AuditResolver,
   RetentionResolver,
 ];

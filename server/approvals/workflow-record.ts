@@ -16,7 +16,7 @@ export class WorkflowRecord {
   }
 
   async write(ctx: TransactionContext): Promise<void> {
-    await publishEvents(ctx.db, this.events);
+    await publishEvents(ctx.db, this.events, ctx.clock.now());
     await recordChanges(ctx, this.changes);
   }
 }

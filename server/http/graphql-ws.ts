@@ -7,8 +7,10 @@
  *   event from any instance): a revoked token or a disabled user closes it with 4401; changed
  *   permissions apply to its open subscriptions from the next event on. A token or JWT that
  *   expires closes its socket (4401) when it does.
- * - A client that does not read what it is sent is closed with 4290 once its unsent bytes pass
- *   the limit (and, per subscription, once too many events wait: schema/realtime/event-stream.ts).
+ * - A client that does not read what it is sent is closed with 4290: per subscription once too
+ *   many events wait (schema/realtime/event-stream.ts), and per socket once the messages its
+ *   subscriptions hold unsent (about one each: graphql-ws waits for each send) pass a byte limit,
+ *   which matters for sockets with many subscriptions or large messages.
  * - Every socket is pinged (VIGIL_WS_PING_SECONDS); one that missed the previous pong is terminated.
  * - `dispose()` closes every socket with 1001 (going away).
  */
@@ -51,6 +53,12 @@ function tokenFromParams(params: Readonly<Record<string, unknown>> | undefined):
 }
 
 const closeReason = (message: string) => message.slice(0, 120); // the protocol allows 123 bytes
+
+/** Closes a socket, and drops it a second later if the client never answers the close (it is not reading). */
+function closeAndDrop(socket: WebSocket, code: number, reason: string): void {
+  socket.close(code, closeReason(reason));
+  setTimeout(() => socket.terminate(), 1000).unref();
+}
 
 export function startGraphQLWebSocket(options: {
   httpServer: Server;
@@ -140,7 +148,7 @@ export function startGraphQLWebSocket(options: {
           get actor() {
             return state.actor ?? null;
           },
-          connection: { close: (code, reason) => ctx.extra.socket.close(code, closeReason(reason)) },
+          connection: { close: (code, reason) => closeAndDrop(ctx.extra.socket, code, reason) },
           whenCurrent: () => state.recheck ?? Promise.resolve(),
         };
       },
@@ -148,7 +156,7 @@ export function startGraphQLWebSocket(options: {
         const socket = ctx.extra.socket;
         if (socket.bufferedAmount > options.maxBufferedBytes) {
           logger.warn({ bufferedBytes: socket.bufferedAmount }, 'slow WebSocket client disconnected');
-          socket.close(CLOSE_SLOW_CONSUMER, closeReason(`Client too slow: more than ${options.maxBufferedBytes} bytes unsent`));
+          closeAndDrop(socket, CLOSE_SLOW_CONSUMER, `Client too slow: more than ${options.maxBufferedBytes} bytes unsent`);
           // graphql-ws sends nothing on a socket that is no longer open.
           return result;
         }

@@ -61,6 +61,7 @@ export async function notify(ctx: TransactionContext, userIds: readonly (string 
   await publishEvents(
     ctx.db,
     rows.map((row) => ({ type: 'notification.created' as const, tenantId: row.tenantId, notificationId: row.id, userId: row.userId })),
+    now,
   );
   return rows;
 }

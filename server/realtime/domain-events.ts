@@ -47,10 +47,10 @@ export function recordsChanged(tenantId: string, serverId: string, kind: RecordE
 
 /**
  * Publishes `events` when the transaction `tx` commits, and writes the webhook deliveries they
- * make (the outbox) in it.
+ * make (the outbox) in it, due at `now` (Vigil's clock: pass it where the caller has it).
  */
-export async function publishEvents(tx: Executor, events: readonly DomainEvent[]): Promise<void> {
-  await enqueueWebhookDeliveries(tx, events);
+export async function publishEvents(tx: Executor, events: readonly DomainEvent[], now: Date = new Date()): Promise<void> {
+  await enqueueWebhookDeliveries(tx, events, now);
   for (const event of events) {
     await tx.execute(sql`select pg_notify(${DOMAIN_EVENTS_CHANNEL}, ${JSON.stringify(event)})`);
   }

@@ -65,6 +65,7 @@ async function sweepTenant(db: Database, tenantId: string, cutoff: string, now: 
       await publishEvents(
         tx,
         [...byServer].flatMap(([serverId, rows]) => recordsChanged(tenantId, serverId, 'command', 'updated', rows.map((row) => row.id))),
+        now,
       );
       await appendAuditEntries(tx, tenantId, [
         {

@@ -63,7 +63,7 @@ export async function ingestEvents(
 
     for (const [index, written] of await endTerminalSessions(db, scope, ofKind('terminal_session_ended'), sessions)) byIndex.set(index, written);
     for (const [index, written] of await applyCommandUpdates(db, scope, ofKind('command_update'))) byIndex.set(index, written);
-    await publishEvents(db, changesOf(scope, events, byIndex));
+    await publishEvents(db, changesOf(scope, events, byIndex), scope.now);
     await recordIngestion({ ...ctx, db }, events, byIndex);
     return byIndex;
   });
