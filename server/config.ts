@@ -91,6 +91,7 @@ const environmentSchema = z
       .pipe(z.array(z.enum(ADDRESS_KINDS, { message: `expected a comma-separated list of ${ADDRESS_KINDS.join(', ')}` }))),
     VIGIL_WEBHOOK_TIMEOUT_MS: integer(10_000, 100, 120_000),
     VIGIL_WEBHOOK_POLL_MS: integer(1000, 50, 60_000),
+    VIGIL_ALERT_EVALUATION_SECONDS: integer(30, 1, 3600),
     VIGIL_SUBSCRIPTION_QUEUE: integer(1000, 1, 1_000_000),
     VIGIL_WS_MAX_BUFFERED_KB: integer(4096, 1, 1_048_576),
     VIGIL_WS_PING_SECONDS: integer(30, 1, 3600),
@@ -156,6 +157,8 @@ export interface Config {
     readonly timeoutMs: number;
     /** How often each instance looks for due deliveries. */
     readonly pollIntervalMs: number;
+    /** How often alert rules are evaluated. */
+    readonly alertEvaluationMs: number;
   };
   /** 32 bytes (base64) sealing secrets at rest; generated into the data dir when unset. */
   readonly secretKey?: string;
@@ -236,6 +239,7 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
       allow: env.VIGIL_OUTBOUND_ALLOW,
       timeoutMs: env.VIGIL_WEBHOOK_TIMEOUT_MS,
       pollIntervalMs: env.VIGIL_WEBHOOK_POLL_MS,
+      alertEvaluationMs: env.VIGIL_ALERT_EVALUATION_SECONDS * 1000,
     },
     secretKey: env.VIGIL_SECRET_KEY,
     approvals: {

@@ -28,6 +28,7 @@ import { startEventBus } from './realtime/event-bus.js';
 import { createOutboundPolicy } from './outbound/outbound-policy.js';
 import { loadSecretBox } from './secrets/secret-box.js';
 import { startDeliveryWorker, type DeliveryDeps } from './webhooks/delivery-worker.js';
+import { startAlertEvaluator } from './alerts/evaluate-rules.js';
 import { createSubscriptionHub } from '../schema/realtime/subscription-hub.js';
 import { startCheckpointer } from './audit/checkpoints.js';
 import { startRetention } from './audit/retention.js';
@@ -152,6 +153,7 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
       intervalMs: Math.min(30_000, (config.records.unresponsiveAfterSeconds * 1000) / 4),
     });
     const deliveryWorker = startDeliveryWorker(deliveryDeps, config.outbound.pollIntervalMs);
+    const alertEvaluator = startAlertEvaluator(deliveryDeps, config.outbound.alertEvaluationMs);
     const approvalSweeper = startApprovalSweeper({ db: database.db, clock, logger, intervalMs: config.approvals.sweepIntervalMs });
 
     let disposing: Promise<void> | undefined;
@@ -164,7 +166,7 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
       dispose() {
         disposing ??= (async () => {
           try {
-            await Promise.all([graphql.apollo.stop(), sweeper.dispose(), approvalSweeper.dispose(), deliveryWorker.dispose(), checkpointer.dispose(), retention.dispose()]);
+            await Promise.all([graphql.apollo.stop(), sweeper.dispose(), approvalSweeper.dispose(), deliveryWorker.dispose(), alertEvaluator.dispose(), checkpointer.dispose(), retention.dispose()]);
             hub.dispose();
             await bus.dispose();
           } finally {

@@ -7,7 +7,8 @@ import { and, eq, inArray, sql } from 'drizzle-orm';
 import { accessSessionSnapshot, approvalSnapshot, sudoAuthorizationSnapshot } from '../approvals/approval-records.js';
 import type { Executor } from '../db/database.js';
 import { rowsByIds } from '../db/rows-by-ids.js';
-import { accessSessions, approvals, commands, sudoAuthorizations, webhookSubscriptions } from '../db/tables/index.js';
+import { accessSessions, alerts, approvals, commands, sudoAuthorizations, webhookSubscriptions } from '../db/tables/index.js';
+import { alertSnapshot } from '../alerts/alert-snapshot.js';
 import { newId } from '../ids.js';
 import type { DomainEvent } from '../realtime/domain-events.js';
 import type { WebhookEventType } from './event-types.js';
@@ -71,6 +72,12 @@ async function messagesOf(db: Executor, event: DomainEvent, wanted: Set<string>,
           },
         }),
       );
+    }
+    case 'alert.changed': {
+      const type = `alert.${event.state}` as WebhookEventType;
+      if (!wanted.has(type)) return [];
+      const [row] = await rowsByIds(db, alerts, event.tenantId, [event.alertId]);
+      return row ? [message(type, { alert: alertSnapshot(row) })] : [];
     }
     default:
       return [];

@@ -15,3 +15,4 @@ export * from './approvals.js';
 export * from './sudo-checks.js';
 export * from './notifications.js';
 export * from './webhooks.js';
+export * from './channels.js';

@@ -1,0 +1,156 @@
+import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { GraphQLJSONObject } from 'graphql-scalars';
+import type { AlertRow, AlertRuleRow, NotificationChannelRow } from '../../server/db/tables/index.js';
+import { Connection } from '../common/connection.js';
+import { Label } from '../identity/server.type.js';
+import { LabelInput } from '../identity/inputs.js';
+import { AlertConditionEnum, AlertSeverityEnum, AlertStateEnum, ChannelTypeEnum } from './enums.js';
+
+@ObjectType({ simpleResolvers: true, description: 'Where alerts go outside Vigil. Passwords, secrets and header values are never returned.' })
+export class NotificationChannel {
+  @Field(() => ID)
+  id!: string;
+  @Field(() => String)
+  name!: string;
+  @Field(() => ChannelTypeEnum)
+  type!: ChannelTypeEnum;
+  @Field(() => GraphQLJSONObject, { description: 'The settings without secrets (hasPassword, hasSecret and headerNames say what is set).' })
+  settings!: Record<string, unknown>;
+  @Field(() => Date)
+  createdAt!: Date;
+  @Field(() => Date)
+  updatedAt!: Date;
+
+  static from(row: NotificationChannelRow): NotificationChannel {
+    return Object.assign(new NotificationChannel(), { id: row.id, name: row.name, type: row.type, settings: row.config, createdAt: row.createdAt, updatedAt: row.updatedAt });
+  }
+}
+
+@ObjectType({ simpleResolvers: true })
+export class NotificationChannelConnection extends Connection(NotificationChannel, 'NotificationChannel') {}
+
+@ObjectType({ simpleResolvers: true })
+export class ChannelTestResult {
+  @Field(() => Boolean)
+  isSuccess!: boolean;
+  @Field(() => String, { nullable: true })
+  error!: string | null;
+}
+
+@ObjectType({ simpleResolvers: true, description: 'When to raise an alert, how severe it is, and which channels hear of it.' })
+export class AlertRule {
+  @Field(() => ID)
+  id!: string;
+  @Field(() => String)
+  name!: string;
+  @Field(() => AlertConditionEnum)
+  condition!: AlertConditionEnum;
+  @Field(() => Int)
+  threshold!: number;
+  @Field(() => Int)
+  windowMinutes!: number;
+  @Field(() => String, { nullable: true })
+  commandPattern!: string | null;
+  @Field(() => [Label])
+  serverLabels!: Label[];
+  @Field(() => AlertSeverityEnum)
+  severity!: AlertSeverityEnum;
+  @Field(() => [ID])
+  channelIds!: string[];
+  @Field(() => Boolean)
+  isEnabled!: boolean;
+
+  static from(row: AlertRuleRow): AlertRule {
+    return Object.assign(new AlertRule(), {
+      id: row.id,
+      name: row.name,
+      condition: row.condition,
+      threshold: row.threshold,
+      windowMinutes: Math.round(row.windowSeconds / 60),
+      commandPattern: (row.parameters.commandPattern as string | undefined) ?? null,
+      serverLabels: Object.entries((row.parameters.serverLabels ?? {}) as Record<string, string>).map(([key, value]) => ({ key, value })),
+      severity: row.severity,
+      channelIds: row.channelIds,
+      isEnabled: row.isEnabled,
+    });
+  }
+}
+
+@ObjectType({ simpleResolvers: true })
+export class AlertRuleConnection extends Connection(AlertRule, 'AlertRule') {}
+
+@ObjectType({ simpleResolvers: true, description: 'A rule that fired, for one subject (a person, the tenant, a command, a grant).' })
+export class Alert {
+  @Field(() => ID)
+  id!: string;
+  @Field(() => ID)
+  ruleId!: string;
+  @Field(() => String)
+  subject!: string;
+  @Field(() => AlertStateEnum)
+  state!: AlertStateEnum;
+  @Field(() => AlertSeverityEnum)
+  severity!: AlertSeverityEnum;
+  @Field(() => String)
+  title!: string;
+  @Field(() => String)
+  message!: string;
+  @Field(() => GraphQLJSONObject)
+  details!: Record<string, unknown>;
+  @Field(() => Date)
+  firedAt!: Date;
+  @Field(() => Date, { nullable: true })
+  acknowledgedAt!: Date | null;
+  @Field(() => Date, { nullable: true })
+  resolvedAt!: Date | null;
+
+  static from(row: AlertRow): Alert {
+    return Object.assign(new Alert(), {
+      id: row.id,
+      ruleId: row.ruleId,
+      subject: row.subject,
+      state: row.state,
+      severity: row.severity,
+      title: row.title,
+      message: row.message,
+      details: row.details,
+      firedAt: row.firedAt,
+      acknowledgedAt: row.acknowledgedAt,
+      resolvedAt: row.resolvedAt,
+    });
+  }
+}
+
+@ObjectType({ simpleResolvers: true })
+export class AlertConnection extends Connection(Alert, 'Alert') {}
+
+@InputType()
+export class AlertRuleInput {
+  @Field(() => String)
+  name!: string;
+  @Field(() => AlertConditionEnum)
+  condition!: AlertConditionEnum;
+  @Field(() => Int, { nullable: true, description: 'Threshold rules: how many in the window (default 1).' })
+  threshold?: number | null;
+  @Field(() => Int, { nullable: true, description: 'Threshold rules: the sliding window (default 5).' })
+  windowMinutes?: number | null;
+  @Field(() => String, { nullable: true, description: 'COMMAND_FAILED: the command, `*` standing for any run of characters.' })
+  commandPattern?: string | null;
+  @Field(() => [LabelInput], { nullable: true, description: 'SUDO_GRANTED: servers carrying all of these.' })
+  serverLabels?: LabelInput[] | null;
+  @Field(() => AlertSeverityEnum, { nullable: true })
+  severity?: AlertSeverityEnum | null;
+  @Field(() => [ID], { nullable: true })
+  channelIds?: string[] | null;
+  @Field(() => Boolean, { nullable: true })
+  isEnabled?: boolean | null;
+}
+
+@InputType()
+export class AlertFilterInput {
+  @Field(() => [AlertStateEnum], { nullable: true })
+  state?: AlertStateEnum[] | null;
+  @Field(() => ID, { nullable: true })
+  ruleId?: string | null;
+}
+

@@ -1,0 +1,38 @@
+import { registerEnumType } from 'type-graphql';
+
+export enum ChannelTypeEnum {
+  SMTP = 'smtp',
+  WEBHOOK = 'webhook',
+  SLACK = 'slack',
+  TEAMS = 'teams',
+}
+registerEnumType(ChannelTypeEnum, { name: 'ChannelType' });
+
+export enum AlertSeverityEnum {
+  INFO = 'info',
+  LOW = 'low',
+  MEDIUM = 'medium',
+  HIGH = 'high',
+  CRITICAL = 'critical',
+}
+registerEnumType(AlertSeverityEnum, { name: 'AlertSeverity' });
+
+export enum AlertConditionEnum {
+  FAILED_SIGN_INS = 'failed_sign_ins',
+  FAILED_COMMANDS = 'failed_commands',
+  COMMAND_FAILED = 'command_failed',
+  SUDO_GRANTED = 'sudo_granted',
+}
+registerEnumType(AlertConditionEnum, {
+  name: 'AlertCondition',
+  description:
+    'FAILED_SIGN_INS: at least `threshold` failed sign-ins by one person in the window. FAILED_COMMANDS: at least `threshold` failed commands in the tenant in the window. COMMAND_FAILED: a command matching `commandPattern` failed. SUDO_GRANTED: sudo granted on a server carrying `serverLabels`.',
+});
+
+export enum AlertStateEnum {
+  FIRED = 'fired',
+  ACKNOWLEDGED = 'acknowledged',
+  RESOLVED = 'resolved',
+}
+registerEnumType(AlertStateEnum, { name: 'AlertState' });
+

@@ -1,0 +1,197 @@
+/**
+ * Alert rules evaluated by a job every instance runs. Each rule is evaluated in a transaction of
+ * its own, with its row claimed FOR UPDATE SKIP LOCKED, so instances never evaluate a rule at the
+ * same time. Threshold rules fire once per subject while the count stays at or above the
+ * threshold in the window (one open alert per rule and subject, by a unique index) and resolve
+ * when it falls back; event rules look at what happened since they last looked. A firing writes
+ * the audit entry, an in-app notification for admins and holders of monitoring.view, the
+ * `alert.fired` webhooks (outbox), and, after commit, a message to every linked channel.
+ */
+import { and, eq, gt, inArray, isNull, lte, or, sql } from 'drizzle-orm';
+import { grantCovers } from '../approvals/command-patterns.js';
+import { recordChanges, type Change } from '../audit/record-change.js';
+import { channelsByIds, sendAlertToChannel } from '../channels/channels.js';
+import type { AlertMessage } from '../channels/send-to-channel.js';
+import { queryRows, type Executor } from '../db/database.js';
+import { alertRules, alerts, commands, servers, sudoAuthorizations, users, type AlertRow, type AlertRuleRow } from '../db/tables/index.js';
+import type { Disposable } from '../disposable.js';
+import { newId } from '../ids.js';
+import { notify } from '../notifications/notifications.js';
+import { startPeriodicJob } from '../periodic-job.js';
+import { publishEvents, type DomainEvent } from '../realtime/domain-events.js';
+import type { TransactionContext } from '../service-context.js';
+import type { DeliveryDeps } from '../webhooks/delivery-worker.js';
+import { alertSnapshot } from './alert-snapshot.js';
+
+interface Breach {
+  readonly subject: string;
+  readonly title: string;
+  readonly message: string;
+  readonly details: Record<string, unknown>;
+}
+
+const isThresholdRule = (rule: AlertRuleRow) => rule.condition === 'failed_sign_ins' || rule.condition === 'failed_commands';
+
+async function thresholdBreaches(db: Executor, rule: AlertRuleRow, now: Date): Promise<Breach[]> {
+  const since = new Date(now.getTime() - rule.windowSeconds * 1000).toISOString();
+  const minutes = Math.round(rule.windowSeconds / 60);
+  if (rule.condition === 'failed_sign_ins') {
+    const rows = await queryRows<{ subject: string; count: number }>(
+      db,
+      sql`select coalesce(user_email, host(ip_address), 'unknown') as subject, count(*)::int as count from activity_log
+          where tenant_id = ${rule.tenantId} and action = 'auth.sign_in_failed'
+            and occurred_at > ${since}::timestamptz and occurred_at <= ${now.toISOString()}::timestamptz
+          group by 1 having count(*) >= ${rule.threshold}`,
+    );
+    return rows.map((row) => ({
+      subject: row.subject,
+      title: `${row.count} failed sign-ins for ${row.subject}`,
+      message: `${row.count} failed sign-ins for ${row.subject} in the last ${minutes} minutes (threshold ${rule.threshold}).`,
+      details: { count: row.count, windowMinutes: minutes, threshold: rule.threshold },
+    }));
+  }
+  const [row] = await queryRows<{ count: number }>(
+    db,
+    sql`select count(*)::int as count from commands where tenant_id = ${rule.tenantId} and status = 'failed'
+        and last_update_at > ${since}::timestamptz and last_update_at <= ${now.toISOString()}::timestamptz`,
+  );
+  const count = row?.count ?? 0;
+  return count >= rule.threshold
+    ? [{ subject: 'tenant', title: `${count} failed commands`, message: `${count} commands failed in the last ${minutes} minutes (threshold ${rule.threshold}).`, details: { count, windowMinutes: minutes, threshold: rule.threshold } }]
+    : [];
+}
+
+async function eventBreaches(db: Executor, rule: AlertRuleRow, since: Date, now: Date): Promise<Breach[]> {
+  if (rule.condition === 'command_failed') {
+    const pattern = String(rule.parameters.commandPattern ?? '*');
+    const failed = await db
+      .select()
+      .from(commands)
+      .where(and(eq(commands.tenantId, rule.tenantId), eq(commands.status, 'failed'), gt(commands.lastUpdateAt, since), lte(commands.lastUpdateAt, now)));
+    return failed
+      .filter((command) => grantCovers({ command: pattern, isPattern: true }, command.line))
+      .map((command) => ({
+        subject: command.id,
+        title: `Command failed: ${command.line.slice(0, 120)}`,
+        message: `A command matching "${pattern}" failed${command.exitCode !== null ? ` with exit code ${command.exitCode}` : ''}: ${command.line.slice(0, 500)}`,
+        details: { commandId: command.id, serverId: command.serverId, operatorUserId: command.operatorUserId, exitCode: command.exitCode },
+      }));
+  }
+  const labels = (rule.parameters.serverLabels ?? {}) as Record<string, string>;
+  const grants = await db
+    .select({ grant: sudoAuthorizations, serverName: servers.name })
+    .from(sudoAuthorizations)
+    .innerJoin(servers, and(eq(servers.tenantId, sudoAuthorizations.tenantId), eq(servers.id, sudoAuthorizations.serverId)))
+    .where(
+      and(
+        eq(sudoAuthorizations.tenantId, rule.tenantId),
+        gt(sudoAuthorizations.grantedAt, since),
+        lte(sudoAuthorizations.grantedAt, now),
+        sql`${servers.labels} @> ${JSON.stringify(labels)}::jsonb`,
+      ),
+    );
+  return grants.map(({ grant, serverName }) => ({
+    subject: grant.id,
+    title: `Sudo granted on ${serverName}`,
+    message: `Sudo for "${grant.command}" was granted on ${serverName} (${grant.grantedVia}).`,
+    details: { sudoAuthorizationId: grant.id, serverId: grant.serverId, userId: grant.userId, command: grant.command, grantedVia: grant.grantedVia },
+  }));
+}
+
+/** Admins and holders of monitoring.view: who hears of alerts in the app. */
+async function alertAudience(db: Executor, tenantId: string): Promise<string[]> {
+  const rows = await db
+    .select({ id: users.id })
+    .from(users)
+    .where(and(eq(users.tenantId, tenantId), isNull(users.disabledAt), or(eq(users.role, 'admin'), sql`'monitoring.view' = any(${users.permissions})`)));
+  return rows.map((row) => row.id);
+}
+
+/** Evaluates one rule in `ctx`'s transaction; returns the alerts it fired. */
+async function evaluateRule(ctx: TransactionContext, rule: AlertRuleRow, now: Date): Promise<AlertRow[]> {
+  const breaches = isThresholdRule(rule) ? await thresholdBreaches(ctx.db, rule, now) : await eventBreaches(ctx.db, rule, rule.evaluatedThrough ?? rule.createdAt, now);
+  const fired: AlertRow[] = [];
+  for (const breach of breaches) {
+    const [row] = await queryRows<{ id: string }>(
+      ctx.db,
+      sql`insert into alerts (tenant_id, id, rule_id, subject, state, severity, title, message, details, fired_at)
+          values (${rule.tenantId}, ${newId()}, ${rule.id}, ${breach.subject}, 'fired', ${rule.severity}, ${breach.title}, ${breach.message}, ${JSON.stringify(breach.details)}::jsonb, ${now.toISOString()}::timestamptz)
+          on conflict (tenant_id, rule_id, subject) where state <> 'resolved' do nothing
+          returning id`,
+    );
+    if (row) fired.push((await ctx.db.select().from(alerts).where(and(eq(alerts.tenantId, rule.tenantId), eq(alerts.id, row.id))))[0]!);
+  }
+  const resolved: AlertRow[] = [];
+  if (isThresholdRule(rule)) {
+    const open = await ctx.db.select().from(alerts).where(and(eq(alerts.tenantId, rule.tenantId), eq(alerts.ruleId, rule.id), inArray(alerts.state, ['fired', 'acknowledged'])));
+    const stillBreached = new Set(breaches.map((breach) => breach.subject));
+    for (const alert of open.filter((candidate) => !stillBreached.has(candidate.subject))) {
+      const [row] = await ctx.db.update(alerts).set({ state: 'resolved', resolvedAt: now }).where(and(eq(alerts.tenantId, alert.tenantId), eq(alerts.id, alert.id))).returning();
+      resolved.push(row!);
+    }
+  } else {
+    await ctx.db.update(alertRules).set({ evaluatedThrough: now }).where(and(eq(alertRules.tenantId, rule.tenantId), eq(alertRules.id, rule.id)));
+  }
+  if (fired.length > 0) {
+    const audience = await alertAudience(ctx.db, rule.tenantId);
+    for (const alert of fired) {
+      await notify(ctx, audience, { category: 'alert', severity: alert.severity, title: alert.title, body: alert.message, link: `/alerts/${alert.id}`, resourceType: 'alert', resourceId: alert.id });
+    }
+  }
+  const events: DomainEvent[] = [
+    ...fired.map((alert) => ({ type: 'alert.changed' as const, tenantId: alert.tenantId, alertId: alert.id, state: 'fired' as const })),
+    ...resolved.map((alert) => ({ type: 'alert.changed' as const, tenantId: alert.tenantId, alertId: alert.id, state: 'resolved' as const })),
+  ];
+  await publishEvents(ctx.db, events, now);
+  const changes: Change[] = [
+    ...fired.map((alert): Change => ({ action: 'alert.fired', resource: { type: 'alert', id: alert.id, name: rule.name }, after: alertSnapshot(alert) })),
+    ...resolved.map((alert): Change => ({ action: 'alert.resolved', resource: { type: 'alert', id: alert.id, name: rule.name }, after: alertSnapshot(alert) })),
+  ];
+  await recordChanges(ctx, changes);
+  return fired;
+}
+
+/** Sends fired alerts to their rule's channels (after commit; a failed send is logged). */
+export async function deliverToChannels(deps: DeliveryDeps, rule: AlertRuleRow, fired: readonly AlertRow[]): Promise<void> {
+  if (fired.length === 0 || rule.channelIds.length === 0) return;
+  const channels = await channelsByIds(deps.db, rule.tenantId, rule.channelIds);
+  for (const alert of fired) {
+    const message: AlertMessage = { subject: alert.title, message: alert.message, severity: alert.severity, source: `Vigil alert rule "${rule.name}"`, details: alert.details };
+    for (const channel of channels) {
+      const result = await sendAlertToChannel({ ...deps }, channel, message);
+      if (!result.isSuccess) deps.logger.warn({ channelId: channel.id, alertId: alert.id, error: result.error }, 'alert not delivered to channel');
+    }
+  }
+}
+
+/** One pass over every enabled rule of every tenant; returns how many alerts fired. */
+export async function evaluateAlertRules(deps: DeliveryDeps): Promise<number> {
+  const now = deps.clock.now();
+  const rules = await queryRows<{ tenant_id: string; id: string }>(
+    deps.db,
+    sql`select r.tenant_id, r.id from tenants t join alert_rules r on r.tenant_id = t.id and r.is_enabled order by r.tenant_id, r.id`,
+  );
+  let firedCount = 0;
+  for (const { tenant_id: tenantId, id } of rules) {
+    const outcome = await deps.db.transaction(async (tx) => {
+      const [rule] = await tx
+        .select()
+        .from(alertRules)
+        .where(and(eq(alertRules.tenantId, tenantId), eq(alertRules.id, id), eq(alertRules.isEnabled, true)))
+        .for('update', { skipLocked: true });
+      if (!rule) return undefined;
+      const ctx: TransactionContext = { db: tx, clock: deps.clock, actor: { type: 'system', tenantId, name: 'alert-rules' } };
+      return { rule, fired: await evaluateRule(ctx, rule, now) };
+    });
+    if (!outcome) continue;
+    firedCount += outcome.fired.length;
+    await deliverToChannels(deps, outcome.rule, outcome.fired);
+  }
+  return firedCount;
+}
+
+export function startAlertEvaluator(deps: DeliveryDeps, intervalMs: number): Disposable {
+  return startPeriodicJob({ name: 'alert rules', intervalMs, logger: deps.logger, work: () => evaluateAlertRules(deps) });
+}
+
+

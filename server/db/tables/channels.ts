@@ -1,0 +1,109 @@
+import { sql } from 'drizzle-orm';
+import { boolean, foreignKey, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { eventTime, oneOf, sameTenantReference, tenantId, writtenAt } from './columns.js';
+import { users } from './users.js';
+
+export const CHANNEL_TYPES = ['smtp', 'webhook', 'slack', 'teams'] as const;
+export type ChannelType = (typeof CHANNEL_TYPES)[number];
+
+export const ALERT_SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'] as const;
+export type AlertSeverity = (typeof ALERT_SEVERITIES)[number];
+
+/** Notification channels: where alerts are delivered outside Vigil (email, webhook, Slack, Teams). */
+export const notificationChannels = pgTable(
+  'notification_channels',
+  {
+    tenantId: tenantId(),
+    id: uuid('id').notNull(),
+    name: text('name').notNull(),
+    type: text('type', { enum: CHANNEL_TYPES }).notNull(),
+    /** The settings shown through the API (host, port, from, to, URL, Slack channel …). */
+    config: jsonb('config').$type<Record<string, unknown>>().notNull(),
+    /** Passwords, secrets and header values, sealed; never returned. */
+    sealedSecrets: text('sealed_secrets'),
+    createdAt: writtenAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, precision: 6 }).notNull().defaultNow(),
+  },
+  (table) => [
+    primaryKey({ name: 'notification_channels_pkey', columns: [table.tenantId, table.id] }),
+    uniqueIndex('notification_channels_tenant_name_unique').on(table.tenantId, sql`lower(${table.name})`),
+    oneOf('notification_channels_type_check', table.type, CHANNEL_TYPES),
+  ],
+);
+
+export type NotificationChannelRow = typeof notificationChannels.$inferSelect;
+
+export const ALERT_CONDITIONS = ['failed_sign_ins', 'failed_commands', 'command_failed', 'sudo_granted'] as const;
+export type AlertCondition = (typeof ALERT_CONDITIONS)[number];
+
+/**
+ * Alert rules. Threshold rules (failed sign-ins per person, failed commands in the tenant) count
+ * over a sliding window and resolve by themselves when the count falls back; event rules (a
+ * command matching a pattern failed, sudo granted on labelled servers) fire once per event and
+ * stay until someone resolves them.
+ */
+export const alertRules = pgTable(
+  'alert_rules',
+  {
+    tenantId: tenantId(),
+    id: uuid('id').notNull(),
+    name: text('name').notNull(),
+    condition: text('condition', { enum: ALERT_CONDITIONS }).notNull(),
+    /** Condition settings: `commandPattern`, `serverLabels`. */
+    parameters: jsonb('parameters').$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
+    threshold: integer('threshold').notNull().default(1),
+    windowSeconds: integer('window_seconds').notNull().default(300),
+    severity: text('severity', { enum: ALERT_SEVERITIES }).notNull().default('medium'),
+    channelIds: uuid('channel_ids').array().notNull().default(sql`'{}'::uuid[]`),
+    isEnabled: boolean('is_enabled').notNull().default(true),
+    /** Event rules: records up to this time have been looked at. */
+    evaluatedThrough: eventTime('evaluated_through'),
+    createdAt: writtenAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, precision: 6 }).notNull().defaultNow(),
+  },
+  (table) => [
+    primaryKey({ name: 'alert_rules_pkey', columns: [table.tenantId, table.id] }),
+    uniqueIndex('alert_rules_tenant_name_unique').on(table.tenantId, sql`lower(${table.name})`),
+    oneOf('alert_rules_condition_check', table.condition, ALERT_CONDITIONS),
+    oneOf('alert_rules_severity_check', table.severity, ALERT_SEVERITIES),
+  ],
+);
+
+export type AlertRuleRow = typeof alertRules.$inferSelect;
+
+export const ALERT_STATES = ['fired', 'acknowledged', 'resolved'] as const;
+export type AlertState = (typeof ALERT_STATES)[number];
+
+/** A rule that fired, for one subject (a person, the tenant, a command), until resolved. */
+export const alerts = pgTable(
+  'alerts',
+  {
+    tenantId: tenantId(),
+    id: uuid('id').notNull(),
+    ruleId: uuid('rule_id').notNull(),
+    /** What fired: the person's email, `tenant`, a command or grant id. One open alert per subject. */
+    subject: text('subject').notNull(),
+    state: text('state', { enum: ALERT_STATES }).notNull(),
+    severity: text('severity', { enum: ALERT_SEVERITIES }).notNull(),
+    title: text('title').notNull(),
+    message: text('message').notNull(),
+    details: jsonb('details').$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
+    firedAt: eventTime('fired_at').notNull(),
+    acknowledgedAt: eventTime('acknowledged_at'),
+    acknowledgedById: uuid('acknowledged_by_id'),
+    resolvedAt: eventTime('resolved_at'),
+    resolvedById: uuid('resolved_by_id'),
+  },
+  (table) => [
+    primaryKey({ name: 'alerts_pkey', columns: [table.tenantId, table.id] }),
+    foreignKey({ name: 'alerts_rule_fk', columns: [table.tenantId, table.ruleId], foreignColumns: [alertRules.tenantId, alertRules.id] }).onDelete('cascade'),
+    uniqueIndex('alerts_one_open_per_subject').on(table.tenantId, table.ruleId, table.subject).where(sql`${table.state} <> 'resolved'`),
+    index('alerts_tenant_time_idx').on(table.tenantId, table.firedAt, table.id),
+    sameTenantReference('alerts_acknowledged_by_fk', { tenantId: table.tenantId, column: table.acknowledgedById }, users),
+    sameTenantReference('alerts_resolved_by_fk', { tenantId: table.tenantId, column: table.resolvedById }, users),
+    oneOf('alerts_state_check', table.state, ALERT_STATES),
+    oneOf('alerts_severity_check', table.severity, ALERT_SEVERITIES),
+  ],
+);
+
+export type AlertRow = typeof alerts.$inferSelect;
