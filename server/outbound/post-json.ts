@@ -70,6 +70,9 @@ export function postJson(policy: OutboundPolicy, rawUrl: string, body: string, h
       },
     );
     request.on('timeout', () => request.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    // The socket timeout only notices silence; a receiver trickling its answer meets this deadline.
+    const deadline = setTimeout(() => request.destroy(new Error(`no complete answer within ${timeoutMs} ms`)), timeoutMs).unref();
+    request.on('close', () => clearTimeout(deadline));
     request.on('error', (error) => {
       const reason = error instanceof OutboundRefused || (error as { cause?: unknown }).cause instanceof OutboundRefused ? `refused: ${error.message}` : error.message;
       resolve(done({ status: null, body: '', error: reason, retryAfterSeconds: null }));

@@ -138,7 +138,8 @@ export async function runDueDeliveries(deps: DeliveryDeps): Promise<number> {
   let attempted = 0;
   for (const { id: tenantId } of tenants) {
     for (;;) {
-      const claimed = await claimDue(deps, tenantId, now);
+      // The time of each claim, not of the pass: a lease must start when its batch is taken.
+      const claimed = await claimDue(deps, tenantId, deps.clock.now());
       if (claimed.length === 0) break;
       const subscriptionRows = await rowsByIds(deps.db, webhookSubscriptions, tenantId, [...new Set(claimed.map((row) => row.subscriptionId))]);
       const subscriptions = new Map(subscriptionRows.map((row) => [row.id, row]));
