@@ -5,6 +5,7 @@ import { recordAuditView } from '../../server/audit/record-view.js';
 import { verifyAuditIntegrity } from '../../server/audit/verify-integrity.js';
 import { listSigningKeys, latestCheckpoint } from '../../server/audit/published.js';
 import { requireActor, requirePermission } from '../../server/auth/scope.js';
+import { raiseIntegrityAlarm } from '../../server/audit/integrity-alarm.js';
 import { BadInput, NotFound } from '../../server/errors.js';
 import { PageArgs, toConnection } from '../common/connection.js';
 import { serviceContext, type GraphQLContext } from '../context.js';
@@ -102,6 +103,7 @@ export class AuditResolver {
       isIntact: report.isIntact,
       fault: report.fault,
     });
+    await raiseIntegrityAlarm(serviceContext(ctx), report);
     return report as AuditIntegrityReport;
   }
 

@@ -25,6 +25,7 @@ export type DomainEvent = EventBase &
     | { readonly type: 'audit.appended'; readonly fromSeq: number; readonly toSeq: number }
     | { readonly type: 'identity.changed'; readonly userId?: string; readonly tokenIds?: readonly string[] }
     | { readonly type: 'notification.created'; readonly notificationId: string; readonly userId: string | null }
+    | { readonly type: 'audit.integrity_failed'; readonly seq: number; readonly kind: string; readonly fromSeq: number; readonly toSeq: number }
     | { readonly type: 'alert.changed'; readonly alertId: string; readonly state: 'fired' | 'acknowledged' | 'resolved' }
     | { readonly type: 'approval.requested'; readonly approvalId: string; readonly requesterId: string }
     | { readonly type: 'approval.decided'; readonly approvalId: string; readonly requesterId: string; readonly status: string }

@@ -152,9 +152,19 @@ export async function runDueDeliveries(deps: DeliveryDeps): Promise<number> {
 }
 
 /** Deletes succeeded deliveries older than 30 days; idempotent, so every instance may run it. */
-export async function cleanUpDeliveries(db: Database, clock: Clock): Promise<void> {
+export async function cleanUpDeliveries(db: Database, clock: Clock): Promise<number> {
   const cutoff = new Date(clock.now().getTime() - SUCCEEDED_RETENTION_DAYS * 24 * 3600_000);
-  await db.delete(webhookDeliveries).where(and(eq(webhookDeliveries.status, 'succeeded'), lt(webhookDeliveries.succeededAt, cutoff)));
+  const tenants = await queryRows<{ id: string }>(db, sql`select id from tenants`);
+  let deleted = 0;
+  // Tenant by tenant, through the (tenant_id, succeeded_at) index.
+  for (const { id: tenantId } of tenants) {
+    const rows = await db
+      .delete(webhookDeliveries)
+      .where(and(eq(webhookDeliveries.tenantId, tenantId), eq(webhookDeliveries.status, 'succeeded'), lt(webhookDeliveries.succeededAt, cutoff)))
+      .returning({ id: webhookDeliveries.id });
+    deleted += rows.length;
+  }
+  return deleted;
 }
 
 export function startDeliveryWorker(deps: DeliveryDeps, intervalMs: number): Disposable {

@@ -73,6 +73,10 @@ async function messagesOf(db: Executor, event: DomainEvent, wanted: Set<string>,
         }),
       );
     }
+    case 'audit.integrity_failed': {
+      if (!wanted.has('audit.integrity_failed')) return [];
+      return [message('audit.integrity_failed', { fault: { seq: event.seq, kind: event.kind }, verifiedRange: { fromSeq: event.fromSeq, toSeq: event.toSeq } })];
+    }
     case 'alert.changed': {
       const type = `alert.${event.state}` as WebhookEventType;
       if (!wanted.has(type)) return [];

@@ -7,7 +7,7 @@
 import { createHmac } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { runDueDeliveries } from '../../server/webhooks/delivery-worker.js';
+import { cleanUpDeliveries, runDueDeliveries } from '../../server/webhooks/delivery-worker.js';
 import { RETRY_DELAYS_MINUTES } from '../../server/webhooks/retry-schedule.js';
 import { advance, buildApprovalsFixture, requestAccessAs, type ApprovalsFixture } from '../support/approvals-fixture.js';
 import { errorCodes } from '../support/graphql-client.js';
@@ -160,6 +160,26 @@ describe('a delivery', () => {
     // Nothing more is queued for it.
     await requestAccessAs(t, f.alice, { servers: ['web-01'] });
     expect(await deliveries(id)).toHaveLength(1);
+  });
+});
+
+describe('clean-up', () => {
+  it('deletes succeeded deliveries after 30 days and keeps failed ones', async () => {
+    const id = await subscribe({});
+    await requestAccessAs(t, f.alice, { servers: ['web-01'] });
+    await run();
+    receiver.always = { status: 410 };
+    const other = await subscribe({});
+    await requestAccessAs(t, f.alice, { servers: ['web-01'] });
+    await run();
+    expect((await deliveries(other)).map((delivery) => delivery.status)).toContain('FAILED');
+    advance(t, 29 * 24 * 60);
+    await cleanUpDeliveries(t.vigil.database.db, t.clock);
+    expect(await deliveries(id)).not.toEqual([]);
+    advance(t, 2 * 24 * 60);
+    await cleanUpDeliveries(t.vigil.database.db, t.clock);
+    expect((await deliveries(id)).filter((delivery) => delivery.status === 'SUCCEEDED')).toEqual([]);
+    expect((await deliveries(other)).map((delivery) => delivery.status)).toContain('FAILED');
   });
 });
 
