@@ -10,6 +10,7 @@ CREATE TABLE "alert_rules" (
 	"channel_ids" uuid[] DEFAULT '{}'::uuid[] NOT NULL,
 	"is_enabled" boolean DEFAULT true NOT NULL,
 	"evaluated_through" timestamp (3) with time zone,
+	"watches_from" timestamp (3) with time zone NOT NULL,
 	"created_at" timestamp (6) with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp (6) with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "alert_rules_pkey" PRIMARY KEY("tenant_id","id"),

@@ -30,7 +30,7 @@ const ruleInput = z
 export type AlertRuleInput = z.input<typeof ruleInput>;
 
 export const ruleSnapshot = (row: AlertRuleRow) => {
-  const { tenantId: _tenantId, createdAt: _createdAt, updatedAt: _updatedAt, evaluatedThrough: _evaluatedThrough, ...facts } = row;
+  const { tenantId: _tenantId, createdAt: _createdAt, updatedAt: _updatedAt, evaluatedThrough: _evaluatedThrough, watchesFrom: _watchesFrom, ...facts } = row;
   return facts;
 };
 
@@ -65,7 +65,7 @@ export async function createAlertRule(ctx: TransactionContext, input: AlertRuleI
   const row = await ctx.db
     .insert(alertRules)
     // Event rules look at what happens from now on, not at the whole history.
-    .values({ ...columns, tenantId: ctx.actor.tenantId, id: newId(), evaluatedThrough: now, createdAt: now, updatedAt: now })
+    .values({ ...columns, tenantId: ctx.actor.tenantId, id: newId(), evaluatedThrough: now, watchesFrom: now, createdAt: now, updatedAt: now })
     .returning()
     .then(([inserted]) => inserted!)
     .catch((error: unknown) => duplicateName(error, columns.name));

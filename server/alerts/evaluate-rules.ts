@@ -61,14 +61,23 @@ async function thresholdBreaches(db: Executor, rule: AlertRuleRow, now: Date): P
     : [];
 }
 
+/**
+ * How far back event rules look again behind where they stopped: a record written by a
+ * transaction that began before the last evaluation but committed after it is still seen. Subjects
+ * already alerted on (in any state) are skipped, so looking twice never fires twice.
+ */
+const EVENT_LOOKBACK_MS = 10 * 60_000;
+
 async function eventBreaches(db: Executor, rule: AlertRuleRow, since: Date, now: Date): Promise<Breach[]> {
+  const from = new Date(Math.max(since.getTime() - EVENT_LOOKBACK_MS, rule.watchesFrom.getTime()));
+  let breaches: Breach[];
   if (rule.condition === 'command_failed') {
     const pattern = String(rule.parameters.commandPattern ?? '*');
     const failed = await db
       .select()
       .from(commands)
-      .where(and(eq(commands.tenantId, rule.tenantId), eq(commands.status, 'failed'), gt(commands.lastUpdateAt, since), lte(commands.lastUpdateAt, now)));
-    return failed
+      .where(and(eq(commands.tenantId, rule.tenantId), eq(commands.status, 'failed'), gt(commands.lastUpdateAt, from), lte(commands.lastUpdateAt, now)));
+    breaches = failed
       .filter((command) => grantCovers({ command: pattern, isPattern: true }, command.line))
       .map((command) => ({
         subject: command.id,
@@ -76,26 +85,36 @@ async function eventBreaches(db: Executor, rule: AlertRuleRow, since: Date, now:
         message: `A command matching "${pattern}" failed${command.exitCode !== null ? ` with exit code ${command.exitCode}` : ''}: ${command.line.slice(0, 500)}`,
         details: { commandId: command.id, serverId: command.serverId, operatorUserId: command.operatorUserId, exitCode: command.exitCode },
       }));
+  } else {
+    const labels = (rule.parameters.serverLabels ?? {}) as Record<string, string>;
+    // An agent may report a grant made long ago: when Vigil learnt of it counts too.
+    const learnt = sql`greatest(${sudoAuthorizations.grantedAt}, ${sudoAuthorizations.createdAt})`;
+    const grants = await db
+      .select({ grant: sudoAuthorizations, serverName: servers.name })
+      .from(sudoAuthorizations)
+      .innerJoin(servers, and(eq(servers.tenantId, sudoAuthorizations.tenantId), eq(servers.id, sudoAuthorizations.serverId)))
+      .where(
+        and(
+          eq(sudoAuthorizations.tenantId, rule.tenantId),
+          sql`${learnt} > ${from.toISOString()}::timestamptz`,
+          lte(sudoAuthorizations.grantedAt, now),
+          sql`${servers.labels} @> ${JSON.stringify(labels)}::jsonb`,
+        ),
+      );
+    breaches = grants.map(({ grant, serverName }) => ({
+      subject: grant.id,
+      title: `Sudo granted on ${serverName}`,
+      message: `Sudo for "${grant.command}" was granted on ${serverName} (${grant.grantedVia}).`,
+      details: { sudoAuthorizationId: grant.id, serverId: grant.serverId, userId: grant.userId, command: grant.command, grantedVia: grant.grantedVia },
+    }));
   }
-  const labels = (rule.parameters.serverLabels ?? {}) as Record<string, string>;
-  const grants = await db
-    .select({ grant: sudoAuthorizations, serverName: servers.name })
-    .from(sudoAuthorizations)
-    .innerJoin(servers, and(eq(servers.tenantId, sudoAuthorizations.tenantId), eq(servers.id, sudoAuthorizations.serverId)))
-    .where(
-      and(
-        eq(sudoAuthorizations.tenantId, rule.tenantId),
-        gt(sudoAuthorizations.grantedAt, since),
-        lte(sudoAuthorizations.grantedAt, now),
-        sql`${servers.labels} @> ${JSON.stringify(labels)}::jsonb`,
-      ),
-    );
-  return grants.map(({ grant, serverName }) => ({
-    subject: grant.id,
-    title: `Sudo granted on ${serverName}`,
-    message: `Sudo for "${grant.command}" was granted on ${serverName} (${grant.grantedVia}).`,
-    details: { sudoAuthorizationId: grant.id, serverId: grant.serverId, userId: grant.userId, command: grant.command, grantedVia: grant.grantedVia },
-  }));
+  if (breaches.length === 0) return breaches;
+  const seen = await db
+    .select({ subject: alerts.subject })
+    .from(alerts)
+    .where(and(eq(alerts.tenantId, rule.tenantId), eq(alerts.ruleId, rule.id), inArray(alerts.subject, breaches.map((breach) => breach.subject))));
+  const alerted = new Set(seen.map((row) => row.subject));
+  return breaches.filter((breach) => !alerted.has(breach.subject));
 }
 
 /** Admins and holders of monitoring.view: who hears of alerts in the app. */

@@ -3,12 +3,13 @@
  * read by holders of monitoring.view. Names are unique per tenant; URLs and SMTP hosts go through
  * the outbound policy; passwords, secrets and header values are sealed and never returned.
  */
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { recordChange } from '../audit/record-change.js';
 import type { Executor } from '../db/database.js';
 import { uniqueViolation } from '../db/db-errors.js';
-import { CHANNEL_TYPES, notificationChannels, type ChannelType, type NotificationChannelRow } from '../db/tables/index.js';
+import { alertRules, CHANNEL_TYPES, notificationChannels, type ChannelType, type NotificationChannelRow } from '../db/tables/index.js';
 import { BadInput, Conflict, NotFound } from '../errors.js';
 import { newId } from '../ids.js';
 import { fetchPage, type Page, type PageArgs } from '../pagination/keyset.js';
@@ -34,6 +35,14 @@ function parseSettings(services: WebhookServices, type: ChannelType, settings: u
       services.outbound.checkUrl((parsed as { url: string }).url);
     } catch (error) {
       throw new BadInput(`input.${type}.url`, `input.${type}.url: ${(error as Error).message}`);
+    }
+  }
+  const host = (parsed as { host?: string }).host;
+  if (type === 'smtp' && host && isIP(host)) {
+    try {
+      services.outbound.checkAddress(host);
+    } catch (error) {
+      throw new BadInput('input.smtp.host', `input.smtp.host: ${(error as Error).message}`);
     }
   }
   return parsed;
@@ -112,6 +121,11 @@ export async function updateChannel(ctx: TransactionContext, services: WebhookSe
 export async function deleteChannel(ctx: TransactionContext, id: string): Promise<NotificationChannelRow> {
   const before = await getChannel(ctx.db, ctx.actor.tenantId, id);
   await ctx.db.delete(notificationChannels).where(and(eq(notificationChannels.tenantId, ctx.actor.tenantId), eq(notificationChannels.id, id)));
+  // Rules stop naming it (rather than keep an id that re-saving them would refuse).
+  await ctx.db
+    .update(alertRules)
+    .set({ channelIds: sql`array_remove(${alertRules.channelIds}, ${id}::uuid)` })
+    .where(and(eq(alertRules.tenantId, ctx.actor.tenantId), sql`${id}::uuid = any(${alertRules.channelIds})`));
   await recordChange(ctx, {
     action: 'channel.deleted',
     resource: { type: 'notification_channel', id, name: before.name },

@@ -56,8 +56,10 @@ export const alertRules = pgTable(
     severity: text('severity', { enum: ALERT_SEVERITIES }).notNull().default('medium'),
     channelIds: uuid('channel_ids').array().notNull().default(sql`'{}'::uuid[]`),
     isEnabled: boolean('is_enabled').notNull().default(true),
-    /** Event rules: records up to this time have been looked at. */
+    /** Event rules: records up to this time have been looked at… */
     evaluatedThrough: eventTime('evaluated_through'),
+    /** …and none from before the rule existed ever will be. */
+    watchesFrom: eventTime('watches_from').notNull(),
     createdAt: writtenAt(),
     updatedAt: timestamp('updated_at', { withTimezone: true, precision: 6 }).notNull().defaultNow(),
   },
