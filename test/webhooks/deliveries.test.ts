@@ -163,6 +163,29 @@ describe('a delivery', () => {
   });
 });
 
+describe('Vigil’s own event types', () => {
+  it('queues approval, session, sudo and failed-command events for the subscriptions that want them', async () => {
+    const id = await subscribe({ eventTypes: ['approval.decided', 'session.started', 'session.ended', 'sudo.granted', 'command.failed'] });
+    const request = (await requestAccessAs(t, f.alice, { servers: ['web-01'], isSudoRequested: true })).data!.requestAccess;
+    await t.gql(`mutation($id: ID!) { decideApproval(id: $id, decision: APPROVE) { status } }`, t.admin.token, { id: request.id });
+    await t.gql(`mutation($id: ID!) { endAccessSession(id: $id) { status } }`, f.alice.token, { id: request.accessSession.id });
+    const { ingest, minutesAgo } = await import('../support/records-fixture.js');
+    const failed = await ingest(t, f.web.agentToken, [
+      { eventId: `fail-${Date.now()}`, kind: 'COMMAND', command: { shell: 'SYSTEM', line: 'false', status: 'FAILED', exitCode: 1, userEmail: 'alice@example.test', submittedAt: minutesAgo(t, 1) } },
+      { eventId: `ok-${Date.now()}`, kind: 'COMMAND', command: { shell: 'SYSTEM', line: 'true', status: 'SUCCESS', exitCode: 0, userEmail: 'alice@example.test', submittedAt: minutesAgo(t, 1) } },
+    ]);
+    expect(failed.errors).toBeUndefined();
+    const queued = (await deliveries(id)).map((delivery) => [delivery.eventType, JSON.parse(delivery.payload).data] as const);
+    expect(queued.map(([type]) => type).sort()).toEqual(['approval.decided', 'command.failed', 'session.ended', 'session.started', 'sudo.granted']);
+    const data = Object.fromEntries(queued);
+    expect(data['approval.decided'].approval).toMatchObject({ id: request.id, status: 'approved' });
+    expect(data['session.started'].accessSession).toMatchObject({ id: request.accessSession.id, status: 'active' });
+    expect(data['session.ended'].accessSession).toMatchObject({ id: request.accessSession.id, status: 'ended' });
+    expect(data['sudo.granted'].sudoAuthorization).toMatchObject({ command: '*', isPattern: true, approvalId: request.id });
+    expect(data['command.failed'].command).toMatchObject({ line: 'false', status: 'failed', exitCode: 1 });
+  });
+});
+
 describe('clean-up', () => {
   it('deletes succeeded deliveries after 30 days and keeps failed ones', async () => {
     const id = await subscribe({});
