@@ -2,9 +2,10 @@ import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { GraphQLJSONObject } from 'graphql-scalars';
 import type { AlertRow, AlertRuleRow, NotificationChannelRow } from '../../server/db/tables/index.js';
 import { Connection } from '../common/connection.js';
+import { SeverityEnum } from '../common/enums.js';
 import { Label } from '../identity/server.type.js';
 import { LabelInput } from '../identity/inputs.js';
-import { AlertConditionEnum, AlertSeverityEnum, AlertStateEnum, ChannelTypeEnum } from './enums.js';
+import { AlertConditionEnum, AlertStateEnum, ChannelTypeEnum } from './enums.js';
 
 @ObjectType({ simpleResolvers: true, description: 'Where alerts go outside Vigil. Passwords, secrets and header values are never returned.' })
 export class NotificationChannel {
@@ -53,8 +54,8 @@ export class AlertRule {
   commandPattern!: string | null;
   @Field(() => [Label])
   serverLabels!: Label[];
-  @Field(() => AlertSeverityEnum)
-  severity!: AlertSeverityEnum;
+  @Field(() => SeverityEnum)
+  severity!: SeverityEnum;
   @Field(() => [ID])
   channelIds!: string[];
   @Field(() => Boolean)
@@ -89,8 +90,8 @@ export class Alert {
   subject!: string;
   @Field(() => AlertStateEnum)
   state!: AlertStateEnum;
-  @Field(() => AlertSeverityEnum)
-  severity!: AlertSeverityEnum;
+  @Field(() => SeverityEnum)
+  severity!: SeverityEnum;
   @Field(() => String)
   title!: string;
   @Field(() => String)
@@ -138,8 +139,8 @@ export class AlertRuleInput {
   commandPattern?: string | null;
   @Field(() => [LabelInput], { nullable: true, description: 'SUDO_GRANTED: servers carrying all of these.' })
   serverLabels?: LabelInput[] | null;
-  @Field(() => AlertSeverityEnum, { nullable: true })
-  severity?: AlertSeverityEnum | null;
+  @Field(() => SeverityEnum, { nullable: true })
+  severity?: SeverityEnum | null;
   @Field(() => [ID], { nullable: true })
   channelIds?: string[] | null;
   @Field(() => Boolean, { nullable: true })

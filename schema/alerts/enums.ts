@@ -8,14 +8,6 @@ export enum ChannelTypeEnum {
 }
 registerEnumType(ChannelTypeEnum, { name: 'ChannelType' });
 
-export enum AlertSeverityEnum {
-  INFO = 'info',
-  LOW = 'low',
-  MEDIUM = 'medium',
-  HIGH = 'high',
-  CRITICAL = 'critical',
-}
-registerEnumType(AlertSeverityEnum, { name: 'AlertSeverity' });
 
 export enum AlertConditionEnum {
   FAILED_SIGN_INS = 'failed_sign_ins',

@@ -24,3 +24,12 @@ export enum TokenKindEnum {
   AGENT = 'agent',
 }
 registerEnumType(TokenKindEnum, { name: 'TokenKind', description: 'USER tokens act as a user; AGENT tokens as the agent of one server.' });
+
+export enum SeverityEnum {
+  INFO = 'info',
+  LOW = 'low',
+  MEDIUM = 'medium',
+  HIGH = 'high',
+  CRITICAL = 'critical',
+}
+registerEnumType(SeverityEnum, { name: 'Severity', description: 'How serious a notification or an alert is, least first.' });

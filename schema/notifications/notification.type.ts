@@ -1,6 +1,7 @@
 import { Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
 import type { NotificationView } from '../../server/notifications/notifications.js';
 import { Connection } from '../common/connection.js';
+import { SeverityEnum } from '../common/enums.js';
 import { TimeRangeInput } from '../records/filters.js';
 
 export enum NotificationCategoryEnum {
@@ -12,14 +13,6 @@ export enum NotificationCategoryEnum {
 }
 registerEnumType(NotificationCategoryEnum, { name: 'NotificationCategory' });
 
-export enum NotificationSeverityEnum {
-  INFO = 'info',
-  LOW = 'low',
-  MEDIUM = 'medium',
-  HIGH = 'high',
-  CRITICAL = 'critical',
-}
-registerEnumType(NotificationSeverityEnum, { name: 'NotificationSeverity' });
 
 @ObjectType({ simpleResolvers: true, description: 'An in-app notification: to you, or to the whole workspace.' })
 export class Notification {
@@ -27,8 +20,8 @@ export class Notification {
   id!: string;
   @Field(() => NotificationCategoryEnum)
   category!: NotificationCategoryEnum;
-  @Field(() => NotificationSeverityEnum)
-  severity!: NotificationSeverityEnum;
+  @Field(() => SeverityEnum)
+  severity!: SeverityEnum;
   @Field(() => String)
   title!: string;
   @Field(() => String)
@@ -80,8 +73,8 @@ export class SendNotificationInput {
   user?: string | null;
   @Field(() => NotificationCategoryEnum)
   category!: NotificationCategoryEnum;
-  @Field(() => NotificationSeverityEnum, { nullable: true })
-  severity?: NotificationSeverityEnum | null;
+  @Field(() => SeverityEnum, { nullable: true })
+  severity?: SeverityEnum | null;
   @Field(() => String)
   title!: string;
   @Field(() => String, { nullable: true })

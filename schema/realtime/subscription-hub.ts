@@ -7,6 +7,7 @@
 import type { Database } from '../../server/db/database.js';
 import type { DomainEvent } from '../../server/realtime/domain-events.js';
 import { ALL_TENANTS, type EventBus } from '../../server/realtime/event-bus.js';
+import { HandlersByTenant } from '../../server/realtime/handlers-by-tenant.js';
 import { createLoaders, type Loaders } from '../loaders.js';
 
 export interface Delivery {
@@ -27,11 +28,10 @@ export interface SubscriptionHub {
 }
 
 export function createSubscriptionHub(bus: EventBus, db: Database): SubscriptionHub {
-  const byTenant = new Map<string, Set<DeliveryHandler>>();
-  let count = 0;
+  const handlers = new HandlersByTenant<DeliveryHandler>();
   const stop = bus.subscribe(ALL_TENANTS, (event) => {
-    const handlers = byTenant.get(event.tenantId);
-    if (!handlers?.size) return;
+    const tenantHandlers = handlers.of(event.tenantId);
+    if (tenantHandlers.length === 0) return;
     const results = new Map<string, Promise<unknown>>();
     let loaders: Loaders | undefined;
     const delivery: Delivery = {
@@ -46,25 +46,18 @@ export function createSubscriptionHub(bus: EventBus, db: Database): Subscription
         return loaders;
       },
     };
-    for (const handler of [...handlers]) handler(delivery);
+    for (const handler of tenantHandlers) handler(delivery);
   });
   return {
     subscribe(tenantId, handler) {
-      let handlers = byTenant.get(tenantId);
-      if (!handlers) byTenant.set(tenantId, (handlers = new Set()));
-      handlers.add(handler);
-      count += 1;
-      return () => {
-        if (handlers.delete(handler)) count -= 1;
-        if (handlers.size === 0) byTenant.delete(tenantId);
-      };
+      return handlers.add(tenantId, handler);
     },
     get subscriptionCount() {
-      return count;
+      return handlers.size;
     },
     dispose() {
       stop();
-      byTenant.clear();
+      handlers.clear();
     },
   };
 }

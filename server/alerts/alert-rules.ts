@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { recordChange } from '../audit/record-change.js';
 import type { Executor } from '../db/database.js';
 import { uniqueViolation } from '../db/db-errors.js';
-import { ALERT_CONDITIONS, ALERT_SEVERITIES, alertRules, type AlertRuleRow } from '../db/tables/index.js';
+import { ALERT_CONDITIONS, SEVERITIES, alertRules, type AlertRuleRow } from '../db/tables/index.js';
 import { BadInput, Conflict, NotFound } from '../errors.js';
 import { channelsByIds } from '../channels/channels.js';
 import { labelKey } from '../identity/servers.js';
@@ -21,7 +21,7 @@ const ruleInput = z
     windowMinutes: z.number().int().min(1, 'must be at least 1').max(7 * 24 * 60, 'must be at most a week').default(5),
     commandPattern: z.string().trim().min(1, 'must not be empty').max(1000).nullish(),
     serverLabels: z.array(z.object({ key: labelKey, value: z.string().trim().max(256) })).max(32).default([]),
-    severity: z.enum(ALERT_SEVERITIES).default('medium'),
+    severity: z.enum(SEVERITIES).default('medium'),
     channelIds: z.array(z.uuid('is not a valid id')).max(20).default([]),
     isEnabled: z.boolean().default(true),
   })

@@ -7,7 +7,7 @@
 import dns from 'node:dns/promises';
 import { isIP } from 'node:net';
 import nodemailer from 'nodemailer';
-import type { AlertSeverity, ChannelType } from '../db/tables/index.js';
+import type { Severity, ChannelType } from '../db/tables/index.js';
 import type { OutboundPolicy } from '../outbound/outbound-policy.js';
 import { postJson } from '../outbound/post-json.js';
 import { webhookHeaders } from '../webhooks/signatures.js';
@@ -17,7 +17,7 @@ import type { ChannelSettings } from './channel-config.js';
 export interface AlertMessage {
   readonly subject: string;
   readonly message: string;
-  readonly severity: AlertSeverity;
+  readonly severity: Severity;
   readonly source: string;
   readonly link?: string | null;
   readonly details?: Record<string, unknown>;
@@ -29,7 +29,7 @@ export interface ChannelResult {
 }
 
 /** The product documents' colours: red critical, orange high, yellow medium, green low, blue info. */
-export const SEVERITY_COLOURS: Record<AlertSeverity, string> = {
+export const SEVERITY_COLOURS: Record<Severity, string> = {
   critical: '#D32F2F',
   high: '#F57C00',
   medium: '#FBC02D',

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { queryRows, type Executor } from '../db/database.js';
 import {
   NOTIFICATION_CATEGORIES,
-  NOTIFICATION_SEVERITIES,
+  SEVERITIES,
   notificationReads,
   notifications,
   type NotificationCategory,
@@ -25,7 +25,7 @@ import { parseInput } from '../validation.js';
 
 const notificationInput = z.object({
   category: z.enum(NOTIFICATION_CATEGORIES),
-  severity: z.enum(NOTIFICATION_SEVERITIES).default('info'),
+  severity: z.enum(SEVERITIES).default('info'),
   title: z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters'),
   body: z.string().trim().max(4000, 'must be at most 4000 characters').default(''),
   link: z.string().trim().max(2000, 'must be at most 2000 characters').nullish(),

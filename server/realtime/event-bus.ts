@@ -8,6 +8,7 @@ import type { DatabaseHandle } from '../db/database.js';
 import type { Disposable } from '../disposable.js';
 import type { Logger } from '../logger.js';
 import { DOMAIN_EVENTS_CHANNEL, parseDomainEvent, type DomainEvent } from './domain-events.js';
+import { HandlersByTenant } from './handlers-by-tenant.js';
 
 export type EventHandler = (event: DomainEvent) => void;
 
@@ -22,11 +23,10 @@ export interface EventBus extends Disposable {
 }
 
 export async function startEventBus(database: DatabaseHandle, logger: Logger): Promise<EventBus> {
-  const byTenant = new Map<string, Set<EventHandler>>();
-  let count = 0;
+  const handlers = new HandlersByTenant<EventHandler>();
 
-  const dispatch = (handlers: Set<EventHandler> | undefined, event: DomainEvent) => {
-    for (const handler of handlers ?? []) {
+  const dispatch = (tenantHandlers: EventHandler[], event: DomainEvent) => {
+    for (const handler of tenantHandlers) {
       try {
         handler(event);
       } catch (error) {
@@ -41,30 +41,19 @@ export async function startEventBus(database: DatabaseHandle, logger: Logger): P
       logger.warn({ bytes: payload.length }, 'unreadable domain event ignored');
       return;
     }
-    dispatch(byTenant.get(event.tenantId), event);
-    dispatch(byTenant.get(ALL_TENANTS), event);
+    dispatch(handlers.of(event.tenantId), event);
+    dispatch(handlers.of(ALL_TENANTS), event);
   });
 
   return {
     subscribe(tenantId, handler) {
-      let handlers = byTenant.get(tenantId);
-      if (!handlers) byTenant.set(tenantId, (handlers = new Set()));
-      handlers.add(handler);
-      count += 1;
-      let isSubscribed = true;
-      return () => {
-        if (!isSubscribed) return;
-        isSubscribed = false;
-        count -= 1;
-        handlers.delete(handler);
-        if (handlers.size === 0) byTenant.delete(tenantId);
-      };
+      return handlers.add(tenantId, handler);
     },
     get subscriberCount() {
-      return count;
+      return handlers.size;
     },
     async dispose() {
-      byTenant.clear();
+      handlers.clear();
       await stop().catch(() => {});
     },
   };

@@ -1,13 +1,11 @@
 import { sql } from 'drizzle-orm';
 import { boolean, foreignKey, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
-import { eventTime, oneOf, sameTenantReference, tenantId, writtenAt } from './columns.js';
+import { eventTime, oneOf, sameTenantReference, SEVERITIES, tenantId, writtenAt } from './columns.js';
 import { users } from './users.js';
 
 export const CHANNEL_TYPES = ['smtp', 'webhook', 'slack', 'teams'] as const;
 export type ChannelType = (typeof CHANNEL_TYPES)[number];
 
-export const ALERT_SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'] as const;
-export type AlertSeverity = (typeof ALERT_SEVERITIES)[number];
 
 /** Notification channels: where alerts are delivered outside Vigil (email, webhook, Slack, Teams). */
 export const notificationChannels = pgTable(
@@ -53,7 +51,7 @@ export const alertRules = pgTable(
     parameters: jsonb('parameters').$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
     threshold: integer('threshold').notNull().default(1),
     windowSeconds: integer('window_seconds').notNull().default(300),
-    severity: text('severity', { enum: ALERT_SEVERITIES }).notNull().default('medium'),
+    severity: text('severity', { enum: SEVERITIES }).notNull().default('medium'),
     channelIds: uuid('channel_ids').array().notNull().default(sql`'{}'::uuid[]`),
     isEnabled: boolean('is_enabled').notNull().default(true),
     /** Event rules: records up to this time have been looked at… */
@@ -67,7 +65,7 @@ export const alertRules = pgTable(
     primaryKey({ name: 'alert_rules_pkey', columns: [table.tenantId, table.id] }),
     uniqueIndex('alert_rules_tenant_name_unique').on(table.tenantId, sql`lower(${table.name})`),
     oneOf('alert_rules_condition_check', table.condition, ALERT_CONDITIONS),
-    oneOf('alert_rules_severity_check', table.severity, ALERT_SEVERITIES),
+    oneOf('alert_rules_severity_check', table.severity, SEVERITIES),
   ],
 );
 
@@ -86,7 +84,7 @@ export const alerts = pgTable(
     /** What fired: the person's email, `tenant`, a command or grant id. One open alert per subject. */
     subject: text('subject').notNull(),
     state: text('state', { enum: ALERT_STATES }).notNull(),
-    severity: text('severity', { enum: ALERT_SEVERITIES }).notNull(),
+    severity: text('severity', { enum: SEVERITIES }).notNull(),
     title: text('title').notNull(),
     message: text('message').notNull(),
     details: jsonb('details').$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
@@ -104,7 +102,7 @@ export const alerts = pgTable(
     sameTenantReference('alerts_acknowledged_by_fk', { tenantId: table.tenantId, column: table.acknowledgedById }, users),
     sameTenantReference('alerts_resolved_by_fk', { tenantId: table.tenantId, column: table.resolvedById }, users),
     oneOf('alerts_state_check', table.state, ALERT_STATES),
-    oneOf('alerts_severity_check', table.severity, ALERT_SEVERITIES),
+    oneOf('alerts_severity_check', table.severity, SEVERITIES),
   ],
 );
 

@@ -2,6 +2,10 @@ import { sql } from 'drizzle-orm';
 import { check, foreignKey, timestamp, uuid, type AnyPgColumn } from 'drizzle-orm/pg-core';
 import { tenants } from './tenants.js';
 
+/** How serious a notification or an alert is, least first (the product documents' scale and colours). */
+export const SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
 /** The tenant column every tenant-owned table starts with. */
 export const tenantId = () =>
   uuid('tenant_id')

@@ -1,12 +1,10 @@
 import { index, pgTable, primaryKey, text, uuid } from 'drizzle-orm/pg-core';
-import { eventTime, oneOf, sameTenantReference, tenantId, writtenAt } from './columns.js';
+import { eventTime, oneOf, sameTenantReference, SEVERITIES, tenantId, writtenAt } from './columns.js';
 import { users } from './users.js';
 
 export const NOTIFICATION_CATEGORIES = ['approval', 'alert', 'security', 'system', 'command'] as const;
 export type NotificationCategory = (typeof NOTIFICATION_CATEGORIES)[number];
 
-export const NOTIFICATION_SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'] as const;
-export type NotificationSeverity = (typeof NOTIFICATION_SEVERITIES)[number];
 
 /** In-app notifications (the bell): to one person, or to the whole tenant when `user_id` is null. */
 export const notifications = pgTable(
@@ -16,7 +14,7 @@ export const notifications = pgTable(
     id: uuid('id').notNull(),
     userId: uuid('user_id'),
     category: text('category', { enum: NOTIFICATION_CATEGORIES }).notNull(),
-    severity: text('severity', { enum: NOTIFICATION_SEVERITIES }).notNull().default('info'),
+    severity: text('severity', { enum: SEVERITIES }).notNull().default('info'),
     title: text('title').notNull(),
     body: text('body').notNull().default(''),
     /** Where to look (a path in the web app or the API), when there is somewhere. */
@@ -32,7 +30,7 @@ export const notifications = pgTable(
     index('notifications_tenant_time_idx').on(table.tenantId, table.createdAt, table.id),
     sameTenantReference('notifications_user_fk', { tenantId: table.tenantId, column: table.userId }, users),
     oneOf('notifications_category_check', table.category, NOTIFICATION_CATEGORIES),
-    oneOf('notifications_severity_check', table.severity, NOTIFICATION_SEVERITIES),
+    oneOf('notifications_severity_check', table.severity, SEVERITIES),
   ],
 );
 
