@@ -5,6 +5,7 @@
  */
 import { benchAuditChain } from './audit-chain.js';
 import { benchExport } from './export.js';
+import { benchFanOut } from './fan-out.js';
 import { benchIngestion } from './ingestion.js';
 import { benchScopedReads } from './scoped-reads.js';
 import { benchVerification } from './verification.js';
@@ -18,6 +19,7 @@ const BENCHMARKS: Record<string, (options: ReturnType<typeof parseBenchOptions>)
   chain: benchAuditChain,
   export: benchExport,
   verification: benchVerification,
+  'fan-out': benchFanOut,
 };
 
 async function main(): Promise<void> {

@@ -52,6 +52,11 @@ export async function startTestVigil(options: { clock?: Clock; env?: Record<stri
     NODE_ENV: 'test',
     VIGIL_AUDIT_SIGNING_KEY: TEST_SIGNING_KEY,
     VIGIL_SECRET_KEY: TEST_SECRET_KEY,
+    // Background jobs stay out of the way (tests that count statements see only their own); the
+    // tests of these jobs run them directly on the test clock, or set their own interval.
+    VIGIL_WEBHOOK_POLL_MS: '60000',
+    VIGIL_ALERT_EVALUATION_SECONDS: '3600',
+    VIGIL_APPROVAL_SWEEP_SECONDS: '3600',
     ...database.env,
     ...options.env,
   });
