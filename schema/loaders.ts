@@ -47,22 +47,55 @@ function byId<Row extends { id: string }>(load: (ids: readonly string[]) => Prom
   });
 }
 
+/**
+ * The operation's loaders, each made on first use: a long-lived subscription context (which
+ * resolves its events through shared per-event loaders) costs nothing for the ones it never uses.
+ */
 export function createLoaders(db: Database, actor: Actor | null): Loaders {
   const tenantId = actor?.tenantId;
   const inTenant = <Row>(load: (tenantId: string, ids: readonly string[]) => Promise<Row[]>) =>
     (ids: readonly string[]) => (tenantId ? load(tenantId, ids) : Promise.resolve([]));
+  const made = new Map<string, unknown>();
+  const lazily = <Loader>(name: string, make: () => Loader): Loader => {
+    let loader = made.get(name) as Loader | undefined;
+    if (!loader) made.set(name, (loader = make()));
+    return loader;
+  };
+  let nested: Loaders['nested'] | undefined;
   return {
-    userById: byId(inTenant((tenant, ids) => rowsByIds(db, users, tenant, ids))),
-    serverById: byId(inTenant((tenant, ids) => rowsByIds(db, servers, tenant, ids))),
-    tokenById: byId(inTenant((tenant, ids) => rowsByIds(db, apiTokens, tenant, ids))),
-    accessSessionById: byId(inTenant((tenant, ids) => rowsByIds(db, accessSessions, tenant, ids))),
-    terminalSessionById: byId(inTenant((tenant, ids) => rowsByIds(db, terminalSessions, tenant, ids))),
-    approvalById: byId(inTenant((tenant, ids) => rowsByIds(db, approvals, tenant, ids))),
-    sudoAuthorizationById: byId(inTenant((tenant, ids) => rowsByIds(db, sudoAuthorizations, tenant, ids))),
-    decisionsByApprovalId: new DataLoader(async (ids) => {
-      const rows = tenantId ? await decisionsOfApprovals(db, tenantId, ids) : [];
-      return ids.map((id) => rows.filter((row) => row.approvalId === id));
-    }),
-    nested: new Map(),
+    get userById() {
+      return lazily('userById', () => byId(inTenant((tenant, ids) => rowsByIds(db, users, tenant, ids))));
+    },
+    get serverById() {
+      return lazily('serverById', () => byId(inTenant((tenant, ids) => rowsByIds(db, servers, tenant, ids))));
+    },
+    get tokenById() {
+      return lazily('tokenById', () => byId(inTenant((tenant, ids) => rowsByIds(db, apiTokens, tenant, ids))));
+    },
+    get accessSessionById() {
+      return lazily('accessSessionById', () => byId(inTenant((tenant, ids) => rowsByIds(db, accessSessions, tenant, ids))));
+    },
+    get terminalSessionById() {
+      return lazily('terminalSessionById', () => byId(inTenant((tenant, ids) => rowsByIds(db, terminalSessions, tenant, ids))));
+    },
+    get approvalById() {
+      return lazily('approvalById', () => byId(inTenant((tenant, ids) => rowsByIds(db, approvals, tenant, ids))));
+    },
+    get sudoAuthorizationById() {
+      return lazily('sudoAuthorizationById', () => byId(inTenant((tenant, ids) => rowsByIds(db, sudoAuthorizations, tenant, ids))));
+    },
+    get decisionsByApprovalId() {
+      return lazily(
+        'decisionsByApprovalId',
+        () =>
+          new DataLoader<string, ApprovalDecisionRow[]>(async (ids) => {
+            const rows = tenantId ? await decisionsOfApprovals(db, tenantId, ids) : [];
+            return ids.map((id) => rows.filter((row) => row.approvalId === id));
+          }),
+      );
+    },
+    get nested() {
+      return (nested ??= new Map());
+    },
   };
 }

@@ -8,6 +8,7 @@
 import { requireActor } from '../../server/auth/scope.js';
 import type { GraphQLContext } from '../context.js';
 import type { Loaders } from '../loaders.js';
+import type { DomainEvent } from '../../server/realtime/domain-events.js';
 import type { Delivery } from './subscription-hub.js';
 
 export const CLOSE_SLOW_CONSUMER = 4290;
@@ -17,7 +18,15 @@ interface Queued<T> {
   readonly loaders: Loaders;
 }
 
-export function eventStream<T>(ctx: GraphQLContext, select: (delivery: Delivery) => Promise<readonly T[]> | readonly T[]): AsyncIterableIterator<T> {
+/**
+ * `wants` picks the event types this stream can use, before anything is queued for it: a
+ * subscriber to commands does not queue (and is never cut off for) the tenant's audit events.
+ */
+export function eventStream<T>(
+  ctx: GraphQLContext,
+  wants: (event: DomainEvent) => boolean,
+  select: (delivery: Delivery) => Promise<readonly T[]> | readonly T[],
+): AsyncIterableIterator<T> {
   const actor = requireActor(ctx.actor);
   const realtime = ctx.deps.realtime;
   if (!realtime || !ctx.connection) throw new Error('Subscriptions are served over WebSocket only');
@@ -44,7 +53,7 @@ export function eventStream<T>(ctx: GraphQLContext, select: (delivery: Delivery)
   };
 
   const unsubscribe = realtime.hub.subscribe(actor.tenantId, (delivery) => {
-    if (isDone) return;
+    if (isDone || !wants(delivery.event)) return;
     if (queue.length + inFlight >= realtime.queueLimit) {
       ctx.deps.logger.warn({ requestId: ctx.request.requestId, queued: queue.length, limit: realtime.queueLimit }, 'slow subscriber disconnected');
       connection.close(CLOSE_SLOW_CONSUMER, `Subscriber too slow: more than ${realtime.queueLimit} events waiting`);

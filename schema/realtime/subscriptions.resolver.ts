@@ -43,7 +43,7 @@ function commandChanges(data: Data) {
   const ctx = data.context;
   recordScope(ctx.actor, 'commands');
   const filter = parseFilterIds(filterOf<CommandSubscriptionFilter>(data), ['serverId', 'userId', 'terminalSessionId', 'accessSessionId']);
-  return eventStream(ctx, async (delivery): Promise<CommandChange[]> => {
+  return eventStream(ctx, (event) => event.type === 'records.changed' && event.kind === 'command', async (delivery): Promise<CommandChange[]> => {
     if (!isType(delivery, 'records.changed') || delivery.event.kind !== 'command') return [];
     if (filter.serverId && delivery.event.serverId !== filter.serverId) return [];
     const { rows } = await visibleRecords<CommandRow>(ctx, delivery);
@@ -64,7 +64,7 @@ function recordedEvents(data: Data) {
   const ctx = data.context;
   requireUser(ctx.actor);
   const filter = parseFilterIds(filterOf<RecordedEventFilter>(data), ['serverId', 'userId']);
-  return eventStream(ctx, async (delivery): Promise<RecordedEvent[]> => {
+  return eventStream(ctx, (event) => event.type === 'records.changed', async (delivery): Promise<RecordedEvent[]> => {
     if (!isType(delivery, 'records.changed')) return [];
     if (filter.serverId && delivery.event.serverId !== filter.serverId) return [];
     const { source, rows, event } = await visibleRecords(ctx, delivery);
@@ -79,7 +79,7 @@ function terminalSessionChanges(data: Data) {
   const ctx = data.context;
   recordScope(ctx.actor, 'terminalSessions');
   const filter = parseFilterIds(filterOf<TerminalSessionSubscriptionFilter>(data), ['serverId', 'userId']);
-  return eventStream(ctx, async (delivery): Promise<TerminalSessionChange[]> => {
+  return eventStream(ctx, (event) => event.type === 'records.changed' && event.kind === 'terminal_session', async (delivery): Promise<TerminalSessionChange[]> => {
     if (!isType(delivery, 'records.changed') || delivery.event.kind !== 'terminal_session') return [];
     if (filter.serverId && delivery.event.serverId !== filter.serverId) return [];
     const { source, rows, event } = await visibleRecords(ctx, delivery);
@@ -122,7 +122,7 @@ export class SubscriptionResolver {
     description: 'New requests you may decide.',
     subscribe: ({ context: ctx }: Data) => {
       requireUser(ctx.actor);
-      return eventStream(ctx, async (delivery): Promise<Approval[]> => {
+      return eventStream(ctx, (event) => event.type === 'approval.requested', async (delivery): Promise<Approval[]> => {
         if (!isType(delivery, 'approval.requested')) return [];
         const row = await approvalOf(ctx, delivery);
         return row && reviewRefusal(ctx.actor, await groupsOf(ctx, delivery), row) === null ? [Approval.from(row)] : [];
@@ -137,7 +137,7 @@ export class SubscriptionResolver {
     description: 'Requests closed (approved, denied, cancelled, expired) or approved by one more reviewer: to their requester, their reviewers and admins.',
     subscribe: ({ context: ctx }: Data) => {
       requireUser(ctx.actor);
-      return eventStream(ctx, async (delivery): Promise<Approval[]> => {
+      return eventStream(ctx, (event) => event.type === 'approval.decided', async (delivery): Promise<Approval[]> => {
         if (!isType(delivery, 'approval.decided')) return [];
         const row = await approvalOf(ctx, delivery);
         return row && canSeeApproval(ctx.actor, await groupsOf(ctx, delivery), row) ? [Approval.from(row)] : [];
@@ -152,7 +152,7 @@ export class SubscriptionResolver {
     description: 'Access sessions changing state: yours, or all for admins.',
     subscribe: ({ context: ctx }: Data) => {
       recordScope(ctx.actor, 'accessSessions');
-      return eventStream(ctx, async (delivery): Promise<AccessSession[]> => {
+      return eventStream(ctx, (event) => event.type === 'access_session.changed', async (delivery): Promise<AccessSession[]> => {
         if (!isType(delivery, 'access_session.changed')) return [];
         const [row] = await delivery.once('session', () => rowsByIds(ctx.deps.db, accessSessions, delivery.event.tenantId, [delivery.event.accessSessionId]));
         return row && canSeeRow(ctx.actor, 'accessSessions', row.requesterId) ? [AccessSession.from(row)] : [];
@@ -169,7 +169,7 @@ export class SubscriptionResolver {
       const ctx = data.context;
       requirePermission(ctx.actor, 'audit_logs.view');
       const filter = filterOf<AuditSubscriptionFilter>(data);
-      return eventStream(ctx, async (delivery): Promise<AuditEntry[]> => {
+      return eventStream(ctx, (event) => event.type === 'audit.appended', async (delivery): Promise<AuditEntry[]> => {
         if (!isType(delivery, 'audit.appended')) return [];
         if (!ctx.actor || !canSeeAudit(ctx)) return [];
         const { tenantId, fromSeq, toSeq } = delivery.event;
@@ -194,7 +194,7 @@ export class SubscriptionResolver {
     description: 'Your notifications as they are sent (to you, or to the whole workspace).',
     subscribe: ({ context: ctx }: Data) => {
       requireUser(ctx.actor);
-      return eventStream(ctx, async (delivery): Promise<Notification[]> => {
+      return eventStream(ctx, (event) => event.type === 'notification.created', async (delivery): Promise<Notification[]> => {
         if (!isType(delivery, 'notification.created')) return [];
         const user = ctx.actor?.type === 'user' ? ctx.actor : null;
         if (!user || (delivery.event.userId !== null && delivery.event.userId !== user.userId)) return [];
