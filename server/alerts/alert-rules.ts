@@ -3,9 +3,9 @@ import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { recordChange } from '../audit/record-change.js';
 import type { Executor } from '../db/database.js';
-import { uniqueViolation } from '../db/db-errors.js';
+import { conflictOnDuplicateName } from '../db/db-errors.js';
 import { ALERT_CONDITIONS, SEVERITIES, alertRules, type AlertRuleRow } from '../db/tables/index.js';
-import { BadInput, Conflict, NotFound } from '../errors.js';
+import { BadInput, NotFound } from '../errors.js';
 import { channelsByIds } from '../channels/channels.js';
 import { labelKey } from '../identity/servers.js';
 import { newId } from '../ids.js';
@@ -54,10 +54,8 @@ async function columnsOf(ctx: TransactionContext, input: AlertRuleInput) {
   };
 }
 
-function duplicateName(error: unknown, name: string): never {
-  if (uniqueViolation(error) !== undefined) throw new Conflict(`An alert rule named ${name} already exists in this tenant`, { field: 'input.name' });
-  throw error;
-}
+const duplicateName = (error: unknown, name: string | undefined): never =>
+  conflictOnDuplicateName(error, `An alert rule named ${name} already exists in this tenant`);
 
 export async function createAlertRule(ctx: TransactionContext, input: AlertRuleInput): Promise<AlertRuleRow> {
   const columns = await columnsOf(ctx, input);

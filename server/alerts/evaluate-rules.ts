@@ -7,14 +7,15 @@
  * the audit entry, an in-app notification for admins and holders of monitoring.view, the
  * `alert.fired` webhooks (outbox), and, after commit, a message to every linked channel.
  */
-import { and, eq, gt, inArray, isNull, lte, or, sql } from 'drizzle-orm';
+import { and, eq, gt, inArray, lte, sql } from 'drizzle-orm';
 import { grantCovers } from '../approvals/command-patterns.js';
 import { recordChanges, type Change } from '../audit/record-change.js';
 import { channelsByIds, sendAlertToChannel } from '../channels/channels.js';
 import type { AlertMessage } from '../channels/send-to-channel.js';
 import { queryRows, type Executor } from '../db/database.js';
-import { alertRules, alerts, commands, servers, sudoAuthorizations, users, type AlertRow, type AlertRuleRow } from '../db/tables/index.js';
+import { alertRules, alerts, commands, servers, sudoAuthorizations, type AlertRow, type AlertRuleRow } from '../db/tables/index.js';
 import type { Disposable } from '../disposable.js';
+import { usersHolding } from '../identity/users.js';
 import { newId } from '../ids.js';
 import { notify } from '../notifications/notifications.js';
 import { startPeriodicJob } from '../periodic-job.js';
@@ -117,15 +118,6 @@ async function eventBreaches(db: Executor, rule: AlertRuleRow, since: Date, now:
   return breaches.filter((breach) => !alerted.has(breach.subject));
 }
 
-/** Admins and holders of monitoring.view: who hears of alerts in the app. */
-async function alertAudience(db: Executor, tenantId: string): Promise<string[]> {
-  const rows = await db
-    .select({ id: users.id })
-    .from(users)
-    .where(and(eq(users.tenantId, tenantId), isNull(users.disabledAt), or(eq(users.role, 'admin'), sql`'monitoring.view' = any(${users.permissions})`)));
-  return rows.map((row) => row.id);
-}
-
 /** Evaluates one rule in `ctx`'s transaction; returns the alerts it fired. */
 async function evaluateRule(ctx: TransactionContext, rule: AlertRuleRow, now: Date): Promise<AlertRow[]> {
   const breaches = isThresholdRule(rule) ? await thresholdBreaches(ctx.db, rule, now) : await eventBreaches(ctx.db, rule, rule.evaluatedThrough ?? rule.createdAt, now);
@@ -152,7 +144,8 @@ async function evaluateRule(ctx: TransactionContext, rule: AlertRuleRow, now: Da
     await ctx.db.update(alertRules).set({ evaluatedThrough: now }).where(and(eq(alertRules.tenantId, rule.tenantId), eq(alertRules.id, rule.id)));
   }
   if (fired.length > 0) {
-    const audience = await alertAudience(ctx.db, rule.tenantId);
+    // Who hears of alerts in the app: admins and holders of monitoring.view.
+    const audience = await usersHolding(ctx.db, rule.tenantId, 'monitoring.view');
     for (const alert of fired) {
       await notify(ctx, audience, { category: 'alert', severity: alert.severity, title: alert.title, body: alert.message, link: `/alerts/${alert.id}`, resourceType: 'alert', resourceId: alert.id });
     }

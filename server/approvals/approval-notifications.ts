@@ -3,6 +3,7 @@
  * one (decided, cancelled, expired) notifies its requester.
  */
 import { and, eq, isNull, ne, sql } from 'drizzle-orm';
+import { arrayLiteral } from '../db/bulk-insert.js';
 import { users, type ApprovalRow } from '../db/tables/index.js';
 import { notify } from '../notifications/notifications.js';
 import type { TransactionContext } from '../service-context.js';
@@ -14,7 +15,7 @@ const what = (approval: ApprovalRow) => (approval.kind === 'access' ? 'Access re
 
 /** The enabled people reviewRefusal (server/auth/scope.ts) lets decide `approval`, as a query. */
 async function reviewersOf(ctx: TransactionContext, approval: ApprovalRow): Promise<string[]> {
-  const groups = `{${approval.approverGroups.map((group) => `"${group}"`).join(',')}}`;
+  const groups = arrayLiteral(approval.approverGroups);
   const rows = await ctx.db
     .select({ id: users.id })
     .from(users)

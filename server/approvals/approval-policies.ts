@@ -6,9 +6,9 @@ import { and, asc, desc, eq, isNull, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { recordChange } from '../audit/record-change.js';
 import type { Executor } from '../db/database.js';
-import { uniqueViolation } from '../db/db-errors.js';
+import { conflictOnDuplicateName } from '../db/db-errors.js';
 import { approvalPolicies, REQUEST_KINDS, type ApprovalPolicyRow, type RequestKind, type ServerRow } from '../db/tables/index.js';
-import { BadInput, Conflict, NotFound } from '../errors.js';
+import { BadInput, NotFound } from '../errors.js';
 import { groupSchema } from '../identity/users.js';
 import { labelKey } from '../identity/servers.js';
 import { newId } from '../ids.js';
@@ -91,12 +91,8 @@ export const policySnapshot = (row: ApprovalPolicyRow) => {
   return facts;
 };
 
-function duplicateName(error: unknown, name: string | undefined): never {
-  if (uniqueViolation(error) !== undefined) {
-    throw new Conflict(`An approval policy named ${name} already exists in this tenant`, { field: 'input.name' });
-  }
-  throw error;
-}
+const duplicateName = (error: unknown, name: string | undefined): never =>
+  conflictOnDuplicateName(error, `An approval policy named ${name} already exists in this tenant`);
 
 export async function createApprovalPolicy(ctx: TransactionContext, input: CreatePolicyInput): Promise<ApprovalPolicyRow> {
   const parsed = parseInput(createPolicyInput, input, 'input');

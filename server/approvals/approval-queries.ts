@@ -1,6 +1,7 @@
 /** Reading the approval workflow: requests, the ones an approver may decide, and sudo checks. */
 import { and, asc, eq, inArray, ne, or, sql, type SQL } from 'drizzle-orm';
 import type { ReviewerScope, RowScope } from '../auth/scope.js';
+import { arrayLiteral } from '../db/bulk-insert.js';
 import type { Executor } from '../db/database.js';
 import {
   approvalDecisions,
@@ -72,7 +73,7 @@ export function getApprovalInScope(db: Executor, scope: RowScope, id: string): P
  * reviewRefusal (server/auth/scope.ts), which decideApproval applies to each one.
  */
 export async function listApprovalsToReview(db: Executor, reviewer: ReviewerScope, args: PageArgs): Promise<Page<ApprovalRow>> {
-  const groups = `{${reviewer.groups.map((group) => `"${group}"`).join(',')}}`;
+  const groups = arrayLiteral(reviewer.groups);
   const mayDecide = or(
     reviewer.isAdmin ? eq(approvals.isAdminApprover, true) : undefined,
     reviewer.mayDecide ? or(sql`cardinality(${approvals.approverGroups}) = 0`, sql`${approvals.approverGroups} && ${groups}::text[]`) : undefined,

@@ -2,8 +2,7 @@
  * A verification that finds the chain broken raises the alarm: a critical in-app notification for
  * the tenant's admins and holders of audit_logs.view, and the `audit.integrity_failed` webhook.
  */
-import { and, eq, isNull, or, sql } from 'drizzle-orm';
-import { users } from '../db/tables/index.js';
+import { usersHolding } from '../identity/users.js';
 import { notify } from '../notifications/notifications.js';
 import { publishEvents } from '../realtime/domain-events.js';
 import { inTransaction, type ServiceContext } from '../service-context.js';
@@ -13,13 +12,9 @@ export async function raiseIntegrityAlarm(ctx: ServiceContext, report: Verificat
   if (report.isIntact || !report.fault) return;
   const fault = report.fault;
   await inTransaction(ctx, async (tx) => {
-    const audience = await tx.db
-      .select({ id: users.id })
-      .from(users)
-      .where(and(eq(users.tenantId, ctx.actor.tenantId), isNull(users.disabledAt), or(eq(users.role, 'admin'), sql`'audit_logs.view' = any(${users.permissions})`)));
     await notify(
       tx,
-      audience.map((user) => user.id),
+      await usersHolding(tx.db, ctx.actor.tenantId, 'audit_logs.view'),
       {
         category: 'security',
         severity: 'critical',

@@ -8,9 +8,9 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { recordChange } from '../audit/record-change.js';
 import type { Executor } from '../db/database.js';
-import { uniqueViolation } from '../db/db-errors.js';
+import { conflictOnDuplicateName } from '../db/db-errors.js';
 import { alertRules, CHANNEL_TYPES, notificationChannels, type ChannelType, type NotificationChannelRow } from '../db/tables/index.js';
-import { BadInput, Conflict, NotFound } from '../errors.js';
+import { BadInput, NotFound } from '../errors.js';
 import { newId } from '../ids.js';
 import { fetchPage, type Page, type PageArgs } from '../pagination/keyset.js';
 import type { TransactionContext } from '../service-context.js';
@@ -50,10 +50,8 @@ function parseSettings(services: WebhookServices, type: ChannelType, settings: u
 
 export const channelSnapshot = (row: NotificationChannelRow) => ({ id: row.id, name: row.name, type: row.type, config: row.config });
 
-function duplicateName(error: unknown, name: string): never {
-  if (uniqueViolation(error) !== undefined) throw new Conflict(`A notification channel named ${name} already exists in this tenant`, { field: 'input.name' });
-  throw error;
-}
+const duplicateName = (error: unknown, name: string | undefined): never =>
+  conflictOnDuplicateName(error, `A notification channel named ${name} already exists in this tenant`);
 
 export async function createChannel(ctx: TransactionContext, services: WebhookServices, input: ChannelInput): Promise<NotificationChannelRow> {
   const parsed = parseInput(channelInput, input, 'input');

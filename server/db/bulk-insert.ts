@@ -21,7 +21,7 @@ function toText(value: unknown): string | null {
  * the column's array type: both drivers pass a string through unchanged, where their own array
  * encodings differ.
  */
-function arrayLiteral(values: readonly unknown[]): string {
+export function arrayLiteral(values: readonly unknown[]): string {
   const elements = values.map((value) => {
     const text = toText(value);
     return text === null ? 'NULL' : `"${text.replace(/[\\"]/g, (character) => `\\${character}`)}"`;

@@ -1,3 +1,5 @@
+import { Conflict } from '../errors.js';
+
 /**
  * PostgreSQL error facts, read the same way from postgres.js and PGlite errors, whether or not
  * drizzle wrapped them (drizzle puts the driver's error in `cause`).
@@ -27,4 +29,10 @@ export function uniqueViolation(error: unknown): string | undefined {
 
 export function postgresErrorCode(error: unknown): string | undefined {
   return findPostgresError(error)?.code;
+}
+
+/** Rethrows `error`, as a CONFLICT on `input.name` with `message` when it is a unique violation. */
+export function conflictOnDuplicateName(error: unknown, message: string): never {
+  if (uniqueViolation(error) !== undefined) throw new Conflict(message, { field: 'input.name' });
+  throw error;
 }

@@ -86,6 +86,15 @@ export async function findUserByRef(db: Executor, tenantId: string, ref: string)
   return findUserByEmail(db, tenantId, ref);
 }
 
+/** Enabled users holding `permission`: admins (who hold every one) and those granted it. */
+export async function usersHolding(db: Executor, tenantId: string, permission: Permission): Promise<string[]> {
+  const rows = await db
+    .select({ id: users.id })
+    .from(users)
+    .where(and(eq(users.tenantId, tenantId), isNull(users.disabledAt), or(eq(users.role, 'admin'), sql`${permission} = any(${users.permissions})`)));
+  return rows.map((row) => row.id);
+}
+
 export async function findUsersByEmails(db: Executor, tenantId: string, emails: readonly string[]): Promise<UserRow[]> {
   if (emails.length === 0) return [];
   return db.select().from(users).where(and(eq(users.tenantId, tenantId), inArray(users.email, [...emails])));

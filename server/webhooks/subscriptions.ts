@@ -7,7 +7,7 @@ import { and, eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import { recordChange } from '../audit/record-change.js';
 import type { Executor } from '../db/database.js';
-import { uniqueViolation } from '../db/db-errors.js';
+import { conflictOnDuplicateName } from '../db/db-errors.js';
 import {
   webhookDeliveries,
   webhookSubscriptions,
@@ -91,10 +91,8 @@ function sealedColumns(services: WebhookServices, input: { secret?: string | nul
   return columns;
 }
 
-function duplicateName(error: unknown, name: string | undefined): never {
-  if (uniqueViolation(error) !== undefined) throw new Conflict(`A webhook named ${name} already exists in this tenant`, { field: 'input.name' });
-  throw error;
-}
+const duplicateName = (error: unknown, name: string | undefined): never =>
+  conflictOnDuplicateName(error, `A webhook named ${name} already exists in this tenant`);
 
 export async function createWebhook(ctx: TransactionContext, services: WebhookServices, input: CreateWebhookInput): Promise<WebhookSubscriptionRow> {
   const parsed = parseInput(createInput, input, 'input');
