@@ -23,6 +23,7 @@ import { SudoAuthorizationResolver } from './records/sudo-authorization.resolver
 import { SystemLogResolver } from './records/system-log.resolver.js';
 import { TerminalSessionResolver } from './records/terminal-session.resolver.js';
 import { ViewerResolver } from './records/viewer.resolver.js';
+import { TerminalRecordingResolver, TerminalSessionRecordingResolver } from './recordings/recording.resolver.js';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 const RESOLVERS: NonEmptyArray<Function> = [
@@ -49,6 +50,8 @@ const RESOLVERS: NonEmptyArray<Function> = [
   AlertsResolver,
   AuditResolver,
   RetentionResolver,
+  TerminalRecordingResolver,
+  TerminalSessionRecordingResolver,
 ];
 
 /**

@@ -7,6 +7,7 @@ import type { Config } from '../server/config.js';
 import type { Database } from '../server/db/database.js';
 import type { DeliveryDeps } from '../server/webhooks/delivery-worker.js';
 import type { Logger } from '../server/logger.js';
+import type { SecretBox } from '../server/secrets/secret-box.js';
 import type { ServiceContext } from '../server/service-context.js';
 import { createLoaders, type Loaders } from './loaders.js';
 import type { SubscriptionHub } from './realtime/subscription-hub.js';
@@ -22,6 +23,8 @@ export interface SchemaDependencies {
   readonly realtime?: { readonly hub: SubscriptionHub; readonly queueLimit: number };
   /** Outbound delivery: the secret box, the outbound policy and what a test send needs. */
   readonly webhooks: DeliveryDeps;
+  /** Playback links: the box sealing their tickets, and the base URL they start with. */
+  readonly recordings: { readonly secretBox: SecretBox; baseUrl(): string };
 }
 
 /** One GraphQL operation's context, over HTTP, WebSocket or a bot alike. */

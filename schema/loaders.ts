@@ -8,6 +8,7 @@ import type { Actor } from '../server/auth/actor.js';
 import type { Database } from '../server/db/database.js';
 import { rowsByIds } from '../server/db/rows-by-ids.js';
 import { decisionsOfApprovals } from '../server/approvals/approval-queries.js';
+import { recordingsOfSessions } from '../server/recordings/recording-queries.js';
 import {
   accessSessions,
   apiTokens,
@@ -22,6 +23,7 @@ import {
   type ApprovalRow,
   type ServerRow,
   type SudoAuthorizationRow,
+  type TerminalRecordingRow,
   type TerminalSessionRow,
   type UserRow,
 } from '../server/db/tables/index.js';
@@ -34,6 +36,8 @@ export interface Loaders {
   readonly terminalSessionById: DataLoader<string, TerminalSessionRow | null>;
   readonly approvalById: DataLoader<string, ApprovalRow | null>;
   readonly sudoAuthorizationById: DataLoader<string, SudoAuthorizationRow | null>;
+  /** A terminal session's recording (not scoped: the field applies the row rule). */
+  readonly recordingBySessionId: DataLoader<string, TerminalRecordingRow | null>;
   /** Every decision on a request, oldest first. */
   readonly decisionsByApprovalId: DataLoader<string, ApprovalDecisionRow[]>;
   /** Loaders for nested lists, made on first use, one per field and argument set. */
@@ -83,6 +87,16 @@ export function createLoaders(db: Database, actor: Actor | null): Loaders {
     },
     get sudoAuthorizationById() {
       return lazily('sudoAuthorizationById', () => byId(inTenant((tenant, ids) => rowsByIds(db, sudoAuthorizations, tenant, ids))));
+    },
+    get recordingBySessionId() {
+      return lazily(
+        'recordingBySessionId',
+        () =>
+          new DataLoader<string, TerminalRecordingRow | null>(async (ids) => {
+            const rows = tenantId ? await recordingsOfSessions(db, tenantId, ids) : [];
+            return ids.map((id) => rows.find((row) => row.terminalSessionId === id) ?? null);
+          }),
+      );
     },
     get decisionsByApprovalId() {
       return lazily(

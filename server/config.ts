@@ -95,6 +95,7 @@ const environmentSchema = z
     VIGIL_SUBSCRIPTION_QUEUE: integer(1000, 1, 1_000_000),
     VIGIL_WS_MAX_BUFFERED_KB: integer(4096, 1, 1_048_576),
     VIGIL_WS_PING_SECONDS: integer(30, 1, 3600),
+    VIGIL_RECORDING_CHUNK_KB: integer(4096, 1, 65_536),
     LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   })
   .refine((env) => !(env.VIGIL_JWT_SECRET && env.VIGIL_JWKS_URL), {
@@ -159,6 +160,10 @@ export interface Config {
     readonly pollIntervalMs: number;
     /** How often alert rules are evaluated. */
     readonly alertEvaluationMs: number;
+  };
+  readonly recordings: {
+    /** Largest chunk of asciicast lines an agent may send in one request. */
+    readonly chunkLimitBytes: number;
   };
   /** 32 bytes (base64) sealing secrets at rest; generated into the data dir when unset. */
   readonly secretKey?: string;
@@ -240,6 +245,9 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
       timeoutMs: env.VIGIL_WEBHOOK_TIMEOUT_MS,
       pollIntervalMs: env.VIGIL_WEBHOOK_POLL_MS,
       alertEvaluationMs: env.VIGIL_ALERT_EVALUATION_SECONDS * 1000,
+    },
+    recordings: {
+      chunkLimitBytes: env.VIGIL_RECORDING_CHUNK_KB * 1024,
     },
     secretKey: env.VIGIL_SECRET_KEY,
     approvals: {

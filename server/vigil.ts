@@ -27,6 +27,7 @@ import { startApprovalSweeper } from './approvals/approval-sweeper.js';
 import { startEventBus } from './realtime/event-bus.js';
 import { createOutboundPolicy } from './outbound/outbound-policy.js';
 import { loadSecretBox } from './secrets/secret-box.js';
+import { createRecordingRouter } from './http/recording-routes.js';
 import { startDeliveryWorker, type DeliveryDeps } from './webhooks/delivery-worker.js';
 import { startAlertEvaluator } from './alerts/evaluate-rules.js';
 import { createSubscriptionHub } from '../schema/realtime/subscription-hub.js';
@@ -76,6 +77,8 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
     const outbound = createOutboundPolicy(config.outbound.allow);
     const deliveryDeps: DeliveryDeps = { db: database.db, clock, logger, secretBox, outbound, timeoutMs: config.outbound.timeoutMs };
 
+    // Known once the server listens; links made before then (none are) would be relative.
+    let publicBaseUrl = config.http.publicUrl ?? '';
     const schema = await buildVigilSchema();
     const bus = await startEventBus(database, logger);
     const hub = createSubscriptionHub(bus, database.db);
@@ -86,6 +89,7 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
       records: config.records,
       realtime: { hub, queueLimit: config.realtime.queueLimit },
       webhooks: deliveryDeps,
+      recordings: { secretBox, baseUrl: () => publicBaseUrl },
       audit: {
         signingKey,
         checkpoints: checkpointPolicy,
@@ -123,7 +127,8 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
       shutdownGraceMs: config.http.shutdownGraceMs,
     });
     const exports = createExportRouter({ db: database.db, clock, signingKey, authenticator, logger });
-    httpServer.on('request', createApp({ logger, metrics, database, graphql: graphql.handler, exports, trustProxy: config.http.trustProxy }));
+    const recordings = createRecordingRouter({ db: database.db, clock, authenticator, secretBox, logger, chunkLimitBytes: config.recordings.chunkLimitBytes });
+    httpServer.on('request', createApp({ logger, metrics, database, graphql: graphql.handler, exports, recordings, trustProxy: config.http.trustProxy }));
 
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', reject);
@@ -134,6 +139,7 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
     });
     const port = (httpServer.address() as AddressInfo).port;
     const baseUrl = config.http.publicUrl ?? `http://${['0.0.0.0', '::'].includes(config.http.host) ? 'localhost' : config.http.host}:${port}`;
+    publicBaseUrl = baseUrl;
     const openDatabaseHandle = database;
     const checkpointer = startCheckpointer({
       db: database.db,

@@ -52,6 +52,10 @@ export const AUDIT_ACTIONS = [
   'audit.exported',
   'audit.verified',
   'records.exported',
+  'recording.started',
+  'recording.gap_declared',
+  'recording.completed',
+  'recording.viewed',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

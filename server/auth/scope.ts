@@ -75,6 +75,7 @@ export function tokenOwnerScope(actor: UserActor | SystemActor, requestedUserId?
 export type RecordKind =
   | 'accessSessions'
   | 'terminalSessions'
+  | 'terminalRecordings'
   | 'commands'
   | 'fileTransfers'
   | 'sudoAuthorizations'
@@ -95,6 +96,7 @@ export interface RowScope {
 const WHOLE_TENANT_READERS: Record<RecordKind, { permission?: Permission; isOwnRowsAllowed: boolean }> = {
   accessSessions: { isOwnRowsAllowed: true },
   terminalSessions: { permission: 'session_recordings.view', isOwnRowsAllowed: true },
+  terminalRecordings: { permission: 'session_recordings.view', isOwnRowsAllowed: true },
   commands: { isOwnRowsAllowed: true },
   fileTransfers: { isOwnRowsAllowed: true },
   sudoAuthorizations: { isOwnRowsAllowed: true },

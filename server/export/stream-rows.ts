@@ -34,7 +34,7 @@ function drainedOrClosed(res: ServerResponse): Promise<void> {
  * false, without reading further, when the client disconnected first. An error of `chunks` is
  * thrown to the caller with the response left open: the caller decides how it ends.
  */
-export async function writeChunks(res: ServerResponse, chunks: AsyncIterable<string>): Promise<boolean> {
+export async function writeChunks(res: ServerResponse, chunks: AsyncIterable<string | Uint8Array>): Promise<boolean> {
   let isClosed = res.destroyed;
   const onClose = () => {
     isClosed = true;

@@ -17,6 +17,8 @@ export interface AppOptions {
   graphql: RequestHandler[];
   /** GET /export/… (server/http/export-routes.ts). */
   exports: RequestHandler;
+  /** /recordings/… (server/http/recording-routes.ts). */
+  recordings: RequestHandler;
   trustProxy: boolean | number | string;
 }
 
@@ -39,7 +41,7 @@ export function createApp(options: AppOptions): express.Express {
         req: (req: { id: string; method: string; url: string; remoteAddress?: string }) => ({
           id: req.id,
           method: req.method,
-          url: req.url,
+          url: withoutTickets(req.url),
           remoteAddress: req.remoteAddress,
         }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
@@ -54,12 +56,18 @@ export function createApp(options: AppOptions): express.Express {
   app.get('/metrics', metricsHandler(options.metrics));
   app.use('/graphql', ...options.graphql);
   app.use('/export', options.exports);
+  app.use('/recordings', options.recordings);
 
   app.use((_req, res) => {
     res.status(404).json({ error: 'Not found' });
   });
   app.use(errorHandler);
   return app;
+}
+
+/** Playback tickets grant access for minutes: keep them out of the logs. */
+function withoutTickets(url: string): string {
+  return url.replace(/([?&]ticket=)[^&]*/g, '$1[redacted]');
 }
 
 /** Malformed or oversized bodies are the client's fault: 400/413 with a message, never a stack. */

@@ -13,7 +13,6 @@ import { recordScope, requirePermission } from '../auth/scope.js';
 import type { SigningKey } from '../audit/signing-key.js';
 import type { Clock } from '../clock.js';
 import type { Database } from '../db/database.js';
-import { AppError, Unauthenticated } from '../errors.js';
 import { parseAuditFilter, startAuditExport, type AuditExportFormat } from '../export/audit-export.js';
 import { exportFilename } from '../export/export-filename.js';
 import { QueryParams } from '../export/query-params.js';
@@ -25,6 +24,7 @@ import { findTenant } from '../identity/tenants.js';
 import type { Logger } from '../logger.js';
 import type { ServiceContext } from '../service-context.js';
 import { requestInfoOf } from './request-info.js';
+import { sendError } from './send-error.js';
 
 export interface ExportRoutesOptions {
   readonly db: Database;
@@ -93,7 +93,7 @@ function exportHandler(options: ExportRoutesOptions, start: (ctx: ServiceContext
       tenant = (await findTenant(options.db, actor.tenantId))?.slug ?? actor.tenantId;
       started = await start(ctx, new QueryParams(req.query as Record<string, unknown>));
     } catch (error) {
-      sendError(res, error, log);
+      sendError(res, error, log, 'export before streaming');
       return;
     }
 
@@ -115,14 +115,4 @@ function setExportHeaders(res: Response, started: StartedExport, filename: strin
   res.setHeader('Cache-Control', 'no-store');
   res.setHeader('X-Content-Type-Options', 'nosniff');
   for (const [name, value] of Object.entries(started.headers ?? {})) res.setHeader(name, value);
-}
-
-function sendError(res: Response, error: unknown, log: Logger): void {
-  if (error instanceof AppError) {
-    if (error instanceof Unauthenticated) res.setHeader('WWW-Authenticate', 'Bearer');
-    res.status(error.httpStatus).json({ errors: [{ message: error.message, extensions: { code: error.code, ...error.details } }] });
-    return;
-  }
-  log.error({ err: error }, 'export failed before streaming');
-  res.status(500).json({ errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
 }

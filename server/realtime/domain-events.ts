@@ -31,6 +31,14 @@ export type DomainEvent = EventBase &
     | { readonly type: 'approval.decided'; readonly approvalId: string; readonly requesterId: string; readonly status: string }
     | { readonly type: 'access_session.changed'; readonly accessSessionId: string; readonly requesterId: string; readonly status: string }
     | { readonly type: 'sudo.granted'; readonly sudoAuthorizationId: string; readonly userId: string; readonly serverId: string }
+    | {
+        readonly type: 'recording.appended';
+        readonly recordingId: string;
+        readonly userId: string | null;
+        readonly serverId: string;
+        readonly seq: number;
+        readonly isComplete: boolean;
+      }
   );
 
 export type DomainEventType = DomainEvent['type'];

@@ -105,11 +105,14 @@ export async function enqueueMessages(db: Executor, messages: readonly WebhookMe
   return count;
 }
 
+/** Events for Vigil's own listeners only: bookkeeping, or (recording chunks) far too many to send. */
+const NOT_WEBHOOK_EVENTS = new Set<DomainEvent['type']>(['audit.appended', 'identity.changed', 'notification.created', 'recording.appended']);
+
 /** The outbox rows for `events`, in their transaction: nothing when no subscription wants them. */
 export async function enqueueWebhookDeliveries(db: Executor, events: readonly DomainEvent[], now = new Date()): Promise<void> {
   const byTenant = new Map<string, DomainEvent[]>();
   for (const event of events) {
-    if (event.type === 'audit.appended' || event.type === 'identity.changed' || event.type === 'notification.created') continue;
+    if (NOT_WEBHOOK_EVENTS.has(event.type)) continue;
     byTenant.set(event.tenantId, [...(byTenant.get(event.tenantId) ?? []), event]);
   }
   for (const [tenantId, tenantEvents] of byTenant) {

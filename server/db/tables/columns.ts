@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { check, foreignKey, timestamp, uuid, type AnyPgColumn } from 'drizzle-orm/pg-core';
+import { check, customType, foreignKey, timestamp, uuid, type AnyPgColumn } from 'drizzle-orm/pg-core';
 import { tenants } from './tenants.js';
 
 /** How serious a notification or an alert is, least first (the product documents' scale and colours). */
@@ -37,3 +37,10 @@ export function sameTenantReference(
 export function oneOf(name: string, column: AnyPgColumn, values: readonly string[]) {
   return check(name, sql`${column} in (${sql.raw(values.map((value) => `'${value}'`).join(', '))})`);
 }
+
+/** Raw bytes (compressed recording chunks): a Buffer in, a Buffer out, on PGlite and postgres.js alike. */
+export const bytes = customType<{ data: Buffer; driverData: Buffer | Uint8Array }>({
+  dataType: () => 'bytea',
+  toDriver: (value) => value,
+  fromDriver: (value) => (Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength)),
+});

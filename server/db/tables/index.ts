@@ -17,3 +17,4 @@ export * from './sudo-checks.js';
 export * from './notifications.js';
 export * from './webhooks.js';
 export * from './channels.js';
+export * from './terminal-recordings.js';

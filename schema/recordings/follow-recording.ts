@@ -1,0 +1,70 @@
+/**
+ * Following a recording live: the chunks already stored after `afterSeq`, then each new chunk as
+ * its append commits, in order and once, until the final one. The live stream is opened before
+ * the stored chunks are read, so a chunk committed in between arrives through one or the other;
+ * one arriving through both is passed over by its number.
+ */
+import { and, eq } from 'drizzle-orm';
+import { canSeeRow } from '../../server/auth/scope.js';
+import type { Database } from '../../server/db/database.js';
+import { terminalRecordingChunks } from '../../server/db/tables/index.js';
+import { chunkEvents } from '../../server/recordings/chunk-codec.js';
+import { recordingForReader } from '../../server/recordings/recording-access.js';
+import { storedChunks } from '../../server/recordings/recording-queries.js';
+import { BadInput } from '../../server/errors.js';
+import type { GraphQLContext } from '../context.js';
+import { eventStream } from '../realtime/event-stream.js';
+import { RecordingEvent, RecordingEvents, type RecordingEventCodeEnum } from './recording.types.js';
+
+export async function followRecording(ctx: GraphQLContext, recordingId: string, afterSeq: number): Promise<AsyncIterable<RecordingEvents>> {
+  if (!Number.isInteger(afterSeq) || afterSeq < -1) throw new BadInput('afterSeq', 'afterSeq must be -1 (from the start) or a chunk number');
+  const recording = await recordingForReader(ctx.deps.db, ctx.actor, recordingId);
+  const { db } = ctx.deps;
+  const tenantId = recording.tenantId;
+
+  const live = eventStream(
+    ctx,
+    (event) => event.type === 'recording.appended' && event.recordingId === recording.id,
+    async (delivery): Promise<RecordingEvents[]> => {
+      const event = delivery.event;
+      if (event.type !== 'recording.appended' || !canSeeRow(ctx.actor, 'terminalRecordings', event.userId)) return [];
+      const data = await delivery.once(`recording-chunk:${event.recordingId}:${event.seq}`, () => chunkData(db, tenantId, event.recordingId, event.seq));
+      return data ? [await payload(recording.id, event.seq, data, event.isComplete)] : [];
+    },
+  );
+
+  async function* follow(): AsyncGenerator<RecordingEvents> {
+    let last = afterSeq;
+    try {
+      const finalSeq = recording.status === 'complete' ? recording.nextSeq - 1 : undefined;
+      for await (const chunk of storedChunks(db, tenantId, recording.id, afterSeq)) {
+        last = chunk.seq;
+        yield await payload(recording.id, chunk.seq, chunk.data, chunk.seq === finalSeq);
+      }
+      if (finalSeq !== undefined) return;
+      for await (const item of live) {
+        if (item.seq > last) {
+          last = item.seq;
+          yield item;
+        }
+        if (item.isComplete) return;
+      }
+    } finally {
+      await live.return?.();
+    }
+  }
+  return follow();
+}
+
+async function chunkData(db: Database, tenantId: string, recordingId: string, seq: number): Promise<Buffer | undefined> {
+  const [row] = await db
+    .select({ data: terminalRecordingChunks.data })
+    .from(terminalRecordingChunks)
+    .where(and(eq(terminalRecordingChunks.tenantId, tenantId), eq(terminalRecordingChunks.recordingId, recordingId), eq(terminalRecordingChunks.seq, seq)));
+  return row?.data;
+}
+
+async function payload(recordingId: string, seq: number, data: Buffer, isComplete: boolean): Promise<RecordingEvents> {
+  const events = (await chunkEvents(data)).map(([seconds, code, text]) => Object.assign(new RecordingEvent(), { seconds, code: code as RecordingEventCodeEnum, data: text }));
+  return Object.assign(new RecordingEvents(), { recordingId, seq, events, isComplete });
+}

@@ -1,0 +1,52 @@
+/**
+ * Playback tickets: a browser cannot put a bearer token on a page it navigates to or on the
+ * .cast the player fetches, so a person who may watch a recording is given a link carrying a
+ * ticket instead. A ticket is sealed (AES-256-GCM, so it cannot be forged or altered) under the
+ * instance's secret key, names one recording and one user, and expires after TICKET_TTL_MS.
+ * At use the user is read again: a disabled user, or one who lost the right to see the
+ * recording, is refused even with a ticket still in date.
+ */
+import type { UserActor } from '../auth/actor.js';
+import { effectivePermissions } from '../auth/permissions.js';
+import type { Executor } from '../db/database.js';
+import { Unauthenticated } from '../errors.js';
+import { findUserByRef } from '../identity/users.js';
+import type { SecretBox } from '../secrets/secret-box.js';
+
+export const TICKET_TTL_MS = 10 * 60_000;
+
+interface TicketClaims {
+  readonly kind: 'recording';
+  readonly tenantId: string;
+  readonly userId: string;
+  readonly recordingId: string;
+  readonly expiresAt: number;
+}
+
+export function issuePlaybackTicket(box: SecretBox, actor: UserActor, recordingId: string, now: Date): string {
+  const claims: TicketClaims = { kind: 'recording', tenantId: actor.tenantId, userId: actor.userId, recordingId, expiresAt: now.getTime() + TICKET_TTL_MS };
+  return box.seal(JSON.stringify(claims));
+}
+
+/** The user a ticket speaks for, as they are now; UNAUTHENTICATED when it is not good for `recordingId`. */
+export async function redeemPlaybackTicket(db: Executor, box: SecretBox, ticket: string, recordingId: string, now: Date): Promise<UserActor> {
+  let claims: TicketClaims;
+  try {
+    claims = JSON.parse(box.open(ticket)) as TicketClaims;
+  } catch {
+    throw new Unauthenticated('The playback ticket is not valid');
+  }
+  if (claims.kind !== 'recording' || claims.recordingId !== recordingId) throw new Unauthenticated('The playback ticket is for another recording');
+  if (claims.expiresAt <= now.getTime()) throw new Unauthenticated('The playback ticket has expired: ask for a new playback link');
+  const user = await findUserByRef(db, claims.tenantId, claims.userId);
+  if (!user || user.disabledAt) throw new Unauthenticated('The user of this playback ticket is disabled');
+  return {
+    type: 'user',
+    tenantId: user.tenantId,
+    userId: user.id,
+    email: user.email,
+    role: user.role,
+    permissions: effectivePermissions(user.role, user.permissions),
+    expiresAt: new Date(claims.expiresAt),
+  };
+}
