@@ -27,6 +27,7 @@ export const RETENTION_KINDS = [
   'activity_log',
   'commands',
   'terminal_sessions',
+  'terminal_recordings',
   'file_transfers',
   'system_logs',
   'sudo_authorizations',
@@ -36,11 +37,20 @@ export type RetentionKind = (typeof RETENTION_KINDS)[number];
 
 const BATCH = 5000;
 
+interface RecordKind {
+  readonly table: string;
+  readonly time: string;
+  readonly keptBy: string[];
+  /** Rows per delete statement, when a row brings a lot with it (a recording's chunks). */
+  readonly batch?: number;
+}
+
 /** Table, time column and the references that keep a row, by kind. */
-const RECORD_KINDS: Record<Exclude<RetentionKind, 'audit_log'>, { table: string; time: string; keptBy: string[] }> = {
+const RECORD_KINDS: Record<Exclude<RetentionKind, 'audit_log'>, RecordKind> = {
   activity_log: { table: 'activity_log', time: 'occurred_at', keptBy: [] },
   commands: { table: 'commands', time: 'submitted_at', keptBy: [] },
-  terminal_sessions: { table: 'terminal_sessions', time: 'started_at', keptBy: ['commands.terminal_session_id'] },
+  terminal_sessions: { table: 'terminal_sessions', time: 'started_at', keptBy: ['commands.terminal_session_id', 'terminal_recordings.terminal_session_id'] },
+  terminal_recordings: { table: 'terminal_recordings', time: 'started_at', keptBy: [], batch: 20 },
   file_transfers: { table: 'file_transfers', time: 'occurred_at', keptBy: [] },
   system_logs: { table: 'system_logs', time: 'logged_at', keptBy: [] },
   sudo_authorizations: { table: 'sudo_authorizations', time: 'granted_at', keptBy: [] },
@@ -109,18 +119,21 @@ export async function applyRetention(db: Database, clock: Clock): Promise<{ tena
   return results;
 }
 
-async function deleteOldRecords(db: Database, tenantId: string, kind: { table: string; time: string; keptBy: string[] }, cutoff: Date): Promise<number> {
+async function deleteOldRecords(db: Database, tenantId: string, kind: RecordKind, cutoff: Date): Promise<number> {
   const table = sql.identifier(kind.table);
   const time = sql.identifier(kind.time);
   const kept = kind.keptBy.map((reference) => {
     const [referencing, column] = reference.split('.') as [string, string];
     return sql` and not exists (select 1 from ${sql.identifier(referencing)} r where r.tenant_id = t.tenant_id and r.${sql.identifier(column)} = t.id)`;
   });
-  // Commands take their status history with them.
+  // Commands take their status history with them, recordings their chunks.
   const history =
     kind.table === 'commands'
       ? sql`, history as (delete from command_status_changes h using doomed where h.tenant_id = ${tenantId} and h.command_id = doomed.id)`
-      : sql``;
+      : kind.table === 'terminal_recordings'
+        ? sql`, chunks as (delete from terminal_recording_chunks c using doomed where c.tenant_id = ${tenantId} and c.recording_id = doomed.id)`
+        : sql``;
+  const batch = kind.batch ?? BATCH;
   let total = 0;
   for (;;) {
     const [row] = await queryRows<{ count: number }>(
@@ -128,14 +141,14 @@ async function deleteOldRecords(db: Database, tenantId: string, kind: { table: s
       sql`with doomed as (
             select t.id from ${table} t
             where t.tenant_id = ${tenantId} and t.${time} < ${cutoff.toISOString()}::timestamptz${sql.join(kept, sql``)}
-            limit ${BATCH}
+            limit ${batch}
           )${history}, gone as (
             delete from ${table} t using doomed where t.tenant_id = ${tenantId} and t.id = doomed.id returning 1
           )
           select count(*)::int as count from gone`,
     );
     total += row?.count ?? 0;
-    if ((row?.count ?? 0) < BATCH) return total;
+    if ((row?.count ?? 0) < batch) return total;
   }
 }
 

@@ -53,7 +53,7 @@ export async function putChunk(
   const response = await fetch(`${base}/recordings/sessions/${encodeURIComponent(sessionEventId)}/chunks/${seq}${search ? `?${search}` : ''}`, {
     method: 'PUT',
     headers: { authorization: `Bearer ${agentToken}`, 'content-type': 'application/x-asciicast' },
-    body,
+    body: typeof body === 'string' ? body : new Uint8Array(body),
   });
   return { status: response.status, body: await response.json() };
 }
