@@ -9,16 +9,17 @@ import { canSeeRow } from '../../server/auth/scope.js';
 import type { Database } from '../../server/db/database.js';
 import { terminalRecordingChunks } from '../../server/db/tables/index.js';
 import { chunkEvents } from '../../server/recordings/chunk-codec.js';
-import { recordingForReader } from '../../server/recordings/recording-access.js';
+import { recordingForReader, recordRecordingView } from '../../server/recordings/recording-access.js';
 import { storedChunks } from '../../server/recordings/recording-queries.js';
 import { BadInput } from '../../server/errors.js';
-import type { GraphQLContext } from '../context.js';
+import { serviceContext, type GraphQLContext } from '../context.js';
 import { eventStream } from '../realtime/event-stream.js';
 import { RecordingEvent, RecordingEvents, type RecordingEventCodeEnum } from './recording.types.js';
 
 export async function followRecording(ctx: GraphQLContext, recordingId: string, afterSeq: number): Promise<AsyncIterable<RecordingEvents>> {
   if (!Number.isInteger(afterSeq) || afterSeq < -1) throw new BadInput('afterSeq', 'afterSeq must be -1 (from the start) or a chunk number');
   const recording = await recordingForReader(ctx.deps.db, ctx.actor, recordingId);
+  await recordRecordingView(serviceContext(ctx), recording, 'live');
   const { db } = ctx.deps;
   const tenantId = recording.tenantId;
 

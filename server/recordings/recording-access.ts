@@ -28,7 +28,8 @@ export async function recordingForReader(db: Executor, actor: Actor | null, id: 
   return row;
 }
 
-export type RecordingViewKind = 'download' | 'playback';
+/** A download, the playback page's player, or a live follow (the subscription). */
+export type RecordingViewKind = 'download' | 'playback' | 'live';
 
 export async function recordRecordingView(ctx: ServiceContext, recording: TerminalRecordingRow, how: RecordingViewKind): Promise<void> {
   await inTransaction(ctx, (tx) =>
