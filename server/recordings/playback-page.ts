@@ -37,6 +37,7 @@ export async function playbackPage(ctx: ServiceContext, box: SecretBox, recordin
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 <title>Recording · ${escapeHtml(title)}</title>
 <link rel="stylesheet" href="/recordings/assets/asciinema-player.css">
 <style nonce="${options.nonce}">
