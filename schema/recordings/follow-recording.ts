@@ -34,10 +34,20 @@ export async function followRecording(ctx: GraphQLContext, recordingId: string, 
     },
   );
 
+  // Read again now that the live stream is open: a final chunk committed before this point is
+  // seen here as complete; one committed after it arrives live.
+  let current: typeof recording;
+  try {
+    current = await recordingForReader(db, ctx.actor, recording.id);
+  } catch (error) {
+    await live.return?.();
+    throw error;
+  }
+
   async function* follow(): AsyncGenerator<RecordingEvents> {
     let last = afterSeq;
     try {
-      const finalSeq = recording.status === 'complete' ? recording.nextSeq - 1 : undefined;
+      const finalSeq = current.status === 'complete' ? current.nextSeq - 1 : undefined;
       for await (const chunk of storedChunks(db, tenantId, recording.id, afterSeq)) {
         last = chunk.seq;
         yield await payload(recording.id, chunk.seq, chunk.data, chunk.seq === finalSeq);

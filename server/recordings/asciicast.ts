@@ -31,6 +31,10 @@ const MAX_DIMENSION = 10_000;
 const MAX_ENV_ENTRIES = 32;
 const MAX_HEADER_TEXT = 4096;
 const RESIZE = /^\d{1,5}x\d{1,5}$/;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** String.prototype.isWellFormed, which TypeScript's ES2022 library (Node 20's) does not declare. */
+const isWellFormed = (text: string) => !LONE_SURROGATE.test(text);
 
 /**
  * The lines of one chunk. `isHeaderExpected`: chunk 0 starts with the header. Event times must
@@ -78,6 +82,8 @@ function parseEvent(value: unknown[], field: string): AsciicastEvent {
     throw new BadInput(field, `${field}: the event code must be one of ${EVENT_CODES.join(', ')}`);
   }
   if (typeof data !== 'string') throw new BadInput(field, `${field}: the event data must be a string`);
+  // A lone surrogate (a JSON escape such as \ud800) is valid JSON but no text: players choke on it.
+  if (!isWellFormed(data)) throw new BadInput(field, `${field}: the event data holds an unpaired UTF-16 surrogate`);
   if (code === 'r' && !RESIZE.test(data)) throw new BadInput(field, `${field}: a resize event's data is COLSxROWS, e.g. 120x40`);
   return [seconds, code as EventCode, data];
 }
@@ -96,7 +102,9 @@ function parseHeader(value: unknown, field: string): AsciicastHeader {
   const text = (name: 'command' | 'title') => {
     const item = header[name];
     if (item == null) return undefined;
-    if (typeof item !== 'string' || item.length > MAX_HEADER_TEXT) throw new BadInput(`${field}.${name}`, `${field}: ${name} must be a string of at most ${MAX_HEADER_TEXT} characters`);
+    if (typeof item !== 'string' || item.length > MAX_HEADER_TEXT || !isWellFormed(item)) {
+      throw new BadInput(`${field}.${name}`, `${field}: ${name} must be text of at most ${MAX_HEADER_TEXT} characters`);
+    }
     return item;
   };
   let timestamp: Date | undefined;
@@ -112,7 +120,9 @@ function parseHeader(value: unknown, field: string): AsciicastHeader {
     const entries = Object.entries(header.env as Record<string, unknown>);
     if (entries.length > MAX_ENV_ENTRIES) throw new BadInput(`${field}.env`, `${field}: env may hold at most ${MAX_ENV_ENTRIES} variables`);
     for (const [name, item] of entries) {
-      if (typeof item !== 'string' || item.length > MAX_HEADER_TEXT) throw new BadInput(`${field}.env.${name}`, `${field}: env.${name} must be a string`);
+      if (typeof item !== 'string' || item.length > MAX_HEADER_TEXT || !isWellFormed(item) || !isWellFormed(name)) {
+        throw new BadInput(`${field}.env.${name}`, `${field}: env.${name} must be text`);
+      }
       env[name] = item;
     }
   }

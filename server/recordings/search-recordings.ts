@@ -61,7 +61,7 @@ export async function searchRecordings(
   if (page.nodes.length === 0) return { ...page, nodes: [] };
 
   const chunks = await db
-    .select({ recordingId: terminalRecordingChunks.recordingId, seq: terminalRecordingChunks.seq, data: terminalRecordingChunks.data, carry: terminalRecordingChunks.carry })
+    .select({ recordingId: terminalRecordingChunks.recordingId, seq: terminalRecordingChunks.seq })
     .from(terminalRecordingChunks)
     .where(
       and(
@@ -81,27 +81,37 @@ export async function searchRecordings(
     const found = matchesByRecording.get(chunk.recordingId) ?? [];
     matchesByRecording.set(chunk.recordingId, found);
     if (found.length >= maxMatches) continue;
-    const rebuilt = chunkText(await chunkEvents(chunk.data), chunk.carry);
-    for (const [stream, streamText, carried] of [
-      ['output', rebuilt.output, chunk.carry.o.text.length],
-      ['input', rebuilt.input, chunk.carry.i.text.length],
-    ] as const) {
-      found.push(...findIn(streamText, stream, matcher, carried, maxMatches - found.length));
-    }
+    // One chunk's bytes at a time, and only while matches are still wanted.
+    const stored = await chunkForSearch(db, scope.tenantId, chunk.recordingId, chunk.seq);
+    if (!stored) continue;
+    const rebuilt = chunkText(await chunkEvents(stored.data), stored.carry);
+    const room = maxMatches - found.length;
+    // Both streams, then in time order: the first `room` by time, whichever stream they are in.
+    const inChunk = [...findIn(rebuilt.output, 'output', matcher, room), ...findIn(rebuilt.input, 'input', matcher, room)].sort((a, b) => a.seconds - b.seconds);
+    found.push(...inChunk.slice(0, room));
   }
   return {
     ...page,
     nodes: page.nodes.map((recording) => ({
       recording,
-      matches: [...(matchesByRecording.get(recording.id) ?? [])].sort((a, b) => a.seconds - b.seconds).slice(0, maxMatches),
+      matches: [...(matchesByRecording.get(recording.id) ?? [])].sort((a, b) => a.seconds - b.seconds),
     })),
   };
 }
 
-/** Matches in one stream's text, skipping those wholly inside the carry (the previous chunk found them). */
-function findIn(text: StreamText, stream: MatchStream, matcher: RegExp, carried: number, room: number): RecordingMatch[] {
+async function chunkForSearch(db: Executor, tenantId: string, recordingId: string, seq: number) {
+  const [row] = await db
+    .select({ data: terminalRecordingChunks.data, carry: terminalRecordingChunks.carry })
+    .from(terminalRecordingChunks)
+    .where(and(eq(terminalRecordingChunks.tenantId, tenantId), eq(terminalRecordingChunks.recordingId, recordingId), eq(terminalRecordingChunks.seq, seq)));
+  return row;
+}
+
+/** Matches in one stream's text, skipping those wholly inside the intact carry (the previous chunk found them). */
+function findIn(text: StreamText, stream: MatchStream, matcher: RegExp, room: number): RecordingMatch[] {
   const matches: RecordingMatch[] = [];
   const value = text.value;
+  const carried = text.carriedIntact;
   matcher.lastIndex = 0;
   for (let found = matcher.exec(value); found && matches.length < room; found = matcher.exec(value)) {
     const end = found.index + found[0].length;

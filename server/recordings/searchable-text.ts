@@ -30,6 +30,8 @@ export class StreamText {
   private text: string;
   private readonly marks: Mark[];
   private pending: string;
+  /** How much of the carried text is still as the previous chunk had it (typed input can take some back). */
+  private intactCarry: number;
 
   constructor(
     private readonly stream: 'o' | 'i',
@@ -38,6 +40,7 @@ export class StreamText {
     this.text = carry.text;
     this.marks = [...carry.marks];
     this.pending = carry.pending ?? '';
+    this.intactCarry = carry.text.length;
   }
 
   append(seconds: number, data: string): void {
@@ -50,7 +53,7 @@ export class StreamText {
     }
     this.mark(this.text.length, seconds);
     const plain = raw.replace(ESCAPES, '');
-    if (this.stream === 'i') this.type(plain);
+    if (this.stream === 'i') this.type(seconds, plain);
     else this.text += plain.replace(/\r\n?/g, '\n').replace(CONTROLS, '');
   }
 
@@ -64,18 +67,28 @@ export class StreamText {
   }
 
   /** Typed input: Enter ends a line, backspace takes back the last character typed on it. */
-  private type(keys: string): void {
+  private type(seconds: number, keys: string): void {
     let text = this.text;
     const typedFrom = text.length;
+    let lowest = typedFrom;
     for (const key of keys) {
       if (key === '\r' || key === '\n') text += '\n';
       else if (key === '\x7f' || key === '\b') {
-        if (text.length > 0 && !text.endsWith('\n')) text = text.slice(0, -1);
+        if (text.length > 0 && !text.endsWith('\n')) {
+          text = text.slice(0, -1);
+          lowest = Math.min(lowest, text.length);
+        }
       } else if (key === '\t' || !CONTROL.test(key)) text += key;
     }
     this.text = text;
-    // Backspaces took back text that earlier events wrote: this event now begins where the text ends.
-    if (text.length < typedFrom) this.mark(text.length, this.marks[this.marks.length - 1]![1]);
+    // Backspaces took back text earlier events wrote: what follows `lowest` is this event's.
+    if (lowest < typedFrom) this.mark(lowest, seconds);
+    this.intactCarry = Math.min(this.intactCarry, lowest);
+  }
+
+  /** Characters at the start that the previous chunk's text had too, unchanged: matches within them were found there. */
+  get carriedIntact(): number {
+    return this.intactCarry;
   }
 
   get value(): string {

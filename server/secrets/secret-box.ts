@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 const KEY_FILE = 'secret.key';
+const AUTH_TAG_BYTES = 16;
 
 export interface SecretBox {
   readonly keyId: string;
@@ -32,8 +33,11 @@ export function secretBoxFromKey(key: Buffer): SecretBox {
       const [version, sealedKeyId, iv, tag, ciphertext] = sealed.split('.');
       if (version !== 'v1' || !iv || !tag || ciphertext === undefined) throw new Error('Not a sealed secret');
       if (sealedKeyId !== keyId) throw new Error(`The secret was sealed with key ${sealedKeyId}, not the configured key ${keyId}`);
-      const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
-      decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+      const authTag = Buffer.from(tag, 'base64url');
+      // A shortened tag would still "verify" with fewer bits of protection: only the full 16 bytes count.
+      if (authTag.length !== AUTH_TAG_BYTES) throw new Error('Not a sealed secret: the authentication tag is not 16 bytes');
+      const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'), { authTagLength: AUTH_TAG_BYTES });
+      decipher.setAuthTag(authTag);
       return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString('utf8');
     },
   };
