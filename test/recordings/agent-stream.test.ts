@@ -564,6 +564,7 @@ describe('bad input and bad tokens are refused and write nothing', () => {
       { name: "a first time before the recording's end so far", body: `${line([9.5, 'o', 'a'])}\n${line([12, 'o', 'b'])}\n`, field: 'line 1', extra: { seconds: 9.5, notBefore: 10 } },
       { name: 'bytes that are not UTF-8', body: Buffer.concat([Buffer.from('[11,"o","caf'), Buffer.from([0xff]), Buffer.from('"]\n')]), field: 'body' },
       { name: 'a resize to "wide"', body: `${line([11, 'o', 'a'])}\n${line([12, 'r', 'wide'])}\n`, field: 'line 2' },
+      { name: 'an unpaired surrogate escaped in JSON (valid UTF-8, but no text)', body: `${line([11, 'o', 'a'])}\n[12,"o","a\\ud800b"]\n`, field: 'line 2' },
       { name: 'a header in chunk 1', body: castLines(good, headerOf()), field: 'line 1' },
     ];
     for (const { name, body, field, extra } of cases) {
