@@ -7,6 +7,7 @@ import { benchAuditChain } from './audit-chain.js';
 import { benchExport } from './export.js';
 import { benchFanOut } from './fan-out.js';
 import { benchIngestion } from './ingestion.js';
+import { benchRecordings } from './recordings.js';
 import { benchScopedReads } from './scoped-reads.js';
 import { benchVerification } from './verification.js';
 import { parseBenchOptions } from './support/options.js';
@@ -20,6 +21,7 @@ const BENCHMARKS: Record<string, (options: ReturnType<typeof parseBenchOptions>)
   export: benchExport,
   verification: benchVerification,
   'fan-out': benchFanOut,
+  recordings: benchRecordings,
 };
 
 async function main(): Promise<void> {
