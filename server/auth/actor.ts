@@ -1,4 +1,5 @@
-import type { Permission, Role } from './permissions.js';
+import type { UserRow } from '../db/tables/index.js';
+import { effectivePermissions, type Permission, type Role } from './permissions.js';
 
 /** A person acting through a user token or a JWT. */
 export interface UserActor {
@@ -59,4 +60,18 @@ export function actorId(actor: Actor): string {
     case 'system':
       return actor.name;
   }
+}
+
+/** The actor a user row acts as, with the credential it came through (a token, a JWT, a ticket). */
+export function userActorOf(user: UserRow, credential: { readonly tokenId?: string; readonly expiresAt?: Date } = {}): UserActor {
+  return {
+    type: 'user',
+    tenantId: user.tenantId,
+    userId: user.id,
+    email: user.email,
+    role: user.role,
+    permissions: effectivePermissions(user.role, user.permissions),
+    ...(credential.tokenId ? { tokenId: credential.tokenId } : {}),
+    ...(credential.expiresAt ? { expiresAt: credential.expiresAt } : {}),
+  };
 }

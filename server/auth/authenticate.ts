@@ -14,9 +14,8 @@ import { authenticateApiToken } from '../identity/api-tokens.js';
 import { findTenant } from '../identity/tenants.js';
 import { createUser, findUserByEmail } from '../identity/users.js';
 import { inTransaction } from '../service-context.js';
-import type { Actor, RequestInfo } from './actor.js';
+import { userActorOf, type Actor, type RequestInfo } from './actor.js';
 import type { JwtIdentity, JwtVerifier } from './jwt.js';
-import { effectivePermissions } from './permissions.js';
 import { looksLikeApiToken } from './token-secret.js';
 
 export interface Authenticator {
@@ -41,15 +40,7 @@ export function createAuthenticator(db: Database, clock: Clock, verifyJwt?: JwtV
     if (!email) throw new Unauthenticated('The JWT has no email claim');
     const user = (await findUserByEmail(db, tenant.id, email)) ?? (await provisionUser(tenant.id, email, identity));
     if (user.disabledAt) throw new Unauthenticated('This user is disabled');
-    return {
-      type: 'user',
-      tenantId: tenant.id,
-      userId: user.id,
-      email: user.email,
-      role: user.role,
-      permissions: effectivePermissions(user.role, user.permissions),
-      expiresAt: identity.expiresAt,
-    };
+    return userActorOf(user, { expiresAt: identity.expiresAt });
   }
 
   async function provisionUser(tenantId: string, email: string, identity: JwtIdentity) {

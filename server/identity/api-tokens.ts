@@ -4,8 +4,7 @@ import { recordFailedSignIn } from '../activity/record-activity.js';
 import { recordChange } from '../audit/record-change.js';
 import { publishEvents } from '../realtime/domain-events.js';
 import { tokenSnapshot } from '../audit/snapshots.js';
-import type { Actor, RequestInfo } from '../auth/actor.js';
-import { effectivePermissions } from '../auth/permissions.js';
+import { userActorOf, type Actor, type RequestInfo } from '../auth/actor.js';
 import { generateToken, hashToken, parseToken } from '../auth/token-secret.js';
 import type { Clock } from '../clock.js';
 import type { Executor } from '../db/database.js';
@@ -166,17 +165,7 @@ export async function authenticateApiToken(db: Executor, clock: Clock, token: st
   if (found.token.kind === 'agent') {
     return { type: 'agent', tenantId: found.token.tenantId, tokenId: found.token.id, serverId: found.token.serverId!, expiresAt: found.token.expiresAt ?? undefined };
   }
-  const user = found.user!;
-  return {
-    type: 'user',
-    tenantId: user.tenantId,
-    userId: user.id,
-    email: user.email,
-    role: user.role,
-    permissions: effectivePermissions(user.role, user.permissions),
-    tokenId: found.token.id,
-    expiresAt: found.token.expiresAt ?? undefined,
-  };
+  return userActorOf(found.user!, { tokenId: found.token.id, expiresAt: found.token.expiresAt ?? undefined });
 }
 
 async function touchLastUsed(db: Executor, token: ApiTokenRow, now: Date): Promise<void> {

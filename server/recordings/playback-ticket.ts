@@ -6,8 +6,7 @@
  * At use the user is read again: a disabled user, or one who lost the right to see the
  * recording, is refused even with a ticket still in date.
  */
-import type { UserActor } from '../auth/actor.js';
-import { effectivePermissions } from '../auth/permissions.js';
+import { userActorOf, type UserActor } from '../auth/actor.js';
 import type { Executor } from '../db/database.js';
 import { Unauthenticated } from '../errors.js';
 import { findUserByRef } from '../identity/users.js';
@@ -40,13 +39,5 @@ export async function redeemPlaybackTicket(db: Executor, box: SecretBox, ticket:
   if (claims.expiresAt <= now.getTime()) throw new Unauthenticated('The playback ticket has expired: ask for a new playback link');
   const user = await findUserByRef(db, claims.tenantId, claims.userId);
   if (!user || user.disabledAt) throw new Unauthenticated('The user of this playback ticket is disabled');
-  return {
-    type: 'user',
-    tenantId: user.tenantId,
-    userId: user.id,
-    email: user.email,
-    role: user.role,
-    permissions: effectivePermissions(user.role, user.permissions),
-    expiresAt: new Date(claims.expiresAt),
-  };
+  return userActorOf(user, { expiresAt: new Date(claims.expiresAt) });
 }
