@@ -27,6 +27,9 @@ export const CHANNEL_SCHEMAS = {
   }),
   slack: z.object({ url, channel: z.string().trim().max(100).nullish() }),
   teams: z.object({ url }),
+  // Through Vigil's own bots (the tenant's bound workspace): a Slack channel id, a Teams conversation id.
+  slack_bot: z.object({ channel: z.string().trim().regex(/^[A-Z0-9]{2,40}$/, 'must be a Slack channel id such as C0123ABCD') }),
+  teams_bot: z.object({ conversation: z.string().trim().min(1, 'must not be empty').max(400, 'is too long') }),
 } as const;
 
 export type ChannelSettings<Type extends ChannelType = ChannelType> = z.output<(typeof CHANNEL_SCHEMAS)[Type]>;

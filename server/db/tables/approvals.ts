@@ -11,6 +11,13 @@ export type RequestKind = (typeof REQUEST_KINDS)[number];
 export const APPROVAL_STATUSES = ['pending', 'approved', 'denied', 'cancelled', 'expired'] as const;
 export type ApprovalStatus = (typeof APPROVAL_STATUSES)[number];
 
+/**
+ * Whether an approver may decide in Slack or Teams. A click in chat skips the MFA a web sign-in
+ * enforces, so a policy may refuse it, or ask for a TOTP code with the click (step-up).
+ */
+export const CHAT_APPROVAL_MODES = ['disabled', 'allowed', 'step_up'] as const;
+export type ChatApprovalMode = (typeof CHAT_APPROVAL_MODES)[number];
+
 export const DECISIONS = ['approved', 'denied'] as const;
 export type Decision = (typeof DECISIONS)[number];
 
@@ -42,6 +49,9 @@ export const approvalPolicies = pgTable(
     /** Sudo commands (or `*` patterns) granted without review to the requesters this policy covers. */
     autoApproveCommands: text('auto_approve_commands').array().notNull().default(sql`'{}'::text[]`),
     maxDurationSeconds: integer('max_duration_seconds'),
+    chatApproval: text('chat_approval', { enum: CHAT_APPROVAL_MODES }).notNull().default('allowed'),
+    /** Access requests longer than this get no buttons in chat, only a link. */
+    chatMaxDurationSeconds: integer('chat_max_duration_seconds'),
     priority: integer('priority').notNull().default(0),
     isEnabled: boolean('is_enabled').notNull().default(true),
     createdAt: writtenAt(),
@@ -54,6 +64,7 @@ export const approvalPolicies = pgTable(
     uniqueIndex('approval_policies_tenant_name_unique').on(table.tenantId, sql`lower(${table.name})`).where(sql`${table.deletedAt} is null`),
     check('approval_policies_required_approvals_check', sql`${table.requiredApprovals} between 0 and 10`),
     check('approval_policies_timeout_check', sql`${table.decisionTimeoutSeconds} > 0`),
+    oneOf('approval_policies_chat_approval_check', table.chatApproval, CHAT_APPROVAL_MODES),
   ],
 );
 
@@ -88,6 +99,8 @@ export const approvals = pgTable(
     approverGroups: text('approver_groups').array().notNull(),
     isAdminApprover: boolean('is_admin_approver').notNull(),
     isApprovalJustificationRequired: boolean('is_approval_justification_required').notNull(),
+    chatApproval: text('chat_approval', { enum: CHAT_APPROVAL_MODES }).notNull().default('allowed'),
+    chatMaxDurationSeconds: integer('chat_max_duration_seconds'),
     isAutoApproved: boolean('is_auto_approved').notNull().default(false),
     /** The sudo grant an approved sudo request produced. */
     sudoAuthorizationId: uuid('sudo_authorization_id'),

@@ -3,7 +3,8 @@ import { boolean, foreignKey, index, integer, jsonb, pgTable, primaryKey, text, 
 import { eventTime, oneOf, sameTenantReference, SEVERITIES, tenantId, writtenAt } from './columns.js';
 import { users } from './users.js';
 
-export const CHANNEL_TYPES = ['smtp', 'webhook', 'slack', 'teams'] as const;
+/** `slack` and `teams` post to incoming webhooks; `slack_bot` and `teams_bot` through Vigil's bots, with an Acknowledge button. */
+export const CHANNEL_TYPES = ['smtp', 'webhook', 'slack', 'teams', 'slack_bot', 'teams_bot'] as const;
 export type ChannelType = (typeof CHANNEL_TYPES)[number];
 
 

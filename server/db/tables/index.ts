@@ -18,3 +18,4 @@ export * from './notifications.js';
 export * from './webhooks.js';
 export * from './channels.js';
 export * from './terminal-recordings.js';
+export * from './chat.js';

@@ -1,0 +1,139 @@
+import { bigint, index, jsonb, pgTable, primaryKey, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
+import { eventTime, oneOf, sameTenantReference, tenantId, writtenAt } from './columns.js';
+import { users } from './users.js';
+
+export const CHAT_PROVIDERS = ['slack', 'teams'] as const;
+export type ChatProvider = (typeof CHAT_PROVIDERS)[number];
+
+/**
+ * The chat workspace bound to a tenant: a Slack team id or a Teams (AAD) tenant id. Requests from
+ * any workspace not bound here are refused. A small routing table, read by external id before the
+ * tenant is known (on Citus, a reference table).
+ */
+export const chatWorkspaces = pgTable(
+  'chat_workspaces',
+  {
+    tenantId: tenantId(),
+    provider: text('provider', { enum: CHAT_PROVIDERS }).notNull(),
+    externalId: text('external_id').notNull(),
+    /** Where requests needing approval are posted (a Slack channel id, a Teams conversation id). */
+    approverChannel: text('approver_channel'),
+    /** Teams: the conversation reference of the approver channel, for proactive messages. */
+    approverReference: jsonb('approver_reference').$type<Record<string, unknown>>(),
+    createdAt: writtenAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, precision: 6 }).notNull().defaultNow(),
+  },
+  (table) => [
+    primaryKey({ name: 'chat_workspaces_pkey', columns: [table.tenantId, table.provider] }),
+    unique('chat_workspaces_external_unique').on(table.provider, table.externalId),
+    oneOf('chat_workspaces_provider_check', table.provider, CHAT_PROVIDERS),
+  ],
+);
+
+export const CHAT_LINK_METHODS = ['email', 'code'] as const;
+
+/** A chat user known as a Vigil user of the tenant: by verified email, or linked with a one-time code. */
+export const chatIdentities = pgTable(
+  'chat_identities',
+  {
+    tenantId: tenantId(),
+    provider: text('provider', { enum: CHAT_PROVIDERS }).notNull(),
+    externalUserId: text('external_user_id').notNull(),
+    userId: uuid('user_id').notNull(),
+    linkedVia: text('linked_via', { enum: CHAT_LINK_METHODS }).notNull(),
+    /** Where a direct message reaches them (Slack: the user id; Teams: the conversation reference). */
+    conversation: jsonb('conversation').$type<Record<string, unknown>>(),
+    createdAt: writtenAt(),
+  },
+  (table) => [
+    primaryKey({ name: 'chat_identities_pkey', columns: [table.tenantId, table.provider, table.externalUserId] }),
+    index('chat_identities_tenant_user_idx').on(table.tenantId, table.userId, table.provider),
+    sameTenantReference('chat_identities_user_fk', { tenantId: table.tenantId, column: table.userId }, users),
+    oneOf('chat_identities_provider_check', table.provider, CHAT_PROVIDERS),
+    oneOf('chat_identities_linked_via_check', table.linkedVia, CHAT_LINK_METHODS),
+  ],
+);
+
+/** One-time codes a signed-in user makes (through the API) to link a chat account: only their hash is kept. */
+export const chatLinkCodes = pgTable(
+  'chat_link_codes',
+  {
+    tenantId: tenantId(),
+    codeHash: text('code_hash').notNull(),
+    userId: uuid('user_id').notNull(),
+    expiresAt: eventTime('expires_at').notNull(),
+    usedAt: eventTime('used_at'),
+    createdAt: writtenAt(),
+  },
+  (table) => [
+    primaryKey({ name: 'chat_link_codes_pkey', columns: [table.tenantId, table.codeHash] }),
+    sameTenantReference('chat_link_codes_user_fk', { tenantId: table.tenantId, column: table.userId }, users),
+  ],
+);
+
+export const CHAT_SUBJECTS = ['approval', 'alert'] as const;
+export type ChatSubject = (typeof CHAT_SUBJECTS)[number];
+
+/** Every message a bot posted about a request or an alert, so each copy can be updated in place. */
+export const chatMessages = pgTable(
+  'chat_messages',
+  {
+    tenantId: tenantId(),
+    provider: text('provider', { enum: CHAT_PROVIDERS }).notNull(),
+    subjectType: text('subject_type', { enum: CHAT_SUBJECTS }).notNull(),
+    subjectId: uuid('subject_id').notNull(),
+    /** The channel or conversation, and the message in it (Slack ts, Teams activity id). */
+    conversation: text('conversation').notNull(),
+    messageId: text('message_id').notNull(),
+    /** Teams: the conversation reference needed to update the card. */
+    reference: jsonb('reference').$type<Record<string, unknown>>(),
+    createdAt: writtenAt(),
+  },
+  (table) => [
+    primaryKey({ name: 'chat_messages_pkey', columns: [table.tenantId, table.provider, table.conversation, table.messageId] }),
+    index('chat_messages_tenant_subject_idx').on(table.tenantId, table.subjectType, table.subjectId),
+    oneOf('chat_messages_provider_check', table.provider, CHAT_PROVIDERS),
+    oneOf('chat_messages_subject_check', table.subjectType, CHAT_SUBJECTS),
+  ],
+);
+
+/**
+ * Claims on chat work triggered by a domain event. Every instance hears every event; the one whose
+ * insert of the event's key succeeds posts, so a request is announced once however many run.
+ */
+export const chatNotices = pgTable(
+  'chat_notices',
+  {
+    tenantId: tenantId(),
+    provider: text('provider', { enum: CHAT_PROVIDERS }).notNull(),
+    key: text('key').notNull(),
+    createdAt: writtenAt(),
+  },
+  (table) => [primaryKey({ name: 'chat_notices_pkey', columns: [table.tenantId, table.provider, table.key] })],
+);
+
+/** A user's TOTP (RFC 6238) authenticator, for step-up approval in chat. */
+export const userTotp = pgTable(
+  'user_totp',
+  {
+    tenantId: tenantId(),
+    userId: uuid('user_id').notNull(),
+    /** The base32 secret, sealed with VIGIL_SECRET_KEY. */
+    sealedSecret: text('sealed_secret').notNull(),
+    /** Null until a first code confirmed the enrolment. */
+    confirmedAt: eventTime('confirmed_at'),
+    /** The last time step a code was accepted for: each code is good once. */
+    lastUsedStep: bigint('last_used_step', { mode: 'number' }),
+    createdAt: writtenAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, precision: 6 }).notNull().defaultNow(),
+  },
+  (table) => [
+    primaryKey({ name: 'user_totp_pkey', columns: [table.tenantId, table.userId] }),
+    sameTenantReference('user_totp_user_fk', { tenantId: table.tenantId, column: table.userId }, users),
+  ],
+);
+
+export type ChatWorkspaceRow = typeof chatWorkspaces.$inferSelect;
+export type ChatIdentityRow = typeof chatIdentities.$inferSelect;
+export type ChatMessageRow = typeof chatMessages.$inferSelect;
+export type UserTotpRow = typeof userTotp.$inferSelect;
