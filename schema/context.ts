@@ -23,8 +23,10 @@ export interface SchemaDependencies {
   readonly realtime?: { readonly hub: SubscriptionHub; readonly queueLimit: number };
   /** Outbound delivery: the secret box, the outbound policy and what a test send needs. */
   readonly webhooks: DeliveryDeps;
-  /** Playback links: the box sealing their tickets, and the base URL they start with. */
-  readonly recordings: { readonly secretBox: SecretBox; baseUrl(): string };
+  /** Seals secrets at rest and tickets (VIGIL_SECRET_KEY). */
+  readonly secretBox: SecretBox;
+  /** Vigil's public base URL, for links (playback pages, chat messages). */
+  baseUrl(): string;
 }
 
 /** One GraphQL operation's context, over HTTP, WebSocket or a bot alike. */

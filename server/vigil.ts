@@ -89,7 +89,8 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
       records: config.records,
       realtime: { hub, queueLimit: config.realtime.queueLimit },
       webhooks: deliveryDeps,
-      recordings: { secretBox, baseUrl: () => publicBaseUrl },
+      secretBox,
+      baseUrl: () => publicBaseUrl,
       audit: {
         signingKey,
         checkpoints: checkpointPolicy,

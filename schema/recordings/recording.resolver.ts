@@ -127,9 +127,9 @@ export class TerminalRecordingResolver {
   })
   playbackUrl(@Root() recording: TerminalRecording, @Ctx() ctx: GraphQLContext, @Arg('at', () => Float, { nullable: true }) at?: number | null): string | null {
     if (ctx.actor?.type !== 'user' || !canSeeRow(ctx.actor, 'terminalRecordings', recording.row.userId)) return null;
-    const ticket = issuePlaybackTicket(ctx.deps.recordings.secretBox, ctx.actor, recording.id, ctx.deps.clock.now());
+    const ticket = issuePlaybackTicket(ctx.deps.secretBox, ctx.actor, recording.id, ctx.deps.clock.now());
     const start = at != null && Number.isFinite(at) && at >= 0 ? `&t=${at}` : '';
-    return `${ctx.deps.recordings.baseUrl()}/recordings/${recording.id}?ticket=${encodeURIComponent(ticket)}${start}`;
+    return `${ctx.deps.baseUrl()}/recordings/${recording.id}?ticket=${encodeURIComponent(ticket)}${start}`;
   }
 }
 
