@@ -13,6 +13,7 @@ import { RetentionResolver } from './audit/retention.resolver.js';
 import { ApiTokenResolver } from './identity/api-token.resolver.js';
 import { MeResolver } from './identity/me.resolver.js';
 import { ServerResolver } from './identity/server.resolver.js';
+import { TotpResolver } from './identity/totp.resolver.js';
 import { UserResolver } from './identity/user.resolver.js';
 import { AccessSessionResolver } from './records/access-session.resolver.js';
 import { ActivityResolver } from './records/activity.resolver.js';
@@ -31,6 +32,7 @@ const RESOLVERS: NonEmptyArray<Function> = [
   UserResolver,
   ServerResolver,
   ApiTokenResolver,
+  TotpResolver,
   ViewerResolver,
   AccessSessionResolver,
   TerminalSessionResolver,

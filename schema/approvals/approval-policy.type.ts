@@ -2,7 +2,7 @@ import { Field, ID, Int, ObjectType } from 'type-graphql';
 import type { ApprovalPolicyRow } from '../../server/db/tables/index.js';
 import { Connection } from '../common/connection.js';
 import { Label } from '../identity/server.type.js';
-import { RequestKindEnum } from './enums.js';
+import { ChatApprovalEnum, RequestKindEnum } from './enums.js';
 
 @ObjectType({ simpleResolvers: true, description: 'Who may approve which requests, how many approvals they need and how fast.' })
 export class ApprovalPolicy {
@@ -32,6 +32,10 @@ export class ApprovalPolicy {
   autoApproveCommands!: string[];
   @Field(() => Int, { nullable: true })
   maxDurationMinutes!: number | null;
+  @Field(() => ChatApprovalEnum)
+  chatApproval!: ChatApprovalEnum;
+  @Field(() => Int, { nullable: true, description: 'Access requests longer than this get no buttons in chat.' })
+  chatMaxDurationMinutes!: number | null;
   @Field(() => Int, { description: 'Of several matching policies, the highest priority governs.' })
   priority!: number;
   @Field(() => Boolean)
@@ -56,6 +60,8 @@ export class ApprovalPolicy {
       isApprovalJustificationRequired: row.isApprovalJustificationRequired,
       autoApproveCommands: row.autoApproveCommands,
       maxDurationMinutes: row.maxDurationSeconds == null ? null : Math.round(row.maxDurationSeconds / 60),
+      chatApproval: row.chatApproval as ChatApprovalEnum,
+      chatMaxDurationMinutes: row.chatMaxDurationSeconds == null ? null : Math.round(row.chatMaxDurationSeconds / 60),
       priority: row.priority,
       isEnabled: row.isEnabled,
       createdAt: row.createdAt,

@@ -95,8 +95,11 @@ export class ApprovalResolver {
     @Arg('id', () => ID) id: string,
     @Arg('decision', () => DecisionEnum) decision: DecisionEnum,
     @Arg('justification', () => String, { nullable: true }) justification?: string | null,
+    @Arg('totpCode', () => String, { nullable: true, description: 'Your current authenticator code: needed in chat under a STEP_UP policy.' }) totpCode?: string | null,
   ): Promise<Approval> {
-    const row = await inTransaction(serviceContext(ctx), (tx) => decideApproval(tx, parseId('id', id), { decision, justification }));
+    const row = await inTransaction(serviceContext(ctx), (tx) =>
+      decideApproval(tx, parseId('id', id), { decision, justification, totpCode }, { secretBox: ctx.deps.secretBox }),
+    );
     return Approval.from(row);
   }
 

@@ -1,7 +1,7 @@
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 import type { ApprovalDecisionRow, ApprovalRow } from '../../server/db/tables/index.js';
 import { Connection } from '../common/connection.js';
-import { ApprovalStatusEnum, DecisionChannelEnum, DecisionEnum, RequestKindEnum } from './enums.js';
+import { ApprovalStatusEnum, ChatApprovalEnum, DecisionChannelEnum, DecisionEnum, RequestKindEnum } from './enums.js';
 
 @ObjectType({ simpleResolvers: true, description: 'One reviewer’s decision on a request.' })
 export class ApprovalDecision {
@@ -61,6 +61,10 @@ export class Approval {
   isAdminApprover!: boolean;
   @Field(() => Boolean, { description: 'Whether approving needs a justification (denying always does).' })
   isApprovalJustificationRequired!: boolean;
+  @Field(() => ChatApprovalEnum, { description: 'Whether it may be decided in Slack or Teams (copied from its policy).' })
+  chatApproval!: ChatApprovalEnum;
+  @Field(() => Int, { nullable: true, description: 'Access requests longer than this are decided in Vigil, not in chat.' })
+  chatMaxDurationMinutes!: number | null;
   @Field(() => Boolean, { description: 'Approved by policy, with no reviewer.' })
   isAutoApproved!: boolean;
   @Field(() => Date)
@@ -89,6 +93,8 @@ export class Approval {
       approverGroups: row.approverGroups,
       isAdminApprover: row.isAdminApprover,
       isApprovalJustificationRequired: row.isApprovalJustificationRequired,
+      chatApproval: row.chatApproval as ChatApprovalEnum,
+      chatMaxDurationMinutes: row.chatMaxDurationSeconds == null ? null : Math.round(row.chatMaxDurationSeconds / 60),
       isAutoApproved: row.isAutoApproved,
       requestedAt: row.requestedAt,
       decideBy: row.decideBy,

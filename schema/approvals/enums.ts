@@ -21,6 +21,17 @@ export enum DecisionEnum {
 }
 registerEnumType(DecisionEnum, { name: 'Decision' });
 
+export enum ChatApprovalEnum {
+  DISABLED = 'disabled',
+  ALLOWED = 'allowed',
+  STEP_UP = 'step_up',
+}
+registerEnumType(ChatApprovalEnum, {
+  name: 'ChatApproval',
+  description:
+    'Whether approvers may decide in Slack or Teams. A chat click skips the MFA of a web sign-in: DISABLED shows no buttons (only a link); ALLOWED decides on the click; STEP_UP asks for the approver\'s current TOTP code with it.',
+});
+
 export enum DecisionChannelEnum {
   WEB = 'web',
   API = 'api',

@@ -1,7 +1,7 @@
 import { Field, ID, InputType, Int } from 'type-graphql';
 import { LabelInput } from '../identity/inputs.js';
 import { TimeRangeInput } from '../records/filters.js';
-import { ApprovalStatusEnum, DecisionChannelEnum, RequestKindEnum, SudoCheckOutcomeEnum } from './enums.js';
+import { ApprovalStatusEnum, ChatApprovalEnum, DecisionChannelEnum, RequestKindEnum, SudoCheckOutcomeEnum } from './enums.js';
 
 @InputType()
 export class RequestAccessInput {
@@ -85,6 +85,10 @@ export class CreateApprovalPolicyInput {
   autoApproveCommands?: string[] | null;
   @Field(() => Int, { nullable: true })
   maxDurationMinutes?: number | null;
+  @Field(() => ChatApprovalEnum, { nullable: true, description: 'Default ALLOWED.' })
+  chatApproval?: ChatApprovalEnum | null;
+  @Field(() => Int, { nullable: true, description: 'Access requests longer than this get no buttons in chat, only a link (default: no limit).' })
+  chatMaxDurationMinutes?: number | null;
   @Field(() => Int, { nullable: true, description: 'Default 0.' })
   priority?: number | null;
   @Field(() => Boolean, { nullable: true, description: 'Default true.' })
@@ -117,6 +121,10 @@ export class UpdateApprovalPolicyInput {
   autoApproveCommands?: string[] | null;
   @Field(() => Int, { nullable: true })
   maxDurationMinutes?: number | null;
+  @Field(() => ChatApprovalEnum, { nullable: true })
+  chatApproval?: ChatApprovalEnum | null;
+  @Field(() => Int, { nullable: true })
+  chatMaxDurationMinutes?: number | null;
   @Field(() => Int, { nullable: true })
   priority?: number | null;
   @Field(() => Boolean, { nullable: true })

@@ -6,6 +6,7 @@ import { and, eq, isNull, ne, sql } from 'drizzle-orm';
 import { arrayLiteral } from '../db/bulk-insert.js';
 import { users, type ApprovalRow } from '../db/tables/index.js';
 import { notify } from '../notifications/notifications.js';
+import type { Executor } from '../db/database.js';
 import type { TransactionContext } from '../service-context.js';
 
 /** More reviewers than this are not notified one by one; they still see the request in their queue. */
@@ -14,9 +15,9 @@ const MAX_NOTIFIED_REVIEWERS = 200;
 const what = (approval: ApprovalRow) => (approval.kind === 'access' ? 'Access request' : `Sudo request: ${approval.command}`);
 
 /** The enabled people reviewRefusal (server/auth/scope.ts) lets decide `approval`, as a query. */
-async function reviewersOf(ctx: TransactionContext, approval: ApprovalRow): Promise<string[]> {
+export async function reviewersOf(db: Executor, approval: ApprovalRow): Promise<string[]> {
   const groups = arrayLiteral(approval.approverGroups);
-  const rows = await ctx.db
+  const rows = await db
     .select({ id: users.id })
     .from(users)
     .where(
@@ -34,7 +35,7 @@ async function reviewersOf(ctx: TransactionContext, approval: ApprovalRow): Prom
 }
 
 export async function notifyReviewers(ctx: TransactionContext, approval: ApprovalRow): Promise<void> {
-  await notify(ctx, await reviewersOf(ctx, approval), {
+  await notify(ctx, await reviewersOf(ctx.db, approval), {
     category: 'approval',
     severity: 'medium',
     title: `${what(approval)} waiting for your decision`,

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { recordChange } from '../audit/record-change.js';
 import type { Executor } from '../db/database.js';
 import { conflictOnDuplicateName } from '../db/db-errors.js';
-import { approvalPolicies, REQUEST_KINDS, type ApprovalPolicyRow, type RequestKind, type ServerRow } from '../db/tables/index.js';
+import { approvalPolicies, CHAT_APPROVAL_MODES, REQUEST_KINDS, type ApprovalPolicyRow, type ChatApprovalMode, type RequestKind, type ServerRow } from '../db/tables/index.js';
 import { BadInput, NotFound } from '../errors.js';
 import { groupSchema } from '../identity/users.js';
 import { labelKey } from '../identity/servers.js';
@@ -35,6 +35,8 @@ const policyFields = {
   isApprovalJustificationRequired: z.boolean(),
   autoApproveCommands: z.array(z.string().trim().min(1, 'must not be empty').max(1000, 'must be at most 1000 characters')).max(200, 'at most 200 commands'),
   maxDurationMinutes: z.number().int().min(1, 'must be at least 1').max(365 * 24 * 60, 'must be at most a year').nullish(),
+  chatApproval: z.enum(CHAT_APPROVAL_MODES),
+  chatMaxDurationMinutes: z.number().int().min(1, 'must be at least 1').max(365 * 24 * 60, 'must be at most a year').nullish(),
   priority: z.number().int().min(-1000).max(1000),
   isEnabled: z.boolean(),
 };
@@ -52,6 +54,7 @@ const createPolicyInput = z
     decisionTimeoutMinutes: policyFields.decisionTimeoutMinutes.default(60),
     isApprovalJustificationRequired: policyFields.isApprovalJustificationRequired.default(false),
     autoApproveCommands: policyFields.autoApproveCommands.default([]),
+    chatApproval: policyFields.chatApproval.default('allowed'),
     priority: policyFields.priority.default(0),
     isEnabled: policyFields.isEnabled.default(true),
   })
@@ -81,6 +84,8 @@ function toColumns(input: Partial<z.output<typeof createPolicyInput>>): PolicyCo
   if (input.isApprovalJustificationRequired !== undefined) columns.isApprovalJustificationRequired = input.isApprovalJustificationRequired;
   if (input.autoApproveCommands !== undefined) columns.autoApproveCommands = [...new Set(input.autoApproveCommands.map(normalizeCommand))];
   if (input.maxDurationMinutes !== undefined) columns.maxDurationSeconds = input.maxDurationMinutes == null ? null : input.maxDurationMinutes * 60;
+  if (input.chatApproval !== undefined) columns.chatApproval = input.chatApproval;
+  if (input.chatMaxDurationMinutes !== undefined) columns.chatMaxDurationSeconds = input.chatMaxDurationMinutes == null ? null : input.chatMaxDurationMinutes * 60;
   if (input.priority !== undefined) columns.priority = input.priority;
   if (input.isEnabled !== undefined) columns.isEnabled = input.isEnabled;
   return columns;
@@ -186,6 +191,8 @@ export interface ApprovalRules {
   decisionTimeoutSeconds: number;
   autoApproveCommands: string[];
   maxDurationSeconds: number | null;
+  chatApproval: ChatApprovalMode;
+  chatMaxDurationSeconds: number | null;
 }
 
 /** When no policy governs a request: one approval by an admin, within an hour; no auto-approval. */
@@ -199,6 +206,8 @@ export const DEFAULT_RULES: ApprovalRules = {
   decisionTimeoutSeconds: 3600,
   autoApproveCommands: [],
   maxDurationSeconds: null,
+  chatApproval: 'allowed',
+  chatMaxDurationSeconds: null,
 };
 
 const labelsMatch = (wanted: Record<string, string>, server: ServerRow) => Object.entries(wanted).every(([key, value]) => server.labels[key] === value);
@@ -239,5 +248,7 @@ export async function governingRules(db: Executor, tenantId: string, kind: Reque
     decisionTimeoutSeconds: policy.decisionTimeoutSeconds,
     autoApproveCommands: policy.autoApproveCommands,
     maxDurationSeconds: policy.maxDurationSeconds,
+    chatApproval: policy.chatApproval,
+    chatMaxDurationSeconds: policy.chatMaxDurationSeconds,
   };
 }

@@ -10,7 +10,9 @@ import { requireUser, reviewRefusal } from '../auth/scope.js';
 import type { Executor } from '../db/database.js';
 import { accessSessions, approvalDecisions, approvals, users, type ApprovalRow, type Decision } from '../db/tables/index.js';
 import { BadInput, Conflict, Forbidden } from '../errors.js';
+import { verifyTotpCode } from '../identity/totp.js';
 import { getUser } from '../identity/users.js';
+import type { SecretBox } from '../secrets/secret-box.js';
 import { newId } from '../ids.js';
 import type { TransactionContext } from '../service-context.js';
 import { parseInput } from '../validation.js';
@@ -24,6 +26,38 @@ const justificationSchema = z.string().trim().max(2000, 'must be at most 2000 ch
 export interface DecideInput {
   decision: Decision;
   justification?: string | null;
+  /** The approver's current TOTP code, for a chat decision under a STEP_UP policy. */
+  totpCode?: string | null;
+}
+
+/** What a decision made in chat needs beyond the request's own facts. */
+export interface DecideOptions {
+  /** Opens the approver's TOTP secret for a step-up check. */
+  readonly secretBox?: SecretBox;
+}
+
+const CHAT_CHANNELS: readonly string[] = ['slack', 'teams'];
+
+/**
+ * A click in chat skips the MFA of a web sign-in, so the request's chat-approval rule (copied from
+ * its policy) decides: DISABLED refuses it, STEP_UP asks for a TOTP code that verifies, once.
+ */
+async function checkChatDecision(ctx: TransactionContext, approval: ApprovalRow, input: DecideInput, options: DecideOptions): Promise<void> {
+  if (!CHAT_CHANNELS.includes(ctx.request?.channel ?? 'api')) return;
+  const policy = approval.policyName ? `The policy ${approval.policyName}` : 'Vigil';
+  if (approval.chatApproval === 'disabled') {
+    throw new Forbidden(`${policy} does not allow deciding this request in chat: decide it in Vigil`, { chatApproval: 'DISABLED' });
+  }
+  if (approval.kind === 'access' && approval.chatMaxDurationSeconds != null && (approval.durationSeconds ?? 0) > approval.chatMaxDurationSeconds) {
+    throw new Forbidden(`${policy} allows deciding in chat only requests of up to ${approval.chatMaxDurationSeconds / 60} minutes: decide it in Vigil`, {
+      chatMaxDurationMinutes: approval.chatMaxDurationSeconds / 60,
+    });
+  }
+  if (approval.chatApproval === 'step_up') {
+    if (!input.totpCode) throw new Forbidden(`${policy} asks for your authenticator code to decide in chat`, { chatApproval: 'STEP_UP' });
+    if (!options.secretBox) throw new Error('A step-up decision needs the secret box');
+    await verifyTotpCode(ctx, options.secretBox, (ctx.actor as { userId: string }).userId, input.totpCode);
+  }
 }
 
 /** A CONFLICT saying who closed the request and when (deciding it again changes nothing). */
@@ -36,7 +70,7 @@ async function alreadyClosed(db: Executor, approval: ApprovalRow): Promise<Confl
   return new Conflict(message, { status: approval.status, decidedBy: closer?.email ?? null, decidedById: approval.closedById, decidedAt: when ?? null });
 }
 
-export async function decideApproval(ctx: TransactionContext, approvalId: string, input: DecideInput): Promise<ApprovalRow> {
+export async function decideApproval(ctx: TransactionContext, approvalId: string, input: DecideInput, options: DecideOptions = {}): Promise<ApprovalRow> {
   const actor = requireUser(ctx.actor);
   const justification = parseInput(justificationSchema, input.justification, 'justification') || null;
   const approval = await lockApproval(ctx.db, actor.tenantId, approvalId);
@@ -57,6 +91,7 @@ export async function decideApproval(ctx: TransactionContext, approvalId: string
     });
   }
   if (approval.status !== 'pending') throw await alreadyClosed(ctx.db, approval);
+  await checkChatDecision(ctx, approval, input, options);
   if (input.decision === 'denied' && !justification) throw new BadInput('justification', 'justification: a denial needs a justification');
   if (input.decision === 'approved' && approval.isApprovalJustificationRequired && !justification) {
     throw new BadInput('justification', `justification: the policy ${approval.policyName} asks approvers for a justification`);

@@ -33,6 +33,8 @@ export async function fileRequest(
       approverGroups: rules.approverGroups,
       isAdminApprover: rules.isAdminApprover,
       isApprovalJustificationRequired: rules.isApprovalJustificationRequired,
+      chatApproval: rules.chatApproval,
+      chatMaxDurationSeconds: rules.chatMaxDurationSeconds,
       isAutoApproved,
       requestedAt: now,
       closedAt: isAutoApproved ? now : null,

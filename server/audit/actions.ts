@@ -11,6 +11,9 @@ export const AUDIT_ACTIONS = [
   'user.permissions_changed',
   'token.created',
   'token.revoked',
+  'totp.enrolment_started',
+  'totp.enrolled',
+  'totp.removed',
   'server.registered',
   'server.deleted',
   'events.ingested',
@@ -56,6 +59,9 @@ export const AUDIT_ACTIONS = [
   'recording.gap_declared',
   'recording.completed',
   'recording.viewed',
+  'chat_workspace.bound',
+  'chat.link_code_created',
+  'chat_identity.linked',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -1,0 +1,124 @@
+/**
+ * What each `/audit` list asks Vigil (a GraphQL operation run as the caller) and how its rows read
+ * in chat: a title line, a few facts, and a link to the item (a recording's playback page where
+ * there is one). Platform-neutral: Slack renders these as blocks, Teams as an Adaptive Card.
+ */
+import type { AuditSubcommand } from './audit-command.js';
+
+export interface ResolvedFilters {
+  readonly serverId?: string;
+  readonly userId?: string;
+  readonly from?: Date;
+  readonly status?: string;
+}
+
+export interface ListRow {
+  readonly title: string;
+  readonly facts: readonly string[];
+  readonly link?: { readonly label: string; readonly url: string };
+}
+
+interface ListSpec {
+  readonly heading: string;
+  readonly query: string;
+  /** The connection in the answer. */
+  readonly connection: (data: any) => { nodes: any[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
+  readonly filter: (filters: ResolvedFilters, now: Date) => Record<string, unknown>;
+  readonly row: (node: any) => ListRow;
+}
+
+const PAGE = 'pageInfo { hasNextPage endCursor }';
+const time = (iso: string | null | undefined) => (iso ? iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '—');
+const seconds = (value: number | null | undefined) => (value == null ? null : `${value < 10 ? value.toFixed(1) : Math.round(value)} s`);
+const compact = (...facts: (string | null | undefined | false)[]) => facts.filter((fact): fact is string => Boolean(fact));
+const upper = (status: string | undefined) => status?.toUpperCase();
+
+const COMMAND_FIELDS = `id line status submittedAt exitCode elapsedSeconds delaySeconds server { name } operator { email }
+  terminalSession { recording { playbackUrl } }`;
+const commandRow = (node: any): ListRow => ({
+  title: node.line,
+  facts: compact(node.status, node.server?.name, time(node.submittedAt), node.exitCode != null && `exit ${node.exitCode}`, seconds(node.elapsedSeconds), node.operator?.email),
+  link: node.terminalSession?.recording?.playbackUrl ? { label: 'Recording', url: node.terminalSession.recording.playbackUrl } : undefined,
+});
+const commandFilter = (filters: ResolvedFilters) => ({ serverId: filters.serverId, userId: filters.userId, from: filters.from, status: filters.status ? [upper(filters.status)] : undefined });
+
+const SESSION_FIELDS = `id username source startedAt endedAt durationSeconds isActive server { name } user { email } recording { playbackUrl }`;
+const sessionRow = (node: any): ListRow => ({
+  title: `${node.username}@${node.server?.name}`,
+  facts: compact(node.isActive ? 'ACTIVE' : 'ENDED', node.source, time(node.startedAt), seconds(node.durationSeconds), node.user?.email),
+  link: node.recording?.playbackUrl ? { label: 'Recording', url: node.recording.playbackUrl } : undefined,
+});
+const sessionFilter = (filters: ResolvedFilters) => ({
+  serverId: filters.serverId,
+  userId: filters.userId,
+  from: filters.from,
+  isActive: filters.status === undefined ? undefined : filters.status === 'active',
+});
+
+export const AUDIT_LISTS: Record<AuditSubcommand, ListSpec> = {
+  'my-commands': {
+    heading: 'Your commands',
+    query: `query($first: Int, $after: String, $filter: CommandFilterInput) { viewer { commands(first: $first, after: $after, filter: $filter) { nodes { ${COMMAND_FIELDS} } ${PAGE} } } }`,
+    connection: (data) => data.viewer.commands,
+    filter: commandFilter,
+    row: commandRow,
+  },
+  commands: {
+    heading: 'Commands',
+    query: `query($first: Int, $after: String, $filter: CommandFilterInput) { commands(first: $first, after: $after, filter: $filter) { nodes { ${COMMAND_FIELDS} } ${PAGE} } }`,
+    connection: (data) => data.commands,
+    filter: commandFilter,
+    row: commandRow,
+  },
+  'my-sessions': {
+    heading: 'Your terminal sessions',
+    query: `query($first: Int, $after: String, $filter: TerminalSessionFilterInput) { viewer { terminalSessions(first: $first, after: $after, filter: $filter) { nodes { ${SESSION_FIELDS} } ${PAGE} } } }`,
+    connection: (data) => data.viewer.terminalSessions,
+    filter: sessionFilter,
+    row: sessionRow,
+  },
+  sessions: {
+    heading: 'Terminal sessions',
+    query: `query($first: Int, $after: String, $filter: TerminalSessionFilterInput) { terminalSessions(first: $first, after: $after, filter: $filter) { nodes { ${SESSION_FIELDS} } ${PAGE} } }`,
+    connection: (data) => data.terminalSessions,
+    filter: sessionFilter,
+    row: sessionRow,
+  },
+  'my-transfers': {
+    heading: 'Your file transfers',
+    query: `query($first: Int, $after: String, $filter: FileTransferFilterInput) { viewer { fileTransfers(first: $first, after: $after, filter: $filter) { nodes { id direction status path sizeBytes occurredAt server { name } } ${PAGE} } } }`,
+    connection: (data) => data.viewer.fileTransfers,
+    filter: (filters) => ({ serverId: filters.serverId, from: filters.from, status: upper(filters.status) }),
+    row: (node) => ({
+      title: node.path,
+      facts: compact(node.direction, node.status, node.server?.name, time(node.occurredAt), node.sizeBytes != null && `${node.sizeBytes} bytes`),
+    }),
+  },
+  'my-sudo': {
+    heading: 'Your sudo authorizations',
+    query: `query($first: Int, $after: String, $filter: SudoAuthorizationFilterInput) { viewer { sudoAuthorizations(first: $first, after: $after, filter: $filter) { nodes { id command isPattern grantedVia grantedAt expiresAt isActive server { name } grantedBy { email } } ${PAGE} } } }`,
+    connection: (data) => data.viewer.sudoAuthorizations,
+    filter: (filters, now) => ({ serverId: filters.serverId, from: filters.from, activeAt: filters.status === 'active' ? now : undefined }),
+    row: (node) => ({
+      title: node.command,
+      facts: compact(node.isActive ? 'ACTIVE' : 'INACTIVE', node.server?.name, `via ${node.grantedVia}`, time(node.grantedAt), node.expiresAt && `until ${time(node.expiresAt)}`, node.grantedBy?.email),
+    }),
+  },
+  approvals: {
+    heading: 'Requests',
+    query: `query($first: Int, $after: String, $filter: ApprovalFilterInput) { approvals(first: $first, after: $after, filter: $filter) { nodes { id kind status reason command durationMinutes requestedAt requester { email } servers { name } approvalsReceived requiredApprovals } ${PAGE} } }`,
+    connection: (data) => data.approvals,
+    filter: (filters) => ({ serverId: filters.serverId, requesterId: filters.userId, from: filters.from, status: filters.status ? [upper(filters.status)] : undefined }),
+    row: (node) => ({
+      title: node.kind === 'SUDO' ? `sudo ${node.command}` : `access to ${node.servers.map((server: { name: string }) => server.name).join(', ')}`,
+      facts: compact(node.status, node.requester?.email, time(node.requestedAt), node.durationMinutes && `${node.durationMinutes} min`, `${node.approvalsReceived}/${node.requiredApprovals} approvals`, node.reason),
+    }),
+  },
+  activity: {
+    heading: 'Workspace activity',
+    query: `query($first: Int, $after: String, $filter: ActivityFilterInput) { activityLog(first: $first, after: $after, filter: $filter) { nodes { id action occurredAt userEmail ipAddress result } ${PAGE} } }`,
+    connection: (data) => data.activityLog,
+    filter: (filters) => ({ userId: filters.userId, from: filters.from }),
+    row: (node) => ({ title: node.action, facts: compact(node.userEmail, time(node.occurredAt), node.ipAddress, node.result != null && `result ${node.result}`) }),
+  },
+};

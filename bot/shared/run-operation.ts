@@ -1,0 +1,55 @@
+/**
+ * The bots act through Vigil's own GraphQL schema, as the chat user's Vigil user: every row and
+ * field rule of the API holds in chat without being written again. A refusal comes back as the
+ * error's code and message, to be said in one line.
+ */
+import { execute, parse, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { randomUUID } from 'node:crypto';
+import type { Actor } from '../../server/auth/actor.js';
+import type { ChatProvider } from '../../server/db/tables/index.js';
+import { createGraphQLContext, type SchemaDependencies } from '../../schema/context.js';
+import { formatGraphQLError } from '../../schema/format-error.js';
+
+export interface OperationError {
+  readonly code: string;
+  readonly message: string;
+  readonly field?: string;
+}
+
+export type OperationResult<T> = { readonly data: T; readonly error?: undefined } | { readonly data?: undefined; readonly error: OperationError };
+
+const documents = new Map<string, DocumentNode>();
+
+export interface ChatCaller {
+  readonly actor: Actor;
+  readonly provider: ChatProvider;
+  readonly chatUserId: string;
+}
+
+export async function runOperation<T = Record<string, any>>(
+  schema: GraphQLSchema,
+  deps: SchemaDependencies,
+  caller: ChatCaller,
+  operation: string,
+  variables: Record<string, unknown> = {},
+): Promise<OperationResult<T>> {
+  let document = documents.get(operation);
+  if (!document) documents.set(operation, (document = parse(operation)));
+  const contextValue = createGraphQLContext(deps, caller.actor, {
+    requestId: randomUUID(),
+    channel: caller.provider,
+    chatUserId: caller.chatUserId,
+  });
+  const result = await execute({ schema, document, contextValue, variableValues: variables });
+  const [first] = result.errors ?? [];
+  if (first) {
+    // The same mapping as the API's responses (schema/format-error.ts).
+    const formatted = formatGraphQLError(first.toJSON(), first, { includeStacktrace: false });
+    const code = String(formatted.extensions?.code);
+    if (code === 'INTERNAL_SERVER_ERROR') deps.logger.error({ err: first.originalError ?? first, provider: caller.provider }, 'chat operation failed');
+    const field = typeof formatted.extensions?.field === 'string' ? formatted.extensions.field : undefined;
+    const message = code === 'INTERNAL_SERVER_ERROR' ? 'Something went wrong in Vigil; the error was logged.' : formatted.message;
+    return { error: { code, message, field } };
+  }
+  return { data: result.data as T };
+}

@@ -1,0 +1,104 @@
+/**
+ * Chat users as Vigil users. A chat user is known by a row here, made the first time they are
+ * seen: by their verified email (the chat platform vouches for it) matching a user of the
+ * workspace's tenant, or by a one-time code that a signed-in Vigil user made through the API and
+ * typed in chat. Disabled users are never matched.
+ */
+import { createHash, randomInt } from 'node:crypto';
+import { and, eq, inArray, isNull } from 'drizzle-orm';
+import { requireUser } from '../auth/scope.js';
+import { recordChange } from '../audit/record-change.js';
+import type { Executor } from '../db/database.js';
+import { chatIdentities, chatLinkCodes, users, type ChatIdentityRow, type ChatProvider, type UserRow } from '../db/tables/index.js';
+import { BadInput } from '../errors.js';
+import { findUserByEmail } from '../identity/users.js';
+import type { ServiceContext, TransactionContext } from '../service-context.js';
+import { inTransaction } from '../service-context.js';
+
+export const LINK_CODE_TTL_MS = 10 * 60_000;
+// No 0/O, 1/I/L: codes are read off one screen and typed into another.
+const CODE_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
+const CODE_LENGTH = 8;
+
+const hashCode = (code: string) => createHash('sha256').update(code.replace(/[\s-]/g, '').toUpperCase()).digest('hex');
+
+/** The enabled Vigil user a chat user is linked to. */
+export async function linkedUser(db: Executor, tenantId: string, provider: ChatProvider, externalUserId: string): Promise<UserRow | undefined> {
+  const [row] = await db
+    .select({ user: users })
+    .from(chatIdentities)
+    .innerJoin(users, and(eq(users.tenantId, chatIdentities.tenantId), eq(users.id, chatIdentities.userId)))
+    .where(and(eq(chatIdentities.tenantId, tenantId), eq(chatIdentities.provider, provider), eq(chatIdentities.externalUserId, externalUserId), isNull(users.disabledAt)));
+  return row?.user;
+}
+
+/** Links a chat user by an email the chat platform verified; undefined when no enabled user has it. */
+export async function linkByVerifiedEmail(ctx: ServiceContext, provider: ChatProvider, externalUserId: string, email: string): Promise<UserRow | undefined> {
+  const user = await findUserByEmail(ctx.db, ctx.actor.tenantId, email);
+  if (!user || user.disabledAt) return undefined;
+  await inTransaction(ctx, (tx) => saveLink(tx, provider, externalUserId, user, 'email'));
+  return user;
+}
+
+/** A one-time code for the acting user to type in chat (`/audit link CODE`); only its hash is kept. */
+export async function createLinkCode(ctx: TransactionContext): Promise<{ code: string; expiresAt: Date }> {
+  const actor = requireUser(ctx.actor);
+  const raw = Array.from({ length: CODE_LENGTH }, () => CODE_ALPHABET[randomInt(CODE_ALPHABET.length)]).join('');
+  const code = `${raw.slice(0, 4)}-${raw.slice(4)}`;
+  const expiresAt = new Date(ctx.clock.now().getTime() + LINK_CODE_TTL_MS);
+  await ctx.db.insert(chatLinkCodes).values({ tenantId: actor.tenantId, codeHash: hashCode(code), userId: actor.userId, expiresAt });
+  await recordChange(ctx, { action: 'chat.link_code_created', resource: { type: 'user', id: actor.userId, name: actor.email }, after: { expiresAt: expiresAt.toISOString() } });
+  return { code, expiresAt };
+}
+
+/** Redeems a code typed in chat: the chat user becomes the code's user. BAD_USER_INPUT when unknown, used or expired. */
+export async function redeemLinkCode(ctx: ServiceContext, provider: ChatProvider, externalUserId: string, code: string): Promise<UserRow> {
+  return inTransaction(ctx, async (tx) => {
+    const [found] = await tx.db
+      .select()
+      .from(chatLinkCodes)
+      .where(and(eq(chatLinkCodes.tenantId, ctx.actor.tenantId), eq(chatLinkCodes.codeHash, hashCode(code))))
+      .for('update');
+    if (!found || found.usedAt || found.expiresAt <= ctx.clock.now()) {
+      throw new BadInput('code', 'That link code is unknown, used or expired: make a new one in Vigil (createChatLinkCode)');
+    }
+    const [user] = await tx.db.select().from(users).where(and(eq(users.tenantId, found.tenantId), eq(users.id, found.userId), isNull(users.disabledAt)));
+    if (!user) throw new BadInput('code', 'The user of that link code is disabled');
+    await tx.db
+      .update(chatLinkCodes)
+      .set({ usedAt: ctx.clock.now() })
+      .where(and(eq(chatLinkCodes.tenantId, found.tenantId), eq(chatLinkCodes.codeHash, found.codeHash)));
+    await saveLink({ ...tx, actor: { type: 'system', tenantId: found.tenantId, name: `${provider}-bot` } }, provider, externalUserId, user, 'code');
+    return user;
+  });
+}
+
+async function saveLink(tx: TransactionContext, provider: ChatProvider, externalUserId: string, user: UserRow, linkedVia: 'email' | 'code'): Promise<void> {
+  const [saved] = await tx.db
+    .insert(chatIdentities)
+    .values({ tenantId: user.tenantId, provider, externalUserId, userId: user.id, linkedVia })
+    .onConflictDoUpdate({ target: [chatIdentities.tenantId, chatIdentities.provider, chatIdentities.externalUserId], set: { userId: user.id, linkedVia } })
+    .returning();
+  await recordChange(tx, {
+    action: 'chat_identity.linked',
+    resource: { type: 'user', id: user.id, name: user.email },
+    after: { provider, externalUserId, linkedVia: saved!.linkedVia },
+  });
+}
+
+/** The chat identities of some users (to reach approvers and requesters in chat). */
+export function chatIdentitiesOf(db: Executor, tenantId: string, provider: ChatProvider, userIds: readonly string[]): Promise<ChatIdentityRow[]> {
+  if (userIds.length === 0) return Promise.resolve([]);
+  return db
+    .select()
+    .from(chatIdentities)
+    .where(and(eq(chatIdentities.tenantId, tenantId), eq(chatIdentities.provider, provider), inArray(chatIdentities.userId, [...userIds])));
+}
+
+/** Remembers where a direct message reaches a chat user (Teams needs a conversation reference). */
+export async function saveConversation(db: Executor, tenantId: string, provider: ChatProvider, externalUserId: string, conversation: Record<string, unknown>): Promise<void> {
+  await db
+    .update(chatIdentities)
+    .set({ conversation })
+    .where(and(eq(chatIdentities.tenantId, tenantId), eq(chatIdentities.provider, provider), eq(chatIdentities.externalUserId, externalUserId)));
+}
