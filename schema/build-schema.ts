@@ -24,6 +24,7 @@ import { SudoAuthorizationResolver } from './records/sudo-authorization.resolver
 import { SystemLogResolver } from './records/system-log.resolver.js';
 import { TerminalSessionResolver } from './records/terminal-session.resolver.js';
 import { ViewerResolver } from './records/viewer.resolver.js';
+import { ChatResolver } from './chat/chat.resolver.js';
 import { TerminalRecordingResolver, TerminalSessionRecordingResolver } from './recordings/recording.resolver.js';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -54,6 +55,7 @@ const RESOLVERS: NonEmptyArray<Function> = [
   RetentionResolver,
   TerminalRecordingResolver,
   TerminalSessionRecordingResolver,
+  ChatResolver,
 ];
 
 /**

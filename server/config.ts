@@ -96,7 +96,14 @@ const environmentSchema = z
     VIGIL_WS_MAX_BUFFERED_KB: integer(4096, 1, 1_048_576),
     VIGIL_WS_PING_SECONDS: integer(30, 1, 3600),
     VIGIL_RECORDING_CHUNK_KB: integer(4096, 1, 65_536),
+    SLACK_SIGNING_SECRET: optionalString,
+    SLACK_BOT_TOKEN: optionalString.refine((value) => value === undefined || value.startsWith('xoxb-'), 'must be a bot token (xoxb-…)'),
+    SLACK_API_URL: optionalString.refine((value) => value === undefined || /^https?:\/\//.test(value), 'must be an http(s) URL'),
     LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  })
+  .refine((env) => Boolean(env.SLACK_SIGNING_SECRET) === Boolean(env.SLACK_BOT_TOKEN), {
+    message: 'the Slack bot needs both SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN',
+    path: ['SLACK_BOT_TOKEN'],
   })
   .refine((env) => !(env.VIGIL_JWT_SECRET && env.VIGIL_JWKS_URL), {
     message: 'set either VIGIL_JWT_SECRET or VIGIL_JWKS_URL, not both',
@@ -160,6 +167,13 @@ export interface Config {
     readonly pollIntervalMs: number;
     /** How often alert rules are evaluated. */
     readonly alertEvaluationMs: number;
+  };
+  /** The Slack bot, when SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN are set. */
+  readonly slack?: {
+    readonly signingSecret: string;
+    readonly botToken: string;
+    /** The Web API's base URL (tests point it at a local fake). */
+    readonly apiUrl: string;
   };
   readonly recordings: {
     /** Largest chunk of asciicast lines an agent may send in one request. */
@@ -246,6 +260,10 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
       pollIntervalMs: env.VIGIL_WEBHOOK_POLL_MS,
       alertEvaluationMs: env.VIGIL_ALERT_EVALUATION_SECONDS * 1000,
     },
+    slack:
+      env.SLACK_SIGNING_SECRET && env.SLACK_BOT_TOKEN
+        ? { signingSecret: env.SLACK_SIGNING_SECRET, botToken: env.SLACK_BOT_TOKEN, apiUrl: env.SLACK_API_URL ?? 'https://slack.com/api/' }
+        : undefined,
     recordings: {
       chunkLimitBytes: env.VIGIL_RECORDING_CHUNK_KB * 1024,
     },

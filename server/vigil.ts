@@ -4,6 +4,7 @@
  * shuts it down in order: stop accepting, close WebSockets (1001), let in-flight requests finish
  * within the grace period, then close the database and release the data dir.
  */
+import type { RequestHandler } from 'express';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { buildVigilSchema } from '../schema/build-schema.js';
@@ -28,6 +29,8 @@ import { startEventBus } from './realtime/event-bus.js';
 import { createOutboundPolicy } from './outbound/outbound-policy.js';
 import { loadSecretBox } from './secrets/secret-box.js';
 import { createRecordingRouter } from './http/recording-routes.js';
+import { createSlackBot } from '../bot/slack/slack-bot.js';
+import type { ChatSenders } from './channels/chat-senders.js';
 import { startDeliveryWorker, type DeliveryDeps } from './webhooks/delivery-worker.js';
 import { startAlertEvaluator } from './alerts/evaluate-rules.js';
 import { createSubscriptionHub } from '../schema/realtime/subscription-hub.js';
@@ -75,7 +78,8 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
 
     const secretBox = loadSecretBox(config.secretKey, config.database.dataDir);
     const outbound = createOutboundPolicy(config.outbound.allow);
-    const deliveryDeps: DeliveryDeps = { db: database.db, clock, logger, secretBox, outbound, timeoutMs: config.outbound.timeoutMs };
+    const chatSenders: ChatSenders = {};
+    const deliveryDeps: DeliveryDeps = { db: database.db, clock, logger, secretBox, outbound, timeoutMs: config.outbound.timeoutMs, chatSenders };
 
     // Known once the server listens; links made before then (none are) would be relative.
     let publicBaseUrl = config.http.publicUrl ?? '';
@@ -129,7 +133,10 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
     });
     const exports = createExportRouter({ db: database.db, clock, signingKey, authenticator, logger });
     const recordings = createRecordingRouter({ db: database.db, clock, authenticator, secretBox, logger, chunkLimitBytes: config.recordings.chunkLimitBytes });
-    httpServer.on('request', createApp({ logger, metrics, database, graphql: graphql.handler, exports, recordings, trustProxy: config.http.trustProxy }));
+    const slack = config.slack ? createSlackBot({ config: config.slack, schema, deps, db: database.db, bus }) : undefined;
+    if (slack) chatSenders.slack = slack.alertSender;
+    const bots: Record<string, RequestHandler> = slack ? { '/slack': slack.router } : {};
+    httpServer.on('request', createApp({ logger, metrics, database, graphql: graphql.handler, exports, recordings, bots, trustProxy: config.http.trustProxy }));
 
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', reject);
@@ -173,7 +180,7 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
       dispose() {
         disposing ??= (async () => {
           try {
-            await Promise.all([graphql.apollo.stop(), sweeper.dispose(), approvalSweeper.dispose(), deliveryWorker.dispose(), alertEvaluator.dispose(), checkpointer.dispose(), retention.dispose()]);
+            await Promise.all([slack?.dispose(), graphql.apollo.stop(), sweeper.dispose(), approvalSweeper.dispose(), deliveryWorker.dispose(), alertEvaluator.dispose(), checkpointer.dispose(), retention.dispose()]);
             hub.dispose();
             await bus.dispose();
           } finally {

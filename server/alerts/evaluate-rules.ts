@@ -168,7 +168,7 @@ export async function deliverToChannels(deps: DeliveryDeps, rule: AlertRuleRow, 
   if (fired.length === 0 || rule.channelIds.length === 0) return;
   const channels = await channelsByIds(deps.db, rule.tenantId, rule.channelIds);
   for (const alert of fired) {
-    const message: AlertMessage = { subject: alert.title, message: alert.message, severity: alert.severity, source: `Vigil alert rule "${rule.name}"`, details: alert.details };
+    const message: AlertMessage = { subject: alert.title, message: alert.message, severity: alert.severity, source: `Vigil alert rule "${rule.name}"`, details: alert.details, alertId: alert.id };
     for (const channel of channels) {
       const result = await sendAlertToChannel({ ...deps }, channel, message);
       if (!result.isSuccess) deps.logger.warn({ channelId: channel.id, alertId: alert.id, error: result.error }, 'alert not delivered to channel');

@@ -15,6 +15,7 @@ import { newId } from '../ids.js';
 import { fetchPage, type Page, type PageArgs } from '../pagination/keyset.js';
 import type { TransactionContext } from '../service-context.js';
 import { nameSchema, parseInput } from '../validation.js';
+import type { ChatSenders } from './chat-senders.js';
 import type { WebhookServices } from '../webhooks/subscriptions.js';
 import { CHANNEL_SCHEMAS, splitSecrets, type ChannelSettings } from './channel-config.js';
 import { sendToChannel, type AlertMessage, type ChannelResult } from './send-to-channel.js';
@@ -146,6 +147,16 @@ export function channelSettings(services: WebhookServices, row: NotificationChan
   return { ...config, ...secrets, headers: (secrets.headers as unknown[]) ?? [] } as unknown as ChannelSettings;
 }
 
-export function sendAlertToChannel(services: WebhookServices & { timeoutMs: number }, row: NotificationChannelRow, alert: AlertMessage): Promise<ChannelResult> {
+export async function sendAlertToChannel(
+  services: WebhookServices & { timeoutMs: number; chatSenders?: ChatSenders },
+  row: NotificationChannelRow,
+  alert: AlertMessage,
+): Promise<ChannelResult> {
+  if (row.type === 'slack_bot' || row.type === 'teams_bot') {
+    const sender = row.type === 'slack_bot' ? services.chatSenders?.slack : services.chatSenders?.teams;
+    if (!sender) return { isSuccess: false, error: `The ${row.type === 'slack_bot' ? 'Slack' : 'Teams'} bot is not configured on this Vigil` };
+    const config = row.config as { channel?: string; conversation?: string };
+    return sender.sendAlert(row.tenantId, String(config.channel ?? config.conversation), alert);
+  }
   return sendToChannel(services.outbound, services.timeoutMs, row.type, channelSettings(services, row), alert);
 }

@@ -21,6 +21,8 @@ export interface AlertMessage {
   readonly source: string;
   readonly link?: string | null;
   readonly details?: Record<string, unknown>;
+  /** The alert, when the message is one (chat bots put an Acknowledge button on it). */
+  readonly alertId?: string;
 }
 
 export interface ChannelResult {

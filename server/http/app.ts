@@ -19,6 +19,8 @@ export interface AppOptions {
   exports: RequestHandler;
   /** /recordings/… (server/http/recording-routes.ts). */
   recordings: RequestHandler;
+  /** Chat bots' endpoints by mount path (/slack), when configured; they read their own raw bodies. */
+  bots?: Record<string, RequestHandler>;
   trustProxy: boolean | number | string;
 }
 
@@ -57,6 +59,7 @@ export function createApp(options: AppOptions): express.Express {
   app.use('/graphql', ...options.graphql);
   app.use('/export', options.exports);
   app.use('/recordings', options.recordings);
+  for (const [path, handler] of Object.entries(options.bots ?? {})) app.use(path, handler);
 
   app.use((_req, res) => {
     res.status(404).json({ error: 'Not found' });

@@ -16,6 +16,7 @@ import type { Logger } from '../logger.js';
 import type { OutboundPolicy } from '../outbound/outbound-policy.js';
 import { postJson, type PostResult } from '../outbound/post-json.js';
 import { startPeriodicJob } from '../periodic-job.js';
+import type { ChatSenders } from '../channels/chat-senders.js';
 import type { SecretBox } from '../secrets/secret-box.js';
 import { nextAttemptAt } from './retry-schedule.js';
 import { webhookHeaders } from './signatures.js';
@@ -27,6 +28,8 @@ export interface DeliveryDeps {
   readonly secretBox: SecretBox;
   readonly outbound: OutboundPolicy;
   readonly timeoutMs: number;
+  /** The chat bots' alert senders (slack_bot and teams_bot channels). */
+  readonly chatSenders?: ChatSenders;
 }
 
 const CLAIM_BATCH = 50;

@@ -1,0 +1,81 @@
+/**
+ * Everything an approver needs to decide a request, read through the schema (as Vigil itself, for
+ * the messages it posts), and what chat may do with it under the request's policy.
+ */
+import type { GraphQLSchema } from 'graphql';
+import type { SchemaDependencies } from '../../schema/context.js';
+import type { ChatProvider } from '../../server/db/tables/index.js';
+import { runOperation } from './run-operation.js';
+
+export interface ApprovalFacts {
+  id: string;
+  kind: 'ACCESS' | 'SUDO';
+  status: 'PENDING' | 'APPROVED' | 'DENIED' | 'CANCELLED' | 'EXPIRED';
+  reason: string;
+  command: string | null;
+  isPattern: boolean;
+  durationMinutes: number | null;
+  requestedAt: string;
+  decideBy: string;
+  policyName: string | null;
+  requiredApprovals: number;
+  approvalsReceived: number;
+  approvalsStillNeeded: number;
+  chatApproval: 'DISABLED' | 'ALLOWED' | 'STEP_UP';
+  chatMaxDurationMinutes: number | null;
+  isApprovalJustificationRequired: boolean;
+  cancelReason: string | null;
+  requester: { id: string; email: string; name: string };
+  servers: { name: string; labels: { key: string; value: string }[] }[];
+  decisions: { decision: 'APPROVE' | 'DENY'; justification: string | null; channel: string; decidedAt: string; approver: { email: string } }[];
+  closedBy: { email: string } | null;
+}
+
+export const APPROVAL_FACTS = `query($id: ID!) { approval(id: $id) {
+  id kind status reason command isPattern durationMinutes requestedAt decideBy policyName requiredApprovals approvalsReceived approvalsStillNeeded
+  chatApproval chatMaxDurationMinutes isApprovalJustificationRequired cancelReason
+  requester { id email name } servers { name labels { key value } }
+  decisions { decision justification channel decidedAt approver { email } } closedBy { email } } }`;
+
+export async function loadApprovalFacts(schema: GraphQLSchema, deps: SchemaDependencies, tenantId: string, provider: ChatProvider, approvalId: string): Promise<ApprovalFacts | undefined> {
+  const result = await runOperation<{ approval: ApprovalFacts }>(
+    schema,
+    deps,
+    { actor: { type: 'system', tenantId, name: `${provider}-bot` }, provider, chatUserId: `${provider}-bot` },
+    APPROVAL_FACTS,
+    { id: approvalId },
+  );
+  return result.data?.approval;
+}
+
+/** Why chat offers no buttons for this request, or null when it does. */
+export function chatDecisionBlocked(facts: ApprovalFacts): string | null {
+  if (facts.status !== 'PENDING') return null;
+  const policy = facts.policyName ? `The policy ${facts.policyName}` : 'Vigil';
+  if (facts.chatApproval === 'DISABLED') return `${policy} does not allow deciding this request in chat.`;
+  if (facts.kind === 'ACCESS' && facts.chatMaxDurationMinutes != null && (facts.durationMinutes ?? 0) > facts.chatMaxDurationMinutes) {
+    return `${policy} allows deciding in chat only requests of up to ${facts.chatMaxDurationMinutes} minutes.`;
+  }
+  return null;
+}
+
+export const describeRequest = (facts: ApprovalFacts) =>
+  facts.kind === 'SUDO' ? `sudo \`${facts.command}\`${facts.isPattern ? ' (pattern)' : ''} on ${facts.servers.map((server) => server.name).join(', ')}` : `access to ${facts.servers.map((server) => server.name).join(', ')}`;
+
+export function outcomeLine(facts: ApprovalFacts): string {
+  const last = facts.decisions.at(-1);
+  const by = (decision: ApprovalFacts['decisions'][number] | undefined) =>
+    decision ? `${decision.approver.email} (${decision.channel.toLowerCase()})${decision.justification ? `: “${decision.justification}”` : ''}` : (facts.closedBy?.email ?? 'Vigil');
+  switch (facts.status) {
+    case 'APPROVED':
+      return facts.decisions.length === 0 ? 'Approved by policy' : `Approved by ${facts.decisions.filter((decision) => decision.decision === 'APPROVE').map((decision) => by(decision)).join(', ')}`;
+    case 'DENIED':
+      return `Denied by ${by(facts.decisions.find((decision) => decision.decision === 'DENY'))}`;
+    case 'CANCELLED':
+      return `Cancelled by ${facts.closedBy?.email ?? 'the requester'}${facts.cancelReason ? `: “${facts.cancelReason}”` : ''}`;
+    case 'EXPIRED':
+      return `Expired undecided at ${facts.decideBy}`;
+    default:
+      return last ? `${facts.approvalsReceived} of ${facts.requiredApprovals} approvals so far (last: ${by(last)})` : `Waiting for ${facts.approvalsStillNeeded} approval${facts.approvalsStillNeeded === 1 ? '' : 's'}`;
+  }
+}

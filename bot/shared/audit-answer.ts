@@ -1,0 +1,72 @@
+/**
+ * Answers an `/audit` list for a chat caller: names in filters become ids (a server by name, a
+ * person by email), the list's operation runs as the caller, and a refusal becomes one clear line.
+ */
+import type { GraphQLSchema } from 'graphql';
+import type { SchemaDependencies } from '../../schema/context.js';
+import { findServerByRef } from '../../server/identity/servers.js';
+import { findUserByRef } from '../../server/identity/users.js';
+import type { AuditFilters, AuditSubcommand } from './audit-command.js';
+import { AUDIT_LISTS, type ListRow, type ResolvedFilters } from './audit-lists.js';
+import { runOperation, type ChatCaller } from './run-operation.js';
+
+export const PAGE_SIZE = 10;
+
+export interface ListAnswer {
+  readonly heading: string;
+  readonly rows: readonly ListRow[];
+  /** What the "more" button carries to ask for the next page; null on the last one. */
+  readonly more: MoreState | null;
+}
+
+export interface MoreState {
+  readonly subcommand: AuditSubcommand;
+  readonly filters: { serverId?: string; userId?: string; from?: string; status?: string };
+  readonly after: string;
+}
+
+export async function resolveFilters(deps: SchemaDependencies, tenantId: string, filters: AuditFilters): Promise<ResolvedFilters | { error: string }> {
+  const resolved: { -readonly [K in keyof ResolvedFilters]: ResolvedFilters[K] } = { from: filters.since, status: filters.status };
+  if (filters.server) {
+    const server = await findServerByRef(deps.db, tenantId, filters.server);
+    if (!server) return { error: `No server named \`${filters.server}\`` };
+    resolved.serverId = server.id;
+  }
+  if (filters.user) {
+    const user = await findUserByRef(deps.db, tenantId, filters.user);
+    if (!user) return { error: `No user \`${filters.user}\` in this workspace's Vigil tenant` };
+    resolved.userId = user.id;
+  }
+  return resolved;
+}
+
+export async function answerList(
+  schema: GraphQLSchema,
+  deps: SchemaDependencies,
+  caller: ChatCaller,
+  subcommand: AuditSubcommand,
+  filters: ResolvedFilters,
+  after: string | null,
+): Promise<ListAnswer | { error: string }> {
+  const spec = AUDIT_LISTS[subcommand];
+  const filter = Object.fromEntries(Object.entries(spec.filter(filters, deps.clock.now())).filter(([, value]) => value !== undefined));
+  const result = await runOperation(schema, deps, caller, spec.query, { first: PAGE_SIZE, after, filter });
+  if (result.error) {
+    const prefix = result.error.code === 'FORBIDDEN' ? `You may not list \`${subcommand}\`: ` : '';
+    return { error: `${prefix}${result.error.message}` };
+  }
+  const connection = spec.connection(result.data);
+  const more: MoreState | null =
+    connection.pageInfo.hasNextPage && connection.pageInfo.endCursor
+      ? {
+          subcommand,
+          filters: { serverId: filters.serverId, userId: filters.userId, from: filters.from?.toISOString(), status: filters.status },
+          after: connection.pageInfo.endCursor,
+        }
+      : null;
+  return { heading: spec.heading, rows: connection.nodes.map(spec.row), more };
+}
+
+export function filtersOfMore(state: MoreState): ResolvedFilters {
+  return { serverId: state.filters.serverId, userId: state.filters.userId, from: state.filters.from ? new Date(state.filters.from) : undefined, status: state.filters.status };
+}

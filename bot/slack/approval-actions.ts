@@ -1,0 +1,83 @@
+/**
+ * Approve / Deny in Slack. Every click runs decideApproval as the clicking person (channel SLACK,
+ * their Slack id recorded), so the API's rules decide: a non-approver is told so and nothing
+ * changes. A denial, a policy asking for a justification, or a STEP_UP policy goes through a modal
+ * first (the justification, the authenticator code). The messages themselves are updated by the
+ * notifier, from the decision's domain event, wherever the decision was made.
+ */
+import type { App, BlockAction, ButtonAction } from '@slack/bolt';
+import { loadApprovalFacts, type ApprovalFacts } from '../shared/approval-facts.js';
+import { runOperation, type ChatCaller } from '../shared/run-operation.js';
+import { ACTIONS, decisionModal, DECISION_VIEW, line, needsModal, type DecisionModalState } from './blocks.js';
+import { callerOf, NOT_CONNECTED, UNMAPPED, workspaceOf } from './slack-callers.js';
+import type { SlackContext } from './slack-bot.js';
+
+const DECIDE = `mutation($id: ID!, $decision: Decision!, $justification: String, $totpCode: String) {
+  decideApproval(id: $id, decision: $decision, justification: $justification, totpCode: $totpCode) { id status approvalsReceived requiredApprovals } }`;
+const CAN_DECIDE = 'query($id: ID!) { approval(id: $id) { id viewerCanDecide status } }';
+
+const ephemeral = (text: string) => ({ response_type: 'ephemeral' as const, replace_original: false, ...line(text) });
+
+async function decide(ctx: SlackContext, caller: ChatCaller, approvalId: string, decision: 'approve' | 'deny', justification?: string, totpCode?: string) {
+  return runOperation<{ decideApproval: { status: string; approvalsReceived: number; requiredApprovals: number } }>(ctx.schema, ctx.deps, caller, DECIDE, {
+    id: approvalId,
+    decision: decision === 'approve' ? 'APPROVE' : 'DENY',
+    justification: justification || null,
+    totpCode: totpCode?.replace(/\s+/g, '') || null,
+  });
+}
+
+function confirmation(decision: 'approve' | 'deny', result: { status: string; approvalsReceived: number; requiredApprovals: number }): string {
+  if (decision === 'deny') return 'You denied the request.';
+  return result.status === 'APPROVED' ? 'You approved the request.' : `You approved the request: ${result.approvalsReceived} of ${result.requiredApprovals} approvals so far.`;
+}
+
+export function registerApprovalActions(app: App, ctx: SlackContext): void {
+  for (const [actionId, decision] of [
+    [ACTIONS.approve, 'approve'],
+    [ACTIONS.deny, 'deny'],
+  ] as const) {
+    app.action<BlockAction<ButtonAction>>(actionId, async ({ ack, body, action, respond, client }) => {
+      await ack();
+      const workspace = await workspaceOf(ctx.db, body.team?.id);
+      if (!workspace) return void (await respond(ephemeral(NOT_CONNECTED)));
+      const caller = await callerOf(ctx, workspace, body.user.id);
+      if (!caller) return void (await respond(ephemeral(UNMAPPED)));
+      const approvalId = action.value ?? '';
+      const check = await runOperation<{ approval: { viewerCanDecide: boolean; status: string } }>(ctx.schema, ctx.deps, caller, CAN_DECIDE, { id: approvalId });
+      if (check.error || !check.data.approval.viewerCanDecide) {
+        const why = check.error?.message ?? (check.data!.approval.status === 'PENDING' ? 'you are not one of its approvers (or it is your own request)' : `it is ${check.data!.approval.status.toLowerCase()}`);
+        return void (await respond(ephemeral(`You cannot decide this request: ${why}. Nothing changed.`)));
+      }
+      const facts = (await loadApprovalFacts(ctx.schema, ctx.deps, workspace.tenantId, 'slack', approvalId)) as ApprovalFacts;
+      if (needsModal(facts, decision)) {
+        const state: DecisionModalState = { approvalId, decision };
+        await client.views.open({ trigger_id: body.trigger_id, view: decisionModal(facts, state) as never });
+        return;
+      }
+      const result = await decide(ctx, caller, approvalId, decision);
+      await respond(ephemeral(result.error ? `Not decided: ${result.error.message}` : confirmation(decision, result.data.decideApproval)));
+    });
+  }
+
+  app.action(ACTIONS.openInVigil, async ({ ack }) => {
+    await ack();
+  });
+
+  app.view(DECISION_VIEW, async ({ ack, body, view }) => {
+    const state = JSON.parse(view.private_metadata) as DecisionModalState;
+    const values = view.state.values as Record<string, Record<string, { value?: string | null }>>;
+    const justification = values.justification?.value?.value ?? undefined;
+    const totpCode = values.totp?.value?.value ?? undefined;
+    const workspace = await workspaceOf(ctx.db, body.team?.id ?? undefined);
+    const firstBlock = values.justification ? 'justification' : 'totp';
+    if (!workspace) return void (await ack({ response_action: 'errors', errors: { [firstBlock]: NOT_CONNECTED } }));
+    const caller = await callerOf(ctx, workspace, body.user.id);
+    if (!caller) return void (await ack({ response_action: 'errors', errors: { [firstBlock]: UNMAPPED } }));
+    const result = await decide(ctx, caller, state.approvalId, state.decision, justification, totpCode);
+    if (!result.error) return void (await ack());
+    const isCodeProblem = values.totp && (result.error.field === 'totpCode' || /TOTP|authenticator/i.test(result.error.message));
+    const block = isCodeProblem ? 'totp' : values.justification && result.error.field === 'justification' ? 'justification' : firstBlock;
+    await ack({ response_action: 'errors', errors: { [block]: result.error.message.slice(0, 150) } });
+  });
+}

@@ -1,0 +1,120 @@
+/**
+ * Vigil's side of approvals in Slack. A new request is posted to the workspace's approver channel
+ * and sent to each eligible approver who is linked; a decision (from Slack, the API or Teams), an
+ * expiry or a cancellation updates every copy in place, adds a line to each copy's thread, and
+ * tells the requester. Every instance hears every event: the one that claims it does the posting.
+ */
+import { loadApprovalFacts, outcomeLine, type ApprovalFacts } from '../shared/approval-facts.js';
+import { reviewersOf } from '../../server/approvals/approval-notifications.js';
+import { claimNotice, chatMessagesOf, saveChatMessage } from '../../server/chat/chat-messages.js';
+import { chatIdentitiesOf, linkByVerifiedEmail } from '../../server/chat/identities.js';
+import { workspaceOfTenant } from '../../server/chat/workspaces.js';
+import { rowsByIds } from '../../server/db/rows-by-ids.js';
+import { approvals, users } from '../../server/db/tables/index.js';
+import type { Disposable } from '../../server/disposable.js';
+import { ALL_TENANTS, type EventBus } from '../../server/realtime/event-bus.js';
+import { approvalMessage, escapeMrkdwn } from './blocks.js';
+import type { SlackContext } from './slack-bot.js';
+
+export function startApprovalNotifier(ctx: SlackContext, bus: EventBus): Disposable {
+  // Work on one request runs in order on this instance (its announcement before its updates).
+  const queues = new Map<string, Promise<void>>();
+  const enqueue = (approvalId: string, work: () => Promise<void>) => {
+    const next = (queues.get(approvalId) ?? Promise.resolve())
+      .then(work)
+      .catch((error: unknown) => ctx.logger.error({ err: error, approvalId }, 'slack approval message failed'));
+    queues.set(approvalId, next);
+    void next.finally(() => {
+      if (queues.get(approvalId) === next) queues.delete(approvalId);
+    });
+  };
+  const stop = bus.subscribe(ALL_TENANTS, (event) => {
+    if (event.type === 'approval.requested') enqueue(event.approvalId, () => announce(ctx, event.tenantId, event.approvalId));
+    else if (event.type === 'approval.decided') enqueue(event.approvalId, () => refresh(ctx, event.tenantId, event.approvalId));
+  });
+  return {
+    async dispose() {
+      stop();
+      await Promise.allSettled([...queues.values()]);
+    },
+  };
+}
+
+const linkTo = (ctx: SlackContext, approvalId: string) => `${ctx.deps.baseUrl()}/approvals/${approvalId}`;
+const stateKey = (facts: ApprovalFacts) => `${facts.status}:${facts.decisions.length}`;
+
+async function announce(ctx: SlackContext, tenantId: string, approvalId: string): Promise<void> {
+  const workspace = await workspaceOfTenant(ctx.db, tenantId, 'slack');
+  if (!workspace || !(await claimNotice(ctx.db, tenantId, 'slack', `approval:${approvalId}:requested`))) return;
+  const facts = await loadApprovalFacts(ctx.schema, ctx.deps, tenantId, 'slack', approvalId);
+  const [row] = await rowsByIds(ctx.db, approvals, tenantId, [approvalId]);
+  if (!facts || !row) return;
+  const reviewers = await reachableReviewers(ctx, tenantId, await reviewersOf(ctx.db, row));
+  const targets = [...(workspace.approverChannel ? [workspace.approverChannel] : []), ...reviewers.map((identity) => identity.externalUserId)];
+  const message = approvalMessage(facts, linkTo(ctx, approvalId));
+  for (const channel of targets) {
+    try {
+      const posted = await ctx.client.chat.postMessage({ channel, text: message.text, blocks: message.blocks as never });
+      if (posted.channel && posted.ts) {
+        await saveChatMessage(ctx.db, { tenantId, provider: 'slack', subjectType: 'approval', subjectId: approvalId, conversation: posted.channel, messageId: posted.ts });
+      }
+    } catch (error) {
+      ctx.logger.warn({ err: error, approvalId, channel }, 'slack approval message not posted');
+    }
+  }
+  // Decided while we were posting: bring the new copies up to date.
+  const now = await loadApprovalFacts(ctx.schema, ctx.deps, tenantId, 'slack', approvalId);
+  if (now && stateKey(now) !== stateKey(facts)) await refresh(ctx, tenantId, approvalId);
+}
+
+/**
+ * The eligible reviewers' Slack accounts: linked ones, and others found by their Vigil email in
+ * the workspace (users.lookupByEmail; Slack vouches for the address), linked on the way.
+ */
+async function reachableReviewers(ctx: SlackContext, tenantId: string, userIds: readonly string[]): Promise<{ externalUserId: string }[]> {
+  const linked = await chatIdentitiesOf(ctx.db, tenantId, 'slack', userIds);
+  const missing = userIds.filter((id) => !linked.some((identity) => identity.userId === id));
+  const found: { externalUserId: string }[] = [];
+  for (const user of await rowsByIds(ctx.db, users, tenantId, missing)) {
+    try {
+      const answer = await ctx.client.users.lookupByEmail({ email: user.email });
+      const slackUser = answer.user as { id?: string; is_email_confirmed?: boolean; deleted?: boolean } | undefined;
+      if (!slackUser?.id || slackUser.deleted || slackUser.is_email_confirmed === false) continue;
+      const system = { db: ctx.db, clock: ctx.clock, actor: { type: 'system' as const, tenantId, name: 'slack-bot' } };
+      if (await linkByVerifiedEmail(system, 'slack', slackUser.id, user.email)) found.push({ externalUserId: slackUser.id });
+    } catch {
+      // Not in the workspace (users_not_found): reachable in the approver channel only.
+    }
+  }
+  return [...linked, ...found];
+}
+
+async function refresh(ctx: SlackContext, tenantId: string, approvalId: string): Promise<void> {
+  const workspace = await workspaceOfTenant(ctx.db, tenantId, 'slack');
+  if (!workspace) return;
+  const facts = await loadApprovalFacts(ctx.schema, ctx.deps, tenantId, 'slack', approvalId);
+  if (!facts || !(await claimNotice(ctx.db, tenantId, 'slack', `approval:${approvalId}:${stateKey(facts)}`))) return;
+  const message = approvalMessage(facts, linkTo(ctx, approvalId));
+  const outcome = outcomeLine(facts);
+  for (const copy of await chatMessagesOf(ctx.db, tenantId, 'slack', 'approval', approvalId)) {
+    try {
+      await ctx.client.chat.update({ channel: copy.conversation, ts: copy.messageId, text: message.text, blocks: message.blocks as never });
+      await ctx.client.chat.postMessage({ channel: copy.conversation, thread_ts: copy.messageId, text: outcome });
+    } catch (error) {
+      ctx.logger.warn({ err: error, approvalId, channel: copy.conversation }, 'slack approval message not updated');
+    }
+  }
+  if (facts.status !== 'PENDING') await tellRequester(ctx, tenantId, facts);
+}
+
+async function tellRequester(ctx: SlackContext, tenantId: string, facts: ApprovalFacts): Promise<void> {
+  const [requester] = await chatIdentitiesOf(ctx.db, tenantId, 'slack', [facts.requester.id]);
+  if (!requester) return;
+  const what = facts.kind === 'SUDO' ? `sudo \`${escapeMrkdwn(facts.command ?? '')}\`` : `access to ${facts.servers.map((server) => escapeMrkdwn(server.name)).join(', ')}`;
+  const text = `Your request for ${what} is ${facts.status.toLowerCase()}. ${escapeMrkdwn(outcomeLine(facts))}`;
+  try {
+    await ctx.client.chat.postMessage({ channel: requester.externalUserId, text });
+  } catch (error) {
+    ctx.logger.warn({ err: error, approvalId: facts.id }, 'slack message to the requester not sent');
+  }
+}

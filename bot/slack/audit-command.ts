@@ -1,0 +1,55 @@
+/** `/audit …` and its "More" button: lists of the record, answered ephemerally to the caller. */
+import type { App } from '@slack/bolt';
+import { redeemLinkCode } from '../../server/chat/identities.js';
+import { AppError } from '../../server/errors.js';
+import { AUDIT_HELP, parseAuditCommand } from '../shared/audit-command.js';
+import { answerList, filtersOfMore, resolveFilters, type ListAnswer, type MoreState } from '../shared/audit-answer.js';
+import { ACTIONS, line, listMessage, type SlackMessage } from './blocks.js';
+import { callerOf, NOT_CONNECTED, UNMAPPED, workspaceOf } from './slack-callers.js';
+import type { SlackContext } from './slack-bot.js';
+
+const ephemeral = (message: SlackMessage) => ({ response_type: 'ephemeral' as const, ...message });
+
+function render(answer: ListAnswer | { error: string }): SlackMessage {
+  if ('error' in answer) return line(answer.error);
+  return listMessage(answer.heading, answer.rows, answer.more ? JSON.stringify(answer.more) : null);
+}
+
+export function registerAuditCommand(app: App, ctx: SlackContext): void {
+  app.command('/audit', async ({ command, ack }) => {
+    const workspace = await workspaceOf(ctx.db, command.team_id);
+    if (!workspace) return ack(ephemeral(line(NOT_CONNECTED)));
+    const parsed = parseAuditCommand(command.text ?? '', ctx.clock.now());
+    if (parsed.kind === 'help') return ack(ephemeral(line(AUDIT_HELP)));
+    if (parsed.kind === 'error') return ack(ephemeral(line(parsed.message)));
+    if (parsed.kind === 'link') {
+      try {
+        const user = await redeemLinkCode({ db: ctx.db, clock: ctx.clock, actor: { type: 'system', tenantId: workspace.tenantId, name: 'slack-bot' } }, 'slack', command.user_id, parsed.code);
+        return ack(ephemeral(line(`Linked: you are ${user.email} in Vigil.`)));
+      } catch (error) {
+        if (error instanceof AppError) return ack(ephemeral(line(error.message)));
+        throw error;
+      }
+    }
+    const caller = await callerOf(ctx, workspace, command.user_id);
+    if (!caller) return ack(ephemeral(line(UNMAPPED)));
+    const filters = await resolveFilters(ctx.deps, workspace.tenantId, parsed.filters);
+    if ('error' in filters) return ack(ephemeral(line(filters.error)));
+    return ack(ephemeral(render(await answerList(ctx.schema, ctx.deps, caller, parsed.subcommand, filters, null))));
+  });
+
+  app.action(ACTIONS.more, async ({ ack, body, action, respond }) => {
+    await ack();
+    const workspace = await workspaceOf(ctx.db, body.team?.id);
+    if (!workspace) return void (await respond(ephemeral(line(NOT_CONNECTED))));
+    const caller = await callerOf(ctx, workspace, body.user.id);
+    if (!caller) return void (await respond(ephemeral(line(UNMAPPED))));
+    let state: MoreState;
+    try {
+      state = JSON.parse((action as { value?: string }).value ?? '') as MoreState;
+    } catch {
+      return void (await respond(ephemeral(line('That button is out of date: ask again with /audit.'))));
+    }
+    await respond({ ...ephemeral(render(await answerList(ctx.schema, ctx.deps, caller, state.subcommand, filtersOfMore(state), state.after))), replace_original: false });
+  });
+}

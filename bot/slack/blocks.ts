@@ -1,0 +1,122 @@
+/**
+ * Block Kit for everything the Slack bot says: lists (compact rows, a "more" button), request
+ * messages (facts, Approve / Deny, the outcome once decided), the decision modal and alerts.
+ */
+import type { ListRow } from '../shared/audit-lists.js';
+import { chatDecisionBlocked, describeRequest, outcomeLine, type ApprovalFacts } from '../shared/approval-facts.js';
+
+type Block = Record<string, unknown>;
+
+export interface SlackMessage {
+  readonly text: string;
+  readonly blocks: Block[];
+  readonly attachments?: Record<string, unknown>[];
+}
+
+const MAX_TEXT = 2900;
+const clip = (text: string, max = MAX_TEXT) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+// Slack mrkdwn: &, < and > are control characters in text.
+export const escapeMrkdwn = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+export const ACTIONS = {
+  more: 'audit_more',
+  approve: 'approval_approve',
+  deny: 'approval_deny',
+  openInVigil: 'approval_open',
+  acknowledge: 'alert_acknowledge',
+} as const;
+export const DECISION_VIEW = 'approval_decision';
+
+/** A one-line answer (errors, confirmations). */
+export function line(text: string): SlackMessage {
+  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: clip(text) } }] };
+}
+
+export function listMessage(heading: string, rows: readonly ListRow[], moreValue: string | null): SlackMessage {
+  const blocks: Block[] = [{ type: 'header', text: { type: 'plain_text', text: clip(heading, 150) } }];
+  if (rows.length === 0) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: '_Nothing matches._' } });
+  for (const [index, row] of rows.entries()) {
+    const text = `*${escapeMrkdwn(clip(row.title, 300))}*\n${escapeMrkdwn(row.facts.join('  ·  '))}`;
+    const section: Block = { type: 'section', text: { type: 'mrkdwn', text: clip(text) } };
+    if (row.link) section.accessory = { type: 'button', text: { type: 'plain_text', text: row.link.label }, url: row.link.url, action_id: `open_${index}` };
+    blocks.push(section);
+  }
+  if (moreValue) blocks.push({ type: 'actions', elements: [{ type: 'button', text: { type: 'plain_text', text: 'More' }, action_id: ACTIONS.more, value: moreValue }] });
+  return { text: `${heading}: ${rows.length} shown${moreValue ? ', more available' : ''}`, blocks };
+}
+
+const STATUS_MARK: Record<ApprovalFacts['status'], string> = { PENDING: '⏳', APPROVED: '✅', DENIED: '⛔', CANCELLED: '↩️', EXPIRED: '⌛' };
+
+/** A request as approvers see it: the facts, then buttons while chat may decide, else the outcome. */
+export function approvalMessage(facts: ApprovalFacts, link: string): SlackMessage {
+  const servers = facts.servers
+    .map((server) => `${escapeMrkdwn(server.name)}${server.labels.length ? ` (${escapeMrkdwn(server.labels.map((label) => `${label.key}=${label.value}`).join(', '))})` : ''}`)
+    .join('\n');
+  const fields = [
+    `*Requester*\n${escapeMrkdwn(facts.requester.email)}`,
+    `*Servers*\n${servers}`,
+    facts.kind === 'SUDO' ? `*Command*\n\`${escapeMrkdwn(facts.command ?? '')}\`${facts.isPattern ? ' (pattern)' : ''}` : `*Duration*\n${facts.durationMinutes} minutes`,
+    `*Approvals*\n${facts.approvalsReceived} of ${facts.requiredApprovals}${facts.status === 'PENDING' ? ` (${facts.approvalsStillNeeded} still needed)` : ''}`,
+    `*Policy*\n${escapeMrkdwn(facts.policyName ?? 'default rules')}`,
+    `*Decide by*\n${facts.decideBy}`,
+  ].map((text) => ({ type: 'mrkdwn', text: clip(text, 1900) }));
+  const blocks: Block[] = [
+    { type: 'header', text: { type: 'plain_text', text: `${STATUS_MARK[facts.status]} ${facts.kind === 'SUDO' ? 'Sudo request' : 'Access request'}` } },
+    { type: 'section', fields },
+    { type: 'section', text: { type: 'mrkdwn', text: clip(`*Reason*\n${escapeMrkdwn(facts.reason)}`) } },
+  ];
+  const blocked = chatDecisionBlocked(facts);
+  if (facts.status === 'PENDING' && !blocked) {
+    blocks.push({
+      type: 'actions',
+      block_id: `approval:${facts.id}`,
+      elements: [
+        { type: 'button', style: 'primary', text: { type: 'plain_text', text: 'Approve' }, action_id: ACTIONS.approve, value: facts.id },
+        { type: 'button', style: 'danger', text: { type: 'plain_text', text: 'Deny' }, action_id: ACTIONS.deny, value: facts.id },
+        { type: 'button', text: { type: 'plain_text', text: 'Open in Vigil' }, action_id: ACTIONS.openInVigil, url: link },
+      ],
+    });
+    if (facts.chatApproval === 'STEP_UP') blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: 'Deciding here asks for your authenticator code.' }] });
+  } else if (facts.status === 'PENDING') {
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `${escapeMrkdwn(blocked!)} <${link}|Decide in Vigil>` } });
+  }
+  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(escapeMrkdwn(outcomeLine(facts))) }] });
+  return { text: `${facts.kind === 'SUDO' ? 'Sudo' : 'Access'} request by ${facts.requester.email}: ${describeRequest(facts)} — ${facts.status.toLowerCase()}`, blocks };
+}
+
+export interface DecisionModalState {
+  readonly approvalId: string;
+  readonly decision: 'approve' | 'deny';
+}
+
+/** The modal asking for a justification and/or the authenticator code. */
+export function decisionModal(facts: ApprovalFacts, state: DecisionModalState): Record<string, unknown> {
+  const isDeny = state.decision === 'deny';
+  const blocks: Block[] = [{ type: 'section', text: { type: 'mrkdwn', text: clip(`${isDeny ? 'Deny' : 'Approve'} ${escapeMrkdwn(describeRequest(facts))} for ${escapeMrkdwn(facts.requester.email)}?`) } }];
+  if (isDeny || facts.isApprovalJustificationRequired) {
+    blocks.push({ type: 'input', block_id: 'justification', label: { type: 'plain_text', text: 'Justification' }, element: { type: 'plain_text_input', action_id: 'value', multiline: true, max_length: 2000 } });
+  }
+  if (facts.chatApproval === 'STEP_UP') {
+    blocks.push({
+      type: 'input',
+      block_id: 'totp',
+      label: { type: 'plain_text', text: 'Authenticator code' },
+      hint: { type: 'plain_text', text: 'The 6-digit code from the authenticator you enrolled in Vigil.' },
+      element: { type: 'plain_text_input', action_id: 'value', min_length: 6, max_length: 7 },
+    });
+  }
+  return {
+    type: 'modal',
+    callback_id: DECISION_VIEW,
+    private_metadata: JSON.stringify(state),
+    title: { type: 'plain_text', text: isDeny ? 'Deny request' : 'Approve request' },
+    submit: { type: 'plain_text', text: isDeny ? 'Deny' : 'Approve' },
+    close: { type: 'plain_text', text: 'Cancel' },
+    blocks,
+  };
+}
+
+/** Whether a click must go through the modal (a justification or a code is needed). */
+export function needsModal(facts: ApprovalFacts, decision: 'approve' | 'deny'): boolean {
+  return decision === 'deny' || facts.isApprovalJustificationRequired || facts.chatApproval === 'STEP_UP';
+}

@@ -1,0 +1,80 @@
+/**
+ * The Slack bot (@slack/bolt), mounted on Vigil's HTTP server at /slack/events: slash commands
+ * (/audit, /access, /sudo), buttons and modals. Bolt checks every request's v0 signature and
+ * refuses timestamps older than five minutes (401) before any handler runs. Every answer is
+ * computed by running Vigil's GraphQL schema as the caller, so the API's scoping holds in Slack.
+ */
+import { App, ExpressReceiver } from '@slack/bolt';
+import type { GraphQLSchema } from 'graphql';
+import type { RequestHandler } from 'express';
+import type { SchemaDependencies } from '../../schema/context.js';
+import type { Config } from '../../server/config.js';
+import type { Database } from '../../server/db/database.js';
+import type { EventBus } from '../../server/realtime/event-bus.js';
+import { registerApprovalActions } from './approval-actions.js';
+import { startApprovalNotifier } from './approval-notifier.js';
+import { registerAuditCommand } from './audit-command.js';
+import { registerRequestCommands } from './request-commands.js';
+import { boltLogger } from './slack-logger.js';
+import type { CallerLookup } from './slack-callers.js';
+import { registerAlertActions, slackAlertSender } from './alert-actions.js';
+import type { ChatAlertSender } from '../../server/channels/chat-senders.js';
+
+export interface SlackBotOptions {
+  readonly config: NonNullable<Config['slack']>;
+  readonly schema: GraphQLSchema;
+  readonly deps: SchemaDependencies;
+  readonly db: Database;
+  readonly bus: EventBus;
+}
+
+/** What every handler needs: the schema to run operations on, and how to find the caller. */
+export interface SlackContext extends CallerLookup {
+  readonly schema: GraphQLSchema;
+  readonly deps: SchemaDependencies;
+}
+
+export interface SlackBot {
+  /** Mount at /slack (before any JSON body parser: signatures are checked on the raw body). */
+  readonly router: RequestHandler;
+  readonly client: App['client'];
+  /** Alerts to slack_bot channels. */
+  readonly alertSender: ChatAlertSender;
+  dispose(): Promise<void>;
+}
+
+export function createSlackBot(options: SlackBotOptions): SlackBot {
+  const logger = boltLogger(options.deps.logger);
+  const receiver = new ExpressReceiver({
+    signingSecret: options.config.signingSecret,
+    endpoints: '/events',
+    // Handlers finish before Slack gets its answer: a slash command's reply is that answer.
+    processBeforeResponse: true,
+    logger,
+  });
+  const app = new App({
+    token: options.config.botToken,
+    receiver,
+    logger,
+    // No call to Slack at start: Vigil must start whether or not Slack is reachable.
+    tokenVerificationEnabled: false,
+    clientOptions: { slackApiUrl: options.config.apiUrl },
+  });
+  app.error(async (error) => {
+    options.deps.logger.error({ err: error }, 'slack handler failed');
+  });
+  const context: SlackContext = { schema: options.schema, deps: options.deps, db: options.db, clock: options.deps.clock, client: app.client, logger: options.deps.logger };
+  registerAuditCommand(app, context);
+  registerRequestCommands(app, context);
+  registerApprovalActions(app, context);
+  registerAlertActions(app, context);
+  const notifier = startApprovalNotifier(context, options.bus);
+  return {
+    router: receiver.router as unknown as RequestHandler,
+    client: app.client,
+    alertSender: slackAlertSender(context),
+    dispose() {
+      return notifier.dispose();
+    },
+  };
+}

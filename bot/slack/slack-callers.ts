@@ -1,0 +1,52 @@
+/**
+ * Who is asking, from a Slack request: the workspace (team id) must be bound to a tenant, and the
+ * Slack user must be a Vigil user of it, linked before or now by the email Slack has verified.
+ */
+import type { webApi } from '@slack/bolt';
+import { userActorOf } from '../../server/auth/actor.js';
+import { linkByVerifiedEmail, linkedUser } from '../../server/chat/identities.js';
+import { findWorkspace } from '../../server/chat/workspaces.js';
+import type { Database } from '../../server/db/database.js';
+import type { ChatWorkspaceRow } from '../../server/db/tables/index.js';
+import type { Clock } from '../../server/clock.js';
+import type { Logger } from '../../server/logger.js';
+import type { ChatCaller } from '../shared/run-operation.js';
+
+export const NOT_CONNECTED = 'This Slack workspace is not connected to Vigil. An admin of your Vigil tenant binds it with `bindChatWorkspace(provider: SLACK, externalId: "<team id>")`.';
+export const UNMAPPED =
+  'I do not know you in Vigil: your Slack email is not a Vigil user’s, or Slack has not verified it. In Vigil, run `createChatLinkCode` and send me `/audit link CODE`.';
+
+export interface CallerLookup {
+  readonly db: Database;
+  readonly clock: Clock;
+  readonly client: webApi.WebClient;
+  readonly logger: Logger;
+}
+
+export async function workspaceOf(db: Database, teamId: string | undefined): Promise<ChatWorkspaceRow | undefined> {
+  return teamId ? findWorkspace(db, 'slack', teamId) : undefined;
+}
+
+export async function callerOf(lookup: CallerLookup, workspace: ChatWorkspaceRow, slackUserId: string): Promise<ChatCaller | undefined> {
+  let user = await linkedUser(lookup.db, workspace.tenantId, 'slack', slackUserId);
+  if (!user) {
+    const email = await verifiedEmail(lookup, slackUserId);
+    if (email) {
+      user = await linkByVerifiedEmail({ db: lookup.db, clock: lookup.clock, actor: { type: 'system', tenantId: workspace.tenantId, name: 'slack-bot' } }, 'slack', slackUserId, email);
+    }
+  }
+  return user ? { actor: userActorOf(user), provider: 'slack', chatUserId: slackUserId } : undefined;
+}
+
+/** The Slack user's email, only when Slack says it is confirmed. */
+async function verifiedEmail(lookup: CallerLookup, slackUserId: string): Promise<string | undefined> {
+  try {
+    const answer = await lookup.client.users.info({ user: slackUserId });
+    const user = answer.user as { is_email_confirmed?: boolean; deleted?: boolean; is_bot?: boolean; profile?: { email?: string } } | undefined;
+    if (!user || user.deleted || user.is_bot || user.is_email_confirmed === false) return undefined;
+    return user.profile?.email?.toLowerCase();
+  } catch (error) {
+    lookup.logger.warn({ err: error, slackUserId }, 'slack users.info failed');
+    return undefined;
+  }
+}
