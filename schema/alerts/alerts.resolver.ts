@@ -3,6 +3,7 @@ import { changeAlertState, listAlerts } from '../../server/alerts/alerts.js';
 import { createAlertRule, deleteAlertRule, getAlertRule, listAlertRules, updateAlertRule, type AlertRuleInput as RuleInput } from '../../server/alerts/alert-rules.js';
 import { requirePermission } from '../../server/auth/scope.js';
 import { createChannel, deleteChannel, getChannel, listChannels, sendAlertToChannel, updateChannel, type ChannelInput } from '../../server/channels/channels.js';
+import { settingsField } from '../../server/channels/channel-config.js';
 import { BadInput } from '../../server/errors.js';
 import { inTransaction } from '../../server/service-context.js';
 import { parseFilterIds, parseId } from '../../server/validation.js';
@@ -21,8 +22,9 @@ function plain(value: unknown): unknown {
 }
 
 function channelInput(input: NotificationChannelInput): ChannelInput {
-  const settings = (input as unknown as Record<string, unknown>)[input.type];
-  if (!settings) throw new BadInput(`input.${input.type}`, `input.${input.type}: the settings of a ${input.type} channel are needed`);
+  const field = settingsField(input.type);
+  const settings = (input as unknown as Record<string, unknown>)[field];
+  if (!settings) throw new BadInput(`input.${field}`, `input.${field}: the settings of a ${input.type} channel are needed`);
   return { name: input.name, type: input.type as ChannelInput['type'], settings: plain(settings) as Record<string, unknown> };
 }
 

@@ -44,6 +44,18 @@ export class TeamsChannelInput {
   url!: string;
 }
 
+@InputType({ description: 'A Slack channel the Vigil bot posts to (the tenant’s bound workspace; invite the bot to it).' })
+export class SlackBotChannelInput {
+  @Field(() => String, { description: 'The channel id, such as C0123ABCD.' })
+  channel!: string;
+}
+
+@InputType({ description: 'A Teams conversation the Vigil bot posts to (one it has been added to).' })
+export class TeamsBotChannelInput {
+  @Field(() => String, { description: 'The conversation id.' })
+  conversation!: string;
+}
+
 @InputType({ description: 'A channel: its name, type, and the settings of that type (the one matching `type`).' })
 export class NotificationChannelInput {
   @Field(() => String)
@@ -58,4 +70,8 @@ export class NotificationChannelInput {
   slack?: SlackChannelInput | null;
   @Field(() => TeamsChannelInput, { nullable: true })
   teams?: TeamsChannelInput | null;
+  @Field(() => SlackBotChannelInput, { nullable: true })
+  slackBot?: SlackBotChannelInput | null;
+  @Field(() => TeamsBotChannelInput, { nullable: true })
+  teamsBot?: TeamsBotChannelInput | null;
 }

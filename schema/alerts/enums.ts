@@ -5,8 +5,13 @@ export enum ChannelTypeEnum {
   WEBHOOK = 'webhook',
   SLACK = 'slack',
   TEAMS = 'teams',
+  SLACK_BOT = 'slack_bot',
+  TEAMS_BOT = 'teams_bot',
 }
-registerEnumType(ChannelTypeEnum, { name: 'ChannelType' });
+registerEnumType(ChannelTypeEnum, {
+  name: 'ChannelType',
+  description: 'SLACK and TEAMS post to incoming webhooks; SLACK_BOT and TEAMS_BOT through Vigil’s own bots, with an Acknowledge button.',
+});
 
 
 export enum AlertConditionEnum {

@@ -32,6 +32,9 @@ export const CHANNEL_SCHEMAS = {
   teams_bot: z.object({ conversation: z.string().trim().min(1, 'must not be empty').max(400, 'is too long') }),
 } as const;
 
+/** The input field holding a type's settings: `smtp`, …, `slackBot` for slack_bot. */
+export const settingsField = (type: string) => type.replace(/_([a-z])/g, (_match, letter: string) => letter.toUpperCase());
+
 export type ChannelSettings<Type extends ChannelType = ChannelType> = z.output<(typeof CHANNEL_SCHEMAS)[Type]>;
 
 /** The settings shown (config) and the ones sealed (secrets). */

@@ -17,7 +17,7 @@ import type { TransactionContext } from '../service-context.js';
 import { nameSchema, parseInput } from '../validation.js';
 import type { ChatSenders } from './chat-senders.js';
 import type { WebhookServices } from '../webhooks/subscriptions.js';
-import { CHANNEL_SCHEMAS, splitSecrets, type ChannelSettings } from './channel-config.js';
+import { CHANNEL_SCHEMAS, settingsField, splitSecrets, type ChannelSettings } from './channel-config.js';
 import { sendToChannel, type AlertMessage, type ChannelResult } from './send-to-channel.js';
 
 const channelInput = z.object({ name: nameSchema(128), type: z.enum(CHANNEL_TYPES), settings: z.record(z.string(), z.unknown()) });
@@ -29,7 +29,7 @@ export interface ChannelInput {
 }
 
 function parseSettings(services: WebhookServices, type: ChannelType, settings: unknown): ChannelSettings {
-  const parsed = parseInput(CHANNEL_SCHEMAS[type], settings, `input.${type}`) as ChannelSettings;
+  const parsed = parseInput(CHANNEL_SCHEMAS[type], settings, `input.${settingsField(type)}`) as ChannelSettings;
   const urlField = 'url' in parsed ? 'url' : undefined;
   if (urlField) {
     try {
