@@ -4,7 +4,7 @@
  * refuses timestamps older than five minutes (401) before any handler runs. Every answer is
  * computed by running Vigil's GraphQL schema as the caller, so the API's scoping holds in Slack.
  */
-import { App, ExpressReceiver } from '@slack/bolt';
+import { App, ExpressReceiver, webApi } from '@slack/bolt';
 import type { GraphQLSchema } from 'graphql';
 import type { RequestHandler } from 'express';
 import type { SchemaDependencies } from '../../schema/context.js';
@@ -37,7 +37,7 @@ export interface SlackContext extends CallerLookup {
 export interface SlackBot {
   /** Mount at /slack (before any JSON body parser: signatures are checked on the raw body). */
   readonly router: RequestHandler;
-  readonly client: App['client'];
+  readonly client: webApi.WebClient;
   /** Alerts to slack_bot channels. */
   readonly alertSender: ChatAlertSender;
   dispose(): Promise<void>;
@@ -53,17 +53,21 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
     logger,
   });
   const app = new App({
-    token: options.config.botToken,
+    // One workspace, one token: no auth.test round trip to Slack at start or before each request
+    // (Slack wants an answer within 3 s), and Vigil starts whether or not Slack is reachable.
+    authorize: async () => ({ botToken: options.config.botToken }),
+    // Vigil handles no message events, so it needs no bot user id to ignore its own messages.
+    ignoreSelf: false,
     receiver,
     logger,
-    // No call to Slack at start: Vigil must start whether or not Slack is reachable.
-    tokenVerificationEnabled: false,
     clientOptions: { slackApiUrl: options.config.apiUrl },
   });
   app.error(async (error) => {
     options.deps.logger.error({ err: error }, 'slack handler failed');
   });
-  const context: SlackContext = { schema: options.schema, deps: options.deps, db: options.db, clock: options.deps.clock, client: app.client, logger: options.deps.logger };
+  // Vigil's own posts (the notifier, alerts) use a client with the bot token; handlers get theirs from Bolt.
+  const client = new webApi.WebClient(options.config.botToken, { slackApiUrl: options.config.apiUrl, logger });
+  const context: SlackContext = { schema: options.schema, deps: options.deps, db: options.db, clock: options.deps.clock, client, logger: options.deps.logger };
   registerAuditCommand(app, context);
   registerRequestCommands(app, context);
   registerApprovalActions(app, context);
@@ -71,7 +75,7 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
   const notifier = startApprovalNotifier(context, options.bus);
   return {
     router: receiver.router as unknown as RequestHandler,
-    client: app.client,
+    client: context.client,
     alertSender: slackAlertSender(context),
     dispose() {
       return notifier.dispose();
