@@ -6,7 +6,7 @@ import type { GraphQLSchema } from 'graphql';
 import type { SchemaDependencies } from '../../schema/context.js';
 import { findServerByRef } from '../../server/identity/servers.js';
 import { findUserByRef } from '../../server/identity/users.js';
-import type { AuditFilters, AuditSubcommand } from './audit-command.js';
+import { AUDIT_SUBCOMMANDS, type AuditFilters, type AuditSubcommand } from './audit-command.js';
 import { AUDIT_LISTS, type ListRow, type ResolvedFilters } from './audit-lists.js';
 import { runOperation, type ChatCaller } from './run-operation.js';
 
@@ -22,7 +22,8 @@ export interface ListAnswer {
 export interface MoreState {
   readonly subcommand: AuditSubcommand;
   readonly filters: { serverId?: string; userId?: string; from?: string; status?: string };
-  readonly after: string;
+  /** Null: the first page. */
+  readonly after: string | null;
 }
 
 export async function resolveFilters(deps: SchemaDependencies, tenantId: string, filters: AuditFilters): Promise<ResolvedFilters | { error: string }> {
@@ -65,6 +66,22 @@ export async function answerList(
         }
       : null;
   return { heading: spec.heading, rows: connection.nodes.map(spec.row), more };
+}
+
+/** A "More" button's value, checked: a value that is not a list's paging state is out of date. */
+export function parseMoreState(value: string | undefined): MoreState | undefined {
+  try {
+    const state = JSON.parse(value ?? '') as Partial<MoreState> | null;
+    if (!state || typeof state !== 'object' || (state.after !== null && typeof state.after !== 'string')) return undefined;
+    if (!(AUDIT_SUBCOMMANDS as readonly string[]).includes(String(state.subcommand))) return undefined;
+    const filters = state.filters && typeof state.filters === 'object' ? state.filters : {};
+    for (const field of ['serverId', 'userId', 'from', 'status'] as const) {
+      if (filters[field] !== undefined && typeof filters[field] !== 'string') return undefined;
+    }
+    return { subcommand: state.subcommand as AuditSubcommand, filters, after: state.after ?? null };
+  } catch {
+    return undefined;
+  }
 }
 
 export function filtersOfMore(state: MoreState): ResolvedFilters {

@@ -34,13 +34,16 @@ export function parseAccessCommand(text: string): Parsed<{ servers: string[]; du
   };
 }
 
+const REASON_OPTION = /(?:^|\s)--reason(?:=|\s+)(?:"([^"]*)"|'([^']*)'|“([^”]*)”|(\S+))/;
+
+/** The command stays exactly as typed (quotes and all): it is what approvers see and what the grant must match. */
 export function parseSudoCommand(text: string): Parsed<{ server: string; command: string; reason: string }> {
-  const words = splitWords(text);
-  const reasonAt = words.indexOf('--reason');
-  const reason = reasonAt >= 0 ? words[reasonAt + 1] : undefined;
-  const commandWords = reasonAt >= 0 ? [...words.slice(0, reasonAt), ...words.slice(reasonAt + 2)] : words;
-  const [server, ...command] = commandWords;
-  if (!server || command.length === 0) return { error: SUDO_USAGE };
-  if (!reason) return { error: `A reason is required. ${SUDO_USAGE}` };
-  return { input: { server, command: command.join(' '), reason } };
+  const reasonMatch = REASON_OPTION.exec(text);
+  const reason = reasonMatch ? (reasonMatch[1] ?? reasonMatch[2] ?? reasonMatch[3] ?? reasonMatch[4]) : undefined;
+  const rest = (reasonMatch ? text.slice(0, reasonMatch.index) + text.slice(reasonMatch.index + reasonMatch[0].length) : text).trim();
+  const split = /^(\S+)\s+([\s\S]+)$/.exec(rest);
+  if (!split) return { error: SUDO_USAGE };
+  const [, server, command] = split;
+  if (!reason?.trim()) return { error: `A reason is required. ${SUDO_USAGE}` };
+  return { input: { server: server!, command: command!.trim(), reason: reason.trim() } };
 }

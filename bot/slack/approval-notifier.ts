@@ -12,32 +12,16 @@ import { workspaceOfTenant } from '../../server/chat/workspaces.js';
 import { rowsByIds } from '../../server/db/rows-by-ids.js';
 import { approvals, users } from '../../server/db/tables/index.js';
 import type { Disposable } from '../../server/disposable.js';
-import { ALL_TENANTS, type EventBus } from '../../server/realtime/event-bus.js';
+import type { EventBus } from '../../server/realtime/event-bus.js';
+import { onApprovalEvents } from '../shared/approval-events.js';
 import { approvalMessage, escapeMrkdwn } from './blocks.js';
 import type { SlackContext } from './slack-bot.js';
 
 export function startApprovalNotifier(ctx: SlackContext, bus: EventBus): Disposable {
-  // Work on one request runs in order on this instance (its announcement before its updates).
-  const queues = new Map<string, Promise<void>>();
-  const enqueue = (approvalId: string, work: () => Promise<void>) => {
-    const next = (queues.get(approvalId) ?? Promise.resolve())
-      .then(work)
-      .catch((error: unknown) => ctx.logger.error({ err: error, approvalId }, 'slack approval message failed'));
-    queues.set(approvalId, next);
-    void next.finally(() => {
-      if (queues.get(approvalId) === next) queues.delete(approvalId);
-    });
-  };
-  const stop = bus.subscribe(ALL_TENANTS, (event) => {
-    if (event.type === 'approval.requested') enqueue(event.approvalId, () => announce(ctx, event.tenantId, event.approvalId));
-    else if (event.type === 'approval.decided') enqueue(event.approvalId, () => refresh(ctx, event.tenantId, event.approvalId));
+  return onApprovalEvents(bus, ctx.logger, 'slack', {
+    announce: (tenantId, approvalId) => announce(ctx, tenantId, approvalId),
+    refresh: (tenantId, approvalId) => refresh(ctx, tenantId, approvalId),
   });
-  return {
-    async dispose() {
-      stop();
-      await Promise.allSettled([...queues.values()]);
-    },
-  };
 }
 
 const linkTo = (ctx: SlackContext, approvalId: string) => `${ctx.deps.baseUrl()}/approvals/${approvalId}`;

@@ -3,7 +3,7 @@ import type { App } from '@slack/bolt';
 import { redeemLinkCode } from '../../server/chat/identities.js';
 import { AppError } from '../../server/errors.js';
 import { AUDIT_HELP, parseAuditCommand } from '../shared/audit-command.js';
-import { answerList, filtersOfMore, resolveFilters, type ListAnswer, type MoreState } from '../shared/audit-answer.js';
+import { answerList, filtersOfMore, parseMoreState, resolveFilters, type ListAnswer } from '../shared/audit-answer.js';
 import { ACTIONS, line, listMessage, type SlackMessage } from './blocks.js';
 import { callerOf, NOT_CONNECTED, UNMAPPED, workspaceOf } from './slack-callers.js';
 import type { SlackContext } from './slack-bot.js';
@@ -44,12 +44,8 @@ export function registerAuditCommand(app: App, ctx: SlackContext): void {
     if (!workspace) return void (await respond(ephemeral(line(NOT_CONNECTED))));
     const caller = await callerOf(ctx, workspace, body.user.id);
     if (!caller) return void (await respond(ephemeral(line(UNMAPPED))));
-    let state: MoreState;
-    try {
-      state = JSON.parse((action as { value?: string }).value ?? '') as MoreState;
-    } catch {
-      return void (await respond(ephemeral(line('That button is out of date: ask again with /audit.'))));
-    }
+    const state = parseMoreState((action as { value?: string }).value);
+    if (!state) return void (await respond(ephemeral(line('That button is out of date: ask again with /audit.'))));
     await respond({ ...ephemeral(render(await answerList(ctx.schema, ctx.deps, caller, state.subcommand, filtersOfMore(state), state.after))), replace_original: false });
   });
 }

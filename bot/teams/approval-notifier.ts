@@ -1,0 +1,96 @@
+/**
+ * Approvals in Teams: a new request's card goes to the approver channel and, in personal chat, to
+ * each eligible approver who has talked to the bot; any later change (a decision from Teams,
+ * Slack or the API, an expiry, a cancellation) updates every card in place, and the requester is
+ * told in personal chat when the request closes. Claimed once across instances, as in Slack.
+ */
+import { CardFactory, MessageFactory, type ConversationReference } from 'botbuilder';
+import { reviewersOf } from '../../server/approvals/approval-notifications.js';
+import { chatMessagesOf, claimNotice, saveChatMessage } from '../../server/chat/chat-messages.js';
+import { chatIdentitiesOf } from '../../server/chat/identities.js';
+import { workspaceOfTenant } from '../../server/chat/workspaces.js';
+import { rowsByIds } from '../../server/db/rows-by-ids.js';
+import { approvals } from '../../server/db/tables/index.js';
+import type { Disposable } from '../../server/disposable.js';
+import type { EventBus } from '../../server/realtime/event-bus.js';
+import { onApprovalEvents } from '../shared/approval-events.js';
+import { loadApprovalFacts, outcomeLine, type ApprovalFacts } from '../shared/approval-facts.js';
+import { approvalCard, approvalSummary } from './cards.js';
+import type { TeamsContext } from './teams-bot.js';
+
+export function startTeamsApprovalNotifier(ctx: TeamsContext, bus: EventBus): Disposable {
+  return onApprovalEvents(bus, ctx.deps.logger, 'teams', {
+    announce: (tenantId, approvalId) => announce(ctx, tenantId, approvalId),
+    refresh: (tenantId, approvalId) => refresh(ctx, tenantId, approvalId),
+  });
+}
+
+const linkTo = (ctx: TeamsContext, approvalId: string) => `${ctx.deps.baseUrl()}/approvals/${approvalId}`;
+const stateKey = (facts: ApprovalFacts) => `${facts.status}:${facts.decisions.length}`;
+const attachment = (ctx: TeamsContext, facts: ApprovalFacts) => {
+  const activity = MessageFactory.attachment(CardFactory.adaptiveCard(approvalCard(facts, linkTo(ctx, facts.id))));
+  activity.summary = approvalSummary(facts);
+  return activity;
+};
+
+async function announce(ctx: TeamsContext, tenantId: string, approvalId: string): Promise<void> {
+  const workspace = await workspaceOfTenant(ctx.db, tenantId, 'teams');
+  if (!workspace || !(await claimNotice(ctx.db, tenantId, 'teams', `approval:${approvalId}:requested`))) return;
+  const facts = await loadApprovalFacts(ctx.schema, ctx.deps, tenantId, 'teams', approvalId);
+  const [row] = await rowsByIds(ctx.db, approvals, tenantId, [approvalId]);
+  if (!facts || !row) return;
+  const references: Partial<ConversationReference>[] = [];
+  if (workspace.approverChannel) references.push(ctx.referenceTo(workspace.approverChannel, workspace.externalId));
+  for (const identity of await chatIdentitiesOf(ctx.db, tenantId, 'teams', await reviewersOf(ctx.db, row))) {
+    if (identity.conversation) references.push(identity.conversation as Partial<ConversationReference>);
+  }
+  for (const reference of references) {
+    try {
+      await ctx.adapter.continueConversationAsync(ctx.appId, reference, async (turn) => {
+        const sent = await turn.sendActivity(attachment(ctx, facts));
+        if (sent?.id) {
+          await saveChatMessage(ctx.db, {
+            tenantId,
+            provider: 'teams',
+            subjectType: 'approval',
+            subjectId: approvalId,
+            conversation: reference.conversation!.id,
+            messageId: sent.id,
+            reference: reference as Record<string, unknown>,
+          });
+        }
+      });
+    } catch (error) {
+      ctx.deps.logger.warn({ err: error, approvalId, conversation: reference.conversation?.id }, 'teams approval card not sent');
+    }
+  }
+  const now = await loadApprovalFacts(ctx.schema, ctx.deps, tenantId, 'teams', approvalId);
+  if (now && stateKey(now) !== stateKey(facts)) await refresh(ctx, tenantId, approvalId);
+}
+
+async function refresh(ctx: TeamsContext, tenantId: string, approvalId: string): Promise<void> {
+  const workspace = await workspaceOfTenant(ctx.db, tenantId, 'teams');
+  if (!workspace) return;
+  const facts = await loadApprovalFacts(ctx.schema, ctx.deps, tenantId, 'teams', approvalId);
+  if (!facts || !(await claimNotice(ctx.db, tenantId, 'teams', `approval:${approvalId}:${stateKey(facts)}`))) return;
+  for (const copy of await chatMessagesOf(ctx.db, tenantId, 'teams', 'approval', approvalId)) {
+    try {
+      await ctx.adapter.continueConversationAsync(ctx.appId, copy.reference as Partial<ConversationReference>, async (turn) => {
+        await turn.updateActivity({ ...attachment(ctx, facts), id: copy.messageId });
+      });
+    } catch (error) {
+      ctx.deps.logger.warn({ err: error, approvalId, conversation: copy.conversation }, 'teams approval card not updated');
+    }
+  }
+  if (facts.status === 'PENDING') return;
+  const [requester] = await chatIdentitiesOf(ctx.db, tenantId, 'teams', [facts.requester.id]);
+  if (!requester?.conversation) return;
+  const what = facts.kind === 'SUDO' ? `sudo ${facts.command}` : `access to ${facts.servers.map((server) => server.name).join(', ')}`;
+  try {
+    await ctx.adapter.continueConversationAsync(ctx.appId, requester.conversation as Partial<ConversationReference>, async (turn) => {
+      await turn.sendActivity(`Your request for ${what} is ${facts.status.toLowerCase()}. ${outcomeLine(facts)}`);
+    });
+  } catch (error) {
+    ctx.deps.logger.warn({ err: error, approvalId }, 'teams message to the requester not sent');
+  }
+}

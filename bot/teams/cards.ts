@@ -1,0 +1,104 @@
+/**
+ * Adaptive Cards (version 1.5, which Teams renders) for everything the Teams bot says: lists with
+ * a "More" action, requests with their facts, inputs and Approve / Deny, alerts with Acknowledge.
+ * Card actions are Action.Submit: the data comes back as the activity's value, with the inputs.
+ */
+import type { Severity } from '../../server/db/tables/index.js';
+import type { AlertMessage } from '../../server/channels/send-to-channel.js';
+import type { ListRow } from '../shared/audit-lists.js';
+import { chatDecisionBlocked, describeRequest, outcomeLine, type ApprovalFacts } from '../shared/approval-facts.js';
+
+export const CARD_VERSION = '1.5';
+export type Card = Record<string, unknown>;
+type Element = Record<string, unknown>;
+
+/** What a card's Action.Submit sends back (`value.vigil` says which). */
+export type CardSubmit =
+  | { vigil: 'more'; state: string }
+  | { vigil: 'approve' | 'deny'; approvalId: string; justification?: string; totpCode?: string }
+  | { vigil: 'ack'; alertId: string };
+
+const card = (body: Element[], actions: Element[] = []): Card => ({
+  type: 'AdaptiveCard',
+  $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
+  version: CARD_VERSION,
+  body,
+  ...(actions.length ? { actions } : {}),
+});
+
+const text = (value: string, extra: Element = {}): Element => ({ type: 'TextBlock', text: value, wrap: true, ...extra });
+
+export function lineCard(message: string): Card {
+  return card([text(message)]);
+}
+
+export function listCard(heading: string, rows: readonly ListRow[], more: string | null): Card {
+  const body: Element[] = [text(heading, { size: 'Medium', weight: 'Bolder' })];
+  if (rows.length === 0) body.push(text('Nothing matches.', { isSubtle: true }));
+  for (const row of rows) {
+    const items: Element[] = [text(row.title, { weight: 'Bolder' }), text(row.facts.join('  ·  '), { isSubtle: true, size: 'Small', spacing: 'None' })];
+    if (row.link) items.push({ type: 'ActionSet', actions: [{ type: 'Action.OpenUrl', title: row.link.label, url: row.link.url }] });
+    body.push({ type: 'Container', separator: true, items });
+  }
+  return card(body, more ? [{ type: 'Action.Submit', title: 'More', data: { vigil: 'more', state: more } }] : []);
+}
+
+const STATUS_STYLE: Record<ApprovalFacts['status'], string> = { PENDING: 'accent', APPROVED: 'good', DENIED: 'attention', CANCELLED: 'default', EXPIRED: 'warning' };
+
+export function approvalCard(facts: ApprovalFacts, link: string): Card {
+  const servers = facts.servers.map((server) => `${server.name}${server.labels.length ? ` (${server.labels.map((label) => `${label.key}=${label.value}`).join(', ')})` : ''}`).join(', ');
+  const factSet = [
+    { title: 'Requester', value: facts.requester.email },
+    { title: 'Servers', value: servers },
+    facts.kind === 'SUDO' ? { title: 'Command', value: `${facts.command ?? ''}${facts.isPattern ? ' (pattern)' : ''}` } : { title: 'Duration', value: `${facts.durationMinutes} minutes` },
+    { title: 'Reason', value: facts.reason },
+    { title: 'Approvals', value: `${facts.approvalsReceived} of ${facts.requiredApprovals}${facts.status === 'PENDING' ? ` (${facts.approvalsStillNeeded} still needed)` : ''}` },
+    { title: 'Policy', value: facts.policyName ?? 'default rules' },
+    { title: 'Decide by', value: facts.decideBy },
+  ];
+  const body: Element[] = [
+    {
+      type: 'Container',
+      style: STATUS_STYLE[facts.status],
+      items: [text(`${facts.kind === 'SUDO' ? 'Sudo request' : 'Access request'}: ${facts.status.toLowerCase()}`, { size: 'Medium', weight: 'Bolder' })],
+    },
+    { type: 'FactSet', facts: factSet },
+  ];
+  const actions: Element[] = [];
+  const blocked = chatDecisionBlocked(facts);
+  if (facts.status === 'PENDING' && !blocked) {
+    body.push({ type: 'Input.Text', id: 'justification', isMultiline: true, maxLength: 2000, label: facts.isApprovalJustificationRequired ? 'Justification (needed to approve or deny)' : 'Justification (needed to deny)' });
+    if (facts.chatApproval === 'STEP_UP') body.push({ type: 'Input.Text', id: 'totpCode', maxLength: 7, label: 'Authenticator code (the policy asks for it)' });
+    actions.push(
+      { type: 'Action.Submit', title: 'Approve', style: 'positive', data: { vigil: 'approve', approvalId: facts.id } },
+      { type: 'Action.Submit', title: 'Deny', style: 'destructive', data: { vigil: 'deny', approvalId: facts.id } },
+    );
+  } else if (blocked) {
+    body.push(text(`${blocked} Decide it in Vigil.`, { color: 'Warning' }));
+  }
+  actions.push({ type: 'Action.OpenUrl', title: 'Open in Vigil', url: link });
+  body.push(text(outcomeLine(facts), { isSubtle: true, size: 'Small' }));
+  return card(body, actions);
+}
+
+export const approvalSummary = (facts: ApprovalFacts) => `${facts.kind === 'SUDO' ? 'Sudo' : 'Access'} request by ${facts.requester.email}: ${describeRequest(facts)} — ${facts.status.toLowerCase()}`;
+
+/** The seed's severity scale as Adaptive Card styles (Teams has no free colours). */
+const SEVERITY_STYLE: Record<Severity, { style: string; color: string }> = {
+  critical: { style: 'attention', color: 'Attention' },
+  high: { style: 'attention', color: 'Attention' },
+  medium: { style: 'warning', color: 'Warning' },
+  low: { style: 'good', color: 'Good' },
+  info: { style: 'accent', color: 'Accent' },
+};
+
+export function alertCard(alert: Pick<AlertMessage, 'subject' | 'message' | 'severity' | 'source' | 'alertId'>, acknowledgedBy?: string): Card {
+  const severity = SEVERITY_STYLE[alert.severity];
+  const body: Element[] = [
+    { type: 'Container', style: severity.style, items: [text(alert.subject, { weight: 'Bolder', size: 'Medium', color: severity.color })] },
+    text(alert.message),
+    text(`Severity ${alert.severity} · ${alert.source}${acknowledgedBy ? ` · acknowledged by ${acknowledgedBy}` : ''}`, { isSubtle: true, size: 'Small' }),
+  ];
+  const actions = alert.alertId && !acknowledgedBy ? [{ type: 'Action.Submit', title: 'Acknowledge', data: { vigil: 'ack', alertId: alert.alertId } }] : [];
+  return card(body, actions);
+}

@@ -1,0 +1,84 @@
+/**
+ * The Teams bot (botbuilder's CloudAdapter), at POST /api/messages. With MICROSOFT_APP_ID set,
+ * every request must carry a Bot Framework JWT, validated as the Bot Framework requires; without
+ * one (TEAMS_BOT_ENABLED=true) requests are accepted unsigned, for local development and tests.
+ * Commands are messages (`audit my-commands`, `access …`, `sudo …`); answers and approvals are
+ * Adaptive Cards. The same parser, lists, GraphQL operations and decision flow as the Slack bot.
+ */
+import express from 'express';
+import type { RequestHandler } from 'express';
+import type { GraphQLSchema } from 'graphql';
+import { CloudAdapter, ConfigurationBotFrameworkAuthentication, type ConversationReference } from 'botbuilder';
+import type { SchemaDependencies } from '../../schema/context.js';
+import type { ChatAlertSender } from '../../server/channels/chat-senders.js';
+import type { Config } from '../../server/config.js';
+import type { Database } from '../../server/db/database.js';
+import type { EventBus } from '../../server/realtime/event-bus.js';
+import { startTeamsApprovalNotifier } from './approval-notifier.js';
+import { teamsAlertSender } from './alerts.js';
+import { handleTurn } from './turns.js';
+
+export interface TeamsBotOptions {
+  readonly config: NonNullable<Config['teams']>;
+  readonly schema: GraphQLSchema;
+  readonly deps: SchemaDependencies;
+  readonly db: Database;
+  readonly bus: EventBus;
+}
+
+export interface TeamsContext {
+  readonly schema: GraphQLSchema;
+  readonly deps: SchemaDependencies;
+  readonly db: Database;
+  readonly adapter: CloudAdapter;
+  readonly config: NonNullable<Config['teams']>;
+  /** The bot's app id for proactive messages ('' when unsigned). */
+  readonly appId: string;
+  /** A reference to a conversation Vigil has not heard from (the approver channel, an alert channel). */
+  referenceTo(conversationId: string, aadTenantId?: string): Partial<ConversationReference>;
+}
+
+export interface TeamsBot {
+  /** Mount at /api: it serves POST /api/messages. */
+  readonly router: RequestHandler;
+  readonly alertSender: ChatAlertSender;
+  dispose(): Promise<void>;
+}
+
+export function createTeamsBot(options: TeamsBotOptions): TeamsBot {
+  const { config } = options;
+  const auth = new ConfigurationBotFrameworkAuthentication({
+    MicrosoftAppId: config.appId ?? '',
+    MicrosoftAppPassword: config.appPassword ?? '',
+    MicrosoftAppType: config.appType,
+    MicrosoftAppTenantId: config.appTenantId ?? '',
+  } as never);
+  const adapter = new CloudAdapter(auth);
+  adapter.onTurnError = async (_context, error) => {
+    options.deps.logger.error({ err: error }, 'teams turn failed');
+  };
+  const context: TeamsContext = {
+    schema: options.schema,
+    deps: options.deps,
+    db: options.db,
+    adapter,
+    config,
+    appId: config.appId ?? '',
+    referenceTo: (conversationId, aadTenantId) => ({
+      channelId: 'msteams',
+      serviceUrl: config.serviceUrl,
+      conversation: { id: conversationId, isGroup: true, conversationType: 'channel', tenantId: aadTenantId, name: '' },
+      bot: { id: config.appId ?? 'vigil', name: 'Vigil' },
+    }),
+  };
+  const router = express.Router();
+  router.post('/messages', express.json({ limit: '256kb' }), (req, res) => {
+    void adapter.process(req as never, res as never, (turn) => handleTurn(context, turn));
+  });
+  const notifier = startTeamsApprovalNotifier(context, options.bus);
+  return {
+    router,
+    alertSender: teamsAlertSender(context),
+    dispose: () => notifier.dispose(),
+  };
+}

@@ -1,0 +1,55 @@
+/**
+ * Who is writing, from a Teams activity: the AAD tenant must be bound to a Vigil tenant, and the
+ * Teams user (AAD object id) must be a Vigil user of it, linked before or now by their
+ * organisation email or UPN (read from Teams). A personal chat's reference is kept so Vigil can
+ * write to them later (approvals to decide, what became of their requests).
+ */
+import { TeamsInfo, TurnContext } from 'botbuilder';
+import { userActorOf } from '../../server/auth/actor.js';
+import { linkByVerifiedEmail, linkedUser, saveConversation } from '../../server/chat/identities.js';
+import { findWorkspace } from '../../server/chat/workspaces.js';
+import type { ChatWorkspaceRow } from '../../server/db/tables/index.js';
+import type { ChatCaller } from '../shared/run-operation.js';
+import type { TeamsContext } from './teams-bot.js';
+
+export const NOT_CONNECTED = 'This Microsoft Teams tenant is not connected to Vigil. An admin of your Vigil tenant binds it with bindChatWorkspace(provider: TEAMS, externalId: "<AAD tenant id>").';
+export const UNMAPPED = 'I do not know you in Vigil: your Teams email is not a Vigil user’s. In Vigil, run createChatLinkCode and send me: audit link CODE';
+
+export function aadTenantOf(turn: TurnContext): string | undefined {
+  const activity = turn.activity;
+  return activity.conversation?.tenantId ?? (activity.channelData as { tenant?: { id?: string } } | undefined)?.tenant?.id;
+}
+
+/** The Teams user's stable id: the AAD object id, else the Teams user id. */
+export const teamsUserIdOf = (turn: TurnContext) => turn.activity.from.aadObjectId ?? turn.activity.from.id;
+
+export async function workspaceOf(ctx: TeamsContext, turn: TurnContext): Promise<ChatWorkspaceRow | undefined> {
+  const tenant = aadTenantOf(turn);
+  return tenant ? findWorkspace(ctx.db, 'teams', tenant) : undefined;
+}
+
+export async function callerOf(ctx: TeamsContext, workspace: ChatWorkspaceRow, turn: TurnContext): Promise<ChatCaller | undefined> {
+  const externalUserId = teamsUserIdOf(turn);
+  let user = await linkedUser(ctx.db, workspace.tenantId, 'teams', externalUserId);
+  if (!user) {
+    const email = await organisationEmail(ctx, turn);
+    if (email) {
+      user = await linkByVerifiedEmail({ db: ctx.db, clock: ctx.deps.clock, actor: { type: 'system', tenantId: workspace.tenantId, name: 'teams-bot' } }, 'teams', externalUserId, email);
+    }
+  }
+  if (!user) return undefined;
+  if (turn.activity.conversation.conversationType === 'personal') {
+    await saveConversation(ctx.db, workspace.tenantId, 'teams', externalUserId, TurnContext.getConversationReference(turn.activity) as Record<string, unknown>);
+  }
+  return { actor: userActorOf(user), provider: 'teams', chatUserId: externalUserId };
+}
+
+async function organisationEmail(ctx: TeamsContext, turn: TurnContext): Promise<string | undefined> {
+  try {
+    const member = await TeamsInfo.getMember(turn, turn.activity.from.id);
+    return (member.email ?? member.userPrincipalName)?.toLowerCase();
+  } catch (error) {
+    ctx.deps.logger.warn({ err: error }, 'teams member lookup failed');
+    return undefined;
+  }
+}

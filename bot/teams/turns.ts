@@ -1,0 +1,137 @@
+/**
+ * One Teams message: a typed command (`audit …`, `access …`, `sudo …`, `help`) or a card's
+ * Action.Submit (its value: More, Approve, Deny, Acknowledge). Everything runs as the caller
+ * through Vigil's schema; refusals are one clear line and change nothing.
+ */
+import { CardFactory, MessageFactory, type TurnContext } from 'botbuilder';
+import { redeemLinkCode } from '../../server/chat/identities.js';
+import { AppError } from '../../server/errors.js';
+import { AUDIT_HELP, parseAuditCommand } from '../shared/audit-command.js';
+import { answerList, filtersOfMore, parseMoreState, resolveFilters, type ListAnswer } from '../shared/audit-answer.js';
+import { describeRequest, type ApprovalFacts } from '../shared/approval-facts.js';
+import { parseAccessCommand, parseSudoCommand } from '../shared/request-commands.js';
+import { runOperation, type ChatCaller } from '../shared/run-operation.js';
+import { alertCard, lineCard, listCard, type Card, type CardSubmit } from './cards.js';
+import { callerOf, NOT_CONNECTED, teamsUserIdOf, UNMAPPED, workspaceOf } from './teams-callers.js';
+import type { TeamsContext } from './teams-bot.js';
+
+const DECIDE = `mutation($id: ID!, $decision: Decision!, $justification: String, $totpCode: String) {
+  decideApproval(id: $id, decision: $decision, justification: $justification, totpCode: $totpCode) { id status approvalsReceived requiredApprovals } }`;
+const ACKNOWLEDGE = 'mutation($id: ID!) { acknowledgeAlert(id: $id) { id title message severity } }';
+const REQUEST_FIELDS = 'id kind status command isPattern durationMinutes policyName approvalsStillNeeded servers { name labels { key value } }';
+
+const reply = (turn: TurnContext, card: Card) => turn.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(card)));
+const say = (turn: TurnContext, message: string) => reply(turn, lineCard(message));
+
+/** The command typed, without the bot's @mention. */
+function commandText(turn: TurnContext): string {
+  return (turn.activity.text ?? '')
+    .replace(/<at>[^<]*<\/at>/g, '')
+    .replace(/\u00a0/g, ' ')
+    .trim();
+}
+
+export async function handleTurn(ctx: TeamsContext, turn: TurnContext): Promise<void> {
+  if (turn.activity.type !== 'message') return;
+  const workspace = await workspaceOf(ctx, turn);
+  if (!workspace) return void (await say(turn, NOT_CONNECTED));
+  const submit = turn.activity.value as CardSubmit | undefined;
+  const text = commandText(turn);
+  const [verb = '', ...restWords] = text.split(/\s+/);
+  const rest = text.slice(verb.length).trim();
+
+  if (!submit && verb.toLowerCase() === 'audit' && /^link\s/i.test(rest)) {
+    const parsed = parseAuditCommand(rest, ctx.deps.clock.now());
+    if (parsed.kind !== 'link') return void (await say(turn, parsed.kind === 'error' ? parsed.message : AUDIT_HELP));
+    try {
+      const system = { db: ctx.db, clock: ctx.deps.clock, actor: { type: 'system' as const, tenantId: workspace.tenantId, name: 'teams-bot' } };
+      const user = await redeemLinkCode(system, 'teams', teamsUserIdOf(turn), parsed.code);
+      return void (await say(turn, `Linked: you are ${user.email} in Vigil.`));
+    } catch (error) {
+      if (error instanceof AppError) return void (await say(turn, error.message));
+      throw error;
+    }
+  }
+  const caller = await callerOf(ctx, workspace, turn);
+  if (!caller) return void (await say(turn, UNMAPPED));
+
+  if (submit && typeof submit === 'object' && 'vigil' in submit) return onSubmit(ctx, turn, caller, submit);
+  switch (verb.toLowerCase()) {
+    case 'audit':
+      return onAudit(ctx, turn, caller, workspace.tenantId, rest);
+    case 'access':
+    case 'sudo':
+      return onRequest(ctx, turn, caller, verb.toLowerCase() as 'access' | 'sudo', rest);
+    default:
+      void restWords;
+      return void (await say(turn, AUDIT_HELP.replace(/`\/(access|sudo)/g, '`$1').replace('Ask about the record:', 'Ask me: audit <list> [filters], access …, sudo …')));
+  }
+}
+
+function renderList(answer: ListAnswer | { error: string }): Card {
+  if ('error' in answer) return lineCard(answer.error);
+  return listCard(answer.heading, answer.rows, answer.more ? JSON.stringify(answer.more) : null);
+}
+
+async function onAudit(ctx: TeamsContext, turn: TurnContext, caller: ChatCaller, tenantId: string, text: string): Promise<void> {
+  const parsed = parseAuditCommand(text, ctx.deps.clock.now());
+  if (parsed.kind === 'help' || parsed.kind === 'link') return void (await say(turn, AUDIT_HELP));
+  if (parsed.kind === 'error') return void (await say(turn, parsed.message));
+  const filters = await resolveFilters(ctx.deps, tenantId, parsed.filters);
+  if ('error' in filters) return void (await say(turn, filters.error));
+  await reply(turn, renderList(await answerList(ctx.schema, ctx.deps, caller, parsed.subcommand, filters, null)));
+}
+
+async function onRequest(ctx: TeamsContext, turn: TurnContext, caller: ChatCaller, verb: 'access' | 'sudo', text: string): Promise<void> {
+  const parsed = verb === 'access' ? parseAccessCommand(text) : parseSudoCommand(text);
+  if ('error' in parsed) return void (await say(turn, parsed.error.replace(/`\/(access|sudo)/g, '`$1')));
+  const mutation =
+    verb === 'access'
+      ? `mutation($input: RequestAccessInput!) { requestAccess(input: $input) { ${REQUEST_FIELDS} } }`
+      : `mutation($input: RequestSudoInput!) { requestSudo(input: $input) { ${REQUEST_FIELDS} } }`;
+  const result = await runOperation<Record<string, ApprovalFacts>>(ctx.schema, ctx.deps, caller, mutation, { input: parsed.input });
+  if (result.error) return void (await say(turn, `Not requested: ${result.error.message}`));
+  const approval = Object.values(result.data)[0]!;
+  const what = describeRequest(approval);
+  await say(
+    turn,
+    approval.status === 'APPROVED'
+      ? `Approved at once${approval.policyName ? ` by the policy ${approval.policyName}` : ''}: ${what}.`
+      : `Requested ${what}: waiting for ${approval.approvalsStillNeeded} approval${approval.approvalsStillNeeded === 1 ? '' : 's'}. I will tell you here what becomes of it.`,
+  );
+}
+
+async function onSubmit(ctx: TeamsContext, turn: TurnContext, caller: ChatCaller, submit: CardSubmit): Promise<void> {
+  if (submit.vigil === 'more') {
+    const state = parseMoreState(submit.state);
+    if (!state) return void (await say(turn, 'That card is out of date: ask again with audit.'));
+    return void (await reply(turn, renderList(await answerList(ctx.schema, ctx.deps, caller, state.subcommand, filtersOfMore(state), state.after))));
+  }
+  if (submit.vigil === 'ack') {
+    const result = await runOperation<{ acknowledgeAlert: { title: string; message: string; severity: string } }>(ctx.schema, ctx.deps, caller, ACKNOWLEDGE, { id: submit.alertId });
+    if (result.error) return void (await say(turn, `Not acknowledged: ${result.error.message}`));
+    const alert = result.data.acknowledgeAlert;
+    if (turn.activity.replyToId) {
+      const by = caller.actor.type === 'user' ? caller.actor.email : 'Vigil';
+      const card = alertCard({ subject: alert.title, message: alert.message, severity: alert.severity.toLowerCase() as never, source: 'Vigil' }, by);
+      await turn.updateActivity({ type: 'message', id: turn.activity.replyToId, attachments: [CardFactory.adaptiveCard(card)] });
+    }
+    return;
+  }
+  const result = await runOperation<{ decideApproval: { status: string; approvalsReceived: number; requiredApprovals: number } }>(ctx.schema, ctx.deps, caller, DECIDE, {
+    id: submit.approvalId,
+    decision: submit.vigil === 'approve' ? 'APPROVE' : 'DENY',
+    justification: submit.justification?.trim() || null,
+    totpCode: submit.totpCode?.replace(/\s+/g, '') || null,
+  });
+  if (result.error) return void (await say(turn, `Not decided: ${result.error.message}. Nothing changed.`));
+  const decided = result.data.decideApproval;
+  await say(
+    turn,
+    submit.vigil === 'deny'
+      ? 'You denied the request.'
+      : decided.status === 'APPROVED'
+        ? 'You approved the request.'
+        : `You approved the request: ${decided.approvalsReceived} of ${decided.requiredApprovals} approvals so far.`,
+  );
+}
