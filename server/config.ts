@@ -96,10 +96,20 @@ const environmentSchema = z
     VIGIL_WS_MAX_BUFFERED_KB: integer(4096, 1, 1_048_576),
     VIGIL_WS_PING_SECONDS: integer(30, 1, 3600),
     VIGIL_RECORDING_CHUNK_KB: integer(4096, 1, 65_536),
+    TEAMS_BOT_ENABLED: booleanFlag(false),
+    MICROSOFT_APP_ID: optionalString,
+    MICROSOFT_APP_PASSWORD: optionalString,
+    MICROSOFT_APP_TENANT_ID: optionalString,
+    MICROSOFT_APP_TYPE: z.enum(['MultiTenant', 'SingleTenant']).default('MultiTenant'),
+    TEAMS_SERVICE_URL: z.string().trim().default('https://smba.trafficmanager.net/teams/').refine((value) => /^https?:\/\//.test(value), 'must be an http(s) URL'),
     SLACK_SIGNING_SECRET: optionalString,
     SLACK_BOT_TOKEN: optionalString.refine((value) => value === undefined || value.startsWith('xoxb-'), 'must be a bot token (xoxb-…)'),
     SLACK_API_URL: optionalString.refine((value) => value === undefined || /^https?:\/\//.test(value), 'must be an http(s) URL'),
     LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  })
+  .refine((env) => !env.MICROSOFT_APP_ID || Boolean(env.MICROSOFT_APP_PASSWORD), {
+    message: 'the Teams bot needs MICROSOFT_APP_PASSWORD with MICROSOFT_APP_ID',
+    path: ['MICROSOFT_APP_PASSWORD'],
   })
   .refine((env) => Boolean(env.SLACK_SIGNING_SECRET) === Boolean(env.SLACK_BOT_TOKEN), {
     message: 'the Slack bot needs both SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN',
@@ -174,6 +184,18 @@ export interface Config {
     readonly botToken: string;
     /** The Web API's base URL (tests point it at a local fake). */
     readonly apiUrl: string;
+  };
+  /**
+   * The Teams bot, when MICROSOFT_APP_ID is set (Bot Framework JWTs are then required on every
+   * request) or TEAMS_BOT_ENABLED=true without an app id (unsigned: local development and tests).
+   */
+  readonly teams?: {
+    readonly appId?: string;
+    readonly appPassword?: string;
+    readonly appTenantId?: string;
+    readonly appType: 'MultiTenant' | 'SingleTenant';
+    /** Where proactive messages to the approver channel go (the Bot Connector; tests use a fake). */
+    readonly serviceUrl: string;
   };
   readonly recordings: {
     /** Largest chunk of asciicast lines an agent may send in one request. */
@@ -260,6 +282,16 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
       pollIntervalMs: env.VIGIL_WEBHOOK_POLL_MS,
       alertEvaluationMs: env.VIGIL_ALERT_EVALUATION_SECONDS * 1000,
     },
+    teams:
+      env.MICROSOFT_APP_ID || env.TEAMS_BOT_ENABLED
+        ? {
+            appId: env.MICROSOFT_APP_ID,
+            appPassword: env.MICROSOFT_APP_PASSWORD,
+            appTenantId: env.MICROSOFT_APP_TENANT_ID,
+            appType: env.MICROSOFT_APP_TYPE,
+            serviceUrl: env.TEAMS_SERVICE_URL.endsWith('/') ? env.TEAMS_SERVICE_URL : `${env.TEAMS_SERVICE_URL}/`,
+          }
+        : undefined,
     slack:
       env.SLACK_SIGNING_SECRET && env.SLACK_BOT_TOKEN
         ? { signingSecret: env.SLACK_SIGNING_SECRET, botToken: env.SLACK_BOT_TOKEN, apiUrl: env.SLACK_API_URL ?? 'https://slack.com/api/' }

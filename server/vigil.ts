@@ -30,6 +30,7 @@ import { createOutboundPolicy } from './outbound/outbound-policy.js';
 import { loadSecretBox } from './secrets/secret-box.js';
 import { createRecordingRouter } from './http/recording-routes.js';
 import { createSlackBot } from '../bot/slack/slack-bot.js';
+import { createTeamsBot } from '../bot/teams/teams-bot.js';
 import type { ChatSenders } from './channels/chat-senders.js';
 import { startDeliveryWorker, type DeliveryDeps } from './webhooks/delivery-worker.js';
 import { startAlertEvaluator } from './alerts/evaluate-rules.js';
@@ -135,7 +136,9 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
     const recordings = createRecordingRouter({ db: database.db, clock, authenticator, secretBox, logger, chunkLimitBytes: config.recordings.chunkLimitBytes });
     const slack = config.slack ? createSlackBot({ config: config.slack, schema, deps, db: database.db, bus }) : undefined;
     if (slack) chatSenders.slack = slack.alertSender;
-    const bots: Record<string, RequestHandler> = slack ? { '/slack': slack.router } : {};
+    const teams = config.teams ? createTeamsBot({ config: config.teams, schema, deps, db: database.db, bus }) : undefined;
+    if (teams) chatSenders.teams = teams.alertSender;
+    const bots: Record<string, RequestHandler> = { ...(slack ? { '/slack': slack.router } : {}), ...(teams ? { '/api': teams.router } : {}) };
     httpServer.on('request', createApp({ logger, metrics, database, graphql: graphql.handler, exports, recordings, bots, trustProxy: config.http.trustProxy }));
 
     await new Promise<void>((resolve, reject) => {
@@ -180,7 +183,7 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
       dispose() {
         disposing ??= (async () => {
           try {
-            await Promise.all([slack?.dispose(), graphql.apollo.stop(), sweeper.dispose(), approvalSweeper.dispose(), deliveryWorker.dispose(), alertEvaluator.dispose(), checkpointer.dispose(), retention.dispose()]);
+            await Promise.all([slack?.dispose(), teams?.dispose(), graphql.apollo.stop(), sweeper.dispose(), approvalSweeper.dispose(), deliveryWorker.dispose(), alertEvaluator.dispose(), checkpointer.dispose(), retention.dispose()]);
             hub.dispose();
             await bus.dispose();
           } finally {
