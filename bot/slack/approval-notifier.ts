@@ -33,7 +33,7 @@ async function announce(ctx: SlackContext, tenantId: string, approvalId: string)
   const facts = await loadApprovalFacts(ctx.schema, ctx.deps, tenantId, 'slack', approvalId);
   const [row] = await rowsByIds(ctx.db, approvals, tenantId, [approvalId]);
   if (!facts || !row) return;
-  const reviewers = await reachableReviewers(ctx, tenantId, await reviewersOf(ctx.db, row));
+  const reviewers = await reachableUsers(ctx, tenantId, await reviewersOf(ctx.db, row));
   const targets = [...(workspace.approverChannel ? [workspace.approverChannel] : []), ...reviewers.map((identity) => identity.externalUserId)];
   const message = approvalMessage(facts, linkTo(ctx, approvalId));
   for (const channel of targets) {
@@ -52,10 +52,11 @@ async function announce(ctx: SlackContext, tenantId: string, approvalId: string)
 }
 
 /**
- * The eligible reviewers' Slack accounts: linked ones, and others found by their Vigil email in
- * the workspace (users.lookupByEmail; Slack vouches for the address), linked on the way.
+ * Slack accounts of Vigil users (eligible reviewers, a requester): linked ones, and others found by
+ * their Vigil email in the workspace (users.lookupByEmail; Slack vouches for the address), linked
+ * on the way, so someone who never used the bot is still told.
  */
-async function reachableReviewers(ctx: SlackContext, tenantId: string, userIds: readonly string[]): Promise<{ externalUserId: string }[]> {
+async function reachableUsers(ctx: SlackContext, tenantId: string, userIds: readonly string[]): Promise<{ externalUserId: string }[]> {
   const linked = await chatIdentitiesOf(ctx.db, tenantId, 'slack', userIds);
   const missing = userIds.filter((id) => !linked.some((identity) => identity.userId === id));
   const found: { externalUserId: string }[] = [];
@@ -92,7 +93,7 @@ async function refresh(ctx: SlackContext, tenantId: string, approvalId: string):
 }
 
 async function tellRequester(ctx: SlackContext, tenantId: string, facts: ApprovalFacts): Promise<void> {
-  const [requester] = await chatIdentitiesOf(ctx.db, tenantId, 'slack', [facts.requester.id]);
+  const [requester] = await reachableUsers(ctx, tenantId, [facts.requester.id]);
   if (!requester) return;
   const what = facts.kind === 'SUDO' ? `sudo \`${escapeMrkdwn(facts.command ?? '')}\`` : `access to ${facts.servers.map((server) => escapeMrkdwn(server.name)).join(', ')}`;
   const text = `Your request for ${what} is ${facts.status.toLowerCase()}. ${escapeMrkdwn(outcomeLine(facts))}`;
