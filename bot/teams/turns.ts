@@ -21,7 +21,11 @@ const ACKNOWLEDGE = 'mutation($id: ID!) { acknowledgeAlert(id: $id) { id title m
 const REQUEST_FIELDS = 'id kind status command isPattern durationMinutes policyName approvalsStillNeeded servers { name labels { key value } }';
 
 const reply = (turn: TurnContext, card: Card) => turn.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(card)));
-const say = (turn: TurnContext, message: string) => reply(turn, lineCard(message));
+/** Adaptive Cards' markdown has no inline code: `x` reads as “x”. */
+const forTeams = (text: string) => text.replace(/`([^`]*)`/g, '“$1”');
+const say = (turn: TurnContext, message: string) => reply(turn, lineCard(forTeams(message)));
+/** The shared help, with Teams' spelling: messages to the bot, not slash commands. */
+const TEAMS_HELP = AUDIT_HELP.replace(/`\/(access|sudo|audit)/g, '`$1').replace('Ask about the record:', 'Ask me: audit <list> [filters], access …, sudo …');
 
 /** The command typed, without the bot's @mention. */
 function commandText(turn: TurnContext): string {
@@ -42,7 +46,7 @@ export async function handleTurn(ctx: TeamsContext, turn: TurnContext): Promise<
 
   if (!submit && verb.toLowerCase() === 'audit' && /^link\s/i.test(rest)) {
     const parsed = parseAuditCommand(rest, ctx.deps.clock.now());
-    if (parsed.kind !== 'link') return void (await say(turn, parsed.kind === 'error' ? parsed.message : AUDIT_HELP));
+    if (parsed.kind !== 'link') return void (await say(turn, parsed.kind === 'error' ? parsed.message : TEAMS_HELP));
     try {
       const system = { db: ctx.db, clock: ctx.deps.clock, actor: { type: 'system' as const, tenantId: workspace.tenantId, name: 'teams-bot' } };
       const user = await redeemLinkCode(system, 'teams', teamsUserIdOf(turn), parsed.code);
@@ -64,7 +68,7 @@ export async function handleTurn(ctx: TeamsContext, turn: TurnContext): Promise<
       return onRequest(ctx, turn, caller, verb.toLowerCase() as 'access' | 'sudo', rest);
     default:
       void restWords;
-      return void (await say(turn, AUDIT_HELP.replace(/`\/(access|sudo)/g, '`$1').replace('Ask about the record:', 'Ask me: audit <list> [filters], access …, sudo …')));
+      return void (await say(turn, TEAMS_HELP));
   }
 }
 
@@ -75,7 +79,7 @@ function renderList(answer: ListAnswer | { error: string }): Card {
 
 async function onAudit(ctx: TeamsContext, turn: TurnContext, caller: ChatCaller, tenantId: string, text: string): Promise<void> {
   const parsed = parseAuditCommand(text, ctx.deps.clock.now());
-  if (parsed.kind === 'help' || parsed.kind === 'link') return void (await say(turn, AUDIT_HELP));
+  if (parsed.kind === 'help' || parsed.kind === 'link') return void (await say(turn, TEAMS_HELP));
   if (parsed.kind === 'error') return void (await say(turn, parsed.message));
   const filters = await resolveFilters(ctx.deps, tenantId, parsed.filters);
   if ('error' in filters) return void (await say(turn, filters.error));
