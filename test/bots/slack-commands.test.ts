@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import type { ManualClock } from '../../server/clock.js';
 import { buttonClick, postToSlackEndpoint, slashCommand, startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
-import { buildRecordsFixture, ingest, minutesAgo, type RecordsFixture } from '../support/records-fixture.js';
+import { buildRecordsFixture, reportCommands, type CommandFact, type RecordsFixture } from '../support/records-fixture.js';
 import { startTestVigil, type TestVigil } from '../support/test-vigil.js';
 
 const SECRET = 'slack-signing-secret-for-tests-0123456789';
@@ -44,12 +44,6 @@ const registeredCommands: string[] = [];
 // The commands on record (distinctive lines; minutes before the test clock's now at ingestion).
 // ---------------------------------------------------------------------------------------------
 
-interface CommandFact {
-  line: string;
-  server: 'web' | 'db';
-  status: 'SUCCESS' | 'FAILED';
-  minutes: number;
-}
 const ALICE: CommandFact[] = [
   { line: 'echo alice-web-ok-1', server: 'web', status: 'SUCCESS', minutes: 5 },
   { line: 'echo alice-web-fail-2', server: 'web', status: 'FAILED', minutes: 10 },
@@ -75,32 +69,7 @@ const lines = (facts: readonly CommandFact[]) => facts.map((fact) => fact.line);
 const sorted = (values: readonly string[]) => [...values].sort();
 const allLines = () => [...ALICE, ...ALICE_MORE, ...BOB, ...ADMIN, ...DAVE].map((fact) => fact.line);
 
-let eventCounter = 0;
-async function ingestCommands(email: string, facts: readonly CommandFact[]): Promise<void> {
-  for (const server of ['web', 'db'] as const) {
-    const events = facts
-      .filter((fact) => fact.server === server)
-      .map((fact) => ({
-        eventId: `slack-cmd-${(eventCounter += 1)}`,
-        kind: 'COMMAND',
-        command: {
-          shell: 'SYSTEM',
-          line: fact.line,
-          status: fact.status,
-          userEmail: email,
-          submittedAt: minutesAgo(t, fact.minutes),
-          startedAt: minutesAgo(t, fact.minutes),
-          finishedAt: minutesAgo(t, fact.minutes - 0.5),
-          exitCode: fact.status === 'FAILED' ? 1 : 0,
-          result: fact.status === 'FAILED' ? 'boom' : 'ok',
-        },
-      }));
-    if (events.length === 0) continue;
-    const response = await ingest(t, server === 'web' ? f.web.agentToken : f.db.agentToken, events);
-    expect(response.errors).toBeUndefined();
-    expect(response.data.ingestEvents.accepted).toBe(events.length);
-  }
-}
+const ingestCommands = (email: string, facts: readonly CommandFact[]) => reportCommands(t, f, email, facts);
 
 // ---------------------------------------------------------------------------------------------
 // Talking to Vigil as Slack does, and reading its answers.

@@ -18,7 +18,7 @@ import { chatIdentities } from '../../server/db/tables/index.js';
 import { advance, APPROVAL, buildApprovalsFixture, createPolicy, decideAs, requestAccessAs, sweep, type ApprovalsFixture } from '../support/approvals-fixture.js';
 import { buttonClick, postToSlackEndpoint, startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
 import { postActivity, startFakeTeams, teamsMessage, type ConnectorCall, type FakeTeams, type TeamsUser } from '../support/fake-teams.js';
-import { addServer, ingest, minutesAgo, type TestServer } from '../support/records-fixture.js';
+import { addServer, ingest, minutesAgo, reportCommands, type CommandFact, type TestServer } from '../support/records-fixture.js';
 import { startTestVigil, type TestUser, type TestVigil } from '../support/test-vigil.js';
 
 // The package's ESM build (lib/) imports without file extensions, which Node cannot load; its
@@ -280,12 +280,6 @@ describe('the Teams bot (unsigned, TEAMS_BOT_ENABLED)', () => {
   // -------------------------------------------------------------------------------------------
 
   describe('audit lists', () => {
-    interface CommandFact {
-      line: string;
-      server: 'web' | 'db';
-      status: 'SUCCESS' | 'FAILED';
-      minutes: number;
-    }
     // 13 of alice's (more than a page of 10), 4 of bob's, 1 of dave's: distinctive lines.
     const ALICE_COMMANDS: CommandFact[] = Array.from({ length: 13 }, (_, index) => ({
       line: `echo alice-teams-${String(index + 1).padStart(2, '0')}`,
@@ -295,33 +289,7 @@ describe('the Teams bot (unsigned, TEAMS_BOT_ENABLED)', () => {
     }));
     const BOB_COMMANDS: CommandFact[] = Array.from({ length: 4 }, (_, index) => ({ line: `echo bob-teams-${index + 1}`, server: index % 2 ? 'db' : 'web', status: 'FAILED', minutes: 6 + index }));
     const DAVE_COMMANDS: CommandFact[] = [{ line: 'echo dave-teams-1', server: 'db', status: 'FAILED', minutes: 8 }];
-    let counter = 0;
-
-    async function ingestCommands(email: string, facts: readonly CommandFact[]) {
-      for (const server of ['web', 'db'] as const) {
-        const events = facts
-          .filter((fact) => fact.server === server)
-          .map((fact) => ({
-            eventId: `teams-cmd-${(counter += 1)}`,
-            kind: 'COMMAND',
-            command: {
-              shell: 'SYSTEM',
-              line: fact.line,
-              status: fact.status,
-              userEmail: email,
-              submittedAt: minutesAgo(t, fact.minutes),
-              startedAt: minutesAgo(t, fact.minutes),
-              finishedAt: minutesAgo(t, fact.minutes - 0.5),
-              exitCode: fact.status === 'FAILED' ? 1 : 0,
-              result: fact.status === 'FAILED' ? 'boom' : 'ok',
-            },
-          }));
-        if (events.length === 0) continue;
-        const response = await ingest(t, server === 'web' ? f.web.agentToken : f.db.agentToken, events);
-        expect(response.errors).toBeUndefined();
-        expect(response.data.ingestEvents.accepted).toBe(events.length);
-      }
-    }
+    const ingestCommands = (email: string, facts: readonly CommandFact[]) => reportCommands(t, f, email, facts);
 
     beforeAll(async () => {
       await ingestCommands(f.alice.email, ALICE_COMMANDS);

@@ -90,3 +90,39 @@ export function ingest(t: TestVigil, agentToken: string, events: Record<string, 
 export function minutesAgo(t: TestVigil, minutes: number): string {
   return new Date(t.clock.now().getTime() - minutes * 60_000).toISOString();
 }
+
+/** A finished command to report: its line, which of the two servers, its status, and how long ago. */
+export interface CommandFact {
+  readonly line: string;
+  readonly server: 'web' | 'db';
+  readonly status: 'SUCCESS' | 'FAILED';
+  readonly minutes: number;
+}
+
+let reportedCommands = 0;
+
+/** Reports `facts` as `email`'s commands through each server's agent; fails the test if any is refused. */
+export async function reportCommands(t: TestVigil, servers: { web: TestServer; db: TestServer }, email: string, facts: readonly CommandFact[]): Promise<void> {
+  for (const server of ['web', 'db'] as const) {
+    const events = facts
+      .filter((fact) => fact.server === server)
+      .map((fact) => ({
+        eventId: `reported-cmd-${(reportedCommands += 1)}`,
+        kind: 'COMMAND',
+        command: {
+          shell: 'SYSTEM',
+          line: fact.line,
+          status: fact.status,
+          userEmail: email,
+          submittedAt: minutesAgo(t, fact.minutes),
+          startedAt: minutesAgo(t, fact.minutes),
+          finishedAt: minutesAgo(t, fact.minutes - 0.5),
+          exitCode: fact.status === 'FAILED' ? 1 : 0,
+          result: fact.status === 'FAILED' ? 'boom' : 'ok',
+        },
+      }));
+    if (events.length === 0) continue;
+    const response = await ingest(t, servers[server].agentToken, events);
+    if (response.errors || response.data.ingestEvents.accepted !== events.length) throw new Error(`commands not reported: ${JSON.stringify(response.errors)}`);
+  }
+}
