@@ -44,6 +44,9 @@ const httpUrl = optionalString.refine(
   'expected an http:// or https:// URL',
 );
 
+const SECRET_KEY_FORMAT = 'must be 32 random bytes in base64 (openssl rand -base64 32)';
+const isSecretKey = (value: string) => Buffer.from(value, 'base64').length === 32;
+
 const environmentSchema = z
   .object({
     NODE_ENV: z.enum(['development', 'production', 'test']).default('production'),
@@ -79,10 +82,17 @@ const environmentSchema = z
     VIGIL_CHECKPOINT_MINUTES: integer(60, 1, 7 * 24 * 60),
     VIGIL_MAX_CLOCK_SKEW: integer(300, 0, 86_400),
     VIGIL_APPROVAL_SWEEP_SECONDS: integer(15, 1, 3600),
-    VIGIL_SECRET_KEY: optionalString.refine(
-      (value) => value === undefined || Buffer.from(value, 'base64').length === 32,
-      'must be 32 random bytes in base64 (openssl rand -base64 32)',
-    ),
+    VIGIL_SECRET_KEY: optionalString.refine((value) => value === undefined || isSecretKey(value), SECRET_KEY_FORMAT),
+    VIGIL_SECRET_KEY_PREVIOUS: z
+      .string()
+      .default('')
+      .transform((value, ctx) => {
+        const keys = value.split(',').map((key) => key.trim()).filter(Boolean);
+        keys.forEach((key, index) => {
+          if (!isSecretKey(key)) ctx.addIssue({ code: 'custom', message: `key ${index + 1} of ${keys.length}: ${SECRET_KEY_FORMAT}` });
+        });
+        return keys;
+      }),
     VIGIL_OUTBOUND_ALLOW: z
       .string()
       .trim()
@@ -96,6 +106,19 @@ const environmentSchema = z
     VIGIL_WS_MAX_BUFFERED_KB: integer(4096, 1, 1_048_576),
     VIGIL_WS_PING_SECONDS: integer(30, 1, 3600),
     VIGIL_RECORDING_CHUNK_KB: integer(4096, 1, 65_536),
+    VIGIL_GRAPHQL_MAX_DEPTH: integer(12, 2, 100),
+    VIGIL_GRAPHQL_MAX_ALIASES: integer(30, 0, 10_000),
+    VIGIL_GRAPHQL_MAX_COST: integer(25_000, 10, 10_000_000),
+    VIGIL_GRAPHQL_MAX_BATCH: integer(10, 1, 1000),
+    VIGIL_GRAPHQL_INTROSPECTION: z.enum(['true', 'false', '']).default('').transform((value) => (value === '' ? undefined : value === 'true')),
+    VIGIL_CORS_ORIGINS: z
+      .string()
+      .trim()
+      .default('')
+      .transform((value) => value.split(',').map((origin) => origin.trim().replace(/\/+$/, '')).filter(Boolean))
+      .pipe(z.array(z.string().regex(/^https?:\/\/[^/\s]+$/, 'must be origins such as https://app.example.com, comma-separated'))),
+    VIGIL_RATE_LIMIT_PER_TOKEN: integer(6000, 0, 10_000_000),
+    VIGIL_RATE_LIMIT_PER_IP: integer(12_000, 0, 10_000_000),
     TEAMS_BOT_ENABLED: booleanFlag(false),
     MICROSOFT_APP_ID: optionalString,
     MICROSOFT_APP_PASSWORD: optionalString,
@@ -197,12 +220,27 @@ export interface Config {
     /** Where proactive messages to the approver channel go (the Bot Connector; tests use a fake). */
     readonly serviceUrl: string;
   };
+  readonly graphql: {
+    readonly maxDepth: number;
+    readonly maxAliases: number;
+    /** Fields, each list multiplied by its page size. */
+    readonly maxCost: number;
+    /** Operations in one batched HTTP request. */
+    readonly maxBatch: number;
+    readonly isIntrospectionOn: boolean;
+  };
+  /** Browser origins allowed to call the API (CORS); none by default. */
+  readonly corsOrigins: readonly string[];
+  /** Requests per minute, per bearer token and per client IP, across all instances (0: no limit). */
+  readonly rateLimits: { readonly perToken: number; readonly perIp: number };
   readonly recordings: {
     /** Largest chunk of asciicast lines an agent may send in one request. */
     readonly chunkLimitBytes: number;
   };
   /** 32 bytes (base64) sealing secrets at rest; generated into the data dir when unset. */
   readonly secretKey?: string;
+  /** Earlier secret keys (base64): values sealed under them still open, until `vigil secrets rotate` reseals them. */
+  readonly previousSecretKeys: readonly string[];
   readonly approvals: {
     /** How often undecided requests expire and sessions start and end (their time bounds' precision). */
     readonly sweepIntervalMs: number;
@@ -296,10 +334,20 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
       env.SLACK_SIGNING_SECRET && env.SLACK_BOT_TOKEN
         ? { signingSecret: env.SLACK_SIGNING_SECRET, botToken: env.SLACK_BOT_TOKEN, apiUrl: env.SLACK_API_URL ?? 'https://slack.com/api/' }
         : undefined,
+    graphql: {
+      maxDepth: env.VIGIL_GRAPHQL_MAX_DEPTH,
+      maxAliases: env.VIGIL_GRAPHQL_MAX_ALIASES,
+      maxCost: env.VIGIL_GRAPHQL_MAX_COST,
+      maxBatch: env.VIGIL_GRAPHQL_MAX_BATCH,
+      isIntrospectionOn: env.VIGIL_GRAPHQL_INTROSPECTION ?? env.NODE_ENV !== 'production',
+    },
+    corsOrigins: env.VIGIL_CORS_ORIGINS,
+    rateLimits: { perToken: env.VIGIL_RATE_LIMIT_PER_TOKEN, perIp: env.VIGIL_RATE_LIMIT_PER_IP },
     recordings: {
       chunkLimitBytes: env.VIGIL_RECORDING_CHUNK_KB * 1024,
     },
     secretKey: env.VIGIL_SECRET_KEY,
+    previousSecretKeys: env.VIGIL_SECRET_KEY_PREVIOUS,
     approvals: {
       sweepIntervalMs: env.VIGIL_APPROVAL_SWEEP_SECONDS * 1000,
     },

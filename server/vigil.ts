@@ -29,6 +29,7 @@ import { startEventBus } from './realtime/event-bus.js';
 import { createOutboundPolicy } from './outbound/outbound-policy.js';
 import { loadSecretBox } from './secrets/secret-box.js';
 import { createRecordingRouter } from './http/recording-routes.js';
+import { rateLimiter, startRateLimitSweeper } from './http/rate-limit.js';
 import { createSlackBot } from '../bot/slack/slack-bot.js';
 import { createTeamsBot } from '../bot/teams/teams-bot.js';
 import type { ChatSenders } from './channels/chat-senders.js';
@@ -77,7 +78,7 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
     await publishSigningKey(database.db, signingKey);
     const checkpointPolicy = { everyEntries: config.audit.checkpointEveryEntries, everyMinutes: config.audit.checkpointEveryMinutes };
 
-    const secretBox = loadSecretBox(config.secretKey, config.database.dataDir);
+    const secretBox = loadSecretBox(config.secretKey, config.previousSecretKeys, config.database.dataDir);
     const outbound = createOutboundPolicy(config.outbound.allow);
     const chatSenders: ChatSenders = {};
     const deliveryDeps: DeliveryDeps = { db: database.db, clock, logger, secretBox, outbound, timeoutMs: config.outbound.timeoutMs, chatSenders };
@@ -119,6 +120,7 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
       includeStacktrace,
       maxBufferedBytes: config.realtime.maxBufferedBytes,
       pingIntervalMs: config.realtime.pingIntervalMs,
+      limits: config.graphql,
     });
     const graphql = await startGraphQLHttp({
       httpServer,
@@ -131,6 +133,7 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
       includeStacktrace,
       bodyLimit: config.http.bodyLimit,
       shutdownGraceMs: config.http.shutdownGraceMs,
+      limits: config.graphql,
     });
     const exports = createExportRouter({ db: database.db, clock, signingKey, authenticator, logger });
     const recordings = createRecordingRouter({ db: database.db, clock, authenticator, secretBox, logger, chunkLimitBytes: config.recordings.chunkLimitBytes });
@@ -139,7 +142,18 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
     const teams = config.teams ? createTeamsBot({ config: config.teams, schema, deps, db: database.db, bus }) : undefined;
     if (teams) chatSenders.teams = teams.alertSender;
     const bots: Record<string, RequestHandler> = { ...(slack ? { '/slack': slack.router } : {}), ...(teams ? { '/api': teams.router } : {}) };
-    httpServer.on('request', createApp({ logger, metrics, database, graphql: graphql.handler, exports, recordings, bots, trustProxy: config.http.trustProxy }));
+    httpServer.on('request', createApp({
+        logger,
+        metrics,
+        database,
+        graphql: graphql.handler,
+        exports,
+        recordings,
+        bots,
+        rateLimit: rateLimiter(database.db, clock, config.rateLimits, logger),
+        corsOrigins: config.corsOrigins,
+        trustProxy: config.http.trustProxy,
+      }));
 
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', reject);
@@ -160,6 +174,7 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
       logger,
       intervalMs: Math.min(60_000, (checkpointPolicy.everyMinutes * 60_000) / 4),
     });
+    const rateLimitSweeper = startRateLimitSweeper(database.db, clock, logger);
     const retention = startRetention({ db: database.db, clock, logger, intervalMs: 60 * 60_000 });
     const sweeper = startUnresponsiveSweeper({
       db: database.db,
@@ -183,7 +198,7 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
       dispose() {
         disposing ??= (async () => {
           try {
-            await Promise.all([slack?.dispose(), teams?.dispose(), graphql.apollo.stop(), sweeper.dispose(), approvalSweeper.dispose(), deliveryWorker.dispose(), alertEvaluator.dispose(), checkpointer.dispose(), retention.dispose()]);
+            await Promise.all([slack?.dispose(), teams?.dispose(), graphql.apollo.stop(), sweeper.dispose(), approvalSweeper.dispose(), deliveryWorker.dispose(), alertEvaluator.dispose(), checkpointer.dispose(), retention.dispose(), rateLimitSweeper.dispose()]);
             hub.dispose();
             await bus.dispose();
           } finally {

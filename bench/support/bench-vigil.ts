@@ -47,6 +47,9 @@ export async function startBenchVigil(options: BenchOptions, start: Omit<StartOp
     VIGIL_AUDIT_SIGNING_KEY: SIGNING_KEY,
     VIGIL_SECRET_KEY: randomBytes(32).toString('base64'),
     VIGIL_DB_POOL_MAX: '40',
+    // The load generators are one token from one address, far over any per-client limit.
+    VIGIL_RATE_LIMIT_PER_TOKEN: '0',
+    VIGIL_RATE_LIMIT_PER_IP: '0',
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
   });
   const vigil = await startVigil(config, {

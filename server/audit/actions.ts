@@ -51,6 +51,7 @@ export const AUDIT_ACTIONS = [
   'commands.marked_unresponsive',
   'retention.changed',
   'retention.applied',
+  'secrets.resealed',
   'audit.log_viewed',
   'audit.exported',
   'audit.verified',

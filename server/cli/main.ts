@@ -13,13 +13,14 @@ import { createUser, findUserByEmail, listUsers } from '../identity/users.js';
 import { inTransaction } from '../service-context.js';
 import { addAuditCommands } from './audit-verify.js';
 import { CliError, operatorContext, parseDuration, withDatabase } from './operator-session.js';
+import { addSecretsCommands } from './secrets-rotate.js';
 
 const print = (line: string) => process.stdout.write(`${line}\n`);
 const say = (line: string) => process.stderr.write(`${line}\n`);
 
 function buildProgram(config: () => Config, setExitCode: (code: number) => void): Command {
   const program = new Command('vigil')
-    .description('Operate a Vigil installation: migrations, tenants, users and tokens; verify audit exports.')
+    .description('Operate a Vigil installation: migrations, tenants, users and tokens; verify audit exports; rotate the secret key.')
     .showHelpAfterError()
     .exitOverride();
 
@@ -119,6 +120,7 @@ function buildProgram(config: () => Config, setExitCode: (code: number) => void)
     });
 
   addAuditCommands(program, setExitCode);
+  addSecretsCommands(program, config, setExitCode);
   return program;
 }
 

@@ -2,6 +2,7 @@
  * The express application: health, metrics, GraphQL and exports share one port. Every request
  * gets a request id (echoed in X-Request-Id) and one JSON log line.
  */
+import cors from 'cors';
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { DatabaseHandle } from '../db/database.js';
@@ -19,6 +20,10 @@ export interface AppOptions {
   exports: RequestHandler;
   /** /recordings/… (server/http/recording-routes.ts). */
   recordings: RequestHandler;
+  /** Counts requests per token and per IP (server/http/rate-limit.ts). */
+  rateLimit: RequestHandler;
+  /** Browser origins allowed to call the API; none: no CORS headers at all. */
+  corsOrigins: readonly string[];
   /** Chat bots' endpoints by mount path (/slack), when configured; they read their own raw bodies. */
   bots?: Record<string, RequestHandler>;
   trustProxy: boolean | number | string;
@@ -56,9 +61,10 @@ export function createApp(options: AppOptions): express.Express {
   app.get('/healthz', livenessHandler);
   app.get('/readyz', readinessHandler(options.database));
   app.get('/metrics', metricsHandler(options.metrics));
-  app.use('/graphql', ...options.graphql);
-  app.use('/export', options.exports);
-  app.use('/recordings', options.recordings);
+  const api = options.corsOrigins.length > 0 ? [cors({ origin: [...options.corsOrigins], maxAge: 600 }), options.rateLimit] : [options.rateLimit];
+  app.use('/graphql', ...api, ...options.graphql);
+  app.use('/export', ...api, options.exports);
+  app.use('/recordings', ...api, options.recordings);
   for (const [path, handler] of Object.entries(options.bots ?? {})) app.use(path, handler);
 
   app.use((_req, res) => {

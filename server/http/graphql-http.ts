@@ -16,6 +16,8 @@ import { formatGraphQLError } from '../../schema/format-error.js';
 import type { Authenticator } from '../auth/authenticate.js';
 import { AppError } from '../errors.js';
 import { observabilityPlugin } from './apollo-plugins.js';
+import { operationLimitsPlugin } from '../../schema/limits/limits-plugin.js';
+import type { Config } from '../config.js';
 import type { Metrics } from './metrics.js';
 import { requestInfoOf } from './request-info.js';
 
@@ -31,13 +33,16 @@ export interface GraphQLHttpOptions {
   includeStacktrace: boolean;
   bodyLimit: string;
   shutdownGraceMs: number;
+  limits: Config['graphql'];
 }
 
 export async function startGraphQLHttp(options: GraphQLHttpOptions): Promise<{ handler: RequestHandler[]; apollo: ApolloServer<GraphQLContext> }> {
   const { deps, authenticator } = options;
   const apollo = new ApolloServer<GraphQLContext>({
     schema: options.schema,
-    introspection: true,
+    introspection: options.limits.isIntrospectionOn,
+    // A batch is an array of operations in one request; batchCap() bounds how many.
+    allowBatchedHttpRequests: true,
     stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: options.includeStacktrace,
     formatError: (formatted, error) => formatGraphQLError(formatted, error, { includeStacktrace: options.includeStacktrace }),
@@ -53,6 +58,7 @@ export async function startGraphQLHttp(options: GraphQLHttpOptions): Promise<{ h
         },
       },
       observabilityPlugin(options.metrics, deps.logger),
+      operationLimitsPlugin(options.limits),
       // Vigil sets no cache hints; the built-in cache-control plugin would still wrap every field
       // of every response to compute a policy (a large share of a 100-row page's CPU).
       ApolloServerPluginCacheControlDisabled(),
@@ -77,5 +83,20 @@ export async function startGraphQLHttp(options: GraphQLHttpOptions): Promise<{ h
       }
     },
   });
-  return { handler: [express.json({ limit: options.bodyLimit }), handler], apollo };
+  return { handler: [express.json({ limit: options.bodyLimit }), batchCap(options.limits.maxBatch), handler], apollo };
+}
+
+/** A batched request (a JSON array of operations) of more than `max` is refused before any runs. */
+function batchCap(max: number): RequestHandler {
+  return (req, res, next) => {
+    if (!Array.isArray(req.body) || req.body.length <= max) return next();
+    res.status(400).json({
+      errors: [
+        {
+          message: `A batch of ${req.body.length} operations is over the limit of ${max} (VIGIL_GRAPHQL_MAX_BATCH)`,
+          extensions: { code: 'BAD_REQUEST', limit: 'batch', max, actual: req.body.length },
+        },
+      ],
+    });
+  };
 }

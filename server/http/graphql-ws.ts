@@ -15,9 +15,11 @@
  * - `dispose()` closes every socket with 1001 (going away).
  */
 import type { Server } from 'node:http';
-import { GraphQLError, type GraphQLSchema } from 'graphql';
+import { getOperationAST, GraphQLError, NoSchemaIntrospectionCustomRule, parse, specifiedRules, validate, type GraphQLSchema } from 'graphql';
 import type { Disposable } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
+import { fragmentsOf, limitErrors, measureOperation } from '../../schema/limits/operation-limits.js';
+import type { Config } from '../config.js';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { createGraphQLContext, type GraphQLContext, type SchemaDependencies } from '../../schema/context.js';
 import { formatGraphQLError } from '../../schema/format-error.js';
@@ -70,6 +72,7 @@ export function startGraphQLWebSocket(options: {
   includeStacktrace: boolean;
   maxBufferedBytes: number;
   pingIntervalMs: number;
+  limits: Config['graphql'];
 }): Disposable {
   const { deps, authenticator, logger } = options;
   const wsServer = new WebSocketServer({ server: options.httpServer, path: '/graphql' });
@@ -137,6 +140,22 @@ export function startGraphQLWebSocket(options: {
           ctx.extra.socket.close(CLOSE_UNAUTHORIZED, closeReason(reason));
           return false;
         }
+      },
+      // The same limits as over HTTP (depth, aliases, cost, introspection), before anything runs.
+      onSubscribe(_ctx, _id, payload) {
+        let document;
+        try {
+          document = parse(payload.query);
+        } catch (error) {
+          return [error as GraphQLError];
+        }
+        const rules = options.limits.isIntrospectionOn ? specifiedRules : [...specifiedRules, NoSchemaIntrospectionCustomRule];
+        const invalid = validate(options.schema, document, rules);
+        if (invalid.length > 0) return invalid;
+        const operation = getOperationAST(document, payload.operationName);
+        if (!operation) return undefined;
+        const errors = limitErrors(measureOperation(options.schema, operation, fragmentsOf(document.definitions), payload.variables ?? {}), options.limits);
+        return errors.length > 0 ? errors : undefined;
       },
       context(ctx): GraphQLContext {
         const requestId = requestIdOf(ctx.extra.request);

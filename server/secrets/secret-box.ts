@@ -1,9 +1,11 @@
 /**
- * Secrets at rest (webhook and channel secrets, SMTP passwords): AES-256-GCM under a 32-byte key
- * from VIGIL_SECRET_KEY (base64), or generated once into the data dir (mode 0600) for a single
- * instance. Instances sharing a database must share the key, so set VIGIL_SECRET_KEY there.
+ * Secrets at rest (webhook and channel secrets, SMTP passwords, TOTP secrets): AES-256-GCM under a
+ * 32-byte key from VIGIL_SECRET_KEY (base64), or generated once into the data dir (mode 0600) for
+ * a single instance. Instances sharing a database must share the key, so set VIGIL_SECRET_KEY there.
  * Sealed values read `v1.<key id>.<iv>.<tag>.<ciphertext>` (base64url), so a rotated key can be
- * told apart from the one that sealed a value.
+ * told apart from the one that sealed a value: `seal` always uses the current key, `open` also
+ * accepts the previous keys (VIGIL_SECRET_KEY_PREVIOUS) until `vigil secrets rotate` (reseal.ts)
+ * has sealed every stored value again under the current one.
  */
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -13,14 +15,31 @@ const KEY_FILE = 'secret.key';
 const AUTH_TAG_BYTES = 16;
 
 export interface SecretBox {
+  /** The id of the current key, the one `seal` uses. */
   readonly keyId: string;
   seal(plaintext: string): string;
+  /** Opens a value sealed under the current key or one of the previous keys. */
   open(sealed: string): string;
+  /** Whether `sealed` names the current key (by its key id; nothing is decrypted). */
+  isCurrent(sealed: string): boolean;
 }
 
-export function secretBoxFromKey(key: Buffer): SecretBox {
+/** The first 8 base64url characters of the key's SHA-256: names a key without revealing it. */
+function keyIdOf(key: Buffer): string {
   if (key.length !== 32) throw new Error('The secret key must be 32 bytes (base64 of 32 random bytes)');
-  const keyId = createHash('sha256').update(key).digest('base64url').slice(0, 8);
+  return createHash('sha256').update(key).digest('base64url').slice(0, 8);
+}
+
+/** The key id a sealed value names, or undefined when it is not a sealed value at all. */
+export function sealedKeyId(sealed: string): string | undefined {
+  const [version, keyId] = sealed.split('.');
+  return version === 'v1' && keyId ? keyId : undefined;
+}
+
+export function secretBoxFromKey(key: Buffer, previousKeys: readonly Buffer[] = []): SecretBox {
+  const keyId = keyIdOf(key);
+  const keys = new Map<string, Buffer>(previousKeys.map((previous) => [keyIdOf(previous), previous]));
+  keys.set(keyId, key);
   return {
     keyId,
     seal(plaintext) {
@@ -32,24 +51,34 @@ export function secretBoxFromKey(key: Buffer): SecretBox {
     open(sealed) {
       const [version, sealedKeyId, iv, tag, ciphertext] = sealed.split('.');
       if (version !== 'v1' || !iv || !tag || ciphertext === undefined) throw new Error('Not a sealed secret');
-      if (sealedKeyId !== keyId) throw new Error(`The secret was sealed with key ${sealedKeyId}, not the configured key ${keyId}`);
+      const sealingKey = keys.get(sealedKeyId!);
+      if (!sealingKey) {
+        throw new Error(`The secret was sealed with key ${sealedKeyId}, which is neither the configured key ${keyId} nor one of VIGIL_SECRET_KEY_PREVIOUS`);
+      }
       const authTag = Buffer.from(tag, 'base64url');
       // A shortened tag would still "verify" with fewer bits of protection: only the full 16 bytes count.
       if (authTag.length !== AUTH_TAG_BYTES) throw new Error('Not a sealed secret: the authentication tag is not 16 bytes');
-      const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'), { authTagLength: AUTH_TAG_BYTES });
+      const decipher = createDecipheriv('aes-256-gcm', sealingKey, Buffer.from(iv, 'base64url'), { authTagLength: AUTH_TAG_BYTES });
       decipher.setAuthTag(authTag);
       return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString('utf8');
+    },
+    isCurrent(sealed) {
+      return sealedKeyId(sealed) === keyId;
     },
   };
 }
 
-/** The configured key, else the one in the data dir, else a new one written there. */
-export function loadSecretBox(configuredKey: string | undefined, dataDir: string): SecretBox {
-  if (configuredKey) return secretBoxFromKey(Buffer.from(configuredKey, 'base64'));
+/**
+ * The configured key, else the one in the data dir, else a new one written there; values sealed
+ * under `previousKeys` (base64, from VIGIL_SECRET_KEY_PREVIOUS) still open.
+ */
+export function loadSecretBox(configuredKey: string | undefined, previousKeys: readonly string[], dataDir: string): SecretBox {
+  const previous = previousKeys.map((key) => Buffer.from(key, 'base64'));
+  if (configuredKey) return secretBoxFromKey(Buffer.from(configuredKey, 'base64'), previous);
   const file = path.join(dataDir, KEY_FILE);
-  if (fs.existsSync(file)) return secretBoxFromKey(Buffer.from(fs.readFileSync(file, 'utf8').trim(), 'base64'));
+  if (fs.existsSync(file)) return secretBoxFromKey(Buffer.from(fs.readFileSync(file, 'utf8').trim(), 'base64'), previous);
   fs.mkdirSync(dataDir, { recursive: true });
   const key = randomBytes(32);
   fs.writeFileSync(file, key.toString('base64'), { mode: 0o600, flag: 'wx' });
-  return secretBoxFromKey(key);
+  return secretBoxFromKey(key, previous);
 }

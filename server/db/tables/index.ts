@@ -19,3 +19,4 @@ export * from './webhooks.js';
 export * from './channels.js';
 export * from './terminal-recordings.js';
 export * from './chat.js';
+export * from './rate-limits.js';
