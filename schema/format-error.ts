@@ -4,7 +4,7 @@
  * an internal error whose message and stack stay in the logs, not in the response.
  */
 import { unwrapResolverError } from '@apollo/server/errors';
-import type { GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { AppError } from '../server/errors.js';
 
 export function formatGraphQLError(
@@ -22,6 +22,7 @@ export function formatGraphQLError(
   if (typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR') {
     return { ...formatted, extensions: { ...extensions, ...keepStack } };
   }
+  if (isRequestError(error)) return { ...formatted, extensions: { ...extensions, code: 'BAD_REQUEST', ...keepStack } };
   return {
     message: 'Internal server error',
     locations: formatted.locations,
@@ -35,5 +36,15 @@ export function errorCodeOf(error: unknown): string {
   const original = unwrapResolverError(error);
   if (original instanceof AppError) return original.code;
   const code = (error as { extensions?: { code?: unknown } }).extensions?.code;
-  return typeof code === 'string' ? code : 'INTERNAL_SERVER_ERROR';
+  if (typeof code === 'string') return code;
+  return isRequestError(error) ? 'BAD_REQUEST' : 'INTERNAL_SERVER_ERROR';
+}
+
+/**
+ * An error GraphQL or Apollo raised about the request itself (too many variable errors, an
+ * unsupported persisted query) rather than a fault while running it: no resolver path, nothing
+ * thrown underneath. The client's to fix.
+ */
+function isRequestError(error: unknown): boolean {
+  return error instanceof GraphQLError && !error.originalError && !error.path;
 }

@@ -19,6 +19,7 @@ import { getOperationAST, GraphQLError, NoSchemaIntrospectionCustomRule, parse, 
 import type { Disposable } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { fragmentsOf, limitErrors, measureOperation } from '../../schema/limits/operation-limits.js';
+import { inputTextError } from '../../schema/limits/input-text.js';
 import type { Config } from '../config.js';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { createGraphQLContext, type GraphQLContext, type SchemaDependencies } from '../../schema/context.js';
@@ -154,6 +155,8 @@ export function startGraphQLWebSocket(options: {
         if (invalid.length > 0) return invalid;
         const operation = getOperationAST(document, payload.operationName);
         if (!operation) return undefined;
+        const badText = inputTextError(document, payload.variables ?? undefined);
+        if (badText) return [badText];
         const errors = limitErrors(measureOperation(options.schema, operation, fragmentsOf(document.definitions), payload.variables ?? {}), options.limits);
         return errors.length > 0 ? errors : undefined;
       },

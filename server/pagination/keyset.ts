@@ -104,5 +104,29 @@ export async function fetchPage<Row>(
   fetch: (clauses: { where?: SQL; orderBy: SQL[]; limit: number }) => Promise<Row[]>,
 ): Promise<Page<Row>> {
   const plan = planPage(args, keys.length);
+  checkCursorValues(plan, keys, args.after != null ? 'after' : 'before');
   return toPage(await fetch(keysetClauses(plan, keys)), plan, keyValues);
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
+
+/**
+ * A cursor is opaque but not trusted: a well-formed one of the right length still carries values
+ * a client can edit. Each must be what its key column holds, or the list refuses the cursor
+ * rather than letting PostgreSQL fail on it.
+ */
+function checkCursorValues(plan: PagePlan, keys: readonly AnyPgColumn[], field: string): void {
+  if (!plan.cursor) return;
+  plan.cursor.forEach((value, index) => {
+    const type = keys[index]!.getSQLType();
+    const isValid = type === 'uuid'
+      ? UUID.test(value)
+      : type.startsWith('timestamp')
+        ? ISO_TIME.test(value) && !Number.isNaN(Date.parse(value))
+        : ['bigint', 'integer', 'smallint', 'bigserial', 'serial'].includes(type)
+          ? /^-?\d{1,19}$/.test(value)
+          : !value.includes('\u0000');
+    if (!isValid) throw new BadInput(field, `${field} is not a cursor returned by this list`);
+  });
 }

@@ -281,7 +281,8 @@ async function activityRowsOf(tenantId: string) {
 }
 
 beforeAll(async () => {
-  t = await startTestVigil();
+  // Reads every nested list whole, pages of 500 in pages of 500: far over the default cost limit on purpose.
+  t = await startTestVigil({ env: { VIGIL_GRAPHQL_MAX_COST: '10000000' } });
   fixture = await buildRecordsFixture(t);
   tokens = {
     admin: t.admin.token,

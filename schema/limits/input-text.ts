@@ -1,0 +1,61 @@
+/**
+ * Text PostgreSQL cannot store is refused at the door, whatever the field: a NUL character, or an
+ * unpaired UTF-16 surrogate (a lone `\ud800` is valid JSON but not text). So are JSON values nested
+ * deeper than any record needs. Checked in variables and in values written inline, with the path
+ * of the first one at fault.
+ */
+import { GraphQLError, visit, type DocumentNode } from 'graphql';
+
+export const MAX_VALUE_DEPTH = 64;
+
+const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+function refuse(field: string, message: string): GraphQLError {
+  return new GraphQLError(`${field}: ${message}`, { extensions: { code: 'BAD_USER_INPUT', field, http: { status: 400 } } });
+}
+
+function checkValue(value: unknown, path: string, depth: number): GraphQLError | undefined {
+  if (typeof value === 'string') return UNSTORABLE.test(value) ? refuse(path, 'text may not contain NUL characters or unpaired surrogates') : undefined;
+  if (value === null || typeof value !== 'object') return undefined;
+  if (depth > MAX_VALUE_DEPTH) return refuse(path, `values may be nested at most ${MAX_VALUE_DEPTH} levels deep`);
+  const entries = Array.isArray(value) ? value.map((item, index) => [String(index), item] as const) : Object.entries(value);
+  for (const [key, item] of entries) {
+    if (UNSTORABLE.test(key)) return refuse(path, 'keys may not contain NUL characters or unpaired surrogates');
+    const problem = checkValue(item, `${path}.${key}`, depth + 1);
+    if (problem) return problem;
+  }
+  return undefined;
+}
+
+export function inputTextError(document: DocumentNode, variables: Readonly<Record<string, unknown>> | undefined): GraphQLError | undefined {
+  for (const [name, value] of Object.entries(variables ?? {})) {
+    const problem = checkValue(value, name, 1);
+    if (problem) return problem;
+  }
+  let problem: GraphQLError | undefined;
+  let depth = 0;
+  visit(document, {
+    ObjectValue: {
+      enter() {
+        depth += 1;
+        if (depth > MAX_VALUE_DEPTH && !problem) problem = refuse('arguments', `values may be nested at most ${MAX_VALUE_DEPTH} levels deep`);
+      },
+      leave() {
+        depth -= 1;
+      },
+    },
+    ListValue: {
+      enter() {
+        depth += 1;
+        if (depth > MAX_VALUE_DEPTH && !problem) problem = refuse('arguments', `values may be nested at most ${MAX_VALUE_DEPTH} levels deep`);
+      },
+      leave() {
+        depth -= 1;
+      },
+    },
+    StringValue(node) {
+      if (!problem && UNSTORABLE.test(node.value)) problem = refuse('arguments', 'text may not contain NUL characters or unpaired surrogates');
+    },
+  });
+  return problem;
+}
