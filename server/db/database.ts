@@ -80,6 +80,10 @@ async function openPostgres(
     connection: { application_name: applicationName },
     onnotice: () => {},
     connect_timeout: 10,
+    // postgres.js waits up to 20 s between reconnects after repeated failures, and each failed
+    // attempt fails one waiting query: in an outage, requests would queue until the database
+    // returns. Retrying within a second keeps answers quick (an error) and recovery immediate.
+    backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 1),
   });
   const db = drizzlePostgres(client, { schema: tables, logger }) as unknown as Database;
   return {

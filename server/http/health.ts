@@ -12,7 +12,7 @@ export const livenessHandler: RequestHandler = (_req, res) => {
 
 /** Ready: the database answers within 2 s and every shipped migration is applied. */
 export function readinessHandler(database: DatabaseHandle): RequestHandler {
-  return async (_req, res) => {
+  return async (req, res) => {
     try {
       const pending = await withTimeout(
         (async () => {
@@ -27,7 +27,10 @@ export function readinessHandler(database: DatabaseHandle): RequestHandler {
       }
       res.json({ status: 'ok', database: 'ok', pendingMigrations: 0 });
     } catch (error) {
-      res.status(503).json({ status: 'unavailable', database: 'unreachable', error: (error as Error).message });
+      // The reason goes to the log: /readyz is unauthenticated, and the driver's message names the
+      // database's address.
+      req.log?.warn({ err: error }, 'readiness check failed');
+      res.status(503).json({ status: 'unavailable', database: 'unreachable' });
     }
   };
 }
