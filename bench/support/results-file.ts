@@ -15,7 +15,10 @@ async function databaseVersion(options: BenchOptions): Promise<string> {
   return row!.version.split(',')[0]!;
 }
 
-/** Rewrites bench/RESULTS.md (keeping its hand-written "Findings" section) and bench/results.json. */
+/**
+ * Rewrites bench/RESULTS.md and bench/results.json, keeping what other runs wrote: the "Soak"
+ * section (`npm run bench:soak`) and the hand-written "Findings".
+ */
 export async function writeResults(results: BenchmarkResult[], options: BenchOptions): Promise<void> {
   const machine = {
     date: new Date().toISOString(),
@@ -25,10 +28,13 @@ export async function writeResults(results: BenchmarkResult[], options: BenchOpt
     database: await databaseVersion(options),
   };
   let findings = '';
+  let soak = '';
   try {
     const previous = await import('node:fs').then((fs) => fs.readFileSync(RESULTS, 'utf8'));
     const start = previous.indexOf('## Findings');
     if (start >= 0) findings = previous.slice(start);
+    const soakStart = previous.indexOf('## Soak');
+    if (soakStart >= 0) soak = previous.slice(soakStart, start > soakStart ? start : undefined).trimEnd() + '\n';
   } catch {
     // first run
   }
@@ -49,6 +55,7 @@ export async function writeResults(results: BenchmarkResult[], options: BenchOpt
     '## Figures',
     '',
     ...results.flatMap((result) => [`### ${result.benchmark}`, '', ...result.figures.map((figure) => `- ${figure.label}: ${format(figure)}`), ...result.notes.map((note) => `- ${note}`), '']),
+    ...(soak ? [soak] : []),
     findings || '## Findings\n\n(none yet)\n',
   ];
   await writeFile(RESULTS, `${lines.join('\n')}\n`);
