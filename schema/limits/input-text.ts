@@ -34,25 +34,19 @@ export function inputTextError(document: DocumentNode, variables: Readonly<Recor
   }
   let problem: GraphQLError | undefined;
   let depth = 0;
+  // Objects and lists written inline count alike towards how deep a value goes.
+  const nesting = {
+    enter() {
+      depth += 1;
+      if (depth > MAX_VALUE_DEPTH && !problem) problem = refuse('arguments', `values may be nested at most ${MAX_VALUE_DEPTH} levels deep`);
+    },
+    leave() {
+      depth -= 1;
+    },
+  };
   visit(document, {
-    ObjectValue: {
-      enter() {
-        depth += 1;
-        if (depth > MAX_VALUE_DEPTH && !problem) problem = refuse('arguments', `values may be nested at most ${MAX_VALUE_DEPTH} levels deep`);
-      },
-      leave() {
-        depth -= 1;
-      },
-    },
-    ListValue: {
-      enter() {
-        depth += 1;
-        if (depth > MAX_VALUE_DEPTH && !problem) problem = refuse('arguments', `values may be nested at most ${MAX_VALUE_DEPTH} levels deep`);
-      },
-      leave() {
-        depth -= 1;
-      },
-    },
+    ObjectValue: nesting,
+    ListValue: nesting,
     StringValue(node) {
       if (!problem && UNSTORABLE.test(node.value)) problem = refuse('arguments', 'text may not contain NUL characters or unpaired surrogates');
     },

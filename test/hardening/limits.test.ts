@@ -101,6 +101,45 @@ describe('GraphQL limits (defaults: depth 12, 30 aliases, cost 25,000, batches o
     }
   });
 
+  it('refuses text PostgreSQL cannot store and values nested too deep, naming the field, before anything runs', async () => {
+    const requests = async () => (await queryRows<{ count: number }>(t.vigil.database.db, sql`select count(*)::int as count from approvals`))[0]!.count;
+    const before = await requests();
+    const nul = await post(
+      t,
+      { query: 'mutation($r: String!) { requestAccess(input: { servers: ["web-01"], durationMinutes: 60, reason: $r }) { id } }', variables: { r: 'a\u0000b' } },
+      t.admin.token,
+    );
+    expect(nul.status).toBe(400);
+    expect(nul.body.errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'r' });
+    expect(await requests()).toBe(before);
+    const surrogate = await post(t, { query: 'query($k: String) { auditLog(filter: { keyword: $k }) { nodes { seq } } }', variables: { k: 'x\ud800y' } }, t.admin.token);
+    expect(surrogate.status).toBe(400);
+    expect(surrogate.body.errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'k' });
+    // Written inline, GraphQL's own parser refuses the lone surrogate.
+    const inline = await post(t, { query: '{ auditLog(filter: { keyword: "x\\ud800y" }) { nodes { seq } } }' }, t.admin.token);
+    expect(inline.status).toBe(400);
+    expect(inline.body.errors[0].extensions.code).toBe('GRAPHQL_PARSE_FAILED');
+    let deep: unknown = 'x';
+    for (let level = 0; level < 70; level += 1) deep = { a: deep };
+    const nested = await post(
+      t,
+      { query: 'mutation($e: [ActivityReportInput!]!) { reportActivity(entries: $e) }', variables: { e: [{ action: 'ACCESS_SESSION_ENDED', occurredAt: new Date().toISOString(), result: 200, details: deep }] } },
+      t.admin.token,
+    );
+    expect(nested.status).toBe(400);
+    expect(nested.body.errors[0].message).toMatch(/nested at most 64 levels/);
+  });
+
+  it('refuses a subscription sent over HTTP, and a cursor whose values were edited', async () => {
+    const subscription = await post(t, { query: 'subscription { approvalRequested { id } }' }, t.admin.token);
+    expect(subscription.status).toBe(400);
+    expect(subscription.body.errors[0].extensions.code).toBe('BAD_REQUEST');
+    expect(subscription.body.errors[0].message).toMatch(/WebSocket/);
+    const edited = Buffer.from(JSON.stringify(['not-a-uuid'])).toString('base64url');
+    const cursor = await post(t, { query: `{ users(after: "${edited}") { nodes { id } } }` }, t.admin.token);
+    expect(cursor.body.errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
+  });
+
   it('keeps Apollo’s CSRF prevention: a simple cross-site GET with a query is refused', async () => {
     const response = await fetch(`${t.url}?query=${encodeURIComponent('{ me { id } }')}`, { headers: { authorization: `Bearer ${t.admin.token}` } });
     expect(response.status).toBe(400);
