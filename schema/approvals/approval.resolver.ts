@@ -1,7 +1,7 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { cancelApproval } from '../../server/approvals/access-session-lifecycle.js';
 import { getApprovalInScope, listApprovals, listApprovalsToReview } from '../../server/approvals/approval-queries.js';
-import { decideApproval } from '../../server/approvals/decide-approval.js';
+import { decideApprovalCountingCodes } from '../../server/approvals/decide-approval.js';
 import { requestAccess } from '../../server/approvals/request-access.js';
 import { requestSudo } from '../../server/approvals/request-sudo.js';
 import { canSeeApproval, recordScope, requireActor, reviewerScope, reviewRefusal } from '../../server/auth/scope.js';
@@ -97,9 +97,7 @@ export class ApprovalResolver {
     @Arg('justification', () => String, { nullable: true }) justification?: string | null,
     @Arg('totpCode', () => String, { nullable: true, description: 'Your current authenticator code: needed in chat under a STEP_UP policy.' }) totpCode?: string | null,
   ): Promise<Approval> {
-    const row = await inTransaction(serviceContext(ctx), (tx) =>
-      decideApproval(tx, parseId('id', id), { decision, justification, totpCode }, { secretBox: ctx.deps.secretBox }),
-    );
+    const row = await decideApprovalCountingCodes(serviceContext(ctx), parseId('id', id), { decision, justification, totpCode }, { secretBox: ctx.deps.secretBox });
     return Approval.from(row);
   }
 

@@ -10,11 +10,11 @@ import { requireUser, reviewRefusal } from '../auth/scope.js';
 import type { Executor } from '../db/database.js';
 import { accessSessions, approvalDecisions, approvals, users, type ApprovalRow, type Decision } from '../db/tables/index.js';
 import { BadInput, Conflict, Forbidden } from '../errors.js';
-import { verifyTotpCode } from '../identity/totp.js';
+import { recordTotpFailure, verifyTotpCode, WrongTotpCode } from '../identity/totp.js';
 import { getUser } from '../identity/users.js';
 import type { SecretBox } from '../secrets/secret-box.js';
 import { newId } from '../ids.js';
-import type { TransactionContext } from '../service-context.js';
+import { inTransaction, type ServiceContext, type TransactionContext } from '../service-context.js';
 import { parseInput } from '../validation.js';
 import { notifyRequester } from './approval-notifications.js';
 import { accessSessionSnapshot, approvalSnapshot, decisionSnapshot, lockAccessSession, lockApproval } from './approval-records.js';
@@ -153,6 +153,19 @@ export async function decideApproval(ctx: TransactionContext, approvalId: string
   if (status !== 'pending') await notifyRequester(ctx, result);
   await record.write(ctx);
   return result;
+}
+
+/**
+ * decideApproval in a transaction of its own. A wrong step-up code rolls the decision back, and is
+ * then counted against the approver, so guessing codes from chat runs out (server/identity/totp.ts).
+ */
+export async function decideApprovalCountingCodes(ctx: ServiceContext, approvalId: string, input: DecideInput, options: DecideOptions = {}): Promise<ApprovalRow> {
+  try {
+    return await inTransaction(ctx, (tx) => decideApproval(tx, approvalId, input, options));
+  } catch (error) {
+    if (error instanceof WrongTotpCode) await recordTotpFailure(ctx.db, ctx.actor.tenantId, error.userId, ctx.clock.now());
+    throw error;
+  }
 }
 
 /** The pending session of an access request that will not go ahead (denied, cancelled, expired). */

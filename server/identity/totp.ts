@@ -10,7 +10,7 @@
  * Time is Vigil's clock, never the machine's: otpauth is always given the timestamp.
  * The secret is sealed with the SecretBox at rest and never goes into an audit entry.
  */
-import { and, eq, isNotNull, isNull } from 'drizzle-orm';
+import { and, eq, isNotNull, isNull, sql } from 'drizzle-orm';
 import { Secret, TOTP } from 'otpauth';
 import { recordChange } from '../audit/record-change.js';
 import { requireSelfOrAdmin, requireUser } from '../auth/scope.js';
@@ -127,18 +127,46 @@ export async function confirmTotpEnrolment(ctx: TransactionContext, box: SecretB
  * Checks a step-up code of `userId`, inside the caller's transaction (a decision): the code is
  * spent only if that transaction commits. Throws FORBIDDEN when the code does not pass.
  */
+/** Wrong codes allowed in a window; past them, codes are refused until the window ends. */
+export const MAX_FAILED_CODES = 5;
+export const FAILED_CODES_WINDOW_MS = 15 * 60_000;
+
+/** The error of a wrong code: the caller records it (recordTotpFailure) outside its rolled-back transaction. */
+export class WrongTotpCode extends Forbidden {
+  constructor(readonly userId: string) {
+    super('The TOTP code is not valid');
+  }
+}
+
 export async function verifyTotpCode(tx: TransactionContext, box: SecretBox, userId: string, code: string): Promise<void> {
   const tenantId = tx.actor.tenantId;
   const row = await lockTotpRow(tx.db, tenantId, userId);
   if (!row?.confirmedAt) throw new Forbidden('This step needs a TOTP code: enrol an authenticator first (startTotpEnrolment)');
-  if (!CODE_PATTERN.test(code)) throw new BadInput('totpCode', 'The TOTP code must be the 6 digits the authenticator shows');
   const now = tx.clock.now();
+  // Six digits are few: guessing is bounded per person, not only per request.
+  if (row.failedAttempts >= MAX_FAILED_CODES && row.failedSince && row.failedSince.getTime() + FAILED_CODES_WINDOW_MS > now.getTime()) {
+    const retryAt = new Date(row.failedSince.getTime() + FAILED_CODES_WINDOW_MS);
+    throw new Forbidden(`Too many wrong authenticator codes: try again after ${retryAt.toISOString()}`, { retryAt: retryAt.toISOString() });
+  }
+  if (!CODE_PATTERN.test(code)) throw new BadInput('totpCode', 'The TOTP code must be the 6 digits the authenticator shows');
   const step = matchingStep(row.sealedSecret, box, code, now);
-  if (step === null) throw new Forbidden('The TOTP code is not valid');
+  if (step === null) throw new WrongTotpCode(userId);
   if (row.lastUsedStep !== null && step <= row.lastUsedStep) throw new Forbidden('This TOTP code was already used');
   await tx.db
     .update(userTotp)
-    .set({ lastUsedStep: step, updatedAt: now })
+    .set({ lastUsedStep: step, failedAttempts: 0, failedSince: null, updatedAt: now })
+    .where(and(eq(userTotp.tenantId, tenantId), eq(userTotp.userId, userId)));
+}
+
+/** Counts a wrong code, in its own statement (the decision it came with rolled back). */
+export async function recordTotpFailure(db: Executor, tenantId: string, userId: string, now: Date): Promise<void> {
+  const windowStart = new Date(now.getTime() - FAILED_CODES_WINDOW_MS).toISOString();
+  await db
+    .update(userTotp)
+    .set({
+      failedAttempts: sql`case when ${userTotp.failedSince} is null or ${userTotp.failedSince} <= ${windowStart}::timestamptz then 1 else ${userTotp.failedAttempts} + 1 end`,
+      failedSince: sql`case when ${userTotp.failedSince} is null or ${userTotp.failedSince} <= ${windowStart}::timestamptz then ${now.toISOString()}::timestamptz else ${userTotp.failedSince} end`,
+    })
     .where(and(eq(userTotp.tenantId, tenantId), eq(userTotp.userId, userId)));
 }
 

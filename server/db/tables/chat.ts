@@ -1,4 +1,4 @@
-import { bigint, index, jsonb, pgTable, primaryKey, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
+import { bigint, index, integer, jsonb, pgTable, primaryKey, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
 import { eventTime, oneOf, sameTenantReference, tenantId, writtenAt } from './columns.js';
 import { users } from './users.js';
 
@@ -124,6 +124,9 @@ export const userTotp = pgTable(
     confirmedAt: eventTime('confirmed_at'),
     /** The last time step a code was accepted for: each code is good once. */
     lastUsedStep: bigint('last_used_step', { mode: 'number' }),
+    /** Wrong codes since `failedSince`: past the limit, codes are refused until the window ends. */
+    failedAttempts: integer('failed_attempts').notNull().default(0),
+    failedSince: eventTime('failed_since'),
     createdAt: writtenAt(),
     updatedAt: timestamp('updated_at', { withTimezone: true, precision: 6 }).notNull().defaultNow(),
   },
