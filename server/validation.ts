@@ -43,3 +43,14 @@ export function parseFilterIds<Filter extends object>(filter: Filter | null | un
   }
   return copy;
 }
+
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * Whether `text` holds an unpaired UTF-16 surrogate: valid in JSON (`"\ud800"`) but not text,
+ * so PostgreSQL and players refuse it. (String.prototype.isWellFormed, which TypeScript's ES2022
+ * library for Node 20 does not declare.)
+ */
+export function hasLoneSurrogate(text: string): boolean {
+  return LONE_SURROGATE.test(text);
+}

@@ -23,6 +23,7 @@ export interface ApprovalFacts {
   approvalsStillNeeded: number;
   chatApproval: 'DISABLED' | 'ALLOWED' | 'STEP_UP';
   chatMaxDurationMinutes: number | null;
+  chatDecisionRefusal: string | null;
   isApprovalJustificationRequired: boolean;
   cancelReason: string | null;
   requester: { id: string; email: string; name: string };
@@ -33,7 +34,7 @@ export interface ApprovalFacts {
 
 export const APPROVAL_FACTS = `query($id: ID!) { approval(id: $id) {
   id kind status reason command isPattern durationMinutes requestedAt decideBy policyName requiredApprovals approvalsReceived approvalsStillNeeded
-  chatApproval chatMaxDurationMinutes isApprovalJustificationRequired cancelReason
+  chatApproval chatMaxDurationMinutes chatDecisionRefusal isApprovalJustificationRequired cancelReason
   requester { id email name } servers { name labels { key value } }
   decisions { decision justification channel decidedAt approver { email } } closedBy { email } } }`;
 
@@ -49,14 +50,9 @@ export async function loadApprovalFacts(schema: GraphQLSchema, deps: SchemaDepen
 }
 
 /** Why chat offers no buttons for this request, or null when it does. */
+/** Why chat offers no buttons for this pending request (the server's rule), or null when it does. */
 export function chatDecisionBlocked(facts: ApprovalFacts): string | null {
-  if (facts.status !== 'PENDING') return null;
-  const policy = facts.policyName ? `The policy ${facts.policyName}` : 'Vigil';
-  if (facts.chatApproval === 'DISABLED') return `${policy} does not allow deciding this request in chat.`;
-  if (facts.kind === 'ACCESS' && facts.chatMaxDurationMinutes != null && (facts.durationMinutes ?? 0) > facts.chatMaxDurationMinutes) {
-    return `${policy} allows deciding in chat only requests of up to ${facts.chatMaxDurationMinutes} minutes.`;
-  }
-  return null;
+  return facts.status === 'PENDING' && facts.chatDecisionRefusal ? `${facts.chatDecisionRefusal}.` : null;
 }
 
 export const describeRequest = (facts: ApprovalFacts) =>

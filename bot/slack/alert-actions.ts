@@ -7,7 +7,7 @@ import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import type { ChatAlertSender } from '../../server/channels/chat-senders.js';
 import { SEVERITY_COLOURS, type AlertMessage } from '../../server/channels/send-to-channel.js';
 import { saveChatMessage } from '../../server/chat/chat-messages.js';
-import { runOperation } from '../shared/run-operation.js';
+import { acknowledgeAlert } from '../shared/chat-actions.js';
 import { ACTIONS, escapeMrkdwn, line } from './blocks.js';
 import { callerOf, NOT_CONNECTED, UNMAPPED, workspaceOf } from './slack-callers.js';
 import type { SlackContext } from './slack-bot.js';
@@ -39,8 +39,6 @@ export function slackAlertSender(ctx: SlackContext): ChatAlertSender {
   };
 }
 
-const ACKNOWLEDGE = 'mutation($id: ID!) { acknowledgeAlert(id: $id) { id title message severity acknowledgedAt } }';
-
 export function registerAlertActions(app: App, ctx: SlackContext): void {
   app.action<BlockAction<ButtonAction>>(ACTIONS.acknowledge, async ({ ack, body, action, respond, client }) => {
     await ack();
@@ -49,15 +47,9 @@ export function registerAlertActions(app: App, ctx: SlackContext): void {
     if (!workspace) return void (await ephemeral(NOT_CONNECTED));
     const caller = await callerOf(ctx, workspace, body.user.id);
     if (!caller) return void (await ephemeral(UNMAPPED));
-    const result = await runOperation<{ acknowledgeAlert: { title: string; message: string; severity: string } }>(
-      ctx.schema,
-      ctx.deps,
-      caller,
-      ACKNOWLEDGE,
-      { id: action.value },
-    );
+    const result = await acknowledgeAlert(ctx, caller, action.value);
     if (result.error) return void (await ephemeral(`Not acknowledged: ${result.error.message}`));
-    const alert = result.data.acknowledgeAlert;
+    const alert = result.data;
     if (body.channel?.id && body.message?.ts) {
       const severity = alert.severity.toLowerCase() as AlertMessage['severity'];
       await client.chat.update({

@@ -7,30 +7,15 @@
  */
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import { loadApprovalFacts, type ApprovalFacts } from '../shared/approval-facts.js';
-import { runOperation, type ChatCaller } from '../shared/run-operation.js';
+import { decide, decisionConfirmation } from '../shared/chat-actions.js';
+import { runOperation } from '../shared/run-operation.js';
 import { ACTIONS, decisionModal, DECISION_VIEW, line, needsModal, type DecisionModalState } from './blocks.js';
 import { callerOf, NOT_CONNECTED, UNMAPPED, workspaceOf } from './slack-callers.js';
 import type { SlackContext } from './slack-bot.js';
 
-const DECIDE = `mutation($id: ID!, $decision: Decision!, $justification: String, $totpCode: String) {
-  decideApproval(id: $id, decision: $decision, justification: $justification, totpCode: $totpCode) { id status approvalsReceived requiredApprovals } }`;
 const CAN_DECIDE = 'query($id: ID!) { approval(id: $id) { id viewerCanDecide status } }';
 
 const ephemeral = (text: string) => ({ response_type: 'ephemeral' as const, replace_original: false, ...line(text) });
-
-async function decide(ctx: SlackContext, caller: ChatCaller, approvalId: string, decision: 'approve' | 'deny', justification?: string, totpCode?: string) {
-  return runOperation<{ decideApproval: { status: string; approvalsReceived: number; requiredApprovals: number } }>(ctx.schema, ctx.deps, caller, DECIDE, {
-    id: approvalId,
-    decision: decision === 'approve' ? 'APPROVE' : 'DENY',
-    justification: justification || null,
-    totpCode: totpCode?.replace(/\s+/g, '') || null,
-  });
-}
-
-function confirmation(decision: 'approve' | 'deny', result: { status: string; approvalsReceived: number; requiredApprovals: number }): string {
-  if (decision === 'deny') return 'You denied the request.';
-  return result.status === 'APPROVED' ? 'You approved the request.' : `You approved the request: ${result.approvalsReceived} of ${result.requiredApprovals} approvals so far.`;
-}
 
 export function registerApprovalActions(app: App, ctx: SlackContext): void {
   for (const [actionId, decision] of [
@@ -56,7 +41,7 @@ export function registerApprovalActions(app: App, ctx: SlackContext): void {
         return;
       }
       const result = await decide(ctx, caller, approvalId, decision);
-      await respond(ephemeral(result.error ? `Not decided: ${result.error.message}` : confirmation(decision, result.data.decideApproval)));
+      await respond(ephemeral(result.error ? `Not decided: ${result.error.message}` : decisionConfirmation(decision, result.data)));
     });
   }
 

@@ -8,17 +8,12 @@ import { redeemLinkCode } from '../../server/chat/identities.js';
 import { AppError } from '../../server/errors.js';
 import { AUDIT_HELP, parseAuditCommand } from '../shared/audit-command.js';
 import { answerList, filtersOfMore, parseMoreState, resolveFilters, type ListAnswer } from '../shared/audit-answer.js';
-import { describeRequest, type ApprovalFacts } from '../shared/approval-facts.js';
 import { parseAccessCommand, parseSudoCommand } from '../shared/request-commands.js';
-import { runOperation, type ChatCaller } from '../shared/run-operation.js';
+import { acknowledgeAlert, decide, decisionConfirmation, fileRequest, requestOutcome } from '../shared/chat-actions.js';
+import type { ChatCaller } from '../shared/run-operation.js';
 import { alertCard, lineCard, listCard, type Card, type CardSubmit } from './cards.js';
 import { callerOf, NOT_CONNECTED, teamsUserIdOf, UNMAPPED, workspaceOf } from './teams-callers.js';
 import type { TeamsContext } from './teams-bot.js';
-
-const DECIDE = `mutation($id: ID!, $decision: Decision!, $justification: String, $totpCode: String) {
-  decideApproval(id: $id, decision: $decision, justification: $justification, totpCode: $totpCode) { id status approvalsReceived requiredApprovals } }`;
-const ACKNOWLEDGE = 'mutation($id: ID!) { acknowledgeAlert(id: $id) { id title message severity } }';
-const REQUEST_FIELDS = 'id kind status command isPattern durationMinutes policyName approvalsStillNeeded servers { name labels { key value } }';
 
 const reply = (turn: TurnContext, card: Card) => turn.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(card)));
 /** Adaptive Cards' markdown has no inline code: `x` reads as “x”. */
@@ -89,20 +84,9 @@ async function onAudit(ctx: TeamsContext, turn: TurnContext, caller: ChatCaller,
 async function onRequest(ctx: TeamsContext, turn: TurnContext, caller: ChatCaller, verb: 'access' | 'sudo', text: string): Promise<void> {
   const parsed = verb === 'access' ? parseAccessCommand(text) : parseSudoCommand(text);
   if ('error' in parsed) return void (await say(turn, parsed.error.replace(/`\/(access|sudo)/g, '`$1')));
-  const mutation =
-    verb === 'access'
-      ? `mutation($input: RequestAccessInput!) { requestAccess(input: $input) { ${REQUEST_FIELDS} } }`
-      : `mutation($input: RequestSudoInput!) { requestSudo(input: $input) { ${REQUEST_FIELDS} } }`;
-  const result = await runOperation<Record<string, ApprovalFacts>>(ctx.schema, ctx.deps, caller, mutation, { input: parsed.input });
+  const result = await fileRequest(ctx, caller, verb, parsed.input);
   if (result.error) return void (await say(turn, `Not requested: ${result.error.message}`));
-  const approval = Object.values(result.data)[0]!;
-  const what = describeRequest(approval);
-  await say(
-    turn,
-    approval.status === 'APPROVED'
-      ? `Approved at once${approval.policyName ? ` by the policy ${approval.policyName}` : ''}: ${what}.`
-      : `Requested ${what}: waiting for ${approval.approvalsStillNeeded} approval${approval.approvalsStillNeeded === 1 ? '' : 's'}. I will tell you here what becomes of it.`,
-  );
+  await say(turn, requestOutcome(result.data, 'I will tell you here what becomes of it.'));
 }
 
 async function onSubmit(ctx: TeamsContext, turn: TurnContext, caller: ChatCaller, submit: CardSubmit): Promise<void> {
@@ -112,9 +96,9 @@ async function onSubmit(ctx: TeamsContext, turn: TurnContext, caller: ChatCaller
     return void (await reply(turn, renderList(await answerList(ctx.schema, ctx.deps, caller, state.subcommand, filtersOfMore(state), state.after))));
   }
   if (submit.vigil === 'ack') {
-    const result = await runOperation<{ acknowledgeAlert: { title: string; message: string; severity: string } }>(ctx.schema, ctx.deps, caller, ACKNOWLEDGE, { id: submit.alertId });
+    const result = await acknowledgeAlert(ctx, caller, submit.alertId);
     if (result.error) return void (await say(turn, `Not acknowledged: ${result.error.message}`));
-    const alert = result.data.acknowledgeAlert;
+    const alert = result.data;
     if (turn.activity.replyToId) {
       const by = caller.actor.type === 'user' ? caller.actor.email : 'Vigil';
       const card = alertCard({ subject: alert.title, message: alert.message, severity: alert.severity.toLowerCase() as never, source: 'Vigil' }, by);
@@ -122,20 +106,7 @@ async function onSubmit(ctx: TeamsContext, turn: TurnContext, caller: ChatCaller
     }
     return;
   }
-  const result = await runOperation<{ decideApproval: { status: string; approvalsReceived: number; requiredApprovals: number } }>(ctx.schema, ctx.deps, caller, DECIDE, {
-    id: submit.approvalId,
-    decision: submit.vigil === 'approve' ? 'APPROVE' : 'DENY',
-    justification: submit.justification?.trim() || null,
-    totpCode: submit.totpCode?.replace(/\s+/g, '') || null,
-  });
+  const result = await decide(ctx, caller, submit.approvalId, submit.vigil, submit.justification, submit.totpCode);
   if (result.error) return void (await say(turn, `Not decided: ${result.error.message}. Nothing changed.`));
-  const decided = result.data.decideApproval;
-  await say(
-    turn,
-    submit.vigil === 'deny'
-      ? 'You denied the request.'
-      : decided.status === 'APPROVED'
-        ? 'You approved the request.'
-        : `You approved the request: ${decided.approvalsReceived} of ${decided.requiredApprovals} approvals so far.`,
-  );
+  await say(turn, decisionConfirmation(submit.vigil, result.data));
 }

@@ -1,6 +1,7 @@
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 import type { ApprovalDecisionRow, ApprovalRow } from '../../server/db/tables/index.js';
 import { Connection } from '../common/connection.js';
+import { chatDecisionRefusal } from '../../server/approvals/chat-approval.js';
 import { ApprovalStatusEnum, ChatApprovalEnum, DecisionChannelEnum, DecisionEnum, RequestKindEnum } from './enums.js';
 
 @ObjectType({ simpleResolvers: true, description: 'One reviewer’s decision on a request.' })
@@ -65,6 +66,8 @@ export class Approval {
   chatApproval!: ChatApprovalEnum;
   @Field(() => Int, { nullable: true, description: 'Access requests longer than this are decided in Vigil, not in chat.' })
   chatMaxDurationMinutes!: number | null;
+  @Field(() => String, { nullable: true, description: 'Why it cannot be decided in Slack or Teams (its policy); null when it can.' })
+  chatDecisionRefusal!: string | null;
   @Field(() => Boolean, { description: 'Approved by policy, with no reviewer.' })
   isAutoApproved!: boolean;
   @Field(() => Date)
@@ -95,6 +98,7 @@ export class Approval {
       isApprovalJustificationRequired: row.isApprovalJustificationRequired,
       chatApproval: row.chatApproval as ChatApprovalEnum,
       chatMaxDurationMinutes: row.chatMaxDurationSeconds == null ? null : Math.round(row.chatMaxDurationSeconds / 60),
+      chatDecisionRefusal: chatDecisionRefusal(row)?.reason ?? null,
       isAutoApproved: row.isAutoApproved,
       requestedAt: row.requestedAt,
       decideBy: row.decideBy,

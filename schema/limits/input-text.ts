@@ -5,22 +5,23 @@
  * of the first one at fault.
  */
 import { GraphQLError, visit, type DocumentNode } from 'graphql';
+import { hasLoneSurrogate } from '../../server/validation.js';
 
 export const MAX_VALUE_DEPTH = 64;
 
-const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const isUnstorable = (text: string) => text.includes('\u0000') || hasLoneSurrogate(text);
 
 function refuse(field: string, message: string): GraphQLError {
   return new GraphQLError(`${field}: ${message}`, { extensions: { code: 'BAD_USER_INPUT', field, http: { status: 400 } } });
 }
 
 function checkValue(value: unknown, path: string, depth: number): GraphQLError | undefined {
-  if (typeof value === 'string') return UNSTORABLE.test(value) ? refuse(path, 'text may not contain NUL characters or unpaired surrogates') : undefined;
+  if (typeof value === 'string') return isUnstorable(value) ? refuse(path, 'text may not contain NUL characters or unpaired surrogates') : undefined;
   if (value === null || typeof value !== 'object') return undefined;
   if (depth > MAX_VALUE_DEPTH) return refuse(path, `values may be nested at most ${MAX_VALUE_DEPTH} levels deep`);
   const entries = Array.isArray(value) ? value.map((item, index) => [String(index), item] as const) : Object.entries(value);
   for (const [key, item] of entries) {
-    if (UNSTORABLE.test(key)) return refuse(path, 'keys may not contain NUL characters or unpaired surrogates');
+    if (isUnstorable(key)) return refuse(path, 'keys may not contain NUL characters or unpaired surrogates');
     const problem = checkValue(item, `${path}.${key}`, depth + 1);
     if (problem) return problem;
   }
@@ -48,7 +49,7 @@ export function inputTextError(document: DocumentNode, variables: Readonly<Recor
     ObjectValue: nesting,
     ListValue: nesting,
     StringValue(node) {
-      if (!problem && UNSTORABLE.test(node.value)) problem = refuse('arguments', 'text may not contain NUL characters or unpaired surrogates');
+      if (!problem && isUnstorable(node.value)) problem = refuse('arguments', 'text may not contain NUL characters or unpaired surrogates');
     },
   });
   return problem;

@@ -17,6 +17,7 @@ import { newId } from '../ids.js';
 import { inTransaction, type ServiceContext, type TransactionContext } from '../service-context.js';
 import { parseInput } from '../validation.js';
 import { notifyRequester } from './approval-notifications.js';
+import { chatDecisionRefusal } from './chat-approval.js';
 import { accessSessionSnapshot, approvalSnapshot, decisionSnapshot, lockAccessSession, lockApproval } from './approval-records.js';
 import { putIntoForce } from './grants.js';
 import { WorkflowRecord } from './workflow-record.js';
@@ -44,16 +45,10 @@ const CHAT_CHANNELS: readonly string[] = ['slack', 'teams'];
  */
 async function checkChatDecision(ctx: TransactionContext, approval: ApprovalRow, input: DecideInput, options: DecideOptions): Promise<void> {
   if (!CHAT_CHANNELS.includes(ctx.request?.channel ?? 'api')) return;
-  const policy = approval.policyName ? `The policy ${approval.policyName}` : 'Vigil';
-  if (approval.chatApproval === 'disabled') {
-    throw new Forbidden(`${policy} does not allow deciding this request in chat: decide it in Vigil`, { chatApproval: 'DISABLED' });
-  }
-  if (approval.kind === 'access' && approval.chatMaxDurationSeconds != null && (approval.durationSeconds ?? 0) > approval.chatMaxDurationSeconds) {
-    throw new Forbidden(`${policy} allows deciding in chat only requests of up to ${approval.chatMaxDurationSeconds / 60} minutes: decide it in Vigil`, {
-      chatMaxDurationMinutes: approval.chatMaxDurationSeconds / 60,
-    });
-  }
+  const refusal = chatDecisionRefusal(approval);
+  if (refusal) throw new Forbidden(`${refusal.reason}: decide it in Vigil`, refusal.details);
   if (approval.chatApproval === 'step_up') {
+    const policy = approval.policyName ? `The policy ${approval.policyName}` : 'Vigil';
     if (!input.totpCode) throw new Forbidden(`${policy} asks for your authenticator code to decide in chat`, { chatApproval: 'STEP_UP' });
     if (!options.secretBox) throw new Error('A step-up decision needs the secret box');
     await verifyTotpCode(ctx, options.secretBox, (ctx.actor as { userId: string }).userId, input.totpCode);

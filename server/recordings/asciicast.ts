@@ -4,6 +4,7 @@
  * these lines; this is where they are read and checked, and where the header of a download is made.
  */
 import { BadInput } from '../errors.js';
+import { hasLoneSurrogate } from '../validation.js';
 
 /** Output, input, resize and marker events. */
 export const EVENT_CODES = ['o', 'i', 'r', 'm'] as const;
@@ -31,10 +32,7 @@ const MAX_DIMENSION = 10_000;
 const MAX_ENV_ENTRIES = 32;
 const MAX_HEADER_TEXT = 4096;
 const RESIZE = /^\d{1,5}x\d{1,5}$/;
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-
-/** String.prototype.isWellFormed, which TypeScript's ES2022 library (Node 20's) does not declare. */
-const isWellFormed = (text: string) => !LONE_SURROGATE.test(text);
+const isWellFormed = (text: string) => !hasLoneSurrogate(text);
 
 /**
  * The lines of one chunk. `isHeaderExpected`: chunk 0 starts with the header. Event times must

@@ -1,0 +1,75 @@
+/**
+ * What both bots do to Vigil on a person's behalf: file a request, decide one, acknowledge an
+ * alert. The same GraphQL operations as the API, run as the chat user, and the same one-line
+ * answers in Slack and Teams (only where to look for news differs).
+ */
+import type { GraphQLSchema } from 'graphql';
+import type { SchemaDependencies } from '../../schema/context.js';
+import { describeRequest, type ApprovalFacts } from './approval-facts.js';
+import { runOperation, type ChatCaller, type OperationResult } from './run-operation.js';
+
+const REQUEST_FIELDS = 'id kind status command isPattern durationMinutes policyName approvalsStillNeeded servers { name labels { key value } }';
+const REQUEST = {
+  access: `mutation($input: RequestAccessInput!) { filed: requestAccess(input: $input) { ${REQUEST_FIELDS} } }`,
+  sudo: `mutation($input: RequestSudoInput!) { filed: requestSudo(input: $input) { ${REQUEST_FIELDS} } }`,
+} as const;
+const DECIDE = `mutation($id: ID!, $decision: Decision!, $justification: String, $totpCode: String) {
+  decideApproval(id: $id, decision: $decision, justification: $justification, totpCode: $totpCode) { id status approvalsReceived requiredApprovals } }`;
+const ACKNOWLEDGE = 'mutation($id: ID!) { acknowledgeAlert(id: $id) { id title message severity } }';
+
+export interface Decided {
+  readonly status: string;
+  readonly approvalsReceived: number;
+  readonly requiredApprovals: number;
+}
+
+export interface Acknowledged {
+  readonly title: string;
+  readonly message: string;
+  readonly severity: string;
+}
+
+interface Bot {
+  readonly schema: GraphQLSchema;
+  readonly deps: SchemaDependencies;
+}
+
+export async function fileRequest(bot: Bot, caller: ChatCaller, kind: 'access' | 'sudo', input: object): Promise<OperationResult<ApprovalFacts>> {
+  const result = await runOperation<{ filed: ApprovalFacts }>(bot.schema, bot.deps, caller, REQUEST[kind], { input });
+  return result.error ? result : { data: result.data.filed };
+}
+
+/** What became of a request just filed; `followUp` says where the requester will hear more. */
+export function requestOutcome(approval: ApprovalFacts, followUp: string): string {
+  const what = describeRequest(approval);
+  if (approval.status === 'APPROVED') return `Approved at once${approval.policyName ? ` by the policy ${approval.policyName}` : ''}: ${what}.`;
+  return `Requested ${what}: waiting for ${approval.approvalsStillNeeded} approval${approval.approvalsStillNeeded === 1 ? '' : 's'}. ${followUp}`;
+}
+
+export async function decide(
+  bot: Bot,
+  caller: ChatCaller,
+  approvalId: string,
+  decision: 'approve' | 'deny',
+  justification?: string,
+  totpCode?: string,
+): Promise<OperationResult<Decided>> {
+  const result = await runOperation<{ decideApproval: Decided }>(bot.schema, bot.deps, caller, DECIDE, {
+    id: approvalId,
+    decision: decision === 'approve' ? 'APPROVE' : 'DENY',
+    justification: justification?.trim() || null,
+    // Authenticators show codes as "123 456".
+    totpCode: totpCode?.replace(/\s+/g, '') || null,
+  });
+  return result.error ? result : { data: result.data.decideApproval };
+}
+
+export function decisionConfirmation(decision: 'approve' | 'deny', decided: Decided): string {
+  if (decision === 'deny') return 'You denied the request.';
+  return decided.status === 'APPROVED' ? 'You approved the request.' : `You approved the request: ${decided.approvalsReceived} of ${decided.requiredApprovals} approvals so far.`;
+}
+
+export async function acknowledgeAlert(bot: Bot, caller: ChatCaller, alertId: string | undefined): Promise<OperationResult<Acknowledged>> {
+  const result = await runOperation<{ acknowledgeAlert: Acknowledged }>(bot.schema, bot.deps, caller, ACKNOWLEDGE, { id: alertId });
+  return result.error ? result : { data: result.data.acknowledgeAlert };
+}
