@@ -25,6 +25,8 @@ import { SystemLogResolver } from './records/system-log.resolver.js';
 import { TerminalSessionResolver } from './records/terminal-session.resolver.js';
 import { ViewerResolver } from './records/viewer.resolver.js';
 import { ChatResolver } from './chat/chat.resolver.js';
+import { LogResolver } from './log/log.resolver.js';
+import { RECORD_LEAF_RESOLVERS } from './log/record-leaf.resolver.js';
 import { TerminalRecordingResolver, TerminalSessionRecordingResolver } from './recordings/recording.resolver.js';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -56,6 +58,8 @@ const RESOLVERS: NonEmptyArray<Function> = [
   TerminalRecordingResolver,
   TerminalSessionRecordingResolver,
   ChatResolver,
+  LogResolver,
+  ...RECORD_LEAF_RESOLVERS,
 ];
 
 /**

@@ -2,6 +2,8 @@ import type { Actor, RequestInfo } from '../server/auth/actor.js';
 import { requireActor } from '../server/auth/scope.js';
 import type { CheckpointPolicy } from '../server/audit/checkpoints.js';
 import type { SigningKey } from '../server/audit/signing-key.js';
+import type { LogService } from '../server/log/log-service.js';
+import type { NoteVerifier } from '../server/log/signed-note.js';
 import type { Clock } from '../server/clock.js';
 import type { Config } from '../server/config.js';
 import type { Database } from '../server/db/database.js';
@@ -18,7 +20,14 @@ export interface SchemaDependencies {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly records: Config['records'];
-  readonly audit: { readonly signingKey: SigningKey; readonly checkpoints: CheckpointPolicy; readonly isChainOff?: boolean };
+  readonly audit: {
+    readonly signingKey: SigningKey;
+    readonly checkpoints: CheckpointPolicy;
+    readonly isChainOff?: boolean;
+    /** The verifiable log: its sequencer and signer, and the keys trusted to have signed it. */
+    readonly log: LogService;
+    readonly trustedLogKeys: readonly NoteVerifier[];
+  };
   /** Subscriptions: this instance's hub, and how many events a subscriber may fall behind. */
   readonly realtime?: { readonly hub: SubscriptionHub; readonly queueLimit: number };
   /** Outbound delivery: the secret box, the outbound policy and what a test send needs. */

@@ -78,6 +78,17 @@ const environmentSchema = z
       (value) => value === undefined || value.includes('-----BEGIN PRIVATE KEY-----'),
       'must be an Ed25519 private key in PKCS#8 PEM (-----BEGIN PRIVATE KEY-----)',
     ),
+    VIGIL_AUDIT_TRUSTED_KEYS: z
+      .string()
+      .default('')
+      .transform((value) => value.split(/[\s,]+/).map((key) => key.trim()).filter(Boolean))
+      .pipe(z.array(z.string().regex(/^[^+\s]+\+[0-9a-f]{8}\+[A-Za-z0-9+/=]+$/, 'must be signed-note verifier keys (name+hex id+base64 key), separated by commas or spaces'))),
+    VIGIL_INSTANCE_NAME: z
+      .string()
+      .trim()
+      .regex(/^[^\s+]{1,200}$/, 'must be a name without spaces or "+" (a host name, say)')
+      .optional(),
+    VIGIL_LOG_INTERVAL_MS: integer(1000, 50, 60_000),
     VIGIL_CHECKPOINT_EVERY: integer(1000, 1, 10_000_000),
     VIGIL_CHECKPOINT_MINUTES: integer(60, 1, 7 * 24 * 60),
     VIGIL_MAX_CLOCK_SKEW: integer(300, 0, 86_400),
@@ -252,6 +263,15 @@ export interface Config {
     readonly checkpointEveryEntries: number;
     /** …or once this many minutes passed, whether or not anything was written. */
     readonly checkpointEveryMinutes: number;
+    /**
+     * Signed-note verifier keys whose checkpoints are trusted, the current key and rotated ones.
+     * Empty means "this instance's own key", and then only while no other key signed the log.
+     */
+    readonly trustedKeys: readonly string[];
+    /** Names this deployment in checkpoint origins and as the signing key's name. */
+    readonly instanceName: string;
+    /** How often each instance integrates leaves left queued and signs due checkpoints. */
+    readonly logIntervalMs: number;
   };
   readonly logLevel: LogLevel;
 }
@@ -355,7 +375,20 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
       signingKeyPem: env.VIGIL_AUDIT_SIGNING_KEY?.replace(/\\n/g, '\n'),
       checkpointEveryEntries: env.VIGIL_CHECKPOINT_EVERY,
       checkpointEveryMinutes: env.VIGIL_CHECKPOINT_MINUTES,
+      trustedKeys: env.VIGIL_AUDIT_TRUSTED_KEYS,
+      instanceName: env.VIGIL_INSTANCE_NAME ?? instanceNameOf(env.VIGIL_PUBLIC_URL),
+      logIntervalMs: env.VIGIL_LOG_INTERVAL_MS,
     },
     logLevel: env.LOG_LEVEL,
   };
+}
+
+/** The public URL's host, else "vigil": stable across restarts, unlike a listening port. */
+function instanceNameOf(publicUrl: string | undefined): string {
+  if (!publicUrl) return 'vigil';
+  try {
+    return new URL(publicUrl).host || 'vigil';
+  } catch {
+    return 'vigil';
+  }
 }

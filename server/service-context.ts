@@ -1,6 +1,7 @@
 import type { Actor, RequestInfo } from './auth/actor.js';
 import type { Clock } from './clock.js';
 import type { Database, Executor } from './db/database.js';
+import { integrateAfterCommit } from './log/log-service.js';
 
 /**
  * What every domain service receives: where to read and write, what time it is, who is acting and
@@ -23,7 +24,13 @@ export interface TransactionContext extends Omit<ServiceContext, 'db'> {
   readonly db: Executor;
 }
 
-/** Runs `work` in one transaction: its change, and later its audit entry and outbox rows, commit together. */
+/**
+ * Runs `work` in one transaction: its change, and later its audit entry and outbox rows, commit
+ * together. Once committed, the leaves it queued are integrated into the tenant's verifiable log
+ * before this returns, so what a caller was told is done is in the log too.
+ */
 export async function inTransaction<T>(ctx: ServiceContext, work: (tx: TransactionContext) => Promise<T>): Promise<T> {
-  return ctx.db.transaction(async (db) => work({ ...ctx, db }));
+  const result = await ctx.db.transaction(async (db) => work({ ...ctx, db }));
+  await integrateAfterCommit(ctx.db, ctx.actor.tenantId);
+  return result;
 }

@@ -36,9 +36,10 @@ import type { ChatSenders } from './channels/chat-senders.js';
 import { startDeliveryWorker, type DeliveryDeps } from './webhooks/delivery-worker.js';
 import { startAlertEvaluator } from './alerts/evaluate-rules.js';
 import { createSubscriptionHub } from '../schema/realtime/subscription-hub.js';
-import { startCheckpointer } from './audit/checkpoints.js';
 import { startRetention } from './audit/retention.js';
 import { loadSigningKey, publishSigningKey } from './audit/signing-key.js';
+import { logSignerOf, trustedVerifiers } from './log/log-keys.js';
+import { createLogService, registerLogService } from './log/log-service.js';
 
 export interface RunningVigil {
   /** Where GraphQL is served, e.g. http://localhost:4000/graphql. */
@@ -77,6 +78,12 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
     const signingKey = loadSigningKey(config.audit.signingKeyPem, config.database.dataDir);
     await publishSigningKey(database.db, signingKey);
     const checkpointPolicy = { everyEntries: config.audit.checkpointEveryEntries, everyMinutes: config.audit.checkpointEveryMinutes };
+    const logSigner = logSignerOf(signingKey, config.audit.instanceName);
+    const trustedLogKeys = await trustedVerifiers(database.db, logSigner, config.audit.trustedKeys);
+    const log = createLogService({ db: database.db, clock, logger, signer: logSigner, policy: checkpointPolicy });
+    const unregisterLog = registerLogService(database.db, log);
+    // What was queued while no instance ran (a first run, a migration's backfill) joins the log now.
+    await log.runMaintenance();
 
     const secretBox = loadSecretBox(config.secretKey, config.previousSecretKeys, config.database.dataDir);
     const outbound = createOutboundPolicy(config.outbound.allow);
@@ -100,6 +107,8 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
       audit: {
         signingKey,
         checkpoints: checkpointPolicy,
+        log,
+        trustedLogKeys,
         get isChainOff() {
           return options.benchmarkAuditSwitch?.isOff ?? false;
         },
@@ -166,14 +175,7 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
     const baseUrl = config.http.publicUrl ?? `http://${['0.0.0.0', '::'].includes(config.http.host) ? 'localhost' : config.http.host}:${port}`;
     publicBaseUrl = baseUrl;
     const openDatabaseHandle = database;
-    const checkpointer = startCheckpointer({
-      db: database.db,
-      clock,
-      key: signingKey,
-      policy: checkpointPolicy,
-      logger,
-      intervalMs: Math.min(60_000, (checkpointPolicy.everyMinutes * 60_000) / 4),
-    });
+    const logJob = log.start(config.audit.logIntervalMs);
     const rateLimitSweeper = startRateLimitSweeper(database.db, clock, logger);
     const retention = startRetention({ db: database.db, clock, logger, intervalMs: 60 * 60_000 });
     const sweeper = startUnresponsiveSweeper({
@@ -198,8 +200,9 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
       dispose() {
         disposing ??= (async () => {
           try {
-            await Promise.all([slack?.dispose(), teams?.dispose(), graphql.apollo.stop(), sweeper.dispose(), approvalSweeper.dispose(), deliveryWorker.dispose(), alertEvaluator.dispose(), checkpointer.dispose(), retention.dispose(), rateLimitSweeper.dispose()]);
+            await Promise.all([slack?.dispose(), teams?.dispose(), graphql.apollo.stop(), sweeper.dispose(), approvalSweeper.dispose(), deliveryWorker.dispose(), alertEvaluator.dispose(), logJob.dispose(), retention.dispose(), rateLimitSweeper.dispose()]);
             hub.dispose();
+            unregisterLog();
             await bus.dispose();
           } finally {
             await openDatabaseHandle.close();

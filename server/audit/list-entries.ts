@@ -1,4 +1,4 @@
-import { and, eq, ilike, or, sql, type SQL } from 'drizzle-orm';
+import { and, eq, ilike, isNotNull, or, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../db/database.js';
 import { containsPattern } from '../db/like-pattern.js';
 import { auditEntries, type AuditActorType, type AuditEntryRow } from '../db/tables/index.js';
@@ -19,6 +19,8 @@ export function auditConditions(tenantId: string, filter: AuditFilter): (SQL | u
   const pattern = filter.keyword ? containsPattern(filter.keyword) : undefined;
   return [
     eq(auditEntries.tenantId, tenantId),
+    // An entry joins the log (and the list) once the sequencer numbered it, moments after commit.
+    isNotNull(auditEntries.seq),
     equalsIfGiven(auditEntries.actorId, filter.actorId),
     equalsIfGiven(auditEntries.actorType, filter.actorType),
     oneOfIfGiven(auditEntries.action, filter.action),
@@ -44,7 +46,7 @@ export async function listAuditEntries(db: Executor, tenantId: string, filter: A
     args,
     [auditEntries.seq],
     (row) => [String(row.seq)],
-    ({ where, orderBy, limit }) => db.select().from(auditEntries).where(and(...conditions, where)).orderBy(...orderBy).limit(limit),
+    ({ where, orderBy, limit }) => db.select().from(auditEntries).where(and(...conditions, where)).orderBy(...orderBy).limit(limit) as unknown as Promise<AuditEntryRow[]>,
   );
 }
 
@@ -52,7 +54,7 @@ export async function getAuditEntry(db: Executor, tenantId: string, by: { id?: s
   const [row] = await db
     .select()
     .from(auditEntries)
-    .where(and(eq(auditEntries.tenantId, tenantId), by.id ? eq(auditEntries.id, by.id) : eq(auditEntries.seq, by.seq ?? -1)));
-  return row;
+    .where(and(eq(auditEntries.tenantId, tenantId), isNotNull(auditEntries.seq), by.id ? eq(auditEntries.id, by.id) : eq(auditEntries.seq, by.seq ?? -1)));
+  return row as AuditEntryRow | undefined;
 }
 

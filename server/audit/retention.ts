@@ -3,22 +3,26 @@
  * batches, by a job every instance may run (deletes are idempotent; a batch another instance
  * holds is waited for, then found gone).
  *
- * The audit log is cut only at a signed checkpoint: the chain's start moves to the checkpoint
- * (start_seq = its seq + 1, start_hash = its head hash) before older entries are deleted, so the
- * remaining chain still verifies from a signed point, and an interrupted run leaves nothing that
- * verification would miss. A record still referenced by a newer one (a terminal session with
+ * Deleted records keep their place in the verifiable log: their leaves lose their text but keep
+ * their hashes, and a retention statement in the log says what was dropped
+ * (server/log/retention-statements.ts), so every checkpoint still verifies and a deletion that no
+ * policy made is told apart. A record still referenced by a newer one (a terminal session with
  * newer commands, an access session with newer events) is kept until its last reference goes.
  */
-import { and, desc, eq, lte, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Clock } from '../clock.js';
 import { queryRows, type Database } from '../db/database.js';
-import { auditChainHeads, auditCheckpoints, retentionPolicies } from '../db/tables/index.js';
+import { auditChainHeads, retentionPolicies } from '../db/tables/index.js';
 import type { Disposable } from '../disposable.js';
 import { startPeriodicJob } from '../periodic-job.js';
 import type { Logger } from '../logger.js';
 import type { TransactionContext } from '../service-context.js';
 import { parseInput } from '../validation.js';
+import { arrayLiteral } from '../db/bulk-insert.js';
+import { integrateAfterCommit } from '../log/log-service.js';
+import { LEAF_KINDS, tableNameOf } from '../log/leaf-kinds.js';
+import { appendRetentionStatement, pruneLeaves } from '../log/retention-statements.js';
 import { appendAuditEntries } from './append-entries.js';
 import { recordChange } from './record-change.js';
 
@@ -98,8 +102,8 @@ export async function applyRetention(db: Database, clock: Clock): Promise<{ tena
     const cutoff = new Date(clock.now().getTime() - policy.days * 86_400_000);
     const deleted =
       policy.kind === 'audit_log'
-        ? await cutAuditLog(db, policy.tenantId, cutoff)
-        : await deleteOldRecords(db, policy.tenantId, RECORD_KINDS[policy.kind as Exclude<RetentionKind, 'audit_log'>], cutoff);
+        ? await cutAuditLog(db, policy.tenantId, cutoff, policy.days)
+        : await deleteOldRecords(db, policy.tenantId, RECORD_KINDS[policy.kind as Exclude<RetentionKind, 'audit_log'>], cutoff, policy.days);
     if (deleted > 0) {
       await db.transaction((tx) =>
         appendAuditEntries(tx, policy.tenantId, [
@@ -114,12 +118,13 @@ export async function applyRetention(db: Database, clock: Clock): Promise<{ tena
         ]),
       );
     }
+    if (deleted > 0) await integrateAfterCommit(db, policy.tenantId);
     results.push({ tenantId: policy.tenantId, kind: policy.kind, deleted });
   }
   return results;
 }
 
-async function deleteOldRecords(db: Database, tenantId: string, kind: RecordKind, cutoff: Date): Promise<number> {
+async function deleteOldRecords(db: Database, tenantId: string, kind: RecordKind, cutoff: Date, days: number): Promise<number> {
   const table = sql.identifier(kind.table);
   const time = sql.identifier(kind.time);
   const kept = kind.keptBy.map((reference) => {
@@ -127,64 +132,64 @@ async function deleteOldRecords(db: Database, tenantId: string, kind: RecordKind
     return sql` and not exists (select 1 from ${sql.identifier(referencing)} r where r.tenant_id = t.tenant_id and r.${sql.identifier(column)} = t.id)`;
   });
   // Commands take their status history with them, recordings their chunks.
-  const history =
+  const children =
     kind.table === 'commands'
-      ? sql`, history as (delete from command_status_changes h using doomed where h.tenant_id = ${tenantId} and h.command_id = doomed.id)`
+      ? { leafKind: 'command_status_change', cte: sql`delete from command_status_changes h using doomed where h.tenant_id = ${tenantId} and h.command_id = doomed.id returning h.id::text as id` }
       : kind.table === 'terminal_recordings'
-        ? sql`, chunks as (delete from terminal_recording_chunks c using doomed where c.tenant_id = ${tenantId} and c.recording_id = doomed.id)`
-        : sql``;
+        ? { leafKind: 'recording_chunk', cte: sql`delete from terminal_recording_chunks c using doomed where c.tenant_id = ${tenantId} and c.recording_id = doomed.id returning c.recording_id::text || ':' || c.seq::text as id` }
+        : undefined;
+  const leafKind = LEAF_KINDS.find((leaf) => tableNameOf(leaf) === kind.table)!.kind;
   const batch = kind.batch ?? BATCH;
   let total = 0;
   for (;;) {
-    const [row] = await queryRows<{ count: number }>(
-      db,
-      sql`with doomed as (
-            select t.id from ${table} t
-            where t.tenant_id = ${tenantId} and t.${time} < ${cutoff.toISOString()}::timestamptz${sql.join(kept, sql``)}
-            limit ${batch}
-          )${history}, gone as (
-            delete from ${table} t using doomed where t.tenant_id = ${tenantId} and t.id = doomed.id returning 1
-          )
-          select count(*)::int as count from gone`,
-    );
-    total += row?.count ?? 0;
-    if ((row?.count ?? 0) < batch) return total;
+    // Each batch drops its records' leaf text and says so in the log, in one transaction.
+    const count = await db.transaction(async (tx) => {
+      const [row] = await queryRows<{ ids: string[]; child_ids: string[] }>(
+        tx,
+        sql`with doomed as (
+              select t.id from ${table} t
+              where t.tenant_id = ${tenantId} and t.${time} < ${cutoff.toISOString()}::timestamptz${sql.join(kept, sql``)}
+              limit ${batch}
+            ), children as (${children?.cte ?? sql`select null::text as id where false`}), gone as (
+              delete from ${table} t using doomed where t.tenant_id = ${tenantId} and t.id = doomed.id returning t.id::text as id
+            )
+            select (select coalesce(array_agg(id), '{}') from gone) as ids, (select coalesce(array_agg(id), '{}') from children) as child_ids`,
+      );
+      const pruned = [await pruneLeaves(tx, tenantId, leafKind, row?.ids ?? []), children ? await pruneLeaves(tx, tenantId, children.leafKind, row?.child_ids ?? []) : null];
+      for (const leaves of pruned) if (leaves) await appendRetentionStatement(tx, tenantId, leaves, { days, olderThan: cutoff });
+      return row?.ids.length ?? 0;
+    });
+    total += count;
+    if (count < batch) return total;
   }
 }
 
-async function cutAuditLog(db: Database, tenantId: string, cutoff: Date): Promise<number> {
-  const newStart = await db.transaction(async (tx) => {
-    const [head] = await tx.select().from(auditChainHeads).where(eq(auditChainHeads.tenantId, tenantId)).for('update');
-    const [oldest] = await queryRows<{ seq: number | null }>(
-      tx,
-      sql`select max(seq)::int as seq from audit_entries where tenant_id = ${tenantId} and occurred_at < ${cutoff.toISOString()}::timestamptz`,
-    );
-    if (!head || !oldest?.seq) return head?.startSeq ?? 1;
-    const [checkpoint] = await tx
-      .select()
-      .from(auditCheckpoints)
-      .where(and(eq(auditCheckpoints.tenantId, tenantId), lte(auditCheckpoints.seq, oldest.seq)))
-      .orderBy(desc(auditCheckpoints.seq))
-      .limit(1);
-    if (!checkpoint || checkpoint.seq < head.startSeq) return head.startSeq;
-    await tx
-      .update(auditChainHeads)
-      .set({ startSeq: checkpoint.seq + 1, startHash: checkpoint.headHash })
-      .where(eq(auditChainHeads.tenantId, tenantId));
-    return checkpoint.seq + 1;
-  });
+/**
+ * Cuts the audit log's linear chain before the newest entry older than the cutoff: the chain's
+ * start moves past it (start_seq, start_hash), so what remains still verifies from there; the
+ * entries' leaves keep their hashes, so the verifiable log proves the cut point.
+ */
+async function cutAuditLog(db: Database, tenantId: string, cutoff: Date, days: number): Promise<number> {
   let total = 0;
   for (;;) {
-    const [row] = await queryRows<{ count: number }>(
-      db,
-      sql`with gone as (
-            delete from audit_entries where tenant_id = ${tenantId} and seq in (
-              select seq from audit_entries where tenant_id = ${tenantId} and seq < ${newStart} order by seq limit ${BATCH})
-            returning 1)
-          select count(*)::int as count from gone`,
-    );
-    total += row?.count ?? 0;
-    if ((row?.count ?? 0) < BATCH) return total;
+    const count = await db.transaction(async (tx) => {
+      const [head] = await tx.select().from(auditChainHeads).where(eq(auditChainHeads.tenantId, tenantId)).for('update');
+      const doomed = await queryRows<{ id: string; seq: string | number; hash: string }>(
+        tx,
+        sql`select id::text as id, seq, hash from audit_entries where tenant_id = ${tenantId} and seq is not null and occurred_at < ${cutoff.toISOString()}::timestamptz
+            and seq < (select max(seq) from audit_entries where tenant_id = ${tenantId}) order by seq limit ${BATCH}`,
+      );
+      if (!head || doomed.length === 0) return 0;
+      const last = doomed.at(-1)!;
+      await tx.update(auditChainHeads).set({ startSeq: Number(last.seq) + 1, startHash: last.hash }).where(eq(auditChainHeads.tenantId, tenantId));
+      const ids = doomed.map((row) => row.id);
+      await tx.execute(sql`delete from audit_entries where tenant_id = ${tenantId} and id = any(${arrayLiteral(ids)}::uuid[])`);
+      const pruned = await pruneLeaves(tx, tenantId, 'audit_entry', ids);
+      if (pruned) await appendRetentionStatement(tx, tenantId, pruned, { days, olderThan: cutoff });
+      return ids.length;
+    });
+    total += count;
+    if (count < BATCH) return total;
   }
 }
 

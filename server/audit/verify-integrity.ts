@@ -4,7 +4,7 @@
  */
 import { and, eq, gt, lte } from 'drizzle-orm';
 import type { Executor } from '../db/database.js';
-import { auditChainHeads, auditCheckpoints, auditEntries, auditSigningKeys } from '../db/tables/index.js';
+import { auditChainHeads, auditCheckpoints, auditEntries, auditSigningKeys, type AuditEntryRow } from '../db/tables/index.js';
 import { ChainVerifier, type VerificationReport } from './chain-verifier.js';
 import { publicKeyMap } from './checkpoint-payload.js';
 
@@ -43,7 +43,7 @@ export async function verifyAuditIntegrity(db: Executor, tenantId: string, range
       .from(auditEntries)
       .where(and(eq(auditEntries.tenantId, tenantId), gt(auditEntries.seq, after), lte(auditEntries.seq, toSeq)))
       .orderBy(auditEntries.seq)
-      .limit(PAGE);
+      .limit(PAGE) as AuditEntryRow[];
     if (page.length === 0) break;
     for (const entry of page) verifier.push(entry);
     after = page.at(-1)!.seq;

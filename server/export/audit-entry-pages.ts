@@ -22,7 +22,7 @@ export async function* auditEntryPages(
       .from(auditEntries)
       .where(and(...conditions, gt(auditEntries.seq, afterSeq), lte(auditEntries.seq, throughSeq)))
       .orderBy(asc(auditEntries.seq))
-      .limit(pageSize);
+      .limit(pageSize) as AuditEntryRow[];
     if (page.length > 0) yield page;
     if (page.length < pageSize) return;
     afterSeq = page.at(-1)!.seq;

@@ -26,6 +26,7 @@ export type DomainEvent = EventBase &
     | { readonly type: 'identity.changed'; readonly userId?: string; readonly tokenIds?: readonly string[] }
     | { readonly type: 'notification.created'; readonly notificationId: string; readonly userId: string | null }
     | { readonly type: 'audit.integrity_failed'; readonly seq: number; readonly kind: string; readonly fromSeq: number; readonly toSeq: number }
+    | { readonly type: 'log.checkpoint_signed'; readonly checkpointId: string; readonly size: number; readonly rootHash: string; readonly note: string }
     | { readonly type: 'alert.changed'; readonly alertId: string; readonly state: 'fired' | 'acknowledged' | 'resolved' }
     | { readonly type: 'approval.requested'; readonly approvalId: string; readonly requesterId: string }
     | { readonly type: 'approval.decided'; readonly approvalId: string; readonly requesterId: string; readonly status: string }

@@ -7,6 +7,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { appendAuditEntries } from '../audit/append-entries.js';
+import { integrateAfterCommit } from '../log/log-service.js';
 import type { Clock } from '../clock.js';
 import { queryRows, type Database } from '../db/database.js';
 import type { Disposable } from '../disposable.js';
@@ -36,7 +37,7 @@ export async function sweepUnresponsiveCommands(db: Database, clock: Clock, afte
 }
 
 async function sweepTenant(db: Database, tenantId: string, cutoff: string, now: Date): Promise<number> {
-  return db.transaction(async (tx) => {
+  const count = await db.transaction(async (tx) => {
     const changed = await queryRows<{ id: string; server_id: string }>(
       tx,
       sql`
@@ -80,6 +81,8 @@ async function sweepTenant(db: Database, tenantId: string, cutoff: string, now: 
     }
     return changed.length;
   });
+  if (count > 0) await integrateAfterCommit(db, tenantId);
+  return count;
 }
 
 /** Sweeps every `intervalMs` until disposed. */

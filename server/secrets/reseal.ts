@@ -13,6 +13,7 @@
  */
 import { sql, type SQL } from 'drizzle-orm';
 import { appendAuditEntries } from '../audit/append-entries.js';
+import { integrateAfterCommit } from '../log/log-service.js';
 import { systemClock, type Clock } from '../clock.js';
 import { queryRows, type Database, type Executor } from '../db/database.js';
 import { sealedKeyId, type SecretBox } from './secret-box.js';
@@ -108,6 +109,7 @@ async function resealTable(db: Database, box: SecretBox, sealed: SealedTable, on
       return { rows, ...outcome };
     });
     if (batch.rows.length === 0) break;
+    for (const tenantId of batch.byTenant.keys()) await integrateAfterCommit(db, tenantId);
     resealed += [...batch.byTenant.values()].reduce((sum, counts) => sum + counts.resealed, 0);
     failures.push(...batch.failures);
     const last = batch.rows.at(-1)!;
@@ -178,7 +180,6 @@ async function updateSealedColumns(tx: Executor, sealed: SealedTable, row: Seale
 
 /** One entry per tenant whose values this batch resealed: counts and key ids, never a value. */
 async function recordReseals(tx: Executor, table: SealedTableName, keyId: string, byTenant: Map<string, TenantCounts>, clock: Clock): Promise<void> {
-  // Tenants in a fixed order: two runs at once take the chain-head locks in the same order.
   for (const [tenantId, counts] of [...byTenant].sort(([a], [b]) => a.localeCompare(b))) {
     if (counts.resealed === 0) continue;
     await appendAuditEntries(tx, tenantId, [

@@ -23,6 +23,7 @@ export const WEBHOOK_EVENT_TYPES = {
   'command.failed': 'A command reported by an agent failed.',
   'sudo.granted': 'Sudo was granted (by policy, approval or an admin).',
   'audit.integrity_failed': 'Verifying the audit chain found a broken or altered entry.',
+  'log.checkpoint_signed': 'A signed tree head (C2SP checkpoint) of the verifiable log was made: witnesses keep it.',
 } as const;
 
 export type WebhookEventType = keyof typeof WEBHOOK_EVENT_TYPES;

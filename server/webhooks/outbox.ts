@@ -77,6 +77,10 @@ async function messagesOf(db: Executor, event: DomainEvent, wanted: Set<string>,
       if (!wanted.has('audit.integrity_failed')) return [];
       return [message('audit.integrity_failed', { fault: { seq: event.seq, kind: event.kind }, verifiedRange: { fromSeq: event.fromSeq, toSeq: event.toSeq } })];
     }
+    case 'log.checkpoint_signed': {
+      if (!wanted.has('log.checkpoint_signed')) return [];
+      return [message('log.checkpoint_signed', { checkpoint: { id: event.checkpointId, size: event.size, rootHash: event.rootHash, note: event.note } })];
+    }
     case 'alert.changed': {
       const type = `alert.${event.state}` as WebhookEventType;
       if (!wanted.has(type)) return [];

@@ -1,20 +1,21 @@
 
-import { bigint, index, jsonb, pgTable, primaryKey, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
+import { bigint, index, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { eventTime, oneOf, tenantId, writtenAt } from './columns.js';
 
 export const AUDIT_ACTOR_TYPES = ['user', 'system', 'agent', 'workflow'] as const;
 export type AuditActorType = (typeof AUDIT_ACTOR_TYPES)[number];
 
 /**
- * The tamper-evident audit log: one hash chain per tenant. `seq` has no gaps; `hash` is SHA-256
- * over `prev_hash` and the entry's canonical form (server/audit/canonical-entry.ts). Entries are
- * only ever inserted, by appendAuditEntries, under the tenant's chain-head lock.
+ * The audit log. Each entry is a leaf of the tenant's verifiable log (server/db/tables/log.ts),
+ * queued when it is inserted. The sequencer then numbers it: `seq` has no gaps, and `hash` is
+ * SHA-256 over `prev_hash` and the entry's canonical form (server/audit/canonical-entry.ts), the
+ * linear chain older exports were verified against. Until then seq, prev_hash and hash are null.
  */
 export const auditEntries = pgTable(
   'audit_entries',
   {
     tenantId: tenantId(),
-    seq: bigint('seq', { mode: 'number' }).notNull(),
+    seq: bigint('seq', { mode: 'number' }),
     id: uuid('id').notNull(),
     occurredAt: eventTime('occurred_at').notNull(),
     actorType: text('actor_type', { enum: AUDIT_ACTOR_TYPES }).notNull(),
@@ -29,12 +30,12 @@ export const auditEntries = pgTable(
     clientIp: text('client_ip'),
     userAgent: text('user_agent'),
     requestId: text('request_id'),
-    prevHash: text('prev_hash').notNull(),
-    hash: text('hash').notNull(),
+    prevHash: text('prev_hash'),
+    hash: text('hash'),
   },
   (table) => [
-    primaryKey({ name: 'audit_entries_pkey', columns: [table.tenantId, table.seq] }),
-    unique('audit_entries_id_unique').on(table.tenantId, table.id),
+    primaryKey({ name: 'audit_entries_pkey', columns: [table.tenantId, table.id] }),
+    uniqueIndex('audit_entries_seq_unique').on(table.tenantId, table.seq),
     index('audit_entries_tenant_time_idx').on(table.tenantId, table.occurredAt, table.seq),
     index('audit_entries_tenant_action_idx').on(table.tenantId, table.action, table.seq),
     index('audit_entries_tenant_actor_idx').on(table.tenantId, table.actorId, table.seq),
@@ -43,11 +44,12 @@ export const auditEntries = pgTable(
   ],
 );
 
-export type AuditEntryRow = typeof auditEntries.$inferSelect;
+export type QueuedAuditEntryRow = typeof auditEntries.$inferSelect;
+/** An entry as every reader sees it: numbered into the chain (readers select `seq is not null`). */
+export type AuditEntryRow = QueuedAuditEntryRow & { seq: number; prevHash: string; hash: string };
 
 /**
- * The head of each tenant's chain. Appending locks this row (SELECT … FOR UPDATE) for the rest of
- * the transaction: concurrent writers queue, and each sees the head the previous one left.
+ * The head of each tenant's linear chain, moved by the sequencer as it numbers audit entries.
  * `start_seq`/`start_hash` say where the retained chain begins once retention has cut it.
  */
 export const auditChainHeads = pgTable('audit_chain_heads', {

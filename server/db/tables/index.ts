@@ -20,3 +20,4 @@ export * from './channels.js';
 export * from './terminal-recordings.js';
 export * from './chat.js';
 export * from './rate-limits.js';
+export * from './log.js';

@@ -1,0 +1,127 @@
+/**
+ * `logLeaf` on every record type: the record's current version in the verifiable log (position
+ * and leaf hash), loaded for a whole page in one query. The leaf text holds every stored column,
+ * field-scoped ones included, so only holders of AUDIT_LOGS_VIEW read it.
+ */
+import DataLoader from 'dataloader';
+import { Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
+import { hasPermission } from '../../server/auth/scope.js';
+import { latestLeaves, type StoredLeaf } from '../../server/log/proofs.js';
+import { Approval } from '../approvals/approval.type.js';
+import { AuditEntry } from '../audit/audit-entry.type.js';
+import type { GraphQLContext } from '../context.js';
+import { AccessSession } from '../records/access-session.type.js';
+import { ActivityEntry } from '../records/activity-entry.type.js';
+import { Command } from '../records/command.type.js';
+import { FileTransfer } from '../records/file-transfer.type.js';
+import { SudoAuthorization } from '../records/sudo-authorization.type.js';
+import { SystemLog } from '../records/system-log.type.js';
+import { TerminalSession } from '../records/terminal-session.type.js';
+import { toLogLeaf } from './log.resolver.js';
+import { LogLeaf } from './log.types.js';
+
+function leafLoader(ctx: GraphQLContext): DataLoader<string, StoredLeaf | null> {
+  const key = 'log:latestLeaf';
+  let loader = ctx.loaders.nested.get(key) as DataLoader<string, StoredLeaf | null> | undefined;
+  if (!loader) {
+    const tenantId = ctx.actor!.tenantId;
+    loader = new DataLoader<string, StoredLeaf | null>(async (ids) => {
+      const leaves = await latestLeaves(ctx.deps.db, tenantId, ids);
+      return ids.map((id) => leaves.get(id) ?? null);
+    });
+    ctx.loaders.nested.set(key, loader as DataLoader<string, unknown>);
+  }
+  return loader;
+}
+
+async function logLeafOf(ctx: GraphQLContext, recordId: string): Promise<LogLeaf | null> {
+  if (!ctx.actor) return null;
+  const leaf = await leafLoader(ctx).load(recordId);
+  return leaf ? toLogLeaf(leaf, hasPermission(ctx.actor, 'audit_logs.view')) : null;
+}
+
+const DESCRIPTION = 'This record’s current version in the verifiable log (logInclusionProof proves it).';
+
+@Resolver(() => Command)
+export class CommandLeafResolver {
+  @FieldResolver(() => LogLeaf, { nullable: true, description: DESCRIPTION })
+  logLeaf(@Root() row: Command, @Ctx() ctx: GraphQLContext) {
+    return logLeafOf(ctx, row.id);
+  }
+}
+
+@Resolver(() => TerminalSession)
+export class TerminalSessionLeafResolver {
+  @FieldResolver(() => LogLeaf, { nullable: true, description: DESCRIPTION })
+  logLeaf(@Root() row: TerminalSession, @Ctx() ctx: GraphQLContext) {
+    return logLeafOf(ctx, row.id);
+  }
+}
+
+@Resolver(() => AccessSession)
+export class AccessSessionLeafResolver {
+  @FieldResolver(() => LogLeaf, { nullable: true, description: DESCRIPTION })
+  logLeaf(@Root() row: AccessSession, @Ctx() ctx: GraphQLContext) {
+    return logLeafOf(ctx, row.id);
+  }
+}
+
+@Resolver(() => FileTransfer)
+export class FileTransferLeafResolver {
+  @FieldResolver(() => LogLeaf, { nullable: true, description: DESCRIPTION })
+  logLeaf(@Root() row: FileTransfer, @Ctx() ctx: GraphQLContext) {
+    return logLeafOf(ctx, row.id);
+  }
+}
+
+@Resolver(() => SystemLog)
+export class SystemLogLeafResolver {
+  @FieldResolver(() => LogLeaf, { nullable: true, description: DESCRIPTION })
+  logLeaf(@Root() row: SystemLog, @Ctx() ctx: GraphQLContext) {
+    return logLeafOf(ctx, row.id);
+  }
+}
+
+@Resolver(() => SudoAuthorization)
+export class SudoAuthorizationLeafResolver {
+  @FieldResolver(() => LogLeaf, { nullable: true, description: DESCRIPTION })
+  logLeaf(@Root() row: SudoAuthorization, @Ctx() ctx: GraphQLContext) {
+    return logLeafOf(ctx, row.id);
+  }
+}
+
+@Resolver(() => Approval)
+export class ApprovalLeafResolver {
+  @FieldResolver(() => LogLeaf, { nullable: true, description: DESCRIPTION })
+  logLeaf(@Root() row: Approval, @Ctx() ctx: GraphQLContext) {
+    return logLeafOf(ctx, row.id);
+  }
+}
+
+@Resolver(() => AuditEntry)
+export class AuditEntryLeafResolver {
+  @FieldResolver(() => LogLeaf, { nullable: true, description: DESCRIPTION })
+  logLeaf(@Root() row: AuditEntry, @Ctx() ctx: GraphQLContext) {
+    return logLeafOf(ctx, row.id);
+  }
+}
+
+@Resolver(() => ActivityEntry)
+export class ActivityEntryLeafResolver {
+  @FieldResolver(() => LogLeaf, { nullable: true, description: DESCRIPTION })
+  logLeaf(@Root() row: ActivityEntry, @Ctx() ctx: GraphQLContext) {
+    return logLeafOf(ctx, row.id);
+  }
+}
+
+export const RECORD_LEAF_RESOLVERS = [
+  CommandLeafResolver,
+  TerminalSessionLeafResolver,
+  AccessSessionLeafResolver,
+  FileTransferLeafResolver,
+  SystemLogLeafResolver,
+  SudoAuthorizationLeafResolver,
+  ApprovalLeafResolver,
+  AuditEntryLeafResolver,
+  ActivityEntryLeafResolver,
+] as const;

@@ -1,0 +1,80 @@
+/**
+ * Signed tree heads. A checkpoint is the C2SP tlog-checkpoint note of a tenant's tree (origin,
+ * size, root) with two extension lines: `vigil-time <ISO time>` and `vigil-prev <hex SHA-256 of
+ * the previous checkpoint's whole note>` (`none` for the first), signed with the instance's
+ * Ed25519 key as a C2SP signed note. The links make the checkpoints one chain: deleting any of
+ * them breaks the next one's link, and a witness holding a later one sees any cut of the tail.
+ */
+import { createHash } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import { queryRows, type Executor } from '../db/database.js';
+import { logCheckpoints, type LogCheckpointRow } from '../db/tables/index.js';
+import { newId } from '../ids.js';
+import { publishEvents } from '../realtime/domain-events.js';
+import { formatCheckpointBody } from './checkpoint-note.js';
+import { readLogHead } from './sequencer.js';
+import { signNote, type NoteSigner } from './signed-note.js';
+
+export interface CheckpointPolicy {
+  readonly everyEntries: number;
+  readonly everyMinutes: number;
+}
+
+export interface LogSigner {
+  /** Names this Vigil deployment in every checkpoint's origin line. */
+  readonly instance: string;
+  readonly note: NoteSigner;
+}
+
+export const originOf = (instance: string, tenantId: string) => `${instance}/tenants/${tenantId}`;
+
+export const noteHash = (note: string) => createHash('sha256').update(note).digest('hex');
+
+export async function latestLogCheckpoint(db: Executor, tenantId: string): Promise<LogCheckpointRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(logCheckpoints)
+    .where(sql`${logCheckpoints.tenantId} = ${tenantId}`)
+    .orderBy(sql`${logCheckpoints.signedAt} desc, ${logCheckpoints.size} desc`)
+    .limit(1);
+  return row;
+}
+
+export function isCheckpointDue(last: { size: number; signedAt: Date } | undefined, size: number, now: Date, policy: CheckpointPolicy): boolean {
+  if (!last) return true;
+  return size - last.size >= policy.everyEntries || last.signedAt.getTime() <= now.getTime() - policy.everyMinutes * 60_000;
+}
+
+/** Signs the tenant's head as it is now. The caller's transaction holds the tenant's log lock. */
+export async function signLogCheckpoint(db: Executor, signer: LogSigner, tenantId: string, now: Date): Promise<LogCheckpointRow> {
+  const head = await readLogHead(db, tenantId);
+  const previous = await latestLogCheckpoint(db, tenantId);
+  // Checkpoints are ordered by time; a clock that went back would make the next one look older.
+  const signedAt = previous && previous.signedAt > now ? previous.signedAt : now;
+  const body = formatCheckpointBody({
+    origin: originOf(signer.instance, tenantId),
+    size: head.size,
+    rootHash: head.rootHash,
+    extensions: [`vigil-time ${signedAt.toISOString()}`, `vigil-prev ${previous ? noteHash(previous.note) : 'none'}`],
+  });
+  const note = signNote(body, [signer.note]);
+  const [row] = await db.insert(logCheckpoints).values({ tenantId, id: newId(), size: head.size, rootHash: head.rootHash, signedAt, note }).returning();
+  await publishEvents(db, [{ type: 'log.checkpoint_signed', tenantId, checkpointId: row!.id, size: row!.size, rootHash: head.rootHash.toString('base64'), note }], signedAt);
+  return row!;
+}
+
+/** Tenants whose next checkpoint is due by size or by time (a quiet tenant is due by time). */
+export async function tenantsDueForCheckpoint(db: Executor, now: Date, policy: CheckpointPolicy): Promise<string[]> {
+  const staleBefore = new Date(now.getTime() - policy.everyMinutes * 60_000).toISOString();
+  const rows = await queryRows<{ tenant_id: string }>(
+    db,
+    sql`select t.id as tenant_id from tenants t
+        left join log_heads h on h.tenant_id = t.id
+        left join lateral (
+          select c.size, c.signed_at from log_checkpoints c where c.tenant_id = t.id order by c.signed_at desc, c.size desc limit 1
+        ) last on true
+        where last.size is null or coalesce(h.size, 0) - last.size >= ${policy.everyEntries} or last.signed_at <= ${staleBefore}::timestamptz
+           or exists (select 1 from log_leaves q where q.tenant_id = t.id and q.idx is null)`,
+  );
+  return rows.map((row) => row.tenant_id);
+}

@@ -1,0 +1,128 @@
+/**
+ * The SQL that makes leaves: per covered table, a function rendering a row as its leaf text and a
+ * trigger queueing that leaf, with its RFC 6962 leaf hash, for every row a statement wrote. The
+ * text is built from fixed per-column encoders, so it is RFC 8785 canonical without a JSON
+ * library in the database: keys are written in sorted order, strings escaped by to_json (the
+ * same escapes as ECMAScript's JSON.stringify), times as ISO 8601 in UTC, floating-point values as
+ * the decimal text PostgreSQL prints, in a string (ECMAScript and PostgreSQL write exponents
+ * differently). The migration that creates the triggers holds this generator's output; a test
+ * keeps the two in step with the tables.
+ */
+import { getTableConfig, type PgColumn } from 'drizzle-orm/pg-core';
+import { LEAF_KINDS, tableNameOf, type LeafKind } from './leaf-kinds.js';
+
+const quoted = (text: string) => `'${text.replace(/'/g, "''")}'`;
+
+function encoder(column: PgColumn): string {
+  const ref = `n.${column.name}`;
+  const type = column.getSQLType();
+  if (type === 'uuid' || type === 'text') return `coalesce(to_json(${ref}::text)::text, 'null')`;
+  // abbrev() prints an address as inet's output does (no /32 or /128); ::text would add the mask.
+  if (type === 'inet') return `coalesce(to_json(abbrev(${ref}))::text, 'null')`;
+  if (type === 'integer' || type === 'bigint' || type === 'smallint' || type === 'boolean') return `coalesce(${ref}::text, 'null')`;
+  if (type === 'double precision' || type === 'real') return `coalesce(to_json(${ref}::text)::text, 'null')`;
+  if (type === 'jsonb') return `vigil_canonical_json(${ref})`;
+  if (type.endsWith('[]')) return `coalesce(array_to_json(${ref})::text, 'null')`;
+  const time = /^timestamp(?: \((\d)\))? with time zone$/.exec(type);
+  if (time) {
+    const fraction = time[1] === '3' ? 'MS' : 'US';
+    return `coalesce('"' || to_char(${ref} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.${fraction}"Z"') || '"', 'null')`;
+  }
+  throw new Error(`No leaf encoder for ${column.name} (${type})`);
+}
+
+function digestEncoder(column: PgColumn): string {
+  const bytes = column.getSQLType() === 'bytea' ? `n.${column.name}` : `convert_to(n.${column.name}, 'UTF8')`;
+  return `coalesce('"' || encode(sha256(${bytes}), 'hex') || '"', 'null')`;
+}
+
+/** The row's members: [key, SQL encoding], in RFC 8785 order (the keys are ASCII). */
+export function leafMembers(kind: LeafKind): [string, string][] {
+  const { columns } = getTableConfig(kind.table);
+  const members: [string, string][] = [];
+  for (const column of columns) {
+    if (kind.excluded?.includes(column.name)) continue;
+    if (kind.digested?.includes(column.name)) members.push([`${column.name}_sha256`, digestEncoder(column)]);
+    else members.push([column.name, encoder(column)]);
+  }
+  return members.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+export function leafFunctionName(kind: LeafKind): string {
+  return `vigil_leaf_${tableNameOf(kind)}`;
+}
+
+function leafFunction(kind: LeafKind): string {
+  const table = tableNameOf(kind);
+  const members = leafMembers(kind)
+    .map(([key, value], index) => `${quoted(`${index === 0 ? '' : ','}"${key}":`)} || ${value}`)
+    .join('\n    || ');
+  return `CREATE OR REPLACE FUNCTION ${leafFunctionName(kind)}(n "${table}") RETURNS text LANGUAGE sql STABLE PARALLEL SAFE AS $$
+  SELECT ${quoted(`{"kind":"${kind.kind}","row":{`)}
+    || ${members}
+    || '},"v":1}'
+$$;`;
+}
+
+function queueTrigger(kind: LeafKind): string {
+  const table = tableNameOf(kind);
+  const fn = `vigil_queue_${table}`;
+  const statements = [
+    `CREATE OR REPLACE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO log_leaves (tenant_id, kind, record_id, leaf, leaf_hash)
+  SELECT n.tenant_id, ${quoted(kind.kind)}, ${kind.recordId}, l.leaf, sha256('\\x00'::bytea || convert_to(l.leaf, 'UTF8'))
+  FROM vigil_written n CROSS JOIN LATERAL (SELECT ${leafFunctionName(kind)}(n) AS leaf) l;
+  RETURN NULL;
+END $$;`,
+    `CREATE TRIGGER ${table}_log_insert AFTER INSERT ON "${table}" REFERENCING NEW TABLE AS vigil_written FOR EACH STATEMENT EXECUTE FUNCTION ${fn}();`,
+  ];
+  if (kind.isVersioned) {
+    statements.push(`CREATE TRIGGER ${table}_log_update AFTER UPDATE ON "${table}" REFERENCING NEW TABLE AS vigil_written FOR EACH STATEMENT EXECUTE FUNCTION ${fn}();`);
+  }
+  return statements.join('\n--> statement-breakpoint\n');
+}
+
+/** Canonical JSON of a jsonb value (snapshots, labels): keys sorted, no whitespace, recursive. */
+const CANONICAL_JSON_FUNCTION = `CREATE OR REPLACE FUNCTION vigil_canonical_json(j jsonb) RETURNS text LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+DECLARE
+  result text;
+BEGIN
+  IF j IS NULL THEN RETURN 'null'; END IF;
+  CASE jsonb_typeof(j)
+    WHEN 'object' THEN
+      SELECT '{' || coalesce(string_agg(to_json(key)::text || ':' || vigil_canonical_json(value), ',' ORDER BY key COLLATE "C"), '') || '}'
+        INTO result FROM jsonb_each(j);
+    WHEN 'array' THEN
+      SELECT '[' || coalesce(string_agg(vigil_canonical_json(value), ',' ORDER BY ordinality), '') || ']'
+        INTO result FROM jsonb_array_elements(j) WITH ORDINALITY;
+    WHEN 'number' THEN
+      -- Whole numbers as ECMAScript prints them; others as PostgreSQL's shortest float text.
+      IF (j::text)::numeric = trunc((j::text)::numeric) AND abs((j::text)::numeric) < 1e21 THEN
+        result := trunc((j::text)::numeric)::text;
+      ELSE
+        result := ((j::text)::float8)::text;
+      END IF;
+    ELSE
+      result := j::text;
+  END CASE;
+  RETURN result;
+END $$;`;
+
+/** Queues a leaf for every row already stored, audit entries first and in chain order. */
+function backfill(kind: LeafKind): string {
+  const table = tableNameOf(kind);
+  const order = kind.kind === 'audit_entry' ? 'n.tenant_id, n.seq' : `n.tenant_id, ${kind.recordId}`;
+  return `INSERT INTO log_leaves (tenant_id, kind, record_id, leaf, leaf_hash)
+SELECT n.tenant_id, ${quoted(kind.kind)}, ${kind.recordId}, l.leaf, sha256('\\x00'::bytea || convert_to(l.leaf, 'UTF8'))
+FROM "${table}" n CROSS JOIN LATERAL (SELECT ${leafFunctionName(kind)}(n) AS leaf) l ORDER BY ${order};`;
+}
+
+/** Everything the migration creating the log's triggers runs, in order. */
+export function leafMigrationSql(): string {
+  return [
+    CANONICAL_JSON_FUNCTION,
+    ...LEAF_KINDS.flatMap((kind) => [leafFunction(kind), queueTrigger(kind)]),
+    ...LEAF_KINDS.map(backfill),
+  ].join('\n--> statement-breakpoint\n');
+}

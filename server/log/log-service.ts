@@ -1,0 +1,124 @@
+/**
+ * Runs the sequencer and the checkpointer for one Vigil process. After a transaction commits, its
+ * writer asks for its tenant's queued leaves to be integrated and waits: the request joins a run
+ * that starts after the commit, so concurrent writers share runs (group commit) instead of each
+ * taking the lock. A periodic pass on every instance integrates whatever a crashed writer left and
+ * signs due checkpoints; checkpoint signing waits for the lock instead of skipping a busy tenant,
+ * so the unsigned tail stays bounded under any load.
+ */
+import type { Clock } from '../clock.js';
+import type { Database, Executor } from '../db/database.js';
+import type { Disposable } from '../disposable.js';
+import type { Logger } from '../logger.js';
+import { startPeriodicJob } from '../periodic-job.js';
+import { isCheckpointDue, latestLogCheckpoint, signLogCheckpoint, tenantsDueForCheckpoint, type CheckpointPolicy, type LogSigner } from './checkpoints.js';
+import { integrateQueued, lockTenantLog, readLogHead, SEQUENCER_BATCH, type Integration } from './sequencer.js';
+
+export interface LogService {
+  /** Resolves once every leaf of `tenantId` committed before the call is in the tree. */
+  integrate(tenantId: string): Promise<void>;
+  /** Integrates what is queued and signs a checkpoint if one is due (or `force`). */
+  settle(tenantId: string, options?: { force?: boolean }): Promise<void>;
+  /** One periodic pass over every tenant. */
+  runMaintenance(): Promise<number>;
+  start(intervalMs: number): Disposable;
+  readonly signer: LogSigner | undefined;
+}
+
+interface Runs {
+  current?: Promise<void>;
+  next?: Promise<void>;
+}
+
+export function createLogService(options: { db: Database; clock: Clock; logger: Logger; signer?: LogSigner; policy: CheckpointPolicy }): LogService {
+  const { db, clock, logger, signer, policy } = options;
+  const runsByTenant = new Map<string, Runs>();
+
+  /** One locked transaction: integrate a batch, sign if due by size (or forced). */
+  async function step(tenantId: string, force: boolean): Promise<Integration | null> {
+    return db.transaction(async (tx) => {
+      await tx.execute(lockTenantLog(tenantId));
+      const now = clock.now();
+      const integration = await integrateQueued(tx, tenantId, now);
+      if (signer) await signIfDue(tx, tenantId, now, force);
+      return integration;
+    });
+  }
+
+  async function signIfDue(tx: Executor, tenantId: string, now: Date, force: boolean): Promise<void> {
+    const last = await latestLogCheckpoint(tx, tenantId);
+    const head = await readLogHead(tx, tenantId);
+    if (force || isCheckpointDue(last, head.size, now, policy)) await signLogCheckpoint(tx, signer!, tenantId, now);
+  }
+
+  async function drain(tenantId: string, force = false): Promise<void> {
+    for (let isFirst = true; ; isFirst = false) {
+      const integration = await step(tenantId, force && isFirst);
+      if (!integration || integration.toSize - integration.fromSize < SEQUENCER_BATCH) return;
+    }
+  }
+
+  function integrate(tenantId: string): Promise<void> {
+    const runs = runsByTenant.get(tenantId) ?? {};
+    runsByTenant.set(tenantId, runs);
+    if (runs.next) return runs.next;
+    const start = (): Promise<void> => {
+      const run = drain(tenantId).finally(() => {
+        if (runs.current === run) runs.current = undefined;
+        if (!runs.current && !runs.next) runsByTenant.delete(tenantId);
+      });
+      runs.current = run;
+      return run;
+    };
+    if (!runs.current) return start();
+    const next = runs.current
+      .catch(() => undefined)
+      .then(() => {
+        runs.next = undefined;
+        return start();
+      });
+    runs.next = next;
+    return next;
+  }
+
+  async function runMaintenance(): Promise<number> {
+    let count = 0;
+    for (const tenantId of await tenantsDueForCheckpoint(db, clock.now(), policy)) {
+      await drain(tenantId);
+      count++;
+    }
+    return count;
+  }
+
+  return {
+    signer,
+    integrate,
+    settle: (tenantId, settleOptions) => drain(tenantId, settleOptions?.force ?? false),
+    runMaintenance,
+    start(intervalMs) {
+      return startPeriodicJob({ name: 'log sequencing and checkpoints', intervalMs, logger, work: runMaintenance });
+    },
+  };
+}
+
+const services = new WeakMap<object, LogService>();
+
+/** Lets transactions on `db` find the log service that integrates after them. */
+export function registerLogService(db: Database, service: LogService): () => void {
+  services.set(db, service);
+  return () => services.delete(db);
+}
+
+/**
+ * Called after a transaction of `tenantId` committed. A failure here loses nothing: the leaves
+ * are committed in their queue, and the periodic pass integrates them.
+ */
+export async function integrateAfterCommit(db: Database, tenantId: string, logger?: Logger): Promise<void> {
+  const service = services.get(db);
+  if (!service) return;
+  try {
+    await service.integrate(tenantId);
+  } catch (error) {
+    logger?.warn({ err: error, tenantId }, 'integrating the log after a commit failed; the periodic pass will');
+  }
+}
