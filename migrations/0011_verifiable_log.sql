@@ -23,6 +23,7 @@ CREATE TABLE "log_leaves" (
 	"record_id" text NOT NULL,
 	"leaf" text,
 	"leaf_hash" "bytea" NOT NULL,
+	"xact" bigint DEFAULT txid_current() NOT NULL,
 	"queued_at" timestamp (6) with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "log_leaves_pkey" PRIMARY KEY("tenant_id","leaf_id")
 );
@@ -99,6 +100,7 @@ $$;
 --> statement-breakpoint
 CREATE OR REPLACE FUNCTION vigil_queue_audit_entries() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+  IF current_setting('vigil.log_writer', true) IS DISTINCT FROM 'on' THEN RETURN NULL; END IF;
   INSERT INTO log_leaves (tenant_id, kind, record_id, leaf, leaf_hash)
   SELECT n.tenant_id, 'audit_entry', n.id::text, l.leaf, sha256('\x00'::bytea || convert_to(l.leaf, 'UTF8'))
   FROM vigil_written n CROSS JOIN LATERAL (SELECT vigil_leaf_audit_entries(n) AS leaf) l;
@@ -126,6 +128,7 @@ $$;
 --> statement-breakpoint
 CREATE OR REPLACE FUNCTION vigil_queue_activity_log() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+  IF current_setting('vigil.log_writer', true) IS DISTINCT FROM 'on' THEN RETURN NULL; END IF;
   INSERT INTO log_leaves (tenant_id, kind, record_id, leaf, leaf_hash)
   SELECT n.tenant_id, 'activity', n.id::text, l.leaf, sha256('\x00'::bytea || convert_to(l.leaf, 'UTF8'))
   FROM vigil_written n CROSS JOIN LATERAL (SELECT vigil_leaf_activity_log(n) AS leaf) l;
@@ -158,6 +161,7 @@ $$;
 --> statement-breakpoint
 CREATE OR REPLACE FUNCTION vigil_queue_access_sessions() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+  IF current_setting('vigil.log_writer', true) IS DISTINCT FROM 'on' THEN RETURN NULL; END IF;
   INSERT INTO log_leaves (tenant_id, kind, record_id, leaf, leaf_hash)
   SELECT n.tenant_id, 'access_session', n.id::text, l.leaf, sha256('\x00'::bytea || convert_to(l.leaf, 'UTF8'))
   FROM vigil_written n CROSS JOIN LATERAL (SELECT vigil_leaf_access_sessions(n) AS leaf) l;
@@ -190,6 +194,7 @@ $$;
 --> statement-breakpoint
 CREATE OR REPLACE FUNCTION vigil_queue_terminal_sessions() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+  IF current_setting('vigil.log_writer', true) IS DISTINCT FROM 'on' THEN RETURN NULL; END IF;
   INSERT INTO log_leaves (tenant_id, kind, record_id, leaf, leaf_hash)
   SELECT n.tenant_id, 'terminal_session', n.id::text, l.leaf, sha256('\x00'::bytea || convert_to(l.leaf, 'UTF8'))
   FROM vigil_written n CROSS JOIN LATERAL (SELECT vigil_leaf_terminal_sessions(n) AS leaf) l;
@@ -229,6 +234,7 @@ $$;
 --> statement-breakpoint
 CREATE OR REPLACE FUNCTION vigil_queue_commands() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+  IF current_setting('vigil.log_writer', true) IS DISTINCT FROM 'on' THEN RETURN NULL; END IF;
   INSERT INTO log_leaves (tenant_id, kind, record_id, leaf, leaf_hash)
   SELECT n.tenant_id, 'command', n.id::text, l.leaf, sha256('\x00'::bytea || convert_to(l.leaf, 'UTF8'))
   FROM vigil_written n CROSS JOIN LATERAL (SELECT vigil_leaf_commands(n) AS leaf) l;
@@ -255,6 +261,7 @@ $$;
 --> statement-breakpoint
 CREATE OR REPLACE FUNCTION vigil_queue_command_status_changes() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+  IF current_setting('vigil.log_writer', true) IS DISTINCT FROM 'on' THEN RETURN NULL; END IF;
   INSERT INTO log_leaves (tenant_id, kind, record_id, leaf, leaf_hash)
   SELECT n.tenant_id, 'command_status_change', n.id::text, l.leaf, sha256('\x00'::bytea || convert_to(l.leaf, 'UTF8'))
   FROM vigil_written n CROSS JOIN LATERAL (SELECT vigil_leaf_command_status_changes(n) AS leaf) l;
@@ -288,6 +295,7 @@ $$;
 --> statement-breakpoint
 CREATE OR REPLACE FUNCTION vigil_queue_file_transfers() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+  IF current_setting('vigil.log_writer', true) IS DISTINCT FROM 'on' THEN RETURN NULL; END IF;
   INSERT INTO log_leaves (tenant_id, kind, record_id, leaf, leaf_hash)
   SELECT n.tenant_id, 'file_transfer', n.id::text, l.leaf, sha256('\x00'::bytea || convert_to(l.leaf, 'UTF8'))
   FROM vigil_written n CROSS JOIN LATERAL (SELECT vigil_leaf_file_transfers(n) AS leaf) l;
@@ -315,6 +323,7 @@ $$;
 --> statement-breakpoint
 CREATE OR REPLACE FUNCTION vigil_queue_system_logs() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+  IF current_setting('vigil.log_writer', true) IS DISTINCT FROM 'on' THEN RETURN NULL; END IF;
   INSERT INTO log_leaves (tenant_id, kind, record_id, leaf, leaf_hash)
   SELECT n.tenant_id, 'system_log', n.id::text, l.leaf, sha256('\x00'::bytea || convert_to(l.leaf, 'UTF8'))
   FROM vigil_written n CROSS JOIN LATERAL (SELECT vigil_leaf_system_logs(n) AS leaf) l;
@@ -347,6 +356,7 @@ $$;
 --> statement-breakpoint
 CREATE OR REPLACE FUNCTION vigil_queue_sudo_authorizations() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+  IF current_setting('vigil.log_writer', true) IS DISTINCT FROM 'on' THEN RETURN NULL; END IF;
   INSERT INTO log_leaves (tenant_id, kind, record_id, leaf, leaf_hash)
   SELECT n.tenant_id, 'sudo_authorization', n.id::text, l.leaf, sha256('\x00'::bytea || convert_to(l.leaf, 'UTF8'))
   FROM vigil_written n CROSS JOIN LATERAL (SELECT vigil_leaf_sudo_authorizations(n) AS leaf) l;
@@ -375,6 +385,7 @@ $$;
 --> statement-breakpoint
 CREATE OR REPLACE FUNCTION vigil_queue_sudo_checks() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+  IF current_setting('vigil.log_writer', true) IS DISTINCT FROM 'on' THEN RETURN NULL; END IF;
   INSERT INTO log_leaves (tenant_id, kind, record_id, leaf, leaf_hash)
   SELECT n.tenant_id, 'sudo_check', n.id::text, l.leaf, sha256('\x00'::bytea || convert_to(l.leaf, 'UTF8'))
   FROM vigil_written n CROSS JOIN LATERAL (SELECT vigil_leaf_sudo_checks(n) AS leaf) l;
@@ -417,6 +428,7 @@ $$;
 --> statement-breakpoint
 CREATE OR REPLACE FUNCTION vigil_queue_approvals() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+  IF current_setting('vigil.log_writer', true) IS DISTINCT FROM 'on' THEN RETURN NULL; END IF;
   INSERT INTO log_leaves (tenant_id, kind, record_id, leaf, leaf_hash)
   SELECT n.tenant_id, 'approval', n.id::text, l.leaf, sha256('\x00'::bytea || convert_to(l.leaf, 'UTF8'))
   FROM vigil_written n CROSS JOIN LATERAL (SELECT vigil_leaf_approvals(n) AS leaf) l;
@@ -444,6 +456,7 @@ $$;
 --> statement-breakpoint
 CREATE OR REPLACE FUNCTION vigil_queue_approval_decisions() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+  IF current_setting('vigil.log_writer', true) IS DISTINCT FROM 'on' THEN RETURN NULL; END IF;
   INSERT INTO log_leaves (tenant_id, kind, record_id, leaf, leaf_hash)
   SELECT n.tenant_id, 'approval_decision', n.id::text, l.leaf, sha256('\x00'::bytea || convert_to(l.leaf, 'UTF8'))
   FROM vigil_written n CROSS JOIN LATERAL (SELECT vigil_leaf_approval_decisions(n) AS leaf) l;
@@ -482,6 +495,7 @@ $$;
 --> statement-breakpoint
 CREATE OR REPLACE FUNCTION vigil_queue_terminal_recordings() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+  IF current_setting('vigil.log_writer', true) IS DISTINCT FROM 'on' THEN RETURN NULL; END IF;
   INSERT INTO log_leaves (tenant_id, kind, record_id, leaf, leaf_hash)
   SELECT n.tenant_id, 'terminal_recording', n.id::text, l.leaf, sha256('\x00'::bytea || convert_to(l.leaf, 'UTF8'))
   FROM vigil_written n CROSS JOIN LATERAL (SELECT vigil_leaf_terminal_recordings(n) AS leaf) l;
@@ -512,6 +526,7 @@ $$;
 --> statement-breakpoint
 CREATE OR REPLACE FUNCTION vigil_queue_terminal_recording_chunks() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+  IF current_setting('vigil.log_writer', true) IS DISTINCT FROM 'on' THEN RETURN NULL; END IF;
   INSERT INTO log_leaves (tenant_id, kind, record_id, leaf, leaf_hash)
   SELECT n.tenant_id, 'recording_chunk', n.recording_id::text || ':' || n.seq::text, l.leaf, sha256('\x00'::bytea || convert_to(l.leaf, 'UTF8'))
   FROM vigil_written n CROSS JOIN LATERAL (SELECT vigil_leaf_terminal_recording_chunks(n) AS leaf) l;

@@ -38,8 +38,8 @@ import { startAlertEvaluator } from './alerts/evaluate-rules.js';
 import { createSubscriptionHub } from '../schema/realtime/subscription-hub.js';
 import { startRetention } from './audit/retention.js';
 import { loadSigningKey, publishSigningKey } from './audit/signing-key.js';
-import { logSignerOf, trustedVerifiers } from './log/log-keys.js';
-import { createLogService, registerLogService } from './log/log-service.js';
+import { loadLogSigner } from './log/log-keys.js';
+import { createLogService, registerLogService, type LogService } from './log/log-service.js';
 
 export interface RunningVigil {
   /** Where GraphQL is served, e.g. http://localhost:4000/graphql. */
@@ -49,6 +49,8 @@ export interface RunningVigil {
   readonly database: DatabaseHandle;
   /** What the first run created (and the admin token to show once), or null. */
   readonly bootstrap: BootstrapResult | null;
+  /** The verifiable log's sequencer and checkpointer in this instance. */
+  readonly log: LogService;
   dispose(): Promise<void>;
 }
 
@@ -78,8 +80,8 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
     const signingKey = loadSigningKey(config.audit.signingKeyPem, config.database.dataDir);
     await publishSigningKey(database.db, signingKey);
     const checkpointPolicy = { everyEntries: config.audit.checkpointEveryEntries, everyMinutes: config.audit.checkpointEveryMinutes };
-    const logSigner = logSignerOf(signingKey, config.audit.instanceName);
-    const trustedLogKeys = await trustedVerifiers(database.db, logSigner, config.audit.trustedKeys);
+    const logSigner = await loadLogSigner(database.db, signingKey, config.audit.instanceName, config.audit.trustedKeys);
+    const trustedLogKeys = logSigner.trusted;
     const log = createLogService({ db: database.db, clock, logger, signer: logSigner, policy: checkpointPolicy });
     const unregisterLog = registerLogService(database.db, log);
     // What was queued while no instance ran (a first run, a migration's backfill) joins the log now.
@@ -197,6 +199,7 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
       port,
       database: openDatabaseHandle,
       bootstrap,
+      log,
       dispose() {
         disposing ??= (async () => {
           try {

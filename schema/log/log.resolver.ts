@@ -4,6 +4,7 @@ import { recordAuditView } from '../../server/audit/record-view.js';
 import type { LogCheckpointRow } from '../../server/db/tables/index.js';
 import { BadInput } from '../../server/errors.js';
 import { latestLogCheckpoint } from '../../server/log/checkpoints.js';
+import { raiseLogAlarm } from '../../server/log/log-alarm.js';
 import { leavesOfRecord, listLogCheckpoints, proveConsistency, proveInclusion, type StoredLeaf } from '../../server/log/proofs.js';
 import { verifyLog } from '../../server/log/verify-log.js';
 import { serviceContext, type GraphQLContext } from '../context.js';
@@ -99,9 +100,12 @@ export class LogResolver {
   })
   async logIntegrity(@Ctx() ctx: GraphQLContext, @Arg('anchor', () => [String], { nullable: true }) anchor?: string[] | null): Promise<LogIntegrityReport> {
     const actor = requirePermission(ctx.actor, 'audit_logs.view');
-    await ctx.deps.audit.log.integrate(actor.tenantId);
+    // Whatever is queued joins the tree first; a log too damaged to extend is still verified.
+    await ctx.deps.audit.log.integrate(actor.tenantId).catch((error: unknown) => ctx.deps.logger.warn({ err: error }, 'integrating before verification failed'));
     const report = await verifyLog(ctx.deps.db, actor.tenantId, { trusted: ctx.deps.audit.trustedLogKeys, anchors: anchor ?? [] });
     await recordAuditView(serviceContext(ctx), 'audit.verified', 'verifiable_log', { size: report.size, isIntact: report.isIntact, faultCount: report.faultCount });
+    const first = report.faults[0];
+    if (first) await raiseLogAlarm(ctx.deps.db, ctx.deps.clock, actor.tenantId, { ...first, faultCount: report.faultCount, size: report.size });
     return { ...report, faults: [...report.faults] };
   }
 }

@@ -14,6 +14,7 @@ import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import type { ExtractTablesWithRelations } from 'drizzle-orm/relations';
 import postgres from 'postgres';
 import type { DatabaseConfig } from '../config.js';
+import { LOG_WRITER_SETTING } from './log-writer.js';
 import * as tables from './tables/index.js';
 
 export type Tables = typeof tables;
@@ -77,7 +78,7 @@ async function openPostgres(
   const applicationName = options.applicationName ?? `vigil:${process.pid}`;
   const client = postgres(config.url!, {
     max: config.poolMax,
-    connection: { application_name: applicationName },
+    connection: { application_name: applicationName, [LOG_WRITER_SETTING]: 'on' },
     onnotice: () => {},
     connect_timeout: 10,
     // postgres.js waits up to 20 s between reconnects after repeated failures, and each failed
@@ -132,6 +133,7 @@ async function openPglite(
     loadDataDir: options.pgliteSnapshot,
     extensions: { pg_trgm, btree_gin },
   });
+  await client.exec(`set ${LOG_WRITER_SETTING} = on`);
   const db = drizzlePglite(client, { schema: tables, logger }) as unknown as Database;
   return {
     kind: 'pglite',

@@ -13,7 +13,10 @@ import { newId } from '../ids.js';
 import { publishEvents } from '../realtime/domain-events.js';
 import { formatCheckpointBody } from './checkpoint-note.js';
 import { readLogHead } from './sequencer.js';
-import { signNote, type NoteSigner } from './signed-note.js';
+import { readCheckpoint } from './checkpoint-chain.js';
+import { rootFromStore } from './merkle.js';
+import { fetchNodes } from './node-store.js';
+import { signNote, type NoteSigner, type NoteVerifier } from './signed-note.js';
 
 export interface CheckpointPolicy {
   readonly everyEntries: number;
@@ -24,7 +27,12 @@ export interface LogSigner {
   /** Names this Vigil deployment in every checkpoint's origin line. */
   readonly instance: string;
   readonly note: NoteSigner;
+  /** The keys whose checkpoints this signer builds on (configuration's, never the database's). */
+  readonly trusted: readonly NoteVerifier[];
 }
+
+/** The tree no longer extends the last signed one: Vigil signs nothing until someone looks. */
+export class LogInconsistent extends Error {}
 
 export const originOf = (instance: string, tenantId: string) => `${instance}/tenants/${tenantId}`;
 
@@ -49,6 +57,7 @@ export function isCheckpointDue(last: { size: number; signedAt: Date } | undefin
 export async function signLogCheckpoint(db: Executor, signer: LogSigner, tenantId: string, now: Date): Promise<LogCheckpointRow> {
   const head = await readLogHead(db, tenantId);
   const previous = await latestLogCheckpoint(db, tenantId);
+  if (previous) await assertExtends(db, signer, tenantId, previous, head.size);
   // Checkpoints are ordered by time; a clock that went back would make the next one look older.
   const signedAt = previous && previous.signedAt > now ? previous.signedAt : now;
   const body = formatCheckpointBody({
@@ -77,4 +86,20 @@ export async function tenantsDueForCheckpoint(db: Executor, now: Date, policy: C
            or exists (select 1 from log_leaves q where q.tenant_id = t.id and q.idx is null)`,
   );
   return rows.map((row) => row.tenant_id);
+}
+
+/**
+ * Never sign what was not checked against the last signed state: the previous checkpoint must be
+ * one a trusted key signed, and the stored tree must still hash, at its size, to its root.
+ */
+async function assertExtends(db: Executor, signer: LogSigner, tenantId: string, previous: LogCheckpointRow, size: number): Promise<void> {
+  const { checkpoint, error } = readCheckpoint(previous.note, tenantId, signer.trusted);
+  if (!checkpoint) throw new LogInconsistent(`The latest checkpoint of tenant ${tenantId} is not one a trusted key signed (${error}); no new checkpoint is signed`);
+  if (size < checkpoint.size) {
+    throw new LogInconsistent(`The log of tenant ${tenantId} holds ${size} leaves but its latest checkpoint signed ${checkpoint.size}: its tail was cut; no new checkpoint is signed`);
+  }
+  const root = await rootFromStore(checkpoint.size, (ids) => fetchNodes(db, tenantId, ids)).catch(() => null);
+  if (!root || !root.equals(checkpoint.rootHash)) {
+    throw new LogInconsistent(`The log of tenant ${tenantId} no longer hashes, at ${checkpoint.size} leaves, to the root its latest checkpoint signed; no new checkpoint is signed`);
+  }
 }

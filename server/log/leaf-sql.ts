@@ -7,6 +7,11 @@
  * the decimal text PostgreSQL prints, in a string (ECMAScript and PostgreSQL write exponents
  * differently). The migration that creates the triggers holds this generator's output; a test
  * keeps the two in step with the tables.
+ *
+ * The triggers queue leaves only in sessions that say they are Vigil's (vigil.log_writer = on,
+ * server/db/log-writer.ts): a row written around Vigil gets no leaf, and verification names it.
+ * Anyone who sets the flag writes leaves like Vigil; the verifier then asks each version for the
+ * audit entry written with it (leaf_unexplained), so such a write must forge one, in plain sight.
  */
 import { getTableConfig, type PgColumn } from 'drizzle-orm/pg-core';
 import { LEAF_KINDS, tableNameOf, type LeafKind } from './leaf-kinds.js';
@@ -70,6 +75,7 @@ function queueTrigger(kind: LeafKind): string {
   const statements = [
     `CREATE OR REPLACE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+  IF current_setting('vigil.log_writer', true) IS DISTINCT FROM 'on' THEN RETURN NULL; END IF;
   INSERT INTO log_leaves (tenant_id, kind, record_id, leaf, leaf_hash)
   SELECT n.tenant_id, ${quoted(kind.kind)}, ${kind.recordId}, l.leaf, sha256('\\x00'::bytea || convert_to(l.leaf, 'UTF8'))
   FROM vigil_written n CROSS JOIN LATERAL (SELECT ${leafFunctionName(kind)}(n) AS leaf) l;

@@ -18,6 +18,8 @@ export const LOG_FAULT_KINDS = [
   'record_missing',
   /** A record is stored that the log never received (written around Vigil). */
   'record_unlogged',
+  /** A record version was written without the audit entry every write of Vigil's comes with. */
+  'leaf_unexplained',
   /** A checkpoint does not verify with any trusted key, or is malformed. */
   'checkpoint_bad_signature',
   /** A checkpoint does not name the one before it (a checkpoint was deleted or inserted). */

@@ -12,12 +12,14 @@ import { noteSignerFromPrivateKey, parseVerifierKey, verifiedSigners, type NoteV
 
 export class UntrustedSigningKey extends Error {}
 
-export function logSignerOf(key: SigningKey, instanceName: string): LogSigner {
-  return { instance: instanceName, note: noteSignerFromPrivateKey(instanceName, key.privateKey) };
+/** The instance's signer, trusting the configured keys (or, with none configured, only itself). */
+export async function loadLogSigner(db: Executor, key: SigningKey, instanceName: string, configured: readonly string[]): Promise<LogSigner> {
+  const note = noteSignerFromPrivateKey(instanceName, key.privateKey);
+  return { instance: instanceName, note, trusted: await trustedVerifiers(db, note.verifierKey, configured) };
 }
 
-export async function trustedVerifiers(db: Executor, signer: LogSigner, configured: readonly string[]): Promise<NoteVerifier[]> {
-  const own = parseVerifierKey(signer.note.verifierKey);
+async function trustedVerifiers(db: Executor, ownKey: string, configured: readonly string[]): Promise<NoteVerifier[]> {
+  const own = parseVerifierKey(ownKey);
   if (configured.length > 0) {
     const trusted = configured.map((key) => parseVerifierKey(key));
     if (!trusted.some((key) => key.verifierKey === own.verifierKey)) {

@@ -11,7 +11,8 @@ import type { Database, Executor } from '../db/database.js';
 import type { Disposable } from '../disposable.js';
 import type { Logger } from '../logger.js';
 import { startPeriodicJob } from '../periodic-job.js';
-import { isCheckpointDue, latestLogCheckpoint, signLogCheckpoint, tenantsDueForCheckpoint, type CheckpointPolicy, type LogSigner } from './checkpoints.js';
+import { isCheckpointDue, latestLogCheckpoint, LogInconsistent, signLogCheckpoint, tenantsDueForCheckpoint, type CheckpointPolicy, type LogSigner } from './checkpoints.js';
+import { raiseLogAlarm } from './log-alarm.js';
 import { integrateQueued, lockTenantLog, readLogHead, SEQUENCER_BATCH, type Integration } from './sequencer.js';
 
 export interface LogService {
@@ -45,16 +46,45 @@ export function createLogService(options: { db: Database; clock: Clock; logger: 
     });
   }
 
+  /** Tenants whose log refused a checkpoint, and when they were last alarmed about it. */
+  const alarmedAt = new Map<string, number>();
+
   async function signIfDue(tx: Executor, tenantId: string, now: Date, force: boolean): Promise<void> {
     const last = await latestLogCheckpoint(tx, tenantId);
     const head = await readLogHead(tx, tenantId);
-    if (force || isCheckpointDue(last, head.size, now, policy)) await signLogCheckpoint(tx, signer!, tenantId, now);
+    if (!force && !isCheckpointDue(last, head.size, now, policy)) return;
+    try {
+      // A savepoint: a refusal must not undo the integration this transaction made.
+      await (tx as Database).transaction((savepoint) => signLogCheckpoint(savepoint, signer!, tenantId, now));
+    } catch (error) {
+      if (!(error instanceof LogInconsistent)) throw error;
+      logger.error({ tenantId }, error.message);
+      const previous = alarmedAt.get(tenantId) ?? 0;
+      if (now.getTime() - previous >= 60 * 60_000) {
+        alarmedAt.set(tenantId, now.getTime());
+        refusals.push({ tenantId, message: error.message, size: head.size });
+      }
+    }
+  }
+
+  /** Alarms are raised after the locked transaction, in one of their own. */
+  const refusals: { tenantId: string; message: string; size: number }[] = [];
+  async function raiseRefusals(): Promise<void> {
+    for (const refusal of refusals.splice(0)) {
+      await raiseLogAlarm(db, clock, refusal.tenantId, { kind: 'checkpoint_refused', index: refusal.size, message: refusal.message, faultCount: 1, size: refusal.size }).catch((error: unknown) =>
+        logger.warn({ err: error, tenantId: refusal.tenantId }, 'raising the log alarm failed'),
+      );
+    }
   }
 
   async function drain(tenantId: string, force = false): Promise<void> {
-    for (let isFirst = true; ; isFirst = false) {
-      const integration = await step(tenantId, force && isFirst);
-      if (!integration || integration.toSize - integration.fromSize < SEQUENCER_BATCH) return;
+    try {
+      for (let isFirst = true; ; isFirst = false) {
+        const integration = await step(tenantId, force && isFirst);
+        if (!integration || integration.toSize - integration.fromSize < SEQUENCER_BATCH) return;
+      }
+    } finally {
+      await raiseRefusals();
     }
   }
 

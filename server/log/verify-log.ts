@@ -55,6 +55,7 @@ async function verifyInSnapshot(db: Executor, tenantId: string, options: VerifyL
   const pruned = await prunedThrough(db, tenantId);
   const size = await checkLeaves(db, tenantId, heads, pruned, faults);
   const checkedRecords = await checkRecords(db, tenantId, pruned, faults);
+  await checkExplained(db, tenantId, faults);
 
   const chain = await verifyAuditIntegrity(db, tenantId);
   if (chain.fault) faults.add('chain_broken', `Audit chain: ${chain.fault.message}`, { recordKind: 'audit_entry', recordId: null, index: null });
@@ -205,4 +206,27 @@ function recordMismatches(kind: LeafKind, tenantId: string) {
            case when s.record_id is null and l.is_pruned then 'pruned' when s.record_id is null then 'missing' when l.record_id is null then 'unlogged' else 'modified' end as state
     from latest l full join stored s on s.record_id = l.record_id
     where s.record_id is null or l.record_id is null or s.leaf_hash <> l.leaf_hash`;
+}
+
+/** Kinds that are their own explanation: the audit and activity logs, the log's statements, recording chunks an agent appends. */
+const SELF_EXPLAINED = ['audit_entry', 'activity', 'log_statement', 'recording_chunk'];
+
+/** Every other leaf must share its transaction with an audit entry (or a recording chunk). */
+async function checkExplained(db: Executor, tenantId: string, faults: FaultList): Promise<void> {
+  const kinds = `{${SELF_EXPLAINED.join(',')}}`;
+  const rows = await queryRows<{ idx: string | number | null; kind: string; record_id: string }>(
+    db,
+    sql`select l.idx, l.kind, l.record_id from log_leaves l
+        where l.tenant_id = ${tenantId} and l.kind <> all(${kinds}::text[])
+          and not exists (select 1 from log_leaves e where e.tenant_id = l.tenant_id and e.xact = l.xact and e.kind in ('audit_entry', 'recording_chunk'))
+        order by l.leaf_id`,
+  );
+  for (const row of rows) {
+    const idx = row.idx === null ? null : Number(row.idx);
+    faults.add('leaf_unexplained', `The ${row.kind} ${row.record_id} was written (leaf ${idx ?? 'queued'}) without the audit entry Vigil writes with every change: it was written around Vigil`, {
+      index: idx,
+      recordKind: row.kind,
+      recordId: row.record_id,
+    });
+  }
 }

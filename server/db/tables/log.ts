@@ -6,7 +6,7 @@ import { bytes, eventTime, tenantId, writtenAt } from './columns.js';
  * The verifiable log: one append-only RFC 6962 Merkle tree per tenant whose leaves are every
  * version of every record Vigil stores (server/log/leaf-kinds.ts lists them). Writers never touch
  * this table themselves: triggers on the record tables queue a leaf (idx null) in the writing
- * transaction, and the sequencer (server/log/sequencer.ts) gives queued leaves their positions in
+ * transaction, for Vigil's own sessions (server/db/log-writer.ts), and the sequencer (server/log/sequencer.ts) gives queued leaves their positions in
  * batches. `leaf` is the RFC 8785 text the leaf hash covers; retention drops it and keeps the hash.
  */
 export const logLeaves = pgTable(
@@ -21,6 +21,8 @@ export const logLeaves = pgTable(
     recordId: text('record_id').notNull(),
     leaf: text('leaf'),
     leafHash: bytes('leaf_hash').notNull(),
+    /** The writing transaction: a version is explained by the audit entry written with it. */
+    xact: bigint('xact', { mode: 'number' }).notNull().default(sql`txid_current()`),
     queuedAt: writtenAt('queued_at'),
   },
   (table) => [
