@@ -18,6 +18,7 @@ import { openDatabase, type DatabaseHandle, type OpenDatabaseOptions } from './d
 import { runMigrations } from './db/migrate.js';
 import { createApp } from './http/app.js';
 import { createExportRouter } from './http/export-routes.js';
+import { createLogRouter } from './http/log-routes.js';
 import { startGraphQLHttp } from './http/graphql-http.js';
 import { startGraphQLWebSocket } from './http/graphql-ws.js';
 import { createMetrics } from './http/metrics.js';
@@ -146,7 +147,7 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
       shutdownGraceMs: config.http.shutdownGraceMs,
       limits: config.graphql,
     });
-    const exports = createExportRouter({ db: database.db, clock, signingKey, authenticator, logger });
+    const exports = createExportRouter({ db: database.db, clock, signingKey, log, trustedLogKeys, authenticator, logger });
     const recordings = createRecordingRouter({ db: database.db, clock, authenticator, secretBox, logger, chunkLimitBytes: config.recordings.chunkLimitBytes });
     const slack = config.slack ? createSlackBot({ config: config.slack, schema, deps, db: database.db, bus }) : undefined;
     if (slack) chatSenders.slack = slack.alertSender;
@@ -160,6 +161,7 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
         graphql: graphql.handler,
         exports,
         recordings,
+        log: createLogRouter({ db: database.db, authenticator, logger }),
         bots,
         rateLimit: rateLimiter(database.db, clock, config.rateLimits, logger),
         corsOrigins: config.corsOrigins,

@@ -7,6 +7,7 @@
  * the audit entry, an in-app notification for admins and holders of monitoring.view, the
  * `alert.fired` webhooks (outbox), and, after commit, a message to every linked channel.
  */
+import { integrateAfterCommit } from '../log/log-service.js';
 import { and, eq, gt, inArray, lte, sql } from 'drizzle-orm';
 import { grantCovers } from '../approvals/command-patterns.js';
 import { recordChanges, type Change } from '../audit/record-change.js';
@@ -196,6 +197,7 @@ export async function evaluateAlertRules(deps: DeliveryDeps): Promise<number> {
       return { rule, fired: await evaluateRule(ctx, rule, now) };
     });
     if (!outcome) continue;
+    if (outcome.fired.length > 0) await integrateAfterCommit(deps.db, tenantId);
     firedCount += outcome.fired.length;
     await deliverToChannels(deps, outcome.rule, outcome.fired);
   }

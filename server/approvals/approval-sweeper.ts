@@ -6,6 +6,7 @@
  * same row twice and a row being decided is left for the next sweep. Vigil acts as the system
  * actor `approval-sweeper`, through the same functions people use.
  */
+import { integrateAfterCommit } from '../log/log-service.js';
 import { and, eq, gt, inArray, lte, sql } from 'drizzle-orm';
 import type { Clock } from '../clock.js';
 import { queryRows, type Database } from '../db/database.js';
@@ -50,7 +51,7 @@ export async function sweepApprovals(db: Database, clock: Clock): Promise<SweepC
 }
 
 async function sweepTenant(db: Database, clock: Clock, tenantId: string, now: Date): Promise<SweepCounts> {
-  return db.transaction(async (tx) => {
+  const swept = await db.transaction(async (tx) => {
     const ctx: TransactionContext = { db: tx, clock, actor: { type: 'system', tenantId, name: 'approval-sweeper' } };
     const record = new WorkflowRecord();
     const counts: SweepCounts = { expiredRequests: 0, startedSessions: 0, expiredSessions: 0 };
@@ -98,6 +99,8 @@ async function sweepTenant(db: Database, clock: Clock, tenantId: string, now: Da
     await record.write(ctx);
     return counts;
   });
+  if (swept.expiredRequests + swept.startedSessions + swept.expiredSessions > 0) await integrateAfterCommit(db, tenantId);
+  return swept;
 }
 
 /** Sweeps every `intervalMs` until disposed. */

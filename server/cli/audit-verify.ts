@@ -1,13 +1,18 @@
 /**
- * `vigil audit verify FILE [--public-key PEM_FILE]`: checks a JSONL audit export offline. It opens
- * no database, so it runs beside a live server or on an auditor's laptop. The report is the API's
- * (`auditIntegrity`) shape, as JSON on stdout; the exit code is 0 intact, 1 a fault, 2 a file or
- * key that cannot be read as one.
+ * `vigil audit verify FILE`: checks an export offline, opening no database, so it runs beside a
+ * live server or on an auditor's laptop. A verifiable-log export (GET /export/log.jsonl) is
+ * checked whole, every fault reported, against trusted keys (`--key`, signed-note verifier keys)
+ * and earlier checkpoints (`--anchor`: an earlier export, or a checkpoint note a witness holds);
+ * an audit-chain export (GET /export/audit.jsonl) as before (`--public-key`). The report is JSON
+ * on stdout; the exit code is 0 intact, 1 a fault, 2 a file or key that cannot be read as one.
  */
 import fs from 'node:fs';
 import readline from 'node:readline';
 import type { Command } from 'commander';
 import { AuditFileFormatError, verifyAuditFile } from '../export/verify-audit-jsonl.js';
+import { isLogExportHeader, LogFileFormatError, verifyLogFile } from '../export/verify-log-jsonl.js';
+import { parseVerifierKey } from '../log/signed-note.js';
+import { addProofCommands } from './proof-verify.js';
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -16,11 +21,56 @@ export function addAuditCommands(program: Command, setExitCode: (code: number) =
   audit
     .command('verify')
     .description('Verify a JSONL audit export without a database; prints a JSON report. Exit 0: intact, 1: a fault, 2: not a readable export.')
-    .argument('<file>', 'a file from GET /export/audit.jsonl')
-    .option('--public-key <pem-file>', 'a trusted public key (the auditSigningKeys query); repeat for rotated keys. Default: the keys in the file', collect)
-    .action(async (file: string, options: { publicKey?: string[] }) => {
-      setExitCode(await verifyExportFile(file, options.publicKey ?? []));
+    .argument('<file>', 'a file from GET /export/log.jsonl or GET /export/audit.jsonl')
+    .option('--key <verifier-key>', 'log exports: a trusted signed-note verifier key (the logVerifierKeys query); repeat for rotated keys', collect)
+    .option('--anchor <file>', 'log exports: an earlier export, or a file holding a checkpoint note a witness kept; repeat for several', collect)
+    .option('--public-key <pem-file>', 'audit-chain exports: a trusted public key (the auditSigningKeys query); repeat for rotated keys. Default: the keys in the file', collect)
+    .action(async (file: string, options: { publicKey?: string[]; key?: string[]; anchor?: string[] }) => {
+      const firstLine = await readFirstLine(file);
+      setExitCode(
+        firstLine !== undefined && isLogExportHeader(firstLine) ? await verifyLogExportFile(file, options.key ?? [], options.anchor ?? []) : await verifyExportFile(file, options.publicKey ?? []),
+      );
     });
+  addProofCommands(program, setExitCode);
+}
+
+async function readFirstLine(file: string): Promise<string | undefined> {
+  try {
+    for await (const line of readLines(file)) return line;
+  } catch {
+    // Unreadable: the chosen verifier says so.
+  }
+  return undefined;
+}
+
+async function verifyLogExportFile(file: string, keys: string[], anchorFiles: string[]): Promise<number> {
+  try {
+    const trusted = keys.map((key) => {
+      try {
+        return parseVerifierKey(key);
+      } catch (error) {
+        throw new LogFileFormatError(`--key ${key}: ${(error as Error).message}`);
+      }
+    });
+    const anchors = await Promise.all(anchorFiles.map((path) => readAnchor(readableFile(path, 'anchor'))));
+    const report = await verifyLogFile(readLines(readableFile(file, 'export')), { trusted, anchors });
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    for (const note of report.notes) say(`vigil: note: ${note}`);
+    for (const fault of report.faults) say(`vigil: ${fault.kind}${fault.index === null ? '' : ` at ${fault.index}`}: ${fault.message}`);
+    if (report.faultCount > report.faults.length) say(`vigil: … and ${report.faultCount - report.faults.length} more`);
+    return report.isIntact ? 0 : 1;
+  } catch (error) {
+    if (!(error instanceof LogFileFormatError)) throw error;
+    say(`vigil: ${error.message}`);
+    return 2;
+  }
+}
+
+/** A checkpoint note: the file itself, or the checkpoint in an export's header. */
+async function readAnchor(path: string): Promise<string> {
+  const firstLine = await readFirstLine(path);
+  if (firstLine !== undefined && isLogExportHeader(firstLine)) return (JSON.parse(firstLine) as { checkpoint: string }).checkpoint;
+  return fs.readFileSync(path, 'utf8');
 }
 
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
@@ -44,13 +94,13 @@ async function verifyExportFile(file: string, publicKeyFiles: string[]): Promise
 }
 
 /** `path` when it is a file this process may read; a format error (exit 2) naming it otherwise. */
-function readableFile(path: string, what: string): string {
+export function readableFile(path: string, what: string): string {
   try {
     if (!fs.statSync(path).isFile()) throw new Error('not a regular file');
     fs.accessSync(path, fs.constants.R_OK);
     return path;
   } catch (error) {
-    throw new AuditFileFormatError(`cannot read the ${what} file ${path}: ${(error as Error).message}`);
+    throw new (what === 'export' || what === 'public key' ? AuditFileFormatError : LogFileFormatError)(`cannot read the ${what} file ${path}: ${(error as Error).message}`);
   }
 }
 

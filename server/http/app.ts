@@ -20,6 +20,8 @@ export interface AppOptions {
   exports: RequestHandler;
   /** /recordings/… (server/http/recording-routes.ts). */
   recordings: RequestHandler;
+  /** GET /log/… for witnesses (server/http/log-routes.ts). */
+  log: RequestHandler;
   /** Counts requests per token and per IP (server/http/rate-limit.ts). */
   rateLimit: RequestHandler;
   /** Browser origins allowed to call the API; none: no CORS headers at all. */
@@ -65,6 +67,7 @@ export function createApp(options: AppOptions): express.Express {
   app.use('/graphql', ...api, ...options.graphql);
   app.use('/export', ...api, options.exports);
   app.use('/recordings', ...api, options.recordings);
+  app.use('/log', ...api, options.log);
   for (const [path, handler] of Object.entries(options.bots ?? {})) app.use(path, handler);
 
   app.use((_req, res) => {

@@ -15,6 +15,9 @@ import type { Clock } from '../clock.js';
 import type { Database } from '../db/database.js';
 import { parseAuditFilter, startAuditExport, type AuditExportFormat } from '../export/audit-export.js';
 import { exportFilename } from '../export/export-filename.js';
+import { assertLogIntact, startLogExport } from '../export/log-export.js';
+import type { LogService } from '../log/log-service.js';
+import type { NoteVerifier } from '../log/signed-note.js';
 import { QueryParams } from '../export/query-params.js';
 import { startRecordExport } from '../export/record-export.js';
 import { RECORD_EXPORTS } from '../export/record-exports.js';
@@ -30,6 +33,8 @@ export interface ExportRoutesOptions {
   readonly db: Database;
   readonly clock: Clock;
   readonly signingKey: SigningKey;
+  readonly log: LogService;
+  readonly trustedLogKeys: readonly NoteVerifier[];
   readonly authenticator: Authenticator;
   /** Used when a request has no pino-http logger of its own. */
   readonly logger: Logger;
@@ -49,15 +54,24 @@ export function createExportRouter(options: ExportRoutesOptions): express.Router
   for (const format of ['csv', 'jsonl'] as const) {
     router.get(`/audit.${format}`, exportHandler(options, (ctx, params) => startAudit(options, ctx, params, format)));
   }
+  router.get('/log.jsonl', exportHandler(options, (ctx, params) => startLog(options, ctx, params)));
   for (const kind of RECORD_EXPORTS) {
     router.get(`/${kind.name}.csv`, exportHandler(options, (ctx, params) => startRecords(ctx, params, kind)));
   }
   return router;
 }
 
+async function startLog(options: ExportRoutesOptions, ctx: ServiceContext, params: QueryParams): Promise<StartedExport> {
+  params.rejectUnknown();
+  const { size, chunks } = await startLogExport(ctx, options.log, options.trustedLogKeys);
+  return { kind: 'log', extension: 'jsonl', headers: { 'X-Vigil-Log-Size': String(size) }, chunks };
+}
+
 async function startAudit(options: ExportRoutesOptions, ctx: ServiceContext, params: QueryParams, format: AuditExportFormat): Promise<StartedExport> {
   const filter = parseAuditFilter(params);
   params.rejectUnknown();
+  // A signature over a broken log would launder it: the export verifies first and refuses.
+  await assertLogIntact(ctx, options.log, options.trustedLogKeys);
   const { checkpoint, chunks } = await startAuditExport(ctx, options.signingKey, filter, format);
   const headers = {
     'X-Vigil-Checkpoint-Seq': String(checkpoint.seq),

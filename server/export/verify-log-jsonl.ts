@@ -1,0 +1,175 @@
+/**
+ * Verifies a verifiable-log export (server/export/log-jsonl.ts) offline, from the file and the
+ * trusted keys alone, reporting every fault: leaves whose text does not hash to their leaf hash,
+ * gaps and reordering, leaf text dropped without a retention statement, a tree that does not hash
+ * to the signed root, a checkpoint not signed by a trusted key, and inconsistency with checkpoints
+ * given from outside (anchors): an earlier export's, or a witness's.
+ */
+import { readCheckpoint, type SignedHead, type VerifiedCheckpoint } from '../log/checkpoint-chain.js';
+import { parseCheckpointBody } from '../log/checkpoint-note.js';
+import { LOG_STATEMENT_KIND } from '../log/leaf-kinds.js';
+import { FaultList, type LogFault } from '../log/log-faults.js';
+import { CompactTree, leafHash } from '../log/merkle.js';
+import { parseNote, type NoteVerifier } from '../log/signed-note.js';
+import { LOG_JSONL_FORMAT, type LogHeaderLine, type LogLeafLine } from './log-jsonl.js';
+
+export class LogFileFormatError extends Error {}
+
+export interface LogFileReport {
+  readonly isIntact: boolean;
+  readonly tenantId: string;
+  readonly size: number;
+  readonly checkedLeaves: number;
+  /** Whether the checkpoint's signature was checked with keys given to the verifier. */
+  readonly isSignatureChecked: boolean;
+  readonly checkpointTime: string | null;
+  readonly faultCount: number;
+  readonly faults: readonly LogFault[];
+  readonly notes: readonly string[];
+}
+
+/** A checkpoint read without checking its signature (when no trusted key was given). */
+function unverifiedCheckpoint(note: string, tenantId: string): { checkpoint?: VerifiedCheckpoint; error?: string } {
+  try {
+    const body = parseCheckpointBody(parseNote(note).text);
+    if (!body.origin.endsWith(`/tenants/${tenantId}`)) return { error: `its origin "${body.origin}" names another tenant` };
+    const time = body.extensions.find((line) => line.startsWith('vigil-time '))?.slice('vigil-time '.length) ?? null;
+    return { checkpoint: { size: body.size, rootHash: body.rootHash, note, time, source: `checkpoint of size ${body.size}` } };
+  } catch (error) {
+    return { error: (error as Error).message };
+  }
+}
+
+export function isLogExportHeader(line: string): boolean {
+  try {
+    return (JSON.parse(line) as { format?: string }).format === LOG_JSONL_FORMAT;
+  } catch {
+    return false;
+  }
+}
+
+export async function verifyLogFile(lines: AsyncIterable<string>, options: { trusted?: readonly NoteVerifier[]; anchors?: readonly string[] } = {}): Promise<LogFileReport> {
+  const faults = new FaultList(1000);
+  const notes: string[] = [];
+  const trusted = options.trusted && options.trusted.length > 0 ? options.trusted : undefined;
+  let header: LogHeaderLine | undefined;
+  let checkpoint: VerifiedCheckpoint | undefined;
+  const heads: SignedHead[] = [];
+  const headsBySize = new Map<number, SignedHead[]>();
+  const tree = new CompactTree();
+  const pruned = new Map<string, { count: number; last: number; first: { index: number; recordId: string } }>();
+  const allowances = new Map<string, { leaves: number; throughIndex: number }>();
+  let isEnded = false;
+  let lineNumber = 0;
+
+  const read = (note: string, what: string) => {
+    const result = trusted ? readCheckpoint(note, header!.tenantId, trusted) : unverifiedCheckpoint(note, header!.tenantId);
+    if (!result.checkpoint) faults.add('checkpoint_bad_signature', `The ${what} is not valid: ${result.error}`);
+    return result.checkpoint;
+  };
+  const checkHeads = () => {
+    for (const head of headsBySize.get(tree.size) ?? []) {
+      if (!tree.root().equals(head.rootHash)) {
+        faults.add('tree_mismatch', `The file's first ${tree.size} leaves hash to another root than the ${head.source} signed`, { index: tree.size });
+      }
+    }
+  };
+
+  for await (const raw of lines) {
+    lineNumber++;
+    if (raw.trim() === '') continue;
+    let line: { type?: string } & Record<string, unknown>;
+    try {
+      line = JSON.parse(raw) as typeof line;
+    } catch {
+      throw new LogFileFormatError(`line ${lineNumber} is not JSON`);
+    }
+    if (!header) {
+      if (line.type !== 'header' || line.format !== LOG_JSONL_FORMAT || line.version !== 1) throw new LogFileFormatError('the file does not start with a vigil-log-jsonl version 1 header');
+      header = line as unknown as LogHeaderLine;
+      checkpoint = read(header.checkpoint, "file's checkpoint");
+      if (checkpoint) heads.push({ ...checkpoint, source: `file's checkpoint (size ${checkpoint.size})` });
+      for (const anchor of options.anchors ?? []) {
+        const head = read(anchor, 'checkpoint given as anchor');
+        if (head) heads.push({ ...head, source: `anchor (size ${head.size}${head.time ? `, signed ${head.time}` : ''})` });
+      }
+      for (const head of heads) headsBySize.set(head.size, [...(headsBySize.get(head.size) ?? []), head]);
+      checkHeads();
+      continue;
+    }
+    if (isEnded) throw new LogFileFormatError(`line ${lineNumber} follows the end line`);
+    if (line.type === 'end') {
+      isEnded = true;
+      continue;
+    }
+    if (line.type !== 'leaf') throw new LogFileFormatError(`line ${lineNumber} is neither a leaf nor the end`);
+    const leaf = line as unknown as LogLeafLine;
+    if (leaf.index !== tree.size) {
+      faults.add('leaf_missing', leaf.index > tree.size ? `Leaves ${tree.size} to ${leaf.index - 1} are missing from the file` : `Leaf ${leaf.index} (${leaf.kind} ${leaf.recordId}) is out of place, after leaf ${tree.size - 1}`, {
+        index: tree.size,
+        recordKind: leaf.kind,
+        recordId: leaf.recordId,
+      });
+    }
+    const stated = Buffer.from(String(leaf.leafHash), 'base64');
+    if (typeof leaf.leaf === 'string') {
+      if (!leafHash(leaf.leaf).equals(stated)) {
+        faults.add('leaf_modified', `Leaf ${leaf.index} (${leaf.kind} ${leaf.recordId}) does not hash to its leaf hash: its text was changed`, { index: leaf.index, recordKind: leaf.kind, recordId: leaf.recordId });
+      }
+      if (leaf.kind === LOG_STATEMENT_KIND) noteStatement(leaf.leaf, allowances);
+    } else {
+      const seen = pruned.get(leaf.kind);
+      pruned.set(leaf.kind, { count: (seen?.count ?? 0) + 1, last: leaf.index, first: seen?.first ?? { index: leaf.index, recordId: leaf.recordId } });
+    }
+    tree.append(stated.length === 32 ? stated : Buffer.alloc(32));
+    checkHeads();
+  }
+  if (!header) throw new LogFileFormatError('the file is empty');
+  if (!isEnded) faults.add('leaf_missing', `The file ends after leaf ${tree.size - 1} without its end line: it was cut short`, { index: tree.size });
+  if (tree.size !== header.size) faults.add('leaf_missing', `The file holds ${tree.size} leaves; its header says ${header.size}`, { index: tree.size });
+  for (const [kind, seen] of pruned) {
+    const allowed = allowances.get(kind);
+    if (!allowed || seen.count > allowed.leaves || seen.last > allowed.throughIndex) {
+      faults.add('leaf_pruned_unexplained', `${seen.count} ${kind} leaves (the first at ${seen.first.index}) have no text, more than the retention statements in the file allow`, {
+        index: seen.first.index,
+        recordKind: kind,
+        recordId: seen.first.recordId,
+      });
+    }
+  }
+  for (const head of heads) {
+    if (head.size <= tree.size) continue;
+    const isOlder = checkpoint?.time && 'time' in head && head.time && head.time <= checkpoint.time;
+    if (head === checkpoint || isOlder) {
+      faults.add('checkpoint_truncated', `The ${head.source} signed ${head.size} leaves, but the file's log holds ${tree.size}, signed later: the log was cut`, { index: tree.size });
+    } else {
+      notes.push(`The ${head.source} is newer than this file; compare it with a newer export`);
+    }
+  }
+  if (!trusted) notes.push('No trusted key was given: the checkpoint signature was not checked, so the file proves only that it is self-consistent');
+  return {
+    isIntact: faults.count === 0,
+    tenantId: header.tenantId,
+    size: tree.size,
+    checkedLeaves: tree.size,
+    isSignatureChecked: Boolean(trusted),
+    checkpointTime: checkpoint?.time ?? null,
+    faultCount: faults.count,
+    faults: faults.faults,
+    notes,
+  };
+}
+
+function noteStatement(text: string, allowances: Map<string, { leaves: number; throughIndex: number }>): void {
+  try {
+    const { statement } = JSON.parse(text) as { statement?: { action?: string; leafKind?: string; leaves?: number; throughIndex?: number } };
+    if (statement?.action !== 'retention.pruned' || typeof statement.leafKind !== 'string') return;
+    const previous = allowances.get(statement.leafKind);
+    allowances.set(statement.leafKind, {
+      leaves: (previous?.leaves ?? 0) + Number(statement.leaves ?? 0),
+      throughIndex: Math.max(previous?.throughIndex ?? -1, Number(statement.throughIndex ?? -1)),
+    });
+  } catch {
+    // Not a statement this verifier knows: it allows nothing.
+  }
+}

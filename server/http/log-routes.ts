@@ -1,0 +1,53 @@
+/**
+ * GET /log/…: what a witness polls. `/log/checkpoint` is the tenant's latest signed checkpoint as
+ * the plain-text note (C2SP tlog-checkpoint in a signed note, the bytes a witness verifies);
+ * `/log/checkpoints?since=&until=&limit=` lists them newest first, quiet-period ones included, as
+ * JSON. The bearer token is any of the tenant's with AUDIT_LOGS_VIEW (give a witness its own).
+ */
+import express from 'express';
+import type { Authenticator } from '../auth/authenticate.js';
+import { requirePermission } from '../auth/scope.js';
+import type { Database } from '../db/database.js';
+import { BadInput, NotFound } from '../errors.js';
+import { QueryParams } from '../export/query-params.js';
+import { latestLogCheckpoint } from '../log/checkpoints.js';
+import { listLogCheckpoints } from '../log/proofs.js';
+import type { Logger } from '../logger.js';
+import { requestInfoOf } from './request-info.js';
+import { sendError } from './send-error.js';
+
+export function createLogRouter(options: { db: Database; authenticator: Authenticator; logger: Logger }): express.Router {
+  const router = express.Router();
+  const actorOf = async (req: express.Request, res: express.Response) =>
+    requirePermission(await options.authenticator.authenticate(req.headers.authorization, requestInfoOf(req, String(res.getHeader('x-request-id') ?? ''))), 'audit_logs.view');
+
+  router.get('/checkpoint', async (req, res) => {
+    try {
+      const actor = await actorOf(req, res);
+      const checkpoint = await latestLogCheckpoint(options.db, actor.tenantId);
+      if (!checkpoint) throw new NotFound('Checkpoint', 'latest');
+      res.status(200).setHeader('Content-Type', 'text/plain; charset=utf-8').setHeader('Cache-Control', 'no-store').send(checkpoint.note);
+    } catch (error) {
+      sendError(res, error, req.log ?? options.logger, 'latest checkpoint');
+    }
+  });
+
+  router.get('/checkpoints', async (req, res) => {
+    try {
+      const actor = await actorOf(req, res);
+      const params = new QueryParams(req.query as Record<string, unknown>);
+      const since = params.date('since');
+      const until = params.date('until');
+      const limit = params.int('limit') ?? 100;
+      if (limit < 1 || limit > 1000) throw new BadInput('limit', 'limit: must be between 1 and 1000');
+      params.rejectUnknown();
+      const rows = await listLogCheckpoints(options.db, actor.tenantId, { since, until, limit });
+      res.status(200).setHeader('Cache-Control', 'no-store').json({
+        checkpoints: rows.map((row) => ({ size: row.size, rootHash: row.rootHash.toString('base64'), signedAt: row.signedAt.toISOString(), note: row.note })),
+      });
+    } catch (error) {
+      sendError(res, error, req.log ?? options.logger, 'checkpoints');
+    }
+  });
+  return router;
+}
