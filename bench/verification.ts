@@ -53,7 +53,7 @@ export async function benchVerification(options: BenchOptions): Promise<Benchmar
     await generateChain(bench.raw, tenant.tenantId, count);
 
     let started = performance.now();
-    const report = await verifyAuditIntegrity(bench.vigil.database.db, tenant.tenantId);
+    const report = await verifyAuditIntegrity(bench.vigil.database.db, tenant.tenantId, new Map());
     const verifySeconds = (performance.now() - started) / 1000;
     if (!report.isIntact) throw new Error(`the generated chain does not verify: ${JSON.stringify(report.fault)}`);
 

@@ -76,13 +76,14 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
   try {
     database = await openDatabase(config.database, options.database);
     await runMigrations(database);
-    const bootstrap = await bootstrapFirstRun(database.db, clock, config.bootstrap);
-
+    // Before anything is written: an instance whose key is not trusted does not start at all.
     const signingKey = loadSigningKey(config.audit.signingKeyPem, config.database.dataDir);
-    await publishSigningKey(database.db, signingKey);
-    const checkpointPolicy = { everyEntries: config.audit.checkpointEveryEntries, everyMinutes: config.audit.checkpointEveryMinutes };
     const logSigner = await loadLogSigner(database.db, signingKey, config.audit.instanceName, config.audit.trustedKeys);
     const trustedLogKeys = logSigner.trusted;
+    await publishSigningKey(database.db, signingKey);
+    const checkpointPolicy = { everyEntries: config.audit.checkpointEveryEntries, everyMinutes: config.audit.checkpointEveryMinutes };
+
+    const bootstrap = await bootstrapFirstRun(database.db, clock, config.bootstrap);
     const log = createLogService({ db: database.db, clock, logger, signer: logSigner, policy: checkpointPolicy });
     const unregisterLog = registerLogService(database.db, log);
     // What was queued while no instance ran (a first run, a migration's backfill) joins the log now.

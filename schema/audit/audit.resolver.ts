@@ -2,7 +2,7 @@ import { Arg, Args, Ctx, Field, ID, InputType, Int, Query, Resolver } from 'type
 import { auditStatistics } from '../../server/audit/statistics.js';
 import { getAuditEntry, listAuditEntries, type AuditFilter } from '../../server/audit/list-entries.js';
 import { recordAuditView } from '../../server/audit/record-view.js';
-import { verifyAuditIntegrity } from '../../server/audit/verify-integrity.js';
+import { chainKeysOf, verifyAuditIntegrity } from '../../server/audit/verify-integrity.js';
 import { listSigningKeys, latestCheckpoint } from '../../server/audit/published.js';
 import { requireActor, requirePermission } from '../../server/auth/scope.js';
 import { raiseIntegrityAlarm } from '../../server/audit/integrity-alarm.js';
@@ -96,7 +96,7 @@ export class AuditResolver {
     @Arg('toSeq', () => Int, { nullable: true }) toSeq?: number | null,
   ): Promise<AuditIntegrityReport> {
     const actor = requirePermission(ctx.actor, 'audit_logs.view');
-    const report = await verifyAuditIntegrity(ctx.deps.db, actor.tenantId, { fromSeq, toSeq });
+    const report = await verifyAuditIntegrity(ctx.deps.db, actor.tenantId, chainKeysOf(ctx.deps.audit.trustedLogKeys), { fromSeq, toSeq });
     await recordAuditView(serviceContext(ctx), 'audit.verified', 'audit_log', {
       fromSeq: report.fromSeq,
       toSeq: report.toSeq,

@@ -1,12 +1,15 @@
 /**
  * verifyAuditIntegrity: the tenant's chain, read in pages of sequence numbers, through the
- * ChainVerifier, against every checkpoint in the range and every published key.
+ * ChainVerifier, against every checkpoint in the range. Checkpoints verify only with the keys
+ * configuration trusts (VIGIL_AUDIT_TRUSTED_KEYS, or the instance's own): a key an intruder adds
+ * to the signing-keys table vouches for nothing.
  */
 import { and, eq, gt, lte } from 'drizzle-orm';
 import type { Executor } from '../db/database.js';
-import { auditChainHeads, auditCheckpoints, auditEntries, auditSigningKeys, type AuditEntryRow } from '../db/tables/index.js';
+import type { KeyObject } from 'node:crypto';
+import { auditChainHeads, auditCheckpoints, auditEntries, type AuditEntryRow } from '../db/tables/index.js';
+import { keyIdOf } from './signing-key.js';
 import { ChainVerifier, type VerificationReport } from './chain-verifier.js';
-import { publicKeyMap } from './checkpoint-payload.js';
 
 const PAGE = 5000;
 
@@ -15,7 +18,12 @@ export interface VerifyRange {
   readonly toSeq?: number | null;
 }
 
-export async function verifyAuditIntegrity(db: Executor, tenantId: string, range: VerifyRange = {}): Promise<VerificationReport> {
+/** The chain checkpoints' key ids (SHA-256 of the SPKI, 16 hex digits) of the trusted log keys. */
+export function chainKeysOf(trusted: readonly { publicKey: KeyObject }[]): Map<string, KeyObject> {
+  return new Map(trusted.map((key) => [keyIdOf(key.publicKey), key.publicKey]));
+}
+
+export async function verifyAuditIntegrity(db: Executor, tenantId: string, trustedKeys: ReadonlyMap<string, KeyObject>, range: VerifyRange = {}): Promise<VerificationReport> {
   const [head] = await db.select().from(auditChainHeads).where(eq(auditChainHeads.tenantId, tenantId));
   if (!head) throw new Error(`Tenant ${tenantId} has no audit chain`);
   const fromSeq = Math.max(range.fromSeq ?? head.startSeq, head.startSeq);
@@ -33,8 +41,7 @@ export async function verifyAuditIntegrity(db: Executor, tenantId: string, range
     .select()
     .from(auditCheckpoints)
     .where(and(eq(auditCheckpoints.tenantId, tenantId), gt(auditCheckpoints.seq, fromSeq - 2), isWholeTail ? undefined : lte(auditCheckpoints.seq, toSeq)));
-  const keys = publicKeyMap(await db.select().from(auditSigningKeys));
-  const verifier = new ChainVerifier({ fromSeq, startHash, toSeq, checkpoints, publicKeys: keys });
+  const verifier = new ChainVerifier({ fromSeq, startHash, toSeq, checkpoints, publicKeys: trustedKeys });
 
   let after = fromSeq - 1;
   while (!verifier.isDone && after < toSeq) {

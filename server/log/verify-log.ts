@@ -12,7 +12,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { queryRows, type Database, type Executor } from '../db/database.js';
-import { verifyAuditIntegrity } from '../audit/verify-integrity.js';
+import { chainKeysOf, verifyAuditIntegrity } from '../audit/verify-integrity.js';
 import { checkCheckpointChain, readCheckpoint, type SignedHead } from './checkpoint-chain.js';
 import { FaultList, type LogReport } from './log-faults.js';
 import { LEAF_KINDS, tableNameOf, type LeafKind } from './leaf-kinds.js';
@@ -57,7 +57,7 @@ async function verifyInSnapshot(db: Executor, tenantId: string, options: VerifyL
   const checkedRecords = await checkRecords(db, tenantId, pruned, faults);
   await checkExplained(db, tenantId, faults);
 
-  const chain = await verifyAuditIntegrity(db, tenantId);
+  const chain = await verifyAuditIntegrity(db, tenantId, chainKeysOf(options.trusted));
   if (chain.fault) faults.add('chain_broken', `Audit chain: ${chain.fault.message}`, { recordKind: 'audit_entry', recordId: null, index: null });
 
   const [queued] = await queryRows<{ count: string | number }>(db, sql`select count(*) as count from log_leaves where tenant_id = ${tenantId} and idx is null`);
