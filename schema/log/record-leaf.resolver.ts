@@ -40,88 +40,16 @@ async function logLeafOf(ctx: GraphQLContext, recordId: string): Promise<LogLeaf
   return leaf ? toLogLeaf(leaf, hasPermission(ctx.actor, 'audit_logs.view')) : null;
 }
 
-const DESCRIPTION = 'This record’s current version in the verifiable log (logInclusionProof proves it).';
-
-@Resolver(() => Command)
-export class CommandLeafResolver {
-  @FieldResolver(() => LogLeaf, { nullable: true, description: DESCRIPTION })
-  logLeaf(@Root() row: Command, @Ctx() ctx: GraphQLContext) {
-    return logLeafOf(ctx, row.id);
+/** The `logLeaf` field on one record type (every record type's id is its leaf's record id). */
+function recordLeafResolver(type: new () => { id: string }) {
+  @Resolver(() => type)
+  class RecordLeafResolver {
+    @FieldResolver(() => LogLeaf, { nullable: true, description: 'This record’s current version in the verifiable log (logInclusionProof proves it).' })
+    logLeaf(@Root() row: { id: string }, @Ctx() ctx: GraphQLContext) {
+      return logLeafOf(ctx, row.id);
+    }
   }
+  return RecordLeafResolver;
 }
 
-@Resolver(() => TerminalSession)
-export class TerminalSessionLeafResolver {
-  @FieldResolver(() => LogLeaf, { nullable: true, description: DESCRIPTION })
-  logLeaf(@Root() row: TerminalSession, @Ctx() ctx: GraphQLContext) {
-    return logLeafOf(ctx, row.id);
-  }
-}
-
-@Resolver(() => AccessSession)
-export class AccessSessionLeafResolver {
-  @FieldResolver(() => LogLeaf, { nullable: true, description: DESCRIPTION })
-  logLeaf(@Root() row: AccessSession, @Ctx() ctx: GraphQLContext) {
-    return logLeafOf(ctx, row.id);
-  }
-}
-
-@Resolver(() => FileTransfer)
-export class FileTransferLeafResolver {
-  @FieldResolver(() => LogLeaf, { nullable: true, description: DESCRIPTION })
-  logLeaf(@Root() row: FileTransfer, @Ctx() ctx: GraphQLContext) {
-    return logLeafOf(ctx, row.id);
-  }
-}
-
-@Resolver(() => SystemLog)
-export class SystemLogLeafResolver {
-  @FieldResolver(() => LogLeaf, { nullable: true, description: DESCRIPTION })
-  logLeaf(@Root() row: SystemLog, @Ctx() ctx: GraphQLContext) {
-    return logLeafOf(ctx, row.id);
-  }
-}
-
-@Resolver(() => SudoAuthorization)
-export class SudoAuthorizationLeafResolver {
-  @FieldResolver(() => LogLeaf, { nullable: true, description: DESCRIPTION })
-  logLeaf(@Root() row: SudoAuthorization, @Ctx() ctx: GraphQLContext) {
-    return logLeafOf(ctx, row.id);
-  }
-}
-
-@Resolver(() => Approval)
-export class ApprovalLeafResolver {
-  @FieldResolver(() => LogLeaf, { nullable: true, description: DESCRIPTION })
-  logLeaf(@Root() row: Approval, @Ctx() ctx: GraphQLContext) {
-    return logLeafOf(ctx, row.id);
-  }
-}
-
-@Resolver(() => AuditEntry)
-export class AuditEntryLeafResolver {
-  @FieldResolver(() => LogLeaf, { nullable: true, description: DESCRIPTION })
-  logLeaf(@Root() row: AuditEntry, @Ctx() ctx: GraphQLContext) {
-    return logLeafOf(ctx, row.id);
-  }
-}
-
-@Resolver(() => ActivityEntry)
-export class ActivityEntryLeafResolver {
-  @FieldResolver(() => LogLeaf, { nullable: true, description: DESCRIPTION })
-  logLeaf(@Root() row: ActivityEntry, @Ctx() ctx: GraphQLContext) {
-    return logLeafOf(ctx, row.id);
-  }
-}
-
-export const RECORD_LEAF_RESOLVERS = [
-  CommandLeafResolver,
-  TerminalSessionLeafResolver,
-  AccessSessionLeafResolver,
-  FileTransferLeafResolver,
-  SystemLogLeafResolver,
-  SudoAuthorizationLeafResolver,
-  ApprovalLeafResolver,
-  AuditEntryLeafResolver,
-  ActivityEntryLeafResolver,
-] as const;
+export const RECORD_LEAF_RESOLVERS = [Command, TerminalSession, AccessSession, FileTransfer, SystemLog, SudoAuthorization, Approval, AuditEntry, ActivityEntry].map(recordLeafResolver);

@@ -171,22 +171,21 @@ describe('the JSONL export', () => {
     expect((await verifyOffline(empty.file)).code).toBe(0);
   });
 
-  it('and the API agree on an entry edited in the database before the export', async () => {
-    const [row] = await queryRows<{ seq: number }>(
+  it('is refused over an entry edited in the database, so no signature launders it, and the API names the entry', async () => {
+    const [row] = await queryRows<{ seq: number; id: string }>(
       t.vigil.database.db,
-      sql`select seq from audit_entries where tenant_id = ${t.admin.tenantId} and action = 'user.created' and resource_name = 'edsger@example.test'`,
+      sql`select seq, id from audit_entries where tenant_id = ${t.admin.tenantId} and action = 'user.created' and resource_name = 'edsger@example.test'`,
     );
     const seq = Number(row!.seq);
     await t.vigil.database.db.execute(
       sql`update audit_entries set after = jsonb_set(after, '{role}', '"admin"') where tenant_id = ${t.admin.tenantId} and seq = ${seq}`,
     );
-    const { file, lines } = await exportFile('after-db-edit.jsonl');
-    const offline = await verifyOffline(file);
-    expect(offline.code).toBe(1);
-    expect(offline.report.fault).toMatchObject({ seq, kind: 'modified' });
-    const online = await verifyOnline(lines.checkpoint.seq);
+    const refused = await fetchExport(t, '/export/audit.jsonl', t.admin.token);
+    expect(refused.status).toBe(409);
+    expect(JSON.parse(refused.text).errors[0]).toMatchObject({ extensions: { code: 'CONFLICT' }, message: expect.stringContaining(row!.id) });
+    const online = await verifyOnline(seq + 5);
     expect(online.isIntact).toBe(false);
-    expect({ seq: online.fault.seq, kind: online.fault.kind.toLowerCase() }).toEqual({ seq: offline.report.fault.seq, kind: offline.report.fault.kind });
+    expect({ seq: online.fault.seq, kind: online.fault.kind }).toEqual({ seq, kind: 'MODIFIED' });
   });
 });
 
