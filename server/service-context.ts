@@ -1,7 +1,7 @@
 import type { Actor, RequestInfo } from './auth/actor.js';
 import type { Clock } from './clock.js';
 import type { Database, Executor } from './db/database.js';
-import { integrateAfterCommit } from './log/log-service.js';
+import { integrateAfterCommit, queuedLeavesIn } from './log/log-service.js';
 
 /**
  * What every domain service receives: where to read and write, what time it is, who is acting and
@@ -30,7 +30,12 @@ export interface TransactionContext extends Omit<ServiceContext, 'db'> {
  * before this returns, so what a caller was told is done is in the log too.
  */
 export async function inTransaction<T>(ctx: ServiceContext, work: (tx: TransactionContext) => Promise<T>): Promise<T> {
-  const result = await ctx.db.transaction(async (db) => work({ ...ctx, db }));
-  await integrateAfterCommit(ctx.db, ctx.actor.tenantId);
+  let hasQueuedLeaves = false;
+  const result = await ctx.db.transaction(async (db) => {
+    const value = await work({ ...ctx, db });
+    hasQueuedLeaves = queuedLeavesIn(db);
+    return value;
+  });
+  if (hasQueuedLeaves) await integrateAfterCommit(ctx.db, ctx.actor.tenantId);
   return result;
 }

@@ -9,6 +9,7 @@ import type { Actor } from '../auth/actor.js';
 import { actorId } from '../auth/actor.js';
 import type { TransactionContext } from '../service-context.js';
 import type { AuditAction } from './actions.js';
+import { markQueuedLeaves } from '../log/log-service.js';
 import { appendAuditEntries, type NewAuditEntry } from './append-entries.js';
 
 export interface Change {
@@ -56,6 +57,7 @@ export async function recordChanges(ctx: TransactionContext, changes: readonly C
     if (isActivityAction(change.action) && change.activityDetails) await recordActorActivity(ctx, change.action, change.activityDetails);
   }
   if (!ctx.isAuditChainOff && changes.length > 0) {
+    markQueuedLeaves(ctx.db);
     await appendAuditEntries(
       ctx.db,
       ctx.actor.tenantId,

@@ -41,7 +41,8 @@ export function createLogService(options: { db: Database; clock: Clock; logger: 
       await tx.execute(lockTenantLog(tenantId));
       const now = clock.now();
       const integration = await integrateQueued(tx, tenantId, now);
-      if (signer) await signIfDue(tx, tenantId, now, force);
+      // Due by time alone is the periodic pass's to find; here only what this step added counts.
+      if (signer && (integration || force)) await signIfDue(tx, tenantId, now, force);
       return integration;
     });
   }
@@ -115,6 +116,12 @@ export function createLogService(options: { db: Database; clock: Clock; logger: 
     let count = 0;
     for (const tenantId of await tenantsDueForCheckpoint(db, clock.now(), policy)) {
       await drain(tenantId);
+      // A quiet tenant is due by time: sign even though nothing was integrated.
+      await db.transaction(async (tx) => {
+        await tx.execute(lockTenantLog(tenantId));
+        if (signer) await signIfDue(tx, tenantId, clock.now(), false);
+      });
+      await raiseRefusals();
       count++;
     }
     return count;
@@ -132,6 +139,21 @@ export function createLogService(options: { db: Database; clock: Clock; logger: 
 }
 
 const services = new WeakMap<object, LogService>();
+
+/**
+ * Transactions known to have queued leaves: those that recorded a change (every write of a
+ * covered table comes with its audit entry) or appended a recording chunk. A transaction not
+ * marked is not waited for; whatever it queued, the periodic pass integrates within a second.
+ */
+const queuingTransactions = new WeakSet<object>();
+
+export function markQueuedLeaves(tx: Executor): void {
+  queuingTransactions.add(tx);
+}
+
+export function queuedLeavesIn(tx: Executor): boolean {
+  return queuingTransactions.has(tx);
+}
 
 /** Lets transactions on `db` find the log service that integrates after them. */
 export function registerLogService(db: Database, service: LogService): () => void {

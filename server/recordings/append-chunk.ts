@@ -20,6 +20,7 @@ import { terminalRecordingChunks, terminalRecordings, terminalSessions, type Rec
 import { BadInput, Conflict, NotFound } from '../errors.js';
 import { newId } from '../ids.js';
 import { publishEvents } from '../realtime/domain-events.js';
+import { markQueuedLeaves } from '../log/log-service.js';
 import { inTransaction, type ServiceContext } from '../service-context.js';
 import { parseChunk, type AsciicastEvent, type AsciicastHeader } from './asciicast.js';
 import { encodeChunk, type EncodedChunk } from './chunk-codec.js';
@@ -99,6 +100,7 @@ export async function appendRecordingChunk(ctx: ServiceContext, upload: ChunkUpl
     }
 
     const updated = await storeChunk(tx.db, recording, upload.seq, parsed.events, encoded, gap, Boolean(upload.isFinal));
+    markQueuedLeaves(tx.db);
     if (updated.status === 'complete') {
       changes.push({ action: 'recording.completed', resource: { type: 'terminal_recording', id: recording.id }, after: { durationSeconds: updated.durationSeconds, eventCount: updated.eventCount, chunks: updated.nextSeq, gaps: updated.gaps.length } });
     }
