@@ -7,7 +7,9 @@ import DataLoader from 'dataloader';
 import { Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
 import { hasPermission } from '../../server/auth/scope.js';
 import { latestLeaves, type StoredLeaf } from '../../server/log/proofs.js';
-import { Approval } from '../approvals/approval.type.js';
+import { Approval, ApprovalDecision } from '../approvals/approval.type.js';
+import { SudoCheck } from '../approvals/sudo-check.type.js';
+import { TerminalRecording } from '../recordings/recording.types.js';
 import { AuditEntry } from '../audit/audit-entry.type.js';
 import type { GraphQLContext } from '../context.js';
 import { AccessSession } from '../records/access-session.type.js';
@@ -52,4 +54,17 @@ function recordLeafResolver(type: new () => { id: string }) {
   return RecordLeafResolver;
 }
 
-export const RECORD_LEAF_RESOLVERS = [Command, TerminalSession, AccessSession, FileTransfer, SystemLog, SudoAuthorization, Approval, AuditEntry, ActivityEntry].map(recordLeafResolver);
+export const RECORD_LEAF_RESOLVERS = [
+  Command,
+  TerminalSession,
+  AccessSession,
+  FileTransfer,
+  SystemLog,
+  SudoAuthorization,
+  SudoCheck,
+  Approval,
+  ApprovalDecision,
+  TerminalRecording,
+  AuditEntry,
+  ActivityEntry,
+].map(recordLeafResolver);
