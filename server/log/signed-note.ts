@@ -1,16 +1,38 @@
 /**
- * C2SP signed notes (the format of Go's golang.org/x/mod/sumdb/note) with Ed25519 keys: a text
- * ending in a newline, a blank line, then one line per signature, "— <key name> <base64(4-byte
- * key id || signature)>". A key id is the first 4 bytes of SHA-256(name || "\n" || 0x01 ||
- * public key); a verifier key is written "<name>+<hex key id>+<base64(0x01 || public key)>".
+ * C2SP signed notes (c2sp.org/signed-note, the format of Go's golang.org/x/mod/sumdb/note) with
+ * Ed25519 keys. Verifiers outside Vigil re-implement this, so here it is in full:
+ *
+ *   note            = text "\n" signature-line+         (the LAST blank line splits text from signatures)
+ *   text            = UTF-8 lines, the last ending in "\n" (blank lines allowed inside)
+ *   signature-line  = "— " key-name " " base64(key id || Ed25519 signature over the text bytes) "\n"
+ *   key id          = SHA-256(key-name || 0x0A || 0x01 || 32-byte public key)[:4]
+ *   verifier key    = key-name "+" hex(key id) "+" base64(0x01 || 32-byte public key)
+ *   signer key      = "PRIVATE+KEY+" key-name "+" hex(key id) "+" base64(0x01 || 32-byte seed)   (secret; Go's format)
+ *
+ * The dash is U+2014 EM DASH; base64 is RFC 4648 standard with padding; 0x01 is Ed25519's
+ * signature type. Key names are non-empty, without Unicode spaces or "+". A note holds no control
+ * character but newline, so CRLF line endings make it malformed.
+ *
+ * Verifying follows the spec: a signature whose (name, key id) pair no given verifier has is
+ * ignored, even if one of the two matches; a signature from a given key that fails to verify
+ * rejects the whole note (the spec's SHOULD). Two limits Go does not have: base64 must be canonical
+ * (what every encoder writes), and a note holds at most 100 signatures (Go's own cap).
  */
-import { createHash, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 
 const ED25519 = 0x01;
 const SIGNATURE_PREFIX = '— ';
+const SIGNER_KEY_PREFIX = 'PRIVATE+KEY+';
+const MAX_SIGNATURES = 100;
+// RFC 8410: an Ed25519 PKCS#8 key is this fixed DER header followed by the 32-byte seed.
+const PKCS8_ED25519_HEADER = Buffer.from('302e020100300506032b657004220420', 'hex');
+// Control characters other than newline, and lone surrogates (a string with one has no UTF-8 form).
+// eslint-disable-next-line no-control-regex
+const NOT_IN_A_NOTE = /[\x00-\x09\x0b-\x1f\p{Cs}]/u;
 
 export interface NoteSigner {
   readonly name: string;
+  /** 4 bytes. */
   readonly keyId: Buffer;
   readonly privateKey: KeyObject;
   readonly verifierKey: string;
@@ -18,8 +40,10 @@ export interface NoteSigner {
 
 export interface NoteVerifier {
   readonly name: string;
+  /** 4 bytes. */
   readonly keyId: Buffer;
   readonly publicKey: KeyObject;
+  /** Canonical form (lower-case hex id), whatever case the parsed string used. */
   readonly verifierKey: string;
 }
 
@@ -34,75 +58,134 @@ export interface ParsedNote {
   readonly signatures: NoteSignature[];
 }
 
-function checkKeyName(name: string): void {
-  if (name === '' || /[\s+]/u.test(name) || [...name].some((character) => character.codePointAt(0)! < 0x20)) {
-    throw new Error(`"${name}" is not a valid key name: it must be non-empty, without spaces or "+"`);
-  }
+const isKeyName = (name: string) => name !== '' && !/[\p{White_Space}+]/u.test(name) && !NOT_IN_A_NOTE.test(name);
+
+function assertKeyName(name: string): void {
+  if (!isKeyName(name)) throw new Error(`"${name}" is not a valid key name: it must be non-empty, without spaces, "+" or control characters`);
 }
 
-const rawPublicKey = (publicKey: KeyObject): Buffer => Buffer.from(publicKey.export({ format: 'jwk' }).x!, 'base64url');
+function assertEd25519(key: KeyObject, type: 'public' | 'private'): void {
+  if (key.asymmetricKeyType !== 'ed25519' || (type === 'private' && key.type !== 'private')) throw new Error(`A signed-note ${type} key must be an Ed25519 key`);
+}
 
-function keyIdOf(name: string, raw: Buffer): Buffer {
-  return createHash('sha256').update(name).update('\n').update(Buffer.from([ED25519])).update(raw).digest().subarray(0, 4);
+function keyIdOf(name: string, rawPublicKey: Buffer): Buffer {
+  return createHash('sha256').update(name).update(Buffer.from([0x0a, ED25519])).update(rawPublicKey).digest().subarray(0, 4);
+}
+
+/** The bytes, or null unless `encoded` is exactly what an encoder writes for them. */
+function decodeBase64(encoded: string): Buffer | null {
+  const bytes = Buffer.from(encoded, 'base64');
+  return encoded !== '' && bytes.toString('base64') === encoded ? bytes : null;
+}
+
+const rawPublicKeyOf = (key: KeyObject): Buffer => Buffer.from(key.export({ format: 'jwk' }).x!, 'base64url');
+
+const formatKey = (name: string, keyId: Buffer, raw: Buffer) => `${name}+${keyId.toString('hex')}+${Buffer.concat([Buffer.from([ED25519]), raw]).toString('base64')}`;
+
+/** Splits "<name>+<hex id>+<base64(0x01 || 32 bytes)>"; the base64 may hold "+", so only the first two split. */
+function splitKey(key: string, what: string): { name: string; keyId: Buffer; raw: Buffer } {
+  const first = key.indexOf('+');
+  const second = key.indexOf('+', first + 1);
+  if (first < 0 || second < 0) throw new Error(`${what} is not "<name>+<hex key id>+<base64 key>"`);
+  const [name, hexId, encoded] = [key.slice(0, first), key.slice(first + 1, second), key.slice(second + 1)];
+  if (!isKeyName(name)) throw new Error(`${what} has an invalid key name (empty, or with spaces or control characters)`);
+  if (!/^[0-9a-f]{8}$/i.test(hexId)) throw new Error(`${what} has a key id that is not 8 hex digits`);
+  const material = decodeBase64(encoded);
+  if (!material) throw new Error(`${what} has a key that is not canonical base64`);
+  if (material[0] !== ED25519) throw new Error(`${what} has signature type 0x${material[0]!.toString(16).padStart(2, '0')}; only Ed25519 (0x01) is supported`);
+  if (material.length !== 33) throw new Error(`${what} has an Ed25519 key of ${material.length - 1} bytes, not 32`);
+  return { name, keyId: Buffer.from(hexId, 'hex'), raw: material.subarray(1) };
 }
 
 export function verifierKeyOf(name: string, publicKey: KeyObject): string {
-  checkKeyName(name);
-  const raw = rawPublicKey(publicKey);
-  return `${name}+${keyIdOf(name, raw).toString('hex')}+${Buffer.concat([Buffer.from([ED25519]), raw]).toString('base64')}`;
+  assertKeyName(name);
+  assertEd25519(publicKey, 'public');
+  const raw = rawPublicKeyOf(publicKey);
+  return formatKey(name, keyIdOf(name, raw), raw);
 }
 
 export function noteSignerFromPrivateKey(name: string, privateKey: KeyObject): NoteSigner {
-  if (privateKey.asymmetricKeyType !== 'ed25519') throw new Error('A note signer needs an Ed25519 key');
-  const publicKey = createPublicKey(privateKey);
-  const verifierKey = verifierKeyOf(name, publicKey);
-  return { name, keyId: keyIdOf(name, rawPublicKey(publicKey)), privateKey, verifierKey };
+  assertEd25519(privateKey, 'private');
+  const verifierKey = verifierKeyOf(name, createPublicKey(privateKey));
+  return { name, keyId: keyIdOf(name, rawPublicKeyOf(privateKey)), privateKey, verifierKey };
 }
 
 export function parseVerifierKey(vkey: string): NoteVerifier {
-  // The base64 key may itself hold "+": only the first two separate fields.
-  const first = vkey.indexOf('+');
-  const second = vkey.indexOf('+', first + 1);
-  if (first < 0 || second < 0) throw new Error(`"${vkey}" is not a verifier key (name+hex id+base64 key)`);
-  const [name, hexId, encoded] = [vkey.slice(0, first), vkey.slice(first + 1, second), vkey.slice(second + 1)];
-  checkKeyName(name);
-  if (!/^[0-9a-f]{8}$/.test(hexId)) throw new Error(`The key id of "${vkey}" is not 8 hex digits`);
-  const key = Buffer.from(encoded, 'base64');
-  if (key.toString('base64') !== encoded || key.length !== 33 || key[0] !== ED25519) throw new Error(`"${vkey}" does not hold an Ed25519 public key`);
-  const raw = key.subarray(1);
-  if (!keyIdOf(name, raw).equals(Buffer.from(hexId, 'hex'))) throw new Error(`The key id of "${vkey}" does not match its name and key`);
+  const what = `Verifier key "${vkey}"`;
+  const { name, keyId, raw } = splitKey(vkey, what);
+  if (!keyIdOf(name, raw).equals(keyId)) throw new Error(`${what} has a key id that does not match its name and key`);
   const publicKey = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: raw.toString('base64url') }, format: 'jwk' });
-  return { name, keyId: Buffer.from(hexId, 'hex'), publicKey, verifierKey: vkey };
+  return { name, keyId, publicKey, verifierKey: formatKey(name, keyId, raw) };
+}
+
+/** Go's secret signer-key string for this key, for configuration; never log it. */
+export function signerKeyOf(name: string, privateKey: KeyObject): string {
+  const signer = noteSignerFromPrivateKey(name, privateKey);
+  const seed = Buffer.from(privateKey.export({ format: 'jwk' }).d!, 'base64url');
+  return `${SIGNER_KEY_PREFIX}${formatKey(name, signer.keyId, seed)}`;
+}
+
+/** Reads Go's "PRIVATE+KEY+..." string. Error messages never repeat the key. */
+export function parseSignerKey(skey: string): NoteSigner {
+  const what = 'The signer key';
+  if (!skey.startsWith(SIGNER_KEY_PREFIX)) throw new Error(`${what} does not start with "${SIGNER_KEY_PREFIX}"`);
+  const { name, keyId, raw: seed } = splitKey(skey.slice(SIGNER_KEY_PREFIX.length), what);
+  const privateKey = createPrivateKey({ key: Buffer.concat([PKCS8_ED25519_HEADER, seed]), format: 'der', type: 'pkcs8' });
+  const signer = noteSignerFromPrivateKey(name, privateKey);
+  // The id is of the public key, so it can only be checked once the key is derived from the seed.
+  if (!signer.keyId.equals(keyId)) throw new Error(`${what} has a key id that does not match its name and key`);
+  return signer;
 }
 
 export function signNote(text: string, signers: readonly NoteSigner[]): string {
-  if (!text.endsWith('\n') || text.includes('\r')) throw new Error('A note text ends in a newline and holds no carriage returns');
+  if (!text.endsWith('\n')) throw new Error('A note text must end in a newline');
+  if (NOT_IN_A_NOTE.test(text)) throw new Error('A note text must hold no control characters but newline (no CR) and be valid Unicode');
+  if (signers.length === 0) throw new Error('A signed note needs at least one signer');
+  const bytes = Buffer.from(text, 'utf8');
   const lines = signers.map((signer) => {
-    const signature = sign(null, Buffer.from(text), signer.privateKey);
+    assertKeyName(signer.name);
+    const signature = sign(null, bytes, signer.privateKey);
     return `${SIGNATURE_PREFIX}${signer.name} ${Buffer.concat([signer.keyId, signature]).toString('base64')}\n`;
   });
   return `${text}\n${lines.join('')}`;
 }
 
-export function parseNote(note: string): ParsedNote {
-  if (note.includes('\r')) throw new Error('A note holds no carriage returns');
-  const split = note.lastIndexOf('\n\n');
-  if (split < 0 || !note.endsWith('\n')) throw new Error('A note is its text, a blank line and its signature lines');
-  const text = note.slice(0, split + 1);
-  const signatures = note
-    .slice(split + 2, -1)
-    .split('\n')
-    .map((line) => {
-      if (!line.startsWith(SIGNATURE_PREFIX)) throw new Error(`"${line}" is not a signature line`);
-      const [name, encoded, ...rest] = line.slice(SIGNATURE_PREFIX.length).split(' ');
-      const bytes = Buffer.from(encoded ?? '', 'base64');
-      if (!name || rest.length > 0 || bytes.length < 5 || bytes.toString('base64') !== encoded) throw new Error(`"${line}" is not a signature line`);
-      return { name, keyId: bytes.subarray(0, 4), signature: bytes.subarray(4) };
-    });
-  return { text, signatures };
+function parseSignatureLine(line: string): NoteSignature {
+  if (!line.startsWith(SIGNATURE_PREFIX)) throw new Error(`The note line "${line}" is not a signature line ("— <name> <base64>")`);
+  const rest = line.slice(SIGNATURE_PREFIX.length);
+  const space = rest.indexOf(' ');
+  const [name, encoded] = space < 0 ? [rest, ''] : [rest.slice(0, space), rest.slice(space + 1)];
+  const bytes = decodeBase64(encoded);
+  if (!isKeyName(name) || !bytes || bytes.length < 5) throw new Error(`The note line "${line}" is not a signature line ("— <name> <base64>")`);
+  return { name, keyId: bytes.subarray(0, 4), signature: bytes.subarray(4) };
 }
 
-/** The verifiers, among `verifiers`, whose valid signature the note carries (unknown signers are ignored). */
+/** Splits a note into its text and signature lines; checks syntax only, no signature. */
+export function parseNote(note: string): ParsedNote {
+  if (NOT_IN_A_NOTE.test(note)) throw new Error('A note holds a control character other than newline (CRLF line endings?) or invalid Unicode');
+  const split = note.lastIndexOf('\n\n');
+  if (split < 0) throw new Error('A note has no blank line between its text and its signatures');
+  const block = note.slice(split + 2);
+  if (block === '' || !block.endsWith('\n')) throw new Error('A note ends in one or more signature lines, each ending in a newline');
+  const lines = block.slice(0, -1).split('\n');
+  if (lines.length > MAX_SIGNATURES) throw new Error(`A note holds ${lines.length} signatures, more than ${MAX_SIGNATURES}`);
+  return { text: note.slice(0, split + 1), signatures: lines.map(parseSignatureLine) };
+}
+
+function isValidSignature(text: Buffer, verifier: NoteVerifier, signature: Buffer): boolean {
+  if (signature.length !== 64) return false;
+  try {
+    return verify(null, text, verifier.publicKey, signature);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The verifiers, among `verifiers`, whose signature the note carries and which verify it; a key
+ * listed twice counts once. Signatures from other keys (another name or another key id) are
+ * ignored. A malformed note, or one where a listed key's signature fails, yields none.
+ */
 export function verifiedSigners(note: string, verifiers: readonly NoteVerifier[]): NoteVerifier[] {
   let parsed: ParsedNote;
   try {
@@ -110,15 +193,14 @@ export function verifiedSigners(note: string, verifiers: readonly NoteVerifier[]
   } catch {
     return [];
   }
-  const text = Buffer.from(parsed.text);
-  return verifiers.filter((verifier) =>
-    parsed.signatures.some((signature) => {
-      if (signature.name !== verifier.name || !signature.keyId.equals(verifier.keyId) || signature.signature.length !== 64) return false;
-      try {
-        return verify(null, text, verifier.publicKey, signature.signature);
-      } catch {
-        return false;
-      }
-    }),
-  );
+  const text = Buffer.from(parsed.text, 'utf8');
+  const verified = new Map<string, NoteVerifier>();
+  for (const signature of parsed.signatures) {
+    for (const verifier of verifiers) {
+      if (verifier.name !== signature.name || !verifier.keyId.equals(signature.keyId)) continue;
+      if (!isValidSignature(text, verifier, signature.signature)) return [];
+      verified.set(verifier.verifierKey, verified.get(verifier.verifierKey) ?? verifier);
+    }
+  }
+  return [...verified.values()];
 }

@@ -13,6 +13,8 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { sweepApprovals, type SweepCounts } from '../../server/approvals/approval-sweeper.js';
 import { openDatabase, queryRows, type DatabaseHandle } from '../../server/db/database.js';
+import { createLogService, registerLogService } from '../../server/log/log-service.js';
+import { createLogger } from '../../server/logger.js';
 import { errorCodes, type GraphQLResponse } from '../support/graphql-client.js';
 import { databaseUrl } from '../support/postgres-url.js';
 import { isPostgres } from '../support/test-database.js';
@@ -249,6 +251,8 @@ describe.runIf(isPostgres)('approval decisions racing on PostgreSQL', () => {
       const [row] = await queryRows<{ name: string }>(t.vigil.database.db, sql`select current_database() as name`);
       const url = databaseUrl(inject('postgresTemplate')!.adminUrl, row!.name);
       second = await openDatabase({ kind: 'postgres', url, dataDir: '', poolMax: 2 }, { applicationName: 'vigil:second-sweeper' });
+      // …with the log's sequencer a second instance runs (no signer: the first one signs).
+      registerLogService(second.db, createLogService({ db: second.db, clock: t.clock, logger: createLogger('silent'), policy: { everyEntries: 1000, everyMinutes: 60 } }));
     });
     afterAll(async () => second?.close());
 

@@ -420,13 +420,13 @@ describe.skipIf(!isPostgres)('when PostgreSQL goes away (through a proxy that is
     /** PostgreSQL backends of the transaction caught by the cut. */
     let cutBackends: number[] = [];
 
-    // Hold the tenant's audit chain head, so the mutation's transaction waits on it, inside PostgreSQL.
+    // Hold the audit log's table, so the mutation's transaction waits on it (its audit entry's insert), inside PostgreSQL.
     let release!: () => void;
     const released = new Promise<void>((resolve) => (release = resolve));
     let holding!: () => void;
     const held = new Promise<void>((resolve) => (holding = resolve));
     const holder = admin!.begin(async (tx) => {
-      await tx`select * from audit_chain_heads for update`;
+      await tx`lock table audit_entries in exclusive mode`;
       holding();
       await released;
     });
@@ -440,7 +440,7 @@ describe.skipIf(!isPostgres)('when PostgreSQL goes away (through a proxy that is
         cutBackends = rows.map((row) => row.pid);
         return rows.length > 0;
       }, 10_000, 20);
-      expect(waiting, 'the mutation never waited on the chain head').not.toBeNull();
+      expect(waiting, 'the mutation never waited on the audit log').not.toBeNull();
 
       await proxy!.cut();
       note('outage 2: proxy cut while a createUserToken transaction waits on a lock in PostgreSQL');
