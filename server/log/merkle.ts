@@ -205,6 +205,10 @@ export function verifyInclusion(leafHash: Buffer, index: number, size: number, p
     if (sn === 0) return false;
     if (isOdd(fn) || fn === sn) {
       r = nodeHash(p, r);
+      while (!isOdd(fn) && fn !== 0) {
+        fn = half(fn);
+        sn = half(sn);
+      }
     } else {
       r = nodeHash(r, p);
     }
