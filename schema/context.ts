@@ -1,6 +1,6 @@
 import type { Actor, RequestInfo } from '../server/auth/actor.js';
 import { requireActor } from '../server/auth/scope.js';
-import type { CheckpointPolicy } from '../server/audit/checkpoints.js';
+import type { CheckpointPolicy } from '../server/log/checkpoints.js';
 import type { SigningKey } from '../server/audit/signing-key.js';
 import type { LogService } from '../server/log/log-service.js';
 import type { NoteVerifier } from '../server/log/signed-note.js';
