@@ -103,7 +103,7 @@ export async function applyRetention(db: Database, clock: Clock): Promise<{ tena
     const deleted =
       policy.kind === 'audit_log'
         ? await cutAuditLog(db, policy.tenantId, cutoff, policy.days)
-        : await deleteOldRecords(db, policy.tenantId, RECORD_KINDS[policy.kind as Exclude<RetentionKind, 'audit_log'>], cutoff, policy.days);
+        : await deleteOldRecords(db, policy.tenantId, policy.kind as RetentionKind, RECORD_KINDS[policy.kind as Exclude<RetentionKind, 'audit_log'>], cutoff, policy.days);
     if (deleted > 0) {
       await db.transaction((tx) =>
         appendAuditEntries(tx, policy.tenantId, [
@@ -124,7 +124,7 @@ export async function applyRetention(db: Database, clock: Clock): Promise<{ tena
   return results;
 }
 
-async function deleteOldRecords(db: Database, tenantId: string, kind: RecordKind, cutoff: Date, days: number): Promise<number> {
+async function deleteOldRecords(db: Database, tenantId: string, retentionKind: RetentionKind, kind: RecordKind, cutoff: Date, days: number): Promise<number> {
   const table = sql.identifier(kind.table);
   const time = sql.identifier(kind.time);
   const kept = kind.keptBy.map((reference) => {
@@ -156,7 +156,7 @@ async function deleteOldRecords(db: Database, tenantId: string, kind: RecordKind
             select (select coalesce(array_agg(id), '{}') from gone) as ids, (select coalesce(array_agg(id), '{}') from children) as child_ids`,
       );
       const pruned = [await pruneLeaves(tx, tenantId, leafKind, row?.ids ?? []), children ? await pruneLeaves(tx, tenantId, children.leafKind, row?.child_ids ?? []) : null];
-      for (const leaves of pruned) if (leaves) await appendRetentionStatement(tx, tenantId, leaves, { days, olderThan: cutoff });
+      for (const leaves of pruned) if (leaves) await appendRetentionStatement(tx, tenantId, leaves, { kind: retentionKind, days, olderThan: cutoff });
       return row?.ids.length ?? 0;
     });
     total += count;
@@ -176,8 +176,9 @@ async function cutAuditLog(db: Database, tenantId: string, cutoff: Date, days: n
       const [head] = await tx.select().from(auditChainHeads).where(eq(auditChainHeads.tenantId, tenantId)).for('update');
       const doomed = await queryRows<{ id: string; seq: string | number; hash: string }>(
         tx,
+        // Policy changes stay: the log's retention statements rest on them (server/log/retention-statements.ts).
         sql`select id::text as id, seq, hash from audit_entries where tenant_id = ${tenantId} and seq is not null and occurred_at < ${cutoff.toISOString()}::timestamptz
-            and seq < (select max(seq) from audit_entries where tenant_id = ${tenantId}) order by seq limit ${BATCH}`,
+            and action <> 'retention.changed' and seq < (select max(seq) from audit_entries where tenant_id = ${tenantId}) order by seq limit ${BATCH}`,
       );
       if (!head || doomed.length === 0) return 0;
       const last = doomed.at(-1)!;
@@ -185,7 +186,7 @@ async function cutAuditLog(db: Database, tenantId: string, cutoff: Date, days: n
       const ids = doomed.map((row) => row.id);
       await tx.execute(sql`delete from audit_entries where tenant_id = ${tenantId} and id = any(${arrayLiteral(ids)}::uuid[])`);
       const pruned = await pruneLeaves(tx, tenantId, 'audit_entry', ids);
-      if (pruned) await appendRetentionStatement(tx, tenantId, pruned, { days, olderThan: cutoff });
+      if (pruned) await appendRetentionStatement(tx, tenantId, pruned, { kind: 'audit_log', days, olderThan: cutoff });
       return ids.length;
     });
     total += count;

@@ -1,11 +1,12 @@
-import { and, asc, gt, lte } from 'drizzle-orm';
+import { and, asc, eq, gt, lte } from 'drizzle-orm';
 import { auditConditions, type AuditFilter } from '../audit/list-entries.js';
 import type { Executor } from '../db/database.js';
-import { auditEntries, type AuditEntryRow } from '../db/tables/index.js';
+import { auditChainHeads, auditEntries, type AuditEntryRow } from '../db/tables/index.js';
 
 /**
- * The tenant's audit entries that match `filter`, oldest first, up to and including `throughSeq`
- * (the export's checkpoint), in keyset pages over the (tenant_id, seq) primary key.
+ * The tenant's audit entries that match `filter`, oldest first, from the retained chain's start
+ * up to and including `throughSeq` (the export's checkpoint), in keyset pages over (tenant_id,
+ * seq). Entries before the start that retention keeps (policy changes) are not part of the chain.
  */
 export async function* auditEntryPages(
   db: Executor,
@@ -15,7 +16,8 @@ export async function* auditEntryPages(
   pageSize = 1000,
 ): AsyncGenerator<AuditEntryRow[]> {
   const conditions = auditConditions(tenantId, filter);
-  let afterSeq = 0;
+  const [head] = await db.select({ startSeq: auditChainHeads.startSeq }).from(auditChainHeads).where(eq(auditChainHeads.tenantId, tenantId));
+  let afterSeq = (head?.startSeq ?? 1) - 1;
   for (;;) {
     const page = await db
       .select()

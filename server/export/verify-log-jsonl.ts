@@ -7,9 +7,9 @@
  */
 import { readCheckpoint, type SignedHead, type VerifiedCheckpoint } from '../log/checkpoint-chain.js';
 import { parseCheckpointBody } from '../log/checkpoint-note.js';
-import { LOG_STATEMENT_KIND } from '../log/leaf-kinds.js';
 import { FaultList, type LogFault } from '../log/log-faults.js';
 import { CompactTree, leafHash } from '../log/merkle.js';
+import { PruneAllowances } from '../log/retention-statements.js';
 import { parseNote, type NoteVerifier } from '../log/signed-note.js';
 import { LOG_JSONL_FORMAT, type LogHeaderLine, type LogLeafLine } from './log-jsonl.js';
 
@@ -57,8 +57,9 @@ export async function verifyLogFile(lines: AsyncIterable<string>, options: { tru
   const heads: SignedHead[] = [];
   const headsBySize = new Map<number, SignedHead[]>();
   const tree = new CompactTree();
-  const pruned = new Map<string, { count: number; last: number; first: { index: number; recordId: string } }>();
-  const allowances = new Map<string, { leaves: number; throughIndex: number }>();
+  /** Leaves without text, checked against the statements once the whole file (statements come later) was read. */
+  const textless: { index: number; kind: string; recordId: string }[] = [];
+  const allowances = new PruneAllowances();
   let isEnded = false;
   let lineNumber = 0;
 
@@ -121,10 +122,9 @@ export async function verifyLogFile(lines: AsyncIterable<string>, options: { tru
       if (!leafHash(leaf.leaf).equals(stated)) {
         faults.add('leaf_modified', `Leaf ${leaf.index} (${leaf.kind} ${leaf.recordId}) does not hash to its leaf hash: its text was changed`, { index: leaf.index, recordKind: leaf.kind, recordId: leaf.recordId });
       }
-      if (leaf.kind === LOG_STATEMENT_KIND) noteStatement(leaf.leaf, allowances);
+      allowances.read(leaf.kind, leaf.leaf);
     } else {
-      const seen = pruned.get(leaf.kind);
-      pruned.set(leaf.kind, { count: (seen?.count ?? 0) + 1, last: leaf.index, first: seen?.first ?? { index: leaf.index, recordId: leaf.recordId } });
+      textless.push({ index: leaf.index, kind: leaf.kind, recordId: leaf.recordId });
     }
     tree.append(stated.length === 32 ? stated : Buffer.alloc(32));
     checkHeads();
@@ -132,15 +132,13 @@ export async function verifyLogFile(lines: AsyncIterable<string>, options: { tru
   if (!header) throw new LogFileFormatError('the file is empty');
   if (!isEnded) faults.add('leaf_missing', `The file ends after leaf ${tree.size - 1} without its end line: it was cut short`, { index: tree.size });
   if (tree.size !== header.size) faults.add('leaf_missing', `The file holds ${tree.size} leaves; its header says ${header.size}`, { index: tree.size });
-  for (const [kind, seen] of pruned) {
-    const allowed = allowances.get(kind);
-    if (!allowed || seen.count > allowed.leaves || seen.last > allowed.throughIndex) {
-      faults.add('leaf_pruned_unexplained', `${seen.count} ${kind} leaves (the first at ${seen.first.index}) have no text, more than the retention statements in the file allow`, {
-        index: seen.first.index,
-        recordKind: kind,
-        recordId: seen.first.recordId,
-      });
-    }
+  for (const leaf of textless) {
+    if (allowances.allows(leaf.kind, leaf.index)) continue;
+    faults.add('leaf_pruned_unexplained', `Leaf ${leaf.index} (${leaf.kind} ${leaf.recordId}) has no text, and no retention statement in the file lists it`, {
+      index: leaf.index,
+      recordKind: leaf.kind,
+      recordId: leaf.recordId,
+    });
   }
   for (const head of heads) {
     if (head.size <= tree.size) continue;
@@ -165,16 +163,3 @@ export async function verifyLogFile(lines: AsyncIterable<string>, options: { tru
   };
 }
 
-function noteStatement(text: string, allowances: Map<string, { leaves: number; throughIndex: number }>): void {
-  try {
-    const { statement } = JSON.parse(text) as { statement?: { action?: string; leafKind?: string; leaves?: number; throughIndex?: number } };
-    if (statement?.action !== 'retention.pruned' || typeof statement.leafKind !== 'string') return;
-    const previous = allowances.get(statement.leafKind);
-    allowances.set(statement.leafKind, {
-      leaves: (previous?.leaves ?? 0) + Number(statement.leaves ?? 0),
-      throughIndex: Math.max(previous?.throughIndex ?? -1, Number(statement.throughIndex ?? -1)),
-    });
-  } catch {
-    // Not a statement this verifier knows: it allows nothing.
-  }
-}

@@ -2,33 +2,63 @@
  * Retention in the log. Deleting old records drops the text of their leaves (the hashes stay, so
  * every checkpoint still verifies) and, in the same transaction, appends a statement leaf:
  *
- *   { "kind": "log_statement", "statement": { "action": "retention.pruned", "days", "leafKind",
- *     "leaves", "olderThan", "throughIndex" }, "v": 1 }
+ *   { "kind": "log_statement", "statement": { "action": "retention.pruned", "days", "indexes",
+ *     "leafKind", "leaves", "olderThan", "policy" }, "v": 1 }
  *
- * A verifier accepts a leaf without text, and a record gone, only for a kind a statement names,
- * at or before its `throughIndex`, and no more such leaves than the statements count: a deletion
- * that no policy made shows up as unexplained.
+ * `indexes` lists the positions whose text was dropped, as ranges ("12-15,20,31-40"). A verifier
+ * accepts a leaf without text, and a record gone, only at a position a statement lists for its
+ * kind, and only a statement whose `days` is what the log's latest `retention.changed` audit
+ * entry for its `policy` set before it: a deletion that no policy made is named by position, and
+ * a forged statement needs a forged policy change in plain sight.
  */
 import { createHash } from 'node:crypto';
 import canonicalizeModule from 'canonicalize';
 import { sql } from 'drizzle-orm';
 import { arrayLiteral } from '../db/bulk-insert.js';
 import { queryRows, type Executor } from '../db/database.js';
-import { LOG_STATEMENT_KIND } from './leaf-kinds.js';
 import { newId } from '../ids.js';
+import { LOG_STATEMENT_KIND } from './leaf-kinds.js';
 
 const canonicalize = canonicalizeModule as unknown as (input: unknown) => string | undefined;
 
 export interface PrunedLeaves {
   readonly leafKind: string;
-  readonly leaves: number;
-  readonly throughIndex: number;
+  /** Positions whose text was dropped, ascending. */
+  readonly indexes: readonly number[];
 }
 
-export async function appendRetentionStatement(db: Executor, tenantId: string, pruned: PrunedLeaves, policy: { days: number; olderThan: Date }): Promise<void> {
+/** "12-15,20,31-40" from ascending positions. */
+export function formatRanges(indexes: readonly number[]): string {
+  const parts: string[] = [];
+  for (let start = 0; start < indexes.length; ) {
+    let end = start;
+    while (end + 1 < indexes.length && indexes[end + 1] === indexes[end]! + 1) end++;
+    parts.push(end === start ? String(indexes[start]) : `${indexes[start]}-${indexes[end]}`);
+    start = end + 1;
+  }
+  return parts.join(',');
+}
+
+export function parseRanges(text: string): [number, number][] {
+  if (!/^\d+(-\d+)?(,\d+(-\d+)?)*$/.test(text)) return [];
+  return text.split(',').map((part) => {
+    const [from, to] = part.split('-').map(Number) as [number, number | undefined];
+    return [from, to ?? from];
+  });
+}
+
+export async function appendRetentionStatement(db: Executor, tenantId: string, pruned: PrunedLeaves, policy: { kind: string; days: number; olderThan: Date }): Promise<void> {
   const leaf = canonicalize({
     kind: LOG_STATEMENT_KIND,
-    statement: { action: 'retention.pruned', days: policy.days, leafKind: pruned.leafKind, leaves: pruned.leaves, olderThan: policy.olderThan.toISOString(), throughIndex: pruned.throughIndex },
+    statement: {
+      action: 'retention.pruned',
+      days: policy.days,
+      indexes: formatRanges(pruned.indexes),
+      leafKind: pruned.leafKind,
+      leaves: pruned.indexes.length,
+      olderThan: policy.olderThan.toISOString(),
+      policy: policy.kind,
+    },
     v: 1,
   })!;
   const leafHash = createHash('sha256').update(Buffer.from([0])).update(leaf).digest();
@@ -38,42 +68,82 @@ export async function appendRetentionStatement(db: Executor, tenantId: string, p
 /** Drops the text of the sequenced leaves of `recordIds` (of one leaf kind); what was dropped. */
 export async function pruneLeaves(db: Executor, tenantId: string, leafKind: string, recordIds: readonly string[]): Promise<PrunedLeaves | null> {
   if (recordIds.length === 0) return null;
-  const [row] = await queryRows<{ leaves: number; through: string | number | null }>(
+  const rows = await queryRows<{ idx: string | number }>(
     db,
-    sql`with pruned as (
-          update log_leaves set leaf = null
-          where tenant_id = ${tenantId} and kind = ${leafKind} and record_id = any(${arrayLiteral(recordIds)}::text[]) and leaf is not null and idx is not null
-          returning idx)
-        select count(*)::int as leaves, max(idx) as through from pruned`,
+    sql`update log_leaves set leaf = null
+        where tenant_id = ${tenantId} and kind = ${leafKind} and record_id = any(${arrayLiteral(recordIds)}::text[]) and leaf is not null and idx is not null
+        returning idx`,
   );
-  if (!row || row.leaves === 0 || row.through === null) return null;
-  return { leafKind, leaves: row.leaves, throughIndex: Number(row.through) };
+  if (rows.length === 0) return null;
+  return { leafKind, indexes: rows.map((row) => Number(row.idx)).sort((a, b) => a - b) };
 }
 
-export interface PruneAllowance {
-  readonly throughIndex: number;
-  readonly leaves: number;
+interface Statement {
+  readonly action?: string;
+  readonly leafKind?: string;
+  readonly indexes?: string;
+  readonly policy?: string;
+  readonly days?: number;
 }
 
-/** What the tenant's retention statements allow, by leaf kind. */
-export async function prunedThrough(db: Executor, tenantId: string): Promise<Map<string, PruneAllowance>> {
-  const rows = await queryRows<{ leaf: string }>(
-    db,
-    sql`select leaf from log_leaves where tenant_id = ${tenantId} and kind = ${LOG_STATEMENT_KIND} and leaf is not null and idx is not null`,
-  );
-  const allowed = new Map<string, PruneAllowance>();
-  for (const { leaf } of rows) {
+/**
+ * Reads statements and the policy changes they rest on, fed in log order (the same rules serve
+ * the database and an exported file): a statement counts only if its days are what the latest
+ * `retention.changed` entry for its policy set before it.
+ */
+export class PruneAllowances {
+  private readonly policyDays = new Map<string, number | null>();
+  private readonly ranges = new Map<string, [number, number][]>();
+  private sorted = new Map<string, [number, number][]>();
+
+  /** Feed every audit entry's and statement's leaf text, in position order. */
+  read(kind: string, leaf: string): void {
     try {
-      const { statement } = JSON.parse(leaf) as { statement?: { action?: string; leafKind?: string; leaves?: number; throughIndex?: number } };
-      if (statement?.action !== 'retention.pruned' || typeof statement.leafKind !== 'string') continue;
-      const previous = allowed.get(statement.leafKind);
-      allowed.set(statement.leafKind, {
-        throughIndex: Math.max(previous?.throughIndex ?? -1, Number(statement.throughIndex ?? -1)),
-        leaves: (previous?.leaves ?? 0) + Number(statement.leaves ?? 0),
-      });
+      if (kind === 'audit_entry') {
+        const { row } = JSON.parse(leaf) as { row?: { action?: string; resource_id?: string; after?: { days?: number } | null } };
+        if (row?.action === 'retention.changed' && row.resource_id) this.policyDays.set(row.resource_id, row.after?.days ?? null);
+        return;
+      }
+      if (kind !== LOG_STATEMENT_KIND) return;
+      const { statement } = JSON.parse(leaf) as { statement?: Statement };
+      if (statement?.action !== 'retention.pruned' || typeof statement.leafKind !== 'string' || !statement.policy || typeof statement.indexes !== 'string') return;
+      if (this.policyDays.get(statement.policy) !== statement.days) return;
+      this.ranges.set(statement.leafKind, [...(this.ranges.get(statement.leafKind) ?? []), ...parseRanges(statement.indexes)]);
+      this.sorted.delete(statement.leafKind);
     } catch {
-      // A statement that does not parse allows nothing; its leaf check reports it changed.
+      // Text that does not parse allows nothing; the leaf check reports it changed.
     }
   }
-  return allowed;
+
+  /** Whether a statement lists position `index` of kind `kind`. */
+  allows(kind: string, index: number): boolean {
+    let ranges = this.sorted.get(kind);
+    if (!ranges) {
+      ranges = [...(this.ranges.get(kind) ?? [])].sort((a, b) => a[0] - b[0]);
+      this.sorted.set(kind, ranges);
+    }
+    let low = 0;
+    let high = ranges.length - 1;
+    while (low <= high) {
+      const middle = (low + high) >> 1;
+      const [from, to] = ranges[middle]!;
+      if (index < from) high = middle - 1;
+      else if (index > to) low = middle + 1;
+      else return true;
+    }
+    return false;
+  }
+}
+
+/** What the tenant's retention statements allow. */
+export async function pruneAllowancesOf(db: Executor, tenantId: string): Promise<PruneAllowances> {
+  const rows = await queryRows<{ kind: string; leaf: string }>(
+    db,
+    sql`select kind, leaf from log_leaves where tenant_id = ${tenantId} and idx is not null and leaf is not null
+          and (kind = ${LOG_STATEMENT_KIND} or (kind = 'audit_entry' and leaf like '%"action":"retention.changed"%'))
+        order by idx`,
+  );
+  const allowances = new PruneAllowances();
+  for (const row of rows) allowances.read(row.kind, row.leaf);
+  return allowances;
 }

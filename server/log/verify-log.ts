@@ -20,7 +20,7 @@ import { leafFunctionName } from './leaf-sql.js';
 import { CompactTree } from './merkle.js';
 import { asBuffer } from './node-store.js';
 import { readLogHead } from './sequencer.js';
-import { prunedThrough, type PruneAllowance } from './retention-statements.js';
+import { pruneAllowancesOf, type PruneAllowances } from './retention-statements.js';
 import type { NoteVerifier } from './signed-note.js';
 
 const PAGE = 20_000;
@@ -52,7 +52,7 @@ async function verifyInSnapshot(db: Executor, tenantId: string, options: VerifyL
     else faults.add('checkpoint_bad_signature', `The checkpoint given from outside is not valid: ${error}`);
   }
 
-  const pruned = await prunedThrough(db, tenantId);
+  const pruned = await pruneAllowancesOf(db, tenantId);
   const size = await checkLeaves(db, tenantId, heads, pruned, faults);
   const checkedRecords = await checkRecords(db, tenantId, pruned, faults);
   await checkExplained(db, tenantId, faults);
@@ -82,11 +82,10 @@ interface LeafRow {
 }
 
 /** Walks the leaves in position order; returns the tree size they make. */
-async function checkLeaves(db: Executor, tenantId: string, heads: readonly SignedHead[], pruned: ReadonlyMap<string, PruneAllowance>, faults: FaultList): Promise<number> {
+async function checkLeaves(db: Executor, tenantId: string, heads: readonly SignedHead[], pruned: PruneAllowances, faults: FaultList): Promise<number> {
   const headsBySize = new Map<number, SignedHead[]>();
   for (const head of heads) headsBySize.set(head.size, [...(headsBySize.get(head.size) ?? []), head]);
   const tree = new CompactTree();
-  const prunedCounts = new Map<string, number>();
   const checkHeadsAt = () => {
     for (const head of headsBySize.get(tree.size) ?? []) {
       if (!tree.root().equals(head.rootHash)) {
@@ -117,12 +116,7 @@ async function checkLeaves(db: Executor, tenantId: string, heads: readonly Signe
         while (tree.size < idx) tree.append(Buffer.alloc(32));
       }
       if (row.is_text_intact === false) await namedLeafFault(db, tenantId, idx, 'leaf_modified', faults);
-      if (row.is_text_intact === null) {
-        const allowance = pruned.get(row.kind);
-        const count = (prunedCounts.get(row.kind) ?? 0) + 1;
-        prunedCounts.set(row.kind, count);
-        if (!allowance || allowance.throughIndex < idx || count > allowance.leaves) await namedLeafFault(db, tenantId, idx, 'leaf_pruned_unexplained', faults);
-      }
+      if (row.is_text_intact === null && !pruned.allows(row.kind, idx)) await namedLeafFault(db, tenantId, idx, 'leaf_pruned_unexplained', faults);
       for (const node of tree.append(asBuffer(row.leaf_hash))) built.set(`${node.level}:${node.index}`, node.hash);
       checkHeadsAt();
     }
@@ -174,7 +168,7 @@ async function checkStoredNodes(db: Executor, tenantId: string, from: number, to
 }
 
 /** Every covered table against the latest leaf of each of its records; returns the rows checked. */
-async function checkRecords(db: Executor, tenantId: string, pruned: ReadonlyMap<string, PruneAllowance>, faults: FaultList): Promise<number> {
+async function checkRecords(db: Executor, tenantId: string, pruned: PruneAllowances, faults: FaultList): Promise<number> {
   let checked = 0;
   for (const kind of LEAF_KINDS) {
     const rows = await queryRows<{ record_id: string; state: 'modified' | 'missing' | 'unlogged' | 'pruned'; idx: string | number | null }>(db, recordMismatches(kind, tenantId));

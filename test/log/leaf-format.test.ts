@@ -11,6 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyRetention } from '../../server/audit/retention.js';
 import { queryRows } from '../../server/db/database.js';
 import { LEAF_KINDS } from '../../server/log/leaf-kinds.js';
+import { appendRetentionStatement } from '../../server/log/retention-statements.js';
+import { asIntruder } from '../support/log-tamper.js';
 import { addServer, ingest, minutesAgo } from '../support/records-fixture.js';
 import { startTestVigil, type TestVigil } from '../support/test-vigil.js';
 import type { ManualClock } from '../../server/clock.js';
@@ -81,7 +83,12 @@ describe('leaves', () => {
     const pruned = await queryRows<{ kind: string; leaf: string | null }>(t.vigil.database.db, sql`select kind, leaf from log_leaves where tenant_id = ${tenantId} and (record_id = ${oldId} or kind in ('command_status_change', 'log_statement'))`);
     expect(pruned.filter((row) => row.kind !== 'log_statement').every((row) => row.leaf === null)).toBe(true);
     const statements = pruned.filter((row) => row.kind === 'log_statement').map((row) => JSON.parse(row.leaf!).statement);
-    expect(statements).toEqual(expect.arrayContaining([expect.objectContaining({ action: 'retention.pruned', leafKind: 'command', leaves: 2, days: 10 }), expect.objectContaining({ leafKind: 'command_status_change', leaves: 1 })]));
+    expect(statements).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ action: 'retention.pruned', leafKind: 'command', leaves: 2, days: 10, policy: 'commands', indexes: expect.stringMatching(/^\d+(-\d+)?(,\d+(-\d+)?)*$/) }),
+        expect.objectContaining({ leafKind: 'command_status_change', leaves: 1 }),
+      ]),
+    );
 
     const report = await t.gql<any>('{ logIntegrity { isIntact faults { kind message } } }', admin.token);
     expect(report.data!.logIntegrity).toEqual({ isIntact: true, faults: [] });
@@ -91,5 +98,18 @@ describe('leaves', () => {
     const lines = (await exported.text()).split('\n');
     const fileReport = await verifyLogFile((async function* () { yield* lines; })());
     expect(fileReport).toMatchObject({ isIntact: true });
+
+    // An intruder who deletes a record and writes a retention statement of their own, for a policy
+    // nobody set, explains nothing.
+    const newId = old.data.ingestEvents.events[1].recordId;
+    await asIntruder(t.vigil.database.db, async (tx) => {
+      const [leaf] = await queryRows<{ idx: string }>(tx, sql`select idx from log_leaves where tenant_id = ${tenantId} and record_id = ${newId}`);
+      await tx.execute(sql`delete from commands where tenant_id = ${tenantId} and id = ${newId}::uuid`);
+      await tx.execute(sql`update log_leaves set leaf = null where tenant_id = ${tenantId} and record_id = ${newId}`);
+      await appendRetentionStatement(tx, tenantId, { leafKind: 'command', indexes: [Number(leaf!.idx)] }, { kind: 'commands', days: 1, olderThan: t.clock.now() });
+    });
+    await t.vigil.log.integrate(tenantId);
+    const forged = await t.gql<any>('{ logIntegrity { isIntact faults { kind recordId } } }', admin.token);
+    expect(forged.data!.logIntegrity.faults).toContainEqual({ kind: 'LEAF_PRUNED_UNEXPLAINED', recordId: newId });
   });
 });
