@@ -158,6 +158,13 @@ describe('the verifiable log', () => {
     const report = await integrity(tenant);
     expect(kinds(report.faults)).toEqual(['TREE_MISMATCH']);
     expect(report.faults[0]!.index).toBeGreaterThan(Number(target.idx));
+
+    // Vigil will not sign the rewritten tree: it no longer extends the last checkpoint.
+    const signed = await one<{ count: string }>(db(), sql`select count(*) as count from log_checkpoints where tenant_id = ${tenant.tenantId}`);
+    await t.vigil.log.settle(tenant.tenantId, { force: true });
+    expect(await one<{ count: string }>(db(), sql`select count(*) as count from log_checkpoints where tenant_id = ${tenant.tenantId}`)).toEqual(signed);
+    const alarms = await queryRows<{ title: string; body: string }>(db(), sql`select title, body from notifications where tenant_id = ${tenant.tenantId} and severity = 'critical'`);
+    expect(alarms).toContainEqual(expect.objectContaining({ body: expect.stringContaining('no longer hashes') }));
   });
 
   it('names the leaves of two records that changed places', async () => {
