@@ -1,7 +1,10 @@
 /**
  * The audit chain's cost: audited mutations per second with 16 concurrent writers, all on one
- * tenant (they queue on its chain head) and spread over 16 tenants (16 chains), against the same
- * mutations with the chain switched off, on the same Vigil and database.
+ * tenant and spread over 16 tenants, against the same mutations with the chain switched off, on
+ * the same Vigil and database. Chained, a writer inserts its audit entry (no lock: the trigger
+ * queues its leaf) and, after commit, waits until the tenant's sequencer has integrated it into the
+ * verifiable log; writers of one tenant share sequencer runs (group commit under the tenant's log
+ * lock), and the sequencer numbers the entries into the linear chain.
  */
 import { startBenchVigil } from './support/bench-vigil.js';
 import { createBenchTenant, type BenchTenant } from './support/fixtures.js';
@@ -56,10 +59,13 @@ export async function benchAuditChain(options: BenchOptions): Promise<BenchmarkR
       figures: [oneOn, oneOff, manyOn, manyOff],
       comparisons: [
         compare('chained vs off, one tenant', oneOn, oneOff, { ratioAtLeast: 0.7, description: '>= 0.70 (costs < 30%)' }),
-        compare('chained vs off, 16 tenants', manyOn, manyOff, { ratioAtLeast: 0.7, description: '>= 0.70' }),
+        compare('chained vs off, 16 tenants', manyOn, manyOff, { ratioAtLeast: 0.9, description: '>= 0.90' }),
         compare('chained: 16 tenants vs one', manyOn, oneOn, { ratioAtLeast: 1, description: '>= 1.00 (scales with tenants)' }),
       ],
-      notes: ['Each mutation is createUserToken: one insert, an activity-log entry and (chained) one audit entry under the tenant’s chain-head lock.'],
+      notes: [
+        'Each mutation is createUserToken: one insert and an activity-log entry, and (chained) one audit entry, after whose commit the request waits until the tenant’s sequencer has put the transaction’s leaves in the verifiable log (concurrent writers of a tenant share a sequencer run).',
+        'Chain off: no audit entry and no wait; the activity entry’s leaf is still queued by its trigger and integrated by the periodic pass, outside the timed requests.',
+      ],
     };
   } finally {
     await bench.close();

@@ -3,10 +3,12 @@
  * same process on the same database. BENCH_DATABASE_URL selects PostgreSQL, else PGlite. A full
  * run rewrites bench/RESULTS.md and bench/results.json.
  */
+import os from 'node:os';
 import { benchAuditChain } from './audit-chain.js';
 import { benchExport } from './export.js';
 import { benchFanOut } from './fan-out.js';
 import { benchIngestion } from './ingestion.js';
+import { benchLogVerification } from './log-verification.js';
 import { benchRecordings } from './recordings.js';
 import { benchScopedReads } from './scoped-reads.js';
 import { benchVerification } from './verification.js';
@@ -22,11 +24,13 @@ const BENCHMARKS: Record<string, (options: ReturnType<typeof parseBenchOptions>)
   verification: benchVerification,
   'fan-out': benchFanOut,
   recordings: benchRecordings,
+  log: benchLogVerification,
 };
 
 async function main(): Promise<void> {
   const options = parseBenchOptions(process.argv.slice(2), process.env);
   process.stdout.write(`Vigil benchmarks (${options.isQuick ? 'quick' : 'full'}) on ${options.postgresUrl ? 'PostgreSQL' : 'PGlite'}\n`);
+  const loadAtStart = os.loadavg()[0]!;
   const results: BenchmarkResult[] = [];
   for (const [name, run] of Object.entries(BENCHMARKS)) {
     if (options.only && !options.only.includes(name)) continue;
@@ -37,7 +41,7 @@ async function main(): Promise<void> {
     const verdict = comparison.isTargetMet === null ? '' : comparison.isTargetMet ? ' met' : ' MISSED';
     process.stdout.write(`  ${comparison.name}: ${comparison.ratio.toFixed(2)} (target ${comparison.target}${verdict})\n`);
   }
-  if (!options.isQuick && !options.only) await writeResults(results, options);
+  if (!options.isQuick && !options.only) await writeResults(results, options, loadAtStart);
 }
 
 await main();

@@ -120,7 +120,17 @@ interface Sample {
   /** Event-loop delay over the last second, ms. */
   readonly loopP99: number;
   readonly loopMax: number;
+  /** The verifiable log's unsigned tail: leaves integrated since the last checkpoint (most of any tenant)… */
+  readonly unsignedLeaves: number;
+  /** …leaves written but not yet integrated… */
+  readonly queuedLeaves: number;
+  /** …and how long the oldest unsigned leaf may have waited: seconds since the last checkpoint of a tenant with any. */
+  readonly unsignedSeconds: number;
 }
+
+/** The checkpoint policy of the soak's Vigil: the setting under which the old checkpointer starved. */
+const CHECKPOINT_EVERY = 200;
+const CHECKPOINT_MINUTES = 1;
 
 interface Memory {
   readonly rss: number;
@@ -182,12 +192,28 @@ async function runVigilChild(): Promise<void> {
   process.on('SIGINT', () => {});
 
   const options = parseBenchOptions([], { BENCH_DATABASE_URL: process.env.BENCH_DATABASE_URL || DEFAULT_DATABASE_URL });
-  const bench = await startBenchVigil(options);
+  const bench = await startBenchVigil(options, {}, { VIGIL_CHECKPOINT_EVERY: String(CHECKPOINT_EVERY), VIGIL_CHECKPOINT_MINUTES: String(CHECKPOINT_MINUTES) });
   let isStopping = false;
+  let logTail = { unsignedLeaves: 0, queuedLeaves: 0, unsignedSeconds: 0 };
+  const tailSampler = setInterval(() => {
+    void bench.raw
+      .query<{ unsigned: number; queued: number; seconds: number }>(
+        `select coalesce(max(h.size - coalesce(c.size, 0)), 0)::int as unsigned,
+                (select count(*) from log_leaves where idx is null)::int as queued,
+                coalesce(max(case when h.size > coalesce(c.size, 0) then extract(epoch from now() - coalesce(c.signed_at, h.updated_at)) else 0 end), 0)::float8 as seconds
+         from log_heads h left join lateral (
+           select size, signed_at from log_checkpoints c where c.tenant_id = h.tenant_id order by signed_at desc, size desc limit 1) c on true`,
+      )
+      .then(([row]) => {
+        if (row) logTail = { unsignedLeaves: Number(row.unsigned), queuedLeaves: Number(row.queued), unsignedSeconds: Number(row.seconds) };
+      })
+      .catch(() => {});
+  }, 1000);
   const stop = async (code: number) => {
     if (isStopping) return;
     isStopping = true;
     clearInterval(sampler);
+    clearInterval(tailSampler);
     await bench.close().catch((error: unknown) => reportProblem('warning')(error));
     send({ type: 'stopped' });
     process.exit(code);
@@ -212,6 +238,7 @@ async function runVigilChild(): Promise<void> {
         cpuPercent: ((cpu.user + cpu.system) / 1000 / (now - cpuAt)) * 100,
         loopP99: delay.percentile(99) / 1e6,
         loopMax: delay.max / 1e6,
+        ...logTail,
       },
     });
     delay.reset();
@@ -1176,6 +1203,9 @@ async function main(): Promise<void> {
     printFigure({ label: 'Vigil RSS growth, end of warm-up to end', value: verdict.rssAtEnd - verdict.rssAtWarmup, unit: `MiB (${fixed(verdict.rssGrowthPercent, 1)} %)` }),
     printFigure({ label: 'Vigil heap drift, second half', value: verdict.heapSlope, unit: 'MiB/min' }),
     printFigure({ label: "Vigil's CPU, mean after warm-up", value: cpu, unit: '% of one core' }),
+    printFigure({ label: `unsigned tail of the log, most leaves at any second (checkpoint every ${CHECKPOINT_EVERY})`, value: Math.max(0, ...run.samples.map((s) => s.unsignedLeaves)), unit: 'leaves' }),
+    printFigure({ label: 'leaves written but not yet integrated, most at any second', value: Math.max(0, ...run.samples.map((s) => s.queuedLeaves)), unit: 'leaves' }),
+    printFigure({ label: `unsigned tail of the log, longest wait at any second (checkpoint every ${CHECKPOINT_MINUTES} min)`, value: Math.max(0, ...run.samples.map((s) => s.unsignedSeconds)), unit: 's' }),
     ...(memoryBefore && memoryAfter
       ? [printFigure({ label: 'Vigil heap kept by the run (after forced GC, vs before the load)', value: mib(memoryAfter.heapUsed - memoryBefore.heapUsed), unit: 'MiB' })]
       : []),

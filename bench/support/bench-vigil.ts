@@ -23,7 +23,7 @@ export interface BenchVigil {
 
 const SIGNING_KEY = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 
-export async function startBenchVigil(options: BenchOptions, start: Omit<StartOptions, 'logger' | 'database'> = {}): Promise<BenchVigil> {
+export async function startBenchVigil(options: BenchOptions, start: Omit<StartOptions, 'logger' | 'database'> = {}, env: Record<string, string> = {}): Promise<BenchVigil> {
   let databaseUrl: string | undefined;
   let dropDatabase = async () => {};
   if (options.postgresUrl) {
@@ -51,6 +51,7 @@ export async function startBenchVigil(options: BenchOptions, start: Omit<StartOp
     VIGIL_RATE_LIMIT_PER_TOKEN: '0',
     VIGIL_RATE_LIMIT_PER_IP: '0',
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+    ...env,
   });
   const vigil = await startVigil(config, {
     ...start,

@@ -39,6 +39,17 @@ export function compare(
   return comparison;
 }
 
+/**
+ * A target stated in absolute terms (leaves per second, milliseconds): the figure against the
+ * threshold, shown in the baseline's column as "target"; the ratio is figure / threshold.
+ */
+export function compareToTarget(name: string, vigil: Figure, target: { atLeast?: number; atMost?: number; description: string }): Comparison {
+  const threshold = target.atLeast ?? target.atMost;
+  if (threshold === undefined) throw new Error(`${name}: a target needs atLeast or atMost`);
+  const bound = { label: 'target', value: threshold, unit: vigil.unit };
+  return compare(name, vigil, bound, target.atLeast !== undefined ? { ratioAtLeast: 1, description: target.description } : { ratioAtMost: 1, description: target.description });
+}
+
 export function format(figure: Figure): string {
   const value = figure.value >= 100 ? Math.round(figure.value).toLocaleString('en-US') : figure.value.toFixed(2);
   return `${value} ${figure.unit}`;

@@ -19,13 +19,15 @@ async function databaseVersion(options: BenchOptions): Promise<string> {
  * Rewrites bench/RESULTS.md and bench/results.json, keeping what other runs wrote: the "Soak"
  * section (`npm run bench:soak`) and the hand-written "Findings".
  */
-export async function writeResults(results: BenchmarkResult[], options: BenchOptions): Promise<void> {
+export async function writeResults(results: BenchmarkResult[], options: BenchOptions, loadAtStart?: number): Promise<void> {
   const machine = {
     date: new Date().toISOString(),
     cpu: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'unknown'}`,
     memory: `${Math.round(os.totalmem() / 2 ** 30)} GiB`,
     node: process.version,
     database: await databaseVersion(options),
+    // The machine may be shared: what else ran shows here (the load average counts runnable processes).
+    loadAverage: `${loadAtStart === undefined ? '' : `${loadAtStart.toFixed(1)} at the start, `}${os.loadavg()[0]!.toFixed(1)} at the end`,
   };
   let findings = '';
   let soak = '';
@@ -41,7 +43,7 @@ export async function writeResults(results: BenchmarkResult[], options: BenchOpt
   const lines = [
     '# Benchmark results',
     '',
-    `Written by \`npm run bench\` (full run). ${machine.date}; ${machine.cpu}, ${machine.memory}; Node ${machine.node}; ${machine.database}.`,
+    `Written by \`npm run bench\` (full run). ${machine.date}; ${machine.cpu}, ${machine.memory}; Node ${machine.node}; ${machine.database}; 1-minute load average ${machine.loadAverage}.`,
     '',
     '| Benchmark | Vigil | Baseline | Ratio | Target | Met |',
     '|---|---|---|---|---|---|',
