@@ -57,6 +57,7 @@ export async function startTestVigil(options: { clock?: Clock; env?: Record<stri
     VIGIL_WEBHOOK_POLL_MS: '60000',
     VIGIL_ALERT_EVALUATION_SECONDS: '3600',
     VIGIL_APPROVAL_SWEEP_SECONDS: '3600',
+    VIGIL_LOG_INTERVAL_MS: '60000',
     // Rate limits count every request with a statement of their own; their tests turn them on.
     VIGIL_RATE_LIMIT_PER_TOKEN: '0',
     VIGIL_RATE_LIMIT_PER_IP: '0',
