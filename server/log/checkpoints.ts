@@ -6,7 +6,8 @@
  * them breaks the next one's link, and a witness holding a later one sees any cut of the tail.
  */
 import { createHash } from 'node:crypto';
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
+import { arrayLiteral } from '../db/bulk-insert.js';
 import { queryRows, type Executor } from '../db/database.js';
 import { logCheckpoints, type LogCheckpointRow } from '../db/tables/index.js';
 import { newId } from '../ids.js';
@@ -38,19 +39,36 @@ export const originOf = (instance: string, tenantId: string) => `${instance}/ten
 
 export const noteHash = (note: string) => createHash('sha256').update(note).digest('hex');
 
+/** Newest first: by signing time, then size (two checkpoints of one time). */
+const latestFirst = sql`${logCheckpoints.signedAt} desc, ${logCheckpoints.size} desc`;
+
 export async function latestLogCheckpoint(db: Executor, tenantId: string): Promise<LogCheckpointRow | undefined> {
-  const [row] = await db
-    .select()
-    .from(logCheckpoints)
-    .where(sql`${logCheckpoints.tenantId} = ${tenantId}`)
-    .orderBy(sql`${logCheckpoints.signedAt} desc, ${logCheckpoints.size} desc`)
-    .limit(1);
+  const [row] = await db.select().from(logCheckpoints).where(sql`${logCheckpoints.tenantId} = ${tenantId}`).orderBy(latestFirst).limit(1);
   return row;
 }
+
+/** The row latestLogCheckpoint reads, as a subquery for a statement that reads more with it. */
+export const latestCheckpointSql = (tenantId: string): SQL =>
+  sql`select * from ${logCheckpoints} where ${logCheckpoints.tenantId} = ${tenantId} order by ${latestFirst} limit 1`;
 
 export function isCheckpointDue(last: { size: number; signedAt: Date } | undefined, size: number, now: Date, policy: CheckpointPolicy): boolean {
   if (!last) return true;
   return size - last.size >= policy.everyEntries || last.signedAt.getTime() <= now.getTime() - policy.everyMinutes * 60_000;
+}
+
+/** Those of `tenantIds` whose head is due a checkpoint (by size or time; every one if `force`). */
+export async function tenantsDueAmong(db: Executor, tenantIds: readonly string[], now: Date, policy: CheckpointPolicy, force: boolean): Promise<string[]> {
+  if (force) return [...tenantIds];
+  const rows = await queryRows<{ tenant_id: string; size: string | number; last_size: string | number | null; signed_ms: string | number | null }>(
+    db,
+    sql`select t.id as tenant_id, coalesce(h.size, 0) as size, c.size as last_size, (extract(epoch from c.signed_at) * 1000)::float8 as signed_ms
+        from unnest(${arrayLiteral(tenantIds)}::uuid[]) as t(id)
+        left join log_heads h on h.tenant_id = t.id
+        left join lateral (select size, signed_at from log_checkpoints where tenant_id = t.id order by signed_at desc, size desc limit 1) c on true`,
+  );
+  return rows
+    .filter((row) => isCheckpointDue(row.last_size === null ? undefined : { size: Number(row.last_size), signedAt: new Date(Number(row.signed_ms)) }, Number(row.size), now, policy))
+    .map((row) => row.tenant_id);
 }
 
 /** Signs the tenant's head as it is now. The caller's transaction holds the tenant's log lock. */

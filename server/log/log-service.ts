@@ -1,19 +1,21 @@
 /**
  * Runs the sequencer and the checkpointer for one Vigil process. After a transaction commits, its
- * writer asks for its tenant's queued leaves to be integrated and waits: the request joins a run
- * that starts after the commit, so concurrent writers share runs (group commit) instead of each
- * taking the lock. A periodic pass on every instance integrates whatever a crashed writer left and
- * signs due checkpoints; checkpoint signing waits for the lock instead of skipping a busy tenant,
- * so the unsigned tail stays bounded under any load.
+ * writer asks for its tenant's queued leaves to be integrated and waits: the request joins the
+ * next run, which starts after the commit and serves every tenant asked for meanwhile, so
+ * concurrent writers share runs (group commit) whichever tenants they wrote to. A periodic pass on
+ * every instance integrates whatever a crashed writer left and signs due checkpoints; checkpoint
+ * signing waits for the lock instead of skipping a busy tenant, so the unsigned tail stays bounded
+ * under any load.
  */
 import type { Clock } from '../clock.js';
 import type { Database, Executor } from '../db/database.js';
 import type { Disposable } from '../disposable.js';
 import type { Logger } from '../logger.js';
 import { startPeriodicJob } from '../periodic-job.js';
-import { isCheckpointDue, latestLogCheckpoint, LogInconsistent, signLogCheckpoint, tenantsDueForCheckpoint, type CheckpointPolicy, type LogSigner } from './checkpoints.js';
+import { LogInconsistent, signLogCheckpoint, tenantsDueAmong, tenantsDueForCheckpoint, type CheckpointPolicy, type LogSigner } from './checkpoints.js';
 import { raiseLogAlarm } from './log-alarm.js';
-import { integrateQueued, lockTenantLog, readLogHead, SEQUENCER_BATCH, type Integration } from './sequencer.js';
+import { lockTenantLogs } from './log-lock.js';
+import { integrateQueued, readLogHead, SEQUENCER_BATCH, type Integration } from './sequencer.js';
 
 export interface LogService {
   /** Resolves once every leaf of `tenantId` committed before the call is in the tree. */
@@ -26,50 +28,69 @@ export interface LogService {
   readonly signer: LogSigner | undefined;
 }
 
-interface Runs {
-  current?: Promise<void>;
-  next?: Promise<void>;
+/** Tenants served by one transaction at most: its locks are held only while it runs. */
+const TENANTS_PER_RUN = 64;
+
+interface Waiter {
+  readonly promise: Promise<void>;
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+function waiter(): Waiter {
+  let resolve!: () => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const result: T[][] = [];
+  for (let start = 0; start < items.length; start += size) result.push(items.slice(start, start + size));
+  return result;
 }
 
 export function createLogService(options: { db: Database; clock: Clock; logger: Logger; signer?: LogSigner; policy: CheckpointPolicy }): LogService {
   const { db, clock, logger, signer, policy } = options;
-  const runsByTenant = new Map<string, Runs>();
 
-  /** One locked transaction: integrate a batch, sign if due by size (or forced). */
-  async function step(tenantId: string, force: boolean): Promise<Integration | null> {
+  /** One transaction: integrate a batch of each tenant, sign where due by size or time (or forced). */
+  async function step(tenantIds: readonly string[], force: boolean): Promise<Map<string, Integration>> {
     return db.transaction(async (tx) => {
-      await tx.execute(lockTenantLog(tenantId));
       const now = clock.now();
-      const integration = await integrateQueued(tx, tenantId, now);
-      // Due by time alone is the periodic pass's to find; here only what this step added counts.
-      if (signer && (integration || force)) await signIfDue(tx, tenantId, now, force);
-      return integration;
+      const integrations = await integrateQueued(tx, tenantIds, now);
+      // Due by time alone is the periodic pass's to find; here only tenants this step added to.
+      const candidates = force ? tenantIds : [...integrations.keys()];
+      if (signer && candidates.length > 0) await signDue(tx, candidates, now, force);
+      return integrations;
     });
   }
 
   /** Tenants whose log refused a checkpoint, and when they were last alarmed about it. */
   const alarmedAt = new Map<string, number>();
+  /** Alarms are raised after the locked transaction, in one of their own. */
+  const refusals: { tenantId: string; message: string; size: number }[] = [];
 
-  async function signIfDue(tx: Executor, tenantId: string, now: Date, force: boolean): Promise<void> {
-    const last = await latestLogCheckpoint(tx, tenantId);
-    const head = await readLogHead(tx, tenantId);
-    if (!force && !isCheckpointDue(last, head.size, now, policy)) return;
-    try {
-      // A savepoint: a refusal must not undo the integration this transaction made.
-      await (tx as Database).transaction((savepoint) => signLogCheckpoint(savepoint, signer!, tenantId, now));
-    } catch (error) {
-      if (!(error instanceof LogInconsistent)) throw error;
-      logger.error({ tenantId }, error.message);
-      const previous = alarmedAt.get(tenantId) ?? 0;
-      if (now.getTime() - previous >= 60 * 60_000) {
-        alarmedAt.set(tenantId, now.getTime());
-        refusals.push({ tenantId, message: error.message, size: head.size });
+  /** Signs each due tenant's head; the caller's transaction holds their log locks. */
+  async function signDue(tx: Executor, tenantIds: readonly string[], now: Date, force: boolean): Promise<void> {
+    for (const tenantId of await tenantsDueAmong(tx, tenantIds, now, policy, force)) {
+      try {
+        // A savepoint: a refusal must not undo the integration this transaction made.
+        await (tx as Database).transaction((savepoint) => signLogCheckpoint(savepoint, signer!, tenantId, now));
+      } catch (error) {
+        if (!(error instanceof LogInconsistent)) throw error;
+        logger.error({ tenantId }, error.message);
+        const previous = alarmedAt.get(tenantId) ?? 0;
+        if (now.getTime() - previous >= 60 * 60_000) {
+          alarmedAt.set(tenantId, now.getTime());
+          refusals.push({ tenantId, message: error.message, size: (await readLogHead(tx, tenantId)).size });
+        }
       }
     }
   }
 
-  /** Alarms are raised after the locked transaction, in one of their own. */
-  const refusals: { tenantId: string; message: string; size: number }[] = [];
   async function raiseRefusals(): Promise<void> {
     for (const refusal of refusals.splice(0)) {
       await raiseLogAlarm(db, clock, refusal.tenantId, { kind: 'checkpoint_refused', index: refusal.size, message: refusal.message, faultCount: 1, size: refusal.size }).catch((error: unknown) =>
@@ -78,59 +99,88 @@ export function createLogService(options: { db: Database; clock: Clock; logger: 
     }
   }
 
-  async function drain(tenantId: string, force = false): Promise<void> {
+  /** Integrates everything queued for `tenantIds`, a batch per tenant per transaction. */
+  async function drain(tenantIds: readonly string[], force = false): Promise<void> {
     try {
-      for (let isFirst = true; ; isFirst = false) {
-        const integration = await step(tenantId, force && isFirst);
-        if (!integration || integration.toSize - integration.fromSize < SEQUENCER_BATCH) return;
+      let remaining = [...tenantIds];
+      for (let isFirst = true; remaining.length > 0; isFirst = false) {
+        const integrations = await step(remaining, force && isFirst);
+        remaining = remaining.filter((tenantId) => {
+          const integration = integrations.get(tenantId);
+          return integration !== undefined && integration.toSize - integration.fromSize >= SEQUENCER_BATCH;
+        });
       }
     } finally {
       await raiseRefusals();
     }
   }
 
+  /** Drains a group; if the shared run fails, each tenant runs alone so one damaged log stalls no other. */
+  async function serve(group: Map<string, Waiter>): Promise<void> {
+    for (const tenants of chunks([...group.keys()], TENANTS_PER_RUN)) {
+      try {
+        await drain(tenants);
+        for (const tenantId of tenants) group.get(tenantId)!.resolve();
+      } catch (error) {
+        if (tenants.length === 1) {
+          group.get(tenants[0]!)!.reject(error);
+          continue;
+        }
+        for (const tenantId of tenants) {
+          await drain([tenantId]).then(
+            () => group.get(tenantId)!.resolve(),
+            (alone: unknown) => group.get(tenantId)!.reject(alone),
+          );
+        }
+      }
+    }
+  }
+
+  /** The tenants asked for since the current run started; they are served by the next one. */
+  let next = new Map<string, Waiter>();
+  let running = false;
+
+  function runNext(): void {
+    if (running || next.size === 0) return;
+    const group = next;
+    next = new Map();
+    running = true;
+    void serve(group).finally(() => {
+      running = false;
+      runNext();
+    });
+  }
+
   function integrate(tenantId: string): Promise<void> {
-    const runs = runsByTenant.get(tenantId) ?? {};
-    runsByTenant.set(tenantId, runs);
-    if (runs.next) return runs.next;
-    const start = (): Promise<void> => {
-      const run = drain(tenantId).finally(() => {
-        if (runs.current === run) runs.current = undefined;
-        if (!runs.current && !runs.next) runsByTenant.delete(tenantId);
-      });
-      runs.current = run;
-      return run;
-    };
-    if (!runs.current) return start();
-    const next = runs.current
-      .catch(() => undefined)
-      .then(() => {
-        runs.next = undefined;
-        return start();
-      });
-    runs.next = next;
-    return next;
+    let waiting = next.get(tenantId);
+    if (!waiting) {
+      waiting = waiter();
+      next.set(tenantId, waiting);
+    }
+    runNext();
+    return waiting.promise;
   }
 
   async function runMaintenance(): Promise<number> {
-    let count = 0;
-    for (const tenantId of await tenantsDueForCheckpoint(db, clock.now(), policy)) {
-      await drain(tenantId);
+    const due = await tenantsDueForCheckpoint(db, clock.now(), policy);
+    for (const tenants of chunks(due, TENANTS_PER_RUN)) {
+      await drain(tenants);
       // A quiet tenant is due by time: sign even though nothing was integrated.
-      await db.transaction(async (tx) => {
-        await tx.execute(lockTenantLog(tenantId));
-        if (signer) await signIfDue(tx, tenantId, clock.now(), false);
-      });
+      if (signer) {
+        await db.transaction(async (tx) => {
+          await tx.execute(lockTenantLogs(tenants));
+          await signDue(tx, tenants, clock.now(), false);
+        });
+      }
       await raiseRefusals();
-      count++;
     }
-    return count;
+    return due.length;
   }
 
   return {
     signer,
     integrate,
-    settle: (tenantId, settleOptions) => drain(tenantId, settleOptions?.force ?? false),
+    settle: (tenantId, settleOptions) => drain([tenantId], settleOptions?.force ?? false),
     runMaintenance,
     start(intervalMs) {
       return startPeriodicJob({ name: 'log sequencing and checkpoints', intervalMs, logger, work: runMaintenance });

@@ -1,8 +1,9 @@
 /**
  * Reading the stored tree: level-0 nodes are leaf hashes (log_leaves.idx), higher ones log_nodes.
- * Every read is one query, whatever the number of nodes asked for.
+ * Every read is one query, whatever the number of nodes (and tenants) asked for.
  */
 import { sql } from 'drizzle-orm';
+import { arrayLiteral } from '../db/bulk-insert.js';
 import { queryRows, type Executor } from '../db/database.js';
 import type { NodeId } from './merkle.js';
 
@@ -10,22 +11,33 @@ const asBuffer = (value: Buffer | Uint8Array): Buffer => (Buffer.isBuffer(value)
 
 /** The hashes of `ids`, in their order; throws when one is not stored (the tree is damaged). */
 export async function fetchNodes(db: Executor, tenantId: string, ids: readonly NodeId[]): Promise<Buffer[]> {
-  if (ids.length === 0) return [];
-  const levels = ids.map((id) => id.level);
-  const indexes = ids.map((id) => id.index);
-  const rows = await queryRows<{ level: number; idx: string | number; hash: Buffer | Uint8Array }>(
-    db,
-    sql`select w.level, w.idx, coalesce(n.hash, l.leaf_hash) as hash
-        from unnest(${`{${levels.join(',')}}`}::int[], ${`{${indexes.join(',')}}`}::bigint[]) as w(level, idx)
-        left join log_nodes n on w.level > 0 and n.tenant_id = ${tenantId} and n.level = w.level and n.idx = w.idx
-        left join log_leaves l on w.level = 0 and l.tenant_id = ${tenantId} and l.idx = w.idx`,
+  return (await fetchNodesOfTenants(db, [{ tenantId, ids }])).get(tenantId)!;
+}
+
+/** fetchNodes for several tenants at once: each tenant's hashes in the order of its ids. */
+export async function fetchNodesOfTenants(db: Executor, wanted: readonly { tenantId: string; ids: readonly NodeId[] }[]): Promise<Map<string, Buffer[]>> {
+  const asked = wanted.flatMap(({ tenantId, ids }) => ids.map((id) => ({ tenantId, ...id })));
+  const byKey = new Map<string, Buffer>();
+  if (asked.length > 0) {
+    const rows = await queryRows<{ tenant_id: string; level: number; idx: string | number; hash: Buffer | Uint8Array | null }>(
+      db,
+      sql`select w.tenant_id, w.level, w.idx, coalesce(n.hash, l.leaf_hash) as hash
+          from unnest(${arrayLiteral(asked.map((id) => id.tenantId))}::uuid[], ${arrayLiteral(asked.map((id) => id.level))}::int[], ${arrayLiteral(asked.map((id) => id.index))}::bigint[]) as w(tenant_id, level, idx)
+          left join log_nodes n on w.level > 0 and n.tenant_id = w.tenant_id and n.level = w.level and n.idx = w.idx
+          left join log_leaves l on w.level = 0 and l.tenant_id = w.tenant_id and l.idx = w.idx`,
+    );
+    for (const row of rows) if (row.hash !== null) byKey.set(`${row.tenant_id}:${row.level}:${row.idx}`, asBuffer(row.hash));
+  }
+  return new Map(
+    wanted.map(({ tenantId, ids }) => [
+      tenantId,
+      ids.map((id) => {
+        const hash = byKey.get(`${tenantId}:${id.level}:${id.index}`);
+        if (!hash) throw new Error(`The log's node ${id.level}/${id.index} is missing`);
+        return hash;
+      }),
+    ]),
   );
-  const byKey = new Map(rows.filter((row) => row.hash !== null).map((row) => [`${row.level}:${row.idx}`, asBuffer(row.hash)]));
-  return ids.map((id) => {
-    const hash = byKey.get(`${id.level}:${id.index}`);
-    if (!hash) throw new Error(`The log's node ${id.level}/${id.index} is missing`);
-    return hash;
-  });
 }
 
 export { asBuffer };

@@ -6,6 +6,7 @@
  * listeners load what they deliver under the reader's own scope.
  */
 import { sql } from 'drizzle-orm';
+import { arrayLiteral } from '../db/bulk-insert.js';
 import type { Executor } from '../db/database.js';
 import { enqueueWebhookDeliveries } from '../webhooks/outbox.js';
 
@@ -62,8 +63,12 @@ export function recordsChanged(tenantId: string, serverId: string, kind: RecordE
  */
 export async function publishEvents(tx: Executor, events: readonly DomainEvent[], now: Date = new Date()): Promise<void> {
   await enqueueWebhookDeliveries(tx, events, now);
-  for (const event of events) {
-    await tx.execute(sql`select pg_notify(${DOMAIN_EVENTS_CHANNEL}, ${JSON.stringify(event)})`);
+  if (events.length === 1) {
+    await tx.execute(sql`select pg_notify(${DOMAIN_EVENTS_CHANNEL}, ${JSON.stringify(events[0])})`);
+  } else if (events.length > 1) {
+    // One statement for a run's events; notifications go out in the array's order.
+    const payloads = arrayLiteral(events.map((event) => JSON.stringify(event)));
+    await tx.execute(sql`select count(pg_notify(${DOMAIN_EVENTS_CHANNEL}, p)) from (select p from unnest(${payloads}::text[]) with ordinality as u(p, n) order by n) ordered`);
   }
 }
 
