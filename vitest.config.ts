@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
 
 /**
@@ -30,6 +31,9 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Vitest's default is one worker fewer than the cores: a single worker on CI's two. Most test
+    // time is spent waiting on PostgreSQL, HTTP and timers, so a few more files run at once.
+    maxWorkers: Math.max(3, availableParallelism()),
     projects,
   },
 });
