@@ -69,18 +69,27 @@ function leafFunction(kind: LeafKind): string {
 $$;`;
 }
 
-function queueTrigger(kind: LeafKind): string {
+/** Format 1 (migration 0011): the row alone. Format 2 (0012): and the writing transaction. */
+type LeafFormat = 1 | 2;
+
+function queueFunction(kind: LeafKind, format: LeafFormat): string {
   const table = tableNameOf(kind);
-  const fn = `vigil_queue_${table}`;
-  const statements = [
-    `CREATE OR REPLACE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $$
+  const leaf = format === 1 ? `${leafFunctionName(kind)}(n)` : `vigil_leaf_in_transaction(${leafFunctionName(kind)}(n), txid_current())`;
+  return `CREATE OR REPLACE FUNCTION vigil_queue_${table}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF current_setting('vigil.log_writer', true) IS DISTINCT FROM 'on' THEN RETURN NULL; END IF;
   INSERT INTO log_leaves (tenant_id, kind, record_id, leaf, leaf_hash)
   SELECT n.tenant_id, ${quoted(kind.kind)}, ${kind.recordId}, l.leaf, sha256('\\x00'::bytea || convert_to(l.leaf, 'UTF8'))
-  FROM vigil_written n CROSS JOIN LATERAL (SELECT ${leafFunctionName(kind)}(n) AS leaf) l;
+  FROM vigil_written n CROSS JOIN LATERAL (SELECT ${leaf} AS leaf) l;
   RETURN NULL;
-END $$;`,
+END $$;`;
+}
+
+function queueTrigger(kind: LeafKind): string {
+  const table = tableNameOf(kind);
+  const fn = `vigil_queue_${table}`;
+  const statements = [
+    queueFunction(kind, 1),
     `CREATE TRIGGER ${table}_log_insert AFTER INSERT ON "${table}" REFERENCING NEW TABLE AS vigil_written FOR EACH STATEMENT EXECUTE FUNCTION ${fn}();`,
   ];
   if (kind.isVersioned) {
@@ -88,6 +97,14 @@ END $$;`,
   }
   return statements.join('\n--> statement-breakpoint\n');
 }
+
+/**
+ * A format-1 leaf text made format 2: `"v":1}` becomes `"v":2,"xact":<transaction id>}`, which
+ * keeps the keys in RFC 8785 order.
+ */
+const IN_TRANSACTION_FUNCTION = `CREATE OR REPLACE FUNCTION vigil_leaf_in_transaction(leaf text, xact bigint) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT left(leaf, -length('"v":1}')) || '"v":2,"xact":' || xact::text || '}'
+$$;`;
 
 /** Canonical JSON of a jsonb value (snapshots, labels): keys sorted, no whitespace, recursive. */
 const CANONICAL_JSON_FUNCTION = `CREATE OR REPLACE FUNCTION vigil_canonical_json(j jsonb) RETURNS text LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
@@ -124,11 +141,16 @@ SELECT n.tenant_id, ${quoted(kind.kind)}, ${kind.recordId}, l.leaf, sha256('\\x0
 FROM "${table}" n CROSS JOIN LATERAL (SELECT ${leafFunctionName(kind)}(n) AS leaf) l ORDER BY ${order};`;
 }
 
-/** Everything the migration creating the log's triggers runs, in order. */
+/** Everything migration 0011, which created the log's triggers, runs, in order (format 1). */
 export function leafMigrationSql(): string {
   return [
     CANONICAL_JSON_FUNCTION,
     ...LEAF_KINDS.flatMap((kind) => [leafFunction(kind), queueTrigger(kind)]),
     ...LEAF_KINDS.map(backfill),
   ].join('\n--> statement-breakpoint\n');
+}
+
+/** What migration 0012 runs after its index changes: every trigger queues format-2 leaves. */
+export function leafTransactionMigrationSql(): string {
+  return [IN_TRANSACTION_FUNCTION, ...LEAF_KINDS.map((kind) => queueFunction(kind, 2))].join('\n--> statement-breakpoint\n');
 }

@@ -20,6 +20,8 @@ export const LOG_FAULT_KINDS = [
   'record_unlogged',
   /** A record version was written without the audit entry every write of Vigil's comes with. */
   'leaf_unexplained',
+  /** A leaf is not where its transaction is: its transaction rewritten, or added to afterwards. */
+  'leaf_out_of_transaction',
   /** A checkpoint does not verify with any trusted key, or is malformed. */
   'checkpoint_bad_signature',
   /** A checkpoint does not name the one before it (a checkpoint was deleted or inserted). */

@@ -50,20 +50,35 @@ async function readLogHeads(db: Executor, tenantIds: readonly string[]): Promise
 interface QueuedLeaf {
   tenant_id: string;
   leaf_id: string | number;
+  xact: string | number;
+  part: number;
   leaf_hash: Bytes;
   kind: string;
   record_id: string;
 }
 
-/** Up to SEQUENCER_BATCH queued leaves of each tenant, grouped by tenant in queue order. */
+/**
+ * Up to SEQUENCER_BATCH queued leaves of each tenant, a transaction at a time: a transaction's
+ * leaves are placed side by side (a transaction commits all its leaves at once, so they are all
+ * queued together), and one cut by the batch limit is finished first by the next run. That is
+ * what lets verification hold every version next to the audit entry explaining it.
+ */
 async function readQueued(db: Executor, tenantIds: readonly string[]): Promise<Map<string, QueuedLeaf[]>> {
   const rows = await queryRows<QueuedLeaf>(
     db,
-    sql`select q.tenant_id, q.leaf_id, q.leaf_hash, q.kind, q.record_id
+    sql`select q.tenant_id, q.leaf_id, q.xact, q.leaf_hash, q.kind, q.record_id
         from unnest(${arrayLiteral(tenantIds)}::uuid[]) as t(id)
         cross join lateral (
-          select tenant_id, leaf_id, leaf_hash, kind, record_id from log_leaves
-          where tenant_id = t.id and idx is null order by leaf_id limit ${SEQUENCER_BATCH}
+          select l.xact as tail from log_heads h join log_leaves l on l.tenant_id = h.tenant_id and l.idx = h.size - 1 where h.tenant_id = t.id
+          union all select null limit 1
+        ) last
+        cross join lateral (
+          (select tenant_id, leaf_id, xact, leaf_hash, kind, record_id, 0 as part from log_leaves
+           where tenant_id = t.id and idx is null and xact = last.tail order by leaf_id)
+          union all
+          (select tenant_id, leaf_id, xact, leaf_hash, kind, record_id, 1 as part from log_leaves
+           where tenant_id = t.id and idx is null and xact is distinct from last.tail order by xact, leaf_id)
+          limit ${SEQUENCER_BATCH}
         ) q`,
   );
   const byTenant = new Map<string, QueuedLeaf[]>();
@@ -72,7 +87,8 @@ async function readQueued(db: Executor, tenantIds: readonly string[]): Promise<M
     leaves.push(row);
     byTenant.set(row.tenant_id, leaves);
   }
-  for (const leaves of byTenant.values()) leaves.sort((a, b) => Number(a.leaf_id) - Number(b.leaf_id));
+  const order = (a: QueuedLeaf, b: QueuedLeaf) => a.part - b.part || Number(a.xact) - Number(b.xact) || Number(a.leaf_id) - Number(b.leaf_id);
+  for (const leaves of byTenant.values()) leaves.sort(order);
   return byTenant;
 }
 

@@ -10,7 +10,7 @@
  *    record present unless retention removed it, no row the log never received;
  * 4. the linear chain of audit entries (server/audit/verify-integrity.ts).
  */
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Database, type Executor } from '../db/database.js';
 import { chainKeysOf, verifyAuditIntegrity } from '../audit/verify-integrity.js';
 import { checkCheckpointChain, readCheckpoint, type SignedHead } from './checkpoint-chain.js';
@@ -20,6 +20,7 @@ import { leafFunctionName } from './leaf-sql.js';
 import { CompactTree } from './merkle.js';
 import { asBuffer } from './node-store.js';
 import { readLogHead } from './sequencer.js';
+import { TransactionPlacement } from './transaction-placement.js';
 import { pruneAllowancesOf, type PruneAllowances } from './retention-statements.js';
 import type { NoteVerifier } from './signed-note.js';
 
@@ -79,6 +80,11 @@ interface LeafRow {
   /** null: the text was dropped; false: it no longer hashes to leaf_hash. */
   is_text_intact: boolean | null;
   kind: string;
+  xact: string | number;
+  /** The text's format: 1 (the row), 2 (and its transaction); null when the text was dropped. */
+  format: number | null;
+  /** Format 2: the transaction the text names is the leaf's. */
+  is_xact_bound: boolean | null;
 }
 
 /** Walks the leaves in position order; returns the tree size they make. */
@@ -96,13 +102,16 @@ async function checkLeaves(db: Executor, tenantId: string, heads: readonly Signe
     }
   };
   checkHeadsAt();
+  const transactions = new TransactionPlacement();
   let after = -1;
   for (;;) {
     // The text check runs in the database: only 32-byte hashes cross the wire.
     const page = await queryRows<LeafRow>(
       db,
-      sql`select idx, leaf_hash, kind,
-                 case when leaf is null then null else sha256('\\x00'::bytea || convert_to(leaf, 'UTF8')) = leaf_hash end as is_text_intact
+      sql`select idx, leaf_hash, kind, xact,
+                 case when leaf is null then null else sha256('\\x00'::bytea || convert_to(leaf, 'UTF8')) = leaf_hash end as is_text_intact,
+                 case when leaf is null then null when right(leaf, 6) = '"v":1}' then 1 else 2 end as format,
+                 case when leaf is null then null else right(leaf, length(xact::text) + 14) = '"v":2,"xact":' || xact::text || '}' end as is_xact_bound
           from log_leaves where tenant_id = ${tenantId} and idx > ${after} order by idx limit ${PAGE}`,
     );
     if (page.length === 0) break;
@@ -117,6 +126,8 @@ async function checkLeaves(db: Executor, tenantId: string, heads: readonly Signe
       }
       if (row.is_text_intact === false) await namedLeafFault(db, tenantId, idx, 'leaf_modified', faults);
       if (row.is_text_intact === null && !pruned.allows(row.kind, idx)) await namedLeafFault(db, tenantId, idx, 'leaf_pruned_unexplained', faults);
+      const misplaced = transactions.misplacement(row);
+      if (misplaced) await namedLeafFault(db, tenantId, idx, 'leaf_out_of_transaction', faults, misplaced);
       for (const node of tree.append(asBuffer(row.leaf_hash))) built.set(`${node.level}:${node.index}`, node.hash);
       checkHeadsAt();
     }
@@ -136,14 +147,15 @@ async function checkLeaves(db: Executor, tenantId: string, heads: readonly Signe
   return tree.size;
 }
 
-async function namedLeafFault(db: Executor, tenantId: string, idx: number, kind: 'leaf_modified' | 'leaf_pruned_unexplained', faults: FaultList): Promise<void> {
+async function namedLeafFault(db: Executor, tenantId: string, idx: number, kind: 'leaf_modified' | 'leaf_pruned_unexplained' | 'leaf_out_of_transaction', faults: FaultList, why?: string): Promise<void> {
   const [leaf] = await queryRows<{ kind: string; record_id: string }>(db, sql`select kind, record_id from log_leaves where tenant_id = ${tenantId} and idx = ${idx}`);
   const what = leaf ? `${leaf.kind} ${leaf.record_id}` : 'a record';
-  faults.add(
-    kind,
-    kind === 'leaf_modified' ? `Leaf ${idx} (${what}) was changed: its text no longer matches its hash` : `Leaf ${idx} (${what}) lost its text, and no retention statement in the log allows it`,
-    { index: idx, recordKind: leaf?.kind, recordId: leaf?.record_id },
-  );
+  const messages = {
+    leaf_modified: `Leaf ${idx} (${what}) was changed: its text no longer matches its hash`,
+    leaf_pruned_unexplained: `Leaf ${idx} (${what}) lost its text, and no retention statement in the log allows it`,
+    leaf_out_of_transaction: `Leaf ${idx} (${what}) ${why}`,
+  };
+  faults.add(kind, messages[kind], { index: idx, recordKind: leaf?.kind, recordId: leaf?.record_id });
 }
 
 /** Compares the nodes this page completed with the stored ones, naming the leaves under a bad one. */
@@ -188,18 +200,21 @@ async function checkRecords(db: Executor, tenantId: string, pruned: PruneAllowan
 
 function recordMismatches(kind: LeafKind, tenantId: string) {
   const table = tableNameOf(kind);
+  // The row rendered as its latest leaf was written: format 1, or format 2 with that leaf's transaction.
+  const rendered = (format: SQL) => sql`sha256('\\x00'::bytea || convert_to(${format}, 'UTF8'))`;
   return sql`
     with latest as (
-      select distinct on (record_id) record_id, leaf_hash, idx, leaf is null as is_pruned from log_leaves
+      select distinct on (record_id) record_id, leaf_hash, idx, xact, leaf is null as is_pruned from log_leaves
       where tenant_id = ${tenantId} and kind = ${kind.kind} order by record_id, leaf_id desc
     ), stored as (
-      select ${sql.raw(kind.recordId)} as record_id, sha256('\\x00'::bytea || convert_to(${sql.raw(leafFunctionName(kind))}(n), 'UTF8')) as leaf_hash
+      select ${sql.raw(kind.recordId)} as record_id, ${sql.raw(leafFunctionName(kind))}(n) as leaf
       from ${sql.raw(`"${table}"`)} n where n.tenant_id = ${tenantId}
     )
     select coalesce(l.record_id, s.record_id) as record_id, l.idx,
            case when s.record_id is null and l.is_pruned then 'pruned' when s.record_id is null then 'missing' when l.record_id is null then 'unlogged' else 'modified' end as state
     from latest l full join stored s on s.record_id = l.record_id
-    where s.record_id is null or l.record_id is null or s.leaf_hash <> l.leaf_hash`;
+    where s.record_id is null or l.record_id is null
+       or (${rendered(sql`s.leaf`)} <> l.leaf_hash and ${rendered(sql`vigil_leaf_in_transaction(s.leaf, l.xact)`)} <> l.leaf_hash)`;
 }
 
 /** Kinds that are their own explanation: the audit and activity logs, the log's statements, recording chunks an agent appends. */

@@ -42,12 +42,13 @@ describe('leaves', () => {
     expect(response.errors).toBeUndefined();
     await t.gql(`mutation { changeUserRole(id: "${user.id}", role: ADMIN) { role } }`, admin.token);
 
-    const leaves = await queryRows<{ kind: string; leaf: string }>(t.vigil.database.db, sql`select kind, leaf from log_leaves where tenant_id = ${tenantId}`);
+    const leaves = await queryRows<{ kind: string; leaf: string; xact: string }>(t.vigil.database.db, sql`select kind, leaf, xact from log_leaves where tenant_id = ${tenantId}`);
     expect(leaves.length).toBeGreaterThan(8);
-    for (const { kind, leaf } of leaves) {
+    for (const { kind, leaf, xact } of leaves) {
       expect(canonicalize(JSON.parse(leaf)), `${kind} leaf`).toBe(leaf);
-      const parsed = JSON.parse(leaf) as { kind: string; row: Record<string, unknown>; v: number };
-      expect(parsed).toMatchObject({ kind, v: 1 });
+      const parsed = JSON.parse(leaf) as { kind: string; row: Record<string, unknown>; v: number; xact: number };
+      // Format 2: the row and the transaction that wrote it, which the hash then covers.
+      expect(parsed).toMatchObject({ kind, v: 2, xact: Number(xact) });
       const leafKind = LEAF_KINDS.find((candidate) => candidate.kind === kind)!;
       const columns = getTableConfig(leafKind.table)
         .columns.map((column) => column.name)

@@ -138,7 +138,7 @@ describe('the verifiable log', () => {
     const tenant = await recordedTenant('both');
     await asIntruder(db(), async (tx) => {
       await tx.execute(sql`update file_transfers set path = '/tmp/nothing' where tenant_id = ${tenant.tenantId} and id = ${tenant.ids.f1}::uuid`);
-      await tx.execute(sql`update log_leaves l set leaf = vigil_leaf_file_transfers(f) from file_transfers f
+      await tx.execute(sql`update log_leaves l set leaf = vigil_leaf_in_transaction(vigil_leaf_file_transfers(f), l.xact) from file_transfers f
         where l.tenant_id = ${tenant.tenantId} and l.kind = 'file_transfer' and l.record_id = f.id::text and f.tenant_id = l.tenant_id`);
     });
     const report = await integrity(tenant);
@@ -151,7 +151,8 @@ describe('the verifiable log', () => {
     const target = await one<{ idx: string }>(db(), sql`select idx from log_leaves where tenant_id = ${tenant.tenantId} and record_id = ${tenant.ids.l1}`);
     await asIntruder(db(), async (tx) => {
       await tx.execute(sql`update system_logs set message = 'nothing to see' where tenant_id = ${tenant.tenantId} and id = ${tenant.ids.l1}::uuid`);
-      await tx.execute(sql`update log_leaves l set leaf = vigil_leaf_system_logs(s), leaf_hash = sha256('\\x00'::bytea || convert_to(vigil_leaf_system_logs(s), 'UTF8'))
+      await tx.execute(sql`update log_leaves l set leaf = vigil_leaf_in_transaction(vigil_leaf_system_logs(s), l.xact),
+          leaf_hash = sha256('\\x00'::bytea || convert_to(vigil_leaf_in_transaction(vigil_leaf_system_logs(s), l.xact), 'UTF8'))
         from system_logs s where l.tenant_id = ${tenant.tenantId} and l.record_id = s.id::text and s.tenant_id = l.tenant_id and s.id = ${tenant.ids.l1}::uuid`);
     });
     await rebuildTree(tenant.tenantId);
@@ -167,6 +168,28 @@ describe('the verifiable log', () => {
     expect(alarms).toContainEqual(expect.objectContaining({ body: expect.stringContaining('no longer hashes') }));
   });
 
+  it('names a version written as Vigil would but without an audit entry, even once its transaction is rewritten to borrow another’s', async () => {
+    const tenant = await recordedTenant('borrowed');
+    await asIntruder(db(), async (tx) => {
+      await tx.execute(sql`update file_transfers set path = '/tmp/harmless' where tenant_id = ${tenant.tenantId} and id = ${tenant.ids.f1}::uuid`);
+    }, { asVigil: true });
+    await t.vigil.log.settle(tenant.tenantId);
+    const unexplained = await integrity(tenant);
+    expect(kinds(unexplained.faults)).toEqual(['LEAF_UNEXPLAINED']);
+    expect(unexplained.faults[0]).toMatchObject({ recordKind: 'file_transfer', recordId: tenant.ids.f1 });
+
+    // The column the explanation rule reads, set to the transaction of an audit entry: the text still names the real one.
+    await asIntruder(db(), async (tx) => {
+      await tx.execute(sql`update log_leaves set xact = (select xact from log_leaves where tenant_id = ${tenant.tenantId} and kind = 'audit_entry' order by idx desc limit 1)
+        where tenant_id = ${tenant.tenantId} and idx = (select max(idx) from log_leaves where tenant_id = ${tenant.tenantId} and record_id = ${tenant.ids.f1})`);
+    });
+    const borrowed = await integrity(tenant);
+    // No longer unexplained, but out of its transaction (and the record no longer renders as its leaf says).
+    expect(kinds(borrowed.faults)).toEqual(['LEAF_OUT_OF_TRANSACTION', 'RECORD_MODIFIED']);
+    for (const fault of borrowed.faults) expect(fault).toMatchObject({ recordKind: 'file_transfer', recordId: tenant.ids.f1 });
+    expect(borrowed.faults.find((fault) => fault.kind === 'LEAF_OUT_OF_TRANSACTION')!.message).toContain('its transaction was rewritten');
+  });
+
   it('names the leaves of two records that changed places', async () => {
     const tenant = await recordedTenant('reordered');
     const leaves = await queryRows<{ idx: string }>(db(), sql`select idx from log_leaves where tenant_id = ${tenant.tenantId} and record_id in (${tenant.ids.c1}, ${tenant.ids.c2}) order by idx`);
@@ -177,7 +200,8 @@ describe('the verifiable log', () => {
       await tx.execute(sql`update log_leaves set idx = ${b} where tenant_id = ${tenant.tenantId} and idx = -1`);
     });
     const report = await integrity(tenant);
-    expect(kinds(report.faults)).toEqual(['HEAD_MISMATCH', 'NODE_MISMATCH', 'TREE_MISMATCH']);
+    // c1's first version and its later update were written by two transactions: each is now apart from its own.
+    expect(kinds(report.faults)).toEqual(['HEAD_MISMATCH', 'LEAF_OUT_OF_TRANSACTION', 'NODE_MISMATCH', 'TREE_MISMATCH']);
     const named = report.faults.filter((fault) => fault.kind === 'NODE_MISMATCH').map((fault) => fault.index!);
     expect(named.some((first) => first <= a)).toBe(true);
   });

@@ -13,7 +13,7 @@ export const logLeaves = pgTable(
   'log_leaves',
   {
     tenantId: tenantId(),
-    /** Queue order: the sequencer takes queued leaves by it. */
+    /** Order of queueing within a transaction. */
     leafId: bigserial('leaf_id', { mode: 'number' }).notNull(),
     /** The leaf's position in the tenant's tree, null while queued. */
     idx: bigint('idx', { mode: 'number' }),
@@ -21,15 +21,21 @@ export const logLeaves = pgTable(
     recordId: text('record_id').notNull(),
     leaf: text('leaf'),
     leafHash: bytes('leaf_hash').notNull(),
-    /** The writing transaction: a version is explained by the audit entry written with it. */
+    /**
+     * The writing transaction: a version is explained by the audit entry written with it, and a
+     * transaction's leaves sit side by side in the tree. Leaves of format v2 carry it in their
+     * text too, so the hash covers it.
+     */
     xact: bigint('xact', { mode: 'number' }).notNull().default(sql`txid_current()`),
     queuedAt: writtenAt('queued_at'),
   },
   (table) => [
     primaryKey({ name: 'log_leaves_pkey', columns: [table.tenantId, table.leafId] }),
-    uniqueIndex('log_leaves_position_idx').on(table.tenantId, table.idx),
+    // Partial: a queued leaf has no position, so queueing maintains one index fewer.
+    uniqueIndex('log_leaves_placed_idx').on(table.tenantId, table.idx).where(sql`${table.idx} is not null`),
     index('log_leaves_record_idx').on(table.tenantId, table.recordId, table.leafId),
-    index('log_leaves_queue_idx').on(table.tenantId, table.leafId).where(sql`${table.idx} is null`),
+    // The sequencer takes queued leaves a transaction at a time (server/log/sequencer.ts).
+    index('log_leaves_queue_xact_idx').on(table.tenantId, table.xact, table.leafId).where(sql`${table.idx} is null`),
   ],
 );
 
