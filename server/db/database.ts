@@ -8,7 +8,7 @@ import { btree_gin } from '@electric-sql/pglite/contrib/btree_gin';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { sql, type SQL } from 'drizzle-orm';
 import type { Logger as DrizzleLogger } from 'drizzle-orm/logger';
-import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
+import { PgDialect, type PgDatabase, type PgQueryResultHKT, type PgTransaction } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import type { ExtractTablesWithRelations } from 'drizzle-orm/relations';
@@ -164,8 +164,21 @@ async function openPglite(
 
 /** The rows of a raw `db.execute(sql)`: postgres.js returns an array, PGlite a `{ rows }` result. */
 export async function queryRows<T>(executor: Executor, query: SQL): Promise<T[]> {
-  const result = (await executor.execute(query)) as unknown;
-  return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
+  return rowsOf<T>(await executor.execute(query));
+}
+
+const rowsOf = <T>(result: unknown): T[] => (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
+
+const dialect = new PgDialect();
+
+/**
+ * queryRows for a statement sent on every request of a kind, as a prepared statement: PostgreSQL
+ * parses it once per connection and, after a few runs, plans it once, where drizzle's raw
+ * statements are parsed and planned on every run (a plan can cost more than running a statement
+ * of many joins). The SQL text must be the same on every run (values only as parameters).
+ */
+export async function queryRowsPrepared<T>(executor: Executor, name: string, query: SQL): Promise<T[]> {
+  return rowsOf<T>(await executor._.session.prepareQuery(dialect.sqlToQuery(query), undefined, name, false).execute());
 }
 
 /** Takes a transaction-scoped advisory lock on `key`; released at commit or rollback. */

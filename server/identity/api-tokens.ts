@@ -1,4 +1,4 @@
-import { and, eq, isNull, lt, or, type SQL } from 'drizzle-orm';
+import { and, eq, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { recordFailedSignIn } from '../activity/record-activity.js';
 import { recordChange } from '../audit/record-change.js';
@@ -127,6 +127,24 @@ export async function listTokens(db: Executor, tenantId: string, filter: TokenFi
   );
 }
 
+/** The token and its user by the token's hash, the statement every authenticated request sends. */
+const buildTokenLookup = (db: Executor) =>
+  db
+    .select({ token: apiTokens, user: users })
+    .from(apiTokens)
+    .leftJoin(users, and(eq(users.tenantId, apiTokens.tenantId), eq(users.id, apiTokens.userId)))
+    .where(and(eq(apiTokens.tenantId, sql.placeholder('tenantId')), eq(apiTokens.tokenHash, sql.placeholder('tokenHash'))))
+    .prepare('vigil_token_lookup');
+
+/** Built once per executor (the database, or a transaction, whose session it runs on), not per request. */
+const tokenLookups = new WeakMap<Executor, ReturnType<typeof buildTokenLookup>>();
+
+function tokenLookupOf(db: Executor): ReturnType<typeof buildTokenLookup> {
+  let lookup = tokenLookups.get(db);
+  if (!lookup) tokenLookups.set(db, (lookup = buildTokenLookup(db)));
+  return lookup;
+}
+
 /**
  * The actor an API token speaks for. Unknown, revoked and expired tokens, and tokens of disabled
  * users, are refused alike with UNAUTHENTICATED; the message says which, since the caller holds
@@ -135,11 +153,7 @@ export async function listTokens(db: Executor, tenantId: string, filter: TokenFi
 export async function authenticateApiToken(db: Executor, clock: Clock, token: string, request?: RequestInfo): Promise<Actor> {
   const claimed = parseToken(token);
   if (!claimed) throw new Unauthenticated('The bearer token is not a Vigil API token');
-  const [found] = await db
-    .select({ token: apiTokens, user: users })
-    .from(apiTokens)
-    .leftJoin(users, and(eq(users.tenantId, apiTokens.tenantId), eq(users.id, apiTokens.userId)))
-    .where(and(eq(apiTokens.tenantId, claimed.tenantId), eq(apiTokens.tokenHash, hashToken(token))));
+  const [found] = await tokenLookupOf(db).execute({ tenantId: claimed.tenantId, tokenHash: hashToken(token) });
   const now = clock.now();
   const refusal = !found
     ? 'The API token is not valid'
