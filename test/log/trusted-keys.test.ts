@@ -36,7 +36,8 @@ function start(env: Record<string, string>): Promise<RunningVigil> {
   return startVigil(config, { clock, logger: createLogger('silent'), database: isPostgres ? {} : undefined });
 }
 
-describe('trusted keys', () => {
+// The first start on PGlite migrates a fresh data dir from nothing, which takes a while on a busy machine.
+describe('trusted keys', { timeout: 120_000 }, () => {
   const first = newKey();
   const second = newKey();
   let adminToken: string;
