@@ -32,8 +32,8 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     // Vitest's default is one worker fewer than the cores: a single worker on CI's two. Most test
-    // time is spent waiting on PostgreSQL, HTTP and timers, so a few more files run at once.
-    maxWorkers: Math.max(3, availableParallelism()),
+    // time is spent waiting on PostgreSQL, HTTP and timers, so one file per core runs at once.
+    maxWorkers: Math.max(2, availableParallelism()),
     projects,
   },
 });

@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-const STARTUP_TIMEOUT_MS = 30_000;
+// A spawned Vigil on PGlite opens (and may migrate) its database on start: slow on a busy machine.
+const STARTUP_TIMEOUT_MS = 60_000;
 const CLI_TIMEOUT_MS = 30_000;
 
 const children = new Set<ChildProcess>();

@@ -86,7 +86,7 @@ async function until(what: string, condition: () => boolean, timeoutMs = 15_000)
 }
 const sleep = (milliseconds: number) => new Promise((resolve) => setTimeout(resolve, milliseconds));
 
-describe('webhook deliveries across a SIGKILL and a restart', { timeout: 60_000 }, () => {
+describe('webhook deliveries across a SIGKILL and a restart', { timeout: 150_000 }, () => {
   let database: TestDatabase | undefined;
   let dataDir: string;
   let baseEnv: Record<string, string>;
