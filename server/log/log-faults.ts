@@ -64,4 +64,20 @@ export class FaultList {
     this.count++;
     if (this.faults.length < this.cap) this.faults.push({ kind, message, index: where.index ?? null, recordKind: where.recordKind ?? null, recordId: where.recordId ?? null });
   }
+
+  /** How many more faults are kept: past that, a check need only count what it finds, not name it. */
+  get room(): number {
+    return this.cap - this.faults.length;
+  }
+
+  /** Counts faults found past the cap without naming them. */
+  countUnlisted(count: number): void {
+    this.count += count;
+  }
+
+  /** Appends what another list (of a check run alongside) found, as if added here. */
+  addAll(other: FaultList): void {
+    for (const fault of other.faults) this.add(fault.kind, fault.message, fault);
+    this.countUnlisted(other.count - other.faults.length);
+  }
 }

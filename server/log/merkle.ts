@@ -19,9 +19,11 @@ import crypto, { createHash } from 'node:crypto';
 
 // crypto.hash (Node >= 20.12) is about twice as fast as createHash for 65 bytes, and sequencing and
 // verification hash twice per leaf. Inputs are copied into a scratch buffer behind a one-byte prefix
-// rather than concatenated: no allocation but the digest. Safe because hashing is synchronous.
+// rather than concatenated: no allocation but the digest. Safe because hashing is synchronous. The
+// digest comes back as binary (latin1) text, copied into a pooled Buffer: a digest Buffer of its
+// own has its own backing store, which costs twice the hash to allocate and collect.
 const sha256: (data: Buffer) => Buffer =
-  typeof crypto.hash === 'function' ? (data) => crypto.hash('sha256', data, 'buffer') : (data) => createHash('sha256').update(data).digest();
+  typeof crypto.hash === 'function' ? (data) => Buffer.from(crypto.hash('sha256', data, 'binary'), 'binary') : (data) => createHash('sha256').update(data).digest();
 const nodeScratch = Buffer.alloc(65, 1);
 const leafScratch = Buffer.alloc(8192, 0);
 

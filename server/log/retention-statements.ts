@@ -13,7 +13,7 @@
  */
 import { createHash } from 'node:crypto';
 import canonicalizeModule from 'canonicalize';
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { arrayLiteral } from '../db/bulk-insert.js';
 import { queryRows, type Executor } from '../db/database.js';
 import { newId } from '../ids.js';
@@ -135,15 +135,11 @@ export class PruneAllowances {
   }
 }
 
-/** What the tenant's retention statements allow. */
-export async function pruneAllowancesOf(db: Executor, tenantId: string): Promise<PruneAllowances> {
-  const rows = await queryRows<{ kind: string; leaf: string }>(
-    db,
-    sql`select kind, leaf from log_leaves where tenant_id = ${tenantId} and idx is not null and leaf is not null
-          and (kind = ${LOG_STATEMENT_KIND} or (kind = 'audit_entry' and leaf like '%"action":"retention.changed"%'))
-        order by idx`,
-  );
-  const allowances = new PruneAllowances();
-  for (const row of rows) allowances.read(row.kind, row.leaf);
-  return allowances;
+/**
+ * SQL over a log_leaves row: its text where PruneAllowances reads it (a retention statement, or an
+ * audit entry changing a retention policy), else null; so a pass over the leaves carries the few
+ * texts the allowances rest on and no other.
+ */
+export function retentionTextSql(): SQL {
+  return sql`case when leaf is not null and (kind = ${LOG_STATEMENT_KIND} or (kind = 'audit_entry' and leaf like '%"action":"retention.changed"%')) then leaf end`;
 }
