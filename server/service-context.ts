@@ -26,8 +26,10 @@ export interface TransactionContext extends Omit<ServiceContext, 'db'> {
 
 /**
  * Runs `work` in one transaction: its change, and later its audit entry and outbox rows, commit
- * together. Once committed, the leaves it queued are integrated into the tenant's verifiable log
- * before this returns, so what a caller was told is done is in the log too.
+ * together, with the leaves the tables' triggers queued for the tenant's verifiable log. Once
+ * committed, a sequencer run is asked for; this returns without waiting for it (unless the
+ * tenant's sequencer is behind), and whoever reads the log's positions catches up first
+ * (LogService.catchUp), so what a caller was told is done is in every log-derived read.
  */
 export async function inTransaction<T>(ctx: ServiceContext, work: (tx: TransactionContext) => Promise<T>): Promise<T> {
   let hasQueuedLeaves = false;

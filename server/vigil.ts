@@ -208,6 +208,8 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
           try {
             await Promise.all([slack?.dispose(), teams?.dispose(), graphql.apollo.stop(), sweeper.dispose(), approvalSweeper.dispose(), deliveryWorker.dispose(), alertEvaluator.dispose(), logJob.dispose(), retention.dispose(), rateLimitSweeper.dispose()]);
             hub.dispose();
+            // The runs writers asked for finish before the database closes (none can be asked now).
+            await log.whenIdle();
             unregisterLog();
             await bus.dispose();
           } finally {

@@ -9,6 +9,7 @@ import { raiseIntegrityAlarm } from '../../server/audit/integrity-alarm.js';
 import { BadInput, NotFound } from '../../server/errors.js';
 import { PageArgs, toConnection } from '../common/connection.js';
 import { serviceContext, type GraphQLContext } from '../context.js';
+import { logCaughtUp } from '../log/caught-up.js';
 import { AuditActorTypeEnum, AuditEntry, AuditEntryConnection } from './audit-entry.type.js';
 import { AuditCheckpoint, AuditIntegrityReport, AuditSigningKey } from './integrity.type.js';
 import { AuditStatistics, BucketEnum } from './statistics.type.js';
@@ -44,6 +45,7 @@ export class AuditResolver {
     @Arg('filter', () => AuditLogFilterInput, { nullable: true }) filter?: AuditLogFilterInput | null,
   ): Promise<AuditEntryConnection> {
     const actor = requirePermission(ctx.actor, 'audit_logs.view');
+    await logCaughtUp(ctx);
     const rows = await listAuditEntries(ctx.deps.db, actor.tenantId, plainFilter(filter), page);
     await recordAuditView(serviceContext(ctx), 'audit.log_viewed', 'audit_log', { view: 'search', filter: plainFilter(filter) });
     return toConnection(rows, AuditEntry.from);
@@ -57,6 +59,7 @@ export class AuditResolver {
   ): Promise<AuditEntry> {
     const actor = requirePermission(ctx.actor, 'audit_logs.view');
     if ((id == null) === (seq == null)) throw new BadInput('id', 'Give either id or seq');
+    await logCaughtUp(ctx);
     const row = await getAuditEntry(ctx.deps.db, actor.tenantId, { id: id ?? undefined, seq: seq ?? undefined });
     if (!row) throw new NotFound('Audit entry', String(id ?? seq));
     await recordAuditView(serviceContext(ctx), 'audit.log_viewed', 'audit_entry', { view: 'detail', seq: row.seq });
@@ -68,6 +71,7 @@ export class AuditResolver {
     const actor = requirePermission(ctx.actor, 'audit_logs.view');
     const size = limit ?? 10;
     if (!Number.isInteger(size) || size < 1 || size > 50) throw new BadInput('limit', 'limit must be between 1 and 50');
+    await logCaughtUp(ctx);
     const rows = await listAuditEntries(ctx.deps.db, actor.tenantId, {}, { first: size });
     await recordAuditView(serviceContext(ctx), 'audit.log_viewed', 'audit_log', { view: 'recent', limit: size });
     return rows.nodes.map(AuditEntry.from);
@@ -82,6 +86,7 @@ export class AuditResolver {
     @Arg('filter', () => AuditLogFilterInput, { nullable: true }) filter?: AuditLogFilterInput | null,
   ): Promise<AuditStatistics> {
     const actor = requirePermission(ctx.actor, 'audit_logs.view');
+    await logCaughtUp(ctx);
     const statistics = await auditStatistics(ctx.deps.db, actor.tenantId, { from, to, bucket, filter: plainFilter(filter) }, ctx.deps.clock.now());
     await recordAuditView(serviceContext(ctx), 'audit.log_viewed', 'audit_statistics', { view: 'statistics', from: statistics.from, to: statistics.to, bucket });
     return statistics;
@@ -96,6 +101,7 @@ export class AuditResolver {
     @Arg('toSeq', () => Int, { nullable: true }) toSeq?: number | null,
   ): Promise<AuditIntegrityReport> {
     const actor = requirePermission(ctx.actor, 'audit_logs.view');
+    await logCaughtUp(ctx);
     const report = await verifyAuditIntegrity(ctx.deps.db, actor.tenantId, chainKeysOf(ctx.deps.audit.trustedLogKeys), { fromSeq, toSeq });
     await recordAuditView(serviceContext(ctx), 'audit.verified', 'audit_log', {
       fromSeq: report.fromSeq,
@@ -110,6 +116,7 @@ export class AuditResolver {
   @Query(() => AuditCheckpoint, { nullable: true, description: 'The latest signed checkpoint of your tenant’s chain.' })
   async latestAuditCheckpoint(@Ctx() ctx: GraphQLContext): Promise<AuditCheckpoint | null> {
     const actor = requirePermission(ctx.actor, 'audit_logs.view');
+    await logCaughtUp(ctx);
     return (await latestCheckpoint(ctx.deps.db, actor.tenantId)) ?? null;
   }
 

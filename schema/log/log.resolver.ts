@@ -8,6 +8,7 @@ import { raiseLogAlarm } from '../../server/log/log-alarm.js';
 import { leavesOfRecord, listLogCheckpoints, proveConsistency, proveInclusion, type StoredLeaf } from '../../server/log/proofs.js';
 import { verifyLog } from '../../server/log/verify-log.js';
 import { serviceContext, type GraphQLContext } from '../context.js';
+import { logCaughtUp } from './caught-up.js';
 import { LogCheckpoint, LogConsistencyProof, LogInclusionProof, LogIntegrityReport, LogLeaf } from './log.types.js';
 
 export const toLogCheckpoint = (row: LogCheckpointRow): LogCheckpoint => ({
@@ -32,6 +33,7 @@ export class LogResolver {
   @Query(() => LogCheckpoint, { nullable: true, description: 'The latest signed checkpoint of your tenant’s log.' })
   async latestLogCheckpoint(@Ctx() ctx: GraphQLContext): Promise<LogCheckpoint | null> {
     const actor = requirePermission(ctx.actor, 'audit_logs.view');
+    await logCaughtUp(ctx);
     const row = await latestLogCheckpoint(ctx.deps.db, actor.tenantId);
     return row ? toLogCheckpoint(row) : null;
   }
@@ -47,12 +49,14 @@ export class LogResolver {
   ): Promise<LogCheckpoint[]> {
     const actor = requirePermission(ctx.actor, 'audit_logs.view');
     if (first === undefined || first < 1 || first > 500) throw new BadInput('first', 'first must be between 1 and 500');
+    await logCaughtUp(ctx);
     return (await listLogCheckpoints(ctx.deps.db, actor.tenantId, { since, until, limit: first })).map(toLogCheckpoint);
   }
 
   @Query(() => [LogLeaf], { description: 'Every version of a record in the log, oldest first.' })
   async logLeaves(@Ctx() ctx: GraphQLContext, @Arg('recordId', () => String) recordId: string): Promise<LogLeaf[]> {
     const actor = requirePermission(ctx.actor, 'audit_logs.view');
+    await logCaughtUp(ctx);
     return (await leavesOfRecord(ctx.deps.db, actor.tenantId, recordId)).map((leaf) => toLogLeaf(leaf, true));
   }
 
@@ -66,6 +70,7 @@ export class LogResolver {
     @Arg('treeSize', () => Int, { nullable: true }) treeSize?: number | null,
   ): Promise<LogInclusionProof> {
     const actor = requirePermission(ctx.actor, 'audit_logs.view');
+    await logCaughtUp(ctx);
     const proof = await proveInclusion(ctx.deps.db, actor.tenantId, { recordId, leafIndex }, treeSize);
     return {
       leaf: toLogLeaf(proof.leaf, true),
@@ -83,6 +88,7 @@ export class LogResolver {
     @Arg('toSize', () => Int, { nullable: true }) toSize?: number | null,
   ): Promise<LogConsistencyProof> {
     const actor = requirePermission(ctx.actor, 'audit_logs.view');
+    await logCaughtUp(ctx);
     const proof = await proveConsistency(ctx.deps.db, actor.tenantId, fromSize, toSize);
     const b64 = (hash: Buffer) => hash.toString('base64');
     return { fromSize: proof.fromSize, toSize: proof.toSize, fromRoot: b64(proof.fromRoot), toRoot: b64(proof.toRoot), hashes: proof.hashes.map(b64) };
@@ -101,7 +107,7 @@ export class LogResolver {
   async logIntegrity(@Ctx() ctx: GraphQLContext, @Arg('anchor', () => [String], { nullable: true }) anchor?: string[] | null): Promise<LogIntegrityReport> {
     const actor = requirePermission(ctx.actor, 'audit_logs.view');
     // Whatever is queued joins the tree first; a log too damaged to extend is still verified.
-    await ctx.deps.audit.log.integrate(actor.tenantId).catch((error: unknown) => ctx.deps.logger.warn({ err: error }, 'integrating before verification failed'));
+    await logCaughtUp(ctx);
     const report = await verifyLog(ctx.deps.db, actor.tenantId, { trusted: ctx.deps.audit.trustedLogKeys, anchors: anchor ?? [] });
     await recordAuditView(serviceContext(ctx), 'audit.verified', 'verifiable_log', { size: report.size, isIntact: report.isIntact, faultCount: report.faultCount });
     const first = report.faults[0];

@@ -19,6 +19,7 @@ import { FileTransfer } from '../records/file-transfer.type.js';
 import { SudoAuthorization } from '../records/sudo-authorization.type.js';
 import { SystemLog } from '../records/system-log.type.js';
 import { TerminalSession } from '../records/terminal-session.type.js';
+import { logCaughtUp } from './caught-up.js';
 import { toLogLeaf } from './log.resolver.js';
 import { LogLeaf } from './log.types.js';
 
@@ -38,6 +39,7 @@ function leafLoader(ctx: GraphQLContext): DataLoader<string, StoredLeaf | null> 
 
 async function logLeafOf(ctx: GraphQLContext, recordId: string): Promise<LogLeaf | null> {
   if (!ctx.actor) return null;
+  await logCaughtUp(ctx);
   const leaf = await leafLoader(ctx).load(recordId);
   return leaf ? toLogLeaf(leaf, hasPermission(ctx.actor, 'audit_logs.view')) : null;
 }

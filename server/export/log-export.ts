@@ -19,7 +19,7 @@ const PAGE = 5000;
 
 /** Refuses (409, with the first faults) unless the tenant's log and records verify intact. */
 export async function assertLogIntact(ctx: ServiceContext, log: LogService, trusted: readonly NoteVerifier[]): Promise<number> {
-  await log.integrate(ctx.actor.tenantId);
+  await log.catchUp(ctx.actor.tenantId);
   const report = await verifyLog(ctx.db, ctx.actor.tenantId, { trusted });
   if (!report.isIntact) {
     throw new Conflict(`The log fails verification (${report.faultCount} fault${report.faultCount === 1 ? '' : 's'}; first: ${report.faults[0]!.message}); Vigil signs nothing over it. Query logIntegrity for every fault.`, {

@@ -1,11 +1,14 @@
 /**
  * Runs the sequencer and the checkpointer for one Vigil process. After a transaction commits, its
- * writer asks for its tenant's queued leaves to be integrated and waits: the request joins the
- * next run, which starts after the commit and serves every tenant asked for meanwhile, so
- * concurrent writers share runs (group commit) whichever tenants they wrote to. A periodic pass on
- * every instance integrates whatever a crashed writer left and signs due checkpoints; checkpoint
- * signing waits for the lock instead of skipping a busy tenant, so the unsigned tail stays bounded
- * under any load.
+ * writer asks for its tenant's queued leaves to be integrated: the request joins the next run,
+ * which starts after the commit and serves every tenant asked for meanwhile, so concurrent writers
+ * share runs (group commit) whichever tenants they wrote to. The writer does not wait for that run
+ * (its leaves are committed in the queue, as durable as its rows) unless its tenant is behind, so
+ * writers are held back only when the sequencer cannot keep up. Readers of what the sequencer
+ * derives (positions, proofs, the audit chain, checkpoints) call `catchUp` first instead.
+ * A periodic pass on every instance integrates whatever a crashed writer left and signs due
+ * checkpoints; checkpoint signing waits for the lock instead of skipping a busy tenant, so the
+ * unsigned tail stays bounded under any load.
  */
 import type { Clock } from '../clock.js';
 import type { Database, Executor } from '../db/database.js';
@@ -15,11 +18,23 @@ import { startPeriodicJob } from '../periodic-job.js';
 import { LogInconsistent, signLogCheckpoint, tenantsDueAmong, tenantsDueForCheckpoint, type CheckpointPolicy, type LogSigner } from './checkpoints.js';
 import { raiseLogAlarm } from './log-alarm.js';
 import { lockTenantLogs } from './log-lock.js';
-import { integrateQueued, readLogHead, SEQUENCER_BATCH, type Integration } from './sequencer.js';
+import { hasQueuedLeaves, integrateQueued, readLogHead, SEQUENCER_BATCH, type Integration } from './sequencer.js';
 
 export interface LogService {
   /** Resolves once every leaf of `tenantId` committed before the call is in the tree. */
   integrate(tenantId: string): Promise<void>;
+  /**
+   * After a commit that queued leaves of `tenantId`: starts a run for them, and waits for it only
+   * while the tenant is behind (its last run hit the batch limit), which is the writers' backpressure.
+   */
+  afterCommit(tenantId: string): Promise<void>;
+  /**
+   * Before reading what the sequencer derives: integrates whatever of `tenantId` is queued, so the
+   * reader sees every write committed before the call. One index probe when nothing is queued.
+   */
+  catchUp(tenantId: string): Promise<void>;
+  /** Resolves once no run is in flight or asked for (before the database closes). */
+  whenIdle(): Promise<void>;
   /** Integrates what is queued and signs a checkpoint if one is due (or `force`). */
   settle(tenantId: string, options?: { force?: boolean }): Promise<void>;
   /** One periodic pass over every tenant. */
@@ -99,6 +114,13 @@ export function createLogService(options: { db: Database; clock: Clock; logger: 
     }
   }
 
+  /**
+   * Tenants whose last run hit the batch limit: more was queued than one run takes, so their
+   * writers wait for the next run. A hint for this process's writers only; any instance may
+   * integrate any tenant.
+   */
+  const behind = new Set<string>();
+
   /** Integrates everything queued for `tenantIds`, a batch per tenant per transaction. */
   async function drain(tenantIds: readonly string[], force = false): Promise<void> {
     try {
@@ -107,7 +129,10 @@ export function createLogService(options: { db: Database; clock: Clock; logger: 
         const integrations = await step(remaining, force && isFirst);
         remaining = remaining.filter((tenantId) => {
           const integration = integrations.get(tenantId);
-          return integration !== undefined && integration.toSize - integration.fromSize >= SEQUENCER_BATCH;
+          const isFull = integration !== undefined && integration.toSize - integration.fromSize >= SEQUENCER_BATCH;
+          if (isFull) behind.add(tenantId);
+          else behind.delete(tenantId);
+          return isFull;
         });
       }
     } finally {
@@ -139,11 +164,19 @@ export function createLogService(options: { db: Database; clock: Clock; logger: 
   /** The tenants asked for since the current run started; they are served by the next one. */
   let next = new Map<string, Waiter>();
   let running = false;
+  /** Pending while a run is in flight or asked for; resolved when the last one ends. */
+  let idle: Waiter | undefined;
 
   function runNext(): void {
-    if (running || next.size === 0) return;
+    if (running) return;
+    if (next.size === 0) {
+      idle?.resolve();
+      idle = undefined;
+      return;
+    }
     const group = next;
     next = new Map();
+    idle ??= waiter();
     running = true;
     void serve(group).finally(() => {
       running = false;
@@ -159,6 +192,17 @@ export function createLogService(options: { db: Database; clock: Clock; logger: 
     }
     runNext();
     return waiting.promise;
+  }
+
+  function afterCommit(tenantId: string): Promise<void> {
+    const run = integrate(tenantId);
+    if (behind.has(tenantId)) return run;
+    run.catch((error: unknown) => logger.warn({ err: error, tenantId }, 'integrating the log after a commit failed; the periodic pass will'));
+    return Promise.resolve();
+  }
+
+  async function catchUp(tenantId: string): Promise<void> {
+    if (await hasQueuedLeaves(db, tenantId)) await integrate(tenantId);
   }
 
   async function runMaintenance(): Promise<number> {
@@ -180,6 +224,9 @@ export function createLogService(options: { db: Database; clock: Clock; logger: 
   return {
     signer,
     integrate,
+    afterCommit,
+    catchUp,
+    whenIdle: async () => idle?.promise,
     settle: (tenantId, settleOptions) => drain([tenantId], settleOptions?.force ?? false),
     runMaintenance,
     start(intervalMs) {
@@ -219,7 +266,7 @@ export async function integrateAfterCommit(db: Database, tenantId: string, logge
   const service = services.get(db);
   if (!service) return;
   try {
-    await service.integrate(tenantId);
+    await service.afterCommit(tenantId);
   } catch (error) {
     logger?.warn({ err: error, tenantId }, 'integrating the log after a commit failed; the periodic pass will');
   }

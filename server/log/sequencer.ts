@@ -47,6 +47,12 @@ async function readLogHeads(db: Executor, tenantIds: readonly string[]): Promise
   return heads;
 }
 
+/** Whether any leaf of `tenantId` waits for a position (the queue's partial index answers it). */
+export async function hasQueuedLeaves(db: Executor, tenantId: string): Promise<boolean> {
+  const [row] = await queryRows<{ queued: boolean }>(db, sql`select exists (select 1 from log_leaves where tenant_id = ${tenantId} and idx is null) as queued`);
+  return row?.queued === true;
+}
+
 interface QueuedLeaf {
   tenant_id: string;
   leaf_id: string | number;
