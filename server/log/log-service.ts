@@ -258,6 +258,11 @@ export function registerLogService(db: Database, service: LogService): () => voi
   return () => services.delete(db);
 }
 
+/** Resolves once the runs asked for on `db` have finished (for readers of the raw tables). */
+export async function whenLogIdle(db: Database): Promise<void> {
+  await services.get(db)?.whenIdle();
+}
+
 /**
  * Called after a transaction of `tenantId` committed. A failure here loses nothing: the leaves
  * are committed in their queue, and the periodic pass integrates them.

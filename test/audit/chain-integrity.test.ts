@@ -26,6 +26,8 @@ async function chainWithCheckpoint(slug: string): Promise<{ tenantId: string; ad
     const user = await t.gql<any>(`mutation { createUser(input: { email: "u${index}@${slug}.test" }) { id } }`, admin.token);
     await t.gql(`mutation { changeUserRole(id: "${user.data!.createUser.id}", role: ADMIN) { role } }`, admin.token);
   }
+  // Writers do not wait for the sequencer; the checkpoint is of the chain once it has numbered them.
+  await t.vigil.log.whenIdle();
   const checkpoint = await checkpointNow(t.vigil.database.db, t.clock, key, tenantId);
   return { tenantId, admin, headSeq: checkpoint.seq };
 }

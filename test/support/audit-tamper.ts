@@ -2,6 +2,7 @@
  * What an attacker with write access to the database could do to the audit log, done with plain
  * SQL (and, for a forgery, the published hash format), so the tests can show each is caught.
  */
+import { whenLogIdle } from '../../server/log/log-service.js';
 import { sql } from 'drizzle-orm';
 import { chainHash } from '../../server/audit/canonical-entry.js';
 import type { ChainEntry } from '../../server/audit/chain-verifier.js';
@@ -57,7 +58,9 @@ export async function forgeEntry(db: Database, tenantId: string, seq: number): P
   });
 }
 
+/** The tenant's audit entries once the runs their writers asked for are done (writers do not wait for them). */
 export async function entryCount(db: Database, tenantId: string): Promise<{ count: number; min: number; max: number }> {
+  await whenLogIdle(db);
   const [row] = await queryRows<{ count: number; min: number; max: number }>(
     db,
     sql`select count(*)::int as count, min(seq)::int as min, max(seq)::int as max from audit_entries where tenant_id = ${tenantId}`,
