@@ -2,8 +2,9 @@
  * Verifies a verifiable-log export (server/export/log-jsonl.ts) offline, from the file and the
  * trusted keys alone, reporting every fault: leaves whose text does not hash to their leaf hash,
  * gaps and reordering, leaf text dropped without a retention statement, a tree that does not hash
- * to the signed root, a checkpoint not signed by a trusted key, and inconsistency with checkpoints
- * given from outside (anchors): an earlier export's, or a witness's.
+ * to the signed root, a checkpoint not signed by a trusted key, inconsistency with checkpoints
+ * given from outside (anchors): an earlier export's, or a witness's; and, from the leaves' own
+ * text, a leaf out of its transaction or a version no audit entry explains (file-transactions.ts).
  */
 import { readCheckpoint, type SignedHead, type VerifiedCheckpoint } from '../log/checkpoint-chain.js';
 import { parseCheckpointBody } from '../log/checkpoint-note.js';
@@ -11,6 +12,7 @@ import { FaultList, type LogFault } from '../log/log-faults.js';
 import { CompactTree, leafHash } from '../log/merkle.js';
 import { PruneAllowances } from '../log/retention-statements.js';
 import { parseNote, type NoteVerifier } from '../log/signed-note.js';
+import { FileTransactionRules } from './file-transactions.js';
 import { LOG_JSONL_FORMAT, type LogHeaderLine, type LogLeafLine } from './log-jsonl.js';
 
 export class LogFileFormatError extends Error {}
@@ -60,6 +62,7 @@ export async function verifyLogFile(lines: AsyncIterable<string>, options: { tru
   /** Leaves without text, checked against the statements once the whole file (statements come later) was read. */
   const textless: { index: number; kind: string; recordId: string }[] = [];
   const allowances = new PruneAllowances();
+  const transactions = new FileTransactionRules(faults);
   let isEnded = false;
   let lineNumber = 0;
 
@@ -123,6 +126,7 @@ export async function verifyLogFile(lines: AsyncIterable<string>, options: { tru
         faults.add('leaf_modified', `Leaf ${leaf.index} (${leaf.kind} ${leaf.recordId}) does not hash to its leaf hash: its text was changed`, { index: leaf.index, recordKind: leaf.kind, recordId: leaf.recordId });
       }
       allowances.read(leaf.kind, leaf.leaf);
+      transactions.read(leaf, leaf.leaf);
     } else {
       textless.push({ index: leaf.index, kind: leaf.kind, recordId: leaf.recordId });
     }
@@ -130,6 +134,10 @@ export async function verifyLogFile(lines: AsyncIterable<string>, options: { tru
     checkHeads();
   }
   if (!header) throw new LogFileFormatError('the file is empty');
+  transactions.finish();
+  if (transactions.format1Leaves > 0) {
+    notes.push(`${transactions.format1Leaves} leaves predate leaf format 2 and name no transaction: that each was written with its audit entry is checked by the app (logIntegrity), which keeps their transactions`);
+  }
   if (!isEnded) faults.add('leaf_missing', `The file ends after leaf ${tree.size - 1} without its end line: it was cut short`, { index: tree.size });
   if (tree.size !== header.size) faults.add('leaf_missing', `The file holds ${tree.size} leaves; its header says ${header.size}`, { index: tree.size });
   for (const leaf of textless) {

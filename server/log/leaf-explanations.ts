@@ -28,6 +28,12 @@ export const LeafRole = {
 } as const;
 export type LeafRole = (typeof LeafRole)[keyof typeof LeafRole];
 
+/** A leaf's LeafRole by its kind (leafRoleSql is the same rule in SQL). */
+export function leafRole(kind: string): LeafRole {
+  if (EXPLAINING_KINDS.includes(kind)) return LeafRole.Explaining;
+  return SELF_EXPLAINED_KINDS.includes(kind) ? LeafRole.Plain : LeafRole.Explained;
+}
+
 /** SQL over a log_leaves row: its LeafRole. */
 export function leafRoleSql(): SQL {
   const role = (value: LeafRole) => sql.raw(String(value));

@@ -4,7 +4,7 @@
  * polled by witnesses. An export is never signed over a log that does not verify.
  */
 import { execFile } from 'node:child_process';
-import { createHash, createPublicKey, verify } from 'node:crypto';
+import { createHash, createPublicKey, generateKeyPairSync, verify } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,8 +13,9 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyLogFile } from '../../server/export/verify-log-jsonl.js';
 import { queryRows } from '../../server/db/database.js';
-import { parseVerifierKey } from '../../server/log/signed-note.js';
-import { verifyConsistency } from '../../server/log/merkle.js';
+import { formatCheckpointBody, parseCheckpointBody } from '../../server/log/checkpoint-note.js';
+import { noteSignerFromPrivateKey, parseNote, parseVerifierKey, signNote } from '../../server/log/signed-note.js';
+import { CompactTree, leafHash, verifyConsistency } from '../../server/log/merkle.js';
 import { addServer, ingest, minutesAgo } from '../support/records-fixture.js';
 import { asIntruder, truncateLog } from '../support/log-tamper.js';
 import { startTestVigil, type TestUser, type TestVigil } from '../support/test-vigil.js';
@@ -134,6 +135,38 @@ describe('the log export', () => {
     }
     const after = await db().execute(sql`select count(*) from log_checkpoints where tenant_id = ${tenant.tenantId}`);
     expect(after).toEqual(before);
+  });
+
+  it('holds a file to the transaction rules from its leaves’ text: a version moved out of its transaction is unexplained and out of place, even re-signed', async () => {
+    const tenant = await tenantWithRecords('filexact');
+    const { text } = await exportLog(tenant.admin.token);
+    const lines = text.trimEnd().split('\n');
+    const intact = await verifyLogFile(linesOf(text), { trusted: (await verifierKeys(tenant.admin.token)).map(parseVerifierKey) });
+    expect(intact.faults).toEqual([]);
+
+    // Whoever holds a signing key rewrites one command's transaction, rehashes, rebuilds and re-signs.
+    const moved = lines.findIndex((line) => line.includes('echo 3 '));
+    const leafLine = JSON.parse(lines[moved]!);
+    leafLine.leaf = leafLine.leaf.replace(/"xact":\d+\}$/, '"xact":999999999}');
+    expect(leafLine.leaf).toMatch(/"xact":999999999\}$/);
+    leafLine.leafHash = leafHash(leafLine.leaf).toString('base64');
+    const forged = [...lines];
+    forged[moved] = JSON.stringify(leafLine);
+    const tree = new CompactTree();
+    for (const line of forged.slice(1, -1)) tree.append(Buffer.from(JSON.parse(line).leafHash, 'base64'));
+    const header = JSON.parse(lines[0]!);
+    const body = parseCheckpointBody(parseNote(header.checkpoint).text);
+    const { privateKey } = generateKeyPairSync('ed25519');
+    const signer = noteSignerFromPrivateKey(parseVerifierKey((await verifierKeys(tenant.admin.token))[0]!).name, privateKey);
+    forged[0] = JSON.stringify({ ...header, checkpoint: signNote(formatCheckpointBody({ ...body, rootHash: tree.root() }), [signer]) });
+
+    const report = await verifyLogFile(linesOf(forged.join('\n')), { trusted: [parseVerifierKey(signer.verifierKey)] });
+    const index = leafLine.index as number;
+    expect(report.faults).toContainEqual(expect.objectContaining({ kind: 'leaf_unexplained', index, recordKind: 'command' }));
+    // Its neighbour, of the transaction it left, now sits apart from the rest of it.
+    expect(report.faults).toContainEqual(expect.objectContaining({ kind: 'leaf_out_of_transaction', index: index + 1 }));
+    expect(report.faults.map((fault) => fault.kind)).not.toContain('tree_mismatch');
+    expect(report.faults.map((fault) => fault.kind)).not.toContain('checkpoint_bad_signature');
   });
 
   it('shows a cut tail against an earlier export given as anchor, even when the database was made consistent again', async () => {
