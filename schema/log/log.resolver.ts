@@ -11,6 +11,8 @@ import { serviceContext, type GraphQLContext } from '../context.js';
 import { logCaughtUp } from './caught-up.js';
 import { LogCheckpoint, LogConsistencyProof, LogInclusionProof, LogIntegrityReport, LogLeaf } from './log.types.js';
 
+const GRAPHQL_MAX_INT = 2 ** 31 - 1;
+
 export const toLogCheckpoint = (row: LogCheckpointRow): LogCheckpoint => ({
   id: row.id,
   size: row.size,
@@ -112,6 +114,7 @@ export class LogResolver {
     await recordAuditView(serviceContext(ctx), 'audit.verified', 'verifiable_log', { size: report.size, isIntact: report.isIntact, faultCount: report.faultCount });
     const first = report.faults[0];
     if (first) await raiseLogAlarm(ctx.deps.db, ctx.deps.clock, actor.tenantId, { ...first, faultCount: report.faultCount, size: report.size });
-    return { ...report, faults: [...report.faults] };
+    // A position past GraphQL's Int (a leaf moved there by hand) is named in the message alone.
+    return { ...report, faults: report.faults.map((fault) => ({ ...fault, index: fault.index !== null && fault.index <= GRAPHQL_MAX_INT ? fault.index : null })) };
   }
 }

@@ -11,6 +11,7 @@ import { parseCheckpointBody } from '../log/checkpoint-note.js';
 import { FaultList, type LogFault } from '../log/log-faults.js';
 import { CompactTree, leafHash } from '../log/merkle.js';
 import { PruneAllowances } from '../log/retention-statements.js';
+import { MAX_GAP_FILLED } from '../log/verify-leaves.js';
 import { parseNote, type NoteVerifier } from '../log/signed-note.js';
 import { FileTransactionRules } from './file-transactions.js';
 import { LOG_JSONL_FORMAT, type LogHeaderLine, type LogLeafLine } from './log-jsonl.js';
@@ -115,7 +116,7 @@ export async function verifyLogFile(lines: AsyncIterable<string>, options: { tru
         recordId: leaf.recordId,
       });
       // Past a gap, later leaves keep their positions, so later checkpoints are still compared.
-      while (Number.isSafeInteger(leaf.index) && leaf.index > tree.size && leaf.index - tree.size < 10_000_000) {
+      while (Number.isSafeInteger(leaf.index) && leaf.index > tree.size && leaf.index - tree.size < MAX_GAP_FILLED) {
         tree.append(Buffer.alloc(32));
         checkHeads();
       }

@@ -29,10 +29,40 @@ import { TransactionPlacement } from './transaction-placement.js';
 const READ_AHEAD = 4;
 const NO_LEAF = Buffer.alloc(32);
 
-/** The highest position in the tenant's tree, or -1 for an empty one. */
-export async function lastPosition(db: Executor, tenantId: string): Promise<number> {
-  const [row] = await queryRows<{ last: string | number | null }>(db, sql`select max(idx) as last from log_leaves where tenant_id = ${tenantId}`);
-  return row?.last === null || row?.last === undefined ? -1 : Number(row.last);
+/**
+ * Past a gap this long the tree is not rebuilt any further (the export verifier holds the same
+ * bound): one leaf moved to a far position would otherwise make verification walk and hash every
+ * position up to it, and a check that never ends notices nothing.
+ */
+export const MAX_GAP_FILLED = 10_000_000;
+
+/**
+ * The last position verification walks: the tenant's highest, or, when that lies more than
+ * MAX_GAP_FILLED past the number of placed leaves, that bound; every leaf beyond it is named.
+ * -1 for an empty tree.
+ */
+export async function lastWalkedPosition(db: Executor, tenantId: string, faults: FaultList): Promise<number> {
+  const [row] = await queryRows<{ last: string | number | null; placed: string | number }>(
+    db,
+    sql`select max(idx) as last, count(*) as placed from log_leaves where tenant_id = ${tenantId} and idx >= 0`,
+  );
+  const last = row?.last === null || row?.last === undefined ? -1 : Number(row.last);
+  const bound = Number(row?.placed ?? 0) - 1 + MAX_GAP_FILLED;
+  if (last <= bound) return last;
+  const beyond = await queryRows<{ idx: string | number; kind: string; record_id: string; total: string | number }>(
+    db,
+    sql`select idx, kind, record_id, count(*) over () as total from log_leaves where tenant_id = ${tenantId} and idx > ${bound} order by idx limit ${Math.max(1, faults.room)}`,
+  );
+  for (const leaf of beyond) {
+    faults.add('leaf_missing', `Leaf ${leaf.idx} (${leaf.kind} ${leaf.record_id}) lies more than ${MAX_GAP_FILLED.toLocaleString('en-US')} positions past the other leaves: it was moved out of its place`, {
+      index: Number(leaf.idx),
+      recordKind: leaf.kind,
+      recordId: leaf.record_id,
+    });
+  }
+  faults.countUnlisted(Number(beyond[0]?.total ?? 0) - beyond.length);
+  const [below] = await queryRows<{ last: string | number | null }>(db, sql`select max(idx) as last from log_leaves where tenant_id = ${tenantId} and idx >= 0 and idx <= ${bound}`);
+  return below?.last === null || below?.last === undefined ? -1 : Number(below.last);
 }
 
 /** Walks the leaves at positions 0 to `last` in order; returns the tree size they make. */

@@ -24,7 +24,7 @@ import { checkCheckpointChain, readCheckpoint, type SignedHead } from './checkpo
 import { LeafExplanations, readLeavesOutsideTree } from './leaf-explanations.js';
 import { FaultList, type LogReport } from './log-faults.js';
 import type { NoteVerifier } from './signed-note.js';
-import { checkLeaves, lastPosition } from './verify-leaves.js';
+import { checkLeaves, lastWalkedPosition } from './verify-leaves.js';
 import { checkRecords } from './verify-records.js';
 
 /** Connections borrowed from the pool besides the transaction's own. */
@@ -86,7 +86,7 @@ async function verifyInSnapshot(tx: Executor, readers: SnapshotReaders, tenantId
     if (checkpoint) heads.push({ ...checkpoint, source: `checkpoint given from outside (size ${checkpoint.size})` });
     else faults.add('checkpoint_bad_signature', `The checkpoint given from outside is not valid: ${error}`);
   }
-  const last = await lastPosition(tx, tenantId);
+  const last = await lastWalkedPosition(tx, tenantId, faults);
 
   // The longest parts first, so they start on the connections free now; the leaves take the rest.
   const recordFaults = new FaultList(options.maxFaults ?? 1000);

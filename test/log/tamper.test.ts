@@ -206,6 +206,20 @@ describe('the verifiable log', () => {
     expect(named.some((first) => first <= a)).toBe(true);
   });
 
+  it('names a leaf moved to a far position, and still finishes: the walk stops past a bounded gap', async () => {
+    const tenant = await recordedTenant('far');
+    const [leaf] = await queryRows<{ idx: string }>(db(), sql`select idx from log_leaves where tenant_id = ${tenant.tenantId} and record_id = ${tenant.ids.c2}`);
+    const far = 10 ** 15;
+    await tamper(sql`update log_leaves set idx = ${far} where tenant_id = ${tenant.tenantId} and idx = ${Number(leaf!.idx)}`);
+    const report = await integrity(tenant);
+    expect(report.isIntact).toBe(false);
+    const moved = report.faults.find((fault) => fault.kind === 'LEAF_MISSING' && fault.recordId === tenant.ids.c2);
+    expect(moved?.message).toContain(String(far));
+    // Its old place is a gap of one.
+    expect(report.faults).toContainEqual(expect.objectContaining({ kind: 'LEAF_MISSING', index: Number(leaf!.idx) }));
+    expect(report.size).toBeLessThan(1000);
+  });
+
   it('catches the newest records deleted after a checkpoint: by the checkpoint left behind, or by one a witness holds', async () => {
     const tenant = await recordedTenant('cut');
     const signed = await one<{ size: string }>(db(), sql`select size from log_checkpoints where tenant_id = ${tenant.tenantId} order by signed_at desc limit 1`);
