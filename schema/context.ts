@@ -28,8 +28,8 @@ export interface SchemaDependencies {
     readonly log: LogService;
     readonly trustedLogKeys: readonly NoteVerifier[];
   };
-  /** Subscriptions: this instance's hub, and how many events a subscriber may fall behind. */
-  readonly realtime?: { readonly hub: SubscriptionHub; readonly queueLimit: number };
+  /** Subscriptions: this instance's hub, and how far (events, milliseconds) a subscriber may fall behind. */
+  readonly realtime?: { readonly hub: SubscriptionHub; readonly queueLimit: number; readonly lagLimitMs: number };
   /** Outbound delivery: the secret box, the outbound policy and what a test send needs. */
   readonly webhooks: DeliveryDeps;
   /** Seals secrets at rest and tickets (VIGIL_SECRET_KEY). */

@@ -113,7 +113,8 @@ const environmentSchema = z
     VIGIL_WEBHOOK_TIMEOUT_MS: integer(10_000, 100, 120_000),
     VIGIL_WEBHOOK_POLL_MS: integer(1000, 50, 60_000),
     VIGIL_ALERT_EVALUATION_SECONDS: integer(30, 1, 3600),
-    VIGIL_SUBSCRIPTION_QUEUE: integer(1000, 1, 1_000_000),
+    VIGIL_SUBSCRIPTION_QUEUE: integer(10_000, 1, 1_000_000),
+    VIGIL_SUBSCRIPTION_LAG_SECONDS: integer(30, 1, 3600),
     VIGIL_WS_MAX_BUFFERED_KB: integer(4096, 1, 1_048_576),
     VIGIL_WS_PING_SECONDS: integer(30, 1, 3600),
     VIGIL_RECORDING_CHUNK_KB: integer(4096, 1, 65_536),
@@ -195,8 +196,10 @@ export interface Config {
     readonly maxClockSkewSeconds: number;
   };
   readonly realtime: {
-    /** Events a subscriber may fall behind before it is disconnected as too slow. */
+    /** Events a subscriber may hold waiting at most (a memory bound; lagLimitMs is the usual cut). */
     readonly queueLimit: number;
+    /** How long an event may wait for a subscriber before it is cut off as too slow. */
+    readonly lagLimitMs: number;
     /** Bytes a WebSocket may have unsent before its client is disconnected as too slow. */
     readonly maxBufferedBytes: number;
     /** How often every WebSocket is pinged; one that missed the previous pong is closed. */
@@ -331,6 +334,7 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
     },
     realtime: {
       queueLimit: env.VIGIL_SUBSCRIPTION_QUEUE,
+      lagLimitMs: env.VIGIL_SUBSCRIPTION_LAG_SECONDS * 1000,
       maxBufferedBytes: env.VIGIL_WS_MAX_BUFFERED_KB * 1024,
       pingIntervalMs: env.VIGIL_WS_PING_SECONDS * 1000,
     },

@@ -104,7 +104,7 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
       clock,
       logger,
       records: config.records,
-      realtime: { hub, queueLimit: config.realtime.queueLimit },
+      realtime: { hub, queueLimit: config.realtime.queueLimit, lagLimitMs: config.realtime.lagLimitMs },
       webhooks: deliveryDeps,
       secretBox,
       baseUrl: () => publicBaseUrl,

@@ -1,9 +1,11 @@
 /**
  * The async iterator behind every subscription field: deliveries of the subscriber's tenant go
  * through `select` (the subscriber's own filter and scope, applied in order), and what it keeps
- * waits in a bounded queue until graphql-ws takes it. A subscriber whose queue reaches the limit
- * is not keeping up: its connection is closed (CLOSE_SLOW_CONSUMER) rather than letting memory
- * grow or holding anyone else up.
+ * waits in a queue until graphql-ws takes it. A subscriber is not keeping up when an event has
+ * waited for it longer than the lag limit: its connection is closed (CLOSE_SLOW_CONSUMER) rather
+ * than letting memory grow or holding anyone else up. Lag is measured in time, not events, so a
+ * burst that Vigil itself takes a moment to work through (a cold start, a large batch) cuts no one
+ * off; the count limit only bounds memory.
  */
 import { requireActor } from '../../server/auth/scope.js';
 import type { GraphQLContext } from '../context.js';
@@ -16,6 +18,8 @@ export const CLOSE_SLOW_CONSUMER = 4290;
 interface Queued<T> {
   readonly value: T;
   readonly loaders: Loaders;
+  /** When its event reached this subscriber (performance.now()). */
+  readonly arrivedAt: number;
 }
 
 /**
@@ -34,7 +38,8 @@ export function eventStream<T>(
   const queue: Queued<T>[] = [];
   let waiting: ((result: IteratorResult<T>) => void) | undefined;
   let chain: Promise<void> = Promise.resolve();
-  let inFlight = 0;
+  /** Arrival times of the events still being selected, oldest first (the chain takes them in order). */
+  const inFlight: number[] = [];
   let isDone = false;
 
   // Nested fields of the payload resolve through the event's shared loaders.
@@ -52,21 +57,25 @@ export function eventStream<T>(
     waiting = undefined;
   };
 
+  const cutOff = (why: string) => {
+    ctx.deps.logger.warn({ requestId: ctx.request.requestId, queued: queue.length + inFlight.length, why }, 'slow subscriber disconnected');
+    connection.close(CLOSE_SLOW_CONSUMER, `Subscriber too slow: ${why}`);
+    finish();
+  };
+
   const unsubscribe = realtime.hub.subscribe(actor.tenantId, (delivery) => {
     if (isDone || !wants(delivery.event)) return;
-    if (queue.length + inFlight >= realtime.queueLimit) {
-      ctx.deps.logger.warn({ requestId: ctx.request.requestId, queued: queue.length, limit: realtime.queueLimit }, 'slow subscriber disconnected');
-      connection.close(CLOSE_SLOW_CONSUMER, `Subscriber too slow: more than ${realtime.queueLimit} events waiting`);
-      finish();
-      return;
-    }
-    inFlight += 1;
+    const now = performance.now();
+    const oldest = Math.min(queue[0]?.arrivedAt ?? now, inFlight[0] ?? now);
+    if (now - oldest > realtime.lagLimitMs) return cutOff(`an event has waited more than ${realtime.lagLimitMs / 1000} s`);
+    if (queue.length + inFlight.length >= realtime.queueLimit) return cutOff(`more than ${realtime.queueLimit} events waiting`);
+    inFlight.push(now);
     chain = chain
       .then(async () => {
         await ctx.whenCurrent?.();
         const selected = isDone ? [] : await select(delivery);
         for (const value of selected) {
-          const item = { value, loaders: delivery.loaders };
+          const item = { value, loaders: delivery.loaders, arrivedAt: now };
           if (waiting) {
             const resolve = waiting;
             waiting = undefined;
@@ -76,7 +85,7 @@ export function eventStream<T>(
       })
       .catch((error: unknown) => ctx.deps.logger.warn({ err: error, eventType: delivery.event.type }, 'subscription event skipped'))
       .finally(() => {
-        inFlight -= 1;
+        inFlight.shift();
       });
   });
 

@@ -222,3 +222,34 @@ describe('a subscriber that stops reading', () => {
     await until(async () => (await openSubscriptions()) === 1, 5_000, 'the slow socket\'s subscriptions to end');
   });
 });
+
+describe('a subscriber that falls behind in time', () => {
+  // A Vigil of its own whose event count limit cannot trip: only the lag in time can.
+  const LAG_SECONDS = 1;
+  let first: { t: TestVigil; web: TestServer };
+  beforeAll(async () => {
+    first = { t, web };
+    t = await startTestVigil({ env: { VIGIL_SUBSCRIPTION_QUEUE: '1000000', VIGIL_SUBSCRIPTION_LAG_SECONDS: String(LAG_SECONDS) } });
+    web = await addServer(t, t.admin.tenantId, 'web-01');
+  });
+  afterAll(async () => {
+    await t?.close();
+    ({ t, web } = first);
+  });
+
+  it('is closed with 4290 once an event has waited for it longer than VIGIL_SUBSCRIPTION_LAG_SECONDS, however few are waiting', async () => {
+    const healthy = await connectHealthy();
+    const slow = await connectRaw(t.admin.token, [COMMAND_CHANGED]);
+    slow.stopReading();
+    const started = performance.now();
+    const ingested = await ingestUntil(1);
+    expect(performance.now() - started).toBeGreaterThan(LAG_SECONDS * 1000);
+    await healthy.waitFor(ingested, 20_000);
+    expect(healthy.errors).toEqual([]);
+
+    const closed = await closeSeenBy(slow);
+    expect(closed).toEqual({ code: CLOSE_SLOW_CONSUMER, reason: `Subscriber too slow: an event has waited more than ${LAG_SECONDS} s` });
+    expect(slow.messages).toBeLessThan(ingested);
+    await expectStillServing(healthy);
+  });
+});
