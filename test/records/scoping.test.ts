@@ -301,7 +301,10 @@ beforeAll(async () => {
       reason: 'read logs',
       status: 'active',
       serverIds: [fixture.web.id],
-      requestedAt: new Date(t.clock.now().getTime() - 3000_000),
+      requestedAt: new Date(t.clock.now().getTime() - 31 * 86_400_000),
+      // In force whenever the events below happened: agents place events only in such sessions.
+      startsAt: new Date(t.clock.now().getTime() - 30 * 86_400_000),
+      expiresAt: new Date(t.clock.now().getTime() + 30 * 86_400_000),
     }),
   );
   remember('access-bob', bobAccess.id);
@@ -312,7 +315,10 @@ beforeAll(async () => {
       reason: 'disk check',
       status: 'active',
       serverIds: [fixture.other.server.id],
-      requestedAt: new Date(t.clock.now().getTime() - 3000_000),
+      requestedAt: new Date(t.clock.now().getTime() - 31 * 86_400_000),
+      // In force whenever the events below happened: agents place events only in such sessions.
+      startsAt: new Date(t.clock.now().getTime() - 30 * 86_400_000),
+      expiresAt: new Date(t.clock.now().getTime() + 30 * 86_400_000),
     }),
   );
   remember('access-other', otherAccess.id);

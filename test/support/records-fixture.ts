@@ -57,9 +57,11 @@ export async function buildRecordsFixture(t: TestVigil): Promise<RecordsFixture>
       status: 'active',
       serverIds: [web.id],
       isSudoAllowed: true,
-      requestedAt: new Date(t.clock.now().getTime() - 3600_000),
-      startsAt: new Date(t.clock.now().getTime() - 3500_000),
-      expiresAt: new Date(t.clock.now().getTime() + 3600_000),
+      // In force over every time the tests report events at (agents may only place an event in a
+      // session in force when it happened).
+      requestedAt: new Date(t.clock.now().getTime() - 31 * 86_400_000),
+      startsAt: new Date(t.clock.now().getTime() - 30 * 86_400_000),
+      expiresAt: new Date(t.clock.now().getTime() + 30 * 86_400_000),
     }),
   );
   const other = await t.createTenant('other');

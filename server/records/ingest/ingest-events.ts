@@ -38,11 +38,11 @@ export async function ingestEvents(
 ): Promise<IngestedEvent[]> {
   const now = ctx.clock.now();
   const events = parseEvents(input, now, options.maxClockSkewSeconds);
-  const scope = { tenantId: ctx.actor.tenantId, serverId: ctx.actor.serverId, now };
+  const scope = { tenantId: ctx.actor.tenantId, serverId: ctx.actor.serverId, now, skewMs: options.maxClockSkewSeconds * 1000 };
   const ofKind = <Kind extends AgentEventKind>(kind: Kind) => events.filter((event): event is ParsedEventOf<Kind> => event.kind === kind);
 
   const results = await inTransaction(ctx, async ({ db }) => {
-    const refs = await resolveReferences(db, scope.tenantId, events);
+    const refs = await resolveReferences(db, { ...scope, maxClockSkewSeconds: options.maxClockSkewSeconds }, events);
     const byIndex = new Map<number, Written>();
     const collect = (kindEvents: ParsedEvent[], written: Map<string, Written>) => {
       for (const event of kindEvents) byIndex.set(event.index, written.get(event.eventId)!);
@@ -115,6 +115,8 @@ interface Scope {
   readonly tenantId: string;
   readonly serverId: string;
   readonly now: Date;
+  /** How far an agent's clock may be off, in milliseconds. */
+  readonly skewMs: number;
 }
 
 type SessionFacts = { id: string; userId: string | null; source: (typeof terminalSessions.$inferSelect)['source']; accessSessionId: string | null; approvalId: string | null; startedAt: Date; endedAt: Date | null };
@@ -147,10 +149,11 @@ const base = (event: ParsedEvent, scope: Scope) => ({ tenantId: scope.tenantId, 
 
 function terminalSessionRow(event: ParsedEventOf<'terminal_session_started'>, refs: References, scope: Scope) {
   const payload = event.payload;
-  const access = refs.accessSessionOf(event);
+  const userId = refs.userOf(event);
+  const access = refs.accessSessionOf(event, { userId, at: payload.startedAt });
   return {
     ...base(event, scope),
-    userId: refs.userOf(event),
+    userId,
     username: payload.username,
     groupname: payload.groupname ?? null,
     browser: payload.browser ?? null,
@@ -160,6 +163,20 @@ function terminalSessionRow(event: ParsedEventOf<'terminal_session_started'>, re
     approvalId: access?.approvalId ?? null,
     startedAt: payload.startedAt,
   };
+}
+
+/**
+ * A command placed in a terminal session must be of the session's user and within its time: the
+ * session's owner reads it through `terminalSession { commands }`.
+ */
+function assertFitsTerminalSession(event: ParsedEventOf<'command'>, session: SessionFacts, namedUserId: string | null, scope: Scope): void {
+  const field = fieldPath(event, 'terminalSessionEventId');
+  if (namedUserId !== null && session.userId !== null && namedUserId !== session.userId) {
+    throw new BadInput(field, `${field}: the terminal session belongs to another user than the command's`);
+  }
+  const at = event.payload.submittedAt.getTime();
+  const isWithin = session.startedAt.getTime() - scope.skewMs <= at && (session.endedAt === null || at <= session.endedAt.getTime() + scope.skewMs);
+  if (!isWithin) throw new BadInput(field, `${field}: the command was submitted outside the terminal session's time`);
 }
 
 /** A command typed in a terminal session takes its operator, source and access session from it. */
@@ -175,7 +192,10 @@ function commandRow(event: ParsedEventOf<'command'>, refs: References, sessions:
       );
     }
   }
-  const access = refs.accessSessionOf(event);
+  const namedUserId = refs.userOf(event);
+  if (session) assertFitsTerminalSession(event, session, namedUserId, scope);
+  const operatorUserId = namedUserId ?? session?.userId ?? null;
+  const access = refs.accessSessionOf(event, { userId: operatorUserId, at: payload.submittedAt });
   return {
     ...base(event, scope),
     terminalSessionId: session?.id ?? null,
@@ -185,7 +205,7 @@ function commandRow(event: ParsedEventOf<'command'>, refs: References, sessions:
     source: payload.source ?? session?.source ?? null,
     line: payload.line,
     result: payload.result ?? null,
-    operatorUserId: refs.userOf(event) ?? session?.userId ?? null,
+    operatorUserId,
     operatorTokenId: refs.tokenOf(event),
     status: payload.status,
     exitCode: payload.exitCode ?? null,
@@ -200,10 +220,11 @@ function commandRow(event: ParsedEventOf<'command'>, refs: References, sessions:
 
 function fileTransferRow(event: ParsedEventOf<'file_transfer'>, refs: References, scope: Scope) {
   const payload = event.payload;
-  const access = refs.accessSessionOf(event);
+  const userId = refs.userOf(event);
+  const access = refs.accessSessionOf(event, { userId, at: payload.occurredAt });
   return {
     ...base(event, scope),
-    userId: refs.userOf(event),
+    userId,
     username: payload.username,
     groupname: payload.groupname ?? null,
     direction: payload.direction,
@@ -228,15 +249,15 @@ function sudoRow(event: ParsedEventOf<'sudo_authorization'>, refs: References, s
   const payload = event.payload;
   const userId = refs.userOf(event);
   if (!userId) throw new BadInput(fieldPath(event, 'userId'), `${fieldPath(event, 'userId')}: a sudo authorization names its user (userId or userEmail)`);
-  const access = refs.accessSessionOf(event);
+  const access = refs.accessSessionOf(event, { userId, at: payload.grantedAt });
   return {
     ...base(event, scope),
     userId,
     command: payload.command,
     isPattern: payload.isPattern ?? false,
     grantedVia: payload.grantedVia,
-    policyId: payload.policyId ?? null,
-    approvalId: payload.approvalId ?? access?.approvalId ?? null,
+    policyId: refs.policyOf(event),
+    approvalId: refs.approvalOf(event, userId) ?? access?.approvalId ?? null,
     grantedById: refs.userOf(event, 'grantedByUserId'),
     accessSessionId: access?.id ?? null,
     grantedAt: payload.grantedAt,
