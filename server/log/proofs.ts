@@ -74,8 +74,8 @@ interface ProofRow extends LeafRow {
   checkpoint_signed_at: number | null;
   checkpoint_note: string | null;
   head_size: string | number | null;
-  node_keys: string[] | null;
-  node_hashes: (Buffer | Uint8Array)[] | null;
+  node_keys: string | null;
+  node_hashes: Buffer | Uint8Array | null;
 }
 
 /**
