@@ -2,7 +2,7 @@
  * Reading the stored tree: level-0 nodes are leaf hashes (log_leaves.idx), higher ones log_nodes.
  * Every read is one query, whatever the number of nodes (and tenants) asked for.
  */
-import { sql, type SQL } from 'drizzle-orm';
+import { sql, type Placeholder, type SQL } from 'drizzle-orm';
 import { arrayLiteral } from '../db/bulk-insert.js';
 import { queryRows, type Executor } from '../db/database.js';
 import type { FetchNodes, NodeId } from './merkle.js';
@@ -82,7 +82,7 @@ export function inclusionNodeIdsSql(index: SQL, size: SQL, withRoot: SQL): SQL {
  * another, in the same order). Packed rather than text[] and bytea[]: the driver parses arrays a
  * character at a time, which was ~15% of all an inclusion proof request allocated.
  */
-export function inclusionNodesSql(tenantId: string, index: SQL, size: SQL, withRoot: SQL): SQL {
+export function inclusionNodesSql(tenantId: string | Placeholder, index: SQL, size: SQL, withRoot: SQL): SQL {
   // Stored 32-byte hashes only (anything else is left to fetchNodes, which reports it); both
   // aggregates take the same rows in the same order.
   return sql`(
