@@ -7,6 +7,7 @@ import type { NoteVerifier } from '../server/log/signed-note.js';
 import type { Clock } from '../server/clock.js';
 import type { Config } from '../server/config.js';
 import type { Database } from '../server/db/database.js';
+import type { UserRow } from '../server/db/tables/index.js';
 import type { DeliveryDeps } from '../server/webhooks/delivery-worker.js';
 import type { Logger } from '../server/logger.js';
 import type { SecretBox } from '../server/secrets/secret-box.js';
@@ -43,6 +44,12 @@ export interface GraphQLContext {
   readonly deps: SchemaDependencies;
   readonly actor: Actor | null;
   readonly request: RequestInfo;
+  /**
+   * The acting person's user row as authentication read it, moments ago in this same HTTP request:
+   * `me` answers with it rather than reading the row again. Absent over WebSocket (an actor there
+   * lives as long as the connection) and for bots.
+   */
+  readonly signedInUser?: UserRow;
   /** Per-operation DataLoaders: nested fields batch their lookups through these. */
   readonly loaders: Loaders;
   /** The WebSocket the operation came in on, for subscriptions (absent over HTTP and in bots). */
@@ -65,6 +72,6 @@ export function serviceContext(ctx: GraphQLContext): ServiceContext {
   };
 }
 
-export function createGraphQLContext(deps: SchemaDependencies, actor: Actor | null, request: RequestInfo): GraphQLContext {
-  return { deps, actor, request, loaders: createLoaders(deps.db, actor) };
+export function createGraphQLContext(deps: SchemaDependencies, actor: Actor | null, request: RequestInfo, signedInUser?: UserRow): GraphQLContext {
+  return { deps, actor, request, signedInUser, loaders: createLoaders(deps.db, actor) };
 }

@@ -5,7 +5,6 @@
  * within the grace period, then close the database and release the data dir.
  */
 import type { RequestHandler } from 'express';
-import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { buildVigilSchema } from '../schema/build-schema.js';
 import type { SchemaDependencies } from '../schema/context.js';
@@ -17,6 +16,7 @@ import { lockDataDir, type DataDirLock } from './db/data-dir-lock.js';
 import { openDatabase, type DatabaseHandle, type OpenDatabaseOptions } from './db/database.js';
 import { runMigrations } from './db/migrate.js';
 import { createApp } from './http/app.js';
+import { createExpressServer } from './http/express-server.js';
 import { createExportRouter } from './http/export-routes.js';
 import { createLogRouter } from './http/log-routes.js';
 import { startGraphQLHttp } from './http/graphql-http.js';
@@ -120,7 +120,8 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
     };
     const authenticator = createAuthenticator(database.db, clock, createJwtVerifier(config.jwt));
     const metrics = createMetrics(database, hub);
-    const httpServer = createServer();
+    const expressServer = createExpressServer();
+    const httpServer = expressServer.server;
     const includeStacktrace = config.env === 'development';
 
     const webSocket = startGraphQLWebSocket({
@@ -155,7 +156,7 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
     const teams = config.teams ? createTeamsBot({ config: config.teams, schema, deps, db: database.db, bus }) : undefined;
     if (teams) chatSenders.teams = teams.alertSender;
     const bots: Record<string, RequestHandler> = { ...(slack ? { '/slack': slack.router } : {}), ...(teams ? { '/api': teams.router } : {}) };
-    httpServer.on('request', createApp({
+    expressServer.serve(createApp({
         logger,
         metrics,
         database,

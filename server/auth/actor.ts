@@ -34,6 +34,13 @@ export interface SystemActor {
 
 export type Actor = UserActor | AgentActor | SystemActor;
 
+/** A credential that checked out: who acts, and for a person the user row it was checked against. */
+export interface Authenticated {
+  readonly actor: Actor;
+  /** Read with the credential, in the same request (absent for agents). */
+  readonly user?: UserRow;
+}
+
 /** The facts about the request an actor made, kept with everything the request writes. */
 export interface RequestInfo {
   readonly requestId: string;

@@ -14,13 +14,15 @@ import { authenticateApiToken } from '../identity/api-tokens.js';
 import { findTenant } from '../identity/tenants.js';
 import { createUser, findUserByEmail } from '../identity/users.js';
 import { inTransaction } from '../service-context.js';
-import { userActorOf, type Actor, type RequestInfo } from './actor.js';
+import { userActorOf, type Actor, type Authenticated, type RequestInfo } from './actor.js';
 import type { JwtIdentity, JwtVerifier } from './jwt.js';
 import { looksLikeApiToken } from './token-secret.js';
 
 export interface Authenticator {
   /** The actor for an Authorization header value; null when there is none. */
   authenticate(authorization: string | undefined, request?: RequestInfo): Promise<Actor | null>;
+  /** The same, with the user row the credential was checked against (what `me` answers with). */
+  identify(authorization: string | undefined, request?: RequestInfo): Promise<Authenticated | null>;
 }
 
 export function bearerToken(authorization: string | undefined): string | undefined {
@@ -31,7 +33,7 @@ export function bearerToken(authorization: string | undefined): string | undefin
 }
 
 export function createAuthenticator(db: Database, clock: Clock, verifyJwt?: JwtVerifier): Authenticator {
-  async function authenticateJwt(token: string): Promise<Actor> {
+  async function authenticateJwt(token: string): Promise<Authenticated> {
     if (!verifyJwt) throw new Unauthenticated('The bearer token is not a Vigil API token and JWT sign-in is not configured');
     const identity = await verifyJwt(token);
     const tenant = await findTenant(db, identity.tenant);
@@ -40,7 +42,7 @@ export function createAuthenticator(db: Database, clock: Clock, verifyJwt?: JwtV
     if (!email) throw new Unauthenticated('The JWT has no email claim');
     const user = (await findUserByEmail(db, tenant.id, email)) ?? (await provisionUser(tenant.id, email, identity));
     if (user.disabledAt) throw new Unauthenticated('This user is disabled');
-    return userActorOf(user, { expiresAt: identity.expiresAt });
+    return { actor: userActorOf(user, { expiresAt: identity.expiresAt }), user };
   }
 
   async function provisionUser(tenantId: string, email: string, identity: JwtIdentity) {
@@ -57,11 +59,16 @@ export function createAuthenticator(db: Database, clock: Clock, verifyJwt?: JwtV
     }
   }
 
+  async function identify(authorization: string | undefined, request?: RequestInfo): Promise<Authenticated | null> {
+    const token = bearerToken(authorization);
+    if (!token) return null;
+    return looksLikeApiToken(token) ? authenticateApiToken(db, clock, token, request) : authenticateJwt(token);
+  }
+
   return {
+    identify,
     async authenticate(authorization, request) {
-      const token = bearerToken(authorization);
-      if (!token) return null;
-      return looksLikeApiToken(token) ? authenticateApiToken(db, clock, token, request) : authenticateJwt(token);
+      return (await identify(authorization, request))?.actor ?? null;
     },
   };
 }

@@ -175,10 +175,12 @@ const dialect = new PgDialect();
  * queryRows for a statement sent on every request of a kind, as a prepared statement: PostgreSQL
  * parses it once per connection and, after a few runs, plans it once, where drizzle's raw
  * statements are parsed and planned on every run (a plan can cost more than running a statement
- * of many joins). The SQL text must be the same on every run (values only as parameters).
+ * of many joins). Built once: `query` holds sql.placeholder(name)s, filled from `values` on each
+ * run, so the statement is not rendered from drizzle's SQL objects every time either.
  */
-export async function queryRowsPrepared<T>(executor: Executor, name: string, query: SQL): Promise<T[]> {
-  return rowsOf<T>(await executor._.session.prepareQuery(dialect.sqlToQuery(query), undefined, name, false).execute());
+export function preparedRows<T>(executor: Executor, name: string, query: SQL): (values: Record<string, unknown>) => Promise<T[]> {
+  const prepared = executor._.session.prepareQuery(dialect.sqlToQuery(query), undefined, name, false);
+  return async (values) => rowsOf<T>(await prepared.execute(values));
 }
 
 /** Takes a transaction-scoped advisory lock on `key`; released at commit or rollback. */

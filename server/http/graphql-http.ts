@@ -71,8 +71,8 @@ export async function startGraphQLHttp(options: GraphQLHttpOptions): Promise<{ h
     async context({ req, res }) {
       const request = requestInfoOf(req, String(res.getHeader('x-request-id') ?? ''));
       try {
-        const actor = await authenticator.authenticate(req.headers.authorization, request);
-        return createGraphQLContext(deps, actor, request);
+        const identity = await authenticator.identify(req.headers.authorization, request);
+        return createGraphQLContext(deps, identity?.actor ?? null, request, identity?.user);
       } catch (error) {
         if (error instanceof AppError) {
           throw new GraphQLError(error.message, {

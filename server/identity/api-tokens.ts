@@ -4,7 +4,7 @@ import { recordFailedSignIn } from '../activity/record-activity.js';
 import { recordChange } from '../audit/record-change.js';
 import { publishEvents } from '../realtime/domain-events.js';
 import { tokenSnapshot } from '../audit/snapshots.js';
-import { userActorOf, type Actor, type RequestInfo } from '../auth/actor.js';
+import { userActorOf, type Authenticated, type RequestInfo } from '../auth/actor.js';
 import { generateToken, hashToken, parseToken } from '../auth/token-secret.js';
 import type { Clock } from '../clock.js';
 import type { Executor } from '../db/database.js';
@@ -150,7 +150,7 @@ function tokenLookupOf(db: Executor): ReturnType<typeof buildTokenLookup> {
  * users, are refused alike with UNAUTHENTICATED; the message says which, since the caller holds
  * the token already and needs to know what to fix.
  */
-export async function authenticateApiToken(db: Executor, clock: Clock, token: string, request?: RequestInfo): Promise<Actor> {
+export async function authenticateApiToken(db: Executor, clock: Clock, token: string, request?: RequestInfo): Promise<Authenticated> {
   const claimed = parseToken(token);
   if (!claimed) throw new Unauthenticated('The bearer token is not a Vigil API token');
   const [found] = await tokenLookupOf(db).execute({ tenantId: claimed.tenantId, tokenHash: hashToken(token) });
@@ -177,9 +177,9 @@ export async function authenticateApiToken(db: Executor, clock: Clock, token: st
   }
   await touchLastUsed(db, found.token, now);
   if (found.token.kind === 'agent') {
-    return { type: 'agent', tenantId: found.token.tenantId, tokenId: found.token.id, serverId: found.token.serverId!, expiresAt: found.token.expiresAt ?? undefined };
+    return { actor: { type: 'agent', tenantId: found.token.tenantId, tokenId: found.token.id, serverId: found.token.serverId!, expiresAt: found.token.expiresAt ?? undefined } };
   }
-  return userActorOf(found.user!, { tokenId: found.token.id, expiresAt: found.token.expiresAt ?? undefined });
+  return { actor: userActorOf(found.user!, { tokenId: found.token.id, expiresAt: found.token.expiresAt ?? undefined }), user: found.user! };
 }
 
 async function touchLastUsed(db: Executor, token: ApiTokenRow, now: Date): Promise<void> {

@@ -6,7 +6,7 @@
  * them breaks the next one's link, and a witness holding a later one sees any cut of the tail.
  */
 import { createHash } from 'node:crypto';
-import { sql, type SQL } from 'drizzle-orm';
+import { sql, type Placeholder, type SQL } from 'drizzle-orm';
 import { arrayLiteral } from '../db/bulk-insert.js';
 import { queryRows, type Executor } from '../db/database.js';
 import { logCheckpoints, type LogCheckpointRow } from '../db/tables/index.js';
@@ -48,7 +48,7 @@ export async function latestLogCheckpoint(db: Executor, tenantId: string): Promi
 }
 
 /** The row latestLogCheckpoint reads, as a subquery for a statement that reads more with it. */
-export const latestCheckpointSql = (tenantId: string): SQL =>
+export const latestCheckpointSql = (tenantId: string | Placeholder): SQL =>
   sql`select * from ${logCheckpoints} where ${logCheckpoints.tenantId} = ${tenantId} order by ${latestFirst} limit 1`;
 
 export function isCheckpointDue(last: { size: number; signedAt: Date } | undefined, size: number, now: Date, policy: CheckpointPolicy): boolean {

@@ -2,7 +2,7 @@
  * Reading the stored tree: level-0 nodes are leaf hashes (log_leaves.idx), higher ones log_nodes.
  * Every read is one query, whatever the number of nodes (and tenants) asked for.
  */
-import { sql, type SQL } from 'drizzle-orm';
+import { sql, type Placeholder, type SQL } from 'drizzle-orm';
 import { arrayLiteral } from '../db/bulk-insert.js';
 import { queryRows, type Executor } from '../db/database.js';
 import type { FetchNodes, NodeId } from './merkle.js';
@@ -77,20 +77,23 @@ export function inclusionNodeIdsSql(index: SQL, size: SQL, withRoot: SQL): SQL {
 
 /**
  * A lateral subquery reading the stored nodes at inclusionNodeIdsSql's positions, in the
- * statement that finds the leaf and the tree size; its columns `node_keys` (text[], `level:idx`)
- * and `node_hashes` (bytea[]) go to prefetchedNodes.
+ * statement that finds the leaf and the tree size; its columns go to prefetchedNodes: `node_keys`
+ * (text, `level:idx` joined by commas) and `node_hashes` (bytea, the 32-byte hashes one after
+ * another, in the same order). Packed rather than text[] and bytea[]: the driver parses arrays a
+ * character at a time, which was ~15% of all an inclusion proof request allocated.
  */
-export function inclusionNodesSql(tenantId: string, index: SQL, size: SQL, withRoot: SQL): SQL {
-  // Stored nodes only: a NULL inside a bytea[] does not come back as null from every driver.
+export function inclusionNodesSql(tenantId: string | Placeholder, index: SQL, size: SQL, withRoot: SQL): SQL {
+  // Stored 32-byte hashes only (anything else is left to fetchNodes, which reports it); both
+  // aggregates take the same rows in the same order.
   return sql`(
-    select array_agg(found.level || ':' || found.idx) as node_keys, array_agg(found.hash) as node_hashes
+    select string_agg(found.level || ':' || found.idx, ',') as node_keys, string_agg(found.hash, ''::bytea) as node_hashes
     from (
       select w.level, w.idx,
              case when w.level = 0 then (select leaf_hash from log_leaves where tenant_id = ${tenantId} and idx = w.idx)
                   else (select hash from log_nodes where tenant_id = ${tenantId} and level = w.level and idx = w.idx) end as hash
       from ${inclusionNodeIdsSql(index, size, withRoot)} as w
     ) as found
-    where found.hash is not null
+    where length(found.hash) = 32
   )`;
 }
 
@@ -98,13 +101,12 @@ export function inclusionNodesSql(tenantId: string, index: SQL, size: SQL, withR
  * Serves merkle.ts's node reads from the nodes inclusionNodesSql read; a read that asks for any
  * node not among them goes to the database as fetchNodes (which throws when one is not stored).
  */
-export function prefetchedNodes(row: { node_keys: string[] | null; node_hashes: (Buffer | Uint8Array)[] | null }, fallback: FetchNodes): FetchNodes {
+export function prefetchedNodes(row: { node_keys: string | null; node_hashes: Buffer | Uint8Array | null }, fallback: FetchNodes): FetchNodes {
   const byKey = new Map<string, Buffer>();
-  const hashes = row.node_hashes ?? [];
-  (row.node_keys ?? []).forEach((key, i) => {
-    const hash = hashes[i];
-    if (hash instanceof Uint8Array && hash.length === 32) byKey.set(key, asBuffer(hash));
-  });
+  const keys = row.node_keys ? row.node_keys.split(',') : [];
+  const packed = row.node_hashes ? asBuffer(row.node_hashes) : undefined;
+  // A length that does not match the keys is not trusted at all: every read then goes to fallback.
+  if (packed?.length === keys.length * 32) keys.forEach((key, i) => byKey.set(key, packed.subarray(i * 32, (i + 1) * 32)));
   return async (ids) => {
     const hashes = ids.map((id) => byKey.get(`${id.level}:${id.index}`));
     return hashes.every((hash) => hash !== undefined) ? (hashes as Buffer[]) : fallback(ids);
