@@ -25,6 +25,7 @@ import { SystemLogResolver } from './records/system-log.resolver.js';
 import { TerminalSessionResolver } from './records/terminal-session.resolver.js';
 import { ViewerResolver } from './records/viewer.resolver.js';
 import { ChatResolver } from './chat/chat.resolver.js';
+import { DateTimeScalar } from './common/date-time-scalar.js';
 import { LogResolver } from './log/log.resolver.js';
 import { RECORD_LEAF_RESOLVERS } from './log/record-leaf.resolver.js';
 import { TerminalRecordingResolver, TerminalSessionRecordingResolver } from './recordings/recording.resolver.js';
@@ -79,6 +80,6 @@ let built: Promise<GraphQLSchema> | undefined;
 
 /** Vigil's executable schema; built once per process (type-graphql metadata is global anyway). */
 export function buildVigilSchema(): Promise<GraphQLSchema> {
-  built ??= buildSchema({ resolvers: RESOLVERS, validate: false, pubSub: UNUSED_PUBSUB });
+  built ??= buildSchema({ resolvers: RESOLVERS, validate: false, pubSub: UNUSED_PUBSUB, scalarsMap: [{ type: Date, scalar: DateTimeScalar }] });
   return built;
 }

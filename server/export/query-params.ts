@@ -7,6 +7,7 @@
  * Enum values are accepted as the API spells them (`FAILED`) or as stored (`failed`). An empty value
  * counts as absent, as an empty form field would.
  */
+import { isStorableTime, STORABLE_RANGE } from '../storable-time.js';
 import { BadInput } from '../errors.js';
 import { isUuid } from '../ids.js';
 
@@ -38,6 +39,7 @@ export class QueryParams {
     if (!at || Number.isNaN(at.getTime())) {
       throw new BadInput(name, `${name}: is not an ISO 8601 date-time such as 2026-11-27T10:00:00Z (encode "+" as %2B)`);
     }
+    if (!isStorableTime(at)) throw new BadInput(name, `${name}: must be ${STORABLE_RANGE}`);
     return at;
   }
 
