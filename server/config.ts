@@ -63,6 +63,7 @@ const environmentSchema = z
     VIGIL_JWKS_URL: httpUrl,
     VIGIL_JWT_ISSUER: optionalString,
     VIGIL_JWT_AUDIENCE: optionalString,
+    VIGIL_JWT_MAX_LIFETIME: integer(86_400, 60, 30 * 86_400),
     VIGIL_BOOTSTRAP: booleanFlag(true),
     VIGIL_BOOTSTRAP_TENANT: z.string().trim().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'expected a slug: a-z, 0-9 and -').default('default'),
     VIGIL_BOOTSTRAP_ADMIN_EMAIL: z.string().trim().toLowerCase().regex(/^[^\s@]+@[^\s@]+$/, 'expected an email address').default('admin@localhost'),
@@ -171,6 +172,8 @@ export interface JwtConfig {
   readonly jwksUrl?: string;
   readonly issuer?: string;
   readonly audience?: string;
+  /** The longest a JWT may be valid, from its iat (or now) to its exp. */
+  readonly maxLifetimeSeconds: number;
 }
 
 export interface Config {
@@ -322,6 +325,7 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
       jwksUrl: env.VIGIL_JWKS_URL,
       issuer: env.VIGIL_JWT_ISSUER,
       audience: env.VIGIL_JWT_AUDIENCE,
+      maxLifetimeSeconds: env.VIGIL_JWT_MAX_LIFETIME,
     },
     bootstrap: {
       enabled: env.VIGIL_BOOTSTRAP,

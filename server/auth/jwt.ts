@@ -1,7 +1,9 @@
 /**
  * Bearer JWTs from an identity provider, verified with jose: HS256 with a shared secret, or any
  * asymmetric algorithm with keys from a JWKS URL (fetched and cached by jose, refreshed when an
- * unknown key id appears).
+ * unknown key id appears). Every JWT must expire (`exp`), and within VIGIL_JWT_MAX_LIFETIME of
+ * its issue (`iat`, or of now without one): a JWT that never expires, or in ten years, is a
+ * password that cannot be revoked.
  */
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
 import type { JwtConfig } from '../config.js';
@@ -20,7 +22,7 @@ export interface JwtIdentity {
 export type JwtVerifier = (token: string) => Promise<JwtIdentity>;
 
 export function createJwtVerifier(config: JwtConfig): JwtVerifier | undefined {
-  const options = { issuer: config.issuer, audience: config.audience };
+  const options = { issuer: config.issuer, audience: config.audience, requiredClaims: ['exp'] };
   let verify: (token: string) => Promise<JWTPayload>;
   if (config.secret) {
     const key = new TextEncoder().encode(config.secret);
@@ -37,7 +39,12 @@ export function createJwtVerifier(config: JwtConfig): JwtVerifier | undefined {
       payload = await verify(token);
     } catch (error) {
       const code = (error as { code?: string }).code;
+      if (code === 'ERR_JWT_CLAIM_VALIDATION_FAILED' && (error as { claim?: string }).claim === 'exp') throw new Unauthenticated('The JWT has no exp claim: Vigil accepts only JWTs that expire');
       throw new Unauthenticated(code === 'ERR_JWT_EXPIRED' ? 'The JWT has expired' : 'The JWT is not valid');
+    }
+    const issuedAt = typeof payload.iat === 'number' ? payload.iat : Date.now() / 1000;
+    if (payload.exp! - issuedAt > config.maxLifetimeSeconds) {
+      throw new Unauthenticated(`The JWT is valid for longer than ${config.maxLifetimeSeconds} seconds (VIGIL_JWT_MAX_LIFETIME)`);
     }
     return identityFromClaims(payload);
   };

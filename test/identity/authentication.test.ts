@@ -155,6 +155,26 @@ describe('JWT bearer tokens', () => {
     ]);
   });
 
+  it('refuses a JWT that never expires, or lives longer than VIGIL_JWT_MAX_LIFETIME (a day by default)', async () => {
+    const claims = { sub: 'idp|77', email: 'erin@example.com', tenant: 'default' };
+    const endless = await new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: 'test-key' }).setIssuer('https://idp.test').setIssuedAt().sign(rsaKey);
+    const decade = await sign(claims, { expiresIn: '3650d' });
+    const withoutIat = await new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: 'test-key' }).setIssuer('https://idp.test').setExpirationTime('2d').sign(rsaKey);
+    const messages = [];
+    for (const jwt of [endless, decade, withoutIat]) {
+      const response = await t.gql(ME, jwt);
+      expect(response.status).toBe(401);
+      expect(errorCodes(response)).toEqual(['UNAUTHENTICATED']);
+      messages.push(response.errors![0]!.message);
+    }
+    expect(messages).toEqual([
+      'The JWT has no exp claim: Vigil accepts only JWTs that expire',
+      'The JWT is valid for longer than 86400 seconds (VIGIL_JWT_MAX_LIFETIME)',
+      'The JWT is valid for longer than 86400 seconds (VIGIL_JWT_MAX_LIFETIME)',
+    ]);
+    expect((await t.gql(ME, await sign(claims, { expiresIn: '23h' }))).data?.me).toEqual({ email: 'erin@example.com', role: 'USER' });
+  });
+
   it('refuses an HS256 token when only the JWKS is trusted', async () => {
     const forged = await new SignJWT({ sub: 'x', email: 'admin@localhost', tenant: 'default' })
       .setProtectedHeader({ alg: 'HS256' })
