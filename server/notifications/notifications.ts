@@ -23,12 +23,29 @@ import { inTimeRange, oneOfIfGiven, type TimeRange } from '../records/queries/co
 import type { TransactionContext } from '../service-context.js';
 import { parseInput } from '../validation.js';
 
+/**
+ * A link a front end may put in an href as it is: an absolute http(s) URL, or a path on the same
+ * site. Not `javascript:` or `data:` (script in the reader's session), nor `//host` or `/\host`,
+ * which browsers take as another site.
+ */
+function isSafeLink(link: string): boolean {
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f\\]/.test(link)) return false;
+  if (link.startsWith('/')) return !link.startsWith('//');
+  try {
+    const url = new URL(link);
+    return url.protocol === 'https:' || url.protocol === 'http:';
+  } catch {
+    return false;
+  }
+}
+
 const notificationInput = z.object({
   category: z.enum(NOTIFICATION_CATEGORIES),
   severity: z.enum(SEVERITIES).default('info'),
   title: z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters'),
   body: z.string().trim().max(4000, 'must be at most 4000 characters').default(''),
-  link: z.string().trim().max(2000, 'must be at most 2000 characters').nullish(),
+  link: z.string().trim().max(2000, 'must be at most 2000 characters').refine(isSafeLink, 'must be an http(s) URL or a path starting with /').nullish(),
   resourceType: z.string().trim().max(64).nullish(),
   resourceId: z.string().trim().max(128).nullish(),
 });

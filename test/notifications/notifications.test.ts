@@ -197,6 +197,11 @@ describe('who may send and read', () => {
       const bad = await t.gql(SEND, t.admin.token, { input: { user: f.alice.email, category: 'SYSTEM', title } });
       expect(bad.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.title' });
     }
+    // A link goes into an href as it is: only http(s) URLs and paths of the same site.
+    for (const link of ['javascript:alert(document.cookie)', ' JavaScript:alert(1)', 'data:text/html,<script>alert(1)</script>', '//evil.example/x', '/\\evil.example', 'vbscript:x', 'https://ok.example/\nx']) {
+      const bad = await t.gql(SEND, t.admin.token, { input: { user: f.alice.email, category: 'SYSTEM', title: 'Click', link } });
+      expect(bad.errors![0]!.extensions, link).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.link' });
+    }
     for (const user of ['nobody@example.test', '01a21c00-0000-7000-8000-00000000ffff', f.other.admin.email, f.other.admin.id]) {
       const unknown = await t.gql(SEND, t.admin.token, { input: { user, category: 'SYSTEM', title: 'Hello' } });
       expect(errorCodes(unknown)).toEqual(['BAD_USER_INPUT']);
