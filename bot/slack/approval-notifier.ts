@@ -64,7 +64,7 @@ async function reachableUsers(ctx: SlackContext, tenantId: string, userIds: read
     try {
       const answer = await ctx.client.users.lookupByEmail({ email: user.email });
       const slackUser = answer.user as { id?: string; is_email_confirmed?: boolean; deleted?: boolean } | undefined;
-      if (!slackUser?.id || slackUser.deleted || slackUser.is_email_confirmed === false) continue;
+      if (!slackUser?.id || slackUser.deleted || slackUser.is_email_confirmed !== true) continue;
       const system = { db: ctx.db, clock: ctx.clock, actor: { type: 'system' as const, tenantId, name: 'slack-bot' } };
       if (await linkByVerifiedEmail(system, 'slack', slackUser.id, user.email)) found.push({ externalUserId: slackUser.id });
     } catch {

@@ -43,7 +43,7 @@ async function verifiedEmail(lookup: CallerLookup, slackUserId: string): Promise
   try {
     const answer = await lookup.client.users.info({ user: slackUserId });
     const user = answer.user as { is_email_confirmed?: boolean; deleted?: boolean; is_bot?: boolean; profile?: { email?: string } } | undefined;
-    if (!user || user.deleted || user.is_bot || user.is_email_confirmed === false) return undefined;
+    if (!user || user.deleted || user.is_bot || user.is_email_confirmed !== true) return undefined;
     return user.profile?.email?.toLowerCase();
   } catch (error) {
     lookup.logger.warn({ err: error, slackUserId }, 'slack users.info failed');

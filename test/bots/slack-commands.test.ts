@@ -23,6 +23,7 @@ const TEAM = 'T1';
 const U = {
   alice: 'UALICE',
   aliceUnconfirmed: 'UALICEUNCONF',
+  aliceUnsaid: 'UALICEUNSAID',
   bob: 'UBOB',
   carol: 'UCAROL',
   admin: 'UADMIN',
@@ -161,6 +162,7 @@ beforeAll(async () => {
 
   slack.users.set(U.alice, { email: f.alice.email, isEmailConfirmed: true });
   slack.users.set(U.aliceUnconfirmed, { email: f.alice.email, isEmailConfirmed: false });
+  slack.users.set(U.aliceUnsaid, { email: f.alice.email, isEmailConfirmed: null });
   slack.users.set(U.bob, { email: f.bob.email, isEmailConfirmed: true });
   slack.users.set(U.carol, { email: f.carol.email, isEmailConfirmed: true });
   // Slack reports addresses as typed; the bot matches them case-insensitively.
@@ -276,6 +278,10 @@ describe('one clear line when the answer is not a list', () => {
     const body = await audit('my-commands', U.aliceUnconfirmed);
     expect(oneLine(body)).toContain('/audit link CODE');
     expectNoData(body);
+    // Nor one whose profile does not say (is_email_confirmed left out): unconfirmed until Slack says so.
+    const unsaid = await audit('my-commands', U.aliceUnsaid);
+    expect(oneLine(unsaid)).toContain('/audit link CODE');
+    expectNoData(unsaid);
     // Nor is an unknown Slack account (users.info fails).
     const unknown = await audit('my-commands', 'UNOBODY');
     expect(oneLine(unknown)).toContain('/audit link CODE');

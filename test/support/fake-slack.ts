@@ -14,8 +14,12 @@ export interface SlackCall {
 
 export interface SlackUser {
   readonly email?: string;
-  readonly isEmailConfirmed?: boolean;
+  /** Undefined: confirmed; null: Slack's answer leaves `is_email_confirmed` out. */
+  readonly isEmailConfirmed?: boolean | null;
 }
+
+/** users.info / users.lookupByEmail's `is_email_confirmed`, left out when the user says null. */
+const emailConfirmation = (user: SlackUser) => (user.isEmailConfirmed === null ? {} : { is_email_confirmed: user.isEmailConfirmed ?? true });
 
 export interface FakeSlack {
   /** SLACK_API_URL for Vigil. */
@@ -62,12 +66,12 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       case 'users.info': {
         const user = users.get(args.user);
         if (!user) return { ok: false, error: 'user_not_found' };
-        return { ok: true, user: { id: args.user, deleted: false, is_bot: false, is_email_confirmed: user.isEmailConfirmed ?? true, profile: { email: user.email } } };
+        return { ok: true, user: { id: args.user, deleted: false, is_bot: false, ...emailConfirmation(user), profile: { email: user.email } } };
       }
       case 'users.lookupByEmail': {
         const found = [...users].find(([, user]) => user.email === args.email);
         if (!found) return { ok: false, error: 'users_not_found' };
-        return { ok: true, user: { id: found[0], deleted: false, is_email_confirmed: found[1].isEmailConfirmed ?? true, profile: { email: found[1].email } } };
+        return { ok: true, user: { id: found[0], deleted: false, ...emailConfirmation(found[1]), profile: { email: found[1].email } } };
       }
       case 'views.open':
         return { ok: true, view: { id: `V${calls.length}` } };
