@@ -4,7 +4,7 @@ import { getAuditEntry, listAuditEntries, type AuditFilter } from '../../server/
 import { recordAuditView } from '../../server/audit/record-view.js';
 import { chainKeysOf, verifyAuditIntegrity } from '../../server/audit/verify-integrity.js';
 import { listSigningKeys, latestCheckpoint } from '../../server/audit/published.js';
-import { requireActor, requirePermission } from '../../server/auth/scope.js';
+import { requirePermission, requireUser } from '../../server/auth/scope.js';
 import { raiseIntegrityAlarm } from '../../server/audit/integrity-alarm.js';
 import { BadInput, NotFound } from '../../server/errors.js';
 import { PageArgs, toConnection } from '../common/connection.js';
@@ -122,7 +122,8 @@ export class AuditResolver {
 
   @Query(() => [AuditSigningKey], { description: 'Every public key that signed checkpoints (rotated ones included).' })
   async auditSigningKeys(@Ctx() ctx: GraphQLContext): Promise<AuditSigningKey[]> {
-    requireActor(ctx.actor);
+    // People verify exports with these; agent tokens read nothing.
+    requireUser(ctx.actor);
     return (await listSigningKeys(ctx.deps.db)).map((key) => ({ ...key, algorithm: 'Ed25519' }));
   }
 }

@@ -61,13 +61,21 @@ export function createExportRouter(options: ExportRoutesOptions): express.Router
   return router;
 }
 
+/**
+ * The audit log and the verifiable log are read with AUDIT_LOGS_VIEW; exporting them takes that
+ * and AUDIT_LOGS_EXPORT, so the export permission alone never shows what the queries refuse.
+ */
+const requireAuditView = (ctx: ServiceContext) => requirePermission(ctx.actor, 'audit_logs.view');
+
 async function startLog(options: ExportRoutesOptions, ctx: ServiceContext, params: QueryParams): Promise<StartedExport> {
+  requireAuditView(ctx);
   params.rejectUnknown();
   const { size, chunks } = await startLogExport(ctx, options.log, options.trustedLogKeys);
   return { kind: 'log', extension: 'jsonl', headers: { 'X-Vigil-Log-Size': String(size) }, chunks };
 }
 
 async function startAudit(options: ExportRoutesOptions, ctx: ServiceContext, params: QueryParams, format: AuditExportFormat): Promise<StartedExport> {
+  requireAuditView(ctx);
   const filter = parseAuditFilter(params);
   params.rejectUnknown();
   // A signature over a broken log would launder it: the export verifies first and refuses.

@@ -3,6 +3,7 @@
  * a checkpoint signed for the export (in the response headers), safe to open in a spreadsheet,
  * and only for holders of AUDIT_LOGS_EXPORT.
  */
+import { errorCodes } from '../support/graphql-client.js';
 import { createPublicKey, verify } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkpointPayload } from '../../server/audit/checkpoint-payload.js';
@@ -14,6 +15,7 @@ import { startTestVigil, type TestUser, type TestVigil } from '../support/test-v
 let t: TestVigil;
 let clock: ManualClock;
 let auditor: TestUser;
+let exporterOnly: TestUser;
 let viewer: TestUser;
 const startedAt = new Date('2026-11-20T10:00:00.000Z');
 
@@ -40,7 +42,8 @@ beforeAll(async () => {
   clock = new ManualClock(startedAt);
   t = await startTestVigil({ clock });
   const tenantId = t.admin.tenantId;
-  auditor = await t.createUser(tenantId, { email: 'auditor@example.test', permissions: ['audit_logs.export'] });
+  auditor = await t.createUser(tenantId, { email: 'auditor@example.test', permissions: ['audit_logs.export', 'audit_logs.view'] });
+  exporterOnly = await t.createUser(tenantId, { email: 'exporter@example.test', permissions: ['audit_logs.export'] });
   viewer = await t.createUser(tenantId, { email: 'viewer@example.test', permissions: ['audit_logs.view'] });
   for (const [index, name] of FORMULA_NAMES.entries()) {
     clock.advance(60_000);
@@ -159,6 +162,17 @@ describe('who may export the audit log', () => {
       expect(response.status).toBe(403);
       expect(exportError(response)).toMatchObject({ code: 'FORBIDDEN', requiredPermission: 'audit_logs.export' });
     }
+  });
+
+  it('refuses AUDIT_LOGS_EXPORT alone for the audit log and the verifiable log (403): what the queries refuse, no file shows', async () => {
+    expect(errorCodes(await t.gql('{ auditLog(first: 1) { nodes { id } } }', exporterOnly.token))).toEqual(['FORBIDDEN']);
+    for (const path of ['/export/audit.csv', '/export/audit.jsonl', '/export/log.jsonl']) {
+      const response = await fetchExport(t, path, exporterOnly.token);
+      expect(response.status, path).toBe(403);
+      expect(exportError(response)).toMatchObject({ code: 'FORBIDDEN', requiredPermission: 'audit_logs.view' });
+    }
+    // Record exports stay theirs, scoped as their queries are.
+    expect((await fetchExport(t, '/export/commands.csv', exporterOnly.token)).status).toBe(200);
   });
 
   it('lets a regular user granted AUDIT_LOGS_EXPORT export (200)', async () => {

@@ -86,6 +86,8 @@ describe('agent tokens', () => {
     expect(agentToken).toMatch(/^vigil_agent_[0-9a-f]{32}_[\w-]{43}$/);
     expect(errorCodes(await t.gql('{ me { email } }', agentToken))).toEqual(['FORBIDDEN']);
     expect(errorCodes(await t.gql('{ users { nodes { id } } }', agentToken))).toEqual(['FORBIDDEN']);
+    // Agent tokens read nothing, the signing keys included.
+    expect(errorCodes(await t.gql('{ auditSigningKeys { keyId } }', agentToken))).toEqual(['FORBIDDEN']);
   });
 
   it('is created by admins only', async () => {
