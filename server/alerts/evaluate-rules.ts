@@ -9,7 +9,7 @@
  */
 import { integrateAfterCommit } from '../log/log-service.js';
 import { and, eq, gt, inArray, lte, sql } from 'drizzle-orm';
-import { grantCovers } from '../approvals/command-patterns.js';
+import { matchesLinePattern } from '../approvals/command-patterns.js';
 import { recordChanges, type Change } from '../audit/record-change.js';
 import { channelsByIds, sendAlertToChannel } from '../channels/channels.js';
 import type { AlertMessage } from '../channels/send-to-channel.js';
@@ -80,7 +80,7 @@ async function eventBreaches(db: Executor, rule: AlertRuleRow, since: Date, now:
       .from(commands)
       .where(and(eq(commands.tenantId, rule.tenantId), eq(commands.status, 'failed'), gt(commands.lastUpdateAt, from), lte(commands.lastUpdateAt, now)));
     breaches = failed
-      .filter((command) => grantCovers({ command: pattern, isPattern: true }, command.line))
+      .filter((command) => matchesLinePattern(pattern, command.line))
       .map((command) => ({
         subject: command.id,
         title: `Command failed: ${command.line.slice(0, 120)}`,

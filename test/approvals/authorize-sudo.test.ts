@@ -216,6 +216,31 @@ describe('patterns', () => {
     expect((await check(f.web, user.email, 'cat /var/log/syslog')).check.outcome).toBe('NOT_GRANTED');
   });
 
+  it('reads a wildcard as argument text only: operators, substitutions, redirections and line breaks never match unless the grant spells them', async () => {
+    const user = await freshUser();
+    const logs = await adminGrant({ user: user.email, command: 'journalctl -u *', isPattern: true });
+    for (const command of ['journalctl -u nginx', "journalctl -u 'nginx; sh'", 'journalctl -u nginx -f']) {
+      expect((await check(f.web, user.email, command)).authorization, command).toMatchObject({ id: logs.id });
+    }
+    const hostile = [
+      'journalctl -u nginx; sh',
+      'journalctl -u nginx && sh',
+      'journalctl -u nginx | sh',
+      'journalctl -u nginx > /etc/sudoers',
+      'journalctl -u nginx\nsh',
+      'journalctl -u "$(sh)"',
+      'journalctl -u `sh`',
+      'journalctl -u $(id)',
+      'journalctl -u $SHELL',
+      'journalctl -u nginx #',
+    ];
+    for (const command of hostile) expect((await check(f.web, user.email, command)).check.outcome, command).toBe('NOT_GRANTED');
+
+    const piped = await adminGrant({ user: user.email, command: 'journalctl -u * | tail -n *', isPattern: true });
+    expect((await check(f.web, user.email, 'journalctl -u nginx | tail -n 50')).authorization).toMatchObject({ id: piped.id });
+    expect((await check(f.web, user.email, 'journalctl -u nginx | sh')).check.outcome).toBe('NOT_GRANTED');
+  });
+
   it('answers with the literal grant when a newer pattern covers the command too', async () => {
     const user = await freshUser();
     const literal = await adminGrant({ user: user.email, command: 'systemctl restart redis' });
