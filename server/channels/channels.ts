@@ -39,9 +39,9 @@ function parseSettings(services: WebhookServices, type: ChannelType, settings: u
     }
   }
   const host = (parsed as { host?: string }).host;
-  if (type === 'smtp' && host && isIP(host)) {
+  if (type === 'smtp' && host && (isIP(host) || host === 'localhost' || host.endsWith('.localhost'))) {
     try {
-      services.outbound.checkAddress(host);
+      services.outbound.checkAddress(isIP(host) ? host : '127.0.0.1');
     } catch (error) {
       throw new BadInput('input.smtp.host', `input.smtp.host: ${(error as Error).message}`);
     }

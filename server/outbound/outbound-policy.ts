@@ -1,47 +1,27 @@
 /**
- * Where Vigil may send things (webhooks, channels): http and https URLs only, and never to a
- * private, loopback, link-local or otherwise internal address unless the configuration allows that
- * kind (VIGIL_OUTBOUND_ALLOW, e.g. `loopback` for tests and local receivers). Names are checked
- * when a URL is saved and again, for every address they resolve to, when Vigil connects, so a name
- * that later resolves somewhere internal is refused at send time too.
+ * Where Vigil may send things (webhooks, channels, SMTP): http and https URLs only, and only to
+ * public unicast addresses, as ipaddr.js classifies them, unless the configuration allows a kind
+ * (VIGIL_OUTBOUND_ALLOW, e.g. `loopback` for tests and local receivers). Everything else is
+ * refused: private, loopback and link-local space, carrier-grade NAT, documentation, benchmarking
+ * and other reserved ranges, multicast, and the forms that reach IPv4 through IPv6 (IPv4-mapped
+ * addresses are judged as the IPv4 address they carry; NAT64, 6to4 and Teredo are refused, since
+ * they tunnel to any IPv4 address). Names are checked when a URL is saved and again, for every
+ * address they resolve to, when Vigil connects, so a name that later resolves somewhere internal is
+ * refused at send time too.
  */
-import { BlockList, isIP } from 'node:net';
+import { isIP } from 'node:net';
 import dns from 'node:dns';
+import ipaddr from 'ipaddr.js';
 
 export const ADDRESS_KINDS = ['loopback', 'private', 'link-local'] as const;
 export type AddressKind = (typeof ADDRESS_KINDS)[number];
 
-const RANGES: Record<AddressKind | 'reserved', [string, number, 'ipv4' | 'ipv6'][]> = {
-  loopback: [
-    ['127.0.0.0', 8, 'ipv4'],
-    ['::1', 128, 'ipv6'],
-  ],
-  private: [
-    ['10.0.0.0', 8, 'ipv4'],
-    ['172.16.0.0', 12, 'ipv4'],
-    ['192.168.0.0', 16, 'ipv4'],
-    ['100.64.0.0', 10, 'ipv4'],
-    ['fc00::', 7, 'ipv6'],
-  ],
-  'link-local': [
-    ['169.254.0.0', 16, 'ipv4'],
-    ['fe80::', 10, 'ipv6'],
-  ],
-  // Never a destination: "this network", multicast, broadcast and the like.
-  reserved: [
-    ['0.0.0.0', 8, 'ipv4'],
-    ['224.0.0.0', 4, 'ipv4'],
-    ['240.0.0.0', 4, 'ipv4'],
-    ['::', 128, 'ipv6'],
-    ['ff00::', 8, 'ipv6'],
-  ],
+/** The ipaddr.js ranges each allowable kind opens. */
+const KIND_RANGES: Record<AddressKind, readonly string[]> = {
+  loopback: ['loopback'],
+  private: ['private', 'uniqueLocal', 'carrierGradeNat'],
+  'link-local': ['linkLocal'],
 };
-
-function blockListOf(kinds: readonly (AddressKind | 'reserved')[]): BlockList {
-  const list = new BlockList();
-  for (const kind of kinds) for (const [network, prefix, family] of RANGES[kind]) list.addSubnet(network, prefix, family);
-  return list;
-}
 
 export class OutboundRefused extends Error {}
 
@@ -55,13 +35,18 @@ export interface OutboundPolicy {
 }
 
 export function createOutboundPolicy(allowed: readonly AddressKind[]): OutboundPolicy {
-  const refused = blockListOf([...ADDRESS_KINDS.filter((kind) => !allowed.includes(kind)), 'reserved']);
+  const allowedRanges = new Set(allowed.flatMap((kind) => KIND_RANGES[kind]));
   const checkAddress = (address: string) => {
-    const unmapped = address.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
-    const family = isIP(unmapped) === 6 ? 'ipv6' : 'ipv4';
-    if (refused.check(unmapped, family)) {
-      throw new OutboundRefused(`${address} is a private, loopback, link-local or reserved address, which Vigil does not send to`);
+    let parsed: ipaddr.IPv4 | ipaddr.IPv6;
+    try {
+      parsed = ipaddr.parse(address);
+    } catch {
+      throw new OutboundRefused(`${address} is not an IP address`);
     }
+    if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress()) parsed = (parsed as ipaddr.IPv6).toIPv4Address();
+    const range = parsed.range();
+    if (range === 'unicast' || allowedRanges.has(range)) return;
+    throw new OutboundRefused(`${address} is a private, loopback, link-local or reserved address (${range}), which Vigil does not send to`);
   };
   const lookup = ((hostname: string, options: dns.LookupOptions, callback: (...args: unknown[]) => void) => {
     dns.lookup(hostname, { ...options, all: true }, (error, addresses) => {

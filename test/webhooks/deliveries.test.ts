@@ -227,7 +227,8 @@ describe('subscriptions', () => {
   it('refuses bad URLs, internal addresses and duplicate names, storing nothing', async () => {
     const before = await count();
     const attempt = (input: Record<string, unknown>) => t.gql(CREATE, t.admin.token, { input: { name: 'bad', eventTypes: ['approval.requested'], ...input } });
-    for (const url of ['ftp://example.com/hook', 'not a url', 'http://10.1.2.3/hook', 'http://169.254.169.254/latest', 'http://[fd00::1]/x', 'http://user:pw@example.com/']) {
+    const specialRanges = ['http://192.0.2.1/hook', 'http://198.18.0.1/hook', 'http://[64:ff9b::a00:1]/x', 'http://[::ffff:10.0.0.1]/x', 'http://[2002::1]/x'];
+    for (const url of ['ftp://example.com/hook', 'not a url', 'http://10.1.2.3/hook', 'http://169.254.169.254/latest', 'http://[fd00::1]/x', 'http://user:pw@example.com/', ...specialRanges]) {
       const response = await attempt({ url });
       expect(response.errors?.[0]?.extensions, url).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.url' });
     }
