@@ -1,3 +1,4 @@
+import { recordAuditView } from '../../server/audit/record-view.js';
 import { Arg, Args, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import { changeAlertState, listAlerts } from '../../server/alerts/alerts.js';
 import { createAlertRule, deleteAlertRule, getAlertRule, listAlertRules, updateAlertRule, type AlertRuleInput as RuleInput } from '../../server/alerts/alert-rules.js';
@@ -68,6 +69,7 @@ export class AlertsResolver {
       severity: 'info',
       source: 'Vigil',
     });
+    await recordAuditView(serviceContext(ctx), 'channel.tested', { type: 'notification_channel', id: channel.id, name: channel.name }, { ...result });
     return Object.assign(new ChannelTestResult(), result);
   }
 

@@ -3,6 +3,7 @@
  * follow the terminal-session row rule (own, or all with SESSION_RECORDINGS_VIEW); one asked for
  * by id that is someone else's is FORBIDDEN.
  */
+import { recordAuditView } from '../../server/audit/record-view.js';
 import { Arg, Args, Ctx, FieldResolver, Float, ID, Int, Mutation, Query, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
 import { canSeeRow, recordScope, requireAgent } from '../../server/auth/scope.js';
 import { appendRecordingChunk } from '../../server/recordings/append-chunk.js';
@@ -64,7 +65,10 @@ export class TerminalRecordingResolver {
     @Arg('matchesPerRecording', () => Int, { defaultValue: DEFAULT_MATCHES_PER_RECORDING }) matchesPerRecording: number = DEFAULT_MATCHES_PER_RECORDING,
   ): Promise<RecordingSearchConnection> {
     const scope = recordScope(ctx.actor, 'terminalRecordings');
-    const hits = await searchRecordings(ctx.deps.db, scope, parseFilterIds(filter, RECORDING_FILTER_IDS), text, page, matchesPerRecording);
+    const filterIds = parseFilterIds(filter, RECORDING_FILTER_IDS);
+    const hits = await searchRecordings(ctx.deps.db, scope, filterIds, text, page, matchesPerRecording);
+    // Searching recorded content reads it (typed input included): recorded like viewing a recording.
+    await recordAuditView(serviceContext(ctx), 'recording.searched', 'terminal_recording', { text, filter: filterIds, recordings: hits.nodes.length });
     return toConnection(hits, (hit) =>
       Object.assign(new RecordingSearchHit(), {
         recording: TerminalRecording.from(hit.recording),

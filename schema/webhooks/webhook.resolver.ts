@@ -1,3 +1,4 @@
+import { recordAuditView } from '../../server/audit/record-view.js';
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { requirePermission } from '../../server/auth/scope.js';
 import { inTransaction } from '../../server/service-context.js';
@@ -104,6 +105,11 @@ export class WebhookResolver {
     const messageId = newId();
     const body = JSON.stringify({ id: messageId, type: 'ping', tenantId: actor.tenantId, occurredAt: ctx.deps.clock.now().toISOString(), data: { subscriptionId: subscription.id } });
     const result = await sendToSubscription(ctx.deps.webhooks, subscription, { eventType: 'ping', messageId, body });
+    await recordAuditView(serviceContext(ctx), 'webhook.tested', { type: 'webhook_subscription', id: subscription.id, name: subscription.name }, {
+      messageId,
+      statusCode: result.status,
+      error: result.error,
+    });
     return Object.assign(new WebhookTestResult(), {
       isSuccess: result.status !== null && result.status >= 200 && result.status < 300,
       statusCode: result.status,

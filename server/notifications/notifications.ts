@@ -14,6 +14,7 @@ import {
   type NotificationCategory,
   type NotificationRow,
 } from '../db/tables/index.js';
+import { recordChange } from '../audit/record-change.js';
 import { BadInput, NotFound } from '../errors.js';
 import { findUserByRef } from '../identity/users.js';
 import { newId } from '../ids.js';
@@ -94,6 +95,12 @@ export async function sendNotification(ctx: TransactionContext, recipient: strin
     userId = user.id;
   }
   const [row] = await notify(ctx, [userId], input);
+  // What someone chose to tell others (and link them to) is on the record like any other change.
+  await recordChange(ctx, {
+    action: 'notification.sent',
+    resource: { type: 'notification', id: row!.id, name: row!.title },
+    after: { recipient: userId ?? 'everyone', category: row!.category, severity: row!.severity, title: row!.title, link: row!.link },
+  });
   return row!;
 }
 
