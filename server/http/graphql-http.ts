@@ -16,6 +16,7 @@ import { formatGraphQLError } from '../../schema/format-error.js';
 import type { Authenticator } from '../auth/authenticate.js';
 import { AppError } from '../errors.js';
 import { observabilityPlugin } from './apollo-plugins.js';
+import { batchCost } from '../../schema/limits/batch-cost.js';
 import { operationLimitsPlugin } from '../../schema/limits/limits-plugin.js';
 import type { Config } from '../config.js';
 import type { Metrics } from './metrics.js';
@@ -83,20 +84,28 @@ export async function startGraphQLHttp(options: GraphQLHttpOptions): Promise<{ h
       }
     },
   });
-  return { handler: [express.json({ limit: options.bodyLimit }), batchCap(options.limits.maxBatch), handler], apollo };
+  return { handler: [express.json({ limit: options.bodyLimit }), batchCap(options.schema, options.limits), handler], apollo };
 }
 
-/** A batched request (a JSON array of operations) of more than `max` is refused before any runs. */
-function batchCap(max: number): RequestHandler {
+/**
+ * A batched request (a JSON array of operations) of more than VIGIL_GRAPHQL_MAX_BATCH operations,
+ * or whose operations cost more than VIGIL_GRAPHQL_MAX_COST together, is refused before any runs.
+ */
+function batchCap(schema: GraphQLSchema, limits: Config['graphql']): RequestHandler {
+  const refuse = (res: Parameters<RequestHandler>[1], message: string, extensions: Record<string, unknown>) =>
+    res.status(400).json({ errors: [{ message, extensions: { code: 'BAD_REQUEST', ...extensions } }] });
   return (req, res, next) => {
-    if (!Array.isArray(req.body) || req.body.length <= max) return next();
-    res.status(400).json({
-      errors: [
-        {
-          message: `A batch of ${req.body.length} operations is over the limit of ${max} (VIGIL_GRAPHQL_MAX_BATCH)`,
-          extensions: { code: 'BAD_REQUEST', limit: 'batch', max, actual: req.body.length },
-        },
-      ],
-    });
+    if (!Array.isArray(req.body)) return next();
+    const max = limits.maxBatch;
+    if (req.body.length > max) {
+      refuse(res, `A batch of ${req.body.length} operations is over the limit of ${max} (VIGIL_GRAPHQL_MAX_BATCH)`, { limit: 'batch', max, actual: req.body.length });
+      return;
+    }
+    const cost = batchCost(schema, req.body);
+    if (cost > limits.maxCost) {
+      refuse(res, `The batch costs ${cost} together, over the limit of ${limits.maxCost} (VIGIL_GRAPHQL_MAX_COST)`, { limit: 'batch_cost', max: limits.maxCost, actual: cost });
+      return;
+    }
+    next();
   };
 }

@@ -81,6 +81,20 @@ describe('GraphQL limits (defaults: depth 12, 30 aliases, cost 25,000, batches o
     expect(tooMany.body.errors[0].message).toContain('VIGIL_GRAPHQL_MAX_BATCH');
   });
 
+  it('refuses a batch whose operations each pass the cost limit but exceed it together, before any runs', async () => {
+    // Each operation costs about 10,000 (100 commands, each with a page of 100): under the limit alone.
+    const heavy = { query: 'query($n: Int) { commands(first: $n) { nodes { terminalSession { commands(first: $n) { nodes { id } } } } } }', variables: { n: 100 } };
+    const alone = await post(t, heavy, t.admin.token);
+    expect(alone.status).toBe(200);
+    const batch = await post(t, Array.from({ length: 10 }, () => heavy), t.admin.token);
+    expect(batch.status).toBe(400);
+    expect(batch.body.errors[0].extensions).toMatchObject({ code: 'BAD_REQUEST', limit: 'batch_cost', max: 25_000 });
+    expect(batch.body.errors[0].extensions.actual).toBeGreaterThan(25_000 * 3);
+    expect(batch.body.errors[0].message).toContain('VIGIL_GRAPHQL_MAX_COST');
+    // Refused whole: one answer for the request, not one per operation.
+    expect(Array.isArray(batch.body)).toBe(false);
+  });
+
   it('refuses a body over VIGIL_BODY_LIMIT with 413 and a message', async () => {
     const huge = await post(t, { query: `{ me { id } }`, variables: { padding: 'x'.repeat(70 * 1024) } }, t.admin.token);
     expect(huge.status).toBe(413);
