@@ -2,12 +2,16 @@
  * Playback tickets: a browser cannot put a bearer token on a page it navigates to or on the
  * .cast the player fetches, so a person who may watch a recording is given a link carrying a
  * ticket instead. A ticket is sealed (AES-256-GCM, so it cannot be forged or altered) under the
- * instance's secret key, names one recording and one user, and expires after TICKET_TTL_MS.
- * At use the user is read again: a disabled user, or one who lost the right to see the
- * recording, is refused even with a ticket still in date.
+ * instance's secret key, names one recording, one user and the API token that asked for it, and
+ * expires after TICKET_TTL_MS, or with the credential that asked for it if that ends sooner (a
+ * JWT's exp, a token's expiry). At use the user and the token are read again: a disabled user, a
+ * revoked token, or a user who lost the right to see the recording, is refused even with a ticket
+ * still in date.
  */
 import { userActorOf, type UserActor } from '../auth/actor.js';
+import { and, eq } from 'drizzle-orm';
 import type { Executor } from '../db/database.js';
+import { apiTokens } from '../db/tables/index.js';
 import { Unauthenticated } from '../errors.js';
 import { findUserByRef } from '../identity/users.js';
 import type { SecretBox } from '../secrets/secret-box.js';
@@ -19,11 +23,14 @@ interface TicketClaims {
   readonly tenantId: string;
   readonly userId: string;
   readonly recordingId: string;
+  /** The API token the ticket was asked for with (absent for a JWT, whose exp bounds the ticket). */
+  readonly tokenId?: string;
   readonly expiresAt: number;
 }
 
 export function issuePlaybackTicket(box: SecretBox, actor: UserActor, recordingId: string, now: Date): string {
-  const claims: TicketClaims = { kind: 'recording', tenantId: actor.tenantId, userId: actor.userId, recordingId, expiresAt: now.getTime() + TICKET_TTL_MS };
+  const expiresAt = Math.min(now.getTime() + TICKET_TTL_MS, actor.expiresAt?.getTime() ?? Infinity);
+  const claims: TicketClaims = { kind: 'recording', tenantId: actor.tenantId, userId: actor.userId, recordingId, ...(actor.tokenId ? { tokenId: actor.tokenId } : {}), expiresAt };
   return box.seal(JSON.stringify(claims));
 }
 
@@ -37,7 +44,11 @@ export async function redeemPlaybackTicket(db: Executor, box: SecretBox, ticket:
   }
   if (claims.kind !== 'recording' || claims.recordingId !== recordingId) throw new Unauthenticated('The playback ticket is for another recording');
   if (claims.expiresAt <= now.getTime()) throw new Unauthenticated('The playback ticket has expired: ask for a new playback link');
+  if (claims.tokenId) {
+    const [token] = await db.select({ revokedAt: apiTokens.revokedAt }).from(apiTokens).where(and(eq(apiTokens.tenantId, claims.tenantId), eq(apiTokens.id, claims.tokenId)));
+    if (!token || token.revokedAt) throw new Unauthenticated('The token this playback link was made with has been revoked');
+  }
   const user = await findUserByRef(db, claims.tenantId, claims.userId);
   if (!user || user.disabledAt) throw new Unauthenticated('The user of this playback ticket is disabled');
-  return userActorOf(user, { expiresAt: new Date(claims.expiresAt) });
+  return userActorOf(user, { ...(claims.tokenId ? { tokenId: claims.tokenId } : {}), expiresAt: new Date(claims.expiresAt) });
 }

@@ -666,6 +666,22 @@ describe('playback tickets', () => {
     // A new URL asked for now works again.
     expect((await browserGet(await playbackUrl(f.carol, recAlice.id))).status).toBe(200);
   });
+
+  it('a ticket ends with the token that asked for it: revoked, the link is refused 401 at once', async () => {
+    const made = await ok(t.gql(`mutation { createUserToken(input: { name: "laptop" }) { token apiToken { id } } }`, f.carol.token));
+    const laptop = { ...f.carol, token: made.createUserToken.token as string };
+    const url = await playbackUrl(laptop, recAlice.id);
+    const castUrl = castUrlOf(await (await browserGet(url)).text());
+    expect((await browserGet(castUrl)).status).toBe(200);
+    await ok(t.gql(`mutation($id: ID!) { revokeToken(id: $id) { revokedAt } }`, f.carol.token, { id: made.createUserToken.apiToken.id }));
+    for (const revoked of [url, castUrl]) {
+      const response = await browserGet(revoked);
+      expect(response.status, revoked).toBe(401);
+      expect(JSON.parse(await response.text()).errors[0].message).toContain('revoked');
+    }
+    // Carol's other credentials, and links made with them, are untouched.
+    expect((await browserGet(await playbackUrl(f.carol, recAlice.id))).status).toBe(200);
+  });
 });
 
 // ---------------------------------------------------------------------------------------------
