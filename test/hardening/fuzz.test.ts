@@ -45,6 +45,7 @@ import {
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../server/db/database.js';
+import { createOutboundPolicy } from '../../server/outbound/outbound-policy.js';
 import { encodeCursor } from '../../server/pagination/keyset.js';
 import { buildRecordsFixture, reportCommands, type RecordsFixture } from '../support/records-fixture.js';
 import { startTestVigil, type TestVigil } from '../support/test-vigil.js';
@@ -217,6 +218,20 @@ const SPECIAL_STRINGS = [
   'http://169.254.169.254/latest/meta-data/',
   'file:///etc/passwd',
   'javascript:alert(1)',
+  // Outbound addresses that are never destinations, in the forms that slipped past before.
+  'http://192.0.2.1/hook',
+  'http://198.18.0.1/hook',
+  'http://[64:ff9b::a00:1]/hook',
+  'http://[::ffff:10.0.0.1]/hook',
+  'http://[2002::1]/hook',
+  // Sudo commands that smuggle a second command past a pattern.
+  'journalctl -u nginx; sh',
+  'journalctl -u "$(sh)"',
+  'systemctl restart `id`',
+  'journalctl -u nginx\nsh',
+  // Dates at the edges of what can be stored.
+  '0000-06-01T00:00:00Z',
+  '9999-12-31T23:59:59.999Z',
   '../../../../etc/passwd',
   'users.manage',
   'USERS_MANAGE',
@@ -1174,5 +1189,18 @@ describe('GraphQL fuzzing', () => {
     console.log(`fuzz: ${ran} cases, ${serverErrors} server errors${findings.length > serverErrors ? `, ${findings.length} findings in all` : ''} (seed ${SEED})`);
 
     expect(findings.map((finding) => `#${finding.index} ${finding.problem}`)).toEqual([]);
+
+    // Whatever the fuzzer got stored, no webhook points at an address Vigil does not send to.
+    const policy = createOutboundPolicy([]);
+    const stored = await queryRows<{ url: string }>(t.vigil.database.db, sql`select url from webhook_subscriptions`);
+    const unsafe = stored.filter(({ url }) => {
+      try {
+        policy.checkUrl(url);
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    expect(unsafe.map(({ url }) => url)).toEqual([]);
   });
 });
