@@ -60,17 +60,25 @@ async function recordedTenant(slug: string): Promise<Tenant> {
   const ids: Record<string, string> = {};
   for (const event of batch.data.ingestEvents.events) ids[event.eventId] = event.recordId;
   await t.vigil.log.settle(tenantId, { force: true });
+  // The runs its writers asked for are done too: every tampering below acts on a quiet log.
+  await t.vigil.log.whenIdle();
   return { tenantId, admin, agentToken: server.agentToken, ids };
 }
 
 async function integrity(tenant: Tenant, anchor?: string[]) {
   const response = await t.gql<any>(INTEGRITY, tenant.admin.token, anchor ? { anchor } : {});
   expect(response.errors).toBeUndefined();
+  // The check is itself audited, and writers do not wait for the sequencer: what the tests do
+  // next acts on a quiet log, not on one a run is still extending.
+  await t.vigil.log.whenIdle();
   return response.data!.logIntegrity as { isIntact: boolean; size: number; faultCount: number; faults: Fault[]; checkedRecords: number; checkedCheckpoints: number };
 }
 
 const db = () => t.vigil.database.db;
-const tamper = (query: ReturnType<typeof sql>) => asIntruder(db(), async (tx) => void (await tx.execute(query)));
+const tamper = async (query: ReturnType<typeof sql>) => {
+  await t.vigil.log.whenIdle();
+  await asIntruder(db(), async (tx) => void (await tx.execute(query)));
+};
 
 const kinds = (faults: Fault[]) => [...new Set(faults.map((fault) => fault.kind))].sort();
 
@@ -222,7 +230,8 @@ describe('the verifiable log', () => {
 
   it('catches the newest records deleted after a checkpoint: by the checkpoint left behind, or by one a witness holds', async () => {
     const tenant = await recordedTenant('cut');
-    const signed = await one<{ size: string }>(db(), sql`select size from log_checkpoints where tenant_id = ${tenant.tenantId} order by signed_at desc limit 1`);
+    // The test clock stands still, so several checkpoints share a time: the latest is the largest.
+    const signed = await one<{ size: string }>(db(), sql`select size from log_checkpoints where tenant_id = ${tenant.tenantId} order by signed_at desc, size desc limit 1`);
     const more = await ingest(t, tenant.agentToken, [
       { eventId: 'c3', kind: 'COMMAND', command: { shell: 'SYSTEM', line: 'rm -rf /var/log/nginx', status: 'SUCCESS', submittedAt: minutesAgo(t, 5) } },
       { eventId: 'c4', kind: 'COMMAND', command: { shell: 'SYSTEM', line: 'history -c', status: 'SUCCESS', submittedAt: minutesAgo(t, 4) } },
@@ -232,6 +241,7 @@ describe('the verifiable log', () => {
     const witnessed = await one<{ note: string; size: string }>(db(), sql`select note, size from log_checkpoints where tenant_id = ${tenant.tenantId} order by signed_at desc, size desc limit 1`);
     expect(Number(witnessed.size)).toBeGreaterThan(Number(signed.size));
 
+    await t.vigil.log.whenIdle();
     await truncateLog(db(), tenant.tenantId, Number(signed.size));
     const withCheckpoint = await integrity(tenant);
     expect(kinds(withCheckpoint.faults)).toContain('CHECKPOINT_TRUNCATED');
