@@ -9,10 +9,9 @@
  * still in date.
  */
 import { userActorOf, type UserActor } from '../auth/actor.js';
-import { and, eq } from 'drizzle-orm';
 import type { Executor } from '../db/database.js';
-import { apiTokens } from '../db/tables/index.js';
-import { Unauthenticated } from '../errors.js';
+import { NotFound, Unauthenticated } from '../errors.js';
+import { getToken } from '../identity/api-tokens.js';
 import { findUserByRef } from '../identity/users.js';
 import type { SecretBox } from '../secrets/secret-box.js';
 
@@ -45,7 +44,10 @@ export async function redeemPlaybackTicket(db: Executor, box: SecretBox, ticket:
   if (claims.kind !== 'recording' || claims.recordingId !== recordingId) throw new Unauthenticated('The playback ticket is for another recording');
   if (claims.expiresAt <= now.getTime()) throw new Unauthenticated('The playback ticket has expired: ask for a new playback link');
   if (claims.tokenId) {
-    const [token] = await db.select({ revokedAt: apiTokens.revokedAt }).from(apiTokens).where(and(eq(apiTokens.tenantId, claims.tenantId), eq(apiTokens.id, claims.tokenId)));
+    const token = await getToken(db, claims.tenantId, claims.tokenId).catch((error: unknown) => {
+      if (error instanceof NotFound) return undefined;
+      throw error;
+    });
     if (!token || token.revokedAt) throw new Unauthenticated('The token this playback link was made with has been revoked');
   }
   const user = await findUserByRef(db, claims.tenantId, claims.userId);

@@ -16,7 +16,7 @@ import { inTransaction, type ServiceContext, type TransactionContext } from '../
 import { parseEvents, type AgentEventInput, type AgentEventKind, type ParsedEvent, type ParsedEventOf } from './agent-event.js';
 import { applyCommandUpdates, endTerminalSessions } from './apply-updates.js';
 import { insertRecords, type Written } from './insert-records.js';
-import { fieldPath, resolveReferences, type References } from './resolve-references.js';
+import { fieldPath, isWithinSession, resolveReferences, type References } from './resolve-references.js';
 
 export interface IngestedEvent {
   readonly index: number;
@@ -42,7 +42,7 @@ export async function ingestEvents(
   const ofKind = <Kind extends AgentEventKind>(kind: Kind) => events.filter((event): event is ParsedEventOf<Kind> => event.kind === kind);
 
   const results = await inTransaction(ctx, async ({ db }) => {
-    const refs = await resolveReferences(db, { ...scope, maxClockSkewSeconds: options.maxClockSkewSeconds }, events);
+    const refs = await resolveReferences(db, scope, events);
     const byIndex = new Map<number, Written>();
     const collect = (kindEvents: ParsedEvent[], written: Map<string, Written>) => {
       for (const event of kindEvents) byIndex.set(event.index, written.get(event.eventId)!);
@@ -174,9 +174,7 @@ function assertFitsTerminalSession(event: ParsedEventOf<'command'>, session: Ses
   if (namedUserId !== null && session.userId !== null && namedUserId !== session.userId) {
     throw new BadInput(field, `${field}: the terminal session belongs to another user than the command's`);
   }
-  const at = event.payload.submittedAt.getTime();
-  const isWithin = session.startedAt.getTime() - scope.skewMs <= at && (session.endedAt === null || at <= session.endedAt.getTime() + scope.skewMs);
-  if (!isWithin) throw new BadInput(field, `${field}: the command was submitted outside the terminal session's time`);
+  if (!isWithinSession(event.payload.submittedAt, session.startedAt, session.endedAt, scope.skewMs)) throw new BadInput(field, `${field}: the command was submitted outside the terminal session's time`);
 }
 
 /** A command typed in a terminal session takes its operator, source and access session from it. */

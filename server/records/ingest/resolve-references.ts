@@ -31,11 +31,16 @@ export interface References {
   tokenOf(event: ParsedEvent): string | null;
 }
 
-/** Where the batch comes from: the agent's tenant and server, and how far its clock may be off. */
+/** Where the batch comes from: the agent's tenant and server, and how far its clock may be off (ms). */
 export interface ReferenceScope {
   readonly tenantId: string;
   readonly serverId: string;
-  readonly maxClockSkewSeconds: number;
+  readonly skewMs: number;
+}
+
+/** Whether `at` falls in a session from `start` (null: it never began) to `end` (null: still open), give or take the agent's clock skew. */
+export function isWithinSession(at: Date, start: Date | null, end: Date | null, skewMs: number): boolean {
+  return start !== null && start.getTime() - skewMs <= at.getTime() && (end === null || at.getTime() <= end.getTime() + skewMs);
 }
 
 type Payload = Record<string, unknown>;
@@ -82,7 +87,6 @@ export async function resolveReferences(db: Executor, scope: ReferenceScope, eve
   const tokens = byId(tokenRows);
   const approvalsById = byId(approvalRows);
   const policies = byId(policyRows);
-  const skewMs = scope.maxClockSkewSeconds * 1000;
 
   /** The row of `rows` the event names in `name`: null when it names none, BAD_USER_INPUT when the tenant has no such `what`. */
   const named = <Row>(event: ParsedEvent, name: string, rows: Map<string, Row>, what: string): { id: string; row: Row; field: string } | null => {
@@ -115,10 +119,7 @@ export async function resolveReferences(db: Executor, scope: ReferenceScope, eve
       const { id, row: found, field } = session;
       if (!found.serverIds.includes(scope.serverId)) throw new BadInput(field, `${field}: access session ${id} does not cover this agent's server`);
       if (facts.userId !== null && facts.userId !== found.requesterId) throw new BadInput(field, `${field}: access session ${id} belongs to another user than the event's`);
-      const at = facts.at.getTime();
-      const end = found.endedAt ?? found.expiresAt;
-      const isInForce =
-        !NEVER_IN_FORCE.has(found.status) && found.startsAt !== null && found.startsAt.getTime() - skewMs <= at && (end === null || at <= end.getTime() + skewMs);
+      const isInForce = !NEVER_IN_FORCE.has(found.status) && isWithinSession(facts.at, found.startsAt, found.endedAt ?? found.expiresAt, scope.skewMs);
       if (!isInForce) throw new BadInput(field, `${field}: access session ${id} was not in force at ${facts.at.toISOString()}`);
       return found;
     },
