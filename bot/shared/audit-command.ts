@@ -19,6 +19,7 @@ export interface AuditFilters {
 export type AuditCommand =
   | { readonly kind: 'help' }
   | { readonly kind: 'link'; readonly code: string }
+  | { readonly kind: 'bind'; readonly code: string }
   | { readonly kind: 'list'; readonly subcommand: AuditSubcommand; readonly filters: AuditFilters }
   | { readonly kind: 'error'; readonly message: string };
 
@@ -41,6 +42,7 @@ export const AUDIT_HELP = [
   '`commands`, `sessions`, `approvals`: yours, or everyone’s if your role allows; `activity`: admins',
   'Filters: `--server web-01` `--since 24h` (or 7d, 30m, 2026-11-01) `--status failed` `--user bob@example.com` (not with my-…)',
   '`link CODE`: link this chat account to your Vigil user with a code from Vigil (createChatLinkCode)',
+  '`bind CODE`: workspace admins: connect this workspace to a Vigil tenant with the code its admin got from bindChatWorkspace',
   'Requests: `/access web-01,db-01 2h --reason "…"` and `/sudo web-01 systemctl restart nginx --reason "…"`',
 ].join('\n');
 
@@ -51,6 +53,10 @@ export function parseAuditCommand(text: string, now: Date): AuditCommand {
   if (first === 'link') {
     if (rest.length !== 1) return { kind: 'error', message: 'Usage: `link CODE`, with the code Vigil gave you (createChatLinkCode)' };
     return { kind: 'link', code: rest[0]! };
+  }
+  if (first === 'bind') {
+    if (rest.length === 0) return { kind: 'error', message: 'Usage: `bind CODE`, with the code your Vigil admin got from bindChatWorkspace' };
+    return { kind: 'bind', code: rest.join('') };
   }
   if (!(AUDIT_SUBCOMMANDS as readonly string[]).includes(first)) {
     return { kind: 'error', message: `Unknown subcommand \`${first}\`. Try ${AUDIT_SUBCOMMANDS.map((name) => `\`${name}\``).join(', ')} or \`help\`.` };

@@ -7,6 +7,7 @@ import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import type { ChatAlertSender } from '../../server/channels/chat-senders.js';
 import { SEVERITY_COLOURS, type AlertMessage } from '../../server/channels/send-to-channel.js';
 import { saveChatMessage } from '../../server/chat/chat-messages.js';
+import { workspaceOfTenant } from '../../server/chat/workspaces.js';
 import { acknowledgeAlert } from '../shared/chat-actions.js';
 import { ACTIONS, escapeMrkdwn, line } from './blocks.js';
 import { callerOf, NOT_CONNECTED, UNMAPPED, workspaceOf } from './slack-callers.js';
@@ -23,10 +24,14 @@ function alertAttachment(alert: Pick<AlertMessage, 'subject' | 'message' | 'seve
   return [{ color: SEVERITY_COLOURS[alert.severity], blocks }];
 }
 
+const NO_PROVEN_WORKSPACE = 'This tenant has no proven Slack workspace: bind it (bindChatWorkspace, then `/audit bind CODE` in the workspace) before the bot posts alerts for it';
+
 export function slackAlertSender(ctx: SlackContext): ChatAlertSender {
   return {
     async sendAlert(tenantId, channel, alert) {
       try {
+        // One bot token may serve several tenants' workspaces: a tenant posts only into the one it proved.
+        if (!(await workspaceOfTenant(ctx.db, tenantId, 'slack'))) return { isSuccess: false, error: NO_PROVEN_WORKSPACE };
         const posted = await ctx.client.chat.postMessage({ channel, text: `[${alert.severity.toUpperCase()}] ${alert.subject}`, attachments: alertAttachment(alert) as never });
         if (alert.alertId && posted.channel && posted.ts) {
           await saveChatMessage(ctx.db, { tenantId, provider: 'slack', subjectType: 'alert', subjectId: alert.alertId, conversation: posted.channel, messageId: posted.ts });

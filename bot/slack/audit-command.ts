@@ -1,11 +1,12 @@
 /** `/audit …` and its "More" button: lists of the record, answered ephemerally to the caller. */
 import type { App } from '@slack/bolt';
 import { redeemLinkCode } from '../../server/chat/identities.js';
+import { proveWorkspaceBinding } from '../../server/chat/workspace-proof.js';
 import { AppError } from '../../server/errors.js';
 import { AUDIT_HELP, parseAuditCommand } from '../shared/audit-command.js';
 import { answerList, filtersOfMore, parseMoreState, resolveFilters, type ListAnswer } from '../shared/audit-answer.js';
 import { ACTIONS, line, listMessage, type SlackMessage } from './blocks.js';
-import { callerOf, NOT_CONNECTED, UNMAPPED, workspaceOf } from './slack-callers.js';
+import { callerOf, NOT_CONNECTED, UNMAPPED, workspaceAdminRefusal, workspaceOf } from './slack-callers.js';
 import type { SlackContext } from './slack-bot.js';
 
 const ephemeral = (message: SlackMessage) => ({ response_type: 'ephemeral' as const, ...message });
@@ -15,11 +16,23 @@ function render(answer: ListAnswer | { error: string }): SlackMessage {
   return listMessage(answer.heading, answer.rows, answer.more ? JSON.stringify(answer.more) : null);
 }
 
+/** `/audit bind CODE`: the workspace proves the binding its Vigil tenant asked for. */
+async function bindWorkspace(ctx: SlackContext, teamId: string, slackUserId: string, code: string): Promise<string> {
+  try {
+    await proveWorkspaceBinding(ctx, { provider: 'slack', externalId: teamId, chatUserId: slackUserId, code }, () => workspaceAdminRefusal(ctx, teamId, slackUserId));
+    return 'This Slack workspace is now connected to Vigil. People here can use `/audit`, `/access` and `/sudo`, and requests needing approval are posted to the approver channel.';
+  } catch (error) {
+    if (error instanceof AppError) return error.message;
+    throw error;
+  }
+}
+
 export function registerAuditCommand(app: App, ctx: SlackContext): void {
   app.command('/audit', async ({ command, ack }) => {
+    const parsed = parseAuditCommand(command.text ?? '', ctx.clock.now());
+    if (parsed.kind === 'bind') return ack(ephemeral(line(await bindWorkspace(ctx, command.team_id, command.user_id, parsed.code))));
     const workspace = await workspaceOf(ctx.db, command.team_id);
     if (!workspace) return ack(ephemeral(line(NOT_CONNECTED)));
-    const parsed = parseAuditCommand(command.text ?? '', ctx.clock.now());
     if (parsed.kind === 'help') return ack(ephemeral(line(AUDIT_HELP)));
     if (parsed.kind === 'error') return ack(ephemeral(line(parsed.message)));
     if (parsed.kind === 'link') {

@@ -12,7 +12,8 @@ import type { Clock } from '../../server/clock.js';
 import type { Logger } from '../../server/logger.js';
 import type { ChatCaller } from '../shared/run-operation.js';
 
-export const NOT_CONNECTED = 'This Slack workspace is not connected to Vigil. An admin of your Vigil tenant binds it with `bindChatWorkspace(provider: SLACK, externalId: "<team id>")`.';
+export const NOT_CONNECTED =
+  'This Slack workspace is not connected to Vigil. An admin of your Vigil tenant asks for it with `bindChatWorkspace(provider: SLACK, externalId: "<team id>")`, and an admin or owner of this workspace confirms with `/audit bind CODE`.';
 export const UNMAPPED =
   'I do not know you in Vigil: your Slack email is not a Vigil user’s, or Slack has not verified it. In Vigil, run `createChatLinkCode` and send me `/audit link CODE`.';
 
@@ -36,6 +37,24 @@ export async function callerOf(lookup: CallerLookup, workspace: ChatWorkspaceRow
     }
   }
   return user ? { actor: userActorOf(user), provider: 'slack', chatUserId: slackUserId } : undefined;
+}
+
+/**
+ * Whether the Slack user may bind this workspace to a Vigil tenant: an admin or owner of it, a
+ * full member of this very workspace (not a guest, not someone from another workspace in a shared
+ * channel), as Slack answers now. Undefined when they may, else why not.
+ */
+export async function workspaceAdminRefusal(lookup: CallerLookup, teamId: string, slackUserId: string): Promise<string | undefined> {
+  const refusal = 'Only an admin or owner of this Slack workspace can connect it to Vigil: nothing was bound.';
+  try {
+    const answer = await lookup.client.users.info({ user: slackUserId });
+    const user = answer.user;
+    if (!user || user.deleted || user.is_bot || user.is_restricted || user.is_ultra_restricted || user.team_id !== teamId) return refusal;
+    return user.is_admin === true || user.is_owner === true || user.is_primary_owner === true ? undefined : refusal;
+  } catch (error) {
+    lookup.logger.warn({ err: error, slackUserId }, 'slack users.info failed');
+    return 'Slack did not say who you are (users.info failed): nothing was bound. Try again.';
+  }
 }
 
 /** The Slack user's email, only when Slack says it is confirmed. */

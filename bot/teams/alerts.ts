@@ -10,8 +10,10 @@ export function teamsAlertSender(ctx: TeamsContext): ChatAlertSender {
   return {
     async sendAlert(tenantId, conversation, alert) {
       try {
+        // The bot posts for a tenant only into the Teams tenant it proved.
         const workspace = await workspaceOfTenant(ctx.db, tenantId, 'teams');
-        const reference = ctx.referenceTo(conversation, workspace?.externalId);
+        if (!workspace) return { isSuccess: false, error: 'This tenant has no proven Microsoft Teams tenant: bind it (bindChatWorkspace, then “audit bind CODE” to the bot) before the bot posts alerts for it' };
+        const reference = ctx.referenceTo(conversation, workspace.externalId);
         await ctx.adapter.continueConversationAsync(ctx.appId, reference, async (turn) => {
           const sent = await turn.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(alertCard(alert))));
           if (alert.alertId && sent?.id) {

@@ -12,7 +12,8 @@ import type { ChatWorkspaceRow } from '../../server/db/tables/index.js';
 import type { ChatCaller } from '../shared/run-operation.js';
 import type { TeamsContext } from './teams-bot.js';
 
-export const NOT_CONNECTED = 'This Microsoft Teams tenant is not connected to Vigil. An admin of your Vigil tenant binds it with bindChatWorkspace(provider: TEAMS, externalId: "<AAD tenant id>").';
+export const NOT_CONNECTED =
+  'This Microsoft Teams tenant is not connected to Vigil. An admin of your Vigil tenant asks for it with bindChatWorkspace(provider: TEAMS, externalId: "<AAD tenant id>"), and a member of this tenant confirms by sending me: audit bind CODE';
 export const UNMAPPED = 'I do not know you in Vigil: your Teams email is not a Vigil user’s. In Vigil, run createChatLinkCode and send me: audit link CODE';
 
 export function aadTenantOf(turn: TurnContext): string | undefined {
@@ -42,6 +43,25 @@ export async function callerOf(ctx: TeamsContext, workspace: ChatWorkspaceRow, t
     await saveConversation(ctx.db, workspace.tenantId, 'teams', externalUserId, TurnContext.getConversationReference(turn.activity) as Record<string, unknown>);
   }
   return { actor: userActorOf(user), provider: 'teams', chatUserId: externalUserId };
+}
+
+/**
+ * Whether the Teams user may bind this AAD tenant to a Vigil tenant: a member of it (userRole
+ * "user", as Teams answers now: not a guest or an anonymous participant, and not someone from
+ * another tenant). Bots see no directory roles without Graph permissions; that a custom app is
+ * installed in an organisation at all is the Teams admin's decision. Undefined when they may.
+ */
+export async function tenantMemberRefusal(ctx: TeamsContext, turn: TurnContext, aadTenantId: string): Promise<string | undefined> {
+  const refusal = 'Only a member of this Microsoft Teams tenant (not a guest) can connect it to Vigil: nothing was bound.';
+  try {
+    const member = await TeamsInfo.getMember(turn, turn.activity.from.id);
+    if (member.userRole !== 'user') return refusal;
+    if (member.tenantId && member.tenantId !== aadTenantId) return refusal;
+    return undefined;
+  } catch (error) {
+    ctx.deps.logger.warn({ err: error }, 'teams member lookup failed');
+    return 'Teams did not say who you are (the member lookup failed): nothing was bound. Try again.';
+  }
 }
 
 async function organisationEmail(ctx: TeamsContext, turn: TurnContext): Promise<string | undefined> {

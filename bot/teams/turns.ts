@@ -5,6 +5,7 @@
  */
 import { CardFactory, MessageFactory, type TurnContext } from 'botbuilder';
 import { redeemLinkCode } from '../../server/chat/identities.js';
+import { proveWorkspaceBinding } from '../../server/chat/workspace-proof.js';
 import { AppError } from '../../server/errors.js';
 import { AUDIT_HELP, parseAuditCommand } from '../shared/audit-command.js';
 import { answerList, filtersOfMore, parseMoreState, resolveFilters, type ListAnswer } from '../shared/audit-answer.js';
@@ -12,7 +13,7 @@ import { parseAccessCommand, parseSudoCommand } from '../shared/request-commands
 import { acknowledgeAlert, decide, decisionConfirmation, fileRequest, requestOutcome } from '../shared/chat-actions.js';
 import type { ChatCaller } from '../shared/run-operation.js';
 import { alertCard, lineCard, listCard, type Card, type CardSubmit } from './cards.js';
-import { callerOf, NOT_CONNECTED, teamsUserIdOf, UNMAPPED, workspaceOf } from './teams-callers.js';
+import { aadTenantOf, callerOf, NOT_CONNECTED, teamsUserIdOf, tenantMemberRefusal, UNMAPPED, workspaceOf } from './teams-callers.js';
 import type { TeamsContext } from './teams-bot.js';
 
 const reply = (turn: TurnContext, card: Card) => turn.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(card)));
@@ -32,12 +33,16 @@ function commandText(turn: TurnContext): string {
 
 export async function handleTurn(ctx: TeamsContext, turn: TurnContext): Promise<void> {
   if (turn.activity.type !== 'message') return;
-  const workspace = await workspaceOf(ctx, turn);
-  if (!workspace) return void (await say(turn, NOT_CONNECTED));
+  // Only Teams sets the AAD tenant an activity comes from; other Bot Framework channels (Web Chat,
+  // Direct Line) carry whatever their client wrote there.
+  if (turn.activity.channelId !== 'msteams') return;
   const submit = turn.activity.value as CardSubmit | undefined;
   const text = commandText(turn);
   const [verb = '', ...restWords] = text.split(/\s+/);
   const rest = text.slice(verb.length).trim();
+  if (!submit && verb.toLowerCase() === 'audit' && /^bind(\s|$)/i.test(rest)) return onBind(ctx, turn, rest);
+  const workspace = await workspaceOf(ctx, turn);
+  if (!workspace) return void (await say(turn, NOT_CONNECTED));
 
   if (!submit && verb.toLowerCase() === 'audit' && /^link\s/i.test(rest)) {
     const parsed = parseAuditCommand(rest, ctx.deps.clock.now());
@@ -67,6 +72,23 @@ export async function handleTurn(ctx: TeamsContext, turn: TurnContext): Promise<
   }
 }
 
+/** `audit bind CODE`: the AAD tenant proves the binding its Vigil tenant asked for. */
+async function onBind(ctx: TeamsContext, turn: TurnContext, text: string): Promise<void> {
+  const parsed = parseAuditCommand(text, ctx.deps.clock.now());
+  if (parsed.kind !== 'bind') return void (await say(turn, parsed.kind === 'error' ? parsed.message : TEAMS_HELP));
+  const aadTenantId = aadTenantOf(turn);
+  if (!aadTenantId) return void (await say(turn, 'This conversation names no Microsoft Teams tenant: nothing was bound.'));
+  try {
+    await proveWorkspaceBinding(ctx.deps, { provider: 'teams', externalId: aadTenantId, chatUserId: teamsUserIdOf(turn), code: parsed.code }, () =>
+      tenantMemberRefusal(ctx, turn, aadTenantId),
+    );
+    return void (await say(turn, 'This Microsoft Teams tenant is now connected to Vigil. People here can ask me (audit, access, sudo), and requests needing approval are posted to the approver channel.'));
+  } catch (error) {
+    if (error instanceof AppError) return void (await say(turn, error.message));
+    throw error;
+  }
+}
+
 function renderList(answer: ListAnswer | { error: string }): Card {
   if ('error' in answer) return lineCard(answer.error);
   return listCard(answer.heading, answer.rows, answer.more ? JSON.stringify(answer.more) : null);
@@ -74,7 +96,7 @@ function renderList(answer: ListAnswer | { error: string }): Card {
 
 async function onAudit(ctx: TeamsContext, turn: TurnContext, caller: ChatCaller, tenantId: string, text: string): Promise<void> {
   const parsed = parseAuditCommand(text, ctx.deps.clock.now());
-  if (parsed.kind === 'help' || parsed.kind === 'link') return void (await say(turn, TEAMS_HELP));
+  if (parsed.kind === 'help' || parsed.kind === 'link' || parsed.kind === 'bind') return void (await say(turn, TEAMS_HELP));
   if (parsed.kind === 'error') return void (await say(turn, parsed.message));
   const filters = await resolveFilters(ctx.deps, tenantId, parsed.filters);
   if ('error' in filters) return void (await say(turn, filters.error));

@@ -64,7 +64,9 @@ export const AUDIT_ACTIONS = [
   'recording.viewed',
   'recording.searched',
   'notification.sent',
+  'chat_workspace.bind_requested',
   'chat_workspace.bound',
+  'chat_workspace.unbound',
   'chat.link_code_created',
   'chat_identity.linked',
 ] as const;

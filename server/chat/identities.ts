@@ -4,7 +4,6 @@
  * workspace's tenant, or by a one-time code that a signed-in Vigil user made through the API and
  * typed in chat. Disabled users are never matched.
  */
-import { createHash, randomInt } from 'node:crypto';
 import { and, eq, inArray, isNull } from 'drizzle-orm';
 import { requireUser } from '../auth/scope.js';
 import { recordChange } from '../audit/record-change.js';
@@ -12,15 +11,11 @@ import type { Executor } from '../db/database.js';
 import { chatIdentities, chatLinkCodes, users, type ChatIdentityRow, type ChatProvider, type UserRow } from '../db/tables/index.js';
 import { BadInput } from '../errors.js';
 import { findUserByEmail } from '../identity/users.js';
+import { hashOneTimeCode, oneTimeCode } from './one-time-code.js';
 import type { ServiceContext, TransactionContext } from '../service-context.js';
 import { inTransaction } from '../service-context.js';
 
 export const LINK_CODE_TTL_MS = 10 * 60_000;
-// No 0/O, 1/I/L: codes are read off one screen and typed into another.
-const CODE_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
-const CODE_LENGTH = 8;
-
-const hashCode = (code: string) => createHash('sha256').update(code.replace(/[\s-]/g, '').toUpperCase()).digest('hex');
 
 /** The enabled Vigil user a chat user is linked to. */
 export async function linkedUser(db: Executor, tenantId: string, provider: ChatProvider, externalUserId: string): Promise<UserRow | undefined> {
@@ -43,10 +38,9 @@ export async function linkByVerifiedEmail(ctx: ServiceContext, provider: ChatPro
 /** A one-time code for the acting user to type in chat (`/audit link CODE`); only its hash is kept. */
 export async function createLinkCode(ctx: TransactionContext): Promise<{ code: string; expiresAt: Date }> {
   const actor = requireUser(ctx.actor);
-  const raw = Array.from({ length: CODE_LENGTH }, () => CODE_ALPHABET[randomInt(CODE_ALPHABET.length)]).join('');
-  const code = `${raw.slice(0, 4)}-${raw.slice(4)}`;
+  const code = oneTimeCode(2);
   const expiresAt = new Date(ctx.clock.now().getTime() + LINK_CODE_TTL_MS);
-  await ctx.db.insert(chatLinkCodes).values({ tenantId: actor.tenantId, codeHash: hashCode(code), userId: actor.userId, expiresAt });
+  await ctx.db.insert(chatLinkCodes).values({ tenantId: actor.tenantId, codeHash: hashOneTimeCode(code), userId: actor.userId, expiresAt });
   await recordChange(ctx, { action: 'chat.link_code_created', resource: { type: 'user', id: actor.userId, name: actor.email }, after: { expiresAt: expiresAt.toISOString() } });
   return { code, expiresAt };
 }
@@ -57,7 +51,7 @@ export async function redeemLinkCode(ctx: ServiceContext, provider: ChatProvider
     const [found] = await tx.db
       .select()
       .from(chatLinkCodes)
-      .where(and(eq(chatLinkCodes.tenantId, ctx.actor.tenantId), eq(chatLinkCodes.codeHash, hashCode(code))))
+      .where(and(eq(chatLinkCodes.tenantId, ctx.actor.tenantId), eq(chatLinkCodes.codeHash, hashOneTimeCode(code))))
       .for('update');
     if (!found || found.usedAt || found.expiresAt <= ctx.clock.now()) {
       throw new BadInput('code', 'That link code is unknown, used or expired: make a new one in Vigil (createChatLinkCode)');

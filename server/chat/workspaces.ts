@@ -1,17 +1,24 @@
 /**
  * Which chat workspace speaks for which tenant: a Slack team id or a Teams (AAD) tenant id is bound
- * to one Vigil tenant by its admin, with the channel where requests needing approval are posted.
- * A bot refuses every request from a workspace that is not bound.
+ * to one Vigil tenant, with the channel where requests needing approval are posted. A tenant admin
+ * asks for the binding and gets a one-time code; it takes effect when the code is posted from
+ * inside the workspace by someone entitled to speak for it (workspace-proof.ts), so no tenant can
+ * claim a workspace it does not control. Bots serve and post to proven bindings only.
  */
-import { and, eq } from 'drizzle-orm';
+import { and, eq, isNotNull } from 'drizzle-orm';
 import { z } from 'zod';
+import { actorId } from '../auth/actor.js';
 import { requireAdmin } from '../auth/scope.js';
 import { recordChange } from '../audit/record-change.js';
 import type { Executor } from '../db/database.js';
-import { CHAT_PROVIDERS, chatWorkspaces, type ChatProvider, type ChatWorkspaceRow } from '../db/tables/index.js';
-import { Conflict } from '../errors.js';
+import { CHAT_PROVIDERS, chatWorkspaceClaims, chatWorkspaces, type ChatProvider, type ChatWorkspaceRow } from '../db/tables/index.js';
+import { Conflict, NotFound } from '../errors.js';
 import type { TransactionContext } from '../service-context.js';
 import { parseInput } from '../validation.js';
+import { hashOneTimeCode, oneTimeCode } from './one-time-code.js';
+
+/** Long enough for a Vigil admin to hand the code to the workspace's admin, who may be someone else. */
+export const BIND_CODE_TTL_MS = 24 * 60 * 60_000;
 
 const bindInput = z.object({
   provider: z.enum(CHAT_PROVIDERS),
@@ -21,39 +28,124 @@ const bindInput = z.object({
 
 export type BindWorkspaceInput = z.input<typeof bindInput>;
 
-export async function bindChatWorkspace(ctx: TransactionContext, input: BindWorkspaceInput): Promise<ChatWorkspaceRow> {
+/** A binding as the API shows it: proven, or waiting for its code to be posted from the workspace. */
+export interface WorkspaceBinding {
+  readonly provider: ChatProvider;
+  readonly externalId: string;
+  readonly approverChannel: string | null;
+  readonly verifiedAt: Date | null;
+  readonly verifiedBy: string | null;
+  /** Only in the answer that made it: the code to post in the workspace. */
+  readonly bindCode: string | null;
+  /** Until when the code is good, while the binding waits for it. */
+  readonly bindCodeExpiresAt: Date | null;
+  readonly updatedAt: Date;
+}
+
+const bindingOf = (row: ChatWorkspaceRow): WorkspaceBinding => ({
+  provider: row.provider,
+  externalId: row.externalId,
+  approverChannel: row.approverChannel,
+  verifiedAt: row.verifiedAt,
+  verifiedBy: row.verifiedBy,
+  bindCode: null,
+  bindCodeExpiresAt: null,
+  updatedAt: row.updatedAt,
+});
+
+/**
+ * Asks to bind a workspace. The approver channel of a binding already proven for the same
+ * workspace changes at once; anything else (a new workspace, or one bound before proof was
+ * required) waits for the answer's one-time code, replacing any code asked for before.
+ */
+export async function bindChatWorkspace(ctx: TransactionContext, input: BindWorkspaceInput): Promise<WorkspaceBinding> {
   const actor = requireAdmin(ctx.actor);
-  const { provider, externalId, approverChannel } = parseInput(bindInput, input);
+  const { provider, externalId, approverChannel = null } = parseInput(bindInput, input);
   const elsewhere = await findWorkspace(ctx.db, provider, externalId);
   if (elsewhere && elsewhere.tenantId !== actor.tenantId) throw new Conflict(`This ${provider} workspace is bound to another tenant`, { field: 'externalId' });
-  const [before] = await ctx.db.select().from(chatWorkspaces).where(and(eq(chatWorkspaces.tenantId, actor.tenantId), eq(chatWorkspaces.provider, provider)));
-  const [row] = await ctx.db
-    .insert(chatWorkspaces)
-    .values({ tenantId: actor.tenantId, provider, externalId, approverChannel: approverChannel ?? null })
-    .onConflictDoUpdate({
-      target: [chatWorkspaces.tenantId, chatWorkspaces.provider],
-      set: { externalId, approverChannel: approverChannel ?? null, updatedAt: ctx.clock.now() },
-    })
+  const [current] = await ctx.db.select().from(chatWorkspaces).where(and(eq(chatWorkspaces.tenantId, actor.tenantId), eq(chatWorkspaces.provider, provider)));
+  const resource = { type: 'chat_workspace', id: provider, name: externalId };
+  if (current?.verifiedAt && current.externalId === externalId) {
+    const [row] = await ctx.db
+      .update(chatWorkspaces)
+      .set({ approverChannel, updatedAt: ctx.clock.now() })
+      .where(and(eq(chatWorkspaces.tenantId, actor.tenantId), eq(chatWorkspaces.provider, provider)))
+      .returning();
+    await recordChange(ctx, { action: 'chat_workspace.bound', resource, before: { externalId, approverChannel: current.approverChannel }, after: { externalId, approverChannel } });
+    return bindingOf(row!);
+  }
+  const bindCode = oneTimeCode(3);
+  const expiresAt = new Date(ctx.clock.now().getTime() + BIND_CODE_TTL_MS);
+  const claim = { externalId, approverChannel, codeHash: hashOneTimeCode(bindCode), expiresAt, requestedBy: actorId(actor), createdAt: ctx.clock.now() };
+  await ctx.db
+    .insert(chatWorkspaceClaims)
+    .values({ tenantId: actor.tenantId, provider, ...claim })
+    .onConflictDoUpdate({ target: [chatWorkspaceClaims.tenantId, chatWorkspaceClaims.provider], set: claim });
+  await recordChange(ctx, { action: 'chat_workspace.bind_requested', resource, after: { externalId, approverChannel, expiresAt: expiresAt.toISOString() } });
+  return { provider, externalId, approverChannel, verifiedAt: null, verifiedBy: null, bindCode, bindCodeExpiresAt: expiresAt, updatedAt: ctx.clock.now() };
+}
+
+/** Ends the tenant's binding for a provider, and any code waiting for proof. NOT_FOUND when there is neither. */
+export async function unbindChatWorkspace(ctx: TransactionContext, provider: ChatProvider): Promise<boolean> {
+  const actor = requireAdmin(ctx.actor);
+  const [removed] = await ctx.db
+    .delete(chatWorkspaces)
+    .where(and(eq(chatWorkspaces.tenantId, actor.tenantId), eq(chatWorkspaces.provider, provider)))
     .returning();
+  const [withdrawn] = await ctx.db
+    .delete(chatWorkspaceClaims)
+    .where(and(eq(chatWorkspaceClaims.tenantId, actor.tenantId), eq(chatWorkspaceClaims.provider, provider)))
+    .returning();
+  if (!removed && !withdrawn) throw new NotFound('Chat workspace binding', provider.toUpperCase());
   await recordChange(ctx, {
-    action: 'chat_workspace.bound',
-    resource: { type: 'chat_workspace', id: provider, name: externalId },
-    before: before ? { externalId: before.externalId, approverChannel: before.approverChannel } : null,
-    after: { externalId, approverChannel: approverChannel ?? null },
+    action: 'chat_workspace.unbound',
+    resource: { type: 'chat_workspace', id: provider, name: removed?.externalId ?? withdrawn!.externalId },
+    before: {
+      externalId: removed?.externalId ?? null,
+      approverChannel: removed?.approverChannel ?? null,
+      verifiedAt: removed?.verifiedAt?.toISOString() ?? null,
+      awaitingProof: withdrawn ? withdrawn.externalId : null,
+    },
+    after: null,
   });
-  return row!;
+  return true;
 }
 
+/** The proven binding of a workspace: the only kind a bot answers for. */
 export async function findWorkspace(db: Executor, provider: ChatProvider, externalId: string): Promise<ChatWorkspaceRow | undefined> {
-  const [row] = await db.select().from(chatWorkspaces).where(and(eq(chatWorkspaces.provider, provider), eq(chatWorkspaces.externalId, externalId)));
+  const [row] = await db
+    .select()
+    .from(chatWorkspaces)
+    .where(and(eq(chatWorkspaces.provider, provider), eq(chatWorkspaces.externalId, externalId), isNotNull(chatWorkspaces.verifiedAt)));
   return row;
 }
 
+/** The tenant's proven binding for a provider: the only kind a bot posts to. */
 export async function workspaceOfTenant(db: Executor, tenantId: string, provider: ChatProvider): Promise<ChatWorkspaceRow | undefined> {
-  const [row] = await db.select().from(chatWorkspaces).where(and(eq(chatWorkspaces.tenantId, tenantId), eq(chatWorkspaces.provider, provider)));
+  const [row] = await db
+    .select()
+    .from(chatWorkspaces)
+    .where(and(eq(chatWorkspaces.tenantId, tenantId), eq(chatWorkspaces.provider, provider), isNotNull(chatWorkspaces.verifiedAt)));
   return row;
 }
 
-export function listChatWorkspaces(db: Executor, tenantId: string): Promise<ChatWorkspaceRow[]> {
-  return db.select().from(chatWorkspaces).where(eq(chatWorkspaces.tenantId, tenantId));
+/** The tenant's bindings, proven or not, and the ones waiting for their code. */
+export async function listChatWorkspaces(db: Executor, tenantId: string): Promise<WorkspaceBinding[]> {
+  const [bound, claims] = await Promise.all([
+    db.select().from(chatWorkspaces).where(eq(chatWorkspaces.tenantId, tenantId)).orderBy(chatWorkspaces.provider),
+    db.select().from(chatWorkspaceClaims).where(eq(chatWorkspaceClaims.tenantId, tenantId)).orderBy(chatWorkspaceClaims.provider),
+  ]);
+  const waiting = claims.map(
+    (claim): WorkspaceBinding => ({
+      provider: claim.provider,
+      externalId: claim.externalId,
+      approverChannel: claim.approverChannel,
+      verifiedAt: null,
+      verifiedBy: null,
+      bindCode: null,
+      bindCodeExpiresAt: claim.expiresAt,
+      updatedAt: claim.createdAt,
+    }),
+  );
+  return [...bound.map(bindingOf), ...waiting];
 }

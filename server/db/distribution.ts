@@ -20,6 +20,10 @@ export const GLOBAL_TABLES: Readonly<Record<string, Distribution>> = {
     kind: 'reference',
     reason: 'a Slack team or Teams tenant binds to one Vigil tenant across the cluster (unique by provider and external id), looked up before the tenant is known',
   },
+  chat_workspace_claims: {
+    kind: 'reference',
+    reason: 'a binding awaiting proof, found by its one-time code when it is posted from the workspace, before the tenant is known',
+  },
   rate_limit_windows: {
     kind: 'own-key',
     column: 'key',

@@ -10,6 +10,7 @@ import { sql } from 'drizzle-orm';
 import { Secret, TOTP } from 'otpauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../server/db/database.js';
+import { bindSlackWorkspace } from '../support/chat-binding.js';
 import { advance, APPROVAL, buildApprovalsFixture, createPolicy, decideAs, requestAccessAs, sweep, type ApprovalsFixture } from '../support/approvals-fixture.js';
 import { buttonClick, postToSlackEndpoint, slashCommand, startFakeSlack, viewSubmission, type FakeSlack, type SlackCall } from '../support/fake-slack.js';
 import { addServer, ingest, minutesAgo, type TestServer } from '../support/records-fixture.js';
@@ -32,9 +33,7 @@ const slackEnv = () => ({ SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: 'xoxb-t
 const as = (userId: string) => ({ teamId: TEAM, userId });
 
 async function bindWorkspace(t: TestVigil): Promise<void> {
-  const bound = await t.gql(`mutation { bindChatWorkspace(provider: SLACK, externalId: "${TEAM}", approverChannel: "${APPROVERS}") { provider externalId approverChannel } }`, t.admin.token);
-  expect(bound.errors).toBeUndefined();
-  expect(bound.data!.bindChatWorkspace).toEqual({ provider: 'SLACK', externalId: TEAM, approverChannel: APPROVERS });
+  await bindSlackWorkspace(t, { slack, base: t.url.replace(/\/graphql$/, ''), secret: SECRET }, TEAM, APPROVERS);
 }
 
 /** Every chat.postMessage with where it landed: the fake answers ts 1700000001, 1700000002, … in call order, and a DM to U… in D…. */

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import type { ManualClock } from '../../server/clock.js';
 import { buttonClick, postToSlackEndpoint, slashCommand, startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
+import { bindSlackWorkspace } from '../support/chat-binding.js';
 import { buildRecordsFixture, reportCommands, type CommandFact, type RecordsFixture } from '../support/records-fixture.js';
 import { startTestVigil, type TestVigil } from '../support/test-vigil.js';
 
@@ -156,9 +157,9 @@ beforeAll(async () => {
   base = t.url.replace(/\/graphql$/, '');
   f = await buildRecordsFixture(t);
 
-  const bound = await t.gql<any>('mutation { bindChatWorkspace(provider: SLACK, externalId: "T1", approverChannel: "C0APPROVERS") { provider externalId approverChannel } }', t.admin.token);
-  expect(bound.errors).toBeUndefined();
-  expect(bound.data!.bindChatWorkspace).toMatchObject({ provider: 'SLACK', externalId: 'T1', approverChannel: 'C0APPROVERS' });
+  await bindSlackWorkspace(t, { slack, base, secret: SECRET }, TEAM, 'C0APPROVERS');
+  const bound = await t.gql<any>('{ chatWorkspaces { provider externalId approverChannel verified } }', t.admin.token);
+  expect(bound.data!.chatWorkspaces).toEqual([{ provider: 'SLACK', externalId: 'T1', approverChannel: 'C0APPROVERS', verified: true }]);
 
   slack.users.set(U.alice, { email: f.alice.email, isEmailConfirmed: true });
   slack.users.set(U.aliceUnconfirmed, { email: f.alice.email, isEmailConfirmed: false });

@@ -16,6 +16,12 @@ export interface SlackUser {
   readonly email?: string;
   /** Undefined: confirmed; null: Slack's answer leaves `is_email_confirmed` out. */
   readonly isEmailConfirmed?: boolean | null;
+  /** The user's own workspace (default T1). */
+  readonly teamId?: string;
+  /** A workspace admin (`is_admin`), owner (`is_owner`), or guest (`is_restricted`). */
+  readonly isAdmin?: boolean;
+  readonly isOwner?: boolean;
+  readonly isGuest?: boolean;
 }
 
 /** users.info / users.lookupByEmail's `is_email_confirmed`, left out when the user says null. */
@@ -66,7 +72,20 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       case 'users.info': {
         const user = users.get(args.user);
         if (!user) return { ok: false, error: 'user_not_found' };
-        return { ok: true, user: { id: args.user, deleted: false, is_bot: false, ...emailConfirmation(user), profile: { email: user.email } } };
+        return {
+          ok: true,
+          user: {
+            id: args.user,
+            team_id: user.teamId ?? 'T1',
+            deleted: false,
+            is_bot: false,
+            is_admin: user.isAdmin ?? false,
+            is_owner: user.isOwner ?? false,
+            is_restricted: user.isGuest ?? false,
+            ...emailConfirmation(user),
+            profile: { email: user.email },
+          },
+        };
       }
       case 'users.lookupByEmail': {
         const found = [...users].find(([, user]) => user.email === args.email);

@@ -20,6 +20,10 @@ export interface TeamsMember {
   readonly aadObjectId: string;
   readonly email?: string;
   readonly name?: string;
+  /** Teams' userRole: "user" (default), "guest" or "anonymous". */
+  readonly userRole?: string;
+  /** The member's AAD tenant, when Teams names one. */
+  readonly tenantId?: string;
 }
 
 export interface FakeTeams {
@@ -58,7 +62,17 @@ export async function startFakeTeams(): Promise<FakeTeams> {
           res.end(JSON.stringify({ error: { code: 'NotFound', message: 'member not found' } }));
           return;
         }
-        res.end(JSON.stringify({ id, aadObjectId: member.aadObjectId, email: member.email, userPrincipalName: member.email, name: member.name ?? member.email }));
+        res.end(
+          JSON.stringify({
+            id,
+            aadObjectId: member.aadObjectId,
+            email: member.email,
+            userPrincipalName: member.email,
+            name: member.name ?? member.email,
+            userRole: member.userRole ?? 'user',
+            tenantId: member.tenantId,
+          }),
+        );
         return;
       }
       if (req.method === 'PUT') {

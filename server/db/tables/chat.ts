@@ -7,8 +7,9 @@ export type ChatProvider = (typeof CHAT_PROVIDERS)[number];
 
 /**
  * The chat workspace bound to a tenant: a Slack team id or a Teams (AAD) tenant id. Requests from
- * any workspace not bound here are refused. A small routing table, read by external id before the
- * tenant is known (on Citus, a reference table).
+ * any workspace not bound here are refused, and so are those of a binding not proven from inside
+ * the workspace (`verified_at` null: bindings made before proof was required). A small routing
+ * table, read by external id before the tenant is known (on Citus, a reference table).
  */
 export const chatWorkspaces = pgTable(
   'chat_workspaces',
@@ -20,6 +21,10 @@ export const chatWorkspaces = pgTable(
     approverChannel: text('approver_channel'),
     /** Teams: the conversation reference of the approver channel, for proactive messages. */
     approverReference: jsonb('approver_reference').$type<Record<string, unknown>>(),
+    /** When an admin of the workspace proved the binding (posted its bind code through the bot). */
+    verifiedAt: eventTime('verified_at'),
+    /** The chat user (Slack user id, Teams AAD object id) who proved it. */
+    verifiedBy: text('verified_by'),
     createdAt: writtenAt(),
     updatedAt: timestamp('updated_at', { withTimezone: true, precision: 6 }).notNull().defaultNow(),
   },
@@ -27,6 +32,32 @@ export const chatWorkspaces = pgTable(
     primaryKey({ name: 'chat_workspaces_pkey', columns: [table.tenantId, table.provider] }),
     unique('chat_workspaces_external_unique').on(table.provider, table.externalId),
     oneOf('chat_workspaces_provider_check', table.provider, CHAT_PROVIDERS),
+  ],
+);
+
+/**
+ * A binding a tenant admin asked for and the workspace has not proven yet: it takes effect only when
+ * someone entitled inside the workspace posts the one-time code (`/audit bind CODE`), so no tenant
+ * can claim a workspace it does not control. Only the code's hash is kept. Global like the
+ * bindings: the bot finds a claim by its code before it knows the tenant.
+ */
+export const chatWorkspaceClaims = pgTable(
+  'chat_workspace_claims',
+  {
+    tenantId: tenantId(),
+    provider: text('provider', { enum: CHAT_PROVIDERS }).notNull(),
+    externalId: text('external_id').notNull(),
+    approverChannel: text('approver_channel'),
+    codeHash: text('code_hash').notNull(),
+    expiresAt: eventTime('expires_at').notNull(),
+    /** Who asked, as the audit log names actors (no foreign key: a reference table cannot point into a distributed one). */
+    requestedBy: text('requested_by').notNull(),
+    createdAt: writtenAt(),
+  },
+  (table) => [
+    primaryKey({ name: 'chat_workspace_claims_pkey', columns: [table.tenantId, table.provider] }),
+    unique('chat_workspace_claims_code_unique').on(table.codeHash),
+    oneOf('chat_workspace_claims_provider_check', table.provider, CHAT_PROVIDERS),
   ],
 );
 
@@ -137,6 +168,7 @@ export const userTotp = pgTable(
 );
 
 export type ChatWorkspaceRow = typeof chatWorkspaces.$inferSelect;
+export type ChatWorkspaceClaimRow = typeof chatWorkspaceClaims.$inferSelect;
 export type ChatIdentityRow = typeof chatIdentities.$inferSelect;
 export type ChatMessageRow = typeof chatMessages.$inferSelect;
 export type UserTotpRow = typeof userTotp.$inferSelect;
