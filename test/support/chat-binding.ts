@@ -44,16 +44,20 @@ export async function bindSlackWorkspace(t: TestVigil, endpoint: SlackEndpoint, 
   expect(await postSlackBindCode(endpoint, teamId, SLACK_WORKSPACE_ADMIN, bindCode!)).toMatch(/now connected to Vigil/);
 }
 
-/** Sends `audit bind CODE` to the bot from `member` in `aadTenantId`. */
-export async function postTeamsBindCode(teams: FakeTeams, base: string, aadTenantId: string, member: { id: string; aadObjectId: string; name?: string }, code: string): Promise<void> {
-  expect(await postActivity(base, teamsMessage(teams, aadTenantId, member, { text: `audit bind ${code}` }))).toBeLessThan(300);
+/** Sends `audit bind CODE` to the bot from `member` in `aadTenantId`; the texts of the bot's replies. */
+export async function postTeamsBindCode(teams: FakeTeams, base: string, aadTenantId: string, member: { id: string; aadObjectId: string; name?: string }, code: string): Promise<string[]> {
+  const activity = teamsMessage(teams, aadTenantId, member, { text: `audit bind ${code}` });
+  expect(await postActivity(base, activity)).toBe(200);
+  return teams.calls
+    .filter((call) => call.method === 'POST' && call.activityId === activity.id)
+    .map((call) => String(call.body?.attachments?.[0]?.content?.body?.[0]?.text ?? ''));
 }
 
 /** Binds and proves the tenant's Teams tenant, as its admin and a member of the AAD tenant would. */
 export async function bindTeamsTenant(t: TestVigil, teams: FakeTeams, base: string, aadTenantId: string, approverChannel?: string): Promise<void> {
   const { bindCode } = await requestBinding(t, t.admin.token, 'TEAMS', aadTenantId, approverChannel);
   teams.members.set(TEAMS_TENANT_MEMBER.id, { aadObjectId: TEAMS_TENANT_MEMBER.aadObjectId, tenantId: aadTenantId });
-  await postTeamsBindCode(teams, base, aadTenantId, TEAMS_TENANT_MEMBER, bindCode!);
+  expect(await postTeamsBindCode(teams, base, aadTenantId, TEAMS_TENANT_MEMBER, bindCode!)).toEqual([expect.stringMatching(/now connected to Vigil/)]);
   const listed = await t.gql<any>('{ chatWorkspaces { provider externalId verified } }', t.admin.token);
   expect(listed.data!.chatWorkspaces).toContainEqual({ provider: 'TEAMS', externalId: aadTenantId, verified: true });
 }
