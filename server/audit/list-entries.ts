@@ -1,5 +1,6 @@
 import { and, eq, ilike, isNotNull, or, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../db/database.js';
+import { isUuid } from '../ids.js';
 import { containsPattern } from '../db/like-pattern.js';
 import { auditEntries, type AuditActorType, type AuditEntryRow } from '../db/tables/index.js';
 import { fetchPage, type Page, type PageArgs } from '../pagination/keyset.js';
@@ -51,6 +52,7 @@ export async function listAuditEntries(db: Executor, tenantId: string, filter: A
 }
 
 export async function getAuditEntry(db: Executor, tenantId: string, by: { id?: string; seq?: number }): Promise<AuditEntryRow | undefined> {
+  if (by.id !== undefined && !isUuid(by.id)) return undefined;
   const [row] = await db
     .select()
     .from(auditEntries)
