@@ -27,7 +27,7 @@ export async function createBenchTenant(vigil: RunningVigil, slug: string, peopl
   const db = vigil.database.db;
   const tenant = await db.transaction((tx) => createTenant(tx, { slug, name: slug }));
   const ctx: ServiceContext = { db, clock: systemClock, actor: { type: 'system', tenantId: tenant.id, name: 'bench' } };
-  return inTransaction(ctx, async (tx) => {
+  const created = await inTransaction(ctx, async (tx) => {
     const admin = await createUser(tx, { email: `admin@${slug}.bench`, role: 'admin' });
     const adminToken = (await createUserToken(tx, { userId: admin.id, name: 'bench' })).token;
     const userIds: string[] = [];
@@ -47,6 +47,10 @@ export async function createBenchTenant(vigil: RunningVigil, slug: string, peopl
     }
     return { tenantId: tenant.id, adminToken, userIds, userEmails, userToken, serverIds, agentTokens };
   });
+  // Writers are answered at commit: the fixture's own audit entries are numbered and in the log
+  // before a benchmark reads the chain head or writes rows of its own around the sequencer.
+  await vigil.log.whenIdle();
+  return created;
 }
 
 /**
