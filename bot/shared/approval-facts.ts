@@ -14,6 +14,8 @@ export interface ApprovalFacts {
   reason: string;
   command: string | null;
   isPattern: boolean;
+  /** The sudo approving grants: the command or pattern, `*` for an access request with sudo; null for none. */
+  sudoScope: string | null;
   durationMinutes: number | null;
   requestedAt: string;
   decideBy: string;
@@ -33,7 +35,7 @@ export interface ApprovalFacts {
 }
 
 export const APPROVAL_FACTS = `query($id: ID!) { approval(id: $id) {
-  id kind status reason command isPattern durationMinutes requestedAt decideBy policyName requiredApprovals approvalsReceived approvalsStillNeeded
+  id kind status reason command isPattern sudoScope durationMinutes requestedAt decideBy policyName requiredApprovals approvalsReceived approvalsStillNeeded
   chatApproval chatMaxDurationMinutes chatDecisionRefusal isApprovalJustificationRequired cancelReason
   requester { id email name } servers { name labels { key value } }
   decisions { decision justification channel decidedAt approver { email } } closedBy { email } } }`;
@@ -55,8 +57,20 @@ export function chatDecisionBlocked(facts: ApprovalFacts): string | null {
   return facts.status === 'PENDING' && facts.chatDecisionRefusal ? `${facts.chatDecisionRefusal}.` : null;
 }
 
-export const describeRequest = (facts: ApprovalFacts) =>
-  facts.kind === 'SUDO' ? `sudo \`${facts.command}\`${facts.isPattern ? ' (pattern)' : ''} on ${facts.servers.map((server) => server.name).join(', ')}` : `access to ${facts.servers.map((server) => server.name).join(', ')}`;
+type RequestShape = Pick<ApprovalFacts, 'kind' | 'command' | 'isPattern' | 'sudoScope' | 'servers'>;
+
+/** The sudo an access request carries, in words: any command for `*`, else the pattern. */
+export const accessSudoWords = (sudoScope: string) => (sudoScope === '*' ? 'any command, as root' : `\`${sudoScope}\``);
+
+/** The card's title: sudo named whenever approving grants it. */
+export const requestTitle = (facts: Pick<ApprovalFacts, 'kind' | 'sudoScope'>) => (facts.kind === 'SUDO' ? 'Sudo request' : facts.sudoScope ? 'Access request with sudo' : 'Access request');
+
+/** What was asked, in one phrase: never without the sudo that approving grants. */
+export function describeRequest(facts: RequestShape): string {
+  const servers = facts.servers.map((server) => server.name).join(', ');
+  if (facts.kind === 'SUDO') return `sudo \`${facts.command}\`${facts.isPattern ? ' (pattern)' : ''} on ${servers}`;
+  return `access to ${servers}${facts.sudoScope ? ` with sudo (${accessSudoWords(facts.sudoScope)})` : ''}`;
+}
 
 export function outcomeLine(facts: ApprovalFacts): string {
   const last = facts.decisions.at(-1);

@@ -4,6 +4,7 @@
  * there is one). Platform-neutral: Slack renders these as blocks, Teams as an Adaptive Card.
  */
 import type { AuditSubcommand } from './audit-command.js';
+import { describeRequest } from './approval-facts.js';
 
 export interface ResolvedFilters {
   readonly serverId?: string;
@@ -106,11 +107,12 @@ export const AUDIT_LISTS: Record<AuditSubcommand, ListSpec> = {
   },
   approvals: {
     heading: 'Requests',
-    query: `query($first: Int, $after: String, $filter: ApprovalFilterInput) { approvals(first: $first, after: $after, filter: $filter) { nodes { id kind status reason command durationMinutes requestedAt requester { email } servers { name } approvalsReceived requiredApprovals } ${PAGE} } }`,
+    query: `query($first: Int, $after: String, $filter: ApprovalFilterInput) { approvals(first: $first, after: $after, filter: $filter) { nodes { id kind status reason command isPattern sudoScope durationMinutes requestedAt requester { email } servers { name } approvalsReceived requiredApprovals } ${PAGE} } }`,
     connection: (data) => data.approvals,
     filter: (filters) => ({ serverId: filters.serverId, requesterId: filters.userId, from: filters.from, status: filters.status ? [upper(filters.status)] : undefined }),
     row: (node) => ({
-      title: node.kind === 'SUDO' ? `sudo ${node.command}` : `access to ${node.servers.map((server: { name: string }) => server.name).join(', ')}`,
+      // Plain text (list rows have no code spans in Teams), and never without the sudo it grants.
+      title: describeRequest(node).replace(/`/g, ''),
       facts: compact(node.status, node.requester?.email, time(node.requestedAt), node.durationMinutes && `${node.durationMinutes} min`, `${node.approvalsReceived}/${node.requiredApprovals} approvals`, node.reason),
     }),
   },

@@ -8,7 +8,7 @@ import type { SchemaDependencies } from '../../schema/context.js';
 import { describeRequest, type ApprovalFacts } from './approval-facts.js';
 import { runOperation, type ChatCaller, type OperationResult } from './run-operation.js';
 
-const REQUEST_FIELDS = 'id kind status command isPattern durationMinutes policyName approvalsStillNeeded servers { name labels { key value } }';
+const REQUEST_FIELDS = 'id kind status command isPattern sudoScope durationMinutes policyName approvalsStillNeeded servers { name labels { key value } }';
 const REQUEST = {
   access: `mutation($input: RequestAccessInput!) { filed: requestAccess(input: $input) { ${REQUEST_FIELDS} } }`,
   sudo: `mutation($input: RequestSudoInput!) { filed: requestSudo(input: $input) { ${REQUEST_FIELDS} } }`,

@@ -32,7 +32,7 @@ export function slackAlertSender(ctx: SlackContext): ChatAlertSender {
       try {
         // One bot token may serve several tenants' workspaces: a tenant posts only into the one it proved.
         if (!(await workspaceOfTenant(ctx.db, tenantId, 'slack'))) return { isSuccess: false, error: NO_PROVEN_WORKSPACE };
-        const posted = await ctx.client.chat.postMessage({ channel, text: `[${alert.severity.toUpperCase()}] ${alert.subject}`, attachments: alertAttachment(alert) as never });
+        const posted = await ctx.client.chat.postMessage({ channel, text: `[${alert.severity.toUpperCase()}] ${escapeMrkdwn(alert.subject)}`, attachments: alertAttachment(alert) as never });
         if (alert.alertId && posted.channel && posted.ts) {
           await saveChatMessage(ctx.db, { tenantId, provider: 'slack', subjectType: 'alert', subjectId: alert.alertId, conversation: posted.channel, messageId: posted.ts });
         }
@@ -60,7 +60,7 @@ export function registerAlertActions(app: App, ctx: SlackContext): void {
       await client.chat.update({
         channel: body.channel.id,
         ts: body.message.ts,
-        text: `[${alert.severity}] ${alert.title}`,
+        text: `[${alert.severity}] ${escapeMrkdwn(alert.title)}`,
         attachments: alertAttachment({ subject: alert.title, message: alert.message, severity, source: 'Vigil' }, `acknowledged by ${caller.actor.type === 'user' ? caller.actor.email : 'Vigil'}`) as never,
       });
     }

@@ -4,7 +4,7 @@
  * expiry or a cancellation updates every copy in place, adds a line to each copy's thread, and
  * tells the requester. Every instance hears every event: the one that claims it does the posting.
  */
-import { loadApprovalFacts, outcomeLine, type ApprovalFacts } from '../shared/approval-facts.js';
+import { describeRequest, loadApprovalFacts, outcomeLine, type ApprovalFacts } from '../shared/approval-facts.js';
 import { reviewersOf } from '../../server/approvals/approval-notifications.js';
 import { claimNotice, chatMessagesOf, saveChatMessage } from '../../server/chat/chat-messages.js';
 import { chatIdentitiesOf, linkByVerifiedEmail } from '../../server/chat/identities.js';
@@ -84,7 +84,7 @@ async function refresh(ctx: SlackContext, tenantId: string, approvalId: string):
   for (const copy of await chatMessagesOf(ctx.db, tenantId, 'slack', 'approval', approvalId)) {
     try {
       await ctx.client.chat.update({ channel: copy.conversation, ts: copy.messageId, text: message.text, blocks: message.blocks as never });
-      await ctx.client.chat.postMessage({ channel: copy.conversation, thread_ts: copy.messageId, text: outcome });
+      await ctx.client.chat.postMessage({ channel: copy.conversation, thread_ts: copy.messageId, text: escapeMrkdwn(outcome) });
     } catch (error) {
       ctx.logger.warn({ err: error, approvalId, channel: copy.conversation }, 'slack approval message not updated');
     }
@@ -95,8 +95,7 @@ async function refresh(ctx: SlackContext, tenantId: string, approvalId: string):
 async function tellRequester(ctx: SlackContext, tenantId: string, facts: ApprovalFacts): Promise<void> {
   const [requester] = await reachableUsers(ctx, tenantId, [facts.requester.id]);
   if (!requester) return;
-  const what = facts.kind === 'SUDO' ? `sudo \`${escapeMrkdwn(facts.command ?? '')}\`` : `access to ${facts.servers.map((server) => escapeMrkdwn(server.name)).join(', ')}`;
-  const text = `Your request for ${what} is ${facts.status.toLowerCase()}. ${escapeMrkdwn(outcomeLine(facts))}`;
+  const text = `Your request for ${escapeMrkdwn(describeRequest(facts))} is ${facts.status.toLowerCase()}. ${escapeMrkdwn(outcomeLine(facts))}`;
   try {
     await ctx.client.chat.postMessage({ channel: requester.externalUserId, text });
   } catch (error) {

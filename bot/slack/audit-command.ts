@@ -51,6 +51,9 @@ export function registerAuditCommand(app: App, ctx: SlackContext): void {
     return ack(ephemeral(render(await answerList(ctx.schema, ctx.deps, caller, parsed.subcommand, filters, null))));
   });
 
+  // A row's link button (a recording) opens its URL in the browser; Slack still sends the click.
+  app.action(/^open_\d+$/, async ({ ack }) => ack());
+
   app.action(ACTIONS.more, async ({ ack, body, action, respond }) => {
     await ack();
     const workspace = await workspaceOf(ctx.db, body.team?.id);

@@ -3,7 +3,7 @@
  * messages (facts, Approve / Deny, the outcome once decided), the decision modal and alerts.
  */
 import type { ListRow } from '../shared/audit-lists.js';
-import { chatDecisionBlocked, describeRequest, outcomeLine, type ApprovalFacts } from '../shared/approval-facts.js';
+import { accessSudoWords, chatDecisionBlocked, describeRequest, outcomeLine, requestTitle, type ApprovalFacts } from '../shared/approval-facts.js';
 
 type Block = Record<string, unknown>;
 
@@ -60,11 +60,15 @@ export function approvalMessage(facts: ApprovalFacts, link: string): SlackMessag
     `*Policy*\n${escapeMrkdwn(facts.policyName ?? 'default rules')}`,
     `*Decide by*\n${facts.decideBy}`,
   ].map((text) => ({ type: 'mrkdwn', text: clip(text, 1900) }));
-  const blocks: Block[] = [
-    { type: 'header', text: { type: 'plain_text', text: `${STATUS_MARK[facts.status]} ${facts.kind === 'SUDO' ? 'Sudo request' : 'Access request'}` } },
+  const blocks: Block[] = [{ type: 'header', text: { type: 'plain_text', text: `${STATUS_MARK[facts.status]} ${requestTitle(facts)}` } }];
+  if (facts.kind === 'ACCESS' && facts.sudoScope) {
+    const on = facts.servers.map((server) => escapeMrkdwn(server.name)).join(', ');
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(`:warning: *Approving also grants sudo:* ${escapeMrkdwn(accessSudoWords(facts.sudoScope))}, on ${on}.`) } });
+  }
+  blocks.push(
     { type: 'section', fields },
     { type: 'section', text: { type: 'mrkdwn', text: clip(`*Reason*\n${escapeMrkdwn(facts.reason)}`) } },
-  ];
+  );
   const blocked = chatDecisionBlocked(facts);
   if (facts.status === 'PENDING' && !blocked) {
     blocks.push({
@@ -81,7 +85,7 @@ export function approvalMessage(facts: ApprovalFacts, link: string): SlackMessag
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `${escapeMrkdwn(blocked!)} <${link}|Decide in Vigil>` } });
   }
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(escapeMrkdwn(outcomeLine(facts))) }] });
-  return { text: `${facts.kind === 'SUDO' ? 'Sudo' : 'Access'} request by ${facts.requester.email}: ${describeRequest(facts)} — ${facts.status.toLowerCase()}`, blocks };
+  return { text: `${requestTitle(facts)} by ${escapeMrkdwn(facts.requester.email)}: ${escapeMrkdwn(describeRequest(facts))} — ${facts.status.toLowerCase()}`, blocks };
 }
 
 export interface DecisionModalState {

@@ -1,10 +1,12 @@
 /**
  * The Slack bot (@slack/bolt), mounted on Vigil's HTTP server at /slack/events: slash commands
- * (/audit, /access, /sudo), buttons and modals. Bolt checks every request's v0 signature and
- * refuses timestamps older than five minutes (401) before any handler runs. Every answer is
+ * (/audit, /access, /sudo), buttons and modals. Every request's v0 signature is checked and
+ * timestamps more than five minutes old or ahead are refused (401) before any handler runs;
+ * retried deliveries are dropped and requests no handler serves answered at once (slack-receiver.ts). Every answer is
  * computed by running Vigil's GraphQL schema as the caller, so the API's scoping holds in Slack.
  */
-import { App, ExpressReceiver, webApi } from '@slack/bolt';
+import { App, webApi } from '@slack/bolt';
+import { SlackReceiver } from './slack-receiver.js';
 import type { GraphQLSchema } from 'graphql';
 import type { RequestHandler } from 'express';
 import type { SchemaDependencies } from '../../schema/context.js';
@@ -45,7 +47,8 @@ export interface SlackBot {
 
 export function createSlackBot(options: SlackBotOptions): SlackBot {
   const logger = boltLogger(options.deps.logger);
-  const receiver = new ExpressReceiver({
+  const receiver = new SlackReceiver({
+    vigilLogger: options.deps.logger,
     signingSecret: options.config.signingSecret,
     endpoints: '/events',
     // Handlers finish before Slack gets its answer: a slash command's reply is that answer.

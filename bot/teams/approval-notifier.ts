@@ -14,8 +14,8 @@ import { approvals } from '../../server/db/tables/index.js';
 import type { Disposable } from '../../server/disposable.js';
 import type { EventBus } from '../../server/realtime/event-bus.js';
 import { onApprovalEvents } from '../shared/approval-events.js';
-import { loadApprovalFacts, outcomeLine, type ApprovalFacts } from '../shared/approval-facts.js';
-import { approvalCard, approvalSummary } from './cards.js';
+import { describeRequest, loadApprovalFacts, outcomeLine, type ApprovalFacts } from '../shared/approval-facts.js';
+import { approvalCard, approvalSummary, forTeams } from './cards.js';
 import type { TeamsContext } from './teams-bot.js';
 
 export function startTeamsApprovalNotifier(ctx: TeamsContext, bus: EventBus): Disposable {
@@ -85,7 +85,7 @@ async function refresh(ctx: TeamsContext, tenantId: string, approvalId: string):
   if (facts.status === 'PENDING') return;
   const [requester] = await chatIdentitiesOf(ctx.db, tenantId, 'teams', [facts.requester.id]);
   if (!requester?.conversation) return;
-  const what = facts.kind === 'SUDO' ? `sudo ${facts.command}` : `access to ${facts.servers.map((server) => server.name).join(', ')}`;
+  const what = forTeams(describeRequest(facts));
   try {
     await ctx.adapter.continueConversationAsync(ctx.appId, requester.conversation as Partial<ConversationReference>, async (turn) => {
       await turn.sendActivity(`Your request for ${what} is ${facts.status.toLowerCase()}. ${outcomeLine(facts)}`);

@@ -6,7 +6,7 @@
 import type { Severity } from '../../server/db/tables/index.js';
 import type { AlertMessage } from '../../server/channels/send-to-channel.js';
 import type { ListRow } from '../shared/audit-lists.js';
-import { chatDecisionBlocked, describeRequest, outcomeLine, type ApprovalFacts } from '../shared/approval-facts.js';
+import { accessSudoWords, chatDecisionBlocked, describeRequest, outcomeLine, requestTitle, type ApprovalFacts } from '../shared/approval-facts.js';
 
 export const CARD_VERSION = '1.5';
 export type Card = Record<string, unknown>;
@@ -43,11 +43,15 @@ export function listCard(heading: string, rows: readonly ListRow[], more: string
   return card(body, more ? [{ type: 'Action.Submit', title: 'More', data: { vigil: 'more', state: more } }] : []);
 }
 
+/** Adaptive Cards' markdown has no inline code: `x` reads as “x”. */
+export const forTeams = (text: string) => text.replace(/`([^`]*)`/g, '“$1”');
+
 const STATUS_STYLE: Record<ApprovalFacts['status'], string> = { PENDING: 'accent', APPROVED: 'good', DENIED: 'attention', CANCELLED: 'default', EXPIRED: 'warning' };
 
 export function approvalCard(facts: ApprovalFacts, link: string): Card {
   const servers = facts.servers.map((server) => `${server.name}${server.labels.length ? ` (${server.labels.map((label) => `${label.key}=${label.value}`).join(', ')})` : ''}`).join(', ');
   const factSet = [
+    ...(facts.kind === 'ACCESS' && facts.sudoScope ? [{ title: 'Sudo', value: forTeams(`${accessSudoWords(facts.sudoScope)}, on every server below`) }] : []),
     { title: 'Requester', value: facts.requester.email },
     { title: 'Servers', value: servers },
     facts.kind === 'SUDO' ? { title: 'Command', value: `${facts.command ?? ''}${facts.isPattern ? ' (pattern)' : ''}` } : { title: 'Duration', value: `${facts.durationMinutes} minutes` },
@@ -60,7 +64,12 @@ export function approvalCard(facts: ApprovalFacts, link: string): Card {
     {
       type: 'Container',
       style: STATUS_STYLE[facts.status],
-      items: [text(`${facts.kind === 'SUDO' ? 'Sudo request' : 'Access request'}: ${facts.status.toLowerCase()}`, { size: 'Medium', weight: 'Bolder' })],
+      items: [
+        text(`${requestTitle(facts)}: ${facts.status.toLowerCase()}`, { size: 'Medium', weight: 'Bolder' }),
+        ...(facts.kind === 'ACCESS' && facts.sudoScope
+          ? [text(forTeams(`Approving also grants sudo: ${accessSudoWords(facts.sudoScope)}, on ${facts.servers.map((server) => server.name).join(', ')}.`), { weight: 'Bolder', color: 'Attention' })]
+          : []),
+      ],
     },
     { type: 'FactSet', facts: factSet },
   ];
@@ -81,7 +90,7 @@ export function approvalCard(facts: ApprovalFacts, link: string): Card {
   return card(body, actions);
 }
 
-export const approvalSummary = (facts: ApprovalFacts) => `${facts.kind === 'SUDO' ? 'Sudo' : 'Access'} request by ${facts.requester.email}: ${describeRequest(facts)} — ${facts.status.toLowerCase()}`;
+export const approvalSummary = (facts: ApprovalFacts) => `${requestTitle(facts)} by ${facts.requester.email}: ${forTeams(describeRequest(facts))} — ${facts.status.toLowerCase()}`;
 
 /** The seed's severity scale as Adaptive Card styles (Teams has no free colours). */
 const SEVERITY_STYLE: Record<Severity, { style: string; color: string }> = {

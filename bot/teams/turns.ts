@@ -12,13 +12,11 @@ import { answerList, filtersOfMore, parseMoreState, resolveFilters, type ListAns
 import { parseAccessCommand, parseSudoCommand } from '../shared/request-commands.js';
 import { acknowledgeAlert, decide, decisionConfirmation, fileRequest, requestOutcome } from '../shared/chat-actions.js';
 import type { ChatCaller } from '../shared/run-operation.js';
-import { alertCard, lineCard, listCard, type Card, type CardSubmit } from './cards.js';
+import { alertCard, forTeams, lineCard, listCard, type Card, type CardSubmit } from './cards.js';
 import { aadTenantOf, callerOf, NOT_CONNECTED, teamsUserIdOf, tenantMemberRefusal, UNMAPPED, workspaceOf } from './teams-callers.js';
 import type { TeamsContext } from './teams-bot.js';
 
 const reply = (turn: TurnContext, card: Card) => turn.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(card)));
-/** Adaptive Cards' markdown has no inline code: `x` reads as “x”. */
-const forTeams = (text: string) => text.replace(/`([^`]*)`/g, '“$1”');
 const say = (turn: TurnContext, message: string) => reply(turn, lineCard(forTeams(message)));
 /** The shared help, with Teams' spelling: messages to the bot, not slash commands. */
 const TEAMS_HELP = AUDIT_HELP.replace(/`\/(access|sudo|audit)/g, '`$1').replace('Ask about the record:', 'Ask me: audit <list> [filters], access …, sudo …');

@@ -2,6 +2,7 @@ import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root
 import { cancelApproval } from '../../server/approvals/access-session-lifecycle.js';
 import { getApprovalInScope, listApprovals, listApprovalsToReview } from '../../server/approvals/approval-queries.js';
 import { decideApprovalCountingCodes } from '../../server/approvals/decide-approval.js';
+import { ACCESS_SUDO_PATTERN } from '../../server/approvals/grants.js';
 import { requestAccess } from '../../server/approvals/request-access.js';
 import { requestSudo } from '../../server/approvals/request-sudo.js';
 import { canSeeApproval, recordScope, requireActor, reviewerScope, reviewRefusal } from '../../server/auth/scope.js';
@@ -149,6 +150,17 @@ export class ApprovalResolver {
     if (approval.row.kind === 'access') ids = (await ctx.loaders.accessSessionById.load(approval.row.accessSessionId))?.serverIds ?? [];
     const servers = await Promise.all(ids.map((id) => loadServer(ctx, id)));
     return servers.filter((server): server is Server => server !== null);
+  }
+
+  @FieldResolver(() => String, {
+    nullable: true,
+    description:
+      'The sudo that approving grants, for whoever sees the request (approvers decide on it): the command or pattern of a sudo request, or `*` (any command) on every requested server for an access request made with sudo; null when approving grants no sudo.',
+  })
+  async sudoScope(@Root() approval: Approval, @Ctx() ctx: GraphQLContext): Promise<string | null> {
+    if (approval.row.kind === 'sudo') return approval.row.command;
+    const session = await ctx.loaders.accessSessionById.load(approval.row.accessSessionId);
+    return session?.isSudoAllowed ? ACCESS_SUDO_PATTERN : null;
   }
 
   @FieldResolver(() => AccessSession, { nullable: true, description: 'The session requested (access) or asked in (sudo); null when not yours to see.' })

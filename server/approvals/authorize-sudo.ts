@@ -3,11 +3,10 @@
  * my server, now? The answer names the grant that allows it, or why nothing does (revoked,
  * expired, never granted). Every check is kept, and audited.
  */
-import { and, desc, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { recordChange } from '../audit/record-change.js';
 import { requireAgent } from '../auth/scope.js';
-import { accessSessions, sudoAuthorizations, sudoChecks, type SudoAuthorizationRow, type SudoCheckOutcome, type SudoCheckRow } from '../db/tables/index.js';
+import { sudoChecks, type SudoAuthorizationRow, type SudoCheckOutcome, type SudoCheckRow } from '../db/tables/index.js';
 import { Forbidden } from '../errors.js';
 import { findServerByRef } from '../identity/servers.js';
 import { findUserByRef } from '../identity/users.js';
@@ -15,6 +14,7 @@ import { newId } from '../ids.js';
 import type { TransactionContext } from '../service-context.js';
 import { parseInput } from '../validation.js';
 import { grantCovers, normalizeCommand } from './command-patterns.js';
+import { grantsWithStates } from './grant-states.js';
 
 const authorizeSudoInput = z.object({
   server: z.string().trim().min(1, 'must not be empty').max(253, 'is too long').nullish(),
@@ -27,23 +27,6 @@ export type AuthorizeSudoInput = z.input<typeof authorizeSudoInput>;
 export interface SudoCheckResult {
   check: SudoCheckRow;
   authorization: SudoAuthorizationRow | null;
-}
-
-/** The most recent grants looked at per check: more than any person holds on one server at once. */
-const GRANTS_CONSIDERED = 500;
-
-type GrantState = 'in_force' | 'revoked' | 'expired' | 'not_started';
-
-function stateOf(grant: SudoAuthorizationRow, session: { status: string; startsAt: Date | null; expiresAt: Date | null } | null, now: Date): GrantState {
-  if (grant.revokedAt && grant.revokedAt <= now) return 'revoked';
-  if (grant.expiresAt && grant.expiresAt <= now) return 'expired';
-  if (grant.grantedAt > now) return 'not_started';
-  if (session) {
-    if (session.status === 'revoked') return 'revoked';
-    if (!['approved', 'active'].includes(session.status) || (session.expiresAt && session.expiresAt <= now)) return 'expired';
-    if (session.startsAt && session.startsAt > now) return 'not_started';
-  }
-  return 'in_force';
 }
 
 export async function authorizeSudo(ctx: TransactionContext, input: AuthorizeSudoInput): Promise<SudoCheckResult> {
@@ -60,14 +43,8 @@ export async function authorizeSudo(ctx: TransactionContext, input: AuthorizeSud
   let outcome: SudoCheckOutcome = user ? 'not_granted' : 'unknown_user';
   let allowing: SudoAuthorizationRow | null = null;
   if (user && !user.disabledAt) {
-    const grants = await ctx.db
-      .select({ grant: sudoAuthorizations, session: { status: accessSessions.status, startsAt: accessSessions.startsAt, expiresAt: accessSessions.expiresAt } })
-      .from(sudoAuthorizations)
-      .leftJoin(accessSessions, and(eq(accessSessions.tenantId, sudoAuthorizations.tenantId), eq(accessSessions.id, sudoAuthorizations.accessSessionId)))
-      .where(and(eq(sudoAuthorizations.tenantId, agent.tenantId), eq(sudoAuthorizations.serverId, agent.serverId), eq(sudoAuthorizations.userId, user.id)))
-      .orderBy(desc(sudoAuthorizations.grantedAt))
-      .limit(GRANTS_CONSIDERED);
-    const covering = grants.filter(({ grant }) => grantCovers(grant, command)).map(({ grant, session }) => ({ grant, state: stateOf(grant, session, now) }));
+    const grants = await grantsWithStates(ctx.db, { tenantId: agent.tenantId, serverId: agent.serverId, userId: user.id }, now);
+    const covering = grants.filter(({ grant }) => grantCovers(grant, command));
     // A grant for exactly this command beats a pattern that happens to cover it.
     const inForce = covering.filter((candidate) => candidate.state === 'in_force').sort((a, b) => Number(a.grant.isPattern) - Number(b.grant.isPattern));
     if (inForce[0]) {

@@ -11,6 +11,9 @@ import type { TransactionContext } from '../service-context.js';
 import { accessSessionSnapshot, lockAccessSession, sudoAuthorizationSnapshot } from './approval-records.js';
 import type { WorkflowRecord } from './workflow-record.js';
 
+/** The sudo an access request made with sudo grants on each of its servers once approved: any command. */
+export const ACCESS_SUDO_PATTERN = '*';
+
 export interface InForce {
   approval: ApprovalRow;
   session: AccessSessionRow;
@@ -55,7 +58,7 @@ async function startApprovedSession(
           id: newId(),
           serverId,
           userId: session.requesterId,
-          command: '*',
+          command: ACCESS_SUDO_PATTERN,
           isPattern: true,
           grantedVia: approval.isAutoApproved ? ('policy' as const) : ('approval' as const),
           policyId: approval.policyId,

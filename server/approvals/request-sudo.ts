@@ -8,15 +8,16 @@ import { and, desc, eq, gt, inArray, lte, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { requireUser } from '../auth/scope.js';
 import type { Executor } from '../db/database.js';
-import { accessSessions, type AccessSessionRow } from '../db/tables/index.js';
-import { BadInput, Forbidden } from '../errors.js';
+import { accessSessions, type AccessSessionRow, type SudoAuthorizationRow } from '../db/tables/index.js';
+import { BadInput, Conflict, Forbidden } from '../errors.js';
 import { findServerByRef } from '../identity/servers.js';
 import { getUser } from '../identity/users.js';
 import { newId } from '../ids.js';
 import type { TransactionContext } from '../service-context.js';
 import { parseInput, parseOptionalId } from '../validation.js';
 import { governingRules } from './approval-policies.js';
-import { allowlistCovers, normalizeCommand } from './command-patterns.js';
+import { allowlistCovers, grantCovers, normalizeCommand } from './command-patterns.js';
+import { grantsWithStates } from './grant-states.js';
 import type { InForce } from './grants.js';
 import { fileRequest } from './file-request.js';
 import { reasonSchema } from './request-access.js';
@@ -52,6 +53,30 @@ export async function sessionInForce(db: Executor, tenantId: string, userId: str
   return row;
 }
 
+/**
+ * A grant in force that already covers what is asked answers the request: there is nothing to
+ * decide (an access session approved with sudo holds `*`). A requested pattern counts as covered
+ * only by a grant of the same pattern, as allowlists read it.
+ */
+async function refuseWhenAlreadyGranted(
+  ctx: TransactionContext,
+  of: { tenantId: string; serverId: string; userId: string },
+  serverName: string,
+  request: { command: string; isPattern: boolean },
+  now: Date,
+): Promise<void> {
+  const covers = (grant: SudoAuthorizationRow) =>
+    request.isPattern ? grant.isPattern && allowlistCovers(grant.command, request) : grantCovers(grant, request.command);
+  const covering = (await grantsWithStates(ctx.db, of, now)).find(({ grant, state }) => state === 'in_force' && covers(grant));
+  if (!covering) return;
+  const { grant } = covering;
+  const until = grant.expiresAt ? ` until ${grant.expiresAt.toISOString()}` : '';
+  throw new Conflict(`You may already run this: your sudo grant \`${grant.command}\` on ${serverName}${until} covers it. Nothing was requested.`, {
+    field: 'input.command',
+    sudoAuthorizationId: grant.id,
+  });
+}
+
 export async function requestSudo(ctx: TransactionContext, input: RequestSudoInput): Promise<InForce> {
   const requester = requireUser(ctx.actor);
   const parsed = parseInput(requestSudoInput, input, 'input');
@@ -68,6 +93,7 @@ export async function requestSudo(ctx: TransactionContext, input: RequestSudoInp
     );
   }
   const command = normalizeCommand(parsed.command);
+  await refuseWhenAlreadyGranted(ctx, { tenantId: requester.tenantId, serverId: server.id, userId: requester.userId }, server.name, { command, isPattern: parsed.isPattern }, now);
   const requesterRow = await getUser(ctx.db, requester.tenantId, requester.userId);
   const rules = await governingRules(ctx.db, requester.tenantId, 'sudo', requesterRow.groups, [server]);
   const isAutoApproved = rules.requiredApprovals === 0 || rules.autoApproveCommands.some((entry) => allowlistCovers(entry, { command, isPattern: parsed.isPattern }));

@@ -159,19 +159,23 @@ describe('revoked', () => {
     expect(errorCodes(again)).toEqual(['CONFLICT']);
   });
 
-  it('revokes the grants of a session its requester ends', async () => {
+  it('revokes the grants of a session its requester ends, and only those', async () => {
     const user = await freshUser();
+    const standing = await adminGrant({ user: user.email, command: 'systemctl restart php-fpm' });
     const { sessionId } = await activeSession(user, { servers: ['web-01', 'db-01'], isSudoRequested: true });
-    const request = await approvedSudo(user, 'systemctl restart php-fpm');
     // The literal grant is the one that answers, though the session's `*` covers the command too.
-    expect((await check(f.web, user.email, 'systemctl restart php-fpm')).authorization).toMatchObject({ id: request.sudoAuthorization.id, command: 'systemctl restart php-fpm' });
+    expect((await check(f.web, user.email, 'systemctl restart php-fpm')).authorization).toMatchObject({ id: standing.id, command: 'systemctl restart php-fpm' });
     expect((await check(f.db, user.email, 'whoami')).check.outcome).toBe('GRANTED');
+    // Asking for what the session's `*` already covers files nothing: the grant answers (issue 29).
+    const covered = await requestSudoAs(t, user, { server: 'db-01', command: 'systemctl restart postgresql' });
+    expect(covered.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', field: 'input.command' });
 
     const ended = await t.gql(END, user.token, { id: sessionId });
     expect(ended.data!.endAccessSession.status).toBe('ENDED');
-    expect(await check(f.web, user.email, 'systemctl restart php-fpm')).toMatchObject({ ...denied, check: { outcome: 'REVOKED' } });
     expect(await check(f.web, user.email, 'whoami')).toMatchObject({ ...denied, check: { outcome: 'REVOKED' } });
     expect(await check(f.db, user.email, 'whoami')).toMatchObject({ ...denied, check: { outcome: 'REVOKED' } });
+    // The standing grant was not the session's: it still answers.
+    expect((await check(f.web, user.email, 'systemctl restart php-fpm')).authorization).toMatchObject({ id: standing.id });
   });
 });
 

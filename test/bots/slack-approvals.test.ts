@@ -11,7 +11,7 @@ import { Secret, TOTP } from 'otpauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../server/db/database.js';
 import { bindSlackWorkspace } from '../support/chat-binding.js';
-import { advance, APPROVAL, buildApprovalsFixture, createPolicy, decideAs, requestAccessAs, sweep, type ApprovalsFixture } from '../support/approvals-fixture.js';
+import { advance, APPROVAL, buildApprovalsFixture, createPolicy, decideAs, requestAccessAs, requestSudoAs, sweep, type ApprovalsFixture } from '../support/approvals-fixture.js';
 import { buttonClick, postToSlackEndpoint, slashCommand, startFakeSlack, viewSubmission, type FakeSlack, type SlackCall } from '../support/fake-slack.js';
 import { addServer, ingest, minutesAgo, type TestServer } from '../support/records-fixture.js';
 import { startTestVigil, type TestUser, type TestVigil } from '../support/test-vigil.js';
@@ -287,6 +287,75 @@ describe('approvals in Slack', () => {
       }
       await slack.waitFor(() => dmsTo('UALICE').length > dms, WAIT_MS);
       expect(dmsTo('UALICE').at(-1)!.args.text).toContain('Your request for access to web-01 is cancelled');
+    });
+  });
+
+  describe('an access request with sudo (issue 29)', () => {
+    it('says so first to everyone who decides or waits on it: the card, its fallback text, the DMs, the requester’s answers and /audit approvals', async () => {
+      const answer = await postToSlackEndpoint(t.vigil.baseUrl, slashCommand('/access', 'web-01,db-01 2h --reason "rotate the certificates" --sudo', as('UALICE'), slack.responseUrl), {
+        secret: SECRET,
+      });
+      expect(answer.body.text).toContain('Requested access to web-01, db-01 with sudo (any command, as root): waiting for 1 approval');
+      const mine = await t.gql(`query($id: ID!) { approvals(first: 1, filter: { requesterId: $id }) { nodes { id sudoScope } } }`, f.alice.token, { id: f.alice.id });
+      const [created] = mine.data!.approvals.nodes;
+      expect(created.sudoScope).toBe('*');
+      requested.push(created.id);
+      await slack.waitFor(() => announcements(created.id).length >= 3, WAIT_MS);
+      const copies = announcements(created.id);
+      expect(copies.map((copy) => copy.channel).sort()).toEqual([APPROVERS, 'DBOB', 'DCAROL']);
+      for (const copy of copies) {
+        const blocks = copy.call.args.blocks as any[];
+        expect(blocks[0].text.text).toBe('⏳ Access request with sudo');
+        // Right under the title, before the facts: what approving grants beyond the login.
+        expect(blocks[1].text.text).toBe(':warning: *Approving also grants sudo:* any command, as root, on web-01, db-01.');
+        expect(json(blocks)).toContain('web-01 (env=prod)');
+        expect(json(blocks)).toContain('db-01 (env=prod, role=db)');
+        expect(json(blocks)).toContain('120 minutes');
+        expect(json(blocks)).toContain('rotate the certificates');
+        expect(copy.call.args.text).toBe('Access request with sudo by alice@example.test: access to web-01, db-01 with sudo (any command, as root) — pending');
+      }
+      // /audit approvals names the sudo in the requester's row.
+      const listed = await postToSlackEndpoint(t.vigil.baseUrl, slashCommand('/audit', 'approvals --status pending', as('UALICE'), slack.responseUrl), { secret: SECRET });
+      expect(json(listed.body.blocks)).toContain('*access to web-01, db-01 with sudo (any command, as root)*');
+      // Denied with hostile text: the requester is told what was refused, sudo included, and
+      // neither the thread replies nor the DM ping the channel or carry a live link.
+      const hostile = '<!channel> re-approve at <https://evil.example/login|Vigil>';
+      const denied = await decideAs(t, f.bob, created.id, 'DENY', hostile);
+      expect(denied.errors).toBeUndefined();
+      await copiesUpdated(copies);
+      await slack.waitFor(() => dmsTo('UALICE').some((dm) => String(dm.args.text).includes('with sudo')), WAIT_MS);
+      expect(dmsTo('UALICE').at(-1)!.args.text).toContain('Your request for access to web-01, db-01 with sudo (any command, as root) is denied');
+      for (const said of [...copies.map((copy) => threadRepliesOf(copy).at(-1)!.args.text), dmsTo('UALICE').at(-1)!.args.text]) {
+        expect(said).toContain('&lt;!channel&gt; re-approve at &lt;https://evil.example/login|Vigil&gt;');
+        expect(said).not.toContain('<!channel>');
+      }
+    });
+
+    it('in the API: a plain access request grants no sudo; under a `*` grant a sudo request is answered at once and files nothing; another pattern is still a request', async () => {
+      const plain = await requestAccessAs(t, f.alice, { servers: ['web-01'] });
+      const plainId = plain.data!.requestAccess.id as string;
+      expect((await t.gql(`query($id: ID!) { approval(id: $id) { sudoScope } }`, f.bob.token, { id: plainId })).data!.approval).toEqual({ sudoScope: null });
+      await t.gql(`mutation($id: ID!) { cancelApproval(id: $id) { status } }`, f.alice.token, { id: plainId });
+
+      const withSudo = await requestAccessAs(t, f.alice, { servers: ['web-01'], isSudoRequested: true });
+      const withSudoId = withSudo.data!.requestAccess.id as string;
+      requested.push(plainId, withSudoId);
+      expect((await decideAs(t, f.bob, withSudoId, 'APPROVE')).errors).toBeUndefined();
+      const countRequests = async () => (await t.gql<any>('{ approvals(first: 100) { nodes { id } } }', t.admin.token)).data!.approvals.nodes.length;
+      const before = await countRequests();
+      const covered = await requestSudoAs(t, f.alice, { server: 'web-01', command: 'systemctl restart nginx' });
+      expect(covered.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', field: 'input.command' });
+      expect(covered.errors?.[0]?.message).toMatch(/^You may already run this: your sudo grant `\*` on web-01 until .* covers it\. Nothing was requested\.$/);
+      const inChat = await postToSlackEndpoint(t.vigil.baseUrl, slashCommand('/sudo', 'web-01 systemctl restart nginx --reason "stuck worker"', as('UALICE'), slack.responseUrl), { secret: SECRET });
+      expect(inChat.body.text).toContain('You may already run this');
+      expect(await countRequests()).toBe(before);
+
+      // A pattern of its own is not "covered" by guessing: it is filed, and its card says what it grants.
+      const pattern = await t.gql(`mutation { requestSudo(input: { server: "web-01", command: "journalctl -u *", isPattern: true, reason: "logs" }) { id status sudoScope } }`, f.alice.token);
+      expect(pattern.errors).toBeUndefined();
+      expect(pattern.data!.requestSudo).toMatchObject({ status: 'PENDING', sudoScope: 'journalctl -u *' });
+      requested.push(pattern.data!.requestSudo.id);
+      await slack.waitFor(() => announcements(pattern.data!.requestSudo.id).length >= 1, WAIT_MS);
     });
   });
 

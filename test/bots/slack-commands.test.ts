@@ -12,7 +12,7 @@ import { App } from '@slack/bolt';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import type { ManualClock } from '../../server/clock.js';
-import { buttonClick, postToSlackEndpoint, slashCommand, startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
+import { buttonClick, postToSlackEndpoint, slashCommand, startFakeSlack, viewSubmission, type FakeSlack } from '../support/fake-slack.js';
 import { bindSlackWorkspace } from '../support/chat-binding.js';
 import { buildRecordsFixture, reportCommands, type CommandFact, type RecordsFixture } from '../support/records-fixture.js';
 import { startTestVigil, type TestVigil } from '../support/test-vigil.js';
@@ -255,6 +255,38 @@ describe('/audit my-commands, signed like Slack', () => {
     expect(fresh.status).toBe(200);
     expect(listOf(fresh.body).heading).toBe('Your commands');
     expect(usersInfoFor(U.carol)).toHaveLength(1);
+  });
+
+  it('a timestamp more than 5 minutes ahead (correctly signed) is refused with 401 too; 4 minutes ahead is served', async () => {
+    const form = slashCommand('/audit', 'my-commands', { teamId: TEAM, userId: U.alice }, slack.responseUrl);
+    const ahead = await postToSlackEndpoint(base, form, { secret: SECRET, timestamp: Math.floor(Date.now() / 1000) + 6 * 60 });
+    expect(ahead.status).toBe(401);
+    expect(ahead.body ?? '').toBe('');
+    const within = await postToSlackEndpoint(base, form, { secret: SECRET, timestamp: Math.floor(Date.now() / 1000) + 4 * 60 });
+    expect(within.status).toBe(200);
+    expect(listOf(within.body).heading).toBe('Your commands');
+  });
+
+  it('a retried delivery (x-slack-retry-num) is answered and acts on nothing', async () => {
+    const countRequests = async () => (await t.gql<any>('{ approvals(first: 100) { nodes { id } } }', t.admin.token)).data!.approvals.nodes.length;
+    const before = await countRequests();
+    const form = slashCommand('/access', 'web-01 30m --reason "retried delivery"', { teamId: TEAM, userId: U.alice }, slack.responseUrl);
+    const retried = await postToSlackEndpoint(base, form, { secret: SECRET, headers: { 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' } });
+    expect(retried.status).toBe(200);
+    expect(retried.body ?? '').toBe('');
+    expect(await countRequests()).toBe(before);
+  });
+
+  it('a signed request no handler serves is answered 200 at once, not 404 after Slack gave up: unknown commands, actions, link buttons and modals', async () => {
+    const who = { teamId: TEAM, userId: U.alice };
+    const answers = [
+      await postToSlackEndpoint(base, slashCommand('/nope', 'anything', who, slack.responseUrl), { secret: SECRET }),
+      await postToSlackEndpoint(base, buttonClick('who_knows', 'x', who, slack.responseUrl), { secret: SECRET }),
+      await postToSlackEndpoint(base, buttonClick('open_2', '', who, slack.responseUrl), { secret: SECRET }),
+      await postToSlackEndpoint(base, viewSubmission('not_a_vigil_modal', '', {}, who), { secret: SECRET }),
+    ];
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200, 200]);
+    expect(answers.map((answer) => answer.body ?? '')).toEqual(['', '', '', '']);
   });
 });
 

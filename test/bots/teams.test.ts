@@ -540,7 +540,7 @@ describe('the Teams bot (unsigned, TEAMS_BOT_ENABLED)', () => {
       await copiesUpdated(sudoCopies);
       for (const copy of sudoCopies) expect(textsOf(cardOf(lastUpdateOf(copy)))).toContain('Approved by carol@example.test (teams)');
       await teams.waitFor(() => toldAlice().length > told, WAIT_MS);
-      expect(toldAlice().at(-1)!.body.text).toBe('Your request for sudo systemctl restart nginx is approved. Approved by carol@example.test (teams)');
+      expect(toldAlice().at(-1)!.body.text).toBe('Your request for sudo “systemctl restart nginx” on web-01 is approved. Approved by carol@example.test (teams)');
     });
 
     it('a decision through the API updates the Teams cards and tells alice', async () => {
@@ -625,6 +625,25 @@ describe('the Teams bot (unsigned, TEAMS_BOT_ENABLED)', () => {
         expect(submitsOf(card)).toEqual([]);
       }
       await teams.waitFor(() => toldAlice().some((call) => call.body.text.startsWith('Your request for access to db-01 is expired')), WAIT_MS);
+    });
+
+    it('an access request with sudo says so first on every card, in its summary and to the requester (issue 29)', async () => {
+      const answer = await reply(ALICE, 'access web-01,db-01 2h --reason "rotate the certificates" --sudo');
+      expect(lineOf(answer)).toBe('Requested access to web-01, db-01 with sudo (any command, as root): waiting for 1 approval. I will tell you here what becomes of it.');
+      const mine = await t.gql(`query($id: ID!) { approvals(first: 1, filter: { requesterId: $id }) { nodes { id sudoScope } } }`, f.alice.token, { id: f.alice.id });
+      const [created] = mine.data!.approvals.nodes;
+      expect(created.sudoScope).toBe('*');
+      await teams.waitFor(() => announcements(created.id).length >= 3, WAIT_MS);
+      for (const copy of announcements(created.id)) {
+        const card = cardOf(copy);
+        expect(textsOf(card).slice(0, 2)).toEqual(['Access request with sudo: pending', 'Approving also grants sudo: any command, as root, on web-01, db-01.']);
+        expect(Object.keys(factsOf(card))[0]).toBe('Sudo');
+        expect(factsOf(card)).toMatchObject({ Sudo: 'any command, as root, on every server below', Servers: 'web-01 (env=prod), db-01 (env=prod, role=db)' });
+        expect(copy.body.summary).toBe('Access request with sudo by alice@example.test: access to web-01, db-01 with sudo (any command, as root) — pending');
+      }
+      const denied = await decideAs(t, f.bob, created.id, 'DENY', 'not with sudo');
+      expect(denied.errors).toBeUndefined();
+      await teams.waitFor(() => toldAlice().some((call) => call.body.text.startsWith('Your request for access to web-01, db-01 with sudo (any command, as root) is denied')), WAIT_MS);
     });
   });
 

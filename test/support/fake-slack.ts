@@ -123,6 +123,8 @@ export interface SignedRequestOptions {
   readonly timestamp?: number;
   /** Overrides the computed signature (to send a bad one). */
   readonly signature?: string;
+  /** More headers (Slack's retry headers, say). */
+  readonly headers?: Record<string, string>;
 }
 
 /** POSTs a form body to Vigil's /slack/events, signed as Slack signs (v0 HMAC-SHA256). */
@@ -132,7 +134,7 @@ export async function postToSlackEndpoint(vigilBaseUrl: string, form: Record<str
   const signature = options.signature ?? `v0=${createHmac('sha256', options.secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
   const response = await fetch(`${vigilBaseUrl}/slack/events`, {
     method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': String(timestamp), 'x-slack-signature': signature },
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': String(timestamp), 'x-slack-signature': signature, ...options.headers },
     body,
   });
   const text = await response.text();
