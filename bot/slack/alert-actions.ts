@@ -10,7 +10,7 @@ import { saveChatMessage } from '../../server/chat/chat-messages.js';
 import { workspaceOfTenant } from '../../server/chat/workspaces.js';
 import { acknowledgeAlert } from '../shared/chat-actions.js';
 import { ACTIONS, escapeMrkdwn, line } from './blocks.js';
-import { callerOf, NOT_CONNECTED, UNMAPPED, workspaceOf } from './slack-callers.js';
+import { callerOf, notConnected, UNMAPPED, workspaceOf } from './slack-callers.js';
 import type { SlackContext } from './slack-bot.js';
 
 function alertAttachment(alert: Pick<AlertMessage, 'subject' | 'message' | 'severity' | 'source' | 'alertId'>, footer?: string) {
@@ -49,7 +49,7 @@ export function registerAlertActions(app: App, ctx: SlackContext): void {
     await ack();
     const ephemeral = (text: string) => respond({ response_type: 'ephemeral', replace_original: false, ...line(text) });
     const workspace = await workspaceOf(ctx.db, body.team?.id);
-    if (!workspace) return void (await ephemeral(NOT_CONNECTED));
+    if (!workspace) return void (await ephemeral(notConnected(body.team?.id)));
     const caller = await callerOf(ctx, workspace, body.user.id);
     if (!caller) return void (await ephemeral(UNMAPPED));
     const result = await acknowledgeAlert(ctx, caller, action.value);

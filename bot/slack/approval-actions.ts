@@ -10,7 +10,7 @@ import { loadApprovalFacts, type ApprovalFacts } from '../shared/approval-facts.
 import { decide, decisionConfirmation } from '../shared/chat-actions.js';
 import { runOperation } from '../shared/run-operation.js';
 import { ACTIONS, decisionModal, DECISION_VIEW, line, needsModal, type DecisionModalState } from './blocks.js';
-import { callerOf, NOT_CONNECTED, UNMAPPED, workspaceOf } from './slack-callers.js';
+import { callerOf, notConnected, UNMAPPED, workspaceOf } from './slack-callers.js';
 import type { SlackContext } from './slack-bot.js';
 
 const CAN_DECIDE = 'query($id: ID!) { approval(id: $id) { id viewerCanDecide status } }';
@@ -25,7 +25,7 @@ export function registerApprovalActions(app: App, ctx: SlackContext): void {
     app.action<BlockAction<ButtonAction>>(actionId, async ({ ack, body, action, respond, client }) => {
       await ack();
       const workspace = await workspaceOf(ctx.db, body.team?.id);
-      if (!workspace) return void (await respond(ephemeral(NOT_CONNECTED)));
+      if (!workspace) return void (await respond(ephemeral(notConnected(body.team?.id))));
       const caller = await callerOf(ctx, workspace, body.user.id);
       if (!caller) return void (await respond(ephemeral(UNMAPPED)));
       const approvalId = action.value ?? '';
@@ -56,7 +56,7 @@ export function registerApprovalActions(app: App, ctx: SlackContext): void {
     const totpCode = values.totp?.value?.value ?? undefined;
     const workspace = await workspaceOf(ctx.db, body.team?.id ?? undefined);
     const firstBlock = values.justification ? 'justification' : 'totp';
-    if (!workspace) return void (await ack({ response_action: 'errors', errors: { [firstBlock]: NOT_CONNECTED } }));
+    if (!workspace) return void (await ack({ response_action: 'errors', errors: { [firstBlock]: notConnected(body.team?.id ?? undefined) } }));
     const caller = await callerOf(ctx, workspace, body.user.id);
     if (!caller) return void (await ack({ response_action: 'errors', errors: { [firstBlock]: UNMAPPED } }));
     const result = await decide(ctx, caller, state.approvalId, state.decision, justification, totpCode);

@@ -6,7 +6,7 @@ import { AppError } from '../../server/errors.js';
 import { AUDIT_HELP, parseAuditCommand } from '../shared/audit-command.js';
 import { answerList, filtersOfMore, parseMoreState, resolveFilters, type ListAnswer } from '../shared/audit-answer.js';
 import { ACTIONS, line, listMessage, type SlackMessage } from './blocks.js';
-import { callerOf, NOT_CONNECTED, UNMAPPED, workspaceAdminRefusal, workspaceOf } from './slack-callers.js';
+import { callerOf, notConnected, UNMAPPED, workspaceAdminRefusal, workspaceOf } from './slack-callers.js';
 import type { SlackContext } from './slack-bot.js';
 
 const ephemeral = (message: SlackMessage) => ({ response_type: 'ephemeral' as const, ...message });
@@ -32,7 +32,7 @@ export function registerAuditCommand(app: App, ctx: SlackContext): void {
     const parsed = parseAuditCommand(command.text ?? '', ctx.clock.now());
     if (parsed.kind === 'bind') return ack(ephemeral(line(await bindWorkspace(ctx, command.team_id, command.user_id, parsed.code))));
     const workspace = await workspaceOf(ctx.db, command.team_id);
-    if (!workspace) return ack(ephemeral(line(NOT_CONNECTED)));
+    if (!workspace) return ack(ephemeral(line(notConnected(command.team_id))));
     if (parsed.kind === 'help') return ack(ephemeral(line(AUDIT_HELP)));
     if (parsed.kind === 'error') return ack(ephemeral(line(parsed.message)));
     if (parsed.kind === 'link') {
@@ -57,7 +57,7 @@ export function registerAuditCommand(app: App, ctx: SlackContext): void {
   app.action(ACTIONS.more, async ({ ack, body, action, respond }) => {
     await ack();
     const workspace = await workspaceOf(ctx.db, body.team?.id);
-    if (!workspace) return void (await respond(ephemeral(line(NOT_CONNECTED))));
+    if (!workspace) return void (await respond(ephemeral(line(notConnected(body.team?.id)))));
     const caller = await callerOf(ctx, workspace, body.user.id);
     if (!caller) return void (await respond(ephemeral(line(UNMAPPED))));
     const state = parseMoreState((action as { value?: string }).value);

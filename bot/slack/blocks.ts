@@ -18,6 +18,9 @@ const clip = (text: string, max = MAX_TEXT) => (text.length > max ? `${text.slic
 // Slack mrkdwn: &, < and > are control characters in text.
 export const escapeMrkdwn = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
+/** A time each reader sees in their own time zone (Slack's date token), with the UTC time as fallback. */
+export const slackDate = (iso: string) => `<!date^${Math.floor(Date.parse(iso) / 1000)}^{date_short_pretty} {time}|${iso}>`;
+
 export const ACTIONS = {
   more: 'audit_more',
   approve: 'approval_approve',
@@ -58,7 +61,7 @@ export function approvalMessage(facts: ApprovalFacts, link: string): SlackMessag
     facts.kind === 'SUDO' ? `*Command*\n\`${escapeMrkdwn(facts.command ?? '')}\`${facts.isPattern ? ' (pattern)' : ''}` : `*Duration*\n${facts.durationMinutes} minutes`,
     `*Approvals*\n${facts.approvalsReceived} of ${facts.requiredApprovals}${facts.status === 'PENDING' ? ` (${facts.approvalsStillNeeded} still needed)` : ''}`,
     `*Policy*\n${escapeMrkdwn(facts.policyName ?? 'default rules')}`,
-    `*Decide by*\n${facts.decideBy}`,
+    `*Decide by*\n${slackDate(facts.decideBy)}`,
   ].map((text) => ({ type: 'mrkdwn', text: clip(text, 1900) }));
   const blocks: Block[] = [{ type: 'header', text: { type: 'plain_text', text: `${STATUS_MARK[facts.status]} ${requestTitle(facts)}` } }];
   if (facts.kind === 'ACCESS' && facts.sudoScope) {

@@ -3,7 +3,7 @@ import type { App } from '@slack/bolt';
 import { fileRequest, requestOutcome } from '../shared/chat-actions.js';
 import { parseAccessCommand, parseSudoCommand } from '../shared/request-commands.js';
 import { line, type SlackMessage } from './blocks.js';
-import { callerOf, NOT_CONNECTED, UNMAPPED, workspaceOf } from './slack-callers.js';
+import { callerOf, notConnected, UNMAPPED, workspaceOf } from './slack-callers.js';
 import type { SlackContext } from './slack-bot.js';
 
 const ephemeral = (message: SlackMessage) => ({ response_type: 'ephemeral' as const, ...message });
@@ -11,7 +11,7 @@ export function registerRequestCommands(app: App, ctx: SlackContext): void {
   const handle = (name: '/access' | '/sudo') =>
     app.command(name, async ({ command, ack }) => {
       const workspace = await workspaceOf(ctx.db, command.team_id);
-      if (!workspace) return ack(ephemeral(line(NOT_CONNECTED)));
+      if (!workspace) return ack(ephemeral(line(notConnected(command.team_id))));
       const parsed = name === '/access' ? parseAccessCommand(command.text ?? '') : parseSudoCommand(command.text ?? '');
       if ('error' in parsed) return ack(ephemeral(line(parsed.error)));
       const caller = await callerOf(ctx, workspace, command.user_id);

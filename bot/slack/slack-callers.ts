@@ -12,8 +12,9 @@ import type { Clock } from '../../server/clock.js';
 import type { Logger } from '../../server/logger.js';
 import type { ChatCaller } from '../shared/run-operation.js';
 
-export const NOT_CONNECTED =
-  'This Slack workspace is not connected to Vigil. An admin of your Vigil tenant asks for it with `bindChatWorkspace(provider: SLACK, externalId: "<team id>")`, and an admin or owner of this workspace confirms with `/audit bind CODE`.';
+/** What someone in a workspace that is not (or not provably) bound is told, with its team id to bind. */
+export const notConnected = (teamId: string | undefined) =>
+  `This Slack workspace is not connected to Vigil. An admin of your Vigil tenant asks for it with \`bindChatWorkspace(provider: SLACK, externalId: "${teamId ?? 'T…'}")\`, and an admin or owner of this workspace confirms with \`/audit bind CODE\`.`;
 export const UNMAPPED =
   'I do not know you in Vigil: your Slack email is not a Vigil user’s, or Slack has not verified it. In Vigil, run `createChatLinkCode` and send me `/audit link CODE`.';
 

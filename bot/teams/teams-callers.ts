@@ -12,8 +12,9 @@ import type { ChatWorkspaceRow } from '../../server/db/tables/index.js';
 import type { ChatCaller } from '../shared/run-operation.js';
 import type { TeamsContext } from './teams-bot.js';
 
-export const NOT_CONNECTED =
-  'This Microsoft Teams tenant is not connected to Vigil. An admin of your Vigil tenant asks for it with bindChatWorkspace(provider: TEAMS, externalId: "<AAD tenant id>"), and a member of this tenant confirms by sending me: audit bind CODE';
+/** What someone in an AAD tenant that is not (or not provably) bound is told, with its id to bind. */
+export const notConnected = (aadTenantId: string | undefined) =>
+  `This Microsoft Teams tenant is not connected to Vigil. An admin of your Vigil tenant asks for it with bindChatWorkspace(provider: TEAMS, externalId: "${aadTenantId ?? 'the AAD tenant id'}"), and a member of this tenant confirms by sending me: audit bind CODE`;
 export const UNMAPPED = 'I do not know you in Vigil: your Teams email is not a Vigil user’s. In Vigil, run createChatLinkCode and send me: audit link CODE';
 
 export function aadTenantOf(turn: TurnContext): string | undefined {

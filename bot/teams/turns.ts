@@ -13,7 +13,7 @@ import { parseAccessCommand, parseSudoCommand } from '../shared/request-commands
 import { acknowledgeAlert, decide, decisionConfirmation, fileRequest, requestOutcome } from '../shared/chat-actions.js';
 import type { ChatCaller } from '../shared/run-operation.js';
 import { alertCard, forTeams, lineCard, listCard, type Card, type CardSubmit } from './cards.js';
-import { aadTenantOf, callerOf, NOT_CONNECTED, teamsUserIdOf, tenantMemberRefusal, UNMAPPED, workspaceOf } from './teams-callers.js';
+import { aadTenantOf, callerOf, notConnected, teamsUserIdOf, tenantMemberRefusal, UNMAPPED, workspaceOf } from './teams-callers.js';
 import type { TeamsContext } from './teams-bot.js';
 
 const reply = (turn: TurnContext, card: Card) => turn.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(card)));
@@ -40,7 +40,7 @@ export async function handleTurn(ctx: TeamsContext, turn: TurnContext): Promise<
   const rest = text.slice(verb.length).trim();
   if (!submit && verb.toLowerCase() === 'audit' && /^bind(\s|$)/i.test(rest)) return onBind(ctx, turn, rest);
   const workspace = await workspaceOf(ctx, turn);
-  if (!workspace) return void (await say(turn, NOT_CONNECTED));
+  if (!workspace) return void (await say(turn, notConnected(aadTenantOf(turn))));
 
   if (!submit && verb.toLowerCase() === 'audit' && /^link\s/i.test(rest)) {
     const parsed = parseAuditCommand(rest, ctx.deps.clock.now());

@@ -312,6 +312,10 @@ describe('approvals in Slack', () => {
         expect(json(blocks)).toContain('db-01 (env=prod, role=db)');
         expect(json(blocks)).toContain('120 minutes');
         expect(json(blocks)).toContain('rotate the certificates');
+        // The deadline in each reader's own time zone (Slack's date token), UTC as the fallback.
+        const decideBy = blocks[2].fields.map((field: { text: string }) => field.text).find((text: string) => text.startsWith('*Decide by*'));
+        const [, unix, fallback] = /^\*Decide by\*\n<!date\^(\d+)\^\{date_short_pretty\} \{time\}\|(.+)>$/.exec(decideBy)!;
+        expect(Number(unix) * 1000).toBe(Math.floor(Date.parse(fallback!) / 1000) * 1000);
         expect(copy.call.args.text).toBe('Access request with sudo by alice@example.test: access to web-01, db-01 with sudo (any command, as root) — pending');
       }
       // /audit approvals names the sudo in the requester's row.

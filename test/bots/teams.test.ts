@@ -228,7 +228,7 @@ describe('the Teams bot (unsigned, TEAMS_BOT_ENABLED)', () => {
       const { replies, during } = await message(ALICE, 'audit my-commands', {}, UNBOUND_TENANT);
       expect(replies).toHaveLength(1);
       expect(lineOf(replies[0]!)).toMatch(/^This Microsoft Teams tenant is not connected to Vigil\./);
-      expect(lineOf(replies[0]!)).toContain('bindChatWorkspace(provider: TEAMS');
+      expect(lineOf(replies[0]!)).toContain(`bindChatWorkspace(provider: TEAMS, externalId: "${UNBOUND_TENANT}")`);
       expect(during).toEqual(replies);
       // A card action from there decides nothing either.
       const submit = await send(base, UNBOUND_TENANT, BOB, { value: { vigil: 'approve', approvalId: '01a21c00-0000-7000-8000-000000000000' } });

@@ -89,7 +89,10 @@ describe('binding a Slack workspace', () => {
     expect(await workspaces(t.admin.token)).toEqual([
       { provider: 'SLACK', externalId: OWNED, approverChannel: 'C0APPROVERS', verified: false, verifiedBy: null, bindCode: null, bindCodeExpiresAt: new Date(clock.now().getTime() + 24 * 3_600_000).toISOString() },
     ]);
-    expect(await askSlack(OWNED, ALICE)).toMatch(/not connected to Vigil.*\/audit bind CODE/);
+    // Told with the team id Slack sent, so whoever binds it need not look it up.
+    expect(await askSlack(OWNED, ALICE)).toBe(
+      `This Slack workspace is not connected to Vigil. An admin of your Vigil tenant asks for it with \`bindChatWorkspace(provider: SLACK, externalId: "${OWNED}")\`, and an admin or owner of this workspace confirms with \`/audit bind CODE\`.`,
+    );
     const [requested] = await auditEntries(t.admin.token, 'chat_workspace.bind_requested');
     expect(requested).toMatchObject({ actorType: 'USER', resourceName: OWNED, after: { externalId: OWNED, approverChannel: 'C0APPROVERS' } });
     expect(JSON.stringify(requested)).not.toContain(ownedCode.replace(/-/g, '').slice(0, 8));
