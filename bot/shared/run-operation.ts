@@ -16,6 +16,15 @@ export interface OperationError {
   readonly field?: string;
 }
 
+/**
+ * An API message as a person reads it in chat: the API starts many with the input path it names
+ * for programs ("input.servers.0: no server named …"); chat drops the path and keeps the sentence.
+ */
+export function forPeople(message: string, field?: string): string {
+  const sentence = field && message.startsWith(`${field}: `) ? message.slice(field.length + 2) : message;
+  return sentence.charAt(0).toUpperCase() + sentence.slice(1);
+}
+
 export type OperationResult<T> = { readonly data: T; readonly error?: undefined } | { readonly data?: undefined; readonly error: OperationError };
 
 const documents = new Map<string, DocumentNode>();
@@ -48,7 +57,7 @@ export async function runOperation<T = Record<string, any>>(
     const code = String(formatted.extensions?.code);
     if (code === 'INTERNAL_SERVER_ERROR') deps.logger.error({ err: first.originalError ?? first, provider: caller.provider }, 'chat operation failed');
     const field = typeof formatted.extensions?.field === 'string' ? formatted.extensions.field : undefined;
-    const message = code === 'INTERNAL_SERVER_ERROR' ? 'Something went wrong in Vigil; the error was logged.' : formatted.message;
+    const message = code === 'INTERNAL_SERVER_ERROR' ? 'Something went wrong in Vigil; the error was logged.' : forPeople(formatted.message, field);
     return { error: { code, message, field } };
   }
   return { data: result.data as T };

@@ -33,7 +33,10 @@ export async function changeAlertState(ctx: TransactionContext, id: string, stat
   const [current] = await ctx.db.select().from(alerts).where(and(eq(alerts.tenantId, ctx.actor.tenantId), eq(alerts.id, id))).for('update');
   if (!current) throw new NotFound('Alert', id);
   const allowed = state === 'acknowledged' ? current.state === 'fired' : current.state !== 'resolved';
-  if (!allowed) throw new Conflict(`This alert is ${current.state}; it cannot become ${state}`, { state: current.state });
+  if (!allowed) {
+    const why = current.state === state ? `This alert is already ${state}` : `This alert is ${current.state}: it can no longer be ${state}`;
+    throw new Conflict(why, { state: current.state });
+  }
   const by = ctx.actor.type === 'user' ? ctx.actor.userId : null;
   const now = ctx.clock.now();
   const [row] = await ctx.db
