@@ -4,6 +4,7 @@
  */
 import type { ListRow } from '../shared/audit-lists.js';
 import { accessSudoWords, chatDecisionBlocked, describeRequest, outcomeLine, requestTitle, type ApprovalFacts } from '../shared/approval-facts.js';
+import { clip as clipTo } from '../shared/clip.js';
 
 type Block = Record<string, unknown>;
 
@@ -14,7 +15,7 @@ export interface SlackMessage {
 }
 
 const MAX_TEXT = 2900;
-const clip = (text: string, max = MAX_TEXT) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+const clip = (text: string, max = MAX_TEXT) => clipTo(text, max);
 // Slack mrkdwn: &, < and > are control characters in text.
 export const escapeMrkdwn = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
@@ -45,7 +46,7 @@ export function listMessage(heading: string, rows: readonly ListRow[], moreValue
     blocks.push(section);
   }
   if (moreValue) blocks.push({ type: 'actions', elements: [{ type: 'button', text: { type: 'plain_text', text: 'More' }, action_id: ACTIONS.more, value: moreValue }] });
-  return { text: `${heading}: ${rows.length} shown${moreValue ? ', more available' : ''}`, blocks };
+  return { text: clip(`${escapeMrkdwn(heading)}: ${rows.length} shown${moreValue ? ', more available' : ''}`), blocks };
 }
 
 const STATUS_MARK: Record<ApprovalFacts['status'], string> = { PENDING: '⏳', APPROVED: '✅', DENIED: '⛔', CANCELLED: '↩️', EXPIRED: '⌛' };
@@ -88,7 +89,7 @@ export function approvalMessage(facts: ApprovalFacts, link: string): SlackMessag
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `${escapeMrkdwn(blocked!)} <${link}|Decide in Vigil>` } });
   }
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(escapeMrkdwn(outcomeLine(facts))) }] });
-  return { text: `${requestTitle(facts)} by ${escapeMrkdwn(facts.requester.email)}: ${escapeMrkdwn(describeRequest(facts))} — ${facts.status.toLowerCase()}`, blocks };
+  return { text: clip(`${requestTitle(facts)} by ${escapeMrkdwn(facts.requester.email)}: ${escapeMrkdwn(describeRequest(facts))} — ${facts.status.toLowerCase()}`), blocks };
 }
 
 export interface DecisionModalState {

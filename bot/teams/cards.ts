@@ -6,6 +6,7 @@
 import type { Severity } from '../../server/db/tables/index.js';
 import type { AlertMessage } from '../../server/channels/send-to-channel.js';
 import type { ListRow } from '../shared/audit-lists.js';
+import { clip } from '../shared/clip.js';
 import { accessSudoWords, chatDecisionBlocked, describeRequest, outcomeLine, requestTitle, type ApprovalFacts } from '../shared/approval-facts.js';
 
 export const CARD_VERSION = '1.5';
@@ -26,7 +27,10 @@ const card = (body: Element[], actions: Element[] = []): Card => ({
   ...(actions.length ? { actions } : {}),
 });
 
-const text = (value: string, extra: Element = {}): Element => ({ type: 'TextBlock', text: value, wrap: true, ...extra });
+/** Every text is clipped: a Teams message carries about 28 KB, and user text reaches the API's limits. */
+const MAX_TEXT = 2000;
+const text = (value: string, extra: Element = {}): Element => ({ type: 'TextBlock', text: clip(value, MAX_TEXT), wrap: true, ...extra });
+const fact = (title: string, value: string) => ({ title, value: clip(value, MAX_TEXT) });
 
 export function lineCard(message: string): Card {
   return card([text(message)]);
@@ -36,7 +40,8 @@ export function listCard(heading: string, rows: readonly ListRow[], more: string
   const body: Element[] = [text(heading, { size: 'Medium', weight: 'Bolder' })];
   if (rows.length === 0) body.push(text('Nothing matches.', { isSubtle: true }));
   for (const row of rows) {
-    const items: Element[] = [text(row.title, { weight: 'Bolder' }), text(row.facts.join('  ·  '), { isSubtle: true, size: 'Small', spacing: 'None' })];
+    // Ten rows to a page: each kept short enough that the page fits one Teams message.
+    const items: Element[] = [text(clip(row.title, 300), { weight: 'Bolder' }), text(clip(row.facts.join('  ·  '), 1000), { isSubtle: true, size: 'Small', spacing: 'None' })];
     if (row.link) items.push({ type: 'ActionSet', actions: [{ type: 'Action.OpenUrl', title: row.link.label, url: row.link.url }] });
     body.push({ type: 'Container', separator: true, items });
   }
@@ -51,14 +56,14 @@ const STATUS_STYLE: Record<ApprovalFacts['status'], string> = { PENDING: 'accent
 export function approvalCard(facts: ApprovalFacts, link: string): Card {
   const servers = facts.servers.map((server) => `${server.name}${server.labels.length ? ` (${server.labels.map((label) => `${label.key}=${label.value}`).join(', ')})` : ''}`).join(', ');
   const factSet = [
-    ...(facts.kind === 'ACCESS' && facts.sudoScope ? [{ title: 'Sudo', value: forTeams(`${accessSudoWords(facts.sudoScope)}, on every server below`) }] : []),
-    { title: 'Requester', value: facts.requester.email },
-    { title: 'Servers', value: servers },
-    facts.kind === 'SUDO' ? { title: 'Command', value: `${facts.command ?? ''}${facts.isPattern ? ' (pattern)' : ''}` } : { title: 'Duration', value: `${facts.durationMinutes} minutes` },
-    { title: 'Reason', value: facts.reason },
-    { title: 'Approvals', value: `${facts.approvalsReceived} of ${facts.requiredApprovals}${facts.status === 'PENDING' ? ` (${facts.approvalsStillNeeded} still needed)` : ''}` },
-    { title: 'Policy', value: facts.policyName ?? 'default rules' },
-    { title: 'Decide by', value: facts.decideBy },
+    ...(facts.kind === 'ACCESS' && facts.sudoScope ? [fact('Sudo', forTeams(`${accessSudoWords(facts.sudoScope)}, on every server below`))] : []),
+    fact('Requester', facts.requester.email),
+    fact('Servers', servers),
+    facts.kind === 'SUDO' ? fact('Command', `${facts.command ?? ''}${facts.isPattern ? ' (pattern)' : ''}`) : fact('Duration', `${facts.durationMinutes} minutes`),
+    fact('Reason', facts.reason),
+    fact('Approvals', `${facts.approvalsReceived} of ${facts.requiredApprovals}${facts.status === 'PENDING' ? ` (${facts.approvalsStillNeeded} still needed)` : ''}`),
+    fact('Policy', facts.policyName ?? 'default rules'),
+    fact('Decide by', facts.decideBy),
   ];
   const body: Element[] = [
     {
@@ -90,7 +95,7 @@ export function approvalCard(facts: ApprovalFacts, link: string): Card {
   return card(body, actions);
 }
 
-export const approvalSummary = (facts: ApprovalFacts) => `${requestTitle(facts)} by ${facts.requester.email}: ${forTeams(describeRequest(facts))} — ${facts.status.toLowerCase()}`;
+export const approvalSummary = (facts: ApprovalFacts) => clip(`${requestTitle(facts)} by ${facts.requester.email}: ${forTeams(describeRequest(facts))} — ${facts.status.toLowerCase()}`, 500);
 
 /** The seed's severity scale as Adaptive Card styles (Teams has no free colours). */
 const SEVERITY_STYLE: Record<Severity, { style: string; color: string }> = {
