@@ -84,7 +84,8 @@ async function refresh(ctx: SlackContext, tenantId: string, approvalId: string):
   for (const copy of await chatMessagesOf(ctx.db, tenantId, 'slack', 'approval', approvalId)) {
     try {
       await ctx.client.chat.update({ channel: copy.conversation, ts: copy.messageId, text: message.text, blocks: message.blocks as never });
-      await ctx.client.chat.postMessage({ channel: copy.conversation, thread_ts: copy.messageId, text: escapeMrkdwn(outcome) });
+      // People's words (justifications, cancel reasons) as typed: no formatting, no mentions.
+      await ctx.client.chat.postMessage({ channel: copy.conversation, thread_ts: copy.messageId, text: escapeMrkdwn(outcome), mrkdwn: false });
     } catch (error) {
       ctx.logger.warn({ err: error, approvalId, channel: copy.conversation }, 'slack approval message not updated');
     }
@@ -97,7 +98,7 @@ async function tellRequester(ctx: SlackContext, tenantId: string, facts: Approva
   if (!requester) return;
   const text = `Your request for ${escapeMrkdwn(describeRequest(facts))} is ${facts.status.toLowerCase()}. ${escapeMrkdwn(outcomeLine(facts))}`;
   try {
-    await ctx.client.chat.postMessage({ channel: requester.externalUserId, text });
+    await ctx.client.chat.postMessage({ channel: requester.externalUserId, text, mrkdwn: false });
   } catch (error) {
     ctx.logger.warn({ err: error, approvalId: facts.id }, 'slack message to the requester not sent');
   }

@@ -71,7 +71,9 @@ export function approvalMessage(facts: ApprovalFacts, link: string): SlackMessag
   }
   blocks.push(
     { type: 'section', fields },
-    { type: 'section', text: { type: 'mrkdwn', text: clip(`*Reason*\n${escapeMrkdwn(facts.reason)}`) } },
+    // The requester's own words, shown as typed: plain text, so `*bold*` or `_it_` is not formatting.
+    { type: 'context', elements: [{ type: 'mrkdwn', text: '*Reason*' }] },
+    { type: 'section', text: { type: 'plain_text', text: clip(facts.reason), emoji: false } },
   );
   const blocked = chatDecisionBlocked(facts);
   if (facts.status === 'PENDING' && !blocked) {

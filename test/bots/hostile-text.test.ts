@@ -112,6 +112,13 @@ describe('Slack messages with hostile text at the API limits', () => {
     }
   });
 
+  it('the reason is shown as typed (plain text), so its *bold* _it_ ~x~ is not formatting', () => {
+    const facts = hostileFacts({ reason: 'restart *now* _please_ ~x~' });
+    const blocks = approvalMessage(facts, 'https://vigil.example/approvals/1').blocks as any[];
+    const holding = blocks.filter((block) => JSON.stringify(block).includes('restart *now*'));
+    expect(holding).toEqual([{ type: 'section', text: { type: 'plain_text', text: 'restart *now* _please_ ~x~', emoji: false } }]);
+  });
+
   it('the decision modal, approving and denying', () => {
     for (const decision of ['approve', 'deny'] as const) {
       const view = decisionModal(hostileFacts(), { approvalId: '1', decision }) as { title: { text: string }; blocks: any[] };
