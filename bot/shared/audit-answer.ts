@@ -6,6 +6,7 @@ import type { GraphQLSchema } from 'graphql';
 import type { SchemaDependencies } from '../../schema/context.js';
 import { findServerByRef } from '../../server/identity/servers.js';
 import { findUserByRef } from '../../server/identity/users.js';
+import { canSeeRow } from '../../server/auth/scope.js';
 import { AUDIT_SUBCOMMANDS, type AuditFilters, type AuditSubcommand } from './audit-command.js';
 import { AUDIT_LISTS, type ListRow, type ResolvedFilters } from './audit-lists.js';
 import { runOperation, type ChatCaller } from './run-operation.js';
@@ -50,6 +51,10 @@ export async function answerList(
   after: string | null,
 ): Promise<ListAnswer | { error: string }> {
   const spec = AUDIT_LISTS[subcommand];
+  // Someone else's rows, asked by a person who sees only their own: say so, rather than "0 shown".
+  if (filters.userId && spec.recordKind && !canSeeRow(caller.actor, spec.recordKind, filters.userId)) {
+    return { error: `You can list only your own ${subcommand}: --user with someone else needs the admin role${spec.recordKind === 'terminalSessions' ? ' or the session_recordings.view permission' : ''}.` };
+  }
   const filter = Object.fromEntries(Object.entries(spec.filter(filters, deps.clock.now())).filter(([, value]) => value !== undefined));
   const result = await runOperation(schema, deps, caller, spec.query, { first: PAGE_SIZE, after, filter });
   if (result.error) {

@@ -3,6 +3,7 @@
  * in chat: a title line, a few facts, and a link to the item (a recording's playback page where
  * there is one). Platform-neutral: Slack renders these as blocks, Teams as an Adaptive Card.
  */
+import type { RecordKind } from '../../server/auth/scope.js';
 import type { AuditSubcommand } from './audit-command.js';
 import { describeRequest } from './approval-facts.js';
 
@@ -26,6 +27,8 @@ interface ListSpec {
   readonly connection: (data: any) => { nodes: any[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
   readonly filter: (filters: ResolvedFilters, now: Date) => Record<string, unknown>;
   readonly row: (node: any) => ListRow;
+  /** The record kind whose row rule decides whose rows `--user` may name (lists of everyone's). */
+  readonly recordKind?: RecordKind;
 }
 
 const PAGE = 'pageInfo { hasNextPage endCursor }';
@@ -65,6 +68,7 @@ export const AUDIT_LISTS: Record<AuditSubcommand, ListSpec> = {
     row: commandRow,
   },
   commands: {
+    recordKind: 'commands',
     heading: 'Commands',
     query: `query($first: Int, $after: String, $filter: CommandFilterInput) { commands(first: $first, after: $after, filter: $filter) { nodes { ${COMMAND_FIELDS} } ${PAGE} } }`,
     connection: (data) => data.commands,
@@ -79,6 +83,7 @@ export const AUDIT_LISTS: Record<AuditSubcommand, ListSpec> = {
     row: sessionRow,
   },
   sessions: {
+    recordKind: 'terminalSessions',
     heading: 'Terminal sessions',
     query: `query($first: Int, $after: String, $filter: TerminalSessionFilterInput) { terminalSessions(first: $first, after: $after, filter: $filter) { nodes { ${SESSION_FIELDS} } ${PAGE} } }`,
     connection: (data) => data.terminalSessions,
@@ -106,6 +111,7 @@ export const AUDIT_LISTS: Record<AuditSubcommand, ListSpec> = {
     }),
   },
   approvals: {
+    recordKind: 'approvals',
     heading: 'Requests',
     query: `query($first: Int, $after: String, $filter: ApprovalFilterInput) { approvals(first: $first, after: $after, filter: $filter) { nodes { id kind status reason command isPattern sudoScope durationMinutes requestedAt requester { email } servers { name } approvalsReceived requiredApprovals } ${PAGE} } }`,
     connection: (data) => data.approvals,

@@ -477,7 +477,7 @@ describe('paging with the More button', () => {
     const more = (state: Record<string, unknown>) => clickMore(JSON.stringify({ filters: {}, after: null, ...state }), U.alice);
     expect(oneLine(await more({ subcommand: 'activity' }))).toMatch(/may not/);
     const bobs = await more({ subcommand: 'commands', filters: { userId: f.bob.id } });
-    expect(listOf(bobs).titles).toEqual([]);
+    expect(oneLine(bobs)).toMatch(/^You can list only your own commands/);
     const everyones = listOf(await more({ subcommand: 'commands' }));
     expect(everyones.titles.length).toBeGreaterThan(0);
     expect(everyones.titles.every((title) => title.includes('alice-'))).toBe(true);
@@ -510,9 +510,12 @@ describe('/audit commands follows the API’s scoping', () => {
   it('alice sees only hers', async () => {
     const titles = await allTitles(await audit('commands', U.alice), U.alice);
     expect(sorted(titles)).toEqual(sorted(lines([...ALICE, ...ALICE_MORE])));
-    // Asking for bob's gives nothing of bob's (an empty list or a refusal).
+    // Asking for bob's gives nothing of bob's, and says why rather than "0 shown" (issue 29).
     const body = await audit(`commands --user ${f.bob.email}`, U.alice);
     for (const line of lines(BOB)) expect(JSON.stringify(body)).not.toContain(line);
+    expect(oneLine(body)).toBe('You can list only your own commands: --user with someone else needs the admin role.');
+    // Naming herself is fine.
+    expect(sorted(await allTitles(await audit(`commands --user ${f.alice.email}`, U.alice), U.alice))).toEqual(sorted(lines([...ALICE, ...ALICE_MORE])));
   });
 
   it('carol (session recordings only) sees no commands', async () => {
