@@ -39,11 +39,12 @@ export function line(text: string): SlackMessage {
 export function listMessage(heading: string, rows: readonly ListRow[], moreValue: string | null): SlackMessage {
   const blocks: Block[] = [{ type: 'header', text: { type: 'plain_text', text: clip(heading, 150) } }];
   if (rows.length === 0) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: '_Nothing matches._' } });
+  // Rows are recorded text (command lines, patterns, reasons): plain text, shown as typed, so a
+  // `*` or `_` in them formats nothing. The title, then its facts in a context line.
   for (const [index, row] of rows.entries()) {
-    const text = `*${escapeMrkdwn(clip(row.title, 300))}*\n${escapeMrkdwn(row.facts.join('  ·  '))}`;
-    const section: Block = { type: 'section', text: { type: 'mrkdwn', text: clip(text) } };
+    const section: Block = { type: 'section', text: { type: 'plain_text', text: clip(row.title, 300), emoji: false } };
     if (row.link) section.accessory = { type: 'button', text: { type: 'plain_text', text: row.link.label }, url: row.link.url, action_id: `open_${index}` };
-    blocks.push(section);
+    blocks.push(section, { type: 'context', elements: [{ type: 'plain_text', text: clip(row.facts.join('  ·  '), 2000), emoji: false }] });
   }
   if (moreValue) blocks.push({ type: 'actions', elements: [{ type: 'button', text: { type: 'plain_text', text: 'More' }, action_id: ACTIONS.more, value: moreValue }] });
   return { text: clip(`${escapeMrkdwn(heading)}: ${rows.length} shown${moreValue ? ', more available' : ''}`), blocks };

@@ -119,6 +119,15 @@ describe('Slack messages with hostile text at the API limits', () => {
     expect(holding).toEqual([{ type: 'section', text: { type: 'plain_text', text: 'restart *now* _please_ ~x~', emoji: false } }]);
   });
 
+  it('list rows are shown as typed: a `*` pattern or `_` in a command line formats nothing', () => {
+    const rows = [{ title: 'systemctl restart *', facts: ['SUCCESS', 'web_01'] }];
+    const blocks = listMessage('Your commands', rows, null).blocks as any[];
+    expect(blocks.slice(1)).toEqual([
+      { type: 'section', text: { type: 'plain_text', text: 'systemctl restart *', emoji: false } },
+      { type: 'context', elements: [{ type: 'plain_text', text: 'SUCCESS  ·  web_01', emoji: false }] },
+    ]);
+  });
+
   it('the decision modal, approving and denying', () => {
     for (const decision of ['approve', 'deny'] as const) {
       const view = decisionModal(hostileFacts(), { approvalId: '1', decision }) as { title: { text: string }; blocks: any[] };

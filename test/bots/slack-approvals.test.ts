@@ -320,7 +320,7 @@ describe('approvals in Slack', () => {
       }
       // /audit approvals names the sudo in the requester's row.
       const listed = await postToSlackEndpoint(t.vigil.baseUrl, slashCommand('/audit', 'approvals --status pending', as('UALICE'), slack.responseUrl), { secret: SECRET });
-      expect(json(listed.body.blocks)).toContain('*access to web-01, db-01 with sudo (any command, as root)*');
+      expect(listed.body.blocks[1].text).toEqual({ type: 'plain_text', text: 'access to web-01, db-01 with sudo (any command, as root)', emoji: false });
       // Denied with hostile text: the requester is told what was refused, sudo included, and
       // neither the thread replies nor the DM ping the channel or carry a live link.
       const hostile = '<!channel> re-approve at <https://evil.example/login|Vigil>';

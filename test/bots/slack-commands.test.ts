@@ -97,14 +97,17 @@ function oneLine(body: any): string {
 /** A list answer: its heading and the row titles (command lines, …). */
 function listOf(body: any): { heading: string; titles: string[]; facts: string[]; more: string | null } {
   expect(body.blocks[0]?.type).toBe('header');
-  const sections = body.blocks.slice(1).filter((block: any) => block.type === 'section' && block.text.text !== '_Nothing matches._');
+  const blocks = body.blocks.slice(1);
   const titles: string[] = [];
   const facts: string[] = [];
-  for (const section of sections) {
-    const match = /^\*(.*?)\*\n([\s\S]*)$/.exec(section.text.text);
-    expect(match, `a row reads "*title*\\nfacts": ${section.text.text}`).not.toBeNull();
-    titles.push(match![1]!);
-    facts.push(match![2]!);
+  for (const [index, block] of blocks.entries()) {
+    if (block.type !== 'section' || block.text.text === '_Nothing matches._') continue;
+    // A row: its title as typed (plain text), then its facts in a context line.
+    expect(block.text.type, `a row's title is plain text: ${block.text.text}`).toBe('plain_text');
+    const context = blocks[index + 1];
+    expect(context?.type).toBe('context');
+    titles.push(block.text.text);
+    facts.push(context.elements[0].text);
   }
   const button = body.blocks.flatMap((block: any) => (block.type === 'actions' ? block.elements : [])).find((element: any) => element.action_id === 'audit_more');
   return { heading: body.blocks[0].text.text, titles, facts, more: button ? button.value : null };
