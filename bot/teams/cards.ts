@@ -31,6 +31,15 @@ const card = (body: Element[], actions: Element[] = []): Card => ({
 const MAX_TEXT = 2000;
 const text = (value: string, extra: Element = {}): Element => ({ type: 'TextBlock', text: clip(value, MAX_TEXT), wrap: true, ...extra });
 const fact = (title: string, value: string) => ({ title, value: clip(value, MAX_TEXT) });
+/**
+ * Recorded text (reasons, justifications, command lines, alert text) shown as typed: a TextRun is
+ * not read as markdown, so `**bold**` or `[a link](https://…)` in it renders as those characters.
+ */
+const literal = (value: string, style: Element = {}, extra: Element = {}): Element => ({
+  type: 'RichTextBlock',
+  inlines: [{ type: 'TextRun', text: clip(value, MAX_TEXT), ...style }],
+  ...extra,
+});
 
 export function lineCard(message: string): Card {
   return card([text(message)]);
@@ -41,7 +50,7 @@ export function listCard(heading: string, rows: readonly ListRow[], more: string
   if (rows.length === 0) body.push(text('Nothing matches.', { isSubtle: true }));
   for (const row of rows) {
     // Ten rows to a page: each kept short enough that the page fits one Teams message.
-    const items: Element[] = [text(clip(row.title, 300), { weight: 'Bolder' }), text(clip(row.facts.join('  ·  '), 1000), { isSubtle: true, size: 'Small', spacing: 'None' })];
+    const items: Element[] = [literal(clip(row.title, 300), { weight: 'Bolder' }), literal(clip(row.facts.join('  ·  '), 1000), { isSubtle: true, size: 'Small' }, { spacing: 'None' })];
     if (row.link) items.push({ type: 'ActionSet', actions: [{ type: 'Action.OpenUrl', title: row.link.label, url: row.link.url }] });
     body.push({ type: 'Container', separator: true, items });
   }
@@ -60,7 +69,6 @@ export function approvalCard(facts: ApprovalFacts, link: string): Card {
     fact('Requester', facts.requester.email),
     fact('Servers', servers),
     facts.kind === 'SUDO' ? fact('Command', `${facts.command ?? ''}${facts.isPattern ? ' (pattern)' : ''}`) : fact('Duration', `${facts.durationMinutes} minutes`),
-    fact('Reason', facts.reason),
     fact('Approvals', `${facts.approvalsReceived} of ${facts.requiredApprovals}${facts.status === 'PENDING' ? ` (${facts.approvalsStillNeeded} still needed)` : ''}`),
     fact('Policy', facts.policyName ?? 'default rules'),
     fact('Decide by', facts.decideBy),
@@ -77,6 +85,8 @@ export function approvalCard(facts: ApprovalFacts, link: string): Card {
       ],
     },
     { type: 'FactSet', facts: factSet },
+    text('Reason', { weight: 'Bolder', spacing: 'Small' }),
+    literal(facts.reason, {}, { spacing: 'None' }),
   ];
   const actions: Element[] = [];
   const blocked = chatDecisionBlocked(facts);
@@ -91,7 +101,7 @@ export function approvalCard(facts: ApprovalFacts, link: string): Card {
     body.push(text(`${blocked} Decide it in Vigil.`, { color: 'Warning' }));
   }
   actions.push({ type: 'Action.OpenUrl', title: 'Open in Vigil', url: link });
-  body.push(text(outcomeLine(facts), { isSubtle: true, size: 'Small' }));
+  body.push(literal(outcomeLine(facts), { isSubtle: true, size: 'Small' }));
   return card(body, actions);
 }
 
@@ -109,8 +119,8 @@ const SEVERITY_STYLE: Record<Severity, { style: string; color: string }> = {
 export function alertCard(alert: Pick<AlertMessage, 'subject' | 'message' | 'severity' | 'source' | 'alertId'>, acknowledgedBy?: string): Card {
   const severity = SEVERITY_STYLE[alert.severity];
   const body: Element[] = [
-    { type: 'Container', style: severity.style, items: [text(alert.subject, { weight: 'Bolder', size: 'Medium', color: severity.color })] },
-    text(alert.message),
+    { type: 'Container', style: severity.style, items: [literal(alert.subject, { weight: 'Bolder', size: 'Medium', color: severity.color })] },
+    literal(alert.message),
     text(`Severity ${alert.severity} · ${alert.source}${acknowledgedBy ? ` · acknowledged by ${acknowledgedBy}` : ''}`, { isSubtle: true, size: 'Small' }),
   ];
   const actions = alert.alertId && !acknowledgedBy ? [{ type: 'Action.Submit', title: 'Acknowledge', data: { vigil: 'ack', alertId: alert.alertId } }] : [];

@@ -150,7 +150,36 @@ describe('Slack messages with hostile text at the API limits', () => {
 const TEAMS_MAX_BYTES = 28_000;
 const bytes = (card: unknown) => Buffer.byteLength(JSON.stringify(card));
 
+/** Every TextBlock text and FactSet value of a card: the places Teams reads as markdown. */
+function markdownTexts(node: any, out: string[] = []): string[] {
+  if (!node || typeof node !== 'object') return out;
+  if (Array.isArray(node)) {
+    for (const item of node) markdownTexts(item, out);
+    return out;
+  }
+  if (node.type === 'TextBlock') out.push(String(node.text));
+  if (node.type === 'FactSet') for (const fact of node.facts) out.push(String(fact.value));
+  for (const key of ['body', 'items', 'columns']) if (key in node) markdownTexts(node[key], out);
+  return out;
+}
+
 describe('Teams cards with hostile text at the API limits', () => {
+  it('people’s and agents’ words (reasons, justifications, cancel reasons, list rows, alerts) are never read as markdown', () => {
+    const link = 'see [Vigil](https://evil.example/login) **now**';
+    const facts = hostileFacts({ reason: link, cancelReason: link, servers: [{ name: 'web-01', labels: [] }], requester: { id: 'u1', email: 'alice@example.test', name: 'Alice' } });
+    const cards = [
+      ...(['PENDING', 'APPROVED', 'CANCELLED'] as const).map((status) =>
+        approvalCard({ ...facts, status, decisions: [{ ...facts.decisions[0]!, justification: link }], policyName: 'SRE' }, 'https://vigil.example/approvals/1'),
+      ),
+      listCard('Your commands', [{ title: link, facts: [link] }], null),
+      alertCard({ subject: link, message: link, severity: 'high', source: 'Vigil', alertId: '1' }),
+    ];
+    for (const card of cards) {
+      expect(JSON.stringify(card)).toContain('evil.example'); // shown, as typed …
+      for (const text of markdownTexts((card as any).body)) expect(text).not.toContain('evil.example'); // … but never as markdown
+    }
+  });
+
   it('approval cards in every state, their summaries, lists, lines and alerts fit a Teams message', () => {
     for (const state of STATES) {
       const facts = hostileFacts(state);

@@ -103,7 +103,9 @@ function walk(card: Card): Card[] {
   visit(card.actions);
   return out;
 }
-const textsOf = (card: Card) => walk(card).filter((node) => node.type === 'TextBlock').map((node) => String(node.text));
+/** A text element's text: a TextBlock's (markdown), or a RichTextBlock's runs (shown as typed). */
+const plainOf = (node: any): string => (node.type === 'RichTextBlock' ? node.inlines.map((inline: any) => inline.text).join('') : String(node.text));
+const textsOf = (card: Card) => walk(card).filter((node) => node.type === 'TextBlock' || node.type === 'RichTextBlock').map(plainOf);
 const factsOf = (card: Card) => Object.fromEntries(walk(card).flatMap((node) => (node.type === 'FactSet' ? node.facts.map((fact: any) => [fact.title, fact.value]) : [])));
 const submitsOf = (card: Card) => walk(card).filter((node) => node.type === 'Action.Submit').map((node) => ({ title: node.title, data: node.data }));
 const inputsOf = (card: Card) => walk(card).filter((node) => String(node.type).startsWith('Input.')).map((node) => node.id);
@@ -127,8 +129,8 @@ function listOf(call: ConnectorCall): { heading: string; titles: string[]; facts
   const more = submitsOf(card).find((action) => action.data?.vigil === 'more');
   return {
     heading: heading.text,
-    titles: containers.map((row: any) => row.items[0].text),
-    facts: containers.map((row: any) => row.items[1].text),
+    titles: containers.map((row: any) => plainOf(row.items[0])),
+    facts: containers.map((row: any) => plainOf(row.items[1])),
     more: more ? more.data.state : null,
   };
 }
@@ -441,10 +443,13 @@ describe('the Teams bot (unsigned, TEAMS_BOT_ENABLED)', () => {
           Requester: 'alice@example.test',
           Servers: 'web-01 (env=prod)',
           Duration: '120 minutes',
-          Reason: 'deploy the hotfix',
           Approvals: '0 of 1 (1 still needed)',
           Policy: 'SRE prod',
         });
+        // The reason as typed, under its label (a TextRun: not read as markdown).
+        const body = (card as any).body as any[];
+        const label = body.findIndex((element) => element.type === 'TextBlock' && element.text === 'Reason');
+        expect(body[label + 1]).toMatchObject({ type: 'RichTextBlock', inlines: [{ type: 'TextRun', text: 'deploy the hotfix' }] });
         expect(submitsOf(card)).toEqual([
           { title: 'Approve', data: { vigil: 'approve', approvalId: id } },
           { title: 'Deny', data: { vigil: 'deny', approvalId: id } },
@@ -532,7 +537,8 @@ describe('the Teams bot (unsigned, TEAMS_BOT_ENABLED)', () => {
       for (const copy of sudoCopies) {
         const card = cardOf(copy);
         expect(textsOf(card)[0]).toBe('Sudo request: pending');
-        expect(factsOf(card)).toMatchObject({ Requester: 'alice@example.test', Servers: 'web-01 (env=prod)', Command: 'systemctl restart nginx', Reason: 'stuck worker' });
+        expect(factsOf(card)).toMatchObject({ Requester: 'alice@example.test', Servers: 'web-01 (env=prod)', Command: 'systemctl restart nginx' });
+        expect(textsOf(card)).toEqual(expect.arrayContaining(['Reason', 'stuck worker']));
         expect(factsOf(card).Duration).toBeUndefined();
       }
       const told = toldAlice().length;
