@@ -5,6 +5,7 @@
 import type { GraphQLSchema } from 'graphql';
 import type { SchemaDependencies } from '../../schema/context.js';
 import type { ChatProvider } from '../../server/db/tables/index.js';
+import { ACCESS_SUDO_PATTERN } from '../../server/approvals/command-patterns.js';
 import { runOperation } from './run-operation.js';
 
 export interface ApprovalFacts {
@@ -60,7 +61,7 @@ export function chatDecisionBlocked(facts: ApprovalFacts): string | null {
 type RequestShape = Pick<ApprovalFacts, 'kind' | 'command' | 'isPattern' | 'sudoScope' | 'servers'>;
 
 /** The sudo an access request carries, in words: any command for `*`, else the pattern. */
-export const accessSudoWords = (sudoScope: string) => (sudoScope === '*' ? 'any command, as root' : `\`${sudoScope}\``);
+export const accessSudoWords = (sudoScope: string) => (sudoScope === ACCESS_SUDO_PATTERN ? 'any command, as root' : `\`${sudoScope}\``);
 
 /** The card's title: sudo named whenever approving grants it. */
 export const requestTitle = (facts: Pick<ApprovalFacts, 'kind' | 'sudoScope'>) => (facts.kind === 'SUDO' ? 'Sudo request' : facts.sudoScope ? 'Access request with sudo' : 'Access request');

@@ -12,7 +12,7 @@ import type { Request, Response } from 'express';
 import type { Logger } from '../../server/logger.js';
 
 /** Slack's window for a request's timestamp, both ways. */
-export const SLACK_TIMESTAMP_WINDOW_MS = 5 * 60_000;
+const SLACK_TIMESTAMP_WINDOW_MS = 5 * 60_000;
 
 /** What a Slack request asked for, to name it in the log (never its text or user data). */
 function requestShape(body: unknown): Record<string, unknown> {

@@ -2,7 +2,7 @@ import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root
 import { cancelApproval } from '../../server/approvals/access-session-lifecycle.js';
 import { getApprovalInScope, listApprovals, listApprovalsToReview } from '../../server/approvals/approval-queries.js';
 import { decideApprovalCountingCodes } from '../../server/approvals/decide-approval.js';
-import { ACCESS_SUDO_PATTERN } from '../../server/approvals/grants.js';
+import { ACCESS_SUDO_PATTERN } from '../../server/approvals/command-patterns.js';
 import { requestAccess } from '../../server/approvals/request-access.js';
 import { requestSudo } from '../../server/approvals/request-sudo.js';
 import { canSeeApproval, recordScope, requireActor, reviewerScope, reviewRefusal } from '../../server/auth/scope.js';

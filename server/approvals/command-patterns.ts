@@ -12,6 +12,9 @@
  */
 import { parse } from 'shell-quote';
 
+/** The sudo an access request made with sudo grants on each of its servers once approved: any command. */
+export const ACCESS_SUDO_PATTERN = '*';
+
 /** Runs of spaces and tabs become one space; line breaks stay, since a shell runs each line. */
 export function normalizeCommand(command: string): string {
   return command.trim().replace(/[^\S\r\n]+/g, ' ');

@@ -9,10 +9,8 @@ import { accessSessions, approvals, sudoAuthorizations, type AccessSessionRow, t
 import { newId } from '../ids.js';
 import type { TransactionContext } from '../service-context.js';
 import { accessSessionSnapshot, lockAccessSession, sudoAuthorizationSnapshot } from './approval-records.js';
+import { ACCESS_SUDO_PATTERN } from './command-patterns.js';
 import type { WorkflowRecord } from './workflow-record.js';
-
-/** The sudo an access request made with sudo grants on each of its servers once approved: any command. */
-export const ACCESS_SUDO_PATTERN = '*';
 
 export interface InForce {
   approval: ApprovalRow;

@@ -11,7 +11,7 @@ import { actorId } from '../auth/actor.js';
 import { requireAdmin } from '../auth/scope.js';
 import { recordChange } from '../audit/record-change.js';
 import type { Executor } from '../db/database.js';
-import { CHAT_PROVIDERS, chatWorkspaceClaims, chatWorkspaces, type ChatProvider, type ChatWorkspaceRow } from '../db/tables/index.js';
+import { CHAT_PROVIDERS, chatWorkspaceClaims, chatWorkspaces, type ChatProvider, type ChatWorkspaceClaimRow, type ChatWorkspaceRow } from '../db/tables/index.js';
 import { Conflict, NotFound } from '../errors.js';
 import type { TransactionContext } from '../service-context.js';
 import { parseInput } from '../validation.js';
@@ -53,6 +53,18 @@ const bindingOf = (row: ChatWorkspaceRow): WorkspaceBinding => ({
   updatedAt: row.updatedAt,
 });
 
+/** A binding waiting for its code; the code itself only in the answer that made it. */
+const waitingBinding = (claim: ChatWorkspaceClaimRow, bindCode: string | null = null): WorkspaceBinding => ({
+  provider: claim.provider,
+  externalId: claim.externalId,
+  approverChannel: claim.approverChannel,
+  verifiedAt: null,
+  verifiedBy: null,
+  bindCode,
+  bindCodeExpiresAt: claim.expiresAt,
+  updatedAt: claim.createdAt,
+});
+
 /**
  * Asks to bind a workspace. The approver channel of a binding already proven for the same
  * workspace changes at once; anything else (a new workspace, or one bound before proof was
@@ -77,12 +89,13 @@ export async function bindChatWorkspace(ctx: TransactionContext, input: BindWork
   const bindCode = oneTimeCode(3);
   const expiresAt = new Date(ctx.clock.now().getTime() + BIND_CODE_TTL_MS);
   const claim = { externalId, approverChannel, codeHash: hashOneTimeCode(bindCode), expiresAt, requestedBy: actorId(actor), createdAt: ctx.clock.now() };
-  await ctx.db
+  const [saved] = await ctx.db
     .insert(chatWorkspaceClaims)
     .values({ tenantId: actor.tenantId, provider, ...claim })
-    .onConflictDoUpdate({ target: [chatWorkspaceClaims.tenantId, chatWorkspaceClaims.provider], set: claim });
+    .onConflictDoUpdate({ target: [chatWorkspaceClaims.tenantId, chatWorkspaceClaims.provider], set: claim })
+    .returning();
   await recordChange(ctx, { action: 'chat_workspace.bind_requested', resource, after: { externalId, approverChannel, expiresAt: expiresAt.toISOString() } });
-  return { provider, externalId, approverChannel, verifiedAt: null, verifiedBy: null, bindCode, bindCodeExpiresAt: expiresAt, updatedAt: ctx.clock.now() };
+  return waitingBinding(saved!, bindCode);
 }
 
 /** Ends the tenant's binding for a provider, and any code waiting for proof. NOT_FOUND when there is neither. */
@@ -135,17 +148,5 @@ export async function listChatWorkspaces(db: Executor, tenantId: string): Promis
     db.select().from(chatWorkspaces).where(eq(chatWorkspaces.tenantId, tenantId)).orderBy(chatWorkspaces.provider),
     db.select().from(chatWorkspaceClaims).where(eq(chatWorkspaceClaims.tenantId, tenantId)).orderBy(chatWorkspaceClaims.provider),
   ]);
-  const waiting = claims.map(
-    (claim): WorkspaceBinding => ({
-      provider: claim.provider,
-      externalId: claim.externalId,
-      approverChannel: claim.approverChannel,
-      verifiedAt: null,
-      verifiedBy: null,
-      bindCode: null,
-      bindCodeExpiresAt: claim.expiresAt,
-      updatedAt: claim.createdAt,
-    }),
-  );
-  return [...bound.map(bindingOf), ...waiting];
+  return [...bound.map(bindingOf), ...claims.map((claim) => waitingBinding(claim))];
 }
