@@ -1,17 +1,22 @@
 /**
- * `logLeaf` on every record type: the record's current version in the verifiable log (position
- * and leaf hash), loaded for a whole page in one query. The leaf text holds every stored column,
+ * `logLeaf` on every record type and every setting type: its current version in the verifiable log
+ * (position and leaf hash), loaded for a whole page in one query. The leaf text holds every stored column,
  * field-scoped ones included, so only holders of AUDIT_LOGS_VIEW read it.
  */
 import DataLoader from 'dataloader';
 import { Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
 import { hasPermission } from '../../server/auth/scope.js';
 import { latestLeaves, type StoredLeaf } from '../../server/log/proofs.js';
+import { AlertRule, NotificationChannel } from '../alerts/alert.types.js';
 import { Approval, ApprovalDecision } from '../approvals/approval.type.js';
+import { ApprovalPolicy } from '../approvals/approval-policy.type.js';
 import { SudoCheck } from '../approvals/sudo-check.type.js';
 import { TerminalRecording } from '../recordings/recording.types.js';
 import { AuditEntry } from '../audit/audit-entry.type.js';
 import type { GraphQLContext } from '../context.js';
+import { ApiToken } from '../identity/api-token.type.js';
+import { Server } from '../identity/server.type.js';
+import { User } from '../identity/user.type.js';
 import { AccessSession } from '../records/access-session.type.js';
 import { ActivityEntry } from '../records/activity-entry.type.js';
 import { Command } from '../records/command.type.js';
@@ -19,6 +24,7 @@ import { FileTransfer } from '../records/file-transfer.type.js';
 import { SudoAuthorization } from '../records/sudo-authorization.type.js';
 import { SystemLog } from '../records/system-log.type.js';
 import { TerminalSession } from '../records/terminal-session.type.js';
+import { WebhookSubscription } from '../webhooks/webhook.types.js';
 import { logCaughtUp } from './caught-up.js';
 import { toLogLeaf } from './log.resolver.js';
 import { LogLeaf } from './log.types.js';
@@ -69,4 +75,11 @@ export const RECORD_LEAF_RESOLVERS = [
   TerminalRecording,
   AuditEntry,
   ActivityEntry,
+  User,
+  ApiToken,
+  Server,
+  ApprovalPolicy,
+  NotificationChannel,
+  AlertRule,
+  WebhookSubscription,
 ].map(recordLeafResolver);

@@ -10,6 +10,7 @@ import { recordChange } from '../audit/record-change.js';
 import type { Executor } from '../db/database.js';
 import { chatIdentities, chatLinkCodes, users, type ChatIdentityRow, type ChatProvider, type UserRow } from '../db/tables/index.js';
 import { BadInput } from '../errors.js';
+import { newId } from '../ids.js';
 import { findUserByEmail } from '../identity/users.js';
 import { hashOneTimeCode, oneTimeCode } from './one-time-code.js';
 import type { ServiceContext, TransactionContext } from '../service-context.js';
@@ -40,7 +41,7 @@ export async function createLinkCode(ctx: TransactionContext): Promise<{ code: s
   const actor = requireUser(ctx.actor);
   const code = oneTimeCode(2);
   const expiresAt = new Date(ctx.clock.now().getTime() + LINK_CODE_TTL_MS);
-  await ctx.db.insert(chatLinkCodes).values({ tenantId: actor.tenantId, codeHash: hashOneTimeCode(code), userId: actor.userId, expiresAt });
+  await ctx.db.insert(chatLinkCodes).values({ tenantId: actor.tenantId, id: newId(), codeHash: hashOneTimeCode(code), userId: actor.userId, expiresAt });
   await recordChange(ctx, { action: 'chat.link_code_created', resource: { type: 'user', id: actor.userId, name: actor.email }, after: { expiresAt: expiresAt.toISOString() } });
   return { code, expiresAt };
 }

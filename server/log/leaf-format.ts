@@ -11,3 +11,8 @@ import { sql, type SQL } from 'drizzle-orm';
 export function isFormat1Sql(): SQL {
   return sql`leaf like '%"v":1}'`;
 }
+
+/** SQL over a log_leaves row: whether its text records a deletion (a setting removed; null when retention dropped the text). */
+export function isDeletionSql(): SQL {
+  return sql`leaf like '{"deleted":true,%'`;
+}

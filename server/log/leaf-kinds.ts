@@ -1,7 +1,9 @@
 /**
- * What the verifiable log covers: every table whose rows are records, each as one leaf kind. A
- * leaf is queued (by a trigger, server/log/leaf-sql.ts) for every row inserted and, where records
- * change, for every version written, so the latest leaf of a record always equals the stored row.
+ * What the verifiable log covers: every table whose rows are records, and every table of settings
+ * that decides who may do what and where records go, each as one leaf kind. A leaf is queued (by a
+ * trigger, server/log/leaf-sql.ts) for every row inserted and, where rows change, for every version
+ * written, and for settings also for every row deleted, so the latest leaf of a record always
+ * equals the stored row (or, for a deleted setting, says it was deleted).
  *
  * A leaf is the RFC 8785 text of { "kind", "row": { every column by name }, "v": 1 }. Columns
  * listed in `digested` appear as "<column>_sha256": the hex SHA-256 of their bytes (UTF-8 for
@@ -11,18 +13,31 @@ import { getTableConfig, type PgTable } from 'drizzle-orm/pg-core';
 import {
   accessSessions,
   activityLog,
+  alertRules,
+  apiTokens,
   approvalDecisions,
+  approvalPolicies,
   approvals,
   auditEntries,
+  chatIdentities,
+  chatLinkCodes,
+  chatWorkspaceClaims,
+  chatWorkspaces,
   commandStatusChanges,
   commands,
   fileTransfers,
+  notificationChannels,
+  retentionPolicies,
+  servers,
   sudoAuthorizations,
   sudoChecks,
   systemLogs,
   terminalRecordingChunks,
   terminalRecordings,
   terminalSessions,
+  userTotp,
+  users,
+  webhookSubscriptions,
 } from '../db/tables/index.js';
 
 export interface LeafKind {
@@ -32,12 +47,22 @@ export interface LeafKind {
   readonly recordId: string;
   /** Whether rows change after they are written (a leaf per version), or are written once. */
   readonly isVersioned: boolean;
-  /** Columns the sequencer fills in after the leaf was queued; they are not part of the leaf. */
+  /**
+   * Columns that are not part of the leaf: those the sequencer fills in after the leaf was queued,
+   * and a setting's bookkeeping that Vigil updates without an audit entry (a token's last use, a
+   * count of wrong codes). An update that changes only these queues no leaf.
+   */
   readonly excluded?: readonly string[];
   readonly digested?: readonly string[];
+  /**
+   * A setting (migration 0014): an update queues a leaf only for rows whose leaf changed, and a
+   * deletion queues a deletion leaf, since settings are removed where records never are.
+   */
+  readonly isSetting?: boolean;
 }
 
-export const LEAF_KINDS: readonly LeafKind[] = [
+/** The records, covered since migration 0011. */
+export const RECORD_LEAF_KINDS: readonly LeafKind[] = [
   { kind: 'audit_entry', table: auditEntries, recordId: 'n.id::text', isVersioned: false, excluded: ['seq', 'prev_hash', 'hash'] },
   { kind: 'activity', table: activityLog, recordId: 'n.id::text', isVersioned: false },
   { kind: 'access_session', table: accessSessions, recordId: 'n.id::text', isVersioned: true },
@@ -59,6 +84,41 @@ export const LEAF_KINDS: readonly LeafKind[] = [
     digested: ['data', 'output_text', 'input_text'],
   },
 ];
+
+/**
+ * The settings, covered since migration 0014. Secrets and codes (sealed or hashed) appear only as
+ * their digest; a token's hash is itself a digest, and a leaf pins it without giving it away any
+ * more than the table does.
+ */
+export const SETTING_KINDS: readonly LeafKind[] = [
+  { kind: 'user', table: users, recordId: 'n.id::text', isVersioned: true, isSetting: true },
+  { kind: 'api_token', table: apiTokens, recordId: 'n.id::text', isVersioned: true, isSetting: true, excluded: ['last_used_at'], digested: ['token_hash'] },
+  { kind: 'server', table: servers, recordId: 'n.id::text', isVersioned: true, isSetting: true },
+  { kind: 'approval_policy', table: approvalPolicies, recordId: 'n.id::text', isVersioned: true, isSetting: true },
+  { kind: 'retention_policy', table: retentionPolicies, recordId: 'n.kind', isVersioned: true, isSetting: true },
+  { kind: 'notification_channel', table: notificationChannels, recordId: 'n.id::text', isVersioned: true, isSetting: true, digested: ['sealed_secrets'] },
+  { kind: 'alert_rule', table: alertRules, recordId: 'n.id::text', isVersioned: true, isSetting: true, excluded: ['evaluated_through'] },
+  {
+    kind: 'webhook_subscription',
+    table: webhookSubscriptions,
+    recordId: 'n.id::text',
+    isVersioned: true,
+    isSetting: true,
+    digested: ['sealed_secret', 'sealed_headers'],
+  },
+  // Where chat approvals go (the binding, with its proof) and who a chat user is in Vigil.
+  { kind: 'chat_workspace', table: chatWorkspaces, recordId: 'n.provider', isVersioned: true, isSetting: true },
+  // A code is short (40 or 60 bits): a reader of the log must not be able to search for it, so its hash stays out.
+  // Record ids are unique across kinds (logLeaves and proofs take the id alone): a claim is `claim:<provider>`.
+  { kind: 'chat_workspace_claim', table: chatWorkspaceClaims, recordId: `'claim:' || n.provider`, isVersioned: true, isSetting: true, excluded: ['code_hash'] },
+  // The conversation a direct message reaches is saved whenever the person writes to the bot.
+  { kind: 'chat_identity', table: chatIdentities, recordId: `n.provider || ':' || n.external_user_id`, isVersioned: true, isSetting: true, excluded: ['conversation'] },
+  { kind: 'chat_link_code', table: chatLinkCodes, recordId: 'n.id::text', isVersioned: true, isSetting: true, excluded: ['code_hash'] },
+  // Wrong codes are counted outside the transaction they came with (it rolls back).
+  { kind: 'user_totp', table: userTotp, recordId: 'n.user_id::text', isVersioned: true, isSetting: true, excluded: ['failed_attempts', 'failed_since'], digested: ['sealed_secret'] },
+];
+
+export const LEAF_KINDS: readonly LeafKind[] = [...RECORD_LEAF_KINDS, ...SETTING_KINDS];
 
 /** Leaves Vigil writes about the log itself (a retention cut), not about a stored row. */
 export const LOG_STATEMENT_KIND = 'log_statement';

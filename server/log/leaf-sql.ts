@@ -14,7 +14,7 @@
  * audit entry written with it (leaf_unexplained), so such a write must forge one, in plain sight.
  */
 import { getTableConfig, type PgColumn } from 'drizzle-orm/pg-core';
-import { LEAF_KINDS, tableNameOf, type LeafKind } from './leaf-kinds.js';
+import { RECORD_LEAF_KINDS, SETTING_KINDS, tableNameOf, type LeafKind } from './leaf-kinds.js';
 
 const quoted = (text: string) => `'${text.replace(/'/g, "''")}'`;
 
@@ -98,6 +98,45 @@ function queueTrigger(kind: LeafKind): string {
   return statements.join('\n--> statement-breakpoint\n');
 }
 
+/** Whether rows `o` and `n` are one row: the table's primary key (it leads with tenant_id). */
+function sameRow(kind: LeafKind): string {
+  const [key] = getTableConfig(kind.table).primaryKeys;
+  if (!key) throw new Error(`${tableNameOf(kind)} needs a primary key to be a setting`);
+  return key.columns.map((column) => `o.${column.name} = n.${column.name}`).join(' AND ');
+}
+
+/**
+ * A setting's triggers (migration 0014): an insert queues a leaf per row; an update only for rows
+ * whose leaf text changed (a bookkeeping column left out of the leaf changes nothing the log
+ * holds); a deletion queues a deletion leaf, the row as it was marked `"deleted": true`.
+ */
+function settingTriggers(kind: LeafKind): string {
+  const table = tableNameOf(kind);
+  const leaf = leafFunctionName(kind);
+  const queue = (name: string, source: string, text: string, where = '') => `CREATE OR REPLACE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF current_setting('vigil.log_writer', true) IS DISTINCT FROM 'on' THEN RETURN NULL; END IF;
+  INSERT INTO log_leaves (tenant_id, kind, record_id, leaf, leaf_hash)
+  SELECT n.tenant_id, ${quoted(kind.kind)}, ${kind.recordId}, l.leaf, sha256('\\x00'::bytea || convert_to(l.leaf, 'UTF8'))
+  FROM ${source} n CROSS JOIN LATERAL (SELECT vigil_leaf_in_transaction(${text}, txid_current()) AS leaf) l${where};
+  RETURN NULL;
+END $$;`;
+  const unchanged = `\n  WHERE NOT EXISTS (SELECT 1 FROM vigil_before o WHERE ${sameRow(kind)} AND ${leaf}(o) = ${leaf}(n))`;
+  return [
+    queue(`vigil_queue_${table}`, 'vigil_written', `${leaf}(n)`),
+    `CREATE TRIGGER ${table}_log_insert AFTER INSERT ON "${table}" REFERENCING NEW TABLE AS vigil_written FOR EACH STATEMENT EXECUTE FUNCTION vigil_queue_${table}();`,
+    queue(`vigil_queue_${table}_update`, 'vigil_written', `${leaf}(n)`, unchanged),
+    `CREATE TRIGGER ${table}_log_update AFTER UPDATE ON "${table}" REFERENCING OLD TABLE AS vigil_before NEW TABLE AS vigil_written FOR EACH STATEMENT EXECUTE FUNCTION vigil_queue_${table}_update();`,
+    queue(`vigil_queue_${table}_delete`, 'vigil_deleted', `vigil_leaf_deleted(${leaf}(n))`),
+    `CREATE TRIGGER ${table}_log_delete AFTER DELETE ON "${table}" REFERENCING OLD TABLE AS vigil_deleted FOR EACH STATEMENT EXECUTE FUNCTION vigil_queue_${table}_delete();`,
+  ].join('\n--> statement-breakpoint\n');
+}
+
+/** A leaf text made a deletion leaf: `{"deleted":true,` before the rest, which keeps RFC 8785 key order. */
+const DELETED_FUNCTION = `CREATE OR REPLACE FUNCTION vigil_leaf_deleted(leaf text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT '{"deleted":true,' || substr(leaf, 2)
+$$;`;
+
 /**
  * A format-1 leaf text made format 2: `"v":1}` becomes `"v":2,"xact":<transaction id>}`, which
  * keeps the keys in RFC 8785 order.
@@ -145,12 +184,35 @@ FROM "${table}" n CROSS JOIN LATERAL (SELECT ${leafFunctionName(kind)}(n) AS lea
 export function leafMigrationSql(): string {
   return [
     CANONICAL_JSON_FUNCTION,
-    ...LEAF_KINDS.flatMap((kind) => [leafFunction(kind), queueTrigger(kind)]),
-    ...LEAF_KINDS.map(backfill),
+    ...RECORD_LEAF_KINDS.flatMap((kind) => [leafFunction(kind), queueTrigger(kind)]),
+    ...RECORD_LEAF_KINDS.map(backfill),
   ].join('\n--> statement-breakpoint\n');
 }
 
 /** What migration 0012 runs after its index changes: every trigger queues format-2 leaves. */
 export function leafTransactionMigrationSql(): string {
-  return [IN_TRANSACTION_FUNCTION, ...LEAF_KINDS.map((kind) => queueFunction(kind, 2))].join('\n--> statement-breakpoint\n');
+  return [IN_TRANSACTION_FUNCTION, ...RECORD_LEAF_KINDS.map((kind) => queueFunction(kind, 2))].join('\n--> statement-breakpoint\n');
+}
+
+/**
+ * What migration 0014 runs: the settings' leaf functions and triggers, then, for a database that
+ * already holds settings, a leaf for each stored row (format 2), explained by one audit entry per
+ * tenant written in the same transaction (`log.coverage_extended`). The session says it is Vigil's
+ * for those statements only.
+ */
+export function settingsMigrationSql(): string {
+  const kinds = `'${JSON.stringify(SETTING_KINDS.map((kind) => kind.kind))}'::jsonb`;
+  const settingBackfill = (kind: LeafKind) => `INSERT INTO log_leaves (tenant_id, kind, record_id, leaf, leaf_hash)
+SELECT n.tenant_id, ${quoted(kind.kind)}, ${kind.recordId}, l.leaf, sha256('\\x00'::bytea || convert_to(l.leaf, 'UTF8'))
+FROM "${tableNameOf(kind)}" n CROSS JOIN LATERAL (SELECT vigil_leaf_in_transaction(${leafFunctionName(kind)}(n), txid_current()) AS leaf) l ORDER BY n.tenant_id, ${kind.recordId};`;
+  return [
+    DELETED_FUNCTION,
+    ...SETTING_KINDS.flatMap((kind) => [leafFunction(kind), settingTriggers(kind)]),
+    `SELECT set_config('vigil.log_writer_before_0014', coalesce(current_setting('vigil.log_writer', true), ''), true), set_config('vigil.log_writer', 'on', true);`,
+    `INSERT INTO audit_entries (tenant_id, id, occurred_at, actor_type, actor_id, action, resource_type, resource_name, after)
+SELECT t.id, gen_random_uuid(), now(), 'system', 'migration', 'log.coverage_extended', 'log', '0014_log_settings', jsonb_build_object('kinds', ${kinds})
+FROM tenants t ORDER BY t.id;`,
+    ...SETTING_KINDS.map(settingBackfill),
+    `SELECT set_config('vigil.log_writer', current_setting('vigil.log_writer_before_0014'), true);`,
+  ].join('\n--> statement-breakpoint\n');
 }

@@ -18,7 +18,9 @@ import { postJson, type PostResult } from '../outbound/post-json.js';
 import { startPeriodicJob } from '../periodic-job.js';
 import type { ChatSenders } from '../channels/chat-senders.js';
 import type { SecretBox } from '../secrets/secret-box.js';
+import { recordChange } from '../audit/record-change.js';
 import { nextAttemptAt } from './retry-schedule.js';
+import { webhookSnapshot } from './subscriptions.js';
 import { webhookHeaders } from './signatures.js';
 
 export interface DeliveryDeps {
@@ -99,10 +101,21 @@ async function settle(deps: DeliveryDeps, delivery: WebhookDeliveryRow, subscrip
         ),
       );
     if (isGone && subscription) {
-      await tx
+      const [disabled] = await tx
         .update(webhookSubscriptions)
         .set({ isActive: false, disabledReason: `The receiver answered 410 Gone at ${now.toISOString()}`, updatedAt: now })
-        .where(and(eq(webhookSubscriptions.tenantId, subscription.tenantId), eq(webhookSubscriptions.id, subscription.id)));
+        .where(and(eq(webhookSubscriptions.tenantId, subscription.tenantId), eq(webhookSubscriptions.id, subscription.id), eq(webhookSubscriptions.isActive, true)))
+        .returning();
+      // Vigil changed a setting on its own: the audit entry says so, and explains the new version in the log.
+      if (disabled) {
+        const ctx = { db: tx, clock: deps.clock, actor: { type: 'system', tenantId: subscription.tenantId, name: 'webhook-delivery' } } as const;
+        await recordChange(ctx, {
+          action: 'webhook.disabled',
+          resource: { type: 'webhook_subscription', id: subscription.id, name: subscription.name },
+          before: webhookSnapshot(subscription),
+          after: webhookSnapshot(disabled),
+        });
+      }
       await tx
         .update(webhookDeliveries)
         .set({ status: 'failed', lastError: 'The subscription was disabled: its receiver answered 410 Gone' })

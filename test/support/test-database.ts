@@ -46,13 +46,16 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     async openOptions() {
       return {};
     },
-    async drop() {
-      const dropper = postgres(template.adminUrl, { max: 1, onnotice: () => {} });
-      try {
-        await dropper.unsafe(`drop database if exists "${name}" with (force)`);
-      } finally {
-        await dropper.end();
-      }
-    },
+    drop: () => dropDatabase(template.adminUrl, name),
   };
+}
+
+/** Drops a test file's PostgreSQL database, whoever is still connected to it. */
+export async function dropDatabase(adminUrl: string, name: string): Promise<void> {
+  const dropper = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  try {
+    await dropper.unsafe(`drop database if exists "${name}" with (force)`);
+  } finally {
+    await dropper.end();
+  }
 }

@@ -42,8 +42,8 @@ export interface TestVigil {
   close(): Promise<void>;
 }
 
-export async function startTestVigil(options: { clock?: Clock; env?: Record<string, string> } = {}): Promise<TestVigil> {
-  const database: TestDatabase = await createTestDatabase();
+export async function startTestVigil(options: { clock?: Clock; env?: Record<string, string>; database?: TestDatabase } = {}): Promise<TestVigil> {
+  const database: TestDatabase = options.database ?? (await createTestDatabase());
   const clock = options.clock ?? new ManualClock();
   const config = loadConfig({
     PORT: '0',
@@ -65,7 +65,8 @@ export async function startTestVigil(options: { clock?: Clock; env?: Record<stri
     ...options.env,
   });
   const vigil = await startVigil(config, { clock, logger: createLogger('silent'), database: await database.openOptions() });
-  const bootstrap = vigil.bootstrap!;
+  // On a database that already holds a tenant there is no first run, and no first admin.
+  const bootstrap = vigil.bootstrap ?? { admin: { id: '', email: '' }, token: '', tenant: { id: '' } };
   const systemContext = (tenantId: string): ServiceContext => ({
     db: vigil.database.db,
     clock,

@@ -157,6 +157,11 @@ describe('a delivery', () => {
     const subscription = (await t.gql(SUBSCRIPTION, t.admin.token, { id })).data!.webhookSubscription;
     expect(subscription.isActive).toBe(false);
     expect(subscription.disabledReason).toContain('410');
+    // Vigil changed a setting on its own: the audit log says so, and the log still verifies.
+    const audit = await t.gql(`{ auditLog(first: 5, filter: { action: ["webhook.disabled"] }) { nodes { actorId resourceId before after } } }`, t.admin.token);
+    expect(audit.data!.auditLog.nodes).toEqual([expect.objectContaining({ actorId: 'webhook-delivery', resourceId: id, before: expect.objectContaining({ isActive: true }), after: expect.objectContaining({ isActive: false }) })]);
+    const report = await t.gql(`{ logIntegrity { isIntact faults { kind message } } }`, t.admin.token);
+    expect(report.data!.logIntegrity).toEqual({ isIntact: true, faults: [] });
     // Nothing more is queued for it.
     await requestAccessAs(t, f.alice, { servers: ['web-01'] });
     expect(await deliveries(id)).toHaveLength(1);

@@ -90,6 +90,8 @@ export const chatLinkCodes = pgTable(
   'chat_link_codes',
   {
     tenantId: tenantId(),
+    /** Names the code in the verifiable log, which must not show its hash (server/log/leaf-kinds.ts). */
+    id: uuid('id').notNull().defaultRandom(),
     codeHash: text('code_hash').notNull(),
     userId: uuid('user_id').notNull(),
     expiresAt: eventTime('expires_at').notNull(),
