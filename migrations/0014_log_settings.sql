@@ -355,6 +355,59 @@ END $$;
 --> statement-breakpoint
 CREATE TRIGGER alert_rules_log_delete AFTER DELETE ON "alert_rules" REFERENCING OLD TABLE AS vigil_deleted FOR EACH STATEMENT EXECUTE FUNCTION vigil_queue_alert_rules_delete();
 --> statement-breakpoint
+CREATE OR REPLACE FUNCTION vigil_leaf_alerts(n "alerts") RETURNS text LANGUAGE sql STABLE PARALLEL SAFE AS $$
+  SELECT '{"kind":"alert","row":{'
+    || '"acknowledged_at":' || coalesce('"' || to_char(n.acknowledged_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') || '"', 'null')
+    || ',"acknowledged_by_id":' || coalesce(to_json(n.acknowledged_by_id::text)::text, 'null')
+    || ',"details":' || vigil_canonical_json(n.details)
+    || ',"fired_at":' || coalesce('"' || to_char(n.fired_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') || '"', 'null')
+    || ',"id":' || coalesce(to_json(n.id::text)::text, 'null')
+    || ',"message":' || coalesce(to_json(n.message::text)::text, 'null')
+    || ',"resolved_at":' || coalesce('"' || to_char(n.resolved_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') || '"', 'null')
+    || ',"resolved_by_id":' || coalesce(to_json(n.resolved_by_id::text)::text, 'null')
+    || ',"rule_id":' || coalesce(to_json(n.rule_id::text)::text, 'null')
+    || ',"severity":' || coalesce(to_json(n.severity::text)::text, 'null')
+    || ',"state":' || coalesce(to_json(n.state::text)::text, 'null')
+    || ',"subject":' || coalesce(to_json(n.subject::text)::text, 'null')
+    || ',"tenant_id":' || coalesce(to_json(n.tenant_id::text)::text, 'null')
+    || ',"title":' || coalesce(to_json(n.title::text)::text, 'null')
+    || '},"v":1}'
+$$;
+--> statement-breakpoint
+CREATE OR REPLACE FUNCTION vigil_queue_alerts() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF current_setting('vigil.log_writer', true) IS DISTINCT FROM 'on' THEN RETURN NULL; END IF;
+  INSERT INTO log_leaves (tenant_id, kind, record_id, leaf, leaf_hash)
+  SELECT n.tenant_id, 'alert', n.id::text, l.leaf, sha256('\x00'::bytea || convert_to(l.leaf, 'UTF8'))
+  FROM vigil_written n CROSS JOIN LATERAL (SELECT vigil_leaf_in_transaction(vigil_leaf_alerts(n), txid_current()) AS leaf) l;
+  RETURN NULL;
+END $$;
+--> statement-breakpoint
+CREATE TRIGGER alerts_log_insert AFTER INSERT ON "alerts" REFERENCING NEW TABLE AS vigil_written FOR EACH STATEMENT EXECUTE FUNCTION vigil_queue_alerts();
+--> statement-breakpoint
+CREATE OR REPLACE FUNCTION vigil_queue_alerts_update() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF current_setting('vigil.log_writer', true) IS DISTINCT FROM 'on' THEN RETURN NULL; END IF;
+  INSERT INTO log_leaves (tenant_id, kind, record_id, leaf, leaf_hash)
+  SELECT n.tenant_id, 'alert', n.id::text, l.leaf, sha256('\x00'::bytea || convert_to(l.leaf, 'UTF8'))
+  FROM vigil_written n CROSS JOIN LATERAL (SELECT vigil_leaf_in_transaction(vigil_leaf_alerts(n), txid_current()) AS leaf) l
+  WHERE NOT EXISTS (SELECT 1 FROM vigil_before o WHERE o.tenant_id = n.tenant_id AND o.id = n.id AND vigil_leaf_alerts(o) = vigil_leaf_alerts(n));
+  RETURN NULL;
+END $$;
+--> statement-breakpoint
+CREATE TRIGGER alerts_log_update AFTER UPDATE ON "alerts" REFERENCING OLD TABLE AS vigil_before NEW TABLE AS vigil_written FOR EACH STATEMENT EXECUTE FUNCTION vigil_queue_alerts_update();
+--> statement-breakpoint
+CREATE OR REPLACE FUNCTION vigil_queue_alerts_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF current_setting('vigil.log_writer', true) IS DISTINCT FROM 'on' THEN RETURN NULL; END IF;
+  INSERT INTO log_leaves (tenant_id, kind, record_id, leaf, leaf_hash)
+  SELECT n.tenant_id, 'alert', n.id::text, l.leaf, sha256('\x00'::bytea || convert_to(l.leaf, 'UTF8'))
+  FROM vigil_deleted n CROSS JOIN LATERAL (SELECT vigil_leaf_in_transaction(vigil_leaf_deleted(vigil_leaf_alerts(n)), txid_current()) AS leaf) l;
+  RETURN NULL;
+END $$;
+--> statement-breakpoint
+CREATE TRIGGER alerts_log_delete AFTER DELETE ON "alerts" REFERENCING OLD TABLE AS vigil_deleted FOR EACH STATEMENT EXECUTE FUNCTION vigil_queue_alerts_delete();
+--> statement-breakpoint
 CREATE OR REPLACE FUNCTION vigil_leaf_webhook_subscriptions(n "webhook_subscriptions") RETURNS text LANGUAGE sql STABLE PARALLEL SAFE AS $$
   SELECT '{"kind":"webhook_subscription","row":{'
     || '"created_at":' || coalesce('"' || to_char(n.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') || '"', 'null')
@@ -639,7 +692,7 @@ CREATE TRIGGER user_totp_log_delete AFTER DELETE ON "user_totp" REFERENCING OLD 
 SELECT set_config('vigil.log_writer_before_0014', coalesce(current_setting('vigil.log_writer', true), ''), true), set_config('vigil.log_writer', 'on', true);
 --> statement-breakpoint
 INSERT INTO audit_entries (tenant_id, id, occurred_at, actor_type, actor_id, action, resource_type, resource_name, after)
-SELECT t.id, gen_random_uuid(), now(), 'system', 'migration', 'log.coverage_extended', 'log', '0014_log_settings', jsonb_build_object('kinds', '["user","api_token","server","approval_policy","retention_policy","notification_channel","alert_rule","webhook_subscription","chat_workspace","chat_workspace_claim","chat_identity","chat_link_code","user_totp"]'::jsonb)
+SELECT t.id, gen_random_uuid(), now(), 'system', 'migration', 'log.coverage_extended', 'log', '0014_log_settings', jsonb_build_object('kinds', '["user","api_token","server","approval_policy","retention_policy","notification_channel","alert_rule","alert","webhook_subscription","chat_workspace","chat_workspace_claim","chat_identity","chat_link_code","user_totp"]'::jsonb)
 FROM tenants t ORDER BY t.id;
 --> statement-breakpoint
 INSERT INTO log_leaves (tenant_id, kind, record_id, leaf, leaf_hash)
@@ -669,6 +722,10 @@ FROM "notification_channels" n CROSS JOIN LATERAL (SELECT vigil_leaf_in_transact
 INSERT INTO log_leaves (tenant_id, kind, record_id, leaf, leaf_hash)
 SELECT n.tenant_id, 'alert_rule', n.id::text, l.leaf, sha256('\x00'::bytea || convert_to(l.leaf, 'UTF8'))
 FROM "alert_rules" n CROSS JOIN LATERAL (SELECT vigil_leaf_in_transaction(vigil_leaf_alert_rules(n), txid_current()) AS leaf) l ORDER BY n.tenant_id, n.id::text;
+--> statement-breakpoint
+INSERT INTO log_leaves (tenant_id, kind, record_id, leaf, leaf_hash)
+SELECT n.tenant_id, 'alert', n.id::text, l.leaf, sha256('\x00'::bytea || convert_to(l.leaf, 'UTF8'))
+FROM "alerts" n CROSS JOIN LATERAL (SELECT vigil_leaf_in_transaction(vigil_leaf_alerts(n), txid_current()) AS leaf) l ORDER BY n.tenant_id, n.id::text;
 --> statement-breakpoint
 INSERT INTO log_leaves (tenant_id, kind, record_id, leaf, leaf_hash)
 SELECT n.tenant_id, 'webhook_subscription', n.id::text, l.leaf, sha256('\x00'::bytea || convert_to(l.leaf, 'UTF8'))

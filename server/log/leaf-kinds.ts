@@ -14,6 +14,7 @@ import {
   accessSessions,
   activityLog,
   alertRules,
+  alerts,
   apiTokens,
   approvalDecisions,
   approvalPolicies,
@@ -54,11 +55,6 @@ export interface LeafKind {
    */
   readonly excluded?: readonly string[];
   readonly digested?: readonly string[];
-  /**
-   * A setting (migration 0014): an update queues a leaf only for rows whose leaf changed, and a
-   * deletion queues a deletion leaf, since settings are removed where records never are.
-   */
-  readonly isSetting?: boolean;
 }
 
 /** The records, covered since migration 0011. */
@@ -86,39 +82,40 @@ export const RECORD_LEAF_KINDS: readonly LeafKind[] = [
 ];
 
 /**
- * The settings, covered since migration 0014. Secrets and codes (sealed or hashed) appear only as
- * their digest; a token's hash is itself a digest, and a leaf pins it without giving it away any
- * more than the table does.
+ * Covered since migration 0014: the settings, and the alerts rules raise. Their rows may be removed
+ * (an alert goes with its rule), so a deletion queues a deletion leaf; an update queues a leaf only
+ * for rows whose leaf text changed. Sealed secrets appear only as their digest; a token's hash is
+ * itself a digest, and a leaf pins it without giving it away any more than the table does.
  */
-export const SETTING_KINDS: readonly LeafKind[] = [
-  { kind: 'user', table: users, recordId: 'n.id::text', isVersioned: true, isSetting: true },
-  { kind: 'api_token', table: apiTokens, recordId: 'n.id::text', isVersioned: true, isSetting: true, excluded: ['last_used_at'], digested: ['token_hash'] },
-  { kind: 'server', table: servers, recordId: 'n.id::text', isVersioned: true, isSetting: true },
-  { kind: 'approval_policy', table: approvalPolicies, recordId: 'n.id::text', isVersioned: true, isSetting: true },
-  { kind: 'retention_policy', table: retentionPolicies, recordId: 'n.kind', isVersioned: true, isSetting: true },
-  { kind: 'notification_channel', table: notificationChannels, recordId: 'n.id::text', isVersioned: true, isSetting: true, digested: ['sealed_secrets'] },
-  { kind: 'alert_rule', table: alertRules, recordId: 'n.id::text', isVersioned: true, isSetting: true, excluded: ['evaluated_through'] },
+export const DELETABLE_LEAF_KINDS: readonly LeafKind[] = [
+  { kind: 'user', table: users, recordId: 'n.id::text', isVersioned: true },
+  { kind: 'api_token', table: apiTokens, recordId: 'n.id::text', isVersioned: true, excluded: ['last_used_at'], digested: ['token_hash'] },
+  { kind: 'server', table: servers, recordId: 'n.id::text', isVersioned: true },
+  { kind: 'approval_policy', table: approvalPolicies, recordId: 'n.id::text', isVersioned: true },
+  { kind: 'retention_policy', table: retentionPolicies, recordId: 'n.kind', isVersioned: true },
+  { kind: 'notification_channel', table: notificationChannels, recordId: 'n.id::text', isVersioned: true, digested: ['sealed_secrets'] },
+  { kind: 'alert_rule', table: alertRules, recordId: 'n.id::text', isVersioned: true, excluded: ['evaluated_through'] },
+  { kind: 'alert', table: alerts, recordId: 'n.id::text', isVersioned: true },
   {
     kind: 'webhook_subscription',
     table: webhookSubscriptions,
     recordId: 'n.id::text',
     isVersioned: true,
-    isSetting: true,
     digested: ['sealed_secret', 'sealed_headers'],
   },
   // Where chat approvals go (the binding, with its proof) and who a chat user is in Vigil.
-  { kind: 'chat_workspace', table: chatWorkspaces, recordId: 'n.provider', isVersioned: true, isSetting: true },
+  { kind: 'chat_workspace', table: chatWorkspaces, recordId: 'n.provider', isVersioned: true },
   // A code is short (40 or 60 bits): a reader of the log must not be able to search for it, so its hash stays out.
   // Record ids are unique across kinds (logLeaves and proofs take the id alone): a claim is `claim:<provider>`.
-  { kind: 'chat_workspace_claim', table: chatWorkspaceClaims, recordId: `'claim:' || n.provider`, isVersioned: true, isSetting: true, excluded: ['code_hash'] },
+  { kind: 'chat_workspace_claim', table: chatWorkspaceClaims, recordId: `'claim:' || n.provider`, isVersioned: true, excluded: ['code_hash'] },
   // The conversation a direct message reaches is saved whenever the person writes to the bot.
-  { kind: 'chat_identity', table: chatIdentities, recordId: `n.provider || ':' || n.external_user_id`, isVersioned: true, isSetting: true, excluded: ['conversation'] },
-  { kind: 'chat_link_code', table: chatLinkCodes, recordId: 'n.id::text', isVersioned: true, isSetting: true, excluded: ['code_hash'] },
+  { kind: 'chat_identity', table: chatIdentities, recordId: `n.provider || ':' || n.external_user_id`, isVersioned: true, excluded: ['conversation'] },
+  { kind: 'chat_link_code', table: chatLinkCodes, recordId: 'n.id::text', isVersioned: true, excluded: ['code_hash'] },
   // Wrong codes are counted outside the transaction they came with (it rolls back).
-  { kind: 'user_totp', table: userTotp, recordId: 'n.user_id::text', isVersioned: true, isSetting: true, excluded: ['failed_attempts', 'failed_since'], digested: ['sealed_secret'] },
+  { kind: 'user_totp', table: userTotp, recordId: 'n.user_id::text', isVersioned: true, excluded: ['failed_attempts', 'failed_since'], digested: ['sealed_secret'] },
 ];
 
-export const LEAF_KINDS: readonly LeafKind[] = [...RECORD_LEAF_KINDS, ...SETTING_KINDS];
+export const LEAF_KINDS: readonly LeafKind[] = [...RECORD_LEAF_KINDS, ...DELETABLE_LEAF_KINDS];
 
 /** Leaves Vigil writes about the log itself (a retention cut), not about a stored row. */
 export const LOG_STATEMENT_KIND = 'log_statement';

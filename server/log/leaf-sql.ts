@@ -14,7 +14,7 @@
  * audit entry written with it (leaf_unexplained), so such a write must forge one, in plain sight.
  */
 import { getTableConfig, type PgColumn } from 'drizzle-orm/pg-core';
-import { RECORD_LEAF_KINDS, SETTING_KINDS, tableNameOf, type LeafKind } from './leaf-kinds.js';
+import { RECORD_LEAF_KINDS, DELETABLE_LEAF_KINDS, tableNameOf, type LeafKind } from './leaf-kinds.js';
 
 const quoted = (text: string) => `'${text.replace(/'/g, "''")}'`;
 
@@ -101,16 +101,16 @@ function queueTrigger(kind: LeafKind): string {
 /** Whether rows `o` and `n` are one row: the table's primary key (it leads with tenant_id). */
 function sameRow(kind: LeafKind): string {
   const [key] = getTableConfig(kind.table).primaryKeys;
-  if (!key) throw new Error(`${tableNameOf(kind)} needs a primary key to be a setting`);
+  if (!key) throw new Error(`${tableNameOf(kind)} needs a primary key to tell a row's versions apart`);
   return key.columns.map((column) => `o.${column.name} = n.${column.name}`).join(' AND ');
 }
 
 /**
- * A setting's triggers (migration 0014): an insert queues a leaf per row; an update only for rows
+ * The triggers of a kind whose rows may be removed (migration 0014): an insert queues a leaf per row; an update only for rows
  * whose leaf text changed (a bookkeeping column left out of the leaf changes nothing the log
  * holds); a deletion queues a deletion leaf, the row as it was marked `"deleted": true`.
  */
-function settingTriggers(kind: LeafKind): string {
+function deletableTriggers(kind: LeafKind): string {
   const table = tableNameOf(kind);
   const leaf = leafFunctionName(kind);
   const queue = (name: string, source: string, text: string, where = '') => `CREATE OR REPLACE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -195,24 +195,24 @@ export function leafTransactionMigrationSql(): string {
 }
 
 /**
- * What migration 0014 runs: the settings' leaf functions and triggers, then, for a database that
- * already holds settings, a leaf for each stored row (format 2), explained by one audit entry per
+ * What migration 0014 runs: the leaf functions and triggers of the settings and alerts, then, for a
+ * database that already holds some, a leaf for each stored row (format 2), explained by one audit entry per
  * tenant written in the same transaction (`log.coverage_extended`). The session says it is Vigil's
  * for those statements only.
  */
 export function settingsMigrationSql(): string {
-  const kinds = `'${JSON.stringify(SETTING_KINDS.map((kind) => kind.kind))}'::jsonb`;
+  const kinds = `'${JSON.stringify(DELETABLE_LEAF_KINDS.map((kind) => kind.kind))}'::jsonb`;
   const settingBackfill = (kind: LeafKind) => `INSERT INTO log_leaves (tenant_id, kind, record_id, leaf, leaf_hash)
 SELECT n.tenant_id, ${quoted(kind.kind)}, ${kind.recordId}, l.leaf, sha256('\\x00'::bytea || convert_to(l.leaf, 'UTF8'))
 FROM "${tableNameOf(kind)}" n CROSS JOIN LATERAL (SELECT vigil_leaf_in_transaction(${leafFunctionName(kind)}(n), txid_current()) AS leaf) l ORDER BY n.tenant_id, ${kind.recordId};`;
   return [
     DELETED_FUNCTION,
-    ...SETTING_KINDS.flatMap((kind) => [leafFunction(kind), settingTriggers(kind)]),
+    ...DELETABLE_LEAF_KINDS.flatMap((kind) => [leafFunction(kind), deletableTriggers(kind)]),
     `SELECT set_config('vigil.log_writer_before_0014', coalesce(current_setting('vigil.log_writer', true), ''), true), set_config('vigil.log_writer', 'on', true);`,
     `INSERT INTO audit_entries (tenant_id, id, occurred_at, actor_type, actor_id, action, resource_type, resource_name, after)
 SELECT t.id, gen_random_uuid(), now(), 'system', 'migration', 'log.coverage_extended', 'log', '0014_log_settings', jsonb_build_object('kinds', ${kinds})
 FROM tenants t ORDER BY t.id;`,
-    ...SETTING_KINDS.map(settingBackfill),
+    ...DELETABLE_LEAF_KINDS.map(settingBackfill),
     `SELECT set_config('vigil.log_writer', current_setting('vigil.log_writer_before_0014'), true);`,
   ].join('\n--> statement-breakpoint\n');
 }

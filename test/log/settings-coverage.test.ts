@@ -1,7 +1,7 @@
 /**
  * The settings that decide who may do what (people, roles, tokens, servers, approval policies,
- * retention, channels, alert rules, webhooks, chat bindings and links, authenticators) are in the
- * verifiable log like the records: every change made through Vigil is a leaf explained by its
+ * retention, channels, alert rules, webhooks, chat bindings and links, authenticators), and the
+ * alerts rules raise, are in the verifiable log like the records: every change made through Vigil is a leaf explained by its
  * audit entry, bookkeeping (a token's last use) adds none, a removal is a deletion leaf, and each
  * change made around Vigil is named.
  */
@@ -9,13 +9,19 @@ import { sql } from 'drizzle-orm';
 import { Secret, TOTP } from 'otpauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ManualClock } from '../../server/clock.js';
+import { evaluateAlertRules } from '../../server/alerts/evaluate-rules.js';
 import { queryRows } from '../../server/db/database.js';
+import { verifyLogFile } from '../../server/export/verify-log-jsonl.js';
+import { createLogger } from '../../server/logger.js';
+import { createOutboundPolicy } from '../../server/outbound/outbound-policy.js';
+import { secretBoxFromKey } from '../../server/secrets/secret-box.js';
 import { redeemLinkCode } from '../../server/chat/identities.js';
 import { proveWorkspaceBinding } from '../../server/chat/workspace-proof.js';
-import { SETTING_KINDS } from '../../server/log/leaf-kinds.js';
+import { DELETABLE_LEAF_KINDS } from '../../server/log/leaf-kinds.js';
 import { requestBinding } from '../support/chat-binding.js';
 import { asIntruder } from '../support/log-tamper.js';
-import { startTestVigil, type TestUser, type TestVigil } from '../support/test-vigil.js';
+import { ingest, minutesAgo } from '../support/records-fixture.js';
+import { startTestVigil, TEST_SECRET_KEY, type TestUser, type TestVigil } from '../support/test-vigil.js';
 
 let t: TestVigil;
 
@@ -52,7 +58,7 @@ async function configuredTenant(slug: string) {
   const token = await gql(`mutation { createUserToken(input: { name: "ci", userId: "${userId}" }) { token apiToken { id } } }`, admin.token);
   await gql(`mutation { revokeToken(id: "${token.createUserToken.apiToken.id}") { id } }`, admin.token);
   const server = await gql(`mutation { registerServer(input: { name: "db-${slug}", hostname: "db.${slug}.test", labels: [{ key: "env", value: "prod" }] }) { id } }`, admin.token);
-  await gql(`mutation { createAgentToken(input: { name: "agent", serverId: "${server.registerServer.id}" }) { token } }`, admin.token);
+  const agent = await gql(`mutation { createAgentToken(input: { name: "agent", serverId: "${server.registerServer.id}" }) { token } }`, admin.token);
   const policy = await gql(`mutation($input: CreateApprovalPolicyInput!) { createApprovalPolicy(input: $input) { id } }`, admin.token, { input: { name: 'prod', requestKinds: ['ACCESS'] } });
   await gql(`mutation($id: ID!) { updateApprovalPolicy(id: $id, input: { requiredApprovals: 2 }) { id } }`, admin.token, { id: policy.createApprovalPolicy.id });
   await gql(`mutation { setRetentionPolicy(kind: COMMANDS, days: 90) { kind } }`, admin.token);
@@ -62,9 +68,16 @@ async function configuredTenant(slug: string) {
     input: { name: 'hook', type: 'WEBHOOK', webhook: { url: 'https://hooks.example.test/a', secret: 's3cret-s3cret-s3cret' } },
   });
   const rule = await gql(`mutation($input: AlertRuleInput!) { createAlertRule(input: $input) { id } }`, admin.token, {
-    input: { name: 'failures', condition: 'FAILED_COMMANDS', threshold: 3, windowMinutes: 10, severity: 'HIGH', channelIds: [channel.createNotificationChannel.id] },
+    input: { name: 'failures', condition: 'FAILED_COMMANDS', threshold: 1, windowMinutes: 10, severity: 'HIGH', channelIds: [channel.createNotificationChannel.id] },
   });
   await gql(`mutation($id: ID!) { deleteNotificationChannel(id: $id) { id } }`, admin.token, { id: channel.createNotificationChannel.id });
+  // The rule raises an alert, someone acknowledges it, and it goes with its rule.
+  const failed = await ingest(t, agent.createAgentToken.token, [{ eventId: 'c1', kind: 'COMMAND', command: { shell: 'SYSTEM', line: 'false', status: 'FAILED', exitCode: 1, submittedAt: minutesAgo(t, 1) } }]);
+  expect(failed.errors).toBeUndefined();
+  const deps = { db: t.vigil.database.db, clock: t.clock, logger: createLogger('silent'), secretBox: secretBoxFromKey(Buffer.from(TEST_SECRET_KEY, 'base64')), outbound: createOutboundPolicy([]), timeoutMs: 1000 };
+  expect(await evaluateAlertRules(deps)).toBeGreaterThan(0);
+  const raised = await gql(`{ alerts(first: 5, filter: { ruleId: "${rule.createAlertRule.id}" }) { nodes { id } } }`, admin.token);
+  await gql(`mutation($id: ID!) { acknowledgeAlert(id: $id) { id } }`, admin.token, { id: raised.alerts.nodes[0].id });
   await gql(`mutation($id: ID!) { deleteAlertRule(id: $id) { id } }`, admin.token, { id: rule.createAlertRule.id });
   const hook = await gql(`mutation { createWebhookSubscription(input: { name: "out", url: "https://hooks.example.test/b", eventTypes: ["approval.requested"] }) { id } }`, admin.token);
   await gql(`mutation($id: ID!) { updateWebhookSubscription(id: $id, input: { isActive: false }) { id } }`, admin.token, { id: hook.createWebhookSubscription.id });
@@ -91,7 +104,7 @@ describe('settings in the verifiable log', () => {
     const tenant = await configuredTenant('settings');
     const leaves = await leavesOf(tenant.tenantId);
     const kinds = new Set(leaves.map((leaf) => leaf.kind));
-    for (const kind of SETTING_KINDS) expect(kinds, kind.kind).toContain(kind.kind);
+    for (const kind of DELETABLE_LEAF_KINDS) expect(kinds, kind.kind).toContain(kind.kind);
 
     // Every version of the user: created, made admin, made user again, granted a permission.
     const versions = leaves.filter((leaf) => leaf.kind === 'user' && leaf.record_id === tenant.userId).map((leaf) => JSON.parse(leaf.leaf).row);
@@ -104,6 +117,12 @@ describe('settings in the verifiable log', () => {
     // Removals are deletion leaves holding the row as it was.
     const deleted = leaves.filter((leaf) => leaf.leaf.startsWith('{"deleted":true,')).map((leaf) => [leaf.kind, JSON.parse(leaf.leaf).row.name ?? JSON.parse(leaf.leaf).row.kind]);
     expect(deleted).toEqual(expect.arrayContaining([['notification_channel', 'hook'], ['alert_rule', 'failures'], ['webhook_subscription', 'gone'], ['retention_policy', 'commands']]));
+    const alert = leaves.filter((leaf) => leaf.kind === 'alert').map((leaf) => [leaf.leaf.startsWith('{"deleted":true,'), JSON.parse(leaf.leaf).row.state]);
+    expect(alert).toEqual([
+      [false, 'fired'],
+      [false, 'acknowledged'],
+      [true, 'acknowledged'],
+    ]);
     // Secrets and one-time codes never appear: sealed values only as digests, codes not at all.
     const texts = leaves.map((leaf) => leaf.leaf).join('\n');
     expect(texts).not.toContain('s3cret-s3cret-s3cret');
@@ -114,6 +133,13 @@ describe('settings in the verifiable log', () => {
     const report = await integrity(tenant.admin);
     expect(report.faults).toEqual([]);
     expect(report.isIntact).toBe(true);
+
+    // The export carries them, and the offline verifier (which reads only the file) agrees.
+    const exported = await fetch(`${t.url.replace(/\/graphql$/, '')}/export/log.jsonl`, { headers: { authorization: `Bearer ${tenant.admin.token}` } });
+    expect(exported.status).toBe(200);
+    const lines = (await exported.text()).split('\n');
+    expect(lines.some((line) => line.includes('"kind":"alert"') && line.includes('\\"deleted\\":true'))).toBe(true);
+    expect(await verifyLogFile((async function* () { yield* lines; })())).toMatchObject({ isIntact: true });
 
     // The API shows each setting's current version, and proves it like a record's.
     const shown = await gql(`{ user(id: "${tenant.userId}") { logLeaf { index leaf } } server(id: "${tenant.serverId}") { logLeaf { index leaf } } }`, tenant.admin.token);
