@@ -35,8 +35,10 @@ export interface SchemaDependencies {
   readonly webhooks: DeliveryDeps;
   /** Seals secrets at rest and tickets (VIGIL_SECRET_KEY). */
   readonly secretBox: SecretBox;
-  /** Vigil's public base URL, for links (playback pages, chat messages). */
+  /** Vigil's public base URL, for links to what Vigil serves (playback pages). */
   baseUrl(): string;
+  /** Where people decide a request outside chat (VIGIL_APPROVAL_URL); null when nowhere is configured. */
+  approvalUrl(approvalId: string): string | null;
 }
 
 /** One GraphQL operation's context, over HTTP, WebSocket or a bot alike. */

@@ -53,6 +53,7 @@ const environmentSchema = z
     PORT: integer(4000, 0, 65535),
     HOST: z.string().trim().min(1).default('0.0.0.0'),
     VIGIL_PUBLIC_URL: httpUrl,
+    VIGIL_APPROVAL_URL: httpUrl.refine((value) => value === undefined || value.includes('{id}'), 'must contain {id}, where the request’s id goes'),
     DATABASE_URL: postgresUrl,
     VIGIL_DATA_DIR: z.string().trim().min(1).default('./data'),
     VIGIL_DB_POOL_MAX: integer(10, 1, 500),
@@ -183,6 +184,12 @@ export interface Config {
     readonly host: string;
     /** The URL printed at start and used in links; derived from host and port when unset. */
     readonly publicUrl?: string;
+    /**
+     * Where people decide a request outside chat (the web app of the platform that uses Vigil),
+     * `{id}` standing for the request's id. Vigil serves no approval page of its own: unset, no
+     * message links to one.
+     */
+    readonly approvalUrlTemplate?: string;
     readonly bodyLimit: string;
     /** Express's `trust proxy`: whether X-Forwarded-For gives the client IP (true, a hop count, or subnets). */
     readonly trustProxy: boolean | number | string;
@@ -310,6 +317,7 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
       port: env.PORT,
       host: env.HOST,
       publicUrl: env.VIGIL_PUBLIC_URL?.replace(/\/+$/, ''),
+      approvalUrlTemplate: env.VIGIL_APPROVAL_URL,
       bodyLimit: env.VIGIL_BODY_LIMIT,
       trustProxy: env.VIGIL_TRUST_PROXY,
       shutdownGraceMs: env.VIGIL_SHUTDOWN_GRACE_MS,

@@ -108,6 +108,7 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
       webhooks: deliveryDeps,
       secretBox,
       baseUrl: () => publicBaseUrl,
+      approvalUrl: (approvalId) => config.http.approvalUrlTemplate?.replaceAll('{id}', encodeURIComponent(approvalId)) ?? null,
       audit: {
         signingKey,
         checkpoints: checkpointPolicy,

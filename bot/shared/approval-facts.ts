@@ -29,6 +29,8 @@ export interface ApprovalFacts {
   chatDecisionRefusal: string | null;
   isApprovalJustificationRequired: boolean;
   cancelReason: string | null;
+  /** Where the request is decided outside chat (VIGIL_APPROVAL_URL); null when nowhere is configured. */
+  url: string | null;
   requester: { id: string; email: string; name: string };
   servers: { name: string; labels: { key: string; value: string }[] }[];
   decisions: { decision: 'APPROVE' | 'DENY'; justification: string | null; channel: string; decidedAt: string; approver: { email: string } }[];
@@ -37,7 +39,7 @@ export interface ApprovalFacts {
 
 export const APPROVAL_FACTS = `query($id: ID!) { approval(id: $id) {
   id kind status reason command isPattern sudoScope durationMinutes requestedAt decideBy policyName requiredApprovals approvalsReceived approvalsStillNeeded
-  chatApproval chatMaxDurationMinutes chatDecisionRefusal isApprovalJustificationRequired cancelReason
+  chatApproval chatMaxDurationMinutes chatDecisionRefusal isApprovalJustificationRequired cancelReason url
   requester { id email name } servers { name labels { key value } }
   decisions { decision justification channel decidedAt approver { email } } closedBy { email } } }`;
 
@@ -52,7 +54,6 @@ export async function loadApprovalFacts(schema: GraphQLSchema, deps: SchemaDepen
   return result.data?.approval;
 }
 
-/** Why chat offers no buttons for this request, or null when it does. */
 /** Why chat offers no buttons for this pending request (the server's rule), or null when it does. */
 export function chatDecisionBlocked(facts: ApprovalFacts): string | null {
   return facts.status === 'PENDING' && facts.chatDecisionRefusal ? `${facts.chatDecisionRefusal}.` : null;
@@ -90,3 +91,6 @@ export function outcomeLine(facts: ApprovalFacts): string {
       return last ? `${facts.approvalsReceived} of ${facts.requiredApprovals} approvals so far (last: ${by(last)})` : `Waiting for ${facts.approvalsStillNeeded} approval${facts.approvalsStillNeeded === 1 ? '' : 's'}`;
   }
 }
+
+/** Where to decide a request chat may not decide, in words, for when there is no link to give. */
+export const DECIDE_ELSEWHERE = 'An approver decides it in Vigil, outside chat.';

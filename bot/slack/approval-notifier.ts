@@ -24,7 +24,6 @@ export function startApprovalNotifier(ctx: SlackContext, bus: EventBus): Disposa
   });
 }
 
-const linkTo = (ctx: SlackContext, approvalId: string) => `${ctx.deps.baseUrl()}/approvals/${approvalId}`;
 const stateKey = (facts: ApprovalFacts) => `${facts.status}:${facts.decisions.length}`;
 
 async function announce(ctx: SlackContext, tenantId: string, approvalId: string): Promise<void> {
@@ -35,7 +34,7 @@ async function announce(ctx: SlackContext, tenantId: string, approvalId: string)
   if (!facts || !row) return;
   const reviewers = await reachableUsers(ctx, tenantId, await reviewersOf(ctx.db, row));
   const targets = [...(workspace.approverChannel ? [workspace.approverChannel] : []), ...reviewers.map((identity) => identity.externalUserId)];
-  const message = approvalMessage(facts, linkTo(ctx, approvalId));
+  const message = approvalMessage(facts);
   for (const channel of targets) {
     try {
       const posted = await ctx.client.chat.postMessage({ channel, text: message.text, blocks: message.blocks as never });
@@ -79,7 +78,7 @@ async function refresh(ctx: SlackContext, tenantId: string, approvalId: string):
   if (!workspace) return;
   const facts = await loadApprovalFacts(ctx.schema, ctx.deps, tenantId, 'slack', approvalId);
   if (!facts || !(await claimNotice(ctx.db, tenantId, 'slack', `approval:${approvalId}:${stateKey(facts)}`))) return;
-  const message = approvalMessage(facts, linkTo(ctx, approvalId));
+  const message = approvalMessage(facts);
   const outcome = outcomeLine(facts);
   for (const copy of await chatMessagesOf(ctx.db, tenantId, 'slack', 'approval', approvalId)) {
     try {

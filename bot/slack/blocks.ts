@@ -3,7 +3,7 @@
  * messages (facts, Approve / Deny, the outcome once decided), the decision modal and alerts.
  */
 import type { ListRow } from '../shared/audit-lists.js';
-import { accessSudoWords, chatDecisionBlocked, describeRequest, outcomeLine, requestTitle, type ApprovalFacts } from '../shared/approval-facts.js';
+import { accessSudoWords, chatDecisionBlocked, DECIDE_ELSEWHERE, describeRequest, outcomeLine, requestTitle, type ApprovalFacts } from '../shared/approval-facts.js';
 import { clip as clipTo } from '../shared/clip.js';
 
 type Block = Record<string, unknown>;
@@ -53,7 +53,7 @@ export function listMessage(heading: string, rows: readonly ListRow[], moreValue
 const STATUS_MARK: Record<ApprovalFacts['status'], string> = { PENDING: '⏳', APPROVED: '✅', DENIED: '⛔', CANCELLED: '↩️', EXPIRED: '⌛' };
 
 /** A request as approvers see it: the facts, then buttons while chat may decide, else the outcome. */
-export function approvalMessage(facts: ApprovalFacts, link: string): SlackMessage {
+export function approvalMessage(facts: ApprovalFacts): SlackMessage {
   const servers = facts.servers
     .map((server) => `${escapeMrkdwn(server.name)}${server.labels.length ? ` (${escapeMrkdwn(server.labels.map((label) => `${label.key}=${label.value}`).join(', '))})` : ''}`)
     .join('\n');
@@ -84,12 +84,13 @@ export function approvalMessage(facts: ApprovalFacts, link: string): SlackMessag
       elements: [
         { type: 'button', style: 'primary', text: { type: 'plain_text', text: 'Approve' }, action_id: ACTIONS.approve, value: facts.id },
         { type: 'button', style: 'danger', text: { type: 'plain_text', text: 'Deny' }, action_id: ACTIONS.deny, value: facts.id },
-        { type: 'button', text: { type: 'plain_text', text: 'Open in Vigil' }, action_id: ACTIONS.openInVigil, url: link },
+        // Only where the deployment says requests are decided: never a link that leads nowhere.
+        ...(facts.url ? [{ type: 'button', text: { type: 'plain_text', text: 'Open in Vigil' }, action_id: ACTIONS.openInVigil, url: facts.url }] : []),
       ],
     });
     if (facts.chatApproval === 'STEP_UP') blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: 'Deciding here asks for your authenticator code.' }] });
   } else if (facts.status === 'PENDING') {
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `${escapeMrkdwn(blocked!)} <${link}|Decide in Vigil>` } });
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `${escapeMrkdwn(blocked!)} ${facts.url ? `<${facts.url}|Decide in Vigil>` : DECIDE_ELSEWHERE}` } });
   }
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(escapeMrkdwn(outcomeLine(facts))) }] });
   return { text: clip(`${requestTitle(facts)} by ${escapeMrkdwn(facts.requester.email)}: ${escapeMrkdwn(describeRequest(facts))} — ${facts.status.toLowerCase()}`), blocks };

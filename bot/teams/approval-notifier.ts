@@ -25,10 +25,9 @@ export function startTeamsApprovalNotifier(ctx: TeamsContext, bus: EventBus): Di
   });
 }
 
-const linkTo = (ctx: TeamsContext, approvalId: string) => `${ctx.deps.baseUrl()}/approvals/${approvalId}`;
 const stateKey = (facts: ApprovalFacts) => `${facts.status}:${facts.decisions.length}`;
 const attachment = (ctx: TeamsContext, facts: ApprovalFacts) => {
-  const activity = MessageFactory.attachment(CardFactory.adaptiveCard(approvalCard(facts, linkTo(ctx, facts.id))));
+  const activity = MessageFactory.attachment(CardFactory.adaptiveCard(approvalCard(facts)));
   activity.summary = approvalSummary(facts);
   return activity;
 };

@@ -7,7 +7,7 @@ import type { Severity } from '../../server/db/tables/index.js';
 import type { AlertMessage } from '../../server/channels/send-to-channel.js';
 import type { ListRow } from '../shared/audit-lists.js';
 import { clip } from '../shared/clip.js';
-import { accessSudoWords, chatDecisionBlocked, describeRequest, outcomeLine, requestTitle, type ApprovalFacts } from '../shared/approval-facts.js';
+import { accessSudoWords, chatDecisionBlocked, DECIDE_ELSEWHERE, describeRequest, outcomeLine, requestTitle, type ApprovalFacts } from '../shared/approval-facts.js';
 
 export const CARD_VERSION = '1.5';
 export type Card = Record<string, unknown>;
@@ -62,7 +62,7 @@ export const forTeams = (text: string) => text.replace(/`([^`]*)`/g, '“$1”')
 
 const STATUS_STYLE: Record<ApprovalFacts['status'], string> = { PENDING: 'accent', APPROVED: 'good', DENIED: 'attention', CANCELLED: 'default', EXPIRED: 'warning' };
 
-export function approvalCard(facts: ApprovalFacts, link: string): Card {
+export function approvalCard(facts: ApprovalFacts): Card {
   const servers = facts.servers.map((server) => `${server.name}${server.labels.length ? ` (${server.labels.map((label) => `${label.key}=${label.value}`).join(', ')})` : ''}`).join(', ');
   const factSet = [
     ...(facts.kind === 'ACCESS' && facts.sudoScope ? [fact('Sudo', forTeams(`${accessSudoWords(facts.sudoScope)}, on every server below`))] : []),
@@ -98,9 +98,10 @@ export function approvalCard(facts: ApprovalFacts, link: string): Card {
       { type: 'Action.Submit', title: 'Deny', style: 'destructive', data: { vigil: 'deny', approvalId: facts.id } },
     );
   } else if (blocked) {
-    body.push(text(`${blocked} Decide it in Vigil.`, { color: 'Warning' }));
+    body.push(text(`${blocked} ${facts.url ? 'Decide it in Vigil.' : DECIDE_ELSEWHERE}`, { color: 'Warning' }));
   }
-  actions.push({ type: 'Action.OpenUrl', title: 'Open in Vigil', url: link });
+  // Only where the deployment says requests are decided: never a link that leads nowhere.
+  if (facts.url) actions.push({ type: 'Action.OpenUrl', title: 'Open in Vigil', url: facts.url });
   body.push(literal(outcomeLine(facts), { isSubtle: true, size: 'Small' }));
   return card(body, actions);
 }

@@ -116,6 +116,14 @@ export class ApprovalResolver {
     return (await loadPerson(ctx, approval.row.requesterId))!;
   }
 
+  @FieldResolver(() => String, {
+    nullable: true,
+    description: 'Where people decide this request outside chat: VIGIL_APPROVAL_URL with its id (the web app of the platform that uses Vigil); null when none is configured.',
+  })
+  url(@Root() approval: Approval, @Ctx() ctx: GraphQLContext): string | null {
+    return ctx.deps.approvalUrl(approval.id);
+  }
+
   @FieldResolver(() => Person, { nullable: true, description: 'Who closed the request: the deciding reviewer, or who cancelled it.' })
   closedBy(@Root() approval: Approval, @Ctx() ctx: GraphQLContext): Promise<Person | null> {
     return loadPerson(ctx, approval.row.closedById);

@@ -36,6 +36,7 @@ function hostileFacts(overrides: Partial<ApprovalFacts> = {}): ApprovalFacts {
     chatDecisionRefusal: null,
     isApprovalJustificationRequired: true,
     cancelReason: atMost(HOSTILE, 2000),
+    url: 'https://vigil.example/approvals/1',
     requester: { id: 'u1', email: 'alice+<!channel>@example.test', name: HOSTILE },
     servers: Array.from({ length: 500 }, (_, index) => ({ name: serverName(index), labels: [{ key: 'env', value: atMost(HOSTILE, 63) }] })),
     decisions: [{ decision: 'APPROVE', justification: atMost(HOSTILE, 2000), channel: 'SLACK', decidedAt: '2026-12-06T09:30:00.000Z', approver: { email: 'bob@example.test' } }],
@@ -107,14 +108,14 @@ function expectSafeSlack(message: { blocks: any[]; fallback?: string }): void {
 describe('Slack messages with hostile text at the API limits', () => {
   it('approval messages in every state: no live mention or link, every block within its limit', () => {
     for (const state of STATES) {
-      const message: SlackMessage = approvalMessage(hostileFacts(state), 'https://vigil.example/approvals/1');
+      const message: SlackMessage = approvalMessage(hostileFacts(state));
       expectSafeSlack({ blocks: message.blocks, fallback: message.text });
     }
   });
 
   it('the reason is shown as typed (plain text), so its *bold* _it_ ~x~ is not formatting', () => {
     const facts = hostileFacts({ reason: 'restart *now* _please_ ~x~' });
-    const blocks = approvalMessage(facts, 'https://vigil.example/approvals/1').blocks as any[];
+    const blocks = approvalMessage(facts).blocks as any[];
     const holding = blocks.filter((block) => JSON.stringify(block).includes('restart *now*'));
     expect(holding).toEqual([{ type: 'section', text: { type: 'plain_text', text: 'restart *now* _please_ ~x~', emoji: false } }]);
   });
@@ -169,7 +170,7 @@ describe('Teams cards with hostile text at the API limits', () => {
     const facts = hostileFacts({ reason: link, cancelReason: link, servers: [{ name: 'web-01', labels: [] }], requester: { id: 'u1', email: 'alice@example.test', name: 'Alice' } });
     const cards = [
       ...(['PENDING', 'APPROVED', 'CANCELLED'] as const).map((status) =>
-        approvalCard({ ...facts, status, decisions: [{ ...facts.decisions[0]!, justification: link }], policyName: 'SRE' }, 'https://vigil.example/approvals/1'),
+        approvalCard({ ...facts, status, decisions: [{ ...facts.decisions[0]!, justification: link }], policyName: 'SRE' }),
       ),
       listCard('Your commands', [{ title: link, facts: [link] }], null),
       alertCard({ subject: link, message: link, severity: 'high', source: 'Vigil', alertId: '1' }),
@@ -183,7 +184,7 @@ describe('Teams cards with hostile text at the API limits', () => {
   it('approval cards in every state, their summaries, lists, lines and alerts fit a Teams message', () => {
     for (const state of STATES) {
       const facts = hostileFacts(state);
-      expect(bytes(approvalCard(facts, 'https://vigil.example/approvals/1'))).toBeLessThanOrEqual(TEAMS_MAX_BYTES);
+      expect(bytes(approvalCard(facts))).toBeLessThanOrEqual(TEAMS_MAX_BYTES);
       expect(approvalSummary(facts).length).toBeLessThanOrEqual(1000);
     }
     expect(bytes(listCard(atMost(HOSTILE, 500), ROWS, 'x'.repeat(100)))).toBeLessThanOrEqual(TEAMS_MAX_BYTES);

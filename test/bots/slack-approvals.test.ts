@@ -29,7 +29,9 @@ beforeAll(async () => {
 });
 afterAll(async () => slack?.close());
 
-const slackEnv = () => ({ SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: 'xoxb-test', SLACK_API_URL: slack.apiUrl });
+/** Where this deployment decides requests outside chat (the platform's web app). */
+const APPROVAL_URL = 'https://console.example.test/approvals/{id}';
+const slackEnv = () => ({ SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: 'xoxb-test', SLACK_API_URL: slack.apiUrl, VIGIL_APPROVAL_URL: APPROVAL_URL });
 const as = (userId: string) => ({ teamId: TEAM, userId });
 
 async function bindWorkspace(t: TestVigil): Promise<void> {
@@ -491,7 +493,7 @@ describe('approvals in Slack', () => {
         expect(decisionButtons(copy.call.args.blocks)).toEqual({});
         expect(text).not.toContain('approval_approve');
         expect(text).toContain('does not allow deciding this request in chat');
-        expect(text).toContain(`/approvals/${id}|Decide in Vigil>`);
+        expect(text).toContain(`<${APPROVAL_URL.replace('{id}', id)}|Decide in Vigil>`);
       }
       const text = await refusedClick('approval_approve', id, 'UBOB');
       expect(text).toMatch(/^Not decided: .*does not allow deciding this request in chat/);

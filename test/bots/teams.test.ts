@@ -22,6 +22,9 @@ import { postActivity, startFakeTeams, teamsMessage, type ConnectorCall, type Fa
 import { addServer, ingest, minutesAgo, reportCommands, type CommandFact, type TestServer } from '../support/records-fixture.js';
 import { startTestVigil, type TestUser, type TestVigil } from '../support/test-vigil.js';
 
+/** Where this deployment decides requests outside chat (the platform's web app). */
+const APPROVAL_URL = 'https://console.example.test/approvals/{id}';
+
 // The package's ESM build (lib/) imports without file extensions, which Node cannot load; its
 // UMD bundle (dist/) is the same code and needs no DOM to parse and validate.
 const AC = createRequire(import.meta.url)('adaptivecards/dist/adaptivecards.js') as typeof import('adaptivecards');
@@ -181,7 +184,14 @@ describe('the Teams bot (unsigned, TEAMS_BOT_ENABLED)', () => {
 
   beforeAll(async () => {
     t = await startTestVigil({
-      env: { TEAMS_BOT_ENABLED: 'true', TEAMS_SERVICE_URL: teams.serviceUrl, SLACK_SIGNING_SECRET: SLACK_SECRET, SLACK_BOT_TOKEN: 'xoxb-test', SLACK_API_URL: slack.apiUrl },
+      env: {
+        TEAMS_BOT_ENABLED: 'true',
+        TEAMS_SERVICE_URL: teams.serviceUrl,
+        SLACK_SIGNING_SECRET: SLACK_SECRET,
+        SLACK_BOT_TOKEN: 'xoxb-test',
+        SLACK_API_URL: slack.apiUrl,
+        VIGIL_APPROVAL_URL: APPROVAL_URL,
+      },
     });
     base = t.url.replace(/\/graphql$/, '');
     f = await buildApprovalsFixture(t);
@@ -455,7 +465,7 @@ describe('the Teams bot (unsigned, TEAMS_BOT_ENABLED)', () => {
           { title: 'Deny', data: { vigil: 'deny', approvalId: id } },
         ]);
         expect(inputsOf(card)).toEqual(['justification']);
-        expect(openUrlsOf(card)).toEqual([{ title: 'Open in Vigil', url: `${t.vigil.baseUrl}/approvals/${id}` }]);
+        expect(openUrlsOf(card)).toEqual([{ title: 'Open in Vigil', url: APPROVAL_URL.replace('{id}', id) }]);
         expect(copy.body.summary).toContain('alice@example.test');
       }
     });
@@ -723,7 +733,7 @@ describe('the Teams bot (unsigned, TEAMS_BOT_ENABLED)', () => {
         expect(submitsOf(card)).toEqual([]);
         expect(inputsOf(card)).toEqual([]);
         expect(textsOf(card)).toContain('The policy Locked does not allow deciding this request in chat. Decide it in Vigil.');
-        expect(openUrlsOf(card)).toEqual([{ title: 'Open in Vigil', url: `${t.vigil.baseUrl}/approvals/${id}` }]);
+        expect(openUrlsOf(card)).toEqual([{ title: 'Open in Vigil', url: APPROVAL_URL.replace('{id}', id) }]);
       }
       const bobCopy = copies.find((copy) => copy.conversation === personal(BOB))!;
       const forged = await click(BOB, bobCopy, { vigil: 'approve', approvalId: id, justification: '' });
