@@ -51,8 +51,10 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
     vigilLogger: options.deps.logger,
     signingSecret: options.config.signingSecret,
     endpoints: '/events',
-    // Handlers finish before Slack gets its answer: a slash command's reply is that answer.
-    processBeforeResponse: true,
+    // Slack has its answer as soon as a handler acknowledges (a slash command's reply is what it
+    // acknowledges with): a click is acknowledged at once, before Vigil's own calls to Slack
+    // (views.open, response_url), so a slow Slack never makes a decision look timed out.
+    processBeforeResponse: false,
     logger,
   });
   const app = new App({

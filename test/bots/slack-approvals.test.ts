@@ -8,7 +8,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { Secret, TOTP } from 'otpauth';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../server/db/database.js';
 import { bindSlackWorkspace } from '../support/chat-binding.js';
 import { advance, APPROVAL, buildApprovalsFixture, createPolicy, decideAs, requestAccessAs, requestSudoAs, sweep, type ApprovalsFixture } from '../support/approvals-fixture.js';
@@ -605,6 +605,35 @@ describe('approvals in Slack', () => {
     });
   });
 
+  describe('a slow Slack (every answer of its API takes 2.5 s)', () => {
+    afterEach(() => {
+      slack.latencyMs = 0;
+    });
+
+    it('acknowledges a click before Vigil’s own calls to Slack are answered, then decides and answers', async () => {
+      const { id } = await request('web-01');
+      slack.latencyMs = 2500;
+      const calls = slack.calls.length;
+      // Deny opens the justification modal (views.open); Approve decides and answers on response_url.
+      const deny = await click('approval_deny', id, 'UCAROL');
+      const denyAckedAt = Date.now();
+      const approve = await click('approval_approve', id, 'UBOB');
+      const approveAckedAt = Date.now();
+      expect([deny.status, approve.status]).toEqual([200, 200]);
+      await slack.waitFor((all) => all.slice(calls).some((call) => call.method === 'views.open' && call.answeredAt !== undefined), WAIT_MS);
+      await slack.waitFor((all) => all.slice(calls).some((call) => call.method === 'response_url' && call.answeredAt !== undefined), WAIT_MS);
+      const made = slack.calls.slice(calls);
+      const modal = made.find((call) => call.method === 'views.open')!;
+      const answer = made.find((call) => call.method === 'response_url')!;
+      // Slack had its acknowledgements while Vigil still waited on Slack's answers.
+      expect(denyAckedAt).toBeLessThan(modal.answeredAt!);
+      expect(approveAckedAt).toBeLessThan(answer.answeredAt!);
+      expect(modal.args.view.private_metadata).toBe(JSON.stringify({ approvalId: id, decision: 'deny' }));
+      expect(answer.args).toMatchObject({ response_type: 'ephemeral', text: 'You approved the request.' });
+      expect((await approval(id)).status).toBe('APPROVED');
+    });
+  });
+
   describe('announced once', () => {
     const notify = (event: Record<string, unknown>) => t.vigil.database.db.execute(sql`select pg_notify('vigil_events', ${JSON.stringify(event)})`);
 
@@ -708,10 +737,10 @@ describe('alerts through the Slack bot', () => {
     expect((await alerts())[0]).toMatchObject({ state: 'FIRED', acknowledgedAt: null });
     expect(updates()).toEqual([]);
 
-    // The admin: acknowledged as them, the message marked.
+    // The admin: acknowledged as them (Slack has its answer first), the message marked.
     expect((await click('UADMIN')).status).toBe(200);
-    expect((await alerts())[0]).toMatchObject({ state: 'ACKNOWLEDGED' });
     await slack.waitFor(() => updates().length >= 1, WAIT_MS);
+    expect((await alerts())[0]).toMatchObject({ state: 'ACKNOWLEDGED' });
     const [updated] = updates()[0]!.args.attachments;
     expect(updated.color).toBe('#D32F2F');
     expect(json(updated.blocks)).toContain(`acknowledged by ${t.admin.email}`);

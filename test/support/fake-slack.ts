@@ -10,6 +10,8 @@ import type { AddressInfo } from 'node:net';
 export interface SlackCall {
   readonly method: string;
   readonly args: Record<string, any>;
+  /** When the fake sent its answer (Date.now()); unset while it is still answering. */
+  answeredAt?: number;
 }
 
 export interface SlackUser {
@@ -28,6 +30,8 @@ export interface SlackUser {
 const emailConfirmation = (user: SlackUser) => (user.isEmailConfirmed === null ? {} : { is_email_confirmed: user.isEmailConfirmed ?? true });
 
 export interface FakeSlack {
+  /** How long every answer takes (a slow Slack); 0 by default. */
+  latencyMs: number;
   /** SLACK_API_URL for Vigil. */
   readonly apiUrl: string;
   /** Where response_url posts land (recorded as method "response_url"). */
@@ -55,9 +59,16 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       const args: Record<string, any> = type.includes('json') ? (body ? JSON.parse(body) : {}) : Object.fromEntries(new URLSearchParams(body));
       for (const field of JSON_FIELDS) if (typeof args[field] === 'string') args[field] = JSON.parse(args[field]);
       const method = url.pathname.startsWith('/response/') ? 'response_url' : url.pathname.replace(/^\/api\//, '');
-      calls.push({ method, args });
+      const call: SlackCall = { method, args };
+      calls.push(call);
       res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify(answer(method, args)));
+      const reply = JSON.stringify(answer(method, args));
+      const send = () => {
+        call.answeredAt = Date.now();
+        res.end(reply);
+      };
+      if (fake.latencyMs > 0) setTimeout(send, fake.latencyMs);
+      else send();
     });
   });
   const answer = (method: string, args: Record<string, any>): Record<string, unknown> => {
@@ -100,7 +111,8 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   };
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
+  const fake: FakeSlack = {
+    latencyMs: 0,
     apiUrl: `${base}/api/`,
     responseUrl: `${base}/response/1`,
     calls,
@@ -115,6 +127,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+  return fake;
 }
 
 export interface SignedRequestOptions {
