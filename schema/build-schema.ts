@@ -8,6 +8,7 @@ import { AuditResolver } from './audit/audit.resolver.js';
 import { NotificationResolver } from './notifications/notification.resolver.js';
 import { SubscriptionResolver } from './realtime/subscriptions.resolver.js';
 import { WebhookResolver } from './webhooks/webhook.resolver.js';
+import { AlertResolver } from './alerts/alert.resolver.js';
 import { AlertsResolver } from './alerts/alerts.resolver.js';
 import { RetentionResolver } from './audit/retention.resolver.js';
 import { ApiTokenResolver } from './identity/api-token.resolver.js';
@@ -54,6 +55,7 @@ const RESOLVERS: NonEmptyArray<Function> = [
   SubscriptionResolver,
   WebhookResolver,
   AlertsResolver,
+  AlertResolver,
   AuditResolver,
   RetentionResolver,
   TerminalRecordingResolver,

@@ -6,7 +6,7 @@ import type { GraphQLSchema } from 'graphql';
 import type { SchemaDependencies } from '../../schema/context.js';
 import type { ChatProvider } from '../../server/db/tables/index.js';
 import { ACCESS_SUDO_PATTERN } from '../../server/approvals/command-patterns.js';
-import { runOperation } from './run-operation.js';
+import { botCaller, runOperation } from './run-operation.js';
 
 export interface ApprovalFacts {
   id: string;
@@ -47,7 +47,7 @@ export async function loadApprovalFacts(schema: GraphQLSchema, deps: SchemaDepen
   const result = await runOperation<{ approval: ApprovalFacts }>(
     schema,
     deps,
-    { actor: { type: 'system', tenantId, name: `${provider}-bot` }, provider, chatUserId: `${provider}-bot` },
+    botCaller(tenantId, provider),
     APPROVAL_FACTS,
     { id: approvalId },
   );

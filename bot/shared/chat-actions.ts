@@ -15,7 +15,10 @@ const REQUEST = {
 } as const;
 const DECIDE = `mutation($id: ID!, $decision: Decision!, $justification: String, $totpCode: String) {
   decideApproval(id: $id, decision: $decision, justification: $justification, totpCode: $totpCode) { id status approvalsReceived requiredApprovals } }`;
-const ACKNOWLEDGE = 'mutation($id: ID!) { acknowledgeAlert(id: $id) { id title message severity } }';
+const ALERT_STATE_CHANGE = {
+  acknowledge: 'mutation($id: ID!) { changed: acknowledgeAlert(id: $id) { id } }',
+  resolve: 'mutation($id: ID!) { changed: resolveAlert(id: $id) { id } }',
+} as const;
 
 export interface Decided {
   readonly status: string;
@@ -23,11 +26,6 @@ export interface Decided {
   readonly requiredApprovals: number;
 }
 
-export interface Acknowledged {
-  readonly title: string;
-  readonly message: string;
-  readonly severity: string;
-}
 
 interface Bot {
   readonly schema: GraphQLSchema;
@@ -69,7 +67,8 @@ export function decisionConfirmation(decision: 'approve' | 'deny', decided: Deci
   return decided.status === 'APPROVED' ? 'You approved the request.' : `You approved the request: ${decided.approvalsReceived} of ${decided.requiredApprovals} approvals so far.`;
 }
 
-export async function acknowledgeAlert(bot: Bot, caller: ChatCaller, alertId: string | undefined): Promise<OperationResult<Acknowledged>> {
-  const result = await runOperation<{ acknowledgeAlert: Acknowledged }>(bot.schema, bot.deps, caller, ACKNOWLEDGE, { id: alertId });
-  return result.error ? result : { data: result.data.acknowledgeAlert };
+/** Acknowledges or resolves an alert as the person who clicked (MONITORING_MANAGE, as in the API); the messages follow the event. */
+export async function moveAlertOn(bot: Bot, caller: ChatCaller, alertId: string | undefined, change: keyof typeof ALERT_STATE_CHANGE): Promise<OperationResult<{ id: string }>> {
+  const result = await runOperation<{ changed: { id: string } }>(bot.schema, bot.deps, caller, ALERT_STATE_CHANGE[change], { id: alertId });
+  return result.error ? result : { data: result.data.changed };
 }

@@ -35,6 +35,9 @@ export interface ChatCaller {
   readonly chatUserId: string;
 }
 
+/** The bot itself (Vigil, as the system), reading what it posts about a tenant. */
+export const botCaller = (tenantId: string, provider: ChatProvider): ChatCaller => ({ actor: { type: 'system', tenantId, name: `${provider}-bot` }, provider, chatUserId: `${provider}-bot` });
+
 export async function runOperation<T = Record<string, any>>(
   schema: GraphQLSchema,
   deps: SchemaDependencies,

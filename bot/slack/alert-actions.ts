@@ -1,27 +1,37 @@
 /**
  * Alerts through the Slack bot (channel type slack_bot): a message in the seed's severity colour
- * with an Acknowledge button, which acknowledges the alert as the clicking person (it needs
- * MONITORING_MANAGE, as in the API) and updates the message to say who did.
+ * with Acknowledge and Resolve, which act as the clicking person (they need MONITORING_MANAGE, as
+ * in the API). Every copy of an alert's message follows the alert wherever it was moved on (a
+ * click here, Teams, the API, its condition clearing): the buttons it no longer takes go, and the
+ * message says who moved it on.
  */
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import type { ChatAlertSender } from '../../server/channels/chat-senders.js';
-import { SEVERITY_COLOURS, type AlertMessage } from '../../server/channels/send-to-channel.js';
-import { saveChatMessage } from '../../server/chat/chat-messages.js';
+import { SEVERITY_COLOURS } from '../../server/channels/send-to-channel.js';
+import { chatMessagesOf, claimNotice, saveChatMessage } from '../../server/chat/chat-messages.js';
 import { workspaceOfTenant } from '../../server/chat/workspaces.js';
-import { acknowledgeAlert } from '../shared/chat-actions.js';
+import type { Disposable } from '../../server/disposable.js';
+import type { EventBus } from '../../server/realtime/event-bus.js';
+import { firedAlertView, loadAlertView, onAlertChanges, type AlertView } from '../shared/alert-facts.js';
+import { moveAlertOn } from '../shared/chat-actions.js';
+import { clip } from '../shared/clip.js';
 import { ACTIONS, escapeMrkdwn, line } from './blocks.js';
 import { callerOf, notConnected, UNMAPPED, workspaceOf } from './slack-callers.js';
 import type { SlackContext } from './slack-bot.js';
 
-function alertAttachment(alert: Pick<AlertMessage, 'subject' | 'message' | 'severity' | 'source' | 'alertId'>, footer?: string) {
+export function alertMessage(alert: AlertView): { text: string; attachments: Record<string, unknown>[] } {
   const blocks: Record<string, unknown>[] = [
-    { type: 'section', text: { type: 'mrkdwn', text: `*${escapeMrkdwn(alert.subject)}*\n${escapeMrkdwn(alert.message)}` } },
-    { type: 'context', elements: [{ type: 'mrkdwn', text: `Severity *${alert.severity}* · ${escapeMrkdwn(alert.source)}${footer ? ` · ${escapeMrkdwn(footer)}` : ''}` }] },
+    // An alert's title and message carry agents' words (a failed command line): escaped, then clipped to Slack's limits.
+    { type: 'section', text: { type: 'mrkdwn', text: `*${clip(escapeMrkdwn(alert.subject), 500)}*\n${clip(escapeMrkdwn(alert.message), 2400)}` } },
+    { type: 'context', elements: [{ type: 'mrkdwn', text: `Severity *${alert.severity}* · ${clip(escapeMrkdwn(alert.source), 200)}${alert.outcome ? ` · ${clip(escapeMrkdwn(alert.outcome), 300)}` : ''}` }] },
   ];
-  if (alert.alertId && !footer) {
-    blocks.push({ type: 'actions', elements: [{ type: 'button', text: { type: 'plain_text', text: 'Acknowledge' }, action_id: ACTIONS.acknowledge, value: alert.alertId }] });
-  }
-  return [{ color: SEVERITY_COLOURS[alert.severity], blocks }];
+  const buttons = [
+    ...(alert.state === 'fired' ? [{ type: 'button', text: { type: 'plain_text', text: 'Acknowledge' }, action_id: ACTIONS.acknowledge, value: alert.alertId }] : []),
+    ...(alert.state !== 'resolved' ? [{ type: 'button', text: { type: 'plain_text', text: 'Resolve' }, action_id: ACTIONS.resolve, value: alert.alertId }] : []),
+  ];
+  if (alert.alertId && buttons.length > 0) blocks.push({ type: 'actions', elements: buttons });
+  const state = alert.state === 'fired' ? '' : ` (${alert.state})`;
+  return { text: `[${alert.severity.toUpperCase()}] ${clip(escapeMrkdwn(alert.subject), 500)}${state}`, attachments: [{ color: SEVERITY_COLOURS[alert.severity], blocks }] };
 }
 
 const NO_PROVEN_WORKSPACE = 'This tenant has no proven Slack workspace: bind it (bindChatWorkspace, then `/audit bind CODE` in the workspace) before the bot posts alerts for it';
@@ -32,7 +42,8 @@ export function slackAlertSender(ctx: SlackContext): ChatAlertSender {
       try {
         // One bot token may serve several tenants' workspaces: a tenant posts only into the one it proved.
         if (!(await workspaceOfTenant(ctx.db, tenantId, 'slack'))) return { isSuccess: false, error: NO_PROVEN_WORKSPACE };
-        const posted = await ctx.client.chat.postMessage({ channel, text: `[${alert.severity.toUpperCase()}] ${escapeMrkdwn(alert.subject)}`, attachments: alertAttachment(alert) as never });
+        const { text, attachments } = alertMessage(firedAlertView(alert));
+        const posted = await ctx.client.chat.postMessage({ channel, text, attachments: attachments as never });
         if (alert.alertId && posted.channel && posted.ts) {
           await saveChatMessage(ctx.db, { tenantId, provider: 'slack', subjectType: 'alert', subjectId: alert.alertId, conversation: posted.channel, messageId: posted.ts });
         }
@@ -44,25 +55,37 @@ export function slackAlertSender(ctx: SlackContext): ChatAlertSender {
   };
 }
 
-export function registerAlertActions(app: App, ctx: SlackContext): void {
-  app.action<BlockAction<ButtonAction>>(ACTIONS.acknowledge, async ({ ack, body, action, respond, client }) => {
-    await ack();
-    const ephemeral = (text: string) => respond({ response_type: 'ephemeral', replace_original: false, ...line(text) });
-    const workspace = await workspaceOf(ctx.db, body.team?.id);
-    if (!workspace) return void (await ephemeral(notConnected(body.team?.id)));
-    const caller = await callerOf(ctx, workspace, body.user.id);
-    if (!caller) return void (await ephemeral(UNMAPPED));
-    const result = await acknowledgeAlert(ctx, caller, action.value);
-    if (result.error) return void (await ephemeral(`Not acknowledged: ${result.error.message}`));
-    const alert = result.data;
-    if (body.channel?.id && body.message?.ts) {
-      const severity = alert.severity.toLowerCase() as AlertMessage['severity'];
-      await client.chat.update({
-        channel: body.channel.id,
-        ts: body.message.ts,
-        text: `[${alert.severity}] ${escapeMrkdwn(alert.title)}`,
-        attachments: alertAttachment({ subject: alert.title, message: alert.message, severity, source: 'Vigil' }, `acknowledged by ${caller.actor.type === 'user' ? caller.actor.email : 'Vigil'}`) as never,
-      });
+/** Keeps every copy of an alert's message in step with the alert; one instance updates each change. */
+export function startAlertNotifier(ctx: SlackContext, bus: EventBus): Disposable {
+  return onAlertChanges(bus, ctx.logger, 'slack', async (tenantId, alertId) => {
+    if (!(await workspaceOfTenant(ctx.db, tenantId, 'slack'))) return;
+    const alert = await loadAlertView(ctx.schema, ctx.deps, tenantId, 'slack', alertId);
+    if (!alert || !(await claimNotice(ctx.db, tenantId, 'slack', `alert:${alertId}:${alert.state}`))) return;
+    const message = alertMessage(alert);
+    for (const copy of await chatMessagesOf(ctx.db, tenantId, 'slack', 'alert', alertId)) {
+      try {
+        await ctx.client.chat.update({ channel: copy.conversation, ts: copy.messageId, text: message.text, attachments: message.attachments as never });
+      } catch (error) {
+        ctx.logger.warn({ err: error, alertId, channel: copy.conversation }, 'slack alert message not updated');
+      }
     }
   });
+}
+
+export function registerAlertActions(app: App, ctx: SlackContext): void {
+  for (const [actionId, change, refused] of [
+    [ACTIONS.acknowledge, 'acknowledge', 'Not acknowledged'],
+    [ACTIONS.resolve, 'resolve', 'Not resolved'],
+  ] as const) {
+    app.action<BlockAction<ButtonAction>>(actionId, async ({ ack, body, action, respond }) => {
+      await ack();
+      const ephemeral = (text: string) => respond({ response_type: 'ephemeral', replace_original: false, ...line(text) });
+      const workspace = await workspaceOf(ctx.db, body.team?.id);
+      if (!workspace) return void (await ephemeral(notConnected(body.team?.id)));
+      const caller = await callerOf(ctx, workspace, body.user.id);
+      if (!caller) return void (await ephemeral(UNMAPPED));
+      const result = await moveAlertOn(ctx, caller, action.value, change);
+      if (result.error) await ephemeral(`${refused}: ${result.error.message}`);
+    });
+  }
 }

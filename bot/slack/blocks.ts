@@ -28,6 +28,7 @@ export const ACTIONS = {
   deny: 'approval_deny',
   openInVigil: 'approval_open',
   acknowledge: 'alert_acknowledge',
+  resolve: 'alert_resolve',
 } as const;
 export const DECISION_VIEW = 'approval_decision';
 

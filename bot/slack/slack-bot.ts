@@ -19,7 +19,7 @@ import { registerAuditCommand } from './audit-command.js';
 import { registerRequestCommands } from './request-commands.js';
 import { boltLogger } from './slack-logger.js';
 import type { CallerLookup } from './slack-callers.js';
-import { registerAlertActions, slackAlertSender } from './alert-actions.js';
+import { registerAlertActions, slackAlertSender, startAlertNotifier } from './alert-actions.js';
 import type { ChatAlertSender } from '../../server/channels/chat-senders.js';
 
 export interface SlackBotOptions {
@@ -77,13 +77,13 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
   registerRequestCommands(app, context);
   registerApprovalActions(app, context);
   registerAlertActions(app, context);
-  const notifier = startApprovalNotifier(context, options.bus);
+  const notifiers = [startApprovalNotifier(context, options.bus), startAlertNotifier(context, options.bus)];
   return {
     router: receiver.router as unknown as RequestHandler,
     client: context.client,
     alertSender: slackAlertSender(context),
-    dispose() {
-      return notifier.dispose();
+    async dispose() {
+      await Promise.all(notifiers.map((notifier) => notifier.dispose()));
     },
   };
 }

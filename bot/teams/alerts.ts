@@ -1,8 +1,15 @@
-/** Alerts to a Teams conversation through the bot (channel type teams_bot), with Acknowledge. */
-import { CardFactory, MessageFactory } from 'botbuilder';
+/**
+ * Alerts to a Teams conversation through the bot (channel type teams_bot), with Acknowledge and
+ * Resolve; every card follows its alert wherever it was moved on (Teams, Slack, the API, its
+ * condition clearing), updated once across instances.
+ */
+import { CardFactory, MessageFactory, type ConversationReference } from 'botbuilder';
 import type { ChatAlertSender } from '../../server/channels/chat-senders.js';
-import { saveChatMessage } from '../../server/chat/chat-messages.js';
+import { chatMessagesOf, claimNotice, saveChatMessage } from '../../server/chat/chat-messages.js';
 import { workspaceOfTenant } from '../../server/chat/workspaces.js';
+import type { Disposable } from '../../server/disposable.js';
+import type { EventBus } from '../../server/realtime/event-bus.js';
+import { firedAlertView, loadAlertView, onAlertChanges } from '../shared/alert-facts.js';
 import { alertCard } from './cards.js';
 import type { TeamsContext } from './teams-bot.js';
 
@@ -15,7 +22,7 @@ export function teamsAlertSender(ctx: TeamsContext): ChatAlertSender {
         if (!workspace) return { isSuccess: false, error: 'This tenant has no proven Microsoft Teams tenant: bind it (bindChatWorkspace, then “audit bind CODE” to the bot) before the bot posts alerts for it' };
         const reference = ctx.referenceTo(conversation, workspace.externalId);
         await ctx.adapter.continueConversationAsync(ctx.appId, reference, async (turn) => {
-          const sent = await turn.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(alertCard(alert))));
+          const sent = await turn.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(alertCard(firedAlertView(alert)))));
           if (alert.alertId && sent?.id) {
             await saveChatMessage(ctx.db, { tenantId, provider: 'teams', subjectType: 'alert', subjectId: alert.alertId, conversation, messageId: sent.id, reference: reference as Record<string, unknown> });
           }
@@ -26,4 +33,21 @@ export function teamsAlertSender(ctx: TeamsContext): ChatAlertSender {
       }
     },
   };
+}
+
+export function startTeamsAlertNotifier(ctx: TeamsContext, bus: EventBus): Disposable {
+  return onAlertChanges(bus, ctx.deps.logger, 'teams', async (tenantId, alertId) => {
+    if (!(await workspaceOfTenant(ctx.db, tenantId, 'teams'))) return;
+    const alert = await loadAlertView(ctx.schema, ctx.deps, tenantId, 'teams', alertId);
+    if (!alert || !(await claimNotice(ctx.db, tenantId, 'teams', `alert:${alertId}:${alert.state}`))) return;
+    for (const copy of await chatMessagesOf(ctx.db, tenantId, 'teams', 'alert', alertId)) {
+      try {
+        await ctx.adapter.continueConversationAsync(ctx.appId, copy.reference as Partial<ConversationReference>, async (turn) => {
+          await turn.updateActivity({ type: 'message', id: copy.messageId, attachments: [CardFactory.adaptiveCard(alertCard(alert))] });
+        });
+      } catch (error) {
+        ctx.deps.logger.warn({ err: error, alertId, conversation: copy.conversation }, 'teams alert card not updated');
+      }
+    }
+  });
 }

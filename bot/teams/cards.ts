@@ -4,9 +4,9 @@
  * Card actions are Action.Submit: the data comes back as the activity's value, with the inputs.
  */
 import type { Severity } from '../../server/db/tables/index.js';
-import type { AlertMessage } from '../../server/channels/send-to-channel.js';
 import type { ListRow } from '../shared/audit-lists.js';
 import { clip } from '../shared/clip.js';
+import type { AlertView } from '../shared/alert-facts.js';
 import { accessSudoWords, chatDecisionBlocked, DECIDE_ELSEWHERE, describeRequest, outcomeLine, requestTitle, type ApprovalFacts } from '../shared/approval-facts.js';
 
 export const CARD_VERSION = '1.5';
@@ -17,7 +17,7 @@ type Element = Record<string, unknown>;
 export type CardSubmit =
   | { vigil: 'more'; state: string }
   | { vigil: 'approve' | 'deny'; approvalId: string; justification?: string; totpCode?: string }
-  | { vigil: 'ack'; alertId: string };
+  | { vigil: 'ack' | 'resolve'; alertId: string };
 
 const card = (body: Element[], actions: Element[] = []): Card => ({
   type: 'AdaptiveCard',
@@ -117,13 +117,19 @@ const SEVERITY_STYLE: Record<Severity, { style: string; color: string }> = {
   info: { style: 'accent', color: 'Accent' },
 };
 
-export function alertCard(alert: Pick<AlertMessage, 'subject' | 'message' | 'severity' | 'source' | 'alertId'>, acknowledgedBy?: string): Card {
+/** An alert's card: Acknowledge while it is fired, Resolve until it is resolved, and who moved it on. */
+export function alertCard(alert: AlertView): Card {
   const severity = SEVERITY_STYLE[alert.severity];
   const body: Element[] = [
     { type: 'Container', style: severity.style, items: [literal(alert.subject, { weight: 'Bolder', size: 'Medium', color: severity.color })] },
     literal(alert.message),
-    text(`Severity ${alert.severity} · ${alert.source}${acknowledgedBy ? ` · acknowledged by ${acknowledgedBy}` : ''}`, { isSubtle: true, size: 'Small' }),
+    literal(`Severity ${alert.severity} · ${alert.source}${alert.outcome ? ` · ${alert.outcome}` : ''}`, { isSubtle: true, size: 'Small' }),
   ];
-  const actions = alert.alertId && !acknowledgedBy ? [{ type: 'Action.Submit', title: 'Acknowledge', data: { vigil: 'ack', alertId: alert.alertId } }] : [];
+  const actions = !alert.alertId
+    ? []
+    : [
+        ...(alert.state === 'fired' ? [{ type: 'Action.Submit', title: 'Acknowledge', data: { vigil: 'ack', alertId: alert.alertId } }] : []),
+        ...(alert.state !== 'resolved' ? [{ type: 'Action.Submit', title: 'Resolve', data: { vigil: 'resolve', alertId: alert.alertId } }] : []),
+      ];
   return card(body, actions);
 }

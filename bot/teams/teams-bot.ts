@@ -15,7 +15,7 @@ import type { Config } from '../../server/config.js';
 import type { Database } from '../../server/db/database.js';
 import type { EventBus } from '../../server/realtime/event-bus.js';
 import { startTeamsApprovalNotifier } from './approval-notifier.js';
-import { teamsAlertSender } from './alerts.js';
+import { startTeamsAlertNotifier, teamsAlertSender } from './alerts.js';
 import { handleTurn } from './turns.js';
 
 export interface TeamsBotOptions {
@@ -75,10 +75,12 @@ export function createTeamsBot(options: TeamsBotOptions): TeamsBot {
   router.post('/messages', express.json({ limit: '256kb' }), (req, res) => {
     void adapter.process(req as never, res as never, (turn) => handleTurn(context, turn));
   });
-  const notifier = startTeamsApprovalNotifier(context, options.bus);
+  const notifiers = [startTeamsApprovalNotifier(context, options.bus), startTeamsAlertNotifier(context, options.bus)];
   return {
     router,
     alertSender: teamsAlertSender(context),
-    dispose: () => notifier.dispose(),
+    async dispose() {
+      await Promise.all(notifiers.map((notifier) => notifier.dispose()));
+    },
   };
 }

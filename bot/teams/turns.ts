@@ -10,9 +10,9 @@ import { AppError } from '../../server/errors.js';
 import { AUDIT_HELP, parseAuditCommand } from '../shared/audit-command.js';
 import { answerList, filtersOfMore, parseMoreState, resolveFilters, type ListAnswer } from '../shared/audit-answer.js';
 import { parseAccessCommand, parseSudoCommand } from '../shared/request-commands.js';
-import { acknowledgeAlert, decide, decisionConfirmation, fileRequest, requestOutcome } from '../shared/chat-actions.js';
+import { decide, decisionConfirmation, fileRequest, moveAlertOn, requestOutcome } from '../shared/chat-actions.js';
 import type { ChatCaller } from '../shared/run-operation.js';
-import { alertCard, forTeams, lineCard, listCard, type Card, type CardSubmit } from './cards.js';
+import { forTeams, lineCard, listCard, type Card, type CardSubmit } from './cards.js';
 import { aadTenantOf, callerOf, notConnected, teamsUserIdOf, tenantMemberRefusal, UNMAPPED, workspaceOf } from './teams-callers.js';
 import type { TeamsContext } from './teams-bot.js';
 
@@ -115,15 +115,10 @@ async function onSubmit(ctx: TeamsContext, turn: TurnContext, caller: ChatCaller
     if (!state) return void (await say(turn, 'That card is out of date: ask again with audit.'));
     return void (await reply(turn, renderList(await answerList(ctx.schema, ctx.deps, caller, state.subcommand, filtersOfMore(state), state.after))));
   }
-  if (submit.vigil === 'ack') {
-    const result = await acknowledgeAlert(ctx, caller, submit.alertId);
-    if (result.error) return void (await say(turn, `Not acknowledged: ${result.error.message}`));
-    const alert = result.data;
-    if (turn.activity.replyToId) {
-      const by = caller.actor.type === 'user' ? caller.actor.email : 'Vigil';
-      const card = alertCard({ subject: alert.title, message: alert.message, severity: alert.severity.toLowerCase() as never, source: 'Vigil' }, by);
-      await turn.updateActivity({ type: 'message', id: turn.activity.replyToId, attachments: [CardFactory.adaptiveCard(card)] });
-    }
+  if ('alertId' in submit) {
+    // The card follows the alert's event, as every copy does.
+    const result = await moveAlertOn(ctx, caller, submit.alertId, submit.vigil === 'ack' ? 'acknowledge' : 'resolve');
+    if (result.error) await say(turn, `${submit.vigil === 'ack' ? 'Not acknowledged' : 'Not resolved'}: ${result.error.message}`);
     return;
   }
   const result = await decide(ctx, caller, submit.approvalId, submit.vigil, submit.justification, submit.totpCode);

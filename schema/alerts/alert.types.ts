@@ -104,6 +104,8 @@ export class Alert {
   acknowledgedAt!: Date | null;
   @Field(() => Date, { nullable: true })
   resolvedAt!: Date | null;
+  acknowledgedById!: string | null;
+  resolvedById!: string | null;
 
   static from(row: AlertRow): Alert {
     return Object.assign(new Alert(), {
@@ -118,6 +120,8 @@ export class Alert {
       firedAt: row.firedAt,
       acknowledgedAt: row.acknowledgedAt,
       resolvedAt: row.resolvedAt,
+      acknowledgedById: row.acknowledgedById,
+      resolvedById: row.resolvedById,
     });
   }
 }

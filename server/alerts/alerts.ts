@@ -28,6 +28,13 @@ export async function listAlerts(db: Executor, tenantId: string, filter: AlertFi
   );
 }
 
+/** One alert of the tenant; NOT_FOUND when there is none with that id. */
+export async function getAlert(db: Executor, tenantId: string, id: string): Promise<AlertRow> {
+  const [row] = await db.select().from(alerts).where(and(eq(alerts.tenantId, tenantId), eq(alerts.id, id)));
+  if (!row) throw new NotFound('Alert', id);
+  return row;
+}
+
 /** Moves an open alert on: fired → acknowledged → resolved (a fired alert may be resolved directly). */
 export async function changeAlertState(ctx: TransactionContext, id: string, state: 'acknowledged' | 'resolved'): Promise<AlertRow> {
   const [current] = await ctx.db.select().from(alerts).where(and(eq(alerts.tenantId, ctx.actor.tenantId), eq(alerts.id, id))).for('update');

@@ -294,6 +294,14 @@ describe('acknowledging and resolving', () => {
     expect(errorCodes(await t.gql(ACK, f.other.admin.token, { id: second!.id }))).toEqual(['NOT_FOUND']);
     const filtered = await t.gql(ALERTS, t.admin.token, { filter: { ruleId: rule.id, state: ['RESOLVED'] } });
     expect(filtered.data!.alerts.nodes).toHaveLength(2);
+
+    // One alert, and who moved it on (what chat messages show).
+    const ONE = `query($id: ID!) { alert(id: $id) { id state acknowledgedBy { email } resolvedBy { email } } }`;
+    expect((await t.gql(ONE, f.dave.token, { id: first!.id })).data!.alert).toEqual({ id: first!.id, state: 'RESOLVED', acknowledgedBy: { email: t.admin.email }, resolvedBy: { email: t.admin.email } });
+    expect((await t.gql(ONE, f.dave.token, { id: second!.id })).data!.alert).toMatchObject({ acknowledgedBy: null, resolvedBy: { email: t.admin.email } });
+    expect(errorCodes(await t.gql(ONE, f.alice.token, { id: first!.id }))).toEqual(['FORBIDDEN']);
+    expect(errorCodes(await t.gql(ONE, f.other.admin.token, { id: first!.id }))).toEqual(['NOT_FOUND']);
+    expect(errorCodes(await t.gql(ONE, t.admin.token, { id: 'nope' }))).toEqual(['BAD_USER_INPUT']);
   });
 });
 

@@ -8,6 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ApprovalFacts } from '../../bot/shared/approval-facts.js';
 import type { ListRow } from '../../bot/shared/audit-lists.js';
+import { alertMessage } from '../../bot/slack/alert-actions.js';
 import { approvalMessage, decisionModal, line, listMessage, type SlackMessage } from '../../bot/slack/blocks.js';
 import { alertCard, approvalCard, approvalSummary, lineCard, listCard } from '../../bot/teams/cards.js';
 
@@ -137,6 +138,13 @@ describe('Slack messages with hostile text at the API limits', () => {
     }
   });
 
+  it('alert messages in every state: an agent’s words (a failed command line) neither mention nor link, and fit', () => {
+    for (const state of ['fired', 'acknowledged', 'resolved'] as const) {
+      const message = alertMessage({ subject: `Command failed: ${atMost(HOSTILE, 4000)}`, message: atMost(HOSTILE, 20_000), severity: 'high', source: 'Vigil', alertId: '1', state, outcome: state === 'fired' ? null : 'resolved by bob@example.test' });
+      expectSafeSlack({ blocks: message.attachments[0]!.blocks as any[], fallback: message.text });
+    }
+  });
+
   it('list answers and one-line answers', () => {
     const list = listMessage(atMost(HOSTILE, 500), ROWS, JSON.stringify({ after: 'x'.repeat(100) }));
     expectSafeSlack({ blocks: list.blocks, fallback: list.text });
@@ -173,7 +181,7 @@ describe('Teams cards with hostile text at the API limits', () => {
         approvalCard({ ...facts, status, decisions: [{ ...facts.decisions[0]!, justification: link }], policyName: 'SRE' }),
       ),
       listCard('Your commands', [{ title: link, facts: [link] }], null),
-      alertCard({ subject: link, message: link, severity: 'high', source: 'Vigil', alertId: '1' }),
+      ...(['fired', 'acknowledged', 'resolved'] as const).map((state) => alertCard({ subject: link, message: link, severity: 'high', source: 'Vigil', alertId: '1', state, outcome: state === 'fired' ? null : link })),
     ];
     for (const card of cards) {
       expect(JSON.stringify(card)).toContain('evil.example'); // shown, as typed …
@@ -189,8 +197,9 @@ describe('Teams cards with hostile text at the API limits', () => {
     }
     expect(bytes(listCard(atMost(HOSTILE, 500), ROWS, 'x'.repeat(100)))).toBeLessThanOrEqual(TEAMS_MAX_BYTES);
     expect(bytes(lineCard(atMost(HOSTILE, 20_000)))).toBeLessThanOrEqual(TEAMS_MAX_BYTES);
-    expect(bytes(alertCard({ subject: atMost(HOSTILE, 20_000), message: atMost(HOSTILE, 20_000), severity: 'critical', source: atMost(HOSTILE, 500), alertId: '1' }))).toBeLessThanOrEqual(
-      TEAMS_MAX_BYTES,
-    );
+    for (const state of ['fired', 'acknowledged'] as const) {
+      const alert = { subject: atMost(HOSTILE, 20_000), message: atMost(HOSTILE, 20_000), severity: 'critical', source: atMost(HOSTILE, 500), alertId: '1', state, outcome: null } as const;
+      expect(bytes(alertCard(alert))).toBeLessThanOrEqual(TEAMS_MAX_BYTES);
+    }
   });
 });

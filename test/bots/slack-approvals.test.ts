@@ -721,7 +721,10 @@ describe('alerts through the Slack bot', () => {
     const buttons = (attachment.blocks as { type: string; elements?: { action_id?: string; value?: string; text?: { text: string } }[] }[])
       .filter((block) => block.type === 'actions')
       .flatMap((block) => block.elements ?? []);
-    expect(buttons).toEqual([expect.objectContaining({ action_id: 'alert_acknowledge', value: fired.id, text: expect.objectContaining({ text: 'Acknowledge' }) })]);
+    expect(buttons).toEqual([
+      expect.objectContaining({ action_id: 'alert_acknowledge', value: fired.id, text: expect.objectContaining({ text: 'Acknowledge' }) }),
+      expect.objectContaining({ action_id: 'alert_resolve', value: fired.id, text: expect.objectContaining({ text: 'Resolve' }) }),
+    ]);
     expect(post.call.args.text).toContain('Command failed: systemctl restart nginx');
 
     const click = (slackUserId: string) =>
@@ -745,6 +748,16 @@ describe('alerts through the Slack bot', () => {
     expect(updated.color).toBe('#D32F2F');
     expect(json(updated.blocks)).toContain(`acknowledged by ${t.admin.email}`);
     expect(json(updated.blocks)).not.toContain('alert_acknowledge');
+    expect(json(updated.blocks)).toContain('alert_resolve');
+
+    // Resolved through the API: the message follows, with no button left.
+    const resolved = await t.gql(`mutation($id: ID!) { resolveAlert(id: $id) { state } }`, t.admin.token, { id: fired.id });
+    expect(resolved.errors).toBeUndefined();
+    await slack.waitFor(() => updates().length >= 2, WAIT_MS);
+    const [closed] = updates()[1]!.args.attachments;
+    expect(json(closed.blocks)).toContain(`resolved by ${t.admin.email}`);
+    expect(closed.blocks.filter((block: { type: string }) => block.type === 'actions')).toEqual([]);
+    expect(updates()[1]!.args.text).toContain('(resolved)');
     // Still one message for the one alert (the evaluator keeps running every second).
     await sleep(1500);
     expect(alertPosts()).toHaveLength(1);

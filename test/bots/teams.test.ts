@@ -804,9 +804,14 @@ describe('alerts through a TEAMS_BOT channel', () => {
     expect(card.body[0]).toMatchObject({ type: 'Container', style: 'attention' });
     expect(textsOf(card)[0]).toBe('Command failed: systemctl restart nginx');
     expect(textsOf(card).some((text) => text.startsWith('Severity critical'))).toBe(true);
-    expect(submitsOf(card)).toEqual([{ title: 'Acknowledge', data: { vigil: 'ack', alertId: fired.id } }]);
+    expect(submitsOf(card)).toEqual([
+      { title: 'Acknowledge', data: { vigil: 'ack', alertId: fired.id } },
+      { title: 'Resolve', data: { vigil: 'resolve', alertId: fired.id } },
+    ]);
 
-    const ack = (user: TeamsUser) => send(base, AAD_TENANT, user, { value: { vigil: 'ack', alertId: fired.id }, replyToId: postedIdOf(post) }, { id: ALERTS, type: 'channel' });
+    const click = (user: TeamsUser, vigil: 'ack' | 'resolve') =>
+      send(base, AAD_TENANT, user, { value: { vigil, alertId: fired.id }, replyToId: postedIdOf(post) }, { id: ALERTS, type: 'channel' });
+    const ack = (user: TeamsUser) => click(user, 'ack');
     const updates = () => teams.updates().filter((call) => call.conversation === ALERTS && call.activityId === postedIdOf(post));
 
     // A user without monitoring.manage: refused, nothing changes.
@@ -816,14 +821,22 @@ describe('alerts through a TEAMS_BOT channel', () => {
     expect((await alerts())[0]).toMatchObject({ state: 'FIRED', acknowledgedAt: null });
     expect(updates()).toEqual([]);
 
-    // The admin: acknowledged as them, the card updated in place without its button.
+    // The admin: acknowledged as them, the card updated in place with Resolve left.
     await ack(ADMIN);
     expect((await alerts())[0]).toMatchObject({ state: 'ACKNOWLEDGED', acknowledgedAt: expect.any(String) });
     await teams.waitFor(() => updates().length >= 1, WAIT_MS);
     const updated = cardOf(updates()[0]!);
     expect(textsOf(updated)[0]).toBe('Command failed: systemctl restart nginx');
     expect(textsOf(updated).some((text) => text.includes(`acknowledged by ${t.admin.email}`))).toBe(true);
-    expect(submitsOf(updated)).toEqual([]);
+    expect(submitsOf(updated)).toEqual([{ title: 'Resolve', data: { vigil: 'resolve', alertId: fired.id } }]);
+
+    // Resolved from the card: every copy follows, with no button left.
+    await click(ADMIN, 'resolve');
+    expect((await alerts())[0]).toMatchObject({ state: 'RESOLVED' });
+    await teams.waitFor(() => updates().length >= 2, WAIT_MS);
+    const closed = cardOf(updates()[1]!);
+    expect(textsOf(closed).some((text) => text.includes(`resolved by ${t.admin.email}`))).toBe(true);
+    expect(submitsOf(closed)).toEqual([]);
     // Still one card for the one alert (the evaluator keeps running every second).
     await sleep(1500);
     expect(alertPosts()).toHaveLength(1);
@@ -976,9 +989,10 @@ describe('the cards against the Adaptive Cards schema they declare', () => {
       if (text.includes('does not allow deciding')) kinds.add('approval chat disabled');
       if (text.includes('"vigil":"ack"')) kinds.add('alert');
       if (text.includes('acknowledged by')) kinds.add('alert acknowledged');
+      if (text.includes('resolved by')) kinds.add('alert resolved');
     }
     expect([...kinds].sort()).toEqual(
-      ['alert', 'alert acknowledged', 'approval chat disabled', 'approval decided', 'approval denied', 'approval pending', 'approval step-up', 'line', 'list', 'list with More'].sort(),
+      ['alert', 'alert acknowledged', 'alert resolved', 'approval chat disabled', 'approval decided', 'approval denied', 'approval pending', 'approval step-up', 'line', 'list', 'list with More'].sort(),
     );
   });
 });
