@@ -6,6 +6,7 @@ import type { GraphQLSchema } from 'graphql';
 import type { SchemaDependencies } from '../../schema/context.js';
 import type { ChatProvider } from '../../server/db/tables/index.js';
 import { ACCESS_SUDO_PATTERN } from '../../server/approvals/command-patterns.js';
+import { listWithin } from './clip.js';
 import { botCaller, runOperation } from './run-operation.js';
 
 export interface ApprovalFacts {
@@ -69,7 +70,7 @@ export const requestTitle = (facts: Pick<ApprovalFacts, 'kind' | 'sudoScope'>) =
 
 /** What was asked, in one phrase: never without the sudo that approving grants. */
 export function describeRequest(facts: RequestShape): string {
-  const servers = facts.servers.map((server) => server.name).join(', ');
+  const servers = listWithin(facts.servers.map((server) => server.name), 600);
   if (facts.kind === 'SUDO') return `sudo \`${facts.command}\`${facts.isPattern ? ' (pattern)' : ''} on ${servers}`;
   return `access to ${servers}${facts.sudoScope ? ` with sudo (${accessSudoWords(facts.sudoScope)})` : ''}`;
 }

@@ -13,7 +13,11 @@ import { ACTIONS, decisionModal, DECISION_VIEW, line, needsModal, type DecisionM
 import { callerOf, notConnected, UNMAPPED, workspaceOf } from './slack-callers.js';
 import type { SlackContext } from './slack-bot.js';
 
-const CAN_DECIDE = 'query($id: ID!) { approval(id: $id) { id viewerCanDecide status } }';
+const CAN_DECIDE = 'query($id: ID!) { approval(id: $id) { id viewerCanDecide status chatApproval } me { hasTotp } }';
+
+/** Said before any modal to an approver a STEP_UP request would ask for a code they cannot have. */
+const NO_AUTHENTICATOR =
+  'This request asks for your authenticator code, and you have no authenticator yet: enrol one in Vigil (startTotpEnrolment, then confirmTotpEnrolment), then click again. Nothing changed.';
 
 const ephemeral = (text: string) => ({ response_type: 'ephemeral' as const, replace_original: false, ...line(text) });
 
@@ -29,11 +33,12 @@ export function registerApprovalActions(app: App, ctx: SlackContext): void {
       const caller = await callerOf(ctx, workspace, body.user.id);
       if (!caller) return void (await respond(ephemeral(UNMAPPED)));
       const approvalId = action.value ?? '';
-      const check = await runOperation<{ approval: { viewerCanDecide: boolean; status: string } }>(ctx.schema, ctx.deps, caller, CAN_DECIDE, { id: approvalId });
+      const check = await runOperation<{ approval: { viewerCanDecide: boolean; status: string; chatApproval: string }; me: { hasTotp: boolean } }>(ctx.schema, ctx.deps, caller, CAN_DECIDE, { id: approvalId });
       if (check.error || !check.data.approval.viewerCanDecide) {
         const why = check.error?.message ?? (check.data!.approval.status === 'PENDING' ? 'you are not one of its approvers (or it is your own request)' : `it is ${check.data!.approval.status.toLowerCase()}`);
         return void (await respond(ephemeral(`You cannot decide this request: ${why}. Nothing changed.`)));
       }
+      if (check.data.approval.chatApproval === 'STEP_UP' && !check.data.me.hasTotp) return void (await respond(ephemeral(NO_AUTHENTICATOR)));
       const facts = (await loadApprovalFacts(ctx.schema, ctx.deps, workspace.tenantId, 'slack', approvalId)) as ApprovalFacts;
       if (needsModal(facts, decision)) {
         const state: DecisionModalState = { approvalId, decision };

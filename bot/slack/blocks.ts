@@ -4,7 +4,7 @@
  */
 import type { ListRow } from '../shared/audit-lists.js';
 import { accessSudoWords, chatDecisionBlocked, DECIDE_ELSEWHERE, describeRequest, outcomeLine, requestTitle, type ApprovalFacts } from '../shared/approval-facts.js';
-import { clip as clipTo } from '../shared/clip.js';
+import { clip as clipTo, listWithin } from '../shared/clip.js';
 
 type Block = Record<string, unknown>;
 
@@ -55,9 +55,11 @@ const STATUS_MARK: Record<ApprovalFacts['status'], string> = { PENDING: '⏳', A
 
 /** A request as approvers see it: the facts, then buttons while chat may decide, else the outcome. */
 export function approvalMessage(facts: ApprovalFacts): SlackMessage {
-  const servers = facts.servers
-    .map((server) => `${escapeMrkdwn(server.name)}${server.labels.length ? ` (${escapeMrkdwn(server.labels.map((label) => `${label.key}=${label.value}`).join(', '))})` : ''}`)
-    .join('\n');
+  const servers = listWithin(
+    facts.servers.map((server) => `${escapeMrkdwn(server.name)}${server.labels.length ? ` (${escapeMrkdwn(server.labels.map((label) => `${label.key}=${label.value}`).join(', '))})` : ''}`),
+    1800,
+    '\n',
+  );
   const fields = [
     `*Requester*\n${escapeMrkdwn(facts.requester.email)}`,
     `*Servers*\n${servers}`,
@@ -68,7 +70,7 @@ export function approvalMessage(facts: ApprovalFacts): SlackMessage {
   ].map((text) => ({ type: 'mrkdwn', text: clip(text, 1900) }));
   const blocks: Block[] = [{ type: 'header', text: { type: 'plain_text', text: `${STATUS_MARK[facts.status]} ${requestTitle(facts)}` } }];
   if (facts.kind === 'ACCESS' && facts.sudoScope) {
-    const on = facts.servers.map((server) => escapeMrkdwn(server.name)).join(', ');
+    const on = listWithin(facts.servers.map((server) => escapeMrkdwn(server.name)), 2400);
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(`:warning: *Approving also grants sudo:* ${escapeMrkdwn(accessSudoWords(facts.sudoScope))}, on ${on}.`) } });
   }
   blocks.push(

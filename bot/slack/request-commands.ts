@@ -18,7 +18,9 @@ export function registerRequestCommands(app: App, ctx: SlackContext): void {
       if (!caller) return ack(ephemeral(line(UNMAPPED)));
       const result = await fileRequest(ctx, caller, name === '/access' ? 'access' : 'sudo', parsed.input);
       if (result.error) return ack(ephemeral(line(`Not requested: ${result.error.message}`)));
-      return ack(ephemeral(line(requestOutcome(result.data, 'You will hear back here.'))));
+      // The outcome comes as a direct message from the app: "here" only where this is that conversation.
+      const followUp = command.channel_id?.startsWith('D') ? 'You will hear back here.' : 'You will hear back in a direct message from Vigil.';
+      return ack(ephemeral(line(requestOutcome(result.data, followUp))));
     });
   handle('/access');
   handle('/sudo');

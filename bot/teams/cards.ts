@@ -5,7 +5,7 @@
  */
 import type { Severity } from '../../server/db/tables/index.js';
 import type { ListRow } from '../shared/audit-lists.js';
-import { clip } from '../shared/clip.js';
+import { clip, listWithin } from '../shared/clip.js';
 import type { AlertView } from '../shared/alert-facts.js';
 import { accessSudoWords, chatDecisionBlocked, DECIDE_ELSEWHERE, describeRequest, outcomeLine, requestTitle, type ApprovalFacts } from '../shared/approval-facts.js';
 
@@ -63,7 +63,7 @@ export const forTeams = (text: string) => text.replace(/`([^`]*)`/g, '“$1”')
 const STATUS_STYLE: Record<ApprovalFacts['status'], string> = { PENDING: 'accent', APPROVED: 'good', DENIED: 'attention', CANCELLED: 'default', EXPIRED: 'warning' };
 
 export function approvalCard(facts: ApprovalFacts): Card {
-  const servers = facts.servers.map((server) => `${server.name}${server.labels.length ? ` (${server.labels.map((label) => `${label.key}=${label.value}`).join(', ')})` : ''}`).join(', ');
+  const servers = listWithin(facts.servers.map((server) => `${server.name}${server.labels.length ? ` (${server.labels.map((label) => `${label.key}=${label.value}`).join(', ')})` : ''}`), MAX_TEXT);
   const factSet = [
     ...(facts.kind === 'ACCESS' && facts.sudoScope ? [fact('Sudo', forTeams(`${accessSudoWords(facts.sudoScope)}, on every server below`))] : []),
     fact('Requester', facts.requester.email),
@@ -80,7 +80,7 @@ export function approvalCard(facts: ApprovalFacts): Card {
       items: [
         text(`${requestTitle(facts)}: ${facts.status.toLowerCase()}`, { size: 'Medium', weight: 'Bolder' }),
         ...(facts.kind === 'ACCESS' && facts.sudoScope
-          ? [text(forTeams(`Approving also grants sudo: ${accessSudoWords(facts.sudoScope)}, on ${facts.servers.map((server) => server.name).join(', ')}.`), { weight: 'Bolder', color: 'Attention' })]
+          ? [text(forTeams(`Approving also grants sudo: ${accessSudoWords(facts.sudoScope)}, on ${listWithin(facts.servers.map((server) => server.name), 2000)}.`), { weight: 'Bolder', color: 'Attention' })]
           : []),
       ],
     },

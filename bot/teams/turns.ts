@@ -106,7 +106,9 @@ async function onRequest(ctx: TeamsContext, turn: TurnContext, caller: ChatCalle
   if ('error' in parsed) return void (await say(turn, parsed.error.replace(/`\/(access|sudo)/g, '`$1')));
   const result = await fileRequest(ctx, caller, verb, parsed.input);
   if (result.error) return void (await say(turn, `Not requested: ${result.error.message}`));
-  await say(turn, requestOutcome(result.data, 'I will tell you here what becomes of it.'));
+  // The outcome comes in personal chat: "here" only where this is that chat.
+  const isPersonal = turn.activity.conversation?.conversationType === 'personal';
+  await say(turn, requestOutcome(result.data, isPersonal ? 'I will tell you here what becomes of it.' : 'I will tell you in our personal chat what becomes of it.'));
 }
 
 async function onSubmit(ctx: TeamsContext, turn: TurnContext, caller: ChatCaller, submit: CardSubmit): Promise<void> {

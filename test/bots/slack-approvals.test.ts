@@ -163,6 +163,8 @@ describe('approvals in Slack', () => {
       expect(answer.status).toBe(200);
       expect(answer.body.response_type).toBe('ephemeral');
       expect(answer.body.text).toContain('Requested access to web-01: waiting for 1 approval');
+      // Asked in a channel: the outcome comes as a direct message, and the answer says so.
+      expect(answer.body.text).toContain('You will hear back in a direct message from Vigil.');
       const mine = await t.gql(`query($id: ID!) { approvals(first: 1, filter: { requesterId: $id }) { nodes { id status durationMinutes reason policyName } } }`, f.alice.token, { id: f.alice.id });
       expect(mine.errors).toBeUndefined();
       const [created] = mine.data!.approvals.nodes;
@@ -461,10 +463,14 @@ describe('approvals in Slack', () => {
       expect(Object.keys(replay.body.errors)).toEqual(['totp']);
       expect(replay.body.errors.totp).toMatch(/already used/);
 
-      // carol has no authenticator: her click opens the modal, her submission is refused.
+      // carol has no authenticator: her click is told so at once, with no modal asking for a code
+      // she cannot have; a submission forged past that is refused.
       const opened = viewsOpened().length;
+      const told = responses().length;
       await click('approval_approve', second.id, 'UCAROL');
-      await slack.waitFor(() => viewsOpened().length > opened, WAIT_MS);
+      await slack.waitFor(() => responses().length > told, WAIT_MS);
+      expect(responses().at(-1)!.args.text).toMatch(/^This request asks for your authenticator code, and you have no authenticator yet: enrol one/);
+      expect(viewsOpened().length).toBe(opened);
       const carol = await submit(second.id, 'approve', { totp: '123456' }, 'UCAROL');
       expect(carol.body).toMatchObject({ response_action: 'errors' });
       expect(Object.keys(carol.body.errors)).toEqual(['totp']);
