@@ -5,40 +5,15 @@
  * decide says where it is decided instead.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DECIDE_ELSEWHERE, type ApprovalFacts } from '../../bot/shared/approval-facts.js';
+import { DECIDE_ELSEWHERE } from '../../bot/shared/approval-facts.js';
 import { approvalMessage } from '../../bot/slack/blocks.js';
 import { approvalCard } from '../../bot/teams/cards.js';
 import { ConfigError, loadConfig } from '../../server/config.js';
+import { approvalFacts } from '../support/approval-facts.js';
 import { buildApprovalsFixture, requestAccessAs, type ApprovalsFixture } from '../support/approvals-fixture.js';
 import { startTestVigil, type TestVigil } from '../support/test-vigil.js';
 
-const facts = (overrides: Partial<ApprovalFacts>): ApprovalFacts => ({
-  id: '01a24919-9c23-70ce-a038-05981261a96d',
-  kind: 'ACCESS',
-  status: 'PENDING',
-  reason: 'deploy the hotfix',
-  command: null,
-  isPattern: false,
-  sudoScope: null,
-  durationMinutes: 60,
-  requestedAt: '2026-12-06T09:00:00.000Z',
-  decideBy: '2026-12-06T10:00:00.000Z',
-  policyName: 'Prod',
-  requiredApprovals: 1,
-  approvalsReceived: 0,
-  approvalsStillNeeded: 1,
-  chatApproval: 'ALLOWED',
-  chatMaxDurationMinutes: null,
-  chatDecisionRefusal: null,
-  isApprovalJustificationRequired: false,
-  cancelReason: null,
-  url: null,
-  requester: { id: 'u1', email: 'alice@example.test', name: 'Alice' },
-  servers: [{ name: 'web-01', labels: [] }],
-  decisions: [],
-  closedBy: null,
-  ...overrides,
-});
+const facts = approvalFacts;
 const DISABLED = { chatApproval: 'DISABLED', chatDecisionRefusal: 'The policy Prod does not allow deciding this request in chat' } as const;
 /** Every link a message or card carries (a card's $schema is not one). */
 const urlsIn = (value: unknown) => (JSON.stringify(value).match(/https?:\/\/[^"|>\\]+/g) ?? []).filter((url) => !url.startsWith('http://adaptivecards.io/schemas/'));

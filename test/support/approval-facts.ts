@@ -1,0 +1,30 @@
+/** An approval as the bots render it, for tests of the renderers: a pending access request unless overridden. */
+import type { ApprovalFacts } from '../../bot/shared/approval-facts.js';
+
+export const approvalFacts = (overrides: Partial<ApprovalFacts> = {}): ApprovalFacts => ({
+  id: '01a24919-9c23-70ce-a038-05981261a96d',
+  kind: 'ACCESS',
+  status: 'PENDING',
+  reason: 'deploy the hotfix',
+  command: null,
+  isPattern: false,
+  sudoScope: null,
+  durationMinutes: 60,
+  requestedAt: '2026-12-06T09:00:00.000Z',
+  decideBy: '2026-12-06T10:00:00.000Z',
+  policyName: 'Prod',
+  requiredApprovals: 1,
+  approvalsReceived: 0,
+  approvalsStillNeeded: 1,
+  chatApproval: 'ALLOWED',
+  chatMaxDurationMinutes: null,
+  chatDecisionRefusal: null,
+  isApprovalJustificationRequired: false,
+  cancelReason: null,
+  url: null,
+  requester: { id: 'u1', email: 'alice@example.test', name: 'Alice' },
+  servers: [{ name: 'web-01', labels: [] }],
+  decisions: [],
+  closedBy: null,
+  ...overrides,
+});
