@@ -30,10 +30,11 @@ function commandText(turn: TurnContext): string {
 }
 
 export async function handleTurn(ctx: TeamsContext, turn: TurnContext): Promise<void> {
-  if (turn.activity.type !== 'message') return;
   // Only Teams sets the AAD tenant an activity comes from; other Bot Framework channels (Web Chat,
   // Direct Line) carry whatever their client wrote there.
   if (turn.activity.channelId !== 'msteams') return;
+  if (isInstallation(turn)) return onInstalled(ctx, turn);
+  if (turn.activity.type !== 'message') return;
   const submit = turn.activity.value as CardSubmit | undefined;
   const text = commandText(turn);
   const [verb = '', ...restWords] = text.split(/\s+/);
@@ -68,6 +69,30 @@ export async function handleTurn(ctx: TeamsContext, turn: TurnContext): Promise<
       void restWords;
       return void (await say(turn, TEAMS_HELP));
   }
+}
+
+/** The app was installed (or the bot added) here: Teams' installationUpdate, or a conversationUpdate adding the bot. */
+function isInstallation(turn: TurnContext): boolean {
+  const { activity } = turn;
+  if (activity.type === 'installationUpdate') return (activity.action ?? '').startsWith('add');
+  return activity.type === 'conversationUpdate' && (activity.membersAdded ?? []).some((member) => member.id === activity.recipient?.id);
+}
+
+/**
+ * Says hello where the app was installed and, in personal chat, keeps the conversation of the
+ * person who installed it (linked by their organisation email): an approver who never wrote to
+ * the bot still gets the requests to decide.
+ */
+async function onInstalled(ctx: TeamsContext, turn: TurnContext): Promise<void> {
+  const workspace = await workspaceOf(ctx, turn);
+  if (!workspace) return void (await say(turn, `Hello, I am Vigil’s bot. ${notConnected(aadTenantOf(turn))}`));
+  if (turn.activity.conversation?.conversationType !== 'personal') {
+    return void (await say(turn, 'Hello, I am Vigil’s bot. Mention me here with audit, access or sudo; requests to approve come to the approver channel and to approvers in personal chat.'));
+  }
+  const caller = await callerOf(ctx, workspace, turn);
+  if (!caller) return void (await say(turn, `Hello, I am Vigil’s bot. ${UNMAPPED}`));
+  const who = caller.actor.type === 'user' ? ` ${caller.actor.email}` : '';
+  await say(turn, `Hello${who}, I am Vigil’s bot. Requests you may approve come here with Approve and Deny, and I tell you what became of yours. Ask me: audit my-commands, access …, sudo …, or help.`);
 }
 
 /** `audit bind CODE`: the AAD tenant proves the binding its Vigil tenant asked for. */

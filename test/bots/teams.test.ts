@@ -47,6 +47,7 @@ const ADMIN: TeamsUser = { id: '29:admin', aadObjectId: 'aad-admin' };
 const MALLORY: TeamsUser = { id: '29:mallory', aadObjectId: 'aad-mallory' };
 const GHOST: TeamsUser = { id: '29:ghost', aadObjectId: 'aad-ghost' };
 const FRANK: TeamsUser = { id: '29:frank', aadObjectId: 'aad-frank' };
+const GRACE: TeamsUser = { id: '29:grace', aadObjectId: 'aad-grace' };
 
 /** A user's personal chat with the bot, as teamsMessage names it. */
 const personal = (user: TeamsUser) => `a:personal-${user.aadObjectId}`;
@@ -747,6 +748,28 @@ describe('the Teams bot (unsigned, TEAMS_BOT_ENABLED)', () => {
       expect((await decideAs(t, f.bob, id, 'APPROVE')).errors).toBeUndefined();
       await copiesUpdated(copies);
       for (const copy of copies) expect(textsOf(cardOf(lastUpdateOf(copy)))).toContain('Approved by bob@example.test (api)');
+    });
+  });
+
+  describe('installing the app', () => {
+    it('an approver who installs it but never writes is greeted, and gets the requests to decide in personal chat', async () => {
+      const grace = await t.createUser(t.admin.tenantId, { email: 'grace@example.test', groups: ['sre'], permissions: ['approvals.decide'] });
+      teams.members.set(GRACE.id, { aadObjectId: GRACE.aadObjectId, email: grace.email });
+      const installed = { ...teamsMessage(teams, AAD_TENANT, GRACE, {}), type: 'installationUpdate', action: 'add' };
+      const before = teams.sent(personal(GRACE)).length;
+      expect(await postActivity(base, installed)).toBe(200);
+      const hello = teams.sent(personal(GRACE)).slice(before);
+      expect(hello.map(lineOf)).toEqual([expect.stringMatching(/^Hello grace@example\.test, I am Vigil’s bot\. Requests you may approve come here/)]);
+
+      const response = await requestAccessAs(t, f.alice, { servers: ['web-01'], reason: 'grace will see it' });
+      expect(response.errors).toBeUndefined();
+      const id = response.data!.requestAccess.id as string;
+      await teams.waitFor(() => announcements(id).some((copy) => copy.conversation === personal(GRACE)), WAIT_MS);
+      // Someone the bot cannot tell apart from a stranger is told how to link, not greeted by name.
+      const stranger = { ...teamsMessage(teams, AAD_TENANT, MALLORY, {}), type: 'installationUpdate', action: 'add' };
+      const strangerBefore = teams.sent(personal(MALLORY)).length;
+      expect(await postActivity(base, stranger)).toBe(200);
+      expect(teams.sent(personal(MALLORY)).slice(strangerBefore).map(lineOf)).toEqual([expect.stringMatching(/^Hello, I am Vigil’s bot\. I do not know you in Vigil/)]);
     });
   });
 });
