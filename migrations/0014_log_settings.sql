@@ -555,7 +555,8 @@ CREATE TRIGGER chat_workspace_claims_log_delete AFTER DELETE ON "chat_workspace_
 --> statement-breakpoint
 CREATE OR REPLACE FUNCTION vigil_leaf_chat_identities(n "chat_identities") RETURNS text LANGUAGE sql STABLE PARALLEL SAFE AS $$
   SELECT '{"kind":"chat_identity","row":{'
-    || '"created_at":' || coalesce('"' || to_char(n.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') || '"', 'null')
+    || '"conversation":' || vigil_canonical_json(n.conversation)
+    || ',"created_at":' || coalesce('"' || to_char(n.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') || '"', 'null')
     || ',"external_user_id":' || coalesce(to_json(n.external_user_id::text)::text, 'null')
     || ',"linked_via":' || coalesce(to_json(n.linked_via::text)::text, 'null')
     || ',"provider":' || coalesce(to_json(n.provider::text)::text, 'null')

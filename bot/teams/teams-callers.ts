@@ -41,7 +41,11 @@ export async function callerOf(ctx: TeamsContext, workspace: ChatWorkspaceRow, t
   }
   if (!user) return undefined;
   if (turn.activity.conversation.conversationType === 'personal') {
-    await saveConversation(ctx.db, workspace.tenantId, 'teams', externalUserId, TurnContext.getConversationReference(turn.activity) as Record<string, unknown>);
+    // Without what changes with every message (the activity it came in, the client's locale), so a
+    // new version is saved, audited and logged only when where the chat is changes.
+    const { activityId: _activity, locale: _locale, ...reference } = TurnContext.getConversationReference(turn.activity);
+    const system = { db: ctx.db, clock: ctx.deps.clock, actor: { type: 'system' as const, tenantId: workspace.tenantId, name: 'teams-bot' } };
+    await saveConversation(system, 'teams', externalUserId, reference as Record<string, unknown>);
   }
   return { actor: userActorOf(user), provider: 'teams', chatUserId: externalUserId };
 }

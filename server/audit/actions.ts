@@ -71,6 +71,7 @@ export const AUDIT_ACTIONS = [
   'chat_workspace.unbound',
   'chat.link_code_created',
   'chat_identity.linked',
+  'chat_identity.conversation_saved',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -4,7 +4,7 @@
  * workspace's tenant, or by a one-time code that a signed-in Vigil user made through the API and
  * typed in chat. Disabled users are never matched.
  */
-import { and, eq, inArray, isNull } from 'drizzle-orm';
+import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { requireUser } from '../auth/scope.js';
 import { recordChange } from '../audit/record-change.js';
 import type { Executor } from '../db/database.js';
@@ -90,10 +90,31 @@ export function chatIdentitiesOf(db: Executor, tenantId: string, provider: ChatP
     .where(and(eq(chatIdentities.tenantId, tenantId), eq(chatIdentities.provider, provider), inArray(chatIdentities.userId, [...userIds])));
 }
 
-/** Remembers where a direct message reaches a chat user (Teams needs a conversation reference). */
-export async function saveConversation(db: Executor, tenantId: string, provider: ChatProvider, externalUserId: string, conversation: Record<string, unknown>): Promise<void> {
-  await db
-    .update(chatIdentities)
-    .set({ conversation })
-    .where(and(eq(chatIdentities.tenantId, tenantId), eq(chatIdentities.provider, provider), eq(chatIdentities.externalUserId, externalUserId)));
+/**
+ * Remembers where a direct message reaches a chat user (Teams needs a conversation reference, whose
+ * service URL receives the bot's token): a change is audited, and is a version in the verifiable
+ * log, so a reference rewritten in the database is named. Unchanged, nothing is written.
+ */
+export async function saveConversation(ctx: ServiceContext, provider: ChatProvider, externalUserId: string, conversation: Record<string, unknown>): Promise<void> {
+  await inTransaction(ctx, async (tx) => {
+    const [changed] = await tx.db
+      .update(chatIdentities)
+      .set({ conversation })
+      .where(
+        and(
+          eq(chatIdentities.tenantId, ctx.actor.tenantId),
+          eq(chatIdentities.provider, provider),
+          eq(chatIdentities.externalUserId, externalUserId),
+          sql`${chatIdentities.conversation} is distinct from ${JSON.stringify(conversation)}::jsonb`,
+        ),
+      )
+      .returning({ userId: chatIdentities.userId });
+    if (!changed) return;
+    const reference = conversation as { serviceUrl?: string; conversation?: { id?: string } };
+    await recordChange(tx, {
+      action: 'chat_identity.conversation_saved',
+      resource: { type: 'user', id: changed.userId },
+      after: { provider, externalUserId, conversationId: reference.conversation?.id ?? null, serviceUrl: reference.serviceUrl ?? null },
+    });
+  });
 }

@@ -108,8 +108,7 @@ export const DELETABLE_LEAF_KINDS: readonly LeafKind[] = [
   // A code is short (40 or 60 bits): a reader of the log must not be able to search for it, so its hash stays out.
   // Record ids are unique across kinds (logLeaves and proofs take the id alone): a claim is `claim:<provider>`.
   { kind: 'chat_workspace_claim', table: chatWorkspaceClaims, recordId: `'claim:' || n.provider`, isVersioned: true, excluded: ['code_hash'] },
-  // The conversation a direct message reaches is saved whenever the person writes to the bot.
-  { kind: 'chat_identity', table: chatIdentities, recordId: `n.provider || ':' || n.external_user_id`, isVersioned: true, excluded: ['conversation'] },
+  { kind: 'chat_identity', table: chatIdentities, recordId: `n.provider || ':' || n.external_user_id`, isVersioned: true },
   { kind: 'chat_link_code', table: chatLinkCodes, recordId: 'n.id::text', isVersioned: true, excluded: ['code_hash'] },
   // Wrong codes are counted outside the transaction they came with (it rolls back).
   { kind: 'user_totp', table: userTotp, recordId: 'n.user_id::text', isVersioned: true, excluded: ['failed_attempts', 'failed_since'], digested: ['sealed_secret'] },

@@ -13,11 +13,13 @@ import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Secret, TOTP } from 'otpauth';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chatIdentities, chatWorkspaces } from '../../server/db/tables/index.js';
 import { advance, APPROVAL, buildApprovalsFixture, createPolicy, decideAs, requestAccessAs, sweep, type ApprovalsFixture } from '../support/approvals-fixture.js';
 import { bindSlackWorkspace, bindTeamsTenant } from '../support/chat-binding.js';
 import { buttonClick, postToSlackEndpoint, startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
+import { asIntruder } from '../support/log-tamper.js';
 import { postActivity, startFakeTeams, teamsMessage, type ConnectorCall, type FakeTeams, type TeamsUser } from '../support/fake-teams.js';
 import { addServer, ingest, minutesAgo, reportCommands, type CommandFact, type TestServer } from '../support/records-fixture.js';
 import { startTestVigil, type TestUser, type TestVigil } from '../support/test-vigil.js';
@@ -770,6 +772,24 @@ describe('the Teams bot (unsigned, TEAMS_BOT_ENABLED)', () => {
       const strangerBefore = teams.sent(personal(MALLORY)).length;
       expect(await postActivity(base, stranger)).toBe(200);
       expect(teams.sent(personal(MALLORY)).slice(strangerBefore).map(lineOf)).toEqual([expect.stringMatching(/^Hello, I am Vigil’s bot\. I do not know you in Vigil/)]);
+    });
+
+    it('keeps where each person’s chat is in the verifiable log: saved once, audited, and a rewrite in the database is named', async () => {
+      // grace writes twice more: her chat has not moved, so nothing more is saved.
+      await message(GRACE, 'audit my-commands');
+      await message(GRACE, 'help');
+      const saved = await t.gql<any>('{ auditLog(first: 10, filter: { action: ["chat_identity.conversation_saved"], keyword: "aad-grace" }) { nodes { actorId after } } }', t.admin.token);
+      expect(saved.data!.auditLog.nodes).toEqual([
+        { actorId: 'teams-bot', after: { provider: 'teams', externalUserId: GRACE.aadObjectId, conversationId: personal(GRACE), serviceUrl: teams.serviceUrl } },
+      ]);
+      const integrity = '{ logIntegrity { isIntact faults { kind recordKind recordId } } }';
+      expect((await t.gql<any>(integrity, t.admin.token)).data!.logIntegrity).toEqual({ isIntact: true, faults: [] });
+      // Someone with the database sends grace's direct messages (and the bot's token) elsewhere.
+      await t.vigil.log.whenIdle();
+      await asIntruder(t.vigil.database.db, async (tx) => {
+        await tx.execute(sql`update chat_identities set conversation = jsonb_set(conversation, '{serviceUrl}', '"https://evil.example/"') where provider = 'teams' and external_user_id = ${GRACE.aadObjectId}`);
+      });
+      expect((await t.gql<any>(integrity, t.admin.token)).data!.logIntegrity.faults).toContainEqual({ kind: 'RECORD_MODIFIED', recordKind: 'chat_identity', recordId: `teams:${GRACE.aadObjectId}` });
     });
   });
 });
