@@ -18,6 +18,8 @@ export interface ExpressServer {
   serve(app: express.Express): void;
 }
 
+const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+
 export function createExpressServer(): ExpressServer {
   // Plain constructors whose prototype can be replaced (a class's cannot), each running node's own
   // (plain functions too) on the new object with every argument node passes. Not
@@ -33,6 +35,11 @@ export function createExpressServer(): ExpressServer {
     IncomingMessage: ExpressRequest as unknown as typeof IncomingMessage,
     ServerResponse: ExpressResponse as unknown as typeof ServerResponse,
   });
+  // Idle keep-alive connections outlive a load balancer's (60 s on the common ones) and a client's
+  // own retirement of them: with node's 5 s, a client reusing a connection just as Vigil closed it
+  // gets a reset instead of an answer. Headers must be allowed longer than that.
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1000;
   let isServing = false;
   return {
     server,
