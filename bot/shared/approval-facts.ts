@@ -75,19 +75,29 @@ export function describeRequest(facts: RequestShape): string {
   return `access to ${servers}${facts.sudoScope ? ` with sudo (${accessSudoWords(facts.sudoScope)})` : ''}`;
 }
 
-export function outcomeLine(facts: ApprovalFacts): string {
+/** How a platform writes the parts of a line: words (escaped where they would format), and times. */
+export interface LineStyle {
+  readonly words: (text: string) => string;
+  readonly at: (iso: string) => string;
+}
+
+const AS_TYPED: LineStyle = { words: (text) => text, at: (iso) => iso };
+
+/** Where a request stands, in one line: who decided it and why, or how many approvals it still needs. */
+export function outcomeLine(facts: ApprovalFacts, style: LineStyle = AS_TYPED): string {
+  const { words } = style;
   const last = facts.decisions.at(-1);
   const by = (decision: ApprovalFacts['decisions'][number] | undefined) =>
-    decision ? `${decision.approver.email} (${decision.channel.toLowerCase()})${decision.justification ? `: “${decision.justification}”` : ''}` : (facts.closedBy?.email ?? 'Vigil');
+    words(decision ? `${decision.approver.email} (${decision.channel.toLowerCase()})${decision.justification ? `: “${decision.justification}”` : ''}` : (facts.closedBy?.email ?? 'Vigil'));
   switch (facts.status) {
     case 'APPROVED':
       return facts.decisions.length === 0 ? 'Approved by policy' : `Approved by ${facts.decisions.filter((decision) => decision.decision === 'APPROVE').map((decision) => by(decision)).join(', ')}`;
     case 'DENIED':
       return `Denied by ${by(facts.decisions.find((decision) => decision.decision === 'DENY'))}`;
     case 'CANCELLED':
-      return `Cancelled by ${facts.closedBy?.email ?? 'the requester'}${facts.cancelReason ? `: “${facts.cancelReason}”` : ''}`;
+      return `Cancelled by ${words(facts.closedBy?.email ?? 'the requester')}${facts.cancelReason ? `: “${words(facts.cancelReason)}”` : ''}`;
     case 'EXPIRED':
-      return `Expired undecided at ${facts.decideBy}`;
+      return `Expired undecided at ${style.at(facts.decideBy)}`;
     default:
       return last ? `${facts.approvalsReceived} of ${facts.requiredApprovals} approvals so far (last: ${by(last)})` : `Waiting for ${facts.approvalsStillNeeded} approval${facts.approvalsStillNeeded === 1 ? '' : 's'}`;
   }

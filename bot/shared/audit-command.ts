@@ -41,7 +41,7 @@ export const AUDIT_HELP = [
   '`my-commands`, `my-sessions`, `my-transfers`, `my-sudo`: yours',
   '`commands`, `sessions`, `approvals`: yours, or everyone’s if your role allows; `activity`: admins',
   'Filters: `--server web-01` `--since 24h` (or 7d, 30m, 2026-11-01) `--status failed` `--user bob@example.com` (not with my-…)',
-  '`link CODE`: link this chat account to your Vigil user with a code from Vigil (createChatLinkCode)',
+  '`link CODE`: link this chat account to your Vigil user with a one-time code from Vigil (a Vigil admin makes one for you)',
   '`bind CODE`: workspace admins: connect this workspace to a Vigil tenant with the code its admin got from bindChatWorkspace',
   'Requests: `/access web-01,db-01 2h --reason "…"` and `/sudo web-01 systemctl restart nginx --reason "…"`',
 ].join('\n');
@@ -51,7 +51,7 @@ export function parseAuditCommand(text: string, now: Date): AuditCommand {
   const [first, ...rest] = words;
   if (!first || first === 'help') return { kind: 'help' };
   if (first === 'link') {
-    if (rest.length !== 1) return { kind: 'error', message: 'Usage: `link CODE`, with the code Vigil gave you (createChatLinkCode)' };
+    if (rest.length !== 1) return { kind: 'error', message: 'Usage: `link CODE`, with the one-time code from Vigil (a Vigil admin makes one for you)' };
     return { kind: 'link', code: rest[0]! };
   }
   if (first === 'bind') {

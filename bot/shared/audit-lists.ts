@@ -14,9 +14,15 @@ export interface ResolvedFilters {
   readonly status?: string;
 }
 
+/** A fact of a row: text, or a time (after a word such as "until") each platform shows in the reader's own time zone. */
+export type RowFact = string | { readonly at: string; readonly prefix?: string };
+
+/** A row's facts as one line, times in UTC: for where no platform rendering applies. */
+export const factText = (fact: RowFact) => (typeof fact === 'string' ? fact : `${fact.prefix ? `${fact.prefix} ` : ''}${fact.at.replace('T', ' ').replace(/\.\d+Z$/, 'Z')}`);
+
 export interface ListRow {
   readonly title: string;
-  readonly facts: readonly string[];
+  readonly facts: readonly RowFact[];
   readonly link?: { readonly label: string; readonly url: string };
 }
 
@@ -32,9 +38,9 @@ interface ListSpec {
 }
 
 const PAGE = 'pageInfo { hasNextPage endCursor }';
-const time = (iso: string | null | undefined) => (iso ? iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '—');
+const time = (iso: string | null | undefined, prefix?: string): RowFact => (iso ? { at: iso, ...(prefix ? { prefix } : {}) } : '—');
 const seconds = (value: number | null | undefined) => (value == null ? null : `${value < 10 ? value.toFixed(1) : Math.round(value)} s`);
-const compact = (...facts: (string | null | undefined | false)[]) => facts.filter((fact): fact is string => Boolean(fact));
+const compact = (...facts: (RowFact | null | undefined | false)[]) => facts.filter((fact): fact is RowFact => Boolean(fact));
 const upper = (status: string | undefined) => status?.toUpperCase();
 
 const COMMAND_FIELDS = `id line status submittedAt exitCode elapsedSeconds delaySeconds server { name } operator { email }
@@ -107,7 +113,7 @@ export const AUDIT_LISTS: Record<AuditSubcommand, ListSpec> = {
     filter: (filters, now) => ({ serverId: filters.serverId, from: filters.from, activeAt: filters.status === 'active' ? now : undefined }),
     row: (node) => ({
       title: node.command,
-      facts: compact(node.isActive ? 'ACTIVE' : 'INACTIVE', node.server?.name, `via ${node.grantedVia}`, time(node.grantedAt), node.expiresAt && `until ${time(node.expiresAt)}`, node.grantedBy?.email),
+      facts: compact(node.isActive ? 'ACTIVE' : 'INACTIVE', node.server?.name, `via ${node.grantedVia}`, time(node.grantedAt), node.expiresAt && time(node.expiresAt, 'until'), node.grantedBy?.email),
     }),
   },
   approvals: {

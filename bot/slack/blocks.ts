@@ -2,7 +2,7 @@
  * Block Kit for everything the Slack bot says: lists (compact rows, a "more" button), request
  * messages (facts, Approve / Deny, the outcome once decided), the decision modal and alerts.
  */
-import type { ListRow } from '../shared/audit-lists.js';
+import type { ListRow, RowFact } from '../shared/audit-lists.js';
 import { accessSudoWords, chatDecisionBlocked, DECIDE_ELSEWHERE, describeRequest, outcomeLine, requestTitle, type ApprovalFacts } from '../shared/approval-facts.js';
 import { clip as clipTo, listWithin } from '../shared/clip.js';
 
@@ -37,6 +37,30 @@ export function line(text: string): SlackMessage {
   return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: clip(text) } }] };
 }
 
+/**
+ * A row's facts as a context line: recorded text as typed (plain text), times as Slack's date
+ * token, which each reader sees in their own time zone.
+ */
+function factElements(facts: readonly RowFact[]): Block[] {
+  const elements: Block[] = [];
+  let words: string[] = [];
+  const lead = () => (elements.length ? '·  ' : '');
+  const flush = () => {
+    if (words.length) elements.push({ type: 'plain_text', text: clip(`${lead()}${words.join('  ·  ')}`, 1000), emoji: false });
+    words = [];
+  };
+  for (const fact of facts) {
+    if (typeof fact === 'string') {
+      words.push(fact);
+      continue;
+    }
+    flush();
+    elements.push({ type: 'mrkdwn', text: `${lead()}${fact.prefix ? `${escapeMrkdwn(fact.prefix)} ` : ''}${slackDate(fact.at)}` });
+  }
+  flush();
+  return elements;
+}
+
 export function listMessage(heading: string, rows: readonly ListRow[], moreValue: string | null): SlackMessage {
   const blocks: Block[] = [{ type: 'header', text: { type: 'plain_text', text: clip(heading, 150) } }];
   if (rows.length === 0) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: '_Nothing matches._' } });
@@ -45,7 +69,8 @@ export function listMessage(heading: string, rows: readonly ListRow[], moreValue
   for (const [index, row] of rows.entries()) {
     const section: Block = { type: 'section', text: { type: 'plain_text', text: clip(row.title, 300), emoji: false } };
     if (row.link) section.accessory = { type: 'button', text: { type: 'plain_text', text: row.link.label }, url: row.link.url, action_id: `open_${index}` };
-    blocks.push(section, { type: 'context', elements: [{ type: 'plain_text', text: clip(row.facts.join('  ·  '), 2000), emoji: false }] });
+    const elements = factElements(row.facts);
+    blocks.push(section, ...(elements.length ? [{ type: 'context', elements }] : []));
   }
   if (moreValue) blocks.push({ type: 'actions', elements: [{ type: 'button', text: { type: 'plain_text', text: 'More' }, action_id: ACTIONS.more, value: moreValue }] });
   return { text: clip(`${escapeMrkdwn(heading)}: ${rows.length} shown${moreValue ? ', more available' : ''}`), blocks };
@@ -95,7 +120,7 @@ export function approvalMessage(facts: ApprovalFacts): SlackMessage {
   } else if (facts.status === 'PENDING') {
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `${escapeMrkdwn(blocked!)} ${facts.url ? `<${facts.url}|Decide in Vigil>` : DECIDE_ELSEWHERE}` } });
   }
-  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(escapeMrkdwn(outcomeLine(facts))) }] });
+  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(outcomeLine(facts, { words: escapeMrkdwn, at: slackDate })) }] });
   return { text: clip(`${requestTitle(facts)} by ${escapeMrkdwn(facts.requester.email)}: ${escapeMrkdwn(describeRequest(facts))} — ${facts.status.toLowerCase()}`), blocks };
 }
 

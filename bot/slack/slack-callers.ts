@@ -16,7 +16,7 @@ import type { ChatCaller } from '../shared/run-operation.js';
 export const notConnected = (teamId: string | undefined) =>
   `This Slack workspace is not connected to Vigil. An admin of your Vigil tenant asks for it with \`bindChatWorkspace(provider: SLACK, externalId: "${teamId ?? 'T…'}")\`, and an admin or owner of this workspace confirms with \`/audit bind CODE\`.`;
 export const UNMAPPED =
-  'I do not know you in Vigil: your Slack email is not a Vigil user’s, or Slack has not verified it. In Vigil, run `createChatLinkCode` and send me `/audit link CODE`.';
+  'I do not know you in Vigil: your Slack email is not a Vigil user’s, or Slack has not verified it. Ask a Vigil admin for a link code for you (or make one yourself in Vigil), then send me `/audit link CODE`.';
 
 export interface CallerLookup {
   readonly db: Database;

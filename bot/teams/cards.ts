@@ -41,6 +41,12 @@ const literal = (value: string, style: Element = {}, extra: Element = {}): Eleme
   ...extra,
 });
 
+/** A time Teams shows in the reader's time zone (DATE()/TIME() take whole seconds, RFC 3339). */
+export const localTime = (iso: string) => {
+  const seconds = iso.replace(/\.\d+Z$/, 'Z');
+  return `{{DATE(${seconds}, SHORT)}} {{TIME(${seconds})}}`;
+};
+
 export function lineCard(message: string): Card {
   return card([text(message)]);
 }
@@ -50,7 +56,12 @@ export function listCard(heading: string, rows: readonly ListRow[], more: string
   if (rows.length === 0) body.push(text('Nothing matches.', { isSubtle: true }));
   for (const row of rows) {
     // Ten rows to a page: each kept short enough that the page fits one Teams message.
-    const items: Element[] = [literal(clip(row.title, 300), { weight: 'Bolder' }), literal(clip(row.facts.join('  ·  '), 1000), { isSubtle: true, size: 'Small' }, { spacing: 'None' })];
+    const words = row.facts.filter((fact) => typeof fact === 'string');
+    const times = row.facts.filter((fact) => typeof fact !== 'string');
+    const items: Element[] = [literal(clip(row.title, 300), { weight: 'Bolder' })];
+    if (words.length) items.push(literal(clip(words.join('  ·  '), 1000), { isSubtle: true, size: 'Small' }, { spacing: 'None' }));
+    // Times in a TextBlock, the only place Teams renders DATE()/TIME() in the reader's zone; recorded text stays in TextRuns.
+    if (times.length) items.push(text(times.map((time) => `${time.prefix ? `${time.prefix} ` : ''}${localTime(time.at)}`).join('  ·  '), { isSubtle: true, size: 'Small', spacing: 'None' }));
     if (row.link) items.push({ type: 'ActionSet', actions: [{ type: 'Action.OpenUrl', title: row.link.label, url: row.link.url }] });
     body.push({ type: 'Container', separator: true, items });
   }
@@ -71,7 +82,6 @@ export function approvalCard(facts: ApprovalFacts): Card {
     facts.kind === 'SUDO' ? fact('Command', `${facts.command ?? ''}${facts.isPattern ? ' (pattern)' : ''}`) : fact('Duration', `${facts.durationMinutes} minutes`),
     fact('Approvals', `${facts.approvalsReceived} of ${facts.requiredApprovals}${facts.status === 'PENDING' ? ` (${facts.approvalsStillNeeded} still needed)` : ''}`),
     fact('Policy', facts.policyName ?? 'default rules'),
-    fact('Decide by', facts.decideBy),
   ];
   const body: Element[] = [
     {
@@ -85,6 +95,8 @@ export function approvalCard(facts: ApprovalFacts): Card {
       ],
     },
     { type: 'FactSet', facts: factSet },
+    // Outside the FactSet: Teams renders DATE()/TIME() (the reader's time zone) in TextBlocks.
+    text(`**Decide by** ${localTime(facts.decideBy)}`, { spacing: 'Small' }),
     text('Reason', { weight: 'Bolder', spacing: 'Small' }),
     literal(facts.reason, {}, { spacing: 'None' }),
   ];
@@ -102,7 +114,9 @@ export function approvalCard(facts: ApprovalFacts): Card {
   }
   // Only where the deployment says requests are decided: never a link that leads nowhere.
   if (facts.url) actions.push({ type: 'Action.OpenUrl', title: 'Open in Vigil', url: facts.url });
-  body.push(literal(outcomeLine(facts), { isSubtle: true, size: 'Small' }));
+  // People's words (justifications, cancel reasons) as typed, in a TextRun; an expiry's time in the reader's zone, in a TextBlock.
+  if (facts.status === 'EXPIRED') body.push(text(outcomeLine(facts, { words: (words) => words, at: localTime }), { isSubtle: true, size: 'Small' }));
+  else body.push(literal(outcomeLine(facts), { isSubtle: true, size: 'Small' }));
   return card(body, actions);
 }
 

@@ -4,11 +4,12 @@
  * one-time bind code; anyone signed in makes a one-time code to
  * link their chat account (`/audit link CODE`) when their chat email does not match.
  */
-import { Arg, Ctx, Field, ObjectType, Mutation, Query, Resolver, registerEnumType } from 'type-graphql';
+import { Arg, Ctx, Field, ID, ObjectType, Mutation, Query, Resolver, registerEnumType } from 'type-graphql';
 import { requireAdmin } from '../../server/auth/scope.js';
 import { createLinkCode } from '../../server/chat/identities.js';
 import { bindChatWorkspace, listChatWorkspaces, unbindChatWorkspace, type WorkspaceBinding } from '../../server/chat/workspaces.js';
 import { inTransaction } from '../../server/service-context.js';
+import { parseId } from '../../server/validation.js';
 import { serviceContext, type GraphQLContext } from '../context.js';
 
 export enum ChatProviderEnum {
@@ -84,8 +85,11 @@ export class ChatResolver {
     return (await listChatWorkspaces(ctx.deps.db, actor.tenantId)).map(ChatWorkspace.from);
   }
 
-  @Mutation(() => ChatLinkCode, { description: 'A one-time code (10 minutes) linking your chat account to you, for when its email does not match yours.' })
-  async createChatLinkCode(@Ctx() ctx: GraphQLContext): Promise<ChatLinkCode> {
-    return Object.assign(new ChatLinkCode(), await inTransaction(serviceContext(ctx), (tx) => createLinkCode(tx)));
+  @Mutation(() => ChatLinkCode, {
+    description:
+      'A one-time code (10 minutes) linking a chat account to you, for when its email does not match yours; admins may make one for another user (`userId`), to hand to someone who never uses the API.',
+  })
+  async createChatLinkCode(@Ctx() ctx: GraphQLContext, @Arg('userId', () => ID, { nullable: true }) userId?: string | null): Promise<ChatLinkCode> {
+    return Object.assign(new ChatLinkCode(), await inTransaction(serviceContext(ctx), (tx) => createLinkCode(tx, userId ? parseId('userId', userId) : null)));
   }
 }

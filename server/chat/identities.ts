@@ -5,13 +5,13 @@
  * typed in chat. Disabled users are never matched.
  */
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
-import { requireUser } from '../auth/scope.js';
+import { requireAdmin, requireUser } from '../auth/scope.js';
 import { recordChange } from '../audit/record-change.js';
 import type { Executor } from '../db/database.js';
 import { chatIdentities, chatLinkCodes, users, type ChatIdentityRow, type ChatProvider, type UserRow } from '../db/tables/index.js';
 import { BadInput } from '../errors.js';
 import { newId } from '../ids.js';
-import { findUserByEmail } from '../identity/users.js';
+import { findUserByEmail, getUser } from '../identity/users.js';
 import { hashOneTimeCode, oneTimeCode } from './one-time-code.js';
 import type { ServiceContext, TransactionContext } from '../service-context.js';
 import { inTransaction } from '../service-context.js';
@@ -36,13 +36,27 @@ export async function linkByVerifiedEmail(ctx: ServiceContext, provider: ChatPro
   return user;
 }
 
-/** A one-time code for the acting user to type in chat (`/audit link CODE`); only its hash is kept. */
-export async function createLinkCode(ctx: TransactionContext): Promise<{ code: string; expiresAt: Date }> {
-  const actor = requireUser(ctx.actor);
+/**
+ * A one-time code to type in chat (`/audit link CODE`) that links the chat account to `userId`: the
+ * acting user's own, or, made by an admin (the API, or `vigil chat link-code`) for someone who
+ * never uses the API, theirs; the audit entry names who made it for whom. Only its hash is kept.
+ */
+export async function createLinkCode(ctx: TransactionContext, userId?: string | null): Promise<{ code: string; expiresAt: Date }> {
+  const forSelf = !userId || (ctx.actor.type === 'user' && ctx.actor.userId === userId);
+  let user: { id: string; email: string };
+  if (forSelf) {
+    const self = requireUser(ctx.actor);
+    user = { id: self.userId, email: self.email };
+  } else {
+    requireAdmin(ctx.actor);
+    const row = await getUser(ctx.db, ctx.actor.tenantId, userId!);
+    if (row.disabledAt) throw new BadInput('userId', `${row.email} is disabled: enable them before linking a chat account`);
+    user = row;
+  }
   const code = oneTimeCode(2);
   const expiresAt = new Date(ctx.clock.now().getTime() + LINK_CODE_TTL_MS);
-  await ctx.db.insert(chatLinkCodes).values({ tenantId: actor.tenantId, id: newId(), codeHash: hashOneTimeCode(code), userId: actor.userId, expiresAt });
-  await recordChange(ctx, { action: 'chat.link_code_created', resource: { type: 'user', id: actor.userId, name: actor.email }, after: { expiresAt: expiresAt.toISOString() } });
+  await ctx.db.insert(chatLinkCodes).values({ tenantId: ctx.actor.tenantId, id: newId(), codeHash: hashOneTimeCode(code), userId: user.id, expiresAt });
+  await recordChange(ctx, { action: 'chat.link_code_created', resource: { type: 'user', id: user.id, name: user.email }, after: { expiresAt: expiresAt.toISOString(), isForSelf: forSelf } });
   return { code, expiresAt };
 }
 
@@ -55,7 +69,7 @@ export async function redeemLinkCode(ctx: ServiceContext, provider: ChatProvider
       .where(and(eq(chatLinkCodes.tenantId, ctx.actor.tenantId), eq(chatLinkCodes.codeHash, hashOneTimeCode(code))))
       .for('update');
     if (!found || found.usedAt || found.expiresAt <= ctx.clock.now()) {
-      throw new BadInput('code', 'That link code is unknown, used or expired: make a new one in Vigil (createChatLinkCode)');
+      throw new BadInput('code', 'That link code is unknown, used or expired: ask a Vigil admin for a new one (or make one yourself in Vigil)');
     }
     const [user] = await tx.db.select().from(users).where(and(eq(users.tenantId, found.tenantId), eq(users.id, found.userId), isNull(users.disabledAt)));
     if (!user) throw new BadInput('code', 'The user of that link code is disabled');

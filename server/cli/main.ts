@@ -4,6 +4,7 @@
  */
 import { Command, Option } from 'commander';
 import { PERMISSIONS, ROLES, type Permission, type Role } from '../auth/permissions.js';
+import { createLinkCode } from '../chat/identities.js';
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import { DataDirLockedError } from '../db/data-dir-lock.js';
 import { AppError } from '../errors.js';
@@ -116,6 +117,23 @@ function buildProgram(config: () => Config, setExitCode: (code: number) => void)
         const ctx = await operatorContext(database, options.tenant);
         const row = await inTransaction(ctx, (tx) => revokeToken(tx, options.id));
         say(`Revoked token ${row.id} (${row.name}).`);
+      });
+    });
+
+  const chat = program.command('chat').description('Chat accounts (Slack, Teams).');
+  chat
+    .command('link-code')
+    .description('Make a one-time code (10 minutes) that links a chat account to a user, and print it alone on stdout: the person sends `/audit link CODE` to the bot.')
+    .requiredOption('--tenant <slug-or-id>', 'the tenant')
+    .requiredOption('--email <email>', 'the user the chat account will act as')
+    .action(async (options: { tenant: string; email: string }) => {
+      await withDatabase(config(), async (database) => {
+        const ctx = await operatorContext(database, options.tenant);
+        const found = await findUserByEmail(database.db, ctx.actor.tenantId, options.email);
+        if (!found) throw new CliError(`No user ${options.email} in tenant ${options.tenant}: see \`vigil user list\``);
+        const made = await inTransaction(ctx, (tx) => createLinkCode(tx, found.id));
+        print(made.code);
+        say(`Valid until ${made.expiresAt.toISOString()}: ${options.email} sends it to the bot as /audit link ${made.code} (Slack) or audit link ${made.code} (Teams).`);
       });
     });
 

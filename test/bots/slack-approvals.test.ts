@@ -270,7 +270,8 @@ describe('approvals in Slack', () => {
       await copiesUpdated(copies);
       for (const copy of copies) {
         expect(decisionButtons(lastUpdateOf(copy).args.blocks)).toEqual({});
-        expect(json(lastUpdateOf(copy).args.blocks)).toContain('Expired undecided');
+        // The time in each reader's own zone (Slack's date token); the thread line, plain text, gives it in UTC.
+        expect(json(lastUpdateOf(copy).args.blocks)).toMatch(/Expired undecided at <!date\^\d+\^/);
         expect(threadRepliesOf(copy)[0]!.args.text).toContain('Expired undecided');
       }
       await slack.waitFor(() => dmsTo('UALICE').length > dms, WAIT_MS);

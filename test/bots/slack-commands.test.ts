@@ -107,7 +107,7 @@ function listOf(body: any): { heading: string; titles: string[]; facts: string[]
     const context = blocks[index + 1];
     expect(context?.type).toBe('context');
     titles.push(block.text.text);
-    facts.push(context.elements[0].text);
+    facts.push(context.elements.map((element: { text: string }) => element.text).join(' '));
   }
   const button = body.blocks.flatMap((block: any) => (block.type === 'actions' ? block.elements : [])).find((element: any) => element.action_id === 'audit_more');
   return { heading: body.blocks[0].text.text, titles, facts, more: button ? button.value : null };
@@ -204,6 +204,8 @@ describe('/audit my-commands, signed like Slack', () => {
     expect(first).toContain('web-01');
     expect(first).toContain('exit 1');
     expect(first).toContain(f.alice.email);
+    // When, in each reader's own time zone: Slack's date token, its fallback the UTC time.
+    expect(first).toMatch(/<!date\^\d+\^\{date_short_pretty\} \{time\}\|\d{4}-\d\d-\d\dT[\d:.]+Z>/);
     expect(body.text).toBe('Your commands: 8 shown');
     // Alice was mapped by the email Slack confirmed.
     expect(usersInfoFor(U.alice).length).toBeGreaterThanOrEqual(1);
@@ -304,7 +306,9 @@ describe('one clear line when the answer is not a list', () => {
     const body = await audit('my-commands', U.eve);
     const text = oneLine(body);
     expect(text).toMatch(/do not know you in Vigil/);
-    expect(text).toContain('createChatLinkCode');
+    // Told what a person can do, not a GraphQL mutation to run.
+    expect(text).toContain('Ask a Vigil admin for a link code for you');
+    expect(text).not.toContain('createChatLinkCode');
     expect(text).toContain('/audit link CODE');
     expectNoData(body);
     expect(usersInfoFor(U.eve)).toHaveLength(1);
@@ -424,6 +428,21 @@ describe('linking a Slack account with a one-time code', () => {
     clock.advance(2 * 60_000);
     expect(oneLine(await audit(`link ${oldCode}`, U.daveThird))).toMatch(/unknown, used or expired/);
     expect(oneLine(await audit('my-commands', U.daveThird))).toContain('/audit link CODE');
+  });
+});
+
+describe('a link code an admin made', () => {
+  it('links the person it was made for; only an admin may make one for someone else, and the audit log names both', async () => {
+    const made = await t.gql<any>(`mutation($userId: ID) { createChatLinkCode(userId: $userId) { code } }`, t.admin.token, { userId: f.carol.id });
+    expect(made.errors).toBeUndefined();
+    slack.users.set('UCAROLHOME', { email: 'carol@home.example' });
+    expect(oneLine(await audit(`link ${made.data!.createChatLinkCode.code}`, 'UCAROLHOME'))).toBe(`Linked: you are ${f.carol.email} in Vigil.`);
+    const forbidden = await t.gql<any>(`mutation($userId: ID) { createChatLinkCode(userId: $userId) { code } }`, f.bob.token, { userId: f.carol.id });
+    expect(forbidden.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const unknown = await t.gql<any>(`mutation($userId: ID) { createChatLinkCode(userId: $userId) { code } }`, t.admin.token, { userId: '01a24919-9c23-70ce-a038-05981261a96d' });
+    expect(unknown.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    const audited = await t.gql<any>('{ auditLog(first: 5, filter: { action: ["chat.link_code_created"] }) { nodes { actorEmail resourceId after } } }', t.admin.token);
+    expect(audited.data!.auditLog.nodes[0]).toMatchObject({ actorEmail: t.admin.email, resourceId: f.carol.id, after: { isForSelf: false } });
   });
 });
 

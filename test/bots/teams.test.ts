@@ -256,7 +256,7 @@ describe('the Teams bot (unsigned, TEAMS_BOT_ENABLED)', () => {
 
     it('a Teams user whose email is no Vigil user’s, or whom Teams does not know, gets the link message', async () => {
       const { replies, during } = await message(MALLORY, 'audit my-commands');
-      expect(lineOf(replies[0]!)).toBe('I do not know you in Vigil: your Teams email is not a Vigil user’s. In Vigil, run createChatLinkCode and send me: audit link CODE');
+      expect(lineOf(replies[0]!)).toBe('I do not know you in Vigil: your Teams email is not a Vigil user’s. Ask a Vigil admin for a link code for you (or make one yourself in Vigil), then send me: audit link CODE');
       expect(during.map((call) => `${call.method} ${call.path}`)).toEqual([`GET /v3/conversations/${encodeURIComponent(personal(MALLORY))}/members/${encodeURIComponent(MALLORY.id)}`, replies[0]!.method + ' ' + replies[0]!.path]);
       const ghost = await reply(GHOST, 'access web-01 1h --reason "x"');
       expect(lineOf(ghost)).toMatch(/^I do not know you in Vigil/);
@@ -327,6 +327,9 @@ describe('the Teams bot (unsigned, TEAMS_BOT_ENABLED)', () => {
       expect(page1.facts[1]).toContain('web-01');
       expect(page1.facts[1]).toContain('exit 1');
       expect(page1.facts[1]).toContain('alice@example.test');
+      // When, in each reader's own time zone: Teams' DATE() and TIME() in a TextBlock of the row.
+      const rowTimes = cardOf(first).body.filter((element: any) => element.type === 'Container')[1].items[2];
+      expect(rowTimes).toMatchObject({ type: 'TextBlock', text: expect.stringMatching(/^\{\{DATE\(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ, SHORT\)\}\} \{\{TIME\(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\)\}\}$/) });
       expect(page1.more).toEqual(expect.any(String));
       const [moreAction] = submitsOf(cardOf(first));
       expect(moreAction).toEqual({ title: 'More', data: { vigil: 'more', state: page1.more } });
@@ -642,7 +645,8 @@ describe('the Teams bot (unsigned, TEAMS_BOT_ENABLED)', () => {
       for (const copy of expiring.copies) {
         const card = cardOf(lastUpdateOf(copy));
         expect(textsOf(card)[0]).toBe('Access request: expired');
-        expect(textsOf(card).some((text) => text.startsWith('Expired undecided at'))).toBe(true);
+        expect(textsOf(card).some((text) => /^Expired undecided at \{\{DATE\(\S+Z, SHORT\)\}\} \{\{TIME\(\S+Z\)\}\}$/.test(text))).toBe(true);
+        expect(textsOf(card).some((text) => /^\*\*Decide by\*\* \{\{DATE\(/.test(text))).toBe(true);
         expect(submitsOf(card)).toEqual([]);
       }
       await teams.waitFor(() => toldAlice().some((call) => call.body.text.startsWith('Your request for access to db-01 is expired')), WAIT_MS);

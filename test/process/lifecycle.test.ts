@@ -161,6 +161,14 @@ describe('Vigil run as a process', { timeout: 90_000 }, () => {
       expect((await me(token)).data).toEqual({ me: ADMIN });
     });
 
+    it('makes a chat link code for a user and prints it alone on stdout', async () => {
+      await serverStateForCli();
+      const result = await cli('chat', 'link-code', '--tenant', 'default', '--email', 'admin@localhost');
+      expect(result.code).toBe(0);
+      expect(result.stdout).toMatch(/^[A-HJKMNP-Z2-9]{4}-[A-HJKMNP-Z2-9]{4}\n$/);
+      expect(result.stderr).toContain(`/audit link ${result.stdout.trim()}`);
+    });
+
     it('refuses a token for an unknown email: exit 1, the reason on stderr, nothing on stdout', async () => {
       await serverStateForCli();
       const result = await cli('token', 'create', '--tenant', 'default', '--email', 'nobody@example.com');
