@@ -10,10 +10,10 @@ import { DataDirLockedError } from '../db/data-dir-lock.js';
 import { AppError } from '../errors.js';
 import { createUserToken, revokeToken } from '../identity/api-tokens.js';
 import { createTenant, listTenants } from '../identity/tenants.js';
-import { createUser, findUserByEmail, listUsers } from '../identity/users.js';
+import { createUser, listUsers } from '../identity/users.js';
 import { inTransaction } from '../service-context.js';
 import { addAuditCommands } from './audit-verify.js';
-import { CliError, operatorContext, parseDuration, withDatabase } from './operator-session.js';
+import { CliError, operatorContext, operatorUser, parseDuration, withDatabase } from './operator-session.js';
 import { addSecretsCommands } from './secrets-rotate.js';
 
 const print = (line: string) => process.stdout.write(`${line}\n`);
@@ -100,8 +100,7 @@ function buildProgram(config: () => Config, setExitCode: (code: number) => void)
       const lifetime = options.expiresIn ? parseDuration(options.expiresIn) : undefined;
       await withDatabase(config(), async (database) => {
         const ctx = await operatorContext(database, options.tenant);
-        const found = await findUserByEmail(database.db, ctx.actor.tenantId, options.email);
-        if (!found) throw new CliError(`No user ${options.email} in tenant ${options.tenant}: see \`vigil user list\``);
+        const found = await operatorUser(ctx, options.email, options.tenant);
         const expiresAt = lifetime === undefined ? null : new Date(Date.now() + lifetime);
         const created = await inTransaction(ctx, (tx) => createUserToken(tx, { userId: found.id, name: options.name, expiresAt }));
         print(created.token);
@@ -129,8 +128,7 @@ function buildProgram(config: () => Config, setExitCode: (code: number) => void)
     .action(async (options: { tenant: string; email: string }) => {
       await withDatabase(config(), async (database) => {
         const ctx = await operatorContext(database, options.tenant);
-        const found = await findUserByEmail(database.db, ctx.actor.tenantId, options.email);
-        if (!found) throw new CliError(`No user ${options.email} in tenant ${options.tenant}: see \`vigil user list\``);
+        const found = await operatorUser(ctx, options.email, options.tenant);
         const made = await inTransaction(ctx, (tx) => createLinkCode(tx, found.id));
         print(made.code);
         say(`Valid until ${made.expiresAt.toISOString()}: ${options.email} sends it to the bot as /audit link ${made.code} (Slack) or audit link ${made.code} (Teams).`);

@@ -9,7 +9,9 @@ import type { Config } from '../config.js';
 import { lockDataDir } from '../db/data-dir-lock.js';
 import { openDatabase, type DatabaseHandle } from '../db/database.js';
 import { runMigrations } from '../db/migrate.js';
+import type { UserRow } from '../db/tables/index.js';
 import { findTenant } from '../identity/tenants.js';
+import { findUserByEmail } from '../identity/users.js';
 import type { ServiceContext } from '../service-context.js';
 
 export class CliError extends Error {}
@@ -34,6 +36,13 @@ export async function operatorContext(database: DatabaseHandle, tenant: string):
   if (!found) throw new CliError(`No tenant "${tenant}": see \`vigil tenant list\``);
   const actor: SystemActor = { type: 'system', tenantId: found.id, name: 'cli' };
   return { db: database.db, clock: systemClock, actor, request: { requestId: `cli:${process.pid}` } };
+}
+
+/** The user of the operator's tenant with `email`; a CliError naming where to look when there is none. */
+export async function operatorUser(ctx: ServiceContext, email: string, tenant: string): Promise<UserRow> {
+  const found = await findUserByEmail(ctx.db, ctx.actor.tenantId, email);
+  if (!found) throw new CliError(`No user ${email} in tenant ${tenant}: see \`vigil user list\``);
+  return found;
 }
 
 /** "30d", "12h", "45m" → milliseconds. */
