@@ -14,16 +14,19 @@ const REQUEST = {
   sudo: `mutation($input: RequestSudoInput!) { filed: requestSudo(input: $input) { ${REQUEST_FIELDS} } }`,
 } as const;
 const DECIDE = `mutation($id: ID!, $decision: Decision!, $justification: String, $totpCode: String) {
-  decideApproval(id: $id, decision: $decision, justification: $justification, totpCode: $totpCode) { id status approvalsReceived requiredApprovals } }`;
+  decideApproval(id: $id, decision: $decision, justification: $justification, totpCode: $totpCode) {
+    id status approvalsReceived requiredApprovals kind command isPattern sudoScope durationMinutes servers { name } requester { email } } }`;
 const ALERT_STATE_CHANGE = {
   acknowledge: 'mutation($id: ID!) { changed: acknowledgeAlert(id: $id) { id } }',
   resolve: 'mutation($id: ID!) { changed: resolveAlert(id: $id) { id } }',
 } as const;
 
-export interface Decided {
+export interface Decided extends Pick<ApprovalFacts, 'kind' | 'command' | 'isPattern' | 'sudoScope' | 'durationMinutes'> {
   readonly status: string;
   readonly approvalsReceived: number;
   readonly requiredApprovals: number;
+  readonly servers: { name: string }[];
+  readonly requester: { email: string };
 }
 
 
@@ -62,9 +65,11 @@ export async function decide(
   return result.error ? result : { data: result.data.decideApproval };
 }
 
+/** What the approver just did, naming the request: "You approved alice@…’s access to web-01, for 120 minutes." */
 export function decisionConfirmation(decision: 'approve' | 'deny', decided: Decided): string {
-  if (decision === 'deny') return 'You denied the request.';
-  return decided.status === 'APPROVED' ? 'You approved the request.' : `You approved the request: ${decided.approvalsReceived} of ${decided.requiredApprovals} approvals so far.`;
+  const what = `${decided.requester.email}’s ${describeRequest(decided)}${decided.kind === 'ACCESS' && decided.durationMinutes ? `, for ${decided.durationMinutes} minutes` : ''}`;
+  if (decision === 'deny') return `You denied ${what}.`;
+  return decided.status === 'APPROVED' ? `You approved ${what}.` : `You approved ${what}: ${decided.approvalsReceived} of ${decided.requiredApprovals} approvals so far.`;
 }
 
 /** Acknowledges or resolves an alert as the person who clicked (MONITORING_MANAGE, as in the API); the messages follow the event. */

@@ -21,6 +21,8 @@ export interface OperationError {
  * for programs ("input.servers.0: no server named …"); chat drops the path and keeps the sentence.
  */
 export function forPeople(message: string, field?: string): string {
+  // An id chat sent is one of Vigil's own buttons or cards: one that is not an id was tampered with or is from another version.
+  if (field && message === `${field} is not a valid id`) return 'That button or card is out of date (it names nothing Vigil knows): ask again';
   const sentence = field && message.startsWith(`${field}: `) ? message.slice(field.length + 2) : message;
   return sentence.charAt(0).toUpperCase() + sentence.slice(1);
 }

@@ -9,7 +9,7 @@ import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import { loadApprovalFacts, type ApprovalFacts } from '../shared/approval-facts.js';
 import { decide, decisionConfirmation } from '../shared/chat-actions.js';
 import { runOperation } from '../shared/run-operation.js';
-import { ACTIONS, decisionModal, DECISION_VIEW, line, needsModal, type DecisionModalState } from './blocks.js';
+import { ACTIONS, decisionModal, DECISION_VIEW, escapeMrkdwn, line, needsModal, type DecisionModalState } from './blocks.js';
 import { callerOf, notConnected, UNMAPPED, workspaceOf } from './slack-callers.js';
 import type { SlackContext } from './slack-bot.js';
 
@@ -46,7 +46,8 @@ export function registerApprovalActions(app: App, ctx: SlackContext): void {
         return;
       }
       const result = await decide(ctx, caller, approvalId, decision);
-      await respond(ephemeral(result.error ? `Not decided: ${result.error.message}` : decisionConfirmation(decision, result.data)));
+      // The request's words are the requester's (a sudo command): shown, never read as a mention or link.
+      await respond(ephemeral(escapeMrkdwn(result.error ? `Not decided: ${result.error.message}` : decisionConfirmation(decision, result.data))));
     });
   }
 

@@ -51,6 +51,11 @@ export function lineCard(message: string): Card {
   return card([text(message)]);
 }
 
+/** A line holding someone else's words (a requester's command, in an approver's confirmation): as typed, never markdown. */
+export function plainLineCard(message: string): Card {
+  return card([literal(message)]);
+}
+
 export function listCard(heading: string, rows: readonly ListRow[], more: string | null): Card {
   const body: Element[] = [text(heading, { size: 'Medium', weight: 'Bolder' })];
   if (rows.length === 0) body.push(text('Nothing matches.', { isSubtle: true }));

@@ -12,7 +12,7 @@ import { answerList, filtersOfMore, parseMoreState, resolveFilters, type ListAns
 import { parseAccessCommand, parseSudoCommand } from '../shared/request-commands.js';
 import { decide, decisionConfirmation, fileRequest, moveAlertOn, requestOutcome } from '../shared/chat-actions.js';
 import type { ChatCaller } from '../shared/run-operation.js';
-import { forTeams, lineCard, listCard, type Card, type CardSubmit } from './cards.js';
+import { forTeams, lineCard, listCard, plainLineCard, type Card, type CardSubmit } from './cards.js';
 import { aadTenantOf, callerOf, notConnected, teamsUserIdOf, tenantMemberRefusal, UNMAPPED, workspaceOf } from './teams-callers.js';
 import type { TeamsContext } from './teams-bot.js';
 
@@ -150,5 +150,5 @@ async function onSubmit(ctx: TeamsContext, turn: TurnContext, caller: ChatCaller
   }
   const result = await decide(ctx, caller, submit.approvalId, submit.vigil, submit.justification, submit.totpCode);
   if (result.error) return void (await say(turn, `Not decided: ${result.error.message}. Nothing changed.`));
-  await say(turn, decisionConfirmation(submit.vigil, result.data));
+  await reply(turn, plainLineCard(forTeams(decisionConfirmation(submit.vigil, result.data))));
 }

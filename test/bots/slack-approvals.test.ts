@@ -203,6 +203,9 @@ describe('approvals in Slack', () => {
       }
       // dave also may not open a denial modal.
       expect(await refusedClick('approval_deny', id, 'UDAVE', where)).toMatch(/cannot decide/);
+      // A button whose value is no id (tampered with): a sentence for a person, not the API's field message.
+      const forged = await refusedClick('approval_approve', 'not-an-id', 'UBOB', where);
+      expect(forged).toBe('You cannot decide this request: That button or card is out of date (it names nothing Vigil knows): ask again. Nothing changed.');
       expect(viewsOpened()).toHaveLength(0);
       await sleep(300);
       const state = await approval(id);
@@ -215,7 +218,7 @@ describe('approvals in Slack', () => {
       const answer = await click('approval_approve', id, 'UBOB', { channel: 'DBOB', ts: copies.find((copy) => copy.channel === 'DBOB')!.ts });
       expect(answer.status).toBe(200);
       await slack.waitFor(() => responses().length > before, WAIT_MS);
-      expect(responses().at(-1)!.args).toMatchObject({ response_type: 'ephemeral', text: 'You approved the request.' });
+      expect(responses().at(-1)!.args).toMatchObject({ response_type: 'ephemeral', text: expect.stringMatching(/^You approved alice@example\.test’s access to web-01, for \d+ minutes\.$/) });
 
       const state = await approval(id);
       expect(state.status).toBe('APPROVED');
@@ -583,7 +586,7 @@ describe('approvals in Slack', () => {
       const before = responses().length;
       await click('approval_approve', id, 'UBOB');
       await slack.waitFor(() => responses().length > before, WAIT_MS);
-      expect(responses().at(-1)!.args.text).toBe('You approved the request: 1 of 2 approvals so far.');
+      expect(responses().at(-1)!.args.text).toMatch(/^You approved alice@example\.test’s access to pair-01, for \d+ minutes: 1 of 2 approvals so far\.$/);
       await copiesUpdated(copies, 1);
       for (const copy of copies) {
         const blocks = lastUpdateOf(copy).args.blocks;
@@ -636,7 +639,7 @@ describe('approvals in Slack', () => {
       expect(denyAckedAt).toBeLessThan(modal.answeredAt!);
       expect(approveAckedAt).toBeLessThan(answer.answeredAt!);
       expect(modal.args.view.private_metadata).toBe(JSON.stringify({ approvalId: id, decision: 'deny' }));
-      expect(answer.args).toMatchObject({ response_type: 'ephemeral', text: 'You approved the request.' });
+      expect(answer.args).toMatchObject({ response_type: 'ephemeral', text: expect.stringMatching(/^You approved alice@example\.test’s access to web-01/) });
       expect((await approval(id)).status).toBe('APPROVED');
     });
   });

@@ -118,11 +118,13 @@ const inputsOf = (card: Card) => walk(card).filter((node) => String(node.type).s
 const openUrlsOf = (card: Card) => walk(card).filter((node) => node.type === 'Action.OpenUrl').map((node) => ({ title: node.title, url: node.url }));
 
 /** A one-line answer: a card of one TextBlock; its text. */
+/** A one-line answer: Vigil's words (a TextBlock), or a line holding someone else's words as typed (a RichTextBlock's TextRun). */
 function lineOf(call: ConnectorCall): string {
   const card = cardOf(call);
   expect(card.body).toHaveLength(1);
-  expect(card.body[0].type).toBe('TextBlock');
   expect(card.actions).toBeUndefined();
+  if (card.body[0].type === 'RichTextBlock') return card.body[0].inlines.map((run: { text: string }) => run.text).join('');
+  expect(card.body[0].type).toBe('TextBlock');
   return card.body[0].text;
 }
 
@@ -498,7 +500,7 @@ describe('the Teams bot (unsigned, TEAMS_BOT_ENABLED)', () => {
       const bobCopy = copies.find((copy) => copy.conversation === personal(BOB))!;
       const told = toldAlice().length;
       const { replies } = await click(BOB, bobCopy, { ...button(bobCopy, 'Approve'), justification: '' });
-      expect(replies.map(lineOf)).toEqual(['You approved the request.']);
+      expect(replies.map(lineOf)).toEqual([expect.stringMatching(/^You approved alice@example\.test’s access to web-01, for \d+ minutes\.$/)]);
       expect(replies[0]!.conversation).toBe(personal(BOB));
 
       const state = await approval(id);
@@ -559,7 +561,7 @@ describe('the Teams bot (unsigned, TEAMS_BOT_ENABLED)', () => {
       }
       const told = toldAlice().length;
       const carolCopy = sudoCopies.find((copy) => copy.conversation === personal(CAROL))!;
-      expect((await click(CAROL, carolCopy, { ...button(carolCopy, 'Approve'), justification: '' })).replies.map(lineOf)).toEqual(['You approved the request.']);
+      expect((await click(CAROL, carolCopy, { ...button(carolCopy, 'Approve'), justification: '' })).replies.map(lineOf)).toEqual([expect.stringMatching(/^You approved alice@example\.test’s sudo “systemctl restart nginx” on web-01\.$/)]);
       expect(await approval(created.id)).toMatchObject({ status: 'APPROVED', sudoAuthorization: { command: 'systemctl restart nginx' }, decisions: [{ channel: 'TEAMS', chatUserId: CAROL.aadObjectId }] });
       await copiesUpdated(sudoCopies);
       for (const copy of sudoCopies) expect(textsOf(cardOf(lastUpdateOf(copy)))).toContain('Approved by carol@example.test (teams)');
@@ -611,7 +613,7 @@ describe('the Teams bot (unsigned, TEAMS_BOT_ENABLED)', () => {
 
       const told = toldAlice().length;
       const denied = await click(BOB, channelCopy, { ...button(channelCopy, 'Deny'), justification: 'not during the freeze' });
-      expect(denied.replies.map(lineOf)).toEqual(['You denied the request.']);
+      expect(denied.replies.map(lineOf)).toEqual([expect.stringMatching(/^You denied alice@example\.test’s access to /)]);
       expect(denied.replies[0]!.conversation).toBe(APPROVERS);
       const state = await approval(other);
       expect(state.status).toBe('DENIED');
@@ -721,7 +723,7 @@ describe('the Teams bot (unsigned, TEAMS_BOT_ENABLED)', () => {
 
       const code = codeAt();
       const right = await click(BOB, bobCopy, { ...approve, justification: '', totpCode: `${code.slice(0, 3)} ${code.slice(3)}` });
-      expect(right.replies.map(lineOf)).toEqual(['You approved the request.']);
+      expect(right.replies.map(lineOf)).toEqual([expect.stringMatching(/^You approved alice@example\.test’s access to vault-01/)]);
       const state = await approval(id);
       expect(state.status).toBe('APPROVED');
       expect(state.decisions).toEqual([{ decision: 'APPROVE', justification: null, channel: 'TEAMS', chatUserId: BOB.aadObjectId, approver: { email: 'bob@example.test' } }]);
