@@ -3,8 +3,8 @@
  * Action.Submit (its value: More, Approve, Deny, Acknowledge). Everything runs as the caller
  * through Vigil's schema; refusals are one clear line and change nothing.
  */
-import { CardFactory, MessageFactory, type TurnContext } from 'botbuilder';
-import { redeemLinkCode } from '../../server/chat/identities.js';
+import { CardFactory, MessageFactory, type ConversationReference, type TurnContext } from 'botbuilder';
+import { chatIdentitiesOf, redeemLinkCode } from '../../server/chat/identities.js';
 import { proveWorkspaceBinding } from '../../server/chat/workspace-proof.js';
 import { AppError } from '../../server/errors.js';
 import { AUDIT_HELP, parseAuditCommand } from '../shared/audit-command.js';
@@ -117,13 +117,34 @@ function renderList(answer: ListAnswer | { error: string }): Card {
   return listCard(answer.heading, answer.rows, answer.more ? JSON.stringify(answer.more) : null);
 }
 
+/** In a channel or group chat everyone reads the answers: those that are one person's alone go to their personal chat. */
+const isShared = (turn: TurnContext) => turn.activity.conversation?.conversationType !== 'personal';
+
+/**
+ * Answers only the person: their records, a refusal, a confirmation. Asked in a channel or group
+ * chat, the answer goes to their personal chat with the bot (for a list, the channel is told
+ * where). When Vigil knows no personal chat of theirs yet, a list (records) is not shown in the
+ * channel, which is told to ask in personal chat; a refusal or confirmation is a reply there.
+ */
+async function answerPrivately(ctx: TeamsContext, turn: TurnContext, caller: ChatCaller, card: Card, { isRecords = false } = {}): Promise<void> {
+  if (!isShared(turn)) return void (await reply(turn, card));
+  const [identity] = caller.actor.type === 'user' ? (await chatIdentitiesOf(ctx.db, caller.actor.tenantId, 'teams', [caller.actor.userId])).filter((row) => row.externalUserId === caller.chatUserId) : [];
+  if (!identity?.conversation) {
+    return void (await (isRecords ? say(turn, 'I answer that only in our personal chat, where nobody else reads it: open a chat with me and ask there.') : reply(turn, card)));
+  }
+  await ctx.adapter.continueConversationAsync(ctx.appId, identity.conversation as Partial<ConversationReference>, async (personal) => {
+    await personal.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(card)));
+  });
+  if (isRecords) await say(turn, 'I sent you the answer in our personal chat.');
+}
+
 async function onAudit(ctx: TeamsContext, turn: TurnContext, caller: ChatCaller, tenantId: string, text: string): Promise<void> {
   const parsed = parseAuditCommand(text, ctx.deps.clock.now());
   if (parsed.kind === 'help' || parsed.kind === 'link' || parsed.kind === 'bind') return void (await say(turn, TEAMS_HELP));
   if (parsed.kind === 'error') return void (await say(turn, parsed.message));
   const filters = await resolveFilters(ctx.deps, tenantId, parsed.filters);
   if ('error' in filters) return void (await say(turn, filters.error));
-  await reply(turn, renderList(await answerList(ctx.schema, ctx.deps, caller, parsed.subcommand, filters, null)));
+  await answerPrivately(ctx, turn, caller, renderList(await answerList(ctx.schema, ctx.deps, caller, parsed.subcommand, filters, null)), { isRecords: true });
 }
 
 async function onRequest(ctx: TeamsContext, turn: TurnContext, caller: ChatCaller, verb: 'access' | 'sudo', text: string): Promise<void> {
@@ -140,15 +161,16 @@ async function onSubmit(ctx: TeamsContext, turn: TurnContext, caller: ChatCaller
   if (submit.vigil === 'more') {
     const state = parseMoreState(submit.state);
     if (!state) return void (await say(turn, 'That card is out of date: ask again with audit.'));
-    return void (await reply(turn, renderList(await answerList(ctx.schema, ctx.deps, caller, state.subcommand, filtersOfMore(state), state.after))));
+    return void (await answerPrivately(ctx, turn, caller, renderList(await answerList(ctx.schema, ctx.deps, caller, state.subcommand, filtersOfMore(state), state.after)), { isRecords: true }));
   }
   if ('alertId' in submit) {
     // The card follows the alert's event, as every copy does.
     const result = await moveAlertOn(ctx, caller, submit.alertId, submit.vigil === 'ack' ? 'acknowledge' : 'resolve');
-    if (result.error) await say(turn, `${submit.vigil === 'ack' ? 'Not acknowledged' : 'Not resolved'}: ${result.error.message}`);
+    if (result.error) await answerPrivately(ctx, turn, caller, lineCard(forTeams(`${submit.vigil === 'ack' ? 'Not acknowledged' : 'Not resolved'}: ${result.error.message}`)));
     return;
   }
   const result = await decide(ctx, caller, submit.approvalId, submit.vigil, submit.justification, submit.totpCode);
-  if (result.error) return void (await say(turn, `Not decided: ${result.error.message}. Nothing changed.`));
-  await reply(turn, plainLineCard(forTeams(decisionConfirmation(submit.vigil, result.data))));
+  // A refusal or a confirmation is the clicker's alone; everyone sees the card change.
+  if (result.error) return void (await answerPrivately(ctx, turn, caller, lineCard(forTeams(`Not decided: ${result.error.message}. Nothing changed.`))));
+  await answerPrivately(ctx, turn, caller, plainLineCard(forTeams(decisionConfirmation(submit.vigil, result.data))));
 }

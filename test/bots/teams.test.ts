@@ -50,6 +50,8 @@ const MALLORY: TeamsUser = { id: '29:mallory', aadObjectId: 'aad-mallory' };
 const GHOST: TeamsUser = { id: '29:ghost', aadObjectId: 'aad-ghost' };
 const FRANK: TeamsUser = { id: '29:frank', aadObjectId: 'aad-frank' };
 const GRACE: TeamsUser = { id: '29:grace', aadObjectId: 'aad-grace' };
+const HENRY: TeamsUser = { id: '29:henry', aadObjectId: 'aad-henry' };
+const IVY: TeamsUser = { id: '29:ivy', aadObjectId: 'aad-ivy' };
 
 /** A user's personal chat with the bot, as teamsMessage names it. */
 const personal = (user: TeamsUser) => `a:personal-${user.aadObjectId}`;
@@ -156,6 +158,9 @@ interface Conversation {
  * POSTs one activity to /api/messages (unsigned: TEAMS_BOT_ENABLED) and returns the replies to it
  * (the connector's replyToActivity calls: POST …/activities/{the incoming id}), and every call made meanwhile.
  */
+/** What the bot sent `user` alone while answering: posts to their personal chat. */
+const toPersonal = (result: { during: ConnectorCall[] }, user: TeamsUser) => result.during.filter((call) => call.method === 'POST' && call.conversation === personal(user));
+
 async function send(base: string, tenant: string, user: TeamsUser, content: Parameters<typeof teamsMessage>[3], conversation: Conversation = {}) {
   const before = teams.calls.length;
   const activity = teamsMessage(teams, tenant, user, content, conversation);
@@ -360,9 +365,17 @@ describe('the Teams bot (unsigned, TEAMS_BOT_ENABLED)', () => {
       expect(filtered.titles).toEqual(expected);
 
       const recent = ALICE_COMMANDS.filter((fact) => fact.minutes < 30).map((fact) => fact.line);
-      const inChannel = await reply(ALICE, '<at>Vigil</at>\u00a0audit my-commands --since 30m', { id: '19:ops@thread.tacv2', type: 'channel' });
-      expect(inChannel.conversation).toBe('19:ops@thread.tacv2');
-      expect(listOf(inChannel).titles).toEqual(recent);
+      // Asked in a channel: her records go to her personal chat only; the channel is told where.
+      const inChannel = await message(ALICE, '<at>Vigil</at>\u00a0audit my-commands --since 30m', { id: '19:ops@thread.tacv2', type: 'channel' });
+      expect(inChannel.replies.map(lineOf)).toEqual(['I sent you the answer in our personal chat.']);
+      expect(inChannel.replies[0]!.conversation).toBe('19:ops@thread.tacv2');
+      const [privately] = toPersonal(inChannel, ALICE);
+      expect(listOf(privately!).titles).toEqual(recent);
+      // Someone Vigil knows no personal chat of is not shown their records in the channel.
+      const stranger = await t.createUser(t.admin.tenantId, { email: 'henry@example.test' });
+      teams.members.set(HENRY.id, { aadObjectId: HENRY.aadObjectId, email: stranger.email });
+      const henry = await message(HENRY, '<at>Vigil</at> audit my-commands', { id: '19:ops@thread.tacv2', type: 'channel' });
+      expect(henry.replies.map(lineOf)).toEqual(['I answer that only in our personal chat, where nobody else reads it: open a chat with me and ask there.']);
 
       expect(lineOf(await reply(ALICE, 'audit my-commands --status sideways'))).toMatch(/--status for “my-commands” is one of/);
       expect(lineOf(await reply(ALICE, 'audit my-commands --server nope-99'))).toBe('No server named “nope-99”');
@@ -481,13 +494,19 @@ describe('the Teams bot (unsigned, TEAMS_BOT_ENABLED)', () => {
     it('a click by someone who may not decide it (dave; alice on her own request) is refused with a message and changes nothing', async () => {
       const channelCopy = copies.find((copy) => copy.conversation === APPROVERS)!;
       const updatesBefore = teams.updates().length;
+      // dave has a personal chat with the bot: his refusals go there, not to the channel.
       const dave = await click(DAVE, channelCopy, { ...button(channelCopy, 'Approve'), justification: '' });
-      expect(dave.replies).toHaveLength(1);
-      expect(lineOf(dave.replies[0]!)).toBe('Not decided: Deciding requests requires the approvals.decide permission. Nothing changed.');
+      expect(dave.replies).toEqual([]);
+      expect(toPersonal(dave, DAVE).map(lineOf)).toEqual(['Not decided: Deciding requests requires the approvals.decide permission. Nothing changed.']);
       const daveDeny = await click(DAVE, channelCopy, { ...button(channelCopy, 'Deny'), justification: 'because' });
-      expect(lineOf(daveDeny.replies[0]!)).toMatch(/^Not decided: .*approvals\.decide.*Nothing changed\.$/);
+      expect(toPersonal(daveDeny, DAVE).map(lineOf)).toEqual([expect.stringMatching(/^Not decided: .*approvals\.decide.*Nothing changed\.$/)]);
       const erin = await click(ERIN, channelCopy, { ...button(channelCopy, 'Approve'), justification: '' });
-      expect(lineOf(erin.replies[0]!)).toBe('Not decided: Only members of sre may decide this request. Nothing changed.');
+      expect(toPersonal(erin, ERIN).map(lineOf)).toEqual(['Not decided: Only members of sre may decide this request. Nothing changed.']);
+      // ivy never wrote to the bot: with no personal chat to use, the refusal is a reply in the channel's thread.
+      const ivy = await t.createUser(t.admin.tenantId, { email: 'ivy@example.test' });
+      teams.members.set(IVY.id, { aadObjectId: IVY.aadObjectId, email: ivy.email });
+      const ivyClick = await click(IVY, channelCopy, { ...button(channelCopy, 'Approve'), justification: '' });
+      expect(ivyClick.replies.map(lineOf)).toEqual(['Not decided: Deciding requests requires the approvals.decide permission. Nothing changed.']);
       const alice = await send(base, AAD_TENANT, ALICE, { value: { ...button(channelCopy, 'Approve'), justification: '' } });
       expect(lineOf(alice.replies[0]!)).toBe('Not decided: Nobody may decide their own request. Nothing changed.');
 
@@ -603,18 +622,19 @@ describe('the Teams bot (unsigned, TEAMS_BOT_ENABLED)', () => {
     it('Deny without a justification is refused with a clear message; with one it is stored and shown', async () => {
       const { id: other, copies: others } = await requested('web-01');
       const channelCopy = others.find((copy) => copy.conversation === APPROVERS)!;
+      // Clicked in the approver channel: what bob is told goes to his personal chat only.
       const empty = await click(BOB, channelCopy, { ...button(channelCopy, 'Deny'), justification: '   ' });
-      expect(lineOf(empty.replies[0]!)).toBe('Not decided: A denial needs a justification. Nothing changed.');
+      expect(empty.replies).toEqual([]);
+      expect(toPersonal(empty, BOB).map(lineOf)).toEqual(['Not decided: A denial needs a justification. Nothing changed.']);
       const missing = await click(BOB, channelCopy, button(channelCopy, 'Deny'));
-      expect(lineOf(missing.replies[0]!)).toMatch(/A denial needs a justification/);
+      expect(toPersonal(missing, BOB).map(lineOf)).toEqual([expect.stringMatching(/A denial needs a justification/)]);
       await sleep(200);
       expect(await approval(other)).toMatchObject({ status: 'PENDING', decisions: [] });
       expect(others.flatMap(updatesOf)).toEqual([]);
 
       const told = toldAlice().length;
       const denied = await click(BOB, channelCopy, { ...button(channelCopy, 'Deny'), justification: 'not during the freeze' });
-      expect(denied.replies.map(lineOf)).toEqual([expect.stringMatching(/^You denied alice@example\.test’s access to /)]);
-      expect(denied.replies[0]!.conversation).toBe(APPROVERS);
+      expect(toPersonal(denied, BOB).map(lineOf)).toEqual([expect.stringMatching(/^You denied alice@example\.test’s access to /)]);
       const state = await approval(other);
       expect(state.status).toBe('DENIED');
       expect(state.decisions).toEqual([{ decision: 'DENY', justification: 'not during the freeze', channel: 'TEAMS', chatUserId: BOB.aadObjectId, approver: { email: 'bob@example.test' } }]);
