@@ -1,7 +1,9 @@
 /**
  * Adaptive Cards (version 1.5, which Teams renders) for everything the Teams bot says: lists with
  * a "More" action, requests with their facts, inputs and Approve / Deny, alerts with Acknowledge.
- * Card actions are Action.Submit: the data comes back as the activity's value, with the inputs.
+ * Card actions are Action.Execute (Universal Actions): Teams sends their verb and data, with the
+ * inputs, in an adaptiveCard/action invoke, and shows what the bot answers to the clicker alone.
+ * An approval card also asks to be refreshed when shown, so nobody acts on a stale one.
  */
 import type { Severity } from '../../server/db/tables/index.js';
 import type { ListRow } from '../shared/audit-lists.js';
@@ -13,19 +15,24 @@ export const CARD_VERSION = '1.5';
 export type Card = Record<string, unknown>;
 type Element = Record<string, unknown>;
 
-/** What a card's Action.Submit sends back (`value.vigil` says which). */
+/** What a card's action sends back (`vigil` says which): an Action.Execute's data, or an older card's Action.Submit value. */
 export type CardSubmit =
   | { vigil: 'more'; state: string }
   | { vigil: 'approve' | 'deny'; approvalId: string; justification?: string; totpCode?: string }
-  | { vigil: 'ack' | 'resolve'; alertId: string };
+  | { vigil: 'ack' | 'resolve'; alertId: string }
+  | { vigil: 'refresh'; approvalId: string };
 
-const card = (body: Element[], actions: Element[] = []): Card => ({
+const card = (body: Element[], actions: Element[] = [], extra: Element = {}): Card => ({
   type: 'AdaptiveCard',
   $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
   version: CARD_VERSION,
+  ...extra,
   body,
   ...(actions.length ? { actions } : {}),
 });
+
+/** A button: its verb is the data's `vigil`. */
+const execute = (title: string, data: CardSubmit, extra: Element = {}): Element => ({ type: 'Action.Execute', title, verb: data.vigil, data, ...extra });
 
 /** Every text is clipped: a Teams message carries about 28 KB, and user text reaches the API's limits. */
 const MAX_TEXT = 2000;
@@ -70,7 +77,7 @@ export function listCard(heading: string, rows: readonly ListRow[], more: string
     if (row.link) items.push({ type: 'ActionSet', actions: [{ type: 'Action.OpenUrl', title: row.link.label, url: row.link.url }] });
     body.push({ type: 'Container', separator: true, items });
   }
-  return card(body, more ? [{ type: 'Action.Submit', title: 'More', data: { vigil: 'more', state: more } }] : []);
+  return card(body, more ? [execute('More', { vigil: 'more', state: more })] : []);
 }
 
 /** Adaptive Cards' markdown has no inline code: `x` reads as “x”. */
@@ -111,8 +118,8 @@ export function approvalCard(facts: ApprovalFacts): Card {
     body.push({ type: 'Input.Text', id: 'justification', isMultiline: true, maxLength: 2000, label: facts.isApprovalJustificationRequired ? 'Justification (needed to approve or deny)' : 'Justification (needed to deny)' });
     if (facts.chatApproval === 'STEP_UP') body.push({ type: 'Input.Text', id: 'totpCode', maxLength: 7, label: 'Authenticator code (the policy asks for it)' });
     actions.push(
-      { type: 'Action.Submit', title: 'Approve', style: 'positive', data: { vigil: 'approve', approvalId: facts.id } },
-      { type: 'Action.Submit', title: 'Deny', style: 'destructive', data: { vigil: 'deny', approvalId: facts.id } },
+      execute('Approve', { vigil: 'approve', approvalId: facts.id }, { style: 'positive' }),
+      execute('Deny', { vigil: 'deny', approvalId: facts.id }, { style: 'destructive' }),
     );
   } else if (blocked) {
     body.push(text(`${blocked} ${facts.url ? 'Decide it in Vigil.' : DECIDE_ELSEWHERE}`, { color: 'Warning' }));
@@ -122,7 +129,8 @@ export function approvalCard(facts: ApprovalFacts): Card {
   // People's words (justifications, cancel reasons) as typed, in a TextRun; an expiry's time in the reader's zone, in a TextBlock.
   if (facts.status === 'EXPIRED') body.push(text(outcomeLine(facts, { words: (words) => words, at: localTime }), { isSubtle: true, size: 'Small' }));
   else body.push(literal(outcomeLine(facts), { isSubtle: true, size: 'Small' }));
-  return card(body, actions);
+  // Shown again later (scrolled to, reopened), the card asks Vigil for its current state first.
+  return card(body, actions, { refresh: { action: { type: 'Action.Execute', verb: 'refresh', data: { vigil: 'refresh', approvalId: facts.id } } } });
 }
 
 export const approvalSummary = (facts: ApprovalFacts) => clip(`${requestTitle(facts)} by ${facts.requester.email}: ${forTeams(describeRequest(facts))} — ${facts.status.toLowerCase()}`, 500);
@@ -147,8 +155,8 @@ export function alertCard(alert: AlertView): Card {
   const actions = !alert.alertId
     ? []
     : [
-        ...(alert.state === 'fired' ? [{ type: 'Action.Submit', title: 'Acknowledge', data: { vigil: 'ack', alertId: alert.alertId } }] : []),
-        ...(alert.state !== 'resolved' ? [{ type: 'Action.Submit', title: 'Resolve', data: { vigil: 'resolve', alertId: alert.alertId } }] : []),
+        ...(alert.state === 'fired' ? [execute('Acknowledge', { vigil: 'ack', alertId: alert.alertId })] : []),
+        ...(alert.state !== 'resolved' ? [execute('Resolve', { vigil: 'resolve', alertId: alert.alertId })] : []),
       ];
   return card(body, actions);
 }

@@ -1,18 +1,21 @@
 /**
- * One Teams message: a typed command (`audit …`, `access …`, `sudo …`, `help`) or a card's
- * Action.Submit (its value: More, Approve, Deny, Acknowledge). Everything runs as the caller
+ * One Teams activity: a typed command (`audit …`, `access …`, `sudo …`, `help`), a card's
+ * Action.Execute (an adaptiveCard/action invoke: More, Approve, Deny, Acknowledge, Resolve, a
+ * refresh), or an older card's Action.Submit (a message whose value says which). Everything runs as the caller
  * through Vigil's schema; refusals are one clear line and change nothing.
  */
-import { CardFactory, MessageFactory, type ConversationReference, type TurnContext } from 'botbuilder';
+import { ActivityTypes, CardFactory, MessageFactory, type ConversationReference, type TurnContext } from 'botbuilder';
 import { chatIdentitiesOf, redeemLinkCode } from '../../server/chat/identities.js';
 import { proveWorkspaceBinding } from '../../server/chat/workspace-proof.js';
 import { AppError } from '../../server/errors.js';
 import { AUDIT_HELP, parseAuditCommand } from '../shared/audit-command.js';
 import { answerList, filtersOfMore, parseMoreState, resolveFilters, type ListAnswer } from '../shared/audit-answer.js';
 import { parseAccessCommand, parseSudoCommand } from '../shared/request-commands.js';
+import { loadAlertView } from '../shared/alert-facts.js';
+import { loadApprovalFacts } from '../shared/approval-facts.js';
 import { decide, decisionConfirmation, fileRequest, moveAlertOn, requestOutcome } from '../shared/chat-actions.js';
 import type { ChatCaller } from '../shared/run-operation.js';
-import { forTeams, lineCard, listCard, plainLineCard, type Card, type CardSubmit } from './cards.js';
+import { alertCard, approvalCard, forTeams, lineCard, listCard, plainLineCard, type Card, type CardSubmit } from './cards.js';
 import { aadTenantOf, callerOf, notConnected, teamsUserIdOf, tenantMemberRefusal, UNMAPPED, workspaceOf } from './teams-callers.js';
 import type { TeamsContext } from './teams-bot.js';
 
@@ -33,6 +36,7 @@ export async function handleTurn(ctx: TeamsContext, turn: TurnContext): Promise<
   // Only Teams sets the AAD tenant an activity comes from; other Bot Framework channels (Web Chat,
   // Direct Line) carry whatever their client wrote there.
   if (turn.activity.channelId !== 'msteams') return;
+  if (turn.activity.type === ActivityTypes.Invoke && turn.activity.name === 'adaptiveCard/action') return onExecute(ctx, turn);
   if (isInstallation(turn)) return onInstalled(ctx, turn);
   if (turn.activity.type !== 'message') return;
   const submit = turn.activity.value as CardSubmit | undefined;
@@ -68,6 +72,48 @@ export async function handleTurn(ctx: TeamsContext, turn: TurnContext): Promise<
     default:
       void restWords;
       return void (await say(turn, TEAMS_HELP));
+  }
+}
+
+/**
+ * A card's Action.Execute (Universal Actions): run as the clicker, and answered to them alone, in
+ * the invoke's response: the card as it now stands (shown to them at once; every copy follows the
+ * change through the notifier), or one line for a refusal. Nothing goes to the conversation.
+ */
+async function onExecute(ctx: TeamsContext, turn: TurnContext): Promise<void> {
+  const answer = (body: Record<string, unknown>) => turn.sendActivity({ type: ActivityTypes.InvokeResponse, value: { status: 200, body } });
+  const line = (message: string) => answer({ statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: forTeams(message) });
+  const show = (card: Card) => answer({ statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: card });
+  const workspace = await workspaceOf(ctx, turn);
+  if (!workspace) return void (await line(notConnected(aadTenantOf(turn))));
+  const caller = await callerOf(ctx, workspace, turn);
+  if (!caller) return void (await line(UNMAPPED));
+  const submit = (turn.activity.value as { action?: { data?: CardSubmit } } | undefined)?.action?.data;
+  if (!submit || typeof submit !== 'object' || !('vigil' in submit)) return void (await line('That card is out of date: ask again.'));
+  const approvalCardNow = async (approvalId: string) => {
+    const facts = await loadApprovalFacts(ctx.schema, ctx.deps, workspace.tenantId, 'teams', approvalId);
+    return facts ? show(approvalCard(facts)) : line('That request is gone.');
+  };
+  switch (submit.vigil) {
+    case 'refresh':
+      return void (await approvalCardNow(submit.approvalId));
+    case 'more': {
+      const state = parseMoreState(submit.state);
+      if (!state) return void (await line('That card is out of date: ask again with audit.'));
+      return void (await show(renderList(await answerList(ctx.schema, ctx.deps, caller, state.subcommand, filtersOfMore(state), state.after))));
+    }
+    case 'ack':
+    case 'resolve': {
+      const result = await moveAlertOn(ctx, caller, submit.alertId, submit.vigil === 'ack' ? 'acknowledge' : 'resolve');
+      if (result.error) return void (await line(`${submit.vigil === 'ack' ? 'Not acknowledged' : 'Not resolved'}: ${result.error.message}`));
+      const alert = await loadAlertView(ctx.schema, ctx.deps, workspace.tenantId, 'teams', submit.alertId);
+      return void (await (alert ? show(alertCard(alert)) : line('Done.')));
+    }
+    default: {
+      const result = await decide(ctx, caller, submit.approvalId, submit.vigil, submit.justification, submit.totpCode);
+      if (result.error) return void (await line(`Not decided: ${result.error.message}. Nothing changed.`));
+      return void (await approvalCardNow(submit.approvalId));
+    }
   }
 }
 
@@ -158,6 +204,7 @@ async function onRequest(ctx: TeamsContext, turn: TurnContext, caller: ChatCalle
 }
 
 async function onSubmit(ctx: TeamsContext, turn: TurnContext, caller: ChatCaller, submit: CardSubmit): Promise<void> {
+  if (submit.vigil === 'refresh') return;
   if (submit.vigil === 'more') {
     const state = parseMoreState(submit.state);
     if (!state) return void (await say(turn, 'That card is out of date: ask again with audit.'));

@@ -20,7 +20,7 @@ import { advance, APPROVAL, buildApprovalsFixture, createPolicy, decideAs, reque
 import { bindSlackWorkspace, bindTeamsTenant } from '../support/chat-binding.js';
 import { buttonClick, postToSlackEndpoint, startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
 import { asIntruder } from '../support/log-tamper.js';
-import { postActivity, startFakeTeams, teamsMessage, type ConnectorCall, type FakeTeams, type TeamsUser } from '../support/fake-teams.js';
+import { postActivity, postInvoke, startFakeTeams, teamsExecute, teamsMessage, type ConnectorCall, type FakeTeams, type TeamsUser } from '../support/fake-teams.js';
 import { addServer, ingest, minutesAgo, reportCommands, type CommandFact, type TestServer } from '../support/records-fixture.js';
 import { startTestVigil, type TestUser, type TestVigil } from '../support/test-vigil.js';
 
@@ -115,7 +115,8 @@ function walk(card: Card): Card[] {
 const plainOf = (node: any): string => (node.type === 'RichTextBlock' ? node.inlines.map((inline: any) => inline.text).join('') : String(node.text));
 const textsOf = (card: Card) => walk(card).filter((node) => node.type === 'TextBlock' || node.type === 'RichTextBlock').map(plainOf);
 const factsOf = (card: Card) => Object.fromEntries(walk(card).flatMap((node) => (node.type === 'FactSet' ? node.facts.map((fact: any) => [fact.title, fact.value]) : [])));
-const submitsOf = (card: Card) => walk(card).filter((node) => node.type === 'Action.Submit').map((node) => ({ title: node.title, data: node.data }));
+/** A card's buttons (Action.Execute; Action.Submit on older cards). */
+const submitsOf = (card: Card) => walk(card).filter((node) => node.type === 'Action.Submit' || node.type === 'Action.Execute').map((node) => ({ title: node.title, data: node.data }));
 const inputsOf = (card: Card) => walk(card).filter((node) => String(node.type).startsWith('Input.')).map((node) => node.id);
 const openUrlsOf = (card: Card) => walk(card).filter((node) => node.type === 'Action.OpenUrl').map((node) => ({ title: node.title, url: node.url }));
 
@@ -779,6 +780,40 @@ describe('the Teams bot (unsigned, TEAMS_BOT_ENABLED)', () => {
     });
   });
 
+  describe('Universal Actions (Action.Execute)', () => {
+    it('answer the clicker alone, in the invoke response: a refusal as one line, a decision with the card as it now stands; a refresh shows the current card', async () => {
+      const { id, copies } = await requested('web-01');
+      const channelCopy = copies.find((copy) => copy.conversation === APPROVERS)!;
+      const execute = (user: TeamsUser, data: Record<string, unknown>) =>
+        postInvoke(base, teamsExecute(teams, AAD_TENANT, user, { verb: String(data.vigil), data, replyToId: postedIdOf(channelCopy) }, { id: APPROVERS, type: 'channel' }));
+      // The card's buttons are Action.Execute, and it asks to be refreshed when shown.
+      const card = cardOf(channelCopy);
+      expect(walk(card).filter((node) => node.type === 'Action.Execute').map((node) => node.verb)).toEqual(['approve', 'deny']);
+      expect(card.refresh).toEqual({ action: { type: 'Action.Execute', verb: 'refresh', data: { vigil: 'refresh', approvalId: id } } });
+
+      const before = teams.calls.length;
+      const refused = await execute(DAVE, { vigil: 'approve', approvalId: id, justification: '' });
+      expect(refused).toEqual({
+        status: 200,
+        body: { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: 'Not decided: Deciding requests requires the approvals.decide permission. Nothing changed.' },
+      });
+      // Nothing was said in any conversation: the channel never saw dave's refusal.
+      expect(teams.calls.slice(before).filter((call) => call.method === 'POST')).toEqual([]);
+
+      const refreshed = await execute(ERIN, { vigil: 'refresh', approvalId: id });
+      expect(refreshed.body.type).toBe('application/vnd.microsoft.card.adaptive');
+      expect(textsOf(refreshed.body.value)[0]).toBe('Access request: pending');
+
+      const approved = await execute(BOB, { vigil: 'approve', approvalId: id, justification: '' });
+      expect(approved.body.type).toBe('application/vnd.microsoft.card.adaptive');
+      expect(textsOf(approved.body.value)[0]).toBe('Access request: approved');
+      expect(submitsOf(approved.body.value)).toEqual([]);
+      expect(await approval(id)).toMatchObject({ status: 'APPROVED', decisions: [expect.objectContaining({ channel: 'TEAMS', chatUserId: BOB.aadObjectId })] });
+      // Every copy follows, as for any decision.
+      await copiesUpdated(copies);
+    });
+  });
+
   describe('installing the app', () => {
     it('an approver who installs it but never writes is greeted, and gets the requests to decide in personal chat', async () => {
       const grace = await t.createUser(t.admin.tenantId, { email: 'grace@example.test', groups: ['sre'], permissions: ['approvals.decide'] });
@@ -887,6 +922,9 @@ describe('alerts through a TEAMS_BOT channel', () => {
     const refused = await ack(ALICE);
     expect(refused.replies).toHaveLength(1);
     expect(lineOf(refused.replies[0]!)).toMatch(/^Not acknowledged: /);
+    // The same through Action.Execute: told to her alone, in the invoke's response.
+    const executed = await postInvoke(base, teamsExecute(teams, AAD_TENANT, ALICE, { verb: 'ack', data: { vigil: 'ack', alertId: fired.id }, replyToId: postedIdOf(post) }, { id: ALERTS, type: 'channel' }));
+    expect(executed.body).toMatchObject({ statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: expect.stringMatching(/^Not acknowledged: /) });
     expect((await alerts())[0]).toMatchObject({ state: 'FIRED', acknowledgedAt: null });
     expect(updates()).toEqual([]);
 
@@ -1005,7 +1043,7 @@ describe('the cards against the Adaptive Cards schema they declare', () => {
     const other = (back && typeof back === 'object' ? back : {}) as Record<string, unknown>;
     const known = typeof node.type === 'string' ? schemaNames(node.type) : undefined;
     for (const [key, value] of Object.entries(node)) {
-      if (key === 'data' && node.type === 'Action.Submit') continue; // free-form, returned as is
+      if (key === 'data' && (node.type === 'Action.Submit' || node.type === 'Action.Execute')) continue; // free-form, returned as is
       if (key in other) unknownProperties(value, other[key], `${path}.${key}`, problems);
       else if (!known?.has(key) && !CONTAINED.has(key)) problems.push({ phase: 'RoundTrip', event: 'UnknownProperty', message: `${path}.${key} is not a property of ${String(node.type ?? 'this object')}` });
     }

@@ -134,6 +134,25 @@ export function teamsMessage(
   };
 }
 
+/** A card's Action.Execute as Teams sends it to the bot: an adaptiveCard/action invoke, the card's inputs merged into the data. */
+export function teamsExecute(
+  fake: { serviceUrl: string },
+  aadTenantId: string,
+  from: TeamsUser,
+  action: { verb: string; data: Record<string, unknown>; replyToId?: string },
+  conversation: { id?: string; type?: 'personal' | 'channel' } = {},
+): Record<string, unknown> {
+  const message = teamsMessage(fake, aadTenantId, from, { replyToId: action.replyToId }, conversation);
+  return { ...message, type: 'invoke', name: 'adaptiveCard/action', value: { action: { type: 'Action.Execute', verb: action.verb, data: action.data }, trigger: 'manual' } };
+}
+
+/** POSTs an invoke to Vigil's /api/messages and returns the invoke response (status and body), which Teams shows the clicker. */
+export async function postInvoke(vigilBaseUrl: string, activity: Record<string, unknown>): Promise<{ status: number; body: any }> {
+  const response = await fetch(`${vigilBaseUrl}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(activity) });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : null };
+}
+
 /** POSTs an activity to Vigil's /api/messages (unsigned unless `authorization` is given). */
 export async function postActivity(vigilBaseUrl: string, activity: Record<string, unknown>, authorization?: string): Promise<number> {
   const response = await fetch(`${vigilBaseUrl}/api/messages`, {
