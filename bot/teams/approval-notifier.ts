@@ -87,7 +87,8 @@ async function refresh(ctx: TeamsContext, tenantId: string, approvalId: string):
   const what = forTeams(describeRequest(facts));
   try {
     await ctx.adapter.continueConversationAsync(ctx.appId, requester.conversation as Partial<ConversationReference>, async (turn) => {
-      await turn.sendActivity(`Your request for ${what} is ${facts.status.toLowerCase()}. ${outcomeLine(facts)}`);
+      // The approvers' words in it (justifications, cancel reasons) as typed: plain text, never markdown.
+      await turn.sendActivity({ type: 'message', textFormat: 'plain', text: `Your request for ${what} is ${facts.status.toLowerCase()}. ${outcomeLine(facts)}` });
     });
   } catch (error) {
     ctx.deps.logger.warn({ err: error, approvalId }, 'teams message to the requester not sent');

@@ -542,7 +542,7 @@ describe('the Teams bot (unsigned, TEAMS_BOT_ENABLED)', () => {
         expect(openUrlsOf(card)).toHaveLength(1);
       }
       await teams.waitFor(() => toldAlice().length > told, WAIT_MS);
-      expect(toldAlice().at(-1)!.body.text).toBe('Your request for access to web-01 is approved. Approved by bob@example.test (teams)');
+      expect(toldAlice().at(-1)!.body).toMatchObject({ text: 'Your request for access to web-01 is approved. Approved by bob@example.test (teams)', textFormat: 'plain' });
     });
 
     it('a late click on the decided request is refused and changes nothing', async () => {
