@@ -72,17 +72,31 @@ $$;`;
 /** Format 1 (migration 0011): the row alone. Format 2 (0012): and the writing transaction. */
 type LeafFormat = 1 | 2;
 
-function queueFunction(kind: LeafKind, format: LeafFormat): string {
-  const table = tableNameOf(kind);
-  const leaf = format === 1 ? `${leafFunctionName(kind)}(n)` : `vigil_leaf_in_transaction(${leafFunctionName(kind)}(n), txid_current())`;
-  return `CREATE OR REPLACE FUNCTION vigil_queue_${table}() RETURNS trigger LANGUAGE plpgsql AS $$
+/** SQL over the row alias `n`: the row's leaf text in `format` (written by the current transaction). */
+function leafText(kind: LeafKind, format: LeafFormat, wrap: (leaf: string) => string = (leaf) => leaf): string {
+  const text = wrap(`${leafFunctionName(kind)}(n)`);
+  return format === 1 ? text : `vigil_leaf_in_transaction(${text}, txid_current())`;
+}
+
+/** Inserts a leaf, with its RFC 6962 leaf hash, for every row `n` of `source`; every writer of leaves goes through it. */
+function insertLeaves(kind: LeafKind, source: string, leaf: string, tail = '', indent = ''): string {
+  return `INSERT INTO log_leaves (tenant_id, kind, record_id, leaf, leaf_hash)
+${indent}SELECT n.tenant_id, ${quoted(kind.kind)}, ${kind.recordId}, l.leaf, sha256('\\x00'::bytea || convert_to(l.leaf, 'UTF8'))
+${indent}FROM ${source} n CROSS JOIN LATERAL (SELECT ${leaf} AS leaf) l${tail};`;
+}
+
+/** A trigger function queueing the leaves of the rows in the transition table `source`, in Vigil's own sessions. */
+function queueFunctionSql(name: string, kind: LeafKind, source: string, leaf: string, where = ''): string {
+  return `CREATE OR REPLACE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF current_setting('vigil.log_writer', true) IS DISTINCT FROM 'on' THEN RETURN NULL; END IF;
-  INSERT INTO log_leaves (tenant_id, kind, record_id, leaf, leaf_hash)
-  SELECT n.tenant_id, ${quoted(kind.kind)}, ${kind.recordId}, l.leaf, sha256('\\x00'::bytea || convert_to(l.leaf, 'UTF8'))
-  FROM vigil_written n CROSS JOIN LATERAL (SELECT ${leaf} AS leaf) l;
+  ${insertLeaves(kind, source, leaf, where, '  ')}
   RETURN NULL;
 END $$;`;
+}
+
+function queueFunction(kind: LeafKind, format: LeafFormat): string {
+  return queueFunctionSql(`vigil_queue_${tableNameOf(kind)}`, kind, 'vigil_written', leafText(kind, format));
 }
 
 function queueTrigger(kind: LeafKind): string {
@@ -113,21 +127,13 @@ function sameRow(kind: LeafKind): string {
 function deletableTriggers(kind: LeafKind): string {
   const table = tableNameOf(kind);
   const leaf = leafFunctionName(kind);
-  const queue = (name: string, source: string, text: string, where = '') => `CREATE OR REPLACE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  IF current_setting('vigil.log_writer', true) IS DISTINCT FROM 'on' THEN RETURN NULL; END IF;
-  INSERT INTO log_leaves (tenant_id, kind, record_id, leaf, leaf_hash)
-  SELECT n.tenant_id, ${quoted(kind.kind)}, ${kind.recordId}, l.leaf, sha256('\\x00'::bytea || convert_to(l.leaf, 'UTF8'))
-  FROM ${source} n CROSS JOIN LATERAL (SELECT vigil_leaf_in_transaction(${text}, txid_current()) AS leaf) l${where};
-  RETURN NULL;
-END $$;`;
   const unchanged = `\n  WHERE NOT EXISTS (SELECT 1 FROM vigil_before o WHERE ${sameRow(kind)} AND ${leaf}(o) = ${leaf}(n))`;
   return [
-    queue(`vigil_queue_${table}`, 'vigil_written', `${leaf}(n)`),
+    queueFunction(kind, 2),
     `CREATE TRIGGER ${table}_log_insert AFTER INSERT ON "${table}" REFERENCING NEW TABLE AS vigil_written FOR EACH STATEMENT EXECUTE FUNCTION vigil_queue_${table}();`,
-    queue(`vigil_queue_${table}_update`, 'vigil_written', `${leaf}(n)`, unchanged),
+    queueFunctionSql(`vigil_queue_${table}_update`, kind, 'vigil_written', leafText(kind, 2), unchanged),
     `CREATE TRIGGER ${table}_log_update AFTER UPDATE ON "${table}" REFERENCING OLD TABLE AS vigil_before NEW TABLE AS vigil_written FOR EACH STATEMENT EXECUTE FUNCTION vigil_queue_${table}_update();`,
-    queue(`vigil_queue_${table}_delete`, 'vigil_deleted', `vigil_leaf_deleted(${leaf}(n))`),
+    queueFunctionSql(`vigil_queue_${table}_delete`, kind, 'vigil_deleted', leafText(kind, 2, (text) => `vigil_leaf_deleted(${text})`)),
     `CREATE TRIGGER ${table}_log_delete AFTER DELETE ON "${table}" REFERENCING OLD TABLE AS vigil_deleted FOR EACH STATEMENT EXECUTE FUNCTION vigil_queue_${table}_delete();`,
   ].join('\n--> statement-breakpoint\n');
 }
@@ -172,12 +178,9 @@ BEGIN
 END $$;`;
 
 /** Queues a leaf for every row already stored, audit entries first and in chain order. */
-function backfill(kind: LeafKind): string {
-  const table = tableNameOf(kind);
+function backfill(kind: LeafKind, format: LeafFormat = 1): string {
   const order = kind.kind === 'audit_entry' ? 'n.tenant_id, n.seq' : `n.tenant_id, ${kind.recordId}`;
-  return `INSERT INTO log_leaves (tenant_id, kind, record_id, leaf, leaf_hash)
-SELECT n.tenant_id, ${quoted(kind.kind)}, ${kind.recordId}, l.leaf, sha256('\\x00'::bytea || convert_to(l.leaf, 'UTF8'))
-FROM "${table}" n CROSS JOIN LATERAL (SELECT ${leafFunctionName(kind)}(n) AS leaf) l ORDER BY ${order};`;
+  return insertLeaves(kind, `"${tableNameOf(kind)}"`, leafText(kind, format), ` ORDER BY ${order}`);
 }
 
 /** Everything migration 0011, which created the log's triggers, runs, in order (format 1). */
@@ -185,7 +188,7 @@ export function leafMigrationSql(): string {
   return [
     CANONICAL_JSON_FUNCTION,
     ...RECORD_LEAF_KINDS.flatMap((kind) => [leafFunction(kind), queueTrigger(kind)]),
-    ...RECORD_LEAF_KINDS.map(backfill),
+    ...RECORD_LEAF_KINDS.map((kind) => backfill(kind)),
   ].join('\n--> statement-breakpoint\n');
 }
 
@@ -202,9 +205,6 @@ export function leafTransactionMigrationSql(): string {
  */
 export function settingsMigrationSql(): string {
   const kinds = `'${JSON.stringify(DELETABLE_LEAF_KINDS.map((kind) => kind.kind))}'::jsonb`;
-  const settingBackfill = (kind: LeafKind) => `INSERT INTO log_leaves (tenant_id, kind, record_id, leaf, leaf_hash)
-SELECT n.tenant_id, ${quoted(kind.kind)}, ${kind.recordId}, l.leaf, sha256('\\x00'::bytea || convert_to(l.leaf, 'UTF8'))
-FROM "${tableNameOf(kind)}" n CROSS JOIN LATERAL (SELECT vigil_leaf_in_transaction(${leafFunctionName(kind)}(n), txid_current()) AS leaf) l ORDER BY n.tenant_id, ${kind.recordId};`;
   return [
     DELETED_FUNCTION,
     ...DELETABLE_LEAF_KINDS.flatMap((kind) => [leafFunction(kind), deletableTriggers(kind)]),
@@ -212,7 +212,7 @@ FROM "${tableNameOf(kind)}" n CROSS JOIN LATERAL (SELECT vigil_leaf_in_transacti
     `INSERT INTO audit_entries (tenant_id, id, occurred_at, actor_type, actor_id, action, resource_type, resource_name, after)
 SELECT t.id, gen_random_uuid(), now(), 'system', 'migration', 'log.coverage_extended', 'log', '0014_log_settings', jsonb_build_object('kinds', ${kinds})
 FROM tenants t ORDER BY t.id;`,
-    ...DELETABLE_LEAF_KINDS.map(settingBackfill),
+    ...DELETABLE_LEAF_KINDS.map((kind) => backfill(kind, 2)),
     `SELECT set_config('vigil.log_writer', current_setting('vigil.log_writer_before_0014'), true);`,
   ].join('\n--> statement-breakpoint\n');
 }
