@@ -17,6 +17,8 @@ export class Command {
   source!: SessionSourceEnum | null;
   @Field(() => String)
   line!: string;
+  @Field(() => String, { nullable: true, description: 'The working directory the line ran in, when the agent reported it.' })
+  workingDirectory!: string | null;
   @Field(() => CommandStatusEnum)
   status!: CommandStatusEnum;
   @Field(() => Int, { nullable: true })
@@ -47,6 +49,7 @@ export class Command {
       shell: row.shell,
       source: row.source,
       line: row.line,
+      workingDirectory: row.workingDirectory,
       status: row.status,
       exitCode: row.exitCode,
       verification: row.verification,

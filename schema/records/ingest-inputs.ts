@@ -72,6 +72,8 @@ export class CommandEventInput extends CommandProgressFields {
   shell!: CommandShellEnum;
   @Field(() => String)
   line!: string;
+  @Field(() => String, { nullable: true, description: 'The working directory the line ran in.' })
+  workingDirectory?: string | null;
   @Field(() => SessionSourceEnum, { nullable: true, description: 'Defaults to the terminal session’s source.' })
   source?: SessionSourceEnum | null;
   @Field(() => String, { nullable: true, description: 'The eventId of the terminal session it was typed in; the command takes its user and access session.' })

@@ -87,6 +87,7 @@ const commandsExport = defineRecordExport<CommandRow, Parameters<typeof listComm
     ['elapsed_seconds', (row) => secondsBetween(row.startedAt, row.finishedAt)],
     ['verification', (row) => row.verification],
     ['verification_message', (row) => row.verificationMessage],
+    ['working_directory', (row) => row.workingDirectory],
     ['event_id', (row) => row.eventId],
   ],
 });

@@ -55,6 +55,11 @@ export interface LeafKind {
    */
   readonly excluded?: readonly string[];
   readonly digested?: readonly string[];
+  /**
+   * Nullable columns added to the table after its first leaves were written: left out of the leaf
+   * while null, so the leaves of rows written before keep their text and still verify.
+   */
+  readonly addedLater?: readonly string[];
 }
 
 /** The records, covered since migration 0011. */
@@ -63,7 +68,8 @@ export const RECORD_LEAF_KINDS: readonly LeafKind[] = [
   { kind: 'activity', table: activityLog, recordId: 'n.id::text', isVersioned: false },
   { kind: 'access_session', table: accessSessions, recordId: 'n.id::text', isVersioned: true },
   { kind: 'terminal_session', table: terminalSessions, recordId: 'n.id::text', isVersioned: true },
-  { kind: 'command', table: commands, recordId: 'n.id::text', isVersioned: true },
+  // working_directory since migration 0015.
+  { kind: 'command', table: commands, recordId: 'n.id::text', isVersioned: true, addedLater: ['working_directory'] },
   { kind: 'command_status_change', table: commandStatusChanges, recordId: 'n.id::text', isVersioned: false },
   { kind: 'file_transfer', table: fileTransfers, recordId: 'n.id::text', isVersioned: true },
   { kind: 'system_log', table: systemLogs, recordId: 'n.id::text', isVersioned: false },

@@ -41,14 +41,18 @@ function digestEncoder(column: PgColumn): string {
   return `coalesce('"' || encode(sha256(${bytes}), 'hex') || '"', 'null')`;
 }
 
-/** The row's members: [key, SQL encoding], in RFC 8785 order (the keys are ASCII). */
-export function leafMembers(kind: LeafKind): [string, string][] {
+/**
+ * The row's members: [key, SQL encoding, the column whose null leaves the member out (a column
+ * added later) or undefined], in RFC 8785 order (the keys are ASCII).
+ */
+export function leafMembers(kind: LeafKind): [string, string, string | undefined][] {
   const { columns } = getTableConfig(kind.table);
-  const members: [string, string][] = [];
+  const members: [string, string, string | undefined][] = [];
   for (const column of columns) {
     if (kind.excluded?.includes(column.name)) continue;
-    if (kind.digested?.includes(column.name)) members.push([`${column.name}_sha256`, digestEncoder(column)]);
-    else members.push([column.name, encoder(column)]);
+    const omittedWhenNull = kind.addedLater?.includes(column.name) ? column.name : undefined;
+    if (kind.digested?.includes(column.name)) members.push([`${column.name}_sha256`, digestEncoder(column), omittedWhenNull]);
+    else members.push([column.name, encoder(column), omittedWhenNull]);
   }
   return members.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
@@ -60,7 +64,13 @@ export function leafFunctionName(kind: LeafKind): string {
 function leafFunction(kind: LeafKind): string {
   const table = tableNameOf(kind);
   const members = leafMembers(kind)
-    .map(([key, value], index) => `${quoted(`${index === 0 ? '' : ','}"${key}":`)} || ${value}`)
+    .map(([key, value, omittedWhenNull], index) => {
+      const member = `${quoted(`${index === 0 ? '' : ','}"${key}":`)} || ${value}`;
+      if (!omittedWhenNull) return member;
+      // The first member opens the object without a comma, so it must always be there.
+      if (index === 0) throw new Error(`${key} sorts first in ${kind.kind} leaves; a column added later cannot`);
+      return `CASE WHEN n.${omittedWhenNull} IS NULL THEN '' ELSE ${member} END`;
+    })
     .join('\n    || ');
   return `CREATE OR REPLACE FUNCTION ${leafFunctionName(kind)}(n "${table}") RETURNS text LANGUAGE sql STABLE PARALLEL SAFE AS $$
   SELECT ${quoted(`{"kind":"${kind.kind}","row":{`)}
@@ -190,6 +200,13 @@ export function leafMigrationSql(): string {
     ...RECORD_LEAF_KINDS.flatMap((kind) => [leafFunction(kind), queueTrigger(kind)]),
     ...RECORD_LEAF_KINDS.map((kind) => backfill(kind)),
   ].join('\n--> statement-breakpoint\n');
+}
+
+/** What migration 0015 runs after adding commands.working_directory: the command leaf that leaves it out while null. */
+export function commandWorkingDirectoryMigrationSql(): string {
+  const command = RECORD_LEAF_KINDS.find((kind) => kind.kind === 'command');
+  if (!command) throw new Error('no command leaf kind');
+  return leafFunction(command);
 }
 
 /** What migration 0012 runs after its index changes: every trigger queues format-2 leaves. */

@@ -34,7 +34,8 @@ describe('leaves', () => {
     const server = await addServer(t, tenantId, 'web-canonical');
     const response = await ingest(t, server.agentToken, [
       { eventId: 's1', kind: 'TERMINAL_SESSION_STARTED', terminalSessionStarted: { userId: user.id, username: 'ops', source: 'WEB_TERMINAL', remoteIp: '2001:db8::1', browser: TRICKY, startedAt: minutesAgo(t, 9) } },
-      { eventId: 'c1', kind: 'COMMAND', command: { shell: 'SYSTEM', line: TRICKY, terminalSessionEventId: 's1', status: 'FAILED', exitCode: -2147483648, result: TRICKY, submittedAt: minutesAgo(t, 8) } },
+      { eventId: 'c1', kind: 'COMMAND', command: { shell: 'SYSTEM', line: TRICKY, workingDirectory: TRICKY, terminalSessionEventId: 's1', status: 'FAILED', exitCode: -2147483648, result: TRICKY, submittedAt: minutesAgo(t, 8) } },
+      { eventId: 'c2', kind: 'COMMAND', command: { shell: 'SYSTEM', line: 'uptime', terminalSessionEventId: 's1', status: 'SUCCESS', submittedAt: minutesAgo(t, 8) } },
       { eventId: 'f1', kind: 'FILE_TRANSFER', fileTransfer: { userId: user.id, username: 'ops', direction: 'UPLOAD', objectName: TRICKY, path: '/tmp/x', sizeBytes: 9007199254740991, remoteIp: '10.0.0.1', status: 'SUCCESS', occurredAt: minutesAgo(t, 7) } },
       { eventId: 'l1', kind: 'SYSTEM_LOG', systemLog: { program: 'sshd', level: 'WARNING', pid: 0, message: TRICKY, loggedAt: minutesAgo(t, 6) } },
       { eventId: 'g1', kind: 'SUDO_AUTHORIZATION', sudoAuthorization: { userId: user.id, command: TRICKY, isPattern: true, grantedVia: 'POLICY', grantedAt: minutesAgo(t, 5) } },
@@ -53,11 +54,18 @@ describe('leaves', () => {
       const columns = getTableConfig(leafKind.table)
         .columns.map((column) => column.name)
         .filter((name) => !leafKind.excluded?.includes(name))
+        // A column added later is there when it holds a value (asserted for commands below).
+        .filter((name) => !leafKind.addedLater?.includes(name) || name in parsed.row)
         .map((name) => (leafKind.digested?.includes(name) ? `${name}_sha256` : name));
       expect(Object.keys(parsed.row).sort(), `${kind} leaf columns`).toEqual(columns.sort());
     }
-    const command = leaves.map((row) => JSON.parse(row.leaf)).find((leaf) => leaf.kind === 'command');
-    expect(command.row).toMatchObject({ line: TRICKY, exit_code: -2147483648, status: 'failed', submitted_at: minutesAgo(t, 8) });
+    const commandLeaves = leaves.map((row) => JSON.parse(row.leaf)).filter((leaf) => leaf.kind === 'command');
+    const command = commandLeaves.find((leaf) => leaf.row.event_id === 'c1');
+    expect(command.row).toMatchObject({ line: TRICKY, working_directory: TRICKY, exit_code: -2147483648, status: 'failed', submitted_at: minutesAgo(t, 8) });
+    // Without a working directory the leaf is what it was before the column existed (migration 0015).
+    const withoutDirectory = commandLeaves.find((leaf) => leaf.row.event_id === 'c2');
+    expect(Object.keys(withoutDirectory.row)).not.toContain('working_directory');
+    expect(Object.keys(withoutDirectory.row)).toHaveLength(Object.keys(command.row).length - 1);
     const session = leaves.map((row) => JSON.parse(row.leaf)).find((leaf) => leaf.kind === 'terminal_session');
     expect(session.row.remote_ip).toBe('2001:db8::1');
     const transfer = leaves.map((row) => JSON.parse(row.leaf)).find((leaf) => leaf.kind === 'file_transfer');

@@ -46,7 +46,7 @@ async function recordedTenant(slug: string): Promise<Tenant> {
     { eventId: 's1', kind: 'TERMINAL_SESSION_STARTED', terminalSessionStarted: { userId: user.id, username: 'ops', source: 'WEB_TERMINAL', startedAt: minutesAgo(t, 30) } },
     { eventId: 's2', kind: 'TERMINAL_SESSION_STARTED', terminalSessionStarted: { userId: user.id, username: 'ops', source: 'SHELL_CLI', startedAt: minutesAgo(t, 29) } },
     { eventId: 'c1', kind: 'COMMAND', command: { shell: 'SYSTEM', line: 'systemctl restart nginx', terminalSessionEventId: 's1', status: 'RUNNING', submittedAt: minutesAgo(t, 28) } },
-    { eventId: 'c2', kind: 'COMMAND', command: { shell: 'SYSTEM', line: 'cat /etc/passwd', terminalSessionEventId: 's1', status: 'SUCCESS', submittedAt: minutesAgo(t, 27) } },
+    { eventId: 'c2', kind: 'COMMAND', command: { shell: 'SYSTEM', line: 'cat /etc/passwd', workingDirectory: '/home/ops', terminalSessionEventId: 's1', status: 'SUCCESS', submittedAt: minutesAgo(t, 27) } },
     { eventId: 'f1', kind: 'FILE_TRANSFER', fileTransfer: { userId: user.id, username: 'ops', direction: 'DOWNLOAD', objectName: 'dump.sql', path: '/tmp/dump.sql', status: 'SUCCESS', occurredAt: minutesAgo(t, 26) } },
     { eventId: 'l1', kind: 'SYSTEM_LOG', systemLog: { program: 'sshd', level: 'INFO', message: 'Accepted publickey for ops', loggedAt: minutesAgo(t, 25) } },
     { eventId: 'g1', kind: 'SUDO_AUTHORIZATION', sudoAuthorization: { userId: user.id, command: 'systemctl restart nginx', grantedVia: 'POLICY', grantedAt: minutesAgo(t, 24) } },
@@ -101,6 +101,20 @@ describe('the verifiable log', () => {
     const report = await integrity(tenant);
     expect(report.isIntact).toBe(false);
     expect(report.faults).toEqual([expect.objectContaining({ kind: 'RECORD_MODIFIED', recordKind: 'command', recordId: tenant.ids.c2 })]);
+  });
+
+  it('names a command whose working directory was changed, or given to one that had none', async () => {
+    const tenant = await recordedTenant('moved');
+    await tamper(sql`update commands set working_directory = '/root' where tenant_id = ${tenant.tenantId} and id = ${tenant.ids.c2}::uuid`);
+    await tamper(sql`update commands set working_directory = '/srv' where tenant_id = ${tenant.tenantId} and id = ${tenant.ids.c1}::uuid`);
+    const report = await integrity(tenant);
+    expect(report.faults).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ kind: 'RECORD_MODIFIED', recordKind: 'command', recordId: tenant.ids.c2 }),
+        expect.objectContaining({ kind: 'RECORD_MODIFIED', recordKind: 'command', recordId: tenant.ids.c1 }),
+      ]),
+    );
+    expect(report.faultCount).toBe(2);
   });
 
   it('names a version written by someone claiming to be Vigil, without the audit entry every change of Vigil comes with', async () => {

@@ -31,6 +31,8 @@ export const commands = pgTable(
     shell: text('shell', { enum: COMMAND_SHELLS }).notNull(),
     source: text('source', { enum: SESSION_SOURCES }),
     line: text('line').notNull(),
+    /** Where the line ran (the shell's working directory), when the agent knows it. */
+    workingDirectory: text('working_directory'),
     result: text('result'),
     operatorUserId: uuid('operator_user_id'),
     operatorTokenId: uuid('operator_token_id'),

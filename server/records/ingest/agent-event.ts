@@ -69,6 +69,7 @@ const payloads = {
     ...person,
     shell: z.enum(COMMAND_SHELLS),
     line: requiredText(65_536),
+    workingDirectory: text(4096).nullish(),
     source: z.enum(SESSION_SOURCES).nullish(),
     terminalSessionEventId: eventId.nullish(),
     operatorTokenId: id.nullish(),

@@ -202,6 +202,7 @@ function commandRow(event: ParsedEventOf<'command'>, refs: References, sessions:
     shell: payload.shell,
     source: payload.source ?? session?.source ?? null,
     line: payload.line,
+    workingDirectory: payload.workingDirectory ?? null,
     result: payload.result ?? null,
     operatorUserId,
     operatorTokenId: refs.tokenOf(event),
