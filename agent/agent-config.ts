@@ -1,0 +1,125 @@
+/**
+ * The agent's settings, read from its environment once at start and checked then: a bad value
+ * stops the agent with a message naming the variable, never later in the middle of its work.
+ */
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export interface AgentConfig {
+  /** Vigil's base URL, e.g. http://localhost:4000 (VIGIL_URL). */
+  readonly vigilUrl: URL;
+  /** The server's agent token (VIGIL_AGENT_TOKEN, or the first line of VIGIL_AGENT_TOKEN_FILE). Only the daemon and the sudo wrapper need it. */
+  readonly token: string | undefined;
+  /** Where shells and recorders leave what the daemon ships (VIGIL_AGENT_SPOOL). */
+  readonly spool: string;
+  /** Unix user → Vigil email (VIGIL_AGENT_USERS: `alice=alice@example.com,bob=…`); others get `<user>@<VIGIL_AGENT_EMAIL_DOMAIN>`. */
+  readonly emails: ReadonlyMap<string, string>;
+  readonly emailDomain: string | undefined;
+  /** How often the daemon looks at the spool, in ms (VIGIL_AGENT_POLL_MS, default 200). */
+  readonly pollMs: number;
+  /** Where system logs come from (VIGIL_AGENT_SYSTEM_LOGS): `journald`, a file path to follow, or `off` (the default). */
+  readonly systemLogs: 'journald' | 'off' | { readonly file: string };
+  /** This server's name as people know it, for the sudo wrapper's hints (VIGIL_AGENT_SERVER_NAME, default the host name). */
+  readonly serverName: string;
+  /** Where a person asks for sudo (VIGIL_AGENT_REQUEST_URL), `{server}`, `{command}` and `{user}` standing for those values. */
+  readonly requestUrl: string | undefined;
+  /** pino level (LOG_LEVEL, default info). */
+  readonly logLevel: string;
+}
+
+export class AgentConfigError extends Error {}
+
+function positiveInteger(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed <= 0) throw new AgentConfigError(`${name} must be a positive whole number, not "${value}"`);
+  return parsed;
+}
+
+function parseEmails(value: string | undefined): Map<string, string> {
+  const emails = new Map<string, string>();
+  for (const pair of (value ?? '').split(',').map((entry) => entry.trim()).filter(Boolean)) {
+    const [user, email] = pair.split('=').map((part) => part.trim());
+    if (!user || !email?.includes('@')) throw new AgentConfigError(`VIGIL_AGENT_USERS: "${pair}" is not user=email`);
+    emails.set(user, email.toLowerCase());
+  }
+  return emails;
+}
+
+function readToken(env: NodeJS.ProcessEnv): string | undefined {
+  if (env.VIGIL_AGENT_TOKEN) return env.VIGIL_AGENT_TOKEN.trim();
+  if (!env.VIGIL_AGENT_TOKEN_FILE) return undefined;
+  try {
+    return readFileSync(env.VIGIL_AGENT_TOKEN_FILE, 'utf8').split('\n')[0]!.trim();
+  } catch (error) {
+    throw new AgentConfigError(`VIGIL_AGENT_TOKEN_FILE: cannot read ${env.VIGIL_AGENT_TOKEN_FILE} (${(error as Error).message})`);
+  }
+}
+
+export function defaultSpool(env: NodeJS.ProcessEnv = process.env): string {
+  // Root's daemon uses the system spool; a person trying the agent out uses their home.
+  return env.VIGIL_AGENT_SPOOL || (process.getuid?.() === 0 ? '/var/spool/vigil-agent' : path.join(os.homedir(), '.vigil-agent', 'spool'));
+}
+
+export function loadAgentConfig(env: NodeJS.ProcessEnv = process.env): AgentConfig {
+  let vigilUrl: URL;
+  try {
+    vigilUrl = new URL(env.VIGIL_URL || 'http://localhost:4000');
+  } catch {
+    throw new AgentConfigError(`VIGIL_URL: "${env.VIGIL_URL}" is not a URL`);
+  }
+  const systemLogs = env.VIGIL_AGENT_SYSTEM_LOGS || 'off';
+  const domain = env.VIGIL_AGENT_EMAIL_DOMAIN?.trim();
+  if (domain !== undefined && domain !== '' && !/^[a-z0-9.-]+$/i.test(domain)) throw new AgentConfigError(`VIGIL_AGENT_EMAIL_DOMAIN: "${domain}" is not a domain`);
+  return {
+    vigilUrl,
+    token: readToken(env),
+    spool: defaultSpool(env),
+    emails: parseEmails(env.VIGIL_AGENT_USERS),
+    emailDomain: domain || undefined,
+    pollMs: positiveInteger('VIGIL_AGENT_POLL_MS', env.VIGIL_AGENT_POLL_MS, 200),
+    systemLogs: systemLogs === 'journald' || systemLogs === 'off' ? systemLogs : { file: systemLogs },
+    serverName: env.VIGIL_AGENT_SERVER_NAME || os.hostname(),
+    requestUrl: env.VIGIL_AGENT_REQUEST_URL || undefined,
+    logLevel: env.LOG_LEVEL || 'info',
+  };
+}
+
+/** The settings file root keeps for the agent (KEY=VALUE lines, # comments). */
+export const SYSTEM_ENV_FILE = '/etc/vigil-agent/agent.env';
+
+export function readEnvFile(file: string): Record<string, string> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return {};
+  }
+  const values: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    const match = /^\s*([A-Z_][A-Z0-9_]*)\s*=\s*(.*?)\s*$/.exec(line);
+    if (match) values[match[1]!] = match[2]!.replace(/^(['"])(.*)\1$/, '$2');
+  }
+  return values;
+}
+
+/**
+ * The environment the agent's settings come from. Run through sudo (root, SUDO_USER set), only
+ * the root-owned settings file counts: the caller's environment could otherwise point the sudo
+ * wrapper at a Vigil of their own that grants everything.
+ */
+export function agentEnvironment(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  if (isUnderSudo(env)) return readEnvFile(SYSTEM_ENV_FILE);
+  return { ...readEnvFile(env.VIGIL_AGENT_ENV_FILE || SYSTEM_ENV_FILE), ...env };
+}
+
+export function isUnderSudo(env: NodeJS.ProcessEnv = process.env): boolean {
+  return process.getuid?.() === 0 && Boolean(env.SUDO_USER);
+}
+
+/** The token, or a clear stop for the commands that talk to Vigil. */
+export function requireToken(config: AgentConfig): string {
+  if (!config.token) throw new AgentConfigError('VIGIL_AGENT_TOKEN (or VIGIL_AGENT_TOKEN_FILE) is needed: the agent token of this server, from createAgentToken or `vigil server register`');
+  return config.token;
+}

@@ -1,0 +1,97 @@
+/**
+ * `vigil-agent`: the reference agent a server runs to feed Vigil. See the README's "Reference agent".
+ *   vigil-agent shell-hook bash|zsh   the code to eval in a shell's rc file
+ *   vigil-agent run                   the daemon: ships the spool (and system logs, if set)
+ *   vigil-agent send                  one delivery pass, then exit (0: all delivered)
+ *   vigil-agent sudo <command…>       run a command through sudo only when Vigil grants it
+ */
+import { mkdirSync, chmodSync } from 'node:fs';
+import { pino } from 'pino';
+import type { Logger } from 'pino';
+import { AgentConfigError, agentEnvironment, loadAgentConfig, requireToken, type AgentConfig } from './agent-config.js';
+import { startDaemon, type Shipper } from './daemon.js';
+import { SHELLS, shellHook, type Shell } from './shell-hook.js';
+import { ShellShipper } from './shell-shipper.js';
+import { runSudo } from './sudo-wrapper.js';
+import { VigilClient } from './vigil-client.js';
+
+const USAGE = `usage: vigil-agent <command>
+  shell-hook bash|zsh   print the shell integration: eval "$(vigil-agent shell-hook bash)"
+  run                   ship the spool to Vigil until stopped (SIGTERM, Ctrl-C)
+  send                  one delivery pass, then exit
+  sudo <command…>       ask Vigil, then run the command with sudo when granted
+Settings (environment): VIGIL_URL, VIGIL_AGENT_TOKEN or VIGIL_AGENT_TOKEN_FILE, VIGIL_AGENT_SPOOL,
+VIGIL_AGENT_USERS, VIGIL_AGENT_EMAIL_DOMAIN, VIGIL_AGENT_POLL_MS, VIGIL_AGENT_SYSTEM_LOGS.`;
+
+let log: Logger = pino({ base: { name: 'vigil-agent' } }, pino.destination(2));
+
+/** The spool: writable by every shell (like /tmp: sticky, so no one removes another's file). */
+function ensureSpool(config: AgentConfig): void {
+  mkdirSync(config.spool, { recursive: true });
+  if (process.getuid?.() === 0) chmodSync(config.spool, 0o1733);
+}
+
+function shippers(config: AgentConfig): Shipper[] {
+  const client = new VigilClient(config.vigilUrl, requireToken(config));
+  const shells = new ShellShipper(config, client, log);
+  return [{ name: 'shells', pass: () => shells.pass() }];
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const config = loadAgentConfig(agentEnvironment());
+  log = pino({ base: { name: 'vigil-agent' }, timestamp: pino.stdTimeFunctions.isoTime, level: config.logLevel }, pino.destination(2));
+  switch (command) {
+    case 'shell-hook': {
+      const shell = rest[0] as Shell;
+      if (!SHELLS.includes(shell)) throw new AgentConfigError(`shell-hook needs one of: ${SHELLS.join(', ')}`);
+      process.stdout.write(shellHook(shell, config.spool));
+      return 0;
+    }
+    case 'run': {
+      ensureSpool(config);
+      const daemon = startDaemon(shippers(config), { pollMs: config.pollMs, log });
+      log.info({ vigil: config.vigilUrl.origin, spool: config.spool }, 'vigil-agent running');
+      await new Promise<void>((resolve) => {
+        process.once('SIGTERM', resolve);
+        process.once('SIGINT', resolve);
+      });
+      await daemon.stop();
+      log.info('vigil-agent stopped');
+      return 0;
+    }
+    case 'send': {
+      ensureSpool(config);
+      let failed = false;
+      for (const shipper of shippers(config)) {
+        try {
+          const count = await shipper.pass();
+          log.info({ shipper: shipper.name, count }, 'delivered');
+        } catch (error) {
+          failed = true;
+          log.error({ shipper: shipper.name, reason: (error as Error).message }, 'delivery failed');
+        }
+      }
+      return failed ? 1 : 0;
+    }
+    case 'sudo':
+      return runSudo(config, rest);
+    case undefined:
+    case 'help':
+    case '--help':
+      process.stdout.write(`${USAGE}\n`);
+      return command === undefined ? 2 : 0;
+    default:
+      process.stderr.write(`vigil-agent: unknown command "${command}"\n${USAGE}\n`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof AgentConfigError) process.stderr.write(`vigil-agent: ${error.message}\n`);
+    else log.fatal({ err: error }, 'vigil-agent failed');
+    process.exit(error instanceof AgentConfigError ? 2 : 1);
+  },
+);

@@ -1,0 +1,153 @@
+/**
+ * Ships the shells' spool files to Vigil: on each pass, the whole records written since the last
+ * delivered offset of each file, as one ingestEvents batch per file, then the new offset. A file
+ * whose shell has exited (its end record delivered, or its process gone) is removed.
+ *
+ * Vigil refuses a batch as a whole, naming the event (`events.3.command.line`): an email Vigil does
+ * not know is dropped (the session is kept under its Unix user name alone), any other refused event
+ * is set aside in `rejected.jsonl` with Vigil's reason, and the rest is sent again, so one bad
+ * record never holds back the ones after it.
+ */
+import { appendFile, open, readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import type { AgentConfig } from './agent-config.js';
+import { emailOf, userNameOf } from './people.js';
+import { shellEvents, sessionEventId, type AgentEvent } from './shell-events.js';
+import { parseRecord, wholeLines, type SpoolRecord } from './spool-records.js';
+import { readOffset, removeDelivered, saveOffset } from './spool-state.js';
+import { VigilRefused, type VigilClient } from './vigil-client.js';
+
+const SHELL_FILE = /^shell-((\d+)-\d+)\.tsv$/;
+/** Records read per file and pass: well under Vigil's 1,000 events a batch. */
+const MAX_RECORDS_PER_BATCH = 900;
+const MAX_BYTES_PER_PASS = 4 * 1024 * 1024;
+/** An email Vigil did not know is asked about again after this long (the user may be created meanwhile). */
+const UNKNOWN_EMAIL_RETRY_MS = 10 * 60_000;
+
+const INGEST = `mutation Ingest($events: [AgentEventInput!]!) { ingestEvents(events: $events) { accepted duplicates } }`;
+
+function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists, as another user's process.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export class ShellShipper {
+  private readonly unknownEmails = new Map<string, number>();
+
+  constructor(
+    private readonly config: AgentConfig,
+    private readonly client: VigilClient,
+    private readonly log: Logger,
+  ) {}
+
+  /** One pass over the spool; throws VigilUnavailable (or a refusal of the whole request) for the caller to back off. */
+  async pass(): Promise<number> {
+    let files: string[];
+    try {
+      files = (await readdir(this.config.spool)).filter((name) => SHELL_FILE.test(name)).sort();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+      throw error;
+    }
+    let sent = 0;
+    for (const name of files) sent += await this.shipFile(name);
+    return sent;
+  }
+
+  /** Whether the session of this id has been delivered as far as its start (recordings wait for it). */
+  async isSessionDelivered(session: string): Promise<boolean> {
+    const file = path.join(this.config.spool, `shell-${session}.tsv`);
+    return (await readOffset(file)) > 0;
+  }
+
+  private async shipFile(name: string): Promise<number> {
+    const [, session, pid] = SHELL_FILE.exec(name)!;
+    const file = path.join(this.config.spool, name);
+    const offset = await readOffset(file);
+    const handle = await open(file, 'r').catch(() => undefined);
+    if (!handle) return 0;
+    let chunk: Buffer;
+    let uid: number;
+    let modifiedAt: Date;
+    try {
+      const info = await handle.stat();
+      uid = info.uid;
+      modifiedAt = info.mtime;
+      const length = Math.min(info.size - offset, MAX_BYTES_PER_PASS);
+      chunk = Buffer.alloc(Math.max(0, length));
+      if (length > 0) await handle.read(chunk, 0, length, offset);
+    } finally {
+      await handle.close();
+    }
+    const { lines, bytes } = wholeLines(chunk);
+    const records: SpoolRecord[] = [];
+    let consumed = 0;
+    for (const line of lines) {
+      if (records.length >= MAX_RECORDS_PER_BATCH) break;
+      consumed += Buffer.byteLength(line) + 1;
+      const record = parseRecord(line);
+      if (record) records.push(record);
+      else if (line !== '') this.log.warn({ file: name, line: line.slice(0, 200) }, 'skipping a spool line that is not a record');
+    }
+    const isExhausted = consumed === bytes && offset + bytes >= (await stat(file)).size;
+    const hasEnded = records.some((record) => record.type === 'end');
+    if (isExhausted && !hasEnded && lines.length === 0 && !isProcessAlive(Number(pid)) && Date.now() - modifiedAt.getTime() > 2000) {
+      // The shell died without its exit trap (killed, connection lost): its session ends when it last wrote.
+      records.push({ type: 'end', at: modifiedAt });
+    }
+    if (records.length > 0) {
+      const username = userNameOf(uid) ?? (records.find((record) => record.type === 'start') as { user?: string } | undefined)?.user ?? `uid-${uid}`;
+      await this.deliver(this.shellEventsFor(session!, username, records));
+    }
+    if (consumed > 0) await saveOffset(file, offset + consumed);
+    if (isExhausted && records.some((record) => record.type === 'end')) await removeDelivered(file);
+    return records.length;
+  }
+
+  private shellEventsFor(session: string, username: string, records: SpoolRecord[]): AgentEvent[] {
+    let userEmail = emailOf(this.config, username);
+    const unknownSince = userEmail ? this.unknownEmails.get(userEmail) : undefined;
+    if (unknownSince !== undefined && Date.now() - unknownSince < UNKNOWN_EMAIL_RETRY_MS) userEmail = undefined;
+    return shellEvents({ session, username, userEmail }, records);
+  }
+
+  /** Sends `events`, setting aside what Vigil refuses one event at a time. */
+  private async deliver(events: AgentEvent[]): Promise<void> {
+    let pending = events;
+    while (pending.length > 0) {
+      try {
+        await this.client.graphql(INGEST, { events: pending });
+        return;
+      } catch (error) {
+        const index = refusedEventIndex(error);
+        if (index === undefined || !(error instanceof VigilRefused)) throw error;
+        const event = pending[index]!;
+        if (error.field?.endsWith('.userEmail')) {
+          const payload = Object.values(event).find((value) => typeof value === 'object' && value !== null && 'userEmail' in value) as { userEmail?: string | null };
+          this.log.warn({ email: payload.userEmail }, 'Vigil knows no user with this email: the session is recorded under its Unix user name alone');
+          if (payload.userEmail) this.unknownEmails.set(payload.userEmail, Date.now());
+          payload.userEmail = null;
+          continue;
+        }
+        this.log.error({ eventId: event.eventId, reason: error.message }, 'Vigil refused an event: set aside in rejected.jsonl');
+        await appendFile(path.join(this.config.spool, 'rejected.jsonl'), `${JSON.stringify({ at: new Date().toISOString(), reason: error.message, field: error.field, event })}\n`);
+        pending = pending.filter((_, position) => position !== index);
+      }
+    }
+  }
+}
+
+/** The index of the event Vigil named in a BAD_USER_INPUT refusal (`events.12.…`), if it named one. */
+function refusedEventIndex(error: unknown): number | undefined {
+  if (!(error instanceof VigilRefused) || error.code !== 'BAD_USER_INPUT') return undefined;
+  const match = /^events\.(\d+)(?:\.|$)/.exec(error.field ?? '');
+  return match ? Number(match[1]) : undefined;
+}
+
+export { sessionEventId };

@@ -1,0 +1,114 @@
+/**
+ * The reference agent as a server runs it: `vigil-agent run` in a child process of its own, and
+ * interactive shells in tmux with the agent's hook, typed into key by key.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const AGENT = path.join(ROOT, 'agent', 'main.ts');
+
+export const hasTmux = existsSync('/usr/bin/tmux');
+export const hasZsh = existsSync('/usr/bin/zsh') || existsSync('/bin/zsh');
+
+/** The agent's environment: the test's Vigil, a spool of its own, no settings file of the machine's. */
+export function agentEnv(options: { graphqlUrl: string; token?: string; spool: string; users?: string; extra?: Record<string, string> }): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: process.env.HOME ?? '/root',
+    VIGIL_URL: new URL(options.graphqlUrl).origin,
+    ...(options.token ? { VIGIL_AGENT_TOKEN: options.token } : {}),
+    VIGIL_AGENT_SPOOL: options.spool,
+    VIGIL_AGENT_ENV_FILE: '/nonexistent/vigil-agent.env',
+    VIGIL_AGENT_POLL_MS: '100',
+    ...(options.users ? { VIGIL_AGENT_USERS: options.users } : {}),
+    ...options.extra,
+  };
+}
+
+/** Runs `vigil-agent <args>` to completion: its exit code, stdout and stderr. */
+export function runAgent(args: string[], env: Record<string, string>, input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', AGENT, ...args], { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (data: Buffer) => (stdout += data.toString()));
+    child.stderr.on('data', (data: Buffer) => (stderr += data.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.stdin.end(input ?? '');
+  });
+}
+
+export interface AgentDaemon {
+  readonly child: ChildProcess;
+  /** What it logged (JSON lines). */
+  readonly logs: () => string;
+  stop(): Promise<number | null>;
+}
+
+export function startAgentDaemon(env: Record<string, string>): AgentDaemon {
+  const child = spawn(process.execPath, ['--import', 'tsx', AGENT, 'run'], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
+  let logs = '';
+  child.stderr!.on('data', (data: Buffer) => (logs += data.toString()));
+  return {
+    child,
+    logs: () => logs,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve(child.exitCode);
+        child.once('exit', (code) => resolve(code));
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+export interface TmuxShell {
+  /** Types `keys` and presses Enter. */
+  type(keys: string): void;
+  screen(): string;
+  close(): Promise<void>;
+}
+
+/** An interactive shell in a tmux of its own (its own socket), started with `env` only. */
+export async function startTmuxShell(shell: 'bash' | 'zsh', env: Record<string, string>): Promise<TmuxShell> {
+  const socket = `vigil-test-${process.pid}-${Math.random().toString(36).slice(2)}`;
+  const home = await mkdtemp(path.join(os.tmpdir(), 'vigil-shell-home-'));
+  const command = shell === 'bash' ? 'bash --norc --noprofile -i' : 'zsh -f -i';
+  const environment = Object.entries({ ...env, HOME: home, TERM: 'xterm', USER: os.userInfo().username, SHELL: `/bin/${shell}` })
+    .map(([key, value]) => `${key}=${value.replace(/'/g, `'\\''`)}`)
+    .map((pair) => `'${pair}'`)
+    .join(' ');
+  const tmux = (...args: string[]) => execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  tmux('new-session', '-d', '-s', 'agent', '-x', '200', '-y', '50', `env -i ${environment} ${command}`);
+  return {
+    type(keys) {
+      tmux('send-keys', '-t', 'agent', '-l', keys);
+      tmux('send-keys', '-t', 'agent', 'Enter');
+    },
+    screen: () => tmux('capture-pane', '-p', '-t', 'agent'),
+    async close() {
+      try {
+        tmux('kill-server');
+      } catch {
+        // Already gone: the shell exited.
+      }
+      await rm(home, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Polls `check` until it returns something truthy, or fails after `timeoutMs`. */
+export async function eventually<T>(check: () => Promise<T | undefined | false>, timeoutMs = 15_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
