@@ -2,7 +2,7 @@
  * The agent's settings, read from its environment once at start and checked then: a bad value
  * stops the agent with a message naming the variable, never later in the middle of its work.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -57,9 +57,14 @@ function readToken(env: NodeJS.ProcessEnv): string | undefined {
   }
 }
 
+export const SYSTEM_SPOOL = '/var/spool/vigil-agent';
+
 export function defaultSpool(env: NodeJS.ProcessEnv = process.env): string {
-  // Root's daemon uses the system spool; a person trying the agent out uses their home.
-  return env.VIGIL_AGENT_SPOOL || (process.getuid?.() === 0 ? '/var/spool/vigil-agent' : path.join(os.homedir(), '.vigil-agent', 'spool'));
+  if (env.VIGIL_AGENT_SPOOL) return env.VIGIL_AGENT_SPOOL;
+  // Once root's daemon has made the system spool, every user's shell writes there; a person
+  // trying the agent out without root keeps it in their home.
+  if (process.getuid?.() === 0 || existsSync(SYSTEM_SPOOL)) return SYSTEM_SPOOL;
+  return path.join(os.homedir(), '.vigil-agent', 'spool');
 }
 
 export function loadAgentConfig(env: NodeJS.ProcessEnv = process.env): AgentConfig {
@@ -111,7 +116,13 @@ export function readEnvFile(file: string): Record<string, string> {
  */
 export function agentEnvironment(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   if (isUnderSudo(env)) return readEnvFile(SYSTEM_ENV_FILE);
-  return { ...readEnvFile(env.VIGIL_AGENT_ENV_FILE || SYSTEM_ENV_FILE), ...env };
+  return { ...readEnvFile(agentEnvFile(env)), ...env };
+}
+
+/** The settings file: root's in /etc, anyone else's (trying the agent out) in their home. */
+export function agentEnvFile(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.VIGIL_AGENT_ENV_FILE) return env.VIGIL_AGENT_ENV_FILE;
+  return process.getuid?.() === 0 ? SYSTEM_ENV_FILE : path.join(os.homedir(), '.vigil-agent', 'agent.env');
 }
 
 export function isUnderSudo(env: NodeJS.ProcessEnv = process.env): boolean {

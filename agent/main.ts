@@ -1,21 +1,26 @@
 /**
  * `vigil-agent`: the reference agent a server runs to feed Vigil. See the README's "Reference agent".
+ *   vigil-agent register --admin-token <token>   enrol this machine (once)
  *   vigil-agent shell-hook bash|zsh   the code to eval in a shell's rc file
  *   vigil-agent run                   the daemon: ships the spool (and system logs, if set)
  *   vigil-agent send                  one delivery pass, then exit (0: all delivered)
  *   vigil-agent sudo <command…>       run a command through sudo only when Vigil grants it
  */
 import { mkdirSync, chmodSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
 import { AgentConfigError, agentEnvironment, loadAgentConfig, requireToken, type AgentConfig } from './agent-config.js';
 import { startDaemon, type Shipper } from './daemon.js';
 import { SHELLS, shellHook, type Shell } from './shell-hook.js';
+import { register } from './register.js';
 import { ShellShipper } from './shell-shipper.js';
 import { runSudo } from './sudo-wrapper.js';
-import { VigilClient } from './vigil-client.js';
+import { VigilClient, VigilRefused, VigilUnavailable } from './vigil-client.js';
 
 const USAGE = `usage: vigil-agent <command>
+  register --admin-token <token> [--name <server name>]
+                        enrol this machine: register the server, keep its agent token and settings
   shell-hook bash|zsh   print the shell integration: eval "$(vigil-agent shell-hook bash)"
   run                   ship the spool to Vigil until stopped (SIGTERM, Ctrl-C)
   send                  one delivery pass, then exit
@@ -46,6 +51,13 @@ async function main(argv: string[]): Promise<number> {
       const shell = rest[0] as Shell;
       if (!SHELLS.includes(shell)) throw new AgentConfigError(`shell-hook needs one of: ${SHELLS.join(', ')}`);
       process.stdout.write(shellHook(shell, config.spool));
+      return 0;
+    }
+    case 'register': {
+      const { values } = parseArgs({ args: rest, options: { 'admin-token': { type: 'string' }, name: { type: 'string' } } });
+      if (!values['admin-token']) throw new AgentConfigError('register needs --admin-token <token>: an admin user token of the tenant (used once, not kept)');
+      const done = await register(config, { adminToken: values['admin-token'], name: values.name });
+      process.stderr.write(`Registered as ${values.name ?? config.serverName} (server ${done.serverId}); settings in ${done.envFile}.\nNext: vigil-agent run (the daemon), and in each shell: eval "$(vigil-agent shell-hook bash)"\n`);
       return 0;
     }
     case 'run': {
@@ -91,6 +103,7 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
     if (error instanceof AgentConfigError) process.stderr.write(`vigil-agent: ${error.message}\n`);
+    else if (error instanceof VigilRefused || error instanceof VigilUnavailable) process.stderr.write(`vigil-agent: ${error.message}\n`);
     else log.fatal({ err: error }, 'vigil-agent failed');
     process.exit(error instanceof AgentConfigError ? 2 : 1);
   },

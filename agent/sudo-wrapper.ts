@@ -57,6 +57,7 @@ export async function runSudo(config: AgentConfig, argv: readonly string[], env:
     process.stderr.write('usage: vigil-agent sudo <command> [arguments…]\n');
     return 2;
   }
+  const client = new VigilClient(config.vigilUrl, requireToken(config));
   const command = quote([...args]);
   const user = personOf(env);
   const email = emailOf(config, user);
@@ -64,7 +65,6 @@ export async function runSudo(config: AgentConfig, argv: readonly string[], env:
     process.stderr.write(`vigil-agent: no Vigil email for the user ${user} (set VIGIL_AGENT_USERS or VIGIL_AGENT_EMAIL_DOMAIN)\n`);
     return SUDO_REFUSED;
   }
-  const client = new VigilClient(config.vigilUrl, requireToken(config));
   let answer: SudoCheckAnswer['authorizeSudo'];
   try {
     answer = (await client.graphql<SudoCheckAnswer>(AUTHORIZE, { input: { user: email, command } })).authorizeSudo;
