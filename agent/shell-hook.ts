@@ -28,6 +28,8 @@ __vigil_esc() {
   s=\${s//$'\\t'/\\\\t}
   __vigil_out=\${s//$'\\r'/\\\\r}
 }
+# A variable, not a literal tab: pasted into a terminal, a tab would be taken for completion.
+__vigil_t=$'\\t'
 __vigil_write() { builtin printf '%s\\n' "$1" >>"$__vigil_file" 2>/dev/null; }
 __vigil_seq=0
 __vigil_running=
@@ -38,8 +40,9 @@ else
   __vigil_file="$__vigil_spool/shell-$$-\${EPOCHREALTIME//[.,]/}.tsv"
   __vigil_esc "\${USER-}"; __vigil_u=$__vigil_out
   __vigil_esc "\${SSH_CONNECTION%% *}"; __vigil_w=$__vigil_out
-  __vigil_esc "$(tty 2>/dev/null)"
-  __vigil_write "S	$EPOCHREALTIME	$__vigil_u	$__vigil_out	$__vigil_w	$__vigil_shell"
+  __vigil_out=
+  [[ -t 0 ]] && __vigil_esc "$(tty 2>/dev/null)"
+  __vigil_write "S\${__vigil_t}$EPOCHREALTIME\${__vigil_t}$__vigil_u\${__vigil_t}$__vigil_out\${__vigil_t}$__vigil_w\${__vigil_t}$__vigil_shell"
   unset __vigil_u __vigil_w
 fi
 __vigil_begin() {
@@ -48,16 +51,16 @@ __vigil_begin() {
   local at=$EPOCHREALTIME
   __vigil_esc "$PWD"; local cwd=$__vigil_out
   __vigil_esc "$1"
-  __vigil_write "B	$__vigil_seq	$at	$cwd	$__vigil_out"
+  __vigil_write "B\${__vigil_t}$__vigil_seq\${__vigil_t}$at\${__vigil_t}$cwd\${__vigil_t}$__vigil_out"
 }
 __vigil_end() {
   [[ -n $__vigil_running ]] || return 0
-  __vigil_write "C	$__vigil_running	$EPOCHREALTIME	$1"
+  __vigil_write "C\${__vigil_t}$__vigil_running\${__vigil_t}$EPOCHREALTIME\${__vigil_t}$1"
   __vigil_running=
 }
 __vigil_exit() {
   __vigil_end $?
-  [[ -n \${VIGIL_TERMINAL_SESSION-} ]] || __vigil_write "E	$EPOCHREALTIME"
+  [[ -n \${VIGIL_TERMINAL_SESSION-} ]] || __vigil_write "E\${__vigil_t}$EPOCHREALTIME"
 }`;
 }
 
@@ -75,11 +78,11 @@ __vigil_debug() {
   [[ $BASH_COMMAND == __vigil_precmd* ]] && return 0
   local entry line
   entry=$(HISTTIMEFORMAT= builtin history 1 2>/dev/null)
-  local number=\${entry%%[!0-9 ]*}
+  local number=\${entry%%[^0-9 ]*}
   number=\${number// /}
   if [[ -n $number && $number != "$__vigil_histno" ]]; then
     __vigil_histno=$number
-    line=\${entry#"\${entry%%[!0-9 ]*}"}
+    line=\${entry#"\${entry%%[^0-9 ]*}"}
     line=\${line#\\*}
   else
     # Not in history (ignorespace, HISTIGNORE, history off): the first simple command.
@@ -89,7 +92,7 @@ __vigil_debug() {
 }
 __vigil_precmd() { __vigil_end "$1"; }
 __vigil_arm() { __vigil_armed=1; }
-__vigil_histno=$(HISTTIMEFORMAT= builtin history 1 2>/dev/null); __vigil_histno=\${__vigil_histno%%[!0-9 ]*}; __vigil_histno=\${__vigil_histno// /}
+__vigil_histno=$(HISTTIMEFORMAT= builtin history 1 2>/dev/null); __vigil_histno=\${__vigil_histno%%[^0-9 ]*}; __vigil_histno=\${__vigil_histno// /}
 if [[ "$(declare -p PROMPT_COMMAND 2>/dev/null)" == "declare -a"* ]]; then
   PROMPT_COMMAND=('__vigil_precmd $?' "\${PROMPT_COMMAND[@]}" __vigil_arm)
 else
@@ -124,5 +127,11 @@ fi
 
 /** The shell code to eval, writing into `spool`. */
 export function shellHook(shell: Shell, spool: string): string {
-  return shell === 'bash' ? bash(spool) : zsh(spool);
+  if (shell === 'bash') return bash(spool);
+  // Interactive zsh reads `#` as a command, not a comment (unless interactive_comments is set),
+  // and an apostrophe in one would open a quote: its code carries none.
+  return zsh(spool)
+    .split('\n')
+    .filter((line) => !/^\s*#/.test(line))
+    .join('\n');
 }

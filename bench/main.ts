@@ -4,6 +4,7 @@
  * run rewrites bench/RESULTS.md and bench/results.json.
  */
 import os from 'node:os';
+import { benchAgentHook } from './agent-hook.js';
 import { benchAuditChain } from './audit-chain.js';
 import { benchExport } from './export.js';
 import { benchFanOut } from './fan-out.js';
@@ -25,6 +26,7 @@ const BENCHMARKS: Record<string, (options: ReturnType<typeof parseBenchOptions>)
   'fan-out': benchFanOut,
   recordings: benchRecordings,
   log: benchLogVerification,
+  'agent-hook': benchAgentHook,
 };
 
 async function main(): Promise<void> {
