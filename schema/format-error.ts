@@ -5,7 +5,7 @@
  */
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import { AppError } from '../server/errors.js';
+import { AppError, Unauthenticated } from '../server/errors.js';
 
 export function formatGraphQLError(
   formatted: GraphQLFormattedError,
@@ -13,7 +13,9 @@ export function formatGraphQLError(
   options: { includeStacktrace: boolean },
 ): GraphQLFormattedError {
   const original = unwrapResolverError(error);
-  const { stacktrace, ...extensions } = (formatted.extensions ?? {}) as Record<string, unknown>;
+  // `http` tells Apollo the status of a refused request and is removed by it; over WebSocket no
+  // one reads it.
+  const { stacktrace, http: _http, ...extensions } = (formatted.extensions ?? {}) as Record<string, unknown>;
   const keepStack = options.includeStacktrace && stacktrace ? { stacktrace } : {};
   if (original instanceof AppError) {
     return { ...formatted, message: original.message, extensions: { code: original.code, ...original.details, ...keepStack } };
@@ -29,6 +31,15 @@ export function formatGraphQLError(
     path: formatted.path,
     extensions: { code: 'INTERNAL_SERVER_ERROR', ...keepStack },
   };
+}
+
+/**
+ * A Vigil error that refuses a whole request before anything runs, as a GraphQLError: its code and
+ * details, and the HTTP status Apollo answers with (and WWW-Authenticate for UNAUTHENTICATED).
+ */
+export function requestErrorOf(error: AppError): GraphQLError {
+  const headers = error instanceof Unauthenticated ? { headers: new Map([['www-authenticate', 'Bearer']]) } : {};
+  return new GraphQLError(error.message, { extensions: { code: error.code, ...error.details, http: { status: error.httpStatus, ...headers } } });
 }
 
 /** The code a client sees for `error`: Vigil's own, GraphQL's, or INTERNAL_SERVER_ERROR for faults. */

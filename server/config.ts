@@ -8,6 +8,10 @@ import { ADDRESS_KINDS, type AddressKind } from './outbound/outbound-policy.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
+/** Who may introspect the GraphQL schema: any authenticated caller, anyone, or no one. */
+export const INTROSPECTION_POLICIES = ['authenticated', 'open', 'off'] as const;
+export type IntrospectionPolicy = (typeof INTROSPECTION_POLICIES)[number];
+
 const optionalString = z
   .string()
   .trim()
@@ -124,7 +128,11 @@ const environmentSchema = z
     VIGIL_GRAPHQL_MAX_ALIASES: integer(30, 0, 10_000),
     VIGIL_GRAPHQL_MAX_COST: integer(25_000, 10, 10_000_000),
     VIGIL_GRAPHQL_MAX_BATCH: integer(10, 1, 1000),
-    VIGIL_GRAPHQL_INTROSPECTION: z.enum(['true', 'false', '']).default('').transform((value) => (value === '' ? undefined : value === 'true')),
+    // true and false, the settings of earlier versions, stand for open and off.
+    VIGIL_GRAPHQL_INTROSPECTION: z
+      .enum([...INTROSPECTION_POLICIES, 'true', 'false', ''], { message: 'expected authenticated, open or off' })
+      .default('')
+      .transform((value): IntrospectionPolicy => (value === '' ? 'authenticated' : value === 'true' ? 'open' : value === 'false' ? 'off' : value)),
     VIGIL_CORS_ORIGINS: z
       .string()
       .trim()
@@ -251,7 +259,8 @@ export interface Config {
     readonly maxCost: number;
     /** Operations in one batched HTTP request. */
     readonly maxBatch: number;
-    readonly isIntrospectionOn: boolean;
+    /** Who may query __schema and __type (schema/limits/introspection.ts). */
+    readonly introspection: IntrospectionPolicy;
   };
   /** Browser origins allowed to call the API (CORS); none by default. */
   readonly corsOrigins: readonly string[];
@@ -375,7 +384,7 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
       maxAliases: env.VIGIL_GRAPHQL_MAX_ALIASES,
       maxCost: env.VIGIL_GRAPHQL_MAX_COST,
       maxBatch: env.VIGIL_GRAPHQL_MAX_BATCH,
-      isIntrospectionOn: env.VIGIL_GRAPHQL_INTROSPECTION ?? env.NODE_ENV !== 'production',
+      introspection: env.VIGIL_GRAPHQL_INTROSPECTION,
     },
     corsOrigins: env.VIGIL_CORS_ORIGINS,
     rateLimits: { perToken: env.VIGIL_RATE_LIMIT_PER_TOKEN, perIp: env.VIGIL_RATE_LIMIT_PER_IP },

@@ -17,6 +17,7 @@ import { openDatabase, type DatabaseHandle, type OpenDatabaseOptions } from './d
 import { runMigrations } from './db/migrate.js';
 import { createApp } from './http/app.js';
 import { createExpressServer } from './http/express-server.js';
+import { createExplorerRouter } from './http/explorer-routes.js';
 import { createExportRouter } from './http/export-routes.js';
 import { createLogRouter } from './http/log-routes.js';
 import { startGraphQLHttp } from './http/graphql-http.js';
@@ -144,7 +145,6 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
       authenticator,
       metrics,
       webSocket,
-      isProduction: config.env === 'production',
       includeStacktrace,
       bodyLimit: config.http.bodyLimit,
       shutdownGraceMs: config.http.shutdownGraceMs,
@@ -164,6 +164,7 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
         graphql: graphql.handler,
         exports,
         recordings,
+        explorer: createExplorerRouter({ logger }),
         log: createLogRouter({ db: database.db, authenticator, logger }),
         bots,
         rateLimit: rateLimiter(database.db, clock, config.rateLimits, logger),

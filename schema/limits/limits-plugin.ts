@@ -1,23 +1,30 @@
 /**
  * The operation checks as an Apollo plugin, once the operation is known and before it runs: no
- * subscriptions over HTTP, no unstorable text, and the limits.
+ * subscriptions over HTTP, who may introspect, no unstorable text, and the limits.
  */
 import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError } from 'graphql';
+import type { Actor } from '../../server/auth/actor.js';
+import type { IntrospectionPolicy } from '../../server/config.js';
 import { inputTextError } from './input-text.js';
+import { introspectionError } from './introspection.js';
 import { fragmentsOf, limitErrors, measureOperation, type OperationLimits } from './operation-limits.js';
 
-export function operationLimitsPlugin<Context extends object>(limits: OperationLimits): ApolloServerPlugin<Context> {
+export function operationLimitsPlugin<Context extends { readonly actor: Actor | null }>(
+  limits: OperationLimits & { readonly introspection: IntrospectionPolicy },
+): ApolloServerPlugin<Context> {
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ document, operation, request, schema }) {
+        async didResolveOperation({ contextValue, document, operation, request, schema }) {
           if (!operation) return;
           if (operation.operation === 'subscription') {
             throw new GraphQLError('Subscriptions are served over WebSocket (graphql-transport-ws) at /graphql, not over HTTP', {
               extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
             });
           }
+          const refusal = introspectionError(schema, document, limits.introspection, contextValue.actor);
+          if (refusal) throw refusal;
           const badText = inputTextError(document, request.variables);
           if (badText) throw badText;
           const measure = measureOperation(schema, operation, fragmentsOf(document.definitions), request.variables ?? {});

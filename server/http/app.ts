@@ -20,6 +20,8 @@ export interface AppOptions {
   exports: RequestHandler;
   /** /recordings/… (server/http/recording-routes.ts). */
   recordings: RequestHandler;
+  /** GET /explorer, and GET /graphql from a browser (server/http/explorer-routes.ts). */
+  explorer: RequestHandler;
   /** GET /log/… for witnesses (server/http/log-routes.ts). */
   log: RequestHandler;
   /** Counts requests per token and per IP (server/http/rate-limit.ts). */
@@ -64,6 +66,7 @@ export function createApp(options: AppOptions): express.Express {
   app.get('/readyz', readinessHandler(options.database));
   app.get('/metrics', metricsHandler(options.metrics));
   const api = options.corsOrigins.length > 0 ? [cors({ origin: [...options.corsOrigins], maxAge: 600 }), options.rateLimit] : [options.rateLimit];
+  app.use(options.explorer);
   app.use('/graphql', ...api, ...options.graphql);
   app.use('/export', ...api, options.exports);
   app.use('/recordings', ...api, options.recordings);

@@ -1,7 +1,9 @@
 /**
  * GraphQL over HTTP at /graphql (Apollo Server on express). Authentication happens once per
  * request, in the context function: no token gives an anonymous context (resolvers then answer
- * UNAUTHENTICATED), a bad token fails the whole request with 401.
+ * UNAUTHENTICATED), a bad token fails the whole request with 401. Apollo's landing page (which
+ * loads from Apollo's CDN) is off: a browser opening /graphql gets Vigil's own explorer
+ * (server/http/explorer-routes.ts).
  */
 import type { Server } from 'node:http';
 import { ApolloServer } from '@apollo/server';
@@ -9,10 +11,10 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type RequestHandler } from 'express';
-import { GraphQLError, type GraphQLSchema } from 'graphql';
+import type { GraphQLSchema } from 'graphql';
 import type { Disposable } from 'graphql-ws';
 import { createGraphQLContext, type GraphQLContext, type SchemaDependencies } from '../../schema/context.js';
-import { formatGraphQLError } from '../../schema/format-error.js';
+import { formatGraphQLError, requestErrorOf } from '../../schema/format-error.js';
 import type { Authenticator } from '../auth/authenticate.js';
 import { AppError } from '../errors.js';
 import { observabilityPlugin } from './apollo-plugins.js';
@@ -30,7 +32,6 @@ export interface GraphQLHttpOptions {
   metrics: Metrics;
   /** Closed when Apollo drains, before the HTTP server stops. */
   webSocket: Disposable;
-  isProduction: boolean;
   includeStacktrace: boolean;
   bodyLimit: string;
   shutdownGraceMs: number;
@@ -41,7 +42,8 @@ export async function startGraphQLHttp(options: GraphQLHttpOptions): Promise<{ h
   const { deps, authenticator } = options;
   const apollo = new ApolloServer<GraphQLContext>({
     schema: options.schema,
-    introspection: options.limits.isIntrospectionOn,
+    // Who may introspect is decided per caller, by operationLimitsPlugin (VIGIL_GRAPHQL_INTROSPECTION).
+    introspection: true,
     // A batch is an array of operations in one request; batchCap() bounds how many.
     allowBatchedHttpRequests: true,
     stopOnTerminationSignals: false,
@@ -63,7 +65,7 @@ export async function startGraphQLHttp(options: GraphQLHttpOptions): Promise<{ h
       // Vigil sets no cache hints; the built-in cache-control plugin would still wrap every field
       // of every response to compute a policy (a large share of a 100-row page's CPU).
       ApolloServerPluginCacheControlDisabled(),
-      ...(options.isProduction ? [ApolloServerPluginLandingPageDisabled()] : []),
+      ApolloServerPluginLandingPageDisabled(),
     ],
   });
   await apollo.start();
@@ -75,11 +77,7 @@ export async function startGraphQLHttp(options: GraphQLHttpOptions): Promise<{ h
         const identity = await authenticator.identify(req.headers.authorization, request);
         return createGraphQLContext(deps, identity?.actor ?? null, request, identity?.user);
       } catch (error) {
-        if (error instanceof AppError) {
-          throw new GraphQLError(error.message, {
-            extensions: { code: error.code, http: { status: error.httpStatus } },
-          });
-        }
+        if (error instanceof AppError) throw requestErrorOf(error);
         throw error;
       }
     },

@@ -15,11 +15,12 @@
  * - `dispose()` closes every socket with 1001 (going away).
  */
 import type { Server } from 'node:http';
-import { getOperationAST, GraphQLError, NoSchemaIntrospectionCustomRule, parse, specifiedRules, validate, type GraphQLSchema } from 'graphql';
+import { getOperationAST, GraphQLError, parse, validate, type GraphQLSchema } from 'graphql';
 import type { Disposable } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { fragmentsOf, limitErrors, measureOperation } from '../../schema/limits/operation-limits.js';
 import { inputTextError } from '../../schema/limits/input-text.js';
+import { introspectionError } from '../../schema/limits/introspection.js';
 import type { Config } from '../config.js';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { createGraphQLContext, type GraphQLContext, type SchemaDependencies } from '../../schema/context.js';
@@ -143,16 +144,17 @@ export function startGraphQLWebSocket(options: {
         }
       },
       // The same limits as over HTTP (depth, aliases, cost, introspection), before anything runs.
-      onSubscribe(_ctx, _id, payload) {
+      onSubscribe(ctx, _id, payload) {
         let document;
         try {
           document = parse(payload.query);
         } catch (error) {
           return [error as GraphQLError];
         }
-        const rules = options.limits.isIntrospectionOn ? specifiedRules : [...specifiedRules, NoSchemaIntrospectionCustomRule];
-        const invalid = validate(options.schema, document, rules);
+        const invalid = validate(options.schema, document);
         if (invalid.length > 0) return invalid;
+        const refusal = introspectionError(options.schema, document, options.limits.introspection, ctx.extra.actor ?? null);
+        if (refusal) return [refusal];
         const operation = getOperationAST(document, payload.operationName);
         if (!operation) return undefined;
         const badText = inputTextError(document, payload.variables ?? undefined);

@@ -31,6 +31,7 @@ import { redeemPlaybackTicket } from '../recordings/playback-ticket.js';
 import { recordingForReader, recordRecordingView } from '../recordings/recording-access.js';
 import type { SecretBox } from '../secrets/secret-box.js';
 import type { ServiceContext } from '../service-context.js';
+import { setPageHeaders } from './html-page.js';
 import { requestInfoOf } from './request-info.js';
 import { sendError } from './send-error.js';
 
@@ -103,7 +104,8 @@ function readerRoute(options: RecordingRoutesOptions): RequestHandler {
         const startAt = parseStartAt(req.query.t);
         const ticket = typeof req.query.ticket === 'string' ? req.query.ticket : undefined;
         const nonce = randomBytes(16).toString('base64');
-        setPageHeaders(res, nonce);
+        // The player compiles its terminal emulator from WebAssembly and styles itself inline.
+        setPageHeaders(res, { script: [`'nonce-${nonce}'`, "'wasm-unsafe-eval'"], style: ["'unsafe-inline'"] });
         res.status(200).send(await playbackPage(ctx, options.secretBox, recording, { nonce, startAt, ticket }));
         return;
       }
@@ -170,16 +172,4 @@ function parseStartAt(value: unknown): number | undefined {
   const seconds = Number(value);
   if (typeof value !== 'string' || !Number.isFinite(seconds) || seconds < 0) throw new BadInput('t', 't must be a number of seconds, 0 or more');
   return seconds;
-}
-
-function setPageHeaders(res: Response, nonce: string): void {
-  res.setHeader('Content-Type', 'text/html; charset=utf-8');
-  res.setHeader('Cache-Control', 'no-store');
-  res.setHeader('X-Content-Type-Options', 'nosniff');
-  res.setHeader('Referrer-Policy', 'no-referrer');
-  // The player compiles its terminal emulator from WebAssembly and styles itself inline.
-  res.setHeader(
-    'Content-Security-Policy',
-    `default-src 'none'; script-src 'self' 'nonce-${nonce}' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; font-src 'self' data:; frame-ancestors 'self'; base-uri 'none'`,
-  );
 }

@@ -3,6 +3,7 @@
  * .cast through a playback ticket (the page's own, or a new one for a bearer-token reader).
  */
 import type { TerminalRecordingRow } from '../db/tables/index.js';
+import { escapeHtml, htmlPage } from '../http/html-page.js';
 import { findUserByRef } from '../identity/users.js';
 import { getServer } from '../identity/servers.js';
 import type { SecretBox } from '../secrets/secret-box.js';
@@ -17,7 +18,6 @@ export interface PageOptions {
   readonly ticket?: string;
 }
 
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`);
 // JSON inside <script>: no "</script>" or "<!--" can close or comment it out.
 const scriptJson = (value: unknown) => JSON.stringify(value).replace(/</g, '\\u003c');
 
@@ -32,14 +32,9 @@ export async function playbackPage(ctx: ServiceContext, box: SecretBox, recordin
     playerOptions.poster = `npt:${options.startAt}`;
   }
   const title = `${server.name} · ${user?.email ?? 'unknown user'} · ${recording.startedAt.toISOString()}`;
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<link rel="icon" href="data:,">
-<title>Recording · ${escapeHtml(title)}</title>
-<link rel="stylesheet" href="/recordings/assets/asciinema-player.css">
+  return htmlPage({
+    title: `Recording · ${title}`,
+    head: `<link rel="stylesheet" href="/recordings/assets/asciinema-player.css">
 <style nonce="${options.nonce}">
   body { font-family: system-ui, sans-serif; margin: 1.5rem; background: #f6f7f9; color: #1d2330; }
   header { margin-bottom: 1rem; }
@@ -47,10 +42,8 @@ export async function playbackPage(ctx: ServiceContext, box: SecretBox, recordin
   dl { display: flex; flex-wrap: wrap; gap: .2rem 1.5rem; margin: 0; font-size: .9rem; }
   dt { font-weight: 600; } dd { margin: 0; }
   #player { max-width: 1100px; }
-</style>
-</head>
-<body>
-<header>
+</style>`,
+    body: `<header>
   <h1>Terminal recording on ${escapeHtml(server.name)}</h1>
   <dl>
     <div><dt>User</dt><dd>${escapeHtml(user?.email ?? 'unknown')}</dd></div>
@@ -64,8 +57,6 @@ export async function playbackPage(ctx: ServiceContext, box: SecretBox, recordin
 <script src="/recordings/assets/asciinema-player.min.js"></script>
 <script nonce="${options.nonce}">
   AsciinemaPlayer.create(${scriptJson(castUrl)}, document.getElementById('player'), ${scriptJson(playerOptions)});
-</script>
-</body>
-</html>
-`;
+</script>`,
+  });
 }

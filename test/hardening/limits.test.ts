@@ -161,38 +161,6 @@ describe('GraphQL limits (defaults: depth 12, 30 aliases, cost 25,000, batches o
   });
 });
 
-describe('introspection', () => {
-  it('is off by default with NODE_ENV=production, and on in development', async () => {
-    const production = await startTestVigil({ env: { NODE_ENV: 'production' } });
-    try {
-      const refused = await post(production, { query: '{ __schema { queryType { name } } }' }, production.admin.token);
-      expect(refused.status).toBe(400);
-      expect(refused.body.errors[0].message).toMatch(/introspection/i);
-      const typename = await post(production, { query: '{ __typename }' }, production.admin.token);
-      expect(typename.body.data).toEqual({ __typename: 'Query' });
-    } finally {
-      await production.close();
-    }
-    const development = await startTestVigil({ env: { NODE_ENV: 'development' } });
-    try {
-      const allowed = await post(development, { query: '{ __schema { queryType { name } } }' }, development.admin.token);
-      expect(allowed.body.data.__schema.queryType.name).toBe('Query');
-    } finally {
-      await development.close();
-    }
-  });
-
-  it('can be turned on in production with VIGIL_GRAPHQL_INTROSPECTION=true', async () => {
-    const t = await startTestVigil({ env: { NODE_ENV: 'production', VIGIL_GRAPHQL_INTROSPECTION: 'true' } });
-    try {
-      const allowed = await post(t, { query: '{ __schema { queryType { name } } }' }, t.admin.token);
-      expect(allowed.body.data.__schema.queryType.name).toBe('Query');
-    } finally {
-      await t.close();
-    }
-  });
-});
-
 describe('rate limits', () => {
   let t: TestVigil;
   beforeAll(async () => {

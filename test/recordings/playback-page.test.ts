@@ -11,13 +11,13 @@
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM, hasChromium, launchChromium } from '../support/chromium.js';
 import { castLines, openTerminalSession, putChunk, type CastEvent } from '../support/recording-agent.js';
 import { buildRecordsFixture, type RecordsFixture } from '../support/records-fixture.js';
 import { startTestVigil, type TestVigil } from '../support/test-vigil.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const ARTIFACTS = join(PROJECT_ROOT, 'test-artifacts');
 const SCREENSHOT = join(ARTIFACTS, 'recording-player.png');
@@ -75,7 +75,7 @@ function watch(page: Page, origin: string): PageProblems {
   return problems;
 }
 
-describe.skipIf(!existsSync(CHROMIUM))(`the playback page in a browser (needs ${CHROMIUM})`, () => {
+describe.skipIf(!hasChromium())(`the playback page in a browser (needs ${CHROMIUM})`, () => {
   let t: TestVigil;
   let f: RecordsFixture;
   let browser: Browser;
@@ -94,11 +94,7 @@ describe.skipIf(!existsSync(CHROMIUM))(`the playback page in a browser (needs ${
     expect(last.status, JSON.stringify(last.body)).toBe(201);
     expect(last.body.isComplete).toBe(true);
     recordingId = first.body.recordingId;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      timeout: 30_000,
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
