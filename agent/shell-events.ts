@@ -6,6 +6,7 @@
  * COMMAND_UPDATE.
  */
 import { isIP } from 'node:net';
+import type { AgentEvent } from './event-delivery.js';
 import type { SpoolRecord } from './spool-records.js';
 
 /** Vigil's limits on what an agent sends (server/records/ingest/agent-event.ts). */
@@ -19,8 +20,6 @@ export interface ShellIdentity {
   readonly username: string;
   readonly userEmail: string | undefined;
 }
-
-export type AgentEvent = { eventId: string; kind: string } & Record<string, unknown>;
 
 export const sessionEventId = (session: string) => `ts-${session}`;
 const commandEventId = (session: string, seq: number) => `cmd-${session}-${seq}`;

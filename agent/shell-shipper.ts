@@ -1,31 +1,25 @@
 /**
  * Ships the shells' spool files to Vigil: on each pass, the whole records written since the last
  * delivered offset of each file, as one ingestEvents batch per file, then the new offset. A file
- * whose shell has exited (its end record delivered, or its process gone) is removed.
- *
- * Vigil refuses a batch as a whole, naming the event (`events.3.command.line`): an email Vigil does
- * not know is dropped (the session is kept under its Unix user name alone), any other refused event
- * is set aside in `rejected.jsonl` with Vigil's reason, and the rest is sent again, so one bad
- * record never holds back the ones after it.
+ * whose shell has exited (its end record delivered, or its process gone) is removed. What Vigil
+ * refuses is handled by EventDelivery (event-delivery.ts): an unknown email is dropped, a refused
+ * event set aside.
  */
-import { appendFile, open, readdir, stat } from 'node:fs/promises';
+import { open, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { AgentConfig } from './agent-config.js';
+import { EventDelivery, type AgentEvent } from './event-delivery.js';
 import { emailOf, userNameOf } from './people.js';
-import { shellEvents, sessionEventId, type AgentEvent } from './shell-events.js';
+import { shellEvents, sessionEventId } from './shell-events.js';
 import { parseRecord, wholeLines, type SpoolRecord } from './spool-records.js';
 import { readOffset, removeDelivered, saveOffset } from './spool-state.js';
-import { VigilRefused, type VigilClient } from './vigil-client.js';
+import type { VigilClient } from './vigil-client.js';
 
 const SHELL_FILE = /^shell-((\d+)-\d+)\.tsv$/;
 /** Records read per file and pass: well under Vigil's 1,000 events a batch. */
 const MAX_RECORDS_PER_BATCH = 900;
 const MAX_BYTES_PER_PASS = 4 * 1024 * 1024;
-/** An email Vigil did not know is asked about again after this long (the user may be created meanwhile). */
-const UNKNOWN_EMAIL_RETRY_MS = 10 * 60_000;
-
-const INGEST = `mutation Ingest($events: [AgentEventInput!]!) { ingestEvents(events: $events) { accepted duplicates } }`;
 
 function isProcessAlive(pid: number): boolean {
   try {
@@ -38,13 +32,15 @@ function isProcessAlive(pid: number): boolean {
 }
 
 export class ShellShipper {
-  private readonly unknownEmails = new Map<string, number>();
+  private readonly delivery: EventDelivery;
 
   constructor(
     private readonly config: AgentConfig,
-    private readonly client: VigilClient,
+    client: VigilClient,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.delivery = new EventDelivery(client, config.spool, log);
+  }
 
   /** One pass over the spool; throws VigilUnavailable (or a refusal of the whole request) for the caller to back off. */
   async pass(): Promise<number> {
@@ -103,7 +99,7 @@ export class ShellShipper {
     }
     if (records.length > 0) {
       const username = userNameOf(uid) ?? (records.find((record) => record.type === 'start') as { user?: string } | undefined)?.user ?? `uid-${uid}`;
-      await this.deliver(this.shellEventsFor(session!, username, records));
+      await this.delivery.deliver(this.shellEventsFor(session!, username, records));
     }
     if (consumed > 0) await saveOffset(file, offset + consumed);
     if (isExhausted && records.some((record) => record.type === 'end')) await removeDelivered(file);
@@ -111,43 +107,8 @@ export class ShellShipper {
   }
 
   private shellEventsFor(session: string, username: string, records: SpoolRecord[]): AgentEvent[] {
-    let userEmail = emailOf(this.config, username);
-    const unknownSince = userEmail ? this.unknownEmails.get(userEmail) : undefined;
-    if (unknownSince !== undefined && Date.now() - unknownSince < UNKNOWN_EMAIL_RETRY_MS) userEmail = undefined;
-    return shellEvents({ session, username, userEmail }, records);
+    return shellEvents({ session, username, userEmail: this.delivery.emailToSend(emailOf(this.config, username)) }, records);
   }
-
-  /** Sends `events`, setting aside what Vigil refuses one event at a time. */
-  private async deliver(events: AgentEvent[]): Promise<void> {
-    let pending = events;
-    while (pending.length > 0) {
-      try {
-        await this.client.graphql(INGEST, { events: pending });
-        return;
-      } catch (error) {
-        const index = refusedEventIndex(error);
-        if (index === undefined || !(error instanceof VigilRefused)) throw error;
-        const event = pending[index]!;
-        if (error.field?.endsWith('.userEmail')) {
-          const payload = Object.values(event).find((value) => typeof value === 'object' && value !== null && 'userEmail' in value) as { userEmail?: string | null };
-          this.log.warn({ email: payload.userEmail }, 'Vigil knows no user with this email: the session is recorded under its Unix user name alone');
-          if (payload.userEmail) this.unknownEmails.set(payload.userEmail, Date.now());
-          payload.userEmail = null;
-          continue;
-        }
-        this.log.error({ eventId: event.eventId, reason: error.message }, 'Vigil refused an event: set aside in rejected.jsonl');
-        await appendFile(path.join(this.config.spool, 'rejected.jsonl'), `${JSON.stringify({ at: new Date().toISOString(), reason: error.message, field: error.field, event })}\n`);
-        pending = pending.filter((_, position) => position !== index);
-      }
-    }
-  }
-}
-
-/** The index of the event Vigil named in a BAD_USER_INPUT refusal (`events.12.…`), if it named one. */
-function refusedEventIndex(error: unknown): number | undefined {
-  if (!(error instanceof VigilRefused) || error.code !== 'BAD_USER_INPUT') return undefined;
-  const match = /^events\.(\d+)(?:\.|$)/.exec(error.field ?? '');
-  return match ? Number(match[1]) : undefined;
 }
 
 export { sessionEventId };
