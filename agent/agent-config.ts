@@ -20,6 +20,8 @@ export interface AgentConfig {
   readonly pollMs: number;
   /** Where system logs come from (VIGIL_AGENT_SYSTEM_LOGS): `journald`, a file path to follow, or `off` (the default). */
   readonly systemLogs: 'journald' | 'off' | { readonly file: string };
+  /** Where following system logs begins at first start, with no place saved (VIGIL_AGENT_SYSTEM_LOGS_FROM): `now` (the default) or `start`, the whole journal or file. */
+  readonly systemLogsFrom: 'now' | 'start';
   /** This server's name as people know it, for the sudo wrapper's hints (VIGIL_AGENT_SERVER_NAME, default the host name). */
   readonly serverName: string;
   /** Where a person asks for sudo (VIGIL_AGENT_REQUEST_URL), `{server}`, `{command}` and `{user}` standing for those values. */
@@ -67,6 +69,12 @@ export function defaultSpool(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(os.homedir(), '.vigil-agent', 'spool');
 }
 
+function systemLogsFrom(value: string | undefined): 'now' | 'start' {
+  if (value === undefined || value === '' || value === 'now') return 'now';
+  if (value === 'start') return value;
+  throw new AgentConfigError(`VIGIL_AGENT_SYSTEM_LOGS_FROM must be now or start, not "${value}"`);
+}
+
 export function loadAgentConfig(env: NodeJS.ProcessEnv = process.env): AgentConfig {
   let vigilUrl: URL;
   try {
@@ -85,6 +93,7 @@ export function loadAgentConfig(env: NodeJS.ProcessEnv = process.env): AgentConf
     emailDomain: domain || undefined,
     pollMs: positiveInteger('VIGIL_AGENT_POLL_MS', env.VIGIL_AGENT_POLL_MS, 200),
     systemLogs: systemLogs === 'journald' || systemLogs === 'off' ? systemLogs : { file: systemLogs },
+    systemLogsFrom: systemLogsFrom(env.VIGIL_AGENT_SYSTEM_LOGS_FROM),
     serverName: env.VIGIL_AGENT_SERVER_NAME || os.hostname(),
     requestUrl: env.VIGIL_AGENT_REQUEST_URL || undefined,
     logLevel: env.LOG_LEVEL || 'info',

@@ -11,6 +11,8 @@ export interface Shipper {
   readonly name: string;
   /** Delivers what is waiting; resolves with how much was delivered. */
   pass(): Promise<number>;
+  /** Ends what the shipper keeps running between passes (a journalctl child), when the daemon stops. */
+  dispose?(): Promise<void>;
 }
 
 export interface RunningDaemon {
@@ -41,6 +43,7 @@ export function startDaemon(shippers: readonly Shipper[], options: { pollMs: num
     async stop() {
       controller.abort();
       await Promise.all(loops);
+      await Promise.all(shippers.map((shipper) => shipper.dispose?.()));
     },
   };
 }

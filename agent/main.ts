@@ -15,6 +15,7 @@ import { startDaemon, type Shipper } from './daemon.js';
 import { SHELLS, shellHook, type Shell } from './shell-hook.js';
 import { register } from './register.js';
 import { ShellShipper } from './shell-shipper.js';
+import { systemLogFollower } from './system-log-follower.js';
 import { runSudo } from './sudo-wrapper.js';
 import { VigilClient, VigilRefused, VigilUnavailable } from './vigil-client.js';
 
@@ -42,6 +43,12 @@ function shippers(config: AgentConfig): Shipper[] {
   return [{ name: 'shells', pass: () => shells.pass() }];
 }
 
+/** The system log follower when VIGIL_AGENT_SYSTEM_LOGS is set: following for the daemon, one pass for `send`. */
+function systemLogShippers(config: AgentConfig, follow: boolean): Shipper[] {
+  const follower = systemLogFollower(config, new VigilClient(config.vigilUrl, requireToken(config)), log, { follow });
+  return follower ? [follower] : [];
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   const config = loadAgentConfig(agentEnvironment());
@@ -62,7 +69,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'run': {
       ensureSpool(config);
-      const daemon = startDaemon(shippers(config), { pollMs: config.pollMs, log });
+      const daemon = startDaemon([...shippers(config), ...systemLogShippers(config, true)], { pollMs: config.pollMs, log });
       log.info({ vigil: config.vigilUrl.origin, spool: config.spool }, 'vigil-agent running');
       await new Promise<void>((resolve) => {
         process.once('SIGTERM', resolve);
@@ -75,7 +82,8 @@ async function main(argv: string[]): Promise<number> {
     case 'send': {
       ensureSpool(config);
       let failed = false;
-      for (const shipper of shippers(config)) {
+      const once = [...shippers(config), ...systemLogShippers(config, false)];
+      for (const shipper of once) {
         try {
           const count = await shipper.pass();
           log.info({ shipper: shipper.name, count }, 'delivered');
@@ -84,6 +92,7 @@ async function main(argv: string[]): Promise<number> {
           log.error({ shipper: shipper.name, reason: (error as Error).message }, 'delivery failed');
         }
       }
+      await Promise.all(once.map((shipper) => shipper.dispose?.()));
       return failed ? 1 : 0;
     }
     case 'sudo':

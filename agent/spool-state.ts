@@ -1,10 +1,18 @@
 /**
- * What the daemon has already delivered from a spool file: a byte offset in a sidecar file,
+ * What the daemon has already delivered: for a shell's spool file, a byte offset in a sidecar file;
+ * for a follower (system logs), a JSON state file in a directory of the daemon's own. Each is
  * replaced atomically (write, then rename) so a crash leaves the old place or the new, never half.
  */
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 
 const sidecar = (file: string) => `${file}.sent`;
+
+async function replaceFile(file: string, text: string): Promise<void> {
+  const temporary = `${file}.tmp`;
+  await writeFile(temporary, text);
+  await rename(temporary, file);
+}
 
 export async function readOffset(file: string): Promise<number> {
   try {
@@ -16,13 +24,47 @@ export async function readOffset(file: string): Promise<number> {
 }
 
 export async function saveOffset(file: string, offset: number): Promise<void> {
-  const temporary = `${sidecar(file)}.tmp`;
-  await writeFile(temporary, `${offset}\n`);
-  await rename(temporary, sidecar(file));
+  await replaceFile(sidecar(file), `${offset}\n`);
 }
 
 /** The file and its sidecar, once everything in it is delivered. */
 export async function removeDelivered(file: string): Promise<void> {
   await rm(file, { force: true });
   await rm(sidecar(file), { force: true });
+}
+
+/**
+ * A directory in the spool that only the daemon writes. The spool is writable by every shell, so a
+ * person could plant a state file there (a journal cursor past their own log lines); the daemon's
+ * state lives in a directory it made, owned by it and closed to others, or it stops with the reason.
+ */
+export async function privateStateDirectory(spool: string, name: string): Promise<string> {
+  const directory = path.join(spool, name);
+  await mkdir(directory, { recursive: true, mode: 0o700 });
+  const info = await lstat(directory);
+  const uid = process.getuid?.();
+  if (!info.isDirectory() || (uid !== undefined && info.uid !== uid) || (info.mode & 0o022) !== 0) {
+    throw new Error(`${directory} must be a directory of the agent's own user, writable by it alone: remove it and let the agent make it`);
+  }
+  return directory;
+}
+
+/** A follower's state, or undefined before its first save. A damaged one stops the follower rather than start it over. */
+export async function readState<State>(file: string): Promise<State | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  try {
+    return JSON.parse(text) as State;
+  } catch {
+    throw new Error(`${file} is damaged (not JSON): remove it to start following again from the configured point`);
+  }
+}
+
+export async function saveState(file: string, state: unknown): Promise<void> {
+  await replaceFile(file, `${JSON.stringify(state)}\n`);
 }
