@@ -177,12 +177,21 @@ export async function deliverToChannels(deps: DeliveryDeps, rule: AlertRuleRow, 
   }
 }
 
-/** One pass over every enabled rule of every tenant; returns how many alerts fired. */
-export async function evaluateAlertRules(deps: DeliveryDeps): Promise<number> {
+/** Which rules a pass evaluates, and whether their firings go out. */
+export interface EvaluationScope {
+  /** Only this tenant's rules (the demo evaluates its own tenant on its own clock). */
+  readonly tenantId?: string;
+  /** Send fired alerts to the rules' channels (the default); the demo's history sends nothing. */
+  readonly isDelivering?: boolean;
+}
+
+/** One pass over every enabled rule of every tenant (or of one); returns how many alerts fired. */
+export async function evaluateAlertRules(deps: DeliveryDeps, scope: EvaluationScope = {}): Promise<number> {
   const now = deps.clock.now();
+  const onlyTenant = scope.tenantId ? sql`where t.id = ${scope.tenantId}` : sql``;
   const rules = await queryRows<{ tenant_id: string; id: string }>(
     deps.db,
-    sql`select r.tenant_id, r.id from tenants t join alert_rules r on r.tenant_id = t.id and r.is_enabled order by r.tenant_id, r.id`,
+    sql`select r.tenant_id, r.id from tenants t join alert_rules r on r.tenant_id = t.id and r.is_enabled ${onlyTenant} order by r.tenant_id, r.id`,
   );
   let firedCount = 0;
   for (const { tenant_id: tenantId, id } of rules) {
@@ -199,7 +208,7 @@ export async function evaluateAlertRules(deps: DeliveryDeps): Promise<number> {
     if (!outcome) continue;
     if (outcome.fired.length > 0) await integrateAfterCommit(deps.db, tenantId);
     firedCount += outcome.fired.length;
-    await deliverToChannels(deps, outcome.rule, outcome.fired);
+    if (scope.isDelivering !== false) await deliverToChannels(deps, outcome.rule, outcome.fired);
   }
   return firedCount;
 }

@@ -27,16 +27,18 @@ export interface SweepCounts {
   expiredSessions: number;
 }
 
-export async function sweepApprovals(db: Database, clock: Clock): Promise<SweepCounts> {
+/** Sweeps every tenant, or only `scope.tenantId` (the demo sweeps its own tenant on its own clock). */
+export async function sweepApprovals(db: Database, clock: Clock, scope: { tenantId?: string } = {}): Promise<SweepCounts> {
   const now = clock.now();
   const totals: SweepCounts = { expiredRequests: 0, startedSessions: 0, expiredSessions: 0 };
+  const onlyTenant = scope.tenantId ? sql`t.id = ${scope.tenantId} and` : sql``;
   // One probe per tenant, each through an index that leads with tenant_id.
   const tenants = await queryRows<{ id: string }>(
     db,
     sql`select t.id from tenants t
-        where exists (select 1 from approvals a where a.tenant_id = t.id and a.status = 'pending' and a.decide_by <= ${now.toISOString()}::timestamptz)
+        where ${onlyTenant} (exists (select 1 from approvals a where a.tenant_id = t.id and a.status = 'pending' and a.decide_by <= ${now.toISOString()}::timestamptz)
            or exists (select 1 from access_sessions s where s.tenant_id = t.id and s.status in ('approved', 'active')
-                        and (s.expires_at <= ${now.toISOString()}::timestamptz or (s.status = 'approved' and s.starts_at <= ${now.toISOString()}::timestamptz)))`,
+                        and (s.expires_at <= ${now.toISOString()}::timestamptz or (s.status = 'approved' and s.starts_at <= ${now.toISOString()}::timestamptz))))`,
   );
   for (const { id: tenantId } of tenants) {
     for (;;) {

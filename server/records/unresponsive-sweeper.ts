@@ -17,13 +17,17 @@ import type { Logger } from '../logger.js';
 
 const BATCH_SIZE = 1000;
 
-/** Marks every Running command silent for `afterSeconds` as Unresponsive; returns how many. */
-export async function sweepUnresponsiveCommands(db: Database, clock: Clock, afterSeconds: number): Promise<number> {
+/**
+ * Marks every Running command silent for `afterSeconds` as Unresponsive, in every tenant or only
+ * in `scope.tenantId` (the demo sweeps its own tenant on its own clock); returns how many.
+ */
+export async function sweepUnresponsiveCommands(db: Database, clock: Clock, afterSeconds: number, scope: { tenantId?: string } = {}): Promise<number> {
   const now = clock.now();
   const cutoff = new Date(now.getTime() - afterSeconds * 1000).toISOString();
+  const onlyTenant = scope.tenantId ? sql`tenant_id = ${scope.tenantId} and` : sql``;
   const tenants = await queryRows<{ tenant_id: string }>(
     db,
-    sql`select distinct tenant_id from commands where status = 'running' and last_update_at < ${cutoff}::timestamptz`,
+    sql`select distinct tenant_id from commands where ${onlyTenant} status = 'running' and last_update_at < ${cutoff}::timestamptz`,
   );
   let total = 0;
   for (const { tenant_id: tenantId } of tenants) {
