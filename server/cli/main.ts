@@ -13,6 +13,7 @@ import { createTenant, listTenants } from '../identity/tenants.js';
 import { createUser, listUsers } from '../identity/users.js';
 import { inTransaction } from '../service-context.js';
 import { addAuditCommands } from './audit-verify.js';
+import { addDemoCommands } from './demo.js';
 import { CliError, operatorContext, operatorUser, parseDuration, withDatabase } from './operator-session.js';
 import { addSecretsCommands } from './secrets-rotate.js';
 
@@ -137,6 +138,7 @@ function buildProgram(config: () => Config, setExitCode: (code: number) => void)
 
   addAuditCommands(program, setExitCode);
   addSecretsCommands(program, config, setExitCode);
+  addDemoCommands(program, config);
   return program;
 }
 

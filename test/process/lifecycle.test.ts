@@ -4,7 +4,7 @@
  * only the environment given here. The tests share one data dir and run in order, like an
  * operator's session: first start, CLI, restart, WebSockets, SIGTERM.
  */
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createClient, type Client } from 'graphql-ws';
@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { graphql } from '../support/graphql-client.js';
 import { createTestDatabase, isPostgres, type TestDatabase } from '../support/test-database.js';
-import { killAllChildren, processEnv, runCli, startVigilProcess, type VigilProcess } from '../support/vigil-process.js';
+import { endProcessTest, processEnv, runCli, startVigilProcess, type VigilProcess } from '../support/vigil-process.js';
 
 const TOKEN = /^vigil_user_[0-9a-f]{32}_[A-Za-z0-9_-]{43}$/;
 const TOKEN_ALONE_ON_STDOUT = /^vigil_user_[0-9a-f]{32}_[A-Za-z0-9_-]{43}\n$/;
@@ -101,13 +101,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  try {
-    await server?.stop('SIGTERM');
-  } finally {
-    await killAllChildren();
-    await database?.drop();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
-  }
+  await endProcessTest(server, database, dataDir);
 });
 
 describe('Vigil run as a process', { timeout: 90_000 }, () => {

@@ -4,6 +4,7 @@
  * here is tracked so `killAllChildren()` can SIGKILL whatever a failing test left running.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -62,6 +63,21 @@ export async function killAllChildren(): Promise<void> {
   );
 }
 
+/**
+ * The end of a process test on a database and data dir of its own: the server still running is
+ * stopped (SIGTERM), whatever else is left is killed, then the database is dropped and the data
+ * dir removed.
+ */
+export async function endProcessTest(server: VigilProcess | undefined, database: { drop(): Promise<void> } | undefined, dataDir: string | undefined): Promise<void> {
+  try {
+    await server?.stop('SIGTERM');
+  } finally {
+    await killAllChildren();
+    await database?.drop();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
 export interface VigilProcess {
   readonly child: ChildProcess;
   /** As printed: `Vigil is serving GraphQL at <graphqlUrl>`. */
@@ -85,9 +101,9 @@ export interface VigilProcess {
 const BANNER = /^Vigil is serving GraphQL at (\S+)\n((?:.+\n)*)\n/m;
 const ADMIN_TOKEN = /^Admin token \(shown once, keep it safe\): (\S+)$/m;
 
-/** Starts `server/main.ts` and waits (up to 30 s) until its banner is printed. */
-export async function startVigilProcess(env: Record<string, string>): Promise<VigilProcess> {
-  const { child, exited } = spawnTracked(['server/main.ts'], env);
+/** Starts `server/main.ts` (with `args`, such as `--demo`) and waits until its banner is printed. */
+export async function startVigilProcess(env: Record<string, string>, args: string[] = [], startupTimeoutMs = STARTUP_TIMEOUT_MS): Promise<VigilProcess> {
+  const { child, exited } = spawnTracked(['server/main.ts', ...args], env);
   let stdout = '';
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -109,8 +125,8 @@ export async function startVigilProcess(env: Record<string, string>): Promise<Vi
     };
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      fail(`no banner within ${STARTUP_TIMEOUT_MS} ms`);
-    }, STARTUP_TIMEOUT_MS);
+      fail(`no banner within ${startupTimeoutMs} ms`);
+    }, startupTimeoutMs);
     const cleanup = () => {
       settled = true;
       clearTimeout(timer);
@@ -158,14 +174,14 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `server/cli/main.ts <args>` to completion (SIGKILLed after 30 s). */
-export async function runCli(args: string[], env: Record<string, string>): Promise<CliResult> {
+/** Runs `server/cli/main.ts <args>` to completion (SIGKILLed after 30 s, or `timeoutMs`). */
+export async function runCli(args: string[], env: Record<string, string>, timeoutMs = CLI_TIMEOUT_MS): Promise<CliResult> {
   const { child, exited } = spawnTracked(['server/cli/main.ts', ...args], env);
   let stdout = '';
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const timer = setTimeout(() => child.kill('SIGKILL'), CLI_TIMEOUT_MS);
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
   const { code } = await exited;
   clearTimeout(timer);
   return { code, stdout, stderr };
