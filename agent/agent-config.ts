@@ -26,9 +26,14 @@ export interface AgentConfig {
   readonly serverName: string;
   /** Where a person asks for sudo (VIGIL_AGENT_REQUEST_URL), `{server}`, `{command}` and `{user}` standing for those values. */
   readonly requestUrl: string | undefined;
+  /** What `vigil-agent record` records with (VIGIL_AGENT_RECORDER: `asciinema`, `script`, or `auto`, the default: asciinema when installed, else util-linux script). */
+  readonly recorder: RecorderChoice;
   /** pino level (LOG_LEVEL, default info). */
   readonly logLevel: string;
 }
+
+export const RECORDERS = ['asciinema', 'script'] as const;
+export type RecorderChoice = (typeof RECORDERS)[number] | 'auto';
 
 export class AgentConfigError extends Error {}
 
@@ -69,6 +74,12 @@ export function defaultSpool(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(os.homedir(), '.vigil-agent', 'spool');
 }
 
+function recorderChoice(value: string | undefined): RecorderChoice {
+  if (value === undefined || value === '' || value === 'auto') return 'auto';
+  if (!(RECORDERS as readonly string[]).includes(value)) throw new AgentConfigError(`VIGIL_AGENT_RECORDER must be ${RECORDERS.join(', ')} or auto, not "${value}"`);
+  return value as RecorderChoice;
+}
+
 function systemLogsFrom(value: string | undefined): 'now' | 'start' {
   if (value === undefined || value === '' || value === 'now') return 'now';
   if (value === 'start') return value;
@@ -96,6 +107,7 @@ export function loadAgentConfig(env: NodeJS.ProcessEnv = process.env): AgentConf
     systemLogsFrom: systemLogsFrom(env.VIGIL_AGENT_SYSTEM_LOGS_FROM),
     serverName: env.VIGIL_AGENT_SERVER_NAME || os.hostname(),
     requestUrl: env.VIGIL_AGENT_REQUEST_URL || undefined,
+    recorder: recorderChoice(env.VIGIL_AGENT_RECORDER),
     logLevel: env.LOG_LEVEL || 'info',
   };
 }

@@ -5,6 +5,7 @@
  *   vigil-agent run                   the daemon: ships the spool (and system logs, if set)
  *   vigil-agent send                  one delivery pass, then exit (0: all delivered)
  *   vigil-agent sudo <command…>       run a command through sudo only when Vigil grants it
+ *   vigil-agent record [-- <command…>]  a terminal session under a recorder, streamed to Vigil
  */
 import { mkdirSync, chmodSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -13,6 +14,8 @@ import type { Logger } from 'pino';
 import { AgentConfigError, agentEnvironment, loadAgentConfig, requireToken, type AgentConfig } from './agent-config.js';
 import { startDaemon, type Shipper } from './daemon.js';
 import { SHELLS, shellHook, type Shell } from './shell-hook.js';
+import { runRecorder } from './recorder.js';
+import { RecordingShipper } from './recording-shipper.js';
 import { register } from './register.js';
 import { ShellShipper } from './shell-shipper.js';
 import { systemLogFollower } from './system-log-follower.js';
@@ -26,8 +29,12 @@ const USAGE = `usage: vigil-agent <command>
   run                   ship the spool to Vigil until stopped (SIGTERM, Ctrl-C)
   send                  one delivery pass, then exit
   sudo <command…>       ask Vigil, then run the command with sudo when granted
+  record [-- <command…>]
+                        record a terminal session: the login shell (or the command) under
+                        asciinema or script, its commands and recording streamed to Vigil
 Settings (environment): VIGIL_URL, VIGIL_AGENT_TOKEN or VIGIL_AGENT_TOKEN_FILE, VIGIL_AGENT_SPOOL,
-VIGIL_AGENT_USERS, VIGIL_AGENT_EMAIL_DOMAIN, VIGIL_AGENT_POLL_MS, VIGIL_AGENT_SYSTEM_LOGS.`;
+VIGIL_AGENT_USERS, VIGIL_AGENT_EMAIL_DOMAIN, VIGIL_AGENT_POLL_MS, VIGIL_AGENT_SYSTEM_LOGS,
+VIGIL_AGENT_RECORDER.`;
 
 let log: Logger = pino({ base: { name: 'vigil-agent' } }, pino.destination(2));
 
@@ -40,7 +47,11 @@ function ensureSpool(config: AgentConfig): void {
 function shippers(config: AgentConfig): Shipper[] {
   const client = new VigilClient(config.vigilUrl, requireToken(config));
   const shells = new ShellShipper(config, client, log);
-  return [{ name: 'shells', pass: () => shells.pass() }];
+  const recordings = new RecordingShipper(config, client, log, (session) => shells.isSessionDelivered(session));
+  return [
+    { name: 'shells', pass: () => shells.pass() },
+    { name: 'recordings', pass: () => recordings.pass() },
+  ];
 }
 
 /** The system log follower when VIGIL_AGENT_SYSTEM_LOGS is set: following for the daemon, one pass for `send`. */
@@ -97,6 +108,8 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'sudo':
       return runSudo(config, rest);
+    case 'record':
+      return runRecorder(config, rest);
     case undefined:
     case 'help':
     case '--help':

@@ -33,9 +33,13 @@ __vigil_t=$'\\t'
 __vigil_write() { builtin printf '%s\\n' "$1" >>"$__vigil_file" 2>/dev/null; }
 __vigil_seq=0
 __vigil_running=
+__vigil_recorded=
 if [[ -n \${VIGIL_TERMINAL_SESSION-} ]]; then
-  # A recorder started this shell and wrote the session's start itself.
+  # A recorder started this shell and writes the start and end of the session itself. A shell
+  # started from this one is a session of its own (numbering its commands from 1): not passed on.
   __vigil_file="$__vigil_spool/shell-$VIGIL_TERMINAL_SESSION.tsv"
+  __vigil_recorded=1
+  unset VIGIL_TERMINAL_SESSION
 else
   __vigil_file="$__vigil_spool/shell-$$-\${EPOCHREALTIME//[.,]/}.tsv"
   __vigil_esc "\${USER-}"; __vigil_u=$__vigil_out
@@ -60,7 +64,7 @@ __vigil_end() {
 }
 __vigil_exit() {
   __vigil_end $?
-  [[ -n \${VIGIL_TERMINAL_SESSION-} ]] || __vigil_write "E\${__vigil_t}$EPOCHREALTIME"
+  [[ -n $__vigil_recorded ]] || __vigil_write "E\${__vigil_t}$EPOCHREALTIME"
 }`;
 }
 

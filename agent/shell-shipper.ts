@@ -21,7 +21,7 @@ const SHELL_FILE = /^shell-((\d+)-\d+)\.tsv$/;
 const MAX_RECORDS_PER_BATCH = 900;
 const MAX_BYTES_PER_PASS = 4 * 1024 * 1024;
 
-function isProcessAlive(pid: number): boolean {
+export function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -56,10 +56,14 @@ export class ShellShipper {
     return sent;
   }
 
-  /** Whether the session of this id has been delivered as far as its start (recordings wait for it). */
+  /**
+   * Whether the session of this id has been delivered as far as its start (recordings wait for it):
+   * some of its file is, or all of it (the file is gone: a recorder writes it before its recording).
+   */
   async isSessionDelivered(session: string): Promise<boolean> {
     const file = path.join(this.config.spool, `shell-${session}.tsv`);
-    return (await readOffset(file)) > 0;
+    if ((await readOffset(file)) > 0) return true;
+    return !(await stat(file).then(() => true, () => false));
   }
 
   private async shipFile(name: string): Promise<number> {

@@ -1,7 +1,9 @@
 /**
  * Reading what shells and recorders write into the spool (the format is in shell-hook.ts): whole
- * lines only, so a record still being written is read on the next pass.
+ * lines only, so a record still being written is read on the next pass. A recorder writes its
+ * session's records with formatRecord, in the shells' format.
  */
+import { open } from 'node:fs/promises';
 
 export type SpoolRecord =
   | { readonly type: 'start'; readonly at: Date; readonly user: string; readonly tty: string; readonly remoteIp: string; readonly shell: string }
@@ -25,6 +27,27 @@ export function parseShellTime(value: string): Date | undefined {
   if (!match) return undefined;
   const fraction = (match[2] ?? '').padEnd(3, '0').slice(0, 3);
   return new Date(Number(match[1]) * 1000 + Number(fraction));
+}
+
+/** A time as the shells write it: seconds, a dot, six digits. */
+export function formatShellTime(at: Date): string {
+  const ms = at.getTime();
+  return `${Math.floor(ms / 1000)}.${String(ms % 1000).padStart(3, '0')}000`;
+}
+
+/** A record as its line (without the newline): what a recorder writes for the session it starts. */
+export function formatRecord(record: SpoolRecord): string {
+  const time = formatShellTime(record.at);
+  switch (record.type) {
+    case 'start':
+      return ['S', time, escapeField(record.user), escapeField(record.tty), escapeField(record.remoteIp), escapeField(record.shell)].join('\t');
+    case 'begin':
+      return ['B', String(record.seq), time, escapeField(record.workingDirectory), escapeField(record.line)].join('\t');
+    case 'finish':
+      return ['C', String(record.seq), time, String(record.exitStatus)].join('\t');
+    case 'end':
+      return `E\t${time}`;
+  }
 }
 
 /** One line, or undefined for a line that is not a record (damaged, or from a newer agent). */
@@ -56,6 +79,20 @@ export function parseRecord(line: string): SpoolRecord | undefined {
     }
     default:
       return undefined;
+  }
+}
+
+/** Bytes [from, to) of `file`, fewer where it ends; none when it is not there. */
+export async function readBytes(file: string, from: number, to: number): Promise<Buffer> {
+  const handle = await open(file, 'r').catch(() => undefined);
+  if (!handle) return Buffer.alloc(0);
+  try {
+    const length = Math.max(0, Math.min(to, (await handle.stat()).size) - from);
+    const buffer = Buffer.alloc(length);
+    const { bytesRead } = length > 0 ? await handle.read(buffer, 0, length, from) : { bytesRead: 0 };
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
   }
 }
 

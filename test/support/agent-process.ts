@@ -3,7 +3,7 @@
  * interactive shells in tmux with the agent's hook, typed into key by key.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -71,26 +71,39 @@ export interface TmuxShell {
   /** Types `keys` and presses Enter. */
   type(keys: string): void;
   screen(): string;
+  /** The exit status of what tmux started, once it has exited. */
+  exitStatus(): number | undefined;
   close(): Promise<void>;
 }
 
-/** An interactive shell in a tmux of its own (its own socket), started with `env` only. */
-export async function startTmuxShell(shell: 'bash' | 'zsh', env: Record<string, string>): Promise<TmuxShell> {
+/**
+ * An interactive shell in a tmux of its own (its own socket), started with `env` only; with
+ * `record`, under `vigil-agent record`, as a ForceCommand would start it.
+ */
+export async function startTmuxShell(shell: 'bash' | 'zsh', env: Record<string, string>, options: { record?: boolean } = {}): Promise<TmuxShell> {
   const socket = `vigil-test-${process.pid}-${Math.random().toString(36).slice(2)}`;
   const home = await mkdtemp(path.join(os.tmpdir(), 'vigil-shell-home-'));
-  const command = shell === 'bash' ? 'bash --norc --noprofile -i' : 'zsh -f -i';
+  const shellCommand = shell === 'bash' ? 'bash --norc --noprofile -i' : 'zsh -f -i';
+  const command = options.record ? `'${process.execPath}' --import tsx '${AGENT}' record -- ${shellCommand}` : shellCommand;
   const environment = Object.entries({ ...env, HOME: home, TERM: 'xterm', USER: os.userInfo().username, SHELL: `/bin/${shell}` })
     .map(([key, value]) => `${key}=${value.replace(/'/g, `'\\''`)}`)
     .map((pair) => `'${pair}'`)
     .join(' ');
   const tmux = (...args: string[]) => execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  tmux('new-session', '-d', '-s', 'agent', '-x', '200', '-y', '50', `env -i ${environment} ${command}`);
+  // The exit status is written down by tmux's shell (tmux's own pane_dead_status did not always
+  // come), and the pane stays after, for its screen.
+  const status = path.join(home, '.exit-status');
+  tmux('new-session', '-d', '-s', 'agent', '-x', '200', '-y', '50', '-c', ROOT, `env -i ${environment} ${command}; echo $? >'${status}'`, ';', 'set-option', '-t', 'agent', 'remain-on-exit', 'on');
   return {
     type(keys) {
       tmux('send-keys', '-t', 'agent', '-l', keys);
       tmux('send-keys', '-t', 'agent', 'Enter');
     },
     screen: () => tmux('capture-pane', '-p', '-t', 'agent'),
+    exitStatus() {
+      const text = existsSync(status) ? readFileSync(status, 'utf8') : '';
+      return text.endsWith('\n') ? Number(text) : undefined;
+    },
     async close() {
       try {
         tmux('kill-server');
