@@ -3,13 +3,12 @@
  *
  * Vigil refuses a batch as a whole, naming the event (`events.3.command.line`): an email Vigil does
  * not know is dropped (the record is kept under its Unix user name alone, and that email is not
- * sent again for a while), any other refused event is set aside in the spool's `rejected.jsonl`
+ * sent again for a while), any other refused event is set aside in the spool's `rejected/rejected.jsonl`
  * with Vigil's reason, and the rest is sent again, so one bad record never holds back the others.
  * Anything else (Vigil away, the request refused whole) is thrown for the daemon to back off.
  */
-import { appendFile } from 'node:fs/promises';
-import path from 'node:path';
 import type { Logger } from 'pino';
+import { setAside } from './spool-state.js';
 import { VigilRefused, type VigilClient } from './vigil-client.js';
 
 export type AgentEvent = { eventId: string; kind: string } & Record<string, unknown>;
@@ -55,8 +54,8 @@ export class EventDelivery {
           payload.userEmail = null;
           continue;
         }
-        this.log.error({ eventId: event.eventId, reason: error.message }, 'Vigil refused an event: set aside in rejected.jsonl');
-        await appendFile(path.join(this.spool, 'rejected.jsonl'), `${JSON.stringify({ at: new Date().toISOString(), reason: error.message, field: error.field, event })}\n`);
+        this.log.error({ eventId: event.eventId, reason: error.message }, 'Vigil refused an event: set aside in rejected/rejected.jsonl');
+        await setAside(this.spool, { reason: error.message, field: error.field, event });
         pending = pending.filter((_, position) => position !== index);
       }
     }

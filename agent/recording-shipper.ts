@@ -16,7 +16,7 @@
  * What Vigil answers, and what follows:
  * - 404, the session unknown: its start has not reached Vigil. A recording waits until the shell
  *   shipper has delivered the session's start anyway; it is never dropped, only tried again.
- * - 400 (413), a line refused: the chunk is set aside in rejected.jsonl with Vigil's reason and
+ * - 400 (413), a line refused: the chunk is set aside in rejected/rejected.jsonl with Vigil's reason and
  *   the next chunk declares it lost (declareGap), so the gap is on record and the recording goes on.
  *   A refused header (chunk 0) leaves nothing to add to: the file is set aside whole, renamed
  *   `rec-<session>.rejected.cast`.
@@ -27,7 +27,7 @@
  *   bytes, so nothing is assumed: the chunk goes under Vigil's next number, and lines that go back
  *   in time are refused and set aside as above. A complete recording takes nothing more: set aside.
  */
-import { appendFile, readdir, rename, rm, stat } from 'node:fs/promises';
+import { readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { AgentConfig } from './agent-config.js';
@@ -35,7 +35,7 @@ import { RECORDING_FILE, recordingFiles, type RecordingFiles } from './recording
 import { sessionEventId } from './shell-events.js';
 import { isProcessAlive } from './shell-shipper.js';
 import { readBytes, wholeLines } from './spool-records.js';
-import { privateStateDirectory, readState, saveState } from './spool-state.js';
+import { privateStateDirectory, readState, saveState, setAside } from './spool-state.js';
 import { VigilRefused, type GraphQLFailure, type VigilClient } from './vigil-client.js';
 
 /** A chunk's size when there is much to send (a long session's start, after Vigil was away). */
@@ -191,9 +191,8 @@ export class RecordingShipper {
         await this.setAside(files, `Vigil refused the header: ${reason}`);
         return 'done';
       }
-      this.log.error({ ...where, reason }, 'Vigil refused a chunk of a recording: set aside in rejected.jsonl, declared lost');
-      const entry = { at: new Date().toISOString(), reason, field: details.field, recording: eventId, seq: chunk.seq, lines: body.toString('utf8') };
-      await appendFile(path.join(this.config.spool, 'rejected.jsonl'), `${JSON.stringify(entry)}\n`);
+      this.log.error({ ...where, reason }, 'Vigil refused a chunk of a recording: set aside in rejected/rejected.jsonl, declared lost');
+      await setAside(this.config.spool, { reason, field: details.field, recording: eventId, seq: chunk.seq, lines: body.toString('utf8') });
       await saveState(files.state, { seq: chunk.seq + 1, offset: chunk.to, isGapPending: true });
       return 'again';
     }
@@ -228,7 +227,7 @@ export class RecordingShipper {
   private async setAside(files: Recording, reason: string): Promise<void> {
     this.log.error({ session: files.session, reason }, `recording set aside as rec-${files.session}.rejected.cast`);
     await rename(files.cast, path.join(this.config.spool, `rec-${files.session}.rejected.cast`));
-    await appendFile(path.join(this.config.spool, 'rejected.jsonl'), `${JSON.stringify({ at: new Date().toISOString(), reason, recording: sessionEventId(files.session) })}\n`);
+    await setAside(this.config.spool, { reason, recording: sessionEventId(files.session) });
     await this.removeFiles(files);
   }
 

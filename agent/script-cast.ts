@@ -49,12 +49,12 @@ export class ScriptCastConverter {
     const io = await readFrom(this.files.io, this.ioOffset);
     let used = 0;
     const events: CastEvent[] = [];
-    for (const line of lines) {
+    for (const { text: line, bytes } of lines) {
       const [type, delay, ...rest] = line.split(' ');
       const code = type === 'O' ? 'o' : type === 'I' ? 'i' : undefined;
       const length = Number(rest[0]);
       if (code && used + length > io.length) break;
-      this.timingOffset += Buffer.byteLength(line) + 1;
+      this.timingOffset += bytes;
       const micros = microseconds(delay ?? '');
       if (micros === undefined) continue;
       this.elapsed += micros;

@@ -5,15 +5,15 @@
  * refuses is handled by EventDelivery (event-delivery.ts): an unknown email is dropped, a refused
  * event set aside.
  */
-import { open, readdir, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { AgentConfig } from './agent-config.js';
 import { EventDelivery, type AgentEvent } from './event-delivery.js';
 import { emailOf, userNameOf } from './people.js';
 import { shellEvents, sessionEventId } from './shell-events.js';
-import { parseRecord, wholeLines, type SpoolRecord } from './spool-records.js';
-import { readOffset, removeDelivered, saveOffset } from './spool-state.js';
+import { openSpoolFile, parseRecord, wholeLines, type SpoolRecord } from './spool-records.js';
+import { privateStateDirectory, readOffset, removeDelivered, saveOffset } from './spool-state.js';
 import type { VigilClient } from './vigil-client.js';
 
 const SHELL_FILE = /^shell-((\d+)-\d+)\.tsv$/;
@@ -33,6 +33,7 @@ export function isProcessAlive(pid: number): boolean {
 
 export class ShellShipper {
   private readonly delivery: EventDelivery;
+  private states: Promise<string> | undefined;
 
   constructor(
     private readonly config: AgentConfig,
@@ -61,24 +62,36 @@ export class ShellShipper {
    * some of its file is, or all of it (the file is gone: a recorder writes it before its recording).
    */
   async isSessionDelivered(session: string): Promise<boolean> {
-    const file = path.join(this.config.spool, `shell-${session}.tsv`);
-    if ((await readOffset(file)) > 0) return true;
-    return !(await stat(file).then(() => true, () => false));
+    const name = `shell-${session}.tsv`;
+    if ((await readOffset(await this.stateDirectory(), name)) > 0) return true;
+    return !(await stat(path.join(this.config.spool, name)).then(() => true, () => false));
+  }
+
+  /** Offsets live where only the daemon writes: in the spool, anyone could plant one, or a link. */
+  private stateDirectory(): Promise<string> {
+    this.states ??= privateStateDirectory(this.config.spool, 'shells').catch((error: unknown) => {
+      this.states = undefined;
+      throw error;
+    });
+    return this.states;
   }
 
   private async shipFile(name: string): Promise<number> {
     const [, session, pid] = SHELL_FILE.exec(name)!;
     const file = path.join(this.config.spool, name);
-    const offset = await readOffset(file);
-    const handle = await open(file, 'r').catch(() => undefined);
+    const states = await this.stateDirectory();
+    const offset = await readOffset(states, name);
+    const handle = await openSpoolFile(file);
     if (!handle) return 0;
     let chunk: Buffer;
     let uid: number;
     let modifiedAt: Date;
+    let size: number;
     try {
       const info = await handle.stat();
       uid = info.uid;
       modifiedAt = info.mtime;
+      size = info.size;
       const length = Math.min(info.size - offset, MAX_BYTES_PER_PASS);
       chunk = Buffer.alloc(Math.max(0, length));
       if (length > 0) await handle.read(chunk, 0, length, offset);
@@ -90,12 +103,12 @@ export class ShellShipper {
     let consumed = 0;
     for (const line of lines) {
       if (records.length >= MAX_RECORDS_PER_BATCH) break;
-      consumed += Buffer.byteLength(line) + 1;
-      const record = parseRecord(line);
+      consumed += line.bytes;
+      const record = parseRecord(line.text);
       if (record) records.push(record);
-      else if (line !== '') this.log.warn({ file: name, line: line.slice(0, 200) }, 'skipping a spool line that is not a record');
+      else if (line.text !== '') this.log.warn({ file: name, line: line.text.slice(0, 200) }, 'skipping a spool line that is not a record');
     }
-    const isExhausted = consumed === bytes && offset + bytes >= (await stat(file)).size;
+    const isExhausted = consumed === bytes && offset + bytes >= size;
     const hasEnded = records.some((record) => record.type === 'end');
     if (isExhausted && !hasEnded && lines.length === 0 && !isProcessAlive(Number(pid)) && Date.now() - modifiedAt.getTime() > 2000) {
       // The shell died without its exit trap (killed, connection lost): its session ends when it last wrote.
@@ -105,8 +118,8 @@ export class ShellShipper {
       const username = userNameOf(uid) ?? (records.find((record) => record.type === 'start') as { user?: string } | undefined)?.user ?? `uid-${uid}`;
       await this.delivery.deliver(this.shellEventsFor(session!, username, records));
     }
-    if (consumed > 0) await saveOffset(file, offset + consumed);
-    if (isExhausted && records.some((record) => record.type === 'end')) await removeDelivered(file);
+    if (consumed > 0) await saveOffset(states, name, offset + consumed);
+    if (isExhausted && records.some((record) => record.type === 'end')) await removeDelivered(this.config.spool, states, name);
     return records.length;
   }
 

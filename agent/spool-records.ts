@@ -3,7 +3,7 @@
  * lines only, so a record still being written is read on the next pass. A recorder writes its
  * session's records with formatRecord, in the shells' format.
  */
-import { open } from 'node:fs/promises';
+import { constants, open, type FileHandle } from 'node:fs/promises';
 
 export type SpoolRecord =
   | { readonly type: 'start'; readonly at: Date; readonly user: string; readonly tty: string; readonly remoteIp: string; readonly shell: string }
@@ -82,9 +82,22 @@ export function parseRecord(line: string): SpoolRecord | undefined {
   }
 }
 
+/**
+ * Opens a file of the spool for reading, or undefined when it is not there or not a regular file.
+ * The spool is writable by everyone and the daemon runs as root: a symbolic link planted there
+ * (to /etc/shadow) is not followed, and a FIFO does not block the open.
+ */
+export async function openSpoolFile(file: string): Promise<FileHandle | undefined> {
+  const handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch(() => undefined);
+  if (!handle) return undefined;
+  if ((await handle.stat()).isFile()) return handle;
+  await handle.close();
+  return undefined;
+}
+
 /** Bytes [from, to) of `file`, fewer where it ends; none when it is not there. */
 export async function readBytes(file: string, from: number, to: number): Promise<Buffer> {
-  const handle = await open(file, 'r').catch(() => undefined);
+  const handle = await openSpoolFile(file);
   if (!handle) return Buffer.alloc(0);
   try {
     const length = Math.max(0, Math.min(to, (await handle.stat()).size) - from);
@@ -96,9 +109,17 @@ export async function readBytes(file: string, from: number, to: number): Promise
   }
 }
 
-/** The whole lines of `chunk` and how many bytes they take; a trailing partial line is left for later. */
-export function wholeLines(chunk: Buffer): { lines: string[]; bytes: number } {
-  const last = chunk.lastIndexOf(0x0a);
-  if (last < 0) return { lines: [], bytes: 0 };
-  return { lines: chunk.subarray(0, last).toString('utf8').split('\n'), bytes: last + 1 };
+/**
+ * The whole lines of `chunk`, each with the bytes it took (its newline included), and how many
+ * bytes they take in all; a trailing partial line is left for later. Bytes are counted before
+ * decoding, so a line that is not valid UTF-8 still moves the place read by its own length.
+ */
+export function wholeLines(chunk: Buffer): { lines: { text: string; bytes: number }[]; bytes: number } {
+  const lines: { text: string; bytes: number }[] = [];
+  let start = 0;
+  for (let end = chunk.indexOf(0x0a); end >= 0; end = chunk.indexOf(0x0a, start)) {
+    lines.push({ text: chunk.toString('utf8', start, end), bytes: end + 1 - start });
+    start = end + 1;
+  }
+  return { lines, bytes: start };
 }

@@ -1,12 +1,13 @@
 /**
- * What the daemon has already delivered: for a shell's spool file, a byte offset in a sidecar file;
- * for a follower (system logs), a JSON state file in a directory of the daemon's own. Each is
+ * What the daemon has already delivered: for a shell's spool file, a byte offset; for a follower
+ * (system logs, recordings), a JSON state; each in a directory of the daemon's own in the spool. Each is
  * replaced atomically (write, then rename) so a crash leaves the old place or the new, never half.
  */
-import { lstat, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { appendFile, lstat, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
-const sidecar = (file: string) => `${file}.sent`;
+/** Where the delivered offset of the spool file `name` is kept, in the daemon's own directory. */
+const offsetFile = (stateDirectory: string, name: string) => path.join(stateDirectory, `${name}.sent`);
 
 async function replaceFile(file: string, text: string): Promise<void> {
   const temporary = `${file}.tmp`;
@@ -14,23 +15,23 @@ async function replaceFile(file: string, text: string): Promise<void> {
   await rename(temporary, file);
 }
 
-export async function readOffset(file: string): Promise<number> {
+export async function readOffset(stateDirectory: string, name: string): Promise<number> {
   try {
-    const value = Number((await readFile(sidecar(file), 'utf8')).trim());
+    const value = Number((await readFile(offsetFile(stateDirectory, name), 'utf8')).trim());
     return Number.isSafeInteger(value) && value >= 0 ? value : 0;
   } catch {
     return 0;
   }
 }
 
-export async function saveOffset(file: string, offset: number): Promise<void> {
-  await replaceFile(sidecar(file), `${offset}\n`);
+export async function saveOffset(stateDirectory: string, name: string, offset: number): Promise<void> {
+  await replaceFile(offsetFile(stateDirectory, name), `${offset}\n`);
 }
 
-/** The file and its sidecar, once everything in it is delivered. */
-export async function removeDelivered(file: string): Promise<void> {
-  await rm(file, { force: true });
-  await rm(sidecar(file), { force: true });
+/** A spool file and its offset, once everything in it is delivered. */
+export async function removeDelivered(spool: string, stateDirectory: string, name: string): Promise<void> {
+  await rm(path.join(spool, name), { force: true });
+  await rm(offsetFile(stateDirectory, name), { force: true });
 }
 
 /**
@@ -47,6 +48,15 @@ export async function privateStateDirectory(spool: string, name: string): Promis
     throw new Error(`${directory} must be a directory of the agent's own user, writable by it alone: remove it and let the agent make it`);
   }
   return directory;
+}
+
+/**
+ * Sets aside something Vigil refused, with its reason, in `<spool>/rejected/rejected.jsonl`: a
+ * directory of the daemon's own, since a file in the open spool could be a planted link.
+ */
+export async function setAside(spool: string, entry: Record<string, unknown>): Promise<void> {
+  const directory = await privateStateDirectory(spool, 'rejected');
+  await appendFile(path.join(directory, 'rejected.jsonl'), `${JSON.stringify({ at: new Date().toISOString(), ...entry })}\n`);
 }
 
 /** A follower's state, or undefined before its first save. A damaged one stops the follower rather than start it over. */

@@ -267,7 +267,7 @@ describe.skipIf(!hasTmux || RECORDERS.length === 0)('vigil-agent record', () => 
     try {
       await eventually(async () => (await recordingOf(`ts-${session}`))?.chunkCount === 2, 15_000, 'the first chunks');
       await appendFile(cast, '[0.2, "x", "not an event"]\n');
-      const rejected = path.join(agent.spool, 'rejected.jsonl');
+      const rejected = path.join(agent.spool, 'rejected', 'rejected.jsonl');
       const entry = await eventually(async () => (await readFile(rejected, 'utf8').catch(() => '')).split('\n').find((line) => line.includes(`ts-${session}`)), 15_000, 'the chunk set aside');
       expect(JSON.parse(entry)).toMatchObject({ recording: `ts-${session}`, seq: 2, field: 'line 1', lines: '[0.2, "x", "not an event"]\n', reason: expect.stringContaining('event code') });
       await appendFile(cast, '[0.3, "o", "vigil-after\\r\\n"]\n');

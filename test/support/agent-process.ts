@@ -30,10 +30,19 @@ export function agentEnv(options: { graphqlUrl: string; token?: string; spool: s
   };
 }
 
-/** Runs `vigil-agent <args>` to completion: its exit code, stdout and stderr. */
-export function runAgent(args: string[], env: Record<string, string>, input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+/**
+ * Runs `vigil-agent <args>` to completion: its exit code, stdout and stderr. From this repository
+ * by default; `program` runs another build of it (the one-file bundle) from `cwd` instead.
+ */
+export function runAgent(
+  args: string[],
+  env: Record<string, string>,
+  input?: string,
+  program: { readonly file: string; readonly cwd: string } = { file: AGENT, cwd: ROOT },
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const loader = program.file === AGENT ? ['--import', 'tsx'] : [];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', AGENT, ...args], { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...loader, program.file, ...args], { cwd: program.cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (data: Buffer) => (stdout += data.toString()));
