@@ -1,5 +1,6 @@
+import { readdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
+import { configDefaults, defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
 
 /**
  * The suite runs on the embedded PGlite database, and again on PostgreSQL when TEST_DATABASE_URL
@@ -11,12 +12,27 @@ if (process.env.TEST_DATABASE_URL) {
   databases.push({ name: 'postgres', globalSetup: './test/support/global-setup-postgres.ts' });
 }
 
+/**
+ * Files whose subject does not depend on the database engine run on one engine only when both are
+ * there: the reference agent's (they test its processes against a Vigil, whatever it stores in) on
+ * PostgreSQL, where Vigil answers faster; and the first start of `npm start` (the README's first
+ * hour, the demo's first start), which is the embedded database's, on PGlite.
+ */
+const agentFiles = readdirSync('test/agent').filter((name) => name.endsWith('.test.ts')).map((name) => `test/agent/${name}`);
+const RUNS_ON_ONE_ENGINE: Record<string, string> = {
+  ...Object.fromEntries(agentFiles.map((file) => [file, 'postgres'])),
+  'test/agent/first-hour.test.ts': 'pglite',
+  'test/demo/demo-process.test.ts': 'pglite',
+};
+const elsewhere = (engine: string) => Object.entries(RUNS_ON_ONE_ENGINE).filter(([, on]) => on !== engine).map(([file]) => file);
+
 const projects: TestProjectInlineConfiguration[] = databases.map(({ name, globalSetup }) => ({
   extends: true,
   test: {
     name,
     globalSetup: [globalSetup],
     env: { VIGIL_TEST_DATABASE: name },
+    ...(databases.length > 1 && { exclude: [...configDefaults.exclude, ...elsewhere(name)] }),
   },
 }));
 
