@@ -10,6 +10,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { shellHook, type Shell } from '../agent/shell-hook.js';
+import { benchAgentDelivery } from './agent-delivery.js';
 import { size, type BenchOptions } from './support/options.js';
 import { compare, compareToTarget, printFigure, type BenchmarkResult, type Comparison, type Figure } from './support/report.js';
 
@@ -26,7 +27,7 @@ function timeShell(shell: Shell, script: string): number {
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 export async function benchAgentHook(options: BenchOptions): Promise<BenchmarkResult> {
-  process.stdout.write('\nagent shell hook\n');
+  process.stdout.write('\nreference agent\n');
   const commands = size(options, 500, 3000);
   const runs = size(options, 3, 7);
   const comparisons: Comparison[] = [];
@@ -56,11 +57,13 @@ export async function benchAgentHook(options: BenchOptions): Promise<BenchmarkRe
       compare(`${shell} with the hook vs without`, { label: `${shell} with the hook`, value: perCommandWith, unit: 'ms/command' }, { label: `${shell} without`, value: perCommandWithout, unit: 'ms/command' }, { description: 'for reference' }),
     );
   }
+  const delivery = await benchAgentDelivery(options);
   return {
-    benchmark: 'agent shell hook',
-    comparisons,
-    figures,
+    benchmark: 'reference agent',
+    comparisons: [...comparisons, ...delivery.comparisons],
+    figures: [...figures, ...delivery.figures],
     notes: [
+      ...delivery.notes,
       `${commands} commands (\`: command N …\`, a builtin, so the shell's own work is the least it can be) run by an interactive shell reading them from stdin, ${runs} runs with and without the hook alternated, median run; the hook writes each command's begin and end records to its spool file (bash also forks once per command to read the line from history).`,
     ],
   };
