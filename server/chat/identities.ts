@@ -12,7 +12,7 @@ import { chatIdentities, chatLinkCodes, users, type ChatIdentityRow, type ChatPr
 import { BadInput } from '../errors.js';
 import { newId } from '../ids.js';
 import { findUserByEmail, getUser } from '../identity/users.js';
-import { hashOneTimeCode, oneTimeCode } from './one-time-code.js';
+import { hashOneTimeCode, oneTimeCode, storedHashesOfOneTimeCode } from './one-time-code.js';
 import type { ServiceContext, TransactionContext } from '../service-context.js';
 import { inTransaction } from '../service-context.js';
 
@@ -55,18 +55,19 @@ export async function createLinkCode(ctx: TransactionContext, userId?: string | 
   }
   const code = oneTimeCode(2);
   const expiresAt = new Date(ctx.clock.now().getTime() + LINK_CODE_TTL_MS);
-  await ctx.db.insert(chatLinkCodes).values({ tenantId: ctx.actor.tenantId, id: newId(), codeHash: hashOneTimeCode(code), userId: user.id, expiresAt });
+  await ctx.db.insert(chatLinkCodes).values({ tenantId: ctx.actor.tenantId, id: newId(), codeHash: await hashOneTimeCode(code), userId: user.id, expiresAt });
   await recordChange(ctx, { action: 'chat.link_code_created', resource: { type: 'user', id: user.id, name: user.email }, after: { expiresAt: expiresAt.toISOString(), isForSelf: forSelf } });
   return { code, expiresAt };
 }
 
 /** Redeems a code typed in chat: the chat user becomes the code's user. BAD_USER_INPUT when unknown, used or expired. */
 export async function redeemLinkCode(ctx: ServiceContext, provider: ChatProvider, externalUserId: string, code: string): Promise<UserRow> {
+  const hashes = await storedHashesOfOneTimeCode(code);
   return inTransaction(ctx, async (tx) => {
     const [found] = await tx.db
       .select()
       .from(chatLinkCodes)
-      .where(and(eq(chatLinkCodes.tenantId, ctx.actor.tenantId), eq(chatLinkCodes.codeHash, hashOneTimeCode(code))))
+      .where(and(eq(chatLinkCodes.tenantId, ctx.actor.tenantId), inArray(chatLinkCodes.codeHash, hashes)))
       .for('update');
     if (!found || found.usedAt || found.expiresAt <= ctx.clock.now()) {
       throw new BadInput('code', 'That link code is unknown, used or expired: ask a Vigil admin for a new one (or make one yourself in Vigil)');

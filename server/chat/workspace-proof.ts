@@ -4,7 +4,7 @@
  * Teams AAD tenant) posts the one-time code the tenant's admin was given. The workspace id is the
  * one the platform signed the request with, never one typed by anyone.
  */
-import { and, eq } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import type { Actor } from '../auth/actor.js';
 import { recordChange } from '../audit/record-change.js';
 import type { Clock } from '../clock.js';
@@ -13,7 +13,7 @@ import { uniqueViolation } from '../db/db-errors.js';
 import { chatWorkspaceClaims, chatWorkspaces, type ChatProvider, type ChatWorkspaceRow } from '../db/tables/index.js';
 import { BadInput, Conflict, Forbidden } from '../errors.js';
 import { inTransaction } from '../service-context.js';
-import { hashOneTimeCode } from './one-time-code.js';
+import { storedHashesOfOneTimeCode } from './one-time-code.js';
 
 export interface WorkspaceProof {
   readonly provider: ChatProvider;
@@ -39,8 +39,7 @@ const botActor = (tenantId: string, provider: ChatProvider): Actor => ({ type: '
  * was required, held by another tenant, gives way (recorded in that tenant's audit log).
  */
 export async function proveWorkspaceBinding(deps: { readonly db: Database; readonly clock: Clock }, proof: WorkspaceProof, isEntitled: EntitlementCheck): Promise<ChatWorkspaceRow> {
-  const codeHash = hashOneTimeCode(proof.code);
-  const [claim] = await deps.db.select().from(chatWorkspaceClaims).where(eq(chatWorkspaceClaims.codeHash, codeHash));
+  const [claim] = await deps.db.select().from(chatWorkspaceClaims).where(inArray(chatWorkspaceClaims.codeHash, await storedHashesOfOneTimeCode(proof.code)));
   if (!claim || claim.provider !== proof.provider || claim.expiresAt <= deps.clock.now()) throw new BadInput('code', UNKNOWN_CODE);
   const word = WORKSPACE_WORD[proof.provider];
   if (claim.externalId !== proof.externalId) {
@@ -55,7 +54,7 @@ export async function proveWorkspaceBinding(deps: { readonly db: Database; reado
       const [held] = await tx.db
         .select()
         .from(chatWorkspaceClaims)
-        .where(and(eq(chatWorkspaceClaims.tenantId, claim.tenantId), eq(chatWorkspaceClaims.provider, claim.provider), eq(chatWorkspaceClaims.codeHash, codeHash)))
+        .where(and(eq(chatWorkspaceClaims.tenantId, claim.tenantId), eq(chatWorkspaceClaims.provider, claim.provider), eq(chatWorkspaceClaims.codeHash, claim.codeHash)))
         .for('update');
       if (!held) throw new BadInput('code', UNKNOWN_CODE);
       const [holder] = await tx.db

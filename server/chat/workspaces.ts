@@ -88,7 +88,7 @@ export async function bindChatWorkspace(ctx: TransactionContext, input: BindWork
   }
   const bindCode = oneTimeCode(3);
   const expiresAt = new Date(ctx.clock.now().getTime() + BIND_CODE_TTL_MS);
-  const claim = { externalId, approverChannel, codeHash: hashOneTimeCode(bindCode), expiresAt, requestedBy: actorId(actor), createdAt: ctx.clock.now() };
+  const claim = { externalId, approverChannel, codeHash: await hashOneTimeCode(bindCode), expiresAt, requestedBy: actorId(actor), createdAt: ctx.clock.now() };
   const [saved] = await ctx.db
     .insert(chatWorkspaceClaims)
     .values({ tenantId: actor.tenantId, provider, ...claim })
