@@ -23,6 +23,8 @@ export type RecordChange = 'created' | 'updated' | 'ended';
 export type DomainEvent = EventBase &
   (
     | { readonly type: 'records.changed'; readonly kind: RecordEventKind; readonly change: RecordChange; readonly serverId: string; readonly ids: readonly string[] }
+    /** Commands that reached SUCCESS or FAILED in this change: once each, never on a repeated report. */
+    | { readonly type: 'commands.finished'; readonly serverId: string; readonly ids: readonly string[] }
     | { readonly type: 'audit.appended'; readonly fromSeq: number; readonly toSeq: number }
     | { readonly type: 'identity.changed'; readonly userId?: string; readonly tokenIds?: readonly string[] }
     | { readonly type: 'notification.created'; readonly notificationId: string; readonly userId: string | null }
@@ -53,6 +55,15 @@ export function recordsChanged(tenantId: string, serverId: string, kind: RecordE
   const events: DomainEvent[] = [];
   for (let start = 0; start < ids.length; start += IDS_PER_EVENT) {
     events.push({ type: 'records.changed', tenantId, serverId, kind, change, ids: ids.slice(start, start + IDS_PER_EVENT) });
+  }
+  return events;
+}
+
+/** `commands.finished` events for `ids`, split to fit NOTIFY payloads. */
+export function commandsFinished(tenantId: string, serverId: string, ids: readonly string[]): DomainEvent[] {
+  const events: DomainEvent[] = [];
+  for (let start = 0; start < ids.length; start += IDS_PER_EVENT) {
+    events.push({ type: 'commands.finished', tenantId, serverId, ids: ids.slice(start, start + IDS_PER_EVENT) });
   }
   return events;
 }

@@ -52,26 +52,32 @@ async function messagesOf(db: Executor, event: DomainEvent, wanted: Set<string>,
       const [row] = await rowsByIds(db, sudoAuthorizations, event.tenantId, [event.sudoAuthorizationId]);
       return row ? [message('sudo.granted', { sudoAuthorization: sudoAuthorizationSnapshot(row) })] : [];
     }
-    case 'records.changed': {
-      if (event.kind !== 'command' || !wanted.has('command.failed')) return [];
-      const failed = await db
+    case 'commands.finished': {
+      // command.failed for any command that failed; job.* for a job: a command submitted to the
+      // server's agent to run (scheduled through the platform or the API), not typed in a terminal.
+      if (!wanted.has('command.failed') && !wanted.has('job.completed') && !wanted.has('job.failed')) return [];
+      const finished = await db
         .select()
         .from(commands)
-        .where(and(eq(commands.tenantId, event.tenantId), inArray(commands.id, [...event.ids]), eq(commands.status, 'failed')));
-      return failed.map((row) =>
-        message('command.failed', {
-          command: {
-            id: row.id,
-            serverId: row.serverId,
-            operatorUserId: row.operatorUserId,
-            line: row.line,
-            status: row.status,
-            exitCode: row.exitCode,
-            submittedAt: row.submittedAt,
-            accessSessionId: row.accessSessionId,
-          },
-        }),
-      );
+        .where(and(eq(commands.tenantId, event.tenantId), inArray(commands.id, [...event.ids])));
+      return finished.flatMap((row) => {
+        const command = {
+          id: row.id,
+          serverId: row.serverId,
+          operatorUserId: row.operatorUserId,
+          line: row.line,
+          status: row.status,
+          exitCode: row.exitCode,
+          submittedAt: row.submittedAt,
+          startedAt: row.startedAt,
+          finishedAt: row.finishedAt,
+          accessSessionId: row.accessSessionId,
+        };
+        const types: WebhookEventType[] = [];
+        if (row.status === 'failed') types.push('command.failed');
+        if (row.terminalSessionId === null) types.push(row.status === 'failed' ? 'job.failed' : 'job.completed');
+        return types.filter((type) => wanted.has(type)).map((type) => message(type, { command }));
+      });
     }
     case 'audit.integrity_failed': {
       if (!wanted.has('audit.integrity_failed')) return [];

@@ -189,6 +189,36 @@ describe('Vigil’s own event types', () => {
     expect(data['sudo.granted'].sudoAuthorization).toMatchObject({ command: '*', isPattern: true, approvalId: request.id });
     expect(data['command.failed'].command).toMatchObject({ line: 'false', status: 'failed', exitCode: 1 });
   });
+
+  it('queues job.completed and job.failed for commands submitted to an agent, once each, and command.failed once however often a failure is reported', async () => {
+    const id = await subscribe({ eventTypes: ['job.completed', 'job.failed', 'command.failed'] });
+    const { ingest, minutesAgo } = await import('../support/records-fixture.js');
+    const run = `${Date.now()}`;
+    const batch = (events: Record<string, unknown>[]) => ingest(t, f.web.agentToken, events).then((response) => expect(response.errors).toBeUndefined());
+    await batch([
+      { eventId: `ts-${run}`, kind: 'TERMINAL_SESSION_STARTED', terminalSessionStarted: { userEmail: 'alice@example.test', username: 'alice', source: 'SHELL_CLI', startedAt: minutesAgo(t, 5) } },
+      { eventId: `job-ok-${run}`, kind: 'COMMAND', command: { shell: 'SYSTEM', line: 'apt-get update', status: 'RUNNING', userEmail: 'alice@example.test', submittedAt: minutesAgo(t, 4) } },
+      { eventId: `job-bad-${run}`, kind: 'COMMAND', command: { shell: 'SYSTEM', line: 'systemctl restart api', status: 'SCHEDULED', userEmail: 'alice@example.test', submittedAt: minutesAgo(t, 4) } },
+      { eventId: `typed-${run}`, kind: 'COMMAND', command: { shell: 'SYSTEM', line: 'ls /nope', terminalSessionEventId: `ts-${run}`, status: 'FAILED', exitCode: 2, submittedAt: minutesAgo(t, 3) } },
+    ]);
+    expect(await deliveries(id)).toEqual([expect.objectContaining({ eventType: 'command.failed' })]);
+    await batch([
+      { eventId: `job-ok-${run}-done`, kind: 'COMMAND_UPDATE', commandUpdate: { commandEventId: `job-ok-${run}`, status: 'SUCCESS', exitCode: 0, reportedAt: minutesAgo(t, 2) } },
+      { eventId: `job-bad-${run}-fail`, kind: 'COMMAND_UPDATE', commandUpdate: { commandEventId: `job-bad-${run}`, status: 'FAILED', exitCode: 1, reportedAt: minutesAgo(t, 2) } },
+      // The same failure reported again (another report, same status): nothing new to tell.
+      { eventId: `job-bad-${run}-again`, kind: 'COMMAND_UPDATE', commandUpdate: { commandEventId: `job-bad-${run}`, status: 'FAILED', exitCode: 1, reportedAt: minutesAgo(t, 1) } },
+    ]);
+    await batch([{ eventId: `job-bad-${run}-later`, kind: 'COMMAND_UPDATE', commandUpdate: { commandEventId: `job-bad-${run}`, status: 'FAILED', verification: 'FAILED', reportedAt: minutesAgo(t, 1) } }]);
+    const queued = (await deliveries(id)).map((delivery) => [delivery.eventType, JSON.parse(delivery.payload).data.command] as const);
+    expect(queued.map(([type, command]) => `${type} ${command.line}`).sort()).toEqual([
+      'command.failed ls /nope',
+      'command.failed systemctl restart api',
+      'job.completed apt-get update',
+      'job.failed systemctl restart api',
+    ]);
+    const completed = queued.find(([type]) => type === 'job.completed')![1];
+    expect(completed).toMatchObject({ status: 'success', exitCode: 0, finishedAt: expect.any(String) });
+  });
 });
 
 describe('clean-up', () => {

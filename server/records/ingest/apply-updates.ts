@@ -47,7 +47,8 @@ export async function endTerminalSessions(
 
 type CommandState = Pick<CommandRow, 'id' | 'status' | 'startedAt' | 'finishedAt' | 'exitCode' | 'result' | 'verification' | 'verificationMessage'>;
 
-export async function applyCommandUpdates(db: Executor, scope: Scope, events: ParsedEventOf<'command_update'>[]): Promise<Map<number, Written>> {
+/** Applies status reports; the ids of commands they finished (SUCCESS or FAILED from another status) are added to `finished`. */
+export async function applyCommandUpdates(db: Executor, scope: Scope, events: ParsedEventOf<'command_update'>[], finished: Set<string>): Promise<Map<number, Written>> {
   const written = new Map<number, Written>();
   if (events.length === 0) return written;
   const commandEventIds = [...new Set(events.map((event) => event.payload.commandEventId))];
@@ -99,6 +100,7 @@ export async function applyCommandUpdates(db: Executor, scope: Scope, events: Pa
       toStatus: update.status,
       reportedAt: update.reportedAt,
     });
+    if (!isFinished(state.status) && isFinished(update.status)) finished.add(state.id);
     states.set(update.commandEventId, nextState(state, update.status, update));
     changed.add(update.commandEventId);
     written.set(event.index, { id: state.id, isDuplicate: false });

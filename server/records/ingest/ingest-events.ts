@@ -11,7 +11,8 @@ import { commands, fileTransfers, sudoAuthorizations, systemLogs, terminalSessio
 import { BadInput } from '../../errors.js';
 import { newId } from '../../ids.js';
 import { recordChange } from '../../audit/record-change.js';
-import { publishEvents, recordsChanged, type DomainEvent, type RecordChange, type RecordEventKind } from '../../realtime/domain-events.js';
+import { commandsFinished, publishEvents, recordsChanged, type DomainEvent, type RecordChange, type RecordEventKind } from '../../realtime/domain-events.js';
+import { isFinished } from '../command-transitions.js';
 import { inTransaction, type ServiceContext, type TransactionContext } from '../../service-context.js';
 import { parseEvents, type AgentEventInput, type AgentEventKind, type ParsedEvent, type ParsedEventOf } from './agent-event.js';
 import { applyCommandUpdates, endTerminalSessions } from './apply-updates.js';
@@ -62,8 +63,10 @@ export async function ingestEvents(
     collect(grants, await insertRecords(db, sudoAuthorizations, scope, grants.map((event) => sudoRow(event, refs, scope))));
 
     for (const [index, written] of await endTerminalSessions(db, scope, ofKind('terminal_session_ended'), sessions)) byIndex.set(index, written);
-    for (const [index, written] of await applyCommandUpdates(db, scope, ofKind('command_update'))) byIndex.set(index, written);
-    await publishEvents(db, changesOf(scope, events, byIndex), scope.now);
+    // Commands reported finished, or finished by an update: once each (a repeated report finishes nothing).
+    const finished = new Set(typed.filter((event) => isFinished(event.payload.status) && !byIndex.get(event.index)!.isDuplicate).map((event) => byIndex.get(event.index)!.id));
+    for (const [index, written] of await applyCommandUpdates(db, scope, ofKind('command_update'), finished)) byIndex.set(index, written);
+    await publishEvents(db, [...changesOf(scope, events, byIndex), ...commandsFinished(scope.tenantId, scope.serverId, [...finished])], scope.now);
     await recordIngestion({ ...ctx, db }, events, byIndex);
     return byIndex;
   });
