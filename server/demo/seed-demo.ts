@@ -19,6 +19,9 @@ import { DemoWorld, type DemoServices } from './demo-world.js';
 import { planDemo } from './plan-week.js';
 import { runStep } from './run-demo.js';
 
+/** "1 recording", "2 recordings". */
+const counted = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`;
+
 export interface SeedDemoOptions extends DemoServices {
   readonly tenant: TenantRow;
   readonly seed: number;
@@ -76,7 +79,7 @@ function dayProgress(say: (line: string) => void, started: number) {
   const flush = () => {
     if (!day) return;
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
-    say(`  ${day}: ${tally.requests} requests, ${tally.commands} commands, ${tally.events} agent events, ${tally.recordings} recordings (${seconds} s)`);
+    say(`  ${day}: ${counted(tally.requests, 'request')}, ${counted(tally.commands, 'command')}, ${counted(tally.events, 'agent event')}, ${counted(tally.recordings, 'recording')} (${seconds} s)`);
     tally = { requests: 0, commands: 0, events: 0, recordings: 0 };
   };
   return {
