@@ -17,6 +17,7 @@ import { SHELLS, shellHook, type Shell } from './shell-hook.js';
 import { runRecorder } from './recorder.js';
 import { RecordingShipper } from './recording-shipper.js';
 import { register } from './register.js';
+import { lockSpool } from './spool-lock.js';
 import { ShellShipper } from './shell-shipper.js';
 import { systemLogFollower } from './system-log-follower.js';
 import { runSudo } from './sudo-wrapper.js';
@@ -80,6 +81,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'run': {
       ensureSpool(config);
+      const lock = await lockSpool(config.spool);
       const daemon = startDaemon([...shippers(config), ...systemLogShippers(config, true)], { pollMs: config.pollMs, log });
       log.info({ vigil: config.vigilUrl.origin, spool: config.spool }, 'vigil-agent running');
       await new Promise<void>((resolve) => {
@@ -87,11 +89,13 @@ async function main(argv: string[]): Promise<number> {
         process.once('SIGINT', resolve);
       });
       await daemon.stop();
+      await lock.release();
       log.info('vigil-agent stopped');
       return 0;
     }
     case 'send': {
       ensureSpool(config);
+      const lock = await lockSpool(config.spool);
       let failed = false;
       const once = [...shippers(config), ...systemLogShippers(config, false)];
       for (const shipper of once) {
@@ -104,6 +108,7 @@ async function main(argv: string[]): Promise<number> {
         }
       }
       await Promise.all(once.map((shipper) => shipper.dispose?.()));
+      await lock.release();
       return failed ? 1 : 0;
     }
     case 'sudo':

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../server/clock.js';
-import { agentEnv, runAgent } from '../support/agent-process.js';
+import { agentEnv, eventually, runAgent, startAgentDaemon } from '../support/agent-process.js';
 import { addServer } from '../support/records-fixture.js';
 import { startTestVigil, type TestVigil } from '../support/test-vigil.js';
 
@@ -51,5 +51,28 @@ describe('a spool with planted files', () => {
     expect((await stat(states)).mode & 0o077).toBe(0);
     expect((await readdir(states)).sort()).toEqual([`shell-3-${Math.round(now * 1e6)}.tsv.sent`]);
     expect((await readdir(spool)).filter((name) => name.endsWith('.sent') || name.endsWith('.tmp'))).toEqual([]);
+  });
+});
+
+describe('one shipper per spool', () => {
+  it('refuses a second daemon and a send while one runs, and takes over the lock of one that was killed', async () => {
+    const server = await addServer(t, t.admin.tenantId, 'locked');
+    const spool = path.join(work, 'locked-spool');
+    const env = agentEnv({ graphqlUrl: t.url, token: server.agentToken, spool });
+    const first = startAgentDaemon(env);
+    await eventually(async () => first.logs().includes('vigil-agent running'), 15_000, 'the daemon to start');
+
+    const second = await runAgent(['run'], env);
+    expect(second.code).toBe(2);
+    expect(second.stderr).toContain(`another vigil-agent (pid ${first.child.pid}) ships ${spool}`);
+    const send = await runAgent(['send'], env);
+    expect(send.code).toBe(2);
+
+    // Killed without cleaning up: its lock is stale, and the next one takes it over.
+    first.child.kill('SIGKILL');
+    await first.stop();
+    const after = await runAgent(['send'], env);
+    expect(after.stderr).not.toContain('another vigil-agent');
+    expect(after.code).toBe(0);
   });
 });
