@@ -5,12 +5,10 @@
  * tells the requester. Every instance hears every event: the one that claims it does the posting.
  */
 import { describeRequest, loadApprovalFacts, outcomeLine, type ApprovalFacts } from '../shared/approval-facts.js';
-import { reviewersOf } from '../../server/approvals/approval-notifications.js';
+import { emailsOfUsers, reviewerIdsOfApproval } from '../../server/chat/approval-audience.js';
 import { claimNotice, chatMessagesOf, saveChatMessage } from '../../server/chat/chat-messages.js';
 import { chatIdentitiesOf, linkByVerifiedEmail } from '../../server/chat/identities.js';
 import { workspaceOfTenant } from '../../server/chat/workspaces.js';
-import { rowsByIds } from '../../server/db/rows-by-ids.js';
-import { approvals, users } from '../../server/db/tables/index.js';
 import type { Disposable } from '../../server/disposable.js';
 import type { EventBus } from '../../server/realtime/event-bus.js';
 import { onApprovalEvents } from '../shared/approval-events.js';
@@ -30,9 +28,9 @@ async function announce(ctx: SlackContext, tenantId: string, approvalId: string)
   const workspace = await workspaceOfTenant(ctx.db, tenantId, 'slack');
   if (!workspace || !(await claimNotice(ctx.db, tenantId, 'slack', `approval:${approvalId}:requested`))) return;
   const facts = await loadApprovalFacts(ctx.schema, ctx.deps, tenantId, 'slack', approvalId);
-  const [row] = await rowsByIds(ctx.db, approvals, tenantId, [approvalId]);
-  if (!facts || !row) return;
-  const reviewers = await reachableUsers(ctx, tenantId, await reviewersOf(ctx.db, row));
+  const reviewerIds = await reviewerIdsOfApproval(ctx.db, tenantId, approvalId);
+  if (!facts || !reviewerIds) return;
+  const reviewers = await reachableUsers(ctx, tenantId, reviewerIds);
   const targets = [...(workspace.approverChannel ? [workspace.approverChannel] : []), ...reviewers.map((identity) => identity.externalUserId)];
   const message = approvalMessage(facts);
   for (const channel of targets) {
@@ -59,7 +57,7 @@ async function reachableUsers(ctx: SlackContext, tenantId: string, userIds: read
   const linked = await chatIdentitiesOf(ctx.db, tenantId, 'slack', userIds);
   const missing = userIds.filter((id) => !linked.some((identity) => identity.userId === id));
   const found: { externalUserId: string }[] = [];
-  for (const user of await rowsByIds(ctx.db, users, tenantId, missing)) {
+  for (const user of await emailsOfUsers(ctx.db, tenantId, missing)) {
     try {
       const answer = await ctx.client.users.lookupByEmail({ email: user.email });
       const slackUser = answer.user as { id?: string; is_email_confirmed?: boolean; deleted?: boolean } | undefined;

@@ -5,12 +5,10 @@
  * told in personal chat when the request closes. Claimed once across instances, as in Slack.
  */
 import { CardFactory, MessageFactory, type ConversationReference } from 'botbuilder';
-import { reviewersOf } from '../../server/approvals/approval-notifications.js';
+import { reviewerIdsOfApproval } from '../../server/chat/approval-audience.js';
 import { chatMessagesOf, claimNotice, saveChatMessage } from '../../server/chat/chat-messages.js';
 import { chatIdentitiesOf } from '../../server/chat/identities.js';
 import { workspaceOfTenant } from '../../server/chat/workspaces.js';
-import { rowsByIds } from '../../server/db/rows-by-ids.js';
-import { approvals } from '../../server/db/tables/index.js';
 import type { Disposable } from '../../server/disposable.js';
 import type { EventBus } from '../../server/realtime/event-bus.js';
 import { onApprovalEvents } from '../shared/approval-events.js';
@@ -36,11 +34,11 @@ async function announce(ctx: TeamsContext, tenantId: string, approvalId: string)
   const workspace = await workspaceOfTenant(ctx.db, tenantId, 'teams');
   if (!workspace || !(await claimNotice(ctx.db, tenantId, 'teams', `approval:${approvalId}:requested`))) return;
   const facts = await loadApprovalFacts(ctx.schema, ctx.deps, tenantId, 'teams', approvalId);
-  const [row] = await rowsByIds(ctx.db, approvals, tenantId, [approvalId]);
-  if (!facts || !row) return;
+  const reviewerIds = await reviewerIdsOfApproval(ctx.db, tenantId, approvalId);
+  if (!facts || !reviewerIds) return;
   const references: Partial<ConversationReference>[] = [];
   if (workspace.approverChannel) references.push(ctx.referenceTo(workspace.approverChannel, workspace.externalId));
-  for (const identity of await chatIdentitiesOf(ctx.db, tenantId, 'teams', await reviewersOf(ctx.db, row))) {
+  for (const identity of await chatIdentitiesOf(ctx.db, tenantId, 'teams', reviewerIds)) {
     if (identity.conversation) references.push(identity.conversation as Partial<ConversationReference>);
   }
   for (const reference of references) {
