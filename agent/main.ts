@@ -76,6 +76,8 @@ async function main(argv: string[]): Promise<number> {
       const { values } = parseArgs({ args: rest, options: { 'admin-token': { type: 'string' }, name: { type: 'string' } } });
       if (!values['admin-token']) throw new AgentConfigError('register needs --admin-token <token>: an admin user token of the tenant (used once, not kept)');
       const done = await register(config, { adminToken: values['admin-token'], name: values.name });
+      // Made now, not at the daemon's first start: shells started before it already write there.
+      ensureSpool(config);
       process.stderr.write(`Registered as ${values.name ?? config.serverName} (server ${done.serverId}); settings in ${done.envFile}.\nNext: vigil-agent run (the daemon), and in each shell: eval "$(vigil-agent shell-hook bash)"\n`);
       return 0;
     }
