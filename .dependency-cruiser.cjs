@@ -37,10 +37,8 @@ module.exports = {
     },
     {
       name: 'no-circular',
-      // A warning until the three cycles through the log service (service-context → log-service →
-      // log-alarm, and checkpoints ↔ checkpoint-chain) are untied.
       comment: 'Import cycles make load order matter (see STACK.md on type-graphql).',
-      severity: 'warn',
+      severity: 'error',
       from: { path: '^(server|schema|bot|agent)/' },
       to: { circular: true, dependencyTypesNot: ['type-only'], viaOnly: { dependencyTypesNot: ['type-only'] } },
     },

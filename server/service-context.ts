@@ -1,7 +1,7 @@
 import type { Actor, RequestInfo } from './auth/actor.js';
 import type { Clock } from './clock.js';
 import type { Database, Executor } from './db/database.js';
-import { integrateAfterCommit, queuedLeavesIn } from './log/log-service.js';
+import { integrateAfterCommit, queuedLeavesIn } from './log/log-registry.js';
 
 /**
  * What every domain service receives: where to read and write, what time it is, who is acting and

@@ -41,7 +41,8 @@ import { createSubscriptionHub } from '../schema/realtime/subscription-hub.js';
 import { startRetention } from './audit/retention.js';
 import { loadSigningKey, publishSigningKey } from './audit/signing-key.js';
 import { loadLogSigner } from './log/log-keys.js';
-import { createLogService, registerLogService, type LogService } from './log/log-service.js';
+import { registerLogService } from './log/log-registry.js';
+import { createLogService, type LogService } from './log/log-service.js';
 
 export interface RunningVigil {
   /** Where GraphQL is served, e.g. http://localhost:4000/graphql. */

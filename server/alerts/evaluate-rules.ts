@@ -7,7 +7,7 @@
  * the audit entry, an in-app notification for admins and holders of monitoring.view, the
  * `alert.fired` webhooks (outbox), and, after commit, a message to every linked channel.
  */
-import { integrateAfterCommit } from '../log/log-service.js';
+import { integrateAfterCommit } from '../log/log-registry.js';
 import { and, eq, gt, inArray, lte, sql } from 'drizzle-orm';
 import { matchesLinePattern } from '../approvals/command-patterns.js';
 import { recordChanges, type Change } from '../audit/record-change.js';

@@ -6,7 +6,7 @@
  * same row twice and a row being decided is left for the next sweep. Vigil acts as the system
  * actor `approval-sweeper`, through the same functions people use.
  */
-import { integrateAfterCommit } from '../log/log-service.js';
+import { integrateAfterCommit } from '../log/log-registry.js';
 import { and, eq, gt, inArray, lte, sql } from 'drizzle-orm';
 import type { Clock } from '../clock.js';
 import { queryRows, type Database } from '../db/database.js';

@@ -9,7 +9,7 @@ import type { Actor } from '../auth/actor.js';
 import { actorId } from '../auth/actor.js';
 import type { TransactionContext } from '../service-context.js';
 import type { AuditAction } from './actions.js';
-import { markQueuedLeaves } from '../log/log-service.js';
+import { markQueuedLeaves } from '../log/log-registry.js';
 import { appendAuditEntries, type NewAuditEntry } from './append-entries.js';
 
 export interface Change {

@@ -20,7 +20,7 @@ import type { Logger } from '../logger.js';
 import type { TransactionContext } from '../service-context.js';
 import { parseInput } from '../validation.js';
 import { arrayLiteral } from '../db/bulk-insert.js';
-import { integrateAfterCommit } from '../log/log-service.js';
+import { integrateAfterCommit } from '../log/log-registry.js';
 import { LEAF_KINDS, tableNameOf } from '../log/leaf-kinds.js';
 import { appendRetentionStatement, pruneLeaves } from '../log/retention-statements.js';
 import { appendAuditEntries } from './append-entries.js';

@@ -4,8 +4,7 @@
  * pairs the tree must reproduce, checkpoints given from outside (anchors) included.
  */
 import type { FaultList } from './log-faults.js';
-import { parseCheckpointBody } from './checkpoint-note.js';
-import { noteHash } from './checkpoints.js';
+import { noteHash, parseCheckpointBody } from './checkpoint-note.js';
 import { parseNote, verifiedSigners, type NoteVerifier } from './signed-note.js';
 
 export interface SignedHead {

@@ -10,6 +10,8 @@
  * The spec lets origins hold spaces, so only emptiness is checked. Sizes beyond 2^53 - 1 are
  * refused: they would not survive a JavaScript number.
  */
+import { createHash } from 'node:crypto';
+
 export interface CheckpointBody {
   readonly origin: string;
   readonly size: number;
@@ -41,3 +43,6 @@ export function parseCheckpointBody(text: string): CheckpointBody {
   if (extensions.some((line) => line === '')) throw new Error('Checkpoint extension lines are non-empty');
   return { origin, size: Number(size), rootHash, extensions };
 }
+
+/** A checkpoint note's hash, as the next checkpoint names it (`vigil-prev`). */
+export const noteHash = (note: string) => createHash('sha256').update(note).digest('hex');

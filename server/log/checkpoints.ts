@@ -5,14 +5,13 @@
  * Ed25519 key as a C2SP signed note. The links make the checkpoints one chain: deleting any of
  * them breaks the next one's link, and a witness holding a later one sees any cut of the tail.
  */
-import { createHash } from 'node:crypto';
 import { sql, type Placeholder, type SQL } from 'drizzle-orm';
 import { arrayLiteral } from '../db/bulk-insert.js';
 import { queryRows, type Executor } from '../db/database.js';
 import { logCheckpoints, type LogCheckpointRow } from '../db/tables/index.js';
 import { newId } from '../ids.js';
 import { publishEvents } from '../realtime/domain-events.js';
-import { formatCheckpointBody } from './checkpoint-note.js';
+import { formatCheckpointBody, noteHash } from './checkpoint-note.js';
 import { readLogHead } from './sequencer.js';
 import { readCheckpoint } from './checkpoint-chain.js';
 import { rootFromStore } from './merkle.js';
@@ -36,8 +35,6 @@ export interface LogSigner {
 export class LogInconsistent extends Error {}
 
 export const originOf = (instance: string, tenantId: string) => `${instance}/tenants/${tenantId}`;
-
-export const noteHash = (note: string) => createHash('sha256').update(note).digest('hex');
 
 /** Newest first: by signing time, then size (two checkpoints of one time). */
 const latestFirst = sql`${logCheckpoints.signedAt} desc, ${logCheckpoints.size} desc`;

@@ -20,7 +20,7 @@ import { terminalRecordingChunks, terminalRecordings, terminalSessions, type Rec
 import { BadInput, Conflict, NotFound } from '../errors.js';
 import { newId } from '../ids.js';
 import { publishEvents } from '../realtime/domain-events.js';
-import { markQueuedLeaves } from '../log/log-service.js';
+import { markQueuedLeaves } from '../log/log-registry.js';
 import { inTransaction, type ServiceContext } from '../service-context.js';
 import { parseChunk, type AsciicastEvent, type AsciicastHeader } from './asciicast.js';
 import { encodeChunk, type EncodedChunk } from './chunk-codec.js';

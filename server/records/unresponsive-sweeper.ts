@@ -7,7 +7,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { appendAuditEntries } from '../audit/append-entries.js';
-import { integrateAfterCommit } from '../log/log-service.js';
+import { integrateAfterCommit } from '../log/log-registry.js';
 import type { Clock } from '../clock.js';
 import { queryRows, type Database } from '../db/database.js';
 import type { Disposable } from '../disposable.js';

@@ -13,7 +13,7 @@
  */
 import { sql, type SQL } from 'drizzle-orm';
 import { appendAuditEntries } from '../audit/append-entries.js';
-import { integrateAfterCommit } from '../log/log-service.js';
+import { integrateAfterCommit } from '../log/log-registry.js';
 import { systemClock, type Clock } from '../clock.js';
 import { queryRows, type Database, type Executor } from '../db/database.js';
 import { sealedKeyId, type SecretBox } from './secret-box.js';

@@ -2,7 +2,7 @@
  * What an attacker with write access to the database could do to the audit log, done with plain
  * SQL (and, for a forgery, the published hash format), so the tests can show each is caught.
  */
-import { whenLogIdle } from '../../server/log/log-service.js';
+import { whenLogIdle } from '../../server/log/log-registry.js';
 import { sql } from 'drizzle-orm';
 import { chainHash } from '../../server/audit/canonical-entry.js';
 import type { ChainEntry } from '../../server/audit/chain-verifier.js';
