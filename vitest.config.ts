@@ -14,15 +14,20 @@ if (process.env.TEST_DATABASE_URL) {
 
 /**
  * Files whose subject does not depend on the database engine run on one engine only when both are
- * there: the reference agent's (they test its processes against a Vigil, whatever it stores in) on
- * PostgreSQL, where Vigil answers faster; and the first start of `npm start` (the README's first
- * hour, the demo's first start), which is the embedded database's, on PGlite.
+ * there (CI stays within 15 minutes): the reference agent's (they test its processes against a
+ * Vigil, whatever it stores in) on PostgreSQL, where Vigil answers faster; and the first start of
+ * `npm start` (the README's first hour, the demo's first start), which is the embedded
+ * database's, on PGlite.
  */
 const agentFiles = readdirSync('test/agent').filter((name) => name.endsWith('.test.ts')).map((name) => `test/agent/${name}`);
 const RUNS_ON_ONE_ENGINE: Record<string, string> = {
   ...Object.fromEntries(agentFiles.map((file) => [file, 'postgres'])),
   'test/agent/first-hour.test.ts': 'pglite',
   'test/demo/demo-process.test.ts': 'pglite',
+  // The demo's week goes through the services both engines already test everywhere else; the
+  // explorer page is the browser's, whatever the database.
+  'test/demo/demo-week.test.ts': 'postgres',
+  'test/http/explorer-browser.test.ts': 'postgres',
 };
 const elsewhere = (engine: string) => Object.entries(RUNS_ON_ONE_ENGINE).filter(([, on]) => on !== engine).map(([file]) => file);
 
