@@ -27,14 +27,14 @@
  *   bytes, so nothing is assumed: the chunk goes under Vigil's next number, and lines that go back
  *   in time are refused and set aside as above. A complete recording takes nothing more: set aside.
  */
-import { readdir, rename, rm, stat } from 'node:fs/promises';
+import { rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { AgentConfig } from './agent-config.js';
 import { RECORDING_FILE, recordingFiles, type RecordingFiles } from './recording-files.js';
 import { sessionEventId } from './shell-events.js';
 import { isProcessAlive } from './shell-shipper.js';
-import { readBytes, wholeLines } from './spool-records.js';
+import { readBytes, spoolFiles, wholeLines } from './spool-records.js';
 import { privateStateDirectory, readState, saveState, setAside } from './spool-state.js';
 import { VigilRefused, type GraphQLFailure, type VigilClient } from './vigil-client.js';
 
@@ -88,13 +88,7 @@ export class RecordingShipper {
 
   /** One pass over the spool's recordings; throws (Vigil away, the token refused) for the caller to back off. */
   async pass(): Promise<number> {
-    let names: string[];
-    try {
-      names = (await readdir(this.config.spool)).filter((name) => RECORDING_FILE.test(name)).sort();
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
-      throw error;
-    }
+    const names = await spoolFiles(this.config.spool, RECORDING_FILE);
     if (names.length === 0) return 0;
     const states = await privateStateDirectory(this.config.spool, 'recordings');
     let sent = 0;

@@ -5,14 +5,14 @@
  * refuses is handled by EventDelivery (event-delivery.ts): an unknown email is dropped, a refused
  * event set aside.
  */
-import { readdir, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { AgentConfig } from './agent-config.js';
 import { EventDelivery, type AgentEvent } from './event-delivery.js';
 import { emailOf, userNameOf } from './people.js';
 import { shellEvents, sessionEventId } from './shell-events.js';
-import { openSpoolFile, parseRecord, wholeLines, type SpoolRecord } from './spool-records.js';
+import { openSpoolFile, parseRecord, spoolFiles, wholeLines, type SpoolRecord } from './spool-records.js';
 import { privateStateDirectory, readOffset, removeDelivered, saveOffset } from './spool-state.js';
 import type { VigilClient } from './vigil-client.js';
 
@@ -45,13 +45,7 @@ export class ShellShipper {
 
   /** One pass over the spool; throws VigilUnavailable (or a refusal of the whole request) for the caller to back off. */
   async pass(): Promise<number> {
-    let files: string[];
-    try {
-      files = (await readdir(this.config.spool)).filter((name) => SHELL_FILE.test(name)).sort();
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
-      throw error;
-    }
+    const files = await spoolFiles(this.config.spool, SHELL_FILE);
     let sent = 0;
     for (const name of files) sent += await this.shipFile(name);
     return sent;

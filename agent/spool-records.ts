@@ -3,7 +3,7 @@
  * lines only, so a record still being written is read on the next pass. A recorder writes its
  * session's records with formatRecord, in the shells' format.
  */
-import { constants, open, type FileHandle } from 'node:fs/promises';
+import { constants, open, readdir, type FileHandle } from 'node:fs/promises';
 
 export type SpoolRecord =
   | { readonly type: 'start'; readonly at: Date; readonly user: string; readonly tty: string; readonly remoteIp: string; readonly shell: string }
@@ -79,6 +79,16 @@ export function parseRecord(line: string): SpoolRecord | undefined {
     }
     default:
       return undefined;
+  }
+}
+
+/** The spool's files whose names match `pattern`, in name order; none while the spool is not made yet. */
+export async function spoolFiles(spool: string, pattern: RegExp): Promise<string[]> {
+  try {
+    return (await readdir(spool)).filter((name) => pattern.test(name)).sort();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
   }
 }
 
