@@ -8,11 +8,18 @@ const ROOTS = '^server/(http/|cli/|vigil\\.ts$|main\\.ts$)';
 module.exports = {
   forbidden: [
     {
-      name: 'bots-through-the-api',
-      comment: 'Bots read and write through GraphQL or a bot-facing service in server/, never tables (types only, for now).',
+      name: 'bots-know-no-tables',
+      comment: 'Bots read and write through GraphQL or server/chat/bot-services.ts; not even a row type of server/db reaches them.',
       severity: 'error',
       from: { path: '^bot/' },
-      to: { path: '^server/db/', dependencyTypesNot: ['type-only'] },
+      to: { path: '^server/db/' },
+    },
+    {
+      name: 'bots-through-the-api',
+      comment: 'Of the server, bots call only the one bot-facing service module (which states what it may touch); other server modules only as types.',
+      severity: 'error',
+      from: { path: '^bot/' },
+      to: { path: '^server/', pathNot: '^server/chat/bot-services\\.ts$', dependencyTypesNot: ['type-only'] },
     },
     {
       name: 'services-below-the-api',

@@ -43,6 +43,7 @@ import { loadSigningKey, publishSigningKey } from './audit/signing-key.js';
 import { loadLogSigner } from './log/log-keys.js';
 import { registerLogService } from './log/log-registry.js';
 import { createLogService, type LogService } from './log/log-service.js';
+import { createChatBotServices } from './chat/bot-services.js';
 
 export interface RunningVigil {
   /** Where GraphQL is served, e.g. http://localhost:4000/graphql. */
@@ -153,9 +154,9 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
     });
     const exports = createExportRouter({ db: database.db, clock, signingKey, log, trustedLogKeys, authenticator, logger });
     const recordings = createRecordingRouter({ db: database.db, clock, authenticator, secretBox, logger, chunkLimitBytes: config.recordings.chunkLimitBytes });
-    const slack = config.slack ? createSlackBot({ config: config.slack, schema, deps, db: database.db, bus }) : undefined;
+    const slack = config.slack ? createSlackBot({ config: config.slack, schema, deps, services: createChatBotServices({ db: database.db, clock: deps.clock, bus }, 'slack') }) : undefined;
     if (slack) chatSenders.slack = slack.alertSender;
-    const teams = config.teams ? createTeamsBot({ config: config.teams, schema, deps, db: database.db, bus }) : undefined;
+    const teams = config.teams ? createTeamsBot({ config: config.teams, schema, deps, services: createChatBotServices({ db: database.db, clock: deps.clock, bus }, 'teams') }) : undefined;
     if (teams) chatSenders.teams = teams.alertSender;
     const bots: Record<string, RequestHandler> = { ...(slack ? { '/slack': slack.router } : {}), ...(teams ? { '/api': teams.router } : {}) };
     expressServer.serve(createApp({

@@ -6,10 +6,9 @@
 import type { GraphQLSchema } from 'graphql';
 import type { SchemaDependencies } from '../../schema/context.js';
 import type { AlertMessage } from '../../server/channels/send-to-channel.js';
-import type { ChatProvider, Severity } from '../../server/db/tables/index.js';
+import type { ChatBotServices, ChatProvider, Severity } from '../../server/chat/bot-services.js';
 import type { Disposable } from '../../server/disposable.js';
 import type { Logger } from '../../server/logger.js';
-import { ALL_TENANTS, type EventBus } from '../../server/realtime/event-bus.js';
 import { keyedWork } from './keyed-work.js';
 import { botCaller, runOperation } from './run-operation.js';
 
@@ -71,9 +70,9 @@ export async function loadAlertView(schema: GraphQLSchema, deps: SchemaDependenc
 }
 
 /** Calls `refresh` for every alert acknowledged or resolved, anywhere, in order per alert. */
-export function onAlertChanges(bus: EventBus, logger: Logger, what: string, refresh: (tenantId: string, alertId: string) => Promise<void>): Disposable {
+export function onAlertChanges(services: ChatBotServices, logger: Logger, what: string, refresh: (tenantId: string, alertId: string) => Promise<void>): Disposable {
   const work = keyedWork(logger, `${what} alert message failed`, 'alertId');
-  const stop = bus.subscribe(ALL_TENANTS, (event) => {
+  const stop = services.onDomainEvent((event) => {
     if (event.type === 'alert.changed' && event.state !== 'fired') work.run(event.alertId, () => refresh(event.tenantId, event.alertId));
   });
   return {

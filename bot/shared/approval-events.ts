@@ -4,7 +4,7 @@
  */
 import type { Disposable } from '../../server/disposable.js';
 import type { Logger } from '../../server/logger.js';
-import { ALL_TENANTS, type EventBus } from '../../server/realtime/event-bus.js';
+import type { ChatBotServices } from '../../server/chat/bot-services.js';
 import { keyedWork } from './keyed-work.js';
 
 export interface ApprovalReactions {
@@ -12,9 +12,9 @@ export interface ApprovalReactions {
   refresh(tenantId: string, approvalId: string): Promise<void>;
 }
 
-export function onApprovalEvents(bus: EventBus, logger: Logger, what: string, reactions: ApprovalReactions): Disposable {
+export function onApprovalEvents(services: ChatBotServices, logger: Logger, what: string, reactions: ApprovalReactions): Disposable {
   const work = keyedWork(logger, `${what} approval message failed`, 'approvalId');
-  const stop = bus.subscribe(ALL_TENANTS, (event) => {
+  const stop = services.onDomainEvent((event) => {
     if (event.type === 'approval.requested') work.run(event.approvalId, () => reactions.announce(event.tenantId, event.approvalId));
     else if (event.type === 'approval.decided') work.run(event.approvalId, () => reactions.refresh(event.tenantId, event.approvalId));
   });

@@ -4,8 +4,7 @@
  */
 import type { GraphQLSchema } from 'graphql';
 import type { SchemaDependencies } from '../../schema/context.js';
-import type { ChatProvider } from '../../server/db/tables/index.js';
-import { ACCESS_SUDO_PATTERN } from '../../server/approvals/command-patterns.js';
+import { ACCESS_SUDO_PATTERN, type ChatProvider } from '../../server/chat/bot-services.js';
 import { listWithin } from './clip.js';
 import { botCaller, runOperation } from './run-operation.js';
 

@@ -4,9 +4,7 @@
  */
 import type { GraphQLSchema } from 'graphql';
 import type { SchemaDependencies } from '../../schema/context.js';
-import { findServerByRef } from '../../server/identity/servers.js';
-import { findUserByRef } from '../../server/identity/users.js';
-import { canSeeRow } from '../../server/auth/scope.js';
+import type { ChatBotServices } from '../../server/chat/bot-services.js';
 import { AUDIT_SUBCOMMANDS, type AuditFilters, type AuditSubcommand } from './audit-command.js';
 import { AUDIT_LISTS, type ListRow, type ResolvedFilters } from './audit-lists.js';
 import { runOperation, type ChatCaller } from './run-operation.js';
@@ -27,24 +25,23 @@ export interface MoreState {
   readonly after: string | null;
 }
 
-export async function resolveFilters(deps: SchemaDependencies, tenantId: string, filters: AuditFilters): Promise<ResolvedFilters | { error: string }> {
+export async function resolveFilters(services: ChatBotServices, tenantId: string, filters: AuditFilters): Promise<ResolvedFilters | { error: string }> {
   const resolved: { -readonly [K in keyof ResolvedFilters]: ResolvedFilters[K] } = { from: filters.since, status: filters.status };
   if (filters.server) {
-    const server = await findServerByRef(deps.db, tenantId, filters.server);
-    if (!server) return { error: `No server named \`${filters.server}\`` };
-    resolved.serverId = server.id;
+    const serverId = await services.serverIdOf(tenantId, filters.server);
+    if (!serverId) return { error: `No server named \`${filters.server}\`` };
+    resolved.serverId = serverId;
   }
   if (filters.user) {
-    const user = await findUserByRef(deps.db, tenantId, filters.user);
-    if (!user) return { error: `No user \`${filters.user}\` in this workspace's Vigil tenant` };
-    resolved.userId = user.id;
+    const userId = await services.userIdOf(tenantId, filters.user);
+    if (!userId) return { error: `No user \`${filters.user}\` in this workspace's Vigil tenant` };
+    resolved.userId = userId;
   }
   return resolved;
 }
 
 export async function answerList(
-  schema: GraphQLSchema,
-  deps: SchemaDependencies,
+  bot: { readonly schema: GraphQLSchema; readonly deps: SchemaDependencies; readonly services: ChatBotServices },
   caller: ChatCaller,
   subcommand: AuditSubcommand,
   filters: ResolvedFilters,
@@ -52,11 +49,11 @@ export async function answerList(
 ): Promise<ListAnswer | { error: string }> {
   const spec = AUDIT_LISTS[subcommand];
   // Someone else's rows, asked by a person who sees only their own: say so, rather than "0 shown".
-  if (filters.userId && spec.recordKind && !canSeeRow(caller.actor, spec.recordKind, filters.userId)) {
+  if (filters.userId && spec.recordKind && !bot.services.canSeeRecordsOf(caller.actor, spec.recordKind, filters.userId)) {
     return { error: `You can list only your own ${subcommand}: --user with someone else needs the admin role${spec.recordKind === 'terminalSessions' ? ' or the session_recordings.view permission' : ''}.` };
   }
-  const filter = Object.fromEntries(Object.entries(spec.filter(filters, deps.clock.now())).filter(([, value]) => value !== undefined));
-  const result = await runOperation(schema, deps, caller, spec.query, { first: PAGE_SIZE, after, filter });
+  const filter = Object.fromEntries(Object.entries(spec.filter(filters, bot.deps.clock.now())).filter(([, value]) => value !== undefined));
+  const result = await runOperation(bot.schema, bot.deps, caller, spec.query, { first: PAGE_SIZE, after, filter });
   if (result.error) {
     const prefix = result.error.code === 'FORBIDDEN' ? `You may not list \`${subcommand}\`: ` : '';
     return { error: `${prefix}${result.error.message}` };

@@ -6,7 +6,7 @@
 import { execute, parse, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { randomUUID } from 'node:crypto';
 import type { Actor } from '../../server/auth/actor.js';
-import type { ChatProvider } from '../../server/db/tables/index.js';
+import type { ChatProvider } from '../../server/chat/bot-services.js';
 import { createGraphQLContext, type SchemaDependencies } from '../../schema/context.js';
 import { formatGraphQLError } from '../../schema/format-error.js';
 

@@ -7,16 +7,13 @@
  */
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import type { ChatAlertSender } from '../../server/channels/chat-senders.js';
-import { SEVERITY_COLOURS } from '../../server/channels/send-to-channel.js';
-import { chatMessagesOf, claimNotice, saveChatMessage } from '../../server/chat/chat-messages.js';
-import { workspaceOfTenant } from '../../server/chat/workspaces.js';
+import { SEVERITY_COLOURS } from '../../server/chat/bot-services.js';
 import type { Disposable } from '../../server/disposable.js';
-import type { EventBus } from '../../server/realtime/event-bus.js';
 import { firedAlertView, loadAlertView, onAlertChanges, type AlertView } from '../shared/alert-facts.js';
 import { moveAlertOn } from '../shared/chat-actions.js';
 import { clip } from '../shared/clip.js';
 import { ACTIONS, escapeMrkdwn, line } from './blocks.js';
-import { callerOf, notConnected, UNMAPPED, workspaceOf } from './slack-callers.js';
+import { callerOf, notConnected, UNMAPPED } from './slack-callers.js';
 import type { SlackContext } from './slack-bot.js';
 
 export function alertMessage(alert: AlertView): { text: string; attachments: Record<string, unknown>[] } {
@@ -41,11 +38,11 @@ export function slackAlertSender(ctx: SlackContext): ChatAlertSender {
     async sendAlert(tenantId, channel, alert) {
       try {
         // One bot token may serve several tenants' workspaces: a tenant posts only into the one it proved.
-        if (!(await workspaceOfTenant(ctx.db, tenantId, 'slack'))) return { isSuccess: false, error: NO_PROVEN_WORKSPACE };
+        if (!(await ctx.services.workspaceOfTenant(tenantId))) return { isSuccess: false, error: NO_PROVEN_WORKSPACE };
         const { text, attachments } = alertMessage(firedAlertView(alert));
         const posted = await ctx.client.chat.postMessage({ channel, text, attachments: attachments as never });
         if (alert.alertId && posted.channel && posted.ts) {
-          await saveChatMessage(ctx.db, { tenantId, provider: 'slack', subjectType: 'alert', subjectId: alert.alertId, conversation: posted.channel, messageId: posted.ts });
+          await ctx.services.savePostedCopy(tenantId, { type: 'alert', id: alert.alertId }, { conversation: posted.channel, messageId: posted.ts, reference: null });
         }
         return { isSuccess: true, error: null };
       } catch (error) {
@@ -56,13 +53,13 @@ export function slackAlertSender(ctx: SlackContext): ChatAlertSender {
 }
 
 /** Keeps every copy of an alert's message in step with the alert; one instance updates each change. */
-export function startAlertNotifier(ctx: SlackContext, bus: EventBus): Disposable {
-  return onAlertChanges(bus, ctx.logger, 'slack', async (tenantId, alertId) => {
-    if (!(await workspaceOfTenant(ctx.db, tenantId, 'slack'))) return;
+export function startAlertNotifier(ctx: SlackContext): Disposable {
+  return onAlertChanges(ctx.services, ctx.logger, 'slack', async (tenantId, alertId) => {
+    if (!(await ctx.services.workspaceOfTenant(tenantId))) return;
     const alert = await loadAlertView(ctx.schema, ctx.deps, tenantId, 'slack', alertId);
-    if (!alert || !(await claimNotice(ctx.db, tenantId, 'slack', `alert:${alertId}:${alert.state}`))) return;
+    if (!alert || !(await ctx.services.claimNotice(tenantId, `alert:${alertId}:${alert.state}`))) return;
     const message = alertMessage(alert);
-    for (const copy of await chatMessagesOf(ctx.db, tenantId, 'slack', 'alert', alertId)) {
+    for (const copy of await ctx.services.postedCopiesOf(tenantId, { type: 'alert', id: alertId })) {
       try {
         await ctx.client.chat.update({ channel: copy.conversation, ts: copy.messageId, text: message.text, attachments: message.attachments as never });
       } catch (error) {
@@ -80,7 +77,7 @@ export function registerAlertActions(app: App, ctx: SlackContext): void {
     app.action<BlockAction<ButtonAction>>(actionId, async ({ ack, body, action, respond }) => {
       await ack();
       const ephemeral = (text: string) => respond({ response_type: 'ephemeral', replace_original: false, ...line(text) });
-      const workspace = await workspaceOf(ctx.db, body.team?.id);
+      const workspace = await ctx.services.workspaceOf(body.team?.id);
       if (!workspace) return void (await ephemeral(notConnected(body.team?.id)));
       const caller = await callerOf(ctx, workspace, body.user.id);
       if (!caller) return void (await ephemeral(UNMAPPED));

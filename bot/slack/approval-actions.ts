@@ -10,7 +10,7 @@ import { loadApprovalFacts, type ApprovalFacts } from '../shared/approval-facts.
 import { decide, decisionConfirmation } from '../shared/chat-actions.js';
 import { runOperation } from '../shared/run-operation.js';
 import { ACTIONS, decisionModal, DECISION_VIEW, escapeMrkdwn, line, needsModal, type DecisionModalState } from './blocks.js';
-import { callerOf, notConnected, UNMAPPED, workspaceOf } from './slack-callers.js';
+import { callerOf, notConnected, UNMAPPED } from './slack-callers.js';
 import type { SlackContext } from './slack-bot.js';
 
 const CAN_DECIDE = 'query($id: ID!) { approval(id: $id) { id viewerCanDecide status chatApproval } me { hasTotp } }';
@@ -28,7 +28,7 @@ export function registerApprovalActions(app: App, ctx: SlackContext): void {
   ] as const) {
     app.action<BlockAction<ButtonAction>>(actionId, async ({ ack, body, action, respond, client }) => {
       await ack();
-      const workspace = await workspaceOf(ctx.db, body.team?.id);
+      const workspace = await ctx.services.workspaceOf(body.team?.id);
       if (!workspace) return void (await respond(ephemeral(notConnected(body.team?.id))));
       const caller = await callerOf(ctx, workspace, body.user.id);
       if (!caller) return void (await respond(ephemeral(UNMAPPED)));
@@ -60,7 +60,7 @@ export function registerApprovalActions(app: App, ctx: SlackContext): void {
     const values = view.state.values as Record<string, Record<string, { value?: string | null }>>;
     const justification = values.justification?.value?.value ?? undefined;
     const totpCode = values.totp?.value?.value ?? undefined;
-    const workspace = await workspaceOf(ctx.db, body.team?.id ?? undefined);
+    const workspace = await ctx.services.workspaceOf(body.team?.id ?? undefined);
     const firstBlock = values.justification ? 'justification' : 'totp';
     if (!workspace) return void (await ack({ response_action: 'errors', errors: { [firstBlock]: notConnected(body.team?.id ?? undefined) } }));
     const caller = await callerOf(ctx, workspace, body.user.id);

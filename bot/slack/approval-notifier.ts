@@ -5,18 +5,13 @@
  * tells the requester. Every instance hears every event: the one that claims it does the posting.
  */
 import { describeRequest, loadApprovalFacts, outcomeLine, type ApprovalFacts } from '../shared/approval-facts.js';
-import { emailsOfUsers, reviewerIdsOfApproval } from '../../server/chat/approval-audience.js';
-import { claimNotice, chatMessagesOf, saveChatMessage } from '../../server/chat/chat-messages.js';
-import { chatIdentitiesOf, linkByVerifiedEmail } from '../../server/chat/identities.js';
-import { workspaceOfTenant } from '../../server/chat/workspaces.js';
 import type { Disposable } from '../../server/disposable.js';
-import type { EventBus } from '../../server/realtime/event-bus.js';
 import { onApprovalEvents } from '../shared/approval-events.js';
 import { approvalMessage, escapeMrkdwn } from './blocks.js';
 import type { SlackContext } from './slack-bot.js';
 
-export function startApprovalNotifier(ctx: SlackContext, bus: EventBus): Disposable {
-  return onApprovalEvents(bus, ctx.logger, 'slack', {
+export function startApprovalNotifier(ctx: SlackContext): Disposable {
+  return onApprovalEvents(ctx.services, ctx.logger, 'slack', {
     announce: (tenantId, approvalId) => announce(ctx, tenantId, approvalId),
     refresh: (tenantId, approvalId) => refresh(ctx, tenantId, approvalId),
   });
@@ -25,10 +20,10 @@ export function startApprovalNotifier(ctx: SlackContext, bus: EventBus): Disposa
 const stateKey = (facts: ApprovalFacts) => `${facts.status}:${facts.decisions.length}`;
 
 async function announce(ctx: SlackContext, tenantId: string, approvalId: string): Promise<void> {
-  const workspace = await workspaceOfTenant(ctx.db, tenantId, 'slack');
-  if (!workspace || !(await claimNotice(ctx.db, tenantId, 'slack', `approval:${approvalId}:requested`))) return;
+  const workspace = await ctx.services.workspaceOfTenant(tenantId);
+  if (!workspace || !(await ctx.services.claimNotice(tenantId, `approval:${approvalId}:requested`))) return;
   const facts = await loadApprovalFacts(ctx.schema, ctx.deps, tenantId, 'slack', approvalId);
-  const reviewerIds = await reviewerIdsOfApproval(ctx.db, tenantId, approvalId);
+  const reviewerIds = await ctx.services.reviewerIdsOfApproval(tenantId, approvalId);
   if (!facts || !reviewerIds) return;
   const reviewers = await reachableUsers(ctx, tenantId, reviewerIds);
   const targets = [...(workspace.approverChannel ? [workspace.approverChannel] : []), ...reviewers.map((identity) => identity.externalUserId)];
@@ -37,7 +32,7 @@ async function announce(ctx: SlackContext, tenantId: string, approvalId: string)
     try {
       const posted = await ctx.client.chat.postMessage({ channel, text: message.text, blocks: message.blocks as never });
       if (posted.channel && posted.ts) {
-        await saveChatMessage(ctx.db, { tenantId, provider: 'slack', subjectType: 'approval', subjectId: approvalId, conversation: posted.channel, messageId: posted.ts });
+        await ctx.services.savePostedCopy(tenantId, { type: 'approval', id: approvalId }, { conversation: posted.channel, messageId: posted.ts, reference: null });
       }
     } catch (error) {
       ctx.logger.warn({ err: error, approvalId, channel }, 'slack approval message not posted');
@@ -54,16 +49,15 @@ async function announce(ctx: SlackContext, tenantId: string, approvalId: string)
  * on the way, so someone who never used the bot is still told.
  */
 async function reachableUsers(ctx: SlackContext, tenantId: string, userIds: readonly string[]): Promise<{ externalUserId: string }[]> {
-  const linked = await chatIdentitiesOf(ctx.db, tenantId, 'slack', userIds);
+  const linked = await ctx.services.identitiesOf(tenantId, userIds);
   const missing = userIds.filter((id) => !linked.some((identity) => identity.userId === id));
   const found: { externalUserId: string }[] = [];
-  for (const user of await emailsOfUsers(ctx.db, tenantId, missing)) {
+  for (const user of await ctx.services.emailsOfUsers(tenantId, missing)) {
     try {
       const answer = await ctx.client.users.lookupByEmail({ email: user.email });
       const slackUser = answer.user as { id?: string; is_email_confirmed?: boolean; deleted?: boolean } | undefined;
       if (!slackUser?.id || slackUser.deleted || slackUser.is_email_confirmed !== true) continue;
-      const system = { db: ctx.db, clock: ctx.clock, actor: { type: 'system' as const, tenantId, name: 'slack-bot' } };
-      if (await linkByVerifiedEmail(system, 'slack', slackUser.id, user.email)) found.push({ externalUserId: slackUser.id });
+      if (await ctx.services.linkByVerifiedEmail(tenantId, slackUser.id, user.email)) found.push({ externalUserId: slackUser.id });
     } catch {
       // Not in the workspace (users_not_found): reachable in the approver channel only.
     }
@@ -72,13 +66,13 @@ async function reachableUsers(ctx: SlackContext, tenantId: string, userIds: read
 }
 
 async function refresh(ctx: SlackContext, tenantId: string, approvalId: string): Promise<void> {
-  const workspace = await workspaceOfTenant(ctx.db, tenantId, 'slack');
+  const workspace = await ctx.services.workspaceOfTenant(tenantId);
   if (!workspace) return;
   const facts = await loadApprovalFacts(ctx.schema, ctx.deps, tenantId, 'slack', approvalId);
-  if (!facts || !(await claimNotice(ctx.db, tenantId, 'slack', `approval:${approvalId}:${stateKey(facts)}`))) return;
+  if (!facts || !(await ctx.services.claimNotice(tenantId, `approval:${approvalId}:${stateKey(facts)}`))) return;
   const message = approvalMessage(facts);
   const outcome = outcomeLine(facts);
-  for (const copy of await chatMessagesOf(ctx.db, tenantId, 'slack', 'approval', approvalId)) {
+  for (const copy of await ctx.services.postedCopiesOf(tenantId, { type: 'approval', id: approvalId })) {
     try {
       await ctx.client.chat.update({ channel: copy.conversation, ts: copy.messageId, text: message.text, blocks: message.blocks as never });
       // People's words (justifications, cancel reasons) as typed: no formatting, no mentions.

@@ -3,14 +3,14 @@ import type { App } from '@slack/bolt';
 import { fileRequest, requestOutcome } from '../shared/chat-actions.js';
 import { parseAccessCommand, parseSudoCommand } from '../shared/request-commands.js';
 import { line, type SlackMessage } from './blocks.js';
-import { callerOf, notConnected, UNMAPPED, workspaceOf } from './slack-callers.js';
+import { callerOf, notConnected, UNMAPPED } from './slack-callers.js';
 import type { SlackContext } from './slack-bot.js';
 
 const ephemeral = (message: SlackMessage) => ({ response_type: 'ephemeral' as const, ...message });
 export function registerRequestCommands(app: App, ctx: SlackContext): void {
   const handle = (name: '/access' | '/sudo') =>
     app.command(name, async ({ command, ack }) => {
-      const workspace = await workspaceOf(ctx.db, command.team_id);
+      const workspace = await ctx.services.workspaceOf(command.team_id);
       if (!workspace) return ack(ephemeral(line(notConnected(command.team_id))));
       const parsed = name === '/access' ? parseAccessCommand(command.text ?? '') : parseSudoCommand(command.text ?? '');
       if ('error' in parsed) return ack(ephemeral(line(parsed.error)));

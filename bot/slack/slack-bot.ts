@@ -11,8 +11,7 @@ import type { GraphQLSchema } from 'graphql';
 import type { RequestHandler } from 'express';
 import type { SchemaDependencies } from '../../schema/context.js';
 import type { Config } from '../../server/config.js';
-import type { Database } from '../../server/db/database.js';
-import type { EventBus } from '../../server/realtime/event-bus.js';
+import type { ChatBotServices } from '../../server/chat/bot-services.js';
 import { registerApprovalActions } from './approval-actions.js';
 import { startApprovalNotifier } from './approval-notifier.js';
 import { registerAuditCommand } from './audit-command.js';
@@ -26,8 +25,8 @@ export interface SlackBotOptions {
   readonly config: NonNullable<Config['slack']>;
   readonly schema: GraphQLSchema;
   readonly deps: SchemaDependencies;
-  readonly db: Database;
-  readonly bus: EventBus;
+  /** What the bot may touch besides the schema, bound to Slack. */
+  readonly services: ChatBotServices;
 }
 
 /** What every handler needs: the schema to run operations on, and how to find the caller. */
@@ -72,12 +71,12 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
   });
   // Vigil's own posts (the notifier, alerts) use a client with the bot token; handlers get theirs from Bolt.
   const client = new webApi.WebClient(options.config.botToken, { slackApiUrl: options.config.apiUrl, logger });
-  const context: SlackContext = { schema: options.schema, deps: options.deps, db: options.db, clock: options.deps.clock, client, logger: options.deps.logger };
+  const context: SlackContext = { schema: options.schema, deps: options.deps, services: options.services, client, logger: options.deps.logger };
   registerAuditCommand(app, context);
   registerRequestCommands(app, context);
   registerApprovalActions(app, context);
   registerAlertActions(app, context);
-  const notifiers = [startApprovalNotifier(context, options.bus), startAlertNotifier(context, options.bus)];
+  const notifiers = [startApprovalNotifier(context), startAlertNotifier(context)];
   return {
     router: receiver.router as unknown as RequestHandler,
     client: context.client,

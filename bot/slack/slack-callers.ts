@@ -3,12 +3,7 @@
  * Slack user must be a Vigil user of it, linked before or now by the email Slack has verified.
  */
 import type { webApi } from '@slack/bolt';
-import { userActorOf } from '../../server/auth/actor.js';
-import { linkByVerifiedEmail, linkedUser } from '../../server/chat/identities.js';
-import { findWorkspace } from '../../server/chat/workspaces.js';
-import type { Database } from '../../server/db/database.js';
-import type { ChatWorkspaceRow } from '../../server/db/tables/index.js';
-import type { Clock } from '../../server/clock.js';
+import type { ChatBotServices, ChatWorkspace } from '../../server/chat/bot-services.js';
 import type { Logger } from '../../server/logger.js';
 import type { ChatCaller } from '../shared/run-operation.js';
 
@@ -19,25 +14,14 @@ export const UNMAPPED =
   'I do not know you in Vigil: your Slack email is not a Vigil user’s, or Slack has not verified it. Ask a Vigil admin for a link code for you (or make one yourself in Vigil), then send me `/audit link CODE`.';
 
 export interface CallerLookup {
-  readonly db: Database;
-  readonly clock: Clock;
+  readonly services: ChatBotServices;
   readonly client: webApi.WebClient;
   readonly logger: Logger;
 }
 
-export async function workspaceOf(db: Database, teamId: string | undefined): Promise<ChatWorkspaceRow | undefined> {
-  return teamId ? findWorkspace(db, 'slack', teamId) : undefined;
-}
-
-export async function callerOf(lookup: CallerLookup, workspace: ChatWorkspaceRow, slackUserId: string): Promise<ChatCaller | undefined> {
-  let user = await linkedUser(lookup.db, workspace.tenantId, 'slack', slackUserId);
-  if (!user) {
-    const email = await verifiedEmail(lookup, slackUserId);
-    if (email) {
-      user = await linkByVerifiedEmail({ db: lookup.db, clock: lookup.clock, actor: { type: 'system', tenantId: workspace.tenantId, name: 'slack-bot' } }, 'slack', slackUserId, email);
-    }
-  }
-  return user ? { actor: userActorOf(user), provider: 'slack', chatUserId: slackUserId } : undefined;
+export async function callerOf(lookup: CallerLookup, workspace: ChatWorkspace, slackUserId: string): Promise<ChatCaller | undefined> {
+  const actor = await lookup.services.callerActor(workspace.tenantId, slackUserId, () => verifiedEmail(lookup, slackUserId));
+  return actor ? { actor, provider: 'slack', chatUserId: slackUserId } : undefined;
 }
 
 /**

@@ -5,10 +5,7 @@
  */
 import { CardFactory, MessageFactory, type ConversationReference } from 'botbuilder';
 import type { ChatAlertSender } from '../../server/channels/chat-senders.js';
-import { chatMessagesOf, claimNotice, saveChatMessage } from '../../server/chat/chat-messages.js';
-import { workspaceOfTenant } from '../../server/chat/workspaces.js';
 import type { Disposable } from '../../server/disposable.js';
-import type { EventBus } from '../../server/realtime/event-bus.js';
 import { firedAlertView, loadAlertView, onAlertChanges } from '../shared/alert-facts.js';
 import { alertCard } from './cards.js';
 import type { TeamsContext } from './teams-bot.js';
@@ -18,13 +15,13 @@ export function teamsAlertSender(ctx: TeamsContext): ChatAlertSender {
     async sendAlert(tenantId, conversation, alert) {
       try {
         // The bot posts for a tenant only into the Teams tenant it proved.
-        const workspace = await workspaceOfTenant(ctx.db, tenantId, 'teams');
+        const workspace = await ctx.services.workspaceOfTenant(tenantId);
         if (!workspace) return { isSuccess: false, error: 'This tenant has no proven Microsoft Teams tenant: bind it (bindChatWorkspace, then “audit bind CODE” to the bot) before the bot posts alerts for it' };
         const reference = ctx.referenceTo(conversation, workspace.externalId);
         await ctx.adapter.continueConversationAsync(ctx.appId, reference, async (turn) => {
           const sent = await turn.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(alertCard(firedAlertView(alert)))));
           if (alert.alertId && sent?.id) {
-            await saveChatMessage(ctx.db, { tenantId, provider: 'teams', subjectType: 'alert', subjectId: alert.alertId, conversation, messageId: sent.id, reference: reference as Record<string, unknown> });
+            await ctx.services.savePostedCopy(tenantId, { type: 'alert', id: alert.alertId }, { conversation, messageId: sent.id, reference: reference as Record<string, unknown> });
           }
         });
         return { isSuccess: true, error: null };
@@ -35,12 +32,12 @@ export function teamsAlertSender(ctx: TeamsContext): ChatAlertSender {
   };
 }
 
-export function startTeamsAlertNotifier(ctx: TeamsContext, bus: EventBus): Disposable {
-  return onAlertChanges(bus, ctx.deps.logger, 'teams', async (tenantId, alertId) => {
-    if (!(await workspaceOfTenant(ctx.db, tenantId, 'teams'))) return;
+export function startTeamsAlertNotifier(ctx: TeamsContext): Disposable {
+  return onAlertChanges(ctx.services, ctx.deps.logger, 'teams', async (tenantId, alertId) => {
+    if (!(await ctx.services.workspaceOfTenant(tenantId))) return;
     const alert = await loadAlertView(ctx.schema, ctx.deps, tenantId, 'teams', alertId);
-    if (!alert || !(await claimNotice(ctx.db, tenantId, 'teams', `alert:${alertId}:${alert.state}`))) return;
-    for (const copy of await chatMessagesOf(ctx.db, tenantId, 'teams', 'alert', alertId)) {
+    if (!alert || !(await ctx.services.claimNotice(tenantId, `alert:${alertId}:${alert.state}`))) return;
+    for (const copy of await ctx.services.postedCopiesOf(tenantId, { type: 'alert', id: alertId })) {
       try {
         await ctx.adapter.continueConversationAsync(ctx.appId, copy.reference as Partial<ConversationReference>, async (turn) => {
           await turn.updateActivity({ type: 'message', id: copy.messageId, attachments: [CardFactory.adaptiveCard(alertCard(alert))] });

@@ -5,19 +5,14 @@
  * told in personal chat when the request closes. Claimed once across instances, as in Slack.
  */
 import { CardFactory, MessageFactory, type ConversationReference } from 'botbuilder';
-import { reviewerIdsOfApproval } from '../../server/chat/approval-audience.js';
-import { chatMessagesOf, claimNotice, saveChatMessage } from '../../server/chat/chat-messages.js';
-import { chatIdentitiesOf } from '../../server/chat/identities.js';
-import { workspaceOfTenant } from '../../server/chat/workspaces.js';
 import type { Disposable } from '../../server/disposable.js';
-import type { EventBus } from '../../server/realtime/event-bus.js';
 import { onApprovalEvents } from '../shared/approval-events.js';
 import { describeRequest, loadApprovalFacts, outcomeLine, type ApprovalFacts } from '../shared/approval-facts.js';
 import { approvalCard, approvalSummary, forTeams } from './cards.js';
 import type { TeamsContext } from './teams-bot.js';
 
-export function startTeamsApprovalNotifier(ctx: TeamsContext, bus: EventBus): Disposable {
-  return onApprovalEvents(bus, ctx.deps.logger, 'teams', {
+export function startTeamsApprovalNotifier(ctx: TeamsContext): Disposable {
+  return onApprovalEvents(ctx.services, ctx.deps.logger, 'teams', {
     announce: (tenantId, approvalId) => announce(ctx, tenantId, approvalId),
     refresh: (tenantId, approvalId) => refresh(ctx, tenantId, approvalId),
   });
@@ -31,14 +26,14 @@ const attachment = (ctx: TeamsContext, facts: ApprovalFacts) => {
 };
 
 async function announce(ctx: TeamsContext, tenantId: string, approvalId: string): Promise<void> {
-  const workspace = await workspaceOfTenant(ctx.db, tenantId, 'teams');
-  if (!workspace || !(await claimNotice(ctx.db, tenantId, 'teams', `approval:${approvalId}:requested`))) return;
+  const workspace = await ctx.services.workspaceOfTenant(tenantId);
+  if (!workspace || !(await ctx.services.claimNotice(tenantId, `approval:${approvalId}:requested`))) return;
   const facts = await loadApprovalFacts(ctx.schema, ctx.deps, tenantId, 'teams', approvalId);
-  const reviewerIds = await reviewerIdsOfApproval(ctx.db, tenantId, approvalId);
+  const reviewerIds = await ctx.services.reviewerIdsOfApproval(tenantId, approvalId);
   if (!facts || !reviewerIds) return;
   const references: Partial<ConversationReference>[] = [];
   if (workspace.approverChannel) references.push(ctx.referenceTo(workspace.approverChannel, workspace.externalId));
-  for (const identity of await chatIdentitiesOf(ctx.db, tenantId, 'teams', reviewerIds)) {
+  for (const identity of await ctx.services.identitiesOf(tenantId, reviewerIds)) {
     if (identity.conversation) references.push(identity.conversation as Partial<ConversationReference>);
   }
   for (const reference of references) {
@@ -46,15 +41,7 @@ async function announce(ctx: TeamsContext, tenantId: string, approvalId: string)
       await ctx.adapter.continueConversationAsync(ctx.appId, reference, async (turn) => {
         const sent = await turn.sendActivity(attachment(ctx, facts));
         if (sent?.id) {
-          await saveChatMessage(ctx.db, {
-            tenantId,
-            provider: 'teams',
-            subjectType: 'approval',
-            subjectId: approvalId,
-            conversation: reference.conversation!.id,
-            messageId: sent.id,
-            reference: reference as Record<string, unknown>,
-          });
+          await ctx.services.savePostedCopy(tenantId, { type: 'approval', id: approvalId }, { conversation: reference.conversation!.id, messageId: sent.id, reference: reference as Record<string, unknown> });
         }
       });
     } catch (error) {
@@ -66,11 +53,11 @@ async function announce(ctx: TeamsContext, tenantId: string, approvalId: string)
 }
 
 async function refresh(ctx: TeamsContext, tenantId: string, approvalId: string): Promise<void> {
-  const workspace = await workspaceOfTenant(ctx.db, tenantId, 'teams');
+  const workspace = await ctx.services.workspaceOfTenant(tenantId);
   if (!workspace) return;
   const facts = await loadApprovalFacts(ctx.schema, ctx.deps, tenantId, 'teams', approvalId);
-  if (!facts || !(await claimNotice(ctx.db, tenantId, 'teams', `approval:${approvalId}:${stateKey(facts)}`))) return;
-  for (const copy of await chatMessagesOf(ctx.db, tenantId, 'teams', 'approval', approvalId)) {
+  if (!facts || !(await ctx.services.claimNotice(tenantId, `approval:${approvalId}:${stateKey(facts)}`))) return;
+  for (const copy of await ctx.services.postedCopiesOf(tenantId, { type: 'approval', id: approvalId })) {
     try {
       await ctx.adapter.continueConversationAsync(ctx.appId, copy.reference as Partial<ConversationReference>, async (turn) => {
         await turn.updateActivity({ ...attachment(ctx, facts), id: copy.messageId });
@@ -80,7 +67,7 @@ async function refresh(ctx: TeamsContext, tenantId: string, approvalId: string):
     }
   }
   if (facts.status === 'PENDING') return;
-  const [requester] = await chatIdentitiesOf(ctx.db, tenantId, 'teams', [facts.requester.id]);
+  const [requester] = await ctx.services.identitiesOf(tenantId, [facts.requester.id]);
   if (!requester?.conversation) return;
   const what = forTeams(describeRequest(facts));
   try {

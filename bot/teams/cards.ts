@@ -5,7 +5,7 @@
  * inputs, in an adaptiveCard/action invoke, and shows what the bot answers to the clicker alone.
  * An approval card also asks to be refreshed when shown, so nobody acts on a stale one.
  */
-import type { Severity } from '../../server/db/tables/index.js';
+import type { Severity } from '../../server/chat/bot-services.js';
 import type { ListRow } from '../shared/audit-lists.js';
 import { clip, listWithin } from '../shared/clip.js';
 import type { AlertView } from '../shared/alert-facts.js';

@@ -12,8 +12,7 @@ import { CloudAdapter, ConfigurationBotFrameworkAuthentication, type Conversatio
 import type { SchemaDependencies } from '../../schema/context.js';
 import type { ChatAlertSender } from '../../server/channels/chat-senders.js';
 import type { Config } from '../../server/config.js';
-import type { Database } from '../../server/db/database.js';
-import type { EventBus } from '../../server/realtime/event-bus.js';
+import type { ChatBotServices } from '../../server/chat/bot-services.js';
 import { startTeamsApprovalNotifier } from './approval-notifier.js';
 import { startTeamsAlertNotifier, teamsAlertSender } from './alerts.js';
 import { handleTurn } from './turns.js';
@@ -22,14 +21,14 @@ export interface TeamsBotOptions {
   readonly config: NonNullable<Config['teams']>;
   readonly schema: GraphQLSchema;
   readonly deps: SchemaDependencies;
-  readonly db: Database;
-  readonly bus: EventBus;
+  /** What the bot may touch besides the schema, bound to Teams. */
+  readonly services: ChatBotServices;
 }
 
 export interface TeamsContext {
   readonly schema: GraphQLSchema;
   readonly deps: SchemaDependencies;
-  readonly db: Database;
+  readonly services: ChatBotServices;
   readonly adapter: CloudAdapter;
   readonly config: NonNullable<Config['teams']>;
   /** The bot's app id for proactive messages ('' when unsigned). */
@@ -60,7 +59,7 @@ export function createTeamsBot(options: TeamsBotOptions): TeamsBot {
   const context: TeamsContext = {
     schema: options.schema,
     deps: options.deps,
-    db: options.db,
+    services: options.services,
     adapter,
     config,
     appId: config.appId ?? '',
@@ -75,7 +74,7 @@ export function createTeamsBot(options: TeamsBotOptions): TeamsBot {
   router.post('/messages', express.json({ limit: '256kb' }), (req, res) => {
     void adapter.process(req as never, res as never, (turn) => handleTurn(context, turn));
   });
-  const notifiers = [startTeamsApprovalNotifier(context, options.bus), startTeamsAlertNotifier(context, options.bus)];
+  const notifiers = [startTeamsApprovalNotifier(context), startTeamsAlertNotifier(context)];
   return {
     router,
     alertSender: teamsAlertSender(context),

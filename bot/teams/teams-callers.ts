@@ -5,10 +5,7 @@
  * write to them later (approvals to decide, what became of their requests).
  */
 import { TeamsInfo, TurnContext } from 'botbuilder';
-import { userActorOf } from '../../server/auth/actor.js';
-import { linkByVerifiedEmail, linkedUser, saveConversation } from '../../server/chat/identities.js';
-import { findWorkspace } from '../../server/chat/workspaces.js';
-import type { ChatWorkspaceRow } from '../../server/db/tables/index.js';
+import type { ChatWorkspace } from '../../server/chat/bot-services.js';
 import type { ChatCaller } from '../shared/run-operation.js';
 import type { TeamsContext } from './teams-bot.js';
 
@@ -25,29 +22,19 @@ export function aadTenantOf(turn: TurnContext): string | undefined {
 /** The Teams user's stable id: the AAD object id, else the Teams user id. */
 export const teamsUserIdOf = (turn: TurnContext) => turn.activity.from.aadObjectId ?? turn.activity.from.id;
 
-export async function workspaceOf(ctx: TeamsContext, turn: TurnContext): Promise<ChatWorkspaceRow | undefined> {
-  const tenant = aadTenantOf(turn);
-  return tenant ? findWorkspace(ctx.db, 'teams', tenant) : undefined;
-}
+export const workspaceOf = (ctx: TeamsContext, turn: TurnContext): Promise<ChatWorkspace | undefined> => ctx.services.workspaceOf(aadTenantOf(turn));
 
-export async function callerOf(ctx: TeamsContext, workspace: ChatWorkspaceRow, turn: TurnContext): Promise<ChatCaller | undefined> {
+export async function callerOf(ctx: TeamsContext, workspace: ChatWorkspace, turn: TurnContext): Promise<ChatCaller | undefined> {
   const externalUserId = teamsUserIdOf(turn);
-  let user = await linkedUser(ctx.db, workspace.tenantId, 'teams', externalUserId);
-  if (!user) {
-    const email = await organisationEmail(ctx, turn);
-    if (email) {
-      user = await linkByVerifiedEmail({ db: ctx.db, clock: ctx.deps.clock, actor: { type: 'system', tenantId: workspace.tenantId, name: 'teams-bot' } }, 'teams', externalUserId, email);
-    }
-  }
-  if (!user) return undefined;
+  const actor = await ctx.services.callerActor(workspace.tenantId, externalUserId, () => organisationEmail(ctx, turn));
+  if (!actor) return undefined;
   if (turn.activity.conversation.conversationType === 'personal') {
     // Without what changes with every message (the activity it came in, the client's locale), so a
     // new version is saved, audited and logged only when where the chat is changes.
     const { activityId: _activity, locale: _locale, ...reference } = TurnContext.getConversationReference(turn.activity);
-    const system = { db: ctx.db, clock: ctx.deps.clock, actor: { type: 'system' as const, tenantId: workspace.tenantId, name: 'teams-bot' } };
-    await saveConversation(system, 'teams', externalUserId, reference as Record<string, unknown>);
+    await ctx.services.saveConversation(workspace.tenantId, externalUserId, reference as Record<string, unknown>);
   }
-  return { actor: userActorOf(user), provider: 'teams', chatUserId: externalUserId };
+  return { actor, provider: 'teams', chatUserId: externalUserId };
 }
 
 /**

@@ -5,9 +5,7 @@
  * through Vigil's schema; refusals are one clear line and change nothing.
  */
 import { ActivityTypes, CardFactory, MessageFactory, type ConversationReference, type TurnContext } from 'botbuilder';
-import { chatIdentitiesOf, redeemLinkCode } from '../../server/chat/identities.js';
-import { proveWorkspaceBinding } from '../../server/chat/workspace-proof.js';
-import { AppError } from '../../server/errors.js';
+import { AppError } from '../../server/chat/bot-services.js';
 import { AUDIT_HELP, parseAuditCommand } from '../shared/audit-command.js';
 import { answerList, filtersOfMore, parseMoreState, resolveFilters, type ListAnswer } from '../shared/audit-answer.js';
 import { parseAccessCommand, parseSudoCommand } from '../shared/request-commands.js';
@@ -51,8 +49,7 @@ export async function handleTurn(ctx: TeamsContext, turn: TurnContext): Promise<
     const parsed = parseAuditCommand(rest, ctx.deps.clock.now());
     if (parsed.kind !== 'link') return void (await say(turn, parsed.kind === 'error' ? parsed.message : TEAMS_HELP));
     try {
-      const system = { db: ctx.db, clock: ctx.deps.clock, actor: { type: 'system' as const, tenantId: workspace.tenantId, name: 'teams-bot' } };
-      const user = await redeemLinkCode(system, 'teams', teamsUserIdOf(turn), parsed.code);
+      const user = await ctx.services.redeemLinkCode(workspace.tenantId, teamsUserIdOf(turn), parsed.code);
       return void (await say(turn, `Linked: you are ${user.email} in Vigil.`));
     } catch (error) {
       if (error instanceof AppError) return void (await say(turn, error.message));
@@ -100,7 +97,7 @@ async function onExecute(ctx: TeamsContext, turn: TurnContext): Promise<void> {
     case 'more': {
       const state = parseMoreState(submit.state);
       if (!state) return void (await line('That card is out of date: ask again with audit.'));
-      return void (await show(renderList(await answerList(ctx.schema, ctx.deps, caller, state.subcommand, filtersOfMore(state), state.after))));
+      return void (await show(renderList(await answerList(ctx, caller, state.subcommand, filtersOfMore(state), state.after))));
     }
     case 'ack':
     case 'resolve': {
@@ -148,7 +145,7 @@ async function onBind(ctx: TeamsContext, turn: TurnContext, text: string): Promi
   const aadTenantId = aadTenantOf(turn);
   if (!aadTenantId) return void (await say(turn, 'This conversation names no Microsoft Teams tenant: nothing was bound.'));
   try {
-    await proveWorkspaceBinding(ctx.deps, { provider: 'teams', externalId: aadTenantId, chatUserId: teamsUserIdOf(turn), code: parsed.code }, () =>
+    await ctx.services.proveWorkspaceBinding({ externalId: aadTenantId, chatUserId: teamsUserIdOf(turn), code: parsed.code }, () =>
       tenantMemberRefusal(ctx, turn, aadTenantId),
     );
     return void (await say(turn, 'This Microsoft Teams tenant is now connected to Vigil. People here can ask me (audit, access, sudo), and requests needing approval are posted to the approver channel.'));
@@ -174,7 +171,7 @@ const isShared = (turn: TurnContext) => turn.activity.conversation?.conversation
  */
 async function answerPrivately(ctx: TeamsContext, turn: TurnContext, caller: ChatCaller, card: Card, { isRecords = false } = {}): Promise<void> {
   if (!isShared(turn)) return void (await reply(turn, card));
-  const [identity] = caller.actor.type === 'user' ? (await chatIdentitiesOf(ctx.db, caller.actor.tenantId, 'teams', [caller.actor.userId])).filter((row) => row.externalUserId === caller.chatUserId) : [];
+  const [identity] = caller.actor.type === 'user' ? (await ctx.services.identitiesOf(caller.actor.tenantId, [caller.actor.userId])).filter((row) => row.externalUserId === caller.chatUserId) : [];
   if (!identity?.conversation) {
     return void (await (isRecords ? say(turn, 'I answer that only in our personal chat, where nobody else reads it: open a chat with me and ask there.') : reply(turn, card)));
   }
@@ -188,9 +185,9 @@ async function onAudit(ctx: TeamsContext, turn: TurnContext, caller: ChatCaller,
   const parsed = parseAuditCommand(text, ctx.deps.clock.now());
   if (parsed.kind === 'help' || parsed.kind === 'link' || parsed.kind === 'bind') return void (await say(turn, TEAMS_HELP));
   if (parsed.kind === 'error') return void (await say(turn, parsed.message));
-  const filters = await resolveFilters(ctx.deps, tenantId, parsed.filters);
+  const filters = await resolveFilters(ctx.services, tenantId, parsed.filters);
   if ('error' in filters) return void (await say(turn, filters.error));
-  await answerPrivately(ctx, turn, caller, renderList(await answerList(ctx.schema, ctx.deps, caller, parsed.subcommand, filters, null)), { isRecords: true });
+  await answerPrivately(ctx, turn, caller, renderList(await answerList(ctx, caller, parsed.subcommand, filters, null)), { isRecords: true });
 }
 
 async function onRequest(ctx: TeamsContext, turn: TurnContext, caller: ChatCaller, verb: 'access' | 'sudo', text: string): Promise<void> {
@@ -208,7 +205,7 @@ async function onSubmit(ctx: TeamsContext, turn: TurnContext, caller: ChatCaller
   if (submit.vigil === 'more') {
     const state = parseMoreState(submit.state);
     if (!state) return void (await say(turn, 'That card is out of date: ask again with audit.'));
-    return void (await answerPrivately(ctx, turn, caller, renderList(await answerList(ctx.schema, ctx.deps, caller, state.subcommand, filtersOfMore(state), state.after)), { isRecords: true }));
+    return void (await answerPrivately(ctx, turn, caller, renderList(await answerList(ctx, caller, state.subcommand, filtersOfMore(state), state.after)), { isRecords: true }));
   }
   if ('alertId' in submit) {
     // The card follows the alert's event, as every copy does.
