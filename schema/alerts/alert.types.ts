@@ -1,6 +1,7 @@
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { GraphQLJSONObject } from 'graphql-scalars';
-import type { AlertRow, AlertRuleRow, NotificationChannelRow } from '../../server/db/tables/index.js';
+import type { AlertRecord, AlertRuleRecord } from '../../server/alerts/alert-types.js';
+import type { NotificationChannelRecord } from '../../server/channels/channel-types.js';
 import { Connection } from '../common/connection.js';
 import { SeverityEnum } from '../common/enums.js';
 import { Label } from '../identity/server.type.js';
@@ -22,8 +23,8 @@ export class NotificationChannel {
   @Field(() => Date)
   updatedAt!: Date;
 
-  static from(row: NotificationChannelRow): NotificationChannel {
-    return Object.assign(new NotificationChannel(), { id: row.id, name: row.name, type: row.type, settings: row.config, createdAt: row.createdAt, updatedAt: row.updatedAt });
+  static from(record: NotificationChannelRecord): NotificationChannel {
+    return Object.assign(new NotificationChannel(), { id: record.id, name: record.name, type: record.type, settings: record.config, createdAt: record.createdAt, updatedAt: record.updatedAt });
   }
 }
 
@@ -61,18 +62,18 @@ export class AlertRule {
   @Field(() => Boolean)
   isEnabled!: boolean;
 
-  static from(row: AlertRuleRow): AlertRule {
+  static from(record: AlertRuleRecord): AlertRule {
     return Object.assign(new AlertRule(), {
-      id: row.id,
-      name: row.name,
-      condition: row.condition,
-      threshold: row.threshold,
-      windowMinutes: Math.round(row.windowSeconds / 60),
-      commandPattern: (row.parameters.commandPattern as string | undefined) ?? null,
-      serverLabels: Object.entries((row.parameters.serverLabels ?? {}) as Record<string, string>).map(([key, value]) => ({ key, value })),
-      severity: row.severity,
-      channelIds: row.channelIds,
-      isEnabled: row.isEnabled,
+      id: record.id,
+      name: record.name,
+      condition: record.condition,
+      threshold: record.threshold,
+      windowMinutes: Math.round(record.windowSeconds / 60),
+      commandPattern: (record.parameters.commandPattern as string | undefined) ?? null,
+      serverLabels: Object.entries((record.parameters.serverLabels ?? {}) as Record<string, string>).map(([key, value]) => ({ key, value })),
+      severity: record.severity,
+      channelIds: record.channelIds,
+      isEnabled: record.isEnabled,
     });
   }
 }
@@ -107,21 +108,21 @@ export class Alert {
   acknowledgedById!: string | null;
   resolvedById!: string | null;
 
-  static from(row: AlertRow): Alert {
+  static from(record: AlertRecord): Alert {
     return Object.assign(new Alert(), {
-      id: row.id,
-      ruleId: row.ruleId,
-      subject: row.subject,
-      state: row.state,
-      severity: row.severity,
-      title: row.title,
-      message: row.message,
-      details: row.details,
-      firedAt: row.firedAt,
-      acknowledgedAt: row.acknowledgedAt,
-      resolvedAt: row.resolvedAt,
-      acknowledgedById: row.acknowledgedById,
-      resolvedById: row.resolvedById,
+      id: record.id,
+      ruleId: record.ruleId,
+      subject: record.subject,
+      state: record.state,
+      severity: record.severity,
+      title: record.title,
+      message: record.message,
+      details: record.details,
+      firedAt: record.firedAt,
+      acknowledgedAt: record.acknowledgedAt,
+      resolvedAt: record.resolvedAt,
+      acknowledgedById: record.acknowledgedById,
+      resolvedById: record.resolvedById,
     });
   }
 }

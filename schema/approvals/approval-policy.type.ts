@@ -1,5 +1,5 @@
 import { Field, ID, Int, ObjectType } from 'type-graphql';
-import type { ApprovalPolicyRow } from '../../server/db/tables/index.js';
+import type { ApprovalPolicyRecord } from '../../server/approvals/approval-types.js';
 import { Connection } from '../common/connection.js';
 import { Label } from '../identity/server.type.js';
 import { ChatApprovalEnum, RequestKindEnum } from './enums.js';
@@ -45,27 +45,27 @@ export class ApprovalPolicy {
   @Field(() => Date)
   updatedAt!: Date;
 
-  static from(row: ApprovalPolicyRow): ApprovalPolicy {
+  static from(record: ApprovalPolicyRecord): ApprovalPolicy {
     return Object.assign(new ApprovalPolicy(), {
-      id: row.id,
-      name: row.name,
-      description: row.description,
-      requestKinds: row.requestKinds,
-      serverLabels: Object.entries(row.serverLabels).map(([key, value]) => ({ key, value })),
-      requesterGroups: row.requesterGroups,
-      approverGroups: row.approverGroups,
-      isAdminApprover: row.isAdminApprover,
-      requiredApprovals: row.requiredApprovals,
-      decisionTimeoutMinutes: Math.round(row.decisionTimeoutSeconds / 60),
-      isApprovalJustificationRequired: row.isApprovalJustificationRequired,
-      autoApproveCommands: row.autoApproveCommands,
-      maxDurationMinutes: row.maxDurationSeconds == null ? null : Math.round(row.maxDurationSeconds / 60),
-      chatApproval: row.chatApproval as ChatApprovalEnum,
-      chatMaxDurationMinutes: row.chatMaxDurationSeconds == null ? null : Math.round(row.chatMaxDurationSeconds / 60),
-      priority: row.priority,
-      isEnabled: row.isEnabled,
-      createdAt: row.createdAt,
-      updatedAt: row.updatedAt,
+      id: record.id,
+      name: record.name,
+      description: record.description,
+      requestKinds: record.requestKinds,
+      serverLabels: Object.entries(record.serverLabels).map(([key, value]) => ({ key, value })),
+      requesterGroups: record.requesterGroups,
+      approverGroups: record.approverGroups,
+      isAdminApprover: record.isAdminApprover,
+      requiredApprovals: record.requiredApprovals,
+      decisionTimeoutMinutes: Math.round(record.decisionTimeoutSeconds / 60),
+      isApprovalJustificationRequired: record.isApprovalJustificationRequired,
+      autoApproveCommands: record.autoApproveCommands,
+      maxDurationMinutes: record.maxDurationSeconds == null ? null : Math.round(record.maxDurationSeconds / 60),
+      chatApproval: record.chatApproval as ChatApprovalEnum,
+      chatMaxDurationMinutes: record.chatMaxDurationSeconds == null ? null : Math.round(record.chatMaxDurationSeconds / 60),
+      priority: record.priority,
+      isEnabled: record.isEnabled,
+      createdAt: record.createdAt,
+      updatedAt: record.updatedAt,
     });
   }
 }

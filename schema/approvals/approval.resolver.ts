@@ -23,7 +23,7 @@ import { ApprovalFilterInput, RequestAccessInput, RequestSudoInput } from './inp
 const APPROVAL_FILTER_IDS = ['requesterId', 'reviewerId', 'serverId', 'policyId', 'accessSessionId'] as const;
 
 /** The acting person's groups, read fresh for this operation (a removed group stops counting at once). */
-export async function viewerGroups(ctx: GraphQLContext): Promise<string[]> {
+export async function viewerGroups(ctx: GraphQLContext): Promise<readonly string[]> {
   if (ctx.actor?.type !== 'user') return [];
   return (await ctx.loaders.userById.load(ctx.actor.userId))?.groups ?? [];
 }
@@ -32,7 +32,7 @@ export async function viewerGroups(ctx: GraphQLContext): Promise<string[]> {
 export class ApprovalDecisionResolver {
   @FieldResolver(() => Person)
   async approver(@Root() decision: ApprovalDecision, @Ctx() ctx: GraphQLContext): Promise<Person> {
-    return (await loadPerson(ctx, decision.row.approverId))!;
+    return (await loadPerson(ctx, decision.record.approverId))!;
   }
 }
 
@@ -113,7 +113,7 @@ export class ApprovalResolver {
 
   @FieldResolver(() => Person)
   async requester(@Root() approval: Approval, @Ctx() ctx: GraphQLContext): Promise<Person> {
-    return (await loadPerson(ctx, approval.row.requesterId))!;
+    return (await loadPerson(ctx, approval.record.requesterId))!;
   }
 
   @FieldResolver(() => String, {
@@ -126,7 +126,7 @@ export class ApprovalResolver {
 
   @FieldResolver(() => Person, { nullable: true, description: 'Who closed the request: the deciding reviewer, or who cancelled it.' })
   closedBy(@Root() approval: Approval, @Ctx() ctx: GraphQLContext): Promise<Person | null> {
-    return loadPerson(ctx, approval.row.closedById);
+    return loadPerson(ctx, approval.record.closedById);
   }
 
   @FieldResolver(() => [ApprovalDecision], { description: 'Every decision, oldest first.' })
@@ -141,21 +141,21 @@ export class ApprovalResolver {
 
   @FieldResolver(() => Int, { description: 'Approvals still needed while pending; 0 once closed.' })
   async approvalsStillNeeded(@Root() approval: Approval, @Ctx() ctx: GraphQLContext): Promise<number> {
-    if (approval.row.status !== 'pending') return 0;
-    return Math.max(0, approval.row.requiredApprovals - (await this.approvalsReceived(approval, ctx)));
+    if (approval.record.status !== 'pending') return 0;
+    return Math.max(0, approval.record.requiredApprovals - (await this.approvalsReceived(approval, ctx)));
   }
 
   @FieldResolver(() => Boolean, { description: 'Whether you may decide this request now.' })
   async viewerCanDecide(@Root() approval: Approval, @Ctx() ctx: GraphQLContext): Promise<boolean> {
-    if (approval.row.status !== 'pending' || reviewRefusal(ctx.actor, await viewerGroups(ctx), approval.row) !== null) return false;
+    if (approval.record.status !== 'pending' || reviewRefusal(ctx.actor, await viewerGroups(ctx), approval.record) !== null) return false;
     const decisions = await ctx.loaders.decisionsByApprovalId.load(approval.id);
     return ctx.actor?.type === 'user' && !decisions.some((decision) => decision.approverId === (ctx.actor as { userId: string }).userId);
   }
 
   @FieldResolver(() => [Server], { description: 'The servers requested: the session’s scope for access, the one server for sudo.' })
   async servers(@Root() approval: Approval, @Ctx() ctx: GraphQLContext): Promise<Server[]> {
-    let ids = approval.row.serverId ? [approval.row.serverId] : [];
-    if (approval.row.kind === 'access') ids = (await ctx.loaders.accessSessionById.load(approval.row.accessSessionId))?.serverIds ?? [];
+    let ids: readonly string[] = approval.record.serverId ? [approval.record.serverId] : [];
+    if (approval.record.kind === 'access') ids = (await ctx.loaders.accessSessionById.load(approval.record.accessSessionId))?.serverIds ?? [];
     const servers = await Promise.all(ids.map((id) => loadServer(ctx, id)));
     return servers.filter((server): server is Server => server !== null);
   }
@@ -166,19 +166,19 @@ export class ApprovalResolver {
       'The sudo that approving grants, for whoever sees the request (approvers decide on it): the command or pattern of a sudo request, or `*` (any command) on every requested server for an access request made with sudo; null when approving grants no sudo.',
   })
   async sudoScope(@Root() approval: Approval, @Ctx() ctx: GraphQLContext): Promise<string | null> {
-    if (approval.row.kind === 'sudo') return approval.row.command;
-    const session = await ctx.loaders.accessSessionById.load(approval.row.accessSessionId);
+    if (approval.record.kind === 'sudo') return approval.record.command;
+    const session = await ctx.loaders.accessSessionById.load(approval.record.accessSessionId);
     return session?.isSudoAllowed ? ACCESS_SUDO_PATTERN : null;
   }
 
   @FieldResolver(() => AccessSession, { nullable: true, description: 'The session requested (access) or asked in (sudo); null when not yours to see.' })
   accessSession(@Root() approval: Approval, @Ctx() ctx: GraphQLContext): Promise<AccessSession | null> {
-    return loadAccessSession(ctx, approval.row.accessSessionId);
+    return loadAccessSession(ctx, approval.record.accessSessionId);
   }
 
   @FieldResolver(() => SudoAuthorization, { nullable: true, description: 'The sudo grant an approved sudo request produced.' })
   async sudoAuthorization(@Root() approval: Approval, @Ctx() ctx: GraphQLContext): Promise<SudoAuthorization | null> {
-    const row = approval.row.sudoAuthorizationId ? await ctx.loaders.sudoAuthorizationById.load(approval.row.sudoAuthorizationId) : null;
+    const row = approval.record.sudoAuthorizationId ? await ctx.loaders.sudoAuthorizationById.load(approval.record.sudoAuthorizationId) : null;
     return row ? SudoAuthorization.from(row) : null;
   }
 }

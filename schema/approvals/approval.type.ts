@@ -1,5 +1,5 @@
 import { Field, ID, Int, ObjectType } from 'type-graphql';
-import type { ApprovalDecisionRow, ApprovalRow } from '../../server/db/tables/index.js';
+import type { ApprovalDecisionRecord, ApprovalRecord } from '../../server/approvals/approval-types.js';
 import { Connection } from '../common/connection.js';
 import { chatDecisionRefusal } from '../../server/approvals/chat-approval.js';
 import { ApprovalStatusEnum, ChatApprovalEnum, DecisionChannelEnum, DecisionEnum, RequestKindEnum } from './enums.js';
@@ -19,17 +19,17 @@ export class ApprovalDecision {
   @Field(() => Date)
   decidedAt!: Date;
 
-  row!: ApprovalDecisionRow;
+  record!: ApprovalDecisionRecord;
 
-  static from(row: ApprovalDecisionRow): ApprovalDecision {
+  static from(record: ApprovalDecisionRecord): ApprovalDecision {
     return Object.assign(new ApprovalDecision(), {
-      id: row.id,
-      decision: row.decision,
-      justification: row.justification,
-      channel: row.channel,
-      chatUserId: row.chatUserId,
-      decidedAt: row.decidedAt,
-      row,
+      id: record.id,
+      decision: record.decision,
+      justification: record.justification,
+      channel: record.channel,
+      chatUserId: record.chatUserId,
+      decidedAt: record.decidedAt,
+      record,
     });
   }
 }
@@ -79,32 +79,32 @@ export class Approval {
   @Field(() => String, { nullable: true })
   cancelReason!: string | null;
 
-  row!: ApprovalRow;
+  record!: ApprovalRecord;
 
-  static from(row: ApprovalRow): Approval {
+  static from(record: ApprovalRecord): Approval {
     return Object.assign(new Approval(), {
-      id: row.id,
-      kind: row.kind,
-      status: row.status,
-      reason: row.reason,
-      command: row.command,
-      isPattern: row.isPattern,
-      durationMinutes: row.durationSeconds == null ? null : Math.round(row.durationSeconds / 60),
-      policyName: row.policyName,
-      policyId: row.policyId,
-      requiredApprovals: row.requiredApprovals,
-      approverGroups: row.approverGroups,
-      isAdminApprover: row.isAdminApprover,
-      isApprovalJustificationRequired: row.isApprovalJustificationRequired,
-      chatApproval: row.chatApproval as ChatApprovalEnum,
-      chatMaxDurationMinutes: row.chatMaxDurationSeconds == null ? null : Math.round(row.chatMaxDurationSeconds / 60),
-      chatDecisionRefusal: chatDecisionRefusal(row)?.reason ?? null,
-      isAutoApproved: row.isAutoApproved,
-      requestedAt: row.requestedAt,
-      decideBy: row.decideBy,
-      closedAt: row.closedAt,
-      cancelReason: row.cancelReason,
-      row,
+      id: record.id,
+      kind: record.kind,
+      status: record.status,
+      reason: record.reason,
+      command: record.command,
+      isPattern: record.isPattern,
+      durationMinutes: record.durationSeconds == null ? null : Math.round(record.durationSeconds / 60),
+      policyName: record.policyName,
+      policyId: record.policyId,
+      requiredApprovals: record.requiredApprovals,
+      approverGroups: record.approverGroups,
+      isAdminApprover: record.isAdminApprover,
+      isApprovalJustificationRequired: record.isApprovalJustificationRequired,
+      chatApproval: record.chatApproval as ChatApprovalEnum,
+      chatMaxDurationMinutes: record.chatMaxDurationSeconds == null ? null : Math.round(record.chatMaxDurationSeconds / 60),
+      chatDecisionRefusal: chatDecisionRefusal(record)?.reason ?? null,
+      isAutoApproved: record.isAutoApproved,
+      requestedAt: record.requestedAt,
+      decideBy: record.decideBy,
+      closedAt: record.closedAt,
+      cancelReason: record.cancelReason,
+      record,
     });
   }
 }

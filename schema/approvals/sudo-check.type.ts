@@ -1,5 +1,5 @@
 import { Field, ID, ObjectType } from 'type-graphql';
-import type { SudoCheckRow } from '../../server/db/tables/index.js';
+import type { SudoCheckRecord } from '../../server/approvals/approval-types.js';
 import { Connection } from '../common/connection.js';
 import { SudoCheckOutcomeEnum } from './enums.js';
 
@@ -18,17 +18,17 @@ export class SudoCheck {
   @Field(() => Date)
   checkedAt!: Date;
 
-  row!: SudoCheckRow;
+  record!: SudoCheckRecord;
 
-  static from(row: SudoCheckRow): SudoCheck {
+  static from(record: SudoCheckRecord): SudoCheck {
     return Object.assign(new SudoCheck(), {
-      id: row.id,
-      isAllowed: row.isAllowed,
-      outcome: row.outcome,
-      userRef: row.userRef,
-      command: row.command,
-      checkedAt: row.checkedAt,
-      row,
+      id: record.id,
+      isAllowed: record.isAllowed,
+      outcome: record.outcome,
+      userRef: record.userRef,
+      command: record.command,
+      checkedAt: record.checkedAt,
+      record,
     });
   }
 }

@@ -1,6 +1,6 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
-import type { AuditEntryRow } from '../../server/db/tables/index.js';
+import type { AuditEntryRecord } from '../../server/audit/audit-entry.js';
 import { Connection } from '../common/connection.js';
 
 export enum AuditActorTypeEnum {
@@ -48,8 +48,8 @@ export class AuditEntry {
   @Field(() => String)
   hash!: string;
 
-  static from(row: AuditEntryRow): AuditEntry {
-    return Object.assign(new AuditEntry(), row);
+  static from(record: AuditEntryRecord): AuditEntry {
+    return Object.assign(new AuditEntry(), record);
   }
 }
 

@@ -1,5 +1,5 @@
 import { Field, ID, ObjectType } from 'type-graphql';
-import type { ApiTokenRow } from '../../server/db/tables/index.js';
+import type { ApiTokenRecord } from '../../server/identity/identity-types.js';
 import { Connection } from '../common/connection.js';
 import { TokenKindEnum } from '../common/enums.js';
 
@@ -26,18 +26,18 @@ export class ApiToken {
   userId!: string | null;
   serverId!: string | null;
 
-  static from(row: ApiTokenRow): ApiToken {
+  static from(record: ApiTokenRecord): ApiToken {
     return Object.assign(new ApiToken(), {
-      id: row.id,
-      kind: row.kind as TokenKindEnum,
-      name: row.name,
-      hint: row.hint,
-      createdAt: row.createdAt,
-      expiresAt: row.expiresAt,
-      lastUsedAt: row.lastUsedAt,
-      revokedAt: row.revokedAt,
-      userId: row.userId,
-      serverId: row.serverId,
+      id: record.id,
+      kind: record.kind as TokenKindEnum,
+      name: record.name,
+      hint: record.hint,
+      createdAt: record.createdAt,
+      expiresAt: record.expiresAt,
+      lastUsedAt: record.lastUsedAt,
+      revokedAt: record.revokedAt,
+      userId: record.userId,
+      serverId: record.serverId,
     });
   }
 }

@@ -1,5 +1,5 @@
 import { Field, ID, ObjectType } from 'type-graphql';
-import type { ServerRow } from '../../server/db/tables/index.js';
+import type { ServerRecord } from '../../server/identity/identity-types.js';
 import { Connection } from '../common/connection.js';
 
 @ObjectType({ simpleResolvers: true, description: 'A key/value label on a server, such as env=prod.' })
@@ -29,18 +29,18 @@ export class Server {
   @Field(() => Date, { nullable: true, description: 'When the server was retired; records that mention it stay.' })
   deletedAt!: Date | null;
 
-  static from(row: ServerRow): Server {
+  static from(record: ServerRecord): Server {
     return Object.assign(new Server(), {
-      id: row.id,
-      name: row.name,
-      hostname: row.hostname,
-      os: row.os,
-      ipAddress: row.ipAddress,
-      labels: Object.entries(row.labels)
+      id: record.id,
+      name: record.name,
+      hostname: record.hostname,
+      os: record.os,
+      ipAddress: record.ipAddress,
+      labels: Object.entries(record.labels)
         .sort(([a], [b]) => a.localeCompare(b))
         .map(([key, value]) => ({ key, value })),
-      createdAt: row.createdAt,
-      deletedAt: row.deletedAt,
+      createdAt: record.createdAt,
+      deletedAt: record.deletedAt,
     });
   }
 }

@@ -1,6 +1,6 @@
 import { Field, ID, ObjectType } from 'type-graphql';
 import { effectivePermissions } from '../../server/auth/permissions.js';
-import type { UserRow } from '../../server/db/tables/index.js';
+import type { UserRecord } from '../../server/identity/identity-types.js';
 import { Connection } from '../common/connection.js';
 import { PermissionEnum, RoleEnum } from '../common/enums.js';
 
@@ -29,19 +29,19 @@ export class User {
   @Field(() => Date)
   updatedAt!: Date;
 
-  static from(row: UserRow): User {
+  static from(record: UserRecord): User {
     return Object.assign(new User(), {
-      id: row.id,
-      email: row.email,
-      name: row.name,
-      role: row.role as RoleEnum,
-      groups: row.groups,
-      grantedPermissions: row.permissions as PermissionEnum[],
-      permissions: [...effectivePermissions(row.role, row.permissions)] as PermissionEnum[],
-      isDisabled: row.disabledAt !== null,
-      disabledAt: row.disabledAt,
-      createdAt: row.createdAt,
-      updatedAt: row.updatedAt,
+      id: record.id,
+      email: record.email,
+      name: record.name,
+      role: record.role as RoleEnum,
+      groups: record.groups,
+      grantedPermissions: record.permissions as PermissionEnum[],
+      permissions: [...effectivePermissions(record.role, record.permissions)] as PermissionEnum[],
+      isDisabled: record.disabledAt !== null,
+      disabledAt: record.disabledAt,
+      createdAt: record.createdAt,
+      updatedAt: record.updatedAt,
     });
   }
 }

@@ -1,9 +1,9 @@
 import { Arg, Ctx, Int, Query, Resolver } from 'type-graphql';
 import { requirePermission } from '../../server/auth/scope.js';
 import { recordAuditView } from '../../server/audit/record-view.js';
-import type { LogCheckpointRow } from '../../server/db/tables/index.js';
 import { BadInput } from '../../server/errors.js';
 import { latestLogCheckpoint } from '../../server/log/checkpoints.js';
+import type { LogCheckpointRecord } from '../../server/log/log-checkpoint.js';
 import { raiseLogAlarm } from '../../server/log/log-alarm.js';
 import { leavesOfRecord, listLogCheckpoints, proveConsistency, proveInclusion, type StoredLeaf } from '../../server/log/proofs.js';
 import { verifyLog } from '../../server/log/verify-log.js';
@@ -13,12 +13,12 @@ import { LogCheckpoint, LogConsistencyProof, LogInclusionProof, LogIntegrityRepo
 
 const GRAPHQL_MAX_INT = 2 ** 31 - 1;
 
-export const toLogCheckpoint = (row: LogCheckpointRow): LogCheckpoint => ({
-  id: row.id,
-  size: row.size,
-  rootHash: row.rootHash.toString('base64'),
-  signedAt: row.signedAt,
-  note: row.note,
+export const toLogCheckpoint = (checkpoint: LogCheckpointRecord): LogCheckpoint => ({
+  id: checkpoint.id,
+  size: checkpoint.size,
+  rootHash: checkpoint.rootHash.toString('base64'),
+  signedAt: checkpoint.signedAt,
+  note: checkpoint.note,
 });
 
 export const toLogLeaf = (leaf: StoredLeaf, canReadText: boolean): LogLeaf => ({

@@ -112,17 +112,17 @@ export class TerminalRecordingResolver {
 
   @FieldResolver(() => Server)
   async server(@Root() recording: TerminalRecording, @Ctx() ctx: GraphQLContext): Promise<Server> {
-    return (await loadServer(ctx, recording.row.serverId))!;
+    return (await loadServer(ctx, recording.record.serverId))!;
   }
 
   @FieldResolver(() => Person, { nullable: true, description: "The session's operator." })
   user(@Root() recording: TerminalRecording, @Ctx() ctx: GraphQLContext): Promise<Person | null> {
-    return loadPerson(ctx, recording.row.userId);
+    return loadPerson(ctx, recording.record.userId);
   }
 
   @FieldResolver(() => TerminalSession)
   async terminalSession(@Root() recording: TerminalRecording, @Ctx() ctx: GraphQLContext): Promise<TerminalSession> {
-    return TerminalSession.from((await ctx.loaders.terminalSessionById.load(recording.row.terminalSessionId))!);
+    return TerminalSession.from((await ctx.loaders.terminalSessionById.load(recording.record.terminalSessionId))!);
   }
 
   @FieldResolver(() => String, {
@@ -130,7 +130,7 @@ export class TerminalRecordingResolver {
     description: 'A link to the playback page that works in a browser for 10 minutes (it carries a ticket for you), starting `at` seconds in. Null for agents.',
   })
   playbackUrl(@Root() recording: TerminalRecording, @Ctx() ctx: GraphQLContext, @Arg('at', () => Float, { nullable: true }) at?: number | null): string | null {
-    if (ctx.actor?.type !== 'user' || !canSeeRow(ctx.actor, 'terminalRecordings', recording.row.userId)) return null;
+    if (ctx.actor?.type !== 'user' || !canSeeRow(ctx.actor, 'terminalRecordings', recording.record.userId)) return null;
     const ticket = issuePlaybackTicket(ctx.deps.secretBox, ctx.actor, recording.id, ctx.deps.clock.now());
     const start = at != null && Number.isFinite(at) && at >= 0 ? `&t=${at}` : '';
     return `${ctx.deps.baseUrl()}/recordings/${recording.id}?ticket=${encodeURIComponent(ticket)}${start}`;

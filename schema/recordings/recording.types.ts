@@ -1,6 +1,6 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
-import type { TerminalRecordingRow } from '../../server/db/tables/index.js';
+import type { TerminalRecordingRecord } from '../../server/recordings/recording-types.js';
 import { Connection } from '../common/connection.js';
 
 export enum RecordingStatusEnum {
@@ -74,30 +74,30 @@ export class TerminalRecording {
   @Field(() => String, { description: 'GET it with your bearer token for the asciicast v2 file.' })
   downloadPath!: string;
 
-  row!: TerminalRecordingRow;
+  record!: TerminalRecordingRecord;
 
-  static from(row: TerminalRecordingRow): TerminalRecording {
+  static from(record: TerminalRecordingRecord): TerminalRecording {
     return Object.assign(new TerminalRecording(), {
-      id: row.id,
-      status: row.status as RecordingStatusEnum,
-      width: row.width,
-      height: row.height,
-      startedAt: row.startedAt,
-      endedAt: row.endedAt,
-      durationSeconds: row.durationSeconds,
-      bytesIn: row.bytesIn,
-      bytesOut: row.bytesOut,
-      eventCount: row.eventCount,
-      chunkCount: row.nextSeq,
-      storedBytes: row.storedBytes,
-      command: row.command,
-      title: row.title,
-      shell: row.env.SHELL ?? null,
-      term: row.env.TERM ?? null,
-      env: row.env,
-      gaps: row.gaps.map((gap) => Object.assign(new RecordingGap(), gap)),
-      downloadPath: `/recordings/${row.id}.cast`,
-      row,
+      id: record.id,
+      status: record.status as RecordingStatusEnum,
+      width: record.width,
+      height: record.height,
+      startedAt: record.startedAt,
+      endedAt: record.endedAt,
+      durationSeconds: record.durationSeconds,
+      bytesIn: record.bytesIn,
+      bytesOut: record.bytesOut,
+      eventCount: record.eventCount,
+      chunkCount: record.nextSeq,
+      storedBytes: record.storedBytes,
+      command: record.command,
+      title: record.title,
+      shell: record.env.SHELL ?? null,
+      term: record.env.TERM ?? null,
+      env: record.env,
+      gaps: record.gaps.map((gap) => Object.assign(new RecordingGap(), gap)),
+      downloadPath: `/recordings/${record.id}.cast`,
+      record,
     });
   }
 }

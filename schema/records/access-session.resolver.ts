@@ -64,28 +64,28 @@ export class AccessSessionResolver {
 
   @FieldResolver(() => Approval, { nullable: true, description: 'The request behind the session.' })
   async approval(@Root() session: AccessSession, @Ctx() ctx: GraphQLContext): Promise<Approval | null> {
-    const row = session.row.approvalId ? await ctx.loaders.approvalById.load(session.row.approvalId) : null;
+    const row = session.record.approvalId ? await ctx.loaders.approvalById.load(session.record.approvalId) : null;
     return row ? Approval.from(row) : null;
   }
 
   @FieldResolver(() => Person)
   async requester(@Root() session: AccessSession, @Ctx() ctx: GraphQLContext): Promise<Person> {
-    return (await loadPerson(ctx, session.row.requesterId))!;
+    return (await loadPerson(ctx, session.record.requesterId))!;
   }
 
   @FieldResolver(() => Person, { nullable: true })
   approver(@Root() session: AccessSession, @Ctx() ctx: GraphQLContext): Promise<Person | null> {
-    return loadPerson(ctx, session.row.approverId);
+    return loadPerson(ctx, session.record.approverId);
   }
 
   @FieldResolver(() => Person, { nullable: true, description: 'Who ended or revoked the session.' })
   endedBy(@Root() session: AccessSession, @Ctx() ctx: GraphQLContext): Promise<Person | null> {
-    return loadPerson(ctx, session.row.endedById);
+    return loadPerson(ctx, session.record.endedById);
   }
 
   @FieldResolver(() => [Server], { description: 'The servers in scope.' })
   async servers(@Root() session: AccessSession, @Ctx() ctx: GraphQLContext): Promise<Server[]> {
-    const servers = await Promise.all(session.row.serverIds.map((id) => loadServer(ctx, id)));
+    const servers = await Promise.all(session.record.serverIds.map((id) => loadServer(ctx, id)));
     return servers.filter((server): server is Server => server !== null);
   }
 

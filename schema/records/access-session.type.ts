@@ -1,5 +1,5 @@
 import { Field, ID, ObjectType } from 'type-graphql';
-import type { AccessSessionRow } from '../../server/db/tables/index.js';
+import type { AccessSessionRecord } from '../../server/records/record-types.js';
 import { Connection } from '../common/connection.js';
 import { Label } from '../identity/server.type.js';
 import { AccessSessionStatusEnum } from './enums.js';
@@ -29,22 +29,22 @@ export class AccessSession {
   @Field(() => String, { nullable: true })
   endReason!: string | null;
 
-  row!: AccessSessionRow;
+  record!: AccessSessionRecord;
 
-  static from(row: AccessSessionRow): AccessSession {
+  static from(record: AccessSessionRecord): AccessSession {
     return Object.assign(new AccessSession(), {
-      id: row.id,
-      reason: row.reason,
-      status: row.status,
-      isSudoAllowed: row.isSudoAllowed,
-      serverLabels: Object.entries(row.serverLabels).map(([key, value]) => ({ key, value })),
-      approvalId: row.approvalId,
-      requestedAt: row.requestedAt,
-      startsAt: row.startsAt,
-      expiresAt: row.expiresAt,
-      endedAt: row.endedAt,
-      endReason: row.endReason,
-      row,
+      id: record.id,
+      reason: record.reason,
+      status: record.status,
+      isSudoAllowed: record.isSudoAllowed,
+      serverLabels: Object.entries(record.serverLabels).map(([key, value]) => ({ key, value })),
+      approvalId: record.approvalId,
+      requestedAt: record.requestedAt,
+      startsAt: record.startsAt,
+      expiresAt: record.expiresAt,
+      endedAt: record.endedAt,
+      endReason: record.endReason,
+      record,
     });
   }
 }

@@ -1,6 +1,6 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, ID, Int, ObjectType } from 'type-graphql';
-import type { ActivityRow } from '../../server/db/tables/index.js';
+import type { ActivityEntryRecord } from '../../server/records/record-types.js';
 import { Connection } from '../common/connection.js';
 
 @ObjectType({ simpleResolvers: true, description: 'A workspace activity-log entry: sign-ins, permission changes, tokens, settings, resource access.' })
@@ -24,20 +24,20 @@ export class ActivityEntry {
   @Field(() => Date)
   occurredAt!: Date;
 
-  row!: ActivityRow;
+  record!: ActivityEntryRecord;
 
-  static from(row: ActivityRow): ActivityEntry {
+  static from(record: ActivityEntryRecord): ActivityEntry {
     return Object.assign(new ActivityEntry(), {
-      id: row.id,
-      userEmail: row.userEmail,
-      action: row.action,
-      result: row.result,
-      ipAddress: row.ipAddress,
-      userAgent: row.userAgent,
-      details: row.details,
-      requestId: row.requestId,
-      occurredAt: row.occurredAt,
-      row,
+      id: record.id,
+      userEmail: record.userEmail,
+      action: record.action,
+      result: record.result,
+      ipAddress: record.ipAddress,
+      userAgent: record.userAgent,
+      details: record.details,
+      requestId: record.requestId,
+      occurredAt: record.occurredAt,
+      record,
     });
   }
 }

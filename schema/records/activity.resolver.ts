@@ -64,6 +64,6 @@ export class ActivityResolver {
 
   @FieldResolver(() => Person, { nullable: true })
   user(@Root() entry: ActivityEntry, @Ctx() ctx: GraphQLContext): Promise<Person | null> {
-    return loadPerson(ctx, entry.row.userId);
+    return loadPerson(ctx, entry.record.userId);
   }
 }

@@ -38,33 +38,33 @@ export class CommandResolver {
 
   @FieldResolver(() => String, { nullable: true, description: "The output or error message. Others' output: admins only." })
   result(@Root() command: Command, @Ctx() ctx: GraphQLContext): string | null {
-    return canSeeField(ctx.actor, 'Command.result', command.row.operatorUserId) ? command.row.result : null;
+    return canSeeField(ctx.actor, 'Command.result', command.record.operatorUserId) ? command.record.result : null;
   }
 
   @FieldResolver(() => Server)
   async server(@Root() command: Command, @Ctx() ctx: GraphQLContext): Promise<Server> {
-    return (await loadServer(ctx, command.row.serverId))!;
+    return (await loadServer(ctx, command.record.serverId))!;
   }
 
   @FieldResolver(() => Person, { nullable: true, description: 'The user who submitted the command (null for agent tasks).' })
   operator(@Root() command: Command, @Ctx() ctx: GraphQLContext): Promise<Person | null> {
-    return loadPerson(ctx, command.row.operatorUserId);
+    return loadPerson(ctx, command.record.operatorUserId);
   }
 
   @FieldResolver(() => ApiToken, { nullable: true, description: 'The API token that submitted the command, if one did. Admins and the operator.' })
   async operatorToken(@Root() command: Command, @Ctx() ctx: GraphQLContext): Promise<ApiToken | null> {
-    if (!command.row.operatorTokenId || !canSeeField(ctx.actor, 'Command.operatorToken', command.row.operatorUserId)) return null;
-    const row = await ctx.loaders.tokenById.load(command.row.operatorTokenId);
+    if (!command.record.operatorTokenId || !canSeeField(ctx.actor, 'Command.operatorToken', command.record.operatorUserId)) return null;
+    const row = await ctx.loaders.tokenById.load(command.record.operatorTokenId);
     return row ? ApiToken.from(row) : null;
   }
 
   @FieldResolver(() => TerminalSession, { nullable: true })
   terminalSession(@Root() command: Command, @Ctx() ctx: GraphQLContext): Promise<TerminalSession | null> {
-    return loadTerminalSession(ctx, command.row.terminalSessionId);
+    return loadTerminalSession(ctx, command.record.terminalSessionId);
   }
 
   @FieldResolver(() => AccessSession, { nullable: true })
   accessSession(@Root() command: Command, @Ctx() ctx: GraphQLContext): Promise<AccessSession | null> {
-    return loadAccessSession(ctx, command.row.accessSessionId);
+    return loadAccessSession(ctx, command.record.accessSessionId);
   }
 }

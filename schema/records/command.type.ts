@@ -1,5 +1,5 @@
 import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
-import type { CommandRow } from '../../server/db/tables/index.js';
+import type { CommandRecord } from '../../server/records/record-types.js';
 import { Connection } from '../common/connection.js';
 import { CommandShellEnum, CommandStatusEnum, SessionSourceEnum, VerificationOutcomeEnum } from './enums.js';
 
@@ -40,27 +40,27 @@ export class Command {
   @Field(() => ID, { nullable: true, description: 'The approval that granted the access session this command ran in.' })
   approvalId!: string | null;
 
-  row!: CommandRow;
+  record!: CommandRecord;
 
-  static from(row: CommandRow): Command {
+  static from(record: CommandRecord): Command {
     return Object.assign(new Command(), {
-      id: row.id,
-      eventId: row.eventId,
-      shell: row.shell,
-      source: row.source,
-      line: row.line,
-      workingDirectory: row.workingDirectory,
-      status: row.status,
-      exitCode: row.exitCode,
-      verification: row.verification,
-      verificationMessage: row.verificationMessage,
-      submittedAt: row.submittedAt,
-      startedAt: row.startedAt,
-      finishedAt: row.finishedAt,
-      delaySeconds: secondsBetween(row.submittedAt, row.startedAt),
-      elapsedSeconds: secondsBetween(row.startedAt, row.finishedAt),
-      approvalId: row.approvalId,
-      row,
+      id: record.id,
+      eventId: record.eventId,
+      shell: record.shell,
+      source: record.source,
+      line: record.line,
+      workingDirectory: record.workingDirectory,
+      status: record.status,
+      exitCode: record.exitCode,
+      verification: record.verification,
+      verificationMessage: record.verificationMessage,
+      submittedAt: record.submittedAt,
+      startedAt: record.startedAt,
+      finishedAt: record.finishedAt,
+      delaySeconds: secondsBetween(record.submittedAt, record.startedAt),
+      elapsedSeconds: secondsBetween(record.startedAt, record.finishedAt),
+      approvalId: record.approvalId,
+      record,
     });
   }
 }

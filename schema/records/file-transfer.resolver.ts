@@ -35,21 +35,21 @@ export class FileTransferResolver {
 
   @FieldResolver(() => Server)
   async server(@Root() transfer: FileTransfer, @Ctx() ctx: GraphQLContext): Promise<Server> {
-    return (await loadServer(ctx, transfer.row.serverId))!;
+    return (await loadServer(ctx, transfer.record.serverId))!;
   }
 
   @FieldResolver(() => Person, { nullable: true })
   user(@Root() transfer: FileTransfer, @Ctx() ctx: GraphQLContext): Promise<Person | null> {
-    return loadPerson(ctx, transfer.row.userId);
+    return loadPerson(ctx, transfer.record.userId);
   }
 
   @FieldResolver(() => String, { nullable: true, description: "Others' transfers: admins only." })
   remoteIp(@Root() transfer: FileTransfer, @Ctx() ctx: GraphQLContext): string | null {
-    return canSeeField(ctx.actor, 'FileTransfer.remoteIp', transfer.row.userId) ? transfer.row.remoteIp : null;
+    return canSeeField(ctx.actor, 'FileTransfer.remoteIp', transfer.record.userId) ? transfer.record.remoteIp : null;
   }
 
   @FieldResolver(() => AccessSession, { nullable: true })
   accessSession(@Root() transfer: FileTransfer, @Ctx() ctx: GraphQLContext): Promise<AccessSession | null> {
-    return loadAccessSession(ctx, transfer.row.accessSessionId);
+    return loadAccessSession(ctx, transfer.record.accessSessionId);
   }
 }

@@ -1,5 +1,5 @@
 import { Field, Float, ID, ObjectType } from 'type-graphql';
-import type { FileTransferRow } from '../../server/db/tables/index.js';
+import type { FileTransferRecord } from '../../server/records/record-types.js';
 import { Connection } from '../common/connection.js';
 import { TransferDirectionEnum, TransferStatusEnum } from './enums.js';
 
@@ -30,23 +30,23 @@ export class FileTransfer {
   @Field(() => ID, { nullable: true })
   approvalId!: string | null;
 
-  row!: FileTransferRow;
+  record!: FileTransferRecord;
 
-  static from(row: FileTransferRow): FileTransfer {
+  static from(record: FileTransferRecord): FileTransfer {
     return Object.assign(new FileTransfer(), {
-      id: row.id,
-      eventId: row.eventId,
-      username: row.username,
-      groupname: row.groupname,
-      direction: row.direction,
-      objectName: row.objectName,
-      path: row.path,
-      sizeBytes: row.sizeBytes,
-      status: row.status,
-      error: row.error,
-      occurredAt: row.occurredAt,
-      approvalId: row.approvalId,
-      row,
+      id: record.id,
+      eventId: record.eventId,
+      username: record.username,
+      groupname: record.groupname,
+      direction: record.direction,
+      objectName: record.objectName,
+      path: record.path,
+      sizeBytes: record.sizeBytes,
+      status: record.status,
+      error: record.error,
+      occurredAt: record.occurredAt,
+      approvalId: record.approvalId,
+      record,
     });
   }
 }

@@ -1,5 +1,5 @@
 import { Field, ID, ObjectType } from 'type-graphql';
-import type { UserRow } from '../../server/db/tables/index.js';
+import type { UserRecord } from '../../server/identity/identity-types.js';
 
 /**
  * A person named by a record (operator, requester, approver). Anyone who may see the record may
@@ -14,7 +14,7 @@ export class Person {
   @Field(() => String)
   email!: string;
 
-  static from(row: UserRow): Person {
-    return Object.assign(new Person(), { id: row.id, name: row.name, email: row.email });
+  static from(record: UserRecord): Person {
+    return Object.assign(new Person(), { id: record.id, name: record.name, email: record.email });
   }
 }

@@ -36,31 +36,31 @@ export class SudoAuthorizationResolver {
   @FieldResolver(() => Boolean, { description: 'In force now: neither revoked nor expired.' })
   isActive(@Root() grant: SudoAuthorization, @Ctx() ctx: GraphQLContext): boolean {
     const now = ctx.deps.clock.now().getTime();
-    return grant.row.revokedAt === null && (grant.row.expiresAt === null || grant.row.expiresAt.getTime() > now);
+    return grant.record.revokedAt === null && (grant.record.expiresAt === null || grant.record.expiresAt.getTime() > now);
   }
 
   @FieldResolver(() => Server)
   async server(@Root() grant: SudoAuthorization, @Ctx() ctx: GraphQLContext): Promise<Server> {
-    return (await loadServer(ctx, grant.row.serverId))!;
+    return (await loadServer(ctx, grant.record.serverId))!;
   }
 
   @FieldResolver(() => Person, { description: 'Who may run the command.' })
   async user(@Root() grant: SudoAuthorization, @Ctx() ctx: GraphQLContext): Promise<Person> {
-    return (await loadPerson(ctx, grant.row.userId))!;
+    return (await loadPerson(ctx, grant.record.userId))!;
   }
 
   @FieldResolver(() => Person, { nullable: true, description: 'The admin or approver who granted it.' })
   grantedBy(@Root() grant: SudoAuthorization, @Ctx() ctx: GraphQLContext): Promise<Person | null> {
-    return loadPerson(ctx, grant.row.grantedById);
+    return loadPerson(ctx, grant.record.grantedById);
   }
 
   @FieldResolver(() => Person, { nullable: true, description: 'The admin who revoked it, or the person who ended its session.' })
   revokedBy(@Root() grant: SudoAuthorization, @Ctx() ctx: GraphQLContext): Promise<Person | null> {
-    return loadPerson(ctx, grant.row.revokedById);
+    return loadPerson(ctx, grant.record.revokedById);
   }
 
   @FieldResolver(() => AccessSession, { nullable: true })
   accessSession(@Root() grant: SudoAuthorization, @Ctx() ctx: GraphQLContext): Promise<AccessSession | null> {
-    return loadAccessSession(ctx, grant.row.accessSessionId);
+    return loadAccessSession(ctx, grant.record.accessSessionId);
   }
 }

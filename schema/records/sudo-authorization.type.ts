@@ -1,5 +1,5 @@
 import { Field, ID, ObjectType } from 'type-graphql';
-import type { SudoAuthorizationRow } from '../../server/db/tables/index.js';
+import type { SudoAuthorizationRecord } from '../../server/records/record-types.js';
 import { Connection } from '../common/connection.js';
 import { SudoGrantSourceEnum } from './enums.js';
 
@@ -26,21 +26,21 @@ export class SudoAuthorization {
   @Field(() => Date, { nullable: true })
   revokedAt!: Date | null;
 
-  row!: SudoAuthorizationRow;
+  record!: SudoAuthorizationRecord;
 
-  static from(row: SudoAuthorizationRow): SudoAuthorization {
+  static from(record: SudoAuthorizationRecord): SudoAuthorization {
     return Object.assign(new SudoAuthorization(), {
-      id: row.id,
-      eventId: row.eventId,
-      command: row.command,
-      isPattern: row.isPattern,
-      grantedVia: row.grantedVia,
-      policyId: row.policyId,
-      approvalId: row.approvalId,
-      grantedAt: row.grantedAt,
-      expiresAt: row.expiresAt,
-      revokedAt: row.revokedAt,
-      row,
+      id: record.id,
+      eventId: record.eventId,
+      command: record.command,
+      isPattern: record.isPattern,
+      grantedVia: record.grantedVia,
+      policyId: record.policyId,
+      approvalId: record.approvalId,
+      grantedAt: record.grantedAt,
+      expiresAt: record.expiresAt,
+      revokedAt: record.revokedAt,
+      record,
     });
   }
 }

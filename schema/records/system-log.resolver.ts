@@ -31,6 +31,6 @@ export class SystemLogResolver {
 
   @FieldResolver(() => Server)
   async server(@Root() log: SystemLog, @Ctx() ctx: GraphQLContext): Promise<Server> {
-    return (await loadServer(ctx, log.row.serverId))!;
+    return (await loadServer(ctx, log.record.serverId))!;
   }
 }

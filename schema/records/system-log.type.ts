@@ -1,5 +1,5 @@
 import { Field, ID, Int, ObjectType } from 'type-graphql';
-import type { SystemLogRow } from '../../server/db/tables/index.js';
+import type { SystemLogRecord } from '../../server/records/record-types.js';
 import { Connection } from '../common/connection.js';
 import { LogLevelEnum } from './enums.js';
 
@@ -20,18 +20,18 @@ export class SystemLog {
   @Field(() => Date)
   loggedAt!: Date;
 
-  row!: SystemLogRow;
+  record!: SystemLogRecord;
 
-  static from(row: SystemLogRow): SystemLog {
+  static from(record: SystemLogRecord): SystemLog {
     return Object.assign(new SystemLog(), {
-      id: row.id,
-      eventId: row.eventId,
-      program: row.program,
-      level: row.level,
-      pid: row.pid,
-      message: row.message,
-      loggedAt: row.loggedAt,
-      row,
+      id: record.id,
+      eventId: record.eventId,
+      program: record.program,
+      level: record.level,
+      pid: record.pid,
+      message: record.message,
+      loggedAt: record.loggedAt,
+      record,
     });
   }
 }

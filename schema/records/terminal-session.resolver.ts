@@ -39,27 +39,27 @@ export class TerminalSessionResolver {
 
   @FieldResolver(() => Server)
   async server(@Root() session: TerminalSession, @Ctx() ctx: GraphQLContext): Promise<Server> {
-    return (await loadServer(ctx, session.row.serverId))!;
+    return (await loadServer(ctx, session.record.serverId))!;
   }
 
   @FieldResolver(() => Person, { nullable: true, description: 'The operator: the Vigil user who opened the session.' })
   user(@Root() session: TerminalSession, @Ctx() ctx: GraphQLContext): Promise<Person | null> {
-    return loadPerson(ctx, session.row.userId);
+    return loadPerson(ctx, session.record.userId);
   }
 
   @FieldResolver(() => String, { nullable: true, description: "Others' sessions: admins only." })
   browser(@Root() session: TerminalSession, @Ctx() ctx: GraphQLContext): string | null {
-    return canSeeField(ctx.actor, 'TerminalSession.browser', session.row.userId) ? session.row.browser : null;
+    return canSeeField(ctx.actor, 'TerminalSession.browser', session.record.userId) ? session.record.browser : null;
   }
 
   @FieldResolver(() => String, { nullable: true, description: "Others' sessions: admins only." })
   remoteIp(@Root() session: TerminalSession, @Ctx() ctx: GraphQLContext): string | null {
-    return canSeeField(ctx.actor, 'TerminalSession.remoteIp', session.row.userId) ? session.row.remoteIp : null;
+    return canSeeField(ctx.actor, 'TerminalSession.remoteIp', session.record.userId) ? session.record.remoteIp : null;
   }
 
   @FieldResolver(() => AccessSession, { nullable: true })
   accessSession(@Root() session: TerminalSession, @Ctx() ctx: GraphQLContext): Promise<AccessSession | null> {
-    return loadAccessSession(ctx, session.row.accessSessionId);
+    return loadAccessSession(ctx, session.record.accessSessionId);
   }
 
   @FieldResolver(() => CommandConnection, { description: 'The commands typed in the session (its Record), newest first.' })

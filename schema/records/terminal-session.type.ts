@@ -1,5 +1,5 @@
 import { Field, Float, ID, ObjectType } from 'type-graphql';
-import type { TerminalSessionRow } from '../../server/db/tables/index.js';
+import type { TerminalSessionRecord } from '../../server/records/record-types.js';
 import { Connection } from '../common/connection.js';
 import { SessionSourceEnum } from './enums.js';
 
@@ -26,21 +26,21 @@ export class TerminalSession {
   @Field(() => ID, { nullable: true })
   approvalId!: string | null;
 
-  row!: TerminalSessionRow;
+  record!: TerminalSessionRecord;
 
-  static from(row: TerminalSessionRow): TerminalSession {
+  static from(record: TerminalSessionRecord): TerminalSession {
     return Object.assign(new TerminalSession(), {
-      id: row.id,
-      eventId: row.eventId,
-      username: row.username,
-      groupname: row.groupname,
-      source: row.source,
-      startedAt: row.startedAt,
-      endedAt: row.endedAt,
-      durationSeconds: row.endedAt ? (row.endedAt.getTime() - row.startedAt.getTime()) / 1000 : null,
-      isActive: row.endedAt === null,
-      approvalId: row.approvalId,
-      row,
+      id: record.id,
+      eventId: record.eventId,
+      username: record.username,
+      groupname: record.groupname,
+      source: record.source,
+      startedAt: record.startedAt,
+      endedAt: record.endedAt,
+      durationSeconds: record.endedAt ? (record.endedAt.getTime() - record.startedAt.getTime()) / 1000 : null,
+      isActive: record.endedAt === null,
+      approvalId: record.approvalId,
+      record,
     });
   }
 }

@@ -1,5 +1,5 @@
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
-import type { WebhookDeliveryRow, WebhookSubscriptionRow } from '../../server/db/tables/index.js';
+import type { WebhookDeliveryRecord, WebhookSubscriptionRecord } from '../../server/webhooks/webhook-types.js';
 import { Connection } from '../common/connection.js';
 
 export enum DeliveryStatusEnum {
@@ -44,18 +44,18 @@ export class WebhookSubscription {
   @Field(() => Date)
   updatedAt!: Date;
 
-  static from(row: WebhookSubscriptionRow): WebhookSubscription {
+  static from(record: WebhookSubscriptionRecord): WebhookSubscription {
     return Object.assign(new WebhookSubscription(), {
-      id: row.id,
-      name: row.name,
-      url: row.url,
-      hasSecret: row.sealedSecret !== null,
-      headerNames: row.headerNames,
-      eventTypes: row.eventTypes,
-      isActive: row.isActive,
-      disabledReason: row.disabledReason,
-      createdAt: row.createdAt,
-      updatedAt: row.updatedAt,
+      id: record.id,
+      name: record.name,
+      url: record.url,
+      hasSecret: record.sealedSecret !== null,
+      headerNames: record.headerNames,
+      eventTypes: record.eventTypes,
+      isActive: record.isActive,
+      disabledReason: record.disabledReason,
+      createdAt: record.createdAt,
+      updatedAt: record.updatedAt,
     });
   }
 }
@@ -92,21 +92,21 @@ export class WebhookDelivery {
   @Field(() => Date)
   createdAt!: Date;
 
-  static from(row: WebhookDeliveryRow): WebhookDelivery {
+  static from(record: WebhookDeliveryRecord): WebhookDelivery {
     return Object.assign(new WebhookDelivery(), {
-      id: row.id,
-      subscriptionId: row.subscriptionId,
-      eventType: row.eventType,
-      payload: row.payload,
-      status: row.status,
-      attempts: row.attempts,
-      nextAttemptAt: row.status === 'pending' || row.status === 'retrying' ? row.nextAttemptAt : null,
-      lastStatusCode: row.lastStatusCode,
-      lastError: row.lastError,
-      lastResponseBody: row.lastResponseBody,
-      lastAttemptAt: row.lastAttemptAt,
-      succeededAt: row.succeededAt,
-      createdAt: row.createdAt,
+      id: record.id,
+      subscriptionId: record.subscriptionId,
+      eventType: record.eventType,
+      payload: record.payload,
+      status: record.status,
+      attempts: record.attempts,
+      nextAttemptAt: record.status === 'pending' || record.status === 'retrying' ? record.nextAttemptAt : null,
+      lastStatusCode: record.lastStatusCode,
+      lastError: record.lastError,
+      lastResponseBody: record.lastResponseBody,
+      lastAttemptAt: record.lastAttemptAt,
+      succeededAt: record.succeededAt,
+      createdAt: record.createdAt,
     });
   }
 }
