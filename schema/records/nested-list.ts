@@ -5,16 +5,8 @@
  */
 import DataLoader from 'dataloader';
 import { planPage, toPage, type Page, type PageArgs } from '../../server/pagination/keyset.js';
+import type { NestedListSource } from '../../server/records/queries/nested-page.js';
 import type { GraphQLContext } from '../context.js';
-
-export interface NestedListSource<Row> {
-  /** The `perParent` newest children of each parent, newest first. */
-  batch(parentIds: readonly string[], perParent: number): Promise<Row[]>;
-  parentOf(row: Row): string | null;
-  keyValues(row: Row): readonly string[];
-  /** One parent's page for any paging arguments. */
-  single(parentId: string, args: PageArgs): Promise<Page<Row>>;
-}
 
 export function loadNestedPage<Row>(ctx: GraphQLContext, field: string, parentId: string, args: PageArgs, source: NestedListSource<Row>): Promise<Page<Row>> {
   if (args.after != null || args.before != null || args.last != null) return source.single(parentId, args);

@@ -6,6 +6,18 @@
 import { and, desc, eq, getTableName, sql, type SQL } from 'drizzle-orm';
 import type { AnyPgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { Executor } from '../../db/database.js';
+import type { Page, PageArgs } from '../../pagination/keyset.js';
+
+/** How a nested list reads one kind of children (server/records/queries/nested-children.ts). */
+export interface NestedListSource<Row> {
+  /** The `perParent` newest children of each parent, newest first. */
+  batch(parentIds: readonly string[], perParent: number): Promise<Row[]>;
+  parentOf(row: Row): string | null;
+  /** The keyset values of a row, as its kind's own list pages by them. */
+  keyValues(row: Row): readonly string[];
+  /** One parent's page for any paging arguments. */
+  single(parentId: string, args: PageArgs): Promise<Page<Row>>;
+}
 
 export interface NestedPageColumns {
   readonly tenantId: AnyPgColumn;
