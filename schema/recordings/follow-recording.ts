@@ -4,13 +4,10 @@
  * the stored chunks are read, so a chunk committed in between arrives through one or the other;
  * one arriving through both is passed over by its number.
  */
-import { and, eq } from 'drizzle-orm';
 import { canSeeRow } from '../../server/auth/scope.js';
-import type { Database } from '../../server/db/database.js';
-import { terminalRecordingChunks } from '../../server/db/tables/index.js';
 import { chunkEvents } from '../../server/recordings/chunk-codec.js';
 import { recordingForReader, recordRecordingView } from '../../server/recordings/recording-access.js';
-import { storedChunks } from '../../server/recordings/recording-queries.js';
+import { storedChunkData, storedChunks } from '../../server/recordings/recording-queries.js';
 import { BadInput } from '../../server/errors.js';
 import { serviceContext, type GraphQLContext } from '../context.js';
 import { eventStream } from '../realtime/event-stream.js';
@@ -29,7 +26,7 @@ export async function followRecording(ctx: GraphQLContext, recordingId: string, 
     async (delivery): Promise<RecordingEvents[]> => {
       const event = delivery.event;
       if (event.type !== 'recording.appended' || !canSeeRow(ctx.actor, 'terminalRecordings', event.userId)) return [];
-      const data = await delivery.once(`recording-chunk:${event.recordingId}:${event.seq}`, () => chunkData(db, tenantId, event.recordingId, event.seq));
+      const data = await delivery.once(`recording-chunk:${event.recordingId}:${event.seq}`, () => storedChunkData(db, tenantId, event.recordingId, event.seq));
       return data ? [await payload(recording.id, event.seq, data, event.isComplete)] : [];
     },
   );
@@ -65,14 +62,6 @@ export async function followRecording(ctx: GraphQLContext, recordingId: string, 
     }
   }
   return follow();
-}
-
-async function chunkData(db: Database, tenantId: string, recordingId: string, seq: number): Promise<Buffer | undefined> {
-  const [row] = await db
-    .select({ data: terminalRecordingChunks.data })
-    .from(terminalRecordingChunks)
-    .where(and(eq(terminalRecordingChunks.tenantId, tenantId), eq(terminalRecordingChunks.recordingId, recordingId), eq(terminalRecordingChunks.seq, seq)));
-  return row?.data;
 }
 
 async function payload(recordingId: string, seq: number, data: Buffer, isComplete: boolean): Promise<RecordingEvents> {

@@ -57,6 +57,15 @@ export interface StoredChunk {
   readonly data: Buffer;
 }
 
+/** One stored chunk's compressed events, when it is there: what a live follower reads as an append commits. */
+export async function storedChunkData(db: Executor, tenantId: string, recordingId: string, seq: number): Promise<Buffer | undefined> {
+  const [row] = await db
+    .select({ data: terminalRecordingChunks.data })
+    .from(terminalRecordingChunks)
+    .where(and(eq(terminalRecordingChunks.tenantId, tenantId), eq(terminalRecordingChunks.recordingId, recordingId), eq(terminalRecordingChunks.seq, seq)));
+  return row?.data;
+}
+
 /**
  * A recording's chunks in order, a few at a time: at most `batch` compressed chunks are held at
  * once, however long the recording. `afterSeq` resumes after a chunk already read.
