@@ -6,18 +6,17 @@ import type { LogService } from '../server/log/log-service.js';
 import type { NoteVerifier } from '../server/log/signed-note.js';
 import type { Clock } from '../server/clock.js';
 import type { Config } from '../server/config.js';
-import type { Database } from '../server/db/database.js';
-import type { UserRow } from '../server/db/tables/index.js';
+import type { UserRecord } from '../server/identity/identity-types.js';
 import type { DeliveryDeps } from '../server/webhooks/delivery-worker.js';
 import type { Logger } from '../server/logger.js';
 import type { SecretBox } from '../server/secrets/secret-box.js';
-import type { ServiceContext } from '../server/service-context.js';
+import type { DatabaseHandle, ServiceContext } from '../server/service-context.js';
 import { createLoaders, type Loaders } from './loaders.js';
 import type { SubscriptionHub } from './realtime/subscription-hub.js';
 
 /** What the schema's resolvers need from the running Vigil, shared by every request. */
 export interface SchemaDependencies {
-  readonly db: Database;
+  readonly db: DatabaseHandle;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly records: Config['records'];
@@ -47,11 +46,11 @@ export interface GraphQLContext {
   readonly actor: Actor | null;
   readonly request: RequestInfo;
   /**
-   * The acting person's user row as authentication read it, moments ago in this same HTTP request:
+   * The acting person as authentication read them, moments ago in this same HTTP request:
    * `me` answers with it rather than reading the row again. Absent over WebSocket (an actor there
    * lives as long as the connection) and for bots.
    */
-  readonly signedInUser?: UserRow;
+  readonly signedInUser?: UserRecord;
   /** Per-operation DataLoaders: nested fields batch their lookups through these. */
   readonly loaders: Loaders;
   /** The WebSocket the operation came in on, for subscriptions (absent over HTTP and in bots). */
@@ -74,6 +73,6 @@ export function serviceContext(ctx: GraphQLContext): ServiceContext {
   };
 }
 
-export function createGraphQLContext(deps: SchemaDependencies, actor: Actor | null, request: RequestInfo, signedInUser?: UserRow): GraphQLContext {
+export function createGraphQLContext(deps: SchemaDependencies, actor: Actor | null, request: RequestInfo, signedInUser?: UserRecord): GraphQLContext {
   return { deps, actor, request, signedInUser, loaders: createLoaders(deps.db, actor) };
 }

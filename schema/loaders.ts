@@ -4,50 +4,37 @@
  * never leak across requests or tenants.
  */
 import DataLoader from 'dataloader';
-import type { Actor } from '../server/auth/actor.js';
-import type { Database } from '../server/db/database.js';
-import { rowsByIds } from '../server/db/rows-by-ids.js';
+import type { ApprovalDecisionRecord, ApprovalRecord } from '../server/approvals/approval-types.js';
 import { decisionsOfApprovals } from '../server/approvals/approval-queries.js';
+import type { Actor } from '../server/auth/actor.js';
+import type { ApiTokenRecord, ServerRecord, UserRecord } from '../server/identity/identity-types.js';
+import { recordsByIds, type LookupKind, type RecordsByKind } from '../server/lookups/records-by-ids.js';
 import { recordingsOfSessions } from '../server/recordings/recording-queries.js';
-import {
-  accessSessions,
-  apiTokens,
-  approvals,
-  servers,
-  sudoAuthorizations,
-  terminalSessions,
-  users,
-  type AccessSessionRow,
-  type ApiTokenRow,
-  type ApprovalDecisionRow,
-  type ApprovalRow,
-  type ServerRow,
-  type SudoAuthorizationRow,
-  type TerminalRecordingRow,
-  type TerminalSessionRow,
-  type UserRow,
-} from '../server/db/tables/index.js';
+import type { TerminalRecordingRecord } from '../server/recordings/recording-types.js';
+import type { AccessSessionRecord, SudoAuthorizationRecord, TerminalSessionRecord } from '../server/records/record-types.js';
+import type { DatabaseHandle } from '../server/service-context.js';
 
 export interface Loaders {
-  readonly userById: DataLoader<string, UserRow | null>;
-  readonly serverById: DataLoader<string, ServerRow | null>;
-  readonly tokenById: DataLoader<string, ApiTokenRow | null>;
-  readonly accessSessionById: DataLoader<string, AccessSessionRow | null>;
-  readonly terminalSessionById: DataLoader<string, TerminalSessionRow | null>;
-  readonly approvalById: DataLoader<string, ApprovalRow | null>;
-  readonly sudoAuthorizationById: DataLoader<string, SudoAuthorizationRow | null>;
+  readonly userById: DataLoader<string, UserRecord | null>;
+  readonly serverById: DataLoader<string, ServerRecord | null>;
+  readonly tokenById: DataLoader<string, ApiTokenRecord | null>;
+  readonly accessSessionById: DataLoader<string, AccessSessionRecord | null>;
+  readonly terminalSessionById: DataLoader<string, TerminalSessionRecord | null>;
+  readonly approvalById: DataLoader<string, ApprovalRecord | null>;
+  readonly sudoAuthorizationById: DataLoader<string, SudoAuthorizationRecord | null>;
   /** A terminal session's recording (not scoped: the field applies the row rule). */
-  readonly recordingBySessionId: DataLoader<string, TerminalRecordingRow | null>;
+  readonly recordingBySessionId: DataLoader<string, TerminalRecordingRecord | null>;
   /** Every decision on a request, oldest first. */
-  readonly decisionsByApprovalId: DataLoader<string, ApprovalDecisionRow[]>;
+  readonly decisionsByApprovalId: DataLoader<string, ApprovalDecisionRecord[]>;
   /** Loaders for nested lists, made on first use, one per field and argument set. */
   readonly nested: Map<string, DataLoader<string, unknown>>;
 }
 
-function byId<Row extends { id: string }>(load: (ids: readonly string[]) => Promise<Row[]>) {
-  return new DataLoader<string, Row | null>(async (ids) => {
-    const rows = new Map((await load(ids)).map((row) => [row.id, row]));
-    return ids.map((id) => rows.get(id) ?? null);
+/** A loader of one kind by id, within the actor's tenant (none without an actor). */
+function byId<Kind extends LookupKind>(db: DatabaseHandle, kind: Kind, tenantId: string | undefined) {
+  return new DataLoader<string, RecordsByKind[Kind] | null>(async (ids) => {
+    const records = new Map((tenantId ? await recordsByIds(db, kind, tenantId, ids) : []).map((record) => [record.id, record]));
+    return ids.map((id) => records.get(id) ?? null);
   });
 }
 
@@ -55,10 +42,8 @@ function byId<Row extends { id: string }>(load: (ids: readonly string[]) => Prom
  * The operation's loaders, each made on first use: a long-lived subscription context (which
  * resolves its events through shared per-event loaders) costs nothing for the ones it never uses.
  */
-export function createLoaders(db: Database, actor: Actor | null): Loaders {
+export function createLoaders(db: DatabaseHandle, actor: Actor | null): Loaders {
   const tenantId = actor?.tenantId;
-  const inTenant = <Row>(load: (tenantId: string, ids: readonly string[]) => Promise<Row[]>) =>
-    (ids: readonly string[]) => (tenantId ? load(tenantId, ids) : Promise.resolve([]));
   const made = new Map<string, unknown>();
   const lazily = <Loader>(name: string, make: () => Loader): Loader => {
     let loader = made.get(name) as Loader | undefined;
@@ -68,31 +53,31 @@ export function createLoaders(db: Database, actor: Actor | null): Loaders {
   let nested: Loaders['nested'] | undefined;
   return {
     get userById() {
-      return lazily('userById', () => byId(inTenant((tenant, ids) => rowsByIds(db, users, tenant, ids))));
+      return lazily('userById', () => byId(db, 'users', tenantId));
     },
     get serverById() {
-      return lazily('serverById', () => byId(inTenant((tenant, ids) => rowsByIds(db, servers, tenant, ids))));
+      return lazily('serverById', () => byId(db, 'servers', tenantId));
     },
     get tokenById() {
-      return lazily('tokenById', () => byId(inTenant((tenant, ids) => rowsByIds(db, apiTokens, tenant, ids))));
+      return lazily('tokenById', () => byId(db, 'apiTokens', tenantId));
     },
     get accessSessionById() {
-      return lazily('accessSessionById', () => byId(inTenant((tenant, ids) => rowsByIds(db, accessSessions, tenant, ids))));
+      return lazily('accessSessionById', () => byId(db, 'accessSessions', tenantId));
     },
     get terminalSessionById() {
-      return lazily('terminalSessionById', () => byId(inTenant((tenant, ids) => rowsByIds(db, terminalSessions, tenant, ids))));
+      return lazily('terminalSessionById', () => byId(db, 'terminalSessions', tenantId));
     },
     get approvalById() {
-      return lazily('approvalById', () => byId(inTenant((tenant, ids) => rowsByIds(db, approvals, tenant, ids))));
+      return lazily('approvalById', () => byId(db, 'approvals', tenantId));
     },
     get sudoAuthorizationById() {
-      return lazily('sudoAuthorizationById', () => byId(inTenant((tenant, ids) => rowsByIds(db, sudoAuthorizations, tenant, ids))));
+      return lazily('sudoAuthorizationById', () => byId(db, 'sudoAuthorizations', tenantId));
     },
     get recordingBySessionId() {
       return lazily(
         'recordingBySessionId',
         () =>
-          new DataLoader<string, TerminalRecordingRow | null>(async (ids) => {
+          new DataLoader<string, TerminalRecordingRecord | null>(async (ids) => {
             const rows = tenantId ? await recordingsOfSessions(db, tenantId, ids) : [];
             return ids.map((id) => rows.find((row) => row.terminalSessionId === id) ?? null);
           }),
@@ -102,7 +87,7 @@ export function createLoaders(db: Database, actor: Actor | null): Loaders {
       return lazily(
         'decisionsByApprovalId',
         () =>
-          new DataLoader<string, ApprovalDecisionRow[]>(async (ids) => {
+          new DataLoader<string, ApprovalDecisionRecord[]>(async (ids) => {
             const rows = tenantId ? await decisionsOfApprovals(db, tenantId, ids) : [];
             return ids.map((id) => rows.filter((row) => row.approvalId === id));
           }),

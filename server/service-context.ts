@@ -4,6 +4,12 @@ import type { Database, Executor } from './db/database.js';
 import { integrateAfterCommit, queuedLeavesIn } from './log/log-registry.js';
 
 /**
+ * The database as the layers above the services hold it (the schema, the HTTP and bot layers): a
+ * handle they pass to services and never query themselves.
+ */
+export type DatabaseHandle = Database;
+
+/**
  * What every domain service receives: where to read and write, what time it is, who is acting and
  * the request they acted in. Resolvers, the CLI, workers and bots all build one of these.
  */

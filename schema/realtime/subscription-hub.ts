@@ -4,10 +4,10 @@
  * nested fields batch through one set of loaders, so fan-out to thousands costs a few statements,
  * not thousands. Each subscriber still applies its own scope to what it receives.
  */
-import type { Database } from '../../server/db/database.js';
 import type { DomainEvent } from '../../server/realtime/domain-events.js';
 import { ALL_TENANTS, type EventBus } from '../../server/realtime/event-bus.js';
 import { HandlersByTenant } from '../../server/realtime/handlers-by-tenant.js';
+import type { DatabaseHandle } from '../../server/service-context.js';
 import { createLoaders, type Loaders } from '../loaders.js';
 
 export interface Delivery {
@@ -27,7 +27,7 @@ export interface SubscriptionHub {
   dispose(): void;
 }
 
-export function createSubscriptionHub(bus: EventBus, db: Database): SubscriptionHub {
+export function createSubscriptionHub(bus: EventBus, db: DatabaseHandle): SubscriptionHub {
   const handlers = new HandlersByTenant<DeliveryHandler>();
   const stop = bus.subscribe(ALL_TENANTS, (event) => {
     const tenantHandlers = handlers.of(event.tenantId);

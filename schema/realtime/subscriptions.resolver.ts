@@ -5,11 +5,11 @@
  * receives another person's command, an approver receives the requests they may decide.
  */
 import { Arg, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
-import { and, between, eq } from 'drizzle-orm';
+import { auditEntriesBetween } from '../../server/audit/list-entries.js';
 import { canSeeApproval, canSeeRow, recordScope, requirePermission, requireUser, reviewRefusal } from '../../server/auth/scope.js';
-import { rowsByIds } from '../../server/db/rows-by-ids.js';
-import { accessSessions, approvals, auditEntries, notifications, type AuditEntryRow, type CommandRow } from '../../server/db/tables/index.js';
+import { newNotificationView } from '../../server/notifications/notifications.js';
 import type { DomainEvent } from '../../server/realtime/domain-events.js';
+import type { CommandRecord } from '../../server/records/record-types.js';
 import { parseFilterIds } from '../../server/validation.js';
 import { Approval } from '../approvals/approval.type.js';
 import { AuditEntry } from '../audit/audit-entry.type.js';
@@ -29,14 +29,13 @@ const isType = <Type extends DomainEvent['type']>(delivery: Delivery, type: Type
   delivery.event.type === type;
 
 /** The viewer's groups for this event, through the event's shared loaders (one query for all viewers). */
-async function groupsOf(ctx: GraphQLContext, delivery: Delivery): Promise<string[]> {
+async function groupsOf(ctx: GraphQLContext, delivery: Delivery): Promise<readonly string[]> {
   if (ctx.actor?.type !== 'user') return [];
   return (await delivery.loaders.userById.load(ctx.actor.userId))?.groups ?? [];
 }
 
-async function approvalOf(ctx: GraphQLContext, delivery: Delivery & { event: { approvalId: string } }) {
-  const [row] = await delivery.once('approval', () => rowsByIds(ctx.deps.db, approvals, delivery.event.tenantId, [delivery.event.approvalId]));
-  return row;
+function approvalOf(delivery: Delivery & { event: { approvalId: string } }) {
+  return delivery.loaders.approvalById.load(delivery.event.approvalId);
 }
 
 function commandChanges(data: Data) {
@@ -46,7 +45,7 @@ function commandChanges(data: Data) {
   return eventStream(ctx, (event) => event.type === 'records.changed' && event.kind === 'command', async (delivery): Promise<CommandChange[]> => {
     if (!isType(delivery, 'records.changed') || delivery.event.kind !== 'command') return [];
     if (filter.serverId && delivery.event.serverId !== filter.serverId) return [];
-    const { rows } = await visibleRecords<CommandRow>(ctx, delivery);
+    const { rows } = await visibleRecords<CommandRecord>(ctx, delivery);
     return rows
       .map(({ row }) => row)
       .filter(
@@ -124,8 +123,8 @@ export class SubscriptionResolver {
       requireUser(ctx.actor);
       return eventStream(ctx, (event) => event.type === 'approval.requested', async (delivery): Promise<Approval[]> => {
         if (!isType(delivery, 'approval.requested')) return [];
-        const row = await approvalOf(ctx, delivery);
-        return row && reviewRefusal(ctx.actor, await groupsOf(ctx, delivery), row) === null ? [Approval.from(row)] : [];
+        const approval = await approvalOf(delivery);
+        return approval && reviewRefusal(ctx.actor, await groupsOf(ctx, delivery), approval) === null ? [Approval.from(approval)] : [];
       });
     },
   })
@@ -139,8 +138,8 @@ export class SubscriptionResolver {
       requireUser(ctx.actor);
       return eventStream(ctx, (event) => event.type === 'approval.decided', async (delivery): Promise<Approval[]> => {
         if (!isType(delivery, 'approval.decided')) return [];
-        const row = await approvalOf(ctx, delivery);
-        return row && canSeeApproval(ctx.actor, await groupsOf(ctx, delivery), row) ? [Approval.from(row)] : [];
+        const approval = await approvalOf(delivery);
+        return approval && canSeeApproval(ctx.actor, await groupsOf(ctx, delivery), approval) ? [Approval.from(approval)] : [];
       });
     },
   })
@@ -154,8 +153,8 @@ export class SubscriptionResolver {
       recordScope(ctx.actor, 'accessSessions');
       return eventStream(ctx, (event) => event.type === 'access_session.changed', async (delivery): Promise<AccessSession[]> => {
         if (!isType(delivery, 'access_session.changed')) return [];
-        const [row] = await delivery.once('session', () => rowsByIds(ctx.deps.db, accessSessions, delivery.event.tenantId, [delivery.event.accessSessionId]));
-        return row && canSeeRow(ctx.actor, 'accessSessions', row.requesterId) ? [AccessSession.from(row)] : [];
+        const session = await delivery.loaders.accessSessionById.load(delivery.event.accessSessionId);
+        return session && canSeeRow(ctx.actor, 'accessSessions', session.requesterId) ? [AccessSession.from(session)] : [];
       });
     },
   })
@@ -173,15 +172,9 @@ export class SubscriptionResolver {
         if (!isType(delivery, 'audit.appended')) return [];
         if (!ctx.actor || !canSeeAudit(ctx)) return [];
         const { tenantId, fromSeq, toSeq } = delivery.event;
-        const rows = await delivery.once('entries', () =>
-          ctx.deps.db
-            .select()
-            .from(auditEntries)
-            .where(and(eq(auditEntries.tenantId, tenantId), between(auditEntries.seq, fromSeq, toSeq)))
-            .orderBy(auditEntries.seq),
-        );
-        return (rows as AuditEntryRow[])
-          .filter((row) => (!filter.actions?.length || filter.actions.includes(row.action)) && (!filter.resourceType || row.resourceType === filter.resourceType))
+        const entries = await delivery.once('entries', () => auditEntriesBetween(ctx.deps.db, tenantId, fromSeq, toSeq));
+        return entries
+          .filter((entry) => (!filter.actions?.length || filter.actions.includes(entry.action)) && (!filter.resourceType || entry.resourceType === filter.resourceType))
           .map(AuditEntry.from);
       });
     },
@@ -198,8 +191,8 @@ export class SubscriptionResolver {
         if (!isType(delivery, 'notification.created')) return [];
         const user = ctx.actor?.type === 'user' ? ctx.actor : null;
         if (!user || (delivery.event.userId !== null && delivery.event.userId !== user.userId)) return [];
-        const [row] = await delivery.once('notification', () => rowsByIds(ctx.deps.db, notifications, delivery.event.tenantId, [delivery.event.notificationId]));
-        return row ? [Notification.from({ ...row, isRead: false })] : [];
+        const view = await delivery.once('notification', () => newNotificationView(ctx.deps.db, delivery.event.tenantId, delivery.event.notificationId));
+        return view ? [Notification.from(view)] : [];
       });
     },
   })

@@ -1,10 +1,11 @@
-import { and, eq, ilike, isNotNull, or, sql, type SQL } from 'drizzle-orm';
+import { and, between, eq, ilike, isNotNull, or, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../db/database.js';
 import { isUuid } from '../ids.js';
 import { containsPattern } from '../db/like-pattern.js';
 import { auditEntries, type AuditActorType, type AuditEntryRow } from '../db/tables/index.js';
 import { fetchPage, type Page, type PageArgs } from '../pagination/keyset.js';
 import { equalsIfGiven, inTimeRange, oneOfIfGiven, type TimeRange } from '../records/queries/conditions.js';
+import type { AuditEntryRecord } from './audit-entry.js';
 
 export interface AuditFilter extends TimeRange {
   actorId?: string | null;
@@ -60,3 +61,12 @@ export async function getAuditEntry(db: Executor, tenantId: string, by: { id?: s
   return row as AuditEntryRow | undefined;
 }
 
+/** The entries numbered `fromSeq` through `toSeq`, oldest first: what one `audit.appended` event announces. */
+export async function auditEntriesBetween(db: Executor, tenantId: string, fromSeq: number, toSeq: number): Promise<AuditEntryRecord[]> {
+  const rows = await db
+    .select()
+    .from(auditEntries)
+    .where(and(eq(auditEntries.tenantId, tenantId), between(auditEntries.seq, fromSeq, toSeq)))
+    .orderBy(auditEntries.seq);
+  return rows as AuditEntryRow[];
+}

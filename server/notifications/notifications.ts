@@ -163,6 +163,15 @@ export async function getNotificationView(db: Executor, tenantId: string, userId
   return { ...found.row, isRead: Boolean(found.isRead) };
 }
 
+/** A notification as its recipients first see it, unread: what their live subscription delivers. */
+export async function newNotificationView(db: Executor, tenantId: string, id: string): Promise<NotificationView | undefined> {
+  const [row] = await db
+    .select()
+    .from(notifications)
+    .where(and(eq(notifications.tenantId, tenantId), eq(notifications.id, id)));
+  return row && { ...row, isRead: false };
+}
+
 export async function markNotificationRead(ctx: TransactionContext, userId: string, id: string): Promise<NotificationView> {
   await getNotificationView(ctx.db, ctx.actor.tenantId, userId, id);
   await ctx.db
