@@ -22,6 +22,13 @@ module.exports = {
       to: { path: '^server/', pathNot: '^server/chat/bot-services\\.ts$', dependencyTypesNot: ['type-only'] },
     },
     {
+      name: 'schema-knows-no-tables',
+      comment: 'GraphQL types wrap domain records (server/*/…-types.ts), and resolvers call services: a table change stops at the service boundary.',
+      severity: 'error',
+      from: { path: '^schema/' },
+      to: { path: '^server/db/' },
+    },
+    {
       name: 'services-below-the-api',
       comment: 'Domain services are called by resolvers, workers and bots; they never call back up.',
       severity: 'error',
