@@ -22,8 +22,12 @@ registerEnumType(PermissionEnum, {
 export enum TokenKindEnum {
   USER = 'user',
   AGENT = 'agent',
+  STREAM = 'stream',
 }
-registerEnumType(TokenKindEnum, { name: 'TokenKind', description: 'USER tokens act as a user; AGENT tokens as the agent of one server.' });
+registerEnumType(TokenKindEnum, {
+  name: 'TokenKind',
+  description: 'USER tokens act as a user; AGENT tokens as the agent of one server; STREAM tokens act as a user but read only the event stream (and `me`).',
+});
 
 export enum SeverityEnum {
   INFO = 'info',

@@ -63,7 +63,17 @@ export class ServerFilterInput {
 export class CreateUserTokenInput {
   @Field(() => String)
   name!: string;
-  @Field(() => ID, { nullable: true, description: "Whose token; defaults to the caller. Only admins may name another user." })
+  @Field(() => ID, { nullable: true, description: 'Whose token; defaults to the caller. Only admins may name another user.' })
+  userId?: string | null;
+  @Field(() => Date, { nullable: true, description: 'When the token stops working; never when unset.' })
+  expiresAt?: Date | null;
+}
+
+@InputType({ description: 'A stream token, for a machine consumer (a SIEM shipper): it reads the event stream as its user would, and nothing else.' })
+export class CreateStreamTokenInput {
+  @Field(() => String)
+  name!: string;
+  @Field(() => ID, { nullable: true, description: 'Whose token (whose records it streams); defaults to the caller. Only admins may name another user.' })
   userId?: string | null;
   @Field(() => Date, { nullable: true, description: 'When the token stops working; never when unset.' })
   expiresAt?: Date | null;

@@ -13,6 +13,12 @@ export interface UserActor {
   readonly tokenId?: string;
   /** When the credential stops being valid (token expiry, JWT `exp`); open WebSockets close then. */
   readonly expiresAt?: Date;
+  /**
+   * Set when the credential is a stream token: the person's scope, for reading the event stream
+   * alone. Only GraphQL and the event stream's route accept one (server/auth/scope.ts says what it
+   * may run); absent for user tokens, JWTs and playback tickets.
+   */
+  readonly isStreamOnly?: true;
 }
 
 /** A server agent acting through an agent token; it speaks for exactly one server. */
@@ -70,7 +76,10 @@ export function actorId(actor: Actor): string {
 }
 
 /** The actor a user row acts as, with the credential it came through (a token, a JWT, a ticket). */
-export function userActorOf(user: UserRow, credential: { readonly tokenId?: string; readonly expiresAt?: Date } = {}): UserActor {
+export function userActorOf(
+  user: UserRow,
+  credential: { readonly tokenId?: string; readonly expiresAt?: Date; readonly isStreamOnly?: boolean } = {},
+): UserActor {
   return {
     type: 'user',
     tenantId: user.tenantId,
@@ -80,5 +89,6 @@ export function userActorOf(user: UserRow, credential: { readonly tokenId?: stri
     permissions: effectivePermissions(user.role, user.permissions),
     ...(credential.tokenId ? { tokenId: credential.tokenId } : {}),
     ...(credential.expiresAt ? { expiresAt: credential.expiresAt } : {}),
+    ...(credential.isStreamOnly ? { isStreamOnly: true } : {}),
   };
 }

@@ -16,13 +16,24 @@ import { createUser, findUserByEmail } from '../identity/users.js';
 import { inTransaction } from '../service-context.js';
 import { userActorOf, type Actor, type Authenticated, type RequestInfo } from './actor.js';
 import type { JwtIdentity, JwtVerifier } from './jwt.js';
+import { requireFullCredential } from './scope.js';
 import { looksLikeApiToken } from './token-secret.js';
+
+export interface CredentialOptions {
+  /**
+   * Whether a stream token may authenticate here: only GraphQL (which then runs none of its
+   * operations but the event stream's and `me`) and the event stream's own route say so. Anywhere
+   * else a stream token is refused with FORBIDDEN, so a route added later refuses it unless told.
+   * @default false
+   */
+  readonly acceptsStreamTokens?: boolean;
+}
 
 export interface Authenticator {
   /** The actor for an Authorization header value; null when there is none. */
-  authenticate(authorization: string | undefined, request?: RequestInfo): Promise<Actor | null>;
+  authenticate(authorization: string | undefined, request?: RequestInfo, options?: CredentialOptions): Promise<Actor | null>;
   /** The same, with the user row the credential was checked against (what `me` answers with). */
-  identify(authorization: string | undefined, request?: RequestInfo): Promise<Authenticated | null>;
+  identify(authorization: string | undefined, request?: RequestInfo, options?: CredentialOptions): Promise<Authenticated | null>;
 }
 
 export function bearerToken(authorization: string | undefined): string | undefined {
@@ -48,9 +59,7 @@ export function createAuthenticator(db: Database, clock: Clock, verifyJwt?: JwtV
   async function provisionUser(tenantId: string, email: string, identity: JwtIdentity) {
     const provisioner: Actor = { type: 'system', tenantId, name: 'jwt-provisioning' };
     try {
-      return await inTransaction({ db, clock, actor: provisioner }, (tx) =>
-        createUser(tx, { email, name: identity.name, role: identity.role ?? 'user' }),
-      );
+      return await inTransaction({ db, clock, actor: provisioner }, (tx) => createUser(tx, { email, name: identity.name, role: identity.role ?? 'user' }));
     } catch (error) {
       // Two first requests of the same user raced: the other one created the row.
       const created = await findUserByEmail(db, tenantId, email);
@@ -59,16 +68,18 @@ export function createAuthenticator(db: Database, clock: Clock, verifyJwt?: JwtV
     }
   }
 
-  async function identify(authorization: string | undefined, request?: RequestInfo): Promise<Authenticated | null> {
+  async function identify(authorization: string | undefined, request?: RequestInfo, options: CredentialOptions = {}): Promise<Authenticated | null> {
     const token = bearerToken(authorization);
     if (!token) return null;
-    return looksLikeApiToken(token) ? authenticateApiToken(db, clock, token, request) : authenticateJwt(token);
+    const identity = looksLikeApiToken(token) ? await authenticateApiToken(db, clock, token, request) : await authenticateJwt(token);
+    if (!options.acceptsStreamTokens) requireFullCredential(identity.actor);
+    return identity;
   }
 
   return {
     identify,
-    async authenticate(authorization, request) {
-      return (await identify(authorization, request))?.actor ?? null;
+    async authenticate(authorization, request, options) {
+      return (await identify(authorization, request, options))?.actor ?? null;
     },
   };
 }

@@ -69,6 +69,49 @@ export function tokenOwnerScope(actor: UserActor | SystemActor, requestedUserId?
 }
 
 // ---------------------------------------------------------------------------------------------
+// Credentials: a stream token reads the event stream and nothing else.
+//
+// A stream token acts as its owner, so what it reads of the stream is scoped exactly as the owner
+// (the rules below); what narrows it is which operations it may run at all. GraphQL accepts it and
+// refuses, over HTTP and WebSocket alike, every operation that selects a root field outside
+// STREAM_CREDENTIAL_FIELDS (schema/limits/stream-credential.ts). Every other route refuses it when
+// it authenticates (server/auth/authenticate.ts), unless the route says it serves the stream.
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The root fields a stream credential may select, by operation type: the event stream, and `me`
+ * as a health check (it shows the owner's own profile and nothing else); `__typename` anywhere.
+ */
+export const STREAM_CREDENTIAL_FIELDS: Readonly<Record<'query' | 'mutation' | 'subscription', ReadonlySet<string>>> = {
+  query: new Set(['eventStream', 'me', '__typename']),
+  mutation: new Set(['__typename']),
+  subscription: new Set(['eventStream']),
+};
+
+const STREAM_ONLY = 'A stream token reads only the event stream';
+
+export function isStreamCredential(actor: Actor | null): boolean {
+  return actor?.type === 'user' && actor.isStreamOnly === true;
+}
+
+/** Refuses a stream credential (FORBIDDEN): for every route but the event stream's. */
+export function requireFullCredential<A extends Actor | null>(actor: A): A {
+  if (isStreamCredential(actor)) throw new Forbidden(`${STREAM_ONLY}: it cannot be used here`, { credential: 'stream' });
+  return actor;
+}
+
+/** The refusal of an operation of `type` selecting `rootFields` to `actor`; undefined when it may run. */
+export function streamCredentialRefusal(actor: Actor | null, type: keyof typeof STREAM_CREDENTIAL_FIELDS, rootFields: Iterable<string>): Forbidden | undefined {
+  if (!isStreamCredential(actor)) return undefined;
+  const allowed = STREAM_CREDENTIAL_FIELDS[type];
+  const refused = [...rootFields].find((field) => !allowed.has(field));
+  if (refused === undefined) return undefined;
+  const open = [...allowed].filter((field) => field !== '__typename');
+  const mayRun = open.length > 0 ? `it may select ${open.join(', ')}` : `it may run no ${type}`;
+  return new Forbidden(`${STREAM_ONLY}: ${type} field ${refused} is not open to it (${mayRun})`, { credential: 'stream' });
+}
+
+// ---------------------------------------------------------------------------------------------
 // Audit records: which rows of a tenant an actor sees, and which fields of them.
 // ---------------------------------------------------------------------------------------------
 
@@ -182,7 +225,9 @@ export function reviewRefusal(actor: Actor | null, actorGroups: readonly string[
   if (actor.userId === rules.requesterId) return 'Nobody may decide their own request';
   if (actor.role === 'admin' && rules.isAdminApprover) return null;
   if (!actor.permissions.has('approvals.decide')) {
-    return rules.isAdminApprover ? 'Deciding this request requires the admin role or the approvals.decide permission' : 'Deciding requests requires the approvals.decide permission';
+    return rules.isAdminApprover
+      ? 'Deciding this request requires the admin role or the approvals.decide permission'
+      : 'Deciding requests requires the approvals.decide permission';
   }
   if (rules.approverGroups.length > 0 && !rules.approverGroups.some((group) => actorGroups.includes(group))) {
     return `Only members of ${rules.approverGroups.join(', ')} may decide this request`;
@@ -201,7 +246,13 @@ export interface ReviewerScope {
 
 export function reviewerScope(actor: Actor | null, actorGroups: readonly string[]): ReviewerScope {
   const user = requireUser(actor);
-  return { tenantId: user.tenantId, userId: user.userId, isAdmin: user.role === 'admin', mayDecide: user.permissions.has('approvals.decide'), groups: actorGroups };
+  return {
+    tenantId: user.tenantId,
+    userId: user.userId,
+    isAdmin: user.role === 'admin',
+    mayDecide: user.permissions.has('approvals.decide'),
+    groups: actorGroups,
+  };
 }
 
 /** Who sees one request: admins, its requester, and whoever may decide it. */

@@ -1,15 +1,16 @@
 /**
- * API token strings: `vigil_user_…` or `vigil_agent_…`, then the tenant id (hex) and 256 random
- * bits. The prefix makes leaked tokens easy to scan for; the tenant id lets authentication find
- * the token through an index that leads with tenant_id, like every index in Vigil. Only the
- * SHA-256 of the whole string is stored: the random part is far too long to brute-force, so a
- * fast hash is the right one.
+ * API token strings: `vigil_user_…`, `vigil_agent_…` or `vigil_stream_…`, then the tenant id (hex)
+ * and 256 random bits. The prefix makes leaked tokens easy to scan for (and says what a leaked one
+ * gives away); the tenant id lets authentication find the token through an index that leads with
+ * tenant_id, like every index in Vigil. Only the SHA-256 of the whole string is stored: the random
+ * part is far too long to brute-force, so a fast hash is the right one. Authentication trusts the
+ * stored row's kind, never the prefix.
  */
 import { createHash, randomBytes } from 'node:crypto';
 
-export type TokenKind = 'user' | 'agent';
+export type TokenKind = 'user' | 'agent' | 'stream';
 
-const TOKEN_PATTERN = /^vigil_(user|agent)_([0-9a-f]{32})_([A-Za-z0-9_-]{43})$/;
+const TOKEN_PATTERN = /^vigil_(user|agent|stream)_([0-9a-f]{32})_([A-Za-z0-9_-]{43})$/;
 
 export interface GeneratedToken {
   readonly token: string;

@@ -74,7 +74,8 @@ export async function startGraphQLHttp(options: GraphQLHttpOptions): Promise<{ h
     async context({ req, res }) {
       const request = requestInfoOf(req, String(res.getHeader('x-request-id') ?? ''));
       try {
-        const identity = await authenticator.identify(req.headers.authorization, request);
+        // A stream token runs only the event stream's operations: operationLimitsPlugin refuses the rest.
+        const identity = await authenticator.identify(req.headers.authorization, request, { acceptsStreamTokens: true });
         return createGraphQLContext(deps, identity?.actor ?? null, request, identity?.user);
       } catch (error) {
         if (error instanceof AppError) throw requestErrorOf(error);
@@ -96,12 +97,20 @@ function batchCap(schema: GraphQLSchema, limits: Config['graphql']): RequestHand
     if (!Array.isArray(req.body)) return next();
     const max = limits.maxBatch;
     if (req.body.length > max) {
-      refuse(res, `A batch of ${req.body.length} operations is over the limit of ${max} (VIGIL_GRAPHQL_MAX_BATCH)`, { limit: 'batch', max, actual: req.body.length });
+      refuse(res, `A batch of ${req.body.length} operations is over the limit of ${max} (VIGIL_GRAPHQL_MAX_BATCH)`, {
+        limit: 'batch',
+        max,
+        actual: req.body.length,
+      });
       return;
     }
     const cost = batchCost(schema, req.body);
     if (cost > limits.maxCost) {
-      refuse(res, `The batch costs ${cost} together, over the limit of ${limits.maxCost} (VIGIL_GRAPHQL_MAX_COST)`, { limit: 'batch_cost', max: limits.maxCost, actual: cost });
+      refuse(res, `The batch costs ${cost} together, over the limit of ${limits.maxCost} (VIGIL_GRAPHQL_MAX_COST)`, {
+        limit: 'batch_cost',
+        max: limits.maxCost,
+        actual: cost,
+      });
       return;
     }
     next();

@@ -3,6 +3,8 @@
  *
  * - The token comes in the connection_init payload (`{ authorization: "Bearer …" }` or
  *   `{ token: "…" }`); a connection without a valid one is closed with 4401 before any operation.
+ * - A stream token connects like any token but runs only what schema/limits/stream-credential.ts
+ *   lets it (the event stream, `me`); anything else it sends is refused with FORBIDDEN.
  * - Who the connection acts as is re-checked whenever that person or token changes (a domain
  *   event from any instance): a revoked token or a disabled user closes it with 4401; changed
  *   permissions apply to its open subscriptions from the next event on. A token or JWT that
@@ -21,6 +23,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { fragmentsOf, limitErrors, measureOperation } from '../../schema/limits/operation-limits.js';
 import { inputTextError } from '../../schema/limits/input-text.js';
 import { introspectionError } from '../../schema/limits/introspection.js';
+import { streamCredentialError } from '../../schema/limits/stream-credential.js';
 import type { Config } from '../config.js';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { createGraphQLContext, type GraphQLContext, type SchemaDependencies } from '../../schema/context.js';
@@ -84,7 +87,7 @@ export function startGraphQLWebSocket(options: {
   async function recheck(connection: Connection): Promise<void> {
     let actor: Actor | null = null;
     try {
-      actor = await authenticator.authenticate(connection.authorization, connection.request);
+      actor = await authenticator.authenticate(connection.authorization, connection.request, { acceptsStreamTokens: true });
     } catch (error) {
       if (!(error instanceof AppError)) logger.warn({ err: error }, 'subscription re-authentication failed');
     }
@@ -126,7 +129,7 @@ export function startGraphQLWebSocket(options: {
         const authorization = tokenFromParams(ctx.connectionParams);
         try {
           const request = requestInfoOf(ctx.extra.request, requestIdOf(ctx.extra.request));
-          const actor = authorization ? await authenticator.authenticate(authorization, request) : null;
+          const actor = authorization ? await authenticator.authenticate(authorization, request, { acceptsStreamTokens: true }) : null;
           if (!actor) throw new GraphQLError('Authentication required: send the token in connection_init');
           ctx.extra.actor = actor;
           const connection: Connection = { socket: ctx.extra.socket, authorization: authorization!, request, state: ctx.extra };
@@ -143,7 +146,7 @@ export function startGraphQLWebSocket(options: {
           return false;
         }
       },
-      // The same limits as over HTTP (depth, aliases, cost, introspection), before anything runs.
+      // The same checks as over HTTP (a stream token's operations, introspection, depth, aliases, cost), before anything runs.
       onSubscribe(ctx, _id, payload) {
         let document;
         try {
@@ -153,9 +156,11 @@ export function startGraphQLWebSocket(options: {
         }
         const invalid = validate(options.schema, document);
         if (invalid.length > 0) return invalid;
+        const operation = getOperationAST(document, payload.operationName);
+        const streamRefusal = operation && streamCredentialError(document, operation, ctx.extra.actor ?? null);
+        if (streamRefusal) return [streamRefusal];
         const refusal = introspectionError(options.schema, document, options.limits.introspection, ctx.extra.actor ?? null);
         if (refusal) return [refusal];
-        const operation = getOperationAST(document, payload.operationName);
         if (!operation) return undefined;
         const badText = inputTextError(document, payload.variables ?? undefined);
         if (badText) return [badText];

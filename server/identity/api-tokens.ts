@@ -35,10 +35,7 @@ function checkExpiry(expiresAt: Date | null | undefined, now: Date): void {
   if (expiresAt && expiresAt.getTime() <= now.getTime()) throw new BadInput('expiresAt', 'expiresAt must be in the future');
 }
 
-async function insertToken(
-  ctx: TransactionContext,
-  values: Pick<ApiTokenRow, 'kind' | 'name' | 'userId' | 'serverId' | 'expiresAt'>,
-): Promise<CreatedToken> {
+async function insertToken(ctx: TransactionContext, values: Pick<ApiTokenRow, 'kind' | 'name' | 'userId' | 'serverId' | 'expiresAt'>): Promise<CreatedToken> {
   const generated = generateToken(values.kind, ctx.actor.tenantId);
   const [row] = await ctx.db
     .insert(apiTokens)
@@ -61,21 +58,31 @@ async function insertToken(
   return { token: generated.token, row: row! };
 }
 
-export async function createUserToken(
-  ctx: TransactionContext,
-  input: { userId: string; name: string; expiresAt?: Date | null },
-): Promise<CreatedToken> {
+interface PersonTokenInput {
+  userId: string;
+  name: string;
+  expiresAt?: Date | null;
+}
+
+/** A token that acts as its user. */
+export async function createUserToken(ctx: TransactionContext, input: PersonTokenInput): Promise<CreatedToken> {
+  return createPersonToken(ctx, 'user', input);
+}
+
+/** A token that acts as its user but reads only the event stream (server/auth/scope.ts), for a machine consumer. */
+export async function createStreamToken(ctx: TransactionContext, input: PersonTokenInput): Promise<CreatedToken> {
+  return createPersonToken(ctx, 'stream', input);
+}
+
+async function createPersonToken(ctx: TransactionContext, kind: 'user' | 'stream', input: PersonTokenInput): Promise<CreatedToken> {
   const parsed = parseInput(tokenInput, input);
   checkExpiry(parsed.expiresAt, ctx.clock.now());
   const user = await getUser(ctx.db, ctx.actor.tenantId, input.userId);
   if (user.disabledAt) throw new Conflict(`User ${user.email} is disabled: enable them before creating a token`, { field: 'userId' });
-  return insertToken(ctx, { kind: 'user', name: parsed.name, userId: user.id, serverId: null, expiresAt: parsed.expiresAt ?? null });
+  return insertToken(ctx, { kind, name: parsed.name, userId: user.id, serverId: null, expiresAt: parsed.expiresAt ?? null });
 }
 
-export async function createAgentToken(
-  ctx: TransactionContext,
-  input: { serverId: string; name: string; expiresAt?: Date | null },
-): Promise<CreatedToken> {
+export async function createAgentToken(ctx: TransactionContext, input: { serverId: string; name: string; expiresAt?: Date | null }): Promise<CreatedToken> {
   const parsed = parseInput(tokenInput, input);
   checkExpiry(parsed.expiresAt, ctx.clock.now());
   const server = await getServer(ctx.db, ctx.actor.tenantId, input.serverId);
@@ -84,7 +91,10 @@ export async function createAgentToken(
 
 export async function getToken(db: Executor, tenantId: string, tokenId: string): Promise<ApiTokenRow> {
   if (!isUuid(tokenId)) throw new NotFound('API token', tokenId);
-  const [row] = await db.select().from(apiTokens).where(and(eq(apiTokens.tenantId, tenantId), eq(apiTokens.id, tokenId)));
+  const [row] = await db
+    .select()
+    .from(apiTokens)
+    .where(and(eq(apiTokens.tenantId, tenantId), eq(apiTokens.id, tokenId)));
   if (!row) throw new NotFound('API token', tokenId);
   return row;
 }
@@ -112,7 +122,7 @@ export async function revokeToken(ctx: TransactionContext, tokenId: string): Pro
 export interface TokenFilter {
   userId?: string | null;
   serverId?: string | null;
-  kind?: 'user' | 'agent' | null;
+  kind?: 'user' | 'agent' | 'stream' | null;
   includeRevoked?: boolean | null;
 }
 
@@ -122,8 +132,17 @@ export async function listTokens(db: Executor, tenantId: string, filter: TokenFi
   if (filter.serverId) conditions.push(eq(apiTokens.serverId, filter.serverId));
   if (filter.kind) conditions.push(eq(apiTokens.kind, filter.kind));
   if (!filter.includeRevoked) conditions.push(isNull(apiTokens.revokedAt));
-  return fetchPage(args, [apiTokens.id], (row) => [row.id], ({ where, orderBy, limit }) =>
-    db.select().from(apiTokens).where(and(...conditions, where)).orderBy(...orderBy).limit(limit),
+  return fetchPage(
+    args,
+    [apiTokens.id],
+    (row) => [row.id],
+    ({ where, orderBy, limit }) =>
+      db
+        .select()
+        .from(apiTokens)
+        .where(and(...conditions, where))
+        .orderBy(...orderBy)
+        .limit(limit),
   );
 }
 
@@ -161,7 +180,7 @@ export async function authenticateApiToken(db: Executor, clock: Clock, token: st
       ? 'The API token has been revoked'
       : found.token.expiresAt && found.token.expiresAt.getTime() <= now.getTime()
         ? 'The API token has expired'
-        : found.token.kind === 'user' && (!found.user || found.user.disabledAt)
+        : found.token.kind !== 'agent' && (!found.user || found.user.disabledAt)
           ? 'The user of this API token is disabled'
           : undefined;
   if (refusal || !found) {
@@ -177,9 +196,18 @@ export async function authenticateApiToken(db: Executor, clock: Clock, token: st
   }
   await touchLastUsed(db, found.token, now);
   if (found.token.kind === 'agent') {
-    return { actor: { type: 'agent', tenantId: found.token.tenantId, tokenId: found.token.id, serverId: found.token.serverId!, expiresAt: found.token.expiresAt ?? undefined } };
+    return {
+      actor: {
+        type: 'agent',
+        tenantId: found.token.tenantId,
+        tokenId: found.token.id,
+        serverId: found.token.serverId!,
+        expiresAt: found.token.expiresAt ?? undefined,
+      },
+    };
   }
-  return { actor: userActorOf(found.user!, { tokenId: found.token.id, expiresAt: found.token.expiresAt ?? undefined }), user: found.user! };
+  const credential = { tokenId: found.token.id, expiresAt: found.token.expiresAt ?? undefined, isStreamOnly: found.token.kind === 'stream' };
+  return { actor: userActorOf(found.user!, credential), user: found.user! };
 }
 
 async function touchLastUsed(db: Executor, token: ApiTokenRow, now: Date): Promise<void> {
@@ -188,11 +216,5 @@ async function touchLastUsed(db: Executor, token: ApiTokenRow, now: Date): Promi
   await db
     .update(apiTokens)
     .set({ lastUsedAt: now })
-    .where(
-      and(
-        eq(apiTokens.tenantId, token.tenantId),
-        eq(apiTokens.id, token.id),
-        or(isNull(apiTokens.lastUsedAt), lt(apiTokens.lastUsedAt, staleBefore)),
-      ),
-    );
+    .where(and(eq(apiTokens.tenantId, token.tenantId), eq(apiTokens.id, token.id), or(isNull(apiTokens.lastUsedAt), lt(apiTokens.lastUsedAt, staleBefore))));
 }

@@ -37,11 +37,11 @@ export interface ServerRecord {
 
 export interface ApiTokenRecord {
   readonly id: string;
-  readonly kind: 'user' | 'agent';
+  readonly kind: 'user' | 'agent' | 'stream';
   readonly name: string;
   /** The token's last characters, so people can tell their tokens apart. */
   readonly hint: string;
-  /** The person (user tokens) or server (agent tokens) it acts as. */
+  /** The person (user and stream tokens) or server (agent tokens) it acts as. */
   readonly userId: string | null;
   readonly serverId: string | null;
   readonly createdAt: Date;

@@ -9,6 +9,7 @@
  * still in date.
  */
 import { userActorOf, type UserActor } from '../auth/actor.js';
+import { requireFullCredential } from '../auth/scope.js';
 import type { Executor } from '../db/database.js';
 import { NotFound, Unauthenticated } from '../errors.js';
 import { getToken } from '../identity/api-tokens.js';
@@ -27,9 +28,18 @@ interface TicketClaims {
   readonly expiresAt: number;
 }
 
+/** A stream token is refused (FORBIDDEN): a ticket would open a recording, which it may not. */
 export function issuePlaybackTicket(box: SecretBox, actor: UserActor, recordingId: string, now: Date): string {
+  requireFullCredential(actor);
   const expiresAt = Math.min(now.getTime() + TICKET_TTL_MS, actor.expiresAt?.getTime() ?? Infinity);
-  const claims: TicketClaims = { kind: 'recording', tenantId: actor.tenantId, userId: actor.userId, recordingId, ...(actor.tokenId ? { tokenId: actor.tokenId } : {}), expiresAt };
+  const claims: TicketClaims = {
+    kind: 'recording',
+    tenantId: actor.tenantId,
+    userId: actor.userId,
+    recordingId,
+    ...(actor.tokenId ? { tokenId: actor.tokenId } : {}),
+    expiresAt,
+  };
   return box.seal(JSON.stringify(claims));
 }
 

@@ -6,7 +6,8 @@ import { users } from './users.js';
 
 /**
  * API tokens. The secret is shown once at creation; only its SHA-256 is stored. A user token acts
- * as its user; an agent token acts as the agent of exactly one server.
+ * as its user; an agent token acts as the agent of exactly one server; a stream token (since
+ * migration 0016) acts as its user but may only read the event stream (server/auth/scope.ts).
  */
 export const apiTokens = pgTable(
   'api_tokens',
@@ -15,7 +16,7 @@ export const apiTokens = pgTable(
       .notNull()
       .references(() => tenants.id, { onDelete: 'cascade' }),
     id: uuid('id').notNull(),
-    kind: text('kind', { enum: ['user', 'agent'] }).notNull(),
+    kind: text('kind', { enum: ['user', 'agent', 'stream'] }).notNull(),
     name: text('name').notNull(),
     /** Hex SHA-256 of the whole token string. */
     tokenHash: text('token_hash').notNull(),
@@ -47,7 +48,7 @@ export const apiTokens = pgTable(
     }).onDelete('cascade'),
     check(
       'api_tokens_binding_check',
-      sql`(${table.kind} = 'user' and ${table.userId} is not null and ${table.serverId} is null)
+      sql`(${table.kind} in ('user', 'stream') and ${table.userId} is not null and ${table.serverId} is null)
         or (${table.kind} = 'agent' and ${table.serverId} is not null and ${table.userId} is null)`,
     ),
   ],
