@@ -27,6 +27,7 @@ import { TerminalSessionResolver } from './records/terminal-session.resolver.js'
 import { ViewerResolver } from './records/viewer.resolver.js';
 import { ChatResolver } from './chat/chat.resolver.js';
 import { DateTimeScalar } from './common/date-time-scalar.js';
+import { EventStreamResolver } from './events/event-stream.resolver.js';
 import { LogResolver } from './log/log.resolver.js';
 import { RECORD_LEAF_RESOLVERS } from './log/record-leaf.resolver.js';
 import { TerminalRecordingResolver, TerminalSessionRecordingResolver } from './recordings/recording.resolver.js';
@@ -62,6 +63,7 @@ const RESOLVERS: NonEmptyArray<Function> = [
   TerminalSessionRecordingResolver,
   ChatResolver,
   LogResolver,
+  EventStreamResolver,
   ...RECORD_LEAF_RESOLVERS,
 ];
 

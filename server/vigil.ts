@@ -18,6 +18,7 @@ import { runMigrations } from './db/migrate.js';
 import { createApp } from './http/app.js';
 import { createExpressServer } from './http/express-server.js';
 import { createExplorerRouter } from './http/explorer-routes.js';
+import { createEventRouter } from './http/event-routes.js';
 import { createExportRouter } from './http/export-routes.js';
 import { createLogRouter } from './http/log-routes.js';
 import { startGraphQLHttp } from './http/graphql-http.js';
@@ -168,6 +169,7 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
         recordings,
         explorer: createExplorerRouter({ logger }),
         log: createLogRouter({ db: database.db, authenticator, logger }),
+        events: createEventRouter({ db: database.db, clock, log, bus, authenticator, logger }),
         bots,
         rateLimit: rateLimiter(database.db, clock, config.rateLimits, logger),
         corsOrigins: config.corsOrigins,

@@ -1,5 +1,5 @@
 /**
- * The express application: health, metrics, GraphQL and exports share one port. Every request
+ * The express application: health, metrics, GraphQL, exports and the event stream share one port. Every request
  * gets a request id (echoed in X-Request-Id) and one JSON log line.
  */
 import cors from 'cors';
@@ -24,6 +24,8 @@ export interface AppOptions {
   explorer: RequestHandler;
   /** GET /log/… for witnesses (server/http/log-routes.ts). */
   log: RequestHandler;
+  /** GET /events, the event stream as NDJSON (server/http/event-routes.ts). */
+  events: RequestHandler;
   /** Counts requests per token and per IP (server/http/rate-limit.ts). */
   rateLimit: RequestHandler;
   /** Browser origins allowed to call the API; none: no CORS headers at all. */
@@ -71,6 +73,7 @@ export function createApp(options: AppOptions): express.Express {
   app.use('/export', ...api, options.exports);
   app.use('/recordings', ...api, options.recordings);
   app.use('/log', ...api, options.log);
+  app.use('/events', ...api, options.events);
   for (const [path, handler] of Object.entries(options.bots ?? {})) app.use(path, handler);
 
   app.use((_req, res) => {

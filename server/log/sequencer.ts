@@ -163,6 +163,9 @@ export async function integrateQueued(db: Executor, tenantIds: readonly string[]
     from unnest(${arrayLiteral(writes.heads.tenants)}::uuid[], ${arrayLiteral(writes.heads.sizes)}::bigint[], ${arrayLiteral(writes.heads.roots)}::text[]) as v(tenant_id, size, root)
     on conflict (tenant_id) do update set size = excluded.size, root_hash = excluded.root_hash, updated_at = excluded.updated_at`);
   if (writes.auditIds.length > 0) await chainAuditEntries(db, writes.auditIds, now);
+  // Delivered at commit, once the positions are visible: followers of the event stream read on.
+  const appended: DomainEvent[] = [...integrations].map(([tenantId, { fromSize, toSize }]) => ({ type: 'log.appended', tenantId, fromSize, toSize }));
+  await publishEvents(db, appended, now);
   return integrations;
 }
 

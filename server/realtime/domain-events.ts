@@ -30,6 +30,8 @@ export type DomainEvent = EventBase &
     | { readonly type: 'notification.created'; readonly notificationId: string; readonly userId: string | null }
     | { readonly type: 'audit.integrity_failed'; readonly seq: number; readonly kind: string; readonly fromSeq: number; readonly toSeq: number }
     | { readonly type: 'log.checkpoint_signed'; readonly checkpointId: string; readonly size: number; readonly rootHash: string; readonly note: string }
+    /** A sequencer run placed the tenant's leaves at [fromSize, toSize): the event stream's wake-up. */
+    | { readonly type: 'log.appended'; readonly fromSize: number; readonly toSize: number }
     | { readonly type: 'alert.changed'; readonly alertId: string; readonly state: 'fired' | 'acknowledged' | 'resolved' }
     | { readonly type: 'approval.requested'; readonly approvalId: string; readonly requesterId: string }
     | { readonly type: 'approval.decided'; readonly approvalId: string; readonly requesterId: string; readonly status: string }

@@ -116,7 +116,7 @@ export async function enqueueMessages(db: Executor, messages: readonly WebhookMe
 }
 
 /** Events for Vigil's own listeners only: bookkeeping, or (recording chunks) far too many to send. */
-const NOT_WEBHOOK_EVENTS = new Set<DomainEvent['type']>(['audit.appended', 'identity.changed', 'notification.created', 'recording.appended']);
+const NOT_WEBHOOK_EVENTS = new Set<DomainEvent['type']>(['audit.appended', 'log.appended', 'identity.changed', 'notification.created', 'recording.appended']);
 
 /** The outbox rows for `events`, in their transaction: nothing when no subscription wants them. */
 export async function enqueueWebhookDeliveries(db: Executor, events: readonly DomainEvent[], now = new Date()): Promise<void> {

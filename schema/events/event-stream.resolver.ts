@@ -1,0 +1,44 @@
+/**
+ * The event stream over GraphQL: a page after a cursor (query), or the events after a cursor and
+ * then each new one (subscription). Both read through server/events/read-event-stream.ts, scoped by
+ * server/auth/event-scope.ts.
+ */
+import { Arg, Ctx, Int, Query, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
+import { readEventStream } from '../../server/events/read-event-stream.js';
+import { serviceContext, type GraphQLContext } from '../context.js';
+import { liveEventStream } from './live-event-stream.js';
+import { EventStreamFilter, EventStreamPage, StreamEventView } from './stream-event.types.js';
+
+type Data = SubscribeResolverData<unknown, { after?: string | null; filter?: EventStreamFilter | null }, GraphQLContext>;
+
+@Resolver()
+export class EventStreamResolver {
+  @Query(() => EventStreamPage, {
+    name: 'eventStream',
+    description:
+      'Everything your tenant’s log recorded after `after` (none: from the start), in log order, as you may see it: up to `first` events (default 500, at most 5,000) from at most 5,000 positions. Read on from endCursor.',
+  })
+  async eventStreamPage(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('after', () => String, { nullable: true }) after?: string | null,
+    @Arg('first', () => Int, { nullable: true }) first?: number | null,
+    @Arg('filter', () => EventStreamFilter, { nullable: true }) filter?: EventStreamFilter | null,
+  ): Promise<EventStreamPage> {
+    const page = await readEventStream(serviceContext(ctx), ctx.deps.audit.log, { after, first, filter: filter && { ...filter } });
+    return EventStreamPage.from(page);
+  }
+
+  @Subscription(() => StreamEventView, {
+    name: 'eventStream',
+    description:
+      'The events after `after` (none: from the start), then each new one as it is recorded: resume from the last cursor received, and nothing is lost or repeated.',
+    subscribe: ({ context, args }: Data) => liveEventStream(context, { after: args.after, filter: args.filter && { ...args.filter } }),
+  })
+  eventStreamLive(
+    @Root() event: StreamEventView,
+    @Arg('after', () => String, { nullable: true }) _after?: string | null,
+    @Arg('filter', () => EventStreamFilter, { nullable: true }) _filter?: EventStreamFilter | null,
+  ): StreamEventView {
+    return event;
+  }
+}

@@ -1,0 +1,143 @@
+/**
+ * Which events of the verifiable log an actor reads: the event stream's access rules, every one of
+ * them here, built on the record rules of scope.ts (recordScope, canSeeField) so that the stream
+ * shows a person exactly the rows and fields the queries show them.
+ *
+ * Each leaf kind has one read rule:
+ * - `records`: a record kind of scope.ts. Whoever reads the whole tenant's list of that kind (an
+ *   admin, a holder of the kind's permission) sees every leaf of it; a regular user, where the
+ *   kind allows own rows, sees the leaves whose owner is them. The owner is a column of the row, or
+ *   of its parent record (a status change's command, a decision's request, a chunk's recording),
+ *   found by the parent's id.
+ * - `permission`: the whole tenant's leaves of the kind, with the permission (admins hold all).
+ * - `admin`: settings, and what the API shows admins alone.
+ * A kind not listed (added later) is admin-only until it is. Agent tokens read nothing.
+ *
+ * Fields: for a row one may see but does not own, scope.ts's OWNER_OR_ADMIN_FIELDS are null
+ * (LEAF_COLUMNS_OF_FIELDS names their leaf columns). The tenant boundary is the query's, as
+ * everywhere (server/events/placed-leaves.ts reads one tenant's log).
+ */
+import { Forbidden } from '../errors.js';
+import type { Actor, UserActor, SystemActor } from './actor.js';
+import type { Permission } from './permissions.js';
+import { canSeeField, hasPermission, isAdmin, recordScope, requireActor, type OwnerOrAdminField, type RecordKind } from './scope.js';
+
+/** Where a row's owner is: a column of the row, or of the parent record the row's `column` names. */
+export type OwnerColumn = { readonly column: string } | { readonly column: string; readonly parentKind: string };
+
+export type LeafReadRule = { readonly records: RecordKind; readonly owner?: OwnerColumn } | { readonly permission: Permission } | { readonly admin: true };
+
+const ADMIN = { admin: true } as const;
+
+export const LEAF_READ_RULES: Readonly<Record<string, LeafReadRule>> = {
+  audit_entry: { permission: 'audit_logs.view' },
+  // The retention statements are about the log itself: read with it.
+  log_statement: { permission: 'audit_logs.view' },
+  activity: { records: 'activityLog' },
+  access_session: { records: 'accessSessions', owner: { column: 'requester_id' } },
+  terminal_session: { records: 'terminalSessions', owner: { column: 'user_id' } },
+  terminal_recording: { records: 'terminalRecordings', owner: { column: 'user_id' } },
+  recording_chunk: { records: 'terminalRecordings', owner: { column: 'recording_id', parentKind: 'terminal_recording' } },
+  command: { records: 'commands', owner: { column: 'operator_user_id' } },
+  command_status_change: { records: 'commands', owner: { column: 'command_id', parentKind: 'command' } },
+  file_transfer: { records: 'fileTransfers', owner: { column: 'user_id' } },
+  sudo_authorization: { records: 'sudoAuthorizations', owner: { column: 'user_id' } },
+  system_log: { records: 'systemLogs' },
+  // A requester sees their own requests and how each was decided, as the approvals list shows them.
+  approval: { records: 'approvals', owner: { column: 'requester_id' } },
+  approval_decision: { records: 'approvals', owner: { column: 'approval_id', parentKind: 'approval' } },
+  // The sudoChecks query is the admins'.
+  sudo_check: ADMIN,
+  alert: { permission: 'monitoring.view' },
+  // Settings: who may do what and where the record goes. The leaf is the stored row, not the
+  // API's view of it (a channel's config, a token's digest), so admins alone read it.
+  user: ADMIN,
+  api_token: ADMIN,
+  server: ADMIN,
+  approval_policy: ADMIN,
+  retention_policy: ADMIN,
+  notification_channel: ADMIN,
+  alert_rule: ADMIN,
+  webhook_subscription: ADMIN,
+  chat_workspace: ADMIN,
+  chat_workspace_claim: ADMIN,
+  chat_identity: ADMIN,
+  chat_link_code: ADMIN,
+  user_totp: ADMIN,
+};
+
+/** The leaf column each owner-or-admin field of the API is, by leaf kind. */
+export const LEAF_COLUMNS_OF_FIELDS: Readonly<Record<OwnerOrAdminField, { readonly kind: string; readonly column: string }>> = {
+  'TerminalSession.remoteIp': { kind: 'terminal_session', column: 'remote_ip' },
+  'TerminalSession.browser': { kind: 'terminal_session', column: 'browser' },
+  'Command.result': { kind: 'command', column: 'result' },
+  'Command.operatorToken': { kind: 'command', column: 'operator_token_id' },
+  'FileTransfer.remoteIp': { kind: 'file_transfer', column: 'remote_ip' },
+};
+
+const FIELDS_BY_KIND = new Map<string, { field: OwnerOrAdminField; column: string }[]>();
+for (const [field, { kind, column }] of Object.entries(LEAF_COLUMNS_OF_FIELDS) as [OwnerOrAdminField, { kind: string; column: string }][]) {
+  FIELDS_BY_KIND.set(kind, [...(FIELDS_BY_KIND.get(kind) ?? []), { field, column }]);
+}
+
+/** How much of a kind an actor reads: all of the tenant's leaves, or those they own. */
+export type KindReach = { readonly all: true } | { readonly ownedBy: string; readonly owner: OwnerColumn };
+
+export interface EventScope {
+  readonly tenantId: string;
+  readonly actor: UserActor | SystemActor;
+  /** The kinds the actor reads any leaf of, and how far; a kind absent here is not read at all. */
+  readonly kinds: ReadonlyMap<string, KindReach>;
+}
+
+function reachOf(actor: UserActor | SystemActor, rule: LeafReadRule): KindReach | undefined {
+  if ('admin' in rule) return isAdmin(actor) ? { all: true } : undefined;
+  if ('permission' in rule) return isAdmin(actor) || hasPermission(actor, rule.permission) ? { all: true } : undefined;
+  let ownerUserId: string | undefined;
+  try {
+    ownerUserId = recordScope(actor, rule.records).ownerUserId;
+  } catch (error) {
+    if (error instanceof Forbidden) return undefined;
+    throw error;
+  }
+  if (ownerUserId === undefined) return { all: true };
+  return rule.owner ? { ownedBy: ownerUserId, owner: rule.owner } : undefined;
+}
+
+/** The actor's reach over every leaf kind; FORBIDDEN for agent tokens, UNAUTHENTICATED without an actor. */
+export function eventScope(actor: Actor | null, leafKinds: readonly string[]): EventScope {
+  const present = requireActor(actor);
+  if (present.type === 'agent') throw new Forbidden('Agent tokens report records; they do not read them');
+  const kinds = new Map<string, KindReach>();
+  for (const kind of leafKinds) {
+    const reach = reachOf(present, LEAF_READ_RULES[kind] ?? ADMIN);
+    if (reach) kinds.set(kind, reach);
+  }
+  return { tenantId: present.tenantId, actor: present, kinds };
+}
+
+/** Whether the scope shows a leaf of `kind` whose owner is `ownerUserId` (null: no owner known). */
+export function canSeeEvent(scope: EventScope, kind: string, ownerUserId: string | null): boolean {
+  const reach = scope.kinds.get(kind);
+  if (!reach) return false;
+  return 'all' in reach || (ownerUserId !== null && reach.ownedBy === ownerUserId);
+}
+
+/** The owner column of a kind read row by row (for field rules and the `userId` filter), if it has one. */
+export function ownerColumnOf(kind: string): OwnerColumn | undefined {
+  const rule = LEAF_READ_RULES[kind];
+  return rule && 'records' in rule ? rule.owner : undefined;
+}
+
+/** `row` with the fields the actor may not see set to null (a copy when any is). */
+export function withFieldRules(scope: EventScope, kind: string, row: Record<string, unknown>, ownerUserId: string | null): Record<string, unknown> {
+  const fields = FIELDS_BY_KIND.get(kind);
+  if (!fields) return row;
+  let visible = row;
+  for (const { field, column } of fields) {
+    if (visible[column] === null || visible[column] === undefined || canSeeField(scope.actor, field, ownerUserId)) continue;
+    if (visible === row) visible = { ...row };
+    visible[column] = null;
+  }
+  return visible;
+}

@@ -1,0 +1,109 @@
+/**
+ * Reading the event stream: the events of the tenant's log after a cursor, in log order, as the
+ * reader may see them. A page scans at most SCAN_WINDOW positions (a bounded range of the
+ * placed-leaf index, whatever the filter lets through) and returns up to `first` events;
+ * `endCursor` is the last position scanned, not the last event returned, so a consumer that sees
+ * few events still moves on, and resuming from it skips nothing and repeats nothing. Leaves whose
+ * text retention dropped make no event; the cursor passes them all the same.
+ */
+import { canSeeEvent, eventScope, ownerColumnOf, withFieldRules, type EventScope } from '../auth/event-scope.js';
+import { BadInput } from '../errors.js';
+import type { LogService } from '../log/log-service.js';
+import type { ServiceContext } from '../service-context.js';
+import { decodeEventCursor, encodeEventCursor } from './event-cursor.js';
+import { checkEventFilter, EVENT_KINDS, isEventWanted, type EventStreamFilter } from './event-filter.js';
+import { ownersOfParents, readLeafWindow } from './placed-leaves.js';
+import { streamEventOf, type StreamEvent } from './stream-event.js';
+
+export const DEFAULT_EVENT_PAGE = 500;
+export const MAX_EVENT_PAGE = 5000;
+/** Positions one page reads at most, whatever it finds there. */
+export const SCAN_WINDOW = 5000;
+
+export interface EventStreamRead {
+  /** The cursor of the last event (or page) seen; none: from the log's first position. */
+  readonly after?: string | null;
+  readonly first?: number | null;
+  readonly filter?: EventStreamFilter | null;
+}
+
+export interface EventStreamPage {
+  readonly nodes: StreamEvent[];
+  /** Where the next page starts: the last position this one scanned. */
+  readonly endCursor: string;
+  /** Whether the log held placed positions past endCursor when read. */
+  readonly hasMore: boolean;
+}
+
+/** What a reader needs of the log service: the tenant's queued leaves placed before it reads. */
+export type LogCatchUp = Pick<LogService, 'catchUp'>;
+
+/** The request checked before anything is read: BAD_USER_INPUT naming `after`, `first` or `filter.…`. */
+export function checkEventStreamRead(read: EventStreamRead): { after: number; first: number; filter: EventStreamFilter } {
+  const after = decodeEventCursor(read.after);
+  const first = read.first ?? DEFAULT_EVENT_PAGE;
+  if (!Number.isInteger(first) || first < 1 || first > MAX_EVENT_PAGE) throw new BadInput('first', `first: must be between 1 and ${MAX_EVENT_PAGE}`);
+  return { after, first, filter: checkEventFilter(read.filter) };
+}
+
+export async function readEventStream(ctx: ServiceContext, log: LogCatchUp, read: EventStreamRead): Promise<EventStreamPage> {
+  const scope = eventScope(ctx.actor, EVENT_KINDS);
+  const { after, first, filter } = checkEventStreamRead(read);
+  await log.catchUp(scope.tenantId);
+  const kinds = [...scope.kinds.keys()].filter((kind) => !filter.kinds?.length || filter.kinds.includes(kind));
+  const window = await readLeafWindow(ctx.db, scope.tenantId, { after, span: SCAN_WINDOW, kinds: kinds.length === EVENT_KINDS.length ? undefined : kinds });
+  if (after > window.size - 1) throw new BadInput('after', `after: is past the end of this tenant's log (${window.size} positions)`);
+
+  const events = window.leaves.map(streamEventOf).filter((event): event is StreamEvent => event !== null);
+  const ownerOf = await eventOwners(ctx, scope, filter, events);
+  const nodes: StreamEvent[] = [];
+  let end = Math.min(after + SCAN_WINDOW, window.size - 1);
+  for (const event of events) {
+    const owner = ownerOf(event);
+    if (!canSeeEvent(scope, event.kind, owner) || !isEventWanted(filter, event, owner)) continue;
+    const record = withFieldRules(scope, event.kind, event.record, owner);
+    nodes.push(record === event.record ? event : { ...event, record });
+    if (nodes.length === first) {
+      end = event.position;
+      break;
+    }
+  }
+  return { nodes, endCursor: encodeEventCursor(end), hasMore: end < window.size - 1 };
+}
+
+/**
+ * Each event's owner (the person whose record it is) where its kind has one: a column of the row,
+ * or of the parent record, looked up (one statement per parent kind) only where the reader's
+ * scope or the `userId` filter needs it.
+ */
+async function eventOwners(
+  ctx: ServiceContext,
+  scope: EventScope,
+  filter: EventStreamFilter,
+  events: readonly StreamEvent[],
+): Promise<(event: StreamEvent) => string | null> {
+  const parentIds = new Map<string, { column: string; ownerColumn: string; ids: Set<string> }>();
+  for (const event of events) {
+    const owner = ownerColumnOf(event.kind);
+    if (!owner || !('parentKind' in owner)) continue;
+    const reach = scope.kinds.get(event.kind);
+    if (!filter.userId && (!reach || 'all' in reach)) continue;
+    const parentOwner = ownerColumnOf(owner.parentKind);
+    const id = event.record[owner.column];
+    if (!parentOwner || typeof id !== 'string') continue;
+    const wanted = parentIds.get(owner.parentKind) ?? { column: owner.column, ownerColumn: parentOwner.column, ids: new Set<string>() };
+    wanted.ids.add(id);
+    parentIds.set(owner.parentKind, wanted);
+  }
+  const parentOwners = new Map<string, Map<string, string | null>>();
+  for (const [parentKind, { ownerColumn, ids }] of parentIds) {
+    parentOwners.set(parentKind, await ownersOfParents(ctx.db, scope.tenantId, parentKind, ownerColumn, [...ids]));
+  }
+  return (event) => {
+    const owner = ownerColumnOf(event.kind);
+    if (!owner) return null;
+    const value = event.record[owner.column];
+    if (typeof value !== 'string') return null;
+    return 'parentKind' in owner ? (parentOwners.get(owner.parentKind)?.get(value) ?? null) : value;
+  };
+}

@@ -1,0 +1,169 @@
+/**
+ * GET /events: the event stream as NDJSON (application/x-ndjson) for curl-style consumers, with
+ * the bearer token of the API and its scope. One event per line, in log order; then a line
+ * `{"endCursor","hasMore"}` to resume from. With `follow=1` the response stays open and writes
+ * new events as the log grows, with an endCursor line after each read that showed nothing past
+ * its last event (and every 30 s when nothing happens, which also keeps proxies from closing an
+ * idle connection), until the client goes away or `first` events were written.
+ *
+ * Parameters: `after` (a cursor), `first` (at most this many events in all; without it, until
+ * the end of the log, or forever with `follow`), `follow`, and the filter: `kinds`, `categories`,
+ * `types`, `minSeverity`, `serverId`, `userId` (lists repeat or take commas). Refusals come before
+ * anything is written, as JSON with the API's codes (401, 403, 400 naming the parameter); the
+ * first page is read before the headers go out, so a bad cursor is a 400 too. Writing waits for
+ * the socket to drain, and reading waits for writing.
+ */
+import express from 'express';
+import type { Authenticator } from '../auth/authenticate.js';
+import { requireActor } from '../auth/scope.js';
+import type { Clock } from '../clock.js';
+import type { Database } from '../db/database.js';
+import { BadInput } from '../errors.js';
+import { EVENT_KINDS, type EventStreamFilter } from '../events/event-filter.js';
+import { followEventStream } from '../events/follow-event-stream.js';
+import { MAX_EVENT_PAGE, readEventStream, type EventStreamPage, type LogCatchUp } from '../events/read-event-stream.js';
+import { EVENT_CATEGORIES, EVENT_SEVERITIES, type StreamEvent } from '../events/stream-event.js';
+import { QueryParams } from '../export/query-params.js';
+import { writeChunks } from '../export/stream-rows.js';
+import type { Logger } from '../logger.js';
+import type { EventBus } from '../realtime/event-bus.js';
+import type { ServiceContext } from '../service-context.js';
+import { requestInfoOf } from './request-info.js';
+import { sendError } from './send-error.js';
+
+export interface EventRoutesOptions {
+  readonly db: Database;
+  readonly clock: Clock;
+  readonly log: LogCatchUp;
+  readonly bus: EventBus;
+  readonly authenticator: Authenticator;
+  readonly logger: Logger;
+  /**
+   * How long a following response waits for the log to grow before reading anyway and writing an
+   * endCursor line.
+   * @default 30_000
+   */
+  readonly heartbeatMs?: number;
+}
+
+interface EventsRequest {
+  readonly after: string | undefined;
+  readonly first: number | undefined;
+  readonly isFollowing: boolean;
+  readonly filter: EventStreamFilter;
+}
+
+function parseEventsRequest(params: QueryParams): EventsRequest {
+  const follow = params.text('follow')?.toLowerCase();
+  if (follow !== undefined && !['1', '0', 'true', 'false'].includes(follow)) throw new BadInput('follow', 'follow: must be 1 or 0 (true or false)');
+  const first = params.int('first');
+  if (first !== undefined && first < 1) throw new BadInput('first', 'first: must be 1 or more');
+  const request: EventsRequest = {
+    after: params.text('after'),
+    first,
+    isFollowing: follow === '1' || follow === 'true',
+    filter: {
+      kinds: params.list('kinds', EVENT_KINDS),
+      categories: params.list('categories', EVENT_CATEGORIES),
+      types: params.list('types'),
+      minSeverity: params.oneOf('minSeverity', EVENT_SEVERITIES),
+      serverId: params.id('serverId'),
+      userId: params.id('userId'),
+    },
+  };
+  params.rejectUnknown();
+  return request;
+}
+
+const eventLine = (event: StreamEvent) => `${JSON.stringify(event)}\n`;
+const cursorLine = (page: EventStreamPage) => `${JSON.stringify({ endCursor: page.endCursor, hasMore: page.hasMore })}\n`;
+
+export function createEventRouter(options: EventRoutesOptions): express.Router {
+  const router = express.Router();
+  router.get('/', async (req, res) => {
+    const log = req.log ?? options.logger;
+    let ctx: ServiceContext;
+    let request: EventsRequest;
+    let opening: EventStreamPage;
+    try {
+      const info = requestInfoOf(req, String(res.getHeader('x-request-id') ?? ''));
+      const actor = requireActor(await options.authenticator.authenticate(req.headers.authorization, info, { acceptsStreamTokens: true }));
+      ctx = { db: options.db, clock: options.clock, actor, request: info };
+      request = parseEventsRequest(new QueryParams(req.query as Record<string, unknown>));
+      opening = await readEventStream(ctx, options.log, { after: request.after, first: pageSize(request.first), filter: request.filter });
+    } catch (error) {
+      sendError(res, error, log, 'event stream before streaming');
+      return;
+    }
+
+    res.status(200);
+    res.setHeader('Content-Type', 'application/x-ndjson; charset=utf-8');
+    res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    // Proxies that buffer (nginx) would hold a following stream back.
+    if (request.isFollowing) res.setHeader('X-Accel-Buffering', 'no');
+    res.flushHeaders();
+    const stop = new AbortController();
+    res.once('close', () => stop.abort());
+    try {
+      const isComplete = await writeChunks(res, lines(options, ctx, request, opening, stop.signal));
+      if (!isComplete) log.info({ follow: request.isFollowing }, 'event stream stopped: the client disconnected');
+    } catch (error) {
+      log.error({ err: error }, 'event stream failed while streaming');
+      res.destroy();
+    } finally {
+      stop.abort();
+    }
+  });
+  return router;
+}
+
+/** A read's page size: what is left of `first`, at most MAX_EVENT_PAGE. */
+const pageSize = (remaining: number | undefined) => Math.min(remaining ?? MAX_EVENT_PAGE, MAX_EVENT_PAGE);
+
+async function* lines(
+  options: EventRoutesOptions,
+  ctx: ServiceContext,
+  request: EventsRequest,
+  opening: EventStreamPage,
+  signal: AbortSignal,
+): AsyncGenerator<string> {
+  let remaining = request.first;
+  /** The page cut to what is left of `first`: then it ends at its last event. */
+  const counted = (page: EventStreamPage): EventStreamPage => {
+    if (remaining === undefined) return page;
+    const nodes = page.nodes.slice(0, remaining);
+    remaining -= nodes.length;
+    return nodes.length < page.nodes.length ? { nodes, endCursor: nodes.at(-1)!.cursor, hasMore: true } : page;
+  };
+  let page = counted(opening);
+  yield page.nodes.map(eventLine).join('');
+  if (!request.isFollowing) {
+    while (page.hasMore && remaining !== 0) {
+      page = counted(await readEventStream(ctx, options.log, { after: page.endCursor, first: pageSize(remaining), filter: request.filter }));
+      yield page.nodes.map(eventLine).join('');
+    }
+    yield cursorLine(page);
+    return;
+  }
+  if (remaining === 0 || page.nodes.at(-1)?.cursor !== page.endCursor) yield cursorLine(page);
+  if (remaining === 0) return;
+  const pages = followEventStream(() => ctx, options.log, {
+    after: page.endCursor,
+    first: MAX_EVENT_PAGE,
+    filter: request.filter,
+    signal,
+    pollMs: options.heartbeatMs,
+    onLogAppended: (wake) =>
+      options.bus.subscribe(ctx.actor.tenantId, (event) => {
+        if (event.type === 'log.appended') wake();
+      }),
+  });
+  for await (const read of pages) {
+    page = counted(read);
+    // An endCursor line when the read went past its last event: the consumer resumes from there.
+    const isPastLastEvent = page.nodes.at(-1)?.cursor !== page.endCursor;
+    yield page.nodes.map(eventLine).join('') + (isPastLastEvent || remaining === 0 ? cursorLine(page) : '');
+    if (remaining === 0) return;
+  }
+}
