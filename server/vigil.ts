@@ -153,6 +153,7 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
       shutdownGraceMs: config.http.shutdownGraceMs,
       limits: config.graphql,
     });
+    const events = createEventRouter({ db: database.db, clock, log, bus, authenticator, logger });
     const exports = createExportRouter({ db: database.db, clock, signingKey, log, trustedLogKeys, authenticator, logger });
     const recordings = createRecordingRouter({ db: database.db, clock, authenticator, secretBox, logger, chunkLimitBytes: config.recordings.chunkLimitBytes });
     const slack = config.slack ? createSlackBot({ config: config.slack, schema, deps, services: createChatBotServices({ db: database.db, clock: deps.clock, bus }, 'slack') }) : undefined;
@@ -169,7 +170,7 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
         recordings,
         explorer: createExplorerRouter({ logger }),
         log: createLogRouter({ db: database.db, authenticator, logger }),
-        events: createEventRouter({ db: database.db, clock, log, bus, authenticator, logger }),
+        events: events.router,
         bots,
         rateLimit: rateLimiter(database.db, clock, config.rateLimits, logger),
         corsOrigins: config.corsOrigins,
@@ -213,7 +214,7 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
       dispose() {
         disposing ??= (async () => {
           try {
-            await Promise.all([slack?.dispose(), teams?.dispose(), graphql.apollo.stop(), sweeper.dispose(), approvalSweeper.dispose(), deliveryWorker.dispose(), alertEvaluator.dispose(), logJob.dispose(), retention.dispose(), rateLimitSweeper.dispose()]);
+            await Promise.all([events.dispose(), slack?.dispose(), teams?.dispose(), graphql.apollo.stop(), sweeper.dispose(), approvalSweeper.dispose(), deliveryWorker.dispose(), alertEvaluator.dispose(), logJob.dispose(), retention.dispose(), rateLimitSweeper.dispose()]);
             hub.dispose();
             // The runs writers asked for finish before the database closes (none can be asked now).
             await log.whenIdle();

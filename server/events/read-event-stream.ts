@@ -82,7 +82,7 @@ async function eventOwners(
   filter: EventStreamFilter,
   events: readonly StreamEvent[],
 ): Promise<(event: StreamEvent) => string | null> {
-  const parentIds = new Map<string, { column: string; ownerColumn: string; ids: Set<string> }>();
+  const parentIds = new Map<string, { ownerColumn: string; ids: Set<string> }>();
   for (const event of events) {
     const owner = ownerColumnOf(event.kind);
     if (!owner || !('parentKind' in owner)) continue;
@@ -91,7 +91,7 @@ async function eventOwners(
     const parentOwner = ownerColumnOf(owner.parentKind);
     const id = event.record[owner.column];
     if (!parentOwner || typeof id !== 'string') continue;
-    const wanted = parentIds.get(owner.parentKind) ?? { column: owner.column, ownerColumn: parentOwner.column, ids: new Set<string>() };
+    const wanted = parentIds.get(owner.parentKind) ?? { ownerColumn: parentOwner.column, ids: new Set<string>() };
     wanted.ids.add(id);
     parentIds.set(owner.parentKind, wanted);
   }

@@ -18,6 +18,7 @@ import type { Authenticator } from '../auth/authenticate.js';
 import { requireActor } from '../auth/scope.js';
 import type { Clock } from '../clock.js';
 import type { Database } from '../db/database.js';
+import type { Disposable } from '../disposable.js';
 import { BadInput } from '../errors.js';
 import { EVENT_KINDS, type EventStreamFilter } from '../events/event-filter.js';
 import { followEventStream } from '../events/follow-event-stream.js';
@@ -78,8 +79,14 @@ function parseEventsRequest(params: QueryParams): EventsRequest {
 const eventLine = (event: StreamEvent) => `${JSON.stringify(event)}\n`;
 const cursorLine = (page: EventStreamPage) => `${JSON.stringify({ endCursor: page.endCursor, hasMore: page.hasMore })}\n`;
 
-export function createEventRouter(options: EventRoutesOptions): express.Router {
+export interface EventRouter extends Disposable {
+  readonly router: express.Router;
+}
+
+/** The route; `dispose()` ends the following responses (each ends whole; its consumer resumes from its last cursor). */
+export function createEventRouter(options: EventRoutesOptions): EventRouter {
   const router = express.Router();
+  const following = new Set<AbortController>();
   router.get('/', async (req, res) => {
     const log = req.log ?? options.logger;
     let ctx: ServiceContext;
@@ -104,6 +111,7 @@ export function createEventRouter(options: EventRoutesOptions): express.Router {
     if (request.isFollowing) res.setHeader('X-Accel-Buffering', 'no');
     res.flushHeaders();
     const stop = new AbortController();
+    following.add(stop);
     res.once('close', () => stop.abort());
     try {
       const isComplete = await writeChunks(res, lines(options, ctx, request, opening, stop.signal));
@@ -113,9 +121,15 @@ export function createEventRouter(options: EventRoutesOptions): express.Router {
       res.destroy();
     } finally {
       stop.abort();
+      following.delete(stop);
     }
   });
-  return router;
+  return {
+    router,
+    async dispose() {
+      for (const stop of following) stop.abort();
+    },
+  };
 }
 
 /** A read's page size: what is left of `first`, at most MAX_EVENT_PAGE. */
