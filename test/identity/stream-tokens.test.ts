@@ -11,6 +11,7 @@ import { queryRows } from '../../server/db/database.js';
 import { issuePlaybackTicket } from '../../server/recordings/playback-ticket.js';
 import { secretBoxFromKey } from '../../server/secrets/secret-box.js';
 import { errorCodes, type GraphQLResponse } from '../support/graphql-client.js';
+import { addServer, ingest, minutesAgo } from '../support/records-fixture.js';
 import { connectSubscriber, type Subscriber } from '../support/subscription-client.js';
 import { startTestVigil, TEST_SECRET_KEY, type TestUser, type TestVigil } from '../support/test-vigil.js';
 
@@ -214,6 +215,59 @@ describe('what a stream token may run over WebSocket', () => {
     expect((await overWebSocket(socket, '{ me { email } }')).data).toEqual({ me: { email: 'rui@example.com' } });
     await t.gql('mutation($id: ID!) { revokeToken(id: $id) { id } }', regular.token, { id });
     expect((await socket.closed).code).toBe(4401);
+  });
+});
+
+describe('reading the event stream', () => {
+  const EVENTS = '{ eventStream(first: 5000, filter: { kinds: ["command"] }) { nodes { kind recordId } } }';
+  let commandOf: Record<'rui' | 'admin', string>;
+  beforeAll(async () => {
+    const server = await addServer(t, t.admin.tenantId, 'stream-01');
+    const command = (eventId: string, userId: string) => ({
+      eventId,
+      kind: 'COMMAND',
+      command: { shell: 'SYSTEM', line: `echo ${eventId}`, status: 'SUCCESS', exitCode: 0, submittedAt: minutesAgo(t, 1), userId },
+    });
+    const ingested = await ingest(t, server.agentToken, [command('by-rui', regular.id), command('by-admin', t.admin.id)]);
+    expect(ingested.errors).toBeUndefined();
+    const [rui, admin] = ingested.data!.ingestEvents.events.map((event: { recordId: string }) => event.recordId);
+    commandOf = { rui, admin };
+    await t.vigil.log.whenIdle();
+  });
+
+  const recordIds = (response: GraphQLResponse<any>) => {
+    expect(response.errors).toBeUndefined();
+    return response.data!.eventStream.nodes.map((node: { recordId: string }) => node.recordId).sort();
+  };
+
+  it("reads eventStream with exactly its owner's scope: a regular user's own records, an admin's whole tenant", async () => {
+    const ruiStream = await createStreamToken(regular.token, { name: 'rui reader' });
+    const adminStream = await createStreamToken(t.admin.token, { name: 'admin reader' });
+    expect(recordIds(await t.gql(EVENTS, ruiStream.token))).toEqual([commandOf.rui]);
+    expect(recordIds(await t.gql(EVENTS, ruiStream.token))).toEqual(recordIds(await t.gql(EVENTS, regular.token)));
+    expect(recordIds(await t.gql(EVENTS, adminStream.token))).toEqual([commandOf.rui, commandOf.admin].sort());
+    expect(recordIds(await t.gql(EVENTS, adminStream.token))).toEqual(recordIds(await t.gql(EVENTS, t.admin.token)));
+  });
+
+  it('follows eventStream over WebSocket, replaying from the start', async () => {
+    const { token } = await createStreamToken(regular.token, { name: 'rui follower' });
+    const socket = await connect(token);
+    await socket.subscribe('subscription { eventStream(filter: { kinds: ["command"] }) { kind recordId } }');
+    const [first] = await socket.waitFor(1);
+    expect(first).toEqual({ eventStream: { kind: 'command', recordId: commandOf.rui } });
+    expect(socket.errors).toEqual([]);
+  });
+
+  it('reads GET /events, the one route that admits a stream token', async () => {
+    const { token } = await createStreamToken(regular.token, { name: 'rui curl' });
+    const response = await fetch(`${t.vigil.baseUrl}/events?kinds=command`, { headers: { authorization: `Bearer ${token}` } });
+    expect(response.status).toBe(200);
+    const lines = (await response.text())
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines.filter((line) => 'recordId' in line).map((line) => line.recordId)).toEqual([commandOf.rui]);
+    expect(lines.at(-1)).toMatchObject({ endCursor: expect.any(String), hasMore: false });
   });
 });
 
