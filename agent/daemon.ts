@@ -43,7 +43,7 @@ export function startDaemon(shippers: readonly Shipper[], options: { pollMs: num
     async stop() {
       controller.abort();
       await Promise.all(loops);
-      await Promise.all(shippers.map((shipper) => shipper.dispose?.()));
+      await Promise.all(shippers.map(async (shipper) => shipper.dispose?.()));
     },
   };
 }

@@ -17,7 +17,7 @@ export interface JournalLine {
 function text(value: unknown): string | undefined {
   if (typeof value === 'string') return value;
   if (Array.isArray(value) && value.length > 0) {
-    if (value.every((item) => typeof item === 'number')) return Buffer.from(value as number[]).toString('utf8');
+    if (value.every((item) => typeof item === 'number')) return Buffer.from(value).toString('utf8');
     return text(value[0]);
   }
   return undefined;

@@ -109,7 +109,7 @@ async function main(argv: string[]): Promise<number> {
           log.error({ shipper: shipper.name, reason: (error as Error).message }, 'delivery failed');
         }
       }
-      await Promise.all(once.map((shipper) => shipper.dispose?.()));
+      await Promise.all(once.map(async (shipper) => shipper.dispose?.()));
       await lock.release();
       return failed ? 1 : 0;
     }

@@ -80,8 +80,15 @@ async function multiRowInsert(raw: RawSql, table: string, columns: readonly stri
   await raw.query(`insert into ${table} (${columns.join(', ')}) values ${values}`, rows.flat());
 }
 
+/** A COPY CSV cell: the benchmark's values are strings, numbers, dates and JSON objects. */
+function csvCell(cell: unknown): string {
+  if (cell === null) return '';
+  const text = typeof cell === 'string' ? cell : cell instanceof Date ? cell.toISOString() : JSON.stringify(cell);
+  return `"${text.replaceAll('"', '""')}"`;
+}
+
 function toCsv(rows: unknown[][]): string {
-  return rows.map((row) => row.map((cell) => (cell === null ? '' : `"${String(cell).replaceAll('"', '""')}"`)).join(',')).join('\n') + '\n';
+  return rows.map((row) => row.map(csvCell).join(',')).join('\n') + '\n';
 }
 
 export async function benchIngestion(options: BenchOptions): Promise<BenchmarkResult> {

@@ -132,7 +132,7 @@ const ONE_LEAF_SQL = 'select idx, leaf, leaf_hash from log_leaves where tenant_i
 
 /** The baseline over HTTP: authenticate the bearer token as Vigil does (hash lookup), then read the record's latest leaf row. */
 async function startBaseline(bench: BenchVigil, tenant: BenchTenant): Promise<{ url: string; server: Server }> {
-  const server = createServer(async (request, response) => {
+  const server = createServer((request, response) => void (async () => {
     try {
       const token = (request.headers.authorization ?? '').replace(/^Bearer /, '');
       const [auth] = await bench.raw.query<{ role: string }>(
@@ -154,7 +154,7 @@ async function startBaseline(bench: BenchVigil, tenant: BenchTenant): Promise<{ 
     } catch (error) {
       response.writeHead(500).end(String(error));
     }
-  });
+  })());
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, server };
 }
@@ -202,7 +202,7 @@ export async function benchLogVerification(options: BenchOptions): Promise<Bench
     const report = verified.result;
     if (!report.isIntact) throw new Error(`the generated log does not verify: ${JSON.stringify(report.faults.slice(0, 5))}`);
     if (report.checkedLeaves < leaves) throw new Error(`verifyLog checked ${report.checkedLeaves} leaves, expected ${leaves}`);
-    let started = performance.now();
+    const started = performance.now();
     const read = await readLeaves(bench, tenant.tenantId);
     const readSeconds = (performance.now() - started) / 1000;
     if (read !== report.checkedLeaves) throw new Error(`read ${read} leaves, verified ${report.checkedLeaves}`);

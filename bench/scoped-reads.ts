@@ -30,7 +30,7 @@ const BASELINE_SQL = `
 
 /** The baseline: authenticate the bearer token like Vigil does (hash lookup), then one SQL statement. */
 async function startBaseline(bench: BenchVigil, tenant: BenchTenant): Promise<{ url: string; server: Server }> {
-  const server = createServer(async (request, response) => {
+  const server = createServer((request, response) => void (async () => {
     try {
       const token = (request.headers.authorization ?? '').replace(/^Bearer /, '');
       const [auth] = await bench.raw.query<{ user_id: string; role: string }>(
@@ -53,7 +53,7 @@ async function startBaseline(bench: BenchVigil, tenant: BenchTenant): Promise<{ 
     } catch (error) {
       response.writeHead(500).end(String(error));
     }
-  });
+  })());
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, server };
 }

@@ -248,7 +248,7 @@ async function runVigilChild(): Promise<void> {
     cpuAt = now;
   }, 1000);
 
-  process.on('message', async (message: ParentMessage) => {
+  process.on('message', (message: ParentMessage) => void (async () => {
     if (message.type === 'stop') return void stop(0);
     if (message.type === 'gc') {
       const gc = (globalThis as { gc?: () => void }).gc;
@@ -266,7 +266,7 @@ async function runVigilChild(): Promise<void> {
       counts.database_bytes = Number(size!.bytes);
       return void send({ type: 'counts', id: message.id, counts });
     }
-  });
+  })());
 
   const { users, servers } = await createSoakTenant(bench.vigil);
   const [version] = await bench.raw.query<{ version: string }>('select version()');

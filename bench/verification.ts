@@ -15,7 +15,7 @@ const COLUMNS = [
   'resource_id', 'resource_name', 'before', 'after', 'client_ip', 'user_agent', 'request_id', 'prev_hash', 'hash',
 ];
 
-const csvCell = (value: unknown) => (value === null ? '' : `"${String(value).replaceAll('"', '""')}"`);
+const csvCell = (value: unknown) => (value === null ? '' : `"${(typeof value === 'string' ? value : value instanceof Date ? value.toISOString() : JSON.stringify(value)).replaceAll('"', '""')}"`);
 
 /** Appends `count` valid entries to the tenant's chain with COPY, continuing from its head. */
 async function generateChain(raw: Awaited<ReturnType<typeof startBenchVigil>>['raw'], tenantId: string, count: number): Promise<void> {

@@ -59,7 +59,7 @@ export async function startBenchVigil(options: BenchOptions, start: Omit<StartOp
     logger: createLogger('silent'),
     database: databaseUrl ? {} : { pgliteInMemory: true },
   });
-  const pglite = databaseUrl ? undefined : ((vigil.database.db as unknown as { $client: PGlite }).$client as PGlite);
+  const pglite = databaseUrl ? undefined : ((vigil.database.db as unknown as { $client: PGlite }).$client);
   const raw = createRawSql(databaseUrl ? { url: databaseUrl } : { pglite: pglite! });
   return {
     vigil,

@@ -15,7 +15,7 @@ const port = parentPort!;
 const reply = (message: FleetReply, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
 let fleet: Fleet | undefined;
 
-port.on('message', async (request: FleetRequest) => {
+port.on('message', (request: FleetRequest) => void (async () => {
   try {
     switch (request.type) {
       case 'open': {
@@ -53,4 +53,4 @@ port.on('message', async (request: FleetRequest) => {
   } catch (error) {
     reply({ type: 'error', message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
   }
-});
+})());

@@ -59,7 +59,7 @@ export function chatDecisionBlocked(facts: ApprovalFacts): string | null {
   return facts.status === 'PENDING' && facts.chatDecisionRefusal ? `${facts.chatDecisionRefusal}.` : null;
 }
 
-type RequestShape = Pick<ApprovalFacts, 'kind' | 'command' | 'isPattern' | 'sudoScope'> & { readonly servers: readonly { readonly name: string }[] };
+export type RequestShape = Pick<ApprovalFacts, 'kind' | 'command' | 'isPattern' | 'sudoScope'> & { readonly servers: readonly { readonly name: string }[] };
 
 /** The sudo an access request carries, in words: any command for `*`, else the pattern. */
 export const accessSudoWords = (sudoScope: string) => (sudoScope === ACCESS_SUDO_PATTERN ? 'any command, as root' : `\`${sudoScope}\``);

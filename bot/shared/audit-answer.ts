@@ -6,7 +6,7 @@ import type { GraphQLSchema } from 'graphql';
 import type { SchemaDependencies } from '../../schema/context.js';
 import type { ChatBotServices } from '../../server/chat/bot-services.js';
 import { AUDIT_SUBCOMMANDS, type AuditFilters, type AuditSubcommand } from './audit-command.js';
-import { AUDIT_LISTS, type ListRow, type ResolvedFilters } from './audit-lists.js';
+import { AUDIT_LISTS, type ListData, type ListRow, type ResolvedFilters } from './audit-lists.js';
 import { runOperation, type ChatCaller } from './run-operation.js';
 
 export const PAGE_SIZE = 10;
@@ -53,21 +53,21 @@ export async function answerList(
     return { error: `You can list only your own ${subcommand}: --user with someone else needs the admin role${spec.recordKind === 'terminalSessions' ? ' or the session_recordings.view permission' : ''}.` };
   }
   const filter = Object.fromEntries(Object.entries(spec.filter(filters, bot.deps.clock.now())).filter(([, value]) => value !== undefined));
-  const result = await runOperation(bot.schema, bot.deps, caller, spec.query, { first: PAGE_SIZE, after, filter });
+  const result = await runOperation<ListData>(bot.schema, bot.deps, caller, spec.query, { first: PAGE_SIZE, after, filter });
   if (result.error) {
     const prefix = result.error.code === 'FORBIDDEN' ? `You may not list \`${subcommand}\`: ` : '';
     return { error: `${prefix}${result.error.message}` };
   }
-  const connection = spec.connection(result.data);
+  const page = spec.page(result.data);
   const more: MoreState | null =
-    connection.pageInfo.hasNextPage && connection.pageInfo.endCursor
+    page.pageInfo.hasNextPage && page.pageInfo.endCursor
       ? {
           subcommand,
           filters: { serverId: filters.serverId, userId: filters.userId, from: filters.from?.toISOString(), status: filters.status },
-          after: connection.pageInfo.endCursor,
+          after: page.pageInfo.endCursor,
         }
       : null;
-  return { heading: spec.heading, rows: connection.nodes.map(spec.row), more };
+  return { heading: spec.heading, rows: page.rows, more };
 }
 
 /** A "More" button's value, checked: a value that is not a list's paging state is out of date. */

@@ -5,7 +5,7 @@
  */
 import type { RecordKind } from '../../server/auth/scope.js';
 import type { AuditSubcommand } from './audit-command.js';
-import { describeRequest } from './approval-facts.js';
+import { describeRequest, type RequestShape } from './approval-facts.js';
 
 export interface ResolvedFilters {
   readonly serverId?: string;
@@ -26,15 +26,97 @@ export interface ListRow {
   readonly link?: { readonly label: string; readonly url: string };
 }
 
+export interface ListPage {
+  readonly rows: ListRow[];
+  readonly pageInfo: { hasNextPage: boolean; endCursor: string | null };
+}
+
+/** What a list's operation answers: `data` of the query below, read by the list's `page`. */
+export type ListData = Record<string, unknown>;
+
 interface ListSpec {
   readonly heading: string;
   readonly query: string;
-  /** The connection in the answer. */
-  readonly connection: (data: any) => { nodes: any[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
+  /** The answer's connection, its nodes read as rows. */
+  readonly page: (data: ListData) => ListPage;
   readonly filter: (filters: ResolvedFilters, now: Date) => Record<string, unknown>;
-  readonly row: (node: any) => ListRow;
   /** The record kind whose row rule decides whose rows `--user` may name (lists of everyone's). */
   readonly recordKind?: RecordKind;
+}
+
+interface Connection<Node> {
+  readonly nodes: Node[];
+  readonly pageInfo: ListPage['pageInfo'];
+}
+
+/**
+ * Reads the connection at `path` (the query's fields, e.g. viewer.commands) as rows. The answer's
+ * shape is the query's, which the schema guarantees: the node types below name what it selects.
+ */
+function pageAt<Node>(path: readonly string[], row: (node: Node) => ListRow): (data: ListData) => ListPage {
+  return (data) => {
+    const connection = path.reduce<unknown>((value, key) => (value as Record<string, unknown>)[key], data) as Connection<Node>;
+    return { rows: connection.nodes.map(row), pageInfo: connection.pageInfo };
+  };
+}
+
+interface CommandNode {
+  line: string;
+  status: string;
+  submittedAt: string;
+  exitCode: number | null;
+  elapsedSeconds: number | null;
+  server: { name: string } | null;
+  operator: { email: string } | null;
+  terminalSession: { recording: { playbackUrl: string | null } | null } | null;
+}
+
+interface SessionNode {
+  username: string;
+  source: string | null;
+  startedAt: string;
+  durationSeconds: number | null;
+  isActive: boolean;
+  server: { name: string } | null;
+  user: { email: string } | null;
+  recording: { playbackUrl: string | null } | null;
+}
+
+interface TransferNode {
+  direction: string;
+  status: string;
+  path: string;
+  sizeBytes: number | null;
+  occurredAt: string;
+  server: { name: string } | null;
+}
+
+interface SudoNode {
+  command: string;
+  grantedVia: string;
+  grantedAt: string;
+  expiresAt: string | null;
+  isActive: boolean;
+  server: { name: string } | null;
+  grantedBy: { email: string } | null;
+}
+
+interface ApprovalNode extends RequestShape {
+  status: string;
+  reason: string;
+  durationMinutes: number | null;
+  requestedAt: string;
+  requester: { email: string } | null;
+  approvalsReceived: number;
+  requiredApprovals: number;
+}
+
+interface ActivityNode {
+  action: string;
+  occurredAt: string;
+  userEmail: string | null;
+  ipAddress: string | null;
+  result: number | null;
 }
 
 const PAGE = 'pageInfo { hasNextPage endCursor }';
@@ -45,7 +127,7 @@ const upper = (status: string | undefined) => status?.toUpperCase();
 
 const COMMAND_FIELDS = `id line status submittedAt exitCode elapsedSeconds delaySeconds server { name } operator { email }
   terminalSession { recording { playbackUrl } }`;
-const commandRow = (node: any): ListRow => ({
+const commandRow = (node: CommandNode): ListRow => ({
   title: node.line,
   facts: compact(node.status, node.server?.name, time(node.submittedAt), node.exitCode != null && `exit ${node.exitCode}`, seconds(node.elapsedSeconds), node.operator?.email),
   link: node.terminalSession?.recording?.playbackUrl ? { label: 'Recording', url: node.terminalSession.recording.playbackUrl } : undefined,
@@ -53,7 +135,7 @@ const commandRow = (node: any): ListRow => ({
 const commandFilter = (filters: ResolvedFilters) => ({ serverId: filters.serverId, userId: filters.userId, from: filters.from, status: filters.status ? [upper(filters.status)] : undefined });
 
 const SESSION_FIELDS = `id username source startedAt endedAt durationSeconds isActive server { name } user { email } recording { playbackUrl }`;
-const sessionRow = (node: any): ListRow => ({
+const sessionRow = (node: SessionNode): ListRow => ({
   title: `${node.username}@${node.server?.name}`,
   facts: compact(node.isActive ? 'ACTIVE' : 'ENDED', node.source, time(node.startedAt), seconds(node.durationSeconds), node.user?.email),
   link: node.recording?.playbackUrl ? { label: 'Recording', url: node.recording.playbackUrl } : undefined,
@@ -69,70 +151,65 @@ export const AUDIT_LISTS: Record<AuditSubcommand, ListSpec> = {
   'my-commands': {
     heading: 'Your commands',
     query: `query($first: Int, $after: String, $filter: CommandFilterInput) { viewer { commands(first: $first, after: $after, filter: $filter) { nodes { ${COMMAND_FIELDS} } ${PAGE} } } }`,
-    connection: (data) => data.viewer.commands,
+    page: pageAt(['viewer', 'commands'], commandRow),
     filter: commandFilter,
-    row: commandRow,
   },
   commands: {
     recordKind: 'commands',
     heading: 'Commands',
     query: `query($first: Int, $after: String, $filter: CommandFilterInput) { commands(first: $first, after: $after, filter: $filter) { nodes { ${COMMAND_FIELDS} } ${PAGE} } }`,
-    connection: (data) => data.commands,
+    page: pageAt(['commands'], commandRow),
     filter: commandFilter,
-    row: commandRow,
   },
   'my-sessions': {
     heading: 'Your terminal sessions',
     query: `query($first: Int, $after: String, $filter: TerminalSessionFilterInput) { viewer { terminalSessions(first: $first, after: $after, filter: $filter) { nodes { ${SESSION_FIELDS} } ${PAGE} } } }`,
-    connection: (data) => data.viewer.terminalSessions,
+    page: pageAt(['viewer', 'terminalSessions'], sessionRow),
     filter: sessionFilter,
-    row: sessionRow,
   },
   sessions: {
     recordKind: 'terminalSessions',
     heading: 'Terminal sessions',
     query: `query($first: Int, $after: String, $filter: TerminalSessionFilterInput) { terminalSessions(first: $first, after: $after, filter: $filter) { nodes { ${SESSION_FIELDS} } ${PAGE} } }`,
-    connection: (data) => data.terminalSessions,
+    page: pageAt(['terminalSessions'], sessionRow),
     filter: sessionFilter,
-    row: sessionRow,
   },
   'my-transfers': {
     heading: 'Your file transfers',
     query: `query($first: Int, $after: String, $filter: FileTransferFilterInput) { viewer { fileTransfers(first: $first, after: $after, filter: $filter) { nodes { id direction status path sizeBytes occurredAt server { name } } ${PAGE} } } }`,
-    connection: (data) => data.viewer.fileTransfers,
     filter: (filters) => ({ serverId: filters.serverId, from: filters.from, status: upper(filters.status) }),
-    row: (node) => ({
+    page: pageAt(['viewer', 'fileTransfers'], (node: TransferNode) => ({
       title: node.path,
       facts: compact(node.direction, node.status, node.server?.name, time(node.occurredAt), node.sizeBytes != null && `${node.sizeBytes} bytes`),
-    }),
+    })),
   },
   'my-sudo': {
     heading: 'Your sudo authorizations',
     query: `query($first: Int, $after: String, $filter: SudoAuthorizationFilterInput) { viewer { sudoAuthorizations(first: $first, after: $after, filter: $filter) { nodes { id command isPattern grantedVia grantedAt expiresAt isActive server { name } grantedBy { email } } ${PAGE} } } }`,
-    connection: (data) => data.viewer.sudoAuthorizations,
     filter: (filters, now) => ({ serverId: filters.serverId, from: filters.from, activeAt: filters.status === 'active' ? now : undefined }),
-    row: (node) => ({
+    page: pageAt(['viewer', 'sudoAuthorizations'], (node: SudoNode) => ({
       title: node.command,
       facts: compact(node.isActive ? 'ACTIVE' : 'INACTIVE', node.server?.name, `via ${node.grantedVia}`, time(node.grantedAt), node.expiresAt && time(node.expiresAt, 'until'), node.grantedBy?.email),
-    }),
+    })),
   },
   approvals: {
     recordKind: 'approvals',
     heading: 'Requests',
     query: `query($first: Int, $after: String, $filter: ApprovalFilterInput) { approvals(first: $first, after: $after, filter: $filter) { nodes { id kind status reason command isPattern sudoScope durationMinutes requestedAt requester { email } servers { name } approvalsReceived requiredApprovals } ${PAGE} } }`,
-    connection: (data) => data.approvals,
     filter: (filters) => ({ serverId: filters.serverId, requesterId: filters.userId, from: filters.from, status: filters.status ? [upper(filters.status)] : undefined }),
-    row: (node) => ({
+    page: pageAt(['approvals'], (node: ApprovalNode) => ({
       // Plain text (list rows have no code spans in Teams), and never without the sudo it grants.
       title: describeRequest(node).replace(/`/g, ''),
-      facts: compact(node.status, node.requester?.email, time(node.requestedAt), node.durationMinutes && `${node.durationMinutes} min`, `${node.approvalsReceived}/${node.requiredApprovals} approvals`, node.reason),
-    }),
+      facts: compact(node.status, node.requester?.email, time(node.requestedAt), node.durationMinutes ? `${node.durationMinutes} min` : null, `${node.approvalsReceived}/${node.requiredApprovals} approvals`, node.reason),
+    })),
   },
   activity: {
     heading: 'Workspace activity',
     query: `query($first: Int, $after: String, $filter: ActivityFilterInput) { activityLog(first: $first, after: $after, filter: $filter) { nodes { id action occurredAt userEmail ipAddress result } ${PAGE} } }`,
-    connection: (data) => data.activityLog,
     filter: (filters) => ({ userId: filters.userId, from: filters.from }),
-    row: (node) => ({ title: node.action, facts: compact(node.userEmail, time(node.occurredAt), node.ipAddress, node.result != null && `result ${node.result}`) }),
+    page: pageAt(['activityLog'], (node: ActivityNode) => ({
+      title: node.action,
+      facts: compact(node.userEmail, time(node.occurredAt), node.ipAddress, node.result != null && `result ${node.result}`),
+    })),
   },
 };

@@ -55,7 +55,7 @@ async function reachableUsers(ctx: SlackContext, tenantId: string, userIds: read
   for (const user of await ctx.services.emailsOfUsers(tenantId, missing)) {
     try {
       const answer = await ctx.client.users.lookupByEmail({ email: user.email });
-      const slackUser = answer.user as { id?: string; is_email_confirmed?: boolean; deleted?: boolean } | undefined;
+      const slackUser = answer.user;
       if (!slackUser?.id || slackUser.deleted || slackUser.is_email_confirmed !== true) continue;
       if (await ctx.services.linkByVerifiedEmail(tenantId, slackUser.id, user.email)) found.push({ externalUserId: slackUser.id });
     } catch {

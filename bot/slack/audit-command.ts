@@ -36,7 +36,7 @@ export function registerAuditCommand(app: App, ctx: SlackContext): void {
     if (parsed.kind === 'link') {
       try {
         const user = await ctx.services.redeemLinkCode(workspace.tenantId, command.user_id, parsed.code);
-        return ack(ephemeral(line(`Linked: you are ${user.email} in Vigil.`)));
+        return await ack(ephemeral(line(`Linked: you are ${user.email} in Vigil.`)));
       } catch (error) {
         if (error instanceof AppError) return ack(ephemeral(line(error.message)));
         throw error;

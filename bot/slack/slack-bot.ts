@@ -78,7 +78,7 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
   registerAlertActions(app, context);
   const notifiers = [startApprovalNotifier(context), startAlertNotifier(context)];
   return {
-    router: receiver.router as unknown as RequestHandler,
+    router: receiver.router,
     client: context.client,
     alertSender: slackAlertSender(context),
     async dispose() {

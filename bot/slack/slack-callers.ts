@@ -46,7 +46,7 @@ export async function workspaceAdminRefusal(lookup: CallerLookup, teamId: string
 async function verifiedEmail(lookup: CallerLookup, slackUserId: string): Promise<string | undefined> {
   try {
     const answer = await lookup.client.users.info({ user: slackUserId });
-    const user = answer.user as { is_email_confirmed?: boolean; deleted?: boolean; is_bot?: boolean; profile?: { email?: string } } | undefined;
+    const user = answer.user;
     if (!user || user.deleted || user.is_bot || user.is_email_confirmed !== true) return undefined;
     return user.profile?.email?.toLowerCase();
   } catch (error) {

@@ -21,7 +21,7 @@ export function teamsAlertSender(ctx: TeamsContext): ChatAlertSender {
         await ctx.adapter.continueConversationAsync(ctx.appId, reference, async (turn) => {
           const sent = await turn.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(alertCard(firedAlertView(alert)))));
           if (alert.alertId && sent?.id) {
-            await ctx.services.savePostedCopy(tenantId, { type: 'alert', id: alert.alertId }, { conversation, messageId: sent.id, reference: reference as Record<string, unknown> });
+            await ctx.services.savePostedCopy(tenantId, { type: 'alert', id: alert.alertId }, { conversation, messageId: sent.id, reference: reference });
           }
         });
         return { isSuccess: true, error: null };

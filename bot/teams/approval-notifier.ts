@@ -34,14 +34,14 @@ async function announce(ctx: TeamsContext, tenantId: string, approvalId: string)
   const references: Partial<ConversationReference>[] = [];
   if (workspace.approverChannel) references.push(ctx.referenceTo(workspace.approverChannel, workspace.externalId));
   for (const identity of await ctx.services.identitiesOf(tenantId, reviewerIds)) {
-    if (identity.conversation) references.push(identity.conversation as Partial<ConversationReference>);
+    if (identity.conversation) references.push(identity.conversation);
   }
   for (const reference of references) {
     try {
       await ctx.adapter.continueConversationAsync(ctx.appId, reference, async (turn) => {
         const sent = await turn.sendActivity(attachment(ctx, facts));
         if (sent?.id) {
-          await ctx.services.savePostedCopy(tenantId, { type: 'approval', id: approvalId }, { conversation: reference.conversation!.id, messageId: sent.id, reference: reference as Record<string, unknown> });
+          await ctx.services.savePostedCopy(tenantId, { type: 'approval', id: approvalId }, { conversation: reference.conversation!.id, messageId: sent.id, reference: reference });
         }
       });
     } catch (error) {
@@ -71,7 +71,7 @@ async function refresh(ctx: TeamsContext, tenantId: string, approvalId: string):
   if (!requester?.conversation) return;
   const what = forTeams(describeRequest(facts));
   try {
-    await ctx.adapter.continueConversationAsync(ctx.appId, requester.conversation as Partial<ConversationReference>, async (turn) => {
+    await ctx.adapter.continueConversationAsync(ctx.appId, requester.conversation, async (turn) => {
       // The approvers' words in it (justifications, cancel reasons) as typed: plain text, never markdown.
       await turn.sendActivity({ type: 'message', textFormat: 'plain', text: `Your request for ${what} is ${facts.status.toLowerCase()}. ${outcomeLine(facts)}` });
     });

@@ -51,7 +51,7 @@ export function createTeamsBot(options: TeamsBotOptions): TeamsBot {
     MicrosoftAppPassword: config.appPassword ?? '',
     MicrosoftAppType: config.appType,
     MicrosoftAppTenantId: config.appTenantId ?? '',
-  } as never);
+  });
   const adapter = new CloudAdapter(auth);
   adapter.onTurnError = async (_context, error) => {
     options.deps.logger.error({ err: error }, 'teams turn failed');

@@ -32,7 +32,7 @@ export async function callerOf(ctx: TeamsContext, workspace: ChatWorkspace, turn
     // Without what changes with every message (the activity it came in, the client's locale), so a
     // new version is saved, audited and logged only when where the chat is changes.
     const { activityId: _activity, locale: _locale, ...reference } = TurnContext.getConversationReference(turn.activity);
-    await ctx.services.saveConversation(workspace.tenantId, externalUserId, reference as Record<string, unknown>);
+    await ctx.services.saveConversation(workspace.tenantId, externalUserId, reference);
   }
   return { actor, provider: 'teams', chatUserId: externalUserId };
 }

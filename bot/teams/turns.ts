@@ -4,7 +4,7 @@
  * refresh), or an older card's Action.Submit (a message whose value says which). Everything runs as the caller
  * through Vigil's schema; refusals are one clear line and change nothing.
  */
-import { ActivityTypes, CardFactory, MessageFactory, type ConversationReference, type TurnContext } from 'botbuilder';
+import { ActivityTypes, CardFactory, MessageFactory, type TurnContext } from 'botbuilder';
 import { AppError } from '../../server/chat/bot-services.js';
 import { AUDIT_HELP, parseAuditCommand } from '../shared/audit-command.js';
 import { answerList, filtersOfMore, parseMoreState, resolveFilters, type ListAnswer } from '../shared/audit-answer.js';
@@ -175,7 +175,7 @@ async function answerPrivately(ctx: TeamsContext, turn: TurnContext, caller: Cha
   if (!identity?.conversation) {
     return void (await (isRecords ? say(turn, 'I answer that only in our personal chat, where nobody else reads it: open a chat with me and ask there.') : reply(turn, card)));
   }
-  await ctx.adapter.continueConversationAsync(ctx.appId, identity.conversation as Partial<ConversationReference>, async (personal) => {
+  await ctx.adapter.continueConversationAsync(ctx.appId, identity.conversation, async (personal) => {
     await personal.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(card)));
   });
   if (isRecords) await say(turn, 'I sent you the answer in our personal chat.');

@@ -26,7 +26,7 @@ function channelInput(input: NotificationChannelInput): ChannelInput {
   const field = settingsField(input.type);
   const settings = (input as unknown as Record<string, unknown>)[field];
   if (!settings) throw new BadInput(`input.${field}`, `input.${field}: the settings of a ${input.type} channel are needed`);
-  return { name: input.name, type: input.type as ChannelInput['type'], settings: plain(settings) as Record<string, unknown> };
+  return { name: input.name, type: input.type, settings: plain(settings) as Record<string, unknown> };
 }
 
 @Resolver()

@@ -22,7 +22,7 @@ function plainPolicyInput(input: CreateApprovalPolicyInput | UpdateApprovalPolic
     if (value === undefined || (value === null && key !== 'description' && key !== 'maxDurationMinutes')) continue;
     plain[key] = key === 'serverLabels' ? (value as { key: string; value: string }[]).map((label) => ({ ...label })) : value;
   }
-  return plain as UpdatePolicyInput;
+  return plain;
 }
 
 @Resolver(() => ApprovalPolicy)

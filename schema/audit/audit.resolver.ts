@@ -34,7 +34,7 @@ export class AuditLogFilterInput {
   keyword?: string | null;
 }
 
-const plainFilter = (filter: AuditLogFilterInput | null | undefined): AuditFilter => ({ ...(filter ?? {}) }) as AuditFilter;
+const plainFilter = (filter: AuditLogFilterInput | null | undefined): AuditFilter => ({ ...(filter ?? {}) });
 
 @Resolver()
 export class AuditResolver {

@@ -16,6 +16,6 @@ const base = GraphQLDateTimeISO.toConfig();
 
 export const DateTimeScalar = new GraphQLScalarType<Date, string>({
   ...base,
-  parseValue: (value: unknown) => storable(base.parseValue!(value) as Date),
-  parseLiteral: (ast: ValueNode, variables?: Record<string, unknown> | null) => storable(base.parseLiteral!(ast, variables) as Date),
+  parseValue: (value: unknown) => storable(base.parseValue(value)),
+  parseLiteral: (ast: ValueNode, variables?: Record<string, unknown> | null) => storable(base.parseLiteral(ast, variables)),
 });

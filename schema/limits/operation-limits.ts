@@ -51,7 +51,7 @@ export function measureOperation(
   const pageSize = (field: FieldNode): number => {
     for (const argument of field.arguments ?? []) {
       if (!PAGE_ARGUMENTS.includes(argument.name.value)) continue;
-      const value = valueFromASTUntyped(argument.value, variables as Record<string, unknown>);
+      const value = valueFromASTUntyped(argument.value, variables);
       if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return value;
     }
     return DEFAULT_PAGE_SIZE;

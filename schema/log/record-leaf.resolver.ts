@@ -38,7 +38,7 @@ function leafLoader(ctx: GraphQLContext): DataLoader<string, StoredLeaf | null> 
       const leaves = await latestLeaves(ctx.deps.db, tenantId, ids);
       return ids.map((id) => leaves.get(id) ?? null);
     });
-    ctx.loaders.nested.set(key, loader as DataLoader<string, unknown>);
+    ctx.loaders.nested.set(key, loader);
   }
   return loader;
 }

@@ -1,6 +1,5 @@
 import { Ctx, Field, ID, Int, Mutation, ObjectType, Resolver } from 'type-graphql';
 import { requireAgent } from '../../server/auth/scope.js';
-import type { AgentEventInput as AgentEvent } from '../../server/records/ingest/agent-event.js';
 import { ingestEvents } from '../../server/records/ingest/ingest-events.js';
 import { RawArg } from '../common/raw-arg.js';
 import { serviceContext, type GraphQLContext } from '../context.js';
@@ -41,7 +40,7 @@ export class IngestResolver {
     const results = await ingestEvents(
       { ...serviceContext(ctx), actor },
       // Validation (zod) reads the input objects as they are and returns plain copies.
-      events as unknown as AgentEvent[],
+      events,
       { maxClockSkewSeconds: ctx.deps.records.maxClockSkewSeconds },
     );
     const duplicates = results.filter((result) => result.isDuplicate).length;

@@ -23,7 +23,7 @@ export function loadNestedPage<Row>(ctx: GraphQLContext, field: string, parentId
       }
       return parentIds.map((id) => toPage(byParent.get(id) ?? [], plan, source.keyValues));
     });
-    ctx.loaders.nested.set(key, loader as DataLoader<string, unknown>);
+    ctx.loaders.nested.set(key, loader);
   }
   return loader.load(parentId);
 }

@@ -26,7 +26,7 @@ function plain<T extends object>(input: T): Record<string, unknown> {
   const copy: Record<string, unknown> = {};
   for (const [key, value] of Object.entries({ ...input })) {
     if (value === undefined) continue;
-    copy[key] = key === 'headers' && Array.isArray(value) ? value.map((header) => ({ ...header })) : value;
+    copy[key] = key === 'headers' && Array.isArray(value) ? (value as object[]).map((header) => ({ ...header })) : (value as unknown);
   }
   return copy;
 }

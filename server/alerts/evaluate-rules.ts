@@ -74,7 +74,7 @@ async function eventBreaches(db: Executor, rule: AlertRuleRow, since: Date, now:
   const from = new Date(Math.max(since.getTime() - EVENT_LOOKBACK_MS, rule.watchesFrom.getTime()));
   let breaches: Breach[];
   if (rule.condition === 'command_failed') {
-    const pattern = String(rule.parameters.commandPattern ?? '*');
+    const pattern = typeof rule.parameters.commandPattern === 'string' ? rule.parameters.commandPattern : '*';
     const failed = await db
       .select()
       .from(commands)

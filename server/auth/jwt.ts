@@ -51,7 +51,7 @@ export function createJwtVerifier(config: JwtConfig): JwtVerifier | undefined {
 }
 
 function identityFromClaims(payload: JWTPayload): JwtIdentity {
-  const claim = (name: string) => (typeof payload[name] === 'string' ? (payload[name] as string) : undefined);
+  const claim = (name: string) => (typeof payload[name] === 'string' ? (payload[name]) : undefined);
   const tenant = claim('tenant');
   if (!payload.sub) throw new Unauthenticated('The JWT has no sub claim');
   if (!tenant) throw new Unauthenticated('The JWT has no tenant claim');

@@ -29,7 +29,7 @@ export interface ChannelInput {
 }
 
 function parseSettings(services: WebhookServices, type: ChannelType, settings: unknown): ChannelSettings {
-  const parsed = parseInput(CHANNEL_SCHEMAS[type], settings, `input.${settingsField(type)}`) as ChannelSettings;
+  const parsed: ChannelSettings = parseInput(CHANNEL_SCHEMAS[type], settings, `input.${settingsField(type)}`);
   const urlField = 'url' in parsed ? 'url' : undefined;
   if (urlField) {
     try {
@@ -57,7 +57,7 @@ const duplicateName = (error: unknown, name: string | undefined): never =>
 export async function createChannel(ctx: TransactionContext, services: WebhookServices, input: ChannelInput): Promise<NotificationChannelRow> {
   const parsed = parseInput(channelInput, input, 'input');
   const settings = parseSettings(services, parsed.type, parsed.settings);
-  const { config, secrets } = splitSecrets(parsed.type, settings as Record<string, unknown>);
+  const { config, secrets } = splitSecrets(parsed.type, settings);
   const now = ctx.clock.now();
   const row = await ctx.db
     .insert(notificationChannels)
@@ -99,7 +99,7 @@ export async function updateChannel(ctx: TransactionContext, services: WebhookSe
   const parsed = parseInput(channelInput, input, 'input');
   const before = await getChannel(ctx.db, ctx.actor.tenantId, id);
   const settings = parseSettings(services, parsed.type, parsed.settings);
-  const { config, secrets } = splitSecrets(parsed.type, settings as Record<string, unknown>);
+  const { config, secrets } = splitSecrets(parsed.type, settings);
   const row = await ctx.db
     .update(notificationChannels)
     .set({ name: parsed.name, type: parsed.type, config, sealedSecrets: Object.keys(secrets).length ? services.secretBox.seal(JSON.stringify(secrets)) : null, updatedAt: ctx.clock.now() })
@@ -143,7 +143,7 @@ export async function listChannels(db: Executor, tenantId: string, args: PageArg
 /** The channel's full settings, secrets opened, for sending. */
 export function channelSettings(services: WebhookServices, row: NotificationChannelRow): ChannelSettings {
   const secrets = row.sealedSecrets ? (JSON.parse(services.secretBox.open(row.sealedSecrets)) as Record<string, unknown>) : {};
-  const { hasSecret: _hasSecret, hasPassword: _hasPassword, headerNames: _headerNames, ...config } = row.config as Record<string, unknown>;
+  const { hasSecret: _hasSecret, hasPassword: _hasPassword, headerNames: _headerNames, ...config } = row.config;
   return { ...config, ...secrets, headers: (secrets.headers as unknown[]) ?? [] } as unknown as ChannelSettings;
 }
 

@@ -49,7 +49,7 @@ export async function createLinkCode(ctx: TransactionContext, userId?: string | 
     user = { id: self.userId, email: self.email };
   } else {
     requireAdmin(ctx.actor);
-    const row = await getUser(ctx.db, ctx.actor.tenantId, userId!);
+    const row = await getUser(ctx.db, ctx.actor.tenantId, userId);
     if (row.disabledAt) throw new BadInput('userId', `${row.email} is disabled: enable them before linking a chat account`);
     user = row;
   }

@@ -14,7 +14,9 @@ export async function rowsByIds<Table extends TenantTable>(
   if (ids.length === 0) return [];
   const rows = await db
     .select()
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- needed: drizzle's from() type over a generic table is a conditional type TypeScript cannot resolve
     .from(table as PgTable)
     .where(and(eq(table.tenantId, tenantId), inArray(table.id, [...ids])));
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- the rows of from(table as PgTable) are untyped: this says which they are
   return rows as Table['$inferSelect'][];
 }

@@ -151,6 +151,9 @@ export function planAccess(plan: PlanBuilder, episode: AccessEpisode): string {
       if (after(episode.at, rules.timeoutMinutes * MINUTE) <= plan.until) throw new Error(`${name} would have expired before the end of the demo`);
       expect('pending', 'pending');
       return access;
+    case 'approved':
+    case 'auto':
+      break; // planned below: the decisions (or none, for auto) and what the grant brings
   }
 
   const approvedAt = outcome.kind === 'auto' ? episode.at : planDecisions(plan, access, episode.at, outcome.approvers, rules.timeoutMinutes, 'approved');

@@ -181,7 +181,7 @@ export function planSignIns(plan: PlanBuilder, calendar: DemoCalendar): void {
       if (random.chance(0.5) && signedOut <= end) entries.push(entry('auth.signed_out', 200, signedOut, {}));
     }
     if (entries.length === 0) continue;
-    entries.sort((a, b) => (a.occurredAt as Date).getTime() - (b.occurredAt as Date).getTime());
+    entries.sort((a, b) => (a.occurredAt).getTime() - (b.occurredAt).getTime());
     plan.add({ at: after(end, 20_000), kind: 'report_activity', entries });
   }
 }

@@ -128,7 +128,7 @@ function parseHeader(text: string, lineNumber: number): Header {
   if (line.integer('version') !== AUDIT_JSONL_VERSION) line.fail(`version ${AUDIT_JSONL_VERSION} is the only one this verifier reads`);
   line.string('tenantId');
   const keys = line.value('publicKeys');
-  if (!Array.isArray(keys) || !keys.every((key) => typeof key?.publicKey === 'string')) line.fail('publicKeys must be a list of { keyId, publicKey }');
+  if (!Array.isArray(keys) || !keys.every((key: unknown) => typeof (key as { publicKey?: unknown } | null)?.publicKey === 'string')) line.fail('publicKeys must be a list of { keyId, publicKey }');
   const start = line.optionalValue('startCheckpoint');
   return {
     fromSeq: line.integer('fromSeq'),
@@ -136,7 +136,7 @@ function parseHeader(text: string, lineNumber: number): Header {
     publicKeys: (keys as { publicKey: string }[]).map((key) => key.publicKey),
     isFiltered: line.optionalValue('filter') != null,
     startCheckpoint:
-      start === undefined || start === null ? undefined : parseCheckpoint(JSON.stringify({ type: 'checkpoint', ...(start as object) }), lineNumber),
+      start === undefined || start === null ? undefined : parseCheckpoint(JSON.stringify({ type: 'checkpoint', ...(start) }), lineNumber),
   };
 }
 
@@ -209,13 +209,13 @@ class LineReader {
   string(field: string): string {
     const value = this.value(field);
     if (typeof value !== 'string') this.fail(`${field} must be a string`);
-    return value as string;
+    return value;
   }
 
   nullableString(field: string): string | null {
     const value = this.value(field);
     if (value !== null && typeof value !== 'string') this.fail(`${field} must be a string or null`);
-    return value as string | null;
+    return value;
   }
 
   integer(field: string): number {

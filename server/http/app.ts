@@ -89,17 +89,19 @@ function withoutTickets(url: string): string {
 }
 
 /** Malformed or oversized bodies are the client's fault: 400/413 with a message, never a stack. */
-const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
+const errorHandler: ErrorRequestHandler = (thrown, req, res, _next) => {
+  // What body-parser and express throw: an Error with an HTTP status, a type and, for size, the limit.
+  const error = thrown as { status?: unknown; type?: unknown; message?: unknown; limit?: unknown } | null | undefined;
   const status = typeof error?.status === 'number' && error.status >= 400 && error.status < 500 ? error.status : 500;
   if (status === 500) req.log?.error({ err: error }, 'unhandled request error');
   const message =
     error?.type === 'entity.parse.failed'
-      ? `Malformed JSON body: ${error.message}`
+      ? `Malformed JSON body: ${String(error.message)}`
       : error?.type === 'entity.too.large'
-        ? `Request body larger than the limit of ${error.limit} bytes`
+        ? `Request body larger than the limit of ${String(error.limit)} bytes`
         : status === 500
           ? 'Internal server error'
-          : String(error?.message ?? 'Bad request');
+          : typeof error?.message === 'string' ? error.message : 'Bad request';
   const code = status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST';
   // Headers are out (a stream failed half-way): the only honest signal left is a cut connection.
   if (res.headersSent) {

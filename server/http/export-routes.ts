@@ -113,7 +113,7 @@ function exportHandler(options: ExportRoutesOptions, start: (ctx: ServiceContext
       const actor = requirePermission(await options.authenticator.authenticate(req.headers.authorization, request), 'audit_logs.export');
       const ctx: ServiceContext = { db: options.db, clock: options.clock, actor, request };
       tenant = (await findTenant(options.db, actor.tenantId))?.slug ?? actor.tenantId;
-      started = await start(ctx, new QueryParams(req.query as Record<string, unknown>));
+      started = await start(ctx, new QueryParams(req.query));
     } catch (error) {
       sendError(res, error, log, 'export before streaming');
       return;

@@ -190,7 +190,7 @@ export function startGraphQLWebSocket(options: {
           return result;
         }
         if (!('errors' in result) || !result.errors) return result;
-        return { ...result, errors: result.errors.map((error) => format(error as GraphQLError)) };
+        return { ...result, errors: result.errors.map((error) => format(error)) };
       },
       onError(_ctx, _id, _payload, errors) {
         return errors.map(format);

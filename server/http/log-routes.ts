@@ -35,7 +35,7 @@ export function createLogRouter(options: { db: Database; authenticator: Authenti
   router.get('/checkpoints', async (req, res) => {
     try {
       const actor = await actorOf(req, res);
-      const params = new QueryParams(req.query as Record<string, unknown>);
+      const params = new QueryParams(req.query);
       const since = params.date('since');
       const until = params.date('until');
       const limit = params.int('limit') ?? 100;

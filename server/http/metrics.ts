@@ -86,7 +86,9 @@ export function httpMetricsMiddleware(metrics: Metrics): RequestHandler {
   return (req, res, next) => {
     const stop = metrics.httpRequestDuration.startTimer();
     res.on('finish', () => {
-      const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : req.baseUrl || 'unmatched';
+      // Express types req.route as any: the matched route's pattern, when one matched.
+      const routePath = (req.route as { path?: unknown } | undefined)?.path;
+      const route = (typeof routePath === 'string' && routePath !== '') || routePath instanceof RegExp ? `${req.baseUrl}${routePath.toString()}` : req.baseUrl || 'unmatched';
       stop({ method: req.method, route, status: String(res.statusCode) });
     });
     next();

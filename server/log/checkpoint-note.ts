@@ -20,7 +20,7 @@ export interface CheckpointBody {
 }
 
 // A line holds no control character: the note it goes into could not carry it.
-// eslint-disable-next-line no-control-regex
+ 
 const isLine = (line: string) => line !== '' && !/[\x00-\x1f]/.test(line);
 
 export function formatCheckpointBody(body: CheckpointBody): string {

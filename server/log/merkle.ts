@@ -189,7 +189,7 @@ export async function buildConsistencyProof(oldSize: number, newSize: number, fe
 
 /** MTH(D[size]) from stored nodes; size 0 is EMPTY_ROOT. */
 export async function rootFromStore(size: number, fetch: FetchNodes): Promise<Buffer> {
-  if (!isIndex(size)) throw new RangeError(`${size} is not a tree size`);
+  if (!isIndex(size)) throw new RangeError(`${String(size)} is not a tree size`);
   const [root] = await hashRanges([{ start: 0, end: size }], fetch);
   return root!;
 }

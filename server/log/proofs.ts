@@ -111,7 +111,7 @@ const proofStatements = new WeakMap<Executor, Map<string, ReturnType<typeof buil
 
 function proofStatementOf(db: Executor, by: ProofTarget, isSizeAsked: boolean): ReturnType<typeof buildProofStatement> {
   let statements = proofStatements.get(db);
-  if (!statements) proofStatements.set(db, (statements = new Map()));
+  if (!statements) proofStatements.set(db, (statements = new Map<string, ReturnType<typeof buildProofStatement>>()));
   const key = `${by}:${isSizeAsked}`;
   let statement = statements.get(key);
   if (!statement) statements.set(key, (statement = buildProofStatement(db, by, isSizeAsked)));

@@ -27,7 +27,7 @@ const MAX_SIGNATURES = 100;
 // RFC 8410: an Ed25519 PKCS#8 key is this fixed DER header followed by the 32-byte seed.
 const PKCS8_ED25519_HEADER = Buffer.from('302e020100300506032b657004220420', 'hex');
 // Control characters other than newline, and lone surrogates (a string with one has no UTF-8 form).
-// eslint-disable-next-line no-control-regex
+ 
 const NOT_IN_A_NOTE = /[\x00-\x09\x0b-\x1f\p{Cs}]/u;
 
 export interface NoteSigner {

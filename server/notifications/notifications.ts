@@ -30,7 +30,7 @@ import { parseInput } from '../validation.js';
  * which browsers take as another site.
  */
 function isSafeLink(link: string): boolean {
-  // eslint-disable-next-line no-control-regex
+   
   if (/[\u0000-\u001f\u007f\\]/.test(link)) return false;
   if (link.startsWith('/')) return !link.startsWith('//');
   try {

@@ -68,7 +68,7 @@ describe.skipIf(!hasTmux)('the first hour', () => {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` },
         body: JSON.stringify({ query: '{ commands(first: 5) { nodes { line status exitCode terminalSession { username } } } }' }),
-      }).then((response) => response.json() as Promise<any>);
+      }).then((response) => response.json());
       expect(commands.errors).toBeUndefined();
       expect(commands.data.commands.nodes[0]).toMatchObject({ line: 'uname -s', terminalSession: { username: os.userInfo().username } });
     } finally {

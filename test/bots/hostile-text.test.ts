@@ -87,7 +87,12 @@ function inspectSlack(blocks: any[], fallback?: string): { mrkdwn: string[]; bro
       if (block.elements.length > 10) broken.push('context > 10 elements');
       for (const element of block.elements) textObject('context', element, 3000);
     }
-    if (block.type === 'actions') for (const element of block.elements) textObject('button', element.text, 75), limit('button value', element.value, 2000);
+    if (block.type === 'actions') {
+      for (const element of block.elements) {
+        textObject('button', element.text, 75);
+        limit('button value', element.value, 2000);
+      }
+    }
     if (block.type === 'input') textObject('input label', block.label, 2000);
   }
   return { mrkdwn, broken };

@@ -1007,10 +1007,10 @@ describe('the cards against the Adaptive Cards schema they declare', () => {
     parsed.parse(card, context);
     for (let index = 0; index < context.eventCount; index++) {
       const event = context.getEventAt(index);
-      problems.push({ phase: AC.ValidationPhase[event.phase]!, event: AC.ValidationEvent[event.event]!, message: event.message });
+      problems.push({ phase: AC.ValidationPhase[event.phase], event: AC.ValidationEvent[event.event], message: event.message });
     }
     for (const event of parsed.validateProperties().validationEvents) {
-      problems.push({ phase: AC.ValidationPhase[event.phase]!, event: AC.ValidationEvent[event.event]!, message: event.message });
+      problems.push({ phase: AC.ValidationPhase[event.phase], event: AC.ValidationEvent[event.event], message: event.message });
     }
     if (parsed.version?.toString() !== card.version) problems.push({ phase: 'version', event: 'VersionMismatch', message: `parsed as ${parsed.version?.toString()}` });
     // The package ignores properties it does not know (a misspelt "wrapp"): serialized back, they
@@ -1045,7 +1045,7 @@ describe('the cards against the Adaptive Cards schema they declare', () => {
     for (const [key, value] of Object.entries(node)) {
       if (key === 'data' && (node.type === 'Action.Submit' || node.type === 'Action.Execute')) continue; // free-form, returned as is
       if (key in other) unknownProperties(value, other[key], `${path}.${key}`, problems);
-      else if (!known?.has(key) && !CONTAINED.has(key)) problems.push({ phase: 'RoundTrip', event: 'UnknownProperty', message: `${path}.${key} is not a property of ${String(node.type ?? 'this object')}` });
+      else if (!known?.has(key) && !CONTAINED.has(key)) problems.push({ phase: 'RoundTrip', event: 'UnknownProperty', message: `${path}.${key} is not a property of ${typeof node.type === 'string' ? node.type : 'this object'}` });
     }
   }
 

@@ -431,7 +431,7 @@ function literal(value: unknown, type: GraphQLInputType | undefined): string {
   if (typeof value === 'string') return named && isEnumType(named) && NAME.test(value) && !['true', 'false', 'null'].includes(value) ? value : JSON.stringify(value);
   if (Array.isArray(value)) {
     const nullable = type ? getNullableType(type) : undefined;
-    const item = nullable && isListType(nullable) ? (nullable.ofType as GraphQLInputType) : type;
+    const item = nullable && isListType(nullable) ? (nullable.ofType) : type;
     return `[${value.map((entry) => literal(entry, item)).join(', ')}]`;
   }
   if (typeof value === 'object') {
@@ -442,7 +442,8 @@ function literal(value: unknown, type: GraphQLInputType | undefined): string {
     });
     return `{${entries.join(', ')}}`;
   }
-  return JSON.stringify(String(value));
+  // What is left is a boolean, a bigint, a symbol or a function: their own text, quoted.
+  return JSON.stringify(typeof value === 'boolean' || typeof value === 'bigint' ? value.toString() : typeof value);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -527,7 +528,7 @@ function argsArb(args: readonly GraphQLArgument[], mode: Mode, ctx: ValueContext
   if (args.length === 0) return fc.constant({});
   const model = Object.fromEntries(args.map((arg) => [arg.name, valueArb(arg.type, mode, arg.name, 0, ctx)]));
   const required = args.filter((arg) => isNonNullType(arg.type) && arg.defaultValue === undefined).map((arg) => arg.name);
-  return fc.record(model, { requiredKeys: mode === 'typed' ? required : [] }) as fc.Arbitrary<Record<string, unknown>>;
+  return fc.record(model, { requiredKeys: mode === 'typed' ? required : [] });
 }
 
 function jsonCase(kind: string, payload: unknown, operation: OperationType, token: TokenChoice, extraHeaders: Record<string, string> = {}): FuzzCase {
@@ -1150,7 +1151,7 @@ describe('GraphQL fuzzing', () => {
       ran += 1;
       statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
       for (const error of (responsesOf(answer) ?? []).flatMap((response) => response.errors ?? [])) {
-        const code = String(error?.extensions?.code ?? 'none');
+        const code = typeof error?.extensions?.code === 'string' ? error.extensions.code : 'none';
         codes.set(code, (codes.get(code) ?? 0) + 1);
       }
       const problems = problemsOf(testCase, answer);

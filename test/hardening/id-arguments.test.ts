@@ -13,7 +13,6 @@ import {
   GraphQLInputObjectType,
   GraphQLList,
   GraphQLNonNull,
-  GraphQLScalarType,
   isLeafType,
   type GraphQLArgument,
   type GraphQLField,
@@ -35,7 +34,7 @@ function fillerOf(type: GraphQLInputType, id: string): unknown {
     const fields = Object.values(type.getFields()).filter((field) => field.type instanceof GraphQLNonNull);
     return Object.fromEntries(fields.map((field) => [field.name, fillerOf(field.type, id)]));
   }
-  const scalar = type as GraphQLScalarType;
+  const scalar = type;
   switch (scalar.name) {
     case 'ID':
       return id;

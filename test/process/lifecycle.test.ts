@@ -211,7 +211,7 @@ describe('Vigil run as a process', { timeout: 90_000 }, () => {
       const { wsUrl } = await runningServer();
       const socket = new WebSocket(wsUrl, 'graphql-transport-ws');
       const messages: unknown[] = [];
-      socket.on('message', (data) => messages.push(JSON.parse(String(data))));
+      socket.on('message', (data: Buffer) => messages.push(JSON.parse(data.toString())));
       const closed = new Promise<Closed>((resolve) => socket.once('close', (code, reason) => resolve({ code, reason: String(reason) })));
       socket.once('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: {} })));
       try {

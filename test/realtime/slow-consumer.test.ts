@@ -63,8 +63,8 @@ async function connectRaw(token: string, queries: string[]): Promise<RawSubscrib
   const closed = new Promise<Closed>((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: String(reason) })));
   const awaited = new Map<string, () => void>();
   const reply = (key: string) => new Promise<void>((resolve) => awaited.set(key, resolve));
-  ws.on('message', (data) => {
-    const message = JSON.parse(String(data)) as { type: string; id?: string };
+  ws.on('message', (data: Buffer) => {
+    const message = JSON.parse(data.toString()) as { type: string; id?: string };
     if (message.type === 'next') messages += 1;
     awaited.get(message.type === 'connection_ack' ? 'ack' : `${message.id}:${message.type}`)?.();
   });

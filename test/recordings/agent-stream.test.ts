@@ -705,8 +705,8 @@ describe('copies of a chunk racing each other', () => {
       putChunk(t, f.web.agentToken, session.eventId, 1, body1),
       putChunk(t, f.web.agentToken, session.eventId, 2, body2),
     ]);
-    const ones = [raced[0]!, raced[2]!];
-    const twos = [raced[1]!, raced[3]!];
+    const ones = [raced[0], raced[2]];
+    const twos = [raced[1], raced[3]];
     expect(ones.map((answer) => answer.status).sort()).toEqual([200, 201]);
     expect(ones.find((answer) => answer.status === 201)!.body).toMatchObject({ seq: 1, nextSeq: 2, eventCount: 4, isDuplicate: false });
     for (const answer of twos) {

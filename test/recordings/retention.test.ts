@@ -5,7 +5,6 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyRetention } from '../../server/audit/retention.js';
-import type { ManualClock } from '../../server/clock.js';
 import { queryRows } from '../../server/db/database.js';
 import { buildRecordsFixture, type RecordsFixture } from '../support/records-fixture.js';
 import { castLines, openTerminalSession, putChunk } from '../support/recording-agent.js';
@@ -44,11 +43,11 @@ describe('retention of terminal recordings', () => {
     expect(await count('terminal_recording_chunks')).toBe(6);
 
     await t.gql('mutation { setRetentionPolicy(kind: TERMINAL_SESSIONS, days: 30) { kind } }', f.admin.token);
-    await applyRetention(t.vigil.database.db, t.clock as ManualClock);
+    await applyRetention(t.vigil.database.db, t.clock);
     expect(await count('terminal_sessions')).toBe(2);
 
     await t.gql('mutation { setRetentionPolicy(kind: TERMINAL_RECORDINGS, days: 30) { kind } }', f.admin.token);
-    const results = await applyRetention(t.vigil.database.db, t.clock as ManualClock);
+    const results = await applyRetention(t.vigil.database.db, t.clock);
     expect(results.find((result) => result.tenantId === f.admin.tenantId && result.kind === 'terminal_recordings')?.deleted).toBe(1);
     expect(await count('terminal_recordings')).toBe(1);
     expect(await count('terminal_recording_chunks')).toBe(3);
@@ -56,7 +55,7 @@ describe('retention of terminal recordings', () => {
     expect(left.data!.terminalRecordings.nodes.map((node: any) => node.terminalSession.eventId)).toEqual(['new-1']);
 
     // Its recording gone, the old session goes at the next run.
-    await applyRetention(t.vigil.database.db, t.clock as ManualClock);
+    await applyRetention(t.vigil.database.db, t.clock);
     expect(await count('terminal_sessions')).toBe(1);
   });
 });

@@ -22,7 +22,7 @@ interface Expected {
 function buildBatch(): { events: Record<string, unknown>[]; expected: Expected } {
   const events: Record<string, unknown>[] = [];
   const expected: Expected = { sessions: [], commands: [], transfers: [], logs: [], grants: [] };
-  const person = (index: number) => (index % 2 === 0 ? 'alice' : 'bob') as 'alice' | 'bob';
+  const person = (index: number) => (index % 2 === 0 ? 'alice' : 'bob');
   const statuses = ['SUCCESS', 'FAILED', 'RUNNING', 'SCHEDULED'];
 
   for (let s = 0; s < 20; s++) {

@@ -63,7 +63,7 @@ export interface AgentDaemon {
 export function startAgentDaemon(env: Record<string, string>): AgentDaemon {
   const child = spawn(process.execPath, ['--import', 'tsx', AGENT, 'run'], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
   let logs = '';
-  child.stderr!.on('data', (data: Buffer) => (logs += data.toString()));
+  child.stderr.on('data', (data: Buffer) => (logs += data.toString()));
   return {
     child,
     logs: () => logs,

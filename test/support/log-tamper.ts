@@ -19,7 +19,7 @@ export async function one<T>(db: Database, query: ReturnType<typeof sql>): Promi
 export async function asIntruder(db: Database, work: (tx: Database) => Promise<void>, options: { asVigil?: boolean } = {}): Promise<void> {
   await db.transaction(async (tx) => {
     await tx.execute(sql.raw(`set local vigil.log_writer = '${options.asVigil ? 'on' : 'off'}'`));
-    await work(tx as unknown as Database);
+    await work(tx);
   });
 }
 
@@ -27,7 +27,7 @@ export async function asIntruder(db: Database, work: (tx: Database) => Promise<v
 export async function withoutTriggers(db: Database, work: (tx: Database) => Promise<void>): Promise<void> {
   await db.transaction(async (tx) => {
     await tx.execute(sql`set local session_replication_role = replica`);
-    await work(tx as unknown as Database);
+    await work(tx);
   });
 }
 

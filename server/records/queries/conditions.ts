@@ -50,7 +50,9 @@ export async function findInScope<Table extends PgTable & { id: AnyPgColumn }>(
 ): Promise<Table['$inferSelect'] | undefined> {
   const [row] = await db
     .select()
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- needed: drizzle's from() type over a generic table is a conditional type TypeScript cannot resolve
     .from(table as PgTable)
     .where(and(...scopeConditions(scope, columns), eq(table.id, id)));
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- the rows of from(table as PgTable) are untyped: this says which they are
   return row as Table['$inferSelect'] | undefined;
 }
