@@ -19,7 +19,9 @@ if (process.env.TEST_DATABASE_URL) {
  * `npm start` (the README's first hour, the demo's first start), which is the embedded
  * database's, on PGlite.
  */
-const agentFiles = readdirSync('test/agent').filter((name) => name.endsWith('.test.ts')).map((name) => `test/agent/${name}`);
+const agentFiles = readdirSync('test/agent')
+  .filter((name) => name.endsWith('.test.ts'))
+  .map((name) => `test/agent/${name}`);
 const RUNS_ON_ONE_ENGINE: Record<string, string> = {
   ...Object.fromEntries(agentFiles.map((file) => [file, 'postgres'])),
   'test/agent/first-hour.test.ts': 'pglite',
@@ -29,7 +31,10 @@ const RUNS_ON_ONE_ENGINE: Record<string, string> = {
   'test/demo/demo-week.test.ts': 'postgres',
   'test/http/explorer-browser.test.ts': 'postgres',
 };
-const elsewhere = (engine: string) => Object.entries(RUNS_ON_ONE_ENGINE).filter(([, on]) => on !== engine).map(([file]) => file);
+const elsewhere = (engine: string) =>
+  Object.entries(RUNS_ON_ONE_ENGINE)
+    .filter(([, on]) => on !== engine)
+    .map(([file]) => file);
 
 const projects: TestProjectInlineConfiguration[] = databases.map(({ name, globalSetup }) => ({
   extends: true,

@@ -46,7 +46,10 @@ function positiveInteger(name: string, value: string | undefined, fallback: numb
 
 function parseEmails(value: string | undefined): Map<string, string> {
   const emails = new Map<string, string>();
-  for (const pair of (value ?? '').split(',').map((entry) => entry.trim()).filter(Boolean)) {
+  for (const pair of (value ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean)) {
     const [user, email] = pair.split('=').map((part) => part.trim());
     if (!user || !email?.includes('@')) throw new AgentConfigError(`VIGIL_AGENT_USERS: "${pair}" is not user=email`);
     emails.set(user, email.toLowerCase());
@@ -76,7 +79,8 @@ export function defaultSpool(env: NodeJS.ProcessEnv = process.env): string {
 
 function recorderChoice(value: string | undefined): RecorderChoice {
   if (value === undefined || value === '' || value === 'auto') return 'auto';
-  if (!(RECORDERS as readonly string[]).includes(value)) throw new AgentConfigError(`VIGIL_AGENT_RECORDER must be ${RECORDERS.join(', ')} or auto, not "${value}"`);
+  if (!(RECORDERS as readonly string[]).includes(value))
+    throw new AgentConfigError(`VIGIL_AGENT_RECORDER must be ${RECORDERS.join(', ')} or auto, not "${value}"`);
   return value as RecorderChoice;
 }
 
@@ -95,7 +99,8 @@ export function loadAgentConfig(env: NodeJS.ProcessEnv = process.env): AgentConf
   }
   const systemLogs = env.VIGIL_AGENT_SYSTEM_LOGS || 'off';
   const domain = env.VIGIL_AGENT_EMAIL_DOMAIN?.trim();
-  if (domain !== undefined && domain !== '' && !/^[a-z0-9.-]+$/i.test(domain)) throw new AgentConfigError(`VIGIL_AGENT_EMAIL_DOMAIN: "${domain}" is not a domain`);
+  if (domain !== undefined && domain !== '' && !/^[a-z0-9.-]+$/i.test(domain))
+    throw new AgentConfigError(`VIGIL_AGENT_EMAIL_DOMAIN: "${domain}" is not a domain`);
   return {
     vigilUrl,
     token: readToken(env),
@@ -152,6 +157,9 @@ export function isUnderSudo(env: NodeJS.ProcessEnv = process.env): boolean {
 
 /** The token, or a clear stop for the commands that talk to Vigil. */
 export function requireToken(config: AgentConfig): string {
-  if (!config.token) throw new AgentConfigError('VIGIL_AGENT_TOKEN (or VIGIL_AGENT_TOKEN_FILE) is needed: the agent token of this server, from createAgentToken or `vigil server register`');
+  if (!config.token)
+    throw new AgentConfigError(
+      'VIGIL_AGENT_TOKEN (or VIGIL_AGENT_TOKEN_FILE) is needed: the agent token of this server, from createAgentToken or `vigil server register`',
+    );
   return config.token;
 }

@@ -48,7 +48,9 @@ export class EventDelivery {
         if (index === undefined || !(error instanceof VigilRefused)) throw error;
         const event = pending[index]!;
         if (error.field?.endsWith('.userEmail')) {
-          const payload = Object.values(event).find((value) => typeof value === 'object' && value !== null && 'userEmail' in value) as { userEmail?: string | null };
+          const payload = Object.values(event).find((value) => typeof value === 'object' && value !== null && 'userEmail' in value) as {
+            userEmail?: string | null;
+          };
           this.log.warn({ email: payload.userEmail }, 'Vigil knows no user with this email: the record is kept under its Unix user name alone');
           if (payload.userEmail) this.unknownEmails.set(payload.userEmail, Date.now());
           payload.userEmail = null;

@@ -62,7 +62,8 @@ class JournalReader {
         this.end(resolve);
       });
       this.child.once('close', (code, signal) => {
-        if (!this.isStopping && code !== 0) this.failure ??= new Error(`journalctl ${args.join(' ')} exited with ${code ?? signal}: ${this.stderr.trim() || 'no message'}`);
+        if (!this.isStopping && code !== 0)
+          this.failure ??= new Error(`journalctl ${args.join(' ')} exited with ${code ?? signal}: ${this.stderr.trim() || 'no message'}`);
         this.end(resolve);
       });
     });
@@ -122,7 +123,10 @@ export class JournaldFollower implements Shipper {
       if (this.follow) throw new Error('journalctl stopped following the journal');
     }
     const cursor = this.shipping.place!.cursor;
-    const reader = (this.reader ??= new JournalReader([...BASE_ARGS, ...(this.follow ? ['--follow'] : []), '--no-tail', ...(cursor ? ['--after-cursor', cursor] : [])], this.log));
+    const reader = (this.reader ??= new JournalReader(
+      [...BASE_ARGS, ...(this.follow ? ['--follow'] : []), '--no-tail', ...(cursor ? ['--after-cursor', cursor] : [])],
+      this.log,
+    ));
     let shipped = 0;
     for (;;) {
       if (!this.follow) await reader.settled();

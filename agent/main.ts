@@ -78,7 +78,9 @@ async function main(argv: string[]): Promise<number> {
       const done = await register(config, { adminToken: values['admin-token'], name: values.name });
       // Made now, not at the daemon's first start: shells started before it already write there.
       ensureSpool(config);
-      process.stderr.write(`Registered as ${values.name ?? config.serverName} (server ${done.serverId}); settings in ${done.envFile}.\nNext: vigil-agent run (the daemon), and in each shell: eval "$(vigil-agent shell-hook bash)"\n`);
+      process.stderr.write(
+        `Registered as ${values.name ?? config.serverName} (server ${done.serverId}); settings in ${done.envFile}.\nNext: vigil-agent run (the daemon), and in each shell: eval "$(vigil-agent shell-hook bash)"\n`,
+      );
       return 0;
     }
     case 'run': {

@@ -13,7 +13,8 @@ export function userNameOf(uid: number): string | undefined {
   if (!names.has(uid)) {
     let name: string | undefined;
     try {
-      name = execFileSync('getent', ['passwd', String(uid)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 2000 }).split(':')[0] || undefined;
+      name =
+        execFileSync('getent', ['passwd', String(uid)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 2000 }).split(':')[0] || undefined;
     } catch {
       name = undefined;
     }

@@ -90,7 +90,7 @@ function descendantsOf(pid: number): number[] {
     }
   }
   const found: number[] = [];
-  for (let queue = [pid]; queue.length > 0; ) {
+  for (let queue = [pid]; queue.length > 0;) {
     const next = children.get(queue.shift()!) ?? [];
     found.push(...next);
     queue.push(...next);
@@ -217,7 +217,19 @@ async function recordWithScript(files: RecordingFiles, command: string[], env: N
     code = await runOnTerminal(
       'script',
       // exec: the command takes the place of the shell script runs it with.
-      ['--quiet', '--flush', '--return', '--logging-format', 'advanced', '--log-io', files.scriptIo, '--log-timing', files.scriptTiming, '--command', `exec ${quote(command)}`],
+      [
+        '--quiet',
+        '--flush',
+        '--return',
+        '--logging-format',
+        'advanced',
+        '--log-io',
+        files.scriptIo,
+        '--log-timing',
+        files.scriptTiming,
+        '--command',
+        `exec ${quote(command)}`,
+      ],
       env,
     );
   } finally {

@@ -130,7 +130,8 @@ export class RecordingShipper {
     const cast = await stat(files.cast);
     const isDone = (marker !== undefined && marker.uid === cast.uid) || this.isAbandoned(files, cast.mtimeMs);
     let window = await readBytes(files.cast, state.offset, Math.min(cast.size, state.offset + CHUNK_BYTES));
-    if (!window.includes(0x0a) && cast.size - state.offset > window.length) window = await readBytes(files.cast, state.offset, Math.min(cast.size, state.offset + MAX_LINE_BYTES));
+    if (!window.includes(0x0a) && cast.size - state.offset > window.length)
+      window = await readBytes(files.cast, state.offset, Math.min(cast.size, state.offset + MAX_LINE_BYTES));
     const isReachingEnd = state.offset + window.length === cast.size;
     const bytes = state.seq === 0 ? window.indexOf(0x0a) + 1 : wholeLines(window).bytes;
     const rest = window.subarray(bytes);
@@ -203,7 +204,10 @@ export class RecordingShipper {
       return 'again';
     }
     if (expectedSeq !== undefined && expectedSeq < chunk.seq) {
-      this.log.error({ ...where, expectedSeq, lost: { fromSeq: expectedSeq, toSeq: chunk.seq - 1 } }, 'Vigil lacks chunks it had taken (409): declaring them lost');
+      this.log.error(
+        { ...where, expectedSeq, lost: { fromSeq: expectedSeq, toSeq: chunk.seq - 1 } },
+        'Vigil lacks chunks it had taken (409): declaring them lost',
+      );
       await saveState(files.state, { ...state, sending: { ...chunk, isGapDeclared: true } });
       return 'again';
     }
@@ -211,8 +215,9 @@ export class RecordingShipper {
       await this.setAside(files, 'Vigil has the recording complete already (409)');
       return 'done';
     }
-    if (nextSeq === undefined || nextSeq <= chunk.seq) throw new VigilRefused([{ message: `Vigil answered 409 to chunk ${chunk.seq} without a higher number to go on with` }]);
-    this.log.error({ ...where, nextSeq }, 'Vigil is ahead of this recording (409): its state here was lost; going on under Vigil\'s next number');
+    if (nextSeq === undefined || nextSeq <= chunk.seq)
+      throw new VigilRefused([{ message: `Vigil answered 409 to chunk ${chunk.seq} without a higher number to go on with` }]);
+    this.log.error({ ...where, nextSeq }, "Vigil is ahead of this recording (409): its state here was lost; going on under Vigil's next number");
     await saveState(files.state, { ...state, sending: { ...chunk, seq: nextSeq } });
     return 'again';
   }

@@ -31,7 +31,9 @@ export async function register(config: AgentConfig, options: { adminToken: strin
     const input = { name, hostname: os.hostname(), os: `${os.type()} ${os.release()}`, ipAddress: primaryAddress() ?? null };
     server = (await client.graphql<{ registerServer: { id: string; name: string } }>(REGISTER, { input })).registerServer;
   }
-  const made = await client.graphql<{ createAgentToken: { token: string } }>(TOKEN, { input: { serverId: server.id, name: `vigil-agent on ${os.hostname()}` } });
+  const made = await client.graphql<{ createAgentToken: { token: string } }>(TOKEN, {
+    input: { serverId: server.id, name: `vigil-agent on ${os.hostname()}` },
+  });
 
   const envFile = agentEnvFile();
   mkdirSync(path.dirname(envFile), { recursive: true, mode: 0o700 });

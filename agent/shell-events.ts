@@ -63,11 +63,20 @@ export function shellEvents(identity: ShellIdentity, records: readonly SpoolReco
         const outcome = { status: record.exitStatus === 0 ? 'SUCCESS' : 'FAILED', exitCode: record.exitStatus, finishedAt: record.at.toISOString() };
         const command = begun.get(record.seq);
         if (command) Object.assign(command, outcome);
-        else events.push({ eventId: `${commandEventId(identity.session, record.seq)}-done`, kind: 'COMMAND_UPDATE', commandUpdate: { commandEventId: commandEventId(identity.session, record.seq), reportedAt: record.at.toISOString(), ...outcome } });
+        else
+          events.push({
+            eventId: `${commandEventId(identity.session, record.seq)}-done`,
+            kind: 'COMMAND_UPDATE',
+            commandUpdate: { commandEventId: commandEventId(identity.session, record.seq), reportedAt: record.at.toISOString(), ...outcome },
+          });
         break;
       }
       case 'end':
-        events.push({ eventId: `te-${identity.session}`, kind: 'TERMINAL_SESSION_ENDED', terminalSessionEnded: { sessionEventId: session, endedAt: record.at.toISOString() } });
+        events.push({
+          eventId: `te-${identity.session}`,
+          kind: 'TERMINAL_SESSION_ENDED',
+          terminalSessionEnded: { sessionEventId: session, endedAt: record.at.toISOString() },
+        });
         break;
     }
   }

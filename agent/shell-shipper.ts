@@ -58,7 +58,10 @@ export class ShellShipper {
   async isSessionDelivered(session: string): Promise<boolean> {
     const name = `shell-${session}.tsv`;
     if ((await readOffset(await this.stateDirectory(), name)) > 0) return true;
-    return !(await stat(path.join(this.config.spool, name)).then(() => true, () => false));
+    return !(await stat(path.join(this.config.spool, name)).then(
+      () => true,
+      () => false,
+    ));
   }
 
   /** Offsets live where only the daemon writes: in the spool, anyone could plant one, or a link. */

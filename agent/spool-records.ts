@@ -57,7 +57,16 @@ export function parseRecord(line: string): SpoolRecord | undefined {
   switch (fields[0]) {
     case 'S': {
       const time = at(1);
-      return time && { type: 'start', at: time, user: unescapeField(fields[2] ?? ''), tty: unescapeField(fields[3] ?? ''), remoteIp: unescapeField(fields[4] ?? ''), shell: fields[5] ?? '' };
+      return (
+        time && {
+          type: 'start',
+          at: time,
+          user: unescapeField(fields[2] ?? ''),
+          tty: unescapeField(fields[3] ?? ''),
+          remoteIp: unescapeField(fields[4] ?? ''),
+          shell: fields[5] ?? '',
+        }
+      );
     }
     case 'B': {
       const time = at(2);

@@ -75,7 +75,9 @@ export async function runSudo(config: AgentConfig, argv: readonly string[], env:
     return SUDO_UNAVAILABLE;
   }
   if (!answer.isAllowed) {
-    process.stderr.write(`vigil-agent: sudo refused: ${REASONS[answer.check.outcome] ?? answer.check.outcome}\n  ${command}\n${requestHint(config, user, command)}\n`);
+    process.stderr.write(
+      `vigil-agent: sudo refused: ${REASONS[answer.check.outcome] ?? answer.check.outcome}\n  ${command}\n${requestHint(config, user, command)}\n`,
+    );
     return SUDO_REFUSED;
   }
   const [program, ...rest] = process.getuid?.() === 0 ? args : ['sudo', ...args];

@@ -213,7 +213,7 @@ export class SyslogFileFollower implements Shipper {
   private async readOn(handle: FileHandle, start: FilePlace, saved: (place: FilePlace) => FollowedPlace): Promise<number> {
     let place = start;
     let shipped = 0;
-    for (let bytes = 0; bytes < MAX_BYTES_PER_PASS; ) {
+    for (let bytes = 0; bytes < MAX_BYTES_PER_PASS;) {
       if (place.head === undefined) {
         const head = await readHead(handle);
         if (!head) break;
@@ -228,7 +228,10 @@ export class SyslogFileFollower implements Shipper {
       const now = new Date();
       const items: LocatedEntry[] = lines.map((line) => ({
         eventId: `sl-${at.ino}-${at.head}-${at.offset + line.start}`,
-        entry: line.text.trim() === '' ? undefined : (parseSyslogLine(line.text, now, this.program) ?? { program: this.program, level: 'INFO', pid: undefined, message: line.text, loggedAt: now }),
+        entry:
+          line.text.trim() === ''
+            ? undefined
+            : (parseSyslogLine(line.text, now, this.program) ?? { program: this.program, level: 'INFO', pid: undefined, message: line.text, loggedAt: now }),
       }));
       const count = await this.shipping.shipBatch(items, (taken) => saved({ ...at, offset: at.offset + lines[taken - 1]!.end }));
       place = { ...at, offset: at.offset + lines[count - 1]!.end };

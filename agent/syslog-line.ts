@@ -76,7 +76,13 @@ export function parseSyslogLine(line: string, now: Date, fallbackProgram: string
       const loggedAt = header[1] === '-' ? now : isoTime(header[1]!);
       if (!loggedAt) return undefined;
       const pid = /^\d{1,10}$/.test(header[3]!) ? Number(header[3]) : undefined;
-      return { program: header[2] === '-' ? fallbackProgram : header[2]!, level: levelOfSeverity(severity), pid, message: afterStructuredData(header[4]!), loggedAt };
+      return {
+        program: header[2] === '-' ? fallbackProgram : header[2]!,
+        level: levelOfSeverity(severity),
+        pid,
+        message: afterStructuredData(header[4]!),
+        loggedAt,
+      };
     }
   }
   let loggedAt: Date | undefined;

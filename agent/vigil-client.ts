@@ -48,7 +48,11 @@ export class VigilClient {
 
   /** A PUT of raw bytes; the status and the JSON body, whatever they are, for the caller to read. */
   async put(pathAndQuery: string, body: Buffer): Promise<{ status: number; body: Record<string, unknown> }> {
-    const response = await this.send(new URL(pathAndQuery, this.baseUrl), { method: 'PUT', headers: { 'content-type': 'application/x-asciicast' }, body: body as unknown as BodyInit });
+    const response = await this.send(new URL(pathAndQuery, this.baseUrl), {
+      method: 'PUT',
+      headers: { 'content-type': 'application/x-asciicast' },
+      body: body as unknown as BodyInit,
+    });
     return { status: response.status, body: ((await response.json().catch(() => ({}))) ?? {}) as Record<string, unknown> };
   }
 

@@ -26,7 +26,11 @@ export async function benchAgentDelivery(options: BenchOptions): Promise<{ compa
   const spool = await mkdtemp(path.join(os.tmpdir(), 'vigil-delivery-bench-'));
   const tenant = await createBenchTenant(bench.vigil, 'delivery', 1, 1);
   const waiting = new Map<string, (at: number) => void>();
-  const client = createClient({ url: bench.vigil.graphqlUrl.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${tenant.adminToken}` } });
+  const client = createClient({
+    url: bench.vigil.graphqlUrl.replace(/^http/, 'ws'),
+    webSocketImpl: WebSocket,
+    connectionParams: { authorization: `Bearer ${tenant.adminToken}` },
+  });
   const unsubscribe = client.subscribe<{ commandChanged: { command: { line: string } } }>(
     { query: 'subscription { commandChanged { command { line } } }' },
     { next: (message) => waiting.get(message.data?.commandChanged.command.line ?? '')?.(performance.now()), error: () => {}, complete: () => {} },
@@ -34,7 +38,15 @@ export async function benchAgentDelivery(options: BenchOptions): Promise<{ compa
   const arrival = (line: string) => new Promise<number>((resolve) => waiting.set(line, resolve));
   await sleep(500);
   const daemon = spawn(process.execPath, ['--import', 'tsx', AGENT, 'run'], {
-    env: { PATH: process.env.PATH ?? '', HOME: spool, VIGIL_URL: bench.vigil.baseUrl, VIGIL_AGENT_TOKEN: tenant.agentTokens[0]!, VIGIL_AGENT_SPOOL: spool, VIGIL_AGENT_ENV_FILE: '/nonexistent', LOG_LEVEL: 'warn' },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: spool,
+      VIGIL_URL: bench.vigil.baseUrl,
+      VIGIL_AGENT_TOKEN: tenant.agentTokens[0]!,
+      VIGIL_AGENT_SPOOL: spool,
+      VIGIL_AGENT_ENV_FILE: '/nonexistent',
+      LOG_LEVEL: 'warn',
+    },
     stdio: 'ignore',
   });
   try {
@@ -57,7 +69,15 @@ export async function benchAgentDelivery(options: BenchOptions): Promise<{ compa
         headers: { 'content-type': 'application/json', authorization: `Bearer ${tenant.agentTokens[0]}` },
         body: JSON.stringify({
           query: 'mutation($events: [AgentEventInput!]!) { ingestEvents(events: $events) { accepted } }',
-          variables: { events: [{ eventId: `direct-${round}`, kind: 'COMMAND', command: { shell: 'SYSTEM', line: directLine, status: 'RUNNING', submittedAt: new Date().toISOString() } }] },
+          variables: {
+            events: [
+              {
+                eventId: `direct-${round}`,
+                kind: 'COMMAND',
+                command: { shell: 'SYSTEM', line: directLine, status: 'RUNNING', submittedAt: new Date().toISOString() },
+              },
+            ],
+          },
         }),
       });
       await response.text();
@@ -75,7 +95,11 @@ export async function benchAgentDelivery(options: BenchOptions): Promise<{ compa
       printFigure({ label: 'direct ingestEvents to subscriber, p50', value: percentile(direct, 50), unit: 'ms' }),
     ];
     const comparisons = [
-      compareToTarget('agent delivery p99', { label: 'agent delivery, spool to subscriber, p99', value: percentile(viaAgent, 99), unit: 'ms' }, { atMost: 1000, description: '< 1 s (first hour)' }),
+      compareToTarget(
+        'agent delivery p99',
+        { label: 'agent delivery, spool to subscriber, p99', value: percentile(viaAgent, 99), unit: 'ms' },
+        { atMost: 1000, description: '< 1 s (first hour)' },
+      ),
       compare(
         'agent delivery vs direct ingestEvents, p50',
         { label: 'through the agent', value: percentile(viaAgent, 50), unit: 'ms' },

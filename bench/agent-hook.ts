@@ -19,7 +19,11 @@ const SHELL_COMMAND: Record<Shell, string[]> = { bash: ['bash', '--norc', '--nop
 function timeShell(shell: Shell, script: string): number {
   const [program, ...args] = SHELL_COMMAND[shell];
   const started = process.hrtime.bigint();
-  const result = spawnSync(program!, args, { input: script, stdio: ['pipe', 'ignore', 'ignore'], env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: os.tmpdir(), TERM: 'dumb' } });
+  const result = spawnSync(program!, args, {
+    input: script,
+    stdio: ['pipe', 'ignore', 'ignore'],
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: os.tmpdir(), TERM: 'dumb' },
+  });
   if (result.status !== 0) throw new Error(`${shell} exited ${result.status}`);
   return Number(process.hrtime.bigint() - started) / 1e6;
 }
@@ -54,7 +58,12 @@ export async function benchAgentHook(options: BenchOptions): Promise<BenchmarkRe
     figures.push(printFigure({ label: `${shell} with the hook, per command`, value: perCommandWith, unit: 'ms' }));
     comparisons.push(compareToTarget(`${shell} hook latency per command`, added, { atMost: 5, description: '< 5 ms per command' }));
     comparisons.push(
-      compare(`${shell} with the hook vs without`, { label: `${shell} with the hook`, value: perCommandWith, unit: 'ms/command' }, { label: `${shell} without`, value: perCommandWithout, unit: 'ms/command' }, { description: 'for reference' }),
+      compare(
+        `${shell} with the hook vs without`,
+        { label: `${shell} with the hook`, value: perCommandWith, unit: 'ms/command' },
+        { label: `${shell} without`, value: perCommandWithout, unit: 'ms/command' },
+        { description: 'for reference' },
+      ),
     );
   }
   const delivery = await benchAgentDelivery(options);

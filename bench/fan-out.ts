@@ -147,10 +147,22 @@ async function vigilTarget(bench: BenchVigil, tenant: BenchTenant): Promise<Targ
     prepare(marker) {
       const body = JSON.stringify({
         query: INGEST,
-        variables: { events: [{ eventId: marker, kind: 'COMMAND', command: { shell: 'SYSTEM', line: marker, userEmail: tenant.userEmails[0], submittedAt: new Date().toISOString() } }] },
+        variables: {
+          events: [
+            {
+              eventId: marker,
+              kind: 'COMMAND',
+              command: { shell: 'SYSTEM', line: marker, userEmail: tenant.userEmails[0], submittedAt: new Date().toISOString() },
+            },
+          ],
+        },
       });
       return async () => {
-        const response = await fetch(bench.vigil.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${agentToken}` }, body });
+        const response = await fetch(bench.vigil.graphqlUrl, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${agentToken}` },
+          body,
+        });
         const result = (await response.json()) as { errors?: unknown; data?: { ingestEvents: { accepted: number } } };
         if (result.errors || result.data?.ingestEvents.accepted !== 1) throw new Error(`ingestion failed: ${JSON.stringify(result)}`);
       };
@@ -184,7 +196,11 @@ interface Run {
   readonly connectSeconds: number;
 }
 
-async function round(fleet: RemoteFleet, target: Target, tag: string): Promise<{ t0: number; times: Float64Array; publishMs: number; watchedReceipts: number }> {
+async function round(
+  fleet: RemoteFleet,
+  target: Target,
+  tag: string,
+): Promise<{ t0: number; times: Float64Array; publishMs: number; watchedReceipts: number }> {
   const marker = `fan-out-${tag.replaceAll(' ', '-')}-${randomUUID()}`;
   const publish = target.prepare(marker);
   const { received } = await fleet.expect(marker);
@@ -195,7 +211,10 @@ async function round(fleet: RemoteFleet, target: Target, tag: string): Promise<{
   const { times, watchedReceipts } = await Promise.race([
     received,
     new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${target.name} ${tag}: ${ROUND_TIMEOUT_MS} ms and not every subscriber received the event`)), ROUND_TIMEOUT_MS);
+      timer = setTimeout(
+        () => reject(new Error(`${target.name} ${tag}: ${ROUND_TIMEOUT_MS} ms and not every subscriber received the event`)),
+        ROUND_TIMEOUT_MS,
+      );
     }),
   ]).finally(() => clearTimeout(timer));
   await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
@@ -245,7 +264,9 @@ export async function benchFanOut(options: BenchOptions): Promise<BenchmarkResul
   const sizes = size(options, [250, 1000], [1000, 5000]);
   const rounds = size(options, 10, 50);
   const warmups = size(options, 2, 5);
-  process.stdout.write(`\n6. Fan-out: one command to ${sizes.map((n) => n.toLocaleString('en-US')).join(' and ')} graphql-ws subscribers, ${rounds} rounds each\n`);
+  process.stdout.write(
+    `\n6. Fan-out: one command to ${sizes.map((n) => n.toLocaleString('en-US')).join(' and ')} graphql-ws subscribers, ${rounds} rounds each\n`,
+  );
   const bench = await startBenchVigil(options);
   const baseline = await startBaseline();
   const fleet = startRemoteFleet();
@@ -282,7 +303,14 @@ export async function benchFanOut(options: BenchOptions): Promise<BenchmarkResul
       comparisons.push(compare(`fan-out to ${n}, last receipt p50`, pick('Vigil', 50), pick('baseline', 50), { description: 'for reference' }));
       comparisons.push(compare(`fan-out to ${n}, last receipt p99`, pick('Vigil', 99), pick('baseline', 99), { description: 'for reference' }));
       if (subscribers === sizes[sizes.length - 1]) {
-        comparisons.push(compare(`memory per idle subscription (${n})`, { ...memory.Vigil!.heap, label: 'Vigil heap' }, { ...memory.baseline!.heap, label: 'baseline heap' }, { description: 'for reference' }));
+        comparisons.push(
+          compare(
+            `memory per idle subscription (${n})`,
+            { ...memory.Vigil!.heap, label: 'Vigil heap' },
+            { ...memory.baseline!.heap, label: 'baseline heap' },
+            { description: 'for reference' },
+          ),
+        );
       }
     }
     return {
@@ -291,11 +319,11 @@ export async function benchFanOut(options: BenchOptions): Promise<BenchmarkResul
       comparisons,
       notes: [
         `Method: N raw \`ws\` sockets speak graphql-transport-ws by hand, each subscribed to \`${SUBSCRIPTION}\`, opened 250 at a time, on a worker thread of the ` +
-          'same process (an event loop of their own: a receipt is timed as it reaches the client, not when the server\'s thread is done sending). ' +
+          "same process (an event loop of their own: a receipt is timed as it reaches the client, not when the server's thread is done sending). " +
           `Each round publishes one command and waits until every subscriber has it; ${warmups} untimed rounds, then ${rounds} timed, ${SETTLE_MS} ms apart.`,
         'Vigil: an agent ingests one COMMAND over HTTP and the clock starts before the request, so the figures include the ingestion transaction, NOTIFY/LISTEN, ' +
           "loading the row once, and each subscriber's scope check and GraphQL execution. Half the subscribers are the command's operator (a regular user: the row rule is checked per event), " +
-          'half an admin; one more connection, of another regular user, received none of the commands (scoping on). Baseline: graphql-ws\'s useServer on ws, ' +
+          "half an admin; one more connection, of another regular user, received none of the commands (scoping on). Baseline: graphql-ws's useServer on ws, " +
           'a three-type schema and an EventEmitter-backed async iterator, the same payload handed to it in memory; no authentication, no database.',
         `Latency: per round, publish to last receipt (and to first); per receipt, every subscriber's latency pooled over the rounds. p99 of the last receipt is over ${rounds} rounds` +
           `${rounds < 100 ? ' (nearest rank: the slowest round)' : ''}.`,

@@ -21,9 +21,36 @@ interface Rows {
   fileTransfers: unknown[][];
 }
 
-const COMMAND_COLUMNS = ['tenant_id', 'id', 'event_id', 'server_id', 'shell', 'line', 'result', 'operator_user_id', 'status', 'exit_code', 'verification', 'submitted_at', 'last_update_at'];
+const COMMAND_COLUMNS = [
+  'tenant_id',
+  'id',
+  'event_id',
+  'server_id',
+  'shell',
+  'line',
+  'result',
+  'operator_user_id',
+  'status',
+  'exit_code',
+  'verification',
+  'submitted_at',
+  'last_update_at',
+];
 const LOG_COLUMNS = ['tenant_id', 'id', 'event_id', 'server_id', 'program', 'level', 'pid', 'message', 'logged_at'];
-const TRANSFER_COLUMNS = ['tenant_id', 'id', 'event_id', 'server_id', 'user_id', 'username', 'direction', 'object_name', 'path', 'size_bytes', 'status', 'occurred_at'];
+const TRANSFER_COLUMNS = [
+  'tenant_id',
+  'id',
+  'event_id',
+  'server_id',
+  'user_id',
+  'username',
+  'direction',
+  'object_name',
+  'path',
+  'size_bytes',
+  'status',
+  'occurred_at',
+];
 
 /** One agent's batch: 600 commands, 200 log lines, 200 file transfers, as events and as rows. */
 function batch(tenant: BenchTenant, agent: number, index: number, prefix: string): { events: unknown[]; rows: Rows } {
@@ -36,7 +63,11 @@ function batch(tenant: BenchTenant, agent: number, index: number, prefix: string
     const user = n % tenant.userIds.length;
     if (n < 600) {
       const line = `systemctl status app${n % 50}`;
-      events.push({ eventId, kind: 'COMMAND', command: { shell: 'SYSTEM', line, result: 'active', userEmail: tenant.userEmails[user], status: 'SUCCESS', exitCode: 0, submittedAt: at } });
+      events.push({
+        eventId,
+        kind: 'COMMAND',
+        command: { shell: 'SYSTEM', line, result: 'active', userEmail: tenant.userEmails[user], status: 'SUCCESS', exitCode: 0, submittedAt: at },
+      });
       rows.commands.push([tenant.tenantId, randomUUID(), eventId, serverId, 'system', line, 'active', tenant.userIds[user], 'success', 0, 'pending', at, at]);
     } else if (n < 800) {
       const message = `session opened for user deploy (${n})`;
@@ -47,9 +78,31 @@ function batch(tenant: BenchTenant, agent: number, index: number, prefix: string
       events.push({
         eventId,
         kind: 'FILE_TRANSFER',
-        fileTransfer: { userEmail: tenant.userEmails[user], username: 'deploy', direction: 'UPLOAD', objectName: `file-${n}.tar.gz`, path, sizeBytes: 4096 * n, status: 'SUCCESS', occurredAt: at },
+        fileTransfer: {
+          userEmail: tenant.userEmails[user],
+          username: 'deploy',
+          direction: 'UPLOAD',
+          objectName: `file-${n}.tar.gz`,
+          path,
+          sizeBytes: 4096 * n,
+          status: 'SUCCESS',
+          occurredAt: at,
+        },
       });
-      rows.fileTransfers.push([tenant.tenantId, randomUUID(), eventId, serverId, tenant.userIds[user], 'deploy', 'upload', `file-${n}.tar.gz`, path, 4096 * n, 'success', at]);
+      rows.fileTransfers.push([
+        tenant.tenantId,
+        randomUUID(),
+        eventId,
+        serverId,
+        tenant.userIds[user],
+        'deploy',
+        'upload',
+        `file-${n}.tar.gz`,
+        path,
+        4096 * n,
+        'success',
+        at,
+      ]);
     }
   }
   return { events, rows };
@@ -62,7 +115,11 @@ const INGEST = 'mutation($events: [AgentEventInput!]!) { ingestEvents(events: $e
  * untimed. `finish` runs after the warm-up (untimed) and after the last batch (timed): what the
  * writes leave to do in the background before they count as done.
  */
-async function timeAgents(batches: number, work: (agent: number, index: number) => Promise<void>, finish: () => Promise<void> = async () => {}): Promise<number> {
+async function timeAgents(
+  batches: number,
+  work: (agent: number, index: number) => Promise<void>,
+  finish: () => Promise<void> = async () => {},
+): Promise<number> {
   await Promise.all(Array.from({ length: AGENTS }, (_, agent) => work(agent, 0)));
   await finish();
   const started = performance.now();
@@ -98,20 +155,25 @@ export async function benchIngestion(options: BenchOptions): Promise<BenchmarkRe
   const bench = await startBenchVigil(options);
   try {
     const tenant = await createBenchTenant(bench.vigil, 'ingest', 20, AGENTS);
-    const prepared = (prefix: string) => Array.from({ length: AGENTS }, (_, agent) => Array.from({ length: batches + 1 }, (__, index) => batch(tenant, agent, index, prefix)));
+    const prepared = (prefix: string) =>
+      Array.from({ length: AGENTS }, (_, agent) => Array.from({ length: batches + 1 }, (__, index) => batch(tenant, agent, index, prefix)));
 
     // Agents serialize their batches on their own machines: the bodies are ready before the clock starts.
     const bodies = prepared('vigil').map((agentBatches) => agentBatches.map(({ events }) => JSON.stringify({ query: INGEST, variables: { events } })));
     const cpuBefore = process.cpuUsage();
-    const vigilSeconds = await timeAgents(batches, async (agent, index) => {
-      const response = await fetch(bench.vigil.graphqlUrl, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${tenant.agentTokens[agent]}` },
-        body: bodies[agent]![index]!,
-      });
-      const body = (await response.json()) as { errors?: unknown };
-      if (body.errors) throw new Error(`ingestion failed: ${JSON.stringify(body.errors)}`);
-    }, () => waitUntilSequenced(bench.raw, tenant.tenantId));
+    const vigilSeconds = await timeAgents(
+      batches,
+      async (agent, index) => {
+        const response = await fetch(bench.vigil.graphqlUrl, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${tenant.agentTokens[agent]}` },
+          body: bodies[agent]![index]!,
+        });
+        const body = (await response.json()) as { errors?: unknown };
+        if (body.errors) throw new Error(`ingestion failed: ${JSON.stringify(body.errors)}`);
+      },
+      () => waitUntilSequenced(bench.raw, tenant.tenantId),
+    );
 
     const cpu = process.cpuUsage(cpuBefore);
     const nodeCpuShare = (cpu.user + cpu.system) / 1e6 / vigilSeconds;

@@ -85,7 +85,9 @@ export async function buildLog(bench: BenchVigil, tenant: BenchTenant, leaves: n
         await writeBatch(bench, tenant, next++);
         if (batches > 100 && next - lastReported >= batches / 10) {
           lastReported = next;
-          process.stdout.write(`    written ${(next * LEAVES_PER_TRANSACTION).toLocaleString('en-US')} / ${(batches * LEAVES_PER_TRANSACTION).toLocaleString('en-US')} leaves\n`);
+          process.stdout.write(
+            `    written ${(next * LEAVES_PER_TRANSACTION).toLocaleString('en-US')} / ${(batches * LEAVES_PER_TRANSACTION).toLocaleString('en-US')} leaves\n`,
+          );
         }
       }
     }),
@@ -110,7 +112,11 @@ const PARTS: Record<VerificationPart, string> = {
 };
 
 /** Runs verifyLog, noting when each of its parts finished (they run side by side on PostgreSQL). */
-async function timeParts(bench: BenchVigil, tenantId: string, trusted: readonly NoteVerifier[]): Promise<{ result: LogReport; seconds: number; parts: Map<VerificationPart, number> }> {
+async function timeParts(
+  bench: BenchVigil,
+  tenantId: string,
+  trusted: readonly NoteVerifier[],
+): Promise<{ result: LogReport; seconds: number; parts: Map<VerificationPart, number> }> {
   const parts = new Map<VerificationPart, number>();
   const started = performance.now();
   const result = await verifyLog(bench.vigil.database.db, tenantId, { trusted, onPart: (part, seconds) => parts.set(part, seconds) });
@@ -119,8 +125,12 @@ async function timeParts(bench: BenchVigil, tenantId: string, trusted: readonly 
 
 async function readLeaves(bench: BenchVigil, tenantId: string): Promise<number> {
   let read = 0;
-  for (let after = -1; ; ) {
-    const rows = await bench.raw.query<{ idx: string }>('select idx, leaf_hash from log_leaves where tenant_id = $1 and idx > $2 order by idx limit $3', [tenantId, after, READ_PAGE]);
+  for (let after = -1; ;) {
+    const rows = await bench.raw.query<{ idx: string }>('select idx, leaf_hash from log_leaves where tenant_id = $1 and idx > $2 order by idx limit $3', [
+      tenantId,
+      after,
+      READ_PAGE,
+    ]);
     read += rows.length;
     if (rows.length < READ_PAGE) return read;
     after = Number(rows.at(-1)!.idx);
@@ -132,29 +142,34 @@ const ONE_LEAF_SQL = 'select idx, leaf, leaf_hash from log_leaves where tenant_i
 
 /** The baseline over HTTP: authenticate the bearer token as Vigil does (hash lookup), then read the record's latest leaf row. */
 async function startBaseline(bench: BenchVigil, tenant: BenchTenant): Promise<{ url: string; server: Server }> {
-  const server = createServer((request, response) => void (async () => {
-    try {
-      const token = (request.headers.authorization ?? '').replace(/^Bearer /, '');
-      const [auth] = await bench.raw.query<{ role: string }>(
-        `select u.role from api_tokens t join users u on u.tenant_id = t.tenant_id and u.id = t.user_id
+  const server = createServer(
+    (request, response) =>
+      void (async () => {
+        try {
+          const token = (request.headers.authorization ?? '').replace(/^Bearer /, '');
+          const [auth] = await bench.raw.query<{ role: string }>(
+            `select u.role from api_tokens t join users u on u.tenant_id = t.tenant_id and u.id = t.user_id
          where t.tenant_id = $1 and t.token_hash = $2 and t.revoked_at is null`,
-        [tenant.tenantId, createHash('sha256').update(token).digest('hex')],
-      );
-      if (auth?.role !== 'admin') {
-        response.writeHead(403).end();
-        return;
-      }
-      const recordId = new URL(request.url ?? '/', 'http://localhost').searchParams.get('recordId');
-      const [row] = await bench.raw.query<{ idx: string; leaf: string; leaf_hash: Buffer }>(ONE_LEAF_SQL, [tenant.tenantId, recordId]);
-      if (!row) {
-        response.writeHead(404).end();
-        return;
-      }
-      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ index: Number(row.idx), leaf: row.leaf, leafHash: row.leaf_hash.toString('base64') }));
-    } catch (error) {
-      response.writeHead(500).end(String(error));
-    }
-  })());
+            [tenant.tenantId, createHash('sha256').update(token).digest('hex')],
+          );
+          if (auth?.role !== 'admin') {
+            response.writeHead(403).end();
+            return;
+          }
+          const recordId = new URL(request.url ?? '/', 'http://localhost').searchParams.get('recordId');
+          const [row] = await bench.raw.query<{ idx: string; leaf: string; leaf_hash: Buffer }>(ONE_LEAF_SQL, [tenant.tenantId, recordId]);
+          if (!row) {
+            response.writeHead(404).end();
+            return;
+          }
+          response
+            .writeHead(200, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ index: Number(row.idx), leaf: row.leaf, leafHash: row.leaf_hash.toString('base64') }));
+        } catch (error) {
+          response.writeHead(500).end(String(error));
+        }
+      })(),
+  );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, server };
 }
@@ -181,7 +196,10 @@ async function latencies(count: number, concurrency: number, warmUp: number, one
 const percentile = (sorted: readonly number[], p: number) => sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]!;
 
 function latencyFigures(label: string, sorted: readonly number[]): [Figure, Figure] {
-  return [printFigure({ label: `${label} p50`, value: percentile(sorted, 50), unit: 'ms' }), printFigure({ label: `${label} p99`, value: percentile(sorted, 99), unit: 'ms' })];
+  return [
+    printFigure({ label: `${label} p50`, value: percentile(sorted, 50), unit: 'ms' }),
+    printFigure({ label: `${label} p99`, value: percentile(sorted, 99), unit: 'ms' }),
+  ];
 }
 
 export async function benchLogVerification(options: BenchOptions): Promise<BenchmarkResult> {
@@ -193,7 +211,9 @@ export async function benchLogVerification(options: BenchOptions): Promise<Bench
   try {
     const tenant = await createBenchTenant(bench.vigil, 'log', 20, 8);
     const built = await buildLog(bench, tenant, leaves);
-    process.stdout.write(`    written in ${built.writeSeconds.toFixed(1)} s; sequenced and signed ${built.sequenceSeconds.toFixed(1)} s after the last write\n`);
+    process.stdout.write(
+      `    written in ${built.writeSeconds.toFixed(1)} s; sequenced and signed ${built.sequenceSeconds.toFixed(1)} s after the last write\n`,
+    );
 
     // 1. Verification, against reading the leaves. An untimed read first, so neither side pays for a cold cache alone.
     await readLeaves(bench, tenant.tenantId);
@@ -211,11 +231,16 @@ export async function benchLogVerification(options: BenchOptions): Promise<Bench
     const readRate = printFigure({ label: 'raw paged read of the same leaves (idx, leaf_hash)', value: read / readSeconds, unit: 'leaves/s' });
     const verifyTime = printFigure({ label: `verifyLog, ${report.checkedLeaves.toLocaleString('en-US')} leaves`, value: verified.seconds, unit: 's' });
     const readTime = printFigure({ label: `raw paged read, ${read.toLocaleString('en-US')} leaves`, value: readSeconds, unit: 's' });
-    const partFigures = [...verified.parts].map(([part, seconds]) => printFigure({ label: `verifyLog part done after: ${PARTS[part]}`, value: seconds, unit: 's' }));
+    const partFigures = [...verified.parts].map(([part, seconds]) =>
+      printFigure({ label: `verifyLog part done after: ${PARTS[part]}`, value: seconds, unit: 's' }),
+    );
 
     // 2. Inclusion proofs of random records' latest versions, against the latest checkpoint.
     const positions = Array.from({ length: proofs + 100 }, () => Math.floor(Math.random() * report.checkedLeaves));
-    const recordRows = await bench.raw.query<{ record_id: string }>('select record_id from log_leaves where tenant_id = $1 and idx = any($2::bigint[])', [tenant.tenantId, positions]);
+    const recordRows = await bench.raw.query<{ record_id: string }>('select record_id from log_leaves where tenant_id = $1 and idx = any($2::bigint[])', [
+      tenant.tenantId,
+      positions,
+    ]);
     const recordIds = recordRows.map((row) => row.record_id);
     const recordAt = (index: number) => recordIds[index % recordIds.length]!;
     const db = bench.vigil.database.db;
@@ -259,8 +284,23 @@ export async function benchLogVerification(options: BenchOptions): Promise<Bench
     return {
       benchmark: 'verifiable log',
       figures: [
-        verifyRate, readRate, verifyTime, readTime, ...partFigures,
-        httpP50, httpP99, httpReadP50, httpReadP99, httpLoadedP50, httpLoadedP99, httpReadLoadedP50, httpReadLoadedP99, directP50, directP99, directReadP50, directReadP99,
+        verifyRate,
+        readRate,
+        verifyTime,
+        readTime,
+        ...partFigures,
+        httpP50,
+        httpP99,
+        httpReadP50,
+        httpReadP99,
+        httpLoadedP50,
+        httpLoadedP99,
+        httpReadLoadedP50,
+        httpReadLoadedP99,
+        directP50,
+        directP99,
+        directReadP50,
+        directReadP99,
       ],
       comparisons: [
         compareToTarget('log verification speed', verifyRate, { atLeast: 200_000, description: '>= 200,000 leaves/s' }),

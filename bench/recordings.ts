@@ -108,7 +108,15 @@ const LEVELS = [
   ['ERROR', '31'],
 ] as const;
 const SERVICES = ['api', 'worker', 'scheduler', 'billing', 'auth', 'ingest', 'mailer', 'search'];
-const ROUTES = ['GET /api/v1/orders', 'POST /api/v1/orders', 'GET /api/v1/users', 'PATCH /api/v1/invoices', 'GET /healthz', 'DELETE /api/v1/sessions', 'GET /api/v2/search'];
+const ROUTES = [
+  'GET /api/v1/orders',
+  'POST /api/v1/orders',
+  'GET /api/v1/users',
+  'PATCH /api/v1/invoices',
+  'GET /healthz',
+  'DELETE /api/v1/sessions',
+  'GET /api/v2/search',
+];
 const STATUSES = [200, 200, 200, 200, 201, 204, 304, 400, 404, 500, 503];
 const COMMANDS = ['journalctl -fu app.service', 'tail -F /var/log/app/current', 'kubectl logs -f deploy/api --since=1h', 'docker compose logs -f worker'];
 
@@ -122,7 +130,10 @@ function* sessionEvents(seed: number): Generator<string> {
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
   const hex = (length: number) => {
     let text = '';
-    while (text.length < length) text += Math.floor(random() * 2 ** 32).toString(16).padStart(8, '0');
+    while (text.length < length)
+      text += Math.floor(random() * 2 ** 32)
+        .toString(16)
+        .padStart(8, '0');
     return text.slice(0, length);
   };
   const wallStart = Date.UTC(2026, 10, 27, 9, 0, 0);
@@ -176,7 +187,12 @@ async function openTerminalSession(bench: BenchVigil, tenant: BenchTenant, event
           {
             eventId,
             kind: 'TERMINAL_SESSION_STARTED',
-            terminalSessionStarted: { userEmail: tenant.userEmails[0], username: 'deploy', source: 'WEB_TERMINAL', startedAt: new Date(Date.now() - 3_600_000).toISOString() },
+            terminalSessionStarted: {
+              userEmail: tenant.userEmails[0],
+              username: 'deploy',
+              source: 'WEB_TERMINAL',
+              startedAt: new Date(Date.now() - 3_600_000).toISOString(),
+            },
           },
         ],
       },
@@ -210,11 +226,14 @@ async function ingestRecording(bench: BenchVigil, tenant: BenchTenant, sessionEv
     const isFinal = eventBytes >= targetBytes;
     const body = lines.join('');
     const started = performance.now();
-    const response = await fetch(`${bench.vigil.baseUrl}/recordings/sessions/${encodeURIComponent(sessionEventId)}/chunks/${seq}${isFinal ? '?final=true' : ''}`, {
-      method: 'PUT',
-      headers: { authorization: `Bearer ${tenant.agentTokens[0]}`, 'content-type': 'application/x-asciicast' },
-      body,
-    });
+    const response = await fetch(
+      `${bench.vigil.baseUrl}/recordings/sessions/${encodeURIComponent(sessionEventId)}/chunks/${seq}${isFinal ? '?final=true' : ''}`,
+      {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${tenant.agentTokens[0]}`, 'content-type': 'application/x-asciicast' },
+        body,
+      },
+    );
     const receipt = (await response.json()) as { recordingId?: string; isComplete?: boolean };
     putSeconds += (performance.now() - started) / 1000;
     if (response.status !== 201) throw new Error(`chunk ${seq} answered ${response.status}: ${JSON.stringify(receipt)}`);
@@ -286,7 +305,9 @@ function checkDownload(download: Download, recording: Recording, label: string):
 export async function benchRecordings(options: BenchOptions): Promise<BenchmarkResult> {
   const [small, large] = size(options, [10 * MB, 40 * MB], [20 * MB, 200 * MB]);
   const sizeLabel = (bytes: number) => `${bytes / MB} MB`;
-  process.stdout.write(`\n7. Recordings: asciicast download of ${sizeLabel(small)} and ${sizeLabel(large)} recordings, sent in ${CHUNK_BYTES / MIB} MiB chunks\n`);
+  process.stdout.write(
+    `\n7. Recordings: asciicast download of ${sizeLabel(small)} and ${sizeLabel(large)} recordings, sent in ${CHUNK_BYTES / MIB} MiB chunks\n`,
+  );
   const bench = await startBenchVigil(options);
   try {
     const tenant = await createBenchTenant(bench.vigil, 'recordings', 1, 1);
@@ -296,13 +317,24 @@ export async function benchRecordings(options: BenchOptions): Promise<BenchmarkR
     for (const [index, target] of [small, large].entries()) {
       const recording = await ingestRecording(bench, tenant, `bench-session-${index}`, target, 0x5eed + index);
       recordings.set(target, recording);
-      const [stored] = await bench.raw.query<{ stored: string }>('select stored_bytes::text as stored from terminal_recordings where tenant_id = $1 and id = $2', [tenant.tenantId, recording.recordingId]);
-      figures.push(printFigure({ label: `Vigil recording ingest over HTTP PUT, ${sizeLabel(target)}`, value: recording.eventBytes / MB / recording.putSeconds, unit: 'MB/s' }));
+      const [stored] = await bench.raw.query<{ stored: string }>(
+        'select stored_bytes::text as stored from terminal_recordings where tenant_id = $1 and id = $2',
+        [tenant.tenantId, recording.recordingId],
+      );
+      figures.push(
+        printFigure({
+          label: `Vigil recording ingest over HTTP PUT, ${sizeLabel(target)}`,
+          value: recording.eventBytes / MB / recording.putSeconds,
+          unit: 'MB/s',
+        }),
+      );
       const detail = `${sizeLabel(target)} recording: ${recording.chunks} chunks, ${recording.putSeconds.toFixed(1)} s of PUTs, stored gzip ${(Number(stored!.stored) / MB).toFixed(1)} MB (${((100 * Number(stored!.stored)) / recording.eventBytes).toFixed(0)}% of the event lines).`;
       process.stdout.write(`  ${detail}\n`);
       notes.push(detail);
       if (target === large && recording.putSeconds > INGEST_SECONDS_EXPECTED) {
-        notes.push(`Finding: ingesting the ${sizeLabel(target)} recording over HTTP took ${recording.putSeconds.toFixed(0)} s, more than ${INGEST_SECONDS_EXPECTED} s.`);
+        notes.push(
+          `Finding: ingesting the ${sizeLabel(target)} recording over HTTP took ${recording.putSeconds.toFixed(0)} s, more than ${INGEST_SECONDS_EXPECTED} s.`,
+        );
         process.stdout.write(`  finding: ingesting ${sizeLabel(target)} took ${recording.putSeconds.toFixed(0)} s (> ${INGEST_SECONDS_EXPECTED} s)\n`);
       }
     }
@@ -355,7 +387,10 @@ export async function benchRecordings(options: BenchOptions): Promise<BenchmarkR
       figures,
       comparisons: [
         compare(`recording download vs raw SQL, ${sizeLabel(large)}`, largeRun.vigil, largeRun.raw, { ratioAtLeast: 0.5, description: '>= 0.50' }),
-        compare(`recording download memory, ${sizeLabel(large)} vs ${sizeLabel(small)}`, largeRun.rss, smallRun.rss, { ratioAtMost: 1.5, description: '<= 1.50 (flat)' }),
+        compare(`recording download memory, ${sizeLabel(large)} vs ${sizeLabel(small)}`, largeRun.rss, smallRun.rss, {
+          ratioAtMost: 1.5,
+          description: '<= 1.50 (flat)',
+        }),
         compare(`recording download heap, ${sizeLabel(large)} vs ${sizeLabel(small)}`, largeRun.heap, smallRun.heap, { description: 'for reference' }),
       ],
       notes,

@@ -30,30 +30,33 @@ const BASELINE_SQL = `
 
 /** The baseline: authenticate the bearer token like Vigil does (hash lookup), then one SQL statement. */
 async function startBaseline(bench: BenchVigil, tenant: BenchTenant): Promise<{ url: string; server: Server }> {
-  const server = createServer((request, response) => void (async () => {
-    try {
-      const token = (request.headers.authorization ?? '').replace(/^Bearer /, '');
-      const [auth] = await bench.raw.query<{ user_id: string; role: string }>(
-        `select t.user_id, u.role from api_tokens t join users u on u.tenant_id = t.tenant_id and u.id = t.user_id
+  const server = createServer(
+    (request, response) =>
+      void (async () => {
+        try {
+          const token = (request.headers.authorization ?? '').replace(/^Bearer /, '');
+          const [auth] = await bench.raw.query<{ user_id: string; role: string }>(
+            `select t.user_id, u.role from api_tokens t join users u on u.tenant_id = t.tenant_id and u.id = t.user_id
          where t.tenant_id = $1 and t.token_hash = $2 and t.revoked_at is null`,
-        [tenant.tenantId, createHash('sha256').update(token).digest('hex')],
-      );
-      if (!auth) {
-        response.writeHead(401).end();
-        return;
-      }
-      const url = new URL(request.url ?? '/', 'http://localhost');
-      const rows = await bench.raw.query(BASELINE_SQL, [
-        tenant.tenantId,
-        auth.role === 'admin' ? null : auth.user_id,
-        url.searchParams.get('beforeTime'),
-        url.searchParams.get('beforeId'),
-      ]);
-      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ nodes: rows }));
-    } catch (error) {
-      response.writeHead(500).end(String(error));
-    }
-  })());
+            [tenant.tenantId, createHash('sha256').update(token).digest('hex')],
+          );
+          if (!auth) {
+            response.writeHead(401).end();
+            return;
+          }
+          const url = new URL(request.url ?? '/', 'http://localhost');
+          const rows = await bench.raw.query(BASELINE_SQL, [
+            tenant.tenantId,
+            auth.role === 'admin' ? null : auth.user_id,
+            url.searchParams.get('beforeTime'),
+            url.searchParams.get('beforeId'),
+          ]);
+          response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ nodes: rows }));
+        } catch (error) {
+          response.writeHead(500).end(String(error));
+        }
+      })(),
+  );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, server };
 }
@@ -80,7 +83,11 @@ function figures(label: string, result: LoadResult): Figure[] {
 async function explainPlans(bench: BenchVigil, token: string, name: string): Promise<string> {
   const statements: { sql: string; params: readonly unknown[] }[] = [];
   const stop = bench.vigil.database.onQuery((sql, params) => statements.push({ sql, params }));
-  await fetch(bench.vigil.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query: PAGE }) });
+  await fetch(bench.vigil.graphqlUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query: PAGE }),
+  });
   stop();
   const plans: string[] = [];
   for (const statement of statements.filter((entry) => /^select/i.test(entry.sql))) {
@@ -99,7 +106,9 @@ export async function benchScopedReads(options: BenchOptions): Promise<Benchmark
   const [small, large] = size(options, [20_000, 100_000], [100_000, 1_000_000]);
   const seconds = size(options, 3, 10);
   const connections = 32;
-  process.stdout.write(`\n2. Scoped reads: page of 100 commands, ${connections} clients, ${seconds} s each, ${small.toLocaleString('en-US')} then ${large.toLocaleString('en-US')} commands\n`);
+  process.stdout.write(
+    `\n2. Scoped reads: page of 100 commands, ${connections} clients, ${seconds} s each, ${small.toLocaleString('en-US')} then ${large.toLocaleString('en-US')} commands\n`,
+  );
   const bench = await startBenchVigil(options);
   const baseline = { server: undefined as Server | undefined };
   try {
@@ -116,11 +125,15 @@ export async function benchScopedReads(options: BenchOptions): Promise<Benchmark
         connections,
         seconds,
       });
-    const baselineLoad = (token: string, query = '') => load({ url: `${base.url}${query}`, headers: { authorization: `Bearer ${token}` }, connections, seconds });
+    const baselineLoad = (token: string, query = '') =>
+      load({ url: `${base.url}${query}`, headers: { authorization: `Bearer ${token}` }, connections, seconds });
 
     const all: Figure[] = [];
     const comparisons: Comparison[] = [];
-    for (const [who, token] of [['user', tenant.userToken], ['admin', tenant.adminToken]] as const) {
+    for (const [who, token] of [
+      ['user', tenant.userToken],
+      ['admin', tenant.adminToken],
+    ] as const) {
       const [vigilRps, , vigilP99] = figures(`Vigil ${who} page`, await vigilLoad(token));
       const [baseRps, , baseP99] = figures(`baseline ${who} page`, await baselineLoad(token));
       all.push(vigilRps!, vigilP99!, baseRps!, baseP99!);
@@ -134,7 +147,10 @@ export async function benchScopedReads(options: BenchOptions): Promise<Benchmark
     const [largeAdmin] = figures(`Vigil admin page, ${large.toLocaleString('en-US')} rows`, await vigilLoad(tenant.adminToken));
     const deep = await deepCursor(bench, tenant, 10_000);
     const [deepAdmin] = figures('Vigil admin page 10,000 rows deep', await vigilLoad(tenant.adminToken, encodeCursor([deep.submittedAt, deep.id])));
-    const [deepBaseline] = figures('baseline admin page 10,000 rows deep', await baselineLoad(tenant.adminToken, `?beforeTime=${encodeURIComponent(deep.submittedAt)}&beforeId=${deep.id}`));
+    const [deepBaseline] = figures(
+      'baseline admin page 10,000 rows deep',
+      await baselineLoad(tenant.adminToken, `?beforeTime=${encodeURIComponent(deep.submittedAt)}&beforeId=${deep.id}`),
+    );
     notes.push(await explainPlans(bench, tenant.userToken, 'user-first-page-large'));
     all.push(smallAdmin!, largeAdmin!, deepAdmin!, deepBaseline!);
     comparisons.push(compare('admin page, large table vs small', largeAdmin!, smallAdmin!, { ratioAtLeast: 0.8, description: '>= 0.80 (flat)' }));

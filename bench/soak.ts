@@ -248,29 +248,36 @@ async function runVigilChild(): Promise<void> {
     cpuAt = now;
   }, 1000);
 
-  process.on('message', (message: ParentMessage) => void (async () => {
-    if (message.type === 'stop') return void stop(0);
-    if (message.type === 'gc') {
-      const gc = (globalThis as { gc?: () => void }).gc;
-      for (let pass = 0; pass < 3; pass++) gc?.();
-      const memory = process.memoryUsage();
-      return void send({ type: 'memory', id: message.id, memory: { rss: memory.rss, heapUsed: memory.heapUsed, external: memory.external } });
-    }
-    if (message.type === 'counts') {
-      const counts: Record<string, number> = {};
-      for (const table of ['commands', 'terminal_sessions', 'file_transfers', 'system_logs', 'audit_entries', 'terminal_recording_chunks']) {
-        const [row] = await bench.raw.query<{ count: string }>(`select count(*)::text as count from ${table}`);
-        counts[table] = Number(row!.count);
-      }
-      const [size] = await bench.raw.query<{ bytes: string }>('select pg_database_size(current_database())::text as bytes');
-      counts.database_bytes = Number(size!.bytes);
-      return void send({ type: 'counts', id: message.id, counts });
-    }
-  })());
+  process.on(
+    'message',
+    (message: ParentMessage) =>
+      void (async () => {
+        if (message.type === 'stop') return void stop(0);
+        if (message.type === 'gc') {
+          const gc = (globalThis as { gc?: () => void }).gc;
+          for (let pass = 0; pass < 3; pass++) gc?.();
+          const memory = process.memoryUsage();
+          return void send({ type: 'memory', id: message.id, memory: { rss: memory.rss, heapUsed: memory.heapUsed, external: memory.external } });
+        }
+        if (message.type === 'counts') {
+          const counts: Record<string, number> = {};
+          for (const table of ['commands', 'terminal_sessions', 'file_transfers', 'system_logs', 'audit_entries', 'terminal_recording_chunks']) {
+            const [row] = await bench.raw.query<{ count: string }>(`select count(*)::text as count from ${table}`);
+            counts[table] = Number(row!.count);
+          }
+          const [size] = await bench.raw.query<{ bytes: string }>('select pg_database_size(current_database())::text as bytes');
+          counts.database_bytes = Number(size!.bytes);
+          return void send({ type: 'counts', id: message.id, counts });
+        }
+      })(),
+  );
 
   const { users, servers } = await createSoakTenant(bench.vigil);
   const [version] = await bench.raw.query<{ version: string }>('select version()');
-  send({ type: 'ready', fixtures: { graphqlUrl: bench.vigil.graphqlUrl, baseUrl: bench.vigil.baseUrl, users, servers, database: version!.version.split(',')[0]! } });
+  send({
+    type: 'ready',
+    fixtures: { graphqlUrl: bench.vigil.graphqlUrl, baseUrl: bench.vigil.baseUrl, users, servers, database: version!.version.split(',')[0]! },
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -507,7 +514,8 @@ const batchSentAt: number[][] = Array.from({ length: AGENTS }, () => []);
 const AGENT_EVENT_ID = /^a(\d+)\.b(\d+)\./;
 
 function onDelivery(field: SubscriberSpec['field'], payload: { data?: Record<string, unknown> | null; errors?: unknown[] }, index: number): void {
-  if (payload.errors?.length || !payload.data) return recordError('subscription', `subscriber ${index} (${field}) was sent ${JSON.stringify(payload).slice(0, 500)}`);
+  if (payload.errors?.length || !payload.data)
+    return recordError('subscription', `subscriber ${index} (${field}) was sent ${JSON.stringify(payload).slice(0, 500)}`);
   const value = payload.data[field] as { change: string; [record: string]: unknown } | undefined;
   if (!value) return recordError('subscription', `subscriber ${index} (${field}) was sent ${JSON.stringify(payload).slice(0, 500)}`);
   if (value.change !== 'CREATED') return;
@@ -609,7 +617,13 @@ const LINES = [
   'free -m',
   'ls -la /srv/app/releases',
 ];
-const LOG_MESSAGES = ['Accepted publickey for deploy', 'session opened for user deploy', 'Started Daily apt upgrade', 'nginx: worker process exited', 'CRON: pam_unix(cron:session) closed'];
+const LOG_MESSAGES = [
+  'Accepted publickey for deploy',
+  'session opened for user deploy',
+  'Started Daily apt upgrade',
+  'nginx: worker process exited',
+  'CRON: pam_unix(cron:session) closed',
+];
 const OPEN_SESSIONS = 4;
 
 interface Agent {
@@ -638,7 +652,13 @@ function agentBatch(agent: Agent, users: SoakUser[]): { events: unknown[]; chang
   events.push({
     eventId: sessionId,
     kind: 'TERMINAL_SESSION_STARTED',
-    terminalSessionStarted: { userEmail: sessionOwner.email, username: 'deploy', source: 'SHELL_CLI', remoteIp: `10.0.${agent.index}.${agent.batch % 250}`, startedAt: at },
+    terminalSessionStarted: {
+      userEmail: sessionOwner.email,
+      username: 'deploy',
+      source: 'SHELL_CLI',
+      remoteIp: `10.0.${agent.index}.${agent.batch % 250}`,
+      startedAt: at,
+    },
   });
   changes.push({ kind: 'terminal_session', change: 'CREATED', serverId, owner: sessionOwner.id });
   sessions.push({ eventId: sessionId, owner: sessionOwner });
@@ -648,7 +668,11 @@ function agentBatch(agent: Agent, users: SoakUser[]): { events: unknown[]; chang
     changes.push({ kind: 'terminal_session', change: 'ENDED', serverId, owner: ended.owner.id });
   }
   for (const [n, command] of agent.running.entries()) {
-    events.push({ eventId: `${prefix}u${n}`, kind: 'COMMAND_UPDATE', commandUpdate: { commandEventId: command.eventId, status: 'SUCCESS', exitCode: 0, result: 'done', reportedAt: at, finishedAt: at } });
+    events.push({
+      eventId: `${prefix}u${n}`,
+      kind: 'COMMAND_UPDATE',
+      commandUpdate: { commandEventId: command.eventId, status: 'SUCCESS', exitCode: 0, result: 'done', reportedAt: at, finishedAt: at },
+    });
     changes.push({ kind: 'command', change: 'UPDATED', serverId, owner: command.owner });
   }
   const commandCount = Math.round(BATCH * 0.3);
@@ -680,12 +704,25 @@ function agentBatch(agent: Agent, users: SoakUser[]): { events: unknown[]; chang
     events.push({
       eventId: `${prefix}f${n}`,
       kind: 'FILE_TRANSFER',
-      fileTransfer: { userEmail: owner.email, username: 'deploy', direction: n % 2 ? 'DOWNLOAD' : 'UPLOAD', objectName: `file-${n}.tar.gz`, path: `/srv/upload/${prefix}file-${n}.tar.gz`, sizeBytes: 4096 * (n + 1), status: 'SUCCESS', occurredAt: at },
+      fileTransfer: {
+        userEmail: owner.email,
+        username: 'deploy',
+        direction: n % 2 ? 'DOWNLOAD' : 'UPLOAD',
+        objectName: `file-${n}.tar.gz`,
+        path: `/srv/upload/${prefix}file-${n}.tar.gz`,
+        sizeBytes: 4096 * (n + 1),
+        status: 'SUCCESS',
+        occurredAt: at,
+      },
     });
     changes.push({ kind: 'file_transfer', change: 'CREATED', serverId, owner: owner.id });
   }
   for (let n = 0; events.length < BATCH; n++) {
-    events.push({ eventId: `${prefix}l${n}`, kind: 'SYSTEM_LOG', systemLog: { program: 'sshd', level: 'INFO', pid: 1000 + n, message: `${LOG_MESSAGES[n % LOG_MESSAGES.length]} (${prefix}${n})`, loggedAt: at } });
+    events.push({
+      eventId: `${prefix}l${n}`,
+      kind: 'SYSTEM_LOG',
+      systemLog: { program: 'sshd', level: 'INFO', pid: 1000 + n, message: `${LOG_MESSAGES[n % LOG_MESSAGES.length]} (${prefix}${n})`, loggedAt: at },
+    });
     changes.push({ kind: 'system_log', change: 'CREATED', serverId, owner: null });
   }
   return { events, changes, sessions, running };
@@ -707,7 +744,10 @@ async function runAgent(fixtures: SoakFixtures, agent: Agent, deadline: number):
     if (!data) continue;
     const result = data.ingestEvents as { accepted: number; duplicates: number };
     if (result.accepted !== batch.events.length || result.duplicates !== 0) {
-      recordError('ingest', `batch ${agent.batch - 1} of agent ${agent.index}: accepted ${result.accepted}, duplicates ${result.duplicates} of ${batch.events.length}`);
+      recordError(
+        'ingest',
+        `batch ${agent.batch - 1} of agent ${agent.index}: accepted ${result.accepted}, duplicates ${result.duplicates} of ${batch.events.length}`,
+      );
     }
     run.eventsIngested += result.accepted;
     agent.sessions = batch.sessions;
@@ -748,7 +788,15 @@ async function runRecorder(fixtures: SoakFixtures, deadline: number): Promise<vo
       agentToken,
       JSON.stringify({
         query: INGEST,
-        variables: { events: [{ eventId: sessionEventId, kind: 'TERMINAL_SESSION_STARTED', terminalSessionStarted: { userEmail: owner.email, username: 'deploy', source: 'WEB_TERMINAL', startedAt: new Date().toISOString() } }] },
+        variables: {
+          events: [
+            {
+              eventId: sessionEventId,
+              kind: 'TERMINAL_SESSION_STARTED',
+              terminalSessionStarted: { userEmail: owner.email, username: 'deploy', source: 'WEB_TERMINAL', startedAt: new Date().toISOString() },
+            },
+          ],
+        },
       }),
     );
     if (!started) return;
@@ -768,12 +816,15 @@ async function runRecorder(fixtures: SoakFixtures, deadline: number): Promise<vo
       eventBytes += Buffer.byteLength(body) - (seq === 0 ? headerBytes : 0);
       const t0 = performance.now();
       try {
-        const response = await fetch(`${fixtures.baseUrl}/recordings/sessions/${encodeURIComponent(sessionEventId)}/chunks/${seq}${isFinal ? '?final=true' : ''}`, {
-          method: 'PUT',
-          headers: { authorization: `Bearer ${agentToken}`, 'content-type': 'application/x-asciicast' },
-          body,
-          signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-        });
+        const response = await fetch(
+          `${fixtures.baseUrl}/recordings/sessions/${encodeURIComponent(sessionEventId)}/chunks/${seq}${isFinal ? '?final=true' : ''}`,
+          {
+            method: 'PUT',
+            headers: { authorization: `Bearer ${agentToken}`, 'content-type': 'application/x-asciicast' },
+            body,
+            signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+          },
+        );
         const text = await response.text();
         measure('chunk', performance.now() - t0);
         if (response.status !== 201) return void recordError('chunk', `recording ${recording} chunk ${seq}: HTTP ${response.status} ${text.slice(0, 300)}`);
@@ -791,7 +842,14 @@ async function runRecorder(fixtures: SoakFixtures, deadline: number): Promise<vo
       'ingest',
       fixtures.graphqlUrl,
       agentToken,
-      JSON.stringify({ query: INGEST, variables: { events: [{ eventId: `${sessionEventId}.end`, kind: 'TERMINAL_SESSION_ENDED', terminalSessionEnded: { sessionEventId, endedAt: new Date().toISOString() } }] } }),
+      JSON.stringify({
+        query: INGEST,
+        variables: {
+          events: [
+            { eventId: `${sessionEventId}.end`, kind: 'TERMINAL_SESSION_ENDED', terminalSessionEnded: { sessionEventId, endedAt: new Date().toISOString() } },
+          ],
+        },
+      }),
     );
     if (!ended) return;
     run.eventsIngested += 1;
@@ -803,7 +861,10 @@ async function runRecorder(fixtures: SoakFixtures, deadline: number): Promise<vo
 async function downloadRecording(fixtures: SoakFixtures, viewer: SoakUser, recordingId: string, eventBytes: number): Promise<void> {
   const t0 = performance.now();
   try {
-    const response = await fetch(`${fixtures.baseUrl}/recordings/${recordingId}.cast`, { headers: { authorization: `Bearer ${viewer.token}` }, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+    const response = await fetch(`${fixtures.baseUrl}/recordings/${recordingId}.cast`, {
+      headers: { authorization: `Bearer ${viewer.token}` },
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    });
     const text = await response.text();
     measure('download', performance.now() - t0);
     if (response.status !== 200) return recordError('download', `recording ${recordingId}: HTTP ${response.status} ${text.slice(0, 300)}`);
@@ -1021,7 +1082,8 @@ function memoryVerdict(duration: number): MemoryVerdict {
   const fitFrom = duration / 2;
   const secondHalf = steady.filter((s) => s.elapsed >= fitFrom);
   const perMinute = (pick: (s: Sample) => number) => slope(secondHalf.map((s) => ({ x: s.elapsed / 60, y: mib(pick(s)) })));
-  const window = (from: number, to: number, pick: (s: Sample) => number) => mean(steady.filter((s) => s.elapsed >= from && s.elapsed < to).map((s) => mib(pick(s))));
+  const window = (from: number, to: number, pick: (s: Sample) => number) =>
+    mean(steady.filter((s) => s.elapsed >= from && s.elapsed < to).map((s) => mib(pick(s))));
   // The ends are 10-second means: one sample is as much GC timing as memory.
   const rssAtWarmup = window(WARMUP_SECONDS, WARMUP_SECONDS + 10, (s) => s.rss);
   const rssAtEnd = window(duration - 10, duration + 1, (s) => s.rss);
@@ -1055,7 +1117,8 @@ function rssSeries(duration: number): string {
     if (window.length) points.push(`${at} s ${fixed(mean(window.map((s) => mib(s.rss))), 0)} / ${fixed(mean(window.map((s) => mib(s.heapUsed))), 0)}`);
   }
   const last = run.samples.filter((s) => s.elapsed >= duration - 10 && s.elapsed <= duration + 1);
-  if (last.length) points.push(`${Math.round(duration)} s (last 10 s) ${fixed(mean(last.map((s) => mib(s.rss))), 0)} / ${fixed(mean(last.map((s) => mib(s.heapUsed))), 0)}`);
+  if (last.length)
+    points.push(`${Math.round(duration)} s (last 10 s) ${fixed(mean(last.map((s) => mib(s.rss))), 0)} / ${fixed(mean(last.map((s) => mib(s.heapUsed))), 0)}`);
   return points.join(', ');
 }
 
@@ -1136,7 +1199,9 @@ async function main(): Promise<void> {
     const specs = subscriberSpecs(fixtures);
     const wsUrl = fixtures.graphqlUrl.replace(/^http/, 'ws');
     subscribers = await Promise.all(specs.map((spec, index) => openSubscriber(wsUrl, spec, index)));
-    process.stdout.write(`  ${subscribers.length} subscribers open (${specs.filter((s) => s.field === 'commandChanged').length} commandChanged, ${specs.filter((s) => s.field === 'eventRecorded').length} eventRecorded)\n`);
+    process.stdout.write(
+      `  ${subscribers.length} subscribers open (${specs.filter((s) => s.field === 'commandChanged').length} commandChanged, ${specs.filter((s) => s.field === 'eventRecorded').length} eventRecorded)\n`,
+    );
 
     // Forced GCs only outside the run: one changes how V8 sizes the heap for minutes after it.
     memoryBefore = await vigil.ask('gc');
@@ -1202,26 +1267,57 @@ async function main(): Promise<void> {
     printFigure({ label: 'queries', value: queries / duration, unit: 'queries/s' }),
     printFigure({ label: 'subscription deliveries', value: received / duration, unit: 'deliveries/s' }),
     printFigure({ label: 'Vigil RSS drift, second half', value: verdict.rssSlope, unit: 'MiB/min' }),
-    printFigure({ label: 'Vigil RSS growth, end of warm-up to end', value: verdict.rssAtEnd - verdict.rssAtWarmup, unit: `MiB (${fixed(verdict.rssGrowthPercent, 1)} %)` }),
+    printFigure({
+      label: 'Vigil RSS growth, end of warm-up to end',
+      value: verdict.rssAtEnd - verdict.rssAtWarmup,
+      unit: `MiB (${fixed(verdict.rssGrowthPercent, 1)} %)`,
+    }),
     printFigure({ label: 'Vigil heap drift, second half', value: verdict.heapSlope, unit: 'MiB/min' }),
     printFigure({ label: "Vigil's CPU, mean after warm-up", value: cpu, unit: '% of one core' }),
-    printFigure({ label: `unsigned tail of the log, most leaves at any second (checkpoint every ${CHECKPOINT_EVERY})`, value: Math.max(0, ...run.samples.map((s) => s.unsignedLeaves)), unit: 'leaves' }),
-    printFigure({ label: 'leaves written but not yet integrated, most at any second', value: Math.max(0, ...run.samples.map((s) => s.queuedLeaves)), unit: 'leaves' }),
-    printFigure({ label: `unsigned tail of the log, longest wait at any second (checkpoint every ${CHECKPOINT_MINUTES} min)`, value: Math.max(0, ...run.samples.map((s) => s.unsignedSeconds)), unit: 's' }),
+    printFigure({
+      label: `unsigned tail of the log, most leaves at any second (checkpoint every ${CHECKPOINT_EVERY})`,
+      value: Math.max(0, ...run.samples.map((s) => s.unsignedLeaves)),
+      unit: 'leaves',
+    }),
+    printFigure({
+      label: 'leaves written but not yet integrated, most at any second',
+      value: Math.max(0, ...run.samples.map((s) => s.queuedLeaves)),
+      unit: 'leaves',
+    }),
+    printFigure({
+      label: `unsigned tail of the log, longest wait at any second (checkpoint every ${CHECKPOINT_MINUTES} min)`,
+      value: Math.max(0, ...run.samples.map((s) => s.unsignedSeconds)),
+      unit: 's',
+    }),
     ...(memoryBefore && memoryAfter
-      ? [printFigure({ label: 'Vigil heap kept by the run (after forced GC, vs before the load)', value: mib(memoryAfter.heapUsed - memoryBefore.heapUsed), unit: 'MiB' })]
+      ? [
+          printFigure({
+            label: 'Vigil heap kept by the run (after forced GC, vs before the load)',
+            value: mib(memoryAfter.heapUsed - memoryBefore.heapUsed),
+            unit: 'MiB',
+          }),
+        ]
       : []),
   ];
   const latencyRows = LOAD_KINDS.filter((kind) => run.stats[kind].count > 0).map((kind) => {
     const stats = run.stats[kind];
-    if (kind === 'delivery') return { kind, requests: received, rate: `${count(received / duration)} deliveries/s`, p50: stats.steady.percentile(50), p99: stats.steady.percentile(99) };
+    if (kind === 'delivery')
+      return {
+        kind,
+        requests: received,
+        rate: `${count(received / duration)} deliveries/s`,
+        p50: stats.steady.percentile(50),
+        p99: stats.steady.percentile(99),
+      };
     const rate = kind === 'ingest' ? `${count(run.eventsIngested / duration)} events/s` : `${fixed(stats.count / duration, 1)} /s`;
     return { kind, requests: stats.count, rate, p50: stats.steady.percentile(50), p99: stats.steady.percentile(99) };
   });
   for (const row of latencyRows) process.stdout.write(`  ${row.kind}: ${count(row.requests)} (${row.rate}), p50 ${ms(row.p50)} ms, p99 ${ms(row.p99)} ms\n`);
   process.stdout.write(`  deliveries: ${count(received)} received of ${count(expected)} expected; ${short.length} subscribers short, ${over.length} over\n`);
   for (const subscriber of [...short, ...over].slice(0, 10)) {
-    process.stdout.write(`    ${subscriber.spec.user.email} ${subscriber.spec.field} ${JSON.stringify(subscriber.spec.filter)}: ${subscriber.received} of ${subscriber.expected}\n`);
+    process.stdout.write(
+      `    ${subscriber.spec.user.email} ${subscriber.spec.field} ${JSON.stringify(subscriber.spec.filter)}: ${subscriber.received} of ${subscriber.expected}\n`,
+    );
   }
   const errorKinds = [...run.errorsByKind].map(([kind, n]) => `${kind} ${n}`).join(', ');
   const errorsLine = `errors: ${run.errors}${run.errors ? ` (${errorKinds})` : ''}`;
@@ -1266,7 +1362,7 @@ async function main(): Promise<void> {
       .join(', ')}.`,
     `- Vigil's own count of GraphQL errors (/metrics): ${metricsErrors || 'none'}.`,
     ...(run.firstErrors.length ? ['- First errors:', ...run.firstErrors.map((line) => `  - \`${line.replaceAll('`', "'").replaceAll('\n', ' ')}\``)] : []),
-    ...(run.warnings.length ? ['- Warnings from Vigil\'s process:', ...run.warnings.map((line) => `  - ${line}`)] : []),
+    ...(run.warnings.length ? ["- Warnings from Vigil's process:", ...run.warnings.map((line) => `  - ${line}`)] : []),
     `- Method: Vigil runs in a child process of its own on a fresh PostgreSQL database (dropped after), so RSS, heap, CPU and event-loop delay, sampled every second, are Vigil's alone. ` +
       `From this process, at once: ${AGENTS} agents (one per server) each send ${BATCH} events every ${BATCH_MS} ms through ingestEvents (a terminal session started and one ended, ` +
       `${Math.round(BATCH * 0.3)} commands of which a third typed in open sessions, 10% FAILED and 20% RUNNING and finished by a COMMAND_UPDATE in the next batch, ${Math.round(BATCH * 0.1)} file transfers, system logs for the rest); ` +
@@ -1274,8 +1370,8 @@ async function main(): Promise<void> {
       `20 people (4 admins, 4 with session_recordings.view, audit_logs.view and monitoring.view, 12 regular users) run commands, terminalSessions, auditLog (not regular users) and viewer queries, ` +
       `starting ${QUERIES_PER_SECOND}/s in all, with random filters and page sizes, following the next page half the time (up to 3 more); 50 graphql-ws subscribers of those people ` +
       `(26 commandChanged, 24 eventRecorded, with and without serverId / userId / status / kinds filters) count what they receive.`,
-    '- Errors: any non-2xx response, GraphQL error, subscription error or completion, unexpected socket close, request failure or 30 s timeout, and any uncaught exception in Vigil\'s process. ' +
-      'Latency percentiles are over the time after the warm-up, from the request being sent to its whole response read; delivery latency is from the ingesting request being sent to a subscriber receiving a CREATED record of it (the client\'s event loop, shared with the loads, is included).',
+    "- Errors: any non-2xx response, GraphQL error, subscription error or completion, unexpected socket close, request failure or 30 s timeout, and any uncaught exception in Vigil's process. " +
+      "Latency percentiles are over the time after the warm-up, from the request being sent to its whole response read; delivery latency is from the ingesting request being sent to a subscriber receiving a CREATED record of it (the client's event loop, shared with the loads, is included).",
   ].join('\n');
   await writeSoakSection(section);
   process.stdout.write('\nwrote the "## Soak" section of bench/RESULTS.md\n');

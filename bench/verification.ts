@@ -11,11 +11,28 @@ import { size, type BenchOptions } from './support/options.js';
 import { compare, printFigure, type BenchmarkResult } from './support/report.js';
 
 const COLUMNS = [
-  'tenant_id', 'seq', 'id', 'occurred_at', 'actor_type', 'actor_id', 'actor_email', 'action', 'resource_type',
-  'resource_id', 'resource_name', 'before', 'after', 'client_ip', 'user_agent', 'request_id', 'prev_hash', 'hash',
+  'tenant_id',
+  'seq',
+  'id',
+  'occurred_at',
+  'actor_type',
+  'actor_id',
+  'actor_email',
+  'action',
+  'resource_type',
+  'resource_id',
+  'resource_name',
+  'before',
+  'after',
+  'client_ip',
+  'user_agent',
+  'request_id',
+  'prev_hash',
+  'hash',
 ];
 
-const csvCell = (value: unknown) => (value === null ? '' : `"${(typeof value === 'string' ? value : value instanceof Date ? value.toISOString() : JSON.stringify(value)).replaceAll('"', '""')}"`);
+const csvCell = (value: unknown) =>
+  value === null ? '' : `"${(typeof value === 'string' ? value : value instanceof Date ? value.toISOString() : JSON.stringify(value)).replaceAll('"', '""')}"`;
 
 /** Appends `count` valid entries to the tenant's chain with COPY, continuing from its head. */
 async function generateChain(raw: Awaited<ReturnType<typeof startBenchVigil>>['raw'], tenantId: string, count: number): Promise<void> {
@@ -28,13 +45,48 @@ async function generateChain(raw: Awaited<ReturnType<typeof startBenchVigil>>['r
     for (let index = 0; index < Math.min(chunk, count - done); index++) {
       seq++;
       const entry: ChainedFields = {
-        tenantId, seq, id: randomUUID(), occurredAt: new Date(Date.UTC(2026, 0, 1) + seq * 1000), actorType: 'user', actorId: randomUUID(),
-        actorEmail: `user${seq % 200}@bench.test`, action: 'user.role_changed', resourceType: 'user', resourceId: randomUUID(),
-        resourceName: `user${seq % 97}@bench.test`, before: { role: 'user' }, after: { role: 'admin' }, clientIp: '10.0.0.1',
-        userAgent: 'bench/1.0', requestId: randomUUID(),
+        tenantId,
+        seq,
+        id: randomUUID(),
+        occurredAt: new Date(Date.UTC(2026, 0, 1) + seq * 1000),
+        actorType: 'user',
+        actorId: randomUUID(),
+        actorEmail: `user${seq % 200}@bench.test`,
+        action: 'user.role_changed',
+        resourceType: 'user',
+        resourceId: randomUUID(),
+        resourceName: `user${seq % 97}@bench.test`,
+        before: { role: 'user' },
+        after: { role: 'admin' },
+        clientIp: '10.0.0.1',
+        userAgent: 'bench/1.0',
+        requestId: randomUUID(),
       };
       const hash = chainHash(prevHash, entry);
-      lines.push([tenantId, seq, entry.id, entry.occurredAt.toISOString(), entry.actorType, entry.actorId, entry.actorEmail, entry.action, entry.resourceType, entry.resourceId, entry.resourceName, JSON.stringify(entry.before), JSON.stringify(entry.after), entry.clientIp, entry.userAgent, entry.requestId, prevHash, hash].map(csvCell).join(','));
+      lines.push(
+        [
+          tenantId,
+          seq,
+          entry.id,
+          entry.occurredAt.toISOString(),
+          entry.actorType,
+          entry.actorId,
+          entry.actorEmail,
+          entry.action,
+          entry.resourceType,
+          entry.resourceId,
+          entry.resourceName,
+          JSON.stringify(entry.before),
+          JSON.stringify(entry.after),
+          entry.clientIp,
+          entry.userAgent,
+          entry.requestId,
+          prevHash,
+          hash,
+        ]
+          .map(csvCell)
+          .join(','),
+      );
       prevHash = hash;
     }
     await raw.copyIn('audit_entries', COLUMNS, `${lines.join('\n')}\n`);
@@ -59,8 +111,11 @@ export async function benchVerification(options: BenchOptions): Promise<Benchmar
 
     started = performance.now();
     let read = 0;
-    for (let after = 0; ; ) {
-      const rows = await bench.raw.query<{ seq: string }>('select * from audit_entries where tenant_id = $1 and seq > $2 order by seq limit 5000', [tenant.tenantId, after]);
+    for (let after = 0; ;) {
+      const rows = await bench.raw.query<{ seq: string }>('select * from audit_entries where tenant_id = $1 and seq > $2 order by seq limit 5000', [
+        tenant.tenantId,
+        after,
+      ]);
       if (rows.length === 0) break;
       read += rows.length;
       after = Number(rows.at(-1)!.seq);

@@ -7,11 +7,7 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { AppError, Unauthenticated } from '../server/errors.js';
 
-export function formatGraphQLError(
-  formatted: GraphQLFormattedError,
-  error: unknown,
-  options: { includeStacktrace: boolean },
-): GraphQLFormattedError {
+export function formatGraphQLError(formatted: GraphQLFormattedError, error: unknown, options: { includeStacktrace: boolean }): GraphQLFormattedError {
   const original = unwrapResolverError(error);
   // `http` tells Apollo the status of a refused request and is removed by it; over WebSocket no
   // one reads it.

@@ -38,15 +38,9 @@ const integer = (fallback: number, min: number, max: number) =>
       return parsed;
     });
 
-const postgresUrl = optionalString.refine(
-  (value) => value === undefined || /^postgres(ql)?:\/\//.test(value),
-  'expected a postgres:// or postgresql:// URL',
-);
+const postgresUrl = optionalString.refine((value) => value === undefined || /^postgres(ql)?:\/\//.test(value), 'expected a postgres:// or postgresql:// URL');
 
-const httpUrl = optionalString.refine(
-  (value) => value === undefined || /^https?:\/\/[^\s]+$/.test(value),
-  'expected an http:// or https:// URL',
-);
+const httpUrl = optionalString.refine((value) => value === undefined || /^https?:\/\/[^\s]+$/.test(value), 'expected an http:// or https:// URL');
 
 const SECRET_KEY_FORMAT = 'must be 32 random bytes in base64 (openssl rand -base64 32)';
 const isSecretKey = (value: string) => Buffer.from(value, 'base64').length === 32;
@@ -70,15 +64,28 @@ const environmentSchema = z
     VIGIL_JWT_AUDIENCE: optionalString,
     VIGIL_JWT_MAX_LIFETIME: integer(86_400, 60, 30 * 86_400),
     VIGIL_BOOTSTRAP: booleanFlag(true),
-    VIGIL_BOOTSTRAP_TENANT: z.string().trim().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'expected a slug: a-z, 0-9 and -').default('default'),
-    VIGIL_BOOTSTRAP_ADMIN_EMAIL: z.string().trim().toLowerCase().regex(/^[^\s@]+@[^\s@]+$/, 'expected an email address').default('admin@localhost'),
+    VIGIL_BOOTSTRAP_TENANT: z
+      .string()
+      .trim()
+      .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'expected a slug: a-z, 0-9 and -')
+      .default('default'),
+    VIGIL_BOOTSTRAP_ADMIN_EMAIL: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .regex(/^[^\s@]+@[^\s@]+$/, 'expected an email address')
+      .default('admin@localhost'),
     VIGIL_SHUTDOWN_GRACE_MS: integer(8000, 0, 60000),
     VIGIL_TRUST_PROXY: z
       .string()
       .trim()
       .default('false')
       .transform((value) => (value === 'true' ? true : value === 'false' || value === '' ? false : /^\d+$/.test(value) ? Number(value) : value)),
-    VIGIL_BODY_LIMIT: z.string().trim().regex(/^\d+(b|kb|mb)$/i, 'expected a size such as 1mb or 512kb').default('2mb'),
+    VIGIL_BODY_LIMIT: z
+      .string()
+      .trim()
+      .regex(/^\d+(b|kb|mb)$/i, 'expected a size such as 1mb or 512kb')
+      .default('2mb'),
     VIGIL_UNRESPONSIVE_AFTER: integer(300, 5, 86_400 * 7),
     VIGIL_AUDIT_SIGNING_KEY: optionalString.refine(
       (value) => value === undefined || value.includes('-----BEGIN PRIVATE KEY-----'),
@@ -87,8 +94,19 @@ const environmentSchema = z
     VIGIL_AUDIT_TRUSTED_KEYS: z
       .string()
       .default('')
-      .transform((value) => value.split(/[\s,]+/).map((key) => key.trim()).filter(Boolean))
-      .pipe(z.array(z.string().regex(/^[^+\s]+\+[0-9a-f]{8}\+[A-Za-z0-9+/=]+$/, 'must be signed-note verifier keys (name+hex id+base64 key), separated by commas or spaces'))),
+      .transform((value) =>
+        value
+          .split(/[\s,]+/)
+          .map((key) => key.trim())
+          .filter(Boolean),
+      )
+      .pipe(
+        z.array(
+          z
+            .string()
+            .regex(/^[^+\s]+\+[0-9a-f]{8}\+[A-Za-z0-9+/=]+$/, 'must be signed-note verifier keys (name+hex id+base64 key), separated by commas or spaces'),
+        ),
+      ),
     VIGIL_INSTANCE_NAME: z
       .string()
       .trim()
@@ -104,7 +122,10 @@ const environmentSchema = z
       .string()
       .default('')
       .transform((value, ctx) => {
-        const keys = value.split(',').map((key) => key.trim()).filter(Boolean);
+        const keys = value
+          .split(',')
+          .map((key) => key.trim())
+          .filter(Boolean);
         keys.forEach((key, index) => {
           if (!isSecretKey(key)) ctx.addIssue({ code: 'custom', message: `key ${index + 1} of ${keys.length}: ${SECRET_KEY_FORMAT}` });
         });
@@ -114,7 +135,12 @@ const environmentSchema = z
       .string()
       .trim()
       .default('')
-      .transform((value) => value.split(',').map((kind) => kind.trim()).filter(Boolean))
+      .transform((value) =>
+        value
+          .split(',')
+          .map((kind) => kind.trim())
+          .filter(Boolean),
+      )
       .pipe(z.array(z.enum(ADDRESS_KINDS, { message: `expected a comma-separated list of ${ADDRESS_KINDS.join(', ')}` }))),
     VIGIL_WEBHOOK_TIMEOUT_MS: integer(10_000, 100, 120_000),
     VIGIL_WEBHOOK_POLL_MS: integer(1000, 50, 60_000),
@@ -137,7 +163,12 @@ const environmentSchema = z
       .string()
       .trim()
       .default('')
-      .transform((value) => value.split(',').map((origin) => origin.trim().replace(/\/+$/, '')).filter(Boolean))
+      .transform((value) =>
+        value
+          .split(',')
+          .map((origin) => origin.trim().replace(/\/+$/, ''))
+          .filter(Boolean),
+      )
       .pipe(z.array(z.string().regex(/^https?:\/\/[^/\s]+$/, 'must be origins such as https://app.example.com, comma-separated'))),
     VIGIL_RATE_LIMIT_PER_TOKEN: integer(6000, 0, 10_000_000),
     VIGIL_RATE_LIMIT_PER_IP: integer(12_000, 0, 10_000_000),
@@ -146,7 +177,11 @@ const environmentSchema = z
     MICROSOFT_APP_PASSWORD: optionalString,
     MICROSOFT_APP_TENANT_ID: optionalString,
     MICROSOFT_APP_TYPE: z.enum(['MultiTenant', 'SingleTenant']).default('MultiTenant'),
-    TEAMS_SERVICE_URL: z.string().trim().default('https://smba.trafficmanager.net/teams/').refine((value) => /^https?:\/\//.test(value), 'must be an http(s) URL'),
+    TEAMS_SERVICE_URL: z
+      .string()
+      .trim()
+      .default('https://smba.trafficmanager.net/teams/')
+      .refine((value) => /^https?:\/\//.test(value), 'must be an http(s) URL'),
     SLACK_SIGNING_SECRET: optionalString,
     SLACK_BOT_TOKEN: optionalString.refine((value) => value === undefined || value.startsWith('xoxb-'), 'must be a bot token (xoxb-…)'),
     SLACK_API_URL: optionalString.refine((value) => value === undefined || /^https?:\/\//.test(value), 'must be an http(s) URL'),

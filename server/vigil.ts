@@ -156,12 +156,17 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
     const events = createEventRouter({ db: database.db, clock, log, bus, authenticator, logger });
     const exports = createExportRouter({ db: database.db, clock, signingKey, log, trustedLogKeys, authenticator, logger });
     const recordings = createRecordingRouter({ db: database.db, clock, authenticator, secretBox, logger, chunkLimitBytes: config.recordings.chunkLimitBytes });
-    const slack = config.slack ? createSlackBot({ config: config.slack, schema, deps, services: createChatBotServices({ db: database.db, clock: deps.clock, bus }, 'slack') }) : undefined;
+    const slack = config.slack
+      ? createSlackBot({ config: config.slack, schema, deps, services: createChatBotServices({ db: database.db, clock: deps.clock, bus }, 'slack') })
+      : undefined;
     if (slack) chatSenders.slack = slack.alertSender;
-    const teams = config.teams ? createTeamsBot({ config: config.teams, schema, deps, services: createChatBotServices({ db: database.db, clock: deps.clock, bus }, 'teams') }) : undefined;
+    const teams = config.teams
+      ? createTeamsBot({ config: config.teams, schema, deps, services: createChatBotServices({ db: database.db, clock: deps.clock, bus }, 'teams') })
+      : undefined;
     if (teams) chatSenders.teams = teams.alertSender;
     const bots: Record<string, RequestHandler> = { ...(slack ? { '/slack': slack.router } : {}), ...(teams ? { '/api': teams.router } : {}) };
-    expressServer.serve(createApp({
+    expressServer.serve(
+      createApp({
         logger,
         metrics,
         database,
@@ -175,7 +180,8 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
         rateLimit: rateLimiter(database.db, clock, config.rateLimits, logger),
         corsOrigins: config.corsOrigins,
         trustProxy: config.http.trustProxy,
-      }));
+      }),
+    );
 
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', reject);
@@ -214,7 +220,19 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
       dispose() {
         disposing ??= (async () => {
           try {
-            await Promise.all([events.dispose(), slack?.dispose(), teams?.dispose(), graphql.apollo.stop(), sweeper.dispose(), approvalSweeper.dispose(), deliveryWorker.dispose(), alertEvaluator.dispose(), logJob.dispose(), retention.dispose(), rateLimitSweeper.dispose()]);
+            await Promise.all([
+              events.dispose(),
+              slack?.dispose(),
+              teams?.dispose(),
+              graphql.apollo.stop(),
+              sweeper.dispose(),
+              approvalSweeper.dispose(),
+              deliveryWorker.dispose(),
+              alertEvaluator.dispose(),
+              logJob.dispose(),
+              retention.dispose(),
+              rateLimitSweeper.dispose(),
+            ]);
             hub.dispose();
             // The runs writers asked for finish before the database closes (none can be asked now).
             await log.whenIdle();

@@ -23,7 +23,11 @@ export interface BenchVigil {
 
 const SIGNING_KEY = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 
-export async function startBenchVigil(options: BenchOptions, start: Omit<StartOptions, 'logger' | 'database'> = {}, env: Record<string, string> = {}): Promise<BenchVigil> {
+export async function startBenchVigil(
+  options: BenchOptions,
+  start: Omit<StartOptions, 'logger' | 'database'> = {},
+  env: Record<string, string> = {},
+): Promise<BenchVigil> {
   let databaseUrl: string | undefined;
   let dropDatabase = async () => {};
   if (options.postgresUrl) {
@@ -59,7 +63,7 @@ export async function startBenchVigil(options: BenchOptions, start: Omit<StartOp
     logger: createLogger('silent'),
     database: databaseUrl ? {} : { pgliteInMemory: true },
   });
-  const pglite = databaseUrl ? undefined : ((vigil.database.db as unknown as { $client: PGlite }).$client);
+  const pglite = databaseUrl ? undefined : (vigil.database.db as unknown as { $client: PGlite }).$client;
   const raw = createRawSql(databaseUrl ? { url: databaseUrl } : { pglite: pglite! });
   return {
     vigil,
@@ -72,4 +76,3 @@ export async function startBenchVigil(options: BenchOptions, start: Omit<StartOp
     },
   };
 }
-

@@ -15,42 +15,46 @@ const port = parentPort!;
 const reply = (message: FleetReply, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
 let fleet: Fleet | undefined;
 
-port.on('message', (request: FleetRequest) => void (async () => {
-  try {
-    switch (request.type) {
-      case 'open': {
-        fleet = await openFleet({
-          url: request.url,
-          query: request.query,
-          count: request.params.length,
-          params: (index) => request.params[index],
-          concurrency: request.concurrency,
-          watched: new Set(request.watched),
-          onFailure: (message) => reply({ type: 'failure', message }),
-        });
-        reply({ type: 'opened' });
-        break;
+port.on(
+  'message',
+  (request: FleetRequest) =>
+    void (async () => {
+      try {
+        switch (request.type) {
+          case 'open': {
+            fleet = await openFleet({
+              url: request.url,
+              query: request.query,
+              count: request.params.length,
+              params: (index) => request.params[index],
+              concurrency: request.concurrency,
+              watched: new Set(request.watched),
+              onFailure: (message) => reply({ type: 'failure', message }),
+            });
+            reply({ type: 'opened' });
+            break;
+          }
+          case 'expect': {
+            const round = fleet!.expect(request.marker);
+            reply({ type: 'armed' });
+            await round.done;
+            reply({ type: 'received', times: round.times, watchedReceipts: fleet!.watchedReceipts }, [round.times.buffer as ArrayBuffer]);
+            break;
+          }
+          case 'gc': {
+            for (let pass = 0; pass < 3; pass++) collectGarbage();
+            reply({ type: 'collected' });
+            break;
+          }
+          case 'close': {
+            await fleet?.close();
+            fleet = undefined;
+            reply({ type: 'closed' });
+            break;
+          }
+        }
+      } catch (error) {
+        reply({ type: 'error', message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
       }
-      case 'expect': {
-        const round = fleet!.expect(request.marker);
-        reply({ type: 'armed' });
-        await round.done;
-        reply({ type: 'received', times: round.times, watchedReceipts: fleet!.watchedReceipts }, [round.times.buffer as ArrayBuffer]);
-        break;
-      }
-      case 'gc': {
-        for (let pass = 0; pass < 3; pass++) collectGarbage();
-        reply({ type: 'collected' });
-        break;
-      }
-      case 'close': {
-        await fleet?.close();
-        fleet = undefined;
-        reply({ type: 'closed' });
-        break;
-      }
-    }
-  } catch (error) {
-    reply({ type: 'error', message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
-  }
-})());
+    })(),
+);

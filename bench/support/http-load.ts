@@ -9,7 +9,14 @@ export interface LoadResult {
   readonly non2xx: number;
 }
 
-export async function load(options: { url: string; method?: 'GET' | 'POST'; body?: string; headers?: Record<string, string>; connections: number; seconds: number }): Promise<LoadResult> {
+export async function load(options: {
+  url: string;
+  method?: 'GET' | 'POST';
+  body?: string;
+  headers?: Record<string, string>;
+  connections: number;
+  seconds: number;
+}): Promise<LoadResult> {
   const result = await autocannon({
     url: options.url,
     method: options.method ?? 'GET',

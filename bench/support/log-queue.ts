@@ -8,7 +8,9 @@ import type { RawSql } from './raw-sql.js';
 export async function waitUntilSequenced(raw: RawSql, tenantId: string, timeoutMs = 30 * 60_000): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
-    const [row] = await raw.query<{ is_queued: boolean }>('select exists (select 1 from log_leaves where tenant_id = $1 and idx is null) as is_queued', [tenantId]);
+    const [row] = await raw.query<{ is_queued: boolean }>('select exists (select 1 from log_leaves where tenant_id = $1 and idx is null) as is_queued', [
+      tenantId,
+    ]);
     if (!row?.is_queued) return;
     if (performance.now() > deadline) throw new Error(`leaves of tenant ${tenantId} still queued after ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 5));

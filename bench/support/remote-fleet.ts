@@ -34,7 +34,9 @@ export interface RemoteFleet {
 export function startRemoteFleet(): RemoteFleet {
   const entry = new URL('./fleet-worker.ts', import.meta.url).href;
   // Worker threads do not inherit tsx's hooks for their entry module: load it through tsx's API.
-  const worker = new Worker(`import('tsx/esm/api').then(({ tsImport }) => tsImport(${JSON.stringify(entry)}, ${JSON.stringify(import.meta.url)}))`, { eval: true });
+  const worker = new Worker(`import('tsx/esm/api').then(({ tsImport }) => tsImport(${JSON.stringify(entry)}, ${JSON.stringify(import.meta.url)}))`, {
+    eval: true,
+  });
   let pending: { expecting: FleetReply['type'][]; resolve: (reply: FleetReply) => void; reject: (error: Error) => void } | undefined;
   let failure: Error | undefined;
   const settleWith = (error: Error) => {

@@ -32,8 +32,7 @@ export function compare(
   target: { ratioAtLeast?: number; ratioAtMost?: number; description: string },
 ): Comparison {
   const ratio = vigil.value / baseline.value;
-  const isTargetMet =
-    target.ratioAtLeast !== undefined ? ratio >= target.ratioAtLeast : target.ratioAtMost !== undefined ? ratio <= target.ratioAtMost : null;
+  const isTargetMet = target.ratioAtLeast !== undefined ? ratio >= target.ratioAtLeast : target.ratioAtMost !== undefined ? ratio <= target.ratioAtMost : null;
   const comparison = { name, vigil, baseline, ratio, target: target.description, isTargetMet };
   printComparison(comparison);
   return comparison;
@@ -47,7 +46,12 @@ export function compareToTarget(name: string, vigil: Figure, target: { atLeast?:
   const threshold = target.atLeast ?? target.atMost;
   if (threshold === undefined) throw new Error(`${name}: a target needs atLeast or atMost`);
   const bound = { label: 'target', value: threshold, unit: vigil.unit };
-  return compare(name, vigil, bound, target.atLeast !== undefined ? { ratioAtLeast: 1, description: target.description } : { ratioAtMost: 1, description: target.description });
+  return compare(
+    name,
+    vigil,
+    bound,
+    target.atLeast !== undefined ? { ratioAtLeast: 1, description: target.description } : { ratioAtMost: 1, description: target.description },
+  );
 }
 
 export function format(figure: Figure): string {

@@ -56,7 +56,13 @@ export async function writeResults(results: BenchmarkResult[], options: BenchOpt
     '',
     '## Figures',
     '',
-    ...results.flatMap((result) => [`### ${result.benchmark}`, '', ...result.figures.map((figure) => `- ${figure.label}: ${format(figure)}`), ...result.notes.map((note) => `- ${note}`), '']),
+    ...results.flatMap((result) => [
+      `### ${result.benchmark}`,
+      '',
+      ...result.figures.map((figure) => `- ${figure.label}: ${format(figure)}`),
+      ...result.notes.map((note) => `- ${note}`),
+      '',
+    ]),
     ...(soak ? [soak] : []),
     findings || '## Findings\n\n(none yet)\n',
   ];

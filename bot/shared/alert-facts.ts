@@ -48,14 +48,14 @@ function outcomeOf(facts: AlertFacts): string | null {
   return null;
 }
 
-export async function loadAlertView(schema: GraphQLSchema, deps: SchemaDependencies, tenantId: string, provider: ChatProvider, alertId: string): Promise<AlertView | undefined> {
-  const result = await runOperation<{ alert: AlertFacts }>(
-    schema,
-    deps,
-    botCaller(tenantId, provider),
-    ALERT_FACTS,
-    { id: alertId },
-  );
+export async function loadAlertView(
+  schema: GraphQLSchema,
+  deps: SchemaDependencies,
+  tenantId: string,
+  provider: ChatProvider,
+  alertId: string,
+): Promise<AlertView | undefined> {
+  const result = await runOperation<{ alert: AlertFacts }>(schema, deps, botCaller(tenantId, provider), ALERT_FACTS, { id: alertId });
   const facts = result.data?.alert;
   if (!facts) return undefined;
   return {
@@ -70,7 +70,12 @@ export async function loadAlertView(schema: GraphQLSchema, deps: SchemaDependenc
 }
 
 /** Calls `refresh` for every alert acknowledged or resolved, anywhere, in order per alert. */
-export function onAlertChanges(services: ChatBotServices, logger: Logger, what: string, refresh: (tenantId: string, alertId: string) => Promise<void>): Disposable {
+export function onAlertChanges(
+  services: ChatBotServices,
+  logger: Logger,
+  what: string,
+  refresh: (tenantId: string, alertId: string) => Promise<void>,
+): Disposable {
   const work = keyedWork(logger, `${what} alert message failed`, 'alertId');
   const stop = services.onDomainEvent((event) => {
     if (event.type === 'alert.changed' && event.state !== 'fired') work.run(event.alertId, () => refresh(event.tenantId, event.alertId));

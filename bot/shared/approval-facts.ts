@@ -43,14 +43,14 @@ export const APPROVAL_FACTS = `query($id: ID!) { approval(id: $id) {
   requester { id email name } servers { name labels { key value } }
   decisions { decision justification channel decidedAt approver { email } } closedBy { email } } }`;
 
-export async function loadApprovalFacts(schema: GraphQLSchema, deps: SchemaDependencies, tenantId: string, provider: ChatProvider, approvalId: string): Promise<ApprovalFacts | undefined> {
-  const result = await runOperation<{ approval: ApprovalFacts }>(
-    schema,
-    deps,
-    botCaller(tenantId, provider),
-    APPROVAL_FACTS,
-    { id: approvalId },
-  );
+export async function loadApprovalFacts(
+  schema: GraphQLSchema,
+  deps: SchemaDependencies,
+  tenantId: string,
+  provider: ChatProvider,
+  approvalId: string,
+): Promise<ApprovalFacts | undefined> {
+  const result = await runOperation<{ approval: ApprovalFacts }>(schema, deps, botCaller(tenantId, provider), APPROVAL_FACTS, { id: approvalId });
   return result.data?.approval;
 }
 
@@ -65,11 +65,15 @@ export type RequestShape = Pick<ApprovalFacts, 'kind' | 'command' | 'isPattern' 
 export const accessSudoWords = (sudoScope: string) => (sudoScope === ACCESS_SUDO_PATTERN ? 'any command, as root' : `\`${sudoScope}\``);
 
 /** The card's title: sudo named whenever approving grants it. */
-export const requestTitle = (facts: Pick<ApprovalFacts, 'kind' | 'sudoScope'>) => (facts.kind === 'SUDO' ? 'Sudo request' : facts.sudoScope ? 'Access request with sudo' : 'Access request');
+export const requestTitle = (facts: Pick<ApprovalFacts, 'kind' | 'sudoScope'>) =>
+  facts.kind === 'SUDO' ? 'Sudo request' : facts.sudoScope ? 'Access request with sudo' : 'Access request';
 
 /** What was asked, in one phrase: never without the sudo that approving grants. */
 export function describeRequest(facts: RequestShape): string {
-  const servers = listWithin(facts.servers.map((server) => server.name), 600);
+  const servers = listWithin(
+    facts.servers.map((server) => server.name),
+    600,
+  );
   if (facts.kind === 'SUDO') return `sudo \`${facts.command}\`${facts.isPattern ? ' (pattern)' : ''} on ${servers}`;
   return `access to ${servers}${facts.sudoScope ? ` with sudo (${accessSudoWords(facts.sudoScope)})` : ''}`;
 }
@@ -87,10 +91,19 @@ export function outcomeLine(facts: ApprovalFacts, style: LineStyle = AS_TYPED): 
   const { words } = style;
   const last = facts.decisions.at(-1);
   const by = (decision: ApprovalFacts['decisions'][number] | undefined) =>
-    words(decision ? `${decision.approver.email} (${decision.channel.toLowerCase()})${decision.justification ? `: “${decision.justification}”` : ''}` : (facts.closedBy?.email ?? 'Vigil'));
+    words(
+      decision
+        ? `${decision.approver.email} (${decision.channel.toLowerCase()})${decision.justification ? `: “${decision.justification}”` : ''}`
+        : (facts.closedBy?.email ?? 'Vigil'),
+    );
   switch (facts.status) {
     case 'APPROVED':
-      return facts.decisions.length === 0 ? 'Approved by policy' : `Approved by ${facts.decisions.filter((decision) => decision.decision === 'APPROVE').map((decision) => by(decision)).join(', ')}`;
+      return facts.decisions.length === 0
+        ? 'Approved by policy'
+        : `Approved by ${facts.decisions
+            .filter((decision) => decision.decision === 'APPROVE')
+            .map((decision) => by(decision))
+            .join(', ')}`;
     case 'DENIED':
       return `Denied by ${by(facts.decisions.find((decision) => decision.decision === 'DENY'))}`;
     case 'CANCELLED':
@@ -98,7 +111,9 @@ export function outcomeLine(facts: ApprovalFacts, style: LineStyle = AS_TYPED): 
     case 'EXPIRED':
       return `Expired undecided at ${style.at(facts.decideBy)}`;
     default:
-      return last ? `${facts.approvalsReceived} of ${facts.requiredApprovals} approvals so far (last: ${by(last)})` : `Waiting for ${facts.approvalsStillNeeded} approval${facts.approvalsStillNeeded === 1 ? '' : 's'}`;
+      return last
+        ? `${facts.approvalsReceived} of ${facts.requiredApprovals} approvals so far (last: ${by(last)})`
+        : `Waiting for ${facts.approvalsStillNeeded} approval${facts.approvalsStillNeeded === 1 ? '' : 's'}`;
   }
 }
 

@@ -50,7 +50,9 @@ export async function answerList(
   const spec = AUDIT_LISTS[subcommand];
   // Someone else's rows, asked by a person who sees only their own: say so, rather than "0 shown".
   if (filters.userId && spec.recordKind && !bot.services.canSeeRecordsOf(caller.actor, spec.recordKind, filters.userId)) {
-    return { error: `You can list only your own ${subcommand}: --user with someone else needs the admin role${spec.recordKind === 'terminalSessions' ? ' or the session_recordings.view permission' : ''}.` };
+    return {
+      error: `You can list only your own ${subcommand}: --user with someone else needs the admin role${spec.recordKind === 'terminalSessions' ? ' or the session_recordings.view permission' : ''}.`,
+    };
   }
   const filter = Object.fromEntries(Object.entries(spec.filter(filters, bot.deps.clock.now())).filter(([, value]) => value !== undefined));
   const result = await runOperation<ListData>(bot.schema, bot.deps, caller, spec.query, { first: PAGE_SIZE, after, filter });
@@ -87,5 +89,10 @@ export function parseMoreState(value: string | undefined): MoreState | undefined
 }
 
 export function filtersOfMore(state: MoreState): ResolvedFilters {
-  return { serverId: state.filters.serverId, userId: state.filters.userId, from: state.filters.from ? new Date(state.filters.from) : undefined, status: state.filters.status };
+  return {
+    serverId: state.filters.serverId,
+    userId: state.filters.userId,
+    from: state.filters.from ? new Date(state.filters.from) : undefined,
+    status: state.filters.status,
+  };
 }

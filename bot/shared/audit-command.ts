@@ -76,11 +76,13 @@ export function parseAuditCommand(text: string, now: Date): AuditCommand {
   if (status !== undefined) {
     const allowed = STATUSES[subcommand];
     if (!allowed) return { kind: 'error', message: `--status does not apply to \`${subcommand}\`` };
-    if (!allowed.includes(status.toLowerCase())) return { kind: 'error', message: `--status for \`${subcommand}\` is one of ${allowed.join(', ')} (not \`${status}\`)` };
+    if (!allowed.includes(status.toLowerCase()))
+      return { kind: 'error', message: `--status for \`${subcommand}\` is one of ${allowed.join(', ')} (not \`${status}\`)` };
     filters.status = status.toLowerCase();
   }
   if (user !== undefined) {
-    if (subcommand.startsWith('my-')) return { kind: 'error', message: `\`${subcommand}\` lists your own records: --user applies to commands, sessions, approvals and activity` };
+    if (subcommand.startsWith('my-'))
+      return { kind: 'error', message: `\`${subcommand}\` lists your own records: --user applies to commands, sessions, approvals and activity` };
     filters.user = user;
   }
   if (subcommand === 'activity' && filters.server) return { kind: 'error', message: '--server does not apply to `activity`' };

@@ -18,7 +18,8 @@ export interface ResolvedFilters {
 export type RowFact = string | { readonly at: string; readonly prefix?: string };
 
 /** A row's facts as one line, times in UTC: for where no platform rendering applies. */
-export const factText = (fact: RowFact) => (typeof fact === 'string' ? fact : `${fact.prefix ? `${fact.prefix} ` : ''}${fact.at.replace('T', ' ').replace(/\.\d+Z$/, 'Z')}`);
+export const factText = (fact: RowFact) =>
+  typeof fact === 'string' ? fact : `${fact.prefix ? `${fact.prefix} ` : ''}${fact.at.replace('T', ' ').replace(/\.\d+Z$/, 'Z')}`;
 
 export interface ListRow {
   readonly title: string;
@@ -129,10 +130,22 @@ const COMMAND_FIELDS = `id line status submittedAt exitCode elapsedSeconds delay
   terminalSession { recording { playbackUrl } }`;
 const commandRow = (node: CommandNode): ListRow => ({
   title: node.line,
-  facts: compact(node.status, node.server?.name, time(node.submittedAt), node.exitCode != null && `exit ${node.exitCode}`, seconds(node.elapsedSeconds), node.operator?.email),
+  facts: compact(
+    node.status,
+    node.server?.name,
+    time(node.submittedAt),
+    node.exitCode != null && `exit ${node.exitCode}`,
+    seconds(node.elapsedSeconds),
+    node.operator?.email,
+  ),
   link: node.terminalSession?.recording?.playbackUrl ? { label: 'Recording', url: node.terminalSession.recording.playbackUrl } : undefined,
 });
-const commandFilter = (filters: ResolvedFilters) => ({ serverId: filters.serverId, userId: filters.userId, from: filters.from, status: filters.status ? [upper(filters.status)] : undefined });
+const commandFilter = (filters: ResolvedFilters) => ({
+  serverId: filters.serverId,
+  userId: filters.userId,
+  from: filters.from,
+  status: filters.status ? [upper(filters.status)] : undefined,
+});
 
 const SESSION_FIELDS = `id username source startedAt endedAt durationSeconds isActive server { name } user { email } recording { playbackUrl }`;
 const sessionRow = (node: SessionNode): ListRow => ({
@@ -189,18 +202,37 @@ export const AUDIT_LISTS: Record<AuditSubcommand, ListSpec> = {
     filter: (filters, now) => ({ serverId: filters.serverId, from: filters.from, activeAt: filters.status === 'active' ? now : undefined }),
     page: pageAt(['viewer', 'sudoAuthorizations'], (node: SudoNode) => ({
       title: node.command,
-      facts: compact(node.isActive ? 'ACTIVE' : 'INACTIVE', node.server?.name, `via ${node.grantedVia}`, time(node.grantedAt), node.expiresAt && time(node.expiresAt, 'until'), node.grantedBy?.email),
+      facts: compact(
+        node.isActive ? 'ACTIVE' : 'INACTIVE',
+        node.server?.name,
+        `via ${node.grantedVia}`,
+        time(node.grantedAt),
+        node.expiresAt && time(node.expiresAt, 'until'),
+        node.grantedBy?.email,
+      ),
     })),
   },
   approvals: {
     recordKind: 'approvals',
     heading: 'Requests',
     query: `query($first: Int, $after: String, $filter: ApprovalFilterInput) { approvals(first: $first, after: $after, filter: $filter) { nodes { id kind status reason command isPattern sudoScope durationMinutes requestedAt requester { email } servers { name } approvalsReceived requiredApprovals } ${PAGE} } }`,
-    filter: (filters) => ({ serverId: filters.serverId, requesterId: filters.userId, from: filters.from, status: filters.status ? [upper(filters.status)] : undefined }),
+    filter: (filters) => ({
+      serverId: filters.serverId,
+      requesterId: filters.userId,
+      from: filters.from,
+      status: filters.status ? [upper(filters.status)] : undefined,
+    }),
     page: pageAt(['approvals'], (node: ApprovalNode) => ({
       // Plain text (list rows have no code spans in Teams), and never without the sudo it grants.
       title: describeRequest(node).replace(/`/g, ''),
-      facts: compact(node.status, node.requester?.email, time(node.requestedAt), node.durationMinutes ? `${node.durationMinutes} min` : null, `${node.approvalsReceived}/${node.requiredApprovals} approvals`, node.reason),
+      facts: compact(
+        node.status,
+        node.requester?.email,
+        time(node.requestedAt),
+        node.durationMinutes ? `${node.durationMinutes} min` : null,
+        `${node.approvalsReceived}/${node.requiredApprovals} approvals`,
+        node.reason,
+      ),
     })),
   },
   activity: {

@@ -29,7 +29,6 @@ export interface Decided extends Pick<ApprovalFacts, 'kind' | 'command' | 'isPat
   readonly requester: { email: string };
 }
 
-
 interface Bot {
   readonly schema: GraphQLSchema;
   readonly deps: SchemaDependencies;
@@ -69,11 +68,18 @@ export async function decide(
 export function decisionConfirmation(decision: 'approve' | 'deny', decided: Decided): string {
   const what = `${decided.requester.email}’s ${describeRequest(decided)}${decided.kind === 'ACCESS' && decided.durationMinutes ? `, for ${decided.durationMinutes} minutes` : ''}`;
   if (decision === 'deny') return `You denied ${what}.`;
-  return decided.status === 'APPROVED' ? `You approved ${what}.` : `You approved ${what}: ${decided.approvalsReceived} of ${decided.requiredApprovals} approvals so far.`;
+  return decided.status === 'APPROVED'
+    ? `You approved ${what}.`
+    : `You approved ${what}: ${decided.approvalsReceived} of ${decided.requiredApprovals} approvals so far.`;
 }
 
 /** Acknowledges or resolves an alert as the person who clicked (MONITORING_MANAGE, as in the API); the messages follow the event. */
-export async function moveAlertOn(bot: Bot, caller: ChatCaller, alertId: string | undefined, change: keyof typeof ALERT_STATE_CHANGE): Promise<OperationResult<{ id: string }>> {
+export async function moveAlertOn(
+  bot: Bot,
+  caller: ChatCaller,
+  alertId: string | undefined,
+  change: keyof typeof ALERT_STATE_CHANGE,
+): Promise<OperationResult<{ id: string }>> {
   const result = await runOperation<{ changed: { id: string } }>(bot.schema, bot.deps, caller, ALERT_STATE_CHANGE[change], { id: alertId });
   return result.error ? result : { data: result.data.changed };
 }

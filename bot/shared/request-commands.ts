@@ -26,7 +26,10 @@ export function parseAccessCommand(text: string): Parsed<{ servers: string[]; du
   if (!taken.options.reason) return { error: `A reason is required. ${ACCESS_USAGE}` };
   return {
     input: {
-      servers: servers.split(',').map((server) => server.trim()).filter(Boolean),
+      servers: servers
+        .split(',')
+        .map((server) => server.trim())
+        .filter(Boolean),
       durationMinutes,
       reason: taken.options.reason,
       isSudoRequested,

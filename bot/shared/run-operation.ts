@@ -38,7 +38,11 @@ export interface ChatCaller {
 }
 
 /** The bot itself (Vigil, as the system), reading what it posts about a tenant. */
-export const botCaller = (tenantId: string, provider: ChatProvider): ChatCaller => ({ actor: { type: 'system', tenantId, name: `${provider}-bot` }, provider, chatUserId: `${provider}-bot` });
+export const botCaller = (tenantId: string, provider: ChatProvider): ChatCaller => ({
+  actor: { type: 'system', tenantId, name: `${provider}-bot` },
+  provider,
+  chatUserId: `${provider}-bot`,
+});
 
 export async function runOperation<T = Record<string, unknown>>(
   schema: GraphQLSchema,

@@ -20,18 +20,34 @@ export function alertMessage(alert: AlertView): { text: string; attachments: Rec
   const blocks: Record<string, unknown>[] = [
     // An alert's title and message carry agents' words (a failed command line): escaped, then clipped to Slack's limits.
     { type: 'section', text: { type: 'mrkdwn', text: `*${clip(escapeMrkdwn(alert.subject), 500)}*\n${clip(escapeMrkdwn(alert.message), 2400)}` } },
-    { type: 'context', elements: [{ type: 'mrkdwn', text: `Severity *${alert.severity}* · ${clip(escapeMrkdwn(alert.source), 200)}${alert.outcome ? ` · ${clip(escapeMrkdwn(alert.outcome), 300)}` : ''}` }] },
+    {
+      type: 'context',
+      elements: [
+        {
+          type: 'mrkdwn',
+          text: `Severity *${alert.severity}* · ${clip(escapeMrkdwn(alert.source), 200)}${alert.outcome ? ` · ${clip(escapeMrkdwn(alert.outcome), 300)}` : ''}`,
+        },
+      ],
+    },
   ];
   const buttons = [
-    ...(alert.state === 'fired' ? [{ type: 'button', text: { type: 'plain_text', text: 'Acknowledge' }, action_id: ACTIONS.acknowledge, value: alert.alertId }] : []),
-    ...(alert.state !== 'resolved' ? [{ type: 'button', text: { type: 'plain_text', text: 'Resolve' }, action_id: ACTIONS.resolve, value: alert.alertId }] : []),
+    ...(alert.state === 'fired'
+      ? [{ type: 'button', text: { type: 'plain_text', text: 'Acknowledge' }, action_id: ACTIONS.acknowledge, value: alert.alertId }]
+      : []),
+    ...(alert.state !== 'resolved'
+      ? [{ type: 'button', text: { type: 'plain_text', text: 'Resolve' }, action_id: ACTIONS.resolve, value: alert.alertId }]
+      : []),
   ];
   if (alert.alertId && buttons.length > 0) blocks.push({ type: 'actions', elements: buttons });
   const state = alert.state === 'fired' ? '' : ` (${alert.state})`;
-  return { text: `[${alert.severity.toUpperCase()}] ${clip(escapeMrkdwn(alert.subject), 500)}${state}`, attachments: [{ color: SEVERITY_COLOURS[alert.severity], blocks }] };
+  return {
+    text: `[${alert.severity.toUpperCase()}] ${clip(escapeMrkdwn(alert.subject), 500)}${state}`,
+    attachments: [{ color: SEVERITY_COLOURS[alert.severity], blocks }],
+  };
 }
 
-const NO_PROVEN_WORKSPACE = 'This tenant has no proven Slack workspace: bind it (bindChatWorkspace, then `/audit bind CODE` in the workspace) before the bot posts alerts for it';
+const NO_PROVEN_WORKSPACE =
+  'This tenant has no proven Slack workspace: bind it (bindChatWorkspace, then `/audit bind CODE` in the workspace) before the bot posts alerts for it';
 
 export function slackAlertSender(ctx: SlackContext): ChatAlertSender {
   return {
@@ -42,7 +58,11 @@ export function slackAlertSender(ctx: SlackContext): ChatAlertSender {
         const { text, attachments } = alertMessage(firedAlertView(alert));
         const posted = await ctx.client.chat.postMessage({ channel, text, attachments: attachments });
         if (alert.alertId && posted.channel && posted.ts) {
-          await ctx.services.savePostedCopy(tenantId, { type: 'alert', id: alert.alertId }, { conversation: posted.channel, messageId: posted.ts, reference: null });
+          await ctx.services.savePostedCopy(
+            tenantId,
+            { type: 'alert', id: alert.alertId },
+            { conversation: posted.channel, messageId: posted.ts, reference: null },
+          );
         }
         return { isSuccess: true, error: null };
       } catch (error) {

@@ -33,9 +33,19 @@ export function registerApprovalActions(app: App, ctx: SlackContext): void {
       const caller = await callerOf(ctx, workspace, body.user.id);
       if (!caller) return void (await respond(ephemeral(UNMAPPED)));
       const approvalId = action.value ?? '';
-      const check = await runOperation<{ approval: { viewerCanDecide: boolean; status: string; chatApproval: string }; me: { hasTotp: boolean } }>(ctx.schema, ctx.deps, caller, CAN_DECIDE, { id: approvalId });
+      const check = await runOperation<{ approval: { viewerCanDecide: boolean; status: string; chatApproval: string }; me: { hasTotp: boolean } }>(
+        ctx.schema,
+        ctx.deps,
+        caller,
+        CAN_DECIDE,
+        { id: approvalId },
+      );
       if (check.error || !check.data.approval.viewerCanDecide) {
-        const why = check.error?.message ?? (check.data!.approval.status === 'PENDING' ? 'you are not one of its approvers (or it is your own request)' : `it is ${check.data!.approval.status.toLowerCase()}`);
+        const why =
+          check.error?.message ??
+          (check.data!.approval.status === 'PENDING'
+            ? 'you are not one of its approvers (or it is your own request)'
+            : `it is ${check.data!.approval.status.toLowerCase()}`);
         return void (await respond(ephemeral(`You cannot decide this request: ${why}. Nothing changed.`)));
       }
       if (check.data.approval.chatApproval === 'STEP_UP' && !check.data.me.hasTotp) return void (await respond(ephemeral(NO_AUTHENTICATOR)));

@@ -32,7 +32,11 @@ async function announce(ctx: SlackContext, tenantId: string, approvalId: string)
     try {
       const posted = await ctx.client.chat.postMessage({ channel, text: message.text, blocks: message.blocks as never });
       if (posted.channel && posted.ts) {
-        await ctx.services.savePostedCopy(tenantId, { type: 'approval', id: approvalId }, { conversation: posted.channel, messageId: posted.ts, reference: null });
+        await ctx.services.savePostedCopy(
+          tenantId,
+          { type: 'approval', id: approvalId },
+          { conversation: posted.channel, messageId: posted.ts, reference: null },
+        );
       }
     } catch (error) {
       ctx.logger.warn({ err: error, approvalId, channel }, 'slack approval message not posted');

@@ -3,7 +3,15 @@
  * messages (facts, Approve / Deny, the outcome once decided), the decision modal and alerts.
  */
 import type { ListRow, RowFact } from '../shared/audit-lists.js';
-import { accessSudoWords, chatDecisionBlocked, DECIDE_ELSEWHERE, describeRequest, outcomeLine, requestTitle, type ApprovalFacts } from '../shared/approval-facts.js';
+import {
+  accessSudoWords,
+  chatDecisionBlocked,
+  DECIDE_ELSEWHERE,
+  describeRequest,
+  outcomeLine,
+  requestTitle,
+  type ApprovalFacts,
+} from '../shared/approval-facts.js';
 import { clip as clipTo, listWithin } from '../shared/clip.js';
 
 type Block = Record<string, unknown>;
@@ -72,7 +80,8 @@ export function listMessage(heading: string, rows: readonly ListRow[], moreValue
     const elements = factElements(row.facts);
     blocks.push(section, ...(elements.length ? [{ type: 'context', elements }] : []));
   }
-  if (moreValue) blocks.push({ type: 'actions', elements: [{ type: 'button', text: { type: 'plain_text', text: 'More' }, action_id: ACTIONS.more, value: moreValue }] });
+  if (moreValue)
+    blocks.push({ type: 'actions', elements: [{ type: 'button', text: { type: 'plain_text', text: 'More' }, action_id: ACTIONS.more, value: moreValue }] });
   return { text: clip(`${escapeMrkdwn(heading)}: ${rows.length} shown${moreValue ? ', more available' : ''}`), blocks };
 }
 
@@ -81,22 +90,33 @@ const STATUS_MARK: Record<ApprovalFacts['status'], string> = { PENDING: '⏳', A
 /** A request as approvers see it: the facts, then buttons while chat may decide, else the outcome. */
 export function approvalMessage(facts: ApprovalFacts): SlackMessage {
   const servers = listWithin(
-    facts.servers.map((server) => `${escapeMrkdwn(server.name)}${server.labels.length ? ` (${escapeMrkdwn(server.labels.map((label) => `${label.key}=${label.value}`).join(', '))})` : ''}`),
+    facts.servers.map(
+      (server) =>
+        `${escapeMrkdwn(server.name)}${server.labels.length ? ` (${escapeMrkdwn(server.labels.map((label) => `${label.key}=${label.value}`).join(', '))})` : ''}`,
+    ),
     1800,
     '\n',
   );
   const fields = [
     `*Requester*\n${escapeMrkdwn(facts.requester.email)}`,
     `*Servers*\n${servers}`,
-    facts.kind === 'SUDO' ? `*Command*\n\`${escapeMrkdwn(facts.command ?? '')}\`${facts.isPattern ? ' (pattern)' : ''}` : `*Duration*\n${facts.durationMinutes} minutes`,
+    facts.kind === 'SUDO'
+      ? `*Command*\n\`${escapeMrkdwn(facts.command ?? '')}\`${facts.isPattern ? ' (pattern)' : ''}`
+      : `*Duration*\n${facts.durationMinutes} minutes`,
     `*Approvals*\n${facts.approvalsReceived} of ${facts.requiredApprovals}${facts.status === 'PENDING' ? ` (${facts.approvalsStillNeeded} still needed)` : ''}`,
     `*Policy*\n${escapeMrkdwn(facts.policyName ?? 'default rules')}`,
     `*Decide by*\n${slackDate(facts.decideBy)}`,
   ].map((text) => ({ type: 'mrkdwn', text: clip(text, 1900) }));
   const blocks: Block[] = [{ type: 'header', text: { type: 'plain_text', text: `${STATUS_MARK[facts.status]} ${requestTitle(facts)}` } }];
   if (facts.kind === 'ACCESS' && facts.sudoScope) {
-    const on = listWithin(facts.servers.map((server) => escapeMrkdwn(server.name)), 2400);
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(`:warning: *Approving also grants sudo:* ${escapeMrkdwn(accessSudoWords(facts.sudoScope))}, on ${on}.`) } });
+    const on = listWithin(
+      facts.servers.map((server) => escapeMrkdwn(server.name)),
+      2400,
+    );
+    blocks.push({
+      type: 'section',
+      text: { type: 'mrkdwn', text: clip(`:warning: *Approving also grants sudo:* ${escapeMrkdwn(accessSudoWords(facts.sudoScope))}, on ${on}.`) },
+    });
   }
   blocks.push(
     { type: 'section', fields },
@@ -116,12 +136,19 @@ export function approvalMessage(facts: ApprovalFacts): SlackMessage {
         ...(facts.url ? [{ type: 'button', text: { type: 'plain_text', text: 'Open in Vigil' }, action_id: ACTIONS.openInVigil, url: facts.url }] : []),
       ],
     });
-    if (facts.chatApproval === 'STEP_UP') blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: 'Deciding here asks for your authenticator code.' }] });
+    if (facts.chatApproval === 'STEP_UP')
+      blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: 'Deciding here asks for your authenticator code.' }] });
   } else if (facts.status === 'PENDING') {
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `${escapeMrkdwn(blocked!)} ${facts.url ? `<${facts.url}|Decide in Vigil>` : DECIDE_ELSEWHERE}` } });
+    blocks.push({
+      type: 'section',
+      text: { type: 'mrkdwn', text: `${escapeMrkdwn(blocked!)} ${facts.url ? `<${facts.url}|Decide in Vigil>` : DECIDE_ELSEWHERE}` },
+    });
   }
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(outcomeLine(facts, { words: escapeMrkdwn, at: slackDate })) }] });
-  return { text: clip(`${requestTitle(facts)} by ${escapeMrkdwn(facts.requester.email)}: ${escapeMrkdwn(describeRequest(facts))} — ${facts.status.toLowerCase()}`), blocks };
+  return {
+    text: clip(`${requestTitle(facts)} by ${escapeMrkdwn(facts.requester.email)}: ${escapeMrkdwn(describeRequest(facts))} — ${facts.status.toLowerCase()}`),
+    blocks,
+  };
 }
 
 export interface DecisionModalState {
@@ -132,9 +159,22 @@ export interface DecisionModalState {
 /** The modal asking for a justification and/or the authenticator code. */
 export function decisionModal(facts: ApprovalFacts, state: DecisionModalState): Record<string, unknown> {
   const isDeny = state.decision === 'deny';
-  const blocks: Block[] = [{ type: 'section', text: { type: 'mrkdwn', text: clip(`${isDeny ? 'Deny' : 'Approve'} ${escapeMrkdwn(describeRequest(facts))} for ${escapeMrkdwn(facts.requester.email)}?`) } }];
+  const blocks: Block[] = [
+    {
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        text: clip(`${isDeny ? 'Deny' : 'Approve'} ${escapeMrkdwn(describeRequest(facts))} for ${escapeMrkdwn(facts.requester.email)}?`),
+      },
+    },
+  ];
   if (isDeny || facts.isApprovalJustificationRequired) {
-    blocks.push({ type: 'input', block_id: 'justification', label: { type: 'plain_text', text: 'Justification' }, element: { type: 'plain_text_input', action_id: 'value', multiline: true, max_length: 2000 } });
+    blocks.push({
+      type: 'input',
+      block_id: 'justification',
+      label: { type: 'plain_text', text: 'Justification' },
+      element: { type: 'plain_text_input', action_id: 'value', multiline: true, max_length: 2000 },
+    });
   }
   if (facts.chatApproval === 'STEP_UP') {
     blocks.push({

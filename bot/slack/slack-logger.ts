@@ -5,7 +5,8 @@ import type { Logger } from '../../server/logger.js';
 export function boltLogger(logger: Logger): BoltLogger {
   const child = logger.child({ component: 'slack' });
   let level = LogLevel.WARN;
-  const text = (parts: unknown[]) => parts.map((part) => (part instanceof Error ? part.message : typeof part === 'string' ? part : JSON.stringify(part))).join(' ');
+  const text = (parts: unknown[]) =>
+    parts.map((part) => (part instanceof Error ? part.message : typeof part === 'string' ? part : JSON.stringify(part))).join(' ');
   return {
     debug: (...parts) => child.debug(text(parts)),
     info: (...parts) => child.info(text(parts)),

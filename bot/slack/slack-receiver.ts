@@ -55,7 +55,10 @@ export class SlackReceiver extends ExpressReceiver {
       return answerEmpty(res, 401);
     }
     if (req.header('x-slack-retry-num') !== undefined) {
-      this.vigilLogger.info({ retry: req.header('x-slack-retry-num'), reason: req.header('x-slack-retry-reason'), ...requestShape(req.body) }, 'slack retry dropped');
+      this.vigilLogger.info(
+        { retry: req.header('x-slack-retry-num'), reason: req.header('x-slack-retry-reason'), ...requestShape(req.body) },
+        'slack retry dropped',
+      );
       return answerEmpty(res);
     }
     await super.requestHandler(req, res);

@@ -16,7 +16,12 @@ export function teamsAlertSender(ctx: TeamsContext): ChatAlertSender {
       try {
         // The bot posts for a tenant only into the Teams tenant it proved.
         const workspace = await ctx.services.workspaceOfTenant(tenantId);
-        if (!workspace) return { isSuccess: false, error: 'This tenant has no proven Microsoft Teams tenant: bind it (bindChatWorkspace, then “audit bind CODE” to the bot) before the bot posts alerts for it' };
+        if (!workspace)
+          return {
+            isSuccess: false,
+            error:
+              'This tenant has no proven Microsoft Teams tenant: bind it (bindChatWorkspace, then “audit bind CODE” to the bot) before the bot posts alerts for it',
+          };
         const reference = ctx.referenceTo(conversation, workspace.externalId);
         await ctx.adapter.continueConversationAsync(ctx.appId, reference, async (turn) => {
           const sent = await turn.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(alertCard(firedAlertView(alert)))));

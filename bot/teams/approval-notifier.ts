@@ -41,7 +41,11 @@ async function announce(ctx: TeamsContext, tenantId: string, approvalId: string)
       await ctx.adapter.continueConversationAsync(ctx.appId, reference, async (turn) => {
         const sent = await turn.sendActivity(attachment(ctx, facts));
         if (sent?.id) {
-          await ctx.services.savePostedCopy(tenantId, { type: 'approval', id: approvalId }, { conversation: reference.conversation!.id, messageId: sent.id, reference: reference });
+          await ctx.services.savePostedCopy(
+            tenantId,
+            { type: 'approval', id: approvalId },
+            { conversation: reference.conversation!.id, messageId: sent.id, reference: reference },
+          );
         }
       });
     } catch (error) {
@@ -73,7 +77,11 @@ async function refresh(ctx: TeamsContext, tenantId: string, approvalId: string):
   try {
     await ctx.adapter.continueConversationAsync(ctx.appId, requester.conversation, async (turn) => {
       // The approvers' words in it (justifications, cancel reasons) as typed: plain text, never markdown.
-      await turn.sendActivity({ type: 'message', textFormat: 'plain', text: `Your request for ${what} is ${facts.status.toLowerCase()}. ${outcomeLine(facts)}` });
+      await turn.sendActivity({
+        type: 'message',
+        textFormat: 'plain',
+        text: `Your request for ${what} is ${facts.status.toLowerCase()}. ${outcomeLine(facts)}`,
+      });
     });
   } catch (error) {
     ctx.deps.logger.warn({ err: error, approvalId }, 'teams message to the requester not sent');

@@ -9,7 +9,15 @@ import type { Severity } from '../../server/chat/bot-services.js';
 import type { ListRow } from '../shared/audit-lists.js';
 import { clip, listWithin } from '../shared/clip.js';
 import type { AlertView } from '../shared/alert-facts.js';
-import { accessSudoWords, chatDecisionBlocked, DECIDE_ELSEWHERE, describeRequest, outcomeLine, requestTitle, type ApprovalFacts } from '../shared/approval-facts.js';
+import {
+  accessSudoWords,
+  chatDecisionBlocked,
+  DECIDE_ELSEWHERE,
+  describeRequest,
+  outcomeLine,
+  requestTitle,
+  type ApprovalFacts,
+} from '../shared/approval-facts.js';
 
 export const CARD_VERSION = '1.5';
 export type Card = Record<string, unknown>;
@@ -73,7 +81,14 @@ export function listCard(heading: string, rows: readonly ListRow[], more: string
     const items: Element[] = [literal(clip(row.title, 300), { weight: 'Bolder' })];
     if (words.length) items.push(literal(clip(words.join('  ·  '), 1000), { isSubtle: true, size: 'Small' }, { spacing: 'None' }));
     // Times in a TextBlock, the only place Teams renders DATE()/TIME() in the reader's zone; recorded text stays in TextRuns.
-    if (times.length) items.push(text(times.map((time) => `${time.prefix ? `${time.prefix} ` : ''}${localTime(time.at)}`).join('  ·  '), { isSubtle: true, size: 'Small', spacing: 'None' }));
+    if (times.length)
+      items.push(
+        text(times.map((time) => `${time.prefix ? `${time.prefix} ` : ''}${localTime(time.at)}`).join('  ·  '), {
+          isSubtle: true,
+          size: 'Small',
+          spacing: 'None',
+        }),
+      );
     if (row.link) items.push({ type: 'ActionSet', actions: [{ type: 'Action.OpenUrl', title: row.link.label, url: row.link.url }] });
     body.push({ type: 'Container', separator: true, items });
   }
@@ -83,16 +98,32 @@ export function listCard(heading: string, rows: readonly ListRow[], more: string
 /** Adaptive Cards' markdown has no inline code: `x` reads as “x”. */
 export const forTeams = (text: string) => text.replace(/`([^`]*)`/g, '“$1”');
 
-const STATUS_STYLE: Record<ApprovalFacts['status'], string> = { PENDING: 'accent', APPROVED: 'good', DENIED: 'attention', CANCELLED: 'default', EXPIRED: 'warning' };
+const STATUS_STYLE: Record<ApprovalFacts['status'], string> = {
+  PENDING: 'accent',
+  APPROVED: 'good',
+  DENIED: 'attention',
+  CANCELLED: 'default',
+  EXPIRED: 'warning',
+};
 
 export function approvalCard(facts: ApprovalFacts): Card {
-  const servers = listWithin(facts.servers.map((server) => `${server.name}${server.labels.length ? ` (${server.labels.map((label) => `${label.key}=${label.value}`).join(', ')})` : ''}`), MAX_TEXT);
+  const servers = listWithin(
+    facts.servers.map(
+      (server) => `${server.name}${server.labels.length ? ` (${server.labels.map((label) => `${label.key}=${label.value}`).join(', ')})` : ''}`,
+    ),
+    MAX_TEXT,
+  );
   const factSet = [
     ...(facts.kind === 'ACCESS' && facts.sudoScope ? [fact('Sudo', forTeams(`${accessSudoWords(facts.sudoScope)}, on every server below`))] : []),
     fact('Requester', facts.requester.email),
     fact('Servers', servers),
-    facts.kind === 'SUDO' ? fact('Command', `${facts.command ?? ''}${facts.isPattern ? ' (pattern)' : ''}`) : fact('Duration', `${facts.durationMinutes} minutes`),
-    fact('Approvals', `${facts.approvalsReceived} of ${facts.requiredApprovals}${facts.status === 'PENDING' ? ` (${facts.approvalsStillNeeded} still needed)` : ''}`),
+    facts.kind === 'SUDO'
+      ? fact('Command', `${facts.command ?? ''}${facts.isPattern ? ' (pattern)' : ''}`)
+      : fact('Duration', `${facts.durationMinutes} minutes`),
+    fact(
+      'Approvals',
+      `${facts.approvalsReceived} of ${facts.requiredApprovals}${facts.status === 'PENDING' ? ` (${facts.approvalsStillNeeded} still needed)` : ''}`,
+    ),
     fact('Policy', facts.policyName ?? 'default rules'),
   ];
   const body: Element[] = [
@@ -102,7 +133,17 @@ export function approvalCard(facts: ApprovalFacts): Card {
       items: [
         text(`${requestTitle(facts)}: ${facts.status.toLowerCase()}`, { size: 'Medium', weight: 'Bolder' }),
         ...(facts.kind === 'ACCESS' && facts.sudoScope
-          ? [text(forTeams(`Approving also grants sudo: ${accessSudoWords(facts.sudoScope)}, on ${listWithin(facts.servers.map((server) => server.name), 2000)}.`), { weight: 'Bolder', color: 'Attention' })]
+          ? [
+              text(
+                forTeams(
+                  `Approving also grants sudo: ${accessSudoWords(facts.sudoScope)}, on ${listWithin(
+                    facts.servers.map((server) => server.name),
+                    2000,
+                  )}.`,
+                ),
+                { weight: 'Bolder', color: 'Attention' },
+              ),
+            ]
           : []),
       ],
     },
@@ -115,7 +156,13 @@ export function approvalCard(facts: ApprovalFacts): Card {
   const actions: Element[] = [];
   const blocked = chatDecisionBlocked(facts);
   if (facts.status === 'PENDING' && !blocked) {
-    body.push({ type: 'Input.Text', id: 'justification', isMultiline: true, maxLength: 2000, label: facts.isApprovalJustificationRequired ? 'Justification (needed to approve or deny)' : 'Justification (needed to deny)' });
+    body.push({
+      type: 'Input.Text',
+      id: 'justification',
+      isMultiline: true,
+      maxLength: 2000,
+      label: facts.isApprovalJustificationRequired ? 'Justification (needed to approve or deny)' : 'Justification (needed to deny)',
+    });
     if (facts.chatApproval === 'STEP_UP') body.push({ type: 'Input.Text', id: 'totpCode', maxLength: 7, label: 'Authenticator code (the policy asks for it)' });
     actions.push(
       execute('Approve', { vigil: 'approve', approvalId: facts.id }, { style: 'positive' }),
@@ -133,7 +180,8 @@ export function approvalCard(facts: ApprovalFacts): Card {
   return card(body, actions, { refresh: { action: { type: 'Action.Execute', verb: 'refresh', data: { vigil: 'refresh', approvalId: facts.id } } } });
 }
 
-export const approvalSummary = (facts: ApprovalFacts) => clip(`${requestTitle(facts)} by ${facts.requester.email}: ${forTeams(describeRequest(facts))} — ${facts.status.toLowerCase()}`, 500);
+export const approvalSummary = (facts: ApprovalFacts) =>
+  clip(`${requestTitle(facts)} by ${facts.requester.email}: ${forTeams(describeRequest(facts))} — ${facts.status.toLowerCase()}`, 500);
 
 /** The seed's severity scale as Adaptive Card styles (Teams has no free colours). */
 const SEVERITY_STYLE: Record<Severity, { style: string; color: string }> = {

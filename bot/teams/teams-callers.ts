@@ -12,7 +12,8 @@ import type { TeamsContext } from './teams-bot.js';
 /** What someone in an AAD tenant that is not (or not provably) bound is told, with its id to bind. */
 export const notConnected = (aadTenantId: string | undefined) =>
   `This Microsoft Teams tenant is not connected to Vigil. An admin of your Vigil tenant asks for it with bindChatWorkspace(provider: TEAMS, externalId: "${aadTenantId ?? 'the AAD tenant id'}"), and a member of this tenant confirms by sending me: audit bind CODE`;
-export const UNMAPPED = 'I do not know you in Vigil: your Teams email is not a Vigil user’s. Ask a Vigil admin for a link code for you (or make one yourself in Vigil), then send me: audit link CODE';
+export const UNMAPPED =
+  'I do not know you in Vigil: your Teams email is not a Vigil user’s. Ask a Vigil admin for a link code for you (or make one yourself in Vigil), then send me: audit link CODE';
 
 export function aadTenantOf(turn: TurnContext): string | undefined {
   const activity = turn.activity;

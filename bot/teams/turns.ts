@@ -130,12 +130,18 @@ async function onInstalled(ctx: TeamsContext, turn: TurnContext): Promise<void> 
   const workspace = await workspaceOf(ctx, turn);
   if (!workspace) return void (await say(turn, `Hello, I am Vigil’s bot. ${notConnected(aadTenantOf(turn))}`));
   if (turn.activity.conversation?.conversationType !== 'personal') {
-    return void (await say(turn, 'Hello, I am Vigil’s bot. Mention me here with audit, access or sudo; requests to approve come to the approver channel and to approvers in personal chat.'));
+    return void (await say(
+      turn,
+      'Hello, I am Vigil’s bot. Mention me here with audit, access or sudo; requests to approve come to the approver channel and to approvers in personal chat.',
+    ));
   }
   const caller = await callerOf(ctx, workspace, turn);
   if (!caller) return void (await say(turn, `Hello, I am Vigil’s bot. ${UNMAPPED}`));
   const who = caller.actor.type === 'user' ? ` ${caller.actor.email}` : '';
-  await say(turn, `Hello${who}, I am Vigil’s bot. Requests you may approve come here with Approve and Deny, and I tell you what became of yours. Ask me: audit my-commands, access …, sudo …, or help.`);
+  await say(
+    turn,
+    `Hello${who}, I am Vigil’s bot. Requests you may approve come here with Approve and Deny, and I tell you what became of yours. Ask me: audit my-commands, access …, sudo …, or help.`,
+  );
 }
 
 /** `audit bind CODE`: the AAD tenant proves the binding its Vigil tenant asked for. */
@@ -148,7 +154,10 @@ async function onBind(ctx: TeamsContext, turn: TurnContext, text: string): Promi
     await ctx.services.proveWorkspaceBinding({ externalId: aadTenantId, chatUserId: teamsUserIdOf(turn), code: parsed.code }, () =>
       tenantMemberRefusal(ctx, turn, aadTenantId),
     );
-    return void (await say(turn, 'This Microsoft Teams tenant is now connected to Vigil. People here can ask me (audit, access, sudo), and requests needing approval are posted to the approver channel.'));
+    return void (await say(
+      turn,
+      'This Microsoft Teams tenant is now connected to Vigil. People here can ask me (audit, access, sudo), and requests needing approval are posted to the approver channel.',
+    ));
   } catch (error) {
     if (error instanceof AppError) return void (await say(turn, error.message));
     throw error;
@@ -171,9 +180,14 @@ const isShared = (turn: TurnContext) => turn.activity.conversation?.conversation
  */
 async function answerPrivately(ctx: TeamsContext, turn: TurnContext, caller: ChatCaller, card: Card, { isRecords = false } = {}): Promise<void> {
   if (!isShared(turn)) return void (await reply(turn, card));
-  const [identity] = caller.actor.type === 'user' ? (await ctx.services.identitiesOf(caller.actor.tenantId, [caller.actor.userId])).filter((row) => row.externalUserId === caller.chatUserId) : [];
+  const [identity] =
+    caller.actor.type === 'user'
+      ? (await ctx.services.identitiesOf(caller.actor.tenantId, [caller.actor.userId])).filter((row) => row.externalUserId === caller.chatUserId)
+      : [];
   if (!identity?.conversation) {
-    return void (await (isRecords ? say(turn, 'I answer that only in our personal chat, where nobody else reads it: open a chat with me and ask there.') : reply(turn, card)));
+    return void (await (isRecords
+      ? say(turn, 'I answer that only in our personal chat, where nobody else reads it: open a chat with me and ask there.')
+      : reply(turn, card)));
   }
   await ctx.adapter.continueConversationAsync(ctx.appId, identity.conversation, async (personal) => {
     await personal.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(card)));
@@ -197,7 +211,10 @@ async function onRequest(ctx: TeamsContext, turn: TurnContext, caller: ChatCalle
   if (result.error) return void (await say(turn, `Not requested: ${result.error.message}`));
   // The outcome comes in personal chat: "here" only where this is that chat.
   const isPersonal = turn.activity.conversation?.conversationType === 'personal';
-  await say(turn, requestOutcome(result.data, isPersonal ? 'I will tell you here what becomes of it.' : 'I will tell you in our personal chat what becomes of it.'));
+  await say(
+    turn,
+    requestOutcome(result.data, isPersonal ? 'I will tell you here what becomes of it.' : 'I will tell you in our personal chat what becomes of it.'),
+  );
 }
 
 async function onSubmit(ctx: TeamsContext, turn: TurnContext, caller: ChatCaller, submit: CardSubmit): Promise<void> {
@@ -205,12 +222,15 @@ async function onSubmit(ctx: TeamsContext, turn: TurnContext, caller: ChatCaller
   if (submit.vigil === 'more') {
     const state = parseMoreState(submit.state);
     if (!state) return void (await say(turn, 'That card is out of date: ask again with audit.'));
-    return void (await answerPrivately(ctx, turn, caller, renderList(await answerList(ctx, caller, state.subcommand, filtersOfMore(state), state.after)), { isRecords: true }));
+    return void (await answerPrivately(ctx, turn, caller, renderList(await answerList(ctx, caller, state.subcommand, filtersOfMore(state), state.after)), {
+      isRecords: true,
+    }));
   }
   if ('alertId' in submit) {
     // The card follows the alert's event, as every copy does.
     const result = await moveAlertOn(ctx, caller, submit.alertId, submit.vigil === 'ack' ? 'acknowledge' : 'resolve');
-    if (result.error) await answerPrivately(ctx, turn, caller, lineCard(forTeams(`${submit.vigil === 'ack' ? 'Not acknowledged' : 'Not resolved'}: ${result.error.message}`)));
+    if (result.error)
+      await answerPrivately(ctx, turn, caller, lineCard(forTeams(`${submit.vigil === 'ack' ? 'Not acknowledged' : 'Not resolved'}: ${result.error.message}`)));
     return;
   }
   const result = await decide(ctx, caller, submit.approvalId, submit.vigil, submit.justification, submit.totpCode);

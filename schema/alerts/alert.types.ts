@@ -24,7 +24,14 @@ export class NotificationChannel {
   updatedAt!: Date;
 
   static from(record: NotificationChannelRecord): NotificationChannel {
-    return Object.assign(new NotificationChannel(), { id: record.id, name: record.name, type: record.type, settings: record.config, createdAt: record.createdAt, updatedAt: record.updatedAt });
+    return Object.assign(new NotificationChannel(), {
+      id: record.id,
+      name: record.name,
+      type: record.type,
+      settings: record.config,
+      createdAt: record.createdAt,
+      updatedAt: record.updatedAt,
+    });
   }
 }
 
@@ -159,4 +166,3 @@ export class AlertFilterInput {
   @Field(() => ID, { nullable: true })
   ruleId?: string | null;
 }
-

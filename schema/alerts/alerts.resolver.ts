@@ -1,23 +1,52 @@
 import { recordAuditView } from '../../server/audit/record-view.js';
 import { Arg, Args, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import { changeAlertState, listAlerts } from '../../server/alerts/alerts.js';
-import { createAlertRule, deleteAlertRule, getAlertRule, listAlertRules, updateAlertRule, type AlertRuleInput as RuleInput } from '../../server/alerts/alert-rules.js';
+import {
+  createAlertRule,
+  deleteAlertRule,
+  getAlertRule,
+  listAlertRules,
+  updateAlertRule,
+  type AlertRuleInput as RuleInput,
+} from '../../server/alerts/alert-rules.js';
 import { requirePermission } from '../../server/auth/scope.js';
-import { createChannel, deleteChannel, getChannel, listChannels, sendAlertToChannel, updateChannel, type ChannelInput } from '../../server/channels/channels.js';
+import {
+  createChannel,
+  deleteChannel,
+  getChannel,
+  listChannels,
+  sendAlertToChannel,
+  updateChannel,
+  type ChannelInput,
+} from '../../server/channels/channels.js';
 import { settingsField } from '../../server/channels/channel-config.js';
 import { BadInput } from '../../server/errors.js';
 import { inTransaction } from '../../server/service-context.js';
 import { parseFilterIds, parseId } from '../../server/validation.js';
 import { PageArgs, toConnection } from '../common/connection.js';
 import { serviceContext, type GraphQLContext } from '../context.js';
-import { Alert, AlertConnection, AlertFilterInput, AlertRule, AlertRuleConnection, AlertRuleInput, ChannelTestResult, NotificationChannel, NotificationChannelConnection } from './alert.types.js';
+import {
+  Alert,
+  AlertConnection,
+  AlertFilterInput,
+  AlertRule,
+  AlertRuleConnection,
+  AlertRuleInput,
+  ChannelTestResult,
+  NotificationChannel,
+  NotificationChannelConnection,
+} from './alert.types.js';
 import { NotificationChannelInput } from './channel-inputs.js';
 
 /** A deep plain copy of a GraphQL input (null prototypes gone, absent fields dropped). */
 function plain(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(plain);
   if (value && typeof value === 'object' && !(value instanceof Date)) {
-    return Object.fromEntries(Object.entries({ ...value }).filter(([, field]) => field !== undefined && field !== null).map(([key, field]) => [key, plain(field)]));
+    return Object.fromEntries(
+      Object.entries({ ...value })
+        .filter(([, field]) => field !== undefined && field !== null)
+        .map(([key, field]) => [key, plain(field)]),
+    );
   }
   return value;
 }
@@ -38,7 +67,10 @@ export class AlertsResolver {
   }
 
   @Mutation(() => NotificationChannel, { description: 'Needs MONITORING_MANAGE. Names are unique per tenant (CONFLICT).' })
-  async createNotificationChannel(@Ctx() ctx: GraphQLContext, @Arg('input', () => NotificationChannelInput) input: NotificationChannelInput): Promise<NotificationChannel> {
+  async createNotificationChannel(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('input', () => NotificationChannelInput) input: NotificationChannelInput,
+  ): Promise<NotificationChannel> {
     requirePermission(ctx.actor, 'monitoring.manage');
     return NotificationChannel.from(await inTransaction(serviceContext(ctx), (tx) => createChannel(tx, ctx.deps.webhooks, channelInput(input))));
   }
@@ -50,7 +82,9 @@ export class AlertsResolver {
     @Arg('input', () => NotificationChannelInput) input: NotificationChannelInput,
   ): Promise<NotificationChannel> {
     requirePermission(ctx.actor, 'monitoring.manage');
-    return NotificationChannel.from(await inTransaction(serviceContext(ctx), (tx) => updateChannel(tx, ctx.deps.webhooks, parseId('id', id), channelInput(input))));
+    return NotificationChannel.from(
+      await inTransaction(serviceContext(ctx), (tx) => updateChannel(tx, ctx.deps.webhooks, parseId('id', id), channelInput(input))),
+    );
   }
 
   @Mutation(() => NotificationChannel, { description: 'Needs MONITORING_MANAGE.' })
@@ -92,7 +126,11 @@ export class AlertsResolver {
   }
 
   @Mutation(() => AlertRule, { description: 'Replaces a rule’s settings. Needs MONITORING_MANAGE.' })
-  async updateAlertRule(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string, @Arg('input', () => AlertRuleInput) input: AlertRuleInput): Promise<AlertRule> {
+  async updateAlertRule(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('id', () => ID) id: string,
+    @Arg('input', () => AlertRuleInput) input: AlertRuleInput,
+  ): Promise<AlertRule> {
     requirePermission(ctx.actor, 'monitoring.manage');
     return AlertRule.from(await inTransaction(serviceContext(ctx), (tx) => updateAlertRule(tx, parseId('id', id), plain(input) as RuleInput)));
   }

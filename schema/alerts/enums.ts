@@ -13,7 +13,6 @@ registerEnumType(ChannelTypeEnum, {
   description: 'SLACK and TEAMS post to incoming webhooks; SLACK_BOT and TEAMS_BOT through Vigil’s own bots, with an Acknowledge button.',
 });
 
-
 export enum AlertConditionEnum {
   FAILED_SIGN_INS = 'failed_sign_ins',
   FAILED_COMMANDS = 'failed_commands',
@@ -32,4 +31,3 @@ export enum AlertStateEnum {
   RESOLVED = 'resolved',
 }
 registerEnumType(AlertStateEnum, { name: 'AlertState' });
-

@@ -40,7 +40,10 @@ export class ApprovalPolicyResolver {
   }
 
   @Mutation(() => ApprovalPolicy, { description: 'Creates an approval policy. Admins only.' })
-  async createApprovalPolicy(@Ctx() ctx: GraphQLContext, @Arg('input', () => CreateApprovalPolicyInput) input: CreateApprovalPolicyInput): Promise<ApprovalPolicy> {
+  async createApprovalPolicy(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('input', () => CreateApprovalPolicyInput) input: CreateApprovalPolicyInput,
+  ): Promise<ApprovalPolicy> {
     requireAdmin(ctx.actor);
     const plain = plainPolicyInput(input) as Parameters<typeof createApprovalPolicy>[1];
     return ApprovalPolicy.from(await inTransaction(serviceContext(ctx), (tx) => createApprovalPolicy(tx, plain)));

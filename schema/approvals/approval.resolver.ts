@@ -62,7 +62,9 @@ export class ApprovalResolver {
     return Approval.from(row);
   }
 
-  @Mutation(() => Approval, { description: 'Asks for access to servers for a while. Returns the request; approved at once when its policy needs no approvals.' })
+  @Mutation(() => Approval, {
+    description: 'Asks for access to servers for a while. Returns the request; approved at once when its policy needs no approvals.',
+  })
   async requestAccess(@Ctx() ctx: GraphQLContext, @Arg('input', () => RequestAccessInput) input: RequestAccessInput): Promise<Approval> {
     const { servers, serverLabels, durationMinutes, reason, isSudoRequested, startsAt } = input;
     const { approval } = await inTransaction(serviceContext(ctx), (tx) =>
@@ -78,7 +80,9 @@ export class ApprovalResolver {
     return Approval.from(approval);
   }
 
-  @Mutation(() => Approval, { description: 'Asks for sudo on a server inside an access session in force. Approved at once when the policy allows the command.' })
+  @Mutation(() => Approval, {
+    description: 'Asks for sudo on a server inside an access session in force. Approved at once when the policy allows the command.',
+  })
   async requestSudo(@Ctx() ctx: GraphQLContext, @Arg('input', () => RequestSudoInput) input: RequestSudoInput): Promise<Approval> {
     const { server, command, isPattern, reason, accessSessionId } = input;
     const { approval } = await inTransaction(serviceContext(ctx), (tx) =>
@@ -96,9 +100,15 @@ export class ApprovalResolver {
     @Arg('id', () => ID) id: string,
     @Arg('decision', () => DecisionEnum) decision: DecisionEnum,
     @Arg('justification', () => String, { nullable: true }) justification?: string | null,
-    @Arg('totpCode', () => String, { nullable: true, description: 'Your current authenticator code: needed in chat under a STEP_UP policy.' }) totpCode?: string | null,
+    @Arg('totpCode', () => String, { nullable: true, description: 'Your current authenticator code: needed in chat under a STEP_UP policy.' })
+    totpCode?: string | null,
   ): Promise<Approval> {
-    const row = await decideApprovalCountingCodes(serviceContext(ctx), parseId('id', id), { decision, justification, totpCode }, { secretBox: ctx.deps.secretBox });
+    const row = await decideApprovalCountingCodes(
+      serviceContext(ctx),
+      parseId('id', id),
+      { decision, justification, totpCode },
+      { secretBox: ctx.deps.secretBox },
+    );
     return Approval.from(row);
   }
 
@@ -118,7 +128,8 @@ export class ApprovalResolver {
 
   @FieldResolver(() => String, {
     nullable: true,
-    description: 'Where people decide this request outside chat: VIGIL_APPROVAL_URL with its id (the web app of the platform that uses Vigil); null when none is configured.',
+    description:
+      'Where people decide this request outside chat: VIGIL_APPROVAL_URL with its id (the web app of the platform that uses Vigil); null when none is configured.',
   })
   url(@Root() approval: Approval, @Ctx() ctx: GraphQLContext): string | null {
     return ctx.deps.approvalUrl(approval.id);

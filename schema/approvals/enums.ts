@@ -29,7 +29,7 @@ export enum ChatApprovalEnum {
 registerEnumType(ChatApprovalEnum, {
   name: 'ChatApproval',
   description:
-    'Whether approvers may decide in Slack or Teams. A chat click skips the MFA of a web sign-in: DISABLED shows no buttons (only a link); ALLOWED decides on the click; STEP_UP asks for the approver\'s current TOTP code with it.',
+    "Whether approvers may decide in Slack or Teams. A chat click skips the MFA of a web sign-in: DISABLED shows no buttons (only a link); ALLOWED decides on the click; STEP_UP asks for the approver's current TOTP code with it.",
 });
 
 export enum DecisionChannelEnum {

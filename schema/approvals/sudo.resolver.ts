@@ -46,7 +46,11 @@ export class SudoResolver {
   }
 
   @Mutation(() => SudoAuthorization, { description: 'Revokes a sudo grant in force. Admins only.' })
-  async revokeSudoAuthorization(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string, @Arg('reason', () => String) reason: string): Promise<SudoAuthorization> {
+  async revokeSudoAuthorization(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('id', () => ID) id: string,
+    @Arg('reason', () => String) reason: string,
+  ): Promise<SudoAuthorization> {
     requireAdmin(ctx.actor);
     return SudoAuthorization.from(await inTransaction(serviceContext(ctx), (tx) => revokeSudoAuthorization(tx, parseId('id', id), reason)));
   }

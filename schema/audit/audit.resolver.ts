@@ -88,7 +88,12 @@ export class AuditResolver {
     const actor = requirePermission(ctx.actor, 'audit_logs.view');
     await logCaughtUp(ctx);
     const statistics = await auditStatistics(ctx.deps.db, actor.tenantId, { from, to, bucket, filter: plainFilter(filter) }, ctx.deps.clock.now());
-    await recordAuditView(serviceContext(ctx), 'audit.log_viewed', 'audit_statistics', { view: 'statistics', from: statistics.from, to: statistics.to, bucket });
+    await recordAuditView(serviceContext(ctx), 'audit.log_viewed', 'audit_statistics', {
+      view: 'statistics',
+      from: statistics.from,
+      to: statistics.to,
+      bucket,
+    });
     return statistics;
   }
 
@@ -127,4 +132,3 @@ export class AuditResolver {
     return (await listSigningKeys(ctx.deps.db)).map((key) => ({ ...key, algorithm: 'Ed25519' }));
   }
 }
-

@@ -29,7 +29,9 @@ class ChatWorkspace {
   externalId!: string;
   @Field(() => String, { nullable: true, description: 'Where requests needing approval are posted (Slack channel id, Teams conversation id).' })
   approverChannel!: string | null;
-  @Field(() => Boolean, { description: 'Whether someone entitled inside the workspace proved the binding with its bind code. Until then the bots do not serve it.' })
+  @Field(() => Boolean, {
+    description: 'Whether someone entitled inside the workspace proved the binding with its bind code. Until then the bots do not serve it.',
+  })
   verified!: boolean;
   @Field(() => Date, { nullable: true })
   verifiedAt!: Date | null;

@@ -33,10 +33,7 @@ export class ServerResolver {
   }
 
   @Mutation(() => Server, { description: 'Registers a server. Admins only.' })
-  async registerServer(
-    @Ctx() ctx: GraphQLContext,
-    @Arg('input', () => RegisterServerInput) input: RegisterServerInput,
-  ): Promise<Server> {
+  async registerServer(@Ctx() ctx: GraphQLContext, @Arg('input', () => RegisterServerInput) input: RegisterServerInput): Promise<Server> {
     requireAdmin(ctx.actor);
     const { name, hostname, os, ipAddress, labels } = input;
     const row = await inTransaction(serviceContext(ctx), (tx) =>

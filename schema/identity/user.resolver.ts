@@ -1,13 +1,6 @@
 import { Arg, Args, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import { requireAdmin } from '../../server/auth/scope.js';
-import {
-  changeUserPermissions,
-  changeUserRole,
-  createUser,
-  getUser,
-  listUsers,
-  setUserDisabled,
-} from '../../server/identity/users.js';
+import { changeUserPermissions, changeUserRole, createUser, getUser, listUsers, setUserDisabled } from '../../server/identity/users.js';
 import { inTransaction } from '../../server/service-context.js';
 import { parseId } from '../../server/validation.js';
 import { PageArgs, toConnection } from '../common/connection.js';
@@ -57,11 +50,7 @@ export class UserResolver {
   }
 
   @Mutation(() => User, { description: 'Changes a role. The last enabled admin cannot be demoted. Admins only.' })
-  async changeUserRole(
-    @Ctx() ctx: GraphQLContext,
-    @Arg('id', () => ID) id: string,
-    @Arg('role', () => RoleEnum) role: RoleEnum,
-  ): Promise<User> {
+  async changeUserRole(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string, @Arg('role', () => RoleEnum) role: RoleEnum): Promise<User> {
     requireAdmin(ctx.actor);
     return User.from(await inTransaction(serviceContext(ctx), (tx) => changeUserRole(tx, parseId('id', id), role)));
   }

@@ -22,7 +22,12 @@ function costOf(schema: GraphQLSchema, request: BatchedOperation): number {
     return 0;
   }
   const operations = definitions.filter((definition): definition is OperationDefinitionNode => definition.kind === Kind.OPERATION_DEFINITION);
-  const operation = typeof request.operationName === 'string' ? operations.find((candidate) => candidate.name?.value === request.operationName) : operations.length === 1 ? operations[0] : undefined;
+  const operation =
+    typeof request.operationName === 'string'
+      ? operations.find((candidate) => candidate.name?.value === request.operationName)
+      : operations.length === 1
+        ? operations[0]
+        : undefined;
   if (!operation) return 0;
   const variables = request.variables !== null && typeof request.variables === 'object' ? (request.variables as Record<string, unknown>) : {};
   try {

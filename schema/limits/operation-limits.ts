@@ -44,7 +44,8 @@ export function measureOperation(
   fragments: Readonly<Record<string, FragmentDefinitionNode>>,
   variables: Readonly<Record<string, unknown>> = {},
 ): OperationMeasure {
-  const root = operation.operation === 'query' ? schema.getQueryType() : operation.operation === 'mutation' ? schema.getMutationType() : schema.getSubscriptionType();
+  const root =
+    operation.operation === 'query' ? schema.getQueryType() : operation.operation === 'mutation' ? schema.getMutationType() : schema.getSubscriptionType();
   const measure: OperationMeasure = { depth: 0, aliases: 0, cost: 0 };
   if (!root) return measure;
 

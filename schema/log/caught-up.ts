@@ -15,7 +15,9 @@ export function logCaughtUp(ctx: GraphQLContext): Promise<void> {
   if (!tenantId) return Promise.resolve();
   let done = caughtUp.get(ctx.loaders);
   if (!done) {
-    done = ctx.deps.audit.log.catchUp(tenantId).catch((error: unknown) => ctx.deps.logger.warn({ err: error, tenantId }, 'catching the log up before a read failed'));
+    done = ctx.deps.audit.log
+      .catchUp(tenantId)
+      .catch((error: unknown) => ctx.deps.logger.warn({ err: error, tenantId }, 'catching the log up before a read failed'));
     caughtUp.set(ctx.loaders, done);
   }
   return done;

@@ -63,7 +63,8 @@ export class LogResolver {
   }
 
   @Query(() => LogInclusionProof, {
-    description: 'Proves a record’s latest version (or the leaf at leafIndex) is in the tree of treeSize leaves; by default against the latest signed checkpoint.',
+    description:
+      'Proves a record’s latest version (or the leaf at leafIndex) is in the tree of treeSize leaves; by default against the latest signed checkpoint.',
   })
   async logInclusionProof(
     @Ctx() ctx: GraphQLContext,
@@ -111,10 +112,17 @@ export class LogResolver {
     // Whatever is queued joins the tree first; a log too damaged to extend is still verified.
     await logCaughtUp(ctx);
     const report = await verifyLog(ctx.deps.db, actor.tenantId, { trusted: ctx.deps.audit.trustedLogKeys, anchors: anchor ?? [] });
-    await recordAuditView(serviceContext(ctx), 'audit.verified', 'verifiable_log', { size: report.size, isIntact: report.isIntact, faultCount: report.faultCount });
+    await recordAuditView(serviceContext(ctx), 'audit.verified', 'verifiable_log', {
+      size: report.size,
+      isIntact: report.isIntact,
+      faultCount: report.faultCount,
+    });
     const first = report.faults[0];
     if (first) await raiseLogAlarm(ctx.deps.db, ctx.deps.clock, actor.tenantId, { ...first, faultCount: report.faultCount, size: report.size });
     // A position past GraphQL's Int (a leaf moved there by hand) is named in the message alone.
-    return { ...report, faults: report.faults.map((fault) => ({ ...fault, index: fault.index !== null && fault.index <= GRAPHQL_MAX_INT ? fault.index : null })) };
+    return {
+      ...report,
+      faults: report.faults.map((fault) => ({ ...fault, index: fault.index !== null && fault.index <= GRAPHQL_MAX_INT ? fault.index : null })),
+    };
   }
 }

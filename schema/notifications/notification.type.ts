@@ -13,7 +13,6 @@ export enum NotificationCategoryEnum {
 }
 registerEnumType(NotificationCategoryEnum, { name: 'NotificationCategory' });
 
-
 @ObjectType({ simpleResolvers: true, description: 'An in-app notification: to you, or to the whole workspace.' })
 export class Notification {
   @Field(() => ID)

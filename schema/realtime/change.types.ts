@@ -12,7 +12,10 @@ export enum RecordChangeEnum {
   UPDATED = 'updated',
   ENDED = 'ended',
 }
-registerEnumType(RecordChangeEnum, { name: 'RecordChange', description: 'What happened to a record: made, its status changed, or (a terminal session) ended.' });
+registerEnumType(RecordChangeEnum, {
+  name: 'RecordChange',
+  description: 'What happened to a record: made, its status changed, or (a terminal session) ended.',
+});
 
 @ObjectType({ simpleResolvers: true, description: 'A command made or changed (a status report, or Vigil marking it unresponsive).' })
 export class CommandChange {

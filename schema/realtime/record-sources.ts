@@ -32,7 +32,16 @@ interface RecordSource {
 }
 
 const event = (kind: AgentEventKindEnum, change: RecordChangeEnum, fields: Partial<RecordedEvent>): RecordedEvent =>
-  Object.assign(new RecordedEvent(), { kind, change, terminalSession: null, command: null, fileTransfer: null, systemLog: null, sudoAuthorization: null, ...fields });
+  Object.assign(new RecordedEvent(), {
+    kind,
+    change,
+    terminalSession: null,
+    command: null,
+    fileTransfer: null,
+    systemLog: null,
+    sudoAuthorization: null,
+    ...fields,
+  });
 
 export const RECORD_SOURCES: Record<RecordEventKind, RecordSource> = {
   command: {
@@ -62,8 +71,7 @@ export const RECORD_SOURCES: Record<RecordEventKind, RecordSource> = {
   sudo_authorization: {
     recordKind: 'sudoAuthorizations',
     owner: (row: SudoAuthorizationRecord) => row.userId,
-    toEvent: (row: SudoAuthorizationRecord, change) =>
-      event(AgentEventKindEnum.SUDO_AUTHORIZATION, change, { sudoAuthorization: SudoAuthorization.from(row) }),
+    toEvent: (row: SudoAuthorizationRecord, change) => event(AgentEventKindEnum.SUDO_AUTHORIZATION, change, { sudoAuthorization: SudoAuthorization.from(row) }),
   },
 };
 

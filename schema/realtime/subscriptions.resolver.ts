@@ -42,53 +42,65 @@ function commandChanges(data: Data) {
   const ctx = data.context;
   recordScope(ctx.actor, 'commands');
   const filter = parseFilterIds(filterOf<CommandSubscriptionFilter>(data), ['serverId', 'userId', 'terminalSessionId', 'accessSessionId']);
-  return eventStream(ctx, (event) => event.type === 'records.changed' && event.kind === 'command', async (delivery): Promise<CommandChange[]> => {
-    if (!isType(delivery, 'records.changed') || delivery.event.kind !== 'command') return [];
-    if (filter.serverId && delivery.event.serverId !== filter.serverId) return [];
-    const { rows } = await visibleRecords<CommandRecord>(ctx, delivery);
-    return rows
-      .map(({ row }) => row)
-      .filter(
-        (row) =>
-          (!filter.userId || row.operatorUserId === filter.userId) &&
-          (!filter.terminalSessionId || row.terminalSessionId === filter.terminalSessionId) &&
-          (!filter.accessSessionId || row.accessSessionId === filter.accessSessionId) &&
-          (!filter.status?.length || (filter.status as string[]).includes(row.status)),
-      )
-      .map((row) => Object.assign(new CommandChange(), { change: delivery.event.change, command: Command.from(row) }));
-  });
+  return eventStream(
+    ctx,
+    (event) => event.type === 'records.changed' && event.kind === 'command',
+    async (delivery): Promise<CommandChange[]> => {
+      if (!isType(delivery, 'records.changed') || delivery.event.kind !== 'command') return [];
+      if (filter.serverId && delivery.event.serverId !== filter.serverId) return [];
+      const { rows } = await visibleRecords<CommandRecord>(ctx, delivery);
+      return rows
+        .map(({ row }) => row)
+        .filter(
+          (row) =>
+            (!filter.userId || row.operatorUserId === filter.userId) &&
+            (!filter.terminalSessionId || row.terminalSessionId === filter.terminalSessionId) &&
+            (!filter.accessSessionId || row.accessSessionId === filter.accessSessionId) &&
+            (!filter.status?.length || (filter.status as string[]).includes(row.status)),
+        )
+        .map((row) => Object.assign(new CommandChange(), { change: delivery.event.change, command: Command.from(row) }));
+    },
+  );
 }
 
 function recordedEvents(data: Data) {
   const ctx = data.context;
   requireUser(ctx.actor);
   const filter = parseFilterIds(filterOf<RecordedEventFilter>(data), ['serverId', 'userId']);
-  return eventStream(ctx, (event) => event.type === 'records.changed', async (delivery): Promise<RecordedEvent[]> => {
-    if (!isType(delivery, 'records.changed')) return [];
-    if (filter.serverId && delivery.event.serverId !== filter.serverId) return [];
-    const { source, rows, event } = await visibleRecords(ctx, delivery);
-    return rows
-      .filter(({ owner }) => !filter.userId || owner === filter.userId)
-      .map(({ row }) => source.toEvent(row as never, event.change as RecordChangeEnum))
-      .filter((recorded) => !filter.kinds?.length || filter.kinds.includes(recorded.kind));
-  });
+  return eventStream(
+    ctx,
+    (event) => event.type === 'records.changed',
+    async (delivery): Promise<RecordedEvent[]> => {
+      if (!isType(delivery, 'records.changed')) return [];
+      if (filter.serverId && delivery.event.serverId !== filter.serverId) return [];
+      const { source, rows, event } = await visibleRecords(ctx, delivery);
+      return rows
+        .filter(({ owner }) => !filter.userId || owner === filter.userId)
+        .map(({ row }) => source.toEvent(row as never, event.change as RecordChangeEnum))
+        .filter((recorded) => !filter.kinds?.length || filter.kinds.includes(recorded.kind));
+    },
+  );
 }
 
 function terminalSessionChanges(data: Data) {
   const ctx = data.context;
   recordScope(ctx.actor, 'terminalSessions');
   const filter = parseFilterIds(filterOf<TerminalSessionSubscriptionFilter>(data), ['serverId', 'userId']);
-  return eventStream(ctx, (event) => event.type === 'records.changed' && event.kind === 'terminal_session', async (delivery): Promise<TerminalSessionChange[]> => {
-    if (!isType(delivery, 'records.changed') || delivery.event.kind !== 'terminal_session') return [];
-    if (filter.serverId && delivery.event.serverId !== filter.serverId) return [];
-    const { source, rows, event } = await visibleRecords(ctx, delivery);
-    return rows
-      .filter(({ owner }) => !filter.userId || owner === filter.userId)
-      .map(({ row }) => {
-        const recorded = source.toEvent(row as never, event.change as RecordChangeEnum);
-        return Object.assign(new TerminalSessionChange(), { change: event.change, terminalSession: recorded.terminalSession! });
-      });
-  });
+  return eventStream(
+    ctx,
+    (event) => event.type === 'records.changed' && event.kind === 'terminal_session',
+    async (delivery): Promise<TerminalSessionChange[]> => {
+      if (!isType(delivery, 'records.changed') || delivery.event.kind !== 'terminal_session') return [];
+      if (filter.serverId && delivery.event.serverId !== filter.serverId) return [];
+      const { source, rows, event } = await visibleRecords(ctx, delivery);
+      return rows
+        .filter(({ owner }) => !filter.userId || owner === filter.userId)
+        .map(({ row }) => {
+          const recorded = source.toEvent(row as never, event.change as RecordChangeEnum);
+          return Object.assign(new TerminalSessionChange(), { change: event.change, terminalSession: recorded.terminalSession! });
+        });
+    },
+  );
 }
 
 @Resolver()
@@ -105,7 +117,10 @@ export class SubscriptionResolver {
     subscribe: recordedEvents,
     description: 'Every record agents report, live, within what you may read (system logs need MONITORING_VIEW).',
   })
-  eventRecorded(@Root() recorded: RecordedEvent, @Arg('filter', () => RecordedEventFilter, { nullable: true }) _filter?: RecordedEventFilter | null): RecordedEvent {
+  eventRecorded(
+    @Root() recorded: RecordedEvent,
+    @Arg('filter', () => RecordedEventFilter, { nullable: true }) _filter?: RecordedEventFilter | null,
+  ): RecordedEvent {
     return recorded;
   }
 
@@ -121,11 +136,15 @@ export class SubscriptionResolver {
     description: 'New requests you may decide.',
     subscribe: ({ context: ctx }: Data) => {
       requireUser(ctx.actor);
-      return eventStream(ctx, (event) => event.type === 'approval.requested', async (delivery): Promise<Approval[]> => {
-        if (!isType(delivery, 'approval.requested')) return [];
-        const approval = await approvalOf(delivery);
-        return approval && reviewRefusal(ctx.actor, await groupsOf(ctx, delivery), approval) === null ? [Approval.from(approval)] : [];
-      });
+      return eventStream(
+        ctx,
+        (event) => event.type === 'approval.requested',
+        async (delivery): Promise<Approval[]> => {
+          if (!isType(delivery, 'approval.requested')) return [];
+          const approval = await approvalOf(delivery);
+          return approval && reviewRefusal(ctx.actor, await groupsOf(ctx, delivery), approval) === null ? [Approval.from(approval)] : [];
+        },
+      );
     },
   })
   approvalRequested(@Root() approval: Approval): Approval {
@@ -136,11 +155,15 @@ export class SubscriptionResolver {
     description: 'Requests closed (approved, denied, cancelled, expired) or approved by one more reviewer: to their requester, their reviewers and admins.',
     subscribe: ({ context: ctx }: Data) => {
       requireUser(ctx.actor);
-      return eventStream(ctx, (event) => event.type === 'approval.decided', async (delivery): Promise<Approval[]> => {
-        if (!isType(delivery, 'approval.decided')) return [];
-        const approval = await approvalOf(delivery);
-        return approval && canSeeApproval(ctx.actor, await groupsOf(ctx, delivery), approval) ? [Approval.from(approval)] : [];
-      });
+      return eventStream(
+        ctx,
+        (event) => event.type === 'approval.decided',
+        async (delivery): Promise<Approval[]> => {
+          if (!isType(delivery, 'approval.decided')) return [];
+          const approval = await approvalOf(delivery);
+          return approval && canSeeApproval(ctx.actor, await groupsOf(ctx, delivery), approval) ? [Approval.from(approval)] : [];
+        },
+      );
     },
   })
   approvalDecided(@Root() approval: Approval): Approval {
@@ -151,11 +174,15 @@ export class SubscriptionResolver {
     description: 'Access sessions changing state: yours, or all for admins.',
     subscribe: ({ context: ctx }: Data) => {
       recordScope(ctx.actor, 'accessSessions');
-      return eventStream(ctx, (event) => event.type === 'access_session.changed', async (delivery): Promise<AccessSession[]> => {
-        if (!isType(delivery, 'access_session.changed')) return [];
-        const session = await delivery.loaders.accessSessionById.load(delivery.event.accessSessionId);
-        return session && canSeeRow(ctx.actor, 'accessSessions', session.requesterId) ? [AccessSession.from(session)] : [];
-      });
+      return eventStream(
+        ctx,
+        (event) => event.type === 'access_session.changed',
+        async (delivery): Promise<AccessSession[]> => {
+          if (!isType(delivery, 'access_session.changed')) return [];
+          const session = await delivery.loaders.accessSessionById.load(delivery.event.accessSessionId);
+          return session && canSeeRow(ctx.actor, 'accessSessions', session.requesterId) ? [AccessSession.from(session)] : [];
+        },
+      );
     },
   })
   accessSessionChanged(@Root() session: AccessSession): AccessSession {
@@ -168,18 +195,28 @@ export class SubscriptionResolver {
       const ctx = data.context;
       requirePermission(ctx.actor, 'audit_logs.view');
       const filter = filterOf<AuditSubscriptionFilter>(data);
-      return eventStream(ctx, (event) => event.type === 'audit.appended', async (delivery): Promise<AuditEntry[]> => {
-        if (!isType(delivery, 'audit.appended')) return [];
-        if (!ctx.actor || !canSeeAudit(ctx)) return [];
-        const { tenantId, fromSeq, toSeq } = delivery.event;
-        const entries = await delivery.once('entries', () => auditEntriesBetween(ctx.deps.db, tenantId, fromSeq, toSeq));
-        return entries
-          .filter((entry) => (!filter.actions?.length || filter.actions.includes(entry.action)) && (!filter.resourceType || entry.resourceType === filter.resourceType))
-          .map(AuditEntry.from);
-      });
+      return eventStream(
+        ctx,
+        (event) => event.type === 'audit.appended',
+        async (delivery): Promise<AuditEntry[]> => {
+          if (!isType(delivery, 'audit.appended')) return [];
+          if (!ctx.actor || !canSeeAudit(ctx)) return [];
+          const { tenantId, fromSeq, toSeq } = delivery.event;
+          const entries = await delivery.once('entries', () => auditEntriesBetween(ctx.deps.db, tenantId, fromSeq, toSeq));
+          return entries
+            .filter(
+              (entry) =>
+                (!filter.actions?.length || filter.actions.includes(entry.action)) && (!filter.resourceType || entry.resourceType === filter.resourceType),
+            )
+            .map(AuditEntry.from);
+        },
+      );
     },
   })
-  auditEntryAppended(@Root() entry: AuditEntry, @Arg('filter', () => AuditSubscriptionFilter, { nullable: true }) _filter?: AuditSubscriptionFilter | null): AuditEntry {
+  auditEntryAppended(
+    @Root() entry: AuditEntry,
+    @Arg('filter', () => AuditSubscriptionFilter, { nullable: true }) _filter?: AuditSubscriptionFilter | null,
+  ): AuditEntry {
     return entry;
   }
 
@@ -187,13 +224,17 @@ export class SubscriptionResolver {
     description: 'Your notifications as they are sent (to you, or to the whole workspace).',
     subscribe: ({ context: ctx }: Data) => {
       requireUser(ctx.actor);
-      return eventStream(ctx, (event) => event.type === 'notification.created', async (delivery): Promise<Notification[]> => {
-        if (!isType(delivery, 'notification.created')) return [];
-        const user = ctx.actor?.type === 'user' ? ctx.actor : null;
-        if (!user || (delivery.event.userId !== null && delivery.event.userId !== user.userId)) return [];
-        const view = await delivery.once('notification', () => newNotificationView(ctx.deps.db, delivery.event.tenantId, delivery.event.notificationId));
-        return view ? [Notification.from(view)] : [];
-      });
+      return eventStream(
+        ctx,
+        (event) => event.type === 'notification.created',
+        async (delivery): Promise<Notification[]> => {
+          if (!isType(delivery, 'notification.created')) return [];
+          const user = ctx.actor?.type === 'user' ? ctx.actor : null;
+          if (!user || (delivery.event.userId !== null && delivery.event.userId !== user.userId)) return [];
+          const view = await delivery.once('notification', () => newNotificationView(ctx.deps.db, delivery.event.tenantId, delivery.event.notificationId));
+          return view ? [Notification.from(view)] : [];
+        },
+      );
     },
   })
   notificationReceived(@Root() notification: Notification): Notification {

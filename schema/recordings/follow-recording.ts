@@ -65,6 +65,8 @@ export async function followRecording(ctx: GraphQLContext, recordingId: string, 
 }
 
 async function payload(recordingId: string, seq: number, data: Buffer, isComplete: boolean): Promise<RecordingEvents> {
-  const events = (await chunkEvents(data)).map(([seconds, code, text]) => Object.assign(new RecordingEvent(), { seconds, code: code as RecordingEventCodeEnum, data: text }));
+  const events = (await chunkEvents(data)).map(([seconds, code, text]) =>
+    Object.assign(new RecordingEvent(), { seconds, code: code as RecordingEventCodeEnum, data: text }),
+  );
   return Object.assign(new RecordingEvents(), { recordingId, seq, events, isComplete });
 }

@@ -14,12 +14,7 @@ import { AccessSession, AccessSessionConnection } from './access-session.type.js
 import { Command, CommandConnection } from './command.type.js';
 import { FileTransfer, FileTransferConnection } from './file-transfer.type.js';
 import { AccessSessionFilterInput } from './filters.js';
-import {
-  commandsOfAccessSession,
-  fileTransfersOfAccessSession,
-  sudoAuthorizationsOfAccessSession,
-  terminalSessionsOfAccessSession,
-} from './nested-sources.js';
+import { commandsOfAccessSession, fileTransfersOfAccessSession, sudoAuthorizationsOfAccessSession, terminalSessionsOfAccessSession } from './nested-sources.js';
 import { Person } from './person.type.js';
 import { loadPerson, loadServer } from './references.js';
 import { SudoAuthorization, SudoAuthorizationConnection } from './sudo-authorization.type.js';

@@ -4,7 +4,10 @@ import { Connection } from '../common/connection.js';
 import { Label } from '../identity/server.type.js';
 import { AccessSessionStatusEnum } from './enums.js';
 
-@ObjectType({ simpleResolvers: true, description: 'A scoped, time-bounded grant of access to servers: who asked, who approved, what was in scope, how it ended.' })
+@ObjectType({
+  simpleResolvers: true,
+  description: 'A scoped, time-bounded grant of access to servers: who asked, who approved, what was in scope, how it ended.',
+})
 export class AccessSession {
   @Field(() => ID)
   id!: string;

@@ -54,12 +54,12 @@ export class ActivityResolver {
   }
 
   @Mutation(() => Int, { description: 'Records activities a platform saw (sign-ins, logouts, password changes). Admin tokens only; all or nothing.' })
-  async reportActivity(
-    @Ctx() ctx: GraphQLContext,
-    @Arg('entries', () => [ActivityReportInput]) entries: ActivityReportInput[],
-  ): Promise<number> {
+  async reportActivity(@Ctx() ctx: GraphQLContext, @Arg('entries', () => [ActivityReportInput]) entries: ActivityReportInput[]): Promise<number> {
     requireAdmin(ctx.actor);
-    return reportActivity(serviceContext(ctx), entries.map((entry) => ({ ...entry })));
+    return reportActivity(
+      serviceContext(ctx),
+      entries.map((entry) => ({ ...entry })),
+    );
   }
 
   @FieldResolver(() => Person, { nullable: true })

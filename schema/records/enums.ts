@@ -90,7 +90,8 @@ export enum AgentEventKindEnum {
 registerEnumType(AgentEventKindEnum, { name: 'AgentEventKind', description: 'What an agent reports; each kind has its own payload field.' });
 
 /** Derived from the catalogue: `user.role_changed` is USER_ROLE_CHANGED. */
-export const ActivityActionEnum = Object.fromEntries(
-  ACTIVITY_ACTIONS.map((action) => [action.replace('.', '_').toUpperCase(), action]),
-) as Record<string, ActivityAction>;
+export const ActivityActionEnum = Object.fromEntries(ACTIVITY_ACTIONS.map((action) => [action.replace('.', '_').toUpperCase(), action])) as Record<
+  string,
+  ActivityAction
+>;
 registerEnumType(ActivityActionEnum, { name: 'ActivityAction', description: 'Workspace activity-log actions.' });

@@ -8,12 +8,20 @@ import { childrenOf, type ChildKind, type ChildrenByKind, type ParentColumn } fr
 import type { GraphQLContext } from '../context.js';
 import { loadNestedPage } from './nested-list.js';
 
-function children<Kind extends ChildKind>(ctx: GraphQLContext, kind: Kind, parent: ParentColumn, parentId: string, args: PageArgs): Promise<Page<ChildrenByKind[Kind]>> {
+function children<Kind extends ChildKind>(
+  ctx: GraphQLContext,
+  kind: Kind,
+  parent: ParentColumn,
+  parentId: string,
+  args: PageArgs,
+): Promise<Page<ChildrenByKind[Kind]>> {
   return loadNestedPage(ctx, `${kind}:${parent}`, parentId, args, childrenOf(ctx.deps.db, ctx.actor!.tenantId, kind, parent));
 }
 
 export const commandsOfTerminalSession = (ctx: GraphQLContext, id: string, args: PageArgs) => children(ctx, 'commands', 'terminalSessionId', id, args);
 export const commandsOfAccessSession = (ctx: GraphQLContext, id: string, args: PageArgs) => children(ctx, 'commands', 'accessSessionId', id, args);
-export const terminalSessionsOfAccessSession = (ctx: GraphQLContext, id: string, args: PageArgs) => children(ctx, 'terminalSessions', 'accessSessionId', id, args);
+export const terminalSessionsOfAccessSession = (ctx: GraphQLContext, id: string, args: PageArgs) =>
+  children(ctx, 'terminalSessions', 'accessSessionId', id, args);
 export const fileTransfersOfAccessSession = (ctx: GraphQLContext, id: string, args: PageArgs) => children(ctx, 'fileTransfers', 'accessSessionId', id, args);
-export const sudoAuthorizationsOfAccessSession = (ctx: GraphQLContext, id: string, args: PageArgs) => children(ctx, 'sudoAuthorizations', 'accessSessionId', id, args);
+export const sudoAuthorizationsOfAccessSession = (ctx: GraphQLContext, id: string, args: PageArgs) =>
+  children(ctx, 'sudoAuthorizations', 'accessSessionId', id, args);

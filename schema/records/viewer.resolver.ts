@@ -16,13 +16,7 @@ import { COMMAND_FILTER_IDS } from './command.resolver.js';
 import { Command, CommandConnection } from './command.type.js';
 import { FILE_TRANSFER_FILTER_IDS } from './file-transfer.resolver.js';
 import { FileTransfer, FileTransferConnection } from './file-transfer.type.js';
-import {
-  AccessSessionFilterInput,
-  CommandFilterInput,
-  FileTransferFilterInput,
-  SudoAuthorizationFilterInput,
-  TerminalSessionFilterInput,
-} from './filters.js';
+import { AccessSessionFilterInput, CommandFilterInput, FileTransferFilterInput, SudoAuthorizationFilterInput, TerminalSessionFilterInput } from './filters.js';
 import { SUDO_FILTER_IDS } from './sudo-authorization.resolver.js';
 import { SudoAuthorization, SudoAuthorizationConnection } from './sudo-authorization.type.js';
 import { TERMINAL_SESSION_FILTER_IDS } from './terminal-session.resolver.js';

@@ -98,18 +98,31 @@ export class WebhookResolver {
     return WebhookSubscription.from(await inTransaction(serviceContext(ctx), (tx) => deleteWebhook(tx, parseId('id', id))));
   }
 
-  @Mutation(() => WebhookTestResult, { description: 'Sends a `ping` event now and reports the answer; it is not recorded as a delivery. Needs MONITORING_MANAGE.' })
+  @Mutation(() => WebhookTestResult, {
+    description: 'Sends a `ping` event now and reports the answer; it is not recorded as a delivery. Needs MONITORING_MANAGE.',
+  })
   async testWebhookSubscription(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string): Promise<WebhookTestResult> {
     const actor = requirePermission(ctx.actor, 'monitoring.manage');
     const subscription = await getWebhook(ctx.deps.db, actor.tenantId, parseId('id', id));
     const messageId = newId();
-    const body = JSON.stringify({ id: messageId, type: 'ping', tenantId: actor.tenantId, occurredAt: ctx.deps.clock.now().toISOString(), data: { subscriptionId: subscription.id } });
-    const result = await sendToSubscription(ctx.deps.webhooks, subscription, { eventType: 'ping', messageId, body });
-    await recordAuditView(serviceContext(ctx), 'webhook.tested', { type: 'webhook_subscription', id: subscription.id, name: subscription.name }, {
-      messageId,
-      statusCode: result.status,
-      error: result.error,
+    const body = JSON.stringify({
+      id: messageId,
+      type: 'ping',
+      tenantId: actor.tenantId,
+      occurredAt: ctx.deps.clock.now().toISOString(),
+      data: { subscriptionId: subscription.id },
     });
+    const result = await sendToSubscription(ctx.deps.webhooks, subscription, { eventType: 'ping', messageId, body });
+    await recordAuditView(
+      serviceContext(ctx),
+      'webhook.tested',
+      { type: 'webhook_subscription', id: subscription.id, name: subscription.name },
+      {
+        messageId,
+        statusCode: result.status,
+        error: result.error,
+      },
+    );
     return Object.assign(new WebhookTestResult(), {
       isSuccess: result.status !== null && result.status >= 200 && result.status < 300,
       statusCode: result.status,

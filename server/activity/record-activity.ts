@@ -66,12 +66,7 @@ export async function recordFailedSignIn(db: Executor, entry: Omit<ActivityEntry
 }
 
 /** Records what the acting person (or Vigil) just did, inside the mutation's transaction. */
-export async function recordActorActivity(
-  ctx: TransactionContext,
-  action: ActivityAction,
-  details: Record<string, unknown>,
-  result = 200,
-): Promise<void> {
+export async function recordActorActivity(ctx: TransactionContext, action: ActivityAction, details: Record<string, unknown>, result = 200): Promise<void> {
   const who = activityActor(ctx.actor);
   await recordActivity(ctx.db, {
     tenantId: ctx.actor.tenantId,

@@ -14,7 +14,10 @@ const reportedEntry = z.object({
   action: z.enum(ACTIVITY_ACTIONS),
   result: z.number().int().min(100, 'must be an HTTP-like status code').max(599, 'must be an HTTP-like status code'),
   userEmail: z.string().trim().toLowerCase().max(320).nullish(),
-  ipAddress: z.string().refine((value) => isIP(value) !== 0, 'is not an IP address').nullish(),
+  ipAddress: z
+    .string()
+    .refine((value) => isIP(value) !== 0, 'is not an IP address')
+    .nullish(),
   userAgent: z.string().max(512).nullish(),
   details: z.record(z.string(), z.unknown()).nullish(),
   occurredAt: z.date(),

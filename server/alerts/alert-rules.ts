@@ -18,9 +18,17 @@ const ruleInput = z
     name: nameSchema(128),
     condition: z.enum(ALERT_CONDITIONS),
     threshold: z.number().int().min(1, 'must be at least 1').max(1_000_000).default(1),
-    windowMinutes: z.number().int().min(1, 'must be at least 1').max(7 * 24 * 60, 'must be at most a week').default(5),
+    windowMinutes: z
+      .number()
+      .int()
+      .min(1, 'must be at least 1')
+      .max(7 * 24 * 60, 'must be at most a week')
+      .default(5),
     commandPattern: z.string().trim().min(1, 'must not be empty').max(1000).nullish(),
-    serverLabels: z.array(z.object({ key: labelKey, value: z.string().trim().max(256) })).max(32).default([]),
+    serverLabels: z
+      .array(z.object({ key: labelKey, value: z.string().trim().max(256) }))
+      .max(32)
+      .default([]),
     severity: z.enum(SEVERITIES).default('medium'),
     channelIds: z.array(z.uuid('is not a valid id')).max(20).default([]),
     isEnabled: z.boolean().default(true),
@@ -77,7 +85,10 @@ export async function createAlertRule(ctx: TransactionContext, input: AlertRuleI
 }
 
 export async function getAlertRule(db: Executor, tenantId: string, id: string): Promise<AlertRuleRow> {
-  const [row] = await db.select().from(alertRules).where(and(eq(alertRules.tenantId, tenantId), eq(alertRules.id, id)));
+  const [row] = await db
+    .select()
+    .from(alertRules)
+    .where(and(eq(alertRules.tenantId, tenantId), eq(alertRules.id, id)));
   if (!row) throw new NotFound('Alert rule', id);
   return row;
 }
@@ -116,7 +127,16 @@ export async function deleteAlertRule(ctx: TransactionContext, id: string): Prom
 }
 
 export async function listAlertRules(db: Executor, tenantId: string, args: PageArgs): Promise<Page<AlertRuleRow>> {
-  return fetchPage(args, [alertRules.id], (row) => [row.id], ({ where, orderBy, limit }) =>
-    db.select().from(alertRules).where(and(eq(alertRules.tenantId, tenantId), where)).orderBy(...orderBy).limit(limit),
+  return fetchPage(
+    args,
+    [alertRules.id],
+    (row) => [row.id],
+    ({ where, orderBy, limit }) =>
+      db
+        .select()
+        .from(alertRules)
+        .where(and(eq(alertRules.tenantId, tenantId), where))
+        .orderBy(...orderBy)
+        .limit(limit),
   );
 }

@@ -24,20 +24,33 @@ export async function listAlerts(db: Executor, tenantId: string, filter: AlertFi
     args,
     [alerts.firedAt, alerts.id],
     (row) => [row.firedAt.toISOString(), row.id],
-    ({ where, orderBy, limit }) => db.select().from(alerts).where(and(...conditions, where)).orderBy(...orderBy).limit(limit),
+    ({ where, orderBy, limit }) =>
+      db
+        .select()
+        .from(alerts)
+        .where(and(...conditions, where))
+        .orderBy(...orderBy)
+        .limit(limit),
   );
 }
 
 /** One alert of the tenant; NOT_FOUND when there is none with that id. */
 export async function getAlert(db: Executor, tenantId: string, id: string): Promise<AlertRow> {
-  const [row] = await db.select().from(alerts).where(and(eq(alerts.tenantId, tenantId), eq(alerts.id, id)));
+  const [row] = await db
+    .select()
+    .from(alerts)
+    .where(and(eq(alerts.tenantId, tenantId), eq(alerts.id, id)));
   if (!row) throw new NotFound('Alert', id);
   return row;
 }
 
 /** Moves an open alert on: fired → acknowledged → resolved (a fired alert may be resolved directly). */
 export async function changeAlertState(ctx: TransactionContext, id: string, state: 'acknowledged' | 'resolved'): Promise<AlertRow> {
-  const [current] = await ctx.db.select().from(alerts).where(and(eq(alerts.tenantId, ctx.actor.tenantId), eq(alerts.id, id))).for('update');
+  const [current] = await ctx.db
+    .select()
+    .from(alerts)
+    .where(and(eq(alerts.tenantId, ctx.actor.tenantId), eq(alerts.id, id)))
+    .for('update');
   if (!current) throw new NotFound('Alert', id);
   const allowed = state === 'acknowledged' ? current.state === 'fired' : current.state !== 'resolved';
   if (!allowed) {

@@ -59,7 +59,14 @@ async function thresholdBreaches(db: Executor, rule: AlertRuleRow, now: Date): P
   );
   const count = row?.count ?? 0;
   return count >= rule.threshold
-    ? [{ subject: 'tenant', title: `${count} failed commands`, message: `${count} commands failed in the last ${minutes} minutes (threshold ${rule.threshold}).`, details: { count, windowMinutes: minutes, threshold: rule.threshold } }]
+    ? [
+        {
+          subject: 'tenant',
+          title: `${count} failed commands`,
+          message: `${count} commands failed in the last ${minutes} minutes (threshold ${rule.threshold}).`,
+          details: { count, windowMinutes: minutes, threshold: rule.threshold },
+        },
+      ]
     : [];
 }
 
@@ -114,14 +121,25 @@ async function eventBreaches(db: Executor, rule: AlertRuleRow, since: Date, now:
   const seen = await db
     .select({ subject: alerts.subject })
     .from(alerts)
-    .where(and(eq(alerts.tenantId, rule.tenantId), eq(alerts.ruleId, rule.id), inArray(alerts.subject, breaches.map((breach) => breach.subject))));
+    .where(
+      and(
+        eq(alerts.tenantId, rule.tenantId),
+        eq(alerts.ruleId, rule.id),
+        inArray(
+          alerts.subject,
+          breaches.map((breach) => breach.subject),
+        ),
+      ),
+    );
   const alerted = new Set(seen.map((row) => row.subject));
   return breaches.filter((breach) => !alerted.has(breach.subject));
 }
 
 /** Evaluates one rule in `ctx`'s transaction; returns the alerts it fired. */
 async function evaluateRule(ctx: TransactionContext, rule: AlertRuleRow, now: Date): Promise<AlertRow[]> {
-  const breaches = isThresholdRule(rule) ? await thresholdBreaches(ctx.db, rule, now) : await eventBreaches(ctx.db, rule, rule.evaluatedThrough ?? rule.createdAt, now);
+  const breaches = isThresholdRule(rule)
+    ? await thresholdBreaches(ctx.db, rule, now)
+    : await eventBreaches(ctx.db, rule, rule.evaluatedThrough ?? rule.createdAt, now);
   const fired: AlertRow[] = [];
   for (const breach of breaches) {
     const [row] = await queryRows<{ id: string }>(
@@ -131,24 +149,50 @@ async function evaluateRule(ctx: TransactionContext, rule: AlertRuleRow, now: Da
           on conflict (tenant_id, rule_id, subject) where state <> 'resolved' do nothing
           returning id`,
     );
-    if (row) fired.push((await ctx.db.select().from(alerts).where(and(eq(alerts.tenantId, rule.tenantId), eq(alerts.id, row.id))))[0]!);
+    if (row)
+      fired.push(
+        (
+          await ctx.db
+            .select()
+            .from(alerts)
+            .where(and(eq(alerts.tenantId, rule.tenantId), eq(alerts.id, row.id)))
+        )[0]!,
+      );
   }
   const resolved: AlertRow[] = [];
   if (isThresholdRule(rule)) {
-    const open = await ctx.db.select().from(alerts).where(and(eq(alerts.tenantId, rule.tenantId), eq(alerts.ruleId, rule.id), inArray(alerts.state, ['fired', 'acknowledged'])));
+    const open = await ctx.db
+      .select()
+      .from(alerts)
+      .where(and(eq(alerts.tenantId, rule.tenantId), eq(alerts.ruleId, rule.id), inArray(alerts.state, ['fired', 'acknowledged'])));
     const stillBreached = new Set(breaches.map((breach) => breach.subject));
     for (const alert of open.filter((candidate) => !stillBreached.has(candidate.subject))) {
-      const [row] = await ctx.db.update(alerts).set({ state: 'resolved', resolvedAt: now }).where(and(eq(alerts.tenantId, alert.tenantId), eq(alerts.id, alert.id))).returning();
+      const [row] = await ctx.db
+        .update(alerts)
+        .set({ state: 'resolved', resolvedAt: now })
+        .where(and(eq(alerts.tenantId, alert.tenantId), eq(alerts.id, alert.id)))
+        .returning();
       resolved.push(row!);
     }
   } else {
-    await ctx.db.update(alertRules).set({ evaluatedThrough: now }).where(and(eq(alertRules.tenantId, rule.tenantId), eq(alertRules.id, rule.id)));
+    await ctx.db
+      .update(alertRules)
+      .set({ evaluatedThrough: now })
+      .where(and(eq(alertRules.tenantId, rule.tenantId), eq(alertRules.id, rule.id)));
   }
   if (fired.length > 0) {
     // Who hears of alerts in the app: admins and holders of monitoring.view.
     const audience = await usersHolding(ctx.db, rule.tenantId, 'monitoring.view');
     for (const alert of fired) {
-      await notify(ctx, audience, { category: 'alert', severity: alert.severity, title: alert.title, body: alert.message, link: `/alerts/${alert.id}`, resourceType: 'alert', resourceId: alert.id });
+      await notify(ctx, audience, {
+        category: 'alert',
+        severity: alert.severity,
+        title: alert.title,
+        body: alert.message,
+        link: `/alerts/${alert.id}`,
+        resourceType: 'alert',
+        resourceId: alert.id,
+      });
     }
   }
   const events: DomainEvent[] = [
@@ -169,7 +213,14 @@ export async function deliverToChannels(deps: DeliveryDeps, rule: AlertRuleRow, 
   if (fired.length === 0 || rule.channelIds.length === 0) return;
   const channels = await channelsByIds(deps.db, rule.tenantId, rule.channelIds);
   for (const alert of fired) {
-    const message: AlertMessage = { subject: alert.title, message: alert.message, severity: alert.severity, source: `Vigil alert rule "${rule.name}"`, details: alert.details, alertId: alert.id };
+    const message: AlertMessage = {
+      subject: alert.title,
+      message: alert.message,
+      severity: alert.severity,
+      source: `Vigil alert rule "${rule.name}"`,
+      details: alert.details,
+      alertId: alert.id,
+    };
     for (const channel of channels) {
       const result = await sendAlertToChannel({ ...deps }, channel, message);
       if (!result.isSuccess) deps.logger.warn({ channelId: channel.id, alertId: alert.id, error: result.error }, 'alert not delivered to channel');
@@ -216,5 +267,3 @@ export async function evaluateAlertRules(deps: DeliveryDeps, scope: EvaluationSc
 export function startAlertEvaluator(deps: DeliveryDeps, intervalMs: number): Disposable {
   return startPeriodicJob({ name: 'alert rules', intervalMs, logger: deps.logger, work: () => evaluateAlertRules(deps) });
 }
-
-

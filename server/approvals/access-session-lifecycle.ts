@@ -24,7 +24,8 @@ export async function cancelApproval(ctx: TransactionContext, approvalId: string
     // Another person's request stays invisible to someone who may not see it.
     throw new NotFound('Approval', approvalId);
   }
-  if (approval.status !== 'pending') throw new Conflict(`This request is ${approval.status}; only a pending request can be cancelled`, { status: approval.status });
+  if (approval.status !== 'pending')
+    throw new Conflict(`This request is ${approval.status}; only a pending request can be cancelled`, { status: approval.status });
   const record = new WorkflowRecord();
   const cancelled = await closeApproval(ctx, approval, 'cancelled', { closedById: actor.userId, cancelReason }, record);
   await record.write(ctx);
@@ -90,7 +91,9 @@ export async function closeSessionInForce(
   const pendingSudo = await ctx.db
     .select()
     .from(approvals)
-    .where(and(eq(approvals.tenantId, session.tenantId), eq(approvals.accessSessionId, session.id), eq(approvals.kind, 'sudo'), eq(approvals.status, 'pending')))
+    .where(
+      and(eq(approvals.tenantId, session.tenantId), eq(approvals.accessSessionId, session.id), eq(approvals.kind, 'sudo'), eq(approvals.status, 'pending')),
+    )
     .for('update');
   for (const approval of pendingSudo) {
     await closeApproval(ctx, approval, 'cancelled', { closedById: null, cancelReason: `access session ${status}` }, record);

@@ -7,7 +7,15 @@ import { z } from 'zod';
 import { recordChange } from '../audit/record-change.js';
 import type { Executor } from '../db/database.js';
 import { conflictOnDuplicateName } from '../db/db-errors.js';
-import { approvalPolicies, CHAT_APPROVAL_MODES, REQUEST_KINDS, type ApprovalPolicyRow, type ChatApprovalMode, type RequestKind, type ServerRow } from '../db/tables/index.js';
+import {
+  approvalPolicies,
+  CHAT_APPROVAL_MODES,
+  REQUEST_KINDS,
+  type ApprovalPolicyRow,
+  type ChatApprovalMode,
+  type RequestKind,
+  type ServerRow,
+} from '../db/tables/index.js';
 import { BadInput, NotFound } from '../errors.js';
 import { groupSchema } from '../identity/users.js';
 import { labelKey } from '../identity/servers.js';
@@ -31,12 +39,26 @@ const policyFields = {
   approverGroups: z.array(groupSchema).max(100, 'at most 100 groups'),
   isAdminApprover: z.boolean(),
   requiredApprovals: z.number().int().min(0, 'must be 0 or more').max(10, 'must be at most 10'),
-  decisionTimeoutMinutes: z.number().int().min(1, 'must be at least 1').max(30 * 24 * 60, 'must be at most 30 days'),
+  decisionTimeoutMinutes: z
+    .number()
+    .int()
+    .min(1, 'must be at least 1')
+    .max(30 * 24 * 60, 'must be at most 30 days'),
   isApprovalJustificationRequired: z.boolean(),
   autoApproveCommands: z.array(z.string().trim().min(1, 'must not be empty').max(1000, 'must be at most 1000 characters')).max(200, 'at most 200 commands'),
-  maxDurationMinutes: z.number().int().min(1, 'must be at least 1').max(365 * 24 * 60, 'must be at most a year').nullish(),
+  maxDurationMinutes: z
+    .number()
+    .int()
+    .min(1, 'must be at least 1')
+    .max(365 * 24 * 60, 'must be at most a year')
+    .nullish(),
   chatApproval: z.enum(CHAT_APPROVAL_MODES),
-  chatMaxDurationMinutes: z.number().int().min(1, 'must be at least 1').max(365 * 24 * 60, 'must be at most a year').nullish(),
+  chatMaxDurationMinutes: z
+    .number()
+    .int()
+    .min(1, 'must be at least 1')
+    .max(365 * 24 * 60, 'must be at most a year')
+    .nullish(),
   priority: z.number().int().min(-1000).max(1000),
   isEnabled: z.boolean(),
 };
@@ -85,7 +107,8 @@ function toColumns(input: Partial<z.output<typeof createPolicyInput>>): PolicyCo
   if (input.autoApproveCommands !== undefined) columns.autoApproveCommands = [...new Set(input.autoApproveCommands.map(normalizeCommand))];
   if (input.maxDurationMinutes !== undefined) columns.maxDurationSeconds = input.maxDurationMinutes == null ? null : input.maxDurationMinutes * 60;
   if (input.chatApproval !== undefined) columns.chatApproval = input.chatApproval;
-  if (input.chatMaxDurationMinutes !== undefined) columns.chatMaxDurationSeconds = input.chatMaxDurationMinutes == null ? null : input.chatMaxDurationMinutes * 60;
+  if (input.chatMaxDurationMinutes !== undefined)
+    columns.chatMaxDurationSeconds = input.chatMaxDurationMinutes == null ? null : input.chatMaxDurationMinutes * 60;
   if (input.priority !== undefined) columns.priority = input.priority;
   if (input.isEnabled !== undefined) columns.isEnabled = input.isEnabled;
   return columns;
@@ -104,7 +127,15 @@ export async function createApprovalPolicy(ctx: TransactionContext, input: Creat
   const now = ctx.clock.now();
   const row = await ctx.db
     .insert(approvalPolicies)
-    .values({ ...toColumns(parsed), name: parsed.name, requestKinds: parsed.requestKinds, tenantId: ctx.actor.tenantId, id: newId(), createdAt: now, updatedAt: now })
+    .values({
+      ...toColumns(parsed),
+      name: parsed.name,
+      requestKinds: parsed.requestKinds,
+      tenantId: ctx.actor.tenantId,
+      id: newId(),
+      createdAt: now,
+      updatedAt: now,
+    })
     .returning()
     .then(([inserted]) => inserted!)
     .catch((error: unknown) => duplicateName(error, parsed.name));
@@ -170,13 +201,17 @@ export async function deleteApprovalPolicy(ctx: TransactionContext, id: string):
 }
 
 export async function listApprovalPolicies(db: Executor, tenantId: string, args: PageArgs): Promise<Page<ApprovalPolicyRow>> {
-  return fetchPage(args, [approvalPolicies.id], (row) => [row.id], ({ where, orderBy, limit }) =>
-    db
-      .select()
-      .from(approvalPolicies)
-      .where(and(eq(approvalPolicies.tenantId, tenantId), isNull(approvalPolicies.deletedAt), where))
-      .orderBy(...orderBy)
-      .limit(limit),
+  return fetchPage(
+    args,
+    [approvalPolicies.id],
+    (row) => [row.id],
+    ({ where, orderBy, limit }) =>
+      db
+        .select()
+        .from(approvalPolicies)
+        .where(and(eq(approvalPolicies.tenantId, tenantId), isNull(approvalPolicies.deletedAt), where))
+        .orderBy(...orderBy)
+        .limit(limit),
   );
 }
 
@@ -219,7 +254,13 @@ const labelsMatch = (wanted: Record<string, string>, server: ServerRow) => Objec
  * oldest, on a tie). "Any server" on purpose: adding a dev server to a request for a prod server
  * must not escape the prod policy.
  */
-export async function governingRules(db: Executor, tenantId: string, kind: RequestKind, requesterGroups: readonly string[], servers: readonly ServerRow[]): Promise<ApprovalRules> {
+export async function governingRules(
+  db: Executor,
+  tenantId: string,
+  kind: RequestKind,
+  requesterGroups: readonly string[],
+  servers: readonly ServerRow[],
+): Promise<ApprovalRules> {
   const candidates = await db
     .select()
     .from(approvalPolicies)

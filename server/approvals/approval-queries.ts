@@ -60,7 +60,13 @@ export async function listApprovals(db: Executor, scope: RowScope, filter: Appro
     args,
     [approvals.requestedAt, approvals.id],
     (row) => [row.requestedAt.toISOString(), row.id],
-    ({ where, orderBy, limit }) => db.select().from(approvals).where(and(...conditions, where)).orderBy(...orderBy).limit(limit),
+    ({ where, orderBy, limit }) =>
+      db
+        .select()
+        .from(approvals)
+        .where(and(...conditions, where))
+        .orderBy(...orderBy)
+        .limit(limit),
   );
 }
 
@@ -89,7 +95,13 @@ export async function listApprovalsToReview(db: Executor, reviewer: ReviewerScop
     args,
     [approvals.requestedAt, approvals.id],
     (row) => [row.requestedAt.toISOString(), row.id],
-    ({ where, orderBy, limit }) => db.select().from(approvals).where(and(...conditions, where)).orderBy(...orderBy).limit(limit),
+    ({ where, orderBy, limit }) =>
+      db
+        .select()
+        .from(approvals)
+        .where(and(...conditions, where))
+        .orderBy(...orderBy)
+        .limit(limit),
   );
 }
 
@@ -122,6 +134,12 @@ export async function listSudoChecks(db: Executor, tenantId: string, filter: Sud
     args,
     [sudoChecks.checkedAt, sudoChecks.id],
     (row) => [row.checkedAt.toISOString(), row.id],
-    ({ where, orderBy, limit }) => db.select().from(sudoChecks).where(and(...conditions, where)).orderBy(...orderBy).limit(limit),
+    ({ where, orderBy, limit }) =>
+      db
+        .select()
+        .from(sudoChecks)
+        .where(and(...conditions, where))
+        .orderBy(...orderBy)
+        .limit(limit),
   );
 }

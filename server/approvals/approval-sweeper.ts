@@ -70,7 +70,9 @@ async function sweepTenant(db: Database, clock: Clock, tenantId: string, now: Da
     const starting = await tx
       .select()
       .from(accessSessions)
-      .where(and(eq(accessSessions.tenantId, tenantId), eq(accessSessions.status, 'approved'), lte(accessSessions.startsAt, now), gt(accessSessions.expiresAt, now)))
+      .where(
+        and(eq(accessSessions.tenantId, tenantId), eq(accessSessions.status, 'approved'), lte(accessSessions.startsAt, now), gt(accessSessions.expiresAt, now)),
+      )
       .limit(BATCH_SIZE)
       .for('update', { skipLocked: true });
     for (const session of starting) {
@@ -80,7 +82,12 @@ async function sweepTenant(db: Database, clock: Clock, tenantId: string, now: Da
         .where(and(eq(accessSessions.tenantId, tenantId), eq(accessSessions.id, session.id)))
         .returning();
       record.add(
-        { action: 'access_session.started', resource: { type: 'access_session', id: session.id }, before: accessSessionSnapshot(session), after: accessSessionSnapshot(started!) },
+        {
+          action: 'access_session.started',
+          resource: { type: 'access_session', id: session.id },
+          before: accessSessionSnapshot(session),
+          after: accessSessionSnapshot(started!),
+        },
         { type: 'access_session.changed', tenantId, accessSessionId: session.id, requesterId: session.requesterId, status: 'active' },
       );
     }

@@ -74,7 +74,15 @@ export async function authorizeSudo(ctx: TransactionContext, input: AuthorizeSud
   await recordChange(ctx, {
     action: 'sudo.checked',
     resource: { type: 'sudo_check', id: check!.id, name: command },
-    after: { serverId: agent.serverId, userId: user?.id ?? null, userRef: parsed.user, command, isAllowed: check!.isAllowed, outcome, sudoAuthorizationId: check!.sudoAuthorizationId },
+    after: {
+      serverId: agent.serverId,
+      userId: user?.id ?? null,
+      userRef: parsed.user,
+      command,
+      isAllowed: check!.isAllowed,
+      outcome,
+      sudoAuthorizationId: check!.sudoAuthorizationId,
+    },
   });
   return { check: check!, authorization: allowing };
 }

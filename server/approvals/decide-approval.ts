@@ -69,7 +69,10 @@ export async function decideApproval(ctx: TransactionContext, approvalId: string
   const actor = requireUser(ctx.actor);
   const justification = parseInput(justificationSchema, input.justification, 'justification') || null;
   const approval = await lockApproval(ctx.db, actor.tenantId, approvalId);
-  const [reviewer] = await ctx.db.select({ groups: users.groups }).from(users).where(and(eq(users.tenantId, actor.tenantId), eq(users.id, actor.userId)));
+  const [reviewer] = await ctx.db
+    .select({ groups: users.groups })
+    .from(users)
+    .where(and(eq(users.tenantId, actor.tenantId), eq(users.id, actor.userId)));
   const refusal = reviewRefusal(actor, reviewer?.groups ?? [], approval);
   if (refusal) throw new Forbidden(refusal);
 
@@ -154,7 +157,12 @@ export async function decideApproval(ctx: TransactionContext, approvalId: string
  * decideApproval in a transaction of its own. A wrong step-up code rolls the decision back, and is
  * then counted against the approver, so guessing codes from chat runs out (server/identity/totp.ts).
  */
-export async function decideApprovalCountingCodes(ctx: ServiceContext, approvalId: string, input: DecideInput, options: DecideOptions = {}): Promise<ApprovalRow> {
+export async function decideApprovalCountingCodes(
+  ctx: ServiceContext,
+  approvalId: string,
+  input: DecideInput,
+  options: DecideOptions = {},
+): Promise<ApprovalRow> {
   try {
     return await inTransaction(ctx, (tx) => decideApproval(tx, approvalId, input, options));
   } catch (error) {

@@ -19,7 +19,9 @@ export interface InForce {
 
 export async function putIntoForce(ctx: TransactionContext, approval: ApprovalRow, approverId: string | null, record: WorkflowRecord): Promise<InForce> {
   const session = await lockAccessSession(ctx.db, ctx.actor.tenantId, approval.accessSessionId);
-  return approval.kind === 'access' ? startApprovedSession(ctx, approval, session, approverId, record) : grantApprovedSudo(ctx, approval, session, approverId, record);
+  return approval.kind === 'access'
+    ? startApprovedSession(ctx, approval, session, approverId, record)
+    : grantApprovedSudo(ctx, approval, session, approverId, record);
 }
 
 async function startApprovedSession(
@@ -113,7 +115,14 @@ export function recordGrant(grant: SudoAuthorizationRow, record: WorkflowRecord,
       action: 'sudo.granted',
       resource: { type: 'sudo_authorization', id: grant.id, name: grant.command },
       after: { ...sudoAuthorizationSnapshot(grant), ...details },
-      activityDetails: { sudoAuthorizationId: grant.id, serverId: grant.serverId, userId: grant.userId, command: grant.command, grantedVia: grant.grantedVia, ...details },
+      activityDetails: {
+        sudoAuthorizationId: grant.id,
+        serverId: grant.serverId,
+        userId: grant.userId,
+        command: grant.command,
+        grantedVia: grant.grantedVia,
+        ...details,
+      },
     },
     { type: 'sudo.granted', tenantId: grant.tenantId, sudoAuthorizationId: grant.id, userId: grant.userId, serverId: grant.serverId },
   );

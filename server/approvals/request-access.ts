@@ -31,7 +31,11 @@ const requestAccessInput = z
       .array(z.object({ key: labelKey, value: z.string().trim().max(256, 'must be at most 256 characters') }))
       .max(32, 'at most 32 labels')
       .default([]),
-    durationMinutes: z.number().int('must be a whole number').min(1, 'must be at least 1').max(30 * 24 * 60, 'must be at most 30 days'),
+    durationMinutes: z
+      .number()
+      .int('must be a whole number')
+      .min(1, 'must be at least 1')
+      .max(30 * 24 * 60, 'must be at most 30 days'),
     reason: reasonSchema,
     isSudoRequested: z.boolean().default(false),
     startsAt: z.date().nullish(),

@@ -33,7 +33,14 @@ const requestSudoInput = z.object({
 export type RequestSudoInput = z.input<typeof requestSudoInput>;
 
 /** The requester's access session in force now that covers `serverId` (the given one, if named). */
-export async function sessionInForce(db: Executor, tenantId: string, userId: string, serverId: string, now: Date, sessionId?: string): Promise<AccessSessionRow | undefined> {
+export async function sessionInForce(
+  db: Executor,
+  tenantId: string,
+  userId: string,
+  serverId: string,
+  now: Date,
+  sessionId?: string,
+): Promise<AccessSessionRow | undefined> {
   const [row] = await db
     .select()
     .from(accessSessions)
@@ -93,10 +100,17 @@ export async function requestSudo(ctx: TransactionContext, input: RequestSudoInp
     );
   }
   const command = normalizeCommand(parsed.command);
-  await refuseWhenAlreadyGranted(ctx, { tenantId: requester.tenantId, serverId: server.id, userId: requester.userId }, server.name, { command, isPattern: parsed.isPattern }, now);
+  await refuseWhenAlreadyGranted(
+    ctx,
+    { tenantId: requester.tenantId, serverId: server.id, userId: requester.userId },
+    server.name,
+    { command, isPattern: parsed.isPattern },
+    now,
+  );
   const requesterRow = await getUser(ctx.db, requester.tenantId, requester.userId);
   const rules = await governingRules(ctx.db, requester.tenantId, 'sudo', requesterRow.groups, [server]);
-  const isAutoApproved = rules.requiredApprovals === 0 || rules.autoApproveCommands.some((entry) => allowlistCovers(entry, { command, isPattern: parsed.isPattern }));
+  const isAutoApproved =
+    rules.requiredApprovals === 0 || rules.autoApproveCommands.some((entry) => allowlistCovers(entry, { command, isPattern: parsed.isPattern }));
   // A decision later than the session's end would grant nothing: the deadline is the earlier one.
   const deadline = Math.min(now.getTime() + rules.decisionTimeoutSeconds * 1000, session.expiresAt!.getTime());
 

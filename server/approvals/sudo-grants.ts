@@ -20,7 +20,12 @@ const grantSudoInput = z.object({
   user: z.string().trim().min(1, 'must not be empty').max(320, 'is too long'),
   command: z.string().trim().min(1, 'must not be empty').max(4000, 'must be at most 4000 characters'),
   isPattern: z.boolean().default(false),
-  durationMinutes: z.number().int('must be a whole number').min(1, 'must be at least 1').max(365 * 24 * 60, 'must be at most a year').nullish(),
+  durationMinutes: z
+    .number()
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(365 * 24 * 60, 'must be at most a year')
+    .nullish(),
   reason: reasonSchema,
 });
 
@@ -60,8 +65,10 @@ export async function revokeSudoAuthorization(ctx: TransactionContext, id: strin
   const given = parseInput(reasonSchema, reason, 'reason');
   const before = await getSudoAuthorization(ctx.db, admin.tenantId, id);
   const now = ctx.clock.now();
-  if (before.revokedAt) throw new Conflict(`This sudo authorization was already revoked at ${before.revokedAt.toISOString()}`, { revokedAt: before.revokedAt.toISOString() });
-  if (before.expiresAt && before.expiresAt <= now) throw new Conflict(`This sudo authorization expired at ${before.expiresAt.toISOString()}`, { expiresAt: before.expiresAt.toISOString() });
+  if (before.revokedAt)
+    throw new Conflict(`This sudo authorization was already revoked at ${before.revokedAt.toISOString()}`, { revokedAt: before.revokedAt.toISOString() });
+  if (before.expiresAt && before.expiresAt <= now)
+    throw new Conflict(`This sudo authorization expired at ${before.expiresAt.toISOString()}`, { expiresAt: before.expiresAt.toISOString() });
   const [revoked] = await ctx.db
     .update(sudoAuthorizations)
     .set({ revokedAt: now, revokedById: admin.type === 'user' ? admin.userId : null })

@@ -58,7 +58,9 @@ export function canonicalEntry(entry: ChainedFields): string {
 }
 
 export function chainHash(prevHash: string, entry: ChainedFields): string {
-  return createHash('sha256').update(`${prevHash}\n${canonicalEntry(entry)}`).digest('hex');
+  return createHash('sha256')
+    .update(`${prevHash}\n${canonicalEntry(entry)}`)
+    .digest('hex');
 }
 
 /** A snapshot as plain JSON: what jsonb will give back. */

@@ -96,7 +96,13 @@ export class ChainVerifier {
     if (!this.fault) {
       const beyond = [...this.checkpointsBySeq.keys()].filter((seq) => seq > this.options.toSeq).sort((a, b) => a - b)[0];
       if (beyond !== undefined) {
-        this.fail(this.options.toSeq + 1, 'missing', `entries up to ${beyond} (signed in a checkpoint)`, `the chain ends at ${this.options.toSeq}`, 'The chain was cut short after a checkpoint');
+        this.fail(
+          this.options.toSeq + 1,
+          'missing',
+          `entries up to ${beyond} (signed in a checkpoint)`,
+          `the chain ends at ${this.options.toSeq}`,
+          'The chain was cut short after a checkpoint',
+        );
       }
     }
     return {
@@ -123,11 +129,23 @@ export class ChainVerifier {
     const isSelfConsistent = recomputed === entry.hash;
     if (!isLinked || !isSelfConsistent) {
       if (next && (entry.prevHash === next.hash || next.prevHash === this.expectedPrev)) {
-        this.fail(entry.seq, 'reordered', `an entry linking to ${this.expectedPrev}`, `an entry linking to ${entry.prevHash}`, `Entry ${entry.seq} is out of place`);
+        this.fail(
+          entry.seq,
+          'reordered',
+          `an entry linking to ${this.expectedPrev}`,
+          `an entry linking to ${entry.prevHash}`,
+          `Entry ${entry.seq} is out of place`,
+        );
       } else if (!isSelfConsistent) {
         this.fail(entry.seq, 'modified', entry.hash, recomputed, `Entry ${entry.seq} does not match its hash: its content was changed`);
       } else {
-        this.fail(entry.seq - 1, 'modified', entry.prevHash, this.expectedPrev, `Entry ${entry.seq - 1} was rewritten: entry ${entry.seq} links to another hash`);
+        this.fail(
+          entry.seq - 1,
+          'modified',
+          entry.prevHash,
+          this.expectedPrev,
+          `Entry ${entry.seq - 1} was rewritten: entry ${entry.seq} links to another hash`,
+        );
       }
       return;
     }
@@ -178,7 +196,13 @@ export class ChainVerifier {
         return;
       }
     }
-    this.fail(checkpoint.seq, 'modified', checkpoint.headHash, this.expectedPrev, `The chain up to ${checkpoint.seq} differs from the one signed at that point`);
+    this.fail(
+      checkpoint.seq,
+      'modified',
+      checkpoint.headHash,
+      this.expectedPrev,
+      `The chain up to ${checkpoint.seq} differs from the one signed at that point`,
+    );
   }
 
   private fail(seq: number, kind: FaultKind, expected: string, found: string, message: string): void {

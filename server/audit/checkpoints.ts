@@ -11,7 +11,6 @@ import { newId } from '../ids.js';
 import { checkpointPayload } from './checkpoint-payload.js';
 import { signBytes, type SigningKey } from './signing-key.js';
 
-
 /** Signs the tenant's head as it is in this transaction; the caller holds (or takes) the head lock. */
 export async function signCheckpoint(db: Executor, key: SigningKey, tenantId: string, signedAt: Date): Promise<AuditCheckpointRow> {
   const [head] = await db.select().from(auditChainHeads).where(eq(auditChainHeads.tenantId, tenantId));

@@ -12,19 +12,19 @@ export async function raiseIntegrityAlarm(ctx: ServiceContext, report: Verificat
   if (report.isIntact || !report.fault) return;
   const fault = report.fault;
   await inTransaction(ctx, async (tx) => {
-    await notify(
-      tx,
-      await usersHolding(tx.db, ctx.actor.tenantId, 'audit_logs.view'),
-      {
-        category: 'security',
-        severity: 'critical',
-        title: `Audit log integrity check failed at entry ${fault.seq}`,
-        body: `Verifying entries ${report.fromSeq}–${report.toSeq} found entry ${fault.seq} ${fault.kind}.`,
-        link: '/audit/integrity',
-        resourceType: 'audit_entry',
-        resourceId: String(fault.seq),
-      },
+    await notify(tx, await usersHolding(tx.db, ctx.actor.tenantId, 'audit_logs.view'), {
+      category: 'security',
+      severity: 'critical',
+      title: `Audit log integrity check failed at entry ${fault.seq}`,
+      body: `Verifying entries ${report.fromSeq}–${report.toSeq} found entry ${fault.seq} ${fault.kind}.`,
+      link: '/audit/integrity',
+      resourceType: 'audit_entry',
+      resourceId: String(fault.seq),
+    });
+    await publishEvents(
+      tx.db,
+      [{ type: 'audit.integrity_failed', tenantId: ctx.actor.tenantId, seq: fault.seq, kind: fault.kind, fromSeq: report.fromSeq, toSeq: report.toSeq }],
+      ctx.clock.now(),
     );
-    await publishEvents(tx.db, [{ type: 'audit.integrity_failed', tenantId: ctx.actor.tenantId, seq: fault.seq, kind: fault.kind, fromSeq: report.fromSeq, toSeq: report.toSeq }], ctx.clock.now());
   });
 }

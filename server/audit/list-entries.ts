@@ -48,7 +48,13 @@ export async function listAuditEntries(db: Executor, tenantId: string, filter: A
     args,
     [auditEntries.seq],
     (row) => [String(row.seq)],
-    ({ where, orderBy, limit }) => db.select().from(auditEntries).where(and(...conditions, where)).orderBy(...orderBy).limit(limit) as unknown as Promise<AuditEntryRow[]>,
+    ({ where, orderBy, limit }) =>
+      db
+        .select()
+        .from(auditEntries)
+        .where(and(...conditions, where))
+        .orderBy(...orderBy)
+        .limit(limit) as unknown as Promise<AuditEntryRow[]>,
   );
 }
 

@@ -9,7 +9,10 @@ import { recordChange, type Change } from './record-change.js';
  */
 export async function recordAuditView(
   ctx: ServiceContext,
-  action: Extract<AuditAction, 'audit.log_viewed' | 'audit.exported' | 'audit.verified' | 'records.exported' | 'recording.searched' | 'webhook.tested' | 'channel.tested'>,
+  action: Extract<
+    AuditAction,
+    'audit.log_viewed' | 'audit.exported' | 'audit.verified' | 'records.exported' | 'recording.searched' | 'webhook.tested' | 'channel.tested'
+  >,
   what: string | Change['resource'],
   details: Record<string, unknown>,
 ): Promise<void> {

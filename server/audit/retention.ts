@@ -103,7 +103,14 @@ export async function applyRetention(db: Database, clock: Clock): Promise<{ tena
     const deleted =
       policy.kind === 'audit_log'
         ? await cutAuditLog(db, policy.tenantId, cutoff, policy.days)
-        : await deleteOldRecords(db, policy.tenantId, policy.kind as RetentionKind, RECORD_KINDS[policy.kind as Exclude<RetentionKind, 'audit_log'>], cutoff, policy.days);
+        : await deleteOldRecords(
+            db,
+            policy.tenantId,
+            policy.kind as RetentionKind,
+            RECORD_KINDS[policy.kind as Exclude<RetentionKind, 'audit_log'>],
+            cutoff,
+            policy.days,
+          );
     if (deleted > 0) {
       await db.transaction((tx) =>
         appendAuditEntries(tx, policy.tenantId, [
@@ -134,9 +141,15 @@ async function deleteOldRecords(db: Database, tenantId: string, retentionKind: R
   // Commands take their status history with them, recordings their chunks.
   const children =
     kind.table === 'commands'
-      ? { leafKind: 'command_status_change', cte: sql`delete from command_status_changes h using doomed where h.tenant_id = ${tenantId} and h.command_id = doomed.id returning h.id::text as id` }
+      ? {
+          leafKind: 'command_status_change',
+          cte: sql`delete from command_status_changes h using doomed where h.tenant_id = ${tenantId} and h.command_id = doomed.id returning h.id::text as id`,
+        }
       : kind.table === 'terminal_recordings'
-        ? { leafKind: 'recording_chunk', cte: sql`delete from terminal_recording_chunks c using doomed where c.tenant_id = ${tenantId} and c.recording_id = doomed.id returning c.recording_id::text || ':' || c.seq::text as id` }
+        ? {
+            leafKind: 'recording_chunk',
+            cte: sql`delete from terminal_recording_chunks c using doomed where c.tenant_id = ${tenantId} and c.recording_id = doomed.id returning c.recording_id::text || ':' || c.seq::text as id`,
+          }
         : undefined;
   const leafKind = LEAF_KINDS.find((leaf) => tableNameOf(leaf) === kind.table)!.kind;
   const batch = kind.batch ?? BATCH;
@@ -155,7 +168,10 @@ async function deleteOldRecords(db: Database, tenantId: string, retentionKind: R
             )
             select (select coalesce(array_agg(id), '{}') from gone) as ids, (select coalesce(array_agg(id), '{}') from children) as child_ids`,
       );
-      const pruned = [await pruneLeaves(tx, tenantId, leafKind, row?.ids ?? []), children ? await pruneLeaves(tx, tenantId, children.leafKind, row?.child_ids ?? []) : null];
+      const pruned = [
+        await pruneLeaves(tx, tenantId, leafKind, row?.ids ?? []),
+        children ? await pruneLeaves(tx, tenantId, children.leafKind, row?.child_ids ?? []) : null,
+      ];
       for (const leaves of pruned) if (leaves) await appendRetentionStatement(tx, tenantId, leaves, { kind: retentionKind, days, olderThan: cutoff });
       return row?.ids.length ?? 0;
     });
@@ -182,7 +198,10 @@ async function cutAuditLog(db: Database, tenantId: string, cutoff: Date, days: n
       );
       if (!head || doomed.length === 0) return 0;
       const last = doomed.at(-1)!;
-      await tx.update(auditChainHeads).set({ startSeq: Number(last.seq) + 1, startHash: last.hash }).where(eq(auditChainHeads.tenantId, tenantId));
+      await tx
+        .update(auditChainHeads)
+        .set({ startSeq: Number(last.seq) + 1, startHash: last.hash })
+        .where(eq(auditChainHeads.tenantId, tenantId));
       const ids = doomed.map((row) => row.id);
       await tx.execute(sql`delete from audit_entries where tenant_id = ${tenantId} and id = any(${arrayLiteral(ids)}::uuid[])`);
       const pruned = await pruneLeaves(tx, tenantId, 'audit_entry', ids);
@@ -205,4 +224,3 @@ export function startRetention(options: { db: Database; clock: Clock; logger: Lo
     },
   });
 }
-

@@ -19,7 +19,10 @@ const KEY_FILE = 'audit-signing-key.pem';
 
 /** A key's id: the first 16 hex digits of the SHA-256 of its public key (SPKI DER). */
 export function keyIdOf(publicKey: KeyObject): string {
-  return createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(publicKey.export({ type: 'spki', format: 'der' }))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 export function signingKeyFromPem(pem: string): SigningKey {

@@ -39,7 +39,12 @@ export async function auditStatistics(
   const [byAction, byActor, byActorType, series] = await Promise.all([
     db.select({ key: auditEntries.action, count: total }).from(auditEntries).where(where).groupBy(auditEntries.action).orderBy(desc(total)),
     db
-      .select({ actorId: auditEntries.actorId, actorEmail: sql<string | null>`max(${auditEntries.actorEmail})`, actorType: auditEntries.actorType, count: total })
+      .select({
+        actorId: auditEntries.actorId,
+        actorEmail: sql<string | null>`max(${auditEntries.actorEmail})`,
+        actorType: auditEntries.actorType,
+        count: total,
+      })
       .from(auditEntries)
       .where(where)
       .groupBy(auditEntries.actorId, auditEntries.actorType)

@@ -23,7 +23,12 @@ export function chainKeysOf(trusted: readonly { publicKey: KeyObject }[]): Map<s
   return new Map(trusted.map((key) => [keyIdOf(key.publicKey), key.publicKey]));
 }
 
-export async function verifyAuditIntegrity(db: Executor, tenantId: string, trustedKeys: ReadonlyMap<string, KeyObject>, range: VerifyRange = {}): Promise<VerificationReport> {
+export async function verifyAuditIntegrity(
+  db: Executor,
+  tenantId: string,
+  trustedKeys: ReadonlyMap<string, KeyObject>,
+  range: VerifyRange = {},
+): Promise<VerificationReport> {
   const [head] = await db.select().from(auditChainHeads).where(eq(auditChainHeads.tenantId, tenantId));
   if (!head) throw new Error(`Tenant ${tenantId} has no audit chain`);
   const fromSeq = Math.max(range.fromSeq ?? head.startSeq, head.startSeq);
@@ -45,12 +50,12 @@ export async function verifyAuditIntegrity(db: Executor, tenantId: string, trust
 
   let after = fromSeq - 1;
   while (!verifier.isDone && after < toSeq) {
-    const page = await db
+    const page = (await db
       .select()
       .from(auditEntries)
       .where(and(eq(auditEntries.tenantId, tenantId), gt(auditEntries.seq, after), lte(auditEntries.seq, toSeq)))
       .orderBy(auditEntries.seq)
-      .limit(PAGE) as AuditEntryRow[];
+      .limit(PAGE)) as AuditEntryRow[];
     if (page.length === 0) break;
     for (const entry of page) verifier.push(entry);
     after = page.at(-1)!.seq;

@@ -39,7 +39,8 @@ export function createJwtVerifier(config: JwtConfig): JwtVerifier | undefined {
       payload = await verify(token);
     } catch (error) {
       const code = (error as { code?: string }).code;
-      if (code === 'ERR_JWT_CLAIM_VALIDATION_FAILED' && (error as { claim?: string }).claim === 'exp') throw new Unauthenticated('The JWT has no exp claim: Vigil accepts only JWTs that expire');
+      if (code === 'ERR_JWT_CLAIM_VALIDATION_FAILED' && (error as { claim?: string }).claim === 'exp')
+        throw new Unauthenticated('The JWT has no exp claim: Vigil accepts only JWTs that expire');
       throw new Unauthenticated(code === 'ERR_JWT_EXPIRED' ? 'The JWT has expired' : 'The JWT is not valid');
     }
     const issuedAt = typeof payload.iat === 'number' ? payload.iat : Date.now() / 1000;
@@ -51,7 +52,7 @@ export function createJwtVerifier(config: JwtConfig): JwtVerifier | undefined {
 }
 
 function identityFromClaims(payload: JWTPayload): JwtIdentity {
-  const claim = (name: string) => (typeof payload[name] === 'string' ? (payload[name]) : undefined);
+  const claim = (name: string) => (typeof payload[name] === 'string' ? payload[name] : undefined);
   const tenant = claim('tenant');
   if (!payload.sub) throw new Unauthenticated('The JWT has no sub claim');
   if (!tenant) throw new Unauthenticated('The JWT has no tenant claim');

@@ -23,12 +23,31 @@ export const CHANNEL_SCHEMAS = {
   webhook: z.object({
     url,
     secret: z.string().min(8, 'must be at least 8 characters').max(256).nullish(),
-    headers: z.array(z.object({ name: z.string().trim().regex(/^[A-Za-z0-9-]{1,64}$/, 'must be 1-64 letters, digits and -'), value: z.string().max(2000).regex(/^[^\r\n]*$/, 'must be one line') })).max(20).default([]),
+    headers: z
+      .array(
+        z.object({
+          name: z
+            .string()
+            .trim()
+            .regex(/^[A-Za-z0-9-]{1,64}$/, 'must be 1-64 letters, digits and -'),
+          value: z
+            .string()
+            .max(2000)
+            .regex(/^[^\r\n]*$/, 'must be one line'),
+        }),
+      )
+      .max(20)
+      .default([]),
   }),
   slack: z.object({ url, channel: z.string().trim().max(100).nullish() }),
   teams: z.object({ url }),
   // Through Vigil's own bots (the tenant's bound workspace): a Slack channel id, a Teams conversation id.
-  slack_bot: z.object({ channel: z.string().trim().regex(/^[A-Z0-9]{2,40}$/, 'must be a Slack channel id such as C0123ABCD') }),
+  slack_bot: z.object({
+    channel: z
+      .string()
+      .trim()
+      .regex(/^[A-Z0-9]{2,40}$/, 'must be a Slack channel id such as C0123ABCD'),
+  }),
   teams_bot: z.object({ conversation: z.string().trim().min(1, 'must not be empty').max(400, 'is too long') }),
 } as const;
 
@@ -39,7 +58,11 @@ export type ChannelSettings<Type extends ChannelType = ChannelType> = z.output<(
 
 /** The settings shown (config) and the ones sealed (secrets). */
 export function splitSecrets(type: ChannelType, settings: Record<string, unknown>): { config: Record<string, unknown>; secrets: Record<string, unknown> } {
-  const { password, secret, headers, ...config } = settings as Record<string, unknown> & { password?: unknown; secret?: unknown; headers?: { name: string; value: string }[] };
+  const { password, secret, headers, ...config } = settings as Record<string, unknown> & {
+    password?: unknown;
+    secret?: unknown;
+    headers?: { name: string; value: string }[];
+  };
   const secrets: Record<string, unknown> = {};
   if (type === 'smtp' && password) secrets.password = password;
   if (type === 'webhook') {

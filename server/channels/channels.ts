@@ -84,14 +84,20 @@ export async function createChannel(ctx: TransactionContext, services: WebhookSe
 }
 
 export async function getChannel(db: Executor, tenantId: string, id: string): Promise<NotificationChannelRow> {
-  const [row] = await db.select().from(notificationChannels).where(and(eq(notificationChannels.tenantId, tenantId), eq(notificationChannels.id, id)));
+  const [row] = await db
+    .select()
+    .from(notificationChannels)
+    .where(and(eq(notificationChannels.tenantId, tenantId), eq(notificationChannels.id, id)));
   if (!row) throw new NotFound('Notification channel', id);
   return row;
 }
 
 export function channelsByIds(db: Executor, tenantId: string, ids: readonly string[]): Promise<NotificationChannelRow[]> {
   if (ids.length === 0) return Promise.resolve([]);
-  return db.select().from(notificationChannels).where(and(eq(notificationChannels.tenantId, tenantId), inArray(notificationChannels.id, [...ids])));
+  return db
+    .select()
+    .from(notificationChannels)
+    .where(and(eq(notificationChannels.tenantId, tenantId), inArray(notificationChannels.id, [...ids])));
 }
 
 /** Replaces a channel's name and settings (secrets included: send them again to keep them). */
@@ -102,7 +108,13 @@ export async function updateChannel(ctx: TransactionContext, services: WebhookSe
   const { config, secrets } = splitSecrets(parsed.type, settings);
   const row = await ctx.db
     .update(notificationChannels)
-    .set({ name: parsed.name, type: parsed.type, config, sealedSecrets: Object.keys(secrets).length ? services.secretBox.seal(JSON.stringify(secrets)) : null, updatedAt: ctx.clock.now() })
+    .set({
+      name: parsed.name,
+      type: parsed.type,
+      config,
+      sealedSecrets: Object.keys(secrets).length ? services.secretBox.seal(JSON.stringify(secrets)) : null,
+      updatedAt: ctx.clock.now(),
+    })
     .where(and(eq(notificationChannels.tenantId, ctx.actor.tenantId), eq(notificationChannels.id, id)))
     .returning()
     .then(([updated]) => updated!)
@@ -135,8 +147,17 @@ export async function deleteChannel(ctx: TransactionContext, id: string): Promis
 }
 
 export async function listChannels(db: Executor, tenantId: string, args: PageArgs): Promise<Page<NotificationChannelRow>> {
-  return fetchPage(args, [notificationChannels.id], (row) => [row.id], ({ where, orderBy, limit }) =>
-    db.select().from(notificationChannels).where(and(eq(notificationChannels.tenantId, tenantId), where)).orderBy(...orderBy).limit(limit),
+  return fetchPage(
+    args,
+    [notificationChannels.id],
+    (row) => [row.id],
+    ({ where, orderBy, limit }) =>
+      db
+        .select()
+        .from(notificationChannels)
+        .where(and(eq(notificationChannels.tenantId, tenantId), where))
+        .orderBy(...orderBy)
+        .limit(limit),
   );
 }
 

@@ -81,7 +81,14 @@ export function teamsPayload(alert: AlertMessage) {
 }
 
 export function webhookPayload(alert: AlertMessage) {
-  return { subject: alert.subject, message: alert.message, severity: alert.severity, source: alert.source, link: alert.link ?? null, details: alert.details ?? {} };
+  return {
+    subject: alert.subject,
+    message: alert.message,
+    severity: alert.severity,
+    source: alert.source,
+    link: alert.link ?? null,
+    details: alert.details ?? {},
+  };
 }
 
 /** The SMTP host's address, checked against the outbound policy (the connection goes to it). */

@@ -131,7 +131,15 @@ export function createChatBotServices(deps: { readonly db: Database; readonly cl
     emailsOfUsers: (tenantId, userIds) => emailsOfUsers(db, tenantId, userIds),
     claimNotice: (tenantId, key) => claimNotice(db, tenantId, provider, key),
     savePostedCopy: (tenantId, subject, copy) =>
-      saveChatMessage(db, { tenantId, provider, subjectType: subject.type, subjectId: subject.id, conversation: copy.conversation, messageId: copy.messageId, reference: copy.reference }),
+      saveChatMessage(db, {
+        tenantId,
+        provider,
+        subjectType: subject.type,
+        subjectId: subject.id,
+        conversation: copy.conversation,
+        messageId: copy.messageId,
+        reference: copy.reference,
+      }),
     async postedCopiesOf(tenantId, subject) {
       const rows = await chatMessagesOf(db, tenantId, provider, subject.type, subject.id);
       return rows.map((row) => ({ conversation: row.conversation, messageId: row.messageId, reference: row.reference }));

@@ -14,7 +14,15 @@ export async function claimNotice(db: Executor, tenantId: string, provider: Chat
 
 export async function saveChatMessage(
   db: Executor,
-  message: { tenantId: string; provider: ChatProvider; subjectType: ChatSubject; subjectId: string; conversation: string; messageId: string; reference?: Record<string, unknown> | null },
+  message: {
+    tenantId: string;
+    provider: ChatProvider;
+    subjectType: ChatSubject;
+    subjectId: string;
+    conversation: string;
+    messageId: string;
+    reference?: Record<string, unknown> | null;
+  },
 ): Promise<void> {
   await db
     .insert(chatMessages)
@@ -26,5 +34,12 @@ export function chatMessagesOf(db: Executor, tenantId: string, provider: ChatPro
   return db
     .select()
     .from(chatMessages)
-    .where(and(eq(chatMessages.tenantId, tenantId), eq(chatMessages.provider, provider), eq(chatMessages.subjectType, subjectType), eq(chatMessages.subjectId, subjectId)));
+    .where(
+      and(
+        eq(chatMessages.tenantId, tenantId),
+        eq(chatMessages.provider, provider),
+        eq(chatMessages.subjectType, subjectType),
+        eq(chatMessages.subjectId, subjectId),
+      ),
+    );
 }

@@ -24,7 +24,14 @@ export async function linkedUser(db: Executor, tenantId: string, provider: ChatP
     .select({ user: users })
     .from(chatIdentities)
     .innerJoin(users, and(eq(users.tenantId, chatIdentities.tenantId), eq(users.id, chatIdentities.userId)))
-    .where(and(eq(chatIdentities.tenantId, tenantId), eq(chatIdentities.provider, provider), eq(chatIdentities.externalUserId, externalUserId), isNull(users.disabledAt)));
+    .where(
+      and(
+        eq(chatIdentities.tenantId, tenantId),
+        eq(chatIdentities.provider, provider),
+        eq(chatIdentities.externalUserId, externalUserId),
+        isNull(users.disabledAt),
+      ),
+    );
   return row?.user;
 }
 
@@ -56,7 +63,11 @@ export async function createLinkCode(ctx: TransactionContext, userId?: string | 
   const code = oneTimeCode(2);
   const expiresAt = new Date(ctx.clock.now().getTime() + LINK_CODE_TTL_MS);
   await ctx.db.insert(chatLinkCodes).values({ tenantId: ctx.actor.tenantId, id: newId(), codeHash: await hashOneTimeCode(code), userId: user.id, expiresAt });
-  await recordChange(ctx, { action: 'chat.link_code_created', resource: { type: 'user', id: user.id, name: user.email }, after: { expiresAt: expiresAt.toISOString(), isForSelf: forSelf } });
+  await recordChange(ctx, {
+    action: 'chat.link_code_created',
+    resource: { type: 'user', id: user.id, name: user.email },
+    after: { expiresAt: expiresAt.toISOString(), isForSelf: forSelf },
+  });
   return { code, expiresAt };
 }
 
@@ -72,7 +83,10 @@ export async function redeemLinkCode(ctx: ServiceContext, provider: ChatProvider
     if (!found || found.usedAt || found.expiresAt <= ctx.clock.now()) {
       throw new BadInput('code', 'That link code is unknown, used or expired: ask a Vigil admin for a new one (or make one yourself in Vigil)');
     }
-    const [user] = await tx.db.select().from(users).where(and(eq(users.tenantId, found.tenantId), eq(users.id, found.userId), isNull(users.disabledAt)));
+    const [user] = await tx.db
+      .select()
+      .from(users)
+      .where(and(eq(users.tenantId, found.tenantId), eq(users.id, found.userId), isNull(users.disabledAt)));
     if (!user) throw new BadInput('code', 'The user of that link code is disabled');
     await tx.db
       .update(chatLinkCodes)
@@ -110,7 +124,12 @@ export function chatIdentitiesOf(db: Executor, tenantId: string, provider: ChatP
  * service URL receives the bot's token): a change is audited, and is a version in the verifiable
  * log, so a reference rewritten in the database is named. Unchanged, nothing is written.
  */
-export async function saveConversation(ctx: ServiceContext, provider: ChatProvider, externalUserId: string, conversation: Record<string, unknown>): Promise<void> {
+export async function saveConversation(
+  ctx: ServiceContext,
+  provider: ChatProvider,
+  externalUserId: string,
+  conversation: Record<string, unknown>,
+): Promise<void> {
   await inTransaction(ctx, async (tx) => {
     const [changed] = await tx.db
       .update(chatIdentities)

@@ -38,8 +38,15 @@ const botActor = (tenantId: string, provider: ChatProvider): Actor => ({ type: '
  * workspace; CONFLICT when another tenant holds a proven binding of it. A binding made before proof
  * was required, held by another tenant, gives way (recorded in that tenant's audit log).
  */
-export async function proveWorkspaceBinding(deps: { readonly db: Database; readonly clock: Clock }, proof: WorkspaceProof, isEntitled: EntitlementCheck): Promise<ChatWorkspaceRow> {
-  const [claim] = await deps.db.select().from(chatWorkspaceClaims).where(inArray(chatWorkspaceClaims.codeHash, await storedHashesOfOneTimeCode(proof.code)));
+export async function proveWorkspaceBinding(
+  deps: { readonly db: Database; readonly clock: Clock },
+  proof: WorkspaceProof,
+  isEntitled: EntitlementCheck,
+): Promise<ChatWorkspaceRow> {
+  const [claim] = await deps.db
+    .select()
+    .from(chatWorkspaceClaims)
+    .where(inArray(chatWorkspaceClaims.codeHash, await storedHashesOfOneTimeCode(proof.code)));
   if (!claim || claim.provider !== proof.provider || claim.expiresAt <= deps.clock.now()) throw new BadInput('code', UNKNOWN_CODE);
   const word = WORKSPACE_WORD[proof.provider];
   if (claim.externalId !== proof.externalId) {
@@ -54,7 +61,13 @@ export async function proveWorkspaceBinding(deps: { readonly db: Database; reado
       const [held] = await tx.db
         .select()
         .from(chatWorkspaceClaims)
-        .where(and(eq(chatWorkspaceClaims.tenantId, claim.tenantId), eq(chatWorkspaceClaims.provider, claim.provider), eq(chatWorkspaceClaims.codeHash, claim.codeHash)))
+        .where(
+          and(
+            eq(chatWorkspaceClaims.tenantId, claim.tenantId),
+            eq(chatWorkspaceClaims.provider, claim.provider),
+            eq(chatWorkspaceClaims.codeHash, claim.codeHash),
+          ),
+        )
         .for('update');
       if (!held) throw new BadInput('code', UNKNOWN_CODE);
       const [holder] = await tx.db
@@ -63,7 +76,8 @@ export async function proveWorkspaceBinding(deps: { readonly db: Database; reado
         .where(and(eq(chatWorkspaces.provider, held.provider), eq(chatWorkspaces.externalId, held.externalId)))
         .for('update');
       if (holder && holder.tenantId !== held.tenantId) {
-        if (holder.verifiedAt) throw new Conflict(`This ${word} is already bound to another Vigil tenant: its admin unbinds it there first.`, { field: 'code' });
+        if (holder.verifiedAt)
+          throw new Conflict(`This ${word} is already bound to another Vigil tenant: its admin unbinds it there first.`, { field: 'code' });
         await tx.db.delete(chatWorkspaces).where(and(eq(chatWorkspaces.tenantId, holder.tenantId), eq(chatWorkspaces.provider, holder.provider)));
         await recordChange(
           { ...tx, actor: botActor(holder.tenantId, holder.provider) },
@@ -75,7 +89,10 @@ export async function proveWorkspaceBinding(deps: { readonly db: Database; reado
           },
         );
       }
-      const [before] = await tx.db.select().from(chatWorkspaces).where(and(eq(chatWorkspaces.tenantId, held.tenantId), eq(chatWorkspaces.provider, held.provider)));
+      const [before] = await tx.db
+        .select()
+        .from(chatWorkspaces)
+        .where(and(eq(chatWorkspaces.tenantId, held.tenantId), eq(chatWorkspaces.provider, held.provider)));
       const now = tx.clock.now();
       const binding = { externalId: held.externalId, approverChannel: held.approverChannel, verifiedAt: now, verifiedBy: proof.chatUserId, updatedAt: now };
       const [row] = await tx.db
@@ -87,14 +104,17 @@ export async function proveWorkspaceBinding(deps: { readonly db: Database; reado
       await recordChange(tx, {
         action: 'chat_workspace.bound',
         resource: { type: 'chat_workspace', id: held.provider, name: held.externalId },
-        before: before ? { externalId: before.externalId, approverChannel: before.approverChannel, verifiedAt: before.verifiedAt?.toISOString() ?? null } : null,
+        before: before
+          ? { externalId: before.externalId, approverChannel: before.approverChannel, verifiedAt: before.verifiedAt?.toISOString() ?? null }
+          : null,
         after: { externalId: held.externalId, approverChannel: held.approverChannel, provenBy: proof.chatUserId, requestedBy: held.requestedBy },
       });
       return row!;
     });
   } catch (error) {
     // Two tenants proving the same workspace at once: the unique binding keeps the first.
-    if (uniqueViolation(error) !== undefined) throw new Conflict(`This ${word} is already bound to another Vigil tenant: its admin unbinds it there first.`, { field: 'code' });
+    if (uniqueViolation(error) !== undefined)
+      throw new Conflict(`This ${word} is already bound to another Vigil tenant: its admin unbinds it there first.`, { field: 'code' });
     throw error;
   }
 }

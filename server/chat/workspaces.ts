@@ -11,7 +11,14 @@ import { actorId } from '../auth/actor.js';
 import { requireAdmin } from '../auth/scope.js';
 import { recordChange } from '../audit/record-change.js';
 import type { Executor } from '../db/database.js';
-import { CHAT_PROVIDERS, chatWorkspaceClaims, chatWorkspaces, type ChatProvider, type ChatWorkspaceClaimRow, type ChatWorkspaceRow } from '../db/tables/index.js';
+import {
+  CHAT_PROVIDERS,
+  chatWorkspaceClaims,
+  chatWorkspaces,
+  type ChatProvider,
+  type ChatWorkspaceClaimRow,
+  type ChatWorkspaceRow,
+} from '../db/tables/index.js';
 import { Conflict, NotFound } from '../errors.js';
 import type { TransactionContext } from '../service-context.js';
 import { parseInput } from '../validation.js';
@@ -75,7 +82,10 @@ export async function bindChatWorkspace(ctx: TransactionContext, input: BindWork
   const { provider, externalId, approverChannel = null } = parseInput(bindInput, input);
   const elsewhere = await findWorkspace(ctx.db, provider, externalId);
   if (elsewhere && elsewhere.tenantId !== actor.tenantId) throw new Conflict(`This ${provider} workspace is bound to another tenant`, { field: 'externalId' });
-  const [current] = await ctx.db.select().from(chatWorkspaces).where(and(eq(chatWorkspaces.tenantId, actor.tenantId), eq(chatWorkspaces.provider, provider)));
+  const [current] = await ctx.db
+    .select()
+    .from(chatWorkspaces)
+    .where(and(eq(chatWorkspaces.tenantId, actor.tenantId), eq(chatWorkspaces.provider, provider)));
   const resource = { type: 'chat_workspace', id: provider, name: externalId };
   if (current?.verifiedAt && current.externalId === externalId) {
     const [row] = await ctx.db
@@ -83,7 +93,12 @@ export async function bindChatWorkspace(ctx: TransactionContext, input: BindWork
       .set({ approverChannel, updatedAt: ctx.clock.now() })
       .where(and(eq(chatWorkspaces.tenantId, actor.tenantId), eq(chatWorkspaces.provider, provider)))
       .returning();
-    await recordChange(ctx, { action: 'chat_workspace.bound', resource, before: { externalId, approverChannel: current.approverChannel }, after: { externalId, approverChannel } });
+    await recordChange(ctx, {
+      action: 'chat_workspace.bound',
+      resource,
+      before: { externalId, approverChannel: current.approverChannel },
+      after: { externalId, approverChannel },
+    });
     return bindingOf(row!);
   }
   const bindCode = oneTimeCode(3);

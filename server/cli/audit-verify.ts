@@ -24,11 +24,17 @@ export function addAuditCommands(program: Command, setExitCode: (code: number) =
     .argument('<file>', 'a file from GET /export/log.jsonl or GET /export/audit.jsonl')
     .option('--key <verifier-key>', 'log exports: a trusted signed-note verifier key (the logVerifierKeys query); repeat for rotated keys', collect)
     .option('--anchor <file>', 'log exports: an earlier export, or a file holding a checkpoint note a witness kept; repeat for several', collect)
-    .option('--public-key <pem-file>', 'audit-chain exports: a trusted public key (the auditSigningKeys query); repeat for rotated keys. Default: the keys in the file', collect)
+    .option(
+      '--public-key <pem-file>',
+      'audit-chain exports: a trusted public key (the auditSigningKeys query); repeat for rotated keys. Default: the keys in the file',
+      collect,
+    )
     .action(async (file: string, options: { publicKey?: string[]; key?: string[]; anchor?: string[] }) => {
       const firstLine = await readFirstLine(file);
       setExitCode(
-        firstLine !== undefined && isLogExportHeader(firstLine) ? await verifyLogExportFile(file, options.key ?? [], options.anchor ?? []) : await verifyExportFile(file, options.publicKey ?? []),
+        firstLine !== undefined && isLogExportHeader(firstLine)
+          ? await verifyLogExportFile(file, options.key ?? [], options.anchor ?? [])
+          : await verifyExportFile(file, options.publicKey ?? []),
       );
     });
   addProofCommands(program, setExitCode);
@@ -100,7 +106,9 @@ export function readableFile(path: string, what: string): string {
     fs.accessSync(path, fs.constants.R_OK);
     return path;
   } catch (error) {
-    throw new (what === 'export' || what === 'public key' ? AuditFileFormatError : LogFileFormatError)(`cannot read the ${what} file ${path}: ${(error as Error).message}`);
+    throw new (what === 'export' || what === 'public key' ? AuditFileFormatError : LogFileFormatError)(
+      `cannot read the ${what} file ${path}: ${(error as Error).message}`,
+    );
   }
 }
 

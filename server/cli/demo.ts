@@ -47,7 +47,12 @@ export function addDemoCommands(program: Command, config: () => Config): void {
 }
 
 /** The command on an open database: refuse, or create the tenant if need be, write the week, print the summary. */
-export async function writeDemo(database: DatabaseHandle, settings: Config, options: { tenant: string; seed: number }, output: DemoOutput): Promise<DemoSummary> {
+export async function writeDemo(
+  database: DatabaseHandle,
+  settings: Config,
+  options: { tenant: string; seed: number },
+  output: DemoOutput,
+): Promise<DemoSummary> {
   await refuseBesideRunningInstances(database);
   const found = await findTenant(database.db, options.tenant);
   const refusal = found && refusalOf(found.slug, await tenantHoldings(database.db, found.id));

@@ -92,7 +92,7 @@ function buildProgram(config: () => Config, setExitCode: (code: number) => void)
   const token = program.command('token').description('Manage API tokens.');
   token
     .command('create')
-    .description("Create a user token and print it alone on stdout (it is shown only this once).")
+    .description('Create a user token and print it alone on stdout (it is shown only this once).')
     .requiredOption('--tenant <slug-or-id>', 'the tenant')
     .requiredOption('--email <email>', 'the user the token acts as')
     .option('--name <name>', 'what the token is for', 'cli')
@@ -123,7 +123,9 @@ function buildProgram(config: () => Config, setExitCode: (code: number) => void)
   const chat = program.command('chat').description('Chat accounts (Slack, Teams).');
   chat
     .command('link-code')
-    .description('Make a one-time code (10 minutes) that links a chat account to a user, and print it alone on stdout: the person sends `/audit link CODE` to the bot.')
+    .description(
+      'Make a one-time code (10 minutes) that links a chat account to a user, and print it alone on stdout: the person sends `/audit link CODE` to the bot.',
+    )
     .requiredOption('--tenant <slug-or-id>', 'the tenant')
     .requiredOption('--email <email>', 'the user the chat account will act as')
     .action(async (options: { tenant: string; email: string }) => {
@@ -132,7 +134,9 @@ function buildProgram(config: () => Config, setExitCode: (code: number) => void)
         const found = await operatorUser(ctx, options.email, options.tenant);
         const made = await inTransaction(ctx, (tx) => createLinkCode(tx, found.id));
         print(made.code);
-        say(`Valid until ${made.expiresAt.toISOString()}: ${options.email} sends it to the bot as /audit link ${made.code} (Slack) or audit link ${made.code} (Teams).`);
+        say(
+          `Valid until ${made.expiresAt.toISOString()}: ${options.email} sends it to the bot as /audit link ${made.code} (Slack) or audit link ${made.code} (Teams).`,
+        );
       });
     });
 

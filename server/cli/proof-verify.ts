@@ -27,7 +27,11 @@ export function addProofCommands(program: Command, setExitCode: (code: number) =
     .command('verify')
     .description('Verify an inclusion proof (the logInclusionProof answer, as JSON) with a trusted key. Exit 0: verified, 1: not, 2: unreadable.')
     .argument('<file>', 'the JSON answer of logInclusionProof')
-    .requiredOption('--key <verifier-key>', 'a trusted signed-note verifier key (logVerifierKeys); repeat for rotated keys', (value: string, previous: string[] | undefined) => [...(previous ?? []), value])
+    .requiredOption(
+      '--key <verifier-key>',
+      'a trusted signed-note verifier key (logVerifierKeys); repeat for rotated keys',
+      (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+    )
     .action((file: string, options: { key: string[] }) => setExitCode(verifyProofFile(file, options.key)));
 }
 
@@ -46,14 +50,23 @@ export function verifyProofFile(file: string, keys: readonly string[]): number {
   const problems: string[] = [];
   const checkpoint = proof.checkpoint ? readCheckpoint(proof.checkpoint.note, null, trusted) : { error: 'the proof carries no checkpoint' };
   if (!checkpoint.checkpoint) problems.push(`checkpoint: ${checkpoint.error}`);
-  else if (checkpoint.checkpoint.size !== proof.treeSize) problems.push(`the checkpoint signs ${checkpoint.checkpoint.size} leaves, the proof is for ${proof.treeSize}`);
+  else if (checkpoint.checkpoint.size !== proof.treeSize)
+    problems.push(`the checkpoint signs ${checkpoint.checkpoint.size} leaves, the proof is for ${proof.treeSize}`);
   const stated = Buffer.from(proof.leaf.leafHash, 'base64');
   if (proof.leaf.leaf !== null && !leafHash(proof.leaf.leaf).equals(stated)) problems.push('the leaf text does not hash to the leaf hash');
   if (checkpoint.checkpoint) {
     const hashes = proof.hashes.map((hash) => Buffer.from(hash, 'base64'));
-    if (!verifyInclusion(stated, proof.leaf.index, proof.treeSize, hashes, checkpoint.checkpoint.rootHash)) problems.push('the proof does not lead from the leaf to the signed root');
+    if (!verifyInclusion(stated, proof.leaf.index, proof.treeSize, hashes, checkpoint.checkpoint.rootHash))
+      problems.push('the proof does not lead from the leaf to the signed root');
   }
-  const report = { isVerified: problems.length === 0, kind: proof.leaf.kind, recordId: proof.leaf.recordId, index: proof.leaf.index, treeSize: proof.treeSize, problems };
+  const report = {
+    isVerified: problems.length === 0,
+    kind: proof.leaf.kind,
+    recordId: proof.leaf.recordId,
+    index: proof.leaf.index,
+    treeSize: proof.treeSize,
+    problems,
+  };
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   for (const problem of problems) say(`vigil: ${problem}`);
   return report.isVerified ? 0 : 1;

@@ -39,7 +39,9 @@ async function rotateSecrets(config: Config): Promise<number> {
     print(`  ${failure.table} tenant_id=${failure.tenantId} ${failure.keyColumn}=${failure.key} ${failure.column}: ${failure.reason}`);
   }
   if (failures.length > 0) {
-    say(`vigil: ${failures.length} ${failures.length === 1 ? 'value' : 'values'} could not be opened with VIGIL_SECRET_KEY or VIGIL_SECRET_KEY_PREVIOUS and ${failures.length === 1 ? 'was' : 'were'} left as ${failures.length === 1 ? 'it was' : 'they were'}.`);
+    say(
+      `vigil: ${failures.length} ${failures.length === 1 ? 'value' : 'values'} could not be opened with VIGIL_SECRET_KEY or VIGIL_SECRET_KEY_PREVIOUS and ${failures.length === 1 ? 'was' : 'were'} left as ${failures.length === 1 ? 'it was' : 'they were'}.`,
+    );
     return 1;
   }
   say(`Every stored secret is sealed under key ${box.keyId}: VIGIL_SECRET_KEY_PREVIOUS can be removed once every instance runs with this key.`);

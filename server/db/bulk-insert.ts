@@ -35,7 +35,10 @@ export function arrayLiteral(values: readonly unknown[]): string {
 export function unnestInsert<Table extends PgTable>(table: Table, rows: readonly RowOf<Table>[], tail: SQL = sql``): SQL {
   const columns = getTableColumns(table) as Record<string, PgColumn>;
   const keys = Object.keys(rows[0]!).filter((key) => columns[key]);
-  const names = sql.join(keys.map((key) => sql.identifier(columns[key]!.name)), sql`, `);
+  const names = sql.join(
+    keys.map((key) => sql.identifier(columns[key]!.name)),
+    sql`, `,
+  );
   const arrays = sql.join(
     keys.map((key) => {
       const values = rows.map((row) => (row as Record<string, unknown>)[key]);

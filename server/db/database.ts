@@ -64,9 +64,7 @@ export async function openDatabase(config: DatabaseConfig, options: OpenDatabase
     listeners.add(listener);
     return () => listeners.delete(listener);
   };
-  return config.kind === 'postgres'
-    ? openPostgres(config, options, logger, onQuery)
-    : openPglite(config, options, logger, onQuery);
+  return config.kind === 'postgres' ? openPostgres(config, options, logger, onQuery) : openPglite(config, options, logger, onQuery);
 }
 
 async function openPostgres(

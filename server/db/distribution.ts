@@ -6,8 +6,7 @@
  * unique index or a foreign key that would not distribute fails it.
  */
 export type Distribution =
-  | { readonly kind: 'reference'; readonly reason: string }
-  | { readonly kind: 'own-key'; readonly column: string; readonly reason: string };
+  { readonly kind: 'reference'; readonly reason: string } | { readonly kind: 'own-key'; readonly column: string; readonly reason: string };
 
 /** The column every tenant-owned table is distributed by. */
 export const TENANT_COLUMN = 'tenant_id';
@@ -18,7 +17,8 @@ export const GLOBAL_TABLES: Readonly<Record<string, Distribution>> = {
   audit_signing_keys: { kind: 'reference', reason: 'public keys of every instance, published to every tenant' },
   chat_workspaces: {
     kind: 'reference',
-    reason: 'a Slack team or Teams tenant binds to one Vigil tenant across the cluster (unique by provider and external id), looked up before the tenant is known',
+    reason:
+      'a Slack team or Teams tenant binds to one Vigil tenant across the cluster (unique by provider and external id), looked up before the tenant is known',
   },
   chat_workspace_claims: {
     kind: 'reference',
@@ -44,7 +44,8 @@ function referencedFirst(tables: readonly string[], references: readonly TableRe
   const visit = (table: string, path: Set<string>) => {
     if (placed.has(table) || path.has(table)) return;
     path.add(table);
-    for (const reference of references) if (reference.table === table && reference.referenced !== table && tables.includes(reference.referenced)) visit(reference.referenced, path);
+    for (const reference of references)
+      if (reference.table === table && reference.referenced !== table && tables.includes(reference.referenced)) visit(reference.referenced, path);
     placed.add(table);
     ordered.push(table);
   };
@@ -58,16 +59,24 @@ function referencedFirst(tables: readonly string[], references: readonly TableRe
  * foreign keys point at.
  */
 export function distributionDdl(tables: readonly string[], references: readonly TableReference[]): string {
-  const reference = referencedFirst(tables.filter((table) => GLOBAL_TABLES[table]?.kind === 'reference'), references);
+  const reference = referencedFirst(
+    tables.filter((table) => GLOBAL_TABLES[table]?.kind === 'reference'),
+    references,
+  );
   const ownKey = tables.filter((table) => GLOBAL_TABLES[table]?.kind === 'own-key').sort();
-  const tenantOwned = referencedFirst(tables.filter((table) => !GLOBAL_TABLES[table]), references);
+  const tenantOwned = referencedFirst(
+    tables.filter((table) => !GLOBAL_TABLES[table]),
+    references,
+  );
   const lines = [
     ...reference.map((table) => `SELECT create_reference_table('${table}');`),
     ...ownKey.map((table) => {
       const { column } = GLOBAL_TABLES[table] as Extract<Distribution, { kind: 'own-key' }>;
       return `SELECT create_distributed_table('${table}', '${column}', colocate_with => 'none');`;
     }),
-    ...tenantOwned.map((table, index) => `SELECT create_distributed_table('${table}', '${TENANT_COLUMN}'${index === 0 ? '' : `, colocate_with => '${tenantOwned[0]}'`});`),
+    ...tenantOwned.map(
+      (table, index) => `SELECT create_distributed_table('${table}', '${TENANT_COLUMN}'${index === 0 ? '' : `, colocate_with => '${tenantOwned[0]}'`});`,
+    ),
   ];
   return `${lines.join('\n')}\n`;
 }

@@ -35,15 +35,9 @@ export async function runMigrations(handle: DatabaseHandle): Promise<void> {
 /** How many of the shipped migrations the database has not applied yet (0 when ready). */
 export async function countPendingMigrations(handle: DatabaseHandle): Promise<number> {
   const migrations = shippedMigrations();
-  const [exists] = await queryRows<{ present: boolean }>(
-    handle.db,
-    sql`select to_regclass('drizzle.__drizzle_migrations') is not null as present`,
-  );
+  const [exists] = await queryRows<{ present: boolean }>(handle.db, sql`select to_regclass('drizzle.__drizzle_migrations') is not null as present`);
   if (!exists?.present) return migrations.length;
-  const [last] = await queryRows<{ created_at: string | null }>(
-    handle.db,
-    sql`select max(created_at)::text as created_at from drizzle.__drizzle_migrations`,
-  );
+  const [last] = await queryRows<{ created_at: string | null }>(handle.db, sql`select max(created_at)::text as created_at from drizzle.__drizzle_migrations`);
   const lastApplied = Number(last?.created_at ?? 0);
   return migrations.filter((migration) => migration.folderMillis > lastApplied).length;
 }

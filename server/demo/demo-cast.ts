@@ -32,7 +32,17 @@ export interface DemoPerson {
   readonly browser: string;
 }
 
-const person = (key: PersonKey, name: string, role: Role, groups: string[], permissions: Permission[], unixGroup: string, ip: string, browser: string, userAgent: string): DemoPerson => ({
+const person = (
+  key: PersonKey,
+  name: string,
+  role: Role,
+  groups: string[],
+  permissions: Permission[],
+  unixGroup: string,
+  ip: string,
+  browser: string,
+  userAgent: string,
+): DemoPerson => ({
   key,
   name,
   email: `${name.toLowerCase().replace(/ /g, '.')}@${DEMO_DOMAIN}`,
@@ -56,7 +66,17 @@ export const PEOPLE: readonly DemoPerson[] = [
   person('tom', 'Tom Lindqvist', 'admin', ['platform', 'security'], [], 'sre', '192.0.2.15', 'Chrome 134', CHROME_MAC),
   person('priya', 'Priya Raman', 'user', ['db', 'oncall'], ['approvals.decide'], 'dba', '192.0.2.21', 'Firefox 136', FIREFOX),
   person('jonas', 'Jonas Weber', 'user', ['web', 'oncall'], ['approvals.decide'], 'web', '192.0.2.22', 'Chrome 134', CHROME_MAC),
-  person('elena', 'Elena Petrova', 'user', ['security', 'audit'], ['audit_logs.view', 'audit_logs.export', 'session_recordings.view'], 'audit', '192.0.2.31', 'Edge 134', EDGE),
+  person(
+    'elena',
+    'Elena Petrova',
+    'user',
+    ['security', 'audit'],
+    ['audit_logs.view', 'audit_logs.export', 'session_recordings.view'],
+    'audit',
+    '192.0.2.31',
+    'Edge 134',
+    EDGE,
+  ),
   person('sam', 'Sam Carter', 'user', ['sre'], ['monitoring.view', 'monitoring.manage', 'audit_logs.view'], 'sre', '192.0.2.32', 'Safari 18', SAFARI),
   person('lucas', 'Lucas Moreau', 'user', ['web'], [], 'web', '192.0.2.41', 'Firefox 136', FIREFOX),
   person('aisha', 'Aisha Khan', 'user', ['db'], [], 'dba', '192.0.2.42', 'Chrome 134', CHROME_MAC),
@@ -84,7 +104,10 @@ export function personOf(key: PersonKey): DemoPerson {
 }
 
 /** Who works on the servers, by the team whose servers they use. */
-export const ENGINEERS = { web: ['lucas', 'noah', 'jonas', 'diego'], db: ['aisha', 'hana', 'priya', 'diego'] } as const satisfies Record<string, readonly PersonKey[]>;
+export const ENGINEERS = { web: ['lucas', 'noah', 'jonas', 'diego'], db: ['aisha', 'hana', 'priya', 'diego'] } as const satisfies Record<
+  string,
+  readonly PersonKey[]
+>;
 
 export type ServerRole = 'web' | 'k8s' | 'cache' | 'db' | 'bastion';
 
@@ -139,7 +162,12 @@ export const serverLabels = (demo: DemoServer) => [
   { key: 'role', value: demo.role },
 ];
 
-export const POLICY = { prod: 'Production access', db: 'Production databases: two-person rule', staging: 'Staging self-service', sudo: 'Production sudo' } as const;
+export const POLICY = {
+  prod: 'Production access',
+  db: 'Production databases: two-person rule',
+  staging: 'Staging self-service',
+  sudo: 'Production sudo',
+} as const;
 
 export const POLICIES: readonly CreatePolicyInput[] = [
   {
@@ -155,7 +183,8 @@ export const POLICIES: readonly CreatePolicyInput[] = [
   },
   {
     name: POLICY.db,
-    description: 'Production databases hold customer data: two approvals from the database team or admins, with a justification; chat decisions need an authenticator code.',
+    description:
+      'Production databases hold customer data: two approvals from the database team or admins, with a justification; chat decisions need an authenticator code.',
     requestKinds: ['access'],
     serverLabels: [
       { key: 'env', value: 'prod' },
@@ -194,21 +223,49 @@ export const POLICIES: readonly CreatePolicyInput[] = [
 export const CHANNEL = { email: 'On-call email', slack: '#ops-alerts', siem: 'Security SIEM' } as const;
 
 export const CHANNELS: readonly ChannelInput[] = [
-  { name: CHANNEL.email, type: 'smtp', settings: { host: `smtp.${DEMO_DOMAIN}`, port: 587, from: `vigil@${DEMO_DOMAIN}`, to: [`oncall@${DEMO_DOMAIN}`], useTls: true } },
-  { name: CHANNEL.slack, type: 'slack', settings: { url: 'https://hooks.slack.example/services/T0DEMO000/B0DEMO000/demo-not-connected', channel: '#ops-alerts' } },
-  { name: CHANNEL.siem, type: 'webhook', settings: { url: `https://siem.${DEMO_DOMAIN}/ingest/vigil`, secret: 'whsec_ZGVtby1vbmx5LW5vdC1hLXJlYWwtc2VjcmV0', headers: [{ name: 'X-Team', value: 'security' }] } },
+  {
+    name: CHANNEL.email,
+    type: 'smtp',
+    settings: { host: `smtp.${DEMO_DOMAIN}`, port: 587, from: `vigil@${DEMO_DOMAIN}`, to: [`oncall@${DEMO_DOMAIN}`], useTls: true },
+  },
+  {
+    name: CHANNEL.slack,
+    type: 'slack',
+    settings: { url: 'https://hooks.slack.example/services/T0DEMO000/B0DEMO000/demo-not-connected', channel: '#ops-alerts' },
+  },
+  {
+    name: CHANNEL.siem,
+    type: 'webhook',
+    settings: {
+      url: `https://siem.${DEMO_DOMAIN}/ingest/vigil`,
+      secret: 'whsec_ZGVtby1vbmx5LW5vdC1hLXJlYWwtc2VjcmV0',
+      headers: [{ name: 'X-Team', value: 'security' }],
+    },
+  },
 ];
 
 /** The failed-command rule's window: the planner evaluates rules again once a burst has left it. */
 export const FAILED_COMMANDS_WINDOW_MINUTES = 15;
 
-export const RULE = { failedCommands: 'Failed command burst', kubectl: 'kubectl failed in production', signIns: 'Brute-force sign-ins', dbSudo: 'Sudo on production databases' } as const;
+export const RULE = {
+  failedCommands: 'Failed command burst',
+  kubectl: 'kubectl failed in production',
+  signIns: 'Brute-force sign-ins',
+  dbSudo: 'Sudo on production databases',
+} as const;
 
 /** The alert rules, given the ids of the channels they send to. */
 export function alertRules(channelIds: ReadonlyMap<string, string>): AlertRuleInput[] {
   const ids = (...names: string[]) => names.map((name) => channelIds.get(name)!);
   return [
-    { name: RULE.failedCommands, condition: 'failed_commands', threshold: 4, windowMinutes: FAILED_COMMANDS_WINDOW_MINUTES, severity: 'high', channelIds: ids(CHANNEL.slack, CHANNEL.email) },
+    {
+      name: RULE.failedCommands,
+      condition: 'failed_commands',
+      threshold: 4,
+      windowMinutes: FAILED_COMMANDS_WINDOW_MINUTES,
+      severity: 'high',
+      channelIds: ids(CHANNEL.slack, CHANNEL.email),
+    },
     { name: RULE.kubectl, condition: 'command_failed', commandPattern: 'kubectl *', severity: 'medium', channelIds: ids(CHANNEL.slack) },
     { name: RULE.signIns, condition: 'failed_sign_ins', threshold: 5, windowMinutes: 10, severity: 'critical', channelIds: ids(CHANNEL.siem, CHANNEL.email) },
     {

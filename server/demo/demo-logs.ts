@@ -30,11 +30,21 @@ const EVERY_SERVER: readonly DemoLogLine[] = [
 
 const BY_ROLE: Record<ServerRole, readonly DemoLogLine[]> = {
   web: [
-    line('nginx', 'error', 'upstream timed out (110: Connection timed out) while reading response header from upstream, client: {peer}, server: shop.acme.example, request: "GET /api/cart HTTP/2.0"', 3),
+    line(
+      'nginx',
+      'error',
+      'upstream timed out (110: Connection timed out) while reading response header from upstream, client: {peer}, server: shop.acme.example, request: "GET /api/cart HTTP/2.0"',
+      3,
+    ),
     line('nginx', 'warning', 'an upstream response is buffered to a temporary file /var/cache/nginx/proxy_temp/4/07/0000041074 while reading upstream', 2),
     line('checkout', 'notice', 'pool resized: 20 -> 24 connections', 1),
     line('checkout', 'info', 'served {n} requests in the last minute, p99 212 ms', 4),
-    line('kernel', 'critical', 'Out of memory: Killed process 48211 (node) total-vm:4218844kB, anon-rss:1912736kB, file-rss:0kB, shmem-rss:0kB, UID:998 pgtables:4412kB oom_score_adj:0', 0.2),
+    line(
+      'kernel',
+      'critical',
+      'Out of memory: Killed process 48211 (node) total-vm:4218844kB, anon-rss:1912736kB, file-rss:0kB, shmem-rss:0kB, UID:998 pgtables:4412kB oom_score_adj:0',
+      0.2,
+    ),
   ],
   k8s: [
     line('kubelet', 'warning', 'Readiness probe failed: HTTP probe failed with statuscode: 503 pod="shop/checkout-5b8d7c9f4-4kq2m"', 2),
@@ -44,12 +54,27 @@ const BY_ROLE: Record<ServerRole, readonly DemoLogLine[]> = {
   cache: [
     line('redis-server', 'notice', 'Background saving started by pid {n}', 3),
     line('redis-server', 'notice', 'Background saving terminated with success', 3),
-    line('redis-server', 'warning', 'WARNING Memory overcommit must be enabled! Without it, a background save or replication may fail under low memory condition.', 1),
+    line(
+      'redis-server',
+      'warning',
+      'WARNING Memory overcommit must be enabled! Without it, a background save or replication may fail under low memory condition.',
+      1,
+    ),
   ],
   db: [
-    line('postgres', 'info', 'LOG:  checkpoint complete: wrote 1842 buffers (1.4%); 0 WAL file(s) added, 0 removed, 3 recycled; write=179.944 s, sync=0.012 s, total=180.011 s', 4),
+    line(
+      'postgres',
+      'info',
+      'LOG:  checkpoint complete: wrote 1842 buffers (1.4%); 0 WAL file(s) added, 0 removed, 3 recycled; write=179.944 s, sync=0.012 s, total=180.011 s',
+      4,
+    ),
     line('postgres', 'warning', 'WARNING:  could not send signal to process {n}: No such process', 0.5),
-    line('postgres', 'error', 'ERROR:  canceling statement due to statement timeout\nSTATEMENT:  select * from orders where customer_id = $1 order by created_at desc limit 20', 2),
+    line(
+      'postgres',
+      'error',
+      'ERROR:  canceling statement due to statement timeout\nSTATEMENT:  select * from orders where customer_id = $1 order by created_at desc limit 20',
+      2,
+    ),
     line('postgres', 'info', 'LOG:  automatic vacuum of table "orders.public.order_items": index scans: 1', 2),
     line('patroni', 'info', 'no action. I am (db-prod-01), the leader with the lock', 3),
     line('mdadm', 'alert', 'DegradedArray event detected on md device /dev/md0', 0.1),

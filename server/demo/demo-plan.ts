@@ -41,16 +41,48 @@ export type DemoChange =
   | { readonly kind: 'disable_user'; readonly user: PersonKey }
   | { readonly kind: 'create_token'; readonly token: string; readonly user: PersonKey; readonly name: string }
   | { readonly kind: 'revoke_token'; readonly token: string }
-  | { readonly kind: 'grant_sudo'; readonly grant: string; readonly server: string; readonly user: PersonKey; readonly command: string; readonly minutes: number; readonly reason: string }
+  | {
+      readonly kind: 'grant_sudo';
+      readonly grant: string;
+      readonly server: string;
+      readonly user: PersonKey;
+      readonly command: string;
+      readonly minutes: number;
+      readonly reason: string;
+    }
   | { readonly kind: 'revoke_sudo'; readonly grant: string; readonly reason: string }
   | { readonly kind: 'update_policy'; readonly policy: string; readonly input: UpdatePolicyInput }
   | { readonly kind: 'broadcast'; readonly notification: NotificationInput };
 
 type Step =
   | { readonly kind: 'setup' }
-  | { readonly kind: 'request_access'; readonly request: string; readonly by: PersonKey; readonly servers: string[]; readonly minutes: number; readonly reason: string; readonly withSudo: boolean; readonly startsAt?: Date }
-  | { readonly kind: 'request_sudo'; readonly request: string; readonly access: string; readonly by: PersonKey; readonly server: string; readonly command: string; readonly reason: string }
-  | { readonly kind: 'decide'; readonly request: string; readonly by: PersonKey; readonly decision: 'approved' | 'denied'; readonly justification?: string; readonly channel: DecisionChannel }
+  | {
+      readonly kind: 'request_access';
+      readonly request: string;
+      readonly by: PersonKey;
+      readonly servers: string[];
+      readonly minutes: number;
+      readonly reason: string;
+      readonly withSudo: boolean;
+      readonly startsAt?: Date;
+    }
+  | {
+      readonly kind: 'request_sudo';
+      readonly request: string;
+      readonly access: string;
+      readonly by: PersonKey;
+      readonly server: string;
+      readonly command: string;
+      readonly reason: string;
+    }
+  | {
+      readonly kind: 'decide';
+      readonly request: string;
+      readonly by: PersonKey;
+      readonly decision: 'approved' | 'denied';
+      readonly justification?: string;
+      readonly channel: DecisionChannel;
+    }
   | { readonly kind: 'cancel'; readonly request: string; readonly by: PersonKey; readonly reason: string }
   | { readonly kind: 'end_access'; readonly access: string; readonly by: PersonKey; readonly reason?: string }
   | { readonly kind: 'revoke_access'; readonly access: string; readonly by: PersonKey; readonly reason: string }
@@ -61,7 +93,13 @@ type Step =
   | { readonly kind: 'sweep_approvals' }
   | { readonly kind: 'sweep_unresponsive' }
   | { readonly kind: 'evaluate_alerts' }
-  | { readonly kind: 'move_alert'; readonly rule: string; readonly from: 'fired' | 'acknowledged'; readonly to: 'acknowledged' | 'resolved'; readonly by: PersonKey }
+  | {
+      readonly kind: 'move_alert';
+      readonly rule: string;
+      readonly from: 'fired' | 'acknowledged';
+      readonly to: 'acknowledged' | 'resolved';
+      readonly by: PersonKey;
+    }
   | { readonly kind: 'admin'; readonly by: PersonKey; readonly change: DemoChange };
 
 export type DemoStep = Step & { readonly at: Date };
@@ -114,8 +152,10 @@ export class PlanBuilder {
   ) {}
 
   add(step: DemoStep): void {
-    if (step.at.getTime() > this.until.getTime()) throw new Error(`The demo planned ${step.kind} at ${step.at.toISOString()}, after its end ${this.until.toISOString()}`);
-    if (step.at.getTime() < this.from.getTime()) throw new Error(`The demo planned ${step.kind} at ${step.at.toISOString()}, before its start ${this.from.toISOString()}`);
+    if (step.at.getTime() > this.until.getTime())
+      throw new Error(`The demo planned ${step.kind} at ${step.at.toISOString()}, after its end ${this.until.toISOString()}`);
+    if (step.at.getTime() < this.from.getTime())
+      throw new Error(`The demo planned ${step.kind} at ${step.at.toISOString()}, before its start ${this.from.toISOString()}`);
     if (step.kind === 'report' && step.events.length === 0) throw new Error(`The demo planned an empty batch for ${step.server} at ${step.at.toISOString()}`);
     this.steps.push(step);
   }

@@ -33,13 +33,19 @@ export async function tenantHoldings(db: Executor, tenantId: string, exceptUserI
 /** The refusal, naming what the tenant holds. */
 export function refusalOf(tenant: string, held: { users: number; servers: number }): Conflict | null {
   if (held.users + held.servers === 0) return null;
-  const what = [held.users ? `${held.users} ${held.users === 1 ? 'user' : 'users'}` : '', held.servers ? `${held.servers} ${held.servers === 1 ? 'server' : 'servers'}` : '']
+  const what = [
+    held.users ? `${held.users} ${held.users === 1 ? 'user' : 'users'}` : '',
+    held.servers ? `${held.servers} ${held.servers === 1 ? 'server' : 'servers'}` : '',
+  ]
     .filter(Boolean)
     .join(' and ');
-  return new Conflict(`Tenant ${tenant} already holds ${what}: demo data goes only into an empty tenant, so it never mixes with real records. Nothing was written; name a new tenant (--tenant ${tenant}-demo).`, {
-    users: held.users,
-    servers: held.servers,
-  });
+  return new Conflict(
+    `Tenant ${tenant} already holds ${what}: demo data goes only into an empty tenant, so it never mixes with real records. Nothing was written; name a new tenant (--tenant ${tenant}-demo).`,
+    {
+      users: held.users,
+      servers: held.servers,
+    },
+  );
 }
 
 const STEP_MS = 20_000;
@@ -50,7 +56,13 @@ export async function setUpTenant(world: DemoWorld, tenantSlug: string, existing
     const refusal = refusalOf(tenantSlug, await tenantHoldings(tx.db, world.tenantId, existingUserIds));
     if (refusal) throw refusal;
     for (const person of PEOPLE) {
-      const row = await createUser(tx, { email: person.email, name: person.name, role: person.role, groups: [...person.groups], permissions: [...person.permissions] });
+      const row = await createUser(tx, {
+        email: person.email,
+        name: person.name,
+        role: person.role,
+        groups: [...person.groups],
+        permissions: [...person.permissions],
+      });
       world.people.set(person.key, row);
     }
   });

@@ -7,7 +7,22 @@ import { sql } from 'drizzle-orm';
 import { queryRows, type Executor } from '../db/database.js';
 
 /** Tables counted whole, and tables counted by their status column. */
-const WHOLE = ['users', 'servers', 'approval_policies', 'notification_channels', 'alert_rules', 'terminal_sessions', 'terminal_recordings', 'file_transfers', 'system_logs', 'sudo_authorizations', 'sudo_checks', 'notifications', 'activity_log', 'audit_entries'] as const;
+const WHOLE = [
+  'users',
+  'servers',
+  'approval_policies',
+  'notification_channels',
+  'alert_rules',
+  'terminal_sessions',
+  'terminal_recordings',
+  'file_transfers',
+  'system_logs',
+  'sudo_authorizations',
+  'sudo_checks',
+  'notifications',
+  'activity_log',
+  'audit_entries',
+] as const;
 const BY_STATUS = { access_sessions: 'status', approvals: 'status', commands: 'status', alerts: 'state' } as const;
 
 export type DemoCounts = Record<(typeof WHOLE)[number], number> & { [Table in keyof typeof BY_STATUS]: Record<string, number> };
@@ -20,7 +35,10 @@ export async function countDemoRecords(db: Executor, tenantId: string): Promise<
   );
   for (const row of await queryRows<{ name: string; n: number }>(db, whole)) counts[row.name] = row.n;
   for (const [table, column] of Object.entries(BY_STATUS)) {
-    const rows = await queryRows<{ status: string; n: number }>(db, sql`select ${sql.raw(column)} as status, count(*)::int as n from ${sql.raw(table)} where tenant_id = ${tenantId} group by 1 order by 1`);
+    const rows = await queryRows<{ status: string; n: number }>(
+      db,
+      sql`select ${sql.raw(column)} as status, count(*)::int as n from ${sql.raw(table)} where tenant_id = ${tenantId} group by 1 order by 1`,
+    );
     counts[table] = Object.fromEntries(rows.map((row) => [row.status, row.n]));
   }
   return counts as DemoCounts;

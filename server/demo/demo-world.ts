@@ -83,7 +83,12 @@ export class DemoWorld {
     const found = this.servers.get(server);
     if (!found) throw new Error(`The demo has no server ${server} yet`);
     const actor: AgentActor = { type: 'agent', tenantId: this.tenantId, tokenId: found.agentTokenId, serverId: found.row.id };
-    return { db: this.db, clock: this.clock, actor, request: { requestId: this.nextRequestId(), clientIp: serverOf(server).ip, userAgent: 'vigil-agent/1.4.2' } };
+    return {
+      db: this.db,
+      clock: this.clock,
+      actor,
+      request: { requestId: this.nextRequestId(), clientIp: serverOf(server).ip, userAgent: 'vigil-agent/1.4.2' },
+    };
   }
 
   idOf(map: Map<string, string>, key: string, what: string): string {

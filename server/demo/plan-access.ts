@@ -21,7 +21,12 @@ export interface Decider {
 /** `['maya', 5, 'web', 'Go ahead.']`: Maya decides 5 minutes after the request, on the web, saying why. */
 export type DeciderSpec = readonly [by: PersonKey, afterMinutes: number, channel: DecisionChannel, justification?: string];
 
-const decider = ([by, afterMinutes, channel, justification]: DeciderSpec): Decider => ({ by, afterMinutes, channel, ...(justification ? { justification } : {}) });
+const decider = ([by, afterMinutes, channel, justification]: DeciderSpec): Decider => ({
+  by,
+  afterMinutes,
+  channel,
+  ...(justification ? { justification } : {}),
+});
 
 /** Approved by these people, in this order. */
 export const approvedBy = (...deciders: DeciderSpec[]): AccessOutcome => ({ kind: 'approved', approvers: deciders.map(decider) });
@@ -83,10 +88,18 @@ export function rulesFor(kind: 'access' | 'sudo', servers: readonly string[]): R
     .find(
       (candidate) =>
         (candidate.requestKinds as readonly string[]).includes(kind) &&
-        servers.some((name) => (candidate.serverLabels ?? []).every((wanted) => serverLabels(serverOf(name)).some((label) => label.key === wanted.key && label.value === wanted.value))),
+        servers.some((name) =>
+          (candidate.serverLabels ?? []).every((wanted) =>
+            serverLabels(serverOf(name)).some((label) => label.key === wanted.key && label.value === wanted.value),
+          ),
+        ),
     );
   if (!policy) return { requiredApprovals: 1, timeoutMinutes: 60, autoApprove: [] };
-  return { requiredApprovals: policy.requiredApprovals ?? 1, timeoutMinutes: policy.decisionTimeoutMinutes ?? 60, autoApprove: policy.autoApproveCommands ?? [] };
+  return {
+    requiredApprovals: policy.requiredApprovals ?? 1,
+    timeoutMinutes: policy.decisionTimeoutMinutes ?? 60,
+    autoApprove: policy.autoApproveCommands ?? [],
+  };
 }
 
 const isProdDatabase = (name: string) => serverOf(name).env === 'prod' && serverOf(name).team === 'db';
@@ -96,12 +109,27 @@ function evaluateAfterGrant(plan: PlanBuilder, servers: readonly string[], grant
   if (servers.some(isProdDatabase)) plan.add({ at: after(grantedAt, 20_000), kind: 'evaluate_alerts' });
 }
 
-function planDecisions(plan: PlanBuilder, request: string, requestedAt: Date, deciders: readonly Decider[], timeoutMinutes: number, decision: 'approved' | 'denied'): Date {
+function planDecisions(
+  plan: PlanBuilder,
+  request: string,
+  requestedAt: Date,
+  deciders: readonly Decider[],
+  timeoutMinutes: number,
+  decision: 'approved' | 'denied',
+): Date {
   let last = requestedAt;
   for (const decider of deciders) {
     const at = after(requestedAt, decider.afterMinutes * MINUTE);
     if (decider.afterMinutes >= timeoutMinutes || at <= last) throw new Error(`The demo decides request ${request} out of order or after its deadline`);
-    plan.add({ at, kind: 'decide', request, by: decider.by, decision, channel: decider.channel, ...(decider.justification ? { justification: decider.justification } : {}) });
+    plan.add({
+      at,
+      kind: 'decide',
+      request,
+      by: decider.by,
+      decision,
+      channel: decider.channel,
+      ...(decider.justification ? { justification: decider.justification } : {}),
+    });
     last = at;
   }
   return last;
@@ -115,7 +143,8 @@ export function planAccess(plan: PlanBuilder, episode: AccessEpisode): string {
   const withSudo = episode.withSudo ?? false;
   const name = `${episode.by}'s request for ${episode.servers.join(', ')} at ${episode.at.toISOString()}`;
   if ((outcome.kind === 'auto') !== (rules.requiredApprovals === 0)) throw new Error(`The demo's policies do not make ${name} ${outcome.kind}`);
-  if (outcome.kind === 'approved' && outcome.approvers.length !== rules.requiredApprovals) throw new Error(`${name} needs ${rules.requiredApprovals} approvals`);
+  if (outcome.kind === 'approved' && outcome.approvers.length !== rules.requiredApprovals)
+    throw new Error(`${name} needs ${rules.requiredApprovals} approvals`);
 
   plan.add({
     at: episode.at,
@@ -209,7 +238,11 @@ export type SudoOutcome =
  * A sudo request inside `session`: the agent's check that finds no grant, the request, and its
  * outcome. Returns when the grant is in force (the command may run), or null when none comes.
  */
-export function planSudo(plan: PlanBuilder, session: InForce, request: { server: string; command: string; reason: string; at: Date; outcome: SudoOutcome }): Date | null {
+export function planSudo(
+  plan: PlanBuilder,
+  session: InForce,
+  request: { server: string; command: string; reason: string; at: Date; outcome: SudoOutcome },
+): Date | null {
   const key = plan.nextId('sudo');
   const rules = rulesFor('sudo', [request.server]);
   const { outcome } = request;
@@ -217,7 +250,16 @@ export function planSudo(plan: PlanBuilder, session: InForce, request: { server:
   if ((outcome.kind === 'auto') !== isAllowlisted) throw new Error(`The demo's sudo policy does not make \`${request.command}\` ${outcome.kind}`);
   plan.add({ at: request.at, kind: 'check_sudo', server: request.server, user: session.person.key, command: request.command });
   const requestedAt = after(request.at, 20_000);
-  plan.add({ at: requestedAt, kind: 'request_sudo', request: key, access: session.access, by: session.person.key, server: request.server, command: request.command, reason: request.reason });
+  plan.add({
+    at: requestedAt,
+    kind: 'request_sudo',
+    request: key,
+    access: session.access,
+    by: session.person.key,
+    server: request.server,
+    command: request.command,
+    reason: request.reason,
+  });
   const deadline = Math.min(after(requestedAt, rules.timeoutMinutes * MINUTE).getTime(), session.expiresAt.getTime());
   const granted = (at: Date) => {
     plan.expected.approvals.approved += 1;
@@ -239,7 +281,8 @@ export function planSudo(plan: PlanBuilder, session: InForce, request: { server:
       plan.expected.approvals.expired += 1;
       return null;
     case 'pending':
-      if (outcome.endsAs === 'pending' && deadline <= plan.until.getTime()) throw new Error(`The demo's sudo request \`${request.command}\` would expire before the end of the demo`);
+      if (outcome.endsAs === 'pending' && deadline <= plan.until.getTime())
+        throw new Error(`The demo's sudo request \`${request.command}\` would expire before the end of the demo`);
       plan.expected.approvals[outcome.endsAs] += 1;
       return null;
   }

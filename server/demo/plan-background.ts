@@ -45,7 +45,10 @@ export function planServerDays(plan: PlanBuilder, calendar: DemoCalendar): void 
       const { start, end } = windowOf(calendar, day);
       if (end <= start) continue;
       const span = end.getTime() - start.getTime();
-      const times = Array.from({ length: Math.round(random.int(9, 15) * (span / DAY)) }, () => new Date(start.getTime() + Math.floor(random.next() * span))).sort((a, b) => a.getTime() - b.getTime());
+      const times = Array.from(
+        { length: Math.round(random.int(9, 15) * (span / DAY)) },
+        () => new Date(start.getTime() + Math.floor(random.next() * span)),
+      ).sort((a, b) => a.getTime() - b.getTime());
       const events: PlannedEvent[] = times.map((loggedAt) => {
         let pick = random.next() * totalWeight;
         const line = lines.find((candidate) => (pick -= candidate.weight) < 0) ?? lines[0]!;
@@ -53,7 +56,13 @@ export function planServerDays(plan: PlanBuilder, calendar: DemoCalendar): void 
           .replaceAll('{user}', personOf(random.pick(server.team === 'db' ? ENGINEERS.db : ENGINEERS.web)).unix)
           .replaceAll('{peer}', random.pick(PEOPLE).ip)
           .replaceAll('{n}', String(random.int(20, 900)));
-        return { event: { eventId: plan.nextId('log'), kind: 'system_log', systemLog: { program: line.program, level: line.level, pid: random.int(300, 99_000), message, loggedAt } } };
+        return {
+          event: {
+            eventId: plan.nextId('log'),
+            kind: 'system_log',
+            systemLog: { program: line.program, level: line.level, pid: random.int(300, 99_000), message, loggedAt },
+          },
+        };
       });
       plan.expected.systemLogs += events.length;
       for (const [hhmm, command] of HOUSEKEEPING) {
@@ -96,9 +105,28 @@ function pipelineCommand(plan: PlanBuilder, command: DemoCommand, submittedAt: D
   const finishedAt = after(startedAt, (command.seconds ?? 1) * 1000);
   plan.expected.commands.success += 1;
   const events: PlannedEvent[] = [
-    { operatorToken: 'ci', event: { eventId, kind: 'command', command: { shell: 'system', line: command.line, source: 'api', userEmail: personOf('jonas').email, status: 'scheduled', submittedAt } } },
-    { event: { eventId: `${eventId}-run`, kind: 'command_update', commandUpdate: { commandEventId: eventId, status: 'running', startedAt, reportedAt: startedAt } } },
-    { event: { eventId: `${eventId}-exit`, kind: 'command_update', commandUpdate: { commandEventId: eventId, status: 'success', exitCode: 0, result: command.output || null, finishedAt, reportedAt: finishedAt } } },
+    {
+      operatorToken: 'ci',
+      event: {
+        eventId,
+        kind: 'command',
+        command: { shell: 'system', line: command.line, source: 'api', userEmail: personOf('jonas').email, status: 'scheduled', submittedAt },
+      },
+    },
+    {
+      event: {
+        eventId: `${eventId}-run`,
+        kind: 'command_update',
+        commandUpdate: { commandEventId: eventId, status: 'running', startedAt, reportedAt: startedAt },
+      },
+    },
+    {
+      event: {
+        eventId: `${eventId}-exit`,
+        kind: 'command_update',
+        commandUpdate: { commandEventId: eventId, status: 'success', exitCode: 0, result: command.output || null, finishedAt, reportedAt: finishedAt },
+      },
+    },
   ];
   return { events, finishedAt };
 }
@@ -121,7 +149,12 @@ export function planPipelineDeploys(plan: PlanBuilder, calendar: DemoCalendar): 
   const { random } = plan;
   for (let day = 0; day < 7; day += 1) {
     for (let count = random.int(1, 2); count > 0; count -= 1) {
-      planDeploy(plan, random.pick(['payments', 'search', 'worker', 'recommendations']), `1.${random.int(10, 29)}.${random.int(0, 9)}`, calendar.at(day, `${random.int(10, 16)}:00`, 50));
+      planDeploy(
+        plan,
+        random.pick(['payments', 'search', 'worker', 'recommendations']),
+        `1.${random.int(10, 29)}.${random.int(0, 9)}`,
+        calendar.at(day, `${random.int(10, 16)}:00`, 50),
+      );
     }
   }
 }
@@ -139,7 +172,16 @@ export function planQueuedCommands(plan: PlanBuilder, calendar: DemoCalendar): v
       at: after(submittedAt, 20_000),
       kind: 'report',
       server,
-      events: [{ operatorToken: 'ci', event: { eventId: plan.nextId('api'), kind: 'command', command: { shell: 'system', line, source: 'api', userEmail: personOf('jonas').email, status: 'scheduled', submittedAt } } }],
+      events: [
+        {
+          operatorToken: 'ci',
+          event: {
+            eventId: plan.nextId('api'),
+            kind: 'command',
+            command: { shell: 'system', line, source: 'api', userEmail: personOf('jonas').email, status: 'scheduled', submittedAt },
+          },
+        },
+      ],
     });
   }
 }
@@ -166,7 +208,8 @@ export function planSignIns(plan: PlanBuilder, calendar: DemoCalendar): void {
       acts.set(person, [...(acts.get(person) ?? []), step.at]);
     }
     for (const person of ['elena', 'sam'] as const) {
-      if (!acts.has(person) && random.chance(0.7)) acts.set(person, [new Date(Math.min(end.getTime(), calendar.at(day, `${random.int(8, 15)}:00`, 50).getTime()))]);
+      if (!acts.has(person) && random.chance(0.7))
+        acts.set(person, [new Date(Math.min(end.getTime(), calendar.at(day, `${random.int(8, 15)}:00`, 50).getTime()))]);
     }
     const entries: ReportedActivity[] = [];
     for (const [key, times] of acts) {
@@ -174,14 +217,23 @@ export function planSignIns(plan: PlanBuilder, calendar: DemoCalendar): void {
       const first = times.reduce((a, b) => (a < b ? a : b));
       const last = times.reduce((a, b) => (a > b ? a : b));
       const signedIn = new Date(Math.max(start.getTime(), after(first, -random.int(3, 25) * MINUTE).getTime()));
-      const entry = (action: ReportedActivity['action'], result: number, occurredAt: Date, details: Record<string, unknown>): ReportedActivity => ({ action, result, userEmail: who.email, ipAddress: who.ip, userAgent: who.userAgent, details, occurredAt });
-      if (random.chance(0.12) && after(signedIn, -2 * MINUTE) >= start) entries.push(entry('auth.sign_in_failed', 401, after(signedIn, -random.int(40, 110) * 1000), { method: 'password', reason: 'wrong password' }));
+      const entry = (action: ReportedActivity['action'], result: number, occurredAt: Date, details: Record<string, unknown>): ReportedActivity => ({
+        action,
+        result,
+        userEmail: who.email,
+        ipAddress: who.ip,
+        userAgent: who.userAgent,
+        details,
+        occurredAt,
+      });
+      if (random.chance(0.12) && after(signedIn, -2 * MINUTE) >= start)
+        entries.push(entry('auth.sign_in_failed', 401, after(signedIn, -random.int(40, 110) * 1000), { method: 'password', reason: 'wrong password' }));
       entries.push(entry('auth.signed_in', 200, signedIn, { method: 'sso', provider: 'okta' }));
       const signedOut = after(last, random.int(10, 50) * MINUTE);
       if (random.chance(0.5) && signedOut <= end) entries.push(entry('auth.signed_out', 200, signedOut, {}));
     }
     if (entries.length === 0) continue;
-    entries.sort((a, b) => (a.occurredAt).getTime() - (b.occurredAt).getTime());
+    entries.sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime());
     plan.add({ at: after(end, 20_000), kind: 'report_activity', entries });
   }
 }

@@ -35,7 +35,12 @@ export function castChunks(plan: PlanBuilder, session: TerminalPlan, commands: r
     if (seq === 0) lines.unshift(JSON.stringify(header));
     const isLast = seq === count - 1;
     if (kind === 'gap' && seq === 1) continue;
-    chunks.push({ seq, lines: `${lines.join('\n')}\n`, ...(isLast && kind !== 'live' ? { isFinal: true } : {}), ...(kind === 'gap' && seq === 2 ? { isGapDeclared: true } : {}) });
+    chunks.push({
+      seq,
+      lines: `${lines.join('\n')}\n`,
+      ...(isLast && kind !== 'live' ? { isFinal: true } : {}),
+      ...(kind === 'gap' && seq === 2 ? { isGapDeclared: true } : {}),
+    });
   }
   return chunks;
 }
@@ -54,7 +59,11 @@ function castEvents(plan: PlanBuilder, session: TerminalPlan, commands: readonly
   const prompt = `\u001b[1;32m${session.person.unix}@${session.server.name}\u001b[0m:\u001b[1;34m~\u001b[0m$ `;
 
   const lastLogin = new Date(startMs - random.int(2, 60) * 3_600_000);
-  push(0.21, 'o', `Welcome to ${session.server.os} (GNU/Linux 6.8.0-55-generic x86_64)\r\n\r\nLast login: ${lastLogin.toUTCString()} from ${session.person.ip}\r\n`);
+  push(
+    0.21,
+    'o',
+    `Welcome to ${session.server.os} (GNU/Linux 6.8.0-55-generic x86_64)\r\n\r\nLast login: ${lastLogin.toUTCString()} from ${session.person.ip}\r\n`,
+  );
   push(0.8, 'r', '160x42');
   push(0.82, 'o', prompt);
   for (const [index, command] of commands.entries()) {
@@ -73,8 +82,16 @@ function castEvents(plan: PlanBuilder, session: TerminalPlan, commands: readonly
     if (session.marker?.atCommand === index) push(last, 'm', session.marker.label);
     if (!command.finishedAt) {
       // Still running (a follow): a few lines stream in.
-      push(last + 0.6, 'o', `${session.start.toISOString().slice(0, 10)}T${new Date(command.startedAt.getTime() + 600).toISOString().slice(11, 19)}Z checkout[48211]: info: GET /api/cart 200 41ms\r\n`);
-      push(last + 1.9, 'o', `${session.start.toISOString().slice(0, 10)}T${new Date(command.startedAt.getTime() + 1900).toISOString().slice(11, 19)}Z checkout[48211]: info: POST /api/cart/items 201 88ms\r\n`);
+      push(
+        last + 0.6,
+        'o',
+        `${session.start.toISOString().slice(0, 10)}T${new Date(command.startedAt.getTime() + 600).toISOString().slice(11, 19)}Z checkout[48211]: info: GET /api/cart 200 41ms\r\n`,
+      );
+      push(
+        last + 1.9,
+        'o',
+        `${session.start.toISOString().slice(0, 10)}T${new Date(command.startedAt.getTime() + 1900).toISOString().slice(11, 19)}Z checkout[48211]: info: POST /api/cart/items 201 88ms\r\n`,
+      );
       break;
     }
     const output = command.output ? `${command.output.replaceAll('\n', '\r\n')}\r\n` : '';

@@ -33,7 +33,14 @@ const restartCheckout: DemoTask = {
 
 const postgresJournal: DemoTask = {
   reason: 'read the postgres journal',
-  commands: [{ line: 'journalctl -u postgresql@16-main --since today', output: '{date}T06:14:02Z postgres[811]: LOG:  replication terminated by primary server\n{date}T06:14:07Z postgres[811]: LOG:  started streaming WAL from primary at 3A/5E000000 on timeline 14', sudo: true }],
+  commands: [
+    {
+      line: 'journalctl -u postgresql@16-main --since today',
+      output:
+        '{date}T06:14:02Z postgres[811]: LOG:  replication terminated by primary server\n{date}T06:14:07Z postgres[811]: LOG:  started streaming WAL from primary at 3A/5E000000 on timeline 14',
+      sudo: true,
+    },
+  ],
 };
 
 /** The story; returns the sudo reservations routine work must keep clear of. */
@@ -44,8 +51,18 @@ export function planStory(plan: PlanBuilder, calendar: DemoCalendar): SudoReserv
   const ticket = (prefix: string) => `${prefix}-${random.int(1000, 5999)}`;
   const at = calendar.at.bind(calendar);
 
-  plan.add({ at: after(calendar.from, 20 * MINUTE), kind: 'admin', by: 'maya', change: { kind: 'create_token', token: 'ci', user: 'jonas', name: 'ci-deploy (GitHub Actions)' } });
-  plan.add({ at: after(calendar.from, 22 * MINUTE), kind: 'admin', by: 'maya', change: { kind: 'create_token', token: 'diego-cli', user: 'diego', name: 'diego laptop CLI' } });
+  plan.add({
+    at: after(calendar.from, 20 * MINUTE),
+    kind: 'admin',
+    by: 'maya',
+    change: { kind: 'create_token', token: 'ci', user: 'jonas', name: 'ci-deploy (GitHub Actions)' },
+  });
+  plan.add({
+    at: after(calendar.from, 22 * MINUTE),
+    kind: 'admin',
+    by: 'maya',
+    change: { kind: 'create_token', token: 'diego-cli', user: 'diego', name: 'diego laptop CLI' },
+  });
 
   // Day 1: Hana joins the approvers; a request for the primary is denied; sudo granted by a person.
   plan.add({ at: at(1, '09:02'), kind: 'admin', by: 'tom', change: { kind: 'grant_permissions', user: 'hana', permissions: ['approvals.decide'] } });
@@ -55,7 +72,15 @@ export function planStory(plan: PlanBuilder, calendar: DemoCalendar): SudoReserv
     at: at(1, '11:20', 20),
     minutes: 120,
     reason: `${ticket('OPS')}: look at slow queries on orders`,
-    outcome: { kind: 'denied', decider: { by: 'priya', afterMinutes: 6, channel: 'web', justification: 'Use the replica db-prod-02 for read-only analysis; the primary is for changes.' } },
+    outcome: {
+      kind: 'denied',
+      decider: {
+        by: 'priya',
+        afterMinutes: 6,
+        channel: 'web',
+        justification: 'Use the replica db-prod-02 for read-only analysis; the primary is for changes.',
+      },
+    },
   });
   planAccess(plan, {
     by: 'lucas',
@@ -101,7 +126,13 @@ export function planStory(plan: PlanBuilder, calendar: DemoCalendar): SudoReserv
       reserve(session, 'db-prod-02');
       const looked = planWork(plan, session, [{ server: 'db-prod-02', task: TASKS.db[1]! }]);
       const command = 'journalctl -u postgresql@16-main --since today';
-      const granted = planSudo(plan, session, { server: 'db-prod-02', command, reason: 'read why postgres restarted', at: after(looked, MINUTE), outcome: { kind: 'auto' } });
+      const granted = planSudo(plan, session, {
+        server: 'db-prod-02',
+        command,
+        reason: 'read why postgres restarted',
+        at: after(looked, MINUTE),
+        outcome: { kind: 'auto' },
+      });
       return planWork(plan, session, [{ server: 'db-prod-02', task: postgresJournal, withSudo: true, startAt: after(granted!, 20_000) }]);
     },
   });
@@ -119,9 +150,20 @@ export function planStory(plan: PlanBuilder, calendar: DemoCalendar): SudoReserv
     at: at(2, '16:00', 20),
     kind: 'admin',
     by: 'maya',
-    change: { kind: 'update_policy', policy: 'Staging self-service', input: { maxDurationMinutes: 600, description: 'Staging is self-service: approved on the spot, up to 10 hours (load tests run long).' } },
+    change: {
+      kind: 'update_policy',
+      policy: 'Staging self-service',
+      input: { maxDurationMinutes: 600, description: 'Staging is self-service: approved on the spot, up to 10 hours (load tests run long).' },
+    },
   });
-  planAccess(plan, { by: 'noah', servers: ['web-prod-02'], at: at(2, '18:40', 10), minutes: 60, reason: `${ticket('OPS')}: check the cart cache TTL`, outcome: { kind: 'expired' } });
+  planAccess(plan, {
+    by: 'noah',
+    servers: ['web-prod-02'],
+    at: at(2, '18:40', 10),
+    minutes: 60,
+    reason: `${ticket('OPS')}: check the cart cache TTL`,
+    outcome: { kind: 'expired' },
+  });
 
   // Day 3: a sudo request denied; the incident; an emergency on the databases at night.
   planAccess(plan, {
@@ -139,7 +181,15 @@ export function planStory(plan: PlanBuilder, calendar: DemoCalendar): SudoReserv
         command: 'rm -rf /var/log/nginx/*.gz',
         reason: 'the disk is at 92%',
         at: after(looked, MINUTE),
-        outcome: { kind: 'denied', decider: { by: 'jonas', afterMinutes: 4, channel: 'web', justification: 'Rotated logs are kept 14 days for the audit trail; vacuum the journal instead.' } },
+        outcome: {
+          kind: 'denied',
+          decider: {
+            by: 'jonas',
+            afterMinutes: 4,
+            channel: 'web',
+            justification: 'Rotated logs are kept 14 days for the audit trail; vacuum the journal instead.',
+          },
+        },
       });
       return after(looked, 8 * MINUTE);
     },
@@ -151,9 +201,29 @@ export function planStory(plan: PlanBuilder, calendar: DemoCalendar): SudoReserv
   plan.add({ at: at(4, '09:10'), kind: 'move_alert', rule: RULE.dbSudo, from: 'acknowledged', to: 'resolved', by: 'sam' });
   plan.add({ at: at(4, '09:12'), kind: 'move_alert', rule: RULE.dbSudo, from: 'fired', to: 'acknowledged', by: 'sam' });
   plan.add({ at: at(4, '09:20'), kind: 'move_alert', rule: RULE.kubectl, from: 'fired', to: 'resolved', by: 'sam' });
-  planAccess(plan, { by: 'lucas', servers: ['web-prod-01'], at: at(4, '09:40', 10), minutes: 60, reason: `${ticket('OPS')}: reproduce the coupon bug`, outcome: { kind: 'cancelled', afterMinutes: 7, reason: 'Reproduced it on staging instead.' } });
+  planAccess(plan, {
+    by: 'lucas',
+    servers: ['web-prod-01'],
+    at: at(4, '09:40', 10),
+    minutes: 60,
+    reason: `${ticket('OPS')}: reproduce the coupon bug`,
+    outcome: { kind: 'cancelled', afterMinutes: 7, reason: 'Reproduced it on staging instead.' },
+  });
   const grantedAt = at(4, '11:00');
-  plan.add({ at: grantedAt, kind: 'admin', by: 'tom', change: { kind: 'grant_sudo', grant: 'agent-rollout', server: 'bastion-01', user: 'sam', command: 'systemctl restart vigil-agent', minutes: 480, reason: 'vigil-agent 1.4.3 rollout' } });
+  plan.add({
+    at: grantedAt,
+    kind: 'admin',
+    by: 'tom',
+    change: {
+      kind: 'grant_sudo',
+      grant: 'agent-rollout',
+      server: 'bastion-01',
+      user: 'sam',
+      command: 'systemctl restart vigil-agent',
+      minutes: 480,
+      reason: 'vigil-agent 1.4.3 rollout',
+    },
+  });
   plan.expected.sudoAuthorizations += 1;
   plan.add({ at: after(grantedAt, 25 * MINUTE), kind: 'check_sudo', server: 'bastion-01', user: 'sam', command: 'systemctl restart vigil-agent' });
   planAccess(plan, {
@@ -166,7 +236,12 @@ export function planStory(plan: PlanBuilder, calendar: DemoCalendar): SudoReserv
     work: (session) => planWork(plan, session, [{ server: 'web-prod-01', task: LOOK_AROUND }]),
     end: { kind: 'revoked', by: 'tom', afterMinutes: 8, reason: 'Contract ends this week: production access moves to Lucas.' },
   });
-  plan.add({ at: after(grantedAt, 210 * MINUTE), kind: 'admin', by: 'tom', change: { kind: 'revoke_sudo', grant: 'agent-rollout', reason: 'Rollout finished early.' } });
+  plan.add({
+    at: after(grantedAt, 210 * MINUTE),
+    kind: 'admin',
+    by: 'tom',
+    change: { kind: 'revoke_sudo', grant: 'agent-rollout', reason: 'Rollout finished early.' },
+  });
 
   // Day 5: the contractor leaves; a sudo request cancelled with its session; one left to expire.
   plan.add({ at: at(5, '10:00'), kind: 'admin', by: 'maya', change: { kind: 'disable_user', user: 'diego' } });
@@ -180,7 +255,13 @@ export function planStory(plan: PlanBuilder, calendar: DemoCalendar): SudoReserv
     outcome: { kind: 'auto' },
     work: (session) => {
       const looked = planWork(plan, session, [{ server: 'web-staging-01', task: LOOK_AROUND }]);
-      planSudo(plan, session, { server: 'web-staging-01', command: 'apt-get install -y htop', reason: 'need htop to watch the workers', at: after(looked, MINUTE), outcome: { kind: 'pending', endsAs: 'cancelled' } });
+      planSudo(plan, session, {
+        server: 'web-staging-01',
+        command: 'apt-get install -y htop',
+        reason: 'need htop to watch the workers',
+        at: after(looked, MINUTE),
+        outcome: { kind: 'pending', endsAs: 'cancelled' },
+      });
       return after(looked, 2 * MINUTE);
     },
   });
@@ -195,7 +276,13 @@ export function planStory(plan: PlanBuilder, calendar: DemoCalendar): SudoReserv
       reserve(session, 'db-prod-02');
       const looked = planWork(plan, session, [{ server: 'db-prod-02', task: TASKS.db[1]! }]);
       const requested = after(looked, MINUTE);
-      planSudo(plan, session, { server: 'db-prod-02', command: 'systemctl restart pgbouncer', reason: 'pgbouncer is stuck', at: requested, outcome: { kind: 'expired' } });
+      planSudo(plan, session, {
+        server: 'db-prod-02',
+        command: 'systemctl restart pgbouncer',
+        reason: 'pgbouncer is stuck',
+        at: requested,
+        outcome: { kind: 'expired' },
+      });
       return after(requested, 17 * MINUTE);
     },
   });
@@ -207,7 +294,12 @@ export function planStory(plan: PlanBuilder, calendar: DemoCalendar): SudoReserv
     by: 'maya',
     change: {
       kind: 'broadcast',
-      notification: { category: 'system', severity: 'medium', title: 'Maintenance window on Saturday, 06:00–08:00 UTC', body: 'db-prod-01 and db-prod-02 get PostgreSQL 16.8; expect a failover of a few seconds.' },
+      notification: {
+        category: 'system',
+        severity: 'medium',
+        title: 'Maintenance window on Saturday, 06:00–08:00 UTC',
+        body: 'db-prod-01 and db-prod-02 get PostgreSQL 16.8; expect a failover of a few seconds.',
+      },
     },
   });
   planAccess(plan, {
@@ -248,9 +340,19 @@ function planIncident(plan: PlanBuilder, calendar: DemoCalendar, ticket: (prefix
     withSudo: true,
     outcome: approvedBy(['maya', 2, 'slack', 'Go ahead, the incident bridge is open.']),
     work: (session) => {
-      const rolledBack = planWork(plan, session, [{ server: 'k8s-prod-ctl-01', task: INCIDENT.k8s, recording: 'complete', marker: { atCommand: 3, label: 'rollback' } }]);
+      const rolledBack = planWork(plan, session, [
+        { server: 'k8s-prod-ctl-01', task: INCIDENT.k8s, recording: 'complete', marker: { atCommand: 3, label: 'rollback' } },
+      ]);
       // Straight on to nginx, so the failures of both sessions fall in one alert window.
-      const fixed = planTerminalSession(plan, { access: session.access, person: session.person, server: serverOf('web-prod-01'), start: after(rolledBack, MINUTE), task: INCIDENT.web, withSudo: true, notAfter: after(session.expiresAt, -MINUTE) });
+      const fixed = planTerminalSession(plan, {
+        access: session.access,
+        person: session.person,
+        server: serverOf('web-prod-01'),
+        start: after(rolledBack, MINUTE),
+        task: INCIDENT.web,
+        withSudo: true,
+        notAfter: after(session.expiresAt, -MINUTE),
+      });
       plan.add({ at: after(fixed, 4 * MINUTE), kind: 'move_alert', rule: RULE.failedCommands, from: 'fired', to: 'acknowledged', by: 'sam' });
       return fixed;
     },

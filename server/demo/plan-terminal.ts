@@ -73,8 +73,13 @@ export function planTerminalSession(plan: PlanBuilder, session: TerminalPlan): D
   const source = roll <= SOURCES[0].weight ? SOURCES[0].source : roll <= SOURCES[0].weight + SOURCES[1].weight ? SOURCES[1].source : SOURCES[2].source;
   const browser = source === 'web_terminal' ? session.person.browser : source === 'vscode' ? 'VS Code 1.98' : null;
   const flushAt =
-    ending === 'open' ? session.notAfter : ending === 'hang' ? after(last.startedAt, random.int(3, 9) * 1000) : after(last.finishedAt!, random.int(20, 90) * 1000);
-  if (flushAt > session.notAfter) throw new Error(`The demo's terminal session on ${session.server.name} at ${session.start.toISOString()} runs past ${session.notAfter.toISOString()}`);
+    ending === 'open'
+      ? session.notAfter
+      : ending === 'hang'
+        ? after(last.startedAt, random.int(3, 9) * 1000)
+        : after(last.finishedAt!, random.int(20, 90) * 1000);
+  if (flushAt > session.notAfter)
+    throw new Error(`The demo's terminal session on ${session.server.name} at ${session.start.toISOString()} runs past ${session.notAfter.toISOString()}`);
 
   const events: PlannedEvent[] = [
     {
@@ -100,14 +105,22 @@ export function planTerminalSession(plan: PlanBuilder, session: TerminalPlan): D
   const unfinished = ending === 'hang' && sweptAt <= plan.until ? 'unresponsive' : 'running';
   for (const command of commands) events.push(...commandEvents(plan, sessionEventId, command, unfinished));
   if (session.task.transfer) events.push(transferEvent(plan, session, commands));
-  if (ending === 'ended') events.push({ event: { eventId: `${sessionEventId}-end`, kind: 'terminal_session_ended', terminalSessionEnded: { sessionEventId, endedAt: flushAt } } });
+  if (ending === 'ended')
+    events.push({ event: { eventId: `${sessionEventId}-end`, kind: 'terminal_session_ended', terminalSessionEnded: { sessionEventId, endedAt: flushAt } } });
 
   for (const command of commands) {
-    if (command.sudoCommand) plan.add({ at: command.submittedAt, kind: 'check_sudo', server: session.server.name, user: session.person.key, command: command.sudoCommand });
+    if (command.sudoCommand)
+      plan.add({ at: command.submittedAt, kind: 'check_sudo', server: session.server.name, user: session.person.key, command: command.sudoCommand });
   }
   plan.add({ at: flushAt, kind: 'report', server: session.server.name, events });
   if (session.recording) {
-    plan.add({ at: after(flushAt, 2000), kind: 'record', server: session.server.name, session: sessionEventId, chunks: castChunks(plan, session, commands, session.recording) });
+    plan.add({
+      at: after(flushAt, 2000),
+      kind: 'record',
+      server: session.server.name,
+      session: sessionEventId,
+      chunks: castChunks(plan, session, commands, session.recording),
+    });
     plan.expected.recordings += 1;
   }
   if (commands.some((command) => command.finishedAt && command.exitCode !== 0)) evaluateAfterFailures(plan, flushAt);
@@ -117,7 +130,12 @@ export function planTerminalSession(plan: PlanBuilder, session: TerminalPlan): D
   // The agent lost the command; when it is back, it reports the session's end (and never the command).
   if (unfinished === 'unresponsive') plan.add({ at: sweptAt, kind: 'sweep_unresponsive' });
   const endedAt = after(flushAt, random.int(25, 40) * MINUTE);
-  plan.add({ at: after(endedAt, 5000), kind: 'report', server: session.server.name, events: [{ event: { eventId: `${sessionEventId}-end`, kind: 'terminal_session_ended', terminalSessionEnded: { sessionEventId, endedAt } } }] });
+  plan.add({
+    at: after(endedAt, 5000),
+    kind: 'report',
+    server: session.server.name,
+    events: [{ event: { eventId: `${sessionEventId}-end`, kind: 'terminal_session_ended', terminalSessionEnded: { sessionEventId, endedAt } } }],
+  });
   return after(endedAt, 5000);
 }
 
@@ -159,7 +177,8 @@ function timeCommands(plan: PlanBuilder, session: TerminalPlan, ending: 'ended' 
     // The follow command starts shortly before the session is last reported.
     const follow = timed.pop()!;
     const submittedAt = after(session.notAfter, -random.int(90, 180) * 1000);
-    if (timed.length > 0 && submittedAt <= timed.at(-1)!.finishedAt!) throw new Error(`The demo's open session on ${session.server.name} has no time left for its last command`);
+    if (timed.length > 0 && submittedAt <= timed.at(-1)!.finishedAt!)
+      throw new Error(`The demo's open session on ${session.server.name} has no time left for its last command`);
     timed.push({ ...follow, submittedAt, startedAt: after(submittedAt, 300) });
   }
   return timed;
@@ -172,7 +191,14 @@ function commandEvents(plan: PlanBuilder, sessionEventId: string, command: Timed
       event: {
         eventId,
         kind: 'command',
-        command: { shell: 'system', line: command.line, terminalSessionEventId: sessionEventId, status: 'running', submittedAt: command.submittedAt, startedAt: command.startedAt },
+        command: {
+          shell: 'system',
+          line: command.line,
+          terminalSessionEventId: sessionEventId,
+          status: 'running',
+          submittedAt: command.submittedAt,
+          startedAt: command.startedAt,
+        },
       },
     },
   ];
@@ -186,7 +212,14 @@ function commandEvents(plan: PlanBuilder, sessionEventId: string, command: Timed
     event: {
       eventId: `${eventId}-exit`,
       kind: 'command_update',
-      commandUpdate: { commandEventId: eventId, status, exitCode: command.exitCode, result: command.output || null, finishedAt: command.finishedAt, reportedAt: command.finishedAt },
+      commandUpdate: {
+        commandEventId: eventId,
+        status,
+        exitCode: command.exitCode,
+        result: command.output || null,
+        finishedAt: command.finishedAt,
+        reportedAt: command.finishedAt,
+      },
     },
   });
   return events;

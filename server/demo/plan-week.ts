@@ -73,7 +73,13 @@ function deciders(policy: string, requester: PersonKey, at: Date, calendar: Demo
   return everyone.filter((person) => person !== requester);
 }
 
-const JUSTIFICATIONS = ['Matches the change ticket.', 'Approved for the maintenance window.', 'OK: low traffic now.', 'Fine, the replica is in sync.', 'Go ahead; post in #db when done.'];
+const JUSTIFICATIONS = [
+  'Matches the change ticket.',
+  'Approved for the maintenance window.',
+  'OK: low traffic now.',
+  'Fine, the replica is in sync.',
+  'Go ahead; post in #db when done.',
+];
 
 function pickApprovers(plan: PlanBuilder, policy: string, requester: PersonKey, at: Date, calendar: DemoCalendar): Decider[] {
   const { random } = plan;
@@ -93,7 +99,28 @@ function pickApprovers(plan: PlanBuilder, policy: string, requester: PersonKey, 
 }
 
 type Context = 'web' | 'db' | 'staging' | 'k8s' | 'cache';
-const CONTEXTS: readonly Context[] = ['web', 'web', 'web', 'web', 'web', 'web', 'web', 'db', 'db', 'db', 'db', 'staging', 'staging', 'staging', 'staging', 'staging', 'k8s', 'k8s', 'cache', 'cache'];
+const CONTEXTS: readonly Context[] = [
+  'web',
+  'web',
+  'web',
+  'web',
+  'web',
+  'web',
+  'web',
+  'db',
+  'db',
+  'db',
+  'db',
+  'staging',
+  'staging',
+  'staging',
+  'staging',
+  'staging',
+  'k8s',
+  'k8s',
+  'cache',
+  'cache',
+];
 
 function serversFor(plan: PlanBuilder, context: Context): string[] {
   const { random } = plan;
@@ -121,7 +148,9 @@ function planRoutine(plan: PlanBuilder, calendar: DemoCalendar, day: number, res
   // Diego's contract ends on day 4.
   const by = random.pick(ENGINEERS[first.team === 'db' ? 'db' : 'web'].filter((person) => day < 4 || person !== 'diego'));
   const minutes = random.pick([60, 90, 120, 180]);
-  const isReserved = reservations.some((held) => held.person === by && servers.includes(held.server) && held.from < after(at, (minutes + 30) * MINUTE) && at < held.to);
+  const isReserved = reservations.some(
+    (held) => held.person === by && servers.includes(held.server) && held.from < after(at, (minutes + 30) * MINUTE) && at < held.to,
+  );
   const withSudo = random.chance(context === 'staging' ? 0.6 : 0.35) && !isReserved;
   const task = random.pick(TASKS[first.role]);
   const version = `1.4${random.int(0, 2)}.${random.int(0, 9)}`;
@@ -167,10 +196,18 @@ function planOpenAtTheEnd(plan: PlanBuilder, calendar: DemoCalendar): void {
     outcome: approvedBy(['jonas', 4, 'slack']),
     work: (session) => {
       const looked = planWork(plan, session, [{ server: 'web-prod-01', task: TASKS.web[2]! }]);
-      planSudo(plan, session, { server: 'web-prod-01', command: 'systemctl restart checkout', reason: 'the pool is exhausted again', at: ago(6), outcome: { kind: 'pending', endsAs: 'pending' } });
+      planSudo(plan, session, {
+        server: 'web-prod-01',
+        command: 'systemctl restart checkout',
+        reason: 'the pool is exhausted again',
+        at: ago(6),
+        outcome: { kind: 'pending', endsAs: 'pending' },
+      });
       // Back in a terminal for the last few minutes, following the service's journal as the demo ends.
       const back = new Date(Math.max(after(looked, 3 * MINUTE).getTime(), after(until, -9 * MINUTE).getTime()));
-      return planWork(plan, session, [{ server: 'web-prod-01', task: LOOK_AROUND, ending: 'open', recording: 'live', startAt: back, notAfter: after(until, -40_000) }]);
+      return planWork(plan, session, [
+        { server: 'web-prod-01', task: LOOK_AROUND, ending: 'open', recording: 'live', startAt: back, notAfter: after(until, -40_000) },
+      ]);
     },
     end: { kind: 'active' },
   });
@@ -194,5 +231,12 @@ function planOpenAtTheEnd(plan: PlanBuilder, calendar: DemoCalendar): void {
     withSudo: true,
     outcome: waitingAfter(['priya', 7, 'web', 'Preparation only; the change itself is in the window.']),
   });
-  planAccess(plan, { by: 'lucas', servers: ['api-prod-01'], at: ago(9), minutes: 60, reason: `${ticket('CHG')}: rotate the API signing key`, outcome: { kind: 'pending' } });
+  planAccess(plan, {
+    by: 'lucas',
+    servers: ['api-prod-01'],
+    at: ago(9),
+    minutes: 60,
+    reason: `${ticket('CHG')}: rotate the API signing key`,
+    outcome: { kind: 'pending' },
+  });
 }

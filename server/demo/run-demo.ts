@@ -32,21 +32,34 @@ type Handlers = { [Kind in Exclude<DemoStep['kind'], 'setup'>]: (world: DemoWorl
 const handlers: Handlers = {
   async request_access(world, step) {
     const { approval, session } = await inTransaction(world.as(step.by), (tx) =>
-      requestAccess(tx, { servers: step.servers, durationMinutes: step.minutes, reason: step.reason, isSudoRequested: step.withSudo, startsAt: step.startsAt ?? null }),
+      requestAccess(tx, {
+        servers: step.servers,
+        durationMinutes: step.minutes,
+        reason: step.reason,
+        isSudoRequested: step.withSudo,
+        startsAt: step.startsAt ?? null,
+      }),
     );
     world.approvals.set(step.request, approval.id);
     world.accessSessions.set(step.request, session.id);
   },
   async request_sudo(world, step) {
     const accessSessionId = world.idOf(world.accessSessions, step.access, 'access session');
-    const { approval } = await inTransaction(world.as(step.by), (tx) => requestSudo(tx, { server: step.server, command: step.command, reason: step.reason, accessSessionId }));
+    const { approval } = await inTransaction(world.as(step.by), (tx) =>
+      requestSudo(tx, { server: step.server, command: step.command, reason: step.reason, accessSessionId }),
+    );
     world.approvals.set(step.request, approval.id);
   },
   decide: (world, step) =>
-    decideApprovalCountingCodes(world.as(step.by, step.channel), world.idOf(world.approvals, step.request, 'request'), { decision: step.decision, justification: step.justification ?? null }),
+    decideApprovalCountingCodes(world.as(step.by, step.channel), world.idOf(world.approvals, step.request, 'request'), {
+      decision: step.decision,
+      justification: step.justification ?? null,
+    }),
   cancel: (world, step) => inTransaction(world.as(step.by), (tx) => cancelApproval(tx, world.idOf(world.approvals, step.request, 'request'), step.reason)),
-  end_access: (world, step) => inTransaction(world.as(step.by), (tx) => endAccessSession(tx, world.idOf(world.accessSessions, step.access, 'access session'), step.reason ?? null)),
-  revoke_access: (world, step) => inTransaction(world.as(step.by), (tx) => revokeAccessSession(tx, world.idOf(world.accessSessions, step.access, 'access session'), step.reason)),
+  end_access: (world, step) =>
+    inTransaction(world.as(step.by), (tx) => endAccessSession(tx, world.idOf(world.accessSessions, step.access, 'access session'), step.reason ?? null)),
+  revoke_access: (world, step) =>
+    inTransaction(world.as(step.by), (tx) => revokeAccessSession(tx, world.idOf(world.accessSessions, step.access, 'access session'), step.reason)),
   check_sudo: (world, step) => inTransaction(world.agent(step.server), (tx) => authorizeSudo(tx, { user: personOf(step.user).email, command: step.command })),
   report: (world, step) =>
     ingestEvents(
@@ -56,14 +69,22 @@ const handlers: Handlers = {
     ),
   async record(world, step) {
     for (const chunk of step.chunks) {
-      await appendRecordingChunk(world.agent(step.server), { sessionEventId: step.session, seq: chunk.seq, lines: chunk.lines, isFinal: chunk.isFinal, isGapDeclared: chunk.isGapDeclared });
+      await appendRecordingChunk(world.agent(step.server), {
+        sessionEventId: step.session,
+        seq: chunk.seq,
+        lines: chunk.lines,
+        isFinal: chunk.isFinal,
+        isGapDeclared: chunk.isGapDeclared,
+      });
     }
   },
   report_activity: (world, step) => reportActivity(world.as('bridge', 'api'), step.entries),
   sweep_approvals: (world) => sweepApprovals(world.db, world.clock, { tenantId: world.tenantId }),
-  sweep_unresponsive: (world) => sweepUnresponsiveCommands(world.db, world.clock, world.services.records.unresponsiveAfterSeconds, { tenantId: world.tenantId }),
+  sweep_unresponsive: (world) =>
+    sweepUnresponsiveCommands(world.db, world.clock, world.services.records.unresponsiveAfterSeconds, { tenantId: world.tenantId }),
   // The history's alerts were never sent anywhere: the channels are documentation addresses.
-  evaluate_alerts: (world) => evaluateAlertRules({ ...world.services, clock: world.clock, timeoutMs: 10_000 }, { tenantId: world.tenantId, isDelivering: false }),
+  evaluate_alerts: (world) =>
+    evaluateAlertRules({ ...world.services, clock: world.clock, timeoutMs: 10_000 }, { tenantId: world.tenantId, isDelivering: false }),
   async move_alert(world, step) {
     const ruleId = world.idOf(world.rules, step.rule, 'alert rule');
     const page = await listAlerts(world.db, world.tenantId, { state: [step.from], ruleId }, { first: 500 });
@@ -90,7 +111,13 @@ async function changeSettings(world: DemoWorld, tx: Parameters<typeof revokeToke
       await revokeToken(tx, world.idOf(world.tokens, change.token, 'token'));
       return;
     case 'grant_sudo': {
-      const grant = await grantSudo(tx, { server: change.server, user: personOf(change.user).email, command: change.command, durationMinutes: change.minutes, reason: change.reason });
+      const grant = await grantSudo(tx, {
+        server: change.server,
+        user: personOf(change.user).email,
+        command: change.command,
+        durationMinutes: change.minutes,
+        reason: change.reason,
+      });
       world.grants.set(change.grant, grant.id);
       return;
     }
@@ -126,6 +153,9 @@ export async function runStep(world: DemoWorld, step: Exclude<DemoStep, { kind: 
   try {
     await handle(world, step);
   } catch (error) {
-    throw new Error(`The demo's ${step.kind.replaceAll('_', ' ')} at ${step.at.toISOString()} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new Error(
+      `The demo's ${step.kind.replaceAll('_', ' ')} at ${step.at.toISOString()} failed: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
   }
 }

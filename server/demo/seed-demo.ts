@@ -40,14 +40,18 @@ export async function seedDemo(options: SeedDemoOptions): Promise<DemoSummary> {
   if (until.getTime() > Date.now()) throw new Error('The demo history cannot end in the future');
   const plan = planDemo({ seed: options.seed, until, unresponsiveAfterSeconds: options.records.unresponsiveAfterSeconds });
   const { tenant } = options;
-  say(`Writing a demo week into tenant "${tenant.slug}" (seed ${options.seed}): ${plan.steps.length} steps from ${plan.from.toISOString()} to ${plan.until.toISOString()}.`);
+  say(
+    `Writing a demo week into tenant "${tenant.slug}" (seed ${options.seed}): ${plan.steps.length} steps from ${plan.from.toISOString()} to ${plan.until.toISOString()}.`,
+  );
 
   const world = new DemoWorld(options, tenant.id, plan.from);
   const progress = dayProgress(say, started);
   for (const step of plan.steps) {
     if (step.kind === 'setup') {
       await setUpTenant(world, tenant.slug, options.existingUserIds ?? []);
-      say(`  set up: ${PEOPLE.length} people, ${SERVERS.length} servers with their agents, ${POLICIES.length} approval policies, ${CHANNELS.length} notification channels, alert rules`);
+      say(
+        `  set up: ${PEOPLE.length} people, ${SERVERS.length} servers with their agents, ${POLICIES.length} approval policies, ${CHANNELS.length} notification channels, alert rules`,
+      );
       continue;
     }
     progress.add(step);
@@ -79,7 +83,9 @@ function dayProgress(say: (line: string) => void, started: number) {
   const flush = () => {
     if (!day) return;
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
-    say(`  ${day}: ${counted(tally.requests, 'request')}, ${counted(tally.commands, 'command')}, ${counted(tally.events, 'agent event')}, ${counted(tally.recordings, 'recording')} (${seconds} s)`);
+    say(
+      `  ${day}: ${counted(tally.requests, 'request')}, ${counted(tally.commands, 'command')}, ${counted(tally.events, 'agent event')}, ${counted(tally.recordings, 'recording')} (${seconds} s)`,
+    );
     tally = { requests: 0, commands: 0, events: 0, recordings: 0 };
   };
   return {

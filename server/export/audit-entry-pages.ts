@@ -19,12 +19,12 @@ export async function* auditEntryPages(
   const [head] = await db.select({ startSeq: auditChainHeads.startSeq }).from(auditChainHeads).where(eq(auditChainHeads.tenantId, tenantId));
   let afterSeq = (head?.startSeq ?? 1) - 1;
   for (;;) {
-    const page = await db
+    const page = (await db
       .select()
       .from(auditEntries)
       .where(and(...conditions, gt(auditEntries.seq, afterSeq), lte(auditEntries.seq, throughSeq)))
       .orderBy(asc(auditEntries.seq))
-      .limit(pageSize) as AuditEntryRow[];
+      .limit(pageSize)) as AuditEntryRow[];
     if (page.length > 0) yield page;
     if (page.length < pageSize) return;
     afterSeq = page.at(-1)!.seq;

@@ -37,7 +37,12 @@ export class FileTransactionRules {
     const format = ending ? 2 : 1;
     const xact = ending ? ending[1]! : '';
     const why = this.placement.misplacement({ kind: leaf.kind, xact, format, is_xact_bound: true });
-    if (why) this.faults.add('leaf_out_of_transaction', `Leaf ${leaf.index} (${leaf.kind} ${leaf.recordId}) ${why}`, { index: leaf.index, recordKind: leaf.kind, recordId: leaf.recordId });
+    if (why)
+      this.faults.add('leaf_out_of_transaction', `Leaf ${leaf.index} (${leaf.kind} ${leaf.recordId}) ${why}`, {
+        index: leaf.index,
+        recordKind: leaf.kind,
+        recordId: leaf.recordId,
+      });
     if (format === 1) {
       if (leaf.kind !== LOG_STATEMENT_KIND) this.format1Leaves++;
       return;
@@ -59,11 +64,15 @@ export class FileTransactionRules {
   private finishTransaction(): void {
     if (!this.isExplained) {
       for (const leaf of this.versions) {
-        this.faults.add('leaf_unexplained', `Leaf ${leaf.index} (${leaf.kind} ${leaf.recordId}) was written without the audit entry Vigil writes with every change: it was written around Vigil`, {
-          index: leaf.index,
-          recordKind: leaf.kind,
-          recordId: leaf.recordId,
-        });
+        this.faults.add(
+          'leaf_unexplained',
+          `Leaf ${leaf.index} (${leaf.kind} ${leaf.recordId}) was written without the audit entry Vigil writes with every change: it was written around Vigil`,
+          {
+            index: leaf.index,
+            recordKind: leaf.kind,
+            recordId: leaf.recordId,
+          },
+        );
       }
     }
     this.isExplained = false;

@@ -22,14 +22,21 @@ export async function assertLogIntact(ctx: ServiceContext, log: LogService, trus
   await log.catchUp(ctx.actor.tenantId);
   const report = await verifyLog(ctx.db, ctx.actor.tenantId, { trusted });
   if (!report.isIntact) {
-    throw new Conflict(`The log fails verification (${report.faultCount} fault${report.faultCount === 1 ? '' : 's'}; first: ${report.faults[0]!.message}); Vigil signs nothing over it. Query logIntegrity for every fault.`, {
-      faults: report.faults.slice(0, 20),
-    });
+    throw new Conflict(
+      `The log fails verification (${report.faultCount} fault${report.faultCount === 1 ? '' : 's'}; first: ${report.faults[0]!.message}); Vigil signs nothing over it. Query logIntegrity for every fault.`,
+      {
+        faults: report.faults.slice(0, 20),
+      },
+    );
   }
   return report.size;
 }
 
-export async function startLogExport(ctx: ServiceContext, log: LogService, trusted: readonly NoteVerifier[]): Promise<{ size: number; chunks: AsyncGenerator<string> }> {
+export async function startLogExport(
+  ctx: ServiceContext,
+  log: LogService,
+  trusted: readonly NoteVerifier[],
+): Promise<{ size: number; chunks: AsyncGenerator<string> }> {
   const tenantId = ctx.actor.tenantId;
   const size = await assertLogIntact(ctx, log, trusted);
   await log.settle(tenantId, { force: true });

@@ -66,7 +66,12 @@ export class QueryParams {
   list(name: string): string[] | undefined;
   list<T extends string>(name: string, allowed: readonly T[]): T[] | undefined;
   list(name: string, allowed?: readonly string[]): string[] | undefined {
-    const values = this.values(name).flatMap((value) => value.split(',').map((part) => part.trim()).filter(Boolean));
+    const values = this.values(name).flatMap((value) =>
+      value
+        .split(',')
+        .map((part) => part.trim())
+        .filter(Boolean),
+    );
     if (values.length === 0) return undefined;
     return allowed ? values.map((value) => this.member(name, value, allowed)) : values;
   }

@@ -128,15 +128,15 @@ function parseHeader(text: string, lineNumber: number): Header {
   if (line.integer('version') !== AUDIT_JSONL_VERSION) line.fail(`version ${AUDIT_JSONL_VERSION} is the only one this verifier reads`);
   line.string('tenantId');
   const keys = line.value('publicKeys');
-  if (!Array.isArray(keys) || !keys.every((key: unknown) => typeof (key as { publicKey?: unknown } | null)?.publicKey === 'string')) line.fail('publicKeys must be a list of { keyId, publicKey }');
+  if (!Array.isArray(keys) || !keys.every((key: unknown) => typeof (key as { publicKey?: unknown } | null)?.publicKey === 'string'))
+    line.fail('publicKeys must be a list of { keyId, publicKey }');
   const start = line.optionalValue('startCheckpoint');
   return {
     fromSeq: line.integer('fromSeq'),
     startHash: line.string('startHash'),
     publicKeys: (keys as { publicKey: string }[]).map((key) => key.publicKey),
     isFiltered: line.optionalValue('filter') != null,
-    startCheckpoint:
-      start === undefined || start === null ? undefined : parseCheckpoint(JSON.stringify({ type: 'checkpoint', ...(start) }), lineNumber),
+    startCheckpoint: start === undefined || start === null ? undefined : parseCheckpoint(JSON.stringify({ type: 'checkpoint', ...start }), lineNumber),
   };
 }
 

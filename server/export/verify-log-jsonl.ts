@@ -51,7 +51,10 @@ export function isLogExportHeader(line: string): boolean {
   }
 }
 
-export async function verifyLogFile(lines: AsyncIterable<string>, options: { trusted?: readonly NoteVerifier[]; anchors?: readonly string[] } = {}): Promise<LogFileReport> {
+export async function verifyLogFile(
+  lines: AsyncIterable<string>,
+  options: { trusted?: readonly NoteVerifier[]; anchors?: readonly string[] } = {},
+): Promise<LogFileReport> {
   const faults = new FaultList(1000);
   const notes: string[] = [];
   const trusted = options.trusted && options.trusted.length > 0 ? options.trusted : undefined;
@@ -90,7 +93,8 @@ export async function verifyLogFile(lines: AsyncIterable<string>, options: { tru
       throw new LogFileFormatError(`line ${lineNumber} is not JSON`);
     }
     if (!header) {
-      if (line.type !== 'header' || line.format !== LOG_JSONL_FORMAT || line.version !== 1) throw new LogFileFormatError('the file does not start with a vigil-log-jsonl version 1 header');
+      if (line.type !== 'header' || line.format !== LOG_JSONL_FORMAT || line.version !== 1)
+        throw new LogFileFormatError('the file does not start with a vigil-log-jsonl version 1 header');
       header = line as unknown as LogHeaderLine;
       checkpoint = read(header.checkpoint, "file's checkpoint");
       if (checkpoint) heads.push({ ...checkpoint, source: `file's checkpoint (size ${checkpoint.size})` });
@@ -110,11 +114,17 @@ export async function verifyLogFile(lines: AsyncIterable<string>, options: { tru
     if (line.type !== 'leaf') throw new LogFileFormatError(`line ${lineNumber} is neither a leaf nor the end`);
     const leaf = line as unknown as LogLeafLine;
     if (leaf.index !== tree.size) {
-      faults.add('leaf_missing', leaf.index > tree.size ? `Leaves ${tree.size} to ${leaf.index - 1} are missing from the file` : `Leaf ${leaf.index} (${leaf.kind} ${leaf.recordId}) is out of place, after leaf ${tree.size - 1}`, {
-        index: tree.size,
-        recordKind: leaf.kind,
-        recordId: leaf.recordId,
-      });
+      faults.add(
+        'leaf_missing',
+        leaf.index > tree.size
+          ? `Leaves ${tree.size} to ${leaf.index - 1} are missing from the file`
+          : `Leaf ${leaf.index} (${leaf.kind} ${leaf.recordId}) is out of place, after leaf ${tree.size - 1}`,
+        {
+          index: tree.size,
+          recordKind: leaf.kind,
+          recordId: leaf.recordId,
+        },
+      );
       // Past a gap, later leaves keep their positions, so later checkpoints are still compared.
       while (Number.isSafeInteger(leaf.index) && leaf.index > tree.size && leaf.index - tree.size < MAX_GAP_FILLED) {
         tree.append(Buffer.alloc(32));
@@ -124,7 +134,11 @@ export async function verifyLogFile(lines: AsyncIterable<string>, options: { tru
     const stated = Buffer.from(String(leaf.leafHash), 'base64');
     if (typeof leaf.leaf === 'string') {
       if (!leafHash(leaf.leaf).equals(stated)) {
-        faults.add('leaf_modified', `Leaf ${leaf.index} (${leaf.kind} ${leaf.recordId}) does not hash to its leaf hash: its text was changed`, { index: leaf.index, recordKind: leaf.kind, recordId: leaf.recordId });
+        faults.add('leaf_modified', `Leaf ${leaf.index} (${leaf.kind} ${leaf.recordId}) does not hash to its leaf hash: its text was changed`, {
+          index: leaf.index,
+          recordKind: leaf.kind,
+          recordId: leaf.recordId,
+        });
       }
       allowances.read(leaf.kind, leaf.leaf);
       transactions.read(leaf, leaf.leaf);
@@ -137,7 +151,9 @@ export async function verifyLogFile(lines: AsyncIterable<string>, options: { tru
   if (!header) throw new LogFileFormatError('the file is empty');
   transactions.finish();
   if (transactions.format1Leaves > 0) {
-    notes.push(`${transactions.format1Leaves} leaves predate leaf format 2 and name no transaction: that each was written with its audit entry is checked by the app (logIntegrity), which keeps their transactions`);
+    notes.push(
+      `${transactions.format1Leaves} leaves predate leaf format 2 and name no transaction: that each was written with its audit entry is checked by the app (logIntegrity), which keeps their transactions`,
+    );
   }
   if (!isEnded) faults.add('leaf_missing', `The file ends after leaf ${tree.size - 1} without its end line: it was cut short`, { index: tree.size });
   if (tree.size !== header.size) faults.add('leaf_missing', `The file holds ${tree.size} leaves; its header says ${header.size}`, { index: tree.size });
@@ -153,7 +169,11 @@ export async function verifyLogFile(lines: AsyncIterable<string>, options: { tru
     if (head.size <= tree.size) continue;
     const isOlder = checkpoint?.time && 'time' in head && head.time && head.time <= checkpoint.time;
     if (head === checkpoint || isOlder) {
-      faults.add('checkpoint_truncated', `The ${head.source} signed ${head.size} leaves, but the file's log holds ${tree.size}, signed later: the log was cut`, { index: tree.size });
+      faults.add(
+        'checkpoint_truncated',
+        `The ${head.source} signed ${head.size} leaves, but the file's log holds ${tree.size}, signed later: the log was cut`,
+        { index: tree.size },
+      );
     } else {
       notes.push(`The ${head.source} is newer than this file; compare it with a newer export`);
     }
@@ -171,4 +191,3 @@ export async function verifyLogFile(lines: AsyncIterable<string>, options: { tru
     notes,
   };
 }
-

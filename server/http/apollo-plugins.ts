@@ -18,10 +18,7 @@ export function observabilityPlugin(metrics: Metrics, logger: Logger): ApolloSer
             const code = errorCodeOf(error);
             metrics.graphqlErrors.inc({ code });
             if (code === 'INTERNAL_SERVER_ERROR') {
-              logger.error(
-                { err: error.originalError ?? error, requestId: contextValue?.request?.requestId, path: error.path },
-                'graphql operation failed',
-              );
+              logger.error({ err: error.originalError ?? error, requestId: contextValue?.request?.requestId, path: error.path }, 'graphql operation failed');
             }
           }
         },

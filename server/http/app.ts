@@ -101,7 +101,9 @@ const errorHandler: ErrorRequestHandler = (thrown, req, res, _next) => {
         ? `Request body larger than the limit of ${String(error.limit)} bytes`
         : status === 500
           ? 'Internal server error'
-          : typeof error?.message === 'string' ? error.message : 'Bad request';
+          : typeof error?.message === 'string'
+            ? error.message
+            : 'Bad request';
   const code = status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST';
   // Headers are out (a stream failed half-way): the only honest signal left is a cut connection.
   if (res.headersSent) {

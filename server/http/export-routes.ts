@@ -52,11 +52,20 @@ const CONTENT_TYPES = { csv: 'text/csv; charset=utf-8', jsonl: 'application/x-nd
 export function createExportRouter(options: ExportRoutesOptions): express.Router {
   const router = express.Router();
   for (const format of ['csv', 'jsonl'] as const) {
-    router.get(`/audit.${format}`, exportHandler(options, (ctx, params) => startAudit(options, ctx, params, format)));
+    router.get(
+      `/audit.${format}`,
+      exportHandler(options, (ctx, params) => startAudit(options, ctx, params, format)),
+    );
   }
-  router.get('/log.jsonl', exportHandler(options, (ctx, params) => startLog(options, ctx, params)));
+  router.get(
+    '/log.jsonl',
+    exportHandler(options, (ctx, params) => startLog(options, ctx, params)),
+  );
   for (const kind of RECORD_EXPORTS) {
-    router.get(`/${kind.name}.csv`, exportHandler(options, (ctx, params) => startRecords(ctx, params, kind)));
+    router.get(
+      `/${kind.name}.csv`,
+      exportHandler(options, (ctx, params) => startRecords(ctx, params, kind)),
+    );
   }
   return router;
 }
@@ -102,7 +111,10 @@ function exportHandler(options: ExportRoutesOptions, start: (ctx: ServiceContext
   return async (req, res) => {
     // Express answers HEAD with the GET route; an export would then sign, record and read everything for nothing.
     if (req.method !== 'GET') {
-      res.status(405).setHeader('Allow', 'GET').json({ errors: [{ message: 'Exports are downloaded with GET', extensions: { code: 'BAD_REQUEST' } }] });
+      res
+        .status(405)
+        .setHeader('Allow', 'GET')
+        .json({ errors: [{ message: 'Exports are downloaded with GET', extensions: { code: 'BAD_REQUEST' } }] });
       return;
     }
     const log = req.log ?? options.logger;

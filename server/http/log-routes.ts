@@ -19,7 +19,10 @@ import { sendError } from './send-error.js';
 export function createLogRouter(options: { db: Database; authenticator: Authenticator; logger: Logger }): express.Router {
   const router = express.Router();
   const actorOf = async (req: express.Request, res: express.Response) =>
-    requirePermission(await options.authenticator.authenticate(req.headers.authorization, requestInfoOf(req, String(res.getHeader('x-request-id') ?? ''))), 'audit_logs.view');
+    requirePermission(
+      await options.authenticator.authenticate(req.headers.authorization, requestInfoOf(req, String(res.getHeader('x-request-id') ?? ''))),
+      'audit_logs.view',
+    );
 
   router.get('/checkpoint', async (req, res) => {
     try {
@@ -42,9 +45,12 @@ export function createLogRouter(options: { db: Database; authenticator: Authenti
       if (limit < 1 || limit > 1000) throw new BadInput('limit', 'limit: must be between 1 and 1000');
       params.rejectUnknown();
       const rows = await listLogCheckpoints(options.db, actor.tenantId, { since, until, limit });
-      res.status(200).setHeader('Cache-Control', 'no-store').json({
-        checkpoints: rows.map((row) => ({ size: row.size, rootHash: row.rootHash.toString('base64'), signedAt: row.signedAt.toISOString(), note: row.note })),
-      });
+      res
+        .status(200)
+        .setHeader('Cache-Control', 'no-store')
+        .json({
+          checkpoints: rows.map((row) => ({ size: row.size, rootHash: row.rootHash.toString('base64'), signedAt: row.signedAt.toISOString(), note: row.note })),
+        });
     } catch (error) {
       sendError(res, error, req.log ?? options.logger, 'checkpoints');
     }

@@ -88,7 +88,10 @@ export function httpMetricsMiddleware(metrics: Metrics): RequestHandler {
     res.on('finish', () => {
       // Express types req.route as any: the matched route's pattern, when one matched.
       const routePath = (req.route as { path?: unknown } | undefined)?.path;
-      const route = (typeof routePath === 'string' && routePath !== '') || routePath instanceof RegExp ? `${req.baseUrl}${routePath.toString()}` : req.baseUrl || 'unmatched';
+      const route =
+        (typeof routePath === 'string' && routePath !== '') || routePath instanceof RegExp
+          ? `${req.baseUrl}${routePath.toString()}`
+          : req.baseUrl || 'unmatched';
       stop({ method: req.method, route, status: String(res.statusCode) });
     });
     next();

@@ -26,7 +26,8 @@ export function rateLimiter(db: Database, clock: Clock, limits: RateLimits, logg
     const keys: { key: string; kind: 'token' | 'ip'; max: number }[] = [];
     const bearer = /^Bearer\s+(\S+)/i.exec(req.headers.authorization ?? '')?.[1];
     // The token's hash, never the token: the table must not hold credentials.
-    if (limits.perToken > 0 && bearer) keys.push({ key: `token:${createHash('sha256').update(bearer).digest('base64url').slice(0, 32)}`, kind: 'token', max: limits.perToken });
+    if (limits.perToken > 0 && bearer)
+      keys.push({ key: `token:${createHash('sha256').update(bearer).digest('base64url').slice(0, 32)}`, kind: 'token', max: limits.perToken });
     if (limits.perIp > 0) keys.push({ key: `ip:${req.ip ?? req.socket.remoteAddress ?? 'unknown'}`, kind: 'ip', max: limits.perIp });
     if (keys.length === 0) return next();
     const now = clock.now().getTime();

@@ -71,7 +71,10 @@ export async function registerServer(ctx: TransactionContext, input: RegisterSer
 
 export async function getServer(db: Executor, tenantId: string, serverId: string): Promise<ServerRow> {
   if (!isUuid(serverId)) throw new NotFound('Server', serverId);
-  const [row] = await db.select().from(servers).where(and(eq(servers.tenantId, tenantId), eq(servers.id, serverId)));
+  const [row] = await db
+    .select()
+    .from(servers)
+    .where(and(eq(servers.tenantId, tenantId), eq(servers.id, serverId)));
   if (!row) throw new NotFound('Server', serverId);
   return row;
 }
@@ -144,7 +147,16 @@ export async function listServers(db: Executor, tenantId: string, filter: Server
     const wanted = Object.fromEntries(filter.labels.map((label) => [label.key, label.value]));
     conditions.push(sql`${servers.labels} @> ${JSON.stringify(wanted)}::jsonb`);
   }
-  return fetchPage(args, [servers.id], (row) => [row.id], ({ where, orderBy, limit }) =>
-    db.select().from(servers).where(and(...conditions, where)).orderBy(...orderBy).limit(limit),
+  return fetchPage(
+    args,
+    [servers.id],
+    (row) => [row.id],
+    ({ where, orderBy, limit }) =>
+      db
+        .select()
+        .from(servers)
+        .where(and(...conditions, where))
+        .orderBy(...orderBy)
+        .limit(limit),
   );
 }

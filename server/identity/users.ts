@@ -64,7 +64,10 @@ export async function createUser(ctx: TransactionContext, input: CreateUserInput
 
 export async function getUser(db: Executor, tenantId: string, userId: string): Promise<UserRow> {
   if (!isUuid(userId)) throw new NotFound('User', userId);
-  const [row] = await db.select().from(users).where(and(eq(users.tenantId, tenantId), eq(users.id, userId)));
+  const [row] = await db
+    .select()
+    .from(users)
+    .where(and(eq(users.tenantId, tenantId), eq(users.id, userId)));
   if (!row) throw new NotFound('User', userId);
   return row;
 }
@@ -80,7 +83,10 @@ export async function findUserByEmail(db: Executor, tenantId: string, email: str
 /** A user named by id or by email, as agents and bots name people; undefined when none. */
 export async function findUserByRef(db: Executor, tenantId: string, ref: string): Promise<UserRow | undefined> {
   if (isUuid(ref.trim())) {
-    const [row] = await db.select().from(users).where(and(eq(users.tenantId, tenantId), eq(users.id, ref.trim().toLowerCase())));
+    const [row] = await db
+      .select()
+      .from(users)
+      .where(and(eq(users.tenantId, tenantId), eq(users.id, ref.trim().toLowerCase())));
     return row;
   }
   return findUserByEmail(db, tenantId, ref);
@@ -97,7 +103,10 @@ export async function usersHolding(db: Executor, tenantId: string, permission: P
 
 export async function findUsersByEmails(db: Executor, tenantId: string, emails: readonly string[]): Promise<UserRow[]> {
   if (emails.length === 0) return [];
-  return db.select().from(users).where(and(eq(users.tenantId, tenantId), inArray(users.email, [...emails])));
+  return db
+    .select()
+    .from(users)
+    .where(and(eq(users.tenantId, tenantId), inArray(users.email, [...emails])));
 }
 
 export interface UserFilter {
@@ -117,8 +126,17 @@ export async function listUsers(db: Executor, tenantId: string, filter: UserFilt
     const pattern = containsPattern(filter.search);
     conditions.push(or(ilike(users.email, pattern), ilike(users.name, pattern)));
   }
-  return fetchPage(args, [users.id], (row) => [row.id], ({ where, orderBy, limit }) =>
-    db.select().from(users).where(and(...conditions, where)).orderBy(...orderBy).limit(limit),
+  return fetchPage(
+    args,
+    [users.id],
+    (row) => [row.id],
+    ({ where, orderBy, limit }) =>
+      db
+        .select()
+        .from(users)
+        .where(and(...conditions, where))
+        .orderBy(...orderBy)
+        .limit(limit),
   );
 }
 
@@ -202,4 +220,3 @@ export async function changeUserPermissions(
   });
   return row;
 }
-

@@ -20,7 +20,7 @@ export interface CheckpointBody {
 }
 
 // A line holds no control character: the note it goes into could not carry it.
- 
+
 const isLine = (line: string) => line !== '' && !/[\x00-\x1f]/.test(line);
 
 export function formatCheckpointBody(body: CheckpointBody): string {
@@ -37,7 +37,8 @@ export function parseCheckpointBody(text: string): CheckpointBody {
   if (lines.length < 3) throw new Error('A checkpoint text has at least three lines: origin, tree size, root hash');
   const [origin, size, root, ...extensions] = lines as [string, string, string, ...string[]];
   if (origin === '') throw new Error('A checkpoint origin is non-empty');
-  if (!/^(0|[1-9][0-9]*)$/.test(size) || !Number.isSafeInteger(Number(size))) throw new Error(`"${size}" is not a checkpoint tree size (decimal, no leading zeros)`);
+  if (!/^(0|[1-9][0-9]*)$/.test(size) || !Number.isSafeInteger(Number(size)))
+    throw new Error(`"${size}" is not a checkpoint tree size (decimal, no leading zeros)`);
   const rootHash = Buffer.from(root, 'base64');
   if (rootHash.length !== 32 || rootHash.toString('base64') !== root) throw new Error(`"${root}" is not the base64 of a 32-byte root hash`);
   if (extensions.some((line) => line === '')) throw new Error('Checkpoint extension lines are non-empty');

@@ -40,7 +40,12 @@ export const originOf = (instance: string, tenantId: string) => `${instance}/ten
 const latestFirst = sql`${logCheckpoints.signedAt} desc, ${logCheckpoints.size} desc`;
 
 export async function latestLogCheckpoint(db: Executor, tenantId: string): Promise<LogCheckpointRow | undefined> {
-  const [row] = await db.select().from(logCheckpoints).where(sql`${logCheckpoints.tenantId} = ${tenantId}`).orderBy(latestFirst).limit(1);
+  const [row] = await db
+    .select()
+    .from(logCheckpoints)
+    .where(sql`${logCheckpoints.tenantId} = ${tenantId}`)
+    .orderBy(latestFirst)
+    .limit(1);
   return row;
 }
 
@@ -64,7 +69,14 @@ export async function tenantsDueAmong(db: Executor, tenantIds: readonly string[]
         left join lateral (select size, signed_at from log_checkpoints where tenant_id = t.id order by signed_at desc, size desc limit 1) c on true`,
   );
   return rows
-    .filter((row) => isCheckpointDue(row.last_size === null ? undefined : { size: Number(row.last_size), signedAt: new Date(Number(row.signed_ms)) }, Number(row.size), now, policy))
+    .filter((row) =>
+      isCheckpointDue(
+        row.last_size === null ? undefined : { size: Number(row.last_size), signedAt: new Date(Number(row.signed_ms)) },
+        Number(row.size),
+        now,
+        policy,
+      ),
+    )
     .map((row) => row.tenant_id);
 }
 
@@ -83,7 +95,11 @@ export async function signLogCheckpoint(db: Executor, signer: LogSigner, tenantI
   });
   const note = signNote(body, [signer.note]);
   const [row] = await db.insert(logCheckpoints).values({ tenantId, id: newId(), size: head.size, rootHash: head.rootHash, signedAt, note }).returning();
-  await publishEvents(db, [{ type: 'log.checkpoint_signed', tenantId, checkpointId: row!.id, size: row!.size, rootHash: head.rootHash.toString('base64'), note }], signedAt);
+  await publishEvents(
+    db,
+    [{ type: 'log.checkpoint_signed', tenantId, checkpointId: row!.id, size: row!.size, rootHash: head.rootHash.toString('base64'), note }],
+    signedAt,
+  );
   return row!;
 }
 
@@ -109,12 +125,17 @@ export async function tenantsDueForCheckpoint(db: Executor, now: Date, policy: C
  */
 async function assertExtends(db: Executor, signer: LogSigner, tenantId: string, previous: LogCheckpointRow, size: number): Promise<void> {
   const { checkpoint, error } = readCheckpoint(previous.note, tenantId, signer.trusted);
-  if (!checkpoint) throw new LogInconsistent(`The latest checkpoint of tenant ${tenantId} is not one a trusted key signed (${error}); no new checkpoint is signed`);
+  if (!checkpoint)
+    throw new LogInconsistent(`The latest checkpoint of tenant ${tenantId} is not one a trusted key signed (${error}); no new checkpoint is signed`);
   if (size < checkpoint.size) {
-    throw new LogInconsistent(`The log of tenant ${tenantId} holds ${size} leaves but its latest checkpoint signed ${checkpoint.size}: its tail was cut; no new checkpoint is signed`);
+    throw new LogInconsistent(
+      `The log of tenant ${tenantId} holds ${size} leaves but its latest checkpoint signed ${checkpoint.size}: its tail was cut; no new checkpoint is signed`,
+    );
   }
   const root = await rootFromStore(checkpoint.size, (ids) => fetchNodes(db, tenantId, ids)).catch(() => null);
   if (!root || !root.equals(checkpoint.rootHash)) {
-    throw new LogInconsistent(`The log of tenant ${tenantId} no longer hashes, at ${checkpoint.size} leaves, to the root its latest checkpoint signed; no new checkpoint is signed`);
+    throw new LogInconsistent(
+      `The log of tenant ${tenantId} no longer hashes, at ${checkpoint.size} leaves, to the root its latest checkpoint signed; no new checkpoint is signed`,
+    );
   }
 }

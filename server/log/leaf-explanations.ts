@@ -123,11 +123,15 @@ export class LeafExplanations {
           );
     for (const row of rows) {
       const idx = row.idx === null ? null : Number(row.idx);
-      faults.add('leaf_unexplained', `The ${row.kind} ${row.record_id} was written (leaf ${idx ?? 'queued'}) without the audit entry Vigil writes with every change: it was written around Vigil`, {
-        index: idx,
-        recordKind: row.kind,
-        recordId: row.record_id,
-      });
+      faults.add(
+        'leaf_unexplained',
+        `The ${row.kind} ${row.record_id} was written (leaf ${idx ?? 'queued'}) without the audit entry Vigil writes with every change: it was written around Vigil`,
+        {
+          index: idx,
+          recordKind: row.kind,
+          recordId: row.record_id,
+        },
+      );
     }
     faults.countUnlisted(total - rows.length);
   }

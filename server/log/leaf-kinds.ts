@@ -117,7 +117,14 @@ export const DELETABLE_LEAF_KINDS: readonly LeafKind[] = [
   { kind: 'chat_identity', table: chatIdentities, recordId: `n.provider || ':' || n.external_user_id`, isVersioned: true },
   { kind: 'chat_link_code', table: chatLinkCodes, recordId: 'n.id::text', isVersioned: true, excluded: ['code_hash'] },
   // Wrong codes are counted outside the transaction they came with (it rolls back).
-  { kind: 'user_totp', table: userTotp, recordId: 'n.user_id::text', isVersioned: true, excluded: ['failed_attempts', 'failed_since'], digested: ['sealed_secret'] },
+  {
+    kind: 'user_totp',
+    table: userTotp,
+    recordId: 'n.user_id::text',
+    isVersioned: true,
+    excluded: ['failed_attempts', 'failed_since'],
+    digested: ['sealed_secret'],
+  },
 ];
 
 export const LEAF_KINDS: readonly LeafKind[] = [...RECORD_LEAF_KINDS, ...DELETABLE_LEAF_KINDS];

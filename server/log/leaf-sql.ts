@@ -117,7 +117,9 @@ function queueTrigger(kind: LeafKind): string {
     `CREATE TRIGGER ${table}_log_insert AFTER INSERT ON "${table}" REFERENCING NEW TABLE AS vigil_written FOR EACH STATEMENT EXECUTE FUNCTION ${fn}();`,
   ];
   if (kind.isVersioned) {
-    statements.push(`CREATE TRIGGER ${table}_log_update AFTER UPDATE ON "${table}" REFERENCING NEW TABLE AS vigil_written FOR EACH STATEMENT EXECUTE FUNCTION ${fn}();`);
+    statements.push(
+      `CREATE TRIGGER ${table}_log_update AFTER UPDATE ON "${table}" REFERENCING NEW TABLE AS vigil_written FOR EACH STATEMENT EXECUTE FUNCTION ${fn}();`,
+    );
   }
   return statements.join('\n--> statement-breakpoint\n');
 }
@@ -143,7 +145,12 @@ function deletableTriggers(kind: LeafKind): string {
     `CREATE TRIGGER ${table}_log_insert AFTER INSERT ON "${table}" REFERENCING NEW TABLE AS vigil_written FOR EACH STATEMENT EXECUTE FUNCTION vigil_queue_${table}();`,
     queueFunctionSql(`vigil_queue_${table}_update`, kind, 'vigil_written', leafText(kind, 2), unchanged),
     `CREATE TRIGGER ${table}_log_update AFTER UPDATE ON "${table}" REFERENCING OLD TABLE AS vigil_before NEW TABLE AS vigil_written FOR EACH STATEMENT EXECUTE FUNCTION vigil_queue_${table}_update();`,
-    queueFunctionSql(`vigil_queue_${table}_delete`, kind, 'vigil_deleted', leafText(kind, 2, (text) => `vigil_leaf_deleted(${text})`)),
+    queueFunctionSql(
+      `vigil_queue_${table}_delete`,
+      kind,
+      'vigil_deleted',
+      leafText(kind, 2, (text) => `vigil_leaf_deleted(${text})`),
+    ),
     `CREATE TRIGGER ${table}_log_delete AFTER DELETE ON "${table}" REFERENCING OLD TABLE AS vigil_deleted FOR EACH STATEMENT EXECUTE FUNCTION vigil_queue_${table}_delete();`,
   ].join('\n--> statement-breakpoint\n');
 }

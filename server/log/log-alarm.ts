@@ -29,6 +29,10 @@ export async function raiseLogAlarm(db: Database, clock: Clock, tenantId: string
       resourceType: 'log',
       resourceId: alarm.index === null ? null : String(alarm.index),
     });
-    await publishEvents(tx.db, [{ type: 'audit.integrity_failed', tenantId, seq: alarm.index ?? 0, kind: alarm.kind, fromSeq: 0, toSeq: alarm.size }], clock.now());
+    await publishEvents(
+      tx.db,
+      [{ type: 'audit.integrity_failed', tenantId, seq: alarm.index ?? 0, kind: alarm.kind, fromSeq: 0, toSeq: alarm.size }],
+      clock.now(),
+    );
   });
 }

@@ -62,7 +62,8 @@ export class FaultList {
   constructor(private readonly cap: number) {}
   add(kind: LogFaultKind, message: string, where: { index?: number | null; recordKind?: string | null; recordId?: string | null } = {}): void {
     this.count++;
-    if (this.faults.length < this.cap) this.faults.push({ kind, message, index: where.index ?? null, recordKind: where.recordKind ?? null, recordId: where.recordId ?? null });
+    if (this.faults.length < this.cap)
+      this.faults.push({ kind, message, index: where.index ?? null, recordKind: where.recordKind ?? null, recordId: where.recordId ?? null });
   }
 
   /** How many more faults are kept: past that, a check need only count what it finds, not name it. */

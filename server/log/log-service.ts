@@ -108,9 +108,13 @@ export function createLogService(options: { db: Database; clock: Clock; logger: 
 
   async function raiseRefusals(): Promise<void> {
     for (const refusal of refusals.splice(0)) {
-      await raiseLogAlarm(db, clock, refusal.tenantId, { kind: 'checkpoint_refused', index: refusal.size, message: refusal.message, faultCount: 1, size: refusal.size }).catch((error: unknown) =>
-        logger.warn({ err: error, tenantId: refusal.tenantId }, 'raising the log alarm failed'),
-      );
+      await raiseLogAlarm(db, clock, refusal.tenantId, {
+        kind: 'checkpoint_refused',
+        index: refusal.size,
+        message: refusal.message,
+        faultCount: 1,
+        size: refusal.size,
+      }).catch((error: unknown) => logger.warn({ err: error, tenantId: refusal.tenantId }, 'raising the log alarm failed'));
     }
   }
 

@@ -23,7 +23,9 @@ import crypto, { createHash } from 'node:crypto';
 // digest comes back as binary (latin1) text, copied into a pooled Buffer: a digest Buffer of its
 // own has its own backing store, which costs twice the hash to allocate and collect.
 const sha256: (data: Buffer) => Buffer =
-  typeof crypto.hash === 'function' ? (data) => Buffer.from(crypto.hash('sha256', data, 'binary'), 'binary') : (data) => createHash('sha256').update(data).digest();
+  typeof crypto.hash === 'function'
+    ? (data) => Buffer.from(crypto.hash('sha256', data, 'binary'), 'binary')
+    : (data) => createHash('sha256').update(data).digest();
 const nodeScratch = Buffer.alloc(65, 1);
 const leafScratch = Buffer.alloc(8192, 0);
 
@@ -286,7 +288,7 @@ export class CompactTree {
     let hash = leafHash;
     let level = 0;
     // The new leaf closes one perfect subtree per trailing 1 bit of the old size.
-    for (let n = this.count; isOdd(n); ) {
+    for (let n = this.count; isOdd(n);) {
       n = (n - 1) / 2;
       level++;
       hash = nodeHash(this.edge.pop()!, hash);

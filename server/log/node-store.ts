@@ -109,7 +109,7 @@ export function prefetchedNodes(row: { node_keys: string | null; node_hashes: Bu
   if (packed?.length === keys.length * 32) keys.forEach((key, i) => byKey.set(key, packed.subarray(i * 32, (i + 1) * 32)));
   return async (ids) => {
     const hashes = ids.map((id) => byKey.get(`${id.level}:${id.index}`));
-    return hashes.every((hash) => hash !== undefined) ? (hashes) : fallback(ids);
+    return hashes.every((hash) => hash !== undefined) ? hashes : fallback(ids);
   };
 }
 

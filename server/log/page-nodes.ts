@@ -66,7 +66,9 @@ export async function readRunDigests(db: Executor, tenantId: string, from: numbe
 export function matchesRunDigests(from: number, to: number, built: readonly CompletedNode[], stored: ReadonlyMap<number, Buffer>): boolean {
   const { levels, firsts, lasts } = runsOf(from, to);
   if (levels.length !== stored.size) return false;
-  const runs = new Map(levels.map((level, i) => [level, { first: firsts[i]!, packed: Buffer.allocUnsafe((lasts[i]! - firsts[i]! + 1) * NODE_BYTES), written: 0 }]));
+  const runs = new Map(
+    levels.map((level, i) => [level, { first: firsts[i]!, packed: Buffer.allocUnsafe((lasts[i]! - firsts[i]! + 1) * NODE_BYTES), written: 0 }]),
+  );
   for (const node of built) {
     const run = runs.get(node.level)!;
     const at = (node.index - run.first) * NODE_BYTES;
@@ -134,9 +136,13 @@ export class PageNodes {
       }
       if (isEqual) continue;
       const first = node.index * 2 ** node.level;
-      faults.add('node_mismatch', `${isStored ? 'The stored' : 'No stored'} node over leaves ${first} to ${first + 2 ** node.level - 1} ${isStored ? 'differs from their hash' : 'exists'}: those leaves were changed or reordered`, {
-        index: first,
-      });
+      faults.add(
+        'node_mismatch',
+        `${isStored ? 'The stored' : 'No stored'} node over leaves ${first} to ${first + 2 ** node.level - 1} ${isStored ? 'differs from their hash' : 'exists'}: those leaves were changed or reordered`,
+        {
+          index: first,
+        },
+      );
     }
   }
 }

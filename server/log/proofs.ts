@@ -54,7 +54,10 @@ export async function latestLeaves(db: Executor, tenantId: string, recordIds: re
 
 /** Every version of a record, oldest first. */
 export async function leavesOfRecord(db: Executor, tenantId: string, recordId: string): Promise<StoredLeaf[]> {
-  const rows = await queryRows<LeafRow>(db, sql`select ${leafColumns} from log_leaves where tenant_id = ${tenantId} and record_id = ${recordId} order by leaf_id`);
+  const rows = await queryRows<LeafRow>(
+    db,
+    sql`select ${leafColumns} from log_leaves where tenant_id = ${tenantId} and record_id = ${recordId} order by leaf_id`,
+  );
   return rows.map(toLeaf);
 }
 
@@ -124,7 +127,12 @@ function proofStatementOf(db: Executor, by: ProofTarget, isSizeAsked: boolean): 
  * reads the leaf, the checkpoint (the latest, or one of the size asked), the log's size (when a
  * size is asked) and the proof's stored nodes, all in one snapshot.
  */
-export async function proveInclusion(db: Executor, tenantId: string, target: { leafIndex?: number | null; recordId?: string | null }, treeSize?: number | null): Promise<InclusionProof> {
+export async function proveInclusion(
+  db: Executor,
+  tenantId: string,
+  target: { leafIndex?: number | null; recordId?: string | null },
+  treeSize?: number | null,
+): Promise<InclusionProof> {
   let by: ProofTarget;
   if (target.leafIndex != null) {
     if (!Number.isSafeInteger(target.leafIndex) || target.leafIndex < 0) throw new BadInput('leafIndex', 'leafIndex must be a position in the log (0 or more)');
@@ -137,7 +145,8 @@ export async function proveInclusion(db: Executor, tenantId: string, target: { l
   const isSizeAsked = treeSize != null;
   if (isSizeAsked && !Number.isSafeInteger(treeSize)) throw new BadInput('treeSize', 'treeSize must be a whole number');
   const [row] = await proofStatementOf(db, by, isSizeAsked)({ tenantId, leafIndex: target.leafIndex, recordId: target.recordId, treeSize });
-  if (!row || row.leaf_hash === null) throw target.leafIndex != null ? new NotFound('Leaf', String(target.leafIndex)) : new NotFound('Record', target.recordId!);
+  if (!row || row.leaf_hash === null)
+    throw target.leafIndex != null ? new NotFound('Leaf', String(target.leafIndex)) : new NotFound('Record', target.recordId!);
   const leaf = toLeaf(row);
   if (leaf.index === null) throw new Conflict('The record is queued for the log and has no position yet; ask again in a moment', { field: 'recordId' });
   const checkpoint = checkpointOf(tenantId, row);
@@ -151,7 +160,10 @@ export async function proveInclusion(db: Executor, tenantId: string, target: { l
     size = checkpoint.size;
   }
   if (leaf.index >= size) {
-    throw new Conflict(`Leaf ${leaf.index} is not covered by the tree of ${size} leaves${checkpoint ? ' (the latest checkpoint); it will be by the next one' : ''}`, { field: 'treeSize' });
+    throw new Conflict(
+      `Leaf ${leaf.index} is not covered by the tree of ${size} leaves${checkpoint ? ' (the latest checkpoint); it will be by the next one' : ''}`,
+      { field: 'treeSize' },
+    );
   }
   const fetch = prefetchedNodes(row, (ids) => fetchNodes(db, tenantId, ids));
   const hashes = await buildInclusionProof(leaf.index, size, fetch);
@@ -195,18 +207,29 @@ export async function proveConsistency(db: Executor, tenantId: string, fromSize:
 }
 
 /** A tree size to prove against: the one asked for (at most the log's), or the latest checkpoint's. */
-async function resolveSize(db: Executor, tenantId: string, asked: number | null | undefined, field: string): Promise<{ size: number; checkpoint: LogCheckpointRow | null }> {
+async function resolveSize(
+  db: Executor,
+  tenantId: string,
+  asked: number | null | undefined,
+  field: string,
+): Promise<{ size: number; checkpoint: LogCheckpointRow | null }> {
   if (asked == null) {
     const checkpoint = await latestLogCheckpoint(db, tenantId);
     if (!checkpoint || checkpoint.size === 0) throw new Conflict('No checkpoint has signed any leaf of this log yet', { field });
     return { size: checkpoint.size, checkpoint };
   }
   checkSizeAsked(asked, (await readLogHead(db, tenantId)).size, field);
-  const [checkpoint] = await db.select().from(logCheckpoints).where(checkpointOfSize(tenantId, asked)).orderBy(sql`${logCheckpoints.signedAt} desc`).limit(1);
+  const [checkpoint] = await db
+    .select()
+    .from(logCheckpoints)
+    .where(checkpointOfSize(tenantId, asked))
+    .orderBy(sql`${logCheckpoints.signedAt} desc`)
+    .limit(1);
   return { size: asked, checkpoint: checkpoint ?? null };
 }
 
-const checkpointOfSize = (tenantId: string | Placeholder, size: number | Placeholder) => sql`${logCheckpoints.tenantId} = ${tenantId} and ${logCheckpoints.size} = ${size}`;
+const checkpointOfSize = (tenantId: string | Placeholder, size: number | Placeholder) =>
+  sql`${logCheckpoints.tenantId} = ${tenantId} and ${logCheckpoints.size} = ${size}`;
 
 /** The latest checkpoint of `size` (two of one size show a quiet period), as a subquery. */
 const checkpointOfSizeSql = (tenantId: string | Placeholder, size: number | Placeholder): SQL =>
@@ -216,7 +239,11 @@ function checkSizeAsked(asked: number, logSize: number, field: string): void {
   if (!Number.isSafeInteger(asked) || asked < 1 || asked > logSize) throw new BadInput(field, `${field} must be between 1 and ${logSize} (the log's size)`);
 }
 
-export async function listLogCheckpoints(db: Executor, tenantId: string, options: { since?: Date | null; until?: Date | null; limit: number }): Promise<LogCheckpointRow[]> {
+export async function listLogCheckpoints(
+  db: Executor,
+  tenantId: string,
+  options: { since?: Date | null; until?: Date | null; limit: number },
+): Promise<LogCheckpointRow[]> {
   const since = options.since ? sql` and ${logCheckpoints.signedAt} >= ${options.since.toISOString()}::timestamptz` : sql``;
   const until = options.until ? sql` and ${logCheckpoints.signedAt} <= ${options.until.toISOString()}::timestamptz` : sql``;
   return db

@@ -30,7 +30,7 @@ export interface PrunedLeaves {
 /** "12-15,20,31-40" from ascending positions. */
 export function formatRanges(indexes: readonly number[]): string {
   const parts: string[] = [];
-  for (let start = 0; start < indexes.length; ) {
+  for (let start = 0; start < indexes.length;) {
     let end = start;
     while (end + 1 < indexes.length && indexes[end + 1] === indexes[end]! + 1) end++;
     parts.push(end === start ? String(indexes[start]) : `${indexes[start]}-${indexes[end]}`);
@@ -47,7 +47,12 @@ export function parseRanges(text: string): [number, number][] {
   });
 }
 
-export async function appendRetentionStatement(db: Executor, tenantId: string, pruned: PrunedLeaves, policy: { kind: string; days: number; olderThan: Date }): Promise<void> {
+export async function appendRetentionStatement(
+  db: Executor,
+  tenantId: string,
+  pruned: PrunedLeaves,
+  policy: { kind: string; days: number; olderThan: Date },
+): Promise<void> {
   const leaf = canonicalize({
     kind: LOG_STATEMENT_KIND,
     statement: {
@@ -61,8 +66,13 @@ export async function appendRetentionStatement(db: Executor, tenantId: string, p
     },
     v: 1,
   })!;
-  const leafHash = createHash('sha256').update(Buffer.from([0])).update(leaf).digest();
-  await db.execute(sql`insert into log_leaves (tenant_id, kind, record_id, leaf, leaf_hash) values (${tenantId}, ${LOG_STATEMENT_KIND}, ${newId()}, ${leaf}, ${leafHash})`);
+  const leafHash = createHash('sha256')
+    .update(Buffer.from([0]))
+    .update(leaf)
+    .digest();
+  await db.execute(
+    sql`insert into log_leaves (tenant_id, kind, record_id, leaf, leaf_hash) values (${tenantId}, ${LOG_STATEMENT_KIND}, ${newId()}, ${leaf}, ${leafHash})`,
+  );
 }
 
 /** Drops the text of the sequenced leaves of `recordIds` (of one leaf kind); what was dropped. */
@@ -106,7 +116,8 @@ export class PruneAllowances {
       }
       if (kind !== LOG_STATEMENT_KIND) return;
       const { statement } = JSON.parse(leaf) as { statement?: Statement };
-      if (statement?.action !== 'retention.pruned' || typeof statement.leafKind !== 'string' || !statement.policy || typeof statement.indexes !== 'string') return;
+      if (statement?.action !== 'retention.pruned' || typeof statement.leafKind !== 'string' || !statement.policy || typeof statement.indexes !== 'string')
+        return;
       if (this.policyDays.get(statement.policy) !== statement.days) return;
       this.ranges.set(statement.leafKind, [...(this.ranges.get(statement.leafKind) ?? []), ...parseRanges(statement.indexes)]);
       this.sorted.delete(statement.leafKind);

@@ -251,13 +251,22 @@ async function chainAuditEntries(db: Executor, inLogOrder: readonly { tenantId: 
     from unnest(${arrayLiteral(tenants)}::uuid[], ${arrayLiteral(tenants.map((tenantId) => chainHeads.get(tenantId)!.seq))}::bigint[],
                 ${arrayLiteral(tenants.map((tenantId) => chainHeads.get(tenantId)!.hash))}::text[]) as v(tenant_id, seq, hash)
     where audit_chain_heads.tenant_id = v.tenant_id`);
-  const events: DomainEvent[] = tenants.map((tenantId) => ({ type: 'audit.appended', tenantId, fromSeq: firstSeq.get(tenantId)!, toSeq: chainHeads.get(tenantId)!.seq }));
+  const events: DomainEvent[] = tenants.map((tenantId) => ({
+    type: 'audit.appended',
+    tenantId,
+    fromSeq: firstSeq.get(tenantId)!,
+    toSeq: chainHeads.get(tenantId)!.seq,
+  }));
   await publishEvents(db, events, now);
 }
 
 /** The chain heads of `tenantIds`, made (at the genesis) for a tenant that has none yet. */
 async function readChainHeads(db: Executor, tenantIds: readonly string[]): Promise<Map<string, { seq: number; hash: string }>> {
-  const read = () => queryRows<{ tenant_id: string; seq: string | number; hash: string }>(db, sql`select tenant_id, seq, hash from audit_chain_heads where tenant_id = any(${arrayLiteral(tenantIds)}::uuid[])`);
+  const read = () =>
+    queryRows<{ tenant_id: string; seq: string | number; hash: string }>(
+      db,
+      sql`select tenant_id, seq, hash from audit_chain_heads where tenant_id = any(${arrayLiteral(tenantIds)}::uuid[])`,
+    );
   let rows = await read();
   if (rows.length < tenantIds.length) {
     await db.execute(sql`

@@ -27,7 +27,7 @@ const MAX_SIGNATURES = 100;
 // RFC 8410: an Ed25519 PKCS#8 key is this fixed DER header followed by the 32-byte seed.
 const PKCS8_ED25519_HEADER = Buffer.from('302e020100300506032b657004220420', 'hex');
 // Control characters other than newline, and lone surrogates (a string with one has no UTF-8 form).
- 
+
 const NOT_IN_A_NOTE = /[\x00-\x09\x0b-\x1f\p{Cs}]/u;
 
 export interface NoteSigner {
@@ -65,11 +65,17 @@ function assertKeyName(name: string): void {
 }
 
 function assertEd25519(key: KeyObject, type: 'public' | 'private'): void {
-  if (key.asymmetricKeyType !== 'ed25519' || (type === 'private' && key.type !== 'private')) throw new Error(`A signed-note ${type} key must be an Ed25519 key`);
+  if (key.asymmetricKeyType !== 'ed25519' || (type === 'private' && key.type !== 'private'))
+    throw new Error(`A signed-note ${type} key must be an Ed25519 key`);
 }
 
 function keyIdOf(name: string, rawPublicKey: Buffer): Buffer {
-  return createHash('sha256').update(name).update(Buffer.from([0x0a, ED25519])).update(rawPublicKey).digest().subarray(0, 4);
+  return createHash('sha256')
+    .update(name)
+    .update(Buffer.from([0x0a, ED25519]))
+    .update(rawPublicKey)
+    .digest()
+    .subarray(0, 4);
 }
 
 /** The bytes, or null unless `encoded` is exactly what an encoder writes for them. */
@@ -80,7 +86,8 @@ function decodeBase64(encoded: string): Buffer | null {
 
 const rawPublicKeyOf = (key: KeyObject): Buffer => Buffer.from(key.export({ format: 'jwk' }).x!, 'base64url');
 
-const formatKey = (name: string, keyId: Buffer, raw: Buffer) => `${name}+${keyId.toString('hex')}+${Buffer.concat([Buffer.from([ED25519]), raw]).toString('base64')}`;
+const formatKey = (name: string, keyId: Buffer, raw: Buffer) =>
+  `${name}+${keyId.toString('hex')}+${Buffer.concat([Buffer.from([ED25519]), raw]).toString('base64')}`;
 
 /** Splits "<name>+<hex id>+<base64(0x01 || 32 bytes)>"; the base64 may hold "+", so only the first two split. */
 function splitKey(key: string, what: string): { name: string; keyId: Buffer; raw: Buffer } {

@@ -26,7 +26,8 @@ export class TransactionPlacement {
     if (!this.isFormat2) return undefined;
     const xact = String(leaf.xact);
     let why: string | undefined;
-    if (leaf.format === 2 && leaf.is_xact_bound === false) why = `is stored under transaction ${xact}, which its text does not name: its transaction was rewritten`;
+    if (leaf.format === 2 && leaf.is_xact_bound === false)
+      why = `is stored under transaction ${xact}, which its text does not name: its transaction was rewritten`;
     else if (leaf.format === 1 && leaf.kind !== 'log_statement') why = 'is in a format the log no longer writes: it was written around Vigil';
     else if (this.finished.has(xact)) why = `is apart from the other leaves of its transaction ${xact}: it was added to that transaction afterwards`;
     if (xact !== this.current) {

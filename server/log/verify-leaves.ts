@@ -54,14 +54,21 @@ export async function lastWalkedPosition(db: Executor, tenantId: string, faults:
     sql`select idx, kind, record_id, count(*) over () as total from log_leaves where tenant_id = ${tenantId} and idx > ${bound} order by idx limit ${Math.max(1, faults.room)}`,
   );
   for (const leaf of beyond) {
-    faults.add('leaf_missing', `Leaf ${leaf.idx} (${leaf.kind} ${leaf.record_id}) lies more than ${MAX_GAP_FILLED.toLocaleString('en-US')} positions past the other leaves: it was moved out of its place`, {
-      index: Number(leaf.idx),
-      recordKind: leaf.kind,
-      recordId: leaf.record_id,
-    });
+    faults.add(
+      'leaf_missing',
+      `Leaf ${leaf.idx} (${leaf.kind} ${leaf.record_id}) lies more than ${MAX_GAP_FILLED.toLocaleString('en-US')} positions past the other leaves: it was moved out of its place`,
+      {
+        index: Number(leaf.idx),
+        recordKind: leaf.kind,
+        recordId: leaf.record_id,
+      },
+    );
   }
   faults.countUnlisted(Number(beyond[0]?.total ?? 0) - beyond.length);
-  const [below] = await queryRows<{ last: string | number | null }>(db, sql`select max(idx) as last from log_leaves where tenant_id = ${tenantId} and idx >= 0 and idx <= ${bound}`);
+  const [below] = await queryRows<{ last: string | number | null }>(
+    db,
+    sql`select max(idx) as last from log_leaves where tenant_id = ${tenantId} and idx >= 0 and idx <= ${bound}`,
+  );
   return below?.last === null || below?.last === undefined ? -1 : Number(below.last);
 }
 
@@ -80,9 +87,13 @@ export async function checkLeaves(
   const checkHeadsAt = (into: FaultList) => {
     for (const head of headsBySize.get(tree.size) ?? []) {
       if (!tree.root().equals(head.rootHash)) {
-        into.add('tree_mismatch', `The log's first ${tree.size} leaves hash to another root than the ${head.source} signed: leaves before position ${tree.size} were changed, replaced or reordered`, {
-          index: tree.size,
-        });
+        into.add(
+          'tree_mismatch',
+          `The log's first ${tree.size} leaves hash to another root than the ${head.source} signed: leaves before position ${tree.size} were changed, replaced or reordered`,
+          {
+            index: tree.size,
+          },
+        );
       }
     }
   };
@@ -136,7 +147,11 @@ export async function checkLeaves(
       }
       const leaf = leaves.changed[changed];
       if (leaf?.index === idx) {
-        pageFaults.add('leaf_modified', `Leaf ${idx} (${leaf.kind} ${leaf.recordId}) was changed: its text no longer matches its hash`, { index: idx, recordKind: leaf.kind, recordId: leaf.recordId });
+        pageFaults.add('leaf_modified', `Leaf ${idx} (${leaf.kind} ${leaf.recordId}) was changed: its text no longer matches its hash`, {
+          index: idx,
+          recordKind: leaf.kind,
+          recordId: leaf.recordId,
+        });
         changed++;
       }
       const xact = leaves.xact(i);
@@ -166,7 +181,9 @@ export async function checkLeaves(
   await readers.run((db) => checkTextless(db, tenantId, textless, allowances, faults));
   for (const head of heads) {
     if (head.size > tree.size) {
-      faults.add('checkpoint_truncated', `The ${head.source} signed ${head.size} leaves, but the log holds ${tree.size}: its tail was cut`, { index: tree.size });
+      faults.add('checkpoint_truncated', `The ${head.source} signed ${head.size} leaves, but the log holds ${tree.size}: its tail was cut`, {
+        index: tree.size,
+      });
     }
   }
   const stored = await readers.run((db) => readLogHead(db, tenantId));
@@ -185,7 +202,12 @@ async function nameMisplaced(db: Executor, tenantId: string, misplaced: Map<numb
   for (const row of rows) {
     const { fault, why } = misplaced.get(Number(row.idx))!;
     if (fault >= faults.faults.length) continue;
-    faults.faults[fault] = { ...faults.faults[fault]!, message: `Leaf ${row.idx} (${row.kind} ${row.record_id}) ${why}`, recordKind: row.kind, recordId: row.record_id };
+    faults.faults[fault] = {
+      ...faults.faults[fault]!,
+      message: `Leaf ${row.idx} (${row.kind} ${row.record_id}) ${why}`,
+      recordKind: row.kind,
+      recordId: row.record_id,
+    };
   }
 }
 
@@ -205,7 +227,11 @@ async function checkTextless(db: Executor, tenantId: string, textless: Map<strin
   const recordIds = new Map(rows.map((row) => [Number(row.idx), row.record_id]));
   for (const { idx, kind } of named) {
     const recordId = recordIds.get(idx);
-    faults.add('leaf_pruned_unexplained', `Leaf ${idx} (${kind} ${recordId}) lost its text, and no retention statement in the log allows it`, { index: idx, recordKind: kind, recordId });
+    faults.add('leaf_pruned_unexplained', `Leaf ${idx} (${kind} ${recordId}) lost its text, and no retention statement in the log allows it`, {
+      index: idx,
+      recordKind: kind,
+      recordId,
+    });
   }
   faults.countUnlisted(unexplained.length - named.length);
 }

@@ -69,7 +69,11 @@ export async function verifyLog(database: Database, tenantId: string, options: V
 async function verifyInSnapshot(tx: Executor, readers: SnapshotReaders, tenantId: string, options: VerifyLogOptions): Promise<LogReport> {
   const started = performance.now();
   const timed = <T>(part: VerificationPart, promise: Promise<T>) => {
-    if (options.onPart) void promise.then(() => options.onPart!(part, (performance.now() - started) / 1000), () => {});
+    if (options.onPart)
+      void promise.then(
+        () => options.onPart!(part, (performance.now() - started) / 1000),
+        () => {},
+      );
     return promise;
   };
   const faults = new FaultList(options.maxFaults ?? 1000);
@@ -90,8 +94,14 @@ async function verifyInSnapshot(tx: Executor, readers: SnapshotReaders, tenantId
 
   // The longest parts first, so they start on the connections free now; the leaves take the rest.
   const recordFaults = new FaultList(options.maxFaults ?? 1000);
-  const records = timed('records', readers.run((db) => checkRecords(db, tenantId, recordFaults)));
-  const chain = timed('audit chain', readers.run((db) => verifyAuditIntegrity(db, tenantId, chainKeysOf(options.trusted))));
+  const records = timed(
+    'records',
+    readers.run((db) => checkRecords(db, tenantId, recordFaults)),
+  );
+  const chain = timed(
+    'audit chain',
+    readers.run((db) => verifyAuditIntegrity(db, tenantId, chainKeysOf(options.trusted))),
+  );
   const outsideTree = readers.run((db) => readLeavesOutsideTree(db, tenantId));
   const explanations = new LeafExplanations();
   const size = await timed('leaves', checkLeaves(readers, tenantId, last, heads, explanations, faults));
@@ -100,7 +110,10 @@ async function verifyInSnapshot(tx: Executor, readers: SnapshotReaders, tenantId
   faults.addAll(recordFaults);
   const outside = await outsideTree;
   explanations.feedOutsideTree(outside);
-  await timed('explanations', readers.run((db) => explanations.report(db, tenantId, faults)));
+  await timed(
+    'explanations',
+    readers.run((db) => explanations.report(db, tenantId, faults)),
+  );
   const { fault } = await chain;
   if (fault) faults.add('chain_broken', `Audit chain: ${fault.message}`, { recordKind: 'audit_entry', recordId: null, index: null });
 

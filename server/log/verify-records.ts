@@ -70,8 +70,18 @@ export async function checkRecords(db: Executor, tenantId: string, faults: Fault
     const leaf = leafId === null ? undefined : latest.get(leafId);
     const idx = leaf?.idx ?? null;
     if (leafId === null) faults.add('record_unlogged', `The ${what} is stored but the log never received it`, { recordKind: kind, recordId });
-    else if (isStored && isDeleted) faults.add('record_modified', `The ${what} is stored, but its latest version in the log (leaf ${idx ?? 'queued'}) says it was deleted`, { index: idx, recordKind: kind, recordId });
-    else if (isStored) faults.add('record_modified', `The ${what} differs from its latest version in the log (leaf ${idx ?? 'queued'})`, { index: idx, recordKind: kind, recordId });
+    else if (isStored && isDeleted)
+      faults.add('record_modified', `The ${what} is stored, but its latest version in the log (leaf ${idx ?? 'queued'}) says it was deleted`, {
+        index: idx,
+        recordKind: kind,
+        recordId,
+      });
+    else if (isStored)
+      faults.add('record_modified', `The ${what} differs from its latest version in the log (leaf ${idx ?? 'queued'})`, {
+        index: idx,
+        recordKind: kind,
+        recordId,
+      });
     // Retention removed it, and dropped its leaves' text with it (the leaves check judges that).
     else if (leaf?.isPruned) continue;
     else faults.add('record_missing', `The ${what} is in the log (leaf ${idx ?? 'queued'}) but no longer stored`, { index: idx, recordKind: kind, recordId });

@@ -7,7 +7,18 @@ import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { ApprovalRecord } from '../approvals/approval-types.js';
 import type { Executor } from '../db/database.js';
 import { rowsByIds } from '../db/rows-by-ids.js';
-import { accessSessions, apiTokens, approvals, commands, fileTransfers, servers, sudoAuthorizations, systemLogs, terminalSessions, users } from '../db/tables/index.js';
+import {
+  accessSessions,
+  apiTokens,
+  approvals,
+  commands,
+  fileTransfers,
+  servers,
+  sudoAuthorizations,
+  systemLogs,
+  terminalSessions,
+  users,
+} from '../db/tables/index.js';
 import type { ApiTokenRecord, ServerRecord, UserRecord } from '../identity/identity-types.js';
 import type {
   AccessSessionRecord,

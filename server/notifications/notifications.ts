@@ -6,14 +6,7 @@
 import { and, eq, isNull, or, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { queryRows, type Executor } from '../db/database.js';
-import {
-  NOTIFICATION_CATEGORIES,
-  SEVERITIES,
-  notificationReads,
-  notifications,
-  type NotificationCategory,
-  type NotificationRow,
-} from '../db/tables/index.js';
+import { NOTIFICATION_CATEGORIES, SEVERITIES, notificationReads, notifications, type NotificationCategory, type NotificationRow } from '../db/tables/index.js';
 import { recordChange } from '../audit/record-change.js';
 import { BadInput, NotFound } from '../errors.js';
 import { findUserByRef } from '../identity/users.js';
@@ -30,7 +23,6 @@ import { parseInput } from '../validation.js';
  * which browsers take as another site.
  */
 function isSafeLink(link: string): boolean {
-   
   if (/[\u0000-\u001f\u007f\\]/.test(link)) return false;
   if (link.startsWith('/')) return !link.startsWith('//');
   try {
@@ -123,7 +115,13 @@ export interface NotificationFilter extends TimeRange {
   isUnread?: boolean | null;
 }
 
-export async function listNotifications(db: Executor, tenantId: string, userId: string, filter: NotificationFilter, args: PageArgs): Promise<Page<NotificationView>> {
+export async function listNotifications(
+  db: Executor,
+  tenantId: string,
+  userId: string,
+  filter: NotificationFilter,
+  args: PageArgs,
+): Promise<Page<NotificationView>> {
   const read = isRead(tenantId, userId);
   const conditions = [
     ...visibleTo(tenantId, userId),
@@ -174,10 +172,7 @@ export async function newNotificationView(db: Executor, tenantId: string, id: st
 
 export async function markNotificationRead(ctx: TransactionContext, userId: string, id: string): Promise<NotificationView> {
   await getNotificationView(ctx.db, ctx.actor.tenantId, userId, id);
-  await ctx.db
-    .insert(notificationReads)
-    .values({ tenantId: ctx.actor.tenantId, userId, notificationId: id, readAt: ctx.clock.now() })
-    .onConflictDoNothing();
+  await ctx.db.insert(notificationReads).values({ tenantId: ctx.actor.tenantId, userId, notificationId: id, readAt: ctx.clock.now() }).onConflictDoNothing();
   return getNotificationView(ctx.db, ctx.actor.tenantId, userId, id);
 }
 

@@ -74,7 +74,8 @@ export function postJson(policy: OutboundPolicy, rawUrl: string, body: string, h
     const deadline = setTimeout(() => request.destroy(new Error(`no complete answer within ${timeoutMs} ms`)), timeoutMs).unref();
     request.on('close', () => clearTimeout(deadline));
     request.on('error', (error) => {
-      const reason = error instanceof OutboundRefused || (error as { cause?: unknown }).cause instanceof OutboundRefused ? `refused: ${error.message}` : error.message;
+      const reason =
+        error instanceof OutboundRefused || (error as { cause?: unknown }).cause instanceof OutboundRefused ? `refused: ${error.message}` : error.message;
       resolve(done({ status: null, body: '', error: reason, retryAfterSeconds: null }));
     });
     request.end(body);

@@ -52,7 +52,10 @@ export function planPage(args: PageArgs, arity: number): PagePlan {
   const { first, after, last, before } = args;
   if (first != null && last != null) throw new BadInput('last', 'Pass either first or last, not both');
   if (after != null && before != null) throw new BadInput('before', 'Pass either after or before, not both');
-  for (const [field, value] of [['first', first], ['last', last]] as const) {
+  for (const [field, value] of [
+    ['first', first],
+    ['last', last],
+  ] as const) {
     if (value != null && (!Number.isInteger(value) || value < 0 || value > MAX_PAGE_SIZE)) {
       throw new BadInput(field, `${field} must be between 0 and ${MAX_PAGE_SIZE}`);
     }
@@ -70,10 +73,16 @@ export function planPage(args: PageArgs, arity: number): PagePlan {
  */
 export function keysetClauses(plan: PagePlan, keys: readonly AnyPgColumn[]): { where?: SQL; orderBy: SQL[]; limit: number } {
   const isForward = plan.direction === 'forward';
-  const tuple = sql.join(keys.map((key) => sql`${key}`), sql`, `);
+  const tuple = sql.join(
+    keys.map((key) => sql`${key}`),
+    sql`, `,
+  );
   let where: SQL | undefined;
   if (plan.cursor) {
-    const values = sql.join(plan.cursor.map((value) => sql`${value}`), sql`, `);
+    const values = sql.join(
+      plan.cursor.map((value) => sql`${value}`),
+      sql`, `,
+    );
     where = isForward ? sql`(${tuple}) < (${values})` : sql`(${tuple}) > (${values})`;
   }
   const orderBy = keys.map((key) => (isForward ? sql`${key} desc` : sql`${key} asc`));
@@ -120,13 +129,14 @@ function checkCursorValues(plan: PagePlan, keys: readonly AnyPgColumn[], field: 
   if (!plan.cursor) return;
   plan.cursor.forEach((value, index) => {
     const type = keys[index]!.getSQLType();
-    const isValid = type === 'uuid'
-      ? UUID.test(value)
-      : type.startsWith('timestamp')
-        ? ISO_TIME.test(value) && !Number.isNaN(Date.parse(value))
-        : ['bigint', 'integer', 'smallint', 'bigserial', 'serial'].includes(type)
-          ? /^-?\d{1,19}$/.test(value)
-          : !value.includes('\u0000');
+    const isValid =
+      type === 'uuid'
+        ? UUID.test(value)
+        : type.startsWith('timestamp')
+          ? ISO_TIME.test(value) && !Number.isNaN(Date.parse(value))
+          : ['bigint', 'integer', 'smallint', 'bigserial', 'serial'].includes(type)
+            ? /^-?\d{1,19}$/.test(value)
+            : !value.includes('\u0000');
     if (!isValid) throw new BadInput(field, `${field} is not a cursor returned by this list`);
   });
 }

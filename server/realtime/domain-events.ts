@@ -22,7 +22,13 @@ export type RecordChange = 'created' | 'updated' | 'ended';
 
 export type DomainEvent = EventBase &
   (
-    | { readonly type: 'records.changed'; readonly kind: RecordEventKind; readonly change: RecordChange; readonly serverId: string; readonly ids: readonly string[] }
+    | {
+        readonly type: 'records.changed';
+        readonly kind: RecordEventKind;
+        readonly change: RecordChange;
+        readonly serverId: string;
+        readonly ids: readonly string[];
+      }
     /** Commands that reached SUCCESS or FAILED in this change: once each, never on a repeated report. */
     | { readonly type: 'commands.finished'; readonly serverId: string; readonly ids: readonly string[] }
     | { readonly type: 'audit.appended'; readonly fromSeq: number; readonly toSeq: number }
@@ -81,7 +87,9 @@ export async function publishEvents(tx: Executor, events: readonly DomainEvent[]
   } else if (events.length > 1) {
     // One statement for a run's events; notifications go out in the array's order.
     const payloads = arrayLiteral(events.map((event) => JSON.stringify(event)));
-    await tx.execute(sql`select count(pg_notify(${DOMAIN_EVENTS_CHANNEL}, p)) from (select p from unnest(${payloads}::text[]) with ordinality as u(p, n) order by n) ordered`);
+    await tx.execute(
+      sql`select count(pg_notify(${DOMAIN_EVENTS_CHANNEL}, p)) from (select p from unnest(${payloads}::text[]) with ordinality as u(p, n) order by n) ordered`,
+    );
   }
 }
 

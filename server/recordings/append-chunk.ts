@@ -55,7 +55,8 @@ const MAX_SEQ = 2_000_000_000;
 export async function appendRecordingChunk(ctx: ServiceContext, upload: ChunkUpload): Promise<ChunkReceipt> {
   const agent = requireAgent(ctx.actor);
   if (!Number.isInteger(upload.seq) || upload.seq < 0 || upload.seq > MAX_SEQ) throw new BadInput('seq', 'seq must be a whole number from 0');
-  if (!upload.sessionEventId || upload.sessionEventId.length > 200) throw new BadInput('sessionEventId', 'sessionEventId must be the session id the agent reported (1 to 200 characters)');
+  if (!upload.sessionEventId || upload.sessionEventId.length > 200)
+    throw new BadInput('sessionEventId', 'sessionEventId must be the session id the agent reported (1 to 200 characters)');
 
   // Parsed and compressed before any lock is taken; the time check against the recording's
   // current end is repeated under the lock, where that end is known for sure.
@@ -69,42 +70,77 @@ export async function appendRecordingChunk(ctx: ServiceContext, upload: ChunkUpl
     const changes: Change[] = [];
     if (!recording) {
       if (!parsed.header) {
-        throw new Conflict(`The recording of session ${upload.sessionEventId} has not started: send chunk 0, with the asciicast header, first`, { expectedSeq: 0, receivedSeq: upload.seq });
+        throw new Conflict(`The recording of session ${upload.sessionEventId} has not started: send chunk 0, with the asciicast header, first`, {
+          expectedSeq: 0,
+          receivedSeq: upload.seq,
+        });
       }
       recording = await createRecording(tx.db, agent.tenantId, session, parsed.header, ctx.clock.now());
-      changes.push({ action: 'recording.started', resource: { type: 'terminal_recording', id: recording.id }, after: { terminalSessionId: session.id, width: recording.width, height: recording.height } });
+      changes.push({
+        action: 'recording.started',
+        resource: { type: 'terminal_recording', id: recording.id },
+        after: { terminalSessionId: session.id, width: recording.width, height: recording.height },
+      });
     }
 
     if (upload.seq < recording.nextSeq) return receiptForResend(tx.db, recording, upload.seq, encoded);
     if (recording.status === 'complete') {
-      throw new Conflict(`The recording is complete: chunk ${upload.seq} cannot be added after the final chunk`, { recordingId: recording.id, nextSeq: recording.nextSeq });
+      throw new Conflict(`The recording is complete: chunk ${upload.seq} cannot be added after the final chunk`, {
+        recordingId: recording.id,
+        nextSeq: recording.nextSeq,
+      });
     }
     let gap: RecordingGap | undefined;
     if (upload.seq > recording.nextSeq) {
       if (!upload.isGapDeclared) {
-        throw new Conflict(`Chunk ${upload.seq} is ahead of the recording: chunk ${recording.nextSeq} comes next (send the missing chunks, or declare them lost)`, {
-          recordingId: recording.id,
-          expectedSeq: recording.nextSeq,
-          receivedSeq: upload.seq,
-        });
+        throw new Conflict(
+          `Chunk ${upload.seq} is ahead of the recording: chunk ${recording.nextSeq} comes next (send the missing chunks, or declare them lost)`,
+          {
+            recordingId: recording.id,
+            expectedSeq: recording.nextSeq,
+            receivedSeq: upload.seq,
+          },
+        );
       }
       gap = { fromSeq: recording.nextSeq, toSeq: upload.seq - 1, afterSeconds: recording.durationSeconds };
       changes.push({ action: 'recording.gap_declared', resource: { type: 'terminal_recording', id: recording.id }, after: { ...gap } });
     }
     const first = parsed.events[0];
     if (first && first[0] < recording.durationSeconds) {
-      throw new BadInput('line 1', `The chunk's first event (${first[0]} s) goes back before the end of the recording so far (${recording.durationSeconds} s)`, {
-        seconds: first[0],
-        notBefore: recording.durationSeconds,
-      });
+      throw new BadInput(
+        'line 1',
+        `The chunk's first event (${first[0]} s) goes back before the end of the recording so far (${recording.durationSeconds} s)`,
+        {
+          seconds: first[0],
+          notBefore: recording.durationSeconds,
+        },
+      );
     }
 
     const updated = await storeChunk(tx.db, recording, upload.seq, parsed.events, encoded, gap, Boolean(upload.isFinal));
     markQueuedLeaves(tx.db);
     if (updated.status === 'complete') {
-      changes.push({ action: 'recording.completed', resource: { type: 'terminal_recording', id: recording.id }, after: { durationSeconds: updated.durationSeconds, eventCount: updated.eventCount, chunks: updated.nextSeq, gaps: updated.gaps.length } });
+      changes.push({
+        action: 'recording.completed',
+        resource: { type: 'terminal_recording', id: recording.id },
+        after: { durationSeconds: updated.durationSeconds, eventCount: updated.eventCount, chunks: updated.nextSeq, gaps: updated.gaps.length },
+      });
     }
-    await publishEvents(tx.db, [{ type: 'recording.appended', tenantId: agent.tenantId, recordingId: recording.id, userId: recording.userId, serverId: recording.serverId, seq: upload.seq, isComplete: updated.status === 'complete' }], ctx.clock.now());
+    await publishEvents(
+      tx.db,
+      [
+        {
+          type: 'recording.appended',
+          tenantId: agent.tenantId,
+          recordingId: recording.id,
+          userId: recording.userId,
+          serverId: recording.serverId,
+          seq: upload.seq,
+          isComplete: updated.status === 'complete',
+        },
+      ],
+      ctx.clock.now(),
+    );
     await recordChanges(tx, changes);
     return receipt(updated, upload.seq, false, gap);
   });
@@ -161,7 +197,13 @@ async function receiptForResend(db: Executor, recording: TerminalRecordingRow, s
   const [stored] = await db
     .select({ digest: terminalRecordingChunks.digest })
     .from(terminalRecordingChunks)
-    .where(and(eq(terminalRecordingChunks.tenantId, recording.tenantId), eq(terminalRecordingChunks.recordingId, recording.id), eq(terminalRecordingChunks.seq, seq)));
+    .where(
+      and(
+        eq(terminalRecordingChunks.tenantId, recording.tenantId),
+        eq(terminalRecordingChunks.recordingId, recording.id),
+        eq(terminalRecordingChunks.seq, seq),
+      ),
+    );
   if (!stored) {
     throw new Conflict(`Chunk ${seq} was declared lost; it cannot be sent now`, { recordingId: recording.id, receivedSeq: seq, nextSeq: recording.nextSeq });
   }

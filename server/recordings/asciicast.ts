@@ -58,9 +58,13 @@ export function parseChunk(text: string, isHeaderExpected: boolean, notBeforeSec
         header = parseHeader(value, field);
         continue;
       }
-      throw new BadInput(field, isHeaderExpected ? `${field}: the header must be the first line` : `${field}: only chunk 0 carries a header; later chunks hold events only`);
+      throw new BadInput(
+        field,
+        isHeaderExpected ? `${field}: the header must be the first line` : `${field}: only chunk 0 carries a header; later chunks hold events only`,
+      );
     }
-    if (isHeaderExpected && !header) throw new BadInput(field, 'Chunk 0 must start with the asciicast v2 header line ({"version": 2, "width": …, "height": …})');
+    if (isHeaderExpected && !header)
+      throw new BadInput(field, 'Chunk 0 must start with the asciicast v2 header line ({"version": 2, "width": …, "height": …})');
     const event = parseEvent(value, field);
     if (event[0] < last) {
       throw new BadInput(field, `${field}: event time ${event[0]} goes back before ${last}; times must not decrease`, { seconds: event[0], notBefore: last });
@@ -68,14 +72,16 @@ export function parseChunk(text: string, isHeaderExpected: boolean, notBeforeSec
     last = event[0];
     events.push(event);
   }
-  if (isHeaderExpected && !header) throw new BadInput('line 1', 'Chunk 0 must start with the asciicast v2 header line ({"version": 2, "width": …, "height": …})');
+  if (isHeaderExpected && !header)
+    throw new BadInput('line 1', 'Chunk 0 must start with the asciicast v2 header line ({"version": 2, "width": …, "height": …})');
   return { header, events };
 }
 
 function parseEvent(value: unknown[], field: string): AsciicastEvent {
   const [seconds, code, data] = value;
   if (value.length !== 3) throw new BadInput(field, `${field}: an event is [seconds, code, data]`);
-  if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0) throw new BadInput(field, `${field}: the time must be a number of seconds, 0 or more`);
+  if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0)
+    throw new BadInput(field, `${field}: the time must be a number of seconds, 0 or more`);
   if (typeof code !== 'string' || !(EVENT_CODES as readonly string[]).includes(code)) {
     throw new BadInput(field, `${field}: the event code must be one of ${EVENT_CODES.join(', ')}`);
   }

@@ -17,7 +17,10 @@ import { parseId } from '../validation.js';
 export async function recordingForReader(db: Executor, actor: Actor | null, id: string): Promise<TerminalRecordingRow> {
   const scope = recordScope(actor, 'terminalRecordings');
   const recordingId = parseId('id', id);
-  const [row] = await db.select().from(terminalRecordings).where(and(eq(terminalRecordings.tenantId, scope.tenantId), eq(terminalRecordings.id, recordingId)));
+  const [row] = await db
+    .select()
+    .from(terminalRecordings)
+    .where(and(eq(terminalRecordings.tenantId, scope.tenantId), eq(terminalRecordings.id, recordingId)));
   if (!row) throw new NotFound('Terminal recording', id);
   if (scope.ownerUserId !== undefined && row.userId !== scope.ownerUserId) {
     throw new Forbidden("Watching another person's recording requires the admin role or the session_recordings.view permission", {

@@ -34,7 +34,13 @@ export async function listRecordings(db: Executor, scope: RowScope, filter: Reco
     args,
     [terminalRecordings.startedAt, terminalRecordings.id],
     (row) => [row.startedAt.toISOString(), row.id],
-    ({ where, orderBy, limit }) => db.select().from(terminalRecordings).where(and(...conditions, where)).orderBy(...orderBy).limit(limit),
+    ({ where, orderBy, limit }) =>
+      db
+        .select()
+        .from(terminalRecordings)
+        .where(and(...conditions, where))
+        .orderBy(...orderBy)
+        .limit(limit),
   );
 }
 
@@ -74,7 +80,12 @@ export async function* storedChunks(db: Executor, tenantId: string, recordingId:
   let last = afterSeq;
   for (;;) {
     const rows = await db
-      .select({ seq: terminalRecordingChunks.seq, firstOffset: terminalRecordingChunks.firstOffset, lastOffset: terminalRecordingChunks.lastOffset, data: terminalRecordingChunks.data })
+      .select({
+        seq: terminalRecordingChunks.seq,
+        firstOffset: terminalRecordingChunks.firstOffset,
+        lastOffset: terminalRecordingChunks.lastOffset,
+        data: terminalRecordingChunks.data,
+      })
       .from(terminalRecordingChunks)
       .where(and(eq(terminalRecordingChunks.tenantId, tenantId), eq(terminalRecordingChunks.recordingId, recordingId), gt(terminalRecordingChunks.seq, last)))
       .orderBy(asc(terminalRecordingChunks.seq))

@@ -56,7 +56,13 @@ export async function searchRecordings(
     args,
     [terminalRecordings.startedAt, terminalRecordings.id],
     (row: TerminalRecordingRow) => [row.startedAt.toISOString(), row.id],
-    ({ where, orderBy, limit }) => db.select().from(terminalRecordings).where(and(...conditions, hasMatch, where)).orderBy(...orderBy).limit(limit),
+    ({ where, orderBy, limit }) =>
+      db
+        .select()
+        .from(terminalRecordings)
+        .where(and(...conditions, hasMatch, where))
+        .orderBy(...orderBy)
+        .limit(limit),
   );
   if (page.nodes.length === 0) return { ...page, nodes: [] };
 
@@ -87,7 +93,9 @@ export async function searchRecordings(
     const rebuilt = chunkText(await chunkEvents(stored.data), stored.carry);
     const room = maxMatches - found.length;
     // Both streams, then in time order: the first `room` by time, whichever stream they are in.
-    const inChunk = [...findIn(rebuilt.output, 'output', matcher, room), ...findIn(rebuilt.input, 'input', matcher, room)].sort((a, b) => a.seconds - b.seconds);
+    const inChunk = [...findIn(rebuilt.output, 'output', matcher, room), ...findIn(rebuilt.input, 'input', matcher, room)].sort(
+      (a, b) => a.seconds - b.seconds,
+    );
     found.push(...inChunk.slice(0, room));
   }
   return {

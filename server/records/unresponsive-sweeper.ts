@@ -69,7 +69,15 @@ async function sweepTenant(db: Database, tenantId: string, cutoff: string, now: 
       for (const row of changed) byServer.set(row.server_id, [...(byServer.get(row.server_id) ?? []), row]);
       await publishEvents(
         tx,
-        [...byServer].flatMap(([serverId, rows]) => recordsChanged(tenantId, serverId, 'command', 'updated', rows.map((row) => row.id))),
+        [...byServer].flatMap(([serverId, rows]) =>
+          recordsChanged(
+            tenantId,
+            serverId,
+            'command',
+            'updated',
+            rows.map((row) => row.id),
+          ),
+        ),
         now,
       );
       await appendAuditEntries(tx, tenantId, [

@@ -95,7 +95,13 @@ export async function resealAll(
   return { keyId: box.keyId, tables };
 }
 
-async function resealTable(db: Database, box: SecretBox, sealed: SealedTable, onProgress: (progress: ResealProgress) => void, options: ResealOptions): Promise<TableReseal> {
+async function resealTable(
+  db: Database,
+  box: SecretBox,
+  sealed: SealedTable,
+  onProgress: (progress: ResealProgress) => void,
+  options: ResealOptions,
+): Promise<TableReseal> {
   const { table } = sealed;
   const failures: ResealFailure[] = [];
   let resealed = 0;
@@ -137,7 +143,14 @@ function resealRows(box: SecretBox, sealed: SealedTable, rows: readonly SealedRo
         counts.fromKeyIds.add(sealedKeyId(value)!);
       } catch (error) {
         counts.failed += 1;
-        failures.push({ table: sealed.table, tenantId: row.tenant_id, keyColumn: sealed.keyColumn, key: row.row_key, column, reason: (error as Error).message });
+        failures.push({
+          table: sealed.table,
+          tenantId: row.tenant_id,
+          keyColumn: sealed.keyColumn,
+          key: row.row_key,
+          column,
+          reason: (error as Error).message,
+        });
       }
     }
     return resealedColumns;
@@ -149,7 +162,13 @@ function resealRows(box: SecretBox, sealed: SealedTable, rows: readonly SealedRo
  * The next rows after `after` (in primary-key order) with a value not under the current key,
  * locked. A row another run reseals while this one waits for it no longer matches and is skipped.
  */
-async function lockStaleRows(tx: Executor, box: SecretBox, sealed: SealedTable, after: { tenantId: string; key: string } | undefined, limit: number): Promise<SealedRow[]> {
+async function lockStaleRows(
+  tx: Executor,
+  box: SecretBox,
+  sealed: SealedTable,
+  after: { tenantId: string; key: string } | undefined,
+  limit: number,
+): Promise<SealedRow[]> {
   const key = sql.identifier(sealed.keyColumn);
   const currentPrefix = `v1.${box.keyId}.`;
   const isStale = sql.join(
@@ -157,7 +176,10 @@ async function lockStaleRows(tx: Executor, box: SecretBox, sealed: SealedTable, 
     sql` or `,
   );
   const isAfter: SQL = after ? sql`(tenant_id, ${key}) > (${after.tenantId}::uuid, ${after.key}::uuid) and` : sql``;
-  const columns = sql.join(sealed.columns.map((column) => sql.identifier(column)), sql`, `);
+  const columns = sql.join(
+    sealed.columns.map((column) => sql.identifier(column)),
+    sql`, `,
+  );
   return queryRows<SealedRow>(
     tx,
     sql`select tenant_id::text as tenant_id, ${key}::text as row_key, ${columns}

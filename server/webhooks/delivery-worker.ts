@@ -46,7 +46,11 @@ export function subscriptionCredentials(box: SecretBox, subscription: WebhookSub
 }
 
 /** POSTs `body` to the subscription, signed, as one attempt. */
-export function sendToSubscription(deps: DeliveryDeps, subscription: WebhookSubscriptionRow, message: { eventType: string; messageId: string; body: string }): Promise<PostResult> {
+export function sendToSubscription(
+  deps: DeliveryDeps,
+  subscription: WebhookSubscriptionRow,
+  message: { eventType: string; messageId: string; body: string },
+): Promise<PostResult> {
   const { secret, headers } = subscriptionCredentials(deps.secretBox, subscription);
   const signed = webhookHeaders({ ...message, timestamp: deps.clock.now(), secret });
   return postJson(deps.outbound, subscription.url, message.body, { ...headers, ...signed }, deps.timeoutMs);
@@ -71,14 +75,24 @@ async function claimDue(deps: DeliveryDeps, tenantId: string, now: Date): Promis
     where d.tenant_id = ${tenantId} and d.id = due.id
     returning d.id`,
   );
-  return claimed.length ? rowsByIds(deps.db, webhookDeliveries, tenantId, claimed.map((row) => row.id)) : [];
+  return claimed.length
+    ? rowsByIds(
+        deps.db,
+        webhookDeliveries,
+        tenantId,
+        claimed.map((row) => row.id),
+      )
+    : [];
 }
 
 async function settle(deps: DeliveryDeps, delivery: WebhookDeliveryRow, subscription: WebhookSubscriptionRow | undefined, result: PostResult): Promise<void> {
   const now = deps.clock.now();
   const isSuccess = result.status !== null && result.status >= 200 && result.status < 300;
   const isGone = result.status === 410;
-  const next = isSuccess || isGone || !subscription?.isActive ? null : nextAttemptAt(delivery.attempts, now, result.status === 429 || result.status === 503 ? result.retryAfterSeconds : null);
+  const next =
+    isSuccess || isGone || !subscription?.isActive
+      ? null
+      : nextAttemptAt(delivery.attempts, now, result.status === 429 || result.status === 503 ? result.retryAfterSeconds : null);
   const status = isSuccess ? 'succeeded' : next ? 'retrying' : 'failed';
   await deps.db.transaction(async (tx) => {
     // Only the claim this worker holds: if its lease lapsed and another worker took the delivery, that one settles it.
@@ -104,7 +118,9 @@ async function settle(deps: DeliveryDeps, delivery: WebhookDeliveryRow, subscrip
       const [disabled] = await tx
         .update(webhookSubscriptions)
         .set({ isActive: false, disabledReason: `The receiver answered 410 Gone at ${now.toISOString()}`, updatedAt: now })
-        .where(and(eq(webhookSubscriptions.tenantId, subscription.tenantId), eq(webhookSubscriptions.id, subscription.id), eq(webhookSubscriptions.isActive, true)))
+        .where(
+          and(eq(webhookSubscriptions.tenantId, subscription.tenantId), eq(webhookSubscriptions.id, subscription.id), eq(webhookSubscriptions.isActive, true)),
+        )
         .returning();
       // Vigil changed a setting on its own: the audit entry says so, and explains the new version in the log.
       if (disabled) {

@@ -29,7 +29,12 @@ async function wantedTypes(db: Executor, tenantId: string): Promise<Set<string>>
   return new Set(rows.map((row) => row.type));
 }
 
-const SESSION_EVENT: Record<string, WebhookEventType | undefined> = { active: 'session.started', ended: 'session.ended', expired: 'session.ended', revoked: 'session.ended' };
+const SESSION_EVENT: Record<string, WebhookEventType | undefined> = {
+  active: 'session.started',
+  ended: 'session.ended',
+  expired: 'session.ended',
+  revoked: 'session.ended',
+};
 
 /** The webhook messages one domain event makes, among the types wanted. */
 async function messagesOf(db: Executor, event: DomainEvent, wanted: Set<string>, now: Date): Promise<WebhookMessage[]> {
@@ -81,7 +86,9 @@ async function messagesOf(db: Executor, event: DomainEvent, wanted: Set<string>,
     }
     case 'audit.integrity_failed': {
       if (!wanted.has('audit.integrity_failed')) return [];
-      return [message('audit.integrity_failed', { fault: { seq: event.seq, kind: event.kind }, verifiedRange: { fromSeq: event.fromSeq, toSeq: event.toSeq } })];
+      return [
+        message('audit.integrity_failed', { fault: { seq: event.seq, kind: event.kind }, verifiedRange: { fromSeq: event.fromSeq, toSeq: event.toSeq } }),
+      ];
     }
     case 'log.checkpoint_signed': {
       if (!wanted.has('log.checkpoint_signed')) return [];

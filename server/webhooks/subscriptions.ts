@@ -8,13 +8,7 @@ import { z } from 'zod';
 import { recordChange } from '../audit/record-change.js';
 import type { Executor } from '../db/database.js';
 import { conflictOnDuplicateName } from '../db/db-errors.js';
-import {
-  webhookDeliveries,
-  webhookSubscriptions,
-  type DeliveryStatus,
-  type WebhookDeliveryRow,
-  type WebhookSubscriptionRow,
-} from '../db/tables/index.js';
+import { webhookDeliveries, webhookSubscriptions, type DeliveryStatus, type WebhookDeliveryRow, type WebhookSubscriptionRow } from '../db/tables/index.js';
 import { BadInput, Conflict, NotFound } from '../errors.js';
 import { newId } from '../ids.js';
 import type { OutboundPolicy } from '../outbound/outbound-policy.js';
@@ -25,7 +19,16 @@ import { nameSchema, parseInput } from '../validation.js';
 import { isWebhookEventType } from './event-types.js';
 
 /** Headers Vigil sets itself, which a subscription may not override. */
-const RESERVED_HEADERS = ['content-type', 'content-length', 'host', 'x-webhook-event', 'x-webhook-signature', 'webhook-id', 'webhook-timestamp', 'webhook-signature'];
+const RESERVED_HEADERS = [
+  'content-type',
+  'content-length',
+  'host',
+  'x-webhook-event',
+  'x-webhook-signature',
+  'webhook-id',
+  'webhook-timestamp',
+  'webhook-signature',
+];
 
 const headerSchema = z.object({
   name: z
@@ -33,7 +36,10 @@ const headerSchema = z.object({
     .trim()
     .regex(/^[A-Za-z0-9-]{1,64}$/, 'must be 1-64 letters, digits and -')
     .refine((name) => !RESERVED_HEADERS.includes(name.toLowerCase()), 'is set by Vigil itself'),
-  value: z.string().max(2000, 'must be at most 2000 characters').regex(/^[^\r\n]*$/, 'must be one line'),
+  value: z
+    .string()
+    .max(2000, 'must be at most 2000 characters')
+    .regex(/^[^\r\n]*$/, 'must be one line'),
 });
 
 const fields = {
@@ -85,7 +91,9 @@ function sealedColumns(services: WebhookServices, input: { secret?: string | nul
   const columns: Partial<WebhookSubscriptionRow> = {};
   if (input.secret !== undefined) columns.sealedSecret = input.secret ? services.secretBox.seal(input.secret) : null;
   if (input.headers !== undefined) {
-    columns.sealedHeaders = input.headers.length ? services.secretBox.seal(JSON.stringify(Object.fromEntries(input.headers.map((header) => [header.name, header.value])))) : null;
+    columns.sealedHeaders = input.headers.length
+      ? services.secretBox.seal(JSON.stringify(Object.fromEntries(input.headers.map((header) => [header.name, header.value]))))
+      : null;
     columns.headerNames = input.headers.map((header) => header.name);
   }
   return columns;
@@ -129,9 +137,17 @@ export async function getWebhook(db: Executor, tenantId: string, id: string): Pr
 }
 
 const rowsOf = (db: Executor, tenantId: string, ids: string[]) =>
-  db.select().from(webhookSubscriptions).where(and(eq(webhookSubscriptions.tenantId, tenantId), inArray(webhookSubscriptions.id, ids)));
+  db
+    .select()
+    .from(webhookSubscriptions)
+    .where(and(eq(webhookSubscriptions.tenantId, tenantId), inArray(webhookSubscriptions.id, ids)));
 
-export async function updateWebhook(ctx: TransactionContext, services: WebhookServices, id: string, input: UpdateWebhookInput): Promise<WebhookSubscriptionRow> {
+export async function updateWebhook(
+  ctx: TransactionContext,
+  services: WebhookServices,
+  id: string,
+  input: UpdateWebhookInput,
+): Promise<WebhookSubscriptionRow> {
   const parsed = parseInput(updateInput, input, 'input');
   const before = await getWebhook(ctx.db, ctx.actor.tenantId, id);
   const changes: Partial<WebhookSubscriptionRow> = { ...sealedColumns(services, parsed), updatedAt: ctx.clock.now() };
@@ -162,7 +178,10 @@ export async function updateWebhook(ctx: TransactionContext, services: WebhookSe
 /** Deletes a subscription and its whole delivery history. */
 export async function deleteWebhook(ctx: TransactionContext, id: string): Promise<WebhookSubscriptionRow> {
   const before = await getWebhook(ctx.db, ctx.actor.tenantId, id);
-  const deleted = await ctx.db.delete(webhookDeliveries).where(and(eq(webhookDeliveries.tenantId, ctx.actor.tenantId), eq(webhookDeliveries.subscriptionId, id))).returning({ id: webhookDeliveries.id });
+  const deleted = await ctx.db
+    .delete(webhookDeliveries)
+    .where(and(eq(webhookDeliveries.tenantId, ctx.actor.tenantId), eq(webhookDeliveries.subscriptionId, id)))
+    .returning({ id: webhookDeliveries.id });
   await ctx.db.delete(webhookSubscriptions).where(and(eq(webhookSubscriptions.tenantId, ctx.actor.tenantId), eq(webhookSubscriptions.id, id)));
   await recordChange(ctx, {
     action: 'webhook.deleted',
@@ -175,8 +194,17 @@ export async function deleteWebhook(ctx: TransactionContext, id: string): Promis
 }
 
 export async function listWebhooks(db: Executor, tenantId: string, args: PageArgs): Promise<Page<WebhookSubscriptionRow>> {
-  return fetchPage(args, [webhookSubscriptions.id], (row) => [row.id], ({ where, orderBy, limit }) =>
-    db.select().from(webhookSubscriptions).where(and(eq(webhookSubscriptions.tenantId, tenantId), where)).orderBy(...orderBy).limit(limit),
+  return fetchPage(
+    args,
+    [webhookSubscriptions.id],
+    (row) => [row.id],
+    ({ where, orderBy, limit }) =>
+      db
+        .select()
+        .from(webhookSubscriptions)
+        .where(and(eq(webhookSubscriptions.tenantId, tenantId), where))
+        .orderBy(...orderBy)
+        .limit(limit),
   );
 }
 
@@ -197,7 +225,13 @@ export async function listDeliveries(db: Executor, tenantId: string, filter: Del
     args,
     [webhookDeliveries.createdAt, webhookDeliveries.id],
     (row) => [row.createdAt.toISOString(), row.id],
-    ({ where, orderBy, limit }) => db.select().from(webhookDeliveries).where(and(...conditions, where)).orderBy(...orderBy).limit(limit),
+    ({ where, orderBy, limit }) =>
+      db
+        .select()
+        .from(webhookDeliveries)
+        .where(and(...conditions, where))
+        .orderBy(...orderBy)
+        .limit(limit),
   );
 }
 
@@ -227,5 +261,3 @@ export async function retryDelivery(ctx: TransactionContext, id: string): Promis
   });
   return row!;
 }
-
-

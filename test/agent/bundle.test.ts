@@ -53,7 +53,10 @@ describe('the agent bundle', () => {
     const sent = await run(['send'], env);
     expect(sent.stderr).not.toContain('"level":50');
     expect(sent.code).toBe(0);
-    const response = await t.gql<any>(`{ commands(first: 5, filter: { serverId: "${server.id}" }) { nodes { line workingDirectory status exitCode } } }`, t.admin.token);
+    const response = await t.gql<any>(
+      `{ commands(first: 5, filter: { serverId: "${server.id}" }) { nodes { line workingDirectory status exitCode } } }`,
+      t.admin.token,
+    );
     expect(response.data!.commands.nodes).toEqual([{ line: 'systemctl status nginx', workingDirectory: '/srv', status: 'FAILED', exitCode: 3 }]);
     expect((await readdir(spool)).filter((name) => name.startsWith('shell-'))).toEqual([]);
   });

@@ -39,7 +39,11 @@ describe.skipIf(!hasTmux)('the first hour', () => {
     const adminToken = vigil.adminToken!;
     expect(adminToken).toBeTruthy();
     // The machine's own settings file and spool stay untouched: this "machine" is a temporary home.
-    const env: Record<string, string> = { ...agentEnv({ graphqlUrl: vigil.graphqlUrl, spool: path.join(home, 'spool') }), VIGIL_AGENT_ENV_FILE: path.join(home, 'agent.env'), HOME: home };
+    const env: Record<string, string> = {
+      ...agentEnv({ graphqlUrl: vigil.graphqlUrl, spool: path.join(home, 'spool') }),
+      VIGIL_AGENT_ENV_FILE: path.join(home, 'agent.env'),
+      HOME: home,
+    };
 
     const registered = await runAgent(['register', '--admin-token', adminToken, '--name', 'first-hour'], env);
     expect(registered.stderr).toContain('Registered as first-hour');

@@ -38,7 +38,10 @@ describe('a spool with planted files', () => {
     await symlink(secret, path.join(spool, `shell-1-${Math.round(now * 1e6)}.tsv`));
     execFileSync('mkfifo', [path.join(spool, `shell-2-${Math.round(now * 1e6)}.tsv`)]);
     // A real shell's file beside them is delivered as usual.
-    await writeFile(path.join(spool, `shell-3-${Math.round(now * 1e6)}.tsv`), `S\t${now.toFixed(6)}\troot\t\t\tbash\nB\t1\t${now.toFixed(6)}\t/srv\tuptime\nC\t1\t${now.toFixed(6)}\t0\n`);
+    await writeFile(
+      path.join(spool, `shell-3-${Math.round(now * 1e6)}.tsv`),
+      `S\t${now.toFixed(6)}\troot\t\t\tbash\nB\t1\t${now.toFixed(6)}\t/srv\tuptime\nC\t1\t${now.toFixed(6)}\t0\n`,
+    );
 
     const sent = await runAgent(['send'], env);
     expect(sent.code).toBe(0);

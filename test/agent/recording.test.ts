@@ -108,14 +108,24 @@ const streamText = (events: [number, string, string][], code: string) =>
 
 async function finishShell(tmux: TmuxShell, typed: string): Promise<number> {
   tmux.type(typed);
-  const exited = eventually(async () => {
-    const status = tmux.exitStatus();
-    return status !== undefined && { status };
-  }, 15_000, 'vigil-agent record to exit');
-  return (await exited.catch(() => {
-    const processes = execFileSync('ps', ['-eo', 'pid,ppid,stat,args'], { encoding: 'utf8' }).split('\n').filter((line) => /record|script|asciinema|bash --norc/.test(line));
-    throw new Error(`vigil-agent record did not exit; the screen ends:\n${tmux.screen().trimEnd().split('\n').slice(-8).join('\n')}\n${processes.join('\n')}`);
-  })).status;
+  const exited = eventually(
+    async () => {
+      const status = tmux.exitStatus();
+      return status !== undefined && { status };
+    },
+    15_000,
+    'vigil-agent record to exit',
+  );
+  return (
+    await exited.catch(() => {
+      const processes = execFileSync('ps', ['-eo', 'pid,ppid,stat,args'], { encoding: 'utf8' })
+        .split('\n')
+        .filter((line) => /record|script|asciinema|bash --norc/.test(line));
+      throw new Error(
+        `vigil-agent record did not exit; the screen ends:\n${tmux.screen().trimEnd().split('\n').slice(-8).join('\n')}\n${processes.join('\n')}`,
+      );
+    })
+  ).status;
 }
 
 const spoolIsEmpty = (agent: Agent) => async () => !(await readdir(agent.spool)).some((name) => /^(rec|shell)-/.test(name));
@@ -137,10 +147,14 @@ describe.skipIf(!hasTmux || RECORDERS.length === 0)('vigil-agent record', () => 
         tmux.type('echo "vigil-nested-${VIGIL_TERMINAL_SESSION:-none}"');
         expect(await finishShell(tmux, 'exit 3')).toBe(3);
 
-        const recording = await eventually(async () => {
-          const found = await recordingOf(`ts-${session}`);
-          return found?.status === 'COMPLETE' && found.terminalSession.endedAt ? found : undefined;
-        }, 20_000, 'the recording to be complete');
+        const recording = await eventually(
+          async () => {
+            const found = await recordingOf(`ts-${session}`);
+            return found?.status === 'COMPLETE' && found.terminalSession.endedAt ? found : undefined;
+          },
+          20_000,
+          'the recording to be complete',
+        );
         expect(recording).toMatchObject({ gaps: [], width: 200, height: 50, shell: '/bin/bash', user: { email: 'alice@example.test' } });
         expect(recording.chunkCount).toBeGreaterThanOrEqual(2);
         expect(recording.bytesIn).toBeGreaterThan(0);
@@ -151,12 +165,19 @@ describe.skipIf(!hasTmux || RECORDERS.length === 0)('vigil-agent record', () => 
         expect(commands.get(`echo "vigil-mark-$((6 * 7))-${recorder}"`)).toMatchObject({ status: 'SUCCESS' });
         expect(commands.get('false')).toMatchObject({ status: 'FAILED', exitCode: 1 });
 
-        const search = await t.gql<any>(`query($text: String!) { searchTerminalRecordings(text: $text) { nodes { recording { id } matches { stream excerpt } } } }`, alice.token, {
-          text: `vigil-mark-42-${recorder}`,
-        });
+        const search = await t.gql<any>(
+          `query($text: String!) { searchTerminalRecordings(text: $text) { nodes { recording { id } matches { stream excerpt } } } }`,
+          alice.token,
+          {
+            text: `vigil-mark-42-${recorder}`,
+          },
+        );
         expect(search.errors).toBeUndefined();
         expect(search.data!.searchTerminalRecordings.nodes).toEqual([
-          { recording: { id: recording.id }, matches: [expect.objectContaining({ stream: 'OUTPUT', excerpt: expect.stringContaining(`vigil-mark-42-${recorder}`) })] },
+          {
+            recording: { id: recording.id },
+            matches: [expect.objectContaining({ stream: 'OUTPUT', excerpt: expect.stringContaining(`vigil-mark-42-${recorder}`) })],
+          },
         ]);
 
         const cast = parseCast(await download(recording.downloadPath));
@@ -193,12 +214,16 @@ describe.skipIf(!hasTmux || RECORDERS.length === 0)('vigil-agent record', () => 
         for (let kill = 0; kill < 3; kill += 1) {
           const before = (await recordingOf(`ts-${session}`))?.chunkCount ?? 0;
           await eventually(async () => ((await recordingOf(`ts-${session}`))?.chunkCount ?? 0) > before + 1, 20_000, 'chunks to arrive');
-          await eventually(async () => {
-            daemon.child.kill('SIGSTOP');
-            if (await isChunkOnItsWay()) return true;
-            daemon.child.kill('SIGCONT');
-            return false;
-          }, 10_000, 'a chunk on its way');
+          await eventually(
+            async () => {
+              daemon.child.kill('SIGSTOP');
+              if (await isChunkOnItsWay()) return true;
+              daemon.child.kill('SIGCONT');
+              return false;
+            },
+            10_000,
+            'a chunk on its way',
+          );
           daemon.child.kill('SIGKILL');
           await daemon.stop();
           logs.push(daemon.logs());
@@ -207,10 +232,14 @@ describe.skipIf(!hasTmux || RECORDERS.length === 0)('vigil-agent record', () => 
         await eventually(async () => tmux.screen().includes('vigil-end-2'), 30_000, 'the output to end');
         expect(await finishShell(tmux, 'exit')).toBe(0);
 
-        const recording = await eventually(async () => {
-          const found = await recordingOf(`ts-${session}`);
-          return found?.status === 'COMPLETE' ? found : undefined;
-        }, 30_000, 'the recording to be complete');
+        const recording = await eventually(
+          async () => {
+            const found = await recordingOf(`ts-${session}`);
+            return found?.status === 'COMPLETE' ? found : undefined;
+          },
+          30_000,
+          'the recording to be complete',
+        );
         expect(recording.gaps).toEqual([]);
         const output = streamText(parseCast(await download(recording.downloadPath)).events, 'o');
         // Every line once, in order: nothing lost, nothing twice.
@@ -242,10 +271,14 @@ describe.skipIf(!hasTmux || RECORDERS.length === 0)('vigil-agent record', () => 
         tmux.type('cat');
         await eventually(async () => (await readFile(path.join(agent.spool, `rec-${session}.cast`), 'utf8')).includes('"cat'), 10_000, 'cat to be recorded');
         await tmux.close();
-        const recording = await eventually(async () => {
-          const found = await recordingOf(`ts-${session}`);
-          return found?.status === 'COMPLETE' && found.terminalSession.endedAt ? found : undefined;
-        }, 15_000, 'the recording to be complete');
+        const recording = await eventually(
+          async () => {
+            const found = await recordingOf(`ts-${session}`);
+            return found?.status === 'COMPLETE' && found.terminalSession.endedAt ? found : undefined;
+          },
+          15_000,
+          'the recording to be complete',
+        );
         expect(recording.gaps).toEqual([]);
       } finally {
         await tmux.close();
@@ -268,16 +301,30 @@ describe.skipIf(!hasTmux || RECORDERS.length === 0)('vigil-agent record', () => 
       await eventually(async () => (await recordingOf(`ts-${session}`))?.chunkCount === 2, 15_000, 'the first chunks');
       await appendFile(cast, '[0.2, "x", "not an event"]\n');
       const rejected = path.join(agent.spool, 'rejected', 'rejected.jsonl');
-      const entry = await eventually(async () => (await readFile(rejected, 'utf8').catch(() => '')).split('\n').find((line) => line.includes(`ts-${session}`)), 15_000, 'the chunk set aside');
-      expect(JSON.parse(entry)).toMatchObject({ recording: `ts-${session}`, seq: 2, field: 'line 1', lines: '[0.2, "x", "not an event"]\n', reason: expect.stringContaining('event code') });
+      const entry = await eventually(
+        async () => (await readFile(rejected, 'utf8').catch(() => '')).split('\n').find((line) => line.includes(`ts-${session}`)),
+        15_000,
+        'the chunk set aside',
+      );
+      expect(JSON.parse(entry)).toMatchObject({
+        recording: `ts-${session}`,
+        seq: 2,
+        field: 'line 1',
+        lines: '[0.2, "x", "not an event"]\n',
+        reason: expect.stringContaining('event code'),
+      });
       await appendFile(cast, '[0.3, "o", "vigil-after\\r\\n"]\n');
       await writeFile(path.join(agent.spool, `rec-${session}.done`), '0\n');
       await appendFile(tsv, `E\t${now()}\n`);
 
-      const recording = await eventually(async () => {
-        const found = await recordingOf(`ts-${session}`);
-        return found?.status === 'COMPLETE' ? found : undefined;
-      }, 15_000, 'the recording to be complete');
+      const recording = await eventually(
+        async () => {
+          const found = await recordingOf(`ts-${session}`);
+          return found?.status === 'COMPLETE' ? found : undefined;
+        },
+        15_000,
+        'the recording to be complete',
+      );
       expect(recording.gaps).toEqual([{ fromSeq: 2, toSeq: 2, afterSeconds: 0.1 }]);
       expect(streamText(parseCast(await download(recording.downloadPath)).events, 'o')).toBe('vigil-before\r\nvigil-after\r\n');
       await eventually(spoolIsEmpty(agent), 10_000, 'the spool to empty');

@@ -79,19 +79,29 @@ describe.skipIf(!hasTmux)('the reference agent', () => {
         expect(lines).toEqual(expect.arrayContaining(['cd /tmp', 'false']));
 
         tmux.type('exit');
-        const session = await eventually(async () => {
-          const response = await t.gql<any>(SESSIONS, alice.token, { username: unixUser });
-          expect(response.errors).toBeUndefined();
-          const nodes = response.data?.terminalSessions.nodes ?? [];
-          return nodes.find((node: any) => node.endedAt && node.source === 'SHELL_CLI' && !seen.has(node.id));
-        }, 15_000, 'the session to end');
+        const session = await eventually(
+          async () => {
+            const response = await t.gql<any>(SESSIONS, alice.token, { username: unixUser });
+            expect(response.errors).toBeUndefined();
+            const nodes = response.data?.terminalSessions.nodes ?? [];
+            return nodes.find((node: any) => node.endedAt && node.source === 'SHELL_CLI' && !seen.has(node.id));
+          },
+          15_000,
+          'the session to end',
+        );
         seen.add(session.id);
         expect(session).toMatchObject({ username: unixUser, user: { email: 'alice@example.test' } });
 
         const commands = await commandsOf(session.id);
         const byLine = new Map(commands.map((command) => [command.line, command]));
         expect([...byLine.keys()]).toEqual(
-          expect.arrayContaining(['cd /tmp', 'echo "quoted \\"words\\" and a \\\\ back" > /dev/null', 'false', `ls /nonexistent-${shell} 2>/dev/null; echo done`, 'exit']),
+          expect.arrayContaining([
+            'cd /tmp',
+            'echo "quoted \\"words\\" and a \\\\ back" > /dev/null',
+            'false',
+            `ls /nonexistent-${shell} 2>/dev/null; echo done`,
+            'exit',
+          ]),
         );
         expect(byLine.get('cd /tmp')).toMatchObject({ status: 'SUCCESS', exitCode: 0, operator: { email: 'alice@example.test' } });
         // The directory a line ran in: the shell's, before the line's own cd.

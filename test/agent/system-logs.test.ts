@@ -54,10 +54,14 @@ async function logsOf(serverId: string): Promise<LogRow[]> {
 async function expectMessages(serverId: string, expected: string[]): Promise<LogRow[]> {
   let rows: LogRow[] = [];
   try {
-    await eventually(async () => {
-      rows = await logsOf(serverId);
-      return rows.length >= expected.length;
-    }, 20_000, `${expected.length} system logs`);
+    await eventually(
+      async () => {
+        rows = await logsOf(serverId);
+        return rows.length >= expected.length;
+      },
+      20_000,
+      `${expected.length} system logs`,
+    );
   } finally {
     expect(rows.map((row) => row.message).sort()).toEqual([...expected].sort());
   }
@@ -129,39 +133,57 @@ describe('a syslog file', () => {
     await stop(first);
   });
 
-  it('ships each new line once with its program, pid, level and time, in the traditional, high-precision and RFC 5424 formats', { timeout: 60_000 }, async () => {
-    const daemon = start(env);
+  it(
+    'ships each new line once with its program, pid, level and time, in the traditional, high-precision and RFC 5424 formats',
+    { timeout: 60_000 },
+    async () => {
+      const daemon = start(env);
 
-    const failedAt = minutesAgo(10);
-    const preciseAt = minutesAgo(9);
-    await write([
-      line('sshd[812]', 'Failed password for root from 203.0.113.9 port 52144 ssh2', failedAt),
-      line('sshd[812]', 'Accepted publickey for alice from 203.0.113.7 port 52150 ssh2: ED25519 SHA256:abc'),
-      line('kernel', '[ 1234.567] eth0: link up', minutesAgo(8)),
-      { text: `${rfc3339(preciseAt)} web01 CRON[4242]: (root) CMD (run-parts /etc/cron.hourly)`, message: '(root) CMD (run-parts /etc/cron.hourly)' },
-    ]);
-    const sudoAt = new Date(minutesAgo(7).getTime() + 250);
-    const sudo = 'alice : TTY=pts/0 ; PWD=/home/alice ; USER=root ; COMMAND=/usr/bin/id';
-    await write([{ text: `<85>1 ${sudoAt.toISOString()} web01 sudo 977 - [origin ip="10.0.0.5"] ${sudo}`, message: sudo }]);
+      const failedAt = minutesAgo(10);
+      const preciseAt = minutesAgo(9);
+      await write([
+        line('sshd[812]', 'Failed password for root from 203.0.113.9 port 52144 ssh2', failedAt),
+        line('sshd[812]', 'Accepted publickey for alice from 203.0.113.7 port 52150 ssh2: ED25519 SHA256:abc'),
+        line('kernel', '[ 1234.567] eth0: link up', minutesAgo(8)),
+        { text: `${rfc3339(preciseAt)} web01 CRON[4242]: (root) CMD (run-parts /etc/cron.hourly)`, message: '(root) CMD (run-parts /etc/cron.hourly)' },
+      ]);
+      const sudoAt = new Date(minutesAgo(7).getTime() + 250);
+      const sudo = 'alice : TTY=pts/0 ; PWD=/home/alice ; USER=root ; COMMAND=/usr/bin/id';
+      await write([{ text: `<85>1 ${sudoAt.toISOString()} web01 sudo 977 - [origin ip="10.0.0.5"] ${sudo}`, message: sudo }]);
 
-    // A line written in two parts: shipped once, whole, though the daemon read the first part alone.
-    await write([line('systemd-logind[601]', 'New session 7 of user alice.')]);
-    await appendFile(file, line('su[5150]', '(to root) alice on').text);
-    await expectMessages(serverId, expected);
-    await appendFile(file, ' pts/1\n');
-    expected.push('(to root) alice on pts/1');
+      // A line written in two parts: shipped once, whole, though the daemon read the first part alone.
+      await write([line('systemd-logind[601]', 'New session 7 of user alice.')]);
+      await appendFile(file, line('su[5150]', '(to root) alice on').text);
+      await expectMessages(serverId, expected);
+      await appendFile(file, ' pts/1\n');
+      expected.push('(to root) alice on pts/1');
 
-    const rows = await expectMessages(serverId, expected);
-    const byMessage = new Map(rows.map((row) => [row.message, row]));
-    expect(byMessage.get('Failed password for root from 203.0.113.9 port 52144 ssh2')).toMatchObject({ program: 'sshd', pid: 812, level: 'WARNING', loggedAt: failedAt.toISOString() });
-    expect(byMessage.get('Accepted publickey for alice from 203.0.113.7 port 52150 ssh2: ED25519 SHA256:abc')).toMatchObject({ program: 'sshd', pid: 812, level: 'INFO' });
-    expect(byMessage.get('[ 1234.567] eth0: link up')).toMatchObject({ program: 'kernel', pid: null, level: 'INFO' });
-    expect(byMessage.get('(root) CMD (run-parts /etc/cron.hourly)')).toMatchObject({ program: 'CRON', pid: 4242, level: 'INFO', loggedAt: new Date(preciseAt.getTime() + 123).toISOString() });
-    expect(byMessage.get(sudo)).toMatchObject({ program: 'sudo', pid: 977, level: 'NOTICE', loggedAt: sudoAt.toISOString() });
-    expect(byMessage.get('(to root) alice on pts/1')).toMatchObject({ program: 'su', pid: 5150 });
-    expect(rows.every((row) => /^sl-\d+-[0-9a-f]{16}-\d+$/.test(row.eventId))).toBe(true);
-    await stop(daemon);
-  });
+      const rows = await expectMessages(serverId, expected);
+      const byMessage = new Map(rows.map((row) => [row.message, row]));
+      expect(byMessage.get('Failed password for root from 203.0.113.9 port 52144 ssh2')).toMatchObject({
+        program: 'sshd',
+        pid: 812,
+        level: 'WARNING',
+        loggedAt: failedAt.toISOString(),
+      });
+      expect(byMessage.get('Accepted publickey for alice from 203.0.113.7 port 52150 ssh2: ED25519 SHA256:abc')).toMatchObject({
+        program: 'sshd',
+        pid: 812,
+        level: 'INFO',
+      });
+      expect(byMessage.get('[ 1234.567] eth0: link up')).toMatchObject({ program: 'kernel', pid: null, level: 'INFO' });
+      expect(byMessage.get('(root) CMD (run-parts /etc/cron.hourly)')).toMatchObject({
+        program: 'CRON',
+        pid: 4242,
+        level: 'INFO',
+        loggedAt: new Date(preciseAt.getTime() + 123).toISOString(),
+      });
+      expect(byMessage.get(sudo)).toMatchObject({ program: 'sudo', pid: 977, level: 'NOTICE', loggedAt: sudoAt.toISOString() });
+      expect(byMessage.get('(to root) alice on pts/1')).toMatchObject({ program: 'su', pid: 5150 });
+      expect(rows.every((row) => /^sl-\d+-[0-9a-f]{16}-\d+$/.test(row.eventId))).toBe(true);
+      await stop(daemon);
+    },
+  );
 
   it('follows the file through rotation by rename and truncation, and through restarts, losing and doubling nothing', { timeout: 90_000 }, async () => {
     let daemon = start(env);
@@ -226,8 +248,30 @@ describe('a syslog file', () => {
     );
     expect(response.errors).toBeUndefined();
     expect([...response.data!.fileTransfers.nodes].reverse()).toEqual([
-      { direction: 'DOWNLOAD', objectName: 'report.csv', path: '/home/alice/report.csv', sizeBytes: 5120, username: 'alice', remoteIp: '203.0.113.7', status: 'SUCCESS', error: null, occurredAt: downloadedAt.toISOString(), user: { email: 'alice@example.test' } },
-      { direction: 'UPLOAD', objectName: 'up load.bin', path: '/home/alice/up load.bin', sizeBytes: 4096, username: 'alice', remoteIp: '203.0.113.7', status: 'FAILED', error: 'the SFTP session ended with the file still open', occurredAt: failedAt.toISOString(), user: { email: 'alice@example.test' } },
+      {
+        direction: 'DOWNLOAD',
+        objectName: 'report.csv',
+        path: '/home/alice/report.csv',
+        sizeBytes: 5120,
+        username: 'alice',
+        remoteIp: '203.0.113.7',
+        status: 'SUCCESS',
+        error: null,
+        occurredAt: downloadedAt.toISOString(),
+        user: { email: 'alice@example.test' },
+      },
+      {
+        direction: 'UPLOAD',
+        objectName: 'up load.bin',
+        path: '/home/alice/up load.bin',
+        sizeBytes: 4096,
+        username: 'alice',
+        remoteIp: '203.0.113.7',
+        status: 'FAILED',
+        error: 'the SFTP session ended with the file still open',
+        occurredAt: failedAt.toISOString(),
+        user: { email: 'alice@example.test' },
+      },
     ]);
     await stop(daemon);
   });
@@ -238,9 +282,14 @@ describe('the journal', () => {
   let env: Record<string, string>;
   let serverId: string;
   const micros = (at: Date, extra: number) => String(at.getTime() * 1000 + extra);
-  const cursor = (seq: number, long = false) => `s=5f1c0e2a9b3d4c8e;i=${seq.toString(16)};b=0c2f6a1e;m=${seq * 1000};t=${(seq * 7919).toString(16)}${long ? `;x=${'f'.repeat(100)}` : ''}`;
+  const cursor = (seq: number, long = false) =>
+    `s=5f1c0e2a9b3d4c8e;i=${seq.toString(16)};b=0c2f6a1e;m=${seq * 1000};t=${(seq * 7919).toString(16)}${long ? `;x=${'f'.repeat(100)}` : ''}`;
   const append = (entries: Record<string, unknown>[]) => appendFile(journal, entries.map((entry) => `${JSON.stringify(entry)}\n`).join(''));
-  const calls = async () => (await readFile(`${journal}.calls`, 'utf8')).trim().split('\n').map((call) => JSON.parse(call) as string[]);
+  const calls = async () =>
+    (await readFile(`${journal}.calls`, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((call) => JSON.parse(call) as string[]);
 
   beforeAll(async () => {
     const server = await addServer(t, t.admin.tenantId, 'logs-journal');
@@ -286,49 +335,128 @@ setInterval(() => {
     });
   });
 
-  it('ships each entry once from now on, with its identifier, pid, priority and time, resuming after the last cursor Vigil took', { timeout: 60_000 }, async () => {
-    const at = new Date(Date.now() - 10 * 60_000);
-    // Already in the journal at the agent's first start: not shipped.
-    await append([
-      { __CURSOR: cursor(1), __REALTIME_TIMESTAMP: micros(at, 0), SYSLOG_IDENTIFIER: 'systemd', _PID: '1', PRIORITY: '6', MESSAGE: 'Started Session 1 of User alice.' },
-      { __CURSOR: cursor(2), __REALTIME_TIMESTAMP: micros(at, 1), SYSLOG_IDENTIFIER: 'systemd', _PID: '1', PRIORITY: '6', MESSAGE: 'Reached target Multi-User System.' },
-    ]);
-    let daemon = start(env);
-    await waitForLog(daemon, 'following the journal');
-    await append([
-      { __CURSOR: cursor(3), __REALTIME_TIMESTAMP: micros(at, 123_456), SYSLOG_IDENTIFIER: 'sshd', _COMM: 'sshd', _PID: '812', PRIORITY: '4', MESSAGE: 'Failed password for root from 203.0.113.9 port 52144 ssh2' },
-      { __CURSOR: cursor(4), __REALTIME_TIMESTAMP: micros(at, 2_000_000), _COMM: 'cron', _PID: '4242', PRIORITY: '6', MESSAGE: '(root) CMD (run-parts /etc/cron.hourly)' },
-      // Not UTF-8 (journalctl then writes bytes), with a NUL byte, which Vigil refuses in text: both replaced.
-      { __CURSOR: cursor(5), __REALTIME_TIMESTAMP: micros(at, 3_000_000), SYSLOG_IDENTIFIER: 'app', _PID: '77', PRIORITY: '0', MESSAGE: [...Buffer.from('caf'), 0xe9, 0x00, ...Buffer.from(' au lait')] },
-      { __CURSOR: cursor(6, true), __REALTIME_TIMESTAMP: micros(at, 4_000_000), SYSLOG_IDENTIFIER: 'kernel', PRIORITY: '7', MESSAGE: 'a cursor longer than an event id may be' },
-      // No message: nothing to ship, but the place moves past it.
-      { __CURSOR: cursor(7), __REALTIME_TIMESTAMP: micros(at, 5_000_000), SYSLOG_IDENTIFIER: 'audit', _PID: '5' },
-    ]);
-    const expected = ['Failed password for root from 203.0.113.9 port 52144 ssh2', '(root) CMD (run-parts /etc/cron.hourly)', 'caf\uFFFD\uFFFD au lait', 'a cursor longer than an event id may be'];
-    const rows = await expectMessages(serverId, expected);
-    expect(rows).toEqual([
-      { eventId: `jd-${cursor(3)}`, program: 'sshd', pid: 812, level: 'WARNING', message: expected[0], loggedAt: new Date(at.getTime() + 123).toISOString() },
-      { eventId: `jd-${cursor(4)}`, program: 'cron', pid: 4242, level: 'INFO', message: expected[1], loggedAt: new Date(at.getTime() + 2000).toISOString() },
-      { eventId: `jd-${cursor(5)}`, program: 'app', pid: 77, level: 'EMERGENCY', message: expected[2], loggedAt: new Date(at.getTime() + 3000).toISOString() },
-      { eventId: expect.stringMatching(/^jd-h-[0-9a-f]{64}$/), program: 'kernel', pid: null, level: 'DEBUG', message: expected[3], loggedAt: new Date(at.getTime() + 4000).toISOString() },
-    ]);
-    // At first start it took the newest entry's place, then followed after it.
-    expect(await calls()).toEqual([
-      ['--output=json', '--all', '--quiet', '--no-pager', '--lines=1'],
-      ['--output=json', '--all', '--quiet', '--no-pager', '--follow', '--no-tail', '--after-cursor', cursor(2)],
-    ]);
+  it(
+    'ships each entry once from now on, with its identifier, pid, priority and time, resuming after the last cursor Vigil took',
+    { timeout: 60_000 },
+    async () => {
+      const at = new Date(Date.now() - 10 * 60_000);
+      // Already in the journal at the agent's first start: not shipped.
+      await append([
+        {
+          __CURSOR: cursor(1),
+          __REALTIME_TIMESTAMP: micros(at, 0),
+          SYSLOG_IDENTIFIER: 'systemd',
+          _PID: '1',
+          PRIORITY: '6',
+          MESSAGE: 'Started Session 1 of User alice.',
+        },
+        {
+          __CURSOR: cursor(2),
+          __REALTIME_TIMESTAMP: micros(at, 1),
+          SYSLOG_IDENTIFIER: 'systemd',
+          _PID: '1',
+          PRIORITY: '6',
+          MESSAGE: 'Reached target Multi-User System.',
+        },
+      ]);
+      let daemon = start(env);
+      await waitForLog(daemon, 'following the journal');
+      await append([
+        {
+          __CURSOR: cursor(3),
+          __REALTIME_TIMESTAMP: micros(at, 123_456),
+          SYSLOG_IDENTIFIER: 'sshd',
+          _COMM: 'sshd',
+          _PID: '812',
+          PRIORITY: '4',
+          MESSAGE: 'Failed password for root from 203.0.113.9 port 52144 ssh2',
+        },
+        {
+          __CURSOR: cursor(4),
+          __REALTIME_TIMESTAMP: micros(at, 2_000_000),
+          _COMM: 'cron',
+          _PID: '4242',
+          PRIORITY: '6',
+          MESSAGE: '(root) CMD (run-parts /etc/cron.hourly)',
+        },
+        // Not UTF-8 (journalctl then writes bytes), with a NUL byte, which Vigil refuses in text: both replaced.
+        {
+          __CURSOR: cursor(5),
+          __REALTIME_TIMESTAMP: micros(at, 3_000_000),
+          SYSLOG_IDENTIFIER: 'app',
+          _PID: '77',
+          PRIORITY: '0',
+          MESSAGE: [...Buffer.from('caf'), 0xe9, 0x00, ...Buffer.from(' au lait')],
+        },
+        {
+          __CURSOR: cursor(6, true),
+          __REALTIME_TIMESTAMP: micros(at, 4_000_000),
+          SYSLOG_IDENTIFIER: 'kernel',
+          PRIORITY: '7',
+          MESSAGE: 'a cursor longer than an event id may be',
+        },
+        // No message: nothing to ship, but the place moves past it.
+        { __CURSOR: cursor(7), __REALTIME_TIMESTAMP: micros(at, 5_000_000), SYSLOG_IDENTIFIER: 'audit', _PID: '5' },
+      ]);
+      const expected = [
+        'Failed password for root from 203.0.113.9 port 52144 ssh2',
+        '(root) CMD (run-parts /etc/cron.hourly)',
+        'caf\uFFFD\uFFFD au lait',
+        'a cursor longer than an event id may be',
+      ];
+      const rows = await expectMessages(serverId, expected);
+      expect(rows).toEqual([
+        { eventId: `jd-${cursor(3)}`, program: 'sshd', pid: 812, level: 'WARNING', message: expected[0], loggedAt: new Date(at.getTime() + 123).toISOString() },
+        { eventId: `jd-${cursor(4)}`, program: 'cron', pid: 4242, level: 'INFO', message: expected[1], loggedAt: new Date(at.getTime() + 2000).toISOString() },
+        {
+          eventId: `jd-${cursor(5)}`,
+          program: 'app',
+          pid: 77,
+          level: 'EMERGENCY',
+          message: expected[2],
+          loggedAt: new Date(at.getTime() + 3000).toISOString(),
+        },
+        {
+          eventId: expect.stringMatching(/^jd-h-[0-9a-f]{64}$/),
+          program: 'kernel',
+          pid: null,
+          level: 'DEBUG',
+          message: expected[3],
+          loggedAt: new Date(at.getTime() + 4000).toISOString(),
+        },
+      ]);
+      // At first start it took the newest entry's place, then followed after it.
+      expect(await calls()).toEqual([
+        ['--output=json', '--all', '--quiet', '--no-pager', '--lines=1'],
+        ['--output=json', '--all', '--quiet', '--no-pager', '--follow', '--no-tail', '--after-cursor', cursor(2)],
+      ]);
 
-    // Stopped: journalctl is stopped with it, and what is logged meanwhile is shipped after a restart.
-    await stop(daemon);
-    const follower = Number(await readFile(`${journal}.pid`, 'utf8'));
-    expect(() => process.kill(follower, 0)).toThrow(expect.objectContaining({ code: 'ESRCH' }));
-    await append([
-      { __CURSOR: cursor(8), __REALTIME_TIMESTAMP: micros(at, 6_000_000), SYSLOG_IDENTIFIER: 'sshd', _PID: '813', PRIORITY: '6', MESSAGE: 'Accepted publickey for alice' },
-      { __CURSOR: cursor(9), __REALTIME_TIMESTAMP: micros(at, 7_000_000), SYSLOG_IDENTIFIER: 'sudo', _PID: '977', PRIORITY: '5', MESSAGE: 'alice : TTY=pts/0 ; USER=root ; COMMAND=/usr/bin/id' },
-    ]);
-    daemon = start(env);
-    await expectMessages(serverId, [...expected, 'Accepted publickey for alice', 'alice : TTY=pts/0 ; USER=root ; COMMAND=/usr/bin/id']);
-    expect((await calls()).at(-1)).toEqual(['--output=json', '--all', '--quiet', '--no-pager', '--follow', '--no-tail', '--after-cursor', cursor(7)]);
-    await stop(daemon);
-  });
+      // Stopped: journalctl is stopped with it, and what is logged meanwhile is shipped after a restart.
+      await stop(daemon);
+      const follower = Number(await readFile(`${journal}.pid`, 'utf8'));
+      expect(() => process.kill(follower, 0)).toThrow(expect.objectContaining({ code: 'ESRCH' }));
+      await append([
+        {
+          __CURSOR: cursor(8),
+          __REALTIME_TIMESTAMP: micros(at, 6_000_000),
+          SYSLOG_IDENTIFIER: 'sshd',
+          _PID: '813',
+          PRIORITY: '6',
+          MESSAGE: 'Accepted publickey for alice',
+        },
+        {
+          __CURSOR: cursor(9),
+          __REALTIME_TIMESTAMP: micros(at, 7_000_000),
+          SYSLOG_IDENTIFIER: 'sudo',
+          _PID: '977',
+          PRIORITY: '5',
+          MESSAGE: 'alice : TTY=pts/0 ; USER=root ; COMMAND=/usr/bin/id',
+        },
+      ]);
+      daemon = start(env);
+      await expectMessages(serverId, [...expected, 'Accepted publickey for alice', 'alice : TTY=pts/0 ; USER=root ; COMMAND=/usr/bin/id']);
+      expect((await calls()).at(-1)).toEqual(['--output=json', '--all', '--quiet', '--no-pager', '--follow', '--no-tail', '--after-cursor', cursor(7)]);
+      await stop(daemon);
+    },
+  );
 });

@@ -32,7 +32,14 @@ beforeAll(async () => {
   await addServer(t, t.admin.tenantId, 'dev-01', [{ key: 'env', value: 'dev' }]);
   slack = await startReceiver();
   hooks = await startReceiver();
-  deps = { db: t.vigil.database.db, clock: t.clock, logger: createLogger('silent'), secretBox: secretBoxFromKey(Buffer.from(TEST_SECRET_KEY, 'base64')), outbound: createOutboundPolicy(['loopback']), timeoutMs: 5000 };
+  deps = {
+    db: t.vigil.database.db,
+    clock: t.clock,
+    logger: createLogger('silent'),
+    secretBox: secretBoxFromKey(Buffer.from(TEST_SECRET_KEY, 'base64')),
+    outbound: createOutboundPolicy(['loopback']),
+    timeoutMs: 5000,
+  };
   const channel = await t.gql(`mutation($input: NotificationChannelInput!) { createNotificationChannel(input: $input) { id } }`, t.admin.token, {
     input: { name: 'Security Slack', type: 'SLACK', slack: { url: `${slack.url}/slack` } },
   });
@@ -96,18 +103,41 @@ describe('a FAILED_SIGN_INS rule', () => {
       input: { name: 'alerts out', url: `${hooks.url}/alerts`, eventTypes: ['alert.fired', 'alert.resolved'] },
     });
     expect(subscription.errors).toBeUndefined();
-    const rule = await createRule({ name: 'Brute force', condition: 'FAILED_SIGN_INS', threshold: 3, windowMinutes: 10, severity: 'HIGH', channelIds: [slackChannelId] });
-    expect(rule).toMatchObject({ condition: 'FAILED_SIGN_INS', threshold: 3, windowMinutes: 10, severity: 'HIGH', channelIds: [slackChannelId], isEnabled: true, commandPattern: null, serverLabels: [] });
+    const rule = await createRule({
+      name: 'Brute force',
+      condition: 'FAILED_SIGN_INS',
+      threshold: 3,
+      windowMinutes: 10,
+      severity: 'HIGH',
+      channelIds: [slackChannelId],
+    });
+    expect(rule).toMatchObject({
+      condition: 'FAILED_SIGN_INS',
+      threshold: 3,
+      windowMinutes: 10,
+      severity: 'HIGH',
+      channelIds: [slackChannelId],
+      isEnabled: true,
+      commandPattern: null,
+      serverLabels: [],
+    });
 
     // Mallory's revoked token: each refusal is recorded as auth.sign_in_failed with her email.
     const mallory = await t.createUser(t.admin.tenantId, { email: 'mallory@example.test' });
     const tokens = await t.gql(`query($id: ID!) { apiTokens(filter: { userId: $id }) { nodes { id } } }`, t.admin.token, { id: mallory.id });
-    expect((await t.gql(`mutation($id: ID!) { revokeToken(id: $id) { id } }`, t.admin.token, { id: tokens.data!.apiTokens.nodes[0].id })).errors).toBeUndefined();
+    expect(
+      (await t.gql(`mutation($id: ID!) { revokeToken(id: $id) { id } }`, t.admin.token, { id: tokens.data!.apiTokens.nodes[0].id })).errors,
+    ).toBeUndefined();
     const failSignIns = async (times: number) => {
       for (let i = 0; i < times; i++) expect(errorCodes(await t.gql('{ me { id } }', mallory.token))).toEqual(['UNAUTHENTICATED']);
     };
     const recorded = async () =>
-      (await t.gql(`{ activityLog(first: 50, filter: { action: ["auth.sign_in_failed"], userEmail: "mallory@example.test" }) { nodes { result } } }`, t.admin.token)).data!.activityLog.nodes;
+      (
+        await t.gql(
+          `{ activityLog(first: 50, filter: { action: ["auth.sign_in_failed"], userEmail: "mallory@example.test" }) { nodes { result } } }`,
+          t.admin.token,
+        )
+      ).data!.activityLog.nodes;
 
     await failSignIns(2);
     expect(await evaluate()).toBe(0);
@@ -117,7 +147,13 @@ describe('a FAILED_SIGN_INS rule', () => {
 
     const [fired] = await alertsOf(rule.id);
     expect(await alertsOf(rule.id)).toHaveLength(1);
-    expect(fired).toMatchObject({ subject: 'mallory@example.test', state: 'FIRED', severity: 'HIGH', details: { count: 3, threshold: 3, windowMinutes: 10 }, resolvedAt: null });
+    expect(fired).toMatchObject({
+      subject: 'mallory@example.test',
+      state: 'FIRED',
+      severity: 'HIGH',
+      details: { count: 3, threshold: 3, windowMinutes: 10 },
+      resolvedAt: null,
+    });
     expect(fired!.title).toContain('mallory@example.test');
     const expected = { category: 'ALERT', severity: 'HIGH', title: fired!.title, link: `/alerts/${fired!.id}`, resourceType: 'alert', resourceId: fired!.id };
     expect(await notificationsOf(t.admin.token)).toEqual([expected]);
@@ -170,21 +206,43 @@ describe('a FAILED_SIGN_INS rule', () => {
 describe('command rules', () => {
   it('FAILED_COMMANDS counts the tenant’s failures in the window; COMMAND_FAILED fires once per matching command', async () => {
     const threshold = await createRule({ name: 'Many failures', condition: 'FAILED_COMMANDS', threshold: 3, windowMinutes: 10, severity: 'MEDIUM' });
-    const pattern = await createRule({ name: 'Restart failed', condition: 'COMMAND_FAILED', commandPattern: 'systemctl restart *', severity: 'CRITICAL', channelIds: [slackChannelId] });
+    const pattern = await createRule({
+      name: 'Restart failed',
+      condition: 'COMMAND_FAILED',
+      commandPattern: 'systemctl restart *',
+      severity: 'CRITICAL',
+      channelIds: [slackChannelId],
+    });
     expect(pattern.commandPattern).toBe('systemctl restart *');
 
     // Another tenant's failures count for nothing here.
-    await commands(f.other.server, [['systemctl restart a', 'FAILED'], ['false', 'FAILED'], ['false', 'FAILED']]);
+    await commands(f.other.server, [
+      ['systemctl restart a', 'FAILED'],
+      ['false', 'FAILED'],
+      ['false', 'FAILED'],
+    ]);
     advance(t, 1);
-    await commands(f.web, [['systemctl restart nginx', 'FAILED'], ['systemctl status nginx', 'FAILED'], ['systemctl restart api', 'SUCCESS']]);
+    await commands(f.web, [
+      ['systemctl restart nginx', 'FAILED'],
+      ['systemctl status nginx', 'FAILED'],
+      ['systemctl restart api', 'SUCCESS'],
+    ]);
     expect(await evaluate()).toBe(1);
     const [restart] = await alertsOf(pattern.id);
-    expect(restart).toMatchObject({ state: 'FIRED', severity: 'CRITICAL', title: 'Command failed: systemctl restart nginx', details: { serverId: f.web.id, exitCode: 1 } });
+    expect(restart).toMatchObject({
+      state: 'FIRED',
+      severity: 'CRITICAL',
+      title: 'Command failed: systemctl restart nginx',
+      details: { serverId: f.web.id, exitCode: 1 },
+    });
     expect(await alertsOf(threshold.id)).toEqual([]);
     expect(JSON.parse(slack.requests[0]!.body).attachments[0].color).toBe('#D32F2F');
 
     advance(t, 1);
-    const [, running] = await commands(f.db, [['ls /nope', 'FAILED'], ['systemctl restart postgresql', 'RUNNING']]);
+    const [, running] = await commands(f.db, [
+      ['ls /nope', 'FAILED'],
+      ['systemctl restart postgresql', 'RUNNING'],
+    ]);
     expect(await evaluate()).toBe(1);
     const [tenantAlert] = await alertsOf(threshold.id);
     expect(tenantAlert).toMatchObject({ subject: 'tenant', state: 'FIRED', severity: 'MEDIUM', details: { count: 3, threshold: 3, windowMinutes: 10 } });
@@ -193,7 +251,11 @@ describe('command rules', () => {
     // A running command that later fails fires then; nothing fires twice.
     advance(t, 1);
     const update = await ingest(t, f.db.agentToken, [
-      { eventId: `cmd-${++events}`, kind: 'COMMAND_UPDATE', commandUpdate: { commandEventId: running, status: 'FAILED', exitCode: 3, reportedAt: minutesAgo(t, 0) } },
+      {
+        eventId: `cmd-${++events}`,
+        kind: 'COMMAND_UPDATE',
+        commandUpdate: { commandEventId: running, status: 'FAILED', exitCode: 3, reportedAt: minutesAgo(t, 0) },
+      },
     ]);
     expect(update.errors).toBeUndefined();
     expect(await evaluate()).toBe(1);
@@ -215,7 +277,9 @@ describe('command rules', () => {
     const rule = await createRule({ name: 'Prod sudo', condition: 'SUDO_GRANTED', serverLabels: [{ key: 'env', value: 'prod' }], severity: 'HIGH' });
     expect(rule.serverLabels).toEqual([{ key: 'env', value: 'prod' }]);
     const grant = (server: string) =>
-      t.gql(`mutation($input: GrantSudoInput!) { grantSudo(input: $input) { id } }`, t.admin.token, { input: { server, user: 'alice@example.test', command: 'systemctl restart nginx', reason: 'on call' } });
+      t.gql(`mutation($input: GrantSudoInput!) { grantSudo(input: $input) { id } }`, t.admin.token, {
+        input: { server, user: 'alice@example.test', command: 'systemctl restart nginx', reason: 'on call' },
+      });
     advance(t, 1);
     const onDev = await grant('dev-01');
     expect(onDev.errors).toBeUndefined();
@@ -228,7 +292,12 @@ describe('command rules', () => {
     expect(await evaluate()).toBe(0);
     const [alert] = await alertsOf(rule.id);
     expect(await alertsOf(rule.id)).toHaveLength(1);
-    expect(alert).toMatchObject({ subject: onProd.data!.grantSudo.id, state: 'FIRED', title: 'Sudo granted on web-01', details: { serverId: f.web.id, userId: f.alice.id, grantedVia: 'admin' } });
+    expect(alert).toMatchObject({
+      subject: onProd.data!.grantSudo.id,
+      state: 'FIRED',
+      title: 'Sudo granted on web-01',
+      details: { serverId: f.web.id, userId: f.alice.id, grantedVia: 'admin' },
+    });
   });
 });
 
@@ -241,7 +310,11 @@ describe('late records', () => {
     advance(t, 1);
     const grantedAt = new Date(evaluatedAt - 10_000).toISOString();
     const reported = await ingest(t, f.web.agentToken, [
-      { eventId: `late-sudo-${randomUUID()}`, kind: 'SUDO_AUTHORIZATION', sudoAuthorization: { userEmail: 'alice@example.test', command: 'systemctl restart db', grantedVia: 'ADMIN', grantedAt } },
+      {
+        eventId: `late-sudo-${randomUUID()}`,
+        kind: 'SUDO_AUTHORIZATION',
+        sudoAuthorization: { userEmail: 'alice@example.test', command: 'systemctl restart db', grantedVia: 'ADMIN', grantedAt },
+      },
     ]);
     expect(reported.errors).toBeUndefined();
     expect(await evaluate()).toBe(1);
@@ -253,7 +326,10 @@ describe('late records', () => {
 
 describe('deleting a channel', () => {
   it('takes it off the rules that named it, so they can be saved again', async () => {
-    const channel = await t.gql(`mutation { createNotificationChannel(input: { name: "short-lived", type: TEAMS, teams: { url: "http://127.0.0.1:9/t" } }) { id } }`, t.admin.token);
+    const channel = await t.gql(
+      `mutation { createNotificationChannel(input: { name: "short-lived", type: TEAMS, teams: { url: "http://127.0.0.1:9/t" } }) { id } }`,
+      t.admin.token,
+    );
     const channelId = channel.data!.createNotificationChannel.id as string;
     const rule = await createRule({ name: 'Uses a channel', condition: 'FAILED_COMMANDS', threshold: 100, channelIds: [channelId] });
     await t.gql(`mutation($id: ID!) { deleteNotificationChannel(id: $id) { id } }`, t.admin.token, { id: channelId });
@@ -271,7 +347,10 @@ describe('acknowledging and resolving', () => {
   it('moves fired → acknowledged → resolved, refuses what is not allowed, and needs monitoring.manage', async () => {
     const rule = await createRule({ name: 'Any rm', condition: 'COMMAND_FAILED', commandPattern: 'rm -rf *', severity: 'LOW' });
     advance(t, 1);
-    await commands(f.web, [['rm -rf /srv/a', 'FAILED'], ['rm -rf /srv/b', 'FAILED']]);
+    await commands(f.web, [
+      ['rm -rf /srv/a', 'FAILED'],
+      ['rm -rf /srv/b', 'FAILED'],
+    ]);
     expect(await evaluate()).toBe(2);
     const [first, second] = await alertsOf(rule.id);
 
@@ -285,7 +364,10 @@ describe('acknowledging and resolving', () => {
     expect(acknowledged).toMatchObject({ state: 'ACKNOWLEDGED', acknowledgedAt: t.clock.now().toISOString(), resolvedAt: null });
     expect(errorCodes(await t.gql(ACK, t.admin.token, { id: first!.id }))).toEqual(['CONFLICT']);
     advance(t, 1);
-    expect((await t.gql(RESOLVE, t.admin.token, { id: first!.id })).data!.resolveAlert).toMatchObject({ state: 'RESOLVED', resolvedAt: t.clock.now().toISOString() });
+    expect((await t.gql(RESOLVE, t.admin.token, { id: first!.id })).data!.resolveAlert).toMatchObject({
+      state: 'RESOLVED',
+      resolvedAt: t.clock.now().toISOString(),
+    });
     expect(errorCodes(await t.gql(ACK, t.admin.token, { id: first!.id }))).toEqual(['CONFLICT']);
     expect(errorCodes(await t.gql(RESOLVE, t.admin.token, { id: first!.id }))).toEqual(['CONFLICT']);
     // A fired alert may be resolved directly.
@@ -297,7 +379,12 @@ describe('acknowledging and resolving', () => {
 
     // One alert, and who moved it on (what chat messages show).
     const ONE = `query($id: ID!) { alert(id: $id) { id state acknowledgedBy { email } resolvedBy { email } } }`;
-    expect((await t.gql(ONE, f.dave.token, { id: first!.id })).data!.alert).toEqual({ id: first!.id, state: 'RESOLVED', acknowledgedBy: { email: t.admin.email }, resolvedBy: { email: t.admin.email } });
+    expect((await t.gql(ONE, f.dave.token, { id: first!.id })).data!.alert).toEqual({
+      id: first!.id,
+      state: 'RESOLVED',
+      acknowledgedBy: { email: t.admin.email },
+      resolvedBy: { email: t.admin.email },
+    });
     expect((await t.gql(ONE, f.dave.token, { id: second!.id })).data!.alert).toMatchObject({ acknowledgedBy: null, resolvedBy: { email: t.admin.email } });
     expect(errorCodes(await t.gql(ONE, f.alice.token, { id: first!.id }))).toEqual(['FORBIDDEN']);
     expect(errorCodes(await t.gql(ONE, f.other.admin.token, { id: first!.id }))).toEqual(['NOT_FOUND']);
@@ -328,7 +415,9 @@ describe('rule input', () => {
     const foreign = await t.gql(`mutation($input: NotificationChannelInput!) { createNotificationChannel(input: $input) { id } }`, f.other.admin.token, {
       input: { name: 'Their Slack', type: 'SLACK', slack: { url: `${slack.url}/theirs` } },
     });
-    const theirs = await t.gql(CREATE_RULE, t.admin.token, { input: { name: 'New rule', condition: 'FAILED_COMMANDS', channelIds: [foreign.data!.createNotificationChannel.id] } });
+    const theirs = await t.gql(CREATE_RULE, t.admin.token, {
+      input: { name: 'New rule', condition: 'FAILED_COMMANDS', channelIds: [foreign.data!.createNotificationChannel.id] },
+    });
     expect(theirs.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.channelIds.0' });
     expect(errorCodes(await t.gql(CREATE_RULE, f.dave.token, { input: { name: 'Dave rule', condition: 'FAILED_COMMANDS' } }))).toEqual(['FORBIDDEN']);
     expect(await count()).toBe(before);

@@ -20,7 +20,11 @@ import { errorCodes, type GraphQLResponse } from '../support/graphql-client.js';
 import { startTestVigil, TEST_SECRET_KEY, type TestUser, type TestVigil } from '../support/test-vigil.js';
 import { startReceiver, type Receiver } from '../support/webhook-receiver.js';
 
-interface Mail { from: string; to: string[]; raw: string }
+interface Mail {
+  from: string;
+  to: string[];
+  raw: string;
+}
 
 let t: TestVigil;
 let receiver: Receiver;
@@ -129,7 +133,11 @@ describe('SMTP', () => {
   });
 
   it('signs in with the username and password, which are never returned', async () => {
-    const channel = await create({ name: 'Mail auth', type: 'SMTP', smtp: { ...settings, port: smtpPort, useTls: false, username: 'relay-user', password: SECRETS[0] } });
+    const channel = await create({
+      name: 'Mail auth',
+      type: 'SMTP',
+      smtp: { ...settings, port: smtpPort, useTls: false, username: 'relay-user', password: SECRETS[0] },
+    });
     expect(channel.settings).toMatchObject({ username: 'relay-user', hasPassword: true });
     expect(channel.settings).not.toHaveProperty('password');
     expect(await sendTest(channel.id)).toEqual({ isSuccess: true, error: null });
@@ -148,7 +156,11 @@ describe('Slack and Teams', () => {
     expect(await sendTest(slack.id)).toEqual({ isSuccess: true, error: null });
     expect(await sendTest(teams.id)).toEqual({ isSuccess: true, error: null });
     const slackBody = JSON.parse(requestsTo('/slack')[0]!.body);
-    expect(slackBody).toMatchObject({ channel: '#ops', text: 'Vigil test notification', attachments: [{ color: '#1976D2', title: 'Vigil test notification' }] });
+    expect(slackBody).toMatchObject({
+      channel: '#ops',
+      text: 'Vigil test notification',
+      attachments: [{ color: '#1976D2', title: 'Vigil test notification' }],
+    });
     expect(slackBody.attachments[0].fields).toContainEqual({ title: 'Severity', value: 'info', short: true });
     const teamsBody = JSON.parse(requestsTo('/teams')[0]!.body);
     expect(teamsBody).toMatchObject({ '@type': 'MessageCard', themeColor: '1976D2', title: 'Vigil test notification' });
@@ -162,7 +174,14 @@ describe('Slack and Teams', () => {
     const rules: string[] = [];
     for (const severity of Object.keys(colours)) {
       const rule = await gql(`mutation($input: AlertRuleInput!) { createAlertRule(input: $input) { id } }`, t.admin.token, {
-        input: { name: `Any failed sign-in ${severity}`, condition: 'FAILED_SIGN_INS', threshold: 1, windowMinutes: 10, severity, channelIds: [slack.id, teams.id] },
+        input: {
+          name: `Any failed sign-in ${severity}`,
+          condition: 'FAILED_SIGN_INS',
+          threshold: 1,
+          windowMinutes: 10,
+          severity,
+          channelIds: [slack.id, teams.id],
+        },
       });
       expect(rule.errors).toBeUndefined();
       rules.push(rule.data!.createAlertRule.id);
@@ -170,7 +189,14 @@ describe('Slack and Teams', () => {
     // One refused sign-in (a Vigil token of this tenant with a wrong secret) breaches every rule.
     const refused = await t.gql('{ me { id } }', `vigil_user_${t.admin.tenantId.replaceAll('-', '')}_${'x'.repeat(43)}`);
     expect(errorCodes(refused)).toEqual(['UNAUTHENTICATED']);
-    const deps = { db: t.vigil.database.db, clock: t.clock, logger: createLogger('silent'), secretBox: secretBoxFromKey(Buffer.from(TEST_SECRET_KEY, 'base64')), outbound: createOutboundPolicy(['loopback']), timeoutMs: 5000 };
+    const deps = {
+      db: t.vigil.database.db,
+      clock: t.clock,
+      logger: createLogger('silent'),
+      secretBox: secretBoxFromKey(Buffer.from(TEST_SECRET_KEY, 'base64')),
+      outbound: createOutboundPolicy(['loopback']),
+      timeoutMs: 5000,
+    };
     expect(await evaluateAlertRules(deps)).toBe(5);
 
     const slackBodies = requestsTo('/colours').map((request) => JSON.parse(request.body));
@@ -179,7 +205,11 @@ describe('Slack and Teams', () => {
     expect(bySeverity).toEqual({ critical: '#D32F2F', high: '#F57C00', medium: '#FBC02D', low: '#388E3C', info: '#1976D2' });
     expect(slackBodies.every((body) => !('channel' in body))).toBe(true);
     const teamsBodies = requestsTo('/teams-colours').map((request) => JSON.parse(request.body));
-    expect(teamsBodies.map((body) => body.themeColor).sort()).toEqual(Object.values(colours).map((colour) => colour.slice(1)).sort());
+    expect(teamsBodies.map((body) => body.themeColor).sort()).toEqual(
+      Object.values(colours)
+        .map((colour) => colour.slice(1))
+        .sort(),
+    );
     expect(teamsBodies.every((body) => body['@type'] === 'MessageCard')).toBe(true);
     for (const id of rules) await gql(`mutation($id: ID!) { deleteAlertRule(id: $id) { id } }`, t.admin.token, { id });
   });
@@ -198,7 +228,12 @@ describe('webhook channels', () => {
     expect(request!.headers['content-type']).toBe('application/json');
     expect(request!.headers.authorization).toBe(SECRETS[2]);
     expect(request!.headers['x-webhook-signature']).toBe(`sha256=${createHmac('sha256', SECRETS[1]!).update(request!.body).digest('hex')}`);
-    expect(JSON.parse(request!.body)).toMatchObject({ subject: 'Vigil test notification', message: 'A test of the notification channel "Hook signed".', severity: 'info', source: 'Vigil' });
+    expect(JSON.parse(request!.body)).toMatchObject({
+      subject: 'Vigil test notification',
+      message: 'A test of the notification channel "Hook signed".',
+      severity: 'info',
+      source: 'Vigil',
+    });
 
     const bare = await create({ name: 'Hook bare', type: 'WEBHOOK', webhook: { url: `${receiver.url}/bare` } });
     expect(bare.settings).toEqual({ url: `${receiver.url}/bare`, hasSecret: false, headerNames: [] });
@@ -208,8 +243,14 @@ describe('webhook channels', () => {
 
   it('are replaced by an update (secrets must be sent again) and gone after a delete', async () => {
     const channel = await create({ name: 'Hook to change', type: 'WEBHOOK', webhook: { url: `${receiver.url}/a`, secret: SECRETS[1] } });
-    const updated = await gql(UPDATE, t.admin.token, { id: channel.id, input: { name: 'Hook changed', type: 'WEBHOOK', webhook: { url: `${receiver.url}/b` } } });
-    expect(updated.data!.updateNotificationChannel).toMatchObject({ name: 'Hook changed', settings: { url: `${receiver.url}/b`, hasSecret: false, headerNames: [] } });
+    const updated = await gql(UPDATE, t.admin.token, {
+      id: channel.id,
+      input: { name: 'Hook changed', type: 'WEBHOOK', webhook: { url: `${receiver.url}/b` } },
+    });
+    expect(updated.data!.updateNotificationChannel).toMatchObject({
+      name: 'Hook changed',
+      settings: { url: `${receiver.url}/b`, hasSecret: false, headerNames: [] },
+    });
     expect(await sendTest(channel.id)).toEqual({ isSuccess: true, error: null });
     expect(requestsTo('/b')[0]!.headers).not.toHaveProperty('x-webhook-signature');
     expect((await gql(DELETE, t.admin.token, { id: channel.id })).errors).toBeUndefined();
@@ -230,7 +271,11 @@ describe('failed sends', () => {
     receiver.answer({ status: 500, body: 'connector down' });
     expect(await sendTest(teams.id)).toEqual({ isSuccess: false, error: 'HTTP 500: connector down' });
 
-    const mail = await create({ name: 'Mail nowhere', type: 'SMTP', smtp: { host: '127.0.0.1', port, useTls: false, from: 'vigil@example.test', to: ['ops@example.test'] } });
+    const mail = await create({
+      name: 'Mail nowhere',
+      type: 'SMTP',
+      smtp: { host: '127.0.0.1', port, useTls: false, from: 'vigil@example.test', to: ['ops@example.test'] },
+    });
     const unsent = await sendTest(mail.id);
     expect(unsent.isSuccess).toBe(false);
     expect(unsent.error).toMatch(/ECONNREFUSED|refused/i);
@@ -269,7 +314,9 @@ describe('input errors and permissions', () => {
     const channel = await create({ name: 'Guarded', type: 'SLACK', slack: { url: `${receiver.url}/guarded` } });
     expect((await gql(LIST, viewer.token)).errors).toBeUndefined();
     expect(errorCodes(await gql(CREATE, viewer.token, { input: { name: 'Mine', type: 'SLACK', slack: { url: `${receiver.url}/x` } } }))).toEqual(['FORBIDDEN']);
-    expect(errorCodes(await gql(UPDATE, viewer.token, { id: channel.id, input: { name: 'Mine', type: 'SLACK', slack: { url: `${receiver.url}/x` } } }))).toEqual(['FORBIDDEN']);
+    expect(
+      errorCodes(await gql(UPDATE, viewer.token, { id: channel.id, input: { name: 'Mine', type: 'SLACK', slack: { url: `${receiver.url}/x` } } })),
+    ).toEqual(['FORBIDDEN']);
     expect(errorCodes(await gql(TEST, viewer.token, { id: channel.id }))).toEqual(['FORBIDDEN']);
     expect(errorCodes(await gql(DELETE, viewer.token, { id: channel.id }))).toEqual(['FORBIDDEN']);
     expect(errorCodes(await gql(LIST, plain.token))).toEqual(['FORBIDDEN']);
@@ -277,7 +324,9 @@ describe('input errors and permissions', () => {
   });
 
   it('secrets appear in no API answer, and are sealed in the database (channel rows, audit and activity logs)', async () => {
-    answers.push(JSON.stringify(await gql(`{ auditLog(first: 500, filter: { resourceType: "notification_channel" }) { nodes { action before after } } }`, t.admin.token)));
+    answers.push(
+      JSON.stringify(await gql(`{ auditLog(first: 500, filter: { resourceType: "notification_channel" }) { nodes { action before after } } }`, t.admin.token)),
+    );
     expect(answers.join('\n')).toContain('relay-user');
     for (const secret of SECRETS) expect(answers.join('\n')).not.toContain(secret);
     const rows = await queryRows<{ row: string }>(
@@ -285,7 +334,10 @@ describe('input errors and permissions', () => {
       sql`select to_jsonb(c)::text as row from notification_channels c
           union all select to_jsonb(a)::text from audit_entries a union all select to_jsonb(l)::text from activity_log l`,
     );
-    const sealed = await queryRows<{ sealed_secrets: string | null }>(t.vigil.database.db, sql`select sealed_secrets from notification_channels where name = 'Mail auth'`);
+    const sealed = await queryRows<{ sealed_secrets: string | null }>(
+      t.vigil.database.db,
+      sql`select sealed_secrets from notification_channels where name = 'Mail auth'`,
+    );
     expect(sealed[0]!.sealed_secrets).toBeTruthy();
     for (const secret of SECRETS) expect(rows.filter((row) => row.row.includes(secret))).toEqual([]);
   });

@@ -32,7 +32,13 @@ describe('approvals export', () => {
     const rows = parseCsv(response.text);
     expect(rows.map((row) => row.id).sort()).toEqual(Object.values(ids).sort());
     const approved = rows.find((row) => row.id === ids.approved)!;
-    expect(approved).toMatchObject({ kind: 'access', status: 'approved', reason: 'quarterly patching', requester_email: f.alice.email, closed_by_email: f.bob.email });
+    expect(approved).toMatchObject({
+      kind: 'access',
+      status: 'approved',
+      reason: 'quarterly patching',
+      requester_email: f.alice.email,
+      closed_by_email: f.bob.email,
+    });
     expect(approved.server_names!.split(', ').sort()).toEqual(['db-01', 'web-01']);
     expect(approved.decisions).toMatch(new RegExp(`^approved by ${f.bob.email} via api at \\S+: patch window agreed$`));
     expect(approved.access_session_id).not.toBe('');

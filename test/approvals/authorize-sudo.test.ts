@@ -89,7 +89,10 @@ describe('granted', () => {
     const grantId = request.sudoAuthorization.id;
     expect(request.sudoAuthorization).toMatchObject({ command: 'systemctl restart nginx', isPattern: false, grantedVia: 'APPROVAL', approvalId: request.id });
 
-    const expected = { isAllowed: true, authorization: { id: grantId, command: 'systemctl restart nginx', grantedVia: 'APPROVAL', approvalId: request.id, policyId: null } };
+    const expected = {
+      isAllowed: true,
+      authorization: { id: grantId, command: 'systemctl restart nginx', grantedVia: 'APPROVAL', approvalId: request.id, policyId: null },
+    };
     const byEmail = await check(f.web, f.alice.email, 'systemctl restart nginx');
     expect(byEmail).toMatchObject({ ...expected, check: { outcome: 'GRANTED', userRef: f.alice.email, command: 'systemctl restart nginx' } });
     const byId = await check(f.web, f.alice.id, 'systemctl restart nginx');
@@ -164,7 +167,10 @@ describe('revoked', () => {
     const standing = await adminGrant({ user: user.email, command: 'systemctl restart php-fpm' });
     const { sessionId } = await activeSession(user, { servers: ['web-01', 'db-01'], isSudoRequested: true });
     // The literal grant is the one that answers, though the session's `*` covers the command too.
-    expect((await check(f.web, user.email, 'systemctl restart php-fpm')).authorization).toMatchObject({ id: standing.id, command: 'systemctl restart php-fpm' });
+    expect((await check(f.web, user.email, 'systemctl restart php-fpm')).authorization).toMatchObject({
+      id: standing.id,
+      command: 'systemctl restart php-fpm',
+    });
     expect((await check(f.db, user.email, 'whoami')).check.outcome).toBe('GRANTED');
     // Asking for what the session's `*` already covers files nothing: the grant answers (issue 29).
     const covered = await requestSudoAs(t, user, { server: 'db-01', command: 'systemctl restart postgresql' });
@@ -183,7 +189,10 @@ describe('never granted', () => {
   it('tells an unknown user from one without grants, and keeps grants to their server', async () => {
     const user = await freshUser();
     expect(await check(f.web, user.email, 'systemctl restart nginx')).toMatchObject({ ...denied, check: { outcome: 'NOT_GRANTED', userRef: user.email } });
-    expect(await check(f.web, 'nobody@example.test', 'systemctl restart nginx')).toMatchObject({ ...denied, check: { outcome: 'UNKNOWN_USER', userRef: 'nobody@example.test' } });
+    expect(await check(f.web, 'nobody@example.test', 'systemctl restart nginx')).toMatchObject({
+      ...denied,
+      check: { outcome: 'UNKNOWN_USER', userRef: 'nobody@example.test' },
+    });
     expect((await check(f.web, '0190a0b0-0000-7000-8000-000000000999', 'ls')).check.outcome).toBe('UNKNOWN_USER');
 
     const given = await adminGrant({ user: user.email, command: 'uptime' });

@@ -166,7 +166,10 @@ describe.runIf(isPostgres)('approval decisions racing on PostgreSQL', () => {
       const approveWon = approveOutcome === 'ok';
       approvedWins.push(approveWon);
       const winner = approveWon ? f.bob : f.carol;
-      expect((approveWon ? approved : denied)!.data!.decideApproval, label).toMatchObject({ status: approveWon ? 'APPROVED' : 'DENIED', closedBy: { email: winner.email } });
+      expect((approveWon ? approved : denied)!.data!.decideApproval, label).toMatchObject({
+        status: approveWon ? 'APPROVED' : 'DENIED',
+        closedBy: { email: winner.email },
+      });
       expect((approveWon ? denied : approved)!.errors![0]!.extensions, label).toMatchObject({
         code: 'CONFLICT',
         status: approveWon ? 'approved' : 'denied',
@@ -182,7 +185,10 @@ describe.runIf(isPostgres)('approval decisions racing on PostgreSQL', () => {
       expect(approval, label).toMatchObject({ status: approveWon ? 'APPROVED' : 'DENIED', closedBy: { email: winner.email } });
       expect(approval.decisions, label).toEqual([{ decision: approveWon ? 'APPROVE' : 'DENY', approver: { email: winner.email } }]);
       expect(approval.accessSession.status, label).toBe(approveWon ? 'ACTIVE' : 'DENIED');
-      expect(audit.map((entry) => entry.action), label).toEqual(['approval.requested', 'approval.decided']);
+      expect(
+        audit.map((entry) => entry.action),
+        label,
+      ).toEqual(['approval.requested', 'approval.decided']);
     });
     console.info('approve vs deny, wins:', { approve: approvedWins.filter(Boolean).length, deny: approvedWins.filter((won) => !won).length });
   });
@@ -227,19 +233,41 @@ describe.runIf(isPostgres)('approval decisions racing on PostgreSQL', () => {
       ]);
       const session = sessionRead.data!.accessSession;
       expect(session.status, label).toBe('ENDED');
-      expect(session.sudoAuthorizations.nodes.every((grant: { revokedAt: string | null }) => grant.revokedAt !== null), label).toBe(true);
+      expect(
+        session.sudoAuthorizations.nodes.every((grant: { revokedAt: string | null }) => grant.revokedAt !== null),
+        label,
+      ).toBe(true);
       if (decisionWins[round]) {
         // The decision committed first; ending the session then revoked the grant it made.
-        expect(approval, label).toMatchObject({ status: 'APPROVED', closedBy: { email: f.bob.email }, decisions: [{ decision: 'APPROVE', approver: { email: f.bob.email } }] });
+        expect(approval, label).toMatchObject({
+          status: 'APPROVED',
+          closedBy: { email: f.bob.email },
+          decisions: [{ decision: 'APPROVE', approver: { email: f.bob.email } }],
+        });
         expect(approval.sudoAuthorization, label).toMatchObject({ accessSession: { id: sessionId }, revokedAt: expect.any(String) });
-        expect(session.sudoAuthorizations.nodes.map((grant: { id: string }) => grant.id), label).toEqual([approval.sudoAuthorization.id]);
-        expect(approvalAudit.map((entry) => entry.action), label).toEqual(['approval.requested', 'approval.decided']);
-        expect(sessionAudit.map((entry) => entry.action), label).toEqual(['access_session.started', 'access_session.ended', 'sudo.revoked']);
+        expect(
+          session.sudoAuthorizations.nodes.map((grant: { id: string }) => grant.id),
+          label,
+        ).toEqual([approval.sudoAuthorization.id]);
+        expect(
+          approvalAudit.map((entry) => entry.action),
+          label,
+        ).toEqual(['approval.requested', 'approval.decided']);
+        expect(
+          sessionAudit.map((entry) => entry.action),
+          label,
+        ).toEqual(['access_session.started', 'access_session.ended', 'sudo.revoked']);
       } else {
         // Ending committed first and cancelled the pending request; the decision came too late.
         expect(approval, label).toMatchObject({ status: 'CANCELLED', cancelReason: 'access session ended', decisions: [], sudoAuthorization: null });
-        expect(approvalAudit.map((entry) => entry.action), label).toEqual(['approval.requested', 'approval.cancelled']);
-        expect(sessionAudit.map((entry) => entry.action), label).toEqual(['access_session.started', 'access_session.ended']);
+        expect(
+          approvalAudit.map((entry) => entry.action),
+          label,
+        ).toEqual(['approval.requested', 'approval.cancelled']);
+        expect(
+          sessionAudit.map((entry) => entry.action),
+          label,
+        ).toEqual(['access_session.started', 'access_session.ended']);
       }
     });
     console.info('sudo decision vs session end, wins:', { decision: decisionWins.filter(Boolean).length, end: decisionWins.filter((won) => !won).length });
@@ -253,7 +281,10 @@ describe.runIf(isPostgres)('approval decisions racing on PostgreSQL', () => {
       const url = databaseUrl(inject('postgresTemplate')!.adminUrl, row!.name);
       second = await openDatabase({ kind: 'postgres', url, dataDir: '', poolMax: 2 }, { applicationName: 'vigil:second-sweeper' });
       // …with the log's sequencer a second instance runs (no signer: the first one signs).
-      registerLogService(second.db, createLogService({ db: second.db, clock: t.clock, logger: createLogger('silent'), policy: { everyEntries: 1000, everyMinutes: 60 } }));
+      registerLogService(
+        second.db,
+        createLogService({ db: second.db, clock: t.clock, logger: createLogger('silent'), policy: { everyEntries: 1000, everyMinutes: 60 } }),
+      );
     });
     afterAll(async () => second?.close());
 
@@ -277,7 +308,8 @@ describe.runIf(isPostgres)('approval decisions racing on PostgreSQL', () => {
         ]);
         expect(pending.data!.approvals.nodes, label).toEqual([]);
         const expiredById = new Map<string, unknown>(expired.data!.approvals.nodes.map((node: { id: string }) => [node.id, node]));
-        for (const id of ids) expect(expiredById.get(id), `${label}: ${id}`).toEqual({ id, status: 'EXPIRED', closedBy: null, accessSession: { status: 'EXPIRED' } });
+        for (const id of ids)
+          expect(expiredById.get(id), `${label}: ${id}`).toEqual({ id, status: 'EXPIRED', closedBy: null, accessSession: { status: 'EXPIRED' } });
         const entries = new Map<string, number>();
         for (const { resourceId } of expiredAudit.data!.auditLog.nodes as { resourceId: string }[]) entries.set(resourceId, (entries.get(resourceId) ?? 0) + 1);
         for (const id of ids) expect(entries.get(id), `${label}: approval.expired entries of ${id}`).toBe(1);

@@ -50,7 +50,11 @@ describe('request → approve → active → end', () => {
     expect(session.data!.accessSession.approval).toEqual({ id: request.id, status: 'APPROVED' });
     // Sudo for the session: one `*` grant per server, in force.
     expect(session.data!.accessSession.sudoAuthorizations.nodes).toHaveLength(2);
-    expect(session.data!.accessSession.sudoAuthorizations.nodes.every((grant: { command: string; revokedAt: string | null }) => grant.command === '*' && grant.revokedAt === null)).toBe(true);
+    expect(
+      session.data!.accessSession.sudoAuthorizations.nodes.every(
+        (grant: { command: string; revokedAt: string | null }) => grant.command === '*' && grant.revokedAt === null,
+      ),
+    ).toBe(true);
 
     const ended = await t.gql(END, f.alice.token, { id: approval.accessSession.id });
     expect(ended.errors).toBeUndefined();
@@ -69,11 +73,23 @@ describe('request → approve → active → end', () => {
     const requested = await requestAccessAs(t, f.alice, { servers: ['web-01'] });
     const id = requested.data!.requestAccess.id;
     const { graphql } = await import('../support/graphql-client.js');
-    const decided = await graphql(t.url, `mutation($id: ID!) { decideApproval(id: $id, decision: APPROVE) { decisions { channel } } }`, {
-      token: f.bob.token,
-      variables: { id },
-      headers: { 'vigil-client': 'web' },
-    });
+    const decided = await graphql(
+      t.url,
+      `
+        mutation ($id: ID!) {
+          decideApproval(id: $id, decision: APPROVE) {
+            decisions {
+              channel
+            }
+          }
+        }
+      `,
+      {
+        token: f.bob.token,
+        variables: { id },
+        headers: { 'vigil-client': 'web' },
+      },
+    );
     expect(decided.errors).toBeUndefined();
     expect((decided.data as any).decideApproval.decisions).toEqual([{ channel: 'WEB' }]);
   });

@@ -6,7 +6,15 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { errorCodes } from '../support/graphql-client.js';
 import { startTestVigil, type TestUser, type TestVigil } from '../support/test-vigil.js';
-import { APPROVAL, buildApprovalsFixture, createPolicy, decideAs, requestAccessAs, requestSudoAs, type ApprovalsFixture } from '../support/approvals-fixture.js';
+import {
+  APPROVAL,
+  buildApprovalsFixture,
+  createPolicy,
+  decideAs,
+  requestAccessAs,
+  requestSudoAs,
+  type ApprovalsFixture,
+} from '../support/approvals-fixture.js';
 
 let t: TestVigil;
 let f: ApprovalsFixture;
@@ -105,7 +113,13 @@ describe('two-person rule', () => {
 
     const first = await decideAs(t, f.bob, id, 'APPROVE');
     expect(first.errors).toBeUndefined();
-    expect(first.data!.decideApproval).toMatchObject({ status: 'PENDING', approvalsReceived: 1, approvalsStillNeeded: 1, closedBy: null, viewerCanDecide: false });
+    expect(first.data!.decideApproval).toMatchObject({
+      status: 'PENDING',
+      approvalsReceived: 1,
+      approvalsStillNeeded: 1,
+      closedBy: null,
+      viewerCanDecide: false,
+    });
 
     const repeat = await decideAs(t, f.bob, id, 'APPROVE');
     expect(repeat.errors).toBeUndefined();
@@ -114,7 +128,12 @@ describe('two-person rule', () => {
 
     const second = await decideAs(t, f.carol, id, 'APPROVE');
     expect(second.errors).toBeUndefined();
-    expect(second.data!.decideApproval).toMatchObject({ status: 'APPROVED', approvalsReceived: 2, approvalsStillNeeded: 0, closedBy: { email: f.carol.email } });
+    expect(second.data!.decideApproval).toMatchObject({
+      status: 'APPROVED',
+      approvalsReceived: 2,
+      approvalsStillNeeded: 0,
+      closedBy: { email: f.carol.email },
+    });
     const after = (await t.gql(APPROVAL, f.alice.token, { id })).data!.approval;
     expect(after.accessSession.status).toBe('ACTIVE');
     expect(after.decisions.map((decision: { approver: { email: string } }) => decision.approver.email)).toEqual([f.bob.email, f.carol.email]);
@@ -157,14 +176,39 @@ describe('sudo allowlist', () => {
     const allowed = await requestSudoAs(t, f.alice, { server: 'web-01', command: 'systemctl  status nginx' });
     expect(allowed.errors).toBeUndefined();
     const granted = allowed.data!.requestSudo;
-    expect(granted).toMatchObject({ kind: 'SUDO', status: 'APPROVED', isAutoApproved: true, command: 'systemctl status nginx', policyId: sudo.id, closedBy: null, decisions: [] });
-    expect(granted.sudoAuthorization).toMatchObject({ command: 'systemctl status nginx', isPattern: false, grantedVia: 'POLICY', policyId: sudo.id, approvalId: granted.id, grantedBy: null });
+    expect(granted).toMatchObject({
+      kind: 'SUDO',
+      status: 'APPROVED',
+      isAutoApproved: true,
+      command: 'systemctl status nginx',
+      policyId: sudo.id,
+      closedBy: null,
+      decisions: [],
+    });
+    expect(granted.sudoAuthorization).toMatchObject({
+      command: 'systemctl status nginx',
+      isPattern: false,
+      grantedVia: 'POLICY',
+      policyId: sudo.id,
+      approvalId: granted.id,
+      grantedBy: null,
+    });
 
     const other = await requestSudoAs(t, f.alice, { server: 'web-01', command: 'systemctl restart nginx' });
     expect(other.errors).toBeUndefined();
-    expect(other.data!.requestSudo).toMatchObject({ status: 'PENDING', isAutoApproved: false, policyName: sudo.name, approvalsStillNeeded: 1, sudoAuthorization: null });
+    expect(other.data!.requestSudo).toMatchObject({
+      status: 'PENDING',
+      isAutoApproved: false,
+      policyName: sudo.name,
+      approvalsStillNeeded: 1,
+      sudoAuthorization: null,
+    });
     const approved = await decideAs(t, f.bob, other.data!.requestSudo.id, 'APPROVE');
-    expect(approved.data!.decideApproval.sudoAuthorization).toMatchObject({ command: 'systemctl restart nginx', grantedVia: 'APPROVAL', grantedBy: { email: f.bob.email } });
+    expect(approved.data!.decideApproval.sudoAuthorization).toMatchObject({
+      command: 'systemctl restart nginx',
+      grantedVia: 'APPROVAL',
+      grantedBy: { email: f.bob.email },
+    });
 
     // Sudo needs an access session in force on that server.
     expect(errorCodes(await requestSudoAs(t, f.dave, { server: 'web-01', command: 'systemctl status nginx' }))).toEqual(['FORBIDDEN']);
@@ -174,7 +218,13 @@ describe('sudo allowlist', () => {
 
 describe('policy rules held by the request', () => {
   it('asks for a justification when the policy says so', async () => {
-    await policy({ name: 'db needs reasons', requestKinds: ['ACCESS'], serverLabels: [{ key: 'role', value: 'db' }], requesterGroups: ['dev'], isApprovalJustificationRequired: true });
+    await policy({
+      name: 'db needs reasons',
+      requestKinds: ['ACCESS'],
+      serverLabels: [{ key: 'role', value: 'db' }],
+      requesterGroups: ['dev'],
+      isApprovalJustificationRequired: true,
+    });
     const { id } = await request(f.alice, ['db-01']);
     for (const justification of [undefined, '   ']) {
       const bare = await decideAs(t, f.bob, id, 'APPROVE', justification);
@@ -184,7 +234,10 @@ describe('policy rules held by the request', () => {
     expect(await approval(id)).toMatchObject({ status: 'PENDING', decisions: [] });
     const approved = await decideAs(t, f.bob, id, 'APPROVE', 'ticket OPS-42');
     expect(approved.errors).toBeUndefined();
-    expect(approved.data!.decideApproval).toMatchObject({ status: 'APPROVED', decisions: [{ decision: 'APPROVE', justification: 'ticket OPS-42', approver: { email: f.bob.email } }] });
+    expect(approved.data!.decideApproval).toMatchObject({
+      status: 'APPROVED',
+      decisions: [{ decision: 'APPROVE', justification: 'ticket OPS-42', approver: { email: f.bob.email } }],
+    });
   });
 
   it('keeps a pending request to the rules it was made under when the policy changes', async () => {
@@ -233,7 +286,9 @@ describe('policy administration', () => {
   it('is for admins only', async () => {
     const made = await policy({ name: 'admins only', requestKinds: ['ACCESS'], requesterGroups: ['nobody'] });
     const input = { name: 'bob policy', requestKinds: ['ACCESS'] };
-    expect(errorCodes(await t.gql(`mutation($input: CreateApprovalPolicyInput!) { createApprovalPolicy(input: $input) { id } }`, f.bob.token, { input }))).toEqual(['FORBIDDEN']);
+    expect(
+      errorCodes(await t.gql(`mutation($input: CreateApprovalPolicyInput!) { createApprovalPolicy(input: $input) { id } }`, f.bob.token, { input })),
+    ).toEqual(['FORBIDDEN']);
     expect(errorCodes(await t.gql(POLICIES, f.bob.token))).toEqual(['FORBIDDEN']);
     expect(errorCodes(await t.gql(UPDATE_POLICY, f.bob.token, { id: made.id, input: { requiredApprovals: 0 } }))).toEqual(['FORBIDDEN']);
     expect(errorCodes(await t.gql(DELETE_POLICY, f.bob.token, { id: made.id }))).toEqual(['FORBIDDEN']);
@@ -269,7 +324,13 @@ describe('policy administration', () => {
   });
 
   it('enforces the policy’s longest duration on requests', async () => {
-    const short = await policy({ name: 'short dev', requestKinds: ['ACCESS'], serverLabels: [{ key: 'env', value: 'dev' }], requesterGroups: ['dev'], maxDurationMinutes: 120 });
+    const short = await policy({
+      name: 'short dev',
+      requestKinds: ['ACCESS'],
+      serverLabels: [{ key: 'env', value: 'dev' }],
+      requesterGroups: ['dev'],
+      maxDurationMinutes: 120,
+    });
     const long = await requestAccessAs(t, f.alice, { servers: ['dev-01'], durationMinutes: 121 });
     expect(long.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.durationMinutes' });
     expect(long.errors![0]!.message).toContain(short.name);
@@ -292,7 +353,14 @@ describe('the reviewer’s queue', () => {
 
   it('lists exactly what the viewer may decide and has not', async () => {
     await sreProdPolicy('queue sre', { requiredApprovals: 2, priority: 40 });
-    const dba = await policy({ name: 'queue dba', requestKinds: ['ACCESS'], serverLabels: [{ key: 'role', value: 'db' }], requesterGroups: ['dev'], approverGroups: ['dba'], priority: 50 });
+    const dba = await policy({
+      name: 'queue dba',
+      requestKinds: ['ACCESS'],
+      serverLabels: [{ key: 'role', value: 'db' }],
+      requesterGroups: ['dev'],
+      approverGroups: ['dba'],
+      priority: 50,
+    });
     const sreGoverned = await request(f.alice, ['web-01']);
     const underDefaults = await request(f.alice, ['dev-01']);
     const dbaGoverned = await request(f.dave, ['db-01']);

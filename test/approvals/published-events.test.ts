@@ -20,7 +20,11 @@ beforeAll(async () => {
     const event = parseDomainEvent(payload);
     // Workflow changes only: record, audit, log and notification events have tests of their own
     // (a checkpoint is signed whenever a sequencer run makes one due, in the background).
-    if (event && !['records.changed', 'audit.appended', 'log.appended', 'log.checkpoint_signed', 'notification.created', 'identity.changed'].includes(event.type)) received.push(event);
+    if (
+      event &&
+      !['records.changed', 'audit.appended', 'log.appended', 'log.checkpoint_signed', 'notification.created', 'identity.changed'].includes(event.type)
+    )
+      received.push(event);
   });
 });
 afterAll(async () => {

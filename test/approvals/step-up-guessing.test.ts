@@ -23,7 +23,17 @@ const wrong = () => String((Number(codeNow()) + 500_000) % 1_000_000).padStart(6
 beforeAll(async () => {
   t = await startTestVigil();
   f = await buildApprovalsFixture(t);
-  expect((await createPolicy(t, { name: 'prod step-up', requestKinds: ['ACCESS'], serverLabels: [{ key: 'env', value: 'prod' }], approverGroups: ['sre'], chatApproval: 'STEP_UP' })).errors).toBeUndefined();
+  expect(
+    (
+      await createPolicy(t, {
+        name: 'prod step-up',
+        requestKinds: ['ACCESS'],
+        serverLabels: [{ key: 'env', value: 'prod' }],
+        approverGroups: ['sre'],
+        chatApproval: 'STEP_UP',
+      })
+    ).errors,
+  ).toBeUndefined();
   const started = await t.gql<any>('mutation { startTotpEnrolment { secret } }', f.bob.token);
   secret = started.data!.startTotpEnrolment.secret;
   expect((await t.gql<any>('mutation($c: String!) { confirmTotpEnrolment(code: $c) }', f.bob.token, { c: codeNow() })).data!.confirmTotpEnrolment).toBe(true);
@@ -56,7 +66,8 @@ describe('guessing step-up codes', () => {
     advance(t, 1);
     const first = await requestAccessAs(t, f.dave, { servers: ['web-01'] });
     const firstId = first.data!.requestAccess.id as string;
-    const decide = async (id: string, code: string) => decideApprovalCountingCodes(await bobInSlack(), id, { decision: 'approved', totpCode: code }, { secretBox: box });
+    const decide = async (id: string, code: string) =>
+      decideApprovalCountingCodes(await bobInSlack(), id, { decision: 'approved', totpCode: code }, { secretBox: box });
     for (let attempt = 0; attempt < 4; attempt += 1) await expect(decide(firstId, wrong())).rejects.toThrow('not valid');
     expect((await decide(firstId, codeNow())).status).toBe('approved');
     // The count started again: four more wrong codes still leave the right one working.

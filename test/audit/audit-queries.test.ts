@@ -27,7 +27,8 @@ beforeAll(async () => {
 });
 afterAll(async () => t?.close());
 
-const LOG = 'query($filter: AuditLogFilterInput, $first: Int) { auditLog(first: $first, filter: $filter) { nodes { seq action actorEmail resourceType resourceName } } }';
+const LOG =
+  'query($filter: AuditLogFilterInput, $first: Int) { auditLog(first: $first, filter: $filter) { nodes { seq action actorEmail resourceType resourceName } } }';
 
 async function search(filter: Record<string, unknown>, first = 100) {
   const response = await t.gql<any>(LOG, auditor.token, { filter, first });
@@ -119,7 +120,7 @@ describe('access and accountability', () => {
     }
   });
 
-  it("records every reading of the log: who looked, at what, with which filter", async () => {
+  it('records every reading of the log: who looked, at what, with which filter', async () => {
     await t.gql(LOG, auditor.token, { filter: { action: ['server.registered'], keyword: 'srv' } });
     const views = await search({ action: ['audit.log_viewed'] });
     expect(views[0]).toMatchObject({ actorEmail: 'auditor@queries.test', resourceType: 'audit_log' });

@@ -96,7 +96,9 @@ describe('tampering', () => {
   it('catches entries cut off the end after a checkpoint', async () => {
     const { tenantId, admin, headSeq } = await chainWithCheckpoint('truncated');
     await t.vigil.database.db.execute(sql`delete from audit_entries where tenant_id = ${tenantId} and seq >= ${headSeq - 1}`);
-    await t.vigil.database.db.execute(sql`update audit_chain_heads set seq = ${headSeq - 2}, hash = (select hash from audit_entries where tenant_id = ${tenantId} and seq = ${headSeq - 2}) where tenant_id = ${tenantId}`);
+    await t.vigil.database.db.execute(
+      sql`update audit_chain_heads set seq = ${headSeq - 2}, hash = (select hash from audit_entries where tenant_id = ${tenantId} and seq = ${headSeq - 2}) where tenant_id = ${tenantId}`,
+    );
     expect((await integrity(admin.token)).fault).toMatchObject({ seq: headSeq - 1, kind: 'MISSING' });
   });
 
@@ -132,9 +134,7 @@ describe('transactions', () => {
 describe.runIf(isPostgres)('concurrent writers on PostgreSQL', () => {
   it('keeps one contiguous, intact chain under 16 clients making 200 audited mutations each', async () => {
     const { tenantId, admin } = await t.createTenant('busy');
-    const writers = await Promise.all(
-      Array.from({ length: 16 }, (_, index) => t.createUser(tenantId, { email: `writer${index}@busy.test`, role: 'admin' })),
-    );
+    const writers = await Promise.all(Array.from({ length: 16 }, (_, index) => t.createUser(tenantId, { email: `writer${index}@busy.test`, role: 'admin' })));
     const before = await entryCount(t.vigil.database.db, tenantId);
     await Promise.all(
       writers.map(async (writer, index) => {

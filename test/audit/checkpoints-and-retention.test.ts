@@ -40,7 +40,10 @@ async function makeChanges(admin: TestUser, count: number, prefix: string): Prom
 describe('signed checkpoints', () => {
   async function logCheckpointsOf(tenantId: string) {
     await t.vigil.log.whenIdle();
-    return queryRows<{ size: number; signed_at: string }>(t.vigil.database.db, sql`select size::int, signed_at::text from log_checkpoints where tenant_id = ${tenantId} order by signed_at, size`);
+    return queryRows<{ size: number; signed_at: string }>(
+      t.vigil.database.db,
+      sql`select size::int, signed_at::text from log_checkpoints where tenant_id = ${tenantId} order by signed_at, size`,
+    );
   }
 
   it('signs a checkpoint of the log in the step that leaves N leaves unsigned, and not before', async () => {
@@ -107,10 +110,32 @@ describe('retention', () => {
   it('prunes old commands and keeps records still referenced by newer ones', async () => {
     const fixture = await buildRecordsFixture(t);
     const response = await ingest(t, fixture.web.agentToken, [
-      { eventId: 'old-session', kind: 'TERMINAL_SESSION_STARTED', terminalSessionStarted: { userId: fixture.alice.id, username: 'alice', source: 'WEB_TERMINAL', startedAt: minutesAgo(t, 60 * 24 * 20) } },
-      { eventId: 'old-cmd', kind: 'COMMAND', command: { shell: 'SYSTEM', line: 'old # retention', terminalSessionEventId: 'old-session', status: 'SUCCESS', submittedAt: minutesAgo(t, 60 * 24 * 20) } },
-      { eventId: 'kept-session', kind: 'TERMINAL_SESSION_STARTED', terminalSessionStarted: { userId: fixture.alice.id, username: 'alice', source: 'WEB_TERMINAL', startedAt: minutesAgo(t, 60 * 24 * 20) } },
-      { eventId: 'new-cmd', kind: 'COMMAND', command: { shell: 'SYSTEM', line: 'new # retention', terminalSessionEventId: 'kept-session', status: 'SUCCESS', submittedAt: minutesAgo(t, 60) } },
+      {
+        eventId: 'old-session',
+        kind: 'TERMINAL_SESSION_STARTED',
+        terminalSessionStarted: { userId: fixture.alice.id, username: 'alice', source: 'WEB_TERMINAL', startedAt: minutesAgo(t, 60 * 24 * 20) },
+      },
+      {
+        eventId: 'old-cmd',
+        kind: 'COMMAND',
+        command: {
+          shell: 'SYSTEM',
+          line: 'old # retention',
+          terminalSessionEventId: 'old-session',
+          status: 'SUCCESS',
+          submittedAt: minutesAgo(t, 60 * 24 * 20),
+        },
+      },
+      {
+        eventId: 'kept-session',
+        kind: 'TERMINAL_SESSION_STARTED',
+        terminalSessionStarted: { userId: fixture.alice.id, username: 'alice', source: 'WEB_TERMINAL', startedAt: minutesAgo(t, 60 * 24 * 20) },
+      },
+      {
+        eventId: 'new-cmd',
+        kind: 'COMMAND',
+        command: { shell: 'SYSTEM', line: 'new # retention', terminalSessionEventId: 'kept-session', status: 'SUCCESS', submittedAt: minutesAgo(t, 60) },
+      },
     ]);
     expect(response.errors).toBeUndefined();
     await t.gql('mutation { setRetentionPolicy(kind: COMMANDS, days: 10) { kind } }', t.admin.token);

@@ -16,7 +16,8 @@ import { startTestVigil, type TestVigil } from '../support/test-vigil.js';
 const facts = approvalFacts;
 const DISABLED = { chatApproval: 'DISABLED', chatDecisionRefusal: 'The policy Prod does not allow deciding this request in chat' } as const;
 /** Every link a message or card carries (a card's $schema is not one). */
-const urlsIn = (value: unknown) => (JSON.stringify(value).match(/https?:\/\/[^"|>\\]+/g) ?? []).filter((url) => !url.startsWith('http://adaptivecards.io/schemas/'));
+const urlsIn = (value: unknown) =>
+  (JSON.stringify(value).match(/https?:\/\/[^"|>\\]+/g) ?? []).filter((url) => !url.startsWith('http://adaptivecards.io/schemas/'));
 
 describe('approval links in chat', () => {
   it('without VIGIL_APPROVAL_URL: no link at all, and a request chat may not decide says where it is decided', () => {
@@ -37,7 +38,9 @@ describe('approval links in chat', () => {
   });
 
   it('VIGIL_APPROVAL_URL must be an http(s) URL with {id} in it', () => {
-    expect(loadConfig({ VIGIL_APPROVAL_URL: 'https://console.example.test/access/{id}/review' }).http.approvalUrlTemplate).toBe('https://console.example.test/access/{id}/review');
+    expect(loadConfig({ VIGIL_APPROVAL_URL: 'https://console.example.test/access/{id}/review' }).http.approvalUrlTemplate).toBe(
+      'https://console.example.test/access/{id}/review',
+    );
     for (const bad of ['https://console.example.test/approvals', 'console.example.test/{id}']) {
       let caught: unknown;
       try {

@@ -40,14 +40,35 @@ function hostileFacts(overrides: Partial<ApprovalFacts> = {}): ApprovalFacts {
     url: 'https://vigil.example/approvals/1',
     requester: { id: 'u1', email: 'alice+<!channel>@example.test', name: HOSTILE },
     servers: Array.from({ length: 500 }, (_, index) => ({ name: serverName(index), labels: [{ key: 'env', value: atMost(HOSTILE, 63) }] })),
-    decisions: [{ decision: 'APPROVE', justification: atMost(HOSTILE, 2000), channel: 'SLACK', decidedAt: '2026-12-06T09:30:00.000Z', approver: { email: 'bob@example.test' } }],
+    decisions: [
+      {
+        decision: 'APPROVE',
+        justification: atMost(HOSTILE, 2000),
+        channel: 'SLACK',
+        decidedAt: '2026-12-06T09:30:00.000Z',
+        approver: { email: 'bob@example.test' },
+      },
+    ],
     closedBy: null,
     ...overrides,
   };
 }
 
-const SUDO_REQUEST = { kind: 'SUDO' as const, sudoScope: atMost(HOSTILE, 4000), command: atMost(HOSTILE, 4000), isPattern: true, servers: [{ name: serverName(1), labels: [] }] };
-const STATES: Partial<ApprovalFacts>[] = [{}, { status: 'DENIED' }, { status: 'CANCELLED' }, { status: 'EXPIRED' }, { chatDecisionRefusal: atMost(HOSTILE, 300) }, SUDO_REQUEST];
+const SUDO_REQUEST = {
+  kind: 'SUDO' as const,
+  sudoScope: atMost(HOSTILE, 4000),
+  command: atMost(HOSTILE, 4000),
+  isPattern: true,
+  servers: [{ name: serverName(1), labels: [] }],
+};
+const STATES: Partial<ApprovalFacts>[] = [
+  {},
+  { status: 'DENIED' },
+  { status: 'CANCELLED' },
+  { status: 'EXPIRED' },
+  { chatDecisionRefusal: atMost(HOSTILE, 300) },
+  SUDO_REQUEST,
+];
 const ROWS: ListRow[] = Array.from({ length: 10 }, (_, index) => ({
   title: atMost(`${index} ${HOSTILE}`, 4000),
   facts: [atMost(HOSTILE, 300), atMost(HOSTILE, 2000)],
@@ -145,7 +166,15 @@ describe('Slack messages with hostile text at the API limits', () => {
 
   it('alert messages in every state: an agent’s words (a failed command line) neither mention nor link, and fit', () => {
     for (const state of ['fired', 'acknowledged', 'resolved'] as const) {
-      const message = alertMessage({ subject: `Command failed: ${atMost(HOSTILE, 4000)}`, message: atMost(HOSTILE, 20_000), severity: 'high', source: 'Vigil', alertId: '1', state, outcome: state === 'fired' ? null : 'resolved by bob@example.test' });
+      const message = alertMessage({
+        subject: `Command failed: ${atMost(HOSTILE, 4000)}`,
+        message: atMost(HOSTILE, 20_000),
+        severity: 'high',
+        source: 'Vigil',
+        alertId: '1',
+        state,
+        outcome: state === 'fired' ? null : 'resolved by bob@example.test',
+      });
       expectSafeSlack({ blocks: message.attachments[0]!.blocks as any[], fallback: message.text });
     }
   });
@@ -180,13 +209,20 @@ function markdownTexts(node: any, out: string[] = []): string[] {
 describe('Teams cards with hostile text at the API limits', () => {
   it('people’s and agents’ words (reasons, justifications, cancel reasons, list rows, alerts) are never read as markdown', () => {
     const link = 'see [Vigil](https://evil.example/login) **now**';
-    const facts = hostileFacts({ reason: link, cancelReason: link, servers: [{ name: 'web-01', labels: [] }], requester: { id: 'u1', email: 'alice@example.test', name: 'Alice' } });
+    const facts = hostileFacts({
+      reason: link,
+      cancelReason: link,
+      servers: [{ name: 'web-01', labels: [] }],
+      requester: { id: 'u1', email: 'alice@example.test', name: 'Alice' },
+    });
     const cards = [
       ...(['PENDING', 'APPROVED', 'CANCELLED'] as const).map((status) =>
         approvalCard({ ...facts, status, decisions: [{ ...facts.decisions[0]!, justification: link }], policyName: 'SRE' }),
       ),
       listCard('Your commands', [{ title: link, facts: [link] }], null),
-      ...(['fired', 'acknowledged', 'resolved'] as const).map((state) => alertCard({ subject: link, message: link, severity: 'high', source: 'Vigil', alertId: '1', state, outcome: state === 'fired' ? null : link })),
+      ...(['fired', 'acknowledged', 'resolved'] as const).map((state) =>
+        alertCard({ subject: link, message: link, severity: 'high', source: 'Vigil', alertId: '1', state, outcome: state === 'fired' ? null : link }),
+      ),
     ];
     for (const card of cards) {
       expect(JSON.stringify(card)).toContain('evil.example'); // shown, as typed …
@@ -203,7 +239,15 @@ describe('Teams cards with hostile text at the API limits', () => {
     expect(bytes(listCard(atMost(HOSTILE, 500), ROWS, 'x'.repeat(100)))).toBeLessThanOrEqual(TEAMS_MAX_BYTES);
     expect(bytes(lineCard(atMost(HOSTILE, 20_000)))).toBeLessThanOrEqual(TEAMS_MAX_BYTES);
     for (const state of ['fired', 'acknowledged'] as const) {
-      const alert = { subject: atMost(HOSTILE, 20_000), message: atMost(HOSTILE, 20_000), severity: 'critical', source: atMost(HOSTILE, 500), alertId: '1', state, outcome: null } as const;
+      const alert = {
+        subject: atMost(HOSTILE, 20_000),
+        message: atMost(HOSTILE, 20_000),
+        severity: 'critical',
+        source: atMost(HOSTILE, 500),
+        alertId: '1',
+        state,
+        outcome: null,
+      } as const;
       expect(bytes(alertCard(alert))).toBeLessThanOrEqual(TEAMS_MAX_BYTES);
     }
   });

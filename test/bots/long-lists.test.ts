@@ -9,7 +9,8 @@ import { approvalMessage } from '../../bot/slack/blocks.js';
 import { approvalCard } from '../../bot/teams/cards.js';
 import { approvalFacts } from '../support/approval-facts.js';
 
-const names = (count: number, length = 60) => Array.from({ length: count }, (_, index) => `srv-${String(index + 1).padStart(3, '0')}-${'x'.repeat(length - 8)}`);
+const names = (count: number, length = 60) =>
+  Array.from({ length: count }, (_, index) => `srv-${String(index + 1).padStart(3, '0')}-${'x'.repeat(length - 8)}`);
 
 describe('long lists', () => {
   it('name what fits and count the rest', () => {

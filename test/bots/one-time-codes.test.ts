@@ -26,7 +26,10 @@ describe('one-time codes', () => {
     const made = await t.gql<any>('mutation { createChatLinkCode { code } }', user.token);
     expect(made.errors).toBeUndefined();
     const code = made.data!.createChatLinkCode.code as string;
-    const [row] = await queryRows<{ code_hash: string }>(t.vigil.database.db, sql`select code_hash from chat_link_codes where tenant_id = ${t.admin.tenantId} and user_id = ${user.id}`);
+    const [row] = await queryRows<{ code_hash: string }>(
+      t.vigil.database.db,
+      sql`select code_hash from chat_link_codes where tenant_id = ${t.admin.tenantId} and user_id = ${user.id}`,
+    );
     expect(row!.code_hash).not.toBe(sha256(code));
     expect(row!.code_hash).toBe(await hashOneTimeCode(code));
 

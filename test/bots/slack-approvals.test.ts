@@ -11,7 +11,17 @@ import { Secret, TOTP } from 'otpauth';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../server/db/database.js';
 import { bindSlackWorkspace } from '../support/chat-binding.js';
-import { advance, APPROVAL, buildApprovalsFixture, createPolicy, decideAs, requestAccessAs, requestSudoAs, sweep, type ApprovalsFixture } from '../support/approvals-fixture.js';
+import {
+  advance,
+  APPROVAL,
+  buildApprovalsFixture,
+  createPolicy,
+  decideAs,
+  requestAccessAs,
+  requestSudoAs,
+  sweep,
+  type ApprovalsFixture,
+} from '../support/approvals-fixture.js';
 import { buttonClick, postToSlackEndpoint, slashCommand, startFakeSlack, viewSubmission, type FakeSlack, type SlackCall } from '../support/fake-slack.js';
 import { addServer, ingest, minutesAgo, type TestServer } from '../support/records-fixture.js';
 import { startTestVigil, type TestUser, type TestVigil } from '../support/test-vigil.js';
@@ -52,10 +62,13 @@ function posts(): Post[] {
 }
 
 /** The messages announcing approval `id` (top-level posts whose blocks name it). */
-const announcements = (id: string) => posts().filter((post) => !post.call.args.thread_ts && Array.isArray(post.call.args.blocks) && JSON.stringify(post.call.args.blocks).includes(id));
+const announcements = (id: string) =>
+  posts().filter((post) => !post.call.args.thread_ts && Array.isArray(post.call.args.blocks) && JSON.stringify(post.call.args.blocks).includes(id));
 const updatesOf = (copy: Post) => slack.callsOf('chat.update').filter((call) => call.args.channel === copy.channel && call.args.ts === copy.ts);
-const threadRepliesOf = (copy: Post) => slack.callsOf('chat.postMessage').filter((call) => call.args.channel === copy.channel && call.args.thread_ts === copy.ts);
-const dmsTo = (slackUserId: string) => slack.callsOf('chat.postMessage').filter((call) => call.args.channel === slackUserId && !call.args.blocks && !call.args.thread_ts);
+const threadRepliesOf = (copy: Post) =>
+  slack.callsOf('chat.postMessage').filter((call) => call.args.channel === copy.channel && call.args.thread_ts === copy.ts);
+const dmsTo = (slackUserId: string) =>
+  slack.callsOf('chat.postMessage').filter((call) => call.args.channel === slackUserId && !call.args.blocks && !call.args.thread_ts);
 const responses = () => slack.callsOf('response_url');
 const viewsOpened = () => slack.callsOf('views.open');
 
@@ -125,7 +138,9 @@ describe('approvals in Slack', () => {
   const click = (actionId: string, value: string, slackUserId: string, message?: { channel: string; ts: string }) =>
     postToSlackEndpoint(t.vigil.baseUrl, buttonClick(actionId, value, as(slackUserId), slack.responseUrl, message), { secret: SECRET });
   const submit = (approvalId: string, decision: 'approve' | 'deny', values: Record<string, string>, slackUserId: string) =>
-    postToSlackEndpoint(t.vigil.baseUrl, viewSubmission('approval_decision', JSON.stringify({ approvalId, decision }), values, as(slackUserId)), { secret: SECRET });
+    postToSlackEndpoint(t.vigil.baseUrl, viewSubmission('approval_decision', JSON.stringify({ approvalId, decision }), values, as(slackUserId)), {
+      secret: SECRET,
+    });
 
   /** A request by alice through the API; waits until its announcement reached every target. */
   async function request(server: string, extra: Record<string, unknown> = {}, targets = 3): Promise<{ id: string; copies: Post[] }> {
@@ -159,13 +174,21 @@ describe('approvals in Slack', () => {
     let copies: Post[];
 
     it('is posted to the approver channel and DMed to bob and carol only, with the facts and Approve/Deny buttons', async () => {
-      const answer = await postToSlackEndpoint(t.vigil.baseUrl, slashCommand('/access', 'web-01 60 --reason "deploy the hotfix"', as('UALICE'), slack.responseUrl), { secret: SECRET });
+      const answer = await postToSlackEndpoint(
+        t.vigil.baseUrl,
+        slashCommand('/access', 'web-01 60 --reason "deploy the hotfix"', as('UALICE'), slack.responseUrl),
+        { secret: SECRET },
+      );
       expect(answer.status).toBe(200);
       expect(answer.body.response_type).toBe('ephemeral');
       expect(answer.body.text).toContain('Requested access to web-01: waiting for 1 approval');
       // Asked in a channel: the outcome comes as a direct message, and the answer says so.
       expect(answer.body.text).toContain('You will hear back in a direct message from Vigil.');
-      const mine = await t.gql(`query($id: ID!) { approvals(first: 1, filter: { requesterId: $id }) { nodes { id status durationMinutes reason policyName } } }`, f.alice.token, { id: f.alice.id });
+      const mine = await t.gql(
+        `query($id: ID!) { approvals(first: 1, filter: { requesterId: $id }) { nodes { id status durationMinutes reason policyName } } }`,
+        f.alice.token,
+        { id: f.alice.id },
+      );
       expect(mine.errors).toBeUndefined();
       const [created] = mine.data!.approvals.nodes;
       expect(created).toMatchObject({ status: 'PENDING', durationMinutes: 60, reason: 'deploy the hotfix', policyName: 'SRE prod' });
@@ -177,7 +200,8 @@ describe('approvals in Slack', () => {
       copies = announcements(id);
       expect(copies.map((copy) => String(copy.call.args.channel)).sort()).toEqual([APPROVERS, 'UBOB', 'UCAROL']);
       // Not to the requester, nor dave (no permission), erin (other group) or the admin (policy says no admin).
-      for (const other of ['UALICE', 'UDAVE', 'UERIN', 'UADMIN']) expect(slack.callsOf('chat.postMessage').some((call) => call.args.channel === other)).toBe(false);
+      for (const other of ['UALICE', 'UDAVE', 'UERIN', 'UADMIN'])
+        expect(slack.callsOf('chat.postMessage').some((call) => call.args.channel === other)).toBe(false);
 
       for (const copy of copies) {
         const blocks = copy.call.args.blocks;
@@ -218,11 +242,16 @@ describe('approvals in Slack', () => {
       const answer = await click('approval_approve', id, 'UBOB', { channel: 'DBOB', ts: copies.find((copy) => copy.channel === 'DBOB')!.ts });
       expect(answer.status).toBe(200);
       await slack.waitFor(() => responses().length > before, WAIT_MS);
-      expect(responses().at(-1)!.args).toMatchObject({ response_type: 'ephemeral', text: expect.stringMatching(/^You approved alice@example\.test’s access to web-01, for \d+ minutes\.$/) });
+      expect(responses().at(-1)!.args).toMatchObject({
+        response_type: 'ephemeral',
+        text: expect.stringMatching(/^You approved alice@example\.test’s access to web-01, for \d+ minutes\.$/),
+      });
 
       const state = await approval(id);
       expect(state.status).toBe('APPROVED');
-      expect(state.decisions).toEqual([{ decision: 'APPROVE', justification: null, channel: 'SLACK', chatUserId: 'UBOB', approver: { email: 'bob@example.test' } }]);
+      expect(state.decisions).toEqual([
+        { decision: 'APPROVE', justification: null, channel: 'SLACK', chatUserId: 'UBOB', approver: { email: 'bob@example.test' } },
+      ]);
 
       await copiesUpdated(copies);
       for (const copy of copies) {
@@ -252,7 +281,9 @@ describe('approvals in Slack', () => {
       const dms = dmsTo('UALICE').length;
       const decided = await decideAs(t, f.carol, id, 'APPROVE');
       expect(decided.errors).toBeUndefined();
-      expect(decided.data!.decideApproval.decisions).toEqual([{ decision: 'APPROVE', justification: null, channel: 'API', chatUserId: null, approver: { email: 'carol@example.test' } }]);
+      expect(decided.data!.decideApproval.decisions).toEqual([
+        { decision: 'APPROVE', justification: null, channel: 'API', chatUserId: null, approver: { email: 'carol@example.test' } },
+      ]);
       await copiesUpdated(copies);
       for (const copy of copies) {
         expect(decisionButtons(lastUpdateOf(copy).args.blocks)).toEqual({});
@@ -284,7 +315,10 @@ describe('approvals in Slack', () => {
     it('a cancellation updates the copies and tells the requester', async () => {
       const { id, copies } = await request('web-01');
       const dms = dmsTo('UALICE').length;
-      const cancelled = await t.gql(`mutation($id: ID!, $reason: String) { cancelApproval(id: $id, reason: $reason) { status } }`, t.admin.token, { id, reason: 'no longer needed' });
+      const cancelled = await t.gql(`mutation($id: ID!, $reason: String) { cancelApproval(id: $id, reason: $reason) { status } }`, t.admin.token, {
+        id,
+        reason: 'no longer needed',
+      });
       expect(cancelled.errors).toBeUndefined();
       expect(cancelled.data!.cancelApproval.status).toBe('CANCELLED');
       await copiesUpdated(copies);
@@ -300,11 +334,17 @@ describe('approvals in Slack', () => {
 
   describe('an access request with sudo (issue 29)', () => {
     it('says so first to everyone who decides or waits on it: the card, its fallback text, the DMs, the requester’s answers and /audit approvals', async () => {
-      const answer = await postToSlackEndpoint(t.vigil.baseUrl, slashCommand('/access', 'web-01,db-01 2h --reason "rotate the certificates" --sudo', as('UALICE'), slack.responseUrl), {
-        secret: SECRET,
-      });
+      const answer = await postToSlackEndpoint(
+        t.vigil.baseUrl,
+        slashCommand('/access', 'web-01,db-01 2h --reason "rotate the certificates" --sudo', as('UALICE'), slack.responseUrl),
+        {
+          secret: SECRET,
+        },
+      );
       expect(answer.body.text).toContain('Requested access to web-01, db-01 with sudo (any command, as root): waiting for 1 approval');
-      const mine = await t.gql(`query($id: ID!) { approvals(first: 1, filter: { requesterId: $id }) { nodes { id sudoScope } } }`, f.alice.token, { id: f.alice.id });
+      const mine = await t.gql(`query($id: ID!) { approvals(first: 1, filter: { requesterId: $id }) { nodes { id sudoScope } } }`, f.alice.token, {
+        id: f.alice.id,
+      });
       const [created] = mine.data!.approvals.nodes;
       expect(created.sudoScope).toBe('*');
       requested.push(created.id);
@@ -327,7 +367,9 @@ describe('approvals in Slack', () => {
         expect(copy.call.args.text).toBe('Access request with sudo by alice@example.test: access to web-01, db-01 with sudo (any command, as root) — pending');
       }
       // /audit approvals names the sudo in the requester's row.
-      const listed = await postToSlackEndpoint(t.vigil.baseUrl, slashCommand('/audit', 'approvals --status pending', as('UALICE'), slack.responseUrl), { secret: SECRET });
+      const listed = await postToSlackEndpoint(t.vigil.baseUrl, slashCommand('/audit', 'approvals --status pending', as('UALICE'), slack.responseUrl), {
+        secret: SECRET,
+      });
       expect(listed.body.blocks[1].text).toEqual({ type: 'plain_text', text: 'access to web-01, db-01 with sudo (any command, as root)', emoji: false });
       // Denied with hostile text: the requester is told what was refused, sudo included, and
       // neither the thread replies nor the DM ping the channel or carry a live link.
@@ -358,12 +400,19 @@ describe('approvals in Slack', () => {
       const covered = await requestSudoAs(t, f.alice, { server: 'web-01', command: 'systemctl restart nginx' });
       expect(covered.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', field: 'input.command' });
       expect(covered.errors?.[0]?.message).toMatch(/^You may already run this: your sudo grant `\*` on web-01 until .* covers it\. Nothing was requested\.$/);
-      const inChat = await postToSlackEndpoint(t.vigil.baseUrl, slashCommand('/sudo', 'web-01 systemctl restart nginx --reason "stuck worker"', as('UALICE'), slack.responseUrl), { secret: SECRET });
+      const inChat = await postToSlackEndpoint(
+        t.vigil.baseUrl,
+        slashCommand('/sudo', 'web-01 systemctl restart nginx --reason "stuck worker"', as('UALICE'), slack.responseUrl),
+        { secret: SECRET },
+      );
       expect(inChat.body.text).toContain('You may already run this');
       expect(await countRequests()).toBe(before);
 
       // A pattern of its own is not "covered" by guessing: it is filed, and its card says what it grants.
-      const pattern = await t.gql(`mutation { requestSudo(input: { server: "web-01", command: "journalctl -u *", isPattern: true, reason: "logs" }) { id status sudoScope } }`, f.alice.token);
+      const pattern = await t.gql(
+        `mutation { requestSudo(input: { server: "web-01", command: "journalctl -u *", isPattern: true, reason: "logs" }) { id status sudoScope } }`,
+        f.alice.token,
+      );
       expect(pattern.errors).toBeUndefined();
       expect(pattern.data!.requestSudo).toMatchObject({ status: 'PENDING', sudoScope: 'journalctl -u *' });
       requested.push(pattern.data!.requestSudo.id);
@@ -397,7 +446,9 @@ describe('approvals in Slack', () => {
       expect(denied.body?.response_action).toBeUndefined();
       const state = await approval(id);
       expect(state.status).toBe('DENIED');
-      expect(state.decisions).toEqual([{ decision: 'DENY', justification: 'not during the freeze', channel: 'SLACK', chatUserId: 'UBOB', approver: { email: 'bob@example.test' } }]);
+      expect(state.decisions).toEqual([
+        { decision: 'DENY', justification: 'not during the freeze', channel: 'SLACK', chatUserId: 'UBOB', approver: { email: 'bob@example.test' } },
+      ]);
       await copiesUpdated(copies);
       for (const copy of copies) expect(json(lastUpdateOf(copy).args.blocks)).toContain('Denied by bob@example.test (slack): “not during the freeze”');
     });
@@ -456,7 +507,9 @@ describe('approvals in Slack', () => {
       expect(right.body?.response_action).toBeUndefined();
       const state = await approval(first.id);
       expect(state.status).toBe('APPROVED');
-      expect(state.decisions).toEqual([{ decision: 'APPROVE', justification: null, channel: 'SLACK', chatUserId: 'UBOB', approver: { email: 'bob@example.test' } }]);
+      expect(state.decisions).toEqual([
+        { decision: 'APPROVE', justification: null, channel: 'SLACK', chatUserId: 'UBOB', approver: { email: 'bob@example.test' } },
+      ]);
       await copiesUpdated(first.copies);
     });
 
@@ -490,7 +543,10 @@ describe('approvals in Slack', () => {
       // The API is not chat: STEP_UP does not apply there.
       const api = await decideAs(t, f.carol, second.id, 'APPROVE');
       expect(api.errors).toBeUndefined();
-      expect(api.data!.decideApproval).toMatchObject({ status: 'APPROVED', decisions: [{ decision: 'APPROVE', channel: 'API', chatUserId: null, approver: { email: 'carol@example.test' } }] });
+      expect(api.data!.decideApproval).toMatchObject({
+        status: 'APPROVED',
+        decisions: [{ decision: 'APPROVE', channel: 'API', chatUserId: null, approver: { email: 'carol@example.test' } }],
+      });
       await copiesUpdated(second.copies);
     });
   });
@@ -543,7 +599,9 @@ describe('approvals in Slack', () => {
       await slack.waitFor(() => viewsOpened().length > opened, WAIT_MS);
       const view = viewsOpened().at(-1)!.args.view;
       expect(JSON.parse(view.private_metadata)).toEqual({ approvalId: id, decision: 'approve' });
-      expect((view.blocks as { type: string; block_id?: string }[]).filter((block) => block.type === 'input').map((block) => block.block_id)).toEqual(['justification']);
+      expect((view.blocks as { type: string; block_id?: string }[]).filter((block) => block.type === 'input').map((block) => block.block_id)).toEqual([
+        'justification',
+      ]);
       expect(await approval(id)).toMatchObject({ status: 'PENDING', decisions: [] });
 
       const empty = await submit(id, 'approve', { justification: '  ' }, 'UCAROL');
@@ -552,7 +610,9 @@ describe('approvals in Slack', () => {
 
       const given = await submit(id, 'approve', { justification: 'on call tonight' }, 'UCAROL');
       expect(given.body?.response_action).toBeUndefined();
-      expect((await approval(id)).decisions).toEqual([{ decision: 'APPROVE', justification: 'on call tonight', channel: 'SLACK', chatUserId: 'UCAROL', approver: { email: 'carol@example.test' } }]);
+      expect((await approval(id)).decisions).toEqual([
+        { decision: 'APPROVE', justification: 'on call tonight', channel: 'SLACK', chatUserId: 'UCAROL', approver: { email: 'carol@example.test' } },
+      ]);
       await copiesUpdated(copies);
       for (const copy of copies) expect(json(lastUpdateOf(copy).args.blocks)).toContain('Approved by carol@example.test (slack): “on call tonight”');
     });
@@ -695,9 +755,13 @@ describe('alerts through the Slack bot', () => {
   afterAll(async () => t?.close());
 
   it('a SLACK_BOT channel is made through the API with the Slack channel id', async () => {
-    const created = await t.gql(`mutation($input: NotificationChannelInput!) { createNotificationChannel(input: $input) { id type settings } }`, t.admin.token, {
-      input: { name: 'Ops via the bot', type: 'SLACK_BOT', slackBot: { channel: ALERTS_CHANNEL } },
-    });
+    const created = await t.gql(
+      `mutation($input: NotificationChannelInput!) { createNotificationChannel(input: $input) { id type settings } }`,
+      t.admin.token,
+      {
+        input: { name: 'Ops via the bot', type: 'SLACK_BOT', slackBot: { channel: ALERTS_CHANNEL } },
+      },
+    );
     expect(created.errors).toBeUndefined();
     expect(created.data!.createNotificationChannel).toMatchObject({ type: 'SLACK_BOT', settings: { channel: ALERTS_CHANNEL } });
     channelId = created.data!.createNotificationChannel.id;
@@ -715,13 +779,22 @@ describe('alerts through the Slack bot', () => {
     // The rule watches from its creation on Vigil's clock: the failure comes after it.
     advance(t, 2);
     const ingested = await ingest(t, server.agentToken, [
-      { eventId: 'cmd-1', kind: 'COMMAND', command: { shell: 'INTERNAL', line: 'systemctl restart nginx', status: 'FAILED', submittedAt: minutesAgo(t, 1), exitCode: 1 } },
+      {
+        eventId: 'cmd-1',
+        kind: 'COMMAND',
+        command: { shell: 'INTERNAL', line: 'systemctl restart nginx', status: 'FAILED', submittedAt: minutesAgo(t, 1), exitCode: 1 },
+      },
     ]);
     expect(ingested.errors).toBeUndefined();
 
     const alertPosts = () => posts().filter((post) => post.call.args.channel === ALERTS_CHANNEL && !post.call.args.thread_ts);
     await slack.waitFor(() => alertPosts().length >= 1, WAIT_MS);
-    const alerts = async () => (await t.gql(`query($ruleId: ID) { alerts(first: 10, filter: { ruleId: $ruleId }) { nodes { id state title acknowledgedAt } } }`, t.admin.token, { ruleId })).data!.alerts.nodes;
+    const alerts = async () =>
+      (
+        await t.gql(`query($ruleId: ID) { alerts(first: 10, filter: { ruleId: $ruleId }) { nodes { id state title acknowledgedAt } } }`, t.admin.token, {
+          ruleId,
+        })
+      ).data!.alerts.nodes;
     const [fired] = await alerts();
     expect(fired).toMatchObject({ state: 'FIRED', title: 'Command failed: systemctl restart nginx' });
     expect(alertPosts()).toHaveLength(1);
@@ -738,7 +811,11 @@ describe('alerts through the Slack bot', () => {
     expect(post.call.args.text).toContain('Command failed: systemctl restart nginx');
 
     const click = (slackUserId: string) =>
-      postToSlackEndpoint(t.vigil.baseUrl, buttonClick('alert_acknowledge', fired.id, as(slackUserId), slack.responseUrl, { channel: ALERTS_CHANNEL, ts: post.ts }), { secret: SECRET });
+      postToSlackEndpoint(
+        t.vigil.baseUrl,
+        buttonClick('alert_acknowledge', fired.id, as(slackUserId), slack.responseUrl, { channel: ALERTS_CHANNEL, ts: post.ts }),
+        { secret: SECRET },
+      );
     const updates = () => slack.callsOf('chat.update').filter((call) => call.args.channel === ALERTS_CHANNEL && call.args.ts === post.ts);
 
     // A user without MONITORING_MANAGE: refused, nothing changes.

@@ -65,7 +65,12 @@ const BOB: CommandFact[] = [
 const ADMIN: CommandFact[] = [{ line: 'echo admin-web-ok-1', server: 'web', status: 'SUCCESS', minutes: 8 }];
 const DAVE: CommandFact[] = [{ line: 'echo dave-db-ok-1', server: 'db', status: 'SUCCESS', minutes: 9 }];
 /** Ingested by the paging test: alice then has 15 commands, 11 of them on web-01. */
-const ALICE_MORE: CommandFact[] = Array.from({ length: 7 }, (_, index) => ({ line: `echo alice-page-${index + 1}`, server: 'web' as const, status: 'SUCCESS' as const, minutes: 61 + index * 10 }));
+const ALICE_MORE: CommandFact[] = Array.from({ length: 7 }, (_, index) => ({
+  line: `echo alice-page-${index + 1}`,
+  server: 'web' as const,
+  status: 'SUCCESS' as const,
+  minutes: 61 + index * 10,
+}));
 
 const lines = (facts: readonly CommandFact[]) => facts.map((fact) => fact.line);
 const sorted = (values: readonly string[]) => [...values].sort();
@@ -109,7 +114,9 @@ function listOf(body: any): { heading: string; titles: string[]; facts: string[]
     titles.push(block.text.text);
     facts.push(context.elements.map((element: { text: string }) => element.text).join(' '));
   }
-  const button = body.blocks.flatMap((block: any) => (block.type === 'actions' ? block.elements : [])).find((element: any) => element.action_id === 'audit_more');
+  const button = body.blocks
+    .flatMap((block: any) => (block.type === 'actions' ? block.elements : []))
+    .find((element: any) => element.action_id === 'audit_more');
   return { heading: body.blocks[0].text.text, titles, facts, more: button ? button.value : null };
 }
 
@@ -228,7 +235,9 @@ describe('/audit my-commands, signed like Slack', () => {
     expect(sorted(listOf(await audit('my-commands --since 1h', U.alice)).titles)).toEqual(sorted(lines(recent)));
     expect(sorted(listOf(await audit('my-commands --since 1h --server web-01 --status failed', U.alice)).titles)).toEqual(['echo alice-web-fail-2']);
     // The --opt=value form too.
-    expect(sorted(listOf(await audit('my-commands --since=1h --server=db-01', U.alice)).titles)).toEqual(sorted(lines(recent.filter((fact) => fact.server === 'db'))));
+    expect(sorted(listOf(await audit('my-commands --since=1h --server=db-01', U.alice)).titles)).toEqual(
+      sorted(lines(recent.filter((fact) => fact.server === 'db'))),
+    );
   });
 
   it('a bad signature is refused with 401 before any handler', async () => {
@@ -382,7 +391,12 @@ describe('a workspace not bound to any tenant', () => {
     const before = slack.callsOf('response_url').length;
     const click = await postToSlackEndpoint(
       base,
-      buttonClick('audit_more', JSON.stringify({ subcommand: 'my-commands', filters: {}, after: null }), { teamId: 'T999', userId: 'UALICEELSEWHERE' }, slack.responseUrl),
+      buttonClick(
+        'audit_more',
+        JSON.stringify({ subcommand: 'my-commands', filters: {}, after: null }),
+        { teamId: 'T999', userId: 'UALICEELSEWHERE' },
+        slack.responseUrl,
+      ),
       { secret: SECRET },
     );
     expect(click.status).toBe(200);
@@ -439,9 +453,14 @@ describe('a link code an admin made', () => {
     expect(oneLine(await audit(`link ${made.data!.createChatLinkCode.code}`, 'UCAROLHOME'))).toBe(`Linked: you are ${f.carol.email} in Vigil.`);
     const forbidden = await t.gql<any>(`mutation($userId: ID) { createChatLinkCode(userId: $userId) { code } }`, f.bob.token, { userId: f.carol.id });
     expect(forbidden.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-    const unknown = await t.gql<any>(`mutation($userId: ID) { createChatLinkCode(userId: $userId) { code } }`, t.admin.token, { userId: '01a24919-9c23-70ce-a038-05981261a96d' });
+    const unknown = await t.gql<any>(`mutation($userId: ID) { createChatLinkCode(userId: $userId) { code } }`, t.admin.token, {
+      userId: '01a24919-9c23-70ce-a038-05981261a96d',
+    });
     expect(unknown.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
-    const audited = await t.gql<any>('{ auditLog(first: 5, filter: { action: ["chat.link_code_created"] }) { nodes { actorEmail resourceId after } } }', t.admin.token);
+    const audited = await t.gql<any>(
+      '{ auditLog(first: 5, filter: { action: ["chat.link_code_created"] }) { nodes { actorEmail resourceId after } } }',
+      t.admin.token,
+    );
     expect(audited.data!.auditLog.nodes[0]).toMatchObject({ actorEmail: t.admin.email, resourceId: f.carol.id, after: { isForSelf: false } });
   });
 });
@@ -559,10 +578,22 @@ describe('/access and /sudo', () => {
     const after = await approvalsAsAdmin();
     expect(after).toHaveLength(before.length + 2);
     expect(after).toContainEqual(
-      expect.objectContaining({ kind: 'ACCESS', reason: 'deploy the hotfix', durationMinutes: 120, requester: { email: f.alice.email }, servers: [{ name: 'web-01' }] }),
+      expect.objectContaining({
+        kind: 'ACCESS',
+        reason: 'deploy the hotfix',
+        durationMinutes: 120,
+        requester: { email: f.alice.email },
+        servers: [{ name: 'web-01' }],
+      }),
     );
     expect(after).toContainEqual(
-      expect.objectContaining({ kind: 'ACCESS', reason: 'check replication', durationMinutes: 90, requester: { email: f.dave.email }, servers: [{ name: 'db-01' }] }),
+      expect.objectContaining({
+        kind: 'ACCESS',
+        reason: 'check replication',
+        durationMinutes: 90,
+        requester: { email: f.dave.email },
+        servers: [{ name: 'db-01' }],
+      }),
     );
   });
 
@@ -572,7 +603,15 @@ describe('/access and /sudo', () => {
     expect(text).toMatch(/^(Requested|Approved at once)/);
     const after = await approvalsAsAdmin();
     expect(after).toHaveLength(before.length + 1);
-    expect(after).toContainEqual(expect.objectContaining({ kind: 'SUDO', reason: 'stuck worker', command: 'systemctl restart nginx', requester: { email: f.alice.email }, servers: [{ name: 'web-01' }] }));
+    expect(after).toContainEqual(
+      expect.objectContaining({
+        kind: 'SUDO',
+        reason: 'stuck worker',
+        command: 'systemctl restart nginx',
+        requester: { email: f.alice.email },
+        servers: [{ name: 'web-01' }],
+      }),
+    );
     // Bob has no access in force on db-01: the API's refusal, in one line.
     expect(oneLine(await slash('/sudo', 'db-01 id --reason "look around"', U.bob))).toMatch(/^Not requested: .*no access session in force on db-01/);
     expect(await approvalsAsAdmin()).toHaveLength(after.length);
@@ -646,7 +685,11 @@ describe('the app manifest', () => {
     const click = await postToSlackEndpoint(base, buttonClick('approval_open', 'x', { teamId: TEAM, userId: U.alice }, slack.responseUrl), { secret: SECRET });
     expect(click.status).toBe(200);
     // The control: another path is not the bot's.
-    const elsewhere = await fetch(`${base}/slack/commands`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'command=%2Faudit' });
+    const elsewhere = await fetch(`${base}/slack/commands`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'command=%2Faudit',
+    });
     expect(elsewhere.status).toBe(404);
   });
 });

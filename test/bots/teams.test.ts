@@ -16,11 +16,29 @@ import { Secret, TOTP } from 'otpauth';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chatIdentities, chatWorkspaces } from '../../server/db/tables/index.js';
-import { advance, APPROVAL, buildApprovalsFixture, createPolicy, decideAs, requestAccessAs, sweep, type ApprovalsFixture } from '../support/approvals-fixture.js';
+import {
+  advance,
+  APPROVAL,
+  buildApprovalsFixture,
+  createPolicy,
+  decideAs,
+  requestAccessAs,
+  sweep,
+  type ApprovalsFixture,
+} from '../support/approvals-fixture.js';
 import { bindSlackWorkspace, bindTeamsTenant } from '../support/chat-binding.js';
 import { buttonClick, postToSlackEndpoint, startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
 import { asIntruder } from '../support/log-tamper.js';
-import { postActivity, postInvoke, startFakeTeams, teamsExecute, teamsMessage, type ConnectorCall, type FakeTeams, type TeamsUser } from '../support/fake-teams.js';
+import {
+  postActivity,
+  postInvoke,
+  startFakeTeams,
+  teamsExecute,
+  teamsMessage,
+  type ConnectorCall,
+  type FakeTeams,
+  type TeamsUser,
+} from '../support/fake-teams.js';
 import { addServer, ingest, minutesAgo, reportCommands, type CommandFact, type TestServer } from '../support/records-fixture.js';
 import { startTestVigil, type TestUser, type TestVigil } from '../support/test-vigil.js';
 
@@ -113,12 +131,25 @@ function walk(card: Card): Card[] {
 }
 /** A text element's text: a TextBlock's (markdown), or a RichTextBlock's runs (shown as typed). */
 const plainOf = (node: any): string => (node.type === 'RichTextBlock' ? node.inlines.map((inline: any) => inline.text).join('') : String(node.text));
-const textsOf = (card: Card) => walk(card).filter((node) => node.type === 'TextBlock' || node.type === 'RichTextBlock').map(plainOf);
-const factsOf = (card: Card) => Object.fromEntries(walk(card).flatMap((node) => (node.type === 'FactSet' ? node.facts.map((fact: any) => [fact.title, fact.value]) : [])));
+const textsOf = (card: Card) =>
+  walk(card)
+    .filter((node) => node.type === 'TextBlock' || node.type === 'RichTextBlock')
+    .map(plainOf);
+const factsOf = (card: Card) =>
+  Object.fromEntries(walk(card).flatMap((node) => (node.type === 'FactSet' ? node.facts.map((fact: any) => [fact.title, fact.value]) : [])));
 /** A card's buttons (Action.Execute; Action.Submit on older cards). */
-const submitsOf = (card: Card) => walk(card).filter((node) => node.type === 'Action.Submit' || node.type === 'Action.Execute').map((node) => ({ title: node.title, data: node.data }));
-const inputsOf = (card: Card) => walk(card).filter((node) => String(node.type).startsWith('Input.')).map((node) => node.id);
-const openUrlsOf = (card: Card) => walk(card).filter((node) => node.type === 'Action.OpenUrl').map((node) => ({ title: node.title, url: node.url }));
+const submitsOf = (card: Card) =>
+  walk(card)
+    .filter((node) => node.type === 'Action.Submit' || node.type === 'Action.Execute')
+    .map((node) => ({ title: node.title, data: node.data }));
+const inputsOf = (card: Card) =>
+  walk(card)
+    .filter((node) => String(node.type).startsWith('Input.'))
+    .map((node) => node.id);
+const openUrlsOf = (card: Card) =>
+  walk(card)
+    .filter((node) => node.type === 'Action.OpenUrl')
+    .map((node) => ({ title: node.title, url: node.url }));
 
 /** A one-line answer: a card of one TextBlock; its text. */
 /** A one-line answer: Vigil's words (a TextBlock), or a line holding someone else's words as typed (a RichTextBlock's TextRun). */
@@ -160,7 +191,8 @@ interface Conversation {
  * (the connector's replyToActivity calls: POST …/activities/{the incoming id}), and every call made meanwhile.
  */
 /** What the bot sent `user` alone while answering: posts to their personal chat. */
-const toPersonal = (result: { during: ConnectorCall[] }, user: TeamsUser) => result.during.filter((call) => call.method === 'POST' && call.conversation === personal(user));
+const toPersonal = (result: { during: ConnectorCall[] }, user: TeamsUser) =>
+  result.during.filter((call) => call.method === 'POST' && call.conversation === personal(user));
 
 async function send(base: string, tenant: string, user: TeamsUser, content: Parameters<typeof teamsMessage>[3], conversation: Conversation = {}) {
   const before = teams.calls.length;
@@ -264,8 +296,13 @@ describe('the Teams bot (unsigned, TEAMS_BOT_ENABLED)', () => {
 
     it('a Teams user whose email is no Vigil user’s, or whom Teams does not know, gets the link message', async () => {
       const { replies, during } = await message(MALLORY, 'audit my-commands');
-      expect(lineOf(replies[0]!)).toBe('I do not know you in Vigil: your Teams email is not a Vigil user’s. Ask a Vigil admin for a link code for you (or make one yourself in Vigil), then send me: audit link CODE');
-      expect(during.map((call) => `${call.method} ${call.path}`)).toEqual([`GET /v3/conversations/${encodeURIComponent(personal(MALLORY))}/members/${encodeURIComponent(MALLORY.id)}`, replies[0]!.method + ' ' + replies[0]!.path]);
+      expect(lineOf(replies[0]!)).toBe(
+        'I do not know you in Vigil: your Teams email is not a Vigil user’s. Ask a Vigil admin for a link code for you (or make one yourself in Vigil), then send me: audit link CODE',
+      );
+      expect(during.map((call) => `${call.method} ${call.path}`)).toEqual([
+        `GET /v3/conversations/${encodeURIComponent(personal(MALLORY))}/members/${encodeURIComponent(MALLORY.id)}`,
+        replies[0]!.method + ' ' + replies[0]!.path,
+      ]);
       const ghost = await reply(GHOST, 'access web-01 1h --reason "x"');
       expect(lineOf(ghost)).toMatch(/^I do not know you in Vigil/);
       expect((await t.gql(`query { approvals(first: 5) { nodes { id } } }`, t.admin.token)).data!.approvals.nodes).toEqual([]);
@@ -313,7 +350,12 @@ describe('the Teams bot (unsigned, TEAMS_BOT_ENABLED)', () => {
       status: index % 4 === 1 ? 'FAILED' : 'SUCCESS',
       minutes: 5 + index * 7,
     }));
-    const BOB_COMMANDS: CommandFact[] = Array.from({ length: 4 }, (_, index) => ({ line: `echo bob-teams-${index + 1}`, server: index % 2 ? 'db' : 'web', status: 'FAILED', minutes: 6 + index }));
+    const BOB_COMMANDS: CommandFact[] = Array.from({ length: 4 }, (_, index) => ({
+      line: `echo bob-teams-${index + 1}`,
+      server: index % 2 ? 'db' : 'web',
+      status: 'FAILED',
+      minutes: 6 + index,
+    }));
     const DAVE_COMMANDS: CommandFact[] = [{ line: 'echo dave-teams-1', server: 'db', status: 'FAILED', minutes: 8 }];
     const ingestCommands = (email: string, facts: readonly CommandFact[]) => reportCommands(t, f, email, facts);
 
@@ -337,7 +379,10 @@ describe('the Teams bot (unsigned, TEAMS_BOT_ENABLED)', () => {
       expect(page1.facts[1]).toContain('alice@example.test');
       // When, in each reader's own time zone: Teams' DATE() and TIME() in a TextBlock of the row.
       const rowTimes = cardOf(first).body.filter((element: any) => element.type === 'Container')[1].items[2];
-      expect(rowTimes).toMatchObject({ type: 'TextBlock', text: expect.stringMatching(/^\{\{DATE\(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ, SHORT\)\}\} \{\{TIME\(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\)\}\}$/) });
+      expect(rowTimes).toMatchObject({
+        type: 'TextBlock',
+        text: expect.stringMatching(/^\{\{DATE\(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ, SHORT\)\}\} \{\{TIME\(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\)\}\}$/),
+      });
       expect(page1.more).toEqual(expect.any(String));
       const [moreAction] = submitsOf(cardOf(first));
       expect(moreAction).toEqual({ title: 'More', data: { vigil: 'more', state: page1.more } });
@@ -394,7 +439,8 @@ describe('the Teams bot (unsigned, TEAMS_BOT_ENABLED)', () => {
         const first = String(card.body[0].text);
         // The fallback for words the bot does not know is the help starting "Ask me:".
         expect([title, first.startsWith('Ask me:')]).toEqual([title, false]);
-        if (title.startsWith('audit my-') || ['audit commands', 'audit sessions', 'audit approvals'].includes(title)) expect([title, card.body[0].weight]).toEqual([title, 'Bolder']);
+        if (title.startsWith('audit my-') || ['audit commands', 'audit sessions', 'audit approvals'].includes(title))
+          expect([title, card.body[0].weight]).toEqual([title, 'Bolder']);
       }
     });
 
@@ -425,7 +471,13 @@ describe('the Teams bot (unsigned, TEAMS_BOT_ENABLED)', () => {
 
   /** A card action (Action.Submit) clicked on a posted copy by `user`: its data with the card's inputs, as the activity's value. */
   function click(user: TeamsUser, copy: ConnectorCall, data: Record<string, unknown>) {
-    return send(base, AAD_TENANT, user, { value: data, replyToId: postedIdOf(copy) }, { id: copy.conversation, type: copy.conversation === APPROVERS ? 'channel' : 'personal' });
+    return send(
+      base,
+      AAD_TENANT,
+      user,
+      { value: data, replyToId: postedIdOf(copy) },
+      { id: copy.conversation, type: copy.conversation === APPROVERS ? 'channel' : 'personal' },
+    );
   }
   const button = (copy: ConnectorCall, title: 'Approve' | 'Deny') => {
     const action = submitsOf(cardOf(copy)).find((candidate) => candidate.title === title);
@@ -453,7 +505,11 @@ describe('the Teams bot (unsigned, TEAMS_BOT_ENABLED)', () => {
       const answer = await reply(ALICE, 'access web-01 2h --reason "deploy the hotfix"');
       expect(answer.conversation).toBe(personal(ALICE));
       expect(lineOf(answer)).toBe('Requested access to web-01: waiting for 1 approval. I will tell you here what becomes of it.');
-      const mine = await t.gql(`query($id: ID!) { approvals(first: 5, filter: { requesterId: $id }) { nodes { id status durationMinutes reason policyName } } }`, f.alice.token, { id: f.alice.id });
+      const mine = await t.gql(
+        `query($id: ID!) { approvals(first: 5, filter: { requesterId: $id }) { nodes { id status durationMinutes reason policyName } } }`,
+        f.alice.token,
+        { id: f.alice.id },
+      );
       expect(mine.errors).toBeUndefined();
       expect(mine.data!.approvals.nodes).toHaveLength(1);
       const [created] = mine.data!.approvals.nodes;
@@ -525,7 +581,9 @@ describe('the Teams bot (unsigned, TEAMS_BOT_ENABLED)', () => {
 
       const state = await approval(id);
       expect(state.status).toBe('APPROVED');
-      expect(state.decisions).toEqual([{ decision: 'APPROVE', justification: null, channel: 'TEAMS', chatUserId: BOB.aadObjectId, approver: { email: 'bob@example.test' } }]);
+      expect(state.decisions).toEqual([
+        { decision: 'APPROVE', justification: null, channel: 'TEAMS', chatUserId: BOB.aadObjectId, approver: { email: 'bob@example.test' } },
+      ]);
       expect(state.accessSession).toMatchObject({ approver: { email: 'bob@example.test' } });
 
       await copiesUpdated(copies);
@@ -542,7 +600,10 @@ describe('the Teams bot (unsigned, TEAMS_BOT_ENABLED)', () => {
         expect(openUrlsOf(card)).toHaveLength(1);
       }
       await teams.waitFor(() => toldAlice().length > told, WAIT_MS);
-      expect(toldAlice().at(-1)!.body).toMatchObject({ text: 'Your request for access to web-01 is approved. Approved by bob@example.test (teams)', textFormat: 'plain' });
+      expect(toldAlice().at(-1)!.body).toMatchObject({
+        text: 'Your request for access to web-01 is approved. Approved by bob@example.test (teams)',
+        textFormat: 'plain',
+      });
     });
 
     it('a late click on the decided request is refused and changes nothing', async () => {
@@ -557,7 +618,9 @@ describe('the Teams bot (unsigned, TEAMS_BOT_ENABLED)', () => {
 
     it('`sudo …` by message files a sudo request whose card shows the command; a bad or impossible request is refused', async () => {
       const before = (await t.gql('query { approvals(first: 100) { nodes { id } } }', t.admin.token)).data!.approvals.nodes.length;
-      expect(lineOf(await reply(ALICE, 'access web-01'))).toBe('Usage: “access web-01,db-01 2h --reason "deploy the hotfix"” (add “--sudo” to ask for sudo too)');
+      expect(lineOf(await reply(ALICE, 'access web-01'))).toBe(
+        'Usage: “access web-01,db-01 2h --reason "deploy the hotfix"” (add “--sudo” to ask for sudo too)',
+      );
       expect(lineOf(await reply(ALICE, 'access web-01 2h'))).toMatch(/^A reason is required\. Usage: “access /);
       expect(lineOf(await reply(ALICE, 'sudo web-01 --reason "x"'))).toBe('Usage: “sudo web-01 systemctl restart nginx --reason "stuck worker"”');
       const unknownServer = lineOf(await reply(ALICE, 'access nope-99 1h --reason "x"'));
@@ -567,7 +630,11 @@ describe('the Teams bot (unsigned, TEAMS_BOT_ENABLED)', () => {
 
       const answer = await reply(ALICE, 'sudo web-01 systemctl restart nginx --reason "stuck worker"');
       expect(lineOf(answer)).toBe('Requested sudo “systemctl restart nginx” on web-01: waiting for 1 approval. I will tell you here what becomes of it.');
-      const mine = await t.gql(`query($id: ID!) { approvals(first: 1, filter: { requesterId: $id, status: [PENDING] }) { nodes { id kind command } } }`, f.alice.token, { id: f.alice.id });
+      const mine = await t.gql(
+        `query($id: ID!) { approvals(first: 1, filter: { requesterId: $id, status: [PENDING] }) { nodes { id kind command } } }`,
+        f.alice.token,
+        { id: f.alice.id },
+      );
       const [created] = mine.data!.approvals.nodes;
       expect(created).toMatchObject({ kind: 'SUDO', command: 'systemctl restart nginx' });
       await teams.waitFor(() => announcements(created.id).length >= 3, WAIT_MS);
@@ -581,12 +648,20 @@ describe('the Teams bot (unsigned, TEAMS_BOT_ENABLED)', () => {
       }
       const told = toldAlice().length;
       const carolCopy = sudoCopies.find((copy) => copy.conversation === personal(CAROL))!;
-      expect((await click(CAROL, carolCopy, { ...button(carolCopy, 'Approve'), justification: '' })).replies.map(lineOf)).toEqual([expect.stringMatching(/^You approved alice@example\.test’s sudo “systemctl restart nginx” on web-01\.$/)]);
-      expect(await approval(created.id)).toMatchObject({ status: 'APPROVED', sudoAuthorization: { command: 'systemctl restart nginx' }, decisions: [{ channel: 'TEAMS', chatUserId: CAROL.aadObjectId }] });
+      expect((await click(CAROL, carolCopy, { ...button(carolCopy, 'Approve'), justification: '' })).replies.map(lineOf)).toEqual([
+        expect.stringMatching(/^You approved alice@example\.test’s sudo “systemctl restart nginx” on web-01\.$/),
+      ]);
+      expect(await approval(created.id)).toMatchObject({
+        status: 'APPROVED',
+        sudoAuthorization: { command: 'systemctl restart nginx' },
+        decisions: [{ channel: 'TEAMS', chatUserId: CAROL.aadObjectId }],
+      });
       await copiesUpdated(sudoCopies);
       for (const copy of sudoCopies) expect(textsOf(cardOf(lastUpdateOf(copy)))).toContain('Approved by carol@example.test (teams)');
       await teams.waitFor(() => toldAlice().length > told, WAIT_MS);
-      expect(toldAlice().at(-1)!.body.text).toBe('Your request for sudo “systemctl restart nginx” on web-01 is approved. Approved by carol@example.test (teams)');
+      expect(toldAlice().at(-1)!.body.text).toBe(
+        'Your request for sudo “systemctl restart nginx” on web-01 is approved. Approved by carol@example.test (teams)',
+      );
     });
 
     it('a decision through the API updates the Teams cards and tells alice', async () => {
@@ -606,12 +681,17 @@ describe('the Teams bot (unsigned, TEAMS_BOT_ENABLED)', () => {
 
     it('a decision in Slack (both bots on one Vigil) updates the Teams cards too', async () => {
       const { id: other, copies: others } = await requested('db-01');
-      const slackPosted = () => slack.callsOf('chat.postMessage').filter((call) => call.args.channel === 'C0APPROVERS' && json(call.args.blocks).includes(other));
+      const slackPosted = () =>
+        slack.callsOf('chat.postMessage').filter((call) => call.args.channel === 'C0APPROVERS' && json(call.args.blocks).includes(other));
       await slack.waitFor(() => slackPosted().length === 1, WAIT_MS);
-      const answer = await postToSlackEndpoint(t.vigil.baseUrl, buttonClick('approval_approve', other, { teamId: 'T1', userId: 'UCAROL' }, slack.responseUrl), { secret: SLACK_SECRET });
+      const answer = await postToSlackEndpoint(t.vigil.baseUrl, buttonClick('approval_approve', other, { teamId: 'T1', userId: 'UCAROL' }, slack.responseUrl), {
+        secret: SLACK_SECRET,
+      });
       expect(answer.status).toBe(200);
       await teams.waitFor(() => others.every((copy) => updatesOf(copy).length >= 1), WAIT_MS);
-      expect((await approval(other)).decisions).toEqual([{ decision: 'APPROVE', justification: null, channel: 'SLACK', chatUserId: 'UCAROL', approver: { email: 'carol@example.test' } }]);
+      expect((await approval(other)).decisions).toEqual([
+        { decision: 'APPROVE', justification: null, channel: 'SLACK', chatUserId: 'UCAROL', approver: { email: 'carol@example.test' } },
+      ]);
       for (const copy of others) {
         const card = cardOf(lastUpdateOf(copy));
         expect(textsOf(card)[0]).toBe('Access request: approved');
@@ -638,7 +718,9 @@ describe('the Teams bot (unsigned, TEAMS_BOT_ENABLED)', () => {
       expect(toPersonal(denied, BOB).map(lineOf)).toEqual([expect.stringMatching(/^You denied alice@example\.test’s access to /)]);
       const state = await approval(other);
       expect(state.status).toBe('DENIED');
-      expect(state.decisions).toEqual([{ decision: 'DENY', justification: 'not during the freeze', channel: 'TEAMS', chatUserId: BOB.aadObjectId, approver: { email: 'bob@example.test' } }]);
+      expect(state.decisions).toEqual([
+        { decision: 'DENY', justification: 'not during the freeze', channel: 'TEAMS', chatUserId: BOB.aadObjectId, approver: { email: 'bob@example.test' } },
+      ]);
       await copiesUpdated(others);
       for (const copy of others) {
         const card = cardOf(lastUpdateOf(copy));
@@ -651,7 +733,10 @@ describe('the Teams bot (unsigned, TEAMS_BOT_ENABLED)', () => {
 
     it('a cancellation and an expiry update the cards too', async () => {
       const cancelled = await requested('web-01');
-      const result = await t.gql(`mutation($id: ID!, $reason: String) { cancelApproval(id: $id, reason: $reason) { status } }`, t.admin.token, { id: cancelled.id, reason: 'no longer needed' });
+      const result = await t.gql(`mutation($id: ID!, $reason: String) { cancelApproval(id: $id, reason: $reason) { status } }`, t.admin.token, {
+        id: cancelled.id,
+        reason: 'no longer needed',
+      });
       expect(result.errors).toBeUndefined();
       await copiesUpdated(cancelled.copies);
       for (const copy of cancelled.copies) {
@@ -677,8 +762,12 @@ describe('the Teams bot (unsigned, TEAMS_BOT_ENABLED)', () => {
 
     it('an access request with sudo says so first on every card, in its summary and to the requester (issue 29)', async () => {
       const answer = await reply(ALICE, 'access web-01,db-01 2h --reason "rotate the certificates" --sudo');
-      expect(lineOf(answer)).toBe('Requested access to web-01, db-01 with sudo (any command, as root): waiting for 1 approval. I will tell you here what becomes of it.');
-      const mine = await t.gql(`query($id: ID!) { approvals(first: 1, filter: { requesterId: $id }) { nodes { id sudoScope } } }`, f.alice.token, { id: f.alice.id });
+      expect(lineOf(answer)).toBe(
+        'Requested access to web-01, db-01 with sudo (any command, as root): waiting for 1 approval. I will tell you here what becomes of it.',
+      );
+      const mine = await t.gql(`query($id: ID!) { approvals(first: 1, filter: { requesterId: $id }) { nodes { id sudoScope } } }`, f.alice.token, {
+        id: f.alice.id,
+      });
       const [created] = mine.data!.approvals.nodes;
       expect(created.sudoScope).toBe('*');
       await teams.waitFor(() => announcements(created.id).length >= 3, WAIT_MS);
@@ -691,7 +780,10 @@ describe('the Teams bot (unsigned, TEAMS_BOT_ENABLED)', () => {
       }
       const denied = await decideAs(t, f.bob, created.id, 'DENY', 'not with sudo');
       expect(denied.errors).toBeUndefined();
-      await teams.waitFor(() => toldAlice().some((call) => call.body.text.startsWith('Your request for access to web-01, db-01 with sudo (any command, as root) is denied')), WAIT_MS);
+      await teams.waitFor(
+        () => toldAlice().some((call) => call.body.text.startsWith('Your request for access to web-01, db-01 with sudo (any command, as root) is denied')),
+        WAIT_MS,
+      );
     });
   });
 
@@ -699,7 +791,8 @@ describe('the Teams bot (unsigned, TEAMS_BOT_ENABLED)', () => {
 
   describe('policies that limit deciding in chat', () => {
     let secret: string;
-    const codeAt = (offsetMs = 0) => new TOTP({ secret: Secret.fromBase32(secret), algorithm: 'SHA1', digits: 6, period: 30 }).generate({ timestamp: t.clock.now().getTime() + offsetMs });
+    const codeAt = (offsetMs = 0) =>
+      new TOTP({ secret: Secret.fromBase32(secret), algorithm: 'SHA1', digits: 6, period: 30 }).generate({ timestamp: t.clock.now().getTime() + offsetMs });
     const wrongCode = () => {
       const valid = new Set([codeAt(-30_000), codeAt(), codeAt(30_000)]);
       for (let n = 0; ; n++) if (!valid.has(String(n).padStart(6, '0'))) return String(n).padStart(6, '0');
@@ -717,7 +810,11 @@ describe('the Teams bot (unsigned, TEAMS_BOT_ENABLED)', () => {
     it('STEP_UP: the card asks for the authenticator code; none or a wrong one is refused, a valid one decides', async () => {
       const answer = await reply(ALICE, 'access vault-01 30m --reason "rotate the keys"');
       expect(lineOf(answer)).toMatch(/^Requested access to vault-01: waiting for 1 approval/);
-      const mine = await t.gql(`query($id: ID!) { approvals(first: 1, filter: { requesterId: $id, status: [PENDING] }) { nodes { id policyName } } }`, f.alice.token, { id: f.alice.id });
+      const mine = await t.gql(
+        `query($id: ID!) { approvals(first: 1, filter: { requesterId: $id, status: [PENDING] }) { nodes { id policyName } } }`,
+        f.alice.token,
+        { id: f.alice.id },
+      );
       const [created] = mine.data!.approvals.nodes;
       expect(created.policyName).toBe('Vault step-up');
       const id = created.id as string;
@@ -747,7 +844,9 @@ describe('the Teams bot (unsigned, TEAMS_BOT_ENABLED)', () => {
       expect(right.replies.map(lineOf)).toEqual([expect.stringMatching(/^You approved alice@example\.test’s access to vault-01/)]);
       const state = await approval(id);
       expect(state.status).toBe('APPROVED');
-      expect(state.decisions).toEqual([{ decision: 'APPROVE', justification: null, channel: 'TEAMS', chatUserId: BOB.aadObjectId, approver: { email: 'bob@example.test' } }]);
+      expect(state.decisions).toEqual([
+        { decision: 'APPROVE', justification: null, channel: 'TEAMS', chatUserId: BOB.aadObjectId, approver: { email: 'bob@example.test' } },
+      ]);
       await copiesUpdated(copies);
       for (const copy of copies) {
         const card = cardOf(lastUpdateOf(copy));
@@ -767,7 +866,9 @@ describe('the Teams bot (unsigned, TEAMS_BOT_ENABLED)', () => {
       }
       const bobCopy = copies.find((copy) => copy.conversation === personal(BOB))!;
       const forged = await click(BOB, bobCopy, { vigil: 'approve', approvalId: id, justification: '' });
-      expect(lineOf(forged.replies[0]!)).toBe('Not decided: The policy Locked does not allow deciding this request in chat: decide it in Vigil. Nothing changed.');
+      expect(lineOf(forged.replies[0]!)).toBe(
+        'Not decided: The policy Locked does not allow deciding this request in chat: decide it in Vigil. Nothing changed.',
+      );
       const forgedDeny = await click(BOB, bobCopy, { vigil: 'deny', approvalId: id, justification: 'forged' });
       expect(lineOf(forgedDeny.replies[0]!)).toMatch(/does not allow deciding this request in chat/);
       await sleep(200);
@@ -785,17 +886,28 @@ describe('the Teams bot (unsigned, TEAMS_BOT_ENABLED)', () => {
       const { id, copies } = await requested('web-01');
       const channelCopy = copies.find((copy) => copy.conversation === APPROVERS)!;
       const execute = (user: TeamsUser, data: Record<string, unknown>) =>
-        postInvoke(base, teamsExecute(teams, AAD_TENANT, user, { verb: String(data.vigil), data, replyToId: postedIdOf(channelCopy) }, { id: APPROVERS, type: 'channel' }));
+        postInvoke(
+          base,
+          teamsExecute(teams, AAD_TENANT, user, { verb: String(data.vigil), data, replyToId: postedIdOf(channelCopy) }, { id: APPROVERS, type: 'channel' }),
+        );
       // The card's buttons are Action.Execute, and it asks to be refreshed when shown.
       const card = cardOf(channelCopy);
-      expect(walk(card).filter((node) => node.type === 'Action.Execute').map((node) => node.verb)).toEqual(['approve', 'deny']);
+      expect(
+        walk(card)
+          .filter((node) => node.type === 'Action.Execute')
+          .map((node) => node.verb),
+      ).toEqual(['approve', 'deny']);
       expect(card.refresh).toEqual({ action: { type: 'Action.Execute', verb: 'refresh', data: { vigil: 'refresh', approvalId: id } } });
 
       const before = teams.calls.length;
       const refused = await execute(DAVE, { vigil: 'approve', approvalId: id, justification: '' });
       expect(refused).toEqual({
         status: 200,
-        body: { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: 'Not decided: Deciding requests requires the approvals.decide permission. Nothing changed.' },
+        body: {
+          statusCode: 200,
+          type: 'application/vnd.microsoft.activity.message',
+          value: 'Not decided: Deciding requests requires the approvals.decide permission. Nothing changed.',
+        },
       });
       // Nothing was said in any conversation: the channel never saw dave's refusal.
       expect(teams.calls.slice(before).filter((call) => call.method === 'POST')).toEqual([]);
@@ -832,25 +944,39 @@ describe('the Teams bot (unsigned, TEAMS_BOT_ENABLED)', () => {
       const stranger = { ...teamsMessage(teams, AAD_TENANT, MALLORY, {}), type: 'installationUpdate', action: 'add' };
       const strangerBefore = teams.sent(personal(MALLORY)).length;
       expect(await postActivity(base, stranger)).toBe(200);
-      expect(teams.sent(personal(MALLORY)).slice(strangerBefore).map(lineOf)).toEqual([expect.stringMatching(/^Hello, I am Vigil’s bot\. I do not know you in Vigil/)]);
+      expect(teams.sent(personal(MALLORY)).slice(strangerBefore).map(lineOf)).toEqual([
+        expect.stringMatching(/^Hello, I am Vigil’s bot\. I do not know you in Vigil/),
+      ]);
     });
 
     it('keeps where each person’s chat is in the verifiable log: saved once, audited, and a rewrite in the database is named', async () => {
       // grace writes twice more: her chat has not moved, so nothing more is saved.
       await message(GRACE, 'audit my-commands');
       await message(GRACE, 'help');
-      const saved = await t.gql<any>('{ auditLog(first: 10, filter: { action: ["chat_identity.conversation_saved"], keyword: "aad-grace" }) { nodes { actorId after } } }', t.admin.token);
+      const saved = await t.gql<any>(
+        '{ auditLog(first: 10, filter: { action: ["chat_identity.conversation_saved"], keyword: "aad-grace" }) { nodes { actorId after } } }',
+        t.admin.token,
+      );
       expect(saved.data!.auditLog.nodes).toEqual([
-        { actorId: 'teams-bot', after: { provider: 'teams', externalUserId: GRACE.aadObjectId, conversationId: personal(GRACE), serviceUrl: teams.serviceUrl } },
+        {
+          actorId: 'teams-bot',
+          after: { provider: 'teams', externalUserId: GRACE.aadObjectId, conversationId: personal(GRACE), serviceUrl: teams.serviceUrl },
+        },
       ]);
       const integrity = '{ logIntegrity { isIntact faults { kind recordKind recordId } } }';
       expect((await t.gql<any>(integrity, t.admin.token)).data!.logIntegrity).toEqual({ isIntact: true, faults: [] });
       // Someone with the database sends grace's direct messages (and the bot's token) elsewhere.
       await t.vigil.log.whenIdle();
       await asIntruder(t.vigil.database.db, async (tx) => {
-        await tx.execute(sql`update chat_identities set conversation = jsonb_set(conversation, '{serviceUrl}', '"https://evil.example/"') where provider = 'teams' and external_user_id = ${GRACE.aadObjectId}`);
+        await tx.execute(
+          sql`update chat_identities set conversation = jsonb_set(conversation, '{serviceUrl}', '"https://evil.example/"') where provider = 'teams' and external_user_id = ${GRACE.aadObjectId}`,
+        );
       });
-      expect((await t.gql<any>(integrity, t.admin.token)).data!.logIntegrity.faults).toContainEqual({ kind: 'RECORD_MODIFIED', recordKind: 'chat_identity', recordId: `teams:${GRACE.aadObjectId}` });
+      expect((await t.gql<any>(integrity, t.admin.token)).data!.logIntegrity.faults).toContainEqual({
+        kind: 'RECORD_MODIFIED',
+        recordKind: 'chat_identity',
+        recordId: `teams:${GRACE.aadObjectId}`,
+      });
     });
   });
 });
@@ -876,27 +1002,46 @@ describe('alerts through a TEAMS_BOT channel', () => {
   afterAll(async () => t?.close());
 
   it('posts the fired alert as a card with Acknowledge; a regular user is refused, an admin acknowledges and the card is updated', async () => {
-    const channel = await t.gql(`mutation($input: NotificationChannelInput!) { createNotificationChannel(input: $input) { id type settings } }`, t.admin.token, {
-      input: { name: 'Ops in Teams', type: 'TEAMS_BOT', teamsBot: { conversation: ALERTS } },
-    });
+    const channel = await t.gql(
+      `mutation($input: NotificationChannelInput!) { createNotificationChannel(input: $input) { id type settings } }`,
+      t.admin.token,
+      {
+        input: { name: 'Ops in Teams', type: 'TEAMS_BOT', teamsBot: { conversation: ALERTS } },
+      },
+    );
     expect(channel.errors).toBeUndefined();
     expect(channel.data!.createNotificationChannel).toMatchObject({ type: 'TEAMS_BOT', settings: { conversation: ALERTS } });
     const rule = await t.gql(`mutation($input: AlertRuleInput!) { createAlertRule(input: $input) { id channelIds } }`, t.admin.token, {
-      input: { name: 'Restart failed', condition: 'COMMAND_FAILED', commandPattern: 'systemctl restart *', severity: 'CRITICAL', channelIds: [channel.data!.createNotificationChannel.id] },
+      input: {
+        name: 'Restart failed',
+        condition: 'COMMAND_FAILED',
+        commandPattern: 'systemctl restart *',
+        severity: 'CRITICAL',
+        channelIds: [channel.data!.createNotificationChannel.id],
+      },
     });
     expect(rule.errors).toBeUndefined();
     const ruleId = rule.data!.createAlertRule.id as string;
 
     advance(t, 2);
     const ingested = await ingest(t, server.agentToken, [
-      { eventId: 'teams-alert-cmd-1', kind: 'COMMAND', command: { shell: 'INTERNAL', line: 'systemctl restart nginx', status: 'FAILED', submittedAt: minutesAgo(t, 1), exitCode: 1 } },
+      {
+        eventId: 'teams-alert-cmd-1',
+        kind: 'COMMAND',
+        command: { shell: 'INTERNAL', line: 'systemctl restart nginx', status: 'FAILED', submittedAt: minutesAgo(t, 1), exitCode: 1 },
+      },
     ]);
     expect(ingested.errors).toBeUndefined();
 
     /** Cards posted to the alert conversation by Vigil itself (not replies to a click there). */
     const alertPosts = () => teams.sent(ALERTS).filter((call) => !call.activityId?.startsWith('incoming-'));
     await teams.waitFor(() => alertPosts().length >= 1, WAIT_MS);
-    const alerts = async () => (await t.gql(`query($ruleId: ID) { alerts(first: 10, filter: { ruleId: $ruleId }) { nodes { id state title acknowledgedAt } } }`, t.admin.token, { ruleId })).data!.alerts.nodes;
+    const alerts = async () =>
+      (
+        await t.gql(`query($ruleId: ID) { alerts(first: 10, filter: { ruleId: $ruleId }) { nodes { id state title acknowledgedAt } } }`, t.admin.token, {
+          ruleId,
+        })
+      ).data!.alerts.nodes;
     const [fired] = await alerts();
     expect(fired).toMatchObject({ state: 'FIRED', title: 'Command failed: systemctl restart nginx' });
     expect(alertPosts()).toHaveLength(1);
@@ -923,8 +1068,21 @@ describe('alerts through a TEAMS_BOT channel', () => {
     expect(refused.replies).toHaveLength(1);
     expect(lineOf(refused.replies[0]!)).toMatch(/^Not acknowledged: /);
     // The same through Action.Execute: told to her alone, in the invoke's response.
-    const executed = await postInvoke(base, teamsExecute(teams, AAD_TENANT, ALICE, { verb: 'ack', data: { vigil: 'ack', alertId: fired.id }, replyToId: postedIdOf(post) }, { id: ALERTS, type: 'channel' }));
-    expect(executed.body).toMatchObject({ statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: expect.stringMatching(/^Not acknowledged: /) });
+    const executed = await postInvoke(
+      base,
+      teamsExecute(
+        teams,
+        AAD_TENANT,
+        ALICE,
+        { verb: 'ack', data: { vigil: 'ack', alertId: fired.id }, replyToId: postedIdOf(post) },
+        { id: ALERTS, type: 'channel' },
+      ),
+    );
+    expect(executed.body).toMatchObject({
+      statusCode: 200,
+      type: 'application/vnd.microsoft.activity.message',
+      value: expect.stringMatching(/^Not acknowledged: /),
+    });
     expect((await alerts())[0]).toMatchObject({ state: 'FIRED', acknowledgedAt: null });
     expect(updates()).toEqual([]);
 
@@ -964,9 +1122,14 @@ describe('with MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD (Bot Framework JWTs r
     const alice = await t.createUser(t.admin.tenantId, { email: 'alice@example.test' });
     teams.members.set(ALICE.id, { aadObjectId: ALICE.aadObjectId, email: alice.email });
     // Proven before: posting the bind code would itself need a Bot Framework JWT, which no test can sign.
-    await t.vigil.database.db
-      .insert(chatWorkspaces)
-      .values({ tenantId: t.admin.tenantId, provider: 'teams', externalId: AAD_TENANT, approverChannel: APPROVERS, verifiedAt: new Date(), verifiedBy: ALICE.aadObjectId });
+    await t.vigil.database.db.insert(chatWorkspaces).values({
+      tenantId: t.admin.tenantId,
+      provider: 'teams',
+      externalId: AAD_TENANT,
+      approverChannel: APPROVERS,
+      verifiedAt: new Date(),
+      verifiedBy: ALICE.aadObjectId,
+    });
   });
   afterAll(async () => t?.close());
 
@@ -1012,7 +1175,8 @@ describe('the cards against the Adaptive Cards schema they declare', () => {
     for (const event of parsed.validateProperties().validationEvents) {
       problems.push({ phase: AC.ValidationPhase[event.phase], event: AC.ValidationEvent[event.event], message: event.message });
     }
-    if (parsed.version?.toString() !== card.version) problems.push({ phase: 'version', event: 'VersionMismatch', message: `parsed as ${parsed.version?.toString()}` });
+    if (parsed.version?.toString() !== card.version)
+      problems.push({ phase: 'version', event: 'VersionMismatch', message: `parsed as ${parsed.version?.toString()}` });
     // The package ignores properties it does not know (a misspelt "wrapp"): serialized back, they
     // are gone. A property missing from the round trip must be one the element's schema defines
     // (left out because it holds its default value).
@@ -1022,7 +1186,8 @@ describe('the cards against the Adaptive Cards schema they declare', () => {
 
   /** The property names the package's schema defines for a card object of this `type`. */
   function schemaNames(type: string): Set<string> | undefined {
-    const registration = type === 'AdaptiveCard' ? { objectType: AC.AdaptiveCard } : (AC.GlobalRegistry.elements.findByName(type) ?? AC.GlobalRegistry.actions.findByName(type));
+    const registration =
+      type === 'AdaptiveCard' ? { objectType: AC.AdaptiveCard } : (AC.GlobalRegistry.elements.findByName(type) ?? AC.GlobalRegistry.actions.findByName(type));
     if (!registration) return undefined;
     const schema = new registration.objectType().getSchema();
     const names = new Set<string>();
@@ -1045,7 +1210,12 @@ describe('the cards against the Adaptive Cards schema they declare', () => {
     for (const [key, value] of Object.entries(node)) {
       if (key === 'data' && (node.type === 'Action.Submit' || node.type === 'Action.Execute')) continue; // free-form, returned as is
       if (key in other) unknownProperties(value, other[key], `${path}.${key}`, problems);
-      else if (!known?.has(key) && !CONTAINED.has(key)) problems.push({ phase: 'RoundTrip', event: 'UnknownProperty', message: `${path}.${key} is not a property of ${typeof node.type === 'string' ? node.type : 'this object'}` });
+      else if (!known?.has(key) && !CONTAINED.has(key))
+        problems.push({
+          phase: 'RoundTrip',
+          event: 'UnknownProperty',
+          message: `${path}.${key} is not a property of ${typeof node.type === 'string' ? node.type : 'this object'}`,
+        });
     }
   }
 
@@ -1062,15 +1232,33 @@ describe('the cards against the Adaptive Cards schema they declare', () => {
       expect.objectContaining({ event: 'UnsupportedProperty', message: expect.stringContaining('labelPosition') }),
     ]);
     // An element of 1.5 in a 1.4 card, and one that does not exist.
-    expect(check({ ...ok, version: '1.4', body: [{ type: 'Table', columns: [] }] })).toEqual([expect.objectContaining({ event: 'UnknownElementType', message: expect.stringContaining('Table') })]);
+    expect(check({ ...ok, version: '1.4', body: [{ type: 'Table', columns: [] }] })).toEqual([
+      expect.objectContaining({ event: 'UnknownElementType', message: expect.stringContaining('Table') }),
+    ]);
     expect(check({ ...ok, body: [{ type: 'TextBox', text: 'x' }] })).toEqual([expect.objectContaining({ event: 'UnknownElementType' })]);
     // A missing required property, a bad enum value, a duplicate input id, an unknown version.
-    expect(check({ ...ok, actions: [{ type: 'Action.OpenUrl', title: 'Open' }] })).toEqual([expect.objectContaining({ event: 'PropertyCantBeNull', message: expect.stringContaining('url') })]);
+    expect(check({ ...ok, actions: [{ type: 'Action.OpenUrl', title: 'Open' }] })).toEqual([
+      expect.objectContaining({ event: 'PropertyCantBeNull', message: expect.stringContaining('url') }),
+    ]);
     expect(check({ ...ok, body: [{ type: 'Container', style: 'loud', items: [] }] })).toEqual([expect.objectContaining({ event: 'InvalidPropertyValue' })]);
-    expect(check({ ...ok, body: [{ type: 'Input.Text', id: 'a' }, { type: 'Input.Text', id: 'a' }] })).toEqual([expect.objectContaining({ event: 'DuplicateId' })]);
+    expect(
+      check({
+        ...ok,
+        body: [
+          { type: 'Input.Text', id: 'a' },
+          { type: 'Input.Text', id: 'a' },
+        ],
+      }),
+    ).toEqual([expect.objectContaining({ event: 'DuplicateId' })]);
     expect(check({ ...ok, version: '1.9' })).toEqual([expect.objectContaining({ event: 'UnsupportedCardVersion' })]);
     // Properties the schema does not have (a misspelling, a Slack-ism); a default left out is fine.
-    expect(check({ ...ok, body: [{ type: 'TextBlock', text: 'x', wrapp: true }], actions: [{ type: 'Action.Submit', title: 'Go', stile: 'positive', data: { anything: 1 } }] })).toEqual([
+    expect(
+      check({
+        ...ok,
+        body: [{ type: 'TextBlock', text: 'x', wrapp: true }],
+        actions: [{ type: 'Action.Submit', title: 'Go', stile: 'positive', data: { anything: 1 } }],
+      }),
+    ).toEqual([
       expect.objectContaining({ event: 'UnknownProperty', message: '$.body[0].wrapp is not a property of TextBlock' }),
       expect.objectContaining({ event: 'UnknownProperty', message: '$.actions[0].stile is not a property of Action.Submit' }),
     ]);
@@ -1099,7 +1287,19 @@ describe('the cards against the Adaptive Cards schema they declare', () => {
       if (text.includes('resolved by')) kinds.add('alert resolved');
     }
     expect([...kinds].sort()).toEqual(
-      ['alert', 'alert acknowledged', 'alert resolved', 'approval chat disabled', 'approval decided', 'approval denied', 'approval pending', 'approval step-up', 'line', 'list', 'list with More'].sort(),
+      [
+        'alert',
+        'alert acknowledged',
+        'alert resolved',
+        'approval chat disabled',
+        'approval decided',
+        'approval denied',
+        'approval pending',
+        'approval step-up',
+        'line',
+        'list',
+        'list with More',
+      ].sort(),
     );
   });
 });

@@ -40,7 +40,13 @@ beforeAll(async () => {
   clock = new ManualClock(new Date('2026-12-06T09:00:00Z'));
   t = await startTestVigil({
     clock,
-    env: { SLACK_SIGNING_SECRET: SECRET, SLACK_BOT_TOKEN: 'xoxb-test', SLACK_API_URL: slack.apiUrl, TEAMS_BOT_ENABLED: 'true', TEAMS_SERVICE_URL: teams.serviceUrl },
+    env: {
+      SLACK_SIGNING_SECRET: SECRET,
+      SLACK_BOT_TOKEN: 'xoxb-test',
+      SLACK_API_URL: slack.apiUrl,
+      TEAMS_BOT_ENABLED: 'true',
+      TEAMS_SERVICE_URL: teams.serviceUrl,
+    },
   });
   endpoint = { slack, base: t.url.replace(/\/graphql$/, ''), secret: SECRET };
   squatter = await t.createTenant('squatter');
@@ -66,7 +72,11 @@ const workspaces = async (token: string) => {
   return listed.data!.chatWorkspaces as Record<string, unknown>[];
 };
 const auditEntries = async (token: string, action: string) => {
-  const listed = await t.gql<any>('query($action: [String!]) { auditLog(first: 20, filter: { action: $action }) { nodes { actorType actorId resourceName before after } } }', token, { action: [action] });
+  const listed = await t.gql<any>(
+    'query($action: [String!]) { auditLog(first: 20, filter: { action: $action }) { nodes { actorType actorId resourceName before after } } }',
+    token,
+    { action: [action] },
+  );
   expect(listed.errors).toBeUndefined();
   return listed.data!.auditLog.nodes as Record<string, any>[];
 };
@@ -87,7 +97,15 @@ describe('binding a Slack workspace', () => {
     expect(asked.bindCode).toMatch(/^[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}$/);
     ownedCode = asked.bindCode!;
     expect(await workspaces(t.admin.token)).toEqual([
-      { provider: 'SLACK', externalId: OWNED, approverChannel: 'C0APPROVERS', verified: false, verifiedBy: null, bindCode: null, bindCodeExpiresAt: new Date(clock.now().getTime() + 24 * 3_600_000).toISOString() },
+      {
+        provider: 'SLACK',
+        externalId: OWNED,
+        approverChannel: 'C0APPROVERS',
+        verified: false,
+        verifiedBy: null,
+        bindCode: null,
+        bindCodeExpiresAt: new Date(clock.now().getTime() + 24 * 3_600_000).toISOString(),
+      },
     ]);
     // Told with the team id Slack sent, so whoever binds it need not look it up.
     expect(await askSlack(OWNED, ALICE)).toBe(
@@ -117,12 +135,20 @@ describe('binding a Slack workspace', () => {
   });
 
   it('the workspace owner proves the owning tenant’s code: the workspace answers for that tenant, and the code is spent', async () => {
-    expect(await postSlackBindCode(endpoint, OWNED, OWNER, ownedCode.toLowerCase().replace(/-/g, ' '))).toMatch(/^This Slack workspace is now connected to Vigil/);
+    expect(await postSlackBindCode(endpoint, OWNED, OWNER, ownedCode.toLowerCase().replace(/-/g, ' '))).toMatch(
+      /^This Slack workspace is now connected to Vigil/,
+    );
     expect(await workspaces(t.admin.token)).toEqual([
       { provider: 'SLACK', externalId: OWNED, approverChannel: 'C0APPROVERS', verified: true, verifiedBy: OWNER, bindCode: null, bindCodeExpiresAt: null },
     ]);
     const [bound] = await auditEntries(t.admin.token, 'chat_workspace.bound');
-    expect(bound).toMatchObject({ actorType: 'SYSTEM', actorId: 'slack-bot', resourceName: OWNED, before: null, after: { externalId: OWNED, provenBy: OWNER, requestedBy: t.admin.id } });
+    expect(bound).toMatchObject({
+      actorType: 'SYSTEM',
+      actorId: 'slack-bot',
+      resourceName: OWNED,
+      before: null,
+      after: { externalId: OWNED, provenBy: OWNER, requestedBy: t.admin.id },
+    });
     // Alice is answered as alice of "default" (her commands list), not refused or mapped elsewhere.
     expect(await askSlack(OWNED, ALICE)).toMatch(/: 0 shown$/);
     expect(JSON.stringify(await auditEntries(t.admin.token, 'chat_identity.linked'))).toContain(ALICE);
@@ -131,7 +157,9 @@ describe('binding a Slack workspace', () => {
   });
 
   it('once proven, the workspace is held: the squatter’s pending code, even posted by the owner, and a new claim are refused', async () => {
-    expect(await postSlackBindCode(endpoint, OWNED, OWNER, squatCode)).toBe('This Slack workspace is already bound to another Vigil tenant: its admin unbinds it there first.');
+    expect(await postSlackBindCode(endpoint, OWNED, OWNER, squatCode)).toBe(
+      'This Slack workspace is already bound to another Vigil tenant: its admin unbinds it there first.',
+    );
     const again = await t.gql<any>(`mutation { bindChatWorkspace(provider: SLACK, externalId: "${OWNED}") { bindCode } }`, squatter.admin.token);
     expect(again.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', field: 'externalId' });
     expect(await workspaces(t.admin.token)).toEqual([expect.objectContaining({ externalId: OWNED, verified: true, verifiedBy: OWNER })]);
@@ -161,13 +189,21 @@ describe('binding a Slack workspace', () => {
 
   it('a binding made before proof was required is not served, the bot posts no alerts for it, and the workspace’s proof for another tenant displaces it (recorded for its tenant)', async () => {
     const legacy = await t.createTenant('legacy');
-    await t.vigil.database.db.insert(chatWorkspaces).values({ tenantId: legacy.tenantId, provider: 'slack', externalId: 'T0LEGACY', approverChannel: 'C0LEGACY' });
+    await t.vigil.database.db
+      .insert(chatWorkspaces)
+      .values({ tenantId: legacy.tenantId, provider: 'slack', externalId: 'T0LEGACY', approverChannel: 'C0LEGACY' });
     slack.users.set('U0LEGACYUSER', { teamId: 'T0LEGACY', email: legacy.admin.email });
     expect(await askSlack('T0LEGACY', 'U0LEGACYUSER')).toMatch(/not connected to Vigil/);
 
-    const created = await t.gql<any>(`mutation { createNotificationChannel(input: { name: "Ops", type: SLACK_BOT, slackBot: { channel: "C0LEGACYALERTS" } }) { id } }`, legacy.admin.token);
+    const created = await t.gql<any>(
+      `mutation { createNotificationChannel(input: { name: "Ops", type: SLACK_BOT, slackBot: { channel: "C0LEGACYALERTS" } }) { id } }`,
+      legacy.admin.token,
+    );
     expect(created.errors).toBeUndefined();
-    const tested = await t.gql<any>(`mutation { testNotificationChannel(id: "${created.data!.createNotificationChannel.id}") { isSuccess error } }`, legacy.admin.token);
+    const tested = await t.gql<any>(
+      `mutation { testNotificationChannel(id: "${created.data!.createNotificationChannel.id}") { isSuccess error } }`,
+      legacy.admin.token,
+    );
     expect(tested.data!.testNotificationChannel).toEqual({ isSuccess: false, error: expect.stringMatching(/^This tenant has no proven Slack workspace/) });
     expect(slack.callsOf('chat.postMessage').filter((call) => call.args.channel === 'C0LEGACYALERTS')).toEqual([]);
 
@@ -178,7 +214,11 @@ describe('binding a Slack workspace', () => {
     expect(await workspaces(legacy.admin.token)).toEqual([]);
     expect(await workspaces(claimant.admin.token)).toEqual([expect.objectContaining({ externalId: 'T0LEGACY', verified: true })]);
     const [unbound] = await auditEntries(legacy.admin.token, 'chat_workspace.unbound');
-    expect(unbound).toMatchObject({ actorId: 'slack-bot', before: { externalId: 'T0LEGACY', approverChannel: 'C0LEGACY' }, after: { provenBy: 'U0LEGACYADMIN' } });
+    expect(unbound).toMatchObject({
+      actorId: 'slack-bot',
+      before: { externalId: 'T0LEGACY', approverChannel: 'C0LEGACY' },
+      after: { provenBy: 'U0LEGACYADMIN' },
+    });
   });
 
   it('unbinding ends the binding and any waiting code: the workspace is not served again until proven again', async () => {
@@ -210,11 +250,19 @@ describe('binding a Teams tenant', () => {
 
   it('a guest or a member of another tenant cannot prove it; a member of the tenant does', async () => {
     code = (await requestBinding(t, t.admin.token, 'TEAMS', AAD, '19:approvers@thread.tacv2')).bindCode!;
-    expect(await postTeamsBindCode(teams, endpoint.base, AAD, GUEST_MEMBER, code)).toEqual([expect.stringMatching(/^Only a member of this Microsoft Teams tenant \(not a guest\)/)]);
-    expect(await postTeamsBindCode(teams, endpoint.base, AAD, FOREIGN_MEMBER, code)).toEqual([expect.stringMatching(/^Only a member of this Microsoft Teams tenant/)]);
+    expect(await postTeamsBindCode(teams, endpoint.base, AAD, GUEST_MEMBER, code)).toEqual([
+      expect.stringMatching(/^Only a member of this Microsoft Teams tenant \(not a guest\)/),
+    ]);
+    expect(await postTeamsBindCode(teams, endpoint.base, AAD, FOREIGN_MEMBER, code)).toEqual([
+      expect.stringMatching(/^Only a member of this Microsoft Teams tenant/),
+    ]);
     expect(await workspaces(t.admin.token)).toEqual([expect.objectContaining({ provider: 'TEAMS', verified: false })]);
-    expect(await postTeamsBindCode(teams, endpoint.base, AAD, MEMBER_OF_AAD, code)).toEqual([expect.stringMatching(/^This Microsoft Teams tenant is now connected to Vigil/)]);
-    expect(await workspaces(t.admin.token)).toEqual([expect.objectContaining({ provider: 'TEAMS', externalId: AAD, verified: true, verifiedBy: MEMBER_OF_AAD.aadObjectId })]);
+    expect(await postTeamsBindCode(teams, endpoint.base, AAD, MEMBER_OF_AAD, code)).toEqual([
+      expect.stringMatching(/^This Microsoft Teams tenant is now connected to Vigil/),
+    ]);
+    expect(await workspaces(t.admin.token)).toEqual([
+      expect.objectContaining({ provider: 'TEAMS', externalId: AAD, verified: true, verifiedBy: MEMBER_OF_AAD.aadObjectId }),
+    ]);
   });
 
   it('an activity from another Bot Framework channel (Web Chat) naming the tenant is not answered at all', async () => {

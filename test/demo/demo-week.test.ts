@@ -33,7 +33,11 @@ async function everything<T>(token: string, field: string, selection: string, fi
   const nodes: T[] = [];
   let after: string | null = null;
   do {
-    const page: { data?: any; errors?: unknown } = await t.gql<any>(`query($after: String) { ${field}(first: 500, after: $after, filter: ${filter}) { nodes { ${selection} } pageInfo { hasNextPage endCursor } } }`, token, { after });
+    const page: { data?: any; errors?: unknown } = await t.gql<any>(
+      `query($after: String) { ${field}(first: 500, after: $after, filter: ${filter}) { nodes { ${selection} } pageInfo { hasNextPage endCursor } } }`,
+      token,
+      { after },
+    );
     if (page.errors) throw new Error(JSON.stringify(page.errors));
     nodes.push(...page.data![field].nodes);
     after = page.data![field].pageInfo.hasNextPage ? page.data![field].pageInfo.endCursor : null;
@@ -48,7 +52,13 @@ beforeAll(async () => {
   const database = await createTestDatabase();
   // The background jobs run on a clock of their own, standing still at the start (test-vigil.ts).
   t = await startTestVigil({ database });
-  config = loadConfig({ LOG_LEVEL: 'silent', VIGIL_SECRET_KEY: TEST_SECRET_KEY, VIGIL_AUDIT_SIGNING_KEY: TEST_SIGNING_KEY, VIGIL_UNRESPONSIVE_AFTER: String(RECORDS.unresponsiveAfterSeconds), ...database.env });
+  config = loadConfig({
+    LOG_LEVEL: 'silent',
+    VIGIL_SECRET_KEY: TEST_SECRET_KEY,
+    VIGIL_AUDIT_SIGNING_KEY: TEST_SIGNING_KEY,
+    VIGIL_UNRESPONSIVE_AFTER: String(RECORDS.unresponsiveAfterSeconds),
+    ...database.env,
+  });
   const started = Date.now();
   summary = await writeDemo(t.vigil.database, config, { tenant: 'acme', seed: 1 }, { print: (line) => printed.push(line), say: (line) => said.push(line) });
   seedingMs = Date.now() - started;
@@ -64,17 +74,28 @@ describe('the demo week', () => {
     expect(printed[0]).toBe(
       `Demo tenant "acme" (Acme platform team (demo), ${summary.tenant.id}): a week of history from ${summary.from.toISOString().slice(0, 16).replace('T', ' ')} UTC to ${summary.until.toISOString().slice(0, 16).replace('T', ' ')} UTC, seed 1.`,
     );
-    expect(printed.slice(-2)).toEqual([`Admin token for maya.okafor@acme.example (shown once): ${summary.admin.token}`, `User token for ${LUCAS} (shown once): ${summary.user.token}`]);
+    expect(printed.slice(-2)).toEqual([
+      `Admin token for maya.okafor@acme.example (shown once): ${summary.admin.token}`,
+      `User token for ${LUCAS} (shown once): ${summary.user.token}`,
+    ]);
     expect(said[0]).toMatch(/^Writing a demo week into tenant "acme" \(seed 1\): \d+ steps from /);
     // A line per day: the seven full days and today.
-    expect(said.filter((line) => /^ {2}\w{3}, \d\d \w{3}: \d+ requests?, \d+ commands?, \d+ agent events?, \d recordings? \(\d+\.\d s\)$/.test(line))).toHaveLength(8);
+    expect(
+      said.filter((line) => /^ {2}\w{3}, \d\d \w{3}: \d+ requests?, \d+ commands?, \d+ agent events?, \d recordings? \(\d+\.\d s\)$/.test(line)),
+    ).toHaveLength(8);
     expect(said.at(-1)).toMatch(/^Demo written in \d+\.\d s\./);
   });
 
   it('holds the cast and exactly the records its plan designs, kind by kind and status by status', () => {
     const plan = planDemo({ seed: 1, until: summary.until, unresponsiveAfterSeconds: RECORDS.unresponsiveAfterSeconds });
     const { counts } = summary;
-    expect({ users: counts.users, servers: counts.servers, policies: counts.approval_policies, channels: counts.notification_channels, rules: counts.alert_rules }).toEqual({
+    expect({
+      users: counts.users,
+      servers: counts.servers,
+      policies: counts.approval_policies,
+      channels: counts.notification_channels,
+      rules: counts.alert_rules,
+    }).toEqual({
       users: 12,
       servers: 10,
       policies: 4,
@@ -84,7 +105,13 @@ describe('the demo week', () => {
     expect(counts.approvals).toEqual(nonZero(plan.expected.approvals));
     expect(counts.access_sessions).toEqual(nonZero(plan.expected.accessSessions));
     expect(counts.commands).toEqual(nonZero(plan.expected.commands));
-    expect({ terminalSessions: counts.terminal_sessions, recordings: counts.terminal_recordings, fileTransfers: counts.file_transfers, systemLogs: counts.system_logs, sudo: counts.sudo_authorizations }).toEqual({
+    expect({
+      terminalSessions: counts.terminal_sessions,
+      recordings: counts.terminal_recordings,
+      fileTransfers: counts.file_transfers,
+      systemLogs: counts.system_logs,
+      sudo: counts.sudo_authorizations,
+    }).toEqual({
       terminalSessions: plan.expected.terminalSessions,
       recordings: plan.expected.recordings,
       fileTransfers: plan.expected.fileTransfers,
@@ -115,7 +142,8 @@ describe('the demo week', () => {
         return approval.status === 'APPROVED' && approvedBy === 2 ? `${approval.kind} APPROVED_BY_TWO` : `${approval.kind} ${approval.status}`;
       }),
     );
-    for (const outcome of ['APPROVED', 'AUTO_APPROVED', 'APPROVED_BY_TWO', 'DENIED', 'EXPIRED', 'CANCELLED', 'PENDING']) expect(outcomes).toContain(`ACCESS ${outcome}`);
+    for (const outcome of ['APPROVED', 'AUTO_APPROVED', 'APPROVED_BY_TWO', 'DENIED', 'EXPIRED', 'CANCELLED', 'PENDING'])
+      expect(outcomes).toContain(`ACCESS ${outcome}`);
     for (const outcome of ['APPROVED', 'AUTO_APPROVED', 'DENIED', 'EXPIRED', 'CANCELLED', 'PENDING']) expect(outcomes).toContain(`SUDO ${outcome}`);
     // Waiting for a second approval at the end.
     expect(approvals.some((approval) => approval.status === 'PENDING' && approval.decisions.length === 1)).toBe(true);
@@ -126,7 +154,16 @@ describe('the demo week', () => {
     const levels = await everything<{ level: string }>(admin, 'systemLogs', 'level');
     expect(Object.keys(tally(levels.map((log) => log.level))).length).toBeGreaterThanOrEqual(6);
     const sessions = await everything<{ status: string }>(admin, 'accessSessions', 'status');
-    expect(Object.keys(tally(sessions.map((session) => session.status))).sort()).toEqual(['ACTIVE', 'APPROVED', 'CANCELLED', 'DENIED', 'ENDED', 'EXPIRED', 'PENDING', 'REVOKED']);
+    expect(Object.keys(tally(sessions.map((session) => session.status))).sort()).toEqual([
+      'ACTIVE',
+      'APPROVED',
+      'CANCELLED',
+      'DENIED',
+      'ENDED',
+      'EXPIRED',
+      'PENDING',
+      'REVOKED',
+    ]);
   });
 
   it('shows a regular user of the demo their own rows only', async () => {
@@ -140,7 +177,12 @@ describe('the demo week', () => {
     const approvals = await everything<{ requester: { email: string } }>(user, 'approvals', 'requester { email }');
     const terminals = await everything<{ user: { email: string } | null }>(user, 'terminalSessions', 'user { email }');
     const transfers = await everything<{ user: { email: string } | null }>(user, 'fileTransfers', 'user { email }');
-    for (const rows of [commands.map((row) => row.operator?.email), sessions.map((row) => row.requester.email), approvals.map((row) => row.requester.email), terminals.map((row) => row.user?.email)]) {
+    for (const rows of [
+      commands.map((row) => row.operator?.email),
+      sessions.map((row) => row.requester.email),
+      approvals.map((row) => row.requester.email),
+      terminals.map((row) => row.user?.email),
+    ]) {
       expect(rows.length).toBeGreaterThan(0);
       expect(new Set(rows)).toEqual(new Set([LUCAS]));
     }
@@ -161,7 +203,10 @@ describe('the demo week', () => {
   });
 
   it('verifies whole: the verifiable log and the audit chain, with no fault', async () => {
-    const report = await t.gql<any>('{ logIntegrity { isIntact faultCount faults { kind message } checkedRecords } auditIntegrity { isIntact checkedEntries fault { kind message } } }', summary.admin.token);
+    const report = await t.gql<any>(
+      '{ logIntegrity { isIntact faultCount faults { kind message } checkedRecords } auditIntegrity { isIntact checkedEntries fault { kind message } } }',
+      summary.admin.token,
+    );
     expect(report.errors).toBeUndefined();
     expect(report.data!.logIntegrity).toMatchObject({ isIntact: true, faultCount: 0, faults: [] });
     expect(report.data!.logIntegrity.checkedRecords).toBeGreaterThan(2000);
@@ -169,13 +214,18 @@ describe('the demo week', () => {
   });
 
   it('has recordings that download as asciicast v2 files', async () => {
-    const list = await t.gql<any>('{ terminalRecordings(first: 50) { nodes { id status durationSeconds eventCount gaps { fromSeq toSeq } downloadPath } } }', summary.admin.token);
+    const list = await t.gql<any>(
+      '{ terminalRecordings(first: 50) { nodes { id status durationSeconds eventCount gaps { fromSeq toSeq } downloadPath } } }',
+      summary.admin.token,
+    );
     const recordings = list.data!.terminalRecordings.nodes;
     expect(recordings.map((recording: any) => recording.status).sort()).toEqual(['COMPLETE', 'COMPLETE', 'COMPLETE', 'COMPLETE', 'RECORDING']);
     expect(recordings.filter((recording: any) => recording.gaps.length > 0)).toHaveLength(1);
 
     for (const recording of recordings.filter((candidate: any) => candidate.status === 'COMPLETE')) {
-      const response = await fetch(`${t.url.replace(/\/graphql$/, '')}${recording.downloadPath}`, { headers: { authorization: `Bearer ${summary.admin.token}` } });
+      const response = await fetch(`${t.url.replace(/\/graphql$/, '')}${recording.downloadPath}`, {
+        headers: { authorization: `Bearer ${summary.admin.token}` },
+      });
       expect(response.status).toBe(200);
       const [first, ...lines] = (await response.text()).trimEnd().split('\n');
       const header = JSON.parse(first!);

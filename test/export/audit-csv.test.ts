@@ -47,9 +47,13 @@ beforeAll(async () => {
   viewer = await t.createUser(tenantId, { email: 'viewer@example.test', permissions: ['audit_logs.view'] });
   for (const [index, name] of FORMULA_NAMES.entries()) {
     clock.advance(60_000);
-    const created = await t.gql(`mutation($in: CreateUserTokenInput!) { createUserToken(input: $in) { apiToken { id } } }`, index % 2 ? t.admin.token : viewer.token, {
-      in: { name },
-    });
+    const created = await t.gql(
+      `mutation($in: CreateUserTokenInput!) { createUserToken(input: $in) { apiToken { id } } }`,
+      index % 2 ? t.admin.token : viewer.token,
+      {
+        in: { name },
+      },
+    );
     expect(created.errors).toBeUndefined();
   }
   clock.advance(60_000);
@@ -130,10 +134,7 @@ describe('the audit CSV', () => {
   it('records the export, with its filter and checkpoint, in the audit log', async () => {
     const response = await fetchExport(t, '/export/audit.csv?action=token.created&keyword=calc', auditor.token);
     const checkpointSeq = Number(response.headers.get('x-vigil-checkpoint-seq'));
-    const log = await t.gql(
-      `{ auditLog(first: 1, filter: { action: ["audit.exported"] }) { nodes { seq actorId resourceType after } } }`,
-      t.admin.token,
-    );
+    const log = await t.gql(`{ auditLog(first: 1, filter: { action: ["audit.exported"] }) { nodes { seq actorId resourceType after } } }`, t.admin.token);
     expect(log.data!.auditLog.nodes).toEqual([
       {
         seq: checkpointSeq + 1,

@@ -40,7 +40,13 @@ async function exported(): Promise<{ file: string; lines: Record<string, any>[] 
   expect(response.status).toBe(200);
   const file = path.join(dir, `export-${Date.now()}.jsonl`);
   fs.writeFileSync(file, response.text);
-  return { file, lines: response.text.trimEnd().split('\n').map((line) => JSON.parse(line)) };
+  return {
+    file,
+    lines: response.text
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line)),
+  };
 }
 
 describe('an export of a chain cut by retention', () => {

@@ -25,7 +25,10 @@ interface Lines {
 }
 
 function linesOf(text: string): Lines {
-  const lines = text.trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, any>);
+  const lines = text
+    .trimEnd()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Record<string, any>);
   return { header: lines[0]!, entries: lines.slice(1, -1), checkpoint: lines.at(-1)! };
 }
 
@@ -43,11 +46,7 @@ async function verifyOffline(file: string, ...options: string[]) {
 }
 
 async function verifyOnline(toSeq: number) {
-  const response = await t.gql(
-    `query($toSeq: Int) { auditIntegrity(toSeq: $toSeq) { isIntact fromSeq toSeq fault { seq kind } } }`,
-    t.admin.token,
-    { toSeq },
-  );
+  const response = await t.gql(`query($toSeq: Int) { auditIntegrity(toSeq: $toSeq) { isIntact fromSeq toSeq fault { seq kind } } }`, t.admin.token, { toSeq });
   expect(response.errors).toBeUndefined();
   return response.data!.auditIntegrity;
 }
@@ -85,8 +84,25 @@ describe('the JSONL export', () => {
     });
     expect(entries.map((entry) => entry.seq)).toEqual([...Array(checkpoint.seq).keys()].map((index) => index + 1));
     expect(Object.keys(entries[1]!)).toEqual([
-      'type', 'tenantId', 'seq', 'id', 'occurredAt', 'actorType', 'actorId', 'actorEmail', 'action', 'resourceType',
-      'resourceId', 'resourceName', 'before', 'after', 'clientIp', 'userAgent', 'requestId', 'prevHash', 'hash',
+      'type',
+      'tenantId',
+      'seq',
+      'id',
+      'occurredAt',
+      'actorType',
+      'actorId',
+      'actorEmail',
+      'action',
+      'resourceType',
+      'resourceId',
+      'resourceName',
+      'before',
+      'after',
+      'clientIp',
+      'userAgent',
+      'requestId',
+      'prevHash',
+      'hash',
     ]);
     expect(entries[1]!.prevHash).toBe(entries[0]!.hash);
     expect(checkpoint).toMatchObject({ type: 'checkpoint', tenantId: t.admin.tenantId, headHash: entries.at(-1)!.hash });
@@ -131,7 +147,11 @@ describe('the JSONL export', () => {
     const target = lines.entries.find((entry) => entry.action === 'user.created' && entry.resourceName === 'grace@example.test')!;
     const edited = text
       .split('\n')
-      .map((line) => (line.includes(`"seq":${target.seq},`) && line.includes('"type":"entry"') ? JSON.stringify({ ...target, after: { ...target.after, role: 'admin' } }) : line))
+      .map((line) =>
+        line.includes(`"seq":${target.seq},`) && line.includes('"type":"entry"')
+          ? JSON.stringify({ ...target, after: { ...target.after, role: 'admin' } })
+          : line,
+      )
       .join('\n');
     expect(edited).not.toBe(text);
     const file = path.join(dir, 'edited.jsonl');
@@ -188,4 +208,3 @@ describe('the JSONL export', () => {
     expect({ seq: online.fault.seq, kind: online.fault.kind }).toEqual({ seq, kind: 'MODIFIED' });
   });
 });
-

@@ -134,7 +134,10 @@ describe('the commands CSV', () => {
     for (const [query, filter] of cases) {
       const response = await fetchExport(t, `/export/commands.csv?${query}`, t.admin.token);
       expect(response.status, query).toBe(200);
-      expect(parseCsv(response.text).map((row) => row.id), query).toEqual(await graphqlCommandIds(t.admin.token, filter));
+      expect(
+        parseCsv(response.text).map((row) => row.id),
+        query,
+      ).toEqual(await graphqlCommandIds(t.admin.token, filter));
     }
     const failed = parseCsv((await fetchExport(t, '/export/commands.csv?status=FAILED', t.admin.token)).text);
     expect(failed.map((row) => row.event_id)).toEqual(['c-b2', 'c-a2']);

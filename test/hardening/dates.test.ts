@@ -47,12 +47,15 @@ describe('dates at the edges', () => {
       { eventId: 'ancient', kind: 'SYSTEM_LOG', systemLog: { program: 'cron', level: 'INFO', message: 'old', loggedAt: YEAR_ZERO } },
     ]);
     expect(errorCodes(response)).toEqual(['BAD_USER_INPUT']);
-    expect(await countOf(sql`select count(*)::int as count from system_logs where tenant_id = ${t.admin.tenantId} and event_id in ('fine', 'ancient')`)).toBe(0);
+    expect(await countOf(sql`select count(*)::int as count from system_logs where tenant_id = ${t.admin.tenantId} and event_id in ('fine', 'ancient')`)).toBe(
+      0,
+    );
   });
 
   it('refuses an export with such a date before its first byte, signing and recording nothing', async () => {
     const checkpoints = () => countOf(sql`select count(*)::int as count from audit_checkpoints where tenant_id = ${t.admin.tenantId}`);
-    const exportsRecorded = () => countOf(sql`select count(*)::int as count from audit_entries where tenant_id = ${t.admin.tenantId} and action in ('audit.exported', 'records.exported')`);
+    const exportsRecorded = () =>
+      countOf(sql`select count(*)::int as count from audit_entries where tenant_id = ${t.admin.tenantId} and action in ('audit.exported', 'records.exported')`);
     const [signedBefore, recordedBefore] = [await checkpoints(), await exportsRecorded()];
     for (const path of [`/export/commands.csv?from=${YEAR_ZERO}`, `/export/audit.csv?to=${YEAR_ZERO}`, `/export/audit.jsonl?from=${YEAR_ZERO}`]) {
       const response = await fetchExport(t, path, t.admin.token);

@@ -61,7 +61,8 @@ async function request(url: string, init: RequestInit = {}, hangMs = HANG_MS): P
     return { status: response.status, body, text, elapsedMs: Math.round(performance.now() - started) };
   } catch (error) {
     const err = error as Error & { cause?: { code?: string; message?: string } };
-    const failure = err.name === 'TimeoutError' ? `hung: no answer within ${hangMs} ms` : `${err.message}${err.cause ? ` (${err.cause.code ?? err.cause.message})` : ''}`;
+    const failure =
+      err.name === 'TimeoutError' ? `hung: no answer within ${hangMs} ms` : `${err.message}${err.cause ? ` (${err.cause.code ?? err.cause.message})` : ''}`;
     return { status: null, body: null, text: '', elapsedMs: Math.round(performance.now() - started), failure };
   }
 }
@@ -200,20 +201,14 @@ function throughProxy(databaseUrl: string, proxy: PgProxy): string {
 }
 
 async function registerAgent(vigil: VigilProcess, adminToken: string, name: string): Promise<{ serverId: string; agentToken: string }> {
-  const registered = await graphqlRequest(
-    vigil,
-    'mutation ($input: RegisterServerInput!) { registerServer(input: $input) { id } }',
-    adminToken,
-    { input: { name, hostname: `${name}.example.test`, os: 'Debian 12', ipAddress: '10.9.0.1' } },
-  );
+  const registered = await graphqlRequest(vigil, 'mutation ($input: RegisterServerInput!) { registerServer(input: $input) { id } }', adminToken, {
+    input: { name, hostname: `${name}.example.test`, os: 'Debian 12', ipAddress: '10.9.0.1' },
+  });
   expect(registered.body?.errors, registered.text).toBeUndefined();
   const serverId = registered.body.data.registerServer.id as string;
-  const created = await graphqlRequest(
-    vigil,
-    'mutation ($input: CreateAgentTokenInput!) { createAgentToken(input: $input) { token } }',
-    adminToken,
-    { input: { serverId, name: `agent ${name}` } },
-  );
+  const created = await graphqlRequest(vigil, 'mutation ($input: CreateAgentTokenInput!) { createAgentToken(input: $input) { token } }', adminToken, {
+    input: { serverId, name: `agent ${name}` },
+  });
   expect(created.body?.errors, created.text).toBeUndefined();
   return { serverId, agentToken: created.body.data.createAgentToken.token as string };
 }
@@ -258,7 +253,13 @@ function buildBatch(batch: string): Record<string, unknown>[] {
     events.push({
       eventId: `${batch}-log-${i}`,
       kind: 'SYSTEM_LOG',
-      systemLog: { program: 'sshd', level: 'INFO', pid: 4000 + i, message: `Accepted publickey for ops from 198.51.100.${i % 250} port ${40000 + i}`, loggedAt: at(2000 - i) },
+      systemLog: {
+        program: 'sshd',
+        level: 'INFO',
+        pid: 4000 + i,
+        message: `Accepted publickey for ops from 198.51.100.${i % 250} port ${40000 + i}`,
+        loggedAt: at(2000 - i),
+      },
     });
   }
   for (let i = 0; i < 150; i++) {
@@ -307,7 +308,13 @@ describe.skipIf(!isPostgres)('when PostgreSQL goes away (through a proxy that is
     // The test's own connection goes straight to PostgreSQL: it is never cut.
     admin = postgres(database.env.DATABASE_URL!, { max: 2, onnotice: () => {} });
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'vigil-faults-'));
-    env = processEnv({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', VIGIL_DATA_DIR: dataDir, DATABASE_URL: throughProxy(database.env.DATABASE_URL!, proxy) });
+    env = processEnv({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      VIGIL_DATA_DIR: dataDir,
+      DATABASE_URL: throughProxy(database.env.DATABASE_URL!, proxy),
+    });
     vigil = await startVigilProcess(env);
     adminToken = vigil.adminToken!;
   });
@@ -352,7 +359,9 @@ describe.skipIf(!isPostgres)('when PostgreSQL goes away (through a proxy that is
     note(describeAnswer(`${label}: GET /healthz`, health));
     if (!vigil.isRunning()) {
       const exit = await vigil.exited;
-      note(`${label}: VIGIL EXITED (code ${exit.code}, signal ${exit.signal}).\n--- stdout tail ---\n${vigil.stdout().slice(-4000)}\n--- stderr tail ---\n${vigil.stderr().slice(-4000)}`);
+      note(
+        `${label}: VIGIL EXITED (code ${exit.code}, signal ${exit.signal}).\n--- stdout tail ---\n${vigil.stdout().slice(-4000)}\n--- stderr tail ---\n${vigil.stderr().slice(-4000)}`,
+      );
     }
     expect(vigil.isRunning(), `${label}: Vigil exited during the outage`).toBe(true);
 
@@ -383,8 +392,11 @@ describe.skipIf(!isPostgres)('when PostgreSQL goes away (through a proxy that is
     const readyMs = await pollUntil(async () => (await request(`${vigil.baseUrl}/readyz`, {}, 10_000)).status === 200, RECOVERY_DEADLINE_MS, 100);
     const served = await pollUntil(serves, RECOVERY_DEADLINE_MS, 100);
     const servesMs = served === null ? null : Math.round(performance.now() - restoredAt);
-    note(`${label}: /readyz 200 again ${readyMs ?? 'never'} ms, GraphQL serving again ${servesMs ?? 'never'} ms after the database came back (deadline ${RECOVERY_DEADLINE_MS} ms)`);
-    if (readyMs === null || servesMs === null) note(`${label}: Vigil stdout tail:\n${vigil.stdout().slice(-3000)}\nstderr tail:\n${vigil.stderr().slice(-3000)}`);
+    note(
+      `${label}: /readyz 200 again ${readyMs ?? 'never'} ms, GraphQL serving again ${servesMs ?? 'never'} ms after the database came back (deadline ${RECOVERY_DEADLINE_MS} ms)`,
+    );
+    if (readyMs === null || servesMs === null)
+      note(`${label}: Vigil stdout tail:\n${vigil.stdout().slice(-3000)}\nstderr tail:\n${vigil.stderr().slice(-3000)}`);
     return { readyMs, servesMs };
   }
 
@@ -433,13 +445,17 @@ describe.skipIf(!isPostgres)('when PostgreSQL goes away (through a proxy that is
     await held;
     try {
       const pending = graphqlRequest(vigil, 'mutation { createUserToken(input: { name: "caught mid-request" }) { token } }', adminToken);
-      const waiting = await pollUntil(async () => {
-        const rows = await admin!<{ pid: number }[]>`
+      const waiting = await pollUntil(
+        async () => {
+          const rows = await admin!<{ pid: number }[]>`
           select pid from pg_stat_activity
           where application_name = ${`vigil:${pid}`} and wait_event_type = 'Lock'`;
-        cutBackends = rows.map((row) => row.pid);
-        return rows.length > 0;
-      }, 10_000, 20);
+          cutBackends = rows.map((row) => row.pid);
+          return rows.length > 0;
+        },
+        10_000,
+        20,
+      );
       expect(waiting, 'the mutation never waited on the audit log').not.toBeNull();
 
       await proxy!.cut();
@@ -474,10 +490,12 @@ describe.skipIf(!isPostgres)('when PostgreSQL goes away (through a proxy that is
     const { servesMs } = await recovery('outage 2', performance.now());
     expect(servesMs).not.toBeNull();
     // The backend of the cut connection rolled the transaction back once it went on: nothing committed.
-    expect(await pollUntil(async () => {
-      const rows = await admin!<{ count: number }[]>`select count(*)::int as count from pg_stat_activity where pid = any(${cutBackends})`;
-      return rows[0]!.count === 0;
-    }, 10_000)).not.toBeNull();
+    expect(
+      await pollUntil(async () => {
+        const rows = await admin!<{ count: number }[]>`select count(*)::int as count from pg_stat_activity where pid = any(${cutBackends})`;
+        return rows[0]!.count === 0;
+      }, 10_000),
+    ).not.toBeNull();
     const after = await admin!<{ count: number }[]>`select count(*)::int as count from api_tokens where name = 'caught mid-request'`;
     expect(after[0]!.count).toBe(before[0]!.count);
 
@@ -546,7 +564,10 @@ describe.skipIf(!isPostgres)('when PostgreSQL goes away (through a proxy that is
     const probesDuringOutage = probes.filter(({ at, answer }) => at + answer.elapsedMs < restoredAfterMs);
     expect(probesDuringOutage.length).toBeGreaterThan(SUSTAINED_OUTAGE_MS / 1000 - 5);
     expect
-      .soft(probesDuringOutage.filter(({ answer }) => answer.status !== 503 || answer.elapsedMs >= 3_000).map(line), '/readyz answers that were not a prompt 503')
+      .soft(
+        probesDuringOutage.filter(({ answer }) => answer.status !== 503 || answer.elapsedMs >= 3_000).map(line),
+        '/readyz answers that were not a prompt 503',
+      )
       .toEqual([]);
     // Every query answered within the bound: a clear error, not held until the database returns.
     expect
@@ -645,8 +666,16 @@ describe.skipIf(!isPostgres)('when Vigil is killed with SIGKILL during batch ing
       }
     }
     // Nothing stored that was not sent.
-    for (const name of rows.keys()) expect(sent.some((batch) => batch.name === name), `rows of unknown batch ${name}`).toBe(true);
-    for (const name of entries.keys()) expect(sent.some((batch) => batch.name === name), `events.ingested of unknown batch ${name}`).toBe(true);
+    for (const name of rows.keys())
+      expect(
+        sent.some((batch) => batch.name === name),
+        `rows of unknown batch ${name}`,
+      ).toBe(true);
+    for (const name of entries.keys())
+      expect(
+        sent.some((batch) => batch.name === name),
+        `events.ingested of unknown batch ${name}`,
+      ).toBe(true);
     return { stored, missing };
   }
 
@@ -693,24 +722,32 @@ describe.skipIf(!isPostgres)('when Vigil is killed with SIGKILL during batch ing
 
   /** Resolves once PostgreSQL shows one of `pid`'s connections inside an ingestion transaction. */
   async function ingestionTransactionOpen(pid: number, deadlineMs: number): Promise<boolean> {
-    const found = await pollUntil(async () => {
-      const rows = await admin!<{ count: number }[]>`
+    const found = await pollUntil(
+      async () => {
+        const rows = await admin!<{ count: number }[]>`
         select count(*)::int as count from pg_stat_activity
         where application_name = ${`vigil:${pid}`} and xact_start is not null
           and (query ilike 'insert into "commands"%' or query ilike 'insert into "system_logs"%' or query ilike 'insert into "file_transfers"%'
                or query ilike 'insert into "sudo_authorizations"%' or query ilike 'insert into "audit_entries"%' or query ilike 'select pg_notify%')`;
-      return rows[0]!.count > 0;
-    }, deadlineMs, 5);
+        return rows[0]!.count > 0;
+      },
+      deadlineMs,
+      5,
+    );
     return found !== null;
   }
 
   /** Waits until PostgreSQL has ended every backend of the killed process (its transaction resolved). */
   async function backendsGone(pid: number): Promise<number | null> {
-    return pollUntil(async () => {
-      const rows = await admin!<{ count: number }[]>`
+    return pollUntil(
+      async () => {
+        const rows = await admin!<{ count: number }[]>`
         select count(*)::int as count from pg_stat_activity where application_name like ${`vigil:${pid}%`}`;
-      return rows[0]!.count === 0;
-    }, 30_000, 50);
+        return rows[0]!.count === 0;
+      },
+      30_000,
+      50,
+    );
   }
 
   const ROUNDS: { how: 'random' | 'in-transaction'; delayMs?: number }[] = [

@@ -256,7 +256,9 @@ const stringArb: fc.Arbitrary<string> = fc.oneof(
   },
   {
     weight: 1,
-    arbitrary: fc.tuple(fc.constantFrom('a', 'é', 'z '), fc.integer({ min: 200_000, max: 1_000_000 })).map(([unit, n]) => unit.repeat(Math.floor(n / Buffer.byteLength(unit)))),
+    arbitrary: fc
+      .tuple(fc.constantFrom('a', 'é', 'z '), fc.integer({ min: 200_000, max: 1_000_000 }))
+      .map(([unit, n]) => unit.repeat(Math.floor(n / Buffer.byteLength(unit)))),
   },
 );
 
@@ -268,7 +270,15 @@ function idArb(knownIds: readonly string[]): fc.Arbitrary<string> {
     { weight: 4, arbitrary: fc.constantFrom(...knownIds) },
     { weight: 1, arbitrary: fc.constantFrom(...knownIds).map((id) => id.toUpperCase()) },
     { weight: 1, arbitrary: fc.constantFrom(...knownIds).map((id) => ` ${id} `) },
-    { weight: 1, arbitrary: fc.constantFrom(NIL_UUID, 'ffffffff-ffff-ffff-ffff-ffffffffffff', '{00000000-0000-0000-0000-000000000000}', '00000000000000000000000000000000') },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(
+        NIL_UUID,
+        'ffffffff-ffff-ffff-ffff-ffffffffffff',
+        '{00000000-0000-0000-0000-000000000000}',
+        '00000000000000000000000000000000',
+      ),
+    },
     { weight: 1, arbitrary: fc.uuid().map((id) => id.slice(0, 35) + 'g') },
     { weight: 3, arbitrary: stringArb },
     { weight: 1, arbitrary: fc.integer().map(String) },
@@ -403,15 +413,22 @@ function wrongValueArb(type: GraphQLInputType): fc.Arbitrary<unknown> {
   else if (isInputObjectType(nullable)) {
     const fields = Object.keys(nullable.getFields());
     specific.push(
-      fc.dictionary(fc.oneof(fc.constantFrom(...fields), fc.string({ maxLength: 8 }), fc.constantFrom('__proto__', 'constructor', 'extra')), fc.jsonValue({ maxDepth: 2 }), {
-        maxKeys: 6,
-      }),
+      fc.dictionary(
+        fc.oneof(fc.constantFrom(...fields), fc.string({ maxLength: 8 }), fc.constantFrom('__proto__', 'constructor', 'extra')),
+        fc.jsonValue({ maxDepth: 2 }),
+        {
+          maxKeys: 6,
+        },
+      ),
       fc.constant([]),
       fc.constant('{}'),
     );
   } else if (isEnumType(nullable)) {
     const names = nullable.getValues().map((value) => value.name);
-    specific.push(fc.constantFrom(...names.map((name) => name.toLowerCase()), ...names.map((name) => `${name}_`), '', 'NOPE', 'null'), fc.constantFrom(0, 1, true));
+    specific.push(
+      fc.constantFrom(...names.map((name) => name.toLowerCase()), ...names.map((name) => `${name}_`), '', 'NOPE', 'null'),
+      fc.constantFrom(0, 1, true),
+    );
   } else if (isScalarType(nullable)) {
     if (nullable.name === 'Int' || nullable.name === 'Float') {
       specific.push(fc.constantFrom(2_147_483_648, -2_147_483_649, 1e20, -1e308, 1.5, -0.5, Number.MAX_SAFE_INTEGER + 2, '5', 'ten', true));
@@ -428,10 +445,11 @@ function literal(value: unknown, type: GraphQLInputType | undefined): string {
   if (value === null || value === undefined) return 'null';
   if (typeof value === 'boolean') return String(value);
   if (typeof value === 'number') return Number.isFinite(value) ? String(Object.is(value, -0) ? 0 : value) : 'null';
-  if (typeof value === 'string') return named && isEnumType(named) && NAME.test(value) && !['true', 'false', 'null'].includes(value) ? value : JSON.stringify(value);
+  if (typeof value === 'string')
+    return named && isEnumType(named) && NAME.test(value) && !['true', 'false', 'null'].includes(value) ? value : JSON.stringify(value);
   if (Array.isArray(value)) {
     const nullable = type ? getNullableType(type) : undefined;
-    const item = nullable && isListType(nullable) ? (nullable.ofType) : type;
+    const item = nullable && isListType(nullable) ? nullable.ofType : type;
     return `[${value.map((entry) => literal(entry, item)).join(', ')}]`;
   }
   if (typeof value === 'object') {
@@ -461,11 +479,18 @@ function selectionArb(type: GraphQLOutputType, depth: number): fc.Arbitrary<stri
   const leafPick = leaves.length > 0 ? fc.subarray(leaves, { minLength: 1, maxLength: Math.min(6, leaves.length) }) : fc.constant(['__typename']);
   const objectPick: fc.Arbitrary<string[]> =
     objects.length > 0
-      ? fc.subarray(objects, { maxLength: Math.min(2, objects.length) }).chain((chosen) =>
-          chosen.length === 0 ? fc.constant<string[]>([]) : fc.tuple(...chosen.map((field) => selectionArb(field.type, depth + 1).map((inner) => `${field.name} ${inner}`))),
-        )
+      ? fc
+          .subarray(objects, { maxLength: Math.min(2, objects.length) })
+          .chain((chosen) =>
+            chosen.length === 0
+              ? fc.constant<string[]>([])
+              : fc.tuple(...chosen.map((field) => selectionArb(field.type, depth + 1).map((inner) => `${field.name} ${inner}`))),
+          )
       : fc.constant([]);
-  const extra = fc.oneof({ weight: 30, arbitrary: fc.constant<string[]>([]) }, { weight: 1, arbitrary: fc.constantFrom(['notAField'], ['__typename'], ['__schema { queryType { name } }']) });
+  const extra = fc.oneof(
+    { weight: 30, arbitrary: fc.constant<string[]>([]) },
+    { weight: 1, arbitrary: fc.constantFrom(['notAField'], ['__typename'], ['__schema { queryType { name } }']) },
+  );
   return fc.tuple(leafPick, objectPick, extra).map(([a, b, c]) => `{ ${[...a, ...b, ...c].join(' ')} }`);
 }
 
@@ -485,7 +510,12 @@ interface Pools {
 const WRONG_VARIABLE_TYPES = ['String', 'Int!', '[ID]', 'Boolean', 'NoSuchType', 'JSONObject', '[[String!]!]!'];
 
 /** Operations on one root field of `root` (query, mutation, subscription). */
-function fieldCaseArb(root: Exclude<OperationType, 'other'>, field: GraphQLField<unknown, unknown>, pools: Pools, forcedStyle?: 'variables' | 'inline'): fc.Arbitrary<FuzzCase> {
+function fieldCaseArb(
+  root: Exclude<OperationType, 'other'>,
+  field: GraphQLField<unknown, unknown>,
+  pools: Pools,
+  forcedStyle?: 'variables' | 'inline',
+): fc.Arbitrary<FuzzCase> {
   return fc
     .record({
       mode: fc.constantFrom<Mode>('typed', 'typed', 'wrong'),
@@ -497,7 +527,12 @@ function fieldCaseArb(root: Exclude<OperationType, 'other'>, field: GraphQLField
     })
     .chain(({ mode, style, token, alias, shorthand, operationName }) =>
       fc
-        .tuple(argsArb(field.args, mode, pools.ctx), selectionArb(field.type, 0), fc.array(fc.constantFrom(...field.args.map((arg) => arg.name), 'x'), { maxLength: mode === 'wrong' ? 2 : 0 }), fc.constantFrom(...WRONG_VARIABLE_TYPES))
+        .tuple(
+          argsArb(field.args, mode, pools.ctx),
+          selectionArb(field.type, 0),
+          fc.array(fc.constantFrom(...field.args.map((arg) => arg.name), 'x'), { maxLength: mode === 'wrong' ? 2 : 0 }),
+          fc.constantFrom(...WRONG_VARIABLE_TYPES),
+        )
         .map(([args, selection, misdeclared, wrongType]) => {
           const present = field.args.filter((arg) => arg.name in args);
           const argType = (name: string) => field.args.find((arg) => arg.name === name)!.type;
@@ -561,14 +596,23 @@ function cursorProbeArb(field: GraphQLField<unknown, unknown>, pools: Pools, dir
   // Other required arguments (searchTerminalRecordings' text) get a value of their type.
   const required = field.args.filter((arg) => isNonNullType(arg.type) && arg.defaultValue === undefined);
   return fc
-    .record({ cursor: cursorArb, n: fc.oneof(fc.constantFrom(1, 2, 50, 500), intArb), token: pools.adminToken, inline: fc.boolean(), others: argsArb(required, 'typed', pools.ctx) })
+    .record({
+      cursor: cursorArb,
+      n: fc.oneof(fc.constantFrom(1, 2, 50, 500), intArb),
+      token: pools.adminToken,
+      inline: fc.boolean(),
+      others: argsArb(required, 'typed', pools.ctx),
+    })
     .map(({ cursor, n, token, inline, others }) => {
       const otherArgs = required.map((arg) => `, ${arg.name}: ${literal(others[arg.name], arg.type)}`).join('');
       return jsonCase(
         `cursor probe: Query.${field.name}(${direction})`,
         inline
           ? { query: `{ ${field.name}(${direction}: ${JSON.stringify(cursor)}, ${size}: ${n}${otherArgs}) { pageInfo { hasNextPage endCursor } } }` }
-          : { query: `query($c: String, $n: Int) { ${field.name}(${direction}: $c, ${size}: $n${otherArgs}) { pageInfo { hasNextPage endCursor } } }`, variables: { c: cursor, n } },
+          : {
+              query: `query($c: String, $n: Int) { ${field.name}(${direction}: $c, ${size}: $n${otherArgs}) { pageInfo { hasNextPage endCursor } } }`,
+              variables: { c: cursor, n },
+            },
         'query',
         token,
       );
@@ -597,7 +641,11 @@ const STRING_SINKS: { query: string; variable: string; operation: OperationType;
   { query: 'query($s: String) { auditLog(filter: { keyword: $s }) { nodes { seq action } } }', variable: 's', operation: 'query' },
   { query: 'query($s: String) { commands(filter: { search: $s }) { nodes { id line } } }', variable: 's', operation: 'query' },
   { query: 'mutation($s: String!) { registerServer(input: { name: $s, hostname: "fuzz.example.test" }) { id name } }', variable: 's', operation: 'mutation' },
-  { query: 'mutation($s: String!) { requestAccess(input: { durationMinutes: 60, reason: $s, servers: ["web-01"] }) { id } }', variable: 's', operation: 'mutation' },
+  {
+    query: 'mutation($s: String!) { requestAccess(input: { durationMinutes: 60, reason: $s, servers: ["web-01"] }) { id } }',
+    variable: 's',
+    operation: 'mutation',
+  },
   { query: 'mutation($s: String!) { createUserToken(input: { name: $s }) { token } }', variable: 's', operation: 'mutation' },
 ];
 
@@ -682,9 +730,16 @@ const AUTHORIZATION_HEADERS = [
 
 function rawCaseArb(pools: Pools): fc.Arbitrary<FuzzCase> {
   const json = { 'content-type': 'application/json' };
-  const randomBytes = fc.record({ bytes: fc.uint8Array({ maxLength: 4096 }), token: pools.tokens }).map(
-    ({ bytes, token }): FuzzCase => ({ kind: 'raw: random bytes as JSON', method: 'POST', path: '/graphql', headers: { ...json, ...authHeader(token) }, body: Buffer.from(bytes), operation: 'other', token: token.name, isForgedToken: token.isForged }),
-  );
+  const randomBytes = fc.record({ bytes: fc.uint8Array({ maxLength: 4096 }), token: pools.tokens }).map(({ bytes, token }): FuzzCase => ({
+    kind: 'raw: random bytes as JSON',
+    method: 'POST',
+    path: '/graphql',
+    headers: { ...json, ...authHeader(token) },
+    body: Buffer.from(bytes),
+    operation: 'other',
+    token: token.name,
+    isForgedToken: token.isForged,
+  }));
 
   const badUtf8 = fc
     .record({
@@ -692,7 +747,12 @@ function rawCaseArb(pools: Pools): fc.Arbitrary<FuzzCase> {
       bad: fc.oneof(fc.constantFrom(...BAD_UTF8), fc.array(fc.integer({ min: 0x80, max: 0xff }), { minLength: 1, maxLength: 16 })),
       where: fc.constantFrom('variable', 'query', 'key'),
       token: pools.tokens,
-      contentType: fc.constantFrom('application/json', 'application/json; charset=utf-8', 'application/json; charset=latin1', 'application/json; charset=utf-16le'),
+      contentType: fc.constantFrom(
+        'application/json',
+        'application/json; charset=utf-8',
+        'application/json; charset=latin1',
+        'application/json; charset=utf-16le',
+      ),
     })
     .map(({ sink, bad, where, token, contentType }): FuzzCase => {
       const marker = 'FUZZ_BAD_BYTES';
@@ -717,27 +777,41 @@ function rawCaseArb(pools: Pools): fc.Arbitrary<FuzzCase> {
 
   const hostileStrings = fc
     .record({ sink: fc.constantFrom(...STRING_SINKS), value: stringArb, token: pools.adminToken })
-    .map(({ sink, value, token }) => jsonCase(`string probe: ${sink.query.split(/[({]/)[2]?.trim() ?? sink.query}`, { query: sink.query, variables: { [sink.variable]: value } }, sink.operation, token));
+    .map(({ sink, value, token }) =>
+      jsonCase(
+        `string probe: ${sink.query.split(/[({]/)[2]?.trim() ?? sink.query}`,
+        { query: sink.query, variables: { [sink.variable]: value } },
+        sink.operation,
+        token,
+      ),
+    );
 
   const truncated = fc
     .record({ sink: fc.constantFrom(...STRING_SINKS), value: stringArb, cut: fc.double({ min: 0, max: 1, noNaN: true }), token: pools.tokens })
     .map(({ sink, value, cut, token }): FuzzCase => {
       const full = Buffer.from(JSON.stringify({ query: sink.query, variables: { [sink.variable]: value } }));
-      return { kind: 'raw: truncated JSON', method: 'POST', path: '/graphql', headers: { ...json, ...authHeader(token) }, body: full.subarray(0, Math.floor(full.length * cut)), operation: sink.operation, token: token.name, isForgedToken: token.isForged };
+      return {
+        kind: 'raw: truncated JSON',
+        method: 'POST',
+        path: '/graphql',
+        headers: { ...json, ...authHeader(token) },
+        body: full.subarray(0, Math.floor(full.length * cut)),
+        operation: sink.operation,
+        token: token.name,
+        isForgedToken: token.isForged,
+      };
     });
 
-  const notOperations = fc.record({ body: fc.constantFrom(...NOT_OPERATIONS), token: pools.tokens }).map(
-    ({ body, token }): FuzzCase => ({
-      kind: 'raw: a body that is not one operation',
-      method: 'POST',
-      path: '/graphql',
-      headers: { ...json, ...authHeader(token) },
-      body: Buffer.from(body),
-      operation: body.includes('mutation') || body.includes('registerServer') ? 'mutation' : 'query',
-      token: token.name,
-      isForgedToken: token.isForged,
-    }),
-  );
+  const notOperations = fc.record({ body: fc.constantFrom(...NOT_OPERATIONS), token: pools.tokens }).map(({ body, token }): FuzzCase => ({
+    kind: 'raw: a body that is not one operation',
+    method: 'POST',
+    path: '/graphql',
+    headers: { ...json, ...authHeader(token) },
+    body: Buffer.from(body),
+    operation: body.includes('mutation') || body.includes('registerServer') ? 'mutation' : 'query',
+    token: token.name,
+    isForgedToken: token.isForged,
+  }));
 
   const batch = fc.record({ n: fc.integer({ min: 2, max: 60 }), token: pools.tokens, mixed: fc.boolean() }).map(({ n, token, mixed }) =>
     jsonCase(
@@ -751,7 +825,17 @@ function rawCaseArb(pools: Pools): fc.Arbitrary<FuzzCase> {
   const deep = fc
     .record({
       depth: fc.oneof({ weight: 6, arbitrary: fc.integer({ min: 50, max: 200 }) }, { weight: 1, arbitrary: fc.integer({ min: 2000, max: 20_000 }) }),
-      shape: fc.constantFrom('fields', 'inline fragments', 'introspection', 'list literal', 'object literal', 'unbalanced', 'JSON variable', 'list variable', 'JSONObject literal'),
+      shape: fc.constantFrom(
+        'fields',
+        'inline fragments',
+        'introspection',
+        'list literal',
+        'object literal',
+        'unbalanced',
+        'JSON variable',
+        'list variable',
+        'JSONObject literal',
+      ),
       token: pools.tokens,
     })
     .map(({ depth, shape, token }): FuzzCase => {
@@ -760,13 +844,33 @@ function rawCaseArb(pools: Pools): fc.Arbitrary<FuzzCase> {
         case 'fields':
           return jsonCase(`raw: selections ${d} deep`, { query: `{ me ${'{ a '.repeat(d)}${'} '.repeat(d)}}` }, 'query', token);
         case 'inline fragments':
-          return jsonCase(`raw: inline fragments ${d} deep`, { query: `{ ${'... on Query { '.repeat(d)}me { id email } unreadNotificationCount ${'} '.repeat(d)}}` }, 'query', token);
+          return jsonCase(
+            `raw: inline fragments ${d} deep`,
+            { query: `{ ${'... on Query { '.repeat(d)}me { id email } unreadNotificationCount ${'} '.repeat(d)}}` },
+            'query',
+            token,
+          );
         case 'introspection':
-          return jsonCase(`raw: introspection ${d} deep`, { query: `{ __type(name: "Query") { name ${'ofType { name '.repeat(d)}${'} '.repeat(d)}} }` }, 'query', token);
+          return jsonCase(
+            `raw: introspection ${d} deep`,
+            { query: `{ __type(name: "Query") { name ${'ofType { name '.repeat(d)}${'} '.repeat(d)}} }` },
+            'query',
+            token,
+          );
         case 'list literal':
-          return jsonCase(`raw: list literal ${d} deep`, { query: `{ servers(filter: { labels: ${'['.repeat(d)}{ key: "env", value: "prod" }${']'.repeat(d)} }) { nodes { id } } }` }, 'query', token);
+          return jsonCase(
+            `raw: list literal ${d} deep`,
+            { query: `{ servers(filter: { labels: ${'['.repeat(d)}{ key: "env", value: "prod" }${']'.repeat(d)} }) { nodes { id } } }` },
+            'query',
+            token,
+          );
         case 'object literal':
-          return jsonCase(`raw: object literal ${d} deep`, { query: `mutation { registerServer(input: ${'{ name: "n", hostname: "h", labels: '.repeat(d)}null${' }'.repeat(d)}) { id } }` }, 'mutation', token);
+          return jsonCase(
+            `raw: object literal ${d} deep`,
+            { query: `mutation { registerServer(input: ${'{ name: "n", hostname: "h", labels: '.repeat(d)}null${' }'.repeat(d)}) { id } }` },
+            'mutation',
+            token,
+          );
         case 'unbalanced':
           return jsonCase(`raw: ${d} unclosed braces`, { query: '{ me '.repeat(d) }, 'query', token);
         case 'JSON variable':
@@ -780,7 +884,9 @@ function rawCaseArb(pools: Pools): fc.Arbitrary<FuzzCase> {
         case 'JSONObject literal':
           return jsonCase(
             `raw: a JSONObject literal ${d} deep`,
-            { query: `mutation { reportActivity(entries: [{ action: AUTH_SIGNED_IN, result: 200, occurredAt: "2024-01-01T00:00:00Z", details: ${'{ a: '.repeat(d)}1${' }'.repeat(d)} }]) }` },
+            {
+              query: `mutation { reportActivity(entries: [{ action: AUTH_SIGNED_IN, result: 200, occurredAt: "2024-01-01T00:00:00Z", details: ${'{ a: '.repeat(d)}1${' }'.repeat(d)} }]) }`,
+            },
             'mutation',
             token,
           );
@@ -797,14 +903,27 @@ function rawCaseArb(pools: Pools): fc.Arbitrary<FuzzCase> {
   const aliases = fc
     .record({
       n: fc.oneof({ weight: 3, arbitrary: fc.integer({ min: 1000, max: 5000 }) }, { weight: 1, arbitrary: fc.integer({ min: 2, max: 40 }) }),
-      field: fc.constantFrom('__typename', 'me { id }', 'unreadNotificationCount', 'servers(first: 500) { nodes { id name labels { key value } } }', 'recentAuditActivity { seq }', 'MUTATION markAllNotificationsRead', 'MUTATION createChatLinkCode { code }'),
+      field: fc.constantFrom(
+        '__typename',
+        'me { id }',
+        'unreadNotificationCount',
+        'servers(first: 500) { nodes { id name labels { key value } } }',
+        'recentAuditActivity { seq }',
+        'MUTATION markAllNotificationsRead',
+        'MUTATION createChatLinkCode { code }',
+      ),
       token: pools.tokens,
     })
     .map(({ n, field, token }): FuzzCase => {
       const isMutation = field.startsWith('MUTATION ');
       const selection = field.replace('MUTATION ', '');
       const body = Array.from({ length: n }, (_, i) => `a${i}: ${selection}`).join(' ');
-      return jsonCase(`raw: ${n} aliases of ${selection.split(/[ ({]/)[0]}`, { query: `${isMutation ? 'mutation ' : ''}{ ${body} }` }, isMutation ? 'mutation' : 'query', token);
+      return jsonCase(
+        `raw: ${n} aliases of ${selection.split(/[ ({]/)[0]}`,
+        { query: `${isMutation ? 'mutation ' : ''}{ ${body} }` },
+        isMutation ? 'mutation' : 'query',
+        token,
+      );
     });
 
   const hugeVariables = fc
@@ -817,27 +936,51 @@ function rawCaseArb(pools: Pools): fc.Arbitrary<FuzzCase> {
     .map(({ shape, n, token, value }): FuzzCase => {
       switch (shape) {
         case 'many keys':
-          return jsonCase(`raw: ${n} unused variables`, { query: '{ me { id } }', variables: Object.fromEntries(Array.from({ length: n }, (_, i) => [`v${i}`, value])) }, 'query', token);
+          return jsonCase(
+            `raw: ${n} unused variables`,
+            { query: '{ me { id } }', variables: Object.fromEntries(Array.from({ length: n }, (_, i) => [`v${i}`, value])) },
+            'query',
+            token,
+          );
         case 'long list':
           return jsonCase(
             `raw: a list variable of ${n}`,
-            { query: 'mutation($p: [Permission!]!, $u: ID!) { grantPermissions(userId: $u, permissions: $p) { id } }', variables: { u: f.bob.id, p: Array.from({ length: n }, (_, i) => (i % 2 ? 'USERS_MANAGE' : 'NOPE')) } },
+            {
+              query: 'mutation($p: [Permission!]!, $u: ID!) { grantPermissions(userId: $u, permissions: $p) { id } }',
+              variables: { u: f.bob.id, p: Array.from({ length: n }, (_, i) => (i % 2 ? 'USERS_MANAGE' : 'NOPE')) },
+            },
             'mutation',
             token,
           );
         case 'one big string':
-          return jsonCase('raw: a 1.9 MB variable', { query: 'query($s: String) { servers(filter: { search: $s }) { nodes { id } } }', variables: { s: 'x'.repeat(1_900_000) } }, 'query', token);
+          return jsonCase(
+            'raw: a 1.9 MB variable',
+            { query: 'query($s: String) { servers(filter: { search: $s }) { nodes { id } } }', variables: { s: 'x'.repeat(1_900_000) } },
+            'query',
+            token,
+          );
         case 'over the body limit':
           return jsonCase('raw: a 2.5 MB body', { query: `{ me { id } } # ${'x'.repeat(2_500_000)}` }, 'query', token);
         default: {
           const count = Math.min(n, 3000);
-          return jsonCase(`raw: ${count} declared variables`, { query: `query(${Array.from({ length: count }, (_, i) => `$v${i}: String`).join(', ')}) { me { id } }`, variables: {} }, 'query', token);
+          return jsonCase(
+            `raw: ${count} declared variables`,
+            { query: `query(${Array.from({ length: count }, (_, i) => `$v${i}: String`).join(', ')}) { me { id } }`, variables: {} },
+            'query',
+            token,
+          );
         }
       }
     });
 
-  const contentTypes = fc.record({ contentType: fc.constantFrom(...CONTENT_TYPES), encoding: fc.option(fc.constantFrom('gzip', 'deflate', 'br', 'identity', 'x-nope'), { freq: 4 }), form: fc.boolean(), token: pools.tokens }).map(
-    ({ contentType, encoding, form, token }): FuzzCase => {
+  const contentTypes = fc
+    .record({
+      contentType: fc.constantFrom(...CONTENT_TYPES),
+      encoding: fc.option(fc.constantFrom('gzip', 'deflate', 'br', 'identity', 'x-nope'), { freq: 4 }),
+      form: fc.boolean(),
+      token: pools.tokens,
+    })
+    .map(({ contentType, encoding, form, token }): FuzzCase => {
       const query = '{ me { id email } }';
       const body = form ? `query=${encodeURIComponent(query)}` : contentType.startsWith('application/graphql') ? query : JSON.stringify({ query });
       return {
@@ -850,8 +993,7 @@ function rawCaseArb(pools: Pools): fc.Arbitrary<FuzzCase> {
         token: token.name,
         isForgedToken: token.isForged,
       };
-    },
-  );
+    });
 
   const getRequests = fc
     .record({
@@ -877,21 +1019,20 @@ function rawCaseArb(pools: Pools): fc.Arbitrary<FuzzCase> {
       accept: fc.constantFrom('application/json', 'text/html', '*/*', 'application/graphql-response+json'),
       token: pools.tokens,
     })
-    .map(
-      ({ params, preflight, accept, token }): FuzzCase => ({
-        kind: `raw: GET ?${params.slice(0, 60)}${preflight ? ' (preflight header)' : ''}`,
-        method: 'GET',
-        path: `/graphql${params ? `?${params}` : ''}`,
-        headers: { accept, ...(preflight ? { 'apollo-require-preflight': 'true' } : {}), ...authHeader(token) },
-        operation: params.includes('mutation') ? 'mutation' : 'query',
-        token: token.name,
-        isForgedToken: token.isForged,
-        accept,
-      }),
-    );
+    .map(({ params, preflight, accept, token }): FuzzCase => ({
+      kind: `raw: GET ?${params.slice(0, 60)}${preflight ? ' (preflight header)' : ''}`,
+      method: 'GET',
+      path: `/graphql${params ? `?${params}` : ''}`,
+      headers: { accept, ...(preflight ? { 'apollo-require-preflight': 'true' } : {}), ...authHeader(token) },
+      operation: params.includes('mutation') ? 'mutation' : 'query',
+      token: token.name,
+      isForgedToken: token.isForged,
+      accept,
+    }));
 
-  const otherMethods = fc.record({ method: fc.constantFrom('PUT', 'PATCH', 'DELETE', 'OPTIONS', 'HEAD'), token: pools.tokens }).map(
-    ({ method, token }): FuzzCase => ({
+  const otherMethods = fc
+    .record({ method: fc.constantFrom('PUT', 'PATCH', 'DELETE', 'OPTIONS', 'HEAD'), token: pools.tokens })
+    .map(({ method, token }): FuzzCase => ({
       kind: `raw: ${method}`,
       method,
       path: '/graphql',
@@ -900,10 +1041,13 @@ function rawCaseArb(pools: Pools): fc.Arbitrary<FuzzCase> {
       operation: 'mutation',
       token: token.name,
       isForgedToken: token.isForged,
-    }),
-  );
+    }));
 
-  const authorization = fc.constantFrom(...AUTHORIZATION_HEADERS).map((header) => jsonCase('raw: Authorization header', { query: '{ me { id email } }' }, 'query', { name: `header "${header.slice(0, 40)}"`, authorization: header }));
+  const authorization = fc
+    .constantFrom(...AUTHORIZATION_HEADERS)
+    .map((header) =>
+      jsonCase('raw: Authorization header', { query: '{ me { id email } }' }, 'query', { name: `header "${header.slice(0, 40)}"`, authorization: header }),
+    );
 
   return fc.oneof(
     { weight: 2, arbitrary: randomBytes },
@@ -962,7 +1106,8 @@ type GraphQLBody = { data?: Record<string, unknown> | null; errors?: { message?:
 
 /** The GraphQL responses in an answer: one, or one per operation of a batch. */
 function responsesOf(answer: Answer): GraphQLBody[] | undefined {
-  const isResponse = (value: unknown): value is GraphQLBody => typeof value === 'object' && value !== null && !Array.isArray(value) && ('data' in value || 'errors' in value);
+  const isResponse = (value: unknown): value is GraphQLBody =>
+    typeof value === 'object' && value !== null && !Array.isArray(value) && ('data' in value || 'errors' in value);
   if (isResponse(answer.json)) return [answer.json];
   if (Array.isArray(answer.json) && answer.json.length > 0 && answer.json.every(isResponse)) return answer.json;
   return undefined;
@@ -971,7 +1116,12 @@ function responsesOf(answer: Answer): GraphQLBody[] | undefined {
 /** An internal error's cause, from the stack trace the development environment adds. */
 function causeOf(error: NonNullable<GraphQLBody['errors']>[number]): string {
   const stack = error?.extensions?.stacktrace;
-  const cause = Array.isArray(stack) ? stack.slice(0, 2).map((line) => String(line).trim()).join(' ') : String(error?.message);
+  const cause = Array.isArray(stack)
+    ? stack
+        .slice(0, 2)
+        .map((line) => String(line).trim())
+        .join(' ')
+    : String(error?.message);
   // drizzle's "Failed query" names every column: keep the statement's shape and its parameters.
   return cause
     .replace(/select "[\s\S]*?" from "/, 'select … from "')
@@ -1042,7 +1192,8 @@ async function unexpectedGrowth(testCase: FuzzCase, requestId: string, before: M
     }
     if (table === 'audit_entries' && delta > 0) {
       const rows = await queryRows<{ action: string }>(t.vigil.database.db, sql`select action from audit_entries where request_id = ${requestId}`);
-      const isExpected = testCase.operation === 'query' && rows.length === delta && rows.every((row) => row.action === 'audit.log_viewed' || row.action === 'audit.verified');
+      const isExpected =
+        testCase.operation === 'query' && rows.length === delta && rows.every((row) => row.action === 'audit.log_viewed' || row.action === 'audit.verified');
       if (!isExpected) problems.push(`audit_entries +${delta} (${rows.map((row) => row.action).join(', ') || 'rows without this request id'})`);
       continue;
     }
@@ -1054,7 +1205,10 @@ async function unexpectedGrowth(testCase: FuzzCase, requestId: string, before: M
 
 /** `text` with control characters and lone surrogates escaped, so findings print cleanly. */
 function printable(text: string): string {
-  return text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return text.replace(
+    /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 function describeRequest(testCase: FuzzCase): string {
@@ -1087,14 +1241,19 @@ describe('GraphQL fuzzing', () => {
       { weight: 1, arbitrary: fc.constant<TokenChoice>({ name: 'admin of tenant other', authorization: `Bearer ${f.other.admin.token}` }) },
       {
         weight: 1,
-        arbitrary: fc
-          .tuple(fc.constantFrom('user', 'agent'), fc.constantFrom(tenantHex, otherHex), tokenSuffix)
-          .map(([kind, hex, suffix]): TokenChoice => ({ name: `forged vigil_${kind} token`, authorization: `Bearer vigil_${kind}_${hex}_${suffix}`, isForged: true })),
+        arbitrary: fc.tuple(fc.constantFrom('user', 'agent'), fc.constantFrom(tenantHex, otherHex), tokenSuffix).map(([kind, hex, suffix]): TokenChoice => ({
+          name: `forged vigil_${kind} token`,
+          authorization: `Bearer vigil_${kind}_${hex}_${suffix}`,
+          isForged: true,
+        })),
       },
       {
         weight: 1,
         arbitrary: fc
-          .oneof(fc.string({ minLength: 1, maxLength: 40 }).filter((s) => /^[\x21-\x7e]+$/.test(s)), fc.uuid().map((id) => `vigil_user_${id.replaceAll('-', '')}_${'x'.repeat(43)}`))
+          .oneof(
+            fc.string({ minLength: 1, maxLength: 40 }).filter((s) => /^[\x21-\x7e]+$/.test(s)),
+            fc.uuid().map((id) => `vigil_user_${id.replaceAll('-', '')}_${'x'.repeat(43)}`),
+          )
           .map((token): TokenChoice => ({ name: 'garbage token', authorization: `Bearer ${token}` })),
       },
     );
@@ -1121,7 +1280,10 @@ describe('GraphQL fuzzing', () => {
     ]);
     coverage.push(...cursorProbes);
     const anyField = fc.constantFrom(...allFields.filter(({ root }) => root !== 'subscription')).chain(({ root, field }) => fieldCaseArb(root, field, pools));
-    const rest = RUNS > coverage.length ? fc.sample(fc.oneof({ weight: 3, arbitrary: anyField }, { weight: 2, arbitrary: rawCaseArb(pools) }), { seed: SEED, numRuns: RUNS - coverage.length }) : [];
+    const rest =
+      RUNS > coverage.length
+        ? fc.sample(fc.oneof({ weight: 3, arbitrary: anyField }, { weight: 2, arbitrary: rawCaseArb(pools) }), { seed: SEED, numRuns: RUNS - coverage.length })
+        : [];
     const cases = [...coverage, ...rest].slice(0, RUNS);
 
     console.log(`fuzz: seed ${SEED} (FUZZ_SEED), ${cases.length} cases (FUZZ_RUNS), ${allFields.length} root fields, ${tables.length} tables watched`);
@@ -1143,7 +1305,12 @@ describe('GraphQL fuzzing', () => {
         answer = await send(testCase, requestId);
       } catch (error) {
         serverErrors += 1;
-        findings.push({ index, problem: `no answer: ${String((error as Error)?.cause ?? error)}`, request: printable(describeRequest(testCase)), response: '' });
+        findings.push({
+          index,
+          problem: `no answer: ${String((error as Error)?.cause ?? error)}`,
+          request: printable(describeRequest(testCase)),
+          response: '',
+        });
         if (!(await isHealthy())) break;
         before = await countRows();
         continue;
@@ -1167,7 +1334,13 @@ describe('GraphQL fuzzing', () => {
       }
       before = after;
       if (!(await isHealthy())) problems.push('the server no longer answers /healthz');
-      if (problems.length > 0) findings.push({ index, problem: printable(problems.join('; ')), request: printable(describeRequest(testCase)), response: printable(describeAnswer(answer)) });
+      if (problems.length > 0)
+        findings.push({
+          index,
+          problem: printable(problems.join('; ')),
+          request: printable(describeRequest(testCase)),
+          response: printable(describeAnswer(answer)),
+        });
       if (problems.includes('the server no longer answers /healthz')) break;
     }
 
@@ -1185,9 +1358,17 @@ describe('GraphQL fuzzing', () => {
       }
     }
     if (distinct.size > 0) console.log(`fuzz: distinct problems:\n${[...distinct].map(([problem, n]) => `  ${n}× ${problem}`).join('\n')}`);
-    const histogram = (map: Map<string | number, number>) => [...map].sort(([a], [b]) => String(a).localeCompare(String(b))).map(([key, n]) => `${key}×${n}`).join(' ');
-    console.log(`fuzz: statuses ${histogram(statuses)}; error codes ${histogram(codes)}; ${executed} reached execution, ${rejected} rejected (${rejectedExecutedMutations} of them mutations that ran), ${wrote} wrote rows`);
-    console.log(`fuzz: ${ran} cases, ${serverErrors} server errors${findings.length > serverErrors ? `, ${findings.length} findings in all` : ''} (seed ${SEED})`);
+    const histogram = (map: Map<string | number, number>) =>
+      [...map]
+        .sort(([a], [b]) => String(a).localeCompare(String(b)))
+        .map(([key, n]) => `${key}×${n}`)
+        .join(' ');
+    console.log(
+      `fuzz: statuses ${histogram(statuses)}; error codes ${histogram(codes)}; ${executed} reached execution, ${rejected} rejected (${rejectedExecutedMutations} of them mutations that ran), ${wrote} wrote rows`,
+    );
+    console.log(
+      `fuzz: ${ran} cases, ${serverErrors} server errors${findings.length > serverErrors ? `, ${findings.length} findings in all` : ''} (seed ${SEED})`,
+    );
 
     expect(findings.map((finding) => `#${finding.index} ${finding.problem}`)).toEqual([]);
 

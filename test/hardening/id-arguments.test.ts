@@ -90,7 +90,8 @@ describe('ID arguments that name no row', () => {
           const answer = await t.gql(query, t.admin.token, variables);
           const codes = (answer.errors ?? []).map((error) => String(error.extensions?.code));
           const bad = codes.filter((code) => !ACCEPTED_CODES.includes(code));
-          if (answer.status >= 500 || bad.length > 0) problems.push(`${field.name}(${JSON.stringify(variables)}): HTTP ${answer.status} ${bad.join(', ')} ${answer.errors?.[0]?.message ?? ''}`);
+          if (answer.status >= 500 || bad.length > 0)
+            problems.push(`${field.name}(${JSON.stringify(variables)}): HTTP ${answer.status} ${bad.join(', ')} ${answer.errors?.[0]?.message ?? ''}`);
         }
       }
       expect(problems).toEqual([]);

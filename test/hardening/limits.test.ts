@@ -20,7 +20,10 @@ async function post(t: TestVigil, body: unknown, token?: string, raw?: string) {
 
 /** Statements run by resolvers show up as audit reads; a refused operation must not reach one. */
 async function auditReads(t: TestVigil): Promise<number> {
-  const [row] = await queryRows<{ count: number }>(t.vigil.database.db, sql`select count(*)::int as count from audit_entries where action = 'audit.log_viewed'`);
+  const [row] = await queryRows<{ count: number }>(
+    t.vigil.database.db,
+    sql`select count(*)::int as count from audit_entries where action = 'audit.log_viewed'`,
+  );
   return row!.count;
 }
 
@@ -71,11 +74,19 @@ describe('GraphQL limits (defaults: depth 12, 30 aliases, cost 25,000, batches o
 
   it('runs a batch of up to VIGIL_GRAPHQL_MAX_BATCH operations and refuses a bigger one whole', async () => {
     const one = { query: '{ me { email } }' };
-    const batch = await post(t, Array.from({ length: 10 }, () => one), t.admin.token);
+    const batch = await post(
+      t,
+      Array.from({ length: 10 }, () => one),
+      t.admin.token,
+    );
     expect(batch.status).toBe(200);
     expect(batch.body).toHaveLength(10);
     expect(batch.body[9].data.me.email).toBe(t.admin.email);
-    const tooMany = await post(t, Array.from({ length: 11 }, () => one), t.admin.token);
+    const tooMany = await post(
+      t,
+      Array.from({ length: 11 }, () => one),
+      t.admin.token,
+    );
     expect(tooMany.status).toBe(400);
     expect(tooMany.body.errors[0].extensions).toMatchObject({ code: 'BAD_REQUEST', limit: 'batch', max: 10, actual: 11 });
     expect(tooMany.body.errors[0].message).toContain('VIGIL_GRAPHQL_MAX_BATCH');
@@ -83,10 +94,17 @@ describe('GraphQL limits (defaults: depth 12, 30 aliases, cost 25,000, batches o
 
   it('refuses a batch whose operations each pass the cost limit but exceed it together, before any runs', async () => {
     // Each operation costs about 10,000 (100 commands, each with a page of 100): under the limit alone.
-    const heavy = { query: 'query($n: Int) { commands(first: $n) { nodes { terminalSession { commands(first: $n) { nodes { id } } } } } }', variables: { n: 100 } };
+    const heavy = {
+      query: 'query($n: Int) { commands(first: $n) { nodes { terminalSession { commands(first: $n) { nodes { id } } } } } }',
+      variables: { n: 100 },
+    };
     const alone = await post(t, heavy, t.admin.token);
     expect(alone.status).toBe(200);
-    const batch = await post(t, Array.from({ length: 10 }, () => heavy), t.admin.token);
+    const batch = await post(
+      t,
+      Array.from({ length: 10 }, () => heavy),
+      t.admin.token,
+    );
     expect(batch.status).toBe(400);
     expect(batch.body.errors[0].extensions).toMatchObject({ code: 'BAD_REQUEST', limit: 'batch_cost', max: 25_000 });
     expect(batch.body.errors[0].extensions.actual).toBeGreaterThan(25_000 * 3);
@@ -120,13 +138,20 @@ describe('GraphQL limits (defaults: depth 12, 30 aliases, cost 25,000, batches o
     const before = await requests();
     const nul = await post(
       t,
-      { query: 'mutation($r: String!) { requestAccess(input: { servers: ["web-01"], durationMinutes: 60, reason: $r }) { id } }', variables: { r: 'a\u0000b' } },
+      {
+        query: 'mutation($r: String!) { requestAccess(input: { servers: ["web-01"], durationMinutes: 60, reason: $r }) { id } }',
+        variables: { r: 'a\u0000b' },
+      },
       t.admin.token,
     );
     expect(nul.status).toBe(400);
     expect(nul.body.errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'r' });
     expect(await requests()).toBe(before);
-    const surrogate = await post(t, { query: 'query($k: String) { auditLog(filter: { keyword: $k }) { nodes { seq } } }', variables: { k: 'x\ud800y' } }, t.admin.token);
+    const surrogate = await post(
+      t,
+      { query: 'query($k: String) { auditLog(filter: { keyword: $k }) { nodes { seq } } }', variables: { k: 'x\ud800y' } },
+      t.admin.token,
+    );
     expect(surrogate.status).toBe(400);
     expect(surrogate.body.errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'k' });
     // Written inline, GraphQL's own parser refuses the lone surrogate.
@@ -137,7 +162,10 @@ describe('GraphQL limits (defaults: depth 12, 30 aliases, cost 25,000, batches o
     for (let level = 0; level < 70; level += 1) deep = { a: deep };
     const nested = await post(
       t,
-      { query: 'mutation($e: [ActivityReportInput!]!) { reportActivity(entries: $e) }', variables: { e: [{ action: 'ACCESS_SESSION_ENDED', occurredAt: new Date().toISOString(), result: 200, details: deep }] } },
+      {
+        query: 'mutation($e: [ActivityReportInput!]!) { reportActivity(entries: $e) }',
+        variables: { e: [{ action: 'ACCESS_SESSION_ENDED', occurredAt: new Date().toISOString(), result: 200, details: deep }] },
+      },
       t.admin.token,
     );
     expect(nested.status).toBe(400);
@@ -197,7 +225,10 @@ describe('rate limits', () => {
     expect(statuses.slice(0, 8).every((status) => status === 401)).toBe(true);
     expect(statuses[8]).toBe(429);
     // The eight refused sign-ins were recorded (the ninth never reached authentication).
-    const [failed] = await queryRows<{ count: number }>(t.vigil.database.db, sql`select count(*)::int as count from activity_log where action = 'auth.sign_in_failed'`);
+    const [failed] = await queryRows<{ count: number }>(
+      t.vigil.database.db,
+      sql`select count(*)::int as count from activity_log where action = 'auth.sign_in_failed'`,
+    );
     expect(failed!.count).toBe(8);
   });
 });

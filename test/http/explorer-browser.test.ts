@@ -41,7 +41,8 @@ async function guard(context: BrowserContext, page: Page, origin: string): Promi
     return route.abort('blockedbyclient');
   });
   page.on('request', (request) => {
-    if (request.method() === 'POST' && new URL(request.url()).pathname === '/graphql') traffic.graphqlAuthorizations.push(request.headers().authorization ?? '');
+    if (request.method() === 'POST' && new URL(request.url()).pathname === '/graphql')
+      traffic.graphqlAuthorizations.push(request.headers().authorization ?? '');
   });
   page.on('websocket', (socket) => traffic.webSockets.push(socket.url()));
   page.on('console', (message) => {
@@ -94,7 +95,9 @@ describe.skipIf(!hasChromium())(`the GraphQL explorer in a browser (needs ${CHRO
       const traffic = await guard(context, page, origin);
       const response = await page.goto(`${origin}/graphql`, { waitUntil: 'load', timeout: 20_000 });
       expect(response!.status()).toBe(200);
-      expect(response!.headers()['content-security-policy']).toMatch(/^default-src 'none'; script-src 'self'; style-src 'self' 'nonce-[A-Za-z0-9+/=]{24}'; connect-src 'self' ws:/);
+      expect(response!.headers()['content-security-policy']).toMatch(
+        /^default-src 'none'; script-src 'self'; style-src 'self' 'nonce-[A-Za-z0-9+/=]{24}'; connect-src 'self' ws:/,
+      );
       await page.locator('.graphiql-container').waitFor({ state: 'visible', timeout: 20_000 });
 
       // Anonymous, the page asks for a token and sends nothing to /graphql (Vigil would refuse it the schema).
@@ -129,7 +132,9 @@ describe.skipIf(!hasChromium())(`the GraphQL explorer in a browser (needs ${CHRO
       await expect
         .poll(
           async () => {
-            const sent = await t.gql('mutation($input: SendNotificationInput!) { sendNotification(input: $input) { id } }', t.admin.token, { input: { title, category: 'SYSTEM' } });
+            const sent = await t.gql('mutation($input: SendNotificationInput!) { sendNotification(input: $input) { id } }', t.admin.token, {
+              input: { title, category: 'SYSTEM' },
+            });
             expect(sent.errors).toBeUndefined();
             return editorText(page, '.graphiql-response');
           },
@@ -159,7 +164,11 @@ describe.skipIf(!hasChromium())(`the GraphQL explorer in a browser (needs ${CHRO
       expect(traffic.pageErrors).toEqual([]);
       expect(traffic.consoleErrors).toEqual([]);
       // GraphiQL keeps tabs and history in localStorage: never the token.
-      const stored = await page.evaluate(() => Object.entries(localStorage).map(([key, value]) => `${key}=${value}`).join('\n'));
+      const stored = await page.evaluate(() =>
+        Object.entries(localStorage)
+          .map(([key, value]) => `${key}=${value}`)
+          .join('\n'),
+      );
       expect(stored).not.toContain(t.admin.token);
     } finally {
       await context.close();

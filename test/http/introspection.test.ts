@@ -19,7 +19,11 @@ async function post(t: TestVigil, query: string, token?: string) {
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
     body: JSON.stringify({ query }),
   });
-  return { status: response.status, headers: response.headers, body: (await response.json()) as { data?: any; errors?: { message: string; extensions: Record<string, unknown> }[] } };
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: (await response.json()) as { data?: any; errors?: { message: string; extensions: Record<string, unknown> }[] },
+  };
 }
 
 /** Runs `query` over a WebSocket authenticated with `token`: what arrived, data or errors. */
@@ -129,7 +133,13 @@ describe('the VIGIL_GRAPHQL_INTROSPECTION setting', () => {
     const policy = (env: Record<string, string>) => loadConfig(env).graphql.introspection;
     for (const NODE_ENV of ['production', 'development', 'test']) expect(policy({ NODE_ENV })).toBe('authenticated');
     expect(policy({ VIGIL_GRAPHQL_INTROSPECTION: '' })).toBe('authenticated');
-    expect(['authenticated', 'open', 'off', 'true', 'false'].map((value) => policy({ VIGIL_GRAPHQL_INTROSPECTION: value }))).toEqual(['authenticated', 'open', 'off', 'open', 'off']);
+    expect(['authenticated', 'open', 'off', 'true', 'false'].map((value) => policy({ VIGIL_GRAPHQL_INTROSPECTION: value }))).toEqual([
+      'authenticated',
+      'open',
+      'off',
+      'open',
+      'off',
+    ]);
   });
 
   it('refuses any other value, naming the variable and the choices', () => {

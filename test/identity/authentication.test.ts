@@ -17,10 +17,7 @@ describe('API tokens', () => {
   afterAll(async () => t?.close());
 
   it('refuses a revoked token at once', async () => {
-    const created = await t.gql<any>(
-      'mutation { createUserToken(input: { name: "laptop" }) { token apiToken { id name kind } } }',
-      t.admin.token,
-    );
+    const created = await t.gql<any>('mutation { createUserToken(input: { name: "laptop" }) { token apiToken { id name kind } } }', t.admin.token);
     const { token, apiToken } = created.data!.createUserToken;
     expect(apiToken).toMatchObject({ name: 'laptop', kind: 'USER' });
     expect((await t.gql(ME, token)).data?.me).toEqual({ email: 'admin@localhost', role: 'ADMIN' });
@@ -37,11 +34,9 @@ describe('API tokens', () => {
   it('refuses a token once its expiry has passed', async () => {
     const clock = t.clock as ManualClock;
     const expiresAt = new Date(clock.now().getTime() + 60 * 60_000).toISOString();
-    const created = await t.gql<any>(
-      'mutation($at: DateTimeISO) { createUserToken(input: { name: "short", expiresAt: $at }) { token } }',
-      t.admin.token,
-      { at: expiresAt },
-    );
+    const created = await t.gql<any>('mutation($at: DateTimeISO) { createUserToken(input: { name: "short", expiresAt: $at }) { token } }', t.admin.token, {
+      at: expiresAt,
+    });
     const token = created.data!.createUserToken.token;
     expect(errorCodes(await t.gql(ME, token))).toEqual([]);
     clock.advance(60 * 60_000);
@@ -51,16 +46,14 @@ describe('API tokens', () => {
   });
 
   it('refuses an expiry in the past, naming the field', async () => {
-    const response = await t.gql(
-      'mutation($at: DateTimeISO) { createUserToken(input: { name: "old", expiresAt: $at }) { token } }',
-      t.admin.token,
-      { at: '2001-01-01T00:00:00Z' },
-    );
+    const response = await t.gql('mutation($at: DateTimeISO) { createUserToken(input: { name: "old", expiresAt: $at }) { token } }', t.admin.token, {
+      at: '2001-01-01T00:00:00Z',
+    });
     expect(errorCodes(response)).toEqual(['BAD_USER_INPUT']);
     expect(response.errors![0]!.extensions.field).toBe('expiresAt');
   });
 
-  it("refuses the tokens of a disabled user, and accepts them again once re-enabled", async () => {
+  it('refuses the tokens of a disabled user, and accepts them again once re-enabled', async () => {
     const bob = await t.createUser(t.admin.tenantId, { email: 'bob@example.com' });
     expect((await t.gql(ME, bob.token)).data?.me).toEqual({ email: 'bob@example.com', role: 'USER' });
     await t.gql('mutation($id: ID!) { disableUser(id: $id) { isDisabled } }', t.admin.token, { id: bob.id });
@@ -147,19 +140,18 @@ describe('JWT bearer tokens', () => {
       expect(errorCodes(response)).toEqual(['UNAUTHENTICATED']);
       messages.push(response.errors![0]!.message);
     }
-    expect(messages).toEqual([
-      'The JWT has expired',
-      'The JWT is not valid',
-      "The JWT's tenant no-such-tenant does not exist",
-      'The JWT has no tenant claim',
-    ]);
+    expect(messages).toEqual(['The JWT has expired', 'The JWT is not valid', "The JWT's tenant no-such-tenant does not exist", 'The JWT has no tenant claim']);
   });
 
   it('refuses a JWT that never expires, or lives longer than VIGIL_JWT_MAX_LIFETIME (a day by default)', async () => {
     const claims = { sub: 'idp|77', email: 'erin@example.com', tenant: 'default' };
     const endless = await new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: 'test-key' }).setIssuer('https://idp.test').setIssuedAt().sign(rsaKey);
     const decade = await sign(claims, { expiresIn: '3650d' });
-    const withoutIat = await new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: 'test-key' }).setIssuer('https://idp.test').setExpirationTime('2d').sign(rsaKey);
+    const withoutIat = await new SignJWT(claims)
+      .setProtectedHeader({ alg: 'RS256', kid: 'test-key' })
+      .setIssuer('https://idp.test')
+      .setExpirationTime('2d')
+      .sign(rsaKey);
     const messages = [];
     for (const jwt of [endless, decade, withoutIat]) {
       const response = await t.gql(ME, jwt);

@@ -29,7 +29,10 @@ describe.runIf(isPostgres)('on PostgreSQL', () => {
       const codes = results.map((result) => errorCodes(result).join(',')).sort();
       // The loser is refused by the last-admin rule (CONFLICT) when both requests got past
       // authentication together, or as a non-admin (FORBIDDEN) when the winner committed first.
-      expect([['', 'CONFLICT'], ['', 'FORBIDDEN']]).toContainEqual(codes);
+      expect([
+        ['', 'CONFLICT'],
+        ['', 'FORBIDDEN'],
+      ]).toContainEqual(codes);
       const admins = await t.gql<any>('{ users(filter: { role: ADMIN }) { nodes { id } } }', results[0].errors ? second.token : first.token);
       expect(admins.data!.users.nodes).toHaveLength(1);
     }

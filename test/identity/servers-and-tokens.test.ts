@@ -46,7 +46,17 @@ describe('servers', () => {
     const cases: [Record<string, unknown>, string][] = [
       [{ name: 'db 01', hostname: 'db.example.com' }, 'name'],
       [{ name: 'db-01', hostname: 'db.example.com', ipAddress: '10.0.0.300' }, 'ipAddress'],
-      [{ name: 'db-01', hostname: 'db.example.com', labels: [{ key: 'env', value: 'a' }, { key: 'env', value: 'b' }] }, 'labels'],
+      [
+        {
+          name: 'db-01',
+          hostname: 'db.example.com',
+          labels: [
+            { key: 'env', value: 'a' },
+            { key: 'env', value: 'b' },
+          ],
+        },
+        'labels',
+      ],
       [{ name: 'db-01', hostname: 'db.example.com', labels: [{ key: '-bad', value: 'a' }] }, 'labels.0.key'],
     ];
     for (const [input, field] of cases) {
@@ -59,8 +69,20 @@ describe('servers', () => {
   });
 
   it('filters servers by every label given and by search text', async () => {
-    await t.gql(REGISTER, t.admin.token, { input: { name: 'web-02', hostname: 'web02.staging', labels: [{ key: 'env', value: 'staging' }, { key: 'team', value: 'web' }] } });
-    const byLabels = await t.gql<any>('{ servers(filter: { labels: [{ key: "team", value: "web" }, { key: "env", value: "prod" }] }) { nodes { name } } }', t.admin.token);
+    await t.gql(REGISTER, t.admin.token, {
+      input: {
+        name: 'web-02',
+        hostname: 'web02.staging',
+        labels: [
+          { key: 'env', value: 'staging' },
+          { key: 'team', value: 'web' },
+        ],
+      },
+    });
+    const byLabels = await t.gql<any>(
+      '{ servers(filter: { labels: [{ key: "team", value: "web" }, { key: "env", value: "prod" }] }) { nodes { name } } }',
+      t.admin.token,
+    );
     expect(byLabels.data!.servers.nodes).toEqual([{ name: 'web-01' }]);
     const bySearch = await t.gql<any>('{ servers(filter: { search: "STAGING" }) { nodes { name } } }', t.admin.token);
     expect(bySearch.data!.servers.nodes).toEqual([{ name: 'web-02' }]);
@@ -92,11 +114,9 @@ describe('agent tokens', () => {
 
   it('is created by admins only', async () => {
     const servers = await t.gql<any>('{ servers { nodes { id } } }', t.admin.token);
-    const response = await t.gql(
-      'mutation($id: ID!) { createAgentToken(input: { name: "x", serverId: $id }) { token } }',
-      regular.token,
-      { id: servers.data!.servers.nodes[0].id },
-    );
+    const response = await t.gql('mutation($id: ID!) { createAgentToken(input: { name: "x", serverId: $id }) { token } }', regular.token, {
+      id: servers.data!.servers.nodes[0].id,
+    });
     expect(errorCodes(response)).toEqual(['FORBIDDEN']);
   });
 });

@@ -14,10 +14,7 @@ beforeAll(async () => {
   ({ admin: adminB } = await t.createTenant('tenant-b'));
   userB = await t.createUser(adminB.tenantId, { email: 'bea@tenant-b.test' });
   await t.createUser(adminA.tenantId, { email: 'amy@tenant-a.test' });
-  const registered = await t.gql<any>(
-    'mutation { registerServer(input: { name: "b-web-01", hostname: "web01.b.test" }) { id } }',
-    adminB.token,
-  );
+  const registered = await t.gql<any>('mutation { registerServer(input: { name: "b-web-01", hostname: "web01.b.test" }) { id } }', adminB.token);
   serverB = registered.data!.registerServer.id;
 });
 afterAll(async () => t?.close());
@@ -25,15 +22,9 @@ afterAll(async () => t?.close());
 describe('tenant isolation', () => {
   it("gives an admin of tenant A none of tenant B's users", async () => {
     const response = await t.gql<any>('{ users(first: 500) { nodes { email } } }', adminA.token);
-    expect(response.data!.users.nodes.map((node: { email: string }) => node.email).sort()).toEqual([
-      'admin@localhost',
-      'amy@tenant-a.test',
-    ]);
+    expect(response.data!.users.nodes.map((node: { email: string }) => node.email).sort()).toEqual(['admin@localhost', 'amy@tenant-a.test']);
     const other = await t.gql<any>('{ users(first: 500) { nodes { email } } }', adminB.token);
-    expect(other.data!.users.nodes.map((node: { email: string }) => node.email).sort()).toEqual([
-      'admin@tenant-b.test',
-      'bea@tenant-b.test',
-    ]);
+    expect(other.data!.users.nodes.map((node: { email: string }) => node.email).sort()).toEqual(['admin@tenant-b.test', 'bea@tenant-b.test']);
   });
 
   it("answers NOT_FOUND for tenant B's rows looked up by id from tenant A", async () => {
@@ -69,10 +60,7 @@ describe('tenant isolation', () => {
   it('allows the same email and server name in two tenants', async () => {
     const sameEmail = await t.gql<any>('mutation { createUser(input: { email: "bea@tenant-b.test" }) { email } }', adminA.token);
     expect(sameEmail.data!.createUser).toEqual({ email: 'bea@tenant-b.test' });
-    const sameServer = await t.gql<any>(
-      'mutation { registerServer(input: { name: "b-web-01", hostname: "web01.a.test" }) { name } }',
-      adminA.token,
-    );
+    const sameServer = await t.gql<any>('mutation { registerServer(input: { name: "b-web-01", hostname: "web01.a.test" }) { name } }', adminA.token);
     expect(sameServer.data!.registerServer).toEqual({ name: 'b-web-01' });
   });
 });

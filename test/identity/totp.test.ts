@@ -301,7 +301,13 @@ describe('removing an authenticator', () => {
       { id: frank.id },
     );
     expect(audit.data!.auditLog.nodes).toEqual([
-      { action: 'totp.removed', actorId: t.admin.id, resourceName: 'frank@example.com', before: expect.objectContaining({ userId: frank.id, isConfirmed: true }), after: null },
+      {
+        action: 'totp.removed',
+        actorId: t.admin.id,
+        resourceName: 'frank@example.com',
+        before: expect.objectContaining({ userId: frank.id, isConfirmed: true }),
+        after: null,
+      },
     ]);
   });
 });

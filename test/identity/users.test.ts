@@ -116,7 +116,8 @@ describe('listing users', () => {
   });
 
   it('pages newest first with cursors, forwards and backwards, without gaps or repeats', async () => {
-    const query = 'query($first: Int, $after: String, $last: Int, $before: String) { users(first: $first, after: $after, last: $last, before: $before, filter: { group: "pagers" }) { nodes { email } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }';
+    const query =
+      'query($first: Int, $after: String, $last: Int, $before: String) { users(first: $first, after: $after, last: $last, before: $before, filter: { group: "pagers" }) { nodes { email } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }';
     const seen: string[] = [];
     let after: string | null = null;
     let pages = 0;

@@ -111,7 +111,9 @@ describe("Go's published signed-note vectors", () => {
     for (const key of manglings(PETER_KEY)) expect(() => parseVerifierKey(key), key).toThrow();
     // Go decodes "BADKEY==" loosely and then rejects the length; here its non-zero pad bits already fail.
     expect(() => parseVerifierKey('PeterNeumann+cc469956+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TWBADKEY==')).toThrow(/base64/);
-    expect(() => parseVerifierKey(`PeterNeumann+c74f20a3+${Buffer.concat([Buffer.from([1]), Buffer.alloc(33)]).toString('base64')}`)).toThrow(/33 bytes, not 32/);
+    expect(() => parseVerifierKey(`PeterNeumann+c74f20a3+${Buffer.concat([Buffer.from([1]), Buffer.alloc(33)]).toString('base64')}`)).toThrow(
+      /33 bytes, not 32/,
+    );
     expect(() => parseVerifierKey('PeterNeumann+173116ae+ZRpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW')).toThrow(/signature type 0x65/);
   });
 
@@ -207,7 +209,9 @@ describe('checkpoint bodies', () => {
       'example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n\n' +
       '— example.com/behind-the-sofa Az3grlgtzPICa5OS8npVmf1Myq/5IZniMp+ZJurmRDeOoRDe4URYN7u5/Zhcyv2q1gGzGku9nTo+zyWE+xeMcTOAYQ8=\n';
     const { text, signatures } = parseNote(example);
-    expect(signatures.map((signature) => [signature.name, signature.keyId.toString('hex'), signature.signature.length])).toEqual([['example.com/behind-the-sofa', '033de0ae', 64]]);
+    expect(signatures.map((signature) => [signature.name, signature.keyId.toString('hex'), signature.signature.length])).toEqual([
+      ['example.com/behind-the-sofa', '033de0ae', 64],
+    ]);
     expect(parseCheckpointBody(text)).toEqual({
       origin: 'example.com/behind-the-sofa',
       size: 20852163,

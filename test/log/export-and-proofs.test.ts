@@ -119,13 +119,18 @@ describe('the log export', () => {
     const other = parseVerifierKey((await t.gql<any>('{ logVerifierKeys }', t.admin.token)).data!.logVerifierKeys[0]);
     const stranger = { ...other, name: 'stranger' };
     expect((await check(lines, { trusted: [stranger] })).faults.map((fault) => fault.kind)).toContain('checkpoint_bad_signature');
-    expect((await check(lines.slice(0, -1))).faults).toContainEqual(expect.objectContaining({ kind: 'leaf_missing', message: expect.stringContaining('cut short') }));
+    expect((await check(lines.slice(0, -1))).faults).toContainEqual(
+      expect.objectContaining({ kind: 'leaf_missing', message: expect.stringContaining('cut short') }),
+    );
   });
 
   it('is refused, like the audit export, when the log does not verify: nothing is signed over tampering', async () => {
     const tenant = await tenantWithRecords('laundered');
     const before = await db().execute(sql`select count(*) from log_checkpoints where tenant_id = ${tenant.tenantId}`);
-    await asIntruder(db(), async (tx) => void (await tx.execute(sql`update commands set line = 'true' where tenant_id = ${tenant.tenantId} and id = ${tenant.commandId}::uuid`)));
+    await asIntruder(
+      db(),
+      async (tx) => void (await tx.execute(sql`update commands set line = 'true' where tenant_id = ${tenant.tenantId} and id = ${tenant.commandId}::uuid`)),
+    );
     for (const route of ['log.jsonl', 'audit.jsonl']) {
       const response = await fetch(`${base()}/export/${route}`, { headers: { authorization: `Bearer ${tenant.admin.token}` } });
       expect(response.status).toBe(409);
@@ -176,7 +181,9 @@ describe('the log export', () => {
       db(),
       sql`select max(idx) + 1 as size from log_leaves where tenant_id = ${tenant.tenantId} and xact = (select xact from log_leaves where tenant_id = ${tenant.tenantId} and record_id = ${tenant.commandId})`,
     );
-    const later = await ingest(t, tenant.agentToken, [{ eventId: 'later', kind: 'COMMAND', command: { shell: 'SYSTEM', line: 'shred -u evidence', status: 'SUCCESS', submittedAt: minutesAgo(t, 1) } }]);
+    const later = await ingest(t, tenant.agentToken, [
+      { eventId: 'later', kind: 'COMMAND', command: { shell: 'SYSTEM', line: 'shred -u evidence', status: 'SUCCESS', submittedAt: minutesAgo(t, 1) } },
+    ]);
     expect(later.errors).toBeUndefined();
     const first = await exportLog(tenant.admin.token);
     const firstSize = JSON.parse(first.text.split('\n')[0]!).size as number;
@@ -199,7 +206,9 @@ describe('the log export', () => {
     expect(checked.code).toBe(1);
     const report = JSON.parse(checked.stdout);
     expect(report.isIntact).toBe(false);
-    expect(report.faults.map((fault: { kind: string }) => fault.kind)).toEqual(expect.arrayContaining([expect.stringMatching(/checkpoint_truncated|tree_mismatch/)]));
+    expect(report.faults.map((fault: { kind: string }) => fault.kind)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/checkpoint_truncated|tree_mismatch/)]),
+    );
     expect(checked.stderr).toContain(String(firstSize));
   });
 });
@@ -235,7 +244,12 @@ describe('proofs', () => {
     const leaf = await t.gql<any>(`{ command(id: "${tenant.commandId}") { logLeaf { index leafHash leaf } } }`, tenant.admin.token);
     expect(leaf.errors).toBeUndefined();
     expect(leaf.data!.command.logLeaf.index).toBeGreaterThanOrEqual(0);
-    expect(createHash('sha256').update(Buffer.from([0])).update(leaf.data!.command.logLeaf.leaf).digest('base64')).toBe(leaf.data!.command.logLeaf.leafHash);
+    expect(
+      createHash('sha256')
+        .update(Buffer.from([0]))
+        .update(leaf.data!.command.logLeaf.leaf)
+        .digest('base64'),
+    ).toBe(leaf.data!.command.logLeaf.leafHash);
     const response = await t.gql<any>('{ logConsistencyProof(fromSize: 3) { fromSize toSize fromRoot toRoot hashes } }', tenant.admin.token);
     expect(response.errors).toBeUndefined();
     const proof = response.data!.logConsistencyProof;
@@ -281,18 +295,28 @@ describe('witnesses', () => {
  * and third lines are the size and base64 root, signed with Ed25519 over the text before the blank line.
  */
 function independentlyVerified(text: string, vkey: string): { isIntact: boolean; size: number } {
-  const lines = text.trimEnd().split('\n').map((line) => JSON.parse(line));
+  const lines = text
+    .trimEnd()
+    .split('\n')
+    .map((line) => JSON.parse(line));
   const header = lines[0];
   const leaves = lines.filter((line) => line.type === 'leaf');
   const hashes = leaves.map((line) => {
-    const hash = createHash('sha256').update(Buffer.from([0])).update(Buffer.from(line.leaf, 'utf8')).digest();
+    const hash = createHash('sha256')
+      .update(Buffer.from([0]))
+      .update(Buffer.from(line.leaf, 'utf8'))
+      .digest();
     return hash.toString('base64') === line.leafHash ? hash : Buffer.alloc(32);
   });
   const mth = (items: Buffer[]): Buffer => {
     if (items.length === 1) return items[0]!;
     let k = 1;
     while (k * 2 < items.length) k *= 2;
-    return createHash('sha256').update(Buffer.from([1])).update(mth(items.slice(0, k))).update(mth(items.slice(k))).digest();
+    return createHash('sha256')
+      .update(Buffer.from([1]))
+      .update(mth(items.slice(0, k)))
+      .update(mth(items.slice(k)))
+      .digest();
   };
   const body = header.checkpoint.slice(0, header.checkpoint.indexOf('\n\n') + 1).split('\n');
   const isIntact = independentNoteCheck(header.checkpoint, vkey) && Number(body[1]) === leaves.length && mth(hashes).toString('base64') === body[2];
@@ -305,7 +329,10 @@ function independentNoteCheck(note: string, vkey: string): boolean {
   const publicKey = createPublicKey({ key: Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), raw]), format: 'der', type: 'spki' });
   const split = note.indexOf('\n\n');
   const text = note.slice(0, split + 1);
-  const line = note.slice(split + 2).split('\n').find((candidate) => candidate.startsWith(`\u2014 ${name} `));
+  const line = note
+    .slice(split + 2)
+    .split('\n')
+    .find((candidate) => candidate.startsWith(`\u2014 ${name} `));
   if (!line) return false;
   const signature = Buffer.from(line.split(' ')[2]!, 'base64').subarray(4);
   return verify(null, Buffer.from(text), publicKey, signature);

@@ -141,17 +141,44 @@ const flipped = (hash: Buffer, byte: number, mask: number) => {
   return copy;
 };
 
-const logArb = fc.array(fc.uint8Array({ maxLength: 24 }).map((bytes) => Buffer.from(bytes)), { minLength: 1, maxLength: 160 });
+const logArb = fc.array(
+  fc.uint8Array({ maxLength: 24 }).map((bytes) => Buffer.from(bytes)),
+  { minLength: 1, maxLength: 160 },
+);
 
 describe('an RFC 9162 verifier written from the text alone', () => {
   it('accepts the published proofs of the RFC 6962 example tree (transparency-dev/merkle proof/verify_test.go)', () => {
     const root8 = Buffer.from('5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328', 'hex');
     const root6 = Buffer.from('76e67dadbcdf1e10e1b74ddc608abd2f98dfb16fbce75277b5232a127f2087ef', 'hex');
     const leaf5 = HASH(ZERO, Buffer.from('40414243', 'hex'));
-    const inclusion = ['bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b', 'ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0', 'd37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7'];
-    const consistency = ['0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a', 'ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0', 'd37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7'];
-    expect(verifyInclusionPerRfc(leaf5, 5, 8, inclusion.map((h) => Buffer.from(h, 'hex')), root8)).toBe(true);
-    expect(verifyConsistencyPerRfc(6, 8, root6, root8, consistency.map((h) => Buffer.from(h, 'hex')))).toBe(true);
+    const inclusion = [
+      'bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b',
+      'ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0',
+      'd37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7',
+    ];
+    const consistency = [
+      '0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a',
+      'ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0',
+      'd37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7',
+    ];
+    expect(
+      verifyInclusionPerRfc(
+        leaf5,
+        5,
+        8,
+        inclusion.map((h) => Buffer.from(h, 'hex')),
+        root8,
+      ),
+    ).toBe(true);
+    expect(
+      verifyConsistencyPerRfc(
+        6,
+        8,
+        root6,
+        root8,
+        consistency.map((h) => Buffer.from(h, 'hex')),
+      ),
+    ).toBe(true);
   });
 
   it('computes the same roots as the library for every size of a random log', () => {
@@ -181,7 +208,9 @@ describe('an RFC 9162 verifier written from the text alone', () => {
         for (let byte = 0; byte < 32; byte += 7) {
           altered.push([`leaf byte ${byte}`, flipped(leaf, byte, mask), index, size, proof, root]);
           altered.push([`root byte ${byte}`, leaf, index, size, proof, flipped(root, byte, mask)]);
-          proof.forEach((_, i) => altered.push([`proof[${i}] byte ${byte}`, leaf, index, size, proof.map((p, j) => (i === j ? flipped(p, byte, mask) : p)), root]));
+          proof.forEach((_, i) =>
+            altered.push([`proof[${i}] byte ${byte}`, leaf, index, size, proof.map((p, j) => (i === j ? flipped(p, byte, mask) : p)), root]),
+          );
         }
         altered.push(['proof cut', leaf, index, size, proof.slice(0, -1), root]);
         altered.push(['proof extended', leaf, index, size, [...proof, root], root]);
@@ -211,7 +240,9 @@ describe('an RFC 9162 verifier written from the text alone', () => {
         for (let byte = 0; byte < 32; byte += 7) {
           altered.push([`old root byte ${byte}`, oldSize, newSize, flipped(oldRoot, byte, mask), newRoot, proof]);
           altered.push([`new root byte ${byte}`, oldSize, newSize, oldRoot, flipped(newRoot, byte, mask), proof]);
-          proof.forEach((_, i) => altered.push([`proof[${i}] byte ${byte}`, oldSize, newSize, oldRoot, newRoot, proof.map((p, j) => (i === j ? flipped(p, byte, mask) : p))]));
+          proof.forEach((_, i) =>
+            altered.push([`proof[${i}] byte ${byte}`, oldSize, newSize, oldRoot, newRoot, proof.map((p, j) => (i === j ? flipped(p, byte, mask) : p))]),
+          );
         }
         altered.push(['roots swapped', oldSize, newSize, newRoot, oldRoot, proof]);
         altered.push(['proof cut', oldSize, newSize, oldRoot, newRoot, proof.slice(0, -1)]);

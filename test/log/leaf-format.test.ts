@@ -33,17 +33,66 @@ describe('leaves', () => {
     const user = await t.createUser(tenantId, { email: 'ops@canonical.test' });
     const server = await addServer(t, tenantId, 'web-canonical');
     const response = await ingest(t, server.agentToken, [
-      { eventId: 's1', kind: 'TERMINAL_SESSION_STARTED', terminalSessionStarted: { userId: user.id, username: 'ops', source: 'WEB_TERMINAL', remoteIp: '2001:db8::1', browser: TRICKY, startedAt: minutesAgo(t, 9) } },
-      { eventId: 'c1', kind: 'COMMAND', command: { shell: 'SYSTEM', line: TRICKY, workingDirectory: TRICKY, terminalSessionEventId: 's1', status: 'FAILED', exitCode: -2147483648, result: TRICKY, submittedAt: minutesAgo(t, 8) } },
-      { eventId: 'c2', kind: 'COMMAND', command: { shell: 'SYSTEM', line: 'uptime', terminalSessionEventId: 's1', status: 'SUCCESS', submittedAt: minutesAgo(t, 8) } },
-      { eventId: 'f1', kind: 'FILE_TRANSFER', fileTransfer: { userId: user.id, username: 'ops', direction: 'UPLOAD', objectName: TRICKY, path: '/tmp/x', sizeBytes: 9007199254740991, remoteIp: '10.0.0.1', status: 'SUCCESS', occurredAt: minutesAgo(t, 7) } },
+      {
+        eventId: 's1',
+        kind: 'TERMINAL_SESSION_STARTED',
+        terminalSessionStarted: {
+          userId: user.id,
+          username: 'ops',
+          source: 'WEB_TERMINAL',
+          remoteIp: '2001:db8::1',
+          browser: TRICKY,
+          startedAt: minutesAgo(t, 9),
+        },
+      },
+      {
+        eventId: 'c1',
+        kind: 'COMMAND',
+        command: {
+          shell: 'SYSTEM',
+          line: TRICKY,
+          workingDirectory: TRICKY,
+          terminalSessionEventId: 's1',
+          status: 'FAILED',
+          exitCode: -2147483648,
+          result: TRICKY,
+          submittedAt: minutesAgo(t, 8),
+        },
+      },
+      {
+        eventId: 'c2',
+        kind: 'COMMAND',
+        command: { shell: 'SYSTEM', line: 'uptime', terminalSessionEventId: 's1', status: 'SUCCESS', submittedAt: minutesAgo(t, 8) },
+      },
+      {
+        eventId: 'f1',
+        kind: 'FILE_TRANSFER',
+        fileTransfer: {
+          userId: user.id,
+          username: 'ops',
+          direction: 'UPLOAD',
+          objectName: TRICKY,
+          path: '/tmp/x',
+          sizeBytes: 9007199254740991,
+          remoteIp: '10.0.0.1',
+          status: 'SUCCESS',
+          occurredAt: minutesAgo(t, 7),
+        },
+      },
       { eventId: 'l1', kind: 'SYSTEM_LOG', systemLog: { program: 'sshd', level: 'WARNING', pid: 0, message: TRICKY, loggedAt: minutesAgo(t, 6) } },
-      { eventId: 'g1', kind: 'SUDO_AUTHORIZATION', sudoAuthorization: { userId: user.id, command: TRICKY, isPattern: true, grantedVia: 'POLICY', grantedAt: minutesAgo(t, 5) } },
+      {
+        eventId: 'g1',
+        kind: 'SUDO_AUTHORIZATION',
+        sudoAuthorization: { userId: user.id, command: TRICKY, isPattern: true, grantedVia: 'POLICY', grantedAt: minutesAgo(t, 5) },
+      },
     ]);
     expect(response.errors).toBeUndefined();
     await t.gql(`mutation { changeUserRole(id: "${user.id}", role: ADMIN) { role } }`, admin.token);
 
-    const leaves = await queryRows<{ kind: string; leaf: string; xact: string }>(t.vigil.database.db, sql`select kind, leaf, xact from log_leaves where tenant_id = ${tenantId}`);
+    const leaves = await queryRows<{ kind: string; leaf: string; xact: string }>(
+      t.vigil.database.db,
+      sql`select kind, leaf, xact from log_leaves where tenant_id = ${tenantId}`,
+    );
     expect(leaves.length).toBeGreaterThan(8);
     for (const { kind, leaf, xact } of leaves) {
       expect(canonicalize(JSON.parse(leaf)), `${kind} leaf`).toBe(leaf);
@@ -82,19 +131,31 @@ describe('leaves', () => {
       { eventId: 'new', kind: 'COMMAND', command: { shell: 'SYSTEM', line: 'new', status: 'SUCCESS', submittedAt: minutesAgo(t, 5) } },
     ]);
     expect(old.errors).toBeUndefined();
-    await ingest(t, server.agentToken, [{ eventId: 'done', kind: 'COMMAND_UPDATE', commandUpdate: { commandEventId: 'old', status: 'SUCCESS', reportedAt: minutesAgo(t, 60 * 24 * 20 - 1) } }]);
+    await ingest(t, server.agentToken, [
+      { eventId: 'done', kind: 'COMMAND_UPDATE', commandUpdate: { commandEventId: 'old', status: 'SUCCESS', reportedAt: minutesAgo(t, 60 * 24 * 20 - 1) } },
+    ]);
     await t.vigil.log.settle(tenantId, { force: true });
     await t.gql('mutation { setRetentionPolicy(kind: COMMANDS, days: 10) { kind } }', admin.token);
     (t.clock as ManualClock).advance(1000);
     await applyRetention(t.vigil.database.db, t.clock);
 
     const oldId = old.data.ingestEvents.events[0].recordId;
-    const pruned = await queryRows<{ kind: string; leaf: string | null }>(t.vigil.database.db, sql`select kind, leaf from log_leaves where tenant_id = ${tenantId} and (record_id = ${oldId} or kind in ('command_status_change', 'log_statement'))`);
+    const pruned = await queryRows<{ kind: string; leaf: string | null }>(
+      t.vigil.database.db,
+      sql`select kind, leaf from log_leaves where tenant_id = ${tenantId} and (record_id = ${oldId} or kind in ('command_status_change', 'log_statement'))`,
+    );
     expect(pruned.filter((row) => row.kind !== 'log_statement').every((row) => row.leaf === null)).toBe(true);
     const statements = pruned.filter((row) => row.kind === 'log_statement').map((row) => JSON.parse(row.leaf!).statement);
     expect(statements).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ action: 'retention.pruned', leafKind: 'command', leaves: 2, days: 10, policy: 'commands', indexes: expect.stringMatching(/^\d+(-\d+)?(,\d+(-\d+)?)*$/) }),
+        expect.objectContaining({
+          action: 'retention.pruned',
+          leafKind: 'command',
+          leaves: 2,
+          days: 10,
+          policy: 'commands',
+          indexes: expect.stringMatching(/^\d+(-\d+)?(,\d+(-\d+)?)*$/),
+        }),
         expect.objectContaining({ leafKind: 'command_status_change', leaves: 1 }),
       ]),
     );
@@ -105,7 +166,11 @@ describe('leaves', () => {
     expect(exported.status).toBe(200);
     const { verifyLogFile } = await import('../../server/export/verify-log-jsonl.js');
     const lines = (await exported.text()).split('\n');
-    const fileReport = await verifyLogFile((async function* () { yield* lines; })());
+    const fileReport = await verifyLogFile(
+      (async function* () {
+        yield* lines;
+      })(),
+    );
     expect(fileReport).toMatchObject({ isIntact: true });
 
     // An intruder who deletes a record and writes a retention statement of their own, for a policy
@@ -115,7 +180,12 @@ describe('leaves', () => {
       const [leaf] = await queryRows<{ idx: string }>(tx, sql`select idx from log_leaves where tenant_id = ${tenantId} and record_id = ${newId}`);
       await tx.execute(sql`delete from commands where tenant_id = ${tenantId} and id = ${newId}::uuid`);
       await tx.execute(sql`update log_leaves set leaf = null where tenant_id = ${tenantId} and record_id = ${newId}`);
-      await appendRetentionStatement(tx, tenantId, { leafKind: 'command', indexes: [Number(leaf!.idx)] }, { kind: 'commands', days: 1, olderThan: t.clock.now() });
+      await appendRetentionStatement(
+        tx,
+        tenantId,
+        { leafKind: 'command', indexes: [Number(leaf!.idx)] },
+        { kind: 'commands', days: 1, olderThan: t.clock.now() },
+      );
     });
     await t.vigil.log.integrate(tenantId);
     const forged = await t.gql<any>('{ logIntegrity { isIntact faults { kind recordId } } }', admin.token);

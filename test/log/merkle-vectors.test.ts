@@ -74,21 +74,58 @@ const EDGES: Array<Array<[number, number]>> = [
   [],
   [[0, 0]],
   [[1, 0]],
-  [[1, 0], [0, 2]],
+  [
+    [1, 0],
+    [0, 2],
+  ],
   [[2, 0]],
-  [[2, 0], [0, 4]],
-  [[2, 0], [1, 2]],
-  [[2, 0], [1, 2], [0, 6]],
+  [
+    [2, 0],
+    [0, 4],
+  ],
+  [
+    [2, 0],
+    [1, 2],
+  ],
+  [
+    [2, 0],
+    [1, 2],
+    [0, 6],
+  ],
   [[3, 0]],
 ];
 
 /** verify_test.go inclusionProofs (leaf made 0-based) and reference_test.go TestRefInclusionProof. */
 const INCLUSION_PROOFS: Array<{ index: number; size: number; proof: string[] }> = [
   { index: 0, size: 1, proof: [] },
-  { index: 0, size: 8, proof: ['96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7', '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e', '6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4'] },
-  { index: 5, size: 8, proof: ['bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b', 'ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0', 'd37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7'] },
+  {
+    index: 0,
+    size: 8,
+    proof: [
+      '96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7',
+      '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e',
+      '6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4',
+    ],
+  },
+  {
+    index: 5,
+    size: 8,
+    proof: [
+      'bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b',
+      'ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0',
+      'd37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7',
+    ],
+  },
   { index: 2, size: 3, proof: ['fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125'] },
-  { index: 1, size: 5, proof: ['6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d', '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e', 'bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b'] },
+  {
+    index: 1,
+    size: 5,
+    proof: [
+      '6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d',
+      '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e',
+      'bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b',
+    ],
+  },
   { index: 0, size: 2, proof: ['96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7'] },
   { index: 1, size: 2, proof: ['6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d'] },
 ];
@@ -96,10 +133,38 @@ const INCLUSION_PROOFS: Array<{ index: number; size: number; proof: string[] }> 
 /** verify_test.go consistencyProofs and reference_test.go TestRefConsistencyProof. */
 const CONSISTENCY_PROOFS: Array<{ oldSize: number; newSize: number; proof: string[] }> = [
   { oldSize: 1, newSize: 1, proof: [] },
-  { oldSize: 1, newSize: 8, proof: ['96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7', '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e', '6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4'] },
-  { oldSize: 6, newSize: 8, proof: ['0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a', 'ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0', 'd37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7'] },
-  { oldSize: 2, newSize: 5, proof: ['5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e', 'bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b'] },
-  { oldSize: 6, newSize: 7, proof: ['0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a', 'b08693ec2e721597130641e8211e7eedccb4c26413963eee6c1e2ed16ffb1a5f', 'd37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7'] },
+  {
+    oldSize: 1,
+    newSize: 8,
+    proof: [
+      '96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7',
+      '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e',
+      '6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4',
+    ],
+  },
+  {
+    oldSize: 6,
+    newSize: 8,
+    proof: [
+      '0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a',
+      'ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0',
+      'd37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7',
+    ],
+  },
+  {
+    oldSize: 2,
+    newSize: 5,
+    proof: ['5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e', 'bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b'],
+  },
+  {
+    oldSize: 6,
+    newSize: 7,
+    proof: [
+      '0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a',
+      'b08693ec2e721597130641e8211e7eedccb4c26413963eee6c1e2ed16ffb1a5f',
+      'd37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7',
+    ],
+  },
 ];
 
 const store = new Map<string, Buffer>();
@@ -128,7 +193,9 @@ function corruptInclusion(index: number, size: number, proof: Buffer[], root: Bu
     { desc: 'preceding garbage', index, size, proof: [Buffer.alloc(0), ...proof], root, leaf },
     { desc: 'preceding root', index, size, proof: [root, ...proof], root, leaf },
   ];
-  proof.forEach((_, i) => probes.push({ desc: `modified proof[${i}] bit 3`, index, size, proof: proof.map((p, j) => (j === i ? flipped(p, 0, 8) : p)), root, leaf }));
+  proof.forEach((_, i) =>
+    probes.push({ desc: `modified proof[${i}] bit 3`, index, size, proof: proof.map((p, j) => (j === i ? flipped(p, 0, 8) : p)), root, leaf }),
+  );
   if (proof.length > 0) probes.push({ desc: 'removed component', index, size, proof: proof.slice(0, -1), root, leaf });
   if (proof.length > 1) probes.push({ desc: 'inserted component', index, size, proof: [proof[0]!, SOME_HASH, ...proof.slice(1)], root, leaf });
   return probes;
@@ -136,7 +203,15 @@ function corruptInclusion(index: number, size: number, proof: Buffer[], root: Bu
 
 /** Wrong inputs for a consistency proof, as verify_test.go corruptConsistencyProof lists them. */
 function corruptConsistency(oldSize: number, newSize: number, oldRoot: Buffer, newRoot: Buffer, proof: Buffer[]) {
-  const probe = (desc: string, changes: Partial<{ oldSize: number; newSize: number; oldRoot: Buffer; newRoot: Buffer; proof: Buffer[] }>) => ({ desc, oldSize, newSize, oldRoot, newRoot, proof, ...changes });
+  const probe = (desc: string, changes: Partial<{ oldSize: number; newSize: number; oldRoot: Buffer; newRoot: Buffer; proof: Buffer[] }>) => ({
+    desc,
+    oldSize,
+    newSize,
+    oldRoot,
+    newRoot,
+    proof,
+    ...changes,
+  });
   const probes = [
     probe('size1 - 1', { oldSize: oldSize - 1 }),
     probe('size1 + 1', { oldSize: oldSize + 1 }),
@@ -173,7 +248,11 @@ describe('RFC 6962 hashing, against the published vectors', () => {
   it('hashes leaves longer than its scratch buffer, and strings as UTF-8, like a plain SHA-256 of 0x00 || bytes', () => {
     for (const leaf of ['héllo ✓', 'x'.repeat(8191), 'x'.repeat(8192), 'é'.repeat(5000), Buffer.alloc(100_000, 7), new Uint8Array([1, 2, 3]) as Buffer]) {
       const bytes = typeof leaf === 'string' ? Buffer.from(leaf, 'utf8') : Buffer.from(leaf);
-      expect(leafHash(leaf)).toEqual(createHash('sha256').update(Buffer.concat([Buffer.from([0]), bytes])).digest());
+      expect(leafHash(leaf)).toEqual(
+        createHash('sha256')
+          .update(Buffer.concat([Buffer.from([0]), bytes]))
+          .digest(),
+      );
     }
   });
 
@@ -232,14 +311,17 @@ describe('RFC 6962 hashing, against the published vectors', () => {
 });
 
 describe('RFC 9162 inclusion proofs, against the published vectors', () => {
-  it.each(INCLUSION_PROOFS)('builds and verifies the published proof of leaf $index in a tree of $size, and rejects every corruption of it', async ({ index, size, proof }) => {
-    const expected = proof.map(hex);
-    const leaf = NODE_HASHES[0]![index]!;
-    expect(await buildInclusionProof(index, size, fetchFromStore)).toEqual(expected);
-    expect(verifyInclusion(leaf, index, size, expected, ROOTS[size]!)).toBe(true);
-    const accepted = corruptInclusion(index, size, expected, ROOTS[size]!, leaf).filter((p) => verifyInclusion(p.leaf, p.index, p.size, p.proof, p.root));
-    expect(accepted.map((p) => p.desc)).toEqual([]);
-  });
+  it.each(INCLUSION_PROOFS)(
+    'builds and verifies the published proof of leaf $index in a tree of $size, and rejects every corruption of it',
+    async ({ index, size, proof }) => {
+      const expected = proof.map(hex);
+      const leaf = NODE_HASHES[0]![index]!;
+      expect(await buildInclusionProof(index, size, fetchFromStore)).toEqual(expected);
+      expect(verifyInclusion(leaf, index, size, expected, ROOTS[size]!)).toBe(true);
+      const accepted = corruptInclusion(index, size, expected, ROOTS[size]!, leaf).filter((p) => verifyInclusion(p.leaf, p.index, p.size, p.proof, p.root));
+      expect(accepted.map((p) => p.desc)).toEqual([]);
+    },
+  );
 
   it('verifies a one-leaf tree only with equal 32-byte leaf and root (TestVerifyInclusionSingleEntry)', () => {
     const hash = leafHash('data');
@@ -263,16 +345,19 @@ describe('RFC 9162 inclusion proofs, against the published vectors', () => {
 });
 
 describe('RFC 9162 consistency proofs, against the published vectors', () => {
-  it.each(CONSISTENCY_PROOFS)('builds and verifies the published proof from $oldSize to $newSize, and rejects every corruption of it', async ({ oldSize, newSize, proof }) => {
-    const expected = proof.map(hex);
-    expect(await buildConsistencyProof(oldSize, newSize, fetchFromStore)).toEqual(expected);
-    expect(verifyConsistency(oldSize, newSize, ROOTS[oldSize]!, ROOTS[newSize]!, expected)).toBe(true);
-    if (expected.length === 0) return; // as in verify_test.go: only non-trivial proofs are corrupted
-    const accepted = corruptConsistency(oldSize, newSize, ROOTS[oldSize]!, ROOTS[newSize]!, expected).filter((p) =>
-      verifyConsistency(p.oldSize, p.newSize, p.oldRoot, p.newRoot, p.proof),
-    );
-    expect(accepted.map((p) => p.desc)).toEqual([]);
-  });
+  it.each(CONSISTENCY_PROOFS)(
+    'builds and verifies the published proof from $oldSize to $newSize, and rejects every corruption of it',
+    async ({ oldSize, newSize, proof }) => {
+      const expected = proof.map(hex);
+      expect(await buildConsistencyProof(oldSize, newSize, fetchFromStore)).toEqual(expected);
+      expect(verifyConsistency(oldSize, newSize, ROOTS[oldSize]!, ROOTS[newSize]!, expected)).toBe(true);
+      if (expected.length === 0) return; // as in verify_test.go: only non-trivial proofs are corrupted
+      const accepted = corruptConsistency(oldSize, newSize, ROOTS[oldSize]!, ROOTS[newSize]!, expected).filter((p) =>
+        verifyConsistency(p.oldSize, p.newSize, p.oldRoot, p.newRoot, p.proof),
+      );
+      expect(accepted.map((p) => p.desc)).toEqual([]);
+    },
+  );
 
   // TestVerifyConsistency's table. Its roots are short "don't care" strings; this verifier refuses any
   // root that is not 32 bytes, so 32-byte stand-ins keep each row testing what it was written for.

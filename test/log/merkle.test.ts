@@ -51,7 +51,11 @@ class NaiveTree {
     let hash = this.memo.get(key);
     if (!hash) {
       const k = NaiveTree.split(end - start);
-      hash = createHash('sha256').update(Buffer.from([1])).update(this.mth(start, start + k)).update(this.mth(start + k, end)).digest();
+      hash = createHash('sha256')
+        .update(Buffer.from([1]))
+        .update(this.mth(start, start + k))
+        .update(this.mth(start + k, end))
+        .digest();
       this.memo.set(key, hash);
     }
     return hash;
@@ -68,7 +72,9 @@ class NaiveTree {
   subproof(m: number, start: number, end: number, b: boolean): Buffer[] {
     if (m === end - start) return b ? [] : [this.mth(start, end)];
     const k = NaiveTree.split(end - start);
-    return m <= k ? [...this.subproof(m, start, start + k, b), this.mth(start + k, end)] : [...this.subproof(m - k, start + k, end, false), this.mth(start, start + k)];
+    return m <= k
+      ? [...this.subproof(m, start, start + k, b), this.mth(start + k, end)]
+      : [...this.subproof(m - k, start + k, end, false), this.mth(start, start + k)];
   }
 }
 
@@ -164,19 +170,23 @@ describe('Merkle tree roots and stored nodes', () => {
 
   it('resumes from the stored right edge at any size to the same roots and the same completed nodes', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 300 }).chain((size) => fc.tuple(fc.constant(size), fc.integer({ min: 0, max: size }))), saltArb, ([size, cut], salt) => {
-        const grown = grow(size, salt);
-        const edge = perfectSubtrees(0, cut).map((id) => grown.nodes.get(keyOf(id))!);
-        const resumed = CompactTree.fromEdge(cut, edge);
-        expect(resumed.size).toBe(cut);
-        expect(resumed.root()).toEqual(grown.roots[cut]);
-        const completed: CompletedNode[] = [];
-        for (let i = cut; i < size; i++) {
-          completed.push(...resumed.append(grown.leaves[i]!));
-          expect(resumed.root()).toEqual(grown.roots[i + 1]);
-        }
-        expect(completed).toEqual(grown.completed.filter((node) => (node.index + 1) * 2 ** node.level > cut));
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 300 }).chain((size) => fc.tuple(fc.constant(size), fc.integer({ min: 0, max: size }))),
+        saltArb,
+        ([size, cut], salt) => {
+          const grown = grow(size, salt);
+          const edge = perfectSubtrees(0, cut).map((id) => grown.nodes.get(keyOf(id))!);
+          const resumed = CompactTree.fromEdge(cut, edge);
+          expect(resumed.size).toBe(cut);
+          expect(resumed.root()).toEqual(grown.roots[cut]);
+          const completed: CompletedNode[] = [];
+          for (let i = cut; i < size; i++) {
+            completed.push(...resumed.append(grown.leaves[i]!));
+            expect(resumed.root()).toEqual(grown.roots[i + 1]);
+          }
+          expect(completed).toEqual(grown.completed.filter((node) => (node.index + 1) * 2 ** node.level > cut));
+        },
+      ),
     );
   });
 
@@ -217,7 +227,17 @@ describe('Merkle inclusion proofs', () => {
         for (let byte = 0; byte < 32; byte++) {
           expect(verifyInclusion(flipped(leaf, byte, mask), index, size, proof, root)).toBe(false);
           expect(verifyInclusion(leaf, index, size, proof, flipped(root, byte, mask))).toBe(false);
-          proof.forEach((_, i) => expect(verifyInclusion(leaf, index, size, proof.map((p, j) => (i === j ? flipped(p, byte, mask) : p)), root)).toBe(false));
+          proof.forEach((_, i) =>
+            expect(
+              verifyInclusion(
+                leaf,
+                index,
+                size,
+                proof.map((p, j) => (i === j ? flipped(p, byte, mask) : p)),
+                root,
+              ),
+            ).toBe(false),
+          );
         }
         if (proof.length > 0) expect(verifyInclusion(leaf, index, size, proof.slice(1), root)).toBe(false);
         expect(verifyInclusion(leaf, index, size, [...proof, root], root)).toBe(false);
@@ -275,7 +295,17 @@ describe('Merkle consistency proofs', () => {
         for (let byte = 0; byte < 32; byte++) {
           expect(verifyConsistency(oldSize, newSize, flipped(oldRoot, byte, mask), newRoot, proof)).toBe(false);
           expect(verifyConsistency(oldSize, newSize, oldRoot, flipped(newRoot, byte, mask), proof)).toBe(false);
-          proof.forEach((_, i) => expect(verifyConsistency(oldSize, newSize, oldRoot, newRoot, proof.map((p, j) => (i === j ? flipped(p, byte, mask) : p)))).toBe(false));
+          proof.forEach((_, i) =>
+            expect(
+              verifyConsistency(
+                oldSize,
+                newSize,
+                oldRoot,
+                newRoot,
+                proof.map((p, j) => (i === j ? flipped(p, byte, mask) : p)),
+              ),
+            ).toBe(false),
+          );
         }
         expect(verifyConsistency(oldSize, newSize, oldRoot, newRoot, [...proof, newRoot])).toBe(false);
         if (proof.length > 0) {
@@ -295,7 +325,13 @@ describe('Merkle consistency proofs', () => {
         const oldRoot = grown.roots[oldSize]!;
         const newRoot = grown.roots[newSize]!;
         if (proof.length > 0) {
-          for (const [m, n] of [[oldSize - 1, newSize], [oldSize + 1, newSize], [oldSize ^ 2, newSize], [oldSize, newSize * 2], [oldSize, Math.floor(newSize / 2)]] as const) {
+          for (const [m, n] of [
+            [oldSize - 1, newSize],
+            [oldSize + 1, newSize],
+            [oldSize ^ 2, newSize],
+            [oldSize, newSize * 2],
+            [oldSize, Math.floor(newSize / 2)],
+          ] as const) {
             expect(verifyConsistency(m, n, oldRoot, newRoot, proof)).toBe(false);
           }
         }
@@ -397,7 +433,15 @@ describe('Merkle helpers and malformed input', () => {
     );
     expect(verifyInclusion(hash, 0, 2 ** 53, [hash], hash)).toBe(false);
     expect(verifyConsistency(1, 2 ** 60, hash, hash, [hash])).toBe(false);
-    expect(verifyInclusion(hash, 0, 1, Array.from({ length: 10_000 }, () => hash), hash)).toBe(false);
+    expect(
+      verifyInclusion(
+        hash,
+        0,
+        1,
+        Array.from({ length: 10_000 }, () => hash),
+        hash,
+      ),
+    ).toBe(false);
   });
 
   it('hashes nodes of any length, and 32-byte nodes the same way through its fast path', () => {
@@ -405,12 +449,20 @@ describe('Merkle helpers and malformed input', () => {
       fc.property(fc.uint8Array({ maxLength: 70 }), fc.uint8Array({ maxLength: 70 }), (left, right) => {
         const l = Buffer.from(left);
         const r = Buffer.from(right);
-        expect(nodeHash(l, r)).toEqual(createHash('sha256').update(Buffer.concat([Buffer.from([1]), l, r])).digest());
+        expect(nodeHash(l, r)).toEqual(
+          createHash('sha256')
+            .update(Buffer.concat([Buffer.from([1]), l, r]))
+            .digest(),
+        );
       }),
     );
     const l = leafHash('l');
     const r = leafHash('r');
-    expect(nodeHash(l, r)).toEqual(createHash('sha256').update(Buffer.concat([Buffer.from([1]), l, r])).digest());
+    expect(nodeHash(l, r)).toEqual(
+      createHash('sha256')
+        .update(Buffer.concat([Buffer.from([1]), l, r]))
+        .digest(),
+    );
     expect(nodeHash(l, r)).not.toBe(nodeHash(l, r)); // a fresh buffer each time, never the scratch
   });
 });

@@ -40,7 +40,11 @@ async function tenantWithCommands(slug: string, count: number): Promise<{ tenant
   const response = await ingest(
     t,
     server.agentToken,
-    Array.from({ length: count }, (_, index) => ({ eventId: `c${index}`, kind: 'COMMAND', command: { shell: 'SYSTEM', line: `echo ${index}`, status: 'SUCCESS', submittedAt: minutesAgo(t, 60 - index) } })),
+    Array.from({ length: count }, (_, index) => ({
+      eventId: `c${index}`,
+      kind: 'COMMAND',
+      command: { shell: 'SYSTEM', line: `echo ${index}`, status: 'SUCCESS', submittedAt: minutesAgo(t, 60 - index) },
+    })),
   );
   expect(response.errors).toBeUndefined();
   await t.vigil.log.settle(tenantId, { force: true });
@@ -53,12 +57,22 @@ describe('the proof statement', () => {
     for (let size = 1; size <= 40; size++) for (let index = 0; index < size; index++) cases.push([index, size]);
     for (const size of [1_000_079, 2 ** 20, 2 ** 20 + 1, 2 ** 31 - 1, 2 ** 40 + 3]) cases.push([0, size], [size - 1, size], [Math.floor(size / 3), size]);
     for (const [index, size] of cases) {
-      const [row] = await queryRows<{ node_keys: string[] | null }>(db(), sql`select array_agg(w.level || ':' || w.idx) as node_keys from ${inclusionNodeIdsSql(sql`${index}`, sql`${size}`, sql`false`)} as w`);
+      const [row] = await queryRows<{ node_keys: string[] | null }>(
+        db(),
+        sql`select array_agg(w.level || ':' || w.idx) as node_keys from ${inclusionNodeIdsSql(sql`${index}`, sql`${size}`, sql`false`)} as w`,
+      );
       const expected = keysOf(inclusionProofRanges(index, size).flatMap((range) => perfectSubtrees(range.start, range.end)));
       expect([...(row!.node_keys ?? [])].sort(), `leaf ${index} of ${size}`).toEqual(expected);
     }
-    for (const [index, size] of [[0, 1], [4, 7], [999, 1_000_079]] as const) {
-      const [row] = await queryRows<{ node_keys: string[] | null }>(db(), sql`select array_agg(w.level || ':' || w.idx) as node_keys from ${inclusionNodeIdsSql(sql`${index}`, sql`${size}`, sql`true`)} as w`);
+    for (const [index, size] of [
+      [0, 1],
+      [4, 7],
+      [999, 1_000_079],
+    ] as const) {
+      const [row] = await queryRows<{ node_keys: string[] | null }>(
+        db(),
+        sql`select array_agg(w.level || ':' || w.idx) as node_keys from ${inclusionNodeIdsSql(sql`${index}`, sql`${size}`, sql`true`)} as w`,
+      );
       const expected = keysOf([...inclusionProofRanges(index, size).flatMap((range) => perfectSubtrees(range.start, range.end)), ...perfectSubtrees(0, size)]);
       expect([...(row!.node_keys ?? [])].sort(), `leaf ${index} of ${size} with the root`).toEqual(expected);
     }
@@ -69,7 +83,13 @@ describe('the proof statement', () => {
     const first = await proveInclusion(db(), tenantId, { recordId: recordIds[0] });
     const signedSize = first.treeSize;
     // More leaves after the checkpoint: the latest checkpoint stays the proofs' default size.
-    expect((await ingest(t, agentToken, [{ eventId: 'late', kind: 'COMMAND', command: { shell: 'SYSTEM', line: 'late', status: 'SUCCESS', submittedAt: minutesAgo(t, 1) } }])).errors).toBeUndefined();
+    expect(
+      (
+        await ingest(t, agentToken, [
+          { eventId: 'late', kind: 'COMMAND', command: { shell: 'SYSTEM', line: 'late', status: 'SUCCESS', submittedAt: minutesAgo(t, 1) } },
+        ])
+      ).errors,
+    ).toBeUndefined();
     await t.vigil.log.settle(tenantId);
     const [head] = await queryRows<{ size: string }>(db(), sql`select size from log_heads where tenant_id = ${tenantId}`);
     const logSize = Number(head!.size);
@@ -110,7 +130,9 @@ describe('the proof statement', () => {
   it('answers CONFLICT before any checkpoint, and names a node missing from the store', async () => {
     const { tenantId } = await t.createTenant('unsigned');
     const server = await addServer(t, tenantId, 'web-unsigned');
-    const response = await ingest(t, server.agentToken, [{ eventId: 'c0', kind: 'COMMAND', command: { shell: 'SYSTEM', line: 'echo', status: 'SUCCESS', submittedAt: minutesAgo(t, 1) } }]);
+    const response = await ingest(t, server.agentToken, [
+      { eventId: 'c0', kind: 'COMMAND', command: { shell: 'SYSTEM', line: 'echo', status: 'SUCCESS', submittedAt: minutesAgo(t, 1) } },
+    ]);
     const recordId = response.data.ingestEvents.events[0].recordId as string;
     await asIntruder(db(), async (tx) => void (await tx.execute(sql`delete from log_checkpoints where tenant_id = ${tenantId}`)));
     await expect(proveInclusion(db(), tenantId, { recordId })).rejects.toMatchObject({ code: 'CONFLICT' });
@@ -120,7 +142,10 @@ describe('the proof statement', () => {
     expect(proof.treeSize).toBeGreaterThan(8);
     // The last leaf's proof holds the left subtree of the root's split, [0, k): delete its node.
     const [left] = perfectSubtrees(0, largestPowerOfTwoBelow(proof.treeSize));
-    await asIntruder(db(), async (tx) => void (await tx.execute(sql`delete from log_nodes where tenant_id = ${signed.tenantId} and level = ${left!.level} and idx = 0`)));
+    await asIntruder(
+      db(),
+      async (tx) => void (await tx.execute(sql`delete from log_nodes where tenant_id = ${signed.tenantId} and level = ${left!.level} and idx = 0`)),
+    );
     await expect(proveInclusion(db(), signed.tenantId, { leafIndex: proof.treeSize - 1 })).rejects.toThrow(`The log's node ${left!.level}/0 is missing`);
   });
 });

@@ -39,13 +39,23 @@ async function gql<T = any>(query: string, token: string, variables?: Record<str
 }
 
 async function integrity(admin: TestUser) {
-  const data = await gql<{ logIntegrity: { isIntact: boolean; checkedRecords: number; faultCount: number; faults: { kind: string; recordKind: string | null; recordId: string | null; message: string }[] } }>(INTEGRITY, admin.token);
+  const data = await gql<{
+    logIntegrity: {
+      isIntact: boolean;
+      checkedRecords: number;
+      faultCount: number;
+      faults: { kind: string; recordKind: string | null; recordId: string | null; message: string }[];
+    };
+  }>(INTEGRITY, admin.token);
   await t.vigil.log.whenIdle();
   return data.logIntegrity;
 }
 
 const leavesOf = (tenantId: string) =>
-  queryRows<{ kind: string; record_id: string; leaf: string }>(t.vigil.database.db, sql`select kind, record_id, leaf from log_leaves where tenant_id = ${tenantId} order by leaf_id`);
+  queryRows<{ kind: string; record_id: string; leaf: string }>(
+    t.vigil.database.db,
+    sql`select kind, record_id, leaf from log_leaves where tenant_id = ${tenantId} order by leaf_id`,
+  );
 
 /** Every kind of setting made, changed and (where settings go away) removed through the API. */
 async function configuredTenant(slug: string) {
@@ -57,10 +67,17 @@ async function configuredTenant(slug: string) {
   await gql(`mutation { grantPermissions(userId: "${userId}", permissions: [AUDIT_LOGS_VIEW]) { id } }`, admin.token);
   const token = await gql(`mutation { createUserToken(input: { name: "ci", userId: "${userId}" }) { token apiToken { id } } }`, admin.token);
   await gql(`mutation { revokeToken(id: "${token.createUserToken.apiToken.id}") { id } }`, admin.token);
-  const server = await gql(`mutation { registerServer(input: { name: "db-${slug}", hostname: "db.${slug}.test", labels: [{ key: "env", value: "prod" }] }) { id } }`, admin.token);
+  const server = await gql(
+    `mutation { registerServer(input: { name: "db-${slug}", hostname: "db.${slug}.test", labels: [{ key: "env", value: "prod" }] }) { id } }`,
+    admin.token,
+  );
   const agent = await gql(`mutation { createAgentToken(input: { name: "agent", serverId: "${server.registerServer.id}" }) { token } }`, admin.token);
-  const policy = await gql(`mutation($input: CreateApprovalPolicyInput!) { createApprovalPolicy(input: $input) { id } }`, admin.token, { input: { name: 'prod', requestKinds: ['ACCESS'] } });
-  await gql(`mutation($id: ID!) { updateApprovalPolicy(id: $id, input: { requiredApprovals: 2 }) { id } }`, admin.token, { id: policy.createApprovalPolicy.id });
+  const policy = await gql(`mutation($input: CreateApprovalPolicyInput!) { createApprovalPolicy(input: $input) { id } }`, admin.token, {
+    input: { name: 'prod', requestKinds: ['ACCESS'] },
+  });
+  await gql(`mutation($id: ID!) { updateApprovalPolicy(id: $id, input: { requiredApprovals: 2 }) { id } }`, admin.token, {
+    id: policy.createApprovalPolicy.id,
+  });
   await gql(`mutation { setRetentionPolicy(kind: COMMANDS, days: 90) { kind } }`, admin.token);
   await gql(`mutation { setRetentionPolicy(kind: COMMANDS, days: null) { kind } }`, admin.token);
   await gql(`mutation { setRetentionPolicy(kind: SYSTEM_LOGS, days: 30) { kind } }`, admin.token);
@@ -68,35 +85,76 @@ async function configuredTenant(slug: string) {
     input: { name: 'hook', type: 'WEBHOOK', webhook: { url: 'https://hooks.example.test/a', secret: 's3cret-s3cret-s3cret' } },
   });
   const rule = await gql(`mutation($input: AlertRuleInput!) { createAlertRule(input: $input) { id } }`, admin.token, {
-    input: { name: 'failures', condition: 'FAILED_COMMANDS', threshold: 1, windowMinutes: 10, severity: 'HIGH', channelIds: [channel.createNotificationChannel.id] },
+    input: {
+      name: 'failures',
+      condition: 'FAILED_COMMANDS',
+      threshold: 1,
+      windowMinutes: 10,
+      severity: 'HIGH',
+      channelIds: [channel.createNotificationChannel.id],
+    },
   });
   await gql(`mutation($id: ID!) { deleteNotificationChannel(id: $id) { id } }`, admin.token, { id: channel.createNotificationChannel.id });
   // The rule raises an alert, someone acknowledges it, and it goes with its rule.
-  const failed = await ingest(t, agent.createAgentToken.token, [{ eventId: 'c1', kind: 'COMMAND', command: { shell: 'SYSTEM', line: 'false', status: 'FAILED', exitCode: 1, submittedAt: minutesAgo(t, 1) } }]);
+  const failed = await ingest(t, agent.createAgentToken.token, [
+    { eventId: 'c1', kind: 'COMMAND', command: { shell: 'SYSTEM', line: 'false', status: 'FAILED', exitCode: 1, submittedAt: minutesAgo(t, 1) } },
+  ]);
   expect(failed.errors).toBeUndefined();
-  const deps = { db: t.vigil.database.db, clock: t.clock, logger: createLogger('silent'), secretBox: secretBoxFromKey(Buffer.from(TEST_SECRET_KEY, 'base64')), outbound: createOutboundPolicy([]), timeoutMs: 1000 };
+  const deps = {
+    db: t.vigil.database.db,
+    clock: t.clock,
+    logger: createLogger('silent'),
+    secretBox: secretBoxFromKey(Buffer.from(TEST_SECRET_KEY, 'base64')),
+    outbound: createOutboundPolicy([]),
+    timeoutMs: 1000,
+  };
   expect(await evaluateAlertRules(deps)).toBeGreaterThan(0);
   const raised = await gql(`{ alerts(first: 5, filter: { ruleId: "${rule.createAlertRule.id}" }) { nodes { id } } }`, admin.token);
   await gql(`mutation($id: ID!) { acknowledgeAlert(id: $id) { id } }`, admin.token, { id: raised.alerts.nodes[0].id });
   await gql(`mutation($id: ID!) { deleteAlertRule(id: $id) { id } }`, admin.token, { id: rule.createAlertRule.id });
-  const hook = await gql(`mutation { createWebhookSubscription(input: { name: "out", url: "https://hooks.example.test/b", eventTypes: ["approval.requested"] }) { id } }`, admin.token);
-  await gql(`mutation($id: ID!) { updateWebhookSubscription(id: $id, input: { isActive: false }) { id } }`, admin.token, { id: hook.createWebhookSubscription.id });
-  const doomed = await gql(`mutation { createWebhookSubscription(input: { name: "gone", url: "https://hooks.example.test/c", eventTypes: ["approval.requested"] }) { id } }`, admin.token);
+  const hook = await gql(
+    `mutation { createWebhookSubscription(input: { name: "out", url: "https://hooks.example.test/b", eventTypes: ["approval.requested"] }) { id } }`,
+    admin.token,
+  );
+  await gql(`mutation($id: ID!) { updateWebhookSubscription(id: $id, input: { isActive: false }) { id } }`, admin.token, {
+    id: hook.createWebhookSubscription.id,
+  });
+  const doomed = await gql(
+    `mutation { createWebhookSubscription(input: { name: "gone", url: "https://hooks.example.test/c", eventTypes: ["approval.requested"] }) { id } }`,
+    admin.token,
+  );
   await gql(`mutation($id: ID!) { deleteWebhookSubscription(id: $id) { id } }`, admin.token, { id: doomed.createWebhookSubscription.id });
   // What the bots do once someone posts a code in the workspace (test/bots covers the HTTP side).
   const teamId = `T${slug.toUpperCase()}`;
   const { bindCode } = await requestBinding(t, admin.token, 'SLACK', teamId);
-  await proveWorkspaceBinding({ db: t.vigil.database.db, clock: t.clock }, { provider: 'slack', externalId: teamId, chatUserId: 'UADMIN', code: bindCode! }, async () => undefined);
+  await proveWorkspaceBinding(
+    { db: t.vigil.database.db, clock: t.clock },
+    { provider: 'slack', externalId: teamId, chatUserId: 'UADMIN', code: bindCode! },
+    async () => undefined,
+  );
   await requestBinding(t, admin.token, 'TEAMS', `${slug}-aad-tenant`);
   const { createChatLinkCode } = await gql('mutation { createChatLinkCode { code } }', admin.token);
   await redeemLinkCode(t.systemContext(tenantId), 'slack', 'UADMIN', createChatLinkCode.code);
   await gql('mutation { createChatLinkCode { code } }', admin.token);
   const { startTotpEnrolment } = await gql<{ startTotpEnrolment: { secret: string } }>('mutation { startTotpEnrolment { secret } }', admin.token);
-  const code = TOTP.generate({ secret: Secret.fromBase32(startTotpEnrolment.secret), algorithm: 'SHA1', digits: 6, period: 30, timestamp: t.clock.now().getTime() });
+  const code = TOTP.generate({
+    secret: Secret.fromBase32(startTotpEnrolment.secret),
+    algorithm: 'SHA1',
+    digits: 6,
+    period: 30,
+    timestamp: t.clock.now().getTime(),
+  });
   await gql('mutation($code: String!) { confirmTotpEnrolment(code: $code) }', admin.token, { code });
   await t.vigil.log.settle(tenantId, { force: true });
   await t.vigil.log.whenIdle();
-  return { tenantId, admin, userId, serverId: server.registerServer.id as string, policyId: policy.createApprovalPolicy.id as string, webhookId: doomed.createWebhookSubscription.id as string };
+  return {
+    tenantId,
+    admin,
+    userId,
+    serverId: server.registerServer.id as string,
+    policyId: policy.createApprovalPolicy.id as string,
+    webhookId: doomed.createWebhookSubscription.id as string,
+  };
 }
 
 describe('settings in the verifiable log', () => {
@@ -115,8 +173,17 @@ describe('settings in the verifiable log', () => {
       ['user', ['audit_logs.view']],
     ]);
     // Removals are deletion leaves holding the row as it was.
-    const deleted = leaves.filter((leaf) => leaf.leaf.startsWith('{"deleted":true,')).map((leaf) => [leaf.kind, JSON.parse(leaf.leaf).row.name ?? JSON.parse(leaf.leaf).row.kind]);
-    expect(deleted).toEqual(expect.arrayContaining([['notification_channel', 'hook'], ['alert_rule', 'failures'], ['webhook_subscription', 'gone'], ['retention_policy', 'commands']]));
+    const deleted = leaves
+      .filter((leaf) => leaf.leaf.startsWith('{"deleted":true,'))
+      .map((leaf) => [leaf.kind, JSON.parse(leaf.leaf).row.name ?? JSON.parse(leaf.leaf).row.kind]);
+    expect(deleted).toEqual(
+      expect.arrayContaining([
+        ['notification_channel', 'hook'],
+        ['alert_rule', 'failures'],
+        ['webhook_subscription', 'gone'],
+        ['retention_policy', 'commands'],
+      ]),
+    );
     const alert = leaves.filter((leaf) => leaf.kind === 'alert').map((leaf) => [leaf.leaf.startsWith('{"deleted":true,'), JSON.parse(leaf.leaf).row.state]);
     expect(alert).toEqual([
       [false, 'fired'],
@@ -139,10 +206,19 @@ describe('settings in the verifiable log', () => {
     expect(exported.status).toBe(200);
     const lines = (await exported.text()).split('\n');
     expect(lines.some((line) => line.includes('"kind":"alert"') && line.includes('\\"deleted\\":true'))).toBe(true);
-    expect(await verifyLogFile((async function* () { yield* lines; })())).toMatchObject({ isIntact: true });
+    expect(
+      await verifyLogFile(
+        (async function* () {
+          yield* lines;
+        })(),
+      ),
+    ).toMatchObject({ isIntact: true });
 
     // The API shows each setting's current version, and proves it like a record's.
-    const shown = await gql(`{ user(id: "${tenant.userId}") { logLeaf { index leaf } } server(id: "${tenant.serverId}") { logLeaf { index leaf } } }`, tenant.admin.token);
+    const shown = await gql(
+      `{ user(id: "${tenant.userId}") { logLeaf { index leaf } } server(id: "${tenant.serverId}") { logLeaf { index leaf } } }`,
+      tenant.admin.token,
+    );
     expect(JSON.parse(shown.user.logLeaf.leaf).row).toMatchObject({ id: tenant.userId, permissions: ['audit_logs.view'] });
     expect(JSON.parse(shown.server.logLeaf.leaf).row).toMatchObject({ id: tenant.serverId, labels: { env: 'prod' } });
     const proof = await gql(`{ logInclusionProof(recordId: "${tenant.userId}") { leaf { index } } }`, tenant.admin.token);
@@ -158,7 +234,10 @@ describe('settings in the verifiable log', () => {
     (t.clock as ManualClock).advance(60 * 60_000);
     await gql('{ me { id } }', admin.token);
     await t.vigil.log.whenIdle();
-    const [used] = await queryRows<{ last_used_at: string | null }>(t.vigil.database.db, sql`select last_used_at from api_tokens where tenant_id = ${tenantId} and user_id = ${admin.id}`);
+    const [used] = await queryRows<{ last_used_at: string | null }>(
+      t.vigil.database.db,
+      sql`select last_used_at from api_tokens where tenant_id = ${tenantId} and user_id = ${admin.id}`,
+    );
     expect(used!.last_used_at).not.toBeNull();
     expect(await tokenLeaves()).toBe(before);
     expect((await integrity(admin)).isIntact).toBe(true);
@@ -171,17 +250,27 @@ describe('settings in the verifiable log', () => {
     const claimedTokenId = '0190c0de-0000-7000-8000-000000000002';
     await asIntruder(db, async (tx) => {
       await tx.execute(sql`update users set role = 'admin' where tenant_id = ${tenant.tenantId} and id = ${tenant.userId}`);
-      await tx.execute(sql`insert into api_tokens (tenant_id, id, kind, name, token_hash, hint, user_id) values (${tenant.tenantId}, ${forgedTokenId}, 'user', 'backdoor', ${'ab'.repeat(32)}, 'door', ${tenant.userId})`);
-      await tx.execute(sql`insert into chat_workspaces (tenant_id, provider, external_id, verified_at, verified_by) values (${tenant.tenantId}, 'teams', 'evil-tenant', now(), 'someone')`);
-      await tx.execute(sql`update approval_policies set deleted_at = null, required_approvals = 0 where tenant_id = ${tenant.tenantId} and id = ${tenant.policyId}`);
+      await tx.execute(
+        sql`insert into api_tokens (tenant_id, id, kind, name, token_hash, hint, user_id) values (${tenant.tenantId}, ${forgedTokenId}, 'user', 'backdoor', ${'ab'.repeat(32)}, 'door', ${tenant.userId})`,
+      );
+      await tx.execute(
+        sql`insert into chat_workspaces (tenant_id, provider, external_id, verified_at, verified_by) values (${tenant.tenantId}, 'teams', 'evil-tenant', now(), 'someone')`,
+      );
+      await tx.execute(
+        sql`update approval_policies set deleted_at = null, required_approvals = 0 where tenant_id = ${tenant.tenantId} and id = ${tenant.policyId}`,
+      );
       await tx.execute(sql`delete from retention_policies where tenant_id = ${tenant.tenantId} and kind = 'system_logs'`);
-      await tx.execute(sql`insert into webhook_subscriptions (tenant_id, id, name, url, event_types) values (${tenant.tenantId}, ${tenant.webhookId}, 'gone', 'https://evil.example.test/', '{approval.requested}')`);
+      await tx.execute(
+        sql`insert into webhook_subscriptions (tenant_id, id, name, url, event_types) values (${tenant.tenantId}, ${tenant.webhookId}, 'gone', 'https://evil.example.test/', '{approval.requested}')`,
+      );
     });
     // Someone who also says they are Vigil gets a leaf queued, but no audit entry explains it.
     await asIntruder(
       db,
       async (tx) =>
-        void (await tx.execute(sql`insert into api_tokens (tenant_id, id, kind, name, token_hash, hint, user_id) values (${tenant.tenantId}, ${claimedTokenId}, 'user', 'backdoor 2', ${'cd'.repeat(32)}, 'oor2', ${tenant.userId})`)),
+        void (await tx.execute(
+          sql`insert into api_tokens (tenant_id, id, kind, name, token_hash, hint, user_id) values (${tenant.tenantId}, ${claimedTokenId}, 'user', 'backdoor 2', ${'cd'.repeat(32)}, 'oor2', ${tenant.userId})`,
+        )),
       { asVigil: true },
     );
     await t.vigil.log.integrate(tenant.tenantId);

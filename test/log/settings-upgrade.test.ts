@@ -40,14 +40,23 @@ afterAll(async () => t?.close());
 
 describe('upgrading to settings in the log', () => {
   it('gives every stored setting a leaf, explained by the upgrade’s audit entry, and the log verifies intact', async () => {
-    const leaves = await queryRows<{ kind: string; record_id: string }>(t.vigil.database.db, sql`select kind, record_id from log_leaves where tenant_id = ${older.tenantId}`);
+    const leaves = await queryRows<{ kind: string; record_id: string }>(
+      t.vigil.database.db,
+      sql`select kind, record_id from log_leaves where tenant_id = ${older.tenantId}`,
+    );
     const records = leaves.map((leaf) => `${leaf.kind} ${leaf.record_id}`);
     expect(records).toEqual(expect.arrayContaining([`user ${older.adminId}`, `server ${older.serverId}`, `approval_policy ${older.policyId}`]));
     expect(leaves.filter((leaf) => leaf.kind === 'api_token')).toHaveLength(1);
 
     const audit = await t.gql<any>('{ auditLog(first: 5, filter: { action: ["log.coverage_extended"] }) { nodes { actorType actorId after } } }', older.token);
     expect(audit.errors).toBeUndefined();
-    expect(audit.data!.auditLog.nodes).toEqual([expect.objectContaining({ actorType: 'SYSTEM', actorId: 'migration', after: expect.objectContaining({ kinds: expect.arrayContaining(['user', 'api_token']) }) })]);
+    expect(audit.data!.auditLog.nodes).toEqual([
+      expect.objectContaining({
+        actorType: 'SYSTEM',
+        actorId: 'migration',
+        after: expect.objectContaining({ kinds: expect.arrayContaining(['user', 'api_token']) }),
+      }),
+    ]);
 
     const report = await t.gql<any>('{ logIntegrity { isIntact faults { kind recordKind recordId message } } }', older.token);
     expect(report.errors).toBeUndefined();

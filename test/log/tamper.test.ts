@@ -43,16 +43,57 @@ async function recordedTenant(slug: string): Promise<Tenant> {
   const user = await t.createUser(tenantId, { email: `ops@${slug}.test` });
   const server = await addServer(t, tenantId, `web-${slug}`);
   const batch = await ingest(t, server.agentToken, [
-    { eventId: 's1', kind: 'TERMINAL_SESSION_STARTED', terminalSessionStarted: { userId: user.id, username: 'ops', source: 'WEB_TERMINAL', startedAt: minutesAgo(t, 30) } },
-    { eventId: 's2', kind: 'TERMINAL_SESSION_STARTED', terminalSessionStarted: { userId: user.id, username: 'ops', source: 'SHELL_CLI', startedAt: minutesAgo(t, 29) } },
-    { eventId: 'c1', kind: 'COMMAND', command: { shell: 'SYSTEM', line: 'systemctl restart nginx', terminalSessionEventId: 's1', status: 'RUNNING', submittedAt: minutesAgo(t, 28) } },
-    { eventId: 'c2', kind: 'COMMAND', command: { shell: 'SYSTEM', line: 'cat /etc/passwd', workingDirectory: '/home/ops', terminalSessionEventId: 's1', status: 'SUCCESS', submittedAt: minutesAgo(t, 27) } },
-    { eventId: 'f1', kind: 'FILE_TRANSFER', fileTransfer: { userId: user.id, username: 'ops', direction: 'DOWNLOAD', objectName: 'dump.sql', path: '/tmp/dump.sql', status: 'SUCCESS', occurredAt: minutesAgo(t, 26) } },
+    {
+      eventId: 's1',
+      kind: 'TERMINAL_SESSION_STARTED',
+      terminalSessionStarted: { userId: user.id, username: 'ops', source: 'WEB_TERMINAL', startedAt: minutesAgo(t, 30) },
+    },
+    {
+      eventId: 's2',
+      kind: 'TERMINAL_SESSION_STARTED',
+      terminalSessionStarted: { userId: user.id, username: 'ops', source: 'SHELL_CLI', startedAt: minutesAgo(t, 29) },
+    },
+    {
+      eventId: 'c1',
+      kind: 'COMMAND',
+      command: { shell: 'SYSTEM', line: 'systemctl restart nginx', terminalSessionEventId: 's1', status: 'RUNNING', submittedAt: minutesAgo(t, 28) },
+    },
+    {
+      eventId: 'c2',
+      kind: 'COMMAND',
+      command: {
+        shell: 'SYSTEM',
+        line: 'cat /etc/passwd',
+        workingDirectory: '/home/ops',
+        terminalSessionEventId: 's1',
+        status: 'SUCCESS',
+        submittedAt: minutesAgo(t, 27),
+      },
+    },
+    {
+      eventId: 'f1',
+      kind: 'FILE_TRANSFER',
+      fileTransfer: {
+        userId: user.id,
+        username: 'ops',
+        direction: 'DOWNLOAD',
+        objectName: 'dump.sql',
+        path: '/tmp/dump.sql',
+        status: 'SUCCESS',
+        occurredAt: minutesAgo(t, 26),
+      },
+    },
     { eventId: 'l1', kind: 'SYSTEM_LOG', systemLog: { program: 'sshd', level: 'INFO', message: 'Accepted publickey for ops', loggedAt: minutesAgo(t, 25) } },
-    { eventId: 'g1', kind: 'SUDO_AUTHORIZATION', sudoAuthorization: { userId: user.id, command: 'systemctl restart nginx', grantedVia: 'POLICY', grantedAt: minutesAgo(t, 24) } },
+    {
+      eventId: 'g1',
+      kind: 'SUDO_AUTHORIZATION',
+      sudoAuthorization: { userId: user.id, command: 'systemctl restart nginx', grantedVia: 'POLICY', grantedAt: minutesAgo(t, 24) },
+    },
   ]);
   expect(batch.errors).toBeUndefined();
-  const update = await ingest(t, server.agentToken, [{ eventId: 'u1', kind: 'COMMAND_UPDATE', commandUpdate: { commandEventId: 'c1', status: 'SUCCESS', reportedAt: minutesAgo(t, 23), exitCode: 0 } }]);
+  const update = await ingest(t, server.agentToken, [
+    { eventId: 'u1', kind: 'COMMAND_UPDATE', commandUpdate: { commandEventId: 'c1', status: 'SUCCESS', reportedAt: minutesAgo(t, 23), exitCode: 0 } },
+  ]);
   expect(update.errors).toBeUndefined();
   const header = { version: 2 as const, width: 80, height: 24, timestamp: Math.floor(t.clock.now().getTime() / 1000) - 1800 };
   expect((await putChunk(t, server.agentToken, 's1', 0, castLines([[0.1, 'o', '$ systemctl restart nginx\r\n']], header))).status).toBe(201);
@@ -71,7 +112,14 @@ async function integrity(tenant: Tenant, anchor?: string[]) {
   // The check is itself audited, and writers do not wait for the sequencer: what the tests do
   // next acts on a quiet log, not on one a run is still extending.
   await t.vigil.log.whenIdle();
-  return response.data!.logIntegrity as { isIntact: boolean; size: number; faultCount: number; faults: Fault[]; checkedRecords: number; checkedCheckpoints: number };
+  return response.data!.logIntegrity as {
+    isIntact: boolean;
+    size: number;
+    faultCount: number;
+    faults: Fault[];
+    checkedRecords: number;
+    checkedCheckpoints: number;
+  };
 }
 
 const db = () => t.vigil.database.db;
@@ -89,7 +137,17 @@ describe('the verifiable log', () => {
     expect(report).toMatchObject({ isIntact: true, faultCount: 0, faults: [] });
     const covered = await queryRows<{ kind: string }>(db(), sql`select distinct kind from log_leaves where tenant_id = ${tenant.tenantId} order by kind`);
     expect(covered.map((row) => row.kind)).toEqual(
-      expect.arrayContaining(['audit_entry', 'command', 'command_status_change', 'file_transfer', 'recording_chunk', 'sudo_authorization', 'system_log', 'terminal_recording', 'terminal_session']),
+      expect.arrayContaining([
+        'audit_entry',
+        'command',
+        'command_status_change',
+        'file_transfer',
+        'recording_chunk',
+        'sudo_authorization',
+        'system_log',
+        'terminal_recording',
+        'terminal_session',
+      ]),
     );
     expect(report.checkedRecords).toBeGreaterThanOrEqual(report.size / 3);
     expect(report.checkedCheckpoints).toBeGreaterThanOrEqual(1);
@@ -119,7 +177,11 @@ describe('the verifiable log', () => {
 
   it('names a version written by someone claiming to be Vigil, without the audit entry every change of Vigil comes with', async () => {
     const tenant = await recordedTenant('claimed');
-    await asIntruder(db(), async (tx) => void (await tx.execute(sql`update commands set line = 'ls' where tenant_id = ${tenant.tenantId} and id = ${tenant.ids.c2}::uuid`)), { asVigil: true });
+    await asIntruder(
+      db(),
+      async (tx) => void (await tx.execute(sql`update commands set line = 'ls' where tenant_id = ${tenant.tenantId} and id = ${tenant.ids.c2}::uuid`)),
+      { asVigil: true },
+    );
     const report = await integrity(tenant);
     expect(report.faults).toEqual([expect.objectContaining({ kind: 'LEAF_UNEXPLAINED', recordKind: 'command', recordId: tenant.ids.c2 })]);
     const versions = await t.gql<any>(`{ logLeaves(recordId: "${tenant.ids.c2}") { index leaf } }`, tenant.admin.token);
@@ -144,10 +206,7 @@ describe('the verifiable log', () => {
 
   it('names a record written around Vigil, which the log never received', async () => {
     const tenant = await recordedTenant('around');
-    const [row] = await queryRows<{ id: string }>(
-      db(),
-      sql`select gen_random_uuid()::text as id`,
-    );
+    const [row] = await queryRows<{ id: string }>(db(), sql`select gen_random_uuid()::text as id`);
     await asIntruder(db(), async (tx) => {
       await tx.execute(sql`insert into system_logs (tenant_id, id, event_id, server_id, program, level, message, logged_at)
         select tenant_id, ${row!.id}::uuid, 'forged', server_id, 'sshd', 'info', 'nothing happened', now() from system_logs where tenant_id = ${tenant.tenantId} limit 1`);
@@ -186,15 +245,22 @@ describe('the verifiable log', () => {
     const signed = await one<{ count: string }>(db(), sql`select count(*) as count from log_checkpoints where tenant_id = ${tenant.tenantId}`);
     await t.vigil.log.settle(tenant.tenantId, { force: true });
     expect(await one<{ count: string }>(db(), sql`select count(*) as count from log_checkpoints where tenant_id = ${tenant.tenantId}`)).toEqual(signed);
-    const alarms = await queryRows<{ title: string; body: string }>(db(), sql`select title, body from notifications where tenant_id = ${tenant.tenantId} and severity = 'critical'`);
+    const alarms = await queryRows<{ title: string; body: string }>(
+      db(),
+      sql`select title, body from notifications where tenant_id = ${tenant.tenantId} and severity = 'critical'`,
+    );
     expect(alarms).toContainEqual(expect.objectContaining({ body: expect.stringContaining('no longer hashes') }));
   });
 
   it('names a version written as Vigil would but without an audit entry, even once its transaction is rewritten to borrow another’s', async () => {
     const tenant = await recordedTenant('borrowed');
-    await asIntruder(db(), async (tx) => {
-      await tx.execute(sql`update file_transfers set path = '/tmp/harmless' where tenant_id = ${tenant.tenantId} and id = ${tenant.ids.f1}::uuid`);
-    }, { asVigil: true });
+    await asIntruder(
+      db(),
+      async (tx) => {
+        await tx.execute(sql`update file_transfers set path = '/tmp/harmless' where tenant_id = ${tenant.tenantId} and id = ${tenant.ids.f1}::uuid`);
+      },
+      { asVigil: true },
+    );
     await t.vigil.log.settle(tenant.tenantId);
     const unexplained = await integrity(tenant);
     expect(kinds(unexplained.faults)).toEqual(['LEAF_UNEXPLAINED']);
@@ -214,7 +280,10 @@ describe('the verifiable log', () => {
 
   it('names the leaves of two records that changed places', async () => {
     const tenant = await recordedTenant('reordered');
-    const leaves = await queryRows<{ idx: string }>(db(), sql`select idx from log_leaves where tenant_id = ${tenant.tenantId} and record_id in (${tenant.ids.c1}, ${tenant.ids.c2}) order by idx`);
+    const leaves = await queryRows<{ idx: string }>(
+      db(),
+      sql`select idx from log_leaves where tenant_id = ${tenant.tenantId} and record_id in (${tenant.ids.c1}, ${tenant.ids.c2}) order by idx`,
+    );
     const [a, b] = [Number(leaves[0]!.idx), Number(leaves.at(-1)!.idx)];
     await asIntruder(db(), async (tx) => {
       await tx.execute(sql`update log_leaves set idx = -1 where tenant_id = ${tenant.tenantId} and idx = ${a}`);
@@ -230,7 +299,10 @@ describe('the verifiable log', () => {
 
   it('names a leaf moved to a far position, and still finishes: the walk stops past a bounded gap', async () => {
     const tenant = await recordedTenant('far');
-    const [leaf] = await queryRows<{ idx: string }>(db(), sql`select idx from log_leaves where tenant_id = ${tenant.tenantId} and record_id = ${tenant.ids.c2}`);
+    const [leaf] = await queryRows<{ idx: string }>(
+      db(),
+      sql`select idx from log_leaves where tenant_id = ${tenant.tenantId} and record_id = ${tenant.ids.c2}`,
+    );
     const far = 10 ** 15;
     await tamper(sql`update log_leaves set idx = ${far} where tenant_id = ${tenant.tenantId} and idx = ${Number(leaf!.idx)}`);
     const report = await integrity(tenant);
@@ -245,14 +317,20 @@ describe('the verifiable log', () => {
   it('catches the newest records deleted after a checkpoint: by the checkpoint left behind, or by one a witness holds', async () => {
     const tenant = await recordedTenant('cut');
     // The test clock stands still, so several checkpoints share a time: the latest is the largest.
-    const signed = await one<{ size: string }>(db(), sql`select size from log_checkpoints where tenant_id = ${tenant.tenantId} order by signed_at desc, size desc limit 1`);
+    const signed = await one<{ size: string }>(
+      db(),
+      sql`select size from log_checkpoints where tenant_id = ${tenant.tenantId} order by signed_at desc, size desc limit 1`,
+    );
     const more = await ingest(t, tenant.agentToken, [
       { eventId: 'c3', kind: 'COMMAND', command: { shell: 'SYSTEM', line: 'rm -rf /var/log/nginx', status: 'SUCCESS', submittedAt: minutesAgo(t, 5) } },
       { eventId: 'c4', kind: 'COMMAND', command: { shell: 'SYSTEM', line: 'history -c', status: 'SUCCESS', submittedAt: minutesAgo(t, 4) } },
     ]);
     expect(more.errors).toBeUndefined();
     await t.vigil.log.settle(tenant.tenantId, { force: true });
-    const witnessed = await one<{ note: string; size: string }>(db(), sql`select note, size from log_checkpoints where tenant_id = ${tenant.tenantId} order by signed_at desc, size desc limit 1`);
+    const witnessed = await one<{ note: string; size: string }>(
+      db(),
+      sql`select note, size from log_checkpoints where tenant_id = ${tenant.tenantId} order by signed_at desc, size desc limit 1`,
+    );
     expect(Number(witnessed.size)).toBeGreaterThan(Number(signed.size));
 
     await t.vigil.log.whenIdle();
@@ -265,16 +343,25 @@ describe('the verifiable log', () => {
     expect(await integrity(tenant)).toMatchObject({ isIntact: true });
     const anchored = await integrity(tenant, [witnessed.note]);
     // The log grew again since (each verification is audited), but never back to what was signed.
-    expect(anchored.faults).toEqual([expect.objectContaining({ kind: 'CHECKPOINT_TRUNCATED', message: expect.stringContaining(`signed ${witnessed.size} leaves`) })]);
+    expect(anchored.faults).toEqual([
+      expect.objectContaining({ kind: 'CHECKPOINT_TRUNCATED', message: expect.stringContaining(`signed ${witnessed.size} leaves`) }),
+    ]);
   });
 
   it('names an altered checkpoint and a deleted one', async () => {
     const tenant = await recordedTenant('checkpoints');
-    await ingest(t, tenant.agentToken, [{ eventId: 'l2', kind: 'SYSTEM_LOG', systemLog: { program: 'cron', level: 'INFO', message: 'tick', loggedAt: minutesAgo(t, 3) } }]);
+    await ingest(t, tenant.agentToken, [
+      { eventId: 'l2', kind: 'SYSTEM_LOG', systemLog: { program: 'cron', level: 'INFO', message: 'tick', loggedAt: minutesAgo(t, 3) } },
+    ]);
     await t.vigil.log.settle(tenant.tenantId, { force: true });
-    await ingest(t, tenant.agentToken, [{ eventId: 'l3', kind: 'SYSTEM_LOG', systemLog: { program: 'cron', level: 'INFO', message: 'tock', loggedAt: minutesAgo(t, 2) } }]);
+    await ingest(t, tenant.agentToken, [
+      { eventId: 'l3', kind: 'SYSTEM_LOG', systemLog: { program: 'cron', level: 'INFO', message: 'tock', loggedAt: minutesAgo(t, 2) } },
+    ]);
     await t.vigil.log.settle(tenant.tenantId, { force: true });
-    const rows = await queryRows<{ id: string; note: string }>(db(), sql`select id, note from log_checkpoints where tenant_id = ${tenant.tenantId} order by signed_at, size`);
+    const rows = await queryRows<{ id: string; note: string }>(
+      db(),
+      sql`select id, note from log_checkpoints where tenant_id = ${tenant.tenantId} order by signed_at, size`,
+    );
     expect(rows.length).toBeGreaterThanOrEqual(3);
     const middle = rows[rows.length - 2]!;
     await tamper(sql`delete from log_checkpoints where tenant_id = ${tenant.tenantId} and id = ${middle.id}::uuid`);
@@ -314,7 +401,10 @@ describe('the verifiable log', () => {
 /** What a thorough intruder does after changing leaves: recompute every node and the head. */
 async function rebuildTree(tenantId: string): Promise<void> {
   const { CompactTree } = await import('../../server/log/merkle.js');
-  const leaves = await queryRows<{ leaf_hash: Uint8Array }>(db(), sql`select leaf_hash from log_leaves where tenant_id = ${tenantId} and idx is not null order by idx`);
+  const leaves = await queryRows<{ leaf_hash: Uint8Array }>(
+    db(),
+    sql`select leaf_hash from log_leaves where tenant_id = ${tenantId} and idx is not null order by idx`,
+  );
   const tree = new CompactTree();
   await db().transaction(async (tx) => {
     await tx.execute(sql`delete from log_nodes where tenant_id = ${tenantId}`);

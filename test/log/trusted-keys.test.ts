@@ -32,7 +32,16 @@ afterAll(async () => database?.drop());
 
 /** An instance on this file's one database (PGlite: a data dir of its own, kept between starts). */
 function start(env: Record<string, string>): Promise<RunningVigil> {
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', NODE_ENV: 'test', VIGIL_DATA_DIR: dataDir, VIGIL_SECRET_KEY: TEST_SECRET_KEY, ...database.env, ...env });
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'silent',
+    NODE_ENV: 'test',
+    VIGIL_DATA_DIR: dataDir,
+    VIGIL_SECRET_KEY: TEST_SECRET_KEY,
+    ...database.env,
+    ...env,
+  });
   return startVigil(config, { clock, logger: createLogger('silent'), database: isPostgres ? {} : undefined });
 }
 
@@ -62,7 +71,9 @@ describe('trusted keys', { timeout: 120_000 }, () => {
     try {
       await graphql(rotated.graphqlUrl, 'mutation { createUser(input: { email: "after-rotation@example.test" }) { id } }', { token: adminToken });
       await rotated.log.settle(tenantId, { force: true });
-      const report = await graphql<any>(rotated.graphqlUrl, '{ logIntegrity { isIntact checkedCheckpoints faults { kind message } } logVerifierKeys }', { token: adminToken });
+      const report = await graphql<any>(rotated.graphqlUrl, '{ logIntegrity { isIntact checkedCheckpoints faults { kind message } } logVerifierKeys }', {
+        token: adminToken,
+      });
       expect(report.errors).toBeUndefined();
       expect(report.data!.logIntegrity).toMatchObject({ isIntact: true, faults: [] });
       expect(report.data!.logIntegrity.checkedCheckpoints).toBeGreaterThanOrEqual(2);
@@ -77,10 +88,11 @@ describe('trusted keys', { timeout: 120_000 }, () => {
     try {
       const report = await graphql<any>(vigil.graphqlUrl, '{ logIntegrity { isIntact faults { kind message } } }', { token: adminToken });
       expect(report.data!.logIntegrity.isIntact).toBe(false);
-      expect(report.data!.logIntegrity.faults).toContainEqual(expect.objectContaining({ kind: 'CHECKPOINT_BAD_SIGNATURE', message: expect.stringContaining('no trusted key signed it') }));
+      expect(report.data!.logIntegrity.faults).toContainEqual(
+        expect.objectContaining({ kind: 'CHECKPOINT_BAD_SIGNATURE', message: expect.stringContaining('no trusted key signed it') }),
+      );
     } finally {
       await vigil.dispose();
     }
   });
 });
-

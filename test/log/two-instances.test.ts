@@ -25,7 +25,18 @@ beforeAll(async () => {
   if (!isPostgres) return;
   database = await createTestDatabase();
   const config = () =>
-    loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', NODE_ENV: 'test', VIGIL_AUDIT_SIGNING_KEY: TEST_SIGNING_KEY, VIGIL_SECRET_KEY: TEST_SECRET_KEY, VIGIL_RATE_LIMIT_PER_TOKEN: '0', VIGIL_RATE_LIMIT_PER_IP: '0', VIGIL_CHECKPOINT_EVERY: '50', ...database.env });
+    loadConfig({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'silent',
+      NODE_ENV: 'test',
+      VIGIL_AUDIT_SIGNING_KEY: TEST_SIGNING_KEY,
+      VIGIL_SECRET_KEY: TEST_SECRET_KEY,
+      VIGIL_RATE_LIMIT_PER_TOKEN: '0',
+      VIGIL_RATE_LIMIT_PER_IP: '0',
+      VIGIL_CHECKPOINT_EVERY: '50',
+      ...database.env,
+    });
   a = await startVigil(config(), { clock, logger: createLogger('silent') });
   b = await startVigil(config(), { clock, logger: createLogger('silent') });
 });
@@ -47,14 +58,21 @@ describe.runIf(isPostgres)('two instances on one tenant', () => {
     const agents: string[] = [];
     for (const name of ['web-01', 'web-02']) {
       const server = await ok(a, `mutation { registerServer(input: { name: "${name}", hostname: "${name}.example.test", os: "Debian 12" }) { id } }`, admin);
-      const token = await ok(a, 'mutation($id: ID!) { createAgentToken(input: { name: "agent", serverId: $id }) { token } }', admin, { id: server.registerServer.id });
+      const token = await ok(a, 'mutation($id: ID!) { createAgentToken(input: { name: "agent", serverId: $id }) { token } }', admin, {
+        id: server.registerServer.id,
+      });
       agents.push(token.createAgentToken.token);
     }
     const batch = (agent: number, round: number) =>
       Array.from({ length: 50 }, (_, index) => ({
         eventId: `a${agent}-r${round}-${index}`,
         kind: 'COMMAND',
-        command: { shell: 'SYSTEM', line: `echo ${agent} ${round} ${index}`, status: 'SUCCESS', submittedAt: new Date(clock.now().getTime() - 60_000).toISOString() },
+        command: {
+          shell: 'SYSTEM',
+          line: `echo ${agent} ${round} ${index}`,
+          status: 'SUCCESS',
+          submittedAt: new Date(clock.now().getTime() - 60_000).toISOString(),
+        },
       }));
     const work: Promise<unknown>[] = [];
     for (let round = 0; round < 12; round++) {
@@ -74,7 +92,10 @@ describe.runIf(isPostgres)('two instances on one tenant', () => {
     expect(Number(leaves!.max) + 1).toBe(Number(leaves!.count));
     const [head] = await queryRows<{ size: string }>(db, sql`select size from log_heads where tenant_id = ${tenantId}`);
     expect(Number(head!.size)).toBe(Number(leaves!.count));
-    const [chain] = await queryRows<{ count: string; min: string; max: string }>(db, sql`select count(*) as count, min(seq) as min, max(seq) as max from audit_entries where tenant_id = ${tenantId}`);
+    const [chain] = await queryRows<{ count: string; min: string; max: string }>(
+      db,
+      sql`select count(*) as count, min(seq) as min, max(seq) as max from audit_entries where tenant_id = ${tenantId}`,
+    );
     expect(Number(chain!.max) - Number(chain!.min) + 1).toBe(Number(chain!.count));
     const [commands] = await queryRows<{ count: string }>(db, sql`select count(*) as count from log_leaves where tenant_id = ${tenantId} and kind = 'command'`);
     expect(Number(commands!.count)).toBe(2 * 12 * 50);
@@ -84,9 +105,13 @@ describe.runIf(isPostgres)('two instances on one tenant', () => {
       expect(report.logIntegrity).toMatchObject({ isIntact: true, faultCount: 0 });
       expect(report.logIntegrity.checkedCheckpoints).toBeGreaterThanOrEqual(2);
     }
-    const picked = await queryRows<{ record_id: string }>(db, sql`select record_id from log_leaves where tenant_id = ${tenantId} and kind = 'command' order by random() limit 10`);
+    const picked = await queryRows<{ record_id: string }>(
+      db,
+      sql`select record_id from log_leaves where tenant_id = ${tenantId} and kind = 'command' order by random() limit 10`,
+    );
     for (const [index, { record_id: recordId }] of picked.entries()) {
-      const proof = (await ok(index % 2 ? a : b, `{ logInclusionProof(recordId: "${recordId}") { treeSize rootHash hashes leaf { index leafHash } } }`, admin)).logInclusionProof;
+      const proof = (await ok(index % 2 ? a : b, `{ logInclusionProof(recordId: "${recordId}") { treeSize rootHash hashes leaf { index leafHash } } }`, admin))
+        .logInclusionProof;
       const decode = (value: string) => Buffer.from(value, 'base64');
       expect(verifyInclusion(decode(proof.leaf.leafHash), proof.leaf.index, proof.treeSize, proof.hashes.map(decode), decode(proof.rootHash))).toBe(true);
     }

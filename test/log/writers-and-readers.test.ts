@@ -27,14 +27,25 @@ async function writeElsewhere(tenantId: string, serverId: string, message: strin
           returning id::text`,
     );
     const [entryId] = await appendAuditEntries(tx, tenantId, [
-      { occurredAt: new Date(), actorType: 'agent', actorId: serverId, action: 'events.ingested', resourceType: 'server', resourceId: serverId, after: { counts: { system_log: 1 } } },
+      {
+        occurredAt: new Date(),
+        actorType: 'agent',
+        actorId: serverId,
+        action: 'events.ingested',
+        resourceType: 'server',
+        resourceId: serverId,
+        after: { counts: { system_log: 1 } },
+      },
     ]);
     return { logId: row!.id, entryId: entryId! };
   });
 }
 
 async function queuedOf(tenantId: string): Promise<number> {
-  const [row] = await queryRows<{ queued: number }>(t.vigil.database.db, sql`select count(*)::int as queued from log_leaves where tenant_id = ${tenantId} and idx is null`);
+  const [row] = await queryRows<{ queued: number }>(
+    t.vigil.database.db,
+    sql`select count(*)::int as queued from log_leaves where tenant_id = ${tenantId} and idx is null`,
+  );
   return row!.queued;
 }
 
@@ -72,7 +83,10 @@ describe('writers and readers of the log', () => {
     expect(made.errors).toBeUndefined();
     await t.vigil.log.whenIdle();
     expect(await queuedOf(tenantId)).toBe(0);
-    const [chain] = await queryRows<{ unchained: number }>(t.vigil.database.db, sql`select count(*) filter (where seq is null)::int as unchained from audit_entries where tenant_id = ${tenantId}`);
+    const [chain] = await queryRows<{ unchained: number }>(
+      t.vigil.database.db,
+      sql`select count(*) filter (where seq is null)::int as unchained from audit_entries where tenant_id = ${tenantId}`,
+    );
     expect(chain!.unchained).toBe(0);
   });
 });

@@ -58,8 +58,23 @@ const now = () => t.clock.now().toISOString();
 
 describe('delivery', () => {
   it('sends a targeted notification to its recipient alone, named by email or by id', async () => {
-    const byEmail = await send({ user: ` ${f.alice.email.toUpperCase()} `, category: 'SECURITY', severity: 'HIGH', title: 'Your key expires soon', body: 'Rotate it.', link: '/me/keys' });
-    expect(byEmail).toMatchObject({ category: 'SECURITY', severity: 'HIGH', body: 'Rotate it.', link: '/me/keys', resourceType: null, isBroadcast: false, isRead: false });
+    const byEmail = await send({
+      user: ` ${f.alice.email.toUpperCase()} `,
+      category: 'SECURITY',
+      severity: 'HIGH',
+      title: 'Your key expires soon',
+      body: 'Rotate it.',
+      link: '/me/keys',
+    });
+    expect(byEmail).toMatchObject({
+      category: 'SECURITY',
+      severity: 'HIGH',
+      body: 'Rotate it.',
+      link: '/me/keys',
+      resourceType: null,
+      isBroadcast: false,
+      isRead: false,
+    });
     const byId = await send({ user: f.alice.id, title: 'Second notice' });
     expect(byId).toMatchObject({ category: 'SYSTEM', severity: 'INFO', body: '', link: null, isBroadcast: false });
 
@@ -198,7 +213,15 @@ describe('who may send and read', () => {
       expect(bad.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.title' });
     }
     // A link goes into an href as it is: only http(s) URLs and paths of the same site.
-    for (const link of ['javascript:alert(document.cookie)', ' JavaScript:alert(1)', 'data:text/html,<script>alert(1)</script>', '//evil.example/x', '/\\evil.example', 'vbscript:x', 'https://ok.example/\nx']) {
+    for (const link of [
+      'javascript:alert(document.cookie)',
+      ' JavaScript:alert(1)',
+      'data:text/html,<script>alert(1)</script>',
+      '//evil.example/x',
+      '/\\evil.example',
+      'vbscript:x',
+      'https://ok.example/\nx',
+    ]) {
       const bad = await t.gql(SEND, t.admin.token, { input: { user: f.alice.email, category: 'SYSTEM', title: 'Click', link } });
       expect(bad.errors![0]!.extensions, link).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.link' });
     }
@@ -285,12 +308,24 @@ describe('approval workflow notifications', () => {
     const id = requested.data!.requestAccess.id;
     expect(await notified(id)).toEqual(['admin', 'bob', 'carol', 'erin']);
     const [toBob] = await aboutApproval(f.bob, id);
-    expect(toBob).toMatchObject({ category: 'APPROVAL', link: `/approvals/${id}`, resourceType: 'approval', resourceId: id, isBroadcast: false, isRead: false });
+    expect(toBob).toMatchObject({
+      category: 'APPROVAL',
+      link: `/approvals/${id}`,
+      resourceType: 'approval',
+      resourceId: id,
+      isBroadcast: false,
+      isRead: false,
+    });
     expect(toBob!.title).toMatch(/access request/i);
   });
 
   it("tells only the policy's approver groups (and admins), and the requester when it is decided", async () => {
-    const policy = await createPolicy(t, { name: 'sre decides prod', requestKinds: ['ACCESS'], serverLabels: [{ key: 'env', value: 'prod' }], approverGroups: ['sre'] });
+    const policy = await createPolicy(t, {
+      name: 'sre decides prod',
+      requestKinds: ['ACCESS'],
+      serverLabels: [{ key: 'env', value: 'prod' }],
+      approverGroups: ['sre'],
+    });
     expect(policy.errors).toBeUndefined();
     try {
       const requested = await requestAccessAs(t, f.alice, { servers: ['web-01'] });
@@ -327,4 +362,3 @@ describe('approval workflow notifications', () => {
     expect(await aboutApproval(f.alice, byHerself)).toEqual([]);
   });
 });
-

@@ -154,7 +154,11 @@ describe.runIf(isPostgres)('two Vigil processes on one PostgreSQL database', { t
     expect(onA.received[0]!.commandChanged.command.id).toBe(commandId);
 
     await ingestThrough(a, [
-      { eventId: nextId('update'), kind: 'COMMAND_UPDATE', commandUpdate: { commandEventId: eventId, status: 'SUCCESS', exitCode: 0, reportedAt: minutesAgo(1) } },
+      {
+        eventId: nextId('update'),
+        kind: 'COMMAND_UPDATE',
+        commandUpdate: { commandEventId: eventId, status: 'SUCCESS', exitCode: 0, reportedAt: minutesAgo(1) },
+      },
     ]);
     for (const subscriber of [onB, onA]) {
       const received = await exactly(subscriber, 2);
@@ -172,7 +176,10 @@ describe.runIf(isPostgres)('two Vigil processes on one PostgreSQL database', { t
     const second = await subscribe(b, adminToken, COMMAND_CHANGED);
     const eventIds = [nextId('batch'), nextId('batch'), nextId('batch')];
 
-    await ingestThrough(a, eventIds.map((eventId) => command(eventId, 'SUCCESS')));
+    await ingestThrough(
+      a,
+      eventIds.map((eventId) => command(eventId, 'SUCCESS')),
+    );
     for (const subscriber of [first, second]) {
       const received = await exactly(subscriber, eventIds.length);
       expect(received.map((data) => data.commandChanged.command.eventId).sort()).toEqual([...eventIds].sort());

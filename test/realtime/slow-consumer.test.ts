@@ -192,7 +192,10 @@ describe('a subscriber that stops reading', () => {
     const stalled = 30;
     const commands = QUEUE_LIMIT - 5;
     const healthy = await connectHealthy();
-    const slow = await connectRaw(t.admin.token, Array.from({ length: stalled }, () => COMMAND_CHANGED));
+    const slow = await connectRaw(
+      t.admin.token,
+      Array.from({ length: stalled }, () => COMMAND_CHANGED),
+    );
     slow.stopReading();
     expect(await openSubscriptions()).toBe(1 + stalled);
 
@@ -219,7 +222,7 @@ describe('a subscriber that stops reading', () => {
     expect(slow.messages).toBeLessThan(stalled * events.length);
 
     await expectStillServing(healthy);
-    await until(async () => (await openSubscriptions()) === 1, 5_000, 'the slow socket\'s subscriptions to end');
+    await until(async () => (await openSubscriptions()) === 1, 5_000, "the slow socket's subscriptions to end");
   });
 });
 

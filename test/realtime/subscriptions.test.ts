@@ -47,7 +47,8 @@ async function until(subscriber: Subscriber, predicate: (received: Record<string
 }
 
 /** Resolves to the close code, or 'open' if the socket is still open after `ms`. */
-const closeCodeWithin = async (subscriber: Subscriber, ms: number) => Promise.race([subscriber.closed.then((closed) => closed.code), settle(ms).then(() => 'open' as const)]);
+const closeCodeWithin = async (subscriber: Subscriber, ms: number) =>
+  Promise.race([subscriber.closed.then((closed) => closed.code), settle(ms).then(() => 'open' as const)]);
 
 let serial = 0;
 const nextId = (prefix: string) => `${prefix}-${++serial}`;
@@ -71,15 +72,38 @@ const commandUpdate = (eventId: string, commandEventId: string, status: string, 
 const sessionStarted = (eventId: string, user: TestUser) => ({
   eventId,
   kind: 'TERMINAL_SESSION_STARTED',
-  terminalSessionStarted: { userId: user.id, username: user.email.split('@')[0], source: 'WEB_TERMINAL', remoteIp: '198.51.100.7', browser: 'Firefox', startedAt: minutesAgo(t, 20) },
+  terminalSessionStarted: {
+    userId: user.id,
+    username: user.email.split('@')[0],
+    source: 'WEB_TERMINAL',
+    remoteIp: '198.51.100.7',
+    browser: 'Firefox',
+    startedAt: minutesAgo(t, 20),
+  },
 });
-const sessionEnded = (eventId: string, sessionEventId: string) => ({ eventId, kind: 'TERMINAL_SESSION_ENDED', terminalSessionEnded: { sessionEventId, endedAt: minutesAgo(t, 2) } });
+const sessionEnded = (eventId: string, sessionEventId: string) => ({
+  eventId,
+  kind: 'TERMINAL_SESSION_ENDED',
+  terminalSessionEnded: { sessionEventId, endedAt: minutesAgo(t, 2) },
+});
 const transfer = (eventId: string, user: TestUser) => ({
   eventId,
   kind: 'FILE_TRANSFER',
-  fileTransfer: { userId: user.id, username: 'u', direction: 'UPLOAD', objectName: 'a.csv', path: '/tmp/a.csv', status: 'SUCCESS', occurredAt: minutesAgo(t, 3) },
+  fileTransfer: {
+    userId: user.id,
+    username: 'u',
+    direction: 'UPLOAD',
+    objectName: 'a.csv',
+    path: '/tmp/a.csv',
+    status: 'SUCCESS',
+    occurredAt: minutesAgo(t, 3),
+  },
 });
-const systemLog = (eventId: string, message: string) => ({ eventId, kind: 'SYSTEM_LOG', systemLog: { program: 'sshd', level: 'WARNING', message, loggedAt: minutesAgo(t, 3) } });
+const systemLog = (eventId: string, message: string) => ({
+  eventId,
+  kind: 'SYSTEM_LOG',
+  systemLog: { program: 'sshd', level: 'WARNING', message, loggedAt: minutesAgo(t, 3) },
+});
 
 const COMMAND_CHANGED = `subscription($filter: CommandSubscriptionFilter) {
   commandChanged(filter: $filter) { change command { eventId status result line operator { email } server { name } } }
@@ -160,7 +184,12 @@ describe('eventRecorded and terminalSessionChanged', () => {
     const alice = await subscribe(f.alice, EVENT_RECORDED);
     const admin = await subscribe(f.admin, EVENT_RECORDED);
     const [logA, logB, aliceTransfer, bobTransfer] = ['log', 'log', 'ft-alice', 'ft-bob'].map(nextId);
-    await ingestOk(f.web, [systemLog(logA!, 'Failed password for root'), transfer(aliceTransfer!, f.alice), systemLog(logB!, 'accepted'), transfer(bobTransfer!, f.bob)]);
+    await ingestOk(f.web, [
+      systemLog(logA!, 'Failed password for root'),
+      transfer(aliceTransfer!, f.alice),
+      systemLog(logB!, 'accepted'),
+      transfer(bobTransfer!, f.bob),
+    ]);
 
     await admin.waitFor(4);
     await settle();
@@ -185,7 +214,12 @@ describe('eventRecorded and terminalSessionChanged', () => {
     await carol.waitFor(2);
     await settle();
     const summary = (subscriber: Subscriber) =>
-      of(subscriber, 'terminalSessionChanged').map(({ change, terminalSession }) => [change, terminalSession.eventId, terminalSession.isActive, terminalSession.endedAt !== null]);
+      of(subscriber, 'terminalSessionChanged').map(({ change, terminalSession }) => [
+        change,
+        terminalSession.eventId,
+        terminalSession.isActive,
+        terminalSession.endedAt !== null,
+      ]);
     expect(summary(alice)).toEqual([
       ['CREATED', aliceSession, true, false],
       ['ENDED', aliceSession, false, true],
@@ -272,13 +306,19 @@ describe('auditEntryAppended', () => {
     await ingestOk(f.web, [systemLog(nextId('log'), 'audited ingestion')]);
     await until(admin, (received) => received.some((data) => data.auditEntryAppended.action === 'events.ingested'));
     await settle();
-    expect(of(holder, 'auditEntryAppended')).toEqual([{ seq: expect.any(Number), action: 'token.created', resourceType: 'api_token', resourceId: first, actorEmail: f.admin.email }]);
+    expect(of(holder, 'auditEntryAppended')).toEqual([
+      { seq: expect.any(Number), action: 'token.created', resourceType: 'api_token', resourceId: first, actorEmail: f.admin.email },
+    ]);
     const seqs = of(admin, 'auditEntryAppended').map((entry) => entry.seq);
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
 
-    const revoked = await t.gql(`mutation($userId: ID!) { revokePermissions(userId: $userId, permissions: [AUDIT_LOGS_VIEW]) { permissions } }`, t.admin.token, {
-      userId: auditor.id,
-    });
+    const revoked = await t.gql(
+      `mutation($userId: ID!) { revokePermissions(userId: $userId, permissions: [AUDIT_LOGS_VIEW]) { permissions } }`,
+      t.admin.token,
+      {
+        userId: auditor.id,
+      },
+    );
     expect(revoked.data).toEqual({ revokePermissions: { permissions: [] } });
     await until(admin, (received) => received.some((data) => data.auditEntryAppended.action === 'user.permissions_changed'));
     await settle();
@@ -309,7 +349,10 @@ describe('notificationReceived', () => {
     await admin.waitFor(1);
     await settle();
     const toAll = { title: 'maintenance tonight', category: 'SYSTEM', severity: 'INFO', isBroadcast: true, isRead: false };
-    expect(of(alice, 'notificationReceived')).toEqual([{ title: 'for alice', category: 'SECURITY', severity: 'HIGH', isBroadcast: false, isRead: false }, toAll]);
+    expect(of(alice, 'notificationReceived')).toEqual([
+      { title: 'for alice', category: 'SECURITY', severity: 'HIGH', isBroadcast: false, isRead: false },
+      toAll,
+    ]);
     expect(of(bob, 'notificationReceived')).toEqual([toAll]);
     expect(of(admin, 'notificationReceived')).toEqual([toAll]);
     expect(otherAdmin.received).toEqual([]);
@@ -341,7 +384,7 @@ describe('identity changes close sockets', () => {
     expect(await closeCodeWithin(aliceFirst, 0)).toBe('open');
   });
 
-  it("closes every socket of a disabled user with 4401, and only theirs", async () => {
+  it('closes every socket of a disabled user with 4401, and only theirs', async () => {
     const frank = await t.createUser(t.admin.tenantId, { email: 'frank@example.test' });
     const QUERY = `subscription { notificationReceived { title } }`;
     const first = await subscribe(frank, QUERY);

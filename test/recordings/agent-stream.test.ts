@@ -130,7 +130,8 @@ function errorOf(answer: ChunkAnswer): { code: string; [key: string]: unknown } 
 }
 
 const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
-const utf8Bytes = (events: readonly CastEvent[], code: 'i' | 'o') => sum(events.filter((event) => event[1] === code).map((event) => Buffer.byteLength(event[2], 'utf8')));
+const utf8Bytes = (events: readonly CastEvent[], code: 'i' | 'o') =>
+  sum(events.filter((event) => event[1] === code).map((event) => Buffer.byteLength(event[2], 'utf8')));
 const round6 = (seconds: number) => Math.round(seconds * 1e6) / 1e6;
 
 // ---------------------------------------------------------------------------------------------
@@ -150,19 +151,26 @@ function mulberry32(seed: number): () => number {
 const PROMPT = '\u001b]0;alice@web-01: ~/app\u0007\u001b[01;32malice@web-01\u001b[00m:\u001b[01;34m~/app\u001b[00m$ ';
 
 const SCRIPT: { command: string; password?: string; output: string[] }[] = [
-  { command: 'ls --color=auto', output: ['\u001b[0m\u001b[01;34mbin\u001b[0m  \u001b[01;32mdeploy.sh\u001b[0m  README.md  \u001b[01;35mlogo.png\u001b[0m  naïve ✓.txt\r\n'] },
+  {
+    command: 'ls --color=auto',
+    output: ['\u001b[0m\u001b[01;34mbin\u001b[0m  \u001b[01;32mdeploy.sh\u001b[0m  README.md  \u001b[01;35mlogo.png\u001b[0m  naïve ✓.txt\r\n'],
+  },
   {
     command: 'git status',
     output: ['On branch \u001b[32mmain\u001b[m\r\n', 'Changes not staged for commit:\r\n', '\t\u001b[31mmodified:   config/app.yml\u001b[m\r\n', '\r\n'],
   },
   { command: 'cat notes.txt', output: ['Résumé: naïve ✓ café — 日本語のテキスト\r\n', 'emoji 🚀🔥, a "quoted" word, a \\ backslash and a\ttab\r\n'] },
-  { command: 'sudo systemctl restart app', password: 'hunter2', output: ['[sudo] password for alice: ', '\r\n', '\u001b[1;31mJob for app.service failed.\u001b[0m See "journalctl -xeu app".\r\n'] },
+  {
+    command: 'sudo systemctl restart app',
+    password: 'hunter2',
+    output: ['[sudo] password for alice: ', '\r\n', '\u001b[1;31mJob for app.service failed.\u001b[0m See "journalctl -xeu app".\r\n'],
+  },
   {
     command: 'journalctl -u app -n 3 --no-pager',
     output: [
       'Mar 02 10:14:01 web-01 app[812]: \u001b[33mwarning\u001b[0m: cache miss ratio 0.42\r\n',
       'Mar 02 10:14:02 web-01 app[812]: \u001b[1;31merror\u001b[0m: port 8080 already in use\r\n',
-      'Mar 02 10:14:02 web-01 systemd[1]: app.service: Failed with result \'exit-code\'.\r\n',
+      "Mar 02 10:14:02 web-01 systemd[1]: app.service: Failed with result 'exit-code'.\r\n",
     ],
   },
   { command: 'df -h /', output: ['Filesystem      Size  Used Avail Use% Mounted on\r\n', '/dev/vda1        40G   31G  7.1G  82% /\r\n'] },
@@ -269,33 +277,51 @@ describe('an agent streams a 10-minute session in 46 chunks', () => {
     expect(chunks.flat()).toEqual(events);
   });
 
-  it('stores every chunk in order (201), answers a re-sent chunk 200 without storing it twice, and completes on the final one', { timeout: 120_000 }, async () => {
-    session = await openSession('ten-minutes');
-    sentHeader = headerOf();
-    let stored = 0;
-    for (const [seq, chunk] of chunks.entries()) {
-      const isFinal = seq === CHUNKS - 1;
-      const answer = await putChunk(t, f.web.agentToken, session.eventId, seq, castLines(chunk, seq === 0 ? sentHeader : undefined), isFinal ? { final: 'true' } : {});
-      stored += chunk.length;
-      expect(answer.status, `chunk ${seq}: ${JSON.stringify(answer.body)}`).toBe(201);
-      expect(answer.body).toMatchObject({ seq, isDuplicate: false, nextSeq: seq + 1, eventCount: stored, durationSeconds: chunk.at(-1)![0], isComplete: isFinal });
-      if (seq === 0) recordingId = answer.body.recordingId;
-      expect(answer.body.recordingId).toBe(recordingId);
+  it(
+    'stores every chunk in order (201), answers a re-sent chunk 200 without storing it twice, and completes on the final one',
+    { timeout: 120_000 },
+    async () => {
+      session = await openSession('ten-minutes');
+      sentHeader = headerOf();
+      let stored = 0;
+      for (const [seq, chunk] of chunks.entries()) {
+        const isFinal = seq === CHUNKS - 1;
+        const answer = await putChunk(
+          t,
+          f.web.agentToken,
+          session.eventId,
+          seq,
+          castLines(chunk, seq === 0 ? sentHeader : undefined),
+          isFinal ? { final: 'true' } : {},
+        );
+        stored += chunk.length;
+        expect(answer.status, `chunk ${seq}: ${JSON.stringify(answer.body)}`).toBe(201);
+        expect(answer.body).toMatchObject({
+          seq,
+          isDuplicate: false,
+          nextSeq: seq + 1,
+          eventCount: stored,
+          durationSeconds: chunk.at(-1)![0],
+          isComplete: isFinal,
+        });
+        if (seq === 0) recordingId = answer.body.recordingId;
+        expect(answer.body.recordingId).toBe(recordingId);
 
-      if (seq === RESENT) {
-        // The agent lost the answer and sends the chunk again.
-        const again = await putChunk(t, f.web.agentToken, session.eventId, seq, castLines(chunk));
-        expect(again.status).toBe(200);
-        expect(again.body).toEqual({ ...answer.body, isDuplicate: true });
-        const recording = await recordingOf(recordingId);
-        expect(recording).toMatchObject({ eventCount: stored, chunkCount: RESENT + 1, status: 'RECORDING', endedAt: null });
+        if (seq === RESENT) {
+          // The agent lost the answer and sends the chunk again.
+          const again = await putChunk(t, f.web.agentToken, session.eventId, seq, castLines(chunk));
+          expect(again.status).toBe(200);
+          expect(again.body).toEqual({ ...answer.body, isDuplicate: true });
+          const recording = await recordingOf(recordingId);
+          expect(recording).toMatchObject({ eventCount: stored, chunkCount: RESENT + 1, status: 'RECORDING', endedAt: null });
+        }
       }
-    }
-    // Chunk 0 (with its header) re-sent once everything is in: still a duplicate, nothing changes.
-    const first = await putChunk(t, f.web.agentToken, session.eventId, 0, castLines(chunks[0]!, sentHeader));
-    expect(first.status).toBe(200);
-    expect(first.body).toMatchObject({ isDuplicate: true, nextSeq: CHUNKS, eventCount: events.length, isComplete: true });
-  });
+      // Chunk 0 (with its header) re-sent once everything is in: still a duplicate, nothing changes.
+      const first = await putChunk(t, f.web.agentToken, session.eventId, 0, castLines(chunks[0]!, sentHeader));
+      expect(first.status).toBe(200);
+      expect(first.body).toMatchObject({ isDuplicate: true, nextSeq: CHUNKS, eventCount: events.length, isComplete: true });
+    },
+  );
 
   it('downloads as an asciicast v2 file: the header, then exactly the events sent, times never going back', async () => {
     castFile = await download(recordingId);
@@ -337,12 +363,16 @@ describe('an agent streams a 10-minute session in 46 chunks', () => {
     `asciinema cat (Debian asciinema 2.2) accepts the file and prints exactly the output sent${canRunAsciinema ? '' : ' [SKIPPED: /usr/bin/asciinema or /usr/bin/script is not installed]'}`,
     async () => {
       expect(castPath).not.toBe('');
-      const { stdout, stderr } = await execFileAsync('/usr/bin/script', ['--quiet', '--return', '--flush', '--command', `/usr/bin/asciinema cat '${castPath}'`, '/dev/null'], {
-        env: { ...process.env, TERM: 'xterm' },
-        encoding: 'buffer',
-        maxBuffer: 64 * 1024 * 1024,
-        timeout: 60_000,
-      });
+      const { stdout, stderr } = await execFileAsync(
+        '/usr/bin/script',
+        ['--quiet', '--return', '--flush', '--command', `/usr/bin/asciinema cat '${castPath}'`, '/dev/null'],
+        {
+          env: { ...process.env, TERM: 'xterm' },
+          encoding: 'buffer',
+          maxBuffer: 64 * 1024 * 1024,
+          timeout: 60_000,
+        },
+      );
       expect(stderr.toString('utf8')).toBe('');
       const expected = Buffer.from(
         events
@@ -450,7 +480,12 @@ describe('gaps', () => {
     expect(final.status).toBe(201);
     expect(final.body).toMatchObject({ nextSeq: 7, eventCount: 14, isComplete: true });
     sent.push(...last);
-    expect(await recordingOf(recordingId)).toMatchObject({ status: 'COMPLETE', chunkCount: 7, eventCount: 14, gaps: [{ fromSeq: 3, toSeq: 4, afterSeconds: 22 }] });
+    expect(await recordingOf(recordingId)).toMatchObject({
+      status: 'COMPLETE',
+      chunkCount: 7,
+      eventCount: 14,
+      gaps: [{ fromSeq: 3, toSeq: 4, afterSeconds: 22 }],
+    });
   });
 
   it('audit: recording.started, recording.gap_declared, recording.completed by the agent; a download adds recording.viewed', async () => {
@@ -560,8 +595,18 @@ describe('bad input and bad tokens are refused and write nothing', () => {
     const cases: { name: string; body: string | Buffer; field: string; extra?: Record<string, unknown> }[] = [
       { name: 'an event that is not JSON', body: `${line([11, 'o', 'a'])}\n[12, "o", "b"\n`, field: 'line 2' },
       { name: 'an unknown event code', body: `${line([11, 'o', 'a'])}\n${line([12, 'o', 'b'])}\n${line([13, 'x', 'c'])}\n`, field: 'line 3' },
-      { name: 'times going backwards within the chunk', body: `${line([12, 'o', 'a'])}\n${line([11.5, 'o', 'b'])}\n`, field: 'line 2', extra: { seconds: 11.5, notBefore: 12 } },
-      { name: "a first time before the recording's end so far", body: `${line([9.5, 'o', 'a'])}\n${line([12, 'o', 'b'])}\n`, field: 'line 1', extra: { seconds: 9.5, notBefore: 10 } },
+      {
+        name: 'times going backwards within the chunk',
+        body: `${line([12, 'o', 'a'])}\n${line([11.5, 'o', 'b'])}\n`,
+        field: 'line 2',
+        extra: { seconds: 11.5, notBefore: 12 },
+      },
+      {
+        name: "a first time before the recording's end so far",
+        body: `${line([9.5, 'o', 'a'])}\n${line([12, 'o', 'b'])}\n`,
+        field: 'line 1',
+        extra: { seconds: 9.5, notBefore: 10 },
+      },
       { name: 'bytes that are not UTF-8', body: Buffer.concat([Buffer.from('[11,"o","caf'), Buffer.from([0xff]), Buffer.from('"]\n')]), field: 'body' },
       { name: 'a resize to "wide"', body: `${line([11, 'o', 'a'])}\n${line([12, 'r', 'wide'])}\n`, field: 'line 2' },
       { name: 'an unpaired surrogate escaped in JSON (valid UTF-8, but no text)', body: `${line([11, 'o', 'a'])}\n[12,"o","a\\ud800b"]\n`, field: 'line 2' },
@@ -718,7 +763,8 @@ describe('copies of a chunk racing each other', () => {
     const storedTwos = twos.filter((answer) => answer.status === 201);
     expect(storedTwos).toHaveLength(1);
     expect(storedTwos[0]!.body).toMatchObject({ seq: 2, nextSeq: 3, eventCount: 7, isDuplicate: false });
-    for (const answer of twos.filter((item) => item.status === 200)) expect(answer.body).toMatchObject({ seq: 2, isDuplicate: true, nextSeq: 3, eventCount: 7 });
+    for (const answer of twos.filter((item) => item.status === 200))
+      expect(answer.body).toMatchObject({ seq: 2, isDuplicate: true, nextSeq: 3, eventCount: 7 });
 
     expect(await recordingOf(recordingId)).toMatchObject({ eventCount: 7, chunkCount: 3, durationSeconds: 3, bytesIn: 2 });
     expect(eventsOfCast(await download(recordingId))).toEqual([...chunk0, ...chunk1, ...chunk2]);

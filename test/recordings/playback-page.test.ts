@@ -54,7 +54,15 @@ interface PageProblems {
 
 /** Everything a page does that this test refuses, collected from before the first navigation. */
 function watch(page: Page, origin: string): PageProblems {
-  const problems: PageProblems = { consoleErrors: [], pageErrors: [], failedRequests: [], errorResponses: [], foreignRequests: [], requests: [], castRequests: [] };
+  const problems: PageProblems = {
+    consoleErrors: [],
+    pageErrors: [],
+    failedRequests: [],
+    errorResponses: [],
+    foreignRequests: [],
+    requests: [],
+    castRequests: [],
+  };
   page.on('console', (message) => {
     if (message.type() !== 'error' && message.type() !== 'warning') return;
     const source = message.location().url;
@@ -153,7 +161,13 @@ describe.skipIf(!hasChromium())(`the playback page in a browser (needs ${CHROMIU
       expect(existsSync(SCREENSHOT)).toBe(true);
 
       const { requests, castRequests: _castRequests, ...refused } = problems;
-      expect(refused, `requests: ${requests.join(', ')}`).toEqual({ consoleErrors: [], pageErrors: [], failedRequests: [], errorResponses: [], foreignRequests: [] });
+      expect(refused, `requests: ${requests.join(', ')}`).toEqual({
+        consoleErrors: [],
+        pageErrors: [],
+        failedRequests: [],
+        errorResponses: [],
+        foreignRequests: [],
+      });
     } finally {
       await context.close();
     }

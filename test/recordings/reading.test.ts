@@ -61,7 +61,14 @@ async function record(name: string, owner: Made['owner'], server: TestServer, ch
   let id = '';
   for (let seq = 0; seq < chunks.length; seq += 1) {
     const last = seq === chunks.length - 1;
-    const answer = await putChunk(t, server.agentToken, sessionEventId, seq, castLines(chunks[seq]!, seq === 0 ? header : undefined), last && isFinal ? { final: 'true' } : {});
+    const answer = await putChunk(
+      t,
+      server.agentToken,
+      sessionEventId,
+      seq,
+      castLines(chunks[seq]!, seq === 0 ? header : undefined),
+      last && isFinal ? { final: 'true' } : {},
+    );
     expect(answer.status, JSON.stringify(answer.body)).toBe(201);
     id = answer.body.recordingId;
   }
@@ -188,10 +195,7 @@ beforeAll(async () => {
     ],
   ]);
   recAliceDb = await record('alice-db', 'alice', f.db, [[[0.1, 'o', 'alice@db-01:~$ ']]]);
-  recBob = await record('bob', 'bob', f.web, [
-    [[0.2, 'o', 'bob@web-01:~$ ']],
-    [[3.0, 'o', 'cat notes: bob-secret-marker-7731\r\n']],
-  ]);
+  recBob = await record('bob', 'bob', f.web, [[[0.2, 'o', 'bob@web-01:~$ ']], [[3.0, 'o', 'cat notes: bob-secret-marker-7731\r\n']]]);
   recOther = await record('other', 'otherAdmin', f.other.server, [[[0.4, 'o', 'other: other-secret-marker-7731\r\n']]]);
 
   // alice types `ls`, then at 42.5 s `systemctl restx`, takes back the x, types `art nginx` and
@@ -336,7 +340,14 @@ describe('who sees a recording', () => {
       const lines = (await response.text()).split('\n');
       expect(lines.pop()).toBe(''); // ends with a newline
       const header = JSON.parse(lines[0]!);
-      expect(header).toMatchObject({ version: 2, width: 120, height: 32, timestamp: recAlice.header.timestamp, title: recAlice.header.title, env: recAlice.header.env });
+      expect(header).toMatchObject({
+        version: 2,
+        width: 120,
+        height: 32,
+        timestamp: recAlice.header.timestamp,
+        title: recAlice.header.title,
+        env: recAlice.header.env,
+      });
       expect(header.duration).toBe(2.5);
       expect(lines.slice(1)).toEqual(expectedCastEvents(recAlice));
     }
@@ -389,7 +400,8 @@ describe('who sees a recording', () => {
       const recordingOfSession = new Map(made.map((recording) => [recording.sessionId, recording.id]));
       const shown = nodes.filter((node) => recordingOfSession.has(node.id));
       expect(shown.map((node) => recordingOfSession.get(node.id)).sort(), reader).toEqual(visibleTo(reader));
-      for (const node of nodes) expect(node.recording, `${reader} ${node.id}`).toEqual(recordingOfSession.has(node.id) ? { id: recordingOfSession.get(node.id) } : null);
+      for (const node of nodes)
+        expect(node.recording, `${reader} ${node.id}`).toEqual(recordingOfSession.has(node.id) ? { id: recordingOfSession.get(node.id) } : null);
     }
   });
 });
@@ -423,7 +435,9 @@ describe('searchTerminalRecordings', () => {
     const lower = await search(f.admin.token, 'systemctl restart nginx');
     const mixed = await search(f.admin.token, 'SystemCTL RESTART Nginx');
     expect(hitIds(mixed)).toEqual([recSearch.id]);
-    expect(mixed[0]!.matches.map(({ seconds, stream }) => ({ seconds, stream }))).toEqual(lower[0]!.matches.map(({ seconds, stream }) => ({ seconds, stream })));
+    expect(mixed[0]!.matches.map(({ seconds, stream }) => ({ seconds, stream }))).toEqual(
+      lower[0]!.matches.map(({ seconds, stream }) => ({ seconds, stream })),
+    );
     expect(mixed[0]!.matches).toHaveLength(2);
     expect(hitIds(await search(f.admin.token, 'HELLO FROM ALICE'))).toEqual([recAlice.id]);
   });
@@ -790,13 +804,7 @@ describe('recordingEvents (live follow)', () => {
   });
 
   it('afterSeq=1 gets only the later chunks, stored then live', async () => {
-    const live = await record(
-      'after',
-      'alice',
-      f.db,
-      [[[0.1, 'o', 'zero\r\n']], [[1.0, 'o', 'one\r\n']], [[2.0, 'o', 'two\r\n']]],
-      { isFinal: false },
-    );
+    const live = await record('after', 'alice', f.db, [[[0.1, 'o', 'zero\r\n']], [[1.0, 'o', 'one\r\n']], [[2.0, 'o', 'two\r\n']]], { isFinal: false });
     const alice = await follow(f.alice, live.id, 1);
     await until('chunk 2', () => alice.messages.length >= 1);
     await append(live, 3, [[3.0, 'o', 'three\r\n']], true);

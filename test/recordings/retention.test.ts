@@ -22,7 +22,10 @@ beforeAll(async () => {
 afterAll(() => t?.close());
 
 async function count(table: 'terminal_recordings' | 'terminal_recording_chunks' | 'terminal_sessions'): Promise<number> {
-  const [row] = await queryRows<{ count: number }>(t.vigil.database.db, sql`select count(*)::int as count from ${sql.identifier(table)} where tenant_id = ${f.admin.tenantId}`);
+  const [row] = await queryRows<{ count: number }>(
+    t.vigil.database.db,
+    sql`select count(*)::int as count from ${sql.identifier(table)} where tenant_id = ${f.admin.tenantId}`,
+  );
   return row!.count;
 }
 

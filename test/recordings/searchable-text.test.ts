@@ -27,7 +27,13 @@ describe('searchable text of a chunk', () => {
   });
 
   it('carries the end of a chunk into the next, with the offsets of the events that wrote it', () => {
-    const first = chunkText([[5, 'o', 'x'.repeat(500)], [6, 'o', 'depl']], EMPTY_CARRY);
+    const first = chunkText(
+      [
+        [5, 'o', 'x'.repeat(500)],
+        [6, 'o', 'depl'],
+      ],
+      EMPTY_CARRY,
+    );
     const carry = { o: first.output.carryOut(), i: first.input.carryOut() };
     expect(carry.o.text).toHaveLength(CARRY_CHARS);
     expect(carry.o.text.endsWith('depl')).toBe(true);

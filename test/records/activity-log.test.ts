@@ -23,7 +23,12 @@ describe('the workspace activity log', () => {
   it("records an admin's role and permission changes with who, from where, and old and new values", async () => {
     await fetch(t.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${t.admin.token}`, 'user-agent': 'vigil-test/1.0', 'x-request-id': 'role-change-1' },
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${t.admin.token}`,
+        'user-agent': 'vigil-test/1.0',
+        'x-request-id': 'role-change-1',
+      },
       body: JSON.stringify({ query: `mutation { changeUserRole(id: "${bob.id}", role: ADMIN) { role } }` }),
     });
     await t.gql(`mutation { grantPermissions(userId: "${bob.id}", permissions: [AUDIT_LOGS_VIEW]) { id } }`, t.admin.token);
@@ -46,7 +51,10 @@ describe('the workspace activity log', () => {
     const created = await t.gql<any>('mutation { createUserToken(input: { name: "ci" }) { apiToken { id } } }', t.admin.token);
     const tokenId = created.data!.createUserToken.apiToken.id;
     await t.gql(`mutation { revokeToken(id: "${tokenId}") { id } }`, t.admin.token);
-    const server = await t.gql<any>('mutation { registerServer(input: { name: "old-01", hostname: "old01", os: "CentOS 7", ipAddress: "10.9.9.9" }) { id } }', t.admin.token);
+    const server = await t.gql<any>(
+      'mutation { registerServer(input: { name: "old-01", hostname: "old01", os: "CentOS 7", ipAddress: "10.9.9.9" }) { id } }',
+      t.admin.token,
+    );
     const serverId = server.data!.registerServer.id;
     await t.gql(`mutation { deleteServer(id: "${serverId}") { deletedAt } }`, t.admin.token);
 
@@ -85,16 +93,26 @@ describe('the workspace activity log', () => {
   });
 
   it('takes sign-ins and their failures reported by the platform, kept even for unknown emails', async () => {
-    const reported = await t.gql<any>(
-      `mutation($entries: [ActivityReportInput!]!) { reportActivity(entries: $entries) }`,
-      t.admin.token,
-      {
-        entries: [
-          { action: 'AUTH_SIGNED_IN', result: 200, userEmail: 'Bob@Example.test', ipAddress: '198.51.100.20', details: { method: 'sso' }, occurredAt: new Date(t.clock.now().getTime() - 60_000).toISOString() },
-          { action: 'AUTH_SIGN_IN_FAILED', result: 401, userEmail: 'mallory@evil.test', ipAddress: '203.0.113.66', details: { reason: 'bad password' }, occurredAt: t.clock.now().toISOString() },
-        ],
-      },
-    );
+    const reported = await t.gql<any>(`mutation($entries: [ActivityReportInput!]!) { reportActivity(entries: $entries) }`, t.admin.token, {
+      entries: [
+        {
+          action: 'AUTH_SIGNED_IN',
+          result: 200,
+          userEmail: 'Bob@Example.test',
+          ipAddress: '198.51.100.20',
+          details: { method: 'sso' },
+          occurredAt: new Date(t.clock.now().getTime() - 60_000).toISOString(),
+        },
+        {
+          action: 'AUTH_SIGN_IN_FAILED',
+          result: 401,
+          userEmail: 'mallory@evil.test',
+          ipAddress: '203.0.113.66',
+          details: { reason: 'bad password' },
+          occurredAt: t.clock.now().toISOString(),
+        },
+      ],
+    });
     expect(reported.data!.reportActivity).toBe(2);
     const [signedIn] = await activity({ action: ['auth.signed_in'] });
     expect(signedIn).toMatchObject({ user: { email: 'bob@example.test' }, ipAddress: '198.51.100.20', details: { method: 'sso' } });

@@ -46,7 +46,11 @@ function buildBatch(): { events: Record<string, unknown>[]; expected: Expected }
     expected.sessions.push({ eventId: `ts-${s}`, user, source, ended: s < 10, inAccess });
   }
   for (let s = 0; s < 10; s++) {
-    events.push({ eventId: `ts-${s}-end`, kind: 'TERMINAL_SESSION_ENDED', terminalSessionEnded: { sessionEventId: `ts-${s}`, endedAt: minutesAgo(t, 400 - s) } });
+    events.push({
+      eventId: `ts-${s}-end`,
+      kind: 'TERMINAL_SESSION_ENDED',
+      terminalSessionEnded: { sessionEventId: `ts-${s}`, endedAt: minutesAgo(t, 400 - s) },
+    });
   }
   for (let c = 0; c < 500; c++) {
     const s = Math.floor(c / 25);
@@ -249,9 +253,13 @@ describe('filters', () => {
 
   it('filters system logs by level, minimum level, program and message', async () => {
     expect(sorted(await eventIdsOf('systemLogs', { level: ['ERROR'] }))).toEqual(ids(expected.logs.filter((l) => l.level === 'ERROR')));
-    expect(sorted(await eventIdsOf('systemLogs', { minLevel: 'WARNING' }))).toEqual(ids(expected.logs.filter((l) => l.level === 'WARNING' || l.level === 'ERROR')));
+    expect(sorted(await eventIdsOf('systemLogs', { minLevel: 'WARNING' }))).toEqual(
+      ids(expected.logs.filter((l) => l.level === 'WARNING' || l.level === 'ERROR')),
+    );
     expect(sorted(await eventIdsOf('systemLogs', { program: 'sshd' }))).toEqual(ids(expected.logs.filter((l) => l.program === 'sshd')));
-    expect(sorted(await eventIdsOf('systemLogs', { search: 'failed password' }))).toEqual(ids(expected.logs.filter((l) => l.message.startsWith('Failed password'))));
+    expect(sorted(await eventIdsOf('systemLogs', { search: 'failed password' }))).toEqual(
+      ids(expected.logs.filter((l) => l.message.startsWith('Failed password'))),
+    );
   });
 
   it('filters sudo authorizations by user and how they were granted', async () => {
@@ -282,7 +290,12 @@ describe('what a record tells', () => {
       operator: { email: 'alice@example.test' },
       server: { name: 'web-01' },
       terminalSession: { username: 'alice' },
-      accessSession: { reason: 'deploy hotfix', requester: { email: 'alice@example.test' }, approver: { email: 'admin@localhost' }, servers: [{ name: 'web-01' }] },
+      accessSession: {
+        reason: 'deploy hotfix',
+        requester: { email: 'alice@example.test' },
+        approver: { email: 'admin@localhost' },
+        servers: [{ name: 'web-01' }],
+      },
     });
   });
 
@@ -317,13 +330,29 @@ describe('rejected batches', () => {
 
   it('names the failing reference, the missing payload, the future timestamp and the oversized batch', async () => {
     const cases: [Record<string, unknown>[], string][] = [
-      [[{ eventId: 'x1', kind: 'COMMAND', command: { shell: 'SYSTEM', line: 'id', submittedAt: minutesAgo(t, 1), userEmail: 'nobody@example.test' } }], 'events.0.command.userEmail'],
-      [[{ eventId: 'x2', kind: 'COMMAND', systemLog: { program: 'a', level: 'INFO', message: 'b', loggedAt: minutesAgo(t, 1) } }], 'events.0.systemLog'],
-      [[{ eventId: 'x3', kind: 'SYSTEM_LOG', systemLog: { program: 'a', level: 'INFO', message: 'b', loggedAt: minutesAgo(t, -60) } }], 'events.0.systemLog.loggedAt'],
-      [[{ eventId: 'x4', kind: 'TERMINAL_SESSION_ENDED', terminalSessionEnded: { sessionEventId: 'no-such-session', endedAt: minutesAgo(t, 1) } }], 'events.0.terminalSessionEnded.sessionEventId'],
-      [[{ eventId: 'has space', kind: 'SYSTEM_LOG', systemLog: { program: 'a', level: 'INFO', message: 'b', loggedAt: minutesAgo(t, 1) } }], 'events.0.eventId'],
       [
-        Array.from({ length: 1001 }, (_, i) => ({ eventId: `many-${i}`, kind: 'SYSTEM_LOG', systemLog: { program: 'a', level: 'INFO', message: 'b', loggedAt: minutesAgo(t, 1) } })),
+        [{ eventId: 'x1', kind: 'COMMAND', command: { shell: 'SYSTEM', line: 'id', submittedAt: minutesAgo(t, 1), userEmail: 'nobody@example.test' } }],
+        'events.0.command.userEmail',
+      ],
+      [[{ eventId: 'x2', kind: 'COMMAND', systemLog: { program: 'a', level: 'INFO', message: 'b', loggedAt: minutesAgo(t, 1) } }], 'events.0.systemLog'],
+      [
+        [{ eventId: 'x3', kind: 'SYSTEM_LOG', systemLog: { program: 'a', level: 'INFO', message: 'b', loggedAt: minutesAgo(t, -60) } }],
+        'events.0.systemLog.loggedAt',
+      ],
+      [
+        [{ eventId: 'x4', kind: 'TERMINAL_SESSION_ENDED', terminalSessionEnded: { sessionEventId: 'no-such-session', endedAt: minutesAgo(t, 1) } }],
+        'events.0.terminalSessionEnded.sessionEventId',
+      ],
+      [
+        [{ eventId: 'has space', kind: 'SYSTEM_LOG', systemLog: { program: 'a', level: 'INFO', message: 'b', loggedAt: minutesAgo(t, 1) } }],
+        'events.0.eventId',
+      ],
+      [
+        Array.from({ length: 1001 }, (_, i) => ({
+          eventId: `many-${i}`,
+          kind: 'SYSTEM_LOG',
+          systemLog: { program: 'a', level: 'INFO', message: 'b', loggedAt: minutesAgo(t, 1) },
+        })),
         'events',
       ],
     ];
@@ -338,7 +367,11 @@ describe('rejected batches', () => {
   it('refuses a finished command going back to Running, and keeps it finished', async () => {
     const done = expected.commands.find((c) => c.status === 'SUCCESS' && c.shell === 'system')!;
     const response = await ingest(t, f.web.agentToken, [
-      { eventId: `${done.eventId}-again`, kind: 'COMMAND_UPDATE', commandUpdate: { commandEventId: done.eventId, status: 'RUNNING', reportedAt: minutesAgo(t, 0) } },
+      {
+        eventId: `${done.eventId}-again`,
+        kind: 'COMMAND_UPDATE',
+        commandUpdate: { commandEventId: done.eventId, status: 'RUNNING', reportedAt: minutesAgo(t, 0) },
+      },
     ]);
     expect(errorCodes(response)).toEqual(['BAD_USER_INPUT']);
     expect(response.errors![0]!.extensions.field).toBe('events.0.commandUpdate.status');
@@ -347,9 +380,13 @@ describe('rejected batches', () => {
   });
 
   it('refuses reads and writes from the wrong kind of token', async () => {
-    expect(errorCodes(await ingest(t, f.alice.token, [{ eventId: 'y', kind: 'SYSTEM_LOG', systemLog: { program: 'a', level: 'INFO', message: 'b', loggedAt: minutesAgo(t, 1) } }]))).toEqual([
-      'FORBIDDEN',
-    ]);
+    expect(
+      errorCodes(
+        await ingest(t, f.alice.token, [
+          { eventId: 'y', kind: 'SYSTEM_LOG', systemLog: { program: 'a', level: 'INFO', message: 'b', loggedAt: minutesAgo(t, 1) } },
+        ]),
+      ),
+    ).toEqual(['FORBIDDEN']);
     expect(errorCodes(await t.gql('{ commands { nodes { id } } }', f.web.agentToken))).toEqual(['FORBIDDEN']);
   });
 

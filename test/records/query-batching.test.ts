@@ -29,7 +29,13 @@ beforeAll(async () => {
         events.push({
           eventId: `cmd-${s}-${c}`,
           kind: 'COMMAND',
-          command: { shell: 'SYSTEM', line: `echo ${s} ${c}`, terminalSessionEventId: `ts-${s}`, status: 'SUCCESS', submittedAt: minutesAgo(t, 499 - s * 10 - c) },
+          command: {
+            shell: 'SYSTEM',
+            line: `echo ${s} ${c}`,
+            terminalSessionEventId: `ts-${s}`,
+            status: 'SUCCESS',
+            submittedAt: minutesAgo(t, 499 - s * 10 - c),
+          },
         });
       }
     }
@@ -56,7 +62,8 @@ async function countStatements(query: string, variables: Record<string, unknown>
   }
 }
 
-const COMMAND_PAGE = 'query($first: Int!) { commands(first: $first) { nodes { line server { name hostname } operator { email } terminalSession { username } } } }';
+const COMMAND_PAGE =
+  'query($first: Int!) { commands(first: $first) { nodes { line server { name hostname } operator { email } terminalSession { username } } } }';
 const SESSION_PAGE =
   'query($first: Int!) { terminalSessions(first: $first) { nodes { username user { email } server { name } commands(first: 5) { nodes { line operator { email } } } } } }';
 
@@ -86,7 +93,9 @@ describe('nested fields', () => {
   });
 
   it("returns each session's newest commands, the same as paging that session alone", async () => {
-    const batched = await graphql<any>(t.url, '{ terminalSessions(first: 4) { nodes { id commands(first: 3) { nodes { line } } } } }', { token: t.admin.token });
+    const batched = await graphql<any>(t.url, '{ terminalSessions(first: 4) { nodes { id commands(first: 3) { nodes { line } } } } }', {
+      token: t.admin.token,
+    });
     for (const session of batched.data!.terminalSessions.nodes) {
       const alone = await graphql<any>(t.url, `{ commands(first: 3, filter: { terminalSessionId: "${session.id}" }) { nodes { line } } }`, {
         token: t.admin.token,

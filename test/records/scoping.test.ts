@@ -41,7 +41,14 @@ interface TerminalSessionFacts {
   commands: string[];
 }
 const TERMINAL_SESSIONS: Record<string, TerminalSessionFacts> = {
-  'ts-alice': { owner: 'alice', server: 'web-01', remoteIp: '203.0.113.7', browser: 'Firefox', access: 'access-alice', commands: ['cmd-alice-1', 'cmd-alice-2'] },
+  'ts-alice': {
+    owner: 'alice',
+    server: 'web-01',
+    remoteIp: '203.0.113.7',
+    browser: 'Firefox',
+    access: 'access-alice',
+    commands: ['cmd-alice-1', 'cmd-alice-2'],
+  },
   'ts-bob': { owner: 'bob', server: 'web-01', remoteIp: '198.51.100.9', browser: 'Chrome', access: 'access-bob', commands: ['cmd-bob-1', 'cmd-bob-2'] },
   'ts-other': { owner: 'otherAdmin', server: 'other-01', remoteIp: '192.0.2.44', browser: 'Safari', access: 'access-other', commands: [] },
 };
@@ -57,10 +64,42 @@ interface CommandFacts {
   access: string | null;
 }
 const COMMANDS: Record<string, CommandFacts> = {
-  'cmd-alice-1': { owner: 'alice', server: 'web-01', line: 'git pull --ff-only', result: 'Already up to date.', token: 'alice', terminalSession: 'ts-alice', access: 'access-alice' },
-  'cmd-alice-2': { owner: 'alice', server: 'web-01', line: 'systemctl restart app', result: 'alice: restarted', token: null, terminalSession: 'ts-alice', access: 'access-alice' },
-  'cmd-bob-1': { owner: 'bob', server: 'web-01', line: 'cat /etc/app/secrets.env', result: 'API_KEY=bob-secret', token: 'bob', terminalSession: 'ts-bob', access: 'access-bob' },
-  'cmd-bob-2': { owner: 'bob', server: 'web-01', line: 'tail -n 50 /var/log/app.log', result: 'bob: 50 lines', token: null, terminalSession: 'ts-bob', access: 'access-bob' },
+  'cmd-alice-1': {
+    owner: 'alice',
+    server: 'web-01',
+    line: 'git pull --ff-only',
+    result: 'Already up to date.',
+    token: 'alice',
+    terminalSession: 'ts-alice',
+    access: 'access-alice',
+  },
+  'cmd-alice-2': {
+    owner: 'alice',
+    server: 'web-01',
+    line: 'systemctl restart app',
+    result: 'alice: restarted',
+    token: null,
+    terminalSession: 'ts-alice',
+    access: 'access-alice',
+  },
+  'cmd-bob-1': {
+    owner: 'bob',
+    server: 'web-01',
+    line: 'cat /etc/app/secrets.env',
+    result: 'API_KEY=bob-secret',
+    token: 'bob',
+    terminalSession: 'ts-bob',
+    access: 'access-bob',
+  },
+  'cmd-bob-2': {
+    owner: 'bob',
+    server: 'web-01',
+    line: 'tail -n 50 /var/log/app.log',
+    result: 'bob: 50 lines',
+    token: null,
+    terminalSession: 'ts-bob',
+    access: 'access-bob',
+  },
   'cmd-internal': { owner: null, server: 'web-01', line: 'apt-get update', result: 'internal: 12 packages', token: null, terminalSession: null, access: null },
   'cmd-admin': { owner: 'admin', server: 'web-01', line: 'uptime', result: 'admin: up 3 days', token: null, terminalSession: null, access: null },
   'cmd-other': { owner: 'otherAdmin', server: 'other-01', line: 'df -h', result: 'other: 40% used', token: null, terminalSession: null, access: null },
@@ -210,7 +249,13 @@ const VIEWER: Record<ActorName, Record<'commands' | 'terminalSessions' | 'fileTr
     sudoAuthorizations: ['sudo-alice'],
     accessSessions: ['access-alice'],
   },
-  bob: { commands: ['cmd-bob-1', 'cmd-bob-2'], terminalSessions: ['ts-bob'], fileTransfers: ['ft-bob'], sudoAuthorizations: ['sudo-bob'], accessSessions: ['access-bob'] },
+  bob: {
+    commands: ['cmd-bob-1', 'cmd-bob-2'],
+    terminalSessions: ['ts-bob'],
+    fileTransfers: ['ft-bob'],
+    sudoAuthorizations: ['sudo-bob'],
+    accessSessions: ['access-bob'],
+  },
   carol: { commands: [], terminalSessions: [], fileTransfers: [], sudoAuthorizations: [], accessSessions: [] },
   dave: { commands: [], terminalSessions: [], fileTransfers: [], sudoAuthorizations: [], accessSessions: [] },
   otherAdmin: {
@@ -349,7 +394,16 @@ beforeAll(async () => {
     return {
       eventId,
       kind: 'COMMAND',
-      command: { shell: 'SYSTEM', line: facts.line, status: 'SUCCESS', submittedAt: minutesAgo(t, minutes), result: facts.result, ...typedIn, ...submittedBy, ...extra },
+      command: {
+        shell: 'SYSTEM',
+        line: facts.line,
+        status: 'SUCCESS',
+        submittedAt: minutesAgo(t, minutes),
+        result: facts.result,
+        ...typedIn,
+        ...submittedBy,
+        ...extra,
+      },
     };
   };
   const transferEvent = (eventId: string, minutes: number) => {
@@ -781,7 +835,7 @@ describe('nested fields', () => {
 
   // carol holds session_recordings.view: other people's terminal sessions, not their access sessions
   // (accessSession(id) answers her NOT_FOUND), file transfers or sudo grants.
-  it("gives carol no access session of others through TerminalSession.accessSession or Command.accessSession", async () => {
+  it('gives carol no access session of others through TerminalSession.accessSession or Command.accessSession', async () => {
     const response = await t.gql<any>(
       '{ terminalSessions(first: 500) { nodes { id accessSession { id } commands { nodes { id accessSession { id } } } } } }',
       tokens.carol,
@@ -850,22 +904,127 @@ describe('viewer', () => {
 
 describe('filters never widen the scope', () => {
   const cases: { actor: ActorName; field: string; filterType: string; filter: () => Record<string, unknown>; expected: string[]; what: string }[] = [
-    { actor: 'alice', field: 'commands', filterType: 'CommandFilterInput', filter: () => ({ userId: fixture.bob.id }), expected: [], what: "bob's commands by userId" },
-    { actor: 'alice', field: 'commands', filterType: 'CommandFilterInput', filter: () => ({ terminalSessionId: id('ts-bob') }), expected: [], what: "the commands of bob's terminal session" },
-    { actor: 'alice', field: 'commands', filterType: 'CommandFilterInput', filter: () => ({ accessSessionId: id('access-bob') }), expected: [], what: "the commands of bob's access session" },
-    { actor: 'alice', field: 'commands', filterType: 'CommandFilterInput', filter: () => ({ search: 'secrets' }), expected: [], what: "bob's command by searching its line" },
-    { actor: 'alice', field: 'terminalSessions', filterType: 'TerminalSessionFilterInput', filter: () => ({ userId: fixture.bob.id }), expected: [], what: "bob's terminal sessions" },
-    { actor: 'alice', field: 'fileTransfers', filterType: 'FileTransferFilterInput', filter: () => ({ userId: fixture.bob.id }), expected: [], what: "bob's file transfers" },
-    { actor: 'alice', field: 'sudoAuthorizations', filterType: 'SudoAuthorizationFilterInput', filter: () => ({ userId: fixture.bob.id }), expected: [], what: "bob's sudo grants" },
-    { actor: 'alice', field: 'accessSessions', filterType: 'AccessSessionFilterInput', filter: () => ({ userId: fixture.bob.id }), expected: [], what: "bob's access sessions" },
-    { actor: 'carol', field: 'commands', filterType: 'CommandFilterInput', filter: () => ({ userId: fixture.bob.id }), expected: [], what: "bob's commands (her permission covers terminal sessions only)" },
-    { actor: 'otherAdmin', field: 'commands', filterType: 'CommandFilterInput', filter: () => ({ userId: fixture.alice.id }), expected: [], what: "another tenant's user's commands" },
-    { actor: 'otherAdmin', field: 'terminalSessions', filterType: 'TerminalSessionFilterInput', filter: () => ({ serverId: fixture.web.id }), expected: [], what: "another tenant's server's terminal sessions" },
-    { actor: 'otherAdmin', field: 'systemLogs', filterType: 'SystemLogFilterInput', filter: () => ({ serverId: fixture.web.id }), expected: [], what: "another tenant's server's system logs" },
+    {
+      actor: 'alice',
+      field: 'commands',
+      filterType: 'CommandFilterInput',
+      filter: () => ({ userId: fixture.bob.id }),
+      expected: [],
+      what: "bob's commands by userId",
+    },
+    {
+      actor: 'alice',
+      field: 'commands',
+      filterType: 'CommandFilterInput',
+      filter: () => ({ terminalSessionId: id('ts-bob') }),
+      expected: [],
+      what: "the commands of bob's terminal session",
+    },
+    {
+      actor: 'alice',
+      field: 'commands',
+      filterType: 'CommandFilterInput',
+      filter: () => ({ accessSessionId: id('access-bob') }),
+      expected: [],
+      what: "the commands of bob's access session",
+    },
+    {
+      actor: 'alice',
+      field: 'commands',
+      filterType: 'CommandFilterInput',
+      filter: () => ({ search: 'secrets' }),
+      expected: [],
+      what: "bob's command by searching its line",
+    },
+    {
+      actor: 'alice',
+      field: 'terminalSessions',
+      filterType: 'TerminalSessionFilterInput',
+      filter: () => ({ userId: fixture.bob.id }),
+      expected: [],
+      what: "bob's terminal sessions",
+    },
+    {
+      actor: 'alice',
+      field: 'fileTransfers',
+      filterType: 'FileTransferFilterInput',
+      filter: () => ({ userId: fixture.bob.id }),
+      expected: [],
+      what: "bob's file transfers",
+    },
+    {
+      actor: 'alice',
+      field: 'sudoAuthorizations',
+      filterType: 'SudoAuthorizationFilterInput',
+      filter: () => ({ userId: fixture.bob.id }),
+      expected: [],
+      what: "bob's sudo grants",
+    },
+    {
+      actor: 'alice',
+      field: 'accessSessions',
+      filterType: 'AccessSessionFilterInput',
+      filter: () => ({ userId: fixture.bob.id }),
+      expected: [],
+      what: "bob's access sessions",
+    },
+    {
+      actor: 'carol',
+      field: 'commands',
+      filterType: 'CommandFilterInput',
+      filter: () => ({ userId: fixture.bob.id }),
+      expected: [],
+      what: "bob's commands (her permission covers terminal sessions only)",
+    },
+    {
+      actor: 'otherAdmin',
+      field: 'commands',
+      filterType: 'CommandFilterInput',
+      filter: () => ({ userId: fixture.alice.id }),
+      expected: [],
+      what: "another tenant's user's commands",
+    },
+    {
+      actor: 'otherAdmin',
+      field: 'terminalSessions',
+      filterType: 'TerminalSessionFilterInput',
+      filter: () => ({ serverId: fixture.web.id }),
+      expected: [],
+      what: "another tenant's server's terminal sessions",
+    },
+    {
+      actor: 'otherAdmin',
+      field: 'systemLogs',
+      filterType: 'SystemLogFilterInput',
+      filter: () => ({ serverId: fixture.web.id }),
+      expected: [],
+      what: "another tenant's server's system logs",
+    },
     // Controls: the same filters do match for those allowed to see the rows.
-    { actor: 'admin', field: 'commands', filterType: 'CommandFilterInput', filter: () => ({ userId: fixture.bob.id }), expected: ['cmd-bob-1', 'cmd-bob-2'], what: "bob's commands by userId" },
-    { actor: 'carol', field: 'terminalSessions', filterType: 'TerminalSessionFilterInput', filter: () => ({ userId: fixture.bob.id }), expected: ['ts-bob'], what: "bob's terminal sessions" },
-    { actor: 'dave', field: 'systemLogs', filterType: 'SystemLogFilterInput', filter: () => ({ serverId: fixture.web.id }), expected: ['log-1', 'log-2'], what: "web-01's system logs" },
+    {
+      actor: 'admin',
+      field: 'commands',
+      filterType: 'CommandFilterInput',
+      filter: () => ({ userId: fixture.bob.id }),
+      expected: ['cmd-bob-1', 'cmd-bob-2'],
+      what: "bob's commands by userId",
+    },
+    {
+      actor: 'carol',
+      field: 'terminalSessions',
+      filterType: 'TerminalSessionFilterInput',
+      filter: () => ({ userId: fixture.bob.id }),
+      expected: ['ts-bob'],
+      what: "bob's terminal sessions",
+    },
+    {
+      actor: 'dave',
+      field: 'systemLogs',
+      filterType: 'SystemLogFilterInput',
+      filter: () => ({ serverId: fixture.web.id }),
+      expected: ['log-1', 'log-2'],
+      what: "web-01's system logs",
+    },
   ];
   for (const { actor, field, filterType, filter, expected, what } of cases) {
     it(`gives ${actor} ${describeExpected(expected)} when asking ${field} for ${what}`, async () => {

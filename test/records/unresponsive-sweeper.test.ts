@@ -23,7 +23,14 @@ afterAll(async () => t?.close());
 const runningCommand = (eventId: string) => ({
   eventId,
   kind: 'COMMAND',
-  command: { shell: 'SYSTEM', line: `sleep 3600 # ${eventId}`, userId: f.alice.id, status: 'RUNNING', submittedAt: minutesAgo(t, 1), startedAt: minutesAgo(t, 1) },
+  command: {
+    shell: 'SYSTEM',
+    line: `sleep 3600 # ${eventId}`,
+    userId: f.alice.id,
+    status: 'RUNNING',
+    submittedAt: minutesAgo(t, 1),
+    startedAt: minutesAgo(t, 1),
+  },
 });
 
 async function statusOf(eventId: string): Promise<string> {
@@ -47,12 +54,20 @@ describe('the Unresponsive sweeper', () => {
 
   it('lets a late report bring an Unresponsive command to its end, but not a finished one back', async () => {
     const finish = await ingest(t, f.web.agentToken, [
-      { eventId: 'quiet-done', kind: 'COMMAND_UPDATE', commandUpdate: { commandEventId: 'quiet', status: 'SUCCESS', reportedAt: clock.now().toISOString(), exitCode: 0 } },
+      {
+        eventId: 'quiet-done',
+        kind: 'COMMAND_UPDATE',
+        commandUpdate: { commandEventId: 'quiet', status: 'SUCCESS', reportedAt: clock.now().toISOString(), exitCode: 0 },
+      },
     ]);
     expect(finish.errors).toBeUndefined();
     expect(await statusOf('quiet')).toBe('SUCCESS');
     const back = await ingest(t, f.web.agentToken, [
-      { eventId: 'quiet-back', kind: 'COMMAND_UPDATE', commandUpdate: { commandEventId: 'quiet', status: 'UNRESPONSIVE', reportedAt: clock.now().toISOString() } },
+      {
+        eventId: 'quiet-back',
+        kind: 'COMMAND_UPDATE',
+        commandUpdate: { commandEventId: 'quiet', status: 'UNRESPONSIVE', reportedAt: clock.now().toISOString() },
+      },
     ]);
     expect(errorCodes(back)).toEqual(['BAD_USER_INPUT']);
   });
@@ -62,7 +77,11 @@ describe('the Unresponsive sweeper', () => {
     try {
       const fixture = await buildRecordsFixture(own);
       await ingest(own, fixture.web.agentToken, [
-        { eventId: 'by-itself', kind: 'COMMAND', command: { shell: 'INTERNAL', line: 'backup # by-itself', status: 'RUNNING', submittedAt: minutesAgo(own, 1) } },
+        {
+          eventId: 'by-itself',
+          kind: 'COMMAND',
+          command: { shell: 'INTERNAL', line: 'backup # by-itself', status: 'RUNNING', submittedAt: minutesAgo(own, 1) },
+        },
       ]);
       (own.clock as ManualClock).advance(10_000);
       let status = 'RUNNING';

@@ -52,11 +52,16 @@ describe('distribution over Citus', () => {
     const unplaced = tables.filter((table) => !table.has_tenant && !isGlobal(table.name)).map((table) => table.name);
     expect(unplaced, 'tables with no tenant_id that server/db/distribution.ts does not name').toEqual([]);
     const names = new Set(tables.map((table) => table.name));
-    expect(Object.keys(GLOBAL_TABLES).filter((table) => !names.has(table)), 'global tables that no longer exist').toEqual([]);
+    expect(
+      Object.keys(GLOBAL_TABLES).filter((table) => !names.has(table)),
+      'global tables that no longer exist',
+    ).toEqual([]);
   });
 
   it('leads every key and index of a tenant-owned table with tenant_id, so each is local to a node', () => {
-    const stray = indexes.filter((index) => !isGlobal(index.table_name) && index.first_column !== TENANT_COLUMN).map((index) => `${index.table_name}.${index.index_name} (${index.first_column})`);
+    const stray = indexes
+      .filter((index) => !isGlobal(index.table_name) && index.first_column !== TENANT_COLUMN)
+      .map((index) => `${index.table_name}.${index.index_name} (${index.first_column})`);
     expect(stray).toEqual([]);
   });
 
@@ -86,7 +91,18 @@ describe('distribution over Citus', () => {
   it('is what docs/SCALING.md tells an operator to run', async () => {
     const doc = await readFile(new URL('../../docs/SCALING.md', import.meta.url), 'utf8').catch(() => '');
     // PRINT_DDL=1 prints the DDL to paste into docs/SCALING.md after a migration changes tables.
-    if (process.env.PRINT_DDL) process.stdout.write(distributionDdl(tables.map((table) => table.name), foreignKeys.map((key) => ({ table: key.table_name, referenced: key.referenced }))));
-    expect(doc).toContain(distributionDdl(tables.map((table) => table.name), foreignKeys.map((key) => ({ table: key.table_name, referenced: key.referenced }))));
+    if (process.env.PRINT_DDL)
+      process.stdout.write(
+        distributionDdl(
+          tables.map((table) => table.name),
+          foreignKeys.map((key) => ({ table: key.table_name, referenced: key.referenced })),
+        ),
+      );
+    expect(doc).toContain(
+      distributionDdl(
+        tables.map((table) => table.name),
+        foreignKeys.map((key) => ({ table: key.table_name, referenced: key.referenced })),
+      ),
+    );
   });
 });

@@ -40,7 +40,11 @@ const OLD_KEY = newKey();
 const NEW_KEY = newKey();
 /** A key no configuration names: what it sealed opens nowhere. */
 const STRANGER_KEY = newKey();
-const boxOf = (key: string, previous: string[] = []) => secretBoxFromKey(Buffer.from(key, 'base64'), previous.map((each) => Buffer.from(each, 'base64')));
+const boxOf = (key: string, previous: string[] = []) =>
+  secretBoxFromKey(
+    Buffer.from(key, 'base64'),
+    previous.map((each) => Buffer.from(each, 'base64')),
+  );
 const oldBox = boxOf(OLD_KEY);
 const newBox = boxOf(NEW_KEY);
 const strangerBox = boxOf(STRANGER_KEY);
@@ -50,7 +54,10 @@ const rotatingBox = boxOf(NEW_KEY, [OLD_KEY]);
 describe('VIGIL_SECRET_KEY_PREVIOUS', () => {
   it('is a comma-separated list of keys, empty by default', () => {
     expect(loadConfig({}).previousSecretKeys).toEqual([]);
-    expect(loadConfig({ VIGIL_SECRET_KEY: NEW_KEY, VIGIL_SECRET_KEY_PREVIOUS: ` ${OLD_KEY} ,${STRANGER_KEY},` }).previousSecretKeys).toEqual([OLD_KEY, STRANGER_KEY]);
+    expect(loadConfig({ VIGIL_SECRET_KEY: NEW_KEY, VIGIL_SECRET_KEY_PREVIOUS: ` ${OLD_KEY} ,${STRANGER_KEY},` }).previousSecretKeys).toEqual([
+      OLD_KEY,
+      STRANGER_KEY,
+    ]);
   });
 
   it('refuses a key that is not 32 bytes in base64, naming which, without echoing any key', () => {
@@ -244,9 +251,18 @@ describe('rotating the key of a Vigil', { timeout: 120_000 }, () => {
     acme = { tenantId: acmeTenant.id, token: acmeAdmin.token };
 
     const hook = { url: `${receiver.url}/hook`, eventTypes: ['approval.requested'] };
-    webhookId = (await gql(CREATE_WEBHOOK, admin.token, { input: { ...hook, name: 'Signed', secret: WEBHOOK_SECRET, headers: [HEADER] } })).createWebhookSubscription.id;
+    webhookId = (await gql(CREATE_WEBHOOK, admin.token, { input: { ...hook, name: 'Signed', secret: WEBHOOK_SECRET, headers: [HEADER] } }))
+      .createWebhookSubscription.id;
     acmeWebhookId = (await gql(CREATE_WEBHOOK, acme.token, { input: { ...hook, name: 'Acme', secret: ACME_WEBHOOK_SECRET } })).createWebhookSubscription.id;
-    const smtpInput = { host: '127.0.0.1', port: smtpPort, useTls: false, from: 'vigil@example.test', to: ['ops@example.test'], username: 'relay-user', password: SMTP_PASSWORD };
+    const smtpInput = {
+      host: '127.0.0.1',
+      port: smtpPort,
+      useTls: false,
+      from: 'vigil@example.test',
+      to: ['ops@example.test'],
+      username: 'relay-user',
+      password: SMTP_PASSWORD,
+    };
     channelId = (await gql(CREATE_CHANNEL, admin.token, { input: { name: 'Mail', type: 'SMTP', smtp: smtpInput } })).createNotificationChannel.id;
     totpSecret = (await gql('mutation { startTotpEnrolment { secret } }', admin.token)).startTotpEnrolment.secret;
     await expectSignedPing();
@@ -287,7 +303,9 @@ describe('rotating the key of a Vigil', { timeout: 120_000 }, () => {
     await start({ VIGIL_SECRET_KEY: NEW_KEY, VIGIL_SECRET_KEY_PREVIOUS: OLD_KEY });
     await expectSignedPing();
     await expectSmtpSignIn();
-    expect(await gql('mutation($code: String!) { confirmTotpEnrolment(code: $code) }', admin.token, { code: totpCode() })).toEqual({ confirmTotpEnrolment: true });
+    expect(await gql('mutation($code: String!) { confirmTotpEnrolment(code: $code) }', admin.token, { code: totpCode() })).toEqual({
+      confirmTotpEnrolment: true,
+    });
     // Using a value does not reseal it: only the rotation does.
     expect(await sealedValues()).toEqual(sealedByOldKey);
   });
@@ -380,7 +398,9 @@ describe('rotating the key of a Vigil', { timeout: 120_000 }, () => {
     expect(runs[0]!.tables[0]!.resealed + runs[1]!.tables[0]!.resealed).toBe(40);
     const bulk = (await sealedValues()).filter((each) => ids.includes(each.key));
     expect(bulk.map((each) => newBox.open(each.value)).sort()).toEqual(ids.map((_, index) => `bulk secret ${index}`).sort());
-    const entries = (await gql(RESEALED_ENTRIES, admin.token)).auditLog.nodes.filter((node: { after: { table: string; resealed: number } }) => node.after.resealed > 0);
+    const entries = (await gql(RESEALED_ENTRIES, admin.token)).auditLog.nodes.filter(
+      (node: { after: { table: string; resealed: number } }) => node.after.resealed > 0,
+    );
     expect(entries.reduce((sum: number, node: { after: { resealed: number } }) => sum + node.after.resealed, 0)).toBe(4 + 40);
     await db.delete(webhookSubscriptions).where(inArray(webhookSubscriptions.id, ids));
   });
@@ -464,7 +484,12 @@ describe('rotating the key of a Vigil', { timeout: 120_000 }, () => {
     it('reseals the rest once the missing key is named among the previous ones, then exits 0', async () => {
       const result = await rotate({ VIGIL_SECRET_KEY: NEW_KEY, VIGIL_SECRET_KEY_PREVIOUS: `${OLD_KEY},${STRANGER_KEY}` });
       expect(result.stdout).toBe(
-        ['webhook_subscriptions: 1 resealed, 0 could not be opened', 'notification_channels: 0 resealed, 0 could not be opened', 'user_totp: 0 resealed, 0 could not be opened', ''].join('\n'),
+        [
+          'webhook_subscriptions: 1 resealed, 0 could not be opened',
+          'notification_channels: 0 resealed, 0 could not be opened',
+          'user_totp: 0 resealed, 0 could not be opened',
+          '',
+        ].join('\n'),
       );
       expect(result.stderr).toContain(`Every stored secret is sealed under key ${newBox.keyId}`);
       expect(result.code).toBe(0);
@@ -474,7 +499,12 @@ describe('rotating the key of a Vigil', { timeout: 120_000 }, () => {
       const result = await rotate({ VIGIL_SECRET_KEY: NEW_KEY });
       expect(result.code).toBe(0);
       expect(result.stdout).toBe(
-        ['webhook_subscriptions: 0 resealed, 0 could not be opened', 'notification_channels: 0 resealed, 0 could not be opened', 'user_totp: 0 resealed, 0 could not be opened', ''].join('\n'),
+        [
+          'webhook_subscriptions: 0 resealed, 0 could not be opened',
+          'notification_channels: 0 resealed, 0 could not be opened',
+          'user_totp: 0 resealed, 0 could not be opened',
+          '',
+        ].join('\n'),
       );
       expect(result.stderr.split('\n')[0]).toBe('No VIGIL_SECRET_KEY_PREVIOUS: values sealed under another key cannot be opened and will be reported.');
 

@@ -16,7 +16,13 @@ export const hasTmux = existsSync('/usr/bin/tmux');
 export const hasZsh = existsSync('/usr/bin/zsh') || existsSync('/bin/zsh');
 
 /** The agent's environment: the test's Vigil, a spool of its own, no settings file of the machine's. */
-export function agentEnv(options: { graphqlUrl: string; token?: string; spool: string; users?: string; extra?: Record<string, string> }): Record<string, string> {
+export function agentEnv(options: {
+  graphqlUrl: string;
+  token?: string;
+  spool: string;
+  users?: string;
+  extra?: Record<string, string>;
+}): Record<string, string> {
   return {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: process.env.HOME ?? '/root',
@@ -102,7 +108,25 @@ export async function startTmuxShell(shell: 'bash' | 'zsh', env: Record<string, 
   // The exit status is written down by tmux's shell (tmux's own pane_dead_status did not always
   // come), and the pane stays after, for its screen.
   const status = path.join(home, '.exit-status');
-  tmux('new-session', '-d', '-s', 'agent', '-x', '200', '-y', '50', '-c', ROOT, `env -i ${environment} ${command}; echo $? >'${status}'`, ';', 'set-option', '-t', 'agent', 'remain-on-exit', 'on');
+  tmux(
+    'new-session',
+    '-d',
+    '-s',
+    'agent',
+    '-x',
+    '200',
+    '-y',
+    '50',
+    '-c',
+    ROOT,
+    `env -i ${environment} ${command}; echo $? >'${status}'`,
+    ';',
+    'set-option',
+    '-t',
+    'agent',
+    'remain-on-exit',
+    'on',
+  );
   return {
     type(keys) {
       tmux('send-keys', '-t', 'agent', '-l', keys);

@@ -12,7 +12,9 @@ import { and, asc, eq, gte } from 'drizzle-orm';
 import { newId } from '../../server/ids.js';
 
 export async function editSnapshot(db: Database, tenantId: string, seq: number): Promise<void> {
-  await db.execute(sql`update audit_entries set after = jsonb_set(coalesce(after, '{}'::jsonb), '{role}', '"root"') where tenant_id = ${tenantId} and seq = ${seq}`);
+  await db.execute(
+    sql`update audit_entries set after = jsonb_set(coalesce(after, '{}'::jsonb), '{role}', '"root"') where tenant_id = ${tenantId} and seq = ${seq}`,
+  );
 }
 
 export async function deleteEntry(db: Database, tenantId: string, seq: number): Promise<void> {

@@ -15,9 +15,18 @@ export const SLACK_WORKSPACE_ADMIN = 'UWORKSPACEADMIN';
 export const TEAMS_TENANT_MEMBER = { id: '29:tenant-member-binder', aadObjectId: 'aad-tenant-member-binder', name: 'Tenant member' } as const;
 
 /** bindChatWorkspace as `token`: the answer, whose bindCode is posted from the workspace. */
-export async function requestBinding(t: TestVigil, token: string, provider: 'SLACK' | 'TEAMS', externalId: string, approverChannel?: string): Promise<{ bindCode: string | null; verified: boolean }> {
+export async function requestBinding(
+  t: TestVigil,
+  token: string,
+  provider: 'SLACK' | 'TEAMS',
+  externalId: string,
+  approverChannel?: string,
+): Promise<{ bindCode: string | null; verified: boolean }> {
   const channel = approverChannel ? `, approverChannel: ${JSON.stringify(approverChannel)}` : '';
-  const answer = await t.gql<any>(`mutation { bindChatWorkspace(provider: ${provider}, externalId: ${JSON.stringify(externalId)}${channel}) { bindCode verified } }`, token);
+  const answer = await t.gql<any>(
+    `mutation { bindChatWorkspace(provider: ${provider}, externalId: ${JSON.stringify(externalId)}${channel}) { bindCode verified } }`,
+    token,
+  );
   expect(answer.errors).toBeUndefined();
   return answer.data!.bindChatWorkspace;
 }
@@ -31,13 +40,21 @@ export interface SlackEndpoint {
 
 /** Posts `/audit bind CODE` from `userId` in `teamId`; the ephemeral answer's text. */
 export async function postSlackBindCode(endpoint: SlackEndpoint, teamId: string, userId: string, code: string): Promise<string> {
-  const answer = await postToSlackEndpoint(endpoint.base, slashCommand('/audit', `bind ${code}`, { teamId, userId }, endpoint.slack.responseUrl), { secret: endpoint.secret });
+  const answer = await postToSlackEndpoint(endpoint.base, slashCommand('/audit', `bind ${code}`, { teamId, userId }, endpoint.slack.responseUrl), {
+    secret: endpoint.secret,
+  });
   expect(answer.status).toBe(200);
   return String(answer.body?.text ?? '');
 }
 
 /** Binds and proves the tenant's Slack workspace, as its admin and the workspace's admin would. */
-export async function bindSlackWorkspace(t: TestVigil, endpoint: SlackEndpoint, teamId: string, approverChannel?: string, token = t.admin.token): Promise<void> {
+export async function bindSlackWorkspace(
+  t: TestVigil,
+  endpoint: SlackEndpoint,
+  teamId: string,
+  approverChannel?: string,
+  token = t.admin.token,
+): Promise<void> {
   const { bindCode } = await requestBinding(t, token, 'SLACK', teamId, approverChannel);
   expect(bindCode).toMatch(/^[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}$/);
   endpoint.slack.users.set(SLACK_WORKSPACE_ADMIN, { teamId, isAdmin: true });
@@ -45,7 +62,13 @@ export async function bindSlackWorkspace(t: TestVigil, endpoint: SlackEndpoint, 
 }
 
 /** Sends `audit bind CODE` to the bot from `member` in `aadTenantId`; the texts of the bot's replies. */
-export async function postTeamsBindCode(teams: FakeTeams, base: string, aadTenantId: string, member: { id: string; aadObjectId: string; name?: string }, code: string): Promise<string[]> {
+export async function postTeamsBindCode(
+  teams: FakeTeams,
+  base: string,
+  aadTenantId: string,
+  member: { id: string; aadObjectId: string; name?: string },
+  code: string,
+): Promise<string[]> {
   const activity = teamsMessage(teams, aadTenantId, member, { text: `audit bind ${code}` });
   expect(await postActivity(base, activity)).toBe(200);
   return teams.calls

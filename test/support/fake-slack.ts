@@ -141,13 +141,22 @@ export interface SignedRequestOptions {
 }
 
 /** POSTs a form body to Vigil's /slack/events, signed as Slack signs (v0 HMAC-SHA256). */
-export async function postToSlackEndpoint(vigilBaseUrl: string, form: Record<string, string>, options: SignedRequestOptions): Promise<{ status: number; body: any }> {
+export async function postToSlackEndpoint(
+  vigilBaseUrl: string,
+  form: Record<string, string>,
+  options: SignedRequestOptions,
+): Promise<{ status: number; body: any }> {
   const body = new URLSearchParams(form).toString();
   const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
   const signature = options.signature ?? `v0=${createHmac('sha256', options.secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
   const response = await fetch(`${vigilBaseUrl}/slack/events`, {
     method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': String(timestamp), 'x-slack-signature': signature, ...options.headers },
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-slack-request-timestamp': String(timestamp),
+      'x-slack-signature': signature,
+      ...options.headers,
+    },
     body,
   });
   const text = await response.text();
@@ -179,7 +188,13 @@ export function slashCommand(command: string, text: string, user: { teamId: stri
 }
 
 /** A block_actions payload: a button clicked on a message. */
-export function buttonClick(actionId: string, value: string, user: { teamId: string; userId: string }, responseUrl: string, message?: { channel: string; ts: string }): Record<string, string> {
+export function buttonClick(
+  actionId: string,
+  value: string,
+  user: { teamId: string; userId: string },
+  responseUrl: string,
+  message?: { channel: string; ts: string },
+): Record<string, string> {
   const payload = {
     type: 'block_actions',
     team: { id: user.teamId, domain: 'example' },
@@ -197,7 +212,12 @@ export function buttonClick(actionId: string, value: string, user: { teamId: str
 }
 
 /** A view_submission payload: a modal submitted with its input values. */
-export function viewSubmission(callbackId: string, privateMetadata: string, values: Record<string, string>, user: { teamId: string; userId: string }): Record<string, string> {
+export function viewSubmission(
+  callbackId: string,
+  privateMetadata: string,
+  values: Record<string, string>,
+  user: { teamId: string; userId: string },
+): Record<string, string> {
   const payload = {
     type: 'view_submission',
     team: { id: user.teamId, domain: 'example' },

@@ -89,12 +89,14 @@ export async function startFakeTeams(): Promise<FakeTeams> {
     serviceUrl,
     calls,
     members,
-    sent: (conversation) => calls.filter((call) => call.method === 'POST' && call.path.includes('/activities') && (!conversation || call.conversation === conversation)),
+    sent: (conversation) =>
+      calls.filter((call) => call.method === 'POST' && call.path.includes('/activities') && (!conversation || call.conversation === conversation)),
     updates: () => calls.filter((call) => call.method === 'PUT'),
     async waitFor(predicate, timeoutMs = 5000) {
       const deadline = Date.now() + timeoutMs;
       while (!predicate(calls)) {
-        if (Date.now() > deadline) throw new Error(`fake Teams: condition not met in ${timeoutMs} ms; calls: ${calls.map((call) => `${call.method} ${call.path}`).join(', ')}`);
+        if (Date.now() > deadline)
+          throw new Error(`fake Teams: condition not met in ${timeoutMs} ms; calls: ${calls.map((call) => `${call.method} ${call.path}`).join(', ')}`);
         await new Promise((resolve) => setTimeout(resolve, 25));
       }
     },
@@ -143,12 +145,21 @@ export function teamsExecute(
   conversation: { id?: string; type?: 'personal' | 'channel' } = {},
 ): Record<string, unknown> {
   const message = teamsMessage(fake, aadTenantId, from, { replyToId: action.replyToId }, conversation);
-  return { ...message, type: 'invoke', name: 'adaptiveCard/action', value: { action: { type: 'Action.Execute', verb: action.verb, data: action.data }, trigger: 'manual' } };
+  return {
+    ...message,
+    type: 'invoke',
+    name: 'adaptiveCard/action',
+    value: { action: { type: 'Action.Execute', verb: action.verb, data: action.data }, trigger: 'manual' },
+  };
 }
 
 /** POSTs an invoke to Vigil's /api/messages and returns the invoke response (status and body), which Teams shows the clicker. */
 export async function postInvoke(vigilBaseUrl: string, activity: Record<string, unknown>): Promise<{ status: number; body: any }> {
-  const response = await fetch(`${vigilBaseUrl}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(activity) });
+  const response = await fetch(`${vigilBaseUrl}/api/messages`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(activity),
+  });
   const text = await response.text();
   return { status: response.status, body: text ? JSON.parse(text) : null };
 }

@@ -34,7 +34,10 @@ export async function withoutTriggers(db: Database, work: (tx: Database) => Prom
 /** Cuts the log back to `size` leaves: leaves, nodes and head, as if the tail never was. */
 export async function truncateLog(db: Database, tenantId: string, size: number): Promise<void> {
   await withoutTriggers(db, async (tx) => {
-    const cut = await queryRows<{ kind: string; record_id: string }>(tx, sql`select kind, record_id from log_leaves where tenant_id = ${tenantId} and idx >= ${size}`);
+    const cut = await queryRows<{ kind: string; record_id: string }>(
+      tx,
+      sql`select kind, record_id from log_leaves where tenant_id = ${tenantId} and idx >= ${size}`,
+    );
     for (const { kind, record_id: id } of cut) {
       if (kind === 'command') await tx.execute(sql`delete from command_status_changes where tenant_id = ${tenantId} and command_id = ${id}::uuid`);
       if (kind === 'command') await tx.execute(sql`delete from commands where tenant_id = ${tenantId} and id = ${id}::uuid`);

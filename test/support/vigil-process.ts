@@ -68,7 +68,11 @@ export async function killAllChildren(): Promise<void> {
  * stopped (SIGTERM), whatever else is left is killed, then the database is dropped and the data
  * dir removed.
  */
-export async function endProcessTest(server: VigilProcess | undefined, database: { drop(): Promise<void> } | undefined, dataDir: string | undefined): Promise<void> {
+export async function endProcessTest(
+  server: VigilProcess | undefined,
+  database: { drop(): Promise<void> } | undefined,
+  dataDir: string | undefined,
+): Promise<void> {
   try {
     await server?.stop('SIGTERM');
   } finally {

@@ -37,7 +37,13 @@ export async function startReceiver(always: Answer = { status: 200, body: 'ok' }
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
-      requests.push({ method: request.method ?? '', path: request.url ?? '', headers: request.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() });
+      requests.push({
+        method: request.method ?? '',
+        path: request.url ?? '',
+        headers: request.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+        at: Date.now(),
+      });
       const answer = queued.shift() ?? receiver.always;
       response.writeHead(answer.status, answer.headers ?? {});
       response.end(answer.body ?? '');

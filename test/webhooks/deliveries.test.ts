@@ -48,7 +48,9 @@ afterEach(async () => {
 });
 
 async function subscribe(input: Record<string, unknown>): Promise<string> {
-  const response = await t.gql(CREATE, t.admin.token, { input: { name: `hook ${created.length} ${Date.now()}`, url: `${receiver.url}/hook`, eventTypes: ['approval.requested'], ...input } });
+  const response = await t.gql(CREATE, t.admin.token, {
+    input: { name: `hook ${created.length} ${Date.now()}`, url: `${receiver.url}/hook`, eventTypes: ['approval.requested'], ...input },
+  });
   expect(response.errors).toBeUndefined();
   created.push(response.data!.createWebhookSubscription.id);
   return response.data!.createWebhookSubscription.id;
@@ -159,7 +161,14 @@ describe('a delivery', () => {
     expect(subscription.disabledReason).toContain('410');
     // Vigil changed a setting on its own: the audit log says so, and the log still verifies.
     const audit = await t.gql(`{ auditLog(first: 5, filter: { action: ["webhook.disabled"] }) { nodes { actorId resourceId before after } } }`, t.admin.token);
-    expect(audit.data!.auditLog.nodes).toEqual([expect.objectContaining({ actorId: 'webhook-delivery', resourceId: id, before: expect.objectContaining({ isActive: true }), after: expect.objectContaining({ isActive: false }) })]);
+    expect(audit.data!.auditLog.nodes).toEqual([
+      expect.objectContaining({
+        actorId: 'webhook-delivery',
+        resourceId: id,
+        before: expect.objectContaining({ isActive: true }),
+        after: expect.objectContaining({ isActive: false }),
+      }),
+    ]);
     const report = await t.gql(`{ logIntegrity { isIntact faults { kind message } } }`, t.admin.token);
     expect(report.data!.logIntegrity).toEqual({ isIntact: true, faults: [] });
     // Nothing more is queued for it.
@@ -176,8 +185,16 @@ describe('Vigil’s own event types', () => {
     await t.gql(`mutation($id: ID!) { endAccessSession(id: $id) { status } }`, f.alice.token, { id: request.accessSession.id });
     const { ingest, minutesAgo } = await import('../support/records-fixture.js');
     const failed = await ingest(t, f.web.agentToken, [
-      { eventId: `fail-${Date.now()}`, kind: 'COMMAND', command: { shell: 'SYSTEM', line: 'false', status: 'FAILED', exitCode: 1, userEmail: 'alice@example.test', submittedAt: minutesAgo(t, 1) } },
-      { eventId: `ok-${Date.now()}`, kind: 'COMMAND', command: { shell: 'SYSTEM', line: 'true', status: 'SUCCESS', exitCode: 0, userEmail: 'alice@example.test', submittedAt: minutesAgo(t, 1) } },
+      {
+        eventId: `fail-${Date.now()}`,
+        kind: 'COMMAND',
+        command: { shell: 'SYSTEM', line: 'false', status: 'FAILED', exitCode: 1, userEmail: 'alice@example.test', submittedAt: minutesAgo(t, 1) },
+      },
+      {
+        eventId: `ok-${Date.now()}`,
+        kind: 'COMMAND',
+        command: { shell: 'SYSTEM', line: 'true', status: 'SUCCESS', exitCode: 0, userEmail: 'alice@example.test', submittedAt: minutesAgo(t, 1) },
+      },
     ]);
     expect(failed.errors).toBeUndefined();
     const queued = (await deliveries(id)).map((delivery) => [delivery.eventType, JSON.parse(delivery.payload).data] as const);
@@ -196,19 +213,53 @@ describe('Vigil’s own event types', () => {
     const run = `${Date.now()}`;
     const batch = (events: Record<string, unknown>[]) => ingest(t, f.web.agentToken, events).then((response) => expect(response.errors).toBeUndefined());
     await batch([
-      { eventId: `ts-${run}`, kind: 'TERMINAL_SESSION_STARTED', terminalSessionStarted: { userEmail: 'alice@example.test', username: 'alice', source: 'SHELL_CLI', startedAt: minutesAgo(t, 5) } },
-      { eventId: `job-ok-${run}`, kind: 'COMMAND', command: { shell: 'SYSTEM', line: 'apt-get update', status: 'RUNNING', userEmail: 'alice@example.test', submittedAt: minutesAgo(t, 4) } },
-      { eventId: `job-bad-${run}`, kind: 'COMMAND', command: { shell: 'SYSTEM', line: 'systemctl restart api', status: 'SCHEDULED', userEmail: 'alice@example.test', submittedAt: minutesAgo(t, 4) } },
-      { eventId: `typed-${run}`, kind: 'COMMAND', command: { shell: 'SYSTEM', line: 'ls /nope', terminalSessionEventId: `ts-${run}`, status: 'FAILED', exitCode: 2, submittedAt: minutesAgo(t, 3) } },
+      {
+        eventId: `ts-${run}`,
+        kind: 'TERMINAL_SESSION_STARTED',
+        terminalSessionStarted: { userEmail: 'alice@example.test', username: 'alice', source: 'SHELL_CLI', startedAt: minutesAgo(t, 5) },
+      },
+      {
+        eventId: `job-ok-${run}`,
+        kind: 'COMMAND',
+        command: { shell: 'SYSTEM', line: 'apt-get update', status: 'RUNNING', userEmail: 'alice@example.test', submittedAt: minutesAgo(t, 4) },
+      },
+      {
+        eventId: `job-bad-${run}`,
+        kind: 'COMMAND',
+        command: { shell: 'SYSTEM', line: 'systemctl restart api', status: 'SCHEDULED', userEmail: 'alice@example.test', submittedAt: minutesAgo(t, 4) },
+      },
+      {
+        eventId: `typed-${run}`,
+        kind: 'COMMAND',
+        command: { shell: 'SYSTEM', line: 'ls /nope', terminalSessionEventId: `ts-${run}`, status: 'FAILED', exitCode: 2, submittedAt: minutesAgo(t, 3) },
+      },
     ]);
     expect(await deliveries(id)).toEqual([expect.objectContaining({ eventType: 'command.failed' })]);
     await batch([
-      { eventId: `job-ok-${run}-done`, kind: 'COMMAND_UPDATE', commandUpdate: { commandEventId: `job-ok-${run}`, status: 'SUCCESS', exitCode: 0, reportedAt: minutesAgo(t, 2) } },
-      { eventId: `job-bad-${run}-fail`, kind: 'COMMAND_UPDATE', commandUpdate: { commandEventId: `job-bad-${run}`, status: 'FAILED', exitCode: 1, reportedAt: minutesAgo(t, 2) } },
+      {
+        eventId: `job-ok-${run}-done`,
+        kind: 'COMMAND_UPDATE',
+        commandUpdate: { commandEventId: `job-ok-${run}`, status: 'SUCCESS', exitCode: 0, reportedAt: minutesAgo(t, 2) },
+      },
+      {
+        eventId: `job-bad-${run}-fail`,
+        kind: 'COMMAND_UPDATE',
+        commandUpdate: { commandEventId: `job-bad-${run}`, status: 'FAILED', exitCode: 1, reportedAt: minutesAgo(t, 2) },
+      },
       // The same failure reported again (another report, same status): nothing new to tell.
-      { eventId: `job-bad-${run}-again`, kind: 'COMMAND_UPDATE', commandUpdate: { commandEventId: `job-bad-${run}`, status: 'FAILED', exitCode: 1, reportedAt: minutesAgo(t, 1) } },
+      {
+        eventId: `job-bad-${run}-again`,
+        kind: 'COMMAND_UPDATE',
+        commandUpdate: { commandEventId: `job-bad-${run}`, status: 'FAILED', exitCode: 1, reportedAt: minutesAgo(t, 1) },
+      },
     ]);
-    await batch([{ eventId: `job-bad-${run}-later`, kind: 'COMMAND_UPDATE', commandUpdate: { commandEventId: `job-bad-${run}`, status: 'FAILED', verification: 'FAILED', reportedAt: minutesAgo(t, 1) } }]);
+    await batch([
+      {
+        eventId: `job-bad-${run}-later`,
+        kind: 'COMMAND_UPDATE',
+        commandUpdate: { commandEventId: `job-bad-${run}`, status: 'FAILED', verification: 'FAILED', reportedAt: minutesAgo(t, 1) },
+      },
+    ]);
     const queued = (await deliveries(id)).map((delivery) => [delivery.eventType, JSON.parse(delivery.payload).data.command] as const);
     expect(queued.map(([type, command]) => `${type} ${command.line}`).sort()).toEqual([
       'command.failed ls /nope',
@@ -263,7 +314,15 @@ describe('subscriptions', () => {
     const before = await count();
     const attempt = (input: Record<string, unknown>) => t.gql(CREATE, t.admin.token, { input: { name: 'bad', eventTypes: ['approval.requested'], ...input } });
     const specialRanges = ['http://192.0.2.1/hook', 'http://198.18.0.1/hook', 'http://[64:ff9b::a00:1]/x', 'http://[::ffff:10.0.0.1]/x', 'http://[2002::1]/x'];
-    for (const url of ['ftp://example.com/hook', 'not a url', 'http://10.1.2.3/hook', 'http://169.254.169.254/latest', 'http://[fd00::1]/x', 'http://user:pw@example.com/', ...specialRanges]) {
+    for (const url of [
+      'ftp://example.com/hook',
+      'not a url',
+      'http://10.1.2.3/hook',
+      'http://169.254.169.254/latest',
+      'http://[fd00::1]/x',
+      'http://user:pw@example.com/',
+      ...specialRanges,
+    ]) {
       const response = await attempt({ url });
       expect(response.errors?.[0]?.extensions, url).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.url' });
     }
@@ -281,7 +340,10 @@ describe('subscriptions', () => {
     expect(read.data!.webhookSubscription).toEqual({ hasSecret: true, headerNames: ['Authorization'] });
     const { queryRows } = await import('../../server/db/database.js');
     const { sql } = await import('drizzle-orm');
-    const [row] = await queryRows<{ sealed_secret: string; sealed_headers: string }>(t.vigil.database.db, sql`select sealed_secret, sealed_headers from webhook_subscriptions where id = ${id}`);
+    const [row] = await queryRows<{ sealed_secret: string; sealed_headers: string }>(
+      t.vigil.database.db,
+      sql`select sealed_secret, sealed_headers from webhook_subscriptions where id = ${id}`,
+    );
     expect(row!.sealed_secret).not.toContain('plain-text-secret');
     expect(row!.sealed_headers).not.toContain('very-secret');
   });

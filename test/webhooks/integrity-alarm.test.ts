@@ -10,7 +10,10 @@ beforeAll(async () => {
 afterAll(() => t?.close());
 
 it('notifies and queues the audit.integrity_failed webhook when verification finds an altered entry, and not when intact', async () => {
-  const hook = await t.gql(`mutation { createWebhookSubscription(input: { name: "siem", url: "http://127.0.0.1:9/x", eventTypes: ["audit.integrity_failed"] }) { id } }`, t.admin.token);
+  const hook = await t.gql(
+    `mutation { createWebhookSubscription(input: { name: "siem", url: "http://127.0.0.1:9/x", eventTypes: ["audit.integrity_failed"] }) { id } }`,
+    t.admin.token,
+  );
   expect(hook.errors).toBeUndefined();
   const VERIFY = `{ auditIntegrity { isIntact fault { seq kind } } }`;
   const DELIVERIES = `{ webhookDeliveries { nodes { eventType payload } } }`;

@@ -19,9 +19,15 @@ export const accessSessions = pgTable(
     approverId: uuid('approver_id'),
     approvalId: uuid('approval_id'),
     /** The servers in scope, by id. */
-    serverIds: uuid('server_ids').array().notNull().default(sql`'{}'::uuid[]`),
+    serverIds: uuid('server_ids')
+      .array()
+      .notNull()
+      .default(sql`'{}'::uuid[]`),
     /** Servers in scope by label, as requested (`{ "env": "prod" }`). */
-    serverLabels: jsonb('server_labels').$type<Record<string, string>>().notNull().default(sql`'{}'::jsonb`),
+    serverLabels: jsonb('server_labels')
+      .$type<Record<string, string>>()
+      .notNull()
+      .default(sql`'{}'::jsonb`),
     isSudoAllowed: boolean('is_sudo_allowed').notNull().default(false),
     reason: text('reason').notNull(),
     status: text('status', { enum: ACCESS_SESSION_STATUSES }).notNull(),

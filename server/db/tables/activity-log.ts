@@ -20,7 +20,10 @@ export const activityLog = pgTable(
     result: integer('result').notNull(),
     ipAddress: inet('ip_address'),
     userAgent: text('user_agent'),
-    details: jsonb('details').$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
+    details: jsonb('details')
+      .$type<Record<string, unknown>>()
+      .notNull()
+      .default(sql`'{}'::jsonb`),
     requestId: text('request_id'),
     occurredAt: eventTime('occurred_at').notNull(),
     createdAt: writtenAt(),

@@ -38,16 +38,28 @@ export const approvalPolicies = pgTable(
     name: text('name').notNull(),
     description: text('description'),
     requestKinds: text('request_kinds').array().notNull(),
-    serverLabels: jsonb('server_labels').$type<Record<string, string>>().notNull().default(sql`'{}'::jsonb`),
-    requesterGroups: text('requester_groups').array().notNull().default(sql`'{}'::text[]`),
-    approverGroups: text('approver_groups').array().notNull().default(sql`'{}'::text[]`),
+    serverLabels: jsonb('server_labels')
+      .$type<Record<string, string>>()
+      .notNull()
+      .default(sql`'{}'::jsonb`),
+    requesterGroups: text('requester_groups')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
+    approverGroups: text('approver_groups')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     isAdminApprover: boolean('is_admin_approver').notNull().default(true),
     /** Distinct approvals needed; 0 approves every request the policy governs on the spot. */
     requiredApprovals: integer('required_approvals').notNull().default(1),
     decisionTimeoutSeconds: integer('decision_timeout_seconds').notNull().default(3600),
     isApprovalJustificationRequired: boolean('is_approval_justification_required').notNull().default(false),
     /** Sudo commands (or `*` patterns) granted without review to the requesters this policy covers. */
-    autoApproveCommands: text('auto_approve_commands').array().notNull().default(sql`'{}'::text[]`),
+    autoApproveCommands: text('auto_approve_commands')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     maxDurationSeconds: integer('max_duration_seconds'),
     chatApproval: text('chat_approval', { enum: CHAT_APPROVAL_MODES }).notNull().default('allowed'),
     /** Access requests longer than this get no buttons in chat, only a link. */
@@ -61,7 +73,9 @@ export const approvalPolicies = pgTable(
   },
   (table) => [
     primaryKey({ name: 'approval_policies_pkey', columns: [table.tenantId, table.id] }),
-    uniqueIndex('approval_policies_tenant_name_unique').on(table.tenantId, sql`lower(${table.name})`).where(sql`${table.deletedAt} is null`),
+    uniqueIndex('approval_policies_tenant_name_unique')
+      .on(table.tenantId, sql`lower(${table.name})`)
+      .where(sql`${table.deletedAt} is null`),
     check('approval_policies_required_approvals_check', sql`${table.requiredApprovals} between 0 and 10`),
     check('approval_policies_timeout_check', sql`${table.decisionTimeoutSeconds} > 0`),
     oneOf('approval_policies_chat_approval_check', table.chatApproval, CHAT_APPROVAL_MODES),
@@ -116,7 +130,9 @@ export const approvals = pgTable(
     primaryKey({ name: 'approvals_pkey', columns: [table.tenantId, table.id] }),
     index('approvals_tenant_time_idx').on(table.tenantId, table.requestedAt, table.id),
     index('approvals_tenant_requester_time_idx').on(table.tenantId, table.requesterId, table.requestedAt, table.id),
-    index('approvals_tenant_pending_deadline_idx').on(table.tenantId, table.decideBy).where(sql`${table.status} = 'pending'`),
+    index('approvals_tenant_pending_deadline_idx')
+      .on(table.tenantId, table.decideBy)
+      .where(sql`${table.status} = 'pending'`),
     index('approvals_tenant_access_idx').on(table.tenantId, table.accessSessionId),
     sameTenantReference('approvals_requester_fk', { tenantId: table.tenantId, column: table.requesterId }, users),
     sameTenantReference('approvals_closed_by_fk', { tenantId: table.tenantId, column: table.closedById }, users),

@@ -1,4 +1,3 @@
-
 import { bigint, index, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { eventTime, oneOf, tenantId, writtenAt } from './columns.js';
 
@@ -103,4 +102,3 @@ export const retentionPolicies = pgTable(
   },
   (table) => [primaryKey({ name: 'retention_policies_pkey', columns: [table.tenantId, table.kind] })],
 );
-

@@ -7,7 +7,6 @@ import { users } from './users.js';
 export const CHANNEL_TYPES = ['smtp', 'webhook', 'slack', 'teams', 'slack_bot', 'teams_bot'] as const;
 export type ChannelType = (typeof CHANNEL_TYPES)[number];
 
-
 /** Notification channels: where alerts are delivered outside Vigil (email, webhook, Slack, Teams). */
 export const notificationChannels = pgTable(
   'notification_channels',
@@ -49,11 +48,17 @@ export const alertRules = pgTable(
     name: text('name').notNull(),
     condition: text('condition', { enum: ALERT_CONDITIONS }).notNull(),
     /** Condition settings: `commandPattern`, `serverLabels`. */
-    parameters: jsonb('parameters').$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
+    parameters: jsonb('parameters')
+      .$type<Record<string, unknown>>()
+      .notNull()
+      .default(sql`'{}'::jsonb`),
     threshold: integer('threshold').notNull().default(1),
     windowSeconds: integer('window_seconds').notNull().default(300),
     severity: text('severity', { enum: SEVERITIES }).notNull().default('medium'),
-    channelIds: uuid('channel_ids').array().notNull().default(sql`'{}'::uuid[]`),
+    channelIds: uuid('channel_ids')
+      .array()
+      .notNull()
+      .default(sql`'{}'::uuid[]`),
     isEnabled: boolean('is_enabled').notNull().default(true),
     /** Event rules: records up to this time have been looked at… */
     evaluatedThrough: eventTime('evaluated_through'),
@@ -88,7 +93,10 @@ export const alerts = pgTable(
     severity: text('severity', { enum: SEVERITIES }).notNull(),
     title: text('title').notNull(),
     message: text('message').notNull(),
-    details: jsonb('details').$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
+    details: jsonb('details')
+      .$type<Record<string, unknown>>()
+      .notNull()
+      .default(sql`'{}'::jsonb`),
     firedAt: eventTime('fired_at').notNull(),
     acknowledgedAt: eventTime('acknowledged_at'),
     acknowledgedById: uuid('acknowledged_by_id'),
@@ -98,7 +106,9 @@ export const alerts = pgTable(
   (table) => [
     primaryKey({ name: 'alerts_pkey', columns: [table.tenantId, table.id] }),
     foreignKey({ name: 'alerts_rule_fk', columns: [table.tenantId, table.ruleId], foreignColumns: [alertRules.tenantId, alertRules.id] }).onDelete('cascade'),
-    uniqueIndex('alerts_one_open_per_subject').on(table.tenantId, table.ruleId, table.subject).where(sql`${table.state} <> 'resolved'`),
+    uniqueIndex('alerts_one_open_per_subject')
+      .on(table.tenantId, table.ruleId, table.subject)
+      .where(sql`${table.state} <> 'resolved'`),
     index('alerts_tenant_time_idx').on(table.tenantId, table.firedAt, table.id),
     sameTenantReference('alerts_acknowledged_by_fk', { tenantId: table.tenantId, column: table.acknowledgedById }, users),
     sameTenantReference('alerts_resolved_by_fk', { tenantId: table.tenantId, column: table.resolvedById }, users),

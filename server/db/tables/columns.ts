@@ -25,11 +25,7 @@ export const writtenAt = (name = 'created_at') => timestamp(name, { withTimezone
  * A reference to another row of the same tenant, through its (tenant_id, id) key: a row can never
  * point into another tenant. Audit records must outlive what they mention, so no cascade.
  */
-export function sameTenantReference(
-  name: string,
-  from: { tenantId: AnyPgColumn; column: AnyPgColumn },
-  to: { tenantId: AnyPgColumn; id: AnyPgColumn },
-) {
+export function sameTenantReference(name: string, from: { tenantId: AnyPgColumn; column: AnyPgColumn }, to: { tenantId: AnyPgColumn; id: AnyPgColumn }) {
   return foreignKey({ name, columns: [from.tenantId, from.column], foreignColumns: [to.tenantId, to.id] });
 }
 

@@ -56,7 +56,9 @@ export const commands = pgTable(
     index('commands_tenant_terminal_time_idx').on(table.tenantId, table.terminalSessionId, table.submittedAt, table.id),
     index('commands_tenant_access_time_idx').on(table.tenantId, table.accessSessionId, table.submittedAt, table.id),
     index('commands_tenant_status_time_idx').on(table.tenantId, table.status, table.submittedAt, table.id),
-    index('commands_running_idx').on(table.tenantId, table.lastUpdateAt).where(sql`${table.status} = 'running'`),
+    index('commands_running_idx')
+      .on(table.tenantId, table.lastUpdateAt)
+      .where(sql`${table.status} = 'running'`),
     index('commands_line_trgm_idx').using('gin', table.tenantId, sql`${table.line} gin_trgm_ops`),
     sameTenantReference('commands_server_fk', { tenantId: table.tenantId, column: table.serverId }, servers),
     sameTenantReference('commands_terminal_fk', { tenantId: table.tenantId, column: table.terminalSessionId }, terminalSessions),

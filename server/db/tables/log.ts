@@ -26,16 +26,22 @@ export const logLeaves = pgTable(
      * transaction's leaves sit side by side in the tree. Leaves of format v2 carry it in their
      * text too, so the hash covers it.
      */
-    xact: bigint('xact', { mode: 'number' }).notNull().default(sql`txid_current()`),
+    xact: bigint('xact', { mode: 'number' })
+      .notNull()
+      .default(sql`txid_current()`),
     queuedAt: writtenAt('queued_at'),
   },
   (table) => [
     primaryKey({ name: 'log_leaves_pkey', columns: [table.tenantId, table.leafId] }),
     // Partial: a queued leaf has no position, so queueing maintains one index fewer.
-    uniqueIndex('log_leaves_placed_idx').on(table.tenantId, table.idx).where(sql`${table.idx} is not null`),
+    uniqueIndex('log_leaves_placed_idx')
+      .on(table.tenantId, table.idx)
+      .where(sql`${table.idx} is not null`),
     index('log_leaves_record_idx').on(table.tenantId, table.recordId, table.leafId),
     // The sequencer takes queued leaves a transaction at a time (server/log/sequencer.ts).
-    index('log_leaves_queue_xact_idx').on(table.tenantId, table.xact, table.leafId).where(sql`${table.idx} is null`),
+    index('log_leaves_queue_xact_idx')
+      .on(table.tenantId, table.xact, table.leafId)
+      .where(sql`${table.idx} is null`),
   ],
 );
 

@@ -5,7 +5,6 @@ import { users } from './users.js';
 export const NOTIFICATION_CATEGORIES = ['approval', 'alert', 'security', 'system', 'command'] as const;
 export type NotificationCategory = (typeof NOTIFICATION_CATEGORIES)[number];
 
-
 /** In-app notifications (the bell): to one person, or to the whole tenant when `user_id` is null. */
 export const notifications = pgTable(
   'notifications',

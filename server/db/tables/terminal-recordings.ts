@@ -48,7 +48,10 @@ export const terminalRecordings = pgTable(
     startedAt: eventTime('started_at').notNull(),
     command: text('command'),
     title: text('title'),
-    env: jsonb('env').$type<Record<string, string>>().notNull().default(sql`'{}'::jsonb`),
+    env: jsonb('env')
+      .$type<Record<string, string>>()
+      .notNull()
+      .default(sql`'{}'::jsonb`),
     status: text('status', { enum: RECORDING_STATUSES }).notNull().default('recording'),
     /** startedAt plus the last event's offset, once the agent says the recording is complete. */
     endedAt: eventTime('ended_at'),
@@ -61,8 +64,14 @@ export const terminalRecordings = pgTable(
     storedBytes: bigint('stored_bytes', { mode: 'number' }).notNull().default(0),
     /** The sequence number the next chunk must carry. */
     nextSeq: integer('next_seq').notNull().default(0),
-    gaps: jsonb('gaps').$type<RecordingGap[]>().notNull().default(sql`'[]'::jsonb`),
-    searchCarry: jsonb('search_carry').$type<SearchCarry>().notNull().default(sql`'{"o":{"text":"","marks":[]},"i":{"text":"","marks":[]}}'::jsonb`),
+    gaps: jsonb('gaps')
+      .$type<RecordingGap[]>()
+      .notNull()
+      .default(sql`'[]'::jsonb`),
+    searchCarry: jsonb('search_carry')
+      .$type<SearchCarry>()
+      .notNull()
+      .default(sql`'{"o":{"text":"","marks":[]},"i":{"text":"","marks":[]}}'::jsonb`),
     createdAt: writtenAt(),
     updatedAt: timestamp('updated_at', { withTimezone: true, precision: 6 }).notNull().defaultNow(),
   },

@@ -14,7 +14,10 @@ export const webhookSubscriptions = pgTable(
     sealedSecret: text('sealed_secret'),
     /** Extra headers sent with every delivery (values sealed: they often carry credentials). */
     sealedHeaders: text('sealed_headers'),
-    headerNames: text('header_names').array().notNull().default(sql`'{}'::text[]`),
+    headerNames: text('header_names')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     eventTypes: text('event_types').array().notNull(),
     isActive: boolean('is_active').notNull().default(true),
     /** Why Vigil turned it off (a receiver's 410 Gone), when it did. */
@@ -69,8 +72,12 @@ export const webhookDeliveries = pgTable(
       foreignColumns: [webhookSubscriptions.tenantId, webhookSubscriptions.id],
     }).onDelete('cascade'),
     index('webhook_deliveries_tenant_subscription_time_idx').on(table.tenantId, table.subscriptionId, table.createdAt, table.id),
-    index('webhook_deliveries_tenant_due_idx').on(table.tenantId, table.nextAttemptAt).where(sql`${table.status} in ('pending', 'retrying', 'delivering')`),
-    index('webhook_deliveries_tenant_succeeded_idx').on(table.tenantId, table.succeededAt).where(sql`${table.status} = 'succeeded'`),
+    index('webhook_deliveries_tenant_due_idx')
+      .on(table.tenantId, table.nextAttemptAt)
+      .where(sql`${table.status} in ('pending', 'retrying', 'delivering')`),
+    index('webhook_deliveries_tenant_succeeded_idx')
+      .on(table.tenantId, table.succeededAt)
+      .where(sql`${table.status} = 'succeeded'`),
     oneOf('webhook_deliveries_status_check', table.status, DELIVERY_STATUSES),
   ],
 );

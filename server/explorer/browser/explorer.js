@@ -118,7 +118,11 @@ function TokenForm({ token, onToken }) {
     }),
     h('button', { type: 'submit' }, 'Use token'),
     h('button', { type: 'button', onClick: clear, disabled: !token && !draft }, 'Forget'),
-    h('span', { className: 'vigil-token-state', role: 'status' }, token ? 'Requests carry your token (kept in this tab only).' : 'Anonymous: paste a token to read the schema and run operations.'),
+    h(
+      'span',
+      { className: 'vigil-token-state', role: 'status' },
+      token ? 'Requests carry your token (kept in this tab only).' : 'Anonymous: paste a token to read the schema and run operations.',
+    ),
   );
 }
 
@@ -136,7 +140,11 @@ function Explorer() {
     h(TokenForm, { token, onToken: applyToken }),
     // Without a token GraphiQL asks for no schema (null): Vigil would refuse an anonymous caller
     // (VIGIL_GRAPHQL_INTROSPECTION), and anonymous callers may run nothing anyway.
-    h('div', { className: 'vigil-graphiql' }, h(GraphiQL, { fetcher, schema: token ? undefined : null, defaultQuery: DEFAULT_QUERY, defaultEditorToolsVisibility: true })),
+    h(
+      'div',
+      { className: 'vigil-graphiql' },
+      h(GraphiQL, { fetcher, schema: token ? undefined : null, defaultQuery: DEFAULT_QUERY, defaultEditorToolsVisibility: true }),
+    ),
   );
 }
 

@@ -29,14 +29,19 @@ export async function endTerminalSessions(
   const endings = new Map<string, Date>();
   for (const event of events) {
     const session = sessions.get(event.payload.sessionEventId);
-    if (!session) throw new BadInput(fieldPath(event, 'sessionEventId'), `${fieldPath(event, 'sessionEventId')}: no terminal session with this eventId on this server`);
-    if (event.payload.endedAt < session.startedAt) throw new BadInput(fieldPath(event, 'endedAt'), `${fieldPath(event, 'endedAt')} is before the session started`);
+    if (!session)
+      throw new BadInput(fieldPath(event, 'sessionEventId'), `${fieldPath(event, 'sessionEventId')}: no terminal session with this eventId on this server`);
+    if (event.payload.endedAt < session.startedAt)
+      throw new BadInput(fieldPath(event, 'endedAt'), `${fieldPath(event, 'endedAt')} is before the session started`);
     const isDuplicate = session.endedAt !== null || endings.has(session.id);
     if (!isDuplicate) endings.set(session.id, event.payload.endedAt);
     written.set(event.index, { id: session.id, isDuplicate });
   }
   if (endings.size > 0) {
-    const values = sql.join([...endings].map(([id, endedAt]) => sql`(${id}::uuid, ${endedAt.toISOString()}::timestamptz)`), sql`, `);
+    const values = sql.join(
+      [...endings].map(([id, endedAt]) => sql`(${id}::uuid, ${endedAt.toISOString()}::timestamptz)`),
+      sql`, `,
+    );
     await db.execute(sql`
       update ${terminalSessions} set ended_at = v.ended_at
       from (values ${values}) as v(id, ended_at)
@@ -48,7 +53,12 @@ export async function endTerminalSessions(
 type CommandState = Pick<CommandRow, 'id' | 'status' | 'startedAt' | 'finishedAt' | 'exitCode' | 'result' | 'verification' | 'verificationMessage'>;
 
 /** Applies status reports; the ids of commands they finished (SUCCESS or FAILED from another status) are added to `finished`. */
-export async function applyCommandUpdates(db: Executor, scope: Scope, events: ParsedEventOf<'command_update'>[], finished: Set<string>): Promise<Map<number, Written>> {
+export async function applyCommandUpdates(
+  db: Executor,
+  scope: Scope,
+  events: ParsedEventOf<'command_update'>[],
+  finished: Set<string>,
+): Promise<Map<number, Written>> {
   const written = new Map<number, Written>();
   if (events.length === 0) return written;
   const commandEventIds = [...new Set(events.map((event) => event.payload.commandEventId))];
@@ -68,7 +78,10 @@ export async function applyCommandUpdates(db: Executor, scope: Scope, events: Pa
           and(
             eq(commandStatusChanges.tenantId, scope.tenantId),
             eq(commandStatusChanges.serverId, scope.serverId),
-            inArray(commandStatusChanges.eventId, events.map((event) => event.eventId)),
+            inArray(
+              commandStatusChanges.eventId,
+              events.map((event) => event.eventId),
+            ),
           ),
         )
     ).map((row) => row.eventId),
@@ -106,7 +119,12 @@ export async function applyCommandUpdates(db: Executor, scope: Scope, events: Pa
     written.set(event.index, { id: state.id, isDuplicate: false });
   }
   if (changes.length > 0) await db.insert(commandStatusChanges).values(changes);
-  if (changed.size > 0) await writeCommandStates(db, scope, [...changed].map((eventId) => states.get(eventId)!));
+  if (changed.size > 0)
+    await writeCommandStates(
+      db,
+      scope,
+      [...changed].map((eventId) => states.get(eventId)!),
+    );
   return written;
 }
 
@@ -140,4 +158,3 @@ async function writeCommandStates(db: Executor, scope: Scope, states: CommandSta
     from (values ${values}) as v(id, status, started_at, finished_at, exit_code, result, verification, verification_message)
     where ${commands.tenantId} = ${scope.tenantId} and ${commands.id} = v.id`);
 }
-

@@ -50,21 +50,63 @@ export async function ingestEvents(
     };
 
     const started = ofKind('terminal_session_started');
-    collect(started, await insertRecords(db, terminalSessions, scope, started.map((event) => terminalSessionRow(event, refs, scope))));
+    collect(
+      started,
+      await insertRecords(
+        db,
+        terminalSessions,
+        scope,
+        started.map((event) => terminalSessionRow(event, refs, scope)),
+      ),
+    );
     const sessions = await findTerminalSessions(db, scope, events);
 
     const typed = ofKind('command');
-    collect(typed, await insertRecords(db, commands, scope, typed.map((event) => commandRow(event, refs, sessions, scope))));
+    collect(
+      typed,
+      await insertRecords(
+        db,
+        commands,
+        scope,
+        typed.map((event) => commandRow(event, refs, sessions, scope)),
+      ),
+    );
     const transfers = ofKind('file_transfer');
-    collect(transfers, await insertRecords(db, fileTransfers, scope, transfers.map((event) => fileTransferRow(event, refs, scope))));
+    collect(
+      transfers,
+      await insertRecords(
+        db,
+        fileTransfers,
+        scope,
+        transfers.map((event) => fileTransferRow(event, refs, scope)),
+      ),
+    );
     const logs = ofKind('system_log');
-    collect(logs, await insertRecords(db, systemLogs, scope, logs.map((event) => systemLogRow(event, scope))));
+    collect(
+      logs,
+      await insertRecords(
+        db,
+        systemLogs,
+        scope,
+        logs.map((event) => systemLogRow(event, scope)),
+      ),
+    );
     const grants = ofKind('sudo_authorization');
-    collect(grants, await insertRecords(db, sudoAuthorizations, scope, grants.map((event) => sudoRow(event, refs, scope))));
+    collect(
+      grants,
+      await insertRecords(
+        db,
+        sudoAuthorizations,
+        scope,
+        grants.map((event) => sudoRow(event, refs, scope)),
+      ),
+    );
 
     for (const [index, written] of await endTerminalSessions(db, scope, ofKind('terminal_session_ended'), sessions)) byIndex.set(index, written);
     // Commands reported finished, or finished by an update: once each (a repeated report finishes nothing).
-    const finished = new Set(typed.filter((event) => isFinished(event.payload.status) && !byIndex.get(event.index)!.isDuplicate).map((event) => byIndex.get(event.index)!.id));
+    const finished = new Set(
+      typed.filter((event) => isFinished(event.payload.status) && !byIndex.get(event.index)!.isDuplicate).map((event) => byIndex.get(event.index)!.id),
+    );
     for (const [index, written] of await applyCommandUpdates(db, scope, ofKind('command_update'), finished)) byIndex.set(index, written);
     await publishEvents(db, [...changesOf(scope, events, byIndex), ...commandsFinished(scope.tenantId, scope.serverId, [...finished])], scope.now);
     await recordIngestion({ ...ctx, db }, events, byIndex);
@@ -122,7 +164,15 @@ interface Scope {
   readonly skewMs: number;
 }
 
-type SessionFacts = { id: string; userId: string | null; source: (typeof terminalSessions.$inferSelect)['source']; accessSessionId: string | null; approvalId: string | null; startedAt: Date; endedAt: Date | null };
+type SessionFacts = {
+  id: string;
+  userId: string | null;
+  source: (typeof terminalSessions.$inferSelect)['source'];
+  accessSessionId: string | null;
+  approvalId: string | null;
+  startedAt: Date;
+  endedAt: Date | null;
+};
 
 /** The terminal sessions the batch refers to (new ones included), by their eventId. */
 async function findTerminalSessions(db: Executor, scope: Scope, events: ParsedEvent[]): Promise<Map<string, SessionFacts>> {
@@ -177,7 +227,8 @@ function assertFitsTerminalSession(event: ParsedEventOf<'command'>, session: Ses
   if (namedUserId !== null && session.userId !== null && namedUserId !== session.userId) {
     throw new BadInput(field, `${field}: the terminal session belongs to another user than the command's`);
   }
-  if (!isWithinSession(event.payload.submittedAt, session.startedAt, session.endedAt, scope.skewMs)) throw new BadInput(field, `${field}: the command was submitted outside the terminal session's time`);
+  if (!isWithinSession(event.payload.submittedAt, session.startedAt, session.endedAt, scope.skewMs))
+    throw new BadInput(field, `${field}: the command was submitted outside the terminal session's time`);
 }
 
 /** A command typed in a terminal session takes its operator, source and access session from it. */

@@ -74,7 +74,12 @@ export async function resolveReferences(db: Executor, scope: ReferenceScope, eve
       : db
           .select({ id: users.id, email: users.email })
           .from(users)
-          .where(and(eq(users.tenantId, tenantId), or(userIds.size ? inArray(users.id, [...userIds]) : undefined, emails.size ? inArray(users.email, [...emails]) : undefined))),
+          .where(
+            and(
+              eq(users.tenantId, tenantId),
+              or(userIds.size ? inArray(users.id, [...userIds]) : undefined, emails.size ? inArray(users.email, [...emails]) : undefined),
+            ),
+          ),
     rowsByIds(db, accessSessions, tenantId, [...sessionIds]),
     rowsByIds(db, apiTokens, tenantId, [...tokenIds]),
     rowsByIds(db, approvals, tenantId, [...approvalIds]),
@@ -118,7 +123,8 @@ export async function resolveReferences(db: Executor, scope: ReferenceScope, eve
       if (!session) return null;
       const { id, row: found, field } = session;
       if (!found.serverIds.includes(scope.serverId)) throw new BadInput(field, `${field}: access session ${id} does not cover this agent's server`);
-      if (facts.userId !== null && facts.userId !== found.requesterId) throw new BadInput(field, `${field}: access session ${id} belongs to another user than the event's`);
+      if (facts.userId !== null && facts.userId !== found.requesterId)
+        throw new BadInput(field, `${field}: access session ${id} belongs to another user than the event's`);
       const isInForce = !NEVER_IN_FORCE.has(found.status) && isWithinSession(facts.at, found.startsAt, found.endedAt ?? found.expiresAt, scope.skewMs);
       if (!isInForce) throw new BadInput(field, `${field}: access session ${id} was not in force at ${facts.at.toISOString()}`);
       return found;

@@ -30,7 +30,13 @@ export async function listAccessSessions(db: Executor, scope: RowScope, filter: 
     args,
     [accessSessions.requestedAt, accessSessions.id],
     (row) => [row.requestedAt.toISOString(), row.id],
-    ({ where, orderBy, limit }) => db.select().from(accessSessions).where(and(...conditions, where)).orderBy(...orderBy).limit(limit),
+    ({ where, orderBy, limit }) =>
+      db
+        .select()
+        .from(accessSessions)
+        .where(and(...conditions, where))
+        .orderBy(...orderBy)
+        .limit(limit),
   );
 }
 

@@ -38,7 +38,13 @@ export async function listActivity(db: Executor, scope: RowScope, filter: Activi
     args,
     [activityLog.occurredAt, activityLog.id],
     (row) => [row.occurredAt.toISOString(), row.id],
-    ({ where, orderBy, limit }) => db.select().from(activityLog).where(and(...conditions, where)).orderBy(...orderBy).limit(limit),
+    ({ where, orderBy, limit }) =>
+      db
+        .select()
+        .from(activityLog)
+        .where(and(...conditions, where))
+        .orderBy(...orderBy)
+        .limit(limit),
   );
 }
 

@@ -38,10 +38,15 @@ export async function listCommands(db: Executor, scope: RowScope, filter: Comman
     args,
     [commands.submittedAt, commands.id],
     (row) => [row.submittedAt.toISOString(), row.id],
-    ({ where, orderBy, limit }) => db.select().from(commands).where(and(...conditions, where)).orderBy(...orderBy).limit(limit),
+    ({ where, orderBy, limit }) =>
+      db
+        .select()
+        .from(commands)
+        .where(and(...conditions, where))
+        .orderBy(...orderBy)
+        .limit(limit),
   );
 }
-
 
 /** One row by id within the scope; undefined when it does not exist or is not the actor's to see. */
 export function getCommandInScope(db: Executor, scope: RowScope, id: string): Promise<CommandRow | undefined> {

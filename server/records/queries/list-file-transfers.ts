@@ -34,7 +34,13 @@ export async function listFileTransfers(db: Executor, scope: RowScope, filter: F
     args,
     [fileTransfers.occurredAt, fileTransfers.id],
     (row) => [row.occurredAt.toISOString(), row.id],
-    ({ where, orderBy, limit }) => db.select().from(fileTransfers).where(and(...conditions, where)).orderBy(...orderBy).limit(limit),
+    ({ where, orderBy, limit }) =>
+      db
+        .select()
+        .from(fileTransfers)
+        .where(and(...conditions, where))
+        .orderBy(...orderBy)
+        .limit(limit),
   );
 }
 

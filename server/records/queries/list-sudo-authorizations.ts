@@ -26,10 +26,7 @@ export async function listSudoAuthorizations(
 ): Promise<Page<SudoAuthorizationRow>> {
   let inForce: SQL | undefined;
   if (filter.activeAt) {
-    inForce = and(
-      isNull(sudoAuthorizations.revokedAt),
-      or(isNull(sudoAuthorizations.expiresAt), gt(sudoAuthorizations.expiresAt, filter.activeAt)),
-    );
+    inForce = and(isNull(sudoAuthorizations.revokedAt), or(isNull(sudoAuthorizations.expiresAt), gt(sudoAuthorizations.expiresAt, filter.activeAt)));
   }
   const conditions = [
     ...scopeConditions(scope, SCOPE),
@@ -44,10 +41,15 @@ export async function listSudoAuthorizations(
     args,
     [sudoAuthorizations.grantedAt, sudoAuthorizations.id],
     (row) => [row.grantedAt.toISOString(), row.id],
-    ({ where, orderBy, limit }) => db.select().from(sudoAuthorizations).where(and(...conditions, where)).orderBy(...orderBy).limit(limit),
+    ({ where, orderBy, limit }) =>
+      db
+        .select()
+        .from(sudoAuthorizations)
+        .where(and(...conditions, where))
+        .orderBy(...orderBy)
+        .limit(limit),
   );
 }
-
 
 /** One row by id within the scope; undefined when it does not exist or is not the actor's to see. */
 export function getSudoAuthorizationInScope(db: Executor, scope: RowScope, id: string): Promise<SudoAuthorizationRow | undefined> {

@@ -34,7 +34,13 @@ export async function listSystemLogs(db: Executor, scope: RowScope, filter: Syst
     args,
     [systemLogs.loggedAt, systemLogs.id],
     (row) => [row.loggedAt.toISOString(), row.id],
-    ({ where, orderBy, limit }) => db.select().from(systemLogs).where(and(...conditions, where)).orderBy(...orderBy).limit(limit),
+    ({ where, orderBy, limit }) =>
+      db
+        .select()
+        .from(systemLogs)
+        .where(and(...conditions, where))
+        .orderBy(...orderBy)
+        .limit(limit),
   );
 }
 

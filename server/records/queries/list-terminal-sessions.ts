@@ -34,7 +34,13 @@ export async function listTerminalSessions(db: Executor, scope: RowScope, filter
     args,
     [terminalSessions.startedAt, terminalSessions.id],
     (row) => [row.startedAt.toISOString(), row.id],
-    ({ where, orderBy, limit }) => db.select().from(terminalSessions).where(and(...conditions, where)).orderBy(...orderBy).limit(limit),
+    ({ where, orderBy, limit }) =>
+      db
+        .select()
+        .from(terminalSessions)
+        .where(and(...conditions, where))
+        .orderBy(...orderBy)
+        .limit(limit),
   );
 }
 

@@ -76,7 +76,8 @@ export function childrenOf<Kind extends ChildKind>(db: Executor, tenantId: strin
   const parentColumn = child.parents[parent];
   if (!parentColumn) throw new Error(`${kind} have no ${parent}`);
   return {
-    batch: (parentIds, perParent) => firstRowsOfParents(db, table, { tenantId: table.tenantId, id: table.id, parent: parentColumn, time }, tenantId, parentIds, perParent),
+    batch: (parentIds, perParent) =>
+      firstRowsOfParents(db, table, { tenantId: table.tenantId, id: table.id, parent: parentColumn, time }, tenantId, parentIds, perParent),
     parentOf: (row) => (row as Partial<Record<ParentColumn, string | null>>)[parent] ?? null,
     keyValues: (row) => [child.timeOf(row).toISOString(), row.id],
     single: (parentId, args) => child.list(db, { tenantId }, { [parent]: parentId }, args),

@@ -29,7 +29,10 @@ export interface NestedPageColumns {
 /** A WHERE condition selecting, for each parent in `parentIds`, its `perParent` newest children. */
 export function firstChildrenOf(columns: NestedPageColumns, tenantId: string, parentIds: readonly string[], perParent: number): SQL {
   const table = sql.identifier(getTableName(columns.id.table));
-  const ids = sql.join(parentIds.map((id) => sql`${id}::uuid`), sql`, `);
+  const ids = sql.join(
+    parentIds.map((id) => sql`${id}::uuid`),
+    sql`, `,
+  );
   return and(
     eq(columns.tenantId, tenantId),
     sql`${columns.id} in (
@@ -45,7 +48,6 @@ export function firstChildrenOf(columns: NestedPageColumns, tenantId: string, pa
     )`,
   )!;
 }
-
 
 /** Rows of `table` selected by `firstChildrenOf`, newest first. */
 export async function firstRowsOfParents<Row>(
