@@ -5,6 +5,7 @@
  */
 import { Arg, Ctx, Int, Query, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
 import { readEventStream } from '../../server/events/read-event-stream.js';
+import { DEFAULT_PAGE_SIZE } from '../../server/pagination/keyset.js';
 import { serviceContext, type GraphQLContext } from '../context.js';
 import { liveEventStream } from './live-event-stream.js';
 import { EventStreamFilter, EventStreamPage, StreamEventView } from './stream-event.types.js';
@@ -16,7 +17,7 @@ export class EventStreamResolver {
   @Query(() => EventStreamPage, {
     name: 'eventStream',
     description:
-      'Everything your tenant’s log recorded after `after` (none: from the start), in log order, as you may see it: up to `first` events (default 500, at most 5,000) from at most 5,000 positions. Read on from endCursor.',
+      'Everything your tenant’s log recorded after `after` (none: from the start), in log order, as you may see it: up to `first` events (default 50, as every list, at most 5,000 within VIGIL_GRAPHQL_MAX_COST) from at most 5,000 positions. Read on from endCursor.',
   })
   async eventStreamPage(
     @Ctx() ctx: GraphQLContext,
@@ -24,7 +25,8 @@ export class EventStreamResolver {
     @Arg('first', () => Int, { nullable: true }) first?: number | null,
     @Arg('filter', () => EventStreamFilter, { nullable: true }) filter?: EventStreamFilter | null,
   ): Promise<EventStreamPage> {
-    const page = await readEventStream(serviceContext(ctx), ctx.deps.audit.log, { after, first, filter: filter && { ...filter } });
+    // The operation limits count a list without `first` as DEFAULT_PAGE_SIZE: so does this one.
+    const page = await readEventStream(serviceContext(ctx), ctx.deps.audit.log, { after, first: first ?? DEFAULT_PAGE_SIZE, filter: filter && { ...filter } });
     return EventStreamPage.from(page);
   }
 

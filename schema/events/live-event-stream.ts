@@ -2,10 +2,12 @@
  * The `eventStream` subscription's iterator: the events after the subscriber's cursor, then each
  * new one as the log grows (server/events/follow-event-stream.ts reads by cursor, so nothing is
  * lost or repeated across the switch from replay to live). Pages are read only as graphql-ws
- * takes events (it waits for each send), so what waits in memory is one page, of at most
- * VIGIL_SUBSCRIPTION_QUEUE events; a subscriber that leaves an event of it waiting longer than
- * VIGIL_SUBSCRIPTION_LAG_SECONDS while the log grows is cut off (4290) as other subscriptions are,
- * and resumes from the last cursor it received.
+ * takes events (it waits for each send to be written), so what waits in memory is one page, of at
+ * most VIGIL_SUBSCRIPTION_QUEUE events, and the log itself is the backlog. A subscriber that has
+ * not taken its next event for longer than VIGIL_SUBSCRIPTION_LAG_SECONDS while the log grows (its
+ * socket is not being read) is cut off (4290) as other subscriptions are; it resumes from the last
+ * cursor it received. One that keeps taking events, however far behind, is never cut off: it
+ * costs a page of memory, not more.
  */
 import { requireActor } from '../../server/auth/scope.js';
 import { followEventStream } from '../../server/events/follow-event-stream.js';
@@ -26,16 +28,19 @@ export async function liveEventStream(ctx: GraphQLContext, read: Omit<EventStrea
   const opening = await readEventStream(serviceContext(ctx), log, { ...read, first });
 
   let waiting: StreamEvent[] = opening.nodes;
-  /** When the events waiting were read (performance.now()). */
-  let readAt = performance.now();
+  /** Whether graphql-ws is waiting for an event (in next()), rather than still sending the last one. */
+  let isTaking = false;
+  /** When the subscriber last took an event (performance.now()): its next one has waited since. */
+  let tookAt = performance.now();
   const stop = new AbortController();
 
+  /** On the log growing: is the event this subscriber has to take next waiting longer than allowed? */
   const cutOffIfLagging = () => {
-    const waited = performance.now() - readAt;
-    if (waiting.length === 0 || waited <= realtime.lagLimitMs || stop.signal.aborted) return;
+    if (isTaking || stop.signal.aborted || performance.now() - tookAt <= realtime.lagLimitMs) return;
     ctx.deps.logger.warn({ requestId: ctx.request.requestId, queued: waiting.length, why: 'event stream' }, 'slow subscriber disconnected');
     connection.close(CLOSE_SLOW_CONSUMER, `Subscriber too slow: an event has waited more than ${realtime.lagLimitMs / 1000} s`);
-    stop.abort();
+    // Not waiting for graphql-ws, whose send to the stalled socket ends only when the socket does.
+    void finish();
   };
 
   const pages = followEventStream(() => serviceContext(ctx), log, {
@@ -52,23 +57,32 @@ export async function liveEventStream(ctx: GraphQLContext, read: Omit<EventStrea
       }),
   });
 
+  /** Ends the stream and its follower (which unsubscribes from the log's wake-ups): once, however it ends. */
+  const finish = async (): Promise<IteratorResult<StreamEventView>> => {
+    stop.abort();
+    waiting = [];
+    await pages.return(undefined);
+    return { value: undefined, done: true };
+  };
+
   const iterator: AsyncIterableIterator<StreamEventView> = {
     async next(): Promise<IteratorResult<StreamEventView>> {
-      while (waiting.length === 0) {
-        if (stop.signal.aborted) return { value: undefined, done: true };
-        const page = await pages.next();
-        if (page.done) return { value: undefined, done: true };
-        waiting = page.value.nodes;
-        readAt = performance.now();
+      isTaking = true;
+      try {
+        // Once cut off, graphql-ws may still ask (its sends to a closing socket return at once): nothing more.
+        while (waiting.length === 0 || stop.signal.aborted) {
+          if (stop.signal.aborted) return await finish();
+          const page = await pages.next();
+          if (page.done) return await finish();
+          waiting = page.value.nodes;
+        }
+        return { value: StreamEventView.from(waiting.shift()!), done: false };
+      } finally {
+        isTaking = false;
+        tookAt = performance.now();
       }
-      return { value: StreamEventView.from(waiting.shift()!), done: false };
     },
-    async return(): Promise<IteratorResult<StreamEventView>> {
-      stop.abort();
-      waiting = [];
-      await pages.return(undefined);
-      return { value: undefined, done: true };
-    },
+    return: finish,
     [Symbol.asyncIterator]: () => iterator,
   };
   return iterator;
