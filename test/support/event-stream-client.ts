@@ -19,8 +19,8 @@ export interface Consumed {
 
 /**
  * GET /events?`query` as the holder of `token`; each complete line goes to `onLine`, in order.
- * When `onLine` returns false the consumer dies on the spot: the request is aborted and whatever
- * else was received is dropped unread.
+ * When `onLine` returns false, or `stop` is aborted, the consumer dies on the spot: the request is
+ * aborted and whatever else was received is dropped unread.
  */
 export async function consumeEvents(
   t: TestVigil,
@@ -28,9 +28,12 @@ export async function consumeEvents(
   query: Record<string, string>,
   onLine: (line: EventLine) => boolean | void,
   timeoutMs = 60_000,
+  stop?: AbortSignal,
 ): Promise<Consumed> {
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(new Error(`no end of the event stream within ${timeoutMs} ms`)), timeoutMs);
+  const stopped = () => abort.abort();
+  stop?.addEventListener('abort', stopped);
   try {
     const response = await fetch(`${t.vigil.baseUrl}/events?${new URLSearchParams(query)}`, {
       headers: token ? { authorization: `Bearer ${token}` } : {},
@@ -41,7 +44,12 @@ export async function consumeEvents(
     const decoder = new TextDecoder();
     let buffered = '';
     for (;;) {
-      const { value, done } = await reader.read();
+      const read = await reader.read().catch((error: unknown) => {
+        if (stop?.aborted) return undefined;
+        throw error;
+      });
+      if (!read) return { status: 200, headers: response.headers, wasStopped: true };
+      const { value, done } = read;
       if (done) return { status: 200, headers: response.headers, wasStopped: false };
       buffered += decoder.decode(value, { stream: true });
       let end: number;
@@ -57,6 +65,7 @@ export async function consumeEvents(
     }
   } finally {
     clearTimeout(timer);
+    stop?.removeEventListener('abort', stopped);
   }
 }
 
