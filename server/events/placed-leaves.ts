@@ -45,8 +45,7 @@ export async function readLeafWindow(db: Executor, tenantId: string, window: { a
     db,
     sql`select h.size, l.idx, l.kind, l.record_id, l.leaf, l.leaf_hash, l.queued_ms
         from (select coalesce((select size from log_heads where tenant_id = ${tenantId}), 0) as size) h
-        left join lateral (${leaves}) l on true
-        order by l.idx`,
+        left join lateral (${leaves}) l on true`,
   );
   const placed: PlacedLeaf[] = [];
   for (const row of rows) {
@@ -60,6 +59,8 @@ export async function readLeafWindow(db: Executor, tenantId: string, window: { a
       queuedAt: new Date(Number(row.queued_ms)),
     });
   }
+  // In position order already (the lateral read's order); an outer ORDER BY would sort it again in the database.
+  placed.sort((left, right) => left.position - right.position);
   return { size: Number(rows[0]?.size ?? 0), leaves: placed };
 }
 

@@ -125,6 +125,9 @@ describe('the event stream, by reader', () => {
     expect([session.record.remote_ip, session.record.browser]).toEqual(['198.51.100.1', 'Firefox 140']);
     expect(alices.find((event) => event.type === 'command.running')!.record.result).toBe('output of make deploy');
 
+    // Asking for kinds she may not read is no error: nothing, to the end of the log.
+    expect(await eventsOf(f.alice.token, { kinds: 'system_log,audit_entry' })).toEqual([]);
+
     const bobs = await eventsOf(f.bob.token);
     expect(bobs.filter((event) => event.kind === 'command_status_change').map((event) => event.type)).toEqual(['command_status_change.failed']);
     expect(bobs.every((event) => owner(event) === f.bob.id)).toBe(true);
