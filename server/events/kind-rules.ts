@@ -25,7 +25,10 @@ export interface KindRule {
   actor(row: LeafRow): EventActor | null;
 }
 
-const text = (row: LeafRow, column: string): string | null => (typeof row[column] === 'string' ? (row[column] as string) : null);
+const text = (row: LeafRow, column: string): string | null => {
+  const value = row[column];
+  return typeof value === 'string' ? value : null;
+};
 
 const person = (id: string | null, email: string | null = null, name: string | null = null): EventActor => ({ type: 'user', id, email, name });
 const AGENT: EventActor = { type: 'agent', id: null, email: null, name: null };

@@ -96,7 +96,7 @@ export function createEventRouter(options: EventRoutesOptions): EventRouter {
       const info = requestInfoOf(req, String(res.getHeader('x-request-id') ?? ''));
       const actor = requireActor(await options.authenticator.authenticate(req.headers.authorization, info, { acceptsStreamTokens: true }));
       ctx = { db: options.db, clock: options.clock, actor, request: info };
-      request = parseEventsRequest(new QueryParams(req.query as Record<string, unknown>));
+      request = parseEventsRequest(new QueryParams(req.query));
       opening = await readEventStream(ctx, options.log, { after: request.after, first: pageSize(request.first), filter: request.filter });
     } catch (error) {
       sendError(res, error, log, 'event stream before streaming');

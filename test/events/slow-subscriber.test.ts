@@ -43,8 +43,8 @@ async function connectStalling(after: string): Promise<{ closed: Promise<Closed>
   slowSocket = ws;
   const closed = new Promise<Closed>((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: String(reason) })));
   const replies = new Map<string, () => void>();
-  ws.on('message', (data) => {
-    const message = JSON.parse(String(data)) as { type: string; id?: string };
+  ws.on('message', (data: Buffer) => {
+    const message = JSON.parse(data.toString()) as { type: string; id?: string };
     replies.get(message.type === 'connection_ack' ? 'ack' : `${message.id}:${message.type}`)?.();
   });
   await new Promise<void>((resolve, reject) => {
