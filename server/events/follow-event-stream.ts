@@ -23,7 +23,7 @@ export interface FollowOptions extends EventStreamRead {
   readonly pollMs?: number;
   /** Ends the stream: the consumer went away. A wait in progress ends at once. */
   readonly signal?: AbortSignal;
-  /** Awaited before each read (a re-check of who the consumer is, in progress). */
+  /** Awaited before each read (a re-check of who the consumer is); it may end the stream through `signal`. */
   readonly beforeRead?: () => Promise<void>;
 }
 
@@ -51,6 +51,7 @@ export async function* followEventStream(context: () => ServiceContext, log: Log
       // Cleared before the read: a wake-up during it makes the next read come at once.
       isWoken = false;
       await options.beforeRead?.();
+      if (signal?.aborted) return;
       const page = await readEventStream(context(), log, { after, first: options.first, filter: options.filter });
       after = page.endCursor;
       if (page.hasMore) isWoken = true;

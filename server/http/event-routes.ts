@@ -11,7 +11,8 @@
  * `types`, `minSeverity`, `serverId`, `userId` (lists repeat or take commas). Refusals come before
  * anything is written, as JSON with the API's codes (401, 403, 400 naming the parameter); the
  * first page is read before the headers go out, so a bad cursor is a 400 too. Writing waits for
- * the socket to drain, and reading waits for writing.
+ * the socket to drain, and reading waits for writing. While following, the credential is checked
+ * again when its person or token changes and once it expires: a revoked one ends the response.
  */
 import express from 'express';
 import type { Authenticator } from '../auth/authenticate.js';
@@ -27,6 +28,7 @@ import { EVENT_CATEGORIES, EVENT_SEVERITIES, type StreamEvent } from '../events/
 import { QueryParams } from '../export/query-params.js';
 import { writeChunks } from '../export/stream-rows.js';
 import type { Logger } from '../logger.js';
+import type { DomainEvent } from '../realtime/domain-events.js';
 import type { EventBus } from '../realtime/event-bus.js';
 import type { ServiceContext } from '../service-context.js';
 import { requestInfoOf } from './request-info.js';
@@ -79,6 +81,9 @@ function parseEventsRequest(params: QueryParams): EventsRequest {
 const eventLine = (event: StreamEvent) => `${JSON.stringify(event)}\n`;
 const cursorLine = (page: EventStreamPage) => `${JSON.stringify({ endCursor: page.endCursor, hasMore: page.hasMore })}\n`;
 
+/** A request's service context, with the credential it came with (checked again while following). */
+type StreamContext = ServiceContext & { readonly authorization?: string };
+
 export interface EventRouter extends Disposable {
   readonly router: express.Router;
 }
@@ -89,13 +94,13 @@ export function createEventRouter(options: EventRoutesOptions): EventRouter {
   const following = new Set<AbortController>();
   router.get('/', async (req, res) => {
     const log = req.log ?? options.logger;
-    let ctx: ServiceContext;
+    let ctx: StreamContext;
     let request: EventsRequest;
     let opening: EventStreamPage;
     try {
       const info = requestInfoOf(req, String(res.getHeader('x-request-id') ?? ''));
       const actor = requireActor(await options.authenticator.authenticate(req.headers.authorization, info, { acceptsStreamTokens: true }));
-      ctx = { db: options.db, clock: options.clock, actor, request: info };
+      ctx = { db: options.db, clock: options.clock, actor, request: info, authorization: req.headers.authorization };
       request = parseEventsRequest(new QueryParams(req.query));
       opening = await readEventStream(ctx, options.log, { after: request.after, first: pageSize(request.first), filter: request.filter });
     } catch (error) {
@@ -114,7 +119,7 @@ export function createEventRouter(options: EventRoutesOptions): EventRouter {
     following.add(stop);
     res.once('close', () => stop.abort());
     try {
-      const isComplete = await writeChunks(res, lines(options, ctx, request, opening, stop.signal));
+      const isComplete = await writeChunks(res, lines(options, ctx, request, opening, stop));
       if (!isComplete) log.info({ follow: request.isFollowing }, 'event stream stopped: the client disconnected');
     } catch (error) {
       log.error({ err: error }, 'event stream failed while streaming');
@@ -137,10 +142,10 @@ const pageSize = (remaining: number | undefined) => Math.min(remaining ?? MAX_EV
 
 async function* lines(
   options: EventRoutesOptions,
-  ctx: ServiceContext,
+  ctx: StreamContext,
   request: EventsRequest,
   opening: EventStreamPage,
-  signal: AbortSignal,
+  stop: AbortController,
 ): AsyncGenerator<string> {
   let remaining = request.first;
   /** The page cut to what is left of `first`: then it ends at its last event. */
@@ -162,15 +167,18 @@ async function* lines(
   }
   if (remaining === 0 || page.nodes.at(-1)?.cursor !== page.endCursor) yield cursorLine(page);
   if (remaining === 0) return;
-  const pages = followEventStream(() => ctx, options.log, {
+  const credential = watchCredential(options, ctx, stop);
+  const pages = followEventStream(credential.context, options.log, {
     after: page.endCursor,
     first: MAX_EVENT_PAGE,
     filter: request.filter,
-    signal,
+    signal: stop.signal,
     pollMs: options.heartbeatMs,
+    beforeRead: credential.beforeRead,
+    // The log growing, or the credential changing (checked again at once, so a revoked one stops now).
     onLogAppended: (wake) =>
       options.bus.subscribe(ctx.actor.tenantId, (event) => {
-        if (event.type === 'log.appended') wake();
+        if (event.type === 'log.appended' || credential.isChangedBy(event)) wake();
       }),
   });
   for await (const read of pages) {
@@ -180,4 +188,35 @@ async function* lines(
     yield page.nodes.map(eventLine).join('') + (isPastLastEvent || remaining === 0 ? cursorLine(page) : '');
     if (remaining === 0) return;
   }
+}
+
+/**
+ * Who a following response acts as, kept current as a WebSocket's actor is (server/http/graphql-ws.ts):
+ * after an identity change of its person or token (from any instance), or once its credential's
+ * expiry has passed, it is authenticated again before the next read, so a changed permission
+ * applies from the next page on, and a revoked, expired or disabled credential ends the response.
+ */
+function watchCredential(options: EventRoutesOptions, ctx: StreamContext, stop: AbortController) {
+  let current: StreamContext = ctx;
+  let isStale = false;
+  return {
+    context: (): ServiceContext => current,
+    /** Whether `event` changes the credential's person or token (then it is checked again before the next read). */
+    isChangedBy(event: DomainEvent): boolean {
+      if (event.type !== 'identity.changed') return false;
+      const actor = current.actor;
+      const isSamePerson = actor.type === 'user' && actor.userId === event.userId;
+      const isSameToken = 'tokenId' in actor && actor.tokenId !== undefined && event.tokenIds?.includes(actor.tokenId) === true;
+      if (isSamePerson || isSameToken) isStale = true;
+      return isStale;
+    },
+    async beforeRead(): Promise<void> {
+      const expiresAt = current.actor.type === 'system' ? undefined : current.actor.expiresAt;
+      if (!isStale && !(expiresAt && expiresAt <= options.clock.now())) return;
+      isStale = false;
+      const actor = await options.authenticator.authenticate(ctx.authorization, ctx.request, { acceptsStreamTokens: true }).catch(() => null);
+      if (actor) current = { ...current, actor };
+      else stop.abort();
+    },
+  };
 }

@@ -4,7 +4,7 @@
  * the argument at fault.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readEvents, type EventLine } from '../support/event-stream-client.js';
+import { consumeEvents, readEvents, type EventLine } from '../support/event-stream-client.js';
 import { buildRecordsFixture, ingest, minutesAgo, type RecordsFixture } from '../support/records-fixture.js';
 import { connectSubscriber, settle } from '../support/subscription-client.js';
 import { startTestVigil, type TestVigil } from '../support/test-vigil.js';
@@ -162,6 +162,21 @@ describe('the event stream, by reader', () => {
     expect(created.errors).toBeUndefined();
     const byStreamToken = await eventsOf(created.data!.createStreamToken.token);
     expect(byStreamToken.map((event) => event.position)).toEqual((await eventsOf(f.alice.token)).map((event) => event.position));
+  });
+
+  it('ends a following response as soon as its token is revoked', async () => {
+    const created = await t.gql(`mutation { createStreamToken(input: { name: "to revoke" }) { token apiToken { id } } }`, f.alice.token);
+    expect(created.errors).toBeUndefined();
+    const { token, apiToken } = created.data!.createStreamToken;
+    let lines = 0;
+    const consuming = consumeEvents(t, token, { follow: '1' }, () => void (lines += 1), 10_000);
+    for (let attempt = 0; lines === 0 && attempt < 250; attempt++) await settle(20);
+    expect(lines).toBeGreaterThan(0);
+    const revoked = await t.gql(`mutation($id: ID!) { revokeToken(id: $id) { revokedAt } }`, f.alice.token, { id: apiToken.id });
+    expect(revoked.errors).toBeUndefined();
+    // Vigil ends it (well within the 30 s a follower waits unwoken), and it does not come back.
+    expect((await consuming).wasStopped).toBe(false);
+    expect((await readEvents(t, token)).status).toBe(401);
   });
 
   it('refuses agent tokens, over GraphQL, WebSocket and HTTP alike', async () => {
