@@ -1,6 +1,7 @@
 /**
  * Who may see and do what: every access rule of Vigil lives in this module. Resolvers, exports,
- * subscriptions and bots ask it; none of them decides access on its own.
+ * subscriptions and bots ask it; none of them decides access on its own. The event stream maps
+ * each leaf kind of the log onto these rules in event-scope.ts, which adds no rule of its own.
  *
  * The tenant boundary is not a rule here but a property of every query: query functions take the
  * actor's tenant id and filter by it, and rows reference each other through (tenant_id, id) keys.
