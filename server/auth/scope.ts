@@ -1,7 +1,8 @@
 /**
  * Who may see and do what: every access rule of Vigil lives in this module. Resolvers, exports,
- * subscriptions and bots ask it; none of them decides access on its own. The event stream maps
- * each leaf kind of the log onto these rules in event-scope.ts, which adds no rule of its own.
+ * subscriptions and bots ask it; none of them decides access on its own. The event stream's
+ * rules, each leaf kind of the log mapped onto these (or to admins, or a permission), are beside
+ * it in event-scope.ts.
  *
  * The tenant boundary is not a rule here but a property of every query: query functions take the
  * actor's tenant id and filter by it, and rows reference each other through (tenant_id, id) keys.
