@@ -12,7 +12,6 @@
  *    VIGIL_GRAPHQL_MAX_COST lets a query select every field of (1,000 events);
  * 4. by a regular user through GET /events: the same positions read, only their own rows returned.
  */
-import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { writeChunks } from '../server/export/stream-rows.js';
@@ -21,6 +20,7 @@ import { startBenchVigil, type BenchVigil } from './support/bench-vigil.js';
 import { createBenchTenant, type BenchTenant } from './support/fixtures.js';
 import { size, type BenchOptions } from './support/options.js';
 import { compare, printFigure, type BenchmarkResult, type Figure } from './support/report.js';
+import { baselineCaller } from './support/baseline-caller.js';
 
 /** The stream's window and largest page (server/events/read-event-stream.ts), so the baseline reads in the same steps. */
 const PAGE = 5000;
@@ -131,12 +131,7 @@ async function startBaseline(bench: BenchVigil, tenant: BenchTenant): Promise<{ 
     (request, response) =>
       void (async () => {
         try {
-          const token = (request.headers.authorization ?? '').replace(/^Bearer /, '');
-          const [auth] = await bench.raw.query<{ role: string }>(
-            `select u.role from api_tokens t join users u on u.tenant_id = t.tenant_id and u.id = t.user_id
-             where t.tenant_id = $1 and t.token_hash = $2 and t.revoked_at is null`,
-            [tenant.tenantId, createHash('sha256').update(token).digest('hex')],
-          );
+          const auth = await baselineCaller(bench.raw, tenant.tenantId, request.headers.authorization);
           if (auth?.role !== 'admin') {
             response.writeHead(403).end();
             return;

@@ -16,7 +16,6 @@
  * lines, 199 file transfers and the one audit entry that explains them: 1,000 leaves); then
  * Vigil's sequencer integrates them and signs the checkpoint the proofs end at.
  */
-import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { sql } from 'drizzle-orm';
@@ -30,6 +29,7 @@ import { createBenchTenant, type BenchTenant } from './support/fixtures.js';
 import { waitUntilSequenced } from './support/log-queue.js';
 import { size, type BenchOptions } from './support/options.js';
 import { compare, compareToTarget, printFigure, type BenchmarkResult, type Figure } from './support/report.js';
+import { baselineCaller } from './support/baseline-caller.js';
 
 const LEAVES_PER_TRANSACTION = 1000;
 const WRITERS = 4;
@@ -146,12 +146,7 @@ async function startBaseline(bench: BenchVigil, tenant: BenchTenant): Promise<{ 
     (request, response) =>
       void (async () => {
         try {
-          const token = (request.headers.authorization ?? '').replace(/^Bearer /, '');
-          const [auth] = await bench.raw.query<{ role: string }>(
-            `select u.role from api_tokens t join users u on u.tenant_id = t.tenant_id and u.id = t.user_id
-         where t.tenant_id = $1 and t.token_hash = $2 and t.revoked_at is null`,
-            [tenant.tenantId, createHash('sha256').update(token).digest('hex')],
-          );
+          const auth = await baselineCaller(bench.raw, tenant.tenantId, request.headers.authorization);
           if (auth?.role !== 'admin') {
             response.writeHead(403).end();
             return;

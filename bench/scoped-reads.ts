@@ -5,7 +5,6 @@
  * same page on a table ten times larger, and a page 10,000 rows deep, to show neither costs more;
  * and the query plans of Vigil's statements, to show they are index scans.
  */
-import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,6 +14,7 @@ import { createBenchTenant, generateCommands, type BenchTenant } from './support
 import { load, type LoadResult } from './support/http-load.js';
 import { size, type BenchOptions } from './support/options.js';
 import { compare, printFigure, type BenchmarkResult, type Comparison, type Figure } from './support/report.js';
+import { baselineCaller } from './support/baseline-caller.js';
 
 const PAGE = `query Page($after: String) { commands(first: 100, after: $after) { nodes { id line status submittedAt server { name } operator { email } } } }`;
 
@@ -34,12 +34,7 @@ async function startBaseline(bench: BenchVigil, tenant: BenchTenant): Promise<{ 
     (request, response) =>
       void (async () => {
         try {
-          const token = (request.headers.authorization ?? '').replace(/^Bearer /, '');
-          const [auth] = await bench.raw.query<{ user_id: string; role: string }>(
-            `select t.user_id, u.role from api_tokens t join users u on u.tenant_id = t.tenant_id and u.id = t.user_id
-         where t.tenant_id = $1 and t.token_hash = $2 and t.revoked_at is null`,
-            [tenant.tenantId, createHash('sha256').update(token).digest('hex')],
-          );
+          const auth = await baselineCaller(bench.raw, tenant.tenantId, request.headers.authorization);
           if (!auth) {
             response.writeHead(401).end();
             return;
@@ -47,7 +42,7 @@ async function startBaseline(bench: BenchVigil, tenant: BenchTenant): Promise<{ 
           const url = new URL(request.url ?? '/', 'http://localhost');
           const rows = await bench.raw.query(BASELINE_SQL, [
             tenant.tenantId,
-            auth.role === 'admin' ? null : auth.user_id,
+            auth.role === 'admin' ? null : auth.userId,
             url.searchParams.get('beforeTime'),
             url.searchParams.get('beforeId'),
           ]);
