@@ -57,6 +57,10 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // A worker keeps its modules from one test file to the next instead of importing the whole
+    // app again for each (about 2.8 s a file, half of CI's time). Every file builds its own Vigil,
+    // database and config, so nothing a file depends on is shared module state.
+    isolate: false,
     // Vitest's default is one worker fewer than the cores: a single worker on CI's two. Most test
     // time is spent waiting on PostgreSQL, HTTP and timers, so one file per core runs at once.
     maxWorkers: Math.max(2, availableParallelism()),

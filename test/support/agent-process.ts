@@ -143,7 +143,9 @@ export async function startTmuxShell(shell: 'bash' | 'zsh', env: Record<string, 
       } catch {
         // Already gone: the shell exited.
       }
-      await rm(home, { recursive: true, force: true });
+      // The shell and the agent under it may still be writing into HOME (history, spool) for
+      // a moment after tmux is gone: rm retries ENOTEMPTY until they are done.
+      await rm(home, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 });
     },
   };
 }
