@@ -95,15 +95,69 @@ function timeOf(row: LeafRow, columns: readonly string[], fallback: Date): Date 
   return fallback;
 }
 
+/**
+ * On an event: the record it was made with and the JSON text that record was parsed from, as its
+ * leaf stores it. NDJSON lines splice the text in rather than serialize the record again
+ * (event-line.ts) while the event's record is still that one: a reader's field rules make a new
+ * record. A symbol key, so no serialization of the event shows it.
+ */
+const STORED_RECORD = Symbol('storedRecord');
+
+interface StoredRecord {
+  readonly record: object;
+  readonly text: string;
+}
+
+/** The JSON text the event's record was parsed from, as stored in its leaf; undefined once anything replaced the record. */
+export function storedRecordTextOf(event: StreamEvent): string | undefined {
+  const stored = (event as { [STORED_RECORD]?: StoredRecord })[STORED_RECORD];
+  return stored?.record === event.record ? stored.text : undefined;
+}
+
+/**
+ * The record's text within a leaf, found by the leaf's RFC 8785 key order: `{["deleted":true,]
+ * "kind":"<kind>","row":{…},"v":…}` (a statement's `"statement":{…}` in place of `row`). The
+ * record ends at the last `,"v":`: inside a JSON string every quote is escaped, so that sequence
+ * only occurs as a key, and nothing after the record holds another. Null for any other shape.
+ */
+function recordTextIn(leaf: string, kind: string): { text: string; isDeleted: boolean } | null {
+  const isDeleted = leaf.startsWith('{"deleted":true,');
+  const head = `${isDeleted ? '{"deleted":true,' : '{'}"kind":${JSON.stringify(kind)},`;
+  if (!leaf.startsWith(head)) return null;
+  const key = leaf.startsWith('"row":{', head.length) ? '"row":' : leaf.startsWith('"statement":{', head.length) ? '"statement":' : null;
+  const end = leaf.lastIndexOf(',"v":');
+  if (!key || end <= head.length + key.length || leaf[end - 1] !== '}') return null;
+  return { text: leaf.slice(head.length + key.length, end), isDeleted };
+}
+
+function parsedObject(text: string): Record<string, unknown> | undefined {
+  try {
+    const value = JSON.parse(text) as unknown;
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The record and whether the leaf records a deletion: from the record's own text where the leaf has the usual shape. */
+function recordOf(leaf: string, kind: string): { record: Record<string, unknown>; isDeleted: boolean; text?: string } {
+  const found = recordTextIn(leaf, kind);
+  // A text that parses whole is exactly the record's value: its first brace opens the record, and
+  // JSON.parse refuses anything after the brace that closes it. A leaf of another shape (changed
+  // in the database: verification names it) is read whole instead.
+  const record = found ? parsedObject(found.text) : undefined;
+  if (found && record) return { record, isDeleted: found.isDeleted, text: found.text };
+  const text = JSON.parse(leaf) as LeafText;
+  return { record: text.row ?? text.statement ?? {}, isDeleted: text.deleted === true };
+}
+
 /** The event a leaf makes, before any reader's field rules; null when its text was dropped. */
 export function streamEventOf(leaf: PlacedLeaf): StreamEvent | null {
   if (leaf.leaf === null) return null;
-  const text = JSON.parse(leaf.leaf) as LeafText;
-  const record = text.row ?? text.statement ?? {};
+  const { record, isDeleted, text } = recordOf(leaf.leaf, leaf.kind);
   const rule = ruleOf(leaf.kind);
-  const isDeleted = text.deleted === true;
   const serverId = typeof record.server_id === 'string' ? record.server_id : leaf.kind === 'server' && typeof record.id === 'string' ? record.id : null;
-  return {
+  const event: StreamEvent & { [STORED_RECORD]?: StoredRecord } = {
     position: leaf.position,
     cursor: encodeEventCursor(leaf.position),
     leafHash: leaf.leafHash,
@@ -118,4 +172,6 @@ export function streamEventOf(leaf: PlacedLeaf): StreamEvent | null {
     serverId,
     record,
   };
+  if (text !== undefined) event[STORED_RECORD] = { record, text };
+  return event;
 }

@@ -22,9 +22,10 @@ import type { Database } from '../db/database.js';
 import type { Disposable } from '../disposable.js';
 import { BadInput } from '../errors.js';
 import { EVENT_KINDS, type EventStreamFilter } from '../events/event-filter.js';
+import { eventLine } from '../events/event-line.js';
 import { followEventStream } from '../events/follow-event-stream.js';
 import { MAX_EVENT_PAGE, readEventStream, type EventStreamPage, type LogCatchUp } from '../events/read-event-stream.js';
-import { EVENT_CATEGORIES, EVENT_SEVERITIES, type StreamEvent } from '../events/stream-event.js';
+import { EVENT_CATEGORIES, EVENT_SEVERITIES } from '../events/stream-event.js';
 import { QueryParams } from '../export/query-params.js';
 import { writeChunks } from '../export/stream-rows.js';
 import type { Logger } from '../logger.js';
@@ -78,7 +79,6 @@ function parseEventsRequest(params: QueryParams): EventsRequest {
   return request;
 }
 
-const eventLine = (event: StreamEvent) => `${JSON.stringify(event)}\n`;
 const cursorLine = (page: EventStreamPage) => `${JSON.stringify({ endCursor: page.endCursor, hasMore: page.hasMore })}\n`;
 
 /** A request's service context, with the credential it came with (checked again while following). */
@@ -146,7 +146,7 @@ async function* lines(
   request: EventsRequest,
   opening: EventStreamPage,
   stop: AbortController,
-): AsyncGenerator<string> {
+): AsyncGenerator<string | readonly string[]> {
   let remaining = request.first;
   /** The page cut to what is left of `first`: then it ends at its last event. */
   const counted = (page: EventStreamPage): EventStreamPage => {
@@ -156,11 +156,11 @@ async function* lines(
     return nodes.length < page.nodes.length ? { nodes, endCursor: nodes.at(-1)!.cursor, hasMore: true } : page;
   };
   let page = counted(opening);
-  yield page.nodes.map(eventLine).join('');
+  yield page.nodes.map(eventLine);
   if (!request.isFollowing) {
     while (page.hasMore && remaining !== 0) {
       page = counted(await readEventStream(ctx, options.log, { after: page.endCursor, first: pageSize(remaining), filter: request.filter }));
-      yield page.nodes.map(eventLine).join('');
+      yield page.nodes.map(eventLine);
     }
     yield cursorLine(page);
     return;
@@ -185,7 +185,8 @@ async function* lines(
     page = counted(read);
     // An endCursor line when the read went past its last event: the consumer resumes from there.
     const isPastLastEvent = page.nodes.at(-1)?.cursor !== page.endCursor;
-    yield page.nodes.map(eventLine).join('') + (isPastLastEvent || remaining === 0 ? cursorLine(page) : '');
+    yield page.nodes.map(eventLine);
+    if (isPastLastEvent || remaining === 0) yield cursorLine(page);
     if (remaining === 0) return;
   }
 }
