@@ -5,8 +5,8 @@
  * (server/db/tables); a status the table gains later still makes a type, `<kind>.<status>`.
  *
  * Times: the record's own time for what this version records (a command's finish, a session's
- * start or end); where the row has none (a request approved, a setting changed), the time the
- * version was written (`queued_at`), which the caller supplies.
+ * start or end); where the row has none (a setting changed), the time of the audit entry written
+ * in the same transaction (event-times.ts).
  */
 import type { AccessSessionStatus, AlertState, ApprovalStatus, CommandStatus, LogLevelName, Severity, SudoCheckOutcome } from '../db/tables/index.js';
 import { categoryOfAction, severityOfAction } from './action-rules.js';
@@ -20,7 +20,7 @@ export interface KindRule {
   type(row: LeafRow): string;
   severity(row: LeafRow): Severity;
   outcome(row: LeafRow): EventOutcome;
-  /** The columns giving the event's time, first non-null wins; none: when the version was written. */
+  /** The columns giving the event's time, first non-null wins; none: its transaction's audit entry's time (event-times.ts). */
   time(row: LeafRow): readonly string[];
   actor(row: LeafRow): EventActor | null;
 }

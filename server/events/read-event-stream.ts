@@ -12,6 +12,7 @@ import type { LogService } from '../log/log-service.js';
 import type { ServiceContext } from '../service-context.js';
 import { decodeEventCursor, encodeEventCursor } from './event-cursor.js';
 import { checkEventFilter, EVENT_KINDS, isEventWanted, type EventStreamFilter } from './event-filter.js';
+import { withTransactionTimes } from './event-times.js';
 import { ownersOfParents, readLeafWindow } from './placed-leaves.js';
 import { streamEventOf, type StreamEvent } from './stream-event.js';
 
@@ -54,7 +55,8 @@ export async function readEventStream(ctx: ServiceContext, log: LogCatchUp, read
   const window = await readLeafWindow(ctx.db, scope.tenantId, { after, span: SCAN_WINDOW, kinds: kinds.length === EVENT_KINDS.length ? undefined : kinds });
   if (after > window.size - 1) throw new BadInput('after', `after: is past the end of this tenant's log (${window.size} positions)`);
 
-  const events = window.leaves.map(streamEventOf).filter((event): event is StreamEvent => event !== null);
+  const made = window.leaves.map(streamEventOf).filter((event): event is StreamEvent => event !== null);
+  const events = await withTransactionTimes(ctx.db, scope.tenantId, window.leaves, made);
   const ownerOf = await eventOwners(ctx, scope, filter, events);
   const nodes: StreamEvent[] = [];
   let end = Math.min(after + SCAN_WINDOW, window.size - 1);

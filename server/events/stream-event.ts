@@ -1,7 +1,7 @@
 /**
- * The event envelope: one shape for everything Vigil records, made from a leaf of the tenant's
- * verifiable log and nothing else, so a consumer holding the log (GET /export/log.jsonl) can make
- * the same events itself.
+ * The event envelope: one shape for everything Vigil records, made from the tenant's verifiable
+ * log and nothing else (a leaf; for a setting's time, the audit entry leaf of its transaction), so
+ * a consumer holding the log (GET /export/log.jsonl) can make the same events itself.
  *
  *     { position, cursor, leafHash, kind, recordId, type, category, severity, outcome, time,
  *       actor: { type, id, email, name } | null, serverId, record }
@@ -12,7 +12,8 @@
  *   `statement`), by column name, as the reader may see it (field rules, server/auth/event-scope.ts).
  * - `type`: `<kind>.<what this version says>` (`command.failed`, `terminal_session.ended`);
  *   `audit.<action>` for audit entries, `log.<action>` for retention statements, `<kind>.deleted`
- *   for a setting's deletion leaf. Category, severity, outcome, time and actor: kind-rules.ts.
+ *   for a setting's deletion leaf. Category, severity, outcome, time and actor: kind-rules.ts
+ *   (a setting's time: event-times.ts).
  * - `serverId`: the row's `server_id` (a server's own id for a `server` leaf), else null.
  *
  * A leaf whose text retention dropped makes no event.
@@ -84,7 +85,7 @@ const ruleOf = (kind: string): KindRule => (kind === 'log_statement' ? LOG_STATE
 const SEVERITY_RANK = new Map(SEVERITIES.map((severity, rank) => [severity, rank]));
 export const severityRank = (severity: Severity): number => SEVERITY_RANK.get(severity) ?? 0;
 
-function timeOf(row: LeafRow, columns: readonly string[], fallback: Date): Date {
+function timeOf(row: LeafRow, columns: readonly string[]): Date | undefined {
   for (const column of columns) {
     const value = row[column];
     if (typeof value === 'string') {
@@ -92,7 +93,26 @@ function timeOf(row: LeafRow, columns: readonly string[], fallback: Date): Date 
       if (!Number.isNaN(at.getTime())) return at;
     }
   }
-  return fallback;
+  return undefined;
+}
+
+/**
+ * On an event whose row holds no time of its own (a setting's version, a retention statement):
+ * the transaction that wrote it, as its leaf text names it (format 2), for the stream to take the
+ * time of the audit entry written in that transaction (event-times.ts). Until then its time is
+ * when the version was queued, a column no leaf hash covers.
+ */
+const TIMELESS = Symbol('timeless');
+
+/** The transaction a leaf's text names (format 2, `…,"v":2,"xact":<id>}`); undefined for format 1. */
+export function transactionNamedBy(leaf: string): string | undefined {
+  return /,"v":2,"xact":(\d{1,20})}$/.exec(leaf.slice(-40))?.[1];
+}
+
+/** For an event that took its time from the queue: the transaction its leaf names (undefined when it names none); null for any other event. */
+export function timelessTransactionOf(event: StreamEvent): string | undefined | null {
+  const timeless = (event as { [TIMELESS]?: { xact: string | undefined } })[TIMELESS];
+  return timeless ? timeless.xact : null;
 }
 
 /**
@@ -157,7 +177,8 @@ export function streamEventOf(leaf: PlacedLeaf): StreamEvent | null {
   const { record, isDeleted, text } = recordOf(leaf.leaf, leaf.kind);
   const rule = ruleOf(leaf.kind);
   const serverId = typeof record.server_id === 'string' ? record.server_id : leaf.kind === 'server' && typeof record.id === 'string' ? record.id : null;
-  const event: StreamEvent & { [STORED_RECORD]?: StoredRecord } = {
+  const time = timeOf(record, rule.time(record));
+  const event: StreamEvent & { [STORED_RECORD]?: StoredRecord; [TIMELESS]?: { xact: string | undefined } } = {
     position: leaf.position,
     cursor: encodeEventCursor(leaf.position),
     leafHash: leaf.leafHash,
@@ -167,11 +188,12 @@ export function streamEventOf(leaf: PlacedLeaf): StreamEvent | null {
     category: typeof rule.category === 'function' ? rule.category(record) : rule.category,
     severity: isDeleted ? 'medium' : rule.severity(record),
     outcome: rule.outcome(record),
-    time: timeOf(record, rule.time(record), leaf.queuedAt),
+    time: time ?? leaf.queuedAt,
     actor: rule.actor(record),
     serverId,
     record,
   };
   if (text !== undefined) event[STORED_RECORD] = { record, text };
+  if (time === undefined) event[TIMELESS] = { xact: transactionNamedBy(leaf.leaf) };
   return event;
 }

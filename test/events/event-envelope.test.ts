@@ -6,7 +6,9 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApprovalsFixture, decideAs, authorizeSudoAs, requestAccessAs, type ApprovalsFixture } from '../support/approvals-fixture.js';
+import { sql } from 'drizzle-orm';
 import { readEvents, type EventLine } from '../support/event-stream-client.js';
+import { withoutTriggers } from '../support/log-tamper.js';
 import { ingest, minutesAgo } from '../support/records-fixture.js';
 import { castLines, putChunk } from '../support/recording-agent.js';
 import { startTestVigil, type TestVigil } from '../support/test-vigil.js';
@@ -214,6 +216,22 @@ describe('the event of each kind of leaf', () => {
     // A setting's version names nobody: the audit entry of its transaction does.
     expect(byType('webhook_subscription.deleted').actor).toBeNull();
     expect(byType('server.changed').serverId).toBe(byType('server.changed').recordId);
+  });
+
+  it('takes a setting’s time from the audit entry of its transaction, which its leaf covers, not from the queue', async () => {
+    const changes = ['webhook_subscription.changed', 'webhook_subscription.deleted'].map(byType);
+    const entries = changes.map((change) =>
+      events.find((event) => event.kind === 'audit_entry' && event.record.resource_id === change.recordId && event.position > change.position),
+    );
+    expect(entries.map((entry) => entry?.type)).toEqual(['audit.webhook.created', 'audit.webhook.deleted']);
+    expect(changes.map((change) => change.time)).toEqual(entries.map((entry) => entry!.record.occurred_at));
+    // Someone with database access moves the queue times: the events' times stay.
+    await withoutTriggers(
+      t.vigil.database.db,
+      async (tx) => void (await tx.execute(sql`update log_leaves set queued_at = queued_at - interval '3 days' where kind = 'webhook_subscription'`)),
+    );
+    const again = (await readEvents(t, t.admin.token)).lines.filter((line) => line.kind === 'webhook_subscription');
+    expect(again.map((event) => event.time)).toEqual(changes.map((change) => change.time));
   });
 
   it('is the log’s leaf: the position and leaf hash logInclusionProof proves, the record its row', async () => {
