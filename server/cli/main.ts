@@ -8,7 +8,7 @@ import { createLinkCode } from '../chat/identities.js';
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import { DataDirLockedError } from '../db/data-dir-lock.js';
 import { AppError } from '../errors.js';
-import { createUserToken, revokeToken } from '../identity/api-tokens.js';
+import { createStreamToken, createUserToken, revokeToken } from '../identity/api-tokens.js';
 import { createTenant, listTenants } from '../identity/tenants.js';
 import { createUser, listUsers } from '../identity/users.js';
 import { inTransaction } from '../service-context.js';
@@ -92,18 +92,24 @@ function buildProgram(config: () => Config, setExitCode: (code: number) => void)
   const token = program.command('token').description('Manage API tokens.');
   token
     .command('create')
-    .description('Create a user token and print it alone on stdout (it is shown only this once).')
+    .description('Create a token of a user and print it alone on stdout (it is shown only this once).')
     .requiredOption('--tenant <slug-or-id>', 'the tenant')
     .requiredOption('--email <email>', 'the user the token acts as')
     .option('--name <name>', 'what the token is for', 'cli')
     .option('--expires-in <duration>', 'lifetime such as 45m, 12h or 30d (default: no expiry)')
-    .action(async (options: { tenant: string; email: string; name: string; expiresIn?: string }) => {
+    .addOption(
+      new Option('--kind <kind>', 'user: the whole API as the user; stream: only the event stream (GET /events, eventStream), for a SIEM or collector')
+        .choices(['user', 'stream'])
+        .default('user'),
+    )
+    .action(async (options: { tenant: string; email: string; name: string; expiresIn?: string; kind: 'user' | 'stream' }) => {
       const lifetime = options.expiresIn ? parseDuration(options.expiresIn) : undefined;
+      const create = options.kind === 'stream' ? createStreamToken : createUserToken;
       await withDatabase(config(), async (database) => {
         const ctx = await operatorContext(database, options.tenant);
         const found = await operatorUser(ctx, options.email, options.tenant);
         const expiresAt = lifetime === undefined ? null : new Date(Date.now() + lifetime);
-        const created = await inTransaction(ctx, (tx) => createUserToken(tx, { userId: found.id, name: options.name, expiresAt }));
+        const created = await inTransaction(ctx, (tx) => create(tx, { userId: found.id, name: options.name, expiresAt }));
         print(created.token);
       });
     });

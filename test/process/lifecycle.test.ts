@@ -152,7 +152,24 @@ describe('Vigil run as a process', { timeout: 90_000 }, () => {
 
       const token = result.stdout.trim();
       expect(token).not.toBe(adminToken);
+
+      // A stream token for a collector: the event stream, and nothing else of the API.
+      await serverStateForCli();
+      const stream = await cli('token', 'create', '--tenant', 'default', '--email', 'admin@localhost', '--kind', 'stream', '--name', 'siem');
+      expect([stream.code, stream.stderr]).toEqual([0, '']);
+      expect(stream.stdout).toMatch(/^vigil_stream_[0-9a-f]{32}_[A-Za-z0-9_-]{43}\n$/);
+      const streamToken = stream.stdout.trim();
+      const wrongKind = await cli('token', 'create', '--tenant', 'default', '--email', 'admin@localhost', '--kind', 'agent');
+      expect([wrongKind.code, wrongKind.stdout]).toEqual([2, '']); // a usage error
+      expect(wrongKind.stderr).toContain('--kind');
+
       expect((await me(token)).data).toEqual({ me: ADMIN });
+      const { baseUrl } = await runningServer();
+      const events = await fetch(`${baseUrl}/events?first=1`, { headers: { authorization: `Bearer ${streamToken}` } });
+      expect(events.status).toBe(200);
+      expect((await events.text()).trim().split('\n')).toHaveLength(2);
+      const refused = await graphql(`${baseUrl}/graphql`, '{ users(first: 1) { nodes { id } } }', { token: streamToken });
+      expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     });
 
     it('makes a chat link code for a user and prints it alone on stdout', async () => {
