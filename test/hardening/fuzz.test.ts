@@ -115,6 +115,7 @@ const schema: GraphQLSchema = buildSchema(readFileSync(new URL('../../schema.gra
 let t: TestVigil;
 let f: RecordsFixture;
 let tables: string[];
+let aliceStreamToken: string;
 
 beforeAll(async () => {
   t = await startTestVigil({ env: { NODE_ENV: 'development' } });
@@ -124,6 +125,13 @@ beforeAll(async () => {
     { line: 'uptime', server: 'web', status: 'SUCCESS', minutes: 30 },
     { line: 'false', server: 'db', status: 'FAILED', minutes: 20 },
   ]);
+  // A stream token: every operation but the event stream and `me` is refused whole, before it runs.
+  const made = await t.gql<{ createStreamToken: { token: string } }>(
+    `mutation { createStreamToken(input: { name: "fuzz collector" }) { token } }`,
+    f.alice.token,
+  );
+  if (!made.data) throw new Error(`createStreamToken failed: ${JSON.stringify(made.errors)}`);
+  aliceStreamToken = made.data.createStreamToken.token;
   tables = (
     await queryRows<{ table_name: string }>(
       t.vigil.database.db,
@@ -1238,14 +1246,17 @@ describe('GraphQL fuzzing', () => {
       { weight: 1, arbitrary: fc.constant<TokenChoice>({ name: 'carol (recordings viewer)', authorization: `Bearer ${f.carol.token}` }) },
       { weight: 1, arbitrary: fc.constant<TokenChoice>({ name: 'dave (monitoring viewer)', authorization: `Bearer ${f.dave.token}` }) },
       { weight: 3, arbitrary: fc.constant<TokenChoice>({ name: 'agent web-01', authorization: `Bearer ${f.web.agentToken}` }) },
+      { weight: 2, arbitrary: fc.constant<TokenChoice>({ name: 'alice (stream token)', authorization: `Bearer ${aliceStreamToken}` }) },
       { weight: 1, arbitrary: fc.constant<TokenChoice>({ name: 'admin of tenant other', authorization: `Bearer ${f.other.admin.token}` }) },
       {
         weight: 1,
-        arbitrary: fc.tuple(fc.constantFrom('user', 'agent'), fc.constantFrom(tenantHex, otherHex), tokenSuffix).map(([kind, hex, suffix]): TokenChoice => ({
-          name: `forged vigil_${kind} token`,
-          authorization: `Bearer vigil_${kind}_${hex}_${suffix}`,
-          isForged: true,
-        })),
+        arbitrary: fc
+          .tuple(fc.constantFrom('user', 'agent', 'stream'), fc.constantFrom(tenantHex, otherHex), tokenSuffix)
+          .map(([kind, hex, suffix]): TokenChoice => ({
+            name: `forged vigil_${kind} token`,
+            authorization: `Bearer vigil_${kind}_${hex}_${suffix}`,
+            isForged: true,
+          })),
       },
       {
         weight: 1,
