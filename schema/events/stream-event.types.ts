@@ -102,4 +102,15 @@ export class EventStreamFilter {
   serverId?: string | null;
   @Field(() => ID, { nullable: true, description: 'The person whose record it is, or who acted.' })
   userId?: string | null;
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'An IP address (10.0.0.5, 2001:db8::1) or network (10.0.0.0/8): the client IP of an audit or activity entry, the remote IP of a session or transfer, a server’s IP. Matched as you see the record.',
+  })
+  ip?: string | null;
+  @Field(() => String, {
+    nullable: true,
+    description: 'Found, whatever its case, in the event’s type or any text of its record as you see it (1 to 200 characters).',
+  })
+  keyword?: string | null;
 }

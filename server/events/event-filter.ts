@@ -1,8 +1,11 @@
 /**
  * What a consumer of the event stream asks for beyond their scope: kinds, categories, types
  * (`command` takes every `command.…` type, `audit.user` every `audit.user.…`), a minimum severity,
- * a server and a person (the record's owner or the event's actor).
+ * a server and a person (the record's owner or the event's actor), an IP address or network, and a
+ * keyword. The IP and the keyword are matched against the record as the reader sees it, so a
+ * field the reader's rules hide cannot be probed through them.
  */
+import { BlockList, isIP } from 'node:net';
 import { BadInput } from '../errors.js';
 import { isUuid } from '../ids.js';
 import { LEAF_KINDS, LOG_STATEMENT_KIND } from '../log/leaf-kinds.js';
@@ -18,20 +21,85 @@ export interface EventStreamFilter {
   readonly minSeverity?: Severity | null;
   readonly serverId?: string | null;
   readonly userId?: string | null;
+  /** An address (`10.0.0.5`, `2001:db8::1`) or a network (`10.0.0.0/8`): the record's client, remote or server IP. */
+  readonly ip?: string | null;
+  /** Found, whatever its case, in the event's type or any text of its record. */
+  readonly keyword?: string | null;
 }
 
-/** The filter checked (unknown kinds, ids that are not ids: BAD_USER_INPUT naming `<field>.<key>`). */
-export function checkEventFilter(filter: EventStreamFilter | null | undefined, field = 'filter'): EventStreamFilter {
+/** The columns of a record holding an IP address (audit entries, activity, sessions, transfers, servers). */
+const IP_COLUMNS = ['client_ip', 'ip_address', 'remote_ip'] as const;
+const MAX_KEYWORD = 200;
+
+/** `ip` as an address or a network; null when it is neither. */
+function parseIpFilter(ip: string): BlockList | null {
+  const [address, prefix, ...rest] = ip.trim().split('/');
+  const family = isIP(address ?? '');
+  if (!family || rest.length > 0) return null;
+  const type = family === 4 ? 'ipv4' : 'ipv6';
+  const blocks = new BlockList();
+  if (prefix === undefined) {
+    blocks.addAddress(address!, type);
+    return blocks;
+  }
+  const bits = /^\d{1,3}$/.test(prefix) ? Number(prefix) : NaN;
+  if (!(bits >= 0 && bits <= (family === 4 ? 32 : 128))) return null;
+  blocks.addSubnet(address!, bits, type);
+  return blocks;
+}
+
+/**
+ * The filter checked (unknown kinds, ids that are not ids: BAD_USER_INPUT naming `<field>.<key>`,
+ * or the key alone when `field` is null, as for GET /events's parameters).
+ */
+export function checkEventFilter(filter: EventStreamFilter | null | undefined, field: string | null = 'filter'): EventStreamFilter {
   const checked = { ...filter };
+  const at = (key: string) => (field === null ? key : `${field}.${key}`);
   const unknown = checked.kinds?.find((kind) => !EVENT_KINDS.includes(kind));
-  if (unknown !== undefined) throw new BadInput(`${field}.kinds`, `${field}.kinds: ${unknown} is not a kind of the log (${EVENT_KINDS.join(', ')})`);
+  if (unknown !== undefined) throw new BadInput(at('kinds'), `${at('kinds')}: ${unknown} is not a kind of the log (${EVENT_KINDS.join(', ')})`);
   for (const key of ['serverId', 'userId'] as const) {
     const id = checked[key];
-    if (id !== null && id !== undefined && !isUuid(id)) throw new BadInput(`${field}.${key}`, `${field}.${key}: is not a valid id`);
+    if (id !== null && id !== undefined && !isUuid(id)) throw new BadInput(at(key), `${at(key)}: is not a valid id`);
     if (id) checked[key] = id.toLowerCase();
   }
-  if (checked.types?.some((type) => type.trim() === '')) throw new BadInput(`${field}.types`, `${field}.types: a type must not be empty`);
+  if (checked.types?.some((type) => type.trim() === '')) throw new BadInput(at('types'), `${at('types')}: a type must not be empty`);
+  if (checked.ip !== null && checked.ip !== undefined && !parseIpFilter(checked.ip))
+    throw new BadInput(at('ip'), `${at('ip')}: is not an IP address or network (10.0.0.5, 10.0.0.0/8, 2001:db8::/32)`);
+  if (checked.keyword !== null && checked.keyword !== undefined) {
+    const keyword = checked.keyword.trim();
+    if (keyword === '' || keyword.length > MAX_KEYWORD) throw new BadInput(at('keyword'), `${at('keyword')}: must be between 1 and ${MAX_KEYWORD} characters`);
+    checked.keyword = keyword;
+  }
   return checked;
+}
+
+/** Whether any text within `value` (nested objects and lists included) holds `needle` (lower case). */
+function holdsText(value: unknown, needle: string): boolean {
+  if (typeof value === 'string') return value.toLowerCase().includes(needle);
+  if (Array.isArray(value)) return value.some((item) => holdsText(item, needle));
+  if (typeof value === 'object' && value !== null) return Object.values(value).some((item) => holdsText(item, needle));
+  return false;
+}
+
+/**
+ * The filter's tests on the record as the reader sees it (after field rules): the IP and the
+ * keyword. Made once per read; null when the filter has neither.
+ */
+export function seenRecordTest(filter: EventStreamFilter): ((event: StreamEvent, seen: Readonly<Record<string, unknown>>) => boolean) | null {
+  const blocks = filter.ip ? parseIpFilter(filter.ip) : null;
+  const needle = filter.keyword?.toLowerCase();
+  if (!blocks && !needle) return null;
+  return (event, seen) => {
+    if (blocks) {
+      const addresses = IP_COLUMNS.map((column) => seen[column]).filter((value): value is string => typeof value === 'string');
+      const isIn = (address: string) => {
+        const family = isIP(address);
+        return family !== 0 && blocks.check(address, family === 4 ? 'ipv4' : 'ipv6');
+      };
+      if (!addresses.some(isIn)) return false;
+    }
+    return !needle || event.type.toLowerCase().includes(needle) || holdsText(seen, needle);
+  };
 }
 
 const isTypeOf = (type: string, wanted: string): boolean => type === wanted || type.startsWith(wanted.endsWith('.') ? wanted : `${wanted}.`);

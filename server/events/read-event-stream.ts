@@ -11,7 +11,7 @@ import { BadInput } from '../errors.js';
 import type { LogService } from '../log/log-service.js';
 import type { ServiceContext } from '../service-context.js';
 import { decodeEventCursor, encodeEventCursor } from './event-cursor.js';
-import { checkEventFilter, EVENT_KINDS, isEventWanted, type EventStreamFilter } from './event-filter.js';
+import { checkEventFilter, EVENT_KINDS, isEventWanted, seenRecordTest, type EventStreamFilter } from './event-filter.js';
 import { withTransactionTimes } from './event-times.js';
 import { ownersOfParents, readLeafWindow } from './placed-leaves.js';
 import { streamEventOf, type StreamEvent } from './stream-event.js';
@@ -59,11 +59,13 @@ export async function readEventStream(ctx: ServiceContext, log: LogCatchUp, read
   const events = await withTransactionTimes(ctx.db, scope.tenantId, window.leaves, made);
   const ownerOf = await eventOwners(ctx, scope, filter, events);
   const nodes: StreamEvent[] = [];
+  const isSeenWanted = seenRecordTest(filter);
   let end = Math.min(after + SCAN_WINDOW, window.size - 1);
   for (const event of events) {
     const owner = ownerOf(event);
     if (!canSeeEvent(scope, event.kind, owner) || !isEventWanted(filter, event, owner)) continue;
     const record = withFieldRules(scope, event.kind, event.record, owner);
+    if (isSeenWanted && !isSeenWanted(event, record)) continue;
     nodes.push(record === event.record ? event : { ...event, record });
     if (nodes.length === first) {
       end = event.position;

@@ -8,11 +8,12 @@
  *
  * Parameters: `after` (a cursor), `first` (at most this many events in all; without it, until
  * the end of the log, or forever with `follow`), `follow`, and the filter: `kinds`, `categories`,
- * `types`, `minSeverity`, `serverId`, `userId` (lists repeat or take commas). Refusals come before
- * anything is written, as JSON with the API's codes (401, 403, 400 naming the parameter); the
- * first page is read before the headers go out, so a bad cursor is a 400 too. Writing waits for
- * the socket to drain, and reading waits for writing. While following, the credential is checked
- * again when its person or token changes and once it expires: a revoked one ends the response.
+ * `types`, `minSeverity`, `serverId`, `userId`, `ip` (an address or a network), `keyword` (lists
+ * repeat or take commas). Refusals come before anything is written, as JSON with the API's codes
+ * (401, 403, 400 naming the parameter); the first page is read before the headers go out, so a
+ * bad cursor is a 400 too. Writing waits for the socket to drain, and reading waits for writing.
+ * While following, the credential is checked again when its person or token changes and once it
+ * expires: a revoked one ends the response.
  */
 import express from 'express';
 import type { Authenticator } from '../auth/authenticate.js';
@@ -21,7 +22,7 @@ import type { Clock } from '../clock.js';
 import type { Database } from '../db/database.js';
 import type { Disposable } from '../disposable.js';
 import { BadInput } from '../errors.js';
-import { EVENT_KINDS, type EventStreamFilter } from '../events/event-filter.js';
+import { checkEventFilter, EVENT_KINDS, type EventStreamFilter } from '../events/event-filter.js';
 import { eventLine } from '../events/event-line.js';
 import { followEventStream } from '../events/follow-event-stream.js';
 import { MAX_EVENT_PAGE, readEventStream, type EventStreamPage, type LogCatchUp } from '../events/read-event-stream.js';
@@ -73,9 +74,13 @@ function parseEventsRequest(params: QueryParams): EventsRequest {
       minSeverity: params.oneOf('minSeverity', EVENT_SEVERITIES),
       serverId: params.id('serverId'),
       userId: params.id('userId'),
+      ip: params.text('ip'),
+      keyword: params.text('keyword'),
     },
   };
   params.rejectUnknown();
+  // Checked here as well as where it is read, so a refusal names the parameter (`ip`, not `filter.ip`).
+  checkEventFilter(request.filter, null);
   return request;
 }
 

@@ -195,6 +195,45 @@ describe('the event stream, by reader', () => {
 });
 
 describe('refusals of the request', () => {
+  it('filters by IP address or network and by keyword, on the record as each reader sees it', async () => {
+    // The admin: Bob's terminal session by its address, both transfers by their network, both sessions by a /24.
+    const bobsSession = await eventsOf(t.admin.token, { ip: '198.51.100.2' });
+    expect(bobsSession.map((event) => [event.kind, event.record.user_id])).toEqual([['terminal_session', f.bob.id]]);
+    const transfers = await eventsOf(t.admin.token, { ip: '192.0.2.0/24', kinds: 'file_transfer' });
+    expect(transfers.map((event) => event.record.user_id)).toEqual([f.alice.id, f.bob.id]);
+    expect((await eventsOf(t.admin.token, { ip: '198.51.100.0/24', kinds: 'terminal_session' })).length).toBe(2);
+    expect(await eventsOf(t.admin.token, { ip: '2001:db8::/32' })).toEqual([]);
+
+    // A keyword, whatever its case, in any text of the record, and in the type.
+    const shadow = await eventsOf(t.admin.token, { keyword: 'ETC/SHADOW', kinds: 'command' });
+    expect(shadow.map((event) => event.type)).toEqual(['command.running', 'command.failed']);
+    expect((await eventsOf(t.admin.token, { keyword: 'system_log.warn' })).map((event) => event.record.message)).toEqual(['disk 91%']);
+
+    // Carol sees terminal sessions without others' network fields: the address she cannot see finds nothing.
+    expect(await eventsOf(f.carol.token, { ip: '198.51.100.2' })).toEqual([]);
+    expect(await eventsOf(f.carol.token, { keyword: 'firefox' })).toEqual([]);
+    // Alice finds her own command by keyword, never Bob's.
+    expect((await eventsOf(f.alice.token, { keyword: 'shadow' })).length).toBe(0);
+    expect((await eventsOf(f.alice.token, { keyword: 'deploy', kinds: 'command' })).map((event) => event.record.operator_user_id)).toEqual([
+      f.alice.id,
+      f.alice.id,
+    ]);
+
+    // Over GraphQL the same, and bad values are named.
+    const query = await t.gql(`{ eventStream(filter: { ip: "198.51.100.2" }) { nodes { kind } } }`, t.admin.token);
+    expect(query.data?.eventStream.nodes).toEqual([{ kind: 'terminal_session' }]);
+    for (const [filter, field] of [
+      ['{ ip: "300.1.1.1" }', 'filter.ip'],
+      ['{ ip: "10.0.0.0/33" }', 'filter.ip'],
+      ['{ keyword: "  " }', 'filter.keyword'],
+    ] as const) {
+      const refused = await t.gql(`{ eventStream(filter: ${filter}) { endCursor } }`, t.admin.token);
+      expect(refused.errors?.map((error) => [error.extensions?.code, error.extensions?.field])).toEqual([['BAD_USER_INPUT', field]]);
+    }
+    const http = await readEvents(t, t.admin.token, { ip: 'example.test' });
+    expect([http.status, http.consumed.refusal?.errors[0]?.extensions]).toEqual([400, expect.objectContaining({ code: 'BAD_USER_INPUT', field: 'ip' })]);
+  });
+
   it('names after for a cursor that is not one, or one past the end of the log', async () => {
     for (const after of ['not-a-cursor', Buffer.from('ev1:99999999').toString('base64url')]) {
       const query = await t.gql(`query($after: String) { eventStream(after: $after) { endCursor } }`, t.admin.token, { after });
