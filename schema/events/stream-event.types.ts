@@ -4,6 +4,7 @@ import type { EventActor, EventCategory, EventOutcome, Severity, StreamEvent as 
 import type { EventStreamPage as EventStreamPageRecord } from '../../server/events/read-event-stream.js';
 import { AuditActorTypeEnum } from '../audit/audit-entry.type.js';
 import { SeverityEnum } from '../common/enums.js';
+import { LabelInput } from '../identity/inputs.js';
 
 export enum EventCategoryEnum {
   AUTHENTICATION = 'authentication',
@@ -100,6 +101,10 @@ export class EventStreamFilter {
   minSeverity?: Severity | null;
   @Field(() => ID, { nullable: true, description: 'The server the record names (for an access session: any of its servers).' })
   serverId?: string | null;
+  @Field(() => String, { nullable: true, description: 'A server by its name, whatever the case (retired servers too).' })
+  serverName?: string | null;
+  @Field(() => [LabelInput], { nullable: true, description: 'Servers carrying every one of these labels, as they are labelled now.' })
+  serverLabels?: LabelInput[] | null;
   @Field(() => ID, { nullable: true, description: 'The person whose record it is, or who acted.' })
   userId?: string | null;
   @Field(() => String, {

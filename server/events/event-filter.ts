@@ -1,7 +1,8 @@
 /**
  * What a consumer of the event stream asks for beyond their scope: kinds, categories, types
  * (`command` takes every `command.…` type, `audit.user` every `audit.user.…`), a minimum severity,
- * a server and a person (the record's owner or the event's actor), an IP address or network, and a
+ * a server (by id, name or labels) and a person (the record's owner or the event's actor), an IP
+ * address or network, and a
  * keyword. The IP and the keyword are matched against the record as the reader sees it, so a
  * field the reader's rules hide cannot be probed through them.
  */
@@ -21,6 +22,10 @@ export interface EventStreamFilter {
   readonly minSeverity?: Severity | null;
   readonly serverId?: string | null;
   readonly userId?: string | null;
+  /** A server by name, whatever its case (the record's server, as for serverId). */
+  readonly serverName?: string | null;
+  /** Servers carrying every one of these labels (`env` = `prod`). */
+  readonly serverLabels?: readonly { readonly key: string; readonly value: string }[] | null;
   /** An address (`10.0.0.5`, `2001:db8::1`) or a network (`10.0.0.0/8`): the record's client, remote or server IP. */
   readonly ip?: string | null;
   /** Found, whatever its case, in the event's type or any text of its record. */
@@ -63,6 +68,17 @@ export function checkEventFilter(filter: EventStreamFilter | null | undefined, f
     if (id) checked[key] = id.toLowerCase();
   }
   if (checked.types?.some((type) => type.trim() === '')) throw new BadInput(at('types'), `${at('types')}: a type must not be empty`);
+  if (checked.serverName !== null && checked.serverName !== undefined) {
+    const name = checked.serverName.trim();
+    if (name === '' || name.length > MAX_KEYWORD) throw new BadInput(at('serverName'), `${at('serverName')}: must be between 1 and ${MAX_KEYWORD} characters`);
+    checked.serverName = name;
+  }
+  const labelKeys = new Set<string>();
+  for (const { key } of checked.serverLabels ?? []) {
+    if (key.trim() === '') throw new BadInput(at('serverLabels'), `${at('serverLabels')}: a label needs a key`);
+    if (labelKeys.has(key)) throw new BadInput(at('serverLabels'), `${at('serverLabels')}: ${key} is given twice`);
+    labelKeys.add(key);
+  }
   if (checked.ip !== null && checked.ip !== undefined && !parseIpFilter(checked.ip))
     throw new BadInput(at('ip'), `${at('ip')}: is not an IP address or network (10.0.0.5, 10.0.0.0/8, 2001:db8::/32)`);
   if (checked.keyword !== null && checked.keyword !== undefined) {
@@ -104,8 +120,24 @@ export function seenRecordTest(filter: EventStreamFilter): ((event: StreamEvent,
 
 const isTypeOf = (type: string, wanted: string): boolean => type === wanted || type.startsWith(wanted.endsWith('.') ? wanted : `${wanted}.`);
 
-/** Whether `event`, whose record is owned by `ownerUserId`, is one the filter asks for (kinds aside: the query takes those). */
-export function isEventWanted(filter: EventStreamFilter, event: StreamEvent, ownerUserId: string | null): boolean {
+/** Whether the event's server (any of an access session's) is among `serverIds`. */
+function isOnServers(event: StreamEvent, serverIds: ReadonlySet<string>): boolean {
+  if (event.serverId !== null && serverIds.has(event.serverId)) return true;
+  const listed = event.record.server_ids;
+  return Array.isArray(listed) && listed.some((id) => typeof id === 'string' && serverIds.has(id));
+}
+
+/**
+ * Whether `event`, whose record is owned by `ownerUserId`, is one the filter asks for (kinds aside:
+ * the query takes those); `serverIds`: the servers its serverName and serverLabels name (server-filter.ts).
+ */
+export function isEventWanted(
+  filter: EventStreamFilter,
+  event: StreamEvent,
+  ownerUserId: string | null,
+  serverIds: ReadonlySet<string> | null = null,
+): boolean {
+  if (serverIds && !isOnServers(event, serverIds)) return false;
   if (filter.categories?.length && !filter.categories.includes(event.category)) return false;
   if (filter.types?.length && !filter.types.some((wanted) => isTypeOf(event.type, wanted))) return false;
   if (filter.minSeverity && severityRank(event.severity) < severityRank(filter.minSeverity)) return false;

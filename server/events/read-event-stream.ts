@@ -14,6 +14,7 @@ import { decodeEventCursor, encodeEventCursor } from './event-cursor.js';
 import { checkEventFilter, EVENT_KINDS, isEventWanted, seenRecordTest, type EventStreamFilter } from './event-filter.js';
 import { withTransactionTimes } from './event-times.js';
 import { ownersOfParents, readLeafWindow } from './placed-leaves.js';
+import { serverIdsOfFilter } from './server-filter.js';
 import { streamEventOf, type StreamEvent } from './stream-event.js';
 
 export const DEFAULT_EVENT_PAGE = 500;
@@ -60,10 +61,11 @@ export async function readEventStream(ctx: ServiceContext, log: LogCatchUp, read
   const ownerOf = await eventOwners(ctx, scope, filter, events);
   const nodes: StreamEvent[] = [];
   const isSeenWanted = seenRecordTest(filter);
+  const serverIds = await serverIdsOfFilter(ctx.db, scope.tenantId, filter);
   let end = Math.min(after + SCAN_WINDOW, window.size - 1);
   for (const event of events) {
     const owner = ownerOf(event);
-    if (!canSeeEvent(scope, event.kind, owner) || !isEventWanted(filter, event, owner)) continue;
+    if (!canSeeEvent(scope, event.kind, owner) || !isEventWanted(filter, event, owner, serverIds)) continue;
     const record = withFieldRules(scope, event.kind, event.record, owner);
     if (isSeenWanted && !isSeenWanted(event, record)) continue;
     nodes.push(record === event.record ? event : { ...event, record });

@@ -8,10 +8,10 @@
  *
  * Parameters: `after` (a cursor), `first` (at most this many events in all; without it, until
  * the end of the log, or forever with `follow`), `follow`, and the filter: `kinds`, `categories`,
- * `types`, `minSeverity`, `serverId`, `userId`, `ip` (an address or a network), `keyword` (lists
- * repeat or take commas). Refusals come before anything is written, as JSON with the API's codes
- * (401, 403, 400 naming the parameter); the first page is read before the headers go out, so a
- * bad cursor is a 400 too. Writing waits for the socket to drain, and reading waits for writing.
+ * `types`, `minSeverity`, `serverId`, `serverName`, `serverLabels` (`env=prod`), `userId`, `ip` (an
+ * address or a network), `keyword` (lists repeat or take commas). Refusals come before anything is
+ * written, as JSON with the API's codes (401, 403, 400 naming the parameter); the first page is
+ * read before the headers go out, so a bad cursor is a 400 too. Writing waits for the socket to drain, and reading waits for writing.
  * While following, the credential is checked again when its person or token changes and once it
  * expires: a revoked one ends the response.
  */
@@ -58,6 +58,13 @@ interface EventsRequest {
   readonly filter: EventStreamFilter;
 }
 
+/** `env=prod` as a label; BAD_USER_INPUT naming serverLabels otherwise. */
+function labelOf(text: string): { key: string; value: string } {
+  const at = text.indexOf('=');
+  if (at < 1) throw new BadInput('serverLabels', `serverLabels: ${text} is not key=value`);
+  return { key: text.slice(0, at).trim(), value: text.slice(at + 1).trim() };
+}
+
 function parseEventsRequest(params: QueryParams): EventsRequest {
   const follow = params.text('follow')?.toLowerCase();
   if (follow !== undefined && !['1', '0', 'true', 'false'].includes(follow)) throw new BadInput('follow', 'follow: must be 1 or 0 (true or false)');
@@ -74,6 +81,8 @@ function parseEventsRequest(params: QueryParams): EventsRequest {
       minSeverity: params.oneOf('minSeverity', EVENT_SEVERITIES),
       serverId: params.id('serverId'),
       userId: params.id('userId'),
+      serverName: params.text('serverName'),
+      serverLabels: params.list('serverLabels')?.map((label) => labelOf(label)),
       ip: params.text('ip'),
       keyword: params.text('keyword'),
     },

@@ -195,7 +195,7 @@ describe('the event stream, by reader', () => {
 });
 
 describe('refusals of the request', () => {
-  it('filters by IP address or network and by keyword, on the record as each reader sees it', async () => {
+  it('filters by IP address or network, by keyword (both on the record as each reader sees it) and by server name or labels', async () => {
     // The admin: Bob's terminal session by its address, both transfers by their network, both sessions by a /24.
     const bobsSession = await eventsOf(t.admin.token, { ip: '198.51.100.2' });
     expect(bobsSession.map((event) => [event.kind, event.record.user_id])).toEqual([['terminal_session', f.bob.id]]);
@@ -219,6 +219,18 @@ describe('refusals of the request', () => {
       f.alice.id,
     ]);
 
+    // A server by name or by labels, as people name it: both sessions ran on web-01 (env=prod).
+    const onWeb = await eventsOf(t.admin.token, { serverName: 'WEB-01', kinds: 'terminal_session' });
+    expect(onWeb.map((event) => event.serverId)).toEqual([f.web.id, f.web.id]);
+    expect((await eventsOf(t.admin.token, { serverLabels: 'env=prod', kinds: 'command' })).length).toBe(4);
+    expect(await eventsOf(t.admin.token, { serverLabels: 'env=prod,team=db', kinds: 'command' })).toEqual([]);
+    expect(await eventsOf(t.admin.token, { serverName: 'db-01', kinds: 'command' })).toEqual([]);
+    const labelled = await t.gql(
+      `{ eventStream(filter: { serverLabels: [{ key: "env", value: "prod" }], kinds: ["terminal_session"] }) { nodes { serverId } } }`,
+      t.admin.token,
+    );
+    expect(labelled.data?.eventStream.nodes).toEqual([{ serverId: f.web.id }, { serverId: f.web.id }]);
+
     // Over GraphQL the same, and bad values are named.
     const query = await t.gql(`{ eventStream(filter: { ip: "198.51.100.2" }) { nodes { kind } } }`, t.admin.token);
     expect(query.data?.eventStream.nodes).toEqual([{ kind: 'terminal_session' }]);
@@ -226,12 +238,18 @@ describe('refusals of the request', () => {
       ['{ ip: "300.1.1.1" }', 'filter.ip'],
       ['{ ip: "10.0.0.0/33" }', 'filter.ip'],
       ['{ keyword: "  " }', 'filter.keyword'],
+      ['{ serverLabels: [{ key: "env", value: "a" }, { key: "env", value: "b" }] }', 'filter.serverLabels'],
     ] as const) {
       const refused = await t.gql(`{ eventStream(filter: ${filter}) { endCursor } }`, t.admin.token);
       expect(refused.errors?.map((error) => [error.extensions?.code, error.extensions?.field])).toEqual([['BAD_USER_INPUT', field]]);
     }
-    const http = await readEvents(t, t.admin.token, { ip: 'example.test' });
-    expect([http.status, http.consumed.refusal?.errors[0]?.extensions]).toEqual([400, expect.objectContaining({ code: 'BAD_USER_INPUT', field: 'ip' })]);
+    for (const [query, field] of [
+      [{ ip: 'example.test' }, 'ip'],
+      [{ serverLabels: 'prod' }, 'serverLabels'],
+    ] as const) {
+      const http = await readEvents(t, t.admin.token, query);
+      expect([http.status, http.consumed.refusal?.errors[0]?.extensions]).toEqual([400, expect.objectContaining({ code: 'BAD_USER_INPUT', field })]);
+    }
   });
 
   it('names after for a cursor that is not one, or one past the end of the log', async () => {
