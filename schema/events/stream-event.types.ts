@@ -101,6 +101,10 @@ export class EventStreamFilter {
   minSeverity?: Severity | null;
   @Field(() => ID, { nullable: true, description: 'The server the record names (for an access session: any of its servers).' })
   serverId?: string | null;
+  @Field(() => Date, { nullable: true, description: 'Events whose time is this or later.' })
+  since?: Date | null;
+  @Field(() => Date, { nullable: true, description: 'Events whose time is before this.' })
+  until?: Date | null;
   @Field(() => String, { nullable: true, description: 'A server by its name, whatever the case (retired servers too).' })
   serverName?: string | null;
   @Field(() => [LabelInput], { nullable: true, description: 'Servers carrying every one of these labels, as they are labelled now.' })

@@ -1,7 +1,7 @@
 /**
  * What a consumer of the event stream asks for beyond their scope: kinds, categories, types
  * (`command` takes every `command.…` type, `audit.user` every `audit.user.…`), a minimum severity,
- * a server (by id, name or labels) and a person (the record's owner or the event's actor), an IP
+ * a time range (the event's time), a server (by id, name or labels) and a person (the record's owner or the event's actor), an IP
  * address or network, and a
  * keyword. The IP and the keyword are matched against the record as the reader sees it, so a
  * field the reader's rules hide cannot be probed through them.
@@ -22,6 +22,10 @@ export interface EventStreamFilter {
   readonly minSeverity?: Severity | null;
   readonly serverId?: string | null;
   readonly userId?: string | null;
+  /** Events at or after this time (the event's `time`). */
+  readonly since?: Date | null;
+  /** Events before this time. */
+  readonly until?: Date | null;
   /** A server by name, whatever its case (the record's server, as for serverId). */
   readonly serverName?: string | null;
   /** Servers carrying every one of these labels (`env` = `prod`). */
@@ -68,6 +72,7 @@ export function checkEventFilter(filter: EventStreamFilter | null | undefined, f
     if (id) checked[key] = id.toLowerCase();
   }
   if (checked.types?.some((type) => type.trim() === '')) throw new BadInput(at('types'), `${at('types')}: a type must not be empty`);
+  if (checked.since && checked.until && checked.until <= checked.since) throw new BadInput(at('until'), `${at('until')}: must be after since`);
   if (checked.serverName !== null && checked.serverName !== undefined) {
     const name = checked.serverName.trim();
     if (name === '' || name.length > MAX_KEYWORD) throw new BadInput(at('serverName'), `${at('serverName')}: must be between 1 and ${MAX_KEYWORD} characters`);
@@ -138,6 +143,7 @@ export function isEventWanted(
   serverIds: ReadonlySet<string> | null = null,
 ): boolean {
   if (serverIds && !isOnServers(event, serverIds)) return false;
+  if ((filter.since && event.time < filter.since) || (filter.until && event.time >= filter.until)) return false;
   if (filter.categories?.length && !filter.categories.includes(event.category)) return false;
   if (filter.types?.length && !filter.types.some((wanted) => isTypeOf(event.type, wanted))) return false;
   if (filter.minSeverity && severityRank(event.severity) < severityRank(filter.minSeverity)) return false;

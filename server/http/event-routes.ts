@@ -8,7 +8,7 @@
  *
  * Parameters: `after` (a cursor), `first` (at most this many events in all; without it, until
  * the end of the log, or forever with `follow`), `follow`, and the filter: `kinds`, `categories`,
- * `types`, `minSeverity`, `serverId`, `serverName`, `serverLabels` (`env=prod`), `userId`, `ip` (an
+ * `types`, `minSeverity`, `since`, `until`, `serverId`, `serverName`, `serverLabels` (`env=prod`), `userId`, `ip` (an
  * address or a network), `keyword` (lists repeat or take commas). Refusals come before anything is
  * written, as JSON with the API's codes (401, 403, 400 naming the parameter); the first page is
  * read before the headers go out, so a bad cursor is a 400 too. Writing waits for the socket to drain, and reading waits for writing.
@@ -81,6 +81,8 @@ function parseEventsRequest(params: QueryParams): EventsRequest {
       minSeverity: params.oneOf('minSeverity', EVENT_SEVERITIES),
       serverId: params.id('serverId'),
       userId: params.id('userId'),
+      since: params.date('since'),
+      until: params.date('until'),
       serverName: params.text('serverName'),
       serverLabels: params.list('serverLabels')?.map((label) => labelOf(label)),
       ip: params.text('ip'),

@@ -195,7 +195,7 @@ describe('the event stream, by reader', () => {
 });
 
 describe('refusals of the request', () => {
-  it('filters by IP address or network, by keyword (both on the record as each reader sees it) and by server name or labels', async () => {
+  it('filters by IP address or network, by keyword (both on the record as each reader sees it), by server name or labels and by time', async () => {
     // The admin: Bob's terminal session by its address, both transfers by their network, both sessions by a /24.
     const bobsSession = await eventsOf(t.admin.token, { ip: '198.51.100.2' });
     expect(bobsSession.map((event) => [event.kind, event.record.user_id])).toEqual([['terminal_session', f.bob.id]]);
@@ -231,6 +231,15 @@ describe('refusals of the request', () => {
     );
     expect(labelled.data?.eventStream.nodes).toEqual([{ serverId: f.web.id }, { serverId: f.web.id }]);
 
+    // A time range, on each event's own time: the one system log line, written 15 minutes ago.
+    const window = { since: minutesAgo(t, 16), until: minutesAgo(t, 14) };
+    expect((await eventsOf(t.admin.token, { ...window, kinds: 'system_log' })).map((event) => event.record.message)).toEqual(['disk 91%']);
+    expect(await eventsOf(t.admin.token, { since: minutesAgo(t, 14), kinds: 'system_log' })).toEqual([]);
+    const ranged = await t.gql(`query($since: DateTimeISO) { eventStream(filter: { since: $since, kinds: ["command"] }) { nodes { type } } }`, t.admin.token, {
+      since: minutesAgo(t, 11),
+    });
+    expect(ranged.data?.eventStream.nodes).toEqual([{ type: 'command.succeeded' }, { type: 'command.failed' }]);
+
     // Over GraphQL the same, and bad values are named.
     const query = await t.gql(`{ eventStream(filter: { ip: "198.51.100.2" }) { nodes { kind } } }`, t.admin.token);
     expect(query.data?.eventStream.nodes).toEqual([{ kind: 'terminal_session' }]);
@@ -246,6 +255,8 @@ describe('refusals of the request', () => {
     for (const [query, field] of [
       [{ ip: 'example.test' }, 'ip'],
       [{ serverLabels: 'prod' }, 'serverLabels'],
+      [{ since: 'yesterday' }, 'since'],
+      [{ since: minutesAgo(t, 5), until: minutesAgo(t, 6) }, 'until'],
     ] as const) {
       const http = await readEvents(t, t.admin.token, query);
       expect([http.status, http.consumed.refusal?.errors[0]?.extensions]).toEqual([400, expect.objectContaining({ code: 'BAD_USER_INPUT', field })]);
@@ -269,7 +280,7 @@ describe('refusals of the request', () => {
     for (const [query, field] of [
       [{ kinds: 'commands' }, 'kinds'],
       [{ follow: 'yes' }, 'follow'],
-      [{ since: '2026-01-01' }, 'since'],
+      [{ from: '2026-01-01' }, 'from'],
     ] as const) {
       const http = await readEvents(t, t.admin.token, query);
       expect([http.status, http.consumed.refusal?.errors[0]?.extensions]).toEqual([400, expect.objectContaining({ code: 'BAD_USER_INPUT', field })]);
