@@ -1,10 +1,10 @@
 /**
  * What a consumer of the event stream asks for beyond their scope: kinds, categories, types
  * (`command` takes every `command.…` type, `audit.user` every `audit.user.…`), a minimum severity,
- * a time range (the event's time), a server (by id, name or labels) and a person (the record's owner or the event's actor), an IP
- * address or network, and a
- * keyword. The IP and the keyword are matched against the record as the reader sees it, so a
- * field the reader's rules hide cannot be probed through them.
+ * a time range (the event's time), a server (by id, name or labels), a person (the record's owner
+ * or the event's actor), an IP address or network, and a keyword. The IP and the keyword are
+ * matched against the record as the reader sees it, so a field the reader's rules hide cannot be
+ * probed through them.
  */
 import { BlockList, isIP } from 'node:net';
 import { BadInput } from '../errors.js';
@@ -38,7 +38,7 @@ export interface EventStreamFilter {
 
 /** The columns of a record holding an IP address (audit entries, activity, sessions, transfers, servers). */
 const IP_COLUMNS = ['client_ip', 'ip_address', 'remote_ip'] as const;
-const MAX_KEYWORD = 200;
+const MAX_FILTER_TEXT = 200;
 
 /** `ip` as an address or a network; null when it is neither. */
 function parseIpFilter(ip: string): BlockList | null {
@@ -75,7 +75,8 @@ export function checkEventFilter(filter: EventStreamFilter | null | undefined, f
   if (checked.since && checked.until && checked.until <= checked.since) throw new BadInput(at('until'), `${at('until')}: must be after since`);
   if (checked.serverName !== null && checked.serverName !== undefined) {
     const name = checked.serverName.trim();
-    if (name === '' || name.length > MAX_KEYWORD) throw new BadInput(at('serverName'), `${at('serverName')}: must be between 1 and ${MAX_KEYWORD} characters`);
+    if (name === '' || name.length > MAX_FILTER_TEXT)
+      throw new BadInput(at('serverName'), `${at('serverName')}: must be between 1 and ${MAX_FILTER_TEXT} characters`);
     checked.serverName = name;
   }
   const labelKeys = new Set<string>();
@@ -88,7 +89,8 @@ export function checkEventFilter(filter: EventStreamFilter | null | undefined, f
     throw new BadInput(at('ip'), `${at('ip')}: is not an IP address or network (10.0.0.5, 10.0.0.0/8, 2001:db8::/32)`);
   if (checked.keyword !== null && checked.keyword !== undefined) {
     const keyword = checked.keyword.trim();
-    if (keyword === '' || keyword.length > MAX_KEYWORD) throw new BadInput(at('keyword'), `${at('keyword')}: must be between 1 and ${MAX_KEYWORD} characters`);
+    if (keyword === '' || keyword.length > MAX_FILTER_TEXT)
+      throw new BadInput(at('keyword'), `${at('keyword')}: must be between 1 and ${MAX_FILTER_TEXT} characters`);
     checked.keyword = keyword;
   }
   return checked;

@@ -3,28 +3,19 @@
  * subscription created or deleted, a user's role changed): the time of the audit entry Vigil
  * wrote in the same transaction, which its leaf covers. Both leaves name that transaction in their
  * hashed text (leaf format 2) and verification holds every setting version to such an entry, so
- * nobody with database access can move the time without the log showing it. The queue time a
- * leaf's row carries stays only where no entry is found (format-1 leaves, written before leaves
+ * nobody with database access can move the time without the log showing it. The queue time (a
+ * column of log_leaves) stays only where no entry is found (format-1 leaves, written before leaves
  * named their transaction, and the log's own retention statements).
  */
 import { sql } from 'drizzle-orm';
 import { arrayLiteral } from '../db/bulk-insert.js';
 import { queryRows, type Executor } from '../db/database.js';
-import { KIND_RULES } from './kind-rules.js';
-import { timelessTransactionOf, transactionNamedBy, type PlacedLeaf, type StreamEvent } from './stream-event.js';
-
-const AUDIT_TIME_COLUMNS = KIND_RULES.audit_entry!.time({});
+import { recordTimeOf, timelessTransactionOf, transactionNamedBy, type PlacedLeaf, type StreamEvent } from './stream-event.js';
 
 /** An audit entry leaf's time, from its row; undefined when the text names another transaction or holds none. */
 function auditTimeOf(leaf: string, xact: string): Date | undefined {
   if (transactionNamedBy(leaf) !== xact) return undefined;
-  const row = (JSON.parse(leaf) as { row?: Record<string, unknown> }).row ?? {};
-  for (const column of AUDIT_TIME_COLUMNS) {
-    const value = row[column];
-    const at = typeof value === 'string' ? new Date(value) : undefined;
-    if (at && !Number.isNaN(at.getTime())) return at;
-  }
-  return undefined;
+  return recordTimeOf('audit_entry', (JSON.parse(leaf) as { row?: Record<string, unknown> }).row ?? {});
 }
 
 /**

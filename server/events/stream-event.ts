@@ -85,8 +85,9 @@ const ruleOf = (kind: string): KindRule => (kind === 'log_statement' ? LOG_STATE
 const SEVERITY_RANK = new Map(SEVERITIES.map((severity, rank) => [severity, rank]));
 export const severityRank = (severity: Severity): number => SEVERITY_RANK.get(severity) ?? 0;
 
-function timeOf(row: LeafRow, columns: readonly string[]): Date | undefined {
-  for (const column of columns) {
+/** The time a record of `kind` gives itself, by its rule's columns (the first that holds one); undefined when it gives none. */
+export function recordTimeOf(kind: string, row: LeafRow): Date | undefined {
+  for (const column of ruleOf(kind).time(row)) {
     const value = row[column];
     if (typeof value === 'string') {
       const at = new Date(value);
@@ -177,7 +178,7 @@ export function streamEventOf(leaf: PlacedLeaf): StreamEvent | null {
   const { record, isDeleted, text } = recordOf(leaf.leaf, leaf.kind);
   const rule = ruleOf(leaf.kind);
   const serverId = typeof record.server_id === 'string' ? record.server_id : leaf.kind === 'server' && typeof record.id === 'string' ? record.id : null;
-  const time = timeOf(record, rule.time(record));
+  const time = recordTimeOf(leaf.kind, record);
   const event: StreamEvent & { [STORED_RECORD]?: StoredRecord; [TIMELESS]?: { xact: string | undefined } } = {
     position: leaf.position,
     cursor: encodeEventCursor(leaf.position),

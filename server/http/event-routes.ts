@@ -8,12 +8,13 @@
  *
  * Parameters: `after` (a cursor), `first` (at most this many events in all; without it, until
  * the end of the log, or forever with `follow`), `follow`, and the filter: `kinds`, `categories`,
- * `types`, `minSeverity`, `since`, `until`, `serverId`, `serverName`, `serverLabels` (`env=prod`), `userId`, `ip` (an
- * address or a network), `keyword` (lists repeat or take commas). Refusals come before anything is
- * written, as JSON with the API's codes (401, 403, 400 naming the parameter); the first page is
- * read before the headers go out, so a bad cursor is a 400 too. Writing waits for the socket to drain, and reading waits for writing.
- * While following, the credential is checked again when its person or token changes and once it
- * expires: a revoked one ends the response.
+ * `types`, `minSeverity`, `since`, `until`, `serverId`, `serverName`, `serverLabels` (`env=prod`),
+ * `userId`, `ip` (an address or a network), `keyword` (lists repeat or take commas). Refusals come
+ * before anything is written, as JSON with the API's codes (401, 403, 400 naming the parameter);
+ * the first page is read before the headers go out, so a bad cursor is a 400 too. Writing waits
+ * for the socket to drain, and reading waits for writing. While following, the credential is
+ * checked again when its person or token changes and once it expires: a revoked one ends the
+ * response.
  */
 import express from 'express';
 import type { Authenticator } from '../auth/authenticate.js';
