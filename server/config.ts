@@ -117,6 +117,25 @@ const environmentSchema = z
     VIGIL_CHECKPOINT_MINUTES: integer(60, 1, 7 * 24 * 60),
     VIGIL_MAX_CLOCK_SKEW: integer(300, 0, 86_400),
     VIGIL_APPROVAL_SWEEP_SECONDS: integer(15, 1, 3600),
+    // Bucket names (the rules of S3's general purpose buckets).
+    VIGIL_ARCHIVE_S3_BUCKET: optionalString.refine(
+      (value) => value === undefined || /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(value),
+      'must be a bucket name: 3 to 63 lower-case letters, digits, dots and hyphens',
+    ),
+    VIGIL_ARCHIVE_S3_PREFIX: z
+      .string()
+      .trim()
+      .default('vigil')
+      .transform((value) => value.replace(/^\/+|\/+$/g, ''))
+      .refine((value) => /^[A-Za-z0-9!_.*'()/-]*$/.test(value), "must be a key prefix of letters, digits and !_.*'()-/"),
+    VIGIL_ARCHIVE_S3_REGION: optionalString,
+    VIGIL_ARCHIVE_S3_ENDPOINT: httpUrl,
+    VIGIL_ARCHIVE_S3_FORCE_PATH_STYLE: booleanFlag(false),
+    VIGIL_ARCHIVE_S3_ACCESS_KEY_ID: optionalString,
+    VIGIL_ARCHIVE_S3_SECRET_ACCESS_KEY: optionalString,
+    VIGIL_ARCHIVE_PERIOD: z.enum(['hour', 'day']).default('hour'),
+    VIGIL_ARCHIVE_CHECK_SECONDS: integer(60, 1, 3600),
+    AWS_REGION: optionalString,
     VIGIL_SECRET_KEY: optionalString.refine((value) => value === undefined || isSecretKey(value), SECRET_KEY_FORMAT),
     VIGIL_SECRET_KEY_PREVIOUS: z
       .string()
@@ -194,6 +213,10 @@ const environmentSchema = z
   .refine((env) => Boolean(env.SLACK_SIGNING_SECRET) === Boolean(env.SLACK_BOT_TOKEN), {
     message: 'the Slack bot needs both SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN',
     path: ['SLACK_BOT_TOKEN'],
+  })
+  .refine((env) => Boolean(env.VIGIL_ARCHIVE_S3_ACCESS_KEY_ID) === Boolean(env.VIGIL_ARCHIVE_S3_SECRET_ACCESS_KEY), {
+    message: 'set both VIGIL_ARCHIVE_S3_ACCESS_KEY_ID and VIGIL_ARCHIVE_S3_SECRET_ACCESS_KEY, or neither (the AWS SDK then finds credentials itself)',
+    path: ['VIGIL_ARCHIVE_S3_SECRET_ACCESS_KEY'],
   })
   .refine((env) => !(env.VIGIL_JWT_SECRET && env.VIGIL_JWKS_URL), {
     message: 'set either VIGIL_JWT_SECRET or VIGIL_JWKS_URL, not both',
@@ -330,7 +353,25 @@ export interface Config {
     /** How often each instance integrates leaves left queued and signs due checkpoints. */
     readonly logIntervalMs: number;
   };
+  /** The log's archive in S3-compatible object storage, when VIGIL_ARCHIVE_S3_BUCKET is set. */
+  readonly archive?: ArchiveConfig;
   readonly logLevel: LogLevel;
+}
+
+export interface ArchiveConfig {
+  readonly bucket: string;
+  /** Keys start with it (no leading or trailing slash; may be empty). */
+  readonly prefix: string;
+  readonly region: string;
+  /** Another S3-compatible service's URL (MinIO, Ceph, R2…); unset, AWS S3. */
+  readonly endpoint?: string;
+  readonly forcePathStyle: boolean;
+  /** Unset: the AWS SDK's own chain (AWS_* variables, shared files, the instance's role). */
+  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  /** One object per tenant and closed hour, or day (UTC). */
+  readonly period: 'hour' | 'day';
+  /** How often each instance looks for a closed period to archive: objects follow a period's end within it. */
+  readonly checkIntervalMs: number;
 }
 
 export class ConfigError extends Error {
@@ -439,6 +480,21 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
       instanceName: env.VIGIL_INSTANCE_NAME ?? instanceNameOf(env.VIGIL_PUBLIC_URL),
       logIntervalMs: env.VIGIL_LOG_INTERVAL_MS,
     },
+    archive: env.VIGIL_ARCHIVE_S3_BUCKET
+      ? {
+          bucket: env.VIGIL_ARCHIVE_S3_BUCKET,
+          prefix: env.VIGIL_ARCHIVE_S3_PREFIX,
+          region: env.VIGIL_ARCHIVE_S3_REGION ?? env.AWS_REGION ?? 'us-east-1',
+          endpoint: env.VIGIL_ARCHIVE_S3_ENDPOINT?.replace(/\/+$/, ''),
+          forcePathStyle: env.VIGIL_ARCHIVE_S3_FORCE_PATH_STYLE,
+          credentials:
+            env.VIGIL_ARCHIVE_S3_ACCESS_KEY_ID && env.VIGIL_ARCHIVE_S3_SECRET_ACCESS_KEY
+              ? { accessKeyId: env.VIGIL_ARCHIVE_S3_ACCESS_KEY_ID, secretAccessKey: env.VIGIL_ARCHIVE_S3_SECRET_ACCESS_KEY }
+              : undefined,
+          period: env.VIGIL_ARCHIVE_PERIOD,
+          checkIntervalMs: env.VIGIL_ARCHIVE_CHECK_SECONDS * 1000,
+        }
+      : undefined,
     logLevel: env.LOG_LEVEL,
   };
 }

@@ -44,6 +44,8 @@ import { loadSigningKey, publishSigningKey } from './audit/signing-key.js';
 import { loadLogSigner } from './log/log-keys.js';
 import { registerLogService } from './log/log-registry.js';
 import { createLogService, type LogService } from './log/log-service.js';
+import { createLogArchive, type LogArchive } from './archive/log-archive.js';
+import { createS3ObjectStore } from './archive/object-store.js';
 import { createChatBotServices } from './chat/bot-services.js';
 
 export interface RunningVigil {
@@ -56,6 +58,8 @@ export interface RunningVigil {
   readonly bootstrap: BootstrapResult | null;
   /** The verifiable log's sequencer and checkpointer in this instance. */
   readonly log: LogService;
+  /** The log's archive to object storage, when one is configured. */
+  readonly archive?: LogArchive;
   dispose(): Promise<void>;
 }
 
@@ -208,6 +212,12 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
     const deliveryWorker = startDeliveryWorker(deliveryDeps, config.outbound.pollIntervalMs);
     const alertEvaluator = startAlertEvaluator(deliveryDeps, config.outbound.alertEvaluationMs);
     const approvalSweeper = startApprovalSweeper({ db: database.db, clock, logger, intervalMs: config.approvals.sweepIntervalMs });
+    const archiveStore = config.archive ? await createS3ObjectStore(config.archive) : undefined;
+    const archive =
+      config.archive && archiveStore
+        ? createLogArchive({ db: database.db, clock, logger, log, store: archiveStore, prefix: config.archive.prefix, period: config.archive.period })
+        : undefined;
+    const archiveJob = archive && config.archive ? archive.start(config.archive.checkIntervalMs) : undefined;
 
     let disposing: Promise<void> | undefined;
     return {
@@ -217,6 +227,7 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
       database: openDatabaseHandle,
       bootstrap,
       log,
+      archive,
       dispose() {
         disposing ??= (async () => {
           try {
@@ -232,7 +243,9 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
               logJob.dispose(),
               retention.dispose(),
               rateLimitSweeper.dispose(),
+              archiveJob?.dispose(),
             ]);
+            archiveStore?.close();
             hub.dispose();
             // The runs writers asked for finish before the database closes (none can be asked now).
             await log.whenIdle();

@@ -1,13 +1,16 @@
 /**
- * `vigil audit verify FILE`: checks an export offline, opening no database, so it runs beside a
+ * `vigil audit verify FILE…`: checks an export offline, opening no database, so it runs beside a
  * live server or on an auditor's laptop. A verifiable-log export (GET /export/log.jsonl) is
  * checked whole, every fault reported, against trusted keys (`--key`, signed-note verifier keys)
  * and earlier checkpoints (`--anchor`: an earlier export, or a checkpoint note a witness holds);
- * an audit-chain export (GET /export/audit.jsonl) as before (`--public-key`). The report is JSON
- * on stdout; the exit code is 0 intact, 1 a fault, 2 a file or key that cannot be read as one.
+ * the archive's objects (gzipped log segments) are checked as one log, in the order given, each
+ * continuing the one before; an audit-chain export (GET /export/audit.jsonl) as before
+ * (`--public-key`). The report is JSON on stdout; the exit code is 0 intact, 1 a fault, 2 a file
+ * or key that cannot be read as one.
  */
 import fs from 'node:fs';
 import readline from 'node:readline';
+import { createGunzip } from 'node:zlib';
 import type { Command } from 'commander';
 import { AuditFileFormatError, verifyAuditFile } from '../export/verify-audit-jsonl.js';
 import { isLogExportHeader, LogFileFormatError, verifyLogFile } from '../export/verify-log-jsonl.js';
@@ -21,7 +24,7 @@ export function addAuditCommands(program: Command, setExitCode: (code: number) =
   audit
     .command('verify')
     .description('Verify a JSONL audit export without a database; prints a JSON report. Exit 0: intact, 1: a fault, 2: not a readable export.')
-    .argument('<file>', 'a file from GET /export/log.jsonl or GET /export/audit.jsonl')
+    .argument('<files...>', 'a file from GET /export/log.jsonl or GET /export/audit.jsonl, or archive objects (.jsonl.gz) in log order')
     .option('--key <verifier-key>', 'log exports: a trusted signed-note verifier key (the logVerifierKeys query); repeat for rotated keys', collect)
     .option('--anchor <file>', 'log exports: an earlier export, or a file holding a checkpoint note a witness kept; repeat for several', collect)
     .option(
@@ -29,13 +32,16 @@ export function addAuditCommands(program: Command, setExitCode: (code: number) =
       'audit-chain exports: a trusted public key (the auditSigningKeys query); repeat for rotated keys. Default: the keys in the file',
       collect,
     )
-    .action(async (file: string, options: { publicKey?: string[]; key?: string[]; anchor?: string[] }) => {
-      const firstLine = await readFirstLine(file);
-      setExitCode(
-        firstLine !== undefined && isLogExportHeader(firstLine)
-          ? await verifyLogExportFile(file, options.key ?? [], options.anchor ?? [])
-          : await verifyExportFile(file, options.publicKey ?? []),
-      );
+    .action(async (files: string[], options: { publicKey?: string[]; key?: string[]; anchor?: string[] }) => {
+      const firstLine = await readFirstLine(files[0]!);
+      if (firstLine !== undefined && isLogExportHeader(firstLine)) {
+        setExitCode(await verifyLogExportFiles(files, options.key ?? [], options.anchor ?? []));
+      } else if (files.length > 1) {
+        say('vigil: an audit-chain export is verified alone; only log exports and archive objects are read one after another');
+        setExitCode(2);
+      } else {
+        setExitCode(await verifyExportFile(files[0]!, options.publicKey ?? []));
+      }
     });
   addProofCommands(program, setExitCode);
 }
@@ -49,7 +55,7 @@ async function readFirstLine(file: string): Promise<string | undefined> {
   return undefined;
 }
 
-async function verifyLogExportFile(file: string, keys: string[], anchorFiles: string[]): Promise<number> {
+async function verifyLogExportFiles(files: string[], keys: string[], anchorFiles: string[]): Promise<number> {
   try {
     const trusted = keys.map((key) => {
       try {
@@ -59,7 +65,8 @@ async function verifyLogExportFile(file: string, keys: string[], anchorFiles: st
       }
     });
     const anchors = await Promise.all(anchorFiles.map((path) => readAnchor(readableFile(path, 'anchor'))));
-    const report = await verifyLogFile(readLines(readableFile(file, 'export')), { trusted, anchors });
+    const readable = files.map((file) => readableFile(file, 'log export'));
+    const report = await verifyLogFile(linesOfAll(readable), { trusted, anchors });
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     for (const note of report.notes) say(`vigil: note: ${note}`);
     for (const fault of report.faults) say(`vigil: ${fault.kind}${fault.index === null ? '' : ` at ${fault.index}`}: ${fault.message}`);
@@ -112,6 +119,32 @@ export function readableFile(path: string, what: string): string {
   }
 }
 
+/** The lines of a file, gunzipped when it starts as gzip does (the archive's objects). */
 function readLines(file: string): AsyncIterable<string> {
-  return readline.createInterface({ input: fs.createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
+  const isGzipped = isGzip(file);
+  const raw = fs.createReadStream(file);
+  const input = isGzipped ? raw.pipe(createGunzip()) : raw;
+  raw.on('error', (error) => input.destroy(error));
+  input.setEncoding('utf8');
+  return readline.createInterface({ input, crlfDelay: Infinity });
+}
+
+async function* linesOfAll(files: readonly string[]): AsyncGenerator<string> {
+  for (const file of files) {
+    try {
+      yield* readLines(file);
+    } catch (error) {
+      throw new LogFileFormatError(`cannot read ${file}: ${(error as Error).message}`);
+    }
+  }
+}
+
+function isGzip(file: string): boolean {
+  const magic = Buffer.alloc(2);
+  const fd = fs.openSync(file, 'r');
+  try {
+    return fs.readSync(fd, magic, 0, 2, 0) === 2 && magic[0] === 0x1f && magic[1] === 0x8b;
+  } finally {
+    fs.closeSync(fd);
+  }
 }

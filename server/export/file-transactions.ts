@@ -28,6 +28,8 @@ export class FileTransactionRules {
   private versions: FileLeaf[] = [];
   /** Record leaves of format 1, which this check cannot hold to the explanation rule. */
   format1Leaves = 0;
+  /** Reading starts mid-log (a segment): the first transaction's audit entry may lie before it. */
+  private isFirstTransactionBegunEarlier = false;
 
   constructor(private readonly faults: FaultList) {}
 
@@ -56,13 +58,21 @@ export class FileTransactionRules {
     else if (role === LeafRole.Explained) this.versions.push(leaf);
   }
 
+  /** The leaves read start at a position past 0, where a transaction may have begun earlier. */
+  startMidLog(): void {
+    this.isFirstTransactionBegunEarlier = true;
+  }
+
   /** Names the versions of transactions that no audit entry explained; call once the file is read. */
   finish(): void {
     this.finishTransaction();
   }
 
   private finishTransaction(): void {
-    if (!this.isExplained) {
+    if (this.current === undefined) return;
+    const mayBeExplainedEarlier = this.isFirstTransactionBegunEarlier;
+    this.isFirstTransactionBegunEarlier = false;
+    if (!this.isExplained && !mayBeExplainedEarlier) {
       for (const leaf of this.versions) {
         this.faults.add(
           'leaf_unexplained',

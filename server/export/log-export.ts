@@ -6,7 +6,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { recordAuditView } from '../audit/record-view.js';
-import { queryRows } from '../db/database.js';
+import { queryRows, type Executor } from '../db/database.js';
 import { Conflict } from '../errors.js';
 import { latestLogCheckpoint } from '../log/checkpoints.js';
 import type { LogService } from '../log/log-service.js';
@@ -43,18 +43,23 @@ export async function startLogExport(
   const checkpoint = await latestLogCheckpoint(ctx.db, tenantId);
   if (!checkpoint || checkpoint.size < size) throw new Conflict('No checkpoint could be signed over the log; see the server log');
   await recordAuditView(ctx, 'audit.exported', 'verifiable_log', { format: 'log-jsonl', size: checkpoint.size });
-  return { size: checkpoint.size, chunks: lines(ctx, tenantId, checkpoint.size, checkpoint.note) };
+  return { size: checkpoint.size, chunks: lines(ctx.db, tenantId, checkpoint.size, checkpoint.note) };
 }
 
-async function* lines(ctx: ServiceContext, tenantId: string, size: number, note: string): AsyncGenerator<string> {
+async function* lines(db: Executor, tenantId: string, size: number, note: string): AsyncGenerator<string> {
   yield logHeaderLine({ tenantId, size, checkpoint: note });
-  for (let from = 0; from < size; from += PAGE) {
+  yield* leafLines(db, tenantId, 0, size);
+  yield logEndLine(size);
+}
+
+/** The leaf lines of positions `from` to `size` - 1, a page of lines at a time. */
+export async function* leafLines(db: Executor, tenantId: string, from: number, size: number): AsyncGenerator<string> {
+  for (let start = from; start < size; start += PAGE) {
     const rows = await queryRows<{ idx: string | number; kind: string; record_id: string; leaf: string | null; leaf_hash: string }>(
-      ctx.db,
+      db,
       sql`select idx, kind, record_id, leaf, encode(leaf_hash, 'base64') as leaf_hash from log_leaves
-          where tenant_id = ${tenantId} and idx >= ${from} and idx < ${Math.min(size, from + PAGE)} order by idx`,
+          where tenant_id = ${tenantId} and idx >= ${start} and idx < ${Math.min(size, start + PAGE)} order by idx`,
     );
     yield rows.map((row) => logLeafLine({ index: Number(row.idx), kind: row.kind, recordId: row.record_id, leaf: row.leaf, leafHash: row.leaf_hash })).join('');
   }
-  yield logEndLine(size);
 }

@@ -14,7 +14,7 @@ import { startVigil, type RunningVigil } from '../../server/vigil.js';
 import { graphql } from '../support/graphql-client.js';
 import { INGEST } from '../support/records-fixture.js';
 import { createTestDatabase, isPostgres, type TestDatabase } from '../support/test-database.js';
-import { TEST_SECRET_KEY, TEST_SIGNING_KEY } from '../support/test-vigil.js';
+import { TEST_ENV } from '../support/test-vigil.js';
 
 let database: TestDatabase;
 let a: RunningVigil;
@@ -26,14 +26,9 @@ beforeAll(async () => {
   database = await createTestDatabase();
   const config = () =>
     loadConfig({
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'silent',
-      NODE_ENV: 'test',
-      VIGIL_AUDIT_SIGNING_KEY: TEST_SIGNING_KEY,
-      VIGIL_SECRET_KEY: TEST_SECRET_KEY,
-      VIGIL_RATE_LIMIT_PER_TOKEN: '0',
-      VIGIL_RATE_LIMIT_PER_IP: '0',
+      ...TEST_ENV,
+      // The periodic pass at its default pace: it integrates and signs beside the writers.
+      VIGIL_LOG_INTERVAL_MS: '1000',
       VIGIL_CHECKPOINT_EVERY: '50',
       ...database.env,
     });

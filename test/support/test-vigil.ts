@@ -42,25 +42,30 @@ export interface TestVigil {
   close(): Promise<void>;
 }
 
+/** The configuration every test instance starts with, before its database's and its own. */
+export const TEST_ENV: Readonly<Record<string, string>> = {
+  PORT: '0',
+  HOST: '127.0.0.1',
+  LOG_LEVEL: 'silent',
+  NODE_ENV: 'test',
+  VIGIL_AUDIT_SIGNING_KEY: TEST_SIGNING_KEY,
+  VIGIL_SECRET_KEY: TEST_SECRET_KEY,
+  // Background jobs stay out of the way (tests that count statements see only their own); the
+  // tests of these jobs run them directly on the test clock, or set their own interval.
+  VIGIL_WEBHOOK_POLL_MS: '60000',
+  VIGIL_ALERT_EVALUATION_SECONDS: '3600',
+  VIGIL_APPROVAL_SWEEP_SECONDS: '3600',
+  VIGIL_LOG_INTERVAL_MS: '60000',
+  // Rate limits count every request with a statement of their own; their tests turn them on.
+  VIGIL_RATE_LIMIT_PER_TOKEN: '0',
+  VIGIL_RATE_LIMIT_PER_IP: '0',
+};
+
 export async function startTestVigil(options: { clock?: Clock; env?: Record<string, string>; database?: TestDatabase } = {}): Promise<TestVigil> {
   const database: TestDatabase = options.database ?? (await createTestDatabase());
   const clock = options.clock ?? new ManualClock();
   const config = loadConfig({
-    PORT: '0',
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'silent',
-    NODE_ENV: 'test',
-    VIGIL_AUDIT_SIGNING_KEY: TEST_SIGNING_KEY,
-    VIGIL_SECRET_KEY: TEST_SECRET_KEY,
-    // Background jobs stay out of the way (tests that count statements see only their own); the
-    // tests of these jobs run them directly on the test clock, or set their own interval.
-    VIGIL_WEBHOOK_POLL_MS: '60000',
-    VIGIL_ALERT_EVALUATION_SECONDS: '3600',
-    VIGIL_APPROVAL_SWEEP_SECONDS: '3600',
-    VIGIL_LOG_INTERVAL_MS: '60000',
-    // Rate limits count every request with a statement of their own; their tests turn them on.
-    VIGIL_RATE_LIMIT_PER_TOKEN: '0',
-    VIGIL_RATE_LIMIT_PER_IP: '0',
+    ...TEST_ENV,
     ...database.env,
     ...options.env,
   });

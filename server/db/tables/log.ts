@@ -92,3 +92,42 @@ export const logCheckpoints = pgTable(
 );
 
 export type LogCheckpointRow = typeof logCheckpoints.$inferSelect;
+
+/**
+ * The log's archive in object storage (server/archive/): one object per tenant and closed period,
+ * holding the leaves from the previous object's checkpoint to this one's. A row is claimed before
+ * its checkpoint is chosen and its object uploaded, so a crash anywhere leaves a row that any
+ * instance finishes; what the object holds is fixed once `size` is, so an upload tried again
+ * writes the same bytes under the same key. Delivery state, like the webhook outbox: the objects
+ * carry their own proofs, and a row changed here changes nothing they prove.
+ */
+export const logArchiveObjects = pgTable(
+  'log_archive_objects',
+  {
+    tenantId: tenantId(),
+    periodStart: eventTime('period_start').notNull(),
+    periodEnd: eventTime('period_end').notNull(),
+    /** The first position in the object (the previous object's size); null until the checkpoint is chosen. */
+    fromSize: bigint('from_size', { mode: 'number' }),
+    previousCheckpointId: uuid('previous_checkpoint_id'),
+    size: bigint('size', { mode: 'number' }),
+    checkpointId: uuid('checkpoint_id'),
+    objectKey: text('object_key'),
+    bytes: bigint('bytes', { mode: 'number' }),
+    sha256: bytes('sha256'),
+    /** Until when the instance that took the row works on it; another takes it over after. */
+    leaseUntil: eventTime('lease_until'),
+    attempts: smallint('attempts').notNull().default(0),
+    lastError: text('last_error'),
+    createdAt: writtenAt('created_at'),
+    uploadedAt: eventTime('uploaded_at'),
+  },
+  (table) => [
+    primaryKey({ name: 'log_archive_objects_pkey', columns: [table.tenantId, table.periodStart] }),
+    index('log_archive_objects_pending_idx')
+      .on(table.tenantId, table.periodStart)
+      .where(sql`${table.uploadedAt} is null`),
+  ],
+);
+
+export type LogArchiveObjectRow = typeof logArchiveObjects.$inferSelect;

@@ -1,0 +1,274 @@
+/**
+ * The log's archive in object storage: a real S3-protocol server (s3rver, signatures checked)
+ * receives one gzipped segment per tenant and closed hour, quiet hours included; the objects,
+ * downloaded and read in order by the offline verifier (`vigil audit verify`), verify as the
+ * whole log, and any object changed, dropped or re-signed is named. An upload that fails is
+ * finished later as the same object, and the next hour waits for it; two instances archiving at
+ * once write each object once.
+ */
+import { execFile } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { gzipSync } from 'node:zlib';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogArchive } from '../../server/archive/log-archive.js';
+import { createS3ObjectStore } from '../../server/archive/object-store.js';
+import { ManualClock } from '../../server/clock.js';
+import { loadConfig } from '../../server/config.js';
+import { queryRows } from '../../server/db/database.js';
+import { leafHash } from '../../server/log/merkle.js';
+import { noteSignerFromPrivateKey, parseNote, signNote } from '../../server/log/signed-note.js';
+import { createLogger } from '../../server/logger.js';
+import { startVigil, type RunningVigil } from '../../server/vigil.js';
+import { addServer, ingest, minutesAgo, type TestServer } from '../support/records-fixture.js';
+import { startTestS3, type TestS3 } from '../support/s3-server.js';
+import { createTestDatabase, isPostgres, type TestDatabase } from '../support/test-database.js';
+import { startTestVigil, TEST_ENV, type TestUser, type TestVigil } from '../support/test-vigil.js';
+
+const run = promisify(execFile);
+const clock = new ManualClock(new Date('2026-12-06T10:20:00.000Z'));
+let s3: TestS3;
+let database: TestDatabase;
+let t: TestVigil;
+let dir: string;
+let tenantId: string;
+let admin: TestUser;
+let server: TestServer;
+let keys: string[];
+
+beforeAll(async () => {
+  s3 = await startTestS3();
+  // The periodic pass stays out of the way: each test runs the archive itself, on its clock.
+  database = await createTestDatabase();
+  t = await startTestVigil({ clock, database, env: { ...s3.env('audit'), VIGIL_ARCHIVE_CHECK_SECONDS: '3600' } });
+  dir = await mkdtemp(path.join(os.tmpdir(), 'vigil-archive-'));
+  ({ tenantId, admin } = await t.createTenant('archived'));
+  server = await addServer(t, tenantId, 'db-archived');
+  keys = (await t.gql<any>('{ logVerifierKeys }', admin.token)).data!.logVerifierKeys;
+});
+afterAll(async () => {
+  await t?.close();
+  await s3?.close();
+});
+
+let commandNumber = 0;
+async function reportCommands(count: number): Promise<void> {
+  const events = Array.from({ length: count }, () => {
+    const index = commandNumber++;
+    return {
+      eventId: `a${index}`,
+      kind: 'COMMAND',
+      command: { shell: 'SYSTEM', line: `pg_dump app > /backup/${index}.sql`, status: 'SUCCESS', submittedAt: minutesAgo(t, 5) },
+    };
+  });
+  const response = await ingest(t, server.agentToken, events);
+  expect(response.errors).toBeUndefined();
+  await t.vigil.log.whenIdle();
+}
+
+const tenantKeys = (id = tenantId) => s3.keys(`audit/tenants/${id}/`);
+
+async function logSize(): Promise<number> {
+  await t.vigil.log.catchUp(tenantId);
+  const [head] = await queryRows<{ size: string | number }>(t.vigil.database.db, sql`select size from log_heads where tenant_id = ${tenantId}`);
+  return Number(head!.size);
+}
+
+async function download(key: string, text?: string): Promise<string> {
+  const file = path.join(dir, `${path.basename(key, '.jsonl.gz')}-${Math.random().toString(36).slice(2)}.jsonl.gz`);
+  await writeFile(file, text === undefined ? await s3.get(key) : gzipSync(text));
+  return file;
+}
+
+async function verify(files: string[], ...extra: string[]): Promise<{ code: number; report: any; stderr: string }> {
+  const args = ['--import', 'tsx', 'server/cli/main.ts', 'audit', 'verify', ...files, ...keys.flatMap((key) => ['--key', key]), ...extra];
+  try {
+    const { stdout, stderr } = await run(process.execPath, args, { cwd: process.cwd() });
+    return { code: 0, report: JSON.parse(stdout), stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, report: failed.stdout ? JSON.parse(failed.stdout) : undefined, stderr: failed.stderr };
+  }
+}
+
+const headerOf = (text: string) => JSON.parse(text.slice(0, text.indexOf('\n'))) as Record<string, any>;
+
+/** The three hours the first test archives, kept for the later ones. */
+const hours: { key: string; text: string }[] = [];
+
+describe('the log archive', () => {
+  it('writes one object per tenant and closed hour, quiet hours included, and the objects verify offline as the whole log', async () => {
+    await reportCommands(40);
+    clock.set(new Date('2026-12-06T11:01:00.000Z'));
+    await t.vigil.archive!.runOnce();
+    const afterFirst = await logSize();
+    const [first] = await tenantKeys();
+    expect(first).toBe(`audit/tenants/${tenantId}/log/2026/12/06/20261206T1000Z-0-${afterFirst}.jsonl.gz`);
+    // Every tenant has its own object for the hour, the first-run tenant too.
+    expect(await tenantKeys(t.admin.tenantId)).toEqual([expect.stringMatching(/\/log\/2026\/12\/06\/20261206T1000Z-0-\d+\.jsonl\.gz$/)]);
+
+    await reportCommands(25);
+    clock.set(new Date('2026-12-06T12:00:30.000Z'));
+    await t.vigil.archive!.runOnce();
+    const afterSecond = await logSize();
+    expect(afterSecond).toBeGreaterThan(afterFirst + 25);
+
+    // Nothing written in this hour: its object holds no leaf and a checkpoint signed after it.
+    clock.set(new Date('2026-12-06T13:00:10.000Z'));
+    await t.vigil.archive!.runOnce();
+    expect(await logSize()).toBe(afterSecond);
+
+    const archived = await tenantKeys();
+    expect(archived).toEqual([
+      first,
+      `audit/tenants/${tenantId}/log/2026/12/06/20261206T1100Z-${afterFirst}-${afterSecond}.jsonl.gz`,
+      `audit/tenants/${tenantId}/log/2026/12/06/20261206T1200Z-${afterSecond}-${afterSecond}.jsonl.gz`,
+    ]);
+    for (const key of archived) hours.push({ key, text: await s3.text(key) });
+    const headers = hours.map((hour) => headerOf(hour.text));
+    expect(headers.map((header) => [header.version, header.from, header.size])).toEqual([
+      [2, 0, afterFirst],
+      [2, afterFirst, afterSecond],
+      [2, afterSecond, afterSecond],
+    ]);
+    expect(headers[1]!.previousCheckpoint).toBe(headers[0]!.checkpoint);
+    expect(headers[2]!.previousCheckpoint).toBe(headers[1]!.checkpoint);
+    expect(headers[2]!.periodStart).toBe('2026-12-06T12:00:00.000Z');
+    // The quiet hour's checkpoint was signed after the hour ended.
+    expect(parseNote(headers[2]!.checkpoint).text).toMatch(/vigil-time 2026-12-06T13:00:10\.000Z/);
+    // The first hour's object holds the commands as reported.
+    expect(hours[0]!.text).toContain('pg_dump app > /backup/39.sql');
+    expect(hours[0]!.text).not.toContain('/backup/40.sql');
+
+    const files = await Promise.all(archived.map((key) => download(key)));
+    const whole = await verify(files);
+    expect(whole.stderr).not.toMatch(/vigil: [a-z_]+ at/);
+    expect(whole.code).toBe(0);
+    expect(whole.report).toMatchObject({
+      isIntact: true,
+      tenantId,
+      from: 0,
+      size: afterSecond,
+      checkedLeaves: afterSecond,
+      segments: 3,
+      isSignatureChecked: true,
+    });
+
+    // One object alone verifies against its own checkpoints, from where it starts.
+    const alone = await verify([files[1]!]);
+    expect(alone.code).toBe(0);
+    expect(alone.report).toMatchObject({ isIntact: true, from: afterFirst, size: afterSecond, checkedLeaves: afterSecond - afterFirst, segments: 1 });
+    expect(alone.report.notes.join(' ')).toContain(`Checked from position ${afterFirst}`);
+  });
+
+  it('names a changed leaf, a rehashed one, an object left out and a checkpoint another key signed', async () => {
+    expect(hours).toHaveLength(3);
+    const [firstFile, thirdFile] = await Promise.all([download(hours[0]!.key), download(hours[2]!.key)]);
+    const lines = hours[1]!.text.split('\n');
+    const target = lines.findIndex((line) => line.includes('/backup/50.sql'));
+    const leafLine = JSON.parse(lines[target]!) as { index: number; recordId: string; leaf: string; leafHash: string };
+
+    const changed = [...lines];
+    changed[target] = JSON.stringify({ ...leafLine, leaf: leafLine.leaf.replace('/backup/50.sql', '/backup/ok.sql') });
+    const modified = await verify([firstFile, await download(hours[1]!.key, changed.join('\n')), thirdFile]);
+    expect(modified.code).toBe(1);
+    expect(modified.report.faults).toContainEqual(expect.objectContaining({ kind: 'leaf_modified', index: leafLine.index, recordId: leafLine.recordId }));
+
+    // Rehashed too: the leaf checks out, the tree no longer hashes to the root the hour's checkpoint signed.
+    const rewritten = leafLine.leaf.replace('/backup/50.sql', '/backup/ok.sql');
+    const rehashed = [...lines];
+    rehashed[target] = JSON.stringify({ ...leafLine, leaf: rewritten, leafHash: leafHash(rewritten).toString('base64') });
+    const treeChanged = await verify([firstFile, await download(hours[1]!.key, rehashed.join('\n')), thirdFile]);
+    expect(treeChanged.code).toBe(1);
+    expect(treeChanged.report.faults).toContainEqual(expect.objectContaining({ kind: 'tree_mismatch' }));
+    expect(treeChanged.report.faults.map((fault: { kind: string }) => fault.kind)).not.toContain('leaf_modified');
+
+    const leftOut = await verify([firstFile, thirdFile]);
+    expect(leftOut.code).toBe(1);
+    expect(leftOut.report.faults.map((fault: { kind: string }) => fault.kind)).toEqual(expect.arrayContaining(['leaf_missing', 'checkpoint_broken_link']));
+
+    // The quiet hour's checkpoint re-signed by another key over the same tree.
+    const stranger = noteSignerFromPrivateKey('stranger', generateKeyPairSync('ed25519').privateKey);
+    const header = headerOf(hours[2]!.text);
+    const forged = hours[2]!.text.replace(
+      JSON.stringify(header),
+      JSON.stringify({ ...header, checkpoint: signNote(parseNote(header.checkpoint).text, [stranger]) }),
+    );
+    const resigned = await verify([firstFile, await download(hours[1]!.key), await download(hours[2]!.key, forged)]);
+    expect(resigned.code).toBe(1);
+    expect(resigned.report.faults).toContainEqual(expect.objectContaining({ kind: 'checkpoint_bad_signature' }));
+  });
+
+  it('finishes a failed upload later as the same object, and the next hour waits for it', async () => {
+    const config = loadConfig({ ...s3.env('audit'), VIGIL_ARCHIVE_S3_BUCKET: 'no-such-bucket' }).archive!;
+    const missingBucket = await createS3ObjectStore(config);
+    const failing = createLogArchive({
+      db: t.vigil.database.db,
+      clock,
+      logger: createLogger('silent'),
+      log: t.vigil.log,
+      store: missingBucket,
+      prefix: 'audit',
+      period: 'hour',
+    });
+    await reportCommands(10);
+    clock.set(new Date('2026-12-06T14:00:05.000Z'));
+    expect(await failing.runOnce()).toEqual([]);
+    const [pending] = await queryRows<{ object_key: string; uploaded_at: string | null; last_error: string | null; attempts: number }>(
+      t.vigil.database.db,
+      sql`select object_key, uploaded_at, last_error, attempts from log_archive_objects where tenant_id = ${tenantId} and period_start = '2026-12-06T13:00:00Z'`,
+    );
+    // What the object holds was fixed before the upload failed.
+    expect(pending).toMatchObject({ uploaded_at: null, attempts: 1 });
+    expect(pending!.object_key).toMatch(/20261206T1300Z-\d+-\d+\.jsonl\.gz$/);
+    expect(pending!.last_error).toMatch(/bucket/i);
+
+    // The next hour closes while the upload is still failing: its object must wait.
+    await reportCommands(5);
+    clock.set(new Date('2026-12-06T15:00:05.000Z'));
+    expect(await failing.runOnce()).toEqual([]);
+    expect(await tenantKeys()).toHaveLength(3);
+    missingBucket.close();
+
+    // Storage is back (and the retry delay over): the same key, then the next hour after it.
+    clock.set(new Date('2026-12-06T15:10:00.000Z'));
+    const written = await t.vigil.archive!.runOnce();
+    expect(written.filter((object) => object.tenantId === tenantId).map((object) => object.key)).toEqual([
+      pending!.object_key,
+      expect.stringMatching(/20261206T1400Z-\d+-\d+\.jsonl\.gz$/),
+    ]);
+    const archived = await tenantKeys();
+    expect(archived).toHaveLength(5);
+    const all = await verify(await Promise.all(archived.map((key) => download(key))));
+    expect(all.code).toBe(0);
+    expect(all.report).toMatchObject({ isIntact: true, size: await logSize(), segments: 5 });
+  });
+
+  it.runIf(isPostgres)('writes each object once when two instances archive at once', async () => {
+    const second: RunningVigil = await startVigil(
+      loadConfig({
+        ...TEST_ENV,
+        VIGIL_ARCHIVE_CHECK_SECONDS: '3600',
+        ...s3.env('audit'),
+        ...database.env,
+      }),
+      { clock, logger: createLogger('silent'), database: await database.openOptions() },
+    );
+    try {
+      await reportCommands(20);
+      clock.set(new Date('2026-12-06T16:00:20.000Z'));
+      const [a, b] = await Promise.all([t.vigil.archive!.runOnce(), second.archive!.runOnce()]);
+      const ofTenant = [...a, ...b].filter((object) => object.tenantId === tenantId);
+      expect(ofTenant).toHaveLength(1);
+      const tenants = await queryRows<{ id: string }>(t.vigil.database.db, sql`select id from tenants`);
+      expect([...a, ...b].map((object) => object.tenantId).sort()).toEqual(tenants.map((tenant) => tenant.id).sort());
+      expect((await tenantKeys()).filter((key) => key.includes('T1500Z'))).toHaveLength(1);
+    } finally {
+      await second.dispose();
+    }
+  });
+});
