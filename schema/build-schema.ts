@@ -29,6 +29,7 @@ import { ChatResolver } from './chat/chat.resolver.js';
 import { DateTimeScalar } from './common/date-time-scalar.js';
 import { EventStreamResolver } from './events/event-stream.resolver.js';
 import { LogResolver } from './log/log.resolver.js';
+import { LogArchiveResolver } from './log/archive.resolver.js';
 import { RECORD_LEAF_RESOLVERS } from './log/record-leaf.resolver.js';
 import { TerminalRecordingResolver, TerminalSessionRecordingResolver } from './recordings/recording.resolver.js';
 
@@ -63,6 +64,7 @@ const RESOLVERS: NonEmptyArray<Function> = [
   TerminalSessionRecordingResolver,
   ChatResolver,
   LogResolver,
+  LogArchiveResolver,
   EventStreamResolver,
   ...RECORD_LEAF_RESOLVERS,
 ];

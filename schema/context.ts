@@ -32,6 +32,8 @@ export interface SchemaDependencies {
   readonly realtime?: { readonly hub: SubscriptionHub; readonly queueLimit: number; readonly lagLimitMs: number };
   /** Outbound delivery: the secret box, the outbound policy and what a test send needs. */
   readonly webhooks: DeliveryDeps;
+  /** The log's archive in object storage, when one is configured: where it is (s3://bucket/prefix/) and its period. */
+  readonly archive?: { readonly location: string; readonly period: 'hour' | 'day' };
   /** Seals secrets at rest and tickets (VIGIL_SECRET_KEY). */
   readonly secretBox: SecretBox;
   /** Vigil's public base URL, for links to what Vigil serves (playback pages). */

@@ -11,7 +11,7 @@ import type { SchemaDependencies } from '../schema/context.js';
 import { createAuthenticator } from './auth/authenticate.js';
 import { createJwtVerifier } from './auth/jwt.js';
 import { systemClock, type Clock } from './clock.js';
-import type { Config } from './config.js';
+import type { ArchiveConfig, Config } from './config.js';
 import { lockDataDir, type DataDirLock } from './db/data-dir-lock.js';
 import { openDatabase, type DatabaseHandle, type OpenDatabaseOptions } from './db/database.js';
 import { runMigrations } from './db/migrate.js';
@@ -47,6 +47,9 @@ import { createLogService, type LogService } from './log/log-service.js';
 import { createLogArchive, type LogArchive } from './archive/log-archive.js';
 import { createS3ObjectStore } from './archive/object-store.js';
 import { createChatBotServices } from './chat/bot-services.js';
+
+/** `s3://bucket/prefix/`: where every tenant's objects are, under `tenants/<id>/log/`. */
+const archiveLocation = (archive: ArchiveConfig) => `s3://${archive.bucket}/${archive.prefix === '' ? '' : `${archive.prefix}/`}`;
 
 export interface RunningVigil {
   /** Where GraphQL is served, e.g. http://localhost:4000/graphql. */
@@ -115,6 +118,7 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
       realtime: { hub, queueLimit: config.realtime.queueLimit, lagLimitMs: config.realtime.lagLimitMs },
       webhooks: deliveryDeps,
       secretBox,
+      archive: config.archive ? { location: archiveLocation(config.archive), period: config.archive.period } : undefined,
       baseUrl: () => publicBaseUrl,
       approvalUrl: (approvalId) => config.http.approvalUrlTemplate?.replaceAll('{id}', encodeURIComponent(approvalId)) ?? null,
       audit: {

@@ -7,12 +7,12 @@
  * once write each object once.
  */
 import { execFile } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogArchive } from '../../server/archive/log-archive.js';
@@ -163,6 +163,28 @@ describe('the log archive', () => {
     expect(alone.code).toBe(0);
     expect(alone.report).toMatchObject({ isIntact: true, from: afterFirst, size: afterSecond, checkedLeaves: afterSecond - afterFirst, segments: 1 });
     expect(alone.report.notes.join(' ')).toContain(`Checked from position ${afterFirst}`);
+  });
+
+  it('lists each object with the SHA-256 of its bytes, to audit the bucket with, for AUDIT_LOGS_VIEW holders of its tenant only', async () => {
+    const query = '{ logArchive { location period objects { key from size bytes sha256 uploadedAt attempts lastError checkpoint { size note } } } }';
+    const listed = await t.gql<any>(query, admin.token);
+    expect(listed.errors).toBeUndefined();
+    const archive = listed.data!.logArchive;
+    expect(archive).toMatchObject({ location: `s3://${s3.bucket}/audit/tenants/${tenantId}/log/`, period: 'HOUR' });
+    expect(archive.objects.map((object: { key: string }) => object.key)).toEqual(hours.map((hour) => hour.key).reverse());
+    for (const object of archive.objects) {
+      const stored = await s3.get(object.key);
+      expect(object).toMatchObject({ sha256: createHash('sha256').update(stored).digest('hex'), bytes: stored.length, attempts: 1, lastError: null });
+      expect(object.checkpoint.size).toBe(object.size);
+      expect(headerOf(gunzipSync(stored).toString('utf8')).checkpoint).toBe(object.checkpoint.note);
+    }
+
+    const user = await t.createUser(tenantId, { email: 'dev@archived.test' });
+    expect((await t.gql<any>(query, user.token)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const other = await t.gql<any>(query, t.admin.token);
+    expect(other.data!.logArchive.location).toContain(t.admin.tenantId);
+    expect(other.data!.logArchive.objects.map((object: { key: string }) => object.key).join(' ')).not.toContain(tenantId);
+    expect((await t.gql<any>('{ logArchive(first: 0) { location } }', admin.token)).errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
   });
 
   it('names a changed leaf, a rehashed one, an object left out and a checkpoint another key signed', async () => {
