@@ -28,6 +28,7 @@ import { ViewerResolver } from './records/viewer.resolver.js';
 import { ChatResolver } from './chat/chat.resolver.js';
 import { DateTimeScalar } from './common/date-time-scalar.js';
 import { EventStreamResolver } from './events/event-stream.resolver.js';
+import { StreamEventOcsfResolver } from './events/stream-event-ocsf.resolver.js';
 import { LogResolver } from './log/log.resolver.js';
 import { LogArchiveResolver } from './log/archive.resolver.js';
 import { RECORD_LEAF_RESOLVERS } from './log/record-leaf.resolver.js';
@@ -66,6 +67,7 @@ const RESOLVERS: NonEmptyArray<Function> = [
   LogResolver,
   LogArchiveResolver,
   EventStreamResolver,
+  StreamEventOcsfResolver,
   ...RECORD_LEAF_RESOLVERS,
 ];
 

@@ -6,7 +6,7 @@
  * its last event (and every 30 s when nothing happens, which also keeps proxies from closing an
  * idle connection), until the client goes away or `first` events were written.
  *
- * Parameters: `after` (a cursor), `first` (at most this many events in all; without it, until
+ * Parameters: `format` (`vigil`, the envelope, or `ocsf`: each event as its OCSF class), `after` (a cursor), `first` (at most this many events in all; without it, until
  * the end of the log, or forever with `follow`), `follow`, and the filter: `kinds`, `categories`,
  * `types`, `minSeverity`, `since`, `until`, `serverId`, `serverName`, `serverLabels` (`env=prod`),
  * `userId`, `ip` (an address or a network), `keyword` (lists repeat or take commas). Refusals come
@@ -27,7 +27,8 @@ import { checkEventFilter, EVENT_KINDS, type EventStreamFilter } from '../events
 import { eventLine } from '../events/event-line.js';
 import { followEventStream } from '../events/follow-event-stream.js';
 import { MAX_EVENT_PAGE, readEventStream, type EventStreamPage, type LogCatchUp } from '../events/read-event-stream.js';
-import { EVENT_CATEGORIES, EVENT_SEVERITIES } from '../events/stream-event.js';
+import { ocsfEventOf } from '../events/ocsf.js';
+import { EVENT_CATEGORIES, EVENT_SEVERITIES, type StreamEvent } from '../events/stream-event.js';
 import { QueryParams } from '../export/query-params.js';
 import { writeChunks } from '../export/stream-rows.js';
 import type { Logger } from '../logger.js';
@@ -52,7 +53,11 @@ export interface EventRoutesOptions {
   readonly heartbeatMs?: number;
 }
 
+/** What a line holds: Vigil's envelope, or the event as OCSF (server/events/ocsf.ts). */
+const EVENT_FORMATS = ['vigil', 'ocsf'] as const;
+
 interface EventsRequest {
+  readonly format: (typeof EVENT_FORMATS)[number];
   readonly after: string | undefined;
   readonly first: number | undefined;
   readonly isFollowing: boolean;
@@ -72,6 +77,7 @@ function parseEventsRequest(params: QueryParams): EventsRequest {
   const first = params.int('first');
   if (first !== undefined && first < 1) throw new BadInput('first', 'first: must be 1 or more');
   const request: EventsRequest = {
+    format: params.oneOf('format', EVENT_FORMATS) ?? 'vigil',
     after: params.text('after'),
     first,
     isFollowing: follow === '1' || follow === 'true',
@@ -172,12 +178,14 @@ async function* lines(
     remaining -= nodes.length;
     return nodes.length < page.nodes.length ? { nodes, endCursor: nodes.at(-1)!.cursor, hasMore: true } : page;
   };
+  const tenantId = ctx.actor.tenantId;
+  const line = request.format === 'ocsf' ? (event: StreamEvent) => `${JSON.stringify(ocsfEventOf(event, tenantId))}\n` : eventLine;
   let page = counted(opening);
-  yield page.nodes.map(eventLine);
+  yield page.nodes.map(line);
   if (!request.isFollowing) {
     while (page.hasMore && remaining !== 0) {
       page = counted(await readEventStream(ctx, options.log, { after: page.endCursor, first: pageSize(remaining), filter: request.filter }));
-      yield page.nodes.map(eventLine);
+      yield page.nodes.map(line);
     }
     yield cursorLine(page);
     return;
@@ -202,7 +210,7 @@ async function* lines(
     page = counted(read);
     // An endCursor line when the read went past its last event: the consumer resumes from there.
     const isPastLastEvent = page.nodes.at(-1)?.cursor !== page.endCursor;
-    yield page.nodes.map(eventLine);
+    yield page.nodes.map(line);
     if (isPastLastEvent || remaining === 0) yield cursorLine(page);
     if (remaining === 0) return;
   }

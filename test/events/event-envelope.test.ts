@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApprovalsFixture, decideAs, authorizeSudoAs, requestAccessAs, type ApprovalsFixture } from '../support/approvals-fixture.js';
 import { sql } from 'drizzle-orm';
 import { readEvents, type EventLine } from '../support/event-stream-client.js';
+import { ocsfProblems } from '../support/ocsf-validator.js';
 import { withoutTriggers } from '../support/log-tamper.js';
 import { ingest, minutesAgo } from '../support/records-fixture.js';
 import { castLines, putChunk } from '../support/recording-agent.js';
@@ -320,5 +321,99 @@ describe('the event of each kind of leaf', () => {
         actor: event.actor && { ...event.actor, type: event.actor.type.toUpperCase() },
       })),
     );
+  });
+});
+
+describe('the event as OCSF', () => {
+  /** The class each kind maps to (README, "OCSF"). */
+  const CLASS_OF_KIND: Record<string, number> = {
+    command: 1007,
+    command_status_change: 1007,
+    terminal_session: 3002,
+    terminal_recording: 6006,
+    recording_chunk: 6006,
+    access_session: 3007,
+    sudo_authorization: 3007,
+    sudo_check: 3003,
+    file_transfer: 6006,
+    system_log: 0,
+    approval: 6003,
+    approval_decision: 6003,
+    server: 6003,
+    webhook_subscription: 6003,
+    user: 3007,
+    api_token: 3007,
+  };
+  let ocsf: EventLine[];
+  beforeAll(async () => {
+    const read = await readEvents(t, t.admin.token, { format: 'ocsf', first: String(events.length) });
+    expect(read.status).toBe(200);
+    ocsf = read.lines.filter((line) => line.endCursor === undefined);
+  });
+
+  it('is an object of its class valid against OCSF 1.9.0 for every event, one per event in log order', () => {
+    expect(ocsf).toHaveLength(events.length);
+    for (const [index, object] of ocsf.entries()) {
+      const event = events[index]!;
+      expect(ocsfProblems(object), `${event.type} at ${event.position}`).toEqual([]);
+      if (event.kind in CLASS_OF_KIND) expect(object.class_uid, event.type).toBe(CLASS_OF_KIND[event.kind]);
+      expect(object.metadata).toMatchObject({ version: '1.9.0', product: { name: 'Vigil' }, sequence: event.position, tenant_uid: t.admin.tenantId });
+      expect(object.time).toBe(Date.parse(event.time));
+      expect(object.unmapped.vigil).toMatchObject({
+        cursor: event.cursor,
+        leaf_hash: event.leafHash,
+        kind: event.kind,
+        record_id: event.recordId,
+        type: event.type,
+      });
+      // raw_data is the record as the reader sees it: for an admin, the leaf's row.
+      expect(JSON.parse(object.raw_data)).toEqual(event.record);
+    }
+  });
+
+  it('says what happened in OCSF’s own terms: activities, statuses, severities and the people', () => {
+    const at = (type: string) => ocsf[events.indexOf(byType(type))]!;
+    expect(at('command.failed')).toMatchObject({
+      activity_id: 2,
+      type_uid: 100702,
+      status_id: 2,
+      severity_id: 3,
+      process: { cmd_line: 'rm -rf /' },
+      exit_code: 1,
+    });
+    expect(at('command.running')).toMatchObject({ activity_id: 1, status_id: 0 });
+    expect(at('terminal_session.started')).toMatchObject({ activity_id: 1, logon_type_id: 10, user: { name: 'alice' } });
+    expect(at('terminal_session.ended')).toMatchObject({ activity_id: 2 });
+    expect(at('file_transfer.failed')).toMatchObject({ activity_id: 2, status_id: 2, file: { name: 'b.txt', path: '/srv/b.txt' } });
+    expect(at('file_transfer.succeeded')).toMatchObject({ activity_id: 1, status_id: 1 });
+    expect(at('system_log.critical')).toMatchObject({ class_uid: 0, severity_id: 4, message: 'raid degraded', metadata: { profiles: ['host'] } });
+    expect(at('sudo_check.not_granted')).toMatchObject({ class_uid: 3003, activity_id: 1, status_id: 2, severity_id: 3, privileges: ['sudo:shutdown -h now'] });
+    expect(at('sudo_authorization.granted')).toMatchObject({ activity_id: 14, privileges: ['sudo:reboot'] });
+    expect(at('access_session.denied')).toMatchObject({ activity_id: 99, status_id: 2 });
+    expect(at('activity.auth.sign_in_failed')).toMatchObject({ class_uid: 3002, activity_id: 1, status_id: 2, user: { email_addr: 'mallory@example.test' } });
+    expect(at('webhook_subscription.deleted')).toMatchObject({ class_uid: 6003, activity_id: 4 });
+  });
+
+  it('reads the same over GraphQL as over NDJSON', async () => {
+    const page = await t.gql<any>(`query($first: Int) { eventStream(first: $first) { nodes { ocsf } } }`, t.admin.token, { first: events.length });
+    expect(page.errors).toBeUndefined();
+    expect(page.data!.eventStream.nodes.map((node: { ocsf: unknown }) => node.ocsf)).toEqual(ocsf);
+  });
+
+  it('is checked by a validator that refuses what OCSF refuses', () => {
+    const signIn = ocsf[events.indexOf(byType('activity.auth.sign_in_failed'))]!;
+    const { user: _user, ...withoutUser } = signIn;
+    expect(ocsfProblems(withoutUser)).toContain('user: required by class 3002, missing');
+    expect(ocsfProblems({ ...signIn, type_uid: 300299 })).toContain('type_uid: is not class_uid * 100 + activity_id');
+    expect(ocsfProblems({ ...signIn, time: Math.floor(signIn.time / 1000) })).toContain('time: not a timestamp_t in milliseconds');
+    expect(ocsfProblems({ ...signIn, device: { type_id: 1, uid: 'x' } })).toContain('device: not an attribute of class 3002');
+    const command = ocsf[events.indexOf(byType('command.failed'))]!;
+    expect(ocsfProblems({ ...command, process: { cmd_line: 'ls' } })).toContain('process: needs at least one of pid, uid, cpid');
+  });
+
+  it('refuses a format it does not know, naming the parameter', async () => {
+    const response = await fetch(`${t.url.replace(/\/graphql$/, '')}/events?format=cef`, { headers: { authorization: `Bearer ${t.admin.token}` } });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ errors: [{ extensions: { code: 'BAD_USER_INPUT', field: 'format' } }] });
   });
 });
