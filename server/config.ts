@@ -135,6 +135,7 @@ const environmentSchema = z
     VIGIL_ARCHIVE_S3_SECRET_ACCESS_KEY: optionalString,
     VIGIL_ARCHIVE_PERIOD: z.enum(['hour', 'day']).default('hour'),
     VIGIL_ARCHIVE_CHECK_SECONDS: integer(60, 1, 3600),
+    VIGIL_ARCHIVE_OCSF: booleanFlag(false),
     AWS_REGION: optionalString,
     VIGIL_SECRET_KEY: optionalString.refine((value) => value === undefined || isSecretKey(value), SECRET_KEY_FORMAT),
     VIGIL_SECRET_KEY_PREVIOUS: z
@@ -372,6 +373,8 @@ export interface ArchiveConfig {
   readonly period: 'hour' | 'day';
   /** How often each instance looks for a closed period to archive: objects follow a period's end within it. */
   readonly checkIntervalMs: number;
+  /** Also write each period's events as OCSF, beside its log segment. */
+  readonly ocsf: boolean;
 }
 
 export class ConfigError extends Error {
@@ -493,6 +496,7 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
               : undefined,
           period: env.VIGIL_ARCHIVE_PERIOD,
           checkIntervalMs: env.VIGIL_ARCHIVE_CHECK_SECONDS * 1000,
+          ocsf: env.VIGIL_ARCHIVE_OCSF,
         }
       : undefined,
     logLevel: env.LOG_LEVEL,

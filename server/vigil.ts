@@ -219,7 +219,16 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
     const archiveStore = config.archive ? await createS3ObjectStore(config.archive) : undefined;
     const archive =
       config.archive && archiveStore
-        ? createLogArchive({ db: database.db, clock, logger, log, store: archiveStore, prefix: config.archive.prefix, period: config.archive.period })
+        ? createLogArchive({
+            db: database.db,
+            clock,
+            logger,
+            log,
+            store: archiveStore,
+            prefix: config.archive.prefix,
+            period: config.archive.period,
+            withOcsf: config.archive.ocsf,
+          })
         : undefined;
     const archiveJob = archive && config.archive ? archive.start(config.archive.checkIntervalMs) : undefined;
 

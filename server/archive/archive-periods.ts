@@ -26,3 +26,6 @@ export function archiveObjectKey(prefix: string, tenantId: string, periodStart: 
   const path = `tenants/${tenantId}/log/${year}/${month}/${day}/${stamp}-${from}-${size}.jsonl.gz`;
   return prefix === '' ? path : `${prefix}/${path}`;
 }
+
+/** The OCSF companion's key: the log segment's, `.ocsf.jsonl.gz` for `.jsonl.gz`. */
+export const ocsfKeyOf = (segmentKey: string): string => segmentKey.replace(/\.jsonl\.gz$/, '.ocsf.jsonl.gz');

@@ -25,8 +25,9 @@ import type { Logger } from '../logger.js';
 import { latestLogCheckpoint } from '../log/checkpoints.js';
 import type { LogService } from '../log/log-service.js';
 import { startPeriodicJob } from '../periodic-job.js';
-import { archiveObjectKey, lastClosedPeriod, type ArchivePeriod } from './archive-periods.js';
+import { archiveObjectKey, lastClosedPeriod, ocsfKeyOf, type ArchivePeriod } from './archive-periods.js';
 import { logSegmentLines } from './log-segment.js';
+import { ocsfSegmentLines } from './ocsf-segment.js';
 import type { ObjectStore } from './object-store.js';
 
 export interface LogArchive {
@@ -70,8 +71,10 @@ export function createLogArchive(options: {
   store: ObjectStore;
   prefix: string;
   period: ArchivePeriod;
+  /** Also write each period's events as OCSF, beside the log segment. */
+  withOcsf?: boolean;
 }): LogArchive {
-  const { db, clock, logger, log, store, prefix, period } = options;
+  const { db, clock, logger, log, store, prefix, period, withOcsf = false } = options;
 
   /** One row per tenant for the last closed period, unless a later one is claimed already. */
   async function claimClosedPeriod(now: Date): Promise<void> {
@@ -173,6 +176,25 @@ export function createLogArchive(options: {
       periodStart,
       periodEnd: asDate(row.period_end),
     });
+    // The checkpoint travels in each object's metadata too (base64: a header holds no newline).
+    const metadata = {
+      'vigil-tenant': tenantId,
+      'vigil-from': String(contents.from),
+      'vigil-size': String(contents.size),
+      'vigil-checkpoint': Buffer.from(checkpoint).toString('base64'),
+    };
+    const { bytes, sha256 } = await uploadGzipped(contents.key, lines, metadata);
+    if (withOcsf) await uploadGzipped(ocsfKeyOf(contents.key), ocsfSegmentLines(db, tenantId, contents.from, contents.size), metadata);
+    await db.execute(
+      sql`update log_archive_objects set uploaded_at = ${clock.now().toISOString()}::timestamptz, bytes = ${bytes}, sha256 = decode(${sha256}, 'hex'),
+          lease_until = null, last_error = null
+          where tenant_id = ${tenantId} and period_start = ${periodStart.toISOString()}::timestamptz`,
+    );
+    return { tenantId, key: contents.key, from: contents.from, size: contents.size, bytes };
+  }
+
+  /** Gzips `lines` into the object `key` as they are read; the bytes stored and their hex SHA-256. */
+  async function uploadGzipped(key: string, lines: AsyncIterable<string>, metadata: Record<string, string>): Promise<{ bytes: number; sha256: string }> {
     const digest = createHash('sha256');
     let bytes = 0;
     const gzipped = new PassThrough();
@@ -181,23 +203,13 @@ export function createLogArchive(options: {
       bytes += chunk.length;
     });
     const compressing = pipeline(Readable.from(lines), createGzip(), gzipped);
-    const uploading = store
-      .put(contents.key, gzipped, {
-        contentType: 'application/gzip',
-        metadata: { 'vigil-tenant': tenantId, 'vigil-from': String(contents.from), 'vigil-size': String(contents.size) },
-      })
-      .catch((error: unknown) => {
-        // Nothing reads the rest: stop writing it.
-        gzipped.destroy();
-        throw error;
-      });
+    const uploading = store.put(key, gzipped, { contentType: 'application/gzip', metadata }).catch((error: unknown) => {
+      // Nothing reads the rest: stop writing it.
+      gzipped.destroy();
+      throw error;
+    });
     await Promise.all([uploading, compressing]);
-    await db.execute(
-      sql`update log_archive_objects set uploaded_at = ${clock.now().toISOString()}::timestamptz, bytes = ${bytes}, sha256 = decode(${digest.digest('hex')}, 'hex'),
-          lease_until = null, last_error = null
-          where tenant_id = ${tenantId} and period_start = ${periodStart.toISOString()}::timestamptz`,
-    );
-    return { tenantId, key: contents.key, from: contents.from, size: contents.size, bytes };
+    return { bytes, sha256: digest.digest('hex') };
   }
 
   async function deferAfterFailure(row: ArchiveRow, error: unknown): Promise<void> {

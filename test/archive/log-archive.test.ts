@@ -25,6 +25,7 @@ import { noteSignerFromPrivateKey, parseNote, signNote } from '../../server/log/
 import { createLogger } from '../../server/logger.js';
 import { startVigil, type RunningVigil } from '../../server/vigil.js';
 import { addServer, ingest, minutesAgo, type TestServer } from '../support/records-fixture.js';
+import { ocsfProblems } from '../support/ocsf-validator.js';
 import { startTestS3, type TestS3 } from '../support/s3-server.js';
 import { createTestDatabase, isPostgres, type TestDatabase } from '../support/test-database.js';
 import { startTestVigil, TEST_ENV, type TestUser, type TestVigil } from '../support/test-vigil.js';
@@ -44,7 +45,7 @@ beforeAll(async () => {
   s3 = await startTestS3();
   // The periodic pass stays out of the way: each test runs the archive itself, on its clock.
   database = await createTestDatabase();
-  t = await startTestVigil({ clock, database, env: { ...s3.env('audit'), VIGIL_ARCHIVE_CHECK_SECONDS: '3600' } });
+  t = await startTestVigil({ clock, database, env: { ...s3.env('audit'), VIGIL_ARCHIVE_CHECK_SECONDS: '3600', VIGIL_ARCHIVE_OCSF: 'true' } });
   dir = await mkdtemp(path.join(os.tmpdir(), 'vigil-archive-'));
   ({ tenantId, admin } = await t.createTenant('archived'));
   server = await addServer(t, tenantId, 'db-archived');
@@ -70,7 +71,8 @@ async function reportCommands(count: number): Promise<void> {
   await t.vigil.log.whenIdle();
 }
 
-const tenantKeys = (id = tenantId) => s3.keys(`audit/tenants/${id}/`);
+/** The log segments (their OCSF companions left out). */
+const tenantKeys = async (id = tenantId) => (await s3.keys(`audit/tenants/${id}/`)).filter((key) => !key.endsWith('.ocsf.jsonl.gz'));
 
 async function logSize(): Promise<number> {
   await t.vigil.log.catchUp(tenantId);
@@ -143,6 +145,25 @@ describe('the log archive', () => {
     // The first hour's object holds the commands as reported.
     expect(hours[0]!.text).toContain('pg_dump app > /backup/39.sql');
     expect(hours[0]!.text).not.toContain('/backup/40.sql');
+
+    // Beside each segment, its events as OCSF: one valid object per leaf, carrying the same checkpoint.
+    for (const [index, hour] of hours.entries()) {
+      const ocsfKey = hour.key.replace(/\.jsonl\.gz$/, '.ocsf.jsonl.gz');
+      const objects = (await s3.text(ocsfKey))
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as Record<string, any>);
+      const leaves = hour.text
+        .split('\n')
+        .filter((line) => line.startsWith('{"type":"leaf"'))
+        .map((line) => JSON.parse(line) as { index: number; leafHash: string });
+      expect(objects.map((object) => object.metadata.sequence)).toEqual(leaves.map((leaf) => leaf.index));
+      expect(objects.map((object) => object.unmapped.vigil.leaf_hash)).toEqual(leaves.map((leaf) => Buffer.from(leaf.leafHash, 'base64').toString('hex')));
+      for (const object of objects) expect(ocsfProblems(object)).toEqual([]);
+      const metadata = await s3.metadata(ocsfKey);
+      expect(Buffer.from(metadata['vigil-checkpoint']!, 'base64').toString('utf8')).toBe(headers[index]!.checkpoint);
+    }
+    expect(JSON.stringify(await s3.text(hours[0]!.key.replace(/\.jsonl\.gz$/, '.ocsf.jsonl.gz')))).toContain('pg_dump app > /backup/39.sql');
 
     const files = await Promise.all(archived.map((key) => download(key)));
     const whole = await verify(files);

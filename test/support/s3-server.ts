@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
 
 export interface TestS3 {
@@ -18,6 +18,8 @@ export interface TestS3 {
   keys(prefix?: string): Promise<string[]>;
   /** An object's bytes as stored. */
   get(key: string): Promise<Buffer>;
+  /** An object's user metadata (x-amz-meta-*), by name without the prefix. */
+  metadata(key: string): Promise<Record<string, string>>;
   /** A gzipped object's text. */
   text(key: string): Promise<string>;
   close(): Promise<void>;
@@ -65,6 +67,9 @@ export async function startTestS3(bucket = 'vigil-archive'): Promise<TestS3> {
       return keys.sort();
     },
     get,
+    async metadata(key) {
+      return (await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }))).Metadata ?? {};
+    },
     text: async (key) => gunzipSync(await get(key)).toString('utf8'),
     async close() {
       client.destroy();
