@@ -4,7 +4,7 @@
  * server/auth/event-scope.ts.
  */
 import { Arg, Ctx, Int, Query, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
-import { readEventStream } from '../../server/events/read-event-stream.js';
+import { readEventStream, readTimeline } from '../../server/events/read-event-stream.js';
 import { DEFAULT_PAGE_SIZE } from '../../server/pagination/keyset.js';
 import { serviceContext, type GraphQLContext } from '../context.js';
 import { liveEventStream } from './live-event-stream.js';
@@ -27,6 +27,21 @@ export class EventStreamResolver {
   ): Promise<EventStreamPage> {
     // The operation limits count a list without `first` as DEFAULT_PAGE_SIZE: so does this one.
     const page = await readEventStream(serviceContext(ctx), ctx.deps.audit.log, { after, first: first ?? DEFAULT_PAGE_SIZE, filter: filter && { ...filter } });
+    return EventStreamPage.from(page);
+  }
+
+  @Query(() => EventStreamPage, {
+    description:
+      'One chronological list of everything your tenant recorded, newest first, as you may see it, with the stream’s filters: up to `first` events (default 50, at most 5,000) from at most 5,000 positions, in the order they were recorded (each with the time it happened). Read on with `before: endCursor` while hasMore.',
+  })
+  async timeline(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('before', () => String, { nullable: true, description: 'The endCursor of the page before (or an event’s cursor); none: the newest.' })
+    before?: string | null,
+    @Arg('first', () => Int, { nullable: true }) first?: number | null,
+    @Arg('filter', () => EventStreamFilter, { nullable: true }) filter?: EventStreamFilter | null,
+  ): Promise<EventStreamPage> {
+    const page = await readTimeline(serviceContext(ctx), ctx.deps.audit.log, { before, first: first ?? DEFAULT_PAGE_SIZE, filter: filter && { ...filter } });
     return EventStreamPage.from(page);
   }
 

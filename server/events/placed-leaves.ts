@@ -28,18 +28,28 @@ interface WindowRow {
 }
 
 /**
- * The placed leaves at positions `after + 1` to `after + span` (and below the log's size), of
- * `kinds` only when given (an empty list reads the size alone).
+ * The placed leaves at positions `after + 1` to `after + span` (and below the log's size), or,
+ * reading back, the `span` positions below `before` (below the log's size: the newest ones when
+ * `before` is past it), of `kinds` only when given (an empty list reads the size alone). The
+ * leaves are in position order either way.
  */
-export async function readLeafWindow(db: Executor, tenantId: string, window: { after: number; span: number; kinds?: readonly string[] }): Promise<LeafWindow> {
-  const { after, span, kinds } = window;
+export async function readLeafWindow(
+  db: Executor,
+  tenantId: string,
+  window: ({ after: number } | { before: number }) & { span: number; kinds?: readonly string[] },
+): Promise<LeafWindow> {
+  const { span, kinds } = window;
   const ofKinds = kinds ? sql`and kind = any(${arrayLiteral(kinds)}::text[])` : sql``;
+  const range =
+    'after' in window
+      ? sql`idx > ${window.after}::bigint and idx < least(h.size, ${window.after + 1 + span}::bigint)`
+      : sql`idx >= least(h.size, ${window.before}::bigint) - ${span}::bigint and idx < least(h.size, ${window.before}::bigint)`;
   const leaves =
     kinds?.length === 0
       ? sql`select null::bigint as idx, null as kind, null as record_id, null as leaf, null as leaf_hash, null::float8 as queued_ms where false`
       : sql`select idx, kind, record_id, leaf, encode(leaf_hash, 'hex') as leaf_hash, (extract(epoch from queued_at) * 1000)::float8 as queued_ms
             from log_leaves
-            where tenant_id = ${tenantId} and idx is not null and idx > ${after}::bigint and idx < least(h.size, ${after + 1 + span}::bigint) ${ofKinds}
+            where tenant_id = ${tenantId} and idx is not null and ${range} ${ofKinds}
             order by idx`;
   const rows = await queryRows<WindowRow>(
     db,

@@ -15,7 +15,7 @@ import { checkEventFilter, EVENT_KINDS, isEventWanted, seenRecordTest, type Even
 import { withTransactionTimes } from './event-times.js';
 import { ownersOfParents, readLeafWindow } from './placed-leaves.js';
 import { serverIdsOfFilter } from './server-filter.js';
-import { streamEventOf, type StreamEvent } from './stream-event.js';
+import { streamEventOf, type PlacedLeaf, type StreamEvent } from './stream-event.js';
 
 export const DEFAULT_EVENT_PAGE = 500;
 export const MAX_EVENT_PAGE = 5000;
@@ -52,29 +52,70 @@ export async function readEventStream(ctx: ServiceContext, log: LogCatchUp, read
   const scope = eventScope(ctx.actor, EVENT_KINDS);
   const { after, first, filter } = checkEventStreamRead(read);
   await log.catchUp(scope.tenantId);
-  const kinds = [...scope.kinds.keys()].filter((kind) => !filter.kinds?.length || filter.kinds.includes(kind));
-  const window = await readLeafWindow(ctx.db, scope.tenantId, { after, span: SCAN_WINDOW, kinds: kinds.length === EVENT_KINDS.length ? undefined : kinds });
+  const window = await readLeafWindow(ctx.db, scope.tenantId, { after, span: SCAN_WINDOW, kinds: kindsToRead(scope, filter) });
   if (after > window.size - 1) throw new BadInput('after', `after: is past the end of this tenant's log (${window.size} positions)`);
+  const { nodes, lastPosition } = await visibleEvents(ctx, scope, filter, window.leaves, first);
+  const end = nodes.length === first ? lastPosition! : Math.min(after + SCAN_WINDOW, window.size - 1);
+  return { nodes, endCursor: encodeEventCursor(end), hasMore: end < window.size - 1 };
+}
 
-  const made = window.leaves.map(streamEventOf).filter((event): event is StreamEvent => event !== null);
-  const events = await withTransactionTimes(ctx.db, scope.tenantId, window.leaves, made);
+export interface TimelineRead {
+  /** The endCursor of the page before (or an event's cursor): events recorded before it; none: the newest. */
+  readonly before?: string | null;
+  readonly first?: number | null;
+  readonly filter?: EventStreamFilter | null;
+}
+
+/**
+ * The log read back: the newest events first, a window of positions at a time, with the same
+ * scope and filters as the stream. `endCursor` is the lowest position the page read (or its last
+ * event's, when it filled): pass it back as `before`.
+ */
+export async function readTimeline(ctx: ServiceContext, log: LogCatchUp, read: TimelineRead): Promise<EventStreamPage> {
+  const scope = eventScope(ctx.actor, EVENT_KINDS);
+  const { first, filter } = checkEventStreamRead({ first: read.first, filter: read.filter });
+  const before = read.before ? decodeEventCursor(read.before, 'before') : Number.MAX_SAFE_INTEGER;
+  await log.catchUp(scope.tenantId);
+  const window = await readLeafWindow(ctx.db, scope.tenantId, { before, span: SCAN_WINDOW, kinds: kindsToRead(scope, filter) });
+  if (read.before && before > window.size) throw new BadInput('before', `before: is past the end of this tenant's log (${window.size} positions)`);
+  const { nodes, lastPosition } = await visibleEvents(ctx, scope, filter, [...window.leaves].reverse(), first);
+  const lowest = Math.max(0, Math.min(before, window.size) - SCAN_WINDOW);
+  const end = nodes.length === first ? lastPosition! : lowest;
+  return { nodes, endCursor: encodeEventCursor(end), hasMore: end > 0 };
+}
+
+/** The kinds a read asks the window for: those the reader may see and the filter names; undefined for every kind. */
+function kindsToRead(scope: EventScope, filter: EventStreamFilter): string[] | undefined {
+  const kinds = [...scope.kinds.keys()].filter((kind) => !filter.kinds?.length || filter.kinds.includes(kind));
+  return kinds.length === EVENT_KINDS.length ? undefined : kinds;
+}
+
+/**
+ * The events `leaves` make that the reader may see and the filter wants, in the leaves' order, as
+ * the reader sees them, up to `first`; and the position of the last leaf looked at.
+ */
+async function visibleEvents(
+  ctx: ServiceContext,
+  scope: EventScope,
+  filter: EventStreamFilter,
+  leaves: readonly PlacedLeaf[],
+  first: number,
+): Promise<{ nodes: StreamEvent[]; lastPosition: number | undefined }> {
+  const made = leaves.map(streamEventOf).filter((event): event is StreamEvent => event !== null);
+  const events = await withTransactionTimes(ctx.db, scope.tenantId, leaves, made);
   const ownerOf = await eventOwners(ctx, scope, filter, events);
   const nodes: StreamEvent[] = [];
   const isSeenWanted = seenRecordTest(filter);
   const serverIds = await serverIdsOfFilter(ctx.db, scope.tenantId, filter);
-  let end = Math.min(after + SCAN_WINDOW, window.size - 1);
   for (const event of events) {
     const owner = ownerOf(event);
     if (!canSeeEvent(scope, event.kind, owner) || !isEventWanted(filter, event, owner, serverIds)) continue;
     const record = withFieldRules(scope, event.kind, event.record, owner);
     if (isSeenWanted && !isSeenWanted(event, record)) continue;
     nodes.push(record === event.record ? event : { ...event, record });
-    if (nodes.length === first) {
-      end = event.position;
-      break;
-    }
+    if (nodes.length === first) return { nodes, lastPosition: event.position };
   }
-  return { nodes, endCursor: encodeEventCursor(end), hasMore: end < window.size - 1 };
+  return { nodes, lastPosition: undefined };
 }
 
 /**

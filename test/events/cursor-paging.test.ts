@@ -82,6 +82,45 @@ describe('the event stream’s cursor', () => {
     expect(next.nodes[0]!.position).toBe(first.nodes.at(-1)!.position + 1);
   });
 
+  it('reads back through the timeline, newest first, a window at a time: the stream in reverse', async () => {
+    const TIMELINE = `query($before: String, $first: Int, $filter: EventStreamFilter) {
+      timeline(before: $before, first: $first, filter: $filter) { nodes { position cursor kind type recordId } endCursor hasMore }
+    }`;
+    const timeline = async (token: string, variables: Record<string, unknown>): Promise<Page[]> => {
+      const pages: Page[] = [];
+      let before: string | null = null;
+      do {
+        const response = await t.gql(TIMELINE, token, { ...variables, before });
+        expect(response.errors).toBeUndefined();
+        pages.push(response.data!.timeline as Page);
+        before = pages.at(-1)!.endCursor;
+      } while (pages.at(-1)!.hasMore);
+      return pages;
+    };
+    const forward = (await allPages(t.admin.token, { first: 2000 })).flatMap((read) => read.nodes);
+    const back = await timeline(t.admin.token, { first: 2000 });
+    expect(back.flatMap((read) => read.nodes)).toEqual([...forward].reverse());
+    // A page that fills ends at its last event; the next starts right below it.
+    expect(back[0]!.endCursor).toBe(back[0]!.nodes.at(-1)!.cursor);
+
+    // Alice sees her two commands, newest first, and moves 5,000 positions a page past the rest.
+    const hers = await timeline(alice.token, { first: 500 });
+    expect(hers.flatMap((read) => read.nodes.map((node) => node.type))).toEqual(['command.succeeded', 'command.succeeded']);
+    expect(hers.length).toBe(Math.ceil(forward.length / 5000));
+    const lines = await timeline(t.admin.token, { first: 3, filter: { kinds: ['command'] } });
+    expect(lines.flatMap((read) => read.nodes.map((node) => node.recordId))).toEqual(
+      forward
+        .filter((node) => node.kind === 'command')
+        .map((node) => node.recordId)
+        .reverse(),
+    );
+
+    const past = await t.gql(TIMELINE, t.admin.token, { before: Buffer.from(`ev1:${forward.length + 10}`).toString('base64url') });
+    expect(past.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'before' });
+    const garbage = await t.gql(TIMELINE, t.admin.token, { before: 'not-a-cursor!' });
+    expect(garbage.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'before' });
+  });
+
   it('passes the leaves retention emptied, and shows the retention statement', async () => {
     const reported = await ingest(t, web.agentToken, [
       { eventId: 'old', kind: 'COMMAND', command: { shell: 'SYSTEM', line: 'old', status: 'SUCCESS', submittedAt: minutesAgo(t, 60 * 24 * 20) } },
