@@ -29,6 +29,7 @@ import { ChatResolver } from './chat/chat.resolver.js';
 import { DateTimeScalar } from './common/date-time-scalar.js';
 import { EventStreamResolver } from './events/event-stream.resolver.js';
 import { StreamEventOcsfResolver } from './events/stream-event-ocsf.resolver.js';
+import { EventStatisticsResolver } from './events/event-statistics.resolver.js';
 import { LogResolver } from './log/log.resolver.js';
 import { LogArchiveResolver } from './log/archive.resolver.js';
 import { RECORD_LEAF_RESOLVERS } from './log/record-leaf.resolver.js';
@@ -68,6 +69,7 @@ const RESOLVERS: NonEmptyArray<Function> = [
   LogArchiveResolver,
   EventStreamResolver,
   StreamEventOcsfResolver,
+  EventStatisticsResolver,
   ...RECORD_LEAF_RESOLVERS,
 ];
 

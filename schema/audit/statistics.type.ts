@@ -34,20 +34,25 @@ export class BucketCount {
   count!: number;
 }
 
-@ObjectType({ simpleResolvers: true, description: 'Counts over a window, for dashboards and the "User activity" charts.' })
-export class AuditStatistics {
+/** What every statistics answer has: its window, its total and its series. */
+@ObjectType()
+export abstract class WindowStatistics {
   @Field(() => Date)
   from!: Date;
   @Field(() => Date)
   to!: Date;
   @Field(() => Int)
   total!: number;
+  @Field(() => [BucketCount], { description: 'Every bucket of the window, empty ones included.' })
+  series!: BucketCount[];
+}
+
+@ObjectType({ simpleResolvers: true, description: 'Counts over a window, for dashboards and the "User activity" charts.' })
+export class AuditStatistics extends WindowStatistics {
   @Field(() => [KeyCount])
   byAction!: KeyCount[];
   @Field(() => [ActorCount], { description: 'The 100 most active actors.' })
   byActor!: ActorCount[];
   @Field(() => [KeyCount])
   byActorType!: KeyCount[];
-  @Field(() => [BucketCount], { description: 'Every bucket of the window, empty ones included.' })
-  series!: BucketCount[];
 }
