@@ -14,6 +14,7 @@ import { RetentionResolver } from './audit/retention.resolver.js';
 import { ApiTokenResolver } from './identity/api-token.resolver.js';
 import { MeResolver } from './identity/me.resolver.js';
 import { ServerResolver } from './identity/server.resolver.js';
+import { ServerPresenceResolver } from './identity/server-presence.resolver.js';
 import { TotpResolver } from './identity/totp.resolver.js';
 import { UserResolver } from './identity/user.resolver.js';
 import { AccessSessionResolver } from './records/access-session.resolver.js';
@@ -40,6 +41,7 @@ const RESOLVERS: NonEmptyArray<Function> = [
   MeResolver,
   UserResolver,
   ServerResolver,
+  ServerPresenceResolver,
   ApiTokenResolver,
   TotpResolver,
   ViewerResolver,

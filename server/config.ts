@@ -87,6 +87,7 @@ const environmentSchema = z
       .regex(/^\d+(b|kb|mb)$/i, 'expected a size such as 1mb or 512kb')
       .default('2mb'),
     VIGIL_UNRESPONSIVE_AFTER: integer(300, 5, 86_400 * 7),
+    VIGIL_AGENT_OFFLINE_AFTER: integer(90, 5, 86_400),
     VIGIL_AUDIT_SIGNING_KEY: optionalString.refine(
       (value) => value === undefined || value.includes('-----BEGIN PRIVATE KEY-----'),
       'must be an Ed25519 private key in PKCS#8 PEM (-----BEGIN PRIVATE KEY-----)',
@@ -271,6 +272,8 @@ export interface Config {
     readonly unresponsiveAfterSeconds: number;
     /** How far in the future a reported timestamp may lie before the event is refused. */
     readonly maxClockSkewSeconds: number;
+    /** Seconds without a heartbeat after which a server's agent is offline. */
+    readonly agentOfflineAfterSeconds: number;
   };
   readonly realtime: {
     /** Events a subscriber may hold waiting at most (a memory bound; lagLimitMs is the usual cut). */
@@ -431,6 +434,7 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
     records: {
       unresponsiveAfterSeconds: env.VIGIL_UNRESPONSIVE_AFTER,
       maxClockSkewSeconds: env.VIGIL_MAX_CLOCK_SKEW,
+      agentOfflineAfterSeconds: env.VIGIL_AGENT_OFFLINE_AFTER,
     },
     realtime: {
       queueLimit: env.VIGIL_SUBSCRIPTION_QUEUE,

@@ -46,6 +46,7 @@ import { registerLogService } from './log/log-registry.js';
 import { createLogService, type LogService } from './log/log-service.js';
 import { createLogArchive, type LogArchive } from './archive/log-archive.js';
 import { createS3ObjectStore } from './archive/object-store.js';
+import { startPresenceSweeper } from './presence/presence-sweeper.js';
 import { createChatBotServices } from './chat/bot-services.js';
 
 /** `s3://bucket/prefix/`: where every tenant's objects are, under `tenants/<id>/log/`. */
@@ -213,6 +214,14 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
       // Often enough that a command turns Unresponsive within a quarter of the threshold of it.
       intervalMs: Math.min(30_000, (config.records.unresponsiveAfterSeconds * 1000) / 4),
     });
+    const presenceSweeper = startPresenceSweeper({
+      db: database.db,
+      clock,
+      logger,
+      afterSeconds: config.records.agentOfflineAfterSeconds,
+      // Often enough that an agent goes offline within a quarter of the threshold after it.
+      intervalMs: Math.min(30_000, (config.records.agentOfflineAfterSeconds * 1000) / 4),
+    });
     const deliveryWorker = startDeliveryWorker(deliveryDeps, config.outbound.pollIntervalMs);
     const alertEvaluator = startAlertEvaluator(deliveryDeps, config.outbound.alertEvaluationMs);
     const approvalSweeper = startApprovalSweeper({ db: database.db, clock, logger, intervalMs: config.approvals.sweepIntervalMs });
@@ -250,6 +259,7 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
               teams?.dispose(),
               graphql.apollo.stop(),
               sweeper.dispose(),
+              presenceSweeper.dispose(),
               approvalSweeper.dispose(),
               deliveryWorker.dispose(),
               alertEvaluator.dispose(),

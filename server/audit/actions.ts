@@ -16,6 +16,8 @@ export const AUDIT_ACTIONS = [
   'totp.removed',
   'server.registered',
   'server.deleted',
+  'server.online',
+  'server.offline',
   'events.ingested',
   'approval_policy.created',
   'approval_policy.updated',

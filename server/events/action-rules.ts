@@ -13,6 +13,8 @@ const CATEGORY_OF_ACTION: Readonly<Record<string, EventCategory>> = {
   'user.role_changed': 'privilege',
   'user.permissions_changed': 'privilege',
   'resource.accessed': 'session',
+  'server.online': 'system',
+  'server.offline': 'system',
 };
 
 const CATEGORY_OF_DOMAIN: Readonly<Record<string, EventCategory>> = {
@@ -47,6 +49,7 @@ const MEDIUM_ACTIONS: ReadonlySet<string> = new Set([
   'token.created',
   'sudo.granted',
   'server.deleted',
+  'server.offline',
   'approval_policy.updated',
   'approval_policy.deleted',
   'access_session.revoked',
@@ -75,6 +78,7 @@ const INFO_ACTIONS: ReadonlySet<string> = new Set([
   'channel.tested',
   'webhook.delivery_retried',
   'totp.enrolment_started',
+  'server.online',
 ]);
 
 const domainOf = (action: string): string => action.slice(0, Math.max(0, action.indexOf('.'))) || action;

@@ -7,7 +7,7 @@ import { and, eq, inArray, sql } from 'drizzle-orm';
 import { accessSessionSnapshot, approvalSnapshot, sudoAuthorizationSnapshot } from '../approvals/approval-records.js';
 import type { Executor } from '../db/database.js';
 import { rowsByIds } from '../db/rows-by-ids.js';
-import { accessSessions, alerts, approvals, commands, sudoAuthorizations, webhookSubscriptions } from '../db/tables/index.js';
+import { accessSessions, alerts, approvals, commands, serverPresence, servers, sudoAuthorizations, webhookSubscriptions } from '../db/tables/index.js';
 import { alertSnapshot } from '../alerts/alert-snapshot.js';
 import { newId } from '../ids.js';
 import type { DomainEvent } from '../realtime/domain-events.js';
@@ -99,6 +99,29 @@ async function messagesOf(db: Executor, event: DomainEvent, wanted: Set<string>,
       if (!wanted.has(type)) return [];
       const [row] = await rowsByIds(db, alerts, event.tenantId, [event.alertId]);
       return row ? [message(type, { alert: alertSnapshot(row) })] : [];
+    }
+    case 'host.changed': {
+      const type: WebhookEventType = event.status === 'online' ? 'host.online' : 'host.offline';
+      if (!wanted.has(type)) return [];
+      const [server] = await rowsByIds(db, servers, event.tenantId, [event.serverId]);
+      const [presence] = await db
+        .select()
+        .from(serverPresence)
+        .where(and(eq(serverPresence.tenantId, event.tenantId), eq(serverPresence.serverId, event.serverId)));
+      if (!server || !presence) return [];
+      return [
+        message(type, {
+          server: { id: server.id, name: server.name, hostname: server.hostname, labels: server.labels },
+          presence: {
+            status: presence.status,
+            statusChangedAt: presence.statusChangedAt,
+            lastSeenAt: presence.lastSeenAt,
+            agentVersion: presence.agentVersion,
+            hostname: presence.hostname,
+            os: presence.os,
+          },
+        }),
+      ];
     }
     default:
       return [];

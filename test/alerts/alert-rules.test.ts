@@ -10,14 +10,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { evaluateAlertRules } from '../../server/alerts/evaluate-rules.js';
 import type { DeliveryDeps } from '../../server/webhooks/delivery-worker.js';
 import { runDueDeliveries } from '../../server/webhooks/delivery-worker.js';
-import { createLogger } from '../../server/logger.js';
-import { createOutboundPolicy } from '../../server/outbound/outbound-policy.js';
-import { secretBoxFromKey } from '../../server/secrets/secret-box.js';
 import { advance } from '../support/approvals-fixture.js';
 import { errorCodes } from '../support/graphql-client.js';
 import { addServer, buildRecordsFixture, ingest, minutesAgo, type RecordsFixture, type TestServer } from '../support/records-fixture.js';
-import { startTestVigil, TEST_SECRET_KEY, type TestVigil } from '../support/test-vigil.js';
+import { startTestVigil, type TestVigil } from '../support/test-vigil.js';
 import { startReceiver, type Receiver } from '../support/webhook-receiver.js';
+import { testDeliveryDeps } from '../support/delivery-deps.js';
 
 let t: TestVigil;
 let f: RecordsFixture;
@@ -32,14 +30,7 @@ beforeAll(async () => {
   await addServer(t, t.admin.tenantId, 'dev-01', [{ key: 'env', value: 'dev' }]);
   slack = await startReceiver();
   hooks = await startReceiver();
-  deps = {
-    db: t.vigil.database.db,
-    clock: t.clock,
-    logger: createLogger('silent'),
-    secretBox: secretBoxFromKey(Buffer.from(TEST_SECRET_KEY, 'base64')),
-    outbound: createOutboundPolicy(['loopback']),
-    timeoutMs: 5000,
-  };
+  deps = testDeliveryDeps(t);
   const channel = await t.gql(`mutation($input: NotificationChannelInput!) { createNotificationChannel(input: $input) { id } }`, t.admin.token, {
     input: { name: 'Security Slack', type: 'SLACK', slack: { url: `${slack.url}/slack` } },
   });

@@ -13,12 +13,10 @@ import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluateAlertRules } from '../../server/alerts/evaluate-rules.js';
 import { queryRows } from '../../server/db/database.js';
-import { createLogger } from '../../server/logger.js';
-import { createOutboundPolicy } from '../../server/outbound/outbound-policy.js';
-import { secretBoxFromKey } from '../../server/secrets/secret-box.js';
 import { errorCodes, type GraphQLResponse } from '../support/graphql-client.js';
-import { startTestVigil, TEST_SECRET_KEY, type TestUser, type TestVigil } from '../support/test-vigil.js';
+import { startTestVigil, type TestUser, type TestVigil } from '../support/test-vigil.js';
 import { startReceiver, type Receiver } from '../support/webhook-receiver.js';
+import { testDeliveryDeps } from '../support/delivery-deps.js';
 
 interface Mail {
   from: string;
@@ -189,14 +187,7 @@ describe('Slack and Teams', () => {
     // One refused sign-in (a Vigil token of this tenant with a wrong secret) breaches every rule.
     const refused = await t.gql('{ me { id } }', `vigil_user_${t.admin.tenantId.replaceAll('-', '')}_${'x'.repeat(43)}`);
     expect(errorCodes(refused)).toEqual(['UNAUTHENTICATED']);
-    const deps = {
-      db: t.vigil.database.db,
-      clock: t.clock,
-      logger: createLogger('silent'),
-      secretBox: secretBoxFromKey(Buffer.from(TEST_SECRET_KEY, 'base64')),
-      outbound: createOutboundPolicy(['loopback']),
-      timeoutMs: 5000,
-    };
+    const deps = testDeliveryDeps(t);
     expect(await evaluateAlertRules(deps)).toBe(5);
 
     const slackBodies = requestsTo('/colours').map((request) => JSON.parse(request.body));

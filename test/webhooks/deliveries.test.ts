@@ -11,11 +11,9 @@ import { cleanUpDeliveries, runDueDeliveries } from '../../server/webhooks/deliv
 import { RETRY_DELAYS_MINUTES } from '../../server/webhooks/retry-schedule.js';
 import { advance, buildApprovalsFixture, requestAccessAs, type ApprovalsFixture } from '../support/approvals-fixture.js';
 import { errorCodes } from '../support/graphql-client.js';
-import { startTestVigil, TEST_SECRET_KEY, type TestVigil } from '../support/test-vigil.js';
-import { createLogger } from '../../server/logger.js';
-import { createOutboundPolicy } from '../../server/outbound/outbound-policy.js';
-import { secretBoxFromKey } from '../../server/secrets/secret-box.js';
+import { startTestVigil, type TestVigil } from '../support/test-vigil.js';
 import { startReceiver, type Receiver } from '../support/webhook-receiver.js';
+import { testDeliveryDeps } from '../support/delivery-deps.js';
 
 let t: TestVigil;
 let f: ApprovalsFixture;
@@ -63,15 +61,7 @@ async function deliveries(subscriptionId: string) {
 }
 
 /** One pass of the delivery worker, as every instance runs it, on the test's clock. */
-const run = () =>
-  runDueDeliveries({
-    db: t.vigil.database.db,
-    clock: t.clock,
-    logger: createLogger('silent'),
-    secretBox: secretBoxFromKey(Buffer.from(TEST_SECRET_KEY, 'base64')),
-    outbound: createOutboundPolicy(['loopback']),
-    timeoutMs: 5000,
-  });
+const run = () => runDueDeliveries(testDeliveryDeps(t));
 
 describe('a delivery', () => {
   it('reaches the receiver signed, verifiable with a plain HMAC and with a Standard Webhooks verifier', async () => {

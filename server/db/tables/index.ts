@@ -3,6 +3,7 @@ export { SEVERITIES, type Severity } from './columns.js';
 export * from './tenants.js';
 export * from './users.js';
 export * from './servers.js';
+export * from './server-presence.js';
 export * from './api-tokens.js';
 export * from './access-sessions.js';
 export * from './terminal-sessions.js';
