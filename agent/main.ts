@@ -22,6 +22,8 @@ import { ShellShipper } from './shell-shipper.js';
 import { systemLogFollower } from './system-log-follower.js';
 import { runSudo } from './sudo-wrapper.js';
 import { VigilClient, VigilRefused, VigilUnavailable } from './vigil-client.js';
+import { AGENT_VERSION } from './agent-version.js';
+import { heartbeatShipper } from './heartbeat.js';
 
 const USAGE = `usage: vigil-agent <command>
   register --admin-token <token> [--name <server name>]
@@ -86,7 +88,8 @@ async function main(argv: string[]): Promise<number> {
     case 'run': {
       ensureSpool(config);
       const lock = await lockSpool(config.spool);
-      const daemon = startDaemon([...shippers(config), ...systemLogShippers(config, true)], { pollMs: config.pollMs, log });
+      const heartbeat = heartbeatShipper(new VigilClient(config.vigilUrl, requireToken(config)), AGENT_VERSION);
+      const daemon = startDaemon([...shippers(config), ...systemLogShippers(config, true), heartbeat], { pollMs: config.pollMs, log });
       log.info({ vigil: config.vigilUrl.origin, spool: config.spool }, 'vigil-agent running');
       await new Promise<void>((resolve) => {
         process.once('SIGTERM', resolve);

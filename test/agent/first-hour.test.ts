@@ -75,6 +75,17 @@ describe.skipIf(!hasTmux)('the first hour', () => {
       }).then((response) => response.json());
       expect(commands.errors).toBeUndefined();
       expect(commands.data.commands.nodes[0]).toMatchObject({ line: 'uname -s', terminalSession: { username: os.userInfo().username } });
+      // The daemon's heartbeat: the server is online, with what the agent said of itself.
+      const servers = await fetch(vigil.graphqlUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` },
+        body: JSON.stringify({ query: '{ servers(first: 5) { nodes { name presence { status agentVersion hostname os } } } }' }),
+      }).then((response) => response.json());
+      const { version } = JSON.parse(await readFile(path.join(process.cwd(), 'package.json'), 'utf8')) as { version: string };
+      expect(servers.data.servers.nodes).toContainEqual({
+        name: 'first-hour',
+        presence: { status: 'ONLINE', agentVersion: version, hostname: os.hostname(), os: expect.any(String) },
+      });
     } finally {
       await shell.close();
     }
