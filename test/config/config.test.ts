@@ -33,4 +33,33 @@ describe('configuration', () => {
   it('refuses both a JWT secret and a JWKS URL', () => {
     expect(() => loadConfig({ VIGIL_JWT_SECRET: 'x'.repeat(32), VIGIL_JWKS_URL: 'https://idp/jwks' })).toThrow(/VIGIL_JWKS_URL/);
   });
+
+  it('archives the log only with a bucket, and names a bad bucket, prefix or half a credential', () => {
+    expect(loadConfig({}).archive).toBeUndefined();
+    expect(loadConfig({ VIGIL_ARCHIVE_S3_BUCKET: 'audit-archive', VIGIL_ARCHIVE_S3_PREFIX: '/vigil/prod/', AWS_REGION: 'eu-west-1' }).archive).toEqual({
+      bucket: 'audit-archive',
+      prefix: 'vigil/prod',
+      region: 'eu-west-1',
+      endpoint: undefined,
+      forcePathStyle: false,
+      credentials: undefined,
+      period: 'hour',
+      checkIntervalMs: 60_000,
+      ocsf: false,
+    });
+    let caught: unknown;
+    try {
+      loadConfig({ VIGIL_ARCHIVE_S3_BUCKET: 'No_Such', VIGIL_ARCHIVE_S3_PREFIX: 'a b', VIGIL_ARCHIVE_PERIOD: 'week' });
+    } catch (error) {
+      caught = error;
+    }
+    expect((caught as ConfigError).problems.map((problem) => problem.split(':')[0])).toEqual([
+      'VIGIL_ARCHIVE_S3_BUCKET',
+      'VIGIL_ARCHIVE_S3_PREFIX',
+      'VIGIL_ARCHIVE_PERIOD',
+    ]);
+    expect(() => loadConfig({ VIGIL_ARCHIVE_S3_BUCKET: 'audit-archive', VIGIL_ARCHIVE_S3_ACCESS_KEY_ID: 'AKIA' })).toThrow(
+      /VIGIL_ARCHIVE_S3_SECRET_ACCESS_KEY/,
+    );
+  });
 });
