@@ -149,7 +149,7 @@ export class AlertRuleInput {
   windowMinutes?: number | null;
   @Field(() => String, { nullable: true, description: 'COMMAND_FAILED: the command, `*` standing for any run of characters.' })
   commandPattern?: string | null;
-  @Field(() => [LabelInput], { nullable: true, description: 'SUDO_GRANTED: servers carrying all of these.' })
+  @Field(() => [LabelInput], { nullable: true, description: 'SUDO_GRANTED, AGENT_OFFLINE: servers carrying all of these.' })
   serverLabels?: LabelInput[] | null;
   @Field(() => SeverityEnum, { nullable: true })
   severity?: SeverityEnum | null;

@@ -18,11 +18,12 @@ export enum AlertConditionEnum {
   FAILED_COMMANDS = 'failed_commands',
   COMMAND_FAILED = 'command_failed',
   SUDO_GRANTED = 'sudo_granted',
+  AGENT_OFFLINE = 'agent_offline',
 }
 registerEnumType(AlertConditionEnum, {
   name: 'AlertCondition',
   description:
-    'FAILED_SIGN_INS: at least `threshold` failed sign-ins by one person in the window. FAILED_COMMANDS: at least `threshold` failed commands in the tenant in the window. COMMAND_FAILED: a command matching `commandPattern` failed. SUDO_GRANTED: sudo granted on a server carrying `serverLabels`.',
+    'FAILED_SIGN_INS: at least `threshold` failed sign-ins by one person in the window. FAILED_COMMANDS: at least `threshold` failed commands in the tenant in the window. COMMAND_FAILED: a command matching `commandPattern` failed. SUDO_GRANTED: sudo granted on a server carrying `serverLabels`. AGENT_OFFLINE: the agent of a server carrying `serverLabels` stopped sending heartbeats (one alert per server, resolved when it is back).',
 });
 
 export enum AlertStateEnum {

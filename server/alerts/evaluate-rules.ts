@@ -32,9 +32,32 @@ interface Breach {
   readonly details: Record<string, unknown>;
 }
 
-const isThresholdRule = (rule: AlertRuleRow) => rule.condition === 'failed_sign_ins' || rule.condition === 'failed_commands';
+/** Rules on a state that holds a while (a count over a window, an agent offline): they resolve by themselves once it no longer holds. */
+const isThresholdRule = (rule: AlertRuleRow) =>
+  rule.condition === 'failed_sign_ins' || rule.condition === 'failed_commands' || rule.condition === 'agent_offline';
+
+/** The servers carrying the rule's labels whose agent is offline now: one subject each. */
+async function offlineAgents(db: Executor, rule: AlertRuleRow): Promise<Breach[]> {
+  const labels = (rule.parameters.serverLabels ?? {}) as Record<string, string>;
+  const rows = await queryRows<{ server_id: string; name: string; last_seen_at: Date | string; status_changed_at: Date | string }>(
+    db,
+    sql`select p.server_id, s.name, p.last_seen_at, p.status_changed_at from server_presence p
+        join servers s on s.tenant_id = p.tenant_id and s.id = p.server_id
+        where p.tenant_id = ${rule.tenantId} and p.status = 'offline' and s.deleted_at is null and s.labels @> ${JSON.stringify(labels)}::jsonb`,
+  );
+  return rows.map((row) => {
+    const lastSeenAt = new Date(row.last_seen_at).toISOString();
+    return {
+      subject: row.server_id,
+      title: `Agent offline on ${row.name}`,
+      message: `The agent of ${row.name} has sent no heartbeat since ${lastSeenAt}.`,
+      details: { serverId: row.server_id, lastSeenAt, offlineSince: new Date(row.status_changed_at).toISOString() },
+    };
+  });
+}
 
 async function thresholdBreaches(db: Executor, rule: AlertRuleRow, now: Date): Promise<Breach[]> {
+  if (rule.condition === 'agent_offline') return offlineAgents(db, rule);
   const since = new Date(now.getTime() - rule.windowSeconds * 1000).toISOString();
   const minutes = Math.round(rule.windowSeconds / 60);
   if (rule.condition === 'failed_sign_ins') {

@@ -1,8 +1,8 @@
 /**
  * Agent heartbeats: a server comes online with its first heartbeat and goes offline once its agent
  * stays silent, each change recorded in the audit log (so in the verifiable log) and sent as the
- * host.online / host.offline webhook, signed, to a real local receiver; heartbeats in between send
- * nothing. Admins (and MONITORING_VIEW holders) see each server's presence; two instances sweeping
+ * host.online / host.offline webhook, signed, to a real local receiver, and an AGENT_OFFLINE alert
+ * rule fires once while the server is offline; heartbeats in between send nothing. Admins (and MONITORING_VIEW holders) see each server's presence; two instances sweeping
  * at once take a server offline once.
  */
 import { createHmac } from 'node:crypto';
@@ -10,6 +10,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../server/clock.js';
 import { queryRows } from '../../server/db/database.js';
+import { evaluateAlertRules } from '../../server/alerts/evaluate-rules.js';
 import { sweepSilentAgents } from '../../server/presence/presence-sweeper.js';
 import { runDueDeliveries } from '../../server/webhooks/delivery-worker.js';
 import { addServer, ingest, minutesAgo, type TestServer } from '../support/records-fixture.js';
@@ -39,6 +40,8 @@ beforeAll(async () => {
     input: { name: 'noc', url: `${receiver.url}/hosts`, secret: SECRET, eventTypes: ['host.online', 'host.offline'] },
   });
   expect(subscribed.errors).toBeUndefined();
+  const rule = await t.gql(`mutation { createAlertRule(input: { name: "agent gone", condition: AGENT_OFFLINE, severity: HIGH }) { id } }`, t.admin.token);
+  expect(rule.errors).toBeUndefined();
 });
 afterAll(async () => {
   await receiver?.close();
@@ -57,6 +60,11 @@ function received(): { type: string; data: any }[] {
     return JSON.parse(request.body) as { type: string; data: any };
   });
 }
+
+const alertsOf = async (serverId: string) =>
+  ((await t.gql<any>(`{ alerts(first: 20) { nodes { state severity title details } } }`, t.admin.token)).data!.alerts.nodes as any[])
+    .filter((alert) => alert.details.serverId === serverId)
+    .map(({ details: _details, ...alert }) => alert);
 
 const auditOf = async (serverId: string) =>
   queryRows<{ action: string; actor_type: string; after: any }>(
@@ -90,11 +98,18 @@ describe('agent heartbeats', () => {
     await deliver();
     expect(received().map((message) => message.type)).toEqual(['host.online', 'host.offline']);
     expect(received()[1]!.data.presence).toMatchObject({ status: 'offline', lastSeenAt: '2026-12-06T12:00:30.000Z' });
+    // The AGENT_OFFLINE rule fires once for the server while it stays offline.
+    expect(await evaluateAlertRules(testDeliveryDeps(t))).toBe(1);
+    expect(await evaluateAlertRules(testDeliveryDeps(t))).toBe(0);
+    expect(await alertsOf(web.id)).toEqual([{ state: 'FIRED', severity: 'HIGH', title: 'Agent offline on web-01' }]);
 
     clock.advance(5_000);
     expect((await heartbeat(web, { agentVersion: '1.5.0' })).data.reportHeartbeat).toMatchObject({ status: 'ONLINE', agentVersion: '1.5.0' });
     await deliver();
     expect(received().map((message) => message.type)).toEqual(['host.online', 'host.offline', 'host.online']);
+    // Back online: the alert resolves by itself.
+    await evaluateAlertRules(testDeliveryDeps(t));
+    expect(await alertsOf(web.id)).toEqual([{ state: 'RESOLVED', severity: 'HIGH', title: 'Agent offline on web-01' }]);
 
     const audit = await auditOf(web.id);
     expect(audit.map((entry) => [entry.action, entry.actor_type])).toEqual([

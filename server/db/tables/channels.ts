@@ -31,14 +31,15 @@ export const notificationChannels = pgTable(
 
 export type NotificationChannelRow = typeof notificationChannels.$inferSelect;
 
-export const ALERT_CONDITIONS = ['failed_sign_ins', 'failed_commands', 'command_failed', 'sudo_granted'] as const;
+export const ALERT_CONDITIONS = ['failed_sign_ins', 'failed_commands', 'command_failed', 'sudo_granted', 'agent_offline'] as const;
 export type AlertCondition = (typeof ALERT_CONDITIONS)[number];
 
 /**
  * Alert rules. Threshold rules (failed sign-ins per person, failed commands in the tenant) count
  * over a sliding window and resolve by themselves when the count falls back; event rules (a
  * command matching a pattern failed, sudo granted on labelled servers) fire once per event and
- * stay until someone resolves them.
+ * stay until someone resolves them; an agent offline fires once per server while it is offline
+ * and resolves when its agent is back.
  */
 export const alertRules = pgTable(
   'alert_rules',
