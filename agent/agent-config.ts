@@ -18,6 +18,8 @@ export interface AgentConfig {
   readonly emailDomain: string | undefined;
   /** How often the daemon looks at the spool, in ms (VIGIL_AGENT_POLL_MS, default 200). */
   readonly pollMs: number;
+  /** How often the daemon sends Vigil a heartbeat, in ms (VIGIL_AGENT_HEARTBEAT_SECONDS, default 30). */
+  readonly heartbeatMs: number;
   /** Where system logs come from (VIGIL_AGENT_SYSTEM_LOGS): `journald`, a file path to follow, or `off` (the default). */
   readonly systemLogs: 'journald' | 'off' | { readonly file: string };
   /** Where following system logs begins at first start, with no place saved (VIGIL_AGENT_SYSTEM_LOGS_FROM): `now` (the default) or `start`, the whole journal or file. */
@@ -108,6 +110,7 @@ export function loadAgentConfig(env: NodeJS.ProcessEnv = process.env): AgentConf
     emails: parseEmails(env.VIGIL_AGENT_USERS),
     emailDomain: domain || undefined,
     pollMs: positiveInteger('VIGIL_AGENT_POLL_MS', env.VIGIL_AGENT_POLL_MS, 200),
+    heartbeatMs: positiveInteger('VIGIL_AGENT_HEARTBEAT_SECONDS', env.VIGIL_AGENT_HEARTBEAT_SECONDS, 30) * 1000,
     systemLogs: systemLogs === 'journald' || systemLogs === 'off' ? systemLogs : { file: systemLogs },
     systemLogsFrom: systemLogsFrom(env.VIGIL_AGENT_SYSTEM_LOGS_FROM),
     serverName: env.VIGIL_AGENT_SERVER_NAME || os.hostname(),

@@ -1,5 +1,6 @@
 /**
- * The daemon's heartbeat: every HEARTBEAT_MS, "I am alive" to Vigil with the agent's version, the
+ * The daemon's heartbeat: every VIGIL_AGENT_HEARTBEAT_SECONDS (30 s; Vigil takes a server offline
+ * after VIGIL_AGENT_OFFLINE_AFTER, two beats by default), "I am alive" to Vigil with the agent's version, the
  * host's name and OS and its clock, so Vigil knows which servers' agents run (host.online /
  * host.offline) and whose clock drifts. A Shipper like the others: a pass between beats sends
  * nothing, and a failed beat is retried with the daemon's backoff.
@@ -8,9 +9,6 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import type { Shipper } from './daemon.js';
 import type { VigilClient } from './vigil-client.js';
-
-/** Well within Vigil's VIGIL_AGENT_OFFLINE_AFTER (90 s by default): two beats may be lost. */
-export const HEARTBEAT_MS = 30_000;
 
 const HEARTBEAT = `mutation Heartbeat($input: HeartbeatInput!) { reportHeartbeat(input: $input) { status } }`;
 
@@ -25,12 +23,12 @@ function operatingSystem(): string {
   return `${os.type()} ${os.release()}`;
 }
 
-export function heartbeatShipper(client: VigilClient, agentVersion: string, now: () => number = Date.now): Shipper {
+export function heartbeatShipper(client: VigilClient, agentVersion: string, everyMs: number, now: () => number = Date.now): Shipper {
   let lastBeat = -Infinity;
   return {
     name: 'heartbeat',
     async pass() {
-      if (now() - lastBeat < HEARTBEAT_MS) return 0;
+      if (now() - lastBeat < everyMs) return 0;
       await client.graphql(HEARTBEAT, {
         input: { agentVersion, hostname: os.hostname(), os: operatingSystem(), time: new Date(now()).toISOString() },
       });

@@ -36,7 +36,7 @@ const USAGE = `usage: vigil-agent <command>
                         record a terminal session: the login shell (or the command) under
                         asciinema or script, its commands and recording streamed to Vigil
 Settings (environment): VIGIL_URL, VIGIL_AGENT_TOKEN or VIGIL_AGENT_TOKEN_FILE, VIGIL_AGENT_SPOOL,
-VIGIL_AGENT_USERS, VIGIL_AGENT_EMAIL_DOMAIN, VIGIL_AGENT_POLL_MS, VIGIL_AGENT_SYSTEM_LOGS,
+VIGIL_AGENT_USERS, VIGIL_AGENT_EMAIL_DOMAIN, VIGIL_AGENT_POLL_MS, VIGIL_AGENT_HEARTBEAT_SECONDS, VIGIL_AGENT_SYSTEM_LOGS,
 VIGIL_AGENT_RECORDER.`;
 
 let log: Logger = pino({ base: { name: 'vigil-agent' } }, pino.destination(2));
@@ -88,7 +88,7 @@ async function main(argv: string[]): Promise<number> {
     case 'run': {
       ensureSpool(config);
       const lock = await lockSpool(config.spool);
-      const heartbeat = heartbeatShipper(new VigilClient(config.vigilUrl, requireToken(config)), AGENT_VERSION);
+      const heartbeat = heartbeatShipper(new VigilClient(config.vigilUrl, requireToken(config)), AGENT_VERSION, config.heartbeatMs);
       const daemon = startDaemon([...shippers(config), ...systemLogShippers(config, true), heartbeat], { pollMs: config.pollMs, log });
       log.info({ vigil: config.vigilUrl.origin, spool: config.spool }, 'vigil-agent running');
       await new Promise<void>((resolve) => {

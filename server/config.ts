@@ -87,7 +87,7 @@ const environmentSchema = z
       .regex(/^\d+(b|kb|mb)$/i, 'expected a size such as 1mb or 512kb')
       .default('2mb'),
     VIGIL_UNRESPONSIVE_AFTER: integer(300, 5, 86_400 * 7),
-    VIGIL_AGENT_OFFLINE_AFTER: integer(90, 5, 86_400),
+    VIGIL_AGENT_OFFLINE_AFTER: integer(60, 2, 86_400),
     VIGIL_AUDIT_SIGNING_KEY: optionalString.refine(
       (value) => value === undefined || value.includes('-----BEGIN PRIVATE KEY-----'),
       'must be an Ed25519 private key in PKCS#8 PEM (-----BEGIN PRIVATE KEY-----)',

@@ -75,7 +75,7 @@ export function startAgentDaemon(env: Record<string, string>): AgentDaemon {
     logs: () => logs,
     stop: () =>
       new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve(child.exitCode);
+        if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode);
         child.once('exit', (code) => resolve(code));
         child.kill('SIGTERM');
       }),
