@@ -1,9 +1,9 @@
 import DataLoader from 'dataloader';
-import { Arg, Ctx, FieldResolver, Mutation, Resolver, Root } from 'type-graphql';
-import { hasPermission, isAdmin, requireAgent } from '../../server/auth/scope.js';
-import { presencesOf, reportHeartbeat, type Presence } from '../../server/presence/heartbeats.js';
+import { Arg, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { hasPermission, isAdmin, requireActor, requireAgent, requirePermission } from '../../server/auth/scope.js';
+import { agentFleet, presencesOf, reportHeartbeat, type Presence } from '../../server/presence/heartbeats.js';
 import { serviceContext, type GraphQLContext } from '../context.js';
-import { HeartbeatInput, ServerPresence, type PresenceStatusEnum } from './server-presence.type.js';
+import { AgentFleet, HeartbeatInput, ServerPresence, type PresenceStatusEnum } from './server-presence.type.js';
 import { Server } from './server.type.js';
 
 const toView = (presence: Presence): ServerPresence =>
@@ -21,6 +21,15 @@ export class ServerPresenceResolver {
   async reportHeartbeat(@Ctx() ctx: GraphQLContext, @Arg('input', () => HeartbeatInput) input: HeartbeatInput): Promise<ServerPresence> {
     const actor = requireAgent(ctx.actor);
     return toView(await reportHeartbeat({ ...serviceContext(ctx), actor }, { ...input }));
+  }
+
+  @Query(() => AgentFleet, {
+    description: 'How many agents are online, offline or never heard from, and which versions run. Admins and MONITORING_VIEW holders.',
+  })
+  async agentFleet(@Ctx() ctx: GraphQLContext): Promise<AgentFleet> {
+    const actor = requireActor(ctx.actor);
+    if (!isAdmin(actor)) requirePermission(actor, 'monitoring.view');
+    return agentFleet(ctx.deps.db, actor.tenantId);
   }
 
   @FieldResolver(() => ServerPresence, {

@@ -1,4 +1,4 @@
-import { Field, Float, InputType, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, Float, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 
 export enum PresenceStatusEnum {
   ONLINE = 'online',
@@ -36,4 +36,28 @@ export class HeartbeatInput {
   os?: string | null;
   @Field(() => Date, { nullable: true, description: 'The agent’s clock now.' })
   time?: Date | null;
+}
+
+@ObjectType({ simpleResolvers: true })
+export class AgentVersionCount {
+  @Field(() => String, { description: 'As the agents last reported it (`unknown` when they did not say).' })
+  version!: string;
+  @Field(() => Int)
+  servers!: number;
+  @Field(() => Int)
+  online!: number;
+}
+
+@ObjectType({ simpleResolvers: true, description: 'The tenant’s agents at a glance (retired servers left out).' })
+export class AgentFleet {
+  @Field(() => Int)
+  servers!: number;
+  @Field(() => Int)
+  online!: number;
+  @Field(() => Int)
+  offline!: number;
+  @Field(() => Int, { description: 'Servers whose agent never sent a heartbeat.' })
+  silent!: number;
+  @Field(() => [AgentVersionCount], { description: 'Most servers first: more than one is version drift.' })
+  versions!: AgentVersionCount[];
 }

@@ -115,3 +115,44 @@ export async function presencesOf(db: Executor, tenantId: string, serverIds: rea
   );
   return new Map(rows.map((row) => [row.server_id, presenceOf(row)]));
 }
+
+export interface AgentFleet {
+  readonly servers: number;
+  readonly online: number;
+  readonly offline: number;
+  /** Servers whose agent never sent a heartbeat. */
+  readonly silent: number;
+  /** Agent versions as last reported, most servers first: drift shows as more than one. */
+  readonly versions: { version: string; servers: number; online: number }[];
+}
+
+/** The tenant's agents at a glance: how many are online, offline or never heard from, and which versions run (retired servers left out). */
+export async function agentFleet(db: Executor, tenantId: string): Promise<AgentFleet> {
+  const rows = await queryRows<{ status: PresenceStatus | null; agent_version: string | null; count: number }>(
+    db,
+    sql`select p.status, p.agent_version, count(*)::int as count from servers s
+        left join server_presence p on p.tenant_id = s.tenant_id and p.server_id = s.id
+        where s.tenant_id = ${tenantId} and s.deleted_at is null
+        group by p.status, p.agent_version`,
+  );
+  const versions = new Map<string, { servers: number; online: number }>();
+  let online = 0;
+  let offline = 0;
+  let silent = 0;
+  for (const row of rows) {
+    if (row.status === null) silent += row.count;
+    else if (row.status === 'online') online += row.count;
+    else offline += row.count;
+    if (row.status === null) continue;
+    const version = row.agent_version ?? 'unknown';
+    const counts = versions.get(version) ?? { servers: 0, online: 0 };
+    versions.set(version, { servers: counts.servers + row.count, online: counts.online + (row.status === 'online' ? row.count : 0) });
+  }
+  return {
+    servers: online + offline + silent,
+    online,
+    offline,
+    silent,
+    versions: [...versions].map(([version, counts]) => ({ version, ...counts })).sort((a, b) => b.servers - a.servers || a.version.localeCompare(b.version)),
+  };
+}

@@ -148,10 +148,29 @@ describe('agent heartbeats', () => {
     const tooLong = await heartbeat(db, { hostname: 'x'.repeat(300) });
     expect(tooLong.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'hostname' });
     expect(await auditOf(db.id)).toEqual([]);
+
+    // The fleet at a glance: one agent online, one never heard from; then a second version runs.
+    const FLEET = `{ agentFleet { servers online offline silent versions { version servers online } } }`;
+    expect((await t.gql<any>(FLEET, t.admin.token)).data!.agentFleet).toEqual({
+      servers: 2,
+      online: 1,
+      offline: 0,
+      silent: 1,
+      versions: [{ version: '1.5.0', servers: 1, online: 1 }],
+    });
+    expect((await heartbeat(db)).errors).toBeUndefined();
+    expect((await t.gql<any>(FLEET, watcher.token)).data!.agentFleet).toMatchObject({
+      online: 2,
+      silent: 0,
+      versions: [
+        { version: '1.4.2', servers: 1, online: 1 },
+        { version: '1.5.0', servers: 1, online: 1 },
+      ],
+    });
+    expect((await t.gql<any>(FLEET, alice.token)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });
 
   it.runIf(isPostgres)('are swept by two instances at once into one offline change', async () => {
-    expect((await heartbeat(db)).errors).toBeUndefined();
     clock.advance(120_000);
     // An instance's sweep on a connection of its own, twice at once on one database.
     const [a, b] = await Promise.all([sweepSilentAgents(t.vigil.database.db, clock, 90), sweepSilentAgents(t.vigil.database.db, clock, 90)]);
