@@ -7,7 +7,7 @@
  * once write each object once.
  */
 import { execFile } from 'node:child_process';
-import { createHash, generateKeyPairSync } from 'node:crypto';
+import { createHash, createPublicKey, generateKeyPairSync, verify as verifySignature } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -184,6 +184,70 @@ describe('the log archive', () => {
     expect(alone.code).toBe(0);
     expect(alone.report).toMatchObject({ isIntact: true, from: afterFirst, size: afterSecond, checkedLeaves: afterSecond - afterFirst, segments: 1 });
     expect(alone.report.notes.join(' ')).toContain(`Checked from position ${afterFirst}`);
+  });
+
+  it('verifies with a verifier written from the README alone (node:crypto, nothing of Vigil)', () => {
+    expect(hours).toHaveLength(3);
+    const sha256 = (...parts: Buffer[]) => createHash('sha256').update(Buffer.concat(parts)).digest();
+    const node = (left: Buffer, right: Buffer) => sha256(Buffer.from([1]), left, right);
+    /** Line 3 of the checkpoint note: the base64 root; the note's text is every line up to the blank line. */
+    const signedRoot = (note: string) => Buffer.from(note.split('\n')[2]!, 'base64');
+    const signedSize = (note: string) => Number(note.split('\n')[1]);
+    // The verifier key: <name>+<8 hex key id>+<base64(0x01 || Ed25519 public key)>; base64 may hold "+" too.
+    const [, keyId, keyBytes] = /^[^+]+\+([0-9a-f]{8})\+(.+)$/.exec(keys[0]!)!;
+    const publicKey = createPublicKey({
+      key: Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), Buffer.from(keyBytes!, 'base64').subarray(1)]),
+      format: 'der',
+      type: 'spki',
+    });
+    const isSigned = (note: string) => {
+      const [text, signatures] = note.split('\n\n');
+      return signatures!
+        .split('\n')
+        .filter(Boolean)
+        .some((line) => {
+          const signature = Buffer.from(line.split(' ')[2]!, 'base64');
+          return signature.subarray(0, 4).toString('hex') === keyId && verifySignature(null, Buffer.from(`${text}\n`), publicKey, signature.subarray(4));
+        });
+    };
+    let previous: string | null = null;
+    for (const hour of hours) {
+      const [headerLine, ...rest] = hour.text.trimEnd().split('\n');
+      const header = JSON.parse(headerLine!) as { from: number; size: number; checkpoint: string; previousCheckpoint: string | null; compactRange: string[] };
+      expect(header.previousCheckpoint).toBe(previous);
+      expect(isSigned(header.checkpoint)).toBe(true);
+      // The compact range: one perfect subtree per set bit of `from`, largest first; folded right to left it is the previous root.
+      const edge = header.compactRange.map((hash) => Buffer.from(hash, 'base64'));
+      const sizes = [...header.from.toString(2)].flatMap((bit, i, bits) => (bit === '1' ? [2 ** (bits.length - 1 - i)] : []));
+      expect(edge).toHaveLength(sizes.length);
+      if (header.previousCheckpoint) {
+        expect(isSigned(header.previousCheckpoint)).toBe(true);
+        expect(signedSize(header.previousCheckpoint)).toBe(header.from);
+        expect(edge.reduceRight((right, left) => node(left, right)).equals(signedRoot(header.previousCheckpoint))).toBe(true);
+      }
+      // Appending a leaf merges the trailing subtrees of equal size.
+      const stack = edge.map((hash, i) => ({ hash, size: sizes[i]! }));
+      for (const line of rest.slice(0, -1)) {
+        const leaf = JSON.parse(line) as { leaf: string; leafHash: string };
+        const hash = sha256(Buffer.from([0]), Buffer.from(leaf.leaf, 'utf8'));
+        expect(hash.toString('base64')).toBe(leaf.leafHash);
+        let top = { hash, size: 1 };
+        while (stack.length > 0 && stack.at(-1)!.size === top.size) {
+          const left = stack.pop()!;
+          top = { hash: node(left.hash, top.hash), size: left.size * 2 };
+        }
+        stack.push(top);
+      }
+      expect(JSON.parse(rest.at(-1)!)).toEqual({ type: 'end', size: header.size });
+      expect(signedSize(header.checkpoint)).toBe(header.size);
+      expect(
+        stack
+          .map((entry) => entry.hash)
+          .reduceRight((right, left) => node(left, right))
+          .equals(signedRoot(header.checkpoint)),
+      ).toBe(true);
+      previous = header.checkpoint;
+    }
   });
 
   it('lists each object with the SHA-256 of its bytes, to audit the bucket with, for AUDIT_LOGS_VIEW holders of its tenant only', async () => {
