@@ -1,7 +1,21 @@
 /**
+ * The platform's operations on servers, as it reports them (the product documents' deployment,
+ * compliance and drift events): activity that is also sent as the webhook event of the same name
+ * (server/webhooks/outbox.ts).
+ */
+export const OPERATION_ACTIONS = [
+  'deployment.started',
+  'deployment.completed',
+  'deployment.failed',
+  'deployment.cancelled',
+  'compliance.scan_completed',
+  'drift.detected',
+] as const;
+
+/**
  * The catalogue of workspace activity-log actions, `domain.verb_past`. Vigil records the ones it
- * performs itself; a platform reports the rest (sign-ins, password changes, settings) through
- * `recordActivity`.
+ * performs itself; a platform reports the rest (sign-ins, password changes, settings, its
+ * operations) through `reportActivity`.
  */
 export const ACTIVITY_ACTIONS = [
   'auth.signed_in',
@@ -40,6 +54,7 @@ export const ACTIVITY_ACTIONS = [
   'alert.resolved',
   'settings.updated',
   'resource.accessed',
+  ...OPERATION_ACTIONS,
 ] as const;
 
 export type ActivityAction = (typeof ACTIVITY_ACTIONS)[number];

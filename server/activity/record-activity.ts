@@ -24,9 +24,12 @@ export async function recordActivity(db: Executor, entry: ActivityEntry): Promis
 }
 
 /** Writes many entries in one statement. */
-export async function recordActivities(db: Executor, entries: readonly ActivityEntry[]): Promise<void> {
-  if (entries.length === 0) return;
-  await db.insert(activityLog).values(entries.map(toRow));
+/** Writes the entries; returns their ids, in order. */
+export async function recordActivities(db: Executor, entries: readonly ActivityEntry[]): Promise<string[]> {
+  if (entries.length === 0) return [];
+  const rows = entries.map(toRow);
+  await db.insert(activityLog).values(rows);
+  return rows.map((row) => row.id);
 }
 
 function toRow(entry: ActivityEntry): typeof activityLog.$inferInsert {

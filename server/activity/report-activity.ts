@@ -4,7 +4,8 @@ import { BadInput } from '../errors.js';
 import { findUsersByEmails } from '../identity/users.js';
 import { inTransaction, type ServiceContext } from '../service-context.js';
 import { parseInput } from '../validation.js';
-import { ACTIVITY_ACTIONS } from './actions.js';
+import { IDS_PER_EVENT, publishEvents, type DomainEvent } from '../realtime/domain-events.js';
+import { ACTIVITY_ACTIONS, OPERATION_ACTIONS } from './actions.js';
 import { recordChange } from '../audit/record-change.js';
 import { recordActivities } from './record-activity.js';
 
@@ -27,7 +28,7 @@ export type ReportedActivity = z.input<typeof reportedEntry>;
 
 /**
  * Records activities that happened on the platform in front of Vigil (sign-ins, their failures,
- * logouts, password changes). Emails are matched to users where they exist and kept as given
+ * logouts, password changes, deployments, compliance scans, drift found). Emails are matched to users where they exist and kept as given
  * either way, so a failed sign-in with a mistyped email is still on record. All or nothing.
  */
 export async function reportActivity(ctx: ServiceContext, entries: readonly ReportedActivity[]): Promise<number> {
@@ -39,7 +40,7 @@ export async function reportActivity(ctx: ServiceContext, entries: readonly Repo
   return inTransaction(ctx, async (tx) => {
     const emails = [...new Set(parsed.flatMap((entry) => (entry.userEmail ? [entry.userEmail] : [])))];
     const userIdByEmail = new Map((await findUsersByEmails(tx.db, ctx.actor.tenantId, emails)).map((user) => [user.email, user.id]));
-    await recordActivities(
+    const ids = await recordActivities(
       tx.db,
       parsed.map((entry) => ({
         tenantId: ctx.actor.tenantId,
@@ -52,6 +53,13 @@ export async function reportActivity(ctx: ServiceContext, entries: readonly Repo
         occurredAt: entry.occurredAt,
       })),
     );
+    // The platform's operations are webhook events too (deployment.started …), sent from the outbox.
+    const operations = ids.filter((_, index) => (OPERATION_ACTIONS as readonly string[]).includes(parsed[index]!.action));
+    const events: DomainEvent[] = [];
+    for (let start = 0; start < operations.length; start += IDS_PER_EVENT) {
+      events.push({ type: 'operations.reported', tenantId: ctx.actor.tenantId, activityIds: operations.slice(start, start + IDS_PER_EVENT) });
+    }
+    await publishEvents(tx.db, events, tx.clock.now());
     await recordChange(tx, {
       action: 'activity.reported',
       resource: { type: 'activity_log' },

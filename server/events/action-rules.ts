@@ -37,6 +37,9 @@ const CATEGORY_OF_DOMAIN: Readonly<Record<string, EventCategory>> = {
   records: 'system',
   events: 'system',
   activity: 'system',
+  deployment: 'system',
+  compliance: 'system',
+  drift: 'system',
 };
 
 const MEDIUM_ACTIONS: ReadonlySet<string> = new Set([
@@ -50,6 +53,8 @@ const MEDIUM_ACTIONS: ReadonlySet<string> = new Set([
   'sudo.granted',
   'server.deleted',
   'server.offline',
+  'deployment.failed',
+  'drift.detected',
   'approval_policy.updated',
   'approval_policy.deleted',
   'access_session.revoked',
@@ -79,6 +84,9 @@ const INFO_ACTIONS: ReadonlySet<string> = new Set([
   'webhook.delivery_retried',
   'totp.enrolment_started',
   'server.online',
+  'deployment.started',
+  'deployment.completed',
+  'compliance.scan_completed',
 ]);
 
 const domainOf = (action: string): string => action.slice(0, Math.max(0, action.indexOf('.'))) || action;

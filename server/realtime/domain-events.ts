@@ -43,6 +43,8 @@ export type DomainEvent = EventBase &
     | { readonly type: 'approval.decided'; readonly approvalId: string; readonly requesterId: string; readonly status: string }
     | { readonly type: 'access_session.changed'; readonly accessSessionId: string; readonly requesterId: string; readonly status: string }
     | { readonly type: 'sudo.granted'; readonly sudoAuthorizationId: string; readonly userId: string; readonly serverId: string }
+    /** The platform reported operations (deployments, compliance scans, drift): activity-log entries. */
+    | { readonly type: 'operations.reported'; readonly activityIds: readonly string[] }
     /** A server's agent started or stopped reporting (server/presence/). */
     | { readonly type: 'host.changed'; readonly serverId: string; readonly status: 'online' | 'offline' }
     | {

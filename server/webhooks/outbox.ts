@@ -7,7 +7,17 @@ import { and, eq, inArray, sql } from 'drizzle-orm';
 import { accessSessionSnapshot, approvalSnapshot, sudoAuthorizationSnapshot } from '../approvals/approval-records.js';
 import type { Executor } from '../db/database.js';
 import { rowsByIds } from '../db/rows-by-ids.js';
-import { accessSessions, alerts, approvals, commands, serverPresence, servers, sudoAuthorizations, webhookSubscriptions } from '../db/tables/index.js';
+import {
+  accessSessions,
+  activityLog,
+  alerts,
+  approvals,
+  commands,
+  serverPresence,
+  servers,
+  sudoAuthorizations,
+  webhookSubscriptions,
+} from '../db/tables/index.js';
 import { alertSnapshot } from '../alerts/alert-snapshot.js';
 import { newId } from '../ids.js';
 import type { DomainEvent } from '../realtime/domain-events.js';
@@ -99,6 +109,24 @@ async function messagesOf(db: Executor, event: DomainEvent, wanted: Set<string>,
       if (!wanted.has(type)) return [];
       const [row] = await rowsByIds(db, alerts, event.tenantId, [event.alertId]);
       return row ? [message(type, { alert: alertSnapshot(row) })] : [];
+    }
+    case 'operations.reported': {
+      const rows = await rowsByIds(db, activityLog, event.tenantId, event.activityIds);
+      return rows
+        .filter((row) => wanted.has(row.action))
+        .map((row) =>
+          message(row.action as WebhookEventType, {
+            operation: {
+              id: row.id,
+              action: row.action,
+              result: row.result,
+              userId: row.userId,
+              userEmail: row.userEmail,
+              details: row.details,
+              occurredAt: row.occurredAt,
+            },
+          }),
+        );
     }
     case 'host.changed': {
       const type: WebhookEventType = event.status === 'online' ? 'host.online' : 'host.offline';
