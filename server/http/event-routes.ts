@@ -12,7 +12,7 @@
  * `userId`, `ip` (an address or a network), `keyword` (lists repeat or take commas). Refusals come
  * before anything is written, as JSON with the API's codes (401, 403, 400 naming the parameter);
  * the first page is read before the headers go out, so a bad cursor is a 400 too. Writing waits
- * for the socket to drain, and reading waits for writing. While following, the credential is
+ * for the socket to drain, and reading waits for writing (a batch reads one page ahead of it). While following, the credential is
  * checked again when its person or token changes and once it expires: a revoked one ends the
  * response.
  */
@@ -181,15 +181,27 @@ async function* lines(
   const tenantId = ctx.actor.tenantId;
   const line = request.format === 'ocsf' ? (event: StreamEvent) => `${JSON.stringify(ocsfEventOf(event, tenantId))}\n` : eventLine;
   let page = counted(opening);
-  yield page.nodes.map(line);
   if (!request.isFollowing) {
-    while (page.hasMore && remaining !== 0) {
-      page = counted(await readEventStream(ctx, options.log, { after: page.endCursor, first: pageSize(remaining), filter: request.filter }));
+    // The next page is read while this one is written: the database and the socket work at once,
+    // and at most one page waits ahead of the client.
+    const readAhead = (after: EventStreamPage): Promise<EventStreamPage> | undefined => {
+      if (!after.hasMore || remaining === 0) return undefined;
+      const reading = readEventStream(ctx, options.log, { after: after.endCursor, first: pageSize(remaining), filter: request.filter });
+      // Awaited below; until then a failure must not count as unhandled.
+      reading.catch(() => undefined);
+      return reading;
+    };
+    let ahead = readAhead(page);
+    yield page.nodes.map(line);
+    while (ahead) {
+      page = counted(await ahead);
+      ahead = readAhead(page);
       yield page.nodes.map(line);
     }
     yield cursorLine(page);
     return;
   }
+  yield page.nodes.map(line);
   if (remaining === 0 || page.nodes.at(-1)?.cursor !== page.endCursor) yield cursorLine(page);
   if (remaining === 0) return;
   const credential = watchCredential(options, ctx, stop);
