@@ -20,8 +20,9 @@ import { createS3ObjectStore } from '../../server/archive/object-store.js';
 import { ManualClock } from '../../server/clock.js';
 import { loadConfig } from '../../server/config.js';
 import { queryRows } from '../../server/db/database.js';
+import { verifyLogFile, type LogFileReport } from '../../server/export/verify-log-jsonl.js';
 import { leafHash } from '../../server/log/merkle.js';
-import { noteSignerFromPrivateKey, parseNote, signNote } from '../../server/log/signed-note.js';
+import { noteSignerFromPrivateKey, parseNote, parseVerifierKey, signNote } from '../../server/log/signed-note.js';
 import { createLogger } from '../../server/logger.js';
 import { startVigil, type RunningVigil } from '../../server/vigil.js';
 import { addServer, ingest, minutesAgo, type TestServer } from '../support/records-fixture.js';
@@ -95,6 +96,14 @@ async function verify(files: string[], ...extra: string[]): Promise<{ code: numb
     const failed = error as { code: number; stdout: string; stderr: string };
     return { code: failed.code, report: failed.stdout ? JSON.parse(failed.stdout) : undefined, stderr: failed.stderr };
   }
+}
+
+/** The same check in this process (the CLI's is proven once above): the texts read in order as one log. */
+async function verifyTexts(texts: string[]): Promise<LogFileReport> {
+  async function* lines() {
+    for (const text of texts) yield* text.split('\n');
+  }
+  return verifyLogFile(lines(), { trusted: keys.map((key) => parseVerifierKey(key)) });
 }
 
 const headerOf = (text: string) => JSON.parse(text.slice(0, text.indexOf('\n'))) as Record<string, any>;
@@ -180,8 +189,7 @@ describe('the log archive', () => {
     });
 
     // One object alone verifies against its own checkpoints, from where it starts.
-    const alone = await verify([files[1]!]);
-    expect(alone.code).toBe(0);
+    const alone = { report: await verifyTexts([hours[1]!.text]) };
     expect(alone.report).toMatchObject({ isIntact: true, from: afterFirst, size: afterSecond, checkedLeaves: afterSecond - afterFirst, segments: 1 });
     expect(alone.report.notes.join(' ')).toContain(`Checked from position ${afterFirst}`);
   });
@@ -274,27 +282,27 @@ describe('the log archive', () => {
 
   it('names a changed leaf, a rehashed one, an object left out and a checkpoint another key signed', async () => {
     expect(hours).toHaveLength(3);
-    const [firstFile, thirdFile] = await Promise.all([download(hours[0]!.key), download(hours[2]!.key)]);
+    const [first, third] = [hours[0]!.text, hours[2]!.text];
     const lines = hours[1]!.text.split('\n');
     const target = lines.findIndex((line) => line.includes('/backup/50.sql'));
     const leafLine = JSON.parse(lines[target]!) as { index: number; recordId: string; leaf: string; leafHash: string };
 
     const changed = [...lines];
     changed[target] = JSON.stringify({ ...leafLine, leaf: leafLine.leaf.replace('/backup/50.sql', '/backup/ok.sql') });
-    const modified = await verify([firstFile, await download(hours[1]!.key, changed.join('\n')), thirdFile]);
-    expect(modified.code).toBe(1);
+    const modified = { report: await verifyTexts([first, changed.join('\n'), third]) };
+    expect(modified.report.isIntact).toBe(false);
     expect(modified.report.faults).toContainEqual(expect.objectContaining({ kind: 'leaf_modified', index: leafLine.index, recordId: leafLine.recordId }));
 
     // Rehashed too: the leaf checks out, the tree no longer hashes to the root the hour's checkpoint signed.
     const rewritten = leafLine.leaf.replace('/backup/50.sql', '/backup/ok.sql');
     const rehashed = [...lines];
     rehashed[target] = JSON.stringify({ ...leafLine, leaf: rewritten, leafHash: leafHash(rewritten).toString('base64') });
-    const treeChanged = await verify([firstFile, await download(hours[1]!.key, rehashed.join('\n')), thirdFile]);
-    expect(treeChanged.code).toBe(1);
+    const treeChanged = { report: await verifyTexts([first, rehashed.join('\n'), third]) };
+    expect(treeChanged.report.isIntact).toBe(false);
     expect(treeChanged.report.faults).toContainEqual(expect.objectContaining({ kind: 'tree_mismatch' }));
     expect(treeChanged.report.faults.map((fault: { kind: string }) => fault.kind)).not.toContain('leaf_modified');
 
-    const leftOut = await verify([firstFile, thirdFile]);
+    const leftOut = await verify([await download(hours[0]!.key), await download(hours[2]!.key)]);
     expect(leftOut.code).toBe(1);
     expect(leftOut.report.faults.map((fault: { kind: string }) => fault.kind)).toEqual(expect.arrayContaining(['leaf_missing', 'checkpoint_broken_link']));
 
@@ -305,8 +313,8 @@ describe('the log archive', () => {
       JSON.stringify(header),
       JSON.stringify({ ...header, checkpoint: signNote(parseNote(header.checkpoint).text, [stranger]) }),
     );
-    const resigned = await verify([firstFile, await download(hours[1]!.key), await download(hours[2]!.key, forged)]);
-    expect(resigned.code).toBe(1);
+    const resigned = { report: await verifyTexts([first, hours[1]!.text, forged]) };
+    expect(resigned.report.isIntact).toBe(false);
     expect(resigned.report.faults).toContainEqual(expect.objectContaining({ kind: 'checkpoint_bad_signature' }));
   });
 
@@ -350,8 +358,7 @@ describe('the log archive', () => {
     ]);
     const archived = await tenantKeys();
     expect(archived).toHaveLength(5);
-    const all = await verify(await Promise.all(archived.map((key) => download(key))));
-    expect(all.code).toBe(0);
+    const all = { report: await verifyTexts(await Promise.all(archived.map((key) => s3.text(key)))) };
     expect(all.report).toMatchObject({ isIntact: true, size: await logSize(), segments: 5 });
   });
 
