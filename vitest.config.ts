@@ -62,9 +62,8 @@ export default defineConfig({
     // database and config, so nothing a file depends on is shared module state.
     isolate: false,
     // Vitest's default is one worker fewer than the cores: a single worker on CI's two. Most test
-    // time is spent waiting on PostgreSQL, HTTP, child processes and timers, so one file more than
-    // the cores runs at once.
-    maxWorkers: Math.max(3, availableParallelism() + 1),
+    // time is spent waiting on PostgreSQL, HTTP and timers, so one file per core runs at once.
+    maxWorkers: Math.max(2, availableParallelism()),
     projects,
   },
 });
