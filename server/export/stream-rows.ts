@@ -29,10 +29,11 @@ function drainedOrClosed(res: ServerResponse): Promise<void> {
 }
 
 /**
- * Many strings written as one: corked, Node sends them in one HTTP chunk and encodes them to UTF-8
- * in one pass; joining them here first (each a rope of its parts) cost several times that.
+ * Many parts (strings, or bytes already encoded: utf8-slabs.ts) written as one: corked, Node sends
+ * them in one HTTP chunk and encodes the strings to UTF-8 in one pass; joining strings here first
+ * (each a rope of its parts) cost several times that.
  */
-function writeAll(res: ServerResponse, parts: readonly string[]): boolean {
+function writeAll(res: ServerResponse, parts: readonly (string | Uint8Array)[]): boolean {
   if (parts.length === 0) return true;
   res.cork();
   let hasRoom = true;
@@ -48,7 +49,7 @@ function writeAll(res: ServerResponse, parts: readonly string[]): boolean {
  * error of `chunks` is thrown to the caller with the response left open: the caller decides how
  * it ends.
  */
-export async function writeChunks(res: ServerResponse, chunks: AsyncIterable<string | Uint8Array | readonly string[]>): Promise<boolean> {
+export async function writeChunks(res: ServerResponse, chunks: AsyncIterable<string | Uint8Array | readonly (string | Uint8Array)[]>): Promise<boolean> {
   let isClosed = res.destroyed;
   const onClose = () => {
     isClosed = true;

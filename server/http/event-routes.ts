@@ -24,13 +24,14 @@ import type { Database } from '../db/database.js';
 import type { Disposable } from '../disposable.js';
 import { BadInput } from '../errors.js';
 import { checkEventFilter, EVENT_KINDS, type EventStreamFilter } from '../events/event-filter.js';
-import { eventLine } from '../events/event-line.js';
+import { writeEventLine } from '../events/event-line.js';
 import { followEventStream } from '../events/follow-event-stream.js';
 import { MAX_EVENT_PAGE, readEventStream, type EventStreamPage, type LogCatchUp } from '../events/read-event-stream.js';
 import { ocsfEventOf } from '../events/ocsf.js';
 import { EVENT_CATEGORIES, EVENT_SEVERITIES, type StreamEvent } from '../events/stream-event.js';
 import { QueryParams } from '../export/query-params.js';
 import { writeChunks } from '../export/stream-rows.js';
+import { Utf8Slabs } from '../export/utf8-slabs.js';
 import type { Logger } from '../logger.js';
 import type { DomainEvent } from '../realtime/domain-events.js';
 import type { EventBus } from '../realtime/event-bus.js';
@@ -169,7 +170,7 @@ async function* lines(
   request: EventsRequest,
   opening: EventStreamPage,
   stop: AbortController,
-): AsyncGenerator<string | readonly string[]> {
+): AsyncGenerator<string | readonly (string | Uint8Array)[]> {
   let remaining = request.first;
   /** The page cut to what is left of `first`: then it ends at its last event. */
   const counted = (page: EventStreamPage): EventStreamPage => {
@@ -179,7 +180,12 @@ async function* lines(
     return nodes.length < page.nodes.length ? { nodes, endCursor: nodes.at(-1)!.cursor, hasMore: true } : page;
   };
   const tenantId = ctx.actor.tenantId;
-  const line = request.format === 'ocsf' ? (event: StreamEvent) => `${JSON.stringify(ocsfEventOf(event, tenantId))}\n` : eventLine;
+  const slabs = new Utf8Slabs();
+  const linesOf = (events: readonly StreamEvent[]): readonly (string | Uint8Array)[] => {
+    if (request.format === 'ocsf') return events.map((event) => `${JSON.stringify(ocsfEventOf(event, tenantId))}\n`);
+    for (const event of events) writeEventLine(slabs, event);
+    return slabs.take();
+  };
   let page = counted(opening);
   if (!request.isFollowing) {
     // The next page is read while this one is written: the database and the socket work at once,
@@ -192,16 +198,16 @@ async function* lines(
       return reading;
     };
     let ahead = readAhead(page);
-    yield page.nodes.map(line);
+    yield linesOf(page.nodes);
     while (ahead) {
       page = counted(await ahead);
       ahead = readAhead(page);
-      yield page.nodes.map(line);
+      yield linesOf(page.nodes);
     }
     yield cursorLine(page);
     return;
   }
-  yield page.nodes.map(line);
+  yield linesOf(page.nodes);
   if (remaining === 0 || page.nodes.at(-1)?.cursor !== page.endCursor) yield cursorLine(page);
   if (remaining === 0) return;
   const credential = watchCredential(options, ctx, stop);
@@ -222,7 +228,7 @@ async function* lines(
     page = counted(read);
     // An endCursor line when the read went past its last event: the consumer resumes from there.
     const isPastLastEvent = page.nodes.at(-1)?.cursor !== page.endCursor;
-    yield page.nodes.map(line);
+    yield linesOf(page.nodes);
     if (isPastLastEvent || remaining === 0) yield cursorLine(page);
     if (remaining === 0) return;
   }

@@ -4,7 +4,8 @@
  * for each shape of leaf, and a leaf of another shape (changed in the database) is read whole.
  */
 import { describe, expect, it } from 'vitest';
-import { eventLine } from '../../server/events/event-line.js';
+import { eventLine, writeEventLine } from '../../server/events/event-line.js';
+import { Utf8Slabs } from '../../server/export/utf8-slabs.js';
 import { storedRecordTextOf, streamEventOf, type PlacedLeaf } from '../../server/events/stream-event.js';
 
 const leafOf = (kind: string, leaf: string): PlacedLeaf => ({
@@ -58,5 +59,25 @@ describe('an event line', () => {
     const event = streamEventOf(leafOf('command', '{"kind":"command","row":{"id":"x","line":"secret"},"v":1}'))!;
     const masked = { ...event, record: { ...event.record, line: null } };
     expect(JSON.parse(eventLine(masked)).record).toEqual({ id: 'x', line: null });
+  });
+
+  it('writes through UTF-8 slabs the bytes of the lines, across slabs, with escapes and characters of every width', () => {
+    const slabs = new Utf8Slabs();
+    const wide = 'é😀\u2028"\\'.repeat(20_000);
+    const leaves = [
+      leafOf('command', `{"kind":"command","row":{"id":"a","line":${JSON.stringify(wide)}},"v":1}`),
+      leafOf('system_log', '{"kind":"system_log","row":{"id":"b","message":"ok","program":"sshd\\t\\"x\\"","server_id":"s-1"},"v":1}'),
+      leafOf('command', `{"kind":"command","row":{"id":"c","line":${JSON.stringify('x'.repeat(300_000))}},"v":1}`),
+    ];
+    const events = leaves.map((leaf) => streamEventOf(leaf)!);
+    const masked = { ...events[1]!, actor: { type: 'user' as const, id: 'u', email: 'ö"@x', name: null }, record: { id: 'b', message: null } };
+    const all = [...events, masked];
+    for (const event of all.slice(0, 2)) writeEventLine(slabs, event);
+    const first = slabs.take();
+    for (const event of all.slice(2)) writeEventLine(slabs, event);
+    const second = slabs.take();
+    expect(first.length + second.length).toBeGreaterThan(2);
+    expect(Buffer.concat([...first, ...second]).toString('utf8')).toBe(all.map(eventLine).join(''));
+    expect(slabs.take()).toEqual([]);
   });
 });
