@@ -15,6 +15,7 @@ import { ApiTokenResolver } from './identity/api-token.resolver.js';
 import { MeResolver } from './identity/me.resolver.js';
 import { ServerResolver } from './identity/server.resolver.js';
 import { ServerPresenceResolver } from './identity/server-presence.resolver.js';
+import { AgentDirectiveResolver } from './directives/agent-directive.resolver.js';
 import { TotpResolver } from './identity/totp.resolver.js';
 import { UserResolver } from './identity/user.resolver.js';
 import { AccessSessionResolver } from './records/access-session.resolver.js';
@@ -42,6 +43,7 @@ const RESOLVERS: NonEmptyArray<Function> = [
   UserResolver,
   ServerResolver,
   ServerPresenceResolver,
+  AgentDirectiveResolver,
   ApiTokenResolver,
   TotpResolver,
   ViewerResolver,

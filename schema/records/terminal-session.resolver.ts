@@ -47,6 +47,14 @@ export class TerminalSessionResolver {
     return loadPerson(ctx, session.record.userId);
   }
 
+  @FieldResolver(() => Person, {
+    nullable: true,
+    description: 'Who ended it through Vigil (revoked its access session, disabled its user, or terminated it); null otherwise.',
+  })
+  endedBy(@Root() session: TerminalSession, @Ctx() ctx: GraphQLContext): Promise<Person | null> {
+    return loadPerson(ctx, session.record.endedById);
+  }
+
   @FieldResolver(() => String, { nullable: true, description: "Others' sessions: admins only." })
   browser(@Root() session: TerminalSession, @Ctx() ctx: GraphQLContext): string | null {
     return canSeeField(ctx.actor, 'TerminalSession.browser', session.record.userId) ? session.record.browser : null;

@@ -23,6 +23,12 @@ export class TerminalSession {
   durationSeconds!: number | null;
   @Field(() => Boolean)
   isActive!: boolean;
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'Why Vigil ended it, when it did (its agent carried out a directive): the cause and reason, e.g. `access_session.revoked: credentials leaked`. Null for a session its user closed.',
+  })
+  endReason!: string | null;
   @Field(() => ID, { nullable: true })
   approvalId!: string | null;
 
@@ -39,6 +45,7 @@ export class TerminalSession {
       endedAt: record.endedAt,
       durationSeconds: record.endedAt ? (record.endedAt.getTime() - record.startedAt.getTime()) / 1000 : null,
       isActive: record.endedAt === null,
+      endReason: record.endReason,
       approvalId: record.approvalId,
       record,
     });

@@ -12,6 +12,7 @@ import { parseInput } from '../validation.js';
 import { notifyRequester } from './approval-notifications.js';
 import { accessSessionSnapshot, approvalSnapshot, lockAccessSession, lockApproval } from './approval-records.js';
 import { closeRequestedSession } from './decide-approval.js';
+import { directSessionsToEnd } from '../directives/issue-directives.js';
 import { revokeSessionGrants } from './grants.js';
 import { reasonSchema } from './request-access.js';
 import { WorkflowRecord } from './workflow-record.js';
@@ -87,7 +88,10 @@ export async function closeSessionInForce(
     },
     { type: 'access_session.changed', tenantId: session.tenantId, accessSessionId: session.id, requesterId: session.requesterId, status },
   );
-  await revokeSessionGrants(ctx, session.id, record);
+  // The shells and grants it allowed end with it: their agents are told (server/directives/).
+  const facts = { cause: `access_session.${status}` as const, reason };
+  await directSessionsToEnd(ctx, { accessSessionId: session.id }, facts);
+  await revokeSessionGrants(ctx, session.id, record, facts);
   const pendingSudo = await ctx.db
     .select()
     .from(approvals)

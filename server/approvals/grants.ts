@@ -6,6 +6,7 @@
  */
 import { and, eq, gt, isNull, or } from 'drizzle-orm';
 import { accessSessions, approvals, sudoAuthorizations, type AccessSessionRow, type ApprovalRow, type SudoAuthorizationRow } from '../db/tables/index.js';
+import { directGrantsToExpire, type DirectiveFacts } from '../directives/issue-directives.js';
 import { newId } from '../ids.js';
 import type { TransactionContext } from '../service-context.js';
 import { accessSessionSnapshot, lockAccessSession, sudoAuthorizationSnapshot } from './approval-records.js';
@@ -129,7 +130,7 @@ export function recordGrant(grant: SudoAuthorizationRow, record: WorkflowRecord,
 }
 
 /** Revokes the grants still in force that were made in `sessionId` (it ended or was revoked). */
-export async function revokeSessionGrants(ctx: TransactionContext, sessionId: string, record: WorkflowRecord): Promise<void> {
+export async function revokeSessionGrants(ctx: TransactionContext, sessionId: string, record: WorkflowRecord, facts: DirectiveFacts): Promise<void> {
   const now = ctx.clock.now();
   const revoked = await ctx.db
     .update(sudoAuthorizations)
@@ -142,7 +143,8 @@ export async function revokeSessionGrants(ctx: TransactionContext, sessionId: st
         or(isNull(sudoAuthorizations.expiresAt), gt(sudoAuthorizations.expiresAt, now)),
       ),
     )
-    .returning({ id: sudoAuthorizations.id });
+    .returning({ id: sudoAuthorizations.id, serverId: sudoAuthorizations.serverId, accessSessionId: sudoAuthorizations.accessSessionId });
+  await directGrantsToExpire(ctx, revoked, facts);
   if (revoked.length > 0) {
     record.add({
       action: 'sudo.revoked',

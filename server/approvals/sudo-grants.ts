@@ -13,6 +13,7 @@ import { getSudoAuthorization, sudoAuthorizationSnapshot } from './approval-reco
 import { normalizeCommand } from './command-patterns.js';
 import { recordGrant } from './grants.js';
 import { reasonSchema } from './request-access.js';
+import { directGrantsToExpire } from '../directives/issue-directives.js';
 import { WorkflowRecord } from './workflow-record.js';
 
 const grantSudoInput = z.object({
@@ -74,6 +75,7 @@ export async function revokeSudoAuthorization(ctx: TransactionContext, id: strin
     .set({ revokedAt: now, revokedById: admin.type === 'user' ? admin.userId : null })
     .where(and(eq(sudoAuthorizations.tenantId, admin.tenantId), eq(sudoAuthorizations.id, id)))
     .returning();
+  await directGrantsToExpire(ctx, [revoked!], { cause: 'sudo.revoked', reason: given });
   const record = new WorkflowRecord();
   record.add({
     action: 'sudo.revoked',

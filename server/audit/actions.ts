@@ -18,6 +18,8 @@ export const AUDIT_ACTIONS = [
   'server.deleted',
   'server.online',
   'server.offline',
+  'terminal_session.terminated',
+  'agent_directive.acknowledged',
   'events.ingested',
   'approval_policy.created',
   'approval_policy.updated',

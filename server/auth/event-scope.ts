@@ -48,6 +48,8 @@ export const LEAF_READ_RULES: Readonly<Record<string, LeafReadRule>> = {
   approval_decision: { records: 'approvals', owner: { column: 'approval_id', parentKind: 'approval' } },
   // The sudoChecks query is the admins'.
   sudo_check: ADMIN,
+  // What agents were told to do (an admin's terminations among them).
+  agent_directive: ADMIN,
   alert: { permission: 'monitoring.view' },
   // Settings: who may do what and where the record goes. The leaf is the stored row, not the
   // API's view of it (a channel's config, a token's digest), so admins alone read it.

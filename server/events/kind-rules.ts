@@ -168,6 +168,15 @@ export const KIND_RULES: Readonly<Record<string, KindRule>> = {
     time: () => ['created_at'],
     actor: () => AGENT,
   },
+  // Issued (by the change that called for it), then answered by the agent.
+  agent_directive: {
+    category: 'session',
+    type: (row) => (row.acknowledged_at ? (text(row, 'outcome') ?? 'acknowledged') : 'issued'),
+    severity: (row) => (row.outcome === 'failed' ? 'medium' : 'info'),
+    outcome: (row) => (row.outcome === 'failed' ? 'failure' : row.acknowledged_at ? 'success' : 'unknown'),
+    time: (row) => (row.acknowledged_at ? ['acknowledged_at'] : ['issued_at']),
+    actor: (row) => (row.acknowledged_at ? AGENT : personOr(text(row, 'issued_by_id'), SYSTEM)),
+  },
   command: {
     category: 'command',
     type: (row) => commandWord(text(row, 'status')),

@@ -1,5 +1,6 @@
 import { and, eq, ilike, inArray, isNotNull, isNull, ne, or, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
+import { directSessionsToEnd } from '../directives/issue-directives.js';
 import { recordChange } from '../audit/record-change.js';
 import { publishEvents } from '../realtime/domain-events.js';
 import { userSnapshot } from '../audit/snapshots.js';
@@ -172,6 +173,8 @@ export async function setUserDisabled(ctx: TransactionContext, userId: string, i
   if (isDisabled === (current.disabledAt !== null)) return current;
   if (isDisabled && current.role === 'admin') await assertAnotherAdminRemains(ctx, userId);
   const row = await updateUser(ctx, userId, { disabledAt: isDisabled ? ctx.clock.now() : null });
+  // A person disabled keeps no shell open: each of their sessions' agents is told to end it.
+  if (isDisabled) await directSessionsToEnd(ctx, { userId }, { cause: 'user.disabled', reason: null });
   await recordChange(ctx, {
     action: isDisabled ? 'user.disabled' : 'user.enabled',
     resource: { type: 'user', id: userId, name: row.email },

@@ -12,6 +12,7 @@
 import { getTableConfig, type PgTable } from 'drizzle-orm/pg-core';
 import {
   accessSessions,
+  agentDirectives,
   activityLog,
   alertRules,
   alerts,
@@ -67,7 +68,8 @@ export const RECORD_LEAF_KINDS: readonly LeafKind[] = [
   { kind: 'audit_entry', table: auditEntries, recordId: 'n.id::text', isVersioned: false, excluded: ['seq', 'prev_hash', 'hash'] },
   { kind: 'activity', table: activityLog, recordId: 'n.id::text', isVersioned: false },
   { kind: 'access_session', table: accessSessions, recordId: 'n.id::text', isVersioned: true },
-  { kind: 'terminal_session', table: terminalSessions, recordId: 'n.id::text', isVersioned: true },
+  // end_reason and ended_by_id since migration 0020.
+  { kind: 'terminal_session', table: terminalSessions, recordId: 'n.id::text', isVersioned: true, addedLater: ['end_reason', 'ended_by_id'] },
   // working_directory since migration 0015.
   { kind: 'command', table: commands, recordId: 'n.id::text', isVersioned: true, addedLater: ['working_directory'] },
   { kind: 'command_status_change', table: commandStatusChanges, recordId: 'n.id::text', isVersioned: false },
@@ -85,6 +87,8 @@ export const RECORD_LEAF_KINDS: readonly LeafKind[] = [
     isVersioned: false,
     digested: ['data', 'output_text', 'input_text'],
   },
+  // Since migration 0020.
+  { kind: 'agent_directive', table: agentDirectives, recordId: 'n.id::text', isVersioned: true },
 ];
 
 /**

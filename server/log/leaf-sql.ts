@@ -109,11 +109,11 @@ function queueFunction(kind: LeafKind, format: LeafFormat): string {
   return queueFunctionSql(`vigil_queue_${tableNameOf(kind)}`, kind, 'vigil_written', leafText(kind, format));
 }
 
-function queueTrigger(kind: LeafKind): string {
+function queueTrigger(kind: LeafKind, format: LeafFormat = 1): string {
   const table = tableNameOf(kind);
   const fn = `vigil_queue_${table}`;
   const statements = [
-    queueFunction(kind, 1),
+    queueFunction(kind, format),
     `CREATE TRIGGER ${table}_log_insert AFTER INSERT ON "${table}" REFERENCING NEW TABLE AS vigil_written FOR EACH STATEMENT EXECUTE FUNCTION ${fn}();`,
   ];
   if (kind.isVersioned) {
@@ -200,12 +200,15 @@ function backfill(kind: LeafKind, format: LeafFormat = 1): string {
   return insertLeaves(kind, `"${tableNameOf(kind)}"`, leafText(kind, format), ` ORDER BY ${order}`);
 }
 
+/** The record kinds migration 0011 covered (agent_directive came with its table, in 0020). */
+const KINDS_OF_0011 = RECORD_LEAF_KINDS.filter((kind) => kind.kind !== 'agent_directive');
+
 /** Everything migration 0011, which created the log's triggers, runs, in order (format 1). */
 export function leafMigrationSql(): string {
   return [
     CANONICAL_JSON_FUNCTION,
-    ...RECORD_LEAF_KINDS.flatMap((kind) => [leafFunction(kind), queueTrigger(kind)]),
-    ...RECORD_LEAF_KINDS.map((kind) => backfill(kind)),
+    ...KINDS_OF_0011.flatMap((kind) => [leafFunction(kind), queueTrigger(kind)]),
+    ...KINDS_OF_0011.map((kind) => backfill(kind)),
   ].join('\n--> statement-breakpoint\n');
 }
 
@@ -216,9 +219,24 @@ export function commandWorkingDirectoryMigrationSql(): string {
   return leafFunction(command);
 }
 
+/**
+ * What migration 0020 runs after creating agent_directives and adding terminal_sessions.end_reason
+ * and ended_by_id: the directive's leaf function and triggers (format 2), and the terminal session
+ * leaf that leaves the two new columns out while null (older leaves keep their text).
+ */
+export function agentDirectivesMigrationSql(): string {
+  const byName = (name: string) => {
+    const kind = RECORD_LEAF_KINDS.find((candidate) => candidate.kind === name);
+    if (!kind) throw new Error(`no ${name} leaf kind`);
+    return kind;
+  };
+  const directive = byName('agent_directive');
+  return [leafFunction(directive), queueTrigger(directive, 2), leafFunction(byName('terminal_session'))].join('\n--> statement-breakpoint\n');
+}
+
 /** What migration 0012 runs after its index changes: every trigger queues format-2 leaves. */
 export function leafTransactionMigrationSql(): string {
-  return [IN_TRANSACTION_FUNCTION, ...RECORD_LEAF_KINDS.map((kind) => queueFunction(kind, 2))].join('\n--> statement-breakpoint\n');
+  return [IN_TRANSACTION_FUNCTION, ...KINDS_OF_0011.map((kind) => queueFunction(kind, 2))].join('\n--> statement-breakpoint\n');
 }
 
 /**

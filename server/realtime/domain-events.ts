@@ -45,6 +45,8 @@ export type DomainEvent = EventBase &
     | { readonly type: 'sudo.granted'; readonly sudoAuthorizationId: string; readonly userId: string; readonly serverId: string }
     /** The platform reported operations (deployments, compliance scans, drift): activity-log entries. */
     | { readonly type: 'operations.reported'; readonly activityIds: readonly string[] }
+    /** Directives for a server's agent, written in this change (server/directives/). */
+    | { readonly type: 'directive.issued'; readonly serverId: string; readonly directiveIds: readonly string[] }
     /** A server's agent started or stopped reporting (server/presence/). */
     | { readonly type: 'host.changed'; readonly serverId: string; readonly status: 'online' | 'offline' }
     | {

@@ -59,6 +59,9 @@ export interface TerminalSessionRecord {
   readonly approvalId: string | null;
   readonly startedAt: Date;
   readonly endedAt: Date | null;
+  /** Set when Vigil ended it through its agent (a directive): `<cause>: <reason>`. */
+  readonly endReason: string | null;
+  readonly endedById: string | null;
 }
 
 export interface SudoAuthorizationRecord {

@@ -7,6 +7,7 @@ export * from './server-presence.js';
 export * from './api-tokens.js';
 export * from './access-sessions.js';
 export * from './terminal-sessions.js';
+export * from './agent-directives.js';
 export * from './commands.js';
 export * from './file-transfers.js';
 export * from './system-logs.js';

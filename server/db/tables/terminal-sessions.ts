@@ -27,6 +27,10 @@ export const terminalSessions = pgTable(
     approvalId: uuid('approval_id'),
     startedAt: eventTime('started_at').notNull(),
     endedAt: eventTime('ended_at'),
+    /** Set when Vigil ended it (an agent carried out a directive): why, e.g. `access_session.revoked: <reason>`. */
+    endReason: text('end_reason'),
+    /** Who ended it that way (the person who revoked the access session, disabled the user, or terminated it). */
+    endedById: uuid('ended_by_id'),
     createdAt: writtenAt(),
   },
   (table) => [
