@@ -1,5 +1,5 @@
 import { Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
-import type { AgentDirectiveRow } from '../../server/db/tables/index.js';
+import type { AgentDirectiveRecord } from '../../server/directives/directive-record.js';
 
 export enum DirectiveKindEnum {
   TERMINATE_SESSION = 'terminate_session',
@@ -44,6 +44,8 @@ export class AgentDirective {
   reason!: string | null;
   @Field(() => ID, { nullable: true })
   terminalSessionId!: string | null;
+  @Field(() => String, { nullable: true, description: 'The event id the agent reported that session under: its own name for it.' })
+  terminalSessionEventId!: string | null;
   @Field(() => ID, { nullable: true })
   sudoAuthorizationId!: string | null;
   @Field(() => ID, { nullable: true })
@@ -59,7 +61,7 @@ export class AgentDirective {
   @Field(() => String, { nullable: true })
   outcomeDetail!: string | null;
 
-  static from(row: AgentDirectiveRow): AgentDirective {
+  static from(row: AgentDirectiveRecord): AgentDirective {
     return Object.assign(new AgentDirective(), {
       id: row.id,
       serverId: row.serverId,
@@ -67,6 +69,7 @@ export class AgentDirective {
       cause: row.cause as DirectiveCauseEnum,
       reason: row.reason,
       terminalSessionId: row.terminalSessionId,
+      terminalSessionEventId: row.terminalSessionEventId,
       sudoAuthorizationId: row.sudoAuthorizationId,
       accessSessionId: row.accessSessionId,
       issuedById: row.issuedById,

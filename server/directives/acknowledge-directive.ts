@@ -12,6 +12,8 @@ import { agentDirectives, terminalSessions, type AgentDirectiveRow, type Directi
 import { BadInput, Conflict, NotFound } from '../errors.js';
 import { publishEvents, recordsChanged } from '../realtime/domain-events.js';
 import type { TransactionContext } from '../service-context.js';
+import type { AgentDirectiveRecord } from './directive-record.js';
+import { directiveRecord } from './read-directives.js';
 
 export interface Acknowledgement {
   readonly outcome: DirectiveOutcome;
@@ -28,7 +30,7 @@ const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 /** How a terminated session's end reads: `access_session.revoked: <reason>`. */
 export const endReasonOf = (directive: AgentDirectiveRow): string => (directive.reason ? `${directive.cause}: ${directive.reason}` : directive.cause);
 
-export async function acknowledgeDirective(ctx: TransactionContext & { actor: AgentActor }, id: string, ack: Acknowledgement): Promise<AgentDirectiveRow> {
+export async function acknowledgeDirective(ctx: TransactionContext & { actor: AgentActor }, id: string, ack: Acknowledgement): Promise<AgentDirectiveRecord> {
   const { tenantId, serverId } = ctx.actor;
   const detail = ack.detail?.trim() || null;
   if (detail && detail.length > MAX_DETAIL) throw new BadInput('detail', `detail: at most ${MAX_DETAIL} characters`);
@@ -46,7 +48,7 @@ export async function acknowledgeDirective(ctx: TransactionContext & { actor: Ag
     throw new BadInput('endedAt', 'endedAt: is before the directive was issued; answer GONE for a session that had already ended');
   }
   if (directive.acknowledgedAt) {
-    if (directive.outcome === ack.outcome) return directive;
+    if (directive.outcome === ack.outcome) return withSessionEventId(ctx, directive);
     throw new Conflict(`This directive was already acknowledged as ${directive.outcome}`, { outcome: directive.outcome });
   }
   const [acknowledged] = await ctx.db
@@ -85,5 +87,14 @@ export async function acknowledgeDirective(ctx: TransactionContext & { actor: Ag
       ...(endedSessionId ? { reportedEndedAt: (ack.endedAt ?? now).toISOString() } : {}),
     },
   });
-  return acknowledged!;
+  return withSessionEventId(ctx, acknowledged!);
+}
+
+async function withSessionEventId(ctx: TransactionContext, directive: AgentDirectiveRow): Promise<AgentDirectiveRecord> {
+  if (!directive.terminalSessionId) return directiveRecord(directive);
+  const [session] = await ctx.db
+    .select({ eventId: terminalSessions.eventId })
+    .from(terminalSessions)
+    .where(and(eq(terminalSessions.tenantId, directive.tenantId), eq(terminalSessions.id, directive.terminalSessionId)));
+  return directiveRecord(directive, session?.eventId ?? null);
 }

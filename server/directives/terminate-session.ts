@@ -7,14 +7,16 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import { requireAdmin } from '../auth/scope.js';
 import { recordChange } from '../audit/record-change.js';
-import { agentDirectives, terminalSessions, type AgentDirectiveRow } from '../db/tables/index.js';
+import { agentDirectives, terminalSessions } from '../db/tables/index.js';
 import { Conflict, NotFound } from '../errors.js';
 import type { TransactionContext } from '../service-context.js';
 import { parseInput } from '../validation.js';
 import { reasonSchema } from '../approvals/request-access.js';
+import type { AgentDirectiveRecord } from './directive-record.js';
 import { directSessionsToEnd } from './issue-directives.js';
+import { directiveRecord } from './read-directives.js';
 
-export async function terminateTerminalSession(ctx: TransactionContext, terminalSessionId: string, reason: string): Promise<AgentDirectiveRow> {
+export async function terminateTerminalSession(ctx: TransactionContext, terminalSessionId: string, reason: string): Promise<AgentDirectiveRecord> {
   const admin = requireAdmin(ctx.actor);
   const given = parseInput(reasonSchema, reason, 'reason');
   const [session] = await ctx.db
@@ -37,12 +39,12 @@ export async function terminateTerminalSession(ctx: TransactionContext, terminal
           isNull(agentDirectives.acknowledgedAt),
         ),
       );
-    return waiting!;
+    return directiveRecord(waiting!, session.eventId);
   }
   await recordChange(ctx, {
     action: 'terminal_session.terminated',
     resource: { type: 'terminal_session', id: terminalSessionId, name: session.username },
     after: { directiveId: issued.id, serverId: session.serverId, userId: session.userId, reason: given },
   });
-  return issued;
+  return directiveRecord(issued, session.eventId);
 }

@@ -15,13 +15,14 @@ export interface ReceivedDirective {
   readonly cause: string;
   readonly reason: string | null;
   readonly terminalSessionId: string | null;
+  readonly terminalSessionEventId: string | null;
   readonly sudoAuthorizationId: string | null;
   readonly accessSessionId: string | null;
   /** performance.now() when it arrived. */
   readonly arrivedAt: number;
 }
 
-export const DIRECTIVES = `subscription { directives { id kind cause reason terminalSessionId sudoAuthorizationId accessSessionId } }`;
+export const DIRECTIVES = `subscription { directives { id kind cause reason terminalSessionId terminalSessionEventId sudoAuthorizationId accessSessionId } }`;
 const ACKNOWLEDGE = `mutation($input: DirectiveAcknowledgementInput!) { acknowledgeDirective(input: $input) { id outcome acknowledgedAt } }`;
 
 export class ScriptedAgent {
