@@ -20,6 +20,8 @@ export interface AgentConfig {
   readonly pollMs: number;
   /** How often the daemon sends Vigil a heartbeat, in ms (VIGIL_AGENT_HEARTBEAT_SECONDS, default 30). */
   readonly heartbeatMs: number;
+  /** How often the daemon asks Vigil for directives (end a shell), in ms (VIGIL_AGENT_DIRECTIVES_MS, default 1000). */
+  readonly directivesMs: number;
   /** Where system logs come from (VIGIL_AGENT_SYSTEM_LOGS): `journald`, a file path to follow, or `off` (the default). */
   readonly systemLogs: 'journald' | 'off' | { readonly file: string };
   /** Where following system logs begins at first start, with no place saved (VIGIL_AGENT_SYSTEM_LOGS_FROM): `now` (the default) or `start`, the whole journal or file. */
@@ -111,6 +113,7 @@ export function loadAgentConfig(env: NodeJS.ProcessEnv = process.env): AgentConf
     emailDomain: domain || undefined,
     pollMs: positiveInteger('VIGIL_AGENT_POLL_MS', env.VIGIL_AGENT_POLL_MS, 200),
     heartbeatMs: positiveInteger('VIGIL_AGENT_HEARTBEAT_SECONDS', env.VIGIL_AGENT_HEARTBEAT_SECONDS, 30) * 1000,
+    directivesMs: positiveInteger('VIGIL_AGENT_DIRECTIVES_MS', env.VIGIL_AGENT_DIRECTIVES_MS, 1000),
     systemLogs: systemLogs === 'journald' || systemLogs === 'off' ? systemLogs : { file: systemLogs },
     systemLogsFrom: systemLogsFrom(env.VIGIL_AGENT_SYSTEM_LOGS_FROM),
     serverName: env.VIGIL_AGENT_SERVER_NAME || os.hostname(),

@@ -23,6 +23,7 @@ import { systemLogFollower } from './system-log-follower.js';
 import { runSudo } from './sudo-wrapper.js';
 import { VigilClient, VigilRefused, VigilUnavailable } from './vigil-client.js';
 import { AGENT_VERSION } from './agent-version.js';
+import { DirectiveRunner } from './directive-runner.js';
 import { heartbeatShipper } from './heartbeat.js';
 
 const USAGE = `usage: vigil-agent <command>
@@ -88,8 +89,10 @@ async function main(argv: string[]): Promise<number> {
     case 'run': {
       ensureSpool(config);
       const lock = await lockSpool(config.spool);
-      const heartbeat = heartbeatShipper(new VigilClient(config.vigilUrl, requireToken(config)), AGENT_VERSION, config.heartbeatMs);
-      const daemon = startDaemon([...shippers(config), ...systemLogShippers(config, true), heartbeat], { pollMs: config.pollMs, log });
+      const client = new VigilClient(config.vigilUrl, requireToken(config));
+      const heartbeat = heartbeatShipper(client, AGENT_VERSION, config.heartbeatMs);
+      const directives = new DirectiveRunner(client, config.spool, config.directivesMs);
+      const daemon = startDaemon([...shippers(config), ...systemLogShippers(config, true), heartbeat, directives], { pollMs: config.pollMs, log });
       log.info({ vigil: config.vigilUrl.origin, spool: config.spool }, 'vigil-agent running');
       await new Promise<void>((resolve) => {
         process.once('SIGTERM', resolve);
