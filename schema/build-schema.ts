@@ -16,6 +16,7 @@ import { MeResolver } from './identity/me.resolver.js';
 import { ServerResolver } from './identity/server.resolver.js';
 import { ServerPresenceResolver } from './identity/server-presence.resolver.js';
 import { AgentDirectiveResolver } from './directives/agent-directive.resolver.js';
+import { SessionAuthorizationResolver } from './approvals/session-authorization.resolver.js';
 import { TotpResolver } from './identity/totp.resolver.js';
 import { UserResolver } from './identity/user.resolver.js';
 import { AccessSessionResolver } from './records/access-session.resolver.js';
@@ -44,6 +45,7 @@ const RESOLVERS: NonEmptyArray<Function> = [
   ServerResolver,
   ServerPresenceResolver,
   AgentDirectiveResolver,
+  SessionAuthorizationResolver,
   ApiTokenResolver,
   TotpResolver,
   ViewerResolver,

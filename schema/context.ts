@@ -40,6 +40,8 @@ export interface SchemaDependencies {
   baseUrl(): string;
   /** Where people decide a request outside chat (VIGIL_APPROVAL_URL); null when nowhere is configured. */
   approvalUrl(approvalId: string): string | null;
+  /** Where a person asks for access to `server` (VIGIL_ACCESS_REQUEST_URL); null when unset. */
+  accessRequestUrl(server: string, user: string): string | null;
 }
 
 /** One GraphQL operation's context, over HTTP, WebSocket or a bot alike. */

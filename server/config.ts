@@ -52,6 +52,7 @@ const environmentSchema = z
     HOST: z.string().trim().min(1).default('0.0.0.0'),
     VIGIL_PUBLIC_URL: httpUrl,
     VIGIL_APPROVAL_URL: httpUrl.refine((value) => value === undefined || value.includes('{id}'), 'must contain {id}, where the request’s id goes'),
+    VIGIL_ACCESS_REQUEST_URL: httpUrl,
     DATABASE_URL: postgresUrl,
     VIGIL_DATA_DIR: z.string().trim().min(1).default('./data'),
     VIGIL_DB_POOL_MAX: integer(10, 1, 500),
@@ -258,6 +259,8 @@ export interface Config {
      * message links to one.
      */
     readonly approvalUrlTemplate?: string;
+    /** Where a person asks for access, `{server}` and `{user}` standing for the server's name and their email (VIGIL_ACCESS_REQUEST_URL). */
+    readonly accessRequestUrlTemplate?: string;
     readonly bodyLimit: string;
     /** Express's `trust proxy`: whether X-Forwarded-For gives the client IP (true, a hop count, or subnets). */
     readonly trustProxy: boolean | number | string;
@@ -409,6 +412,7 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
       host: env.HOST,
       publicUrl: env.VIGIL_PUBLIC_URL?.replace(/\/+$/, ''),
       approvalUrlTemplate: env.VIGIL_APPROVAL_URL,
+      accessRequestUrlTemplate: env.VIGIL_ACCESS_REQUEST_URL,
       bodyLimit: env.VIGIL_BODY_LIMIT,
       trustProxy: env.VIGIL_TRUST_PROXY,
       shutdownGraceMs: env.VIGIL_SHUTDOWN_GRACE_MS,

@@ -122,6 +122,8 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
       archive: config.archive ? { location: archiveLocation(config.archive), period: config.archive.period } : undefined,
       baseUrl: () => publicBaseUrl,
       approvalUrl: (approvalId) => config.http.approvalUrlTemplate?.replaceAll('{id}', encodeURIComponent(approvalId)) ?? null,
+      accessRequestUrl: (server, user) =>
+        config.http.accessRequestUrlTemplate?.replaceAll('{server}', encodeURIComponent(server)).replaceAll('{user}', encodeURIComponent(user)) ?? null,
       audit: {
         signingKey,
         checkpoints: checkpointPolicy,

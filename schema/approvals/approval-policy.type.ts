@@ -40,6 +40,8 @@ export class ApprovalPolicy {
   priority!: number;
   @Field(() => Boolean)
   isEnabled!: boolean;
+  @Field(() => Boolean, { description: 'A session on the servers it covers, by its requesters, needs an access session in force (authorizeSession).' })
+  isAccessSessionRequired!: boolean;
   @Field(() => Date)
   createdAt!: Date;
   @Field(() => Date)
@@ -64,6 +66,7 @@ export class ApprovalPolicy {
       chatMaxDurationMinutes: record.chatMaxDurationSeconds == null ? null : Math.round(record.chatMaxDurationSeconds / 60),
       priority: record.priority,
       isEnabled: record.isEnabled,
+      isAccessSessionRequired: record.requiresAccessSession === true,
       createdAt: record.createdAt,
       updatedAt: record.updatedAt,
     });

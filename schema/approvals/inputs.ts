@@ -93,6 +93,12 @@ export class CreateApprovalPolicyInput {
   priority?: number | null;
   @Field(() => Boolean, { nullable: true, description: 'Default true.' })
   isEnabled?: boolean | null;
+  @Field(() => Boolean, {
+    nullable: true,
+    description:
+      'Whether a session on the servers this policy covers, by its requesters, needs an access session in force (what authorizeSession answers by). Default false.',
+  })
+  isAccessSessionRequired?: boolean | null;
 }
 
 @InputType({ description: 'The fields to change; omitted fields keep their value.' })
@@ -129,6 +135,8 @@ export class UpdateApprovalPolicyInput {
   priority?: number | null;
   @Field(() => Boolean, { nullable: true })
   isEnabled?: boolean | null;
+  @Field(() => Boolean, { nullable: true })
+  isAccessSessionRequired?: boolean | null;
 }
 
 @InputType()

@@ -61,6 +61,7 @@ const policyFields = {
     .nullish(),
   priority: z.number().int().min(-1000).max(1000),
   isEnabled: z.boolean(),
+  isAccessSessionRequired: z.boolean(),
 };
 
 const NOBODY_APPROVES = 'names nobody who may approve: allow admins or name approver groups';
@@ -79,6 +80,7 @@ const createPolicyInput = z
     chatApproval: policyFields.chatApproval.default('allowed'),
     priority: policyFields.priority.default(0),
     isEnabled: policyFields.isEnabled.default(true),
+    isAccessSessionRequired: policyFields.isAccessSessionRequired.optional(),
   })
   .refine((policy) => policy.requiredApprovals === 0 || policy.isAdminApprover || policy.approverGroups.length > 0, {
     message: NOBODY_APPROVES,
@@ -111,6 +113,8 @@ function toColumns(input: Partial<z.output<typeof createPolicyInput>>): PolicyCo
     columns.chatMaxDurationSeconds = input.chatMaxDurationMinutes == null ? null : input.chatMaxDurationMinutes * 60;
   if (input.priority !== undefined) columns.priority = input.priority;
   if (input.isEnabled !== undefined) columns.isEnabled = input.isEnabled;
+  // Left null unless set: the leaves of policies that never said keep their text (migration 0021).
+  if (input.isAccessSessionRequired !== undefined) columns.requiresAccessSession = input.isAccessSessionRequired;
   return columns;
 }
 
@@ -228,6 +232,8 @@ export interface ApprovalRules {
   maxDurationSeconds: number | null;
   chatApproval: ChatApprovalMode;
   chatMaxDurationSeconds: number | null;
+  /** Whether a session on the servers concerned needs an access session in force (authorize-session.ts). */
+  isAccessSessionRequired: boolean;
 }
 
 /** When no policy governs a request: one approval by an admin, within an hour; no auto-approval. */
@@ -243,6 +249,7 @@ export const DEFAULT_RULES: ApprovalRules = {
   maxDurationSeconds: null,
   chatApproval: 'allowed',
   chatMaxDurationSeconds: null,
+  isAccessSessionRequired: false,
 };
 
 const labelsMatch = (wanted: Record<string, string>, server: ServerRow) => Object.entries(wanted).every(([key, value]) => server.labels[key] === value);
@@ -291,5 +298,6 @@ export async function governingRules(
     maxDurationSeconds: policy.maxDurationSeconds,
     chatApproval: policy.chatApproval,
     chatMaxDurationSeconds: policy.chatMaxDurationSeconds,
+    isAccessSessionRequired: policy.requiresAccessSession === true,
   };
 }

@@ -76,6 +76,8 @@ export interface ApprovalPolicyRecord {
   readonly chatMaxDurationSeconds: number | null;
   readonly priority: number;
   readonly isEnabled: boolean;
+  /** Null for policies that never said (before migration 0021): false. */
+  readonly requiresAccessSession: boolean | null;
   readonly createdAt: Date;
   readonly updatedAt: Date;
 }

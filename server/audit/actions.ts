@@ -19,6 +19,7 @@ export const AUDIT_ACTIONS = [
   'server.online',
   'server.offline',
   'terminal_session.terminated',
+  'session.checked',
   'agent_directive.acknowledged',
   'events.ingested',
   'approval_policy.created',

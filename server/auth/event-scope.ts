@@ -48,6 +48,7 @@ export const LEAF_READ_RULES: Readonly<Record<string, LeafReadRule>> = {
   approval_decision: { records: 'approvals', owner: { column: 'approval_id', parentKind: 'approval' } },
   // The sudoChecks query is the admins'.
   sudo_check: ADMIN,
+  session_check: ADMIN,
   // What agents were told to do (an admin's terminations among them).
   agent_directive: ADMIN,
   alert: { permission: 'monitoring.view' },

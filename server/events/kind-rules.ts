@@ -238,6 +238,15 @@ export const KIND_RULES: Readonly<Record<string, KindRule>> = {
     time: () => ['checked_at'],
     actor: () => AGENT,
   },
+  // An agent asking whether a person may open a session (authorize-session.ts).
+  session_check: {
+    category: 'session',
+    type: (row) => text(row, 'decision') ?? 'unknown',
+    severity: (row) => (row.reason === 'unknown_user' ? 'high' : row.decision === 'denied' ? 'medium' : row.decision === 'pending' ? 'low' : 'info'),
+    outcome: (row) => (row.decision === 'allowed' ? 'success' : row.decision === 'denied' ? 'failure' : 'unknown'),
+    time: () => ['checked_at'],
+    actor: () => AGENT,
+  },
   approval: {
     category: 'approval',
     type: (row) => text(row, 'status') ?? 'unknown',

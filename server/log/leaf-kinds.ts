@@ -31,6 +31,7 @@ import {
   notificationChannels,
   retentionPolicies,
   servers,
+  sessionChecks,
   sudoAuthorizations,
   sudoChecks,
   systemLogs,
@@ -89,6 +90,8 @@ export const RECORD_LEAF_KINDS: readonly LeafKind[] = [
   },
   // Since migration 0020.
   { kind: 'agent_directive', table: agentDirectives, recordId: 'n.id::text', isVersioned: true },
+  // Since migration 0021.
+  { kind: 'session_check', table: sessionChecks, recordId: 'n.id::text', isVersioned: false },
 ];
 
 /**
@@ -101,7 +104,8 @@ export const DELETABLE_LEAF_KINDS: readonly LeafKind[] = [
   { kind: 'user', table: users, recordId: 'n.id::text', isVersioned: true },
   { kind: 'api_token', table: apiTokens, recordId: 'n.id::text', isVersioned: true, excluded: ['last_used_at'], digested: ['token_hash'] },
   { kind: 'server', table: servers, recordId: 'n.id::text', isVersioned: true },
-  { kind: 'approval_policy', table: approvalPolicies, recordId: 'n.id::text', isVersioned: true },
+  // requires_access_session since migration 0021.
+  { kind: 'approval_policy', table: approvalPolicies, recordId: 'n.id::text', isVersioned: true, addedLater: ['requires_access_session'] },
   { kind: 'retention_policy', table: retentionPolicies, recordId: 'n.kind', isVersioned: true },
   { kind: 'notification_channel', table: notificationChannels, recordId: 'n.id::text', isVersioned: true, digested: ['sealed_secrets'] },
   { kind: 'alert_rule', table: alertRules, recordId: 'n.id::text', isVersioned: true, excluded: ['evaluated_through'] },

@@ -201,7 +201,7 @@ function backfill(kind: LeafKind, format: LeafFormat = 1): string {
 }
 
 /** The record kinds migration 0011 covered (agent_directive came with its table, in 0020). */
-const KINDS_OF_0011 = RECORD_LEAF_KINDS.filter((kind) => kind.kind !== 'agent_directive');
+const KINDS_OF_0011 = RECORD_LEAF_KINDS.filter((kind) => !['agent_directive', 'session_check'].includes(kind.kind));
 
 /** Everything migration 0011, which created the log's triggers, runs, in order (format 1). */
 export function leafMigrationSql(): string {
@@ -232,6 +232,18 @@ export function agentDirectivesMigrationSql(): string {
   };
   const directive = byName('agent_directive');
   return [leafFunction(directive), queueTrigger(directive, 2), leafFunction(byName('terminal_session'))].join('\n--> statement-breakpoint\n');
+}
+
+/**
+ * What migration 0021 runs after creating session_checks and adding
+ * approval_policies.requires_access_session: the check's leaf function and trigger (format 2), and
+ * the policy's leaf function and triggers, which leave the new column out while null.
+ */
+export function sessionChecksMigrationSql(): string {
+  const check = RECORD_LEAF_KINDS.find((kind) => kind.kind === 'session_check');
+  const policy = DELETABLE_LEAF_KINDS.find((kind) => kind.kind === 'approval_policy');
+  if (!check || !policy) throw new Error('no session_check or approval_policy leaf kind');
+  return [leafFunction(check), queueTrigger(check, 2), leafFunction(policy)].join('\n--> statement-breakpoint\n');
 }
 
 /** What migration 0012 runs after its index changes: every trigger queues format-2 leaves. */

@@ -66,6 +66,12 @@ export const approvalPolicies = pgTable(
     chatMaxDurationSeconds: integer('chat_max_duration_seconds'),
     priority: integer('priority').notNull().default(0),
     isEnabled: boolean('is_enabled').notNull().default(true),
+    /**
+     * Whether a session on the servers this policy covers (for its requesters) needs an access
+     * session in force: what an agent's authorizeSession answers by. Null (policies made before
+     * migration 0021) is false.
+     */
+    requiresAccessSession: boolean('requires_access_session'),
     createdAt: writtenAt(),
     updatedAt: timestamp('updated_at', { withTimezone: true, precision: 6 }).notNull().defaultNow(),
     /** Policies are retired, never deleted: the approvals they governed keep naming them. */

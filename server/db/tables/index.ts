@@ -16,6 +16,7 @@ export * from './activity-log.js';
 export * from './audit.js';
 export * from './approvals.js';
 export * from './sudo-checks.js';
+export * from './session-checks.js';
 export * from './notifications.js';
 export * from './webhooks.js';
 export * from './channels.js';

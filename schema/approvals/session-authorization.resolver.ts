@@ -1,0 +1,35 @@
+import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
+import { authorizeSession } from '../../server/approvals/authorize-session.js';
+import { inTransaction } from '../../server/service-context.js';
+import { serviceContext, type GraphQLContext } from '../context.js';
+import { AuthorizeSessionInput, SessionAuthorization, type SessionCheckReasonEnum, type SessionDecisionEnum } from './session-authorization.type.js';
+
+@Resolver()
+export class SessionAuthorizationResolver {
+  @Mutation(() => SessionAuthorization, {
+    description:
+      'For agent tokens, before a person gets a shell: may this user open a session on the agent’s server now? Approval policies with requiresAccessSession decide where an access session is needed. Every check is recorded.',
+  })
+  async authorizeSession(@Ctx() ctx: GraphQLContext, @Arg('input', () => AuthorizeSessionInput) input: AuthorizeSessionInput): Promise<SessionAuthorization> {
+    const { server, user, source } = input;
+    const { check, accessSession, serverName } = await inTransaction(serviceContext(ctx), (tx) => authorizeSession(tx, { server, user, source }));
+    const url =
+      check.decision === 'pending' && check.approvalId
+        ? ctx.deps.approvalUrl(check.approvalId)
+        : check.reason === 'no_access_session'
+          ? ctx.deps.accessRequestUrl(serverName, user)
+          : null;
+    return Object.assign(new SessionAuthorization(), {
+      isAllowed: check.decision === 'allowed',
+      decision: check.decision as SessionDecisionEnum,
+      reason: check.reason as SessionCheckReasonEnum,
+      checkId: check.id,
+      checkedAt: check.checkedAt,
+      accessSessionId: accessSession?.id ?? null,
+      allowedUntil: accessSession?.expiresAt ?? null,
+      approvalId: check.approvalId,
+      policyId: check.policyId,
+      url,
+    });
+  }
+}
