@@ -28,8 +28,9 @@ import { startBenchVigil, type BenchVigil } from './support/bench-vigil.js';
 import { createBenchTenant, type BenchTenant } from './support/fixtures.js';
 import { waitUntilSequenced } from './support/log-queue.js';
 import { size, type BenchOptions } from './support/options.js';
-import { compare, compareToTarget, printFigure, type BenchmarkResult, type Figure } from './support/report.js';
+import { compare, compareToTarget, printFigure, type BenchmarkResult } from './support/report.js';
 import { baselineCaller } from './support/baseline-caller.js';
+import { latencies, latencyFigures } from './support/latency.js';
 
 const LEAVES_PER_TRANSACTION = 1000;
 const WRITERS = 4;
@@ -167,34 +168,6 @@ async function startBaseline(bench: BenchVigil, tenant: BenchTenant): Promise<{ 
   );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, server };
-}
-
-/** Latencies in ms of `count` calls of `one`, `concurrency` at a time, after `warmUp` untimed calls. */
-async function latencies(count: number, concurrency: number, warmUp: number, one: (index: number) => Promise<void>): Promise<number[]> {
-  for (let index = 0; index < warmUp; index++) await one(count + index);
-  const times: number[] = [];
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < count) {
-        const index = next++;
-        const started = performance.now();
-        await one(index);
-        times.push(performance.now() - started);
-      }
-    }),
-  );
-  return times.sort((a, b) => a - b);
-}
-
-/** Nearest-rank percentile of sorted values. */
-const percentile = (sorted: readonly number[], p: number) => sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]!;
-
-function latencyFigures(label: string, sorted: readonly number[]): [Figure, Figure] {
-  return [
-    printFigure({ label: `${label} p50`, value: percentile(sorted, 50), unit: 'ms' }),
-    printFigure({ label: `${label} p99`, value: percentile(sorted, 99), unit: 'ms' }),
-  ];
 }
 
 export async function benchLogVerification(options: BenchOptions): Promise<BenchmarkResult> {

@@ -13,6 +13,7 @@ import { benchIngestion } from './ingestion.js';
 import { benchLogVerification } from './log-verification.js';
 import { benchRecordings } from './recordings.js';
 import { benchScopedReads } from './scoped-reads.js';
+import { benchSessionAuthorization } from './session-authorization.js';
 import { benchVerification } from './verification.js';
 import { parseBenchOptions } from './support/options.js';
 import type { BenchmarkResult } from './support/report.js';
@@ -29,6 +30,7 @@ const BENCHMARKS: Record<string, (options: ReturnType<typeof parseBenchOptions>)
   log: benchLogVerification,
   'agent-hook': benchAgentHook,
   'event-stream': benchEventStream,
+  'session-authorization': benchSessionAuthorization,
 };
 
 async function main(): Promise<void> {

@@ -1,6 +1,5 @@
 import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
 import { authorizeSession } from '../../server/approvals/authorize-session.js';
-import { inTransaction } from '../../server/service-context.js';
 import { serviceContext, type GraphQLContext } from '../context.js';
 import { AuthorizeSessionInput, SessionAuthorization, type SessionCheckReasonEnum, type SessionDecisionEnum } from './session-authorization.type.js';
 
@@ -12,7 +11,7 @@ export class SessionAuthorizationResolver {
   })
   async authorizeSession(@Ctx() ctx: GraphQLContext, @Arg('input', () => AuthorizeSessionInput) input: AuthorizeSessionInput): Promise<SessionAuthorization> {
     const { server, user, source } = input;
-    const { check, accessSession, serverName } = await inTransaction(serviceContext(ctx), (tx) => authorizeSession(tx, { server, user, source }));
+    const { check, accessSession, serverName } = await authorizeSession(serviceContext(ctx), { server, user, source });
     const url =
       check.decision === 'pending' && check.approvalId
         ? ctx.deps.approvalUrl(check.approvalId)

@@ -7,8 +7,8 @@
  * makes the answer PENDING; otherwise DENIED, with where to ask. Every check is kept (a
  * `session_check` record, in the verifiable log) and audited.
  *
- * The reads are one round trip each on indexed keys, in the check's transaction; nothing is cached
- * between checks, so a revocation or a policy change counts from the next check on.
+ * The reads are on indexed keys, side by side; nothing is cached between checks, so a revocation or
+ * a policy change counts from the next check on.
  */
 import { and, desc, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
@@ -27,7 +27,8 @@ import { Forbidden } from '../errors.js';
 import { findServerByRef, getServer } from '../identity/servers.js';
 import { findUserByRef } from '../identity/users.js';
 import { newId } from '../ids.js';
-import type { TransactionContext } from '../service-context.js';
+import type { Executor } from '../db/database.js';
+import { inTransaction, type ServiceContext } from '../service-context.js';
 import { parseInput } from '../validation.js';
 import { governingRules } from './approval-policies.js';
 import { sessionInForce } from './request-sudo.js';
@@ -49,13 +50,13 @@ export interface SessionCheckResult {
 }
 
 /** The person's access request waiting for a decision that covers `serverId`, if any. */
-async function pendingRequest(ctx: TransactionContext, userId: string, serverId: string): Promise<AccessSessionRow | undefined> {
-  const [row] = await ctx.db
+async function pendingRequest(db: Executor, tenantId: string, userId: string, serverId: string): Promise<AccessSessionRow | undefined> {
+  const [row] = await db
     .select()
     .from(accessSessions)
     .where(
       and(
-        eq(accessSessions.tenantId, ctx.actor.tenantId),
+        eq(accessSessions.tenantId, tenantId),
         eq(accessSessions.requesterId, userId),
         eq(accessSessions.status, 'pending'),
         sql`${serverId}::uuid = any(${accessSessions.serverIds})`,
@@ -66,16 +67,18 @@ async function pendingRequest(ctx: TransactionContext, userId: string, serverId:
   return row;
 }
 
-export async function authorizeSession(ctx: TransactionContext, input: AuthorizeSessionInput): Promise<SessionCheckResult> {
+export async function authorizeSession(ctx: ServiceContext, input: AuthorizeSessionInput): Promise<SessionCheckResult> {
   const agent = requireAgent(ctx.actor);
   const parsed = parseInput(authorizeSessionInput, input, 'input');
-  if (parsed.server) {
-    const named = await findServerByRef(ctx.db, agent.tenantId, parsed.server);
-    if (named?.id !== agent.serverId) throw new Forbidden('An agent token checks sessions on its own server only');
-  }
   const now = ctx.clock.now();
-  const user = await findUserByRef(ctx.db, agent.tenantId, parsed.user);
-  const server = await getServer(ctx.db, agent.tenantId, agent.serverId);
+  // The reads run side by side on the pool, outside the check's transaction: an SSH login waits
+  // for two round trips of reads, then one short transaction that writes the check.
+  const [user, server, named] = await Promise.all([
+    findUserByRef(ctx.db, agent.tenantId, parsed.user),
+    getServer(ctx.db, agent.tenantId, agent.serverId),
+    parsed.server ? findServerByRef(ctx.db, agent.tenantId, parsed.server) : undefined,
+  ]);
+  if (parsed.server && named?.id !== agent.serverId) throw new Forbidden('An agent token checks sessions on its own server only');
 
   let decision: SessionDecision = 'denied';
   let reason: SessionCheckReason = user ? 'user_disabled' : 'unknown_user';
@@ -83,51 +86,42 @@ export async function authorizeSession(ctx: TransactionContext, input: Authorize
   let approvalId: string | null = null;
   let policyId: string | null = null;
   if (user && !user.disabledAt) {
-    const rules = await governingRules(ctx.db, agent.tenantId, 'access', user.groups, [server]);
+    const [rules, inForce, waiting] = await Promise.all([
+      governingRules(ctx.db, agent.tenantId, 'access', user.groups, [server]),
+      sessionInForce(ctx.db, agent.tenantId, user.id, server.id, now),
+      pendingRequest(ctx.db, agent.tenantId, user.id, server.id),
+    ]);
     policyId = rules.policyId;
     if (!rules.isAccessSessionRequired) {
       decision = 'allowed';
       reason = 'not_required';
     } else {
-      accessSession = (await sessionInForce(ctx.db, agent.tenantId, user.id, server.id, now)) ?? null;
-      const waiting = accessSession ? undefined : await pendingRequest(ctx, user.id, server.id);
-      decision = accessSession ? 'allowed' : waiting ? 'pending' : 'denied';
-      reason = accessSession ? 'access_session' : waiting ? 'request_pending' : 'no_access_session';
-      approvalId = waiting?.approvalId ?? null;
+      accessSession = inForce ?? null;
+      decision = inForce ? 'allowed' : waiting ? 'pending' : 'denied';
+      reason = inForce ? 'access_session' : waiting ? 'request_pending' : 'no_access_session';
+      approvalId = inForce ? null : (waiting?.approvalId ?? null);
     }
   }
 
-  const [check] = await ctx.db
-    .insert(sessionChecks)
-    .values({
-      tenantId: agent.tenantId,
-      id: newId(),
-      serverId: agent.serverId,
-      userId: user?.id ?? null,
-      userRef: parsed.user,
-      source: parsed.source,
-      decision,
-      reason,
-      accessSessionId: accessSession?.id ?? null,
-      approvalId,
-      policyId,
-      checkedAt: now,
-    })
-    .returning();
-  await recordChange(ctx, {
-    action: 'session.checked',
-    resource: { type: 'session_check', id: check!.id, name: server.name },
-    after: {
-      serverId: agent.serverId,
-      userId: user?.id ?? null,
-      userRef: parsed.user,
-      source: parsed.source,
-      decision,
-      reason,
-      accessSessionId: check!.accessSessionId,
-      approvalId,
-      policyId,
-    },
+  // What the check row holds is what its audit entry says.
+  const facts = {
+    serverId: agent.serverId,
+    userId: user?.id ?? null,
+    userRef: parsed.user,
+    source: parsed.source,
+    decision,
+    reason,
+    accessSessionId: accessSession?.id ?? null,
+    approvalId,
+    policyId,
+  };
+  const check = await inTransaction(ctx, async (tx) => {
+    const [written] = await tx.db
+      .insert(sessionChecks)
+      .values({ tenantId: agent.tenantId, id: newId(), ...facts, checkedAt: now })
+      .returning();
+    await recordChange(tx, { action: 'session.checked', resource: { type: 'session_check', id: written!.id, name: server.name }, after: facts });
+    return written!;
   });
-  return { check: check!, accessSession, serverName: server.name };
+  return { check, accessSession, serverName: server.name };
 }

@@ -70,6 +70,7 @@ export async function directSessionsToEnd(ctx: TransactionContext, which: Sessio
       terminalSessionId: session.id,
       accessSessionId: session.access_session_id,
       issuedById: issuerOf(ctx),
+      issuedAt: ctx.clock.now(),
     })),
   );
 }
@@ -92,6 +93,7 @@ export async function directGrantsToExpire(
       sudoAuthorizationId: grant.id,
       accessSessionId: grant.accessSessionId,
       issuedById: issuerOf(ctx),
+      issuedAt: ctx.clock.now(),
     })),
   );
 }
