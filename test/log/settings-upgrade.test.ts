@@ -5,13 +5,13 @@
  */
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApprovalPolicy } from '../../server/approvals/approval-policies.js';
 import { ManualClock } from '../../server/clock.js';
 import { queryRows } from '../../server/db/database.js';
 import { createUserToken } from '../../server/identity/api-tokens.js';
 import { registerServer } from '../../server/identity/servers.js';
 import { createTenant } from '../../server/identity/tenants.js';
 import { createUser } from '../../server/identity/users.js';
+import { newId } from '../../server/ids.js';
 import { inTransaction } from '../../server/service-context.js';
 import { databaseBeforeMigration } from '../support/database-before-migration.js';
 import { startTestVigil, type TestVigil } from '../support/test-vigil.js';
@@ -31,8 +31,10 @@ beforeAll(async () => {
     const admin = await createUser(tx, { email: 'admin@older.test', name: 'Admin', role: 'admin' });
     const { token } = await createUserToken(tx, { userId: admin.id, name: 'admin' });
     const server = await registerServer(tx, { name: 'db-01', hostname: 'db01.older.test', labels: [{ key: 'env', value: 'prod' }] });
-    const policy = await createApprovalPolicy(tx, { name: 'prod', requestKinds: ['access'] } as never);
-    return { tenantId: tenant.id, adminId: admin.id, token, serverId: server.id, policyId: policy.id };
+    // As the tables were then: today's service would write columns added since (0021 on).
+    const policyId = newId();
+    await tx.db.execute(sql`insert into approval_policies (tenant_id, id, name, request_kinds) values (${tenant.id}, ${policyId}, 'prod', '{access}')`);
+    return { tenantId: tenant.id, adminId: admin.id, token, serverId: server.id, policyId };
   });
   t = await startTestVigil({ clock, database: await database.handOver() });
 });
