@@ -6,6 +6,8 @@
  * - TERMINATE_SESSION for a shell this agent reported (event id `ts-<session>`): the shell's
  *   process gets SIGHUP, as when its terminal goes away (bash and zsh hang up their jobs and exit);
  *   DONE with the time. A shell already gone: GONE.
+ * - ANNOUNCE for such a shell (someone watches it live): the directive's reason written to the
+ *   shell's terminal (its standard input's device); DONE. A shell already gone: GONE.
  * - EXPIRE_SUDO: the sudo wrapper asks Vigil at every use and keeps nothing: DONE.
  *
  * The spool is writable by everyone and a shell's file names its process: before signalling, the
@@ -14,17 +16,19 @@
  * another's process, or a PID reused since) would get an unrelated process hung up. Such a
  * directive is answered FAILED, saying why, for an admin to see.
  */
-import { readFile, lstat, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { lstat, open, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Shipper } from './daemon.js';
 import type { VigilClient } from './vigil-client.js';
 
-const PENDING = `{ pendingDirectives { id kind terminalSessionEventId } }`;
+const PENDING = `{ pendingDirectives { id kind reason terminalSessionEventId } }`;
 const ACKNOWLEDGE = `mutation Acknowledge($input: DirectiveAcknowledgementInput!) { acknowledgeDirective(input: $input) { id } }`;
 
 interface Directive {
   readonly id: string;
-  readonly kind: 'TERMINATE_SESSION' | 'EXPIRE_SUDO';
+  readonly kind: 'TERMINATE_SESSION' | 'EXPIRE_SUDO' | 'ANNOUNCE';
+  readonly reason: string | null;
   readonly terminalSessionEventId: string | null;
 }
 
@@ -70,7 +74,21 @@ export class DirectiveRunner implements Shipper {
   }
 
   private async carryOut(directive: Directive): Promise<Answer> {
-    if (directive.kind !== 'TERMINATE_SESSION') return { outcome: 'DONE' };
+    if (directive.kind === 'EXPIRE_SUDO') return { outcome: 'DONE' };
+    const shell = await this.shellOf(directive);
+    if (!('pid' in shell)) return shell;
+    if (directive.kind === 'ANNOUNCE') return announce(shell.pid, directive.reason ?? 'Vigil: a notice for this session');
+    try {
+      process.kill(shell.pid, 'SIGHUP');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ESRCH') return { outcome: 'GONE' };
+      return { outcome: 'FAILED', detail: `could not signal process ${shell.pid}: ${(error as Error).message}` };
+    }
+    return { outcome: 'DONE', endedAt: new Date(this.now()).toISOString() };
+  }
+
+  /** The live process of the shell a directive names, checked as the file's comment says; else the answer to give. */
+  private async shellOf(directive: Directive): Promise<{ pid: number } | Answer> {
     const session = /^ts-((\d+)-\d+)$/.exec(directive.terminalSessionEventId ?? '');
     if (!session) return { outcome: 'GONE' };
     const pid = Number(session[2]);
@@ -81,17 +99,29 @@ export class DirectiveRunner implements Shipper {
     if (!owner?.isFile() || !processInfo) return { outcome: 'GONE' };
     if (processInfo.uid !== owner.uid) return { outcome: 'FAILED', detail: `process ${pid} does not run as the owner of the shell's spool file` };
     const startedAt = await processStartMs(pid);
-    // birthtime is 0 where the file system does not keep it; then the owner check stands alone.
     if (startedAt === undefined) return { outcome: 'GONE' };
+    // birthtime is 0 where the file system does not keep it; then the owner check stands alone.
     if (owner.birthtimeMs > 0 && startedAt > owner.birthtimeMs + 1000) {
       return { outcome: 'FAILED', detail: `process ${pid} started after the shell's spool file was made (its PID was reused)` };
     }
+    return { pid };
+  }
+}
+
+/** Writes `text` on its own line to the terminal of process `pid` (its standard input's device). */
+async function announce(pid: number, text: string): Promise<Answer> {
+  const line = `\r\n[vigil] ${text.replace(/[\u0000-\u001f\u007f]/g, ' ')}\r\n`;
+  try {
+    // Not O_NONBLOCK: a pipe opened through /proc that way refuses (ENXIO); a terminal takes a short line at once.
+    const handle = await open(`/proc/${pid}/fd/0`, constants.O_WRONLY | constants.O_NOCTTY);
     try {
-      process.kill(pid, 'SIGHUP');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ESRCH') return { outcome: 'GONE' };
-      return { outcome: 'FAILED', detail: `could not signal process ${pid}: ${(error as Error).message}` };
+      await handle.write(line);
+    } finally {
+      await handle.close();
     }
-    return { outcome: 'DONE', endedAt: new Date(this.now()).toISOString() };
+    return { outcome: 'DONE' };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { outcome: 'GONE' };
+    return { outcome: 'FAILED', detail: `could not write to the terminal of process ${pid}: ${(error as Error).message}` };
   }
 }

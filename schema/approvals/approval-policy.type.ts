@@ -42,6 +42,10 @@ export class ApprovalPolicy {
   isEnabled!: boolean;
   @Field(() => Boolean, { description: 'A session on the servers it covers, by its requesters, needs an access session in force (authorizeSession).' })
   isAccessSessionRequired!: boolean;
+  @Field(() => Boolean, { description: 'Someone watching a session on its servers live is announced to the session’s user.' })
+  isWatchAnnounced!: boolean;
+  @Field(() => Boolean, { description: 'The approvers of an access session it governed may watch its terminal sessions live.' })
+  canApproversWatch!: boolean;
   @Field(() => Date)
   createdAt!: Date;
   @Field(() => Date)
@@ -67,6 +71,8 @@ export class ApprovalPolicy {
       priority: record.priority,
       isEnabled: record.isEnabled,
       isAccessSessionRequired: record.requiresAccessSession === true,
+      isWatchAnnounced: record.watchAnnounced === true,
+      canApproversWatch: record.watchByApprovers === true,
       createdAt: record.createdAt,
       updatedAt: record.updatedAt,
     });

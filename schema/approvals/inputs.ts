@@ -99,6 +99,17 @@ export class CreateApprovalPolicyInput {
       'Whether a session on the servers this policy covers, by its requesters, needs an access session in force (what authorizeSession answers by). Default false.',
   })
   isAccessSessionRequired?: boolean | null;
+  @Field(() => Boolean, {
+    nullable: true,
+    description: 'Whether someone watching such a session live is announced to its user (through the agent). Default false.',
+  })
+  isWatchAnnounced?: boolean | null;
+  @Field(() => Boolean, {
+    nullable: true,
+    description:
+      'Whether the approvers of an access session this policy governed may watch its terminal sessions live, without session_recordings.view. Default false.',
+  })
+  canApproversWatch?: boolean | null;
 }
 
 @InputType({ description: 'The fields to change; omitted fields keep their value.' })
@@ -137,6 +148,10 @@ export class UpdateApprovalPolicyInput {
   isEnabled?: boolean | null;
   @Field(() => Boolean, { nullable: true })
   isAccessSessionRequired?: boolean | null;
+  @Field(() => Boolean, { nullable: true })
+  isWatchAnnounced?: boolean | null;
+  @Field(() => Boolean, { nullable: true })
+  canApproversWatch?: boolean | null;
 }
 
 @InputType()

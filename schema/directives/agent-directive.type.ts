@@ -4,10 +4,12 @@ import type { AgentDirectiveRecord } from '../../server/directives/directive-rec
 export enum DirectiveKindEnum {
   TERMINATE_SESSION = 'terminate_session',
   EXPIRE_SUDO = 'expire_sudo',
+  ANNOUNCE = 'announce',
 }
 registerEnumType(DirectiveKindEnum, {
   name: 'DirectiveKind',
-  description: 'TERMINATE_SESSION: end the terminal session now (its shell and processes); EXPIRE_SUDO: drop the sudo grant from any cache.',
+  description:
+    'TERMINATE_SESSION: end the terminal session now (its shell and processes); EXPIRE_SUDO: drop the sudo grant from any cache; ANNOUNCE: show `reason` to the terminal session’s user (someone watches it live).',
 });
 
 export enum DirectiveCauseEnum {
@@ -17,6 +19,7 @@ export enum DirectiveCauseEnum {
   USER_DISABLED = 'user.disabled',
   TERMINAL_SESSION_TERMINATED = 'terminal_session.terminated',
   SUDO_REVOKED = 'sudo.revoked',
+  RECORDING_WATCHED = 'recording.watched',
 }
 registerEnumType(DirectiveCauseEnum, { name: 'DirectiveCause', description: 'The change that called for the directive.' });
 

@@ -6,7 +6,7 @@
  */
 import { canSeeRow } from '../../server/auth/scope.js';
 import { chunkEvents } from '../../server/recordings/chunk-codec.js';
-import { recordingForReader, recordRecordingView } from '../../server/recordings/recording-access.js';
+import { recordingForLiveWatcher, recordRecordingView } from '../../server/recordings/recording-access.js';
 import { storedChunkData, storedChunks } from '../../server/recordings/recording-queries.js';
 import { BadInput } from '../../server/errors.js';
 import { serviceContext, type GraphQLContext } from '../context.js';
@@ -15,17 +15,19 @@ import { RecordingEvent, RecordingEvents, type RecordingEventCodeEnum } from './
 
 export async function followRecording(ctx: GraphQLContext, recordingId: string, afterSeq: number): Promise<AsyncIterable<RecordingEvents>> {
   if (!Number.isInteger(afterSeq) || afterSeq < -1) throw new BadInput('afterSeq', 'afterSeq must be -1 (from the start) or a chunk number');
-  const recording = await recordingForReader(ctx.deps.db, ctx.actor, recordingId);
+  const recording = await recordingForLiveWatcher(ctx.deps.db, ctx.actor, recordingId);
   await recordRecordingView(serviceContext(ctx), recording, 'live');
   const { db } = ctx.deps;
   const tenantId = recording.tenantId;
+  // Let in as an approver of the session's access (recordingForLiveWatcher), not by the row rule.
+  const isApproverWatching = !canSeeRow(ctx.actor, 'terminalRecordings', recording.userId);
 
   const live = eventStream(
     ctx,
     (event) => event.type === 'recording.appended' && event.recordingId === recording.id,
     async (delivery): Promise<RecordingEvents[]> => {
       const event = delivery.event;
-      if (event.type !== 'recording.appended' || !canSeeRow(ctx.actor, 'terminalRecordings', event.userId)) return [];
+      if (event.type !== 'recording.appended' || !(isApproverWatching || canSeeRow(ctx.actor, 'terminalRecordings', event.userId))) return [];
       const data = await delivery.once(`recording-chunk:${event.recordingId}:${event.seq}`, () => storedChunkData(db, tenantId, event.recordingId, event.seq));
       return data ? [await payload(recording.id, event.seq, data, event.isComplete)] : [];
     },
@@ -35,7 +37,7 @@ export async function followRecording(ctx: GraphQLContext, recordingId: string, 
   // seen here as complete; one committed after it arrives live.
   let current: typeof recording;
   try {
-    current = await recordingForReader(db, ctx.actor, recording.id);
+    current = await recordingForLiveWatcher(db, ctx.actor, recording.id);
   } catch (error) {
     await live.return?.();
     throw error;

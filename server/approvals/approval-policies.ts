@@ -62,6 +62,8 @@ const policyFields = {
   priority: z.number().int().min(-1000).max(1000),
   isEnabled: z.boolean(),
   isAccessSessionRequired: z.boolean(),
+  isWatchAnnounced: z.boolean(),
+  canApproversWatch: z.boolean(),
 };
 
 const NOBODY_APPROVES = 'names nobody who may approve: allow admins or name approver groups';
@@ -81,6 +83,8 @@ const createPolicyInput = z
     priority: policyFields.priority.default(0),
     isEnabled: policyFields.isEnabled.default(true),
     isAccessSessionRequired: policyFields.isAccessSessionRequired.optional(),
+    isWatchAnnounced: policyFields.isWatchAnnounced.optional(),
+    canApproversWatch: policyFields.canApproversWatch.optional(),
   })
   .refine((policy) => policy.requiredApprovals === 0 || policy.isAdminApprover || policy.approverGroups.length > 0, {
     message: NOBODY_APPROVES,
@@ -113,8 +117,10 @@ function toColumns(input: Partial<z.output<typeof createPolicyInput>>): PolicyCo
     columns.chatMaxDurationSeconds = input.chatMaxDurationMinutes == null ? null : input.chatMaxDurationMinutes * 60;
   if (input.priority !== undefined) columns.priority = input.priority;
   if (input.isEnabled !== undefined) columns.isEnabled = input.isEnabled;
-  // Left null unless set: the leaves of policies that never said keep their text (migration 0021).
+  // Left null unless set: the leaves of policies that never said keep their text (migrations 0021, 0022).
   if (input.isAccessSessionRequired !== undefined) columns.requiresAccessSession = input.isAccessSessionRequired;
+  if (input.isWatchAnnounced !== undefined) columns.watchAnnounced = input.isWatchAnnounced;
+  if (input.canApproversWatch !== undefined) columns.watchByApprovers = input.canApproversWatch;
   return columns;
 }
 
@@ -234,6 +240,10 @@ export interface ApprovalRules {
   chatMaxDurationSeconds: number | null;
   /** Whether a session on the servers concerned needs an access session in force (authorize-session.ts). */
   isAccessSessionRequired: boolean;
+  /** Whether a live watch of such a session is announced to its user (server/directives/announce-watch.ts). */
+  isWatchAnnounced: boolean;
+  /** Whether the approvers of an access session it governed may watch its terminal sessions live. */
+  canApproversWatch: boolean;
 }
 
 /** When no policy governs a request: one approval by an admin, within an hour; no auto-approval. */
@@ -250,6 +260,8 @@ export const DEFAULT_RULES: ApprovalRules = {
   chatApproval: 'allowed',
   chatMaxDurationSeconds: null,
   isAccessSessionRequired: false,
+  isWatchAnnounced: false,
+  canApproversWatch: false,
 };
 
 const labelsMatch = (wanted: Record<string, string>, server: ServerRow) => Object.entries(wanted).every(([key, value]) => server.labels[key] === value);
@@ -299,5 +311,7 @@ export async function governingRules(
     chatApproval: policy.chatApproval,
     chatMaxDurationSeconds: policy.chatMaxDurationSeconds,
     isAccessSessionRequired: policy.requiresAccessSession === true,
+    isWatchAnnounced: policy.watchAnnounced === true,
+    canApproversWatch: policy.watchByApprovers === true,
   };
 }

@@ -78,6 +78,8 @@ export interface ApprovalPolicyRecord {
   readonly isEnabled: boolean;
   /** Null for policies that never said (before migration 0021): false. */
   readonly requiresAccessSession: boolean | null;
+  readonly watchAnnounced: boolean | null;
+  readonly watchByApprovers: boolean | null;
   readonly createdAt: Date;
   readonly updatedAt: Date;
 }

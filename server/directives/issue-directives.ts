@@ -97,3 +97,34 @@ export async function directGrantsToExpire(
     })),
   );
 }
+
+/**
+ * An `announce` directive: the agent shows `facts.reason` to the user of terminal session
+ * `session` (someone watches it live). One waiting announcement with the same words is enough.
+ */
+export async function directAnnouncement(
+  ctx: TransactionContext,
+  session: { readonly id: string; readonly serverId: string },
+  facts: DirectiveFacts,
+): Promise<AgentDirectiveRow | undefined> {
+  const [waiting] = await queryRows<{ id: string }>(
+    ctx.db,
+    sql`select id from agent_directives where tenant_id = ${ctx.actor.tenantId} and terminal_session_id = ${session.id}
+        and kind = 'announce' and acknowledged_at is null and reason is not distinct from ${facts.reason} limit 1`,
+  );
+  if (waiting) return undefined;
+  const [issued] = await insertDirectives(ctx, [
+    {
+      tenantId: ctx.actor.tenantId,
+      id: newId(),
+      serverId: session.serverId,
+      kind: 'announce' as const,
+      cause: facts.cause,
+      reason: facts.reason,
+      terminalSessionId: session.id,
+      issuedById: issuerOf(ctx),
+      issuedAt: ctx.clock.now(),
+    },
+  ]);
+  return issued;
+}

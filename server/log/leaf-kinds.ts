@@ -104,8 +104,14 @@ export const DELETABLE_LEAF_KINDS: readonly LeafKind[] = [
   { kind: 'user', table: users, recordId: 'n.id::text', isVersioned: true },
   { kind: 'api_token', table: apiTokens, recordId: 'n.id::text', isVersioned: true, excluded: ['last_used_at'], digested: ['token_hash'] },
   { kind: 'server', table: servers, recordId: 'n.id::text', isVersioned: true },
-  // requires_access_session since migration 0021.
-  { kind: 'approval_policy', table: approvalPolicies, recordId: 'n.id::text', isVersioned: true, addedLater: ['requires_access_session'] },
+  // requires_access_session since migration 0021, watch_announced and watch_by_approvers since 0022.
+  {
+    kind: 'approval_policy',
+    table: approvalPolicies,
+    recordId: 'n.id::text',
+    isVersioned: true,
+    addedLater: ['requires_access_session', 'watch_announced', 'watch_by_approvers'],
+  },
   { kind: 'retention_policy', table: retentionPolicies, recordId: 'n.kind', isVersioned: true },
   { kind: 'notification_channel', table: notificationChannels, recordId: 'n.id::text', isVersioned: true, digested: ['sealed_secrets'] },
   { kind: 'alert_rule', table: alertRules, recordId: 'n.id::text', isVersioned: true, excluded: ['evaluated_through'] },

@@ -246,6 +246,13 @@ export function sessionChecksMigrationSql(): string {
   return [leafFunction(check), queueTrigger(check, 2), leafFunction(policy)].join('\n--> statement-breakpoint\n');
 }
 
+/** What migration 0022 runs after adding approval_policies.watch_announced and watch_by_approvers: the policy's leaf function. */
+export function watchPolicyMigrationSql(): string {
+  const policy = DELETABLE_LEAF_KINDS.find((kind) => kind.kind === 'approval_policy');
+  if (!policy) throw new Error('no approval_policy leaf kind');
+  return leafFunction(policy);
+}
+
 /** What migration 0012 runs after its index changes: every trigger queues format-2 leaves. */
 export function leafTransactionMigrationSql(): string {
   return [IN_TRANSACTION_FUNCTION, ...KINDS_OF_0011.map((kind) => queueFunction(kind, 2))].join('\n--> statement-breakpoint\n');

@@ -4,11 +4,12 @@
  * as FORBIDDEN, saying what would allow it, while an id of another tenant is simply not found.
  * Watching or downloading a recording is itself audited: who watched whose session.
  */
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Actor } from '../auth/actor.js';
 import { recordScope } from '../auth/scope.js';
 import { recordChange } from '../audit/record-change.js';
-import type { Executor } from '../db/database.js';
+import { queryRows, type Executor } from '../db/database.js';
+import { announceWatch } from '../directives/announce-watch.js';
 import { terminalRecordings, type TerminalRecordingRow } from '../db/tables/index.js';
 import { Forbidden, NotFound } from '../errors.js';
 import { inTransaction, type ServiceContext } from '../service-context.js';
@@ -31,15 +32,48 @@ export async function recordingForReader(db: Executor, actor: Actor | null, id: 
   return row;
 }
 
+/**
+ * A recording followed live (the subscription): as recordingForReader, and also, while it is still
+ * being recorded, for a person who approved the access session its terminal session runs under
+ * when the policy that governed that approval lets approvers watch (`watch_by_approvers`).
+ */
+export async function recordingForLiveWatcher(db: Executor, actor: Actor | null, id: string): Promise<TerminalRecordingRow> {
+  try {
+    return await recordingForReader(db, actor, id);
+  } catch (error) {
+    if (!(error instanceof Forbidden) || actor?.type !== 'user') throw error;
+    const rows = await queryRows<{ id: string }>(
+      db,
+      sql`select r.id from terminal_recordings r
+          join terminal_sessions s on s.tenant_id = r.tenant_id and s.id = r.terminal_session_id
+          join access_sessions a on a.tenant_id = s.tenant_id and a.id = s.access_session_id
+          join approvals ap on ap.tenant_id = a.tenant_id and ap.id = a.approval_id
+          join approval_policies p on p.tenant_id = ap.tenant_id and p.id = ap.policy_id
+          join approval_decisions d on d.tenant_id = ap.tenant_id and d.approval_id = ap.id
+          where r.tenant_id = ${actor.tenantId} and r.id = ${parseId('id', id)} and r.status <> 'complete'
+            and p.watch_by_approvers and d.approver_id = ${actor.userId} and d.decision = 'approved'
+          limit 1`,
+    );
+    if (rows.length === 0) throw error;
+    const [row] = await db
+      .select()
+      .from(terminalRecordings)
+      .where(and(eq(terminalRecordings.tenantId, actor.tenantId), eq(terminalRecordings.id, rows[0]!.id)));
+    return row!;
+  }
+}
+
 /** A download, the playback page's player, or a live follow (the subscription). */
 export type RecordingViewKind = 'download' | 'playback' | 'live';
 
+/** The view, audited; a live watch is also announced to the session's user where the policy says so (announce-watch.ts). */
 export async function recordRecordingView(ctx: ServiceContext, recording: TerminalRecordingRow, how: RecordingViewKind): Promise<void> {
-  await inTransaction(ctx, (tx) =>
-    recordChange(tx, {
+  await inTransaction(ctx, async (tx) => {
+    if (how === 'live') await announceWatch(tx, recording);
+    await recordChange(tx, {
       action: 'recording.viewed',
       resource: { type: 'terminal_recording', id: recording.id },
       after: { how, ownerUserId: recording.userId, serverId: recording.serverId },
-    }),
-  );
+    });
+  });
 }

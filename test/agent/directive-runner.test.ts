@@ -4,8 +4,9 @@
  * its end; a spool file naming another user's process, or a PID reused since the file was made,
  * gets nothing signalled and the directive answered FAILED, saying why.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { chown, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { constants } from 'node:fs';
+import { chown, mkdir, mkdtemp, open, readlink, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -13,7 +14,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DirectiveRunner } from '../../agent/directive-runner.js';
 import { VigilClient } from '../../agent/vigil-client.js';
 import { systemClock } from '../../server/clock.js';
+import { eventually } from '../support/agent-process.js';
 import { addServer, ingest, type TestServer } from '../support/records-fixture.js';
+import { castLines, putChunk } from '../support/recording-agent.js';
+import { connectSubscriber } from '../support/subscription-client.js';
 import { startTestVigil, type TestVigil } from '../support/test-vigil.js';
 
 let t: TestVigil;
@@ -120,5 +124,38 @@ describe('the reference agent', () => {
       const open = await t.gql(`query($id: ID!) { terminalSession(id: $id) { isActive endReason } }`, t.admin.token, { id });
       expect(open.data!.terminalSession).toEqual({ isActive: true, endReason: null });
     }
+  });
+
+  it('writes an announcement on the terminal of a shell someone watches live', async () => {
+    const policy = await t.gql(`mutation($input: CreateApprovalPolicyInput!) { createApprovalPolicy(input: $input) { id } }`, t.admin.token, {
+      input: { name: 'Watches are announced', requestKinds: ['ACCESS'], isWatchAnnounced: true },
+    });
+    expect(policy.errors).toBeUndefined();
+    // A stand-in for a shell whose terminal echoes what is written to it: cat reading a FIFO (Node's
+    // own stdio pipes are sockets, which /proc does not reopen), held open here so cat never sees its end.
+    const fifo = path.join(work, 'terminal');
+    execFileSync('mkfifo', [fifo]);
+    const keeper = await open(fifo, constants.O_RDWR);
+    const shell = spawn('sh', ['-c', `exec cat < '${fifo}'`], { stdio: ['ignore', 'pipe', 'ignore'] });
+    children.push(shell);
+    let shown = '';
+    shell.stdout.on('data', (chunk: Buffer) => (shown += chunk.toString()));
+    await eventually(async () => (await readlink(`/proc/${shell.pid}/fd/0`).catch(() => '')) === fifo, 5000, 'cat reading the FIFO');
+    const session = `${shell.pid}-4`;
+    await writeFile(path.join(spool, `shell-${session}.tsv`), '');
+    await reportShell(session);
+    const chunk = await putChunk(t, server.agentToken, `ts-${session}`, 0, castLines([[0.1, 'o', '$ ']], { version: 2, width: 80, height: 24 }));
+    expect(chunk.status).toBe(201);
+    const watcher = await connectSubscriber(t.url, t.admin.token);
+    try {
+      await watcher.subscribe(`subscription($id: ID!) { recordingEvents(recordingId: $id) { seq } }`, { id: chunk.body.recordingId });
+      await watcher.waitFor(1);
+    } finally {
+      await watcher.dispose();
+    }
+    expect(await runner().pass()).toBe(1);
+    await eventually(async () => shown.includes(`[vigil] ${t.admin.email} is watching this session live`), 5000, 'the announcement on the terminal');
+    expect(shell.exitCode).toBeNull();
+    await keeper.close();
   });
 });

@@ -3,11 +3,11 @@ import { eventTime, oneOf, sameTenantReference, tenantId, writtenAt } from './co
 import { servers } from './servers.js';
 import { users } from './users.js';
 
-/** What Vigil tells an agent to do: end a terminal session, or drop a sudo grant now. */
-export const DIRECTIVE_KINDS = ['terminate_session', 'expire_sudo'] as const;
+/** What Vigil tells an agent to do: end a terminal session, drop a sudo grant now, or tell the session's user something (someone watches). */
+export const DIRECTIVE_KINDS = ['terminate_session', 'expire_sudo', 'announce'] as const;
 export type DirectiveKind = (typeof DIRECTIVE_KINDS)[number];
 
-/** Why: the access session it ran under was revoked, ended or expired; its user was disabled; an admin ended it; a grant was revoked. */
+/** Why: the access session it ran under was revoked, ended or expired; its user was disabled; an admin ended it; a grant was revoked; someone watches the session live. */
 export const DIRECTIVE_CAUSES = [
   'access_session.revoked',
   'access_session.ended',
@@ -15,6 +15,7 @@ export const DIRECTIVE_CAUSES = [
   'user.disabled',
   'terminal_session.terminated',
   'sudo.revoked',
+  'recording.watched',
 ] as const;
 export type DirectiveCause = (typeof DIRECTIVE_CAUSES)[number];
 

@@ -72,6 +72,10 @@ export const approvalPolicies = pgTable(
      * migration 0021) is false.
      */
     requiresAccessSession: boolean('requires_access_session'),
+    /** Whether a live watch of a session on the servers it covers is announced to the session's user (a directive to its agent). Null (before migration 0022) is false. */
+    watchAnnounced: boolean('watch_announced'),
+    /** Whether the approvers of an access session it governed may watch that session's terminal sessions live. Null (before migration 0022) is false. */
+    watchByApprovers: boolean('watch_by_approvers'),
     createdAt: writtenAt(),
     updatedAt: timestamp('updated_at', { withTimezone: true, precision: 6 }).notNull().defaultNow(),
     /** Policies are retired, never deleted: the approvals they governed keep naming them. */
