@@ -159,6 +159,21 @@ function mapByKind(event: StreamEvent): Mapped {
           dst_endpoint: serverEndpoint(event),
         },
       };
+    // An agent asking whether a person may open a session: the logon attempt, allowed or refused.
+    case 'session_check':
+      return {
+        ocsfClass: AUTHENTICATION,
+        activityId: 1,
+        fields: {
+          actor: actorOf(event),
+          user: userOf(event, 'user_id', 'user_ref'),
+          is_remote: true,
+          logon_type_id: 10,
+          logon_type: 'Remote Interactive',
+          service: { name: `terminal (${text(row, 'source') ?? 'unknown'})` },
+          dst_endpoint: serverEndpoint(event),
+        },
+      };
     case 'file_transfer':
       return {
         ocsfClass: FILE_HOSTING,

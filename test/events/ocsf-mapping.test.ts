@@ -52,4 +52,22 @@ describe('OCSF objects', () => {
       resources: [{ type: 'alert_rule', uid: 'r-1' }],
     });
   });
+
+  it('makes a session check an Authentication logon attempt to the server, refused or allowed', () => {
+    const row = (decision: string) =>
+      `{"kind":"session_check","row":{"access_session_id":null,"approval_id":null,"checked_at":"2026-12-06T09:58:00.000Z","created_at":"2026-12-06T09:58:00.000123Z","decision":"${decision}","id":"c-1","policy_id":"p-1","reason":"no_access_session","server_id":"s-1","source":"shell_cli","tenant_id":"${TENANT}","user_id":"u-1","user_ref":"ann@example.test"},"v":2,"xact":79}`;
+    const refused = ocsfOf('session_check', row('denied'));
+    expect(ocsfProblems(refused)).toEqual([]);
+    expect(refused).toMatchObject({
+      class_uid: 3002,
+      activity_id: 1,
+      status_id: 2,
+      logon_type_id: 10,
+      user: { uid: 'u-1' },
+      dst_endpoint: { uid: 's-1' },
+      service: { name: 'terminal (shell_cli)' },
+      message: 'session_check.denied',
+    });
+    expect(ocsfOf('session_check', row('allowed'))).toMatchObject({ class_uid: 3002, status_id: 1 });
+  });
 });
