@@ -145,11 +145,14 @@ export class AlertRuleInput {
   condition!: AlertConditionEnum;
   @Field(() => Int, { nullable: true, description: 'Threshold rules: how many in the window (default 1).' })
   threshold?: number | null;
-  @Field(() => Int, { nullable: true, description: 'Threshold rules: the sliding window (default 5).' })
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Threshold rules: the sliding window (default 5); DIRECTIVE_OVERDUE: how long an agent may take to answer.',
+  })
   windowMinutes?: number | null;
   @Field(() => String, { nullable: true, description: 'COMMAND_FAILED: the command, `*` standing for any run of characters.' })
   commandPattern?: string | null;
-  @Field(() => [LabelInput], { nullable: true, description: 'SUDO_GRANTED, AGENT_OFFLINE: servers carrying all of these.' })
+  @Field(() => [LabelInput], { nullable: true, description: 'SUDO_GRANTED, AGENT_OFFLINE, DIRECTIVE_OVERDUE: servers carrying all of these.' })
   serverLabels?: LabelInput[] | null;
   @Field(() => SeverityEnum, { nullable: true })
   severity?: SeverityEnum | null;

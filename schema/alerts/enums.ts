@@ -19,11 +19,12 @@ export enum AlertConditionEnum {
   COMMAND_FAILED = 'command_failed',
   SUDO_GRANTED = 'sudo_granted',
   AGENT_OFFLINE = 'agent_offline',
+  DIRECTIVE_OVERDUE = 'directive_overdue',
 }
 registerEnumType(AlertConditionEnum, {
   name: 'AlertCondition',
   description:
-    'FAILED_SIGN_INS: at least `threshold` failed sign-ins by one person in the window. FAILED_COMMANDS: at least `threshold` failed commands in the tenant in the window. COMMAND_FAILED: a command matching `commandPattern` failed. SUDO_GRANTED: sudo granted on a server carrying `serverLabels`. AGENT_OFFLINE: the agent of a server carrying `serverLabels` stopped sending heartbeats (one alert per server, resolved when it is back).',
+    'FAILED_SIGN_INS: at least `threshold` failed sign-ins by one person in the window. FAILED_COMMANDS: at least `threshold` failed commands in the tenant in the window. COMMAND_FAILED: a command matching `commandPattern` failed. SUDO_GRANTED: sudo granted on a server carrying `serverLabels`. AGENT_OFFLINE: the agent of a server carrying `serverLabels` stopped sending heartbeats (one alert per server, resolved when it is back). DIRECTIVE_OVERDUE: a directive to the agent of a server carrying `serverLabels` (end a session, drop a sudo grant) has waited longer than the window for its acknowledgement (one alert per directive, resolved once the agent answers).',
 });
 
 export enum AlertStateEnum {

@@ -34,7 +34,7 @@ interface Breach {
 
 /** Rules on a state that holds a while (a count over a window, an agent offline): they resolve by themselves once it no longer holds. */
 const isThresholdRule = (rule: AlertRuleRow) =>
-  rule.condition === 'failed_sign_ins' || rule.condition === 'failed_commands' || rule.condition === 'agent_offline';
+  rule.condition === 'failed_sign_ins' || rule.condition === 'failed_commands' || rule.condition === 'agent_offline' || rule.condition === 'directive_overdue';
 
 /** The servers carrying the rule's labels whose agent is offline now: one subject each. */
 async function offlineAgents(db: Executor, rule: AlertRuleRow): Promise<Breach[]> {
@@ -56,8 +56,44 @@ async function offlineAgents(db: Executor, rule: AlertRuleRow): Promise<Breach[]
   });
 }
 
+/**
+ * Directives to the agents of servers carrying the rule's labels that have waited longer than the
+ * rule's window for an answer: a revocation no agent carried out. One subject each; resolved once
+ * answered.
+ */
+async function overdueDirectives(db: Executor, rule: AlertRuleRow, now: Date): Promise<Breach[]> {
+  const labels = (rule.parameters.serverLabels ?? {}) as Record<string, string>;
+  const before = new Date(now.getTime() - rule.windowSeconds * 1000).toISOString();
+  const rows = await queryRows<{
+    id: string;
+    kind: string;
+    cause: string;
+    server_id: string;
+    name: string;
+    issued_at: Date | string;
+    terminal_session_id: string | null;
+  }>(
+    db,
+    sql`select d.id, d.kind, d.cause, d.server_id, s.name, d.issued_at, d.terminal_session_id from agent_directives d
+        join servers s on s.tenant_id = d.tenant_id and s.id = d.server_id
+        where d.tenant_id = ${rule.tenantId} and d.acknowledged_at is null and d.issued_at <= ${before}::timestamptz
+          and s.labels @> ${JSON.stringify(labels)}::jsonb`,
+  );
+  return rows.map((row) => {
+    const issuedAt = new Date(row.issued_at).toISOString();
+    const what = row.kind === 'terminate_session' ? 'end a terminal session' : row.kind === 'expire_sudo' ? 'drop a sudo grant' : 'tell a session’s user';
+    return {
+      subject: row.id,
+      title: `Agent of ${row.name} has not answered a directive`,
+      message: `The agent of ${row.name} was told at ${issuedAt} to ${what} (${row.cause}) and has not answered.`,
+      details: { directiveId: row.id, kind: row.kind, cause: row.cause, serverId: row.server_id, terminalSessionId: row.terminal_session_id, issuedAt },
+    };
+  });
+}
+
 async function thresholdBreaches(db: Executor, rule: AlertRuleRow, now: Date): Promise<Breach[]> {
   if (rule.condition === 'agent_offline') return offlineAgents(db, rule);
+  if (rule.condition === 'directive_overdue') return overdueDirectives(db, rule, now);
   const since = new Date(now.getTime() - rule.windowSeconds * 1000).toISOString();
   const minutes = Math.round(rule.windowSeconds / 60);
   if (rule.condition === 'failed_sign_ins') {

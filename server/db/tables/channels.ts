@@ -31,7 +31,7 @@ export const notificationChannels = pgTable(
 
 export type NotificationChannelRow = typeof notificationChannels.$inferSelect;
 
-export const ALERT_CONDITIONS = ['failed_sign_ins', 'failed_commands', 'command_failed', 'sudo_granted', 'agent_offline'] as const;
+export const ALERT_CONDITIONS = ['failed_sign_ins', 'failed_commands', 'command_failed', 'sudo_granted', 'agent_offline', 'directive_overdue'] as const;
 export type AlertCondition = (typeof ALERT_CONDITIONS)[number];
 
 /**
