@@ -102,7 +102,8 @@ describe('the reference agent', () => {
     // A file made before the process it names started.
     const early = path.join(spool, 'shell-early.tsv');
     await writeFile(early, '');
-    await sleep(1500);
+    // /proc's boot time has whole seconds, so a start time read from it may be up to 1 s early.
+    await sleep(2500);
     const reused = startShell();
     await rename(early, path.join(spool, `shell-${reused.child.pid}-3.tsv`));
     planted.push({ shell: reused, why: /started after the shell's spool file was made/ });

@@ -8,7 +8,7 @@ import { errorCodes } from '../support/graphql-client.js';
 import { buildApprovalsFixture, decideAs, requestAccessAs, type ApprovalsFixture } from '../support/approvals-fixture.js';
 import { ingest, minutesAgo } from '../support/records-fixture.js';
 import { ScriptedAgent } from '../support/scripted-agent.js';
-import { connectSubscriber } from '../support/subscription-client.js';
+import { connectSubscriber, settle } from '../support/subscription-client.js';
 import { startTestVigil, type TestUser, type TestVigil } from '../support/test-vigil.js';
 
 let t: TestVigil;
@@ -181,6 +181,7 @@ describe('directives', () => {
     const user = await connectSubscriber(t.url, f.alice.token);
     try {
       await user.subscribe(`subscription { directives { id } }`);
+      for (let waited = 0; user.errors.length === 0 && waited < 5000; waited += 20) await settle(20);
       expect(user.errors.map((error) => error.extensions?.code)).toEqual(['FORBIDDEN']);
     } finally {
       await user.dispose();
