@@ -5,6 +5,7 @@
  *   vigil-agent run                   the daemon: ships the spool (and system logs, if set)
  *   vigil-agent send                  one delivery pass, then exit (0: all delivered)
  *   vigil-agent sudo <command…>       run a command through sudo only when Vigil grants it
+ *   vigil-agent check-login [user]    may this person log in now? (for pam_exec)
  *   vigil-agent record [-- <command…>]  a terminal session under a recorder, streamed to Vigil
  */
 import { mkdirSync, chmodSync } from 'node:fs';
@@ -20,6 +21,7 @@ import { register } from './register.js';
 import { lockSpool } from './spool-lock.js';
 import { ShellShipper } from './shell-shipper.js';
 import { systemLogFollower } from './system-log-follower.js';
+import { checkLogin } from './login-check.js';
 import { runSudo } from './sudo-wrapper.js';
 import { VigilClient, VigilRefused, VigilUnavailable } from './vigil-client.js';
 import { AGENT_VERSION } from './agent-version.js';
@@ -33,6 +35,7 @@ const USAGE = `usage: vigil-agent <command>
   run                   ship the spool to Vigil until stopped (SIGTERM, Ctrl-C)
   send                  one delivery pass, then exit
   sudo <command…>       ask Vigil, then run the command with sudo when granted
+  check-login [user]    ask Vigil whether the user (or PAM_USER) may log in now: exit 0 lets them in (pam_exec)
   record [-- <command…>]
                         record a terminal session: the login shell (or the command) under
                         asciinema or script, its commands and recording streamed to Vigil
@@ -123,6 +126,8 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'sudo':
       return runSudo(config, rest);
+    case 'check-login':
+      return checkLogin(config, rest);
     case 'record':
       return runRecorder(config, rest);
     case undefined:
