@@ -1,19 +1,21 @@
 /**
  * Directives over GraphQL. Agents: `pendingDirectives` (poll) or the `directives` subscription (the
  * waiting ones, then each new one as it is issued), and `acknowledgeDirective`. Admins:
- * `terminateTerminalSession`. Revoking, ending or expiring an access session, revoking a sudo
+ * `terminateTerminalSession` and `agentDirectives` (the list). Revoking, ending or expiring an access session, revoking a sudo
  * grant and disabling a user issue directives too (server/directives/issue-directives.ts).
  */
-import { Arg, Ctx, ID, Mutation, Query, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
-import { requireAgent } from '../../server/auth/scope.js';
+import { Arg, Args, Ctx, ID, Mutation, Query, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
+import { requireAdmin, requireAgent } from '../../server/auth/scope.js';
 import { acknowledgeDirective } from '../../server/directives/acknowledge-directive.js';
+import { listDirectives } from '../../server/directives/list-directives.js';
 import { directivesOfServer, pendingDirectives } from '../../server/directives/read-directives.js';
 import { terminateTerminalSession } from '../../server/directives/terminate-session.js';
 import { inTransaction } from '../../server/service-context.js';
-import { parseId } from '../../server/validation.js';
+import { parseFilterIds, parseId } from '../../server/validation.js';
+import { PageArgs, toConnection } from '../common/connection.js';
 import { serviceContext, type GraphQLContext } from '../context.js';
 import { eventStream } from '../realtime/event-stream.js';
-import { AgentDirective, DirectiveAcknowledgementInput } from './agent-directive.type.js';
+import { AgentDirective, AgentDirectiveConnection, AgentDirectiveFilterInput, DirectiveAcknowledgementInput } from './agent-directive.type.js';
 
 type Data = SubscribeResolverData<unknown, Record<string, never>, GraphQLContext>;
 
@@ -60,6 +62,19 @@ export class AgentDirectiveResolver {
   async pendingDirectives(@Ctx() ctx: GraphQLContext): Promise<AgentDirective[]> {
     const agent = requireAgent(ctx.actor);
     return (await pendingDirectives(ctx.deps.db, agent)).map(AgentDirective.from);
+  }
+
+  @Query(() => AgentDirectiveConnection, {
+    description: 'Admins: what agents were told to do (end a session, drop a sudo grant, announce a watcher), why, and how they answered; newest first.',
+  })
+  async agentDirectives(
+    @Ctx() ctx: GraphQLContext,
+    @Args(() => PageArgs) page: PageArgs,
+    @Arg('filter', () => AgentDirectiveFilterInput, { nullable: true }) filter?: AgentDirectiveFilterInput | null,
+  ): Promise<AgentDirectiveConnection> {
+    const admin = requireAdmin(ctx.actor);
+    const ids = parseFilterIds({ ...filter }, ['serverId', 'terminalSessionId', 'accessSessionId']);
+    return toConnection(await listDirectives(ctx.deps.db, admin.tenantId, ids, page), AgentDirective.from);
   }
 
   @Mutation(() => AgentDirective, {

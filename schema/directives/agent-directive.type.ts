@@ -1,4 +1,5 @@
 import { Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
+import { Connection } from '../common/connection.js';
 import type { AgentDirectiveRecord } from '../../server/directives/directive-record.js';
 
 export enum DirectiveKindEnum {
@@ -94,4 +95,19 @@ export class DirectiveAcknowledgementInput {
   detail?: string | null;
   @Field(() => Date, { nullable: true, description: 'When the session actually ended, by the agent’s clock; none: now.' })
   endedAt?: Date | null;
+}
+
+@ObjectType({ simpleResolvers: true })
+export class AgentDirectiveConnection extends Connection(AgentDirective, 'AgentDirective') {}
+
+@InputType()
+export class AgentDirectiveFilterInput {
+  @Field(() => ID, { nullable: true })
+  serverId?: string | null;
+  @Field(() => ID, { nullable: true })
+  terminalSessionId?: string | null;
+  @Field(() => ID, { nullable: true })
+  accessSessionId?: string | null;
+  @Field(() => Boolean, { nullable: true, description: 'true: not answered yet; false: answered.' })
+  isPending?: boolean | null;
 }

@@ -170,6 +170,34 @@ describe('directives', () => {
     expect(ended.data!.terminalSession).toMatchObject({ isActive: false, endReason: 'user.disabled', endedBy: { email: f.admin.email } });
   });
 
+  it('are listed for admins: by terminal session, server, and whether they wait; for nobody else', async () => {
+    const shell = await openShell(f.dave, 'shell-listed', null);
+    const terminated = await t.gql(TERMINATE, f.admin.token, { id: shell, reason: 'listed' });
+    const id = terminated.data!.terminateTerminalSession.id as string;
+    const LIST = `query($filter: AgentDirectiveFilterInput) { agentDirectives(first: 50, filter: $filter) { nodes { id kind cause reason terminalSessionEventId acknowledgedAt outcome } } }`;
+    const bySession = await t.gql(LIST, f.admin.token, { filter: { terminalSessionId: shell } });
+    expect(bySession.data!.agentDirectives.nodes).toEqual([
+      {
+        id,
+        kind: 'TERMINATE_SESSION',
+        cause: 'TERMINAL_SESSION_TERMINATED',
+        reason: 'listed',
+        terminalSessionEventId: 'shell-listed',
+        acknowledgedAt: null,
+        outcome: null,
+      },
+    ]);
+    const waiting = (await t.gql(LIST, f.admin.token, { filter: { serverId: f.web.id, isPending: true } })).data!.agentDirectives.nodes;
+    expect(waiting.map((node: { id: string }) => node.id)).toContain(id);
+    const answered = (await t.gql(LIST, f.admin.token, { filter: { isPending: false } })).data!.agentDirectives.nodes;
+    expect(answered.length).toBeGreaterThan(0);
+    expect(answered.every((node: { outcome: string | null }) => node.outcome !== null)).toBe(true);
+    expect((await t.gql(LIST, f.admin.token, { filter: { serverId: f.db.id } })).data!.agentDirectives.nodes).toEqual([]);
+    expect(errorCodes(await t.gql(LIST, f.alice.token))).toEqual(['FORBIDDEN']);
+    expect(errorCodes(await t.gql(LIST, f.web.agentToken))).toEqual(['FORBIDDEN']);
+    expect(errorCodes(await t.gql(LIST, f.admin.token, { filter: { serverId: 'nope' } }))).toEqual(['BAD_USER_INPUT']);
+  });
+
   it('are for agents and admins only', async () => {
     const shell = await openShell(f.alice, 'shell-guarded', null);
     expect(errorCodes(await t.gql(TERMINATE, f.alice.token, { id: shell, reason: 'mine' }))).toEqual(['FORBIDDEN']);
