@@ -89,6 +89,8 @@ const environmentSchema = z
       .default('2mb'),
     VIGIL_UNRESPONSIVE_AFTER: integer(300, 5, 86_400 * 7),
     VIGIL_AGENT_OFFLINE_AFTER: integer(60, 2, 86_400),
+    // 0: a quarter of VIGIL_AGENT_OFFLINE_AFTER, 10 s at most.
+    VIGIL_PRESENCE_SWEEP_SECONDS: integer(0, 0, 3600),
     VIGIL_AUDIT_SIGNING_KEY: optionalString.refine(
       (value) => value === undefined || value.includes('-----BEGIN PRIVATE KEY-----'),
       'must be an Ed25519 private key in PKCS#8 PEM (-----BEGIN PRIVATE KEY-----)',
@@ -277,6 +279,8 @@ export interface Config {
     readonly maxClockSkewSeconds: number;
     /** Seconds without a heartbeat after which a server's agent is offline. */
     readonly agentOfflineAfterSeconds: number;
+    /** How often every instance looks for agents gone silent (VIGIL_PRESENCE_SWEEP_SECONDS). */
+    readonly presenceSweepMs: number;
   };
   readonly realtime: {
     /** Events a subscriber may hold waiting at most (a memory bound; lagLimitMs is the usual cut). */
@@ -439,6 +443,9 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
       unresponsiveAfterSeconds: env.VIGIL_UNRESPONSIVE_AFTER,
       maxClockSkewSeconds: env.VIGIL_MAX_CLOCK_SKEW,
       agentOfflineAfterSeconds: env.VIGIL_AGENT_OFFLINE_AFTER,
+      // Often enough that an agent goes offline within a quarter of the threshold (10 s at most) after it.
+      presenceSweepMs:
+        env.VIGIL_PRESENCE_SWEEP_SECONDS > 0 ? env.VIGIL_PRESENCE_SWEEP_SECONDS * 1000 : Math.min(10_000, (env.VIGIL_AGENT_OFFLINE_AFTER * 1000) / 4),
     },
     realtime: {
       queueLimit: env.VIGIL_SUBSCRIPTION_QUEUE,

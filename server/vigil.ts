@@ -221,8 +221,7 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
       clock,
       logger,
       afterSeconds: config.records.agentOfflineAfterSeconds,
-      // Often enough that an agent goes offline within a quarter of the threshold (10 s at most) after it.
-      intervalMs: Math.min(10_000, (config.records.agentOfflineAfterSeconds * 1000) / 4),
+      intervalMs: config.records.presenceSweepMs,
     });
     const deliveryWorker = startDeliveryWorker(deliveryDeps, config.outbound.pollIntervalMs);
     const alertEvaluator = startAlertEvaluator(deliveryDeps, config.outbound.alertEvaluationMs);
