@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import { Arg, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { hasPermission, isAdmin, requireActor, requireAgent, requirePermission } from '../../server/auth/scope.js';
+import { canSeeAgentHealth, requireAgent, requireAgentHealthReader } from '../../server/auth/scope.js';
 import { agentFleet, presencesOf, reportHeartbeat, type Presence } from '../../server/presence/heartbeats.js';
 import { serviceContext, type GraphQLContext } from '../context.js';
 import { AgentFleet, HeartbeatInput, ServerPresence, type PresenceStatusEnum } from './server-presence.type.js';
@@ -27,8 +27,7 @@ export class ServerPresenceResolver {
     description: 'How many agents are online, offline or never heard from, and which versions run. Admins and MONITORING_VIEW holders.',
   })
   async agentFleet(@Ctx() ctx: GraphQLContext): Promise<AgentFleet> {
-    const actor = requireActor(ctx.actor);
-    if (!isAdmin(actor)) requirePermission(actor, 'monitoring.view');
+    const actor = requireAgentHealthReader(ctx.actor);
     return agentFleet(ctx.deps.db, actor.tenantId);
   }
 
@@ -38,7 +37,7 @@ export class ServerPresenceResolver {
   })
   async presence(@Root() server: Server, @Ctx() ctx: GraphQLContext): Promise<ServerPresence | null> {
     const actor = ctx.actor;
-    if (!actor || !(isAdmin(actor) || hasPermission(actor, 'monitoring.view'))) return null;
+    if (!actor || !canSeeAgentHealth(actor)) return null;
     let loader = ctx.loaders.nested.get('serverPresence') as DataLoader<string, Presence | null> | undefined;
     if (!loader) {
       loader = new DataLoader<string, Presence | null>(async (ids) => {

@@ -54,6 +54,18 @@ export function requirePermission(actor: Actor | null, permission: Permission): 
   return present;
 }
 
+/** Who reads agents' health (a server's presence, the fleet): admins and holders of monitoring.view. */
+export function canSeeAgentHealth(actor: Actor | null): boolean {
+  return actor !== null && (isAdmin(actor) || hasPermission(actor, 'monitoring.view'));
+}
+
+/** As canSeeAgentHealth, refusing with FORBIDDEN (UNAUTHENTICATED without an actor). */
+export function requireAgentHealthReader(actor: Actor | null): Actor {
+  const present = requireActor(actor);
+  if (!isAdmin(present)) requirePermission(present, 'monitoring.view');
+  return present;
+}
+
 /** Users manage their own tokens; admins manage everyone's in their tenant. */
 export function requireSelfOrAdmin(actor: Actor | null, userId: string): UserActor | SystemActor {
   const present = requireActor(actor);
