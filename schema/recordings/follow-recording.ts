@@ -15,12 +15,10 @@ import { RecordingEvent, RecordingEvents, type RecordingEventCodeEnum } from './
 
 export async function followRecording(ctx: GraphQLContext, recordingId: string, afterSeq: number): Promise<AsyncIterable<RecordingEvents>> {
   if (!Number.isInteger(afterSeq) || afterSeq < -1) throw new BadInput('afterSeq', 'afterSeq must be -1 (from the start) or a chunk number');
-  const recording = await recordingForLiveWatcher(ctx.deps.db, ctx.actor, recordingId);
+  const { recording, isApproverWatching } = await recordingForLiveWatcher(ctx.deps.db, ctx.actor, recordingId);
   await recordRecordingView(serviceContext(ctx), recording, 'live');
   const { db } = ctx.deps;
   const tenantId = recording.tenantId;
-  // Let in as an approver of the session's access (recordingForLiveWatcher), not by the row rule.
-  const isApproverWatching = !canSeeRow(ctx.actor, 'terminalRecordings', recording.userId);
 
   const live = eventStream(
     ctx,
@@ -37,7 +35,7 @@ export async function followRecording(ctx: GraphQLContext, recordingId: string, 
   // seen here as complete; one committed after it arrives live.
   let current: typeof recording;
   try {
-    current = await recordingForLiveWatcher(db, ctx.actor, recording.id);
+    current = (await recordingForLiveWatcher(db, ctx.actor, recording.id)).recording;
   } catch (error) {
     await live.return?.();
     throw error;

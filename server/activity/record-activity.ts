@@ -23,8 +23,7 @@ export async function recordActivity(db: Executor, entry: ActivityEntry): Promis
   await recordActivities(db, [entry]);
 }
 
-/** Writes many entries in one statement. */
-/** Writes the entries; returns their ids, in order. */
+/** Writes many entries in one statement; returns their ids, in order. */
 export async function recordActivities(db: Executor, entries: readonly ActivityEntry[]): Promise<string[]> {
   if (entries.length === 0) return [];
   const rows = entries.map(toRow);

@@ -4,7 +4,7 @@ import { BadInput } from '../errors.js';
 import { findUsersByEmails } from '../identity/users.js';
 import { inTransaction, type ServiceContext } from '../service-context.js';
 import { parseInput } from '../validation.js';
-import { IDS_PER_EVENT, publishEvents, type DomainEvent } from '../realtime/domain-events.js';
+import { idBatches, publishEvents, type DomainEvent } from '../realtime/domain-events.js';
 import { ACTIVITY_ACTIONS, OPERATION_ACTIONS } from './actions.js';
 import { recordChange } from '../audit/record-change.js';
 import { recordActivities } from './record-activity.js';
@@ -55,10 +55,7 @@ export async function reportActivity(ctx: ServiceContext, entries: readonly Repo
     );
     // The platform's operations are webhook events too (deployment.started …), sent from the outbox.
     const operations = ids.filter((_, index) => (OPERATION_ACTIONS as readonly string[]).includes(parsed[index]!.action));
-    const events: DomainEvent[] = [];
-    for (let start = 0; start < operations.length; start += IDS_PER_EVENT) {
-      events.push({ type: 'operations.reported', tenantId: ctx.actor.tenantId, activityIds: operations.slice(start, start + IDS_PER_EVENT) });
-    }
+    const events = idBatches(operations).map((activityIds): DomainEvent => ({ type: 'operations.reported', tenantId: ctx.actor.tenantId, activityIds }));
     await publishEvents(tx.db, events, tx.clock.now());
     await recordChange(tx, {
       action: 'activity.reported',

@@ -28,7 +28,7 @@ const MAX_DETAIL = 1000;
 const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 
 /** How a terminated session's end reads: `access_session.revoked: <reason>`. */
-export const endReasonOf = (directive: AgentDirectiveRow): string => (directive.reason ? `${directive.cause}: ${directive.reason}` : directive.cause);
+const endReasonOf = (directive: AgentDirectiveRow): string => (directive.reason ? `${directive.cause}: ${directive.reason}` : directive.cause);
 
 export async function acknowledgeDirective(ctx: TransactionContext & { actor: AgentActor }, id: string, ack: Acknowledgement): Promise<AgentDirectiveRecord> {
   const { tenantId, serverId } = ctx.actor;

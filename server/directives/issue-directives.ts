@@ -9,7 +9,7 @@ import { sql } from 'drizzle-orm';
 import { queryRows } from '../db/database.js';
 import { agentDirectives, type AgentDirectiveRow, type DirectiveCause } from '../db/tables/index.js';
 import { newId } from '../ids.js';
-import { IDS_PER_EVENT, publishEvents, type DomainEvent } from '../realtime/domain-events.js';
+import { idBatches, publishEvents, type DomainEvent } from '../realtime/domain-events.js';
 import type { TransactionContext } from '../service-context.js';
 
 /** Which open terminal sessions to end: those under an access session, those of a person, or one. */
@@ -27,12 +27,9 @@ async function insertDirectives(ctx: TransactionContext, rows: (typeof agentDire
   const written = await ctx.db.insert(agentDirectives).values(rows).returning();
   const byServer = new Map<string, string[]>();
   for (const row of written) byServer.set(row.serverId, [...(byServer.get(row.serverId) ?? []), row.id]);
-  const events: DomainEvent[] = [];
-  for (const [serverId, ids] of byServer) {
-    for (let start = 0; start < ids.length; start += IDS_PER_EVENT) {
-      events.push({ type: 'directive.issued', tenantId: ctx.actor.tenantId, serverId, directiveIds: ids.slice(start, start + IDS_PER_EVENT) });
-    }
-  }
+  const events = [...byServer].flatMap(([serverId, ids]) =>
+    idBatches(ids).map((directiveIds): DomainEvent => ({ type: 'directive.issued', tenantId: ctx.actor.tenantId, serverId, directiveIds })),
+  );
   await publishEvents(ctx.db, events, ctx.clock.now());
   return written;
 }

@@ -5,11 +5,11 @@
  */
 import { and, eq, isNotNull, isNull } from 'drizzle-orm';
 import type { Executor } from '../db/database.js';
-import { agentDirectives, terminalSessions, type AgentDirectiveRow } from '../db/tables/index.js';
+import { agentDirectives, type AgentDirectiveRow } from '../db/tables/index.js';
 import { fetchPage, type Page, type PageArgs } from '../pagination/keyset.js';
 import { equalsIfGiven } from '../records/queries/conditions.js';
 import type { AgentDirectiveRecord } from './directive-record.js';
-import { directiveRecord } from './read-directives.js';
+import { directiveRecord, selectDirectives } from './read-directives.js';
 
 export interface DirectiveFilter {
   readonly serverId?: string | null;
@@ -37,10 +37,7 @@ export async function listDirectives(db: Executor, tenantId: string, filter: Dir
     [agentDirectives.issuedAt, agentDirectives.id],
     (row) => [row.directive.issuedAt.toISOString(), row.directive.id],
     ({ where, orderBy, limit }) =>
-      db
-        .select({ directive: agentDirectives, terminalSessionEventId: terminalSessions.eventId })
-        .from(agentDirectives)
-        .leftJoin(terminalSessions, and(eq(terminalSessions.tenantId, agentDirectives.tenantId), eq(terminalSessions.id, agentDirectives.terminalSessionId)))
+      selectDirectives(db)
         .where(and(...conditions, where))
         .orderBy(...orderBy)
         .limit(limit),

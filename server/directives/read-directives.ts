@@ -13,11 +13,16 @@ import type { AgentDirectiveRecord } from './directive-record.js';
 /** At most this many waiting directives in one read; an agent acknowledges and reads again. */
 export const MAX_PENDING_DIRECTIVES = 500;
 
-async function readDirectives(db: Executor, agent: AgentActor, where: SQL | undefined, limit: number): Promise<AgentDirectiveRecord[]> {
-  const rows = await db
+/** Directives, each with the event id of the terminal session it names (list-directives.ts reads the same). */
+export function selectDirectives(db: Executor) {
+  return db
     .select({ directive: agentDirectives, terminalSessionEventId: terminalSessions.eventId })
     .from(agentDirectives)
-    .leftJoin(terminalSessions, and(eq(terminalSessions.tenantId, agentDirectives.tenantId), eq(terminalSessions.id, agentDirectives.terminalSessionId)))
+    .leftJoin(terminalSessions, and(eq(terminalSessions.tenantId, agentDirectives.tenantId), eq(terminalSessions.id, agentDirectives.terminalSessionId)));
+}
+
+async function readDirectives(db: Executor, agent: AgentActor, where: SQL | undefined, limit: number): Promise<AgentDirectiveRecord[]> {
+  const rows = await selectDirectives(db)
     .where(and(eq(agentDirectives.tenantId, agent.tenantId), eq(agentDirectives.serverId, agent.serverId), where))
     .orderBy(asc(agentDirectives.id))
     .limit(limit);

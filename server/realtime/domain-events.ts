@@ -64,22 +64,21 @@ export type DomainEventType = DomainEvent['type'];
 /** Ids per `records.changed` event: 150 UUIDs keep a payload well under NOTIFY's 8,000 bytes. */
 export const IDS_PER_EVENT = 150;
 
+/** `ids` in runs of at most IDS_PER_EVENT: one event's worth each. */
+export function idBatches(ids: readonly string[]): string[][] {
+  const batches: string[][] = [];
+  for (let start = 0; start < ids.length; start += IDS_PER_EVENT) batches.push(ids.slice(start, start + IDS_PER_EVENT));
+  return batches;
+}
+
 /** `records.changed` events for `ids`, split to fit NOTIFY payloads. */
 export function recordsChanged(tenantId: string, serverId: string, kind: RecordEventKind, change: RecordChange, ids: readonly string[]): DomainEvent[] {
-  const events: DomainEvent[] = [];
-  for (let start = 0; start < ids.length; start += IDS_PER_EVENT) {
-    events.push({ type: 'records.changed', tenantId, serverId, kind, change, ids: ids.slice(start, start + IDS_PER_EVENT) });
-  }
-  return events;
+  return idBatches(ids).map((batch) => ({ type: 'records.changed', tenantId, serverId, kind, change, ids: batch }));
 }
 
 /** `commands.finished` events for `ids`, split to fit NOTIFY payloads. */
 export function commandsFinished(tenantId: string, serverId: string, ids: readonly string[]): DomainEvent[] {
-  const events: DomainEvent[] = [];
-  for (let start = 0; start < ids.length; start += IDS_PER_EVENT) {
-    events.push({ type: 'commands.finished', tenantId, serverId, ids: ids.slice(start, start + IDS_PER_EVENT) });
-  }
-  return events;
+  return idBatches(ids).map((batch) => ({ type: 'commands.finished', tenantId, serverId, ids: batch }));
 }
 
 /**

@@ -35,11 +35,16 @@ export async function recordingForReader(db: Executor, actor: Actor | null, id: 
 /**
  * A recording followed live (the subscription): as recordingForReader, and also, while it is still
  * being recorded, for a person who approved the access session its terminal session runs under
- * when the policy that governed that approval lets approvers watch (`watch_by_approvers`).
+ * when the policy that governed that approval lets approvers watch (`watch_by_approvers`);
+ * `isApproverWatching` says it was let in that way, not by the row rule.
  */
-export async function recordingForLiveWatcher(db: Executor, actor: Actor | null, id: string): Promise<TerminalRecordingRow> {
+export async function recordingForLiveWatcher(
+  db: Executor,
+  actor: Actor | null,
+  id: string,
+): Promise<{ recording: TerminalRecordingRow; isApproverWatching: boolean }> {
   try {
-    return await recordingForReader(db, actor, id);
+    return { recording: await recordingForReader(db, actor, id), isApproverWatching: false };
   } catch (error) {
     if (!(error instanceof Forbidden) || actor?.type !== 'user') throw error;
     const rows = await queryRows<{ id: string }>(
@@ -59,7 +64,7 @@ export async function recordingForLiveWatcher(db: Executor, actor: Actor | null,
       .select()
       .from(terminalRecordings)
       .where(and(eq(terminalRecordings.tenantId, actor.tenantId), eq(terminalRecordings.id, rows[0]!.id)));
-    return row!;
+    return { recording: row!, isApproverWatching: true };
   }
 }
 
