@@ -36,6 +36,7 @@ import { EventStatisticsResolver } from './events/event-statistics.resolver.js';
 import { LogResolver } from './log/log.resolver.js';
 import { LogArchiveResolver } from './log/archive.resolver.js';
 import { RECORD_LEAF_RESOLVERS } from './log/record-leaf.resolver.js';
+import { DesktopRecordingResolver } from './recordings/desktop-recording.resolver.js';
 import { TerminalRecordingResolver, TerminalSessionRecordingResolver } from './recordings/recording.resolver.js';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -69,6 +70,7 @@ const RESOLVERS: NonEmptyArray<Function> = [
   AuditResolver,
   RetentionResolver,
   TerminalRecordingResolver,
+  DesktopRecordingResolver,
   TerminalSessionRecordingResolver,
   ChatResolver,
   LogResolver,

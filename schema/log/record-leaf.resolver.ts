@@ -11,6 +11,7 @@ import { AlertRule, NotificationChannel } from '../alerts/alert.types.js';
 import { Approval, ApprovalDecision } from '../approvals/approval.type.js';
 import { ApprovalPolicy } from '../approvals/approval-policy.type.js';
 import { SudoCheck } from '../approvals/sudo-check.type.js';
+import { DesktopRecording } from '../recordings/desktop-recording.types.js';
 import { TerminalRecording } from '../recordings/recording.types.js';
 import { AuditEntry } from '../audit/audit-entry.type.js';
 import type { GraphQLContext } from '../context.js';
@@ -73,6 +74,7 @@ export const RECORD_LEAF_RESOLVERS = [
   Approval,
   ApprovalDecision,
   TerminalRecording,
+  DesktopRecording,
   AuditEntry,
   ActivityEntry,
   User,

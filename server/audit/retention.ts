@@ -20,7 +20,7 @@ import type { Logger } from '../logger.js';
 import type { TransactionContext } from '../service-context.js';
 import { parseInput } from '../validation.js';
 import { arrayLiteral } from '../db/bulk-insert.js';
-import { integrateAfterCommit } from '../log/log-registry.js';
+import { catchUpLog, integrateAfterCommit } from '../log/log-registry.js';
 import { LEAF_KINDS, tableNameOf } from '../log/leaf-kinds.js';
 import { appendRetentionStatement, pruneLeaves } from '../log/retention-statements.js';
 import { appendAuditEntries } from './append-entries.js';
@@ -32,6 +32,7 @@ export const RETENTION_KINDS = [
   'commands',
   'terminal_sessions',
   'terminal_recordings',
+  'desktop_recordings',
   'file_transfers',
   'system_logs',
   'sudo_authorizations',
@@ -55,6 +56,7 @@ const RECORD_KINDS: Record<Exclude<RetentionKind, 'audit_log'>, RecordKind> = {
   commands: { table: 'commands', time: 'submitted_at', keptBy: [] },
   terminal_sessions: { table: 'terminal_sessions', time: 'started_at', keptBy: ['commands.terminal_session_id', 'terminal_recordings.terminal_session_id'] },
   terminal_recordings: { table: 'terminal_recordings', time: 'started_at', keptBy: [], batch: 20 },
+  desktop_recordings: { table: 'desktop_recordings', time: 'started_at', keptBy: [], batch: 20 },
   file_transfers: { table: 'file_transfers', time: 'occurred_at', keptBy: [] },
   system_logs: { table: 'system_logs', time: 'logged_at', keptBy: [] },
   sudo_authorizations: { table: 'sudo_authorizations', time: 'granted_at', keptBy: [] },
@@ -150,9 +152,17 @@ async function deleteOldRecords(db: Database, tenantId: string, retentionKind: R
             leafKind: 'recording_chunk',
             cte: sql`delete from terminal_recording_chunks c using doomed where c.tenant_id = ${tenantId} and c.recording_id = doomed.id returning c.recording_id::text || ':' || c.seq::text as id`,
           }
-        : undefined;
+        : kind.table === 'desktop_recordings'
+          ? {
+              leafKind: 'desktop_recording_chunk',
+              cte: sql`delete from desktop_recording_chunks c using doomed where c.tenant_id = ${tenantId} and c.recording_id = doomed.id returning c.recording_id::text || ':' || c.seq::text as id`,
+            }
+          : undefined;
   const leafKind = LEAF_KINDS.find((leaf) => tableNameOf(leaf) === kind.table)!.kind;
   const batch = kind.batch ?? BATCH;
+  // Only placed leaves can lose their text (a queued one has no position for the statement to
+  // name): the queue is placed first, and a record whose leaf is queued since waits for the next run.
+  await catchUpLog(db, tenantId);
   let total = 0;
   for (;;) {
     // Each batch drops its records' leaf text and says so in the log, in one transaction.
@@ -162,6 +172,7 @@ async function deleteOldRecords(db: Database, tenantId: string, retentionKind: R
         sql`with doomed as (
               select t.id from ${table} t
               where t.tenant_id = ${tenantId} and t.${time} < ${cutoff.toISOString()}::timestamptz${sql.join(kept, sql``)}
+                and not exists (select 1 from log_leaves l where l.tenant_id = t.tenant_id and l.record_id = t.id::text and l.idx is null)
               limit ${batch}
             ), children as (${children?.cte ?? sql`select null::text as id where false`}), gone as (
               delete from ${table} t using doomed where t.tenant_id = ${tenantId} and t.id = doomed.id returning t.id::text as id

@@ -38,6 +38,8 @@ export const LEAF_READ_RULES: Readonly<Record<string, LeafReadRule>> = {
   terminal_session: { records: 'terminalSessions', owner: { column: 'user_id' } },
   terminal_recording: { records: 'terminalRecordings', owner: { column: 'user_id' } },
   recording_chunk: { records: 'terminalRecordings', owner: { column: 'recording_id', parentKind: 'terminal_recording' } },
+  desktop_recording: { records: 'desktopRecordings', owner: { column: 'user_id' } },
+  desktop_recording_chunk: { records: 'desktopRecordings', owner: { column: 'recording_id', parentKind: 'desktop_recording' } },
   command: { records: 'commands', owner: { column: 'operator_user_id' } },
   command_status_change: { records: 'commands', owner: { column: 'command_id', parentKind: 'command' } },
   file_transfer: { records: 'fileTransfers', owner: { column: 'user_id' } },

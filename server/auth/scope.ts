@@ -133,6 +133,7 @@ export type RecordKind =
   | 'accessSessions'
   | 'terminalSessions'
   | 'terminalRecordings'
+  | 'desktopRecordings'
   | 'commands'
   | 'fileTransfers'
   | 'sudoAuthorizations'
@@ -154,6 +155,7 @@ const WHOLE_TENANT_READERS: Record<RecordKind, { permission?: Permission; isOwnR
   accessSessions: { isOwnRowsAllowed: true },
   terminalSessions: { permission: 'session_recordings.view', isOwnRowsAllowed: true },
   terminalRecordings: { permission: 'session_recordings.view', isOwnRowsAllowed: true },
+  desktopRecordings: { permission: 'session_recordings.view', isOwnRowsAllowed: true },
   commands: { isOwnRowsAllowed: true },
   fileTransfers: { isOwnRowsAllowed: true },
   sudoAuthorizations: { isOwnRowsAllowed: true },

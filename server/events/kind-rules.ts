@@ -90,6 +90,24 @@ function settingRule(category: EventCategory): KindRule {
   return { category, type: () => 'changed', severity: () => 'low', outcome: () => 'success', time: () => [], actor: () => null };
 }
 
+/** A recording (terminal or desktop) started, then completed; its chunks appended by the agent. */
+const RECORDING_RULE: KindRule = {
+  category: 'session',
+  type: (row) => (row.status === 'complete' ? 'completed' : 'started'),
+  severity: () => 'info',
+  outcome: () => 'success',
+  time: () => ['ended_at', 'started_at'],
+  actor: (row) => personOr(text(row, 'user_id'), AGENT),
+};
+const RECORDING_CHUNK_RULE: KindRule = {
+  category: 'session',
+  type: () => 'appended',
+  severity: () => 'info',
+  outcome: () => 'success',
+  time: () => ['created_at'],
+  actor: () => AGENT,
+};
+
 export const KIND_RULES: Readonly<Record<string, KindRule>> = {
   audit_entry: {
     category: (row) => categoryOfAction(text(row, 'action') ?? ''),
@@ -152,22 +170,11 @@ export const KIND_RULES: Readonly<Record<string, KindRule>> = {
     time: () => ['ended_at', 'started_at'],
     actor: (row) => person(text(row, 'user_id'), null, text(row, 'username')),
   },
-  terminal_recording: {
-    category: 'session',
-    type: (row) => (row.status === 'complete' ? 'completed' : 'started'),
-    severity: () => 'info',
-    outcome: () => 'success',
-    time: () => ['ended_at', 'started_at'],
-    actor: (row) => personOr(text(row, 'user_id'), AGENT),
-  },
-  recording_chunk: {
-    category: 'session',
-    type: () => 'appended',
-    severity: () => 'info',
-    outcome: () => 'success',
-    time: () => ['created_at'],
-    actor: () => AGENT,
-  },
+  terminal_recording: RECORDING_RULE,
+  recording_chunk: RECORDING_CHUNK_RULE,
+  // The agent names the person's account on the server as well (username).
+  desktop_recording: { ...RECORDING_RULE, actor: (row) => person(text(row, 'user_id'), null, text(row, 'username')) },
+  desktop_recording_chunk: RECORDING_CHUNK_RULE,
   // Issued (by the change that called for it), then answered by the agent.
   agent_directive: {
     category: 'session',

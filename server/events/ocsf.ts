@@ -192,14 +192,17 @@ function mapByKind(event: StreamEvent): Mapped {
         },
       };
     case 'terminal_recording':
-    case 'recording_chunk': {
+    case 'recording_chunk':
+    case 'desktop_recording':
+    case 'desktop_recording_chunk': {
       const recordingId = text(row, 'recording_id') ?? event.recordId;
+      const isDesktop = event.kind.startsWith('desktop_');
       return {
         ocsfClass: FILE_HOSTING,
-        activityId: event.kind === 'terminal_recording' && word === 'started' ? 1 : 3,
+        activityId: (event.kind === 'terminal_recording' || event.kind === 'desktop_recording') && word === 'started' ? 1 : 3,
         fields: {
           actor: actorOf(event),
-          file: { name: `${recordingId}.cast`, uid: recordingId, type_id: 1, type: 'Regular File' },
+          file: { name: `${recordingId}.${isDesktop ? 'webm' : 'cast'}`, uid: recordingId, type_id: 1, type: 'Regular File' },
           src_endpoint: serverEndpoint(event) ?? { svc_name: 'vigil agent' },
         },
       };

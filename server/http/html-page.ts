@@ -31,6 +31,8 @@ export interface PageSources {
   readonly script?: readonly string[];
   readonly style?: readonly string[];
   readonly connect?: readonly string[];
+  /** Whether the page plays audio or video from Vigil's origin (media-src 'self'). */
+  readonly isMediaPlayed?: boolean;
 }
 
 export function setPageHeaders(res: Response, extra: PageSources = {}): void {
@@ -41,6 +43,6 @@ export function setPageHeaders(res: Response, extra: PageSources = {}): void {
   res.setHeader('Referrer-Policy', 'no-referrer');
   res.setHeader(
     'Content-Security-Policy',
-    `default-src 'none'; script-src ${sources(extra.script)}; style-src ${sources(extra.style)}; connect-src ${sources(extra.connect)}; img-src 'self' data:; font-src 'self' data:; frame-ancestors 'self'; base-uri 'none'`,
+    `default-src 'none'; script-src ${sources(extra.script)}; style-src ${sources(extra.style)}; connect-src ${sources(extra.connect)}; img-src 'self' data:;${extra.isMediaPlayed ? " media-src 'self';" : ''} font-src 'self' data:; frame-ancestors 'self'; base-uri 'none'`,
   );
 }

@@ -9,6 +9,8 @@
  * - GET  /recordings/{id}[?t=seconds]   A page with asciinema-player (served from Vigil, no CDN),
  *        starting at t.
  *
+ * Desktop recordings (WebM video) have their routes under /recordings/desktop (desktop-recording-routes.ts).
+ *
  * GETs take the same bearer token as GraphQL, or a playback ticket (`?ticket=`, from the
  * recording's playbackUrl in GraphQL): a browser cannot put a header on a page or on the file
  * the player fetches.
@@ -17,22 +19,21 @@ import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { Request, RequestHandler, Response } from 'express';
 import express from 'express';
-import type { Actor } from '../auth/actor.js';
 import type { Authenticator } from '../auth/authenticate.js';
 import type { Clock } from '../clock.js';
 import type { Database } from '../db/database.js';
-import { BadInput, NotFound, Unauthenticated } from '../errors.js';
+import { BadInput } from '../errors.js';
 import { writeChunks } from '../export/stream-rows.js';
 import type { Logger } from '../logger.js';
 import { appendRecordingChunk } from '../recordings/append-chunk.js';
 import { castFile } from '../recordings/cast-file.js';
 import { playbackPage } from '../recordings/playback-page.js';
-import { redeemPlaybackTicket } from '../recordings/playback-ticket.js';
 import { recordingForReader, recordRecordingView } from '../recordings/recording-access.js';
 import type { SecretBox } from '../secrets/secret-box.js';
 import type { ServiceContext } from '../service-context.js';
+import { addDesktopRecordingRoutes } from './desktop-recording-routes.js';
 import { setPageHeaders } from './html-page.js';
-import { requestInfoOf } from './request-info.js';
+import { contextOf, flag, parseStartAt, readerOf, requestOf } from './recording-request.js';
 import { sendError } from './send-error.js';
 
 export interface RecordingRoutesOptions {
@@ -60,6 +61,7 @@ export function createRecordingRouter(options: RecordingRoutesOptions): express.
     express.raw({ type: () => true, limit: options.chunkLimitBytes }),
     (req, res) => void receiveChunk(options, req, res),
   );
+  addDesktopRecordingRoutes(router, options);
   for (const [name, asset] of Object.entries(PLAYER_ASSETS)) {
     router.get(`/assets/${name}`, (_req, res) => {
       res.setHeader('Cache-Control', 'public, max-age=86400');
@@ -98,7 +100,7 @@ function readerRoute(options: RecordingRoutesOptions): RequestHandler {
     let ctx: ServiceContext;
     let recording;
     try {
-      ctx = await contextOf(options, req, res, await readerOf(options, req, res, id));
+      ctx = await contextOf(options, req, res, await readerOf(options, req, res, id, 'recording'));
       recording = await recordingForReader(options.db, ctx.actor, id);
       if (!cast) {
         const startAt = parseStartAt(req.query.t);
@@ -129,27 +131,6 @@ function readerRoute(options: RecordingRoutesOptions): RequestHandler {
   };
 }
 
-/** The bearer token's actor, else the playback ticket's user. */
-async function readerOf(options: RecordingRoutesOptions, req: Request, res: Response, recordingId: string): Promise<Actor> {
-  const ticket = req.query.ticket;
-  if (typeof ticket === 'string' && !req.headers.authorization) {
-    if (!CAST_FILE.test(`${recordingId}.cast`)) throw new NotFound('Terminal recording', recordingId);
-    return redeemPlaybackTicket(options.db, options.secretBox, ticket, recordingId.toLowerCase(), options.clock.now());
-  }
-  const actor = await options.authenticator.authenticate(req.headers.authorization, requestOf(req, res));
-  if (!actor) throw new Unauthenticated('Send a bearer token in the Authorization header, or open the playback link GraphQL gives (playbackUrl)');
-  return actor;
-}
-
-async function contextOf(options: RecordingRoutesOptions, req: Request, res: Response, actor: Actor | null): Promise<ServiceContext> {
-  if (!actor) throw new Unauthenticated();
-  return { db: options.db, clock: options.clock, actor, request: requestOf(req, res) };
-}
-
-function requestOf(req: Request, res: Response) {
-  return requestInfoOf(req, String(res.getHeader('x-request-id') ?? ''));
-}
-
 function decodeBody(body: unknown): string {
   if (!Buffer.isBuffer(body)) return '';
   try {
@@ -157,19 +138,4 @@ function decodeBody(body: unknown): string {
   } catch {
     throw new BadInput('body', 'The chunk is not valid UTF-8');
   }
-}
-
-function flag(req: Request, name: string): boolean {
-  const value = req.query[name];
-  if (value === undefined) return false;
-  if (value === 'true' || value === '1') return true;
-  if (value === 'false' || value === '0') return false;
-  throw new BadInput(name, `${name} must be true or false`);
-}
-
-function parseStartAt(value: unknown): number | undefined {
-  if (value === undefined) return undefined;
-  const seconds = Number(value);
-  if (typeof value !== 'string' || !Number.isFinite(seconds) || seconds < 0) throw new BadInput('t', 't must be a number of seconds, 0 or more');
-  return seconds;
 }

@@ -13,9 +13,9 @@ import type { FaultList } from './log-faults.js';
 import { LOG_STATEMENT_KIND } from './leaf-kinds.js';
 
 /** Kinds that explain the other leaves of their transaction. */
-const EXPLAINING_KINDS = ['audit_entry', 'recording_chunk'];
-/** Kinds that are their own explanation: the audit and activity logs, the log's statements, recording chunks an agent appends. */
-const SELF_EXPLAINED_KINDS = ['audit_entry', 'activity', LOG_STATEMENT_KIND, 'recording_chunk'];
+const EXPLAINING_KINDS = ['audit_entry', 'recording_chunk', 'desktop_recording_chunk'];
+/** Kinds that are their own explanation: the audit and activity logs, the log's statements, recording chunks (terminal and desktop) an agent appends. */
+const SELF_EXPLAINED_KINDS = ['audit_entry', 'activity', LOG_STATEMENT_KIND, 'recording_chunk', 'desktop_recording_chunk'];
 
 /** What a leaf is to this check, as leafRoleSql gives it. */
 export const LeafRole = {

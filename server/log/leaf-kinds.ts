@@ -27,6 +27,8 @@ import {
   chatWorkspaces,
   commandStatusChanges,
   commands,
+  desktopRecordingChunks,
+  desktopRecordings,
   fileTransfers,
   notificationChannels,
   retentionPolicies,
@@ -92,6 +94,15 @@ export const RECORD_LEAF_KINDS: readonly LeafKind[] = [
   { kind: 'agent_directive', table: agentDirectives, recordId: 'n.id::text', isVersioned: true },
   // Since migration 0021.
   { kind: 'session_check', table: sessionChecks, recordId: 'n.id::text', isVersioned: false },
+  // Since migration 0024: the video's bytes are pinned by their digest, as a terminal chunk's are.
+  { kind: 'desktop_recording', table: desktopRecordings, recordId: 'n.id::text', isVersioned: true },
+  {
+    kind: 'desktop_recording_chunk',
+    table: desktopRecordingChunks,
+    recordId: `n.recording_id::text || ':' || n.seq::text`,
+    isVersioned: false,
+    digested: ['data'],
+  },
 ];
 
 /**

@@ -201,7 +201,9 @@ function backfill(kind: LeafKind, format: LeafFormat = 1): string {
 }
 
 /** The record kinds migration 0011 covered (agent_directive came with its table, in 0020). */
-const KINDS_OF_0011 = RECORD_LEAF_KINDS.filter((kind) => !['agent_directive', 'session_check'].includes(kind.kind));
+const KINDS_OF_0011 = RECORD_LEAF_KINDS.filter(
+  (kind) => !['agent_directive', 'session_check', 'desktop_recording', 'desktop_recording_chunk'].includes(kind.kind),
+);
 
 /** Everything migration 0011, which created the log's triggers, runs, in order (format 1). */
 export function leafMigrationSql(): string {
@@ -244,6 +246,13 @@ export function sessionChecksMigrationSql(): string {
   const policy = DELETABLE_LEAF_KINDS.find((kind) => kind.kind === 'approval_policy');
   if (!check || !policy) throw new Error('no session_check or approval_policy leaf kind');
   return [leafFunction(check), queueTrigger(check, 2), leafFunction(policy)].join('\n--> statement-breakpoint\n');
+}
+
+/** What migration 0024 runs after creating the desktop recording tables: their leaf functions and triggers (format 2). */
+export function desktopRecordingsMigrationSql(): string {
+  const kinds = RECORD_LEAF_KINDS.filter((kind) => kind.kind === 'desktop_recording' || kind.kind === 'desktop_recording_chunk');
+  if (kinds.length !== 2) throw new Error('no desktop recording leaf kinds');
+  return kinds.flatMap((kind) => [leafFunction(kind), queueTrigger(kind, 2)]).join('\n--> statement-breakpoint\n');
 }
 
 /** What migration 0022 runs after adding approval_policies.watch_announced and watch_by_approvers: the policy's leaf function. */

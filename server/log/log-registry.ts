@@ -35,6 +35,11 @@ export async function whenLogIdle(db: Database): Promise<void> {
   await services.get(db)?.whenIdle();
 }
 
+/** Integrates whatever of `tenantId` is queued (before work that needs every committed leaf placed). */
+export async function catchUpLog(db: Database, tenantId: string): Promise<void> {
+  await services.get(db)?.catchUp(tenantId);
+}
+
 /**
  * Called after a transaction of `tenantId` committed. A failure here loses nothing: the leaves
  * are committed in their queue, and the periodic pass integrates them.

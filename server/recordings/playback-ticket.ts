@@ -18,8 +18,11 @@ import type { SecretBox } from '../secrets/secret-box.js';
 
 export const TICKET_TTL_MS = 10 * 60_000;
 
+/** What a ticket opens: a terminal recording, or a desktop recording's video. */
+export type TicketKind = 'recording' | 'desktop_recording';
+
 interface TicketClaims {
-  readonly kind: 'recording';
+  readonly kind: TicketKind;
   readonly tenantId: string;
   readonly userId: string;
   readonly recordingId: string;
@@ -29,11 +32,11 @@ interface TicketClaims {
 }
 
 /** A stream token is refused (FORBIDDEN): a ticket would open a recording, which it may not. */
-export function issuePlaybackTicket(box: SecretBox, actor: UserActor, recordingId: string, now: Date): string {
+export function issuePlaybackTicket(box: SecretBox, actor: UserActor, recordingId: string, now: Date, kind: TicketKind = 'recording'): string {
   requireFullCredential(actor);
   const expiresAt = Math.min(now.getTime() + TICKET_TTL_MS, actor.expiresAt?.getTime() ?? Infinity);
   const claims: TicketClaims = {
-    kind: 'recording',
+    kind,
     tenantId: actor.tenantId,
     userId: actor.userId,
     recordingId,
@@ -44,14 +47,21 @@ export function issuePlaybackTicket(box: SecretBox, actor: UserActor, recordingI
 }
 
 /** The user a ticket speaks for, as they are now; UNAUTHENTICATED when it is not good for `recordingId`. */
-export async function redeemPlaybackTicket(db: Executor, box: SecretBox, ticket: string, recordingId: string, now: Date): Promise<UserActor> {
+export async function redeemPlaybackTicket(
+  db: Executor,
+  box: SecretBox,
+  ticket: string,
+  recordingId: string,
+  now: Date,
+  kind: TicketKind = 'recording',
+): Promise<UserActor> {
   let claims: TicketClaims;
   try {
     claims = JSON.parse(box.open(ticket)) as TicketClaims;
   } catch {
     throw new Unauthenticated('The playback ticket is not valid');
   }
-  if (claims.kind !== 'recording' || claims.recordingId !== recordingId) throw new Unauthenticated('The playback ticket is for another recording');
+  if (claims.kind !== kind || claims.recordingId !== recordingId) throw new Unauthenticated('The playback ticket is for another recording');
   if (claims.expiresAt <= now.getTime()) throw new Unauthenticated('The playback ticket has expired: ask for a new playback link');
   if (claims.tokenId) {
     const token = await getToken(db, claims.tenantId, claims.tokenId).catch((error: unknown) => {

@@ -4,7 +4,7 @@
  * the table, so a column renamed or retyped fails to compile where a service hands its rows out;
  * the chunks and the search text are not part of it.
  */
-import type { RecordingGap, RecordingStatus } from '../db/tables/index.js';
+import type { DesktopProtocol, RecordingGap, RecordingStatus } from '../db/tables/index.js';
 
 export interface TerminalRecordingRecord {
   readonly tenantId: string;
@@ -33,5 +33,33 @@ export interface TerminalRecordingRecord {
   /** The header's env (string values). */
   readonly env: Readonly<Record<string, string>>;
   /** Chunks the agent declared lost. */
+  readonly gaps: readonly RecordingGap[];
+}
+
+/** How the person reached the desktop the agent recorded (for the API, which knows no tables). */
+export { DESKTOP_PROTOCOLS } from '../db/tables/index.js';
+
+/** A desktop recording (WebM video) as everything above the queries sees it; the chunks are not part of it. */
+export interface DesktopRecordingRecord {
+  readonly tenantId: string;
+  readonly id: string;
+  readonly serverId: string;
+  /** The agent's id for the desktop session. */
+  readonly sessionEventId: string;
+  readonly userId: string | null;
+  /** The account on the server. */
+  readonly username: string | null;
+  readonly protocol: DesktopProtocol;
+  readonly mediaType: string;
+  readonly width: number;
+  readonly height: number;
+  readonly filePath: string | null;
+  readonly status: RecordingStatus;
+  readonly startedAt: Date;
+  readonly endedAt: Date | null;
+  readonly durationSeconds: number;
+  readonly frameCount: number;
+  readonly byteCount: number;
+  readonly nextSeq: number;
   readonly gaps: readonly RecordingGap[];
 }

@@ -63,3 +63,38 @@ export async function getRecordingPath(t: TestVigil, path: string, token?: strin
   const base = t.url.replace(/\/graphql$/, '');
   return fetch(`${base}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
 }
+
+/** What an agent says with a desktop chunk: frames and end time, and with chunk 0 the session. */
+export interface DesktopChunkQuery {
+  frames: number;
+  until: number;
+  protocol?: string;
+  width?: number;
+  height?: number;
+  userEmail?: string;
+  username?: string;
+  startedAt?: string;
+  filePath?: string;
+  final?: boolean;
+  declareGap?: boolean;
+}
+
+/** PUT one chunk of a desktop recording's WebM as the agent. */
+export async function putDesktopChunk(
+  t: TestVigil,
+  agentToken: string,
+  sessionEventId: string,
+  seq: number,
+  data: Buffer,
+  query: DesktopChunkQuery,
+  contentType = 'video/webm;codecs=vp8',
+): Promise<ChunkAnswer> {
+  const base = t.url.replace(/\/graphql$/, '');
+  const search = new URLSearchParams(Object.entries(query).map(([name, value]) => [name, String(value)])).toString();
+  const response = await fetch(`${base}/recordings/desktop/${encodeURIComponent(sessionEventId)}/chunks/${seq}?${search}`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${agentToken}`, 'content-type': contentType },
+    body: new Uint8Array(data),
+  });
+  return { status: response.status, body: await response.json() };
+}

@@ -21,6 +21,7 @@ export * from './notifications.js';
 export * from './webhooks.js';
 export * from './channels.js';
 export * from './terminal-recordings.js';
+export * from './desktop-recordings.js';
 export * from './chat.js';
 export * from './rate-limits.js';
 export * from './log.js';
