@@ -11,9 +11,10 @@
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM, hasChromium, launchChromium } from '../support/chromium.js';
+import { refusedOf, watchPage } from '../support/page-problems.js';
 import { castLines, openTerminalSession, putChunk, type CastEvent } from '../support/recording-agent.js';
 import { buildRecordsFixture, type RecordsFixture } from '../support/records-fixture.js';
 import { startTestVigil, type TestVigil } from '../support/test-vigil.js';
@@ -40,48 +41,6 @@ const FINAL_CHUNK: CastEvent[] = [
   [7.0, 'o', 'VIGIL-LATER-LINE load average: 0.01\r\n'],
   [8.0, 'o', 'alice@web-01:~$ exit\r\n'],
 ];
-
-interface PageProblems {
-  consoleErrors: string[];
-  pageErrors: string[];
-  failedRequests: string[];
-  errorResponses: string[];
-  foreignRequests: string[];
-  requests: string[];
-  /** The player's fetches of the .cast, as sent. */
-  castRequests: { url: URL; authorization?: string }[];
-}
-
-/** Everything a page does that this test refuses, collected from before the first navigation. */
-function watch(page: Page, origin: string): PageProblems {
-  const problems: PageProblems = {
-    consoleErrors: [],
-    pageErrors: [],
-    failedRequests: [],
-    errorResponses: [],
-    foreignRequests: [],
-    requests: [],
-    castRequests: [],
-  };
-  page.on('console', (message) => {
-    if (message.type() !== 'error' && message.type() !== 'warning') return;
-    const source = message.location().url;
-    problems.consoleErrors.push(`${message.type()}: ${message.text()}${source ? ` (${source})` : ''}`);
-  });
-  page.on('pageerror', (error) => problems.pageErrors.push(String(error)));
-  page.on('requestfailed', (request) => problems.failedRequests.push(`${request.method()} ${request.url()}: ${request.failure()?.errorText}`));
-  page.on('response', (response) => {
-    if (response.status() >= 400) problems.errorResponses.push(`${response.status()} ${response.url()}`);
-  });
-  page.on('request', (request) => {
-    const url = new URL(request.url());
-    problems.requests.push(`${request.method()} ${url.pathname}`);
-    if (url.pathname.endsWith('.cast')) problems.castRequests.push({ url, authorization: request.headers().authorization });
-    if (url.protocol === 'data:' || url.protocol === 'blob:') return;
-    if (url.origin !== origin) problems.foreignRequests.push(request.url());
-  });
-  return problems;
-}
 
 describe.skipIf(!hasChromium())(`the playback page in a browser (needs ${CHROMIUM})`, () => {
   let t: TestVigil;
@@ -124,7 +83,7 @@ describe.skipIf(!hasChromium())(`the playback page in a browser (needs ${CHROMIU
     const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
     try {
       const page = await context.newPage();
-      const problems = watch(page, origin);
+      const problems = watchPage(page, origin, (path) => path.endsWith('.cast'));
       const response = await page.goto(url!, { waitUntil: 'load', timeout: 20_000 });
       expect(response!.status()).toBe(200);
       expect(response!.request().headers().authorization).toBeUndefined();
@@ -142,8 +101,8 @@ describe.skipIf(!hasChromium())(`the playback page in a browser (needs ${CHROMIU
       expect(await page.locator('#player .ap-overlay-error').count()).toBe(0);
 
       // The .cast came through the page's own ticket, as the player's fetch, with no header.
-      expect(problems.castRequests).toHaveLength(1);
-      const [cast] = problems.castRequests;
+      expect(problems.fileRequests).toHaveLength(1);
+      const [cast] = problems.fileRequests;
       expect(cast!.url.pathname).toBe(`/recordings/${recordingId}.cast`);
       expect(cast!.url.searchParams.get('via')).toBe('player');
       expect(cast!.url.searchParams.get('ticket')).toBe(new URL(url!).searchParams.get('ticket'));
@@ -160,8 +119,7 @@ describe.skipIf(!hasChromium())(`the playback page in a browser (needs ${CHROMIU
       renameSync(partial, SCREENSHOT);
       expect(existsSync(SCREENSHOT)).toBe(true);
 
-      const { requests, castRequests: _castRequests, ...refused } = problems;
-      expect(refused, `requests: ${requests.join(', ')}`).toEqual({
+      expect(refusedOf(problems), `requests: ${problems.requests.join(', ')}`).toEqual({
         consoleErrors: [],
         pageErrors: [],
         failedRequests: [],
@@ -187,7 +145,7 @@ describe.skipIf(!hasChromium())(`the playback page in a browser (needs ${CHROMIU
     const context = await browser.newContext();
     try {
       const page = await context.newPage();
-      const problems = watch(page, origin);
+      const problems = watchPage(page, origin, (path) => path.endsWith('.cast'));
       const response = await page.goto(url.href, { waitUntil: 'load', timeout: 20_000 });
       expect(response!.status()).toBe(401);
       expect(response!.headers()['content-type']).toMatch(/^application\/json/);
