@@ -2,7 +2,8 @@
  * An agent acknowledging a directive: done, nothing to do (the session or grant was already gone),
  * or failed (with its words). A terminated session's end is recorded with it: the session gets its
  * end time (the agent's, or now), the directive's cause and reason as its end reason, and the
- * directive's issuer as who ended it. Sent again with the same outcome, it changes nothing; with
+ * directive's issuer as who ended it (for GONE, only when no end was on record: a session that
+ * ended on its own keeps its end as it was). Sent again with the same outcome, it changes nothing; with
  * another, CONFLICT.
  */
 import { and, eq, sql } from 'drizzle-orm';
@@ -67,7 +68,15 @@ export async function acknowledgeDirective(ctx: TransactionContext & { actor: Ag
         endReason: endReasonOf(directive),
         endedById: directive.issuedById,
       })
-      .where(and(eq(terminalSessions.tenantId, tenantId), eq(terminalSessions.id, directive.terminalSessionId), sql`${terminalSessions.endReason} is null`))
+      .where(
+        and(
+          eq(terminalSessions.tenantId, tenantId),
+          eq(terminalSessions.id, directive.terminalSessionId),
+          sql`${terminalSessions.endReason} is null`,
+          // GONE: the shell was no longer there. If its end is on record, it ended on its own, not by this directive.
+          ack.outcome === 'gone' ? sql`${terminalSessions.endedAt} is null` : undefined,
+        ),
+      )
       .returning({ id: terminalSessions.id });
     if (ended) {
       endedSessionId = ended.id;

@@ -156,6 +156,22 @@ describe('directives', () => {
     expect(errorCodes(closed)).toEqual(['CONFLICT']);
   });
 
+  it('leave the end of a shell that ended on its own as it was, when the agent answers GONE', async () => {
+    const shell = await openShell(f.bob, 'shell-ended-alone', null);
+    const terminated = await t.gql(TERMINATE, f.admin.token, { id: shell, reason: 'too late' });
+    expect(terminated.errors).toBeUndefined();
+    // The user logged out before the agent heard of the directive: the end arrives first.
+    const endedAt = minutesAgo(t, 0);
+    const ended = await ingest(t, f.web.agentToken, [
+      { eventId: 'shell-ended-alone-end', kind: 'TERMINAL_SESSION_ENDED', terminalSessionEnded: { sessionEventId: 'shell-ended-alone', endedAt } },
+    ]);
+    expect(ended.errors).toBeUndefined();
+    const gone = await t.gql(ACKNOWLEDGE, f.web.agentToken, { input: { id: terminated.data!.terminateTerminalSession.id, outcome: 'GONE' } });
+    expect(gone.data!.acknowledgeDirective).toMatchObject({ outcome: 'GONE' });
+    const session = await t.gql(SESSION, f.admin.token, { id: shell });
+    expect(session.data!.terminalSession).toEqual({ id: shell, isActive: false, endedAt, endReason: null, endedBy: null });
+  });
+
   it('go to the agents of a disabled user’s open shells, and to none other', async () => {
     const user = await t.createUser(t.admin.tenantId, { email: 'leaver@example.test' });
     const shell = await openShell(user, 'shell-leaver', null);
