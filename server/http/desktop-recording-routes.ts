@@ -126,7 +126,7 @@ function byteRange(req: Request, size: number): { first: number; last: number } 
 }
 
 function sessionFacts(req: Request): DesktopSessionFacts {
-  const text = (name: string) => (typeof req.query[name] === 'string' ? (req.query[name]) : undefined);
+  const text = (name: string) => (typeof req.query[name] === 'string' ? req.query[name] : undefined);
   const startedAt = text('startedAt');
   const date = startedAt === undefined ? undefined : new Date(startedAt);
   if (date && Number.isNaN(date.getTime())) throw new BadInput('startedAt', 'startedAt must be an ISO 8601 time');
