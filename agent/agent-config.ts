@@ -32,6 +32,18 @@ export interface AgentConfig {
   readonly requestUrl: string | undefined;
   /** What `vigil-agent record` records with (VIGIL_AGENT_RECORDER: `asciinema`, `script`, or `auto`, the default: asciinema when installed, else util-linux script). */
   readonly recorder: RecorderChoice;
+  /**
+   * Where the daemon and check-login keep what only root may change (VIGIL_AGENT_STATE_DIR, default
+   * /var/lib/vigil-agent for root, else ~/.vigil-agent/state): the authorization epoch and the
+   * cached login answers. Unlike the spool, nobody else may write there.
+   */
+  readonly stateDir: string;
+  /**
+   * How long check-login may reuse an allowed answer without asking Vigil, in seconds
+   * (VIGIL_AGENT_LOGIN_CACHE_SECONDS, default 300; 0 asks every time). Never past the access
+   * session's end, and only while the daemon keeps the authorization epoch fresh.
+   */
+  readonly loginCacheSeconds: number;
   /** pino level (LOG_LEVEL, default info). */
   readonly logLevel: string;
 }
@@ -45,6 +57,13 @@ function positiveInteger(name: string, value: string | undefined, fallback: numb
   if (value === undefined || value === '') return fallback;
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed <= 0) throw new AgentConfigError(`${name} must be a positive whole number, not "${value}"`);
+  return parsed;
+}
+
+function wholeNumber(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0) throw new AgentConfigError(`${name} must be a whole number, 0 or more, not "${value}"`);
   return parsed;
 }
 
@@ -79,6 +98,13 @@ export function defaultSpool(env: NodeJS.ProcessEnv = process.env): string {
   // trying the agent out without root keeps it in their home.
   if (process.getuid?.() === 0 || existsSync(SYSTEM_SPOOL)) return SYSTEM_SPOOL;
   return path.join(os.homedir(), '.vigil-agent', 'spool');
+}
+
+export const SYSTEM_STATE_DIR = '/var/lib/vigil-agent';
+
+function defaultStateDir(env: NodeJS.ProcessEnv): string {
+  if (env.VIGIL_AGENT_STATE_DIR) return env.VIGIL_AGENT_STATE_DIR;
+  return process.getuid?.() === 0 ? SYSTEM_STATE_DIR : path.join(os.homedir(), '.vigil-agent', 'state');
 }
 
 function recorderChoice(value: string | undefined): RecorderChoice {
@@ -119,6 +145,8 @@ export function loadAgentConfig(env: NodeJS.ProcessEnv = process.env): AgentConf
     serverName: env.VIGIL_AGENT_SERVER_NAME || os.hostname(),
     requestUrl: env.VIGIL_AGENT_REQUEST_URL || undefined,
     recorder: recorderChoice(env.VIGIL_AGENT_RECORDER),
+    stateDir: defaultStateDir(env),
+    loginCacheSeconds: wholeNumber('VIGIL_AGENT_LOGIN_CACHE_SECONDS', env.VIGIL_AGENT_LOGIN_CACHE_SECONDS, 300),
     logLevel: env.LOG_LEVEL || 'info',
   };
 }

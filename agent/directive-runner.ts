@@ -10,6 +10,9 @@
  *   shell's terminal (its standard input's device); DONE. A shell already gone: GONE.
  * - EXPIRE_SUDO: the sudo wrapper asks Vigil at every use and keeps nothing: DONE.
  *
+ * Each read also brings the tenant's authorization epoch, written to the state directory for
+ * check-login's kept answers (login-cache.ts): while it is fresh and unchanged they stand.
+ *
  * The spool is writable by everyone and a shell's file names its process: before signalling, the
  * process must still run as the user who owns the shell's file (the kernel's owner, not the file's
  * content) and must have started before the file was made, or a file planted by one user (naming
@@ -20,9 +23,10 @@ import { constants } from 'node:fs';
 import { lstat, open, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Shipper } from './daemon.js';
+import { writeAuthorizationEpoch } from './login-cache.js';
 import type { VigilClient } from './vigil-client.js';
 
-const PENDING = `{ pendingDirectives { id kind reason terminalSessionEventId } }`;
+const PENDING = `{ pendingDirectives { id kind reason terminalSessionEventId } authorizationEpoch }`;
 const ACKNOWLEDGE = `mutation Acknowledge($input: DirectiveAcknowledgementInput!) { acknowledgeDirective(input: $input) { id } }`;
 
 interface Directive {
@@ -59,17 +63,20 @@ export class DirectiveRunner implements Shipper {
     private readonly client: VigilClient,
     private readonly spool: string,
     private readonly everyMs: number,
+    /** Where the epoch goes; none when check-login keeps no answers. */
+    private readonly stateDir: string | undefined,
     private readonly now: () => number = Date.now,
   ) {}
 
   async pass(): Promise<number> {
     if (this.now() - this.lastRead < this.everyMs) return 0;
     this.lastRead = this.now();
-    const { pendingDirectives } = await this.client.graphql<{ pendingDirectives: Directive[] }>(PENDING);
+    const { pendingDirectives, authorizationEpoch } = await this.client.graphql<{ pendingDirectives: Directive[]; authorizationEpoch: string }>(PENDING);
     for (const directive of pendingDirectives) {
       const answer = await this.carryOut(directive);
       await this.client.graphql(ACKNOWLEDGE, { input: { id: directive.id, ...answer } });
     }
+    if (this.stateDir !== undefined) await writeAuthorizationEpoch(this.stateDir, authorizationEpoch, this.now());
     return pendingDirectives.length;
   }
 

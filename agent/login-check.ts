@@ -8,10 +8,13 @@
  *
  * The person is `user`, else PAM_USER (set by PAM), else the user running it, mapped to a Vigil
  * email as everywhere in the agent. Without Vigil's answer nobody gets in (fail closed, as sudo):
- * keep a way in that PAM does not send here (the console, a break-glass account).
+ * keep a way in that PAM does not send here (the console, a break-glass account). An allowed
+ * answer is reused for later logins while the daemon's authorization epoch is fresh and unchanged
+ * (login-cache.ts): a reused answer is not asked of Vigil, so it is not a session check there.
  */
 import os from 'node:os';
 import { requireToken, type AgentConfig } from './agent-config.js';
+import { cachedAllowance, freshAuthorizationEpoch, rememberAllowance } from './login-cache.js';
 import { emailOf } from './people.js';
 import { VigilClient, VigilRefused, VigilUnavailable } from './vigil-client.js';
 
@@ -41,6 +44,14 @@ export async function checkLogin(config: AgentConfig, argv: readonly string[], e
     process.stdout.write(`Vigil: no Vigil email for the user ${user} (set VIGIL_AGENT_USERS or VIGIL_AGENT_EMAIL_DOMAIN); not letting you in\n`);
     return LOGIN_REFUSED;
   }
+  const now = Date.now();
+  // The epoch as it stood before asking: a change after it makes whatever is kept under it stale.
+  const epoch = config.loginCacheSeconds > 0 ? await freshAuthorizationEpoch(config.stateDir, now, 3 * config.directivesMs + 2000) : undefined;
+  const cachedUntil = epoch === undefined ? undefined : await cachedAllowance(config.stateDir, email, epoch, now);
+  if (cachedUntil !== undefined) {
+    process.stdout.write(`Vigil: allowed (answer kept until ${new Date(cachedUntil).toISOString()})\n`);
+    return 0;
+  }
   let answer: SessionAnswer['authorizeSession'];
   try {
     const client = new VigilClient(config.vigilUrl, requireToken(config));
@@ -52,6 +63,11 @@ export async function checkLogin(config: AgentConfig, argv: readonly string[], e
   }
   if (answer.isAllowed) {
     if (answer.allowedUntil) process.stdout.write(`Vigil: access session in force until ${answer.allowedUntil}\n`);
+    if (epoch !== undefined) {
+      const until = Math.min(now + config.loginCacheSeconds * 1000, answer.allowedUntil ? Date.parse(answer.allowedUntil) : Infinity);
+      // Keeping it is a saving, not a duty: the login goes ahead either way.
+      await rememberAllowance(config.stateDir, email, epoch, until, now).catch(() => undefined);
+    }
     return 0;
   }
   const lines = [`Vigil: login refused: ${REASONS[answer.reason] ?? answer.reason.toLowerCase()}`];

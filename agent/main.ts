@@ -94,7 +94,7 @@ async function main(argv: string[]): Promise<number> {
       const lock = await lockSpool(config.spool);
       const client = new VigilClient(config.vigilUrl, requireToken(config));
       const heartbeat = heartbeatShipper(client, AGENT_VERSION, config.heartbeatMs);
-      const directives = new DirectiveRunner(client, config.spool, config.directivesMs);
+      const directives = new DirectiveRunner(client, config.spool, config.directivesMs, config.loginCacheSeconds > 0 ? config.stateDir : undefined);
       const daemon = startDaemon([...shippers(config), ...systemLogShippers(config, true), heartbeat, directives], { pollMs: config.pollMs, log });
       log.info({ vigil: config.vigilUrl.origin, spool: config.spool }, 'vigil-agent running');
       await new Promise<void>((resolve) => {

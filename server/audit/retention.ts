@@ -23,6 +23,7 @@ import { arrayLiteral } from '../db/bulk-insert.js';
 import { catchUpLog, integrateAfterCommit } from '../log/log-registry.js';
 import { LEAF_KINDS, tableNameOf } from '../log/leaf-kinds.js';
 import { appendRetentionStatement, pruneLeaves } from '../log/retention-statements.js';
+import { pruneAuthorizationChanges } from '../approvals/authorization-epoch.js';
 import { appendAuditEntries } from './append-entries.js';
 import { recordChange } from './record-change.js';
 
@@ -232,6 +233,8 @@ export function startRetention(options: { db: Database; clock: Clock; logger: Lo
     async work() {
       const deleted = (await applyRetention(options.db, options.clock)).filter((result) => result.deleted > 0);
       if (deleted.length > 0) options.logger.info({ deleted }, 'retention applied');
+      // Bookkeeping, not records: old authorization changes go without a retention policy.
+      await pruneAuthorizationChanges(options.db, options.clock.now());
     },
   });
 }

@@ -68,7 +68,7 @@ async function terminate(terminalSessionId: string): Promise<void> {
   expect(terminated.errors).toBeUndefined();
 }
 
-const runner = () => new DirectiveRunner(new VigilClient(new URL(new URL(t.url).origin), server.agentToken), spool, 0);
+const runner = () => new DirectiveRunner(new VigilClient(new URL(new URL(t.url).origin), server.agentToken), spool, 0, undefined);
 
 describe('the reference agent', () => {
   it('hangs up a terminated shell and answers DONE; the session records its end', async () => {

@@ -29,6 +29,8 @@ export function agentEnv(options: {
     VIGIL_URL: new URL(options.graphqlUrl).origin,
     ...(options.token ? { VIGIL_AGENT_TOKEN: options.token } : {}),
     VIGIL_AGENT_SPOOL: options.spool,
+    // Beside the spool, never root's /var/lib/vigil-agent.
+    VIGIL_AGENT_STATE_DIR: path.join(path.dirname(options.spool), 'state'),
     VIGIL_AGENT_ENV_FILE: '/nonexistent/vigil-agent.env',
     VIGIL_AGENT_POLL_MS: '100',
     ...(options.users ? { VIGIL_AGENT_USERS: options.users } : {}),

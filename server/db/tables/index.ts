@@ -17,6 +17,7 @@ export * from './audit.js';
 export * from './approvals.js';
 export * from './sudo-checks.js';
 export * from './session-checks.js';
+export * from './authorization-changes.js';
 export * from './notifications.js';
 export * from './webhooks.js';
 export * from './channels.js';
