@@ -12,6 +12,8 @@ import { after, MINUTE, type DemoStep, type PlanBuilder, type PlannedEvent } fro
 import { INTERNAL, INTERNAL_FAILURE, pipelineDeploy, type DemoCommand } from './demo-work.js';
 
 const DAY = 24 * 60 * MINUTE;
+/** A day the demo always covers whole, whenever it is seeded. */
+const FULL_DAY = 2;
 
 /** The demo's days: 0 to 6 are the full days before today, 7 is today up to the end. */
 export interface DemoCalendar {
@@ -41,6 +43,9 @@ export function planServerDays(plan: PlanBuilder, calendar: DemoCalendar): void 
   for (const server of SERVERS) {
     const lines = logLinesFor(server.role);
     const totalWeight = lines.reduce((sum, line) => sum + line.weight, 0);
+    // One line of every level the server writes, early on a full day: the rare ones (an OOM kill,
+    // a degraded array) are in the week whatever the dice and the time of day say.
+    const oneOfEachLevel = lines.filter((line, index) => lines.findIndex((other) => other.level === line.level) === index);
     for (let day = 0; day <= 7; day += 1) {
       const { start, end } = windowOf(calendar, day);
       if (end <= start) continue;
@@ -49,9 +54,9 @@ export function planServerDays(plan: PlanBuilder, calendar: DemoCalendar): void 
         { length: Math.round(random.int(9, 15) * (span / DAY)) },
         () => new Date(start.getTime() + Math.floor(random.next() * span)),
       ).sort((a, b) => a.getTime() - b.getTime());
-      const events: PlannedEvent[] = times.map((loggedAt) => {
+      const events: PlannedEvent[] = times.map((loggedAt, index) => {
         let pick = random.next() * totalWeight;
-        const line = lines.find((candidate) => (pick -= candidate.weight) < 0) ?? lines[0]!;
+        const line = (day === FULL_DAY ? oneOfEachLevel[index] : undefined) ?? lines.find((candidate) => (pick -= candidate.weight) < 0) ?? lines[0]!;
         const message = line.message
           .replaceAll('{user}', personOf(random.pick(server.team === 'db' ? ENGINEERS.db : ENGINEERS.web)).unix)
           .replaceAll('{peer}', random.pick(PEOPLE).ip)
