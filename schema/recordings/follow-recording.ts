@@ -2,18 +2,20 @@
  * Following a recording live: the chunks already stored after `afterSeq`, then each new chunk as
  * its append commits, in order and once, until the final one. The live stream is opened before
  * the stored chunks are read, so a chunk committed in between arrives through one or the other;
- * one arriving through both is passed over by its number.
+ * one arriving through both is passed over by its number. An approver let in by the policy (not by
+ * the row rule) is checked again at every live chunk: a policy that stops letting approvers watch
+ * ends the follow with FORBIDDEN.
  */
 import { canSeeRow } from '../../server/auth/scope.js';
 import { chunkEvents } from '../../server/recordings/chunk-codec.js';
-import { recordingForLiveWatcher, recordRecordingView } from '../../server/recordings/recording-access.js';
+import { isApproverWatchAllowed, recordingForLiveWatcher, recordRecordingView } from '../../server/recordings/recording-access.js';
 import { storedChunkData, storedChunks } from '../../server/recordings/recording-queries.js';
-import { BadInput } from '../../server/errors.js';
+import { BadInput, Forbidden } from '../../server/errors.js';
 import { serviceContext, type GraphQLContext } from '../context.js';
 import { eventStream } from '../realtime/event-stream.js';
 import { RecordingEvent, RecordingEvents, type RecordingEventCodeEnum } from './recording.types.js';
 
-export async function followRecording(ctx: GraphQLContext, recordingId: string, afterSeq: number): Promise<AsyncIterable<RecordingEvents>> {
+export async function followRecording(ctx: GraphQLContext, recordingId: string, afterSeq: number): Promise<AsyncIterable<RecordingEvents | Forbidden>> {
   if (!Number.isInteger(afterSeq) || afterSeq < -1) throw new BadInput('afterSeq', 'afterSeq must be -1 (from the start) or a chunk number');
   const { recording, isApproverWatching } = await recordingForLiveWatcher(ctx.deps.db, ctx.actor, recordingId);
   await recordRecordingView(serviceContext(ctx), recording, 'live');
@@ -41,7 +43,7 @@ export async function followRecording(ctx: GraphQLContext, recordingId: string, 
     throw error;
   }
 
-  async function* follow(): AsyncGenerator<RecordingEvents> {
+  async function* follow(): AsyncGenerator<RecordingEvents | Forbidden> {
     let last = afterSeq;
     try {
       const finalSeq = current.status === 'complete' ? current.nextSeq - 1 : undefined;
@@ -51,6 +53,12 @@ export async function followRecording(ctx: GraphQLContext, recordingId: string, 
       }
       if (finalSeq !== undefined) return;
       for await (const item of live) {
+        // Let in as an approver: only while the policy still lets approvers watch, and their approval stands.
+        if (isApproverWatching && ctx.actor?.type === 'user' && !(await isApproverWatchAllowed(db, ctx.actor, recording.id, { isWhileRecording: false }))) {
+          // Handed to the field as its root, which raises it: the client gets FORBIDDEN, then the end.
+          yield new Forbidden('Approvers may no longer watch this session: the policy or the approval changed', { recordingId: recording.id });
+          return;
+        }
         if (item.seq > last) {
           last = item.seq;
           yield item;

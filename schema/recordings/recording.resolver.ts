@@ -11,6 +11,7 @@ import { issuePlaybackTicket } from '../../server/recordings/playback-ticket.js'
 import { recordingForReader } from '../../server/recordings/recording-access.js';
 import { listRecordings } from '../../server/recordings/recording-queries.js';
 import { DEFAULT_MATCHES_PER_RECORDING, searchRecordings } from '../../server/recordings/search-recordings.js';
+import { Forbidden } from '../../server/errors.js';
 import { parseFilterIds } from '../../server/validation.js';
 import { PageArgs, toConnection } from '../common/connection.js';
 import { serviceContext, type GraphQLContext } from '../context.js';
@@ -103,10 +104,12 @@ export class TerminalRecordingResolver {
       'Follow a recording: its stored chunks after `afterSeq` (all of them by default), then new ones as the agent sends them, until the final chunk.',
   })
   recordingEvents(
-    @Root() events: RecordingEvents,
+    @Root() events: RecordingEvents | Forbidden,
     @Arg('recordingId', () => ID) _recordingId: string,
     @Arg('afterSeq', () => Int, { defaultValue: -1 }) _afterSeq: number,
   ): RecordingEvents {
+    // A follow refused on the way (follow-recording.ts) ends with this error.
+    if (events instanceof Forbidden) throw events;
     return events;
   }
 

@@ -5,7 +5,7 @@
  * Watching or downloading a recording is itself audited: who watched whose session.
  */
 import { and, eq, sql } from 'drizzle-orm';
-import type { Actor } from '../auth/actor.js';
+import type { Actor, UserActor } from '../auth/actor.js';
 import { recordScope } from '../auth/scope.js';
 import { recordChange } from '../audit/record-change.js';
 import { queryRows, type Executor } from '../db/database.js';
@@ -47,25 +47,34 @@ export async function recordingForLiveWatcher(
     return { recording: await recordingForReader(db, actor, id), isApproverWatching: false };
   } catch (error) {
     if (!(error instanceof Forbidden) || actor?.type !== 'user') throw error;
-    const rows = await queryRows<{ id: string }>(
-      db,
-      sql`select r.id from terminal_recordings r
-          join terminal_sessions s on s.tenant_id = r.tenant_id and s.id = r.terminal_session_id
-          join access_sessions a on a.tenant_id = s.tenant_id and a.id = s.access_session_id
-          join approvals ap on ap.tenant_id = a.tenant_id and ap.id = a.approval_id
-          join approval_policies p on p.tenant_id = ap.tenant_id and p.id = ap.policy_id
-          join approval_decisions d on d.tenant_id = ap.tenant_id and d.approval_id = ap.id
-          where r.tenant_id = ${actor.tenantId} and r.id = ${parseId('id', id)} and r.status <> 'complete'
-            and p.watch_by_approvers and d.approver_id = ${actor.userId} and d.decision = 'approved'
-          limit 1`,
-    );
-    if (rows.length === 0) throw error;
+    if (!(await isApproverWatchAllowed(db, actor, id, { isWhileRecording: true }))) throw error;
     const [row] = await db
       .select()
       .from(terminalRecordings)
-      .where(and(eq(terminalRecordings.tenantId, actor.tenantId), eq(terminalRecordings.id, rows[0]!.id)));
+      .where(and(eq(terminalRecordings.tenantId, actor.tenantId), eq(terminalRecordings.id, parseId('id', id))));
     return { recording: row!, isApproverWatching: true };
   }
+}
+
+/**
+ * Whether `actor` approved the access session the recording's terminal session runs under, under a
+ * policy that (still) lets approvers watch. `isWhileRecording`: only while the recording runs (to
+ * start watching); a follow already open re-checks without it, so its final chunk still arrives.
+ */
+export async function isApproverWatchAllowed(db: Executor, actor: UserActor, id: string, options: { isWhileRecording: boolean }): Promise<boolean> {
+  const rows = await queryRows<{ id: string }>(
+    db,
+    sql`select r.id from terminal_recordings r
+        join terminal_sessions s on s.tenant_id = r.tenant_id and s.id = r.terminal_session_id
+        join access_sessions a on a.tenant_id = s.tenant_id and a.id = s.access_session_id
+        join approvals ap on ap.tenant_id = a.tenant_id and ap.id = a.approval_id
+        join approval_policies p on p.tenant_id = ap.tenant_id and p.id = ap.policy_id
+        join approval_decisions d on d.tenant_id = ap.tenant_id and d.approval_id = ap.id
+        where r.tenant_id = ${actor.tenantId} and r.id = ${parseId('id', id)}${options.isWhileRecording ? sql` and r.status <> 'complete'` : sql``}
+          and p.watch_by_approvers and d.approver_id = ${actor.userId} and d.decision = 'approved'
+        limit 1`,
+  );
+  return rows.length > 0;
 }
 
 /** A download, the playback page's player, or a live follow (the subscription). */

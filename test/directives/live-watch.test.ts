@@ -120,6 +120,32 @@ describe('a session watched live', () => {
     expect(integrity.data!.logIntegrity).toEqual({ isIntact: true, faultCount: 0 });
   });
 
+  it('ends an approver’s follow at the next chunk once the policy stops letting approvers watch', async () => {
+    const policies = await t.gql(`{ approvalPolicies(first: 100) { nodes { id name } } }`, f.admin.token);
+    const policy = policies.data!.approvalPolicies.nodes.find((candidate: { name: string }) => candidate.name === 'Prod is watched');
+    const requested = await requestAccessAs(t, f.alice, { servers: ['web-01'] });
+    const access = await approvedBy(f.bob, requested.data!.requestAccess.id);
+    const { recordingId } = await liveShell(f.alice, f.web, 'watched-2', access);
+    const bob = await follow(f.bob, recordingId);
+    const admin = await follow(f.admin, recordingId);
+    await bob.waitFor(1);
+    await admin.waitFor(1);
+
+    const changed = await t.gql(`mutation($id: ID!) { updateApprovalPolicy(id: $id, input: { canApproversWatch: false }) { id } }`, f.admin.token, {
+      id: policy.id,
+    });
+    expect(changed.errors).toBeUndefined();
+    await putChunk(t, f.web.agentToken, 'watched-2', 1, castLines([[1.0, 'o', 'secret work\r\n']]));
+    // The admin watches by the row rule and gets it; bob, let in by the policy alone, is cut off.
+    await admin.waitFor(2);
+    expect(await refusal(bob)).toEqual(['FORBIDDEN']);
+    expect(bob.received).toHaveLength(1);
+    const restored = await t.gql(`mutation($id: ID!) { updateApprovalPolicy(id: $id, input: { canApproversWatch: true }) { id } }`, f.admin.token, {
+      id: policy.id,
+    });
+    expect(restored.errors).toBeUndefined();
+  });
+
   it('is neither announced nor open to approvers where no policy says so', async () => {
     const requested = await requestAccessAs(t, f.alice, { servers: ['dev-01'] });
     const access = await approvedBy(f.bob, requested.data!.requestAccess.id);
