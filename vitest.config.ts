@@ -27,9 +27,16 @@ const RUNS_ON_ONE_ENGINE: Record<string, string> = {
   'test/agent/first-hour.test.ts': 'pglite',
   'test/demo/demo-process.test.ts': 'pglite',
   // The demo's week goes through the services both engines already test everywhere else; the
-  // explorer page is the browser's, whatever the database.
+  // explorer page and the recording players are the browser's, whatever the database.
   'test/demo/demo-week.test.ts': 'postgres',
   'test/http/explorer-browser.test.ts': 'postgres',
+  'test/recordings/playback-page.test.ts': 'postgres',
+  'test/recordings/desktop-playback.test.ts': 'postgres',
+  // The bots' conversations (signed requests in, a fake Slack or Bot Connector out) and the HTTP
+  // fuzzer test what sits above the resolvers; what those write, both engines test elsewhere.
+  'test/bots/teams.test.ts': 'postgres',
+  'test/bots/slack-approvals.test.ts': 'postgres',
+  'test/hardening/fuzz.test.ts': 'postgres',
 };
 const elsewhere = (engine: string) =>
   Object.entries(RUNS_ON_ONE_ENGINE)

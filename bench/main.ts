@@ -6,6 +6,7 @@
 import os from 'node:os';
 import { benchAgentHook } from './agent-hook.js';
 import { benchAuditChain } from './audit-chain.js';
+import { benchDesktopRecordings } from './desktop-recordings.js';
 import { benchEventStream } from './event-stream.js';
 import { benchExport } from './export.js';
 import { benchFanOut } from './fan-out.js';
@@ -27,6 +28,7 @@ const BENCHMARKS: Record<string, (options: ReturnType<typeof parseBenchOptions>)
   verification: benchVerification,
   'fan-out': benchFanOut,
   recordings: benchRecordings,
+  'desktop-recordings': benchDesktopRecordings,
   log: benchLogVerification,
   'agent-hook': benchAgentHook,
   'event-stream': benchEventStream,

@@ -5,11 +5,10 @@
  * in the same process; at two recording sizes, to show a 200 MB recording downloads with flat
  * memory.
  */
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import { startBenchVigil, type BenchVigil } from './support/bench-vigil.js';
+import { measured, MIB, type Measured } from './support/memory-sampler.js';
 import { createBenchTenant, type BenchTenant } from './support/fixtures.js';
 import { size, type BenchOptions } from './support/options.js';
 import type { RawSql } from './support/raw-sql.js';
@@ -17,7 +16,6 @@ import { compare, printFigure, type BenchmarkResult, type Figure } from './suppo
 
 const gunzipAsync = promisify(gunzip);
 const MB = 1_000_000;
-const MIB = 2 ** 20;
 /** Each PUT carries about this many bytes of event lines. */
 const CHUNK_BYTES = MIB;
 /** What the raw-SQL baseline reads per query, as Vigil does (server/recordings/recording-queries.ts). */
@@ -26,66 +24,6 @@ const HEADER = { version: 2, width: 120, height: 40 };
 const INGEST = 'mutation($events: [AgentEventInput!]!) { ingestEvents(events: $events) { accepted events { recordId } } }';
 /** The issue's bar for ingest: a 200 MB recording should not take longer than this to arrive. */
 const INGEST_SECONDS_EXPECTED = 300;
-
-/** `gc()` without --expose-gc on the command line: the flag applies to contexts made after it is set. */
-function garbageCollector(): () => void {
-  v8.setFlagsFromString('--expose-gc');
-  return (globalThis.gc ?? vm.runInNewContext('gc')) as () => void;
-}
-
-interface Measured<T> {
-  readonly result: T;
-  readonly seconds: number;
-  /** Peak growth over the value before the work, in MiB. */
-  readonly peakRssMiB: number;
-  readonly peakHeapMiB: number;
-  /** How far the RSS peak of the work's second half rose above its first half's peak, in MiB: about 0 when memory is flat. */
-  readonly lateRssMiB: number;
-  /** RSS and heap growth still there after the work and a full GC, in MiB. */
-  readonly retainedRssMiB: number;
-  readonly retainedHeapMiB: number;
-}
-
-function collectGarbage(): void {
-  const gc = garbageCollector();
-  for (let pass = 0; pass < 3; pass++) gc();
-}
-
-/** Runs `work` after a full GC while sampling this process's RSS and JS heap every 20 ms. */
-async function measured<T>(work: () => Promise<T>): Promise<Measured<T>> {
-  collectGarbage();
-  const before = process.memoryUsage();
-  const samples: { at: number; rss: number }[] = [];
-  let peakHeap = before.heapUsed;
-  const started = performance.now();
-  const sample = () => {
-    const now = process.memoryUsage();
-    samples.push({ at: performance.now() - started, rss: now.rss });
-    peakHeap = Math.max(peakHeap, now.heapUsed);
-  };
-  const sampler = setInterval(sample, 20);
-  try {
-    const result = await work();
-    const seconds = (performance.now() - started) / 1000;
-    sample();
-    const half = (seconds * 1000) / 2;
-    const peakOf = (from: number, to: number) => Math.max(before.rss, ...samples.filter((s) => s.at >= from && s.at < to).map((s) => s.rss));
-    const peakRss = peakOf(0, Infinity);
-    collectGarbage();
-    const after = process.memoryUsage();
-    return {
-      result,
-      seconds,
-      peakRssMiB: (peakRss - before.rss) / MIB,
-      peakHeapMiB: (peakHeap - before.heapUsed) / MIB,
-      lateRssMiB: (peakOf(half, Infinity) - peakOf(0, half)) / MIB,
-      retainedRssMiB: (after.rss - before.rss) / MIB,
-      retainedHeapMiB: (after.heapUsed - before.heapUsed) / MIB,
-    };
-  } finally {
-    clearInterval(sampler);
-  }
-}
 
 /** mulberry32: the same recording on every run. */
 function seeded(seed: number): () => number {
