@@ -116,7 +116,7 @@ export async function benchDesktopRecordings(options: BenchOptions): Promise<Ben
       http[target] = await measured(() => downloadOverHttp(bench, tenant.adminToken, recordings.get(target)!.recordingId));
       if (http[target].result !== target) throw new Error(`the ${label(target)} download had ${http[target].result} bytes`);
     }
-    const runs: Record<number, { vigil: Figure; raw: Figure; rss: Figure }> = {};
+    const runs: Record<number, { vigil: Figure; raw: Figure; rss: Figure; heap: Figure }> = {};
     for (const target of [small, large]) {
       const raw = await measured(() => readWithRawSql(bench.raw, tenant.tenantId, recordings.get(target)!.recordingId));
       if (raw.result !== target) throw new Error(`the raw read of ${label(target)} had ${raw.result} bytes`);
@@ -125,11 +125,14 @@ export async function benchDesktopRecordings(options: BenchOptions): Promise<Ben
         vigil: printFigure({ label: `Vigil .webm download over HTTP, ${label(target)}`, value: target / MB / vigil.seconds, unit: 'MB/s' }),
         raw: printFigure({ label: `raw SQL paged read, ${label(target)}`, value: target / MB / raw.seconds, unit: 'MB/s' }),
         rss: printFigure({ label: `Vigil .webm download peak RSS growth, ${label(target)}`, value: Math.max(vigil.peakRssMiB, 0.1), unit: 'MiB' }),
+        heap: printFigure({ label: `Vigil .webm download peak heap growth, ${label(target)}`, value: Math.max(vigil.peakHeapMiB, 0.1), unit: 'MiB' }),
       };
-      figures.push(runs[target].vigil, runs[target].raw, runs[target].rss);
-      notes.push(
-        `Vigil .webm download of ${label(target)}: ${vigil.seconds.toFixed(2)} s; left after it and a full GC: RSS ${vigil.retainedRssMiB.toFixed(1)} MiB, heap ${vigil.retainedHeapMiB.toFixed(1)} MiB.`,
-      );
+      figures.push(runs[target].vigil, runs[target].raw, runs[target].rss, runs[target].heap);
+      const detail =
+        `Vigil .webm download of ${label(target)}: ${vigil.seconds.toFixed(2)} s; RSS peak in its second half vs its first half ${vigil.lateRssMiB.toFixed(1)} MiB; ` +
+        `left after it and a full GC: RSS ${vigil.retainedRssMiB.toFixed(1)} MiB, heap ${vigil.retainedHeapMiB.toFixed(1)} MiB; peak heap growth ${vigil.peakHeapMiB.toFixed(1)} MiB.`;
+      process.stdout.write(`  ${detail}\n`);
+      notes.push(detail);
     }
     notes.push(
       'Every download is checked to have exactly the bytes sent. The raw baseline reads 4 chunks per query by keyset, as Vigil does; Vigil’s figure also carries the HTTP client reading the download on the same event loop.',
@@ -143,6 +146,7 @@ export async function benchDesktopRecordings(options: BenchOptions): Promise<Ben
           ratioAtMost: 1.5,
           description: '<= 1.50 (flat)',
         }),
+        compare(`desktop recording download heap, ${label(large)} vs ${label(small)}`, runs[large]!.heap, runs[small]!.heap, { description: 'for reference' }),
       ],
       notes,
     };

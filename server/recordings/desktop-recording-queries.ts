@@ -62,8 +62,9 @@ export async function videoLayout(db: Executor, tenantId: string, recordingId: s
 }
 
 /**
- * The bytes `first` to `last` (inclusive) of the video, in the pieces its chunks hold, reading a
- * few chunks at a time: memory holds `batch` chunks whatever the recording's length.
+ * The bytes `first` to `last` (inclusive) of the video, in the pieces its chunks hold, `batch`
+ * chunks a query. The next batch is read while the current one is written out, so the database
+ * and the socket work side by side; memory holds two batches whatever the recording's length.
  */
 export async function* videoBytes(
   db: Executor,
@@ -74,7 +75,7 @@ export async function* videoBytes(
   batch = 4,
 ): AsyncGenerator<Buffer> {
   const needed = layout.chunks.filter((chunk) => chunk.start + chunk.byteCount > range.first && chunk.start <= range.last);
-  for (let at = 0; at < needed.length; at += batch) {
+  const read = async (at: number) => {
     const group = needed.slice(at, at + batch);
     const rows = await db
       .select({ seq: desktopRecordingChunks.seq, data: desktopRecordingChunks.data })
@@ -89,12 +90,23 @@ export async function* videoBytes(
           ),
         ),
       );
-    const dataBySeq = new Map(rows.map((row) => [row.seq, row.data]));
-    for (const chunk of group) {
-      const data = dataBySeq.get(chunk.seq);
-      // Removed since the layout was read (retention): the file ends here.
-      if (!data) return;
-      yield data.subarray(Math.max(range.first - chunk.start, 0), Math.min(range.last + 1 - chunk.start, chunk.byteCount));
+    return { group, dataBySeq: new Map(rows.map((row) => [row.seq, row.data])) };
+  };
+  let next = needed.length > 0 ? read(0) : undefined;
+  // A read still running when the client goes away is not left to reject unobserved.
+  const settle = () => next?.catch(() => undefined);
+  try {
+    for (let at = 0; next; at += batch) {
+      const { group, dataBySeq } = await next;
+      next = at + batch < needed.length ? read(at + batch) : undefined;
+      for (const chunk of group) {
+        const data = dataBySeq.get(chunk.seq);
+        // Removed since the layout was read (retention): the file ends here.
+        if (!data) return;
+        yield data.subarray(Math.max(range.first - chunk.start, 0), Math.min(range.last + 1 - chunk.start, chunk.byteCount));
+      }
     }
+  } finally {
+    await settle();
   }
 }
