@@ -49,6 +49,13 @@ afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true });
 });
 
+/**
+ * check-login as the daemon's settings say (an epoch is fresh for three of its polls): polls 20 s
+ * apart, so a check-login that takes a few seconds to start on a busy machine still finds the
+ * epoch the test's daemon pass wrote fresh (the pass is made by hand, not on a timer).
+ */
+const daemonEnv = () => ({ ...env, VIGIL_AGENT_DIRECTIVES_MS: '20000' });
+
 /** The session checks Vigil recorded: one per login it was asked about. */
 const checks = async () =>
   (await queryRows<{ count: number }>(t.vigil.database.db, sql`select count(*)::int as count from session_checks where tenant_id = ${t.admin.tenantId}`))[0]!
@@ -95,11 +102,11 @@ describe('vigil-agent check-login', () => {
 
     await daemon.pass();
     const before = await checks();
-    const asked = await runAgent(['check-login', 'carol'], env);
+    const asked = await runAgent(['check-login', 'carol'], daemonEnv());
     expect(asked.code).toBe(0);
     expect(asked.stdout).toMatch(/access session in force until/);
     expect(await checks()).toBe(before + 1);
-    const kept = await runAgent(['check-login', 'carol'], env);
+    const kept = await runAgent(['check-login', 'carol'], daemonEnv());
     expect(kept.code, kept.stdout).toBe(0);
     expect(kept.stdout).toMatch(/allowed \(answer kept until \d{4}-/);
     expect(await checks()).toBe(before + 1);
@@ -107,7 +114,7 @@ describe('vigil-agent check-login', () => {
     const revoked = await t.gql(`mutation($id: ID!) { revokeAccessSession(id: $id, reason: "done here") { status } }`, t.admin.token, { id: carolAccessId });
     expect(revoked.errors).toBeUndefined();
     await daemon.pass();
-    const refused = await runAgent(['check-login', 'carol'], env);
+    const refused = await runAgent(['check-login', 'carol'], daemonEnv());
     expect(refused.code).toBe(1);
     expect(refused.stdout).toContain('login refused');
     expect(await checks()).toBe(before + 2);
@@ -120,15 +127,15 @@ describe('vigil-agent check-login', () => {
     // People do not read it.
     expect(errorCodes(await t.gql(`{ authorizationEpoch }`, carol.token))).toEqual(['FORBIDDEN']);
 
-    // The daemon stopped a minute ago: its epoch no longer vouches for anything.
+    // The daemon stopped ten minutes ago: its epoch no longer vouches for anything.
     await writeFile(
       path.join(stateDir, 'authorization-epoch.json'),
-      JSON.stringify({ epoch: epoch.data!.authorizationEpoch, checkedAt: Date.now() - 60_000 }),
+      JSON.stringify({ epoch: epoch.data!.authorizationEpoch, checkedAt: Date.now() - 10 * 60_000 }),
       { mode: 0o600 },
     );
     const before = await checks();
     for (let login = 1; login <= 2; login += 1) {
-      expect((await runAgent(['check-login', 'carol'], env)).code).toBe(1);
+      expect((await runAgent(['check-login', 'carol'], daemonEnv())).code).toBe(1);
       expect(await checks()).toBe(before + login);
     }
 
@@ -137,7 +144,7 @@ describe('vigil-agent check-login', () => {
     await daemon.pass();
     await chmod(stateDir, 0o777);
     await expect(daemon.pass()).rejects.toThrow(/writable by nobody else/);
-    expect((await runAgent(['check-login', 'carol'], env)).code).toBe(1);
+    expect((await runAgent(['check-login', 'carol'], daemonEnv())).code).toBe(1);
     expect(await checks()).toBe(before + 3);
     await chmod(stateDir, 0o700);
   });
