@@ -180,17 +180,25 @@ export function recordScope(actor: Actor | null, kind: RecordKind): RowScope {
 }
 
 /**
- * Whether the actor may see one row of `kind` owned by `ownerUserId`: the same rule as the lists,
- * applied to rows reached through a reference (a command's access session, a session's parent).
+ * Whose rows of `kind` the actor sees when they are reached through a reference (a command's
+ * access session, a session's parent): the lists' rule, or null when the actor sees none.
  */
-export function canSeeRow(actor: Actor | null, kind: RecordKind, ownerUserId: string | null): boolean {
-  let scope: RowScope;
+export function referenceScope(actor: Actor | null, kind: RecordKind): RowScope | null {
   try {
-    scope = recordScope(actor, kind);
+    return recordScope(actor, kind);
   } catch {
-    return false;
+    return null;
   }
-  return scope.ownerUserId === undefined || scope.ownerUserId === ownerUserId;
+}
+
+/** Whether a row owned by `ownerUserId` is within `scope` (null: within no scope). SQL twin: ownerInScope. */
+export function isOwnerInScope(scope: RowScope | null, ownerUserId: string | null): boolean {
+  return scope !== null && (scope.ownerUserId === undefined || scope.ownerUserId === ownerUserId);
+}
+
+/** Whether the actor may see one row of `kind` owned by `ownerUserId`, reached through a reference. */
+export function canSeeRow(actor: Actor | null, kind: RecordKind, ownerUserId: string | null): boolean {
+  return isOwnerInScope(referenceScope(actor, kind), ownerUserId);
 }
 
 /** "My sessions / My events": the actor's own rows, whatever their role. */
@@ -213,10 +221,15 @@ export const OWNER_OR_ADMIN_FIELDS = [
 ] as const;
 export type OwnerOrAdminField = (typeof OWNER_OR_ADMIN_FIELDS)[number];
 
+/** Whose owner-or-admin fields the actor sees: the whole tenant's (admins), their own (people), or none. */
+export function fieldScope(actor: Actor | null): RowScope | null {
+  if (!actor) return null;
+  if (isAdmin(actor)) return { tenantId: actor.tenantId };
+  return actor.type === 'user' ? { tenantId: actor.tenantId, ownerUserId: actor.userId } : null;
+}
+
 export function canSeeField(actor: Actor | null, _field: OwnerOrAdminField, ownerUserId: string | null): boolean {
-  if (!actor) return false;
-  if (isAdmin(actor)) return true;
-  return actor.type === 'user' && ownerUserId !== null && actor.userId === ownerUserId;
+  return isOwnerInScope(fieldScope(actor), ownerUserId);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import type { ExtractTablesWithRelations } from 'drizzle-orm/relations';
 import postgres from 'postgres';
 import type { DatabaseConfig } from '../config.js';
+import { registerCopyConnections } from './copy-csv.js';
 import { LOG_WRITER_SETTING } from './log-writer.js';
 import * as tables from './tables/index.js';
 
@@ -85,6 +86,9 @@ async function openPostgres(
     backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 1),
   });
   const db = drizzlePostgres(client, { schema: tables, logger }) as unknown as Database;
+  registerCopyConnections(db, () =>
+    postgres(config.url!, { max: 1, connection: { application_name: `${applicationName}:copy` }, onnotice: () => {}, connect_timeout: 10 }),
+  );
   return {
     kind: 'postgres',
     db,

@@ -4,7 +4,8 @@
  * string under the filter input's field names and pages through the list function itself.
  */
 import { isIP } from 'node:net';
-import { canSeeField, canSeeRow } from '../auth/scope.js';
+import { sql } from 'drizzle-orm';
+import { canSeeField, canSeeRow, fieldScope, referenceScope } from '../auth/scope.js';
 import {
   ACCESS_SESSION_STATUSES,
   APPROVAL_STATUSES,
@@ -12,6 +13,7 @@ import {
   DECISION_CHANNELS,
   REQUEST_KINDS,
   COMMAND_STATUSES,
+  commands,
   SESSION_SOURCES,
   TRANSFER_DIRECTIONS,
   TRANSFER_STATUSES,
@@ -26,7 +28,9 @@ import { BadInput } from '../errors.js';
 import { listApprovals } from '../approvals/approval-queries.js';
 import { listAccessSessions } from '../records/queries/list-access-sessions.js';
 import { listActivity } from '../records/queries/list-activity.js';
-import { listCommands } from '../records/queries/list-commands.js';
+import { commandConditions, listCommands } from '../records/queries/list-commands.js';
+import { ownerInScope } from '../records/queries/conditions.js';
+import { cellWhen, plainCell, secondsCell, textCell, timeCell } from './csv-cell-sql.js';
 import { listFileTransfers } from '../records/queries/list-file-transfers.js';
 import { listTerminalSessions } from '../records/queries/list-terminal-sessions.js';
 import { givenOnly, type QueryParams } from './query-params.js';
@@ -61,35 +65,54 @@ const commandsExport = defineRecordExport<CommandRow, Parameters<typeof listComm
     terminalSessions: rows.map((row) => row.terminalSessionId),
   }),
   columns: [
-    ['id', (row) => row.id],
-    ['submitted_at', (row) => row.submittedAt],
-    ['started_at', (row) => row.startedAt],
-    ['finished_at', (row) => row.finishedAt],
-    ['status', (row) => row.status],
-    ['exit_code', (row) => row.exitCode],
-    ['shell', (row) => row.shell],
-    ['source', (row) => row.source],
-    ['line', (row) => row.line],
-    ['result', (row, { actor }) => (canSeeField(actor, 'Command.result', row.operatorUserId) ? row.result : null)],
-    ...serverColumns<CommandRow>((row) => row.serverId),
-    ...personColumns<CommandRow>('operator', (row) => row.operatorUserId),
-    ['operator_token_id', (row, { actor }) => (canSeeField(actor, 'Command.operatorToken', row.operatorUserId) ? row.operatorTokenId : null)],
+    ['id', (row) => row.id, () => plainCell(commands.id)],
+    ['submitted_at', (row) => row.submittedAt, () => timeCell(commands.submittedAt)],
+    ['started_at', (row) => row.startedAt, () => timeCell(commands.startedAt)],
+    ['finished_at', (row) => row.finishedAt, () => timeCell(commands.finishedAt)],
+    ['status', (row) => row.status, () => textCell(commands.status)],
+    ['exit_code', (row) => row.exitCode, () => plainCell(commands.exitCode)],
+    ['shell', (row) => row.shell, () => textCell(commands.shell)],
+    ['source', (row) => row.source, () => textCell(commands.source)],
+    ['line', (row) => row.line, () => textCell(commands.line)],
+    [
+      'result',
+      (row, { actor }) => (canSeeField(actor, 'Command.result', row.operatorUserId) ? row.result : null),
+      ({ actor }) => cellWhen(ownerInScope(fieldScope(actor), commands.operatorUserId), textCell(commands.result)),
+    ],
+    ...serverColumns<CommandRow>((row) => row.serverId, { id: commands.serverId, name: sql`export_server.name` }),
+    ...personColumns<CommandRow>('operator', (row) => row.operatorUserId, { id: commands.operatorUserId, email: sql`export_operator.email` }),
+    [
+      'operator_token_id',
+      (row, { actor }) => (canSeeField(actor, 'Command.operatorToken', row.operatorUserId) ? row.operatorTokenId : null),
+      ({ actor }) => cellWhen(ownerInScope(fieldScope(actor), commands.operatorUserId), plainCell(commands.operatorTokenId)),
+    ],
     [
       'terminal_session_id',
       (row, { actor, refs }) => {
         const session = refs.terminalSessions.get(row.terminalSessionId ?? '');
         return session && canSeeRow(actor, 'terminalSessions', session.userId) ? session.id : null;
       },
+      ({ actor }) => cellWhen(ownerInScope(referenceScope(actor, 'terminalSessions'), sql`export_terminal.user_id`), plainCell(sql`export_terminal.id`)),
     ],
-    accessSessionColumn<CommandRow>((row) => row.accessSessionId),
-    ['approval_id', (row) => row.approvalId],
-    ['delay_seconds', (row) => secondsBetween(row.submittedAt, row.startedAt)],
-    ['elapsed_seconds', (row) => secondsBetween(row.startedAt, row.finishedAt)],
-    ['verification', (row) => row.verification],
-    ['verification_message', (row) => row.verificationMessage],
-    ['working_directory', (row) => row.workingDirectory],
-    ['event_id', (row) => row.eventId],
+    accessSessionColumn<CommandRow>((row) => row.accessSessionId, { id: sql`export_access.id`, requesterId: sql`export_access.requester_id` }),
+    ['approval_id', (row) => row.approvalId, () => plainCell(commands.approvalId)],
+    ['delay_seconds', (row) => secondsBetween(row.submittedAt, row.startedAt), () => secondsCell(commands.submittedAt, commands.startedAt)],
+    ['elapsed_seconds', (row) => secondsBetween(row.startedAt, row.finishedAt), () => secondsCell(commands.startedAt, commands.finishedAt)],
+    ['verification', (row) => row.verification, () => textCell(commands.verification)],
+    ['verification_message', (row) => row.verificationMessage, () => textCell(commands.verificationMessage)],
+    ['working_directory', (row) => row.workingDirectory, () => textCell(commands.workingDirectory)],
+    ['event_id', (row) => row.eventId, () => textCell(commands.eventId)],
   ],
+  // Each joined row shares the command's tenant: the joins stay on one node when tenants are distributed.
+  copy: {
+    from: sql`${commands}
+      left join servers export_server on export_server.tenant_id = ${commands.tenantId} and export_server.id = ${commands.serverId}
+      left join users export_operator on export_operator.tenant_id = ${commands.tenantId} and export_operator.id = ${commands.operatorUserId}
+      left join terminal_sessions export_terminal on export_terminal.tenant_id = ${commands.tenantId} and export_terminal.id = ${commands.terminalSessionId}
+      left join access_sessions export_access on export_access.tenant_id = ${commands.tenantId} and export_access.id = ${commands.accessSessionId}`,
+    where: commandConditions,
+    orderBy: sql`${commands.submittedAt} desc, ${commands.id} desc`,
+  },
 });
 
 const terminalSessionsExport = defineRecordExport<TerminalSessionRow, Parameters<typeof listTerminalSessions>[2]>({

@@ -4,11 +4,15 @@
  * field rules: a field hidden from the actor in the API (another person's command output, remote
  * IP) is an empty cell here, and a referenced session the actor may not see is left out.
  */
+import { and, sql, type SQL } from 'drizzle-orm';
+import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { Actor } from '../auth/actor.js';
-import { canSeeRow, type RecordKind, type RowScope } from '../auth/scope.js';
+import { canSeeRow, referenceScope, type RecordKind, type RowScope } from '../auth/scope.js';
 import type { Executor } from '../db/database.js';
 import { MAX_PAGE_SIZE, type Page, type PageArgs } from '../pagination/keyset.js';
+import { ownerInScope } from '../records/queries/conditions.js';
 import { csvCell } from './csv-cells.js';
+import { cellWhen, plainCell, textCell } from './csv-cell-sql.js';
 import type { QueryParams } from './query-params.js';
 import { loadReferences, type PageReferences, type ReferencedIds } from './record-references.js';
 import { listPages } from './stream-rows.js';
@@ -18,7 +22,26 @@ export interface CellContext {
   readonly refs: PageReferences;
 }
 
-export type Column<Row> = readonly [header: string, read: (row: Row, ctx: CellContext) => unknown];
+/** What a column's SQL depends on: who exports (the field rules). */
+export interface SqlCellContext {
+  readonly actor: Actor;
+}
+
+/**
+ * A CSV column: its header, its cell read from a row and the page's references, and for a kind
+ * that PostgreSQL renders with COPY, the same cell in SQL (csv-cell-sql.ts).
+ */
+export type Column<Row> = readonly [header: string, read: (row: Row, ctx: CellContext) => unknown, sqlCell?: (ctx: SqlCellContext) => SQL];
+
+/**
+ * How PostgreSQL renders a kind's export by itself: the FROM clause with the joins its columns'
+ * SQL reads, the list's own conditions (scope and filter) and the list's order.
+ */
+export interface CopyDefinition<Filter> {
+  readonly from: SQL;
+  where(scope: RowScope, filter: Filter): (SQL | undefined)[];
+  readonly orderBy: SQL;
+}
 
 export interface RecordExportKind {
   /** In the URL and the file name: `/export/<name>.csv`. */
@@ -30,6 +53,8 @@ export interface RecordExportKind {
   parseFilter(params: QueryParams): object;
   /** The CSV records, a page at a time, in the GraphQL list's order (newest first). */
   pages(db: Executor, scope: RowScope, filter: object, actor: Actor): AsyncGenerator<string[][]>;
+  /** The same records as one SELECT of text cells, for COPY; undefined for a kind rendered in JavaScript only. */
+  readonly copySelect?: (scope: RowScope, filter: object, actor: Actor) => SQL;
 }
 
 export function defineRecordExport<Row, Filter extends object>(definition: {
@@ -39,8 +64,13 @@ export function defineRecordExport<Row, Filter extends object>(definition: {
   list(db: Executor, scope: RowScope, filter: Filter, args: PageArgs): Promise<Page<Row>>;
   references(rows: readonly Row[]): ReferencedIds;
   columns: readonly Column<Row>[];
+  copy?: CopyDefinition<Filter>;
 }): RecordExportKind {
-  const { columns } = definition;
+  const { columns, copy } = definition;
+  const sqlCells = columns.map(([header, , sqlCell]) => {
+    if (copy && !sqlCell) throw new Error(`The ${definition.name} export is rendered by COPY, but its column ${header} has no SQL`);
+    return sqlCell!;
+  });
   return {
     name: definition.name,
     scopeKind: definition.scopeKind,
@@ -52,34 +82,45 @@ export function defineRecordExport<Row, Filter extends object>(definition: {
         yield rows.map((row) => columns.map(([, read]) => csvCell(read(row, { actor, refs }))));
       }
     },
+    copySelect:
+      copy &&
+      ((scope, filter, actor) =>
+        sql`select ${sql.join(
+          sqlCells.map((cell, index) => sql`${cell({ actor })} as ${sql.identifier(columns[index]![0])}`),
+          sql`, `,
+        )} from ${copy.from} where ${and(...copy.where(scope, filter as Filter))} order by ${copy.orderBy}`),
   };
 }
 
 // Columns several kinds share.
 
-export function serverColumns<Row>(serverId: (row: Row) => string | null): Column<Row>[] {
+type SqlValue = AnyPgColumn | SQL;
+
+/** `server_id` and `server_name`; in SQL, the record's server_id and the joined server's name. */
+export function serverColumns<Row>(serverId: (row: Row) => string | null, inSql?: { id: SqlValue; name: SqlValue }): Column<Row>[] {
   return [
-    ['server_id', (row) => serverId(row)],
-    ['server_name', (row, { refs }) => refs.servers.get(serverId(row) ?? '')?.name],
+    ['server_id', (row) => serverId(row), inSql && (() => plainCell(inSql.id))],
+    ['server_name', (row, { refs }) => refs.servers.get(serverId(row) ?? '')?.name, inSql && (() => textCell(inSql.name))],
   ];
 }
 
 /** `<role>_id` and `<role>_email` of a person a record names (operator, requester, approver …). */
-export function personColumns<Row>(role: string, userId: (row: Row) => string | null): Column<Row>[] {
+export function personColumns<Row>(role: string, userId: (row: Row) => string | null, inSql?: { id: SqlValue; email: SqlValue }): Column<Row>[] {
   return [
-    [`${role}_id`, (row) => userId(row)],
-    [`${role}_email`, (row, { refs }) => refs.users.get(userId(row) ?? '')?.email],
+    [`${role}_id`, (row) => userId(row), inSql && (() => plainCell(inSql.id))],
+    [`${role}_email`, (row, { refs }) => refs.users.get(userId(row) ?? '')?.email, inSql && (() => textCell(inSql.email))],
   ];
 }
 
 /** The access session a record ran in, when the actor may see that session (as the API's `accessSession`). */
-export function accessSessionColumn<Row>(accessSessionId: (row: Row) => string | null): Column<Row> {
+export function accessSessionColumn<Row>(accessSessionId: (row: Row) => string | null, inSql?: { id: SqlValue; requesterId: SqlValue }): Column<Row> {
   return [
     'access_session_id',
     (row, { actor, refs }) => {
       const session = refs.accessSessions.get(accessSessionId(row) ?? '');
       return session && canSeeRow(actor, 'accessSessions', session.requesterId) ? session.id : null;
     },
+    inSql && (({ actor }) => cellWhen(ownerInScope(referenceScope(actor, 'accessSessions'), inSql.requesterId), plainCell(inSql.id))),
   ];
 }
 

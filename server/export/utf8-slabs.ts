@@ -24,6 +24,22 @@ export class Utf8Slabs {
     this.used += this.slab.write(text, this.used);
   }
 
+  /** Bytes already encoded, copied in. */
+  writeBytes(bytes: Uint8Array): void {
+    if (this.slab.length - this.used < bytes.length) {
+      if (this.used > 0) this.done.push(this.slab.subarray(0, this.used));
+      this.slab = Buffer.allocUnsafe(Math.max(SLAB_BYTES, bytes.length));
+      this.used = 0;
+    }
+    this.slab.set(bytes, this.used);
+    this.used += bytes.length;
+  }
+
+  /** How many bytes wait to be taken. */
+  get pending(): number {
+    return this.used + this.done.reduce((sum, buffer) => sum + buffer.length, 0);
+  }
+
   /** The bytes written, in order; the writer starts empty again. */
   take(): Buffer[] {
     if (this.used > 0) this.done.push(this.slab.subarray(0, this.used));

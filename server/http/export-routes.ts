@@ -44,7 +44,7 @@ interface StartedExport {
   readonly kind: string;
   readonly extension: 'csv' | 'jsonl';
   readonly headers?: Record<string, string>;
-  readonly chunks: AsyncGenerator<string>;
+  readonly chunks: AsyncIterable<string | Uint8Array | readonly (string | Uint8Array)[]>;
 }
 
 const CONTENT_TYPES = { csv: 'text/csv; charset=utf-8', jsonl: 'application/x-ndjson; charset=utf-8' } as const;

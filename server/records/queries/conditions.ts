@@ -1,4 +1,4 @@
-import { and, eq, gte, ilike, inArray, lt, type SQL } from 'drizzle-orm';
+import { and, eq, gte, ilike, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import type { AnyPgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { Executor } from '../../db/database.js';
 import type { RowScope } from '../../auth/scope.js';
@@ -16,6 +16,12 @@ export interface TimeRange {
  */
 export function scopeConditions(scope: RowScope, columns: ScopeColumns): (SQL | undefined)[] {
   return [eq(columns.tenantId, scope.tenantId), scope.ownerUserId && columns.owner ? eq(columns.owner, scope.ownerUserId) : undefined];
+}
+
+/** SQL twin of isOwnerInScope (server/auth/scope.ts): whether the row owned by `owner` is within `scope`. */
+export function ownerInScope(scope: RowScope | null, owner: AnyPgColumn | SQL): SQL {
+  if (scope === null) return sql`false`;
+  return scope.ownerUserId === undefined ? sql`true` : sql`${owner} = ${scope.ownerUserId}`;
 }
 
 export function inTimeRange(column: AnyPgColumn, range: TimeRange): SQL | undefined {

@@ -1,4 +1,4 @@
-import { and } from 'drizzle-orm';
+import { and, type SQL } from 'drizzle-orm';
 import type { RowScope } from '../../auth/scope.js';
 import type { Executor } from '../../db/database.js';
 import { commands, type CommandRow, type CommandShell, type CommandStatus, type SessionSource } from '../../db/tables/index.js';
@@ -22,18 +22,7 @@ export interface CommandFilter extends TimeRange {
 
 /** Commands, newest submitted first. */
 export async function listCommands(db: Executor, scope: RowScope, filter: CommandFilter, args: PageArgs): Promise<Page<CommandRow>> {
-  const conditions = [
-    ...scopeConditions(scope, SCOPE),
-    equalsIfGiven(commands.operatorUserId, filter.userId),
-    equalsIfGiven(commands.serverId, filter.serverId),
-    equalsIfGiven(commands.accessSessionId, filter.accessSessionId),
-    equalsIfGiven(commands.terminalSessionId, filter.terminalSessionId),
-    oneOfIfGiven(commands.status, filter.status),
-    equalsIfGiven(commands.shell, filter.shell),
-    equalsIfGiven(commands.source, filter.source),
-    inTimeRange(commands.submittedAt, filter),
-    containsIfGiven(commands.line, filter.search),
-  ];
+  const conditions = commandConditions(scope, filter);
   return fetchPage(
     args,
     [commands.submittedAt, commands.id],
@@ -46,6 +35,22 @@ export async function listCommands(db: Executor, scope: RowScope, filter: Comman
         .orderBy(...orderBy)
         .limit(limit),
   );
+}
+
+/** The commands within `scope` that `filter` asks for, as the list and the export select them. */
+export function commandConditions(scope: RowScope, filter: CommandFilter): (SQL | undefined)[] {
+  return [
+    ...scopeConditions(scope, SCOPE),
+    equalsIfGiven(commands.operatorUserId, filter.userId),
+    equalsIfGiven(commands.serverId, filter.serverId),
+    equalsIfGiven(commands.accessSessionId, filter.accessSessionId),
+    equalsIfGiven(commands.terminalSessionId, filter.terminalSessionId),
+    oneOfIfGiven(commands.status, filter.status),
+    equalsIfGiven(commands.shell, filter.shell),
+    equalsIfGiven(commands.source, filter.source),
+    inTimeRange(commands.submittedAt, filter),
+    containsIfGiven(commands.line, filter.search),
+  ];
 }
 
 /** One row by id within the scope; undefined when it does not exist or is not the actor's to see. */

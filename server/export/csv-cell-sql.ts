@@ -1,0 +1,35 @@
+/**
+ * csvCell (csv-cells.ts) written in SQL, for exports that PostgreSQL renders itself with COPY:
+ * each function gives, for one value, the text csvCell gives for the same value read into
+ * JavaScript, or NULL where csvCell gives an empty cell (COPY writes NULL as an empty unquoted
+ * field, as csv-stringify writes an empty string; a non-null empty string it would quote). The
+ * export tests compare both renderings byte for byte on the same rows.
+ */
+import { sql, type SQL } from 'drizzle-orm';
+import type { AnyPgColumn } from 'drizzle-orm/pg-core';
+
+type Value = AnyPgColumn | SQL;
+
+/** Recorded text: empty is an empty cell, and a leading formula trigger gets a `'` (neutralizeFormula). */
+export const textCell = (value: Value): SQL =>
+  sql`nullif(case when left(${value}, 1) in ('=', '+', '-', '@', chr(9), chr(13)) then '''' || ${value} else ${value}::text end, '')`;
+
+/** A timestamp as Date.prototype.toISOString writes it (milliseconds, UTC, `Z`). */
+export const timeCell = (value: Value): SQL => sql`to_char(${value} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/** An integer or an id: its text, as String(number) writes a number (never a formula, never empty). */
+export const plainCell = (value: Value): SQL => sql`${value}::text`;
+
+/** A boolean as String(boolean) writes it (COPY alone would write t and f). */
+export const booleanCell = (value: Value): SQL => sql`case when ${value} then 'true' when not ${value} then 'false' end`;
+
+/**
+ * secondsBetween (record-kind.ts): whole milliseconds apart, never negative, as a JavaScript
+ * number prints them (1.5, not 1.500); empty unless both times are known (greatest ignores nulls).
+ */
+export const secondsCell = (from: Value, to: Value): SQL =>
+  sql`case when ${from} is not null and ${to} is not null
+      then trim_scale(greatest(0, (floor(extract(epoch from ${to}) * 1000) - floor(extract(epoch from ${from}) * 1000)) / 1000))::text end`;
+
+/** The cell when `isVisible`, else an empty cell: the API's field rules (null) in SQL. */
+export const cellWhen = (isVisible: SQL, cell: SQL): SQL => sql`case when ${isVisible} then ${cell} end`;
