@@ -10,9 +10,12 @@ import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 
 type Value = AnyPgColumn | SQL;
 
-/** Recorded text: empty is an empty cell, and a leading formula trigger gets a `'` (neutralizeFormula). */
+/**
+ * Recorded text: empty is an empty cell, and a leading formula trigger (`=`, `+`, `-`, `@`, tab,
+ * CR) gets a `'` (neutralizeFormula). ascii() reads the first character without copying it.
+ */
 export const textCell = (value: Value): SQL =>
-  sql`nullif(case when left(${value}, 1) in ('=', '+', '-', '@', chr(9), chr(13)) then '''' || ${value} else ${value}::text end, '')`;
+  sql`case when ascii(${value}) in (61, 43, 45, 64, 9, 13) then '''' || ${value} else nullif(${value}::text, '') end`;
 
 /** A timestamp as Date.prototype.toISOString writes it (milliseconds, UTC, `Z`). */
 export const timeCell = (value: Value): SQL => sql`to_char(${value} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
@@ -20,16 +23,14 @@ export const timeCell = (value: Value): SQL => sql`to_char(${value} at time zone
 /** An integer or an id: its text, as String(number) writes a number (never a formula, never empty). */
 export const plainCell = (value: Value): SQL => sql`${value}::text`;
 
-/** A boolean as String(boolean) writes it (COPY alone would write t and f). */
-export const booleanCell = (value: Value): SQL => sql`case when ${value} then 'true' when not ${value} then 'false' end`;
-
 /**
- * secondsBetween (record-kind.ts): whole milliseconds apart, never negative, as a JavaScript
- * number prints them (1.5, not 1.500); empty unless both times are known (greatest ignores nulls).
+ * secondsBetween (record-kind.ts) of two event times: never negative, as a JavaScript number
+ * prints it (1.5, not 1.500); empty unless both are known (greatest ignores nulls). Event times
+ * are stored to the millisecond (timestamptz(3)), so their difference is whole milliseconds, as
+ * between the two JavaScript Dates.
  */
 export const secondsCell = (from: Value, to: Value): SQL =>
-  sql`case when ${from} is not null and ${to} is not null
-      then trim_scale(greatest(0, (floor(extract(epoch from ${to}) * 1000) - floor(extract(epoch from ${from}) * 1000)) / 1000))::text end`;
+  sql`case when ${from} is not null and ${to} is not null then trim_scale(greatest(0, extract(epoch from ${to} - ${from})))::text end`;
 
 /** The cell when `isVisible`, else an empty cell: the API's field rules (null) in SQL. */
 export const cellWhen = (isVisible: SQL, cell: SQL): SQL => sql`case when ${isVisible} then ${cell} end`;
