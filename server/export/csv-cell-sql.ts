@@ -34,3 +34,12 @@ export const secondsCell = (from: Value, to: Value): SQL =>
 
 /** The cell when `isVisible`, else an empty cell: the API's field rules (null) in SQL. */
 export const cellWhen = (isVisible: SQL, cell: SQL): SQL => sql`case when ${isVisible} then ${cell} end`;
+
+/** A boolean as String(boolean) writes it (COPY alone would write t and f). */
+export const booleanCell = (value: SQL): SQL => sql`case when ${value} then 'true' when not ${value} then 'false' end`;
+
+/**
+ * A value of another type (an inet address) as recorded text: concat() gives the type's own
+ * output text, as the driver hands it to JavaScript (a cast to text would add an inet's /32).
+ */
+export const outputTextCell = (value: Value): SQL => textCell(sql`concat(${value})`);

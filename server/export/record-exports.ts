@@ -14,6 +14,8 @@ import {
   REQUEST_KINDS,
   COMMAND_STATUSES,
   commands,
+  fileTransfers,
+  terminalSessions,
   SESSION_SOURCES,
   TRANSFER_DIRECTIONS,
   TRANSFER_STATUSES,
@@ -30,9 +32,9 @@ import { listAccessSessions } from '../records/queries/list-access-sessions.js';
 import { listActivity } from '../records/queries/list-activity.js';
 import { commandConditions, listCommands } from '../records/queries/list-commands.js';
 import { ownerInScope } from '../records/queries/conditions.js';
-import { cellWhen, plainCell, secondsCell, textCell, timeCell } from './csv-cell-sql.js';
-import { listFileTransfers } from '../records/queries/list-file-transfers.js';
-import { listTerminalSessions } from '../records/queries/list-terminal-sessions.js';
+import { booleanCell, cellWhen, outputTextCell, plainCell, secondsCell, textCell, timeCell } from './csv-cell-sql.js';
+import { fileTransferConditions, listFileTransfers } from '../records/queries/list-file-transfers.js';
+import { listTerminalSessions, terminalSessionConditions } from '../records/queries/list-terminal-sessions.js';
 import { givenOnly, type QueryParams } from './query-params.js';
 import { accessSessionColumn, defineRecordExport, personColumns, secondsBetween, serverColumns, type RecordExportKind } from './record-kind.js';
 
@@ -132,22 +134,38 @@ const terminalSessionsExport = defineRecordExport<TerminalSessionRow, Parameters
     accessSessions: rows.map((row) => row.accessSessionId),
   }),
   columns: [
-    ['id', (row) => row.id],
-    ['started_at', (row) => row.startedAt],
-    ['ended_at', (row) => row.endedAt],
-    ['duration_seconds', (row) => secondsBetween(row.startedAt, row.endedAt)],
-    ['is_active', (row) => row.endedAt === null],
-    ...personColumns<TerminalSessionRow>('user', (row) => row.userId),
-    ['username', (row) => row.username],
-    ['groupname', (row) => row.groupname],
-    ['source', (row) => row.source],
-    ...serverColumns<TerminalSessionRow>((row) => row.serverId),
-    ['remote_ip', (row, { actor }) => (canSeeField(actor, 'TerminalSession.remoteIp', row.userId) ? row.remoteIp : null)],
-    ['browser', (row, { actor }) => (canSeeField(actor, 'TerminalSession.browser', row.userId) ? row.browser : null)],
-    accessSessionColumn<TerminalSessionRow>((row) => row.accessSessionId),
-    ['approval_id', (row) => row.approvalId],
-    ['event_id', (row) => row.eventId],
+    ['id', (row) => row.id, () => plainCell(terminalSessions.id)],
+    ['started_at', (row) => row.startedAt, () => timeCell(terminalSessions.startedAt)],
+    ['ended_at', (row) => row.endedAt, () => timeCell(terminalSessions.endedAt)],
+    ['duration_seconds', (row) => secondsBetween(row.startedAt, row.endedAt), () => secondsCell(terminalSessions.startedAt, terminalSessions.endedAt)],
+    ['is_active', (row) => row.endedAt === null, () => booleanCell(sql`${terminalSessions.endedAt} is null`)],
+    ...personColumns<TerminalSessionRow>('user', (row) => row.userId, { id: terminalSessions.userId, email: sql`export_user.email` }),
+    ['username', (row) => row.username, () => textCell(terminalSessions.username)],
+    ['groupname', (row) => row.groupname, () => textCell(terminalSessions.groupname)],
+    ['source', (row) => row.source, () => textCell(terminalSessions.source)],
+    ...serverColumns<TerminalSessionRow>((row) => row.serverId, { id: terminalSessions.serverId, name: sql`export_server.name` }),
+    [
+      'remote_ip',
+      (row, { actor }) => (canSeeField(actor, 'TerminalSession.remoteIp', row.userId) ? row.remoteIp : null),
+      ({ actor }) => cellWhen(ownerInScope(fieldScope(actor), terminalSessions.userId), outputTextCell(terminalSessions.remoteIp)),
+    ],
+    [
+      'browser',
+      (row, { actor }) => (canSeeField(actor, 'TerminalSession.browser', row.userId) ? row.browser : null),
+      ({ actor }) => cellWhen(ownerInScope(fieldScope(actor), terminalSessions.userId), textCell(terminalSessions.browser)),
+    ],
+    accessSessionColumn<TerminalSessionRow>((row) => row.accessSessionId, { id: sql`export_access.id`, requesterId: sql`export_access.requester_id` }),
+    ['approval_id', (row) => row.approvalId, () => plainCell(terminalSessions.approvalId)],
+    ['event_id', (row) => row.eventId, () => textCell(terminalSessions.eventId)],
   ],
+  copy: {
+    from: sql`${terminalSessions}
+      left join servers export_server on export_server.tenant_id = ${terminalSessions.tenantId} and export_server.id = ${terminalSessions.serverId}
+      left join users export_user on export_user.tenant_id = ${terminalSessions.tenantId} and export_user.id = ${terminalSessions.userId}
+      left join access_sessions export_access on export_access.tenant_id = ${terminalSessions.tenantId} and export_access.id = ${terminalSessions.accessSessionId}`,
+    where: terminalSessionConditions,
+    orderBy: sql`${terminalSessions.startedAt} desc, ${terminalSessions.id} desc`,
+  },
 });
 
 const fileTransfersExport = defineRecordExport<FileTransferRow, Parameters<typeof listFileTransfers>[2]>({
@@ -167,23 +185,35 @@ const fileTransfersExport = defineRecordExport<FileTransferRow, Parameters<typeo
     accessSessions: rows.map((row) => row.accessSessionId),
   }),
   columns: [
-    ['id', (row) => row.id],
-    ['occurred_at', (row) => row.occurredAt],
-    ['direction', (row) => row.direction],
-    ['status', (row) => row.status],
-    ['object_name', (row) => row.objectName],
-    ['path', (row) => row.path],
-    ['size_bytes', (row) => row.sizeBytes],
-    ['error', (row) => row.error],
-    ...personColumns<FileTransferRow>('user', (row) => row.userId),
-    ['username', (row) => row.username],
-    ['groupname', (row) => row.groupname],
-    ...serverColumns<FileTransferRow>((row) => row.serverId),
-    ['remote_ip', (row, { actor }) => (canSeeField(actor, 'FileTransfer.remoteIp', row.userId) ? row.remoteIp : null)],
-    accessSessionColumn<FileTransferRow>((row) => row.accessSessionId),
-    ['approval_id', (row) => row.approvalId],
-    ['event_id', (row) => row.eventId],
+    ['id', (row) => row.id, () => plainCell(fileTransfers.id)],
+    ['occurred_at', (row) => row.occurredAt, () => timeCell(fileTransfers.occurredAt)],
+    ['direction', (row) => row.direction, () => textCell(fileTransfers.direction)],
+    ['status', (row) => row.status, () => textCell(fileTransfers.status)],
+    ['object_name', (row) => row.objectName, () => textCell(fileTransfers.objectName)],
+    ['path', (row) => row.path, () => textCell(fileTransfers.path)],
+    ['size_bytes', (row) => row.sizeBytes, () => plainCell(fileTransfers.sizeBytes)],
+    ['error', (row) => row.error, () => textCell(fileTransfers.error)],
+    ...personColumns<FileTransferRow>('user', (row) => row.userId, { id: fileTransfers.userId, email: sql`export_user.email` }),
+    ['username', (row) => row.username, () => textCell(fileTransfers.username)],
+    ['groupname', (row) => row.groupname, () => textCell(fileTransfers.groupname)],
+    ...serverColumns<FileTransferRow>((row) => row.serverId, { id: fileTransfers.serverId, name: sql`export_server.name` }),
+    [
+      'remote_ip',
+      (row, { actor }) => (canSeeField(actor, 'FileTransfer.remoteIp', row.userId) ? row.remoteIp : null),
+      ({ actor }) => cellWhen(ownerInScope(fieldScope(actor), fileTransfers.userId), outputTextCell(fileTransfers.remoteIp)),
+    ],
+    accessSessionColumn<FileTransferRow>((row) => row.accessSessionId, { id: sql`export_access.id`, requesterId: sql`export_access.requester_id` }),
+    ['approval_id', (row) => row.approvalId, () => plainCell(fileTransfers.approvalId)],
+    ['event_id', (row) => row.eventId, () => textCell(fileTransfers.eventId)],
   ],
+  copy: {
+    from: sql`${fileTransfers}
+      left join servers export_server on export_server.tenant_id = ${fileTransfers.tenantId} and export_server.id = ${fileTransfers.serverId}
+      left join users export_user on export_user.tenant_id = ${fileTransfers.tenantId} and export_user.id = ${fileTransfers.userId}
+      left join access_sessions export_access on export_access.tenant_id = ${fileTransfers.tenantId} and export_access.id = ${fileTransfers.accessSessionId}`,
+    where: fileTransferConditions,
+    orderBy: sql`${fileTransfers.occurredAt} desc, ${fileTransfers.id} desc`,
+  },
 });
 
 const accessSessionsExport = defineRecordExport<AccessSessionRow, Parameters<typeof listAccessSessions>[2]>({

@@ -1,7 +1,7 @@
 /**
- * The commands CSV rendered by PostgreSQL (COPY … TO STDOUT) is byte for byte the CSV Vigil
- * renders in JavaScript from the same rows, for every reader (row scope and field rules) and
- * filter. On PostgreSQL the download is the COPY rendering; on PGlite (which has no streamed
+ * The record CSVs rendered by PostgreSQL (COPY … TO STDOUT: commands, terminal sessions, file
+ * transfers) are byte for byte the CSV Vigil renders in JavaScript from the same rows, for every
+ * reader (row scope and field rules) and filter. On PostgreSQL the download is the COPY rendering; on PGlite (which has no streamed
  * COPY) the download is the JavaScript one, and the SQL cells are checked there by running the
  * export's SELECT as a query. Also: text the filter carries is written into the COPY statement
  * as literals, so hostile text stays data; a client going away stops the statement.
@@ -24,7 +24,7 @@ import { startTestVigil, type TestUser, type TestVigil } from '../support/test-v
 let t: TestVigil;
 let f: RecordsFixture;
 let erin: TestUser;
-const commandsExport = RECORD_EXPORTS.find((kind) => kind.name === 'commands') as RecordExportKind;
+const exportNamed = (name: string) => RECORD_EXPORTS.find((kind) => kind.name === name) as RecordExportKind;
 
 /** Values a CSV writer must quote, double, keep or neutralise, as command lines and outputs. */
 const LINES: [line: string, result: string | null][] = [
@@ -52,18 +52,17 @@ const userActor = (user: TestUser, role: 'admin' | 'user', permissions: Permissi
 });
 
 /** The export as Vigil renders it in JavaScript, page by page. */
-async function javascriptRendering(actor: UserActor, filter: object): Promise<string> {
+async function javascriptRendering(kind: RecordExportKind, actor: UserActor, filter: object): Promise<string> {
   let text = '';
-  for await (const chunk of csvChunks(commandsExport.header, commandsExport.pages(t.vigil.database.db, recordScope(actor, 'commands'), filter, actor)))
-    text += chunk;
+  for await (const chunk of csvChunks(kind.header, kind.pages(t.vigil.database.db, recordScope(actor, kind.scopeKind), filter, actor))) text += chunk;
   return text;
 }
 
 /** The export's SELECT run as a query: the cells PostgreSQL renders, written as csvChunks writes them. */
-async function sqlRendering(actor: UserActor, filter: object): Promise<string> {
-  const select = commandsExport.copySelect!(recordScope(actor, 'commands'), filter, actor);
+async function sqlRendering(kind: RecordExportKind, actor: UserActor, filter: object): Promise<string> {
+  const select = kind.copySelect!(recordScope(actor, kind.scopeKind), filter, actor);
   const rows = await queryRows<Record<string, string | null>>(t.vigil.database.db, select);
-  return stringify([[...commandsExport.header], ...rows.map((row) => commandsExport.header.map((header) => row[header]))], {
+  return stringify([[...kind.header], ...rows.map((row) => kind.header.map((header) => row[header]))], {
     record_delimiter: 'windows',
     quote_record_delimiter: true,
     eof: true,
@@ -85,6 +84,9 @@ beforeAll(async () => {
       terminalSessionStarted: {
         userEmail: 'alice@example.test',
         username: 'alice',
+        groupname: '=admins',
+        browser: 'Firefox "140", on Linux',
+        remoteIp: '2001:db8::7',
         source: 'WEB_TERMINAL',
         startedAt: minutesAgo(t, 90),
         accessSessionId: f.aliceAccess.id,
@@ -93,8 +95,32 @@ beforeAll(async () => {
     {
       eventId: 'ts-bob',
       kind: 'TERMINAL_SESSION_STARTED',
-      terminalSessionStarted: { userEmail: 'bob@example.test', username: 'bob', source: 'SHELL_CLI', startedAt: minutesAgo(t, 89) },
+      terminalSessionStarted: { userEmail: 'bob@example.test', username: 'bob', remoteIp: '198.51.100.8', source: 'SHELL_CLI', startedAt: minutesAgo(t, 89) },
     },
+    { eventId: 'ts-bob-end', kind: 'TERMINAL_SESSION_ENDED', terminalSessionEnded: { sessionEventId: 'ts-bob', endedAt: minutesAgo(t, 5) } },
+    {
+      eventId: 'ts-nobody',
+      kind: 'TERMINAL_SESSION_STARTED',
+      terminalSessionStarted: { username: '-root', source: 'SHELL_CLI', startedAt: minutesAgo(t, 87) },
+    },
+    ...LINES.map(([line, result], index) => ({
+      eventId: `ft-${index}`,
+      kind: 'FILE_TRANSFER',
+      fileTransfer: {
+        userEmail: `${['alice', 'bob', 'erin'][index % 3]}@example.test`,
+        username: index % 2 === 0 ? 'deploy' : '@ops',
+        groupname: index % 3 === 0 ? null : 'staff, "web"',
+        direction: index % 2 === 0 ? 'UPLOAD' : 'DOWNLOAD',
+        objectName: line,
+        path: `/srv/${index}/${line}`,
+        sizeBytes: index === 3 ? null : index * 1_000_003,
+        remoteIp: index % 3 === 0 ? '203.0.113.9' : index % 3 === 1 ? '2001:db8::1' : null,
+        status: index % 2 === 0 ? 'SUCCESS' : 'FAILED',
+        error: index % 2 === 0 ? null : result,
+        occurredAt: minutesAgo(t, 70 - index - 0.001 * index),
+        ...(index % 3 === 0 ? { accessSessionId: f.aliceAccess.id } : {}),
+      },
+    })),
   ]);
   expect(sessions.errors).toBeUndefined();
   const people = ['alice', 'bob', 'erin'] as const;
@@ -132,31 +158,51 @@ afterAll(async () => {
   await t?.close();
 });
 
-describe('the commands CSV rendered by PostgreSQL', () => {
+describe('the record CSVs rendered by PostgreSQL', () => {
   const readers = () =>
     [
       ['admin', t.admin, userActor(t.admin, 'admin', [])],
       ['alice', f.alice, userActor(f.alice, 'user', ['audit_logs.export'])],
       ['erin', erin, userActor(erin, 'user', ['session_recordings.view', 'audit_logs.export'])],
     ] as const;
-  const filters = (): [query: string, filter: object][] => [
-    ['', {}],
-    ['status=FAILED,RUNNING', { status: ['failed', 'running'] }],
-    [`search=${encodeURIComponent("O'Brien")}`, { search: "O'Brien" }],
-    [`search=${encodeURIComponent('\\dir\\')}`, { search: '\\dir\\' }],
-    [`search=${encodeURIComponent("'); drop table commands; --")}`, { search: "'); drop table commands; --" }],
-    [`userId=${f.bob.id}`, { userId: f.bob.id }],
-  ];
+  const hostile = "'); drop table commands; --";
+  const filters = (): Record<string, [query: string, filter: object][]> => ({
+    commands: [
+      ['', {}],
+      ['status=FAILED,RUNNING', { status: ['failed', 'running'] }],
+      [`search=${encodeURIComponent("O'Brien")}`, { search: "O'Brien" }],
+      [`search=${encodeURIComponent('\\dir\\')}`, { search: '\\dir\\' }],
+      [`search=${encodeURIComponent(hostile)}`, { search: hostile }],
+      [`userId=${f.bob.id}`, { userId: f.bob.id }],
+    ],
+    'terminal-sessions': [
+      ['', {}],
+      ['isActive=true', { isActive: true }],
+      [`username=${encodeURIComponent(hostile)}`, { username: hostile }],
+      [`accessSessionId=${f.aliceAccess.id}`, { accessSessionId: f.aliceAccess.id }],
+    ],
+    'file-transfers': [
+      ['', {}],
+      ['direction=DOWNLOAD&status=FAILED', { direction: 'download', status: 'failed' }],
+      [`search=${encodeURIComponent("O'Brien")}`, { search: "O'Brien" }],
+      [`search=${encodeURIComponent(hostile)}`, { search: hostile }],
+      [`userId=${f.alice.id}`, { userId: f.alice.id }],
+    ],
+  });
 
-  it('is byte for byte the JavaScript rendering, for each reader and filter', async () => {
-    for (const [name, user, actor] of readers()) {
-      for (const [query, filter] of filters()) {
-        const path = `/export/commands.csv?${query}`;
-        const expected = await javascriptRendering(actor, filter);
-        const response = await fetchExport(t, path, user.token);
-        expect(response.status, `${name} ${path}`).toBe(200);
-        expect(response.text, `${name} ${path}`).toBe(expected);
-        expect(await sqlRendering(actor, filter), `${name} ${path} (SQL cells)`).toBe(expected);
+  it('is byte for byte the JavaScript rendering, for each kind, reader and filter', async () => {
+    for (const [name, cases] of Object.entries(filters())) {
+      const kind = exportNamed(name);
+      for (const [reader, user, actor] of readers()) {
+        for (const [query, filter] of cases) {
+          const path = `/export/${name}.csv?${query}`;
+          const expected = await javascriptRendering(kind, actor, filter);
+          expect(parseCsv(expected).length, `${reader} ${path} has rows`).toBeGreaterThanOrEqual(query === '' ? 1 : 0);
+          const response = await fetchExport(t, path, user.token);
+          expect(response.status, `${reader} ${path}`).toBe(200);
+          expect(response.text, `${reader} ${path}`).toBe(expected);
+          expect(await sqlRendering(kind, actor, filter), `${reader} ${path} (SQL cells)`).toBe(expected);
+        }
       }
     }
   });
@@ -176,6 +222,27 @@ describe('the commands CSV rendered by PostgreSQL', () => {
     expect(new Set(alices.map((row) => row.operator_email))).toEqual(new Set(['alice@example.test']));
     expect(alices.find((row) => row.event_id === 'copy-0')).toMatchObject({ result: "'=1+1", access_session_id: f.aliceAccess.id });
     expect(alices.find((row) => row.event_id === 'copy-0')!.terminal_session_id).not.toBe('');
+    // Network details: an admin sees every address as recorded (no /32 or /128 added), erin (who
+    // sees every session) none of others'.
+    const sessions = parseCsv((await fetchExport(t, '/export/terminal-sessions.csv', t.admin.token)).text);
+    expect(sessions.map((row) => [row.username, row.remote_ip, row.is_active, row.duration_seconds])).toEqual([
+      ["'-root", '', 'true', ''],
+      ['bob', '198.51.100.8', 'false', '5040'],
+      ['alice', '2001:db8::7', 'true', ''],
+    ]);
+    const transfers = parseCsv((await fetchExport(t, '/export/file-transfers.csv', t.admin.token)).text);
+    expect(new Set(transfers.map((row) => row.remote_ip))).toEqual(new Set(['203.0.113.9', '2001:db8::1', '']));
+    expect(transfers.find((row) => row.event_id === 'ft-0')).toMatchObject({
+      object_name: "'=SUM(A1:A9)",
+      size_bytes: '0',
+      access_session_id: f.aliceAccess.id,
+    });
+    const erins = parseCsv((await fetchExport(t, '/export/terminal-sessions.csv', erin.token)).text);
+    expect(erins.map((row) => [row.remote_ip, row.browser])).toEqual([
+      ['', ''],
+      ['', ''],
+      ['', ''],
+    ]);
   });
 
   it.skipIf(!isPostgres)(

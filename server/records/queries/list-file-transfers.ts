@@ -1,4 +1,4 @@
-import { and, or } from 'drizzle-orm';
+import { and, or, type SQL } from 'drizzle-orm';
 import type { RowScope } from '../../auth/scope.js';
 import type { Executor } from '../../db/database.js';
 import { fileTransfers, type FileTransferRow, type TransferDirection, type TransferStatus } from '../../db/tables/index.js';
@@ -20,16 +20,7 @@ export interface FileTransferFilter extends TimeRange {
 
 /** File transfers, newest first. */
 export async function listFileTransfers(db: Executor, scope: RowScope, filter: FileTransferFilter, args: PageArgs): Promise<Page<FileTransferRow>> {
-  const conditions = [
-    ...scopeConditions(scope, SCOPE),
-    equalsIfGiven(fileTransfers.userId, filter.userId),
-    equalsIfGiven(fileTransfers.serverId, filter.serverId),
-    equalsIfGiven(fileTransfers.accessSessionId, filter.accessSessionId),
-    equalsIfGiven(fileTransfers.direction, filter.direction),
-    equalsIfGiven(fileTransfers.status, filter.status),
-    inTimeRange(fileTransfers.occurredAt, filter),
-    filter.search ? or(containsIfGiven(fileTransfers.path, filter.search), containsIfGiven(fileTransfers.objectName, filter.search)) : undefined,
-  ];
+  const conditions = fileTransferConditions(scope, filter);
   return fetchPage(
     args,
     [fileTransfers.occurredAt, fileTransfers.id],
@@ -42,6 +33,20 @@ export async function listFileTransfers(db: Executor, scope: RowScope, filter: F
         .orderBy(...orderBy)
         .limit(limit),
   );
+}
+
+/** The file transfers within `scope` that `filter` asks for, as the list and the export select them. */
+export function fileTransferConditions(scope: RowScope, filter: FileTransferFilter): (SQL | undefined)[] {
+  return [
+    ...scopeConditions(scope, SCOPE),
+    equalsIfGiven(fileTransfers.userId, filter.userId),
+    equalsIfGiven(fileTransfers.serverId, filter.serverId),
+    equalsIfGiven(fileTransfers.accessSessionId, filter.accessSessionId),
+    equalsIfGiven(fileTransfers.direction, filter.direction),
+    equalsIfGiven(fileTransfers.status, filter.status),
+    inTimeRange(fileTransfers.occurredAt, filter),
+    filter.search ? or(containsIfGiven(fileTransfers.path, filter.search), containsIfGiven(fileTransfers.objectName, filter.search)) : undefined,
+  ];
 }
 
 /** One row by id within the scope; undefined when it does not exist or is not the actor's to see. */

@@ -1,4 +1,4 @@
-import { and, isNotNull, isNull } from 'drizzle-orm';
+import { and, isNotNull, isNull, type SQL } from 'drizzle-orm';
 import type { RowScope } from '../../auth/scope.js';
 import type { Executor } from '../../db/database.js';
 import { terminalSessions, type SessionSource, type TerminalSessionRow } from '../../db/tables/index.js';
@@ -20,16 +20,7 @@ export interface TerminalSessionFilter extends TimeRange {
 
 /** Terminal sessions, newest started first. */
 export async function listTerminalSessions(db: Executor, scope: RowScope, filter: TerminalSessionFilter, args: PageArgs): Promise<Page<TerminalSessionRow>> {
-  const conditions = [
-    ...scopeConditions(scope, SCOPE),
-    equalsIfGiven(terminalSessions.userId, filter.userId),
-    equalsIfGiven(terminalSessions.serverId, filter.serverId),
-    equalsIfGiven(terminalSessions.accessSessionId, filter.accessSessionId),
-    equalsIfGiven(terminalSessions.source, filter.source),
-    equalsIfGiven(terminalSessions.username, filter.username),
-    filter.isActive == null ? undefined : filter.isActive ? isNull(terminalSessions.endedAt) : isNotNull(terminalSessions.endedAt),
-    inTimeRange(terminalSessions.startedAt, filter),
-  ];
+  const conditions = terminalSessionConditions(scope, filter);
   return fetchPage(
     args,
     [terminalSessions.startedAt, terminalSessions.id],
@@ -42,6 +33,20 @@ export async function listTerminalSessions(db: Executor, scope: RowScope, filter
         .orderBy(...orderBy)
         .limit(limit),
   );
+}
+
+/** The terminal sessions within `scope` that `filter` asks for, as the list and the export select them. */
+export function terminalSessionConditions(scope: RowScope, filter: TerminalSessionFilter): (SQL | undefined)[] {
+  return [
+    ...scopeConditions(scope, SCOPE),
+    equalsIfGiven(terminalSessions.userId, filter.userId),
+    equalsIfGiven(terminalSessions.serverId, filter.serverId),
+    equalsIfGiven(terminalSessions.accessSessionId, filter.accessSessionId),
+    equalsIfGiven(terminalSessions.source, filter.source),
+    equalsIfGiven(terminalSessions.username, filter.username),
+    filter.isActive == null ? undefined : filter.isActive ? isNull(terminalSessions.endedAt) : isNotNull(terminalSessions.endedAt),
+    inTimeRange(terminalSessions.startedAt, filter),
+  ];
 }
 
 /** One row by id within the scope; undefined when it does not exist or is not the actor's to see. */
