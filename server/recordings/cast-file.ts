@@ -26,9 +26,12 @@ export async function* castFile(db: Executor, recording: TerminalRecordingRow): 
   }
 }
 
-/** The decompressed bytes of one chunk, in the pieces zlib produces them. */
+/** zlib's output pieces: 64 KB rather than its 16 KB default, a quarter of the writes for the same bytes. */
+const GUNZIP_PIECE_BYTES = 64 * 1024;
+
+/** The decompressed bytes of one chunk, in the pieces zlib produces them (in its thread pool, beside the main thread). */
 async function* gunzipped(data: Buffer): AsyncGenerator<Buffer> {
-  const gunzip = createGunzip();
+  const gunzip = createGunzip({ chunkSize: GUNZIP_PIECE_BYTES });
   gunzip.end(data);
   for await (const piece of gunzip) yield piece as Buffer;
 }

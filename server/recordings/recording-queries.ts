@@ -73,13 +73,14 @@ export async function storedChunkData(db: Executor, tenantId: string, recordingI
 }
 
 /**
- * A recording's chunks in order, a few at a time: at most `batch` compressed chunks are held at
- * once, however long the recording. `afterSeq` resumes after a chunk already read.
+ * A recording's chunks in order, a few at a time: at most two batches of `batch` compressed
+ * chunks are held at once, however long the recording. The next batch is read while the current
+ * one is used (decompressed, written out), so the database and the socket work side by side.
+ * `afterSeq` resumes after a chunk already read.
  */
 export async function* storedChunks(db: Executor, tenantId: string, recordingId: string, afterSeq = -1, batch = 4): AsyncGenerator<StoredChunk> {
-  let last = afterSeq;
-  for (;;) {
-    const rows = await db
+  const read = (after: number) =>
+    db
       .select({
         seq: terminalRecordingChunks.seq,
         firstOffset: terminalRecordingChunks.firstOffset,
@@ -87,13 +88,19 @@ export async function* storedChunks(db: Executor, tenantId: string, recordingId:
         data: terminalRecordingChunks.data,
       })
       .from(terminalRecordingChunks)
-      .where(and(eq(terminalRecordingChunks.tenantId, tenantId), eq(terminalRecordingChunks.recordingId, recordingId), gt(terminalRecordingChunks.seq, last)))
+      .where(and(eq(terminalRecordingChunks.tenantId, tenantId), eq(terminalRecordingChunks.recordingId, recordingId), gt(terminalRecordingChunks.seq, after)))
       .orderBy(asc(terminalRecordingChunks.seq))
       .limit(batch);
-    for (const row of rows) {
-      last = row.seq;
-      yield row;
+  let next: Promise<StoredChunk[]> | undefined = read(afterSeq);
+  // A read still running when the reader stops is not left to reject unobserved.
+  const settle = () => next?.catch(() => undefined);
+  try {
+    while (next) {
+      const rows: StoredChunk[] = await next;
+      next = rows.length === batch ? read(rows.at(-1)!.seq) : undefined;
+      yield* rows;
     }
-    if (rows.length < batch) return;
+  } finally {
+    await settle();
   }
 }
