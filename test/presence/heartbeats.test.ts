@@ -66,11 +66,18 @@ const alertsOf = async (serverId: string) =>
     .filter((alert) => alert.details.serverId === serverId)
     .map(({ details: _details, ...alert }) => alert);
 
-const auditOf = async (serverId: string) =>
-  queryRows<{ action: string; actor_type: string; after: any }>(
+/**
+ * The server's presence changes in chain order. The chain's numbers are the sequencer's: a writer
+ * is answered before its entry is numbered, so, like every reader of log-derived state, the log
+ * is caught up first (two unnumbered entries would otherwise come back in any order).
+ */
+const auditOf = async (serverId: string) => {
+  await t.vigil.log.catchUp(t.admin.tenantId);
+  return queryRows<{ action: string; actor_type: string; after: any }>(
     t.vigil.database.db,
     sql`select action, actor_type, after from audit_entries where tenant_id = ${t.admin.tenantId} and resource_id = ${serverId} and action like 'server.o%' order by seq`,
   );
+};
 
 describe('agent heartbeats', () => {
   it('bring a server online once, and its silence takes it offline, recorded and sent each time', async () => {
