@@ -36,10 +36,21 @@ export const secondsCell = (from: Value, to: Value): SQL =>
 export const cellWhen = (isVisible: SQL, cell: SQL): SQL => sql`case when ${isVisible} then ${cell} end`;
 
 /** A boolean as String(boolean) writes it (COPY alone would write t and f). */
-export const booleanCell = (value: SQL): SQL => sql`case when ${value} then 'true' when not ${value} then 'false' end`;
+export const booleanCell = (value: Value): SQL => sql`case when ${value} then 'true' when not ${value} then 'false' end`;
 
 /**
  * A value of another type (an inet address) as recorded text: concat() gives the type's own
  * output text, as the driver hands it to JavaScript (a cast to text would add an inet's /32).
  */
 export const outputTextCell = (value: Value): SQL => textCell(sql`concat(${value})`);
+
+/**
+ * A flat JSON object of text values (labels) as csvCell writes the object the driver reads from
+ * it: JSON.stringify's text (no spaces), keys in the order a JavaScript object keeps them
+ * (integer-like keys first, ascending, then the others in jsonb's order, which parsing keeps);
+ * an empty object is an empty cell.
+ */
+export const labelsCell = (value: Value): SQL =>
+  textCell(sql`(select '{' || string_agg(to_json(e.key)::text || ':' || e.value::text, ','
+      order by case when e.key ~ '^(0|[1-9][0-9]{0,9})$' then case when e.key::bigint < 4294967295 then e.key::bigint end end nulls last, e.ord) || '}'
+    from jsonb_each(${value}) with ordinality as e(key, value, ord))`);

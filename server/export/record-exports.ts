@@ -8,6 +8,7 @@ import { sql } from 'drizzle-orm';
 import { canSeeField, canSeeRow, fieldScope, referenceScope } from '../auth/scope.js';
 import {
   ACCESS_SESSION_STATUSES,
+  accessSessions,
   APPROVAL_STATUSES,
   COMMAND_SHELLS,
   DECISION_CHANNELS,
@@ -28,11 +29,11 @@ import {
 } from '../db/tables/index.js';
 import { BadInput } from '../errors.js';
 import { listApprovals } from '../approvals/approval-queries.js';
-import { listAccessSessions } from '../records/queries/list-access-sessions.js';
+import { accessSessionConditions, listAccessSessions } from '../records/queries/list-access-sessions.js';
 import { listActivity } from '../records/queries/list-activity.js';
 import { commandConditions, listCommands } from '../records/queries/list-commands.js';
 import { ownerInScope } from '../records/queries/conditions.js';
-import { booleanCell, cellWhen, outputTextCell, plainCell, secondsCell, textCell, timeCell } from './csv-cell-sql.js';
+import { booleanCell, cellWhen, labelsCell, outputTextCell, plainCell, secondsCell, textCell, timeCell } from './csv-cell-sql.js';
 import { fileTransferConditions, listFileTransfers } from '../records/queries/list-file-transfers.js';
 import { listTerminalSessions, terminalSessionConditions } from '../records/queries/list-terminal-sessions.js';
 import { givenOnly, type QueryParams } from './query-params.js';
@@ -234,23 +235,38 @@ const accessSessionsExport = defineRecordExport<AccessSessionRow, Parameters<typ
     servers: rows.flatMap((row) => row.serverIds),
   }),
   columns: [
-    ['id', (row) => row.id],
-    ['requested_at', (row) => row.requestedAt],
-    ['status', (row) => row.status],
-    ['reason', (row) => row.reason],
-    ...personColumns<AccessSessionRow>('requester', (row) => row.requesterId),
-    ...personColumns<AccessSessionRow>('approver', (row) => row.approverId),
-    ['server_ids', (row) => row.serverIds.join(' ')],
-    ['server_names', (row, { refs }) => row.serverIds.map((id) => refs.servers.get(id)?.name ?? id).join(', ')],
-    ['server_labels', (row) => (Object.keys(row.serverLabels).length > 0 ? row.serverLabels : null)],
-    ['is_sudo_allowed', (row) => row.isSudoAllowed],
-    ['starts_at', (row) => row.startsAt],
-    ['expires_at', (row) => row.expiresAt],
-    ['ended_at', (row) => row.endedAt],
-    ...personColumns<AccessSessionRow>('ended_by', (row) => row.endedById),
-    ['end_reason', (row) => row.endReason],
-    ['approval_id', (row) => row.approvalId],
+    ['id', (row) => row.id, () => plainCell(accessSessions.id)],
+    ['requested_at', (row) => row.requestedAt, () => timeCell(accessSessions.requestedAt)],
+    ['status', (row) => row.status, () => textCell(accessSessions.status)],
+    ['reason', (row) => row.reason, () => textCell(accessSessions.reason)],
+    ...personColumns<AccessSessionRow>('requester', (row) => row.requesterId, { id: accessSessions.requesterId, email: sql`export_requester.email` }),
+    ...personColumns<AccessSessionRow>('approver', (row) => row.approverId, { id: accessSessions.approverId, email: sql`export_approver.email` }),
+    ['server_ids', (row) => row.serverIds.join(' '), () => textCell(sql`array_to_string(${accessSessions.serverIds}, ' ')`)],
+    [
+      'server_names',
+      (row, { refs }) => row.serverIds.map((id) => refs.servers.get(id)?.name ?? id).join(', '),
+      () =>
+        textCell(sql`(select string_agg(coalesce(named.name, listed.id::text), ', ' order by listed.ord)
+          from unnest(${accessSessions.serverIds}) with ordinality as listed(id, ord)
+          left join servers named on named.tenant_id = ${accessSessions.tenantId} and named.id = listed.id)`),
+    ],
+    ['server_labels', (row) => (Object.keys(row.serverLabels).length > 0 ? row.serverLabels : null), () => labelsCell(accessSessions.serverLabels)],
+    ['is_sudo_allowed', (row) => row.isSudoAllowed, () => booleanCell(accessSessions.isSudoAllowed)],
+    ['starts_at', (row) => row.startsAt, () => timeCell(accessSessions.startsAt)],
+    ['expires_at', (row) => row.expiresAt, () => timeCell(accessSessions.expiresAt)],
+    ['ended_at', (row) => row.endedAt, () => timeCell(accessSessions.endedAt)],
+    ...personColumns<AccessSessionRow>('ended_by', (row) => row.endedById, { id: accessSessions.endedById, email: sql`export_ended_by.email` }),
+    ['end_reason', (row) => row.endReason, () => textCell(accessSessions.endReason)],
+    ['approval_id', (row) => row.approvalId, () => plainCell(accessSessions.approvalId)],
   ],
+  copy: {
+    from: sql`${accessSessions}
+      left join users export_requester on export_requester.tenant_id = ${accessSessions.tenantId} and export_requester.id = ${accessSessions.requesterId}
+      left join users export_approver on export_approver.tenant_id = ${accessSessions.tenantId} and export_approver.id = ${accessSessions.approverId}
+      left join users export_ended_by on export_ended_by.tenant_id = ${accessSessions.tenantId} and export_ended_by.id = ${accessSessions.endedById}`,
+    where: accessSessionConditions,
+    orderBy: sql`${accessSessions.requestedAt} desc, ${accessSessions.id} desc`,
+  },
 });
 
 /** The approval history: what was requested, who reviewed it, the outcome and the justification. */

@@ -1,6 +1,6 @@
 /**
  * The record CSVs rendered by PostgreSQL (COPY … TO STDOUT: commands, terminal sessions, file
- * transfers) are byte for byte the CSV Vigil renders in JavaScript from the same rows, for every
+ * transfers, access sessions) are byte for byte the CSV Vigil renders in JavaScript from the same rows, for every
  * reader (row scope and field rules) and filter. On PostgreSQL the download is the COPY rendering; on PGlite (which has no streamed
  * COPY) the download is the JavaScript one, and the SQL cells are checked there by running the
  * export's SELECT as a query. Also: text the filter carries is written into the COPY statement
@@ -11,6 +11,8 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UserActor } from '../../server/auth/actor.js';
 import { recordScope } from '../../server/auth/scope.js';
+import { createAccessSession } from '../../server/records/access-sessions.js';
+import { inTransaction } from '../../server/service-context.js';
 import { queryRows } from '../../server/db/database.js';
 import { csvChunks } from '../../server/export/csv-chunks.js';
 import { RECORD_EXPORTS } from '../../server/export/record-exports.js';
@@ -148,6 +150,36 @@ beforeAll(async () => {
   });
   const reported = await ingest(t, f.web.agentToken, commands);
   expect(reported.errors).toBeUndefined();
+  // Access sessions with labels (an integer-like key, quotes, a line break, a formula), several
+  // servers (one of them unknown), and one ended by the admin.
+  const labelled = await inTransaction(t.systemContext(t.admin.tenantId), (tx) =>
+    createAccessSession(tx, {
+      requesterId: f.bob.id,
+      approverId: t.admin.id,
+      reason: '=cmd|"/c calc"!A1, then "quotes"',
+      status: 'active',
+      serverIds: [f.db.id, f.web.id, '01a24e00-0000-7000-8000-0000000000ff'],
+      serverLabels: { env: 'prod', '10': 'ten', b: 'say "hi"\n', é: '=1', '2': 'two' },
+      isSudoAllowed: false,
+      requestedAt: new Date(t.clock.now().getTime() - 3_600_000),
+      startsAt: new Date(t.clock.now().getTime() - 3_500_000),
+      expiresAt: new Date(t.clock.now().getTime() + 3_600_000),
+    }),
+  );
+  const ended = await inTransaction(t.systemContext(t.admin.tenantId), (tx) =>
+    createAccessSession(tx, {
+      requesterId: erin.id,
+      reason: 'read logs',
+      status: 'active',
+      serverIds: [],
+      requestedAt: new Date(t.clock.now().getTime() - 1_800_000),
+    }),
+  );
+  await t.vigil.database.db.execute(
+    sql`update access_sessions set status = 'ended', ended_at = ${new Date(t.clock.now().getTime() - 60_000).toISOString()}::timestamptz,
+        ended_by_id = ${t.admin.id}, end_reason = '-by admin' where tenant_id = ${t.admin.tenantId} and id = ${ended.id}`,
+  );
+  expect(labelled.id).toBeTruthy();
   const onDb = await ingest(t, f.db.agentToken, [
     { eventId: 'copy-internal', kind: 'COMMAND', command: { shell: 'INTERNAL', line: '=internal', status: 'SUCCESS', submittedAt: minutesAgo(t, 10) } },
   ]);
@@ -180,6 +212,12 @@ describe('the record CSVs rendered by PostgreSQL', () => {
       ['isActive=true', { isActive: true }],
       [`username=${encodeURIComponent(hostile)}`, { username: hostile }],
       [`accessSessionId=${f.aliceAccess.id}`, { accessSessionId: f.aliceAccess.id }],
+    ],
+    'access-sessions': [
+      ['', {}],
+      ['status=ACTIVE', { status: ['active'] }],
+      [`userId=${f.bob.id}`, { userId: f.bob.id }],
+      [`serverId=${f.db.id}`, { serverId: f.db.id }],
     ],
     'file-transfers': [
       ['', {}],
@@ -236,6 +274,18 @@ describe('the record CSVs rendered by PostgreSQL', () => {
       object_name: "'=SUM(A1:A9)",
       size_bytes: '0',
       access_session_id: f.aliceAccess.id,
+    });
+    const sessionsWithServers = parseCsv((await fetchExport(t, '/export/access-sessions.csv', t.admin.token)).text);
+    expect(sessionsWithServers.find((row) => row.requester_email === 'bob@example.test')).toMatchObject({
+      server_names: 'db-01, web-01, 01a24e00-0000-7000-8000-0000000000ff',
+      server_labels: '{"2":"two","10":"ten","b":"say \\"hi\\"\\n","é":"=1","env":"prod"}',
+      is_sudo_allowed: 'false',
+    });
+    expect(sessionsWithServers.find((row) => row.requester_email === 'erin@example.test')).toMatchObject({
+      server_ids: '',
+      server_names: '',
+      end_reason: "'-by admin",
+      ended_by_email: t.admin.email,
     });
     const erins = parseCsv((await fetchExport(t, '/export/terminal-sessions.csv', erin.token)).text);
     expect(erins.map((row) => [row.remote_ip, row.browser])).toEqual([

@@ -1,4 +1,4 @@
-import { and, sql } from 'drizzle-orm';
+import { and, sql, type SQL } from 'drizzle-orm';
 import type { RowScope } from '../../auth/scope.js';
 import type { Executor } from '../../db/database.js';
 import { accessSessions, type AccessSessionRow, type AccessSessionStatus } from '../../db/tables/index.js';
@@ -18,14 +18,7 @@ export interface AccessSessionFilter extends TimeRange {
 
 /** Access sessions, newest requested first. */
 export async function listAccessSessions(db: Executor, scope: RowScope, filter: AccessSessionFilter, args: PageArgs): Promise<Page<AccessSessionRow>> {
-  const conditions = [
-    ...scopeConditions(scope, SCOPE),
-    equalsIfGiven(accessSessions.requesterId, filter.userId),
-    equalsIfGiven(accessSessions.approverId, filter.approverId),
-    filter.serverId ? sql`${filter.serverId}::uuid = any(${accessSessions.serverIds})` : undefined,
-    oneOfIfGiven(accessSessions.status, filter.status),
-    inTimeRange(accessSessions.requestedAt, filter),
-  ];
+  const conditions = accessSessionConditions(scope, filter);
   return fetchPage(
     args,
     [accessSessions.requestedAt, accessSessions.id],
@@ -38,6 +31,18 @@ export async function listAccessSessions(db: Executor, scope: RowScope, filter: 
         .orderBy(...orderBy)
         .limit(limit),
   );
+}
+
+/** The access sessions within `scope` that `filter` asks for, as the list and the export select them. */
+export function accessSessionConditions(scope: RowScope, filter: AccessSessionFilter): (SQL | undefined)[] {
+  return [
+    ...scopeConditions(scope, SCOPE),
+    equalsIfGiven(accessSessions.requesterId, filter.userId),
+    equalsIfGiven(accessSessions.approverId, filter.approverId),
+    filter.serverId ? sql`${filter.serverId}::uuid = any(${accessSessions.serverIds})` : undefined,
+    oneOfIfGiven(accessSessions.status, filter.status),
+    inTimeRange(accessSessions.requestedAt, filter),
+  ];
 }
 
 /** One row by id within the scope; undefined when it does not exist or is not the actor's to see. */
