@@ -15,6 +15,8 @@ import {
   REQUEST_KINDS,
   COMMAND_STATUSES,
   commands,
+  servers,
+  users,
   fileTransfers,
   terminalSessions,
   SESSION_SOURCES,
@@ -37,7 +39,7 @@ import { booleanCell, cellWhen, labelsCell, outputTextCell, plainCell, secondsCe
 import { fileTransferConditions, listFileTransfers } from '../records/queries/list-file-transfers.js';
 import { listTerminalSessions, terminalSessionConditions } from '../records/queries/list-terminal-sessions.js';
 import { givenOnly, type QueryParams } from './query-params.js';
-import { accessSessionColumn, defineRecordExport, personColumns, secondsBetween, serverColumns, type RecordExportKind } from './record-kind.js';
+import { accessSessionColumn, defineRecordExport, sameTenantJoin, personColumns, secondsBetween, serverColumns, type RecordExportKind } from './record-kind.js';
 
 /** userId, serverId, accessSessionId, from, to: what every record of a person on a server filters by. */
 const personServerFilter = (params: QueryParams) => ({
@@ -106,13 +108,16 @@ const commandsExport = defineRecordExport<CommandRow, Parameters<typeof listComm
     ['working_directory', (row) => row.workingDirectory, () => textCell(commands.workingDirectory)],
     ['event_id', (row) => row.eventId, () => textCell(commands.eventId)],
   ],
-  // Each joined row shares the command's tenant: the joins stay on one node when tenants are distributed.
   copy: {
-    from: sql`${commands}
-      left join servers export_server on export_server.tenant_id = ${commands.tenantId} and export_server.id = ${commands.serverId}
-      left join users export_operator on export_operator.tenant_id = ${commands.tenantId} and export_operator.id = ${commands.operatorUserId}
-      left join terminal_sessions export_terminal on export_terminal.tenant_id = ${commands.tenantId} and export_terminal.id = ${commands.terminalSessionId}
-      left join access_sessions export_access on export_access.tenant_id = ${commands.tenantId} and export_access.id = ${commands.accessSessionId}`,
+    from: sql`${commands} ${sql.join(
+      [
+        sameTenantJoin(servers, 'export_server', commands.tenantId, commands.serverId),
+        sameTenantJoin(users, 'export_operator', commands.tenantId, commands.operatorUserId),
+        sameTenantJoin(terminalSessions, 'export_terminal', commands.tenantId, commands.terminalSessionId),
+        sameTenantJoin(accessSessions, 'export_access', commands.tenantId, commands.accessSessionId),
+      ],
+      sql` `,
+    )}`,
     where: commandConditions,
     orderBy: sql`${commands.submittedAt} desc, ${commands.id} desc`,
   },
@@ -160,10 +165,14 @@ const terminalSessionsExport = defineRecordExport<TerminalSessionRow, Parameters
     ['event_id', (row) => row.eventId, () => textCell(terminalSessions.eventId)],
   ],
   copy: {
-    from: sql`${terminalSessions}
-      left join servers export_server on export_server.tenant_id = ${terminalSessions.tenantId} and export_server.id = ${terminalSessions.serverId}
-      left join users export_user on export_user.tenant_id = ${terminalSessions.tenantId} and export_user.id = ${terminalSessions.userId}
-      left join access_sessions export_access on export_access.tenant_id = ${terminalSessions.tenantId} and export_access.id = ${terminalSessions.accessSessionId}`,
+    from: sql`${terminalSessions} ${sql.join(
+      [
+        sameTenantJoin(servers, 'export_server', terminalSessions.tenantId, terminalSessions.serverId),
+        sameTenantJoin(users, 'export_user', terminalSessions.tenantId, terminalSessions.userId),
+        sameTenantJoin(accessSessions, 'export_access', terminalSessions.tenantId, terminalSessions.accessSessionId),
+      ],
+      sql` `,
+    )}`,
     where: terminalSessionConditions,
     orderBy: sql`${terminalSessions.startedAt} desc, ${terminalSessions.id} desc`,
   },
@@ -208,10 +217,14 @@ const fileTransfersExport = defineRecordExport<FileTransferRow, Parameters<typeo
     ['event_id', (row) => row.eventId, () => textCell(fileTransfers.eventId)],
   ],
   copy: {
-    from: sql`${fileTransfers}
-      left join servers export_server on export_server.tenant_id = ${fileTransfers.tenantId} and export_server.id = ${fileTransfers.serverId}
-      left join users export_user on export_user.tenant_id = ${fileTransfers.tenantId} and export_user.id = ${fileTransfers.userId}
-      left join access_sessions export_access on export_access.tenant_id = ${fileTransfers.tenantId} and export_access.id = ${fileTransfers.accessSessionId}`,
+    from: sql`${fileTransfers} ${sql.join(
+      [
+        sameTenantJoin(servers, 'export_server', fileTransfers.tenantId, fileTransfers.serverId),
+        sameTenantJoin(users, 'export_user', fileTransfers.tenantId, fileTransfers.userId),
+        sameTenantJoin(accessSessions, 'export_access', fileTransfers.tenantId, fileTransfers.accessSessionId),
+      ],
+      sql` `,
+    )}`,
     where: fileTransferConditions,
     orderBy: sql`${fileTransfers.occurredAt} desc, ${fileTransfers.id} desc`,
   },
@@ -260,10 +273,14 @@ const accessSessionsExport = defineRecordExport<AccessSessionRow, Parameters<typ
     ['approval_id', (row) => row.approvalId, () => plainCell(accessSessions.approvalId)],
   ],
   copy: {
-    from: sql`${accessSessions}
-      left join users export_requester on export_requester.tenant_id = ${accessSessions.tenantId} and export_requester.id = ${accessSessions.requesterId}
-      left join users export_approver on export_approver.tenant_id = ${accessSessions.tenantId} and export_approver.id = ${accessSessions.approverId}
-      left join users export_ended_by on export_ended_by.tenant_id = ${accessSessions.tenantId} and export_ended_by.id = ${accessSessions.endedById}`,
+    from: sql`${accessSessions} ${sql.join(
+      [
+        sameTenantJoin(users, 'export_requester', accessSessions.tenantId, accessSessions.requesterId),
+        sameTenantJoin(users, 'export_approver', accessSessions.tenantId, accessSessions.approverId),
+        sameTenantJoin(users, 'export_ended_by', accessSessions.tenantId, accessSessions.endedById),
+      ],
+      sql` `,
+    )}`,
     where: accessSessionConditions,
     orderBy: sql`${accessSessions.requestedAt} desc, ${accessSessions.id} desc`,
   },

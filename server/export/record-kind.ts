@@ -5,7 +5,7 @@
  * IP) is an empty cell here, and a referenced session the actor may not see is left out.
  */
 import { and, sql, type SQL } from 'drizzle-orm';
-import type { AnyPgColumn } from 'drizzle-orm/pg-core';
+import type { AnyPgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { Actor } from '../auth/actor.js';
 import { canSeeRow, referenceScope, type RecordKind, type RowScope } from '../auth/scope.js';
 import type { Executor } from '../db/database.js';
@@ -95,6 +95,16 @@ export function defineRecordExport<Row, Filter extends object>(definition: {
 // Columns several kinds share.
 
 type SqlValue = AnyPgColumn | SQL;
+
+/**
+ * `left join <table> <alias>` on the row `id` names within the same tenant: the one way an
+ * export's SELECT reaches another table, so a join never leaves the tenant (and stays on its node
+ * when tenants are distributed).
+ */
+export function sameTenantJoin(table: PgTable, alias: string, tenantId: AnyPgColumn, id: AnyPgColumn): SQL {
+  const other = sql.identifier(alias);
+  return sql`left join ${table} ${other} on ${other}.tenant_id = ${tenantId} and ${other}.id = ${id}`;
+}
 
 /** `server_id` and `server_name`; in SQL, the record's server_id and the joined server's name. */
 export function serverColumns<Row>(serverId: (row: Row) => string | null, inSql?: { id: SqlValue; name: SqlValue }): Column<Row>[] {
