@@ -43,7 +43,11 @@ export function sqlLiteral(value: unknown): string {
   return `E'${text.replaceAll('\\', '\\\\').replaceAll("'", "''")}'`;
 }
 
-/** The statement's text with each $n replaced by its value as a literal. */
+/**
+ * The statement's text with each $n replaced by its value as a literal. Only drizzle's parameter
+ * markers take that form in Vigil's own statement text (its literals hold no `$` before a digit);
+ * what a caller gives arrives only as parameters, so it is always escaped.
+ */
 export function inlineParameters(query: SQL): string {
   const { sql: text, params } = dialect.sqlToQuery(query);
   return text.replace(/\$(\d+)\b/g, (_match, position: string) => sqlLiteral(params[Number(position) - 1]));

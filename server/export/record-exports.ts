@@ -31,13 +31,13 @@ import {
 } from '../db/tables/index.js';
 import { BadInput } from '../errors.js';
 import { listApprovals } from '../approvals/approval-queries.js';
-import { accessSessionConditions, listAccessSessions } from '../records/queries/list-access-sessions.js';
+import { ACCESS_SESSION_ORDER, accessSessionConditions, listAccessSessions } from '../records/queries/list-access-sessions.js';
 import { listActivity } from '../records/queries/list-activity.js';
-import { commandConditions, listCommands } from '../records/queries/list-commands.js';
+import { COMMAND_ORDER, commandConditions, listCommands } from '../records/queries/list-commands.js';
 import { ownerInScope } from '../records/queries/conditions.js';
 import { booleanCell, cellWhen, labelsCell, outputTextCell, plainCell, secondsCell, textCell, timeCell } from './csv-cell-sql.js';
-import { fileTransferConditions, listFileTransfers } from '../records/queries/list-file-transfers.js';
-import { listTerminalSessions, terminalSessionConditions } from '../records/queries/list-terminal-sessions.js';
+import { FILE_TRANSFER_ORDER, fileTransferConditions, listFileTransfers } from '../records/queries/list-file-transfers.js';
+import { listTerminalSessions, TERMINAL_SESSION_ORDER, terminalSessionConditions } from '../records/queries/list-terminal-sessions.js';
 import { givenOnly, type QueryParams } from './query-params.js';
 import { accessSessionColumn, defineRecordExport, sameTenantJoin, personColumns, secondsBetween, serverColumns, type RecordExportKind } from './record-kind.js';
 
@@ -109,17 +109,15 @@ const commandsExport = defineRecordExport<CommandRow, Parameters<typeof listComm
     ['event_id', (row) => row.eventId, () => textCell(commands.eventId)],
   ],
   copy: {
-    from: sql`${commands} ${sql.join(
-      [
-        sameTenantJoin(servers, 'export_server', commands.tenantId, commands.serverId),
-        sameTenantJoin(users, 'export_operator', commands.tenantId, commands.operatorUserId),
-        sameTenantJoin(terminalSessions, 'export_terminal', commands.tenantId, commands.terminalSessionId),
-        sameTenantJoin(accessSessions, 'export_access', commands.tenantId, commands.accessSessionId),
-      ],
-      sql` `,
-    )}`,
+    table: commands,
+    joins: [
+      sameTenantJoin(servers, 'export_server', commands.tenantId, commands.serverId),
+      sameTenantJoin(users, 'export_operator', commands.tenantId, commands.operatorUserId),
+      sameTenantJoin(terminalSessions, 'export_terminal', commands.tenantId, commands.terminalSessionId),
+      sameTenantJoin(accessSessions, 'export_access', commands.tenantId, commands.accessSessionId),
+    ],
     where: commandConditions,
-    orderBy: sql`${commands.submittedAt} desc, ${commands.id} desc`,
+    order: COMMAND_ORDER,
   },
 });
 
@@ -165,16 +163,14 @@ const terminalSessionsExport = defineRecordExport<TerminalSessionRow, Parameters
     ['event_id', (row) => row.eventId, () => textCell(terminalSessions.eventId)],
   ],
   copy: {
-    from: sql`${terminalSessions} ${sql.join(
-      [
-        sameTenantJoin(servers, 'export_server', terminalSessions.tenantId, terminalSessions.serverId),
-        sameTenantJoin(users, 'export_user', terminalSessions.tenantId, terminalSessions.userId),
-        sameTenantJoin(accessSessions, 'export_access', terminalSessions.tenantId, terminalSessions.accessSessionId),
-      ],
-      sql` `,
-    )}`,
+    table: terminalSessions,
+    joins: [
+      sameTenantJoin(servers, 'export_server', terminalSessions.tenantId, terminalSessions.serverId),
+      sameTenantJoin(users, 'export_user', terminalSessions.tenantId, terminalSessions.userId),
+      sameTenantJoin(accessSessions, 'export_access', terminalSessions.tenantId, terminalSessions.accessSessionId),
+    ],
     where: terminalSessionConditions,
-    orderBy: sql`${terminalSessions.startedAt} desc, ${terminalSessions.id} desc`,
+    order: TERMINAL_SESSION_ORDER,
   },
 });
 
@@ -217,16 +213,14 @@ const fileTransfersExport = defineRecordExport<FileTransferRow, Parameters<typeo
     ['event_id', (row) => row.eventId, () => textCell(fileTransfers.eventId)],
   ],
   copy: {
-    from: sql`${fileTransfers} ${sql.join(
-      [
-        sameTenantJoin(servers, 'export_server', fileTransfers.tenantId, fileTransfers.serverId),
-        sameTenantJoin(users, 'export_user', fileTransfers.tenantId, fileTransfers.userId),
-        sameTenantJoin(accessSessions, 'export_access', fileTransfers.tenantId, fileTransfers.accessSessionId),
-      ],
-      sql` `,
-    )}`,
+    table: fileTransfers,
+    joins: [
+      sameTenantJoin(servers, 'export_server', fileTransfers.tenantId, fileTransfers.serverId),
+      sameTenantJoin(users, 'export_user', fileTransfers.tenantId, fileTransfers.userId),
+      sameTenantJoin(accessSessions, 'export_access', fileTransfers.tenantId, fileTransfers.accessSessionId),
+    ],
     where: fileTransferConditions,
-    orderBy: sql`${fileTransfers.occurredAt} desc, ${fileTransfers.id} desc`,
+    order: FILE_TRANSFER_ORDER,
   },
 });
 
@@ -273,16 +267,14 @@ const accessSessionsExport = defineRecordExport<AccessSessionRow, Parameters<typ
     ['approval_id', (row) => row.approvalId, () => plainCell(accessSessions.approvalId)],
   ],
   copy: {
-    from: sql`${accessSessions} ${sql.join(
-      [
-        sameTenantJoin(users, 'export_requester', accessSessions.tenantId, accessSessions.requesterId),
-        sameTenantJoin(users, 'export_approver', accessSessions.tenantId, accessSessions.approverId),
-        sameTenantJoin(users, 'export_ended_by', accessSessions.tenantId, accessSessions.endedById),
-      ],
-      sql` `,
-    )}`,
+    table: accessSessions,
+    joins: [
+      sameTenantJoin(users, 'export_requester', accessSessions.tenantId, accessSessions.requesterId),
+      sameTenantJoin(users, 'export_approver', accessSessions.tenantId, accessSessions.approverId),
+      sameTenantJoin(users, 'export_ended_by', accessSessions.tenantId, accessSessions.endedById),
+    ],
     where: accessSessionConditions,
-    orderBy: sql`${accessSessions.requestedAt} desc, ${accessSessions.id} desc`,
+    order: ACCESS_SESSION_ORDER,
   },
 });
 

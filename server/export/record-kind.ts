@@ -34,13 +34,15 @@ export interface SqlCellContext {
 export type Column<Row> = readonly [header: string, read: (row: Row, ctx: CellContext) => unknown, sqlCell?: (ctx: SqlCellContext) => SQL];
 
 /**
- * How PostgreSQL renders a kind's export by itself: the FROM clause with the joins its columns'
- * SQL reads, the list's own conditions (scope and filter) and the list's order.
+ * How PostgreSQL renders a kind's export by itself: the table and the joins its columns' SQL
+ * reads (sameTenantJoin), the list's own conditions (scope and filter) and the list's keys, in
+ * whose descending order the list pages.
  */
 export interface CopyDefinition<Filter> {
-  readonly from: SQL;
+  readonly table: PgTable;
+  readonly joins: readonly SQL[];
   where(scope: RowScope, filter: Filter): (SQL | undefined)[];
-  readonly orderBy: SQL;
+  readonly order: readonly AnyPgColumn[];
 }
 
 export interface RecordExportKind {
@@ -67,10 +69,8 @@ export function defineRecordExport<Row, Filter extends object>(definition: {
   copy?: CopyDefinition<Filter>;
 }): RecordExportKind {
   const { columns, copy } = definition;
-  const sqlCells = columns.map(([header, , sqlCell]) => {
-    if (copy && !sqlCell) throw new Error(`The ${definition.name} export is rendered by COPY, but its column ${header} has no SQL`);
-    return sqlCell!;
-  });
+  const missing = copy && columns.find(([, , sqlCell]) => !sqlCell);
+  if (missing) throw new Error(`The ${definition.name} export is rendered by COPY, but its column ${missing[0]} has no SQL`);
   return {
     name: definition.name,
     scopeKind: definition.scopeKind,
@@ -84,11 +84,16 @@ export function defineRecordExport<Row, Filter extends object>(definition: {
     },
     copySelect:
       copy &&
-      ((scope, filter, actor) =>
-        sql`select ${sql.join(
-          sqlCells.map((cell, index) => sql`${cell({ actor })} as ${sql.identifier(columns[index]![0])}`),
-          sql`, `,
-        )} from ${copy.from} where ${and(...copy.where(scope, filter as Filter))} order by ${copy.orderBy}`),
+      ((scope, filter, actor) => {
+        const cells = columns.map(([header, , cell]) => sql`${cell!({ actor })} as ${sql.identifier(header)}`);
+        return sql`select ${sql.join(cells, sql`, `)}
+          from ${copy.table} ${sql.join([...copy.joins], sql` `)}
+          where ${and(...copy.where(scope, filter as Filter))}
+          order by ${sql.join(
+            copy.order.map((key) => sql`${key} desc`),
+            sql`, `,
+          )}`;
+      }),
   };
 }
 

@@ -8,6 +8,9 @@ import { equalsIfGiven, inTimeRange, oneOfIfGiven, findInScope, scopeConditions,
 /** The row rule's columns: the tenant, and whose row it is. */
 const SCOPE: ScopeColumns = { tenantId: accessSessions.tenantId, owner: accessSessions.requesterId };
 
+/** The list's keys, newest first: its pages and its export go in this order. */
+export const ACCESS_SESSION_ORDER = [accessSessions.requestedAt, accessSessions.id] as const;
+
 export interface AccessSessionFilter extends TimeRange {
   userId?: string | null;
   approverId?: string | null;
@@ -21,7 +24,7 @@ export async function listAccessSessions(db: Executor, scope: RowScope, filter: 
   const conditions = accessSessionConditions(scope, filter);
   return fetchPage(
     args,
-    [accessSessions.requestedAt, accessSessions.id],
+    ACCESS_SESSION_ORDER,
     (row) => [row.requestedAt.toISOString(), row.id],
     ({ where, orderBy, limit }) =>
       db

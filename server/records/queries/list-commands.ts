@@ -8,6 +8,9 @@ import { containsIfGiven, equalsIfGiven, inTimeRange, oneOfIfGiven, findInScope,
 /** The row rule's columns: the tenant, and whose row it is. */
 const SCOPE: ScopeColumns = { tenantId: commands.tenantId, owner: commands.operatorUserId };
 
+/** The list's keys, newest first: its pages and its export go in this order. */
+export const COMMAND_ORDER = [commands.submittedAt, commands.id] as const;
+
 export interface CommandFilter extends TimeRange {
   userId?: string | null;
   serverId?: string | null;
@@ -25,7 +28,7 @@ export async function listCommands(db: Executor, scope: RowScope, filter: Comman
   const conditions = commandConditions(scope, filter);
   return fetchPage(
     args,
-    [commands.submittedAt, commands.id],
+    COMMAND_ORDER,
     (row) => [row.submittedAt.toISOString(), row.id],
     ({ where, orderBy, limit }) =>
       db

@@ -8,6 +8,9 @@ import { containsIfGiven, equalsIfGiven, inTimeRange, findInScope, scopeConditio
 /** The row rule's columns: the tenant, and whose row it is. */
 const SCOPE: ScopeColumns = { tenantId: fileTransfers.tenantId, owner: fileTransfers.userId };
 
+/** The list's keys, newest first: its pages and its export go in this order. */
+export const FILE_TRANSFER_ORDER = [fileTransfers.occurredAt, fileTransfers.id] as const;
+
 export interface FileTransferFilter extends TimeRange {
   userId?: string | null;
   serverId?: string | null;
@@ -23,7 +26,7 @@ export async function listFileTransfers(db: Executor, scope: RowScope, filter: F
   const conditions = fileTransferConditions(scope, filter);
   return fetchPage(
     args,
-    [fileTransfers.occurredAt, fileTransfers.id],
+    FILE_TRANSFER_ORDER,
     (row) => [row.occurredAt.toISOString(), row.id],
     ({ where, orderBy, limit }) =>
       db

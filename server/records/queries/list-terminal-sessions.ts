@@ -8,6 +8,9 @@ import { equalsIfGiven, inTimeRange, findInScope, scopeConditions, type ScopeCol
 /** The row rule's columns: the tenant, and whose row it is. */
 const SCOPE: ScopeColumns = { tenantId: terminalSessions.tenantId, owner: terminalSessions.userId };
 
+/** The list's keys, newest first: its pages and its export go in this order. */
+export const TERMINAL_SESSION_ORDER = [terminalSessions.startedAt, terminalSessions.id] as const;
+
 export interface TerminalSessionFilter extends TimeRange {
   userId?: string | null;
   serverId?: string | null;
@@ -23,7 +26,7 @@ export async function listTerminalSessions(db: Executor, scope: RowScope, filter
   const conditions = terminalSessionConditions(scope, filter);
   return fetchPage(
     args,
-    [terminalSessions.startedAt, terminalSessions.id],
+    TERMINAL_SESSION_ORDER,
     (row) => [row.startedAt.toISOString(), row.id],
     ({ where, orderBy, limit }) =>
       db
