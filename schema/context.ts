@@ -11,12 +11,16 @@ import type { DeliveryDeps } from '../server/webhooks/delivery-worker.js';
 import type { Logger } from '../server/logger.js';
 import type { SecretBox } from '../server/secrets/secret-box.js';
 import type { DatabaseHandle, ServiceContext } from '../server/service-context.js';
+import type { ReadRouting, ReadSession } from '../server/db/read-routing.js';
+import type { WalPosition } from '../server/db/wal-position.js';
 import { createLoaders, type Loaders } from './loaders.js';
 import type { SubscriptionHub } from './realtime/subscription-hub.js';
 
 /** What the schema's resolvers need from the running Vigil, shared by every request. */
 export interface SchemaDependencies {
   readonly db: DatabaseHandle;
+  /** Where list queries may read instead: the read replica while it is fresh enough (server/db/read-routing.ts). */
+  readonly reads: ReadRouting;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly records: Config['records'];
@@ -55,6 +59,11 @@ export interface GraphQLContext {
    * lives as long as the connection) and for bots.
    */
   readonly signedInUser?: UserRecord;
+  /**
+   * Where this operation's top-level record lists read (the read replica when one is configured and
+   * fresh enough). Lookups by id, nested fields and whatever derives from the log read the primary.
+   */
+  readonly reads: ReadSession;
   /** Per-operation DataLoaders: nested fields batch their lookups through these. */
   readonly loaders: Loaders;
   /** The WebSocket the operation came in on, for subscriptions (absent over HTTP and in bots). */
@@ -77,6 +86,19 @@ export function serviceContext(ctx: GraphQLContext): ServiceContext {
   };
 }
 
-export function createGraphQLContext(deps: SchemaDependencies, actor: Actor | null, request: RequestInfo, signedInUser?: UserRecord): GraphQLContext {
-  return { deps, actor, request, signedInUser, loaders: createLoaders(deps.db, actor) };
+/** `readAfter`: a WAL position the operation's lists must see (the client's X-Vigil-Read-After). */
+export function createGraphQLContext(
+  deps: SchemaDependencies,
+  actor: Actor | null,
+  request: RequestInfo,
+  options: { signedInUser?: UserRecord; readAfter?: WalPosition | null } = {},
+): GraphQLContext {
+  return {
+    deps,
+    actor,
+    request,
+    signedInUser: options.signedInUser,
+    reads: deps.reads.session(options.readAfter ?? null),
+    loaders: createLoaders(deps.db, actor),
+  };
 }

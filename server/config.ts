@@ -54,6 +54,8 @@ const environmentSchema = z
     VIGIL_APPROVAL_URL: httpUrl.refine((value) => value === undefined || value.includes('{id}'), 'must contain {id}, where the request’s id goes'),
     VIGIL_ACCESS_REQUEST_URL: httpUrl,
     DATABASE_URL: postgresUrl,
+    VIGIL_READ_DATABASE_URL: postgresUrl,
+    VIGIL_READ_MAX_LAG_MS: integer(2000, 0, 3_600_000),
     VIGIL_DATA_DIR: z.string().trim().min(1).default('./data'),
     VIGIL_DB_POOL_MAX: integer(10, 1, 500),
     VIGIL_JWT_SECRET: optionalString.refine(
@@ -211,6 +213,10 @@ const environmentSchema = z
     SLACK_API_URL: optionalString.refine((value) => value === undefined || /^https?:\/\//.test(value), 'must be an http(s) URL'),
     LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   })
+  .refine((env) => !env.VIGIL_READ_DATABASE_URL || Boolean(env.DATABASE_URL), {
+    message: 'a read replica needs its primary: set DATABASE_URL too (the embedded database has no replicas)',
+    path: ['VIGIL_READ_DATABASE_URL'],
+  })
   .refine((env) => !env.MICROSOFT_APP_ID || Boolean(env.MICROSOFT_APP_PASSWORD), {
     message: 'the Teams bot needs MICROSOFT_APP_PASSWORD with MICROSOFT_APP_ID',
     path: ['MICROSOFT_APP_PASSWORD'],
@@ -234,6 +240,11 @@ export interface DatabaseConfig {
   /** `postgres` when DATABASE_URL is set, else the embedded PGlite database in `dataDir`. */
   readonly kind: 'postgres' | 'pglite';
   readonly url?: string;
+  /**
+   * A hot standby of `url` (VIGIL_READ_DATABASE_URL) where list queries and record exports read
+   * while a read there is at most `maxLagMs` stale (VIGIL_READ_MAX_LAG_MS); PostgreSQL only.
+   */
+  readonly replica?: { readonly url: string; readonly maxLagMs: number };
   /** Where PGlite keeps its files (and Vigil its lock file). Ignored on PostgreSQL. */
   readonly dataDir: string;
   readonly poolMax: number;
@@ -424,6 +435,7 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
     database: {
       kind: env.DATABASE_URL ? 'postgres' : 'pglite',
       url: env.DATABASE_URL,
+      replica: env.VIGIL_READ_DATABASE_URL ? { url: env.VIGIL_READ_DATABASE_URL, maxLagMs: env.VIGIL_READ_MAX_LAG_MS } : undefined,
       dataDir: path.resolve(env.VIGIL_DATA_DIR),
       poolMax: env.VIGIL_DB_POOL_MAX,
     },

@@ -14,6 +14,7 @@ import { systemClock, type Clock } from './clock.js';
 import type { ArchiveConfig, Config } from './config.js';
 import { lockDataDir, type DataDirLock } from './db/data-dir-lock.js';
 import { openDatabase, type DatabaseHandle, type OpenDatabaseOptions } from './db/database.js';
+import { createReadRouting } from './db/read-routing.js';
 import { runMigrations } from './db/migrate.js';
 import { createApp } from './http/app.js';
 import { createExpressServer } from './http/express-server.js';
@@ -111,8 +112,11 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
     const schema = await buildVigilSchema();
     const bus = await startEventBus(database, logger);
     const hub = createSubscriptionHub(bus, database.db);
+    const reads = createReadRouting({ primary: database.db, replica: database.replica, maxStalenessMs: config.database.replica?.maxLagMs ?? 0, logger });
+    await reads.start();
     const deps: SchemaDependencies = {
       db: database.db,
+      reads,
       clock,
       logger,
       records: config.records,
@@ -135,7 +139,7 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
       },
     };
     const authenticator = createAuthenticator(database.db, clock, createJwtVerifier(config.jwt));
-    const metrics = createMetrics(database, hub);
+    const metrics = createMetrics(database, hub, reads);
     const expressServer = createExpressServer();
     const httpServer = expressServer.server;
     const includeStacktrace = config.env === 'development';
@@ -165,7 +169,7 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
       limits: config.graphql,
     });
     const events = createEventRouter({ db: database.db, clock, log, bus, authenticator, logger });
-    const exports = createExportRouter({ db: database.db, clock, signingKey, log, trustedLogKeys, authenticator, logger });
+    const exports = createExportRouter({ db: database.db, reads, clock, signingKey, log, trustedLogKeys, authenticator, logger });
     const recordings = createRecordingRouter({ db: database.db, clock, authenticator, secretBox, logger, chunkLimitBytes: config.recordings.chunkLimitBytes });
     const slack = config.slack
       ? createSlackBot({ config: config.slack, schema, deps, services: createChatBotServices({ db: database.db, clock: deps.clock, bus }, 'slack') })
@@ -181,6 +185,7 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
         logger,
         metrics,
         database,
+        reads,
         graphql: graphql.handler,
         exports,
         recordings,
@@ -275,6 +280,7 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
             await log.whenIdle();
             unregisterLog();
             await bus.dispose();
+            await reads.close();
           } finally {
             await openDatabaseHandle.close();
             dataDirLock?.release();

@@ -45,7 +45,7 @@ export class ApprovalResolver {
     @Arg('filter', () => ApprovalFilterInput, { nullable: true }) filter?: ApprovalFilterInput | null,
   ): Promise<ApprovalConnection> {
     const scope = recordScope(ctx.actor, 'approvals');
-    return toConnection(await listApprovals(ctx.deps.db, scope, parseFilterIds(filter, APPROVAL_FILTER_IDS), page), Approval.from);
+    return toConnection(await listApprovals(ctx.reads.db(), scope, parseFilterIds(filter, APPROVAL_FILTER_IDS), page), Approval.from);
   }
 
   @Query(() => ApprovalConnection, { description: 'Pending requests you may decide and have not decided yet, newest first.' })

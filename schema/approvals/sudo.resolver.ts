@@ -62,6 +62,6 @@ export class SudoResolver {
     @Arg('filter', () => SudoCheckFilterInput, { nullable: true }) filter?: SudoCheckFilterInput | null,
   ): Promise<SudoCheckConnection> {
     const admin = requireAdmin(ctx.actor);
-    return toConnection(await listSudoChecks(ctx.deps.db, admin.tenantId, parseFilterIds(filter, ['serverId', 'userId']), page), SudoCheck.from);
+    return toConnection(await listSudoChecks(ctx.reads.db(), admin.tenantId, parseFilterIds(filter, ['serverId', 'userId']), page), SudoCheck.from);
   }
 }

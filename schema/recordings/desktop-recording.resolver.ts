@@ -27,7 +27,7 @@ export class DesktopRecordingResolver {
     @Arg('filter', () => DesktopRecordingFilterInput, { nullable: true }) filter?: DesktopRecordingFilterInput | null,
   ): Promise<DesktopRecordingConnection> {
     const scope = recordScope(ctx.actor, 'desktopRecordings');
-    return toConnection(await listDesktopRecordings(ctx.deps.db, scope, parseFilterIds(filter, DESKTOP_RECORDING_FILTER_IDS), page), DesktopRecording.from);
+    return toConnection(await listDesktopRecordings(ctx.reads.db(), scope, parseFilterIds(filter, DESKTOP_RECORDING_FILTER_IDS), page), DesktopRecording.from);
   }
 
   @Query(() => DesktopRecording, { description: "One desktop recording. Another person's is FORBIDDEN without SESSION_RECORDINGS_VIEW." })

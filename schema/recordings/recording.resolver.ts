@@ -46,7 +46,7 @@ export class TerminalRecordingResolver {
     @Arg('filter', () => TerminalRecordingFilterInput, { nullable: true }) filter?: TerminalRecordingFilterInput | null,
   ): Promise<TerminalRecordingConnection> {
     const scope = recordScope(ctx.actor, 'terminalRecordings');
-    return toConnection(await listRecordings(ctx.deps.db, scope, parseFilterIds(filter, RECORDING_FILTER_IDS), page), TerminalRecording.from);
+    return toConnection(await listRecordings(ctx.reads.db(), scope, parseFilterIds(filter, RECORDING_FILTER_IDS), page), TerminalRecording.from);
   }
 
   @Query(() => TerminalRecording, { description: "One recording. Another person's is FORBIDDEN without SESSION_RECORDINGS_VIEW." })

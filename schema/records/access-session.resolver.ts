@@ -31,7 +31,7 @@ export class AccessSessionResolver {
     @Arg('filter', () => AccessSessionFilterInput, { nullable: true }) filter?: AccessSessionFilterInput | null,
   ): Promise<AccessSessionConnection> {
     const scope = recordScope(ctx.actor, 'accessSessions');
-    return toConnection(await listAccessSessions(ctx.deps.db, scope, parseFilterIds(filter, ACCESS_SESSION_FILTER_IDS), page), AccessSession.from);
+    return toConnection(await listAccessSessions(ctx.reads.db(), scope, parseFilterIds(filter, ACCESS_SESSION_FILTER_IDS), page), AccessSession.from);
   }
 
   @Query(() => AccessSession)

@@ -43,7 +43,7 @@ export class ActivityResolver {
   ): Promise<ActivityEntryConnection> {
     const scope = recordScope(ctx.actor, 'activityLog');
     if (filter?.ipAddress && isIP(filter.ipAddress) === 0) throw new BadInput('filter.ipAddress', 'filter.ipAddress is not an IP address');
-    return toConnection(await listActivity(ctx.deps.db, scope, parseFilterIds(filter, ['userId']), page), ActivityEntry.from);
+    return toConnection(await listActivity(ctx.reads.db(), scope, parseFilterIds(filter, ['userId']), page), ActivityEntry.from);
   }
 
   @Query(() => ActivityEntry)

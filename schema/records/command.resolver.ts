@@ -25,7 +25,7 @@ export class CommandResolver {
     @Arg('filter', () => CommandFilterInput, { nullable: true }) filter?: CommandFilterInput | null,
   ): Promise<CommandConnection> {
     const scope = recordScope(ctx.actor, 'commands');
-    return toConnection(await listCommands(ctx.deps.db, scope, parseFilterIds(filter, COMMAND_FILTER_IDS), page), Command.from);
+    return toConnection(await listCommands(ctx.reads.db(), scope, parseFilterIds(filter, COMMAND_FILTER_IDS), page), Command.from);
   }
 
   @Query(() => Command, { description: 'A command by id (NOT_FOUND when it is not yours to see).' })

@@ -23,7 +23,7 @@ export class FileTransferResolver {
     @Arg('filter', () => FileTransferFilterInput, { nullable: true }) filter?: FileTransferFilterInput | null,
   ): Promise<FileTransferConnection> {
     const scope = recordScope(ctx.actor, 'fileTransfers');
-    return toConnection(await listFileTransfers(ctx.deps.db, scope, parseFilterIds(filter, FILE_TRANSFER_FILTER_IDS), page), FileTransfer.from);
+    return toConnection(await listFileTransfers(ctx.reads.db(), scope, parseFilterIds(filter, FILE_TRANSFER_FILTER_IDS), page), FileTransfer.from);
   }
 
   @Query(() => FileTransfer)

@@ -23,7 +23,7 @@ export class SudoAuthorizationResolver {
     @Arg('filter', () => SudoAuthorizationFilterInput, { nullable: true }) filter?: SudoAuthorizationFilterInput | null,
   ): Promise<SudoAuthorizationConnection> {
     const scope = recordScope(ctx.actor, 'sudoAuthorizations');
-    return toConnection(await listSudoAuthorizations(ctx.deps.db, scope, parseFilterIds(filter, SUDO_FILTER_IDS), page), SudoAuthorization.from);
+    return toConnection(await listSudoAuthorizations(ctx.reads.db(), scope, parseFilterIds(filter, SUDO_FILTER_IDS), page), SudoAuthorization.from);
   }
 
   @Query(() => SudoAuthorization)

@@ -19,7 +19,7 @@ export class SystemLogResolver {
     @Arg('filter', () => SystemLogFilterInput, { nullable: true }) filter?: SystemLogFilterInput | null,
   ): Promise<SystemLogConnection> {
     const scope = recordScope(ctx.actor, 'systemLogs');
-    return toConnection(await listSystemLogs(ctx.deps.db, scope, parseFilterIds(filter, ['serverId']), page), SystemLog.from);
+    return toConnection(await listSystemLogs(ctx.reads.db(), scope, parseFilterIds(filter, ['serverId']), page), SystemLog.from);
   }
 
   @Query(() => SystemLog)

@@ -27,7 +27,7 @@ export class TerminalSessionResolver {
     @Arg('filter', () => TerminalSessionFilterInput, { nullable: true }) filter?: TerminalSessionFilterInput | null,
   ): Promise<TerminalSessionConnection> {
     const scope = recordScope(ctx.actor, 'terminalSessions');
-    return toConnection(await listTerminalSessions(ctx.deps.db, scope, parseFilterIds(filter, TERMINAL_SESSION_FILTER_IDS), page), TerminalSession.from);
+    return toConnection(await listTerminalSessions(ctx.reads.db(), scope, parseFilterIds(filter, TERMINAL_SESSION_FILTER_IDS), page), TerminalSession.from);
   }
 
   @Query(() => TerminalSession)

@@ -45,7 +45,7 @@ export class ViewerResolver {
     @Args(() => PageArgs) page: PageArgs,
     @Arg('filter', () => AccessSessionFilterInput, { nullable: true }) filter?: AccessSessionFilterInput | null,
   ): Promise<AccessSessionConnection> {
-    const rows = await listAccessSessions(ctx.deps.db, ownRowsScope(ctx.actor), parseFilterIds(filter, ACCESS_SESSION_FILTER_IDS), page);
+    const rows = await listAccessSessions(ctx.reads.db(), ownRowsScope(ctx.actor), parseFilterIds(filter, ACCESS_SESSION_FILTER_IDS), page);
     return toConnection(rows, AccessSession.from);
   }
 
@@ -55,7 +55,7 @@ export class ViewerResolver {
     @Args(() => PageArgs) page: PageArgs,
     @Arg('filter', () => TerminalSessionFilterInput, { nullable: true }) filter?: TerminalSessionFilterInput | null,
   ): Promise<TerminalSessionConnection> {
-    const rows = await listTerminalSessions(ctx.deps.db, ownRowsScope(ctx.actor), parseFilterIds(filter, TERMINAL_SESSION_FILTER_IDS), page);
+    const rows = await listTerminalSessions(ctx.reads.db(), ownRowsScope(ctx.actor), parseFilterIds(filter, TERMINAL_SESSION_FILTER_IDS), page);
     return toConnection(rows, TerminalSession.from);
   }
 
@@ -65,7 +65,7 @@ export class ViewerResolver {
     @Args(() => PageArgs) page: PageArgs,
     @Arg('filter', () => CommandFilterInput, { nullable: true }) filter?: CommandFilterInput | null,
   ): Promise<CommandConnection> {
-    return toConnection(await listCommands(ctx.deps.db, ownRowsScope(ctx.actor), parseFilterIds(filter, COMMAND_FILTER_IDS), page), Command.from);
+    return toConnection(await listCommands(ctx.reads.db(), ownRowsScope(ctx.actor), parseFilterIds(filter, COMMAND_FILTER_IDS), page), Command.from);
   }
 
   @FieldResolver(() => FileTransferConnection, { description: 'Files I transferred.' })
@@ -74,7 +74,7 @@ export class ViewerResolver {
     @Args(() => PageArgs) page: PageArgs,
     @Arg('filter', () => FileTransferFilterInput, { nullable: true }) filter?: FileTransferFilterInput | null,
   ): Promise<FileTransferConnection> {
-    const rows = await listFileTransfers(ctx.deps.db, ownRowsScope(ctx.actor), parseFilterIds(filter, FILE_TRANSFER_FILTER_IDS), page);
+    const rows = await listFileTransfers(ctx.reads.db(), ownRowsScope(ctx.actor), parseFilterIds(filter, FILE_TRANSFER_FILTER_IDS), page);
     return toConnection(rows, FileTransfer.from);
   }
 
@@ -84,7 +84,7 @@ export class ViewerResolver {
     @Args(() => PageArgs) page: PageArgs,
     @Arg('filter', () => SudoAuthorizationFilterInput, { nullable: true }) filter?: SudoAuthorizationFilterInput | null,
   ): Promise<SudoAuthorizationConnection> {
-    const rows = await listSudoAuthorizations(ctx.deps.db, ownRowsScope(ctx.actor), parseFilterIds(filter, SUDO_FILTER_IDS), page);
+    const rows = await listSudoAuthorizations(ctx.reads.db(), ownRowsScope(ctx.actor), parseFilterIds(filter, SUDO_FILTER_IDS), page);
     return toConnection(rows, SudoAuthorization.from);
   }
 }

@@ -16,6 +16,7 @@ import postgres from 'postgres';
 import type { DatabaseConfig } from '../config.js';
 import { registerCopyConnections } from './copy-csv.js';
 import { LOG_WRITER_SETTING } from './log-writer.js';
+import type { ReplicaConnection } from './read-routing.js';
 import * as tables from './tables/index.js';
 
 export type Tables = typeof tables;
@@ -29,6 +30,8 @@ export type QueryListener = (statement: string, params: readonly unknown[]) => v
 export interface DatabaseHandle {
   readonly kind: 'postgres' | 'pglite';
   readonly db: Database;
+  /** The read replica's connections (VIGIL_READ_DATABASE_URL), where list queries and exports may read. */
+  readonly replica?: ReplicaConnection;
   /** Runs a trivial statement; rejects when the database cannot be reached. */
   ping(): Promise<void>;
   /** Calls `listener` with every statement drizzle sends; returns the function that stops it. */
@@ -89,9 +92,11 @@ async function openPostgres(
   registerCopyConnections(db, () =>
     postgres(config.url!, { max: 1, connection: { application_name: `${applicationName}:copy` }, onnotice: () => {}, connect_timeout: 10 }),
   );
+  const replica = config.replica ? openReadReplica(config.replica.url, config.poolMax, `${applicationName}:read`, logger) : undefined;
   return {
     kind: 'postgres',
     db,
+    replica,
     onQuery,
     async ping() {
       await client`select 1`;
@@ -119,9 +124,29 @@ async function openPostgres(
       }
     },
     async close() {
-      await client.end({ timeout: 5 });
+      await Promise.all([client.end({ timeout: 5 }), replica?.close()]);
     },
   };
+}
+
+/**
+ * A pool on the read replica, as drizzle's `Database` like the primary's, with COPY connections of
+ * its own (exports read there too). Opening connects nothing: an unreachable replica only fails
+ * the statements sent to it, which ReadRouting's probe is the first to send.
+ */
+function openReadReplica(url: string, poolMax: number, applicationName: string, logger: DrizzleLogger): ReplicaConnection {
+  const client = postgres(url, {
+    max: poolMax,
+    connection: { application_name: applicationName },
+    onnotice: () => {},
+    connect_timeout: 5,
+    backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 1),
+  });
+  const db = drizzlePostgres(client, { schema: tables, logger }) as unknown as Database;
+  registerCopyConnections(db, () =>
+    postgres(url, { max: 1, connection: { application_name: `${applicationName}:copy` }, onnotice: () => {}, connect_timeout: 10 }),
+  );
+  return { db, close: () => client.end({ timeout: 5 }) };
 }
 
 async function openPglite(

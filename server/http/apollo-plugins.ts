@@ -1,7 +1,9 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { GraphQLContext } from '../../schema/context.js';
 import { errorCodeOf } from '../../schema/format-error.js';
+import type { ReadRouting } from '../db/read-routing.js';
 import type { Logger } from '../logger.js';
+import { READ_AFTER_HEADER } from './read-after.js';
 import type { Metrics } from './metrics.js';
 
 /**
@@ -24,6 +26,33 @@ export function observabilityPlugin(metrics: Metrics, logger: Logger): ApolloSer
         },
         async willSendResponse({ operationName, operation }) {
           stop({ operation: metrics.operationLabel(operationName), type: operation?.operation ?? 'unknown' });
+        },
+      };
+    },
+  };
+}
+
+/**
+ * With a read replica: once an operation is a mutation, the rest of its request reads the primary,
+ * and its response names the primary's WAL position after it (X-Vigil-Read-After), which a later
+ * request passes back to read its own write wherever it lands.
+ */
+export function readAfterWritePlugin(routing: ReadRouting, logger: Logger): ApolloServerPlugin<GraphQLContext> {
+  if (!routing.hasReplica) return {};
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ operation, contextValue }) {
+          if (operation?.operation === 'mutation') contextValue.reads.noteWrite();
+        },
+        async willSendResponse({ operation, response }) {
+          if (operation?.operation !== 'mutation') return;
+          try {
+            response.http.headers.set(READ_AFTER_HEADER.toLowerCase(), await routing.writePosition());
+          } catch (error) {
+            // The write is done; without the position, a later read may only land on the primary.
+            logger.warn({ err: error }, 'reading the WAL position after a write failed');
+          }
         },
       };
     },

@@ -3,11 +3,13 @@
  * gets a request id (echoed in X-Request-Id) and one JSON log line.
  */
 import cors from 'cors';
+import type { ReadRouting } from '../db/read-routing.js';
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { DatabaseHandle } from '../db/database.js';
 import type { Logger } from '../logger.js';
 import { livenessHandler, readinessHandler } from './health.js';
+import { READ_AFTER_HEADER } from './read-after.js';
 import { httpMetricsMiddleware, metricsHandler, type Metrics } from './metrics.js';
 import { requestIdOf } from './request-info.js';
 
@@ -33,7 +35,22 @@ export interface AppOptions {
   /** Chat bots' endpoints by mount path (/slack), when configured; they read their own raw bodies. */
   bots?: Record<string, RequestHandler>;
   trustProxy: boolean | number | string;
+  /** The read replica's routing, whose state /readyz reports. */
+  reads?: ReadRouting;
 }
+
+/** Response headers a browser app may read: what Vigil adds beyond the safelisted ones. */
+const EXPOSED_HEADERS = [
+  'X-Request-Id',
+  READ_AFTER_HEADER,
+  'Content-Disposition',
+  'X-Vigil-Log-Size',
+  'X-Vigil-Checkpoint-Seq',
+  'X-Vigil-Checkpoint-Hash',
+  'X-Vigil-Checkpoint-Signed-At',
+  'X-Vigil-Checkpoint-Key-Id',
+  'X-Vigil-Checkpoint-Signature',
+];
 
 export function createApp(options: AppOptions): express.Express {
   const app = express();
@@ -65,9 +82,12 @@ export function createApp(options: AppOptions): express.Express {
   app.use(httpMetricsMiddleware(options.metrics));
 
   app.get('/healthz', livenessHandler);
-  app.get('/readyz', readinessHandler(options.database));
+  app.get('/readyz', readinessHandler(options.database, options.reads));
   app.get('/metrics', metricsHandler(options.metrics));
-  const api = options.corsOrigins.length > 0 ? [cors({ origin: [...options.corsOrigins], maxAge: 600 }), options.rateLimit] : [options.rateLimit];
+  const api =
+    options.corsOrigins.length > 0
+      ? [cors({ origin: [...options.corsOrigins], maxAge: 600, exposedHeaders: EXPOSED_HEADERS }), options.rateLimit]
+      : [options.rateLimit];
   app.use(options.explorer);
   app.use('/graphql', ...api, ...options.graphql);
   app.use('/export', ...api, options.exports);

@@ -6,13 +6,14 @@
  * cut the response short (destroyed, so the client sees an incomplete transfer, never a file that
  * looks whole) and is logged.
  */
-import type { RequestHandler, Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import express from 'express';
 import type { Authenticator } from '../auth/authenticate.js';
 import { recordScope, requirePermission } from '../auth/scope.js';
 import type { SigningKey } from '../audit/signing-key.js';
 import type { Clock } from '../clock.js';
 import type { Database } from '../db/database.js';
+import type { ReadRouting } from '../db/read-routing.js';
 import { parseAuditFilter, startAuditExport, type AuditExportFormat } from '../export/audit-export.js';
 import { exportFilename } from '../export/export-filename.js';
 import { assertLogIntact, startLogExport } from '../export/log-export.js';
@@ -26,11 +27,14 @@ import { writeChunks } from '../export/stream-rows.js';
 import { findTenant } from '../identity/tenants.js';
 import type { Logger } from '../logger.js';
 import type { ServiceContext } from '../service-context.js';
+import { readAfterOf } from './read-after.js';
 import { requestInfoOf } from './request-info.js';
 import { sendError } from './send-error.js';
 
 export interface ExportRoutesOptions {
   readonly db: Database;
+  /** Where record exports read (audit and log exports read the primary, where the log's checkpoints are). */
+  readonly reads: ReadRouting;
   readonly clock: Clock;
   readonly signingKey: SigningKey;
   readonly log: LogService;
@@ -64,7 +68,7 @@ export function createExportRouter(options: ExportRoutesOptions): express.Router
   for (const kind of RECORD_EXPORTS) {
     router.get(
       `/${kind.name}.csv`,
-      exportHandler(options, (ctx, params) => startRecords(ctx, params, kind)),
+      exportHandler(options, (ctx, params, req) => startRecords(ctx, params, kind, options.reads.session(readAfterOf(req)).db())),
     );
   }
   return router;
@@ -100,14 +104,18 @@ async function startAudit(options: ExportRoutesOptions, ctx: ServiceContext, par
   return { kind: 'audit', extension: format, headers, chunks };
 }
 
-async function startRecords(ctx: ServiceContext, params: QueryParams, kind: RecordExportKind): Promise<StartedExport> {
+/** Records are read from `source`: the read replica when one is configured and fresh enough. */
+async function startRecords(ctx: ServiceContext, params: QueryParams, kind: RecordExportKind, source: Database): Promise<StartedExport> {
   const scope = recordScope(ctx.actor, kind.scopeKind);
   const filter = kind.parseFilter(params);
   params.rejectUnknown();
-  return { kind: kind.name, extension: 'csv', chunks: await startRecordExport(ctx, kind, scope, filter) };
+  return { kind: kind.name, extension: 'csv', chunks: await startRecordExport(ctx, kind, scope, filter, source) };
 }
 
-function exportHandler(options: ExportRoutesOptions, start: (ctx: ServiceContext, params: QueryParams) => Promise<StartedExport>): RequestHandler {
+function exportHandler(
+  options: ExportRoutesOptions,
+  start: (ctx: ServiceContext, params: QueryParams, req: Request) => Promise<StartedExport>,
+): RequestHandler {
   return async (req, res) => {
     // Express answers HEAD with the GET route; an export would then sign, record and read everything for nothing.
     if (req.method !== 'GET') {
@@ -125,7 +133,7 @@ function exportHandler(options: ExportRoutesOptions, start: (ctx: ServiceContext
       const actor = requirePermission(await options.authenticator.authenticate(req.headers.authorization, request), 'audit_logs.export');
       const ctx: ServiceContext = { db: options.db, clock: options.clock, actor, request };
       tenant = (await findTenant(options.db, actor.tenantId))?.slug ?? actor.tenantId;
-      started = await start(ctx, new QueryParams(req.query));
+      started = await start(ctx, new QueryParams(req.query), req);
     } catch (error) {
       sendError(res, error, log, 'export before streaming');
       return;

@@ -17,11 +17,12 @@ import { createGraphQLContext, type GraphQLContext, type SchemaDependencies } fr
 import { formatGraphQLError, requestErrorOf } from '../../schema/format-error.js';
 import type { Authenticator } from '../auth/authenticate.js';
 import { AppError } from '../errors.js';
-import { observabilityPlugin } from './apollo-plugins.js';
+import { observabilityPlugin, readAfterWritePlugin } from './apollo-plugins.js';
 import { batchCost } from '../../schema/limits/batch-cost.js';
 import { operationLimitsPlugin } from '../../schema/limits/limits-plugin.js';
 import type { Config } from '../config.js';
 import type { Metrics } from './metrics.js';
+import { readAfterOf } from './read-after.js';
 import { requestInfoOf } from './request-info.js';
 
 export interface GraphQLHttpOptions {
@@ -61,6 +62,7 @@ export async function startGraphQLHttp(options: GraphQLHttpOptions): Promise<{ h
         },
       },
       observabilityPlugin(options.metrics, deps.logger),
+      readAfterWritePlugin(deps.reads, deps.logger),
       operationLimitsPlugin(options.limits),
       // Vigil sets no cache hints; the built-in cache-control plugin would still wrap every field
       // of every response to compute a policy (a large share of a 100-row page's CPU).
@@ -76,7 +78,7 @@ export async function startGraphQLHttp(options: GraphQLHttpOptions): Promise<{ h
       try {
         // A stream token runs only the event stream's operations: operationLimitsPlugin refuses the rest.
         const identity = await authenticator.identify(req.headers.authorization, request, { acceptsStreamTokens: true });
-        return createGraphQLContext(deps, identity?.actor ?? null, request, identity?.user);
+        return createGraphQLContext(deps, identity?.actor ?? null, request, { signedInUser: identity?.user, readAfter: readAfterOf(req) });
       } catch (error) {
         if (error instanceof AppError) throw requestErrorOf(error);
         throw error;

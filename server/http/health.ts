@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 import type { DatabaseHandle } from '../db/database.js';
 import { countPendingMigrations } from '../db/migrate.js';
+import type { ReadRouting } from '../db/read-routing.js';
 
 const READINESS_TIMEOUT_MS = 2_000;
 
@@ -10,8 +11,11 @@ export const livenessHandler: RequestHandler = (_req, res) => {
   res.json({ status: 'ok' });
 };
 
-/** Ready: the database answers within 2 s and every shipped migration is applied. */
-export function readinessHandler(database: DatabaseHandle): RequestHandler {
+/**
+ * Ready: the database answers within 2 s and every shipped migration is applied. A read replica's
+ * state is reported but never makes an instance unready: its reads fall back to the primary.
+ */
+export function readinessHandler(database: DatabaseHandle, reads?: ReadRouting): RequestHandler {
   return async (req, res) => {
     try {
       const pending = await withTimeout(
@@ -25,7 +29,8 @@ export function readinessHandler(database: DatabaseHandle): RequestHandler {
         res.status(503).json({ status: 'unavailable', database: 'ok', pendingMigrations: pending });
         return;
       }
-      res.json({ status: 'ok', database: 'ok', pendingMigrations: 0 });
+      const replica = reads?.status();
+      res.json({ status: 'ok', database: 'ok', pendingMigrations: 0, ...(replica && { readReplica: replica.state }) });
     } catch (error) {
       // The reason goes to the log: /readyz is unauthenticated, and the driver's message names the
       // database's address.

@@ -6,6 +6,7 @@
 import type { RequestHandler } from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { DatabaseHandle } from '../db/database.js';
+import type { ReadRouting } from '../db/read-routing.js';
 
 export interface Metrics {
   readonly registry: Registry;
@@ -18,7 +19,7 @@ export interface Metrics {
 
 const MAX_OPERATION_LABELS = 200;
 
-export function createMetrics(database: DatabaseHandle, realtime?: { readonly subscriptionCount: number }): Metrics {
+export function createMetrics(database: DatabaseHandle, realtime?: { readonly subscriptionCount: number }, reads?: ReadRouting): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'vigil_' });
   const seenOperations = new Set<string>();
@@ -48,6 +49,8 @@ export function createMetrics(database: DatabaseHandle, realtime?: { readonly su
       this.set(realtime?.subscriptionCount ?? 0);
     },
   });
+
+  if (reads?.hasReplica) addReadReplicaMetrics(registry, reads);
 
   return {
     registry,
@@ -103,4 +106,39 @@ export function metricsHandler(metrics: Metrics): RequestHandler {
     res.setHeader('Content-Type', metrics.registry.contentType);
     res.send(await metrics.registry.metrics());
   };
+}
+
+/** How stale the read replica is, whether it is read, and where list queries and exports went. */
+function addReadReplicaMetrics(registry: Registry, reads: ReadRouting): void {
+  new Gauge({
+    name: 'vigil_read_replica_staleness_seconds',
+    help: 'How stale a read on the read replica could be now (absent while it is not read: unreachable, not a standby, another database)',
+    registers: [registry],
+    collect() {
+      this.reset();
+      const staleness = reads.status()?.stalenessMs;
+      if (staleness !== null && staleness !== undefined) this.set(staleness / 1000);
+    },
+  });
+  new Gauge({
+    name: 'vigil_read_replica_up',
+    help: '1 while list queries and exports may read the replica (it answers and is within VIGIL_READ_MAX_LAG_MS), else 0',
+    registers: [registry],
+    collect() {
+      this.set(reads.status()?.state === 'ok' ? 1 : 0);
+    },
+  });
+  const counted = { replica: 0, primary: 0 };
+  new Counter({
+    name: 'vigil_read_requests_total',
+    help: 'Requests whose list queries or export read the replica or the primary',
+    labelNames: ['database'],
+    registers: [registry],
+    collect() {
+      for (const database of ['replica', 'primary'] as const) {
+        this.inc({ database }, reads.routed[database] - counted[database]);
+        counted[database] = reads.routed[database];
+      }
+    },
+  });
 }
