@@ -11,8 +11,8 @@ import type { DeliveryDeps } from '../server/webhooks/delivery-worker.js';
 import type { Logger } from '../server/logger.js';
 import type { SecretBox } from '../server/secrets/secret-box.js';
 import type { DatabaseHandle, ServiceContext } from '../server/service-context.js';
-import type { ReadRouting, ReadSession } from '../server/db/read-routing.js';
-import type { WalPosition } from '../server/db/wal-position.js';
+import type { ReadRouting, ReadSession } from '../server/reads/read-routing.js';
+import type { WalPosition } from '../server/reads/wal-position.js';
 import { createLoaders, type Loaders } from './loaders.js';
 import type { SubscriptionHub } from './realtime/subscription-hub.js';
 

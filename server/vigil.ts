@@ -14,7 +14,7 @@ import { systemClock, type Clock } from './clock.js';
 import type { ArchiveConfig, Config } from './config.js';
 import { lockDataDir, type DataDirLock } from './db/data-dir-lock.js';
 import { openDatabase, type DatabaseHandle, type OpenDatabaseOptions } from './db/database.js';
-import { createReadRouting } from './db/read-routing.js';
+import { createReadRouting } from './reads/read-routing.js';
 import { runMigrations } from './db/migrate.js';
 import { createApp } from './http/app.js';
 import { createExpressServer } from './http/express-server.js';

@@ -16,7 +16,6 @@ import postgres from 'postgres';
 import type { DatabaseConfig } from '../config.js';
 import { registerCopyConnections } from './copy-csv.js';
 import { LOG_WRITER_SETTING } from './log-writer.js';
-import type { ReplicaConnection } from './read-routing.js';
 import * as tables from './tables/index.js';
 
 export type Tables = typeof tables;
@@ -24,6 +23,12 @@ export type Database = PgDatabase<PgQueryResultHKT, Tables>;
 export type Transaction = PgTransaction<PgQueryResultHKT, Tables, ExtractTablesWithRelations<Tables>>;
 /** What a query function runs on: the database, or a transaction in progress. */
 export type Executor = Database | Transaction;
+
+/** A pool on a read replica (server/reads/read-routing.ts decides when it is read). */
+export interface ReplicaConnection {
+  readonly db: Database;
+  close(): Promise<void>;
+}
 
 export type QueryListener = (statement: string, params: readonly unknown[]) => void;
 

@@ -1,7 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { GraphQLContext } from '../../schema/context.js';
 import { errorCodeOf } from '../../schema/format-error.js';
-import type { ReadRouting } from '../db/read-routing.js';
+import type { ReadRouting } from '../reads/read-routing.js';
 import type { Logger } from '../logger.js';
 import { READ_AFTER_HEADER } from './read-after.js';
 import type { Metrics } from './metrics.js';

@@ -3,7 +3,7 @@
  * gets a request id (echoed in X-Request-Id) and one JSON log line.
  */
 import cors from 'cors';
-import type { ReadRouting } from '../db/read-routing.js';
+import type { ReadRouting } from '../reads/read-routing.js';
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { DatabaseHandle } from '../db/database.js';

@@ -13,7 +13,7 @@ import { recordScope, requirePermission } from '../auth/scope.js';
 import type { SigningKey } from '../audit/signing-key.js';
 import type { Clock } from '../clock.js';
 import type { Database } from '../db/database.js';
-import type { ReadRouting } from '../db/read-routing.js';
+import type { ReadRouting } from '../reads/read-routing.js';
 import { parseAuditFilter, startAuditExport, type AuditExportFormat } from '../export/audit-export.js';
 import { exportFilename } from '../export/export-filename.js';
 import { assertLogIntact, startLogExport } from '../export/log-export.js';

@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
 import type { DatabaseHandle } from '../db/database.js';
 import { countPendingMigrations } from '../db/migrate.js';
-import type { ReadRouting } from '../db/read-routing.js';
+import type { ReadRouting } from '../reads/read-routing.js';
 
 const READINESS_TIMEOUT_MS = 2_000;
 

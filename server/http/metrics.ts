@@ -6,7 +6,7 @@
 import type { RequestHandler } from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { DatabaseHandle } from '../db/database.js';
-import type { ReadRouting } from '../db/read-routing.js';
+import type { ReadRouting } from '../reads/read-routing.js';
 
 export interface Metrics {
   readonly registry: Registry;

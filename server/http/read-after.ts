@@ -3,7 +3,7 @@
  * after it, and a request that passes it back reads where that write is already visible.
  */
 import type { Request } from 'express';
-import { parseWalPosition, type WalPosition } from '../db/wal-position.js';
+import { parseWalPosition, type WalPosition } from '../reads/wal-position.js';
 import { BadInput } from '../errors.js';
 
 export const READ_AFTER_HEADER = 'X-Vigil-Read-After';

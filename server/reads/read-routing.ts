@@ -13,7 +13,7 @@
  */
 import { sql } from 'drizzle-orm';
 import type { Logger } from '../logger.js';
-import { queryRows, type Database } from './database.js';
+import { queryRows, type Database, type ReplicaConnection } from '../db/database.js';
 import { formatWalPosition, parseWalPosition, type WalPosition } from './wal-position.js';
 
 export type ReplicaState = 'ok' | 'behind' | 'unreachable' | 'not-standby' | 'other-database';
@@ -45,11 +45,6 @@ export interface ReadRouting {
   readonly routed: { replica: number; primary: number };
   /** Measures once now, then a few times a second until `close()`. */
   start(): Promise<void>;
-  close(): Promise<void>;
-}
-
-export interface ReplicaConnection {
-  readonly db: Database;
   close(): Promise<void>;
 }
 
