@@ -18,6 +18,7 @@ import { formatGraphQLError, requestErrorOf } from '../../schema/format-error.js
 import type { Authenticator } from '../auth/authenticate.js';
 import { AppError } from '../errors.js';
 import { observabilityPlugin, readAfterWritePlugin } from './apollo-plugins.js';
+import { compiledExecution } from './compiled-execution.js';
 import { batchCost } from '../../schema/limits/batch-cost.js';
 import { operationLimitsPlugin } from '../../schema/limits/limits-plugin.js';
 import type { Config } from '../config.js';
@@ -42,7 +43,8 @@ export interface GraphQLHttpOptions {
 export async function startGraphQLHttp(options: GraphQLHttpOptions): Promise<{ handler: RequestHandler[]; apollo: ApolloServer<GraphQLContext> }> {
   const { deps, authenticator } = options;
   const apollo = new ApolloServer<GraphQLContext>({
-    schema: options.schema,
+    // The schema, with execution compiled per operation (graphql-jit).
+    gateway: compiledExecution(options.schema),
     // Who may introspect is decided per caller, by operationLimitsPlugin (VIGIL_GRAPHQL_INTROSPECTION).
     introspection: true,
     // A batch is an array of operations in one request; batchCap() bounds how many.

@@ -1,6 +1,7 @@
 import { and, type SQL } from 'drizzle-orm';
 import type { RowScope } from '../../auth/scope.js';
 import type { Executor } from '../../db/database.js';
+import { selectWholeRows } from '../../db/flat-rows.js';
 import { commands, type CommandRow, type CommandShell, type CommandStatus, type SessionSource } from '../../db/tables/index.js';
 import { fetchPage, type Page, type PageArgs } from '../../pagination/keyset.js';
 import { containsIfGiven, equalsIfGiven, inTimeRange, oneOfIfGiven, findInScope, scopeConditions, type ScopeColumns, type TimeRange } from './conditions.js';
@@ -31,12 +32,16 @@ export async function listCommands(db: Executor, scope: RowScope, filter: Comman
     COMMAND_ORDER,
     (row) => [row.submittedAt.toISOString(), row.id],
     ({ where, orderBy, limit }) =>
-      db
-        .select()
-        .from(commands)
-        .where(and(...conditions, where))
-        .orderBy(...orderBy)
-        .limit(limit),
+      selectWholeRows(
+        db,
+        commands,
+        db
+          .select()
+          .from(commands)
+          .where(and(...conditions, where))
+          .orderBy(...orderBy)
+          .limit(limit),
+      ),
   );
 }
 
