@@ -8,56 +8,17 @@ import { PgTable } from 'drizzle-orm/pg-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectWholeRows } from '../../server/db/flat-rows.js';
 import * as tables from '../../server/db/tables/index.js';
-import { buildRecordsFixture, ingest, minutesAgo } from '../support/records-fixture.js';
+import { buildRecordsFixture, reportOneOfEachRecord } from '../support/records-fixture.js';
 import { startTestVigil, type TestVigil } from '../support/test-vigil.js';
 
-const ALL_TABLES = Object.values(tables).filter((value): value is PgTable => is(value, PgTable));
+const ALL_TABLES = (Object.values(tables) as unknown[]).filter((value): value is PgTable => is(value, PgTable));
 
 describe('rows read with a flat mapping', () => {
   let t: TestVigil;
 
   beforeAll(async () => {
     t = await startTestVigil();
-    const f = await buildRecordsFixture(t);
-    const reported = await ingest(t, f.web.agentToken, [
-      {
-        eventId: 'ts-alice',
-        kind: 'TERMINAL_SESSION_STARTED',
-        terminalSessionStarted: {
-          userEmail: 'alice@example.test',
-          username: 'alice',
-          source: 'WEB_TERMINAL',
-          startedAt: minutesAgo(t, 30),
-          accessSessionId: f.aliceAccess.id,
-        },
-      },
-      {
-        eventId: 'c-1',
-        kind: 'COMMAND',
-        command: {
-          shell: 'SYSTEM',
-          line: 'uptime',
-          userEmail: 'alice@example.test',
-          terminalSessionEventId: 'ts-alice',
-          status: 'SUCCESS',
-          submittedAt: minutesAgo(t, 20),
-        },
-      },
-      {
-        eventId: 'ft-1',
-        kind: 'FILE_TRANSFER',
-        fileTransfer: {
-          userEmail: 'alice@example.test',
-          username: 'alice',
-          direction: 'UPLOAD',
-          objectName: 'a',
-          path: '/tmp/a',
-          status: 'SUCCESS',
-          occurredAt: minutesAgo(t, 10),
-        },
-      },
-    ]);
-    expect(reported.errors).toBeUndefined();
+    await reportOneOfEachRecord(t, await buildRecordsFixture(t));
   }, 60_000);
 
   afterAll(async () => {

@@ -15,7 +15,7 @@ import { queryRows } from '../../server/db/database.js';
 import { RECORD_EXPORTS } from '../../server/export/record-exports.js';
 import { inlineParameters } from '../../server/db/copy-csv.js';
 import { fetchExport } from '../support/export-client.js';
-import { buildRecordsFixture, ingest, minutesAgo, type RecordsFixture } from '../support/records-fixture.js';
+import { buildRecordsFixture, reportOneOfEachRecord, type RecordsFixture } from '../support/records-fixture.js';
 import { startTestVigil, type TestVigil } from '../support/test-vigil.js';
 
 let t: TestVigil;
@@ -106,45 +106,7 @@ beforeAll(async () => {
         where n.nspname = 'public' and c.relkind in ('r', 'p') and c.relname not like '\\_\\_drizzle%'`,
   );
   tenantTables = new Set(tables.map((table) => table.name).filter((name) => !GLOBAL_TABLES[name]));
-  const reported = await ingest(t, f.web.agentToken, [
-    {
-      eventId: 'ts-alice',
-      kind: 'TERMINAL_SESSION_STARTED',
-      terminalSessionStarted: {
-        userEmail: 'alice@example.test',
-        username: 'alice',
-        source: 'WEB_TERMINAL',
-        startedAt: minutesAgo(t, 30),
-        accessSessionId: f.aliceAccess.id,
-      },
-    },
-    {
-      eventId: 'c-1',
-      kind: 'COMMAND',
-      command: {
-        shell: 'SYSTEM',
-        line: 'uptime',
-        userEmail: 'alice@example.test',
-        terminalSessionEventId: 'ts-alice',
-        status: 'SUCCESS',
-        submittedAt: minutesAgo(t, 20),
-      },
-    },
-    {
-      eventId: 'ft-1',
-      kind: 'FILE_TRANSFER',
-      fileTransfer: {
-        userEmail: 'alice@example.test',
-        username: 'alice',
-        direction: 'UPLOAD',
-        objectName: 'a',
-        path: '/tmp/a',
-        status: 'SUCCESS',
-        occurredAt: minutesAgo(t, 10),
-      },
-    },
-  ]);
-  expect(reported.errors).toBeUndefined();
+  await reportOneOfEachRecord(t, f);
   const granted = await t.gql(`mutation($id: ID!) { grantPermissions(userId: $id, permissions: [AUDIT_LOGS_EXPORT]) { id } }`, t.admin.token, {
     id: f.alice.id,
   });

@@ -88,6 +88,52 @@ export function ingest(t: TestVigil, agentToken: string, events: Record<string, 
   return graphql(t.url, INGEST, { token: agentToken, variables: { events } });
 }
 
+/**
+ * Alice's web terminal session on web-01 within her access session, one command in it and one
+ * upload: a row in each of the record tables, for tests that read every table.
+ */
+export async function reportOneOfEachRecord(t: TestVigil, f: RecordsFixture): Promise<void> {
+  const reported = await ingest(t, f.web.agentToken, [
+    {
+      eventId: 'ts-alice',
+      kind: 'TERMINAL_SESSION_STARTED',
+      terminalSessionStarted: {
+        userEmail: 'alice@example.test',
+        username: 'alice',
+        source: 'WEB_TERMINAL',
+        startedAt: minutesAgo(t, 30),
+        accessSessionId: f.aliceAccess.id,
+      },
+    },
+    {
+      eventId: 'c-1',
+      kind: 'COMMAND',
+      command: {
+        shell: 'SYSTEM',
+        line: 'uptime',
+        userEmail: 'alice@example.test',
+        terminalSessionEventId: 'ts-alice',
+        status: 'SUCCESS',
+        submittedAt: minutesAgo(t, 20),
+      },
+    },
+    {
+      eventId: 'ft-1',
+      kind: 'FILE_TRANSFER',
+      fileTransfer: {
+        userEmail: 'alice@example.test',
+        username: 'alice',
+        direction: 'UPLOAD',
+        objectName: 'a',
+        path: '/tmp/a',
+        status: 'SUCCESS',
+        occurredAt: minutesAgo(t, 10),
+      },
+    },
+  ]);
+  if (reported.errors) throw new Error(`the agent's batch was refused: ${JSON.stringify(reported.errors)}`);
+}
+
 /** An ISO time `minutes` before the test clock's now. */
 export function minutesAgo(t: TestVigil, minutes: number): string {
   return new Date(t.clock.now().getTime() - minutes * 60_000).toISOString();
