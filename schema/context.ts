@@ -99,6 +99,6 @@ export function createGraphQLContext(
     request,
     signedInUser: options.signedInUser,
     reads: deps.reads.session(options.readAfter ?? null),
-    loaders: createLoaders(deps.db, actor),
+    loaders: createLoaders(deps.db, actor, options.signedInUser),
   };
 }

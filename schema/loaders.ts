@@ -42,7 +42,11 @@ function byId<Kind extends LookupKind>(db: DatabaseHandle, kind: Kind, tenantId:
  * The operation's loaders, each made on first use: a long-lived subscription context (which
  * resolves its events through shared per-event loaders) costs nothing for the ones it never uses.
  */
-export function createLoaders(db: DatabaseHandle, actor: Actor | null): Loaders {
+/**
+ * `signedInUser`: the acting person as authentication read them moments ago in this request; the
+ * user loader starts with them, so a page of one's own rows asks nobody's row again.
+ */
+export function createLoaders(db: DatabaseHandle, actor: Actor | null, signedInUser?: UserRecord): Loaders {
   const tenantId = actor?.tenantId;
   const made = new Map<string, unknown>();
   const lazily = <Loader>(name: string, make: () => Loader): Loader => {
@@ -53,7 +57,11 @@ export function createLoaders(db: DatabaseHandle, actor: Actor | null): Loaders 
   let nested: Loaders['nested'] | undefined;
   return {
     get userById() {
-      return lazily('userById', () => byId(db, 'users', tenantId));
+      return lazily('userById', () => {
+        const loader = byId(db, 'users', tenantId);
+        if (signedInUser && signedInUser.tenantId === tenantId) loader.prime(signedInUser.id, signedInUser);
+        return loader;
+      });
     },
     get serverById() {
       return lazily('serverById', () => byId(db, 'servers', tenantId));

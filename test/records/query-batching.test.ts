@@ -46,15 +46,15 @@ beforeAll(async () => {
 afterAll(async () => t?.close());
 
 /** Runs a query and returns the number of SQL statements Vigil sent for it. */
-async function countStatements(query: string, variables: Record<string, unknown>): Promise<{ statements: number; data: any }> {
+async function countStatements(query: string, variables: Record<string, unknown>, token = t.admin.token): Promise<{ statements: number; data: any }> {
   // A first run warms the token's last-used stamp, which is written at most once a minute.
-  await graphql(t.url, '{ me { id } }', { token: t.admin.token });
+  await graphql(t.url, '{ me { id } }', { token });
   // Sequencer runs that earlier writers asked for are not this query's statements.
   await t.vigil.log.whenIdle();
   let statements = 0;
   const stop = t.vigil.database.onQuery(() => statements++);
   try {
-    const response = await graphql(t.url, query, { token: t.admin.token, variables });
+    const response = await graphql(t.url, query, { token, variables });
     expect(response.errors).toBeUndefined();
     return { statements, data: response.data };
   } finally {
@@ -78,6 +78,14 @@ describe('nested fields', () => {
     // authentication (1) + the page (1) + servers (1) + operators (1) + terminal sessions (1)
     expect(large.statements).toBe(5);
     expect(large.statements).toBe(small.statements);
+  });
+
+  it('answers the operator of a page of one’s own commands with the user authentication read: no statement for it', async () => {
+    const own = await countStatements('query { commands(first: 20) { nodes { line operator { email } } } }', {}, f.alice.token);
+    expect(own.data.commands.nodes.length).toBeGreaterThan(0);
+    expect(own.data.commands.nodes.every((node: any) => node.operator.email === 'alice@example.test')).toBe(true);
+    // authentication (1) + the page (1)
+    expect(own.statements).toBe(2);
   });
 
   it("batches every terminal session's first commands into one statement", async () => {
