@@ -62,18 +62,6 @@ const MAX_NOTES = 64;
 export function createReadRouting(options: ReadRoutingOptions): ReadRouting {
   const { primary, replica, maxStalenessMs, logger } = options;
   const routed = { replica: 0, primary: 0 };
-  if (!replica) {
-    return {
-      hasReplica: false,
-      routed,
-      session: () => primarySession(primary, routed),
-      writePosition: () => currentPosition(primary).then(formatWalPosition),
-      status: () => null,
-      start: async () => {},
-      close: async () => {},
-    };
-  }
-
   // Often enough that a healthy replica is always well within the bound, yet a few statements a second at most.
   const probeIntervalMs = Math.max(50, Math.min(1000, Math.floor(maxStalenessMs / 4)));
   let state: ReplicaState = 'unreachable';
@@ -91,28 +79,36 @@ export function createReadRouting(options: ReadRoutingOptions): ReadRouting {
     state = next;
   };
 
-  const stalenessMs = (now: number): number | null => {
-    if (state === 'unreachable' || state === 'not-standby' || state === 'other-database' || replayed === null) return null;
-    const pending = notes.find((note) => note.position > replayed!);
-    const since = pending ?? notes.at(-1);
-    return since ? now - since.at : null;
+  /** How stale a read there could be now; null while the replica is not one to read. */
+  const stalenessMs = (): number | null => {
+    if ((state !== 'ok' && state !== 'behind') || replayed === null) return null;
+    const since = notes.find((note) => note.position > replayed!) ?? notes.at(-1);
+    return since ? Date.now() - since.at : null;
+  };
+
+  /** The state now: staleness grows between probes, so an `ok` replica can have fallen behind since. */
+  const currentState = (): ReplicaState => {
+    if (state !== 'ok') return state;
+    const staleness = stalenessMs();
+    return staleness !== null && staleness <= maxStalenessMs ? 'ok' : 'behind';
   };
 
   async function probe(): Promise<void> {
+    // A URL that is not this database's standby stays unread until the configuration changes.
+    if (!replica || state === 'other-database') return;
     const at = Date.now();
     const position = await currentPosition(primary);
     let answer: { standby: boolean; replayed: string | null } | undefined;
     try {
       if (!isIdentityChecked) {
-        if (!(await isStandbyOfPrimary(primary, replica!.db, logger))) {
+        if (!(await isStandbyOfPrimary(primary, replica.db, logger))) {
           setState('other-database');
-          clearInterval(timer);
           return;
         }
         isIdentityChecked = true;
       }
       [answer] = await queryRows<{ standby: boolean; replayed: string | null }>(
-        replica!.db,
+        replica.db,
         sql`select pg_is_in_recovery() as standby, pg_last_wal_replay_lsn()::text as replayed`,
       );
     } catch (error) {
@@ -127,7 +123,7 @@ export function createReadRouting(options: ReadRoutingOptions): ReadRouting {
     notes.push({ position, at });
     notes = notes.filter((note, index) => note.position > replayed! || index === notes.length - 1);
     if (notes.length > MAX_NOTES) notes.splice(1, 1);
-    const staleness = stalenessMs(Date.now());
+    const staleness = stalenessMs();
     setState(staleness !== null && staleness <= maxStalenessMs ? 'ok' : 'behind', { stalenessMs: staleness });
   }
 
@@ -140,15 +136,11 @@ export function createReadRouting(options: ReadRoutingOptions): ReadRouting {
     return probing;
   };
 
-  const isUsable = (after: WalPosition | null): boolean => {
-    if (state !== 'ok' && state !== 'behind') return false;
-    const staleness = stalenessMs(Date.now());
-    if (staleness === null || staleness > maxStalenessMs) return false;
-    return after === null || (replayed !== null && replayed >= after);
-  };
+  const readerFor = (after: WalPosition | null): Database =>
+    replica && currentState() === 'ok' && (after === null || (replayed !== null && replayed >= after)) ? replica.db : primary;
 
   return {
-    hasReplica: true,
+    hasReplica: replica !== undefined,
     routed,
     session(after) {
       let chosen: Database | undefined;
@@ -157,7 +149,7 @@ export function createReadRouting(options: ReadRoutingOptions): ReadRouting {
         db() {
           if (hasWritten) return primary;
           if (!chosen) {
-            chosen = isUsable(after) ? replica.db : primary;
+            chosen = readerFor(after);
             routed[chosen === primary ? 'primary' : 'replica'] += 1;
           }
           return chosen;
@@ -169,11 +161,11 @@ export function createReadRouting(options: ReadRoutingOptions): ReadRouting {
     },
     writePosition: () => currentPosition(primary).then(formatWalPosition),
     status() {
-      const staleness = stalenessMs(Date.now());
-      const current: ReplicaState = state === 'ok' && (staleness === null || staleness > maxStalenessMs) ? 'behind' : state;
-      return { state: current, stalenessMs: staleness, replayed: replayed === null ? null : formatWalPosition(replayed) };
+      if (!replica) return null;
+      return { state: currentState(), stalenessMs: stalenessMs(), replayed: replayed === null ? null : formatWalPosition(replayed) };
     },
     async start() {
+      if (!replica) return;
       await probeLogged();
       timer = setInterval(() => void probeLogged(), probeIntervalMs);
       timer.unref();
@@ -183,18 +175,6 @@ export function createReadRouting(options: ReadRoutingOptions): ReadRouting {
       clearInterval(timer);
       await probing;
     },
-  };
-}
-
-function primarySession(primary: Database, routed: { primary: number }): ReadSession {
-  let isCounted = false;
-  return {
-    db() {
-      if (!isCounted) routed.primary += 1;
-      isCounted = true;
-      return primary;
-    },
-    noteWrite() {},
   };
 }
 
