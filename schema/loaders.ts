@@ -41,68 +41,83 @@ function byId<Kind extends LookupKind>(db: DatabaseHandle, kind: Kind, tenantId:
 /**
  * The operation's loaders, each made on first use: a long-lived subscription context (which
  * resolves its events through shared per-event loaders) costs nothing for the ones it never uses.
+ * A class, so the getters live once on its prototype rather than as closures in every context.
  */
+class OperationLoaders implements Loaders {
+  readonly #db: DatabaseHandle;
+  readonly #tenantId: string | undefined;
+  readonly #signedInUser: UserRecord | undefined;
+  #made: Map<string, unknown> | undefined;
+  #nested: Loaders['nested'] | undefined;
+
+  constructor(db: DatabaseHandle, actor: Actor | null, signedInUser: UserRecord | undefined) {
+    this.#db = db;
+    this.#tenantId = actor?.tenantId;
+    this.#signedInUser = signedInUser;
+  }
+
+  #lazily<Loader>(name: string, make: () => Loader): Loader {
+    this.#made ??= new Map();
+    let loader = this.#made.get(name) as Loader | undefined;
+    if (!loader) this.#made.set(name, (loader = make()));
+    return loader;
+  }
+
+  get userById() {
+    return this.#lazily('userById', () => {
+      const loader = byId(this.#db, 'users', this.#tenantId);
+      const signedInUser = this.#signedInUser;
+      if (signedInUser && signedInUser.tenantId === this.#tenantId) loader.prime(signedInUser.id, signedInUser);
+      return loader;
+    });
+  }
+  get serverById() {
+    return this.#lazily('serverById', () => byId(this.#db, 'servers', this.#tenantId));
+  }
+  get tokenById() {
+    return this.#lazily('tokenById', () => byId(this.#db, 'apiTokens', this.#tenantId));
+  }
+  get accessSessionById() {
+    return this.#lazily('accessSessionById', () => byId(this.#db, 'accessSessions', this.#tenantId));
+  }
+  get terminalSessionById() {
+    return this.#lazily('terminalSessionById', () => byId(this.#db, 'terminalSessions', this.#tenantId));
+  }
+  get approvalById() {
+    return this.#lazily('approvalById', () => byId(this.#db, 'approvals', this.#tenantId));
+  }
+  get sudoAuthorizationById() {
+    return this.#lazily('sudoAuthorizationById', () => byId(this.#db, 'sudoAuthorizations', this.#tenantId));
+  }
+  get recordingBySessionId() {
+    return this.#lazily('recordingBySessionId', () => {
+      const db = this.#db;
+      const tenantId = this.#tenantId;
+      return new DataLoader<string, TerminalRecordingRecord | null>(async (ids) => {
+        const rows = tenantId ? await recordingsOfSessions(db, tenantId, ids) : [];
+        return ids.map((id) => rows.find((row) => row.terminalSessionId === id) ?? null);
+      });
+    });
+  }
+  get decisionsByApprovalId() {
+    return this.#lazily('decisionsByApprovalId', () => {
+      const db = this.#db;
+      const tenantId = this.#tenantId;
+      return new DataLoader<string, ApprovalDecisionRecord[]>(async (ids) => {
+        const rows = tenantId ? await decisionsOfApprovals(db, tenantId, ids) : [];
+        return ids.map((id) => rows.filter((row) => row.approvalId === id));
+      });
+    });
+  }
+  get nested() {
+    return (this.#nested ??= new Map());
+  }
+}
+
 /**
  * `signedInUser`: the acting person as authentication read them moments ago in this request; the
  * user loader starts with them, so a page of one's own rows asks nobody's row again.
  */
 export function createLoaders(db: DatabaseHandle, actor: Actor | null, signedInUser?: UserRecord): Loaders {
-  const tenantId = actor?.tenantId;
-  const made = new Map<string, unknown>();
-  const lazily = <Loader>(name: string, make: () => Loader): Loader => {
-    let loader = made.get(name) as Loader | undefined;
-    if (!loader) made.set(name, (loader = make()));
-    return loader;
-  };
-  let nested: Loaders['nested'] | undefined;
-  return {
-    get userById() {
-      return lazily('userById', () => {
-        const loader = byId(db, 'users', tenantId);
-        if (signedInUser && signedInUser.tenantId === tenantId) loader.prime(signedInUser.id, signedInUser);
-        return loader;
-      });
-    },
-    get serverById() {
-      return lazily('serverById', () => byId(db, 'servers', tenantId));
-    },
-    get tokenById() {
-      return lazily('tokenById', () => byId(db, 'apiTokens', tenantId));
-    },
-    get accessSessionById() {
-      return lazily('accessSessionById', () => byId(db, 'accessSessions', tenantId));
-    },
-    get terminalSessionById() {
-      return lazily('terminalSessionById', () => byId(db, 'terminalSessions', tenantId));
-    },
-    get approvalById() {
-      return lazily('approvalById', () => byId(db, 'approvals', tenantId));
-    },
-    get sudoAuthorizationById() {
-      return lazily('sudoAuthorizationById', () => byId(db, 'sudoAuthorizations', tenantId));
-    },
-    get recordingBySessionId() {
-      return lazily(
-        'recordingBySessionId',
-        () =>
-          new DataLoader<string, TerminalRecordingRecord | null>(async (ids) => {
-            const rows = tenantId ? await recordingsOfSessions(db, tenantId, ids) : [];
-            return ids.map((id) => rows.find((row) => row.terminalSessionId === id) ?? null);
-          }),
-      );
-    },
-    get decisionsByApprovalId() {
-      return lazily(
-        'decisionsByApprovalId',
-        () =>
-          new DataLoader<string, ApprovalDecisionRecord[]>(async (ids) => {
-            const rows = tenantId ? await decisionsOfApprovals(db, tenantId, ids) : [];
-            return ids.map((id) => rows.filter((row) => row.approvalId === id));
-          }),
-      );
-    },
-    get nested() {
-      return (nested ??= new Map());
-    },
-  };
+  return new OperationLoaders(db, actor, signedInUser);
 }

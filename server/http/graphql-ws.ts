@@ -17,7 +17,7 @@
  * - `dispose()` closes every socket with 1001 (going away).
  */
 import type { Server } from 'node:http';
-import { getOperationAST, GraphQLError, parse, validate, type GraphQLSchema } from 'graphql';
+import { getOperationAST, GraphQLError, type GraphQLSchema } from 'graphql';
 import type { Disposable } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { fragmentsOf, limitErrors, measureOperation } from '../../schema/limits/operation-limits.js';
@@ -34,12 +34,15 @@ import type { Authenticator } from '../auth/authenticate.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { ALL_TENANTS, type EventBus } from '../realtime/event-bus.js';
+import { operationDocuments } from './operation-documents.js';
 import { requestIdOf, requestInfoOf } from './request-info.js';
 
 export const CLOSE_UNAUTHORIZED = 4401;
 
 interface ConnectionState extends Record<PropertyKey, unknown> {
   actor?: Actor;
+  /** The upgrade request as the audit trail names it; one request id for the connection's operations. */
+  requestInfo?: RequestInfo;
   /** A re-check of who the connection acts as, in progress: deliveries wait for it. */
   recheck?: Promise<void>;
 }
@@ -83,6 +86,7 @@ export function startGraphQLWebSocket(options: {
   const wsServer = new WebSocketServer({ server: options.httpServer, path: '/graphql' });
   const format = (error: GraphQLError) => formatGraphQLError(error.toJSON(), error, { includeStacktrace: options.includeStacktrace });
   const connections = new Set<Connection>();
+  const documents = operationDocuments(options.schema);
 
   async function recheck(connection: Connection): Promise<void> {
     let actor: Actor | null = null;
@@ -132,6 +136,7 @@ export function startGraphQLWebSocket(options: {
           const actor = authorization ? await authenticator.authenticate(authorization, request, { acceptsStreamTokens: true }) : null;
           if (!actor) throw new GraphQLError('Authentication required: send the token in connection_init');
           ctx.extra.actor = actor;
+          ctx.extra.requestInfo = request;
           const connection: Connection = { socket: ctx.extra.socket, authorization: authorization!, request, state: ctx.extra };
           connections.add(connection);
           const expiry = closeAtExpiry(connection, actor.type === 'system' ? undefined : actor.expiresAt);
@@ -147,30 +152,27 @@ export function startGraphQLWebSocket(options: {
         }
       },
       // The same checks as over HTTP (a stream token's operations, introspection, depth, aliases, cost), before anything runs.
+      // Returning the execution arguments spares graphql-ws parsing and validating the text again.
       onSubscribe(ctx, _id, payload) {
-        let document;
-        try {
-          document = parse(payload.query);
-        } catch (error) {
-          return [error as GraphQLError];
-        }
-        const invalid = validate(options.schema, document);
-        if (invalid.length > 0) return invalid;
+        const prepared = documents.prepare(payload.query);
+        if ('errors' in prepared) return [...prepared.errors];
+        const { document } = prepared;
         const operation = getOperationAST(document, payload.operationName);
         const streamRefusal = operation && streamCredentialError(document, operation, ctx.extra.actor ?? null);
         if (streamRefusal) return [streamRefusal];
         const refusal = introspectionError(options.schema, document, options.limits.introspection, ctx.extra.actor ?? null);
         if (refusal) return [refusal];
-        if (!operation) return undefined;
+        const execution = { schema: options.schema, document, operationName: payload.operationName, variableValues: payload.variables };
+        if (!operation) return execution;
         const badText = inputTextError(document, payload.variables ?? undefined);
         if (badText) return [badText];
         const errors = limitErrors(measureOperation(options.schema, operation, fragmentsOf(document.definitions), payload.variables ?? {}), options.limits);
-        return errors.length > 0 ? errors : undefined;
+        return errors.length > 0 ? errors : execution;
       },
       context(ctx): GraphQLContext {
-        const requestId = requestIdOf(ctx.extra.request);
         const state = ctx.extra;
-        const base = createGraphQLContext(deps, state.actor ?? null, requestInfoOf(ctx.extra.request, requestId));
+        const request = state.requestInfo ?? requestInfoOf(ctx.extra.request, requestIdOf(ctx.extra.request));
+        const base = createGraphQLContext(deps, state.actor ?? null, request);
         return {
           ...base,
           // Read at each use: a re-check after an identity change applies to open subscriptions.

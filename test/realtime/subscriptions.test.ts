@@ -178,6 +178,28 @@ describe('commandChanged', () => {
   });
 });
 
+describe('operations refused at subscribe', () => {
+  it('answers a syntax error and an unknown field with their errors each time, and the socket keeps serving the valid text', async () => {
+    const subscriber = await subscribe(f.admin, 'subscription { commandChanged { change command { eventId } } }');
+    const broken = 'subscription { commandChanged { change command { eventId } }';
+    const unknown = 'subscription { commandChanged { change command { eventId noSuchField } } }';
+    for (const query of [broken, unknown, broken, unknown]) await subscriber.subscribe(query);
+    expect(subscriber.errors.map((error) => error.message)).toEqual([
+      expect.stringMatching(/^Syntax Error/),
+      expect.stringContaining('Cannot query field "noSuchField"'),
+      expect.stringMatching(/^Syntax Error/),
+      expect.stringContaining('Cannot query field "noSuchField"'),
+    ]);
+    // The same valid text on a second socket: both get the command.
+    const second = await subscribe(f.alice, 'subscription { commandChanged { change command { eventId } } }');
+    const cmd = nextId('cmd');
+    await ingestOk(f.web, [command(cmd, { userId: f.alice.id, status: 'RUNNING' })]);
+    await subscriber.waitFor(1);
+    await second.waitFor(1);
+    for (const each of [subscriber, second]) expect(of(each, 'commandChanged')).toEqual([{ change: 'CREATED', command: { eventId: cmd } }]);
+  });
+});
+
 describe('eventRecorded and terminalSessionChanged', () => {
   it('delivers system logs to MONITORING_VIEW only, and a regular user their own records', async () => {
     const dave = await subscribe(f.dave, EVENT_RECORDED, { filter: { kinds: ['SYSTEM_LOG'] } });
