@@ -57,16 +57,25 @@ export function Connection<TNode extends object>(Node: ClassType<TNode>, name: s
 }
 
 /** A service page as a connection, mapping each row to its GraphQL shape. */
+/** Edges and the end cursors are made when a client asks for them: most read `nodes` only. */
 export function toConnection<TRow, TNode>(page: Page<TRow>, map: (row: TRow) => TNode): ConnectionShape<TNode> {
   const nodes = page.nodes.map(map);
+  const last = nodes.length - 1;
+  let edges: ConnectionShape<TNode>['edges'] | undefined;
   return {
     nodes,
-    edges: nodes.map((node, index) => ({ node, cursor: page.cursors[index]! })),
+    get edges() {
+      return (edges ??= nodes.map((node, index) => ({ node, cursor: page.cursorAt(index) })));
+    },
     pageInfo: {
       hasNextPage: page.hasNextPage,
       hasPreviousPage: page.hasPreviousPage,
-      startCursor: page.cursors[0] ?? null,
-      endCursor: page.cursors.at(-1) ?? null,
+      get startCursor() {
+        return last >= 0 ? page.cursorAt(0) : null;
+      },
+      get endCursor() {
+        return last >= 0 ? page.cursorAt(last) : null;
+      },
     },
   };
 }

@@ -84,7 +84,7 @@ function buildProgram(config: () => Config, setExitCode: (code: number) => void)
         do {
           const page = await listUsers(database.db, ctx.actor.tenantId, {}, { first: 500, after });
           for (const row of page.nodes) print(`${row.id}\t${row.email}\t${row.role}\t${row.disabledAt ? 'disabled' : 'enabled'}`);
-          after = page.hasNextPage ? (page.cursors.at(-1) ?? null) : null;
+          after = page.hasNextPage && page.nodes.length > 0 ? page.cursorAt(page.nodes.length - 1) : null;
         } while (after);
       });
     });

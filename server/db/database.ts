@@ -15,6 +15,7 @@ import type { ExtractTablesWithRelations } from 'drizzle-orm/relations';
 import postgres from 'postgres';
 import type { DatabaseConfig } from '../config.js';
 import { registerCopyConnections } from './copy-csv.js';
+import { preparingHotStatements } from './hot-statements.js';
 import { LOG_WRITER_SETTING } from './log-writer.js';
 import * as tables from './tables/index.js';
 
@@ -93,7 +94,7 @@ async function openPostgres(
     // returns. Retrying within a second keeps answers quick (an error) and recovery immediate.
     backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 1),
   });
-  const db = drizzlePostgres(client, { schema: tables, logger }) as unknown as Database;
+  const db = drizzlePostgres(preparingHotStatements(client), { schema: tables, logger }) as unknown as Database;
   registerCopyConnections(db, () =>
     postgres(config.url!, { max: 1, connection: { application_name: `${applicationName}:copy` }, onnotice: () => {}, connect_timeout: 10 }),
   );
@@ -147,7 +148,7 @@ function openReadReplica(url: string, poolMax: number, applicationName: string, 
     connect_timeout: 5,
     backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 1),
   });
-  const db = drizzlePostgres(client, { schema: tables, logger }) as unknown as Database;
+  const db = drizzlePostgres(preparingHotStatements(client), { schema: tables, logger }) as unknown as Database;
   registerCopyConnections(db, () =>
     postgres(url, { max: 1, connection: { application_name: `${applicationName}:copy` }, onnotice: () => {}, connect_timeout: 10 }),
   );

@@ -12,7 +12,7 @@ export async function* listPages<Row>(list: (args: PageArgs) => Promise<Page<Row
   do {
     const page: Page<Row> = await list({ first: size, after });
     if (page.nodes.length > 0) yield page.nodes;
-    after = page.hasNextPage ? (page.cursors.at(-1) ?? null) : null;
+    after = page.hasNextPage && page.nodes.length > 0 ? page.cursorAt(page.nodes.length - 1) : null;
   } while (after);
 }
 

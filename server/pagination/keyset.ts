@@ -27,7 +27,11 @@ export interface PagePlan {
 
 export interface Page<T> {
   readonly nodes: T[];
-  readonly cursors: string[];
+  /**
+   * The cursor of the node at `index`, encoded when asked: most pages are read by `nodes` and
+   * one end cursor, not a cursor per row.
+   */
+  cursorAt(index: number): string;
   readonly hasNextPage: boolean;
   readonly hasPreviousPage: boolean;
 }
@@ -96,7 +100,7 @@ export function toPage<T>(rows: T[], plan: PagePlan, keyValues: (row: T) => read
   const nodes = plan.direction === 'forward' ? kept : kept.reverse();
   return {
     nodes,
-    cursors: nodes.map((node) => encodeCursor(keyValues(node))),
+    cursorAt: (index) => encodeCursor(keyValues(nodes[index]!)),
     hasNextPage: plan.direction === 'forward' ? hasMore : plan.cursor !== null,
     hasPreviousPage: plan.direction === 'forward' ? plan.cursor !== null : hasMore,
   };
