@@ -16,6 +16,8 @@ const base = GraphQLDateTimeISO.toConfig();
 
 export const DateTimeScalar = new GraphQLScalarType<Date, string>({
   ...base,
+  // What resolvers hand out is a valid Date nearly always (a page has hundreds): straight to text.
+  serialize: (value: unknown) => (value instanceof Date && !Number.isNaN(value.getTime()) ? value.toISOString() : base.serialize(value)),
   parseValue: (value: unknown) => storable(base.parseValue(value)),
   parseLiteral: (ast: ValueNode, variables?: Record<string, unknown> | null) => storable(base.parseLiteral(ast, variables)),
 });

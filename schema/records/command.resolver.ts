@@ -1,14 +1,16 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Info, Query, Resolver, Root } from 'type-graphql';
 import { canSeeField, recordScope } from '../../server/auth/scope.js';
 import { NotFound } from '../../server/errors.js';
 import { getCommandInScope, listCommands } from '../../server/records/queries/list-commands.js';
 import { parseFilterIds, parseId } from '../../server/validation.js';
 import { PageArgs, toConnection } from '../common/connection.js';
+import { connectionNodeFields } from '../common/selected-fields.js';
 import type { GraphQLContext } from '../context.js';
 import { ApiToken } from '../identity/api-token.type.js';
 import { Server } from '../identity/server.type.js';
 import { AccessSession } from './access-session.type.js';
-import { Command, CommandConnection } from './command.type.js';
+import { Command, CommandConnection, commandColumnsFor } from './command.type.js';
 import { CommandFilterInput } from './filters.js';
 import { Person } from './person.type.js';
 import { loadAccessSession, loadPerson, loadServer, loadTerminalSession } from './references.js';
@@ -21,11 +23,13 @@ export class CommandResolver {
   @Query(() => CommandConnection, { description: 'Commands, newest first: your own, or the whole tenant for admins.' })
   async commands(
     @Ctx() ctx: GraphQLContext,
+    @Info() info: GraphQLResolveInfo,
     @Args(() => PageArgs) page: PageArgs,
     @Arg('filter', () => CommandFilterInput, { nullable: true }) filter?: CommandFilterInput | null,
   ): Promise<CommandConnection> {
     const scope = recordScope(ctx.actor, 'commands');
-    return toConnection(await listCommands(ctx.reads.db(), scope, parseFilterIds(filter, COMMAND_FILTER_IDS), page), Command.from);
+    const columns = commandColumnsFor(connectionNodeFields(info));
+    return toConnection(await listCommands(ctx.reads.db(), scope, parseFilterIds(filter, COMMAND_FILTER_IDS), page, columns), Command.from);
   }
 
   @Query(() => Command, { description: 'A command by id (NOT_FOUND when it is not yours to see).' })

@@ -65,5 +65,56 @@ export class Command {
   }
 }
 
+type CommandColumn = keyof CommandRecord;
+
+/**
+ * The record's columns each field of Command reads: in Command.from, in CommandResolver's field
+ * resolvers (their field rules included) and in resolvers elsewhere that add fields to it
+ * (logLeaf). A page reads only what its fields need. A field missing here makes the page read
+ * whole rows, so a new field is never answered from a column not read; a field listed with too few
+ * columns fails test/records/command-columns.test.ts, which compares every field both ways.
+ */
+const COMMAND_FIELD_COLUMNS: Readonly<Record<string, readonly CommandColumn[]>> = {
+  __typename: [],
+  id: ['id'],
+  eventId: ['eventId'],
+  shell: ['shell'],
+  source: ['source'],
+  line: ['line'],
+  workingDirectory: ['workingDirectory'],
+  status: ['status'],
+  exitCode: ['exitCode'],
+  verification: ['verification'],
+  verificationMessage: ['verificationMessage'],
+  submittedAt: ['submittedAt'],
+  startedAt: ['startedAt'],
+  finishedAt: ['finishedAt'],
+  delaySeconds: ['submittedAt', 'startedAt'],
+  elapsedSeconds: ['startedAt', 'finishedAt'],
+  approvalId: ['approvalId'],
+  result: ['result', 'operatorUserId'],
+  server: ['serverId'],
+  operator: ['operatorUserId'],
+  operatorToken: ['operatorTokenId', 'operatorUserId'],
+  terminalSession: ['terminalSessionId'],
+  accessSession: ['accessSessionId'],
+  // schema/log/record-leaf.resolver.ts: the leaf of the record's id.
+  logLeaf: ['id'],
+};
+
+/** The list's keys (id, submittedAt) are always read: the page's cursors are made of them. */
+const COMMAND_KEY_COLUMNS: readonly CommandColumn[] = ['id', 'submittedAt'];
+
+/** The columns a page of commands needs for `fields`; undefined (whole rows) when one is not known. */
+export function commandColumnsFor(fields: Iterable<string>): CommandColumn[] | undefined {
+  const columns = new Set<CommandColumn>(COMMAND_KEY_COLUMNS);
+  for (const field of fields) {
+    const needed = COMMAND_FIELD_COLUMNS[field];
+    if (!needed) return undefined;
+    for (const column of needed) columns.add(column);
+  }
+  return [...columns];
+}
+
 @ObjectType({ simpleResolvers: true })
 export class CommandConnection extends Connection(Command, 'Command') {}

@@ -1,4 +1,5 @@
-import { Arg, Args, Ctx, FieldResolver, ObjectType, Query, Resolver } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, FieldResolver, Info, ObjectType, Query, Resolver } from 'type-graphql';
 import { ownRowsScope, requireUser } from '../../server/auth/scope.js';
 import { getUser } from '../../server/identity/users.js';
 import { listAccessSessions } from '../../server/records/queries/list-access-sessions.js';
@@ -8,12 +9,13 @@ import { listSudoAuthorizations } from '../../server/records/queries/list-sudo-a
 import { listTerminalSessions } from '../../server/records/queries/list-terminal-sessions.js';
 import { parseFilterIds } from '../../server/validation.js';
 import { PageArgs, toConnection } from '../common/connection.js';
+import { connectionNodeFields } from '../common/selected-fields.js';
 import type { GraphQLContext } from '../context.js';
 import { User } from '../identity/user.type.js';
 import { ACCESS_SESSION_FILTER_IDS } from './access-session.resolver.js';
 import { AccessSession, AccessSessionConnection } from './access-session.type.js';
 import { COMMAND_FILTER_IDS } from './command.resolver.js';
-import { Command, CommandConnection } from './command.type.js';
+import { Command, CommandConnection, commandColumnsFor } from './command.type.js';
 import { FILE_TRANSFER_FILTER_IDS } from './file-transfer.resolver.js';
 import { FileTransfer, FileTransferConnection } from './file-transfer.type.js';
 import { AccessSessionFilterInput, CommandFilterInput, FileTransferFilterInput, SudoAuthorizationFilterInput, TerminalSessionFilterInput } from './filters.js';
@@ -62,10 +64,12 @@ export class ViewerResolver {
   @FieldResolver(() => CommandConnection, { description: 'Commands I ran.' })
   async commands(
     @Ctx() ctx: GraphQLContext,
+    @Info() info: GraphQLResolveInfo,
     @Args(() => PageArgs) page: PageArgs,
     @Arg('filter', () => CommandFilterInput, { nullable: true }) filter?: CommandFilterInput | null,
   ): Promise<CommandConnection> {
-    return toConnection(await listCommands(ctx.reads.db(), ownRowsScope(ctx.actor), parseFilterIds(filter, COMMAND_FILTER_IDS), page), Command.from);
+    const columns = commandColumnsFor(connectionNodeFields(info));
+    return toConnection(await listCommands(ctx.reads.db(), ownRowsScope(ctx.actor), parseFilterIds(filter, COMMAND_FILTER_IDS), page, columns), Command.from);
   }
 
   @FieldResolver(() => FileTransferConnection, { description: 'Files I transferred.' })

@@ -3,10 +3,11 @@
  * drizzle's own mapping asks of every column of every row what kind of field it is (`is()` walks
  * the prototype chain) before decoding it; on a page of 100 commands of 25 columns, that was the
  * largest single cost of the request (bench/RESULTS.md, finding 2). The decoders are drizzle's own
- * (`mapFromDriverValue`), so the rows are the ones drizzle would have given.
+ * (`mapFromDriverValue`), so the rows are the ones drizzle would have given. A page that needs a
+ * few of a table's columns reads only those (selectColumns).
  */
 import { Column, getTableColumns, type SQLWrapper } from 'drizzle-orm';
-import { PgDialect, type PgTable } from 'drizzle-orm/pg-core';
+import { PgDialect, type PgColumn, type PgTable } from 'drizzle-orm/pg-core';
 import type { Executor } from './database.js';
 
 type RowMapper = (row: Record<string, unknown>) => Record<string, unknown>;
@@ -14,16 +15,20 @@ type RowMapper = (row: Record<string, unknown>) => Record<string, unknown>;
 const dialect = new PgDialect();
 const mappers = new WeakMap<PgTable, RowMapper>();
 
-function mapperOf(table: PgTable): RowMapper {
-  let mapper = mappers.get(table);
-  if (mapper) return mapper;
-  const fields = Object.entries(getTableColumns(table)).map(([key, column]) => ({
-    key,
-    name: column.name,
-    // Text, uuid, boolean and enum columns hand the driver's value through: nothing to call.
-    decode: column.mapFromDriverValue === Column.prototype.mapFromDriverValue ? undefined : (value: unknown) => column.mapFromDriverValue(value),
-  }));
-  mapper = (row) => {
+/** A mapper for `keys` of `table` (all of its columns when absent): only those keys are set. */
+function makeMapper(table: PgTable, keys?: readonly string[]): RowMapper {
+  const columns = getTableColumns(table);
+  const fields = (keys ?? Object.keys(columns)).map((key) => {
+    const column = columns[key];
+    if (!column) throw new Error(`${key} is not a column of the table`);
+    return {
+      key,
+      name: column.name,
+      // Text, uuid, boolean and enum columns hand the driver's value through: nothing to call.
+      decode: column.mapFromDriverValue === Column.prototype.mapFromDriverValue ? undefined : (value: unknown) => column.mapFromDriverValue(value),
+    };
+  });
+  return (row) => {
     const mapped: Record<string, unknown> = {};
     for (const { key, name, decode } of fields) {
       const value = row[name];
@@ -31,8 +36,23 @@ function mapperOf(table: PgTable): RowMapper {
     }
     return mapped;
   };
-  mappers.set(table, mapper);
+}
+
+function mapperOf(table: PgTable): RowMapper {
+  let mapper = mappers.get(table);
+  if (!mapper) mappers.set(table, (mapper = makeMapper(table)));
   return mapper;
+}
+
+async function runMapped(db: Executor, query: SQLWrapper, mapper: RowMapper): Promise<Record<string, unknown>[]> {
+  // Without fields, both drivers return rows as objects keyed by column name, values as the
+  // driver parsed them (timestamps as text: drizzle's drivers ask for that, and its decoders expect it).
+  const prepared = db._.session.prepareQuery(dialect.sqlToQuery(query.getSQL()), undefined, undefined, false);
+  const result = (await prepared.execute()) as Record<string, unknown>[] | { rows: Record<string, unknown>[] };
+  const rows = Array.isArray(result) ? result : result.rows;
+  const mapped = new Array<Record<string, unknown>>(rows.length);
+  for (let index = 0; index < rows.length; index++) mapped[index] = mapper(rows[index]!);
+  return mapped;
 }
 
 /**
@@ -40,13 +60,24 @@ function mapperOf(table: PgTable): RowMapper {
  * and gives its rows as drizzle would have.
  */
 export async function selectWholeRows<Table extends PgTable>(db: Executor, table: Table, query: SQLWrapper): Promise<Table['$inferSelect'][]> {
-  // Without fields, both drivers return rows as objects keyed by column name, values as the
-  // driver parsed them (timestamps as text: drizzle's drivers ask for that, and its decoders expect it).
-  const prepared = db._.session.prepareQuery(dialect.sqlToQuery(query.getSQL()), undefined, undefined, false);
-  const result = (await prepared.execute()) as Record<string, unknown>[] | { rows: Record<string, unknown>[] };
-  const rows = Array.isArray(result) ? result : result.rows;
-  const mapper = mapperOf(table);
-  const mapped = new Array<Record<string, unknown>>(rows.length);
-  for (let index = 0; index < rows.length; index++) mapped[index] = mapper(rows[index]!);
-  return mapped;
+  return runMapped(db, query, mapperOf(table));
+}
+
+/** The columns `keys` of `table`, as `db.select(…)` takes them. */
+export function columnsOf<Table extends PgTable>(table: Table, keys: readonly (keyof Table['$inferSelect'] & string)[]): Record<string, PgColumn> {
+  const columns = getTableColumns(table) as Record<string, PgColumn>;
+  return Object.fromEntries(keys.map((key) => [key, columns[key]!]));
+}
+
+/**
+ * Runs `query`, a `db.select(columnsOf(table, keys)).from(table)…`: rows holding `keys` only (the
+ * other properties are absent, not null), mapped as selectWholeRows maps them.
+ */
+export async function selectColumns<Table extends PgTable, Key extends keyof Table['$inferSelect'] & string>(
+  db: Executor,
+  table: Table,
+  keys: readonly Key[],
+  query: SQLWrapper,
+): Promise<Pick<Table['$inferSelect'], Key>[]> {
+  return runMapped(db, query, makeMapper(table, keys)) as Promise<Pick<Table['$inferSelect'], Key>[]>;
 }

@@ -1,7 +1,7 @@
 import { and, type SQL } from 'drizzle-orm';
 import type { RowScope } from '../../auth/scope.js';
 import type { Executor } from '../../db/database.js';
-import { selectWholeRows } from '../../db/flat-rows.js';
+import { columnsOf, selectColumns, selectWholeRows } from '../../db/flat-rows.js';
 import { commands, type CommandRow, type CommandShell, type CommandStatus, type SessionSource } from '../../db/tables/index.js';
 import { fetchPage, type Page, type PageArgs } from '../../pagination/keyset.js';
 import { containsIfGiven, equalsIfGiven, inTimeRange, oneOfIfGiven, findInScope, scopeConditions, type ScopeColumns, type TimeRange } from './conditions.js';
@@ -24,24 +24,32 @@ export interface CommandFilter extends TimeRange {
   search?: string | null;
 }
 
-/** Commands, newest submitted first. */
-export async function listCommands(db: Executor, scope: RowScope, filter: CommandFilter, args: PageArgs): Promise<Page<CommandRow>> {
+/**
+ * Commands, newest submitted first. With `columns` (which must hold id and submittedAt, the
+ * page's keys), only those are read and the rows hold only those: for a caller that knows what it
+ * will read of them (a GraphQL page asking for a few fields).
+ */
+export async function listCommands(
+  db: Executor,
+  scope: RowScope,
+  filter: CommandFilter,
+  args: PageArgs,
+  columns?: readonly (keyof CommandRow)[],
+): Promise<Page<CommandRow>> {
   const conditions = commandConditions(scope, filter);
   return fetchPage(
     args,
     COMMAND_ORDER,
     (row) => [row.submittedAt.toISOString(), row.id],
-    ({ where, orderBy, limit }) =>
-      selectWholeRows(
-        db,
-        commands,
-        db
-          .select()
-          .from(commands)
-          .where(and(...conditions, where))
-          .orderBy(...orderBy)
-          .limit(limit),
-      ),
+    ({ where, orderBy, limit }) => {
+      const select = columns ? db.select(columnsOf(commands, columns)) : db.select();
+      const query = select
+        .from(commands)
+        .where(and(...conditions, where))
+        .orderBy(...orderBy)
+        .limit(limit);
+      return columns ? selectColumns(db, commands, columns, query) : selectWholeRows(db, commands, query);
+    },
   );
 }
 
