@@ -14,8 +14,10 @@ const cpuTicks = () => readFileSync('/proc/stat', 'utf8').split('\n')[0]!.split(
 const t0 = cpuTicks(); const c0 = process.cpuUsage(); const w0 = performance.now();
 let stmts = 0; const stop = bench.vigil.database.onQuery(() => stmts++);
 const session = new Session(); session.connect();
+if (process.env.HEAP) { await session.post('HeapProfiler.enable'); await session.post('HeapProfiler.startSampling', { samplingInterval: 4096 }); }
 if (process.env.PROF) { await session.post('Profiler.enable'); await session.post('Profiler.setSamplingInterval', { interval: 200 }); await session.post('Profiler.start'); }
 const r = await run(5);
+if (process.env.HEAP) { const { profile } = await session.post('HeapProfiler.stopSampling'); writeFileSync('/tmp/page.heapprofile', JSON.stringify(profile)); }
 if (process.env.PROF) { const { profile } = await session.post('Profiler.stop'); writeFileSync('/tmp/page.cpuprofile', JSON.stringify(profile)); }
 stop();
 const wall = (performance.now() - w0) / 1000; const c = process.cpuUsage(c0); const t1 = cpuTicks();

@@ -46,8 +46,8 @@ export class CommandResolver {
   }
 
   @FieldResolver(() => Server)
-  async server(@Root() command: Command, @Ctx() ctx: GraphQLContext): Promise<Server> {
-    return (await loadServer(ctx, command.record.serverId))!;
+  server(@Root() command: Command, @Ctx() ctx: GraphQLContext): Promise<Server | null> {
+    return loadServer(ctx, command.record.serverId);
   }
 
   @FieldResolver(() => Person, { nullable: true, description: 'The user who submitted the command (null for agent tasks).' })

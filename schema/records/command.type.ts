@@ -42,26 +42,27 @@ export class Command {
 
   record!: CommandRecord;
 
+  // Property by property rather than Object.assign of a literal: a page makes hundreds.
   static from(record: CommandRecord): Command {
-    return Object.assign(new Command(), {
-      id: record.id,
-      eventId: record.eventId,
-      shell: record.shell,
-      source: record.source,
-      line: record.line,
-      workingDirectory: record.workingDirectory,
-      status: record.status,
-      exitCode: record.exitCode,
-      verification: record.verification,
-      verificationMessage: record.verificationMessage,
-      submittedAt: record.submittedAt,
-      startedAt: record.startedAt,
-      finishedAt: record.finishedAt,
-      delaySeconds: secondsBetween(record.submittedAt, record.startedAt),
-      elapsedSeconds: secondsBetween(record.startedAt, record.finishedAt),
-      approvalId: record.approvalId,
-      record,
-    });
+    const command = new Command();
+    command.id = record.id;
+    command.eventId = record.eventId;
+    command.shell = record.shell as CommandShellEnum;
+    command.source = record.source as SessionSourceEnum | null;
+    command.line = record.line;
+    command.workingDirectory = record.workingDirectory;
+    command.status = record.status as CommandStatusEnum;
+    command.exitCode = record.exitCode;
+    command.verification = record.verification as VerificationOutcomeEnum;
+    command.verificationMessage = record.verificationMessage;
+    command.submittedAt = record.submittedAt;
+    command.startedAt = record.startedAt;
+    command.finishedAt = record.finishedAt;
+    command.delaySeconds = secondsBetween(record.submittedAt, record.startedAt);
+    command.elapsedSeconds = secondsBetween(record.startedAt, record.finishedAt);
+    command.approvalId = record.approvalId;
+    command.record = record;
+    return command;
   }
 }
 
