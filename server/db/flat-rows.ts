@@ -44,11 +44,13 @@ function mapperOf(table: PgTable): RowMapper {
   return mapper;
 }
 
-async function runMapped(db: Executor, query: SQLWrapper, mapper: RowMapper): Promise<Record<string, unknown>[]> {
+type BuiltQuery = ReturnType<PgDialect['sqlToQuery']>;
+
+async function runMapped(db: Executor, query: BuiltQuery, mapper: RowMapper, values?: Record<string, unknown>): Promise<Record<string, unknown>[]> {
   // Without fields, both drivers return rows as objects keyed by column name, values as the
   // driver parsed them (timestamps as text: drizzle's drivers ask for that, and its decoders expect it).
-  const prepared = db._.session.prepareQuery(dialect.sqlToQuery(query.getSQL()), undefined, undefined, false);
-  const result = (await prepared.execute()) as Record<string, unknown>[] | { rows: Record<string, unknown>[] };
+  const prepared = db._.session.prepareQuery(query, undefined, undefined, false);
+  const result = (await prepared.execute(values)) as Record<string, unknown>[] | { rows: Record<string, unknown>[] };
   const rows = Array.isArray(result) ? result : result.rows;
   const mapped = new Array<Record<string, unknown>>(rows.length);
   for (let index = 0; index < rows.length; index++) mapped[index] = mapper(rows[index]!);
@@ -56,11 +58,23 @@ async function runMapped(db: Executor, query: SQLWrapper, mapper: RowMapper): Pr
 }
 
 /**
+ * A statement of `table`'s whole rows rendered once, with sql.placeholder()s for what varies:
+ * `run` fills them and maps the rows, without building the statement from drizzle's objects again.
+ */
+export function builtWholeRows<Table extends PgTable>(
+  table: Table,
+  query: SQLWrapper,
+): (db: Executor, values: Record<string, unknown>) => Promise<Table['$inferSelect'][]> {
+  const built = dialect.sqlToQuery(query.getSQL());
+  return (db, values) => runMapped(db, built, mapperOf(table), values);
+}
+
+/**
  * Runs `query`, a `db.select().from(table)…` of `table`'s whole rows (no joins, no chosen fields),
  * and gives its rows as drizzle would have.
  */
 export async function selectWholeRows<Table extends PgTable>(db: Executor, table: Table, query: SQLWrapper): Promise<Table['$inferSelect'][]> {
-  return runMapped(db, query, mapperOf(table));
+  return runMapped(db, dialect.sqlToQuery(query.getSQL()), mapperOf(table));
 }
 
 /** The columns `keys` of `table`, as `db.select(…)` takes them. */
@@ -79,5 +93,5 @@ export async function selectColumns<Table extends PgTable, Key extends keyof Tab
   keys: readonly Key[],
   query: SQLWrapper,
 ): Promise<Pick<Table['$inferSelect'], Key>[]> {
-  return runMapped(db, query, makeMapper(table, keys)) as Promise<Pick<Table['$inferSelect'], Key>[]>;
+  return runMapped(db, dialect.sqlToQuery(query.getSQL()), makeMapper(table, keys)) as Promise<Pick<Table['$inferSelect'], Key>[]>;
 }
