@@ -30,6 +30,7 @@ import { TerminalSessionResolver } from './records/terminal-session.resolver.js'
 import { ViewerResolver } from './records/viewer.resolver.js';
 import { ChatResolver } from './chat/chat.resolver.js';
 import { DateTimeScalar } from './common/date-time-scalar.js';
+import { leanFieldResolvers } from './lean-field-resolvers.js';
 import { EventStreamResolver } from './events/event-stream.resolver.js';
 import { StreamEventOcsfResolver } from './events/stream-event-ocsf.resolver.js';
 import { EventStatisticsResolver } from './events/event-statistics.resolver.js';
@@ -98,6 +99,11 @@ let built: Promise<GraphQLSchema> | undefined;
 
 /** Vigil's executable schema; built once per process (type-graphql metadata is global anyway). */
 export function buildVigilSchema(): Promise<GraphQLSchema> {
-  built ??= buildSchema({ resolvers: RESOLVERS, validate: false, pubSub: UNUSED_PUBSUB, scalarsMap: [{ type: Date, scalar: DateTimeScalar }] });
+  built ??= buildSchema({ resolvers: RESOLVERS, validate: false, pubSub: UNUSED_PUBSUB, scalarsMap: [{ type: Date, scalar: DateTimeScalar }] }).then(
+    (schema) => {
+      leanFieldResolvers(schema);
+      return schema;
+    },
+  );
   return built;
 }
