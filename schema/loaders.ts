@@ -7,8 +7,8 @@ import DataLoader from 'dataloader';
 import type { ApprovalDecisionRecord, ApprovalRecord } from '../server/approvals/approval-types.js';
 import { decisionsOfApprovals } from '../server/approvals/approval-queries.js';
 import type { Actor } from '../server/auth/actor.js';
-import type { ApiTokenRecord, ServerRecord, UserRecord } from '../server/identity/identity-types.js';
-import { recordsByIds, type LookupKind, type RecordsByKind } from '../server/lookups/records-by-ids.js';
+import type { ApiTokenRecord, PersonRecord, ServerRecord, UserRecord } from '../server/identity/identity-types.js';
+import { peopleByIds, recordsByIds, type LookupKind, type RecordsByKind } from '../server/lookups/records-by-ids.js';
 import { recordingsOfSessions } from '../server/recordings/recording-queries.js';
 import type { TerminalRecordingRecord } from '../server/recordings/recording-types.js';
 import type { AccessSessionRecord, SudoAuthorizationRecord, TerminalSessionRecord } from '../server/records/record-types.js';
@@ -16,6 +16,8 @@ import type { DatabaseHandle } from '../server/service-context.js';
 
 export interface Loaders {
   readonly userById: DataLoader<string, UserRecord | null>;
+  /** People named by records (operators, requesters): their name and email only. */
+  readonly personById: DataLoader<string, PersonRecord | null>;
   readonly serverById: DataLoader<string, ServerRecord | null>;
   readonly tokenById: DataLoader<string, ApiTokenRecord | null>;
   readonly accessSessionById: DataLoader<string, AccessSessionRecord | null>;
@@ -68,6 +70,19 @@ class OperationLoaders implements Loaders {
       const loader = byId(this.#db, 'users', this.#tenantId);
       const signedInUser = this.#signedInUser;
       if (signedInUser && signedInUser.tenantId === this.#tenantId) loader.prime(signedInUser.id, signedInUser);
+      return loader;
+    });
+  }
+  get personById() {
+    return this.#lazily('personById', () => {
+      const db = this.#db;
+      const tenantId = this.#tenantId;
+      const loader = new DataLoader<string, PersonRecord | null>(async (ids) => {
+        const people = new Map((tenantId ? await peopleByIds(db, tenantId, ids) : []).map((person) => [person.id, person]));
+        return ids.map((id) => people.get(id) ?? null);
+      });
+      const signedInUser = this.#signedInUser;
+      if (signedInUser && signedInUser.tenantId === tenantId) loader.prime(signedInUser.id, signedInUser);
       return loader;
     });
   }

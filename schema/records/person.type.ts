@@ -1,5 +1,5 @@
 import { Field, ID, ObjectType } from 'type-graphql';
-import type { UserRecord } from '../../server/identity/identity-types.js';
+import type { PersonRecord } from '../../server/identity/identity-types.js';
 
 /**
  * A person named by a record (operator, requester, approver). Anyone who may see the record may
@@ -14,7 +14,7 @@ export class Person {
   @Field(() => String)
   email!: string;
 
-  static from(record: UserRecord): Person {
+  static from(record: PersonRecord): Person {
     return Object.assign(new Person(), { id: record.id, name: record.name, email: record.email });
   }
 }

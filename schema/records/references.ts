@@ -33,7 +33,7 @@ export function loadServer(ctx: GraphQLContext, id: string | null): Promise<Serv
 }
 
 export function loadPerson(ctx: GraphQLContext, id: string | null): Promise<Person | null> {
-  return id ? viewById(ctx.loaders.userById, id, Person.from) : Promise.resolve(null);
+  return id ? viewById(ctx.loaders.personById, id, Person.from) : Promise.resolve(null);
 }
 
 export async function loadAccessSession(ctx: GraphQLContext, id: string | null): Promise<AccessSession | null> {

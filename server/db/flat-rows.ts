@@ -69,6 +69,17 @@ export function builtWholeRows<Table extends PgTable>(
   return (db, values) => runMapped(db, built, mapperOf(table), values);
 }
 
+/** builtWholeRows for a statement of chosen columns (a `select(columnsOf(table, keys))`): rows holding `keys` only. */
+export function builtColumns<Table extends PgTable, Key extends keyof Table['$inferSelect'] & string>(
+  table: Table,
+  keys: readonly Key[],
+  query: SQLWrapper,
+): (db: Executor, values: Record<string, unknown>) => Promise<Pick<Table['$inferSelect'], Key>[]> {
+  const built = dialect.sqlToQuery(query.getSQL());
+  const mapper = makeMapper(table, keys);
+  return (db, values) => runMapped(db, built, mapper, values) as Promise<Pick<Table['$inferSelect'], Key>[]>;
+}
+
 /**
  * Runs `query`, a `db.select().from(table)…` of `table`'s whole rows (no joins, no chosen fields),
  * and gives its rows as drizzle would have.

@@ -22,6 +22,9 @@ export interface UserRecord {
   readonly updatedAt: Date;
 }
 
+/** A user as a record names them (operator, requester, approver): who, not what they may do. */
+export type PersonRecord = Pick<UserRecord, 'tenantId' | 'id' | 'email' | 'name'>;
+
 export interface ServerRecord {
   readonly id: string;
   readonly name: string;

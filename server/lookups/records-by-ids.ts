@@ -6,7 +6,7 @@
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { ApprovalRecord } from '../approvals/approval-types.js';
 import type { Executor } from '../db/database.js';
-import { rowsByIds } from '../db/rows-by-ids.js';
+import { columnsByIds, rowsByIds } from '../db/rows-by-ids.js';
 import {
   accessSessions,
   apiTokens,
@@ -19,7 +19,7 @@ import {
   terminalSessions,
   users,
 } from '../db/tables/index.js';
-import type { ApiTokenRecord, ServerRecord, UserRecord } from '../identity/identity-types.js';
+import type { ApiTokenRecord, PersonRecord, ServerRecord, UserRecord } from '../identity/identity-types.js';
 import type {
   AccessSessionRecord,
   CommandRecord,
@@ -62,4 +62,9 @@ const TABLES: { readonly [Kind in LookupKind]: TableOf<RecordsByKind[Kind]> } = 
 
 export function recordsByIds<Kind extends LookupKind>(db: Executor, kind: Kind, tenantId: string, ids: readonly string[]): Promise<RecordsByKind[Kind][]> {
   return rowsByIds<TableOf<RecordsByKind[Kind]>>(db, TABLES[kind], tenantId, ids);
+}
+
+/** People by id: the columns a record's operator or requester shows, not the whole user row. */
+export function peopleByIds(db: Executor, tenantId: string, ids: readonly string[]): Promise<PersonRecord[]> {
+  return columnsByIds(db, users, ['tenantId', 'id', 'email', 'name'], tenantId, ids);
 }
