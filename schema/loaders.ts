@@ -13,6 +13,7 @@ import { recordingsOfSessions } from '../server/recordings/recording-queries.js'
 import type { TerminalRecordingRecord } from '../server/recordings/recording-types.js';
 import type { AccessSessionRecord, SudoAuthorizationRecord, TerminalSessionRecord } from '../server/records/record-types.js';
 import type { DatabaseHandle } from '../server/service-context.js';
+import { lookupPipeline, type LookupPipeline } from '../server/lookups/lookup-pipeline.js';
 
 export interface Loaders {
   readonly userById: DataLoader<string, UserRecord | null>;
@@ -32,10 +33,13 @@ export interface Loaders {
   readonly nested: Map<string, DataLoader<string, unknown>>;
 }
 
-/** A loader of one kind by id, within the actor's tenant (none without an actor). */
-function byId<Kind extends LookupKind>(db: DatabaseHandle, kind: Kind, tenantId: string | undefined) {
+/**
+ * A loader of one kind by id, within the actor's tenant (none without an actor). Its statement goes
+ * through the operation's pipeline: loaders that dispatch together share one write.
+ */
+function byId<Kind extends LookupKind>(pipeline: LookupPipeline, kind: Kind, tenantId: string | undefined) {
   return new DataLoader<string, RecordsByKind[Kind] | null>(async (ids) => {
-    const records = new Map((tenantId ? await recordsByIds(db, kind, tenantId, ids) : []).map((record) => [record.id, record]));
+    const records = new Map((tenantId ? await pipeline.run((db) => recordsByIds(db, kind, tenantId, ids)) : []).map((record) => [record.id, record]));
     return ids.map((id) => records.get(id) ?? null);
   });
 }
@@ -58,6 +62,12 @@ class OperationLoaders implements Loaders {
     this.#signedInUser = signedInUser;
   }
 
+  #pipeline: LookupPipeline | undefined;
+
+  #statements(): LookupPipeline {
+    return (this.#pipeline ??= lookupPipeline(this.#db));
+  }
+
   #lazily<Loader>(name: string, make: () => Loader): Loader {
     this.#made ??= new Map();
     let loader = this.#made.get(name) as Loader | undefined;
@@ -67,7 +77,7 @@ class OperationLoaders implements Loaders {
 
   get userById() {
     return this.#lazily('userById', () => {
-      const loader = byId(this.#db, 'users', this.#tenantId);
+      const loader = byId(this.#statements(), 'users', this.#tenantId);
       const signedInUser = this.#signedInUser;
       if (signedInUser && signedInUser.tenantId === this.#tenantId) loader.prime(signedInUser.id, signedInUser);
       return loader;
@@ -75,10 +85,10 @@ class OperationLoaders implements Loaders {
   }
   get personById() {
     return this.#lazily('personById', () => {
-      const db = this.#db;
+      const pipeline = this.#statements();
       const tenantId = this.#tenantId;
       const loader = new DataLoader<string, PersonRecord | null>(async (ids) => {
-        const people = new Map((tenantId ? await peopleByIds(db, tenantId, ids) : []).map((person) => [person.id, person]));
+        const people = new Map((tenantId ? await pipeline.run((db) => peopleByIds(db, tenantId, ids)) : []).map((person) => [person.id, person]));
         return ids.map((id) => people.get(id) ?? null);
       });
       const signedInUser = this.#signedInUser;
@@ -87,22 +97,22 @@ class OperationLoaders implements Loaders {
     });
   }
   get serverById() {
-    return this.#lazily('serverById', () => byId(this.#db, 'servers', this.#tenantId));
+    return this.#lazily('serverById', () => byId(this.#statements(), 'servers', this.#tenantId));
   }
   get tokenById() {
-    return this.#lazily('tokenById', () => byId(this.#db, 'apiTokens', this.#tenantId));
+    return this.#lazily('tokenById', () => byId(this.#statements(), 'apiTokens', this.#tenantId));
   }
   get accessSessionById() {
-    return this.#lazily('accessSessionById', () => byId(this.#db, 'accessSessions', this.#tenantId));
+    return this.#lazily('accessSessionById', () => byId(this.#statements(), 'accessSessions', this.#tenantId));
   }
   get terminalSessionById() {
-    return this.#lazily('terminalSessionById', () => byId(this.#db, 'terminalSessions', this.#tenantId));
+    return this.#lazily('terminalSessionById', () => byId(this.#statements(), 'terminalSessions', this.#tenantId));
   }
   get approvalById() {
-    return this.#lazily('approvalById', () => byId(this.#db, 'approvals', this.#tenantId));
+    return this.#lazily('approvalById', () => byId(this.#statements(), 'approvals', this.#tenantId));
   }
   get sudoAuthorizationById() {
-    return this.#lazily('sudoAuthorizationById', () => byId(this.#db, 'sudoAuthorizations', this.#tenantId));
+    return this.#lazily('sudoAuthorizationById', () => byId(this.#statements(), 'sudoAuthorizations', this.#tenantId));
   }
   get recordingBySessionId() {
     return this.#lazily('recordingBySessionId', () => {

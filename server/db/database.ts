@@ -15,7 +15,8 @@ import type { ExtractTablesWithRelations } from 'drizzle-orm/relations';
 import postgres from 'postgres';
 import type { DatabaseConfig } from '../config.js';
 import { registerCopyConnections } from './copy-csv.js';
-import { preparingHotStatements } from './hot-statements.js';
+import { hotStatements, preparingHotStatements } from './hot-statements.js';
+import { registerReservedConnections } from './statement-pipeline.js';
 import { LOG_WRITER_SETTING } from './log-writer.js';
 import * as tables from './tables/index.js';
 
@@ -94,7 +95,20 @@ async function openPostgres(
     // returns. Retrying within a second keeps answers quick (an error) and recovery immediate.
     backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 1),
   });
-  const db = drizzlePostgres(preparingHotStatements(client), { schema: tables, logger }) as unknown as Database;
+  const hot = hotStatements();
+  const db = drizzlePostgres(preparingHotStatements(client, hot), { schema: tables, logger }) as unknown as Database;
+  registerReservedConnections(db, async () => {
+    const reserved = await client.reserve();
+    try {
+      // drizzle reads the client's options (its type parsers), which a reserved connection shares
+      // but does not expose; no relational schema: drizzle would build its query API per table.
+      const onConnection = Object.assign(reserved, { options: client.options });
+      return { db: drizzlePostgres(preparingHotStatements(onConnection, hot), { logger }) as unknown as Database, release: () => reserved.release() };
+    } catch (error) {
+      reserved.release();
+      throw error;
+    }
+  });
   registerCopyConnections(db, () =>
     postgres(config.url!, { max: 1, connection: { application_name: `${applicationName}:copy` }, onnotice: () => {}, connect_timeout: 10 }),
   );
