@@ -87,7 +87,7 @@ async function openPostgres(
   const applicationName = options.applicationName ?? `vigil:${process.pid}`;
   const client = postgres(config.url!, {
     max: config.poolMax,
-    connection: { application_name: applicationName, [LOG_WRITER_SETTING]: 'on' },
+    connection: { application_name: applicationName, [LOG_WRITER_SETTING]: 'on', ...CUSTOM_PLANS },
     onnotice: () => {},
     connect_timeout: 10,
     // postgres.js waits up to 20 s between reconnects after repeated failures, and each failed
@@ -157,7 +157,7 @@ async function openPostgres(
 function openReadReplica(url: string, poolMax: number, applicationName: string, logger: DrizzleLogger): ReplicaConnection {
   const client = postgres(url, {
     max: poolMax,
-    connection: { application_name: applicationName },
+    connection: { application_name: applicationName, ...CUSTOM_PLANS },
     onnotice: () => {},
     connect_timeout: 5,
     backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 1),
@@ -213,6 +213,14 @@ async function openPglite(
 export async function queryRows<T>(executor: Executor, query: SQL): Promise<T[]> {
   return rowsOf<T>(await executor.execute(query));
 }
+
+/**
+ * Statements run prepared (server/db/hot-statements.ts) for the round trip they save, not for
+ * PostgreSQL's plan cache: each run is still planned for its own values, as an unprepared statement
+ * is. A generic plan, which PostgreSQL may otherwise adopt after five runs, cannot see which
+ * tenant or how long an id list a run has, and one tenant's skew would become every tenant's plan.
+ */
+const CUSTOM_PLANS = { plan_cache_mode: 'force_custom_plan' } as const;
 
 const rowsOf = <T>(result: unknown): T[] => (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
 

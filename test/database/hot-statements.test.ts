@@ -69,6 +69,11 @@ describe.runIf(isPostgres)('statements drizzle sends, on PostgreSQL', () => {
     });
   });
 
+  it('plans every run for its own values (no generic plans from the plan cache)', async () => {
+    const [setting] = await queryRows<{ plan_cache_mode: string }>(t.vigil.database.db, sql`show plan_cache_mode`);
+    expect(setting!.plan_cache_mode).toBe('force_custom_plan');
+  });
+
   it('does not prepare a batch of more than 256 parameters', async () => {
     await t.vigil.database.db.transaction(async (tx) => {
       const values = Array.from({ length: 300 }, (_, index) => `v${index}`);
