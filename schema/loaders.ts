@@ -34,14 +34,23 @@ export interface Loaders {
 }
 
 /**
- * A loader of one kind by id, within the actor's tenant (none without an actor). Its statement goes
- * through the operation's pipeline: loaders that dispatch together share one write.
+ * A loader by id within the actor's tenant (none without an actor), filled by `fetch`. Its
+ * statement goes through the operation's pipeline: loaders that dispatch together share one write.
  */
-function byId<Kind extends LookupKind>(pipeline: LookupPipeline, kind: Kind, tenantId: string | undefined) {
-  return new DataLoader<string, RecordsByKind[Kind] | null>(async (ids) => {
-    const records = new Map((tenantId ? await pipeline.run((db) => recordsByIds(db, kind, tenantId, ids)) : []).map((record) => [record.id, record]));
-    return ids.map((id) => records.get(id) ?? null);
+function loaderById<Row extends { readonly id: string }>(
+  pipeline: LookupPipeline,
+  tenantId: string | undefined,
+  fetch: (db: DatabaseHandle, tenantId: string, ids: readonly string[]) => Promise<Row[]>,
+) {
+  return new DataLoader<string, Row | null>(async (ids) => {
+    const rows = new Map((tenantId ? await pipeline.run((db) => fetch(db, tenantId, ids)) : []).map((row) => [row.id, row]));
+    return ids.map((id) => rows.get(id) ?? null);
   });
+}
+
+/** A loader of one kind of record by id. */
+function byId<Kind extends LookupKind>(pipeline: LookupPipeline, kind: Kind, tenantId: string | undefined) {
+  return loaderById<RecordsByKind[Kind]>(pipeline, tenantId, (db, tenant, ids) => recordsByIds(db, kind, tenant, ids));
 }
 
 /**
@@ -55,14 +64,13 @@ class OperationLoaders implements Loaders {
   readonly #signedInUser: UserRecord | undefined;
   #made: Map<string, unknown> | undefined;
   #nested: Loaders['nested'] | undefined;
+  #pipeline: LookupPipeline | undefined;
 
   constructor(db: DatabaseHandle, actor: Actor | null, signedInUser: UserRecord | undefined) {
     this.#db = db;
     this.#tenantId = actor?.tenantId;
     this.#signedInUser = signedInUser;
   }
-
-  #pipeline: LookupPipeline | undefined;
 
   #statements(): LookupPipeline {
     return (this.#pipeline ??= lookupPipeline(this.#db));
@@ -75,26 +83,18 @@ class OperationLoaders implements Loaders {
     return loader;
   }
 
+  /** `loader`, already holding the signed-in person (when of this tenant). */
+  #withSignedInUser<Row>(loader: DataLoader<string, Row | null>, asRow: (user: UserRecord) => Row): DataLoader<string, Row | null> {
+    const signedInUser = this.#signedInUser;
+    if (signedInUser && signedInUser.tenantId === this.#tenantId) loader.prime(signedInUser.id, asRow(signedInUser));
+    return loader;
+  }
+
   get userById() {
-    return this.#lazily('userById', () => {
-      const loader = byId(this.#statements(), 'users', this.#tenantId);
-      const signedInUser = this.#signedInUser;
-      if (signedInUser && signedInUser.tenantId === this.#tenantId) loader.prime(signedInUser.id, signedInUser);
-      return loader;
-    });
+    return this.#lazily('userById', () => this.#withSignedInUser(byId(this.#statements(), 'users', this.#tenantId), (user) => user));
   }
   get personById() {
-    return this.#lazily('personById', () => {
-      const pipeline = this.#statements();
-      const tenantId = this.#tenantId;
-      const loader = new DataLoader<string, PersonRecord | null>(async (ids) => {
-        const people = new Map((tenantId ? await pipeline.run((db) => peopleByIds(db, tenantId, ids)) : []).map((person) => [person.id, person]));
-        return ids.map((id) => people.get(id) ?? null);
-      });
-      const signedInUser = this.#signedInUser;
-      if (signedInUser && signedInUser.tenantId === tenantId) loader.prime(signedInUser.id, signedInUser);
-      return loader;
-    });
+    return this.#lazily('personById', () => this.#withSignedInUser(loaderById(this.#statements(), this.#tenantId, peopleByIds), (user): PersonRecord => user));
   }
   get serverById() {
     return this.#lazily('serverById', () => byId(this.#statements(), 'servers', this.#tenantId));

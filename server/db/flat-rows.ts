@@ -38,7 +38,9 @@ function makeMapper(table: PgTable, keys?: readonly string[]): RowMapper {
   };
 }
 
-function mapperOf(table: PgTable): RowMapper {
+/** The mapper for `keys` of `table`; whole rows' is made once per table. */
+function mapperOf(table: PgTable, keys?: readonly string[]): RowMapper {
+  if (keys) return makeMapper(table, keys);
   let mapper = mappers.get(table);
   if (!mapper) mappers.set(table, (mapper = makeMapper(table)));
   return mapper;
@@ -58,25 +60,17 @@ async function runMapped(db: Executor, query: BuiltQuery, mapper: RowMapper, val
 }
 
 /**
- * A statement of `table`'s whole rows rendered once, with sql.placeholder()s for what varies:
- * `run` fills them and maps the rows, without building the statement from drizzle's objects again.
+ * A statement of `table`'s rows (`keys` of them, or whole rows), rendered once with
+ * sql.placeholder()s for what varies: `run` fills them and maps the rows, without building the
+ * statement from drizzle's objects again.
  */
-export function builtWholeRows<Table extends PgTable>(
+export function builtRows<Table extends PgTable, Key extends keyof Table['$inferSelect'] & string = keyof Table['$inferSelect'] & string>(
   table: Table,
-  query: SQLWrapper,
-): (db: Executor, values: Record<string, unknown>) => Promise<Table['$inferSelect'][]> {
-  const built = dialect.sqlToQuery(query.getSQL());
-  return (db, values) => runMapped(db, built, mapperOf(table), values);
-}
-
-/** builtWholeRows for a statement of chosen columns (a `select(columnsOf(table, keys))`): rows holding `keys` only. */
-export function builtColumns<Table extends PgTable, Key extends keyof Table['$inferSelect'] & string>(
-  table: Table,
-  keys: readonly Key[],
+  keys: readonly Key[] | undefined,
   query: SQLWrapper,
 ): (db: Executor, values: Record<string, unknown>) => Promise<Pick<Table['$inferSelect'], Key>[]> {
   const built = dialect.sqlToQuery(query.getSQL());
-  const mapper = makeMapper(table, keys);
+  const mapper = mapperOf(table, keys);
   return (db, values) => runMapped(db, built, mapper, values) as Promise<Pick<Table['$inferSelect'], Key>[]>;
 }
 
@@ -104,5 +98,5 @@ export async function selectColumns<Table extends PgTable, Key extends keyof Tab
   keys: readonly Key[],
   query: SQLWrapper,
 ): Promise<Pick<Table['$inferSelect'], Key>[]> {
-  return runMapped(db, dialect.sqlToQuery(query.getSQL()), makeMapper(table, keys)) as Promise<Pick<Table['$inferSelect'], Key>[]>;
+  return runMapped(db, dialect.sqlToQuery(query.getSQL()), mapperOf(table, keys)) as Promise<Pick<Table['$inferSelect'], Key>[]>;
 }

@@ -1,31 +1,31 @@
 import { and, eq, getTableName, sql } from 'drizzle-orm';
 import { QueryBuilder, type PgColumn, type PgTable } from 'drizzle-orm/pg-core';
 import type { Executor } from './database.js';
-import { builtColumns, builtWholeRows, columnsOf } from './flat-rows.js';
+import { builtRows, columnsOf } from './flat-rows.js';
 
 type TenantTable = PgTable & { tenantId: PgColumn; id: PgColumn };
-type RunRows = ReturnType<typeof builtWholeRows>;
+type RunRows = (db: Executor, values: Record<string, unknown>) => Promise<unknown[]>;
 
-/** The statements are rendered once per table, without a database, and run on whichever executor asks. */
+/** The statements are rendered once, without a database, and run on whichever executor asks. */
 const builder = new QueryBuilder();
-const statements = new WeakMap<PgTable, RunRows>();
+/** By table and column list (whole rows: `*`); both are written in code, so these are few. */
+const statements = new Map<string, RunRows>();
 
 /**
- * The table's statement, rendered once: one array parameter for the ids, not one per id (drizzle
- * would render and check each parameter on every call, and a page's loaders ask for up to a
- * hundred ids at a time).
+ * The table's statement by id, rendered once: one array parameter for the ids, not one per id
+ * (drizzle would render and check each parameter on every call, and a page's loaders ask for up
+ * to a hundred ids at a time).
  */
-function statementOf(table: TenantTable): RunRows {
-  let run = statements.get(table);
-  if (!run) statements.set(table, (run = builtWholeRows(table, builder.select().from(table).where(byIdsCondition(table)))));
+function statementOf(table: TenantTable, keys?: readonly string[]): RunRows {
+  const name = `${getTableName(table)}:${keys?.join(',') ?? '*'}`;
+  let run = statements.get(name);
+  if (!run) {
+    const select = keys ? builder.select(columnsOf(table, keys as never)) : builder.select();
+    const where = and(eq(table.tenantId, sql.placeholder('tenantId')), sql`${table.id} = any(${sql.placeholder('ids')}::${sql.raw(table.id.getSQLType())}[])`);
+    statements.set(name, (run = builtRows(table, keys as never, select.from(table as PgTable).where(where))));
+  }
   return run;
 }
-
-const byIdsCondition = (table: TenantTable) =>
-  and(eq(table.tenantId, sql.placeholder('tenantId')), sql`${table.id} = any(${sql.placeholder('ids')}::${sql.raw(table.id.getSQLType())}[])`);
-
-/** Statements of chosen columns by id, one per table and column list (those are written in code). */
-const columnStatements = new Map<string, (db: Executor, values: Record<string, unknown>) => Promise<unknown[]>>();
 
 /** Rows of one tenant by id, in one statement: what every DataLoader and export lookup batches into. */
 export async function rowsByIds<Table extends TenantTable>(
@@ -35,7 +35,7 @@ export async function rowsByIds<Table extends TenantTable>(
   ids: readonly string[],
 ): Promise<Table['$inferSelect'][]> {
   if (ids.length === 0) return [];
-  return statementOf(table)(db, { tenantId, ids: [...ids] });
+  return (await statementOf(table)(db, { tenantId, ids: [...ids] })) as Table['$inferSelect'][];
 }
 
 /** rowsByIds for a few columns only (`keys`, which must hold id): for what needs no more of the rows. */
@@ -47,19 +47,5 @@ export async function columnsByIds<Table extends TenantTable, Key extends keyof 
   ids: readonly string[],
 ): Promise<Pick<Table['$inferSelect'], Key>[]> {
   if (ids.length === 0) return [];
-  const name = `${getTableName(table)}:${keys.join(',')}`;
-  let run = columnStatements.get(name);
-  if (!run)
-    columnStatements.set(
-      name,
-      (run = builtColumns(
-        table,
-        keys,
-        builder
-          .select(columnsOf(table, keys))
-          .from(table as PgTable)
-          .where(byIdsCondition(table)),
-      )),
-    );
-  return (await run(db, { tenantId, ids: [...ids] })) as Pick<Table['$inferSelect'], Key>[];
+  return (await statementOf(table, keys)(db, { tenantId, ids: [...ids] })) as Pick<Table['$inferSelect'], Key>[];
 }

@@ -41,7 +41,7 @@ export const CLOSE_UNAUTHORIZED = 4401;
 
 interface ConnectionState extends Record<PropertyKey, unknown> {
   actor?: Actor;
-  /** The upgrade request as the audit trail names it; one request id for the connection's operations. */
+  /** The upgrade request as the audit trail names it (address, agent, channel), read once per connection. */
   requestInfo?: RequestInfo;
   /** A re-check of who the connection acts as, in progress: deliveries wait for it. */
   recheck?: Promise<void>;
@@ -171,7 +171,9 @@ export function startGraphQLWebSocket(options: {
       },
       context(ctx): GraphQLContext {
         const state = ctx.extra;
-        const request = state.requestInfo ?? requestInfoOf(ctx.extra.request, requestIdOf(ctx.extra.request));
+        // Each operation has a request id of its own (the caller's X-Request-Id when it sent one).
+        const requestId = requestIdOf(ctx.extra.request);
+        const request = state.requestInfo ? { ...state.requestInfo, requestId } : requestInfoOf(ctx.extra.request, requestId);
         const base = createGraphQLContext(deps, state.actor ?? null, request);
         return {
           ...base,
