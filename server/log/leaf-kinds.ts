@@ -115,13 +115,14 @@ export const DELETABLE_LEAF_KINDS: readonly LeafKind[] = [
   { kind: 'user', table: users, recordId: 'n.id::text', isVersioned: true },
   { kind: 'api_token', table: apiTokens, recordId: 'n.id::text', isVersioned: true, excluded: ['last_used_at'], digested: ['token_hash'] },
   { kind: 'server', table: servers, recordId: 'n.id::text', isVersioned: true },
-  // requires_access_session since migration 0021, watch_announced and watch_by_approvers since 0022.
+  // requires_access_session since migration 0021, watch_announced and watch_by_approvers since 0022,
+  // extension_approval and max_total_duration_seconds since 0026.
   {
     kind: 'approval_policy',
     table: approvalPolicies,
     recordId: 'n.id::text',
     isVersioned: true,
-    addedLater: ['requires_access_session', 'watch_announced', 'watch_by_approvers'],
+    addedLater: ['requires_access_session', 'watch_announced', 'watch_by_approvers', 'extension_approval', 'max_total_duration_seconds'],
   },
   { kind: 'retention_policy', table: retentionPolicies, recordId: 'n.kind', isVersioned: true },
   { kind: 'notification_channel', table: notificationChannels, recordId: 'n.id::text', isVersioned: true, digested: ['sealed_secrets'] },

@@ -262,6 +262,16 @@ export function watchPolicyMigrationSql(): string {
   return leafFunction(policy);
 }
 
+/**
+ * What migration 0026 runs after adding approval_policies.extension_approval and
+ * max_total_duration_seconds: the policy's leaf function, which leaves them out while null.
+ */
+export function extensionPolicyMigrationSql(): string {
+  const policy = DELETABLE_LEAF_KINDS.find((kind) => kind.kind === 'approval_policy');
+  if (!policy) throw new Error('no approval_policy leaf kind');
+  return leafFunction(policy);
+}
+
 /** What migration 0012 runs after its index changes: every trigger queues format-2 leaves. */
 export function leafTransactionMigrationSql(): string {
   return [IN_TRANSACTION_FUNCTION, ...KINDS_OF_0011.map((kind) => queueFunction(kind, 2))].join('\n--> statement-breakpoint\n');

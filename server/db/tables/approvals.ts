@@ -5,8 +5,21 @@ import { eventTime, oneOf, sameTenantReference, tenantId, writtenAt } from './co
 import { servers } from './servers.js';
 import { users } from './users.js';
 
-export const REQUEST_KINDS = ['access', 'sudo'] as const;
+/** What a request asks for: access to servers, sudo for a command, or a later end for an access session in force. */
+export const REQUEST_KINDS = ['access', 'sudo', 'extension'] as const;
 export type RequestKind = (typeof REQUEST_KINDS)[number];
+
+/** The kinds a policy names: an extension is governed by the policy of the session it extends. */
+export const POLICY_REQUEST_KINDS = ['access', 'sudo'] as const;
+export type PolicyRequestKind = (typeof POLICY_REQUEST_KINDS)[number];
+
+/**
+ * Whether extending an access session a policy governs needs a new approval: `as_request` holds
+ * the extension to the policy's approval rules, as a request (none needed when it needs none);
+ * `not_required` moves the end at once, within the policy's limits; `disabled` refuses it.
+ */
+export const EXTENSION_APPROVAL_MODES = ['as_request', 'not_required', 'disabled'] as const;
+export type ExtensionApprovalMode = (typeof EXTENSION_APPROVAL_MODES)[number];
 
 export const APPROVAL_STATUSES = ['pending', 'approved', 'denied', 'cancelled', 'expired'] as const;
 export type ApprovalStatus = (typeof APPROVAL_STATUSES)[number];
@@ -76,6 +89,10 @@ export const approvalPolicies = pgTable(
     watchAnnounced: boolean('watch_announced'),
     /** Whether the approvers of an access session it governed may watch that session's terminal sessions live. Null (before migration 0022) is false. */
     watchByApprovers: boolean('watch_by_approvers'),
+    /** How extending a session it governed is decided (EXTENSION_APPROVAL_MODES). Null (before migration 0026) is `as_request`. */
+    extensionApproval: text('extension_approval', { enum: EXTENSION_APPROVAL_MODES }),
+    /** The longest a session it governs may last, start to end, extensions included; null: max_duration_seconds bounds it. */
+    maxTotalDurationSeconds: integer('max_total_duration_seconds'),
     createdAt: writtenAt(),
     updatedAt: timestamp('updated_at', { withTimezone: true, precision: 6 }).notNull().defaultNow(),
     /** Policies are retired, never deleted: the approvals they governed keep naming them. */
@@ -89,6 +106,8 @@ export const approvalPolicies = pgTable(
     check('approval_policies_required_approvals_check', sql`${table.requiredApprovals} between 0 and 10`),
     check('approval_policies_timeout_check', sql`${table.decisionTimeoutSeconds} > 0`),
     oneOf('approval_policies_chat_approval_check', table.chatApproval, CHAT_APPROVAL_MODES),
+    oneOf('approval_policies_extension_approval_check', table.extensionApproval, EXTENSION_APPROVAL_MODES),
+    check('approval_policies_max_total_duration_check', sql`${table.maxTotalDurationSeconds} > 0`),
   ],
 );
 
@@ -114,7 +133,7 @@ export const approvals = pgTable(
     serverId: uuid('server_id'),
     command: text('command'),
     isPattern: boolean('is_pattern').notNull().default(false),
-    /** Access: how long the grant lasts once it starts. */
+    /** Access: how long the grant lasts once it starts. Extension: how much later the session is to end. */
     durationSeconds: integer('duration_seconds'),
     /** The governing policy; null when none matched and Vigil's default rules applied. */
     policyId: uuid('policy_id'),
