@@ -61,9 +61,10 @@ export const chatWorkspaceClaims = pgTable(
   ],
 );
 
-export const CHAT_LINK_METHODS = ['email', 'code'] as const;
+export const CHAT_LINK_METHODS = ['email', 'code', 'sso'] as const;
+export type ChatLinkMethod = (typeof CHAT_LINK_METHODS)[number];
 
-/** A chat user known as a Vigil user of the tenant: by verified email, or linked with a one-time code. */
+/** A chat user known as a Vigil user of the tenant: by verified email, linked with a one-time code, or by single sign-on (sso). */
 export const chatIdentities = pgTable(
   'chat_identities',
   {

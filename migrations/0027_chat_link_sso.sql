@@ -1,0 +1,2 @@
+ALTER TABLE "chat_identities" DROP CONSTRAINT "chat_identities_linked_via_check";--> statement-breakpoint
+ALTER TABLE "chat_identities" ADD CONSTRAINT "chat_identities_linked_via_check" CHECK ("chat_identities"."linked_via" in ('email', 'code', 'sso'));
