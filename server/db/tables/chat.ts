@@ -1,4 +1,5 @@
-import { bigint, index, integer, jsonb, pgTable, primaryKey, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { bigint, foreignKey, index, integer, jsonb, pgTable, primaryKey, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
 import { eventTime, oneOf, sameTenantReference, tenantId, writtenAt } from './columns.js';
 import { users } from './users.js';
 
@@ -146,6 +147,38 @@ export const chatNotices = pgTable(
   (table) => [primaryKey({ name: 'chat_notices_pkey', columns: [table.tenantId, table.provider, table.key] })],
 );
 
+/**
+ * Chat users who opened the bot's home (Slack's App Home tab): a change that concerns them
+ * (a request to decide, one of theirs decided) republishes it. `staleSince` marks a home that a
+ * change awaits (server/chat/home-views.ts claims it once across instances); `notice` is the
+ * answer to the person's last click on it, shown at its top until they open it again.
+ */
+export const chatHomeViews = pgTable(
+  'chat_home_views',
+  {
+    tenantId: tenantId(),
+    provider: text('provider', { enum: CHAT_PROVIDERS }).notNull(),
+    externalUserId: text('external_user_id').notNull(),
+    openedAt: eventTime('opened_at').notNull(),
+    staleSince: eventTime('stale_since'),
+    notice: text('notice'),
+    createdAt: writtenAt(),
+  },
+  (table) => [
+    primaryKey({ name: 'chat_home_views_pkey', columns: [table.tenantId, table.provider, table.externalUserId] }),
+    // A home is its chat identity's: gone with it.
+    foreignKey({
+      name: 'chat_home_views_identity_fk',
+      columns: [table.tenantId, table.provider, table.externalUserId],
+      foreignColumns: [chatIdentities.tenantId, chatIdentities.provider, chatIdentities.externalUserId],
+    }).onDelete('cascade'),
+    index('chat_home_views_stale_idx')
+      .on(table.tenantId, table.provider)
+      .where(sql`${table.staleSince} is not null`),
+    oneOf('chat_home_views_provider_check', table.provider, CHAT_PROVIDERS),
+  ],
+);
+
 /** A user's TOTP (RFC 6238) authenticator, for step-up approval in chat. */
 export const userTotp = pgTable(
   'user_totp',
@@ -174,4 +207,5 @@ export type ChatWorkspaceRow = typeof chatWorkspaces.$inferSelect;
 export type ChatWorkspaceClaimRow = typeof chatWorkspaceClaims.$inferSelect;
 export type ChatIdentityRow = typeof chatIdentities.$inferSelect;
 export type ChatMessageRow = typeof chatMessages.$inferSelect;
+export type ChatHomeViewRow = typeof chatHomeViews.$inferSelect;
 export type UserTotpRow = typeof userTotp.$inferSelect;
