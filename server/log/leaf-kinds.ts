@@ -31,6 +31,7 @@ import {
   desktopRecordings,
   fileTransfers,
   notificationChannels,
+  onCallIntegrations,
   retentionPolicies,
   servers,
   sessionChecks,
@@ -80,7 +81,8 @@ export const RECORD_LEAF_KINDS: readonly LeafKind[] = [
   { kind: 'system_log', table: systemLogs, recordId: 'n.id::text', isVersioned: false },
   { kind: 'sudo_authorization', table: sudoAuthorizations, recordId: 'n.id::text', isVersioned: true },
   { kind: 'sudo_check', table: sudoChecks, recordId: 'n.id::text', isVersioned: false },
-  { kind: 'approval', table: approvals, recordId: 'n.id::text', isVersioned: true },
+  // on_call_schedules and on_call_check since migration 0029.
+  { kind: 'approval', table: approvals, recordId: 'n.id::text', isVersioned: true, addedLater: ['on_call_schedules', 'on_call_check'] },
   { kind: 'approval_decision', table: approvalDecisions, recordId: 'n.id::text', isVersioned: false },
   { kind: 'terminal_recording', table: terminalRecordings, recordId: 'n.id::text', isVersioned: true },
   {
@@ -122,7 +124,15 @@ export const DELETABLE_LEAF_KINDS: readonly LeafKind[] = [
     table: approvalPolicies,
     recordId: 'n.id::text',
     isVersioned: true,
-    addedLater: ['requires_access_session', 'watch_announced', 'watch_by_approvers', 'extension_approval', 'max_total_duration_seconds'],
+    addedLater: [
+      'requires_access_session',
+      'watch_announced',
+      'watch_by_approvers',
+      'extension_approval',
+      'max_total_duration_seconds',
+      'on_call_schedules',
+      'on_call_auto_approval',
+    ],
   },
   { kind: 'retention_policy', table: retentionPolicies, recordId: 'n.kind', isVersioned: true },
   { kind: 'notification_channel', table: notificationChannels, recordId: 'n.id::text', isVersioned: true, digested: ['sealed_secrets'] },
@@ -142,6 +152,8 @@ export const DELETABLE_LEAF_KINDS: readonly LeafKind[] = [
   { kind: 'chat_workspace_claim', table: chatWorkspaceClaims, recordId: `'claim:' || n.provider`, isVersioned: true, excluded: ['code_hash'] },
   { kind: 'chat_identity', table: chatIdentities, recordId: `n.provider || ':' || n.external_user_id`, isVersioned: true },
   { kind: 'chat_link_code', table: chatLinkCodes, recordId: 'n.id::text', isVersioned: true, excluded: ['code_hash'] },
+  // Since migration 0029: whose schedules may make people approvers. The key appears only as the digest of its sealed form.
+  { kind: 'on_call_integration', table: onCallIntegrations, recordId: 'n.id::text', isVersioned: true, digested: ['sealed_api_key'] },
   // Wrong codes are counted outside the transaction they came with (it rolls back).
   {
     kind: 'user_totp',

@@ -272,10 +272,30 @@ export function extensionPolicyMigrationSql(): string {
   return leafFunction(policy);
 }
 
+/**
+ * What migration 0029 runs after creating on_call_integrations and adding the on-call columns of
+ * approval_policies and approvals: the integration's leaf function and triggers, and the policy's
+ * and the request's leaf functions, which leave the new columns out while null.
+ */
+export function onCallMigrationSql(): string {
+  const byName = (name: string) => {
+    const kind = [...RECORD_LEAF_KINDS, ...DELETABLE_LEAF_KINDS].find((candidate) => candidate.kind === name);
+    if (!kind) throw new Error(`no ${name} leaf kind`);
+    return kind;
+  };
+  const integration = byName('on_call_integration');
+  return [leafFunction(integration), deletableTriggers(integration), leafFunction(byName('approval_policy')), leafFunction(byName('approval'))].join(
+    '\n--> statement-breakpoint\n',
+  );
+}
+
 /** What migration 0012 runs after its index changes: every trigger queues format-2 leaves. */
 export function leafTransactionMigrationSql(): string {
   return [IN_TRANSACTION_FUNCTION, ...KINDS_OF_0011.map((kind) => queueFunction(kind, 2))].join('\n--> statement-breakpoint\n');
 }
+
+/** The settings migration 0014 covered (on_call_integration came with its table, in 0029). */
+const DELETABLE_KINDS_OF_0014 = DELETABLE_LEAF_KINDS.filter((kind) => kind.kind !== 'on_call_integration');
 
 /**
  * What migration 0014 runs: the leaf functions and triggers of the settings and alerts, then, for a
@@ -284,15 +304,15 @@ export function leafTransactionMigrationSql(): string {
  * for those statements only.
  */
 export function settingsMigrationSql(): string {
-  const kinds = `'${JSON.stringify(DELETABLE_LEAF_KINDS.map((kind) => kind.kind))}'::jsonb`;
+  const kinds = `'${JSON.stringify(DELETABLE_KINDS_OF_0014.map((kind) => kind.kind))}'::jsonb`;
   return [
     DELETED_FUNCTION,
-    ...DELETABLE_LEAF_KINDS.flatMap((kind) => [leafFunction(kind), deletableTriggers(kind)]),
+    ...DELETABLE_KINDS_OF_0014.flatMap((kind) => [leafFunction(kind), deletableTriggers(kind)]),
     `SELECT set_config('vigil.log_writer_before_0014', coalesce(current_setting('vigil.log_writer', true), ''), true), set_config('vigil.log_writer', 'on', true);`,
     `INSERT INTO audit_entries (tenant_id, id, occurred_at, actor_type, actor_id, action, resource_type, resource_name, after)
 SELECT t.id, gen_random_uuid(), now(), 'system', 'migration', 'log.coverage_extended', 'log', '0014_log_settings', jsonb_build_object('kinds', ${kinds})
 FROM tenants t ORDER BY t.id;`,
-    ...DELETABLE_LEAF_KINDS.map((kind) => backfill(kind, 2)),
+    ...DELETABLE_KINDS_OF_0014.map((kind) => backfill(kind, 2)),
     `SELECT set_config('vigil.log_writer', current_setting('vigil.log_writer_before_0014'), true);`,
   ].join('\n--> statement-breakpoint\n');
 }

@@ -93,6 +93,14 @@ export const approvalPolicies = pgTable(
     extensionApproval: text('extension_approval', { enum: EXTENSION_APPROVAL_MODES }),
     /** The longest a session it governs may last, start to end, extensions included; null: max_duration_seconds bounds it. */
     maxTotalDurationSeconds: integer('max_total_duration_seconds'),
+    /**
+     * On-call schedules whose people on call may approve, besides the approver groups: keys
+     * `<on_call_integrations.id>:<the provider's schedule id>` (server/oncall/schedule-keys.ts).
+     * Null (before migration 0029) is none.
+     */
+    onCallSchedules: text('on_call_schedules').array(),
+    /** Whether a request by someone on call for one of those schedules is approved on the spot. Null (before migration 0029) is false. */
+    onCallAutoApproval: boolean('on_call_auto_approval'),
     createdAt: writtenAt(),
     updatedAt: timestamp('updated_at', { withTimezone: true, precision: 6 }).notNull().defaultNow(),
     /** Policies are retired, never deleted: the approvals they governed keep naming them. */
@@ -153,6 +161,13 @@ export const approvals = pgTable(
     closedAt: eventTime('closed_at'),
     closedById: uuid('closed_by_id'),
     cancelReason: text('cancel_reason'),
+    /** The policy's on-call schedules, copied like its approver groups; null for none. */
+    onCallSchedules: text('on_call_schedules').array(),
+    /**
+     * Whether the requester was on call when the request was filed, under a policy that approves
+     * on-call requesters on the spot (server/oncall/on-call-approval.ts); null when it does not.
+     */
+    onCallCheck: jsonb('on_call_check').$type<Record<string, unknown>>(),
     createdAt: writtenAt(),
   },
   (table) => [

@@ -24,5 +24,6 @@ export * from './channels.js';
 export * from './terminal-recordings.js';
 export * from './desktop-recordings.js';
 export * from './chat.js';
+export * from './on-call.js';
 export * from './rate-limits.js';
 export * from './log.js';
