@@ -2,7 +2,7 @@ import { Field, ID, Int, ObjectType } from 'type-graphql';
 import type { ApprovalPolicyRecord } from '../../server/approvals/approval-types.js';
 import { Connection } from '../common/connection.js';
 import { Label } from '../identity/server.type.js';
-import { ChatApprovalEnum, RequestKindEnum } from './enums.js';
+import { ChatApprovalEnum, ExtensionApprovalEnum, RequestKindEnum } from './enums.js';
 
 @ObjectType({ simpleResolvers: true, description: 'Who may approve which requests, how many approvals they need and how fast.' })
 export class ApprovalPolicy {
@@ -46,6 +46,13 @@ export class ApprovalPolicy {
   isWatchAnnounced!: boolean;
   @Field(() => Boolean, { description: 'The approvers of an access session it governed may watch its terminal sessions live.' })
   canApproversWatch!: boolean;
+  @Field(() => ExtensionApprovalEnum, { description: 'How extending a session it governed is decided.' })
+  extensionApproval!: ExtensionApprovalEnum;
+  @Field(() => Int, {
+    nullable: true,
+    description: 'The longest a session it governs may last, start to end, extensions included; null: maxDurationMinutes bounds it too.',
+  })
+  maxTotalDurationMinutes!: number | null;
   @Field(() => Date)
   createdAt!: Date;
   @Field(() => Date)
@@ -73,6 +80,8 @@ export class ApprovalPolicy {
       isAccessSessionRequired: record.requiresAccessSession === true,
       isWatchAnnounced: record.watchAnnounced === true,
       canApproversWatch: record.watchByApprovers === true,
+      extensionApproval: (record.extensionApproval ?? 'as_request') as ExtensionApprovalEnum,
+      maxTotalDurationMinutes: record.maxTotalDurationSeconds == null ? null : Math.round(record.maxTotalDurationSeconds / 60),
       createdAt: record.createdAt,
       updatedAt: record.updatedAt,
     });

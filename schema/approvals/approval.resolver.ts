@@ -3,6 +3,7 @@ import { cancelApproval } from '../../server/approvals/access-session-lifecycle.
 import { getApprovalInScope, listApprovals, listApprovalsToReview } from '../../server/approvals/approval-queries.js';
 import { decideApprovalCountingCodes } from '../../server/approvals/decide-approval.js';
 import { ACCESS_SUDO_PATTERN } from '../../server/approvals/command-patterns.js';
+import { requestExtension } from '../../server/approvals/extend-access.js';
 import { requestAccess } from '../../server/approvals/request-access.js';
 import { requestSudo } from '../../server/approvals/request-sudo.js';
 import { canSeeApproval, recordScope, requireActor, reviewerScope, reviewRefusal } from '../../server/auth/scope.js';
@@ -18,7 +19,7 @@ import { loadAccessSession, loadPerson, loadServer } from '../records/references
 import { SudoAuthorization } from '../records/sudo-authorization.type.js';
 import { Approval, ApprovalConnection, ApprovalDecision } from './approval.type.js';
 import { DecisionEnum } from './enums.js';
-import { ApprovalFilterInput, RequestAccessInput, RequestSudoInput } from './inputs.js';
+import { ApprovalFilterInput, RequestAccessInput, RequestExtensionInput, RequestSudoInput } from './inputs.js';
 
 const APPROVAL_FILTER_IDS = ['requesterId', 'reviewerId', 'serverId', 'policyId', 'accessSessionId'] as const;
 
@@ -88,6 +89,16 @@ export class ApprovalResolver {
     const { approval } = await inTransaction(serviceContext(ctx), (tx) =>
       requestSudo(tx, { server, command, isPattern: isPattern ?? undefined, reason, accessSessionId }),
     );
+    return Approval.from(approval);
+  }
+
+  @Mutation(() => Approval, {
+    description:
+      'Asks to extend your access session in force: a later end, by durationMinutes, with a reason. The policy that governed the session decides: approved at once (the session’s end has moved) when it needs no approval, else a request approvers decide like any other; refused when it allows no extension or the session would last longer than it allows in all.',
+  })
+  async requestExtension(@Ctx() ctx: GraphQLContext, @Arg('input', () => RequestExtensionInput) input: RequestExtensionInput): Promise<Approval> {
+    const { accessSessionId, durationMinutes, reason } = input;
+    const { approval } = await inTransaction(serviceContext(ctx), (tx) => requestExtension(tx, { accessSessionId, durationMinutes, reason }));
     return Approval.from(approval);
   }
 
@@ -163,10 +174,10 @@ export class ApprovalResolver {
     return ctx.actor?.type === 'user' && !decisions.some((decision) => decision.approverId === (ctx.actor as { userId: string }).userId);
   }
 
-  @FieldResolver(() => [Server], { description: 'The servers requested: the session’s scope for access, the one server for sudo.' })
+  @FieldResolver(() => [Server], { description: 'The servers requested: the session’s scope for access and extensions, the one server for sudo.' })
   async servers(@Root() approval: Approval, @Ctx() ctx: GraphQLContext): Promise<Server[]> {
     let ids: readonly string[] = approval.record.serverId ? [approval.record.serverId] : [];
-    if (approval.record.kind === 'access') ids = (await ctx.loaders.accessSessionById.load(approval.record.accessSessionId))?.serverIds ?? [];
+    if (approval.record.kind !== 'sudo') ids = (await ctx.loaders.accessSessionById.load(approval.record.accessSessionId))?.serverIds ?? [];
     const servers = await Promise.all(ids.map((id) => loadServer(ctx, id)));
     return servers.filter((server): server is Server => server !== null);
   }
@@ -182,7 +193,20 @@ export class ApprovalResolver {
     return session?.isSudoAllowed ? ACCESS_SUDO_PATTERN : null;
   }
 
-  @FieldResolver(() => AccessSession, { nullable: true, description: 'The session requested (access) or asked in (sudo); null when not yours to see.' })
+  @FieldResolver(() => Date, {
+    nullable: true,
+    description:
+      'Extension: when the session it extends ends now (before the extension while it waits; the extended end once approved), for whoever sees the request (approvers decide on it); null for other kinds.',
+  })
+  async sessionExpiresAt(@Root() approval: Approval, @Ctx() ctx: GraphQLContext): Promise<Date | null> {
+    if (approval.record.kind !== 'extension') return null;
+    return (await ctx.loaders.accessSessionById.load(approval.record.accessSessionId))?.expiresAt ?? null;
+  }
+
+  @FieldResolver(() => AccessSession, {
+    nullable: true,
+    description: 'The session requested (access), asked in (sudo) or to extend (extension); null when not yours to see.',
+  })
   accessSession(@Root() approval: Approval, @Ctx() ctx: GraphQLContext): Promise<AccessSession | null> {
     return loadAccessSession(ctx, approval.record.accessSessionId);
   }

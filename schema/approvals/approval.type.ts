@@ -48,7 +48,7 @@ export class Approval {
   command!: string | null;
   @Field(() => Boolean)
   isPattern!: boolean;
-  @Field(() => Int, { nullable: true, description: 'Access: how long the grant lasts once it starts.' })
+  @Field(() => Int, { nullable: true, description: 'Access: how long the grant lasts once it starts. Extension: how much later the session is to end.' })
   durationMinutes!: number | null;
   @Field(() => String, { nullable: true, description: 'The governing policy’s name when the request was made; null under the default rules.' })
   policyName!: string | null;
@@ -64,7 +64,7 @@ export class Approval {
   isApprovalJustificationRequired!: boolean;
   @Field(() => ChatApprovalEnum, { description: 'Whether it may be decided in Slack or Teams (copied from its policy).' })
   chatApproval!: ChatApprovalEnum;
-  @Field(() => Int, { nullable: true, description: 'Access requests longer than this are decided in Vigil, not in chat.' })
+  @Field(() => Int, { nullable: true, description: 'Access requests and extensions longer than this are decided in Vigil, not in chat.' })
   chatMaxDurationMinutes!: number | null;
   @Field(() => String, { nullable: true, description: 'Why it cannot be decided in Slack or Teams (its policy); null when it can.' })
   chatDecisionRefusal!: string | null;

@@ -3,8 +3,24 @@ import { registerEnumType } from 'type-graphql';
 export enum RequestKindEnum {
   ACCESS = 'access',
   SUDO = 'sudo',
+  EXTENSION = 'extension',
 }
-registerEnumType(RequestKindEnum, { name: 'RequestKind', description: 'What a request asks for: access to servers, or sudo for a command.' });
+registerEnumType(RequestKindEnum, {
+  name: 'RequestKind',
+  description:
+    'What a request asks for: access to servers, sudo for a command, or (EXTENSION) a later end for an access session in force. Policies name ACCESS and SUDO; an extension follows the policy of the session it extends.',
+});
+
+export enum ExtensionApprovalEnum {
+  AS_REQUEST = 'as_request',
+  NOT_REQUIRED = 'not_required',
+  DISABLED = 'disabled',
+}
+registerEnumType(ExtensionApprovalEnum, {
+  name: 'ExtensionApproval',
+  description:
+    'How extending an access session a policy governed is decided: AS_REQUEST holds the extension to the policy’s approval rules, as a request (approved at once when the policy needs no approvals); NOT_REQUIRED moves the end at once, within the policy’s limits; DISABLED refuses it.',
+});
 
 export enum ApprovalStatusEnum {
   PENDING = 'pending',

@@ -1,7 +1,7 @@
 import { Field, ID, InputType, Int } from 'type-graphql';
 import { LabelInput } from '../identity/inputs.js';
 import { TimeRangeInput } from '../records/filters.js';
-import { ApprovalStatusEnum, ChatApprovalEnum, DecisionChannelEnum, RequestKindEnum, SudoCheckOutcomeEnum } from './enums.js';
+import { ApprovalStatusEnum, ChatApprovalEnum, DecisionChannelEnum, ExtensionApprovalEnum, RequestKindEnum, SudoCheckOutcomeEnum } from './enums.js';
 
 @InputType()
 export class RequestAccessInput {
@@ -31,6 +31,16 @@ export class RequestSudoInput {
   reason!: string;
   @Field(() => ID, { nullable: true, description: 'The access session to ask in; by default the one in force that covers the server.' })
   accessSessionId?: string | null;
+}
+
+@InputType()
+export class RequestExtensionInput {
+  @Field(() => ID, { description: 'Your access session in force to extend.' })
+  accessSessionId!: string;
+  @Field(() => Int, { description: 'How much later the session is to end.' })
+  durationMinutes!: number;
+  @Field(() => String)
+  reason!: string;
 }
 
 @InputType()
@@ -110,6 +120,14 @@ export class CreateApprovalPolicyInput {
       'Whether the approvers of an access session this policy governed may watch its terminal sessions live, without session_recordings.view. Default false.',
   })
   canApproversWatch?: boolean | null;
+  @Field(() => ExtensionApprovalEnum, { nullable: true, description: 'How extending a session it governs is decided. Default AS_REQUEST.' })
+  extensionApproval?: ExtensionApprovalEnum | null;
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      'The longest a session it governs may last, start to end, extensions included (at least maxDurationMinutes). Default: maxDurationMinutes bounds it too.',
+  })
+  maxTotalDurationMinutes?: number | null;
 }
 
 @InputType({ description: 'The fields to change; omitted fields keep their value.' })
@@ -152,6 +170,10 @@ export class UpdateApprovalPolicyInput {
   isWatchAnnounced?: boolean | null;
   @Field(() => Boolean, { nullable: true })
   canApproversWatch?: boolean | null;
+  @Field(() => ExtensionApprovalEnum, { nullable: true })
+  extensionApproval?: ExtensionApprovalEnum | null;
+  @Field(() => Int, { nullable: true })
+  maxTotalDurationMinutes?: number | null;
 }
 
 @InputType()

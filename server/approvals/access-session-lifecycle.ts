@@ -1,9 +1,9 @@
 /**
  * Closing requests and sessions by hand: a requester (or an admin) cancels a pending request; a
  * requester or an admin ends a session; an admin revokes one. Ending a session revokes the sudo
- * grants made in it and cancels the sudo requests still pending in it.
+ * grants made in it and cancels the sudo requests and extensions still pending in it.
  */
-import { and, eq } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import { isAdmin, requireAdmin, requireUser } from '../auth/scope.js';
 import { accessSessions, approvals, type AccessSessionRow, type ApprovalRow } from '../db/tables/index.js';
 import { BadInput, Conflict, NotFound } from '../errors.js';
@@ -92,14 +92,19 @@ export async function closeSessionInForce(
   const facts = { cause: `access_session.${status}` as const, reason };
   await directSessionsToEnd(ctx, { accessSessionId: session.id }, facts);
   await revokeSessionGrants(ctx, session.id, record, facts);
-  const pendingSudo = await ctx.db
+  const pendingInSession = await ctx.db
     .select()
     .from(approvals)
     .where(
-      and(eq(approvals.tenantId, session.tenantId), eq(approvals.accessSessionId, session.id), eq(approvals.kind, 'sudo'), eq(approvals.status, 'pending')),
+      and(
+        eq(approvals.tenantId, session.tenantId),
+        eq(approvals.accessSessionId, session.id),
+        inArray(approvals.kind, ['sudo', 'extension']),
+        eq(approvals.status, 'pending'),
+      ),
     )
     .for('update');
-  for (const approval of pendingSudo) {
+  for (const approval of pendingInSession) {
     await closeApproval(ctx, approval, 'cancelled', { closedById: null, cancelReason: `access session ${status}` }, record);
   }
   return closed!;

@@ -12,7 +12,12 @@ import type { TransactionContext } from '../service-context.js';
 /** More reviewers than this are not notified one by one; they still see the request in their queue. */
 const MAX_NOTIFIED_REVIEWERS = 200;
 
-const what = (approval: ApprovalRow) => (approval.kind === 'access' ? 'Access request' : `Sudo request: ${approval.command}`);
+const what = (approval: ApprovalRow) =>
+  approval.kind === 'access'
+    ? 'Access request'
+    : approval.kind === 'extension'
+      ? `Access extension by ${Math.round((approval.durationSeconds ?? 0) / 60)} minutes`
+      : `Sudo request: ${approval.command}`;
 
 /** The enabled people reviewRefusal (server/auth/scope.ts) lets decide `approval`, as a query. */
 export async function reviewersOf(db: Executor, approval: ApprovalRow): Promise<string[]> {

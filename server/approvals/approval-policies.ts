@@ -10,10 +10,11 @@ import { conflictOnDuplicateName } from '../db/db-errors.js';
 import {
   approvalPolicies,
   CHAT_APPROVAL_MODES,
-  REQUEST_KINDS,
+  EXTENSION_APPROVAL_MODES,
+  POLICY_REQUEST_KINDS,
   type ApprovalPolicyRow,
   type ChatApprovalMode,
-  type RequestKind,
+  type PolicyRequestKind,
   type ServerRow,
 } from '../db/tables/index.js';
 import { BadInput, NotFound } from '../errors.js';
@@ -33,7 +34,10 @@ const labels = z
 const policyFields = {
   name: nameSchema(128),
   description: z.string().trim().max(1000, 'must be at most 1000 characters').nullish(),
-  requestKinds: z.array(z.enum(REQUEST_KINDS)).min(1, 'must name at least one kind').max(2),
+  requestKinds: z
+    .array(z.enum(POLICY_REQUEST_KINDS, { message: 'must be ACCESS or SUDO (an extension follows the policy of the session it extends)' }))
+    .min(1, 'must name at least one kind')
+    .max(2),
   serverLabels: labels,
   requesterGroups: z.array(groupSchema).max(100, 'at most 100 groups'),
   approverGroups: z.array(groupSchema).max(100, 'at most 100 groups'),
@@ -64,9 +68,21 @@ const policyFields = {
   isAccessSessionRequired: z.boolean(),
   isWatchAnnounced: z.boolean(),
   canApproversWatch: z.boolean(),
+  extensionApproval: z.enum(EXTENSION_APPROVAL_MODES),
+  maxTotalDurationMinutes: z
+    .number()
+    .int()
+    .min(1, 'must be at least 1')
+    .max(365 * 24 * 60, 'must be at most a year')
+    .nullish(),
 };
 
 const NOBODY_APPROVES = 'names nobody who may approve: allow admins or name approver groups';
+const TOTAL_BELOW_REQUEST = 'must be at least maxDurationMinutes: a session may not be requested longer than it may last in all';
+
+/** Whether a total limit (extensions included) sits below the limit of one request, which would make no sense. */
+const isTotalBelowRequest = (maxTotalSeconds: number | null | undefined, maxDurationSeconds: number | null | undefined) =>
+  maxTotalSeconds != null && maxDurationSeconds != null && maxTotalSeconds < maxDurationSeconds;
 
 const createPolicyInput = z
   .object({
@@ -85,10 +101,15 @@ const createPolicyInput = z
     isAccessSessionRequired: policyFields.isAccessSessionRequired.optional(),
     isWatchAnnounced: policyFields.isWatchAnnounced.optional(),
     canApproversWatch: policyFields.canApproversWatch.optional(),
+    extensionApproval: policyFields.extensionApproval.optional(),
   })
   .refine((policy) => policy.requiredApprovals === 0 || policy.isAdminApprover || policy.approverGroups.length > 0, {
     message: NOBODY_APPROVES,
     path: ['approverGroups'],
+  })
+  .refine((policy) => !isTotalBelowRequest(policy.maxTotalDurationMinutes, policy.maxDurationMinutes), {
+    message: TOTAL_BELOW_REQUEST,
+    path: ['maxTotalDurationMinutes'],
   });
 
 const updatePolicyInput = z.object(policyFields).partial();
@@ -121,6 +142,10 @@ function toColumns(input: Partial<z.output<typeof createPolicyInput>>): PolicyCo
   if (input.isAccessSessionRequired !== undefined) columns.requiresAccessSession = input.isAccessSessionRequired;
   if (input.isWatchAnnounced !== undefined) columns.watchAnnounced = input.isWatchAnnounced;
   if (input.canApproversWatch !== undefined) columns.watchByApprovers = input.canApproversWatch;
+  // Null unless set, as above (migration 0026).
+  if (input.extensionApproval !== undefined) columns.extensionApproval = input.extensionApproval;
+  if (input.maxTotalDurationMinutes !== undefined)
+    columns.maxTotalDurationSeconds = input.maxTotalDurationMinutes == null ? null : input.maxTotalDurationMinutes * 60;
   return columns;
 }
 
@@ -174,6 +199,9 @@ export async function updateApprovalPolicy(ctx: TransactionContext, id: string, 
   const merged = { ...before, ...toColumns(parsed) };
   if (merged.requiredApprovals > 0 && !merged.isAdminApprover && merged.approverGroups.length === 0) {
     throw new BadInput('input.approverGroups', `input.approverGroups: ${NOBODY_APPROVES}`);
+  }
+  if (isTotalBelowRequest(merged.maxTotalDurationSeconds, merged.maxDurationSeconds)) {
+    throw new BadInput('input.maxTotalDurationMinutes', `input.maxTotalDurationMinutes: ${TOTAL_BELOW_REQUEST}`);
   }
   const row = await ctx.db
     .update(approvalPolicies)
@@ -276,10 +304,22 @@ const labelsMatch = (wanted: Record<string, string>, server: ServerRow) => Objec
 export async function governingRules(
   db: Executor,
   tenantId: string,
-  kind: RequestKind,
+  kind: PolicyRequestKind,
   requesterGroups: readonly string[],
   servers: readonly ServerRow[],
 ): Promise<ApprovalRules> {
+  const policy = await governingPolicy(db, tenantId, kind, requesterGroups, servers);
+  return policy ? rulesOf(policy) : DEFAULT_RULES;
+}
+
+/** The policy governingRules reads its rules from; undefined when none governs (Vigil's defaults). */
+export async function governingPolicy(
+  db: Executor,
+  tenantId: string,
+  kind: PolicyRequestKind,
+  requesterGroups: readonly string[],
+  servers: readonly ServerRow[],
+): Promise<ApprovalPolicyRow | undefined> {
   const candidates = await db
     .select()
     .from(approvalPolicies)
@@ -292,12 +332,15 @@ export async function governingRules(
       ),
     )
     .orderBy(desc(approvalPolicies.priority), asc(approvalPolicies.id));
-  const policy = candidates.find(
+  return candidates.find(
     (candidate) =>
       servers.some((server) => labelsMatch(candidate.serverLabels, server)) &&
       (candidate.requesterGroups.length === 0 || candidate.requesterGroups.some((group) => requesterGroups.includes(group))),
   );
-  if (!policy) return DEFAULT_RULES;
+}
+
+/** The rules a request governed by `policy` is held to. */
+export function rulesOf(policy: ApprovalPolicyRow): ApprovalRules {
   return {
     policyId: policy.id,
     policyName: policy.name,

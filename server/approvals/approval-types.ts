@@ -5,7 +5,7 @@
  * compile where a service hands its rows out, instead of changing the API unnoticed. The value
  * vocabularies (kinds, statuses, channels) stay the tables' own.
  */
-import type { ApprovalStatus, ChatApprovalMode, Decision, DecisionChannel, RequestKind, SudoCheckOutcome } from '../db/tables/index.js';
+import type { ApprovalStatus, ChatApprovalMode, Decision, DecisionChannel, ExtensionApprovalMode, RequestKind, SudoCheckOutcome } from '../db/tables/index.js';
 
 /** A request for access or sudo, with the rules of its policy copied on when it was made. */
 export interface ApprovalRecord {
@@ -20,7 +20,7 @@ export interface ApprovalRecord {
   readonly serverId: string | null;
   readonly command: string | null;
   readonly isPattern: boolean;
-  /** Access: how long the grant lasts once it starts. */
+  /** Access: how long the grant lasts once it starts. Extension: how much later the session is to end. */
   readonly durationSeconds: number | null;
   /** The governing policy, and its name when the request was made; null under the default rules. */
   readonly policyId: string | null;
@@ -80,6 +80,10 @@ export interface ApprovalPolicyRecord {
   readonly requiresAccessSession: boolean | null;
   readonly watchAnnounced: boolean | null;
   readonly watchByApprovers: boolean | null;
+  /** Null for policies that never said (before migration 0026): as_request. */
+  readonly extensionApproval: ExtensionApprovalMode | null;
+  /** The longest a session it governs may last in all, extensions included; null: maxDurationSeconds. */
+  readonly maxTotalDurationSeconds: number | null;
   readonly createdAt: Date;
   readonly updatedAt: Date;
 }

@@ -16,7 +16,9 @@ type ChatRules = Pick<ApprovalRow, 'policyName' | 'chatApproval' | 'kind' | 'dur
 export function chatDecisionRefusal(approval: ChatRules): ChatRefusal | null {
   const policy = approval.policyName ? `The policy ${approval.policyName}` : 'Vigil';
   if (approval.chatApproval === 'disabled') return { reason: `${policy} does not allow deciding this request in chat`, details: { chatApproval: 'DISABLED' } };
-  if (approval.kind === 'access' && approval.chatMaxDurationSeconds != null && (approval.durationSeconds ?? 0) > approval.chatMaxDurationSeconds) {
+  // An extension grants its length of access as a request does: the same limit holds for it.
+  const grantsTime = approval.kind === 'access' || approval.kind === 'extension';
+  if (grantsTime && approval.chatMaxDurationSeconds != null && (approval.durationSeconds ?? 0) > approval.chatMaxDurationSeconds) {
     const minutes = approval.chatMaxDurationSeconds / 60;
     return { reason: `${policy} allows deciding in chat only requests of up to ${minutes} minutes`, details: { chatMaxDurationMinutes: minutes } };
   }

@@ -1,8 +1,8 @@
 /**
  * Putting an approved request into force, and taking grants out of it. An approved access request
  * starts its session (now, or at the requested start); a session with sudo allowed gets a `*`
- * grant per server; an approved sudo request becomes a sudo authorization. Every grant ends with
- * the session it was made in.
+ * grant per server; an approved sudo request becomes a sudo authorization; an approved extension
+ * moves its session's end (extend-session.ts). Every grant ends with the session it was made in.
  */
 import { and, eq, gt, isNull, or } from 'drizzle-orm';
 import { accessSessions, approvals, sudoAuthorizations, type AccessSessionRow, type ApprovalRow, type SudoAuthorizationRow } from '../db/tables/index.js';
@@ -11,6 +11,7 @@ import { newId } from '../ids.js';
 import type { TransactionContext } from '../service-context.js';
 import { accessSessionSnapshot, lockAccessSession, sudoAuthorizationSnapshot } from './approval-records.js';
 import { ACCESS_SUDO_PATTERN } from './command-patterns.js';
+import { extendApprovedSession } from './extend-session.js';
 import type { WorkflowRecord } from './workflow-record.js';
 
 export interface InForce {
@@ -20,6 +21,7 @@ export interface InForce {
 
 export async function putIntoForce(ctx: TransactionContext, approval: ApprovalRow, approverId: string | null, record: WorkflowRecord): Promise<InForce> {
   const session = await lockAccessSession(ctx.db, ctx.actor.tenantId, approval.accessSessionId);
+  if (approval.kind === 'extension') return extendApprovedSession(ctx, approval, session, approverId, record);
   return approval.kind === 'access'
     ? startApprovedSession(ctx, approval, session, approverId, record)
     : grantApprovedSudo(ctx, approval, session, approverId, record);

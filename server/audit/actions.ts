@@ -36,6 +36,7 @@ export const AUDIT_ACTIONS = [
   'access_session.ended',
   'access_session.expired',
   'access_session.revoked',
+  'access_session.extended',
   'sudo.granted',
   'sudo.revoked',
   'sudo.checked',

@@ -41,7 +41,14 @@ export type DomainEvent = EventBase &
     | { readonly type: 'alert.changed'; readonly alertId: string; readonly state: 'fired' | 'acknowledged' | 'resolved' }
     | { readonly type: 'approval.requested'; readonly approvalId: string; readonly requesterId: string }
     | { readonly type: 'approval.decided'; readonly approvalId: string; readonly requesterId: string; readonly status: string }
-    | { readonly type: 'access_session.changed'; readonly accessSessionId: string; readonly requesterId: string; readonly status: string }
+    /** `change` says what moved when the status did not: an extension moved the session's end. */
+    | {
+        readonly type: 'access_session.changed';
+        readonly accessSessionId: string;
+        readonly requesterId: string;
+        readonly status: string;
+        readonly change?: 'extended';
+      }
     | { readonly type: 'sudo.granted'; readonly sudoAuthorizationId: string; readonly userId: string; readonly serverId: string }
     /** The platform reported operations (deployments, compliance scans, drift): activity-log entries. */
     | { readonly type: 'operations.reported'; readonly activityIds: readonly string[] }

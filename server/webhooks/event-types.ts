@@ -20,6 +20,7 @@ export const WEBHOOK_EVENT_TYPES = {
   'approval.decided': 'A request was approved, denied, cancelled or expired.',
   'session.started': 'An access session came into force.',
   'session.ended': 'An access session ended, expired or was revoked.',
+  'session.extended': 'An access session in force was extended: its end moved later (an extension approved, or allowed by its policy).',
   'command.failed': 'A command reported by an agent failed.',
   'sudo.granted': 'Sudo was granted (by policy, approval or an admin).',
   'audit.integrity_failed': 'Verifying the audit chain found a broken or altered entry.',

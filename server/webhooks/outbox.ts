@@ -57,7 +57,8 @@ async function messagesOf(db: Executor, event: DomainEvent, wanted: Set<string>,
       return row ? [message(event.type, { approval: approvalSnapshot(row) })] : [];
     }
     case 'access_session.changed': {
-      const type = SESSION_EVENT[event.status];
+      // An extension leaves the status as it was: it is not the session starting again.
+      const type = event.change === 'extended' ? 'session.extended' : SESSION_EVENT[event.status];
       if (!type || !wanted.has(type)) return [];
       const [row] = await rowsByIds(db, accessSessions, event.tenantId, [event.accessSessionId]);
       return row ? [message(type, { accessSession: accessSessionSnapshot(row) })] : [];
