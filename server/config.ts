@@ -221,8 +221,9 @@ const environmentSchema = z
     message: 'the Teams bot needs MICROSOFT_APP_PASSWORD with MICROSOFT_APP_ID',
     path: ['MICROSOFT_APP_PASSWORD'],
   })
-  .refine((env) => Boolean(env.SLACK_SIGNING_SECRET) === Boolean(env.SLACK_BOT_TOKEN), {
-    message: 'the Slack bot needs both SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN',
+    SLACK_APP_TOKEN: optionalString.refine((value) => value === undefined || value.startsWith('xapp-'), 'must be an app-level token (xapp-…)'),
+  .refine((env) => Boolean(env.SLACK_SIGNING_SECRET || env.SLACK_APP_TOKEN) === Boolean(env.SLACK_BOT_TOKEN), {
+    message: 'the Slack bot needs SLACK_BOT_TOKEN with SLACK_SIGNING_SECRET (events over HTTP) or SLACK_APP_TOKEN (Socket Mode)',
     path: ['SLACK_BOT_TOKEN'],
   })
   .refine((env) => Boolean(env.VIGIL_ARCHIVE_S3_ACCESS_KEY_ID) === Boolean(env.VIGIL_ARCHIVE_S3_SECRET_ACCESS_KEY), {
@@ -313,9 +314,13 @@ export interface Config {
     /** How often alert rules are evaluated. */
     readonly alertEvaluationMs: number;
   };
-  /** The Slack bot, when SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN are set. */
+  /** The Slack bot, when SLACK_BOT_TOKEN and a way for Slack to reach Vigil are set. */
   readonly slack?: {
-    readonly signingSecret: string;
+    /**
+     * How Slack's requests arrive: signed HTTP requests to /slack/events (SLACK_SIGNING_SECRET), or
+     * Socket Mode (SLACK_APP_TOKEN): Vigil opens a WebSocket to Slack, so it needs no public endpoint.
+     */
+    readonly transport: { readonly mode: 'http'; readonly signingSecret: string } | { readonly mode: 'socket'; readonly appToken: string };
     readonly botToken: string;
     /** The Web API's base URL (tests point it at a local fake). */
     readonly apiUrl: string;
@@ -479,11 +484,12 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
             appTenantId: env.MICROSOFT_APP_TENANT_ID,
             appType: env.MICROSOFT_APP_TYPE,
             serviceUrl: env.TEAMS_SERVICE_URL.endsWith('/') ? env.TEAMS_SERVICE_URL : `${env.TEAMS_SERVICE_URL}/`,
+  const slackTransport = slackTransportOf(env);
           }
         : undefined,
     slack:
-      env.SLACK_SIGNING_SECRET && env.SLACK_BOT_TOKEN
-        ? { signingSecret: env.SLACK_SIGNING_SECRET, botToken: env.SLACK_BOT_TOKEN, apiUrl: env.SLACK_API_URL ?? 'https://slack.com/api/' }
+      slackTransport && env.SLACK_BOT_TOKEN
+        ? { transport: slackTransport, botToken: env.SLACK_BOT_TOKEN, apiUrl: env.SLACK_API_URL ?? 'https://slack.com/api/' }
         : undefined,
     graphql: {
       maxDepth: env.VIGIL_GRAPHQL_MAX_DEPTH,
@@ -539,3 +545,10 @@ function instanceNameOf(publicUrl: string | undefined): string {
     return 'vigil';
   }
 }
+/** Socket Mode when an app token is given: Slack then sends nothing over HTTP, so a signing secret set beside it goes unused. */
+function slackTransportOf(env: { SLACK_APP_TOKEN?: string; SLACK_SIGNING_SECRET?: string }): NonNullable<Config['slack']>['transport'] | undefined {
+  if (env.SLACK_APP_TOKEN) return { mode: 'socket', appToken: env.SLACK_APP_TOKEN };
+  if (env.SLACK_SIGNING_SECRET) return { mode: 'http', signingSecret: env.SLACK_SIGNING_SECRET };
+  return undefined;
+}
+

@@ -1,12 +1,14 @@
 /**
- * The Slack bot (@slack/bolt), mounted on Vigil's HTTP server at /slack/events: slash commands
- * (/audit, /access, /sudo), buttons and modals. Every request's v0 signature is checked and
+ * The Slack bot (@slack/bolt): slash commands (/audit, /access, /sudo), buttons and modals, arriving
+ * either at /slack/events on Vigil's HTTP server or over Socket Mode (slack-socket-receiver.ts),
+ * by config. Every request's v0 signature is checked and
  * timestamps more than five minutes old or ahead are refused (401) before any handler runs;
  * retried deliveries are dropped and requests no handler serves answered at once (slack-receiver.ts). Every answer is
  * computed by running Vigil's GraphQL schema as the caller, so the API's scoping holds in Slack.
  */
 import { App, webApi } from '@slack/bolt';
 import { SlackReceiver } from './slack-receiver.js';
+import { SlackSocketReceiver } from './slack-socket-receiver.js';
 import type { GraphQLSchema } from 'graphql';
 import type { RequestHandler } from 'express';
 import type { SchemaDependencies } from '../../schema/context.js';
@@ -46,16 +48,20 @@ export interface SlackBot {
 
 export function createSlackBot(options: SlackBotOptions): SlackBot {
   const logger = boltLogger(options.deps.logger);
-  const receiver = new SlackReceiver({
-    vigilLogger: options.deps.logger,
-    signingSecret: options.config.signingSecret,
-    endpoints: '/events',
-    // Slack has its answer as soon as a handler acknowledges (a slash command's reply is what it
-    // acknowledges with): a click is acknowledged at once, before Vigil's own calls to Slack
-    // (views.open, response_url), so a slow Slack never makes a decision look timed out.
-    processBeforeResponse: false,
-    logger,
-  });
+  const transport = options.config.transport;
+  const receiver =
+    transport.mode === 'socket'
+      ? new SlackSocketReceiver({ appToken: transport.appToken, apiUrl: options.config.apiUrl, logger, vigilLogger: options.deps.logger })
+      : new SlackReceiver({
+          vigilLogger: options.deps.logger,
+          signingSecret: transport.signingSecret,
+          endpoints: '/events',
+          // Slack has its answer as soon as a handler acknowledges (a slash command's reply is what it
+          // acknowledges with): a click is acknowledged at once, before Vigil's own calls to Slack
+          // (views.open, response_url), so a slow Slack never makes a decision look timed out.
+          processBeforeResponse: false,
+          logger,
+        });
   const app = new App({
     // One workspace, one token: no auth.test round trip to Slack at start or before each request
     // (Slack wants an answer within 3 s), and Vigil starts whether or not Slack is reachable.
@@ -77,12 +83,18 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
   registerApprovalActions(app, context);
   registerAlertActions(app, context);
   const notifiers = [startApprovalNotifier(context), startAlertNotifier(context)];
+  if (receiver instanceof SlackSocketReceiver) {
+    // Not awaited: Vigil serves whether or not Slack is reachable; the client keeps retrying and reconnects by itself.
+    receiver.start().catch((error: unknown) => options.deps.logger.error({ err: error }, 'slack socket mode could not connect'));
+  }
   return {
-    router: receiver.router,
+    // Over Socket Mode nothing arrives over HTTP: /slack answers 404 like any unknown path.
+    router: receiver instanceof SlackReceiver ? receiver.router : (_req, _res, next) => next(),
     client: context.client,
     alertSender: slackAlertSender(context),
     async dispose() {
       await Promise.all(notifiers.map((notifier) => notifier.dispose()));
+      if (receiver instanceof SlackSocketReceiver) await receiver.stop();
     },
   };
 }

@@ -15,7 +15,7 @@ import type { Logger } from '../../server/logger.js';
 const SLACK_TIMESTAMP_WINDOW_MS = 5 * 60_000;
 
 /** What a Slack request asked for, to name it in the log (never its text or user data). */
-function requestShape(body: unknown): Record<string, unknown> {
+export function requestShape(body: unknown): Record<string, unknown> {
   const payload = (body ?? {}) as { type?: string; command?: string; actions?: { action_id?: string }[]; view?: { callback_id?: string } };
   return {
     type: payload.type ?? (payload.command ? 'slash_command' : 'unknown'),

@@ -30,6 +30,19 @@ describe('configuration', () => {
     expect((caught as ConfigError).message).not.toContain('short-secret');
   });
 
+  it('runs the Slack bot over HTTP with a signing secret, over Socket Mode with an app token, and names what is missing', () => {
+    expect(loadConfig({}).slack).toBeUndefined();
+    expect(loadConfig({ SLACK_SIGNING_SECRET: 's', SLACK_BOT_TOKEN: 'xoxb-1' }).slack?.transport).toEqual({ mode: 'http', signingSecret: 's' });
+    // The app token wins: Slack then sends nothing over HTTP.
+    expect(loadConfig({ SLACK_APP_TOKEN: 'xapp-1', SLACK_SIGNING_SECRET: 's', SLACK_BOT_TOKEN: 'xoxb-1' }).slack?.transport).toEqual({
+      mode: 'socket',
+      appToken: 'xapp-1',
+    });
+    expect(() => loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1' })).toThrow(/SLACK_BOT_TOKEN.*SLACK_APP_TOKEN/);
+    expect(() => loadConfig({ SLACK_APP_TOKEN: 'xapp-1' })).toThrow(/SLACK_BOT_TOKEN/);
+    expect(() => loadConfig({ SLACK_APP_TOKEN: 'xoxb-not-an-app-token', SLACK_BOT_TOKEN: 'xoxb-1' })).toThrow(/SLACK_APP_TOKEN/);
+  });
+
   it('refuses both a JWT secret and a JWKS URL', () => {
     expect(() => loadConfig({ VIGIL_JWT_SECRET: 'x'.repeat(32), VIGIL_JWKS_URL: 'https://idp/jwks' })).toThrow(/VIGIL_JWKS_URL/);
   });

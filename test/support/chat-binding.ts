@@ -5,7 +5,7 @@
  * tenant). Bots serve a workspace only once it is proven.
  */
 import { expect } from 'vitest';
-import { postToSlackEndpoint, slashCommand, type FakeSlack } from './fake-slack.js';
+import { slashCommand, type FakeSlack } from './fake-slack.js';
 import { postActivity, teamsMessage, type FakeTeams } from './fake-teams.js';
 import type { TestVigil } from './test-vigil.js';
 
@@ -40,7 +40,7 @@ export interface SlackEndpoint {
 
 /** Posts `/audit bind CODE` from `userId` in `teamId`; the ephemeral answer's text. */
 export async function postSlackBindCode(endpoint: SlackEndpoint, teamId: string, userId: string, code: string): Promise<string> {
-  const answer = await postToSlackEndpoint(endpoint.base, slashCommand('/audit', `bind ${code}`, { teamId, userId }, endpoint.slack.responseUrl), {
+  const answer = await endpoint.slack.deliver(endpoint.base, slashCommand('/audit', `bind ${code}`, { teamId, userId }, endpoint.slack.responseUrl), {
     secret: endpoint.secret,
   });
   expect(answer.status).toBe(200);

@@ -1,15 +1,20 @@
 /**
  * A small stand-in for Slack over real HTTP, both ways: the Web API Vigil's bot calls (recording
- * every call, answering like Slack), and signed requests to Vigil as Slack sends them (slash
- * commands, button clicks, modal submissions), with response_url pointing back here.
+ * every call, answering like Slack), and requests to Vigil as Slack sends them (slash commands,
+ * button clicks, modal submissions), with response_url pointing back here. Those requests go either
+ * signed to /slack/events or, in Socket Mode, as envelopes over the WebSocket Vigil opened after
+ * `apps.connections.open` (hello, envelopes with ids, acknowledgements carrying the answer).
  */
 import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
 
 export interface SlackCall {
   readonly method: string;
   readonly args: Record<string, any>;
+  /** The token the call was made with (its Authorization bearer), if any. */
+  readonly token?: string;
   /** When the fake sent its answer (Date.now()); unset while it is still answering. */
   answeredAt?: number;
 }
@@ -41,8 +46,31 @@ export interface FakeSlack {
   callsOf(method: string): SlackCall[];
   /** Waits until `predicate` holds for the recorded calls (the notifier works after the click's answer). */
   waitFor(predicate: (calls: SlackCall[]) => boolean, timeoutMs?: number): Promise<void>;
+  /** Forgets every recorded call and restarts message timestamps (a new scenario on the same fake). */
+  reset(): void;
+  /** How `deliver` reaches Vigil: signed HTTP to /slack/events (default) or Socket Mode envelopes. */
+  transport: SlackTransport;
+  /** The app-level token `apps.connections.open` accepts (SLACK_APP_TOKEN for Vigil). */
+  readonly appToken: string;
+  /** Socket Mode connections Vigil holds open now. */
+  readonly openSockets: () => number;
+  /**
+   * Sends a request as Slack would over the current transport: a form (slash command fields, or
+   * `payload` with an interaction's JSON) or an Events API body. Over Socket Mode the answer is the
+   * acknowledgement's payload (status 200), or status 0 when none came within 5 s.
+   */
+  deliver(vigilBaseUrl: string, body: Record<string, unknown>, options: SignedRequestOptions): Promise<{ status: number; body: any }>;
+  /** Asks every open Socket Mode connection to go (`disconnect`, as Slack does before recycling a host). */
+  disconnectSockets(): void;
+  /** Sends one Socket Mode envelope to the newest open connection; its acknowledgement's payload. */
+  sendEnvelope(type: 'slash_commands' | 'interactive' | 'events_api', payload: Record<string, unknown>, options?: { retryAttempt?: number }): Promise<any>;
   close(): Promise<void>;
 }
+
+export type SlackTransport = 'http' | 'socket';
+
+/** How long Socket Mode waits for Vigil's connection or an acknowledgement. */
+const SOCKET_WAIT_MS = 5000;
 
 const JSON_FIELDS = ['blocks', 'attachments', 'view'];
 
@@ -59,10 +87,12 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       const args: Record<string, any> = type.includes('json') ? (body ? JSON.parse(body) : {}) : Object.fromEntries(new URLSearchParams(body));
       for (const field of JSON_FIELDS) if (typeof args[field] === 'string') args[field] = JSON.parse(args[field]);
       const method = url.pathname.startsWith('/response/') ? 'response_url' : url.pathname.replace(/^\/api\//, '');
-      const call: SlackCall = { method, args };
+      const bearer = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''))?.[1];
+      const token = bearer ?? (typeof args.token === 'string' ? args.token : undefined);
+      const call: SlackCall = { method, args, ...(token ? { token } : {}) };
       calls.push(call);
       res.setHeader('content-type', 'application/json');
-      const reply = JSON.stringify(answer(method, args));
+      const reply = JSON.stringify(method === 'apps.connections.open' ? openConnection(token) : answer(method, args));
       const send = () => {
         call.answeredAt = Date.now();
         res.end(reply);
@@ -109,6 +139,69 @@ export async function startFakeSlack(): Promise<FakeSlack> {
         return { ok: true };
     }
   };
+  // Socket Mode: apps.connections.open hands out a one-use URL of this server's WebSocket endpoint.
+  const sockets = new WebSocketServer({ server, path: '/link' });
+  const tickets = new Set<string>();
+  const open: WebSocket[] = [];
+  const awaitingAck = new Map<string, (payload: unknown) => void>();
+  let envelopes = 0;
+  const openConnection = (token: string | undefined) => {
+    if (token !== fake.appToken) return { ok: false, error: 'invalid_auth' };
+    const ticket = `ticket-${tickets.size + 1}-${Date.now()}`;
+    tickets.add(ticket);
+    return { ok: true, url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}/link?ticket=${ticket}` };
+  };
+  sockets.on('connection', (socket, request) => {
+    const ticket = new URL(request.url ?? '/', 'http://fake').searchParams.get('ticket') ?? '';
+    if (!tickets.delete(ticket)) return socket.close(4001, 'unknown ticket');
+    open.push(socket);
+    // Slack pings its Socket Mode clients; a client that hears no ping for 30 s reconnects.
+    const ping = setInterval(() => socket.ping(), 5000);
+    ping.unref();
+    socket.on('close', () => {
+      clearInterval(ping);
+      open.splice(open.indexOf(socket), 1);
+    });
+    socket.on('message', (data) => {
+      const message = JSON.parse((data as Buffer).toString('utf8')) as { envelope_id?: string; payload?: unknown };
+      if (message.envelope_id) awaitingAck.get(message.envelope_id)?.(message.payload ?? {});
+    });
+    socket.send(JSON.stringify({ type: 'hello', num_connections: open.length, connection_info: { app_id: 'A0VIGIL01' }, debug_info: { host: 'fake-slack' } }));
+  });
+  const newestSocket = async (): Promise<WebSocket> => {
+    const deadline = Date.now() + SOCKET_WAIT_MS;
+    while (open.length === 0) {
+      if (Date.now() > deadline) throw new Error(`fake Slack: no Socket Mode connection within ${SOCKET_WAIT_MS} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    return open[open.length - 1]!;
+  };
+  const sendEnvelope: FakeSlack['sendEnvelope'] = async (type, payload, options = {}) => {
+    const socket = await newestSocket();
+    envelopes += 1;
+    const envelopeId = `envelope-${envelopes}`;
+    const acknowledged = new Promise<unknown>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        awaitingAck.delete(envelopeId);
+        reject(new Error(`fake Slack: envelope ${envelopeId} (${type}) not acknowledged within ${SOCKET_WAIT_MS} ms`));
+      }, SOCKET_WAIT_MS);
+      awaitingAck.set(envelopeId, (answer) => {
+        clearTimeout(timer);
+        awaitingAck.delete(envelopeId);
+        resolve(answer);
+      });
+    });
+    socket.send(
+      JSON.stringify({
+        envelope_id: envelopeId,
+        type,
+        payload,
+        accepts_response_payload: type !== 'events_api',
+        ...(type === 'events_api' ? { retry_attempt: options.retryAttempt ?? 0, retry_reason: options.retryAttempt ? 'timeout' : '' } : {}),
+      }),
+    );
+    return acknowledged;
+  };
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const fake: FakeSlack = {
@@ -125,9 +218,40 @@ export async function startFakeSlack(): Promise<FakeSlack> {
         await new Promise((resolve) => setTimeout(resolve, 25));
       }
     },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    reset() {
+      calls.length = 0;
+      ts = 1_700_000_000;
+    },
+    transport: 'http',
+    appToken: 'xapp-1-A0VIGIL01-test',
+    openSockets: () => open.length,
+    async deliver(vigilBaseUrl, body, options) {
+      if (fake.transport === 'http') return postToSlackEndpoint(vigilBaseUrl, body as Record<string, string>, options);
+      const [type, payload] = envelopeOf(body);
+      try {
+        return { status: 200, body: await sendEnvelope(type, payload) };
+      } catch {
+        return { status: 0, body: null };
+      }
+    },
+    sendEnvelope,
+    disconnectSockets() {
+      for (const socket of open) socket.send(JSON.stringify({ type: 'disconnect', reason: 'refresh_requested', debug_info: { host: 'fake-slack' } }));
+    },
+    close: async () => {
+      for (const socket of open) socket.terminate();
+      await new Promise<void>((resolve) => sockets.close(() => resolve()));
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
   };
   return fake;
+}
+
+/** A request as Slack sends it over HTTP, as the Socket Mode envelope that carries the same. */
+function envelopeOf(body: Record<string, unknown>): ['slash_commands' | 'interactive' | 'events_api', Record<string, unknown>] {
+  if (typeof body.payload === 'string') return ['interactive', JSON.parse(body.payload) as Record<string, unknown>];
+  if (typeof body.command === 'string') return ['slash_commands', body];
+  return ['events_api', body];
 }
 
 export interface SignedRequestOptions {
