@@ -37,11 +37,13 @@ export interface ApprovalFacts {
   closedBy: { email: string } | null;
 }
 
-export const APPROVAL_FACTS = `query($id: ID!) { approval(id: $id) {
+/** An Approval's fields that make its facts (lists of requests select them too). */
+export const APPROVAL_FIELDS = `
   id kind status reason command isPattern sudoScope durationMinutes requestedAt decideBy policyName requiredApprovals approvalsReceived approvalsStillNeeded
   chatApproval chatMaxDurationMinutes chatDecisionRefusal isApprovalJustificationRequired cancelReason url
   requester { id email name } servers { name labels { key value } }
-  decisions { decision justification channel decidedAt approver { email } } closedBy { email } } }`;
+  decisions { decision justification channel decidedAt approver { email } } closedBy { email }`;
+export const APPROVAL_FACTS = `query($id: ID!) { approval(id: $id) { ${APPROVAL_FIELDS} } }`;
 
 export async function loadApprovalFacts(
   schema: GraphQLSchema,

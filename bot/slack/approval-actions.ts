@@ -12,6 +12,7 @@ import { runOperation } from '../shared/run-operation.js';
 import { ACTIONS, decisionModal, DECISION_VIEW, escapeMrkdwn, line, needsModal, type DecisionModalState } from './blocks.js';
 import { callerOf, notConnected, UNMAPPED } from './slack-callers.js';
 import type { SlackContext } from './slack-bot.js';
+import { answerOnHome } from './app-home.js';
 
 const CAN_DECIDE = 'query($id: ID!) { approval(id: $id) { id viewerCanDecide status chatApproval } me { hasTotp } }';
 
@@ -28,10 +29,14 @@ export function registerApprovalActions(app: App, ctx: SlackContext): void {
   ] as const) {
     app.action<BlockAction<ButtonAction>>(actionId, async ({ ack, body, action, respond, client }) => {
       await ack();
+      // A click on the App Home has no response_url: its answer goes on the home itself.
+      const fromHome = body.view?.type === 'home';
+      const owner = { teamId: body.team?.id, slackUserId: body.user.id };
+      const answer = (text: string) => (fromHome ? answerOnHome(ctx, client, owner, text) : respond(ephemeral(text)));
       const workspace = await ctx.services.workspaceOf(body.team?.id);
-      if (!workspace) return void (await respond(ephemeral(notConnected(body.team?.id))));
+      if (!workspace) return void (await answer(notConnected(body.team?.id)));
       const caller = await callerOf(ctx, workspace, body.user.id);
-      if (!caller) return void (await respond(ephemeral(UNMAPPED)));
+      if (!caller) return void (await answer(UNMAPPED));
       const approvalId = action.value ?? '';
       const check = await runOperation<{ approval: { viewerCanDecide: boolean; status: string; chatApproval: string }; me: { hasTotp: boolean } }>(
         ctx.schema,
@@ -46,18 +51,20 @@ export function registerApprovalActions(app: App, ctx: SlackContext): void {
           (check.data!.approval.status === 'PENDING'
             ? 'you are not one of its approvers (or it is your own request)'
             : `it is ${check.data!.approval.status.toLowerCase()}`);
-        return void (await respond(ephemeral(`You cannot decide this request: ${why}. Nothing changed.`)));
+        return void (await answer(`You cannot decide this request: ${why}. Nothing changed.`));
       }
-      if (check.data.approval.chatApproval === 'STEP_UP' && !check.data.me.hasTotp) return void (await respond(ephemeral(NO_AUTHENTICATOR)));
+      if (check.data.approval.chatApproval === 'STEP_UP' && !check.data.me.hasTotp) return void (await answer(NO_AUTHENTICATOR));
       const facts = (await loadApprovalFacts(ctx.schema, ctx.deps, workspace.tenantId, 'slack', approvalId)) as ApprovalFacts;
       if (needsModal(facts, decision)) {
-        const state: DecisionModalState = { approvalId, decision };
+        const state: DecisionModalState = { approvalId, decision, ...(fromHome ? { fromHome } : {}) };
         await client.views.open({ trigger_id: body.trigger_id, view: decisionModal(facts, state) as never });
         return;
       }
       const result = await decide(ctx, caller, approvalId, decision);
       // The request's words are the requester's (a sudo command): shown, never read as a mention or link.
-      await respond(ephemeral(escapeMrkdwn(result.error ? `Not decided: ${result.error.message}` : decisionConfirmation(decision, result.data))));
+      const said = result.error ? `Not decided: ${result.error.message}` : decisionConfirmation(decision, result.data);
+      // On a home, text is escaped where it is drawn.
+      await answer(fromHome ? said : escapeMrkdwn(said));
     });
   }
 
@@ -65,7 +72,7 @@ export function registerApprovalActions(app: App, ctx: SlackContext): void {
     await ack();
   });
 
-  app.view(DECISION_VIEW, async ({ ack, body, view }) => {
+  app.view(DECISION_VIEW, async ({ ack, body, view, client }) => {
     const state = JSON.parse(view.private_metadata) as DecisionModalState;
     const values = view.state.values as Record<string, Record<string, { value?: string | null }>>;
     const justification = values.justification?.value?.value ?? undefined;
@@ -76,7 +83,13 @@ export function registerApprovalActions(app: App, ctx: SlackContext): void {
     const caller = await callerOf(ctx, workspace, body.user.id);
     if (!caller) return void (await ack({ response_action: 'errors', errors: { [firstBlock]: UNMAPPED } }));
     const result = await decide(ctx, caller, state.approvalId, state.decision, justification, totpCode);
-    if (!result.error) return void (await ack());
+    if (!result.error) {
+      await ack();
+      // Decided from the App Home: say so there (a request message says it by its own update).
+      if (state.fromHome)
+        await answerOnHome(ctx, client, { teamId: body.team?.id ?? undefined, slackUserId: body.user.id }, decisionConfirmation(state.decision, result.data));
+      return;
+    }
     const isCodeProblem = values.totp && (result.error.field === 'totpCode' || /TOTP|authenticator/i.test(result.error.message));
     const block = isCodeProblem ? 'totp' : values.justification && result.error.field === 'justification' ? 'justification' : firstBlock;
     await ack({ response_action: 'errors', errors: { [block]: result.error.message.slice(0, 150) } });

@@ -15,6 +15,7 @@ import type { SchemaDependencies } from '../../schema/context.js';
 import type { Config } from '../../server/config.js';
 import type { ChatBotServices } from '../../server/chat/bot-services.js';
 import { registerApprovalActions } from './approval-actions.js';
+import { registerAppHome } from './app-home.js';
 import { startApprovalNotifier } from './approval-notifier.js';
 import { registerAuditCommand } from './audit-command.js';
 import { registerRequestCommands } from './request-commands.js';
@@ -82,7 +83,7 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
   registerRequestCommands(app, context);
   registerApprovalActions(app, context);
   registerAlertActions(app, context);
-  const notifiers = [startApprovalNotifier(context), startAlertNotifier(context)];
+  const notifiers = [startApprovalNotifier(context), startAlertNotifier(context), registerAppHome(app, context)];
   if (receiver instanceof SlackSocketReceiver) {
     // Not awaited: Vigil serves whether or not Slack is reachable; the client keeps retrying and reconnects by itself.
     receiver.start().catch((error: unknown) => options.deps.logger.error({ err: error }, 'slack socket mode could not connect'));

@@ -4,7 +4,8 @@
  * API's scoping holds there. What is left is here, and only this:
  * - before a chat user is a Vigil caller: the proven workspace, who the chat user is in Vigil
  *   (linked, by a platform-verified email, or by a one-time link code), proving a binding;
- * - Vigil's bookkeeping of what it posted: message copies, once-only notice claims, personal chats;
+ * - Vigil's bookkeeping of what it posted: message copies, once-only notice claims, personal chats,
+ *   the homes people opened (to republish them on a change);
  * - whom a notifier tells about a request, and the domain events that prompt a post;
  * - turning the names an `/audit` filter names (a server, a person) into ids.
  * The bots import no other value from server/ (.dependency-cruiser.cjs checks it).
@@ -23,6 +24,7 @@ import { chatMessagesOf, claimNotice, saveChatMessage } from './chat-messages.js
 import { chatIdentitiesOf, linkByVerifiedEmail, linkedUser, redeemLinkCode, saveConversation } from './identities.js';
 import { proveWorkspaceBinding, type EntitlementCheck } from './workspace-proof.js';
 import { findWorkspace, workspaceOfTenant } from './workspaces.js';
+import { claimStaleHomes, homeNotice, markHomesStale, recordHomeOpened, saveHomeNotice } from './home-views.js';
 
 export type { ChatProvider, Severity, DomainEvent };
 export { AppError } from '../errors.js';
@@ -79,6 +81,15 @@ export interface ChatBotServices {
   claimNotice(tenantId: string, key: string): Promise<boolean>;
   savePostedCopy(tenantId: string, subject: { type: ChatSubject; id: string }, copy: PostedCopy): Promise<void>;
   postedCopiesOf(tenantId: string, subject: { type: ChatSubject; id: string }): Promise<PostedCopy[]>;
+  /** The chat user (linked) opened the bot's home: changes that concern them republish it from now on. */
+  homeOpened(tenantId: string, externalUserId: string): Promise<void>;
+  /** Marks stale the opened homes of these Vigil users; how many (none: nothing to republish). */
+  markHomesStale(tenantId: string, userIds: readonly string[]): Promise<number>;
+  /** Up to `limit` stale homes of the tenant, each to one caller across every instance, with the notice kept for it. */
+  claimStaleHomes(tenantId: string, limit: number): Promise<{ externalUserId: string; notice: string | null }[]>;
+  /** Keeps the answer to a click on the chat user's home, shown at its top until they open it again. */
+  saveHomeNotice(tenantId: string, externalUserId: string, notice: string): Promise<boolean>;
+  homeNotice(tenantId: string, externalUserId: string): Promise<string | null>;
   /** Every tenant's domain events (every instance hears every event); returns how to stop. */
   onDomainEvent(handler: (event: DomainEvent) => void): () => void;
   /** The id of a server named by id or name, and of a person by id or email. */
@@ -144,6 +155,11 @@ export function createChatBotServices(deps: { readonly db: Database; readonly cl
       const rows = await chatMessagesOf(db, tenantId, provider, subject.type, subject.id);
       return rows.map((row) => ({ conversation: row.conversation, messageId: row.messageId, reference: row.reference }));
     },
+    homeOpened: (tenantId, externalUserId) => recordHomeOpened(db, clock, { tenantId, provider, externalUserId }),
+    markHomesStale: (tenantId, userIds) => markHomesStale(db, clock, tenantId, provider, userIds),
+    claimStaleHomes: (tenantId, limit) => claimStaleHomes(db, tenantId, provider, limit),
+    saveHomeNotice: (tenantId, externalUserId, notice) => saveHomeNotice(db, { tenantId, provider, externalUserId }, notice),
+    homeNotice: (tenantId, externalUserId) => homeNotice(db, { tenantId, provider, externalUserId }),
     onDomainEvent: (handler) => deps.bus.subscribe(ALL_TENANTS, handler),
     serverIdOf: async (tenantId, ref) => (await findServerByRef(db, tenantId, ref))?.id,
     userIdOf: async (tenantId, ref) => (await findUserByRef(db, tenantId, ref))?.id,
