@@ -2,7 +2,7 @@
  * The App Home tab. Opening it (`app_home_opened`) publishes the person's home (home-view.ts),
  * read as them through the schema, and records in the database that they opened it; a change that
  * concerns them (a request they may decide or made, their access or sudo) republishes it later.
- * Every instance hears every change and marks the homes it concerns stale; a second after the
+ * Every instance hears every change; one marks the homes it concerns stale; a second after the
  * first mark, each instance claims the tenant's stale homes (server/chat/home-views.ts: a home goes
  * to one claimant) and republishes what it claimed, so a burst of changes is one publish per home.
  * Clicks on a home have no response_url: their answer is kept with the home and shown at its top.
@@ -10,7 +10,7 @@
 import type { App, BlockAction, ButtonAction, webApi } from '@slack/bolt';
 import type { ChatWorkspace, DomainEvent } from '../../server/chat/bot-services.js';
 import type { Disposable } from '../../server/disposable.js';
-import { APPROVAL_FIELDS, describeRequest, type ApprovalFacts } from '../shared/approval-facts.js';
+import { APPROVAL_FIELDS, describeRequest, loadApprovalFacts, type ApprovalFacts } from '../shared/approval-facts.js';
 import { loadHomeFacts } from '../shared/home-facts.js';
 import { keyedWork } from '../shared/keyed-work.js';
 import { runOperation } from '../shared/run-operation.js';
@@ -95,8 +95,12 @@ export function registerAppHome(app: App, ctx: SlackContext): Disposable {
 async function concernedUsers(ctx: SlackContext, event: DomainEvent): Promise<string[]> {
   switch (event.type) {
     case 'approval.requested':
-    case 'approval.decided':
+    case 'approval.decided': {
+      // Who may decide is worked out (on-call schedules asked, say) by one instance per state, as the notifier does.
+      const facts = await loadApprovalFacts(ctx.schema, ctx.deps, event.tenantId, 'slack', event.approvalId);
+      if (!facts || !(await ctx.services.claimNotice(event.tenantId, `home:${event.approvalId}:${facts.status}:${facts.decisions.length}`))) return [];
       return [event.requesterId, ...((await ctx.services.reviewerIdsOfApproval(event.tenantId, event.approvalId)) ?? [])];
+    }
     case 'access_session.changed':
       return [event.requesterId];
     case 'sudo.granted':

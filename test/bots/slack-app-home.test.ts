@@ -11,12 +11,14 @@ import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { claimStaleHomes, markHomesStale, recordHomeOpened } from '../../server/chat/home-views.js';
 import {
+  advance,
   APPROVAL,
   buildApprovalsFixture,
   createPolicy,
   decideAs,
   requestAccessAs,
   requestSudoAs,
+  sweep,
   type ApprovalsFixture,
 } from '../support/approvals-fixture.js';
 import { bindSlackWorkspace } from '../support/chat-binding.js';
@@ -364,5 +366,19 @@ describe('/audit asked in a channel', () => {
     expect(unlinked.body).toMatchObject({ response_type: 'ephemeral', text: expect.stringContaining('I do not know you in Vigil') });
     const channel = slashCommand('/audit', '', as('UALICE'), slack.responseUrl).channel_id;
     expect(slack.calls.filter((call) => call.args.channel === channel)).toEqual([]);
+  });
+});
+
+describe('an expiry', () => {
+  it('republishes the homes of those who could decide it without the request, and is replied in its message’s thread', async () => {
+    const id = await requestAccess(f.dave, 'web-01');
+    const copy = approverCopy(id)!;
+    await slack.waitFor(() => text(homesOf('UBOB').at(-1)!).includes(id), WAIT_MS);
+    advance(t, 3 * 24 * 60);
+    await sweep(t);
+    expect((await approvalOf(id)).status).toBe('EXPIRED');
+    await slack.waitFor(() => !text(homesOf('UBOB').at(-1)!).includes(id), WAIT_MS);
+    await slack.waitFor(() => threadRepliesTo(copy.channel, copy.ts).length >= 1, WAIT_MS);
+    expect(threadRepliesTo(copy.channel, copy.ts).map((call) => call.args.text)).toEqual([expect.stringMatching(/^Expired undecided at /)]);
   });
 });
