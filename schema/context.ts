@@ -12,6 +12,7 @@ import type { Logger } from '../server/logger.js';
 import type { SecretBox } from '../server/secrets/secret-box.js';
 import type { DatabaseHandle, ServiceContext } from '../server/service-context.js';
 import type { ReadRouting, ReadSession } from '../server/reads/read-routing.js';
+import { NO_ON_CALL_LOOKUP, type OnCallDirectory, type OnCallLookup } from '../server/oncall/on-call-directory.js';
 import type { WalPosition } from '../server/reads/wal-position.js';
 import { createLoaders, type Loaders } from './loaders.js';
 import type { SubscriptionHub } from './realtime/subscription-hub.js';
@@ -40,6 +41,8 @@ export interface SchemaDependencies {
   readonly archive?: { readonly location: string; readonly period: 'hour' | 'day' };
   /** Seals secrets at rest and tickets (VIGIL_SECRET_KEY). */
   readonly secretBox: SecretBox;
+  /** Asks PagerDuty and Opsgenie who is on call (server/oncall); absent, on-call schedules make nobody eligible. */
+  readonly onCall?: OnCallDirectory;
   /** Vigil's public base URL, for links to what Vigil serves (playback pages). */
   baseUrl(): string;
   /** Where people decide a request outside chat (VIGIL_APPROVAL_URL); null when nowhere is configured. */
@@ -66,6 +69,8 @@ export interface GraphQLContext {
   readonly reads: ReadSession;
   /** Per-operation DataLoaders: nested fields batch their lookups through these. */
   readonly loaders: Loaders;
+  /** Who is on call for policies' schedules, asked once per operation however many fields need it. */
+  readonly onCall: OnCallLookup;
   /** The WebSocket the operation came in on, for subscriptions (absent over HTTP and in bots). */
   readonly connection?: { close(code: number, reason: string): void };
   /**
@@ -83,6 +88,7 @@ export function serviceContext(ctx: GraphQLContext): ServiceContext {
     actor: requireActor(ctx.actor),
     request: ctx.request,
     isAuditChainOff: ctx.deps.audit.isChainOff,
+    onCall: ctx.onCall,
   };
 }
 
@@ -100,5 +106,6 @@ export function createGraphQLContext(
     signedInUser: options.signedInUser,
     reads: deps.reads.session(options.readAfter ?? null),
     loaders: createLoaders(deps.db, actor, options.signedInUser),
+    onCall: deps.onCall?.lookup() ?? NO_ON_CALL_LOOKUP,
   };
 }

@@ -123,6 +123,9 @@ const environmentSchema = z
     VIGIL_CHECKPOINT_MINUTES: integer(60, 1, 7 * 24 * 60),
     VIGIL_MAX_CLOCK_SKEW: integer(300, 0, 86_400),
     VIGIL_APPROVAL_SWEEP_SECONDS: integer(15, 1, 3600),
+    PAGERDUTY_API_URL: httpUrl,
+    OPSGENIE_API_URL: httpUrl,
+    VIGIL_ONCALL_TIMEOUT_MS: integer(5000, 100, 60_000),
     // Bucket names (the rules of S3's general purpose buckets).
     VIGIL_ARCHIVE_S3_BUCKET: optionalString.refine(
       (value) => value === undefined || /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(value),
@@ -363,6 +366,15 @@ export interface Config {
     /** How often undecided requests expire and sessions start and end (their time bounds' precision). */
     readonly sweepIntervalMs: number;
   };
+  /** The on-call services whose schedules policies may name as approvers (server/oncall). */
+  readonly onCall: {
+    /** PagerDuty's REST API (PAGERDUTY_API_URL; tests point it at a local fake). */
+    readonly pagerDutyApiUrl: string;
+    /** Opsgenie's REST API (OPSGENIE_API_URL; `https://api.eu.opsgenie.com` for EU accounts). */
+    readonly opsgenieApiUrl: string;
+    /** How long one question to a provider may take; past it the schedule is unavailable. */
+    readonly timeoutMs: number;
+  };
   readonly audit: {
     /** PKCS#8 PEM; when unset, a key is generated into the data dir on first start. */
     readonly signingKeyPem?: string;
@@ -507,6 +519,11 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
     previousSecretKeys: env.VIGIL_SECRET_KEY_PREVIOUS,
     approvals: {
       sweepIntervalMs: env.VIGIL_APPROVAL_SWEEP_SECONDS * 1000,
+    },
+    onCall: {
+      pagerDutyApiUrl: env.PAGERDUTY_API_URL ?? 'https://api.pagerduty.com',
+      opsgenieApiUrl: env.OPSGENIE_API_URL ?? 'https://api.opsgenie.com',
+      timeoutMs: env.VIGIL_ONCALL_TIMEOUT_MS,
     },
     audit: {
       signingKeyPem: env.VIGIL_AUDIT_SIGNING_KEY?.replace(/\\n/g, '\n'),

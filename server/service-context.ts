@@ -2,6 +2,7 @@ import type { Actor, RequestInfo } from './auth/actor.js';
 import type { Clock } from './clock.js';
 import type { Database, Executor } from './db/database.js';
 import { integrateAfterCommit, queuedLeavesIn } from './log/log-registry.js';
+import type { OnCallLookup } from './oncall/on-call-directory.js';
 
 /**
  * The database as the layers above the services hold it (the schema, the HTTP and bot layers): a
@@ -23,6 +24,11 @@ export interface ServiceContext {
    * sets it, through startVigil's options; no configuration reaches it.
    */
   readonly isAuditChainOff?: boolean;
+  /**
+   * Who is on call for the schedules policies name, asked once per operation (server/oncall).
+   * Absent (the CLI, the demo), on-call schedules make nobody eligible.
+   */
+  readonly onCall?: OnCallLookup;
 }
 
 /** The same context, running inside a transaction. */

@@ -30,6 +30,7 @@ import { createLogger, type Logger } from './logger.js';
 import { startUnresponsiveSweeper } from './records/unresponsive-sweeper.js';
 import { startApprovalSweeper } from './approvals/approval-sweeper.js';
 import { startEventBus } from './realtime/event-bus.js';
+import { onCallDirectoryFor } from './oncall/on-call-directory.js';
 import { createOutboundPolicy } from './outbound/outbound-policy.js';
 import { loadSecretBox } from './secrets/secret-box.js';
 import { createRecordingRouter } from './http/recording-routes.js';
@@ -104,6 +105,7 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
 
     const secretBox = loadSecretBox(config.secretKey, config.previousSecretKeys, config.database.dataDir);
     const outbound = createOutboundPolicy(config.outbound.allow);
+    const onCall = onCallDirectoryFor(config.onCall, secretBox, logger);
     const chatSenders: ChatSenders = {};
     const deliveryDeps: DeliveryDeps = { db: database.db, clock, logger, secretBox, outbound, timeoutMs: config.outbound.timeoutMs, chatSenders };
 
@@ -123,6 +125,7 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
       realtime: { hub, queueLimit: config.realtime.queueLimit, lagLimitMs: config.realtime.lagLimitMs },
       webhooks: deliveryDeps,
       secretBox,
+      onCall,
       archive: config.archive ? { location: archiveLocation(config.archive), period: config.archive.period } : undefined,
       baseUrl: () => publicBaseUrl,
       approvalUrl: (approvalId) => config.http.approvalUrlTemplate?.replaceAll('{id}', encodeURIComponent(approvalId)) ?? null,
@@ -172,11 +175,11 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
     const exports = createExportRouter({ db: database.db, reads, clock, signingKey, log, trustedLogKeys, authenticator, logger });
     const recordings = createRecordingRouter({ db: database.db, clock, authenticator, secretBox, logger, chunkLimitBytes: config.recordings.chunkLimitBytes });
     const slack = config.slack
-      ? createSlackBot({ config: config.slack, schema, deps, services: createChatBotServices({ db: database.db, clock: deps.clock, bus }, 'slack') })
+      ? createSlackBot({ config: config.slack, schema, deps, services: createChatBotServices({ db: database.db, clock: deps.clock, bus, onCall }, 'slack') })
       : undefined;
     if (slack) chatSenders.slack = slack.alertSender;
     const teams = config.teams
-      ? createTeamsBot({ config: config.teams, schema, deps, services: createChatBotServices({ db: database.db, clock: deps.clock, bus }, 'teams') })
+      ? createTeamsBot({ config: config.teams, schema, deps, services: createChatBotServices({ db: database.db, clock: deps.clock, bus, onCall }, 'teams') })
       : undefined;
     if (teams) chatSenders.teams = teams.alertSender;
     const bots: Record<string, RequestHandler> = { ...(slack ? { '/slack': slack.router } : {}), ...(teams ? { '/api': teams.router } : {}) };

@@ -8,6 +8,8 @@ import { users, type ApprovalRow } from '../db/tables/index.js';
 import { notify } from '../notifications/notifications.js';
 import type { Executor } from '../db/database.js';
 import type { TransactionContext } from '../service-context.js';
+import { NO_ON_CALL_LOOKUP, type OnCallLookup } from '../oncall/on-call-directory.js';
+import { usersOnCall } from '../oncall/on-call-people.js';
 
 /** More reviewers than this are not notified one by one; they still see the request in their queue. */
 const MAX_NOTIFIED_REVIEWERS = 200;
@@ -19,9 +21,14 @@ const what = (approval: ApprovalRow) =>
       ? `Access extension by ${Math.round((approval.durationSeconds ?? 0) / 60)} minutes`
       : `Sudo request: ${approval.command}`;
 
-/** The enabled people reviewRefusal (server/auth/scope.ts) lets decide `approval`, as a query. */
-export async function reviewersOf(db: Executor, approval: ApprovalRow): Promise<string[]> {
+/**
+ * The enabled people reviewRefusal (server/auth/scope.ts) lets decide `approval`, as a query; the
+ * people on call for its schedules are asked of `onCall` (none, when it cannot tell).
+ */
+export async function reviewersOf(db: Executor, approval: ApprovalRow, onCall: OnCallLookup = NO_ON_CALL_LOOKUP): Promise<string[]> {
   const groups = arrayLiteral(approval.approverGroups);
+  const schedules = approval.onCallSchedules ?? [];
+  const onCallIds = arrayLiteral((await usersOnCall(onCall, db, approval.tenantId, schedules)).map((user) => user.id));
   const rows = await db
     .select({ id: users.id })
     .from(users)
@@ -32,7 +39,9 @@ export async function reviewersOf(db: Executor, approval: ApprovalRow): Promise<
         ne(users.id, approval.requesterId),
         sql`((${users.role} = 'admin' and ${approval.isAdminApprover})
           or ((${users.role} = 'admin' or 'approvals.decide' = any(${users.permissions}))
-              and (${approval.approverGroups.length === 0} or ${users.groups} && ${groups}::text[])))`,
+              and ((${approval.approverGroups.length === 0} and ${schedules.length === 0})
+                or ${users.groups} && ${groups}::text[]
+                or ${users.id} = any(${onCallIds}::uuid[]))))`,
       ),
     )
     .limit(MAX_NOTIFIED_REVIEWERS);
@@ -40,7 +49,7 @@ export async function reviewersOf(db: Executor, approval: ApprovalRow): Promise<
 }
 
 export async function notifyReviewers(ctx: TransactionContext, approval: ApprovalRow): Promise<void> {
-  await notify(ctx, await reviewersOf(ctx.db, approval), {
+  await notify(ctx, await reviewersOf(ctx.db, approval, ctx.onCall), {
     category: 'approval',
     severity: 'medium',
     title: `${what(approval)} waiting for your decision`,

@@ -24,6 +24,7 @@ import { newId } from '../ids.js';
 import { fetchPage, type Page, type PageArgs } from '../pagination/keyset.js';
 import type { TransactionContext } from '../service-context.js';
 import { nameSchema, parseInput } from '../validation.js';
+import { AUTO_APPROVAL_NEEDS_SCHEDULES, checkScheduleIntegrations, onCallSchedulesSchema, scheduleKeysOf } from '../oncall/policy-schedules.js';
 import { normalizeCommand } from './command-patterns.js';
 
 const labels = z
@@ -69,6 +70,8 @@ const policyFields = {
   isWatchAnnounced: z.boolean(),
   canApproversWatch: z.boolean(),
   extensionApproval: z.enum(EXTENSION_APPROVAL_MODES),
+  onCallSchedules: onCallSchedulesSchema,
+  isOnCallRequesterAutoApproved: z.boolean(),
   maxTotalDurationMinutes: z
     .number()
     .int()
@@ -77,7 +80,7 @@ const policyFields = {
     .nullish(),
 };
 
-const NOBODY_APPROVES = 'names nobody who may approve: allow admins or name approver groups';
+const NOBODY_APPROVES = 'names nobody who may approve: allow admins or name approver groups or on-call schedules';
 const TOTAL_BELOW_REQUEST = 'must be at least maxDurationMinutes: a session may not be requested longer than it may last in all';
 
 /** Whether a total limit (extensions included) sits below the limit of one request, which would make no sense. */
@@ -102,10 +105,16 @@ const createPolicyInput = z
     isWatchAnnounced: policyFields.isWatchAnnounced.optional(),
     canApproversWatch: policyFields.canApproversWatch.optional(),
     extensionApproval: policyFields.extensionApproval.optional(),
+    onCallSchedules: policyFields.onCallSchedules.default([]),
+    isOnCallRequesterAutoApproved: policyFields.isOnCallRequesterAutoApproved.optional(),
   })
-  .refine((policy) => policy.requiredApprovals === 0 || policy.isAdminApprover || policy.approverGroups.length > 0, {
-    message: NOBODY_APPROVES,
-    path: ['approverGroups'],
+  .refine(
+    (policy) => policy.requiredApprovals === 0 || policy.isAdminApprover || policy.approverGroups.length > 0 || policy.onCallSchedules.length > 0,
+    { message: NOBODY_APPROVES, path: ['approverGroups'] },
+  )
+  .refine((policy) => !policy.isOnCallRequesterAutoApproved || policy.onCallSchedules.length > 0, {
+    message: AUTO_APPROVAL_NEEDS_SCHEDULES,
+    path: ['isOnCallRequesterAutoApproved'],
   })
   .refine((policy) => !isTotalBelowRequest(policy.maxTotalDurationMinutes, policy.maxDurationMinutes), {
     message: TOTAL_BELOW_REQUEST,
@@ -146,6 +155,9 @@ function toColumns(input: Partial<z.output<typeof createPolicyInput>>): PolicyCo
   if (input.extensionApproval !== undefined) columns.extensionApproval = input.extensionApproval;
   if (input.maxTotalDurationMinutes !== undefined)
     columns.maxTotalDurationSeconds = input.maxTotalDurationMinutes == null ? null : input.maxTotalDurationMinutes * 60;
+  // Null unless set, as above (migration 0029).
+  if (input.onCallSchedules !== undefined) columns.onCallSchedules = scheduleKeysOf(input.onCallSchedules);
+  if (input.isOnCallRequesterAutoApproved !== undefined) columns.onCallAutoApproval = input.isOnCallRequesterAutoApproved;
   return columns;
 }
 
@@ -159,6 +171,7 @@ const duplicateName = (error: unknown, name: string | undefined): never =>
 
 export async function createApprovalPolicy(ctx: TransactionContext, input: CreatePolicyInput): Promise<ApprovalPolicyRow> {
   const parsed = parseInput(createPolicyInput, input, 'input');
+  await checkScheduleIntegrations(ctx.db, ctx.actor.tenantId, parsed.onCallSchedules, 'input.onCallSchedules');
   const now = ctx.clock.now();
   const row = await ctx.db
     .insert(approvalPolicies)
@@ -196,9 +209,14 @@ export async function getApprovalPolicy(db: Executor, tenantId: string, id: stri
 export async function updateApprovalPolicy(ctx: TransactionContext, id: string, input: UpdatePolicyInput): Promise<ApprovalPolicyRow> {
   const parsed = parseInput(updatePolicyInput, input, 'input');
   const before = await getApprovalPolicy(ctx.db, ctx.actor.tenantId, id, { forUpdate: true });
+  if (parsed.onCallSchedules) await checkScheduleIntegrations(ctx.db, ctx.actor.tenantId, parsed.onCallSchedules, 'input.onCallSchedules');
   const merged = { ...before, ...toColumns(parsed) };
-  if (merged.requiredApprovals > 0 && !merged.isAdminApprover && merged.approverGroups.length === 0) {
+  const hasSchedules = (merged.onCallSchedules ?? []).length > 0;
+  if (merged.requiredApprovals > 0 && !merged.isAdminApprover && merged.approverGroups.length === 0 && !hasSchedules) {
     throw new BadInput('input.approverGroups', `input.approverGroups: ${NOBODY_APPROVES}`);
+  }
+  if (merged.onCallAutoApproval === true && !hasSchedules) {
+    throw new BadInput('input.isOnCallRequesterAutoApproved', `input.isOnCallRequesterAutoApproved: ${AUTO_APPROVAL_NEEDS_SCHEDULES}`);
   }
   if (isTotalBelowRequest(merged.maxTotalDurationSeconds, merged.maxDurationSeconds)) {
     throw new BadInput('input.maxTotalDurationMinutes', `input.maxTotalDurationMinutes: ${TOTAL_BELOW_REQUEST}`);
@@ -272,6 +290,10 @@ export interface ApprovalRules {
   isWatchAnnounced: boolean;
   /** Whether the approvers of an access session it governed may watch its terminal sessions live. */
   canApproversWatch: boolean;
+  /** On-call schedules whose people on call may approve, besides the groups (server/oncall/schedule-keys.ts). */
+  onCallSchedules: string[];
+  /** Whether a requester on call for one of them is approved on the spot (server/oncall/on-call-approval.ts). */
+  isOnCallRequesterAutoApproved: boolean;
 }
 
 /** When no policy governs a request: one approval by an admin, within an hour; no auto-approval. */
@@ -290,6 +312,8 @@ export const DEFAULT_RULES: ApprovalRules = {
   isAccessSessionRequired: false,
   isWatchAnnounced: false,
   canApproversWatch: false,
+  onCallSchedules: [],
+  isOnCallRequesterAutoApproved: false,
 };
 
 const labelsMatch = (wanted: Record<string, string>, server: ServerRow) => Object.entries(wanted).every(([key, value]) => server.labels[key] === value);
@@ -356,5 +380,7 @@ export function rulesOf(policy: ApprovalPolicyRow): ApprovalRules {
     isAccessSessionRequired: policy.requiresAccessSession === true,
     isWatchAnnounced: policy.watchAnnounced === true,
     canApproversWatch: policy.watchByApprovers === true,
+    onCallSchedules: policy.onCallSchedules ?? [],
+    isOnCallRequesterAutoApproved: policy.onCallAutoApproval === true,
   };
 }

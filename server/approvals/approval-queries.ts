@@ -80,9 +80,16 @@ export function getApprovalInScope(db: Executor, scope: RowScope, id: string): P
  */
 export async function listApprovalsToReview(db: Executor, reviewer: ReviewerScope, args: PageArgs): Promise<Page<ApprovalRow>> {
   const groups = arrayLiteral(reviewer.groups);
+  const onCall = arrayLiteral(reviewer.onCall);
   const mayDecide = or(
     reviewer.isAdmin ? eq(approvals.isAdminApprover, true) : undefined,
-    reviewer.mayDecide ? or(sql`cardinality(${approvals.approverGroups}) = 0`, sql`${approvals.approverGroups} && ${groups}::text[]`) : undefined,
+    reviewer.mayDecide
+      ? or(
+          sql`cardinality(${approvals.approverGroups}) = 0 and coalesce(cardinality(${approvals.onCallSchedules}), 0) = 0`,
+          sql`${approvals.approverGroups} && ${groups}::text[]`,
+          sql`${approvals.onCallSchedules} && ${onCall}::text[]`,
+        )
+      : undefined,
   );
   const conditions = [
     eq(approvals.tenantId, reviewer.tenantId),

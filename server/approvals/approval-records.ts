@@ -82,6 +82,9 @@ export const approvalSnapshot = (row: ApprovalRow) => ({
   closedAt: row.closedAt,
   closedById: row.closedById,
   cancelReason: row.cancelReason,
+  // Only where a policy named on-call schedules (migration 0029), so other requests' entries read as before.
+  ...(row.onCallSchedules ? { onCallSchedules: row.onCallSchedules } : {}),
+  ...(row.onCallCheck ? { onCallCheck: row.onCallCheck } : {}),
 });
 
 export const decisionSnapshot = (row: ApprovalDecisionRow) => ({

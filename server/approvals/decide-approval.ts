@@ -6,7 +6,7 @@
  */
 import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { requireUser, reviewRefusal } from '../auth/scope.js';
+import { requireUser } from '../auth/scope.js';
 import type { Executor } from '../db/database.js';
 import { accessSessions, approvalDecisions, approvals, users, type ApprovalRow, type Decision } from '../db/tables/index.js';
 import { BadInput, Conflict, Forbidden } from '../errors.js';
@@ -21,6 +21,8 @@ import { chatDecisionRefusal } from './chat-approval.js';
 import { accessSessionSnapshot, approvalSnapshot, decisionSnapshot, lockAccessSession, lockApproval } from './approval-records.js';
 import { putIntoForce } from './grants.js';
 import { WorkflowRecord } from './workflow-record.js';
+import { rowsByIds } from '../db/rows-by-ids.js';
+import { approverOnCallFacts, askBeforeDeciding, reviewAsOnCall } from '../oncall/on-call-review.js';
 
 const justificationSchema = z.string().trim().max(2000, 'must be at most 2000 characters').nullish();
 
@@ -73,8 +75,8 @@ export async function decideApproval(ctx: TransactionContext, approvalId: string
     .select({ groups: users.groups })
     .from(users)
     .where(and(eq(users.tenantId, actor.tenantId), eq(users.id, actor.userId)));
-  const refusal = reviewRefusal(actor, reviewer?.groups ?? [], approval);
-  if (refusal) throw new Forbidden(refusal);
+  const review = await reviewAsOnCall(ctx, actor, reviewer?.groups ?? [], approval);
+  if (review.refusal) throw new Forbidden(review.refusal, review.details);
 
   const [earlier] = await ctx.db
     .select()
@@ -132,7 +134,12 @@ export async function decideApproval(ctx: TransactionContext, approvalId: string
       action: 'approval.decided',
       resource: { type: 'approval', id: approvalId },
       before: approvalSnapshot(approval),
-      after: { ...approvalSnapshot(updated!), decision: decisionSnapshot(decision!), approvalsReceived: approvalsSoFar.length },
+      after: {
+        ...approvalSnapshot(updated!),
+        decision: decisionSnapshot(decision!),
+        approvalsReceived: approvalsSoFar.length,
+        ...approverOnCallFacts(review.onCallFor),
+      },
       activityDetails: {
         approvalId,
         kind: approval.kind,
@@ -141,6 +148,7 @@ export async function decideApproval(ctx: TransactionContext, approvalId: string
         channel: decision!.channel,
         approvalsReceived: approvalsSoFar.length,
         approvalsRequired: approval.requiredApprovals,
+        ...approverOnCallFacts(review.onCallFor),
       },
     },
     { type: 'approval.decided', tenantId: actor.tenantId, approvalId, requesterId: approval.requesterId, status },
@@ -164,6 +172,8 @@ export async function decideApprovalCountingCodes(
   options: DecideOptions = {},
 ): Promise<ApprovalRow> {
   try {
+    const [unlocked] = await rowsByIds(ctx.db, approvals, ctx.actor.tenantId, [approvalId]);
+    if (unlocked) await askBeforeDeciding(ctx, ctx.db, unlocked);
     return await inTransaction(ctx, (tx) => decideApproval(tx, approvalId, input, options));
   } catch (error) {
     if (error instanceof WrongTotpCode) await recordTotpFailure(ctx.db, ctx.actor.tenantId, error.userId, ctx.clock.now());

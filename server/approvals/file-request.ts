@@ -9,6 +9,14 @@ import { approvalSnapshot } from './approval-records.js';
 import type { ApprovalRules } from './approval-policies.js';
 import { putIntoForce, type InForce } from './grants.js';
 import { WorkflowRecord } from './workflow-record.js';
+import { getUser } from '../identity/users.js';
+import { checkRequesterOnCall, notifyUncheckedRequester, onCallAuditFacts } from '../oncall/on-call-approval.js';
+
+/** The requester's email: the acting person's own, as a rule. */
+async function requesterEmail(ctx: TransactionContext, requesterId: string): Promise<string> {
+  if (ctx.actor.type === 'user' && ctx.actor.userId === requesterId) return ctx.actor.email;
+  return (await getUser(ctx.db, ctx.actor.tenantId, requesterId)).email;
+}
 
 export type RequestFacts = Pick<ApprovalRow, 'id' | 'kind' | 'requesterId' | 'reason' | 'accessSessionId' | 'decideBy'> &
   Partial<Pick<ApprovalRow, 'serverId' | 'command' | 'isPattern' | 'durationSeconds'>>;
@@ -20,7 +28,9 @@ export async function fileRequest(
   options: { isAutoApproved: boolean; session: AccessSessionRow; auditFacts?: object; activityDetails: Record<string, unknown> },
 ): Promise<InForce> {
   const now = ctx.clock.now();
-  const { isAutoApproved } = options;
+  // Under a policy that approves on-call requesters on the spot, the provider is asked now (fail closed).
+  const onCallCheck = options.isAutoApproved ? null : await checkRequesterOnCall(ctx, await requesterEmail(ctx, facts.requesterId), rules);
+  const isAutoApproved = options.isAutoApproved || onCallCheck?.outcome === 'on_call';
   const [approval] = await ctx.db
     .insert(approvals)
     .values({
@@ -36,6 +46,8 @@ export async function fileRequest(
       chatApproval: rules.chatApproval,
       chatMaxDurationSeconds: rules.chatMaxDurationSeconds,
       isAutoApproved,
+      onCallSchedules: rules.onCallSchedules.length > 0 ? rules.onCallSchedules : null,
+      onCallCheck: onCallCheck as Record<string, unknown> | null,
       requestedAt: now,
       closedAt: isAutoApproved ? now : null,
     })
@@ -46,13 +58,14 @@ export async function fileRequest(
     {
       action: isAutoApproved ? 'approval.auto_approved' : 'approval.requested',
       resource: { type: 'approval', id: facts.id },
-      after: { ...approvalSnapshot(approval!), ...options.auditFacts },
-      activityDetails: { approvalId: facts.id, kind: facts.kind, ...options.activityDetails },
+      after: { ...approvalSnapshot(approval!), ...options.auditFacts, ...onCallAuditFacts(onCallCheck) },
+      activityDetails: { approvalId: facts.id, kind: facts.kind, ...options.activityDetails, ...onCallAuditFacts(onCallCheck) },
     },
     isAutoApproved ? { type: 'approval.decided', ...reference, status: 'approved' } : { type: 'approval.requested', ...reference },
   );
   const result = isAutoApproved ? await putIntoForce(ctx, approval!, null, record) : { approval: approval!, session: options.session };
   if (!isAutoApproved) await notifyReviewers(ctx, approval!);
+  if (onCallCheck?.outcome === 'unavailable') await notifyUncheckedRequester(ctx, approval!, onCallCheck);
   await record.write(ctx);
   return result;
 }

@@ -240,16 +240,20 @@ export function canSeeField(actor: Actor | null, _field: OwnerOrAdminField, owne
 export interface ReviewRules {
   readonly requesterId: string;
   readonly approverGroups: readonly string[];
+  /** On-call schedules (server/oncall/schedule-keys.ts) whose people on call may decide, like a group; null for none. */
+  readonly onCallSchedules?: readonly string[] | null;
   readonly isAdminApprover: boolean;
 }
 
 /**
- * Why `actor`, a member of `actorGroups`, may not decide a request held to `rules`; null when
- * they may. Admins decide when the policy lets admins; anyone else needs the approvals.decide
- * permission and, when the policy names approver groups, one of those groups. Nobody decides
- * their own request.
+ * Why `actor`, a member of `actorGroups` and on call for the schedules `actorOnCall`, may not
+ * decide a request held to `rules`; null when they may. Admins decide when the policy lets admins;
+ * anyone else needs the approvals.decide permission and, when the policy names approver groups or
+ * on-call schedules, one of those groups or to be on call for one of those schedules now (who is
+ * on call is the caller's to ask: server/oncall; a schedule nobody could ask counts for nobody).
+ * Nobody decides their own request.
  */
-export function reviewRefusal(actor: Actor | null, actorGroups: readonly string[], rules: ReviewRules): string | null {
+export function reviewRefusal(actor: Actor | null, actorGroups: readonly string[], rules: ReviewRules, actorOnCall: readonly string[] = []): string | null {
   if (!actor || actor.type !== 'user') return 'Only people decide requests';
   if (actor.userId === rules.requesterId) return 'Nobody may decide their own request';
   if (actor.role === 'admin' && rules.isAdminApprover) return null;
@@ -258,8 +262,12 @@ export function reviewRefusal(actor: Actor | null, actorGroups: readonly string[
       ? 'Deciding this request requires the admin role or the approvals.decide permission'
       : 'Deciding requests requires the approvals.decide permission';
   }
-  if (rules.approverGroups.length > 0 && !rules.approverGroups.some((group) => actorGroups.includes(group))) {
-    return `Only members of ${rules.approverGroups.join(', ')} may decide this request`;
+  const schedules = rules.onCallSchedules ?? [];
+  if (schedules.length > 0 || rules.approverGroups.length > 0) {
+    if (rules.approverGroups.some((group) => actorGroups.includes(group)) || schedules.some((key) => actorOnCall.includes(key))) return null;
+    const onCall = schedules.length > 0 ? `the people on call for its ${schedules.length === 1 ? 'on-call schedule' : `${schedules.length} on-call schedules`}` : '';
+    const who = [rules.approverGroups.length > 0 ? `members of ${rules.approverGroups.join(', ')}` : '', onCall].filter(Boolean).join(' and ');
+    return `Only ${who} may decide this request`;
   }
   return null;
 }
@@ -271,9 +279,11 @@ export interface ReviewerScope {
   readonly isAdmin: boolean;
   readonly mayDecide: boolean;
   readonly groups: readonly string[];
+  /** The on-call schedules the reviewer is on call for now. */
+  readonly onCall: readonly string[];
 }
 
-export function reviewerScope(actor: Actor | null, actorGroups: readonly string[]): ReviewerScope {
+export function reviewerScope(actor: Actor | null, actorGroups: readonly string[], actorOnCall: readonly string[] = []): ReviewerScope {
   const user = requireUser(actor);
   return {
     tenantId: user.tenantId,
@@ -281,13 +291,14 @@ export function reviewerScope(actor: Actor | null, actorGroups: readonly string[
     isAdmin: user.role === 'admin',
     mayDecide: user.permissions.has('approvals.decide'),
     groups: actorGroups,
+    onCall: actorOnCall,
   };
 }
 
 /** Who sees one request: admins, its requester, and whoever may decide it. */
-export function canSeeApproval(actor: Actor | null, actorGroups: readonly string[], approval: ReviewRules): boolean {
+export function canSeeApproval(actor: Actor | null, actorGroups: readonly string[], approval: ReviewRules, actorOnCall: readonly string[] = []): boolean {
   if (!actor) return false;
   if (isAdmin(actor)) return true;
   if (actor.type !== 'user') return false;
-  return actor.userId === approval.requesterId || reviewRefusal(actor, actorGroups, approval) === null;
+  return actor.userId === approval.requesterId || reviewRefusal(actor, actorGroups, approval, actorOnCall) === null;
 }

@@ -6,11 +6,12 @@ import { reviewersOf } from '../approvals/approval-notifications.js';
 import type { Executor } from '../db/database.js';
 import { rowsByIds } from '../db/rows-by-ids.js';
 import { approvals, users } from '../db/tables/index.js';
+import type { OnCallLookup } from '../oncall/on-call-directory.js';
 
-/** The users who may decide the approval, or undefined when there is no such approval. */
-export async function reviewerIdsOfApproval(db: Executor, tenantId: string, approvalId: string): Promise<string[] | undefined> {
+/** The users who may decide the approval (those on call for its schedules asked of `onCall`), or undefined when there is no such approval. */
+export async function reviewerIdsOfApproval(db: Executor, tenantId: string, approvalId: string, onCall?: OnCallLookup): Promise<string[] | undefined> {
   const [approval] = await rowsByIds(db, approvals, tenantId, [approvalId]);
-  return approval ? reviewersOf(db, approval) : undefined;
+  return approval ? reviewersOf(db, approval, onCall) : undefined;
 }
 
 /** The emails of the tenant's users among `userIds`. */

@@ -19,6 +19,7 @@ import { findServerByRef } from '../identity/servers.js';
 import { findUserByRef } from '../identity/users.js';
 import { ALL_TENANTS, type EventBus } from '../realtime/event-bus.js';
 import type { DomainEvent } from '../realtime/domain-events.js';
+import type { OnCallDirectory } from '../oncall/on-call-directory.js';
 import { emailsOfUsers, reviewerIdsOfApproval } from './approval-audience.js';
 import { chatMessagesOf, claimNotice, saveChatMessage } from './chat-messages.js';
 import { chatIdentitiesOf, linkByVerifiedEmail, linkedUser, redeemLinkCode, saveConversation } from './identities.js';
@@ -101,7 +102,10 @@ export interface ChatBotServices {
 
 const workspaceView = (row: ChatWorkspace): ChatWorkspace => ({ tenantId: row.tenantId, externalId: row.externalId, approverChannel: row.approverChannel });
 
-export function createChatBotServices(deps: { readonly db: Database; readonly clock: Clock; readonly bus: EventBus }, provider: ChatProvider): ChatBotServices {
+export function createChatBotServices(
+  deps: { readonly db: Database; readonly clock: Clock; readonly bus: EventBus; readonly onCall?: OnCallDirectory },
+  provider: ChatProvider,
+): ChatBotServices {
   const { db, clock } = deps;
   // The bot writes as Vigil itself, on the tenant's behalf, and says which bot it was.
   const asBot = (tenantId: string) => ({ db, clock, actor: { type: 'system' as const, tenantId, name: `${provider}-bot` } });
@@ -138,7 +142,8 @@ export function createChatBotServices(deps: { readonly db: Database; readonly cl
       const rows = await chatIdentitiesOf(db, tenantId, provider, userIds);
       return rows.map((row) => ({ userId: row.userId, externalUserId: row.externalUserId, conversation: row.conversation }));
     },
-    reviewerIdsOfApproval: (tenantId, approvalId) => reviewerIdsOfApproval(db, tenantId, approvalId),
+    // The people on call for the request's schedules are asked afresh for each post.
+    reviewerIdsOfApproval: (tenantId, approvalId) => reviewerIdsOfApproval(db, tenantId, approvalId, deps.onCall?.lookup()),
     emailsOfUsers: (tenantId, userIds) => emailsOfUsers(db, tenantId, userIds),
     claimNotice: (tenantId, key) => claimNotice(db, tenantId, provider, key),
     savePostedCopy: (tenantId, subject, copy) =>
