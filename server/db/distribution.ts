@@ -24,6 +24,10 @@ export const GLOBAL_TABLES: Readonly<Record<string, Distribution>> = {
     kind: 'reference',
     reason: 'a binding awaiting proof, found by its one-time code when it is posted from the workspace, before the tenant is known',
   },
+  chat_workspace_installs: {
+    kind: 'reference',
+    reason: 'an "Add to Slack" install awaiting Slack, found by its OAuth state when the installing browser comes back, before the tenant is known',
+  },
   rate_limit_windows: {
     kind: 'own-key',
     column: 'key',

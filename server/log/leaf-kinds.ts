@@ -24,6 +24,7 @@ import {
   chatIdentities,
   chatLinkCodes,
   chatWorkspaceClaims,
+  chatWorkspaceInstalls,
   chatWorkspaces,
   commandStatusChanges,
   commands,
@@ -146,10 +147,20 @@ export const DELETABLE_LEAF_KINDS: readonly LeafKind[] = [
     digested: ['sealed_secret', 'sealed_headers'],
   },
   // Where chat approvals go (the binding, with its proof) and who a chat user is in Vigil.
-  { kind: 'chat_workspace', table: chatWorkspaces, recordId: 'n.provider', isVersioned: true },
+  // Since migration 0030 a Slack workspace installed through OAuth holds its own bot token: only the digest of its sealed form.
+  {
+    kind: 'chat_workspace',
+    table: chatWorkspaces,
+    recordId: 'n.provider',
+    isVersioned: true,
+    addedLater: ['bot_token_sealed', 'bot_user_id'],
+    digested: ['bot_token_sealed'],
+  },
   // A code is short (40 or 60 bits): a reader of the log must not be able to search for it, so its hash stays out.
   // Record ids are unique across kinds (logLeaves and proofs take the id alone): a claim is `claim:<provider>`.
   { kind: 'chat_workspace_claim', table: chatWorkspaceClaims, recordId: `'claim:' || n.provider`, isVersioned: true, excluded: ['code_hash'] },
+  // Since migration 0030: an "Add to Slack" install a tenant admin started; its state's hash stays out as a code's does.
+  { kind: 'chat_workspace_install', table: chatWorkspaceInstalls, recordId: `'install:' || n.provider`, isVersioned: true, excluded: ['state_hash'] },
   { kind: 'chat_identity', table: chatIdentities, recordId: `n.provider || ':' || n.external_user_id`, isVersioned: true },
   { kind: 'chat_link_code', table: chatLinkCodes, recordId: 'n.id::text', isVersioned: true, excluded: ['code_hash'] },
   // Since migration 0029: whose schedules may make people approvers. The key appears only as the digest of its sealed form.

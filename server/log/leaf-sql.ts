@@ -289,13 +289,28 @@ export function onCallMigrationSql(): string {
   );
 }
 
+/**
+ * What migration 0030 runs after creating chat_workspace_installs and adding the OAuth columns of
+ * chat_workspaces: the install's leaf function and triggers, and the workspace's leaf function,
+ * which leaves the new columns out while null (the token only as the digest of its sealed form).
+ */
+export function slackInstallMigrationSql(): string {
+  const byName = (name: string) => {
+    const kind = DELETABLE_LEAF_KINDS.find((candidate) => candidate.kind === name);
+    if (!kind) throw new Error(`no ${name} leaf kind`);
+    return kind;
+  };
+  const install = byName('chat_workspace_install');
+  return [leafFunction(install), deletableTriggers(install), leafFunction(byName('chat_workspace'))].join('\n--> statement-breakpoint\n');
+}
+
 /** What migration 0012 runs after its index changes: every trigger queues format-2 leaves. */
 export function leafTransactionMigrationSql(): string {
   return [IN_TRANSACTION_FUNCTION, ...KINDS_OF_0011.map((kind) => queueFunction(kind, 2))].join('\n--> statement-breakpoint\n');
 }
 
 /** The settings migration 0014 covered (on_call_integration came with its table, in 0029). */
-const DELETABLE_KINDS_OF_0014 = DELETABLE_LEAF_KINDS.filter((kind) => kind.kind !== 'on_call_integration');
+const DELETABLE_KINDS_OF_0014 = DELETABLE_LEAF_KINDS.filter((kind) => kind.kind !== 'on_call_integration' && kind.kind !== 'chat_workspace_install');
 
 /**
  * What migration 0014 runs: the leaf functions and triggers of the settings and alerts, then, for a

@@ -26,6 +26,13 @@ export const chatWorkspaces = pgTable(
     verifiedAt: eventTime('verified_at'),
     /** The chat user (Slack user id, Teams AAD object id) who proved it. */
     verifiedBy: text('verified_by'),
+    /**
+     * Slack, installed through OAuth ("Add to Slack"): the workspace's own bot token, sealed with
+     * the secret box. Null where the instance's one SLACK_BOT_TOKEN serves (a code-proven binding).
+     */
+    botTokenSealed: text('bot_token_sealed'),
+    /** Slack: the bot user the OAuth install made in the workspace. */
+    botUserId: text('bot_user_id'),
     createdAt: writtenAt(),
     updatedAt: timestamp('updated_at', { withTimezone: true, precision: 6 }).notNull().defaultNow(),
   },
@@ -61,6 +68,31 @@ export const chatWorkspaceClaims = pgTable(
     oneOf('chat_workspace_claims_provider_check', table.provider, CHAT_PROVIDERS),
   ],
 );
+
+/**
+ * An "Add to Slack" install a tenant admin started: its OAuth `state` (hashed), found when Slack
+ * sends the installing browser back, before the tenant is known (on Citus, a reference table).
+ * One per tenant and provider: starting again replaces it. Used once.
+ */
+export const chatWorkspaceInstalls = pgTable(
+  'chat_workspace_installs',
+  {
+    tenantId: tenantId(),
+    provider: text('provider', { enum: CHAT_PROVIDERS }).notNull(),
+    stateHash: text('state_hash').notNull(),
+    approverChannel: text('approver_channel'),
+    expiresAt: eventTime('expires_at').notNull(),
+    /** Who started it, as the audit log names actors. */
+    requestedBy: text('requested_by').notNull(),
+    createdAt: writtenAt(),
+  },
+  (table) => [
+    primaryKey({ name: 'chat_workspace_installs_pkey', columns: [table.tenantId, table.provider] }),
+    unique('chat_workspace_installs_state_unique').on(table.stateHash),
+    oneOf('chat_workspace_installs_provider_check', table.provider, CHAT_PROVIDERS),
+  ],
+);
+export type ChatWorkspaceInstallRow = typeof chatWorkspaceInstalls.$inferSelect;
 
 export const CHAT_LINK_METHODS = ['email', 'code', 'sso'] as const;
 export type ChatLinkMethod = (typeof CHAT_LINK_METHODS)[number];
