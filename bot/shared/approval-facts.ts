@@ -10,7 +10,7 @@ import { botCaller, runOperation } from './run-operation.js';
 
 export interface ApprovalFacts {
   id: string;
-  kind: 'ACCESS' | 'SUDO';
+  kind: 'ACCESS' | 'SUDO' | 'EXTENSION';
   status: 'PENDING' | 'APPROVED' | 'DENIED' | 'CANCELLED' | 'EXPIRED';
   reason: string;
   command: string | null;
@@ -18,6 +18,8 @@ export interface ApprovalFacts {
   /** The sudo approving grants: the command or pattern, `*` for an access request with sudo; null for none. */
   sudoScope: string | null;
   durationMinutes: number | null;
+  /** Extension: when the session ends now (the extended end once approved). */
+  sessionExpiresAt?: string | null;
   requestedAt: string;
   decideBy: string;
   policyName: string | null;
@@ -39,7 +41,7 @@ export interface ApprovalFacts {
 
 /** An Approval's fields that make its facts (lists of requests select them too). */
 export const APPROVAL_FIELDS = `
-  id kind status reason command isPattern sudoScope durationMinutes requestedAt decideBy policyName requiredApprovals approvalsReceived approvalsStillNeeded
+  id kind status reason command isPattern sudoScope durationMinutes sessionExpiresAt requestedAt decideBy policyName requiredApprovals approvalsReceived approvalsStillNeeded
   chatApproval chatMaxDurationMinutes chatDecisionRefusal isApprovalJustificationRequired cancelReason url
   requester { id email name } servers { name labels { key value } }
   decisions { decision justification channel decidedAt approver { email } } closedBy { email }`;
@@ -61,14 +63,24 @@ export function chatDecisionBlocked(facts: ApprovalFacts): string | null {
   return facts.status === 'PENDING' && facts.chatDecisionRefusal ? `${facts.chatDecisionRefusal}.` : null;
 }
 
-export type RequestShape = Pick<ApprovalFacts, 'kind' | 'command' | 'isPattern' | 'sudoScope'> & { readonly servers: readonly { readonly name: string }[] };
+export type RequestShape = Pick<ApprovalFacts, 'kind' | 'command' | 'isPattern' | 'sudoScope'> & {
+  readonly servers: readonly { readonly name: string }[];
+  /** An extension's length is what it asks for. */
+  readonly durationMinutes?: number | null;
+};
 
 /** The sudo an access request carries, in words: any command for `*`, else the pattern. */
 export const accessSudoWords = (sudoScope: string) => (sudoScope === ACCESS_SUDO_PATTERN ? 'any command, as root' : `\`${sudoScope}\``);
 
 /** The card's title: sudo named whenever approving grants it. */
 export const requestTitle = (facts: Pick<ApprovalFacts, 'kind' | 'sudoScope'>) =>
-  facts.kind === 'SUDO' ? 'Sudo request' : facts.sudoScope ? 'Access request with sudo' : 'Access request';
+  facts.kind === 'EXTENSION'
+    ? `Access extension${facts.sudoScope ? ' with sudo' : ''}`
+    : facts.kind === 'SUDO'
+      ? 'Sudo request'
+      : facts.sudoScope
+        ? 'Access request with sudo'
+        : 'Access request';
 
 /** What was asked, in one phrase: never without the sudo that approving grants. */
 export function describeRequest(facts: RequestShape): string {
@@ -77,6 +89,9 @@ export function describeRequest(facts: RequestShape): string {
     600,
   );
   if (facts.kind === 'SUDO') return `sudo \`${facts.command}\`${facts.isPattern ? ' (pattern)' : ''} on ${servers}`;
+  if (facts.kind === 'EXTENSION') {
+    return `${facts.durationMinutes ?? '?'} more minutes of access to ${servers}${facts.sudoScope ? ` with sudo (${accessSudoWords(facts.sudoScope)})` : ''}`;
+  }
   return `access to ${servers}${facts.sudoScope ? ` with sudo (${accessSudoWords(facts.sudoScope)})` : ''}`;
 }
 

@@ -8,6 +8,7 @@ import { describeRequest, loadApprovalFacts, outcomeLine, type ApprovalFacts } f
 import type { Disposable } from '../../server/disposable.js';
 import { onApprovalEvents } from '../shared/approval-events.js';
 import { approvalMessage, escapeMrkdwn } from './blocks.js';
+import { offerExtension } from './extension-actions.js';
 import type { SlackContext } from './slack-bot.js';
 
 export function startApprovalNotifier(ctx: SlackContext): Disposable {
@@ -97,4 +98,6 @@ async function tellRequester(ctx: SlackContext, tenantId: string, facts: Approva
   } catch (error) {
     ctx.logger.warn({ err: error, approvalId: facts.id }, 'slack message to the requester not sent');
   }
+  // Access granted or extended: the way to more time comes with the news.
+  await offerExtension(ctx, tenantId, facts, requester.externalUserId);
 }

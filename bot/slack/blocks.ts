@@ -102,7 +102,9 @@ export function approvalMessage(facts: ApprovalFacts): SlackMessage {
     `*Servers*\n${servers}`,
     facts.kind === 'SUDO'
       ? `*Command*\n\`${escapeMrkdwn(facts.command ?? '')}\`${facts.isPattern ? ' (pattern)' : ''}`
-      : `*Duration*\n${facts.durationMinutes} minutes`,
+      : facts.kind === 'EXTENSION'
+        ? `*Extension*\n${facts.durationMinutes} more minutes${facts.sessionExpiresAt ? `\nthe session ends ${slackDate(facts.sessionExpiresAt)}` : ''}`
+        : `*Duration*\n${facts.durationMinutes} minutes`,
     `*Approvals*\n${facts.approvalsReceived} of ${facts.requiredApprovals}${facts.status === 'PENDING' ? ` (${facts.approvalsStillNeeded} still needed)` : ''}`,
     `*Policy*\n${escapeMrkdwn(facts.policyName ?? 'default rules')}`,
     `*Decide by*\n${slackDate(facts.decideBy)}`,

@@ -22,6 +22,7 @@ import { registerRequestCommands } from './request-commands.js';
 import { boltLogger } from './slack-logger.js';
 import type { CallerLookup } from './slack-callers.js';
 import { registerAlertActions, slackAlertSender, startAlertNotifier } from './alert-actions.js';
+import { registerExtensionActions } from './extension-actions.js';
 import type { ChatAlertSender } from '../../server/channels/chat-senders.js';
 
 export interface SlackBotOptions {
@@ -83,6 +84,7 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
   registerRequestCommands(app, context);
   registerApprovalActions(app, context);
   registerAlertActions(app, context);
+  registerExtensionActions(app, context);
   const notifiers = [startApprovalNotifier(context), startAlertNotifier(context), registerAppHome(app, context)];
   if (receiver instanceof SlackSocketReceiver) {
     // Not awaited: Vigil serves whether or not Slack is reachable; the client keeps retrying and reconnects by itself.

@@ -1,0 +1,109 @@
+/**
+ * Extending access from chat, for both bots: where the requester hears their access was granted
+ * (or extended), the bot offers to extend it: "Extend 30 min" at once, or another length with a
+ * reason of their own. Both run requestExtension as the clicking person, so the API's rules hold:
+ * only the session's requester, only while it is in force, within its policy's limits; the policy
+ * says whether approvers must agree, and they see the extension like any request.
+ */
+import type { GraphQLSchema } from 'graphql';
+import type { SchemaDependencies } from '../../schema/context.js';
+import type { ChatProvider } from '../../server/chat/bot-services.js';
+import { clip, listWithin } from './clip.js';
+import { describeRequest, type ApprovalFacts, type LineStyle } from './approval-facts.js';
+import { botCaller, runOperation, type ChatCaller, type OperationResult } from './run-operation.js';
+
+/** The one-click extension's length. */
+export const QUICK_EXTENSION_MINUTES = 30;
+
+/** What an Extend button needs: the session, and what to say about it. */
+export interface ExtensionOffer {
+  readonly accessSessionId: string;
+  readonly expiresAt: string;
+  readonly servers: readonly { readonly name: string }[];
+}
+
+/** What a quick Extend button carries. */
+export interface QuickExtension {
+  readonly accessSessionId: string;
+  readonly minutes: number;
+}
+
+const SESSION_OF_APPROVAL = 'query($id: ID!) { approval(id: $id) { accessSession { id status expiresAt servers { name } } } }';
+const SESSION_REASON = 'query($id: ID!) { accessSession(id: $id) { id reason } }';
+const REQUEST_EXTENSION = `mutation($input: RequestExtensionInput!) { requestExtension(input: $input) {
+  id kind status durationMinutes sessionExpiresAt sudoScope command isPattern policyName approvalsStillNeeded servers { name } } }`;
+
+export type Extension = Pick<
+  ApprovalFacts,
+  'id' | 'kind' | 'status' | 'durationMinutes' | 'sessionExpiresAt' | 'sudoScope' | 'command' | 'isPattern' | 'policyName' | 'approvalsStillNeeded' | 'servers'
+>;
+
+interface Bot {
+  readonly schema: GraphQLSchema;
+  readonly deps: SchemaDependencies;
+}
+
+/**
+ * The offer to make with the news that `facts` was approved: an access request or an extension of
+ * a session still in force (read as the bot, which tells the requester about their own session).
+ */
+export async function extensionOfferFor(bot: Bot, tenantId: string, provider: ChatProvider, facts: ApprovalFacts): Promise<ExtensionOffer | undefined> {
+  if (facts.status !== 'APPROVED' || facts.kind === 'SUDO') return undefined;
+  const result = await runOperation<{
+    approval: { accessSession: { id: string; status: string; expiresAt: string | null; servers: { name: string }[] } | null };
+  }>(bot.schema, bot.deps, botCaller(tenantId, provider), SESSION_OF_APPROVAL, { id: facts.id });
+  const session = result.data?.approval.accessSession;
+  if (!session?.expiresAt || !['ACTIVE', 'APPROVED'].includes(session.status)) return undefined;
+  return { accessSessionId: session.id, expiresAt: session.expiresAt, servers: session.servers };
+}
+
+/** A quick button's value, checked: anything else is a tampered or stale button. */
+export function parseQuickExtension(value: string | undefined): QuickExtension | undefined {
+  try {
+    const parsed = JSON.parse(value ?? '') as Partial<QuickExtension> | null;
+    if (typeof parsed?.accessSessionId !== 'string' || !Number.isInteger(parsed.minutes)) return undefined;
+    return { accessSessionId: parsed.accessSessionId, minutes: parsed.minutes! };
+  } catch {
+    return undefined;
+  }
+}
+
+export async function requestExtension(
+  bot: Bot,
+  caller: ChatCaller,
+  input: { accessSessionId: string; durationMinutes: number; reason: string },
+): Promise<OperationResult<Extension>> {
+  const result = await runOperation<{ requestExtension: Extension }>(bot.schema, bot.deps, caller, REQUEST_EXTENSION, { input });
+  return result.error ? result : { data: result.data.requestExtension };
+}
+
+/**
+ * The one-click extension: the session's own reason carries over, said to be a continuation, so
+ * approvers read why the access was asked for in the first place.
+ */
+export async function requestQuickExtension(bot: Bot, caller: ChatCaller, quick: QuickExtension): Promise<OperationResult<Extension>> {
+  const session = await runOperation<{ accessSession: { reason: string } }>(bot.schema, bot.deps, caller, SESSION_REASON, { id: quick.accessSessionId });
+  if (session.error) return session;
+  const reason = clip(`More time for: ${session.data.accessSession.reason}`, 2000);
+  return requestExtension(bot, caller, { accessSessionId: quick.accessSessionId, durationMinutes: quick.minutes, reason });
+}
+
+/** What became of an extension just asked for, in the platform's style (words escaped, times as it shows them). */
+export function extensionOutcome(extension: Extension, style: LineStyle, followUp: string): string {
+  const what = style.words(describeRequest(extension));
+  if (extension.status === 'APPROVED') {
+    const until = extension.sessionExpiresAt ? `: your access now ends ${style.at(extension.sessionExpiresAt)}` : '';
+    return `Extended${extension.policyName ? ` by the policy ${style.words(extension.policyName)}` : ''}, ${what}${until}.`;
+  }
+  const waiting = extension.approvalsStillNeeded;
+  return `Asked for ${what}: waiting for ${waiting} approval${waiting === 1 ? '' : 's'}. ${followUp}`;
+}
+
+/** The line above the Extend buttons. */
+export const offerLine = (offer: ExtensionOffer, style: LineStyle) =>
+  `Your access to ${style.words(
+    listWithin(
+      offer.servers.map((server) => server.name),
+      600,
+    ),
+  )} ends ${style.at(offer.expiresAt)}. Need more time?`;
