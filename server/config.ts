@@ -211,6 +211,13 @@ const environmentSchema = z
       .trim()
       .default('https://smba.trafficmanager.net/teams/')
       .refine((value) => /^https?:\/\//.test(value), 'must be an http(s) URL'),
+    TEAMS_SSO_CONNECTION_NAME: optionalString,
+    TEAMS_SSO_APP_ID: optionalString,
+    TEAMS_SSO_APP_ID_URI: optionalString.refine(
+      (value) => value === undefined || /^api:\/\/\S+$/.test(value),
+      'expected the app registration’s Application ID URI (api://…)',
+    ),
+    TEAMS_SSO_JWKS_URL: httpUrl,
     SLACK_SIGNING_SECRET: optionalString,
     SLACK_BOT_TOKEN: optionalString.refine((value) => value === undefined || value.startsWith('xoxb-'), 'must be a bot token (xoxb-…)'),
     SLACK_API_URL: optionalString.refine((value) => value === undefined || /^https?:\/\//.test(value), 'must be an http(s) URL'),
@@ -233,6 +240,14 @@ const environmentSchema = z
     message: 'set both VIGIL_ARCHIVE_S3_ACCESS_KEY_ID and VIGIL_ARCHIVE_S3_SECRET_ACCESS_KEY, or neither (the AWS SDK then finds credentials itself)',
     path: ['VIGIL_ARCHIVE_S3_SECRET_ACCESS_KEY'],
   })
+  .refine((env) => !env.TEAMS_SSO_CONNECTION_NAME || Boolean(env.TEAMS_SSO_APP_ID || env.MICROSOFT_APP_ID), {
+    message: 'Teams single sign-on needs the AAD app its tokens are for: set TEAMS_SSO_APP_ID (or MICROSOFT_APP_ID)',
+    path: ['TEAMS_SSO_APP_ID'],
+  })
+  .refine((env) => !env.TEAMS_SSO_CONNECTION_NAME || Boolean(env.MICROSOFT_APP_ID || env.TEAMS_BOT_ENABLED), {
+    message: 'Teams single sign-on is part of the Teams bot: set MICROSOFT_APP_ID (or TEAMS_BOT_ENABLED)',
+    path: ['TEAMS_SSO_CONNECTION_NAME'],
+  })
   .refine((env) => !(env.VIGIL_JWT_SECRET && env.VIGIL_JWKS_URL), {
     message: 'set either VIGIL_JWT_SECRET or VIGIL_JWKS_URL, not both',
     path: ['VIGIL_JWKS_URL'],
@@ -252,6 +267,36 @@ export interface DatabaseConfig {
   /** Where PGlite keeps its files (and Vigil its lock file). Ignored on PostgreSQL. */
   readonly dataDir: string;
   readonly poolMax: number;
+}
+
+/** Teams single sign-on: the AAD app whose tokens link a Teams user, and where AAD's signing keys are. */
+export interface TeamsSsoConfig {
+  /** The OAuth connection of the Azure Bot resource that the sign-in card names. */
+  readonly connectionName: string;
+  /** The AAD app (client) id: a v2 token's `aud`. */
+  readonly appId: string;
+  /** Its Application ID URI (`api://…/{appId}`): a v1 token's `aud`, and the token exchange resource Teams asks a token for. */
+  readonly appIdUri: string;
+  /** AAD's signing keys (JWKS); v1 and v2 tokens are signed with the same keys. */
+  readonly jwksUrl: string;
+}
+
+function teamsSsoConfig(env: {
+  TEAMS_SSO_CONNECTION_NAME?: string;
+  TEAMS_SSO_APP_ID?: string;
+  TEAMS_SSO_APP_ID_URI?: string;
+  TEAMS_SSO_JWKS_URL?: string;
+  MICROSOFT_APP_ID?: string;
+}): TeamsSsoConfig | undefined {
+  const appId = env.TEAMS_SSO_APP_ID ?? env.MICROSOFT_APP_ID;
+  if (!env.TEAMS_SSO_CONNECTION_NAME || !appId) return undefined;
+  return {
+    connectionName: env.TEAMS_SSO_CONNECTION_NAME,
+    appId,
+    // Teams' convention for a bot's own app registration.
+    appIdUri: env.TEAMS_SSO_APP_ID_URI ?? `api://botid-${appId}`,
+    jwksUrl: env.TEAMS_SSO_JWKS_URL ?? 'https://login.microsoftonline.com/common/discovery/v2.0/keys',
+  };
 }
 
 export interface JwtConfig {
@@ -339,6 +384,8 @@ export interface Config {
     readonly appType: 'MultiTenant' | 'SingleTenant';
     /** Where proactive messages to the approver channel go (the Bot Connector; tests use a fake). */
     readonly serviceUrl: string;
+    /** Single sign-on for the identity link (TEAMS_SSO_CONNECTION_NAME set): bot/teams/sso-token.ts. */
+    readonly sso?: TeamsSsoConfig;
   };
   readonly graphql: {
     readonly maxDepth: number;
@@ -496,6 +543,7 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
             appTenantId: env.MICROSOFT_APP_TENANT_ID,
             appType: env.MICROSOFT_APP_TYPE,
             serviceUrl: env.TEAMS_SERVICE_URL.endsWith('/') ? env.TEAMS_SERVICE_URL : `${env.TEAMS_SERVICE_URL}/`,
+            sso: teamsSsoConfig(env),
   const slackTransport = slackTransportOf(env);
           }
         : undefined,

@@ -28,7 +28,9 @@ export type CardSubmit =
   | { vigil: 'more'; state: string }
   | { vigil: 'approve' | 'deny'; approvalId: string; justification?: string; totpCode?: string }
   | { vigil: 'ack' | 'resolve'; alertId: string }
-  | { vigil: 'refresh'; approvalId: string };
+  | { vigil: 'refresh'; approvalId: string }
+  /** Opens the decision dialog (a task module: `msteams.type` task/fetch); a client without dialogs sends it as a message. */
+  | { vigil: 'dialog'; approvalId: string };
 
 const card = (body: Element[], actions: Element[] = [], extra: Element = {}): Card => ({
   type: 'AdaptiveCard',
@@ -106,7 +108,8 @@ const STATUS_STYLE: Record<ApprovalFacts['status'], string> = {
   EXPIRED: 'warning',
 };
 
-export function approvalCard(facts: ApprovalFacts): Card {
+/** The request's facts, as the card and the decision dialog show them. */
+function approvalFactSet(facts: ApprovalFacts): Element {
   const servers = listWithin(
     facts.servers.map(
       (server) => `${server.name}${server.labels.length ? ` (${server.labels.map((label) => `${label.key}=${label.value}`).join(', ')})` : ''}`,
@@ -126,6 +129,27 @@ export function approvalCard(facts: ApprovalFacts): Card {
     ),
     fact('Policy', facts.policyName ?? 'default rules'),
   ];
+  return { type: 'FactSet', facts: factSet };
+}
+
+/** The inputs a decision takes: a justification, and the authenticator code under a STEP_UP policy. */
+function decisionInputs(facts: ApprovalFacts, typed: { justification?: string } = {}): Element[] {
+  return [
+    {
+      type: 'Input.Text',
+      id: 'justification',
+      isMultiline: true,
+      maxLength: 2000,
+      label: facts.isApprovalJustificationRequired ? 'Justification (needed to approve or deny)' : 'Justification (needed to deny)',
+      ...(typed.justification ? { value: clip(typed.justification, 2000) } : {}),
+    },
+    ...(facts.chatApproval === 'STEP_UP'
+      ? [{ type: 'Input.Text', id: 'totpCode', maxLength: 7, style: 'tel', label: 'Authenticator code (the policy asks for it)' }]
+      : []),
+  ];
+}
+
+export function approvalCard(facts: ApprovalFacts): Card {
   const body: Element[] = [
     {
       type: 'Container',
@@ -147,7 +171,7 @@ export function approvalCard(facts: ApprovalFacts): Card {
           : []),
       ],
     },
-    { type: 'FactSet', facts: factSet },
+    approvalFactSet(facts),
     // Outside the FactSet: Teams renders DATE()/TIME() (the reader's time zone) in TextBlocks.
     text(`**Decide by** ${localTime(facts.decideBy)}`, { spacing: 'Small' }),
     text('Reason', { weight: 'Bolder', spacing: 'Small' }),
@@ -156,17 +180,12 @@ export function approvalCard(facts: ApprovalFacts): Card {
   const actions: Element[] = [];
   const blocked = chatDecisionBlocked(facts);
   if (facts.status === 'PENDING' && !blocked) {
-    body.push({
-      type: 'Input.Text',
-      id: 'justification',
-      isMultiline: true,
-      maxLength: 2000,
-      label: facts.isApprovalJustificationRequired ? 'Justification (needed to approve or deny)' : 'Justification (needed to deny)',
-    });
-    if (facts.chatApproval === 'STEP_UP') body.push({ type: 'Input.Text', id: 'totpCode', maxLength: 7, label: 'Authenticator code (the policy asks for it)' });
+    // The inputs on the card serve every client; Teams also opens them in a dialog (a task module), where an error keeps the form open.
+    body.push(...decisionInputs(facts));
     actions.push(
       execute('Approve', { vigil: 'approve', approvalId: facts.id }, { style: 'positive' }),
       execute('Deny', { vigil: 'deny', approvalId: facts.id }, { style: 'destructive' }),
+      { type: 'Action.Submit', title: 'Decide in a dialog', data: { msteams: { type: 'task/fetch' }, vigil: 'dialog', approvalId: facts.id } },
     );
   } else if (blocked) {
     body.push(text(`${blocked} ${facts.url ? 'Decide it in Vigil.' : DECIDE_ELSEWHERE}`, { color: 'Warning' }));
@@ -178,6 +197,30 @@ export function approvalCard(facts: ApprovalFacts): Card {
   else body.push(literal(outcomeLine(facts), { isSubtle: true, size: 'Small' }));
   // Shown again later (scrolled to, reopened), the card asks Vigil for its current state first.
   return card(body, actions, { refresh: { action: { type: 'Action.Execute', verb: 'refresh', data: { vigil: 'refresh', approvalId: facts.id } } } });
+}
+
+/**
+ * The decision dialog (a task module's card): the request, what went wrong with the last try (the
+ * justification typed is kept; a code is single-use), the inputs, and Approve / Deny, which Teams
+ * sends back in a task/submit invoke with the inputs.
+ */
+export function decisionDialogCard(facts: ApprovalFacts, problem?: string, typed: { justification?: string } = {}): Card {
+  const body: Element[] = [
+    text(`${requestTitle(facts)} by ${facts.requester.email}`, { size: 'Medium', weight: 'Bolder' }),
+    approvalFactSet(facts),
+    text(`**Decide by** ${localTime(facts.decideBy)}`, { spacing: 'Small' }),
+    text('Reason', { weight: 'Bolder', spacing: 'Small' }),
+    literal(facts.reason, {}, { spacing: 'None' }),
+    ...(problem ? [literal(problem, { color: 'Attention', weight: 'Bolder' })] : []),
+    ...decisionInputs(facts, typed),
+  ];
+  const submit = (title: string, vigil: 'approve' | 'deny', style: string): Element => ({
+    type: 'Action.Submit',
+    title,
+    style,
+    data: { vigil, approvalId: facts.id } satisfies CardSubmit,
+  });
+  return card(body, [submit('Approve', 'approve', 'positive'), submit('Deny', 'deny', 'destructive')]);
 }
 
 export const approvalSummary = (facts: ApprovalFacts) =>

@@ -11,10 +11,11 @@ import type { GraphQLSchema } from 'graphql';
 import { CloudAdapter, ConfigurationBotFrameworkAuthentication, type ConversationReference } from 'botbuilder';
 import type { SchemaDependencies } from '../../schema/context.js';
 import type { ChatAlertSender } from '../../server/channels/chat-senders.js';
-import type { Config } from '../../server/config.js';
+import type { Config, TeamsSsoConfig } from '../../server/config.js';
 import type { ChatBotServices } from '../../server/chat/bot-services.js';
 import { startTeamsApprovalNotifier } from './approval-notifier.js';
 import { startTeamsAlertNotifier, teamsAlertSender } from './alerts.js';
+import { createSsoTokenVerifier, type SsoTokenVerifier } from './sso-token.js';
 import { handleTurn } from './turns.js';
 
 export interface TeamsBotOptions {
@@ -35,6 +36,8 @@ export interface TeamsContext {
   readonly appId: string;
   /** A reference to a conversation Vigil has not heard from (the approver channel, an alert channel). */
   referenceTo(conversationId: string, aadTenantId?: string): Partial<ConversationReference>;
+  /** Single sign-on for the identity link, when configured (sso.ts). */
+  readonly sso?: { readonly config: TeamsSsoConfig; readonly verify: SsoTokenVerifier };
 }
 
 export interface TeamsBot {
@@ -69,6 +72,7 @@ export function createTeamsBot(options: TeamsBotOptions): TeamsBot {
       conversation: { id: conversationId, isGroup: true, conversationType: 'channel', tenantId: aadTenantId, name: '' },
       bot: { id: config.appId ?? 'vigil', name: 'Vigil' },
     }),
+    sso: config.sso && { config: config.sso, verify: createSsoTokenVerifier(config.sso, () => options.deps.clock.now()) },
   };
   const router = express.Router();
   router.post('/messages', express.json({ limit: '256kb' }), (req, res) => {

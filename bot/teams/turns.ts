@@ -13,6 +13,9 @@ import { loadAlertView } from '../shared/alert-facts.js';
 import { loadApprovalFacts } from '../shared/approval-facts.js';
 import { decide, decisionConfirmation, fileRequest, moveAlertOn, requestOutcome } from '../shared/chat-actions.js';
 import type { ChatCaller } from '../shared/run-operation.js';
+import { onTaskFetch, onTaskSubmit } from './decision-dialog.js';
+import { onPendingApprovalsQuery } from './pending-approvals.js';
+import { canOfferSignIn, offerSignIn, onTokenExchange, onVerifyState } from './sso.js';
 import { alertCard, approvalCard, forTeams, lineCard, listCard, plainLineCard, type Card, type CardSubmit } from './cards.js';
 import { aadTenantOf, callerOf, notConnected, teamsUserIdOf, tenantMemberRefusal, UNMAPPED, workspaceOf } from './teams-callers.js';
 import type { TeamsContext } from './teams-bot.js';
@@ -34,7 +37,10 @@ export async function handleTurn(ctx: TeamsContext, turn: TurnContext): Promise<
   // Only Teams sets the AAD tenant an activity comes from; other Bot Framework channels (Web Chat,
   // Direct Line) carry whatever their client wrote there.
   if (turn.activity.channelId !== 'msteams') return;
-  if (turn.activity.type === ActivityTypes.Invoke && turn.activity.name === 'adaptiveCard/action') return onExecute(ctx, turn);
+  if (turn.activity.type === ActivityTypes.Invoke) {
+    // One the bot does not handle is answered 501 by the adapter.
+    return INVOKES[turn.activity.name ?? '']?.(ctx, turn);
+  }
   if (isInstallation(turn)) return onInstalled(ctx, turn);
   if (turn.activity.type !== 'message') return;
   const submit = turn.activity.value as CardSubmit | undefined;
@@ -57,7 +63,7 @@ export async function handleTurn(ctx: TeamsContext, turn: TurnContext): Promise<
     }
   }
   const caller = await callerOf(ctx, workspace, turn);
-  if (!caller) return void (await say(turn, UNMAPPED));
+  if (!caller) return void (await (canOfferSignIn(ctx, turn) ? offerSignIn(ctx, turn) : say(turn, UNMAPPED)));
 
   if (submit && typeof submit === 'object' && 'vigil' in submit) return onSubmit(ctx, turn, caller, submit);
   switch (verb.toLowerCase()) {
@@ -71,6 +77,16 @@ export async function handleTurn(ctx: TeamsContext, turn: TurnContext): Promise<
       return void (await say(turn, TEAMS_HELP));
   }
 }
+
+/** The invokes Teams sends the bot, by name. */
+const INVOKES: Record<string, (ctx: TeamsContext, turn: TurnContext) => Promise<void>> = {
+  'adaptiveCard/action': onExecute,
+  'signin/tokenExchange': onTokenExchange,
+  'signin/verifyState': onVerifyState,
+  'task/fetch': onTaskFetch,
+  'task/submit': onTaskSubmit,
+  'composeExtension/query': onPendingApprovalsQuery,
+};
 
 /**
  * A card's Action.Execute (Universal Actions): run as the clicker, and answered to them alone, in
@@ -93,6 +109,7 @@ async function onExecute(ctx: TeamsContext, turn: TurnContext): Promise<void> {
   };
   switch (submit.vigil) {
     case 'refresh':
+    case 'dialog':
       return void (await approvalCardNow(submit.approvalId));
     case 'more': {
       const state = parseMoreState(submit.state);
@@ -136,6 +153,7 @@ async function onInstalled(ctx: TeamsContext, turn: TurnContext): Promise<void> 
     ));
   }
   const caller = await callerOf(ctx, workspace, turn);
+  if (!caller && canOfferSignIn(ctx, turn)) return void (await offerSignIn(ctx, turn));
   if (!caller) return void (await say(turn, `Hello, I am Vigil’s bot. ${UNMAPPED}`));
   const who = caller.actor.type === 'user' ? ` ${caller.actor.email}` : '';
   await say(
@@ -219,6 +237,11 @@ async function onRequest(ctx: TeamsContext, turn: TurnContext, caller: ChatCalle
 
 async function onSubmit(ctx: TeamsContext, turn: TurnContext, caller: ChatCaller, submit: CardSubmit): Promise<void> {
   if (submit.vigil === 'refresh') return;
+  if (submit.vigil === 'dialog') {
+    // A client without dialogs sent the dialog button as a message: the card, whose own inputs decide.
+    const facts = await loadApprovalFacts(ctx.schema, ctx.deps, caller.actor.tenantId, 'teams', submit.approvalId);
+    return void (await answerPrivately(ctx, turn, caller, facts ? approvalCard(facts) : lineCard('That request is gone.')));
+  }
   if (submit.vigil === 'more') {
     const state = parseMoreState(submit.state);
     if (!state) return void (await say(turn, 'That card is out of date: ask again with audit.'));

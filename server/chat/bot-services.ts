@@ -3,7 +3,7 @@
  * decides in chat runs as GraphQL operations as that person (bot/shared/run-operation.ts), so the
  * API's scoping holds there. What is left is here, and only this:
  * - before a chat user is a Vigil caller: the proven workspace, who the chat user is in Vigil
- *   (linked, by a platform-verified email, or by a one-time link code), proving a binding;
+ *   (linked, by a platform-verified email, by a one-time link code, or by single sign-on), proving a binding;
  * - Vigil's bookkeeping of what it posted: message copies, once-only notice claims, personal chats,
  *   the homes people opened (to republish them on a change);
  * - whom a notifier tells about a request, and the domain events that prompt a post;
@@ -22,7 +22,7 @@ import type { DomainEvent } from '../realtime/domain-events.js';
 import type { OnCallDirectory } from '../oncall/on-call-directory.js';
 import { emailsOfUsers, reviewerIdsOfApproval } from './approval-audience.js';
 import { chatMessagesOf, claimNotice, saveChatMessage } from './chat-messages.js';
-import { chatIdentitiesOf, linkByVerifiedEmail, linkedUser, redeemLinkCode, saveConversation } from './identities.js';
+import { chatIdentitiesOf, linkBySignIn, linkByVerifiedEmail, linkedUser, redeemLinkCode, saveConversation } from './identities.js';
 import { proveWorkspaceBinding, type EntitlementCheck } from './workspace-proof.js';
 import { findWorkspace, workspaceOfTenant } from './workspaces.js';
 import { claimStaleHomes, homeNotice, markHomesStale, recordHomeOpened, saveHomeNotice } from './home-views.js';
@@ -67,6 +67,11 @@ export interface ChatBotServices {
   callerActor(tenantId: string, externalUserId: string, verifiedEmail: () => Promise<string | undefined>): Promise<Actor | undefined>;
   /** Links a chat user by an email the platform vouches for; undefined when no active user has it. */
   linkByVerifiedEmail(tenantId: string, externalUserId: string, email: string): Promise<boolean>;
+  /**
+   * Links a chat user by the email of a sign-in token the bot verified (Teams single sign-on): the
+   * Vigil user's email and whether the link is new, or undefined when no active user has it.
+   */
+  linkBySignIn(tenantId: string, externalUserId: string, email: string): Promise<{ readonly email: string; readonly isNew: boolean } | undefined>;
   /** Redeems a one-time link code typed in chat: the Vigil user's email, or why not (AppError). */
   redeemLinkCode(tenantId: string, externalUserId: string, code: string): Promise<{ readonly email: string }>;
   /** Binds the workspace a signed request came from to the tenant whose code was posted there. */
@@ -129,6 +134,10 @@ export function createChatBotServices(
     },
     async linkByVerifiedEmail(tenantId, externalUserId, email) {
       return (await linkByVerifiedEmail(asBot(tenantId), provider, externalUserId, email)) !== undefined;
+    },
+    async linkBySignIn(tenantId, externalUserId, email) {
+      const linked = await linkBySignIn(asBot(tenantId), provider, externalUserId, email);
+      return linked && { email: linked.user.email, isNew: linked.isNew };
     },
     async redeemLinkCode(tenantId, externalUserId, code) {
       const user = await redeemLinkCode(asBot(tenantId), provider, externalUserId, code);

@@ -8,7 +8,7 @@ import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { requireAdmin, requireUser } from '../auth/scope.js';
 import { recordChange } from '../audit/record-change.js';
 import type { Executor } from '../db/database.js';
-import { chatIdentities, chatLinkCodes, users, type ChatIdentityRow, type ChatProvider, type UserRow } from '../db/tables/index.js';
+import { chatIdentities, chatLinkCodes, users, type ChatIdentityRow, type ChatLinkMethod, type ChatProvider, type UserRow } from '../db/tables/index.js';
 import { BadInput } from '../errors.js';
 import { newId } from '../ids.js';
 import { findUserByEmail, getUser } from '../identity/users.js';
@@ -41,6 +41,24 @@ export async function linkByVerifiedEmail(ctx: ServiceContext, provider: ChatPro
   if (!user || user.disabledAt) return undefined;
   await inTransaction(ctx, (tx) => saveLink(tx, provider, externalUserId, user, 'email'));
   return user;
+}
+
+/**
+ * Links a chat user who signed in with the chat platform's identity provider (Teams single
+ * sign-on), by the email of the token the bot checked; undefined when no enabled user has it.
+ * `isNew` is false when they were already linked to that user this way: Teams may send the same
+ * sign-in more than once, and an unchanged link is neither written nor audited again.
+ */
+export async function linkBySignIn(
+  ctx: ServiceContext,
+  provider: ChatProvider,
+  externalUserId: string,
+  email: string,
+): Promise<{ user: UserRow; isNew: boolean } | undefined> {
+  const user = await findUserByEmail(ctx.db, ctx.actor.tenantId, email);
+  if (!user || user.disabledAt) return undefined;
+  const isNew = await inTransaction(ctx, (tx) => saveLink(tx, provider, externalUserId, user, 'sso'));
+  return { user, isNew };
 }
 
 /**
@@ -97,17 +115,27 @@ export async function redeemLinkCode(ctx: ServiceContext, provider: ChatProvider
   });
 }
 
-async function saveLink(tx: TransactionContext, provider: ChatProvider, externalUserId: string, user: UserRow, linkedVia: 'email' | 'code'): Promise<void> {
+/** Saves and audits the link; a sign-in that changes nothing (same user, same way) writes nothing. False then. */
+async function saveLink(tx: TransactionContext, provider: ChatProvider, externalUserId: string, user: UserRow, linkedVia: ChatLinkMethod): Promise<boolean> {
   const [saved] = await tx.db
     .insert(chatIdentities)
     .values({ tenantId: user.tenantId, provider, externalUserId, userId: user.id, linkedVia })
-    .onConflictDoUpdate({ target: [chatIdentities.tenantId, chatIdentities.provider, chatIdentities.externalUserId], set: { userId: user.id, linkedVia } })
+    .onConflictDoUpdate({
+      target: [chatIdentities.tenantId, chatIdentities.provider, chatIdentities.externalUserId],
+      set: { userId: user.id, linkedVia },
+      // Only a repeated sign-in is skipped when unchanged: a code is spent and an email link made each time they happen.
+      ...(linkedVia === 'sso'
+        ? { setWhere: sql`(${chatIdentities.userId}, ${chatIdentities.linkedVia}) is distinct from (${user.id}::uuid, ${linkedVia})` }
+        : {}),
+    })
     .returning();
+  if (!saved) return false;
   await recordChange(tx, {
     action: 'chat_identity.linked',
     resource: { type: 'user', id: user.id, name: user.email },
-    after: { provider, externalUserId, linkedVia: saved!.linkedVia },
+    after: { provider, externalUserId, linkedVia: saved.linkedVia },
   });
+  return true;
 }
 
 /** The chat identities of some users (to reach approvers and requesters in chat). */

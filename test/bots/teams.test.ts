@@ -541,6 +541,8 @@ describe('the Teams bot (unsigned, TEAMS_BOT_ENABLED)', () => {
         expect(submitsOf(card)).toEqual([
           { title: 'Approve', data: { vigil: 'approve', approvalId: id } },
           { title: 'Deny', data: { vigil: 'deny', approvalId: id } },
+          // The same inputs in a dialog (teams-dialogs.test.ts).
+          { title: 'Decide in a dialog', data: { msteams: { type: 'task/fetch' }, vigil: 'dialog', approvalId: id } },
         ]);
         expect(inputsOf(card)).toEqual(['justification']);
         expect(openUrlsOf(card)).toEqual([{ title: 'Open in Vigil', url: APPROVAL_URL.replace('{id}', id) }]);
@@ -824,7 +826,7 @@ describe('the Teams bot (unsigned, TEAMS_BOT_ENABLED)', () => {
         const card = cardOf(copy);
         expect(inputsOf(card)).toEqual(['justification', 'totpCode']);
         expect(json(card)).toContain('Authenticator code');
-        expect(submitsOf(card).map((action) => action.title)).toEqual(['Approve', 'Deny']);
+        expect(submitsOf(card).map((action) => action.title)).toEqual(['Approve', 'Deny', 'Decide in a dialog']);
       }
       const bobCopy = copies.find((copy) => copy.conversation === personal(BOB))!;
       const approve = button(bobCopy, 'Approve');

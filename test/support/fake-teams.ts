@@ -174,3 +174,15 @@ export async function postActivity(vigilBaseUrl: string, activity: Record<string
   await response.text();
   return response.status;
 }
+
+/** Any other invoke as Teams sends it to the bot (signin/tokenExchange, task/fetch, task/submit, composeExtension/query …). */
+export function teamsInvoke(
+  fake: { serviceUrl: string },
+  aadTenantId: string,
+  from: TeamsUser,
+  name: string,
+  value: Record<string, unknown>,
+  conversation: { id?: string; type?: 'personal' | 'channel' } = {},
+): Record<string, unknown> {
+  return { ...teamsMessage(fake, aadTenantId, from, {}, conversation), type: 'invoke', name, value };
+}

@@ -1,0 +1,128 @@
+/**
+ * Teams single sign-on for the identity link (TEAMS_SSO_CONNECTION_NAME), the Bot Framework's token
+ * exchange: someone Vigil does not know gets, in personal chat, an OAuth card naming Vigil's app
+ * (its Application ID URI as the token exchange resource). Teams then fetches the person's
+ * Microsoft Entra token for that app without asking them and sends it in a `signin/tokenExchange`
+ * invoke; Vigil checks the token itself (sso-token.ts) and links the Teams user to the Vigil user
+ * of the token's email. The invoke is answered 200 when they are linked, and 412 (Precondition
+ * Failed, with a failure detail) when not, on which Teams shows the card's sign-in button instead.
+ * That button's flow ends in a `signin/verifyState` invoke with a code, redeemed at the Bot
+ * Framework token service (only with MICROSOFT_APP_ID) for a token of the OAuth connection, which
+ * must ask for Vigil's app scope: the same checks apply to it.
+ */
+import { randomUUID } from 'node:crypto';
+import { ActivityTypes, CardFactory, MessageFactory, type TurnContext } from 'botbuilder';
+import { aadTenantOf, callerOf, notConnected, workspaceOf } from './teams-callers.js';
+import { forTeams, lineCard } from './cards.js';
+import type { TeamsContext } from './teams-bot.js';
+
+/** What someone Vigil does not know is told when they can sign in. */
+export const UNMAPPED_SIGN_IN =
+  'I do not know you in Vigil yet. Sign in with your Microsoft account below and I link you to the Vigil user with your organisation email; or ask a Vigil admin for a link code, then send me: audit link CODE';
+
+const say = (turn: TurnContext, message: string) => turn.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(lineCard(forTeams(message)))));
+
+/** Whether this person can be offered sign-in here: single sign-on is on, and this is their personal chat (an OAuth card in a channel is everyone's). */
+export const canOfferSignIn = (ctx: TeamsContext, turn: TurnContext) => Boolean(ctx.sso) && turn.activity.conversation?.conversationType === 'personal';
+
+/** Says who they are not, with the sign-in card. */
+export async function offerSignIn(ctx: TeamsContext, turn: TurnContext): Promise<void> {
+  const sso = ctx.sso!;
+  let signInLink: string | undefined;
+  // With a bot registration the token service gives the fallback button's link (its OAuth flow);
+  // unsigned (local development), the card has token exchange only.
+  const tokens = userTokenClientOf(ctx, turn);
+  if (tokens) {
+    try {
+      signInLink = (await tokens.getSignInResource(sso.config.connectionName, turn.activity, '')).signInLink;
+    } catch (error) {
+      ctx.deps.logger.warn({ err: error }, 'teams sign-in link unavailable');
+    }
+  }
+  await say(turn, UNMAPPED_SIGN_IN);
+  await turn.sendActivity(
+    MessageFactory.attachment(
+      CardFactory.oauthCard(sso.config.connectionName, 'Sign in to Vigil', 'Sign in with your Microsoft account', signInLink, {
+        id: randomUUID(),
+        uri: sso.config.appIdUri,
+      }),
+    ),
+  );
+}
+
+const answer = (turn: TurnContext, status: number, body?: Record<string, unknown>) =>
+  turn.sendActivity({ type: ActivityTypes.InvokeResponse, value: { status, body } });
+
+/** `signin/tokenExchange`: the token Teams fetched silently for the OAuth card. */
+export async function onTokenExchange(ctx: TeamsContext, turn: TurnContext): Promise<void> {
+  const value = (turn.activity.value ?? {}) as { id?: string; connectionName?: string; token?: string };
+  const echo = { id: value.id, connectionName: value.connectionName };
+  const refuse = (failureDetail: string) => answer(turn, 412, { ...echo, failureDetail });
+  if (!ctx.sso) return void (await refuse('Single sign-on is not configured in Vigil'));
+  if (value.connectionName !== ctx.sso.config.connectionName) return void (await refuse('That is not Vigil’s sign-in connection'));
+  if (typeof value.token !== 'string' || !value.token) return void (await refuse('The exchange carries no token'));
+  const failure = await linkByToken(ctx, turn, value.token);
+  if (failure) return void (await refuse(failure));
+  await answer(turn, 200, echo);
+}
+
+/** `signin/verifyState`: the sign-in button's flow finished; its code is redeemed at the token service. */
+export async function onVerifyState(ctx: TeamsContext, turn: TurnContext): Promise<void> {
+  const state = (turn.activity.value as { state?: string } | undefined)?.state;
+  const tokens = userTokenClientOf(ctx, turn);
+  if (!ctx.sso || !tokens || !state) return void (await answer(turn, 412, { failureDetail: 'Sign-in through the token service is not available' }));
+  let token: string | undefined;
+  try {
+    token = (await tokens.getUserToken(turn.activity.from.id, ctx.sso.config.connectionName, turn.activity.channelId, state))?.token;
+  } catch (error) {
+    ctx.deps.logger.warn({ err: error }, 'teams sign-in code not redeemed');
+  }
+  if (!token) return void (await answer(turn, 412, { failureDetail: 'The sign-in code was not accepted' }));
+  const failure = await linkByToken(ctx, turn, token);
+  await answer(turn, failure ? 412 : 200, failure ? { failureDetail: failure } : undefined);
+}
+
+/**
+ * Checks the token against the bound tenant and the sender, and links them by its email: undefined
+ * when linked, else why not (also said to them in the conversation, and logged without the token).
+ */
+async function linkByToken(ctx: TeamsContext, turn: TurnContext, token: string): Promise<string | undefined> {
+  const aadTenantId = aadTenantOf(turn);
+  const workspace = await workspaceOf(ctx, turn);
+  if (!workspace) {
+    await say(turn, notConnected(aadTenantId));
+    return 'This Microsoft Teams tenant is not connected to Vigil';
+  }
+  const aadObjectId = turn.activity.from.aadObjectId;
+  const refused = async (reason: string, message: string) => {
+    ctx.deps.logger.warn({ tenantId: workspace.tenantId, aadTenantId, aadObjectId, reason }, 'teams single sign-on refused');
+    await say(turn, message);
+    return message;
+  };
+  if (!aadObjectId) return refused('no aadObjectId', 'Teams did not say who you are: nothing was linked.');
+  const checked = await ctx.sso!.verify(token, { aadTenantId: workspace.externalId, aadObjectId });
+  if (checked.refusal !== undefined) return refused(checked.refusal, `Sign-in did not link you: ${checked.refusal}. Nothing was linked.`);
+  const linked = await ctx.services.linkBySignIn(workspace.tenantId, aadObjectId, checked.identity.email);
+  if (!linked) {
+    return refused(
+      'no such user',
+      `You signed in as ${checked.identity.email}, but no active Vigil user has that email: nothing was linked. Ask a Vigil admin for a link code, then send me: audit link CODE`,
+    );
+  }
+  // Keeps where their personal chat is, as any first message does.
+  await callerOf(ctx, workspace, turn);
+  if (linked.isNew) await say(turn, `Signed in: you are ${linked.email} in Vigil.`);
+  return undefined;
+}
+
+/** What Vigil asks of the Bot Framework token service (botframework-connector's UserTokenClient). */
+interface UserTokenClient {
+  getSignInResource(connectionName: string, activity: TurnContext['activity'], finalRedirect: string): Promise<{ signInLink?: string }>;
+  getUserToken(userId: string, connectionName: string, channelId: string, magicCode: string): Promise<{ token?: string } | undefined>;
+}
+
+/** The token service client the adapter made for this turn: signed requests only (unsigned, there is no token service to ask). */
+function userTokenClientOf(ctx: TeamsContext, turn: TurnContext): UserTokenClient | undefined {
+  if (!ctx.appId) return undefined;
+  return turn.turnState.get<UserTokenClient | undefined>(ctx.adapter.UserTokenClientKey);
+}
