@@ -7,7 +7,6 @@
  * the homes it concerns once per burst, claimed once across instances; each decision and
  * cancellation is a reply in the request message's thread; /audit in a channel answers only the asker.
  */
-import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { claimStaleHomes, markHomesStale, recordHomeOpened } from '../../server/chat/home-views.js';
 import {
@@ -22,7 +21,17 @@ import {
   type ApprovalsFixture,
 } from '../support/approvals-fixture.js';
 import { bindSlackWorkspace } from '../support/chat-binding.js';
-import { postToSlackEndpoint, slashCommand, startFakeSlack, viewSubmission, type FakeSlack, type SlackCall } from '../support/fake-slack.js';
+import {
+  appHomeOpened,
+  homeButtonClick,
+  postEventToSlackEndpoint,
+  postToSlackEndpoint,
+  slashCommand,
+  startFakeSlack,
+  viewSubmission,
+  type FakeSlack,
+  type SlackCall,
+} from '../support/fake-slack.js';
 import { reportCommands } from '../support/records-fixture.js';
 import { startTestVigil, type TestUser, type TestVigil } from '../support/test-vigil.js';
 
@@ -38,46 +47,10 @@ let f: ApprovalsFixture;
 const as = (userId: string, teamId = TEAM) => ({ teamId, userId });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** POSTs an Events API body (JSON) to /slack/events, signed as Slack signs it. */
-async function postEvent(event: Record<string, unknown>, teamId = TEAM): Promise<number> {
-  const body = JSON.stringify({
-    token: 'legacy-unused',
-    team_id: teamId,
-    api_app_id: 'A0VIGIL01',
-    type: 'event_callback',
-    event_id: `Ev${Math.random().toString(36).slice(2)}`,
-    event_time: Math.floor(Date.now() / 1000),
-    event: { event_ts: String(Date.now() / 1000), ...event },
-  });
-  const timestamp = Math.floor(Date.now() / 1000);
-  const signature = `v0=${createHmac('sha256', SECRET).update(`v0:${timestamp}:${body}`).digest('hex')}`;
-  const response = await fetch(`${t.vigil.baseUrl}/slack/events`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-slack-request-timestamp': String(timestamp), 'x-slack-signature': signature },
-    body,
-  });
-  await response.text();
-  return response.status;
-}
-
-const openHome = (slackUserId: string, teamId = TEAM) =>
-  postEvent({ type: 'app_home_opened', user: slackUserId, channel: `D${slackUserId}`, tab: 'home' }, teamId);
-
-/** A button clicked on the person's App Home: a view container, and no response_url (Slack gives none there). */
-function homeClick(actionId: string, value: string, slackUserId: string) {
-  const payload = {
-    type: 'block_actions',
-    team: { id: TEAM, domain: 'example' },
-    user: { id: slackUserId, username: slackUserId.toLowerCase(), team_id: TEAM },
-    api_app_id: 'A0VIGIL01',
-    token: 'legacy-unused',
-    trigger_id: `trigger.${Date.now()}`,
-    container: { type: 'view', view_id: `VHOME${slackUserId}` },
-    view: { id: `VHOME${slackUserId}`, type: 'home', callback_id: 'vigil_home', team_id: TEAM, blocks: [], private_metadata: '', state: { values: {} } },
-    actions: [{ type: 'button', action_id: actionId, block_id: 'b', value, action_ts: String(Date.now() / 1000) }],
-  };
-  return postToSlackEndpoint(t.vigil.baseUrl, { payload: JSON.stringify(payload) }, { secret: SECRET });
-}
+const openHome = async (slackUserId: string, teamId = TEAM) =>
+  (await postEventToSlackEndpoint(t.vigil.baseUrl, appHomeOpened(as(slackUserId, teamId)), { secret: SECRET })).status;
+const homeClick = (actionId: string, value: string, slackUserId: string) =>
+  postToSlackEndpoint(t.vigil.baseUrl, homeButtonClick(actionId, value, as(slackUserId)), { secret: SECRET });
 
 /** Every home published to a Slack user, oldest first. */
 const homesOf = (slackUserId: string) => slack.callsOf('views.publish').filter((call) => call.args.user_id === slackUserId);
@@ -342,7 +315,7 @@ describe('a home for someone Vigil cannot serve yet', () => {
 
   it('the Messages tab opening publishes nothing', async () => {
     const before = slack.callsOf('views.publish').length;
-    await postEvent({ type: 'app_home_opened', user: 'UDAVE', channel: 'DUDAVE', tab: 'messages' });
+    await postEventToSlackEndpoint(t.vigil.baseUrl, appHomeOpened(as('UDAVE'), 'messages'), { secret: SECRET });
     await openHome('UEVE'); // handled after the one above: once its home shows, the messages tab was handled too
     await slack.waitFor(() => slack.callsOf('views.publish').length > before, WAIT_MS);
     expect(

@@ -226,7 +226,10 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     appToken: 'xapp-1-A0VIGIL01-test',
     openSockets: () => open.length,
     async deliver(vigilBaseUrl, body, options) {
-      if (fake.transport === 'http') return postToSlackEndpoint(vigilBaseUrl, body as Record<string, string>, options);
+      if (fake.transport === 'http')
+        return body.type === 'event_callback'
+          ? postEventToSlackEndpoint(vigilBaseUrl, body, options)
+          : postToSlackEndpoint(vigilBaseUrl, body as Record<string, string>, options);
       const [type, payload] = envelopeOf(body);
       try {
         return { status: 200, body: await sendEnvelope(type, payload) };
@@ -291,6 +294,70 @@ export async function postToSlackEndpoint(
     // not JSON: keep the text
   }
   return { status: response.status, body: parsed };
+}
+
+/** POSTs an Events API body (JSON, as Slack sends events) to Vigil's /slack/events, signed as Slack signs. */
+export async function postEventToSlackEndpoint(
+  vigilBaseUrl: string,
+  event: Record<string, unknown>,
+  options: SignedRequestOptions,
+): Promise<{ status: number; body: any }> {
+  const body = JSON.stringify(event);
+  const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
+  const signature = options.signature ?? `v0=${createHmac('sha256', options.secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+  const response = await fetch(`${vigilBaseUrl}/slack/events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-slack-request-timestamp': String(timestamp), 'x-slack-signature': signature, ...options.headers },
+    body,
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : null };
+}
+
+let eventsSent = 0;
+
+/** An Events API delivery (event_callback) of `event` from the workspace. */
+export function eventCallback(teamId: string, event: Record<string, unknown>): Record<string, unknown> {
+  eventsSent += 1;
+  return {
+    token: 'legacy-unused',
+    team_id: teamId,
+    api_app_id: 'A0VIGIL01',
+    type: 'event_callback',
+    event_id: `Ev${String(eventsSent).padStart(8, '0')}`,
+    event_time: Math.floor(Date.now() / 1000),
+    event: { event_ts: String(Date.now() / 1000), ...event },
+  };
+}
+
+/** app_home_opened: the person opened one of the app's tabs (`home`, `messages`). */
+export function appHomeOpened(user: { teamId: string; userId: string }, tab: 'home' | 'messages' = 'home'): Record<string, unknown> {
+  return eventCallback(user.teamId, { type: 'app_home_opened', user: user.userId, channel: `D${user.userId}`, tab });
+}
+
+/** A block_actions payload: a button clicked on the person's App Home (a view container, and no response_url: Slack gives none there). */
+export function homeButtonClick(actionId: string, value: string, user: { teamId: string; userId: string }): Record<string, string> {
+  const view = {
+    id: `VHOME${user.userId}`,
+    type: 'home',
+    callback_id: 'vigil_home',
+    team_id: user.teamId,
+    blocks: [],
+    private_metadata: '',
+    state: { values: {} },
+  };
+  const payload = {
+    type: 'block_actions',
+    team: { id: user.teamId, domain: 'example' },
+    user: { id: user.userId, username: user.userId.toLowerCase(), team_id: user.teamId },
+    api_app_id: 'A0VIGIL01',
+    token: 'legacy-unused',
+    trigger_id: `trigger.${Date.now()}`,
+    container: { type: 'view', view_id: view.id },
+    view,
+    actions: [{ type: 'button', action_id: actionId, block_id: 'b', value, action_ts: String(Date.now() / 1000) }],
+  };
+  return { payload: JSON.stringify(payload) };
 }
 
 /** A slash command as Slack sends it. */
