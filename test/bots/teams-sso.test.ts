@@ -8,6 +8,7 @@
  */
 import { eq, and } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../server/config.js';
 import { chatIdentities } from '../../server/db/tables/index.js';
 import { bindTeamsTenant } from '../support/chat-binding.js';
 import { startFakeAad, type AadToken, type FakeAad } from '../support/fake-aad.js';
@@ -197,5 +198,28 @@ describe('Teams single sign-on', () => {
     expect(said).toEqual([expect.stringMatching(/^You signed in as paul@contoso\.example, but no active Vigil user has that email/)]);
     expect(await linkOf(PAUL)).toEqual([]);
     expect(await linkAudits(PAUL)).toEqual([]);
+  });
+});
+
+describe('Teams single sign-on configuration', () => {
+  it('is off unless TEAMS_SSO_CONNECTION_NAME is set; defaults to the bot’s app id, its botid URI and Microsoft’s keys', () => {
+    expect(loadConfig({ TEAMS_BOT_ENABLED: 'true' }).teams?.sso).toBeUndefined();
+    expect(loadConfig({ MICROSOFT_APP_ID: APP_ID, MICROSOFT_APP_PASSWORD: 'p', TEAMS_SSO_CONNECTION_NAME: CONNECTION }).teams?.sso).toEqual({
+      connectionName: CONNECTION,
+      appId: APP_ID,
+      appIdUri: `api://botid-${APP_ID}`,
+      jwksUrl: 'https://login.microsoftonline.com/common/discovery/v2.0/keys',
+    });
+  });
+
+  it('refuses a connection without an app id, an Application ID URI that is not api://, a JWKS URL that is not http(s), and SSO without the bot', () => {
+    expect(() => loadConfig({ TEAMS_BOT_ENABLED: 'true', TEAMS_SSO_CONNECTION_NAME: CONNECTION })).toThrow(/TEAMS_SSO_APP_ID/);
+    expect(() =>
+      loadConfig({ TEAMS_BOT_ENABLED: 'true', TEAMS_SSO_CONNECTION_NAME: CONNECTION, TEAMS_SSO_APP_ID: APP_ID, TEAMS_SSO_APP_ID_URI: APP_ID }),
+    ).toThrow(/TEAMS_SSO_APP_ID_URI/);
+    expect(() =>
+      loadConfig({ TEAMS_BOT_ENABLED: 'true', TEAMS_SSO_CONNECTION_NAME: CONNECTION, TEAMS_SSO_APP_ID: APP_ID, TEAMS_SSO_JWKS_URL: 'file:///keys' }),
+    ).toThrow(/TEAMS_SSO_JWKS_URL/);
+    expect(() => loadConfig({ TEAMS_SSO_CONNECTION_NAME: CONNECTION, TEAMS_SSO_APP_ID: APP_ID })).toThrow(/TEAMS_SSO_CONNECTION_NAME/);
   });
 });
