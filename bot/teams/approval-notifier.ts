@@ -9,6 +9,8 @@ import type { Disposable } from '../../server/disposable.js';
 import { onApprovalEvents } from '../shared/approval-events.js';
 import { describeRequest, loadApprovalFacts, outcomeLine, type ApprovalFacts } from '../shared/approval-facts.js';
 import { approvalCard, approvalSummary, forTeams } from './cards.js';
+import { extensionOfferCard } from './extension-cards.js';
+import { extensionOfferFor } from '../shared/extension-requests.js';
 import type { TeamsContext } from './teams-bot.js';
 
 export function startTeamsApprovalNotifier(ctx: TeamsContext): Disposable {
@@ -74,6 +76,8 @@ async function refresh(ctx: TeamsContext, tenantId: string, approvalId: string):
   const [requester] = await ctx.services.identitiesOf(tenantId, [facts.requester.id]);
   if (!requester?.conversation) return;
   const what = forTeams(describeRequest(facts));
+  // Access granted or extended: the way to more time comes with the news.
+  const offer = await extensionOfferFor(ctx, tenantId, 'teams', facts);
   try {
     await ctx.adapter.continueConversationAsync(ctx.appId, requester.conversation, async (turn) => {
       // The approvers' words in it (justifications, cancel reasons) as typed: plain text, never markdown.
@@ -82,6 +86,7 @@ async function refresh(ctx: TeamsContext, tenantId: string, approvalId: string):
         textFormat: 'plain',
         text: `Your request for ${what} is ${facts.status.toLowerCase()}. ${outcomeLine(facts)}`,
       });
+      if (offer) await turn.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(extensionOfferCard(offer))));
     });
   } catch (error) {
     ctx.deps.logger.warn({ err: error, approvalId }, 'teams message to the requester not sent');

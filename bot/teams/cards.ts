@@ -122,7 +122,9 @@ function approvalFactSet(facts: ApprovalFacts): Element {
     fact('Servers', servers),
     facts.kind === 'SUDO'
       ? fact('Command', `${facts.command ?? ''}${facts.isPattern ? ' (pattern)' : ''}`)
-      : fact('Duration', `${facts.durationMinutes} minutes`),
+      : facts.kind === 'EXTENSION'
+        ? fact('Extension', `${facts.durationMinutes} more minutes`)
+        : fact('Duration', `${facts.durationMinutes} minutes`),
     fact(
       'Approvals',
       `${facts.approvalsReceived} of ${facts.requiredApprovals}${facts.status === 'PENDING' ? ` (${facts.approvalsStillNeeded} still needed)` : ''}`,
@@ -174,6 +176,7 @@ export function approvalCard(facts: ApprovalFacts): Card {
     approvalFactSet(facts),
     // Outside the FactSet: Teams renders DATE()/TIME() (the reader's time zone) in TextBlocks.
     text(`**Decide by** ${localTime(facts.decideBy)}`, { spacing: 'Small' }),
+    ...(facts.kind === 'EXTENSION' && facts.sessionExpiresAt ? [text(`**Session ends** ${localTime(facts.sessionExpiresAt)}`, { spacing: 'Small' })] : []),
     text('Reason', { weight: 'Bolder', spacing: 'Small' }),
     literal(facts.reason, {}, { spacing: 'None' }),
   ];

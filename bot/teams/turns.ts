@@ -19,6 +19,7 @@ import { canOfferSignIn, offerSignIn, onTokenExchange, onVerifyState } from './s
 import { alertCard, approvalCard, forTeams, lineCard, listCard, plainLineCard, type Card, type CardSubmit } from './cards.js';
 import { aadTenantOf, callerOf, notConnected, teamsUserIdOf, tenantMemberRefusal, UNMAPPED, workspaceOf } from './teams-callers.js';
 import type { TeamsContext } from './teams-bot.js';
+import { extendFromTeams, isExtendSubmit } from './extension-cards.js';
 
 const reply = (turn: TurnContext, card: Card) => turn.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(card)));
 const say = (turn: TurnContext, message: string) => reply(turn, lineCard(forTeams(message)));
@@ -103,6 +104,7 @@ async function onExecute(ctx: TeamsContext, turn: TurnContext): Promise<void> {
   if (!caller) return void (await line(UNMAPPED));
   const submit = (turn.activity.value as { action?: { data?: CardSubmit } } | undefined)?.action?.data;
   if (!submit || typeof submit !== 'object' || !('vigil' in submit)) return void (await line('That card is out of date: ask again.'));
+  if (isExtendSubmit(submit)) return void (await line(await extendFromTeams(ctx, caller, submit)));
   const approvalCardNow = async (approvalId: string) => {
     const facts = await loadApprovalFacts(ctx.schema, ctx.deps, workspace.tenantId, 'teams', approvalId);
     return facts ? show(approvalCard(facts)) : line('That request is gone.');
