@@ -29,6 +29,7 @@ import { SystemLogResolver } from './records/system-log.resolver.js';
 import { TerminalSessionResolver } from './records/terminal-session.resolver.js';
 import { ViewerResolver } from './records/viewer.resolver.js';
 import { ChatResolver } from './chat/chat.resolver.js';
+import { ApprovalOnCallResolver, ApprovalPolicyOnCallResolver, OnCallResolver } from './oncall/on-call.resolver.js';
 import { DateTimeScalar } from './common/date-time-scalar.js';
 import { leanFieldResolvers } from './lean-field-resolvers.js';
 import { EventStreamResolver } from './events/event-stream.resolver.js';
@@ -74,6 +75,9 @@ const RESOLVERS: NonEmptyArray<Function> = [
   DesktopRecordingResolver,
   TerminalSessionRecordingResolver,
   ChatResolver,
+  OnCallResolver,
+  ApprovalPolicyOnCallResolver,
+  ApprovalOnCallResolver,
   LogResolver,
   LogArchiveResolver,
   EventStreamResolver,

@@ -20,7 +20,7 @@ function plainPolicyInput(input: CreateApprovalPolicyInput | UpdateApprovalPolic
   const plain: Record<string, unknown> = {};
   for (const [key, value] of Object.entries({ ...input })) {
     if (value === undefined || (value === null && key !== 'description' && key !== 'maxDurationMinutes')) continue;
-    plain[key] = key === 'serverLabels' ? (value as { key: string; value: string }[]).map((label) => ({ ...label })) : value;
+    plain[key] = key === 'serverLabels' || key === 'onCallSchedules' ? (value as object[]).map((entry) => ({ ...entry })) : value;
   }
   return plain;
 }

@@ -58,6 +58,9 @@ export class ApprovalPolicy {
   @Field(() => Date)
   updatedAt!: Date;
 
+  /** The policy as stored, for field resolvers of other domains (on-call schedules). */
+  record!: ApprovalPolicyRecord;
+
   static from(record: ApprovalPolicyRecord): ApprovalPolicy {
     return Object.assign(new ApprovalPolicy(), {
       id: record.id,
@@ -84,6 +87,7 @@ export class ApprovalPolicy {
       maxTotalDurationMinutes: record.maxTotalDurationSeconds == null ? null : Math.round(record.maxTotalDurationSeconds / 60),
       createdAt: record.createdAt,
       updatedAt: record.updatedAt,
+      record,
     });
   }
 }

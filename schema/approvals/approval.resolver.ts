@@ -8,6 +8,7 @@ import { requestAccess } from '../../server/approvals/request-access.js';
 import { requestSudo } from '../../server/approvals/request-sudo.js';
 import { canSeeApproval, recordScope, requireActor, reviewerScope, reviewRefusal } from '../../server/auth/scope.js';
 import { NotFound } from '../../server/errors.js';
+import { onCallStandingOf, schedulesOfPendingApprovals } from '../../server/oncall/on-call-people.js';
 import { inTransaction } from '../../server/service-context.js';
 import { parseFilterIds, parseId } from '../../server/validation.js';
 import { PageArgs, toConnection } from '../common/connection.js';
@@ -22,6 +23,16 @@ import { DecisionEnum } from './enums.js';
 import { ApprovalFilterInput, RequestAccessInput, RequestExtensionInput, RequestSudoInput } from './inputs.js';
 
 const APPROVAL_FILTER_IDS = ['requesterId', 'reviewerId', 'serverId', 'policyId', 'accessSessionId'] as const;
+
+/**
+ * Of `schedules`, those the acting person is on call for now (asked of the providers once per
+ * operation; a schedule nobody can ask counts for nobody).
+ */
+export async function viewerOnCall(ctx: GraphQLContext, schedules: readonly string[] | null | undefined): Promise<string[]> {
+  if (ctx.actor?.type !== 'user' || !schedules?.length) return [];
+  const standing = await onCallStandingOf(ctx.onCall, ctx.deps.db, ctx.actor.tenantId, ctx.actor.email, schedules);
+  return standing.onCall.map((state) => state.key);
+}
 
 /** The acting person's groups, read fresh for this operation (a removed group stops counting at once). */
 export async function viewerGroups(ctx: GraphQLContext): Promise<readonly string[]> {
@@ -51,7 +62,9 @@ export class ApprovalResolver {
 
   @Query(() => ApprovalConnection, { description: 'Pending requests you may decide and have not decided yet, newest first.' })
   async approvalsToReview(@Ctx() ctx: GraphQLContext, @Args(() => PageArgs) page: PageArgs): Promise<ApprovalConnection> {
-    const reviewer = reviewerScope(ctx.actor, await viewerGroups(ctx));
+    const actor = requireActor(ctx.actor);
+    const onCall = await viewerOnCall(ctx, await schedulesOfPendingApprovals(ctx.deps.db, actor.tenantId));
+    const reviewer = reviewerScope(ctx.actor, await viewerGroups(ctx), onCall);
     return toConnection(await listApprovalsToReview(ctx.deps.db, reviewer, page), Approval.from);
   }
 
@@ -59,7 +72,12 @@ export class ApprovalResolver {
   async approval(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string): Promise<Approval> {
     const actor = requireActor(ctx.actor);
     const row = await getApprovalInScope(ctx.deps.db, { tenantId: actor.tenantId }, parseId('id', id));
-    if (!row || !canSeeApproval(actor, await viewerGroups(ctx), row)) throw new NotFound('Approval', id);
+    if (!row) throw new NotFound('Approval', id);
+    const groups = await viewerGroups(ctx);
+    // The providers are asked only when the request is not otherwise the viewer's to see.
+    if (!canSeeApproval(actor, groups, row) && !canSeeApproval(actor, groups, row, await viewerOnCall(ctx, row.onCallSchedules))) {
+      throw new NotFound('Approval', id);
+    }
     return Approval.from(row);
   }
 
@@ -169,7 +187,11 @@ export class ApprovalResolver {
 
   @FieldResolver(() => Boolean, { description: 'Whether you may decide this request now.' })
   async viewerCanDecide(@Root() approval: Approval, @Ctx() ctx: GraphQLContext): Promise<boolean> {
-    if (approval.record.status !== 'pending' || reviewRefusal(ctx.actor, await viewerGroups(ctx), approval.record) !== null) return false;
+    if (approval.record.status !== 'pending') return false;
+    const groups = await viewerGroups(ctx);
+    if (reviewRefusal(ctx.actor, groups, approval.record) !== null) {
+      if (reviewRefusal(ctx.actor, groups, approval.record, await viewerOnCall(ctx, approval.record.onCallSchedules)) !== null) return false;
+    }
     const decisions = await ctx.loaders.decisionsByApprovalId.load(approval.id);
     return ctx.actor?.type === 'user' && !decisions.some((decision) => decision.approverId === (ctx.actor as { userId: string }).userId);
   }

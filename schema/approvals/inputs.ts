@@ -1,3 +1,4 @@
+import { OnCallScheduleInput } from '../oncall/inputs.js';
 import { Field, ID, InputType, Int } from 'type-graphql';
 import { LabelInput } from '../identity/inputs.js';
 import { TimeRangeInput } from '../records/filters.js';
@@ -128,6 +129,17 @@ export class CreateApprovalPolicyInput {
       'The longest a session it governs may last, start to end, extensions included (at least maxDurationMinutes). Default: maxDurationMinutes bounds it too.',
   })
   maxTotalDurationMinutes?: number | null;
+  @Field(() => [OnCallScheduleInput], {
+    nullable: true,
+    description: 'On-call schedules whose people on call may approve (with approvals.decide), besides the approver groups. Default none.',
+  })
+  onCallSchedules?: OnCallScheduleInput[] | null;
+  @Field(() => Boolean, {
+    nullable: true,
+    description:
+      'Approve on the spot a request by someone on call now for one of onCallSchedules (audited as such; refused when no provider can say). Default false.',
+  })
+  isOnCallRequesterAutoApproved?: boolean | null;
 }
 
 @InputType({ description: 'The fields to change; omitted fields keep their value.' })
@@ -174,6 +186,17 @@ export class UpdateApprovalPolicyInput {
   extensionApproval?: ExtensionApprovalEnum | null;
   @Field(() => Int, { nullable: true })
   maxTotalDurationMinutes?: number | null;
+  @Field(() => [OnCallScheduleInput], {
+    nullable: true,
+    description: 'On-call schedules whose people on call may approve (with approvals.decide), besides the approver groups. Default none.',
+  })
+  onCallSchedules?: OnCallScheduleInput[] | null;
+  @Field(() => Boolean, {
+    nullable: true,
+    description:
+      'Approve on the spot a request by someone on call now for one of onCallSchedules (audited as such; refused when no provider can say). Default false.',
+  })
+  isOnCallRequesterAutoApproved?: boolean | null;
 }
 
 @InputType()

@@ -40,6 +40,10 @@ export interface ApprovalRecord {
   readonly closedAt: Date | null;
   readonly closedById: string | null;
   readonly cancelReason: string | null;
+  /** The policy's on-call schedules (server/oncall/schedule-keys.ts); null for none. */
+  readonly onCallSchedules?: readonly string[] | null;
+  /** Whether the requester was on call when it was filed (server/oncall/on-call-approval.ts); null when the policy does not ask. */
+  readonly onCallCheck?: Readonly<Record<string, unknown>> | null;
 }
 
 /** One reviewer's decision on one request. */
@@ -80,6 +84,10 @@ export interface ApprovalPolicyRecord {
   readonly requiresAccessSession: boolean | null;
   readonly watchAnnounced: boolean | null;
   readonly watchByApprovers: boolean | null;
+  /** On-call schedules whose people on call may approve (keys); null for none. */
+  readonly onCallSchedules?: readonly string[] | null;
+  /** Whether an on-call requester is approved on the spot; null is false. */
+  readonly onCallAutoApproval?: boolean | null;
   /** Null for policies that never said (before migration 0026): as_request. */
   readonly extensionApproval: ExtensionApprovalMode | null;
   /** The longest a session it governs may last in all, extensions included; null: maxDurationSeconds. */

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { recordChange } from '../audit/record-change.js';
 import type { Executor } from '../db/database.js';
 import { conflictOnDuplicateName } from '../db/db-errors.js';
-import { approvalPolicies, onCallIntegrations, ON_CALL_PROVIDERS, type OnCallIntegrationRow } from '../db/tables/index.js';
+import { approvalPolicies, onCallIntegrations, ON_CALL_PROVIDERS, type OnCallIntegrationRow, type OnCallProvider } from '../db/tables/index.js';
 import { Conflict, NotFound } from '../errors.js';
 import { newId } from '../ids.js';
 import { fetchPage, type Page, type PageArgs } from '../pagination/keyset.js';
@@ -24,6 +24,15 @@ const updateInput = z.object({ name: nameSchema(128).optional(), apiKey: apiKeyS
 
 export type CreateOnCallIntegrationInput = z.input<typeof createInput>;
 export type UpdateOnCallIntegrationInput = z.input<typeof updateInput>;
+
+/** An integration as the API shows it: without its key. */
+export interface OnCallIntegrationRecord {
+  readonly id: string;
+  readonly provider: OnCallProvider;
+  readonly name: string;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
 
 /** What the audit log keeps of an integration: never the key, sealed or not. */
 export const integrationSnapshot = (row: OnCallIntegrationRow) => ({ id: row.id, provider: row.provider, name: row.name });

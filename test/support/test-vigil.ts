@@ -9,7 +9,7 @@ import { loadConfig } from '../../server/config.js';
 import { createUserToken } from '../../server/identity/api-tokens.js';
 import { createTenant } from '../../server/identity/tenants.js';
 import { createUser } from '../../server/identity/users.js';
-import { createLogger } from '../../server/logger.js';
+import { createLogger, type Logger } from '../../server/logger.js';
 import { inTransaction, type ServiceContext } from '../../server/service-context.js';
 import { startVigil, type RunningVigil } from '../../server/vigil.js';
 import { graphql, type GraphQLResponse } from './graphql-client.js';
@@ -62,7 +62,10 @@ export const TEST_ENV: Readonly<Record<string, string>> = {
   VIGIL_RATE_LIMIT_PER_IP: '0',
 };
 
-export async function startTestVigil(options: { clock?: Clock; env?: Record<string, string>; database?: TestDatabase } = {}): Promise<TestVigil> {
+/** `logger`: where Vigil logs (silent by default), for tests that read its log lines. */
+export async function startTestVigil(
+  options: { clock?: Clock; env?: Record<string, string>; database?: TestDatabase; logger?: Logger } = {},
+): Promise<TestVigil> {
   const database: TestDatabase = options.database ?? (await createTestDatabase());
   const clock = options.clock ?? new ManualClock();
   const config = loadConfig({
@@ -70,7 +73,7 @@ export async function startTestVigil(options: { clock?: Clock; env?: Record<stri
     ...database.env,
     ...options.env,
   });
-  const vigil = await startVigil(config, { clock, logger: createLogger('silent'), database: await database.openOptions() });
+  const vigil = await startVigil(config, { clock, logger: options.logger ?? createLogger('silent'), database: await database.openOptions() });
   // On a database that already holds a tenant there is no first run, and no first admin.
   const bootstrap = vigil.bootstrap ?? { admin: { id: '', email: '' }, token: '', tenant: { id: '' } };
   const systemContext = (tenantId: string): ServiceContext => ({
