@@ -83,6 +83,19 @@ export async function onVerifyState(ctx: TeamsContext, turn: TurnContext): Promi
 }
 
 /**
+ * `signin/failure`: Teams could not fetch the token at all (most often `resourcematchfailed`: the
+ * manifest's webApplicationInfo.resource is not TEAMS_SSO_APP_ID_URI). Logged for the admin who
+ * set the app up; the person still has the card's sign-in button.
+ */
+export async function onSignInFailure(ctx: TeamsContext, turn: TurnContext): Promise<void> {
+  const value = (turn.activity.value ?? {}) as { code?: unknown; message?: unknown };
+  const code = typeof value.code === 'string' ? value.code : '';
+  const message = typeof value.message === 'string' ? value.message.slice(0, 500) : '';
+  ctx.deps.logger.warn({ aadTenantId: aadTenantOf(turn), code, message }, 'teams single sign-on failed in the client');
+  await answer(turn, 200);
+}
+
+/**
  * Checks the token against the bound tenant and the sender, and links them by its email: undefined
  * when linked, else why not (also said to them in the conversation, and logged without the token).
  */

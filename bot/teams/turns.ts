@@ -1,8 +1,10 @@
 /**
  * One Teams activity: a typed command (`audit …`, `access …`, `sudo …`, `help`), a card's
  * Action.Execute (an adaptiveCard/action invoke: More, Approve, Deny, Acknowledge, Resolve, a
- * refresh), or an older card's Action.Submit (a message whose value says which). Everything runs as the caller
- * through Vigil's schema; refusals are one clear line and change nothing.
+ * refresh), or an older card's Action.Submit (a message whose value says which); and the other
+ * invokes: single sign-on (sso.ts), the decision dialog (decision-dialog.ts) and the Pending
+ * approvals search (pending-approvals.ts). Everything runs as the caller through Vigil's schema;
+ * refusals are one clear line and change nothing.
  */
 import { ActivityTypes, CardFactory, MessageFactory, type TurnContext } from 'botbuilder';
 import { AppError } from '../../server/chat/bot-services.js';
@@ -15,7 +17,7 @@ import { decide, decisionConfirmation, fileRequest, moveAlertOn, requestOutcome 
 import type { ChatCaller } from '../shared/run-operation.js';
 import { onTaskFetch, onTaskSubmit } from './decision-dialog.js';
 import { onPendingApprovalsQuery } from './pending-approvals.js';
-import { canOfferSignIn, offerSignIn, onTokenExchange, onVerifyState } from './sso.js';
+import { canOfferSignIn, offerSignIn, onSignInFailure, onTokenExchange, onVerifyState } from './sso.js';
 import { alertCard, approvalCard, forTeams, lineCard, listCard, plainLineCard, type Card, type CardSubmit } from './cards.js';
 import { aadTenantOf, callerOf, notConnected, teamsUserIdOf, tenantMemberRefusal, UNMAPPED, workspaceOf } from './teams-callers.js';
 import type { TeamsContext } from './teams-bot.js';
@@ -84,6 +86,7 @@ const INVOKES: Record<string, (ctx: TeamsContext, turn: TurnContext) => Promise<
   'adaptiveCard/action': onExecute,
   'signin/tokenExchange': onTokenExchange,
   'signin/verifyState': onVerifyState,
+  'signin/failure': onSignInFailure,
   'task/fetch': onTaskFetch,
   'task/submit': onTaskSubmit,
   'composeExtension/query': onPendingApprovalsQuery,

@@ -192,6 +192,17 @@ describe('Teams single sign-on', () => {
     expect(await linkOf(OMAR)).toEqual([expect.objectContaining({ linkedVia: 'sso' })]);
   });
 
+  it('a sign-in Teams itself could not complete (signin/failure) is acknowledged and changes nothing', async () => {
+    const before = teams.calls.length;
+    const failed = await postInvoke(
+      base,
+      teamsInvoke(teams, AAD_TENANT, PAUL, 'signin/failure', { code: 'resourcematchfailed', message: 'Resource match failed' }),
+    );
+    expect(failed.status).toBe(200);
+    expect(teams.calls.slice(before)).toEqual([]);
+    expect(await linkOf(PAUL)).toEqual([]);
+  });
+
   it('a valid token whose email is no active Vigil user’s links no one, and says so', async () => {
     const { response, said } = await exchange(PAUL, await tokenFor(PAUL, 'paul@contoso.example'));
     expect(response).toMatchObject({ status: 412, body: { failureDetail: expect.stringMatching(/no active Vigil user has that email/) } });
