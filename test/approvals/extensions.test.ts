@@ -6,6 +6,10 @@
  * waiting extension closes with its session.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runDueDeliveries } from '../../server/webhooks/delivery-worker.js';
+import { testDeliveryDeps } from '../support/delivery-deps.js';
+import { connectSubscriber } from '../support/subscription-client.js';
+import { startReceiver, type Receiver } from '../support/webhook-receiver.js';
 import { advance, authorizeSudoAs, buildApprovalsFixture, decideAs, sweep, type ApprovalsFixture } from '../support/approvals-fixture.js';
 import { activeSession, buildExtensionLanes, refusal, requestExtensionAs, sessionOf, type ExtensionLanes } from '../support/extensions.js';
 import { startTestVigil, type TestVigil } from '../support/test-vigil.js';
@@ -13,13 +17,18 @@ import { startTestVigil, type TestVigil } from '../support/test-vigil.js';
 let t: TestVigil;
 let f: ApprovalsFixture;
 let lanes: ExtensionLanes;
+let receiver: Receiver;
 
 beforeAll(async () => {
-  t = await startTestVigil();
+  t = await startTestVigil({ env: { VIGIL_OUTBOUND_ALLOW: 'loopback' } });
   f = await buildApprovalsFixture(t);
   lanes = await buildExtensionLanes(t);
+  receiver = await startReceiver();
 });
-afterAll(() => t?.close());
+afterAll(async () => {
+  await receiver?.close();
+  await t?.close();
+});
 
 const MINUTE = 60_000;
 const AUDIT = `query($type: String!, $id: String!) { auditLog(filter: { resourceType: $type, resourceId: $id }) { nodes { action actorEmail after } } }`;
@@ -85,6 +94,35 @@ describe('a policy that needs no approval for extensions', () => {
     expect((await sessionOf(t, session.id)).status).toBe('EXPIRED');
     const sudoAfter = await authorizeSudoAs(t, lanes.self, f.alice.email, 'systemctl restart nginx');
     expect(sudoAfter.data!.authorizeSudo.isAllowed).toBe(false);
+  });
+});
+
+describe('what follows the session’s end', () => {
+  it('tells subscribers the new end, and webhooks session.extended (not the session starting again)', async () => {
+    const session = await activeSession(t, f, f.alice, lanes.self);
+    const hook = await t.gql(`mutation($input: CreateWebhookInput!) { createWebhookSubscription(input: $input) { id } }`, t.admin.token, {
+      input: { name: 'sessions', url: `${receiver.url}/sessions`, eventTypes: ['session.started', 'session.extended'] },
+    });
+    expect(hook.errors).toBeUndefined();
+    const subscriber = await connectSubscriber(t.url, f.alice.token);
+    try {
+      await subscriber.subscribe('subscription { accessSessionChanged { id status expiresAt } }');
+      expect((await requestExtensionAs(t, f.alice, session.id, 20)).errors).toBeUndefined();
+      const [changed] = await subscriber.waitFor(1);
+      expect(changed!.accessSessionChanged).toEqual({
+        id: session.id,
+        status: 'ACTIVE',
+        expiresAt: new Date(session.expiresAt.getTime() + 20 * MINUTE).toISOString(),
+      });
+    } finally {
+      await subscriber.dispose();
+    }
+    await runDueDeliveries(testDeliveryDeps(t));
+    const messages = receiver.requests.map(
+      (request) => JSON.parse(request.body) as { type: string; data: { accessSession: { id: string; expiresAt: string } } },
+    );
+    expect(messages.map((message) => [message.type, message.data.accessSession.id])).toEqual([['session.extended', session.id]]);
+    expect(Date.parse(messages[0]!.data.accessSession.expiresAt)).toBe(session.expiresAt.getTime() + 20 * MINUTE);
   });
 });
 

@@ -100,6 +100,7 @@ describe('the platform’s operations', () => {
       'approval.decided',
       'session.started',
       'session.ended',
+      'session.extended', // test/approvals/extensions.test.ts
       'command.failed',
       'sudo.granted',
       'audit.integrity_failed',
