@@ -12,7 +12,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ActivityTypes, CardFactory, MessageFactory, type TurnContext } from 'botbuilder';
-import { aadTenantOf, callerOf, notConnected, workspaceOf } from './teams-callers.js';
+import { aadTenantOf, callerOf, notConnected, UNMAPPED, workspaceOf } from './teams-callers.js';
 import { forTeams, lineCard } from './cards.js';
 import type { TeamsContext } from './teams-bot.js';
 
@@ -24,6 +24,12 @@ const say = (turn: TurnContext, message: string) => turn.sendActivity(MessageFac
 
 /** Whether this person can be offered sign-in here: single sign-on is on, and this is their personal chat (an OAuth card in a channel is everyone's). */
 export const canOfferSignIn = (ctx: TeamsContext, turn: TurnContext) => Boolean(ctx.sso) && turn.activity.conversation?.conversationType === 'personal';
+
+/** What someone Vigil does not know is told: with single sign-on, the sign-in card in personal chat, or where to find it. */
+export async function answerUnknown(ctx: TeamsContext, turn: TurnContext): Promise<void> {
+  if (canOfferSignIn(ctx, turn)) return offerSignIn(ctx, turn);
+  await say(turn, ctx.sso ? `${UNMAPPED} Or open a personal chat with me and sign in with your Microsoft account.` : UNMAPPED);
+}
 
 /** Says who they are not, with the sign-in card. */
 export async function offerSignIn(ctx: TeamsContext, turn: TurnContext): Promise<void> {

@@ -17,7 +17,7 @@ import { decide, decisionConfirmation, fileRequest, moveAlertOn, requestOutcome 
 import type { ChatCaller } from '../shared/run-operation.js';
 import { onTaskFetch, onTaskSubmit } from './decision-dialog.js';
 import { onPendingApprovalsQuery } from './pending-approvals.js';
-import { canOfferSignIn, offerSignIn, onSignInFailure, onTokenExchange, onVerifyState } from './sso.js';
+import { answerUnknown, canOfferSignIn, offerSignIn, onSignInFailure, onTokenExchange, onVerifyState } from './sso.js';
 import { alertCard, approvalCard, forTeams, lineCard, listCard, plainLineCard, type Card, type CardSubmit } from './cards.js';
 import { aadTenantOf, callerOf, notConnected, teamsUserIdOf, tenantMemberRefusal, UNMAPPED, workspaceOf } from './teams-callers.js';
 import type { TeamsContext } from './teams-bot.js';
@@ -66,7 +66,7 @@ export async function handleTurn(ctx: TeamsContext, turn: TurnContext): Promise<
     }
   }
   const caller = await callerOf(ctx, workspace, turn);
-  if (!caller) return void (await (canOfferSignIn(ctx, turn) ? offerSignIn(ctx, turn) : say(turn, UNMAPPED)));
+  if (!caller) return void (await answerUnknown(ctx, turn));
 
   if (submit && typeof submit === 'object' && 'vigil' in submit) return onSubmit(ctx, turn, caller, submit);
   switch (verb.toLowerCase()) {

@@ -120,7 +120,9 @@ describe('Teams single sign-on', () => {
     ]);
     const inChannel = await message(NINA, '<at>Vigil</at> audit my-commands', { id: '19:ops@thread.tacv2', type: 'channel' });
     expect(inChannel).toHaveLength(1);
-    expect(inChannel[0].attachments[0].content.body[0].text).toMatch(/^I do not know you in Vigil: your Teams email is not a Vigil user’s/);
+    expect(inChannel[0].attachments[0].content.body[0].text).toMatch(
+      /^I do not know you in Vigil: your Teams email is not a Vigil user’s.* Or open a personal chat with me and sign in with your Microsoft account\.$/,
+    );
   });
 
   it('refuses the same token shape for another app, another tenant, an expired token, an unpublished key or someone else’s object id: 412, nothing linked', async () => {
