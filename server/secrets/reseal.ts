@@ -1,5 +1,5 @@
 /**
- * Key rotation: seals every stored value that is not under the current key again under it, so
+ * Key rotation: seals every stored value (SEALED_TABLES) that is not under the current key again under it, so
  * that the previous keys (VIGIL_SECRET_KEY_PREVIOUS) can be dropped. Playback tickets are sealed
  * too but never stored; they simply expire.
  *
@@ -30,6 +30,7 @@ export const SEALED_TABLES = [
   { table: 'webhook_subscriptions', keyColumn: 'id', columns: ['sealed_secret', 'sealed_headers'] },
   { table: 'notification_channels', keyColumn: 'id', columns: ['sealed_secrets'] },
   { table: 'user_totp', keyColumn: 'user_id', columns: ['sealed_secret'] },
+  { table: 'on_call_integrations', keyColumn: 'id', columns: ['sealed_api_key'] },
 ] as const satisfies readonly SealedColumns[];
 
 type SealedTable = (typeof SEALED_TABLES)[number];

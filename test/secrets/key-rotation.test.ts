@@ -114,7 +114,8 @@ const WEBHOOK_SECRET = `whsec_${randomBytes(24).toString('base64')}`;
 const ACME_WEBHOOK_SECRET = 'acme-webhook-secret';
 const HEADER = { name: 'Authorization', value: 'Bearer header-value-0815' };
 const SMTP_PASSWORD = 'smtp-pass-4711';
-const ALL_SECRETS = [WEBHOOK_SECRET, ACME_WEBHOOK_SECRET, HEADER.value, SMTP_PASSWORD];
+const ON_CALL_KEY = 'pd-rest-key-rotation-0815';
+const ALL_SECRETS = [WEBHOOK_SECRET, ACME_WEBHOOK_SECRET, HEADER.value, SMTP_PASSWORD, ON_CALL_KEY];
 
 const CREATE_WEBHOOK = 'mutation($input: CreateWebhookInput!) { createWebhookSubscription(input: $input) { id hasSecret } }';
 const PING_WEBHOOK = 'mutation($id: ID!) { testWebhookSubscription(id: $id) { isSuccess statusCode error } }';
@@ -144,6 +145,7 @@ describe('rotating the key of a Vigil', { timeout: 120_000 }, () => {
   let webhookId: string;
   let acmeWebhookId: string;
   let channelId: string;
+  let onCallId: string;
   let totpSecret: string;
   /** Every sealed value as the old key left it. */
   let sealedByOldKey: Sealed[];
@@ -191,7 +193,8 @@ describe('rotating the key of a Vigil', { timeout: 120_000 }, () => {
       sql`select 'webhook_subscriptions' as "table", tenant_id::text as "tenantId", id::text as key, 'sealed_secret' as "column", sealed_secret as value from webhook_subscriptions where sealed_secret is not null
           union all select 'webhook_subscriptions', tenant_id::text, id::text, 'sealed_headers', sealed_headers from webhook_subscriptions where sealed_headers is not null
           union all select 'notification_channels', tenant_id::text, id::text, 'sealed_secrets', sealed_secrets from notification_channels where sealed_secrets is not null
-          union all select 'user_totp', tenant_id::text, user_id::text, 'sealed_secret', sealed_secret from user_totp`,
+          union all select 'user_totp', tenant_id::text, user_id::text, 'sealed_secret', sealed_secret from user_totp
+          union all select 'on_call_integrations', tenant_id::text, id::text, 'sealed_api_key', sealed_api_key from on_call_integrations`,
     );
     return rows.sort((a, b) => `${a.table} ${a.tenantId} ${a.key} ${a.column}`.localeCompare(`${b.table} ${b.tenantId} ${b.key} ${b.column}`));
   }
@@ -265,6 +268,11 @@ describe('rotating the key of a Vigil', { timeout: 120_000 }, () => {
     };
     channelId = (await gql(CREATE_CHANNEL, admin.token, { input: { name: 'Mail', type: 'SMTP', smtp: smtpInput } })).createNotificationChannel.id;
     totpSecret = (await gql('mutation { startTotpEnrolment { secret } }', admin.token)).startTotpEnrolment.secret;
+    onCallId = (
+      await gql('mutation($input: CreateOnCallIntegrationInput!) { createOnCallIntegration(input: $input) { id } }', admin.token, {
+        input: { provider: 'PAGERDUTY', name: 'PagerDuty', apiKey: ON_CALL_KEY },
+      })
+    ).createOnCallIntegration.id;
     await expectSignedPing();
 
     sealedByOldKey = await sealedValues();
@@ -287,6 +295,7 @@ describe('rotating the key of a Vigil', { timeout: 120_000 }, () => {
     expect(sealedByOldKey.map(({ table, tenantId, key, column }) => ({ table, tenantId, key, column }))).toEqual(
       [
         { table: 'notification_channels', tenantId: admin.tenantId, key: channelId, column: 'sealed_secrets' },
+        { table: 'on_call_integrations', tenantId: admin.tenantId, key: onCallId, column: 'sealed_api_key' },
         { table: 'user_totp', tenantId: admin.tenantId, key: admin.userId, column: 'sealed_secret' },
         { table: 'webhook_subscriptions', tenantId: admin.tenantId, key: webhookId, column: 'sealed_headers' },
         { table: 'webhook_subscriptions', tenantId: admin.tenantId, key: webhookId, column: 'sealed_secret' },
@@ -320,6 +329,7 @@ describe('rotating the key of a Vigil', { timeout: 120_000 }, () => {
         { table: 'webhook_subscriptions', resealed: 3, failures: [] },
         { table: 'notification_channels', resealed: 1, failures: [] },
         { table: 'user_totp', resealed: 1, failures: [] },
+        { table: 'on_call_integrations', resealed: 1, failures: [] },
       ],
     });
     // One batch per row here: the webhook rows in primary-key order (tenant first), then each table's end.
@@ -332,6 +342,8 @@ describe('rotating the key of a Vigil', { timeout: 120_000 }, () => {
       { table: 'notification_channels', resealed: 1, failed: 0, isDone: true },
       { table: 'user_totp', resealed: 1, failed: 0, isDone: false },
       { table: 'user_totp', resealed: 1, failed: 0, isDone: true },
+      { table: 'on_call_integrations', resealed: 1, failed: 0, isDone: false },
+      { table: 'on_call_integrations', resealed: 1, failed: 0, isDone: true },
     ]);
 
     const now = await sealedValues();
@@ -349,7 +361,12 @@ describe('rotating the key of a Vigil', { timeout: 120_000 }, () => {
     });
     const byTable = (nodes: { resourceType: string }[]) => [...nodes].sort((a, b) => a.resourceType.localeCompare(b.resourceType));
     const defaultEntries = (await gql(RESEALED_ENTRIES, admin.token)).auditLog.nodes;
-    expect(byTable(defaultEntries)).toEqual([entry('notification_channels', 1), entry('user_totp', 1), entry('webhook_subscriptions', 2)]);
+    expect(byTable(defaultEntries)).toEqual([
+      entry('notification_channels', 1),
+      entry('on_call_integrations', 1),
+      entry('user_totp', 1),
+      entry('webhook_subscriptions', 2),
+    ]);
     expect((await gql(RESEALED_ENTRIES, acme.token)).auditLog.nodes).toEqual([entry('webhook_subscriptions', 1)]);
     for (const secret of ALL_SECRETS) expect(JSON.stringify(defaultEntries)).not.toContain(secret);
     expect((await gql('{ auditIntegrity { isIntact } }', admin.token)).auditIntegrity.isIntact).toBe(true);
@@ -366,9 +383,10 @@ describe('rotating the key of a Vigil', { timeout: 120_000 }, () => {
       { table: 'webhook_subscriptions', resealed: 0, failures: [] },
       { table: 'notification_channels', resealed: 0, failures: [] },
       { table: 'user_totp', resealed: 0, failures: [] },
+      { table: 'on_call_integrations', resealed: 0, failures: [] },
     ]);
     expect(await sealedValues()).toEqual(before);
-    expect((await gql(RESEALED_ENTRIES, admin.token)).auditLog.nodes).toHaveLength(3);
+    expect((await gql(RESEALED_ENTRIES, admin.token)).auditLog.nodes).toHaveLength(4);
   });
 
   it('opens everything with the new key alone once rotated', async () => {
@@ -401,7 +419,7 @@ describe('rotating the key of a Vigil', { timeout: 120_000 }, () => {
     const entries = (await gql(RESEALED_ENTRIES, admin.token)).auditLog.nodes.filter(
       (node: { after: { table: string; resealed: number } }) => node.after.resealed > 0,
     );
-    expect(entries.reduce((sum: number, node: { after: { resealed: number } }) => sum + node.after.resealed, 0)).toBe(4 + 40);
+    expect(entries.reduce((sum: number, node: { after: { resealed: number } }) => sum + node.after.resealed, 0)).toBe(5 + 40);
     await db.delete(webhookSubscriptions).where(inArray(webhookSubscriptions.id, ids));
   });
 
@@ -429,6 +447,7 @@ describe('rotating the key of a Vigil', { timeout: 120_000 }, () => {
       },
       { table: 'notification_channels', resealed: 1, failures: [] },
       { table: 'user_totp', resealed: 0, failures: [] },
+      { table: 'on_call_integrations', resealed: 0, failures: [] },
     ]);
     const now = await sealedValues();
     expect(now.find((each) => each.key === acmeWebhookId)!.value).toBe(foreign);
@@ -465,6 +484,7 @@ describe('rotating the key of a Vigil', { timeout: 120_000 }, () => {
           'webhook_subscriptions: 0 resealed, 1 could not be opened',
           'notification_channels: 1 resealed, 0 could not be opened',
           'user_totp: 0 resealed, 0 could not be opened',
+          'on_call_integrations: 0 resealed, 0 could not be opened',
           `  webhook_subscriptions tenant_id=${acme.tenantId} id=${acmeWebhookId} sealed_secret: The secret was sealed with key ${strangerBox.keyId}, which is neither the configured key ${newBox.keyId} nor one of VIGIL_SECRET_KEY_PREVIOUS`,
           '',
         ].join('\n'),
@@ -488,6 +508,7 @@ describe('rotating the key of a Vigil', { timeout: 120_000 }, () => {
           'webhook_subscriptions: 1 resealed, 0 could not be opened',
           'notification_channels: 0 resealed, 0 could not be opened',
           'user_totp: 0 resealed, 0 could not be opened',
+          'on_call_integrations: 0 resealed, 0 could not be opened',
           '',
         ].join('\n'),
       );
@@ -503,6 +524,7 @@ describe('rotating the key of a Vigil', { timeout: 120_000 }, () => {
           'webhook_subscriptions: 0 resealed, 0 could not be opened',
           'notification_channels: 0 resealed, 0 could not be opened',
           'user_totp: 0 resealed, 0 could not be opened',
+          'on_call_integrations: 0 resealed, 0 could not be opened',
           '',
         ].join('\n'),
       );
