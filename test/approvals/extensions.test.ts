@@ -10,7 +10,17 @@ import { runDueDeliveries } from '../../server/webhooks/delivery-worker.js';
 import { testDeliveryDeps } from '../support/delivery-deps.js';
 import { connectSubscriber } from '../support/subscription-client.js';
 import { startReceiver, type Receiver } from '../support/webhook-receiver.js';
-import { advance, authorizeSudoAs, buildApprovalsFixture, decideAs, sweep, type ApprovalsFixture } from '../support/approvals-fixture.js';
+import {
+  advance,
+  authorizeSudoAs,
+  buildApprovalsFixture,
+  createPolicy,
+  decideAs,
+  requestAccessAs,
+  sweep,
+  type ApprovalsFixture,
+} from '../support/approvals-fixture.js';
+import { addServer } from '../support/records-fixture.js';
 import { activeSession, buildExtensionLanes, refusal, requestExtensionAs, sessionOf, type ExtensionLanes } from '../support/extensions.js';
 import { startTestVigil, type TestVigil } from '../support/test-vigil.js';
 
@@ -186,6 +196,44 @@ describe('a policy that holds extensions to its approval rules', () => {
     const closed = await t.gql(APPROVAL_STATUS, t.admin.token, { id: undecided.data!.requestExtension.id });
     expect(closed.data!.approval).toMatchObject({ status: 'CANCELLED', cancelReason: 'access session expired' });
     expect(new Date((await sessionOf(t, lapsing.id)).expiresAt).getTime()).toBe(lapsing.expiresAt.getTime());
+  });
+});
+
+describe('the rules of the decision path', () => {
+  it('holds an extension to the two-person rule, and lets its requester cancel it and ask again', async () => {
+    const pair = await addServer(t, t.admin.tenantId, 'pair-ext-01', [{ key: 'lane', value: 'pair-ext' }]);
+    const policy = await createPolicy(t, {
+      name: 'Two for more time',
+      requestKinds: ['ACCESS'],
+      serverLabels: [{ key: 'lane', value: 'pair-ext' }],
+      approverGroups: ['sre'],
+      isAdminApprover: false,
+      requiredApprovals: 2,
+    });
+    expect(policy.errors).toBeUndefined();
+    const requested = await requestAccessAs(t, f.alice, { servers: [pair.name], durationMinutes: 30 });
+    const accessId = requested.data!.requestAccess.id;
+    expect((await decideAs(t, f.bob, accessId, 'APPROVE')).errors).toBeUndefined();
+    expect((await decideAs(t, f.carol, accessId, 'APPROVE')).errors).toBeUndefined();
+    const sessionId = requested.data!.requestAccess.accessSession.id;
+    const firstEnd = Date.parse((await sessionOf(t, sessionId)).expiresAt);
+
+    const cancelled = await requestExtensionAs(t, f.alice, sessionId, 15);
+    expect(cancelled.data!.requestExtension).toMatchObject({ status: 'PENDING', requiredApprovals: 2 });
+    const withdrawn = await t.gql(`mutation($id: ID!) { cancelApproval(id: $id, reason: "done sooner") { status } }`, f.alice.token, {
+      id: cancelled.data!.requestExtension.id,
+    });
+    expect(withdrawn.data!.cancelApproval.status).toBe('CANCELLED');
+    expect((await sessionOf(t, sessionId)).status).toBe('ACTIVE');
+
+    const asked = await requestExtensionAs(t, f.alice, sessionId, 15);
+    const id = asked.data!.requestExtension.id;
+    expect((await decideAs(t, f.bob, id, 'APPROVE')).data!.decideApproval).toMatchObject({ status: 'PENDING', approvalsStillNeeded: 1 });
+    expect(Date.parse((await sessionOf(t, sessionId)).expiresAt)).toBe(firstEnd);
+    // The same approver twice is one approval.
+    expect((await decideAs(t, f.bob, id, 'APPROVE')).data!.decideApproval.status).toBe('PENDING');
+    expect((await decideAs(t, f.carol, id, 'APPROVE')).data!.decideApproval.status).toBe('APPROVED');
+    expect(Date.parse((await sessionOf(t, sessionId)).expiresAt)).toBe(firstEnd + 15 * MINUTE);
   });
 });
 
