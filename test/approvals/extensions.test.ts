@@ -43,6 +43,8 @@ afterAll(async () => {
 const MINUTE = 60_000;
 const AUDIT = `query($type: String!, $id: String!) { auditLog(filter: { resourceType: $type, resourceId: $id }) { nodes { action actorEmail after } } }`;
 const END = `mutation($id: ID!) { endAccessSession(id: $id) { id status } }`;
+const AUTHORIZE_SESSION = `mutation($input: AuthorizeSessionInput!) { authorizeSession(input: $input) { isAllowed accessSessionId allowedUntil } }`;
+const epoch = async (): Promise<string> => (await t.gql(`{ authorizationEpoch }`, lanes.self.agentToken)).data!.authorizationEpoch;
 const APPROVAL_STATUS = `query($id: ID!) { approval(id: $id) { id status cancelReason } }`;
 
 async function auditOf(type: string, id: string): Promise<{ action: string; actorEmail: string | null; after: Record<string, any> }[]> {
@@ -54,6 +56,7 @@ async function auditOf(type: string, id: string): Promise<{ action: string; acto
 describe('a policy that needs no approval for extensions', () => {
   it('moves the session’s end and its sudo grants’ ends at once, audited, within the policy’s total', async () => {
     const session = await activeSession(t, f, f.alice, lanes.self, { isSudoRequested: true });
+    const epochBefore = await epoch();
     const extended = await requestExtensionAs(t, f.alice, session.id, 45);
     expect(extended.errors).toBeUndefined();
     expect(extended.data!.requestExtension).toMatchObject({
@@ -84,6 +87,11 @@ describe('a policy that needs no approval for extensions', () => {
       sudoAuthorizationIds: [after.sudoAuthorizations.nodes[0]!.id],
     });
     expect((await auditOf('approval', extended.data!.requestExtension.id)).map((entry) => entry.action)).toEqual(['approval.auto_approved']);
+    // Agents see it: the login answer runs to the new end, and answers they kept are stale (a new epoch).
+    const login = await t.gql(AUTHORIZE_SESSION, lanes.self.agentToken, { input: { user: f.alice.email, source: 'SHELL_CLI' } });
+    expect(login.data!.authorizeSession).toMatchObject({ isAllowed: true, accessSessionId: session.id });
+    expect(Date.parse(login.data!.authorizeSession.allowedUntil)).toBe(newEnd);
+    expect(BigInt(await epoch())).toBeGreaterThan(BigInt(epochBefore));
 
     // 30 + 45 = 75 of the 120 minutes allowed in all: 46 more is too many, and says how many are left.
     const tooLong = await requestExtensionAs(t, f.alice, session.id, 46);

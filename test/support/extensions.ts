@@ -2,7 +2,8 @@
  * Extending access sessions in tests: one lane of servers per extension rule (labels never
  * overlap with the approvals fixture's), and the mutations and reads the tests share.
  *
- * lane=self  "Self-service extensions": 1 sre approval to start, extensions NOT_REQUIRED, at most 60 minutes a request and 120 in all.
+ * lane=self  "Self-service extensions": 1 sre approval to start, extensions NOT_REQUIRED, at most 60 minutes a request and 120 in all;
+ *            a shell there needs an access session in force.
  * lane=ask   "Extensions approved": 1 sre approval, extensions AS_REQUEST, at most 60 minutes in all (maxDurationMinutes bounds the total).
  * lane=never "No extensions": 1 sre approval, extensions DISABLED.
  */
@@ -35,6 +36,8 @@ export async function buildExtensionLanes(t: TestVigil): Promise<ExtensionLanes>
       extensionApproval: 'NOT_REQUIRED',
       maxDurationMinutes: 60,
       maxTotalDurationMinutes: 120,
+      // A shell there needs an access session in force: authorizeSession answers until when.
+      isAccessSessionRequired: true,
     },
     { ...base, name: 'Extensions approved', serverLabels: [{ key: 'lane', value: 'ask' }], maxDurationMinutes: 60 },
     { ...base, name: 'No extensions', serverLabels: [{ key: 'lane', value: 'never' }], extensionApproval: 'DISABLED' },
