@@ -11,6 +11,7 @@ import { newNotificationView } from '../../server/notifications/notifications.js
 import type { DomainEvent } from '../../server/realtime/domain-events.js';
 import type { CommandRecord } from '../../server/records/record-types.js';
 import { parseFilterIds } from '../../server/validation.js';
+import { viewerOnCall } from '../approvals/approval.resolver.js';
 import { Approval } from '../approvals/approval.type.js';
 import { AuditEntry } from '../audit/audit-entry.type.js';
 import type { GraphQLContext } from '../context.js';
@@ -142,7 +143,13 @@ export class SubscriptionResolver {
         async (delivery): Promise<Approval[]> => {
           if (!isType(delivery, 'approval.requested')) return [];
           const approval = await approvalOf(delivery);
-          return approval && reviewRefusal(ctx.actor, await groupsOf(ctx, delivery), approval) === null ? [Approval.from(approval)] : [];
+          if (!approval) return [];
+          const groups = await groupsOf(ctx, delivery);
+          // The providers are asked only for a request the groups and the admin role leave open.
+          const mayDecide =
+            reviewRefusal(ctx.actor, groups, approval) === null ||
+            reviewRefusal(ctx.actor, groups, approval, await viewerOnCall(ctx, approval.onCallSchedules)) === null;
+          return mayDecide ? [Approval.from(approval)] : [];
         },
       );
     },
@@ -161,7 +168,11 @@ export class SubscriptionResolver {
         async (delivery): Promise<Approval[]> => {
           if (!isType(delivery, 'approval.decided')) return [];
           const approval = await approvalOf(delivery);
-          return approval && canSeeApproval(ctx.actor, await groupsOf(ctx, delivery), approval) ? [Approval.from(approval)] : [];
+          if (!approval) return [];
+          const groups = await groupsOf(ctx, delivery);
+          const canSee =
+            canSeeApproval(ctx.actor, groups, approval) || canSeeApproval(ctx.actor, groups, approval, await viewerOnCall(ctx, approval.onCallSchedules));
+          return canSee ? [Approval.from(approval)] : [];
         },
       );
     },

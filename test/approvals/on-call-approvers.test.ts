@@ -13,6 +13,7 @@ import { createLogger } from '../../server/logger.js';
 import { APPROVAL_FIELDS, buildApprovalsFixture, type ApprovalsFixture } from '../support/approvals-fixture.js';
 import { startFakeOpsgenie, startFakePagerDuty, type FakeOnCall } from '../support/fake-on-call.js';
 import type { GraphQLResponse } from '../support/graphql-client.js';
+import { connectSubscriber, settle } from '../support/subscription-client.js';
 import { startTestVigil, type TestUser, type TestVigil } from '../support/test-vigil.js';
 
 const PD_KEY = 'pd-rest-key-Zq81xVw3LmT0yy';
@@ -227,6 +228,25 @@ describe('a PagerDuty schedule as approvers', () => {
       );
     expect(await notified(f.carol)).toEqual([{ resourceId: approval.id, title: 'Access request waiting for your decision' }]);
     expect(await notified(f.bob)).toEqual([]);
+  });
+});
+
+describe('subscriptions', () => {
+  it('tell the person on call of a new request, and not the rest of their group', async () => {
+    pd.onCall.set('PSRE001', ['carol@example.test']);
+    const carol = await connectSubscriber(t.url, f.carol.token);
+    const bob = await connectSubscriber(t.url, f.bob.token);
+    try {
+      await carol.subscribe('subscription { approvalRequested { id requester { email } } }');
+      await bob.subscribe('subscription { approvalRequested { id requester { email } } }');
+      const approval = (await requestAccess(f.dave, 'web-01')).data!.requestAccess;
+      expect(await carol.waitFor(1)).toEqual([{ approvalRequested: { id: approval.id, requester: { email: 'dave@example.test' } } }]);
+      await settle();
+      expect(bob.received).toEqual([]);
+    } finally {
+      await carol.dispose();
+      await bob.dispose();
+    }
   });
 });
 
