@@ -29,6 +29,7 @@ import { SystemLogResolver } from './records/system-log.resolver.js';
 import { TerminalSessionResolver } from './records/terminal-session.resolver.js';
 import { ViewerResolver } from './records/viewer.resolver.js';
 import { ChatResolver } from './chat/chat.resolver.js';
+import { SlackInstallResolver } from './chat/slack-install.resolver.js';
 import { ApprovalOnCallResolver, ApprovalPolicyOnCallResolver, OnCallResolver } from './oncall/on-call.resolver.js';
 import { DateTimeScalar } from './common/date-time-scalar.js';
 import { leanFieldResolvers } from './lean-field-resolvers.js';
@@ -75,6 +76,7 @@ const RESOLVERS: NonEmptyArray<Function> = [
   DesktopRecordingResolver,
   TerminalSessionRecordingResolver,
   ChatResolver,
+  SlackInstallResolver,
   OnCallResolver,
   ApprovalPolicyOnCallResolver,
   ApprovalOnCallResolver,

@@ -1,3 +1,4 @@
+import type { SlackOAuthApp } from '../server/chat/slack-install.js';
 import type { Actor, RequestInfo } from '../server/auth/actor.js';
 import { requireActor } from '../server/auth/scope.js';
 import type { CheckpointPolicy } from '../server/log/checkpoints.js';
@@ -43,6 +44,8 @@ export interface SchemaDependencies {
   readonly secretBox: SecretBox;
   /** Asks PagerDuty and Opsgenie who is on call (server/oncall); absent, on-call schedules make nobody eligible. */
   readonly onCall?: OnCallDirectory;
+  /** "Add to Slack" (SLACK_CLIENT_ID and SLACK_CLIENT_SECRET); absent, workspaces bind by code only. */
+  readonly slackOAuth?: SlackOAuthApp;
   /** Vigil's public base URL, for links to what Vigil serves (playback pages). */
   baseUrl(): string;
   /** Where people decide a request outside chat (VIGIL_APPROVAL_URL); null when nowhere is configured. */

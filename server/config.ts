@@ -221,6 +221,15 @@ const environmentSchema = z
     SLACK_SIGNING_SECRET: optionalString,
     SLACK_BOT_TOKEN: optionalString.refine((value) => value === undefined || value.startsWith('xoxb-'), 'must be a bot token (xoxb-…)'),
     SLACK_API_URL: optionalString.refine((value) => value === undefined || /^https?:\/\//.test(value), 'must be an http(s) URL'),
+    SLACK_CLIENT_ID: optionalString,
+    SLACK_CLIENT_SECRET: optionalString,
+    SLACK_OAUTH_AUTHORIZE_URL: z
+      .string()
+      .trim()
+      .default('https://slack.com/oauth/v2/authorize')
+      .refine((value) => /^https?:\/\//.test(value), 'must be an http(s) URL'),
+    SLACK_OAUTH_REDIRECT_URL: httpUrl,
+    SLACK_APP_TOKEN: optionalString.refine((value) => value === undefined || value.startsWith('xapp-'), 'must be an app-level token (xapp-…)'),
     LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   })
   .refine((env) => !env.VIGIL_READ_DATABASE_URL || Boolean(env.DATABASE_URL), {
@@ -231,10 +240,19 @@ const environmentSchema = z
     message: 'the Teams bot needs MICROSOFT_APP_PASSWORD with MICROSOFT_APP_ID',
     path: ['MICROSOFT_APP_PASSWORD'],
   })
-    SLACK_APP_TOKEN: optionalString.refine((value) => value === undefined || value.startsWith('xapp-'), 'must be an app-level token (xapp-…)'),
-  .refine((env) => Boolean(env.SLACK_SIGNING_SECRET || env.SLACK_APP_TOKEN) === Boolean(env.SLACK_BOT_TOKEN), {
-    message: 'the Slack bot needs SLACK_BOT_TOKEN with SLACK_SIGNING_SECRET (events over HTTP) or SLACK_APP_TOKEN (Socket Mode)',
+  .refine((env) => Boolean(env.SLACK_SIGNING_SECRET || env.SLACK_APP_TOKEN) === Boolean(env.SLACK_BOT_TOKEN || env.SLACK_CLIENT_ID), {
+    message:
+      'the Slack bot needs SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (installs through OAuth), with SLACK_SIGNING_SECRET (events over HTTP) or SLACK_APP_TOKEN (Socket Mode)',
     path: ['SLACK_BOT_TOKEN'],
+  })
+  .refine((env) => Boolean(env.SLACK_CLIENT_ID) === Boolean(env.SLACK_CLIENT_SECRET), {
+    message: 'Slack installs through OAuth need both SLACK_CLIENT_ID and SLACK_CLIENT_SECRET',
+    path: ['SLACK_CLIENT_SECRET'],
+  })
+  .refine((env) => !env.SLACK_CLIENT_ID || Boolean(env.SLACK_OAUTH_REDIRECT_URL || env.VIGIL_PUBLIC_URL), {
+    message:
+      'Slack installs through OAuth need VIGIL_PUBLIC_URL (or SLACK_OAUTH_REDIRECT_URL): Slack sends the installing browser back to its /slack/oauth_redirect',
+    path: ['VIGIL_PUBLIC_URL'],
   })
   .refine((env) => Boolean(env.VIGIL_ARCHIVE_S3_ACCESS_KEY_ID) === Boolean(env.VIGIL_ARCHIVE_S3_SECRET_ACCESS_KEY), {
     message: 'set both VIGIL_ARCHIVE_S3_ACCESS_KEY_ID and VIGIL_ARCHIVE_S3_SECRET_ACCESS_KEY, or neither (the AWS SDK then finds credentials itself)',
@@ -369,7 +387,16 @@ export interface Config {
      * Socket Mode (SLACK_APP_TOKEN): Vigil opens a WebSocket to Slack, so it needs no public endpoint.
      */
     readonly transport: { readonly mode: 'http'; readonly signingSecret: string } | { readonly mode: 'socket'; readonly appToken: string };
-    readonly botToken: string;
+    /** One workspace's bot token (SLACK_BOT_TOKEN); workspaces installed through OAuth use their own. */
+    readonly botToken?: string;
+    /** "Add to Slack" for many workspaces, when SLACK_CLIENT_ID and SLACK_CLIENT_SECRET are set. */
+    readonly oauth?: {
+      readonly clientId: string;
+      readonly clientSecret: string;
+      readonly authorizeUrl: string;
+      /** SLACK_OAUTH_REDIRECT_URL, or VIGIL_PUBLIC_URL/slack/oauth_redirect. */
+      readonly redirectUri: string;
+    };
     /** The Web API's base URL (tests point it at a local fake). */
     readonly apiUrl: string;
   };
@@ -484,6 +511,7 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
     );
   }
   const env = parsed.data;
+  const slackTransport = slackTransportOf(env);
   return {
     env: env.NODE_ENV,
     http: {
@@ -544,12 +572,24 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
             appType: env.MICROSOFT_APP_TYPE,
             serviceUrl: env.TEAMS_SERVICE_URL.endsWith('/') ? env.TEAMS_SERVICE_URL : `${env.TEAMS_SERVICE_URL}/`,
             sso: teamsSsoConfig(env),
-  const slackTransport = slackTransportOf(env);
           }
         : undefined,
     slack:
-      slackTransport && env.SLACK_BOT_TOKEN
-        ? { transport: slackTransport, botToken: env.SLACK_BOT_TOKEN, apiUrl: env.SLACK_API_URL ?? 'https://slack.com/api/' }
+      slackTransport && (env.SLACK_BOT_TOKEN || env.SLACK_CLIENT_ID)
+        ? {
+            transport: slackTransport,
+            botToken: env.SLACK_BOT_TOKEN,
+            oauth:
+              env.SLACK_CLIENT_ID && env.SLACK_CLIENT_SECRET && (env.SLACK_OAUTH_REDIRECT_URL || env.VIGIL_PUBLIC_URL)
+                ? {
+                    clientId: env.SLACK_CLIENT_ID,
+                    clientSecret: env.SLACK_CLIENT_SECRET,
+                    authorizeUrl: env.SLACK_OAUTH_AUTHORIZE_URL,
+                    redirectUri: env.SLACK_OAUTH_REDIRECT_URL ?? `${env.VIGIL_PUBLIC_URL?.replace(/\/+$/, '')}/slack/oauth_redirect`,
+                  }
+                : undefined,
+            apiUrl: env.SLACK_API_URL ?? 'https://slack.com/api/',
+          }
         : undefined,
     graphql: {
       maxDepth: env.VIGIL_GRAPHQL_MAX_DEPTH,
@@ -602,6 +642,13 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
 }
 
 /** The public URL's host, else "vigil": stable across restarts, unlike a listening port. */
+/** Socket Mode when an app token is given: Slack then sends nothing over HTTP, so a signing secret set beside it goes unused. */
+function slackTransportOf(env: { SLACK_APP_TOKEN?: string; SLACK_SIGNING_SECRET?: string }): NonNullable<Config['slack']>['transport'] | undefined {
+  if (env.SLACK_APP_TOKEN) return { mode: 'socket', appToken: env.SLACK_APP_TOKEN };
+  if (env.SLACK_SIGNING_SECRET) return { mode: 'http', signingSecret: env.SLACK_SIGNING_SECRET };
+  return undefined;
+}
+
 function instanceNameOf(publicUrl: string | undefined): string {
   if (!publicUrl) return 'vigil';
   try {
@@ -610,10 +657,3 @@ function instanceNameOf(publicUrl: string | undefined): string {
     return 'vigil';
   }
 }
-/** Socket Mode when an app token is given: Slack then sends nothing over HTTP, so a signing secret set beside it goes unused. */
-function slackTransportOf(env: { SLACK_APP_TOKEN?: string; SLACK_SIGNING_SECRET?: string }): NonNullable<Config['slack']>['transport'] | undefined {
-  if (env.SLACK_APP_TOKEN) return { mode: 'socket', appToken: env.SLACK_APP_TOKEN };
-  if (env.SLACK_SIGNING_SECRET) return { mode: 'http', signingSecret: env.SLACK_SIGNING_SECRET };
-  return undefined;
-}
-

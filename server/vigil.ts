@@ -126,6 +126,7 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
       webhooks: deliveryDeps,
       secretBox,
       onCall,
+      slackOAuth: config.slack?.oauth ? { ...config.slack.oauth, apiUrl: config.slack.apiUrl } : undefined,
       archive: config.archive ? { location: archiveLocation(config.archive), period: config.archive.period } : undefined,
       baseUrl: () => publicBaseUrl,
       approvalUrl: (approvalId) => config.http.approvalUrlTemplate?.replaceAll('{id}', encodeURIComponent(approvalId)) ?? null,
@@ -175,11 +176,21 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
     const exports = createExportRouter({ db: database.db, reads, clock, signingKey, log, trustedLogKeys, authenticator, logger });
     const recordings = createRecordingRouter({ db: database.db, clock, authenticator, secretBox, logger, chunkLimitBytes: config.recordings.chunkLimitBytes });
     const slack = config.slack
-      ? createSlackBot({ config: config.slack, schema, deps, services: createChatBotServices({ db: database.db, clock: deps.clock, bus, onCall }, 'slack') })
+      ? createSlackBot({
+          config: config.slack,
+          schema,
+          deps,
+          services: createChatBotServices({ db: database.db, clock: deps.clock, bus, onCall, secretBox }, 'slack'),
+        })
       : undefined;
     if (slack) chatSenders.slack = slack.alertSender;
     const teams = config.teams
-      ? createTeamsBot({ config: config.teams, schema, deps, services: createChatBotServices({ db: database.db, clock: deps.clock, bus, onCall }, 'teams') })
+      ? createTeamsBot({
+          config: config.teams,
+          schema,
+          deps,
+          services: createChatBotServices({ db: database.db, clock: deps.clock, bus, onCall, secretBox }, 'teams'),
+        })
       : undefined;
     if (teams) chatSenders.teams = teams.alertSender;
     const bots: Record<string, RequestHandler> = { ...(slack ? { '/slack': slack.router } : {}), ...(teams ? { '/api': teams.router } : {}) };

@@ -56,7 +56,7 @@ export function slackAlertSender(ctx: SlackContext): ChatAlertSender {
         // One bot token may serve several tenants' workspaces: a tenant posts only into the one it proved.
         if (!(await ctx.services.workspaceOfTenant(tenantId))) return { isSuccess: false, error: NO_PROVEN_WORKSPACE };
         const { text, attachments } = alertMessage(firedAlertView(alert));
-        const posted = await ctx.client.chat.postMessage({ channel, text, attachments: attachments });
+        const posted = await (await ctx.clientFor({ tenantId })).chat.postMessage({ channel, text, attachments: attachments });
         if (alert.alertId && posted.channel && posted.ts) {
           await ctx.services.savePostedCopy(
             tenantId,
@@ -81,7 +81,9 @@ export function startAlertNotifier(ctx: SlackContext): Disposable {
     const message = alertMessage(alert);
     for (const copy of await ctx.services.postedCopiesOf(tenantId, { type: 'alert', id: alertId })) {
       try {
-        await ctx.client.chat.update({ channel: copy.conversation, ts: copy.messageId, text: message.text, attachments: message.attachments });
+        await (
+          await ctx.clientFor({ tenantId })
+        ).chat.update({ channel: copy.conversation, ts: copy.messageId, text: message.text, attachments: message.attachments });
       } catch (error) {
         ctx.logger.warn({ err: error, alertId, channel: copy.conversation }, 'slack alert message not updated');
       }

@@ -123,7 +123,13 @@ function startHomeRefresher(ctx: SlackContext): Disposable {
       const claimed = await ctx.services.claimStaleHomes(tenantId, CLAIM_BATCH);
       for (const home of claimed) {
         try {
-          await publishHome(ctx, ctx.client, workspace, { teamId: workspace.externalId, slackUserId: home.externalUserId }, home.notice);
+          await publishHome(
+            ctx,
+            await ctx.clientFor({ teamId: workspace.externalId }),
+            workspace,
+            { teamId: workspace.externalId, slackUserId: home.externalUserId },
+            home.notice,
+          );
         } catch (error) {
           ctx.logger.warn({ err: error, tenantId }, 'slack home not republished');
         }

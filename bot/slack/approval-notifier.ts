@@ -31,7 +31,7 @@ async function announce(ctx: SlackContext, tenantId: string, approvalId: string)
   const message = approvalMessage(facts);
   for (const channel of targets) {
     try {
-      const posted = await ctx.client.chat.postMessage({ channel, text: message.text, blocks: message.blocks as never });
+      const posted = await (await ctx.clientFor({ tenantId })).chat.postMessage({ channel, text: message.text, blocks: message.blocks as never });
       if (posted.channel && posted.ts) {
         await ctx.services.savePostedCopy(
           tenantId,
@@ -59,7 +59,7 @@ async function reachableUsers(ctx: SlackContext, tenantId: string, userIds: read
   const found: { externalUserId: string }[] = [];
   for (const user of await ctx.services.emailsOfUsers(tenantId, missing)) {
     try {
-      const answer = await ctx.client.users.lookupByEmail({ email: user.email });
+      const answer = await (await ctx.clientFor({ tenantId })).users.lookupByEmail({ email: user.email });
       const slackUser = answer.user;
       if (!slackUser?.id || slackUser.deleted || slackUser.is_email_confirmed !== true) continue;
       if (await ctx.services.linkByVerifiedEmail(tenantId, slackUser.id, user.email)) found.push({ externalUserId: slackUser.id });
@@ -79,9 +79,13 @@ async function refresh(ctx: SlackContext, tenantId: string, approvalId: string):
   const outcome = outcomeLine(facts);
   for (const copy of await ctx.services.postedCopiesOf(tenantId, { type: 'approval', id: approvalId })) {
     try {
-      await ctx.client.chat.update({ channel: copy.conversation, ts: copy.messageId, text: message.text, blocks: message.blocks as never });
+      await (
+        await ctx.clientFor({ tenantId })
+      ).chat.update({ channel: copy.conversation, ts: copy.messageId, text: message.text, blocks: message.blocks as never });
       // People's words (justifications, cancel reasons) as typed: no formatting, no mentions.
-      await ctx.client.chat.postMessage({ channel: copy.conversation, thread_ts: copy.messageId, text: escapeMrkdwn(outcome), mrkdwn: false });
+      await (
+        await ctx.clientFor({ tenantId })
+      ).chat.postMessage({ channel: copy.conversation, thread_ts: copy.messageId, text: escapeMrkdwn(outcome), mrkdwn: false });
     } catch (error) {
       ctx.logger.warn({ err: error, approvalId, channel: copy.conversation }, 'slack approval message not updated');
     }
@@ -94,7 +98,7 @@ async function tellRequester(ctx: SlackContext, tenantId: string, facts: Approva
   if (!requester) return;
   const text = `Your request for ${escapeMrkdwn(describeRequest(facts))} is ${facts.status.toLowerCase()}. ${escapeMrkdwn(outcomeLine(facts))}`;
   try {
-    await ctx.client.chat.postMessage({ channel: requester.externalUserId, text, mrkdwn: false });
+    await (await ctx.clientFor({ tenantId })).chat.postMessage({ channel: requester.externalUserId, text, mrkdwn: false });
   } catch (error) {
     ctx.logger.warn({ err: error, approvalId: facts.id }, 'slack message to the requester not sent');
   }

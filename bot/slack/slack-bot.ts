@@ -10,10 +10,12 @@ import { App, webApi } from '@slack/bolt';
 import { SlackReceiver } from './slack-receiver.js';
 import { SlackSocketReceiver } from './slack-socket-receiver.js';
 import type { GraphQLSchema } from 'graphql';
-import type { RequestHandler } from 'express';
+import { Router, type RequestHandler } from 'express';
 import type { SchemaDependencies } from '../../schema/context.js';
 import type { Config } from '../../server/config.js';
-import type { ChatBotServices } from '../../server/chat/bot-services.js';
+import type { ChatBotServices, SlackOAuthApp } from '../../server/chat/bot-services.js';
+import { registerUninstallEvents, slackInstallRouter } from './install-routes.js';
+import { workspaceClients } from './workspace-clients.js';
 import { registerApprovalActions } from './approval-actions.js';
 import { registerAppHome } from './app-home.js';
 import { startApprovalNotifier } from './approval-notifier.js';
@@ -37,12 +39,13 @@ export interface SlackBotOptions {
 export interface SlackContext extends CallerLookup {
   readonly schema: GraphQLSchema;
   readonly deps: SchemaDependencies;
+  /** The instance's SLACK_BOT_TOKEN client; for a given workspace, use clientFor (OAuth installs have their own tokens). */
+  readonly client: webApi.WebClient;
 }
 
 export interface SlackBot {
   /** Mount at /slack (before any JSON body parser: signatures are checked on the raw body). */
   readonly router: RequestHandler;
-  readonly client: webApi.WebClient;
   /** Alerts to slack_bot channels. */
   readonly alertSender: ChatAlertSender;
   dispose(): Promise<void>;
@@ -64,10 +67,16 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
           processBeforeResponse: false,
           logger,
         });
+  const clients = workspaceClients({ services: options.services, instanceToken: options.config.botToken, apiUrl: options.config.apiUrl, logger });
   const app = new App({
-    // One workspace, one token: no auth.test round trip to Slack at start or before each request
-    // (Slack wants an answer within 3 s), and Vigil starts whether or not Slack is reachable.
-    authorize: async () => ({ botToken: options.config.botToken }),
+    // The workspace's own token when it was installed through OAuth, else the instance's one: no
+    // auth.test round trip to Slack at start or before each request (Slack wants an answer within
+    // 3 s), and Vigil starts whether or not Slack is reachable.
+    authorize: async ({ teamId }) => {
+      const botToken = teamId ? await clients.tokenFor({ teamId }) : options.config.botToken;
+      if (!botToken) throw new Error(`no bot token for Slack workspace ${teamId ?? '(none)'}: it has not installed Vigil`);
+      return { botToken };
+    },
     // Vigil handles no message events, so it needs no bot user id to ignore its own messages.
     ignoreSelf: false,
     receiver,
@@ -77,27 +86,43 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
   app.error(async (error) => {
     options.deps.logger.error({ err: error }, 'slack handler failed');
   });
-  // Vigil's own posts (the notifier, alerts) use a client with the bot token; handlers get theirs from Bolt.
-  const client = new webApi.WebClient(options.config.botToken, { slackApiUrl: options.config.apiUrl, logger });
-  const context: SlackContext = { schema: options.schema, deps: options.deps, services: options.services, client, logger: options.deps.logger };
+  // Vigil's own posts (the notifier, alerts) use the workspace's client; handlers get theirs from Bolt.
+  const context: SlackContext = {
+    schema: options.schema,
+    deps: options.deps,
+    services: options.services,
+    clientFor: clients.clientFor,
+    client: new webApi.WebClient(options.config.botToken, { slackApiUrl: options.config.apiUrl, logger }),
+    logger: options.deps.logger,
+  };
   registerAuditCommand(app, context);
   registerRequestCommands(app, context);
   registerApprovalActions(app, context);
   registerAlertActions(app, context);
   registerExtensionActions(app, context);
+  registerUninstallEvents(app, { services: options.services, logger: options.deps.logger });
   const notifiers = [startApprovalNotifier(context), startAlertNotifier(context), registerAppHome(app, context)];
   if (receiver instanceof SlackSocketReceiver) {
     // Not awaited: Vigil serves whether or not Slack is reachable; the client keeps retrying and reconnects by itself.
     receiver.start().catch((error: unknown) => options.deps.logger.error({ err: error }, 'slack socket mode could not connect'));
   }
   return {
-    // Over Socket Mode nothing arrives over HTTP: /slack answers 404 like any unknown path.
-    router: receiver instanceof SlackReceiver ? receiver.router : (_req, _res, next) => next(),
-    client: context.client,
+    router: slackRoutes(receiver, options.config.oauth && { ...options.config.oauth, apiUrl: options.config.apiUrl }, options),
     alertSender: slackAlertSender(context),
     async dispose() {
       await Promise.all(notifiers.map((notifier) => notifier.dispose()));
       if (receiver instanceof SlackSocketReceiver) await receiver.stop();
     },
   };
+}
+
+/**
+ * What /slack serves: the OAuth redirect when installs are set up, then Slack's signed requests at
+ * /slack/events over HTTP; over Socket Mode nothing else arrives over HTTP (404 like any unknown path).
+ */
+function slackRoutes(receiver: SlackReceiver | SlackSocketReceiver, oauth: SlackOAuthApp | undefined, options: SlackBotOptions): RequestHandler {
+  const router = Router();
+  if (oauth) router.use(slackInstallRouter({ app: oauth, services: options.services, logger: options.deps.logger }));
+  if (receiver instanceof SlackReceiver) router.use(receiver.router);
+  return router;
 }

@@ -15,12 +15,13 @@ export const UNMAPPED =
 
 export interface CallerLookup {
   readonly services: ChatBotServices;
-  readonly client: webApi.WebClient;
+  /** The Web API client with the bot token of a workspace (its own when installed through OAuth). */
+  clientFor(workspace: { readonly teamId: string } | { readonly tenantId: string }): Promise<webApi.WebClient>;
   readonly logger: Logger;
 }
 
 export async function callerOf(lookup: CallerLookup, workspace: ChatWorkspace, slackUserId: string): Promise<ChatCaller | undefined> {
-  const actor = await lookup.services.callerActor(workspace.tenantId, slackUserId, () => verifiedEmail(lookup, slackUserId));
+  const actor = await lookup.services.callerActor(workspace.tenantId, slackUserId, () => verifiedEmail(lookup, workspace.externalId, slackUserId));
   return actor ? { actor, provider: 'slack', chatUserId: slackUserId } : undefined;
 }
 
@@ -32,7 +33,7 @@ export async function callerOf(lookup: CallerLookup, workspace: ChatWorkspace, s
 export async function workspaceAdminRefusal(lookup: CallerLookup, teamId: string, slackUserId: string): Promise<string | undefined> {
   const refusal = 'Only an admin or owner of this Slack workspace can connect it to Vigil: nothing was bound.';
   try {
-    const answer = await lookup.client.users.info({ user: slackUserId });
+    const answer = await (await lookup.clientFor({ teamId })).users.info({ user: slackUserId });
     const user = answer.user;
     if (!user || user.deleted || user.is_bot || user.is_restricted || user.is_ultra_restricted || user.team_id !== teamId) return refusal;
     return user.is_admin === true || user.is_owner === true || user.is_primary_owner === true ? undefined : refusal;
@@ -43,9 +44,9 @@ export async function workspaceAdminRefusal(lookup: CallerLookup, teamId: string
 }
 
 /** The Slack user's email, only when Slack says it is confirmed. */
-async function verifiedEmail(lookup: CallerLookup, slackUserId: string): Promise<string | undefined> {
+async function verifiedEmail(lookup: CallerLookup, teamId: string, slackUserId: string): Promise<string | undefined> {
   try {
-    const answer = await lookup.client.users.info({ user: slackUserId });
+    const answer = await (await lookup.clientFor({ teamId })).users.info({ user: slackUserId });
     const user = answer.user;
     if (!user || user.deleted || user.is_bot || user.is_email_confirmed !== true) return undefined;
     return user.profile?.email?.toLowerCase();

@@ -78,6 +78,8 @@ export const AUDIT_ACTIONS = [
   'chat_workspace.bind_requested',
   'chat_workspace.bound',
   'chat_workspace.unbound',
+  'chat_workspace.install_started',
+  'chat_workspace.installed',
   'chat.link_code_created',
   'chat_identity.linked',
   'chat_identity.conversation_saved',

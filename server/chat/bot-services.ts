@@ -25,9 +25,11 @@ import { chatMessagesOf, claimNotice, saveChatMessage } from './chat-messages.js
 import { chatIdentitiesOf, linkBySignIn, linkByVerifiedEmail, linkedUser, redeemLinkCode, saveConversation } from './identities.js';
 import { proveWorkspaceBinding, type EntitlementCheck } from './workspace-proof.js';
 import { findWorkspace, workspaceOfTenant } from './workspaces.js';
+import { completeSlackInstall, endSlackInstall, installedBotToken, type SlackInstalled, type SlackOAuthApp } from './slack-install.js';
+import type { SecretBox } from '../secrets/secret-box.js';
 import { claimStaleHomes, homeNotice, markHomesStale, recordHomeOpened, saveHomeNotice } from './home-views.js';
 
-export type { ChatProvider, Severity, DomainEvent };
+export type { ChatProvider, Severity, DomainEvent, SlackInstalled, SlackOAuthApp };
 export { AppError } from '../errors.js';
 export { ACCESS_SUDO_PATTERN } from '../approvals/command-patterns.js';
 export { SEVERITY_COLOURS } from '../channels/send-to-channel.js';
@@ -103,12 +105,18 @@ export interface ChatBotServices {
   userIdOf(tenantId: string, ref: string): Promise<string | undefined>;
   /** Whether the caller sees another person's records of a kind (the API's row rule, asked ahead to say why a list is empty). */
   canSeeRecordsOf(actor: Actor, kind: RecordKind, userId: string): boolean;
+  /** Slack: the bot token of a workspace installed through OAuth (by its team id, or the tenant it is bound to); undefined for the instance's one token. */
+  slackBotToken(workspace: { readonly teamId: string } | { readonly tenantId: string }): Promise<string | undefined>;
+  /** Slack: completes an "Add to Slack" install when the browser comes back with Slack's code (BAD_USER_INPUT, CONFLICT as AppError). */
+  completeSlackInstall(app: SlackOAuthApp, callback: { readonly state: string; readonly code: string }): Promise<SlackInstalled>;
+  /** Slack: the app was uninstalled or its token revoked in a workspace: its binding ends. */
+  endSlackInstall(teamId: string, reason: string): Promise<boolean>;
 }
 
 const workspaceView = (row: ChatWorkspace): ChatWorkspace => ({ tenantId: row.tenantId, externalId: row.externalId, approverChannel: row.approverChannel });
 
 export function createChatBotServices(
-  deps: { readonly db: Database; readonly clock: Clock; readonly bus: EventBus; readonly onCall?: OnCallDirectory },
+  deps: { readonly db: Database; readonly clock: Clock; readonly bus: EventBus; readonly onCall?: OnCallDirectory; readonly secretBox: SecretBox },
   provider: ChatProvider,
 ): ChatBotServices {
   const { db, clock } = deps;
@@ -178,5 +186,12 @@ export function createChatBotServices(
     serverIdOf: async (tenantId, ref) => (await findServerByRef(db, tenantId, ref))?.id,
     userIdOf: async (tenantId, ref) => (await findUserByRef(db, tenantId, ref))?.id,
     canSeeRecordsOf: (actor, kind, userId) => canSeeRow(actor, kind, userId),
+    async slackBotToken(workspace) {
+      if ('teamId' in workspace) return installedBotToken(deps, workspace.teamId);
+      const row = await workspaceOfTenant(db, workspace.tenantId, 'slack');
+      return row ? installedBotToken(deps, row.externalId) : undefined;
+    },
+    completeSlackInstall: (app, callback) => completeSlackInstall(deps, app, callback),
+    endSlackInstall: (teamId, reason) => endSlackInstall(deps, teamId, reason),
   };
 }

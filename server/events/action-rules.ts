@@ -68,6 +68,7 @@ const MEDIUM_ACTIONS: ReadonlySet<string> = new Set([
   'channel.deleted',
   'alert_rule.deleted',
   'chat_workspace.bound',
+  'chat_workspace.installed',
   'chat_workspace.unbound',
   'chat_identity.linked',
   'secrets.resealed',

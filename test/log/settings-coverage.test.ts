@@ -18,6 +18,8 @@ import { secretBoxFromKey } from '../../server/secrets/secret-box.js';
 import { redeemLinkCode } from '../../server/chat/identities.js';
 import { proveWorkspaceBinding } from '../../server/chat/workspace-proof.js';
 import { DELETABLE_LEAF_KINDS } from '../../server/log/leaf-kinds.js';
+import { startSlackInstall } from '../../server/chat/slack-install.js';
+import { inTransaction } from '../../server/service-context.js';
 import { requestBinding } from '../support/chat-binding.js';
 import { asIntruder } from '../support/log-tamper.js';
 import { ingest, minutesAgo } from '../support/records-fixture.js';
@@ -133,6 +135,22 @@ async function configuredTenant(slug: string) {
     async () => undefined,
   );
   await requestBinding(t, admin.token, 'TEAMS', `${slug}-aad-tenant`);
+  // An "Add to Slack" started and left waiting (test/bots/slack-oauth-install.test.ts completes them over HTTP).
+  await inTransaction(t.systemContext(tenantId), (tx) =>
+    startSlackInstall(
+      tx,
+      {
+        clientId: 'c',
+        clientSecret: 's',
+        authorizeUrl: 'https://slack.test/authorize',
+        redirectUri: 'https://vigil.test/r',
+        apiUrl: 'https://slack.test/api/',
+      },
+      {
+        approverChannel: 'C0WAITING',
+      },
+    ),
+  );
   const { createChatLinkCode } = await gql('mutation { createChatLinkCode { code } }', admin.token);
   await redeemLinkCode(t.systemContext(tenantId), 'slack', 'UADMIN', createChatLinkCode.code);
   await gql('mutation { createChatLinkCode { code } }', admin.token);

@@ -46,6 +46,8 @@ export interface FakeSlack {
   callsOf(method: string): SlackCall[];
   /** Waits until `predicate` holds for the recorded calls (the notifier works after the click's answer). */
   waitFor(predicate: (calls: SlackCall[]) => boolean, timeoutMs?: number): Promise<void>;
+  /** Makes `code` what Slack hands the browser after `grant.installerId` installs the app into `grant.teamId` (once). */
+  grantInstall(code: string, grant: SlackInstallGrant): void;
   /** Forgets every recorded call and restarts message timestamps (a new scenario on the same fake). */
   reset(): void;
   /** How `deliver` reaches Vigil: signed HTTP to /slack/events (default) or Socket Mode envelopes. */
@@ -68,6 +70,19 @@ export interface FakeSlack {
 }
 
 export type SlackTransport = 'http' | 'socket';
+
+/** The Slack app whose OAuth installs the fake grants (SLACK_CLIENT_ID / SLACK_CLIENT_SECRET for Vigil). */
+export const SLACK_CLIENT = { id: '1111.2222', secret: 'slack-client-secret-for-tests' } as const;
+
+export interface SlackInstallGrant {
+  readonly teamId: string;
+  readonly teamName: string;
+  readonly botToken: string;
+  /** The Slack user who clicked Allow. */
+  readonly installerId: string;
+  /** The redirect_uri the code was issued for (Slack requires the exchange to name it again). */
+  readonly redirectUri: string;
+}
 
 /** How long Socket Mode waits for Vigil's connection or an acknowledgement. */
 const SOCKET_WAIT_MS = 5000;
@@ -92,7 +107,9 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       const call: SlackCall = { method, args, ...(token ? { token } : {}) };
       calls.push(call);
       res.setHeader('content-type', 'application/json');
-      const reply = JSON.stringify(method === 'apps.connections.open' ? openConnection(token) : answer(method, args));
+      const reply = JSON.stringify(
+        method === 'apps.connections.open' ? openConnection(token) : method === 'oauth.v2.access' ? exchangeCode(args) : answer(method, args, token),
+      );
       const send = () => {
         call.answeredAt = Date.now();
         res.end(reply);
@@ -101,7 +118,31 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       else send();
     });
   });
-  const answer = (method: string, args: Record<string, any>): Record<string, unknown> => {
+  // OAuth installs: codes Slack would hand the installing browser, and the workspace each token speaks for.
+  const grants = new Map<string, SlackInstallGrant>();
+  const tokenTeams = new Map<string, string>();
+  const exchangeCode = (args: Record<string, any>): Record<string, unknown> => {
+    if (args.client_id !== SLACK_CLIENT.id || args.client_secret !== SLACK_CLIENT.secret) return { ok: false, error: 'invalid_client_id' };
+    const grant = grants.get(String(args.code));
+    if (!grant || args.redirect_uri !== grant.redirectUri) return { ok: false, error: grant ? 'bad_redirect_uri' : 'invalid_code' };
+    grants.delete(String(args.code));
+    return {
+      ok: true,
+      app_id: 'A0VIGIL01',
+      authed_user: { id: grant.installerId },
+      scope: 'commands,chat:write,im:write,users:read,users:read.email',
+      token_type: 'bot',
+      access_token: grant.botToken,
+      bot_user_id: `B${grant.teamId}`,
+      team: { id: grant.teamId, name: grant.teamName },
+      enterprise: null,
+      is_enterprise_install: false,
+    };
+  };
+  /** A user as the token's workspace sees them: someone of another workspace is not found with it. */
+  const visible = (user: SlackUser | undefined, token: string | undefined) =>
+    user && (!token || !tokenTeams.has(token) || tokenTeams.get(token) === (user.teamId ?? 'T1')) ? user : undefined;
+  const answer = (method: string, args: Record<string, any>, token?: string): Record<string, unknown> => {
     switch (method) {
       case 'chat.postMessage': {
         ts += 1;
@@ -111,7 +152,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
       case 'chat.update':
         return { ok: true, channel: args.channel, ts: args.ts };
       case 'users.info': {
-        const user = users.get(args.user);
+        const user = visible(users.get(args.user), token);
         if (!user) return { ok: false, error: 'user_not_found' };
         return {
           ok: true,
@@ -129,7 +170,7 @@ export async function startFakeSlack(): Promise<FakeSlack> {
         };
       }
       case 'users.lookupByEmail': {
-        const found = [...users].find(([, user]) => user.email === args.email);
+        const found = [...users].find(([, user]) => user.email === args.email && visible(user, token));
         if (!found) return { ok: false, error: 'users_not_found' };
         return { ok: true, user: { id: found[0], deleted: false, ...emailConfirmation(found[1]), profile: { email: found[1].email } } };
       }
@@ -217,6 +258,10 @@ export async function startFakeSlack(): Promise<FakeSlack> {
         if (Date.now() > deadline) throw new Error(`fake Slack: condition not met in ${timeoutMs} ms; calls: ${calls.map((call) => call.method).join(', ')}`);
         await new Promise((resolve) => setTimeout(resolve, 25));
       }
+    },
+    grantInstall(code, grant) {
+      grants.set(code, grant);
+      tokenTeams.set(grant.botToken, grant.teamId);
     },
     reset() {
       calls.length = 0;
