@@ -80,9 +80,7 @@ export async function extensionRules(db: Executor, session: AccessSessionRow): P
 /** The session to extend, locked: the caller's own, in force, with no other extension waiting. */
 async function lockSessionToExtend(ctx: TransactionContext, sessionId: string): Promise<AccessSessionRow> {
   const actor = requireUser(ctx.actor);
-  const session = await lockAccessSession(ctx.db, actor.tenantId, sessionId).catch((error: unknown) => {
-    throw error instanceof NotFound ? new NotFound('Access session', sessionId) : error;
-  });
+  const session = await lockAccessSession(ctx.db, actor.tenantId, sessionId);
   if (session.requesterId !== actor.userId) {
     // Another person's session stays invisible to someone who may not see it.
     if (!canSeeRow(actor, 'accessSessions', session.requesterId)) throw new NotFound('Access session', sessionId);
