@@ -110,14 +110,20 @@ export function approvalMessage(facts: ApprovalFacts): SlackMessage {
     `*Decide by*\n${slackDate(facts.decideBy)}`,
   ].map((text) => ({ type: 'mrkdwn', text: clip(text, 1900) }));
   const blocks: Block[] = [{ type: 'header', text: { type: 'plain_text', text: `${STATUS_MARK[facts.status]} ${requestTitle(facts)}` } }];
-  if (facts.kind === 'ACCESS' && facts.sudoScope) {
+  // An extension of a session with sudo keeps its sudo longer: approvers are told so as plainly.
+  if (facts.kind !== 'SUDO' && facts.sudoScope) {
     const on = listWithin(
       facts.servers.map((server) => escapeMrkdwn(server.name)),
       2400,
     );
     blocks.push({
       type: 'section',
-      text: { type: 'mrkdwn', text: clip(`:warning: *Approving also grants sudo:* ${escapeMrkdwn(accessSudoWords(facts.sudoScope))}, on ${on}.`) },
+      text: {
+        type: 'mrkdwn',
+        text: clip(
+          `:warning: *Approving also ${facts.kind === 'EXTENSION' ? 'extends' : 'grants'} sudo:* ${escapeMrkdwn(accessSudoWords(facts.sudoScope))}, on ${on}.`,
+        ),
+      },
     });
   }
   blocks.push(

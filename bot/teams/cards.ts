@@ -158,11 +158,11 @@ export function approvalCard(facts: ApprovalFacts): Card {
       style: STATUS_STYLE[facts.status],
       items: [
         text(`${requestTitle(facts)}: ${facts.status.toLowerCase()}`, { size: 'Medium', weight: 'Bolder' }),
-        ...(facts.kind === 'ACCESS' && facts.sudoScope
+        ...(facts.kind !== 'SUDO' && facts.sudoScope
           ? [
               text(
                 forTeams(
-                  `Approving also grants sudo: ${accessSudoWords(facts.sudoScope)}, on ${listWithin(
+                  `Approving also ${facts.kind === 'EXTENSION' ? 'extends' : 'grants'} sudo: ${accessSudoWords(facts.sudoScope)}, on ${listWithin(
                     facts.servers.map((server) => server.name),
                     2000,
                   )}.`,

@@ -75,9 +75,9 @@ async function answerTo(actionId: string, value: string, slackUserId: string): P
 }
 
 /** Alice's access to `server`, approved by bob through the API; waits for her offer to extend it. */
-async function grantedAccess(server: string): Promise<{ sessionId: string; expiresAt: number; offer: SlackCall }> {
+async function grantedAccess(server: string, extra: Record<string, unknown> = {}): Promise<{ sessionId: string; expiresAt: number; offer: SlackCall }> {
   const offersBefore = offersTo('UALICE').length;
-  const requested = await requestAccessAs(t, f.alice, { servers: [server], durationMinutes: 30 });
+  const requested = await requestAccessAs(t, f.alice, { servers: [server], durationMinutes: 30, ...extra });
   expect(requested.errors).toBeUndefined();
   expect((await decideAs(t, f.bob, requested.data!.requestAccess.id, 'APPROVE')).errors).toBeUndefined();
   await slack.waitFor(() => offersTo('UALICE').length > offersBefore, WAIT_MS);
@@ -94,7 +94,7 @@ describe('an extension that needs an approver', () => {
   let quickValue: string;
 
   it('offers Extend 30 min and Extend… with the news that access was granted', async () => {
-    const granted = await grantedAccess('ask-01');
+    const granted = await grantedAccess('ask-01', { isSudoRequested: true });
     sessionId = granted.sessionId;
     firstEnd = granted.expiresAt;
     const buttons = buttonsOf(granted.offer);
@@ -116,7 +116,7 @@ describe('an extension that needs an approver', () => {
 
   it('asks approvers when alice clicks Extend 30 min; bob approves in Slack and the session’s end moves', async () => {
     const text = await answerTo('access_extend', quickValue, 'UALICE');
-    expect(text).toContain('Asked for 30 more minutes of access to ask-01: waiting for 1 approval.');
+    expect(text).toContain('Asked for 30 more minutes of access to ask-01 with sudo (any command, as root): waiting for 1 approval.');
     // Not moved yet.
     expect(Date.parse((await sessionOf(t, sessionId)).expiresAt)).toBe(firstEnd);
 
@@ -138,18 +138,22 @@ describe('an extension that needs an approver', () => {
     expect(shown).toContain('30 more minutes');
     expect(shown).toContain('alice@example.test');
     expect(shown).toContain('ask-01');
+    // The session has sudo: approving keeps it longer, and the message says so first.
+    expect(shown).toContain('Approving also extends sudo:* any command, as root, on ask-01.');
+    expect(copies[0]!.args.blocks[0].text.text).toContain('Access extension with sudo');
 
     const offersBefore = offersTo('UALICE').length;
     const decided = await answerTo('approval_approve', extension.id, 'UBOB');
-    expect(decided).toContain('You approved alice@example.test’s 30 more minutes of access to ask-01.');
+    expect(decided).toContain('You approved alice@example.test’s 30 more minutes of access to ask-01 with sudo (any command, as root).');
     const after = await sessionOf(t, sessionId);
     expect(Date.parse(after.expiresAt)).toBe(firstEnd + 30 * MINUTE);
     expect(after.status).toBe('ACTIVE');
+    expect(after.sudoAuthorizations.nodes.map((grant) => Date.parse(grant.expiresAt!))).toEqual([firstEnd + 30 * MINUTE]);
 
     // Alice hears it, with the offer again for the new end.
     await slack.waitFor(() => offersTo('UALICE').length > offersBefore, WAIT_MS);
     const news = slack.callsOf('chat.postMessage').filter((call) => call.args.channel === 'UALICE' && !call.args.blocks);
-    expect(String(news.at(-1)!.args.text)).toContain('Your request for 30 more minutes of access to ask-01 is approved.');
+    expect(String(news.at(-1)!.args.text)).toContain('Your request for 30 more minutes of access to ask-01 with sudo (any command, as root) is approved.');
     expect(json(offersTo('UALICE').at(-1)!.args.blocks)).toContain(String(Math.floor((firstEnd + 30 * MINUTE) / 1000)));
   });
 

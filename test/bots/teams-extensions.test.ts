@@ -87,9 +87,9 @@ afterAll(async () => {
 });
 
 /** Alice's access to `server`, approved by bob through the API; waits for her offer card. */
-async function grantedAccess(server: string): Promise<{ sessionId: string; expiresAt: number; offer: ConnectorCall }> {
+async function grantedAccess(server: string, extra: Record<string, unknown> = {}): Promise<{ sessionId: string; expiresAt: number; offer: ConnectorCall }> {
   const before = offers().length;
-  const requested = await requestAccessAs(t, f.alice, { servers: [server], durationMinutes: 30 });
+  const requested = await requestAccessAs(t, f.alice, { servers: [server], durationMinutes: 30, ...extra });
   expect(requested.errors).toBeUndefined();
   expect((await decideAs(t, f.bob, requested.data!.requestAccess.id, 'APPROVE')).errors).toBeUndefined();
   await teams.waitFor(() => offers().length > before, WAIT_MS);
@@ -102,7 +102,7 @@ async function grantedAccess(server: string): Promise<{ sessionId: string; expir
 
 describe('extending access from Teams', () => {
   it('asks approvers for an extension; bob approves on its card and the session’s end moves', async () => {
-    const granted = await grantedAccess('ask-01');
+    const granted = await grantedAccess('ask-01', { isSudoRequested: true });
     const card = cardOf(granted.offer)!;
     expect(JSON.stringify(card.body)).toContain('Your access to ask-01 ends');
     expect(
@@ -119,7 +119,9 @@ describe('extending access from Teams', () => {
     // Dave clicking alice's card gets nowhere.
     expect(await answer(DAVE, quick)).toMatch(/^Not extended: Access session .* was not found/);
 
-    expect(await answer(ALICE, quick)).toBe('Asked for 30 more minutes of access to ask-01: waiting for 1 approval. You will hear back here.');
+    expect(await answer(ALICE, quick)).toBe(
+      'Asked for 30 more minutes of access to ask-01 with sudo (any command, as root): waiting for 1 approval. You will hear back here.',
+    );
     const listed = await t.gql(`query($id: ID!) { approvals(filter: { accessSessionId: $id, kind: [EXTENSION] }) { nodes { id status } } }`, f.alice.token, {
       id: granted.sessionId,
     });
@@ -133,7 +135,8 @@ describe('extending access from Teams', () => {
         .sort(),
     ).toEqual([APPROVERS, personal(BOB), personal(CAROL)].sort());
     const shown = JSON.stringify(cardOf(cardsFor(extension.id)[0]!));
-    expect(shown).toContain('Access extension: pending');
+    expect(shown).toContain('Access extension with sudo: pending');
+    expect(shown).toContain('Approving also extends sudo: any command, as root, on ask-01.');
     expect(shown).toContain('30 more minutes');
 
     const offersBefore = offers().length;
@@ -143,7 +146,11 @@ describe('extending access from Teams', () => {
     // Alice is told, with the offer again.
     await teams.waitFor(() => offers().length > offersBefore, WAIT_MS);
     expect(
-      teams.sent(personal(ALICE)).some((call) => String(call.body?.text).startsWith('Your request for 30 more minutes of access to ask-01 is approved.')),
+      teams
+        .sent(personal(ALICE))
+        .some((call) =>
+          String(call.body?.text).startsWith('Your request for 30 more minutes of access to ask-01 with sudo (any command, as root) is approved.'),
+        ),
     ).toBe(true);
 
     // The policy's 60 minutes in all are used up.
