@@ -126,6 +126,19 @@ async function configuredTenant(slug: string) {
     admin.token,
   );
   await gql(`mutation($id: ID!) { deleteWebhookSubscription(id: $id) { id } }`, admin.token, { id: doomed.createWebhookSubscription.id });
+  // On-call integrations: one whose key is replaced, one removed.
+  const pagerDuty = await gql(
+    'mutation { createOnCallIntegration(input: { provider: PAGERDUTY, name: "pd", apiKey: "pd-key-one-0000" }) { id } }',
+    admin.token,
+  );
+  await gql('mutation($id: ID!) { updateOnCallIntegration(id: $id, input: { apiKey: "pd-key-two-0000" }) { id } }', admin.token, {
+    id: pagerDuty.createOnCallIntegration.id,
+  });
+  const opsgenie = await gql(
+    'mutation { createOnCallIntegration(input: { provider: OPSGENIE, name: "og-gone", apiKey: "og-key-gone-000" }) { id } }',
+    admin.token,
+  );
+  await gql('mutation($id: ID!) { deleteOnCallIntegration(id: $id) { id } }', admin.token, { id: opsgenie.createOnCallIntegration.id });
   // What the bots do once someone posts a code in the workspace (test/bots covers the HTTP side).
   const teamId = `T${slug.toUpperCase()}`;
   const { bindCode } = await requestBinding(t, admin.token, 'SLACK', teamId);
@@ -200,6 +213,7 @@ describe('settings in the verifiable log', () => {
         ['alert_rule', 'failures'],
         ['webhook_subscription', 'gone'],
         ['retention_policy', 'commands'],
+        ['on_call_integration', 'og-gone'],
       ]),
     );
     const alert = leaves.filter((leaf) => leaf.kind === 'alert').map((leaf) => [leaf.leaf.startsWith('{"deleted":true,'), JSON.parse(leaf.leaf).row.state]);
@@ -214,6 +228,9 @@ describe('settings in the verifiable log', () => {
     expect(texts).not.toContain('"code_hash"');
     expect(texts).not.toContain('"sealed_secret"');
     expect(texts).toContain('"sealed_secret_sha256"');
+    for (const key of ['pd-key-one-0000', 'pd-key-two-0000', 'og-key-gone-000']) expect(texts).not.toContain(key);
+    expect(texts).not.toContain('"sealed_api_key"');
+    expect(leaves.filter((leaf) => leaf.kind === 'on_call_integration' && leaf.leaf.includes('"sealed_api_key_sha256"'))).toHaveLength(4);
 
     const report = await integrity(tenant.admin);
     expect(report.faults).toEqual([]);
