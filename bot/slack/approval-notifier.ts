@@ -29,9 +29,10 @@ async function announce(ctx: SlackContext, tenantId: string, approvalId: string)
   const reviewers = await reachableUsers(ctx, tenantId, reviewerIds);
   const targets = [...(workspace.approverChannel ? [workspace.approverChannel] : []), ...reviewers.map((identity) => identity.externalUserId)];
   const message = approvalMessage(facts);
+  const client = await ctx.clientFor({ tenantId });
   for (const channel of targets) {
     try {
-      const posted = await (await ctx.clientFor({ tenantId })).chat.postMessage({ channel, text: message.text, blocks: message.blocks as never });
+      const posted = await client.chat.postMessage({ channel, text: message.text, blocks: message.blocks as never });
       if (posted.channel && posted.ts) {
         await ctx.services.savePostedCopy(
           tenantId,
@@ -77,15 +78,12 @@ async function refresh(ctx: SlackContext, tenantId: string, approvalId: string):
   if (!facts || !(await ctx.services.claimNotice(tenantId, `approval:${approvalId}:${stateKey(facts)}`))) return;
   const message = approvalMessage(facts);
   const outcome = outcomeLine(facts);
+  const client = await ctx.clientFor({ tenantId });
   for (const copy of await ctx.services.postedCopiesOf(tenantId, { type: 'approval', id: approvalId })) {
     try {
-      await (
-        await ctx.clientFor({ tenantId })
-      ).chat.update({ channel: copy.conversation, ts: copy.messageId, text: message.text, blocks: message.blocks as never });
+      await client.chat.update({ channel: copy.conversation, ts: copy.messageId, text: message.text, blocks: message.blocks as never });
       // People's words (justifications, cancel reasons) as typed: no formatting, no mentions.
-      await (
-        await ctx.clientFor({ tenantId })
-      ).chat.postMessage({ channel: copy.conversation, thread_ts: copy.messageId, text: escapeMrkdwn(outcome), mrkdwn: false });
+      await client.chat.postMessage({ channel: copy.conversation, thread_ts: copy.messageId, text: escapeMrkdwn(outcome), mrkdwn: false });
     } catch (error) {
       ctx.logger.warn({ err: error, approvalId, channel: copy.conversation }, 'slack approval message not updated');
     }

@@ -22,6 +22,8 @@ interface SealedColumns {
   readonly table: string;
   /** The primary key is (tenant_id, this). */
   readonly keyColumn: string;
+  /** The key column's type (uuid unless said). */
+  readonly keyType?: 'uuid' | 'text';
   readonly columns: readonly string[];
 }
 
@@ -31,6 +33,8 @@ export const SEALED_TABLES = [
   { table: 'notification_channels', keyColumn: 'id', columns: ['sealed_secrets'] },
   { table: 'user_totp', keyColumn: 'user_id', columns: ['sealed_secret'] },
   { table: 'on_call_integrations', keyColumn: 'id', columns: ['sealed_api_key'] },
+  // A Slack workspace installed through OAuth: its own bot token (one binding per tenant and provider).
+  { table: 'chat_workspaces', keyColumn: 'provider', keyType: 'text', columns: ['bot_token_sealed'] },
 ] as const satisfies readonly SealedColumns[];
 
 type SealedTable = (typeof SEALED_TABLES)[number];
@@ -176,7 +180,7 @@ async function lockStaleRows(
     sealed.columns.map((column) => sql`(${sql.identifier(column)} is not null and not starts_with(${sql.identifier(column)}, ${currentPrefix}))`),
     sql` or `,
   );
-  const isAfter: SQL = after ? sql`(tenant_id, ${key}) > (${after.tenantId}::uuid, ${after.key}::uuid) and` : sql``;
+  const isAfter: SQL = after ? sql`(tenant_id, ${key}) > (${after.tenantId}::uuid, ${keyValue(sealed, after.key)}) and` : sql``;
   const columns = sql.join(
     sealed.columns.map((column) => sql.identifier(column)),
     sql`, `,
@@ -197,8 +201,13 @@ async function updateSealedColumns(tx: Executor, sealed: SealedTable, row: Seale
   if (assignments.length === 0) return;
   await tx.execute(
     sql`update ${sql.identifier(sealed.table)} set ${sql.join(assignments, sql`, `)}
-        where tenant_id = ${row.tenant_id}::uuid and ${sql.identifier(sealed.keyColumn)} = ${row.row_key}::uuid`,
+        where tenant_id = ${row.tenant_id}::uuid and ${sql.identifier(sealed.keyColumn)} = ${keyValue(sealed, row.row_key)}`,
   );
+}
+
+/** A row's key as a parameter of the key column's type. */
+function keyValue(sealed: SealedTable, key: string): SQL {
+  return 'keyType' in sealed && sealed.keyType === 'text' ? sql`${key}::text` : sql`${key}::uuid`;
 }
 
 /** One entry per tenant whose values this batch resealed: counts and key ids, never a value. */

@@ -19,7 +19,8 @@ import { userActorOf } from '../../server/auth/actor.js';
 import { ManualClock } from '../../server/clock.js';
 import { ConfigError, loadConfig } from '../../server/config.js';
 import { queryRows } from '../../server/db/database.js';
-import { webhookSubscriptions } from '../../server/db/tables/index.js';
+import { chatWorkspaces, webhookSubscriptions } from '../../server/db/tables/index.js';
+import { recordChange } from '../../server/audit/record-change.js';
 import { createUserToken } from '../../server/identity/api-tokens.js';
 import { createTenant } from '../../server/identity/tenants.js';
 import { verifyTotpCode } from '../../server/identity/totp.js';
@@ -115,7 +116,8 @@ const ACME_WEBHOOK_SECRET = 'acme-webhook-secret';
 const HEADER = { name: 'Authorization', value: 'Bearer header-value-0815' };
 const SMTP_PASSWORD = 'smtp-pass-4711';
 const ON_CALL_KEY = 'pd-rest-key-rotation-0815';
-const ALL_SECRETS = [WEBHOOK_SECRET, ACME_WEBHOOK_SECRET, HEADER.value, SMTP_PASSWORD, ON_CALL_KEY];
+const SLACK_TOKEN = 'xoxb-installed-workspace-rotation';
+const ALL_SECRETS = [WEBHOOK_SECRET, ACME_WEBHOOK_SECRET, HEADER.value, SMTP_PASSWORD, ON_CALL_KEY, SLACK_TOKEN];
 
 const CREATE_WEBHOOK = 'mutation($input: CreateWebhookInput!) { createWebhookSubscription(input: $input) { id hasSecret } }';
 const PING_WEBHOOK = 'mutation($id: ID!) { testWebhookSubscription(id: $id) { isSuccess statusCode error } }';
@@ -194,7 +196,8 @@ describe('rotating the key of a Vigil', { timeout: 120_000 }, () => {
           union all select 'webhook_subscriptions', tenant_id::text, id::text, 'sealed_headers', sealed_headers from webhook_subscriptions where sealed_headers is not null
           union all select 'notification_channels', tenant_id::text, id::text, 'sealed_secrets', sealed_secrets from notification_channels where sealed_secrets is not null
           union all select 'user_totp', tenant_id::text, user_id::text, 'sealed_secret', sealed_secret from user_totp
-          union all select 'on_call_integrations', tenant_id::text, id::text, 'sealed_api_key', sealed_api_key from on_call_integrations`,
+          union all select 'on_call_integrations', tenant_id::text, id::text, 'sealed_api_key', sealed_api_key from on_call_integrations
+          union all select 'chat_workspaces', tenant_id::text, provider, 'bot_token_sealed', bot_token_sealed from chat_workspaces where bot_token_sealed is not null`,
     );
     return rows.sort((a, b) => `${a.table} ${a.tenantId} ${a.key} ${a.column}`.localeCompare(`${b.table} ${b.tenantId} ${b.key} ${b.column}`));
   }
@@ -273,6 +276,18 @@ describe('rotating the key of a Vigil', { timeout: 120_000 }, () => {
         input: { provider: 'PAGERDUTY', name: 'PagerDuty', apiKey: ON_CALL_KEY },
       })
     ).createOnCallIntegration.id;
+    // A Slack workspace installed through OAuth keeps its own bot token (test/bots/slack-oauth-install.test.ts installs over HTTP).
+    await inTransaction({ db: first.database.db, clock, actor: { type: 'system', tenantId: admin.tenantId, name: 'slack-bot' } }, async (tx) => {
+      await tx.db.insert(chatWorkspaces).values({
+        tenantId: admin.tenantId,
+        provider: 'slack',
+        externalId: 'TROTATE',
+        verifiedAt: clock.now(),
+        verifiedBy: 'UINSTALLER',
+        botTokenSealed: oldBox.seal(SLACK_TOKEN),
+      });
+      await recordChange(tx, { action: 'chat_workspace.installed', resource: { type: 'chat_workspace', id: 'slack', name: 'TROTATE' } });
+    });
     await expectSignedPing();
 
     sealedByOldKey = await sealedValues();
@@ -296,6 +311,7 @@ describe('rotating the key of a Vigil', { timeout: 120_000 }, () => {
       [
         { table: 'notification_channels', tenantId: admin.tenantId, key: channelId, column: 'sealed_secrets' },
         { table: 'on_call_integrations', tenantId: admin.tenantId, key: onCallId, column: 'sealed_api_key' },
+        { table: 'chat_workspaces', tenantId: admin.tenantId, key: 'slack', column: 'bot_token_sealed' },
         { table: 'user_totp', tenantId: admin.tenantId, key: admin.userId, column: 'sealed_secret' },
         { table: 'webhook_subscriptions', tenantId: admin.tenantId, key: webhookId, column: 'sealed_headers' },
         { table: 'webhook_subscriptions', tenantId: admin.tenantId, key: webhookId, column: 'sealed_secret' },
@@ -330,6 +346,7 @@ describe('rotating the key of a Vigil', { timeout: 120_000 }, () => {
         { table: 'notification_channels', resealed: 1, failures: [] },
         { table: 'user_totp', resealed: 1, failures: [] },
         { table: 'on_call_integrations', resealed: 1, failures: [] },
+        { table: 'chat_workspaces', resealed: 1, failures: [] },
       ],
     });
     // One batch per row here: the webhook rows in primary-key order (tenant first), then each table's end.
@@ -344,6 +361,8 @@ describe('rotating the key of a Vigil', { timeout: 120_000 }, () => {
       { table: 'user_totp', resealed: 1, failed: 0, isDone: true },
       { table: 'on_call_integrations', resealed: 1, failed: 0, isDone: false },
       { table: 'on_call_integrations', resealed: 1, failed: 0, isDone: true },
+      { table: 'chat_workspaces', resealed: 1, failed: 0, isDone: false },
+      { table: 'chat_workspaces', resealed: 1, failed: 0, isDone: true },
     ]);
 
     const now = await sealedValues();
@@ -362,6 +381,7 @@ describe('rotating the key of a Vigil', { timeout: 120_000 }, () => {
     const byTable = (nodes: { resourceType: string }[]) => [...nodes].sort((a, b) => a.resourceType.localeCompare(b.resourceType));
     const defaultEntries = (await gql(RESEALED_ENTRIES, admin.token)).auditLog.nodes;
     expect(byTable(defaultEntries)).toEqual([
+      entry('chat_workspaces', 1),
       entry('notification_channels', 1),
       entry('on_call_integrations', 1),
       entry('user_totp', 1),
@@ -384,9 +404,10 @@ describe('rotating the key of a Vigil', { timeout: 120_000 }, () => {
       { table: 'notification_channels', resealed: 0, failures: [] },
       { table: 'user_totp', resealed: 0, failures: [] },
       { table: 'on_call_integrations', resealed: 0, failures: [] },
+      { table: 'chat_workspaces', resealed: 0, failures: [] },
     ]);
     expect(await sealedValues()).toEqual(before);
-    expect((await gql(RESEALED_ENTRIES, admin.token)).auditLog.nodes).toHaveLength(4);
+    expect((await gql(RESEALED_ENTRIES, admin.token)).auditLog.nodes).toHaveLength(5);
   });
 
   it('opens everything with the new key alone once rotated', async () => {
@@ -419,7 +440,7 @@ describe('rotating the key of a Vigil', { timeout: 120_000 }, () => {
     const entries = (await gql(RESEALED_ENTRIES, admin.token)).auditLog.nodes.filter(
       (node: { after: { table: string; resealed: number } }) => node.after.resealed > 0,
     );
-    expect(entries.reduce((sum: number, node: { after: { resealed: number } }) => sum + node.after.resealed, 0)).toBe(5 + 40);
+    expect(entries.reduce((sum: number, node: { after: { resealed: number } }) => sum + node.after.resealed, 0)).toBe(6 + 40);
     await db.delete(webhookSubscriptions).where(inArray(webhookSubscriptions.id, ids));
   });
 
@@ -448,6 +469,7 @@ describe('rotating the key of a Vigil', { timeout: 120_000 }, () => {
       { table: 'notification_channels', resealed: 1, failures: [] },
       { table: 'user_totp', resealed: 0, failures: [] },
       { table: 'on_call_integrations', resealed: 0, failures: [] },
+      { table: 'chat_workspaces', resealed: 0, failures: [] },
     ]);
     const now = await sealedValues();
     expect(now.find((each) => each.key === acmeWebhookId)!.value).toBe(foreign);
@@ -485,6 +507,7 @@ describe('rotating the key of a Vigil', { timeout: 120_000 }, () => {
           'notification_channels: 1 resealed, 0 could not be opened',
           'user_totp: 0 resealed, 0 could not be opened',
           'on_call_integrations: 0 resealed, 0 could not be opened',
+          'chat_workspaces: 0 resealed, 0 could not be opened',
           `  webhook_subscriptions tenant_id=${acme.tenantId} id=${acmeWebhookId} sealed_secret: The secret was sealed with key ${strangerBox.keyId}, which is neither the configured key ${newBox.keyId} nor one of VIGIL_SECRET_KEY_PREVIOUS`,
           '',
         ].join('\n'),
@@ -509,6 +532,7 @@ describe('rotating the key of a Vigil', { timeout: 120_000 }, () => {
           'notification_channels: 0 resealed, 0 could not be opened',
           'user_totp: 0 resealed, 0 could not be opened',
           'on_call_integrations: 0 resealed, 0 could not be opened',
+          'chat_workspaces: 0 resealed, 0 could not be opened',
           '',
         ].join('\n'),
       );
@@ -525,6 +549,7 @@ describe('rotating the key of a Vigil', { timeout: 120_000 }, () => {
           'notification_channels: 0 resealed, 0 could not be opened',
           'user_totp: 0 resealed, 0 could not be opened',
           'on_call_integrations: 0 resealed, 0 could not be opened',
+          'chat_workspaces: 0 resealed, 0 could not be opened',
           '',
         ].join('\n'),
       );
