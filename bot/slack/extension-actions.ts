@@ -34,6 +34,20 @@ const SLACK_STYLE = { words: escapeMrkdwn, at: slackDate };
 
 const ephemeral = (text: string) => ({ response_type: 'ephemeral' as const, replace_original: false, ...line(text) });
 
+/**
+ * Answers the clicker: ephemerally where the click came from a message, in a direct message where
+ * it has no response_url (a button on the App Home).
+ */
+function answerer(ctx: SlackContext, body: BlockAction, respond: (message: ReturnType<typeof ephemeral>) => Promise<unknown>) {
+  return async (text: string): Promise<void> => {
+    if (body.response_url) {
+      await respond(ephemeral(text));
+      return;
+    }
+    await (await ctx.clientFor({ teamId: body.team?.id ?? '' })).chat.postMessage({ channel: body.user.id, ...line(text) });
+  };
+}
+
 /** The offer under the news: one line, and the two buttons. */
 export function extensionOfferMessage(offer: ExtensionOffer): { text: string; blocks: Record<string, unknown>[] } {
   return {
@@ -64,7 +78,7 @@ export async function offerExtension(ctx: SlackContext, tenantId: string, facts:
   if (!offer) return;
   const message = extensionOfferMessage(offer);
   try {
-    await ctx.client.chat.postMessage({ channel, text: message.text, blocks: message.blocks as never });
+    await (await ctx.clientFor({ tenantId })).chat.postMessage({ channel, text: message.text, blocks: message.blocks as never });
   } catch (error) {
     ctx.logger.warn({ err: error, approvalId: facts.id }, 'slack extension offer not sent');
   }
@@ -106,23 +120,25 @@ function extensionModal(session: { id: string; expiresAt: string; servers: { nam
 export function registerExtensionActions(app: App, ctx: SlackContext): void {
   app.action<BlockAction<ButtonAction>>(EXTENSION_ACTIONS.quick, async ({ ack, body, action, respond }) => {
     await ack();
+    const answer = answerer(ctx, body, respond);
     const workspace = await ctx.services.workspaceOf(body.team?.id);
-    if (!workspace) return void (await respond(ephemeral(notConnected(body.team?.id))));
+    if (!workspace) return void (await answer(notConnected(body.team?.id)));
     const caller = await callerOf(ctx, workspace, body.user.id);
-    if (!caller) return void (await respond(ephemeral(UNMAPPED)));
+    if (!caller) return void (await answer(UNMAPPED));
     const quick = parseQuickExtension(action.value);
-    if (!quick) return void (await respond(ephemeral('That button is out of date: ask again with Extend….')));
+    if (!quick) return void (await answer('That button is out of date: ask again with Extend….'));
     const result = await requestQuickExtension(ctx, caller, quick);
     const text = result.error ? `Not extended: ${escapeMrkdwn(result.error.message)}` : extensionOutcome(result.data, SLACK_STYLE, FOLLOW_UP);
-    await respond(ephemeral(text));
+    await answer(text);
   });
 
   app.action<BlockAction<ButtonAction>>(EXTENSION_ACTIONS.choose, async ({ ack, body, action, respond, client }) => {
     await ack();
+    const answer = answerer(ctx, body, respond);
     const workspace = await ctx.services.workspaceOf(body.team?.id);
-    if (!workspace) return void (await respond(ephemeral(notConnected(body.team?.id))));
+    if (!workspace) return void (await answer(notConnected(body.team?.id)));
     const caller = await callerOf(ctx, workspace, body.user.id);
-    if (!caller) return void (await respond(ephemeral(UNMAPPED)));
+    if (!caller) return void (await answer(UNMAPPED));
     const session = await runOperation<{ accessSession: { id: string; status: string; expiresAt: string | null; servers: { name: string }[] } }>(
       ctx.schema,
       ctx.deps,
@@ -130,10 +146,10 @@ export function registerExtensionActions(app: App, ctx: SlackContext): void {
       SESSION_END,
       { id: action.value },
     );
-    if (session.error) return void (await respond(ephemeral(`Not extended: ${escapeMrkdwn(session.error.message)}`)));
+    if (session.error) return void (await answer(`Not extended: ${escapeMrkdwn(session.error.message)}`));
     const { accessSession } = session.data;
     if (!accessSession.expiresAt || !['ACTIVE', 'APPROVED'].includes(accessSession.status)) {
-      return void (await respond(ephemeral(`Not extended: this access session is ${accessSession.status.toLowerCase()}.`)));
+      return void (await answer(`Not extended: this access session is ${accessSession.status.toLowerCase()}.`));
     }
     await client.views.open({ trigger_id: body.trigger_id, view: extensionModal({ ...accessSession, expiresAt: accessSession.expiresAt }) as never });
   });
@@ -156,7 +172,9 @@ export function registerExtensionActions(app: App, ctx: SlackContext): void {
     }
     await ack();
     try {
-      await ctx.client.chat.postMessage({ channel: body.user.id, text: extensionOutcome(result.data, SLACK_STYLE, FOLLOW_UP) });
+      await (
+        await ctx.clientFor({ teamId: workspace.externalId })
+      ).chat.postMessage({ channel: body.user.id, text: extensionOutcome(result.data, SLACK_STYLE, FOLLOW_UP) });
     } catch (error) {
       ctx.logger.warn({ err: error, accessSessionId }, 'slack extension outcome not sent');
     }
