@@ -9,7 +9,7 @@ import {
 } from '../../server/oncall/on-call-integrations.js';
 import { usersOnCall } from '../../server/oncall/on-call-people.js';
 import type { OnCallCheck as OnCallCheckRecord } from '../../server/oncall/on-call-approval.js';
-import { onCallSchedulesSchema } from '../../server/oncall/policy-schedules.js';
+import { scheduleIdSchema } from '../../server/oncall/policy-schedules.js';
 import { scheduleKey } from '../../server/oncall/schedule-keys.js';
 import { inTransaction } from '../../server/service-context.js';
 import { parseId, parseInput } from '../../server/validation.js';
@@ -45,11 +45,9 @@ export class OnCallResolver {
     @Arg('scheduleId', () => String) scheduleId: string,
   ): Promise<OnCallScheduleStatus> {
     const admin = requireAdmin(ctx.actor);
-    const [schedule] = parseInput(onCallSchedulesSchema, [{ integrationId, scheduleId }]);
-    await getOnCallIntegration(ctx.deps.db, admin.tenantId, parseId('integrationId', schedule!.integrationId));
-    const [status] = await statusesOf(ctx, admin.tenantId, [
-      scheduleKey({ integrationId: schedule!.integrationId.toLowerCase(), scheduleId: schedule!.scheduleId }),
-    ]);
+    const integration = await getOnCallIntegration(ctx.deps.db, admin.tenantId, parseId('integrationId', integrationId));
+    const schedule = parseInput(scheduleIdSchema, scheduleId, 'scheduleId');
+    const [status] = await statusesOf(ctx, admin.tenantId, [scheduleKey({ integrationId: integration.id, scheduleId: schedule })]);
     return status!;
   }
 

@@ -89,7 +89,7 @@ export async function notifyUncheckedRequester(ctx: TransactionContext, approval
     category: 'approval',
     severity: 'low',
     title: 'Not approved on the spot: whether you are on call is unknown',
-    body: describeOnCallCheck(check),
+    body: describeOnCallCheck(check).slice(0, 4000),
     link: `/approvals/${approval.id}`,
     resourceType: 'approval',
     resourceId: approval.id,

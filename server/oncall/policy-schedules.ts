@@ -11,18 +11,16 @@ import { isUuid } from '../ids.js';
 import { integrationsByIds } from './on-call-integrations.js';
 import { scheduleKey, type ScheduleRef } from './schedule-keys.js';
 
+/** A provider's schedule id: PagerDuty's `PABC123`, Opsgenie's UUID or schedule name. */
+export const scheduleIdSchema = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(200, 'must be at most 200 characters')
+  .regex(/^[^\p{Cc}]+$/u, 'must not hold control characters');
+
 export const onCallSchedulesSchema = z
-  .array(
-    z.object({
-      integrationId: z.string().trim().refine(isUuid, 'is not a valid id'),
-      scheduleId: z
-        .string()
-        .trim()
-        .min(1, 'must not be empty')
-        .max(200, 'must be at most 200 characters')
-        .regex(/^[^\p{Cc}]+$/u, 'must not hold control characters'),
-    }),
-  )
+  .array(z.object({ integrationId: z.string().trim().refine(isUuid, 'is not a valid id'), scheduleId: scheduleIdSchema }))
   .max(20, 'at most 20 schedules');
 
 export const AUTO_APPROVAL_NEEDS_SCHEDULES = 'approves on-call requesters on the spot only with on-call schedules to ask: name some in onCallSchedules';

@@ -166,6 +166,11 @@ describe('on-call integrations', () => {
       people: [{ email: 'bob@example.test' }],
       unmatchedCount: 1,
     });
+    const ask = (who: TestUser, integrationId: string, scheduleId: string) =>
+      gql('query($i: ID!, $s: String!) { onCallSchedule(integrationId: $i, scheduleId: $s) { isAvailable } }', who, { i: integrationId, s: scheduleId });
+    expect((await ask(f.bob, pagerDutyId, 'PSRE001')).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect((await ask(t.admin, f.other.tenantId, 'PSRE001')).errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    expect((await ask(t.admin, pagerDutyId, 'P\nX')).errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'scheduleId' });
   });
 });
 
