@@ -2,6 +2,7 @@ import type { Actor, RequestInfo } from './auth/actor.js';
 import type { Clock } from './clock.js';
 import type { Database, Executor } from './db/database.js';
 import { integrateAfterCommit, queuedLeavesIn } from './log/log-registry.js';
+import { answeredOnly, OnCallNotAsked } from './oncall/on-call-asked.js';
 import type { OnCallLookup } from './oncall/on-call-directory.js';
 
 /**
@@ -42,11 +43,29 @@ export interface TransactionContext extends Omit<ServiceContext, 'db'> {
  * committed, a sequencer run is asked for; this returns without waiting for it (unless the
  * tenant's sequencer is behind), and whoever reads the log's positions catches up first
  * (LogService.catchUp), so what a caller was told is done is in every log-derived read.
+ *
+ * Who is on call is never asked inside the transaction: work that needs a schedule not asked yet
+ * is rolled back, the provider asked, and the work run again (server/oncall/on-call-asked.ts).
  */
 export async function inTransaction<T>(ctx: ServiceContext, work: (tx: TransactionContext) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await transactionOnce(ctx, work);
+    } catch (error) {
+      if (!(error instanceof OnCallNotAsked) || !ctx.onCall || attempt >= MAX_ON_CALL_ATTEMPTS) throw error;
+      await ctx.onCall.schedules(ctx.db, error.tenantId, error.keys);
+    }
+  }
+}
+
+/** Attempts of one transaction that found schedules to ask (each asks those it found). */
+const MAX_ON_CALL_ATTEMPTS = 4;
+
+async function transactionOnce<T>(ctx: ServiceContext, work: (tx: TransactionContext) => Promise<T>): Promise<T> {
   let hasQueuedLeaves = false;
+  const onCall = ctx.onCall && answeredOnly(ctx.onCall);
   const result = await ctx.db.transaction(async (db) => {
-    const value = await work({ ...ctx, db });
+    const value = await work({ ...ctx, db, onCall });
     hasQueuedLeaves = queuedLeavesIn(db);
     return value;
   });

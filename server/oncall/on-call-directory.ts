@@ -39,6 +39,8 @@ export interface ScheduleState extends ScheduleRef {
 export interface OnCallLookup {
   /** The state of each schedule of `keys` (in their order), asked once per lookup. */
   schedules(db: Executor, tenantId: string, keys: readonly string[]): Promise<ScheduleState[]>;
+  /** The same when every one of them was asked already (nothing to wait on a provider for); else undefined. */
+  answered(tenantId: string, keys: readonly string[]): Promise<ScheduleState[]> | undefined;
 }
 
 export interface OnCallDirectory {
@@ -62,8 +64,10 @@ const unavailable = (key: string, error: string, integration?: { provider: OnCal
 });
 
 /** Where no directory was wired (the CLI, the demo): every schedule is unavailable, so nobody gains anything from one. */
+const notConsulted = (keys: readonly string[]) => keys.map((key) => unavailable(key, 'on-call schedules are not consulted here'));
 export const NO_ON_CALL_LOOKUP: OnCallLookup = {
-  schedules: async (_db, _tenantId, keys) => keys.map((key) => unavailable(key, 'on-call schedules are not consulted here')),
+  schedules: async (_db, _tenantId, keys) => notConsulted(keys),
+  answered: (_tenantId, keys) => Promise.resolve(notConsulted(keys)),
 };
 
 export function createOnCallDirectory(deps: OnCallDirectoryDeps): OnCallDirectory {
@@ -103,6 +107,10 @@ export function createOnCallDirectory(deps: OnCallDirectoryDeps): OnCallDirector
             }
           }
           return Promise.all(keys.map((key) => asked.get(`${tenantId}|${key}`)!.state));
+        },
+        answered(tenantId, keys) {
+          const entries = keys.map((key) => asked.get(`${tenantId}|${key}`));
+          return entries.every(isFresh) ? Promise.all(entries.map((entry) => entry!.state)) : undefined;
         },
       };
     },

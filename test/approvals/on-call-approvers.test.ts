@@ -33,6 +33,7 @@ let opsgenieId: string;
 const logLines: string[] = [];
 /** Every GraphQL answer of the file, to search for the keys at the end. */
 const answers: string[] = [];
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function gql(query: string, who: TestUser, variables?: Record<string, unknown>): Promise<GraphQLResponse<any>> {
   const response = await t.gql(query, who.token, variables);
@@ -277,6 +278,24 @@ describe('auto-approval for the person on call', () => {
       onCallScheduleId: 'PDEV001',
       onCallCheck: { outcome: 'on_call' },
     });
+  });
+
+  it('asks the provider outside any transaction: while PagerDuty is slow to answer, the rest of Vigil is not held up', async () => {
+    pd.onCall.set('PDEV001', ['alice@example.test']);
+    const asked = pd.requests.length;
+    const release = pd.hold();
+    try {
+      const request = requestAccess(f.alice, 'dev-01');
+      for (const deadline = Date.now() + 5000; pd.requests.length === asked && Date.now() < deadline;) await sleep(20);
+      expect(pd.requests.length).toBeGreaterThan(asked);
+      // On PGlite (one connection), a transaction waiting on PagerDuty would hold this until released.
+      const meanwhile = await Promise.race([gql('{ approvalPolicies { nodes { name } } }', t.admin), sleep(5000).then(() => 'held up')]);
+      expect(meanwhile).toMatchObject({ data: { approvalPolicies: { nodes: expect.arrayContaining([{ name: 'dev on call' }]) } } });
+      release();
+      expect((await request).data!.requestAccess).toMatchObject({ status: 'APPROVED', onCallCheck: { outcome: 'ON_CALL' } });
+    } finally {
+      release();
+    }
   });
 
   it('leaves the request of someone not on call pending, for the approvers to decide', async () => {

@@ -4,7 +4,7 @@
  * `Authorization: Token token=<key>`; Opsgenie: `Authorization: GenieKey <key>`). Every request is
  * recorded, so tests see what Vigil asked and with which headers.
  */
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface OnCallRequest {
@@ -24,6 +24,8 @@ export interface FakeOnCall {
   readonly onCall: Map<string, string[]>;
   /** Answer every request with this HTTP status instead (an outage); null to answer normally. */
   failWith: number | null;
+  /** Holds every answer back until the returned function is called (a provider slow to answer). */
+  hold(): () => void;
   close(): Promise<void>;
 }
 
@@ -37,16 +39,28 @@ async function startFake(apiKey: string, handle: Handler): Promise<FakeOnCall> {
     requests,
     onCall: new Map(),
     failWith: null,
+    hold() {
+      let release!: () => void;
+      held = new Promise<void>((resolve) => (release = resolve));
+      return () => {
+        held = null;
+        release();
+      };
+    },
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
+  let held: Promise<void> | null = null;
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://fake');
     const request = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers };
     requests.push(request);
+    void (held ?? Promise.resolve()).then(() => answer(request, res));
+  });
+  const answer = (request: OnCallRequest, res: ServerResponse) => {
     const { status, body } = fake.failWith ? { status: fake.failWith, body: { error: 'Service Unavailable' } } : handle(request, fake);
     res.writeHead(status, { 'content-type': 'application/json' });
     res.end(JSON.stringify(body));
-  });
+  };
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   Object.assign(fake, { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
   return fake;
