@@ -6,7 +6,7 @@
  * retried deliveries are dropped and requests no handler serves answered at once (slack-receiver.ts). Every answer is
  * computed by running Vigil's GraphQL schema as the caller, so the API's scoping holds in Slack.
  */
-import { App, webApi } from '@slack/bolt';
+import { App } from '@slack/bolt';
 import { SlackReceiver } from './slack-receiver.js';
 import { SlackSocketReceiver } from './slack-socket-receiver.js';
 import type { GraphQLSchema } from 'graphql';
@@ -39,8 +39,6 @@ export interface SlackBotOptions {
 export interface SlackContext extends CallerLookup {
   readonly schema: GraphQLSchema;
   readonly deps: SchemaDependencies;
-  /** The instance's SLACK_BOT_TOKEN client; for a given workspace, use clientFor (OAuth installs have their own tokens). */
-  readonly client: webApi.WebClient;
 }
 
 export interface SlackBot {
@@ -92,7 +90,6 @@ export function createSlackBot(options: SlackBotOptions): SlackBot {
     deps: options.deps,
     services: options.services,
     clientFor: clients.clientFor,
-    client: new webApi.WebClient(options.config.botToken, { slackApiUrl: options.config.apiUrl, logger }),
     logger: options.deps.logger,
   };
   registerAuditCommand(app, context);
