@@ -12,7 +12,7 @@ import { clip, listWithin } from './clip.js';
 import { describeRequest, type ApprovalFacts, type LineStyle } from './approval-facts.js';
 import { botCaller, runOperation, type ChatCaller, type OperationResult } from './run-operation.js';
 
-/** The one-click extension's length. */
+/** The one-click extension's length (less when the policy leaves less). */
 export const QUICK_EXTENSION_MINUTES = 30;
 
 /** What an Extend button needs: the session, and what to say about it. */
@@ -20,6 +20,19 @@ export interface ExtensionOffer {
   readonly accessSessionId: string;
   readonly expiresAt: string;
   readonly servers: readonly { readonly name: string }[];
+  /** The one-click length: QUICK_EXTENSION_MINUTES, or what the policy still allows if less. */
+  readonly quickMinutes: number;
+  /** Minutes the policy still allows; null: no limit. */
+  readonly remainingMinutes: number | null;
+}
+
+/** An access session as an offer reads it (OFFERED_SESSION_FIELDS). */
+export interface OfferedSession {
+  id: string;
+  status: string;
+  expiresAt: string | null;
+  servers: { name: string }[];
+  extension: { approval: string; remainingMinutes: number | null } | null;
 }
 
 /** What a quick Extend button carries. */
@@ -28,7 +41,8 @@ export interface QuickExtension {
   readonly minutes: number;
 }
 
-const SESSION_OF_APPROVAL = 'query($id: ID!) { approval(id: $id) { accessSession { id status expiresAt servers { name } } } }';
+export const OFFERED_SESSION_FIELDS = 'id status expiresAt servers { name } extension { approval remainingMinutes }';
+const SESSION_OF_APPROVAL = `query($id: ID!) { approval(id: $id) { accessSession { ${OFFERED_SESSION_FIELDS} } } }`;
 const SESSION_REASON = 'query($id: ID!) { accessSession(id: $id) { id reason } }';
 const REQUEST_EXTENSION = `mutation($input: RequestExtensionInput!) { requestExtension(input: $input) {
   id kind status durationMinutes sessionExpiresAt sudoScope command isPattern policyName approvalsStillNeeded servers { name } } }`;
@@ -46,15 +60,31 @@ interface Bot {
 /**
  * The offer to make with the news that `facts` was approved: an access request or an extension of
  * a session still in force (read as the bot, which tells the requester about their own session).
+ * None where its policy allows no extension, or no more time.
  */
 export async function extensionOfferFor(bot: Bot, tenantId: string, provider: ChatProvider, facts: ApprovalFacts): Promise<ExtensionOffer | undefined> {
   if (facts.status !== 'APPROVED' || facts.kind === 'SUDO') return undefined;
-  const result = await runOperation<{
-    approval: { accessSession: { id: string; status: string; expiresAt: string | null; servers: { name: string }[] } | null };
-  }>(bot.schema, bot.deps, botCaller(tenantId, provider), SESSION_OF_APPROVAL, { id: facts.id });
-  const session = result.data?.approval.accessSession;
-  if (!session?.expiresAt || !['ACTIVE', 'APPROVED'].includes(session.status)) return undefined;
-  return { accessSessionId: session.id, expiresAt: session.expiresAt, servers: session.servers };
+  const result = await runOperation<{ approval: { accessSession: OfferedSession | null } }>(
+    bot.schema,
+    bot.deps,
+    botCaller(tenantId, provider),
+    SESSION_OF_APPROVAL,
+    { id: facts.id },
+  );
+  return offerOf(result.data?.approval.accessSession);
+}
+
+/** The offer a session allows: none once it is not in force, its policy allows no extension, or no more time. */
+export function offerOf(session: OfferedSession | null | undefined): ExtensionOffer | undefined {
+  const allowance = session?.extension;
+  if (!session?.expiresAt || !allowance || allowance.approval === 'DISABLED' || allowance.remainingMinutes === 0) return undefined;
+  return {
+    accessSessionId: session.id,
+    expiresAt: session.expiresAt,
+    servers: session.servers,
+    quickMinutes: Math.min(QUICK_EXTENSION_MINUTES, allowance.remainingMinutes ?? QUICK_EXTENSION_MINUTES),
+    remainingMinutes: allowance.remainingMinutes,
+  };
 }
 
 /** A quick button's value, checked: anything else is a tampered or stale button. */
@@ -106,4 +136,4 @@ export const offerLine = (offer: ExtensionOffer, style: LineStyle) =>
       offer.servers.map((server) => server.name),
       600,
     ),
-  )} ends ${style.at(offer.expiresAt)}. Need more time?`;
+  )} ends ${style.at(offer.expiresAt)}. Need more time?${offer.remainingMinutes === null ? '' : ` (Up to ${offer.remainingMinutes} more minutes.)`}`;

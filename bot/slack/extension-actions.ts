@@ -12,10 +12,12 @@ import {
   extensionOutcome,
   offerLine,
   parseQuickExtension,
-  QUICK_EXTENSION_MINUTES,
+  OFFERED_SESSION_FIELDS,
+  offerOf,
   requestExtension,
   requestQuickExtension,
   type ExtensionOffer,
+  type OfferedSession,
 } from '../shared/extension-requests.js';
 import type { ApprovalFacts } from '../shared/approval-facts.js';
 import { runOperation } from '../shared/run-operation.js';
@@ -27,7 +29,7 @@ export const EXTENSION_ACTIONS = { quick: 'access_extend', choose: 'access_exten
 export const EXTENSION_VIEW = 'access_extension';
 
 const FOLLOW_UP = 'You will hear back here.';
-const SESSION_END = 'query($id: ID!) { accessSession(id: $id) { id status expiresAt servers { name } } }';
+const SESSION_TO_EXTEND = `query($id: ID!) { accessSession(id: $id) { ${OFFERED_SESSION_FIELDS} } }`;
 
 /** Words escaped (server names and reasons are people's words), times in each reader's zone. */
 const SLACK_STYLE = { words: escapeMrkdwn, at: slackDate };
@@ -61,9 +63,9 @@ export function extensionOfferMessage(offer: ExtensionOffer): { text: string; bl
           {
             type: 'button',
             style: 'primary',
-            text: { type: 'plain_text', text: `Extend ${QUICK_EXTENSION_MINUTES} min` },
+            text: { type: 'plain_text', text: `Extend ${offer.quickMinutes} min` },
             action_id: EXTENSION_ACTIONS.quick,
-            value: JSON.stringify({ accessSessionId: offer.accessSessionId, minutes: QUICK_EXTENSION_MINUTES }),
+            value: JSON.stringify({ accessSessionId: offer.accessSessionId, minutes: offer.quickMinutes }),
           },
           { type: 'button', text: { type: 'plain_text', text: 'Extend…' }, action_id: EXTENSION_ACTIONS.choose, value: offer.accessSessionId },
         ],
@@ -84,18 +86,18 @@ export async function offerExtension(ctx: SlackContext, tenantId: string, facts:
   }
 }
 
-function extensionModal(session: { id: string; expiresAt: string; servers: { name: string }[] }): Record<string, unknown> {
+function extensionModal(offer: ExtensionOffer): Record<string, unknown> {
   return {
     type: 'modal',
     callback_id: EXTENSION_VIEW,
-    private_metadata: JSON.stringify({ accessSessionId: session.id }),
+    private_metadata: JSON.stringify({ accessSessionId: offer.accessSessionId }),
     title: { type: 'plain_text', text: 'Extend access' },
     submit: { type: 'plain_text', text: 'Extend' },
     close: { type: 'plain_text', text: 'Cancel' },
     blocks: [
       {
         type: 'section',
-        text: { type: 'mrkdwn', text: offerLine({ accessSessionId: session.id, expiresAt: session.expiresAt, servers: session.servers }, SLACK_STYLE) },
+        text: { type: 'mrkdwn', text: offerLine(offer, SLACK_STYLE) },
       },
       {
         type: 'input',
@@ -105,7 +107,7 @@ function extensionModal(session: { id: string; expiresAt: string; servers: { nam
           type: 'plain_text',
           text: 'Minutes, or a number with m, h or d: 45, 90m, 2h. The policy may ask an approver, and caps how long a session lasts.',
         },
-        element: { type: 'plain_text_input', action_id: 'value', initial_value: String(QUICK_EXTENSION_MINUTES), max_length: 8 },
+        element: { type: 'plain_text_input', action_id: 'value', initial_value: String(offer.quickMinutes), max_length: 8 },
       },
       {
         type: 'input',
@@ -139,19 +141,13 @@ export function registerExtensionActions(app: App, ctx: SlackContext): void {
     if (!workspace) return void (await answer(notConnected(body.team?.id)));
     const caller = await callerOf(ctx, workspace, body.user.id);
     if (!caller) return void (await answer(UNMAPPED));
-    const session = await runOperation<{ accessSession: { id: string; status: string; expiresAt: string | null; servers: { name: string }[] } }>(
-      ctx.schema,
-      ctx.deps,
-      caller,
-      SESSION_END,
-      { id: action.value },
-    );
+    const session = await runOperation<{ accessSession: OfferedSession }>(ctx.schema, ctx.deps, caller, SESSION_TO_EXTEND, { id: action.value });
     if (session.error) return void (await answer(`Not extended: ${escapeMrkdwn(session.error.message)}`));
     const { accessSession } = session.data;
-    if (!accessSession.expiresAt || !['ACTIVE', 'APPROVED'].includes(accessSession.status)) {
-      return void (await answer(`Not extended: this access session is ${accessSession.status.toLowerCase()}.`));
-    }
-    await client.views.open({ trigger_id: body.trigger_id, view: extensionModal({ ...accessSession, expiresAt: accessSession.expiresAt }) as never });
+    if (!accessSession.extension) return void (await answer(`Not extended: this access session is ${accessSession.status.toLowerCase()}.`));
+    const offer = offerOf(accessSession);
+    if (!offer) return void (await answer('Not extended: its policy allows this access session no more time.'));
+    await client.views.open({ trigger_id: body.trigger_id, view: extensionModal(offer) as never });
   });
 
   app.view(EXTENSION_VIEW, async ({ ack, body, view }) => {

@@ -6,14 +6,7 @@
  */
 import type { ChatCaller } from '../shared/run-operation.js';
 import { parseDurationMinutes } from '../shared/command-words.js';
-import {
-  extensionOutcome,
-  offerLine,
-  QUICK_EXTENSION_MINUTES,
-  requestExtension,
-  requestQuickExtension,
-  type ExtensionOffer,
-} from '../shared/extension-requests.js';
+import { extensionOutcome, offerLine, requestExtension, requestQuickExtension, type ExtensionOffer } from '../shared/extension-requests.js';
 import { CARD_VERSION, localTime, type Card } from './cards.js';
 import type { TeamsContext } from './teams-bot.js';
 
@@ -46,10 +39,10 @@ export function extensionOfferCard(offer: ExtensionOffer): Card {
     actions: [
       {
         type: 'Action.Execute',
-        title: `Extend ${QUICK_EXTENSION_MINUTES} min`,
+        title: `Extend ${offer.quickMinutes} min`,
         verb: 'extend',
         style: 'positive',
-        data: extend({ accessSessionId: offer.accessSessionId, minutes: QUICK_EXTENSION_MINUTES }),
+        data: extend({ accessSessionId: offer.accessSessionId, minutes: offer.quickMinutes }),
       },
       {
         type: 'Action.ShowCard',
@@ -57,7 +50,7 @@ export function extensionOfferCard(offer: ExtensionOffer): Card {
         card: {
           type: 'AdaptiveCard',
           body: [
-            { type: 'Input.Text', id: 'minutes', label: 'How much longer (45, 90m, 2h)', value: String(QUICK_EXTENSION_MINUTES), maxLength: 8 },
+            { type: 'Input.Text', id: 'minutes', label: 'How much longer (45, 90m, 2h)', value: String(offer.quickMinutes), maxLength: 8 },
             { type: 'Input.Text', id: 'reason', label: 'Reason', isMultiline: true, maxLength: 2000, isRequired: true, errorMessage: 'Say why' },
           ],
           actions: [{ type: 'Action.Execute', title: 'Extend', verb: 'extend', data: extend({ accessSessionId: offer.accessSessionId }) }],

@@ -2,8 +2,10 @@ import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } fr
 import { endAccessSession, revokeAccessSession } from '../../server/approvals/access-session-lifecycle.js';
 import { inTransaction } from '../../server/service-context.js';
 import { Approval } from '../approvals/approval.type.js';
+import { ExtensionAllowance } from '../approvals/extension-allowance.type.js';
+import { extensionAllowance } from '../../server/approvals/extend-access.js';
 import { serviceContext } from '../context.js';
-import { recordScope } from '../../server/auth/scope.js';
+import { recordScope, requireActor } from '../../server/auth/scope.js';
 import { NotFound } from '../../server/errors.js';
 import { getAccessSessionInScope, listAccessSessions } from '../../server/records/queries/list-access-sessions.js';
 import { parseFilterIds, parseId } from '../../server/validation.js';
@@ -60,6 +62,22 @@ export class AccessSessionResolver {
   @FieldResolver(() => Approval, { nullable: true, description: 'The request behind the session.' })
   async approval(@Root() session: AccessSession, @Ctx() ctx: GraphQLContext): Promise<Approval | null> {
     const row = session.record.approvalId ? await ctx.loaders.approvalById.load(session.record.approvalId) : null;
+    return row ? Approval.from(row) : null;
+  }
+
+  @FieldResolver(() => ExtensionAllowance, {
+    nullable: true,
+    description: 'Whether and how the session may be extended now, under its policy; null once it is not in force.',
+  })
+  async extension(@Root() session: AccessSession, @Ctx() ctx: GraphQLContext): Promise<ExtensionAllowance | null> {
+    const allowance = await extensionAllowance(ctx.deps.db, requireActor(ctx.actor).tenantId, session.record, ctx.deps.clock.now());
+    return allowance ? ExtensionAllowance.from(allowance) : null;
+  }
+
+  @FieldResolver(() => Approval, { nullable: true, description: 'The extension of this session waiting for a decision, if any.' })
+  async pendingExtension(@Root() session: AccessSession, @Ctx() ctx: GraphQLContext): Promise<Approval | null> {
+    const allowance = await extensionAllowance(ctx.deps.db, requireActor(ctx.actor).tenantId, session.record, ctx.deps.clock.now());
+    const row = allowance?.pendingApprovalId ? await ctx.loaders.approvalById.load(allowance.pendingApprovalId) : null;
     return row ? Approval.from(row) : null;
   }
 

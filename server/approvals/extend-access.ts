@@ -21,6 +21,7 @@ import { approvalPolicies, approvals, servers, type AccessSessionRow, type Appro
 import { BadInput, Conflict, Forbidden, NotFound } from '../errors.js';
 import { getUser } from '../identity/users.js';
 import { newId } from '../ids.js';
+import type { AccessSessionRecord } from '../records/record-types.js';
 import type { TransactionContext } from '../service-context.js';
 import { parseId, parseInput } from '../validation.js';
 import { DEFAULT_RULES, governingPolicy, rulesOf, type ApprovalRules } from './approval-policies.js';
@@ -50,31 +51,66 @@ export interface ExtensionRules {
   readonly approval: ApprovalRules;
 }
 
-async function sessionPolicy(db: Executor, session: AccessSessionRow): Promise<ApprovalPolicyRow | undefined> {
+type SessionFacts = Pick<AccessSessionRecord, 'id' | 'approvalId' | 'requesterId' | 'serverIds' | 'status' | 'startsAt' | 'requestedAt' | 'expiresAt'>;
+
+async function sessionPolicy(db: Executor, tenantId: string, session: SessionFacts): Promise<ApprovalPolicyRow | undefined> {
   if (!session.approvalId) return undefined;
   const [row] = await db
     .select({ policy: approvalPolicies })
     .from(approvals)
     .innerJoin(approvalPolicies, and(eq(approvalPolicies.tenantId, approvals.tenantId), eq(approvalPolicies.id, approvals.policyId)))
-    .where(and(eq(approvals.tenantId, session.tenantId), eq(approvals.id, session.approvalId)));
+    .where(and(eq(approvals.tenantId, tenantId), eq(approvals.id, session.approvalId)));
   return row && !row.policy.deletedAt && row.policy.isEnabled ? row.policy : undefined;
 }
 
-export async function extensionRules(db: Executor, session: AccessSessionRow): Promise<ExtensionRules> {
-  let policy = await sessionPolicy(db, session);
+export async function extensionRules(db: Executor, tenantId: string, session: SessionFacts): Promise<ExtensionRules> {
+  let policy = await sessionPolicy(db, tenantId, session);
   if (!policy && session.approvalId) {
-    const requester = await getUser(db, session.tenantId, session.requesterId);
+    const requester = await getUser(db, tenantId, session.requesterId);
     const scope = await db
       .select()
       .from(servers)
-      .where(and(eq(servers.tenantId, session.tenantId), inArray(servers.id, session.serverIds)));
-    policy = await governingPolicy(db, session.tenantId, 'access', requester.groups, scope);
+      .where(and(eq(servers.tenantId, tenantId), inArray(servers.id, [...session.serverIds])));
+    policy = await governingPolicy(db, tenantId, 'access', requester.groups, scope);
   }
   return {
     mode: policy?.extensionApproval ?? 'as_request',
     maxTotalSeconds: policy ? (policy.maxTotalDurationSeconds ?? policy.maxDurationSeconds) : null,
     approval: policy ? rulesOf(policy) : DEFAULT_RULES,
   };
+}
+
+const isInForce = (session: SessionFacts, now: Date) => IN_FORCE.includes(session.status) && session.expiresAt !== null && session.expiresAt > now;
+
+/** How long the session lasts now, start to end. */
+const lastedSeconds = (session: SessionFacts) =>
+  Math.round(((session.expiresAt ?? session.requestedAt).getTime() - (session.startsAt ?? session.requestedAt).getTime()) / 1000);
+
+/** Whole minutes the policy's total still allows the session; null: no limit. */
+const remainingMinutes = (rules: ExtensionRules, session: SessionFacts) =>
+  rules.maxTotalSeconds === null ? null : Math.max(0, Math.floor((rules.maxTotalSeconds - lastedSeconds(session)) / 60));
+
+/** What extending a session in force allows now: for its requester's Extend button (null once it is not in force). */
+export interface ExtensionAllowance {
+  readonly mode: ExtensionApprovalMode;
+  /** Minutes the policy's total still allows; null: no limit beyond a request's. */
+  readonly remainingMinutes: number | null;
+  /** The extension waiting for a decision, if any (another cannot be asked meanwhile). */
+  readonly pendingApprovalId: string | null;
+}
+
+export async function extensionAllowance(db: Executor, tenantId: string, session: SessionFacts, now: Date): Promise<ExtensionAllowance | null> {
+  if (!isInForce(session, now)) return null;
+  const [rules, waiting] = await Promise.all([extensionRules(db, tenantId, session), pendingExtension(db, tenantId, session.id)]);
+  return { mode: rules.mode, remainingMinutes: remainingMinutes(rules, session), pendingApprovalId: waiting?.id ?? null };
+}
+
+async function pendingExtension(db: Executor, tenantId: string, sessionId: string): Promise<{ id: string } | undefined> {
+  const [waiting] = await db
+    .select({ id: approvals.id })
+    .from(approvals)
+    .where(and(eq(approvals.tenantId, tenantId), eq(approvals.accessSessionId, sessionId), eq(approvals.kind, 'extension'), eq(approvals.status, 'pending')));
+  return waiting;
 }
 
 /** The session to extend, locked: the caller's own, in force, with no other extension waiting. */
@@ -86,20 +122,14 @@ async function lockSessionToExtend(ctx: TransactionContext, sessionId: string): 
     if (!canSeeRow(actor, 'accessSessions', session.requesterId)) throw new NotFound('Access session', sessionId);
     throw new Forbidden('Only the person who requested an access session may ask to extend it', { field: 'input.accessSessionId' });
   }
-  const now = ctx.clock.now();
-  if (!IN_FORCE.includes(session.status) || !session.expiresAt || session.expiresAt <= now) {
+  if (!isInForce(session, ctx.clock.now())) {
     const status = IN_FORCE.includes(session.status) ? 'expired' : session.status;
     throw new Conflict(`This access session is ${status}; only an approved or active session can be extended`, {
       field: 'input.accessSessionId',
       status,
     });
   }
-  const [waiting] = await ctx.db
-    .select({ id: approvals.id })
-    .from(approvals)
-    .where(
-      and(eq(approvals.tenantId, actor.tenantId), eq(approvals.accessSessionId, session.id), eq(approvals.kind, 'extension'), eq(approvals.status, 'pending')),
-    );
+  const waiting = await pendingExtension(ctx.db, actor.tenantId, session.id);
   if (waiting) {
     throw new Conflict('An extension of this access session is already waiting for a decision: cancel it, or wait for it', {
       field: 'input.accessSessionId',
@@ -113,18 +143,17 @@ export async function requestExtension(ctx: TransactionContext, input: RequestEx
   const requester = requireUser(ctx.actor);
   const parsed = parseInput(requestExtensionInput, input, 'input');
   const session = await lockSessionToExtend(ctx, parseId('input.accessSessionId', parsed.accessSessionId));
-  const rules = await extensionRules(ctx.db, session);
+  const rules = await extensionRules(ctx.db, requester.tenantId, session);
   const policy = rules.approval.policyName ? `The policy ${rules.approval.policyName}` : 'Vigil';
   if (rules.mode === 'disabled') {
     throw new Forbidden(`${policy} does not allow extending the access sessions it governs`, { field: 'input.accessSessionId', extensionApproval: 'DISABLED' });
   }
   const addedSeconds = parsed.durationMinutes * 60;
-  const lastedSeconds = Math.round((session.expiresAt!.getTime() - (session.startsAt ?? session.requestedAt).getTime()) / 1000);
-  if (rules.maxTotalSeconds !== null && lastedSeconds + addedSeconds > rules.maxTotalSeconds) {
-    const room = Math.max(0, Math.floor((rules.maxTotalSeconds - lastedSeconds) / 60));
+  if (rules.maxTotalSeconds !== null && lastedSeconds(session) + addedSeconds > rules.maxTotalSeconds) {
+    const room = remainingMinutes(rules, session)!;
     throw new BadInput(
       'input.durationMinutes',
-      `input.durationMinutes: ${policy} allows sessions of at most ${rules.maxTotalSeconds / 60} minutes in all; this one already lasts ${Math.round(lastedSeconds / 60)}, so ${room === 0 ? 'it cannot be extended' : `at most ${room} more`}`,
+      `input.durationMinutes: ${policy} allows sessions of at most ${rules.maxTotalSeconds / 60} minutes in all; this one already lasts ${Math.round(lastedSeconds(session) / 60)}, so ${room === 0 ? 'it cannot be extended' : `at most ${room} more`}`,
       { maxTotalDurationMinutes: rules.maxTotalSeconds / 60, remainingMinutes: room },
     );
   }

@@ -45,6 +45,13 @@ const AUDIT = `query($type: String!, $id: String!) { auditLog(filter: { resource
 const END = `mutation($id: ID!) { endAccessSession(id: $id) { id status } }`;
 const AUTHORIZE_SESSION = `mutation($input: AuthorizeSessionInput!) { authorizeSession(input: $input) { isAllowed accessSessionId allowedUntil } }`;
 const epoch = async (): Promise<string> => (await t.gql(`{ authorizationEpoch }`, lanes.self.agentToken)).data!.authorizationEpoch;
+const ALLOWANCE = `query($id: ID!) { accessSession(id: $id) { extension { approval remainingMinutes isPending } pendingExtension { id } } }`;
+/** What the requester's client reads to offer an Extend button. */
+const allowanceOf = async (id: string) => {
+  const response = await t.gql(ALLOWANCE, f.alice.token, { id });
+  expect(response.errors).toBeUndefined();
+  return response.data!.accessSession;
+};
 const APPROVAL_STATUS = `query($id: ID!) { approval(id: $id) { id status cancelReason } }`;
 
 async function auditOf(type: string, id: string): Promise<{ action: string; actorEmail: string | null; after: Record<string, any> }[]> {
@@ -147,6 +154,7 @@ describe('what follows the session’s end', () => {
 describe('a policy that holds extensions to its approval rules', () => {
   it('waits for an approver; approving moves the end by the length asked, from the end as it stands', async () => {
     const session = await activeSession(t, f, f.alice, lanes.ask);
+    expect(await allowanceOf(session.id)).toEqual({ extension: { approval: 'AS_REQUEST', remainingMinutes: 30, isPending: false }, pendingExtension: null });
     // The policy allows 60 minutes a session, and says nothing else: 60 in all, so 30 more at most.
     const tooLong = await requestExtensionAs(t, f.alice, session.id, 31);
     expect(refusal(tooLong)).toEqual({ code: 'BAD_USER_INPUT', field: 'input.durationMinutes' });
@@ -160,6 +168,10 @@ describe('a policy that holds extensions to its approval rules', () => {
     expect(new Date(request.sessionExpiresAt).getTime()).toBe(session.expiresAt.getTime());
     expect(new Date((await sessionOf(t, session.id)).expiresAt).getTime()).toBe(session.expiresAt.getTime());
 
+    expect(await allowanceOf(session.id)).toEqual({
+      extension: { approval: 'AS_REQUEST', remainingMinutes: 30, isPending: true },
+      pendingExtension: { id: request.id },
+    });
     // One waits at a time.
     const again = await requestExtensionAs(t, f.alice, session.id, 10);
     expect(refusal(again)).toEqual({ code: 'CONFLICT', field: 'input.accessSessionId' });
@@ -180,6 +192,7 @@ describe('a policy that holds extensions to its approval rules', () => {
     expect(extendedEntry.after.extension).toMatchObject({ approvalId: request.id, approvedById: f.carol.id, isAutoApproved: false });
 
     // Now at the policy's 60 minutes in all: no room is left.
+    expect(await allowanceOf(session.id)).toEqual({ extension: { approval: 'AS_REQUEST', remainingMinutes: 0, isPending: false }, pendingExtension: null });
     const full = await requestExtensionAs(t, f.alice, session.id, 1);
     expect(refusal(full)).toEqual({ code: 'BAD_USER_INPUT', field: 'input.durationMinutes' });
     expect(full.errors![0]!.message).toContain('cannot be extended');
@@ -256,11 +269,13 @@ describe('refusals', () => {
   it('refuses an ended session, and one whose policy allows no extension', async () => {
     const session = await activeSession(t, f, f.alice, lanes.self);
     expect((await t.gql(END, f.alice.token, { id: session.id })).errors).toBeUndefined();
+    expect((await allowanceOf(session.id)).extension).toBeNull();
     const late = await requestExtensionAs(t, f.alice, session.id, 15);
     expect(refusal(late)).toEqual({ code: 'CONFLICT', field: 'input.accessSessionId' });
     expect(late.errors![0]!.extensions.status).toBe('ended');
 
     const locked = await activeSession(t, f, f.alice, lanes.never);
+    expect((await allowanceOf(locked.id)).extension).toEqual({ approval: 'DISABLED', remainingMinutes: null, isPending: false });
     const refused = await requestExtensionAs(t, f.alice, locked.id, 15);
     expect(refusal(refused)).toEqual({ code: 'FORBIDDEN', field: 'input.accessSessionId' });
     expect(refused.errors![0]!.message).toContain('No extensions');

@@ -25,6 +25,7 @@ let f: ApprovalsFixture;
 
 const as = (userId: string) => ({ teamId: TEAM, userId });
 const json = (value: unknown) => JSON.stringify(value ?? null);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 beforeAll(async () => {
   slack = await startFakeSlack();
@@ -106,6 +107,8 @@ describe('an extension that needs an approver', () => {
     expect(JSON.parse(quickValue)).toEqual({ accessSessionId: sessionId, minutes: 30 });
     expect(buttons[1]!.value).toBe(sessionId);
     expect(json(granted.offer.args.blocks)).toContain('Your access to ask-01 ends');
+    // The policy allows 60 minutes in all: 30 are left.
+    expect(json(granted.offer.args.blocks)).toContain('(Up to 30 more minutes.)');
   });
 
   it('refuses a click by someone else on alice’s button, and changes nothing', async () => {
@@ -150,11 +153,12 @@ describe('an extension that needs an approver', () => {
     expect(after.status).toBe('ACTIVE');
     expect(after.sudoAuthorizations.nodes.map((grant) => Date.parse(grant.expiresAt!))).toEqual([firstEnd + 30 * MINUTE]);
 
-    // Alice hears it, with the offer again for the new end.
-    await slack.waitFor(() => offersTo('UALICE').length > offersBefore, WAIT_MS);
-    const news = slack.callsOf('chat.postMessage').filter((call) => call.args.channel === 'UALICE' && !call.args.blocks);
-    expect(String(news.at(-1)!.args.text)).toContain('Your request for 30 more minutes of access to ask-01 with sudo (any command, as root) is approved.');
-    expect(json(offersTo('UALICE').at(-1)!.args.blocks)).toContain(String(Math.floor((firstEnd + 30 * MINUTE) / 1000)));
+    // Alice hears it; with the policy's 60 minutes used up, no offer to extend again comes with it.
+    const news = () => slack.callsOf('chat.postMessage').filter((call) => call.args.channel === 'UALICE' && !call.args.blocks);
+    await slack.waitFor(() => news().some((call) => String(call.args.text).includes('is approved')), WAIT_MS);
+    await sleep(300);
+    expect(offersTo('UALICE')).toHaveLength(offersBefore);
+    expect(String(news().at(-1)!.args.text)).toContain('Your request for 30 more minutes of access to ask-01 with sudo (any command, as root) is approved.');
   });
 
   it('refuses going past the policy’s total, then an ended session', async () => {
@@ -167,6 +171,18 @@ describe('an extension that needs an approver', () => {
     expect(ended.errors).toBeUndefined();
     expect(await answerTo('access_extend', quickValue, 'UALICE')).toContain('Not extended: This access session is ended');
     expect(await answerTo('access_extend_choose', sessionId, 'UALICE')).toBe('Not extended: this access session is ended.');
+  });
+});
+
+describe('where the policy allows no extension', () => {
+  it('offers none with the news', async () => {
+    const offersBefore = offersTo('UALICE').length;
+    const requested = await requestAccessAs(t, f.alice, { servers: ['never-01'], durationMinutes: 30 });
+    expect((await decideAs(t, f.bob, requested.data!.requestAccess.id, 'APPROVE')).errors).toBeUndefined();
+    const news = () => slack.callsOf('chat.postMessage').filter((call) => call.args.channel === 'UALICE' && String(call.args.text).includes('never-01'));
+    await slack.waitFor(() => news().length > 0, WAIT_MS);
+    await sleep(300);
+    expect(offersTo('UALICE')).toHaveLength(offersBefore);
   });
 });
 

@@ -139,12 +139,16 @@ describe('extending access from Teams', () => {
     expect(shown).toContain('Approving also extends sudo: any command, as root, on ask-01.');
     expect(shown).toContain('30 more minutes');
 
+    // The policy allows 60 minutes in all: the offer said 30 were left.
+    expect(JSON.stringify(card.body)).toContain('(Up to 30 more minutes.)');
     const offersBefore = offers().length;
     const approved = await execute(BOB, { vigil: 'approve', approvalId: extension.id });
     expect(approved.body).toMatchObject({ statusCode: 200, type: 'application/vnd.microsoft.card.adaptive' });
     expect(Date.parse((await sessionOf(t, granted.sessionId)).expiresAt)).toBe(granted.expiresAt + 30 * MINUTE);
-    // Alice is told, with the offer again.
-    await teams.waitFor(() => offers().length > offersBefore, WAIT_MS);
+    // Alice is told; with the policy's 60 minutes used up, no offer comes with it this time.
+    await teams.waitFor(() => teams.sent(personal(ALICE)).some((call) => String(call.body?.text).includes('is approved.')), WAIT_MS);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(offers()).toHaveLength(offersBefore);
     expect(
       teams
         .sent(personal(ALICE))
