@@ -298,6 +298,31 @@ describe('auto-approval for the person on call', () => {
     }
   });
 
+  it('grants sudo on the spot to the on-call requester under a sudo policy that says so, as granted by policy', async () => {
+    await createPolicy({
+      name: 'dev sudo on call',
+      requestKinds: ['SUDO'],
+      serverLabels: [{ key: 'env', value: 'dev' }],
+      approverGroups: ['sre'],
+      onCallSchedules: [{ integrationId: pagerDutyId, scheduleId: 'PDEV001' }],
+      isOnCallRequesterAutoApproved: true,
+    });
+    pd.onCall.set('PDEV001', ['alice@example.test']);
+    // Alice holds an access session on dev-01 from the tests above.
+    const sudo = await gql(`mutation($input: RequestSudoInput!) { requestSudo(input: $input) { ${ON_CALL_FIELDS} } }`, f.alice, {
+      input: { server: 'dev-01', command: 'systemctl restart nginx', reason: 'incident 4711' },
+    });
+    expect(sudo.errors).toBeUndefined();
+    expect(sudo.data!.requestSudo).toMatchObject({
+      kind: 'SUDO',
+      status: 'APPROVED',
+      isAutoApproved: true,
+      policyName: 'dev sudo on call',
+      sudoAuthorization: { command: 'systemctl restart nginx', grantedVia: 'POLICY', grantedBy: null },
+      onCallCheck: { outcome: 'ON_CALL', onCallFor: { scheduleId: 'PDEV001', provider: 'PAGERDUTY' } },
+    });
+  });
+
   it('leaves the request of someone not on call pending, for the approvers to decide', async () => {
     pd.onCall.set('PDEV001', ['alice@example.test']);
     const approval = (await requestAccess(f.dave, 'dev-01')).data!.requestAccess;
