@@ -63,12 +63,22 @@ const unavailable = (key: string, error: string, integration?: { provider: OnCal
   error,
 });
 
-/** Where no directory was wired (the CLI, the demo): every schedule is unavailable, so nobody gains anything from one. */
 const notConsulted = (keys: readonly string[]) => keys.map((key) => unavailable(key, 'on-call schedules are not consulted here'));
+
+/** Where no directory was wired (the CLI, the demo): every schedule is unavailable, so nobody gains anything from one. */
 export const NO_ON_CALL_LOOKUP: OnCallLookup = {
   schedules: async (_db, _tenantId, keys) => notConsulted(keys),
   answered: (_tenantId, keys) => Promise.resolve(notConsulted(keys)),
 };
+
+/** The key, or why it cannot be had: sealed under a key this Vigil no longer has (VIGIL_SECRET_KEY_PREVIOUS). */
+function openApiKey(secretBox: SecretBox, sealed: string): string {
+  try {
+    return secretBox.open(sealed);
+  } catch {
+    throw new OnCallUnavailable('its API key does not open with VIGIL_SECRET_KEY (or VIGIL_SECRET_KEY_PREVIOUS): set it again');
+  }
+}
 
 export function createOnCallDirectory(deps: OnCallDirectoryDeps): OnCallDirectory {
   const clients = new Map(deps.clients.map((client) => [client.provider, client]));
@@ -83,7 +93,7 @@ export function createOnCallDirectory(deps: OnCallDirectoryDeps): OnCallDirector
         const name = PROVIDER_NAMES[integration.provider];
         try {
           if (!client) throw new OnCallUnavailable(`${name} is not configured on this Vigil`);
-          const emails = await client.onCallEmails(deps.secretBox.open(integration.sealedApiKey), ref.scheduleId);
+          const emails = await client.onCallEmails(openApiKey(deps.secretBox, integration.sealedApiKey), ref.scheduleId);
           return { key, ...ref, provider: integration.provider, integrationName: integration.name, emails, error: null };
         } catch (error) {
           const reason = error instanceof OnCallUnavailable ? error.message : `asking ${name} failed`;

@@ -5,11 +5,13 @@
  * that fails makes nobody eligible and approves nobody. The API keys appear in no answer, log line
  * or audit entry.
  */
+import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../server/db/database.js';
 import { createLogger } from '../../server/logger.js';
+import { secretBoxFromKey } from '../../server/secrets/secret-box.js';
 import { APPROVAL_FIELDS, buildApprovalsFixture, type ApprovalsFixture } from '../support/approvals-fixture.js';
 import { startFakeOpsgenie, startFakePagerDuty, type FakeOnCall } from '../support/fake-on-call.js';
 import type { GraphQLResponse } from '../support/graphql-client.js';
@@ -446,6 +448,34 @@ describe('an Opsgenie schedule', () => {
       });
     } finally {
       og.failWith = null;
+    }
+  });
+});
+
+describe('a key sealed under a secret key Vigil no longer has', () => {
+  it('makes its schedules unavailable, saying so, rather than failing the request', async () => {
+    const [{ sealed }] = await queryRows<{ sealed: string }>(
+      t.vigil.database.db,
+      sql`select sealed_api_key as sealed from on_call_integrations where tenant_id = ${t.admin.tenantId}::uuid and id = ${opsgenieId}::uuid`,
+    );
+    const foreign = secretBoxFromKey(randomBytes(32)).seal(OG_KEY);
+    const setSealed = (value: string) =>
+      t.vigil.database.db.execute(
+        sql`update on_call_integrations set sealed_api_key = ${value} where tenant_id = ${t.admin.tenantId}::uuid and id = ${opsgenieId}::uuid`,
+      );
+    await setSealed(foreign);
+    try {
+      og.onCall.set('dba-primary', ['dave@example.test']);
+      const approval = (await requestAccess(f.dave, 'db-01')).data!.requestAccess;
+      expect(approval).toMatchObject({
+        status: 'PENDING',
+        onCallCheck: {
+          outcome: 'UNAVAILABLE',
+          unavailable: [{ scheduleId: 'dba-primary', error: 'its API key does not open with VIGIL_SECRET_KEY (or VIGIL_SECRET_KEY_PREVIOUS): set it again' }],
+        },
+      });
+    } finally {
+      await setSealed(sealed);
     }
   });
 });
