@@ -108,10 +108,10 @@ const createPolicyInput = z
     onCallSchedules: policyFields.onCallSchedules.default([]),
     isOnCallRequesterAutoApproved: policyFields.isOnCallRequesterAutoApproved.optional(),
   })
-  .refine(
-    (policy) => policy.requiredApprovals === 0 || policy.isAdminApprover || policy.approverGroups.length > 0 || policy.onCallSchedules.length > 0,
-    { message: NOBODY_APPROVES, path: ['approverGroups'] },
-  )
+  .refine((policy) => policy.requiredApprovals === 0 || policy.isAdminApprover || policy.approverGroups.length > 0 || policy.onCallSchedules.length > 0, {
+    message: NOBODY_APPROVES,
+    path: ['approverGroups'],
+  })
   .refine((policy) => !policy.isOnCallRequesterAutoApproved || policy.onCallSchedules.length > 0, {
     message: AUTO_APPROVAL_NEEDS_SCHEDULES,
     path: ['isOnCallRequesterAutoApproved'],

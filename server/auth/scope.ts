@@ -265,7 +265,8 @@ export function reviewRefusal(actor: Actor | null, actorGroups: readonly string[
   const schedules = rules.onCallSchedules ?? [];
   if (schedules.length > 0 || rules.approverGroups.length > 0) {
     if (rules.approverGroups.some((group) => actorGroups.includes(group)) || schedules.some((key) => actorOnCall.includes(key))) return null;
-    const onCall = schedules.length > 0 ? `the people on call for its ${schedules.length === 1 ? 'on-call schedule' : `${schedules.length} on-call schedules`}` : '';
+    const onCall =
+      schedules.length > 0 ? `the people on call for its ${schedules.length === 1 ? 'on-call schedule' : `${schedules.length} on-call schedules`}` : '';
     const who = [rules.approverGroups.length > 0 ? `members of ${rules.approverGroups.join(', ')}` : '', onCall].filter(Boolean).join(' and ');
     return `Only ${who} may decide this request`;
   }
