@@ -6,6 +6,7 @@ import type { GraphQLSchema } from 'graphql';
 import type { SchemaDependencies } from '../../schema/context.js';
 import { ACCESS_SUDO_PATTERN, type ChatProvider } from '../../server/chat/bot-services.js';
 import { listWithin } from './clip.js';
+import { DEFAULT_LOCALE, say, type Locale } from './messages/catalogue.js';
 import { botCaller, runOperation } from './run-operation.js';
 
 export interface ApprovalFacts {
@@ -70,29 +71,37 @@ export type RequestShape = Pick<ApprovalFacts, 'kind' | 'command' | 'isPattern' 
 };
 
 /** The sudo an access request carries, in words: any command for `*`, else the pattern. */
-export const accessSudoWords = (sudoScope: string) => (sudoScope === ACCESS_SUDO_PATTERN ? 'any command, as root' : `\`${sudoScope}\``);
+export const accessSudoWords = (sudoScope: string, locale: Locale = DEFAULT_LOCALE) =>
+  sudoScope === ACCESS_SUDO_PATTERN ? say(locale, 'request.anyCommandAsRoot') : `\`${sudoScope}\``;
 
 /** The card's title: sudo named whenever approving grants it. */
-export const requestTitle = (facts: Pick<ApprovalFacts, 'kind' | 'sudoScope'>) =>
-  facts.kind === 'EXTENSION'
-    ? `Access extension${facts.sudoScope ? ' with sudo' : ''}`
-    : facts.kind === 'SUDO'
-      ? 'Sudo request'
-      : facts.sudoScope
-        ? 'Access request with sudo'
-        : 'Access request';
+export const requestTitle = (facts: Pick<ApprovalFacts, 'kind' | 'sudoScope'>, locale: Locale = DEFAULT_LOCALE) =>
+  say(
+    locale,
+    facts.kind === 'EXTENSION'
+      ? facts.sudoScope
+        ? 'request.titleExtensionSudo'
+        : 'request.titleExtension'
+      : facts.kind === 'SUDO'
+        ? 'request.titleSudo'
+        : facts.sudoScope
+          ? 'request.titleAccessSudo'
+          : 'request.titleAccess',
+  );
 
 /** What was asked, in one phrase: never without the sudo that approving grants. */
-export function describeRequest(facts: RequestShape): string {
+export function describeRequest(facts: RequestShape, locale: Locale = DEFAULT_LOCALE): string {
   const servers = listWithin(
     facts.servers.map((server) => server.name),
     600,
   );
-  if (facts.kind === 'SUDO') return `sudo \`${facts.command}\`${facts.isPattern ? ' (pattern)' : ''} on ${servers}`;
+  if (facts.kind === 'SUDO') return say(locale, facts.isPattern ? 'request.sudoPattern' : 'request.sudo', { command: facts.command ?? 'null', servers });
+  const sudo = facts.sudoScope ? accessSudoWords(facts.sudoScope, locale) : undefined;
   if (facts.kind === 'EXTENSION') {
-    return `${facts.durationMinutes ?? '?'} more minutes of access to ${servers}${facts.sudoScope ? ` with sudo (${accessSudoWords(facts.sudoScope)})` : ''}`;
+    const minutes = facts.durationMinutes ?? '?';
+    return sudo === undefined ? say(locale, 'request.extension', { minutes, servers }) : say(locale, 'request.extensionSudo', { minutes, servers, sudo });
   }
-  return `access to ${servers}${facts.sudoScope ? ` with sudo (${accessSudoWords(facts.sudoScope)})` : ''}`;
+  return sudo === undefined ? say(locale, 'request.access', { servers }) : say(locale, 'request.accessSudo', { servers, sudo });
 }
 
 /** How a platform writes the parts of a line: words (escaped where they would format), and times. */
@@ -104,35 +113,47 @@ export interface LineStyle {
 const AS_TYPED: LineStyle = { words: (text) => text, at: (iso) => iso };
 
 /** Where a request stands, in one line: who decided it and why, or how many approvals it still needs. */
-export function outcomeLine(facts: ApprovalFacts, style: LineStyle = AS_TYPED): string {
+export function outcomeLine(facts: ApprovalFacts, style: LineStyle = AS_TYPED, locale: Locale = DEFAULT_LOCALE): string {
   const { words } = style;
   const last = facts.decisions.at(-1);
   const by = (decision: ApprovalFacts['decisions'][number] | undefined) =>
     words(
       decision
-        ? `${decision.approver.email} (${decision.channel.toLowerCase()})${decision.justification ? `: “${decision.justification}”` : ''}`
+        ? decision.justification
+          ? say(locale, 'outcome.deciderWithWords', {
+              email: decision.approver.email,
+              channel: decision.channel.toLowerCase(),
+              justification: decision.justification,
+            })
+          : say(locale, 'outcome.decider', { email: decision.approver.email, channel: decision.channel.toLowerCase() })
         : (facts.closedBy?.email ?? 'Vigil'),
     );
   switch (facts.status) {
     case 'APPROVED':
       return facts.decisions.length === 0
-        ? 'Approved by policy'
-        : `Approved by ${facts.decisions
-            .filter((decision) => decision.decision === 'APPROVE')
-            .map((decision) => by(decision))
-            .join(', ')}`;
+        ? say(locale, 'outcome.approvedByPolicy')
+        : say(locale, 'outcome.approvedBy', {
+            who: facts.decisions
+              .filter((decision) => decision.decision === 'APPROVE')
+              .map((decision) => by(decision))
+              .join(', '),
+          });
     case 'DENIED':
-      return `Denied by ${by(facts.decisions.find((decision) => decision.decision === 'DENY'))}`;
-    case 'CANCELLED':
-      return `Cancelled by ${words(facts.closedBy?.email ?? 'the requester')}${facts.cancelReason ? `: “${words(facts.cancelReason)}”` : ''}`;
+      return say(locale, 'outcome.deniedBy', { who: by(facts.decisions.find((decision) => decision.decision === 'DENY')) });
+    case 'CANCELLED': {
+      const who = words(facts.closedBy?.email ?? say(locale, 'outcome.theRequester'));
+      return facts.cancelReason
+        ? say(locale, 'outcome.cancelledByWithReason', { who, reason: words(facts.cancelReason) })
+        : say(locale, 'outcome.cancelledBy', { who });
+    }
     case 'EXPIRED':
-      return `Expired undecided at ${style.at(facts.decideBy)}`;
+      return say(locale, 'outcome.expired', { at: style.at(facts.decideBy) });
     default:
       return last
-        ? `${facts.approvalsReceived} of ${facts.requiredApprovals} approvals so far (last: ${by(last)})`
-        : `Waiting for ${facts.approvalsStillNeeded} approval${facts.approvalsStillNeeded === 1 ? '' : 's'}`;
+        ? say(locale, 'outcome.soFar', { received: facts.approvalsReceived, required: facts.requiredApprovals, who: by(last) })
+        : say(locale, 'outcome.waiting', { count: facts.approvalsStillNeeded });
   }
 }
 
 /** Where to decide a request chat may not decide, in words, for when there is no link to give. */
-export const DECIDE_ELSEWHERE = 'An approver decides it in Vigil, outside chat.';
+export const DECIDE_ELSEWHERE = say(DEFAULT_LOCALE, 'outcome.decideElsewhere');

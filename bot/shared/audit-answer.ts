@@ -7,6 +7,7 @@ import type { SchemaDependencies } from '../../schema/context.js';
 import type { ChatBotServices } from '../../server/chat/bot-services.js';
 import { AUDIT_SUBCOMMANDS, type AuditFilters, type AuditSubcommand } from './audit-command.js';
 import { AUDIT_LISTS, type ListData, type ListRow, type ResolvedFilters } from './audit-lists.js';
+import { DEFAULT_LOCALE, say, type Locale } from './messages/catalogue.js';
 import { runOperation, type ChatCaller } from './run-operation.js';
 
 export const PAGE_SIZE = 10;
@@ -25,16 +26,21 @@ export interface MoreState {
   readonly after: string | null;
 }
 
-export async function resolveFilters(services: ChatBotServices, tenantId: string, filters: AuditFilters): Promise<ResolvedFilters | { error: string }> {
+export async function resolveFilters(
+  services: ChatBotServices,
+  tenantId: string,
+  filters: AuditFilters,
+  locale: Locale = DEFAULT_LOCALE,
+): Promise<ResolvedFilters | { error: string }> {
   const resolved: { -readonly [K in keyof ResolvedFilters]: ResolvedFilters[K] } = { from: filters.since, status: filters.status };
   if (filters.server) {
     const serverId = await services.serverIdOf(tenantId, filters.server);
-    if (!serverId) return { error: `No server named \`${filters.server}\`` };
+    if (!serverId) return { error: say(locale, 'list.noServer', { server: filters.server }) };
     resolved.serverId = serverId;
   }
   if (filters.user) {
     const userId = await services.userIdOf(tenantId, filters.user);
-    if (!userId) return { error: `No user \`${filters.user}\` in this workspace's Vigil tenant` };
+    if (!userId) return { error: say(locale, 'list.noUser', { user: filters.user }) };
     resolved.userId = userId;
   }
   return resolved;
@@ -48,17 +54,15 @@ export async function answerList(
   after: string | null,
 ): Promise<ListAnswer | { error: string }> {
   const spec = AUDIT_LISTS[subcommand];
+  const locale = caller.locale ?? DEFAULT_LOCALE;
   // Someone else's rows, asked by a person who sees only their own: say so, rather than "0 shown".
   if (filters.userId && spec.recordKind && !bot.services.canSeeRecordsOf(caller.actor, spec.recordKind, filters.userId)) {
-    return {
-      error: `You can list only your own ${subcommand}: --user with someone else needs the admin role${spec.recordKind === 'terminalSessions' ? ' or the session_recordings.view permission' : ''}.`,
-    };
+    return { error: say(locale, spec.recordKind === 'terminalSessions' ? 'list.onlyOwnSessions' : 'list.onlyOwn', { subcommand }) };
   }
   const filter = Object.fromEntries(Object.entries(spec.filter(filters, bot.deps.clock.now())).filter(([, value]) => value !== undefined));
   const result = await runOperation<ListData>(bot.schema, bot.deps, caller, spec.query, { first: PAGE_SIZE, after, filter });
   if (result.error) {
-    const prefix = result.error.code === 'FORBIDDEN' ? `You may not list \`${subcommand}\`: ` : '';
-    return { error: `${prefix}${result.error.message}` };
+    return { error: result.error.code === 'FORBIDDEN' ? say(locale, 'list.forbidden', { subcommand, message: result.error.message }) : result.error.message };
   }
   const page = spec.page(result.data);
   const more: MoreState | null =

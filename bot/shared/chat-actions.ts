@@ -6,6 +6,7 @@
 import type { GraphQLSchema } from 'graphql';
 import type { SchemaDependencies } from '../../schema/context.js';
 import { describeRequest, type ApprovalFacts } from './approval-facts.js';
+import { DEFAULT_LOCALE, say, type Locale } from './messages/catalogue.js';
 import { runOperation, type ChatCaller, type OperationResult } from './run-operation.js';
 
 const REQUEST_FIELDS = 'id kind status command isPattern sudoScope durationMinutes policyName approvalsStillNeeded servers { name labels { key value } }';
@@ -40,10 +41,14 @@ export async function fileRequest(bot: Bot, caller: ChatCaller, kind: 'access' |
 }
 
 /** What became of a request just filed; `followUp` says where the requester will hear more. */
-export function requestOutcome(approval: ApprovalFacts, followUp: string): string {
-  const what = describeRequest(approval);
-  if (approval.status === 'APPROVED') return `Approved at once${approval.policyName ? ` by the policy ${approval.policyName}` : ''}: ${what}.`;
-  return `Requested ${what}: waiting for ${approval.approvalsStillNeeded} approval${approval.approvalsStillNeeded === 1 ? '' : 's'}. ${followUp}`;
+export function requestOutcome(approval: ApprovalFacts, followUp: string, locale: Locale = DEFAULT_LOCALE): string {
+  const what = describeRequest(approval, locale);
+  if (approval.status === 'APPROVED') {
+    return approval.policyName
+      ? say(locale, 'request.approvedByPolicy', { policy: approval.policyName, what })
+      : say(locale, 'request.approvedAtOnce', { what });
+  }
+  return say(locale, 'request.waiting', { what, count: approval.approvalsStillNeeded, followUp });
 }
 
 export async function decide(
@@ -65,12 +70,17 @@ export async function decide(
 }
 
 /** What the approver just did, naming the request: "You approved alice@…’s access to web-01, for 120 minutes." */
-export function decisionConfirmation(decision: 'approve' | 'deny', decided: Decided): string {
-  const what = `${decided.requester.email}’s ${describeRequest(decided)}${decided.kind === 'ACCESS' && decided.durationMinutes ? `, for ${decided.durationMinutes} minutes` : ''}`;
-  if (decision === 'deny') return `You denied ${what}.`;
+export function decisionConfirmation(decision: 'approve' | 'deny', decided: Decided, locale: Locale = DEFAULT_LOCALE): string {
+  const request = describeRequest(decided, locale);
+  const requester = decided.requester.email;
+  const what =
+    decided.kind === 'ACCESS' && decided.durationMinutes
+      ? say(locale, 'decision.whatForMinutes', { requester, request, minutes: decided.durationMinutes })
+      : say(locale, 'decision.what', { requester, request });
+  if (decision === 'deny') return say(locale, 'decision.denied', { what });
   return decided.status === 'APPROVED'
-    ? `You approved ${what}.`
-    : `You approved ${what}: ${decided.approvalsReceived} of ${decided.requiredApprovals} approvals so far.`;
+    ? say(locale, 'decision.approved', { what })
+    : say(locale, 'decision.approvedSoFar', { what, received: decided.approvalsReceived, required: decided.requiredApprovals });
 }
 
 /** Acknowledges or resolves an alert as the person who clicked (MONITORING_MANAGE, as in the API); the messages follow the event. */

@@ -1,3 +1,5 @@
+import { DEFAULT_LOCALE, say, type Locale } from './messages/catalogue.js';
+
 /** Chat command text as words: spaces separate, quotes ("…" or '…' or “…”) keep spaces in one word. */
 export function splitWords(text: string): string[] {
   const words: string[] = [];
@@ -9,7 +11,11 @@ export function splitWords(text: string): string[] {
 }
 
 /** A word's `--name value` options and the rest, in order; a repeated or valueless option is an error. */
-export function takeOptions(words: readonly string[], allowed: readonly string[]): { options: Record<string, string>; rest: string[] } | { error: string } {
+export function takeOptions(
+  words: readonly string[],
+  allowed: readonly string[],
+  locale: Locale = DEFAULT_LOCALE,
+): { options: Record<string, string>; rest: string[] } | { error: string } {
   const options: Record<string, string> = {};
   const rest: string[] = [];
   for (let index = 0; index < words.length; index += 1) {
@@ -19,10 +25,10 @@ export function takeOptions(words: readonly string[], allowed: readonly string[]
       continue;
     }
     const [name, inline] = word.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
-    if (!allowed.includes(name)) return { error: `Unknown option --${name}. Options: ${allowed.map((option) => `--${option}`).join(', ')}` };
-    if (name in options) return { error: `--${name} is given twice` };
+    if (!allowed.includes(name)) return { error: say(locale, 'options.unknown', { name, options: allowed.map((option) => `--${option}`).join(', ') }) };
+    if (name in options) return { error: say(locale, 'options.twice', { name }) };
     const value = inline ?? words[index + 1];
-    if (value === undefined || (inline === undefined && value.startsWith('--'))) return { error: `--${name} needs a value` };
+    if (value === undefined || (inline === undefined && value.startsWith('--'))) return { error: say(locale, 'options.noValue', { name }) };
     if (inline === undefined) index += 1;
     options[name] = value;
   }

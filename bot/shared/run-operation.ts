@@ -9,6 +9,7 @@ import type { Actor } from '../../server/auth/actor.js';
 import type { ChatProvider } from '../../server/chat/bot-services.js';
 import { createGraphQLContext, type SchemaDependencies } from '../../schema/context.js';
 import { formatGraphQLError } from '../../schema/format-error.js';
+import { DEFAULT_LOCALE, say, type Locale } from './messages/catalogue.js';
 
 export interface OperationError {
   readonly code: string;
@@ -20,9 +21,9 @@ export interface OperationError {
  * An API message as a person reads it in chat: the API starts many with the input path it names
  * for programs ("input.servers.0: no server named …"); chat drops the path and keeps the sentence.
  */
-export function forPeople(message: string, field?: string): string {
+export function forPeople(message: string, field?: string, locale: Locale = DEFAULT_LOCALE): string {
   // An id chat sent is one of Vigil's own buttons or cards: one that is not an id was tampered with or is from another version.
-  if (field && message === `${field} is not a valid id`) return 'That button or card is out of date (it names nothing Vigil knows): ask again';
+  if (field && message === `${field} is not a valid id`) return say(locale, 'operation.staleId');
   const sentence = field && message.startsWith(`${field}: `) ? message.slice(field.length + 2) : message;
   return sentence.charAt(0).toUpperCase() + sentence.slice(1);
 }
@@ -35,6 +36,8 @@ export interface ChatCaller {
   readonly actor: Actor;
   readonly provider: ChatProvider;
   readonly chatUserId: string;
+  /** The language the person reads (their chat client's, where the platform says); English when unknown. */
+  readonly locale?: Locale;
 }
 
 /** The bot itself (Vigil, as the system), reading what it posts about a tenant. */
@@ -66,7 +69,8 @@ export async function runOperation<T = Record<string, unknown>>(
     const code = String(formatted.extensions?.code);
     if (code === 'INTERNAL_SERVER_ERROR') deps.logger.error({ err: first.originalError ?? first, provider: caller.provider }, 'chat operation failed');
     const field = typeof formatted.extensions?.field === 'string' ? formatted.extensions.field : undefined;
-    const message = code === 'INTERNAL_SERVER_ERROR' ? 'Something went wrong in Vigil; the error was logged.' : forPeople(formatted.message, field);
+    const locale = caller.locale ?? DEFAULT_LOCALE;
+    const message = code === 'INTERNAL_SERVER_ERROR' ? say(locale, 'operation.internalError') : forPeople(formatted.message, field, locale);
     return { error: { code, message, field } };
   }
   return { data: result.data as T };

@@ -1,10 +1,11 @@
-/** `/audit …` and its "More" button: lists of the record, answered ephemerally to the caller. */
+/** `/audit …` and its "More" button: lists of the record, answered ephemerally to the caller, in their language. */
 import type { App } from '@slack/bolt';
 import { AppError } from '../../server/chat/bot-services.js';
-import { AUDIT_HELP, parseAuditCommand } from '../shared/audit-command.js';
+import { auditHelp, parseAuditCommand } from '../shared/audit-command.js';
 import { answerList, filtersOfMore, parseMoreState, resolveFilters, type ListAnswer } from '../shared/audit-answer.js';
+import { DEFAULT_LOCALE, say, type Locale } from '../shared/messages/catalogue.js';
 import { ACTIONS, line, listMessage, type SlackMessage } from './blocks.js';
-import { callerOf, notConnected, UNMAPPED, workspaceAdminRefusal } from './slack-callers.js';
+import { callerOf, knownLocaleOf, localeOf, notConnected, unmapped, workspaceAdminRefusal } from './slack-callers.js';
 import type { SlackContext } from './slack-bot.js';
 
 const ephemeral = (message: SlackMessage) => ({ response_type: 'ephemeral' as const, ...message });
@@ -18,7 +19,8 @@ function render(answer: ListAnswer | { error: string }): SlackMessage {
 async function bindWorkspace(ctx: SlackContext, teamId: string, slackUserId: string, code: string): Promise<string> {
   try {
     await ctx.services.proveWorkspaceBinding({ externalId: teamId, chatUserId: slackUserId, code }, () => workspaceAdminRefusal(ctx, teamId, slackUserId));
-    return 'This Slack workspace is now connected to Vigil. People here can use `/audit`, `/access` and `/sudo`, and requests needing approval are posted to the approver channel.';
+    // The admin check asked Slack who they are, their locale with it.
+    return say(knownLocaleOf(ctx, teamId, slackUserId), 'slack.bound');
   } catch (error) {
     if (error instanceof AppError) return error.message;
     throw error;
@@ -27,24 +29,30 @@ async function bindWorkspace(ctx: SlackContext, teamId: string, slackUserId: str
 
 export function registerAuditCommand(app: App, ctx: SlackContext): void {
   app.command('/audit', async ({ command, ack }) => {
-    const parsed = parseAuditCommand(command.text ?? '', ctx.deps.clock.now());
-    if (parsed.kind === 'bind') return ack(ephemeral(line(await bindWorkspace(ctx, command.team_id, command.user_id, parsed.code))));
+    const text = command.text ?? '';
+    const asked = parseAuditCommand(text, ctx.deps.clock.now());
+    if (asked.kind === 'bind') return ack(ephemeral(line(await bindWorkspace(ctx, command.team_id, command.user_id, asked.code))));
     const workspace = await ctx.services.workspaceOf(command.team_id);
-    if (!workspace) return ack(ephemeral(line(notConnected(command.team_id))));
-    if (parsed.kind === 'help') return ack(ephemeral(line(AUDIT_HELP)));
+    // Nobody is looked up in a workspace that is not bound: its language is known only if heard lately.
+    if (!workspace) return ack(ephemeral(line(notConnected(command.team_id, knownLocaleOf(ctx, command.team_id, command.user_id)))));
+    // Only a list needs to know who is asking (its users.info tells the locale too); help, errors and linking need the locale alone.
+    const caller = asked.kind === 'list' ? await callerOf(ctx, workspace, command.user_id) : undefined;
+    const locale: Locale = caller?.locale ?? (await localeOf(ctx, workspace.externalId, command.user_id));
+    const parsed = parseAuditCommand(text, ctx.deps.clock.now(), locale);
+    if (parsed.kind === 'help') return ack(ephemeral(line(auditHelp(locale))));
     if (parsed.kind === 'error') return ack(ephemeral(line(parsed.message)));
     if (parsed.kind === 'link') {
       try {
         const user = await ctx.services.redeemLinkCode(workspace.tenantId, command.user_id, parsed.code);
-        return await ack(ephemeral(line(`Linked: you are ${user.email} in Vigil.`)));
+        return await ack(ephemeral(line(say(locale, 'caller.linked', { email: user.email }))));
       } catch (error) {
         if (error instanceof AppError) return ack(ephemeral(line(error.message)));
         throw error;
       }
     }
-    const caller = await callerOf(ctx, workspace, command.user_id);
-    if (!caller) return ack(ephemeral(line(UNMAPPED)));
-    const filters = await resolveFilters(ctx.services, workspace.tenantId, parsed.filters);
+    // (A `bind` was answered above, whatever the language.)
+    if (parsed.kind === 'bind' || !caller) return ack(ephemeral(line(unmapped(locale))));
+    const filters = await resolveFilters(ctx.services, workspace.tenantId, parsed.filters, locale);
     if ('error' in filters) return ack(ephemeral(line(filters.error)));
     return ack(ephemeral(render(await answerList(ctx, caller, parsed.subcommand, filters, null))));
   });
@@ -55,11 +63,11 @@ export function registerAuditCommand(app: App, ctx: SlackContext): void {
   app.action(ACTIONS.more, async ({ ack, body, action, respond }) => {
     await ack();
     const workspace = await ctx.services.workspaceOf(body.team?.id);
-    if (!workspace) return void (await respond(ephemeral(line(notConnected(body.team?.id)))));
+    if (!workspace) return void (await respond(ephemeral(line(notConnected(body.team?.id, knownLocaleOf(ctx, body.team?.id, body.user.id))))));
     const caller = await callerOf(ctx, workspace, body.user.id);
-    if (!caller) return void (await respond(ephemeral(line(UNMAPPED))));
+    if (!caller) return void (await respond(ephemeral(line(unmapped(await localeOf(ctx, workspace.externalId, body.user.id))))));
     const state = parseMoreState((action as { value?: string }).value);
-    if (!state) return void (await respond(ephemeral(line('That button is out of date: ask again with /audit.'))));
+    if (!state) return void (await respond(ephemeral(line(say(caller.locale ?? DEFAULT_LOCALE, 'caller.buttonOutOfDate')))));
     await respond({ ...ephemeral(render(await answerList(ctx, caller, state.subcommand, filtersOfMore(state), state.after))), replace_original: false });
   });
 }

@@ -6,14 +6,25 @@
  */
 import { TeamsInfo, TurnContext } from 'botbuilder';
 import type { ChatWorkspace } from '../../server/chat/bot-services.js';
+import { DEFAULT_LOCALE, resolveLocale, say, type Locale } from '../shared/messages/catalogue.js';
 import type { ChatCaller } from '../shared/run-operation.js';
 import type { TeamsContext } from './teams-bot.js';
 
 /** What someone in an AAD tenant that is not (or not provably) bound is told, with its id to bind. */
-export const notConnected = (aadTenantId: string | undefined) =>
-  `This Microsoft Teams tenant is not connected to Vigil. An admin of your Vigil tenant asks for it with bindChatWorkspace(provider: TEAMS, externalId: "${aadTenantId ?? 'the AAD tenant id'}"), and a member of this tenant confirms by sending me: audit bind CODE`;
-export const UNMAPPED =
-  'I do not know you in Vigil: your Teams email is not a Vigil user’s. Ask a Vigil admin for a link code for you (or make one yourself in Vigil), then send me: audit link CODE';
+export const notConnected = (aadTenantId: string | undefined, locale: Locale = DEFAULT_LOCALE) =>
+  say(locale, 'teams.notConnected', { aadTenantId: aadTenantId ?? say(locale, 'teams.theAadTenantId') });
+export const unmapped = (locale: Locale) => say(locale, 'teams.unmapped');
+export const UNMAPPED = unmapped(DEFAULT_LOCALE);
+
+/**
+ * The language the sender reads: every activity from Teams carries the client's locale
+ * (`activity.locale`, and a clientInfo entity's `locale`); English when neither is one the
+ * catalogue has.
+ */
+export function localeOf(turn: TurnContext): Locale {
+  const clientInfo = (turn.activity.entities ?? []).find((entity) => entity.type === 'clientInfo') as { locale?: unknown } | undefined;
+  return resolveLocale(turn.activity.locale ?? (typeof clientInfo?.locale === 'string' ? clientInfo.locale : undefined));
+}
 
 export function aadTenantOf(turn: TurnContext): string | undefined {
   const activity = turn.activity;
@@ -35,7 +46,7 @@ export async function callerOf(ctx: TeamsContext, workspace: ChatWorkspace, turn
     const { activityId: _activity, locale: _locale, ...reference } = TurnContext.getConversationReference(turn.activity);
     await ctx.services.saveConversation(workspace.tenantId, externalUserId, reference);
   }
-  return { actor, provider: 'teams', chatUserId: externalUserId };
+  return { actor, provider: 'teams', chatUserId: externalUserId, locale: localeOf(turn) };
 }
 
 /**
@@ -45,7 +56,7 @@ export async function callerOf(ctx: TeamsContext, workspace: ChatWorkspace, turn
  * installed in an organisation at all is the Teams admin's decision. Undefined when they may.
  */
 export async function tenantMemberRefusal(ctx: TeamsContext, turn: TurnContext, aadTenantId: string): Promise<string | undefined> {
-  const refusal = 'Only a member of this Microsoft Teams tenant (not a guest) can connect it to Vigil: nothing was bound.';
+  const refusal = say(localeOf(turn), 'teams.notTenantMember');
   try {
     const member = await TeamsInfo.getMember(turn, turn.activity.from.id);
     if (member.userRole !== 'user') return refusal;
@@ -53,7 +64,7 @@ export async function tenantMemberRefusal(ctx: TeamsContext, turn: TurnContext, 
     return undefined;
   } catch (error) {
     ctx.deps.logger.warn({ err: error }, 'teams member lookup failed');
-    return 'Teams did not say who you are (the member lookup failed): nothing was bound. Try again.';
+    return say(localeOf(turn), 'teams.memberLookupFailed');
   }
 }
 

@@ -8,25 +8,26 @@
  */
 import { ActivityTypes, CardFactory, MessageFactory, type TurnContext } from 'botbuilder';
 import { AppError } from '../../server/chat/bot-services.js';
-import { AUDIT_HELP, parseAuditCommand } from '../shared/audit-command.js';
+import { parseAuditCommand } from '../shared/audit-command.js';
 import { answerList, filtersOfMore, parseMoreState, resolveFilters, type ListAnswer } from '../shared/audit-answer.js';
 import { parseAccessCommand, parseSudoCommand } from '../shared/request-commands.js';
 import { loadAlertView } from '../shared/alert-facts.js';
 import { loadApprovalFacts } from '../shared/approval-facts.js';
 import { decide, decisionConfirmation, fileRequest, moveAlertOn, requestOutcome } from '../shared/chat-actions.js';
+import { DEFAULT_LOCALE, say, type Locale } from '../shared/messages/catalogue.js';
 import type { ChatCaller } from '../shared/run-operation.js';
 import { onTaskFetch, onTaskSubmit } from './decision-dialog.js';
 import { onPendingApprovalsQuery } from './pending-approvals.js';
 import { answerUnknown, canOfferSignIn, offerSignIn, onSignInFailure, onTokenExchange, onVerifyState } from './sso.js';
 import { alertCard, approvalCard, forTeams, lineCard, listCard, plainLineCard, type Card, type CardSubmit } from './cards.js';
-import { aadTenantOf, callerOf, notConnected, teamsUserIdOf, tenantMemberRefusal, UNMAPPED, workspaceOf } from './teams-callers.js';
+import { aadTenantOf, callerOf, localeOf, notConnected, teamsUserIdOf, tenantMemberRefusal, unmapped, workspaceOf } from './teams-callers.js';
 import type { TeamsContext } from './teams-bot.js';
 import { extendFromTeams, isExtendSubmit } from './extension-cards.js';
 
 const reply = (turn: TurnContext, card: Card) => turn.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(card)));
-const say = (turn: TurnContext, message: string) => reply(turn, lineCard(forTeams(message)));
-/** The shared help, with Teams' spelling: messages to the bot, not slash commands. */
-const TEAMS_HELP = AUDIT_HELP.replace(/`\/(access|sudo|audit)/g, '`$1').replace('Ask about the record:', 'Ask me: audit <list> [filters], access …, sudo …');
+const tell = (turn: TurnContext, message: string) => reply(turn, lineCard(forTeams(message)));
+/** The help, with Teams' spelling: messages to the bot, not slash commands. */
+const teamsHelp = (locale: Locale) => `${say(locale, 'help.teamsHeading')}\n${say(locale, 'help.body').replace(/`\/(access|sudo|audit)/g, '`$1')}`;
 
 /** The command typed, without the bot's @mention. */
 function commandText(turn: TurnContext): string {
@@ -52,16 +53,17 @@ export async function handleTurn(ctx: TeamsContext, turn: TurnContext): Promise<
   const rest = text.slice(verb.length).trim();
   if (!submit && verb.toLowerCase() === 'audit' && /^bind(\s|$)/i.test(rest)) return onBind(ctx, turn, rest);
   const workspace = await workspaceOf(ctx, turn);
-  if (!workspace) return void (await say(turn, notConnected(aadTenantOf(turn))));
+  const locale = localeOf(turn);
+  if (!workspace) return void (await tell(turn, notConnected(aadTenantOf(turn), locale)));
 
   if (!submit && verb.toLowerCase() === 'audit' && /^link\s/i.test(rest)) {
-    const parsed = parseAuditCommand(rest, ctx.deps.clock.now());
-    if (parsed.kind !== 'link') return void (await say(turn, parsed.kind === 'error' ? parsed.message : TEAMS_HELP));
+    const parsed = parseAuditCommand(rest, ctx.deps.clock.now(), locale);
+    if (parsed.kind !== 'link') return void (await tell(turn, parsed.kind === 'error' ? parsed.message : teamsHelp(locale)));
     try {
       const user = await ctx.services.redeemLinkCode(workspace.tenantId, teamsUserIdOf(turn), parsed.code);
-      return void (await say(turn, `Linked: you are ${user.email} in Vigil.`));
+      return void (await tell(turn, say(locale, 'caller.linked', { email: user.email })));
     } catch (error) {
-      if (error instanceof AppError) return void (await say(turn, error.message));
+      if (error instanceof AppError) return void (await tell(turn, error.message));
       throw error;
     }
   }
@@ -77,7 +79,7 @@ export async function handleTurn(ctx: TeamsContext, turn: TurnContext): Promise<
       return onRequest(ctx, turn, caller, verb.toLowerCase() as 'access' | 'sudo', rest);
     default:
       void restWords;
-      return void (await say(turn, TEAMS_HELP));
+      return void (await tell(turn, teamsHelp(locale)));
   }
 }
 
@@ -101,16 +103,17 @@ async function onExecute(ctx: TeamsContext, turn: TurnContext): Promise<void> {
   const answer = (body: Record<string, unknown>) => turn.sendActivity({ type: ActivityTypes.InvokeResponse, value: { status: 200, body } });
   const line = (message: string) => answer({ statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: forTeams(message) });
   const show = (card: Card) => answer({ statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: card });
+  const locale = localeOf(turn);
   const workspace = await workspaceOf(ctx, turn);
-  if (!workspace) return void (await line(notConnected(aadTenantOf(turn))));
+  if (!workspace) return void (await line(notConnected(aadTenantOf(turn), locale)));
   const caller = await callerOf(ctx, workspace, turn);
-  if (!caller) return void (await line(UNMAPPED));
+  if (!caller) return void (await line(unmapped(locale)));
   const submit = (turn.activity.value as { action?: { data?: CardSubmit } } | undefined)?.action?.data;
-  if (!submit || typeof submit !== 'object' || !('vigil' in submit)) return void (await line('That card is out of date: ask again.'));
+  if (!submit || typeof submit !== 'object' || !('vigil' in submit)) return void (await line(say(locale, 'teams.cardOutOfDate')));
   if (isExtendSubmit(submit)) return void (await line(await extendFromTeams(ctx, caller, submit)));
   const approvalCardNow = async (approvalId: string) => {
     const facts = await loadApprovalFacts(ctx.schema, ctx.deps, workspace.tenantId, 'teams', approvalId);
-    return facts ? show(approvalCard(facts)) : line('That request is gone.');
+    return facts ? show(approvalCard(facts)) : line(say(locale, 'teams.requestGone'));
   };
   switch (submit.vigil) {
     case 'refresh':
@@ -118,19 +121,20 @@ async function onExecute(ctx: TeamsContext, turn: TurnContext): Promise<void> {
       return void (await approvalCardNow(submit.approvalId));
     case 'more': {
       const state = parseMoreState(submit.state);
-      if (!state) return void (await line('That card is out of date: ask again with audit.'));
+      if (!state) return void (await line(say(locale, 'teams.listCardOutOfDate')));
       return void (await show(renderList(await answerList(ctx, caller, state.subcommand, filtersOfMore(state), state.after))));
     }
     case 'ack':
     case 'resolve': {
       const result = await moveAlertOn(ctx, caller, submit.alertId, submit.vigil === 'ack' ? 'acknowledge' : 'resolve');
-      if (result.error) return void (await line(`${submit.vigil === 'ack' ? 'Not acknowledged' : 'Not resolved'}: ${result.error.message}`));
+      if (result.error)
+        return void (await line(say(locale, submit.vigil === 'ack' ? 'teams.notAcknowledged' : 'teams.notResolved', { message: result.error.message })));
       const alert = await loadAlertView(ctx.schema, ctx.deps, workspace.tenantId, 'teams', submit.alertId);
-      return void (await (alert ? show(alertCard(alert)) : line('Done.')));
+      return void (await (alert ? show(alertCard(alert)) : line(say(locale, 'teams.done'))));
     }
     default: {
       const result = await decide(ctx, caller, submit.approvalId, submit.vigil, submit.justification, submit.totpCode);
-      if (result.error) return void (await line(`Not decided: ${result.error.message}. Nothing changed.`));
+      if (result.error) return void (await line(say(locale, 'teams.notDecided', { message: result.error.message })));
       return void (await approvalCardNow(submit.approvalId));
     }
   }
@@ -149,40 +153,30 @@ function isInstallation(turn: TurnContext): boolean {
  * the bot still gets the requests to decide.
  */
 async function onInstalled(ctx: TeamsContext, turn: TurnContext): Promise<void> {
+  const locale = localeOf(turn);
   const workspace = await workspaceOf(ctx, turn);
-  if (!workspace) return void (await say(turn, `Hello, I am Vigil’s bot. ${notConnected(aadTenantOf(turn))}`));
-  if (turn.activity.conversation?.conversationType !== 'personal') {
-    return void (await say(
-      turn,
-      'Hello, I am Vigil’s bot. Mention me here with audit, access or sudo; requests to approve come to the approver channel and to approvers in personal chat.',
-    ));
-  }
+  if (!workspace) return void (await tell(turn, say(locale, 'teams.hello', { next: notConnected(aadTenantOf(turn), locale) })));
+  if (turn.activity.conversation?.conversationType !== 'personal') return void (await tell(turn, say(locale, 'teams.helloChannel')));
   const caller = await callerOf(ctx, workspace, turn);
   if (!caller && canOfferSignIn(ctx, turn)) return void (await offerSignIn(ctx, turn));
-  if (!caller) return void (await say(turn, `Hello, I am Vigil’s bot. ${UNMAPPED}`));
-  const who = caller.actor.type === 'user' ? ` ${caller.actor.email}` : '';
-  await say(
-    turn,
-    `Hello${who}, I am Vigil’s bot. Requests you may approve come here with Approve and Deny, and I tell you what became of yours. Ask me: audit my-commands, access …, sudo …, or help.`,
-  );
+  if (!caller) return void (await tell(turn, say(locale, 'teams.hello', { next: unmapped(locale) })));
+  await tell(turn, caller.actor.type === 'user' ? say(locale, 'teams.helloNamed', { email: caller.actor.email }) : say(locale, 'teams.helloPerson'));
 }
 
 /** `audit bind CODE`: the AAD tenant proves the binding its Vigil tenant asked for. */
 async function onBind(ctx: TeamsContext, turn: TurnContext, text: string): Promise<void> {
-  const parsed = parseAuditCommand(text, ctx.deps.clock.now());
-  if (parsed.kind !== 'bind') return void (await say(turn, parsed.kind === 'error' ? parsed.message : TEAMS_HELP));
+  const locale = localeOf(turn);
+  const parsed = parseAuditCommand(text, ctx.deps.clock.now(), locale);
+  if (parsed.kind !== 'bind') return void (await tell(turn, parsed.kind === 'error' ? parsed.message : teamsHelp(locale)));
   const aadTenantId = aadTenantOf(turn);
-  if (!aadTenantId) return void (await say(turn, 'This conversation names no Microsoft Teams tenant: nothing was bound.'));
+  if (!aadTenantId) return void (await tell(turn, say(locale, 'teams.noTenant')));
   try {
     await ctx.services.proveWorkspaceBinding({ externalId: aadTenantId, chatUserId: teamsUserIdOf(turn), code: parsed.code }, () =>
       tenantMemberRefusal(ctx, turn, aadTenantId),
     );
-    return void (await say(
-      turn,
-      'This Microsoft Teams tenant is now connected to Vigil. People here can ask me (audit, access, sudo), and requests needing approval are posted to the approver channel.',
-    ));
+    return void (await tell(turn, say(locale, 'teams.bound')));
   } catch (error) {
-    if (error instanceof AppError) return void (await say(turn, error.message));
+    if (error instanceof AppError) return void (await tell(turn, error.message));
     throw error;
   }
 }
@@ -208,48 +202,46 @@ async function answerPrivately(ctx: TeamsContext, turn: TurnContext, caller: Cha
       ? (await ctx.services.identitiesOf(caller.actor.tenantId, [caller.actor.userId])).filter((row) => row.externalUserId === caller.chatUserId)
       : [];
   if (!identity?.conversation) {
-    return void (await (isRecords
-      ? say(turn, 'I answer that only in our personal chat, where nobody else reads it: open a chat with me and ask there.')
-      : reply(turn, card)));
+    return void (await (isRecords ? tell(turn, say(caller.locale ?? DEFAULT_LOCALE, 'teams.personalChatOnly')) : reply(turn, card)));
   }
   await ctx.adapter.continueConversationAsync(ctx.appId, identity.conversation, async (personal) => {
     await personal.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(card)));
   });
-  if (isRecords) await say(turn, 'I sent you the answer in our personal chat.');
+  if (isRecords) await tell(turn, say(caller.locale ?? DEFAULT_LOCALE, 'teams.sentPersonally'));
 }
 
 async function onAudit(ctx: TeamsContext, turn: TurnContext, caller: ChatCaller, tenantId: string, text: string): Promise<void> {
-  const parsed = parseAuditCommand(text, ctx.deps.clock.now());
-  if (parsed.kind === 'help' || parsed.kind === 'link' || parsed.kind === 'bind') return void (await say(turn, TEAMS_HELP));
-  if (parsed.kind === 'error') return void (await say(turn, parsed.message));
-  const filters = await resolveFilters(ctx.services, tenantId, parsed.filters);
-  if ('error' in filters) return void (await say(turn, filters.error));
+  const locale = caller.locale ?? DEFAULT_LOCALE;
+  const parsed = parseAuditCommand(text, ctx.deps.clock.now(), locale);
+  if (parsed.kind === 'help' || parsed.kind === 'link' || parsed.kind === 'bind') return void (await tell(turn, teamsHelp(locale)));
+  if (parsed.kind === 'error') return void (await tell(turn, parsed.message));
+  const filters = await resolveFilters(ctx.services, tenantId, parsed.filters, locale);
+  if ('error' in filters) return void (await tell(turn, filters.error));
   await answerPrivately(ctx, turn, caller, renderList(await answerList(ctx, caller, parsed.subcommand, filters, null)), { isRecords: true });
 }
 
 async function onRequest(ctx: TeamsContext, turn: TurnContext, caller: ChatCaller, verb: 'access' | 'sudo', text: string): Promise<void> {
-  const parsed = verb === 'access' ? parseAccessCommand(text) : parseSudoCommand(text);
-  if ('error' in parsed) return void (await say(turn, parsed.error.replace(/`\/(access|sudo)/g, '`$1')));
+  const locale = caller.locale ?? DEFAULT_LOCALE;
+  const parsed = verb === 'access' ? parseAccessCommand(text, locale) : parseSudoCommand(text, locale);
+  if ('error' in parsed) return void (await tell(turn, parsed.error.replace(/`\/(access|sudo)/g, '`$1')));
   const result = await fileRequest(ctx, caller, verb, parsed.input);
-  if (result.error) return void (await say(turn, `Not requested: ${result.error.message}`));
+  if (result.error) return void (await tell(turn, say(locale, 'request.notRequested', { message: result.error.message })));
   // The outcome comes in personal chat: "here" only where this is that chat.
   const isPersonal = turn.activity.conversation?.conversationType === 'personal';
-  await say(
-    turn,
-    requestOutcome(result.data, isPersonal ? 'I will tell you here what becomes of it.' : 'I will tell you in our personal chat what becomes of it.'),
-  );
+  await tell(turn, requestOutcome(result.data, say(locale, isPersonal ? 'teams.hearBackHere' : 'teams.hearBackInPersonal'), locale));
 }
 
 async function onSubmit(ctx: TeamsContext, turn: TurnContext, caller: ChatCaller, submit: CardSubmit): Promise<void> {
+  const locale = caller.locale ?? DEFAULT_LOCALE;
   if (submit.vigil === 'refresh') return;
   if (submit.vigil === 'dialog') {
     // A client without dialogs sent the dialog button as a message: the card, whose own inputs decide.
     const facts = await loadApprovalFacts(ctx.schema, ctx.deps, caller.actor.tenantId, 'teams', submit.approvalId);
-    return void (await answerPrivately(ctx, turn, caller, facts ? approvalCard(facts) : lineCard('That request is gone.')));
+    return void (await answerPrivately(ctx, turn, caller, facts ? approvalCard(facts) : lineCard(say(locale, 'teams.requestGone'))));
   }
   if (submit.vigil === 'more') {
     const state = parseMoreState(submit.state);
-    if (!state) return void (await say(turn, 'That card is out of date: ask again with audit.'));
+    if (!state) return void (await tell(turn, say(locale, 'teams.listCardOutOfDate')));
     return void (await answerPrivately(ctx, turn, caller, renderList(await answerList(ctx, caller, state.subcommand, filtersOfMore(state), state.after)), {
       isRecords: true,
     }));
@@ -258,11 +250,17 @@ async function onSubmit(ctx: TeamsContext, turn: TurnContext, caller: ChatCaller
     // The card follows the alert's event, as every copy does.
     const result = await moveAlertOn(ctx, caller, submit.alertId, submit.vigil === 'ack' ? 'acknowledge' : 'resolve');
     if (result.error)
-      await answerPrivately(ctx, turn, caller, lineCard(forTeams(`${submit.vigil === 'ack' ? 'Not acknowledged' : 'Not resolved'}: ${result.error.message}`)));
+      await answerPrivately(
+        ctx,
+        turn,
+        caller,
+        lineCard(forTeams(say(locale, submit.vigil === 'ack' ? 'teams.notAcknowledged' : 'teams.notResolved', { message: result.error.message }))),
+      );
     return;
   }
   const result = await decide(ctx, caller, submit.approvalId, submit.vigil, submit.justification, submit.totpCode);
   // A refusal or a confirmation is the clicker's alone; everyone sees the card change.
-  if (result.error) return void (await answerPrivately(ctx, turn, caller, lineCard(forTeams(`Not decided: ${result.error.message}. Nothing changed.`))));
-  await answerPrivately(ctx, turn, caller, plainLineCard(forTeams(decisionConfirmation(submit.vigil, result.data))));
+  if (result.error)
+    return void (await answerPrivately(ctx, turn, caller, lineCard(forTeams(say(locale, 'teams.notDecided', { message: result.error.message })))));
+  await answerPrivately(ctx, turn, caller, plainLineCard(forTeams(decisionConfirmation(submit.vigil, result.data, locale))));
 }

@@ -29,6 +29,8 @@ export interface SlackUser {
   readonly isAdmin?: boolean;
   readonly isOwner?: boolean;
   readonly isGuest?: boolean;
+  /** The locale of their Slack client (`en-US`, `de-DE`), answered when users.info asks with `include_locale`. */
+  readonly locale?: string;
 }
 
 /** users.info / users.lookupByEmail's `is_email_confirmed`, left out when the user says null. */
@@ -165,6 +167,8 @@ export async function startFakeSlack(): Promise<FakeSlack> {
             is_owner: user.isOwner ?? false,
             is_restricted: user.isGuest ?? false,
             ...emailConfirmation(user),
+            // Slack answers a locale only when asked for it.
+            ...(String(args.include_locale) === 'true' ? { locale: user.locale ?? 'en-US' } : {}),
             profile: { email: user.email },
           },
         };

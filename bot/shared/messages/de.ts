@@ -1,0 +1,121 @@
+/** The bots' texts in German (catalogue.ts): the same keys and placeholders as en.ts. */
+import type { Translation } from './catalogue.js';
+
+export const de: Translation = {
+  'options.unknown': 'Unbekannte Option --{name}. Optionen: {options}',
+  'options.twice': '--{name} ist zweimal angegeben',
+  'options.noValue': '--{name} braucht einen Wert',
+  'help.heading': 'Fragen Sie nach dem Protokoll:',
+  'help.teamsHeading': 'Fragen Sie mich: audit <Liste> [Filter], access …, sudo …',
+  'help.body': [
+    '`my-commands`, `my-sessions`, `my-transfers`, `my-sudo`: Ihre eigenen',
+    '`commands`, `sessions`, `approvals`: Ihre, oder die aller, wenn Ihre Rolle es erlaubt; `activity`: Admins',
+    'Filter: `--server web-01` `--since 24h` (oder 7d, 30m, 2026-11-01) `--status failed` `--user bob@example.com` (nicht mit my-…)',
+    '`link CODE`: verknüpft dieses Chat-Konto mit Ihrem Vigil-Benutzer, mit einem Einmalcode aus Vigil (ein Vigil-Admin erstellt ihn für Sie)',
+    '`bind CODE`: Workspace-Admins: verbindet diesen Workspace mit einem Vigil-Mandanten, mit dem Code, den dessen Admin von bindChatWorkspace erhielt',
+    'Anfragen: `/access web-01,db-01 2h --reason "…"` und `/sudo web-01 systemctl restart nginx --reason "…"`',
+  ].join('\n'),
+  'audit.linkUsage': 'Aufruf: `link CODE`, mit dem Einmalcode aus Vigil (ein Vigil-Admin erstellt ihn für Sie)',
+  'audit.bindUsage': 'Aufruf: `bind CODE`, mit dem Code, den Ihr Vigil-Admin von bindChatWorkspace erhielt',
+  'audit.unknownSubcommand': 'Unbekannter Unterbefehl `{subcommand}`. Versuchen Sie {subcommands} oder `help`.',
+  'audit.unexpectedWord': 'Unerwartet: `{word}`. Filter sind Optionen wie `--server web-01`',
+  'audit.badSince': '--since nimmt eine Dauer wie 24h, 7d oder 30m oder ein Datum wie 2026-11-01 (nicht `{since}`)',
+  'audit.statusNotApplicable': '--status gilt nicht für `{subcommand}`',
+  'audit.badStatus': '--status für `{subcommand}` ist eines von {statuses} (nicht `{status}`)',
+  'audit.userOnOwnList': '`{subcommand}` listet Ihre eigenen Einträge: --user gilt für commands, sessions, approvals und activity',
+  'audit.serverOnActivity': '--server gilt nicht für `activity`',
+  'request.accessUsage': 'Aufruf: `/access web-01,db-01 2h --reason "Hotfix ausrollen"` (mit `--sudo` auch sudo anfragen)',
+  'request.sudoUsage': 'Aufruf: `/sudo web-01 systemctl restart nginx --reason "Worker hängt"`',
+  'request.withUsage': '{problem}. {usage}',
+  'request.unexpectedWord': 'Unerwartet: `{word}`. {usage}',
+  'request.badDuration': 'Die Dauer ist in Minuten, oder eine Zahl mit m, h oder d wie 90m oder 2h (nicht `{duration}`)',
+  'request.reasonRequired': 'Ein Grund ist nötig. {usage}',
+
+  'list.noServer': 'Kein Server namens `{server}`',
+  'list.noUser': 'Kein Benutzer `{user}` im Vigil-Mandanten dieses Workspaces',
+  'list.onlyOwn': 'Sie können nur Ihre eigenen {subcommand} auflisten: --user mit jemand anderem braucht die Admin-Rolle.',
+  'list.onlyOwnSessions':
+    'Sie können nur Ihre eigenen {subcommand} auflisten: --user mit jemand anderem braucht die Admin-Rolle oder die Berechtigung session_recordings.view.',
+  'list.forbidden': 'Sie dürfen `{subcommand}` nicht auflisten: {message}',
+
+  'operation.staleId': 'Diese Schaltfläche oder Karte ist veraltet (sie nennt nichts, was Vigil kennt): fragen Sie erneut',
+  'operation.internalError': 'In Vigil ist etwas schiefgegangen; der Fehler wurde protokolliert.',
+  'request.approvedAtOnce': 'Sofort genehmigt: {what}.',
+  'request.approvedByPolicy': 'Sofort genehmigt durch die Richtlinie {policy}: {what}.',
+  'request.waiting': 'Angefragt: {what}. Es {count, plural, one {fehlt noch # Genehmigung} other {fehlen noch # Genehmigungen}}. {followUp}',
+  'request.notRequested': 'Nicht angefragt: {message}',
+  'decision.denied': 'Sie haben abgelehnt: {what}.',
+  'decision.approved': 'Sie haben genehmigt: {what}.',
+  'decision.approvedSoFar': 'Sie haben genehmigt: {what}. Bisher {received} von {required} Genehmigungen.',
+  'decision.what': '{request} für {requester}',
+  'decision.whatForMinutes': '{request} für {requester}, für {minutes} Minuten',
+
+  'request.anyCommandAsRoot': 'jeder Befehl, als root',
+  'request.titleExtension': 'Zugriffsverlängerung',
+  'request.titleExtensionSudo': 'Zugriffsverlängerung mit sudo',
+  'request.titleSudo': 'Sudo-Anfrage',
+  'request.titleAccessSudo': 'Zugriffsanfrage mit sudo',
+  'request.titleAccess': 'Zugriffsanfrage',
+  'request.sudo': 'sudo `{command}` auf {servers}',
+  'request.sudoPattern': 'sudo `{command}` (Muster) auf {servers}',
+  'request.extension': '{minutes} Minuten mehr Zugriff auf {servers}',
+  'request.extensionSudo': '{minutes} Minuten mehr Zugriff auf {servers} mit sudo ({sudo})',
+  'request.access': 'Zugriff auf {servers}',
+  'request.accessSudo': 'Zugriff auf {servers} mit sudo ({sudo})',
+  'outcome.approvedByPolicy': 'Durch Richtlinie genehmigt',
+  'outcome.approvedBy': 'Genehmigt von {who}',
+  'outcome.deniedBy': 'Abgelehnt von {who}',
+  'outcome.cancelledBy': 'Zurückgezogen von {who}',
+  'outcome.cancelledByWithReason': 'Zurückgezogen von {who}: „{reason}“',
+  'outcome.theRequester': 'der anfragenden Person',
+  'outcome.expired': 'Unentschieden abgelaufen am {at}',
+  'outcome.soFar': 'Bisher {received} von {required} Genehmigungen (zuletzt: {who})',
+  'outcome.waiting': 'Wartet auf {count, plural, one {# Genehmigung} other {# Genehmigungen}}',
+  'outcome.decider': '{email} ({channel})',
+  'outcome.deciderWithWords': '{email} ({channel}): „{justification}“',
+  'outcome.decideElsewhere': 'Eine genehmigende Person entscheidet das in Vigil, außerhalb des Chats.',
+
+  'caller.linked': 'Verknüpft: Sie sind {email} in Vigil.',
+  'caller.buttonOutOfDate': 'Diese Schaltfläche ist veraltet: fragen Sie erneut mit /audit.',
+
+  'slack.notConnected':
+    'Dieser Slack-Workspace ist nicht mit Vigil verbunden. Ein Admin Ihres Vigil-Mandanten beantragt das mit `bindChatWorkspace(provider: SLACK, externalId: "{teamId}")`, und ein Admin oder Inhaber dieses Workspaces bestätigt mit `/audit bind CODE`.',
+  'slack.unmapped':
+    'Ich kenne Sie in Vigil nicht: Ihre Slack-E-Mail gehört keinem Vigil-Benutzer, oder Slack hat sie nicht bestätigt. Bitten Sie einen Vigil-Admin um einen Verknüpfungscode für Sie (oder erstellen Sie selbst einen in Vigil) und senden Sie mir dann `/audit link CODE`.',
+  'slack.notWorkspaceAdmin': 'Nur ein Admin oder Inhaber dieses Slack-Workspaces kann ihn mit Vigil verbinden: nichts wurde verbunden.',
+  'slack.usersInfoFailed': 'Slack hat nicht gesagt, wer Sie sind (users.info schlug fehl): nichts wurde verbunden. Versuchen Sie es erneut.',
+  'slack.bound':
+    'Dieser Slack-Workspace ist jetzt mit Vigil verbunden. Alle hier können `/audit`, `/access` und `/sudo` nutzen, und Anfragen, die eine Genehmigung brauchen, erscheinen im Genehmigungskanal.',
+  'slack.hearBackHere': 'Sie hören hier davon.',
+  'slack.hearBackInDm': 'Sie hören davon in einer Direktnachricht von Vigil.',
+
+  'teams.notConnected':
+    'Dieser Microsoft-Teams-Mandant ist nicht mit Vigil verbunden. Ein Admin Ihres Vigil-Mandanten beantragt das mit bindChatWorkspace(provider: TEAMS, externalId: "{aadTenantId}"), und ein Mitglied dieses Mandanten bestätigt, indem es mir sendet: audit bind CODE',
+  'teams.theAadTenantId': 'die AAD-Mandanten-ID',
+  'teams.unmapped':
+    'Ich kenne Sie in Vigil nicht: Ihre Teams-E-Mail gehört keinem Vigil-Benutzer. Bitten Sie einen Vigil-Admin um einen Verknüpfungscode für Sie (oder erstellen Sie selbst einen in Vigil) und senden Sie mir dann: audit link CODE',
+  'teams.notTenantMember': 'Nur ein Mitglied dieses Microsoft-Teams-Mandanten (kein Gast) kann ihn mit Vigil verbinden: nichts wurde verbunden.',
+  'teams.memberLookupFailed': 'Teams hat nicht gesagt, wer Sie sind (die Mitgliedsabfrage schlug fehl): nichts wurde verbunden. Versuchen Sie es erneut.',
+  'teams.noTenant': 'Diese Unterhaltung nennt keinen Microsoft-Teams-Mandanten: nichts wurde verbunden.',
+  'teams.bound':
+    'Dieser Microsoft-Teams-Mandant ist jetzt mit Vigil verbunden. Alle hier können mich fragen (audit, access, sudo), und Anfragen, die eine Genehmigung brauchen, erscheinen im Genehmigungskanal.',
+  'teams.hello': 'Hallo, ich bin Vigils Bot. {next}',
+  'teams.helloChannel':
+    'Hallo, ich bin Vigils Bot. Erwähnen Sie mich hier mit audit, access oder sudo; Anfragen zur Genehmigung kommen in den Genehmigungskanal und im persönlichen Chat an die Genehmigenden.',
+  'teams.helloPerson':
+    'Hallo, ich bin Vigils Bot. Anfragen, die Sie genehmigen dürfen, kommen hierher mit Approve und Deny, und ich sage Ihnen, was aus Ihren wurde. Fragen Sie mich: audit my-commands, access …, sudo … oder help.',
+  'teams.helloNamed':
+    'Hallo {email}, ich bin Vigils Bot. Anfragen, die Sie genehmigen dürfen, kommen hierher mit Approve und Deny, und ich sage Ihnen, was aus Ihren wurde. Fragen Sie mich: audit my-commands, access …, sudo … oder help.',
+  'teams.cardOutOfDate': 'Diese Karte ist veraltet: fragen Sie erneut.',
+  'teams.listCardOutOfDate': 'Diese Karte ist veraltet: fragen Sie erneut mit audit.',
+  'teams.requestGone': 'Diese Anfrage gibt es nicht mehr.',
+  'teams.notAcknowledged': 'Nicht bestätigt: {message}',
+  'teams.notResolved': 'Nicht erledigt: {message}',
+  'teams.done': 'Erledigt.',
+  'teams.notDecided': 'Nicht entschieden: {message}. Nichts wurde geändert.',
+  'teams.personalChatOnly':
+    'Das beantworte ich nur in unserem persönlichen Chat, wo niemand sonst mitliest: öffnen Sie einen Chat mit mir und fragen Sie dort.',
+  'teams.sentPersonally': 'Ich habe Ihnen die Antwort in unserem persönlichen Chat geschickt.',
+  'teams.hearBackHere': 'Ich sage Ihnen hier, was daraus wird.',
+  'teams.hearBackInPersonal': 'Ich sage Ihnen in unserem persönlichen Chat, was daraus wird.',
+};

@@ -1,0 +1,128 @@
+/**
+ * The bots' texts in English: the catalogue's reference (catalogue.ts). Keys are grouped by where
+ * they are said; a key names what the text is for, not its words. Backticks and `*` are the chat
+ * platforms' formatting, kept in every language.
+ */
+export const en = {
+  // Typed commands (command-words.ts, audit-command.ts, request-commands.ts)
+  'options.unknown': 'Unknown option --{name}. Options: {options}',
+  'options.twice': '--{name} is given twice',
+  'options.noValue': '--{name} needs a value',
+  'help.heading': 'Ask about the record:',
+  'help.teamsHeading': 'Ask me: audit <list> [filters], access …, sudo …',
+  'help.body': [
+    '`my-commands`, `my-sessions`, `my-transfers`, `my-sudo`: yours',
+    '`commands`, `sessions`, `approvals`: yours, or everyone’s if your role allows; `activity`: admins',
+    'Filters: `--server web-01` `--since 24h` (or 7d, 30m, 2026-11-01) `--status failed` `--user bob@example.com` (not with my-…)',
+    '`link CODE`: link this chat account to your Vigil user with a one-time code from Vigil (a Vigil admin makes one for you)',
+    '`bind CODE`: workspace admins: connect this workspace to a Vigil tenant with the code its admin got from bindChatWorkspace',
+    'Requests: `/access web-01,db-01 2h --reason "…"` and `/sudo web-01 systemctl restart nginx --reason "…"`',
+  ].join('\n'),
+  'audit.linkUsage': 'Usage: `link CODE`, with the one-time code from Vigil (a Vigil admin makes one for you)',
+  'audit.bindUsage': 'Usage: `bind CODE`, with the code your Vigil admin got from bindChatWorkspace',
+  'audit.unknownSubcommand': 'Unknown subcommand `{subcommand}`. Try {subcommands} or `help`.',
+  'audit.unexpectedWord': 'Unexpected `{word}`: filters are options such as `--server web-01`',
+  'audit.badSince': '--since takes a duration such as 24h, 7d or 30m, or a date such as 2026-11-01 (not `{since}`)',
+  'audit.statusNotApplicable': '--status does not apply to `{subcommand}`',
+  'audit.badStatus': '--status for `{subcommand}` is one of {statuses} (not `{status}`)',
+  'audit.userOnOwnList': '`{subcommand}` lists your own records: --user applies to commands, sessions, approvals and activity',
+  'audit.serverOnActivity': '--server does not apply to `activity`',
+  'request.accessUsage': 'Usage: `/access web-01,db-01 2h --reason "deploy the hotfix"` (add `--sudo` to ask for sudo too)',
+  'request.sudoUsage': 'Usage: `/sudo web-01 systemctl restart nginx --reason "stuck worker"`',
+  'request.withUsage': '{problem}. {usage}',
+  'request.unexpectedWord': 'Unexpected `{word}`. {usage}',
+  'request.badDuration': 'The duration is minutes, or a number with m, h or d such as 90m or 2h (not `{duration}`)',
+  'request.reasonRequired': 'A reason is required. {usage}',
+
+  // Lists asked with /audit (audit-answer.ts)
+  'list.noServer': 'No server named `{server}`',
+  'list.noUser': "No user `{user}` in this workspace's Vigil tenant",
+  'list.onlyOwn': 'You can list only your own {subcommand}: --user with someone else needs the admin role.',
+  'list.onlyOwnSessions': 'You can list only your own {subcommand}: --user with someone else needs the admin role or the session_recordings.view permission.',
+  'list.forbidden': 'You may not list `{subcommand}`: {message}',
+
+  // Answers to operations (run-operation.ts, chat-actions.ts)
+  'operation.staleId': 'That button or card is out of date (it names nothing Vigil knows): ask again',
+  'operation.internalError': 'Something went wrong in Vigil; the error was logged.',
+  'request.approvedAtOnce': 'Approved at once: {what}.',
+  'request.approvedByPolicy': 'Approved at once by the policy {policy}: {what}.',
+  'request.waiting': 'Requested {what}: waiting for {count, plural, one {# approval} other {# approvals}}. {followUp}',
+  'request.notRequested': 'Not requested: {message}',
+  'decision.denied': 'You denied {what}.',
+  'decision.approved': 'You approved {what}.',
+  'decision.approvedSoFar': 'You approved {what}: {received} of {required} approvals so far.',
+  'decision.what': '{requester}’s {request}',
+  'decision.whatForMinutes': '{requester}’s {request}, for {minutes} minutes',
+
+  // What a request is, and where it stands (approval-facts.ts)
+  'request.anyCommandAsRoot': 'any command, as root',
+  'request.titleExtension': 'Access extension',
+  'request.titleExtensionSudo': 'Access extension with sudo',
+  'request.titleSudo': 'Sudo request',
+  'request.titleAccessSudo': 'Access request with sudo',
+  'request.titleAccess': 'Access request',
+  'request.sudo': 'sudo `{command}` on {servers}',
+  'request.sudoPattern': 'sudo `{command}` (pattern) on {servers}',
+  'request.extension': '{minutes} more minutes of access to {servers}',
+  'request.extensionSudo': '{minutes} more minutes of access to {servers} with sudo ({sudo})',
+  'request.access': 'access to {servers}',
+  'request.accessSudo': 'access to {servers} with sudo ({sudo})',
+  'outcome.approvedByPolicy': 'Approved by policy',
+  'outcome.approvedBy': 'Approved by {who}',
+  'outcome.deniedBy': 'Denied by {who}',
+  'outcome.cancelledBy': 'Cancelled by {who}',
+  'outcome.cancelledByWithReason': 'Cancelled by {who}: “{reason}”',
+  'outcome.theRequester': 'the requester',
+  'outcome.expired': 'Expired undecided at {at}',
+  'outcome.soFar': '{received} of {required} approvals so far (last: {who})',
+  'outcome.waiting': 'Waiting for {count, plural, one {# approval} other {# approvals}}',
+  'outcome.decider': '{email} ({channel})',
+  'outcome.deciderWithWords': '{email} ({channel}): “{justification}”',
+  'outcome.decideElsewhere': 'An approver decides it in Vigil, outside chat.',
+
+  // Both bots: who is asking, linking and binding
+  'caller.linked': 'Linked: you are {email} in Vigil.',
+  'caller.buttonOutOfDate': 'That button is out of date: ask again with /audit.',
+
+  // Slack (slack-callers.ts, audit-command.ts, request-commands.ts)
+  'slack.notConnected':
+    'This Slack workspace is not connected to Vigil. An admin of your Vigil tenant asks for it with `bindChatWorkspace(provider: SLACK, externalId: "{teamId}")`, and an admin or owner of this workspace confirms with `/audit bind CODE`.',
+  'slack.unmapped':
+    'I do not know you in Vigil: your Slack email is not a Vigil user’s, or Slack has not verified it. Ask a Vigil admin for a link code for you (or make one yourself in Vigil), then send me `/audit link CODE`.',
+  'slack.notWorkspaceAdmin': 'Only an admin or owner of this Slack workspace can connect it to Vigil: nothing was bound.',
+  'slack.usersInfoFailed': 'Slack did not say who you are (users.info failed): nothing was bound. Try again.',
+  'slack.bound':
+    'This Slack workspace is now connected to Vigil. People here can use `/audit`, `/access` and `/sudo`, and requests needing approval are posted to the approver channel.',
+  'slack.hearBackHere': 'You will hear back here.',
+  'slack.hearBackInDm': 'You will hear back in a direct message from Vigil.',
+
+  // Teams (teams-callers.ts, turns.ts)
+  'teams.notConnected':
+    'This Microsoft Teams tenant is not connected to Vigil. An admin of your Vigil tenant asks for it with bindChatWorkspace(provider: TEAMS, externalId: "{aadTenantId}"), and a member of this tenant confirms by sending me: audit bind CODE',
+  'teams.theAadTenantId': 'the AAD tenant id',
+  'teams.unmapped':
+    'I do not know you in Vigil: your Teams email is not a Vigil user’s. Ask a Vigil admin for a link code for you (or make one yourself in Vigil), then send me: audit link CODE',
+  'teams.notTenantMember': 'Only a member of this Microsoft Teams tenant (not a guest) can connect it to Vigil: nothing was bound.',
+  'teams.memberLookupFailed': 'Teams did not say who you are (the member lookup failed): nothing was bound. Try again.',
+  'teams.noTenant': 'This conversation names no Microsoft Teams tenant: nothing was bound.',
+  'teams.bound':
+    'This Microsoft Teams tenant is now connected to Vigil. People here can ask me (audit, access, sudo), and requests needing approval are posted to the approver channel.',
+  'teams.hello': 'Hello, I am Vigil’s bot. {next}',
+  'teams.helloChannel':
+    'Hello, I am Vigil’s bot. Mention me here with audit, access or sudo; requests to approve come to the approver channel and to approvers in personal chat.',
+  'teams.helloPerson':
+    'Hello, I am Vigil’s bot. Requests you may approve come here with Approve and Deny, and I tell you what became of yours. Ask me: audit my-commands, access …, sudo …, or help.',
+  'teams.helloNamed':
+    'Hello {email}, I am Vigil’s bot. Requests you may approve come here with Approve and Deny, and I tell you what became of yours. Ask me: audit my-commands, access …, sudo …, or help.',
+  'teams.cardOutOfDate': 'That card is out of date: ask again.',
+  'teams.listCardOutOfDate': 'That card is out of date: ask again with audit.',
+  'teams.requestGone': 'That request is gone.',
+  'teams.notAcknowledged': 'Not acknowledged: {message}',
+  'teams.notResolved': 'Not resolved: {message}',
+  'teams.done': 'Done.',
+  'teams.notDecided': 'Not decided: {message}. Nothing changed.',
+  'teams.personalChatOnly': 'I answer that only in our personal chat, where nobody else reads it: open a chat with me and ask there.',
+  'teams.sentPersonally': 'I sent you the answer in our personal chat.',
+  'teams.hearBackHere': 'I will tell you here what becomes of it.',
+  'teams.hearBackInPersonal': 'I will tell you in our personal chat what becomes of it.',
+} as const;
