@@ -454,10 +454,11 @@ describe('an Opsgenie schedule', () => {
 
 describe('a key sealed under a secret key Vigil no longer has', () => {
   it('makes its schedules unavailable, saying so, rather than failing the request', async () => {
-    const [{ sealed }] = await queryRows<{ sealed: string }>(
+    const [row] = await queryRows<{ sealed: string }>(
       t.vigil.database.db,
       sql`select sealed_api_key as sealed from on_call_integrations where tenant_id = ${t.admin.tenantId}::uuid and id = ${opsgenieId}::uuid`,
     );
+    const sealed = row!.sealed;
     const foreign = secretBoxFromKey(randomBytes(32)).seal(OG_KEY);
     const setSealed = (value: string) =>
       t.vigil.database.db.execute(
