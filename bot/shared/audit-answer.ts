@@ -13,6 +13,8 @@ import { runOperation, type ChatCaller } from './run-operation.js';
 export const PAGE_SIZE = 10;
 
 export interface ListAnswer {
+  /** The language its heading and rows are in, for the rest of the list's words. */
+  readonly locale: Locale;
   readonly heading: string;
   readonly rows: readonly ListRow[];
   /** What the "more" button carries to ask for the next page; null on the last one. */
@@ -64,7 +66,7 @@ export async function answerList(
   if (result.error) {
     return { error: result.error.code === 'FORBIDDEN' ? say(locale, 'list.forbidden', { subcommand, message: result.error.message }) : result.error.message };
   }
-  const page = spec.page(result.data);
+  const page = spec.page(result.data, locale);
   const more: MoreState | null =
     page.pageInfo.hasNextPage && page.pageInfo.endCursor
       ? {
@@ -73,7 +75,7 @@ export async function answerList(
           after: page.pageInfo.endCursor,
         }
       : null;
-  return { heading: spec.heading, rows: page.rows, more };
+  return { locale, heading: say(locale, spec.heading), rows: page.rows, more };
 }
 
 /** A "More" button's value, checked: a value that is not a list's paging state is out of date. */

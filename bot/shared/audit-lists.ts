@@ -6,6 +6,7 @@
 import type { RecordKind } from '../../server/auth/scope.js';
 import type { AuditSubcommand } from './audit-command.js';
 import { describeRequest, type RequestShape } from './approval-facts.js';
+import { say, type Locale, type MessageKey } from './messages/catalogue.js';
 
 export interface ResolvedFilters {
   readonly serverId?: string;
@@ -36,10 +37,10 @@ export interface ListPage {
 export type ListData = Record<string, unknown>;
 
 interface ListSpec {
-  readonly heading: string;
+  readonly heading: MessageKey;
   readonly query: string;
-  /** The answer's connection, its nodes read as rows. */
-  readonly page: (data: ListData) => ListPage;
+  /** The answer's connection, its nodes read as rows, in the reader's language. */
+  readonly page: (data: ListData, locale: Locale) => ListPage;
   readonly filter: (filters: ResolvedFilters, now: Date) => Record<string, unknown>;
   /** The record kind whose row rule decides whose rows `--user` may name (lists of everyone's). */
   readonly recordKind?: RecordKind;
@@ -54,10 +55,10 @@ interface Connection<Node> {
  * Reads the connection at `path` (the query's fields, e.g. viewer.commands) as rows. The answer's
  * shape is the query's, which the schema guarantees: the node types below name what it selects.
  */
-function pageAt<Node>(path: readonly string[], row: (node: Node) => ListRow): (data: ListData) => ListPage {
-  return (data) => {
+function pageAt<Node>(path: readonly string[], row: (node: Node, locale: Locale) => ListRow): (data: ListData, locale: Locale) => ListPage {
+  return (data, locale) => {
     const connection = path.reduce<unknown>((value, key) => (value as Record<string, unknown>)[key], data) as Connection<Node>;
-    return { rows: connection.nodes.map(row), pageInfo: connection.pageInfo };
+    return { rows: connection.nodes.map((node) => row(node, locale)), pageInfo: connection.pageInfo };
   };
 }
 
@@ -128,17 +129,17 @@ const upper = (status: string | undefined) => status?.toUpperCase();
 
 const COMMAND_FIELDS = `id line status submittedAt exitCode elapsedSeconds delaySeconds server { name } operator { email }
   terminalSession { recording { playbackUrl } }`;
-const commandRow = (node: CommandNode): ListRow => ({
+const commandRow = (node: CommandNode, locale: Locale): ListRow => ({
   title: node.line,
   facts: compact(
     node.status,
     node.server?.name,
     time(node.submittedAt),
-    node.exitCode != null && `exit ${node.exitCode}`,
+    node.exitCode != null && say(locale, 'list.exit', { code: node.exitCode }),
     seconds(node.elapsedSeconds),
     node.operator?.email,
   ),
-  link: node.terminalSession?.recording?.playbackUrl ? { label: 'Recording', url: node.terminalSession.recording.playbackUrl } : undefined,
+  link: node.terminalSession?.recording?.playbackUrl ? { label: say(locale, 'list.recording'), url: node.terminalSession.recording.playbackUrl } : undefined,
 });
 const commandFilter = (filters: ResolvedFilters) => ({
   serverId: filters.serverId,
@@ -148,10 +149,10 @@ const commandFilter = (filters: ResolvedFilters) => ({
 });
 
 const SESSION_FIELDS = `id username source startedAt endedAt durationSeconds isActive server { name } user { email } recording { playbackUrl }`;
-const sessionRow = (node: SessionNode): ListRow => ({
+const sessionRow = (node: SessionNode, locale: Locale): ListRow => ({
   title: `${node.username}@${node.server?.name}`,
   facts: compact(node.isActive ? 'ACTIVE' : 'ENDED', node.source, time(node.startedAt), seconds(node.durationSeconds), node.user?.email),
-  link: node.recording?.playbackUrl ? { label: 'Recording', url: node.recording.playbackUrl } : undefined,
+  link: node.recording?.playbackUrl ? { label: say(locale, 'list.recording'), url: node.recording.playbackUrl } : undefined,
 });
 const sessionFilter = (filters: ResolvedFilters) => ({
   serverId: filters.serverId,
@@ -162,59 +163,65 @@ const sessionFilter = (filters: ResolvedFilters) => ({
 
 export const AUDIT_LISTS: Record<AuditSubcommand, ListSpec> = {
   'my-commands': {
-    heading: 'Your commands',
+    heading: 'list.headingMyCommands',
     query: `query($first: Int, $after: String, $filter: CommandFilterInput) { viewer { commands(first: $first, after: $after, filter: $filter) { nodes { ${COMMAND_FIELDS} } ${PAGE} } } }`,
     page: pageAt(['viewer', 'commands'], commandRow),
     filter: commandFilter,
   },
   commands: {
     recordKind: 'commands',
-    heading: 'Commands',
+    heading: 'list.headingCommands',
     query: `query($first: Int, $after: String, $filter: CommandFilterInput) { commands(first: $first, after: $after, filter: $filter) { nodes { ${COMMAND_FIELDS} } ${PAGE} } }`,
     page: pageAt(['commands'], commandRow),
     filter: commandFilter,
   },
   'my-sessions': {
-    heading: 'Your terminal sessions',
+    heading: 'list.headingMySessions',
     query: `query($first: Int, $after: String, $filter: TerminalSessionFilterInput) { viewer { terminalSessions(first: $first, after: $after, filter: $filter) { nodes { ${SESSION_FIELDS} } ${PAGE} } } }`,
     page: pageAt(['viewer', 'terminalSessions'], sessionRow),
     filter: sessionFilter,
   },
   sessions: {
     recordKind: 'terminalSessions',
-    heading: 'Terminal sessions',
+    heading: 'list.headingSessions',
     query: `query($first: Int, $after: String, $filter: TerminalSessionFilterInput) { terminalSessions(first: $first, after: $after, filter: $filter) { nodes { ${SESSION_FIELDS} } ${PAGE} } }`,
     page: pageAt(['terminalSessions'], sessionRow),
     filter: sessionFilter,
   },
   'my-transfers': {
-    heading: 'Your file transfers',
+    heading: 'list.headingMyTransfers',
     query: `query($first: Int, $after: String, $filter: FileTransferFilterInput) { viewer { fileTransfers(first: $first, after: $after, filter: $filter) { nodes { id direction status path sizeBytes occurredAt server { name } } ${PAGE} } } }`,
     filter: (filters) => ({ serverId: filters.serverId, from: filters.from, status: upper(filters.status) }),
-    page: pageAt(['viewer', 'fileTransfers'], (node: TransferNode) => ({
+    page: pageAt(['viewer', 'fileTransfers'], (node: TransferNode, locale) => ({
       title: node.path,
-      facts: compact(node.direction, node.status, node.server?.name, time(node.occurredAt), node.sizeBytes != null && `${node.sizeBytes} bytes`),
+      facts: compact(
+        node.direction,
+        node.status,
+        node.server?.name,
+        time(node.occurredAt),
+        node.sizeBytes != null && say(locale, 'list.bytes', { count: node.sizeBytes }),
+      ),
     })),
   },
   'my-sudo': {
-    heading: 'Your sudo authorizations',
+    heading: 'list.headingMySudo',
     query: `query($first: Int, $after: String, $filter: SudoAuthorizationFilterInput) { viewer { sudoAuthorizations(first: $first, after: $after, filter: $filter) { nodes { id command isPattern grantedVia grantedAt expiresAt isActive server { name } grantedBy { email } } ${PAGE} } } }`,
     filter: (filters, now) => ({ serverId: filters.serverId, from: filters.from, activeAt: filters.status === 'active' ? now : undefined }),
-    page: pageAt(['viewer', 'sudoAuthorizations'], (node: SudoNode) => ({
+    page: pageAt(['viewer', 'sudoAuthorizations'], (node: SudoNode, locale) => ({
       title: node.command,
       facts: compact(
         node.isActive ? 'ACTIVE' : 'INACTIVE',
         node.server?.name,
-        `via ${node.grantedVia}`,
+        say(locale, 'list.via', { via: node.grantedVia }),
         time(node.grantedAt),
-        node.expiresAt && time(node.expiresAt, 'until'),
+        node.expiresAt && time(node.expiresAt, say(locale, 'list.until')),
         node.grantedBy?.email,
       ),
     })),
   },
   approvals: {
     recordKind: 'approvals',
-    heading: 'Requests',
+    heading: 'list.headingApprovals',
     query: `query($first: Int, $after: String, $filter: ApprovalFilterInput) { approvals(first: $first, after: $after, filter: $filter) { nodes { id kind status reason command isPattern sudoScope durationMinutes requestedAt requester { email } servers { name } approvalsReceived requiredApprovals } ${PAGE} } }`,
     filter: (filters) => ({
       serverId: filters.serverId,
@@ -222,26 +229,26 @@ export const AUDIT_LISTS: Record<AuditSubcommand, ListSpec> = {
       from: filters.from,
       status: filters.status ? [upper(filters.status)] : undefined,
     }),
-    page: pageAt(['approvals'], (node: ApprovalNode) => ({
+    page: pageAt(['approvals'], (node: ApprovalNode, locale) => ({
       // Plain text (list rows have no code spans in Teams), and never without the sudo it grants.
-      title: describeRequest(node).replace(/`/g, ''),
+      title: describeRequest(node, locale).replace(/`/g, ''),
       facts: compact(
         node.status,
         node.requester?.email,
         time(node.requestedAt),
-        node.durationMinutes ? `${node.durationMinutes} min` : null,
-        `${node.approvalsReceived}/${node.requiredApprovals} approvals`,
+        node.durationMinutes ? say(locale, 'list.minutes', { minutes: node.durationMinutes }) : null,
+        say(locale, 'list.approvals', { received: node.approvalsReceived, required: node.requiredApprovals }),
         node.reason,
       ),
     })),
   },
   activity: {
-    heading: 'Workspace activity',
+    heading: 'list.headingActivity',
     query: `query($first: Int, $after: String, $filter: ActivityFilterInput) { activityLog(first: $first, after: $after, filter: $filter) { nodes { id action occurredAt userEmail ipAddress result } ${PAGE} } }`,
     filter: (filters) => ({ userId: filters.userId, from: filters.from }),
-    page: pageAt(['activityLog'], (node: ActivityNode) => ({
+    page: pageAt(['activityLog'], (node: ActivityNode, locale) => ({
       title: node.action,
-      facts: compact(node.userEmail, time(node.occurredAt), node.ipAddress, node.result != null && `result ${node.result}`),
+      facts: compact(node.userEmail, time(node.occurredAt), node.ipAddress, node.result != null && say(locale, 'list.result', { result: node.result })),
     })),
   },
 };

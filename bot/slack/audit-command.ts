@@ -12,7 +12,7 @@ const ephemeral = (message: SlackMessage) => ({ response_type: 'ephemeral' as co
 
 function render(answer: ListAnswer | { error: string }): SlackMessage {
   if ('error' in answer) return line(answer.error);
-  return listMessage(answer.heading, answer.rows, answer.more ? JSON.stringify(answer.more) : null);
+  return listMessage(answer.heading, answer.rows, answer.more ? JSON.stringify(answer.more) : null, answer.locale);
 }
 
 /** `/audit bind CODE`: the workspace proves the binding its Vigil tenant asked for. */

@@ -3,16 +3,9 @@
  * messages (facts, Approve / Deny, the outcome once decided), the decision modal and alerts.
  */
 import type { ListRow, RowFact } from '../shared/audit-lists.js';
-import {
-  accessSudoWords,
-  chatDecisionBlocked,
-  DECIDE_ELSEWHERE,
-  describeRequest,
-  outcomeLine,
-  requestTitle,
-  type ApprovalFacts,
-} from '../shared/approval-facts.js';
+import { accessSudoWords, chatDecisionBlocked, describeRequest, outcomeLine, requestTitle, type ApprovalFacts } from '../shared/approval-facts.js';
 import { clip as clipTo, listWithin } from '../shared/clip.js';
+import { DEFAULT_LOCALE, say, type Locale } from '../shared/messages/catalogue.js';
 
 type Block = Record<string, unknown>;
 
@@ -69,9 +62,9 @@ function factElements(facts: readonly RowFact[]): Block[] {
   return elements;
 }
 
-export function listMessage(heading: string, rows: readonly ListRow[], moreValue: string | null): SlackMessage {
+export function listMessage(heading: string, rows: readonly ListRow[], moreValue: string | null, locale: Locale = DEFAULT_LOCALE): SlackMessage {
   const blocks: Block[] = [{ type: 'header', text: { type: 'plain_text', text: clip(heading, 150) } }];
-  if (rows.length === 0) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: '_Nothing matches._' } });
+  if (rows.length === 0) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `_${say(locale, 'list.nothingMatches')}_` } });
   // Rows are recorded text (command lines, patterns, reasons): plain text, shown as typed, so a
   // `*` or `_` in them formats nothing. The title, then its facts in a context line.
   for (const [index, row] of rows.entries()) {
@@ -81,14 +74,20 @@ export function listMessage(heading: string, rows: readonly ListRow[], moreValue
     blocks.push(section, ...(elements.length ? [{ type: 'context', elements }] : []));
   }
   if (moreValue)
-    blocks.push({ type: 'actions', elements: [{ type: 'button', text: { type: 'plain_text', text: 'More' }, action_id: ACTIONS.more, value: moreValue }] });
-  return { text: clip(`${escapeMrkdwn(heading)}: ${rows.length} shown${moreValue ? ', more available' : ''}`), blocks };
+    blocks.push({
+      type: 'actions',
+      elements: [{ type: 'button', text: { type: 'plain_text', text: say(locale, 'list.more') }, action_id: ACTIONS.more, value: moreValue }],
+    });
+  return { text: clip(say(locale, moreValue ? 'list.shownMore' : 'list.shown', { heading: escapeMrkdwn(heading), count: rows.length })), blocks };
 }
 
 const STATUS_MARK: Record<ApprovalFacts['status'], string> = { PENDING: '⏳', APPROVED: '✅', DENIED: '⛔', CANCELLED: '↩️', EXPIRED: '⌛' };
 
-/** A request as approvers see it: the facts, then buttons while chat may decide, else the outcome. */
-export function approvalMessage(facts: ApprovalFacts): SlackMessage {
+/**
+ * A request as approvers see it: the facts, then buttons while chat may decide, else the outcome.
+ * In English where everyone reads it (a channel); in the reader's language in their own Home or DM.
+ */
+export function approvalMessage(facts: ApprovalFacts, locale: Locale = DEFAULT_LOCALE): SlackMessage {
   const servers = listWithin(
     facts.servers.map(
       (server) =>
@@ -97,19 +96,29 @@ export function approvalMessage(facts: ApprovalFacts): SlackMessage {
     1800,
     '\n',
   );
+  const field = (label: string, value: string) => `*${label}*\n${value}`;
+  const counts = { received: facts.approvalsReceived, required: facts.requiredApprovals };
   const fields = [
-    `*Requester*\n${escapeMrkdwn(facts.requester.email)}`,
-    `*Servers*\n${servers}`,
+    field(say(locale, 'approval.requester'), escapeMrkdwn(facts.requester.email)),
+    field(say(locale, 'approval.servers'), servers),
     facts.kind === 'SUDO'
-      ? `*Command*\n\`${escapeMrkdwn(facts.command ?? '')}\`${facts.isPattern ? ' (pattern)' : ''}`
+      ? field(say(locale, 'approval.command'), `\`${escapeMrkdwn(facts.command ?? '')}\`${facts.isPattern ? ` ${say(locale, 'approval.pattern')}` : ''}`)
       : facts.kind === 'EXTENSION'
-        ? `*Extension*\n${facts.durationMinutes} more minutes${facts.sessionExpiresAt ? `\nthe session ends ${slackDate(facts.sessionExpiresAt)}` : ''}`
-        : `*Duration*\n${facts.durationMinutes} minutes`,
-    `*Approvals*\n${facts.approvalsReceived} of ${facts.requiredApprovals}${facts.status === 'PENDING' ? ` (${facts.approvalsStillNeeded} still needed)` : ''}`,
-    `*Policy*\n${escapeMrkdwn(facts.policyName ?? 'default rules')}`,
-    `*Decide by*\n${slackDate(facts.decideBy)}`,
+        ? field(
+            say(locale, 'approval.extension'),
+            `${say(locale, 'approval.moreMinutes', { minutes: String(facts.durationMinutes) })}${facts.sessionExpiresAt ? `\n${say(locale, 'approval.sessionEnds', { at: slackDate(facts.sessionExpiresAt) })}` : ''}`,
+          )
+        : field(say(locale, 'approval.duration'), say(locale, 'approval.minutes', { minutes: String(facts.durationMinutes) })),
+    field(
+      say(locale, 'approval.approvals'),
+      facts.status === 'PENDING'
+        ? say(locale, 'approval.stillNeeded', { ...counts, needed: facts.approvalsStillNeeded })
+        : say(locale, 'approval.received', counts),
+    ),
+    field(say(locale, 'approval.policy'), escapeMrkdwn(facts.policyName ?? say(locale, 'approval.defaultRules'))),
+    field(say(locale, 'approval.decideBy'), slackDate(facts.decideBy)),
   ].map((text) => ({ type: 'mrkdwn', text: clip(text, 1900) }));
-  const blocks: Block[] = [{ type: 'header', text: { type: 'plain_text', text: `${STATUS_MARK[facts.status]} ${requestTitle(facts)}` } }];
+  const blocks: Block[] = [{ type: 'header', text: { type: 'plain_text', text: `${STATUS_MARK[facts.status]} ${requestTitle(facts, locale)}` } }];
   // An extension of a session with sudo keeps its sudo longer: approvers are told so as plainly.
   if (facts.kind !== 'SUDO' && facts.sudoScope) {
     const on = listWithin(
@@ -121,7 +130,10 @@ export function approvalMessage(facts: ApprovalFacts): SlackMessage {
       text: {
         type: 'mrkdwn',
         text: clip(
-          `:warning: *Approving also ${facts.kind === 'EXTENSION' ? 'extends' : 'grants'} sudo:* ${escapeMrkdwn(accessSudoWords(facts.sudoScope))}, on ${on}.`,
+          say(locale, facts.kind === 'EXTENSION' ? 'approval.extendsSudo' : 'approval.grantsSudo', {
+            sudo: escapeMrkdwn(accessSudoWords(facts.sudoScope, locale)),
+            servers: on,
+          }),
         ),
       },
     });
@@ -129,7 +141,7 @@ export function approvalMessage(facts: ApprovalFacts): SlackMessage {
   blocks.push(
     { type: 'section', fields },
     // The requester's own words, shown as typed: plain text, so `*bold*` or `_it_` is not formatting.
-    { type: 'context', elements: [{ type: 'mrkdwn', text: '*Reason*' }] },
+    { type: 'context', elements: [{ type: 'mrkdwn', text: `*${say(locale, 'approval.reason')}*` }] },
     { type: 'section', text: { type: 'plain_text', text: clip(facts.reason), emoji: false } },
   );
   const blocked = chatDecisionBlocked(facts);
@@ -138,23 +150,34 @@ export function approvalMessage(facts: ApprovalFacts): SlackMessage {
       type: 'actions',
       block_id: `approval:${facts.id}`,
       elements: [
-        { type: 'button', style: 'primary', text: { type: 'plain_text', text: 'Approve' }, action_id: ACTIONS.approve, value: facts.id },
-        { type: 'button', style: 'danger', text: { type: 'plain_text', text: 'Deny' }, action_id: ACTIONS.deny, value: facts.id },
+        { type: 'button', style: 'primary', text: { type: 'plain_text', text: say(locale, 'approval.approve') }, action_id: ACTIONS.approve, value: facts.id },
+        { type: 'button', style: 'danger', text: { type: 'plain_text', text: say(locale, 'approval.deny') }, action_id: ACTIONS.deny, value: facts.id },
         // Only where the deployment says requests are decided: never a link that leads nowhere.
-        ...(facts.url ? [{ type: 'button', text: { type: 'plain_text', text: 'Open in Vigil' }, action_id: ACTIONS.openInVigil, url: facts.url }] : []),
+        ...(facts.url
+          ? [{ type: 'button', text: { type: 'plain_text', text: say(locale, 'approval.openInVigil') }, action_id: ACTIONS.openInVigil, url: facts.url }]
+          : []),
       ],
     });
-    if (facts.chatApproval === 'STEP_UP')
-      blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: 'Deciding here asks for your authenticator code.' }] });
+    if (facts.chatApproval === 'STEP_UP') blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: say(locale, 'approval.stepUpHint') }] });
   } else if (facts.status === 'PENDING') {
     blocks.push({
       type: 'section',
-      text: { type: 'mrkdwn', text: `${escapeMrkdwn(blocked!)} ${facts.url ? `<${facts.url}|Decide in Vigil>` : DECIDE_ELSEWHERE}` },
+      text: {
+        type: 'mrkdwn',
+        text: `${escapeMrkdwn(blocked!)} ${facts.url ? `<${facts.url}|${say(locale, 'approval.decideInVigil')}>` : say(locale, 'outcome.decideElsewhere')}`,
+      },
     });
   }
-  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(outcomeLine(facts, { words: escapeMrkdwn, at: slackDate })) }] });
+  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(outcomeLine(facts, { words: escapeMrkdwn, at: slackDate }, locale)) }] });
   return {
-    text: clip(`${requestTitle(facts)} by ${escapeMrkdwn(facts.requester.email)}: ${escapeMrkdwn(describeRequest(facts))} — ${facts.status.toLowerCase()}`),
+    text: clip(
+      say(locale, 'approval.summary', {
+        title: requestTitle(facts, locale),
+        requester: escapeMrkdwn(facts.requester.email),
+        request: escapeMrkdwn(describeRequest(facts, locale)),
+        status: facts.status.toLowerCase(),
+      }),
+    ),
     blocks,
   };
 }
@@ -167,14 +190,19 @@ export interface DecisionModalState {
 }
 
 /** The modal asking for a justification and/or the authenticator code. */
-export function decisionModal(facts: ApprovalFacts, state: DecisionModalState): Record<string, unknown> {
+export function decisionModal(facts: ApprovalFacts, state: DecisionModalState, locale: Locale = DEFAULT_LOCALE): Record<string, unknown> {
   const isDeny = state.decision === 'deny';
   const blocks: Block[] = [
     {
       type: 'section',
       text: {
         type: 'mrkdwn',
-        text: clip(`${isDeny ? 'Deny' : 'Approve'} ${escapeMrkdwn(describeRequest(facts))} for ${escapeMrkdwn(facts.requester.email)}?`),
+        text: clip(
+          say(locale, isDeny ? 'modal.denyQuestion' : 'modal.approveQuestion', {
+            request: escapeMrkdwn(describeRequest(facts, locale)),
+            requester: escapeMrkdwn(facts.requester.email),
+          }),
+        ),
       },
     },
   ];
@@ -182,7 +210,7 @@ export function decisionModal(facts: ApprovalFacts, state: DecisionModalState): 
     blocks.push({
       type: 'input',
       block_id: 'justification',
-      label: { type: 'plain_text', text: 'Justification' },
+      label: { type: 'plain_text', text: say(locale, 'modal.justification') },
       element: { type: 'plain_text_input', action_id: 'value', multiline: true, max_length: 2000 },
     });
   }
@@ -190,8 +218,8 @@ export function decisionModal(facts: ApprovalFacts, state: DecisionModalState): 
     blocks.push({
       type: 'input',
       block_id: 'totp',
-      label: { type: 'plain_text', text: 'Authenticator code' },
-      hint: { type: 'plain_text', text: 'The 6-digit code from the authenticator you enrolled in Vigil.' },
+      label: { type: 'plain_text', text: say(locale, 'modal.code') },
+      hint: { type: 'plain_text', text: say(locale, 'modal.codeHint') },
       element: { type: 'plain_text_input', action_id: 'value', min_length: 6, max_length: 7 },
     });
   }
@@ -199,9 +227,9 @@ export function decisionModal(facts: ApprovalFacts, state: DecisionModalState): 
     type: 'modal',
     callback_id: DECISION_VIEW,
     private_metadata: JSON.stringify(state),
-    title: { type: 'plain_text', text: isDeny ? 'Deny request' : 'Approve request' },
-    submit: { type: 'plain_text', text: isDeny ? 'Deny' : 'Approve' },
-    close: { type: 'plain_text', text: 'Cancel' },
+    title: { type: 'plain_text', text: say(locale, isDeny ? 'modal.denyTitle' : 'modal.approveTitle') },
+    submit: { type: 'plain_text', text: say(locale, isDeny ? 'approval.deny' : 'approval.approve') },
+    close: { type: 'plain_text', text: say(locale, 'modal.cancel') },
     blocks,
   };
 }

@@ -90,6 +90,8 @@ describe('Slack, in the language of the user’s Slack client', () => {
       'Unbekannter Unterbefehl `nope`. Versuchen Sie `my-commands`, `my-sessions`, `my-transfers`, `my-sudo`, `commands`, `sessions`, `approvals`, `activity` oder `help`.',
     );
     expect(await slash('/audit', 'my-commands --server web-99', SLACK.german)).toBe('Kein Server namens `web-99`');
+    // A list: its heading and summary in German, its rows as recorded.
+    expect(await slash('/audit', 'my-commands', SLACK.german)).toMatch(/^Ihre Befehle: \d+ angezeigt/);
     expect(await slash('/access', 'web-01 2h', SLACK.german)).toBe(
       'Ein Grund ist nötig. Aufruf: `/access web-01,db-01 2h --reason "Hotfix ausrollen"` (mit `--sudo` auch sudo anfragen)',
     );
