@@ -30,7 +30,16 @@ export function slackInstallRouter(options: { readonly app: SlackOAuthApp; reado
     try {
       const installed = await options.services.completeSlackInstall(options.app, { state, code });
       const where = installed.approverChannel ? ` Requests needing approval are posted to ${installed.approverChannel}: invite the bot there.` : '';
-      res.status(200).end(page('Vigil is installed', `The Slack workspace ${installed.teamName ?? installed.teamId} is now connected to Vigil.${where}`));
+      // Named in full, so a workspace admin who followed someone else's link sees whose tenant they connected (and can uninstall).
+      const tenant = `the Vigil tenant “${installed.tenantName}” (${installed.tenantSlug})`;
+      res
+        .status(200)
+        .end(
+          page(
+            'Vigil is installed',
+            `The Slack workspace ${installed.teamName ?? installed.teamId} is now connected to ${tenant}.${where} If this is not the tenant you expected, uninstall the app from the workspace: the connection ends with it.`,
+          ),
+        );
     } catch (caught) {
       if (!(caught instanceof AppError)) {
         options.logger.error({ err: caught }, 'slack install failed');

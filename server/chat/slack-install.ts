@@ -20,7 +20,7 @@ import { recordChange } from '../audit/record-change.js';
 import type { Clock } from '../clock.js';
 import type { Database } from '../db/database.js';
 import { uniqueViolation } from '../db/db-errors.js';
-import { chatWorkspaceInstalls, chatWorkspaces } from '../db/tables/index.js';
+import { chatWorkspaceInstalls, chatWorkspaces, tenants } from '../db/tables/index.js';
 import { BadInput, Conflict } from '../errors.js';
 import type { SecretBox } from '../secrets/secret-box.js';
 import { inTransaction, type TransactionContext } from '../service-context.js';
@@ -52,6 +52,9 @@ export interface SlackInstallStart {
 /** A workspace as installed: who it is bound to and the bot in it. */
 export interface SlackInstalled {
   readonly tenantId: string;
+  /** The tenant's name and slug, shown to the installer: a workspace admin sees which Vigil tenant they connected. */
+  readonly tenantName: string;
+  readonly tenantSlug: string;
   readonly teamId: string;
   readonly teamName: string | null;
   readonly approverChannel: string | null;
@@ -203,7 +206,15 @@ export async function completeSlackInstall(
           requestedBy: held.requestedBy,
         },
       });
-      return { tenantId: held.tenantId, teamId: access.teamId, teamName: access.teamName, approverChannel: held.approverChannel };
+      const [tenant] = await tx.db.select({ name: tenants.name, slug: tenants.slug }).from(tenants).where(eq(tenants.id, held.tenantId));
+      return {
+        tenantId: held.tenantId,
+        tenantName: tenant?.name ?? '',
+        tenantSlug: tenant?.slug ?? '',
+        teamId: access.teamId,
+        teamName: access.teamName,
+        approverChannel: held.approverChannel,
+      };
     });
   } catch (error) {
     // Two tenants installing into the same workspace at once: the unique binding keeps the first.

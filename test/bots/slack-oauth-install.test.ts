@@ -21,6 +21,7 @@ const WAIT_MS = 10_000;
 
 interface Tenant {
   readonly tenantId: string;
+  readonly slug: string;
   readonly admin: TestUser;
   readonly member: TestUser;
   readonly team: string;
@@ -51,7 +52,7 @@ const comeBack = async (query: Record<string, string>) => {
   return { status: response.status, text: await response.text() };
 };
 
-async function install(tenant: Omit<Tenant, 'token'> & { token: string }): Promise<void> {
+async function install(tenant: Tenant): Promise<void> {
   const { state } = await startInstall(tenant.admin, tenant.channel);
   const code = `code-${tenant.team}`;
   slack.grantInstall(code, {
@@ -63,13 +64,22 @@ async function install(tenant: Omit<Tenant, 'token'> & { token: string }): Promi
   });
   const page = await comeBack({ code, state });
   expect(page.status).toBe(200);
-  expect(page.text).toContain(`Team ${tenant.team} is now connected to Vigil`);
+  expect(page.text).toContain(`Team ${tenant.team} is now connected to the Vigil tenant`);
+  expect(page.text).toContain(`(${tenant.slug})`);
 }
 
 async function makeTenant(slug: string | undefined, team: string): Promise<Tenant> {
   const created = slug ? await t.createTenant(slug) : { tenantId: t.admin.tenantId, admin: t.admin };
   const member = await t.createUser(created.tenantId, { email: `member@${team.toLowerCase()}.example.test` });
-  const tenant = { ...created, member, team, token: `xoxb-${team.toLowerCase()}-own-token`, channel: `C0${team}APPROVE`, slackMember: `U${team}MEMBER` };
+  const tenant = {
+    ...created,
+    slug: slug ?? 'default',
+    member,
+    team,
+    token: `xoxb-${team.toLowerCase()}-own-token`,
+    channel: `C0${team}APPROVE`,
+    slackMember: `U${team}MEMBER`,
+  };
   slack.users.set(tenant.slackMember, { email: member.email, teamId: team });
   await addServer(t, created.tenantId, `web-${team.toLowerCase()}`);
   const policy = await t.gql<any>(CREATE_POLICY, created.admin.token, { input: { name: 'Admins approve', requestKinds: ['ACCESS'], requiredApprovals: 1 } });
