@@ -8,16 +8,9 @@
 import type { Severity } from '../../server/chat/bot-services.js';
 import type { ListRow } from '../shared/audit-lists.js';
 import { clip, listWithin } from '../shared/clip.js';
+import { DEFAULT_LOCALE, say, type Locale } from '../shared/messages/catalogue.js';
 import type { AlertView } from '../shared/alert-facts.js';
-import {
-  accessSudoWords,
-  chatDecisionBlocked,
-  DECIDE_ELSEWHERE,
-  describeRequest,
-  outcomeLine,
-  requestTitle,
-  type ApprovalFacts,
-} from '../shared/approval-facts.js';
+import { accessSudoWords, chatDecisionBlocked, describeRequest, outcomeLine, requestTitle, type ApprovalFacts } from '../shared/approval-facts.js';
 
 export const CARD_VERSION = '1.5';
 export type Card = Record<string, unknown>;
@@ -73,9 +66,9 @@ export function plainLineCard(message: string): Card {
   return card([literal(message)]);
 }
 
-export function listCard(heading: string, rows: readonly ListRow[], more: string | null): Card {
+export function listCard(heading: string, rows: readonly ListRow[], more: string | null, locale: Locale = DEFAULT_LOCALE): Card {
   const body: Element[] = [text(heading, { size: 'Medium', weight: 'Bolder' })];
-  if (rows.length === 0) body.push(text('Nothing matches.', { isSubtle: true }));
+  if (rows.length === 0) body.push(text(say(locale, 'list.nothingMatches'), { isSubtle: true }));
   for (const row of rows) {
     // Ten rows to a page: each kept short enough that the page fits one Teams message.
     const words = row.facts.filter((fact) => typeof fact === 'string');
@@ -94,7 +87,7 @@ export function listCard(heading: string, rows: readonly ListRow[], more: string
     if (row.link) items.push({ type: 'ActionSet', actions: [{ type: 'Action.OpenUrl', title: row.link.label, url: row.link.url }] });
     body.push({ type: 'Container', separator: true, items });
   }
-  return card(body, more ? [execute('More', { vigil: 'more', state: more })] : []);
+  return card(body, more ? [execute(say(locale, 'list.more'), { vigil: 'more', state: more })] : []);
 }
 
 /** Adaptive Cards' markdown has no inline code: `x` reads as “x”. */
@@ -109,63 +102,71 @@ const STATUS_STYLE: Record<ApprovalFacts['status'], string> = {
 };
 
 /** The request's facts, as the card and the decision dialog show them. */
-function approvalFactSet(facts: ApprovalFacts): Element {
+function approvalFactSet(facts: ApprovalFacts, locale: Locale): Element {
   const servers = listWithin(
     facts.servers.map(
       (server) => `${server.name}${server.labels.length ? ` (${server.labels.map((label) => `${label.key}=${label.value}`).join(', ')})` : ''}`,
     ),
     MAX_TEXT,
   );
+  const counts = { received: facts.approvalsReceived, required: facts.requiredApprovals };
+  const minutes = String(facts.durationMinutes);
   const factSet = [
-    ...(facts.kind === 'ACCESS' && facts.sudoScope ? [fact('Sudo', forTeams(`${accessSudoWords(facts.sudoScope)}, on every server below`))] : []),
-    fact('Requester', facts.requester.email),
-    fact('Servers', servers),
+    ...(facts.kind === 'ACCESS' && facts.sudoScope
+      ? [fact(say(locale, 'teams.sudo'), forTeams(say(locale, 'teams.sudoOnEveryServer', { sudo: accessSudoWords(facts.sudoScope, locale) })))]
+      : []),
+    fact(say(locale, 'approval.requester'), facts.requester.email),
+    fact(say(locale, 'approval.servers'), servers),
     facts.kind === 'SUDO'
-      ? fact('Command', `${facts.command ?? ''}${facts.isPattern ? ' (pattern)' : ''}`)
+      ? fact(say(locale, 'approval.command'), `${facts.command ?? ''}${facts.isPattern ? ` ${say(locale, 'approval.pattern')}` : ''}`)
       : facts.kind === 'EXTENSION'
-        ? fact('Extension', `${facts.durationMinutes} more minutes`)
-        : fact('Duration', `${facts.durationMinutes} minutes`),
+        ? fact(say(locale, 'approval.extension'), say(locale, 'approval.moreMinutes', { minutes }))
+        : fact(say(locale, 'approval.duration'), say(locale, 'approval.minutes', { minutes })),
     fact(
-      'Approvals',
-      `${facts.approvalsReceived} of ${facts.requiredApprovals}${facts.status === 'PENDING' ? ` (${facts.approvalsStillNeeded} still needed)` : ''}`,
+      say(locale, 'approval.approvals'),
+      facts.status === 'PENDING'
+        ? say(locale, 'approval.stillNeeded', { ...counts, needed: facts.approvalsStillNeeded })
+        : say(locale, 'approval.received', counts),
     ),
-    fact('Policy', facts.policyName ?? 'default rules'),
+    fact(say(locale, 'approval.policy'), facts.policyName ?? say(locale, 'approval.defaultRules')),
   ];
   return { type: 'FactSet', facts: factSet };
 }
 
 /** The inputs a decision takes: a justification, and the authenticator code under a STEP_UP policy. */
-function decisionInputs(facts: ApprovalFacts, typed: { justification?: string } = {}): Element[] {
+function decisionInputs(facts: ApprovalFacts, locale: Locale, typed: { justification?: string } = {}): Element[] {
   return [
     {
       type: 'Input.Text',
       id: 'justification',
       isMultiline: true,
       maxLength: 2000,
-      label: facts.isApprovalJustificationRequired ? 'Justification (needed to approve or deny)' : 'Justification (needed to deny)',
+      label: say(locale, facts.isApprovalJustificationRequired ? 'teams.justificationToDecide' : 'teams.justificationToDeny'),
       ...(typed.justification ? { value: clip(typed.justification, 2000) } : {}),
     },
-    ...(facts.chatApproval === 'STEP_UP'
-      ? [{ type: 'Input.Text', id: 'totpCode', maxLength: 7, style: 'tel', label: 'Authenticator code (the policy asks for it)' }]
-      : []),
+    ...(facts.chatApproval === 'STEP_UP' ? [{ type: 'Input.Text', id: 'totpCode', maxLength: 7, style: 'tel', label: say(locale, 'teams.codeLabel') }] : []),
   ];
 }
 
-export function approvalCard(facts: ApprovalFacts): Card {
+/** A request's card: in English where everyone reads it (a channel), in the reader's language where only they do. */
+export function approvalCard(facts: ApprovalFacts, locale: Locale = DEFAULT_LOCALE): Card {
   const body: Element[] = [
     {
       type: 'Container',
       style: STATUS_STYLE[facts.status],
       items: [
-        text(`${requestTitle(facts)}: ${facts.status.toLowerCase()}`, { size: 'Medium', weight: 'Bolder' }),
+        text(say(locale, 'teams.cardTitle', { title: requestTitle(facts, locale), status: facts.status.toLowerCase() }), { size: 'Medium', weight: 'Bolder' }),
         ...(facts.kind !== 'SUDO' && facts.sudoScope
           ? [
               text(
                 forTeams(
-                  `Approving also ${facts.kind === 'EXTENSION' ? 'extends' : 'grants'} sudo: ${accessSudoWords(facts.sudoScope)}, on ${listWithin(
-                    facts.servers.map((server) => server.name),
-                    2000,
-                  )}.`,
+                  say(locale, facts.kind === 'EXTENSION' ? 'teams.extendsSudo' : 'teams.grantsSudo', {
+                    sudo: accessSudoWords(facts.sudoScope, locale),
+                    servers: listWithin(
+                      facts.servers.map((server) => server.name),
+                      2000,
+                    ),
+                  }),
                 ),
                 { weight: 'Bolder', color: 'Attention' },
               ),
@@ -173,31 +174,37 @@ export function approvalCard(facts: ApprovalFacts): Card {
           : []),
       ],
     },
-    approvalFactSet(facts),
+    approvalFactSet(facts, locale),
     // Outside the FactSet: Teams renders DATE()/TIME() (the reader's time zone) in TextBlocks.
-    text(`**Decide by** ${localTime(facts.decideBy)}`, { spacing: 'Small' }),
-    ...(facts.kind === 'EXTENSION' && facts.sessionExpiresAt ? [text(`**Session ends** ${localTime(facts.sessionExpiresAt)}`, { spacing: 'Small' })] : []),
-    text('Reason', { weight: 'Bolder', spacing: 'Small' }),
+    text(`**${say(locale, 'approval.decideBy')}** ${localTime(facts.decideBy)}`, { spacing: 'Small' }),
+    ...(facts.kind === 'EXTENSION' && facts.sessionExpiresAt
+      ? [text(`**${say(locale, 'teams.sessionEnds')}** ${localTime(facts.sessionExpiresAt)}`, { spacing: 'Small' })]
+      : []),
+    text(say(locale, 'approval.reason'), { weight: 'Bolder', spacing: 'Small' }),
     literal(facts.reason, {}, { spacing: 'None' }),
   ];
   const actions: Element[] = [];
   const blocked = chatDecisionBlocked(facts);
   if (facts.status === 'PENDING' && !blocked) {
     // The inputs on the card serve every client; Teams also opens them in a dialog (a task module), where an error keeps the form open.
-    body.push(...decisionInputs(facts));
+    body.push(...decisionInputs(facts, locale));
     actions.push(
-      execute('Approve', { vigil: 'approve', approvalId: facts.id }, { style: 'positive' }),
-      execute('Deny', { vigil: 'deny', approvalId: facts.id }, { style: 'destructive' }),
-      { type: 'Action.Submit', title: 'Decide in a dialog', data: { msteams: { type: 'task/fetch' }, vigil: 'dialog', approvalId: facts.id } },
+      execute(say(locale, 'approval.approve'), { vigil: 'approve', approvalId: facts.id }, { style: 'positive' }),
+      execute(say(locale, 'approval.deny'), { vigil: 'deny', approvalId: facts.id }, { style: 'destructive' }),
+      {
+        type: 'Action.Submit',
+        title: say(locale, 'teams.decideInDialog'),
+        data: { msteams: { type: 'task/fetch' }, vigil: 'dialog', approvalId: facts.id },
+      },
     );
   } else if (blocked) {
-    body.push(text(`${blocked} ${facts.url ? 'Decide it in Vigil.' : DECIDE_ELSEWHERE}`, { color: 'Warning' }));
+    body.push(text(`${blocked} ${say(locale, facts.url ? 'teams.decideItInVigil' : 'outcome.decideElsewhere')}`, { color: 'Warning' }));
   }
   // Only where the deployment says requests are decided: never a link that leads nowhere.
-  if (facts.url) actions.push({ type: 'Action.OpenUrl', title: 'Open in Vigil', url: facts.url });
+  if (facts.url) actions.push({ type: 'Action.OpenUrl', title: say(locale, 'approval.openInVigil'), url: facts.url });
   // People's words (justifications, cancel reasons) as typed, in a TextRun; an expiry's time in the reader's zone, in a TextBlock.
-  if (facts.status === 'EXPIRED') body.push(text(outcomeLine(facts, { words: (words) => words, at: localTime }), { isSubtle: true, size: 'Small' }));
-  else body.push(literal(outcomeLine(facts), { isSubtle: true, size: 'Small' }));
+  if (facts.status === 'EXPIRED') body.push(text(outcomeLine(facts, { words: (words) => words, at: localTime }, locale), { isSubtle: true, size: 'Small' }));
+  else body.push(literal(outcomeLine(facts, undefined, locale), { isSubtle: true, size: 'Small' }));
   // Shown again later (scrolled to, reopened), the card asks Vigil for its current state first.
   return card(body, actions, { refresh: { action: { type: 'Action.Execute', verb: 'refresh', data: { vigil: 'refresh', approvalId: facts.id } } } });
 }
@@ -207,15 +214,15 @@ export function approvalCard(facts: ApprovalFacts): Card {
  * justification typed is kept; a code is single-use), the inputs, and Approve / Deny, which Teams
  * sends back in a task/submit invoke with the inputs.
  */
-export function decisionDialogCard(facts: ApprovalFacts, problem?: string, typed: { justification?: string } = {}): Card {
+export function decisionDialogCard(facts: ApprovalFacts, problem?: string, typed: { justification?: string } = {}, locale: Locale = DEFAULT_LOCALE): Card {
   const body: Element[] = [
-    text(`${requestTitle(facts)} by ${facts.requester.email}`, { size: 'Medium', weight: 'Bolder' }),
-    approvalFactSet(facts),
-    text(`**Decide by** ${localTime(facts.decideBy)}`, { spacing: 'Small' }),
-    text('Reason', { weight: 'Bolder', spacing: 'Small' }),
+    text(say(locale, 'teams.dialogTitle', { title: requestTitle(facts, locale), requester: facts.requester.email }), { size: 'Medium', weight: 'Bolder' }),
+    approvalFactSet(facts, locale),
+    text(`**${say(locale, 'approval.decideBy')}** ${localTime(facts.decideBy)}`, { spacing: 'Small' }),
+    text(say(locale, 'approval.reason'), { weight: 'Bolder', spacing: 'Small' }),
     literal(facts.reason, {}, { spacing: 'None' }),
     ...(problem ? [literal(problem, { color: 'Attention', weight: 'Bolder' })] : []),
-    ...decisionInputs(facts, typed),
+    ...decisionInputs(facts, locale, typed),
   ];
   const submit = (title: string, vigil: 'approve' | 'deny', style: string): Element => ({
     type: 'Action.Submit',
@@ -223,11 +230,19 @@ export function decisionDialogCard(facts: ApprovalFacts, problem?: string, typed
     style,
     data: { vigil, approvalId: facts.id } satisfies CardSubmit,
   });
-  return card(body, [submit('Approve', 'approve', 'positive'), submit('Deny', 'deny', 'destructive')]);
+  return card(body, [submit(say(locale, 'approval.approve'), 'approve', 'positive'), submit(say(locale, 'approval.deny'), 'deny', 'destructive')]);
 }
 
-export const approvalSummary = (facts: ApprovalFacts) =>
-  clip(`${requestTitle(facts)} by ${facts.requester.email}: ${forTeams(describeRequest(facts))} — ${facts.status.toLowerCase()}`, 500);
+export const approvalSummary = (facts: ApprovalFacts, locale: Locale = DEFAULT_LOCALE) =>
+  clip(
+    say(locale, 'approval.summary', {
+      title: requestTitle(facts, locale),
+      requester: facts.requester.email,
+      request: forTeams(describeRequest(facts, locale)),
+      status: facts.status.toLowerCase(),
+    }),
+    500,
+  );
 
 /** The seed's severity scale as Adaptive Card styles (Teams has no free colours). */
 const SEVERITY_STYLE: Record<Severity, { style: string; color: string }> = {
@@ -239,18 +254,21 @@ const SEVERITY_STYLE: Record<Severity, { style: string; color: string }> = {
 };
 
 /** An alert's card: Acknowledge while it is fired, Resolve until it is resolved, and who moved it on. */
-export function alertCard(alert: AlertView): Card {
+export function alertCard(alert: AlertView, locale: Locale = DEFAULT_LOCALE): Card {
   const severity = SEVERITY_STYLE[alert.severity];
   const body: Element[] = [
     { type: 'Container', style: severity.style, items: [literal(alert.subject, { weight: 'Bolder', size: 'Medium', color: severity.color })] },
     literal(alert.message),
-    literal(`Severity ${alert.severity} · ${alert.source}${alert.outcome ? ` · ${alert.outcome}` : ''}`, { isSubtle: true, size: 'Small' }),
+    literal(`${say(locale, 'alert.severity', { severity: alert.severity })} · ${alert.source}${alert.outcome ? ` · ${alert.outcome}` : ''}`, {
+      isSubtle: true,
+      size: 'Small',
+    }),
   ];
   const actions = !alert.alertId
     ? []
     : [
-        ...(alert.state === 'fired' ? [execute('Acknowledge', { vigil: 'ack', alertId: alert.alertId })] : []),
-        ...(alert.state !== 'resolved' ? [execute('Resolve', { vigil: 'resolve', alertId: alert.alertId })] : []),
+        ...(alert.state === 'fired' ? [execute(say(locale, 'alert.acknowledge'), { vigil: 'ack', alertId: alert.alertId })] : []),
+        ...(alert.state !== 'resolved' ? [execute(say(locale, 'alert.resolve'), { vigil: 'resolve', alertId: alert.alertId })] : []),
       ];
   return card(body, actions);
 }

@@ -13,41 +13,49 @@ import { loadApprovalFacts, requestTitle, type ApprovalFacts } from '../shared/a
 import { decide, decisionConfirmation } from '../shared/chat-actions.js';
 import { runOperation, type ChatCaller } from '../shared/run-operation.js';
 import { decisionDialogCard, forTeams, type CardSubmit } from './cards.js';
-import { aadTenantOf, callerOf, notConnected, UNMAPPED, workspaceOf } from './teams-callers.js';
+import { say } from '../shared/messages/catalogue.js';
+import { aadTenantOf, callerOf, localeOf, notConnected, unmapped, workspaceOf } from './teams-callers.js';
 import type { TeamsContext } from './teams-bot.js';
 
 const VIEWER_CAN_DECIDE = 'query($id: ID!) { approval(id: $id) { viewerCanDecide } }';
-const NOT_YOURS = 'This request is not yours to decide now (it is not waiting for you, or you decided it already).';
 
 const respond = (turn: TurnContext, task: Record<string, unknown>) =>
   turn.sendActivity({ type: ActivityTypes.InvokeResponse, value: { status: 200, body: { task } } });
 /** Closes the dialog (or never opens it) with one line. */
 const message = (turn: TurnContext, line: string) => respond(turn, { type: 'message', value: forTeams(line) });
+/** The dialog is the person's alone: in their language. */
 const dialog = (turn: TurnContext, facts: ApprovalFacts, problem?: string, typed?: { justification?: string }) =>
   respond(turn, {
     type: 'continue',
-    value: { title: requestTitle(facts), width: 'medium', height: 'large', card: CardFactory.adaptiveCard(decisionDialogCard(facts, problem, typed)) },
+    value: {
+      title: requestTitle(facts, localeOf(turn)),
+      width: 'medium',
+      height: 'large',
+      card: CardFactory.adaptiveCard(decisionDialogCard(facts, problem, typed, localeOf(turn))),
+    },
   });
 
 /** The person and what their click carried, or undefined when they were answered already. */
 async function whoAndWhat(ctx: TeamsContext, turn: TurnContext): Promise<{ caller: ChatCaller; tenantId: string; data: Partial<CardSubmit> } | undefined> {
+  const locale = localeOf(turn);
   const workspace = await workspaceOf(ctx, turn);
-  if (!workspace) return void (await message(turn, notConnected(aadTenantOf(turn))));
+  if (!workspace) return void (await message(turn, notConnected(aadTenantOf(turn), locale)));
   const caller = await callerOf(ctx, workspace, turn);
-  if (!caller) return void (await message(turn, UNMAPPED));
+  if (!caller) return void (await message(turn, unmapped(locale)));
   const data = (turn.activity.value as { data?: Partial<CardSubmit> } | undefined)?.data;
   if (!data || typeof data !== 'object' || typeof (data as { approvalId?: unknown }).approvalId !== 'string') {
-    return void (await message(turn, 'That card is out of date: ask again.'));
+    return void (await message(turn, say(locale, 'teams.cardOutOfDate')));
   }
   return { caller, tenantId: workspace.tenantId, data };
 }
 
 /** The request as it stands, while it can be decided in chat; otherwise the person is told why not. */
 async function pendingFacts(ctx: TeamsContext, turn: TurnContext, tenantId: string, approvalId: string): Promise<ApprovalFacts | undefined> {
+  const locale = localeOf(turn);
   const facts = await loadApprovalFacts(ctx.schema, ctx.deps, tenantId, 'teams', approvalId);
-  if (!facts) return void (await message(turn, 'That request is gone.'));
-  if (facts.status !== 'PENDING') return void (await message(turn, `That request is ${facts.status.toLowerCase()}: there is nothing to decide.`));
-  if (facts.chatDecisionRefusal) return void (await message(turn, `${facts.chatDecisionRefusal}: decide it in Vigil.`));
+  if (!facts) return void (await message(turn, say(locale, 'teams.requestGone')));
+  if (facts.status !== 'PENDING') return void (await message(turn, say(locale, 'dialog.nothingToDecide', { status: facts.status.toLowerCase() })));
+  if (facts.chatDecisionRefusal) return void (await message(turn, say(locale, 'dialog.decideInVigil', { refusal: facts.chatDecisionRefusal })));
   return facts;
 }
 
@@ -62,7 +70,7 @@ export async function onTaskFetch(ctx: TeamsContext, turn: TurnContext): Promise
   const facts = await pendingFacts(ctx, turn, asked.tenantId, approvalId);
   if (!facts) return;
   // Not found is what the API says of a request someone may neither see nor decide: here, a card they were shown in a channel.
-  if (!mine.data?.approval.viewerCanDecide) return void (await message(turn, NOT_YOURS));
+  if (!mine.data?.approval.viewerCanDecide) return void (await message(turn, say(localeOf(turn), 'dialog.notYours')));
   await dialog(turn, facts);
 }
 
@@ -71,10 +79,11 @@ export async function onTaskSubmit(ctx: TeamsContext, turn: TurnContext): Promis
   const asked = await whoAndWhat(ctx, turn);
   if (!asked) return;
   const data = asked.data as { vigil?: string; approvalId: string; justification?: string; totpCode?: string };
-  if (data.vigil !== 'approve' && data.vigil !== 'deny') return void (await message(turn, 'That dialog is out of date: ask again.'));
+  const locale = localeOf(turn);
+  if (data.vigil !== 'approve' && data.vigil !== 'deny') return void (await message(turn, say(locale, 'dialog.outOfDate')));
   const result = await decide(ctx, asked.caller, data.approvalId, data.vigil, data.justification, data.totpCode);
-  if (!result.error) return void (await message(turn, decisionConfirmation(data.vigil, result.data)));
-  const refusal = `Not decided: ${result.error.message}. Nothing changed.`;
+  if (!result.error) return void (await message(turn, decisionConfirmation(data.vigil, result.data, locale)));
+  const refusal = say(locale, 'teams.notDecided', { message: result.error.message });
   // Still decidable here: the dialog again, saying why, with the justification they typed; else the reason alone closes it.
   const facts = await loadApprovalFacts(ctx.schema, ctx.deps, asked.tenantId, 'teams', data.approvalId);
   if (facts?.status === 'PENDING' && !facts.chatDecisionRefusal) return void (await dialog(turn, facts, refusal, { justification: data.justification }));

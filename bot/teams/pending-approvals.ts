@@ -11,7 +11,8 @@ import { APPROVAL_FIELDS, requestTitle, type ApprovalFacts } from '../shared/app
 import { clip, listWithin } from '../shared/clip.js';
 import { runOperation } from '../shared/run-operation.js';
 import { approvalCard, forTeams } from './cards.js';
-import { aadTenantOf, callerOf, notConnected, UNMAPPED, workspaceOf } from './teams-callers.js';
+import { say, type Locale } from '../shared/messages/catalogue.js';
+import { aadTenantOf, callerOf, localeOf, notConnected, unmapped, workspaceOf } from './teams-callers.js';
 import type { TeamsContext } from './teams-bot.js';
 
 export const PENDING_APPROVALS_COMMAND = 'pendingApprovals';
@@ -28,17 +29,18 @@ interface QueryValue {
 
 const respond = (turn: TurnContext, composeExtension: Record<string, unknown>) =>
   turn.sendActivity({ type: 'invokeResponse', value: { status: 200, body: { composeExtension } } });
-const say = (turn: TurnContext, text: string) => respond(turn, { type: 'message', text: forTeams(text) });
+const tell = (turn: TurnContext, text: string) => respond(turn, { type: 'message', text: forTeams(text) });
 
 export async function onPendingApprovalsQuery(ctx: TeamsContext, turn: TurnContext): Promise<void> {
   const query = (turn.activity.value ?? {}) as QueryValue;
-  if (query.commandId !== PENDING_APPROVALS_COMMAND) return void (await say(turn, 'That command is out of date: update the Vigil app.'));
+  const locale = localeOf(turn);
+  if (query.commandId !== PENDING_APPROVALS_COMMAND) return void (await tell(turn, say(locale, 'pending.commandOutOfDate')));
   const workspace = await workspaceOf(ctx, turn);
-  if (!workspace) return void (await say(turn, notConnected(aadTenantOf(turn))));
+  if (!workspace) return void (await tell(turn, notConnected(aadTenantOf(turn), locale)));
   const caller = await callerOf(ctx, workspace, turn);
-  if (!caller) return void (await say(turn, UNMAPPED));
+  if (!caller) return void (await tell(turn, unmapped(locale)));
   const result = await runOperation<{ approvalsToReview: { nodes: ApprovalFacts[] } }>(ctx.schema, ctx.deps, caller, TO_REVIEW, { first: SEARCHED });
-  if (result.error) return void (await say(turn, result.error.message));
+  if (result.error) return void (await tell(turn, result.error.message));
   // Teams sends the typed text as the command's parameter (none on the initial run).
   const words = String(query.parameters?.find((parameter) => parameter.name === 'query')?.value ?? '')
     .toLowerCase()
@@ -50,7 +52,8 @@ export async function onPendingApprovalsQuery(ctx: TeamsContext, turn: TurnConte
   await respond(turn, {
     type: 'result',
     attachmentLayout: 'list',
-    attachments: found.slice(skip, skip + count).map((facts) => ({ ...CardFactory.adaptiveCard(approvalCard(facts)), preview: previewOf(facts) })),
+    // The card is inserted where others read it (English); the preview is the searcher's alone.
+    attachments: found.slice(skip, skip + count).map((facts) => ({ ...CardFactory.adaptiveCard(approvalCard(facts)), preview: previewOf(facts, locale) })),
   });
 }
 
@@ -61,11 +64,13 @@ const searchTextOf = (facts: ApprovalFacts) =>
  * The line in the search results: Vigil's words and names an admin gave (servers, emails); the
  * requester's own words (reason, command) stay on the card, where they are shown as typed.
  */
-function previewOf(facts: ApprovalFacts) {
+function previewOf(facts: ApprovalFacts, locale: Locale) {
   const servers = listWithin(
     facts.servers.map((server) => server.name),
     200,
   );
-  const needed = `${facts.approvalsStillNeeded} approval${facts.approvalsStillNeeded === 1 ? '' : 's'} still needed`;
-  return CardFactory.thumbnailCard(clip(`${requestTitle(facts)}: ${servers}`, 300), `${facts.requester.email} · ${needed}`);
+  return CardFactory.thumbnailCard(
+    clip(say(locale, 'pending.preview', { title: requestTitle(facts, locale), servers }), 300),
+    say(locale, 'pending.stillNeeded', { requester: facts.requester.email, count: facts.approvalsStillNeeded }),
+  );
 }

@@ -183,7 +183,7 @@ async function onBind(ctx: TeamsContext, turn: TurnContext, text: string): Promi
 
 function renderList(answer: ListAnswer | { error: string }): Card {
   if ('error' in answer) return lineCard(answer.error);
-  return listCard(answer.heading, answer.rows, answer.more ? JSON.stringify(answer.more) : null);
+  return listCard(answer.heading, answer.rows, answer.more ? JSON.stringify(answer.more) : null, answer.locale);
 }
 
 /** In a channel or group chat everyone reads the answers: those that are one person's alone go to their personal chat. */

@@ -133,6 +133,8 @@ describe('Teams, in the language of the user’s Teams client', () => {
     // (Teams shows code spans as quotes.)
     expect(help).toContain('Anfragen: “access web-01,db-01 2h --reason "…"” und “sudo web-01 systemctl restart nginx --reason "…"”');
     expect(await tell(GERMAN, 'audit nope', { activity: 'de-DE' })).toMatch(/^Unbekannter Unterbefehl “nope”\. Versuchen Sie /);
+    // A list, in personal chat: its heading in German.
+    expect(await tell(GERMAN, 'audit my-commands', { activity: 'de-DE' })).toMatch(/^Ihre Befehle(\n|$)/);
     expect(await tell(GERMAN, 'access web-01 2h', { activity: 'de-DE' })).toBe(
       'Ein Grund ist nötig. Aufruf: “access web-01,db-01 2h --reason "Hotfix ausrollen"” (mit “--sudo” auch sudo anfragen)',
     );

@@ -181,4 +181,38 @@ export const en = {
   'modal.approveTitle': 'Approve request',
   'modal.denyTitle': 'Deny request',
   'modal.cancel': 'Cancel',
+
+  // Teams' cards (cards.ts)
+  'teams.sudo': 'Sudo',
+  'teams.sudoOnEveryServer': '{sudo}, on every server below',
+  'teams.justificationToDecide': 'Justification (needed to approve or deny)',
+  'teams.justificationToDeny': 'Justification (needed to deny)',
+  'teams.codeLabel': 'Authenticator code (the policy asks for it)',
+  'teams.cardTitle': '{title}: {status}',
+  'teams.grantsSudo': 'Approving also grants sudo: {sudo}, on {servers}.',
+  'teams.extendsSudo': 'Approving also extends sudo: {sudo}, on {servers}.',
+  'teams.sessionEnds': 'Session ends',
+  'teams.decideInDialog': 'Decide in a dialog',
+  'teams.decideItInVigil': 'Decide it in Vigil.',
+  'teams.dialogTitle': '{title} by {requester}',
+  'alert.severity': 'Severity {severity}',
+  'alert.acknowledge': 'Acknowledge',
+  'alert.resolve': 'Resolve',
+
+  // Teams' decision dialog (decision-dialog.ts) and Pending approvals search (pending-approvals.ts)
+  'dialog.notYours': 'This request is not yours to decide now (it is not waiting for you, or you decided it already).',
+  'dialog.nothingToDecide': 'That request is {status}: there is nothing to decide.',
+  'dialog.decideInVigil': '{refusal}: decide it in Vigil.',
+  'dialog.outOfDate': 'That dialog is out of date: ask again.',
+  'pending.commandOutOfDate': 'That command is out of date: update the Vigil app.',
+  'pending.preview': '{title}: {servers}',
+  'pending.stillNeeded': '{requester} · {count, plural, one {# approval} other {# approvals}} still needed',
+
+  // Slack's Approve / Deny (approval-actions.ts)
+  'slack.noAuthenticator':
+    'This request asks for your authenticator code, and you have no authenticator yet: enrol one in Vigil (startTotpEnrolment, then confirmTotpEnrolment), then click again. Nothing changed.',
+  'slack.notAnApprover': 'you are not one of its approvers (or it is your own request)',
+  'slack.requestIs': 'it is {status}',
+  'slack.cannotDecide': 'You cannot decide this request: {why}. Nothing changed.',
+  'slack.notDecided': 'Not decided: {message}',
 } as const;
