@@ -13,10 +13,12 @@ import { firedAlertView, loadAlertView, onAlertChanges, type AlertView } from '.
 import { moveAlertOn } from '../shared/chat-actions.js';
 import { clip } from '../shared/clip.js';
 import { ACTIONS, escapeMrkdwn, line } from './blocks.js';
-import { callerOf, notConnected, UNMAPPED } from './slack-callers.js';
+import { DEFAULT_LOCALE, say, type Locale } from '../shared/messages/catalogue.js';
+import { callerOf, knownLocaleOf, localeOf, notConnected, unmapped } from './slack-callers.js';
 import type { SlackContext } from './slack-bot.js';
 
-export function alertMessage(alert: AlertView): { text: string; attachments: Record<string, unknown>[] } {
+/** An alert's message: posted to a channel, so in English unless a reader's language is given. */
+export function alertMessage(alert: AlertView, locale: Locale = DEFAULT_LOCALE): { text: string; attachments: Record<string, unknown>[] } {
   const blocks: Record<string, unknown>[] = [
     // An alert's title and message carry agents' words (a failed command line): escaped, then clipped to Slack's limits.
     { type: 'section', text: { type: 'mrkdwn', text: `*${clip(escapeMrkdwn(alert.subject), 500)}*\n${clip(escapeMrkdwn(alert.message), 2400)}` } },
@@ -25,17 +27,17 @@ export function alertMessage(alert: AlertView): { text: string; attachments: Rec
       elements: [
         {
           type: 'mrkdwn',
-          text: `Severity *${alert.severity}* · ${clip(escapeMrkdwn(alert.source), 200)}${alert.outcome ? ` · ${clip(escapeMrkdwn(alert.outcome), 300)}` : ''}`,
+          text: `${say(locale, 'slack.alertSeverity', { severity: alert.severity })} · ${clip(escapeMrkdwn(alert.source), 200)}${alert.outcome ? ` · ${clip(escapeMrkdwn(alert.outcome), 300)}` : ''}`,
         },
       ],
     },
   ];
   const buttons = [
     ...(alert.state === 'fired'
-      ? [{ type: 'button', text: { type: 'plain_text', text: 'Acknowledge' }, action_id: ACTIONS.acknowledge, value: alert.alertId }]
+      ? [{ type: 'button', text: { type: 'plain_text', text: say(locale, 'alert.acknowledge') }, action_id: ACTIONS.acknowledge, value: alert.alertId }]
       : []),
     ...(alert.state !== 'resolved'
-      ? [{ type: 'button', text: { type: 'plain_text', text: 'Resolve' }, action_id: ACTIONS.resolve, value: alert.alertId }]
+      ? [{ type: 'button', text: { type: 'plain_text', text: say(locale, 'alert.resolve') }, action_id: ACTIONS.resolve, value: alert.alertId }]
       : []),
   ];
   if (alert.alertId && buttons.length > 0) blocks.push({ type: 'actions', elements: buttons });
@@ -46,8 +48,8 @@ export function alertMessage(alert: AlertView): { text: string; attachments: Rec
   };
 }
 
-const NO_PROVEN_WORKSPACE =
-  'This tenant has no proven Slack workspace: bind it (bindChatWorkspace, then `/audit bind CODE` in the workspace) before the bot posts alerts for it';
+/** A delivery error for the tenant's admins, read in the API: English, as the API's own words. */
+const NO_PROVEN_WORKSPACE = say(DEFAULT_LOCALE, 'slack.noProvenWorkspace');
 
 export function slackAlertSender(ctx: SlackContext): ChatAlertSender {
   return {
@@ -93,18 +95,18 @@ export function startAlertNotifier(ctx: SlackContext): Disposable {
 
 export function registerAlertActions(app: App, ctx: SlackContext): void {
   for (const [actionId, change, refused] of [
-    [ACTIONS.acknowledge, 'acknowledge', 'Not acknowledged'],
-    [ACTIONS.resolve, 'resolve', 'Not resolved'],
+    [ACTIONS.acknowledge, 'acknowledge', 'teams.notAcknowledged'],
+    [ACTIONS.resolve, 'resolve', 'teams.notResolved'],
   ] as const) {
     app.action<BlockAction<ButtonAction>>(actionId, async ({ ack, body, action, respond }) => {
       await ack();
       const ephemeral = (text: string) => respond({ response_type: 'ephemeral', replace_original: false, ...line(text) });
       const workspace = await ctx.services.workspaceOf(body.team?.id);
-      if (!workspace) return void (await ephemeral(notConnected(body.team?.id)));
+      if (!workspace) return void (await ephemeral(notConnected(body.team?.id, knownLocaleOf(ctx, body.team?.id, body.user.id))));
       const caller = await callerOf(ctx, workspace, body.user.id);
-      if (!caller) return void (await ephemeral(UNMAPPED));
+      if (!caller) return void (await ephemeral(unmapped(await localeOf(ctx, workspace.externalId, body.user.id))));
       const result = await moveAlertOn(ctx, caller, action.value, change);
-      if (result.error) await ephemeral(`${refused}: ${result.error.message}`);
+      if (result.error) await ephemeral(say(caller.locale ?? DEFAULT_LOCALE, refused, { message: result.error.message }));
     });
   }
 }

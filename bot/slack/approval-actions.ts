@@ -8,17 +8,14 @@
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import { loadApprovalFacts, type ApprovalFacts } from '../shared/approval-facts.js';
 import { decide, decisionConfirmation } from '../shared/chat-actions.js';
+import { DEFAULT_LOCALE, say } from '../shared/messages/catalogue.js';
 import { runOperation } from '../shared/run-operation.js';
 import { ACTIONS, decisionModal, DECISION_VIEW, escapeMrkdwn, line, needsModal, type DecisionModalState } from './blocks.js';
-import { callerOf, notConnected, UNMAPPED } from './slack-callers.js';
+import { callerOf, knownLocaleOf, localeOf, notConnected, unmapped } from './slack-callers.js';
 import type { SlackContext } from './slack-bot.js';
 import { answerOnHome } from './app-home.js';
 
 const CAN_DECIDE = 'query($id: ID!) { approval(id: $id) { id viewerCanDecide status chatApproval } me { hasTotp } }';
-
-/** Said before any modal to an approver a STEP_UP request would ask for a code they cannot have. */
-const NO_AUTHENTICATOR =
-  'This request asks for your authenticator code, and you have no authenticator yet: enrol one in Vigil (startTotpEnrolment, then confirmTotpEnrolment), then click again. Nothing changed.';
 
 const ephemeral = (text: string) => ({ response_type: 'ephemeral' as const, replace_original: false, ...line(text) });
 
@@ -34,9 +31,10 @@ export function registerApprovalActions(app: App, ctx: SlackContext): void {
       const owner = { teamId: body.team?.id, slackUserId: body.user.id };
       const answer = (text: string) => (fromHome ? answerOnHome(ctx, client, owner, text) : respond(ephemeral(text)));
       const workspace = await ctx.services.workspaceOf(body.team?.id);
-      if (!workspace) return void (await answer(notConnected(body.team?.id)));
+      if (!workspace) return void (await answer(notConnected(body.team?.id, knownLocaleOf(ctx, body.team?.id, body.user.id))));
       const caller = await callerOf(ctx, workspace, body.user.id);
-      if (!caller) return void (await answer(UNMAPPED));
+      if (!caller) return void (await answer(unmapped(await localeOf(ctx, workspace.externalId, body.user.id))));
+      const locale = caller.locale ?? DEFAULT_LOCALE;
       const approvalId = action.value ?? '';
       const check = await runOperation<{ approval: { viewerCanDecide: boolean; status: string; chatApproval: string }; me: { hasTotp: boolean } }>(
         ctx.schema,
@@ -49,20 +47,21 @@ export function registerApprovalActions(app: App, ctx: SlackContext): void {
         const why =
           check.error?.message ??
           (check.data!.approval.status === 'PENDING'
-            ? 'you are not one of its approvers (or it is your own request)'
-            : `it is ${check.data!.approval.status.toLowerCase()}`);
-        return void (await answer(`You cannot decide this request: ${why}. Nothing changed.`));
+            ? say(locale, 'slack.notAnApprover')
+            : say(locale, 'slack.requestIs', { status: check.data!.approval.status.toLowerCase() }));
+        return void (await answer(say(locale, 'slack.cannotDecide', { why })));
       }
-      if (check.data.approval.chatApproval === 'STEP_UP' && !check.data.me.hasTotp) return void (await answer(NO_AUTHENTICATOR));
+      // Said before any modal to an approver a STEP_UP request would ask for a code they cannot have.
+      if (check.data.approval.chatApproval === 'STEP_UP' && !check.data.me.hasTotp) return void (await answer(say(locale, 'slack.noAuthenticator')));
       const facts = (await loadApprovalFacts(ctx.schema, ctx.deps, workspace.tenantId, 'slack', approvalId)) as ApprovalFacts;
       if (needsModal(facts, decision)) {
         const state: DecisionModalState = { approvalId, decision, ...(fromHome ? { fromHome } : {}) };
-        await client.views.open({ trigger_id: body.trigger_id, view: decisionModal(facts, state) as never });
+        await client.views.open({ trigger_id: body.trigger_id, view: decisionModal(facts, state, locale) as never });
         return;
       }
       const result = await decide(ctx, caller, approvalId, decision);
       // The request's words are the requester's (a sudo command): shown, never read as a mention or link.
-      const said = result.error ? `Not decided: ${result.error.message}` : decisionConfirmation(decision, result.data);
+      const said = result.error ? say(locale, 'slack.notDecided', { message: result.error.message }) : decisionConfirmation(decision, result.data, locale);
       // On a home, text is escaped where it is drawn.
       await answer(fromHome ? said : escapeMrkdwn(said));
     });
@@ -79,15 +78,21 @@ export function registerApprovalActions(app: App, ctx: SlackContext): void {
     const totpCode = values.totp?.value?.value ?? undefined;
     const workspace = await ctx.services.workspaceOf(body.team?.id ?? undefined);
     const firstBlock = values.justification ? 'justification' : 'totp';
-    if (!workspace) return void (await ack({ response_action: 'errors', errors: { [firstBlock]: notConnected(body.team?.id ?? undefined) } }));
+    const known = knownLocaleOf(ctx, body.team?.id ?? undefined, body.user.id);
+    if (!workspace) return void (await ack({ response_action: 'errors', errors: { [firstBlock]: notConnected(body.team?.id ?? undefined, known) } }));
     const caller = await callerOf(ctx, workspace, body.user.id);
-    if (!caller) return void (await ack({ response_action: 'errors', errors: { [firstBlock]: UNMAPPED } }));
+    if (!caller) return void (await ack({ response_action: 'errors', errors: { [firstBlock]: unmapped(known) } }));
     const result = await decide(ctx, caller, state.approvalId, state.decision, justification, totpCode);
     if (!result.error) {
       await ack();
       // Decided from the App Home: say so there (a request message says it by its own update).
       if (state.fromHome)
-        await answerOnHome(ctx, client, { teamId: body.team?.id ?? undefined, slackUserId: body.user.id }, decisionConfirmation(state.decision, result.data));
+        await answerOnHome(
+          ctx,
+          client,
+          { teamId: body.team?.id ?? undefined, slackUserId: body.user.id },
+          decisionConfirmation(state.decision, result.data, caller.locale),
+        );
       return;
     }
     const isCodeProblem = values.totp && (result.error.field === 'totpCode' || /TOTP|authenticator/i.test(result.error.message));

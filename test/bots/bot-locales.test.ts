@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditHelp } from '../../bot/shared/audit-command.js';
 import { say } from '../../bot/shared/messages/catalogue.js';
 import { bindSlackWorkspace, bindTeamsTenant } from '../support/chat-binding.js';
-import { postToSlackEndpoint, slashCommand, startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
+import { buttonClick, postToSlackEndpoint, slashCommand, startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
 import { postActivity, startFakeTeams, teamsMessage, type ConnectorCall, type FakeTeams, type TeamsUser } from '../support/fake-teams.js';
 import { buildRecordsFixture, type RecordsFixture } from '../support/records-fixture.js';
 import { startTestVigil, type TestVigil } from '../support/test-vigil.js';
@@ -95,6 +95,19 @@ describe('Slack, in the language of the user’s Slack client', () => {
     expect(await slash('/access', 'web-01 2h', SLACK.german)).toBe(
       'Ein Grund ist nötig. Aufruf: `/access web-01,db-01 2h --reason "Hotfix ausrollen"` (mit `--sudo` auch sudo anfragen)',
     );
+  });
+
+  it('a click on Approve that cannot decide anything is refused in German', async () => {
+    const before = slack.callsOf('response_url').length;
+    const click = await postToSlackEndpoint(
+      base,
+      buttonClick('approval_approve', '00000000-0000-4000-8000-000000000000', { teamId: TEAM, userId: SLACK.german }, slack.responseUrl),
+      { secret: SECRET },
+    );
+    expect(click.status).toBe(200);
+    await slack.waitFor((calls) => calls.filter((call) => call.method === 'response_url').length > before);
+    const answer = String(slack.callsOf('response_url')[before]!.args.text);
+    expect(answer).toMatch(/^Sie können diese Anfrage nicht entscheiden: .+\. Nichts wurde geändert\.$/);
   });
 
   it('Slack is asked for the locale with the users.info calls the bot makes anyway, not with every command', async () => {

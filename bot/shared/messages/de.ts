@@ -199,4 +199,23 @@ export const de: Translation = {
   'slack.requestIs': 'sie ist {status}',
   'slack.cannotDecide': 'Sie können diese Anfrage nicht entscheiden: {why}. Nichts wurde geändert.',
   'slack.notDecided': 'Nicht entschieden: {message}',
+  'slack.alertSeverity': 'Schweregrad *{severity}*',
+  'slack.noProvenWorkspace':
+    'Dieser Mandant hat keinen bestätigten Slack-Workspace: verbinden Sie ihn (bindChatWorkspace, dann `/audit bind CODE` im Workspace), bevor der Bot Alarme für ihn postet',
+  'sso.unmappedSignIn':
+    'Ich kenne Sie in Vigil noch nicht. Melden Sie sich unten mit Ihrem Microsoft-Konto an, und ich verknüpfe Sie mit dem Vigil-Benutzer Ihrer Organisations-E-Mail; oder bitten Sie einen Vigil-Admin um einen Verknüpfungscode und senden Sie mir dann: audit link CODE',
+  'sso.orSignInPersonally': '{unmapped} Oder öffnen Sie einen persönlichen Chat mit mir und melden Sie sich mit Ihrem Microsoft-Konto an.',
+  'sso.cardTitle': 'Bei Vigil anmelden',
+  'sso.cardText': 'Mit Ihrem Microsoft-Konto anmelden',
+  'sso.notConfigured': 'Single Sign-On ist in Vigil nicht eingerichtet',
+  'sso.notOurConnection': 'Das ist nicht Vigils Anmeldeverbindung',
+  'sso.noToken': 'Der Austausch enthält kein Token',
+  'sso.tokenServiceUnavailable': 'Die Anmeldung über den Token-Dienst ist nicht verfügbar',
+  'sso.codeNotAccepted': 'Der Anmeldecode wurde nicht angenommen',
+  'sso.tenantNotConnected': 'Dieser Microsoft-Teams-Mandant ist nicht mit Vigil verbunden',
+  'sso.whoUnknown': 'Teams hat nicht gesagt, wer Sie sind: nichts wurde verknüpft.',
+  'sso.notLinked': 'Die Anmeldung hat Sie nicht verknüpft: {refusal}. Nichts wurde verknüpft.',
+  'sso.noSuchUser':
+    'Sie haben sich als {email} angemeldet, aber kein aktiver Vigil-Benutzer hat diese E-Mail: nichts wurde verknüpft. Bitten Sie einen Vigil-Admin um einen Verknüpfungscode und senden Sie mir dann: audit link CODE',
+  'sso.signedIn': 'Angemeldet: Sie sind {email} in Vigil.',
 };

@@ -215,4 +215,27 @@ export const en = {
   'slack.requestIs': 'it is {status}',
   'slack.cannotDecide': 'You cannot decide this request: {why}. Nothing changed.',
   'slack.notDecided': 'Not decided: {message}',
+
+  // Slack's alert messages and their buttons (alert-actions.ts)
+  'slack.alertSeverity': 'Severity *{severity}*',
+  'slack.noProvenWorkspace':
+    'This tenant has no proven Slack workspace: bind it (bindChatWorkspace, then `/audit bind CODE` in the workspace) before the bot posts alerts for it',
+
+  // Teams single sign-on (sso.ts): lines in the chat, and the reasons Teams is given (failureDetail)
+  'sso.unmappedSignIn':
+    'I do not know you in Vigil yet. Sign in with your Microsoft account below and I link you to the Vigil user with your organisation email; or ask a Vigil admin for a link code, then send me: audit link CODE',
+  'sso.orSignInPersonally': '{unmapped} Or open a personal chat with me and sign in with your Microsoft account.',
+  'sso.cardTitle': 'Sign in to Vigil',
+  'sso.cardText': 'Sign in with your Microsoft account',
+  'sso.notConfigured': 'Single sign-on is not configured in Vigil',
+  'sso.notOurConnection': 'That is not Vigil’s sign-in connection',
+  'sso.noToken': 'The exchange carries no token',
+  'sso.tokenServiceUnavailable': 'Sign-in through the token service is not available',
+  'sso.codeNotAccepted': 'The sign-in code was not accepted',
+  'sso.tenantNotConnected': 'This Microsoft Teams tenant is not connected to Vigil',
+  'sso.whoUnknown': 'Teams did not say who you are: nothing was linked.',
+  'sso.notLinked': 'Sign-in did not link you: {refusal}. Nothing was linked.',
+  'sso.noSuchUser':
+    'You signed in as {email}, but no active Vigil user has that email: nothing was linked. Ask a Vigil admin for a link code, then send me: audit link CODE',
+  'sso.signedIn': 'Signed in: you are {email} in Vigil.',
 } as const;
