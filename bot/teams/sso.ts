@@ -12,13 +12,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ActivityTypes, CardFactory, MessageFactory, type TurnContext } from 'botbuilder';
-import { aadTenantOf, callerOf, notConnected, UNMAPPED, workspaceOf } from './teams-callers.js';
+import { DEFAULT_LOCALE, say as phrase } from '../shared/messages/catalogue.js';
+import { aadTenantOf, callerOf, localeOf, notConnected, unmapped, workspaceOf } from './teams-callers.js';
 import { forTeams, lineCard } from './cards.js';
 import type { TeamsContext } from './teams-bot.js';
 
 /** What someone Vigil does not know is told when they can sign in. */
-export const UNMAPPED_SIGN_IN =
-  'I do not know you in Vigil yet. Sign in with your Microsoft account below and I link you to the Vigil user with your organisation email; or ask a Vigil admin for a link code, then send me: audit link CODE';
+export const UNMAPPED_SIGN_IN = phrase(DEFAULT_LOCALE, 'sso.unmappedSignIn');
 
 const say = (turn: TurnContext, message: string) => turn.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(lineCard(forTeams(message)))));
 
@@ -28,7 +28,8 @@ export const canOfferSignIn = (ctx: TeamsContext, turn: TurnContext) => Boolean(
 /** What someone Vigil does not know is told: with single sign-on, the sign-in card in personal chat, or where to find it. */
 export async function answerUnknown(ctx: TeamsContext, turn: TurnContext): Promise<void> {
   if (canOfferSignIn(ctx, turn)) return offerSignIn(ctx, turn);
-  await say(turn, ctx.sso ? `${UNMAPPED} Or open a personal chat with me and sign in with your Microsoft account.` : UNMAPPED);
+  const locale = localeOf(turn);
+  await say(turn, ctx.sso ? phrase(locale, 'sso.orSignInPersonally', { unmapped: unmapped(locale) }) : unmapped(locale));
 }
 
 /** Says who they are not, with the sign-in card. */
@@ -45,10 +46,11 @@ export async function offerSignIn(ctx: TeamsContext, turn: TurnContext): Promise
       ctx.deps.logger.warn({ err: error }, 'teams sign-in link unavailable');
     }
   }
-  await say(turn, UNMAPPED_SIGN_IN);
+  const locale = localeOf(turn);
+  await say(turn, phrase(locale, 'sso.unmappedSignIn'));
   await turn.sendActivity(
     MessageFactory.attachment(
-      CardFactory.oauthCard(sso.config.connectionName, 'Sign in to Vigil', 'Sign in with your Microsoft account', signInLink, {
+      CardFactory.oauthCard(sso.config.connectionName, phrase(locale, 'sso.cardTitle'), phrase(locale, 'sso.cardText'), signInLink, {
         id: randomUUID(),
         uri: sso.config.appIdUri,
       }),
@@ -64,9 +66,10 @@ export async function onTokenExchange(ctx: TeamsContext, turn: TurnContext): Pro
   const value = (turn.activity.value ?? {}) as { id?: string; connectionName?: string; token?: string };
   const echo = { id: value.id, connectionName: value.connectionName };
   const refuse = (failureDetail: string) => answer(turn, 412, { ...echo, failureDetail });
-  if (!ctx.sso) return void (await refuse('Single sign-on is not configured in Vigil'));
-  if (value.connectionName !== ctx.sso.config.connectionName) return void (await refuse('That is not Vigil’s sign-in connection'));
-  if (typeof value.token !== 'string' || !value.token) return void (await refuse('The exchange carries no token'));
+  const locale = localeOf(turn);
+  if (!ctx.sso) return void (await refuse(phrase(locale, 'sso.notConfigured')));
+  if (value.connectionName !== ctx.sso.config.connectionName) return void (await refuse(phrase(locale, 'sso.notOurConnection')));
+  if (typeof value.token !== 'string' || !value.token) return void (await refuse(phrase(locale, 'sso.noToken')));
   const failure = await linkByToken(ctx, turn, value.token);
   if (failure) return void (await refuse(failure));
   await answer(turn, 200, echo);
@@ -76,14 +79,15 @@ export async function onTokenExchange(ctx: TeamsContext, turn: TurnContext): Pro
 export async function onVerifyState(ctx: TeamsContext, turn: TurnContext): Promise<void> {
   const state = (turn.activity.value as { state?: string } | undefined)?.state;
   const tokens = userTokenClientOf(ctx, turn);
-  if (!ctx.sso || !tokens || !state) return void (await answer(turn, 412, { failureDetail: 'Sign-in through the token service is not available' }));
+  const locale = localeOf(turn);
+  if (!ctx.sso || !tokens || !state) return void (await answer(turn, 412, { failureDetail: phrase(locale, 'sso.tokenServiceUnavailable') }));
   let token: string | undefined;
   try {
     token = (await tokens.getUserToken(turn.activity.from.id, ctx.sso.config.connectionName, turn.activity.channelId, state))?.token;
   } catch (error) {
     ctx.deps.logger.warn({ err: error }, 'teams sign-in code not redeemed');
   }
-  if (!token) return void (await answer(turn, 412, { failureDetail: 'The sign-in code was not accepted' }));
+  if (!token) return void (await answer(turn, 412, { failureDetail: phrase(locale, 'sso.codeNotAccepted') }));
   const failure = await linkByToken(ctx, turn, token);
   await answer(turn, failure ? 412 : 200, failure ? { failureDetail: failure } : undefined);
 }
@@ -107,10 +111,11 @@ export async function onSignInFailure(ctx: TeamsContext, turn: TurnContext): Pro
  */
 async function linkByToken(ctx: TeamsContext, turn: TurnContext, token: string): Promise<string | undefined> {
   const aadTenantId = aadTenantOf(turn);
+  const locale = localeOf(turn);
   const workspace = await workspaceOf(ctx, turn);
   if (!workspace) {
-    await say(turn, notConnected(aadTenantId));
-    return 'This Microsoft Teams tenant is not connected to Vigil';
+    await say(turn, notConnected(aadTenantId, locale));
+    return phrase(locale, 'sso.tenantNotConnected');
   }
   const aadObjectId = turn.activity.from.aadObjectId;
   const refused = async (reason: string, message: string) => {
@@ -118,19 +123,16 @@ async function linkByToken(ctx: TeamsContext, turn: TurnContext, token: string):
     await say(turn, message);
     return message;
   };
-  if (!aadObjectId) return refused('no aadObjectId', 'Teams did not say who you are: nothing was linked.');
+  if (!aadObjectId) return refused('no aadObjectId', phrase(locale, 'sso.whoUnknown'));
   const checked = await ctx.sso!.verify(token, { aadTenantId: workspace.externalId, aadObjectId });
-  if (checked.refusal !== undefined) return refused(checked.refusal, `Sign-in did not link you: ${checked.refusal}. Nothing was linked.`);
+  if (checked.refusal !== undefined) return refused(checked.refusal, phrase(locale, 'sso.notLinked', { refusal: checked.refusal }));
   const linked = await ctx.services.linkBySignIn(workspace.tenantId, aadObjectId, checked.identity.email);
   if (!linked) {
-    return refused(
-      'no such user',
-      `You signed in as ${checked.identity.email}, but no active Vigil user has that email: nothing was linked. Ask a Vigil admin for a link code, then send me: audit link CODE`,
-    );
+    return refused('no such user', phrase(locale, 'sso.noSuchUser', { email: checked.identity.email }));
   }
   // Keeps where their personal chat is, as any first message does.
   await callerOf(ctx, workspace, turn);
-  if (linked.isNew) await say(turn, `Signed in: you are ${linked.email} in Vigil.`);
+  if (linked.isNew) await say(turn, phrase(locale, 'sso.signedIn', { email: linked.email }));
   return undefined;
 }
 
