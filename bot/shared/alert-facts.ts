@@ -10,6 +10,7 @@ import type { ChatBotServices, ChatProvider, Severity } from '../../server/chat/
 import type { Disposable } from '../../server/disposable.js';
 import type { Logger } from '../../server/logger.js';
 import { keyedWork } from './keyed-work.js';
+import { DEFAULT_LOCALE, say } from './messages/catalogue.js';
 import { botCaller, runOperation } from './run-operation.js';
 
 export type AlertState = 'fired' | 'acknowledged' | 'resolved';
@@ -42,9 +43,12 @@ const ALERT_FACTS = 'query($id: ID!) { alert(id: $id) { id title message severit
 /** An alert as it is first posted, before anyone moved it on. */
 export const firedAlertView = (alert: AlertMessage): AlertView => ({ ...alert, state: 'fired', outcome: null });
 
+/** Who moved it on: on messages posted to channels, so in English. */
 function outcomeOf(facts: AlertFacts): string | null {
-  if (facts.state === 'RESOLVED') return facts.resolvedBy ? `resolved by ${facts.resolvedBy.email}` : 'resolved: its condition cleared';
-  if (facts.state === 'ACKNOWLEDGED') return `acknowledged by ${facts.acknowledgedBy?.email ?? 'Vigil'}`;
+  if (facts.state === 'RESOLVED') {
+    return facts.resolvedBy ? say(DEFAULT_LOCALE, 'alert.resolvedBy', { email: facts.resolvedBy.email }) : say(DEFAULT_LOCALE, 'alert.resolvedCleared');
+  }
+  if (facts.state === 'ACKNOWLEDGED') return say(DEFAULT_LOCALE, 'alert.acknowledgedBy', { who: facts.acknowledgedBy?.email ?? 'Vigil' });
   return null;
 }
 

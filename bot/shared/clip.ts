@@ -1,3 +1,5 @@
+import { DEFAULT_LOCALE, say, type Locale } from './messages/catalogue.js';
+
 /** `text` cut to at most `max` characters, with an ellipsis: chat platforms refuse or drop longer texts. */
 export const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 
@@ -5,8 +7,8 @@ export const clip = (text: string, max: number) => (text.length > max ? `${text.
  * As many of `items` as fit in `max` characters, then how many were left out ("…, and 14 more"),
  * so a long list (a request for 40 servers) never ends in a bare ellipsis.
  */
-export function listWithin(items: readonly string[], max: number, separator = ', '): string {
-  const more = (count: number) => (count > 0 ? `${separator}and ${count} more` : '');
+export function listWithin(items: readonly string[], max: number, separator = ', ', locale: Locale = DEFAULT_LOCALE): string {
+  const more = (count: number) => (count > 0 ? `${separator}${say(locale, 'list.andMore', { count })}` : '');
   let text = '';
   for (const [index, item] of items.entries()) {
     const left = items.length - index - 1;

@@ -10,6 +10,7 @@ import type { SchemaDependencies } from '../../schema/context.js';
 import type { ChatProvider } from '../../server/chat/bot-services.js';
 import { clip, listWithin } from './clip.js';
 import { describeRequest, type ApprovalFacts, type LineStyle } from './approval-facts.js';
+import { DEFAULT_LOCALE, say, type Locale } from './messages/catalogue.js';
 import { botCaller, runOperation, type ChatCaller, type OperationResult } from './run-operation.js';
 
 /** The one-click extension's length (less when the policy leaves less). */
@@ -114,26 +115,39 @@ export async function requestExtension(
 export async function requestQuickExtension(bot: Bot, caller: ChatCaller, quick: QuickExtension): Promise<OperationResult<Extension>> {
   const session = await runOperation<{ accessSession: { reason: string } }>(bot.schema, bot.deps, caller, SESSION_REASON, { id: quick.accessSessionId });
   if (session.error) return session;
-  const reason = clip(`More time for: ${session.data.accessSession.reason}`, 2000);
+  // Recorded as the request's reason, which approvers read: in English, as the API's records are.
+  const reason = clip(say(DEFAULT_LOCALE, 'extension.moreTimeFor', { reason: session.data.accessSession.reason }), 2000);
   return requestExtension(bot, caller, { accessSessionId: quick.accessSessionId, durationMinutes: quick.minutes, reason });
 }
 
 /** What became of an extension just asked for, in the platform's style (words escaped, times as it shows them). */
-export function extensionOutcome(extension: Extension, style: LineStyle, followUp: string): string {
-  const what = style.words(describeRequest(extension));
+export function extensionOutcome(extension: Extension, style: LineStyle, followUp: string, locale: Locale = DEFAULT_LOCALE): string {
+  const what = style.words(describeRequest(extension, locale));
   if (extension.status === 'APPROVED') {
-    const until = extension.sessionExpiresAt ? `: your access now ends ${style.at(extension.sessionExpiresAt)}` : '';
-    return `Extended${extension.policyName ? ` by the policy ${style.words(extension.policyName)}` : ''}, ${what}${until}.`;
+    const at = extension.sessionExpiresAt ? style.at(extension.sessionExpiresAt) : undefined;
+    if (extension.policyName) {
+      const policy = style.words(extension.policyName);
+      return at === undefined
+        ? say(locale, 'extension.extendedByPolicy', { policy, what })
+        : say(locale, 'extension.extendedByPolicyUntil', { policy, what, at });
+    }
+    return at === undefined ? say(locale, 'extension.extended', { what }) : say(locale, 'extension.extendedUntil', { what, at });
   }
-  const waiting = extension.approvalsStillNeeded;
-  return `Asked for ${what}: waiting for ${waiting} approval${waiting === 1 ? '' : 's'}. ${followUp}`;
+  return say(locale, 'extension.waiting', { what, count: extension.approvalsStillNeeded, followUp });
 }
 
 /** The line above the Extend buttons. */
-export const offerLine = (offer: ExtensionOffer, style: LineStyle) =>
-  `Your access to ${style.words(
+export function offerLine(offer: ExtensionOffer, style: LineStyle, locale: Locale = DEFAULT_LOCALE): string {
+  const servers = style.words(
     listWithin(
       offer.servers.map((server) => server.name),
       600,
+      ', ',
+      locale,
     ),
-  )} ends ${style.at(offer.expiresAt)}. Need more time?${offer.remainingMinutes === null ? '' : ` (Up to ${offer.remainingMinutes} more minutes.)`}`;
+  );
+  const at = style.at(offer.expiresAt);
+  return offer.remainingMinutes === null
+    ? say(locale, 'extension.offer', { servers, at })
+    : say(locale, 'extension.offerUpTo', { servers, at, minutes: offer.remainingMinutes });
+}

@@ -7,7 +7,9 @@
 import { describeRequest, loadApprovalFacts, outcomeLine, type ApprovalFacts } from '../shared/approval-facts.js';
 import type { Disposable } from '../../server/disposable.js';
 import { onApprovalEvents } from '../shared/approval-events.js';
+import { say, type MessageKey } from '../shared/messages/catalogue.js';
 import { approvalMessage, escapeMrkdwn } from './blocks.js';
+import { knownLocaleOf } from './slack-callers.js';
 import { offerExtension } from './extension-actions.js';
 import type { SlackContext } from './slack-bot.js';
 
@@ -88,13 +90,27 @@ async function refresh(ctx: SlackContext, tenantId: string, approvalId: string):
       ctx.logger.warn({ err: error, approvalId, channel: copy.conversation }, 'slack approval message not updated');
     }
   }
-  if (facts.status !== 'PENDING') await tellRequester(ctx, tenantId, facts);
+  if (facts.status !== 'PENDING') await tellRequester(ctx, tenantId, facts, workspace.externalId);
 }
 
-async function tellRequester(ctx: SlackContext, tenantId: string, facts: ApprovalFacts): Promise<void> {
+const STATUS_WORDS = {
+  PENDING: 'status.pending',
+  APPROVED: 'status.approved',
+  DENIED: 'status.denied',
+  CANCELLED: 'status.cancelled',
+  EXPIRED: 'status.expired',
+} as const satisfies Record<ApprovalFacts['status'], MessageKey>;
+
+async function tellRequester(ctx: SlackContext, tenantId: string, facts: ApprovalFacts, teamId: string): Promise<void> {
   const [requester] = await reachableUsers(ctx, tenantId, [facts.requester.id]);
   if (!requester) return;
-  const text = `Your request for ${escapeMrkdwn(describeRequest(facts))} is ${facts.status.toLowerCase()}. ${escapeMrkdwn(outcomeLine(facts))}`;
+  // Their own DM: in their language when this instance heard it lately (nothing is asked of Slack for it).
+  const locale = knownLocaleOf(ctx, teamId, requester.externalUserId);
+  const text = say(locale, 'notice.yourRequest', {
+    request: escapeMrkdwn(describeRequest(facts, locale)),
+    status: say(locale, STATUS_WORDS[facts.status]),
+    outcome: escapeMrkdwn(outcomeLine(facts, undefined, locale)),
+  });
   try {
     await (await ctx.clientFor({ tenantId })).chat.postMessage({ channel: requester.externalUserId, text, mrkdwn: false });
   } catch (error) {

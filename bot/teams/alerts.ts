@@ -7,6 +7,7 @@ import { CardFactory, MessageFactory, type ConversationReference } from 'botbuil
 import type { ChatAlertSender } from '../../server/channels/chat-senders.js';
 import type { Disposable } from '../../server/disposable.js';
 import { firedAlertView, loadAlertView, onAlertChanges } from '../shared/alert-facts.js';
+import { DEFAULT_LOCALE, say } from '../shared/messages/catalogue.js';
 import { alertCard } from './cards.js';
 import type { TeamsContext } from './teams-bot.js';
 
@@ -19,8 +20,8 @@ export function teamsAlertSender(ctx: TeamsContext): ChatAlertSender {
         if (!workspace)
           return {
             isSuccess: false,
-            error:
-              'This tenant has no proven Microsoft Teams tenant: bind it (bindChatWorkspace, then “audit bind CODE” to the bot) before the bot posts alerts for it',
+            // A delivery error for the tenant's admins, read in the API: English, as the API's own words.
+            error: say(DEFAULT_LOCALE, 'teams.noProvenTenant'),
           };
         const reference = ctx.referenceTo(conversation, workspace.externalId);
         await ctx.adapter.continueConversationAsync(ctx.appId, reference, async (turn) => {

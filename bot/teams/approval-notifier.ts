@@ -8,6 +8,7 @@ import { CardFactory, MessageFactory, type ConversationReference } from 'botbuil
 import type { Disposable } from '../../server/disposable.js';
 import { onApprovalEvents } from '../shared/approval-events.js';
 import { describeRequest, loadApprovalFacts, outcomeLine, type ApprovalFacts } from '../shared/approval-facts.js';
+import { DEFAULT_LOCALE, say } from '../shared/messages/catalogue.js';
 import { approvalCard, approvalSummary, forTeams } from './cards.js';
 import { extensionOfferCard } from './extension-cards.js';
 import { extensionOfferFor } from '../shared/extension-requests.js';
@@ -84,7 +85,8 @@ async function refresh(ctx: TeamsContext, tenantId: string, approvalId: string):
       await turn.sendActivity({
         type: 'message',
         textFormat: 'plain',
-        text: `Your request for ${what} is ${facts.status.toLowerCase()}. ${outcomeLine(facts)}`,
+        // English: a saved conversation keeps no locale (Teams sends one only with the person's own activities).
+        text: say(DEFAULT_LOCALE, 'notice.yourRequest', { request: what, status: facts.status.toLowerCase(), outcome: outcomeLine(facts) }),
       });
       if (offer) await turn.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(extensionOfferCard(offer))));
     });

@@ -1,6 +1,6 @@
 /**
  * Every text the bots show people, in one catalogue (en.ts, and a file per other language with
- * exactly its keys and placeholders: messages.test.ts fails the build otherwise), and how a chat
+ * exactly its keys and placeholders: test/bots/bot-messages.test.ts fails the build otherwise), and how a chat
  * user's locale picks one.
  *
  * A message is a template with named placeholders, `{server}`, and ICU-style plurals for counts,
@@ -9,6 +9,15 @@
  * a plural's branches hold text and `#` only, and a literal brace is passed as a placeholder's value.
  *
  * A locale the catalogue lacks falls back to its language (de-AT → de), then to English.
+ *
+ * Who reads what in which language: a person's own answers (commands, lists, refusals, modals,
+ * dialogs) in theirs; what is posted where many read it (approver channels, alert channels,
+ * inserted cards) and what the API records (an extension's carried-over reason, delivery errors)
+ * in English. Not in the catalogue yet: the Slack App Home (home-view.ts, app-home.ts: a Home is
+ * republished by whichever instance sees a change, so its language would have to be stored with
+ * the chat identity), the extension buttons' own files (slack/extension-actions.ts,
+ * teams/extension-cards.ts; their shared sentences here already take a locale), and the browser
+ * page of the Slack OAuth install (slack/install-routes.ts: a browser, not a chat client).
  */
 import { de } from './de.js';
 import { en } from './en.js';

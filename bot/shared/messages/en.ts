@@ -238,4 +238,28 @@ export const en = {
   'sso.noSuchUser':
     'You signed in as {email}, but no active Vigil user has that email: nothing was linked. Ask a Vigil admin for a link code, then send me: audit link CODE',
   'sso.signedIn': 'Signed in: you are {email} in Vigil.',
+
+  // Extending access (extension-requests.ts); alerts' outcomes (alert-facts.ts); long lists (clip.ts)
+  'extension.moreTimeFor': 'More time for: {reason}',
+  'extension.extended': 'Extended, {what}.',
+  'extension.extendedUntil': 'Extended, {what}: your access now ends {at}.',
+  'extension.extendedByPolicy': 'Extended by the policy {policy}, {what}.',
+  'extension.extendedByPolicyUntil': 'Extended by the policy {policy}, {what}: your access now ends {at}.',
+  'extension.waiting': 'Asked for {what}: waiting for {count, plural, one {# approval} other {# approvals}}. {followUp}',
+  'extension.offer': 'Your access to {servers} ends {at}. Need more time?',
+  'extension.offerUpTo': 'Your access to {servers} ends {at}. Need more time? (Up to {minutes} more minutes.)',
+  'alert.resolvedBy': 'resolved by {email}',
+  'alert.resolvedCleared': 'resolved: its condition cleared',
+  'alert.acknowledgedBy': 'acknowledged by {who}',
+  'list.andMore': 'and {count} more',
+  'teams.noProvenTenant':
+    'This tenant has no proven Microsoft Teams tenant: bind it (bindChatWorkspace, then “audit bind CODE” to the bot) before the bot posts alerts for it',
+
+  // What the requester is told when their request is decided (approval-notifier.ts)
+  'notice.yourRequest': 'Your request for {request} is {status}. {outcome}',
+  'status.pending': 'pending',
+  'status.approved': 'approved',
+  'status.denied': 'denied',
+  'status.cancelled': 'cancelled',
+  'status.expired': 'expired',
 } as const;
