@@ -36,6 +36,14 @@ const RUNS_ON_ONE_ENGINE: Record<string, string> = {
   // fuzzer test what sits above the resolvers; what those write, both engines test elsewhere.
   'test/bots/teams.test.ts': 'postgres',
   'test/bots/slack-approvals.test.ts': 'postgres',
+  'test/bots/slack-socket-mode.test.ts': 'postgres',
+  'test/bots/slack-app-home.test.ts': 'postgres',
+  'test/bots/slack-app-home-transports.test.ts': 'postgres',
+  'test/bots/slack-extensions.test.ts': 'postgres',
+  'test/bots/slack-on-call.test.ts': 'postgres',
+  'test/bots/teams-extensions.test.ts': 'postgres',
+  'test/bots/teams-dialogs.test.ts': 'postgres',
+  'test/bots/bot-locales.test.ts': 'postgres',
   'test/hardening/fuzz.test.ts': 'postgres',
 };
 const elsewhere = (engine: string) =>
