@@ -9,6 +9,8 @@ export const PERMISSIONS = [
   'monitoring.view',
   'monitoring.manage',
   'approvals.decide',
+  // Reading and working incident cases (server/cases): create, assign, attach what one may see, add notes.
+  'cases.manage',
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];
