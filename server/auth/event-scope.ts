@@ -69,6 +69,8 @@ export const LEAF_READ_RULES: Readonly<Record<string, LeafReadRule>> = {
   chat_identity: ADMIN,
   chat_link_code: ADMIN,
   user_totp: ADMIN,
+  role: ADMIN,
+  role_assignment: ADMIN,
 };
 
 /** The leaf column each owner-or-admin field of the API is, by leaf kind. */

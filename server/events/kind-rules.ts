@@ -297,6 +297,9 @@ export const KIND_RULES: Readonly<Record<string, KindRule>> = {
   chat_identity: settingRule('authentication'),
   chat_link_code: settingRule('authentication'),
   user_totp: settingRule('authentication'),
+  // Custom roles and who holds them change who may do what.
+  role: settingRule('privilege'),
+  role_assignment: settingRule('privilege'),
 };
 
 /** A kind without a rule (added to the log later): an administrative change, until it gets one. */

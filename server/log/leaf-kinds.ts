@@ -34,6 +34,8 @@ import {
   notificationChannels,
   onCallIntegrations,
   retentionPolicies,
+  roleAssignments,
+  roles,
   servers,
   sessionChecks,
   sudoAuthorizations,
@@ -174,6 +176,9 @@ export const DELETABLE_LEAF_KINDS: readonly LeafKind[] = [
     excluded: ['failed_attempts', 'failed_since'],
     digested: ['sealed_secret'],
   },
+  // Since migration 0031: custom roles (permissions, server label selectors) and who holds them.
+  { kind: 'role', table: roles, recordId: 'n.id::text', isVersioned: true },
+  { kind: 'role_assignment', table: roleAssignments, recordId: 'n.id::text', isVersioned: true },
 ];
 
 export const LEAF_KINDS: readonly LeafKind[] = [...RECORD_LEAF_KINDS, ...DELETABLE_LEAF_KINDS];

@@ -304,13 +304,21 @@ export function slackInstallMigrationSql(): string {
   return [leafFunction(install), deletableTriggers(install), leafFunction(byName('chat_workspace'))].join('\n--> statement-breakpoint\n');
 }
 
+/** What migration 0031 runs after creating roles and role_assignments: their leaf functions and triggers. */
+export function rolesMigrationSql(): string {
+  const kinds = DELETABLE_LEAF_KINDS.filter((kind) => kind.kind === 'role' || kind.kind === 'role_assignment');
+  if (kinds.length !== 2) throw new Error('no role leaf kinds');
+  return kinds.flatMap((kind) => [leafFunction(kind), deletableTriggers(kind)]).join('\n--> statement-breakpoint\n');
+}
+
 /** What migration 0012 runs after its index changes: every trigger queues format-2 leaves. */
 export function leafTransactionMigrationSql(): string {
   return [IN_TRANSACTION_FUNCTION, ...KINDS_OF_0011.map((kind) => queueFunction(kind, 2))].join('\n--> statement-breakpoint\n');
 }
 
-/** The settings migration 0014 covered (on_call_integration came with its table, in 0029). */
-const DELETABLE_KINDS_OF_0014 = DELETABLE_LEAF_KINDS.filter((kind) => kind.kind !== 'on_call_integration' && kind.kind !== 'chat_workspace_install');
+/** The settings migration 0014 covered (later ones came with their tables: on_call_integration in 0029, ...). */
+const KINDS_AFTER_0014 = ['on_call_integration', 'chat_workspace_install', 'role', 'role_assignment'];
+const DELETABLE_KINDS_OF_0014 = DELETABLE_LEAF_KINDS.filter((kind) => !KINDS_AFTER_0014.includes(kind.kind));
 
 /**
  * What migration 0014 runs: the leaf functions and triggers of the settings and alerts, then, for a

@@ -25,5 +25,6 @@ export * from './terminal-recordings.js';
 export * from './desktop-recordings.js';
 export * from './chat.js';
 export * from './on-call.js';
+export * from './roles.js';
 export * from './rate-limits.js';
 export * from './log.js';
