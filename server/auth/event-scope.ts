@@ -71,6 +71,9 @@ export const LEAF_READ_RULES: Readonly<Record<string, LeafReadRule>> = {
   user_totp: ADMIN,
   role: ADMIN,
   role_assignment: ADMIN,
+  // Access reviews (campaigns and each item's decision): the admins' record of who kept what.
+  access_review: ADMIN,
+  access_review_item: ADMIN,
 };
 
 /** The leaf column each owner-or-admin field of the API is, by leaf kind. */

@@ -11,6 +11,8 @@
  */
 import { getTableConfig, type PgTable } from 'drizzle-orm/pg-core';
 import {
+  accessReviewItems,
+  accessReviews,
   accessSessions,
   agentDirectives,
   activityLog,
@@ -108,6 +110,9 @@ export const RECORD_LEAF_KINDS: readonly LeafKind[] = [
     isVersioned: false,
     digested: ['data'],
   },
+  // Since migration 0032: access review campaigns and each item's decision (the campaign's result).
+  { kind: 'access_review', table: accessReviews, recordId: 'n.id::text', isVersioned: true },
+  { kind: 'access_review_item', table: accessReviewItems, recordId: 'n.id::text', isVersioned: true },
 ];
 
 /**

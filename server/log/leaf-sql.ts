@@ -202,7 +202,7 @@ function backfill(kind: LeafKind, format: LeafFormat = 1): string {
 
 /** The record kinds migration 0011 covered (agent_directive came with its table, in 0020). */
 const KINDS_OF_0011 = RECORD_LEAF_KINDS.filter(
-  (kind) => !['agent_directive', 'session_check', 'desktop_recording', 'desktop_recording_chunk'].includes(kind.kind),
+  (kind) => !['agent_directive', 'session_check', 'desktop_recording', 'desktop_recording_chunk', 'access_review', 'access_review_item'].includes(kind.kind),
 );
 
 /** Everything migration 0011, which created the log's triggers, runs, in order (format 1). */
@@ -309,6 +309,13 @@ export function rolesMigrationSql(): string {
   const kinds = DELETABLE_LEAF_KINDS.filter((kind) => kind.kind === 'role' || kind.kind === 'role_assignment');
   if (kinds.length !== 2) throw new Error('no role leaf kinds');
   return kinds.flatMap((kind) => [leafFunction(kind), deletableTriggers(kind)]).join('\n--> statement-breakpoint\n');
+}
+
+/** What migration 0032 runs after creating access_reviews and access_review_items: their leaf functions and triggers (format 2). */
+export function accessReviewsMigrationSql(): string {
+  const kinds = RECORD_LEAF_KINDS.filter((kind) => kind.kind === 'access_review' || kind.kind === 'access_review_item');
+  if (kinds.length !== 2) throw new Error('no access review leaf kinds');
+  return kinds.flatMap((kind) => [leafFunction(kind), queueTrigger(kind, 2)]).join('\n--> statement-breakpoint\n');
 }
 
 /** What migration 0012 runs after its index changes: every trigger queues format-2 leaves. */

@@ -28,3 +28,4 @@ export * from './on-call.js';
 export * from './roles.js';
 export * from './rate-limits.js';
 export * from './log.js';
+export * from './access-reviews.js';
