@@ -70,19 +70,28 @@ export async function revokeSudoAuthorization(ctx: TransactionContext, id: strin
     throw new Conflict(`This sudo authorization was already revoked at ${before.revokedAt.toISOString()}`, { revokedAt: before.revokedAt.toISOString() });
   if (before.expiresAt && before.expiresAt <= now)
     throw new Conflict(`This sudo authorization expired at ${before.expiresAt.toISOString()}`, { expiresAt: before.expiresAt.toISOString() });
+  return endSudoGrant(ctx, before, given);
+}
+
+/**
+ * Ends a grant still in force, for whoever was allowed to end it (an admin above; an access
+ * review's reviewer, server/reviews): its agents are told, and the revocation is recorded.
+ */
+export async function endSudoGrant(ctx: TransactionContext, before: SudoAuthorizationRow, reason: string): Promise<SudoAuthorizationRow> {
+  const now = ctx.clock.now();
   const [revoked] = await ctx.db
     .update(sudoAuthorizations)
-    .set({ revokedAt: now, revokedById: admin.type === 'user' ? admin.userId : null })
-    .where(and(eq(sudoAuthorizations.tenantId, admin.tenantId), eq(sudoAuthorizations.id, id)))
+    .set({ revokedAt: now, revokedById: ctx.actor.type === 'user' ? ctx.actor.userId : null })
+    .where(and(eq(sudoAuthorizations.tenantId, before.tenantId), eq(sudoAuthorizations.id, before.id)))
     .returning();
-  await directGrantsToExpire(ctx, [revoked!], { cause: 'sudo.revoked', reason: given });
+  await directGrantsToExpire(ctx, [revoked!], { cause: 'sudo.revoked', reason });
   const record = new WorkflowRecord();
   record.add({
     action: 'sudo.revoked',
-    resource: { type: 'sudo_authorization', id, name: before.command },
+    resource: { type: 'sudo_authorization', id: before.id, name: before.command },
     before: sudoAuthorizationSnapshot(before),
-    after: { ...sudoAuthorizationSnapshot(revoked!), reason: given },
-    activityDetails: { sudoAuthorizationId: id, serverId: before.serverId, userId: before.userId, command: before.command, reason: given },
+    after: { ...sudoAuthorizationSnapshot(revoked!), reason },
+    activityDetails: { sudoAuthorizationId: before.id, serverId: before.serverId, userId: before.userId, command: before.command, reason },
   });
   await record.write(ctx);
   return revoked!;

@@ -9,6 +9,7 @@ export const AUDIT_ACTIONS = [
   'user.enabled',
   'user.role_changed',
   'user.permissions_changed',
+  'user.groups_changed',
   'token.created',
   'token.revoked',
   'totp.enrolment_started',
@@ -83,6 +84,11 @@ export const AUDIT_ACTIONS = [
   'chat.link_code_created',
   'chat_identity.linked',
   'chat_identity.conversation_saved',
+  'access_review.created',
+  'access_review.item_decided',
+  'access_review.completed',
+  'access_review.cancelled',
+  'access_review.overdue',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

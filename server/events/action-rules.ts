@@ -12,6 +12,7 @@ import type { EventCategory } from './stream-event.js';
 const CATEGORY_OF_ACTION: Readonly<Record<string, EventCategory>> = {
   'user.role_changed': 'privilege',
   'user.permissions_changed': 'privilege',
+  'user.groups_changed': 'privilege',
   'resource.accessed': 'session',
   'server.online': 'system',
   'server.offline': 'system',
@@ -50,6 +51,7 @@ const MEDIUM_ACTIONS: ReadonlySet<string> = new Set([
   'auth.password_changed',
   'user.role_changed',
   'user.permissions_changed',
+  'user.groups_changed',
   'user.disabled',
   'totp.removed',
   'token.created',

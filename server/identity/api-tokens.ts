@@ -5,6 +5,7 @@ import { recordChange } from '../audit/record-change.js';
 import { publishEvents } from '../realtime/domain-events.js';
 import { tokenSnapshot } from '../audit/snapshots.js';
 import { userActorOf, type Authenticated, type RequestInfo } from '../auth/actor.js';
+import { loadRoleGrants } from '../roles/role-grants.js';
 import { generateToken, hashToken, parseToken } from '../auth/token-secret.js';
 import type { Clock } from '../clock.js';
 import type { Executor } from '../db/database.js';
@@ -99,8 +100,11 @@ export async function getToken(db: Executor, tenantId: string, tokenId: string):
   return row;
 }
 
-/** Revokes a token at once; revoking a revoked token changes nothing and returns it as it is. */
-export async function revokeToken(ctx: TransactionContext, tokenId: string): Promise<ApiTokenRow> {
+/**
+ * Revokes a token at once; revoking a revoked token changes nothing and returns it as it is.
+ * `reason`: why, when something other than the token's own page revoked it (an access review).
+ */
+export async function revokeToken(ctx: TransactionContext, tokenId: string, reason?: string | null): Promise<ApiTokenRow> {
   if (!isUuid(tokenId)) throw new NotFound('API token', tokenId);
   const [row] = await ctx.db
     .update(apiTokens)
@@ -113,8 +117,8 @@ export async function revokeToken(ctx: TransactionContext, tokenId: string): Pro
     action: 'token.revoked',
     resource: { type: 'api_token', id: row.id, name: row.name },
     before: tokenSnapshot({ ...row, revokedAt: null }),
-    after: tokenSnapshot(row),
-    activityDetails: { tokenId: row.id, kind: row.kind, name: row.name, userId: row.userId, serverId: row.serverId },
+    after: reason ? { ...tokenSnapshot(row), reason } : tokenSnapshot(row),
+    activityDetails: { tokenId: row.id, kind: row.kind, name: row.name, userId: row.userId, serverId: row.serverId, ...(reason ? { reason } : {}) },
   });
   return row;
 }
@@ -207,7 +211,7 @@ export async function authenticateApiToken(db: Executor, clock: Clock, token: st
     };
   }
   const credential = { tokenId: found.token.id, expiresAt: found.token.expiresAt ?? undefined, isStreamOnly: found.token.kind === 'stream' };
-  return { actor: userActorOf(found.user!, credential), user: found.user! };
+  return { actor: userActorOf(found.user!, credential, await loadRoleGrants(db, found.user!, now)), user: found.user! };
 }
 
 async function touchLastUsed(db: Executor, token: ApiTokenRow, now: Date): Promise<void> {

@@ -185,7 +185,15 @@ export async function setUserDisabled(ctx: TransactionContext, userId: string, i
   return row;
 }
 
-export async function changeUserRole(ctx: TransactionContext, userId: string, role: Role): Promise<UserRow> {
+/** Why a change was made, when something other than a person's own edit made it (an access review's revoke). */
+export interface ChangeCause {
+  readonly reason?: string | null;
+}
+
+const withReason = <T extends object>(snapshot: T, cause: ChangeCause): T & { reason?: string } =>
+  cause.reason ? { ...snapshot, reason: cause.reason } : snapshot;
+
+export async function changeUserRole(ctx: TransactionContext, userId: string, role: Role, cause: ChangeCause = {}): Promise<UserRow> {
   const current = await getUser(ctx.db, ctx.actor.tenantId, userId);
   if (current.role === role) return current;
   if (current.role === 'admin' && current.disabledAt === null) await assertAnotherAdminRemains(ctx, userId);
@@ -194,32 +202,64 @@ export async function changeUserRole(ctx: TransactionContext, userId: string, ro
     action: 'user.role_changed',
     resource: { type: 'user', id: userId, name: row.email },
     before: userSnapshot(current),
-    after: userSnapshot(row),
-    activityDetails: { targetUserId: userId, email: row.email, oldRole: current.role, newRole: role },
+    after: withReason(userSnapshot(row), cause),
+    activityDetails: withReason({ targetUserId: userId, email: row.email, oldRole: current.role, newRole: role }, cause),
+  });
+  return row;
+}
+
+/**
+ * Adds (`grant`) or removes entries of a user's list of permissions or groups (groups make
+ * approvers and role holders); the result is the user's new list.
+ */
+async function changeUserList(
+  ctx: TransactionContext,
+  userId: string,
+  list: 'permissions' | 'groups',
+  values: readonly string[],
+  change: 'grant' | 'revoke',
+  cause: ChangeCause,
+): Promise<UserRow> {
+  const current = await getUser(ctx.db, ctx.actor.tenantId, userId);
+  const next = new Set(current[list]);
+  for (const value of values) {
+    if (change === 'grant') next.add(value);
+    else next.delete(value);
+  }
+  const row = await updateUser(ctx, userId, { [list]: [...next].sort() });
+  const [action, oldKey, newKey] =
+    list === 'permissions'
+      ? (['user.permissions_changed', 'oldPermissions', 'newPermissions'] as const)
+      : (['user.groups_changed', 'oldGroups', 'newGroups'] as const);
+  await recordChange(ctx, {
+    action,
+    resource: { type: 'user', id: userId, name: row.email },
+    before: userSnapshot(current),
+    after: withReason(userSnapshot(row), cause),
+    activityDetails: withReason({ targetUserId: userId, email: row.email, [oldKey]: current[list], [newKey]: row[list] }, cause),
   });
   return row;
 }
 
 /** Adds (`grant`) or removes permissions; the result is the user's new list of grants. */
-export async function changeUserPermissions(
+export function changeUserPermissions(
   ctx: TransactionContext,
   userId: string,
   permissions: readonly Permission[],
   change: 'grant' | 'revoke',
+  cause: ChangeCause = {},
 ): Promise<UserRow> {
-  const current = await getUser(ctx.db, ctx.actor.tenantId, userId);
-  const next = new Set(current.permissions);
-  for (const permission of permissions) {
-    if (change === 'grant') next.add(permission);
-    else next.delete(permission);
-  }
-  const row = await updateUser(ctx, userId, { permissions: [...next].sort() });
-  await recordChange(ctx, {
-    action: 'user.permissions_changed',
-    resource: { type: 'user', id: userId, name: row.email },
-    before: userSnapshot(current),
-    after: userSnapshot(row),
-    activityDetails: { targetUserId: userId, email: row.email, oldPermissions: current.permissions, newPermissions: row.permissions },
-  });
-  return row;
+  return changeUserList(ctx, userId, 'permissions', permissions, change, cause);
+}
+
+/** Adds (`grant`) a user to groups or removes them (`revoke`); the result is the user's new groups. */
+export function changeUserGroups(
+  ctx: TransactionContext,
+  userId: string,
+  groups: readonly string[],
+  change: 'grant' | 'revoke',
+  cause: ChangeCause = {},
+): Promise<UserRow> {
+  const parsed = parseInput(z.array(groupSchema).min(1, 'must name at least one group').max(100, 'at most 100 groups'), groups, 'groups');
+  return changeUserList(ctx, userId, 'groups', parsed, change, cause);
 }
