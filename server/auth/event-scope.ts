@@ -74,6 +74,10 @@ export const LEAF_READ_RULES: Readonly<Record<string, LeafReadRule>> = {
   // Access reviews (campaigns and each item's decision): the admins' record of who kept what.
   access_review: ADMIN,
   access_review_item: ADMIN,
+  // Incident cases: read by whoever works cases. An item's leaf names the record by id only; the record itself keeps its own rule.
+  case: { permission: 'cases.manage' },
+  case_item: { permission: 'cases.manage' },
+  case_note: { permission: 'cases.manage' },
 };
 
 /** The leaf column each owner-or-admin field of the API is, by leaf kind. */

@@ -23,6 +23,9 @@ import {
   approvalPolicies,
   approvals,
   auditEntries,
+  caseItems,
+  caseNotes,
+  cases,
   chatIdentities,
   chatLinkCodes,
   chatWorkspaceClaims,
@@ -113,6 +116,10 @@ export const RECORD_LEAF_KINDS: readonly LeafKind[] = [
   // Since migration 0032: access review campaigns and each item's decision (the campaign's result).
   { kind: 'access_review', table: accessReviews, recordId: 'n.id::text', isVersioned: true },
   { kind: 'access_review_item', table: accessReviewItems, recordId: 'n.id::text', isVersioned: true },
+  // Since migration 0033: incident cases, what is attached to them (a detachment is a version) and their notes (append-only).
+  { kind: 'case', table: cases, recordId: 'n.id::text', isVersioned: true },
+  { kind: 'case_item', table: caseItems, recordId: 'n.id::text', isVersioned: true },
+  { kind: 'case_note', table: caseNotes, recordId: 'n.id::text', isVersioned: false },
 ];
 
 /**

@@ -202,7 +202,18 @@ function backfill(kind: LeafKind, format: LeafFormat = 1): string {
 
 /** The record kinds migration 0011 covered (agent_directive came with its table, in 0020). */
 const KINDS_OF_0011 = RECORD_LEAF_KINDS.filter(
-  (kind) => !['agent_directive', 'session_check', 'desktop_recording', 'desktop_recording_chunk', 'access_review', 'access_review_item'].includes(kind.kind),
+  (kind) =>
+    ![
+      'agent_directive',
+      'session_check',
+      'desktop_recording',
+      'desktop_recording_chunk',
+      'access_review',
+      'access_review_item',
+      'case',
+      'case_item',
+      'case_note',
+    ].includes(kind.kind),
 );
 
 /** Everything migration 0011, which created the log's triggers, runs, in order (format 1). */
@@ -315,6 +326,13 @@ export function rolesMigrationSql(): string {
 export function accessReviewsMigrationSql(): string {
   const kinds = RECORD_LEAF_KINDS.filter((kind) => kind.kind === 'access_review' || kind.kind === 'access_review_item');
   if (kinds.length !== 2) throw new Error('no access review leaf kinds');
+  return kinds.flatMap((kind) => [leafFunction(kind), queueTrigger(kind, 2)]).join('\n--> statement-breakpoint\n');
+}
+
+/** What migration 0033 runs after creating cases, case_items and case_notes: their leaf functions and triggers (format 2). */
+export function casesMigrationSql(): string {
+  const kinds = RECORD_LEAF_KINDS.filter((kind) => kind.kind === 'case' || kind.kind === 'case_item' || kind.kind === 'case_note');
+  if (kinds.length !== 3) throw new Error('no case leaf kinds');
   return kinds.flatMap((kind) => [leafFunction(kind), queueTrigger(kind, 2)]).join('\n--> statement-breakpoint\n');
 }
 

@@ -26,6 +26,7 @@ export * from './desktop-recordings.js';
 export * from './chat.js';
 export * from './on-call.js';
 export * from './roles.js';
+export * from './cases.js';
 export * from './rate-limits.js';
 export * from './log.js';
 export * from './access-reviews.js';
