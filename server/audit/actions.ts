@@ -89,6 +89,13 @@ export const AUDIT_ACTIONS = [
   'access_review.completed',
   'access_review.cancelled',
   'access_review.overdue',
+  'case.created',
+  'case.updated',
+  'case.reopened',
+  'case.assigned',
+  'case.item_attached',
+  'case.item_detached',
+  'case.note_added',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
