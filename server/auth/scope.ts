@@ -303,3 +303,22 @@ export function canSeeApproval(actor: Actor | null, actorGroups: readonly string
   if (actor.type !== 'user') return false;
   return actor.userId === approval.requesterId || reviewRefusal(actor, actorGroups, approval, actorOnCall) === null;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Incident cases (server/cases): who reads and works them. What a case shows of each attached
+// record is that record's own rule above, asked at every read (server/cases/case-item-kinds.ts).
+// ---------------------------------------------------------------------------------------------
+
+/** Reading and working cases (create, change, assign, attach, note, export): people with cases.manage (admins hold it). */
+export function requireCaseWorker(actor: Actor | null): UserActor {
+  const user = requireUser(actor);
+  requirePermission(user, 'cases.manage');
+  return user;
+}
+
+/** A closed case is final: only an admin reopens it. */
+export function requireCaseReopener(actor: Actor | null): void {
+  if (!isAdmin(requireActor(actor))) {
+    throw new Forbidden('A closed case is final; only an admin may reopen it', { requiredRole: 'admin', field: 'input.status' });
+  }
+}
