@@ -71,6 +71,9 @@ export const LEAF_READ_RULES: Readonly<Record<string, LeafReadRule>> = {
   user_totp: ADMIN,
   role: ADMIN,
   role_assignment: ADMIN,
+  report_schedule: ADMIN,
+  // A digest's facts come from the audit and activity logs: read with them.
+  report_run: { permission: 'audit_logs.view' },
   // Access reviews (campaigns and each item's decision): the admins' record of who kept what.
   access_review: ADMIN,
   access_review_item: ADMIN,

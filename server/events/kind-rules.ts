@@ -300,6 +300,9 @@ export const KIND_RULES: Readonly<Record<string, KindRule>> = {
   // Custom roles and who holds them change who may do what.
   role: settingRule('privilege'),
   role_assignment: settingRule('privilege'),
+  // Review digests: a schedule is a setting; a run is Vigil reporting on the period.
+  report_schedule: settingRule('administration'),
+  report_run: settingRule('system'),
 };
 
 /** A kind without a rule (added to the log later): an administrative change, until it gets one. */

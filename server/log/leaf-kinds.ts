@@ -38,6 +38,8 @@ import {
   fileTransfers,
   notificationChannels,
   onCallIntegrations,
+  reportRuns,
+  reportSchedules,
   retentionPolicies,
   roleAssignments,
   roles,
@@ -191,6 +193,10 @@ export const DELETABLE_LEAF_KINDS: readonly LeafKind[] = [
   // Since migration 0031: custom roles (permissions, server label selectors) and who holds them.
   { kind: 'role', table: roles, recordId: 'n.id::text', isVersioned: true },
   { kind: 'role_assignment', table: roleAssignments, recordId: 'n.id::text', isVersioned: true },
+  // Since migration 0034: review digest schedules (next_run_at is the job's bookkeeping) and the
+  // digests they made, with how each channel took them (a lease's next_attempt_at stays out).
+  { kind: 'report_schedule', table: reportSchedules, recordId: 'n.id::text', isVersioned: true, excluded: ['next_run_at'] },
+  { kind: 'report_run', table: reportRuns, recordId: 'n.id::text', isVersioned: true, excluded: ['next_attempt_at'] },
 ];
 
 export const LEAF_KINDS: readonly LeafKind[] = [...RECORD_LEAF_KINDS, ...DELETABLE_LEAF_KINDS];

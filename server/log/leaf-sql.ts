@@ -336,13 +336,20 @@ export function casesMigrationSql(): string {
   return kinds.flatMap((kind) => [leafFunction(kind), queueTrigger(kind, 2)]).join('\n--> statement-breakpoint\n');
 }
 
+/** What migration 0034 runs after creating report_schedules and report_runs: their leaf functions and triggers (a setting's). */
+export function reviewDigestsMigrationSql(): string {
+  const kinds = DELETABLE_LEAF_KINDS.filter((kind) => kind.kind === 'report_schedule' || kind.kind === 'report_run');
+  if (kinds.length !== 2) throw new Error('no review digest leaf kinds');
+  return kinds.flatMap((kind) => [leafFunction(kind), deletableTriggers(kind)]).join('\n--> statement-breakpoint\n');
+}
+
 /** What migration 0012 runs after its index changes: every trigger queues format-2 leaves. */
 export function leafTransactionMigrationSql(): string {
   return [IN_TRANSACTION_FUNCTION, ...KINDS_OF_0011.map((kind) => queueFunction(kind, 2))].join('\n--> statement-breakpoint\n');
 }
 
 /** The settings migration 0014 covered (later ones came with their tables: on_call_integration in 0029, ...). */
-const KINDS_AFTER_0014 = ['on_call_integration', 'chat_workspace_install', 'role', 'role_assignment'];
+const KINDS_AFTER_0014 = ['on_call_integration', 'chat_workspace_install', 'role', 'role_assignment', 'report_schedule', 'report_run'];
 const DELETABLE_KINDS_OF_0014 = DELETABLE_LEAF_KINDS.filter((kind) => !KINDS_AFTER_0014.includes(kind.kind));
 
 /**

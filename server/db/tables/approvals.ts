@@ -178,6 +178,8 @@ export const approvals = pgTable(
       .on(table.tenantId, table.decideBy)
       .where(sql`${table.status} = 'pending'`),
     index('approvals_tenant_access_idx').on(table.tenantId, table.accessSessionId),
+    // Review digests: what was granted in a period.
+    index('approvals_tenant_closed_idx').on(table.tenantId, table.closedAt),
     sameTenantReference('approvals_requester_fk', { tenantId: table.tenantId, column: table.requesterId }, users),
     sameTenantReference('approvals_closed_by_fk', { tenantId: table.tenantId, column: table.closedById }, users),
     sameTenantReference('approvals_access_fk', { tenantId: table.tenantId, column: table.accessSessionId }, accessSessions),
@@ -209,6 +211,8 @@ export const approvalDecisions = pgTable(
     primaryKey({ name: 'approval_decisions_pkey', columns: [table.tenantId, table.id] }),
     unique('approval_decisions_one_per_approver').on(table.tenantId, table.approvalId, table.approverId),
     index('approval_decisions_tenant_approver_time_idx').on(table.tenantId, table.approverId, table.decidedAt),
+    // Review digests: the decisions of a period.
+    index('approval_decisions_tenant_time_idx').on(table.tenantId, table.decidedAt),
     sameTenantReference('approval_decisions_approval_fk', { tenantId: table.tenantId, column: table.approvalId }, approvals),
     sameTenantReference('approval_decisions_approver_fk', { tenantId: table.tenantId, column: table.approverId }, users),
     oneOf('approval_decisions_decision_check', table.decision, DECISIONS),

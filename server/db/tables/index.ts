@@ -30,3 +30,4 @@ export * from './cases.js';
 export * from './rate-limits.js';
 export * from './log.js';
 export * from './access-reviews.js';
+export * from './reports.js';
