@@ -25,6 +25,7 @@ import { BadInput, Conflict } from '../errors.js';
 import type { SecretBox } from '../secrets/secret-box.js';
 import { inTransaction, type TransactionContext } from '../service-context.js';
 import { parseInput } from '../validation.js';
+import { chatBotActor, takeOverUnprovenBinding } from './workspaces.js';
 
 /** Long enough to click through Slack's consent screen, short enough that a leaked URL soon goes stale. */
 export const INSTALL_STATE_TTL_MS = 10 * 60_000;
@@ -65,7 +66,7 @@ const startInput = z.object({
 });
 
 const stateHash = (state: string) => createHash('sha256').update(state).digest('hex');
-const botActor = (tenantId: string): Actor => ({ type: 'system', tenantId, name: 'slack-bot' });
+const botActor = (tenantId: string): Actor => chatBotActor(tenantId, 'slack');
 const ALREADY_BOUND = 'This Slack workspace is already bound to another Vigil tenant: its admin unbinds it there first. Nothing was installed.';
 const UNKNOWN_STATE = 'This install link is unknown, used or expired: start again from Vigil (installSlackApp).';
 
@@ -155,24 +156,12 @@ export async function completeSlackInstall(
         )
         .returning();
       if (!held) throw new BadInput('state', UNKNOWN_STATE);
-      const [holder] = await tx.db
-        .select()
-        .from(chatWorkspaces)
-        .where(and(eq(chatWorkspaces.provider, 'slack'), eq(chatWorkspaces.externalId, access.teamId)))
-        .for('update');
-      if (holder && holder.tenantId !== held.tenantId) {
-        if (holder.verifiedAt) throw new Conflict(ALREADY_BOUND, { field: 'state' });
-        await tx.db.delete(chatWorkspaces).where(and(eq(chatWorkspaces.tenantId, holder.tenantId), eq(chatWorkspaces.provider, 'slack')));
-        await recordChange(
-          { ...tx, actor: botActor(holder.tenantId) },
-          {
-            action: 'chat_workspace.unbound',
-            resource: { type: 'chat_workspace', id: 'slack', name: holder.externalId },
-            before: { externalId: holder.externalId, approverChannel: holder.approverChannel },
-            after: { reason: 'the workspace installed Vigil for another tenant; this binding was never proven', installedBy: access.installerId },
-          },
-        );
-      }
+      await takeOverUnprovenBinding(
+        tx,
+        { tenantId: held.tenantId, provider: 'slack', externalId: access.teamId },
+        new Conflict(ALREADY_BOUND, { field: 'state' }),
+        { reason: 'the workspace installed Vigil for another tenant; this binding was never proven', installedBy: access.installerId },
+      );
       const [before] = await tx.db
         .select()
         .from(chatWorkspaces)

@@ -5,7 +5,6 @@
  * one the platform signed the request with, never one typed by anyone.
  */
 import { and, eq, inArray } from 'drizzle-orm';
-import type { Actor } from '../auth/actor.js';
 import { recordChange } from '../audit/record-change.js';
 import type { Clock } from '../clock.js';
 import type { Database } from '../db/database.js';
@@ -14,6 +13,7 @@ import { chatWorkspaceClaims, chatWorkspaces, type ChatProvider, type ChatWorksp
 import { BadInput, Conflict, Forbidden } from '../errors.js';
 import { inTransaction } from '../service-context.js';
 import { storedHashesOfOneTimeCode } from './one-time-code.js';
+import { chatBotActor, takeOverUnprovenBinding } from './workspaces.js';
 
 export interface WorkspaceProof {
   readonly provider: ChatProvider;
@@ -29,8 +29,6 @@ export type EntitlementCheck = () => Promise<string | undefined>;
 
 const WORKSPACE_WORD: Record<ChatProvider, string> = { slack: 'Slack workspace', teams: 'Microsoft Teams tenant' };
 const UNKNOWN_CODE = 'That bind code is unknown, used or expired: an admin of your Vigil tenant makes a new one with bindChatWorkspace.';
-
-const botActor = (tenantId: string, provider: ChatProvider): Actor => ({ type: 'system', tenantId, name: `${provider}-bot` });
 
 /**
  * Binds the workspace to the tenant whose code was posted. BAD_USER_INPUT when the code is unknown,
@@ -55,7 +53,7 @@ export async function proveWorkspaceBinding(
   const refusal = await isEntitled();
   if (refusal) throw new Forbidden(refusal);
 
-  const ctx = { db: deps.db, clock: deps.clock, actor: botActor(claim.tenantId, proof.provider) };
+  const ctx = { db: deps.db, clock: deps.clock, actor: chatBotActor(claim.tenantId, proof.provider) };
   try {
     return await inTransaction(ctx, async (tx) => {
       const [held] = await tx.db
@@ -70,25 +68,12 @@ export async function proveWorkspaceBinding(
         )
         .for('update');
       if (!held) throw new BadInput('code', UNKNOWN_CODE);
-      const [holder] = await tx.db
-        .select()
-        .from(chatWorkspaces)
-        .where(and(eq(chatWorkspaces.provider, held.provider), eq(chatWorkspaces.externalId, held.externalId)))
-        .for('update');
-      if (holder && holder.tenantId !== held.tenantId) {
-        if (holder.verifiedAt)
-          throw new Conflict(`This ${word} is already bound to another Vigil tenant: its admin unbinds it there first.`, { field: 'code' });
-        await tx.db.delete(chatWorkspaces).where(and(eq(chatWorkspaces.tenantId, holder.tenantId), eq(chatWorkspaces.provider, holder.provider)));
-        await recordChange(
-          { ...tx, actor: botActor(holder.tenantId, holder.provider) },
-          {
-            action: 'chat_workspace.unbound',
-            resource: { type: 'chat_workspace', id: holder.provider, name: holder.externalId },
-            before: { externalId: holder.externalId, approverChannel: holder.approverChannel },
-            after: { reason: 'the workspace proved a binding to another tenant; this one was never proven', provenBy: proof.chatUserId },
-          },
-        );
-      }
+      await takeOverUnprovenBinding(
+        tx,
+        { tenantId: held.tenantId, provider: held.provider, externalId: held.externalId },
+        new Conflict(`This ${word} is already bound to another Vigil tenant: its admin unbinds it there first.`, { field: 'code' }),
+        { reason: 'the workspace proved a binding to another tenant; this one was never proven', provenBy: proof.chatUserId },
+      );
       const [before] = await tx.db
         .select()
         .from(chatWorkspaces)

@@ -7,7 +7,7 @@
  */
 import { and, eq, isNotNull } from 'drizzle-orm';
 import { z } from 'zod';
-import { actorId } from '../auth/actor.js';
+import { actorId, type Actor } from '../auth/actor.js';
 import { requireAdmin } from '../auth/scope.js';
 import { recordChange } from '../audit/record-change.js';
 import type { Executor } from '../db/database.js';
@@ -137,6 +137,40 @@ export async function unbindChatWorkspace(ctx: TransactionContext, provider: Cha
     after: null,
   });
   return true;
+}
+
+/** Vigil's bot acting in a tenant: who binds, installs and unbinds workspaces from chat. */
+export const chatBotActor = (tenantId: string, provider: ChatProvider): Actor => ({ type: 'system', tenantId, name: `${provider}-bot` });
+
+/**
+ * Clears the way for binding workspace `externalId` to `tenantId`, inside the binding's
+ * transaction: a proven binding of it held by another tenant refuses (`conflict` is thrown); one
+ * never proven gives way, removed and recorded in that tenant's audit log with `why` (the reason
+ * and who proved the workspace for the new tenant). The holder's row stays locked until commit.
+ */
+export async function takeOverUnprovenBinding(
+  tx: TransactionContext,
+  workspace: { readonly tenantId: string; readonly provider: ChatProvider; readonly externalId: string },
+  conflict: Conflict,
+  why: Readonly<Record<string, unknown>>,
+): Promise<void> {
+  const [holder] = await tx.db
+    .select()
+    .from(chatWorkspaces)
+    .where(and(eq(chatWorkspaces.provider, workspace.provider), eq(chatWorkspaces.externalId, workspace.externalId)))
+    .for('update');
+  if (!holder || holder.tenantId === workspace.tenantId) return;
+  if (holder.verifiedAt) throw conflict;
+  await tx.db.delete(chatWorkspaces).where(and(eq(chatWorkspaces.tenantId, holder.tenantId), eq(chatWorkspaces.provider, holder.provider)));
+  await recordChange(
+    { ...tx, actor: chatBotActor(holder.tenantId, holder.provider) },
+    {
+      action: 'chat_workspace.unbound',
+      resource: { type: 'chat_workspace', id: holder.provider, name: holder.externalId },
+      before: { externalId: holder.externalId, approverChannel: holder.approverChannel },
+      after: why,
+    },
+  );
 }
 
 /** The proven binding of a workspace: the only kind a bot answers for. */
