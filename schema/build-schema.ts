@@ -41,6 +41,7 @@ import { LogArchiveResolver } from './log/archive.resolver.js';
 import { RECORD_LEAF_RESOLVERS } from './log/record-leaf.resolver.js';
 import { DesktopRecordingResolver } from './recordings/desktop-recording.resolver.js';
 import { TerminalRecordingResolver, TerminalSessionRecordingResolver } from './recordings/recording.resolver.js';
+import { AccessReviewItemResolver, AccessReviewResolver } from './reviews/access-review.resolver.js';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 const RESOLVERS: NonEmptyArray<Function> = [
@@ -85,6 +86,8 @@ const RESOLVERS: NonEmptyArray<Function> = [
   EventStreamResolver,
   StreamEventOcsfResolver,
   EventStatisticsResolver,
+  AccessReviewResolver,
+  AccessReviewItemResolver,
   ...RECORD_LEAF_RESOLVERS,
 ];
 

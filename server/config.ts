@@ -123,6 +123,7 @@ const environmentSchema = z
     VIGIL_CHECKPOINT_MINUTES: integer(60, 1, 7 * 24 * 60),
     VIGIL_MAX_CLOCK_SKEW: integer(300, 0, 86_400),
     VIGIL_APPROVAL_SWEEP_SECONDS: integer(15, 1, 3600),
+    VIGIL_ACCESS_REVIEW_JOB_SECONDS: integer(300, 1, 86_400),
     PAGERDUTY_API_URL: httpUrl,
     OPSGENIE_API_URL: httpUrl,
     VIGIL_ONCALL_TIMEOUT_MS: integer(5000, 100, 60_000),
@@ -440,6 +441,10 @@ export interface Config {
     /** How often undecided requests expire and sessions start and end (their time bounds' precision). */
     readonly sweepIntervalMs: number;
   };
+  readonly reviews: {
+    /** How often access reviews recur, escalate and remind (server/reviews/review-job.ts). */
+    readonly jobIntervalMs: number;
+  };
   /** The on-call services whose schedules policies may name as approvers (server/oncall). */
   readonly onCall: {
     /** PagerDuty's REST API (PAGERDUTY_API_URL; tests point it at a local fake). */
@@ -608,6 +613,7 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
     approvals: {
       sweepIntervalMs: env.VIGIL_APPROVAL_SWEEP_SECONDS * 1000,
     },
+    reviews: { jobIntervalMs: env.VIGIL_ACCESS_REVIEW_JOB_SECONDS * 1000 },
     onCall: {
       pagerDutyApiUrl: env.PAGERDUTY_API_URL ?? 'https://api.pagerduty.com',
       opsgenieApiUrl: env.OPSGENIE_API_URL ?? 'https://api.opsgenie.com',

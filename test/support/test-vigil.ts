@@ -55,6 +55,7 @@ export const TEST_ENV: Readonly<Record<string, string>> = {
   VIGIL_WEBHOOK_POLL_MS: '60000',
   VIGIL_ALERT_EVALUATION_SECONDS: '3600',
   VIGIL_APPROVAL_SWEEP_SECONDS: '3600',
+  VIGIL_ACCESS_REVIEW_JOB_SECONDS: '86400',
   VIGIL_LOG_INTERVAL_MS: '60000',
   VIGIL_PRESENCE_SWEEP_SECONDS: '3600',
   // Rate limits count every request with a statement of their own; their tests turn them on.
