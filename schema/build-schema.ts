@@ -40,6 +40,7 @@ import { LogResolver } from './log/log.resolver.js';
 import { LogArchiveResolver } from './log/archive.resolver.js';
 import { RECORD_LEAF_RESOLVERS } from './log/record-leaf.resolver.js';
 import { DesktopRecordingResolver } from './recordings/desktop-recording.resolver.js';
+import { ReportResolver } from './reports/report.resolver.js';
 import { TerminalRecordingResolver, TerminalSessionRecordingResolver } from './recordings/recording.resolver.js';
 import { AccessReviewItemResolver, AccessReviewResolver } from './reviews/access-review.resolver.js';
 
@@ -71,6 +72,7 @@ const RESOLVERS: NonEmptyArray<Function> = [
   WebhookResolver,
   AlertsResolver,
   AlertResolver,
+  ReportResolver,
   AuditResolver,
   RetentionResolver,
   TerminalRecordingResolver,

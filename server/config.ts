@@ -175,6 +175,7 @@ const environmentSchema = z
     VIGIL_WEBHOOK_TIMEOUT_MS: integer(10_000, 100, 120_000),
     VIGIL_WEBHOOK_POLL_MS: integer(1000, 50, 60_000),
     VIGIL_ALERT_EVALUATION_SECONDS: integer(30, 1, 3600),
+    VIGIL_REPORT_SCHEDULE_SECONDS: integer(60, 1, 3600),
     VIGIL_SUBSCRIPTION_QUEUE: integer(10_000, 1, 1_000_000),
     VIGIL_SUBSCRIPTION_LAG_SECONDS: integer(30, 1, 3600),
     VIGIL_WS_MAX_BUFFERED_KB: integer(4096, 1, 1_048_576),
@@ -380,6 +381,8 @@ export interface Config {
     readonly pollIntervalMs: number;
     /** How often alert rules are evaluated. */
     readonly alertEvaluationMs: number;
+    /** How often each instance looks for review digests that are due (server/reports). */
+    readonly reportScheduleMs: number;
   };
   /** The Slack bot, when SLACK_BOT_TOKEN and a way for Slack to reach Vigil are set. */
   readonly slack?: {
@@ -567,6 +570,7 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
       timeoutMs: env.VIGIL_WEBHOOK_TIMEOUT_MS,
       pollIntervalMs: env.VIGIL_WEBHOOK_POLL_MS,
       alertEvaluationMs: env.VIGIL_ALERT_EVALUATION_SECONDS * 1000,
+      reportScheduleMs: env.VIGIL_REPORT_SCHEDULE_SECONDS * 1000,
     },
     teams:
       env.MICROSOFT_APP_ID || env.TEAMS_BOT_ENABLED

@@ -40,6 +40,7 @@ import { createTeamsBot } from '../bot/teams/teams-bot.js';
 import type { ChatSenders } from './channels/chat-senders.js';
 import { startDeliveryWorker, type DeliveryDeps } from './webhooks/delivery-worker.js';
 import { startAlertEvaluator } from './alerts/evaluate-rules.js';
+import { startReportScheduler } from './reports/run-reports.js';
 import { startAccessReviewJob } from './reviews/review-job.js';
 import { createSubscriptionHub } from '../schema/realtime/subscription-hub.js';
 import { startRetention } from './audit/retention.js';
@@ -245,6 +246,7 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
     });
     const deliveryWorker = startDeliveryWorker(deliveryDeps, config.outbound.pollIntervalMs);
     const alertEvaluator = startAlertEvaluator(deliveryDeps, config.outbound.alertEvaluationMs);
+    const reportScheduler = startReportScheduler(deliveryDeps, config.outbound.reportScheduleMs);
     const approvalSweeper = startApprovalSweeper({ db: database.db, clock, logger, intervalMs: config.approvals.sweepIntervalMs });
     const reviewJob = startAccessReviewJob(deliveryDeps, config.reviews.jobIntervalMs);
     const archiveStore = config.archive ? await createS3ObjectStore(config.archive) : undefined;
@@ -286,6 +288,7 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
               reviewJob.dispose(),
               deliveryWorker.dispose(),
               alertEvaluator.dispose(),
+              reportScheduler.dispose(),
               logJob.dispose(),
               retention.dispose(),
               rateLimitSweeper.dispose(),

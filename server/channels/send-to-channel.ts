@@ -23,6 +23,16 @@ export interface AlertMessage {
   readonly details?: Record<string, unknown>;
   /** The alert, when the message is one (chat bots put an Acknowledge button on it). */
   readonly alertId?: string;
+  /** A message that brings its own layout (a review digest), used in place of the alert's. */
+  readonly rendered?: RenderedMessage;
+}
+
+/** Each channel format's body of a message laid out by its sender. */
+export interface RenderedMessage {
+  readonly text: string;
+  readonly html: string;
+  readonly slackBlocks: readonly unknown[];
+  readonly teamsSections: readonly unknown[];
 }
 
 export interface ChannelResult {
@@ -42,6 +52,7 @@ export const SEVERITY_COLOURS: Record<Severity, string> = {
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 
 export function slackPayload(alert: AlertMessage, channel?: string | null) {
+  if (alert.rendered) return { ...(channel ? { channel } : {}), text: alert.subject, blocks: alert.rendered.slackBlocks };
   return {
     ...(channel ? { channel } : {}),
     text: alert.subject,
@@ -68,7 +79,7 @@ export function teamsPayload(alert: AlertMessage) {
     summary: alert.subject,
     title: alert.subject,
     text: alert.message,
-    sections: [
+    sections: alert.rendered?.teamsSections ?? [
       {
         facts: [
           { name: 'Severity', value: alert.severity },
@@ -125,8 +136,10 @@ export async function sendToChannel(
         greetingTimeout: timeoutMs,
         socketTimeout: timeoutMs,
       });
-      const text = `${alert.message}\n\nSeverity: ${alert.severity}\nSource: ${alert.source}${alert.link ? `\n${alert.link}` : ''}`;
-      const html = `<h2 style="color:${SEVERITY_COLOURS[alert.severity]}">${escapeHtml(alert.subject)}</h2><p>${escapeHtml(alert.message)}</p><p>Severity: <b>${alert.severity}</b><br>Source: ${escapeHtml(alert.source)}</p>${alert.link ? `<p><a href="${escapeHtml(alert.link)}">Open in Vigil</a></p>` : ''}`;
+      const text = alert.rendered?.text ?? `${alert.message}\n\nSeverity: ${alert.severity}\nSource: ${alert.source}${alert.link ? `\n${alert.link}` : ''}`;
+      const html =
+        alert.rendered?.html ??
+        `<h2 style="color:${SEVERITY_COLOURS[alert.severity]}">${escapeHtml(alert.subject)}</h2><p>${escapeHtml(alert.message)}</p><p>Severity: <b>${alert.severity}</b><br>Source: ${escapeHtml(alert.source)}</p>${alert.link ? `<p><a href="${escapeHtml(alert.link)}">Open in Vigil</a></p>` : ''}`;
       await transport.sendMail({ from: smtp.from, to: smtp.to, subject: `[${alert.severity.toUpperCase()}] ${alert.subject}`, text, html });
       transport.close();
       return { isSuccess: true, error: null };

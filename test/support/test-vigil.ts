@@ -54,6 +54,7 @@ export const TEST_ENV: Readonly<Record<string, string>> = {
   // tests of these jobs run them directly on the test clock, or set their own interval.
   VIGIL_WEBHOOK_POLL_MS: '60000',
   VIGIL_ALERT_EVALUATION_SECONDS: '3600',
+  VIGIL_REPORT_SCHEDULE_SECONDS: '3600',
   VIGIL_APPROVAL_SWEEP_SECONDS: '3600',
   VIGIL_ACCESS_REVIEW_JOB_SECONDS: '86400',
   VIGIL_LOG_INTERVAL_MS: '60000',
