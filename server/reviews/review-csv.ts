@@ -4,12 +4,16 @@
  * exports' csvCell (formula neutralisation) and RFC 4180 rows (csvChunks). Each item's id is its
  * record id in the verifiable log: `logInclusionProof(recordId: <item id>)` proves its decision.
  */
+import { requireAdmin } from '../auth/scope.js';
 import type { Executor } from '../db/database.js';
 import { columnsByIds } from '../db/rows-by-ids.js';
 import { users, type AccessReviewItemRow, type AccessReviewRow } from '../db/tables/index.js';
 import { csvChunks } from '../export/csv-chunks.js';
 import { csvCell } from '../export/csv-cells.js';
-import { allReviewItems } from './review-queries.js';
+import { BadInput } from '../errors.js';
+import type { ServiceContext } from '../service-context.js';
+import { reviewerIdentity } from './access-reviews.js';
+import { allReviewItems, getAccessReview } from './review-queries.js';
 import type { ReviewerIdentity } from './review-scope.js';
 
 export const REVIEW_CSV_HEADER = [
@@ -65,4 +69,12 @@ export async function reviewCsv(db: Executor, who: ReviewerIdentity, review: Acc
   let text = '';
   for await (const chunk of reviewCsvChunks(db, who, review)) text += chunk;
   return text;
+}
+
+/** The export route's start (GET /export/access-review.csv?id=…): admins only, the whole campaign. */
+export async function startReviewExport(ctx: ServiceContext, id: string | undefined): Promise<AsyncGenerator<string>> {
+  requireAdmin(ctx.actor);
+  if (!id) throw new BadInput('id', 'id: name the access review to export');
+  const who = await reviewerIdentity(ctx.db, ctx.actor);
+  return reviewCsvChunks(ctx.db, who, await getAccessReview(ctx.db, who, id));
 }

@@ -306,6 +306,13 @@ describe('a quarterly access review', () => {
     });
     expect([ray.email, rita.email]).toContain(row.decided_by_email);
     expect(rows.every((candidate) => candidate.decision !== '' && candidate.decided_by_email !== '')).toBe(true);
+    // The same file from the export route, for admins.
+    const exportUrl = `${t.vigil.baseUrl}/export/access-review.csv?id=${reviewId}`;
+    const download = await fetch(exportUrl, { headers: { authorization: `Bearer ${admin.token}` } });
+    expect(download.status).toBe(200);
+    expect(download.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    expect(await download.text()).toBe(csv);
+    expect((await fetch(exportUrl, { headers: { authorization: `Bearer ${ray.token}` } })).status).toBe(403);
     // A reviewer reads the campaign, never its export.
     expect(codeOf(await gql(`query($id: ID!) { accessReview(id: $id) { resultCsv } }`, ray, { id: reviewId }))).toBe('FORBIDDEN');
   });
