@@ -139,6 +139,25 @@ async function configuredTenant(slug: string) {
     admin.token,
   );
   await gql('mutation($id: ID!) { deleteOnCallIntegration(id: $id) { id } }', admin.token, { id: opsgenie.createOnCallIntegration.id });
+  // Custom roles: one changed, assigned to a group and unassigned, then removed.
+  const role = await gql(
+    'mutation { createRole(input: { name: "auditor-gone", permissions: [RECORDS_VIEW], serverSelectors: [{ labels: [{ key: "env", value: "prod" }] }] }) { id } }',
+    admin.token,
+  );
+  await gql('mutation($id: ID!) { updateRole(id: $id, input: { description: "reads prod" }) { id } }', admin.token, { id: role.createRole.id });
+  const held = await gql('mutation($id: ID!) { assignRole(roleId: $id, group: "auditors") { id } }', admin.token, { id: role.createRole.id });
+  await gql('mutation($id: ID!) { unassignRole(assignmentId: $id) { id } }', admin.token, { id: held.assignRole.id });
+  await gql('mutation($id: ID!) { deleteRole(id: $id) { id } }', admin.token, { id: role.createRole.id });
+  // A review digest schedule: made, changed, run once (the digest is a leaf too) and removed.
+  const digest = { name: 'weekly', cron: '0 9 * * 1', timezone: 'Europe/Berlin' };
+  const schedule = await gql('mutation($input: ReportScheduleInput!) { createReportSchedule(input: $input) { id } }', admin.token, { input: digest });
+  const scheduleId = schedule.createReportSchedule.id;
+  await gql('mutation($id: ID!, $input: ReportScheduleInput!) { updateReportSchedule(id: $id, input: $input) { id } }', admin.token, {
+    id: scheduleId,
+    input: { ...digest, approverThreshold: 3 },
+  });
+  await gql('mutation($id: ID!) { runReportNow(scheduleId: $id) { id } }', admin.token, { id: scheduleId });
+  await gql('mutation($id: ID!) { deleteReportSchedule(id: $id) { id } }', admin.token, { id: scheduleId });
   // What the bots do once someone posts a code in the workspace (test/bots covers the HTTP side).
   const teamId = `T${slug.toUpperCase()}`;
   const { bindCode } = await requestBinding(t, admin.token, 'SLACK', teamId);
@@ -214,6 +233,7 @@ describe('settings in the verifiable log', () => {
         ['webhook_subscription', 'gone'],
         ['retention_policy', 'commands'],
         ['on_call_integration', 'og-gone'],
+        ['role', 'auditor-gone'],
       ]),
     );
     const alert = leaves.filter((leaf) => leaf.kind === 'alert').map((leaf) => [leaf.leaf.startsWith('{"deleted":true,'), JSON.parse(leaf.leaf).row.state]);
