@@ -31,6 +31,7 @@ import { ViewerResolver } from './records/viewer.resolver.js';
 import { ChatResolver } from './chat/chat.resolver.js';
 import { SlackInstallResolver } from './chat/slack-install.resolver.js';
 import { ApprovalOnCallResolver, ApprovalPolicyOnCallResolver, OnCallResolver } from './oncall/on-call.resolver.js';
+import { RoleResolver, UserRolesResolver } from './roles/role.resolver.js';
 import { DateTimeScalar } from './common/date-time-scalar.js';
 import { leanFieldResolvers } from './lean-field-resolvers.js';
 import { EventStreamResolver } from './events/event-stream.resolver.js';
@@ -83,6 +84,8 @@ const RESOLVERS: NonEmptyArray<Function> = [
   OnCallResolver,
   ApprovalPolicyOnCallResolver,
   ApprovalOnCallResolver,
+  RoleResolver,
+  UserRolesResolver,
   LogResolver,
   LogArchiveResolver,
   EventStreamResolver,

@@ -6,7 +6,9 @@ import { ACCESS_SUDO_PATTERN } from '../../server/approvals/command-patterns.js'
 import { requestExtension } from '../../server/approvals/extend-access.js';
 import { requestAccess } from '../../server/approvals/request-access.js';
 import { requestSudo } from '../../server/approvals/request-sudo.js';
-import { canSeeApproval, recordScope, requireActor, reviewerScope, reviewRefusal } from '../../server/auth/scope.js';
+import { canSeeApproval, recordScope, requestServersOf, requireActor, reviewerScope, reviewRefusal, type RowServers } from '../../server/auth/scope.js';
+import type { ApprovalRecord } from '../../server/approvals/approval-types.js';
+import type { Loaders } from '../loaders.js';
 import { NotFound } from '../../server/errors.js';
 import { onCallStandingOf, schedulesOfPendingApprovals } from '../../server/oncall/on-call-people.js';
 import { inTransaction } from '../../server/service-context.js';
@@ -48,6 +50,14 @@ export class ApprovalDecisionResolver {
   }
 }
 
+/** A request with its servers (requestServersOf), through the operation's loader of access sessions. */
+export async function withRequestServers<Row extends Pick<ApprovalRecord, 'kind' | 'serverId' | 'accessSessionId'>>(
+  ctx: { loaders: Pick<Loaders, 'accessSessionById'> },
+  approval: Row,
+): Promise<Row & { servers: RowServers }> {
+  return { ...approval, servers: requestServersOf(approval, await ctx.loaders.accessSessionById.load(approval.accessSessionId)) };
+}
+
 @Resolver(() => Approval)
 export class ApprovalResolver {
   @Query(() => ApprovalConnection, { description: 'Requests, newest first: the approval history for admins; your own requests otherwise.' })
@@ -71,9 +81,10 @@ export class ApprovalResolver {
   @Query(() => Approval, { description: 'A request: yours, one you may decide, or any for admins.' })
   async approval(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string): Promise<Approval> {
     const actor = requireActor(ctx.actor);
-    const row = await getApprovalInScope(ctx.deps.db, { tenantId: actor.tenantId }, parseId('id', id));
-    if (!row) throw new NotFound('Approval', id);
+    const found = await getApprovalInScope(ctx.deps.db, { tenantId: actor.tenantId }, parseId('id', id));
+    if (!found) throw new NotFound('Approval', id);
     const groups = await viewerGroups(ctx);
+    const row = await withRequestServers(ctx, found);
     // The providers are asked only when the request is not otherwise the viewer's to see.
     if (!canSeeApproval(actor, groups, row) && !canSeeApproval(actor, groups, row, await viewerOnCall(ctx, row.onCallSchedules))) {
       throw new NotFound('Approval', id);
@@ -189,8 +200,9 @@ export class ApprovalResolver {
   async viewerCanDecide(@Root() approval: Approval, @Ctx() ctx: GraphQLContext): Promise<boolean> {
     if (approval.record.status !== 'pending') return false;
     const groups = await viewerGroups(ctx);
-    if (reviewRefusal(ctx.actor, groups, approval.record) !== null) {
-      if (reviewRefusal(ctx.actor, groups, approval.record, await viewerOnCall(ctx, approval.record.onCallSchedules)) !== null) return false;
+    const rules = await withRequestServers(ctx, approval.record);
+    if (reviewRefusal(ctx.actor, groups, rules) !== null) {
+      if (reviewRefusal(ctx.actor, groups, rules, await viewerOnCall(ctx, rules.onCallSchedules)) !== null) return false;
     }
     const decisions = await ctx.loaders.decisionsByApprovalId.load(approval.id);
     return ctx.actor?.type === 'user' && !decisions.some((decision) => decision.approverId === (ctx.actor as { userId: string }).userId);

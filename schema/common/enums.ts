@@ -13,6 +13,7 @@ export enum PermissionEnum {
   MONITORING_VIEW = 'monitoring.view',
   MONITORING_MANAGE = 'monitoring.manage',
   APPROVALS_DECIDE = 'approvals.decide',
+  RECORDS_VIEW = 'records.view',
   CASES_MANAGE = 'cases.manage',
 }
 registerEnumType(PermissionEnum, {

@@ -2,7 +2,7 @@
  * The agent-reported record kinds as subscriptions deliver them: which kind of record an event
  * names, whose it is (for the row rule of server/auth/scope.ts) and its GraphQL form.
  */
-import { canSeeRow } from '../../server/auth/scope.js';
+import { canSeeRow, onServer } from '../../server/auth/scope.js';
 import { recordsByIds } from '../../server/lookups/records-by-ids.js';
 import type { DomainEvent, RecordEventKind } from '../../server/realtime/domain-events.js';
 import type { CommandRecord, FileTransferRecord, SudoAuthorizationRecord, SystemLogRecord, TerminalSessionRecord } from '../../server/records/record-types.js';
@@ -87,5 +87,5 @@ export async function visibleRecords<Row extends SourceRecord>(
   const source = RECORD_SOURCES[event.kind];
   const rows = await delivery.once('rows', () => recordsByIds(ctx.deps.db, source.recordKind, event.tenantId, event.ids) as Promise<unknown[]>);
   const owned = (rows as Row[]).map((row) => ({ row, owner: (source.owner as (row: Row) => string | null)(row) }));
-  return { event, source, rows: owned.filter(({ owner }) => canSeeRow(ctx.actor, source.recordKind, owner)) };
+  return { event, source, rows: owned.filter(({ row, owner }) => canSeeRow(ctx.actor, source.recordKind, owner, onServer(row.serverId))) };
 }

@@ -11,7 +11,7 @@ import { newNotificationView } from '../../server/notifications/notifications.js
 import type { DomainEvent } from '../../server/realtime/domain-events.js';
 import type { CommandRecord } from '../../server/records/record-types.js';
 import { parseFilterIds } from '../../server/validation.js';
-import { viewerOnCall } from '../approvals/approval.resolver.js';
+import { viewerOnCall, withRequestServers } from '../approvals/approval.resolver.js';
 import { Approval } from '../approvals/approval.type.js';
 import { AuditEntry } from '../audit/audit-entry.type.js';
 import type { GraphQLContext } from '../context.js';
@@ -142,9 +142,10 @@ export class SubscriptionResolver {
         (event) => event.type === 'approval.requested',
         async (delivery): Promise<Approval[]> => {
           if (!isType(delivery, 'approval.requested')) return [];
-          const approval = await approvalOf(delivery);
-          if (!approval) return [];
+          const found = await approvalOf(delivery);
+          if (!found) return [];
           const groups = await groupsOf(ctx, delivery);
+          const approval = await withRequestServers(delivery, found);
           // The providers are asked only for a request the groups and the admin role leave open.
           const mayDecide =
             reviewRefusal(ctx.actor, groups, approval) === null ||
@@ -167,9 +168,10 @@ export class SubscriptionResolver {
         (event) => event.type === 'approval.decided',
         async (delivery): Promise<Approval[]> => {
           if (!isType(delivery, 'approval.decided')) return [];
-          const approval = await approvalOf(delivery);
-          if (!approval) return [];
+          const found = await approvalOf(delivery);
+          if (!found) return [];
           const groups = await groupsOf(ctx, delivery);
+          const approval = await withRequestServers(delivery, found);
           const canSee =
             canSeeApproval(ctx.actor, groups, approval) || canSeeApproval(ctx.actor, groups, approval, await viewerOnCall(ctx, approval.onCallSchedules));
           return canSee ? [Approval.from(approval)] : [];
@@ -191,7 +193,7 @@ export class SubscriptionResolver {
         async (delivery): Promise<AccessSession[]> => {
           if (!isType(delivery, 'access_session.changed')) return [];
           const session = await delivery.loaders.accessSessionById.load(delivery.event.accessSessionId);
-          return session && canSeeRow(ctx.actor, 'accessSessions', session.requesterId) ? [AccessSession.from(session)] : [];
+          return session && canSeeRow(ctx.actor, 'accessSessions', session.requesterId, session) ? [AccessSession.from(session)] : [];
         },
       );
     },

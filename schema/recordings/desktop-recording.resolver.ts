@@ -4,7 +4,7 @@
  * the video over HTTP (PUT /recordings/desktop/{sessionEventId}/chunks/{seq}): it is binary.
  */
 import { Arg, Args, Ctx, FieldResolver, Float, ID, Query, Resolver, Root } from 'type-graphql';
-import { canSeeRow, isStreamCredential, recordScope } from '../../server/auth/scope.js';
+import { canSeeRow, isStreamCredential, onServer, recordScope } from '../../server/auth/scope.js';
 import { desktopRecordingForReader } from '../../server/recordings/desktop-recording-access.js';
 import { listDesktopRecordings } from '../../server/recordings/desktop-recording-queries.js';
 import { issuePlaybackTicket } from '../../server/recordings/playback-ticket.js';
@@ -51,7 +51,12 @@ export class DesktopRecordingResolver {
       'A link to the playback page that works in a browser for 10 minutes (it carries a ticket for you), starting `at` seconds in. Null for agents and stream tokens.',
   })
   playbackUrl(@Root() recording: DesktopRecording, @Ctx() ctx: GraphQLContext, @Arg('at', () => Float, { nullable: true }) at?: number | null): string | null {
-    if (ctx.actor?.type !== 'user' || isStreamCredential(ctx.actor) || !canSeeRow(ctx.actor, 'desktopRecordings', recording.record.userId)) return null;
+    if (
+      ctx.actor?.type !== 'user' ||
+      isStreamCredential(ctx.actor) ||
+      !canSeeRow(ctx.actor, 'desktopRecordings', recording.record.userId, onServer(recording.record.serverId))
+    )
+      return null;
     const ticket = issuePlaybackTicket(ctx.deps.secretBox, ctx.actor, recording.id, ctx.deps.clock.now(), 'desktop_recording');
     const start = at != null && Number.isFinite(at) && at >= 0 ? `&t=${at}` : '';
     return `${ctx.deps.baseUrl()}/recordings/desktop/${recording.id}?ticket=${encodeURIComponent(ticket)}${start}`;

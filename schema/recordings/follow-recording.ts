@@ -6,7 +6,7 @@
  * the row rule) is checked again at every live chunk: a policy that stops letting approvers watch
  * ends the follow with FORBIDDEN.
  */
-import { canSeeRow } from '../../server/auth/scope.js';
+import { canSeeRow, onServer } from '../../server/auth/scope.js';
 import { chunkEvents } from '../../server/recordings/chunk-codec.js';
 import { isApproverWatchAllowed, recordingForLiveWatcher, recordRecordingView } from '../../server/recordings/recording-access.js';
 import { storedChunkData, storedChunks } from '../../server/recordings/recording-queries.js';
@@ -27,7 +27,11 @@ export async function followRecording(ctx: GraphQLContext, recordingId: string, 
     (event) => event.type === 'recording.appended' && event.recordingId === recording.id,
     async (delivery): Promise<RecordingEvents[]> => {
       const event = delivery.event;
-      if (event.type !== 'recording.appended' || !(isApproverWatching || canSeeRow(ctx.actor, 'terminalRecordings', event.userId))) return [];
+      if (
+        event.type !== 'recording.appended' ||
+        !(isApproverWatching || canSeeRow(ctx.actor, 'terminalRecordings', event.userId, onServer(recording.serverId)))
+      )
+        return [];
       const data = await delivery.once(`recording-chunk:${event.recordingId}:${event.seq}`, () => storedChunkData(db, tenantId, event.recordingId, event.seq));
       return data ? [await payload(recording.id, event.seq, data, event.isComplete)] : [];
     },

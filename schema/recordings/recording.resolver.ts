@@ -5,7 +5,7 @@
  */
 import { recordAuditView } from '../../server/audit/record-view.js';
 import { Arg, Args, Ctx, FieldResolver, Float, ID, Int, Mutation, Query, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
-import { canSeeRow, isStreamCredential, recordScope, requireAgent } from '../../server/auth/scope.js';
+import { canSeeRow, isStreamCredential, onServer, recordScope, requireAgent } from '../../server/auth/scope.js';
 import { appendRecordingChunk } from '../../server/recordings/append-chunk.js';
 import { issuePlaybackTicket } from '../../server/recordings/playback-ticket.js';
 import { recordingForReader } from '../../server/recordings/recording-access.js';
@@ -134,7 +134,12 @@ export class TerminalRecordingResolver {
       'A link to the playback page that works in a browser for 10 minutes (it carries a ticket for you), starting `at` seconds in. Null for agents and stream tokens.',
   })
   playbackUrl(@Root() recording: TerminalRecording, @Ctx() ctx: GraphQLContext, @Arg('at', () => Float, { nullable: true }) at?: number | null): string | null {
-    if (ctx.actor?.type !== 'user' || isStreamCredential(ctx.actor) || !canSeeRow(ctx.actor, 'terminalRecordings', recording.record.userId)) return null;
+    if (
+      ctx.actor?.type !== 'user' ||
+      isStreamCredential(ctx.actor) ||
+      !canSeeRow(ctx.actor, 'terminalRecordings', recording.record.userId, onServer(recording.record.serverId))
+    )
+      return null;
     const ticket = issuePlaybackTicket(ctx.deps.secretBox, ctx.actor, recording.id, ctx.deps.clock.now());
     const start = at != null && Number.isFinite(at) && at >= 0 ? `&t=${at}` : '';
     return `${ctx.deps.baseUrl()}/recordings/${recording.id}?ticket=${encodeURIComponent(ticket)}${start}`;
@@ -146,6 +151,6 @@ export class TerminalSessionRecordingResolver {
   @FieldResolver(() => TerminalRecording, { nullable: true, description: "The session's recording, when its agent sent one." })
   async recording(@Root() session: TerminalSession, @Ctx() ctx: GraphQLContext): Promise<TerminalRecording | null> {
     const row = await ctx.loaders.recordingBySessionId.load(session.id);
-    return row && canSeeRow(ctx.actor, 'terminalRecordings', row.userId) ? TerminalRecording.from(row) : null;
+    return row && canSeeRow(ctx.actor, 'terminalRecordings', row.userId, onServer(row.serverId)) ? TerminalRecording.from(row) : null;
   }
 }

@@ -5,7 +5,7 @@
  * behind it.
  */
 import type DataLoader from 'dataloader';
-import { canSeeRow } from '../../server/auth/scope.js';
+import { canSeeRow, onServer } from '../../server/auth/scope.js';
 import type { GraphQLContext } from '../context.js';
 import { Server } from '../identity/server.type.js';
 import { AccessSession } from './access-session.type.js';
@@ -38,10 +38,10 @@ export function loadPerson(ctx: GraphQLContext, id: string | null): Promise<Pers
 
 export async function loadAccessSession(ctx: GraphQLContext, id: string | null): Promise<AccessSession | null> {
   const row = id ? await ctx.loaders.accessSessionById.load(id) : null;
-  return row && canSeeRow(ctx.actor, 'accessSessions', row.requesterId) ? AccessSession.from(row) : null;
+  return row && canSeeRow(ctx.actor, 'accessSessions', row.requesterId, row) ? AccessSession.from(row) : null;
 }
 
 export async function loadTerminalSession(ctx: GraphQLContext, id: string | null): Promise<TerminalSession | null> {
   const row = id ? await ctx.loaders.terminalSessionById.load(id) : null;
-  return row && canSeeRow(ctx.actor, 'terminalSessions', row.userId) ? TerminalSession.from(row) : null;
+  return row && canSeeRow(ctx.actor, 'terminalSessions', row.userId, onServer(row.serverId)) ? TerminalSession.from(row) : null;
 }

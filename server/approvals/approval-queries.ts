@@ -1,6 +1,6 @@
 /** Reading the approval workflow: requests, the ones an approver may decide, and sudo checks. */
 import { and, asc, eq, inArray, ne, or, sql, type SQL } from 'drizzle-orm';
-import type { ReviewerScope, RowScope } from '../auth/scope.js';
+import type { ReviewerScope, RowScope, ServerReach } from '../auth/scope.js';
 import { arrayLiteral } from '../db/bulk-insert.js';
 import type { Executor } from '../db/database.js';
 import {
@@ -18,7 +18,11 @@ import {
 import { fetchPage, type Page, type PageArgs } from '../pagination/keyset.js';
 import { equalsIfGiven, findInScope, inTimeRange, oneOfIfGiven, scopeConditions, type ScopeColumns, type TimeRange } from '../records/queries/conditions.js';
 
-const SCOPE: ScopeColumns = { tenantId: approvals.tenantId, owner: approvals.requesterId };
+const SCOPE: ScopeColumns = {
+  tenantId: approvals.tenantId,
+  owner: approvals.requesterId,
+  servers: { accessSessionId: approvals.accessSessionId, serverId: approvals.serverId },
+};
 
 export interface ApprovalFilter extends TimeRange {
   status?: ApprovalStatus[] | null;
@@ -81,15 +85,15 @@ export function getApprovalInScope(db: Executor, scope: RowScope, id: string): P
 export async function listApprovalsToReview(db: Executor, reviewer: ReviewerScope, args: PageArgs): Promise<Page<ApprovalRow>> {
   const groups = arrayLiteral(reviewer.groups);
   const onCall = arrayLiteral(reviewer.onCall);
+  const inGroups = or(
+    sql`cardinality(${approvals.approverGroups}) = 0 and coalesce(cardinality(${approvals.onCallSchedules}), 0) = 0`,
+    sql`${approvals.approverGroups} && ${groups}::text[]`,
+    sql`${approvals.onCallSchedules} && ${onCall}::text[]`,
+  );
   const mayDecide = or(
     reviewer.isAdmin ? eq(approvals.isAdminApprover, true) : undefined,
-    reviewer.mayDecide
-      ? or(
-          sql`cardinality(${approvals.approverGroups}) = 0 and coalesce(cardinality(${approvals.onCallSchedules}), 0) = 0`,
-          sql`${approvals.approverGroups} && ${groups}::text[]`,
-          sql`${approvals.onCallSchedules} && ${onCall}::text[]`,
-        )
-      : undefined,
+    reviewer.mayDecide ? inGroups : undefined,
+    reviewer.decideReach ? and(inGroups, requestWithinReach(reviewer.decideReach)) : undefined,
   );
   const conditions = [
     eq(approvals.tenantId, reviewer.tenantId),
@@ -110,6 +114,20 @@ export async function listApprovalsToReview(db: Executor, reviewer: ReviewerScop
         .orderBy(...orderBy)
         .limit(limit),
   );
+}
+
+/** SQL twin of isRequestWithinReach (server/auth/scope.ts): every server of the request is within `reach`. */
+function requestWithinReach(reach: ServerReach): SQL {
+  const ids = sql`${arrayLiteral([...reach.servers.keys()])}::uuid[]`;
+  const selectors = sql`${JSON.stringify(reach.selectors)}::jsonb`;
+  return sql`case when ${approvals.kind} = 'sudo' then ${approvals.serverId} = any(${ids}) else exists (
+    select 1 from access_sessions request_session
+    where request_session.tenant_id = ${approvals.tenantId} and request_session.id = ${approvals.accessSessionId}
+      and (cardinality(request_session.server_ids) > 0 or request_session.server_labels <> '{}'::jsonb)
+      and request_session.server_ids <@ ${ids}
+      and (request_session.server_labels = '{}'::jsonb
+        or exists (select 1 from jsonb_array_elements(${selectors}) selector where request_session.server_labels @> selector.value))
+  ) end`;
 }
 
 export async function decisionsOfApprovals(db: Executor, tenantId: string, approvalIds: readonly string[]): Promise<ApprovalDecisionRow[]> {

@@ -6,7 +6,7 @@
  */
 import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { requireUser } from '../auth/scope.js';
+import { requestServersOf, requireUser, type RowServers } from '../auth/scope.js';
 import type { Executor } from '../db/database.js';
 import { accessSessions, approvalDecisions, approvals, users, type ApprovalRow, type Decision } from '../db/tables/index.js';
 import { BadInput, Conflict, Forbidden } from '../errors.js';
@@ -67,6 +67,15 @@ async function alreadyClosed(db: Executor, approval: ApprovalRow): Promise<Confl
   return new Conflict(message, { status: approval.status, decidedBy: closer?.email ?? null, decidedById: approval.closedById, decidedAt: when ?? null });
 }
 
+/** Where a request is, for a reviewer who may decide for some servers only (requestServersOf). */
+async function serversOfRequest(db: Executor, approval: ApprovalRow): Promise<RowServers> {
+  const [session] = await db
+    .select({ serverIds: accessSessions.serverIds, serverLabels: accessSessions.serverLabels })
+    .from(accessSessions)
+    .where(and(eq(accessSessions.tenantId, approval.tenantId), eq(accessSessions.id, approval.accessSessionId)));
+  return requestServersOf(approval, session);
+}
+
 export async function decideApproval(ctx: TransactionContext, approvalId: string, input: DecideInput, options: DecideOptions = {}): Promise<ApprovalRow> {
   const actor = requireUser(ctx.actor);
   const justification = parseInput(justificationSchema, input.justification, 'justification') || null;
@@ -75,7 +84,7 @@ export async function decideApproval(ctx: TransactionContext, approvalId: string
     .select({ groups: users.groups })
     .from(users)
     .where(and(eq(users.tenantId, actor.tenantId), eq(users.id, actor.userId)));
-  const review = await reviewAsOnCall(ctx, actor, reviewer?.groups ?? [], approval);
+  const review = await reviewAsOnCall(ctx, actor, reviewer?.groups ?? [], { ...approval, servers: await serversOfRequest(ctx.db, approval) });
   if (review.refusal) throw new Forbidden(review.refusal, review.details);
 
   const [earlier] = await ctx.db

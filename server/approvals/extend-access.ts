@@ -119,7 +119,7 @@ async function lockSessionToExtend(ctx: TransactionContext, sessionId: string): 
   const session = await lockAccessSession(ctx.db, actor.tenantId, sessionId);
   if (session.requesterId !== actor.userId) {
     // Another person's session stays invisible to someone who may not see it.
-    if (!canSeeRow(actor, 'accessSessions', session.requesterId)) throw new NotFound('Access session', sessionId);
+    if (!canSeeRow(actor, 'accessSessions', session.requesterId, session)) throw new NotFound('Access session', sessionId);
     throw new Forbidden('Only the person who requested an access session may ask to extend it', { field: 'input.accessSessionId' });
   }
   if (!isInForce(session, ctx.clock.now())) {

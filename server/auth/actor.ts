@@ -1,5 +1,30 @@
-import type { UserRow } from '../db/tables/index.js';
+import type { ServerSelector, UserRow } from '../db/tables/index.js';
 import { effectivePermissions, type Permission, type Role } from './permissions.js';
+
+/** A server's labels (`{ "env": "prod" }`). */
+export type ServerLabels = Readonly<Record<string, string>>;
+
+/**
+ * A permission held through a custom role scoped by server labels: it gives what the permission
+ * gives tenant-wide, limited to rows on the servers its selectors match (server/auth/scope.ts).
+ */
+export interface ScopedGrant {
+  readonly permission: Permission;
+  readonly selectors: readonly ServerSelector[];
+  /**
+   * The tenant's servers the selectors matched (`labels @> selector`) when the request was
+   * authenticated, with their labels: one request sees one answer, and the next one asks again.
+   */
+  readonly servers: ReadonlyMap<string, ServerLabels>;
+}
+
+/** What a person's live custom roles add: tenant-wide permissions, and permissions for some servers. */
+export interface RoleGrants {
+  readonly permissions: readonly string[];
+  readonly scoped: readonly ScopedGrant[];
+}
+
+export const NO_ROLE_GRANTS: RoleGrants = { permissions: [], scoped: [] };
 
 /** A person acting through a user token or a JWT. */
 export interface UserActor {
@@ -8,7 +33,10 @@ export interface UserActor {
   readonly userId: string;
   readonly email: string;
   readonly role: Role;
+  /** The role's permissions, those granted to the user, and those of their tenant-wide custom roles. */
   readonly permissions: ReadonlySet<Permission>;
+  /** Permissions held for some servers only, through custom roles scoped by server labels. */
+  readonly scopedGrants?: readonly ScopedGrant[];
   /** The API token used, when the request came with one (absent for JWTs). */
   readonly tokenId?: string;
   /** When the credential stops being valid (token expiry, JWT `exp`); open WebSockets close then. */
@@ -75,10 +103,15 @@ export function actorId(actor: Actor): string {
   }
 }
 
-/** The actor a user row acts as, with the credential it came through (a token, a JWT, a ticket). */
+/**
+ * The actor a user row acts as, with the credential it came through (a token, a JWT, a ticket) and
+ * the custom roles the user holds now (loadRoleGrants, server/roles/role-grants.ts; none when left
+ * out, which only narrows what the actor may do).
+ */
 export function userActorOf(
   user: UserRow,
   credential: { readonly tokenId?: string; readonly expiresAt?: Date; readonly isStreamOnly?: boolean } = {},
+  grants: RoleGrants = NO_ROLE_GRANTS,
 ): UserActor {
   return {
     type: 'user',
@@ -86,7 +119,8 @@ export function userActorOf(
     userId: user.id,
     email: user.email,
     role: user.role,
-    permissions: effectivePermissions(user.role, user.permissions),
+    permissions: effectivePermissions(user.role, [...user.permissions, ...grants.permissions]),
+    scopedGrants: user.role === 'admin' ? [] : grants.scoped,
     ...(credential.tokenId ? { tokenId: credential.tokenId } : {}),
     ...(credential.expiresAt ? { expiresAt: credential.expiresAt } : {}),
     ...(credential.isStreamOnly ? { isStreamOnly: true } : {}),

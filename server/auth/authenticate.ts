@@ -14,6 +14,7 @@ import { authenticateApiToken } from '../identity/api-tokens.js';
 import { findTenant } from '../identity/tenants.js';
 import { createUser, findUserByEmail } from '../identity/users.js';
 import { inTransaction } from '../service-context.js';
+import { loadRoleGrants } from '../roles/role-grants.js';
 import { userActorOf, type Actor, type Authenticated, type RequestInfo } from './actor.js';
 import type { JwtIdentity, JwtVerifier } from './jwt.js';
 import { requireFullCredential } from './scope.js';
@@ -53,7 +54,7 @@ export function createAuthenticator(db: Database, clock: Clock, verifyJwt?: JwtV
     if (!email) throw new Unauthenticated('The JWT has no email claim');
     const user = (await findUserByEmail(db, tenant.id, email)) ?? (await provisionUser(tenant.id, email, identity));
     if (user.disabledAt) throw new Unauthenticated('This user is disabled');
-    return { actor: userActorOf(user, { expiresAt: identity.expiresAt }), user };
+    return { actor: userActorOf(user, { expiresAt: identity.expiresAt }, await loadRoleGrants(db, user, clock.now())), user };
   }
 
   async function provisionUser(tenantId: string, email: string, identity: JwtIdentity) {

@@ -13,6 +13,12 @@
  * - `admin`: settings, and what the API shows admins alone.
  * A kind not listed (added later) is admin-only until it is. Agent tokens read nothing.
  *
+ * Servers: a reader who holds a kind's permission through a role scoped by server labels reads, of
+ * a `records` kind, the leaves on servers within that reach besides their own (recordScope's
+ * `servers`). Where a leaf is (LEAF_PLACES): its `server_id`; an access session's `server_ids` and
+ * `server_labels`; a chunk's recording's server; a request's access session's servers (a sudo
+ * request's own server too); a decision's request's. Parents are looked up by id, as owners are.
+ *
  * Fields: for a row one may see but does not own, scope.ts's OWNER_OR_ADMIN_FIELDS are null
  * (LEAF_COLUMNS_OF_FIELDS names their leaf columns). The tenant boundary is the query's, as
  * everywhere (server/events/placed-leaves.ts reads one tenant's log).
@@ -20,7 +26,18 @@
 import { Forbidden } from '../errors.js';
 import type { Actor, UserActor, SystemActor } from './actor.js';
 import type { Permission } from './permissions.js';
-import { canSeeField, hasPermission, isAdmin, recordScope, requireActor, type OwnerOrAdminField, type RecordKind } from './scope.js';
+import {
+  canSeeField,
+  hasPermission,
+  isAdmin,
+  isRowOnServerInReach,
+  recordScope,
+  requireActor,
+  type OwnerOrAdminField,
+  type RecordKind,
+  type RowServers,
+  type ServerReach,
+} from './scope.js';
 
 /** Where a row's owner is: a column of the row, or of the parent record the row's `column` names. */
 export type OwnerColumn = { readonly column: string } | { readonly column: string; readonly parentKind: string };
@@ -83,6 +100,31 @@ export const LEAF_READ_RULES: Readonly<Record<string, LeafReadRule>> = {
   case_note: { permission: 'cases.manage' },
 };
 
+/**
+ * Where a leaf of a `records` kind is: a column naming its server, the access session's own
+ * columns, or the parent record whose place it shares (by the id in `column`).
+ */
+export type LeafPlace =
+  | { readonly serverColumn: string }
+  | { readonly serverIdsColumn: string; readonly serverLabelsColumn: string }
+  | { readonly column: string; readonly parentKind: 'terminal_recording' | 'desktop_recording' | 'access_session' | 'approval' };
+
+export const LEAF_PLACES: Readonly<Record<string, LeafPlace>> = {
+  access_session: { serverIdsColumn: 'server_ids', serverLabelsColumn: 'server_labels' },
+  terminal_session: { serverColumn: 'server_id' },
+  terminal_recording: { serverColumn: 'server_id' },
+  recording_chunk: { column: 'recording_id', parentKind: 'terminal_recording' },
+  desktop_recording: { serverColumn: 'server_id' },
+  desktop_recording_chunk: { column: 'recording_id', parentKind: 'desktop_recording' },
+  command: { serverColumn: 'server_id' },
+  command_status_change: { serverColumn: 'server_id' },
+  file_transfer: { serverColumn: 'server_id' },
+  sudo_authorization: { serverColumn: 'server_id' },
+  system_log: { serverColumn: 'server_id' },
+  approval: { column: 'id', parentKind: 'approval' },
+  approval_decision: { column: 'approval_id', parentKind: 'approval' },
+};
+
 /** The leaf column each owner-or-admin field of the API is, by leaf kind. */
 export const LEAF_COLUMNS_OF_FIELDS: Readonly<Record<OwnerOrAdminField, { readonly kind: string; readonly column: string }>> = {
   'TerminalSession.remoteIp': { kind: 'terminal_session', column: 'remote_ip' },
@@ -97,8 +139,12 @@ for (const [field, { kind, column }] of Object.entries(LEAF_COLUMNS_OF_FIELDS) a
   FIELDS_BY_KIND.set(kind, [...(FIELDS_BY_KIND.get(kind) ?? []), { field, column }]);
 }
 
-/** How much of a kind an actor reads: all of the tenant's leaves, or those they own. */
-export type KindReach = { readonly all: true } | { readonly ownedBy: string; readonly owner: OwnerColumn };
+/**
+ * How much of a kind an actor reads: all of the tenant's leaves; those they own; those on servers
+ * of a reach (where the leaf is: LEAF_PLACES); or both of the last two.
+ */
+export type KindReach =
+  { readonly all: true } | { readonly ownedBy: string; readonly owner: OwnerColumn; readonly servers?: ServerReach } | { readonly servers: ServerReach };
 
 export interface EventScope {
   readonly tenantId: string;
@@ -110,15 +156,17 @@ export interface EventScope {
 function reachOf(actor: UserActor | SystemActor, rule: LeafReadRule): KindReach | undefined {
   if ('admin' in rule) return isAdmin(actor) ? { all: true } : undefined;
   if ('permission' in rule) return isAdmin(actor) || hasPermission(actor, rule.permission) ? { all: true } : undefined;
-  let ownerUserId: string | undefined;
+  let scope: ReturnType<typeof recordScope>;
   try {
-    ownerUserId = recordScope(actor, rule.records).ownerUserId;
+    scope = recordScope(actor, rule.records);
   } catch (error) {
     if (error instanceof Forbidden) return undefined;
     throw error;
   }
-  if (ownerUserId === undefined) return { all: true };
-  return rule.owner ? { ownedBy: ownerUserId, owner: rule.owner } : undefined;
+  const { ownerUserId, servers } = scope;
+  if (ownerUserId === undefined) return servers ? { servers } : { all: true };
+  if (!rule.owner) return servers ? { servers } : undefined;
+  return { ownedBy: ownerUserId, owner: rule.owner, ...(servers ? { servers } : {}) };
 }
 
 /** The actor's reach over every leaf kind; FORBIDDEN for agent tokens, UNAUTHENTICATED without an actor. */
@@ -133,11 +181,22 @@ export function eventScope(actor: Actor | null, leafKinds: readonly string[]): E
   return { tenantId: present.tenantId, actor: present, kinds };
 }
 
-/** Whether the scope shows a leaf of `kind` whose owner is `ownerUserId` (null: no owner known). */
-export function canSeeEvent(scope: EventScope, kind: string, ownerUserId: string | null): boolean {
+/**
+ * Whether the scope shows a leaf of `kind` whose owner is `ownerUserId` (null: no owner known), on
+ * `place` (null: not known; needed only where the reach has servers).
+ */
+export function canSeeEvent(scope: EventScope, kind: string, ownerUserId: string | null, place: RowServers | null = null): boolean {
   const reach = scope.kinds.get(kind);
   if (!reach) return false;
-  return 'all' in reach || (ownerUserId !== null && reach.ownedBy === ownerUserId);
+  if ('all' in reach) return true;
+  if ('ownedBy' in reach && ownerUserId !== null && reach.ownedBy === ownerUserId) return true;
+  return reach.servers !== undefined && place !== null && isRowOnServerInReach(reach.servers, place);
+}
+
+/** Whether reading `kind` needs each leaf's place (the reach has servers). */
+export function needsPlace(scope: EventScope, kind: string): boolean {
+  const reach = scope.kinds.get(kind);
+  return reach !== undefined && 'servers' in reach && reach.servers !== undefined;
 }
 
 /** The owner column of a kind read row by row (for field rules and the `userId` filter), if it has one. */

@@ -9,6 +9,9 @@ export const PERMISSIONS = [
   'monitoring.view',
   'monitoring.manage',
   'approvals.decide',
+  // Reading every access session, command, file transfer, sudo authorization and approval (an auditor's);
+  // held through a role scoped by server labels, only those on matching servers (server/auth/scope.ts).
+  'records.view',
   // Reading and working incident cases (server/cases): create, assign, attach what one may see, add notes.
   'cases.manage',
 ] as const;

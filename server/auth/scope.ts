@@ -8,7 +8,8 @@
  * actor's tenant id and filter by it, and rows reference each other through (tenant_id, id) keys.
  */
 import { Forbidden, Unauthenticated } from '../errors.js';
-import type { Actor, AgentActor, SystemActor, UserActor } from './actor.js';
+import type { ServerSelector } from '../db/tables/index.js';
+import type { Actor, AgentActor, ServerLabels, SystemActor, UserActor } from './actor.js';
 import type { Permission } from './permissions.js';
 
 export function requireActor(actor: Actor | null): Actor {
@@ -142,41 +143,82 @@ export type RecordKind =
   | 'approvals';
 
 /**
+ * The servers a permission held through label-scoped roles reaches: every selector of every such
+ * grant (a server matches when its labels contain one: `labels @> selector`), and the tenant's
+ * servers they matched when the credential was checked, with their labels.
+ */
+export interface ServerReach {
+  readonly selectors: readonly ServerSelector[];
+  readonly servers: ReadonlyMap<string, ServerLabels>;
+}
+
+/**
  * The rows of one kind an actor may list. `ownerUserId` narrows them to one person's rows
- * (the requester, operator, grantee or user, by kind); undefined means the whole tenant.
+ * (the requester, operator, grantee or user, by kind); `servers` to the rows on servers within a
+ * reach; with both, a row is in scope when either holds (own rows, and rows on those servers).
+ * Neither: the whole tenant.
  */
 export interface RowScope {
   readonly tenantId: string;
   readonly ownerUserId?: string;
+  readonly servers?: ServerReach;
 }
 
-/** Row rules, by record kind: who sees the whole tenant; everyone else sees only their own rows. */
+/**
+ * Where a row is, for the server part of a scope: its server, or for an access session the servers
+ * it covers (by id, and by label: `serverLabels` covers every server whose labels contain them).
+ * A request (approval) is where its access session is, and a sudo request also on its server.
+ */
+export interface RowServers {
+  readonly serverIds: readonly string[];
+  readonly serverLabels?: ServerLabels | null;
+}
+
+export const onServer = (serverId: string | null): RowServers => ({ serverIds: serverId ? [serverId] : [] });
+
+/**
+ * Row rules, by record kind: who reads the whole tenant's rows (admins, holders of `permission`);
+ * holders of that permission through a role scoped by server labels read the rows on the servers
+ * it matches; everyone else sees only their own rows, where the kind has an owner.
+ */
 const WHOLE_TENANT_READERS: Record<RecordKind, { permission?: Permission; isOwnRowsAllowed: boolean }> = {
-  accessSessions: { isOwnRowsAllowed: true },
+  accessSessions: { permission: 'records.view', isOwnRowsAllowed: true },
   terminalSessions: { permission: 'session_recordings.view', isOwnRowsAllowed: true },
   terminalRecordings: { permission: 'session_recordings.view', isOwnRowsAllowed: true },
   desktopRecordings: { permission: 'session_recordings.view', isOwnRowsAllowed: true },
-  commands: { isOwnRowsAllowed: true },
-  fileTransfers: { isOwnRowsAllowed: true },
-  sudoAuthorizations: { isOwnRowsAllowed: true },
-  // Not tied to a person: the whole tenant or nothing.
+  commands: { permission: 'records.view', isOwnRowsAllowed: true },
+  fileTransfers: { permission: 'records.view', isOwnRowsAllowed: true },
+  sudoAuthorizations: { permission: 'records.view', isOwnRowsAllowed: true },
+  // Not tied to a person: the whole tenant, the servers a scoped monitoring.view reaches, or nothing.
   systemLogs: { permission: 'monitoring.view', isOwnRowsAllowed: false },
   // Governance: admins only, however it is asked for.
   activityLog: { isOwnRowsAllowed: false },
   // The approval history is governance; a requester sees their own requests and how they went.
-  approvals: { isOwnRowsAllowed: true },
+  approvals: { permission: 'records.view', isOwnRowsAllowed: true },
 };
+
+/** The servers `actor` holds `permission` for through label-scoped roles; undefined when none. */
+export function serverReachOf(actor: Actor, permission: Permission): ServerReach | undefined {
+  if (actor.type !== 'user') return undefined;
+  const grants = (actor.scopedGrants ?? []).filter((grant) => grant.permission === permission);
+  if (grants.length === 0) return undefined;
+  const servers = new Map<string, ServerLabels>();
+  for (const grant of grants) for (const [id, labels] of grant.servers) servers.set(id, labels);
+  return { selectors: grants.flatMap((grant) => grant.selectors), servers };
+}
 
 export function recordScope(actor: Actor | null, kind: RecordKind): RowScope {
   const present = requireActor(actor);
   if (present.type === 'agent') throw new Forbidden('Agent tokens report records; they do not read them');
   const rule = WHOLE_TENANT_READERS[kind];
   if (isAdmin(present) || (rule.permission && hasPermission(present, rule.permission))) return { tenantId: present.tenantId };
+  const servers = rule.permission ? serverReachOf(present, rule.permission) : undefined;
+  if (servers && !rule.isOwnRowsAllowed) return { tenantId: present.tenantId, servers };
   if (!rule.isOwnRowsAllowed || present.type !== 'user') {
     const needed = rule.permission ? `the admin role or the ${rule.permission} permission` : 'the admin role';
     throw new Forbidden(`Reading ${kind} requires ${needed}`, { requiredRole: 'admin', requiredPermission: rule.permission });
   }
-  return { tenantId: present.tenantId, ownerUserId: present.userId };
+  return { tenantId: present.tenantId, ownerUserId: present.userId, ...(servers ? { servers } : {}) };
 }
 
 /**
@@ -191,14 +233,72 @@ export function referenceScope(actor: Actor | null, kind: RecordKind): RowScope 
   }
 }
 
-/** Whether a row owned by `ownerUserId` is within `scope` (null: within no scope). SQL twin: ownerInScope. */
-export function isOwnerInScope(scope: RowScope | null, ownerUserId: string | null): boolean {
-  return scope !== null && (scope.ownerUserId === undefined || scope.ownerUserId === ownerUserId);
+/** Whether labels hold every key of `wanted` with its value (jsonb's `@>` on flat label maps). */
+export function labelsContain(labels: ServerLabels, wanted: ServerLabels): boolean {
+  return Object.entries(wanted).every(([key, value]) => labels[key] === value);
 }
 
-/** Whether the actor may see one row of `kind` owned by `ownerUserId`, reached through a reference. */
-export function canSeeRow(actor: Actor | null, kind: RecordKind, ownerUserId: string | null): boolean {
-  return isOwnerInScope(referenceScope(actor, kind), ownerUserId);
+/**
+ * Whether a row on `where` is on a server of `reach`: any server it names is, or (an access
+ * session by label) a server of the reach carries all of its labels. SQL twin: serverInReach.
+ */
+export function isRowOnServerInReach(reach: ServerReach, where: RowServers): boolean {
+  if (where.serverIds.some((id) => reach.servers.has(id))) return true;
+  const labels = where.serverLabels;
+  return !!labels && Object.keys(labels).length > 0 && [...reach.servers.values()].some((server) => labelsContain(server, labels));
+}
+
+/**
+ * Whether a row owned by `ownerUserId` on `where` is within `scope` (null: within no scope).
+ * SQL twin: rowInScope (server/records/queries/conditions.ts).
+ */
+export function isRowInScope(scope: RowScope | null, ownerUserId: string | null, where: RowServers): boolean {
+  if (scope === null) return false;
+  if (scope.ownerUserId === undefined && scope.servers === undefined) return true;
+  if (scope.ownerUserId !== undefined && scope.ownerUserId === ownerUserId) return true;
+  return scope.servers !== undefined && isRowOnServerInReach(scope.servers, where);
+}
+
+/** Whether the actor may see one row of `kind` owned by `ownerUserId` on `where`, reached through a reference. */
+export function canSeeRow(actor: Actor | null, kind: RecordKind, ownerUserId: string | null, where: RowServers): boolean {
+  return isRowInScope(referenceScope(actor, kind), ownerUserId, where);
+}
+
+/**
+ * Whether asking for `ownerUserId`'s rows of `kind` can show the actor any (a bot refuses a filter
+ * on someone else otherwise): their own, the whole tenant's, or those on servers the actor reaches.
+ */
+export function canSeeSomeRowsOf(actor: Actor | null, kind: RecordKind, ownerUserId: string): boolean {
+  const scope = referenceScope(actor, kind);
+  return scope !== null && (scope.servers !== undefined || isRowInScope(scope, ownerUserId, NO_SERVERS));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Record exports: audit_logs.export on top of the row rules.
+// ---------------------------------------------------------------------------------------------
+
+/** Whether the actor may export records at all: audit_logs.export, tenant-wide or for some servers. */
+export function requireRecordExporter(actor: Actor | null): Actor {
+  const present = requireActor(actor);
+  if (!hasPermission(present, 'audit_logs.export') && !serverReachOf(present, 'audit_logs.export')) requirePermission(present, 'audit_logs.export');
+  return present;
+}
+
+/**
+ * The rows of `kind` the actor may export: those they may read (recordScope); with
+ * audit_logs.export held only for some servers, of those only their own and the ones on servers
+ * both reaches share.
+ */
+export function recordExportScope(actor: Actor | null, kind: RecordKind): RowScope {
+  const present = requireRecordExporter(actor);
+  const scope = recordScope(present, kind);
+  if (hasPermission(present, 'audit_logs.export')) return scope;
+  const exportReach = serverReachOf(present, 'audit_logs.export')!;
+  const readReach = scope.ownerUserId === undefined && scope.servers === undefined ? exportReach : scope.servers;
+  const servers = new Map([...(readReach?.servers ?? [])].filter(([id]) => exportReach.servers.has(id)));
+  const ownRows =
+    present.type === 'user' && (scope.ownerUserId !== undefined || WHOLE_TENANT_READERS[kind].isOwnRowsAllowed) ? { ownerUserId: present.userId } : {};
+  return { tenantId: scope.tenantId, ...ownRows, servers: { selectors: exportReach.selectors, servers } };
 }
 
 /** "My sessions / My events": the actor's own rows, whatever their role. */
@@ -229,8 +329,10 @@ export function fieldScope(actor: Actor | null): RowScope | null {
 }
 
 export function canSeeField(actor: Actor | null, _field: OwnerOrAdminField, ownerUserId: string | null): boolean {
-  return isOwnerInScope(fieldScope(actor), ownerUserId);
+  return isRowInScope(fieldScope(actor), ownerUserId, NO_SERVERS);
 }
+
+const NO_SERVERS: RowServers = { serverIds: [] };
 
 // ---------------------------------------------------------------------------------------------
 // Approvals: who may decide a request.
@@ -243,6 +345,32 @@ export interface ReviewRules {
   /** On-call schedules (server/oncall/schedule-keys.ts) whose people on call may decide, like a group; null for none. */
   readonly onCallSchedules?: readonly string[] | null;
   readonly isAdminApprover: boolean;
+  /**
+   * Where the request is (requestServersOf): needed for a reviewer who holds approvals.decide only
+   * for some servers; a request given without it is not theirs to decide.
+   */
+  readonly servers?: RowServers;
+}
+
+/** A request's servers: a sudo request's server; an access or extension request's session's servers. */
+export function requestServersOf(request: { readonly kind: string; readonly serverId: string | null }, session: RowServers | null | undefined): RowServers {
+  if (request.kind === 'sudo') return onServer(request.serverId);
+  return session ? { serverIds: session.serverIds, serverLabels: session.serverLabels ?? null } : { serverIds: [] };
+}
+
+/**
+ * Whether every server of a request is within `reach` (deciding needs all of them: a scoped
+ * approver must not grant access to a server outside their scope): each server it names is, and
+ * servers requested by label are only within it when the labels contain one of the reach's
+ * selectors (then every server they cover matches it). A request naming no server is not.
+ * SQL twin: requestWithinReach (server/approvals/approval-queries.ts).
+ */
+export function isRequestWithinReach(reach: ServerReach, where: RowServers): boolean {
+  const labels = where.serverLabels ?? {};
+  const hasLabels = Object.keys(labels).length > 0;
+  if (where.serverIds.length === 0 && !hasLabels) return false;
+  if (!where.serverIds.every((id) => reach.servers.has(id))) return false;
+  return !hasLabels || reach.selectors.some((selector) => labelsContain(labels, selector));
 }
 
 /**
@@ -258,9 +386,16 @@ export function reviewRefusal(actor: Actor | null, actorGroups: readonly string[
   if (actor.userId === rules.requesterId) return 'Nobody may decide their own request';
   if (actor.role === 'admin' && rules.isAdminApprover) return null;
   if (!actor.permissions.has('approvals.decide')) {
-    return rules.isAdminApprover
-      ? 'Deciding this request requires the admin role or the approvals.decide permission'
-      : 'Deciding requests requires the approvals.decide permission';
+    // Held for some servers only (a role scoped by labels): every server of the request must be among them.
+    const reach = serverReachOf(actor, 'approvals.decide');
+    if (!reach) {
+      return rules.isAdminApprover
+        ? 'Deciding this request requires the admin role or the approvals.decide permission'
+        : 'Deciding requests requires the approvals.decide permission';
+    }
+    if (!rules.servers || !isRequestWithinReach(reach, rules.servers)) {
+      return 'Your approvals.decide permission is for some servers only, and this request is not for those servers alone';
+    }
   }
   const schedules = rules.onCallSchedules ?? [];
   if (schedules.length > 0 || rules.approverGroups.length > 0) {
@@ -279,6 +414,8 @@ export interface ReviewerScope {
   readonly userId: string;
   readonly isAdmin: boolean;
   readonly mayDecide: boolean;
+  /** Where the reviewer decides when they hold approvals.decide only for some servers. */
+  readonly decideReach?: ServerReach;
   readonly groups: readonly string[];
   /** The on-call schedules the reviewer is on call for now. */
   readonly onCall: readonly string[];
@@ -291,17 +428,20 @@ export function reviewerScope(actor: Actor | null, actorGroups: readonly string[
     userId: user.userId,
     isAdmin: user.role === 'admin',
     mayDecide: user.permissions.has('approvals.decide'),
+    ...(user.permissions.has('approvals.decide') ? {} : { decideReach: serverReachOf(user, 'approvals.decide') }),
     groups: actorGroups,
     onCall: actorOnCall,
   };
 }
 
-/** Who sees one request: admins, its requester, and whoever may decide it. */
+/** Who sees one request: admins, its requester, whoever may decide it, and readers of the approvals it is among. */
 export function canSeeApproval(actor: Actor | null, actorGroups: readonly string[], approval: ReviewRules, actorOnCall: readonly string[] = []): boolean {
   if (!actor) return false;
   if (isAdmin(actor)) return true;
   if (actor.type !== 'user') return false;
-  return actor.userId === approval.requesterId || reviewRefusal(actor, actorGroups, approval, actorOnCall) === null;
+  if (actor.userId === approval.requesterId || reviewRefusal(actor, actorGroups, approval, actorOnCall) === null) return true;
+  // Readers of the approval history (records.view), within their scope.
+  return approval.servers !== undefined && isRowInScope(referenceScope(actor, 'approvals'), approval.requesterId, approval.servers);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -11,7 +11,8 @@
  * The bots import no other value from server/ (.dependency-cruiser.cjs checks it).
  */
 import { userActorOf, type Actor } from '../auth/actor.js';
-import { canSeeRow, type RecordKind } from '../auth/scope.js';
+import { loadRoleGrants } from '../roles/role-grants.js';
+import { canSeeSomeRowsOf, type RecordKind } from '../auth/scope.js';
 import type { Clock } from '../clock.js';
 import type { Database } from '../db/database.js';
 import type { ChatProvider, ChatSubject, Severity } from '../db/tables/index.js';
@@ -138,7 +139,7 @@ export function createChatBotServices(
         const email = await verifiedEmail();
         if (email) user = await linkByVerifiedEmail(asBot(tenantId), provider, externalUserId, email);
       }
-      return user ? userActorOf(user) : undefined;
+      return user ? userActorOf(user, {}, await loadRoleGrants(db, user, clock.now())) : undefined;
     },
     async linkByVerifiedEmail(tenantId, externalUserId, email) {
       return (await linkByVerifiedEmail(asBot(tenantId), provider, externalUserId, email)) !== undefined;
@@ -185,7 +186,7 @@ export function createChatBotServices(
     onDomainEvent: (handler) => deps.bus.subscribe(ALL_TENANTS, handler),
     serverIdOf: async (tenantId, ref) => (await findServerByRef(db, tenantId, ref))?.id,
     userIdOf: async (tenantId, ref) => (await findUserByRef(db, tenantId, ref))?.id,
-    canSeeRecordsOf: (actor, kind, userId) => canSeeRow(actor, kind, userId),
+    canSeeRecordsOf: (actor, kind, userId) => canSeeSomeRowsOf(actor, kind, userId),
     async slackBotToken(workspace) {
       if ('teamId' in workspace) return installedBotToken(deps, workspace.teamId);
       const row = await workspaceOfTenant(db, workspace.tenantId, 'slack');

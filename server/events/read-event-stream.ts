@@ -13,6 +13,7 @@ import type { ServiceContext } from '../service-context.js';
 import { decodeEventCursor, encodeEventCursor } from './event-cursor.js';
 import { checkEventFilter, EVENT_KINDS, isEventWanted, seenRecordTest, type EventStreamFilter } from './event-filter.js';
 import { withTransactionTimes } from './event-times.js';
+import { eventPlaces } from './leaf-places.js';
 import { ownersOfParents, readLeafWindow } from './placed-leaves.js';
 import { serverIdsOfFilter } from './server-filter.js';
 import { streamEventOf, type PlacedLeaf, type StreamEvent } from './stream-event.js';
@@ -104,12 +105,13 @@ async function visibleEvents(
   const made = leaves.map(streamEventOf).filter((event): event is StreamEvent => event !== null);
   const events = await withTransactionTimes(ctx.db, scope.tenantId, leaves, made);
   const ownerOf = await eventOwners(ctx, scope, filter, events);
+  const placeOf = await eventPlaces(ctx.db, scope, events);
   const nodes: StreamEvent[] = [];
   const isSeenWanted = seenRecordTest(filter);
   const serverIds = await serverIdsOfFilter(ctx.db, scope.tenantId, filter);
   for (const event of events) {
     const owner = ownerOf(event);
-    if (!canSeeEvent(scope, event.kind, owner) || !isEventWanted(filter, event, owner, serverIds)) continue;
+    if (!canSeeEvent(scope, event.kind, owner, placeOf(event)) || !isEventWanted(filter, event, owner, serverIds)) continue;
     const record = withFieldRules(scope, event.kind, event.record, owner);
     if (isSeenWanted && !isSeenWanted(event, record)) continue;
     nodes.push(record === event.record ? event : { ...event, record });

@@ -5,7 +5,7 @@
  */
 import { isIP } from 'node:net';
 import { sql } from 'drizzle-orm';
-import { canSeeField, canSeeRow, fieldScope, referenceScope } from '../auth/scope.js';
+import { canSeeField, canSeeRow, fieldScope, onServer, referenceScope } from '../auth/scope.js';
 import {
   ACCESS_SESSION_STATUSES,
   accessSessions,
@@ -34,7 +34,7 @@ import { listApprovals } from '../approvals/approval-queries.js';
 import { ACCESS_SESSION_ORDER, accessSessionConditions, listAccessSessions } from '../records/queries/list-access-sessions.js';
 import { listActivity } from '../records/queries/list-activity.js';
 import { COMMAND_ORDER, commandConditions, listCommands } from '../records/queries/list-commands.js';
-import { ownerInScope } from '../records/queries/conditions.js';
+import { ownerInScope, rowInScope } from '../records/queries/conditions.js';
 import { booleanCell, cellWhen, labelsCell, outputTextCell, plainCell, secondsCell, textCell, timeCell } from './csv-cell-sql.js';
 import { FILE_TRANSFER_ORDER, fileTransferConditions, listFileTransfers } from '../records/queries/list-file-transfers.js';
 import { listTerminalSessions, TERMINAL_SESSION_ORDER, terminalSessionConditions } from '../records/queries/list-terminal-sessions.js';
@@ -49,6 +49,14 @@ const personServerFilter = (params: QueryParams) => ({
   from: params.date('from'),
   to: params.date('to'),
 });
+
+/** The access session a record ran in, as the COPY joins name it (export_access). */
+const EXPORT_ACCESS = {
+  id: sql`export_access.id`,
+  requesterId: sql`export_access.requester_id`,
+  serverIds: sql`export_access.server_ids`,
+  serverLabels: sql`export_access.server_labels`,
+};
 
 const commandsExport = defineRecordExport<CommandRow, Parameters<typeof listCommands>[2]>({
   name: 'commands',
@@ -95,11 +103,15 @@ const commandsExport = defineRecordExport<CommandRow, Parameters<typeof listComm
       'terminal_session_id',
       (row, { actor, refs }) => {
         const session = refs.terminalSessions.get(row.terminalSessionId ?? '');
-        return session && canSeeRow(actor, 'terminalSessions', session.userId) ? session.id : null;
+        return session && canSeeRow(actor, 'terminalSessions', session.userId, onServer(session.serverId)) ? session.id : null;
       },
-      ({ actor }) => cellWhen(ownerInScope(referenceScope(actor, 'terminalSessions'), sql`export_terminal.user_id`), plainCell(sql`export_terminal.id`)),
+      ({ actor }) =>
+        cellWhen(
+          rowInScope(referenceScope(actor, 'terminalSessions'), sql`export_terminal.user_id`, { serverId: sql`export_terminal.server_id` }),
+          plainCell(sql`export_terminal.id`),
+        ),
     ],
-    accessSessionColumn<CommandRow>((row) => row.accessSessionId, { id: sql`export_access.id`, requesterId: sql`export_access.requester_id` }),
+    accessSessionColumn<CommandRow>((row) => row.accessSessionId, EXPORT_ACCESS),
     ['approval_id', (row) => row.approvalId, () => plainCell(commands.approvalId)],
     ['delay_seconds', (row) => secondsBetween(row.submittedAt, row.startedAt), () => secondsCell(commands.submittedAt, commands.startedAt)],
     ['elapsed_seconds', (row) => secondsBetween(row.startedAt, row.finishedAt), () => secondsCell(commands.startedAt, commands.finishedAt)],
@@ -158,7 +170,7 @@ const terminalSessionsExport = defineRecordExport<TerminalSessionRow, Parameters
       (row, { actor }) => (canSeeField(actor, 'TerminalSession.browser', row.userId) ? row.browser : null),
       ({ actor }) => cellWhen(ownerInScope(fieldScope(actor), terminalSessions.userId), textCell(terminalSessions.browser)),
     ],
-    accessSessionColumn<TerminalSessionRow>((row) => row.accessSessionId, { id: sql`export_access.id`, requesterId: sql`export_access.requester_id` }),
+    accessSessionColumn<TerminalSessionRow>((row) => row.accessSessionId, EXPORT_ACCESS),
     ['approval_id', (row) => row.approvalId, () => plainCell(terminalSessions.approvalId)],
     ['event_id', (row) => row.eventId, () => textCell(terminalSessions.eventId)],
   ],
@@ -208,7 +220,7 @@ const fileTransfersExport = defineRecordExport<FileTransferRow, Parameters<typeo
       (row, { actor }) => (canSeeField(actor, 'FileTransfer.remoteIp', row.userId) ? row.remoteIp : null),
       ({ actor }) => cellWhen(ownerInScope(fieldScope(actor), fileTransfers.userId), outputTextCell(fileTransfers.remoteIp)),
     ],
-    accessSessionColumn<FileTransferRow>((row) => row.accessSessionId, { id: sql`export_access.id`, requesterId: sql`export_access.requester_id` }),
+    accessSessionColumn<FileTransferRow>((row) => row.accessSessionId, EXPORT_ACCESS),
     ['approval_id', (row) => row.approvalId, () => plainCell(fileTransfers.approvalId)],
     ['event_id', (row) => row.eventId, () => textCell(fileTransfers.eventId)],
   ],

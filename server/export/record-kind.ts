@@ -10,7 +10,7 @@ import type { Actor } from '../auth/actor.js';
 import { canSeeRow, referenceScope, type RecordKind, type RowScope } from '../auth/scope.js';
 import type { Executor } from '../db/database.js';
 import { MAX_PAGE_SIZE, type Page, type PageArgs } from '../pagination/keyset.js';
-import { ownerInScope } from '../records/queries/conditions.js';
+import { rowInScope } from '../records/queries/conditions.js';
 import { csvCell } from './csv-cells.js';
 import { cellWhen, plainCell, textCell } from './csv-cell-sql.js';
 import type { QueryParams } from './query-params.js';
@@ -128,14 +128,17 @@ export function personColumns<Row>(role: string, userId: (row: Row) => string | 
 }
 
 /** The access session a record ran in, when the actor may see that session (as the API's `accessSession`). */
-export function accessSessionColumn<Row>(accessSessionId: (row: Row) => string | null, inSql?: { id: SqlValue; requesterId: SqlValue }): Column<Row> {
+export function accessSessionColumn<Row>(
+  accessSessionId: (row: Row) => string | null,
+  inSql?: { id: SqlValue; requesterId: SqlValue; serverIds: SqlValue; serverLabels: SqlValue },
+): Column<Row> {
   return [
     'access_session_id',
     (row, { actor, refs }) => {
       const session = refs.accessSessions.get(accessSessionId(row) ?? '');
-      return session && canSeeRow(actor, 'accessSessions', session.requesterId) ? session.id : null;
+      return session && canSeeRow(actor, 'accessSessions', session.requesterId, session) ? session.id : null;
     },
-    inSql && (({ actor }) => cellWhen(ownerInScope(referenceScope(actor, 'accessSessions'), inSql.requesterId), plainCell(inSql.id))),
+    inSql && (({ actor }) => cellWhen(rowInScope(referenceScope(actor, 'accessSessions'), inSql.requesterId, inSql), plainCell(inSql.id))),
   ];
 }
 

@@ -9,7 +9,8 @@
 import type { Request, RequestHandler, Response } from 'express';
 import express from 'express';
 import type { Authenticator } from '../auth/authenticate.js';
-import { recordScope, requirePermission } from '../auth/scope.js';
+import type { Actor } from '../auth/actor.js';
+import { recordExportScope, requirePermission, requireRecordExporter } from '../auth/scope.js';
 import type { SigningKey } from '../audit/signing-key.js';
 import type { Clock } from '../clock.js';
 import type { Database } from '../db/database.js';
@@ -73,7 +74,7 @@ export function createExportRouter(options: ExportRoutesOptions): express.Router
   for (const kind of RECORD_EXPORTS) {
     router.get(
       `/${kind.name}.csv`,
-      exportHandler(options, (ctx, params, req) => startRecords(ctx, params, kind, options.reads.session(readAfterOf(req)).db())),
+      exportHandler(options, (ctx, params, req) => startRecords(ctx, params, kind, options.reads.session(readAfterOf(req)).db()), requireRecordExporter),
     );
   }
   return router;
@@ -118,15 +119,20 @@ async function startAccessReview(ctx: ServiceContext, params: QueryParams): Prom
 
 /** Records are read from `source`: the read replica when one is configured and fresh enough. */
 async function startRecords(ctx: ServiceContext, params: QueryParams, kind: RecordExportKind, source: Database): Promise<StartedExport> {
-  const scope = recordScope(ctx.actor, kind.scopeKind);
+  const scope = recordExportScope(ctx.actor, kind.scopeKind);
   const filter = kind.parseFilter(params);
   params.rejectUnknown();
   return { kind: kind.name, extension: 'csv', chunks: await startRecordExport(ctx, kind, scope, filter, source) };
 }
 
+/**
+ * Every export needs AUDIT_LOGS_EXPORT held tenant-wide, but the records' (`authorize`), which also
+ * take it held for some servers (their rows alone: recordExportScope).
+ */
 function exportHandler(
   options: ExportRoutesOptions,
   start: (ctx: ServiceContext, params: QueryParams, req: Request) => Promise<StartedExport>,
+  authorize: (actor: Actor | null) => Actor = (actor) => requirePermission(actor, 'audit_logs.export'),
 ): RequestHandler {
   return async (req, res) => {
     // Express answers HEAD with the GET route; an export would then sign, record and read everything for nothing.
@@ -142,7 +148,7 @@ function exportHandler(
     let tenant: string;
     try {
       const request = requestInfoOf(req, String(res.getHeader('x-request-id') ?? ''));
-      const actor = requirePermission(await options.authenticator.authenticate(req.headers.authorization, request), 'audit_logs.export');
+      const actor = authorize(await options.authenticator.authenticate(req.headers.authorization, request));
       const ctx: ServiceContext = { db: options.db, clock: options.clock, actor, request };
       tenant = (await findTenant(options.db, actor.tenantId))?.slug ?? actor.tenantId;
       started = await start(ctx, new QueryParams(req.query), req);

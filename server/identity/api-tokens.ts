@@ -5,6 +5,7 @@ import { recordChange } from '../audit/record-change.js';
 import { publishEvents } from '../realtime/domain-events.js';
 import { tokenSnapshot } from '../audit/snapshots.js';
 import { userActorOf, type Authenticated, type RequestInfo } from '../auth/actor.js';
+import { loadRoleGrants } from '../roles/role-grants.js';
 import { generateToken, hashToken, parseToken } from '../auth/token-secret.js';
 import type { Clock } from '../clock.js';
 import type { Executor } from '../db/database.js';
@@ -210,7 +211,7 @@ export async function authenticateApiToken(db: Executor, clock: Clock, token: st
     };
   }
   const credential = { tokenId: found.token.id, expiresAt: found.token.expiresAt ?? undefined, isStreamOnly: found.token.kind === 'stream' };
-  return { actor: userActorOf(found.user!, credential), user: found.user! };
+  return { actor: userActorOf(found.user!, credential, await loadRoleGrants(db, found.user!, now)), user: found.user! };
 }
 
 async function touchLastUsed(db: Executor, token: ApiTokenRow, now: Date): Promise<void> {

@@ -5,7 +5,7 @@
  */
 import { and, eq } from 'drizzle-orm';
 import type { Actor } from '../auth/actor.js';
-import { recordScope } from '../auth/scope.js';
+import { isRowInScope, onServer, recordScope } from '../auth/scope.js';
 import { recordChange } from '../audit/record-change.js';
 import type { Executor } from '../db/database.js';
 import { desktopRecordings, type DesktopRecordingRow } from '../db/tables/index.js';
@@ -22,7 +22,7 @@ export async function desktopRecordingForReader(db: Executor, actor: Actor | nul
     .from(desktopRecordings)
     .where(and(eq(desktopRecordings.tenantId, scope.tenantId), eq(desktopRecordings.id, recordingId)));
   if (!row) throw new NotFound('Desktop recording', id);
-  if (scope.ownerUserId !== undefined && row.userId !== scope.ownerUserId) {
+  if (!isRowInScope(scope, row.userId, onServer(row.serverId))) {
     throw new Forbidden("Watching another person's desktop recording requires the admin role or the session_recordings.view permission", {
       requiredRole: 'admin',
       requiredPermission: 'session_recordings.view',

@@ -7,7 +7,11 @@ import { fetchPage, type Page, type PageArgs } from '../pagination/keyset.js';
 import { equalsIfGiven, inTimeRange, scopeConditions, type ScopeColumns, type TimeRange } from '../records/queries/conditions.js';
 
 /** The row rule's columns: a desktop recording belongs to the person the agent named. */
-export const DESKTOP_RECORDING_SCOPE: ScopeColumns = { tenantId: desktopRecordings.tenantId, owner: desktopRecordings.userId };
+export const DESKTOP_RECORDING_SCOPE: ScopeColumns = {
+  tenantId: desktopRecordings.tenantId,
+  owner: desktopRecordings.userId,
+  servers: { serverId: desktopRecordings.serverId },
+};
 
 export interface DesktopRecordingFilter extends TimeRange {
   userId?: string | null;

@@ -9,6 +9,7 @@
  * still in date.
  */
 import { userActorOf, type UserActor } from '../auth/actor.js';
+import { loadRoleGrants } from '../roles/role-grants.js';
 import { requireFullCredential } from '../auth/scope.js';
 import type { Executor } from '../db/database.js';
 import { NotFound, Unauthenticated } from '../errors.js';
@@ -72,5 +73,9 @@ export async function redeemPlaybackTicket(
   }
   const user = await findUserByRef(db, claims.tenantId, claims.userId);
   if (!user || user.disabledAt) throw new Unauthenticated('The user of this playback ticket is disabled');
-  return userActorOf(user, { ...(claims.tokenId ? { tokenId: claims.tokenId } : {}), expiresAt: new Date(claims.expiresAt) });
+  return userActorOf(
+    user,
+    { ...(claims.tokenId ? { tokenId: claims.tokenId } : {}), expiresAt: new Date(claims.expiresAt) },
+    await loadRoleGrants(db, user, now),
+  );
 }

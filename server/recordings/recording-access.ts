@@ -6,7 +6,7 @@
  */
 import { and, eq, sql } from 'drizzle-orm';
 import type { Actor, UserActor } from '../auth/actor.js';
-import { recordScope } from '../auth/scope.js';
+import { isRowInScope, onServer, recordScope } from '../auth/scope.js';
 import { recordChange } from '../audit/record-change.js';
 import { queryRows, type Executor } from '../db/database.js';
 import { announceWatch } from '../directives/announce-watch.js';
@@ -23,7 +23,7 @@ export async function recordingForReader(db: Executor, actor: Actor | null, id: 
     .from(terminalRecordings)
     .where(and(eq(terminalRecordings.tenantId, scope.tenantId), eq(terminalRecordings.id, recordingId)));
   if (!row) throw new NotFound('Terminal recording', id);
-  if (scope.ownerUserId !== undefined && row.userId !== scope.ownerUserId) {
+  if (!isRowInScope(scope, row.userId, onServer(row.serverId))) {
     throw new Forbidden("Watching another person's recording requires the admin role or the session_recordings.view permission", {
       requiredRole: 'admin',
       requiredPermission: 'session_recordings.view',

@@ -7,7 +7,11 @@ import { fetchPage, type Page, type PageArgs } from '../pagination/keyset.js';
 import { equalsIfGiven, findInScope, inTimeRange, scopeConditions, type ScopeColumns, type TimeRange } from '../records/queries/conditions.js';
 
 /** The row rule's columns: a recording belongs to its session's operator. */
-export const RECORDING_SCOPE: ScopeColumns = { tenantId: terminalRecordings.tenantId, owner: terminalRecordings.userId };
+export const RECORDING_SCOPE: ScopeColumns = {
+  tenantId: terminalRecordings.tenantId,
+  owner: terminalRecordings.userId,
+  servers: { serverId: terminalRecordings.serverId },
+};
 
 export interface RecordingFilter extends TimeRange {
   userId?: string | null;

@@ -1,7 +1,8 @@
-import { and, eq, gte, ilike, inArray, lt, sql, type SQL } from 'drizzle-orm';
+import { and, eq, gte, ilike, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { AnyPgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { Executor } from '../../db/database.js';
-import type { RowScope } from '../../auth/scope.js';
+import type { RowScope, ServerReach } from '../../auth/scope.js';
+import { arrayLiteral } from '../../db/bulk-insert.js';
 import { containsPattern } from '../../db/like-pattern.js';
 
 /** A time window: from inclusive, to exclusive. */
@@ -10,18 +11,55 @@ export interface TimeRange {
   to?: Date | null;
 }
 
+type SqlValue = AnyPgColumn | SQL;
+
 /**
- * The conditions every record list starts with: the tenant, and the owner when the scope narrows
- * to one person. A filter on another person's id then simply matches nothing.
+ * Where a kind's row is, in SQL (RowServers in server/auth/scope.ts): its server; the servers an
+ * access session covers (by id, and by label); or, for a request, its access session's servers
+ * (and a sudo request's own server).
+ */
+export type ServerColumns =
+  | { readonly serverId: SqlValue }
+  | { readonly serverIds: SqlValue; readonly serverLabels: SqlValue }
+  | { readonly accessSessionId: SqlValue; readonly serverId: SqlValue };
+
+/**
+ * The conditions every record list starts with: the tenant, then the scope's own rows and rows on
+ * its servers (rowInScope). A filter on another person's id then simply matches nothing.
  */
 export function scopeConditions(scope: RowScope, columns: ScopeColumns): (SQL | undefined)[] {
-  return [eq(columns.tenantId, scope.tenantId), scope.ownerUserId && columns.owner ? eq(columns.owner, scope.ownerUserId) : undefined];
+  const isWholeTenant = scope.ownerUserId === undefined && scope.servers === undefined;
+  return [eq(columns.tenantId, scope.tenantId), isWholeTenant ? undefined : rowInScope(scope, columns.owner ?? null, columns.servers ?? null)];
 }
 
-/** SQL twin of isOwnerInScope (server/auth/scope.ts): whether the row owned by `owner` is within `scope`. */
-export function ownerInScope(scope: RowScope | null, owner: AnyPgColumn | SQL): SQL {
+/**
+ * SQL twin of isRowInScope (server/auth/scope.ts): whether the row owned by `owner`, on the
+ * servers `servers` locate, is within `scope`. A kind without an owner or server column matches
+ * only through the part it has.
+ */
+export function rowInScope(scope: RowScope | null, owner: SqlValue | null, servers: ServerColumns | null): SQL {
   if (scope === null) return sql`false`;
-  return scope.ownerUserId === undefined ? sql`true` : sql`${owner} = ${scope.ownerUserId}`;
+  if (scope.ownerUserId === undefined && scope.servers === undefined) return sql`true`;
+  const own = scope.ownerUserId !== undefined && owner !== null ? sql`${owner} = ${scope.ownerUserId}` : undefined;
+  const onServers = scope.servers !== undefined && servers !== null ? serverInReach(scope.tenantId, scope.servers, servers) : undefined;
+  return or(own, onServers) ?? sql`false`;
+}
+
+/** SQL twin of isRowOnServerInReach (server/auth/scope.ts). */
+export function serverInReach(tenantId: string, reach: ServerReach, servers: ServerColumns): SQL {
+  const ids = sql`${arrayLiteral([...reach.servers.keys()])}::uuid[]`;
+  const covered = (serverIds: SqlValue, labels: SqlValue) =>
+    sql`(${serverIds} && ${ids} or (${labels} <> '{}'::jsonb and exists (select 1 from servers reach_server where reach_server.tenant_id = ${tenantId} and reach_server.id = any(${ids}) and reach_server.labels @> ${labels})))`;
+  if ('serverIds' in servers) return covered(servers.serverIds, servers.serverLabels);
+  if ('accessSessionId' in servers) {
+    return sql`(${servers.serverId} = any(${ids}) or exists (select 1 from access_sessions reach_session where reach_session.tenant_id = ${tenantId} and reach_session.id = ${servers.accessSessionId} and ${covered(sql`reach_session.server_ids`, sql`reach_session.server_labels`)}))`;
+  }
+  return sql`${servers.serverId} = any(${ids})`;
+}
+
+/** Whether the row owned by `owner` is within a scope of owners alone (the field rules' fieldScope). */
+export function ownerInScope(scope: RowScope | null, owner: SqlValue): SQL {
+  return rowInScope(scope, owner, null);
 }
 
 export function inTimeRange(column: AnyPgColumn, range: TimeRange): SQL | undefined {
@@ -40,10 +78,11 @@ export function containsIfGiven(column: AnyPgColumn, text: string | null | undef
   return text ? ilike(column, containsPattern(text)) : undefined;
 }
 
-/** The columns a kind's row rule reads: its tenant, and the person who owns a row (if any). */
+/** The columns a kind's row rule reads: its tenant, the person who owns a row and where it is (if it has them). */
 export interface ScopeColumns {
   readonly tenantId: AnyPgColumn;
   readonly owner?: AnyPgColumn;
+  readonly servers?: ServerColumns;
 }
 
 /** One row by id, within the scope; undefined when it does not exist or is not the actor's to see. */

@@ -6,7 +6,11 @@ import { fetchPage, type Page, type PageArgs } from '../../pagination/keyset.js'
 import { equalsIfGiven, inTimeRange, oneOfIfGiven, findInScope, scopeConditions, type ScopeColumns, type TimeRange } from './conditions.js';
 
 /** The row rule's columns: the tenant, and whose row it is. */
-const SCOPE: ScopeColumns = { tenantId: accessSessions.tenantId, owner: accessSessions.requesterId };
+const SCOPE: ScopeColumns = {
+  tenantId: accessSessions.tenantId,
+  owner: accessSessions.requesterId,
+  servers: { serverIds: accessSessions.serverIds, serverLabels: accessSessions.serverLabels },
+};
 
 /** The list's keys, newest first: its pages and its export go in this order. */
 export const ACCESS_SESSION_ORDER = [accessSessions.requestedAt, accessSessions.id] as const;

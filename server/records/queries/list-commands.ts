@@ -7,7 +7,7 @@ import { fetchPage, type Page, type PageArgs } from '../../pagination/keyset.js'
 import { containsIfGiven, equalsIfGiven, inTimeRange, oneOfIfGiven, findInScope, scopeConditions, type ScopeColumns, type TimeRange } from './conditions.js';
 
 /** The row rule's columns: the tenant, and whose row it is. */
-const SCOPE: ScopeColumns = { tenantId: commands.tenantId, owner: commands.operatorUserId };
+const SCOPE: ScopeColumns = { tenantId: commands.tenantId, owner: commands.operatorUserId, servers: { serverId: commands.serverId } };
 
 /** The list's keys, newest first: its pages and its export go in this order. */
 export const COMMAND_ORDER = [commands.submittedAt, commands.id] as const;

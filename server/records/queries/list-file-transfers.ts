@@ -6,7 +6,7 @@ import { fetchPage, type Page, type PageArgs } from '../../pagination/keyset.js'
 import { containsIfGiven, equalsIfGiven, inTimeRange, findInScope, scopeConditions, type ScopeColumns, type TimeRange } from './conditions.js';
 
 /** The row rule's columns: the tenant, and whose row it is. */
-const SCOPE: ScopeColumns = { tenantId: fileTransfers.tenantId, owner: fileTransfers.userId };
+const SCOPE: ScopeColumns = { tenantId: fileTransfers.tenantId, owner: fileTransfers.userId, servers: { serverId: fileTransfers.serverId } };
 
 /** The list's keys, newest first: its pages and its export go in this order. */
 export const FILE_TRANSFER_ORDER = [fileTransfers.occurredAt, fileTransfers.id] as const;

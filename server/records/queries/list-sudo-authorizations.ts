@@ -6,7 +6,7 @@ import { fetchPage, type Page, type PageArgs } from '../../pagination/keyset.js'
 import { equalsIfGiven, inTimeRange, findInScope, scopeConditions, type ScopeColumns, type TimeRange } from './conditions.js';
 
 /** The row rule's columns: the tenant, and whose row it is. */
-const SCOPE: ScopeColumns = { tenantId: sudoAuthorizations.tenantId, owner: sudoAuthorizations.userId };
+const SCOPE: ScopeColumns = { tenantId: sudoAuthorizations.tenantId, owner: sudoAuthorizations.userId, servers: { serverId: sudoAuthorizations.serverId } };
 
 export interface SudoAuthorizationFilter extends TimeRange {
   userId?: string | null;

@@ -6,7 +6,7 @@ import { fetchPage, type Page, type PageArgs } from '../../pagination/keyset.js'
 import { containsIfGiven, equalsIfGiven, inTimeRange, oneOfIfGiven, findInScope, scopeConditions, type ScopeColumns, type TimeRange } from './conditions.js';
 
 /** The row rule's columns: the tenant, and whose row it is. */
-const SCOPE: ScopeColumns = { tenantId: systemLogs.tenantId };
+const SCOPE: ScopeColumns = { tenantId: systemLogs.tenantId, servers: { serverId: systemLogs.serverId } };
 
 export interface SystemLogFilter extends TimeRange {
   serverId?: string | null;

@@ -6,7 +6,7 @@ import { fetchPage, type Page, type PageArgs } from '../../pagination/keyset.js'
 import { equalsIfGiven, inTimeRange, findInScope, scopeConditions, type ScopeColumns, type TimeRange } from './conditions.js';
 
 /** The row rule's columns: the tenant, and whose row it is. */
-const SCOPE: ScopeColumns = { tenantId: terminalSessions.tenantId, owner: terminalSessions.userId };
+const SCOPE: ScopeColumns = { tenantId: terminalSessions.tenantId, owner: terminalSessions.userId, servers: { serverId: terminalSessions.serverId } };
 
 /** The list's keys, newest first: its pages and its export go in this order. */
 export const TERMINAL_SESSION_ORDER = [terminalSessions.startedAt, terminalSessions.id] as const;
