@@ -8,9 +8,20 @@
 import { and, asc, eq, gt, isNull, lte, ne, or } from 'drizzle-orm';
 import { endSudoGrant } from '../approvals/sudo-grants.js';
 import type { Executor } from '../db/database.js';
-import { apiTokens, servers, sudoAuthorizations, users, type AccessReviewItemRow, type ReviewItemKind, type RevokeOutcome } from '../db/tables/index.js';
+import {
+  apiTokens,
+  roleAssignments,
+  roles,
+  servers,
+  sudoAuthorizations,
+  users,
+  type AccessReviewItemRow,
+  type ReviewItemKind,
+  type RevokeOutcome,
+} from '../db/tables/index.js';
 import { revokeToken } from '../identity/api-tokens.js';
 import { changeUserGroups, changeUserPermissions, changeUserRole, getUser } from '../identity/users.js';
+import { unassignRole } from '../roles/roles.js';
 import type { Permission } from '../auth/permissions.js';
 import type { TransactionContext } from '../service-context.js';
 
@@ -181,10 +192,64 @@ const apiTokenSource: GrantSource = {
   },
 };
 
+/**
+ * Custom roles held by a user or a group (server/roles), unexpired. A group's assignment has no
+ * one subject: the snapshot names the group, and none of its members reviews it (review-scope.ts).
+ * unassignRole takes no reason: the decision's own audit entry, in the same transaction, says it.
+ */
+const roleAssignmentSource: GrantSource = {
+  async current(db, query) {
+    const rows = await db
+      .select({
+        assignment: roleAssignments,
+        role: roles.name,
+        permissions: roles.permissions,
+        selectors: roles.serverSelectors,
+        email: users.email,
+        name: users.name,
+      })
+      .from(roleAssignments)
+      .innerJoin(roles, and(eq(roles.tenantId, roleAssignments.tenantId), eq(roles.id, roleAssignments.roleId)))
+      .leftJoin(users, and(eq(users.tenantId, roleAssignments.tenantId), eq(users.id, roleAssignments.userId)))
+      .where(
+        and(
+          eq(roleAssignments.tenantId, query.tenantId),
+          or(isNull(roleAssignments.expiresAt), gt(roleAssignments.expiresAt, query.now)),
+          or(isNull(roleAssignments.userId), isNull(users.disabledAt)),
+        ),
+      )
+      .orderBy(asc(roleAssignments.createdAt), asc(roleAssignments.id));
+    return rows.map(({ assignment, role, permissions, selectors, email, name }) => ({
+      itemKind: 'role_assignment' as const,
+      subjectUserId: assignment.userId,
+      grantRef: assignment.id,
+      grantSnapshot: {
+        role,
+        roleId: assignment.roleId,
+        permissions,
+        serverSelectors: selectors,
+        ...(assignment.userId ? { email, name } : { groupName: assignment.groupName }),
+        expiresAt: assignment.expiresAt?.toISOString() ?? null,
+      },
+    }));
+  },
+  async revoke(ctx, item) {
+    const [assignment] = await ctx.db
+      .select({ expiresAt: roleAssignments.expiresAt })
+      .from(roleAssignments)
+      .where(and(eq(roleAssignments.tenantId, ctx.actor.tenantId), eq(roleAssignments.id, item.grantRef)))
+      .for('update');
+    if (!assignment || (assignment.expiresAt && assignment.expiresAt <= ctx.clock.now())) return 'already_gone';
+    await unassignRole(ctx, item.grantRef);
+    return 'revoked';
+  },
+};
+
 export const GRANT_SOURCES: Readonly<Partial<Record<ReviewItemKind, GrantSource>>> = {
   permission: userListSource('permission', 'permissions'),
   admin_role: adminRoleSource,
   group: userListSource('group', 'groups'),
+  role_assignment: roleAssignmentSource,
   sudo_grant: sudoGrantSource,
   api_token: apiTokenSource,
 };

@@ -1,6 +1,6 @@
 /**
  * A quarterly access review from creation to completion: an admin starts a recurring review over
- * permissions, group memberships, standing sudo grants and API tokens; reviewers keep some grants
+ * permissions, group memberships, custom role assignments, standing sudo grants and API tokens; reviewers keep some grants
  * and revoke others with reasons, and each revoke takes effect at once (the person's next request
  * is refused); the admin completes it and exports the result; the next quarter's campaign starts
  * when the clock passes the schedule's next run, exactly once with two job runs racing (two Vigil
@@ -42,6 +42,8 @@ let pam: TestUser; // audit_logs.view (revoked) and monitoring.view (kept)
 let gus: TestUser; // approvals.decide and the approver group `dba` (revoked)
 let sue: TestUser; // a standing sudo grant on db-01 (revoked)
 let alice: TestUser; // a requester
+let ora: TestUser; // the custom role Auditor (audit_logs.view, tenant-wide), revoked
+let oraAssignment: string;
 let tom: TestUser;
 let tomCi: { id: string; token: string };
 let dbServer: TestServer;
@@ -79,11 +81,14 @@ beforeAll(async () => {
   gus = await t.createUser(tenantId, { email: 'gus@example.test', groups: ['dba'], permissions: ['approvals.decide'] });
   sue = await t.createUser(tenantId, { email: 'sue@example.test' });
   alice = await t.createUser(tenantId, { email: 'alice@example.test', groups: ['dev'] });
-  for (const user of [admin, rita, ray, pam, gus, sue, alice]) tokens.set(user.id, user.token);
+  ora = await t.createUser(tenantId, { email: 'ora@example.test' });
+  for (const user of [admin, rita, ray, pam, gus, sue, alice, ora]) tokens.set(user.id, user.token);
   dbServer = await addServer(t, tenantId, 'db-01', [{ key: 'role', value: 'db' }]);
   await ok(CREATE_POLICY, admin, {
     input: { name: 'databases', requestKinds: ['ACCESS'], approverGroups: ['dba'], serverLabels: [{ key: 'role', value: 'db' }] },
   });
+  const role = await ok(`mutation { createRole(input: { name: "Auditor", permissions: [AUDIT_LOGS_VIEW] }) { id } }`, admin);
+  oraAssignment = (await ok(`mutation { assignRole(roleId: "${role.createRole.id}", userId: "${ora.id}") { id } }`, admin)).assignRole.id;
   await ok(`mutation($input: GrantSudoInput!) { grantSudo(input: $input) { id } }`, admin, {
     input: { server: 'db-01', user: sue.email, command: 'systemctl restart postgresql', reason: 'on-call DBA' },
   });
@@ -128,6 +133,7 @@ interface Item {
   kind: string;
   grantRef: string;
   subjectUserId: string | null;
+  grantSnapshot: Record<string, unknown>;
   assignedReviewerId: string | null;
   decision: string | null;
   revokeOutcome: string | null;
@@ -156,7 +162,7 @@ describe('a quarterly access review', () => {
     const data = await ok(`mutation($input: CreateAccessReviewInput!) { createAccessReview(input: $input) { ${REVIEW_FIELDS} } }`, admin, {
       input: {
         name: 'Quarterly access review',
-        grantKinds: ['PERMISSION', 'GROUP', 'SUDO_GRANT', 'API_TOKEN'],
+        grantKinds: ['PERMISSION', 'GROUP', 'ROLE_ASSIGNMENT', 'SUDO_GRANT', 'API_TOKEN'],
         tokenMinAgeDays: 30,
         reviewerIds: [ray.id],
         reviewerGroups: ['auditors'],
@@ -179,6 +185,7 @@ describe('a quarterly access review', () => {
         `PERMISSION:audit_logs.view:${pam.id}`,
         `PERMISSION:monitoring.view:${pam.id}`,
         `PERMISSION:monitoring.view:${ray.id}`,
+        `ROLE_ASSIGNMENT:${oraAssignment}:${ora.id}`,
         `SUDO_GRANT:${itemOf('SUDO_GRANT', sue).grantRef}:${sue.id}`,
       ].sort(),
     );
@@ -248,7 +255,7 @@ describe('a quarterly access review', () => {
     await expect.poll(() => mailsTo(ray).length).toBe(2);
   });
 
-  it('revokes take effect at once: the permission, the approver group, the sudo grant, the token', async () => {
+  it('revokes take effect at once: the permission, the approver group, the sudo grant, the token, the role', async () => {
     const AUDIT_LOG = '{ auditLog(first: 1) { nodes { id } } }';
     expect((await gql(AUDIT_LOG, pam)).errors).toBeUndefined();
     const revokedPermission = await decide(itemOf('PERMISSION', pam, 'audit_logs.view'), 'REVOKE', 'moved to the support team');
@@ -274,6 +281,12 @@ describe('a quarterly access review', () => {
     const ci = items.find((item) => item.grantRef === tomCi.id)!;
     await decide(ci, 'REVOKE', 'the CI moved to workload identity');
     expect(codeOf(await gql('{ me { email } }', tomCi.token))).toBe('UNAUTHENTICATED');
+
+    expect((await gql(AUDIT_LOG, ora)).errors).toBeUndefined();
+    const assignment = itemOf('ROLE_ASSIGNMENT', ora);
+    expect(assignment.grantSnapshot).toMatchObject({ role: 'Auditor', permissions: ['audit_logs.view'], email: ora.email });
+    await decide(assignment, 'REVOKE', 'audits moved to the second line');
+    expect(codeOf(await gql(AUDIT_LOG, ora))).toBe('FORBIDDEN');
   });
 
   it('records a grant removed since the snapshot as already gone, and refuses a second decision', async () => {
@@ -291,7 +304,7 @@ describe('a quarterly access review', () => {
     for (const item of rest) await decide(item, 'KEEP', 'still needed');
     const completed = (await ok(`mutation($id: ID!) { completeAccessReview(id: $id) { ${REVIEW_FIELDS} } }`, admin, { id: reviewId })).completeAccessReview;
     expect(completed).toMatchObject({ status: 'COMPLETED', completedAt: clock.now().toISOString() });
-    expect(completed.tally).toEqual({ total: items.length, undecided: 0, kept: items.length - 5, revoked: 4, alreadyGone: 1 });
+    expect(completed.tally).toEqual({ total: items.length, undecided: 0, kept: items.length - 6, revoked: 5, alreadyGone: 1 });
 
     const csv = (await ok(`query($id: ID!) { accessReview(id: $id) { resultCsv } }`, admin, { id: reviewId })).accessReview.resultCsv as string;
     const rows = parse(csv, { columns: true }) as Record<string, string>[];
@@ -339,7 +352,7 @@ describe('a quarterly access review', () => {
     expect(fresh.every((item) => item.decision === null)).toBe(true);
     expect(fresh.some((item) => item.subjectUserId === pam.id && item.grantRef === 'audit_logs.view')).toBe(false);
     expect(fresh.some((item) => item.subjectUserId === gus.id && item.grantRef === 'dba')).toBe(false);
-    expect(fresh.some((item) => item.kind === 'SUDO_GRANT')).toBe(false);
+    expect(fresh.some((item) => item.kind === 'SUDO_GRANT' || item.kind === 'ROLE_ASSIGNMENT')).toBe(false);
     expect(fresh.some((item) => item.subjectUserId === pam.id && item.grantRef === 'monitoring.view')).toBe(true);
   });
 
