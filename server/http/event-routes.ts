@@ -251,7 +251,8 @@ function watchCredential(options: EventRoutesOptions, ctx: StreamContext, stop: 
       const actor = current.actor;
       const isSamePerson = actor.type === 'user' && actor.userId === event.userId;
       const isSameToken = 'tokenId' in actor && actor.tokenId !== undefined && event.tokenIds?.includes(actor.tokenId) === true;
-      if (isSamePerson || isSameToken) isStale = true;
+      const isEveryPerson = actor.type === 'user' && event.everyone === true;
+      if (isSamePerson || isSameToken || isEveryPerson) isStale = true;
       return isStale;
     },
     async beforeRead(): Promise<void> {

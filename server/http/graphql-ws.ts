@@ -6,7 +6,8 @@
  * - A stream token connects like any token but runs only what schema/limits/stream-credential.ts
  *   lets it (the event stream, `me`); anything else it sends is refused with FORBIDDEN.
  * - Who the connection acts as is re-checked whenever that person or token changes (a domain
- *   event from any instance): a revoked token or a disabled user closes it with 4401; changed
+ *   event from any instance; for every person of the tenant when a custom role, its assignments or a
+ *   server's labels change): a revoked token or a disabled user closes it with 4401; changed
  *   permissions apply to its open subscriptions from the next event on. A token or JWT that
  *   expires closes its socket (4401) when it does.
  * - A client that does not read what it is sent is closed with 4290: per subscription once too
@@ -119,7 +120,8 @@ export function startGraphQLWebSocket(options: {
       if (!actor || actor.tenantId !== event.tenantId) continue;
       const isSamePerson = actor.type === 'user' && actor.userId === event.userId;
       const isSameToken = 'tokenId' in actor && actor.tokenId !== undefined && event.tokenIds?.includes(actor.tokenId);
-      if (isSamePerson || isSameToken) {
+      const isEveryPerson = actor.type === 'user' && event.everyone === true;
+      if (isSamePerson || isSameToken || isEveryPerson) {
         const previous = connection.state.recheck ?? Promise.resolve();
         connection.state.recheck = previous.then(() => recheck(connection));
       }

@@ -32,7 +32,12 @@ export type DomainEvent = EventBase &
     /** Commands that reached SUCCESS or FAILED in this change: once each, never on a repeated report. */
     | { readonly type: 'commands.finished'; readonly serverId: string; readonly ids: readonly string[] }
     | { readonly type: 'audit.appended'; readonly fromSeq: number; readonly toSeq: number }
-    | { readonly type: 'identity.changed'; readonly userId?: string; readonly tokenIds?: readonly string[] }
+    /**
+     * Who someone is changed: a person (userId), tokens (tokenIds), or, with `everyone`, every person
+     * of the tenant (a custom role or its assignments changed, or a server's labels, and with them
+     * what label-scoped roles reach). Open subscriptions of those re-check who they act as.
+     */
+    | { readonly type: 'identity.changed'; readonly userId?: string; readonly tokenIds?: readonly string[]; readonly everyone?: true }
     | { readonly type: 'notification.created'; readonly notificationId: string; readonly userId: string | null }
     | { readonly type: 'audit.integrity_failed'; readonly seq: number; readonly kind: string; readonly fromSeq: number; readonly toSeq: number }
     | { readonly type: 'log.checkpoint_signed'; readonly checkpointId: string; readonly size: number; readonly rootHash: string; readonly note: string }
