@@ -18,6 +18,10 @@ export interface PrivilegedGrant {
   readonly at: string;
   readonly userId: string | null;
   readonly userEmail: string | null;
+  /** A role assigned to every member of a group: the group. */
+  readonly group: string | null;
+  /** A role assigned: the assignment (a role_assignment record). */
+  readonly roleAssignmentId: string | null;
   /** What was given: `admin`, the permissions added, or the role's name. */
   readonly granted: readonly string[];
   readonly byActorId: string;

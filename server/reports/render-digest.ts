@@ -24,7 +24,7 @@ function sectionsOf(content: DigestContent): Section[] {
       lines: [
         ...privilegedGrants.items.map(
           (grant) =>
-            `${grant.at} ${grant.kind === 'role_assigned' ? 'role assigned' : `${who(grant.userEmail, grant.userId)} given`} ${grant.granted.join(', ')} by ${who(grant.byEmail, grant.byActorId)} (audit entry ${grant.auditEntryId})`,
+            `${grant.at} ${grant.group ? `group ${grant.group}` : who(grant.userEmail, grant.userId)} given ${grant.kind === 'role_assigned' ? 'role ' : ''}${grant.granted.join(', ')} by ${who(grant.byEmail, grant.byActorId)} (audit entry ${grant.auditEntryId})`,
         ),
         ...more(privilegedGrants.total, privilegedGrants.items.length),
       ],

@@ -92,7 +92,7 @@ async function channel(input: Record<string, unknown>): Promise<string> {
 describe('a weekly review digest', () => {
   let scheduleId: string;
   let channelIds: { hook: string; mail: string; slack: string; teams: string };
-  const facts = { approvalAtNight: '', approvalInHours: '', commandId: '', quietCommandId: '' };
+  const facts = { approvalAtNight: '', approvalInHours: '', commandId: '', quietCommandId: '', roleAssignmentId: '' };
 
   beforeAll(async () => {
     channelIds = {
@@ -129,6 +129,10 @@ describe('a weekly review digest', () => {
     // Monday 11:00: the auditor is granted audit_logs.view; three refused sign-ins with a token of this tenant.
     at(2 * HOUR);
     await gql(`mutation { grantPermissions(userId: "${auditor.id}", permissions: [AUDIT_LOGS_VIEW]) { id } }`, t.admin.token);
+    const role = await gql(`mutation { createRole(input: { name: "db-exporter", permissions: [AUDIT_LOGS_EXPORT] }) { id } }`, t.admin.token);
+    facts.roleAssignmentId = (
+      await gql(`mutation { assignRole(roleId: "${role.createRole.id}", userId: "${f.carol.id}") { id } }`, t.admin.token)
+    ).assignRole.id;
     const forged = `vigil_user_${t.admin.tenantId.replaceAll('-', '')}_${'x'.repeat(43)}`;
     for (let attempt = 0; attempt < 3; attempt += 1) expect(errorCodes(await t.gql('{ me { id } }', forged))).toEqual(['UNAUTHENTICATED']);
     // Monday 12:00: bob approves a request in working hours; a command matching a watch pattern, and one that does not.
@@ -193,6 +197,15 @@ describe('a weekly review digest', () => {
       }),
     );
     expect(content.privilegedGrants.items).toContainEqual(expect.objectContaining({ kind: 'permissions', userId: f.bob.id, granted: ['approvals.decide'] }));
+    expect(content.privilegedGrants.items).toContainEqual(
+      expect.objectContaining({
+        kind: 'role_assigned',
+        userId: f.carol.id,
+        userEmail: 'carol@example.test',
+        granted: ['db-exporter'],
+        roleAssignmentId: facts.roleAssignmentId,
+      }),
+    );
     expect(content.privilegedGrants.total).toBe(content.privilegedGrants.items.length);
     expect(content.privilegedGrants.items.some((grant: any) => grant.userId === f.alice.id)).toBe(false);
     expect(content.failedSignIns).toMatchObject({ attempts: 3, total: 1, items: [{ count: 3, addresses: ['127.0.0.1'] }] });
@@ -222,6 +235,7 @@ describe('a weekly review digest', () => {
     expect(mail).toMatch(/^Subject: \[INFO\] Vigil review digest: Weekly review, \d{4}-\d\d-\d\d to\s+\d{4}-\d\d-\d\d$/m);
     for (const fact of [
       'auditor@example.test given audit_logs.view',
+      'carol@example.test given role db-exporter',
       '3 failed',
       facts.approvalAtNight,
       'approved by bob@example.test',
