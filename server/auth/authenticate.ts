@@ -10,6 +10,7 @@
 import type { Clock } from '../clock.js';
 import type { Database } from '../db/database.js';
 import { Unauthenticated } from '../errors.js';
+import { recordFailedSignIn } from '../activity/record-activity.js';
 import { authenticateApiToken } from '../identity/api-tokens.js';
 import { findTenant } from '../identity/tenants.js';
 import { createUser, findUserByEmail } from '../identity/users.js';
@@ -45,7 +46,7 @@ export function bearerToken(authorization: string | undefined): string | undefin
 }
 
 export function createAuthenticator(db: Database, clock: Clock, verifyJwt?: JwtVerifier): Authenticator {
-  async function authenticateJwt(token: string): Promise<Authenticated> {
+  async function authenticateJwt(token: string, request?: RequestInfo): Promise<Authenticated> {
     if (!verifyJwt) throw new Unauthenticated('The bearer token is not a Vigil API token and JWT sign-in is not configured');
     const identity = await verifyJwt(token);
     const tenant = await findTenant(db, identity.tenant);
@@ -53,7 +54,18 @@ export function createAuthenticator(db: Database, clock: Clock, verifyJwt?: JwtV
     const email = identity.email ?? (identity.subject.includes('@') ? identity.subject.toLowerCase() : undefined);
     if (!email) throw new Unauthenticated('The JWT has no email claim');
     const user = (await findUserByEmail(db, tenant.id, email)) ?? (await provisionUser(tenant.id, email, identity));
-    if (user.disabledAt) throw new Unauthenticated('This user is disabled');
+    if (user.disabledAt) {
+      // A verified JWT names its tenant truly, so the refusal is filed there (a forged one is not: anyone could fill a tenant's log).
+      await recordFailedSignIn(db, {
+        tenantId: tenant.id,
+        userId: user.id,
+        userEmail: user.email,
+        details: { method: 'jwt', reason: 'This user is disabled' },
+        request,
+        occurredAt: clock.now(),
+      });
+      throw new Unauthenticated('This user is disabled');
+    }
     return { actor: userActorOf(user, { expiresAt: identity.expiresAt }, await loadRoleGrants(db, user, clock.now())), user };
   }
 
@@ -72,7 +84,7 @@ export function createAuthenticator(db: Database, clock: Clock, verifyJwt?: JwtV
   async function identify(authorization: string | undefined, request?: RequestInfo, options: CredentialOptions = {}): Promise<Authenticated | null> {
     const token = bearerToken(authorization);
     if (!token) return null;
-    const identity = looksLikeApiToken(token) ? await authenticateApiToken(db, clock, token, request) : await authenticateJwt(token);
+    const identity = looksLikeApiToken(token) ? await authenticateApiToken(db, clock, token, request) : await authenticateJwt(token, request);
     if (!options.acceptsStreamTokens) requireFullCredential(identity.actor);
     return identity;
   }

@@ -1,8 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ManualClock } from '../../server/clock.js';
+import { queryRows } from '../../server/db/database.js';
 import { errorCodes } from '../support/graphql-client.js';
 import { startTestVigil, type TestVigil } from '../support/test-vigil.js';
 
@@ -165,6 +167,28 @@ describe('JWT bearer tokens', () => {
       'The JWT is valid for longer than 86400 seconds (VIGIL_JWT_MAX_LIFETIME)',
     ]);
     expect((await t.gql(ME, await sign(claims, { expiresIn: '23h' }))).data?.me).toEqual({ email: 'erin@example.com', role: 'USER' });
+  });
+
+  it('files a disabled user’s refused JWT as a failed sign-in of its tenant; a JWT it cannot verify files nothing', async () => {
+    const jwt = await sign({ sub: 'idp|77', email: 'frank@example.com', tenant: 'default' });
+    expect((await t.gql(ME, jwt)).data?.me).toEqual({ email: 'frank@example.com', role: 'USER' });
+    const [frank] = await queryRows<{ id: string }>(t.vigil.database.db, sql`select id from users where email = 'frank@example.com'`);
+    await t.gql('mutation($id: ID!) { disableUser(id: $id) { isDisabled } }', t.admin.token, { id: frank!.id });
+    const refused = await t.gql(ME, jwt);
+    expect(refused.errors![0]!.message).toBe('This user is disabled');
+    const failures = () =>
+      queryRows<{ user_id: string | null; user_email: string | null; details: Record<string, unknown> }>(
+        t.vigil.database.db,
+        sql`select user_id, user_email, details from activity_log where action = 'auth.sign_in_failed' order by occurred_at, id`,
+      );
+    expect(await failures()).toEqual([{ user_id: frank!.id, user_email: 'frank@example.com', details: { method: 'jwt', reason: 'This user is disabled' } }]);
+    const forged = await new SignJWT({ sub: 'x', email: 'frank@example.com', tenant: 'default' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer('https://idp.test')
+      .setExpirationTime('5m')
+      .sign(new TextEncoder().encode(JWT_SECRET));
+    expect(errorCodes(await t.gql(ME, forged))).toEqual(['UNAUTHENTICATED']);
+    expect(await failures()).toHaveLength(1);
   });
 
   it('refuses an HS256 token when only the JWKS is trusted', async () => {
