@@ -7,7 +7,7 @@ import { serviceContext, type GraphQLContext } from '../context.js';
 import { User } from '../identity/user.type.js';
 import { CreateRoleInput, RoleAssignment, RoleDefinition, ServerSelectorInput, UpdateRoleInput } from './role.types.js';
 
-const selectorsOf = (input: ServerSelectorInput[] | null | undefined) => input?.map((selector) => selector.labels.map((label) => ({ ...label })));
+const selectorsOf = (input: ServerSelectorInput[] | null | undefined) => input?.map((selector) => ({ labels: selector.labels.map((label) => ({ ...label })) }));
 
 @Resolver(() => RoleDefinition)
 export class RoleResolver {

@@ -34,11 +34,13 @@ export const SERVER_BOUND_PERMISSIONS: readonly Permission[] = [
 ];
 
 /** A selector's key follows the label key rule of servers; its value the label value rule, and non-empty. */
-const selectorSchema = z
-  .array(z.object({ key: labelKey, value: z.string().trim().min(1, 'must not be empty').max(256, 'must be at most 256 characters') }))
-  .min(1, 'must name at least one label')
-  .max(16, 'at most 16 labels')
-  .refine((labels) => new Set(labels.map((label) => label.key)).size === labels.length, 'has the same key twice');
+const selectorSchema = z.object({
+  labels: z
+    .array(z.object({ key: labelKey, value: z.string().trim().min(1, 'must not be empty').max(256, 'must be at most 256 characters') }))
+    .min(1, 'must name at least one label')
+    .max(16, 'at most 16 labels')
+    .refine((labels) => new Set(labels.map((label) => label.key)).size === labels.length, 'has the same key twice'),
+});
 
 const permissionsSchema = z.array(z.enum(PERMISSIONS, { message: `must be one of ${PERMISSIONS.join(', ')}` })).max(PERMISSIONS.length);
 
@@ -65,7 +67,7 @@ export type CreateRoleInput = z.input<typeof createInput>;
 export type UpdateRoleInput = z.input<typeof updateInput>;
 
 const selectorsOf = (input: z.output<typeof selectorSchema>[]): ServerSelector[] =>
-  input.map((labels) => Object.fromEntries(labels.map((label) => [label.key, label.value])));
+  input.map((selector) => Object.fromEntries(selector.labels.map((label) => [label.key, label.value])));
 
 /** A scoped role's permissions must all be server-bound: BAD_USER_INPUT on `input.permissions` naming the others. */
 function checkScopedPermissions(permissions: readonly Permission[], selectors: readonly ServerSelector[]): void {
