@@ -4,11 +4,11 @@
  * tenant's, and its next run is computed as it is saved. Removal is soft: runs stay records that
  * name their schedule.
  */
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { recordChange } from '../audit/record-change.js';
 import { channelsByIds } from '../channels/channels.js';
-import type { Executor } from '../db/database.js';
+import { queryRows, type Executor } from '../db/database.js';
 import { conflictOnDuplicateName } from '../db/db-errors.js';
 import { REPORT_SECTIONS, reportSchedules, type ReportScheduleRow } from '../db/tables/index.js';
 import { BadInput, NotFound } from '../errors.js';
@@ -56,6 +56,9 @@ export const scheduleSnapshot = (row: ReportScheduleRow) => {
 async function columnsOf(ctx: TransactionContext, input: ReportScheduleInput) {
   const parsed = parseInput(scheduleInput, input, 'input');
   const timezone = parseTimezone(parsed.timezone);
+  // The digest's queries read working hours with PostgreSQL's time zone data: it must know the zone too.
+  const [known] = await queryRows<{ is_known: boolean }>(ctx.db, sql`select exists (select 1 from pg_timezone_names where name = ${timezone}) as is_known`);
+  if (!known?.is_known) throw new BadInput('input.timezone', `input.timezone: ${timezone} is not known to the database`);
   const cron = parseCron(parsed.cron, timezone);
   const channels = await channelsByIds(ctx.db, ctx.actor.tenantId, parsed.channelIds);
   const missing = parsed.channelIds.findIndex((id) => !channels.some((channel) => channel.id === id));

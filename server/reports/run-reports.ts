@@ -177,16 +177,27 @@ export async function runDueReports(deps: DeliveryDeps, scope: ReportScope = {})
         where s.next_run_at <= ${now}::timestamptz and s.is_enabled and s.deleted_at is null ${onlyTenant} order by s.tenant_id, s.next_run_at`,
   );
   const made: { tenantId: string; id: string }[] = [];
+  // One schedule or run that fails (a channel's settings no longer open, a database error) is logged and tried next pass; the others go on.
   for (const schedule of due) {
-    const runId = await runDueSchedule(deps, schedule.tenant_id, schedule.id);
-    if (runId) made.push({ tenantId: schedule.tenant_id, id: runId });
+    try {
+      const runId = await runDueSchedule(deps, schedule.tenant_id, schedule.id);
+      if (runId) made.push({ tenantId: schedule.tenant_id, id: runId });
+    } catch (error) {
+      deps.logger.warn({ err: error, tenantId: schedule.tenant_id, reportScheduleId: schedule.id }, 'review digest not made');
+    }
   }
   const sends = await queryRows<{ tenant_id: string; id: string }>(
     deps.db,
     sql`select r.tenant_id, r.id from tenants t join report_runs r on r.tenant_id = t.id
         where r.next_attempt_at <= ${now}::timestamptz and r.status = 'delivering' ${onlyTenant} order by r.tenant_id, r.next_attempt_at`,
   );
-  for (const run of sends) await deliverRun(deps, run.tenant_id, run.id);
+  for (const run of sends) {
+    try {
+      await deliverRun(deps, run.tenant_id, run.id);
+    } catch (error) {
+      deps.logger.warn({ err: error, tenantId: run.tenant_id, reportRunId: run.id }, 'review digest not delivered');
+    }
+  }
   return made.length;
 }
 
