@@ -271,6 +271,23 @@ export const KIND_RULES: Readonly<Record<string, KindRule>> = {
     time: () => ['decided_at'],
     actor: (row) => person(text(row, 'approver_id')),
   },
+  // Access reviews (server/reviews): a campaign opened, marked overdue, completed or cancelled, and each item's decision.
+  access_review: {
+    category: 'privilege',
+    type: (row) => (row.status === 'open' && row.overdue_at ? 'overdue' : (text(row, 'status') ?? 'unknown')),
+    severity: (row) => (row.status === 'open' && row.overdue_at ? 'medium' : 'info'),
+    outcome: (row) => (row.status === 'completed' ? 'success' : 'unknown'),
+    time: () => ['completed_at', 'cancelled_at', 'overdue_at', 'created_at'],
+    actor: (row) => personOr(text(row, 'closed_by_id') ?? (row.overdue_at ? null : text(row, 'created_by_id')), SYSTEM),
+  },
+  access_review_item: {
+    category: 'privilege',
+    type: (row) => (row.decision === 'revoke' ? 'revoked' : row.decision === 'keep' ? 'kept' : 'pending'),
+    severity: (row) => (row.decision === 'revoke' ? 'medium' : 'info'),
+    outcome: (row) => (row.decision ? 'success' : 'unknown'),
+    time: () => ['decided_at', 'created_at'],
+    actor: (row) => personOr(text(row, 'decided_by_id'), SYSTEM),
+  },
   alert: {
     category: 'system',
     type: (row) => text(row, 'state') ?? 'unknown',

@@ -16,6 +16,7 @@ import { ManualClock } from '../../server/clock.js';
 import { runAccessReviewJob } from '../../server/reviews/review-job.js';
 import { AUTHORIZE_SUDO, CREATE_POLICY, DECIDE, requestAccessAs } from '../support/approvals-fixture.js';
 import { testDeliveryDeps } from '../support/delivery-deps.js';
+import { readEvents } from '../support/event-stream-client.js';
 import { addServer, type TestServer } from '../support/records-fixture.js';
 import { createTestDatabase, isPostgres, type TestDatabase } from '../support/test-database.js';
 import { startTestVigil, type TestUser, type TestVigil } from '../support/test-vigil.js';
@@ -383,5 +384,17 @@ describe('a quarterly access review', () => {
     expect(integrity).toEqual({ isIntact: true, faultCount: 0 });
     const leaves = (await ok(`{ logLeaves(recordId: "${itemOf('PERMISSION', pam, 'audit_logs.view').id}") { leaf } }`, admin)).logLeaves;
     expect(leaves.map((leaf: { leaf: string }) => JSON.parse(leaf.leaf).row.decision)).toEqual([null, 'revoke']);
+    // In the event stream, admins read each decision as a privilege event by its reviewer.
+    const { lines } = await readEvents(t, admin.token);
+    const revoked = lines.find(
+      (line) => line.type === 'access_review_item.revoked' && (line.record as { reason?: string }).reason === 'moved to the support team',
+    );
+    expect(revoked).toMatchObject({ category: 'privilege', severity: 'medium', outcome: 'success' });
+    expect([ray.id, rita.id]).toContain(revoked!.actor!.id);
+    expect(lines.some((line) => line.type === 'access_review.completed')).toBe(true);
+    // A reviewer reads their reviews through the API; the stream of them is the admins'.
+    const reviewers = await readEvents(t, ray.token);
+    expect(reviewers.status).toBe(200);
+    expect(reviewers.lines.some((line) => String(line.type).startsWith('access_review'))).toBe(false);
   });
 });
