@@ -12,6 +12,9 @@ import { sql } from 'drizzle-orm';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../server/clock.js';
+import { loadConfig } from '../../server/config.js';
+import { createLogger } from '../../server/logger.js';
+import { startVigil } from '../../server/vigil.js';
 import { queryRows } from '../../server/db/database.js';
 import { parseCron, previousOccurrence } from '../../server/reports/cron-schedule.js';
 import { runDueReports } from '../../server/reports/run-reports.js';
@@ -19,7 +22,8 @@ import { buildApprovalsFixture, decideAs, requestAccessAs, type ApprovalsFixture
 import { testDeliveryDeps } from '../support/delivery-deps.js';
 import { errorCodes, type GraphQLResponse } from '../support/graphql-client.js';
 import { ingest } from '../support/records-fixture.js';
-import { startTestVigil, type TestUser, type TestVigil } from '../support/test-vigil.js';
+import { createTestDatabase, isPostgres, type TestDatabase } from '../support/test-database.js';
+import { startTestVigil, TEST_ENV, type TestUser, type TestVigil } from '../support/test-vigil.js';
 import { startReceiver, type Receiver } from '../support/webhook-receiver.js';
 
 const HOUR = 3600_000;
@@ -33,6 +37,7 @@ let f: ApprovalsFixture;
 let receiver: Receiver;
 let smtp: SMTPServer;
 let auditor: TestUser;
+let database: TestDatabase;
 /** The Monday 09:00 (Berlin) the seeded week starts at, and the one it ends at. */
 let weekStart: Date;
 let weekEnd: Date;
@@ -47,7 +52,8 @@ beforeAll(async () => {
   weekStart = previousOccurrence(cron, previousOccurrence(cron, new Date()));
   weekEnd = cron.nextRun(weekStart)!;
   clock = new ManualClock(new Date(weekStart.getTime() + HOUR));
-  t = await startTestVigil({ clock, env: { VIGIL_OUTBOUND_ALLOW: 'loopback' } });
+  database = await createTestDatabase();
+  t = await startTestVigil({ clock, database, env: { VIGIL_OUTBOUND_ALLOW: 'loopback' } });
   f = await buildApprovalsFixture(t);
   receiver = await startReceiver();
   smtp = new SMTPServer({
@@ -338,6 +344,37 @@ describe('a weekly review digest', () => {
     expect(new Date(runReportNow.periodEnd).getTime() - new Date(runReportNow.periodStart).getTime()).toBe(7 * DAY);
     expect(mails).toHaveLength(3);
     expect(await runsOf(scheduleId)).toHaveLength(3);
+  });
+});
+
+describe.runIf(isPostgres)('two instances on one database', () => {
+  it('make one digest of a period between them', async () => {
+    const other = await startVigil(loadConfig({ ...TEST_ENV, ...database.env, VIGIL_OUTBOUND_ALLOW: 'loopback' }), { clock, logger: createLogger('silent') });
+    try {
+      const mailChannel = await channel({
+        name: 'Race mail',
+        type: 'SMTP',
+        smtp: { host: '127.0.0.1', port: (smtp.server.address() as AddressInfo).port, useTls: false, from: 'vigil@example.test', to: ['race@example.test'] },
+      });
+      const created = await gql(CREATE, t.admin.token, { input: { name: 'Daily race', cron: '0 6 * * *', timezone: TIMEZONE, channelIds: [mailChannel] } });
+      const { id, nextRunAt } = created.createReportSchedule;
+      clock.set(new Date(new Date(nextRunAt).getTime() + 1000));
+      const mailed = mails.length;
+      const made = await Promise.all([
+        runDueReports(testDeliveryDeps(t)),
+        runDueReports({ ...testDeliveryDeps(t), db: other.database.db }),
+        runDueReports({ ...testDeliveryDeps(t), db: other.database.db }),
+      ]);
+      expect(made.reduce((sum, count) => sum + count, 0)).toBe(1);
+      const runs = await queryRows<{ status: string }>(
+        t.vigil.database.db,
+        sql`select status from report_runs where tenant_id = ${t.admin.tenantId} and schedule_id = ${id}`,
+      );
+      expect(runs).toEqual([{ status: 'delivered' }]);
+      expect(mails.length - mailed).toBe(1);
+    } finally {
+      await other.dispose();
+    }
   });
 });
 
