@@ -18,7 +18,7 @@ import { startVigil } from '../../server/vigil.js';
 import { queryRows } from '../../server/db/database.js';
 import { parseCron, previousOccurrence } from '../../server/reports/cron-schedule.js';
 import { runDueReports } from '../../server/reports/run-reports.js';
-import { buildApprovalsFixture, decideAs, requestAccessAs, type ApprovalsFixture } from '../support/approvals-fixture.js';
+import { buildApprovalsFixture, createPolicy, decideAs, requestAccessAs, requestSudoAs, type ApprovalsFixture } from '../support/approvals-fixture.js';
 import { testDeliveryDeps } from '../support/delivery-deps.js';
 import { errorCodes, type GraphQLResponse } from '../support/graphql-client.js';
 import { ingest } from '../support/records-fixture.js';
@@ -98,7 +98,7 @@ async function channel(input: Record<string, unknown>): Promise<string> {
 describe('a weekly review digest', () => {
   let scheduleId: string;
   let channelIds: { hook: string; mail: string; slack: string; teams: string };
-  const facts = { approvalAtNight: '', approvalInHours: '', commandId: '', quietCommandId: '', roleAssignmentId: '' };
+  const facts = { approvalAtNight: '', autoApprovedAtNight: '', approvalInHours: '', commandId: '', quietCommandId: '', roleAssignmentId: '' };
 
   beforeAll(async () => {
     channelIds = {
@@ -160,6 +160,14 @@ describe('a weekly review digest', () => {
     at(5 * DAY + 14 * HOUR);
     facts.approvalAtNight = (await requestAccessAs(t, f.dave, { servers: ['db-01'] })).data!.requestAccess.id;
     expect((await decideAs(t, f.bob, facts.approvalAtNight, 'APPROVE')).errors).toBeUndefined();
+    // Five minutes later dave helps himself: a sudo command the policy approves on the spot.
+    expect(
+      (await createPolicy(t, { name: 'status for dev', requestKinds: ['SUDO'], requesterGroups: ['dev'], autoApproveCommands: ['systemctl status *'] })).errors,
+    ).toBeUndefined();
+    clock.advance(5 * 60_000);
+    const sudo = await requestSudoAs(t, f.dave, { server: 'db-01', command: 'systemctl status postgresql' });
+    expect(sudo.data!.requestSudo).toMatchObject({ status: 'APPROVED', isAutoApproved: true });
+    facts.autoApprovedAtNight = sudo.data!.requestSudo.id;
   });
 
   const runsOf = (id: string) =>
@@ -217,9 +225,10 @@ describe('a weekly review digest', () => {
     expect(content.failedSignIns).toMatchObject({ attempts: 3, total: 1, items: [{ count: 3, addresses: ['127.0.0.1'] }] });
     expect(content.failedSignIns.items[0].activityIds).toHaveLength(3);
     expect(content.unusualApprovals.outsideHours).toEqual({
-      total: 1,
+      total: 2,
       items: [
         expect.objectContaining({ approvalId: facts.approvalAtNight, how: 'approver', approverEmail: 'bob@example.test', requesterEmail: 'dave@example.test' }),
+        expect.objectContaining({ approvalId: facts.autoApprovedAtNight, how: 'auto', kind: 'sudo', approverId: null, command: 'systemctl status postgresql' }),
       ],
     });
     expect(content.unusualApprovals.approvesEverything).toMatchObject({ threshold: 2, total: 1, items: [{ approverId: f.bob.id, decisions: 2 }] });
@@ -245,6 +254,7 @@ describe('a weekly review digest', () => {
       '3 failed',
       facts.approvalAtNight,
       'approved by bob@example.test',
+      'sudo request of dave@example.test approved automatically: systemctl status postgresql',
       'bob@example.test approved all 2',
       facts.commandId,
       'rm  -rf /var/lib/postgresql',
