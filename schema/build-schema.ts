@@ -41,6 +41,8 @@ import { LogResolver } from './log/log.resolver.js';
 import { LogArchiveResolver } from './log/archive.resolver.js';
 import { RECORD_LEAF_RESOLVERS } from './log/record-leaf.resolver.js';
 import { DesktopRecordingResolver } from './recordings/desktop-recording.resolver.js';
+import { CaseItemResolver, CaseNoteResolver, CaseResolver } from './cases/case.resolver.js';
+import { resolveCaseRecordsSynchronously } from './cases/case-record.js';
 import { ReportResolver } from './reports/report.resolver.js';
 import { TerminalRecordingResolver, TerminalSessionRecordingResolver } from './recordings/recording.resolver.js';
 import { AccessReviewItemResolver, AccessReviewResolver } from './reviews/access-review.resolver.js';
@@ -93,6 +95,9 @@ const RESOLVERS: NonEmptyArray<Function> = [
   EventStatisticsResolver,
   AccessReviewResolver,
   AccessReviewItemResolver,
+  CaseResolver,
+  CaseItemResolver,
+  CaseNoteResolver,
   ...RECORD_LEAF_RESOLVERS,
 ];
 
@@ -116,6 +121,7 @@ export function buildVigilSchema(): Promise<GraphQLSchema> {
   built ??= buildSchema({ resolvers: RESOLVERS, validate: false, pubSub: UNUSED_PUBSUB, scalarsMap: [{ type: Date, scalar: DateTimeScalar }] }).then(
     (schema) => {
       leanFieldResolvers(schema);
+      resolveCaseRecordsSynchronously(schema);
       return schema;
     },
   );

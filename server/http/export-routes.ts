@@ -1,5 +1,6 @@
 /**
- * GET /export/…: the audit log (CSV or JSONL) and the audit records (CSV), streamed. Each request
+ * GET /export/…: the audit log (CSV or JSONL), the audit records (CSV) and an incident case's bundle
+ * of proofs (JSONL, server/cases/case-bundle.ts), streamed. Each request
  * is authenticated with the same bearer token as GraphQL, needs AUDIT_LOGS_EXPORT and, for
  * records, the row rule of the list it mirrors. Refusals are JSON (401, 403, 400 naming the
  * parameter) and come before anything is written; once the file has started, a failure can only
@@ -27,6 +28,8 @@ import type { RecordExportKind } from '../export/record-kind.js';
 import { writeChunks } from '../export/stream-rows.js';
 import { findTenant } from '../identity/tenants.js';
 import { startReviewExport } from '../reviews/review-csv.js';
+import { startCaseBundle } from '../cases/case-bundle.js';
+import { parseId } from '../validation.js';
 import type { Logger } from '../logger.js';
 import type { ServiceContext } from '../service-context.js';
 import { readAfterOf } from './read-after.js';
@@ -71,6 +74,10 @@ export function createExportRouter(options: ExportRoutesOptions): express.Router
     '/access-review.csv',
     exportHandler(options, (ctx, params) => startAccessReview(ctx, params)),
   );
+  router.get(
+    '/cases/:id/bundle',
+    exportHandler(options, (ctx, params, req) => startBundle(options, ctx, params, String(req.params.id))),
+  );
   for (const kind of RECORD_EXPORTS) {
     router.get(
       `/${kind.name}.csv`,
@@ -91,6 +98,13 @@ async function startLog(options: ExportRoutesOptions, ctx: ServiceContext, param
   params.rejectUnknown();
   const { size, chunks } = await startLogExport(ctx, options.log, options.trustedLogKeys);
   return { kind: 'log', extension: 'jsonl', headers: { 'X-Vigil-Log-Size': String(size) }, chunks };
+}
+
+/** A case's bundle: needs cases.manage and audit_logs.view besides the export permission (the leaves hold every column). */
+async function startBundle(options: ExportRoutesOptions, ctx: ServiceContext, params: QueryParams, caseId: string): Promise<StartedExport> {
+  params.rejectUnknown();
+  const { size, chunks } = await startCaseBundle(ctx, options.log, options.trustedLogKeys, parseId('id', caseId));
+  return { kind: `case-${caseId}`, extension: 'jsonl', headers: { 'X-Vigil-Log-Size': String(size) }, chunks };
 }
 
 async function startAudit(options: ExportRoutesOptions, ctx: ServiceContext, params: QueryParams, format: AuditExportFormat): Promise<StartedExport> {
