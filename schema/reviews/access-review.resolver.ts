@@ -1,14 +1,7 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { requireAdmin } from '../../server/auth/scope.js';
-import {
-  cancelAccessReview,
-  completeAccessReview,
-  createAccessReview,
-  decideAccessReviewItem,
-  nextRunOf,
-  reviewerIdentity,
-  reviewTally,
-} from '../../server/reviews/access-reviews.js';
+import { createAccessReview, nextRunOf, reviewerIdentity } from '../../server/reviews/access-reviews.js';
+import { cancelAccessReview, completeAccessReview, decideAccessReviewItem, reviewTally } from '../../server/reviews/review-decisions.js';
 import { reviewCsv } from '../../server/reviews/review-csv.js';
 import { getAccessReview, listAccessReviews, listReviewItems } from '../../server/reviews/review-queries.js';
 import { inTransaction } from '../../server/service-context.js';

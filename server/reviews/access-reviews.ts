@@ -1,42 +1,29 @@
 /**
  * Access review campaigns: an admin starts one over kinds of grant (server/reviews/review-grants.ts)
  * with reviewers and a due date, optionally recurring (a cron expression in a time zone); the
- * grants in force are snapshotted into items in the same transaction. Each item is kept or
- * revoked with a reason by its assigned reviewer (or an admin, never the grant's holder); a
- * revoke takes effect in the deciding transaction. An admin completes the campaign once every
- * item is decided (it does not complete itself: the admin signs the result off), or cancels it,
- * which also ends its recurrence. Campaigns and items are leaves of the verifiable log, each
- * written with its audit entry.
+ * grants in force are snapshotted into items in the same transaction, each assigned to a reviewer
+ * who does not hold it. Deciding the items and closing the campaign: review-decisions.ts; the
+ * recurrence, reminders and escalation: review-job.ts. Campaigns and items are leaves of the
+ * verifiable log, each written with its audit entry.
  */
-import { and, asc, count, eq, inArray, isNull, or, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, or, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { recordChange } from '../audit/record-change.js';
 import { requireAdmin } from '../auth/scope.js';
 import { arrayLiteral } from '../db/bulk-insert.js';
 import type { Executor } from '../db/database.js';
-import {
-  accessReviewItems,
-  accessReviews,
-  REVIEW_DECISIONS,
-  REVIEW_ITEM_KINDS,
-  users,
-  type AccessReviewItemRow,
-  type AccessReviewRow,
-  type ReviewDecision,
-} from '../db/tables/index.js';
-import { BadInput, Conflict, Forbidden, NotFound } from '../errors.js';
+import { accessReviewItems, accessReviews, REVIEW_ITEM_KINDS, users, type AccessReviewItemRow, type AccessReviewRow } from '../db/tables/index.js';
+import { BadInput, Conflict, NotFound } from '../errors.js';
 import { getUser, groupSchema } from '../identity/users.js';
 import { isUuid, newId } from '../ids.js';
 import type { TransactionContext } from '../service-context.js';
 import { nameSchema, parseInput } from '../validation.js';
-import { currentGrants, revokeGrant, type GrantItem } from './review-grants.js';
+import { currentGrants, type GrantItem } from './review-grants.js';
 import { parseRecurrence, storedRecurrence } from './review-schedule.js';
-import { assertMayDecide, canSeeReview, requireReviewer, type ReviewerIdentity } from './review-scope.js';
+import { requireReviewer, type ReviewerIdentity } from './review-scope.js';
 
 /** A campaign and an item as the layers above the services hold them. */
 export type { AccessReviewRow as AccessReviewRecord, AccessReviewItemRow as AccessReviewItemRecord };
-
-const reasonSchema = z.string().trim().max(2000, 'must be at most 2000 characters');
 
 const createReviewInput = z.object({
   name: nameSchema(),
@@ -217,17 +204,6 @@ export const reviewSnapshot = (row: AccessReviewRow) => ({
   status: row.status,
 });
 
-const itemSnapshot = (row: AccessReviewItemRow) => ({
-  id: row.id,
-  reviewId: row.reviewId,
-  itemKind: row.itemKind,
-  subjectUserId: row.subjectUserId,
-  grantRef: row.grantRef,
-  decision: row.decision,
-  reason: row.reason,
-  revokeOutcome: row.revokeOutcome,
-});
-
 /** The person acting, with the groups they are in now. */
 export async function reviewerIdentity(db: Executor, actor: Parameters<typeof requireReviewer>[0]): Promise<ReviewerIdentity> {
   const person = requireReviewer(actor);
@@ -235,7 +211,7 @@ export async function reviewerIdentity(db: Executor, actor: Parameters<typeof re
   return { actor: person, groups: user.groups };
 }
 
-async function lockReview(db: Executor, tenantId: string, id: string, mode: 'update' | 'share'): Promise<AccessReviewRow> {
+export async function lockReview(db: Executor, tenantId: string, id: string, mode: 'update' | 'share'): Promise<AccessReviewRow> {
   if (!isUuid(id)) throw new NotFound('Access review', id);
   const [row] = await db
     .select()
@@ -246,119 +222,6 @@ async function lockReview(db: Executor, tenantId: string, id: string, mode: 'upd
   return row;
 }
 
-function assertOpen(review: AccessReviewRow): void {
+export function assertOpen(review: AccessReviewRow): void {
   if (review.status !== 'open') throw new Conflict(`This access review is ${review.status}`, { status: review.status });
-}
-
-/** A decision on one item; a revoke takes the grant away in this transaction. */
-export async function decideAccessReviewItem(
-  ctx: TransactionContext,
-  itemId: string,
-  decision: ReviewDecision,
-  reason?: string | null,
-): Promise<AccessReviewItemRow> {
-  const who = await reviewerIdentity(ctx.db, ctx.actor);
-  const parsedDecision = parseInput(z.enum(REVIEW_DECISIONS), decision, 'decision');
-  const given = reason == null ? '' : parseInput(reasonSchema, reason, 'reason');
-  if (parsedDecision === 'revoke' && given === '') throw new BadInput('reason', 'reason: a revoke needs a reason');
-  if (!isUuid(itemId)) throw new NotFound('Access review item', itemId);
-  const [item] = await ctx.db
-    .select()
-    .from(accessReviewItems)
-    .where(and(eq(accessReviewItems.tenantId, who.actor.tenantId), eq(accessReviewItems.id, itemId)))
-    .for('update');
-  if (!item) throw new NotFound('Access review item', itemId);
-  // Deciders share the campaign's lock; completing it takes it whole, so it sees every decision.
-  const review = await lockReview(ctx.db, who.actor.tenantId, item.reviewId, 'share');
-  if (!canSeeReview(review, who, item.assignedReviewerId === who.actor.userId)) {
-    throw new Forbidden('Only the reviewers of this access review (and admins) decide its items', { reason: 'not_reviewer' });
-  }
-  assertMayDecide(item, who);
-  assertOpen(review);
-  if (item.decision) throw new Conflict(`This item was already decided (${item.decision})`, { decision: item.decision });
-  const now = ctx.clock.now();
-  const outcome = parsedDecision === 'revoke' ? await revokeGrant(ctx, item, `Access review "${review.name}" (${review.id}): ${given}`) : null;
-  const [decided] = await ctx.db
-    .update(accessReviewItems)
-    .set({
-      decision: parsedDecision,
-      reason: given || null,
-      decidedById: who.actor.userId,
-      decidedAt: now,
-      revokedAt: outcome ? now : null,
-      revokeOutcome: outcome,
-    })
-    .where(and(eq(accessReviewItems.tenantId, item.tenantId), eq(accessReviewItems.id, item.id)))
-    .returning();
-  await recordChange(ctx, {
-    action: 'access_review.item_decided',
-    resource: { type: 'access_review_item', id: item.id, name: `${item.itemKind}:${item.grantRef}` },
-    before: itemSnapshot(item),
-    after: itemSnapshot(decided!),
-  });
-  return decided!;
-}
-
-/** How many of a campaign's items are decided which way. */
-export async function reviewTally(db: Executor, tenantId: string, reviewId: string) {
-  const rows = await db
-    .select({ decision: accessReviewItems.decision, outcome: accessReviewItems.revokeOutcome, count: count() })
-    .from(accessReviewItems)
-    .where(and(eq(accessReviewItems.tenantId, tenantId), eq(accessReviewItems.reviewId, reviewId)))
-    .groupBy(accessReviewItems.decision, accessReviewItems.revokeOutcome);
-  const sum = (match: (row: (typeof rows)[number]) => boolean) => rows.filter(match).reduce((total, row) => total + Number(row.count), 0);
-  return {
-    total: sum(() => true),
-    undecided: sum((row) => row.decision === null),
-    kept: sum((row) => row.decision === 'keep'),
-    revoked: sum((row) => row.outcome === 'revoked'),
-    alreadyGone: sum((row) => row.outcome === 'already_gone'),
-  };
-}
-
-export async function completeAccessReview(ctx: TransactionContext, id: string): Promise<AccessReviewRow> {
-  const admin = requireAdmin(ctx.actor);
-  const review = await lockReview(ctx.db, admin.tenantId, id, 'update');
-  assertOpen(review);
-  const tally = await reviewTally(ctx.db, admin.tenantId, id);
-  if (tally.undecided > 0) throw new Conflict(`${tally.undecided} of ${tally.total} items are still undecided`, { undecided: tally.undecided });
-  return closeReview(ctx, review, 'completed', { ...tally });
-}
-
-export async function cancelAccessReview(ctx: TransactionContext, id: string, reason?: string | null): Promise<AccessReviewRow> {
-  const admin = requireAdmin(ctx.actor);
-  const given = reason == null ? '' : parseInput(reasonSchema, reason, 'reason');
-  const review = await lockReview(ctx.db, admin.tenantId, id, 'update');
-  assertOpen(review);
-  return closeReview(ctx, review, 'cancelled', { reason: given || null });
-}
-
-async function closeReview(
-  ctx: TransactionContext,
-  review: AccessReviewRow,
-  status: 'completed' | 'cancelled',
-  facts: Record<string, unknown>,
-): Promise<AccessReviewRow> {
-  const now = ctx.clock.now();
-  const [closed] = await ctx.db
-    .update(accessReviews)
-    .set({
-      status,
-      ...(status === 'completed' ? { completedAt: now } : { cancelledAt: now }),
-      closedById: ctx.actor.type === 'user' ? ctx.actor.userId : null,
-    })
-    .where(and(eq(accessReviews.tenantId, review.tenantId), eq(accessReviews.id, review.id)))
-    .returning();
-  await recordChange(ctx, {
-    action: status === 'completed' ? 'access_review.completed' : 'access_review.cancelled',
-    resource: { type: 'access_review', id: review.id, name: review.name },
-    before: reviewSnapshot(review),
-    after: { ...reviewSnapshot(closed!), ...facts },
-  });
-  return closed!;
-}
-
-/** Whether the campaign is past due with items undecided. */
-export function isPastDue(review: AccessReviewRow, now: Date): boolean {
-  return review.status === 'open' && review.dueAt <= now;
 }

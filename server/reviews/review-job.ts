@@ -19,7 +19,8 @@ import { notify } from '../notifications/notifications.js';
 import { startPeriodicJob } from '../periodic-job.js';
 import { inTransaction, type ServiceContext } from '../service-context.js';
 import type { DeliveryDeps } from '../webhooks/delivery-worker.js';
-import { nextRunOf, reviewSnapshot, reviewTally, startCampaign } from './access-reviews.js';
+import { nextRunOf, reviewSnapshot, startCampaign } from './access-reviews.js';
+import { reviewTally } from './review-decisions.js';
 import { storedRecurrence } from './review-schedule.js';
 import { deliverToPeople, type Recipient } from './review-delivery.js';
 
