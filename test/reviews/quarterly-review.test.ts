@@ -202,6 +202,25 @@ describe('a quarterly access review', () => {
     expect(itemOf('GROUP', rita, 'auditors').assignedReviewerId).toBe(ray.id);
   });
 
+  it('refuses a bad schedule, time zone, due date or reviewer, naming the field, and anyone but an admin', async () => {
+    const CREATE = `mutation($input: CreateAccessReviewInput!) { createAccessReview(input: $input) { id } }`;
+    const base = { name: 'Bad', grantKinds: ['PERMISSION'], dueAt: new Date(START.getTime() + DAY).toISOString() };
+    for (const [input, field] of [
+      [{ recurrence: '0 9 1 1,4,7,10' }, 'input.recurrence'],
+      [{ recurrence: '* * * * *' }, 'input.recurrence'],
+      [{ recurrence: QUARTERLY, timeZone: 'Mars/Olympus' }, 'input.timeZone'],
+      [{ timeZone: 'Europe/Berlin' }, 'input.timeZone'],
+      [{ dueAt: new Date(START.getTime() - 1000).toISOString() }, 'input.dueAt'],
+      [{ reviewerIds: ['0190f000-0000-7000-8000-000000000001'] }, 'input.reviewerIds'],
+      [{ grantKinds: [] }, 'input.grantKinds'],
+    ] as const) {
+      const answer = await gql(CREATE, admin, { input: { ...base, ...input } });
+      expect([codeOf(answer), answer.errors?.[0]?.extensions?.field], JSON.stringify(input)).toEqual(['BAD_USER_INPUT', field]);
+    }
+    expect(codeOf(await gql(CREATE, ray, { input: base }))).toBe('FORBIDDEN');
+    expect((await ok(`{ accessReviews(first: 10) { nodes { id } } }`, admin)).accessReviews.nodes).toHaveLength(1);
+  });
+
   it('refuses a reviewer their own grant, someone who does not review, a revoke without a reason and another tenant', async () => {
     const own = itemOf('PERMISSION', ray, 'monitoring.view');
     const ownAnswer = await gql(DECIDE_ITEM, ray, { itemId: own.id, decision: 'KEEP' });
@@ -355,6 +374,19 @@ describe('a quarterly access review', () => {
     expect(fresh.some((item) => item.subjectUserId === gus.id && item.grantRef === 'dba')).toBe(false);
     expect(fresh.some((item) => item.kind === 'SUDO_GRANT' || item.kind === 'ROLE_ASSIGNMENT')).toBe(false);
     expect(fresh.some((item) => item.subjectUserId === pam.id && item.grantRef === 'monitoring.view')).toBe(true);
+  });
+
+  it('ends a series when its campaign is cancelled: no quarter after it', async () => {
+    const all = (await ok(`{ accessReviews(first: 10, status: OPEN) { nodes { id name periodStart } } }`, admin)).accessReviews.nodes;
+    const current = all.find((review: { periodStart: string }) => review.periodStart === NEXT_QUARTER.toISOString());
+    const CANCEL = `mutation($id: ID!) { cancelAccessReview(id: $id, reason: "replaced by the new process") { status cancelledAt } }`;
+    expect(codeOf(await gql(CANCEL, ray, { id: current.id }))).toBe('FORBIDDEN');
+    expect((await ok(CANCEL, admin, { id: current.id })).cancelAccessReview).toMatchObject({ status: 'CANCELLED' });
+    expect(codeOf(await gql(CANCEL, admin, { id: current.id }))).toBe('CONFLICT');
+    const saved = clock.now();
+    clock.set(new Date('2027-04-01T07:00:01.000Z'));
+    expect((await runAccessReviewJob(testDeliveryDeps(t))).started).toBe(0);
+    clock.set(saved);
   });
 
   it('escalates a campaign past its due date to the admins once', async () => {
