@@ -38,6 +38,17 @@ export enum ReportRunTriggerEnum {
 }
 registerEnumType(ReportRunTriggerEnum, { name: 'ReportRunTrigger', description: 'SCHEDULE: made when its period ended. MANUAL: asked for with runReportNow.' });
 
+export enum ReportDeliveryStatusEnum {
+  PENDING = 'pending',
+  RETRYING = 'retrying',
+  DELIVERED = 'delivered',
+  FAILED = 'failed',
+}
+registerEnumType(ReportDeliveryStatusEnum, {
+  name: 'ReportDeliveryStatus',
+  description: 'PENDING: not tried yet. RETRYING: failed, tried again at nextAttemptAt. DELIVERED. FAILED: the sixth failure, or the channel was removed.',
+});
+
 @ObjectType({
   simpleResolvers: true,
   description: 'Working hours in the schedule’s time zone: ISO weekdays (1 Monday … 7 Sunday) and a daily window [start, end).',
@@ -115,8 +126,8 @@ export class ReportDelivery {
   channelId!: string;
   @Field(() => String, { nullable: true })
   channelName!: string | null;
-  @Field(() => String, { description: 'PENDING, RETRYING, DELIVERED or FAILED (final).' })
-  status!: string;
+  @Field(() => ReportDeliveryStatusEnum)
+  status!: ReportDeliveryStatusEnum;
   @Field(() => Int)
   attempts!: number;
   @Field(() => String, { nullable: true })
@@ -178,7 +189,7 @@ export class ReportRun {
         Object.assign(new ReportDelivery(), {
           channelId: delivery.channelId,
           channelName: delivery.channelName,
-          status: delivery.status.toUpperCase(),
+          status: delivery.status as ReportDeliveryStatusEnum,
           attempts: delivery.attempts,
           error: delivery.error,
           deliveredAt: delivery.deliveredAt ? new Date(delivery.deliveredAt) : null,
