@@ -6,9 +6,9 @@ import { users } from './users.js';
 /**
  * The grants a review may cover: a user's standing permissions, the admin role, group memberships
  * (groups make approvers), custom role assignments, standing sudo grants (made by an admin outside
- * any request) and person API tokens.
+ * any request), person API tokens and long-lived access sessions (since migration 0035).
  */
-export const REVIEW_ITEM_KINDS = ['permission', 'admin_role', 'group', 'role_assignment', 'sudo_grant', 'api_token'] as const;
+export const REVIEW_ITEM_KINDS = ['permission', 'admin_role', 'group', 'role_assignment', 'sudo_grant', 'api_token', 'access_session'] as const;
 export type ReviewItemKind = (typeof REVIEW_ITEM_KINDS)[number];
 
 export const ACCESS_REVIEW_STATUSES = ['open', 'completed', 'cancelled'] as const;
