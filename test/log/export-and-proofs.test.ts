@@ -4,7 +4,7 @@
  * polled by witnesses. An export is never signed over a log that does not verify.
  */
 import { execFile } from 'node:child_process';
-import { createHash, createPublicKey, generateKeyPairSync, verify } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,6 +17,7 @@ import { formatCheckpointBody, parseCheckpointBody } from '../../server/log/chec
 import { noteSignerFromPrivateKey, parseNote, parseVerifierKey, signNote } from '../../server/log/signed-note.js';
 import { CompactTree, leafHash, verifyConsistency } from '../../server/log/merkle.js';
 import { addServer, ingest, minutesAgo } from '../support/records-fixture.js';
+import { independentNoteCheck } from '../support/signed-note-verifier.js';
 import { asIntruder, truncateLog } from '../support/log-tamper.js';
 import { startTestVigil, type TestUser, type TestVigil } from '../support/test-vigil.js';
 
@@ -321,19 +322,4 @@ function independentlyVerified(text: string, vkey: string): { isIntact: boolean;
   const body = header.checkpoint.slice(0, header.checkpoint.indexOf('\n\n') + 1).split('\n');
   const isIntact = independentNoteCheck(header.checkpoint, vkey) && Number(body[1]) === leaves.length && mth(hashes).toString('base64') === body[2];
   return { isIntact, size: leaves.length };
-}
-
-function independentNoteCheck(note: string, vkey: string): boolean {
-  const [name, , key] = [vkey.slice(0, vkey.indexOf('+')), '', vkey.slice(vkey.indexOf('+', vkey.indexOf('+') + 1) + 1)];
-  const raw = Buffer.from(key, 'base64').subarray(1);
-  const publicKey = createPublicKey({ key: Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), raw]), format: 'der', type: 'spki' });
-  const split = note.indexOf('\n\n');
-  const text = note.slice(0, split + 1);
-  const line = note
-    .slice(split + 2)
-    .split('\n')
-    .find((candidate) => candidate.startsWith(`\u2014 ${name} `));
-  if (!line) return false;
-  const signature = Buffer.from(line.split(' ')[2]!, 'base64').subarray(4);
-  return verify(null, Buffer.from(text), publicKey, signature);
 }
