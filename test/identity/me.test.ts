@@ -15,7 +15,16 @@ describe('me', () => {
     expect(response.data?.me).toEqual({
       email: 'admin@localhost',
       role: 'ADMIN',
-      permissions: ['AUDIT_LOGS_VIEW', 'AUDIT_LOGS_EXPORT', 'SESSION_RECORDINGS_VIEW', 'MONITORING_VIEW', 'MONITORING_MANAGE', 'APPROVALS_DECIDE'],
+      permissions: [
+        'AUDIT_LOGS_VIEW',
+        'AUDIT_LOGS_EXPORT',
+        'SESSION_RECORDINGS_VIEW',
+        'MONITORING_VIEW',
+        'MONITORING_MANAGE',
+        'APPROVALS_DECIDE',
+        'RECORDS_VIEW',
+        'CASES_MANAGE',
+      ],
       isDisabled: false,
     });
   });
