@@ -10,11 +10,12 @@ export enum AccessReviewGrantKindEnum {
   ROLE_ASSIGNMENT = 'role_assignment',
   SUDO_GRANT = 'sudo_grant',
   API_TOKEN = 'api_token',
+  ACCESS_SESSION = 'access_session',
 }
 registerEnumType(AccessReviewGrantKindEnum, {
   name: 'AccessReviewGrantKind',
   description:
-    'A kind of grant a review re-certifies: PERMISSION (a standing permission), ADMIN_ROLE, GROUP (a membership; groups make approvers), ROLE_ASSIGNMENT (a custom role), SUDO_GRANT (sudo an admin granted outside any request), API_TOKEN (a person’s token).',
+    'A kind of grant a review re-certifies: PERMISSION (a standing permission), ADMIN_ROLE, GROUP (a membership; groups make approvers), ROLE_ASSIGNMENT (a custom role), SUDO_GRANT (sudo an admin granted outside any request), API_TOKEN (a person’s token), ACCESS_SESSION (an access session in force granted for more than a day).',
 });
 
 export enum AccessReviewStatusEnum {

@@ -5,10 +5,14 @@
  * change, with the review named in its reason). A grant that went away since the snapshot is
  * reported as already gone, not an error: the review's decision still stands on the record.
  */
-import { and, asc, eq, gt, isNull, lte, ne, or } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNull, lte, ne, or, sql } from 'drizzle-orm';
+import { closeSessionInForce } from '../approvals/access-session-lifecycle.js';
+import { lockAccessSession } from '../approvals/approval-records.js';
 import { endSudoGrant } from '../approvals/sudo-grants.js';
+import { WorkflowRecord } from '../approvals/workflow-record.js';
 import type { Executor } from '../db/database.js';
 import {
+  accessSessions,
   apiTokens,
   roleAssignments,
   roles,
@@ -245,6 +249,53 @@ const roleAssignmentSource: GrantSource = {
   },
 };
 
+/** An access session granted for longer than this, start to end (extensions included), is long-lived access. */
+export const LONG_LIVED_SESSION_MS = 24 * 3600_000;
+
+/** Access sessions in force (approved or active) granted for more than a day: revoked as an admin's revokeAccessSession would. */
+const accessSessionSource: GrantSource = {
+  async current(db, query) {
+    const rows = await db
+      .select({ session: accessSessions, email: users.email, name: users.name })
+      .from(accessSessions)
+      .innerJoin(users, and(eq(users.tenantId, accessSessions.tenantId), eq(users.id, accessSessions.requesterId)))
+      .where(
+        and(
+          eq(accessSessions.tenantId, query.tenantId),
+          inArray(accessSessions.status, ['approved', 'active']),
+          isNull(users.disabledAt),
+          gt(accessSessions.expiresAt, query.now),
+          sql`${accessSessions.expiresAt} - ${accessSessions.startsAt} > ${sql.raw(`interval '${LONG_LIVED_SESSION_MS / 1000} seconds'`)}`,
+        ),
+      )
+      .orderBy(asc(accessSessions.startsAt), asc(accessSessions.id));
+    return rows.map(({ session, email, name }) => ({
+      itemKind: 'access_session' as const,
+      subjectUserId: session.requesterId,
+      grantRef: session.id,
+      grantSnapshot: {
+        email,
+        name,
+        serverIds: session.serverIds,
+        serverLabels: session.serverLabels,
+        isSudoAllowed: session.isSudoAllowed,
+        reason: session.reason,
+        startsAt: session.startsAt?.toISOString() ?? null,
+        expiresAt: session.expiresAt?.toISOString() ?? null,
+      },
+    }));
+  },
+  async revoke(ctx, item, reason) {
+    const session = await lockAccessSession(ctx.db, ctx.actor.tenantId, item.grantRef);
+    const isInForce = (session.status === 'approved' || session.status === 'active') && (!session.expiresAt || session.expiresAt > ctx.clock.now());
+    if (!isInForce) return 'already_gone';
+    const record = new WorkflowRecord();
+    await closeSessionInForce(ctx, session, 'revoked', reason, record);
+    await record.write(ctx);
+    return 'revoked';
+  },
+};
+
 export const GRANT_SOURCES: Readonly<Partial<Record<ReviewItemKind, GrantSource>>> = {
   permission: userListSource('permission', 'permissions'),
   admin_role: adminRoleSource,
@@ -252,6 +303,7 @@ export const GRANT_SOURCES: Readonly<Partial<Record<ReviewItemKind, GrantSource>
   role_assignment: roleAssignmentSource,
   sudo_grant: sudoGrantSource,
   api_token: apiTokenSource,
+  access_session: accessSessionSource,
 };
 
 /** The grants of `kinds` in force now, kind by kind. */

@@ -1,6 +1,7 @@
 /**
  * A quarterly access review from creation to completion: an admin starts a recurring review over
- * permissions, group memberships, custom role assignments, standing sudo grants and API tokens; reviewers keep some grants
+ * permissions, group memberships, custom role assignments, standing sudo grants, API tokens and a
+ * three-day access session; reviewers keep some grants
  * and revoke others with reasons, and each revoke takes effect at once (the person's next request
  * is refused); the admin completes it and exports the result; the next quarter's campaign starts
  * when the clock passes the schedule's next run, exactly once with two job runs racing (two Vigil
@@ -45,6 +46,9 @@ let sue: TestUser; // a standing sudo grant on db-01 (revoked)
 let alice: TestUser; // a requester
 let ora: TestUser; // the custom role Auditor (audit_logs.view, tenant-wide), revoked
 let oraAssignment: string;
+let dora: TestUser; // a three-day access session to web-01 (revoked)
+let webServer: TestServer;
+let doraSession: string;
 let tom: TestUser;
 let tomCi: { id: string; token: string };
 let dbServer: TestServer;
@@ -83,11 +87,20 @@ beforeAll(async () => {
   sue = await t.createUser(tenantId, { email: 'sue@example.test' });
   alice = await t.createUser(tenantId, { email: 'alice@example.test', groups: ['dev'] });
   ora = await t.createUser(tenantId, { email: 'ora@example.test' });
-  for (const user of [admin, rita, ray, pam, gus, sue, alice, ora]) tokens.set(user.id, user.token);
+  dora = await t.createUser(tenantId, { email: 'dora@example.test' });
+  for (const user of [admin, rita, ray, pam, gus, sue, alice, ora, dora]) tokens.set(user.id, user.token);
   dbServer = await addServer(t, tenantId, 'db-01', [{ key: 'role', value: 'db' }]);
   await ok(CREATE_POLICY, admin, {
     input: { name: 'databases', requestKinds: ['ACCESS'], approverGroups: ['dba'], serverLabels: [{ key: 'role', value: 'db' }] },
   });
+  // Shells on web servers need an access session; dora's runs for three days.
+  webServer = await addServer(t, tenantId, 'web-01', [{ key: 'role', value: 'web' }]);
+  await ok(CREATE_POLICY, admin, {
+    input: { name: 'web shells', requestKinds: ['ACCESS'], isAccessSessionRequired: true, serverLabels: [{ key: 'role', value: 'web' }] },
+  });
+  const dorasRequest = await requestAccessAs(t, dora, { servers: ['web-01'], durationMinutes: 3 * 24 * 60 });
+  expect(dorasRequest.errors).toBeUndefined();
+  doraSession = (await ok(DECIDE, admin, { id: dorasRequest.data!.requestAccess.id, decision: 'APPROVE' })).decideApproval.accessSession.id;
   const role = await ok(`mutation { createRole(input: { name: "Auditor", permissions: [AUDIT_LOGS_VIEW] }) { id } }`, admin);
   oraAssignment = (await ok(`mutation { assignRole(roleId: "${role.createRole.id}", userId: "${ora.id}") { id } }`, admin)).assignRole.id;
   await ok(`mutation($input: GrantSudoInput!) { grantSudo(input: $input) { id } }`, admin, {
@@ -163,7 +176,7 @@ describe('a quarterly access review', () => {
     const data = await ok(`mutation($input: CreateAccessReviewInput!) { createAccessReview(input: $input) { ${REVIEW_FIELDS} } }`, admin, {
       input: {
         name: 'Quarterly access review',
-        grantKinds: ['PERMISSION', 'GROUP', 'ROLE_ASSIGNMENT', 'SUDO_GRANT', 'API_TOKEN'],
+        grantKinds: ['PERMISSION', 'GROUP', 'ROLE_ASSIGNMENT', 'SUDO_GRANT', 'API_TOKEN', 'ACCESS_SESSION'],
         tokenMinAgeDays: 30,
         reviewerIds: [ray.id],
         reviewerGroups: ['auditors'],
@@ -187,6 +200,7 @@ describe('a quarterly access review', () => {
         `PERMISSION:monitoring.view:${pam.id}`,
         `PERMISSION:monitoring.view:${ray.id}`,
         `ROLE_ASSIGNMENT:${oraAssignment}:${ora.id}`,
+        `ACCESS_SESSION:${doraSession}:${dora.id}`,
         `SUDO_GRANT:${itemOf('SUDO_GRANT', sue).grantRef}:${sue.id}`,
       ].sort(),
     );
@@ -275,7 +289,7 @@ describe('a quarterly access review', () => {
     await expect.poll(() => mailsTo(ray).length).toBe(2);
   });
 
-  it('revokes take effect at once: the permission, the approver group, the sudo grant, the token, the role', async () => {
+  it('revokes take effect at once: the permission, the approver group, the sudo grant, the token, the role, the session', async () => {
     const AUDIT_LOG = '{ auditLog(first: 1) { nodes { id } } }';
     expect((await gql(AUDIT_LOG, pam)).errors).toBeUndefined();
     const revokedPermission = await decide(itemOf('PERMISSION', pam, 'audit_logs.view'), 'REVOKE', 'moved to the support team');
@@ -307,6 +321,12 @@ describe('a quarterly access review', () => {
     expect(assignment.grantSnapshot).toMatchObject({ role: 'Auditor', permissions: ['audit_logs.view'], email: ora.email });
     await decide(assignment, 'REVOKE', 'audits moved to the second line');
     expect(codeOf(await gql(AUDIT_LOG, ora))).toBe('FORBIDDEN');
+
+    const AUTHORIZE_SESSION = `mutation($input: AuthorizeSessionInput!) { authorizeSession(input: $input) { isAllowed decision } }`;
+    const shell = { input: { user: dora.email, source: 'SHELL_CLI' } };
+    expect((await ok(AUTHORIZE_SESSION, webServer.agentToken, shell)).authorizeSession.isAllowed).toBe(true);
+    await decide(itemOf('ACCESS_SESSION', dora), 'REVOKE', 'three days of shell access is not needed');
+    expect((await ok(AUTHORIZE_SESSION, webServer.agentToken, shell)).authorizeSession).toMatchObject({ isAllowed: false, decision: 'DENIED' });
   });
 
   it('records a grant removed since the snapshot as already gone, and refuses a second decision', async () => {
@@ -324,7 +344,7 @@ describe('a quarterly access review', () => {
     for (const item of rest) await decide(item, 'KEEP', 'still needed');
     const completed = (await ok(`mutation($id: ID!) { completeAccessReview(id: $id) { ${REVIEW_FIELDS} } }`, admin, { id: reviewId })).completeAccessReview;
     expect(completed).toMatchObject({ status: 'COMPLETED', completedAt: clock.now().toISOString() });
-    expect(completed.tally).toEqual({ total: items.length, undecided: 0, kept: items.length - 6, revoked: 5, alreadyGone: 1 });
+    expect(completed.tally).toEqual({ total: items.length, undecided: 0, kept: items.length - 7, revoked: 6, alreadyGone: 1 });
 
     const csv = (await ok(`query($id: ID!) { accessReview(id: $id) { resultCsv } }`, admin, { id: reviewId })).accessReview.resultCsv as string;
     const rows = parse(csv, { columns: true }) as Record<string, string>[];
@@ -372,7 +392,7 @@ describe('a quarterly access review', () => {
     expect(fresh.every((item) => item.decision === null)).toBe(true);
     expect(fresh.some((item) => item.subjectUserId === pam.id && item.grantRef === 'audit_logs.view')).toBe(false);
     expect(fresh.some((item) => item.subjectUserId === gus.id && item.grantRef === 'dba')).toBe(false);
-    expect(fresh.some((item) => item.kind === 'SUDO_GRANT' || item.kind === 'ROLE_ASSIGNMENT')).toBe(false);
+    expect(fresh.some((item) => item.kind === 'SUDO_GRANT' || item.kind === 'ROLE_ASSIGNMENT' || item.kind === 'ACCESS_SESSION')).toBe(false);
     expect(fresh.some((item) => item.subjectUserId === pam.id && item.grantRef === 'monitoring.view')).toBe(true);
   });
 
