@@ -4,8 +4,8 @@ import { recordFailedSignIn } from '../activity/record-activity.js';
 import { recordChange } from '../audit/record-change.js';
 import { publishEvents } from '../realtime/domain-events.js';
 import { tokenSnapshot } from '../audit/snapshots.js';
-import { userActorOf, type Authenticated, type RequestInfo } from '../auth/actor.js';
-import { loadRoleGrants } from '../roles/role-grants.js';
+import { NO_ROLE_GRANTS, userActorOf, type Authenticated, type RequestInfo } from '../auth/actor.js';
+import { parseRoleGrants, roleGrantsSql } from '../roles/role-grants.js';
 import { generateToken, hashToken, parseToken } from '../auth/token-secret.js';
 import type { Clock } from '../clock.js';
 import type { Executor } from '../db/database.js';
@@ -150,10 +150,13 @@ export async function listTokens(db: Executor, tenantId: string, filter: TokenFi
   );
 }
 
-/** The token and its user by the token's hash, the statement every authenticated request sends. */
+/**
+ * The token, its user and the custom roles the user holds now (roleGrantsSql), by the token's
+ * hash: the statement every authenticated request sends.
+ */
 const buildTokenLookup = (db: Executor) =>
   db
-    .select({ token: apiTokens, user: users })
+    .select({ token: apiTokens, user: users, grants: roleGrantsSql(apiTokens.tenantId, users.id, users.groups, sql.placeholder('now')) })
     .from(apiTokens)
     .leftJoin(users, and(eq(users.tenantId, apiTokens.tenantId), eq(users.id, apiTokens.userId)))
     .where(and(eq(apiTokens.tenantId, sql.placeholder('tenantId')), eq(apiTokens.tokenHash, sql.placeholder('tokenHash'))))
@@ -176,8 +179,8 @@ function tokenLookupOf(db: Executor): ReturnType<typeof buildTokenLookup> {
 export async function authenticateApiToken(db: Executor, clock: Clock, token: string, request?: RequestInfo): Promise<Authenticated> {
   const claimed = parseToken(token);
   if (!claimed) throw new Unauthenticated('The bearer token is not a Vigil API token');
-  const [found] = await tokenLookupOf(db).execute({ tenantId: claimed.tenantId, tokenHash: hashToken(token) });
   const now = clock.now();
+  const [found] = await tokenLookupOf(db).execute({ tenantId: claimed.tenantId, tokenHash: hashToken(token), now: now.toISOString() });
   const refusal = !found
     ? 'The API token is not valid'
     : found.token.revokedAt
@@ -211,7 +214,7 @@ export async function authenticateApiToken(db: Executor, clock: Clock, token: st
     };
   }
   const credential = { tokenId: found.token.id, expiresAt: found.token.expiresAt ?? undefined, isStreamOnly: found.token.kind === 'stream' };
-  return { actor: userActorOf(found.user!, credential, await loadRoleGrants(db, found.user!, now)), user: found.user! };
+  return { actor: userActorOf(found.user!, credential, found.user!.role === 'admin' ? NO_ROLE_GRANTS : parseRoleGrants(found.grants)), user: found.user! };
 }
 
 async function touchLastUsed(db: Executor, token: ApiTokenRow, now: Date): Promise<void> {

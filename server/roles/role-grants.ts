@@ -3,49 +3,60 @@
  * WebSocket connection and re-check): nothing is cached across requests, so a role assigned,
  * changed, unassigned or expired counts from the next request on.
  *
- * One query: the user's unexpired assignments, direct and through any of their groups, with each
- * role's permissions and, for a role scoped by server labels, the tenant's servers its selectors
- * match (`labels @> selector`, retired servers included: their records stay readable).
+ * One subquery (roleGrantsSql): the user's unexpired assignments, direct and through any of their
+ * groups, with each role's permissions and, for a role scoped by server labels, the tenant's
+ * servers its selectors match (`labels @> selector`, retired servers included: their records stay
+ * readable). The API token lookup selects it beside the token and its user, so a request with a
+ * token still authenticates in one statement; JWTs, playback tickets and bots' mapped users read
+ * it with loadRoleGrants.
  */
-import { and, eq, isNull, gt, or, sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
+import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { RoleGrants, ScopedGrant, ServerLabels } from '../auth/actor.js';
 import { isPermission } from '../auth/permissions.js';
 import { arrayLiteral } from '../db/bulk-insert.js';
-import type { Executor } from '../db/database.js';
-import { roleAssignments, roles, type UserRow } from '../db/tables/index.js';
+import { queryRows, type Executor } from '../db/database.js';
+import type { ServerSelector, UserRow } from '../db/tables/index.js';
+
+type SqlValue = AnyPgColumn | SQL | SQL.Aliased | ReturnType<typeof sql.placeholder>;
+
+/** The held roles of a user as JSON text ([{ permissions, selectors, servers }]); `now` decides expiry. */
+export function roleGrantsSql(tenantId: SqlValue, userId: SqlValue, groups: SqlValue, now: SqlValue): SQL<string> {
+  return sql<string>`(select coalesce(json_agg(json_build_object(
+      'permissions', r.permissions,
+      'selectors', r.server_selectors,
+      'servers', case when jsonb_array_length(r.server_selectors) = 0 then null else (
+        select jsonb_object_agg(s.id::text, s.labels) from servers s
+        where s.tenant_id = r.tenant_id
+          and exists (select 1 from jsonb_array_elements(r.server_selectors) selector where s.labels @> selector.value)
+      ) end))::text, '[]')
+    from role_assignments a join roles r on r.tenant_id = a.tenant_id and r.id = a.role_id
+    where a.tenant_id = ${tenantId} and (a.user_id = ${userId} or a.group_name = any(${groups}))
+      and (a.expires_at is null or a.expires_at > ${now}::timestamptz))`;
+}
+
+/** The grants roleGrantsSql's text says: tenant-wide permissions, and permissions for some servers. */
+export function parseRoleGrants(text: string | null | undefined): RoleGrants {
+  const held = JSON.parse(text ?? '[]') as { permissions: string[]; selectors: ServerSelector[]; servers: Record<string, ServerLabels> | null }[];
+  const permissions: string[] = [];
+  const scoped: ScopedGrant[] = [];
+  for (const role of held) {
+    if (role.selectors.length === 0) {
+      permissions.push(...role.permissions);
+      continue;
+    }
+    const servers = new Map(Object.entries(role.servers ?? {}));
+    for (const permission of role.permissions.filter(isPermission)) scoped.push({ permission, selectors: role.selectors, servers });
+  }
+  return { permissions, scoped };
+}
 
 export async function loadRoleGrants(db: Executor, user: Pick<UserRow, 'tenantId' | 'id' | 'groups' | 'role'>, now: Date): Promise<RoleGrants> {
   // An admin holds every permission everywhere already.
   if (user.role === 'admin') return { permissions: [], scoped: [] };
-  const rows = await db
-    .select({
-      permissions: roles.permissions,
-      selectors: roles.serverSelectors,
-      // Text, parsed here: both drivers then hand over the same thing.
-      servers: sql<string | null>`case when jsonb_array_length(${roles.serverSelectors}) = 0 then null else (
-        select jsonb_object_agg(s.id::text, s.labels)::text from servers s
-        where s.tenant_id = ${roles.tenantId}
-          and exists (select 1 from jsonb_array_elements(${roles.serverSelectors}) selector where s.labels @> selector.value)
-      ) end`,
-    })
-    .from(roleAssignments)
-    .innerJoin(roles, and(eq(roles.tenantId, roleAssignments.tenantId), eq(roles.id, roleAssignments.roleId)))
-    .where(
-      and(
-        eq(roleAssignments.tenantId, user.tenantId),
-        or(eq(roleAssignments.userId, user.id), sql`${roleAssignments.groupName} = any(${arrayLiteral(user.groups)}::text[])`),
-        or(isNull(roleAssignments.expiresAt), gt(roleAssignments.expiresAt, now)),
-      ),
-    );
-  const permissions: string[] = [];
-  const scoped: ScopedGrant[] = [];
-  for (const row of rows) {
-    if (row.selectors.length === 0) {
-      permissions.push(...row.permissions);
-      continue;
-    }
-    const servers = new Map(Object.entries(row.servers ? (JSON.parse(row.servers) as Record<string, ServerLabels>) : {}));
-    for (const permission of row.permissions.filter(isPermission)) scoped.push({ permission, selectors: row.selectors, servers });
-  }
-  return { permissions, scoped };
+  const [row] = await queryRows<{ grants: string }>(
+    db,
+    sql`select ${roleGrantsSql(sql`${user.tenantId}::uuid`, sql`${user.id}::uuid`, sql`${arrayLiteral(user.groups)}::text[]`, sql`${now.toISOString()}`)} as grants`,
+  );
+  return parseRoleGrants(row?.grants);
 }
