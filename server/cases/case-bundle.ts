@@ -7,7 +7,8 @@
  *    status,severity,assigneeUserId,createdById,createdAt,updatedAt,closedAt},"treeSize","rootHash",
  *    "checkpoint","verifierKey","keyId"}
  *   {"type":"case",<proof>}                                   the case row's latest leaf
- *   {"type":"item","kind","id","note","addedById","addedAt",<proof>}   per attached record, oldest first
+ *   {"type":"item","kind","id","note","addedById","addedAt",<proof>,"attachment":{<proof>}}
+ *                                                             per attached record, oldest first
  *   {"type":"note","id","authorId","createdAt","body",<proof>}        per note, oldest first
  *   {"type":"end","items","notes"}
  *
@@ -17,7 +18,8 @@
  * path (base64 hashes, leaf to root) to `rootHash` (base64) of the tree of `treeSize` leaves that
  * `checkpoint` signs (a C2SP signed note; `verifierKey` is the signer's verifier key, `keyId` its
  * 4-byte id in hex). An item line's `leaf` row is the record itself, every column: compare it with
- * the record as the API shows it. A file without its end line was cut short.
+ * the record as the API shows it; its `attachment` proves the case_item row (who attached it, why).
+ * A file without its end line was cut short.
  *
  * As for the log's export, nothing is signed over a log that does not verify: the bundle first
  * verifies the whole log (409 otherwise), then has a checkpoint signed over everything written so
@@ -46,6 +48,8 @@ export const CASE_BUNDLE_FORMAT = 'vigil-case-bundle';
 interface ProvenLine {
   readonly line: Record<string, unknown>;
   readonly recordId: string;
+  /** An item's attachment (its case_item row), proved beside the record. */
+  readonly attachmentId?: string;
 }
 
 /** The position of each record's latest leaf within the tree of `size` leaves. */
@@ -104,6 +108,7 @@ export async function startCaseBundle(
     { recordId: caseRow.id, line: { type: 'case' } },
     ...items.map((item) => ({
       recordId: item.itemId,
+      attachmentId: item.id,
       line: { type: 'item', kind: item.itemKind, id: item.itemId, note: item.note, addedById: item.addedById, addedAt: item.addedAt.toISOString() },
     })),
     ...notes.map((note) => ({
@@ -111,7 +116,8 @@ export async function startCaseBundle(
       line: { type: 'note', id: note.id, authorId: note.authorId, createdAt: note.createdAt.toISOString(), body: note.body },
     })),
   ];
-  const indexes = await leafIndexes(ctx.db, tenantId, [...new Set(proven.map((entry) => entry.recordId))], checkpoint.size);
+  const recordIds = proven.flatMap((entry) => (entry.attachmentId ? [entry.recordId, entry.attachmentId] : [entry.recordId]));
+  const indexes = await leafIndexes(ctx.db, tenantId, [...new Set(recordIds)], checkpoint.size);
   await recordAuditView(
     ctx,
     'audit.exported',
@@ -151,20 +157,22 @@ async function* bundleLines(
   counts: { items: number; notes: number },
 ): AsyncGenerator<string> {
   yield `${JSON.stringify(header)}\n`;
-  for (const { line, recordId } of proven) {
+  const prove = async (recordId: string) => {
     const index = indexes.get(recordId);
     // Every record Vigil keeps has a leaf; one without (written around Vigil) fails the log's verification first.
     if (index === undefined) throw new Conflict(`Record ${recordId} has no leaf within the checkpoint's tree`);
     const proof = await proveInclusion(db, tenantId, { leafIndex: index }, size);
-    yield `${JSON.stringify({
-      ...line,
+    return {
       leafIndex: proof.leaf.index,
       leafKind: proof.leaf.kind,
       recordId,
       leaf: proof.leaf.leaf,
       leafHash: proof.leaf.leafHash.toString('base64'),
       inclusionProof: proof.hashes.map((hash) => hash.toString('base64')),
-    })}\n`;
+    };
+  };
+  for (const { line, recordId, attachmentId } of proven) {
+    yield `${JSON.stringify({ ...line, ...(await prove(recordId)), ...(attachmentId ? { attachment: await prove(attachmentId) } : {}) })}\n`;
   }
   yield `${JSON.stringify({ type: 'end', ...counts })}\n`;
 }

@@ -50,7 +50,8 @@ interface Failure {
  * Written from the README alone: the checkpoint is a signed note whose second and third lines are
  * the tree size and the base64 root; a leaf hash is SHA-256(0x00 || leaf); the inclusion proof is
  * RFC 9162's, from the leaf hash at leafIndex to that root; a leaf is {"kind","row",...} with the
- * record's columns by SQL name. Returns every failure, each naming its line's type and id.
+ * record's columns by SQL name; an item's attachment is proved the same way and names the case,
+ * the item and why. Returns every failure, each naming its line's type and id.
  */
 function verifyBundle(text: string, vkey: string): Failure[] {
   const lines = text
@@ -68,18 +69,29 @@ function verifyBundle(text: string, vkey: string): Failure[] {
   const rootHash = Buffer.from(root ?? '', 'base64');
   const end = rest.at(-1);
   if (end?.type !== 'end') fail(header, 'cut short');
-  for (const line of rest.filter((candidate) => candidate.type !== 'end')) {
+  /** The failure of one <proof> (a leaf, its hash, its path to the signed root), or null. */
+  const proofFailure = (proof: Record<string, any>): string | null => {
     const hash = createHash('sha256')
       .update(Buffer.from([0]))
-      .update(Buffer.from(line.leaf, 'utf8'))
+      .update(Buffer.from(proof.leaf, 'utf8'))
       .digest();
-    if (hash.toString('base64') !== line.leafHash) fail(line, 'leaf text does not hash to leafHash');
-    const path = (line.inclusionProof as string[]).map((node) => Buffer.from(node, 'base64'));
-    if (!verifyInclusionPerRfc(Buffer.from(line.leafHash, 'base64'), line.leafIndex, header.treeSize, path, rootHash)) fail(line, 'inclusion proof');
+    if (hash.toString('base64') !== proof.leafHash) return 'leaf text does not hash to leafHash';
+    const path = (proof.inclusionProof as string[]).map((node) => Buffer.from(node, 'base64'));
+    if (!verifyInclusionPerRfc(Buffer.from(proof.leafHash, 'base64'), proof.leafIndex, header.treeSize, path, rootHash)) return 'inclusion proof';
+    const leaf = JSON.parse(proof.leaf);
+    return leaf.kind !== proof.leafKind || leaf.row.id !== proof.recordId ? 'leaf is of another record' : null;
+  };
+  for (const line of rest.filter((candidate) => candidate.type !== 'end')) {
+    const failure = proofFailure(line);
+    if (failure) fail(line, failure);
     const leaf = JSON.parse(line.leaf);
-    if (leaf.kind !== line.leafKind || leaf.row.id !== line.recordId) fail(line, 'leaf is of another record');
     if (line.type === 'item' && (leaf.kind !== line.kind || leaf.row.id !== line.id)) fail(line, 'leaf is not the item');
     if (line.type === 'note' && leaf.row.body !== line.body) fail(line, 'note text differs from its leaf');
+    if (line.type !== 'item') continue;
+    const attachment = line.attachment ? proofFailure(line.attachment) : 'no attachment proof';
+    if (attachment) fail(line, `attachment: ${attachment}`);
+    const attached = line.attachment ? JSON.parse(line.attachment.leaf).row : {};
+    if (attached.case_id !== header.case.id || attached.item_id !== line.id || attached.note !== line.note) fail(line, 'attachment differs from the line');
   }
   const counted = { items: rest.filter((line) => line.type === 'item').length, notes: rest.filter((line) => line.type === 'note').length };
   if (end && (end.items !== counted.items || end.notes !== counted.notes)) fail(end, 'counts');
@@ -120,7 +132,7 @@ describe('a case’s bundle', () => {
     expect(trail.case.auditTrail.nodes[0]).toMatchObject({ action: 'audit.exported', after: { format: 'vigil-case-bundle', items: 3, notes: 1 } });
   });
 
-  it('fails verification naming the item when a line is changed: the command text, a proof hash, or both leaf and hash', async () => {
+  it('fails verification naming the item when a line is changed: the command text, a proof hash, both leaf and hash, or why it was attached', async () => {
     const { text } = await download(caseId, f.admin.token);
     const vkey = await verifierKey(f.admin.token);
     const lines = text.trimEnd().split('\n');
@@ -156,6 +168,9 @@ describe('a case’s bundle', () => {
     const stranger = other.replace(/^[^+]+/, 'stranger.example');
     expect(verifyBundle(text, stranger)).toContainEqual({ type: 'header', id: null, reason: 'checkpoint signature' });
     expect(verifyBundle(lines.slice(0, -1).join('\n'), vkey)).toContainEqual({ type: 'header', id: null, reason: 'cut short' });
+
+    const renoted = changed((line) => (line.note = 'found by chance'));
+    expect(verifyBundle(renoted, vkey)).toEqual([{ type: 'item', id: f.aliceCommandId, reason: 'attachment differs from the line' }]);
   });
 
   it('holds only what the exporter may see, and is refused or not found for anyone else', async () => {
