@@ -60,6 +60,8 @@ export async function registerServer(ctx: TransactionContext, input: RegisterSer
       after: serverSnapshot(row!),
       activityDetails: { serverId: row!.id, name: row!.name, hostname: row!.hostname, os: row!.os, ipAddress: row!.ipAddress },
     });
+    // A labelled server may be within a custom role's selectors: open subscriptions re-check what they reach.
+    if (parsed.labels.length > 0) await publishEvents(ctx.db, [{ type: 'identity.changed', tenantId: ctx.actor.tenantId, everyone: true }]);
     return row!;
   } catch (error) {
     if (uniqueViolation(error) !== undefined) {

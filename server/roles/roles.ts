@@ -21,6 +21,7 @@ import { labelKey } from '../identity/servers.js';
 import { BadInput, Conflict, NotFound } from '../errors.js';
 import { actorId } from '../auth/actor.js';
 import { newId } from '../ids.js';
+import { publishEvents } from '../realtime/domain-events.js';
 import type { TransactionContext } from '../service-context.js';
 import { nameSchema, parseInput } from '../validation.js';
 
@@ -89,6 +90,14 @@ export const roleSnapshot = (row: RoleRow) => ({
   serverSelectors: row.serverSelectors,
 });
 
+/**
+ * Open subscriptions re-check who they act as (server/http/graphql-ws.ts): the person an
+ * assignment names, or everyone of the tenant when a group's assignment or a role itself changed.
+ * Requests need nothing: each reads the holder's roles anew.
+ */
+const holdersChanged = (ctx: TransactionContext, userId?: string | null) =>
+  publishEvents(ctx.db, [{ type: 'identity.changed', tenantId: ctx.actor.tenantId, ...(userId ? { userId } : { everyone: true as const }) }]);
+
 const duplicateName = (error: unknown, name: string | undefined): never => conflictOnDuplicateName(error, `A role named ${name} already exists in this tenant`);
 
 export async function createRole(ctx: TransactionContext, input: CreateRoleInput): Promise<RoleRow> {
@@ -143,6 +152,7 @@ export async function updateRole(ctx: TransactionContext, id: string, input: Upd
     .returning()
     .then(([updated]) => updated!)
     .catch((error: unknown) => duplicateName(error, parsed.name));
+  await holdersChanged(ctx);
   await recordChange(ctx, {
     action: 'role.updated',
     resource: { type: 'role', id, name: row.name },
@@ -165,6 +175,7 @@ export async function deleteRole(ctx: TransactionContext, id: string): Promise<R
     });
   }
   await ctx.db.delete(roles).where(and(eq(roles.tenantId, ctx.actor.tenantId), eq(roles.id, id)));
+  await holdersChanged(ctx);
   await recordChange(ctx, { action: 'role.deleted', resource: { type: 'role', id, name: before.name }, before: roleSnapshot(before) });
   return before;
 }
@@ -228,6 +239,7 @@ export async function assignRole(ctx: TransactionContext, input: AssignRoleInput
       }
       throw error;
     });
+  await holdersChanged(ctx, row.userId);
   await recordChange(ctx, {
     action: 'role.assigned',
     resource: { type: 'role', id: role.id, name: role.name },
@@ -242,6 +254,7 @@ export async function unassignRole(ctx: TransactionContext, assignmentId: string
     .where(and(eq(roleAssignments.tenantId, ctx.actor.tenantId), eq(roleAssignments.id, assignmentId)))
     .returning();
   if (!row) throw new NotFound('Role assignment', assignmentId);
+  await holdersChanged(ctx, row.userId);
   await recordChange(ctx, { action: 'role.unassigned', resource: { type: 'role', id: row.roleId }, before: assignmentSnapshot(row) });
   return row;
 }

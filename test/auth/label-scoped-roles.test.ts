@@ -561,8 +561,31 @@ describe('revocation', () => {
     const lines = async () => sorted((await gqlOk('{ commands(first: 100) { nodes { line } } }', audrey.token)).commands.nodes.map((node: any) => node.line));
     expect(await lines()).toContain('echo prod-db');
     const [assignment] = (await gqlOk('{ me { roles { id } } }', audrey.token)).me.roles;
-    await gqlOk('mutation($id: ID!) { unassignRole(assignmentId: $id) { id } }', t.admin.token, { id: assignment.id });
-    expect(await lines()).toEqual(['echo audrey-own']);
+    const subscriber = await connectSubscriber(t.url, audrey.token);
+    try {
+      await subscriber.subscribe('subscription { eventRecorded { command { line } } }');
+      await gqlOk('mutation($id: ID!) { unassignRole(assignmentId: $id) { id } }', t.admin.token, { id: assignment.id });
+      expect(await lines()).toEqual(['echo audrey-own']);
+      // The open subscription re-checks who it acts as on the change (identity.changed); no hook says
+      // when that is done, so give it a moment before the agents report.
+      await settle(500);
+      const before = subscriber.received.length;
+      const report = async (server: ServerName, eventId: string, line: string, email: string) =>
+        expect(
+          (
+            await ingest(t, servers[server].agentToken, [
+              { eventId, kind: 'COMMAND', command: { shell: 'SYSTEM', line, userEmail: email, status: 'SUCCESS', submittedAt: minutesAgo(t, 1) } },
+            ])
+          ).errors,
+        ).toBeUndefined();
+      await report('prod-db', 'after-unassign-db', 'echo after-unassign-prod-db', bob.email);
+      await report('dev-01', 'after-unassign-own', 'echo after-unassign-own', audrey.email);
+      await subscriber.waitFor(before + 1, 10_000);
+      await settle(300);
+      expect(subscriber.received.slice(before).map((message) => message.eventRecorded.command.line)).toEqual(['echo after-unassign-own']);
+    } finally {
+      await subscriber.dispose();
+    }
     expect(errorCodes(await t.gql('{ systemLogs(first: 5) { nodes { id } } }', audrey.token))).toEqual(['FORBIDDEN']);
 
     const clock = t.clock as ManualClock;
@@ -574,6 +597,6 @@ describe('revocation', () => {
     });
     expect(await lines()).toContain('echo prod-db');
     clock.advance(61 * 60_000);
-    expect(await lines()).toEqual(['echo audrey-own']);
+    expect(await lines()).toEqual(['echo after-unassign-own', 'echo audrey-own']);
   });
 });
