@@ -9,8 +9,9 @@
  *   {"type":"case",<proof>}                                   the case row's latest leaf
  *   {"type":"item","kind","id","note","addedById","addedAt",<proof>,"attachment":{<proof>}}
  *                                                             per attached record, oldest first
+ *   {"type":"chunk","recordingId","seq",<proof>}              after a recording's item line, per chunk
  *   {"type":"note","id","authorId","createdAt","body",<proof>}        per note, oldest first
- *   {"type":"end","items","notes"}
+ *   {"type":"end","items","chunks","notes"}
  *
  * where <proof> is "leafIndex","leafKind","recordId","leaf","leafHash","inclusionProof": the
  * record's latest leaf within the checkpoint's tree (its position, the leaf text as stored: RFC 8785
@@ -25,12 +26,13 @@
  * verifies the whole log (409 otherwise), then has a checkpoint signed over everything written so
  * far. Items are the attached records the exporter may see now (their lists' rules), no others.
  */
-import { sql } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
+import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import { recordAuditView } from '../audit/record-view.js';
 import { requireCaseWorker, requirePermission } from '../auth/scope.js';
 import { arrayLiteral } from '../db/bulk-insert.js';
 import { queryRows, type Executor } from '../db/database.js';
-import type { CaseRow } from '../db/tables/index.js';
+import { desktopRecordingChunks, terminalRecordingChunks, type CaseRow } from '../db/tables/index.js';
 import { Conflict } from '../errors.js';
 import { assertLogIntact } from '../export/log-export.js';
 import { latestLogCheckpoint } from '../log/checkpoints.js';
@@ -77,6 +79,59 @@ const caseFields = (row: CaseRow) => ({
   closedAt: row.closedAt?.toISOString() ?? null,
 });
 
+interface BundleCounts {
+  readonly items: number;
+  readonly chunks: number;
+  readonly notes: number;
+}
+
+/** A recording's chunks, by the table that holds them: each is a leaf of its own (`<recording id>:<seq>`). */
+const CHUNK_TABLES: Partial<Record<string, PgTable & { tenantId: PgColumn; recordingId: PgColumn; seq: PgColumn }>> = {
+  terminal_recording: terminalRecordingChunks,
+  desktop_recording: desktopRecordingChunks,
+};
+
+async function chunkSeqs(db: Executor, tenantId: string, kind: string, recordingId: string): Promise<number[]> {
+  const table = CHUNK_TABLES[kind];
+  if (!table) return [];
+  const rows = await db
+    .select({ seq: table.seq })
+    .from(table)
+    .where(and(eq(table.tenantId, tenantId), eq(table.recordingId, recordingId)))
+    .orderBy(asc(table.seq));
+  return rows.map((row) => Number(row.seq));
+}
+
+/** The case, the attached records the actor may see now (a recording with each of its chunks), and the notes. */
+async function linesToProve(ctx: ServiceContext, caseRow: CaseRow): Promise<{ proven: ProvenLine[]; counts: BundleCounts }> {
+  const attached = await itemsOfCases(ctx.db, caseRow.tenantId, [caseRow.id]);
+  const visible = await Promise.all(
+    attached.map(async (item) => {
+      const source = caseItemSource(item.itemKind);
+      return source && (await findVisibleItem(ctx.db, ctx.actor, source, item.itemId)) ? item : null;
+    }),
+  );
+  const items = visible.filter((item) => item !== null);
+  const notes = await notesOfCases(ctx.db, caseRow.tenantId, [caseRow.id]);
+  const proven: ProvenLine[] = [{ recordId: caseRow.id, line: { type: 'case' } }];
+  let chunks = 0;
+  for (const item of items) {
+    proven.push({
+      recordId: item.itemId,
+      attachmentId: item.id,
+      line: { type: 'item', kind: item.itemKind, id: item.itemId, note: item.note, addedById: item.addedById, addedAt: item.addedAt.toISOString() },
+    });
+    for (const seq of await chunkSeqs(ctx.db, caseRow.tenantId, item.itemKind, item.itemId)) {
+      proven.push({ recordId: `${item.itemId}:${seq}`, line: { type: 'chunk', recordingId: item.itemId, seq } });
+      chunks += 1;
+    }
+  }
+  for (const note of notes) {
+    proven.push({ recordId: note.id, line: { type: 'note', id: note.id, authorId: note.authorId, createdAt: note.createdAt.toISOString(), body: note.body } });
+  }
+  return { proven, counts: { items: items.length, chunks, notes: notes.length } };
+}
+
 export async function startCaseBundle(
   ctx: ServiceContext,
   log: LogService,
@@ -95,27 +150,7 @@ export async function startCaseBundle(
   const [signer] = verifiedSigners(checkpoint.note, trusted);
   if (!signer) throw new Conflict('The latest checkpoint is signed by no trusted key; see the server log');
 
-  const attached = await itemsOfCases(ctx.db, tenantId, [caseId]);
-  const visible = await Promise.all(
-    attached.map(async (item) => {
-      const source = caseItemSource(item.itemKind);
-      return source && (await findVisibleItem(ctx.db, ctx.actor, source, item.itemId)) ? item : null;
-    }),
-  );
-  const items = visible.filter((item) => item !== null);
-  const notes = await notesOfCases(ctx.db, tenantId, [caseId]);
-  const proven: ProvenLine[] = [
-    { recordId: caseRow.id, line: { type: 'case' } },
-    ...items.map((item) => ({
-      recordId: item.itemId,
-      attachmentId: item.id,
-      line: { type: 'item', kind: item.itemKind, id: item.itemId, note: item.note, addedById: item.addedById, addedAt: item.addedAt.toISOString() },
-    })),
-    ...notes.map((note) => ({
-      recordId: note.id,
-      line: { type: 'note', id: note.id, authorId: note.authorId, createdAt: note.createdAt.toISOString(), body: note.body },
-    })),
-  ];
+  const { proven, counts } = await linesToProve(ctx, caseRow);
   const recordIds = proven.flatMap((entry) => (entry.attachmentId ? [entry.recordId, entry.attachmentId] : [entry.recordId]));
   const indexes = await leafIndexes(ctx.db, tenantId, [...new Set(recordIds)], checkpoint.size);
   await recordAuditView(
@@ -125,8 +160,7 @@ export async function startCaseBundle(
     {
       format: CASE_BUNDLE_FORMAT,
       size: checkpoint.size,
-      items: items.length,
-      notes: notes.length,
+      ...counts,
     },
   );
   const header = {
@@ -143,7 +177,7 @@ export async function startCaseBundle(
   };
   return {
     size: checkpoint.size,
-    chunks: bundleLines(ctx.db, tenantId, checkpoint.size, header, proven, indexes, { items: items.length, notes: notes.length }),
+    chunks: bundleLines(ctx.db, tenantId, checkpoint.size, header, proven, indexes, counts),
   };
 }
 
@@ -154,7 +188,7 @@ async function* bundleLines(
   header: Record<string, unknown>,
   proven: readonly ProvenLine[],
   indexes: ReadonlyMap<string, number>,
-  counts: { items: number; notes: number },
+  counts: BundleCounts,
 ): AsyncGenerator<string> {
   yield `${JSON.stringify(header)}\n`;
   const prove = async (recordId: string) => {

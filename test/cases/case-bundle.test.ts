@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ATTACH, buildCasesFixture, CREATE_CASE, type CasesFixture } from '../support/cases-fixture.js';
+import { castLines, openTerminalSession, putChunk } from '../support/recording-agent.js';
 import { verifyInclusionPerRfc } from '../support/rfc9162-verifier.js';
 import { independentNoteCheck } from '../support/signed-note-verifier.js';
 import { startTestVigil, type TestUser, type TestVigil } from '../support/test-vigil.js';
@@ -16,6 +17,7 @@ let f: CasesFixture;
 let caseId: string;
 let auditEntryId: string;
 let noteId: string;
+let recordingId: string;
 
 beforeAll(async () => {
   t = await startTestVigil();
@@ -25,6 +27,13 @@ beforeAll(async () => {
   await ok(ATTACH, f.admin.token, { caseId, kind: 'COMMAND', id: f.aliceCommandId, note: 'the read itself' });
   await ok(ATTACH, f.admin.token, { caseId, kind: 'COMMAND', id: f.ivyCommandId });
   await ok(ATTACH, f.admin.token, { caseId, kind: 'AUDIT_ENTRY', id: auditEntryId, note: 'when the case was opened' });
+  // Alice's terminal session, recorded in two chunks: the bundle proves the recording and each chunk.
+  const sessionId = await openTerminalSession(t, f.web.agentToken, 'ts-bundled', f.alice.email);
+  const header = { version: 2 as const, width: 80, height: 24 };
+  expect((await putChunk(t, f.web.agentToken, 'ts-bundled', 0, castLines([[0.1, 'o', 'sudo cat /etc/shadow\r\n']], header))).status).toBe(201);
+  expect((await putChunk(t, f.web.agentToken, 'ts-bundled', 1, castLines([[0.5, 'o', 'root:*:19000:0:99999:7:::\r\n']]), { final: 'true' })).status).toBe(201);
+  recordingId = (await ok(`{ terminalSession(id: "${sessionId}") { recording { id } } }`, f.admin.token)).terminalSession.recording.id;
+  await ok(ATTACH, f.admin.token, { caseId, kind: 'TERMINAL_RECORDING', id: recordingId, note: 'what she saw' });
   noteId = (await ok(`mutation { addCaseNote(caseId: "${caseId}", body: "Alice says it was not her.") { id } }`, f.admin.token)).addCaseNote.id;
 });
 afterAll(async () => t?.close());
@@ -79,7 +88,9 @@ function verifyBundle(text: string, vkey: string): Failure[] {
     const path = (proof.inclusionProof as string[]).map((node) => Buffer.from(node, 'base64'));
     if (!verifyInclusionPerRfc(Buffer.from(proof.leafHash, 'base64'), proof.leafIndex, header.treeSize, path, rootHash)) return 'inclusion proof';
     const leaf = JSON.parse(proof.leaf);
-    return leaf.kind !== proof.leafKind || leaf.row.id !== proof.recordId ? 'leaf is of another record' : null;
+    // A recording's chunk is named `<recording id>:<seq>`; every other record by its id.
+    const id = leaf.row.id ?? `${leaf.row.recording_id}:${leaf.row.seq}`;
+    return leaf.kind !== proof.leafKind || id !== proof.recordId ? 'leaf is of another record' : null;
   };
   for (const line of rest.filter((candidate) => candidate.type !== 'end')) {
     const failure = proofFailure(line);
@@ -87,14 +98,15 @@ function verifyBundle(text: string, vkey: string): Failure[] {
     const leaf = JSON.parse(line.leaf);
     if (line.type === 'item' && (leaf.kind !== line.kind || leaf.row.id !== line.id)) fail(line, 'leaf is not the item');
     if (line.type === 'note' && leaf.row.body !== line.body) fail(line, 'note text differs from its leaf');
+    if (line.type === 'chunk' && (leaf.row.recording_id !== line.recordingId || leaf.row.seq !== line.seq)) fail(line, 'leaf is not the chunk');
     if (line.type !== 'item') continue;
     const attachment = line.attachment ? proofFailure(line.attachment) : 'no attachment proof';
     if (attachment) fail(line, `attachment: ${attachment}`);
     const attached = line.attachment ? JSON.parse(line.attachment.leaf).row : {};
     if (attached.case_id !== header.case.id || attached.item_id !== line.id || attached.note !== line.note) fail(line, 'attachment differs from the line');
   }
-  const counted = { items: rest.filter((line) => line.type === 'item').length, notes: rest.filter((line) => line.type === 'note').length };
-  if (end && (end.items !== counted.items || end.notes !== counted.notes)) fail(end, 'counts');
+  const count = (type: string) => rest.filter((line) => line.type === type).length;
+  if (end && (end.items !== count('item') || end.chunks !== count('chunk') || end.notes !== count('note'))) fail(end, 'counts');
   return failures;
 }
 
@@ -118,6 +130,9 @@ describe('a case’s bundle', () => {
       ['item', 'command', f.aliceCommandId],
       ['item', 'command', f.ivyCommandId],
       ['item', 'audit_entry', auditEntryId],
+      ['item', 'terminal_recording', recordingId],
+      ['chunk', 'recording_chunk', null],
+      ['chunk', 'recording_chunk', null],
       ['note', 'case_note', noteId],
       ['end', null, null],
     ]);
@@ -126,10 +141,14 @@ describe('a case’s bundle', () => {
     const row = JSON.parse(lines[2].leaf).row;
     expect({ line: row.line, operator: row.operator_user_id }).toEqual({ line: command.line, operator: command.operator.id });
     expect(lines[2].note).toBe('the read itself');
+    expect(lines.filter((line) => line.type === 'chunk').map((line) => [line.recordId, JSON.parse(line.leaf).row.seq])).toEqual([
+      [`${recordingId}:0`, 0],
+      [`${recordingId}:1`, 1],
+    ]);
 
     // The export is itself in the case's trail.
     const trail = await ok(`{ case(id: "${caseId}") { auditTrail(first: 1) { nodes { action after } } } }`, f.admin.token);
-    expect(trail.case.auditTrail.nodes[0]).toMatchObject({ action: 'audit.exported', after: { format: 'vigil-case-bundle', items: 3, notes: 1 } });
+    expect(trail.case.auditTrail.nodes[0]).toMatchObject({ action: 'audit.exported', after: { format: 'vigil-case-bundle', items: 4, chunks: 2, notes: 1 } });
   });
 
   it('fails verification naming the item when a line is changed: the command text, a proof hash, both leaf and hash, or why it was attached', async () => {
