@@ -10,7 +10,7 @@
  * - reminders: each reviewer with undecided items in open campaigns is reminded at most once a day
  *   (access_review_reminders.last_reminded_at, claimed by an upsert that only one instance wins).
  */
-import { and, eq, isNotNull, isNull, lte, ne, sql } from 'drizzle-orm';
+import { and, eq, isNotNull, isNull, lte, ne, or, sql } from 'drizzle-orm';
 import { recordChange } from '../audit/record-change.js';
 import type { Disposable } from '../disposable.js';
 import type { Database, Executor } from '../db/database.js';
@@ -157,8 +157,8 @@ async function escalateOverdue(deps: DeliveryDeps): Promise<number> {
   return escalated;
 }
 
-/** Reviewers with undecided items in open campaigns, with how many and in which campaigns. */
-async function waitingReviewers(db: Database) {
+/** Reviewers with undecided items in open campaigns not reminded for a day, with how many and in which campaigns. */
+async function waitingReviewers(db: Database, remindedBefore: Date) {
   return db
     .select({
       tenantId: accessReviewItems.tenantId,
@@ -170,14 +170,26 @@ async function waitingReviewers(db: Database) {
     .from(accessReviewItems)
     .innerJoin(accessReviews, and(eq(accessReviews.tenantId, accessReviewItems.tenantId), eq(accessReviews.id, accessReviewItems.reviewId)))
     .innerJoin(users, and(eq(users.tenantId, accessReviewItems.tenantId), eq(users.id, accessReviewItems.assignedReviewerId)))
-    .where(and(eq(accessReviews.status, 'open'), isNull(accessReviewItems.decision), isNull(users.disabledAt)))
+    .leftJoin(
+      accessReviewReminders,
+      and(eq(accessReviewReminders.tenantId, accessReviewItems.tenantId), eq(accessReviewReminders.reviewerId, accessReviewItems.assignedReviewerId)),
+    )
+    .where(
+      and(
+        eq(accessReviews.status, 'open'),
+        isNull(accessReviewItems.decision),
+        isNull(users.disabledAt),
+        or(isNull(accessReviewReminders.lastRemindedAt), lte(accessReviewReminders.lastRemindedAt, remindedBefore)),
+      ),
+    )
     .groupBy(accessReviewItems.tenantId, accessReviewItems.assignedReviewerId, users.email);
 }
 
 async function remindReviewers(deps: DeliveryDeps): Promise<number> {
   const now = deps.clock.now();
+  const dayAgo = new Date(now.getTime() - DAY_MS);
   let reminded = 0;
-  for (const waiting of await waitingReviewers(deps.db)) {
+  for (const waiting of await waitingReviewers(deps.db, dayAgo)) {
     const recipient: Recipient = { tenantId: waiting.tenantId, userId: waiting.userId!, email: waiting.email };
     const message = {
       subject: `${waiting.items} access review item${waiting.items === 1 ? '' : 's'} waiting for your decision`,
@@ -195,7 +207,7 @@ async function remindReviewers(deps: DeliveryDeps): Promise<number> {
         .onConflictDoUpdate({
           target: [accessReviewReminders.tenantId, accessReviewReminders.reviewerId],
           set: { lastRemindedAt: now },
-          setWhere: lte(accessReviewReminders.lastRemindedAt, new Date(now.getTime() - DAY_MS)),
+          setWhere: lte(accessReviewReminders.lastRemindedAt, dayAgo),
         })
         .returning();
       if (!claimed) return false;
