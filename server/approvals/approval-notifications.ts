@@ -4,7 +4,9 @@
  */
 import { and, eq, isNull, ne, sql } from 'drizzle-orm';
 import { arrayLiteral } from '../db/bulk-insert.js';
-import { users, type ApprovalRow } from '../db/tables/index.js';
+import { requestServersOf } from '../auth/scope.js';
+import { accessSessions, users, type ApprovalRow } from '../db/tables/index.js';
+import { holdsForRequestSql } from '../roles/role-grants.js';
 import { notify } from '../notifications/notifications.js';
 import type { Executor } from '../db/database.js';
 import type { TransactionContext } from '../service-context.js';
@@ -22,13 +24,20 @@ const what = (approval: ApprovalRow) =>
       : `Sudo request: ${approval.command}`;
 
 /**
- * The enabled people reviewRefusal (server/auth/scope.ts) lets decide `approval`, as a query; the
+ * The enabled people reviewRefusal (server/auth/scope.ts) lets decide `approval`, as a query (with
+ * approvals.decide granted, or held through custom roles: holdsForRequestSql); the
  * people on call for its schedules are asked of `onCall` (none, when it cannot tell).
  */
 export async function reviewersOf(db: Executor, approval: ApprovalRow, onCall: OnCallLookup = NO_ON_CALL_LOOKUP): Promise<string[]> {
   const groups = arrayLiteral(approval.approverGroups);
   const schedules = approval.onCallSchedules ?? [];
   const onCallIds = arrayLiteral((await usersOnCall(onCall, db, approval.tenantId, schedules)).map((user) => user.id));
+  const [session] = await db
+    .select({ serverIds: accessSessions.serverIds, serverLabels: accessSessions.serverLabels })
+    .from(accessSessions)
+    .where(and(eq(accessSessions.tenantId, approval.tenantId), eq(accessSessions.id, approval.accessSessionId)));
+  // approvals.decide held through custom roles: tenant-wide, or for every server of the request.
+  const holdsDecide = holdsForRequestSql(approval.tenantId, users.id, users.groups, 'approvals.decide', requestServersOf(approval, session));
   const rows = await db
     .select({ id: users.id })
     .from(users)
@@ -38,7 +47,7 @@ export async function reviewersOf(db: Executor, approval: ApprovalRow, onCall: O
         isNull(users.disabledAt),
         ne(users.id, approval.requesterId),
         sql`((${users.role} = 'admin' and ${approval.isAdminApprover})
-          or ((${users.role} = 'admin' or 'approvals.decide' = any(${users.permissions}))
+          or ((${users.role} = 'admin' or 'approvals.decide' = any(${users.permissions}) or ${holdsDecide})
               and ((${approval.approverGroups.length === 0} and ${schedules.length === 0})
                 or ${users.groups} && ${groups}::text[]
                 or ${users.id} = any(${onCallIds}::uuid[]))))`,

@@ -17,6 +17,7 @@ import { isPermission } from '../auth/permissions.js';
 import { arrayLiteral } from '../db/bulk-insert.js';
 import { queryRows, type Executor } from '../db/database.js';
 import type { ServerSelector, UserRow } from '../db/tables/index.js';
+import type { RowServers } from '../auth/scope.js';
 
 type SqlValue = AnyPgColumn | SQL | SQL.Aliased | ReturnType<typeof sql.placeholder>;
 
@@ -59,4 +60,27 @@ export async function loadRoleGrants(db: Executor, user: Pick<UserRow, 'tenantId
     sql`select ${roleGrantsSql(sql`${user.tenantId}::uuid`, sql`${user.id}::uuid`, sql`${arrayLiteral(user.groups)}::text[]`, sql`${now.toISOString()}`)} as grants`,
   );
   return parseRoleGrants(row?.grants);
+}
+
+/**
+ * Whether the user (`userId`, `groups` as SQL of their row) holds `permission` through a live custom
+ * role for the whole of a request on `servers`: a tenant-wide role, or roles scoped by labels whose
+ * selectors together match every server it names and the labels it was asked by (the set form of
+ * isRequestWithinReach, server/auth/scope.ts). Expiry is the database's clock: this says who is
+ * told about a request; deciding it checks the decider's own roles.
+ */
+export function holdsForRequestSql(tenantId: string, userId: SqlValue, groups: SqlValue, permission: string, servers: RowServers): SQL {
+  const heldRoles = sql`from role_assignments a join roles r on r.tenant_id = a.tenant_id and r.id = a.role_id`;
+  const isLive = sql`a.tenant_id = ${tenantId} and (a.user_id = ${userId} or a.group_name = any(${groups}))
+    and (a.expires_at is null or a.expires_at > now()) and ${permission} = any(r.permissions)`;
+  const tenantWide = sql`exists (select 1 ${heldRoles} where ${isLive} and jsonb_array_length(r.server_selectors) = 0)`;
+  const selectors = sql`(select selector.value ${heldRoles} cross join lateral jsonb_array_elements(r.server_selectors) selector where ${isLive})`;
+  const labels = servers.serverLabels ?? {};
+  if (servers.serverIds.length === 0 && Object.keys(labels).length === 0) return tenantWide;
+  const ids = sql`${arrayLiteral(servers.serverIds)}::uuid[]`;
+  const asked = sql`${JSON.stringify(labels)}::jsonb`;
+  return sql`(${tenantWide} or (exists ${selectors}
+    and not exists (select 1 from servers s where s.tenant_id = ${tenantId} and s.id = any(${ids})
+      and not exists (select 1 from ${selectors} held(value) where s.labels @> held.value))
+    and (${asked} = '{}'::jsonb or exists (select 1 from ${selectors} held(value) where ${asked} @> held.value))))`;
 }

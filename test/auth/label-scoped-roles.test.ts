@@ -498,6 +498,9 @@ describe('approvals decided by a role scoped to team=db', () => {
       ).requestAccess.id as string;
     const forDb = await ask('prod-db');
     const forWeb = await ask('prod-web');
+    // She is told of the request she may decide, not of the other (the bell; the bots' audience is the same query).
+    const told = await gqlOk('{ notifications(first: 50) { nodes { resourceId } } }', dana.token);
+    expect(told.notifications.nodes.map((node: any) => node.resourceId)).toEqual([forDb]);
     const toReview = await gqlOk('{ approvalsToReview(first: 50) { nodes { id viewerCanDecide } } }', dana.token);
     expect(toReview.approvalsToReview.nodes).toEqual([{ id: forDb, viewerCanDecide: true }]);
     const decide = (id: string) => t.gql<any>('mutation($id: ID!) { decideApproval(id: $id, decision: APPROVE) { status } }', dana.token, { id });
