@@ -14,6 +14,7 @@ import { SudoCheck } from '../approvals/sudo-check.type.js';
 import { DesktopRecording } from '../recordings/desktop-recording.types.js';
 import { TerminalRecording } from '../recordings/recording.types.js';
 import { AuditEntry } from '../audit/audit-entry.type.js';
+import { Case, CaseItem, CaseNote } from '../cases/case.types.js';
 import type { GraphQLContext } from '../context.js';
 import { ApiToken } from '../identity/api-token.type.js';
 import { Server } from '../identity/server.type.js';
@@ -84,4 +85,8 @@ export const RECORD_LEAF_RESOLVERS = [
   NotificationChannel,
   AlertRule,
   WebhookSubscription,
+  // A case's own history: the case, each attachment and each note.
+  Case,
+  CaseItem,
+  CaseNote,
 ].map(recordLeafResolver);

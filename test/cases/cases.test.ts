@@ -227,6 +227,14 @@ describe('notes and the log', () => {
       ['case_item', 'command', f.ivyCommandId, f.ivy.id],
     ]);
     expect((await leaves(note.id)).map((leaf: any) => [leaf.kind, leaf.row.body])).toEqual([['case_note', 'written once']]);
+    // Each part of the case names its current leaf, as every record does (logInclusionProof proves it).
+    const positions = await ok(
+      `{ case(id: "${id}") { logLeaf { index } items(includeRemoved: true) { logLeaf { index } } notes { logLeaf { index } } } logLeaves(recordId: "${item.id}") { index } }`,
+      f.admin.token,
+    );
+    expect(positions.case.logLeaf.index).toBeGreaterThan(0);
+    expect(positions.case.items[0].logLeaf.index).toBe(positions.logLeaves.at(-1).index);
+    expect(positions.case.notes[0].logLeaf.index).toBeGreaterThan(positions.case.items[0].logLeaf.index);
 
     const INTEGRITY = '{ logIntegrity { isIntact faults { kind recordKind recordId } } }';
     expect((await ok(INTEGRITY, f.admin.token)).logIntegrity).toEqual({ isIntact: true, faults: [] });
