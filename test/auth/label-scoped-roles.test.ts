@@ -22,7 +22,7 @@ import { bindSlackWorkspace } from '../support/chat-binding.js';
 import { fetchExport, parseCsv } from '../support/export-client.js';
 import { postToSlackEndpoint, slashCommand, startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
 import { errorCodes } from '../support/graphql-client.js';
-import { castLines, getRecordingPath, putChunk } from '../support/recording-agent.js';
+import { castLines, getRecordingPath, putChunk, putDesktopChunk } from '../support/recording-agent.js';
 import { addServer, ingest, minutesAgo, type TestServer } from '../support/records-fixture.js';
 import { connectSubscriber, settle } from '../support/subscription-client.js';
 import { startTestVigil, type TestUser, type TestVigil } from '../support/test-vigil.js';
@@ -193,6 +193,19 @@ async function recordsOn(server: ServerName): Promise<void> {
   expect(reported.errors, JSON.stringify(reported.errors)).toBeUndefined();
   const chunk = await putChunk(t, agent, `ts-${server}`, 0, castLines([[0.5, 'o', `hello from ${server}\r\n`]], { version: 2, width: 80, height: 24 }));
   expect(chunk.status).toBe(201);
+  // A desktop session too (chunk 0 of a WebM starts with the EBML magic).
+  const video = Buffer.concat([Buffer.from([0x1a, 0x45, 0xdf, 0xa3]), Buffer.alloc(500, 7)]);
+  const desktop = await putDesktopChunk(t, agent, `desk-${server}`, 0, video, {
+    frames: 30,
+    until: 1,
+    protocol: 'rdp',
+    width: 1280,
+    height: 720,
+    userEmail: bob.email,
+    username: 'bob',
+    final: true,
+  });
+  expect(desktop.status).toBe(201);
 }
 
 beforeAll(async () => {
@@ -318,6 +331,10 @@ describe('an auditor holding a role scoped to env=prod,team=db through a group',
       query: '{ terminalRecordings(first: 100) { nodes { server { name } } } }',
       servers: (data) => data.terminalRecordings.nodes.map((node: any) => node.server.name),
     },
+    desktopRecordings: {
+      query: '{ desktopRecordings(first: 100) { nodes { server { name } } } }',
+      servers: (data) => data.desktopRecordings.nodes.map((node: any) => node.server.name),
+    },
     searchTerminalRecordings: {
       query: '{ searchTerminalRecordings(text: "hello", first: 100) { nodes { recording { server { name } } } } }',
       servers: (data) => data.searchTerminalRecordings.nodes.map((node: any) => node.recording.server.name),
@@ -333,8 +350,6 @@ describe('an auditor holding a role scoped to env=prod,team=db through a group',
     }
     const commands = await gqlOk('{ commands(first: 100) { nodes { line } } }', audrey.token);
     expect(sorted(commands.commands.nodes.map((node: any) => node.line))).toEqual(['echo audrey-own', 'echo prod-db']);
-    // No desktop sessions were recorded: the list answers (same row rule as terminal recordings) and holds nothing.
-    expect((await gqlOk('{ desktopRecordings(first: 10) { nodes { id } } }', audrey.token)).desktopRecordings.nodes).toEqual([]);
     // Bob, a regular user, sees his own rows on every server; nobody else's.
     const bobs = await gqlOk(LISTS.commands!.query, bob.token);
     expect(sorted(LISTS.commands!.servers(bobs))).toEqual(sorted(SERVERS));
@@ -384,6 +399,10 @@ describe('an auditor holding a role scoped to env=prod,team=db through a group',
     expect(allowed.status).toBe(200);
     expect(await allowed.text()).toContain('hello from prod-db');
     expect((await getRecordingPath(t, `/recordings/${of('prod-web')}.cast`, audrey.token)).status).toBe(403);
+    const desktops = await gqlOk('{ desktopRecordings(first: 100) { nodes { id server { name } } } }', t.admin.token);
+    const desktopOf = (server: ServerName) => desktops.desktopRecordings.nodes.find((node: any) => node.server.name === server).id;
+    expect((await getRecordingPath(t, `/recordings/desktop/${desktopOf('prod-db')}.webm`, audrey.token)).status).toBe(200);
+    expect((await getRecordingPath(t, `/recordings/desktop/${desktopOf('prod-web')}.webm`, audrey.token)).status).toBe(403);
   });
 
   it('exports, as CSV, only the rows she may read; the verifiable log’s JSONL needs audit_logs.view, which she lacks', async () => {
@@ -407,17 +426,24 @@ describe('an auditor holding a role scoped to env=prod,team=db through a group',
 
   it('reads the event stream, the timeline and the statistics of prod-db’s records and her own only', async () => {
     const kinds =
-      '["command", "terminal_session", "file_transfer", "sudo_authorization", "system_log", "access_session", "terminal_recording", "recording_chunk"]';
+      '["command", "terminal_session", "file_transfer", "sudo_authorization", "system_log", "access_session", "terminal_recording", "recording_chunk", "desktop_recording", "desktop_recording_chunk"]';
     const stream = await gqlOk(`{ eventStream(first: 1000, filter: { kinds: ${kinds} }) { nodes { kind serverId record } } }`, audrey.token);
     const serverOf = (node: any) => node.serverId ?? node.record.server_ids?.[0] ?? node.record.recording_id;
     const names = new Map(SERVERS.map((name) => [servers[name].id, name]));
-    const placed = stream.eventStream.nodes.filter((node: any) => node.kind !== 'recording_chunk').map((node: any) => names.get(serverOf(node)));
+    const placed = stream.eventStream.nodes.filter((node: any) => !node.kind.endsWith('recording_chunk')).map((node: any) => names.get(serverOf(node)));
     expect(new Set(placed)).toEqual(new Set(['prod-db', 'dev-01']));
     expect(stream.eventStream.nodes.filter((node: any) => names.get(serverOf(node)) === 'dev-01').map((node: any) => node.record.line)).toEqual([
       'echo audrey-own',
     ]);
     const kindsSeen = new Set(stream.eventStream.nodes.map((node: any) => node.kind));
     for (const kind of JSON.parse(kinds)) expect(kindsSeen, kind).toContain(kind);
+    // Chunks are where their recording is: prod-db's one of each kind (an admin reads three).
+    for (const kind of ['recording_chunk', 'desktop_recording_chunk']) {
+      expect(
+        stream.eventStream.nodes.filter((node: any) => node.kind === kind),
+        kind,
+      ).toHaveLength(1);
+    }
     const timeline = await gqlOk('{ timeline(first: 1000, filter: { kinds: ["command"] }) { nodes { record } } }', audrey.token);
     expect(sorted(timeline.timeline.nodes.map((node: any) => node.record.line))).toEqual(['echo audrey-own', 'echo prod-db']);
     const statistics = await gqlOk('query($since: DateTimeISO) { eventStatistics(since: $since) { byServer { serverId count } } }', audrey.token, {
