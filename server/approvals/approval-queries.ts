@@ -16,7 +16,16 @@ import {
   type SudoCheckRow,
 } from '../db/tables/index.js';
 import { fetchPage, type Page, type PageArgs } from '../pagination/keyset.js';
-import { equalsIfGiven, findInScope, inTimeRange, oneOfIfGiven, scopeConditions, type ScopeColumns, type TimeRange } from '../records/queries/conditions.js';
+import {
+  equalsIfGiven,
+  findInScope,
+  findManyInScope,
+  inTimeRange,
+  oneOfIfGiven,
+  scopeConditions,
+  type ScopeColumns,
+  type TimeRange,
+} from '../records/queries/conditions.js';
 
 const SCOPE: ScopeColumns = {
   tenantId: approvals.tenantId,
@@ -41,7 +50,7 @@ function decisionExists(condition: SQL): SQL {
   return sql`exists (select 1 from ${approvalDecisions} where ${approvalDecisions.tenantId} = ${approvals.tenantId} and ${approvalDecisions.approvalId} = ${approvals.id} and ${condition})`;
 }
 
-/** Requests, newest first: the whole tenant's for admins, the requester's own for everyone else. */
+/** Requests, newest first, within `scope` (recordScope 'approvals': admins and records.view holders, their servers' for scoped holders, else one's own). */
 export async function listApprovals(db: Executor, scope: RowScope, filter: ApprovalFilter, args: PageArgs): Promise<Page<ApprovalRow>> {
   const conditions = [
     ...scopeConditions(scope, SCOPE),
@@ -76,6 +85,11 @@ export async function listApprovals(db: Executor, scope: RowScope, filter: Appro
 
 export function getApprovalInScope(db: Executor, scope: RowScope, id: string): Promise<ApprovalRow | undefined> {
   return findInScope(db, approvals, SCOPE, scope, id);
+}
+
+/** The rows of `ids` within the scope, in one statement (those not the actor's to see are left out). */
+export function getApprovalsInScope(db: Executor, scope: RowScope, ids: readonly string[]): Promise<ApprovalRow[]> {
+  return findManyInScope(db, approvals, SCOPE, scope, ids);
 }
 
 /**

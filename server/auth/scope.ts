@@ -6,6 +6,13 @@
  *
  * The tenant boundary is not a rule here but a property of every query: query functions take the
  * actor's tenant id and filter by it, and rows reference each other through (tenant_id, id) keys.
+ *
+ * Custom roles scoped by server labels (server/roles) reach here as the actor's `scopedGrants`: a
+ * permission held for the servers matching some selectors gives what it gives tenant-wide, limited
+ * to rows on those servers, besides one's own (RowScope's `servers`, ServerReach). Rows on several
+ * servers are read when any of them matches (isRowOnServerInReach); a request is decided only when
+ * every one of its servers matches (isRequestWithinReach). The SQL twins are in
+ * server/records/queries/conditions.ts (rowInScope, serverInReach) and approval-queries.ts.
  */
 import { Forbidden, Unauthenticated } from '../errors.js';
 import type { ServerSelector } from '../db/tables/index.js';
