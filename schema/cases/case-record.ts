@@ -1,16 +1,15 @@
 /**
- * A case item's record as its own GraphQL type, loaded for a whole page at once: every item's
- * lookup (through its list's row rule, server/cases/case-item-kinds.ts) falls due in the same turn
- * and goes to PostgreSQL in one write (server/db/statement-pipeline.ts). A record the reader may
+ * A case item's record as its own GraphQL type, loaded for a whole page at once: the page's items
+ * of each kind in one statement through that kind's list rule (server/cases/case-item-kinds.ts),
+ * the kinds' statements in one write (server/db/statement-pipeline.ts). A record the reader may
  * not see resolves to null, and the item is left out.
  */
 import DataLoader from 'dataloader';
 import { isUnionType, type GraphQLSchema } from 'graphql';
 import { createUnionType } from 'type-graphql';
-import type { RowScope } from '../../server/auth/scope.js';
-import { caseItemSource, itemScope, type CaseItemSource } from '../../server/cases/case-item-kinds.js';
+import { caseItemSource, itemScope } from '../../server/cases/case-item-kinds.js';
 import type { CaseItemKind } from '../../server/cases/case-types.js';
-import { lookupPipeline } from '../../server/lookups/lookup-pipeline.js';
+import { lookupPipeline, type LookupPipeline } from '../../server/lookups/lookup-pipeline.js';
 import { Approval } from '../approvals/approval.type.js';
 import { AuditEntry } from '../audit/audit-entry.type.js';
 import type { GraphQLContext } from '../context.js';
@@ -76,29 +75,35 @@ const VIEWS: Readonly<Partial<Record<CaseItemKind, (row: never) => View>>> = {
 
 const recordKey = (kind: string, id: string) => `${kind}:${id}`;
 
+/** The views of one kind's records among `ids`, as `reader` may see them: one statement. */
+async function viewsOfKind(ctx: GraphQLContext, pipeline: LookupPipeline, kind: string, ids: readonly string[]): Promise<Map<string, View>> {
+  const source = caseItemSource(kind);
+  const view = source && VIEWS[source.kind];
+  const scope = source ? itemScope(ctx.actor, source) : null;
+  if (!source || !view || !scope) return new Map();
+  const rows = await pipeline.run((db) => source.findMany(db, scope, ids));
+  return new Map(rows.map((row) => [recordKey(kind, row.id), view(row as never)]));
+}
+
+/**
+ * A per-operation loader of attached records: a page's keys, grouped by kind, one statement each,
+ * the statements of several kinds in one write.
+ */
 function recordLoader(ctx: GraphQLContext): DataLoader<string, View | null> {
   const key = 'cases:itemRecord';
   let loader = ctx.loaders.nested.get(key) as DataLoader<string, View | null> | undefined;
   if (!loader) {
     const pipeline = lookupPipeline(ctx.deps.db);
-    const scopes = new Map<CaseItemSource, RowScope | null>();
-    const scopeOf = (source: CaseItemSource) => {
-      if (!scopes.has(source)) scopes.set(source, itemScope(ctx.actor, source));
-      return scopes.get(source)!;
-    };
-    loader = new DataLoader<string, View | null>((keys) =>
-      Promise.all(
-        keys.map(async (itemKey) => {
-          const split = itemKey.indexOf(':');
-          const source = caseItemSource(itemKey.slice(0, split));
-          const view = source && VIEWS[source.kind];
-          const scope = source ? scopeOf(source) : null;
-          if (!source || !view || !scope) return null;
-          const row = await pipeline.run((db) => source.find(db, scope, itemKey.slice(split + 1)));
-          return row ? view(row as never) : null;
-        }),
-      ),
-    );
+    loader = new DataLoader<string, View | null>(async (keys) => {
+      const idsByKind = new Map<string, string[]>();
+      for (const itemKey of keys) {
+        const split = itemKey.indexOf(':');
+        const kind = itemKey.slice(0, split);
+        idsByKind.set(kind, [...(idsByKind.get(kind) ?? []), itemKey.slice(split + 1)]);
+      }
+      const found = await Promise.all([...idsByKind].map(([kind, ids]) => viewsOfKind(ctx, pipeline, kind, ids)));
+      return keys.map((itemKey) => found.find((views) => views.has(itemKey))?.get(itemKey) ?? null);
+    });
     ctx.loaders.nested.set(key, loader);
   }
   return loader;

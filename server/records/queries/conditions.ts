@@ -85,6 +85,26 @@ export interface ScopeColumns {
   readonly servers?: ServerColumns;
 }
 
+/**
+ * The rows of `ids` within the scope, in one statement; those that do not exist or are not the
+ * actor's to see are left out. The set form of findInScope, for a page's lookups (a case's items).
+ */
+export async function findManyInScope<Table extends PgTable & { id: AnyPgColumn }>(
+  db: Executor,
+  table: Table,
+  columns: ScopeColumns,
+  scope: RowScope,
+  ids: readonly string[],
+): Promise<Table['$inferSelect'][]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .select()
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- as in findInScope
+    .from(table as PgTable)
+    .where(and(...scopeConditions(scope, columns), inArray(table.id, [...ids])));
+  return rows;
+}
+
 /** One row by id, within the scope; undefined when it does not exist or is not the actor's to see. */
 export async function findInScope<Table extends PgTable & { id: AnyPgColumn }>(
   db: Executor,

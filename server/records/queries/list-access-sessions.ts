@@ -3,7 +3,7 @@ import type { RowScope } from '../../auth/scope.js';
 import type { Executor } from '../../db/database.js';
 import { accessSessions, type AccessSessionRow, type AccessSessionStatus } from '../../db/tables/index.js';
 import { fetchPage, type Page, type PageArgs } from '../../pagination/keyset.js';
-import { equalsIfGiven, inTimeRange, oneOfIfGiven, findInScope, scopeConditions, type ScopeColumns, type TimeRange } from './conditions.js';
+import { equalsIfGiven, inTimeRange, oneOfIfGiven, findInScope, findManyInScope, scopeConditions, type ScopeColumns, type TimeRange } from './conditions.js';
 
 /** The row rule's columns: the tenant, and whose row it is. */
 const SCOPE: ScopeColumns = {
@@ -55,4 +55,9 @@ export function accessSessionConditions(scope: RowScope, filter: AccessSessionFi
 /** One row by id within the scope; undefined when it does not exist or is not the actor's to see. */
 export function getAccessSessionInScope(db: Executor, scope: RowScope, id: string): Promise<AccessSessionRow | undefined> {
   return findInScope(db, accessSessions, SCOPE, scope, id);
+}
+
+/** The rows of `ids` within the scope, in one statement (those not the actor's to see are left out). */
+export function getAccessSessionsInScope(db: Executor, scope: RowScope, ids: readonly string[]): Promise<AccessSessionRow[]> {
+  return findManyInScope(db, accessSessions, SCOPE, scope, ids);
 }

@@ -3,7 +3,7 @@ import type { RowScope } from '../../auth/scope.js';
 import type { Executor } from '../../db/database.js';
 import { activityLog, type ActivityRow } from '../../db/tables/index.js';
 import { fetchPage, type Page, type PageArgs } from '../../pagination/keyset.js';
-import { equalsIfGiven, inTimeRange, oneOfIfGiven, findInScope, scopeConditions, type ScopeColumns, type TimeRange } from './conditions.js';
+import { equalsIfGiven, inTimeRange, oneOfIfGiven, findInScope, findManyInScope, scopeConditions, type ScopeColumns, type TimeRange } from './conditions.js';
 
 /** The row rule's columns: the tenant, and whose row it is. */
 const SCOPE: ScopeColumns = { tenantId: activityLog.tenantId, owner: activityLog.userId };
@@ -51,4 +51,9 @@ export async function listActivity(db: Executor, scope: RowScope, filter: Activi
 /** One row by id within the scope; undefined when it does not exist or is not the actor's to see. */
 export function getActivityInScope(db: Executor, scope: RowScope, id: string): Promise<ActivityRow | undefined> {
   return findInScope(db, activityLog, SCOPE, scope, id);
+}
+
+/** The rows of `ids` within the scope, in one statement (those not the actor's to see are left out). */
+export function getActivityEntriesInScope(db: Executor, scope: RowScope, ids: readonly string[]): Promise<ActivityRow[]> {
+  return findManyInScope(db, activityLog, SCOPE, scope, ids);
 }

@@ -4,7 +4,17 @@ import type { Executor } from '../../db/database.js';
 import { columnsOf, selectColumns, selectWholeRows } from '../../db/flat-rows.js';
 import { commands, type CommandRow, type CommandShell, type CommandStatus, type SessionSource } from '../../db/tables/index.js';
 import { fetchPage, type Page, type PageArgs } from '../../pagination/keyset.js';
-import { containsIfGiven, equalsIfGiven, inTimeRange, oneOfIfGiven, findInScope, scopeConditions, type ScopeColumns, type TimeRange } from './conditions.js';
+import {
+  containsIfGiven,
+  equalsIfGiven,
+  inTimeRange,
+  oneOfIfGiven,
+  findInScope,
+  findManyInScope,
+  scopeConditions,
+  type ScopeColumns,
+  type TimeRange,
+} from './conditions.js';
 
 /** The row rule's columns: the tenant, and whose row it is. */
 const SCOPE: ScopeColumns = { tenantId: commands.tenantId, owner: commands.operatorUserId, servers: { serverId: commands.serverId } };
@@ -72,4 +82,9 @@ export function commandConditions(scope: RowScope, filter: CommandFilter): (SQL 
 /** One row by id within the scope; undefined when it does not exist or is not the actor's to see. */
 export function getCommandInScope(db: Executor, scope: RowScope, id: string): Promise<CommandRow | undefined> {
   return findInScope(db, commands, SCOPE, scope, id);
+}
+
+/** The rows of `ids` within the scope, in one statement (those not the actor's to see are left out). */
+export function getCommandsInScope(db: Executor, scope: RowScope, ids: readonly string[]): Promise<CommandRow[]> {
+  return findManyInScope(db, commands, SCOPE, scope, ids);
 }

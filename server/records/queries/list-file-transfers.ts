@@ -3,7 +3,7 @@ import type { RowScope } from '../../auth/scope.js';
 import type { Executor } from '../../db/database.js';
 import { fileTransfers, type FileTransferRow, type TransferDirection, type TransferStatus } from '../../db/tables/index.js';
 import { fetchPage, type Page, type PageArgs } from '../../pagination/keyset.js';
-import { containsIfGiven, equalsIfGiven, inTimeRange, findInScope, scopeConditions, type ScopeColumns, type TimeRange } from './conditions.js';
+import { containsIfGiven, equalsIfGiven, inTimeRange, findInScope, findManyInScope, scopeConditions, type ScopeColumns, type TimeRange } from './conditions.js';
 
 /** The row rule's columns: the tenant, and whose row it is. */
 const SCOPE: ScopeColumns = { tenantId: fileTransfers.tenantId, owner: fileTransfers.userId, servers: { serverId: fileTransfers.serverId } };
@@ -55,4 +55,9 @@ export function fileTransferConditions(scope: RowScope, filter: FileTransferFilt
 /** One row by id within the scope; undefined when it does not exist or is not the actor's to see. */
 export function getFileTransferInScope(db: Executor, scope: RowScope, id: string): Promise<FileTransferRow | undefined> {
   return findInScope(db, fileTransfers, SCOPE, scope, id);
+}
+
+/** The rows of `ids` within the scope, in one statement (those not the actor's to see are left out). */
+export function getFileTransfersInScope(db: Executor, scope: RowScope, ids: readonly string[]): Promise<FileTransferRow[]> {
+  return findManyInScope(db, fileTransfers, SCOPE, scope, ids);
 }

@@ -3,7 +3,7 @@ import type { RowScope } from '../../auth/scope.js';
 import type { Executor } from '../../db/database.js';
 import { sudoAuthorizations, type SudoAuthorizationRow, type SudoGrantSource } from '../../db/tables/index.js';
 import { fetchPage, type Page, type PageArgs } from '../../pagination/keyset.js';
-import { equalsIfGiven, inTimeRange, findInScope, scopeConditions, type ScopeColumns, type TimeRange } from './conditions.js';
+import { equalsIfGiven, inTimeRange, findInScope, findManyInScope, scopeConditions, type ScopeColumns, type TimeRange } from './conditions.js';
 
 /** The row rule's columns: the tenant, and whose row it is. */
 const SCOPE: ScopeColumns = { tenantId: sudoAuthorizations.tenantId, owner: sudoAuthorizations.userId, servers: { serverId: sudoAuthorizations.serverId } };
@@ -54,4 +54,9 @@ export async function listSudoAuthorizations(
 /** One row by id within the scope; undefined when it does not exist or is not the actor's to see. */
 export function getSudoAuthorizationInScope(db: Executor, scope: RowScope, id: string): Promise<SudoAuthorizationRow | undefined> {
   return findInScope(db, sudoAuthorizations, SCOPE, scope, id);
+}
+
+/** The rows of `ids` within the scope, in one statement (those not the actor's to see are left out). */
+export function getSudoAuthorizationsInScope(db: Executor, scope: RowScope, ids: readonly string[]): Promise<SudoAuthorizationRow[]> {
+  return findManyInScope(db, sudoAuthorizations, SCOPE, scope, ids);
 }

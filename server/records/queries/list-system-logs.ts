@@ -3,7 +3,17 @@ import type { RowScope } from '../../auth/scope.js';
 import type { Executor } from '../../db/database.js';
 import { LOG_LEVELS, systemLogs, type LogLevelName, type SystemLogRow } from '../../db/tables/index.js';
 import { fetchPage, type Page, type PageArgs } from '../../pagination/keyset.js';
-import { containsIfGiven, equalsIfGiven, inTimeRange, oneOfIfGiven, findInScope, scopeConditions, type ScopeColumns, type TimeRange } from './conditions.js';
+import {
+  containsIfGiven,
+  equalsIfGiven,
+  inTimeRange,
+  oneOfIfGiven,
+  findInScope,
+  findManyInScope,
+  scopeConditions,
+  type ScopeColumns,
+  type TimeRange,
+} from './conditions.js';
 
 /** The row rule's columns: the tenant, and whose row it is. */
 const SCOPE: ScopeColumns = { tenantId: systemLogs.tenantId, servers: { serverId: systemLogs.serverId } };
@@ -47,4 +57,9 @@ export async function listSystemLogs(db: Executor, scope: RowScope, filter: Syst
 /** One row by id within the scope; undefined when it does not exist or is not the actor's to see. */
 export function getSystemLogInScope(db: Executor, scope: RowScope, id: string): Promise<SystemLogRow | undefined> {
   return findInScope(db, systemLogs, SCOPE, scope, id);
+}
+
+/** The rows of `ids` within the scope, in one statement (those not the actor's to see are left out). */
+export function getSystemLogsInScope(db: Executor, scope: RowScope, ids: readonly string[]): Promise<SystemLogRow[]> {
+  return findManyInScope(db, systemLogs, SCOPE, scope, ids);
 }

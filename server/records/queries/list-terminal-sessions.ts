@@ -3,7 +3,7 @@ import type { RowScope } from '../../auth/scope.js';
 import type { Executor } from '../../db/database.js';
 import { terminalSessions, type SessionSource, type TerminalSessionRow } from '../../db/tables/index.js';
 import { fetchPage, type Page, type PageArgs } from '../../pagination/keyset.js';
-import { equalsIfGiven, inTimeRange, findInScope, scopeConditions, type ScopeColumns, type TimeRange } from './conditions.js';
+import { equalsIfGiven, inTimeRange, findInScope, findManyInScope, scopeConditions, type ScopeColumns, type TimeRange } from './conditions.js';
 
 /** The row rule's columns: the tenant, and whose row it is. */
 const SCOPE: ScopeColumns = { tenantId: terminalSessions.tenantId, owner: terminalSessions.userId, servers: { serverId: terminalSessions.serverId } };
@@ -55,4 +55,9 @@ export function terminalSessionConditions(scope: RowScope, filter: TerminalSessi
 /** One row by id within the scope; undefined when it does not exist or is not the actor's to see. */
 export function getTerminalSessionInScope(db: Executor, scope: RowScope, id: string): Promise<TerminalSessionRow | undefined> {
   return findInScope(db, terminalSessions, SCOPE, scope, id);
+}
+
+/** The rows of `ids` within the scope, in one statement (those not the actor's to see are left out). */
+export function getTerminalSessionsInScope(db: Executor, scope: RowScope, ids: readonly string[]): Promise<TerminalSessionRow[]> {
+  return findManyInScope(db, terminalSessions, SCOPE, scope, ids);
 }
