@@ -22,6 +22,8 @@ export interface ScopedGrant {
 export interface RoleGrants {
   readonly permissions: readonly string[];
   readonly scoped: readonly ScopedGrant[];
+  /** When the first of the assignments these come from expires: from then on they are fewer. */
+  readonly changeAt?: Date;
 }
 
 export const NO_ROLE_GRANTS: RoleGrants = { permissions: [], scoped: [] };
@@ -37,6 +39,11 @@ export interface UserActor {
   readonly permissions: ReadonlySet<Permission>;
   /** Permissions held for some servers only, through custom roles scoped by server labels. */
   readonly scopedGrants?: readonly ScopedGrant[];
+  /**
+   * When a custom role the person holds expires (the earliest): open WebSockets and following
+   * event-stream responses re-check who they act as then, as they do when a role is unassigned.
+   */
+  readonly grantsChangeAt?: Date;
   /** The API token used, when the request came with one (absent for JWTs). */
   readonly tokenId?: string;
   /** When the credential stops being valid (token expiry, JWT `exp`); open WebSockets close then. */
@@ -121,6 +128,7 @@ export function userActorOf(
     role: user.role,
     permissions: effectivePermissions(user.role, [...user.permissions, ...grants.permissions]),
     scopedGrants: user.role === 'admin' ? [] : grants.scoped,
+    ...(user.role !== 'admin' && grants.changeAt ? { grantsChangeAt: grants.changeAt } : {}),
     ...(credential.tokenId ? { tokenId: credential.tokenId } : {}),
     ...(credential.expiresAt ? { expiresAt: credential.expiresAt } : {}),
     ...(credential.isStreamOnly ? { isStreamOnly: true } : {}),

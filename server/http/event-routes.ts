@@ -237,7 +237,7 @@ async function* lines(
 /**
  * Who a following response acts as, kept current as a WebSocket's actor is (server/http/graphql-ws.ts):
  * after an identity change of its person or token (from any instance), or once its credential's
- * expiry has passed, it is authenticated again before the next read, so a changed permission
+ * expiry or that of one of the person's custom roles has passed, it is authenticated again before the next read, so a changed permission
  * applies from the next page on, and a revoked, expired or disabled credential ends the response.
  */
 function watchCredential(options: EventRoutesOptions, ctx: StreamContext, stop: AbortController) {
@@ -257,7 +257,9 @@ function watchCredential(options: EventRoutesOptions, ctx: StreamContext, stop: 
     },
     async beforeRead(): Promise<void> {
       const expiresAt = current.actor.type === 'system' ? undefined : current.actor.expiresAt;
-      if (!isStale && !(expiresAt && expiresAt <= options.clock.now())) return;
+      const grantsChangeAt = current.actor.type === 'user' ? current.actor.grantsChangeAt : undefined;
+      const now = options.clock.now();
+      if (!isStale && !(expiresAt && expiresAt <= now) && !(grantsChangeAt && grantsChangeAt <= now)) return;
       isStale = false;
       const actor = await options.authenticator.authenticate(ctx.authorization, ctx.request, { acceptsStreamTokens: true }).catch(() => null);
       if (actor) current = { ...current, actor };

@@ -8,8 +8,8 @@
  * - Who the connection acts as is re-checked whenever that person or token changes (a domain
  *   event from any instance; for every person of the tenant when a custom role, its assignments or a
  *   server's labels change): a revoked token or a disabled user closes it with 4401; changed
- *   permissions apply to its open subscriptions from the next event on. A token or JWT that
- *   expires closes its socket (4401) when it does.
+ *   permissions apply to its open subscriptions from the next event on, as they do when one of
+ *   the person's custom roles expires. A token or JWT that expires closes its socket (4401) when it does.
  * - A client that does not read what it is sent is closed with 4290: per subscription once too
  *   many events wait (schema/realtime/event-stream.ts), and per socket once the messages its
  *   subscriptions hold unsent (about one each: graphql-ws waits for each send) pass a byte limit,
@@ -46,6 +46,8 @@ interface ConnectionState extends Record<PropertyKey, unknown> {
   requestInfo?: RequestInfo;
   /** A re-check of who the connection acts as, in progress: deliveries wait for it. */
   recheck?: Promise<void>;
+  /** The re-check due when a custom role of the person expires. */
+  grantsTimer?: NodeJS.Timeout;
 }
 
 /** What the server keeps of each authenticated connection to re-check who it acts as. */
@@ -101,6 +103,24 @@ export function startGraphQLWebSocket(options: {
       return;
     }
     connection.state.actor = actor;
+    recheckWhenGrantsChange(connection, actor);
+  }
+
+  function queueRecheck(connection: Connection): void {
+    const previous = connection.state.recheck ?? Promise.resolve();
+    connection.state.recheck = previous.then(() => recheck(connection));
+  }
+
+  /** A custom role that expires while the socket is open narrows its subscriptions then, not at the next identity change. */
+  function recheckWhenGrantsChange(connection: Connection, actor: Actor): void {
+    clearTimeout(connection.state.grantsTimer);
+    connection.state.grantsTimer = undefined;
+    const changeAt = actor.type === 'user' ? actor.grantsChangeAt : undefined;
+    if (!changeAt) return;
+    const delay = changeAt.getTime() - deps.clock.now().getTime();
+    if (delay > 2 ** 31 - 1) return;
+    connection.state.grantsTimer = setTimeout(() => queueRecheck(connection), Math.max(0, delay));
+    connection.state.grantsTimer.unref();
   }
 
   /** A credential that expires closes its socket then (timers cap at ~24.8 days; longer ones wait). */
@@ -121,10 +141,7 @@ export function startGraphQLWebSocket(options: {
       const isSamePerson = actor.type === 'user' && actor.userId === event.userId;
       const isSameToken = 'tokenId' in actor && actor.tokenId !== undefined && event.tokenIds?.includes(actor.tokenId);
       const isEveryPerson = actor.type === 'user' && event.everyone === true;
-      if (isSamePerson || isSameToken || isEveryPerson) {
-        const previous = connection.state.recheck ?? Promise.resolve();
-        connection.state.recheck = previous.then(() => recheck(connection));
-      }
+      if (isSamePerson || isSameToken || isEveryPerson) queueRecheck(connection);
     }
   });
 
@@ -142,9 +159,11 @@ export function startGraphQLWebSocket(options: {
           const connection: Connection = { socket: ctx.extra.socket, authorization: authorization!, request, state: ctx.extra };
           connections.add(connection);
           const expiry = closeAtExpiry(connection, actor.type === 'system' ? undefined : actor.expiresAt);
+          recheckWhenGrantsChange(connection, actor);
           ctx.extra.socket.once('close', () => {
             connections.delete(connection);
             if (expiry) clearTimeout(expiry);
+            clearTimeout(connection.state.grantsTimer);
           });
           return true;
         } catch (error) {

@@ -26,6 +26,7 @@ export function roleGrantsSql(tenantId: SqlValue, userId: SqlValue, groups: SqlV
   return sql<string>`(select coalesce(json_agg(json_build_object(
       'permissions', r.permissions,
       'selectors', r.server_selectors,
+      'expiresAt', a.expires_at,
       'servers', case when jsonb_array_length(r.server_selectors) = 0 then null else (
         select jsonb_object_agg(s.id::text, s.labels) from servers s
         where s.tenant_id = r.tenant_id
@@ -38,9 +39,15 @@ export function roleGrantsSql(tenantId: SqlValue, userId: SqlValue, groups: SqlV
 
 /** The grants roleGrantsSql's text says: tenant-wide permissions, and permissions for some servers. */
 export function parseRoleGrants(text: string | null | undefined): RoleGrants {
-  const held = JSON.parse(text ?? '[]') as { permissions: string[]; selectors: ServerSelector[]; servers: Record<string, ServerLabels> | null }[];
+  const held = JSON.parse(text ?? '[]') as {
+    permissions: string[];
+    selectors: ServerSelector[];
+    servers: Record<string, ServerLabels> | null;
+    expiresAt: string | null;
+  }[];
   const permissions: string[] = [];
   const scoped: ScopedGrant[] = [];
+  const expiries = held.flatMap((role) => (role.expiresAt ? [Date.parse(role.expiresAt)] : []));
   for (const role of held) {
     if (role.selectors.length === 0) {
       permissions.push(...role.permissions);
@@ -49,7 +56,7 @@ export function parseRoleGrants(text: string | null | undefined): RoleGrants {
     const servers = new Map(Object.entries(role.servers ?? {}));
     for (const permission of role.permissions.filter(isPermission)) scoped.push({ permission, selectors: role.selectors, servers });
   }
-  return { permissions, scoped };
+  return { permissions, scoped, ...(expiries.length > 0 ? { changeAt: new Date(Math.min(...expiries)) } : {}) };
 }
 
 export async function loadRoleGrants(db: Executor, user: Pick<UserRow, 'tenantId' | 'id' | 'groups' | 'role'>, now: Date): Promise<RoleGrants> {

@@ -9,7 +9,7 @@
  * not on any server, so a selector could not narrow it. A role is deleted only while nobody holds
  * it (CONFLICT otherwise): who loses what must be a decision of its own, one unassignment at a time.
  */
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, lte, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { PERMISSIONS, type Permission } from '../auth/permissions.js';
 import { recordChange } from '../audit/record-change.js';
@@ -205,7 +205,11 @@ export const assignmentSnapshot = (row: RoleAssignmentRow) => ({
   expiresAt: row.expiresAt?.toISOString() ?? null,
 });
 
-/** Gives a role to one user or to every member of a group; CONFLICT when that holder has it already. */
+/**
+ * Gives a role to one user or to every member of a group; CONFLICT when that holder has it already.
+ * An assignment of it to that holder that has expired gives way (removed, recorded as
+ * role.unassigned): granting the role again is how it is renewed.
+ */
 export async function assignRole(ctx: TransactionContext, input: AssignRoleInput): Promise<RoleAssignmentRow> {
   const role = await getRole(ctx.db, ctx.actor.tenantId, input.roleId);
   if ((input.userId == null) === (input.group == null)) throw new BadInput('userId', 'Give exactly one of userId and group');
@@ -219,6 +223,20 @@ export async function assignRole(ctx: TransactionContext, input: AssignRoleInput
   }
   const now = ctx.clock.now();
   if (input.expiresAt && input.expiresAt.getTime() <= now.getTime()) throw new BadInput('expiresAt', 'expiresAt: must be in the future');
+  const [expired] = await ctx.db
+    .delete(roleAssignments)
+    .where(
+      and(
+        eq(roleAssignments.tenantId, ctx.actor.tenantId),
+        eq(roleAssignments.roleId, role.id),
+        input.userId != null ? eq(roleAssignments.userId, input.userId) : eq(roleAssignments.groupName, group!),
+        lte(roleAssignments.expiresAt, now),
+      ),
+    )
+    .returning();
+  if (expired) {
+    await recordChange(ctx, { action: 'role.unassigned', resource: { type: 'role', id: role.id, name: role.name }, before: assignmentSnapshot(expired) });
+  }
   const row = await ctx.db
     .insert(roleAssignments)
     .values({

@@ -628,4 +628,35 @@ describe('revocation', () => {
     clock.advance(61 * 60_000);
     expect(await lines()).toEqual(['echo after-unassign-own', 'echo audrey-own']);
   });
+
+  it('narrows an open subscription when the assignment expires, with no change to announce it', async () => {
+    const clock = t.clock as ManualClock;
+    await gqlOk('mutation($role: ID!, $user: ID!, $at: DateTimeISO) { assignRole(roleId: $role, userId: $user, expiresAt: $at) { id } }', t.admin.token, {
+      role: auditorRoleId,
+      user: audrey.id,
+      at: new Date(clock.now().getTime() + 2_000).toISOString(),
+    });
+    const subscriber = await connectSubscriber(t.url, audrey.token);
+    try {
+      await subscriber.subscribe('subscription { eventRecorded { command { line } } }');
+      // The socket's timer fires two seconds on, when Vigil's clock (moved here) says the role is gone.
+      clock.advance(3_000);
+      await settle(2_500);
+      const before = subscriber.received.length;
+      for (const [server, eventId, line, email] of [
+        ['prod-db', 'after-expiry-db', 'echo after-expiry-prod-db', bob.email],
+        ['dev-01', 'after-expiry-own', 'echo after-expiry-own', audrey.email],
+      ] as const) {
+        const { errors } = await ingest(t, servers[server].agentToken, [
+          { eventId, kind: 'COMMAND', command: { shell: 'SYSTEM', line, userEmail: email, status: 'SUCCESS', submittedAt: minutesAgo(t, 1) } },
+        ]);
+        expect(errors).toBeUndefined();
+      }
+      await subscriber.waitFor(before + 1, 10_000);
+      await settle(300);
+      expect(subscriber.received.slice(before).map((message) => message.eventRecorded.command.line)).toEqual(['echo after-expiry-own']);
+    } finally {
+      await subscriber.dispose();
+    }
+  });
 });
