@@ -15,7 +15,7 @@
  * server/records/queries/conditions.ts (rowInScope, serverInReach) and approval-queries.ts.
  */
 import { Forbidden, Unauthenticated } from '../errors.js';
-import type { ServerSelector } from '../db/tables/index.js';
+import type { AccessReviewItemRow, AccessReviewRow, ServerSelector } from '../db/tables/index.js';
 import type { Actor, AgentActor, ServerLabels, SystemActor, UserActor } from './actor.js';
 import type { Permission } from './permissions.js';
 
@@ -468,4 +468,48 @@ export function requireCaseReopener(actor: Actor | null): void {
   if (!isAdmin(requireActor(actor))) {
     throw new Forbidden('A closed case is final; only an admin may reopen it', { requiredRole: 'admin', field: 'input.status' });
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Access reviews (server/reviews): who sees and decides them. Admins see every campaign and item
+// and may decide any item but their own. A reviewer (named by id, or a member of a reviewer group,
+// or the assignee of an item) sees the campaign and the items assigned to them, and decides those.
+// Nobody decides an item about their own grant, admins included (a role assigned to a group counts
+// as the grant of each member). Everyone else is told the campaign does not exist, and is refused
+// (FORBIDDEN) a decision on one of its items. SQL twins: server/reviews/review-queries.ts.
+// ---------------------------------------------------------------------------------------------
+
+/** A person and the groups they are in now (users.groups). */
+export interface ReviewerIdentity {
+  readonly actor: UserActor;
+  readonly groups: readonly string[];
+}
+
+/** Whether the campaign names the person as a reviewer (by id or group). */
+export function isNamedReviewer(review: AccessReviewRow, who: ReviewerIdentity): boolean {
+  return review.reviewerIds.includes(who.actor.userId) || review.reviewerGroups.some((group) => who.groups.includes(group));
+}
+
+export function canSeeReview(review: AccessReviewRow, who: ReviewerIdentity, hasAssignedItem: boolean): boolean {
+  return isAdmin(who.actor) || isNamedReviewer(review, who) || hasAssignedItem;
+}
+
+/** Whether the item is about the person's own grant (theirs, or a role held through their group). */
+export function isOwnGrant(item: AccessReviewItemRow, who: ReviewerIdentity): boolean {
+  if (item.subjectUserId !== null) return item.subjectUserId === who.actor.userId;
+  const group = item.grantSnapshot.groupName;
+  return typeof group === 'string' && who.groups.includes(group);
+}
+
+/** Refuses a decision `who` may not make on `item` (FORBIDDEN, saying why). */
+export function assertMayDecide(item: AccessReviewItemRow, who: ReviewerIdentity): void {
+  if (isOwnGrant(item, who)) throw new Forbidden('Nobody reviews their own grant: another reviewer or an admin decides this item', { reason: 'own_grant' });
+  if (!isAdmin(who.actor) && item.assignedReviewerId !== who.actor.userId) {
+    throw new Forbidden('Only the reviewer this item is assigned to (or an admin) decides it', { reason: 'not_assigned' });
+  }
+}
+
+/** A person reading or deciding reviews (agent tokens are refused). */
+export function requireReviewer(actor: Actor | null): UserActor {
+  return requireUser(actor);
 }

@@ -20,7 +20,7 @@ import type { TransactionContext } from '../service-context.js';
 import { nameSchema, parseInput } from '../validation.js';
 import { currentGrants, type GrantItem } from './review-grants.js';
 import { parseRecurrence, storedRecurrence } from './review-schedule.js';
-import { requireReviewer, type ReviewerIdentity } from './review-scope.js';
+import { requireReviewer, type ReviewerIdentity } from '../auth/scope.js';
 
 /** A campaign and an item as the layers above the services hold them. */
 export type { AccessReviewRow as AccessReviewRecord, AccessReviewItemRow as AccessReviewItemRecord };

@@ -110,7 +110,7 @@ export const apiTokenSource: GrantSource = {
 
 /**
  * Custom roles held by a user or a group (server/roles), unexpired. A group's assignment has no
- * one subject: the snapshot names the group, and none of its members reviews it (review-scope.ts).
+ * one subject: the snapshot names the group, and none of its members reviews it (isOwnGrant, server/auth/scope.ts).
  * unassignRole takes no reason: the decision's own audit entry, in the same transaction, says it.
  */
 export const roleAssignmentSource: GrantSource = {

@@ -14,7 +14,7 @@ import { BadInput } from '../errors.js';
 import type { ServiceContext } from '../service-context.js';
 import { reviewerIdentity } from './access-reviews.js';
 import { allReviewItems, getAccessReview } from './review-queries.js';
-import type { ReviewerIdentity } from './review-scope.js';
+import type { ReviewerIdentity } from '../auth/scope.js';
 
 export const REVIEW_CSV_HEADER = [
   'review_id',

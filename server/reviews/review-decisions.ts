@@ -17,7 +17,7 @@ import type { TransactionContext } from '../service-context.js';
 import { parseInput } from '../validation.js';
 import { assertOpen, lockReview, reviewerIdentity, reviewSnapshot } from './access-reviews.js';
 import { revokeGrant } from './review-grants.js';
-import { assertMayDecide, canSeeReview } from './review-scope.js';
+import { assertMayDecide, canSeeReview } from '../auth/scope.js';
 
 const reasonSchema = z.string().trim().max(2000, 'must be at most 2000 characters');
 

@@ -1,11 +1,26 @@
-/** Reading access reviews and their items, as review-scope.ts lets the reader see them. */
-import { and, asc, eq, isNull, isNotNull, type SQL } from 'drizzle-orm';
+/** Reading access reviews and their items, as server/auth/scope.ts lets the reader see them (canSeeReview). */
+import { and, asc, eq, isNull, isNotNull, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../db/database.js';
 import { accessReviewItems, accessReviews, type AccessReviewItemRow, type AccessReviewRow, type AccessReviewStatus } from '../db/tables/index.js';
 import { NotFound } from '../errors.js';
 import { isUuid } from '../ids.js';
 import { fetchPage, type Page, type PageArgs } from '../pagination/keyset.js';
-import { visibleItems, visibleReviews, type ReviewerIdentity } from './review-scope.js';
+import { isAdmin, type ReviewerIdentity } from '../auth/scope.js';
+import { arrayLiteral } from '../db/bulk-insert.js';
+
+/** SQL twin of canSeeReview (server/auth/scope.ts): the campaigns `who` sees (every one for admins). The tenant is the query's. */
+function visibleReviews(who: ReviewerIdentity): SQL | undefined {
+  if (isAdmin(who.actor)) return undefined;
+  return sql`(${who.actor.userId}::uuid = any(${accessReviews.reviewerIds})
+    or ${accessReviews.reviewerGroups} && ${arrayLiteral(who.groups)}::text[]
+    or exists (select 1 from access_review_items i where i.tenant_id = ${accessReviews.tenantId} and i.review_id = ${accessReviews.id}
+               and i.assigned_reviewer_id = ${who.actor.userId}))`;
+}
+
+/** The items of a visible campaign that `who` sees: all for admins, their assigned ones otherwise. */
+function visibleItems(who: ReviewerIdentity): SQL | undefined {
+  return isAdmin(who.actor) ? undefined : sql`${accessReviewItems.assignedReviewerId} = ${who.actor.userId}`;
+}
 
 export interface ReviewFilter {
   readonly status?: AccessReviewStatus | null;
