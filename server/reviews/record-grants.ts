@@ -111,7 +111,6 @@ export const apiTokenSource: GrantSource = {
 /**
  * Custom roles held by a user or a group (server/roles), unexpired. A group's assignment has no
  * one subject: the snapshot names the group, and none of its members reviews it (isOwnGrant, server/auth/scope.ts).
- * unassignRole takes no reason: the decision's own audit entry, in the same transaction, says it.
  */
 export const roleAssignmentSource: GrantSource = {
   async current(db, query) {
@@ -149,14 +148,14 @@ export const roleAssignmentSource: GrantSource = {
       },
     }));
   },
-  async revoke(ctx, item) {
+  async revoke(ctx, item, reason) {
     const [assignment] = await ctx.db
       .select({ expiresAt: roleAssignments.expiresAt })
       .from(roleAssignments)
       .where(and(eq(roleAssignments.tenantId, ctx.actor.tenantId), eq(roleAssignments.id, item.grantRef)))
       .for('update');
     if (!assignment || (assignment.expiresAt && assignment.expiresAt <= ctx.clock.now())) return 'already_gone';
-    await unassignRole(ctx, item.grantRef);
+    await unassignRole(ctx, item.grantRef, reason);
     return 'revoked';
   },
 };

@@ -266,14 +266,20 @@ export async function assignRole(ctx: TransactionContext, input: AssignRoleInput
   return row;
 }
 
-export async function unassignRole(ctx: TransactionContext, assignmentId: string): Promise<RoleAssignmentRow> {
+/** Takes an assignment away; `reason` (an access review's revoke) is kept in its audit entry. */
+export async function unassignRole(ctx: TransactionContext, assignmentId: string, reason?: string | null): Promise<RoleAssignmentRow> {
   const [row] = await ctx.db
     .delete(roleAssignments)
     .where(and(eq(roleAssignments.tenantId, ctx.actor.tenantId), eq(roleAssignments.id, assignmentId)))
     .returning();
   if (!row) throw new NotFound('Role assignment', assignmentId);
   await holdersChanged(ctx, row.userId);
-  await recordChange(ctx, { action: 'role.unassigned', resource: { type: 'role', id: row.roleId }, before: assignmentSnapshot(row) });
+  await recordChange(ctx, {
+    action: 'role.unassigned',
+    resource: { type: 'role', id: row.roleId },
+    before: assignmentSnapshot(row),
+    ...(reason ? { after: { reason } } : {}),
+  });
   return row;
 }
 

@@ -321,6 +321,11 @@ describe('a quarterly access review', () => {
     expect(assignment.grantSnapshot).toMatchObject({ role: 'Auditor', permissions: ['audit_logs.view'], email: ora.email });
     await decide(assignment, 'REVOKE', 'audits moved to the second line');
     expect(codeOf(await gql(AUDIT_LOG, ora))).toBe('FORBIDDEN');
+    // The unassignment's own audit entry says why, as the other revokes' entries do.
+    const unassigned = await ok('{ auditLog(first: 5, filter: { action: ["role.unassigned"] }) { nodes { before after } } }', admin.token);
+    expect(unassigned.auditLog.nodes).toHaveLength(1);
+    expect(unassigned.auditLog.nodes[0].before).toMatchObject({ userId: ora.id });
+    expect(JSON.stringify(unassigned.auditLog.nodes[0].after)).toContain('audits moved to the second line');
 
     const AUTHORIZE_SESSION = `mutation($input: AuthorizeSessionInput!) { authorizeSession(input: $input) { isAllowed decision } }`;
     const shell = { input: { user: dora.email, source: 'SHELL_CLI' } };
