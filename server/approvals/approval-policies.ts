@@ -4,6 +4,7 @@
  */
 import { and, asc, desc, eq, isNull, sql } from 'drizzle-orm';
 import { z } from 'zod';
+import { labelsContain } from '../auth/scope.js';
 import { recordChange } from '../audit/record-change.js';
 import type { Executor } from '../db/database.js';
 import { conflictOnDuplicateName } from '../db/db-errors.js';
@@ -316,8 +317,6 @@ export const DEFAULT_RULES: ApprovalRules = {
   isOnCallRequesterAutoApproved: false,
 };
 
-const labelsMatch = (wanted: Record<string, string>, server: ServerRow) => Object.entries(wanted).every(([key, value]) => server.labels[key] === value);
-
 /**
  * The policy that governs a request of `kind` by someone in `requesterGroups` for `servers`: of
  * the enabled policies covering the kind, whose labels any of the servers carries and whose
@@ -358,7 +357,7 @@ export async function governingPolicy(
     .orderBy(desc(approvalPolicies.priority), asc(approvalPolicies.id));
   return candidates.find(
     (candidate) =>
-      servers.some((server) => labelsMatch(candidate.serverLabels, server)) &&
+      servers.some((server) => labelsContain(server.labels, candidate.serverLabels)) &&
       (candidate.requesterGroups.length === 0 || candidate.requesterGroups.some((group) => requesterGroups.includes(group))),
   );
 }
