@@ -37,6 +37,7 @@ import { leanFieldResolvers } from './lean-field-resolvers.js';
 import { EventStreamResolver } from './events/event-stream.resolver.js';
 import { StreamEventOcsfResolver } from './events/stream-event-ocsf.resolver.js';
 import { EventStatisticsResolver } from './events/event-statistics.resolver.js';
+import { AccountResolver } from './accounts/account.resolver.js';
 import { LogResolver } from './log/log.resolver.js';
 import { LogArchiveResolver } from './log/archive.resolver.js';
 import { RECORD_LEAF_RESOLVERS } from './log/record-leaf.resolver.js';
@@ -93,6 +94,7 @@ const RESOLVERS: NonEmptyArray<Function> = [
   EventStreamResolver,
   StreamEventOcsfResolver,
   EventStatisticsResolver,
+  AccountResolver,
   AccessReviewResolver,
   AccessReviewItemResolver,
   CaseResolver,

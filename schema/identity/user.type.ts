@@ -20,6 +20,11 @@ export class User {
   grantedPermissions!: PermissionEnum[];
   @Field(() => [PermissionEnum], { description: 'What the user may do: every permission for admins, else the granted ones.' })
   permissions!: PermissionEnum[];
+  @Field(() => Boolean, {
+    description:
+      'An admin of the account (organisation) this workspace belongs to: acts here as an admin whatever the role, and may choose the account’s other workspaces.',
+  })
+  isAccountAdmin!: boolean;
   @Field(() => Boolean)
   isDisabled!: boolean;
   @Field(() => Date, { nullable: true })
@@ -37,7 +42,8 @@ export class User {
       role: record.role as RoleEnum,
       groups: record.groups,
       grantedPermissions: record.permissions as PermissionEnum[],
-      permissions: [...effectivePermissions(record.role, record.permissions)] as PermissionEnum[],
+      permissions: [...effectivePermissions(record.managingAccountId ? 'admin' : record.role, record.permissions)] as PermissionEnum[],
+      isAccountAdmin: Boolean(record.managingAccountId),
       isDisabled: record.disabledAt !== null,
       disabledAt: record.disabledAt,
       createdAt: record.createdAt,

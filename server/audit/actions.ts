@@ -4,12 +4,16 @@
  */
 export const AUDIT_ACTIONS = [
   'tenant.created',
+  'tenant.account_joined',
+  'tenant.account_left',
   'user.created',
   'user.disabled',
   'user.enabled',
   'user.role_changed',
   'user.permissions_changed',
   'user.groups_changed',
+  'user.account_admin_granted',
+  'user.account_admin_revoked',
   'token.created',
   'token.revoked',
   'totp.enrolment_started',

@@ -54,6 +54,17 @@ export interface UserActor {
    * may run); absent for user tokens, JWTs and playback tickets.
    */
   readonly isStreamOnly?: true;
+  /**
+   * The account (organisation) this person is an admin of, through their row in this workspace
+   * (server/accounts): they act here as an admin, whatever the row's own role.
+   */
+  readonly accountId?: string;
+  /**
+   * Set when the person chose this workspace (Vigil-Workspace) with a credential of another
+   * workspace of their account: who they are there. A change of that person or credential there
+   * re-checks this actor too (server/auth/identity-change.ts).
+   */
+  readonly via?: { readonly tenantId: string; readonly userId: string; readonly tokenId?: string };
 }
 
 /** A server agent acting through an agent token; it speaks for exactly one server. */
@@ -94,6 +105,12 @@ export interface RequestInfo {
   readonly channel?: RequestChannel;
   /** The chat user (Slack or Teams id) who acted, when a bot runs the operation. */
   readonly chatUserId?: string;
+  /**
+   * The workspace (slug or id) the request asked to act in (the Vigil-Workspace header, or
+   * `workspace` in graphql-ws connection parameters): an account admin's choice among the account's
+   * workspaces. Absent: the credential's own workspace.
+   */
+  readonly workspace?: string;
 }
 
 export type RequestChannel = 'web' | 'api' | 'slack' | 'teams';
@@ -120,15 +137,18 @@ export function userActorOf(
   credential: { readonly tokenId?: string; readonly expiresAt?: Date; readonly isStreamOnly?: boolean } = {},
   grants: RoleGrants = NO_ROLE_GRANTS,
 ): UserActor {
+  // An admin of the workspace's account is an admin of each of its workspaces.
+  const role: Role = user.managingAccountId ? 'admin' : user.role;
   return {
     type: 'user',
     tenantId: user.tenantId,
     userId: user.id,
     email: user.email,
-    role: user.role,
-    permissions: effectivePermissions(user.role, [...user.permissions, ...grants.permissions]),
-    scopedGrants: user.role === 'admin' ? [] : grants.scoped,
-    ...(user.role !== 'admin' && grants.changeAt ? { grantsChangeAt: grants.changeAt } : {}),
+    role,
+    permissions: effectivePermissions(role, [...user.permissions, ...grants.permissions]),
+    scopedGrants: role === 'admin' ? [] : grants.scoped,
+    ...(role !== 'admin' && grants.changeAt ? { grantsChangeAt: grants.changeAt } : {}),
+    ...(user.managingAccountId ? { accountId: user.managingAccountId } : {}),
     ...(credential.tokenId ? { tokenId: credential.tokenId } : {}),
     ...(credential.expiresAt ? { expiresAt: credential.expiresAt } : {}),
     ...(credential.isStreamOnly ? { isStreamOnly: true } : {}),

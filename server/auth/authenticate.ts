@@ -16,6 +16,7 @@ import { findTenant } from '../identity/tenants.js';
 import { createUser, findUserByEmail } from '../identity/users.js';
 import { inTransaction } from '../service-context.js';
 import { loadRoleGrants } from '../roles/role-grants.js';
+import { actInWorkspace } from './act-in-workspace.js';
 import { userActorOf, type Actor, type Authenticated, type RequestInfo } from './actor.js';
 import type { JwtIdentity, JwtVerifier } from './jwt.js';
 import { requireFullCredential } from './scope.js';
@@ -86,7 +87,7 @@ export function createAuthenticator(db: Database, clock: Clock, verifyJwt?: JwtV
     if (!token) return null;
     const identity = looksLikeApiToken(token) ? await authenticateApiToken(db, clock, token, request) : await authenticateJwt(token, request);
     if (!options.acceptsStreamTokens) requireFullCredential(identity.actor);
-    return identity;
+    return request?.workspace ? actInWorkspace(db, identity, request.workspace) : identity;
   }
 
   return {

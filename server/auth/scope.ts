@@ -48,6 +48,13 @@ export function requireAdmin(actor: Actor | null): UserActor | SystemActor {
   return present as UserActor | SystemActor;
 }
 
+/** An admin of the account (organisation) the actor's workspace belongs to: what account-wide views need. */
+export function requireAccountAdmin(actor: Actor | null): UserActor & { readonly accountId: string } {
+  const present = requireUser(actor);
+  if (!present.accountId) throw new Forbidden('This operation is for admins of the workspace’s account (organisation)');
+  return present as UserActor & { readonly accountId: string };
+}
+
 export function hasPermission(actor: Actor, permission: Permission): boolean {
   if (actor.type === 'system') return true;
   if (actor.type === 'agent') return false;

@@ -12,6 +12,7 @@ import { createStreamToken, createUserToken, revokeToken } from '../identity/api
 import { createTenant, listTenants } from '../identity/tenants.js';
 import { createUser, listUsers } from '../identity/users.js';
 import { inTransaction } from '../service-context.js';
+import { addAccountCommands } from './account-commands.js';
 import { addAuditCommands } from './audit-verify.js';
 import { addDemoCommands } from './demo.js';
 import { CliError, operatorContext, operatorUser, parseDuration, withDatabase } from './operator-session.js';
@@ -146,6 +147,7 @@ function buildProgram(config: () => Config, setExitCode: (code: number) => void)
       });
     });
 
+  addAccountCommands(program, config);
   addAuditCommands(program, setExitCode);
   addSecretsCommands(program, config, setExitCode);
   addDemoCommands(program, config);

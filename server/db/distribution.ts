@@ -14,6 +14,7 @@ export const TENANT_COLUMN = 'tenant_id';
 /** The tables that are not distributed by tenant_id. Every other table must be. */
 export const GLOBAL_TABLES: Readonly<Record<string, Distribution>> = {
   tenants: { kind: 'reference', reason: 'the tenants themselves: small, read on every request, and slugs are unique across the cluster' },
+  accounts: { kind: 'reference', reason: 'organisations above tenants: a handful of rows, read when an account admin chooses a workspace' },
   audit_signing_keys: { kind: 'reference', reason: 'public keys of every instance, published to every tenant' },
   chat_workspaces: {
     kind: 'reference',

@@ -36,6 +36,7 @@ import type { Logger } from '../logger.js';
 import type { DomainEvent } from '../realtime/domain-events.js';
 import type { EventBus } from '../realtime/event-bus.js';
 import type { ServiceContext } from '../service-context.js';
+import { identityChangeConcerns } from '../auth/identity-change.js';
 import { requestInfoOf } from './request-info.js';
 import { sendError } from './send-error.js';
 
@@ -219,10 +220,17 @@ async function* lines(
     pollMs: options.heartbeatMs,
     beforeRead: credential.beforeRead,
     // The log growing, or the credential changing (checked again at once, so a revoked one stops now).
-    onLogAppended: (wake) =>
-      options.bus.subscribe(ctx.actor.tenantId, (event) => {
-        if (event.type === 'log.appended' || credential.isChangedBy(event)) wake();
-      }),
+    onLogAppended: (wake) => {
+      const stops = [
+        options.bus.subscribe(ctx.actor.tenantId, (event) => {
+          if (event.type === 'log.appended' || credential.isChangedBy(event)) wake();
+        }),
+      ];
+      // An account admin's credential belongs to another workspace: its changes are published there.
+      const via = ctx.actor.type === 'user' ? ctx.actor.via : undefined;
+      if (via) stops.push(options.bus.subscribe(via.tenantId, (event) => credential.isChangedBy(event) && wake()));
+      return () => stops.forEach((stop) => stop());
+    },
   });
   for await (const read of pages) {
     page = counted(read);
@@ -247,12 +255,7 @@ function watchCredential(options: EventRoutesOptions, ctx: StreamContext, stop: 
     context: (): ServiceContext => current,
     /** Whether `event` changes the credential's person or token (then it is checked again before the next read). */
     isChangedBy(event: DomainEvent): boolean {
-      if (event.type !== 'identity.changed') return false;
-      const actor = current.actor;
-      const isSamePerson = actor.type === 'user' && actor.userId === event.userId;
-      const isSameToken = 'tokenId' in actor && actor.tokenId !== undefined && event.tokenIds?.includes(actor.tokenId) === true;
-      const isEveryPerson = actor.type === 'user' && event.everyone === true;
-      if (isSamePerson || isSameToken || isEveryPerson) isStale = true;
+      if (identityChangeConcerns(current.actor, event)) isStale = true;
       return isStale;
     },
     async beforeRead(): Promise<void> {

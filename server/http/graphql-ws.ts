@@ -34,6 +34,7 @@ import type { Actor, RequestInfo } from '../auth/actor.js';
 import type { Authenticator } from '../auth/authenticate.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { identityChangeConcerns } from '../auth/identity-change.js';
 import { ALL_TENANTS, type EventBus } from '../realtime/event-bus.js';
 import { operationDocuments } from './operation-documents.js';
 import { requestIdOf, requestInfoOf } from './request-info.js';
@@ -63,6 +64,12 @@ function tokenFromParams(params: Readonly<Record<string, unknown>> | undefined):
   if (typeof authorization === 'string') return authorization;
   if (typeof params?.token === 'string') return `Bearer ${params.token}`;
   return undefined;
+}
+
+/** A browser cannot set headers on a WebSocket: the workspace an account admin acts in may come in connection_init. */
+function withWorkspaceParam(request: RequestInfo, params: Readonly<Record<string, unknown>> | undefined): RequestInfo {
+  const workspace = params?.workspace;
+  return typeof workspace === 'string' && workspace.trim() !== '' ? { ...request, workspace: workspace.trim() } : request;
 }
 
 const closeReason = (message: string) => message.slice(0, 120); // the protocol allows 123 bytes
@@ -137,11 +144,7 @@ export function startGraphQLWebSocket(options: {
     if (event.type !== 'identity.changed') return;
     for (const connection of connections) {
       const actor = connection.state.actor;
-      if (!actor || actor.tenantId !== event.tenantId) continue;
-      const isSamePerson = actor.type === 'user' && actor.userId === event.userId;
-      const isSameToken = 'tokenId' in actor && actor.tokenId !== undefined && event.tokenIds?.includes(actor.tokenId);
-      const isEveryPerson = actor.type === 'user' && event.everyone === true;
-      if (isSamePerson || isSameToken || isEveryPerson) queueRecheck(connection);
+      if (actor && identityChangeConcerns(actor, event)) queueRecheck(connection);
     }
   });
 
@@ -151,7 +154,7 @@ export function startGraphQLWebSocket(options: {
       async onConnect(ctx) {
         const authorization = tokenFromParams(ctx.connectionParams);
         try {
-          const request = requestInfoOf(ctx.extra.request, requestIdOf(ctx.extra.request));
+          const request = withWorkspaceParam(requestInfoOf(ctx.extra.request, requestIdOf(ctx.extra.request)), ctx.connectionParams);
           const actor = authorization ? await authenticator.authenticate(authorization, request, { acceptsStreamTokens: true }) : null;
           if (!actor) throw new GraphQLError('Authentication required: send the token in connection_init');
           ctx.extra.actor = actor;

@@ -16,5 +16,13 @@ export function requestInfoOf(request: Request | IncomingMessage, requestId: str
   const userAgent = request.headers['user-agent'];
   // Only the web app can be claimed by a header; chat channels are set by the bots themselves.
   const channel = String(request.headers['vigil-client'] ?? '').toLowerCase() === 'web' ? 'web' : 'api';
-  return { requestId, clientIp: clientIp ?? undefined, userAgent: userAgent?.slice(0, 512), channel };
+  // An account admin's choice of workspace (server/auth/act-in-workspace.ts); anyone else's is refused there.
+  const workspace = request.headers['vigil-workspace'];
+  return {
+    requestId,
+    clientIp: clientIp ?? undefined,
+    userAgent: userAgent?.slice(0, 512),
+    channel,
+    ...(typeof workspace === 'string' && workspace.trim() !== '' ? { workspace: workspace.trim() } : {}),
+  };
 }

@@ -20,6 +20,8 @@ export interface UserRecord {
   readonly disabledAt: Date | null;
   readonly createdAt: Date;
   readonly updatedAt: Date;
+  /** Set while the user is an admin of the workspace's account: an admin here, whatever the role. */
+  readonly managingAccountId?: string | null;
 }
 
 /** A user as a record names them (operator, requester, approver): who, not what they may do. */

@@ -8,14 +8,14 @@ import { Conflict } from '../errors.js';
 import { isUuid, newId } from '../ids.js';
 import { nameSchema, parseInput } from '../validation.js';
 
-const createTenantInput = z.object({
-  slug: z
-    .string()
-    .trim()
-    .toLowerCase()
-    .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be 1-63 characters of a-z, 0-9 and -, starting with a letter or digit'),
-  name: nameSchema(),
-});
+/** A workspace's or an account's short name, as tokens, headers and --tenant options carry it. */
+export const slugSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be 1-63 characters of a-z, 0-9 and -, starting with a letter or digit');
+
+const createTenantInput = z.object({ slug: slugSchema, name: nameSchema() });
 
 export async function createTenant(db: Executor, input: { slug: string; name: string }): Promise<TenantRow> {
   const { slug, name } = parseInput(createTenantInput, input);

@@ -131,7 +131,8 @@ export const RECORD_LEAF_KINDS: readonly LeafKind[] = [
  * itself a digest, and a leaf pins it without giving it away any more than the table does.
  */
 export const DELETABLE_LEAF_KINDS: readonly LeafKind[] = [
-  { kind: 'user', table: users, recordId: 'n.id::text', isVersioned: true },
+  // managing_account_id since migration 0036: set while the user is an admin of the workspace's account.
+  { kind: 'user', table: users, recordId: 'n.id::text', isVersioned: true, addedLater: ['managing_account_id'] },
   { kind: 'api_token', table: apiTokens, recordId: 'n.id::text', isVersioned: true, excluded: ['last_used_at'], digested: ['token_hash'] },
   { kind: 'server', table: servers, recordId: 'n.id::text', isVersioned: true },
   // requires_access_session since migration 0021, watch_announced and watch_by_approvers since 0022,

@@ -348,6 +348,16 @@ export function leafTransactionMigrationSql(): string {
   return [IN_TRANSACTION_FUNCTION, ...KINDS_OF_0011.map((kind) => queueFunction(kind, 2))].join('\n--> statement-breakpoint\n');
 }
 
+/**
+ * What migration 0036 runs after adding users.managing_account_id: the user's leaf function, which leaves the
+ * new column out while null, so every user leaf written before stays what it was.
+ */
+export function accountsMigrationSql(): string {
+  const user = DELETABLE_LEAF_KINDS.find((kind) => kind.kind === 'user');
+  if (!user) throw new Error('no user leaf kind');
+  return leafFunction(user);
+}
+
 /** The settings migration 0014 covered (later ones came with their tables: on_call_integration in 0029, ...). */
 const KINDS_AFTER_0014 = ['on_call_integration', 'chat_workspace_install', 'role', 'role_assignment', 'report_schedule', 'report_run'];
 const DELETABLE_KINDS_OF_0014 = DELETABLE_LEAF_KINDS.filter((kind) => !KINDS_AFTER_0014.includes(kind.kind));

@@ -9,8 +9,7 @@ import { ManualClock } from '../../server/clock.js';
 import { queryRows } from '../../server/db/database.js';
 import { createUserToken } from '../../server/identity/api-tokens.js';
 import { registerServer } from '../../server/identity/servers.js';
-import { createTenant } from '../../server/identity/tenants.js';
-import { createUser } from '../../server/identity/users.js';
+import { startAuditChain } from '../../server/audit/append-entries.js';
 import { newId } from '../../server/ids.js';
 import { inTransaction } from '../../server/service-context.js';
 import { databaseBeforeMigration } from '../support/database-before-migration.js';
@@ -26,17 +25,23 @@ let older: { tenantId: string; adminId: string; token: string; serverId: string;
 beforeAll(async () => {
   const database = await databaseBeforeMigration(SETTINGS_MIGRATION);
   const db = database.handle.db;
-  const tenant = await db.transaction((tx) => createTenant(tx, { slug: 'older', name: 'Older' }));
-  older = await inTransaction({ db, clock, actor: { type: 'system', tenantId: tenant.id, name: 'test' } }, async (tx) => {
-    const admin = await createUser(tx, { email: 'admin@older.test', name: 'Admin', role: 'admin' });
-    const { token } = await createUserToken(tx, { userId: admin.id, name: 'admin' });
-    const server = await registerServer(tx, { name: 'db-01', hostname: 'db01.older.test', labels: [{ key: 'env', value: 'prod' }] });
-    // As the tables were then: today's service would write columns added since (0021 on).
-    const policyId = newId();
-    await tx.db.execute(sql`insert into approval_policies (tenant_id, id, name, request_kinds) values (${tenant.id}, ${policyId}, 'prod', '{access}')`);
-    return { tenantId: tenant.id, adminId: admin.id, token, serverId: server.id, policyId };
+  // As the tables were then: today's services would write columns added since (tenants and users 0036, policies 0021 on).
+  const tenantId = newId();
+  const adminId = newId();
+  const policyId = newId();
+  await db.transaction(async (tx) => {
+    await tx.execute(sql`insert into tenants (id, slug, name) values (${tenantId}, 'older', 'Older')`);
+    await startAuditChain(tx, tenantId);
+    await tx.execute(sql`insert into users (tenant_id, id, email, name, role) values (${tenantId}, ${adminId}, 'admin@older.test', 'Admin', 'admin')`);
+    await tx.execute(sql`insert into approval_policies (tenant_id, id, name, request_kinds) values (${tenantId}, ${policyId}, 'prod', '{access}')`);
   });
+  const server = await inTransaction({ db, clock, actor: { type: 'system', tenantId, name: 'test' } }, (tx) =>
+    registerServer(tx, { name: 'db-01', hostname: 'db01.older.test', labels: [{ key: 'env', value: 'prod' }] }),
+  );
   t = await startTestVigil({ clock, database: await database.handOver() });
+  // The admin's token is made after the upgrade (its service reads the user as the table is now).
+  const { token } = await inTransaction(t.systemContext(tenantId), (tx) => createUserToken(tx, { userId: adminId, name: 'admin' }));
+  older = { tenantId, adminId, token, serverId: server.id, policyId };
 });
 afterAll(async () => t?.close());
 

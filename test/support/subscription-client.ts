@@ -25,8 +25,11 @@ export interface Subscriber {
   dispose(): Promise<void>;
 }
 
-/** `graphqlUrl` is http(s)://…/graphql; the token goes in connection_init. */
-export async function connectSubscriber(graphqlUrl: string, token: string): Promise<Subscriber> {
+/**
+ * `graphqlUrl` is http(s)://…/graphql; the token goes in connection_init, with `params` (such as an
+ * account admin's `workspace`).
+ */
+export async function connectSubscriber(graphqlUrl: string, token: string, params: Record<string, unknown> = {}): Promise<Subscriber> {
   const received: Record<string, any>[] = [];
   const errors: Subscriber['errors'] = [];
   let onClosed!: (closed: Closed) => void;
@@ -36,7 +39,7 @@ export async function connectSubscriber(graphqlUrl: string, token: string): Prom
   const client = createClient({
     url: graphqlUrl.replace(/^http/, 'ws'),
     webSocketImpl: WebSocket,
-    connectionParams: { authorization: `Bearer ${token}` },
+    connectionParams: { authorization: `Bearer ${token}`, ...params },
     lazy: false,
     retryAttempts: 0,
     onNonLazyError: () => {},

@@ -1,5 +1,6 @@
 /** Vigil's drizzle schema: every table, in one object for drizzle and drizzle-kit. */
 export { SEVERITIES, type Severity } from './columns.js';
+export * from './accounts.js';
 export * from './tenants.js';
 export * from './users.js';
 export * from './servers.js';

@@ -1,4 +1,5 @@
 import { pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { accounts } from './accounts.js';
 
 /**
  * Workspaces. The tenant is the unit of isolation: every other table carries `tenant_id`, leads its
@@ -11,6 +12,8 @@ export const tenants = pgTable('tenants', {
   slug: text('slug').notNull().unique('tenants_slug_unique'),
   name: text('name').notNull(),
   createdAt: timestamp('created_at', { withTimezone: true, precision: 6 }).notNull().defaultNow(),
+  /** The organisation (account) the workspace belongs to, if any; only the operator CLI changes it. */
+  accountId: uuid('account_id').references(() => accounts.id),
 });
 
 export type TenantRow = typeof tenants.$inferSelect;

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { check, index, pgTable, primaryKey, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
+import { accounts } from './accounts.js';
 import { tenants } from './tenants.js';
 
 export const users = pgTable(
@@ -22,6 +23,12 @@ export const users = pgTable(
       .array()
       .notNull()
       .default(sql`'{}'::text[]`),
+    /**
+     * Set while this user is an admin of the workspace's account (organisation): the person then acts
+     * as an admin here, and may act in the account's other workspaces as their row there carrying the
+     * same mark (server/accounts). Only the account's grant and revoke set and clear it.
+     */
+    managingAccountId: uuid('managing_account_id').references(() => accounts.id),
     disabledAt: timestamp('disabled_at', { withTimezone: true, precision: 6 }),
     createdAt: timestamp('created_at', { withTimezone: true, precision: 6 }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true, precision: 6 }).notNull().defaultNow(),

@@ -1,0 +1,70 @@
+import { Arg, Ctx, Mutation, Query, Resolver } from 'type-graphql';
+import { accountAdminEmails, findAccountSeat, grantAccountAdmin, revokeAccountAdmin } from '../../server/accounts/account-admins.js';
+import { accountStatistics } from '../../server/accounts/account-statistics.js';
+import { accountWorkspaces, getAccount, type ActorIn } from '../../server/accounts/accounts.js';
+import { userActorOf, type UserActor } from '../../server/auth/actor.js';
+import { requireAccountAdmin } from '../../server/auth/scope.js';
+import { BucketEnum } from '../audit/statistics.type.js';
+import { serviceContext, type GraphQLContext } from '../context.js';
+import { EventStreamFilter } from '../events/stream-event.types.js';
+import { Account, AccountStatistics } from './account.types.js';
+
+async function accountOf(ctx: GraphQLContext, accountId: string): Promise<Account> {
+  const db = ctx.deps.db;
+  const [row, workspaces, admins] = await Promise.all([getAccount(db, accountId), accountWorkspaces(db, accountId), accountAdminEmails(db, accountId)]);
+  return Account.from(row, workspaces, admins);
+}
+
+/** In each workspace, the granting admin acts as their own row there (every account admin has one in each). */
+function asAdminIn(admin: UserActor & { accountId: string }): ActorIn {
+  return async (tenantId, tx) => {
+    if (tenantId === admin.tenantId) return admin;
+    const seat = await findAccountSeat(tx, tenantId, admin.accountId, admin.email);
+    return seat ? userActorOf(seat) : { type: 'system', tenantId, name: `account-admin:${admin.email}` };
+  };
+}
+
+@Resolver()
+export class AccountResolver {
+  @Query(() => Account, { description: 'The account (organisation) of the workspace you act in: its workspaces and admins. Account admins only.' })
+  async account(@Ctx() ctx: GraphQLContext): Promise<Account> {
+    const admin = requireAccountAdmin(ctx.actor);
+    return accountOf(ctx, admin.accountId);
+  }
+
+  @Query(() => AccountStatistics, {
+    description:
+      'Account-wide event statistics over a window (7 days by default): each workspace’s, counted as in eventStatistics, and their sums. `workspaces` (slugs or ids) narrows it; left out, every workspace of the account. Account admins only.',
+  })
+  async accountStatistics(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('since', () => Date, { nullable: true }) since?: Date | null,
+    @Arg('until', () => Date, { nullable: true }) until?: Date | null,
+    @Arg('bucket', () => BucketEnum, { nullable: true }) bucket?: BucketEnum | null,
+    @Arg('filter', () => EventStreamFilter, { nullable: true, description: 'Its since and until are the window’s own.' }) filter?: EventStreamFilter | null,
+    @Arg('workspaces', () => [String], { nullable: true }) workspaces?: string[] | null,
+  ): Promise<AccountStatistics> {
+    const { since: _since, until: _until, ...rest } = filter ?? {};
+    return AccountStatistics.from(await accountStatistics(serviceContext(ctx), ctx.deps.audit.log, { since, until, bucket, filter: rest, workspaces }));
+  }
+
+  @Mutation(() => Account, {
+    description:
+      'Makes a person (by email) an admin of every workspace of your account, creating their user where a workspace has none; recorded in each workspace’s log. Account admins only.',
+  })
+  async grantAccountAdmin(@Ctx() ctx: GraphQLContext, @Arg('email', () => String) email: string): Promise<Account> {
+    const admin = requireAccountAdmin(ctx.actor);
+    await grantAccountAdmin({ db: ctx.deps.db, clock: ctx.deps.clock, request: ctx.request }, admin.accountId, email, asAdminIn(admin));
+    return accountOf(ctx, admin.accountId);
+  }
+
+  @Mutation(() => Account, {
+    description:
+      'Ends a person’s account admin role in every workspace at once (their users stay, with their own roles); open subscriptions re-check at once. Account admins only.',
+  })
+  async revokeAccountAdmin(@Ctx() ctx: GraphQLContext, @Arg('email', () => String) email: string): Promise<Account> {
+    const admin = requireAccountAdmin(ctx.actor);
+    await revokeAccountAdmin({ db: ctx.deps.db, clock: ctx.deps.clock, request: ctx.request }, admin.accountId, email, asAdminIn(admin));
+    return accountOf(ctx, admin.accountId);
+  }
+}

@@ -1,0 +1,255 @@
+/**
+ * Organisations above workspaces: an account admin acts in any workspace of their account, one
+ * per request (the Vigil-Workspace header, or `workspace` in graphql-ws connection parameters),
+ * as their own row there; sees account-wide statistics; and nobody else crosses a workspace's
+ * boundary: the cross-tenant probes, extended to accounts.
+ */
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { grantAccountAdmin, revokeAccountAdmin } from '../../server/accounts/account-admins.js';
+import { joinAccount, leaveAccount } from '../../server/accounts/account-workspaces.js';
+import { createAccount, operatorIn, type AccountDeps } from '../../server/accounts/accounts.js';
+import { createStreamToken } from '../../server/identity/api-tokens.js';
+import { findUserByEmail } from '../../server/identity/users.js';
+import { inTransaction } from '../../server/service-context.js';
+import { parseCsv } from '../support/export-client.js';
+import { errorCodes, graphql, type GraphQLResponse } from '../support/graphql-client.js';
+import { asIntruder } from '../support/log-tamper.js';
+import { connectSubscriber } from '../support/subscription-client.js';
+import { startTestVigil, type TestUser, type TestVigil } from '../support/test-vigil.js';
+
+let t: TestVigil;
+let deps: AccountDeps;
+let a: { tenantId: string; admin: TestUser };
+let b: { tenantId: string; admin: TestUser };
+let c: { tenantId: string; admin: TestUser };
+let alice: TestUser; // a user of acme-a, then an admin of account acme
+let dave: TestUser; // a second acme admin, of acme-b
+let bea: TestUser; // a regular user of acme-b
+let serverB: string;
+
+const operator = operatorIn('test-operator');
+
+/** A GraphQL request that chooses the workspace it acts in. */
+function gqlIn<T = Record<string, any>>(
+  workspace: string | undefined,
+  query: string,
+  token: string,
+  variables?: Record<string, unknown>,
+): Promise<GraphQLResponse<T>> {
+  return graphql<T>(t.url, query, { token, variables, headers: workspace ? { 'vigil-workspace': workspace } : {} });
+}
+
+beforeAll(async () => {
+  t = await startTestVigil();
+  deps = { db: t.vigil.database.db, clock: t.clock };
+  a = await t.createTenant('acme-a');
+  b = await t.createTenant('acme-b');
+  c = await t.createTenant('globex-c');
+  alice = await t.createUser(a.tenantId, { email: 'alice@acme.test' });
+  dave = await t.createUser(b.tenantId, { email: 'dave@acme.test' });
+  bea = await t.createUser(b.tenantId, { email: 'bea@acme.test' });
+  await createAccount(deps.db, { slug: 'acme', name: 'Acme' });
+  await createAccount(deps.db, { slug: 'globex', name: 'Globex' });
+  await joinAccount(deps, 'acme', 'acme-a', operator);
+  await joinAccount(deps, 'acme', 'acme-b', operator);
+  await joinAccount(deps, 'globex', 'globex-c', operator);
+  await grantAccountAdmin(deps, 'acme', 'alice@acme.test', operator);
+  await grantAccountAdmin(deps, 'globex', c.admin.email, operator);
+  const registered = await t.gql<any>('mutation { registerServer(input: { name: "b-db-01", hostname: "db01.b.test" }) { id } }', b.admin.token);
+  serverB = registered.data!.registerServer.id;
+});
+afterAll(async () => t?.close());
+
+describe('an account admin', () => {
+  it('acts in another workspace of the account as their own row there, an admin of it', async () => {
+    const me = await gqlIn<any>('acme-b', '{ me { email role isAccountAdmin permissions } }', alice.token);
+    expect(me.errors).toBeUndefined();
+    expect(me.data!.me).toMatchObject({ email: 'alice@acme.test', role: 'USER', isAccountAdmin: true });
+    expect(me.data!.me.permissions).toContain('AUDIT_LOGS_VIEW');
+    const aliceInB = await findUserByEmail(deps.db, b.tenantId, 'alice@acme.test');
+    expect(aliceInB?.managingAccountId).toBeTruthy();
+
+    // The workspace's lists are that workspace's: its server, its users (alice's row there shown as an account admin).
+    const servers = await gqlIn<any>('acme-b', '{ servers { nodes { id name } } }', alice.token);
+    expect(servers.data!.servers.nodes).toEqual([{ id: serverB, name: 'b-db-01' }]);
+    const inOwn = await gqlIn<any>(undefined, '{ servers { nodes { id } } }', alice.token);
+    expect(inOwn.data!.servers.nodes).toEqual([]);
+    const users = await gqlIn<any>('acme-b', '{ users(first: 50) { nodes { email isAccountAdmin } } }', alice.token);
+    expect(users.data!.users.nodes).toContainEqual({ email: 'alice@acme.test', isAccountAdmin: true });
+    expect(users.data!.users.nodes).toContainEqual({ email: 'bea@acme.test', isAccountAdmin: false });
+
+    // What she does there is recorded there, as her row there, and B's log stays whole.
+    const created = await gqlIn<any>('acme-b', 'mutation { registerServer(input: { name: "b-web-02", hostname: "web02.b.test" }) { id } }', alice.token);
+    expect(created.errors).toBeUndefined();
+    const entries = await t.gql<any>(
+      '{ auditLog(first: 5, filter: { action: "server.registered" }) { nodes { actorId actorEmail resourceName } } }',
+      b.admin.token,
+    );
+    expect(entries.data!.auditLog.nodes[0]).toEqual({ actorId: aliceInB!.id, actorEmail: 'alice@acme.test', resourceName: 'b-web-02' });
+    const integrity = await t.gql<any>('{ logIntegrity { isIntact faultCount } }', b.admin.token);
+    expect(integrity.data!.logIntegrity).toEqual({ isIntact: true, faultCount: 0 });
+  });
+
+  it('chooses the workspace for exports and subscriptions too', async () => {
+    const response = await fetch(`${t.vigil.baseUrl}/export/audit.csv?action=server.registered`, {
+      headers: { authorization: `Bearer ${alice.token}`, 'vigil-workspace': 'acme-b' },
+    });
+    expect(response.status).toBe(200);
+    const rows = parseCsv(await response.text());
+    expect(rows.map((row) => row.resource_name ?? row.resourceName).sort()).toEqual(['b-db-01', 'b-web-02']);
+
+    const subscriber = await connectSubscriber(t.url, alice.token, { workspace: 'acme-b' });
+    try {
+      await subscriber.subscribe('subscription { auditEntryAppended(filter: { actions: ["server.registered"] }) { action resourceName } }');
+      await t.gql('mutation { registerServer(input: { name: "b-web-03", hostname: "web03.b.test" }) { id } }', b.admin.token);
+      await t.gql('mutation { registerServer(input: { name: "a-web-01", hostname: "web01.a.test" }) { id } }', a.admin.token);
+      const [first] = await subscriber.waitFor(1);
+      expect(first).toMatchObject({ auditEntryAppended: { action: 'server.registered', resourceName: 'b-web-03' } });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(subscriber.received.map((message) => message.auditEntryAppended.resourceName)).toEqual(['b-web-03']);
+    } finally {
+      await subscriber.dispose();
+    }
+  });
+
+  it("sees the account's workspaces and account-wide statistics that add up the workspaces' own", async () => {
+    const account = await gqlIn<any>(undefined, '{ account { slug workspaces { slug } admins } }', alice.token);
+    expect(account.data!.account).toEqual({ slug: 'acme', workspaces: [{ slug: 'acme-a' }, { slug: 'acme-b' }], admins: ['alice@acme.test'] });
+
+    const window = { since: new Date(t.clock.now().getTime() - 86_400_000).toISOString(), until: new Date(t.clock.now().getTime() + 3_600_000).toISOString() };
+    const query = `query($since: DateTimeISO, $until: DateTimeISO, $workspaces: [String!]) {
+      accountStatistics(since: $since, until: $until, workspaces: $workspaces) { total byCategory { key count } byWorkspace { workspace { slug } statistics { total } } }
+    }`;
+    const statistics = await gqlIn<any>(undefined, query, alice.token, window);
+    expect(statistics.errors).toBeUndefined();
+    const own = async (token: string) =>
+      (await t.gql<any>('query($since: DateTimeISO, $until: DateTimeISO) { eventStatistics(since: $since, until: $until) { total } }', token, window)).data!
+        .eventStatistics.total as number;
+    const [totalA, totalB] = [await own(a.admin.token), await own(b.admin.token)];
+    expect(totalA).toBeGreaterThan(0);
+    expect(totalB).toBeGreaterThan(0);
+    const { byWorkspace, total, byCategory } = statistics.data!.accountStatistics;
+    expect(byWorkspace).toEqual([
+      { workspace: { slug: 'acme-a' }, statistics: { total: totalA } },
+      { workspace: { slug: 'acme-b' }, statistics: { total: totalB } },
+    ]);
+    expect(total).toBe(totalA + totalB);
+    expect(byCategory.reduce((sum: number, entry: { count: number }) => sum + entry.count, 0)).toBe(total);
+
+    const narrowed = await gqlIn<any>(undefined, query, alice.token, { ...window, workspaces: ['acme-b'] });
+    expect(narrowed.data!.accountStatistics.total).toBe(totalB);
+    const foreign = await gqlIn<any>(undefined, query, alice.token, { ...window, workspaces: ['globex-c'] });
+    expect(errorCodes(foreign)).toEqual(['BAD_USER_INPUT']);
+    expect(foreign.errors![0]!.extensions.field).toBe('workspaces');
+  });
+});
+
+describe('the tenant boundary, probed across accounts', () => {
+  const probe = '{ servers { nodes { id } } users(first: 5) { nodes { email } } }';
+
+  it('refuses every other choice of workspace with the same FORBIDDEN, and reads nothing', async () => {
+    const attempts: [string, string, string][] = [
+      ["an account admin choosing another account's workspace", alice.token, 'globex-c'],
+      ['an account admin naming a workspace by id of another account', alice.token, c.tenantId],
+      ['an account admin naming a workspace that does not exist', alice.token, 'nowhere'],
+      ['a workspace admin who is no account admin', a.admin.token, 'acme-b'],
+      ["another account's admin", c.admin.token, 'acme-a'],
+      ['a regular user of a workspace of the account', bea.token, 'acme-a'],
+    ];
+    const messages = new Set<string>();
+    for (const [who, token, workspace] of attempts) {
+      const response = await gqlIn(workspace, probe, token);
+      expect(errorCodes(response), who).toEqual(['FORBIDDEN']);
+      expect(response.data ?? null, who).toBeNull();
+      messages.add(response.errors![0]!.message.replace(workspace, '<w>'));
+    }
+    expect(messages.size).toBe(1);
+    // Naming one's own workspace is no choice at all.
+    expect(errorCodes(await gqlIn('acme-b', probe, bea.token))).toEqual(['FORBIDDEN']); // bea is no admin: users is refused in her own workspace
+    expect((await gqlIn<any>('acme-b', '{ me { email } }', bea.token)).data!.me.email).toBe('bea@acme.test');
+  });
+
+  it('lets neither a stream token nor an agent token choose a workspace', async () => {
+    const stream = await inTransaction(t.systemContext(a.tenantId), async (tx) => createStreamToken(tx, { userId: alice.id, name: 'siem', expiresAt: null }));
+    expect(errorCodes(await gqlIn('acme-b', '{ eventStream(first: 1) { nodes { id } } }', stream.token))).toEqual(['FORBIDDEN']);
+    const agent = await t.gql<any>('mutation($id: ID!) { createAgentToken(input: { name: "agent", serverId: $id }) { token } }', b.admin.token, {
+      id: serverB,
+    });
+    expect(errorCodes(await gqlIn('acme-a', '{ servers { nodes { id } } }', agent.data!.createAgentToken.token))).toEqual(['FORBIDDEN']);
+  });
+
+  it("shows account views to account admins only, and only their own account's workspaces", async () => {
+    for (const token of [a.admin.token, bea.token]) expect(errorCodes(await t.gql('{ account { slug } }', token))).toEqual(['FORBIDDEN']);
+    const globex = await t.gql<any>('{ account { slug workspaces { slug } } accountStatistics { byWorkspace { workspace { slug } } } }', c.admin.token);
+    expect(globex.data!.account).toEqual({ slug: 'globex', workspaces: [{ slug: 'globex-c' }] });
+    expect(globex.data!.accountStatistics.byWorkspace).toEqual([{ workspace: { slug: 'globex-c' } }]);
+    // Granting through the API stays inside the account: the new admin's rows are made in acme's workspaces only.
+    expect(errorCodes(await t.gql('mutation { grantAccountAdmin(email: "mallory@globex.test") { slug } }', a.admin.token))).toEqual(['FORBIDDEN']);
+  });
+
+  it('names a row marked around Vigil: making someone an account admin by SQL is caught by the workspace log', async () => {
+    await asIntruder(deps.db, async (tx) => {
+      await tx.execute(
+        sql`update users set managing_account_id = (select account_id from tenants where id = ${b.tenantId}) where tenant_id = ${b.tenantId} and email = 'bea@acme.test'`,
+      );
+    });
+    const integrity = await t.gql<any>('{ logIntegrity { isIntact faults { kind recordKind recordId } } }', b.admin.token);
+    expect(integrity.data!.logIntegrity.isIntact).toBe(false);
+    expect(integrity.data!.logIntegrity.faults).toContainEqual(expect.objectContaining({ recordKind: 'user', recordId: bea.id }));
+    await asIntruder(deps.db, async (tx) => {
+      await tx.execute(sql`update users set managing_account_id = null where tenant_id = ${b.tenantId} and email = 'bea@acme.test'`);
+    });
+  });
+});
+
+describe('revoking an account admin', () => {
+  it('grants through the API in every workspace, and a revoke ends it at once everywhere, open sockets included', async () => {
+    const granted = await gqlIn<any>('acme-b', 'mutation { grantAccountAdmin(email: "dave@acme.test") { admins } }', alice.token);
+    expect(granted.data!.grantAccountAdmin.admins).toEqual(['alice@acme.test', 'dave@acme.test']);
+    // dave had no row in acme-a: the grant made one, recorded in acme-a's log as alice's act there.
+    const daveInA = await findUserByEmail(deps.db, a.tenantId, 'dave@acme.test');
+    expect(daveInA?.managingAccountId).toBeTruthy();
+    const grantEntry = await t.gql<any>(
+      '{ auditLog(first: 1, filter: { action: "user.account_admin_granted" }) { nodes { actorEmail resourceName } } }',
+      a.admin.token,
+    );
+    expect(grantEntry.data!.auditLog.nodes).toEqual([{ actorEmail: 'alice@acme.test', resourceName: 'dave@acme.test' }]);
+    expect((await gqlIn<any>('acme-a', '{ servers { nodes { id } } }', dave.token)).errors).toBeUndefined();
+
+    const subscriber = await connectSubscriber(t.url, alice.token, { workspace: 'acme-b' });
+    await subscriber.subscribe('subscription { auditEntryAppended { action } }');
+    const revoked = await gqlIn<any>(undefined, 'mutation { revokeAccountAdmin(email: "alice@acme.test") { admins } }', dave.token);
+    expect(revoked.data!.revokeAccountAdmin.admins).toEqual(['dave@acme.test']);
+    const closed = await subscriber.closed;
+    expect(closed.code).toBe(4401);
+    expect(errorCodes(await gqlIn('acme-b', probe2, alice.token))).toEqual(['FORBIDDEN']);
+    // In her own workspace she is the user she was.
+    const me = await gqlIn<any>(undefined, '{ me { role isAccountAdmin } }', alice.token);
+    expect(me.data!.me).toEqual({ role: 'USER', isAccountAdmin: false });
+    expect(errorCodes(await gqlIn(undefined, '{ users(first: 1) { nodes { id } } }', alice.token))).toEqual(['FORBIDDEN']);
+    // The last admin stays.
+    expect(errorCodes(await t.gql('mutation { revokeAccountAdmin(email: "dave@acme.test") { slug } }', dave.token))).toEqual(['CONFLICT']);
+  });
+
+  it("lets a workspace's admins shut an account admin out of their workspace, and a workspace leave its account", async () => {
+    const daveInA = (await findUserByEmail(deps.db, a.tenantId, 'dave@acme.test'))!;
+    expect((await t.gql<any>('mutation($id: ID!) { disableUser(id: $id) { isDisabled } }', a.admin.token, { id: daveInA.id })).errors).toBeUndefined();
+    expect(errorCodes(await gqlIn('acme-a', probe2, dave.token))).toEqual(['FORBIDDEN']);
+    expect((await gqlIn<any>(undefined, '{ account { slug } }', dave.token)).data!.account.slug).toBe('acme');
+
+    await grantAccountAdmin(deps, 'acme', 'alice@acme.test', operator);
+    expect((await gqlIn<any>('acme-b', probe2, alice.token)).errors).toBeUndefined();
+    await leaveAccount(deps, 'acme-b', operator);
+    expect(errorCodes(await gqlIn('acme-b', probe2, alice.token))).toEqual(['FORBIDDEN']);
+    expect((await findUserByEmail(deps.db, b.tenantId, 'dave@acme.test'))?.managingAccountId).toBeNull();
+    const account = await gqlIn<any>(undefined, '{ account { workspaces { slug } } }', alice.token);
+    expect(account.data!.account.workspaces).toEqual([{ slug: 'acme-a' }]);
+    for (const token of [a.admin.token, b.admin.token]) {
+      expect((await t.gql<any>('{ logIntegrity { isIntact } }', token)).data!.logIntegrity.isIntact).toBe(true);
+    }
+    await expect(revokeAccountAdmin(deps, 'acme', 'nobody@acme.test', operator)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+});
+
+const probe2 = '{ servers { nodes { id } } }';
