@@ -1,4 +1,6 @@
-import { Arg, Ctx, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Ctx, Int, Mutation, Query, Resolver } from 'type-graphql';
+import { accountAuditLog } from '../../server/accounts/account-audit-log.js';
+import { AuditLogFilterInput } from '../audit/audit.resolver.js';
 import { accountAdminEmails, findAccountSeat, grantAccountAdmin, revokeAccountAdmin } from '../../server/accounts/account-admins.js';
 import { accountStatistics } from '../../server/accounts/account-statistics.js';
 import { accountWorkspaces, getAccount, type ActorIn } from '../../server/accounts/accounts.js';
@@ -7,7 +9,7 @@ import { requireAccountAdmin } from '../../server/auth/scope.js';
 import { BucketEnum } from '../audit/statistics.type.js';
 import { serviceContext, type GraphQLContext } from '../context.js';
 import { EventStreamFilter } from '../events/stream-event.types.js';
-import { Account, AccountStatistics } from './account.types.js';
+import { Account, AccountAuditLogPage, AccountStatistics } from './account.types.js';
 
 async function accountOf(ctx: GraphQLContext, accountId: string): Promise<Account> {
   const db = ctx.deps.db;
@@ -46,6 +48,26 @@ export class AccountResolver {
   ): Promise<AccountStatistics> {
     const { since: _since, until: _until, ...rest } = filter ?? {};
     return AccountStatistics.from(await accountStatistics(serviceContext(ctx), ctx.deps.audit.log, { since, until, bucket, filter: rest, workspaces }));
+  }
+
+  @Query(() => AccountAuditLogPage, {
+    description:
+      'The audit logs of the account’s workspaces (all, or those `workspaces` names), merged newest first, each entry with its workspace: the organisation filter left out. Each workspace records the reading in its own log. Account admins only.',
+  })
+  async accountAuditLog(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('first', () => Int, { nullable: true, description: 'Page size (default 50, at most 500).' }) first?: number | null,
+    @Arg('after', () => String, { nullable: true, description: 'The endCursor of the previous page.' }) after?: string | null,
+    @Arg('filter', () => AuditLogFilterInput, { nullable: true }) filter?: AuditLogFilterInput | null,
+    @Arg('workspaces', () => [String], { nullable: true }) workspaces?: string[] | null,
+  ): Promise<AccountAuditLogPage> {
+    const page = await accountAuditLog(serviceContext(ctx), (tenantId) => ctx.deps.audit.log.catchUp(tenantId), {
+      first,
+      after,
+      filter: { ...(filter ?? {}) },
+      workspaces,
+    });
+    return AccountAuditLogPage.from(page);
   }
 
   @Mutation(() => Account, {

@@ -3,6 +3,8 @@ import type { AccountRecord, WorkspaceRecord } from '../../server/accounts/accou
 import type { AccountStatistics as AccountStatisticsRecord } from '../../server/accounts/account-statistics.js';
 import { KeyCount, WindowStatistics } from '../audit/statistics.type.js';
 import { EventStatistics } from '../events/event-statistics.types.js';
+import { AuditEntry } from '../audit/audit-entry.type.js';
+import type { AccountAuditPage } from '../../server/accounts/account-audit-log.js';
 
 @ObjectType({ simpleResolvers: true, description: 'A workspace (tenant) of an account.' })
 export class Workspace {
@@ -69,6 +71,33 @@ export class AccountStatistics extends WindowStatistics {
       ...record,
       byWorkspace: record.byWorkspace.map(({ workspace, statistics }) =>
         Object.assign(new WorkspaceStatistics(), { workspace: Workspace.from(workspace), statistics }),
+      ),
+    });
+  }
+}
+
+@ObjectType({ simpleResolvers: true })
+export class AccountAuditEntry {
+  @Field(() => Workspace)
+  workspace!: Workspace;
+  @Field(() => AuditEntry)
+  entry!: AuditEntry;
+}
+
+@ObjectType({ simpleResolvers: true, description: 'A page of the account-wide audit log, newest first across the workspaces.' })
+export class AccountAuditLogPage {
+  @Field(() => [AccountAuditEntry])
+  nodes!: AccountAuditEntry[];
+  @Field(() => String, { nullable: true, description: 'Pass it as `after` for the next page (it holds each workspace’s own position).' })
+  endCursor!: string | null;
+  @Field(() => Boolean)
+  hasNextPage!: boolean;
+
+  static from(page: AccountAuditPage): AccountAuditLogPage {
+    return Object.assign(new AccountAuditLogPage(), {
+      ...page,
+      nodes: page.nodes.map(({ workspace, entry }) =>
+        Object.assign(new AccountAuditEntry(), { workspace: Workspace.from(workspace), entry: AuditEntry.from(entry) }),
       ),
     });
   }

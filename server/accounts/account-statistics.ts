@@ -1,17 +1,13 @@
 /**
  * Account-wide statistics: the event statistics of each of the account's workspaces, each counted
  * by the same service as a workspace's own, as the person's row there (an admin of it), and added
- * up. No statement reads two workspaces: the tenant boundary holds for account views as for any
- * other. A workspace whose admins disabled the person's row there is not counted (and not listed).
+ * up (server/accounts/account-reach.ts).
  */
-import { userActorOf } from '../auth/actor.js';
-import { requireAccountAdmin } from '../auth/scope.js';
-import { BadInput } from '../errors.js';
 import { eventStatistics, type EventStatistics, type KeyCount, type StatisticsBucket } from '../events/event-statistics.js';
 import type { EventStreamFilter } from '../events/event-filter.js';
 import type { ServiceContext } from '../service-context.js';
-import { findAccountSeat } from './account-admins.js';
-import { accountWorkspaces, type WorkspaceRecord } from './accounts.js';
+import { reachedWorkspaces } from './account-reach.js';
+import type { WorkspaceRecord } from './accounts.js';
 
 type LogCatchUp = Parameters<typeof eventStatistics>[1];
 
@@ -30,16 +26,6 @@ export interface AccountStatistics {
   readonly bySeverity: KeyCount[];
   readonly byOutcome: KeyCount[];
   readonly byWorkspace: WorkspaceStatistics[];
-}
-
-/** The workspaces a filter names (slugs or ids), all of them when it names none; an unknown one is refused. */
-function chosenWorkspaces<W extends WorkspaceRecord>(all: W[], names: readonly string[] | null | undefined): W[] {
-  if (!names || names.length === 0) return all;
-  return names.map((name) => {
-    const found = all.find((workspace) => workspace.slug === name.trim().toLowerCase() || workspace.id === name.trim().toLowerCase());
-    if (!found) throw new BadInput('workspaces', `${name} is not a workspace of your account`);
-    return found;
-  });
 }
 
 function addUp(counts: readonly KeyCount[][], top = Number.POSITIVE_INFINITY): KeyCount[] {
@@ -62,13 +48,9 @@ export async function accountStatistics(
     workspaces?: readonly string[] | null;
   },
 ): Promise<AccountStatistics> {
-  const admin = requireAccountAdmin(ctx.actor);
   const byWorkspace: WorkspaceStatistics[] = [];
-  for (const workspace of chosenWorkspaces(await accountWorkspaces(ctx.db, admin.accountId), read.workspaces)) {
-    const seat = await findAccountSeat(ctx.db, workspace.id, admin.accountId, admin.email);
-    if (!seat || seat.disabledAt) continue;
-    const statistics = await eventStatistics({ ...ctx, actor: userActorOf(seat) }, log, read);
-    byWorkspace.push({ workspace, statistics });
+  for (const { workspace, actor } of await reachedWorkspaces(ctx, read.workspaces)) {
+    byWorkspace.push({ workspace, statistics: await eventStatistics({ ...ctx, actor }, log, read) });
   }
   const now = ctx.clock.now();
   const to = read.until ?? now;

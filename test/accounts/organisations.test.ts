@@ -145,6 +145,48 @@ describe('an account admin', () => {
   });
 });
 
+describe('the account-wide audit log', () => {
+  it("merges the workspaces' own audit logs newest first, pages without a gap or a repeat, and narrows by workspace", async () => {
+    const filter = { action: ['server.registered'] };
+    const own = async (token: string) =>
+      (
+        await t.gql<any>('query($filter: AuditLogFilterInput) { auditLog(first: 500, filter: $filter) { nodes { id } } }', token, { filter })
+      ).data!.auditLog.nodes.map((node: { id: string }) => node.id) as string[];
+    const expected = [...(await own(a.admin.token)).map((id) => `acme-a:${id}`), ...(await own(b.admin.token)).map((id) => `acme-b:${id}`)];
+    expect(expected.length).toBeGreaterThanOrEqual(4);
+
+    const query = `query($after: String, $filter: AuditLogFilterInput, $workspaces: [String!]) {
+      accountAuditLog(first: 1, after: $after, filter: $filter, workspaces: $workspaces) { nodes { workspace { slug } entry { id occurredAt resourceName } } endCursor hasNextPage }
+    }`;
+    const seen: string[] = [];
+    const times: number[] = [];
+    let after: string | null = null;
+    for (let pages = 0; pages < 20; pages += 1) {
+      const response: GraphQLResponse<any> = await gqlIn(undefined, query, alice.token, { after, filter });
+      expect(response.errors).toBeUndefined();
+      const page = response.data!.accountAuditLog;
+      for (const node of page.nodes) {
+        seen.push(`${node.workspace.slug}:${node.entry.id}`);
+        times.push(Date.parse(node.entry.occurredAt));
+      }
+      if (!page.hasNextPage) break;
+      after = page.endCursor;
+    }
+    expect(seen.sort()).toEqual(expected.sort());
+    expect(times).toEqual([...times].sort((x, y) => y - x));
+
+    const onlyB = await gqlIn<any>(undefined, query.replace('first: 1', 'first: 50'), alice.token, { filter, workspaces: ['acme-b'] });
+    expect(new Set(onlyB.data!.accountAuditLog.nodes.map((node: any) => node.workspace.slug))).toEqual(new Set(['acme-b']));
+    const forged = await gqlIn(undefined, query, alice.token, { after: 'not-a-cursor' });
+    expect(errorCodes(forged)).toEqual(['BAD_USER_INPUT']);
+    expect(forged.errors![0]!.extensions.field).toBe('after');
+    // The reading is recorded in each workspace, as alice there.
+    const viewed = await t.gql<any>('{ auditLog(first: 1, filter: { action: ["audit.log_viewed"] }) { nodes { actorEmail after } } }', b.admin.token);
+    expect(viewed.data!.auditLog.nodes[0]).toMatchObject({ actorEmail: 'alice@acme.test', after: expect.objectContaining({ view: 'account' }) });
+    expect(errorCodes(await t.gql('{ accountAuditLog { hasNextPage } }', b.admin.token))).toEqual(['FORBIDDEN']);
+  });
+});
+
 describe('the tenant boundary, probed across accounts', () => {
   const probe = '{ servers { nodes { id } } users(first: 5) { nodes { email } } }';
 
