@@ -22,7 +22,7 @@ function asAdminIn(admin: UserActor & { accountId: string }): ActorIn {
   return async (tenantId, tx) => {
     if (tenantId === admin.tenantId) return admin;
     const seat = await findAccountSeat(tx, tenantId, admin.accountId, admin.email);
-    return seat ? userActorOf(seat) : { type: 'system', tenantId, name: `account-admin:${admin.email}` };
+    return seat ? userActorOf(seat, { isPersonal: true }) : { type: 'system', tenantId, name: `account-admin:${admin.email}` };
   };
 }
 

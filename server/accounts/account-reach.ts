@@ -32,7 +32,7 @@ export async function reachedWorkspaces(ctx: ServiceContext, names: readonly str
   const reached: ReachedWorkspace[] = [];
   for (const workspace of chosen) {
     const seat = await findAccountSeat(ctx.db, workspace.id, admin.accountId, admin.email);
-    if (seat && !seat.disabledAt) reached.push({ workspace, actor: userActorOf(seat) });
+    if (seat && !seat.disabledAt) reached.push({ workspace, actor: userActorOf(seat, { isPersonal: true }) });
   }
   return reached;
 }

@@ -18,10 +18,10 @@ export async function actInWorkspace(db: Executor, home: Authenticated, workspac
   const refusal = () => new Forbidden(`You may not act in workspace "${workspace}": only an admin of its account may choose it`, { field: 'Vigil-Workspace' });
   const target = await findTenant(db, workspace);
   if (target?.id === actor.tenantId) return home;
-  if (actor.type !== 'user' || !user || actor.isStreamOnly || !user.managingAccountId || !target || target.accountId !== user.managingAccountId)
-    throw refusal();
-  const seat = await findAccountSeat(db, target.id, user.managingAccountId, user.email);
+  // actor.accountId is set only for the person's own credential (CredentialFacts.isPersonal).
+  if (actor.type !== 'user' || !user || actor.isStreamOnly || !actor.accountId || !target || target.accountId !== actor.accountId) throw refusal();
+  const seat = await findAccountSeat(db, target.id, actor.accountId, user.email);
   if (!seat || seat.disabledAt) throw refusal();
-  const via = { tenantId: actor.tenantId, userId: actor.userId, ...(actor.tokenId ? { tokenId: actor.tokenId } : {}) };
-  return { actor: { ...userActorOf(seat, actor.expiresAt ? { expiresAt: actor.expiresAt } : {}), via }, user: seat };
+  const via = actor.via ?? { tenantId: actor.tenantId, userId: actor.userId, ...(actor.tokenId ? { tokenId: actor.tokenId } : {}) };
+  return { actor: { ...userActorOf(seat, { isPersonal: true, ...(actor.expiresAt ? { expiresAt: actor.expiresAt } : {}) }), via }, user: seat };
 }

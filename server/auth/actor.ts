@@ -127,18 +127,30 @@ export function actorId(actor: Actor): string {
   }
 }
 
+/** The credential a person acts through, as far as it changes what they may do. */
+export interface CredentialFacts {
+  readonly tokenId?: string;
+  readonly expiresAt?: Date;
+  readonly isStreamOnly?: boolean;
+  /**
+   * The person holds it by their own doing: their JWT, a token they made themselves (or the operator
+   * made), a ticket or a workspace choice derived from such a credential. Only such a credential
+   * carries an account admin's powers: a workspace admin can make tokens and chat links for any user
+   * of their workspace, and must not reach the account's other workspaces through one made for an
+   * account admin's row. Absent: the row's own role only.
+   */
+  readonly isPersonal?: boolean;
+}
+
 /**
  * The actor a user row acts as, with the credential it came through (a token, a JWT, a ticket) and
  * the custom roles the user holds now (loadRoleGrants, server/roles/role-grants.ts; none when left
  * out, which only narrows what the actor may do).
  */
-export function userActorOf(
-  user: UserRow,
-  credential: { readonly tokenId?: string; readonly expiresAt?: Date; readonly isStreamOnly?: boolean } = {},
-  grants: RoleGrants = NO_ROLE_GRANTS,
-): UserActor {
-  // An admin of the workspace's account is an admin of each of its workspaces.
-  const role: Role = user.managingAccountId ? 'admin' : user.role;
+export function userActorOf(user: UserRow, credential: CredentialFacts = {}, grants: RoleGrants = NO_ROLE_GRANTS): UserActor {
+  // An admin of the workspace's account is an admin of each of its workspaces, through their own credentials.
+  const accountId = credential.isPersonal ? user.managingAccountId : null;
+  const role: Role = accountId ? 'admin' : user.role;
   return {
     type: 'user',
     tenantId: user.tenantId,
@@ -148,7 +160,7 @@ export function userActorOf(
     permissions: effectivePermissions(role, [...user.permissions, ...grants.permissions]),
     scopedGrants: role === 'admin' ? [] : grants.scoped,
     ...(role !== 'admin' && grants.changeAt ? { grantsChangeAt: grants.changeAt } : {}),
-    ...(user.managingAccountId ? { accountId: user.managingAccountId } : {}),
+    ...(accountId ? { accountId } : {}),
     ...(credential.tokenId ? { tokenId: credential.tokenId } : {}),
     ...(credential.expiresAt ? { expiresAt: credential.expiresAt } : {}),
     ...(credential.isStreamOnly ? { isStreamOnly: true } : {}),

@@ -67,7 +67,7 @@ export function createAuthenticator(db: Database, clock: Clock, verifyJwt?: JwtV
       });
       throw new Unauthenticated('This user is disabled');
     }
-    return { actor: userActorOf(user, { expiresAt: identity.expiresAt }, await loadRoleGrants(db, user, clock.now())), user };
+    return { actor: userActorOf(user, { expiresAt: identity.expiresAt, isPersonal: true }, await loadRoleGrants(db, user, clock.now())), user };
   }
 
   async function provisionUser(tenantId: string, email: string, identity: JwtIdentity) {

@@ -213,7 +213,13 @@ export async function authenticateApiToken(db: Executor, clock: Clock, token: st
       },
     };
   }
-  const credential = { tokenId: found.token.id, expiresAt: found.token.expiresAt ?? undefined, isStreamOnly: found.token.kind === 'stream' };
+  const credential = {
+    tokenId: found.token.id,
+    expiresAt: found.token.expiresAt ?? undefined,
+    isStreamOnly: found.token.kind === 'stream',
+    // Made by the person themselves, or by the operator (the CLI, the first run): not by a workspace admin for them.
+    isPersonal: found.token.createdById === null || found.token.createdById === found.user!.id,
+  };
   return { actor: userActorOf(found.user!, credential, found.user!.role === 'admin' ? NO_ROLE_GRANTS : parseRoleGrants(found.grants)), user: found.user! };
 }
 

@@ -29,6 +29,10 @@ interface TicketClaims {
   readonly recordingId: string;
   /** The API token the ticket was asked for with (absent for a JWT, whose exp bounds the ticket). */
   readonly tokenId?: string;
+  /** An account admin who chose this workspace with a token of another: that token (and its workspace). */
+  readonly via?: { readonly tenantId: string; readonly tokenId: string };
+  /** Asked for with the person's own credential (CredentialFacts.isPersonal): their account powers hold. */
+  readonly isPersonal?: true;
   readonly expiresAt: number;
 }
 
@@ -42,6 +46,8 @@ export function issuePlaybackTicket(box: SecretBox, actor: UserActor, recordingI
     userId: actor.userId,
     recordingId,
     ...(actor.tokenId ? { tokenId: actor.tokenId } : {}),
+    ...(actor.via?.tokenId ? { via: { tenantId: actor.via.tenantId, tokenId: actor.via.tokenId } } : {}),
+    ...(actor.accountId ? { isPersonal: true as const } : {}),
     expiresAt,
   };
   return box.seal(JSON.stringify(claims));
@@ -64,8 +70,9 @@ export async function redeemPlaybackTicket(
   }
   if (claims.kind !== kind || claims.recordingId !== recordingId) throw new Unauthenticated('The playback ticket is for another recording');
   if (claims.expiresAt <= now.getTime()) throw new Unauthenticated('The playback ticket has expired: ask for a new playback link');
-  if (claims.tokenId) {
-    const token = await getToken(db, claims.tenantId, claims.tokenId).catch((error: unknown) => {
+  for (const made of [claims.tokenId ? { tenantId: claims.tenantId, tokenId: claims.tokenId } : undefined, claims.via]) {
+    if (!made) continue;
+    const token = await getToken(db, made.tenantId, made.tokenId).catch((error: unknown) => {
       if (error instanceof NotFound) return undefined;
       throw error;
     });
@@ -75,7 +82,7 @@ export async function redeemPlaybackTicket(
   if (!user || user.disabledAt) throw new Unauthenticated('The user of this playback ticket is disabled');
   return userActorOf(
     user,
-    { ...(claims.tokenId ? { tokenId: claims.tokenId } : {}), expiresAt: new Date(claims.expiresAt) },
+    { ...(claims.tokenId ? { tokenId: claims.tokenId } : {}), expiresAt: new Date(claims.expiresAt), isPersonal: claims.isPersonal === true },
     await loadRoleGrants(db, user, now),
   );
 }

@@ -221,6 +221,19 @@ describe('the tenant boundary, probed across accounts', () => {
     expect(errorCodes(await gqlIn('acme-a', '{ servers { nodes { id } } }', agent.data!.createAgentToken.token))).toEqual(['FORBIDDEN']);
   });
 
+  it("carries an account admin's powers only in credentials of their own: a token a workspace admin made for their row reaches nothing more", async () => {
+    const aliceInB = (await findUserByEmail(deps.db, b.tenantId, 'alice@acme.test'))!;
+    const mint = 'mutation($userId: ID) { createUserToken(input: { name: "handed over", userId: $userId }) { token } }';
+    const handed = (await t.gql<any>(mint, b.admin.token, { userId: aliceInB.id })).data!.createUserToken.token as string;
+    expect(errorCodes(await gqlIn('acme-a', probe, handed))).toEqual(['FORBIDDEN']);
+    expect(errorCodes(await t.gql('{ account { slug } }', handed))).toEqual(['FORBIDDEN']);
+    expect(errorCodes(await t.gql('mutation { grantAccountAdmin(email: "admin@acme-b.test") { slug } }', handed))).toEqual(['FORBIDDEN']);
+    expect(errorCodes(await t.gql('{ users(first: 1) { nodes { id } } }', handed))).toEqual(['FORBIDDEN']); // her row's own role: USER
+    // One she makes herself, acting in acme-b, is hers: it reaches the account.
+    const own = (await gqlIn<any>('acme-b', mint, alice.token, {})).data!.createUserToken.token as string;
+    expect((await gqlIn<any>('acme-a', '{ me { email } servers { nodes { id } } }', own)).data!.me.email).toBe('alice@acme.test');
+  });
+
   it("shows account views to account admins only, and only their own account's workspaces", async () => {
     for (const token of [a.admin.token, bea.token]) expect(errorCodes(await t.gql('{ account { slug } }', token))).toEqual(['FORBIDDEN']);
     const globex = await t.gql<any>('{ account { slug workspaces { slug } } accountStatistics { byWorkspace { workspace { slug } } } }', c.admin.token);
