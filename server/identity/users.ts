@@ -168,7 +168,7 @@ async function updateUser(ctx: TransactionContext, userId: string, changes: Part
   return row;
 }
 
-export async function setUserDisabled(ctx: TransactionContext, userId: string, isDisabled: boolean): Promise<UserRow> {
+export async function setUserDisabled(ctx: TransactionContext, userId: string, isDisabled: boolean, cause: ChangeCause = {}): Promise<UserRow> {
   const current = await getUser(ctx.db, ctx.actor.tenantId, userId);
   if (isDisabled === (current.disabledAt !== null)) return current;
   if (isDisabled && current.role === 'admin') await assertAnotherAdminRemains(ctx, userId);
@@ -179,7 +179,7 @@ export async function setUserDisabled(ctx: TransactionContext, userId: string, i
     action: isDisabled ? 'user.disabled' : 'user.enabled',
     resource: { type: 'user', id: userId, name: row.email },
     before: userSnapshot(current),
-    after: userSnapshot(row),
+    after: withReason(userSnapshot(row), cause),
     activityDetails: { targetUserId: userId, email: row.email },
   });
   return row;

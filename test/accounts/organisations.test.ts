@@ -308,3 +308,39 @@ describe('revoking an account admin', () => {
 });
 
 const probe2 = '{ servers { nodes { id } } }';
+
+describe("a workspace's access review", () => {
+  it('lists account admins among its admins, and a revoke shuts the person out of that workspace alone', async () => {
+    const created = await t.gql<any>('mutation($input: CreateAccessReviewInput!) { createAccessReview(input: $input) { id } }', a.admin.token, {
+      input: {
+        name: 'Admins of acme-a',
+        grantKinds: ['ADMIN_ROLE'],
+        reviewerIds: [a.admin.id],
+        dueAt: new Date(t.clock.now().getTime() + 86_400_000).toISOString(),
+      },
+    });
+    expect(created.errors).toBeUndefined();
+    const items = await t.gql<any>(
+      'query($id: ID!) { accessReview(id: $id) { items(first: 50) { nodes { id grantRef subject { email } } } } }',
+      a.admin.token,
+      {
+        id: created.data!.createAccessReview.id,
+      },
+    );
+    const nodes = items.data!.accessReview.items.nodes as { id: string; grantRef: string; subject: { email: string } }[];
+    expect(nodes.map((node) => `${node.subject.email} ${node.grantRef}`).sort()).toEqual(['admin@acme-a.test admin', 'alice@acme.test account_admin']);
+    const item = nodes.find((node) => node.grantRef === 'account_admin')!;
+    const decided = await t.gql<any>(
+      'mutation($itemId: ID!) { decideAccessReviewItem(itemId: $itemId, decision: REVOKE, reason: "left the platform team") { revokeOutcome } }',
+      a.admin.token,
+      { itemId: item.id },
+    );
+    expect(decided.data!.decideAccessReviewItem.revokeOutcome).toBe('REVOKED');
+    expect(errorCodes(await t.gql('{ me { email } }', alice.token))).toEqual(['UNAUTHENTICATED']);
+    const entry = await t.gql<any>('{ auditLog(first: 1, filter: { action: ["user.disabled"] }) { nodes { resourceName after } } }', a.admin.token);
+    expect(entry.data!.auditLog.nodes[0]).toMatchObject({
+      resourceName: 'alice@acme.test',
+      after: expect.objectContaining({ reason: expect.stringContaining('left the platform team') }),
+    });
+  });
+});
