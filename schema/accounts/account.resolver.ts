@@ -3,13 +3,13 @@ import { accountAuditLog } from '../../server/accounts/account-audit-log.js';
 import { AuditLogFilterInput } from '../audit/audit.resolver.js';
 import { accountAdminEmails, findAccountSeat, grantAccountAdmin, revokeAccountAdmin } from '../../server/accounts/account-admins.js';
 import { accountStatistics } from '../../server/accounts/account-statistics.js';
-import { accountWorkspaces, getAccount, type ActorIn } from '../../server/accounts/accounts.js';
+import { accountWorkspaces, getAccount, getWorkspace, type ActorIn } from '../../server/accounts/accounts.js';
 import { userActorOf, type UserActor } from '../../server/auth/actor.js';
-import { requireAccountAdmin } from '../../server/auth/scope.js';
+import { requireAccountAdmin, requireActor } from '../../server/auth/scope.js';
 import { BucketEnum } from '../audit/statistics.type.js';
 import { serviceContext, type GraphQLContext } from '../context.js';
 import { EventStreamFilter } from '../events/stream-event.types.js';
-import { Account, AccountAuditLogPage, AccountStatistics } from './account.types.js';
+import { Account, AccountAuditLogPage, AccountStatistics, Workspace } from './account.types.js';
 
 async function accountOf(ctx: GraphQLContext, accountId: string): Promise<Account> {
   const db = ctx.deps.db;
@@ -28,6 +28,14 @@ function asAdminIn(admin: UserActor & { accountId: string }): ActorIn {
 
 @Resolver()
 export class AccountResolver {
+  @Query(() => Workspace, {
+    description: 'The workspace this request acts in: the credential’s own, or the one an account admin chose with Vigil-Workspace.',
+  })
+  async workspace(@Ctx() ctx: GraphQLContext): Promise<Workspace> {
+    const actor = requireActor(ctx.actor);
+    return Workspace.from(await getWorkspace(ctx.deps.db, actor.tenantId));
+  }
+
   @Query(() => Account, { description: 'The account (organisation) of the workspace you act in: its workspaces and admins. Account admins only.' })
   async account(@Ctx() ctx: GraphQLContext): Promise<Account> {
     const admin = requireAccountAdmin(ctx.actor);

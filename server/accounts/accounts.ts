@@ -71,6 +71,13 @@ export async function getAccount(db: Executor, accountId: string): Promise<Accou
   return row;
 }
 
+/** A workspace by id, as the API shows it. */
+export async function getWorkspace(db: Executor, tenantId: string): Promise<WorkspaceRecord> {
+  const found = await findTenant(db, tenantId);
+  if (!found) throw new NotFound('Workspace', tenantId);
+  return found;
+}
+
 export async function listAccounts(db: Executor): Promise<AccountRow[]> {
   return db.select().from(accounts).orderBy(accounts.slug);
 }

@@ -63,8 +63,10 @@ afterAll(async () => t?.close());
 
 describe('an account admin', () => {
   it('acts in another workspace of the account as their own row there, an admin of it', async () => {
-    const me = await gqlIn<any>('acme-b', '{ me { email role isAccountAdmin permissions } }', alice.token);
+    const me = await gqlIn<any>('acme-b', '{ me { email role isAccountAdmin permissions } workspace { slug } }', alice.token);
     expect(me.errors).toBeUndefined();
+    expect(me.data!.workspace).toEqual({ slug: 'acme-b' });
+    expect((await gqlIn<any>(undefined, '{ workspace { slug } }', alice.token)).data!.workspace).toEqual({ slug: 'acme-a' });
     expect(me.data!.me).toMatchObject({ email: 'alice@acme.test', role: 'USER', isAccountAdmin: true });
     expect(me.data!.me.permissions).toContain('AUDIT_LOGS_VIEW');
     const aliceInB = await findUserByEmail(deps.db, b.tenantId, 'alice@acme.test');
