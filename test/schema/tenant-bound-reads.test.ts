@@ -5,7 +5,8 @@
  * table by tenant_id, directly or through the join it sits in. A join on ids alone (a command's
  * operator looked up by user id, in any tenant) fails here: on Citus it would be a cross-node
  * join, and anywhere it would read another tenant's row if ids ever met.
- * (Even a bearer token names its tenant, so authentication reads are bound too.)
+ * (Even a bearer token names its tenant, so authentication reads are bound too.) An account admin
+ * choosing a workspace, and the account-wide views, are held to the same rule.
  */
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +16,10 @@ import { queryRows } from '../../server/db/database.js';
 import { RECORD_EXPORTS } from '../../server/export/record-exports.js';
 import { inlineParameters } from '../../server/db/copy-csv.js';
 import { fetchExport } from '../support/export-client.js';
+import { graphql } from '../support/graphql-client.js';
+import { grantAccountAdmin } from '../../server/accounts/account-admins.js';
+import { joinAccount } from '../../server/accounts/account-workspaces.js';
+import { createAccount, operatorIn } from '../../server/accounts/accounts.js';
 import { buildRecordsFixture, reportOneOfEachRecord, type RecordsFixture } from '../support/records-fixture.js';
 import { startTestVigil, type TestVigil } from '../support/test-vigil.js';
 
@@ -97,6 +102,14 @@ const ADMIN_WORKLOAD = `{
   timeline(first: 20) { nodes { kind } }
 }`;
 
+/** Account-wide views: each workspace read by its own statements (server/accounts/account-reach.ts). */
+const ACCOUNT_WORKLOAD = `{
+  workspace { slug }
+  account { slug workspaces { slug } admins }
+  accountStatistics { total byWorkspace { workspace { slug } statistics { total } } }
+  accountAuditLog(first: 20) { nodes { workspace { slug } entry { id action } } endCursor }
+}`;
+
 beforeAll(async () => {
   t = await startTestVigil();
   f = await buildRecordsFixture(t);
@@ -111,6 +124,14 @@ beforeAll(async () => {
     id: f.alice.id,
   });
   expect(granted.errors).toBeUndefined();
+
+  // An account admin whose credential belongs to `sibling`, choosing `default` and reading account-wide views.
+  const sibling = await t.createTenant('sibling');
+  const eve = await t.createUser(sibling.tenantId, { email: 'eve@holding.test' });
+  const deps = { db: t.vigil.database.db, clock: t.clock };
+  await createAccount(deps.db, { slug: 'holding', name: 'Holding' });
+  for (const workspace of ['default', 'sibling']) await joinAccount(deps, 'holding', workspace, operatorIn('test'));
+  await grantAccountAdmin(deps, 'holding', eve.email, operatorIn('test'));
 
   const stop = t.vigil.database.onQuery((statement, params) => {
     if (/^\s*(select|with)\b/i.test(statement)) statements.set(statement, params);
@@ -128,6 +149,17 @@ beforeAll(async () => {
         expect((await fetchExport(t, `/export/${name}.csv`, token)).status, name).toBe(200);
       }
     }
+    const chosen = await graphql(
+      t.url,
+      `
+        ${WORKLOAD.slice(0, -1)}
+        ${ADMIN_WORKLOAD.slice(1)}
+      `,
+      { token: eve.token, headers: { 'vigil-workspace': 'default' } },
+    );
+    expect(chosen.errors).toBeUndefined();
+    const accountWide = await t.gql(ACCOUNT_WORKLOAD, eve.token);
+    expect(accountWide.errors).toBeUndefined();
   } finally {
     stop();
   }
@@ -140,6 +172,8 @@ afterAll(async () => {
 describe('reads of tenant-owned tables', () => {
   it('are all bound to a tenant, in every statement a request sent', async () => {
     expect(statements.size).toBeGreaterThan(40);
+    // The account admin's own statements are among them: finding their row in the chosen workspace.
+    expect([...statements.keys()].some((statement) => statement.includes('"managing_account_id" = '))).toBe(true);
     const faults: string[] = [];
     for (const [statement, params] of statements) {
       const unbound = unboundScans(await planOf(statement, params));
