@@ -15,7 +15,8 @@ import { userActorOf, type Authenticated } from './actor.js';
 
 export async function actInWorkspace(db: Executor, home: Authenticated, workspace: string): Promise<Authenticated> {
   const { actor, user } = home;
-  const refusal = () => new Forbidden(`You may not act in workspace "${workspace}": only an admin of its account may choose it`, { field: 'Vigil-Workspace' });
+  const refusal = () =>
+    new Forbidden(`You may not act in workspace "${workspace.slice(0, 80)}": only an admin of its account may choose it`, { field: 'Vigil-Workspace' });
   const target = await findTenant(db, workspace);
   if (target?.id === actor.tenantId) return home;
   // actor.accountId is set only for the person's own credential (CredentialFacts.isPersonal).

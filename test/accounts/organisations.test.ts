@@ -258,6 +258,26 @@ describe('the tenant boundary, probed across accounts', () => {
       await tx.execute(sql`update users set managing_account_id = null where tenant_id = ${b.tenantId} and email = 'bea@acme.test'`);
     });
   });
+
+  it("names a workspace put in another account by SQL: its account is checked against its log's last join or leave", async () => {
+    const integrity = () => t.gql<any>('{ logIntegrity { isIntact faults { kind recordKind recordId } } }', c.admin.token);
+    expect((await integrity()).data!.logIntegrity.isIntact).toBe(true);
+    await asIntruder(deps.db, async (tx) => {
+      await tx.execute(sql`update tenants set account_id = (select account_id from tenants where id = ${a.tenantId}) where id = ${c.tenantId}`);
+    });
+    try {
+      // It reaches nothing: no row of globex-c carries acme's mark.
+      expect(errorCodes(await gqlIn('globex-c', probe, alice.token))).toEqual(['FORBIDDEN']);
+      const report = (await integrity()).data!.logIntegrity;
+      expect(report.isIntact).toBe(false);
+      expect(report.faults).toContainEqual({ kind: 'RECORD_MODIFIED', recordKind: 'tenant', recordId: c.tenantId });
+    } finally {
+      await asIntruder(deps.db, async (tx) => {
+        await tx.execute(sql`update tenants set account_id = (select id from accounts where slug = 'globex') where id = ${c.tenantId}`);
+      });
+    }
+    expect((await integrity()).data!.logIntegrity.isIntact).toBe(true);
+  });
 });
 
 describe('revoking an account admin', () => {
