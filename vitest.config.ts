@@ -45,6 +45,13 @@ const RUNS_ON_ONE_ENGINE: Record<string, string> = {
   'test/bots/teams-dialogs.test.ts': 'postgres',
   'test/bots/bot-locales.test.ts': 'postgres',
   'test/hardening/fuzz.test.ts': 'postgres',
+  // Backpressure on WebSockets and the event stream, who may introspect, and more of the bots'
+  // conversations: the HTTP and WebSocket layers', whatever the database.
+  'test/realtime/slow-consumer.test.ts': 'postgres',
+  'test/events/slow-subscriber.test.ts': 'postgres',
+  'test/http/introspection.test.ts': 'postgres',
+  'test/bots/slack-commands.test.ts': 'postgres',
+  'test/bots/approval-links.test.ts': 'postgres',
 };
 const elsewhere = (engine: string) =>
   Object.entries(RUNS_ON_ONE_ENGINE)
