@@ -1,29 +1,21 @@
 import { Arg, Ctx, Int, Mutation, Query, Resolver } from 'type-graphql';
 import { accountAuditLog } from '../../server/accounts/account-audit-log.js';
 import { AuditLogFilterInput } from '../audit/audit.resolver.js';
-import { accountAdminEmails, findAccountSeat, grantAccountAdmin, revokeAccountAdmin } from '../../server/accounts/account-admins.js';
+import { accountAdminEmails, accountAdminIn, grantAccountAdmin, revokeAccountAdmin } from '../../server/accounts/account-admins.js';
 import { accountStatistics } from '../../server/accounts/account-statistics.js';
-import { accountWorkspaces, getAccount, getWorkspace, type ActorIn } from '../../server/accounts/accounts.js';
-import { userActorOf, type UserActor } from '../../server/auth/actor.js';
+import { accountWorkspaces, getAccount, getWorkspace, type AccountDeps } from '../../server/accounts/accounts.js';
 import { requireAccountAdmin, requireActor } from '../../server/auth/scope.js';
 import { BucketEnum } from '../audit/statistics.type.js';
 import { serviceContext, type GraphQLContext } from '../context.js';
 import { EventStreamFilter } from '../events/stream-event.types.js';
 import { Account, AccountAuditLogPage, AccountStatistics, Workspace } from './account.types.js';
 
+const accountDeps = (ctx: GraphQLContext): AccountDeps => ({ db: ctx.deps.db, clock: ctx.deps.clock, request: ctx.request });
+
 async function accountOf(ctx: GraphQLContext, accountId: string): Promise<Account> {
   const db = ctx.deps.db;
   const [row, workspaces, admins] = await Promise.all([getAccount(db, accountId), accountWorkspaces(db, accountId), accountAdminEmails(db, accountId)]);
   return Account.from(row, workspaces, admins);
-}
-
-/** In each workspace, the granting admin acts as their own row there (every account admin has one in each). */
-function asAdminIn(admin: UserActor & { accountId: string }): ActorIn {
-  return async (tenantId, tx) => {
-    if (tenantId === admin.tenantId) return admin;
-    const seat = await findAccountSeat(tx, tenantId, admin.accountId, admin.email);
-    return seat ? userActorOf(seat, { isPersonal: true }) : { type: 'system', tenantId, name: `account-admin:${admin.email}` };
-  };
 }
 
 @Resolver()
@@ -84,7 +76,7 @@ export class AccountResolver {
   })
   async grantAccountAdmin(@Ctx() ctx: GraphQLContext, @Arg('email', () => String) email: string): Promise<Account> {
     const admin = requireAccountAdmin(ctx.actor);
-    await grantAccountAdmin({ db: ctx.deps.db, clock: ctx.deps.clock, request: ctx.request }, admin.accountId, email, asAdminIn(admin));
+    await grantAccountAdmin(accountDeps(ctx), admin.accountId, email, accountAdminIn(admin));
     return accountOf(ctx, admin.accountId);
   }
 
@@ -94,7 +86,7 @@ export class AccountResolver {
   })
   async revokeAccountAdmin(@Ctx() ctx: GraphQLContext, @Arg('email', () => String) email: string): Promise<Account> {
     const admin = requireAccountAdmin(ctx.actor);
-    await revokeAccountAdmin({ db: ctx.deps.db, clock: ctx.deps.clock, request: ctx.request }, admin.accountId, email, asAdminIn(admin));
+    await revokeAccountAdmin(accountDeps(ctx), admin.accountId, email, accountAdminIn(admin));
     return accountOf(ctx, admin.accountId);
   }
 }

@@ -10,6 +10,7 @@
  */
 import { and, eq } from 'drizzle-orm';
 import { recordChange } from '../audit/record-change.js';
+import { userActorOf, type UserActor } from '../auth/actor.js';
 import { userSnapshot } from '../audit/snapshots.js';
 import type { Executor } from '../db/database.js';
 import { users, type AccountRow, type UserRow } from '../db/tables/index.js';
@@ -27,6 +28,15 @@ export async function findAccountSeat(db: Executor, tenantId: string, accountId:
     .from(users)
     .where(and(eq(users.tenantId, tenantId), eq(users.email, email), eq(users.managingAccountId, accountId)));
   return row;
+}
+
+/** In each workspace, a granting or revoking account admin acts as their own row there (every account admin has one in each). */
+export function accountAdminIn(admin: UserActor & { readonly accountId: string }): ActorIn {
+  return async (tenantId, tx) => {
+    if (tenantId === admin.tenantId) return admin;
+    const seat = await findAccountSeat(tx, tenantId, admin.accountId, admin.email);
+    return seat ? userActorOf(seat, { isPersonal: true }) : { type: 'system', tenantId, name: `account-admin:${admin.email}` };
+  };
 }
 
 /** The account's admins' emails: the marked rows of each of its workspaces, read one workspace at a time. */
