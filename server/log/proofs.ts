@@ -3,15 +3,15 @@
  * proofs between two sizes. Every proof is read from the stored nodes in one query; an inclusion
  * proof's nodes in the very statement that finds its leaf and checkpoint.
  */
-import { sql, type Placeholder, type SQL } from 'drizzle-orm';
+import { sql, type Placeholder } from 'drizzle-orm';
 import { arrayLiteral } from '../db/bulk-insert.js';
 import { preparedRows, queryRows, type Executor } from '../db/database.js';
 import type { LogCheckpointRow } from '../db/tables/index.js';
 import { logCheckpoints } from '../db/tables/index.js';
 import { BadInput, Conflict, NotFound } from '../errors.js';
-import { latestCheckpointSql, latestLogCheckpoint } from './checkpoints.js';
+import { latestLogCheckpoint } from './checkpoints.js';
 import { buildConsistencyProof, buildInclusionProof, rootFromStore } from './merkle.js';
-import { asBuffer, fetchNodes, inclusionNodesSql, prefetchedNodes } from './node-store.js';
+import { asBuffer, fetchNodes, prefetchedNodes } from './node-store.js';
 import { readLogHead } from './sequencer.js';
 
 export interface StoredLeaf {
@@ -79,74 +79,66 @@ interface ProofRow extends LeafRow {
   head_size: string | number | null;
   node_keys: string | null;
   node_hashes: Buffer | Uint8Array | null;
-}
-
-type ProofTarget = 'leafIndex' | 'recordId';
-
-/** The inclusion proof statement for one way of asking, with placeholders for its values. */
-function buildProofStatement(db: Executor, by: ProofTarget, isSizeAsked: boolean) {
-  const tenantId = sql.placeholder('tenantId');
-  const treeSize = sql.placeholder('treeSize');
-  const findLeaf =
-    by === 'leafIndex'
-      ? sql`select ${leafColumns} from log_leaves where tenant_id = ${tenantId} and idx = ${sql.placeholder('leafIndex')}`
-      : sql`select ${leafColumns} from log_leaves where tenant_id = ${tenantId} and record_id = ${sql.placeholder('recordId')} order by leaf_id desc limit 1`;
-  return preparedRows<ProofRow>(
-    db,
-    'vigil_inclusion_proof',
-    sql`select l.idx, l.kind, l.record_id, l.leaf, l.leaf_hash,
-               c.id as checkpoint_id, c.size as checkpoint_size, c.root_hash as checkpoint_root_hash,
-               (extract(epoch from c.signed_at) * 1000)::float8 as checkpoint_signed_at, c.note as checkpoint_note,
-               ${isSizeAsked ? sql`(select size from log_heads where tenant_id = ${tenantId})` : sql`null::bigint`} as head_size,
-               p.node_keys, p.node_hashes
-        from (select 1) as one
-        left join (${findLeaf}) as l on true
-        left join (${isSizeAsked ? checkpointOfSizeSql(tenantId, treeSize) : latestCheckpointSql(tenantId)}) as c on true
-        left join lateral ${inclusionNodesSql(tenantId, sql`l.idx`, isSizeAsked ? sql`${treeSize}` : sql`c.size`, sql`c.id is null`)} as p on true`,
-  );
+  /** Whether any leaf of the tenant was still queued when the proof was read. */
+  is_queued: boolean;
 }
 
 /**
- * Built once per executor and way of asking, not per proof: rendering the statement from drizzle's
- * SQL objects was ~12% of what an inclusion proof request allocated.
+ * The proof's one statement: a call of vigil_inclusion_proof (migration 0037), whose plan
+ * PostgreSQL keeps for the session. Prepared once per executor.
  */
-const proofStatements = new WeakMap<Executor, Map<string, ReturnType<typeof buildProofStatement>>>();
+const proofStatements = new WeakMap<Executor, (values: Record<string, unknown>) => Promise<ProofRow[]>>();
 
-function proofStatementOf(db: Executor, by: ProofTarget, isSizeAsked: boolean): ReturnType<typeof buildProofStatement> {
-  let statements = proofStatements.get(db);
-  if (!statements) proofStatements.set(db, (statements = new Map<string, ReturnType<typeof buildProofStatement>>()));
-  const key = `${by}:${isSizeAsked}`;
-  let statement = statements.get(key);
-  if (!statement) statements.set(key, (statement = buildProofStatement(db, by, isSizeAsked)));
+function proofStatementOf(db: Executor): (values: Record<string, unknown>) => Promise<ProofRow[]> {
+  let statement = proofStatements.get(db);
+  if (!statement) {
+    statement = preparedRows<ProofRow>(
+      db,
+      'vigil_inclusion_proof',
+      sql`select * from vigil_inclusion_proof(${sql.placeholder('tenantId')}::uuid, ${sql.placeholder('recordId')}::text, ${sql.placeholder('leafIndex')}::bigint, ${sql.placeholder('treeSize')}::bigint)`,
+    );
+    proofStatements.set(db, statement);
+  }
   return statement;
+}
+
+export interface ProveInclusionOptions {
+  /**
+   * Integrates the tenant's queued leaves. Called, and the proof read again, only when the first
+   * read finds leaves queued: a record written just before is proved in its latest version.
+   */
+  readonly catchUp?: () => Promise<void>;
 }
 
 /**
  * Proves a leaf (by position, or a record's latest version) is in the tree of `treeSize` leaves;
  * by default the latest signed checkpoint's, so the proof ends at a signed root. One statement
  * reads the leaf, the checkpoint (the latest, or one of the size asked), the log's size (when a
- * size is asked) and the proof's stored nodes, all in one snapshot.
+ * size is asked), the proof's stored nodes and whether leaves are queued, all in one snapshot.
  */
 export async function proveInclusion(
   db: Executor,
   tenantId: string,
   target: { leafIndex?: number | null; recordId?: string | null },
   treeSize?: number | null,
+  options: ProveInclusionOptions = {},
 ): Promise<InclusionProof> {
-  let by: ProofTarget;
-  if (target.leafIndex != null) {
-    if (!Number.isSafeInteger(target.leafIndex) || target.leafIndex < 0) throw new BadInput('leafIndex', 'leafIndex must be a position in the log (0 or more)');
-    by = 'leafIndex';
-  } else if (target.recordId) {
-    by = 'recordId';
-  } else {
+  const byIndex = target.leafIndex != null;
+  if (byIndex) {
+    if (!Number.isSafeInteger(target.leafIndex) || target.leafIndex! < 0)
+      throw new BadInput('leafIndex', 'leafIndex must be a position in the log (0 or more)');
+  } else if (!target.recordId) {
     throw new BadInput('recordId', 'Give recordId or leafIndex');
   }
   const isSizeAsked = treeSize != null;
   if (isSizeAsked && !Number.isSafeInteger(treeSize)) throw new BadInput('treeSize', 'treeSize must be a whole number');
-  const [row] = await proofStatementOf(db, by, isSizeAsked)({ tenantId, leafIndex: target.leafIndex, recordId: target.recordId, treeSize });
-  if (!row || row.leaf_hash === null)
-    throw target.leafIndex != null ? new NotFound('Leaf', String(target.leafIndex)) : new NotFound('Record', target.recordId!);
+  const values = { tenantId, leafIndex: byIndex ? target.leafIndex : null, recordId: byIndex ? null : target.recordId, treeSize: treeSize ?? null };
+  let [row] = await proofStatementOf(db)(values);
+  if (row?.is_queued && options.catchUp) {
+    await options.catchUp();
+    [row] = await proofStatementOf(db)(values);
+  }
+  if (!row || row.leaf_hash === null) throw byIndex ? new NotFound('Leaf', String(target.leafIndex)) : new NotFound('Record', target.recordId!);
   const leaf = toLeaf(row);
   if (leaf.index === null) throw new Conflict('The record is queued for the log and has no position yet; ask again in a moment', { field: 'recordId' });
   const checkpoint = checkpointOf(tenantId, row);
@@ -230,10 +222,6 @@ async function resolveSize(
 
 const checkpointOfSize = (tenantId: string | Placeholder, size: number | Placeholder) =>
   sql`${logCheckpoints.tenantId} = ${tenantId} and ${logCheckpoints.size} = ${size}`;
-
-/** The latest checkpoint of `size` (two of one size show a quiet period), as a subquery. */
-const checkpointOfSizeSql = (tenantId: string | Placeholder, size: number | Placeholder): SQL =>
-  sql`select * from ${logCheckpoints} where ${checkpointOfSize(tenantId, size)} order by ${logCheckpoints.signedAt} desc limit 1`;
 
 function checkSizeAsked(asked: number, logSize: number, field: string): void {
   if (!Number.isSafeInteger(asked) || asked < 1 || asked > logSize) throw new BadInput(field, `${field} must be between 1 and ${logSize} (the log's size)`);

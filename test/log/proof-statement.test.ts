@@ -8,7 +8,6 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../server/db/database.js';
 import { inclusionProofRanges, largestPowerOfTwoBelow, perfectSubtrees, verifyInclusion } from '../../server/log/merkle.js';
-import { inclusionNodeIdsSql } from '../../server/log/node-store.js';
 import { proveInclusion } from '../../server/log/proofs.js';
 import { addServer, ingest, minutesAgo } from '../support/records-fixture.js';
 import { asIntruder } from '../support/log-tamper.js';
@@ -59,7 +58,7 @@ describe('the proof statement', () => {
     for (const [index, size] of cases) {
       const [row] = await queryRows<{ node_keys: string[] | null }>(
         db(),
-        sql`select array_agg(w.level || ':' || w.idx) as node_keys from ${inclusionNodeIdsSql(sql`${index}`, sql`${size}`, sql`false`)} as w`,
+        sql`select array_agg(distinct w.level || ':' || w.idx) as node_keys from vigil_inclusion_node_ids(${index}, ${size}, false) as w`,
       );
       const expected = keysOf(inclusionProofRanges(index, size).flatMap((range) => perfectSubtrees(range.start, range.end)));
       expect([...(row!.node_keys ?? [])].sort(), `leaf ${index} of ${size}`).toEqual(expected);
@@ -71,7 +70,7 @@ describe('the proof statement', () => {
     ] as const) {
       const [row] = await queryRows<{ node_keys: string[] | null }>(
         db(),
-        sql`select array_agg(w.level || ':' || w.idx) as node_keys from ${inclusionNodeIdsSql(sql`${index}`, sql`${size}`, sql`true`)} as w`,
+        sql`select array_agg(distinct w.level || ':' || w.idx) as node_keys from vigil_inclusion_node_ids(${index}, ${size}, true) as w`,
       );
       const expected = keysOf([...inclusionProofRanges(index, size).flatMap((range) => perfectSubtrees(range.start, range.end)), ...perfectSubtrees(0, size)]);
       expect([...(row!.node_keys ?? [])].sort(), `leaf ${index} of ${size} with the root`).toEqual(expected);
@@ -125,6 +124,36 @@ describe('the proof statement', () => {
     await expect(proveInclusion(db(), tenantId, { leafIndex: logSize - 1 })).rejects.toMatchObject({ code: 'CONFLICT', details: { field: 'treeSize' } });
     await expect(proveInclusion(db(), tenantId, { leafIndex: logSize })).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(proveInclusion(db(), tenantId, { recordId: '01a2b3c4-0000-7000-8000-000000000000' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('catches the log up only when its statement finds leaves queued, then proves the latest version', async () => {
+    const { tenantId, recordIds } = await tenantWithCommands('queued', 3);
+    let catchUps = 0;
+    const catchUp = async () => {
+      catchUps++;
+      await t.vigil.log.catchUp(tenantId);
+    };
+    let proofReads = 0;
+    const stop = t.vigil.database.onQuery((statement) => void (statement.includes('vigil_inclusion_proof(') && proofReads++));
+    await proveInclusion(db(), tenantId, { recordId: recordIds[0] }, undefined, { catchUp });
+    expect([proofReads, catchUps]).toEqual([1, 0]);
+
+    // A new version of the record, written on Vigil's own connection: its leaf is queued, and no
+    // sequencer run was asked for.
+    await db().execute(sql`update commands set result = 'changed' where tenant_id = ${tenantId} and id = ${recordIds[0]}`);
+    const [queued] = await queryRows<{ count: number }>(db(), sql`select count(*)::int as count from log_leaves where tenant_id = ${tenantId} and idx is null`);
+    expect(queued!.count).toBe(1);
+    const [head] = await queryRows<{ size: string }>(db(), sql`select size from log_heads where tenant_id = ${tenantId}`);
+    const latest = await proveInclusion(db(), tenantId, { recordId: recordIds[0] }, Number(head!.size) + 1, { catchUp });
+    stop();
+    expect([proofReads, catchUps]).toEqual([3, 1]);
+    expect(latest.leaf.index).toBe(Number(head!.size));
+    expect(JSON.parse(latest.leaf.leaf!).row.result).toBe('changed');
+    expect(verifyInclusion(latest.leaf.leafHash, latest.leaf.index, latest.treeSize, latest.hashes, latest.rootHash)).toBe(true);
+
+    // Without a way to catch up, the record's latest version has no position yet.
+    await db().execute(sql`update commands set result = 'changed again' where tenant_id = ${tenantId} and id = ${recordIds[0]}`);
+    await expect(proveInclusion(db(), tenantId, { recordId: recordIds[0] })).rejects.toMatchObject({ code: 'CONFLICT' });
   });
 
   it('answers CONFLICT before any checkpoint, and names a node missing from the store', async () => {
