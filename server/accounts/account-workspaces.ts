@@ -29,7 +29,7 @@ export async function joinAccount(deps: AccountDeps, accountRef: string, workspa
     await recordChange(ctx, {
       action: 'tenant.account_joined',
       resource: { type: 'tenant', id: workspace.id, name: workspace.slug },
-      after: { accountId: account.id, accountSlug: account.slug, accountAdmins: emails },
+      after: { accountId: account.id, accountSlug: account.slug, accountName: account.name, accountAdmins: emails },
     });
     touched.add(workspace.id);
     return joined!;

@@ -16,7 +16,7 @@
  * On PostgreSQL the parts run side by side on a few connections sharing the snapshot
  * (server/db/snapshot-readers.ts); faults are reported in the order above all the same.
  */
-import { checkAccountMembership } from './account-membership-check.js';
+import { checkWorkspaceRow } from './workspace-row-check.js';
 import { sql } from 'drizzle-orm';
 import { queryRows, type Database, type Executor } from '../db/database.js';
 import { SnapshotReaders } from '../db/snapshot-readers.js';
@@ -92,7 +92,7 @@ async function verifyInSnapshot(tx: Executor, readers: SnapshotReaders, tenantId
     else faults.add('checkpoint_bad_signature', `The checkpoint given from outside is not valid: ${error}`);
   }
   const last = await lastWalkedPosition(tx, tenantId, faults);
-  await checkAccountMembership(tx, tenantId, faults);
+  await checkWorkspaceRow(tx, tenantId, faults);
 
   // The longest parts first, so they start on the connections free now; the leaves take the rest.
   const recordFaults = new FaultList(options.maxFaults ?? 1000);

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { grantAccountAdmin, revokeAccountAdmin } from '../../server/accounts/account-admins.js';
 import { joinAccount, leaveAccount } from '../../server/accounts/account-workspaces.js';
 import { createAccount, operatorIn, type AccountDeps } from '../../server/accounts/accounts.js';
+import { queryRows } from '../../server/db/database.js';
 import { createStreamToken } from '../../server/identity/api-tokens.js';
 import { findUserByEmail } from '../../server/identity/users.js';
 import { inTransaction } from '../../server/service-context.js';
@@ -277,6 +278,62 @@ describe('the tenant boundary, probed across accounts', () => {
       });
     }
     expect((await integrity()).data!.logIntegrity.isIntact).toBe(true);
+  });
+
+  it("names a workspace or an account renamed by SQL: the global rows are checked against the workspace's entries", async () => {
+    const integrity = async () =>
+      (await t.gql<any>('{ logIntegrity { isIntact faults { kind recordKind recordId message } } }', c.admin.token)).data!.logIntegrity;
+    expect((await integrity()).isIntact).toBe(true);
+    const [globex] = await queryRows<{ id: string; slug: string; name: string }>(deps.db, sql`select id, slug, name from accounts where slug = 'globex'`);
+    const [workspace] = await queryRows<{ slug: string; name: string }>(deps.db, sql`select slug, name from tenants where id = ${c.tenantId}`);
+    const renames = [
+      {
+        set: sql`update tenants set slug = 'globex-renamed' where id = ${c.tenantId}`,
+        undo: sql`update tenants set slug = ${workspace!.slug} where id = ${c.tenantId}`,
+        kind: 'tenant',
+        id: c.tenantId,
+        says: 'slug',
+      },
+      {
+        set: sql`update tenants set name = 'Renamed' where id = ${c.tenantId}`,
+        undo: sql`update tenants set name = ${workspace!.name} where id = ${c.tenantId}`,
+        kind: 'tenant',
+        id: c.tenantId,
+        says: 'name',
+      },
+      {
+        set: sql`update accounts set slug = 'initech' where id = ${globex!.id}`,
+        undo: sql`update accounts set slug = ${globex!.slug} where id = ${globex!.id}`,
+        kind: 'account',
+        id: globex!.id,
+        says: "account's slug",
+      },
+      {
+        set: sql`update accounts set name = 'Initech' where id = ${globex!.id}`,
+        undo: sql`update accounts set name = ${globex!.name} where id = ${globex!.id}`,
+        kind: 'account',
+        id: globex!.id,
+        says: "account's name",
+      },
+    ];
+    for (const rename of renames) {
+      await asIntruder(deps.db, async (tx) => void (await tx.execute(rename.set)));
+      try {
+        const report = await integrity();
+        expect(report.isIntact, rename.says).toBe(false);
+        expect(report.faults).toEqual([
+          expect.objectContaining({
+            kind: 'RECORD_MODIFIED',
+            recordKind: rename.kind,
+            recordId: rename.id,
+            message: expect.stringContaining(`The workspace's ${rename.says} is`),
+          }),
+        ]);
+      } finally {
+        await asIntruder(deps.db, async (tx) => void (await tx.execute(rename.undo)));
+      }
+    }
+    expect((await integrity()).isIntact).toBe(true);
   });
 });
 
