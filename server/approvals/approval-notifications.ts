@@ -7,6 +7,7 @@ import { arrayLiteral } from '../db/bulk-insert.js';
 import { requestServersOf } from '../auth/scope.js';
 import { accessSessions, users, type ApprovalRow } from '../db/tables/index.js';
 import { holdsForRequestSql } from '../roles/role-grants.js';
+import { isWorkspaceAdminSql } from '../identity/users.js';
 import { notify } from '../notifications/notifications.js';
 import type { Executor } from '../db/database.js';
 import type { TransactionContext } from '../service-context.js';
@@ -46,8 +47,8 @@ export async function reviewersOf(db: Executor, approval: ApprovalRow, onCall: O
         eq(users.tenantId, approval.tenantId),
         isNull(users.disabledAt),
         ne(users.id, approval.requesterId),
-        sql`((${users.role} = 'admin' and ${approval.isAdminApprover})
-          or ((${users.role} = 'admin' or 'approvals.decide' = any(${users.permissions}) or ${holdsDecide})
+        sql`((${isWorkspaceAdminSql} and ${approval.isAdminApprover})
+          or ((${isWorkspaceAdminSql} or 'approvals.decide' = any(${users.permissions}) or ${holdsDecide})
               and ((${approval.approverGroups.length === 0} and ${schedules.length === 0})
                 or ${users.groups} && ${groups}::text[]
                 or ${users.id} = any(${onCallIds}::uuid[]))))`,

@@ -93,12 +93,19 @@ export async function findUserByRef(db: Executor, tenantId: string, ref: string)
   return findUserByEmail(db, tenantId, ref);
 }
 
+/**
+ * A user row that is an admin of its workspace: by its role, or as an admin of the workspace's
+ * account (its mark; server/auth/actor.ts makes the person an admin there). Whoever is told what
+ * admins are told (alarms, requests to decide, overdue reviews) is chosen by this.
+ */
+export const isWorkspaceAdminSql = sql`(${users.role} = 'admin' or ${users.managingAccountId} is not null)`;
+
 /** Enabled users holding `permission`: admins (who hold every one) and those granted it. */
 export async function usersHolding(db: Executor, tenantId: string, permission: Permission): Promise<string[]> {
   const rows = await db
     .select({ id: users.id })
     .from(users)
-    .where(and(eq(users.tenantId, tenantId), isNull(users.disabledAt), or(eq(users.role, 'admin'), sql`${permission} = any(${users.permissions})`)));
+    .where(and(eq(users.tenantId, tenantId), isNull(users.disabledAt), or(isWorkspaceAdminSql, sql`${permission} = any(${users.permissions})`)));
   return rows.map((row) => row.id);
 }
 

@@ -14,7 +14,7 @@ import { arrayLiteral } from '../db/bulk-insert.js';
 import type { Executor } from '../db/database.js';
 import { accessReviewItems, accessReviews, REVIEW_ITEM_KINDS, users, type AccessReviewItemRow, type AccessReviewRow } from '../db/tables/index.js';
 import { BadInput, Conflict, NotFound } from '../errors.js';
-import { getUser, groupSchema } from '../identity/users.js';
+import { getUser, groupSchema, isWorkspaceAdminSql } from '../identity/users.js';
 import { isUuid, newId } from '../ids.js';
 import type { TransactionContext } from '../service-context.js';
 import { nameSchema, parseInput } from '../validation.js';
@@ -134,7 +134,7 @@ async function adminsOf(db: Executor, tenantId: string): Promise<string[]> {
   const rows = await db
     .select({ id: users.id })
     .from(users)
-    .where(and(eq(users.tenantId, tenantId), eq(users.role, 'admin'), isNull(users.disabledAt)))
+    .where(and(eq(users.tenantId, tenantId), isWorkspaceAdminSql, isNull(users.disabledAt)))
     .orderBy(asc(users.id));
   return rows.map((row) => row.id);
 }

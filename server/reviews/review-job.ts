@@ -15,6 +15,7 @@ import { recordChange } from '../audit/record-change.js';
 import type { Disposable } from '../disposable.js';
 import type { Database, Executor } from '../db/database.js';
 import { accessReviewItems, accessReviewReminders, accessReviews, users, type AccessReviewRow } from '../db/tables/index.js';
+import { isWorkspaceAdminSql } from '../identity/users.js';
 import { notify } from '../notifications/notifications.js';
 import { startPeriodicJob } from '../periodic-job.js';
 import { inTransaction, type ServiceContext } from '../service-context.js';
@@ -99,7 +100,7 @@ async function enabledAdmins(db: Executor, tenantId: string): Promise<Recipient[
   const rows = await db
     .select({ userId: users.id, email: users.email })
     .from(users)
-    .where(and(eq(users.tenantId, tenantId), eq(users.role, 'admin'), isNull(users.disabledAt)));
+    .where(and(eq(users.tenantId, tenantId), isWorkspaceAdminSql, isNull(users.disabledAt)));
   return rows.map((row) => ({ ...row, tenantId }));
 }
 

@@ -11,7 +11,7 @@ import { joinAccount, leaveAccount } from '../../server/accounts/account-workspa
 import { createAccount, operatorIn, type AccountDeps } from '../../server/accounts/accounts.js';
 import { queryRows } from '../../server/db/database.js';
 import { createStreamToken } from '../../server/identity/api-tokens.js';
-import { findUserByEmail } from '../../server/identity/users.js';
+import { findUserByEmail, usersHolding } from '../../server/identity/users.js';
 import { inTransaction } from '../../server/service-context.js';
 import { parseCsv } from '../support/export-client.js';
 import { errorCodes, graphql, type GraphQLResponse } from '../support/graphql-client.js';
@@ -145,6 +145,32 @@ describe('an account admin', () => {
     const foreign = await gqlIn<any>(undefined, query, alice.token, { ...window, workspaces: ['globex-c'] });
     expect(errorCodes(foreign)).toEqual(['BAD_USER_INPUT']);
     expect(foreign.errors![0]!.extensions.field).toBe('workspaces');
+  });
+
+  it("is told what the workspace's admins are told: a broken log's alarm reaches their row there", async () => {
+    const aliceInB = await findUserByEmail(deps.db, b.tenantId, 'alice@acme.test');
+    expect(await usersHolding(deps.db, b.tenantId, 'audit_logs.view')).toContain(aliceInB!.id);
+    expect(await usersHolding(deps.db, b.tenantId, 'audit_logs.view')).not.toContain(bea.id);
+
+    const alarms = async () => {
+      const response = await gqlIn<any>('acme-b', '{ notifications(first: 50) { nodes { title category } } }', alice.token);
+      expect(response.errors).toBeUndefined();
+      return response.data!.notifications.nodes.filter((node: { title: string }) => node.title.startsWith('Verifiable log check failed'));
+    };
+    expect(await alarms()).toEqual([]);
+    const [before] = await queryRows<{ name: string | null }>(deps.db, sql`select name from users where tenant_id = ${b.tenantId} and id = ${bea.id}`);
+    await asIntruder(deps.db, async (tx) => void (await tx.execute(sql`update users set name = 'Beatrix' where tenant_id = ${b.tenantId} and id = ${bea.id}`)));
+    try {
+      const integrity = await t.gql<any>('{ logIntegrity { isIntact } }', b.admin.token);
+      expect(integrity.data!.logIntegrity.isIntact).toBe(false);
+      expect(await alarms()).toEqual([expect.objectContaining({ category: 'SECURITY' })]);
+    } finally {
+      await asIntruder(
+        deps.db,
+        async (tx) => void (await tx.execute(sql`update users set name = ${before!.name} where tenant_id = ${b.tenantId} and id = ${bea.id}`)),
+      );
+    }
+    expect((await t.gql<any>('{ logIntegrity { isIntact } }', b.admin.token)).data!.logIntegrity.isIntact).toBe(true);
   });
 });
 
