@@ -18,11 +18,14 @@ import { registerCopyConnections } from './copy-csv.js';
 import { hotStatements, preparingHotStatements } from './hot-statements.js';
 import { registerReservedConnections } from './statement-pipeline.js';
 import { LOG_WRITER_SETTING } from './log-writer.js';
-import * as tables from './tables/index.js';
 
-export type Tables = typeof tables;
-export type Database = PgDatabase<PgQueryResultHKT, Tables>;
-export type Transaction = PgTransaction<PgQueryResultHKT, Tables, ExtractTablesWithRelations<Tables>>;
+/**
+ * Without drizzle's relational query API (`db.query.*`, unused): given the tables, drizzle builds a
+ * query builder per table for every transaction and savepoint it opens, ~65 of them, which was a
+ * few percent of an audited mutation's CPU (bench/RESULTS.md).
+ */
+export type Database = PgDatabase<PgQueryResultHKT>;
+export type Transaction = PgTransaction<PgQueryResultHKT, Record<string, never>, ExtractTablesWithRelations<Record<string, never>>>;
 /** What a query function runs on: the database, or a transaction in progress. */
 export type Executor = Database | Transaction;
 
@@ -96,7 +99,7 @@ async function openPostgres(
     backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 1),
   });
   const hot = hotStatements();
-  const db = drizzlePostgres(preparingHotStatements(client, hot), { schema: tables, logger }) as unknown as Database;
+  const db = drizzlePostgres(preparingHotStatements(client, hot), { logger }) as unknown as Database;
   registerReservedConnections(db, async () => {
     const reserved = await client.reserve();
     try {
@@ -162,7 +165,7 @@ function openReadReplica(url: string, poolMax: number, applicationName: string, 
     connect_timeout: 5,
     backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 1),
   });
-  const db = drizzlePostgres(preparingHotStatements(client), { schema: tables, logger }) as unknown as Database;
+  const db = drizzlePostgres(preparingHotStatements(client), { logger }) as unknown as Database;
   registerCopyConnections(db, () =>
     postgres(url, { max: 1, connection: { application_name: `${applicationName}:copy` }, onnotice: () => {}, connect_timeout: 10 }),
   );
@@ -181,7 +184,7 @@ async function openPglite(
     extensions: { pg_trgm, btree_gin },
   });
   await client.exec(`set ${LOG_WRITER_SETTING} = on`);
-  const db = drizzlePglite(client, { schema: tables, logger }) as unknown as Database;
+  const db = drizzlePglite(client, { logger }) as unknown as Database;
   return {
     kind: 'pglite',
     db,
