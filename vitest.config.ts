@@ -52,6 +52,8 @@ const RUNS_ON_ONE_ENGINE: Record<string, string> = {
   'test/http/introspection.test.ts': 'postgres',
   'test/bots/slack-commands.test.ts': 'postgres',
   'test/bots/approval-links.test.ts': 'postgres',
+  // A review reminder's Teams card: the bot's sending, whatever the database (the Slack one runs on both).
+  'test/reviews/review-reminders-teams.test.ts': 'postgres',
 };
 const elsewhere = (engine: string) =>
   Object.entries(RUNS_ON_ONE_ENGINE)
