@@ -8,6 +8,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { linkByVerifiedEmail } from '../../server/chat/identities.js';
 import { bindSlackWorkspace } from '../support/chat-binding.js';
 import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
+import { bellOf, PERMISSIONS_REVIEW, startPermissionsReview } from '../support/reviews-fixture.js';
 import { startTestVigil, type TestUser, type TestVigil } from '../support/test-vigil.js';
 
 const SECRET = 'slack-signing-secret-for-tests';
@@ -37,24 +38,15 @@ afterAll(async () => {
 });
 
 it('sends the reminder as a Slack DM to the linked reviewer, once', async () => {
-  const created = await t.gql(`mutation($input: CreateAccessReviewInput!) { createAccessReview(input: $input) { id } }`, t.admin.token, {
-    input: {
-      name: 'Permissions review',
-      grantKinds: ['PERMISSION'],
-      reviewerIds: [rita.id, ray.id],
-      dueAt: new Date(t.clock.now().getTime() + 86_400_000).toISOString(),
-    },
-  });
-  expect(created.errors).toBeUndefined();
+  await startPermissionsReview(t, [rita.id, ray.id]);
   const remindersTo = (channel: string) =>
     slack.callsOf('chat.postMessage').filter((call) => call.args.channel === channel && String(call.args.text).includes('waiting for your decision'));
   await slack.waitFor(() => remindersTo(RITA_SLACK).length > 0, 10_000);
   expect(remindersTo(RITA_SLACK)).toHaveLength(1);
-  expect(JSON.stringify(remindersTo(RITA_SLACK)[0]!.args)).toContain('Permissions review');
+  expect(JSON.stringify(remindersTo(RITA_SLACK)[0]!.args)).toContain(PERMISSIONS_REVIEW);
   // ray is reminded in the bell (his item is rita's grant), and has no Slack account to reach.
   // (The job may reach him after rita, within the same run.)
-  const bellOf = async () => (await t.gql<any>('{ notifications(first: 10) { nodes { title } } }', ray.token)).data!.notifications.nodes;
-  await expect.poll(bellOf).toEqual([{ title: '1 access review item waiting for your decision' }]);
+  await expect.poll(() => bellOf(t, ray.token)).toEqual([{ title: '1 access review item waiting for your decision' }]);
   // A few more runs of the job on the same day send nothing more.
   await new Promise((resolve) => setTimeout(resolve, 2500));
   expect(remindersTo(RITA_SLACK)).toHaveLength(1);

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { linkByVerifiedEmail, saveConversation } from '../../server/chat/identities.js';
 import { bindTeamsTenant } from '../support/chat-binding.js';
 import { startFakeTeams, type FakeTeams } from '../support/fake-teams.js';
+import { bellOf, PERMISSIONS_REVIEW, startPermissionsReview } from '../support/reviews-fixture.js';
 import { startTestVigil, type TestUser, type TestVigil } from '../support/test-vigil.js';
 
 const AAD_TENANT = 'aad-tenant-reviews';
@@ -41,22 +42,13 @@ afterAll(async () => {
 });
 
 it('sends the reminder as a card in the linked reviewer’s Teams conversation, once', async () => {
-  const created = await t.gql(`mutation($input: CreateAccessReviewInput!) { createAccessReview(input: $input) { id } }`, t.admin.token, {
-    input: {
-      name: 'Permissions review',
-      grantKinds: ['PERMISSION'],
-      reviewerIds: [rita.id, ray.id],
-      dueAt: new Date(t.clock.now().getTime() + 86_400_000).toISOString(),
-    },
-  });
-  expect(created.errors).toBeUndefined();
+  await startPermissionsReview(t, [rita.id, ray.id]);
   const reminders = () => teams.sent().filter((call) => JSON.stringify(call.body).includes('waiting for your decision'));
   await teams.waitFor(() => reminders().length > 0, 10_000);
   expect(reminders().map((call) => call.conversation)).toEqual([RITA_DM]);
-  expect(JSON.stringify(reminders()[0]!.body)).toContain('Permissions review');
+  expect(JSON.stringify(reminders()[0]!.body)).toContain(PERMISSIONS_REVIEW);
   // ray is reminded in the bell only: his Teams account has no conversation saved.
-  const bellOf = async () => (await t.gql<any>('{ notifications(first: 10) { nodes { title } } }', ray.token)).data!.notifications.nodes;
-  await expect.poll(bellOf).toEqual([{ title: '1 access review item waiting for your decision' }]);
+  await expect.poll(() => bellOf(t, ray.token)).toEqual([{ title: '1 access review item waiting for your decision' }]);
   // A few more runs of the job on the same day send nothing more.
   await new Promise((resolve) => setTimeout(resolve, 2500));
   expect(reminders().map((call) => call.conversation)).toEqual([RITA_DM]);
