@@ -138,21 +138,32 @@ function sameRow(kind: LeafKind): string {
  */
 function deletableTriggers(kind: LeafKind): string {
   const table = tableNameOf(kind);
+  const [insert, update, remove] = deletableQueueFunctions(kind);
+  return [
+    insert,
+    `CREATE TRIGGER ${table}_log_insert AFTER INSERT ON "${table}" REFERENCING NEW TABLE AS vigil_written FOR EACH STATEMENT EXECUTE FUNCTION vigil_queue_${table}();`,
+    update,
+    `CREATE TRIGGER ${table}_log_update AFTER UPDATE ON "${table}" REFERENCING OLD TABLE AS vigil_before NEW TABLE AS vigil_written FOR EACH STATEMENT EXECUTE FUNCTION vigil_queue_${table}_update();`,
+    remove,
+    `CREATE TRIGGER ${table}_log_delete AFTER DELETE ON "${table}" REFERENCING OLD TABLE AS vigil_deleted FOR EACH STATEMENT EXECUTE FUNCTION vigil_queue_${table}_delete();`,
+  ].join('\n--> statement-breakpoint\n');
+}
+
+/** The insert, update and delete queue functions of a kind whose rows may be removed. */
+function deletableQueueFunctions(kind: LeafKind): [string, string, string] {
+  const table = tableNameOf(kind);
   const leaf = leafFunctionName(kind);
   const unchanged = `\n  WHERE NOT EXISTS (SELECT 1 FROM vigil_before o WHERE ${sameRow(kind)} AND ${leaf}(o) = ${leaf}(n))`;
   return [
     queueFunction(kind, 2),
-    `CREATE TRIGGER ${table}_log_insert AFTER INSERT ON "${table}" REFERENCING NEW TABLE AS vigil_written FOR EACH STATEMENT EXECUTE FUNCTION vigil_queue_${table}();`,
     queueFunctionSql(`vigil_queue_${table}_update`, kind, 'vigil_written', leafText(kind, 2), unchanged),
-    `CREATE TRIGGER ${table}_log_update AFTER UPDATE ON "${table}" REFERENCING OLD TABLE AS vigil_before NEW TABLE AS vigil_written FOR EACH STATEMENT EXECUTE FUNCTION vigil_queue_${table}_update();`,
     queueFunctionSql(
       `vigil_queue_${table}_delete`,
       kind,
       'vigil_deleted',
       leafText(kind, 2, (text) => `vigil_leaf_deleted(${text})`),
     ),
-    `CREATE TRIGGER ${table}_log_delete AFTER DELETE ON "${table}" REFERENCING OLD TABLE AS vigil_deleted FOR EACH STATEMENT EXECUTE FUNCTION vigil_queue_${table}_delete();`,
-  ].join('\n--> statement-breakpoint\n');
+  ];
 }
 
 /** A leaf text made a deletion leaf: `{"deleted":true,` before the rest, which keeps RFC 8785 key order. */
@@ -380,4 +391,19 @@ FROM tenants t ORDER BY t.id;`,
     ...DELETABLE_KINDS_OF_0014.map((kind) => backfill(kind, 2)),
     `SELECT set_config('vigil.log_writer', current_setting('vigil.log_writer_before_0014'), true);`,
   ].join('\n--> statement-breakpoint\n');
+}
+
+/**
+ * Every function that makes leaves or renders rows as leaves, as the latest migration defined it
+ * (the CREATE statements): verification compares the database's with these
+ * (server/log/leaf-function-check.ts), since the records check renders rows with them.
+ */
+export function leafFunctionDefinitions(): string[] {
+  return [
+    CANONICAL_JSON_FUNCTION,
+    IN_TRANSACTION_FUNCTION,
+    DELETED_FUNCTION,
+    ...RECORD_LEAF_KINDS.flatMap((kind) => [leafFunction(kind), queueFunction(kind, 2)]),
+    ...DELETABLE_LEAF_KINDS.flatMap((kind) => [leafFunction(kind), ...deletableQueueFunctions(kind)]),
+  ];
 }

@@ -30,6 +30,11 @@ export const LOG_FAULT_KINDS = [
   'checkpoint_truncated',
   /** The linear chain of audit entries is broken. */
   'chain_broken',
+  /**
+   * A database function that makes leaves or renders rows as leaves is not Vigil's (replaced,
+   * missing or defined twice): the records checked with it may have been changed unseen.
+   */
+  'log_function_modified',
 ] as const;
 export type LogFaultKind = (typeof LOG_FAULT_KINDS)[number];
 

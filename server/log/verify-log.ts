@@ -12,10 +12,13 @@
  *    (server/log/verify-records.ts);
  * 4. every record version written with the audit entry Vigil writes with it
  *    (server/log/leaf-explanations.ts);
- * 5. the linear chain of audit entries (server/audit/verify-integrity.ts).
+ * 5. the linear chain of audit entries (server/audit/verify-integrity.ts);
+ * 6. the database functions that make and render leaves, against Vigil's definitions
+ *    (server/log/leaf-function-check.ts), since the records check renders rows with them.
  * On PostgreSQL the parts run side by side on a few connections sharing the snapshot
  * (server/db/snapshot-readers.ts); faults are reported in the order above all the same.
  */
+import { checkLeafFunctions } from './leaf-function-check.js';
 import { checkWorkspaceRow } from './workspace-row-check.js';
 import { sql } from 'drizzle-orm';
 import { queryRows, type Database, type Executor } from '../db/database.js';
@@ -44,12 +47,14 @@ export type VerificationPart = 'leaves' | 'records' | 'explanations' | 'audit ch
 
 /**
  * Each connection's settings: the records check hashes and groups every record of the tenant at
- * once, in memory rather than in temporary files; and compiling its rendering of every column (JIT)
- * took longer on a large tenant than the whole check takes without it.
+ * once, in memory rather than in temporary files; compiling its rendering of every column (JIT)
+ * took longer on a large tenant than the whole check takes without it; and built-in functions and
+ * operators come first in name resolution, so that nothing in a schema placed before pg_catalog
+ * (by someone who can change the role's or database's settings) stands in for them.
  */
 async function prepare(db: Executor): Promise<void> {
-  await db.execute(sql`set local work_mem = '256MB'`);
-  await db.execute(sql`set local jit = off`);
+  await db.execute(sql`select set_config('work_mem', '256MB', true), set_config('jit', 'off', true),
+                              set_config('search_path', 'pg_catalog, ' || current_setting('search_path'), true)`);
 }
 
 export async function verifyLog(database: Database, tenantId: string, options: VerifyLogOptions): Promise<LogReport> {
@@ -93,6 +98,7 @@ async function verifyInSnapshot(tx: Executor, readers: SnapshotReaders, tenantId
   }
   const last = await lastWalkedPosition(tx, tenantId, faults);
   await checkWorkspaceRow(tx, tenantId, faults);
+  await checkLeafFunctions(tx, faults);
 
   // The longest parts first, so they start on the connections free now; the leaves take the rest.
   const recordFaults = new FaultList(options.maxFaults ?? 1000);

@@ -9,6 +9,9 @@ import { queryRows } from '../../server/db/database.js';
 import { addServer, ingest, minutesAgo } from '../support/records-fixture.js';
 import { castLines, putChunk } from '../support/recording-agent.js';
 import { asIntruder, one, truncateLog } from '../support/log-tamper.js';
+import { checkLeafFunctions } from '../../server/log/leaf-function-check.js';
+import { leafFunctionDefinitions } from '../../server/log/leaf-sql.js';
+import { FaultList } from '../../server/log/log-faults.js';
 import { startTestVigil, type TestUser, type TestVigil } from '../support/test-vigil.js';
 
 let t: TestVigil;
@@ -395,6 +398,69 @@ describe('the verifiable log', () => {
     expect(report.faults).toContainEqual(expect.objectContaining({ kind: 'RECORD_MISSING', recordKind: 'system_log', recordId: tenant.ids.l1 }));
     expect(report.faultCount).toBe(report.faults.length);
     expect(report.faultCount).toBeGreaterThanOrEqual(5);
+  });
+});
+
+describe('the functions that render rows as leaves', () => {
+  const definitionOf = (name: string) => {
+    const definition = leafFunctionDefinitions().find((text) => text.startsWith(`CREATE OR REPLACE FUNCTION ${name}(`));
+    if (!definition) throw new Error(`no definition of ${name}`);
+    return definition;
+  };
+  const restore = (name: string) => db().execute(sql.raw(definitionOf(name)));
+
+  it('are the ones Vigil defines in a freshly migrated database', async () => {
+    const faults = new FaultList(100);
+    await checkLeafFunctions(db(), faults);
+    expect(faults.faults).toEqual([]);
+  });
+
+  it('names a leaf function replaced to answer with the logged text, which would otherwise hide a changed record', async () => {
+    const tenant = await recordedTenant('masked');
+    // The intruder's rendering: each command as its latest leaf says it was, whatever the row holds now.
+    await tamper(sql`create or replace function vigil_leaf_commands(n commands) returns text language sql stable parallel safe as $$
+      select regexp_replace(l.leaf, '"v":2,"xact":[0-9]+}$', '"v":1}') from log_leaves l
+      where l.tenant_id = n.tenant_id and l.kind = 'command' and l.record_id = n.id::text order by l.leaf_id desc limit 1
+    $$`);
+    try {
+      await tamper(sql`update commands set line = 'ls' where tenant_id = ${tenant.tenantId} and id = ${tenant.ids.c2}::uuid`);
+      const masked = await integrity(tenant);
+      // The changed command itself passes the records check: only the function gives it away.
+      expect(masked.faults).toEqual([
+        expect.objectContaining({ kind: 'LOG_FUNCTION_MODIFIED', recordKind: 'function', recordId: 'vigil_leaf_commands', index: null }),
+      ]);
+      expect(masked.faults[0]!.message).toMatch(/differs from Vigil's in its body/);
+    } finally {
+      await restore('vigil_leaf_commands');
+    }
+    const restored = await integrity(tenant);
+    expect(restored.faults).toEqual([expect.objectContaining({ kind: 'RECORD_MODIFIED', recordKind: 'command', recordId: tenant.ids.c2 })]);
+  });
+
+  it('names a second definition in another schema, a function given settings, and a missing one', async () => {
+    const tenant = await recordedTenant('shadowed');
+    await tamper(sql`create schema vigil_shadow`);
+    await tamper(sql`create function vigil_shadow.vigil_leaf_in_transaction(leaf text, xact bigint) returns text language sql immutable as $$ select leaf $$`);
+    await tamper(sql`alter function vigil_canonical_json(jsonb) set search_path = vigil_shadow, public`);
+    await tamper(sql`drop function vigil_leaf_deleted(text)`);
+    try {
+      const report = await integrity(tenant);
+      expect(report.faults.map((fault) => [fault.kind, fault.recordId])).toEqual([
+        ['LOG_FUNCTION_MODIFIED', 'vigil_canonical_json'],
+        ['LOG_FUNCTION_MODIFIED', 'vigil_leaf_in_transaction'],
+        ['LOG_FUNCTION_MODIFIED', 'vigil_leaf_deleted'],
+      ]);
+      expect(report.faults.map((fault) => fault.message)).toEqual([
+        expect.stringMatching(/differs from Vigil's in its settings/),
+        expect.stringMatching(/is defined 2 times/),
+        expect.stringMatching(/is missing/),
+      ]);
+    } finally {
+      await db().execute(sql`drop schema vigil_shadow cascade`);
+      await db().execute(sql`alter function vigil_canonical_json(jsonb) reset all`);
+      await restore('vigil_leaf_deleted');
+    }
+    expect(await integrity(tenant)).toMatchObject({ isIntact: true, faultCount: 0 });
   });
 });
 
