@@ -40,6 +40,7 @@ import { createTeamsBot } from '../bot/teams/teams-bot.js';
 import type { ChatSenders } from './channels/chat-senders.js';
 import { startDeliveryWorker, type DeliveryDeps } from './webhooks/delivery-worker.js';
 import { startAlertEvaluator } from './alerts/evaluate-rules.js';
+import { startAlertDeliveryWorker } from './alerts/alert-deliveries.js';
 import { startReportScheduler } from './reports/run-reports.js';
 import { startAccessReviewJob } from './reviews/review-job.js';
 import { createSubscriptionHub } from '../schema/realtime/subscription-hub.js';
@@ -246,6 +247,7 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
     });
     const deliveryWorker = startDeliveryWorker(deliveryDeps, config.outbound.pollIntervalMs);
     const alertEvaluator = startAlertEvaluator(deliveryDeps, config.outbound.alertEvaluationMs);
+    const alertDeliveryWorker = startAlertDeliveryWorker(deliveryDeps, config.outbound.pollIntervalMs);
     const reportScheduler = startReportScheduler(deliveryDeps, config.outbound.reportScheduleMs);
     const approvalSweeper = startApprovalSweeper({ db: database.db, clock, logger, intervalMs: config.approvals.sweepIntervalMs });
     const reviewJob = startAccessReviewJob(deliveryDeps, config.reviews.jobIntervalMs);
@@ -288,6 +290,7 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
               reviewJob.dispose(),
               deliveryWorker.dispose(),
               alertEvaluator.dispose(),
+              alertDeliveryWorker.dispose(),
               reportScheduler.dispose(),
               logJob.dispose(),
               retention.dispose(),

@@ -6,7 +6,7 @@ import { Connection } from '../common/connection.js';
 import { SeverityEnum } from '../common/enums.js';
 import { Label } from '../identity/server.type.js';
 import { LabelInput } from '../identity/inputs.js';
-import { AlertConditionEnum, AlertStateEnum, ChannelTypeEnum } from './enums.js';
+import { AlertConditionEnum, AlertDeliveryStatusEnum, AlertStateEnum, ChannelTypeEnum } from './enums.js';
 
 @ObjectType({ simpleResolvers: true, description: 'Where alerts go outside Vigil. Passwords, secrets and header values are never returned.' })
 export class NotificationChannel {
@@ -87,6 +87,28 @@ export class AlertRule {
 
 @ObjectType({ simpleResolvers: true })
 export class AlertRuleConnection extends Connection(AlertRule, 'AlertRule') {}
+
+@ObjectType({ simpleResolvers: true, description: 'An alert sent, or to be sent, to one of its rule’s notification channels.' })
+export class AlertDelivery {
+  @Field(() => ID)
+  channelId!: string;
+  @Field(() => String, { nullable: true, description: 'Null once the channel was removed.' })
+  channelName!: string | null;
+  @Field(() => ChannelTypeEnum, { nullable: true, description: 'Null once the channel was removed.' })
+  channelType!: ChannelTypeEnum | null;
+  @Field(() => AlertDeliveryStatusEnum)
+  status!: AlertDeliveryStatusEnum;
+  @Field(() => Int)
+  attempts!: number;
+  @Field(() => String, { nullable: true, description: 'Why the last attempt failed.' })
+  lastError!: string | null;
+  @Field(() => Date, { nullable: true })
+  lastAttemptAt!: Date | null;
+  @Field(() => Date, { nullable: true, description: 'When the next attempt is due: set while PENDING or RETRYING.' })
+  nextAttemptAt!: Date | null;
+  @Field(() => Date, { nullable: true })
+  deliveredAt!: Date | null;
+}
 
 @ObjectType({ simpleResolvers: true, description: 'A rule that fired, for one subject (a person, the tenant, a command, a grant).' })
 export class Alert {

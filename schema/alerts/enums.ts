@@ -33,3 +33,16 @@ export enum AlertStateEnum {
   RESOLVED = 'resolved',
 }
 registerEnumType(AlertStateEnum, { name: 'AlertState' });
+
+export enum AlertDeliveryStatusEnum {
+  PENDING = 'pending',
+  DELIVERING = 'delivering',
+  RETRYING = 'retrying',
+  SUCCEEDED = 'succeeded',
+  FAILED = 'failed',
+}
+registerEnumType(AlertDeliveryStatusEnum, {
+  name: 'AlertDeliveryStatus',
+  description:
+    'PENDING: not tried yet. DELIVERING: being sent now. RETRYING: failed, tried again at nextAttemptAt (after 1, 5, 15, 60 and 240 minutes). SUCCEEDED. FAILED: the sixth failure, or the channel was removed.',
+});

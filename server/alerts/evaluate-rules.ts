@@ -5,14 +5,13 @@
  * threshold in the window (one open alert per rule and subject, by a unique index) and resolve
  * when it falls back; event rules look at what happened since they last looked. A firing writes
  * the audit entry, an in-app notification for admins and holders of monitoring.view, the
- * `alert.fired` webhooks (outbox), and, after commit, a message to every linked channel.
+ * `alert.fired` webhooks and a delivery to every linked channel (outboxes, server/alerts/alert-deliveries.ts),
+ * whose first attempt follows the commit.
  */
 import { integrateAfterCommit } from '../log/log-registry.js';
 import { and, eq, gt, inArray, lte, sql } from 'drizzle-orm';
 import { matchesLinePattern } from '../approvals/command-patterns.js';
 import { recordChanges, type Change } from '../audit/record-change.js';
-import { channelsByIds, sendAlertToChannel } from '../channels/channels.js';
-import type { AlertMessage } from '../channels/send-to-channel.js';
 import { queryRows, type Executor } from '../db/database.js';
 import { alertRules, alerts, commands, servers, sudoAuthorizations, type AlertRow, type AlertRuleRow } from '../db/tables/index.js';
 import type { Disposable } from '../disposable.js';
@@ -23,6 +22,7 @@ import { startPeriodicJob } from '../periodic-job.js';
 import { publishEvents, type DomainEvent } from '../realtime/domain-events.js';
 import type { TransactionContext } from '../service-context.js';
 import type { DeliveryDeps } from '../webhooks/delivery-worker.js';
+import { queueAlertDeliveries, runDueAlertDeliveries } from './alert-deliveries.js';
 import { alertSnapshot } from './alert-snapshot.js';
 
 interface Breach {
@@ -267,26 +267,6 @@ async function evaluateRule(ctx: TransactionContext, rule: AlertRuleRow, now: Da
   return fired;
 }
 
-/** Sends fired alerts to their rule's channels (after commit; a failed send is logged). */
-export async function deliverToChannels(deps: DeliveryDeps, rule: AlertRuleRow, fired: readonly AlertRow[]): Promise<void> {
-  if (fired.length === 0 || rule.channelIds.length === 0) return;
-  const channels = await channelsByIds(deps.db, rule.tenantId, rule.channelIds);
-  for (const alert of fired) {
-    const message: AlertMessage = {
-      subject: alert.title,
-      message: alert.message,
-      severity: alert.severity,
-      source: `Vigil alert rule "${rule.name}"`,
-      details: alert.details,
-      alertId: alert.id,
-    };
-    for (const channel of channels) {
-      const result = await sendAlertToChannel({ ...deps }, channel, message);
-      if (!result.isSuccess) deps.logger.warn({ channelId: channel.id, alertId: alert.id, error: result.error }, 'alert not delivered to channel');
-    }
-  }
-}
-
 /** Which rules a pass evaluates, and whether their firings go out. */
 export interface EvaluationScope {
   /** Only this tenant's rules (the demo evaluates its own tenant on its own clock). */
@@ -304,6 +284,7 @@ export async function evaluateAlertRules(deps: DeliveryDeps, scope: EvaluationSc
     sql`select r.tenant_id, r.id from tenants t join alert_rules r on r.tenant_id = t.id and r.is_enabled ${onlyTenant} order by r.tenant_id, r.id`,
   );
   let firedCount = 0;
+  const isDelivering = scope.isDelivering !== false;
   for (const { tenant_id: tenantId, id } of rules) {
     const outcome = await deps.db.transaction(async (tx) => {
       const [rule] = await tx
@@ -313,12 +294,15 @@ export async function evaluateAlertRules(deps: DeliveryDeps, scope: EvaluationSc
         .for('update', { skipLocked: true });
       if (!rule) return undefined;
       const ctx: TransactionContext = { db: tx, clock: deps.clock, actor: { type: 'system', tenantId, name: 'alert-rules' } };
-      return { rule, fired: await evaluateRule(ctx, rule, now) };
+      const fired = await evaluateRule(ctx, rule, now);
+      if (isDelivering) await queueAlertDeliveries(tx, rule, fired, now);
+      return { rule, fired };
     });
     if (!outcome) continue;
     if (outcome.fired.length > 0) await integrateAfterCommit(deps.db, tenantId);
     firedCount += outcome.fired.length;
-    if (scope.isDelivering !== false) await deliverToChannels(deps, outcome.rule, outcome.fired);
+    // The first attempt at once; the delivery worker retries what fails.
+    if (isDelivering && outcome.fired.length > 0 && outcome.rule.channelIds.length > 0) await runDueAlertDeliveries(deps, tenantId);
   }
   return firedCount;
 }

@@ -1,8 +1,7 @@
 /**
- * Sends the webhook outbox. Every instance runs this worker: due deliveries are claimed with FOR
- * UPDATE SKIP LOCKED and marked `delivering` with a lease (their next_attempt_at moves to the
- * lease's end) before anything is sent, so instances share the work and none is sent twice at
- * once; a worker that dies mid-send leaves a lease that lapses, and the delivery is taken again.
+ * Sends the webhook outbox. Every instance runs this worker, claiming due deliveries under a lease
+ * (server/outbound/outbox-claims.ts): instances share the work and none is sent twice at once; a
+ * worker that dies mid-send leaves a lease that lapses, and the delivery is taken again.
  * Results: 2xx succeeded; 410 Gone disables the subscription; anything else retries on the
  * schedule (or the receiver's Retry-After) until the sixth failure, which is final.
  */
@@ -10,6 +9,7 @@ import { and, eq, inArray, lt, sql } from 'drizzle-orm';
 import type { Clock } from '../clock.js';
 import { queryRows, type Database } from '../db/database.js';
 import { rowsByIds } from '../db/rows-by-ids.js';
+import { claimDueRows, tenantsWithDueRows } from '../outbound/outbox-claims.js';
 import { webhookDeliveries, webhookSubscriptions, type WebhookDeliveryRow, type WebhookSubscriptionRow } from '../db/tables/index.js';
 import type { Disposable } from '../disposable.js';
 import type { Logger } from '../logger.js';
@@ -58,31 +58,8 @@ export function sendToSubscription(
 
 async function claimDue(deps: DeliveryDeps, tenantId: string, now: Date): Promise<WebhookDeliveryRow[]> {
   const leaseUntil = new Date(now.getTime() + deps.timeoutMs * 3);
-  const claimed = await queryRows<{ id: string }>(
-    deps.db,
-    sql`
-    with due as (
-      select id from webhook_deliveries
-      where tenant_id = ${tenantId} and status in ('pending', 'retrying', 'delivering') and next_attempt_at <= ${now.toISOString()}::timestamptz
-      order by next_attempt_at
-      limit ${CLAIM_BATCH}
-      for update skip locked
-    )
-    update webhook_deliveries d
-    set status = 'delivering', attempts = d.attempts + 1, next_attempt_at = ${leaseUntil.toISOString()}::timestamptz,
-        last_attempt_at = ${now.toISOString()}::timestamptz
-    from due
-    where d.tenant_id = ${tenantId} and d.id = due.id
-    returning d.id`,
-  );
-  return claimed.length
-    ? rowsByIds(
-        deps.db,
-        webhookDeliveries,
-        tenantId,
-        claimed.map((row) => row.id),
-      )
-    : [];
+  const ids = await claimDueRows(deps.db, 'webhook_deliveries', tenantId, now, leaseUntil, CLAIM_BATCH);
+  return ids.length === 0 ? [] : rowsByIds(deps.db, webhookDeliveries, tenantId, ids);
 }
 
 async function settle(deps: DeliveryDeps, delivery: WebhookDeliveryRow, subscription: WebhookSubscriptionRow | undefined, result: PostResult): Promise<void> {
@@ -161,14 +138,9 @@ async function deliver(deps: DeliveryDeps, delivery: WebhookDeliveryRow, subscri
 /** One pass over every tenant with due deliveries; returns how many were attempted. */
 export async function runDueDeliveries(deps: DeliveryDeps): Promise<number> {
   const now = deps.clock.now();
-  const tenants = await queryRows<{ id: string }>(
-    deps.db,
-    sql`select t.id from tenants t where exists (
-          select 1 from webhook_deliveries d
-          where d.tenant_id = t.id and d.status in ('pending', 'retrying', 'delivering') and d.next_attempt_at <= ${now.toISOString()}::timestamptz)`,
-  );
+  const tenants = await tenantsWithDueRows(deps.db, 'webhook_deliveries', now);
   let attempted = 0;
-  for (const { id: tenantId } of tenants) {
+  for (const tenantId of tenants) {
     for (;;) {
       // The time of each claim, not of the pass: a lease must start when its batch is taken.
       const claimed = await claimDue(deps, tenantId, deps.clock.now());

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { boolean, foreignKey, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { eventTime, oneOf, sameTenantReference, SEVERITIES, tenantId, writtenAt } from './columns.js';
 import { users } from './users.js';
+import { DELIVERY_STATUSES } from './webhooks.js';
 
 /** `slack` and `teams` post to incoming webhooks; `slack_bot` and `teams_bot` through Vigil's bots, with an Acknowledge button. */
 export const CHANNEL_TYPES = ['smtp', 'webhook', 'slack', 'teams', 'slack_bot', 'teams_bot'] as const;
@@ -119,3 +120,40 @@ export const alerts = pgTable(
 );
 
 export type AlertRow = typeof alerts.$inferSelect;
+
+/**
+ * The outbox of fired alerts to their rule's channels: one row per alert and channel, written in
+ * the transaction that fired the alert, sent by every instance's worker on the retry schedule of the
+ * product documents (server/alerts/alert-deliveries.ts). Bookkeeping of sending, not a record: the
+ * alert itself is in the log. No reference to the channel: a channel removed fails its deliveries.
+ */
+export const alertDeliveries = pgTable(
+  'alert_deliveries',
+  {
+    tenantId: tenantId(),
+    id: uuid('id').notNull(),
+    alertId: uuid('alert_id').notNull(),
+    channelId: uuid('channel_id').notNull(),
+    status: text('status', { enum: DELIVERY_STATUSES }).notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    /** When a worker may take it: the next attempt's time, or, while delivering, the end of the claiming worker's lease. */
+    nextAttemptAt: eventTime('next_attempt_at').notNull(),
+    lastAttemptAt: eventTime('last_attempt_at'),
+    lastError: text('last_error'),
+    deliveredAt: eventTime('delivered_at'),
+    createdAt: eventTime('created_at').notNull(),
+  },
+  (table) => [
+    primaryKey({ name: 'alert_deliveries_pkey', columns: [table.tenantId, table.id] }),
+    foreignKey({ name: 'alert_deliveries_alert_fk', columns: [table.tenantId, table.alertId], foreignColumns: [alerts.tenantId, alerts.id] }).onDelete(
+      'cascade',
+    ),
+    uniqueIndex('alert_deliveries_alert_channel_unique').on(table.tenantId, table.alertId, table.channelId),
+    index('alert_deliveries_tenant_due_idx')
+      .on(table.tenantId, table.nextAttemptAt)
+      .where(sql`${table.status} in ('pending', 'retrying', 'delivering')`),
+    oneOf('alert_deliveries_status_check', table.status, DELIVERY_STATUSES),
+  ],
+);
+
+export type AlertDeliveryRow = typeof alertDeliveries.$inferSelect;
