@@ -2,7 +2,10 @@
  * GET /log/…: what a witness polls. `/log/checkpoint` is the tenant's latest signed checkpoint as
  * the plain-text note (C2SP tlog-checkpoint in a signed note, the bytes a witness verifies);
  * `/log/checkpoints?since=&until=&limit=` lists them newest first, quiet-period ones included, as
- * JSON. The bearer token is any of the tenant's with AUDIT_LOGS_VIEW (give a witness its own).
+ * JSON; `/log/consistency?from=&to=` proves the tree of `to` leaves (default: the latest
+ * checkpoint's) extends the one of `from` (RFC 9162), as JSON, which a witness checks before it
+ * accepts a newer checkpoint (server/log/witness.ts). The bearer token is any of the tenant's with
+ * AUDIT_LOGS_VIEW (give a witness its own).
  */
 import express from 'express';
 import type { Authenticator } from '../auth/authenticate.js';
@@ -11,7 +14,7 @@ import type { Database } from '../db/database.js';
 import { BadInput, NotFound } from '../errors.js';
 import { QueryParams } from '../export/query-params.js';
 import { latestLogCheckpoint } from '../log/checkpoints.js';
-import { listLogCheckpoints } from '../log/proofs.js';
+import { listLogCheckpoints, proveConsistency } from '../log/proofs.js';
 import type { Logger } from '../logger.js';
 import { requestInfoOf } from './request-info.js';
 import { sendError } from './send-error.js';
@@ -53,6 +56,23 @@ export function createLogRouter(options: { db: Database; authenticator: Authenti
         });
     } catch (error) {
       sendError(res, error, req.log ?? options.logger, 'checkpoints');
+    }
+  });
+  router.get('/consistency', async (req, res) => {
+    try {
+      const actor = await actorOf(req, res);
+      const params = new QueryParams(req.query);
+      const from = params.int('from');
+      const to = params.int('to');
+      params.rejectUnknown();
+      if (from === undefined) throw new BadInput('from', 'from: the tree size to prove from is needed');
+      const proof = await proveConsistency(options.db, actor.tenantId, from, to);
+      res
+        .status(200)
+        .setHeader('Cache-Control', 'no-store')
+        .json({ fromSize: proof.fromSize, toSize: proof.toSize, hashes: proof.hashes.map((hash) => hash.toString('base64')) });
+    } catch (error) {
+      sendError(res, error, req.log ?? options.logger, 'consistency proof');
     }
   });
   return router;

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../server/db/database.js';
 import { addServer, ingest, minutesAgo } from '../support/records-fixture.js';
 import { castLines, putChunk } from '../support/recording-agent.js';
-import { asIntruder, one, truncateLog } from '../support/log-tamper.js';
+import { asIntruder, one, rebuildTree, truncateLog } from '../support/log-tamper.js';
 import { checkLeafFunctions } from '../../server/log/leaf-function-check.js';
 import { leafFunctionDefinitions } from '../../server/log/leaf-sql.js';
 import { FaultList } from '../../server/log/log-faults.js';
@@ -239,7 +239,7 @@ describe('the verifiable log', () => {
           leaf_hash = sha256('\\x00'::bytea || convert_to(vigil_leaf_in_transaction(vigil_leaf_system_logs(s), l.xact), 'UTF8'))
         from system_logs s where l.tenant_id = ${tenant.tenantId} and l.record_id = s.id::text and s.tenant_id = l.tenant_id and s.id = ${tenant.ids.l1}::uuid`);
     });
-    await rebuildTree(tenant.tenantId);
+    await rebuildTree(db(), tenant.tenantId);
     const report = await integrity(tenant);
     expect(kinds(report.faults)).toEqual(['TREE_MISMATCH']);
     expect(report.faults[0]!.index).toBeGreaterThan(Number(target.idx));
@@ -463,22 +463,3 @@ describe('the functions that render rows as leaves', () => {
     expect(await integrity(tenant)).toMatchObject({ isIntact: true, faultCount: 0 });
   });
 });
-
-/** What a thorough intruder does after changing leaves: recompute every node and the head. */
-async function rebuildTree(tenantId: string): Promise<void> {
-  const { CompactTree } = await import('../../server/log/merkle.js');
-  const leaves = await queryRows<{ leaf_hash: Uint8Array }>(
-    db(),
-    sql`select leaf_hash from log_leaves where tenant_id = ${tenantId} and idx is not null order by idx`,
-  );
-  const tree = new CompactTree();
-  await db().transaction(async (tx) => {
-    await tx.execute(sql`delete from log_nodes where tenant_id = ${tenantId}`);
-    for (const row of leaves) {
-      for (const node of tree.append(Buffer.from(row.leaf_hash))) {
-        await tx.execute(sql`insert into log_nodes (tenant_id, level, idx, hash) values (${tenantId}, ${node.level}, ${node.index}, ${node.hash})`);
-      }
-    }
-    await tx.execute(sql`update log_heads set size = ${tree.size}, root_hash = ${tree.root()} where tenant_id = ${tenantId}`);
-  });
-}

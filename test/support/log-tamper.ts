@@ -59,3 +59,21 @@ export async function truncateLog(db: Database, tenantId: string, size: number):
     if (chain[0]) await tx.execute(sql`update audit_chain_heads set seq = ${chain[0].seq}, hash = ${chain[0].hash} where tenant_id = ${tenantId}`);
   });
 }
+
+/** What a thorough intruder does after changing leaves: recompute every node and the head. */
+export async function rebuildTree(db: Database, tenantId: string): Promise<void> {
+  const leaves = await queryRows<{ leaf_hash: Uint8Array }>(
+    db,
+    sql`select leaf_hash from log_leaves where tenant_id = ${tenantId} and idx is not null order by idx`,
+  );
+  const tree = new CompactTree();
+  await db.transaction(async (tx) => {
+    await tx.execute(sql`delete from log_nodes where tenant_id = ${tenantId}`);
+    for (const row of leaves) {
+      for (const node of tree.append(Buffer.from(row.leaf_hash))) {
+        await tx.execute(sql`insert into log_nodes (tenant_id, level, idx, hash) values (${tenantId}, ${node.level}, ${node.index}, ${node.hash})`);
+      }
+    }
+    await tx.execute(sql`update log_heads set size = ${tree.size}, root_hash = ${tree.root()} where tenant_id = ${tenantId}`);
+  });
+}
