@@ -2,23 +2,22 @@
  * Fired alerts to their rule's notification channels, through an outbox: the transaction that
  * fires an alert writes one delivery per channel, so a committed alert is always sent (a crash
  * after commit, or a receiver down for a while, loses nothing) and a rolled-back one never is.
- * Every instance runs the sender, claiming due deliveries under a lease
- * (server/outbound/outbox-claims.ts), so no two instances send one at once. A failed send is retried on
- * the product documents' schedule (server/webhooks/retry-schedule.ts); the sixth failure is final.
+ * Every instance runs the sender (server/outbound/channel-outbox.ts): due deliveries are claimed
+ * under a lease, so no two instances send one at once, and a failed send is retried on the product
+ * documents' schedule; the sixth failure is final.
  * The evaluator sends a tenant's due deliveries right after the commit that queued them.
  */
 import { and, asc, eq, inArray } from 'drizzle-orm';
 import { channelsByIds, sendAlertToChannel } from '../channels/channels.js';
-import type { AlertMessage, ChannelResult } from '../channels/send-to-channel.js';
+import type { AlertMessage } from '../channels/send-to-channel.js';
 import type { Executor } from '../db/database.js';
-import { claimDueRows, tenantsWithDueRows } from '../outbound/outbox-claims.js';
+import { runDueOutbox, type ChannelOutbox, type SendOutcome } from '../outbound/channel-outbox.js';
 import { rowsByIds } from '../db/rows-by-ids.js';
 import { alertDeliveries, alertRules, alerts, type AlertDeliveryRow, type AlertRow, type AlertRuleRow } from '../db/tables/index.js';
 import type { Disposable } from '../disposable.js';
 import { newId } from '../ids.js';
 import { startPeriodicJob } from '../periodic-job.js';
 import type { DeliveryDeps } from '../webhooks/delivery-worker.js';
-import { nextAttemptAt } from '../webhooks/retry-schedule.js';
 
 /** Sent side by side, each within the outbound timeout; the lease covers the slowest. */
 const CLAIM_BATCH = 20;
@@ -47,82 +46,46 @@ function messageOf(alert: AlertRow, ruleName: string): AlertMessage {
   };
 }
 
-async function claimDue(deps: DeliveryDeps, tenantId: string, now: Date): Promise<AlertDeliveryRow[]> {
-  const leaseUntil = new Date(now.getTime() + deps.timeoutMs * 3);
-  const ids = await claimDueRows(deps.db, 'alert_deliveries', tenantId, now, leaseUntil, CLAIM_BATCH);
-  return ids.length === 0 ? [] : rowsByIds(deps.db, alertDeliveries, tenantId, ids);
-}
-
-async function settle(deps: DeliveryDeps, delivery: AlertDeliveryRow, result: ChannelResult, isFinal: boolean): Promise<void> {
-  const now = deps.clock.now();
-  const next = result.isSuccess || isFinal ? null : nextAttemptAt(delivery.attempts, now, null);
-  if (!result.isSuccess)
-    deps.logger.warn(
-      { channelId: delivery.channelId, alertId: delivery.alertId, attempts: delivery.attempts, error: result.error },
-      'alert not delivered to channel',
-    );
-  // Only the claim this sender holds: if its lease lapsed and another took the delivery, that one settles it.
-  await deps.db
-    .update(alertDeliveries)
-    .set({
-      status: result.isSuccess ? 'succeeded' : next ? 'retrying' : 'failed',
-      nextAttemptAt: next ?? now,
-      lastError: result.error,
-      deliveredAt: result.isSuccess ? now : null,
-    })
-    .where(
-      and(
-        eq(alertDeliveries.tenantId, delivery.tenantId),
-        eq(alertDeliveries.id, delivery.id),
-        eq(alertDeliveries.status, 'delivering'),
-        eq(alertDeliveries.attempts, delivery.attempts),
-      ),
-    );
-}
-
-async function sendClaimed(deps: DeliveryDeps, tenantId: string, claimed: readonly AlertDeliveryRow[]): Promise<void> {
+async function sendClaimed(deps: DeliveryDeps, tenantId: string, ids: readonly string[]) {
+  const claimed = await rowsByIds(deps.db, alertDeliveries, tenantId, ids);
   const alertRows = await rowsByIds(deps.db, alerts, tenantId, [...new Set(claimed.map((delivery) => delivery.alertId))]);
   const byAlert = new Map(alertRows.map((row) => [row.id, row]));
   const rules = await rowsByIds(deps.db, alertRules, tenantId, [...new Set(alertRows.map((row) => row.ruleId))]);
   const ruleNames = new Map(rules.map((rule) => [rule.id, rule.name]));
-  const channels = new Map(
-    (
-      await channelsByIds(
-        deps.db,
-        tenantId,
-        claimed.map((delivery) => delivery.channelId),
-      )
-    ).map((channel) => [channel.id, channel]),
+  const channelRows = await channelsByIds(
+    deps.db,
+    tenantId,
+    claimed.map((delivery) => delivery.channelId),
   );
-  await Promise.all(
+  const channels = new Map(channelRows.map((channel) => [channel.id, channel]));
+  const sent = await Promise.all(
     claimed.map(async (delivery) => {
       const alert = byAlert.get(delivery.alertId);
       // The alert went with its rule meanwhile, and its deliveries with it.
-      if (!alert) return;
+      if (!alert) return [];
       const channel = channels.get(delivery.channelId);
-      if (!channel) return settle(deps, delivery, { isSuccess: false, error: 'The notification channel has been removed' }, true);
-      const result = await sendAlertToChannel(deps, channel, messageOf(alert, ruleNames.get(alert.ruleId) ?? ''));
-      return settle(deps, delivery, result, false);
+      const outcome: SendOutcome = channel
+        ? await sendAlertToChannel(deps, channel, messageOf(alert, ruleNames.get(alert.ruleId) ?? ''))
+        : { isSuccess: false, error: 'The notification channel has been removed', isFinal: true };
+      return [{ claim: delivery, outcome, context: { alertId: alert.id, channelId: delivery.channelId } }];
     }),
   );
+  return sent.flat();
 }
 
+const outboxOf = (deps: DeliveryDeps): ChannelOutbox => ({
+  table: 'alert_deliveries',
+  db: deps.db,
+  clock: deps.clock,
+  logger: deps.logger,
+  leaseMs: deps.timeoutMs * 3,
+  batch: CLAIM_BATCH,
+  send: (tenantId, ids) => sendClaimed(deps, tenantId, ids),
+});
+
 /** Sends the due deliveries of every tenant (or of one); returns how many were attempted. */
-export async function runDueAlertDeliveries(deps: DeliveryDeps, onlyTenantId?: string): Promise<number> {
-  const now = deps.clock.now();
-  const tenants = onlyTenantId ? [onlyTenantId] : await tenantsWithDueRows(deps.db, 'alert_deliveries', now);
-  let attempted = 0;
-  for (const tenantId of tenants) {
-    for (;;) {
-      // The time of each claim, not of the pass: a lease must start when its batch is taken.
-      const claimed = await claimDue(deps, tenantId, deps.clock.now());
-      if (claimed.length === 0) break;
-      await sendClaimed(deps, tenantId, claimed);
-      attempted += claimed.length;
-      if (claimed.length < CLAIM_BATCH) break;
-    }
-  }
-  return attempted;
+export function runDueAlertDeliveries(deps: DeliveryDeps, onlyTenantId?: string): Promise<number> {
+  return runDueOutbox(outboxOf(deps), onlyTenantId);
 }
 
 /** The deliveries of some alerts of a tenant, oldest first. */

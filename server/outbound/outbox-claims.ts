@@ -1,5 +1,5 @@
 /**
- * Claims on an outbox's due rows (the webhook and alert channel outboxes share the columns
+ * Claims on an outbox's due rows (the webhook, alert and person outboxes share the columns
  * status, attempts, next_attempt_at and last_attempt_at). A claim takes due rows FOR UPDATE SKIP
  * LOCKED and marks them `delivering` until the lease's end (their next_attempt_at), counting the
  * attempt, before anything is sent: instances share the work, none sends a row another holds, and
@@ -8,7 +8,7 @@
 import { sql } from 'drizzle-orm';
 import { queryRows, type Executor } from '../db/database.js';
 
-export type OutboxTable = 'webhook_deliveries' | 'alert_deliveries';
+export type OutboxTable = 'webhook_deliveries' | 'alert_deliveries' | 'person_deliveries';
 
 const UNSETTLED = sql.raw(`('pending', 'retrying', 'delivering')`);
 
