@@ -41,6 +41,7 @@ import type { ChatSenders } from './channels/chat-senders.js';
 import { startDeliveryWorker, type DeliveryDeps } from './webhooks/delivery-worker.js';
 import { startAlertEvaluator } from './alerts/evaluate-rules.js';
 import { startAlertDeliveryWorker } from './alerts/alert-deliveries.js';
+import { startPersonDeliveryWorker } from './reviews/review-delivery.js';
 import { startReportScheduler } from './reports/run-reports.js';
 import { startAccessReviewJob } from './reviews/review-job.js';
 import { createSubscriptionHub } from '../schema/realtime/subscription-hub.js';
@@ -248,6 +249,7 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
     const deliveryWorker = startDeliveryWorker(deliveryDeps, config.outbound.pollIntervalMs);
     const alertEvaluator = startAlertEvaluator(deliveryDeps, config.outbound.alertEvaluationMs);
     const alertDeliveryWorker = startAlertDeliveryWorker(deliveryDeps, config.outbound.pollIntervalMs);
+    const personDeliveryWorker = startPersonDeliveryWorker(deliveryDeps, config.outbound.pollIntervalMs);
     const reportScheduler = startReportScheduler(deliveryDeps, config.outbound.reportScheduleMs);
     const approvalSweeper = startApprovalSweeper({ db: database.db, clock, logger, intervalMs: config.approvals.sweepIntervalMs });
     const reviewJob = startAccessReviewJob(deliveryDeps, config.reviews.jobIntervalMs);
@@ -291,6 +293,7 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
               deliveryWorker.dispose(),
               alertEvaluator.dispose(),
               alertDeliveryWorker.dispose(),
+              personDeliveryWorker.dispose(),
               reportScheduler.dispose(),
               logJob.dispose(),
               retention.dispose(),

@@ -11,16 +11,13 @@ import { and, asc, eq, inArray } from 'drizzle-orm';
 import { channelsByIds, sendAlertToChannel } from '../channels/channels.js';
 import type { AlertMessage } from '../channels/send-to-channel.js';
 import type { Executor } from '../db/database.js';
-import { runDueOutbox, type ChannelOutbox, type SendOutcome } from '../outbound/channel-outbox.js';
+import { channelOutbox, runDueOutbox, type SendOutcome } from '../outbound/channel-outbox.js';
 import { rowsByIds } from '../db/rows-by-ids.js';
 import { alertDeliveries, alertRules, alerts, type AlertDeliveryRow, type AlertRow, type AlertRuleRow } from '../db/tables/index.js';
 import type { Disposable } from '../disposable.js';
 import { newId } from '../ids.js';
 import { startPeriodicJob } from '../periodic-job.js';
 import type { DeliveryDeps } from '../webhooks/delivery-worker.js';
-
-/** Sent side by side, each within the outbound timeout; the lease covers the slowest. */
-const CLAIM_BATCH = 20;
 
 /** Queues a delivery of each fired alert to each of its rule's channels, in the firing transaction. */
 export async function queueAlertDeliveries(db: Executor, rule: AlertRuleRow, fired: readonly AlertRow[], now: Date): Promise<void> {
@@ -73,19 +70,12 @@ async function sendClaimed(deps: DeliveryDeps, tenantId: string, ids: readonly s
   return sent.flat();
 }
 
-const outboxOf = (deps: DeliveryDeps): ChannelOutbox => ({
-  table: 'alert_deliveries',
-  db: deps.db,
-  clock: deps.clock,
-  logger: deps.logger,
-  leaseMs: deps.timeoutMs * 3,
-  batch: CLAIM_BATCH,
-  send: (tenantId, ids) => sendClaimed(deps, tenantId, ids),
-});
-
 /** Sends the due deliveries of every tenant (or of one); returns how many were attempted. */
 export function runDueAlertDeliveries(deps: DeliveryDeps, onlyTenantId?: string): Promise<number> {
-  return runDueOutbox(outboxOf(deps), onlyTenantId);
+  return runDueOutbox(
+    channelOutbox(deps, 'alert_deliveries', (tenantId, ids) => sendClaimed(deps, tenantId, ids)),
+    onlyTenantId,
+  );
 }
 
 /** The deliveries of some alerts of a tenant, oldest first. */

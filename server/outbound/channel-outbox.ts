@@ -29,6 +29,9 @@ export interface SendOutcome {
   readonly isFinal?: boolean;
 }
 
+/** Claimed at once: sent side by side, each within the outbound timeout. */
+const CLAIM_BATCH = 20;
+
 export interface ChannelOutbox {
   readonly table: ChannelOutboxTable;
   readonly db: Executor;
@@ -50,6 +53,15 @@ async function settle(outbox: ChannelOutbox, claim: Claim, outcome: SendOutcome)
     set status = ${status}, next_attempt_at = ${(next ?? now).toISOString()}::timestamptz, last_error = ${outcome.error},
         delivered_at = ${outcome.isSuccess ? now.toISOString() : null}::timestamptz
     where tenant_id = ${claim.tenantId} and id = ${claim.id} and status = 'delivering' and attempts = ${claim.attempts}`);
+}
+
+/** An outbox whose sends are bounded by `timeoutMs`: a claim holds for three of them. */
+export function channelOutbox(
+  deps: { readonly db: Executor; readonly clock: Clock; readonly logger: Logger; readonly timeoutMs: number },
+  table: ChannelOutboxTable,
+  send: ChannelOutbox['send'],
+): ChannelOutbox {
+  return { table, db: deps.db, clock: deps.clock, logger: deps.logger, leaseMs: deps.timeoutMs * 3, batch: CLAIM_BATCH, send };
 }
 
 /** Sends the due rows of every tenant (or of one); returns how many were attempted. */

@@ -1,17 +1,26 @@
 /**
- * Telling one person about their reviews outside the bell: by email, through the tenant's first
- * SMTP notification channel (its server and sender, addressed to the person rather than to the
- * channel's list), and by a direct message from Vigil's Slack or Teams bot when the person's chat
- * account is linked (the bots' alert senders, server/channels/chat-senders.ts). Sent after the
- * transaction that decided to send committed; a failure is logged, not retried (the next day's
- * reminder is the retry).
+ * Telling people about their reviews outside the bell, through an outbox (person_deliveries): the
+ * transaction that decides to tell someone (an escalation, a day's reminder) queues an email, when
+ * the workspace has an SMTP notification channel (its server and sender, addressed to the person
+ * rather than to the channel's list), and a direct message from Vigil's Slack or Teams bot for each
+ * linked chat account the bot can reach (the bots' alert senders, server/channels/chat-senders.ts).
+ * Each is first tried right after that commit, then by every instance's worker on the deliveries'
+ * retry schedule (server/outbound/channel-outbox.ts), so a mail server or chat service that is
+ * down for a while delays the message instead of losing it.
  */
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, eq, inArray, lt, sql } from 'drizzle-orm';
+import type { Clock } from '../clock.js';
 import { channelSettings } from '../channels/channels.js';
 import type { ChannelSettings } from '../channels/channel-config.js';
 import { sendToChannel, type AlertMessage } from '../channels/send-to-channel.js';
 import { chatIdentitiesOf } from '../chat/identities.js';
-import { notificationChannels } from '../db/tables/index.js';
+import { queryRows, type Database, type Executor } from '../db/database.js';
+import { rowsByIds } from '../db/rows-by-ids.js';
+import { notificationChannels, personDeliveries, type PersonMedium } from '../db/tables/index.js';
+import type { Disposable } from '../disposable.js';
+import { newId } from '../ids.js';
+import { channelOutbox, runDueOutbox, type SendOutcome } from '../outbound/channel-outbox.js';
+import { startPeriodicJob } from '../periodic-job.js';
 import type { DeliveryDeps } from '../webhooks/delivery-worker.js';
 
 export interface Recipient {
@@ -20,43 +29,120 @@ export interface Recipient {
   readonly email: string;
 }
 
-async function emailTo(deps: DeliveryDeps, recipient: Recipient, message: AlertMessage): Promise<void> {
-  const [channel] = await deps.db
+const SETTLED_RETENTION_DAYS = 30;
+const CHAT_PROVIDERS = ['slack', 'teams'] as const;
+
+/** The chat providers whose bot runs on this Vigil (a message queued for another could never leave). */
+export const chatProvidersOf = (deps: DeliveryDeps) => CHAT_PROVIDERS.filter((provider) => deps.chatSenders?.[provider]);
+
+/** The tenant's first SMTP notification channel, which sends the workspace's mail to people. */
+async function mailChannel(db: Executor, tenantId: string) {
+  const [channel] = await db
     .select()
     .from(notificationChannels)
-    .where(and(eq(notificationChannels.tenantId, recipient.tenantId), eq(notificationChannels.type, 'smtp')))
+    .where(and(eq(notificationChannels.tenantId, tenantId), eq(notificationChannels.type, 'smtp')))
     .orderBy(asc(notificationChannels.createdAt), asc(notificationChannels.id))
     .limit(1);
-  if (!channel) return;
-  const settings = { ...(channelSettings(deps, channel) as ChannelSettings<'smtp'>), to: [recipient.email] };
-  const result = await sendToChannel(deps.outbound, deps.timeoutMs, 'smtp', settings, message);
-  if (!result.isSuccess) deps.logger.warn({ tenantId: recipient.tenantId, userId: recipient.userId, error: result.error }, 'access review email not sent');
+  return channel;
 }
 
-async function chatTo(deps: DeliveryDeps, recipient: Recipient, message: AlertMessage): Promise<void> {
-  for (const provider of ['slack', 'teams'] as const) {
-    const sender = deps.chatSenders?.[provider];
-    if (!sender) continue;
-    for (const identity of await chatIdentitiesOf(deps.db, recipient.tenantId, provider, [recipient.userId])) {
+/** Queues `message` to each recipient (of one tenant), in the transaction that decided to send it. */
+export async function queueToPeople(
+  db: Executor,
+  chatProviders: readonly (typeof CHAT_PROVIDERS)[number][],
+  recipients: readonly Recipient[],
+  message: AlertMessage,
+  now: Date,
+): Promise<void> {
+  const [first] = recipients;
+  if (!first) return;
+  const tenantId = first.tenantId;
+  const rows: { medium: PersonMedium; userId: string; address: string }[] = [];
+  if (await mailChannel(db, tenantId))
+    rows.push(...recipients.map((recipient) => ({ medium: 'email' as const, userId: recipient.userId, address: recipient.email })));
+  for (const provider of chatProviders) {
+    for (const identity of await chatIdentitiesOf(
+      db,
+      tenantId,
+      provider,
+      recipients.map((recipient) => recipient.userId),
+    )) {
       // Slack takes the user id as a DM's channel; Teams the saved conversation's id.
-      const conversation =
-        provider === 'slack' ? identity.externalUserId : (identity.conversation as { conversation?: { id?: string } } | null)?.conversation?.id;
-      if (!conversation) continue;
-      const result = await sender.sendAlert(recipient.tenantId, conversation, message);
-      if (!result.isSuccess)
-        deps.logger.warn({ tenantId: recipient.tenantId, userId: recipient.userId, provider, error: result.error }, 'access review DM not sent');
+      const address = provider === 'slack' ? identity.externalUserId : (identity.conversation as { conversation?: { id?: string } } | null)?.conversation?.id;
+      if (address) rows.push({ medium: provider, userId: identity.userId, address });
     }
   }
+  if (rows.length === 0) return;
+  const { subject, message: text, severity, source, link } = message;
+  await db
+    .insert(personDeliveries)
+    .values(
+      rows.map((row) => ({ tenantId, id: newId(), ...row, message: { subject, message: text, severity, source, link }, nextAttemptAt: now, createdAt: now })),
+    );
 }
 
-/** Email and chat to each recipient; never throws. */
-export async function deliverToPeople(deps: DeliveryDeps, recipients: readonly Recipient[], message: AlertMessage): Promise<void> {
-  for (const recipient of recipients) {
-    try {
-      await emailTo(deps, recipient, message);
-      await chatTo(deps, recipient, message);
-    } catch (error) {
-      deps.logger.warn({ err: error, tenantId: recipient.tenantId, userId: recipient.userId }, 'access review message not delivered');
-    }
+async function sendClaimed(deps: DeliveryDeps, tenantId: string, ids: readonly string[]) {
+  const claimed = await rowsByIds(deps.db, personDeliveries, tenantId, ids);
+  const channel = claimed.some((row) => row.medium === 'email') ? await mailChannel(deps.db, tenantId) : undefined;
+  return Promise.all(
+    claimed.map(async (row) => {
+      const message = row.message as unknown as AlertMessage;
+      let outcome: SendOutcome;
+      if (row.medium === 'email') {
+        outcome = channel
+          ? await sendToChannel(
+              deps.outbound,
+              deps.timeoutMs,
+              'smtp',
+              { ...(channelSettings(deps, channel) as ChannelSettings<'smtp'>), to: [row.address] },
+              message,
+            )
+          : { isSuccess: false, error: 'The workspace no longer has an SMTP notification channel', isFinal: true };
+      } else {
+        const sender = deps.chatSenders?.[row.medium];
+        outcome = sender
+          ? await sender.sendAlert(tenantId, row.address, message)
+          : { isSuccess: false, error: `The ${row.medium === 'slack' ? 'Slack' : 'Teams'} bot is not configured on this Vigil` };
+      }
+      return { claim: row, outcome, context: { userId: row.userId, medium: row.medium } };
+    }),
+  );
+}
+
+/** Sends the due messages of every tenant (or of one); returns how many were attempted. */
+export function runDuePersonDeliveries(deps: DeliveryDeps, onlyTenantId?: string): Promise<number> {
+  return runDueOutbox(
+    channelOutbox(deps, 'person_deliveries', (tenantId, ids) => sendClaimed(deps, tenantId, ids)),
+    onlyTenantId,
+  );
+}
+
+/** Deletes messages delivered or given up on more than 30 days ago; idempotent, so every instance may run it. */
+export async function cleanUpPersonDeliveries(db: Database, clock: Clock): Promise<number> {
+  const cutoff = new Date(clock.now().getTime() - SETTLED_RETENTION_DAYS * 86_400_000);
+  const tenants = await queryRows<{ id: string }>(db, sql`select id from tenants`);
+  let deleted = 0;
+  for (const { id: tenantId } of tenants) {
+    const rows = await db
+      .delete(personDeliveries)
+      .where(and(eq(personDeliveries.tenantId, tenantId), inArray(personDeliveries.status, ['succeeded', 'failed']), lt(personDeliveries.createdAt, cutoff)))
+      .returning({ id: personDeliveries.id });
+    deleted += rows.length;
   }
+  return deleted;
+}
+
+export function startPersonDeliveryWorker(deps: DeliveryDeps, intervalMs: number): Disposable {
+  const sender = startPeriodicJob({ name: 'person delivery', intervalMs, logger: deps.logger, work: () => runDuePersonDeliveries(deps) });
+  const cleaner = startPeriodicJob({
+    name: 'person delivery cleanup',
+    intervalMs: 3600_000,
+    logger: deps.logger,
+    work: () => cleanUpPersonDeliveries(deps.db, deps.clock),
+  });
+  return {
+    async dispose() {
+      await Promise.all([sender.dispose(), cleaner.dispose()]);
+    },
+  };
 }

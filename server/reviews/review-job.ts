@@ -6,7 +6,9 @@
  *   second finds it locked, or finds the successor, and writes nothing. Missed runs (no instance
  *   ran) start one campaign, for the latest period.
  * - escalation: an open campaign past its due date with items undecided is marked overdue once
- *   (overdue_at, with its audit entry) and its admins are told, in the bell, by email and in chat.
+ *   (overdue_at, with its audit entry) and its admins are told, in the bell, by email and in chat
+ *   (the last two through the person outbox, server/reviews/review-delivery.ts, queued in the same
+ *   transaction and retried until delivered).
  * - reminders: each reviewer with undecided items in open campaigns is reminded at most once a day
  *   (access_review_reminders.last_reminded_at, claimed by an upsert that only one instance wins).
  */
@@ -23,7 +25,7 @@ import type { DeliveryDeps } from '../webhooks/delivery-worker.js';
 import { nextRunOf, reviewSnapshot, startCampaign } from './access-reviews.js';
 import { reviewTally } from './review-decisions.js';
 import { storedRecurrence } from './review-schedule.js';
-import { deliverToPeople, type Recipient } from './review-delivery.js';
+import { chatProvidersOf, queueToPeople, runDuePersonDeliveries, type Recipient } from './review-delivery.js';
 
 const DAY_MS = 86_400_000;
 /** Runs of a schedule skipped over at most, looking for the latest one due (a year of hourly runs is far more). */
@@ -149,11 +151,12 @@ async function escalateOverdue(deps: DeliveryDeps): Promise<number> {
         before: reviewSnapshot(review),
         after: { ...reviewSnapshot(marked!), overdueAt: now, undecided: tally.undecided },
       });
-      return { admins, message };
+      await queueToPeople(tx.db, chatProvidersOf(deps), admins, message, now);
+      return true;
     });
     if (!told) continue;
     escalated += 1;
-    await deliverToPeople(deps, told.admins, told.message);
+    await runDuePersonDeliveries(deps, tenantId);
   }
   return escalated;
 }
@@ -220,11 +223,12 @@ async function remindReviewers(deps: DeliveryDeps): Promise<number> {
         link: message.link,
         resourceType: 'access_review',
       });
+      await queueToPeople(tx.db, chatProvidersOf(deps), [recipient], message, now);
       return true;
     });
     if (!isClaimed) continue;
     reminded += 1;
-    await deliverToPeople(deps, [recipient], message);
+    await runDuePersonDeliveries(deps, recipient.tenantId);
   }
   return reminded;
 }

@@ -9,9 +9,7 @@
  * an overdue campaign escalates to the admins once. And the refusals: one's own grant, someone who
  * does not review, a second decision, a revoke without a reason, another tenant's review.
  */
-import type { AddressInfo } from 'node:net';
 import { parse } from 'csv-parse/sync';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../server/clock.js';
 import { runAccessReviewJob } from '../../server/reviews/review-job.js';
@@ -20,6 +18,7 @@ import { testDeliveryDeps } from '../support/delivery-deps.js';
 import { readEvents } from '../support/event-stream-client.js';
 import { addServer, type TestServer } from '../support/records-fixture.js';
 import { createTestDatabase, isPostgres, type TestDatabase } from '../support/test-database.js';
+import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js';
 import { startTestVigil, type TestUser, type TestVigil } from '../support/test-vigil.js';
 
 const DAY = 86_400_000;
@@ -34,8 +33,7 @@ let t: TestVigil;
 let second: TestVigil | undefined;
 /** Two months before: what is made then (the first admin's token, tom's tokens) is old when the review starts. */
 const clock = new ManualClock(new Date(START.getTime() - 60 * DAY));
-let smtp: SMTPServer;
-const mails: { to: string[]; raw: string }[] = [];
+let smtp: SmtpSink;
 
 let admin: TestUser;
 let rita: TestUser; // a reviewer through the group `auditors`
@@ -58,20 +56,7 @@ beforeAll(async () => {
   database = await createTestDatabase();
   t = await startTestVigil({ database, clock, env: { VIGIL_OUTBOUND_ALLOW: 'loopback' } });
   if (isPostgres) second = await startTestVigil({ database, clock, env: { VIGIL_OUTBOUND_ALLOW: 'loopback' } });
-  smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('end', () => {
-        mails.push({ to: session.envelope.rcptTo.map((rcpt) => rcpt.address), raw: Buffer.concat(chunks).toString('utf8') });
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
+  smtp = await startSmtpSink();
 
   admin = t.admin;
   const tenantId = admin.tenantId;
@@ -110,13 +95,13 @@ beforeAll(async () => {
     input: {
       name: 'Mail',
       type: 'SMTP',
-      smtp: { host: '127.0.0.1', port: (smtp.server.address() as AddressInfo).port, useTls: false, from: 'vigil@example.test', to: ['ops@example.test'] },
+      smtp: { host: '127.0.0.1', port: smtp.port, useTls: false, from: 'vigil@example.test', to: ['ops@example.test'] },
     },
   });
 });
 
 afterAll(async () => {
-  await new Promise<void>((resolve) => (smtp ? smtp.close(() => resolve()) : resolve()));
+  await smtp?.close();
   await second?.vigil.dispose();
   await t?.close();
 });
@@ -265,7 +250,7 @@ describe('a quarterly access review', () => {
       (await ok(`{ notifications(first: 50) { nodes { title link } } }`, who)).notifications.nodes.filter(
         (n: { link: string }) => n.link === '/access-reviews',
       );
-    const mailsTo = (who: TestUser) => mails.filter((mail) => mail.to.includes(who.email));
+    const mailsTo = (who: TestUser) => smtp.mails.filter((mail) => mail.to.includes(who.email));
     const first = await Promise.all(jobDeps().map((deps) => runAccessReviewJob(deps)));
     expect(first.reduce((sum, result) => sum + result.reminded, 0)).toBe(2);
     expect(first.reduce((sum, result) => sum + result.started + result.escalated, 0)).toBe(0);
@@ -430,7 +415,7 @@ describe('a quarterly access review', () => {
     expect(runs.reduce((sum, run) => sum + run.escalated, 0)).toBe(1);
     expect((await runAccessReviewJob(testDeliveryDeps(t))).escalated).toBe(0);
     expect(await overdueOf()).toEqual([{ title: 'Access review overdue: Tokens check' }]);
-    await expect.poll(() => mails.filter((mail) => mail.to.includes(admin.email) && mail.raw.includes('Access review overdue')).length).toBe(1);
+    await expect.poll(() => smtp.mails.filter((mail) => mail.to.includes(admin.email) && mail.raw.includes('Access review overdue')).length).toBe(1);
     const review = (await ok(`query($id: ID!) { accessReview(id: $id) { status overdueAt } }`, admin, { id })).accessReview;
     expect(review).toMatchObject({ status: 'OPEN' });
     expect(review.overdueAt).not.toBeNull();

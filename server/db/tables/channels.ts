@@ -121,6 +121,18 @@ export const alerts = pgTable(
 
 export type AlertRow = typeof alerts.$inferSelect;
 
+/** The columns every outbox of messages shares (server/outbound/channel-outbox.ts sends them). */
+const outboxColumns = () => ({
+  status: text('status', { enum: DELIVERY_STATUSES }).notNull().default('pending'),
+  attempts: integer('attempts').notNull().default(0),
+  /** When a worker may take it: the next attempt's time, or, while delivering, the end of the claiming worker's lease. */
+  nextAttemptAt: eventTime('next_attempt_at').notNull(),
+  lastAttemptAt: eventTime('last_attempt_at'),
+  lastError: text('last_error'),
+  deliveredAt: eventTime('delivered_at'),
+  createdAt: eventTime('created_at').notNull(),
+});
+
 /**
  * The outbox of fired alerts to their rule's channels: one row per alert and channel, written in
  * the transaction that fired the alert, sent by every instance's worker on the retry schedule of the
@@ -134,14 +146,7 @@ export const alertDeliveries = pgTable(
     id: uuid('id').notNull(),
     alertId: uuid('alert_id').notNull(),
     channelId: uuid('channel_id').notNull(),
-    status: text('status', { enum: DELIVERY_STATUSES }).notNull().default('pending'),
-    attempts: integer('attempts').notNull().default(0),
-    /** When a worker may take it: the next attempt's time, or, while delivering, the end of the claiming worker's lease. */
-    nextAttemptAt: eventTime('next_attempt_at').notNull(),
-    lastAttemptAt: eventTime('last_attempt_at'),
-    lastError: text('last_error'),
-    deliveredAt: eventTime('delivered_at'),
-    createdAt: eventTime('created_at').notNull(),
+    ...outboxColumns(),
   },
   (table) => [
     primaryKey({ name: 'alert_deliveries_pkey', columns: [table.tenantId, table.id] }),
@@ -157,3 +162,41 @@ export const alertDeliveries = pgTable(
 );
 
 export type AlertDeliveryRow = typeof alertDeliveries.$inferSelect;
+
+export const PERSON_MEDIA = ['email', 'slack', 'teams'] as const;
+export type PersonMedium = (typeof PERSON_MEDIA)[number];
+
+/**
+ * The outbox of messages to one person outside Vigil (an access review's escalation or reminder):
+ * one row per person and medium, written in the transaction that decided to tell them, with the
+ * address chosen then (their email; their Slack user or saved Teams conversation), sent and retried
+ * like alert deliveries (server/reviews/review-delivery.ts). Bookkeeping of sending, not a record:
+ * what was decided is in the log, and the in-app notification goes with it.
+ */
+export const personDeliveries = pgTable(
+  'person_deliveries',
+  {
+    tenantId: tenantId(),
+    id: uuid('id').notNull(),
+    userId: uuid('user_id').notNull(),
+    medium: text('medium', { enum: PERSON_MEDIA }).notNull(),
+    address: text('address').notNull(),
+    /** The message as every attempt sends it: subject, message, severity, source, link. */
+    message: jsonb('message').$type<Record<string, unknown>>().notNull(),
+    ...outboxColumns(),
+  },
+  (table) => [
+    primaryKey({ name: 'person_deliveries_pkey', columns: [table.tenantId, table.id] }),
+    foreignKey({ name: 'person_deliveries_user_fk', columns: [table.tenantId, table.userId], foreignColumns: [users.tenantId, users.id] }).onDelete('cascade'),
+    index('person_deliveries_tenant_due_idx')
+      .on(table.tenantId, table.nextAttemptAt)
+      .where(sql`${table.status} in ('pending', 'retrying', 'delivering')`),
+    index('person_deliveries_tenant_settled_idx')
+      .on(table.tenantId, table.createdAt)
+      .where(sql`${table.status} in ('succeeded', 'failed')`),
+    oneOf('person_deliveries_medium_check', table.medium, PERSON_MEDIA),
+    oneOf('person_deliveries_status_check', table.status, DELIVERY_STATUSES),
+  ],
+);
+
+export type PersonDeliveryRow = typeof personDeliveries.$inferSelect;
