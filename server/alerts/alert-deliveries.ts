@@ -11,7 +11,7 @@ import { and, asc, eq, inArray } from 'drizzle-orm';
 import { channelsByIds, sendAlertToChannel } from '../channels/channels.js';
 import type { AlertMessage } from '../channels/send-to-channel.js';
 import type { Executor } from '../db/database.js';
-import { channelOutbox, runDueOutbox, type SendOutcome } from '../outbound/channel-outbox.js';
+import { channelOutbox, outcomeOf, runDueOutbox, sendSoon, type SendOutcome } from '../outbound/channel-outbox.js';
 import { rowsByIds } from '../db/rows-by-ids.js';
 import { alertDeliveries, alertRules, alerts, type AlertDeliveryRow, type AlertRow, type AlertRuleRow } from '../db/tables/index.js';
 import type { Disposable } from '../disposable.js';
@@ -62,7 +62,7 @@ async function sendClaimed(deps: DeliveryDeps, tenantId: string, ids: readonly s
       if (!alert) return [];
       const channel = channels.get(delivery.channelId);
       const outcome: SendOutcome = channel
-        ? await sendAlertToChannel(deps, channel, messageOf(alert, ruleNames.get(alert.ruleId) ?? ''))
+        ? await outcomeOf(sendAlertToChannel(deps, channel, messageOf(alert, ruleNames.get(alert.ruleId) ?? '')))
         : { isSuccess: false, error: 'The notification channel has been removed', isFinal: true };
       return [{ claim: delivery, outcome, context: { alertId: alert.id, channelId: delivery.channelId } }];
     }),
@@ -70,12 +70,16 @@ async function sendClaimed(deps: DeliveryDeps, tenantId: string, ids: readonly s
   return sent.flat();
 }
 
+const outboxOf = (deps: DeliveryDeps) => channelOutbox(deps, 'alert_deliveries', (tenantId, ids) => sendClaimed(deps, tenantId, ids));
+
 /** Sends the due deliveries of every tenant (or of one); returns how many were attempted. */
 export function runDueAlertDeliveries(deps: DeliveryDeps, onlyTenantId?: string): Promise<number> {
-  return runDueOutbox(
-    channelOutbox(deps, 'alert_deliveries', (tenantId, ids) => sendClaimed(deps, tenantId, ids)),
-    onlyTenantId,
-  );
+  return runDueOutbox(outboxOf(deps), onlyTenantId);
+}
+
+/** The first attempt of a tenant's deliveries, right after the commit that queued them; never throws. */
+export function sendAlertDeliveriesSoon(deps: DeliveryDeps, tenantId: string): Promise<void> {
+  return sendSoon(outboxOf(deps), tenantId);
 }
 
 /** The deliveries of some alerts of a tenant, oldest first. */

@@ -22,7 +22,7 @@ import { startPeriodicJob } from '../periodic-job.js';
 import { publishEvents, type DomainEvent } from '../realtime/domain-events.js';
 import type { TransactionContext } from '../service-context.js';
 import type { DeliveryDeps } from '../webhooks/delivery-worker.js';
-import { queueAlertDeliveries, runDueAlertDeliveries } from './alert-deliveries.js';
+import { queueAlertDeliveries, sendAlertDeliveriesSoon } from './alert-deliveries.js';
 import { alertSnapshot } from './alert-snapshot.js';
 
 interface Breach {
@@ -302,7 +302,7 @@ export async function evaluateAlertRules(deps: DeliveryDeps, scope: EvaluationSc
     if (outcome.fired.length > 0) await integrateAfterCommit(deps.db, tenantId);
     firedCount += outcome.fired.length;
     // The first attempt at once; the delivery worker retries what fails.
-    if (isDelivering && outcome.fired.length > 0 && outcome.rule.channelIds.length > 0) await runDueAlertDeliveries(deps, tenantId);
+    if (isDelivering && outcome.fired.length > 0 && outcome.rule.channelIds.length > 0) await sendAlertDeliveriesSoon(deps, tenantId);
   }
   return firedCount;
 }

@@ -32,6 +32,23 @@ export interface SendOutcome {
 /** Claimed at once: sent side by side, each within the outbound timeout. */
 const CLAIM_BATCH = 20;
 
+/** A send that throws is an attempt that failed, not a batch left unsettled. */
+export function outcomeOf(send: Promise<SendOutcome>): Promise<SendOutcome> {
+  return send.catch((error: unknown) => ({ isSuccess: false, error: error instanceof Error ? error.message : String(error) }));
+}
+
+/**
+ * Sends a tenant's due rows right after the commit that queued them, without failing the caller:
+ * what cannot be sent now is sent by the worker.
+ */
+export async function sendSoon(outbox: ChannelOutbox, tenantId: string): Promise<void> {
+  try {
+    await runDueOutbox(outbox, tenantId);
+  } catch (error) {
+    outbox.logger.warn({ err: error, table: outbox.table, tenantId }, 'outbox not sent now; the worker will');
+  }
+}
+
 export interface ChannelOutbox {
   readonly table: ChannelOutboxTable;
   readonly db: Executor;

@@ -19,7 +19,7 @@ import { rowsByIds } from '../db/rows-by-ids.js';
 import { notificationChannels, personDeliveries, type PersonMedium } from '../db/tables/index.js';
 import type { Disposable } from '../disposable.js';
 import { newId } from '../ids.js';
-import { channelOutbox, runDueOutbox, type SendOutcome } from '../outbound/channel-outbox.js';
+import { channelOutbox, outcomeOf, runDueOutbox, sendSoon, type SendOutcome } from '../outbound/channel-outbox.js';
 import { startPeriodicJob } from '../periodic-job.js';
 import type { DeliveryDeps } from '../webhooks/delivery-worker.js';
 
@@ -90,18 +90,20 @@ async function sendClaimed(deps: DeliveryDeps, tenantId: string, ids: readonly s
       let outcome: SendOutcome;
       if (row.medium === 'email') {
         outcome = channel
-          ? await sendToChannel(
-              deps.outbound,
-              deps.timeoutMs,
-              'smtp',
-              { ...(channelSettings(deps, channel) as ChannelSettings<'smtp'>), to: [row.address] },
-              message,
+          ? await outcomeOf(
+              sendToChannel(
+                deps.outbound,
+                deps.timeoutMs,
+                'smtp',
+                { ...(channelSettings(deps, channel) as ChannelSettings<'smtp'>), to: [row.address] },
+                message,
+              ),
             )
           : { isSuccess: false, error: 'The workspace no longer has an SMTP notification channel', isFinal: true };
       } else {
         const sender = deps.chatSenders?.[row.medium];
         outcome = sender
-          ? await sender.sendAlert(tenantId, row.address, message)
+          ? await outcomeOf(sender.sendAlert(tenantId, row.address, message))
           : { isSuccess: false, error: `The ${row.medium === 'slack' ? 'Slack' : 'Teams'} bot is not configured on this Vigil` };
       }
       return { claim: row, outcome, context: { userId: row.userId, medium: row.medium } };
@@ -109,12 +111,16 @@ async function sendClaimed(deps: DeliveryDeps, tenantId: string, ids: readonly s
   );
 }
 
+const outboxOf = (deps: DeliveryDeps) => channelOutbox(deps, 'person_deliveries', (tenantId, ids) => sendClaimed(deps, tenantId, ids));
+
 /** Sends the due messages of every tenant (or of one); returns how many were attempted. */
 export function runDuePersonDeliveries(deps: DeliveryDeps, onlyTenantId?: string): Promise<number> {
-  return runDueOutbox(
-    channelOutbox(deps, 'person_deliveries', (tenantId, ids) => sendClaimed(deps, tenantId, ids)),
-    onlyTenantId,
-  );
+  return runDueOutbox(outboxOf(deps), onlyTenantId);
+}
+
+/** The first attempt of a tenant's messages, right after the commit that queued them; never throws. */
+export function sendToPeopleSoon(deps: DeliveryDeps, tenantId: string): Promise<void> {
+  return sendSoon(outboxOf(deps), tenantId);
 }
 
 /** Deletes messages delivered or given up on more than 30 days ago; idempotent, so every instance may run it. */

@@ -25,7 +25,7 @@ import type { DeliveryDeps } from '../webhooks/delivery-worker.js';
 import { nextRunOf, reviewSnapshot, startCampaign } from './access-reviews.js';
 import { reviewTally } from './review-decisions.js';
 import { storedRecurrence } from './review-schedule.js';
-import { chatProvidersOf, queueToPeople, runDuePersonDeliveries, type Recipient } from './review-delivery.js';
+import { chatProvidersOf, queueToPeople, sendToPeopleSoon, type Recipient } from './review-delivery.js';
 
 const DAY_MS = 86_400_000;
 /** Runs of a schedule skipped over at most, looking for the latest one due (a year of hourly runs is far more). */
@@ -156,7 +156,7 @@ async function escalateOverdue(deps: DeliveryDeps): Promise<number> {
     });
     if (!told) continue;
     escalated += 1;
-    await runDuePersonDeliveries(deps, tenantId);
+    await sendToPeopleSoon(deps, tenantId);
   }
   return escalated;
 }
@@ -228,7 +228,7 @@ async function remindReviewers(deps: DeliveryDeps): Promise<number> {
     });
     if (!isClaimed) continue;
     reminded += 1;
-    await runDuePersonDeliveries(deps, recipient.tenantId);
+    await sendToPeopleSoon(deps, recipient.tenantId);
   }
   return reminded;
 }
