@@ -184,7 +184,10 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
           config: config.slack,
           schema,
           deps,
-          services: createChatBotServices({ db: database.db, clock: deps.clock, bus, onCall, secretBox }, 'slack'),
+          services: createChatBotServices(
+            { db: database.db, clock: deps.clock, bus, onCall, secretBox, sweepIntervalMs: config.outbound.pollIntervalMs },
+            'slack',
+          ),
         })
       : undefined;
     if (slack) chatSenders.slack = slack.alertSender;
@@ -193,7 +196,10 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
           config: config.teams,
           schema,
           deps,
-          services: createChatBotServices({ db: database.db, clock: deps.clock, bus, onCall, secretBox }, 'teams'),
+          services: createChatBotServices(
+            { db: database.db, clock: deps.clock, bus, onCall, secretBox, sweepIntervalMs: config.outbound.pollIntervalMs },
+            'teams',
+          ),
         })
       : undefined;
     if (teams) chatSenders.teams = teams.alertSender;

@@ -15,16 +15,16 @@ import type { SlackContext } from './slack-bot.js';
 
 export function startApprovalNotifier(ctx: SlackContext): Disposable {
   return onApprovalEvents(ctx.services, ctx.logger, 'slack', {
-    announce: (tenantId, approvalId) => announce(ctx, tenantId, approvalId),
+    announce: (tenantId, approvalId, options) => announce(ctx, tenantId, approvalId, options?.isClaimed ?? false),
     refresh: (tenantId, approvalId) => refresh(ctx, tenantId, approvalId),
   });
 }
 
 const stateKey = (facts: ApprovalFacts) => `${facts.status}:${facts.decisions.length}`;
 
-async function announce(ctx: SlackContext, tenantId: string, approvalId: string): Promise<void> {
+async function announce(ctx: SlackContext, tenantId: string, approvalId: string, isClaimed: boolean): Promise<void> {
   const workspace = await ctx.services.workspaceOfTenant(tenantId);
-  if (!workspace || !(await ctx.services.claimNotice(tenantId, `approval:${approvalId}:requested`))) return;
+  if (!workspace || !(isClaimed || (await ctx.services.claimNotice(tenantId, `approval:${approvalId}:requested`)))) return;
   const facts = await loadApprovalFacts(ctx.schema, ctx.deps, tenantId, 'slack', approvalId);
   const reviewerIds = await ctx.services.reviewerIdsOfApproval(tenantId, approvalId);
   if (!facts || !reviewerIds) return;

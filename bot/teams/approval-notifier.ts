@@ -16,7 +16,7 @@ import type { TeamsContext } from './teams-bot.js';
 
 export function startTeamsApprovalNotifier(ctx: TeamsContext): Disposable {
   return onApprovalEvents(ctx.services, ctx.deps.logger, 'teams', {
-    announce: (tenantId, approvalId) => announce(ctx, tenantId, approvalId),
+    announce: (tenantId, approvalId, options) => announce(ctx, tenantId, approvalId, options?.isClaimed ?? false),
     refresh: (tenantId, approvalId) => refresh(ctx, tenantId, approvalId),
   });
 }
@@ -28,9 +28,9 @@ const attachment = (ctx: TeamsContext, facts: ApprovalFacts) => {
   return activity;
 };
 
-async function announce(ctx: TeamsContext, tenantId: string, approvalId: string): Promise<void> {
+async function announce(ctx: TeamsContext, tenantId: string, approvalId: string, isClaimed: boolean): Promise<void> {
   const workspace = await ctx.services.workspaceOfTenant(tenantId);
-  if (!workspace || !(await ctx.services.claimNotice(tenantId, `approval:${approvalId}:requested`))) return;
+  if (!workspace || !(isClaimed || (await ctx.services.claimNotice(tenantId, `approval:${approvalId}:requested`)))) return;
   const facts = await loadApprovalFacts(ctx.schema, ctx.deps, tenantId, 'teams', approvalId);
   const reviewerIds = await ctx.services.reviewerIdsOfApproval(tenantId, approvalId);
   if (!facts || !reviewerIds) return;

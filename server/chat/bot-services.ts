@@ -14,6 +14,9 @@ import { userActorOf, type Actor } from '../auth/actor.js';
 import { loadRoleGrants } from '../roles/role-grants.js';
 import { canSeeSomeRowsOf, type RecordKind } from '../auth/scope.js';
 import type { Clock } from '../clock.js';
+import type { Disposable } from '../disposable.js';
+import type { Logger } from '../logger.js';
+import { startPeriodicJob } from '../periodic-job.js';
 import type { Database } from '../db/database.js';
 import type { ChatProvider, ChatSubject, Severity } from '../db/tables/index.js';
 import { findServerByRef } from '../identity/servers.js';
@@ -22,7 +25,7 @@ import { ALL_TENANTS, type EventBus } from '../realtime/event-bus.js';
 import type { DomainEvent } from '../realtime/domain-events.js';
 import type { OnCallDirectory } from '../oncall/on-call-directory.js';
 import { emailsOfUsers, reviewerIdsOfApproval } from './approval-audience.js';
-import { chatMessagesOf, claimNotice, saveChatMessage } from './chat-messages.js';
+import { chatMessagesOf, claimNotice, claimUnannouncedApprovals, saveChatMessage } from './chat-messages.js';
 import { chatIdentitiesOf, linkBySignIn, linkByVerifiedEmail, linkedUser, redeemLinkCode, saveConversation } from './identities.js';
 import { proveWorkspaceBinding, type EntitlementCheck } from './workspace-proof.js';
 import { findWorkspace, workspaceOfTenant } from './workspaces.js';
@@ -101,6 +104,11 @@ export interface ChatBotServices {
   homeNotice(tenantId: string, externalUserId: string): Promise<string | null>;
   /** Every tenant's domain events (every instance hears every event); returns how to stop. */
   onDomainEvent(handler: (event: DomainEvent) => void): () => void;
+  /**
+   * Every sweep interval, hands `announce` each pending request no message of this bot shows a
+   * minute after it was made, claimed for this instance (server/chat/chat-messages.ts).
+   */
+  sweepUnannouncedApprovals(announce: (tenantId: string, approvalId: string) => void, logger: Logger): Disposable;
   /** The id of a server named by id or name, and of a person by id or email. */
   serverIdOf(tenantId: string, ref: string): Promise<string | undefined>;
   userIdOf(tenantId: string, ref: string): Promise<string | undefined>;
@@ -117,7 +125,15 @@ export interface ChatBotServices {
 const workspaceView = (row: ChatWorkspace): ChatWorkspace => ({ tenantId: row.tenantId, externalId: row.externalId, approverChannel: row.approverChannel });
 
 export function createChatBotServices(
-  deps: { readonly db: Database; readonly clock: Clock; readonly bus: EventBus; readonly onCall?: OnCallDirectory; readonly secretBox: SecretBox },
+  deps: {
+    readonly db: Database;
+    readonly clock: Clock;
+    readonly bus: EventBus;
+    readonly onCall?: OnCallDirectory;
+    readonly secretBox: SecretBox;
+    /** How often unannounced requests are looked for (VIGIL_WEBHOOK_POLL_MS, as the outboxes). */
+    readonly sweepIntervalMs: number;
+  },
   provider: ChatProvider,
 ): ChatBotServices {
   const { db, clock } = deps;
@@ -184,6 +200,15 @@ export function createChatBotServices(
     saveHomeNotice: (tenantId, externalUserId, notice) => saveHomeNotice(db, { tenantId, provider, externalUserId }, notice),
     homeNotice: (tenantId, externalUserId) => homeNotice(db, { tenantId, provider, externalUserId }),
     onDomainEvent: (handler) => deps.bus.subscribe(ALL_TENANTS, handler),
+    sweepUnannouncedApprovals: (announce, logger) =>
+      startPeriodicJob({
+        name: `${provider} approval announcement sweep`,
+        intervalMs: deps.sweepIntervalMs,
+        logger,
+        work: async () => {
+          for (const { tenantId, approvalId } of await claimUnannouncedApprovals(db, provider, clock.now())) announce(tenantId, approvalId);
+        },
+      }),
     serverIdOf: async (tenantId, ref) => (await findServerByRef(db, tenantId, ref))?.id,
     userIdOf: async (tenantId, ref) => (await findUserByRef(db, tenantId, ref))?.id,
     canSeeRecordsOf: (actor, kind, userId) => canSeeSomeRowsOf(actor, kind, userId),

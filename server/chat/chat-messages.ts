@@ -1,6 +1,6 @@
 /** What the bots posted, so every copy can be updated, and claims so each post is made once. */
-import { and, eq } from 'drizzle-orm';
-import type { Executor } from '../db/database.js';
+import { and, eq, sql } from 'drizzle-orm';
+import { queryRows, type Executor } from '../db/database.js';
 import { chatMessages, chatNotices, type ChatMessageRow, type ChatProvider, type ChatSubject } from '../db/tables/index.js';
 
 /**
@@ -42,4 +42,37 @@ export function chatMessagesOf(db: Executor, tenantId: string, provider: ChatPro
         eq(chatMessages.subjectId, subjectId),
       ),
     );
+}
+
+/** How long the event that announces a request has before the sweep takes it up; and how often the sweep tries one again. */
+export const ANNOUNCE_GRACE_MS = 60_000;
+export const ANNOUNCE_RETRY_MS = 5 * 60_000;
+const SWEPT_PER_TENANT = 50;
+
+/**
+ * Pending requests, of tenants bound to a workspace of `provider`, that no message of the bot
+ * shows a minute after they were made: the event that should have announced them reached no
+ * instance (none was running), or the post failed (the chat service was down). Each is claimed for
+ * one announcement per five minutes across every instance (a notice keyed by the period), so the
+ * caller that gets it posts it, and a request keeps being offered until a copy is posted or it is
+ * decided.
+ */
+export async function claimUnannouncedApprovals(db: Executor, provider: ChatProvider, now: Date): Promise<{ tenantId: string; approvalId: string }[]> {
+  const tenants = await queryRows<{ tenant_id: string }>(db, sql`select tenant_id from chat_workspaces where provider = ${provider}`);
+  const claimed: { tenantId: string; approvalId: string }[] = [];
+  const period = Math.floor(now.getTime() / ANNOUNCE_RETRY_MS);
+  for (const { tenant_id: tenantId } of tenants) {
+    const rows = await queryRows<{ id: string }>(
+      db,
+      sql`select a.id from approvals a
+          where a.tenant_id = ${tenantId} and a.status = 'pending' and a.requested_at <= ${new Date(now.getTime() - ANNOUNCE_GRACE_MS).toISOString()}::timestamptz
+            and not exists (select 1 from chat_messages m where m.tenant_id = a.tenant_id and m.provider = ${provider}
+                              and m.subject_type = 'approval' and m.subject_id = a.id)
+          order by a.requested_at limit ${SWEPT_PER_TENANT}`,
+    );
+    for (const { id } of rows) {
+      if (await claimNotice(db, tenantId, provider, `approval:${id}:requested:${period}`)) claimed.push({ tenantId, approvalId: id });
+    }
+  }
+  return claimed;
 }

@@ -24,7 +24,7 @@ const say = (line: string) => process.stderr.write(`${line}\n`);
 
 function buildProgram(config: () => Config, setExitCode: (code: number) => void): Command {
   const program = new Command('vigil')
-    .description('Operate a Vigil installation: migrations, tenants, users and tokens; verify audit exports; rotate the secret key.')
+    .description('Operate a Vigil installation: migrations, tenants, users and tokens; verify audit exports and proofs; witness a log; rotate the secret key.')
     .showHelpAfterError()
     .exitOverride();
 

@@ -194,7 +194,8 @@ describe('Vigil run as a process', { timeout: 90_000 }, () => {
       const result = await cli('--help');
       expect(result.code).toBe(0);
       expect(result.stdout).toMatch(/^Usage: vigil \[options\] \[command\]\n/);
-      expect(result.stdout).toContain('token           Manage API tokens.');
+      expect(result.stdout).toMatch(/\n {2}token +Manage API tokens\.\n/);
+      expect(result.stdout).toMatch(/\n {2}witness \[options\] +Witness a workspace’s log/);
       expect(result.stderr).toBe('');
     });
   });

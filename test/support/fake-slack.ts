@@ -52,6 +52,8 @@ export interface FakeSlack {
   grantInstall(code: string, grant: SlackInstallGrant): void;
   /** Forgets every recorded call and restarts message timestamps (a new scenario on the same fake). */
   reset(): void;
+  /** Answers the next `times` calls of `method` with `{ ok: false, error }` (Slack having a bad minute). */
+  failNext(method: string, error: string, times?: number): void;
   /** How `deliver` reaches Vigil: signed HTTP to /slack/events (default) or Socket Mode envelopes. */
   transport: SlackTransport;
   /** The app-level token `apps.connections.open` accepts (SLACK_APP_TOKEN for Vigil). */
@@ -144,7 +146,13 @@ export async function startFakeSlack(): Promise<FakeSlack> {
   /** A user as the token's workspace sees them: someone of another workspace is not found with it. */
   const visible = (user: SlackUser | undefined, token: string | undefined) =>
     user && (!token || !tokenTeams.has(token) || tokenTeams.get(token) === (user.teamId ?? 'T1')) ? user : undefined;
+  const failures = new Map<string, { error: string; left: number }>();
   const answer = (method: string, args: Record<string, any>, token?: string): Record<string, unknown> => {
+    const failure = failures.get(method);
+    if (failure && failure.left > 0) {
+      failure.left -= 1;
+      return { ok: false, error: failure.error };
+    }
     switch (method) {
       case 'chat.postMessage': {
         ts += 1;
@@ -270,6 +278,10 @@ export async function startFakeSlack(): Promise<FakeSlack> {
     reset() {
       calls.length = 0;
       ts = 1_700_000_000;
+      failures.clear();
+    },
+    failNext(method, error, times = 1) {
+      failures.set(method, { error, left: times });
     },
     transport: 'http',
     appToken: 'xapp-1-A0VIGIL01-test',
