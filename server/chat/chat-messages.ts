@@ -1,5 +1,5 @@
 /** What the bots posted, so every copy can be updated, and claims so each post is made once. */
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Executor } from '../db/database.js';
 import { chatMessages, chatNotices, type ChatMessageRow, type ChatProvider, type ChatSubject } from '../db/tables/index.js';
 
@@ -58,17 +58,20 @@ const SWEPT_PER_TENANT = 50;
  * decided.
  */
 export async function claimUnannouncedApprovals(db: Executor, provider: ChatProvider, now: Date): Promise<{ tenantId: string; approvalId: string }[]> {
-  const tenants = await queryRows<{ tenant_id: string }>(db, sql`select tenant_id from chat_workspaces where provider = ${provider}`);
+  const cutoff = new Date(now.getTime() - ANNOUNCE_GRACE_MS).toISOString();
+  const unannounced = (tenant: SQL) => sql`a.tenant_id = ${tenant} and a.status = 'pending' and a.requested_at <= ${cutoff}::timestamptz
+    and not exists (select 1 from chat_messages m where m.tenant_id = a.tenant_id and m.provider = ${provider} and m.subject_type = 'approval' and m.subject_id = a.id)`;
+  // One statement finds the tenants with any (each tenant's pending requests through its own index); the common answer is none.
+  const tenants = await queryRows<{ tenant_id: string }>(
+    db,
+    sql`select w.tenant_id from chat_workspaces w where w.provider = ${provider} and exists (select 1 from approvals a where ${unannounced(sql`w.tenant_id`)})`,
+  );
   const claimed: { tenantId: string; approvalId: string }[] = [];
   const period = Math.floor(now.getTime() / ANNOUNCE_RETRY_MS);
   for (const { tenant_id: tenantId } of tenants) {
     const rows = await queryRows<{ id: string }>(
       db,
-      sql`select a.id from approvals a
-          where a.tenant_id = ${tenantId} and a.status = 'pending' and a.requested_at <= ${new Date(now.getTime() - ANNOUNCE_GRACE_MS).toISOString()}::timestamptz
-            and not exists (select 1 from chat_messages m where m.tenant_id = a.tenant_id and m.provider = ${provider}
-                              and m.subject_type = 'approval' and m.subject_id = a.id)
-          order by a.requested_at limit ${SWEPT_PER_TENANT}`,
+      sql`select a.id from approvals a where ${unannounced(sql`${tenantId}`)} order by a.requested_at limit ${SWEPT_PER_TENANT}`,
     );
     for (const { id } of rows) {
       if (await claimNotice(db, tenantId, provider, `approval:${id}:requested:${period}`)) claimed.push({ tenantId, approvalId: id });
