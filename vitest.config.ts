@@ -36,6 +36,8 @@ const RUNS_ON_ONE_ENGINE: Record<string, string> = {
   // fuzzer test what sits above the resolvers; what those write, both engines test elsewhere.
   'test/bots/teams.test.ts': 'postgres',
   'test/bots/slack-approvals.test.ts': 'postgres',
+  'test/bots/slack-announce-retry.test.ts': 'postgres',
+  'test/bots/teams-announce-retry.test.ts': 'postgres',
   'test/bots/slack-socket-mode.test.ts': 'postgres',
   'test/bots/slack-app-home.test.ts': 'postgres',
   'test/bots/slack-app-home-transports.test.ts': 'postgres',

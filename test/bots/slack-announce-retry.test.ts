@@ -72,7 +72,7 @@ it('announces a request whose every post failed a minute later, once, and leaves
   const retried = slack.callsOf('chat.postMessage').slice(3);
   expect(retried.map((call) => String(call.args.channel)).sort()).toEqual([APPROVERS, 'UBOB', 'UCAROL']);
   expect(postsAbout(id)).toHaveLength(6);
-  expect((await copiesOf(id)).map((copy) => copy.conversation)).toEqual([APPROVERS, 'DBOB', 'DCAROL']);
+  await expect.poll(async () => (await copiesOf(id)).map((copy) => copy.conversation)).toEqual([APPROVERS, 'DBOB', 'DCAROL']);
 
   // Shown now: later sweeps, in this period and the next ones, post nothing more.
   await pause(500);

@@ -36,6 +36,8 @@ export interface FakeTeams {
   sent(conversation?: string): ConnectorCall[];
   updates(): ConnectorCall[];
   waitFor(predicate: (calls: ConnectorCall[]) => boolean, timeoutMs?: number): Promise<void>;
+  /** Answers the next `times` new activities (POST) with `status` (the Bot Connector's client retries 5xx answers itself). */
+  failNext(times: number, status: number): void;
   close(): Promise<void>;
 }
 
@@ -43,6 +45,7 @@ export async function startFakeTeams(): Promise<FakeTeams> {
   const calls: ConnectorCall[] = [];
   const members = new Map<string, TeamsMember>();
   let next = 0;
+  const failures = { left: 0, status: 503 };
   const server: Server = createServer((req, res) => {
     let raw = '';
     req.on('data', (chunk) => (raw += chunk));
@@ -79,6 +82,12 @@ export async function startFakeTeams(): Promise<FakeTeams> {
         res.end(JSON.stringify({ id }));
         return;
       }
+      if (failures.left > 0) {
+        failures.left -= 1;
+        res.statusCode = failures.status;
+        res.end(JSON.stringify({ error: { code: 'Refused', message: 'not now' } }));
+        return;
+      }
       next += 1;
       res.end(JSON.stringify({ id: `activity-${next}` }));
     });
@@ -88,6 +97,7 @@ export async function startFakeTeams(): Promise<FakeTeams> {
   return {
     serviceUrl,
     calls,
+    failNext: (times, status) => Object.assign(failures, { left: times, status }),
     members,
     sent: (conversation) =>
       calls.filter((call) => call.method === 'POST' && call.path.includes('/activities') && (!conversation || call.conversation === conversation)),
