@@ -13,7 +13,7 @@
 import fs from 'node:fs/promises';
 import type { Command } from 'commander';
 import { parseVerifierKey, type NoteVerifier } from '../log/signed-note.js';
-import { witnessCheckpoint, type WitnessState } from '../log/witness.js';
+import { ProofRefused, witnessCheckpoint, type WitnessState } from '../log/witness.js';
 
 const print = (line: string) => process.stdout.write(`${line}\n`);
 const say = (line: string) => process.stderr.write(`${line}\n`);
@@ -28,7 +28,10 @@ export interface WitnessOptions {
 
 class Unreachable extends Error {}
 
-async function get(options: WitnessOptions, path: string): Promise<Response> {
+/** Answers a log gives when it will not prove what it signed (an outage or a refused token is not one). */
+const REFUSING_STATUSES = new Set([400, 404, 409]);
+
+async function get(options: WitnessOptions, path: string, isProof = false): Promise<Response> {
   let response: Response;
   try {
     response = await fetch(new URL(path, options.url.endsWith('/') ? options.url : `${options.url}/`), {
@@ -38,8 +41,9 @@ async function get(options: WitnessOptions, path: string): Promise<Response> {
   } catch (error) {
     throw new Unreachable(`${path}: ${(error as Error).message}`);
   }
-  if (response.status !== 200) throw new Unreachable(`${path}: HTTP ${response.status} ${(await response.text()).slice(0, 300)}`);
-  return response;
+  if (response.status === 200) return response;
+  const why = `${path}: HTTP ${response.status} ${(await response.text()).slice(0, 300)}`;
+  throw isProof && REFUSING_STATUSES.has(response.status) ? new ProofRefused(why) : new Unreachable(why);
 }
 
 async function readState(file: string): Promise<WitnessState | null> {
@@ -78,7 +82,7 @@ export async function witnessOnce(options: WitnessOptions): Promise<number> {
   try {
     const note = await (await get(options, 'log/checkpoint')).text();
     const verdict = await witnessCheckpoint(previous, note, trusted, async (fromSize, toSize) => {
-      const body = (await (await get(options, `log/consistency?from=${fromSize}&to=${toSize}`)).json()) as { hashes: string[] };
+      const body = (await (await get(options, `log/consistency?from=${fromSize}&to=${toSize}`, true)).json()) as { hashes: string[] };
       return body.hashes.map((hash) => Buffer.from(hash, 'base64'));
     });
     if (!verdict.isAccepted) {

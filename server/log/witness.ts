@@ -25,7 +25,16 @@ export interface WitnessState {
 export type WitnessVerdict =
   { readonly isAccepted: true; readonly state: WitnessState; readonly grewBy: number } | { readonly isAccepted: false; readonly reason: string };
 
-/** Fetches the log's consistency proof from `fromSize` to `toSize`; throws when the log cannot be reached. */
+/**
+ * A log that serves a checkpoint but answers that it cannot prove it extends an earlier one (a
+ * tree it says is too small, say): evidence, not an outage.
+ */
+export class ProofRefused extends Error {}
+
+/**
+ * Fetches the log's consistency proof from `fromSize` to `toSize`; throws ProofRefused when the log
+ * says it cannot give one, anything else when it cannot be reached.
+ */
 export type FetchConsistencyProof = (fromSize: number, toSize: number) => Promise<Buffer[]>;
 
 export async function witnessCheckpoint(
@@ -53,7 +62,13 @@ export async function witnessCheckpoint(
   }
   // A tree extends the empty one whatever it holds: nothing to prove.
   if (previous.size === 0) return { isAccepted: true, state, grewBy: checkpoint.size };
-  const proof = await fetchProof(previous.size, checkpoint.size);
+  let proof: Buffer[];
+  try {
+    proof = await fetchProof(previous.size, checkpoint.size);
+  } catch (error) {
+    if (!(error instanceof ProofRefused)) throw error;
+    return { isAccepted: false, reason: `The log cannot prove its ${checkpoint.size} leaves extend the ${previous.size} the witness holds: ${error.message}` };
+  }
   if (!verifyConsistency(previous.size, checkpoint.size, previousRoot, checkpoint.rootHash, proof)) {
     return {
       isAccepted: false,

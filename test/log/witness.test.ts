@@ -133,6 +133,18 @@ describe('a witness of the log', () => {
     expect(await held(w)).toEqual(before);
   });
 
+  it('refuses a log that signs a larger tree but will not prove it extends the one held', async () => {
+    const w = await workspace('unproven');
+    expect(await witness(w)).toBe(0);
+    const before = await held(w);
+    await write(w.tenantId, 'unproven', 2);
+    // The head no longer reaches the checkpoint's size: asked for the proof, the log answers 400.
+    await asIntruder(db(), async (tx) => void (await tx.execute(sql`update log_heads set size = 1 where tenant_id = ${w.tenantId}`)));
+    expect(await witness(w)).toBe(1);
+    expect(await held(w)).toEqual(before);
+    expect(await evidenceFiles(w)).toHaveLength(1);
+  });
+
   it('refuses a checkpoint no trusted key signed, and reports an unreachable log apart (exit 2)', async () => {
     const w = await workspace('untrusted');
     const { publicKey } = generateKeyPairSync('ed25519');
