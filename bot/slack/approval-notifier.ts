@@ -29,7 +29,8 @@ async function announce(ctx: SlackContext, tenantId: string, approvalId: string,
   const reviewerIds = await ctx.services.reviewerIdsOfApproval(tenantId, approvalId);
   if (!facts || !reviewerIds) return;
   const reviewers = await reachableUsers(ctx, tenantId, reviewerIds);
-  const targets = [...(workspace.approverChannel ? [workspace.approverChannel] : []), ...reviewers.map((identity) => identity.externalUserId)];
+  const everyTarget = [...(workspace.approverChannel ? [workspace.approverChannel] : []), ...reviewers.map((identity) => identity.externalUserId)];
+  const targets = isClaimed ? await stillMissing(ctx, tenantId, approvalId, everyTarget, workspace.approverChannel) : everyTarget;
   const message = approvalMessage(facts);
   const client = await ctx.clientFor({ tenantId });
   for (const channel of targets) {
@@ -49,6 +50,17 @@ async function announce(ctx: SlackContext, tenantId: string, approvalId: string,
   // Decided while we were posting: bring the new copies up to date.
   const now = await loadApprovalFacts(ctx.schema, ctx.deps, tenantId, 'slack', approvalId);
   if (now && stateKey(now) !== stateKey(facts)) await refresh(ctx, tenantId, approvalId);
+}
+
+/**
+ * What a later announcement posts (server/chat/chat-messages.ts): everything when no copy was
+ * posted, else only the approver channel when it lacks one (a direct message's conversation is
+ * known only once posted, so those that went out cannot be told from those that did not).
+ */
+async function stillMissing(ctx: SlackContext, tenantId: string, approvalId: string, targets: string[], channel: string | null): Promise<string[]> {
+  const copies = await ctx.services.postedCopiesOf(tenantId, { type: 'approval', id: approvalId });
+  if (copies.length === 0) return targets;
+  return channel && !copies.some((copy) => copy.conversation === channel) ? [channel] : [];
 }
 
 /**

@@ -39,7 +39,11 @@ async function announce(ctx: TeamsContext, tenantId: string, approvalId: string,
   for (const identity of await ctx.services.identitiesOf(tenantId, reviewerIds)) {
     if (identity.conversation) references.push(identity.conversation);
   }
-  for (const reference of references) {
+  // A later announcement (server/chat/chat-messages.ts) sends only where no copy is yet.
+  const posted = isClaimed
+    ? new Set((await ctx.services.postedCopiesOf(tenantId, { type: 'approval', id: approvalId })).map((copy) => copy.conversation))
+    : new Set<string>();
+  for (const reference of references.filter((candidate) => !posted.has(candidate.conversation?.id ?? ''))) {
     try {
       await ctx.adapter.continueConversationAsync(ctx.appId, reference, async (turn) => {
         const sent = await turn.sendActivity(attachment(ctx, facts));

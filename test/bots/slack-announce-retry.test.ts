@@ -1,8 +1,9 @@
 /**
  * A request Slack could not take when it was made is announced later: every post of its
  * announcement fails (Slack answering service_unavailable), nothing shows it, and a minute on the
- * bot's sweep posts it to the approver channel and the approvers, once; a request shown anywhere is
- * left alone. Over signed HTTP against a recording fake of the Slack Web API.
+ * bot's sweep posts it to the approver channel and the approvers, once; when only the channel's
+ * post failed, the sweep posts there alone; a request the channel shows is left alone. Over
+ * signed HTTP against a recording fake of the Slack Web API.
  */
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -54,7 +55,7 @@ const copiesOf = (id: string) =>
   );
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-it('announces a request whose every post failed a minute later, once, and leaves one that is shown alone', async () => {
+it('announces a request whose every post failed a minute later, once, and then leaves it alone', async () => {
   // The approver channel and the DMs to bob and carol all fail.
   slack.failNext('chat.postMessage', 'service_unavailable', 3);
   const response = await requestAccessAs(t, f.alice, { servers: ['web-01'] });
@@ -79,4 +80,21 @@ it('announces a request whose every post failed a minute later, once, and leaves
   advance(t, 10);
   await pause(500);
   expect(slack.callsOf('chat.postMessage')).toHaveLength(6);
+});
+
+it('posts to the approver channel alone when only its post failed: the approvers’ direct messages went out', async () => {
+  slack.failNext('chat.postMessage', 'service_unavailable', 1);
+  const before = slack.callsOf('chat.postMessage').length;
+  const response = await requestAccessAs(t, f.alice, { servers: ['web-01'] });
+  expect(response.errors).toBeUndefined();
+  const id = response.data!.requestAccess.id as string;
+  await expect.poll(async () => (await copiesOf(id)).map((copy) => copy.conversation)).toEqual(['DBOB', 'DCAROL']);
+  expect(slack.callsOf('chat.postMessage')).toHaveLength(before + 3);
+
+  advance(t, 2);
+  await expect.poll(async () => (await copiesOf(id)).map((copy) => copy.conversation), { timeout: 10_000 }).toEqual([APPROVERS, 'DBOB', 'DCAROL']);
+  const retried = slack.callsOf('chat.postMessage').slice(before + 3);
+  expect(retried.map((call) => String(call.args.channel))).toEqual([APPROVERS]);
+  await pause(500);
+  expect(slack.callsOf('chat.postMessage')).toHaveLength(before + 4);
 });
