@@ -3,38 +3,21 @@ import DataLoader from 'dataloader';
 import { Arg, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
 import { deliveriesOfAlerts } from '../../server/alerts/alert-deliveries.js';
 import { getAlert } from '../../server/alerts/alerts.js';
-import { channelsByIds } from '../../server/channels/channels.js';
 import { requirePermission } from '../../server/auth/scope.js';
 import { parseId } from '../../server/validation.js';
 import type { GraphQLContext } from '../context.js';
 import { Person } from '../records/person.type.js';
 import { loadPerson } from '../records/references.js';
 import { Alert, AlertDelivery } from './alert.types.js';
-import type { AlertDeliveryStatusEnum, ChannelTypeEnum } from './enums.js';
 
-/** The deliveries of every alert of the page, with their channels, in two statements. */
+/** The deliveries of every alert of the page, with their channels, in one statement. */
 function deliveriesLoader(ctx: GraphQLContext, tenantId: string): DataLoader<string, AlertDelivery[]> {
   let loader = ctx.loaders.nested.get('alert.deliveries') as DataLoader<string, AlertDelivery[]> | undefined;
   if (!loader) {
     loader = new DataLoader<string, AlertDelivery[]>(async (alertIds) => {
-      const rows = await deliveriesOfAlerts(ctx.deps.db, tenantId, alertIds);
-      const channels = new Map((await channelsByIds(ctx.deps.db, tenantId, [...new Set(rows.map((row) => row.channelId))])).map((row) => [row.id, row]));
       const byAlert = new Map<string, AlertDelivery[]>();
-      for (const row of rows) {
-        const channel = channels.get(row.channelId);
-        const isDue = row.status === 'pending' || row.status === 'retrying';
-        const view = Object.assign(new AlertDelivery(), {
-          channelId: row.channelId,
-          channelName: channel?.name ?? null,
-          channelType: (channel?.type ?? null) as ChannelTypeEnum | null,
-          status: row.status as AlertDeliveryStatusEnum,
-          attempts: row.attempts,
-          lastError: row.lastError,
-          lastAttemptAt: row.lastAttemptAt,
-          nextAttemptAt: isDue ? row.nextAttemptAt : null,
-          deliveredAt: row.deliveredAt,
-        });
-        byAlert.set(row.alertId, [...(byAlert.get(row.alertId) ?? []), view]);
+      for (const row of await deliveriesOfAlerts(ctx.deps.db, tenantId, alertIds)) {
+        byAlert.set(row.alertId, [...(byAlert.get(row.alertId) ?? []), AlertDelivery.from(row)]);
       }
       return alertIds.map((id) => byAlert.get(id) ?? []);
     });

@@ -1,5 +1,6 @@
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { GraphQLJSONObject } from 'graphql-scalars';
+import type { AlertDeliveryWithChannel } from '../../server/alerts/alert-deliveries.js';
 import type { AlertRecord, AlertRuleRecord } from '../../server/alerts/alert-types.js';
 import type { NotificationChannelRecord } from '../../server/channels/channel-types.js';
 import { Connection } from '../common/connection.js';
@@ -108,6 +109,21 @@ export class AlertDelivery {
   nextAttemptAt!: Date | null;
   @Field(() => Date, { nullable: true })
   deliveredAt!: Date | null;
+
+  static from(row: AlertDeliveryWithChannel): AlertDelivery {
+    const isDue = row.status === 'pending' || row.status === 'retrying';
+    return Object.assign(new AlertDelivery(), {
+      channelId: row.channelId,
+      channelName: row.channelName,
+      channelType: row.channelType as ChannelTypeEnum | null,
+      status: row.status as AlertDeliveryStatusEnum,
+      attempts: row.attempts,
+      lastError: row.lastError,
+      lastAttemptAt: row.lastAttemptAt,
+      nextAttemptAt: isDue ? row.nextAttemptAt : null,
+      deliveredAt: row.deliveredAt,
+    });
+  }
 }
 
 @ObjectType({ simpleResolvers: true, description: 'A rule that fired, for one subject (a person, the tenant, a command, a grant).' })

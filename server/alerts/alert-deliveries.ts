@@ -7,13 +7,22 @@
  * documents' schedule; the sixth failure is final.
  * The evaluator sends a tenant's due deliveries right after the commit that queued them.
  */
-import { and, asc, eq, inArray } from 'drizzle-orm';
+import { and, asc, eq, getTableColumns, inArray } from 'drizzle-orm';
 import { channelsByIds, sendAlertToChannel } from '../channels/channels.js';
 import type { AlertMessage } from '../channels/send-to-channel.js';
 import type { Executor } from '../db/database.js';
 import { channelOutbox, outcomeOf, runDueOutbox, sendSoon, type SendOutcome } from '../outbound/channel-outbox.js';
 import { rowsByIds } from '../db/rows-by-ids.js';
-import { alertDeliveries, alertRules, alerts, type AlertDeliveryRow, type AlertRow, type AlertRuleRow } from '../db/tables/index.js';
+import {
+  alertDeliveries,
+  alertRules,
+  alerts,
+  notificationChannels,
+  type AlertDeliveryRow,
+  type AlertRow,
+  type AlertRuleRow,
+  type ChannelType,
+} from '../db/tables/index.js';
 import type { Disposable } from '../disposable.js';
 import { newId } from '../ids.js';
 import { startPeriodicJob } from '../periodic-job.js';
@@ -82,11 +91,15 @@ export function sendAlertDeliveriesSoon(deps: DeliveryDeps, tenantId: string): P
   return sendSoon(outboxOf(deps), tenantId);
 }
 
-/** The deliveries of some alerts of a tenant, oldest first. */
-export function deliveriesOfAlerts(db: Executor, tenantId: string, alertIds: readonly string[]): Promise<AlertDeliveryRow[]> {
+/** A delivery with its channel's name and type, both null once the channel was removed. */
+export type AlertDeliveryWithChannel = AlertDeliveryRow & { readonly channelName: string | null; readonly channelType: ChannelType | null };
+
+/** The deliveries of some alerts of a tenant, oldest first, with their channels: one statement for a page of alerts. */
+export function deliveriesOfAlerts(db: Executor, tenantId: string, alertIds: readonly string[]): Promise<AlertDeliveryWithChannel[]> {
   return db
-    .select()
+    .select({ ...getTableColumns(alertDeliveries), channelName: notificationChannels.name, channelType: notificationChannels.type })
     .from(alertDeliveries)
+    .leftJoin(notificationChannels, and(eq(notificationChannels.tenantId, alertDeliveries.tenantId), eq(notificationChannels.id, alertDeliveries.channelId)))
     .where(and(eq(alertDeliveries.tenantId, tenantId), inArray(alertDeliveries.alertId, [...alertIds])))
     .orderBy(asc(alertDeliveries.createdAt), asc(alertDeliveries.id));
 }

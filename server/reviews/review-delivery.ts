@@ -16,7 +16,7 @@ import { sendToChannel, type AlertMessage } from '../channels/send-to-channel.js
 import { chatIdentitiesOf } from '../chat/identities.js';
 import { queryRows, type Database, type Executor } from '../db/database.js';
 import { rowsByIds } from '../db/rows-by-ids.js';
-import { notificationChannels, personDeliveries, type PersonMedium } from '../db/tables/index.js';
+import { CHAT_PROVIDERS, notificationChannels, personDeliveries, type ChatProvider, type PersonMedium } from '../db/tables/index.js';
 import type { Disposable } from '../disposable.js';
 import { newId } from '../ids.js';
 import { channelOutbox, outcomeOf, runDueOutbox, sendSoon, type SendOutcome } from '../outbound/channel-outbox.js';
@@ -30,7 +30,6 @@ export interface Recipient {
 }
 
 const SETTLED_RETENTION_DAYS = 30;
-const CHAT_PROVIDERS = ['slack', 'teams'] as const;
 
 /** The chat providers whose bot runs on this Vigil (a message queued for another could never leave). */
 export const chatProvidersOf = (deps: DeliveryDeps) => CHAT_PROVIDERS.filter((provider) => deps.chatSenders?.[provider]);
@@ -49,7 +48,7 @@ async function mailChannel(db: Executor, tenantId: string) {
 /** Queues `message` to each recipient (of one tenant), in the transaction that decided to send it. */
 export async function queueToPeople(
   db: Executor,
-  chatProviders: readonly (typeof CHAT_PROVIDERS)[number][],
+  chatProviders: readonly ChatProvider[],
   recipients: readonly Recipient[],
   message: AlertMessage,
   now: Date,

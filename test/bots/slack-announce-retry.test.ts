@@ -5,10 +5,8 @@
  * post failed, the sweep posts there alone; a request the channel shows is left alone. Over
  * signed HTTP against a recording fake of the Slack Web API.
  */
-import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { queryRows } from '../../server/db/database.js';
-import { advance, buildApprovalsFixture, createPolicy, requestAccessAs, type ApprovalsFixture } from '../support/approvals-fixture.js';
+import { advance, buildApprovalsFixture, chatCopiesOf, createSreProdPolicy, requestAccessAs, type ApprovalsFixture } from '../support/approvals-fixture.js';
 import { bindSlackWorkspace } from '../support/chat-binding.js';
 import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
 import { startTestVigil, type TestVigil } from '../support/test-vigil.js';
@@ -32,15 +30,7 @@ beforeAll(async () => {
   ] as const)
     slack.users.set(slackId, { email: user.email });
   await bindSlackWorkspace(t, { slack, base: t.vigil.baseUrl, secret: SECRET }, 'T1', APPROVERS);
-  const policy = await createPolicy(t, {
-    name: 'SRE prod',
-    requestKinds: ['ACCESS'],
-    serverLabels: [{ key: 'env', value: 'prod' }],
-    approverGroups: ['sre'],
-    isAdminApprover: false,
-    requiredApprovals: 1,
-  });
-  expect(policy.errors).toBeUndefined();
+  await createSreProdPolicy(t);
 });
 afterAll(async () => {
   await t?.close();
@@ -48,11 +38,7 @@ afterAll(async () => {
 });
 
 const postsAbout = (id: string) => slack.callsOf('chat.postMessage').filter((call) => JSON.stringify(call.args).includes(id));
-const copiesOf = (id: string) =>
-  queryRows<{ conversation: string }>(
-    t.vigil.database.db,
-    sql`select conversation from chat_messages where tenant_id = ${t.admin.tenantId} and subject_type = 'approval' and subject_id = ${id}::uuid order by conversation`,
-  );
+const copiesOf = (id: string) => chatCopiesOf(t, id);
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 it('announces a request whose every post failed a minute later, once, and then leaves it alone', async () => {
@@ -73,7 +59,7 @@ it('announces a request whose every post failed a minute later, once, and then l
   const retried = slack.callsOf('chat.postMessage').slice(3);
   expect(retried.map((call) => String(call.args.channel)).sort()).toEqual([APPROVERS, 'UBOB', 'UCAROL']);
   expect(postsAbout(id)).toHaveLength(6);
-  await expect.poll(async () => (await copiesOf(id)).map((copy) => copy.conversation)).toEqual([APPROVERS, 'DBOB', 'DCAROL']);
+  await expect.poll(() => copiesOf(id)).toEqual([APPROVERS, 'DBOB', 'DCAROL']);
 
   // Shown now: later sweeps, in this period and the next ones, post nothing more.
   await pause(500);
@@ -88,11 +74,11 @@ it('posts to the approver channel alone when only its post failed: the approvers
   const response = await requestAccessAs(t, f.alice, { servers: ['web-01'] });
   expect(response.errors).toBeUndefined();
   const id = response.data!.requestAccess.id as string;
-  await expect.poll(async () => (await copiesOf(id)).map((copy) => copy.conversation)).toEqual(['DBOB', 'DCAROL']);
+  await expect.poll(() => copiesOf(id)).toEqual(['DBOB', 'DCAROL']);
   expect(slack.callsOf('chat.postMessage')).toHaveLength(before + 3);
 
   advance(t, 2);
-  await expect.poll(async () => (await copiesOf(id)).map((copy) => copy.conversation), { timeout: 10_000 }).toEqual([APPROVERS, 'DBOB', 'DCAROL']);
+  await expect.poll(() => copiesOf(id), { timeout: 10_000 }).toEqual([APPROVERS, 'DBOB', 'DCAROL']);
   const retried = slack.callsOf('chat.postMessage').slice(before + 3);
   expect(retried.map((call) => String(call.args.channel))).toEqual([APPROVERS]);
   await pause(500);

@@ -3,10 +3,8 @@
  * Connector refuses the card for the approver channel, nothing shows the request, and a
  * minute on the bot's sweep sends it there once.
  */
-import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { queryRows } from '../../server/db/database.js';
-import { advance, buildApprovalsFixture, createPolicy, requestAccessAs, type ApprovalsFixture } from '../support/approvals-fixture.js';
+import { advance, buildApprovalsFixture, chatCopiesOf, createSreProdPolicy, requestAccessAs, type ApprovalsFixture } from '../support/approvals-fixture.js';
 import { bindTeamsTenant } from '../support/chat-binding.js';
 import { startFakeTeams, type FakeTeams } from '../support/fake-teams.js';
 import { startTestVigil, type TestVigil } from '../support/test-vigil.js';
@@ -23,15 +21,7 @@ beforeAll(async () => {
   t = await startTestVigil({ env: { TEAMS_BOT_ENABLED: 'true', TEAMS_SERVICE_URL: teams.serviceUrl, VIGIL_WEBHOOK_POLL_MS: '100' } });
   f = await buildApprovalsFixture(t);
   await bindTeamsTenant(t, teams, t.vigil.baseUrl, AAD_TENANT, APPROVERS);
-  const policy = await createPolicy(t, {
-    name: 'SRE prod',
-    requestKinds: ['ACCESS'],
-    serverLabels: [{ key: 'env', value: 'prod' }],
-    approverGroups: ['sre'],
-    isAdminApprover: false,
-    requiredApprovals: 1,
-  });
-  expect(policy.errors).toBeUndefined();
+  await createSreProdPolicy(t);
 });
 afterAll(async () => {
   await t?.close();
@@ -49,18 +39,14 @@ it('sends the card of a request the Bot Connector refused a minute later, once',
   const id = response.data!.requestAccess.id as string;
   await teams.waitFor(() => cardsTo(APPROVERS).length >= 1, 10_000);
   await pause(300);
-  const copies = () =>
-    queryRows<{ conversation: string }>(
-      t.vigil.database.db,
-      sql`select conversation from chat_messages where tenant_id = ${t.admin.tenantId} and subject_type = 'approval' and subject_id = ${id}::uuid`,
-    );
+  const copies = () => chatCopiesOf(t, id);
   expect(await copies()).toEqual([]);
   expect(cardsTo(APPROVERS)).toHaveLength(1);
 
   advance(t, 2);
   await teams.waitFor(() => cardsTo(APPROVERS).length >= 2, 10_000);
   expect(JSON.stringify(cardsTo(APPROVERS)[1]!.body)).toContain('web-01');
-  await expect.poll(copies).toEqual([{ conversation: APPROVERS }]);
+  await expect.poll(copies).toEqual([APPROVERS]);
   await pause(300);
   advance(t, 10);
   await pause(300);

@@ -8,7 +8,10 @@
  *
  * Helpers run the workflow through GraphQL, as the API and bots do.
  */
+import { sql } from 'drizzle-orm';
+import { expect } from 'vitest';
 import { sweepApprovals } from '../../server/approvals/approval-sweeper.js';
+import { queryRows } from '../../server/db/database.js';
 import type { ManualClock } from '../../server/clock.js';
 import type { GraphQLResponse } from './graphql-client.js';
 import { addServer, type TestServer } from './records-fixture.js';
@@ -77,6 +80,28 @@ export function decideAs(t: TestVigil, who: TestUser, id: string, decision: 'APP
 
 export function createPolicy(t: TestVigil, input: Record<string, unknown>): Promise<GraphQLResponse<any>> {
   return t.gql(CREATE_POLICY, t.admin.token, { input });
+}
+
+/** Access to env=prod servers (web-01, db-01), decided by one approval from group `sre`. */
+export async function createSreProdPolicy(t: TestVigil): Promise<void> {
+  const created = await createPolicy(t, {
+    name: 'SRE prod',
+    requestKinds: ['ACCESS'],
+    serverLabels: [{ key: 'env', value: 'prod' }],
+    approverGroups: ['sre'],
+    isAdminApprover: false,
+    requiredApprovals: 1,
+  });
+  expect(created.errors).toBeUndefined();
+}
+
+/** Where the chat bots' copies of a request were posted (conversation ids, sorted). */
+export async function chatCopiesOf(t: TestVigil, approvalId: string): Promise<string[]> {
+  const rows = await queryRows<{ conversation: string }>(
+    t.vigil.database.db,
+    sql`select conversation from chat_messages where tenant_id = ${t.admin.tenantId} and subject_type = 'approval' and subject_id = ${approvalId}::uuid order by conversation`,
+  );
+  return rows.map((row) => row.conversation);
 }
 
 export function authorizeSudoAs(t: TestVigil, server: TestServer, user: string, command: string): Promise<GraphQLResponse<any>> {

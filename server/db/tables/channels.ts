@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { boolean, foreignKey, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { eventTime, oneOf, sameTenantReference, SEVERITIES, tenantId, writtenAt } from './columns.js';
+import { CHAT_PROVIDERS } from './chat.js';
 import { users } from './users.js';
 import { DELIVERY_STATUSES } from './webhooks.js';
 
@@ -163,7 +164,8 @@ export const alertDeliveries = pgTable(
 
 export type AlertDeliveryRow = typeof alertDeliveries.$inferSelect;
 
-export const PERSON_MEDIA = ['email', 'slack', 'teams'] as const;
+/** Email, or a direct message from one of Vigil's chat bots. */
+export const PERSON_MEDIA = ['email', ...CHAT_PROVIDERS] as const;
 export type PersonMedium = (typeof PERSON_MEDIA)[number];
 
 /**
