@@ -16,6 +16,7 @@ import { lockDataDir, type DataDirLock } from './db/data-dir-lock.js';
 import { openDatabase, type DatabaseHandle, type OpenDatabaseOptions } from './db/database.js';
 import { createReadRouting } from './reads/read-routing.js';
 import { runMigrations } from './db/migrate.js';
+import { registerOutboxKey, tagOutboxAfterMigrations } from './outbound/delivery-tags.js';
 import { createApp } from './http/app.js';
 import { createExpressServer } from './http/express-server.js';
 import { createExplorerRouter } from './http/explorer-routes.js';
@@ -93,7 +94,10 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
   let database: DatabaseHandle | undefined;
   try {
     database = await openDatabase(config.database, options.database);
-    await runMigrations(database);
+    const secretBox = loadSecretBox(config.secretKey, config.previousSecretKeys, config.database.dataDir);
+    const unregisterOutboxKey = registerOutboxKey(database.db, secretBox);
+    const db = database.db;
+    await runMigrations(database, (applied) => tagOutboxAfterMigrations(db, secretBox, applied));
     // Before anything is written: an instance whose key is not trusted does not start at all.
     const signingKey = loadSigningKey(config.audit.signingKeyPem, config.database.dataDir);
     const logSigner = await loadLogSigner(database.db, signingKey, config.audit.instanceName, config.audit.trustedKeys);
@@ -107,7 +111,6 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
     // What was queued while no instance ran (a first run, a migration's backfill) joins the log now.
     await log.runMaintenance();
 
-    const secretBox = loadSecretBox(config.secretKey, config.previousSecretKeys, config.database.dataDir);
     const outbound = createOutboundPolicy(config.outbound.allow);
     const onCall = onCallDirectoryFor(config.onCall, secretBox, logger);
     const chatSenders: ChatSenders = {};
@@ -311,6 +314,7 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
             // The runs writers asked for finish before the database closes (none can be asked now).
             await log.whenIdle();
             unregisterLog();
+            unregisterOutboxKey();
             await bus.dispose();
             await reads.close();
           } finally {

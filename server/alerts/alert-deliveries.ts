@@ -11,7 +11,7 @@ import { and, asc, eq, getTableColumns, inArray } from 'drizzle-orm';
 import { channelsByIds, sendAlertToChannel } from '../channels/channels.js';
 import type { AlertMessage } from '../channels/send-to-channel.js';
 import type { Executor } from '../db/database.js';
-import { channelOutbox, outcomeOf, runDueOutbox, sendSoon, type SendOutcome } from '../outbound/channel-outbox.js';
+import { channelOutbox, outcomeOf, refusedOutcome, runDueOutbox, sendSoon, type SendOutcome, type SentRow } from '../outbound/channel-outbox.js';
 import { rowsByIds } from '../db/rows-by-ids.js';
 import {
   alertDeliveries,
@@ -25,19 +25,16 @@ import {
 } from '../db/tables/index.js';
 import type { Disposable } from '../disposable.js';
 import { newId } from '../ids.js';
+import { deliveryTag, isQueuedByVigil, outboxKeyOf } from '../outbound/delivery-tags.js';
 import { startPeriodicJob } from '../periodic-job.js';
 import type { DeliveryDeps } from '../webhooks/delivery-worker.js';
 
 /** Queues a delivery of each fired alert to each of its rule's channels, in the firing transaction. */
 export async function queueAlertDeliveries(db: Executor, rule: AlertRuleRow, fired: readonly AlertRow[], now: Date): Promise<void> {
   if (fired.length === 0 || rule.channelIds.length === 0) return;
-  await db
-    .insert(alertDeliveries)
-    .values(
-      fired.flatMap((alert) =>
-        rule.channelIds.map((channelId) => ({ tenantId: rule.tenantId, id: newId(), alertId: alert.id, channelId, nextAttemptAt: now, createdAt: now })),
-      ),
-    );
+  const box = outboxKeyOf(db);
+  const rows = fired.flatMap((alert) => rule.channelIds.map((channelId) => ({ tenantId: rule.tenantId, id: newId(), alertId: alert.id, channelId })));
+  await db.insert(alertDeliveries).values(rows.map((row) => ({ ...row, nextAttemptAt: now, createdAt: now, mac: deliveryTag(box, 'alert_deliveries', row) })));
 }
 
 /** The message a channel receives for an alert of a rule. */
@@ -64,8 +61,13 @@ async function sendClaimed(deps: DeliveryDeps, tenantId: string, ids: readonly s
     claimed.map((delivery) => delivery.channelId),
   );
   const channels = new Map(channelRows.map((channel) => [channel.id, channel]));
+  const box = outboxKeyOf(deps.db);
   const sent = await Promise.all(
-    claimed.map(async (delivery) => {
+    claimed.map(async (delivery): Promise<SentRow[]> => {
+      if (!isQueuedByVigil(box, 'alert_deliveries', delivery)) {
+        const refused = { id: delivery.id, asked: { alertId: delivery.alertId, channelId: delivery.channelId } };
+        return [{ claim: delivery, outcome: refusedOutcome, context: { alertId: delivery.alertId, channelId: delivery.channelId }, refused }];
+      }
       const alert = byAlert.get(delivery.alertId);
       // The alert went with its rule meanwhile, and its deliveries with it.
       if (!alert) return [];

@@ -79,6 +79,7 @@ export const AUDIT_ACTIONS = [
   'retention.changed',
   'retention.applied',
   'secrets.resealed',
+  'outbox.delivery_refused',
   'log.coverage_extended',
   'audit.log_viewed',
   'audit.exported',

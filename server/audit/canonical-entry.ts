@@ -15,10 +15,7 @@
  * read back from jsonb to the same canonical form.
  */
 import { createHash } from 'node:crypto';
-import canonicalizeModule from 'canonicalize';
-
-// The package is CommonJS with an ESM-style type declaration; at run time the default import is the function.
-const canonicalize = canonicalizeModule as unknown as (input: unknown) => string | undefined;
+import { canonicalJson } from '../canonical-json.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -42,7 +39,7 @@ export interface ChainedFields {
 }
 
 export function canonicalEntry(entry: ChainedFields): string {
-  return canonicalize({
+  return canonicalJson({
     v: 1,
     tenantId: entry.tenantId,
     seq: entry.seq,
@@ -54,7 +51,7 @@ export function canonicalEntry(entry: ChainedFields): string {
     before: entry.before,
     after: entry.after,
     context: { clientIp: entry.clientIp, userAgent: entry.userAgent, requestId: entry.requestId },
-  })!;
+  });
 }
 
 export function chainHash(prevHash: string, entry: ChainedFields): string {

@@ -4,9 +4,7 @@
  * signed with Ed25519; the signature is stored in base64.
  */
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
-import canonicalizeModule from 'canonicalize';
-
-const canonicalize = canonicalizeModule as unknown as (input: unknown) => string | undefined;
+import { canonicalJson } from '../canonical-json.js';
 
 export interface CheckpointFacts {
   readonly tenantId: string;
@@ -21,7 +19,7 @@ export interface SignedCheckpoint extends CheckpointFacts {
 }
 
 export function checkpointPayload(facts: CheckpointFacts): string {
-  return canonicalize({ v: 1, tenantId: facts.tenantId, seq: facts.seq, headHash: facts.headHash, signedAt: facts.signedAt.toISOString() })!;
+  return canonicalJson({ v: 1, tenantId: facts.tenantId, seq: facts.seq, headHash: facts.headHash, signedAt: facts.signedAt.toISOString() });
 }
 
 export function isCheckpointSignatureValid(checkpoint: SignedCheckpoint, publicKeys: ReadonlyMap<string, KeyObject>): boolean {

@@ -9,6 +9,8 @@ import type { Config } from '../config.js';
 import { lockDataDir } from '../db/data-dir-lock.js';
 import { openDatabase, type DatabaseHandle } from '../db/database.js';
 import { runMigrations } from '../db/migrate.js';
+import { registerOutboxKey, tagOutboxAfterMigrations } from '../outbound/delivery-tags.js';
+import { loadSecretBox } from '../secrets/secret-box.js';
 import type { UserRow } from '../db/tables/index.js';
 import { findTenant } from '../identity/tenants.js';
 import { findUserByEmail } from '../identity/users.js';
@@ -21,7 +23,10 @@ export async function withDatabase<T>(config: Config, work: (database: DatabaseH
   try {
     const database = await openDatabase(config.database, { applicationName: 'vigil-cli' });
     try {
-      await runMigrations(database);
+      // What a command queues to send (a webhook of a checkpoint it signs) is tagged like an instance's.
+      const secretBox = loadSecretBox(config.secretKey, config.previousSecretKeys, config.database.dataDir);
+      registerOutboxKey(database.db, secretBox);
+      await runMigrations(database, (applied) => tagOutboxAfterMigrations(database.db, secretBox, applied));
       return await work(database);
     } finally {
       await database.close();

@@ -3,10 +3,12 @@
  * ones with VIGIL_SECRET_KEY_PREVIOUS (server/secrets/reseal.ts). Progress goes to stderr as it
  * happens; the result, a line per table as it is done and one per value that could not be
  * opened, to stdout.
+ * Queued outbox messages are tagged again under the current key (server/outbound/delivery-tags.ts).
  * Exit 0 when everything is under the current key, 1 when some value could not be opened.
  */
 import type { Command } from 'commander';
 import type { Config } from '../config.js';
+import { retagUnderCurrentKey } from '../outbound/delivery-tags.js';
 import { resealAll, type ResealProgress } from '../secrets/reseal.js';
 import { loadSecretBox } from '../secrets/secret-box.js';
 import { CliError, withDatabase } from './operator-session.js';
@@ -32,7 +34,12 @@ async function rotateSecrets(config: Config): Promise<number> {
   const box = loadSecretBox(config.secretKey, config.previousSecretKeys, config.database.dataDir);
   if (config.previousSecretKeys.length === 0) say('No VIGIL_SECRET_KEY_PREVIOUS: values sealed under another key cannot be opened and will be reported.');
   say(`Resealing stored secrets under key ${box.keyId}…`);
-  const report = await withDatabase(config, ({ db }) => resealAll(db, box, showProgress));
+  const { report, outbox } = await withDatabase(config, async ({ db }) => ({
+    report: await resealAll(db, box, showProgress),
+    // Messages still to send carry tags under the old key: tagged again, or they would be refused once it is gone.
+    outbox: await retagUnderCurrentKey(db, box),
+  }));
+  print(`outbox: ${outbox.retagged} tagged again${outbox.untrusted > 0 ? `, ${outbox.untrusted} whose tag no key confirms (they will be refused)` : ''}`);
 
   const failures = report.tables.flatMap((table) => table.failures);
   for (const failure of failures) {

@@ -2,7 +2,8 @@
  * The category and severity of an audit-log or activity-log action (`domain.verb_past`), for the
  * event stream. The category follows the action's domain, the part before the first dot, with a
  * few exact actions placed apart (role and permission changes are privilege, not administration).
- * Severity: `medium` for the actions that change who may do what, weaken a control or remove what
+ * Severity: `high` for what only an intruder does (an outbox row Vigil did not write, refused);
+ * `medium` for the actions that change who may do what, weaken a control or remove what
  * watches the record (MEDIUM_ACTIONS); `info` for reading the record and Vigil's own bookkeeping
  * (INFO_DOMAINS, INFO_ACTIONS); `low` for every other change.
  */
@@ -38,6 +39,7 @@ const CATEGORY_OF_DOMAIN: Readonly<Record<string, EventCategory>> = {
   log: 'system',
   retention: 'system',
   secrets: 'system',
+  outbox: 'system',
   alert: 'system',
   notification: 'system',
   records: 'system',
@@ -47,6 +49,8 @@ const CATEGORY_OF_DOMAIN: Readonly<Record<string, EventCategory>> = {
   compliance: 'system',
   drift: 'system',
 };
+
+const HIGH_ACTIONS: ReadonlySet<string> = new Set(['outbox.delivery_refused']);
 
 const MEDIUM_ACTIONS: ReadonlySet<string> = new Set([
   'auth.sign_in_failed',
@@ -109,6 +113,7 @@ export function categoryOfAction(action: string): EventCategory {
 }
 
 export function severityOfAction(action: string): Severity {
+  if (HIGH_ACTIONS.has(action)) return 'high';
   if (MEDIUM_ACTIONS.has(action)) return 'medium';
   if (INFO_ACTIONS.has(action) || INFO_DOMAINS.has(domainOf(action))) return 'info';
   return 'low';

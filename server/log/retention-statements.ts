@@ -12,14 +12,12 @@
  * a forged statement needs a forged policy change in plain sight.
  */
 import { createHash } from 'node:crypto';
-import canonicalizeModule from 'canonicalize';
+import { canonicalJson } from '../canonical-json.js';
 import { sql, type SQL } from 'drizzle-orm';
 import { arrayLiteral } from '../db/bulk-insert.js';
 import { queryRows, type Executor } from '../db/database.js';
 import { newId } from '../ids.js';
 import { LOG_STATEMENT_KIND } from './leaf-kinds.js';
-
-const canonicalize = canonicalizeModule as unknown as (input: unknown) => string | undefined;
 
 export interface PrunedLeaves {
   readonly leafKind: string;
@@ -53,7 +51,7 @@ export async function appendRetentionStatement(
   pruned: PrunedLeaves,
   policy: { kind: string; days: number; olderThan: Date },
 ): Promise<void> {
-  const leaf = canonicalize({
+  const leaf = canonicalJson({
     kind: LOG_STATEMENT_KIND,
     statement: {
       action: 'retention.pruned',
@@ -65,7 +63,7 @@ export async function appendRetentionStatement(
       policy: policy.kind,
     },
     v: 1,
-  })!;
+  });
   const leafHash = createHash('sha256')
     .update(Buffer.from([0]))
     .update(leaf)

@@ -8,10 +8,11 @@
  */
 import { sql } from 'drizzle-orm';
 import type { Clock } from '../clock.js';
-import type { Executor } from '../db/database.js';
+import type { Database } from '../db/database.js';
 import type { Logger } from '../logger.js';
 import { nextAttemptAt } from '../webhooks/retry-schedule.js';
 import { claimDueRows, tenantsWithDueRows } from './outbox-claims.js';
+import { raiseRefusedDeliveries, REFUSED_ERROR, type RefusedDelivery } from './refused-deliveries.js';
 
 export type ChannelOutboxTable = 'alert_deliveries' | 'person_deliveries';
 
@@ -51,15 +52,28 @@ export async function sendSoon(outbox: ChannelOutbox, tenantId: string): Promise
 
 export interface ChannelOutbox {
   readonly table: ChannelOutboxTable;
-  readonly db: Executor;
+  readonly db: Database;
   readonly clock: Clock;
   readonly logger: Logger;
   /** How long a claim is held: long enough for the batch's slowest send. */
   readonly leaseMs: number;
   readonly batch: number;
-  /** Sends the claimed rows; each outcome settles its row (none: the row went meanwhile). */
-  readonly send: (tenantId: string, ids: readonly string[]) => Promise<{ claim: Claim; outcome: SendOutcome; context: Record<string, unknown> }[]>;
+  /**
+   * Sends the claimed rows; each outcome settles its row (none: the row went meanwhile). A row
+   * Vigil did not queue is not sent: its outcome is `refusedOutcome` and `refused` says what it asked for.
+   */
+  readonly send: (tenantId: string, ids: readonly string[]) => Promise<SentRow[]>;
 }
+
+export interface SentRow {
+  readonly claim: Claim;
+  readonly outcome: SendOutcome;
+  readonly context: Record<string, unknown>;
+  readonly refused?: RefusedDelivery;
+}
+
+/** The outcome of a row Vigil did not queue: never sent, never tried again. */
+export const refusedOutcome: SendOutcome = { isSuccess: false, error: REFUSED_ERROR, isFinal: true };
 
 async function settle(outbox: ChannelOutbox, claim: Claim, outcome: SendOutcome): Promise<void> {
   const now = outbox.clock.now();
@@ -74,7 +88,7 @@ async function settle(outbox: ChannelOutbox, claim: Claim, outcome: SendOutcome)
 
 /** An outbox whose sends are bounded by `timeoutMs`: a claim holds for three of them. */
 export function channelOutbox(
-  deps: { readonly db: Executor; readonly clock: Clock; readonly logger: Logger; readonly timeoutMs: number },
+  deps: { readonly db: Database; readonly clock: Clock; readonly logger: Logger; readonly timeoutMs: number },
   table: ChannelOutboxTable,
   send: ChannelOutbox['send'],
 ): ChannelOutbox {
@@ -91,11 +105,18 @@ export async function runDueOutbox(outbox: ChannelOutbox, onlyTenantId?: string)
       const now = outbox.clock.now();
       const ids = await claimDueRows(outbox.db, outbox.table, tenantId, now, new Date(now.getTime() + outbox.leaseMs), outbox.batch);
       if (ids.length === 0) break;
-      for (const { claim, outcome, context } of await outbox.send(tenantId, ids)) {
+      const sent = await outbox.send(tenantId, ids);
+      for (const { claim, outcome, context } of sent) {
         if (!outcome.isSuccess)
           outbox.logger.warn({ table: outbox.table, ...context, attempts: claim.attempts, error: outcome.error }, 'message not delivered');
         await settle(outbox, claim, outcome);
       }
+      await raiseRefusedDeliveries(
+        outbox,
+        tenantId,
+        outbox.table,
+        sent.flatMap((row) => (row.refused ? [row.refused] : [])),
+      );
       attempted += ids.length;
       if (ids.length < outbox.batch) break;
     }

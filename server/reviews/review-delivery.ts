@@ -19,7 +19,8 @@ import { rowsByIds } from '../db/rows-by-ids.js';
 import { CHAT_PROVIDERS, notificationChannels, personDeliveries, type ChatProvider, type PersonMedium } from '../db/tables/index.js';
 import type { Disposable } from '../disposable.js';
 import { newId } from '../ids.js';
-import { channelOutbox, outcomeOf, runDueOutbox, sendSoon, type SendOutcome } from '../outbound/channel-outbox.js';
+import { deliveryTag, isQueuedByVigil, outboxKeyOf } from '../outbound/delivery-tags.js';
+import { channelOutbox, outcomeOf, refusedOutcome, runDueOutbox, sendSoon, type SendOutcome, type SentRow } from '../outbound/channel-outbox.js';
 import { startPeriodicJob } from '../periodic-job.js';
 import type { DeliveryDeps } from '../webhooks/delivery-worker.js';
 
@@ -73,19 +74,25 @@ export async function queueToPeople(
   }
   if (rows.length === 0) return;
   const { subject, message: text, severity, source, link } = message;
+  const box = outboxKeyOf(db);
+  const tagged = rows.map((row) => ({ tenantId, id: newId(), ...row, message: { subject, message: text, severity, source, link } }));
   await db
     .insert(personDeliveries)
-    .values(
-      rows.map((row) => ({ tenantId, id: newId(), ...row, message: { subject, message: text, severity, source, link }, nextAttemptAt: now, createdAt: now })),
-    );
+    .values(tagged.map((row) => ({ ...row, nextAttemptAt: now, createdAt: now, mac: deliveryTag(box, 'person_deliveries', row) })));
 }
 
 async function sendClaimed(deps: DeliveryDeps, tenantId: string, ids: readonly string[]) {
   const claimed = await rowsByIds(deps.db, personDeliveries, tenantId, ids);
   const channel = claimed.some((row) => row.medium === 'email') ? await mailChannel(deps.db, tenantId) : undefined;
+  const box = outboxKeyOf(deps.db);
   return Promise.all(
-    claimed.map(async (row) => {
+    claimed.map(async (row): Promise<SentRow> => {
       const message = row.message as unknown as AlertMessage;
+      const context = { userId: row.userId, medium: row.medium };
+      if (!isQueuedByVigil(box, 'person_deliveries', row)) {
+        const asked = { userId: row.userId, medium: row.medium, address: row.address, subject: message.subject };
+        return { claim: row, outcome: refusedOutcome, context, refused: { id: row.id, asked } };
+      }
       let outcome: SendOutcome;
       if (row.medium === 'email') {
         outcome = channel
@@ -105,7 +112,7 @@ async function sendClaimed(deps: DeliveryDeps, tenantId: string, ids: readonly s
           ? await outcomeOf(sender.sendAlert(tenantId, row.address, message))
           : { isSuccess: false, error: `The ${row.medium === 'slack' ? 'Slack' : 'Teams'} bot is not configured on this Vigil` };
       }
-      return { claim: row, outcome, context: { userId: row.userId, medium: row.medium } };
+      return { claim: row, outcome, context };
     }),
   );
 }

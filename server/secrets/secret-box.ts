@@ -6,8 +6,11 @@
  * told apart from the one that sealed a value: `seal` always uses the current key, `open` also
  * accepts the previous keys (VIGIL_SECRET_KEY_PREVIOUS) until `vigil secrets rotate` (reseal.ts)
  * has sealed every stored value again under the current one.
+ * The same keys also authenticate what Vigil wrote for itself to act on later (an outbox row it
+ * will send): `tag` gives `v1.<key id>.<HMAC-SHA256>` under a key derived from the secret key for
+ * that use alone, so a row written by anyone holding only the database is told apart.
  */
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -20,8 +23,26 @@ export interface SecretBox {
   seal(plaintext: string): string;
   /** Opens a value sealed under the current key or one of the previous keys. */
   open(sealed: string): string;
-  /** Whether `sealed` names the current key (by its key id; nothing is decrypted). */
+  /** Whether `sealed` (or a tag) names the current key (by its key id; nothing is decrypted). */
   isCurrent(sealed: string): boolean;
+  /** Authenticates `parts` for `purpose` under the current key. */
+  tag(purpose: string, parts: readonly string[]): string;
+  /** Whether `tag` authenticates `parts` for `purpose` under the current key or a previous one. */
+  isTagOf(tag: string, purpose: string, parts: readonly string[]): boolean;
+}
+
+const TAG_KEY_INFO = 'vigil row tag v1';
+
+/** The HMAC key for tags: never the sealing key itself, so neither use can stand in for the other. */
+function tagKeyOf(key: Buffer): Buffer {
+  return Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), TAG_KEY_INFO, 32));
+}
+
+/** HMAC over the JSON array of purpose and parts: unambiguous wherever the parts' boundaries fall. */
+function macOf(tagKey: Buffer, purpose: string, parts: readonly string[]): Buffer {
+  return createHmac('sha256', tagKey)
+    .update(JSON.stringify([purpose, ...parts]))
+    .digest();
 }
 
 /** The first 8 base64url characters of the key's SHA-256: names a key without revealing it. */
@@ -40,6 +61,7 @@ export function secretBoxFromKey(key: Buffer, previousKeys: readonly Buffer[] = 
   const keyId = keyIdOf(key);
   const keys = new Map<string, Buffer>(previousKeys.map((previous) => [keyIdOf(previous), previous]));
   keys.set(keyId, key);
+  const tagKeys = new Map([...keys].map(([id, each]) => [id, tagKeyOf(each)]));
   return {
     keyId,
     seal(plaintext) {
@@ -64,6 +86,17 @@ export function secretBoxFromKey(key: Buffer, previousKeys: readonly Buffer[] = 
     },
     isCurrent(sealed) {
       return sealedKeyId(sealed) === keyId;
+    },
+    tag(purpose, parts) {
+      return ['v1', keyId, macOf(tagKeys.get(keyId)!, purpose, parts).toString('base64url')].join('.');
+    },
+    isTagOf(tag, purpose, parts) {
+      const [version, tagKeyId, mac, ...rest] = tag.split('.');
+      const tagKey = tagKeys.get(tagKeyId ?? '');
+      if (version !== 'v1' || !tagKey || mac === undefined || rest.length > 0) return false;
+      const expected = macOf(tagKey, purpose, parts);
+      const given = Buffer.from(mac, 'base64url');
+      return given.length === expected.length && timingSafeEqual(given, expected);
     },
   };
 }

@@ -15,6 +15,8 @@ import type { Disposable } from '../disposable.js';
 import type { Logger } from '../logger.js';
 import type { OutboundPolicy } from '../outbound/outbound-policy.js';
 import { postJson, type PostResult } from '../outbound/post-json.js';
+import { isQueuedByVigil, outboxKeyOf } from '../outbound/delivery-tags.js';
+import { payloadDigest, raiseRefusedDeliveries, REFUSED_ERROR, type RefusedDelivery } from '../outbound/refused-deliveries.js';
 import { startPeriodicJob } from '../periodic-job.js';
 import type { ChatSenders } from '../channels/chat-senders.js';
 import type { SecretBox } from '../secrets/secret-box.js';
@@ -62,12 +64,18 @@ async function claimDue(deps: DeliveryDeps, tenantId: string, now: Date): Promis
   return ids.length === 0 ? [] : rowsByIds(deps.db, webhookDeliveries, tenantId, ids);
 }
 
-async function settle(deps: DeliveryDeps, delivery: WebhookDeliveryRow, subscription: WebhookSubscriptionRow | undefined, result: PostResult): Promise<void> {
+async function settle(
+  deps: DeliveryDeps,
+  delivery: WebhookDeliveryRow,
+  subscription: WebhookSubscriptionRow | undefined,
+  result: PostResult,
+  isRefused = false,
+): Promise<void> {
   const now = deps.clock.now();
   const isSuccess = result.status !== null && result.status >= 200 && result.status < 300;
   const isGone = result.status === 410;
   const next =
-    isSuccess || isGone || !subscription?.isActive
+    isSuccess || isGone || isRefused || !subscription?.isActive
       ? null
       : nextAttemptAt(delivery.attempts, now, result.status === 429 || result.status === 503 ? result.retryAfterSeconds : null);
   const status = isSuccess ? 'succeeded' : next ? 'retrying' : 'failed';
@@ -123,8 +131,13 @@ async function settle(deps: DeliveryDeps, delivery: WebhookDeliveryRow, subscrip
   });
 }
 
-async function deliver(deps: DeliveryDeps, delivery: WebhookDeliveryRow, subscriptions: Map<string, WebhookSubscriptionRow>): Promise<void> {
+/** Sends one claimed delivery; a row Vigil did not queue is refused instead, and returned for the alarm. */
+async function deliver(deps: DeliveryDeps, delivery: WebhookDeliveryRow, subscriptions: Map<string, WebhookSubscriptionRow>): Promise<RefusedDelivery[]> {
   const subscription = subscriptions.get(delivery.subscriptionId);
+  if (!isQueuedByVigil(outboxKeyOf(deps.db), 'webhook_deliveries', delivery)) {
+    await settle(deps, delivery, subscription, { status: null, body: '', error: REFUSED_ERROR, retryAfterSeconds: null, durationMs: 0 }, true);
+    return [{ id: delivery.id, asked: { subscriptionId: delivery.subscriptionId, eventType: delivery.eventType, ...payloadDigest(delivery.payload) } }];
+  }
   let result: PostResult;
   if (!subscription?.isActive) {
     result = { status: null, body: '', error: 'The subscription is not active', retryAfterSeconds: null, durationMs: 0 };
@@ -133,6 +146,7 @@ async function deliver(deps: DeliveryDeps, delivery: WebhookDeliveryRow, subscri
     result = await sendToSubscription(deps, subscription, { eventType: delivery.eventType, messageId, body: delivery.payload });
   }
   await settle(deps, delivery, subscription, result);
+  return [];
 }
 
 /** One pass over every tenant with due deliveries; returns how many were attempted. */
@@ -147,7 +161,8 @@ export async function runDueDeliveries(deps: DeliveryDeps): Promise<number> {
       if (claimed.length === 0) break;
       const subscriptionRows = await rowsByIds(deps.db, webhookSubscriptions, tenantId, [...new Set(claimed.map((row) => row.subscriptionId))]);
       const subscriptions = new Map(subscriptionRows.map((row) => [row.id, row]));
-      await Promise.all(claimed.map((delivery) => deliver(deps, delivery, subscriptions)));
+      const refused = await Promise.all(claimed.map((delivery) => deliver(deps, delivery, subscriptions)));
+      await raiseRefusedDeliveries(deps, tenantId, 'webhook_deliveries', refused.flat());
       attempted += claimed.length;
       if (claimed.length < CLAIM_BATCH) break;
     }

@@ -3,7 +3,7 @@
  * transaction of the event, so a committed change is always delivered and a rolled-back one never
  * is. Workers send the rows (server/webhooks/delivery-worker.ts).
  */
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import { accessSessionSnapshot, approvalSnapshot, sudoAuthorizationSnapshot } from '../approvals/approval-records.js';
 import type { Executor } from '../db/database.js';
 import { rowsByIds } from '../db/rows-by-ids.js';
@@ -16,10 +16,12 @@ import {
   serverPresence,
   servers,
   sudoAuthorizations,
+  webhookDeliveries,
   webhookSubscriptions,
 } from '../db/tables/index.js';
 import { alertSnapshot } from '../alerts/alert-snapshot.js';
 import { newId } from '../ids.js';
+import { deliveryTag, outboxKeyOf } from '../outbound/delivery-tags.js';
 import type { DomainEvent } from '../realtime/domain-events.js';
 import type { WebhookEventType } from './event-types.js';
 
@@ -30,13 +32,12 @@ export interface WebhookMessage {
   readonly occurredAt: Date;
 }
 
-/** The types the tenant's active subscriptions want (one small query per publishing transaction). */
-async function wantedTypes(db: Executor, tenantId: string): Promise<Set<string>> {
-  const rows = await db
-    .select({ type: sql<string>`unnest(${webhookSubscriptions.eventTypes})` })
+/** The tenant's active subscriptions and the types each wants (one small query per publishing transaction). */
+async function activeSubscriptions(db: Executor, tenantId: string): Promise<{ id: string; eventTypes: string[] }[]> {
+  return db
+    .select({ id: webhookSubscriptions.id, eventTypes: webhookSubscriptions.eventTypes })
     .from(webhookSubscriptions)
     .where(and(eq(webhookSubscriptions.tenantId, tenantId), eq(webhookSubscriptions.isActive, true)));
-  return new Set(rows.map((row) => row.type));
 }
 
 const SESSION_EVENT: Record<string, WebhookEventType | undefined> = {
@@ -157,21 +158,30 @@ async function messagesOf(db: Executor, event: DomainEvent, wanted: Set<string>,
   }
 }
 
-/** Writes a delivery per subscription for each message, in the caller's transaction. */
-export async function enqueueMessages(db: Executor, messages: readonly WebhookMessage[]): Promise<number> {
-  let count = 0;
-  for (const message of messages) {
-    const id = newId();
-    const body = JSON.stringify({ id, type: message.type, tenantId: message.tenantId, occurredAt: message.occurredAt.toISOString(), data: message.data });
-    const inserted = await db.execute(sql`
-      insert into webhook_deliveries (tenant_id, id, subscription_id, event_type, payload, status, attempts, next_attempt_at, created_at)
-      select tenant_id, gen_random_uuid(), id, ${message.type}, ${body}, 'pending', 0, ${message.occurredAt.toISOString()}::timestamptz, ${message.occurredAt.toISOString()}::timestamptz
-      from webhook_subscriptions
-      where tenant_id = ${message.tenantId} and is_active and ${message.type} = any(event_types)
-      returning id`);
-    count += Array.isArray(inserted) ? inserted.length : ((inserted as { rows?: unknown[] }).rows?.length ?? 0);
-  }
-  return count;
+/** Writes a delivery per subscription wanting each message, tagged, in the caller's transaction. */
+async function enqueueMessages(
+  db: Executor,
+  subscriptions: readonly { id: string; eventTypes: string[] }[],
+  messages: readonly WebhookMessage[],
+): Promise<void> {
+  const box = messages.length > 0 ? outboxKeyOf(db) : undefined;
+  const rows = messages.flatMap((message) => {
+    // One message id for every subscription's copy: the id receivers deduplicate on.
+    const body = JSON.stringify({
+      id: newId(),
+      type: message.type,
+      tenantId: message.tenantId,
+      occurredAt: message.occurredAt.toISOString(),
+      data: message.data,
+    });
+    return subscriptions
+      .filter((subscription) => subscription.eventTypes.includes(message.type))
+      .map((subscription) => {
+        const row = { tenantId: message.tenantId, id: newId(), subscriptionId: subscription.id, eventType: message.type, payload: body };
+        return { ...row, nextAttemptAt: message.occurredAt, createdAt: message.occurredAt, mac: deliveryTag(box!, 'webhook_deliveries', row) };
+      });
+  });
+  if (rows.length > 0) await db.insert(webhookDeliveries).values(rows);
 }
 
 /** Events for Vigil's own listeners only: bookkeeping, or (recording chunks) far too many to send. */
@@ -185,10 +195,11 @@ export async function enqueueWebhookDeliveries(db: Executor, events: readonly Do
     byTenant.set(event.tenantId, [...(byTenant.get(event.tenantId) ?? []), event]);
   }
   for (const [tenantId, tenantEvents] of byTenant) {
-    const wanted = await wantedTypes(db, tenantId);
+    const subscriptions = await activeSubscriptions(db, tenantId);
+    const wanted = new Set(subscriptions.flatMap((subscription) => subscription.eventTypes));
     if (wanted.size === 0) continue;
     const messages: WebhookMessage[] = [];
     for (const event of tenantEvents) messages.push(...(await messagesOf(db, event, wanted, now)));
-    await enqueueMessages(db, messages);
+    await enqueueMessages(db, subscriptions, messages);
   }
 }

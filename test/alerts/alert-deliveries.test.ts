@@ -4,9 +4,12 @@
  * failure, every attempt shown on the alert; a channel removed meanwhile fails its deliveries; two
  * senders at once send each delivery once. Driven by the test clock and a real local receiver.
  */
+import { eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runDueAlertDeliveries } from '../../server/alerts/alert-deliveries.js';
 import { evaluateAlertRules } from '../../server/alerts/evaluate-rules.js';
+import { alertDeliveries } from '../../server/db/tables/index.js';
+import { REFUSED_ERROR } from '../../server/outbound/refused-deliveries.js';
 import type { DeliveryDeps } from '../../server/webhooks/delivery-worker.js';
 import { advance } from '../support/approvals-fixture.js';
 import { testDeliveryDeps } from '../support/delivery-deps.js';
@@ -159,6 +162,31 @@ describe('alert deliveries', () => {
       ['SUCCEEDED', 2],
       ['SUCCEEDED', 2],
     ]);
+  });
+
+  it('are refused when the database sends one to another channel than its rule names', async () => {
+    receiver.answer({ status: 500, body: 'down for maintenance' });
+    const { ruleId, channelIds } = await firedAlertTo();
+    expect(await evaluateAlertRules(deps)).toBe(1);
+    // A channel of the intruder's, and the queued retry pointed at it behind Vigil's back.
+    const intruder = await t.gql(`mutation($input: NotificationChannelInput!) { createNotificationChannel(input: $input) { id } }`, t.admin.token, {
+      input: { name: 'elsewhere', type: 'SLACK', slack: { url: `${receiver.url}/elsewhere` } },
+    });
+    expect(intruder.errors).toBeUndefined();
+    const intruderId = intruder.data!.createNotificationChannel.id as string;
+    await t.vigil.database.db.update(alertDeliveries).set({ channelId: intruderId }).where(eq(alertDeliveries.channelId, channelIds[0]!));
+
+    advance(t, 2);
+    expect(await runDueAlertDeliveries(deps)).toBe(1);
+    // Only the first attempt, to the rule's channel, went out.
+    expect(receiver.requests).toHaveLength(1);
+    expect(receiver.requests[0]!.path).not.toBe('/elsewhere');
+    expect(await deliveriesOf(ruleId)).toEqual([expect.objectContaining({ channelId: intruderId, status: 'FAILED', attempts: 2, lastError: REFUSED_ERROR })]);
+    const refusal = await t.gql(`{ auditLog(first: 5, filter: { action: ["outbox.delivery_refused"] }) { nodes { resourceType after } } }`, t.admin.token);
+    expect(refusal.data!.auditLog.nodes).toContainEqual({
+      resourceType: 'alert_deliveries',
+      after: expect.objectContaining({ asked: { alertId: expect.any(String), channelId: intruderId } }),
+    });
   });
 
   it('are not shown to someone without MONITORING_VIEW', async () => {

@@ -11,7 +11,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { inArray, sql } from 'drizzle-orm';
+import { eq, inArray, sql } from 'drizzle-orm';
 import { Secret, TOTP } from 'otpauth';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,13 +19,16 @@ import { userActorOf } from '../../server/auth/actor.js';
 import { ManualClock } from '../../server/clock.js';
 import { ConfigError, loadConfig } from '../../server/config.js';
 import { queryRows } from '../../server/db/database.js';
-import { chatWorkspaces, webhookSubscriptions } from '../../server/db/tables/index.js';
+import { chatWorkspaces, webhookDeliveries, webhookSubscriptions } from '../../server/db/tables/index.js';
 import { recordChange } from '../../server/audit/record-change.js';
 import { createUserToken } from '../../server/identity/api-tokens.js';
 import { createTenant } from '../../server/identity/tenants.js';
 import { verifyTotpCode } from '../../server/identity/totp.js';
 import { createUser, getUser } from '../../server/identity/users.js';
 import { createLogger } from '../../server/logger.js';
+import { deliveryTag } from '../../server/outbound/delivery-tags.js';
+import { createOutboundPolicy } from '../../server/outbound/outbound-policy.js';
+import { runDueDeliveries } from '../../server/webhooks/delivery-worker.js';
 import { resealAll, type ResealProgress } from '../../server/secrets/reseal.js';
 import { loadSecretBox, secretBoxFromKey } from '../../server/secrets/secret-box.js';
 import { inTransaction } from '../../server/service-context.js';
@@ -152,6 +155,8 @@ describe('rotating the key of a Vigil', { timeout: 120_000 }, () => {
   /** Every sealed value as the old key left it. */
   let sealedByOldKey: Sealed[];
   let hasStarted = false;
+  const queuedPayload = JSON.stringify({ id: randomUUID(), type: 'approval.requested', data: { queuedBefore: 'rotation' } });
+  const queued = { tenantId: '', id: randomUUID(), subscriptionId: '', eventType: 'approval.requested', payload: queuedPayload };
 
   /** Starts Vigil on the test's database with these keys; the first start loads the migrated snapshot on PGlite. */
   async function start(keys: { VIGIL_SECRET_KEY: string; VIGIL_SECRET_KEY_PREVIOUS?: string }): Promise<RunningVigil> {
@@ -249,6 +254,7 @@ describe('rotating the key of a Vigil', { timeout: 120_000 }, () => {
     const first = await start({ VIGIL_SECRET_KEY: OLD_KEY });
     const bootstrap = first.bootstrap!;
     admin = { tenantId: bootstrap.tenant.id, userId: bootstrap.admin.id, token: bootstrap.token };
+    queued.tenantId = admin.tenantId;
     const acmeTenant = await first.database.db.transaction((tx) => createTenant(tx, { slug: 'acme', name: 'Acme' }));
     const acmeAdmin = await inTransaction({ db: first.database.db, clock, actor: { type: 'system', tenantId: acmeTenant.id, name: 'test' } }, async (tx) => {
       const user = await createUser(tx, { email: 'admin@acme.test', role: 'admin' });
@@ -289,6 +295,14 @@ describe('rotating the key of a Vigil', { timeout: 120_000 }, () => {
       await recordChange(tx, { action: 'chat_workspace.installed', resource: { type: 'chat_workspace', id: 'slack', name: 'TROTATE' } });
     });
     await expectSignedPing();
+    // A message still to send when the key changes, as Vigil queued it under the old key; due only once the key is rotated.
+    queued.subscriptionId = webhookId;
+    await first.database.db.insert(webhookDeliveries).values({
+      ...queued,
+      nextAttemptAt: new Date('2031-01-01T00:00:00Z'),
+      createdAt: clock.now(),
+      mac: deliveryTag(oldBox, 'webhook_deliveries', queued),
+    });
 
     sealedByOldKey = await sealedValues();
     await stop();
@@ -508,6 +522,7 @@ describe('rotating the key of a Vigil', { timeout: 120_000 }, () => {
           'user_totp: 0 resealed, 0 could not be opened',
           'on_call_integrations: 0 resealed, 0 could not be opened',
           'chat_workspaces: 0 resealed, 0 could not be opened',
+          'outbox: 1 tagged again',
           `  webhook_subscriptions tenant_id=${acme.tenantId} id=${acmeWebhookId} sealed_secret: The secret was sealed with key ${strangerBox.keyId}, which is neither the configured key ${newBox.keyId} nor one of VIGIL_SECRET_KEY_PREVIOUS`,
           '',
         ].join('\n'),
@@ -533,6 +548,7 @@ describe('rotating the key of a Vigil', { timeout: 120_000 }, () => {
           'user_totp: 0 resealed, 0 could not be opened',
           'on_call_integrations: 0 resealed, 0 could not be opened',
           'chat_workspaces: 0 resealed, 0 could not be opened',
+          'outbox: 0 tagged again',
           '',
         ].join('\n'),
       );
@@ -550,6 +566,7 @@ describe('rotating the key of a Vigil', { timeout: 120_000 }, () => {
           'user_totp: 0 resealed, 0 could not be opened',
           'on_call_integrations: 0 resealed, 0 could not be opened',
           'chat_workspaces: 0 resealed, 0 could not be opened',
+          'outbox: 0 tagged again',
           '',
         ].join('\n'),
       );
@@ -561,6 +578,24 @@ describe('rotating the key of a Vigil', { timeout: 120_000 }, () => {
       await expectSmtpSignIn();
       const acmeSecret = (await sealedValues()).find((each) => each.key === acmeWebhookId)!.value;
       expect(newBox.open(acmeSecret)).toBe(ACME_WEBHOOK_SECRET);
+
+      // The message queued under the old key is sent, not refused: its tag was renewed.
+      const [row] = await vigil!.database.db.select().from(webhookDeliveries).where(eq(webhookDeliveries.id, queued.id));
+      expect(row!.mac!.split('.').slice(0, 2)).toEqual(['v1', newBox.keyId]);
+      await vigil!.database.db.update(webhookDeliveries).set({ nextAttemptAt: clock.now() }).where(eq(webhookDeliveries.id, queued.id));
+      receiver.requests.length = 0;
+      const deps = {
+        db: vigil!.database.db,
+        clock,
+        logger: createLogger('silent'),
+        secretBox: newBox,
+        outbound: createOutboundPolicy(['loopback']),
+        timeoutMs: 5000,
+      };
+      expect(await runDueDeliveries(deps)).toBe(1);
+      expect(receiver.requests.map((request) => request.body)).toEqual([queuedPayload]);
+      const [sent] = await vigil!.database.db.select().from(webhookDeliveries).where(eq(webhookDeliveries.id, queued.id));
+      expect(sent).toMatchObject({ status: 'succeeded', lastError: null });
     });
   });
 });

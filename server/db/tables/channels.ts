@@ -132,6 +132,8 @@ const outboxColumns = () => ({
   lastError: text('last_error'),
   deliveredAt: eventTime('delivered_at'),
   createdAt: eventTime('created_at').notNull(),
+  /** Vigil's tag over what the row says to send (server/outbound/delivery-tags.ts): a row without a valid one is refused. */
+  mac: text('mac'),
 });
 
 /**

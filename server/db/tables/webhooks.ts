@@ -63,6 +63,8 @@ export const webhookDeliveries = pgTable(
     succeededAt: eventTime('succeeded_at'),
     createdAt: eventTime('created_at').notNull(),
     details: jsonb('details').$type<Record<string, unknown>>(),
+    /** Vigil's tag over what the row says to send (server/outbound/delivery-tags.ts): a row without a valid one is refused. */
+    mac: text('mac'),
   },
   (table) => [
     primaryKey({ name: 'webhook_deliveries_pkey', columns: [table.tenantId, table.id] }),
