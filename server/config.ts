@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
+import { parseWitnessKey } from './log/cosignature.js';
 import { ADDRESS_KINDS, type AddressKind } from './outbound/outbound-policy.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -12,6 +13,16 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 export const INTROSPECTION_POLICIES = ['authenticated', 'open', 'off'] as const;
 export type IntrospectionPolicy = (typeof INTROSPECTION_POLICIES)[number];
 
+/** Keys separated by commas or spaces. */
+const keyList = z
+  .string()
+  .default('')
+  .transform((value) =>
+    value
+      .split(/[\s,]+/)
+      .map((key) => key.trim())
+      .filter(Boolean),
+  );
 const optionalString = z
   .string()
   .trim()
@@ -97,22 +108,22 @@ const environmentSchema = z
       (value) => value === undefined || value.includes('-----BEGIN PRIVATE KEY-----'),
       'must be an Ed25519 private key in PKCS#8 PEM (-----BEGIN PRIVATE KEY-----)',
     ),
-    VIGIL_AUDIT_TRUSTED_KEYS: z
-      .string()
-      .default('')
-      .transform((value) =>
-        value
-          .split(/[\s,]+/)
-          .map((key) => key.trim())
-          .filter(Boolean),
-      )
-      .pipe(
-        z.array(
-          z
-            .string()
-            .regex(/^[^+\s]+\+[0-9a-f]{8}\+[A-Za-z0-9+/=]+$/, 'must be signed-note verifier keys (name+hex id+base64 key), separated by commas or spaces'),
-        ),
+    VIGIL_LOG_WITNESS_KEYS: keyList.superRefine((keys, ctx) => {
+      for (const [index, key] of keys.entries()) {
+        try {
+          parseWitnessKey(key);
+        } catch (error) {
+          ctx.addIssue({ code: 'custom', message: `key ${index + 1} of ${keys.length}: ${(error as Error).message}` });
+        }
+      }
+    }),
+    VIGIL_AUDIT_TRUSTED_KEYS: keyList.pipe(
+      z.array(
+        z
+          .string()
+          .regex(/^[^+\s]+\+[0-9a-f]{8}\+[A-Za-z0-9+/=]+$/, 'must be signed-note verifier keys (name+hex id+base64 key), separated by commas or spaces'),
       ),
+    ),
     VIGIL_INSTANCE_NAME: z
       .string()
       .trim()
@@ -469,6 +480,8 @@ export interface Config {
      * Empty means "this instance's own key", and then only while no other key signed the log.
      */
     readonly trustedKeys: readonly string[];
+    /** Witnesses' cosigner verifier keys (C2SP tlog-cosignature): the cosignatures Vigil accepts and publishes with its checkpoints. */
+    readonly witnessKeys: readonly string[];
     /** Names this deployment in checkpoint origins and as the signing key's name. */
     readonly instanceName: string;
     /** How often each instance integrates leaves left queued and signs due checkpoints. */
@@ -628,6 +641,7 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
       checkpointEveryEntries: env.VIGIL_CHECKPOINT_EVERY,
       checkpointEveryMinutes: env.VIGIL_CHECKPOINT_MINUTES,
       trustedKeys: env.VIGIL_AUDIT_TRUSTED_KEYS,
+      witnessKeys: env.VIGIL_LOG_WITNESS_KEYS,
       instanceName: env.VIGIL_INSTANCE_NAME ?? instanceNameOf(env.VIGIL_PUBLIC_URL),
       logIntervalMs: env.VIGIL_LOG_INTERVAL_MS,
     },

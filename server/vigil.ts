@@ -23,6 +23,7 @@ import { createExplorerRouter } from './http/explorer-routes.js';
 import { createEventRouter } from './http/event-routes.js';
 import { createExportRouter } from './http/export-routes.js';
 import { createLogRouter } from './http/log-routes.js';
+import { parseWitnessKey } from './log/cosignature.js';
 import { startGraphQLHttp } from './http/graphql-http.js';
 import { startGraphQLWebSocket } from './http/graphql-ws.js';
 import { createMetrics } from './http/metrics.js';
@@ -217,7 +218,7 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
         exports,
         recordings,
         explorer: createExplorerRouter({ logger }),
-        log: createLogRouter({ db: database.db, authenticator, logger }),
+        log: createLogRouter({ db: database.db, clock, authenticator, logger, witnesses: config.audit.witnessKeys.map(parseWitnessKey) }),
         events: events.router,
         bots,
         rateLimit: rateLimiter(database.db, clock, config.rateLimits, logger),

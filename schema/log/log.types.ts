@@ -35,6 +35,18 @@ export class LogCheckpoint {
   note!: string;
 }
 
+@ObjectType({ simpleResolvers: true, description: 'A witness’s cosignature of a checkpoint (C2SP tlog-cosignature/v1).' })
+export class LogCosignature {
+  @Field(() => String, { description: 'The witness’s key name.' })
+  witnessName!: string;
+  @Field(() => String, { description: 'The witness key’s id, 8 hex digits.' })
+  keyId!: string;
+  @Field(() => Date, { description: 'When the witness cosigned, as it stated: the checkpoint was then the largest consistent tree it had seen.' })
+  cosignedAt!: Date;
+  @Field(() => String, { description: 'The signature line, as appended to the note.' })
+  line!: string;
+}
+
 @ObjectType({ simpleResolvers: true })
 export class LogInclusionProof {
   @Field(() => LogLeaf)

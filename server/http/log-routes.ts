@@ -4,8 +4,9 @@
  * `/log/checkpoints?since=&until=&limit=` lists them newest first, quiet-period ones included, as
  * JSON; `/log/consistency?from=&to=` proves the tree of `to` leaves (default: the latest
  * checkpoint's) extends the one of `from` (RFC 9162), as JSON, which a witness checks before it
- * accepts a newer checkpoint (server/log/witness.ts). The bearer token is any of the tenant's with
- * AUDIT_LOGS_VIEW (give a witness its own).
+ * accepts a newer checkpoint (server/log/witness.ts). `POST /log/cosignatures` takes a witness's
+ * cosignature of a checkpoint back ({ note, cosignature }, JSON; server/log/cosignatures.ts). The
+ * bearer token is any of the tenant's with AUDIT_LOGS_VIEW (give a witness its own).
  */
 import express from 'express';
 import type { Authenticator } from '../auth/authenticate.js';
@@ -13,13 +14,23 @@ import { requirePermission } from '../auth/scope.js';
 import type { Database } from '../db/database.js';
 import { BadInput, NotFound } from '../errors.js';
 import { QueryParams } from '../export/query-params.js';
+import type { Clock } from '../clock.js';
 import { latestLogCheckpoint } from '../log/checkpoints.js';
+import { acceptCosignature } from '../log/cosignatures.js';
+import type { NoteVerifier } from '../log/signed-note.js';
 import { listLogCheckpoints, proveConsistency } from '../log/proofs.js';
 import type { Logger } from '../logger.js';
 import { requestInfoOf } from './request-info.js';
 import { sendError } from './send-error.js';
 
-export function createLogRouter(options: { db: Database; authenticator: Authenticator; logger: Logger }): express.Router {
+export function createLogRouter(options: {
+  db: Database;
+  clock: Clock;
+  authenticator: Authenticator;
+  logger: Logger;
+  /** Witnesses whose cosignatures are kept (VIGIL_LOG_WITNESS_KEYS). */
+  witnesses: readonly NoteVerifier[];
+}): express.Router {
   const router = express.Router();
   const actorOf = async (req: express.Request, res: express.Response) =>
     requirePermission(
@@ -73,6 +84,28 @@ export function createLogRouter(options: { db: Database; authenticator: Authenti
         .json({ fromSize: proof.fromSize, toSize: proof.toSize, hashes: proof.hashes.map((hash) => hash.toString('base64')) });
     } catch (error) {
       sendError(res, error, req.log ?? options.logger, 'consistency proof');
+    }
+  });
+  router.post('/cosignatures', express.json({ limit: '64kb' }), async (req, res) => {
+    try {
+      const actor = await actorOf(req, res);
+      const body = (req.body ?? {}) as { note?: unknown; cosignature?: unknown };
+      if (typeof body.note !== 'string') throw new BadInput('note', 'note: the checkpoint as /log/checkpoint served it is needed');
+      if (typeof body.cosignature !== 'string') throw new BadInput('cosignature', 'cosignature: the witness’s signature line is needed');
+      const accepted = await acceptCosignature(
+        options.db,
+        actor.tenantId,
+        options.witnesses,
+        { note: body.note, cosignature: body.cosignature },
+        options.clock.now(),
+      );
+      req.log?.info({ tenantId: actor.tenantId, size: accepted.size, witness: accepted.witnessName }, 'cosignature kept');
+      res
+        .status(201)
+        .setHeader('Cache-Control', 'no-store')
+        .json({ ...accepted, cosignedAt: accepted.cosignedAt.toISOString() });
+    } catch (error) {
+      sendError(res, error, req.log ?? options.logger, 'cosignature');
     }
   });
   return router;

@@ -20,7 +20,12 @@
  */
 import { createHash, createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 
-const ED25519 = 0x01;
+/** Signature types (the byte after a key name's newline in its key id): a note signer's, and a C2SP cosigner's (server/log/cosignature.ts). */
+export const ED25519 = 0x01;
+export const COSIGNATURE_V1 = 0x04;
+export type KeyType = typeof ED25519 | typeof COSIGNATURE_V1;
+
+const KEY_TYPE_NAMES: Record<KeyType, string> = { [ED25519]: 'Ed25519 (0x01)', [COSIGNATURE_V1]: 'an Ed25519 cosigner key (0x04)' };
 const SIGNATURE_PREFIX = '— ';
 const SIGNER_KEY_PREFIX = 'PRIVATE+KEY+';
 const MAX_SIGNATURES = 100;
@@ -69,10 +74,10 @@ function assertEd25519(key: KeyObject, type: 'public' | 'private'): void {
     throw new Error(`A signed-note ${type} key must be an Ed25519 key`);
 }
 
-function keyIdOf(name: string, rawPublicKey: Buffer): Buffer {
+function keyIdOf(name: string, rawPublicKey: Buffer, type: KeyType = ED25519): Buffer {
   return createHash('sha256')
     .update(name)
-    .update(Buffer.from([0x0a, ED25519]))
+    .update(Buffer.from([0x0a, type]))
     .update(rawPublicKey)
     .digest()
     .subarray(0, 4);
@@ -86,11 +91,11 @@ function decodeBase64(encoded: string): Buffer | null {
 
 const rawPublicKeyOf = (key: KeyObject): Buffer => Buffer.from(key.export({ format: 'jwk' }).x!, 'base64url');
 
-const formatKey = (name: string, keyId: Buffer, raw: Buffer) =>
-  `${name}+${keyId.toString('hex')}+${Buffer.concat([Buffer.from([ED25519]), raw]).toString('base64')}`;
+const formatKey = (name: string, keyId: Buffer, raw: Buffer, type: KeyType) =>
+  `${name}+${keyId.toString('hex')}+${Buffer.concat([Buffer.from([type]), raw]).toString('base64')}`;
 
-/** Splits "<name>+<hex id>+<base64(0x01 || 32 bytes)>"; the base64 may hold "+", so only the first two split. */
-function splitKey(key: string, what: string): { name: string; keyId: Buffer; raw: Buffer } {
+/** Splits "<name>+<hex id>+<base64(type || 32 bytes)>"; the base64 may hold "+", so only the first two split. */
+function splitKey(key: string, what: string, type: KeyType): { name: string; keyId: Buffer; raw: Buffer } {
   const first = key.indexOf('+');
   const second = key.indexOf('+', first + 1);
   if (first < 0 || second < 0) throw new Error(`${what} is not "<name>+<hex key id>+<base64 key>"`);
@@ -99,46 +104,56 @@ function splitKey(key: string, what: string): { name: string; keyId: Buffer; raw
   if (!/^[0-9a-f]{8}$/i.test(hexId)) throw new Error(`${what} has a key id that is not 8 hex digits`);
   const material = decodeBase64(encoded);
   if (!material) throw new Error(`${what} has a key that is not canonical base64`);
-  if (material[0] !== ED25519) throw new Error(`${what} has signature type 0x${material[0]!.toString(16).padStart(2, '0')}; only Ed25519 (0x01) is supported`);
+  if (material[0] !== type)
+    throw new Error(`${what} has signature type 0x${material[0]!.toString(16).padStart(2, '0')}; only ${KEY_TYPE_NAMES[type]} is supported`);
   if (material.length !== 33) throw new Error(`${what} has an Ed25519 key of ${material.length - 1} bytes, not 32`);
   return { name, keyId: Buffer.from(hexId, 'hex'), raw: material.subarray(1) };
 }
 
-export function verifierKeyOf(name: string, publicKey: KeyObject): string {
+export function verifierKeyOf(name: string, publicKey: KeyObject, type: KeyType = ED25519): string {
   assertKeyName(name);
   assertEd25519(publicKey, 'public');
   const raw = rawPublicKeyOf(publicKey);
-  return formatKey(name, keyIdOf(name, raw), raw);
+  return formatKey(name, keyIdOf(name, raw, type), raw, type);
 }
 
-export function noteSignerFromPrivateKey(name: string, privateKey: KeyObject): NoteSigner {
+export function noteSignerFromPrivateKey(name: string, privateKey: KeyObject, type: KeyType = ED25519): NoteSigner {
   assertEd25519(privateKey, 'private');
-  const verifierKey = verifierKeyOf(name, createPublicKey(privateKey));
-  return { name, keyId: keyIdOf(name, rawPublicKeyOf(privateKey)), privateKey, verifierKey };
+  const verifierKey = verifierKeyOf(name, createPublicKey(privateKey), type);
+  return { name, keyId: keyIdOf(name, rawPublicKeyOf(privateKey), type), privateKey, verifierKey };
 }
 
 export function parseVerifierKey(vkey: string): NoteVerifier {
+  return parseTypedVerifierKey(vkey, ED25519);
+}
+
+/** A verifier key of the given signature type (a cosigner's: COSIGNATURE_V1). */
+export function parseTypedVerifierKey(vkey: string, type: KeyType): NoteVerifier {
   const what = `Verifier key "${vkey}"`;
-  const { name, keyId, raw } = splitKey(vkey, what);
-  if (!keyIdOf(name, raw).equals(keyId)) throw new Error(`${what} has a key id that does not match its name and key`);
+  const { name, keyId, raw } = splitKey(vkey, what, type);
+  if (!keyIdOf(name, raw, type).equals(keyId)) throw new Error(`${what} has a key id that does not match its name and key`);
   const publicKey = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: raw.toString('base64url') }, format: 'jwk' });
-  return { name, keyId, publicKey, verifierKey: formatKey(name, keyId, raw) };
+  return { name, keyId, publicKey, verifierKey: formatKey(name, keyId, raw, type) };
 }
 
 /** Go's secret signer-key string for this key, for configuration; never log it. */
-export function signerKeyOf(name: string, privateKey: KeyObject): string {
-  const signer = noteSignerFromPrivateKey(name, privateKey);
+export function signerKeyOf(name: string, privateKey: KeyObject, type: KeyType = ED25519): string {
+  const signer = noteSignerFromPrivateKey(name, privateKey, type);
   const seed = Buffer.from(privateKey.export({ format: 'jwk' }).d!, 'base64url');
-  return `${SIGNER_KEY_PREFIX}${formatKey(name, signer.keyId, seed)}`;
+  return `${SIGNER_KEY_PREFIX}${formatKey(name, signer.keyId, seed, type)}`;
 }
 
 /** Reads Go's "PRIVATE+KEY+..." string. Error messages never repeat the key. */
 export function parseSignerKey(skey: string): NoteSigner {
+  return parseTypedSignerKey(skey, ED25519);
+}
+
+export function parseTypedSignerKey(skey: string, type: KeyType): NoteSigner {
   const what = 'The signer key';
   if (!skey.startsWith(SIGNER_KEY_PREFIX)) throw new Error(`${what} does not start with "${SIGNER_KEY_PREFIX}"`);
-  const { name, keyId, raw: seed } = splitKey(skey.slice(SIGNER_KEY_PREFIX.length), what);
+  const { name, keyId, raw: seed } = splitKey(skey.slice(SIGNER_KEY_PREFIX.length), what, type);
   const privateKey = createPrivateKey({ key: Buffer.concat([PKCS8_ED25519_HEADER, seed]), format: 'der', type: 'pkcs8' });
-  const signer = noteSignerFromPrivateKey(name, privateKey);
+  const signer = noteSignerFromPrivateKey(name, privateKey, type);
   // The id is of the public key, so it can only be checked once the key is derived from the seed.
   if (!signer.keyId.equals(keyId)) throw new Error(`${what} has a key id that does not match its name and key`);
   return signer;

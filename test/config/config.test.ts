@@ -1,5 +1,8 @@
+import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../server/config.js';
+import { witnessKeyOf } from '../../server/log/cosignature.js';
+import { verifierKeyOf } from '../../server/log/signed-note.js';
 
 describe('configuration', () => {
   it('defaults to the embedded database in ./data on port 4000', () => {
@@ -41,6 +44,23 @@ describe('configuration', () => {
     expect(() => loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1' })).toThrow(/SLACK_BOT_TOKEN.*SLACK_APP_TOKEN/);
     expect(() => loadConfig({ SLACK_APP_TOKEN: 'xapp-1' })).toThrow(/SLACK_BOT_TOKEN/);
     expect(() => loadConfig({ SLACK_APP_TOKEN: 'xoxb-not-an-app-token', SLACK_BOT_TOKEN: 'xoxb-1' })).toThrow(/SLACK_APP_TOKEN/);
+  });
+
+  it('takes witnesses’ cosigner keys, and refuses a log-signing key or a malformed one among them, naming which', () => {
+    const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+    const witness = witnessKeyOf('witness.example/w1', publicKey);
+    expect(loadConfig({ VIGIL_LOG_WITNESS_KEYS: ` ${witness} ` }).audit.witnessKeys).toEqual([witness]);
+    expect(loadConfig({}).audit.witnessKeys).toEqual([]);
+    let caught: unknown;
+    try {
+      loadConfig({ VIGIL_LOG_WITNESS_KEYS: `${witness},${verifierKeyOf('vigil', createPublicKey(privateKey))},nonsense` });
+    } catch (error) {
+      caught = error;
+    }
+    const problems = (caught as ConfigError).problems;
+    expect(problems).toHaveLength(2);
+    expect(problems[0]).toMatch(/^VIGIL_LOG_WITNESS_KEYS: key 2 of 3: .*signature type 0x01; only an Ed25519 cosigner key \(0x04\) is supported/);
+    expect(problems[1]).toMatch(/^VIGIL_LOG_WITNESS_KEYS: key 3 of 3: /);
   });
 
   it('refuses both a JWT secret and a JWKS URL', () => {

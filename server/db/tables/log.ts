@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, bigserial, index, pgTable, primaryKey, smallint, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, foreignKey, index, pgTable, primaryKey, smallint, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { bytes, eventTime, tenantId, writtenAt } from './columns.js';
 
 /**
@@ -92,6 +92,40 @@ export const logCheckpoints = pgTable(
 );
 
 export type LogCheckpointRow = typeof logCheckpoints.$inferSelect;
+
+/**
+ * Witnesses' cosignatures of checkpoints (C2SP tlog-cosignature, server/log/cosignature.ts): each
+ * a signature line a witness made after it checked the checkpoint extends what it saw before, and
+ * sent back (POST /log/cosignatures). Only lines that verify under a key of VIGIL_LOG_WITNESS_KEYS
+ * are kept, the newest per witness and checkpoint. Each line proves itself: a reader checks it with
+ * the witness's key, so a row forged here proves nothing, and a row deleted only lowers the count
+ * of witnesses a reader sees.
+ */
+export const logCosignatures = pgTable(
+  'log_cosignatures',
+  {
+    tenantId: tenantId(),
+    checkpointId: uuid('checkpoint_id').notNull(),
+    witnessName: text('witness_name').notNull(),
+    /** The witness key's id, hex (8 digits). */
+    keyId: text('key_id').notNull(),
+    /** The time the witness stated in its cosignature. */
+    cosignedAt: eventTime('cosigned_at').notNull(),
+    /** The signature line, newline included, as it is appended to the checkpoint's note. */
+    line: text('line').notNull(),
+    receivedAt: eventTime('received_at').notNull(),
+  },
+  (table) => [
+    primaryKey({ name: 'log_cosignatures_pkey', columns: [table.tenantId, table.checkpointId, table.witnessName, table.keyId] }),
+    foreignKey({
+      name: 'log_cosignatures_checkpoint_fk',
+      columns: [table.tenantId, table.checkpointId],
+      foreignColumns: [logCheckpoints.tenantId, logCheckpoints.id],
+    }).onDelete('cascade'),
+  ],
+);
+
+export type LogCosignatureRow = typeof logCosignatures.$inferSelect;
 
 /**
  * The log's archive in object storage (server/archive/): one object per tenant and closed period,
