@@ -117,6 +117,12 @@ const environmentSchema = z
         }
       }
     }),
+    VIGIL_LOG_WITNESS_URLS: keyList.superRefine((entries, ctx) => {
+      for (const entry of entries) {
+        if (!/^[^=\s]+=https?:\/\/\S+$/.test(entry))
+          ctx.addIssue({ code: 'custom', message: `"${entry}" is not <witness name>=<http(s) URL of its add-checkpoint prefix>` });
+      }
+    }),
     VIGIL_AUDIT_TRUSTED_KEYS: keyList.pipe(
       z.array(
         z
@@ -279,6 +285,10 @@ const environmentSchema = z
     message: 'Teams single sign-on is part of the Teams bot: set MICROSOFT_APP_ID (or TEAMS_BOT_ENABLED)',
     path: ['TEAMS_SSO_CONNECTION_NAME'],
   })
+  .refine(
+    (env) => env.VIGIL_LOG_WITNESS_URLS.every((entry) => env.VIGIL_LOG_WITNESS_KEYS.some((key) => key.startsWith(`${entry.slice(0, entry.indexOf('='))}+`))),
+    { message: 'each witness named here needs its key in VIGIL_LOG_WITNESS_KEYS', path: ['VIGIL_LOG_WITNESS_URLS'] },
+  )
   .refine((env) => !(env.VIGIL_JWT_SECRET && env.VIGIL_JWKS_URL), {
     message: 'set either VIGIL_JWT_SECRET or VIGIL_JWKS_URL, not both',
     path: ['VIGIL_JWKS_URL'],
@@ -482,6 +492,8 @@ export interface Config {
     readonly trustedKeys: readonly string[];
     /** Witnesses' cosigner verifier keys (C2SP tlog-cosignature): the cosignatures Vigil accepts and publishes with its checkpoints. */
     readonly witnessKeys: readonly string[];
+    /** Witnesses Vigil asks for cosignatures (C2SP tlog-witness): name, and the prefix of their add-checkpoint URL. */
+    readonly witnessUrls: readonly { readonly name: string; readonly url: string }[];
     /** Names this deployment in checkpoint origins and as the signing key's name. */
     readonly instanceName: string;
     /** How often each instance integrates leaves left queued and signs due checkpoints. */
@@ -642,6 +654,7 @@ export function loadConfig(environment: Record<string, string | undefined>): Con
       checkpointEveryMinutes: env.VIGIL_CHECKPOINT_MINUTES,
       trustedKeys: env.VIGIL_AUDIT_TRUSTED_KEYS,
       witnessKeys: env.VIGIL_LOG_WITNESS_KEYS,
+      witnessUrls: env.VIGIL_LOG_WITNESS_URLS.map((entry) => ({ name: entry.slice(0, entry.indexOf('=')), url: entry.slice(entry.indexOf('=') + 1) })),
       instanceName: env.VIGIL_INSTANCE_NAME ?? instanceNameOf(env.VIGIL_PUBLIC_URL),
       logIntervalMs: env.VIGIL_LOG_INTERVAL_MS,
     },

@@ -24,6 +24,7 @@ import { createEventRouter } from './http/event-routes.js';
 import { createExportRouter } from './http/export-routes.js';
 import { createLogRouter } from './http/log-routes.js';
 import { parseWitnessKey } from './log/cosignature.js';
+import { startWitnessPush } from './log/witness-push.js';
 import { startGraphQLHttp } from './http/graphql-http.js';
 import { startGraphQLWebSocket } from './http/graphql-ws.js';
 import { createMetrics } from './http/metrics.js';
@@ -109,6 +110,7 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
     const bootstrap = await bootstrapFirstRun(database.db, clock, config.bootstrap);
     const log = createLogService({ db: database.db, clock, logger, signer: logSigner, policy: checkpointPolicy });
     const unregisterLog = registerLogService(database.db, log);
+    const witnessKeys = config.audit.witnessKeys.map(parseWitnessKey);
     // What was queued while no instance ran (a first run, a migration's backfill) joins the log now.
     await log.runMaintenance();
 
@@ -218,7 +220,7 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
         exports,
         recordings,
         explorer: createExplorerRouter({ logger }),
-        log: createLogRouter({ db: database.db, clock, authenticator, logger, witnesses: config.audit.witnessKeys.map(parseWitnessKey) }),
+        log: createLogRouter({ db: database.db, clock, authenticator, logger, witnesses: witnessKeys }),
         events: events.router,
         bots,
         rateLimit: rateLimiter(database.db, clock, config.rateLimits, logger),
@@ -239,6 +241,14 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
     publicBaseUrl = baseUrl;
     const openDatabaseHandle = database;
     const logJob = log.start(config.audit.logIntervalMs);
+    const witnessPush = startWitnessPush({
+      db: database.db,
+      clock,
+      logger,
+      timeoutMs: config.outbound.timeoutMs,
+      // Each named witness's key: config has checked every name has one.
+      witnesses: config.audit.witnessUrls.map(({ name, url }) => ({ name, url, key: witnessKeys.find((key) => key.name === name)! })),
+    });
     const rateLimitSweeper = startRateLimitSweeper(database.db, clock, logger);
     const retention = startRetention({ db: database.db, clock, logger, intervalMs: 60 * 60_000 });
     const sweeper = startUnresponsiveSweeper({
@@ -306,6 +316,7 @@ export async function startVigil(config: Config, options: StartOptions = {}): Pr
               personDeliveryWorker.dispose(),
               reportScheduler.dispose(),
               logJob.dispose(),
+              witnessPush.dispose(),
               retention.dispose(),
               rateLimitSweeper.dispose(),
               archiveJob?.dispose(),

@@ -18,6 +18,7 @@ import { addDemoCommands } from './demo.js';
 import { CliError, operatorContext, operatorUser, parseDuration, withDatabase } from './operator-session.js';
 import { addSecretsCommands } from './secrets-rotate.js';
 import { addWitnessCommand } from './witness.js';
+import { addWitnessServeCommand } from './witness-serve.js';
 
 const print = (line: string) => process.stdout.write(`${line}\n`);
 const say = (line: string) => process.stderr.write(`${line}\n`);
@@ -151,6 +152,7 @@ function buildProgram(config: () => Config, setExitCode: (code: number) => void)
   addAccountCommands(program, config);
   addAuditCommands(program, setExitCode);
   addWitnessCommand(program, setExitCode);
+  addWitnessServeCommand(program, setExitCode);
   addSecretsCommands(program, config, setExitCode);
   addDemoCommands(program, config);
   return program;

@@ -10,7 +10,7 @@ import type { Executor } from '../db/database.js';
 import { logCheckpoints, logCosignatures, type LogCosignatureRow } from '../db/tables/index.js';
 import { BadInput, Forbidden, NotFound } from '../errors.js';
 import { parseCheckpointBody } from './checkpoint-note.js';
-import { verifiedCosignatures, withSignatureLines } from './cosignature.js';
+import { verifiedCosignatures, withSignatureLines, type Cosignature } from './cosignature.js';
 import { parseNote, type NoteVerifier } from './signed-note.js';
 
 /** How far ahead of Vigil's clock a witness's stated time may be (clocks differ a little). */
@@ -55,6 +55,17 @@ export async function acceptCosignature(
   if (cosignature.timestamp > now.getTime() / 1000 + FUTURE_SKEW_SECONDS) {
     throw new BadInput('cosignature', `cosignature: its time (${new Date(cosignature.timestamp * 1000).toISOString()}) is in the future`);
   }
+  return keepCosignature(db, tenantId, checkpoint, cosignature, now);
+}
+
+/** Stores a verified cosignature of a tenant's checkpoint: the newest statement per witness is kept. */
+export async function keepCosignature(
+  db: Executor,
+  tenantId: string,
+  checkpoint: { readonly id: string; readonly size: number },
+  cosignature: Cosignature,
+  now: Date,
+): Promise<AcceptedCosignature> {
   const cosignedAt = new Date(cosignature.timestamp * 1000);
   // A witness cosigns an unchanged log again on each round: the newest statement is the one kept.
   await db
@@ -65,15 +76,27 @@ export async function acceptCosignature(
       witnessName: cosignature.witness.name,
       keyId: cosignature.witness.keyId.toString('hex'),
       cosignedAt,
-      line,
+      line: cosignature.line,
       receivedAt: now,
     })
     .onConflictDoUpdate({
       target: [logCosignatures.tenantId, logCosignatures.checkpointId, logCosignatures.witnessName, logCosignatures.keyId],
-      set: { cosignedAt, line, receivedAt: now },
+      set: { cosignedAt, line: cosignature.line, receivedAt: now },
       setWhere: sql`excluded.cosigned_at > ${logCosignatures.cosignedAt}`,
     });
-  return { checkpointId: checkpoint.id, size, witnessName: cosignature.witness.name, cosignedAt };
+  return { checkpointId: checkpoint.id, size: checkpoint.size, witnessName: cosignature.witness.name, cosignedAt };
+}
+
+/** The size of the largest checkpoint of a tenant a witness has cosigned (0: none). */
+export async function largestCosignedSize(db: Executor, tenantId: string, witness: NoteVerifier): Promise<number> {
+  const [row] = await db
+    .select({ size: sql<number | null>`max(${logCheckpoints.size})`.mapWith(Number) })
+    .from(logCosignatures)
+    .innerJoin(logCheckpoints, and(eq(logCheckpoints.tenantId, logCosignatures.tenantId), eq(logCheckpoints.id, logCosignatures.checkpointId)))
+    .where(
+      and(eq(logCosignatures.tenantId, tenantId), eq(logCosignatures.witnessName, witness.name), eq(logCosignatures.keyId, witness.keyId.toString('hex'))),
+    );
+  return row?.size ?? 0;
 }
 
 /** The cosignatures of some checkpoints of a tenant, by witness name then key. */

@@ -61,6 +61,14 @@ describe('configuration', () => {
     expect(problems).toHaveLength(2);
     expect(problems[0]).toMatch(/^VIGIL_LOG_WITNESS_KEYS: key 2 of 3: .*signature type 0x01; only an Ed25519 cosigner key \(0x04\) is supported/);
     expect(problems[1]).toMatch(/^VIGIL_LOG_WITNESS_KEYS: key 3 of 3: /);
+
+    // The witnesses Vigil calls: each by a name whose key is listed, at an http(s) URL.
+    expect(loadConfig({ VIGIL_LOG_WITNESS_KEYS: witness, VIGIL_LOG_WITNESS_URLS: 'witness.example/w1=https://w1.example/witness' }).audit.witnessUrls).toEqual([
+      { name: 'witness.example/w1', url: 'https://w1.example/witness' },
+    ]);
+    for (const urls of ['witness.example/w2=https://w2.example', 'witness.example/w1=ftp://w1.example']) {
+      expect(() => loadConfig({ VIGIL_LOG_WITNESS_KEYS: witness, VIGIL_LOG_WITNESS_URLS: urls })).toThrow(/VIGIL_LOG_WITNESS_URLS/);
+    }
   });
 
   it('refuses both a JWT secret and a JWKS URL', () => {

@@ -1,0 +1,103 @@
+/**
+ * Vigil asks witnesses for cosignatures itself (C2SP tlog-witness, server/log/tlog-witness.ts):
+ * for each workspace's latest checkpoint a witness of VIGIL_LOG_WITNESS_URLS has not cosigned yet,
+ * it sends the checkpoint with a consistency proof from the largest one that witness cosigned, and
+ * keeps the cosignature it answers (server/log/cosignatures.ts). A witness that holds another size
+ * (409) is asked again once from its size; one that finds the proof does not verify (422) is
+ * refusing a history it did not see grow: logged as an error. Safe on every instance at once: the
+ * witness checks and keeps sizes atomically, and the newest cosignature per witness is kept.
+ */
+import { sql } from 'drizzle-orm';
+import type { Clock } from '../clock.js';
+import { queryRows, type Database } from '../db/database.js';
+import type { Disposable } from '../disposable.js';
+import type { Logger } from '../logger.js';
+import { startPeriodicJob } from '../periodic-job.js';
+import { latestLogCheckpoint } from './checkpoints.js';
+import { verifiedCosignatures, withSignatureLines } from './cosignature.js';
+import { cosignaturesOf, keepCosignature, largestCosignedSize } from './cosignatures.js';
+import { proveConsistency } from './proofs.js';
+import type { NoteVerifier } from './signed-note.js';
+import { formatAddCheckpoint, SIZE_CONTENT_TYPE } from './tlog-witness.js';
+
+export interface PushedWitness {
+  readonly name: string;
+  /** The submission prefix: `<url>/add-checkpoint` is called. */
+  readonly url: string;
+  readonly key: NoteVerifier;
+}
+
+export interface WitnessPushDeps {
+  readonly db: Database;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly witnesses: readonly PushedWitness[];
+  readonly timeoutMs: number;
+}
+
+/** How often every instance offers new checkpoints to the witnesses. */
+const PUSH_INTERVAL_MS = 30_000;
+
+async function post(deps: WitnessPushDeps, witness: PushedWitness, body: string): Promise<{ status: number; text: string; contentType: string }> {
+  const response = await fetch(`${witness.url.replace(/\/$/, '')}/add-checkpoint`, {
+    method: 'POST',
+    headers: { 'content-type': 'text/plain; charset=utf-8' },
+    body,
+    signal: AbortSignal.timeout(deps.timeoutMs),
+  });
+  return { status: response.status, text: await response.text(), contentType: response.headers.get('content-type') ?? '' };
+}
+
+/** One tenant's latest checkpoint to one witness; returns whether a cosignature was kept. */
+async function offer(deps: WitnessPushDeps, tenantId: string, witness: PushedWitness): Promise<boolean> {
+  const checkpoint = await latestLogCheckpoint(deps.db, tenantId);
+  if (!checkpoint) return false;
+  const cosigned = await cosignaturesOf(deps.db, tenantId, [checkpoint.id]);
+  if (cosigned.some((row) => row.witnessName === witness.name && row.keyId === witness.key.keyId.toString('hex'))) return false;
+  let oldSize = await largestCosignedSize(deps.db, tenantId, witness.key);
+  for (let attempt = 1; attempt <= 2; attempt += 1) {
+    const proof = oldSize > 0 && oldSize < checkpoint.size ? (await proveConsistency(deps.db, tenantId, oldSize, checkpoint.size)).hashes : [];
+    const answer = await post(deps, witness, formatAddCheckpoint({ oldSize, proof, note: checkpoint.note }));
+    if (answer.status === 200) {
+      const [cosignature] = verifiedCosignatures(withSignatureLines(checkpoint.note, answer.text.split(/(?<=\n)/)), [witness.key]);
+      if (!cosignature) throw new Error(`${witness.name} answered without a cosignature of its key`);
+      await keepCosignature(deps.db, tenantId, checkpoint, cosignature, deps.clock.now());
+      return true;
+    }
+    const heldSize = Number(answer.text.trim());
+    // The witness holds another size (it cosigned elsewhere, or Vigil forgot): offer from there, once.
+    if (answer.status === 409 && answer.contentType.startsWith(SIZE_CONTENT_TYPE) && Number.isSafeInteger(heldSize) && heldSize !== oldSize) {
+      if (heldSize > checkpoint.size) throw new Error(`${witness.name} holds a tree of ${heldSize} leaves, more than the log's ${checkpoint.size}`);
+      oldSize = heldSize;
+      continue;
+    }
+    throw new Error(
+      `${witness.name} refused the checkpoint of ${checkpoint.size} leaves (from ${oldSize}): HTTP ${answer.status} ${answer.text.trim().slice(0, 300)}`,
+    );
+  }
+  return false;
+}
+
+/** Offers every tenant's latest checkpoint to every witness; returns the cosignatures kept. */
+export async function pushToWitnesses(deps: WitnessPushDeps, onlyTenantId?: string): Promise<number> {
+  const tenants = onlyTenantId
+    ? [onlyTenantId]
+    : (await queryRows<{ id: string }>(deps.db, sql`select t.id from tenants t where exists (select 1 from log_checkpoints c where c.tenant_id = t.id)`)).map(
+        (row) => row.id,
+      );
+  let kept = 0;
+  for (const tenantId of tenants) {
+    for (const witness of deps.witnesses) {
+      try {
+        if (await offer(deps, tenantId, witness)) kept += 1;
+      } catch (error) {
+        deps.logger.error({ err: error, tenantId, witness: witness.name }, 'a witness did not cosign the latest checkpoint');
+      }
+    }
+  }
+  return kept;
+}
+
+export function startWitnessPush(deps: WitnessPushDeps): Disposable {
+  return startPeriodicJob({ name: 'witness cosignatures', intervalMs: PUSH_INTERVAL_MS, logger: deps.logger, work: () => pushToWitnesses(deps) });
+}
