@@ -40,7 +40,7 @@ import { EventStatisticsResolver } from './events/event-statistics.resolver.js';
 import { AccountResolver } from './accounts/account.resolver.js';
 import { LogResolver } from './log/log.resolver.js';
 import { LogArchiveResolver } from './log/archive.resolver.js';
-import { LogCheckpointResolver } from './log/cosignature.resolver.js';
+import { LogCheckpointResolver } from './log/checkpoint-witnesses.resolver.js';
 import { RECORD_LEAF_RESOLVERS } from './log/record-leaf.resolver.js';
 import { DesktopRecordingResolver } from './recordings/desktop-recording.resolver.js';
 import { CaseItemResolver, CaseNoteResolver, CaseResolver } from './cases/case.resolver.js';

@@ -35,6 +35,20 @@ export class LogCheckpoint {
   note!: string;
 }
 
+@ObjectType({ simpleResolvers: true, description: 'A witness that refused a checkpoint Vigil offered: it contradicts what the witness cosigned before.' })
+export class LogWitnessRefusal {
+  @Field(() => String)
+  witnessName!: string;
+  @Field(() => String, { description: 'The witness key’s id, 8 hex digits.' })
+  keyId!: string;
+  @Field(() => Int, { description: 'The witness’s HTTP status (409 another tree or a larger one, 422 a proof that does not verify).' })
+  status!: number;
+  @Field(() => String)
+  reason!: string;
+  @Field(() => Date)
+  refusedAt!: Date;
+}
+
 @ObjectType({ simpleResolvers: true, description: 'A witness’s cosignature of a checkpoint (C2SP tlog-cosignature/v1).' })
 export class LogCosignature {
   @Field(() => String, { description: 'The witness’s key name.' })

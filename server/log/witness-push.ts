@@ -3,8 +3,10 @@
  * for each workspace's latest checkpoint a witness of VIGIL_LOG_WITNESS_URLS has not cosigned yet,
  * it sends the checkpoint with a consistency proof from the largest one that witness cosigned, and
  * keeps the cosignature it answers (server/log/cosignatures.ts). A witness that holds another size
- * (409) is asked again once from its size; one that finds the proof does not verify (422) is
- * refusing a history it did not see grow: logged as an error. Safe on every instance at once: the
+ * (409) is asked again once from its size; one that contradicts it (a proof that does not verify,
+ * another root at the same size, a larger tree than the log's) is refusing a history it did not
+ * see grow: recorded, with the log's alarm raised once (server/log/witness-refusals.ts). Other
+ * failures (unreachable, a key it does not trust) are logged. Safe on every instance at once: the
  * witness checks and keeps sizes atomically, and the newest cosignature per witness is kept.
  */
 import { sql } from 'drizzle-orm';
@@ -19,6 +21,7 @@ import { cosignaturesOf, keepCosignature, largestCosignedSize } from './cosignat
 import { proveConsistency } from './proofs.js';
 import type { NoteVerifier } from './signed-note.js';
 import { formatAddCheckpoint, SIZE_CONTENT_TYPE } from './tlog-witness.js';
+import { recordWitnessRefusal } from './witness-refusals.js';
 
 export interface PushedWitness {
   readonly name: string;
@@ -33,6 +36,17 @@ export interface WitnessPushDeps {
   readonly logger: Logger;
   readonly witnesses: readonly PushedWitness[];
   readonly timeoutMs: number;
+}
+
+/** A witness's answer that contradicts the log: evidence, not an outage. */
+class Contradicted extends Error {
+  constructor(
+    readonly checkpoint: { readonly id: string; readonly size: number },
+    readonly status: number,
+    reason: string,
+  ) {
+    super(reason);
+  }
 }
 
 /** How often every instance offers new checkpoints to the witnesses. */
@@ -65,12 +79,17 @@ async function offer(deps: WitnessPushDeps, tenantId: string, witness: PushedWit
       return true;
     }
     const heldSize = Number(answer.text.trim());
+    const isSize = answer.status === 409 && answer.contentType.startsWith(SIZE_CONTENT_TYPE) && Number.isSafeInteger(heldSize);
+    if (isSize && heldSize > checkpoint.size) throw new Contradicted(checkpoint, 409, `it cosigned a tree of ${heldSize} leaves: the log shrank`);
+    if (isSize && heldSize === checkpoint.size && heldSize === oldSize)
+      throw new Contradicted(checkpoint, 409, `it cosigned another tree of ${heldSize} leaves: the log forked`);
     // The witness holds another size (it cosigned elsewhere, or Vigil forgot): offer from there, once.
-    if (answer.status === 409 && answer.contentType.startsWith(SIZE_CONTENT_TYPE) && Number.isSafeInteger(heldSize) && heldSize !== oldSize) {
-      if (heldSize > checkpoint.size) throw new Error(`${witness.name} holds a tree of ${heldSize} leaves, more than the log's ${checkpoint.size}`);
+    if (isSize && heldSize !== oldSize) {
       oldSize = heldSize;
       continue;
     }
+    if (answer.status === 422)
+      throw new Contradicted(checkpoint, 422, `the tree does not extend the one of ${oldSize} leaves it cosigned: ${answer.text.trim().slice(0, 300)}`);
     throw new Error(
       `${witness.name} refused the checkpoint of ${checkpoint.size} leaves (from ${oldSize}): HTTP ${answer.status} ${answer.text.trim().slice(0, 300)}`,
     );
@@ -92,6 +111,12 @@ export async function pushToWitnesses(deps: WitnessPushDeps, onlyTenantId?: stri
         if (await offer(deps, tenantId, witness)) kept += 1;
       } catch (error) {
         deps.logger.error({ err: error, tenantId, witness: witness.name }, 'a witness did not cosign the latest checkpoint');
+        if (error instanceof Contradicted) {
+          const refusal = { status: error.status, reason: error.message };
+          await recordWitnessRefusal(deps.db, deps.clock, tenantId, error.checkpoint, witness.key, refusal).catch((failure: unknown) =>
+            deps.logger.warn({ err: failure, tenantId }, 'recording a witness’s refusal failed; the next round tries again'),
+          );
+        }
       }
     }
   }

@@ -91,6 +91,19 @@ async function cosignaturesOfLatest(w: Workspace): Promise<{ witnessName: string
   return response.data!.latestLogCheckpoint.cosignatures;
 }
 
+async function refusalsOfLatest(w: Workspace): Promise<Record<string, unknown>[]> {
+  const response = await t.gql<any>('{ latestLogCheckpoint { witnessRefusals { witnessName keyId status reason refusedAt } } }', w.admin.token);
+  expect(response.errors).toBeUndefined();
+  return response.data!.latestLogCheckpoint.witnessRefusals;
+}
+
+/** The log's alarms the workspace's admin was sent, newest first. */
+async function alarms(w: Workspace): Promise<Record<string, unknown>[]> {
+  const response = await t.gql<any>('{ notifications(first: 20) { nodes { severity title body } } }', w.admin.token);
+  expect(response.errors).toBeUndefined();
+  return response.data!.notifications.nodes.filter((node: { title: string }) => node.title.startsWith('Verifiable log check failed'));
+}
+
 async function addCheckpoint(body: string): Promise<{ status: number; type: string | null; text: string }> {
   const response = await fetch(`${server.url}/add-checkpoint`, { method: 'POST', body });
   return { status: response.status, type: response.headers.get('content-type'), text: await response.text() };
@@ -123,6 +136,7 @@ describe('a C2SP tlog-witness', () => {
     await write(w.tenantId, 1);
     expect(await pushToWitnesses(deps, w.tenantId)).toBe(1);
     expect((await heldBy(w.origin))!.size).toBe((await latest(w.tenantId)).size);
+    expect(await alarms(w)).toEqual([]);
   });
 
   it('refuses a history rewritten and signed again, at the same size and once grown; nothing is kept', async () => {
@@ -142,10 +156,21 @@ describe('a C2SP tlog-witness', () => {
     expect((await latest(w.tenantId)).size).toBe(before!.size);
 
     expect(await pushToWitnesses(deps, w.tenantId)).toBe(0);
+    expect(await refusalsOfLatest(w)).toEqual([expect.objectContaining({ witnessName: NAME, status: 409, reason: expect.stringContaining('the log forked') })]);
+    expect(await alarms(w)).toHaveLength(1);
+    // Offered again, refused again: the alarm is raised once per checkpoint.
+    expect(await pushToWitnesses(deps, w.tenantId)).toBe(0);
+    expect(await alarms(w)).toHaveLength(1);
+
     await write(w.tenantId, 2);
     expect(await pushToWitnesses(deps, w.tenantId)).toBe(0);
     expect(await heldBy(w.origin)).toEqual(before);
     expect(await cosignaturesOfLatest(w)).toEqual([]);
+    expect(await refusalsOfLatest(w)).toEqual([
+      expect.objectContaining({ status: 422, reason: expect.stringContaining(`the one of ${before!.size} leaves it cosigned`) }),
+    ]);
+    expect(await alarms(w)).toHaveLength(2);
+    expect((await alarms(w))[0]).toMatchObject({ severity: 'CRITICAL', body: expect.stringContaining(`Witness ${NAME} refused the checkpoint`) });
     // Straight from the protocol: grown from the size it holds, the forged tree's proof does not verify.
     const forged = await latest(w.tenantId);
     const proof = await t.gql<any>(`{ logConsistencyProof(fromSize: ${before!.size}) { hashes } }`, w.admin.token);

@@ -128,6 +128,36 @@ export const logCosignatures = pgTable(
 export type LogCosignatureRow = typeof logCosignatures.$inferSelect;
 
 /**
+ * A witness that refused a checkpoint Vigil offered it (server/log/witness-push.ts) because it
+ * contradicts what the witness cosigned before: a proof that does not verify, another root at the
+ * same size, a smaller tree. One row per checkpoint and witness, so the alarm it raises is raised
+ * once, whichever instance heard the refusal.
+ */
+export const logWitnessRefusals = pgTable(
+  'log_witness_refusals',
+  {
+    tenantId: tenantId(),
+    checkpointId: uuid('checkpoint_id').notNull(),
+    witnessName: text('witness_name').notNull(),
+    keyId: text('key_id').notNull(),
+    /** The witness's HTTP status (409, 422), or 0 when Vigil found the contradiction in its answer. */
+    status: smallint('status').notNull(),
+    reason: text('reason').notNull(),
+    refusedAt: eventTime('refused_at').notNull(),
+  },
+  (table) => [
+    primaryKey({ name: 'log_witness_refusals_pkey', columns: [table.tenantId, table.checkpointId, table.witnessName, table.keyId] }),
+    foreignKey({
+      name: 'log_witness_refusals_checkpoint_fk',
+      columns: [table.tenantId, table.checkpointId],
+      foreignColumns: [logCheckpoints.tenantId, logCheckpoints.id],
+    }).onDelete('cascade'),
+  ],
+);
+
+export type LogWitnessRefusalRow = typeof logWitnessRefusals.$inferSelect;
+
+/**
  * The log's archive in object storage (server/archive/): one object per tenant and closed period,
  * holding the leaves from the previous object's checkpoint to this one's. A row is claimed before
  * its checkpoint is chosen and its object uploaded, so a crash anywhere leaves a row that any
