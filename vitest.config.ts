@@ -56,6 +56,39 @@ const RUNS_ON_ONE_ENGINE: Record<string, string> = {
   'test/bots/approval-links.test.ts': 'postgres',
   // A review reminder's Teams card: the bot's sending, whatever the database (the Slack one runs on both).
   'test/reviews/review-reminders-teams.test.ts': 'postgres',
+  // What is checked offline, or over HTTP above the resolvers, whatever the database holds: exported
+  // files and proofs verified by the CLI, the Merkle tree's properties (no database at all), which
+  // keys are trusted (configuration), the witnesses' protocols, a recording's download, tokens and
+  // WebSocket expiry, request limits and argument checks, the HTTP surface, the bots' installs and
+  // sign-ins, and key rotation and the outbox tags' upgrade (the same statements on both engines).
+  'test/export/audit-jsonl-verify.test.ts': 'postgres',
+  'test/export/audit-jsonl-after-retention.test.ts': 'postgres',
+  'test/log/export-and-proofs.test.ts': 'postgres',
+  'test/log/merkle.test.ts': 'postgres',
+  'test/log/trusted-keys.test.ts': 'postgres',
+  'test/log/witness.test.ts': 'postgres',
+  'test/log/cosignatures.test.ts': 'postgres',
+  'test/log/tlog-witness.test.ts': 'postgres',
+  'test/recordings/reading.test.ts': 'postgres',
+  'test/identity/authentication.test.ts': 'postgres',
+  'test/identity/stream-tokens.test.ts': 'postgres',
+  'test/realtime/token-expiry.test.ts': 'postgres',
+  'test/hardening/limits.test.ts': 'postgres',
+  'test/hardening/id-arguments.test.ts': 'postgres',
+  'test/hardening/dates.test.ts': 'postgres',
+  'test/http/explorer.test.ts': 'postgres',
+  'test/http/graphql-over-http.test.ts': 'postgres',
+  'test/http/request-logging.test.ts': 'postgres',
+  'test/http/http-surface.test.ts': 'postgres',
+  'test/bots/teams-sso.test.ts': 'postgres',
+  'test/bots/workspace-binding.test.ts': 'postgres',
+  'test/bots/slack-oauth-install.test.ts': 'postgres',
+  'test/secrets/key-rotation.test.ts': 'postgres',
+  'test/outbound/outbox-tags-upgrade.test.ts': 'postgres',
+  // `npm start` as a process, stopped and restarted, and deliveries kept across a restart: the
+  // embedded database's data dir is what is at stake (PostgreSQL as a process is faults.test.ts's).
+  'test/process/lifecycle.test.ts': 'pglite',
+  'test/webhooks/restart.test.ts': 'pglite',
 };
 const elsewhere = (engine: string) =>
   Object.entries(RUNS_ON_ONE_ENGINE)
