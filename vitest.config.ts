@@ -54,13 +54,14 @@ const RUNS_ON_ONE_ENGINE: Record<string, string> = {
   'test/http/introspection.test.ts': 'postgres',
   'test/bots/slack-commands.test.ts': 'postgres',
   'test/bots/approval-links.test.ts': 'postgres',
-  // A review reminder's Teams card: the bot's sending, whatever the database (the Slack one runs on both).
+  // A review reminder's Teams card: the bot's sending, whatever the database.
   'test/reviews/review-reminders-teams.test.ts': 'postgres',
   // What is checked offline, or over HTTP above the resolvers, whatever the database holds: exported
   // files and proofs verified by the CLI, the Merkle tree's properties (no database at all), which
-  // keys are trusted (configuration), the witnesses' protocols, a recording's download, tokens and
-  // WebSocket expiry, request limits and argument checks, the HTTP surface, the bots' installs and
-  // sign-ins, and key rotation and the outbox tags' upgrade (the same statements on both engines).
+  // keys are trusted (configuration), the witnesses' protocols, a recording's download, the archive's
+  // objects, channel messages and review reminders as sent, tokens, TOTP codes and WebSocket expiry,
+  // request limits and argument checks, the HTTP surface, the bots' installs and sign-ins, and key
+  // rotation and the outbox tags' upgrade (the same statements on both engines).
   'test/export/audit-jsonl-verify.test.ts': 'postgres',
   'test/export/audit-jsonl-after-retention.test.ts': 'postgres',
   'test/log/export-and-proofs.test.ts': 'postgres',
@@ -84,6 +85,10 @@ const RUNS_ON_ONE_ENGINE: Record<string, string> = {
   'test/bots/workspace-binding.test.ts': 'postgres',
   'test/bots/slack-oauth-install.test.ts': 'postgres',
   'test/secrets/key-rotation.test.ts': 'postgres',
+  'test/archive/log-archive.test.ts': 'postgres',
+  'test/alerts/channels.test.ts': 'postgres',
+  'test/identity/totp.test.ts': 'postgres',
+  'test/reviews/review-reminders-chat.test.ts': 'postgres',
   'test/outbound/outbox-tags-upgrade.test.ts': 'postgres',
   // `npm start` as a process, stopped and restarted, and deliveries kept across a restart: the
   // embedded database's data dir is what is at stake (PostgreSQL as a process is faults.test.ts's).

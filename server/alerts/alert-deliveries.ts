@@ -25,7 +25,7 @@ import {
 } from '../db/tables/index.js';
 import type { Disposable } from '../disposable.js';
 import { newId } from '../ids.js';
-import { deliveryTag, isQueuedByVigil, outboxKeyOf } from '../outbound/delivery-tags.js';
+import { deliveryTag, outboxKeyOf, whyNotQueuedByVigil } from '../outbound/delivery-tags.js';
 import { startPeriodicJob } from '../periodic-job.js';
 import type { DeliveryDeps } from '../webhooks/delivery-worker.js';
 
@@ -64,8 +64,9 @@ async function sendClaimed(deps: DeliveryDeps, tenantId: string, ids: readonly s
   const box = outboxKeyOf(deps.db);
   const sent = await Promise.all(
     claimed.map(async (delivery): Promise<SentRow[]> => {
-      if (!isQueuedByVigil(box, 'alert_deliveries', delivery)) {
-        const refused = { id: delivery.id, asked: { alertId: delivery.alertId, channelId: delivery.channelId } };
+      const why = whyNotQueuedByVigil(box, 'alert_deliveries', delivery);
+      if (why !== null) {
+        const refused = { id: delivery.id, why, asked: { alertId: delivery.alertId, channelId: delivery.channelId } };
         return [{ claim: delivery, outcome: refusedOutcome, context: { alertId: delivery.alertId, channelId: delivery.channelId }, refused }];
       }
       const alert = byAlert.get(delivery.alertId);

@@ -80,7 +80,11 @@ async function offer(deps: WitnessPushDeps, tenantId: string, witness: PushedWit
     }
     const heldSize = Number(answer.text.trim());
     const isSize = answer.status === 409 && answer.contentType.startsWith(SIZE_CONTENT_TYPE) && Number.isSafeInteger(heldSize);
-    if (isSize && heldSize > checkpoint.size) throw new Contradicted(checkpoint, 409, `it cosigned a tree of ${heldSize} leaves: the log shrank`);
+    if (isSize && heldSize > checkpoint.size) {
+      // Another instance may have signed and offered a newer checkpoint meanwhile: only a log that has none that large shrank.
+      if (((await latestLogCheckpoint(deps.db, tenantId))?.size ?? 0) >= heldSize) return false;
+      throw new Contradicted(checkpoint, 409, `it cosigned a tree of ${heldSize} leaves: the log shrank`);
+    }
     if (isSize && heldSize === checkpoint.size && heldSize === oldSize)
       throw new Contradicted(checkpoint, 409, `it cosigned another tree of ${heldSize} leaves: the log forked`);
     // The witness holds another size (it cosigned elsewhere, or Vigil forgot): offer from there, once.
@@ -99,6 +103,7 @@ async function offer(deps: WitnessPushDeps, tenantId: string, witness: PushedWit
 
 /** Offers every tenant's latest checkpoint to every witness; returns the cosignatures kept. */
 export async function pushToWitnesses(deps: WitnessPushDeps, onlyTenantId?: string): Promise<number> {
+  if (deps.witnesses.length === 0) return 0;
   const tenants = onlyTenantId
     ? [onlyTenantId]
     : (await queryRows<{ id: string }>(deps.db, sql`select t.id from tenants t where exists (select 1 from log_checkpoints c where c.tenant_id = t.id)`)).map(

@@ -22,7 +22,7 @@ import {
   type PersonDeliveryRow,
   type WebhookDeliveryRow,
 } from '../db/tables/index.js';
-import type { SecretBox } from '../secrets/secret-box.js';
+import { sealedKeyId, type SecretBox } from '../secrets/secret-box.js';
 import type { OutboxTable } from './outbox-claims.js';
 
 type Covered = {
@@ -43,9 +43,18 @@ export function deliveryTag<T extends OutboxTable>(box: SecretBox, table: T, row
   return box.tag(table, COVERED_PARTS[table](row));
 }
 
-/** Whether `row` carries Vigil's tag over what it says to send (under the current or a previous key). */
-export function isQueuedByVigil<T extends OutboxTable>(box: SecretBox, table: T, row: Covered[T] & { readonly mac: string | null }): boolean {
-  return row.mac !== null && box.isTagOf(row.mac, table, COVERED_PARTS[table](row));
+/**
+ * Why `row` is not one Vigil queued, or null when it carries Vigil's tag over what it says to send
+ * (under the current or a previous key). A tag under a key this Vigil does not hold is told apart:
+ * it is also what an instance or CLI run with another VIGIL_SECRET_KEY writes.
+ */
+export function whyNotQueuedByVigil<T extends OutboxTable>(box: SecretBox, table: T, row: Covered[T] & { readonly mac: string | null }): string | null {
+  if (row.mac === null) return 'it carries no tag';
+  const keyId = sealedKeyId(row.mac);
+  if (!keyId || !box.hasKey(keyId)) {
+    return `its tag names key ${keyId ?? '(none)'}, which this Vigil does not hold (VIGIL_SECRET_KEY, VIGIL_SECRET_KEY_PREVIOUS): written by an instance or CLI with another key, or forged`;
+  }
+  return box.isTagOf(row.mac, table, COVERED_PARTS[table](row)) ? null : 'its tag does not match what it says to send: written or changed outside Vigil';
 }
 
 /**
@@ -104,7 +113,7 @@ export function retagUnderCurrentKey(db: Database, box: SecretBox): Promise<{ re
     db,
     box,
     (mac) => and(isNotNull(mac), sql`not starts_with(${mac}, ${`v1.${box.keyId}.`})`)!,
-    (table, row) => isQueuedByVigil(box, table, row),
+    (table, row) => whyNotQueuedByVigil(box, table, row) === null,
   );
 }
 

@@ -19,6 +19,8 @@ export const REFUSED_ERROR = 'Refused: Vigil did not queue this row (its tag doe
 
 export interface RefusedDelivery {
   readonly id: string;
+  /** Why it is not one Vigil queued (server/outbound/delivery-tags.ts). */
+  readonly why: string;
   /** What the row asked for, as evidence: never a secret (a payload only by its digest). */
   readonly asked: Record<string, unknown>;
 }
@@ -43,8 +45,10 @@ export async function raiseRefusedDeliveries(
       severity: 'critical',
       title: `Refused ${refused.length} outgoing message${refused.length === 1 ? '' : 's'} Vigil did not queue`,
       body:
-        `Someone wrote ${refused.length === 1 ? 'a row' : 'rows'} into ${table} outside Vigil (ids ${refused.map((row) => row.id).join(', ')})`.slice(0, 800) +
-        '. Nothing was sent. Whoever did it can write to the database: find them before trusting it again; the audit log names what each row asked for.',
+        `Someone wrote ${refused.length === 1 ? 'a row' : 'rows'} into ${table} outside Vigil (ids ${refused.map((row) => row.id).join(', ')}; ${refused[0]!.why})`.slice(
+          0,
+          1200,
+        ) + '. Nothing was sent. Whoever did it can write to the database: find them before trusting it again; the audit log names what each row asked for.',
       link: '/audit',
       resourceType: table,
       resourceId: refused[0]!.id,
@@ -54,7 +58,7 @@ export async function raiseRefusedDeliveries(
       refused.map((row) => ({
         action: 'outbox.delivery_refused' as const,
         resource: { type: table, id: row.id },
-        after: { table, reason: REFUSED_ERROR, asked: row.asked },
+        after: { table, reason: REFUSED_ERROR, why: row.why, asked: row.asked },
       })),
     );
   });

@@ -19,7 +19,7 @@ import { rowsByIds } from '../db/rows-by-ids.js';
 import { CHAT_PROVIDERS, notificationChannels, personDeliveries, type ChatProvider, type PersonMedium } from '../db/tables/index.js';
 import type { Disposable } from '../disposable.js';
 import { newId } from '../ids.js';
-import { deliveryTag, isQueuedByVigil, outboxKeyOf } from '../outbound/delivery-tags.js';
+import { deliveryTag, outboxKeyOf, whyNotQueuedByVigil } from '../outbound/delivery-tags.js';
 import { channelOutbox, outcomeOf, refusedOutcome, runDueOutbox, sendSoon, type SendOutcome, type SentRow } from '../outbound/channel-outbox.js';
 import { startPeriodicJob } from '../periodic-job.js';
 import type { DeliveryDeps } from '../webhooks/delivery-worker.js';
@@ -89,9 +89,10 @@ async function sendClaimed(deps: DeliveryDeps, tenantId: string, ids: readonly s
     claimed.map(async (row): Promise<SentRow> => {
       const message = row.message as unknown as AlertMessage;
       const context = { userId: row.userId, medium: row.medium };
-      if (!isQueuedByVigil(box, 'person_deliveries', row)) {
+      const why = whyNotQueuedByVigil(box, 'person_deliveries', row);
+      if (why !== null) {
         const asked = { userId: row.userId, medium: row.medium, address: row.address, subject: message.subject };
-        return { claim: row, outcome: refusedOutcome, context, refused: { id: row.id, asked } };
+        return { claim: row, outcome: refusedOutcome, context, refused: { id: row.id, why, asked } };
       }
       let outcome: SendOutcome;
       if (row.medium === 'email') {

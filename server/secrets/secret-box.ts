@@ -29,6 +29,8 @@ export interface SecretBox {
   tag(purpose: string, parts: readonly string[]): string;
   /** Whether `tag` authenticates `parts` for `purpose` under the current key or a previous one. */
   isTagOf(tag: string, purpose: string, parts: readonly string[]): boolean;
+  /** Whether `keyId` names the current key or a previous one. */
+  hasKey(keyId: string): boolean;
 }
 
 const TAG_KEY_INFO = 'vigil row tag v1';
@@ -89,6 +91,9 @@ export function secretBoxFromKey(key: Buffer, previousKeys: readonly Buffer[] = 
     },
     tag(purpose, parts) {
       return ['v1', keyId, macOf(tagKeys.get(keyId)!, purpose, parts).toString('base64url')].join('.');
+    },
+    hasKey(id) {
+      return keys.has(id);
     },
     isTagOf(tag, purpose, parts) {
       const [version, tagKeyId, mac, ...rest] = tag.split('.');

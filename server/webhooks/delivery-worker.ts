@@ -15,7 +15,7 @@ import type { Disposable } from '../disposable.js';
 import type { Logger } from '../logger.js';
 import type { OutboundPolicy } from '../outbound/outbound-policy.js';
 import { postJson, type PostResult } from '../outbound/post-json.js';
-import { isQueuedByVigil, outboxKeyOf } from '../outbound/delivery-tags.js';
+import { outboxKeyOf, whyNotQueuedByVigil } from '../outbound/delivery-tags.js';
 import { payloadDigest, raiseRefusedDeliveries, REFUSED_ERROR, type RefusedDelivery } from '../outbound/refused-deliveries.js';
 import { startPeriodicJob } from '../periodic-job.js';
 import type { ChatSenders } from '../channels/chat-senders.js';
@@ -134,9 +134,10 @@ async function settle(
 /** Sends one claimed delivery; a row Vigil did not queue is refused instead, and returned for the alarm. */
 async function deliver(deps: DeliveryDeps, delivery: WebhookDeliveryRow, subscriptions: Map<string, WebhookSubscriptionRow>): Promise<RefusedDelivery[]> {
   const subscription = subscriptions.get(delivery.subscriptionId);
-  if (!isQueuedByVigil(outboxKeyOf(deps.db), 'webhook_deliveries', delivery)) {
+  const why = whyNotQueuedByVigil(outboxKeyOf(deps.db), 'webhook_deliveries', delivery);
+  if (why !== null) {
     await settle(deps, delivery, subscription, { status: null, body: '', error: REFUSED_ERROR, retryAfterSeconds: null, durationMs: 0 }, true);
-    return [{ id: delivery.id, asked: { subscriptionId: delivery.subscriptionId, eventType: delivery.eventType, ...payloadDigest(delivery.payload) } }];
+    return [{ id: delivery.id, why, asked: { subscriptionId: delivery.subscriptionId, eventType: delivery.eventType, ...payloadDigest(delivery.payload) } }];
   }
   let result: PostResult;
   if (!subscription?.isActive) {

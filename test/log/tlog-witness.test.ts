@@ -20,7 +20,7 @@ import { noteSignerFromPrivateKey, parseNote, parseVerifierKey, signNote, type N
 import { formatAddCheckpoint } from '../../server/log/tlog-witness.js';
 import { pushToWitnesses, type WitnessPushDeps } from '../../server/log/witness-push.js';
 import { createLogger } from '../../server/logger.js';
-import { asIntruder, one, rebuildTree } from '../support/log-tamper.js';
+import { asIntruder, one, rebuildTree, truncateLog } from '../support/log-tamper.js';
 import { independentCosignatureCheck } from '../support/signed-note-verifier.js';
 import { startTestVigil, type TestUser, type TestVigil } from '../support/test-vigil.js';
 
@@ -176,6 +176,23 @@ describe('a C2SP tlog-witness', () => {
     const proof = await t.gql<any>(`{ logConsistencyProof(fromSize: ${before!.size}) { hashes } }`, w.admin.token);
     const hashes = proof.data!.logConsistencyProof.hashes.map((hash: string) => Buffer.from(hash, 'base64'));
     expect((await addCheckpoint(formatAddCheckpoint({ oldSize: before!.size, proof: hashes, note: forged.note }))).status).toBe(422);
+  });
+
+  it('tells Vigil its log shrank when its tail was cut and signed again', async () => {
+    const w = await workspace('cut');
+    await write(w.tenantId, 3);
+    expect(await pushToWitnesses(deps, w.tenantId)).toBe(1);
+    const before = await heldBy(w.origin);
+    await truncateLog(t.vigil.database.db, w.tenantId, before!.size - 3);
+    await asIntruder(t.vigil.database.db, async (tx) => void (await tx.execute(sql`delete from log_checkpoints where tenant_id = ${w.tenantId}`)));
+    await t.vigil.log.settle(w.tenantId, { force: true });
+    await t.vigil.log.whenIdle();
+    expect((await latest(w.tenantId)).size).toBeLessThan(before!.size);
+
+    expect(await pushToWitnesses(deps, w.tenantId)).toBe(0);
+    expect(await heldBy(w.origin)).toEqual(before);
+    expect(await refusalsOfLatest(w)).toEqual([expect.objectContaining({ status: 409, reason: expect.stringContaining('the log shrank') })]);
+    expect(await alarms(w)).toHaveLength(1);
   });
 
   it('answers the protocol’s statuses: 409 with its size, 404, 403, 400', async () => {

@@ -6,11 +6,13 @@
  * real SMTP server), failed for good, recorded in the audit log with what they asked for, and
  * raised as a critical notification; what Vigil queued itself beside them is sent as before.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { personDeliveries, webhookDeliveries } from '../../server/db/tables/index.js';
+import { deliveryTag } from '../../server/outbound/delivery-tags.js';
 import { REFUSED_ERROR } from '../../server/outbound/refused-deliveries.js';
+import { secretBoxFromKey } from '../../server/secrets/secret-box.js';
 import { queueToPeople, runDuePersonDeliveries } from '../../server/reviews/review-delivery.js';
 import { inTransaction } from '../../server/service-context.js';
 import { runDueDeliveries } from '../../server/webhooks/delivery-worker.js';
@@ -85,15 +87,20 @@ describe('webhook deliveries Vigil did not queue', () => {
     const rewritten = changed.payload.replace('deploy the hotfix', 'rotate the keys to mallory');
     expect(rewritten).not.toBe(changed.payload);
     await db.update(webhookDeliveries).set({ payload: rewritten }).where(eq(webhookDeliveries.id, changed.id));
+    // One tagged properly, but under a key of the intruder's own.
+    const strangerKey = secretBoxFromKey(randomBytes(32));
+    const strangerId = randomUUID();
+    const stranger = { ...genuine, id: strangerId, payload: forgedPayload };
+    await db.insert(webhookDeliveries).values({ ...stranger, mac: deliveryTag(strangerKey, 'webhook_deliveries', stranger) });
 
-    expect(await runDueDeliveries(testDeliveryDeps(t))).toBe(3);
+    expect(await runDueDeliveries(testDeliveryDeps(t))).toBe(4);
     expect(receiver.requests.map((request) => request.body)).toEqual([genuine.payload]);
 
     const settled = new Map(
       (await db.select().from(webhookDeliveries).where(eq(webhookDeliveries.subscriptionId, subscriptionId))).map((row) => [row.id, row]),
     );
     expect(settled.get(genuine.id)).toMatchObject({ status: 'succeeded', attempts: 1 });
-    for (const id of [forgedId, changed.id]) expect(settled.get(id)).toMatchObject({ status: 'failed', attempts: 1, lastError: REFUSED_ERROR });
+    for (const id of [forgedId, changed.id, strangerId]) expect(settled.get(id)).toMatchObject({ status: 'failed', attempts: 1, lastError: REFUSED_ERROR });
 
     const entries = await refusals();
     expect(entries).toEqual(
@@ -105,6 +112,7 @@ describe('webhook deliveries Vigil did not queue', () => {
           after: {
             table: 'webhook_deliveries',
             reason: REFUSED_ERROR,
+            why: 'its tag does not match what it says to send: written or changed outside Vigil',
             asked: { subscriptionId, eventType: 'approval.requested', payloadBytes: Buffer.byteLength(forgedPayload), payloadSha256: sha256(forgedPayload) },
           },
         },
@@ -113,13 +121,17 @@ describe('webhook deliveries Vigil did not queue', () => {
           resourceId: changed.id,
           after: expect.objectContaining({ asked: expect.objectContaining({ payloadSha256: sha256(rewritten) }) }),
         }),
+        expect.objectContaining({
+          resourceId: strangerId,
+          after: expect.objectContaining({ why: expect.stringContaining(`its tag names key ${strangerKey.keyId}, which this Vigil does not hold`) }),
+        }),
       ]),
     );
     expect(await alarms()).toEqual([
       expect.objectContaining({
         category: 'SECURITY',
         severity: 'CRITICAL',
-        title: 'Refused 2 outgoing messages Vigil did not queue',
+        title: 'Refused 3 outgoing messages Vigil did not queue',
         resourceType: 'webhook_deliveries',
       }),
     ]);
